@@ -1,0 +1,43 @@
+# One Makefile that CI calls unchanged. Every target creates .venv and installs what it needs.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.skillevo-installed
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+export CREWAI_DISABLE_TELEMETRY=true
+export OTEL_SDK_DISABLED=true
+export CREWAI_DISABLE_VERSION_CHECK=true
+export CREWAI_TRACING_ENABLED=false
+export HF_HUB_OFFLINE=1
+export TOKENIZERS_PARALLELISM=false
+
+.PHONY: install demo test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip uv
+
+$(STAMP): pyproject.toml adapters/langgraph/pyproject.toml adapters/crewai/pyproject.toml integrations/trl/pyproject.toml | $(PY)
+	# torch first, from the CPU wheel (pip finds it on local disk); any other route may pull a CUDA build.
+	$(PY) -m pip install -q "torch==2.13.0"
+	$(UV) pip install -q -p $(VENV) -e ".[cli,dev,postgres]" -e adapters/langgraph -e adapters/crewai -e integrations/trl
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/skillevo demo
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check src adapters integrations tests benchmarks examples
+	$(VENV)/bin/mypy
+
+bench: install
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""The library's own error types: every failure a user can cause surfaces as one of these."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "LibraryError",
+    "MinerError",
+    "NotFoundError",
+    "SandboxError",
+    "SchemaVersionError",
+    "SkillFormatError",
+    "SkillevoError",
+]
+
+
+class SkillevoError(Exception):
+    """Base class of every error skillevo raises on purpose.
+
+    The message is one line a user can act on; the CLI prints it and exits with status 1.
+    """
+
+
+class LibraryError(SkillevoError):
+    """The skill library cannot be opened or used (corrupt file, foreign database, locked, ...)."""
+
+
+class SchemaVersionError(LibraryError):
+    """The database was written by a newer skillevo than this one."""
+
+
+class NotFoundError(SkillevoError, KeyError):
+    """A named skill, version or episode does not exist."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else "not found"
+
+
+class SkillFormatError(SkillevoError, ValueError):
+    """A SKILL.md folder (or a repair file beside it) is malformed.
+
+    Attributes:
+        path: the file at fault.
+        field: the field at fault, when one can be named.
+    """
+
+    def __init__(self, path: str, field: str | None, message: str) -> None:
+        self.path = path
+        self.field = field
+        where = f"{path}: {field}: " if field else f"{path}: "
+        super().__init__(where + message)
+
+
+class ConfigError(SkillevoError, ValueError):
+    """A configuration value (TOML file, constructor argument) is invalid."""
+
+
+class MinerError(SkillevoError):
+    """A miner failed or returned something that is not a valid skill proposal."""
+
+
+class SandboxError(SkillevoError):
+    """Sandboxed code was refused, broke a limit, raised, or returned something unusable."""

@@ -1,0 +1,460 @@
+"""The data model: triggers, strategies, skills, versions, episodes and events (pydantic v2).
+
+The SQLite and PostgreSQL tables mirror these models. Content that defines a version (its strategy,
+parent and origin) is immutable; status and posterior change and every status change is an event.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import time
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+
+__all__ = [
+    "NULL_ARM",
+    "Affix",
+    "Applied",
+    "ArgCondition",
+    "ChangeCase",
+    "CoerceArg",
+    "DropArg",
+    "Episode",
+    "Event",
+    "EventKind",
+    "MapValue",
+    "Origin",
+    "Pad",
+    "PosteriorState",
+    "ReformatDate",
+    "RenameArg",
+    "Repair",
+    "RepairOp",
+    "Retry",
+    "SetArg",
+    "Skill",
+    "SkillVersion",
+    "Strategy",
+    "Strip",
+    "Trigger",
+    "TriggerKind",
+    "VersionStatus",
+    "new_id",
+]
+
+#: The arm name of "apply nothing", which competes at every call site.
+NULL_ARM = "null"
+
+GUIDANCE_MAX_CHARS = 600
+CODE_MAX_CHARS = 20_000
+SKILL_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def new_id() -> str:
+    """A random 32-hex-digit id, unique across hosts."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression ({exc}): {value!r}") from None
+    return value
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- triggers
+
+
+class TriggerKind(StrEnum):
+    """When a trigger is evaluated."""
+
+    ALWAYS = "always"  #: every model call
+    TASK_START = "task_start"  #: the first model call of an episode
+    BEFORE_TOOL = "before_tool"  #: before a tool call (pre-emptive repair, tool-specific guidance)
+    TOOL_ERROR = "tool_error"  #: after a tool call failed
+    OBSERVATION = "observation"  #: after a tool returned; `pattern` is matched on the result text
+
+
+class Trigger(_Frozen):
+    """When a skill applies.
+
+    Attributes:
+        kind: the moment the trigger is evaluated.
+        tool: a glob on the tool name (``"*"`` for any tool).
+        error_type: exception class name or error category (e.g. ``"ValidationError"``,
+            ``"rate_limit"``); ``None`` matches any.
+        pattern: case-insensitive regex searched in the error message / observation / last action.
+        task_pattern: case-insensitive regex searched in the task text.
+    """
+
+    kind: TriggerKind = TriggerKind.TOOL_ERROR
+    tool: str = Field(default="*", min_length=1, max_length=200)
+    error_type: str | None = Field(default=None, max_length=200)
+    pattern: str | None = Field(default=None, max_length=1000)
+    task_pattern: str | None = Field(default=None, max_length=1000)
+
+    _check_pattern = field_validator("pattern", "task_pattern")(_check_regex)
+
+    @property
+    def tool_is_glob(self) -> bool:
+        """Whether `tool` has glob characters (and so cannot be looked up by exact name)."""
+        return any(c in self.tool for c in "*?[")
+
+    def matches(
+        self,
+        *,
+        tool: str | None = None,
+        error_type: str | None = None,
+        text: str | None = None,
+        task: str | None = None,
+    ) -> bool:
+        """Whether this trigger fires for the given context (the kind is checked by the caller).
+
+        Missing context never satisfies a condition that needs it, except `tool` for triggers on
+        any tool.
+        """
+        if self.tool != "*":
+            if tool is None or not fnmatch.fnmatchcase(tool, self.tool):
+                return False
+        if self.error_type is not None and (error_type or "").lower() != self.error_type.lower():
+            return False
+        if self.pattern is not None and (
+            text is None or re.search(self.pattern, text, re.IGNORECASE) is None
+        ):
+            return False
+        return not (
+            self.task_pattern is not None
+            and (task is None or re.search(self.task_pattern, task, re.IGNORECASE) is None)
+        )
+
+
+# --------------------------------------------------------------------------- repairs
+
+
+class _Op(_Frozen):
+    arg: str = Field(min_length=1, max_length=200, description="argument name; dots address nested keys")
+
+
+class SetArg(_Op):
+    """Set an argument to a constant (adds it when missing)."""
+
+    op: Literal["set"] = "set"
+    value: JsonValue
+
+
+class RenameArg(_Op):
+    """Rename an argument (key rename)."""
+
+    op: Literal["rename"] = "rename"
+    to: str = Field(min_length=1, max_length=200)
+
+
+class DropArg(_Op):
+    """Remove an argument."""
+
+    op: Literal["drop"] = "drop"
+
+
+class CoerceArg(_Op):
+    """Cast an argument's value to another JSON type."""
+
+    op: Literal["coerce"] = "coerce"
+    to: Literal["int", "float", "str", "bool"]
+
+
+class MapValue(_Op):
+    """Replace specific values (keys are the old values as strings)."""
+
+    op: Literal["map"] = "map"
+    mapping: dict[str, JsonValue] = Field(min_length=1)
+
+
+class ReformatDate(_Op):
+    """Re-format a date string; `from_format` ``None`` means: try the common formats."""
+
+    op: Literal["reformat_date"] = "reformat_date"
+    from_format: str | None = None
+    to_format: str = "%Y-%m-%d"
+
+
+class Pad(_Op):
+    """Pad a value (as a string) to `width` with `fill` (zero-pad by default)."""
+
+    op: Literal["pad"] = "pad"
+    width: int = Field(ge=1, le=256)
+    fill: str = Field(default="0", min_length=1, max_length=1)
+    side: Literal["left", "right"] = "left"
+
+
+class Strip(_Op):
+    """Strip white space (or `chars`) from both ends of a string value."""
+
+    op: Literal["strip"] = "strip"
+    chars: str | None = None
+
+
+class Affix(_Op):
+    """Add or remove a prefix or suffix."""
+
+    op: Literal["add_prefix", "remove_prefix", "add_suffix", "remove_suffix"]
+    text: str = Field(min_length=1, max_length=200)
+
+
+class ChangeCase(_Op):
+    """Change the case of a string value."""
+
+    op: Literal["case"] = "case"
+    to: Literal["lower", "upper", "title", "capitalize"]
+
+
+class Retry(_Frozen):
+    """Retry the same call after a pause (transient errors, rate limits)."""
+
+    op: Literal["retry"] = "retry"
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    backoff_s: float = Field(default=0.5, ge=0.0, le=60.0)
+    factor: float = Field(default=2.0, ge=1.0, le=10.0)
+    honour_retry_after: bool = True
+    max_wait_s: float = Field(default=30.0, ge=0.0, le=600.0)
+
+
+RepairOp = Annotated[
+    SetArg | RenameArg | DropArg | CoerceArg | MapValue | ReformatDate | Pad | Strip | Affix | ChangeCase | Retry,
+    Field(discriminator="op"),
+]
+
+
+class ArgCondition(_Frozen):
+    """A test on one argument; a repair's precondition is a list of these, all of which must hold."""
+
+    arg: str = Field(min_length=1, max_length=200)
+    present: bool | None = None
+    regex: str | None = Field(default=None, max_length=1000, description="full match on str(value)")
+    type: Literal["int", "float", "str", "bool", "null", "list", "dict"] | None = None
+
+    _check = field_validator("regex")(_check_regex)
+
+
+class Repair(_Frozen):
+    """Declarative argument edits, applied in order.
+
+    Attributes:
+        ops: the edits.
+        precondition: when set, the repair is also applied *before* a call whose arguments satisfy
+            every condition (pre-emptive repair); when ``None`` it is applied only after a failure.
+    """
+
+    ops: list[RepairOp] = Field(min_length=1, max_length=20)
+    precondition: list[ArgCondition] | None = None
+
+
+# --------------------------------------------------------------------------- strategy / skill
+
+
+class Strategy(_Frozen):
+    """What a skill does: prompt guidance, a declarative repair, sandboxed code, or a mix."""
+
+    guidance: str | None = Field(default=None, min_length=1, max_length=GUIDANCE_MAX_CHARS)
+    repair: Repair | None = None
+    code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=CODE_MAX_CHARS,
+        description="source defining `repair(tool, args, error) -> dict | None`; runs only in the sandbox",
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.guidance is None and self.repair is None and self.code is None:
+            raise ValueError("a strategy needs at least one of guidance, repair or code")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``"repair"``, ``"code"`` or ``"guidance"``: what the strategy is credited as."""
+        if self.repair is not None:
+            return "repair"
+        if self.code is not None:
+            return "code"
+        return "guidance"
+
+
+class VersionStatus(StrEnum):
+    """Where a version is in its lifecycle."""
+
+    CANDIDATE = "candidate"
+    TESTING = "testing"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    RETIRED = "retired"
+
+    @property
+    def live(self) -> bool:
+        """Whether versions in this status can be selected."""
+        return self in (VersionStatus.TESTING, VersionStatus.ACTIVE)
+
+
+class Origin(_Frozen):
+    """Where a version came from: the miner and the evidence it used."""
+
+    miner: str = Field(default="manual", max_length=200)
+    evidence: list[int] = Field(default_factory=list, description="event ids")
+    episodes: list[str] = Field(default_factory=list, description="episode ids")
+    note: str = Field(default="", max_length=2000)
+
+
+class SkillVersion(_Frozen):
+    """One immutable version of a skill, with its current status and posterior.
+
+    Attributes:
+        id: ``"<skill>@<number>"``.
+        alpha, beta, observations: the selector's posterior for this version at the skill's scope
+            (a snapshot as of reading).
+    """
+
+    id: str
+    skill: str
+    number: int = Field(ge=1)
+    strategy: Strategy
+    parent: str | None = None
+    origin: Origin = Field(default_factory=Origin)
+    status: VersionStatus = VersionStatus.CANDIDATE
+    created_at: float = Field(default_factory=_now)
+    alpha: float = 1.0
+    beta: float = 1.0
+    observations: float = 0.0
+
+    @property
+    def mean(self) -> float:
+        """Posterior mean."""
+        return self.alpha / (self.alpha + self.beta)
+
+
+class Skill(_Frozen):
+    """A named line of versions sharing one trigger.
+
+    `status` is the most advanced status among the versions (active > testing > candidate >
+    retired > rejected).
+    """
+
+    name: str
+    description: str = Field(default="", max_length=1024)
+    trigger: Trigger
+    created_at: float = Field(default_factory=_now)
+    status: VersionStatus = VersionStatus.CANDIDATE
+    versions: list[SkillVersion] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not SKILL_NAME_RE.match(value):
+            raise ValueError(
+                f"skill names are 1-64 lowercase letters, digits and inner hyphens, not {value!r}"
+            )
+        return value
+
+    def live_versions(self) -> list[SkillVersion]:
+        """The versions that can be selected (testing or active)."""
+        return [v for v in self.versions if v.status.live]
+
+    def active(self) -> SkillVersion | None:
+        """The active version (the incumbent), if any."""
+        return next((v for v in reversed(self.versions) if v.status is VersionStatus.ACTIVE), None)
+
+
+# --------------------------------------------------------------------------- episodes / events
+
+
+class Applied(_Frozen):
+    """One selection made during an episode: at call site `key`, `arm` was chosen."""
+
+    key: str
+    arm: str = Field(description="a version id, or NULL_ARM")
+    propensity: float = Field(ge=0.0, le=1.0)
+    kind: Literal["guidance", "repair", "code"] = "guidance"
+    candidate: bool = Field(default=False, description="assigned by a within-group comparison")
+
+
+class Episode(BaseModel):
+    """One run of the agent on one task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=new_id)
+    task: str = ""
+    group_id: str | None = None
+    policy_version: str | None = None
+    started_at: float = Field(default_factory=_now)
+    finished_at: float | None = None
+    reward: float | None = None
+    applied: list[Applied] = Field(default_factory=list)
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class EventKind(StrEnum):
+    """What an event records."""
+
+    TOOL_CALL = "tool_call"
+    TOOL_RESULT = "tool_result"
+    TOOL_ERROR = "tool_error"
+    REPAIR = "repair"
+    GUIDANCE = "guidance"
+    SELECTION = "selection"
+    CREDIT = "credit"
+    LIFECYCLE = "lifecycle"
+    REVIEW = "review"
+    PROPOSAL = "proposal"
+    PROPOSAL_REJECTED = "proposal_rejected"
+    FEEDBACK = "feedback"
+    POLICY_CHANGE = "policy_change"
+    TRAIN = "train"
+
+
+class Event(BaseModel):
+    """An append-only log record (tool calls, errors, repairs, lifecycle transitions, reviews ...).
+
+    Arguments, results and error texts in `data` are redacted before an event is stored.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = None
+    ts: float = Field(default_factory=_now)
+    kind: EventKind
+    episode_id: str | None = None
+    tool: str | None = None
+    version_id: str | None = None
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class PosteriorState(BaseModel):
+    """A selector's persisted state for one arm at one key.
+
+    `alpha`/`beta` are the (possibly discounted) Beta parameters; `observations` counts every update
+    ever made (never discounted); `extra` holds mode-specific state (change detectors, memory M).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    arm: str
+    alpha: float = Field(default=1.0, gt=0.0)
+    beta: float = Field(default=1.0, gt=0.0)
+    observations: float = Field(default=0.0, ge=0.0)
+    updated_at: float = Field(default_factory=_now)
+    extra: dict[str, Any] = Field(default_factory=dict)

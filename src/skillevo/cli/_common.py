@@ -1,0 +1,54 @@
+"""Shared CLI plumbing: the --db option, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+
+from .._errors import SkillevoError
+from .._library import default_db
+
+__all__ = ["DbOption", "console", "err_console", "fail", "resolve_db", "run_app"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Library file or URL (default: $SKILLEVO_DB or ./skillevo.db).", show_default=False),
+]
+
+
+def resolve_db(db: str | None) -> str:
+    """The library location a command should open."""
+    return db or default_db()
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line user error and return the exit to raise (status 1)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def run_app(app: typer.Typer, argv: list[str]) -> int:
+    """Run `app` without letting a traceback or SystemExit escape: 0 ok, 1 user error, 2 usage."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="skillevo", standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 1
+    except SkillevoError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
