@@ -128,9 +128,8 @@ class Trigger(_Frozen):
         Missing context never satisfies a condition that needs it, except `tool` for triggers on
         any tool.
         """
-        if self.tool != "*":
-            if tool is None or not fnmatch.fnmatchcase(tool, self.tool):
-                return False
+        if self.tool != "*" and (tool is None or not fnmatch.fnmatchcase(tool, self.tool)):
+            return False
         if self.error_type is not None and (error_type or "").lower() != self.error_type.lower():
             return False
         if self.pattern is not None and (
