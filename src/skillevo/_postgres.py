@@ -1,0 +1,835 @@
+"""The skill library on PostgreSQL, for agents on many hosts sharing one library.
+
+Same contract as the SQLite backend (one conformance suite runs against both). Differences that
+matter in production:
+
+* connections come from a `psycopg_pool.ConnectionPool`; a transaction holds one connection;
+* migrations are serialised with a session-level advisory lock, so hosts that start together do
+  not race, and each migration commits together with its version row;
+* posterior updates lock their row (``SELECT ... FOR UPDATE``), so no concurrent update is lost;
+* events are written with a pipelined ``executemany`` and every value goes through parameters.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
+from ._library import SkillLibrary
+from ._models import (
+    Episode,
+    Event,
+    EventKind,
+    Origin,
+    PosteriorState,
+    Skill,
+    SkillVersion,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from ._store_common import derived_status, lifecycle_event_data, tool_key
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.rows import dict_row
+    from psycopg.types.json import Jsonb
+    from psycopg_pool import ConnectionPool
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'the PostgreSQL backend needs psycopg 3: pip install "skillevo[postgres]"'
+    ) from exc
+
+__all__ = ["PostgresLibrary"]
+
+_SCHEMA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE skills (
+            name text PRIMARY KEY,
+            description text NOT NULL DEFAULT '',
+            trigger jsonb NOT NULL,
+            kind text NOT NULL,
+            tool_key text NOT NULL,
+            created_at double precision NOT NULL)""",
+        "CREATE INDEX skills_kind_tool ON skills (kind, tool_key)",
+        """CREATE TABLE versions (
+            id text PRIMARY KEY,
+            skill text NOT NULL REFERENCES skills(name),
+            number integer NOT NULL,
+            strategy jsonb NOT NULL,
+            parent text,
+            origin jsonb NOT NULL,
+            status text NOT NULL,
+            created_at double precision NOT NULL,
+            UNIQUE (skill, number))""",
+        "CREATE INDEX versions_status ON versions (status)",
+        """CREATE TABLE posteriors (
+            key text NOT NULL,
+            arm text NOT NULL,
+            alpha double precision NOT NULL,
+            beta double precision NOT NULL,
+            observations double precision NOT NULL,
+            updated_at double precision NOT NULL,
+            extra jsonb NOT NULL DEFAULT '{}'::jsonb,
+            PRIMARY KEY (key, arm))""",
+        """CREATE TABLE episodes (
+            id text PRIMARY KEY,
+            task text NOT NULL,
+            group_id text,
+            policy_version text,
+            started_at double precision NOT NULL,
+            finished_at double precision,
+            reward double precision,
+            applied jsonb NOT NULL,
+            metadata jsonb NOT NULL)""",
+        "CREATE INDEX episodes_started ON episodes (started_at)",
+        "CREATE INDEX episodes_group ON episodes (group_id)",
+        """CREATE TABLE events (
+            id bigserial PRIMARY KEY,
+            ts double precision NOT NULL,
+            kind text NOT NULL,
+            episode_id text,
+            tool text,
+            version_id text,
+            data jsonb NOT NULL)""",
+        "CREATE INDEX events_kind ON events (kind, id)",
+        "CREATE INDEX events_episode ON events (episode_id)",
+        "CREATE INDEX events_tool ON events (tool, kind)",
+        "CREATE INDEX events_version ON events (version_id)",
+        "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
+    ],
+]
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """Take skillevo's own ``schema`` query parameter out of a libpq URL."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    schema = "skillevo"
+    kept = []
+    for key, value in query:
+        if key == "schema":
+            schema = value
+        else:
+            kept.append((key, value))
+    conninfo = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(kept)))
+    return conninfo, schema
+
+
+def _safe_location(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+        parts = parts._replace(netloc=netloc)
+    return urllib.parse.urlunsplit(parts)
+
+
+def _version_from_row(row: Mapping[str, Any]) -> SkillVersion:
+    return SkillVersion(
+        id=row["id"],
+        skill=row["skill"],
+        number=row["number"],
+        strategy=Strategy.model_validate(row["strategy"]),
+        parent=row["parent"],
+        origin=Origin.model_validate(row["origin"]),
+        status=VersionStatus(row["status"]),
+        created_at=row["created_at"],
+        alpha=row["p_alpha"] if row.get("p_alpha") is not None else 1.0,
+        beta=row["p_beta"] if row.get("p_beta") is not None else 1.0,
+        observations=row["p_obs"] if row.get("p_obs") is not None else 0.0,
+    )
+
+
+def _episode_from_row(row: Mapping[str, Any]) -> Episode:
+    return Episode(
+        id=row["id"],
+        task=row["task"],
+        group_id=row["group_id"],
+        policy_version=row["policy_version"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        reward=row["reward"],
+        applied=row["applied"],
+        metadata=row["metadata"],
+    )
+
+
+def _event_from_row(row: Mapping[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        ts=row["ts"],
+        kind=EventKind(row["kind"]),
+        episode_id=row["episode_id"],
+        tool=row["tool"],
+        version_id=row["version_id"],
+        data=row["data"],
+    )
+
+
+_VERSION_SELECT = """
+    SELECT v.id, v.skill, v.number, v.strategy, v.parent, v.origin, v.status, v.created_at,
+           p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
+    FROM versions v LEFT JOIN posteriors p ON p.key = v.skill AND p.arm = v.id
+"""
+
+
+class PostgresLibrary(SkillLibrary):
+    """`SkillLibrary` on PostgreSQL (psycopg 3 + psycopg_pool).
+
+    Args:
+        location: a libpq URL, ``postgresql://user:pass@host:5432/db``; an extra query parameter
+            ``schema=NAME`` (default ``skillevo``) selects the schema the tables live in.
+        schema: overrides the URL's ``schema``.
+        min_size, max_size: connection pool bounds.
+        timeout: seconds to wait for a connection before failing with `LibraryError`.
+    """
+
+    def __init__(
+        self,
+        location: str,
+        *,
+        schema: str | None = None,
+        min_size: int = 1,
+        max_size: int = 8,
+        timeout: float = 15.0,
+    ) -> None:
+        conninfo, url_schema = _split_url(location)
+        self.schema = (schema or url_schema).lower()
+        if not self.schema or not set(self.schema) <= _SCHEMA_NAME_CHARS or self.schema[0].isdigit():
+            raise LibraryError(f"invalid PostgreSQL schema name {self.schema!r}: use lowercase letters, digits, _")
+        self.location = _safe_location(location)
+        self._local = threading.local()
+        self._closed = False
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            open=False,
+            kwargs={"row_factory": dict_row, "options": f"-c search_path={self.schema}"},
+            name="skillevo",
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+        except Exception as exc:  # psycopg_pool raises PoolTimeout with the libpq error inside
+            self._pool.close()
+            raise LibraryError(f"cannot connect to PostgreSQL at {self.location}: {_one_line(exc)}") from None
+        try:
+            self._migrate()
+        except BaseException:
+            self._pool.close()
+            raise
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        """Close the connection pool. Idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._pool.close()
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
+        if self._closed:
+            raise LibraryError(f"the library {self.location} is closed")
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                yield conn
+        except psycopg.OperationalError as exc:
+            raise LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes in one transaction (nested blocks become savepoints)."""
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            with current.transaction():
+                yield
+            return
+        with self._conn() as conn:
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
+
+    def _migrate(self) -> None:
+        # A session-level advisory lock on a connection of its own: hosts starting together queue
+        # here, and each migration still commits atomically with its version row.
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            lock_key = f"skillevo-migrate:{self.schema}"
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key,))
+            try:
+                conn.autocommit = False
+                with conn.transaction():
+                    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+                    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+                    row = conn.execute("SELECT max(version) AS v FROM schema_version").fetchone()
+                current = int(row["v"]) if row and row["v"] is not None else 0
+                if current > len(MIGRATIONS):
+                    raise SchemaVersionError(
+                        f"{self.location} (schema {self.schema}) has schema version {current}, newer than this "
+                        f"skillevo knows ({len(MIGRATIONS)}): upgrade skillevo"
+                    )
+                for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+                    with conn.transaction():
+                        for statement in statements:
+                            conn.execute(statement)  # type: ignore[arg-type]  # fixed DDL, no user input
+                        conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
+            finally:
+                conn.autocommit = True
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key,))
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT max(version) AS v FROM schema_version").fetchone()
+        return int(row["v"]) if row and row["v"] is not None else 0
+
+    # ------------------------------------------------------------------ skills & versions
+
+    def add_skill(
+        self,
+        name: str,
+        trigger: Trigger,
+        strategy: Strategy,
+        *,
+        description: str = "",
+        origin: Origin | None = None,
+        status: VersionStatus = VersionStatus.CANDIDATE,
+    ) -> SkillVersion:
+        """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
+        skill = Skill(name=name, description=description, trigger=trigger)  # validates the name
+        with self._conn() as conn:
+            cur = conn.execute(
+                "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+                (
+                    skill.name,
+                    skill.description,
+                    Jsonb(trigger.model_dump(mode="json")),
+                    trigger.kind.value,
+                    tool_key(trigger),
+                    skill.created_at,
+                ),
+            )
+            if cur.rowcount == 0:
+                raise SkillevoError(f"a skill named {name!r} already exists")
+            return self._insert_version(conn, name, 1, strategy, None, origin, status)
+
+    def _insert_version(
+        self,
+        conn: psycopg.Connection[Any],
+        name: str,
+        number: int,
+        strategy: Strategy,
+        parent: str | None,
+        origin: Origin | None,
+        status: VersionStatus,
+    ) -> SkillVersion:
+        version = SkillVersion(
+            id=f"{name}@{number}",
+            skill=name,
+            number=number,
+            strategy=strategy,
+            parent=parent,
+            origin=origin or Origin(),
+            status=status,
+        )
+        conn.execute(
+            "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                version.id,
+                name,
+                number,
+                Jsonb(strategy.model_dump(mode="json", exclude_none=True)),
+                parent,
+                Jsonb(version.origin.model_dump(mode="json")),
+                status.value,
+                version.created_at,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, NULL, NULL, %s, %s)",
+            (
+                version.created_at,
+                EventKind.LIFECYCLE.value,
+                version.id,
+                Jsonb(lifecycle_event_data(None, status, "created", "skillevo")),
+            ),
+        )
+        return version
+
+    def add_version(
+        self,
+        name: str,
+        strategy: Strategy,
+        *,
+        parent: str | None = None,
+        origin: Origin | None = None,
+        status: VersionStatus = VersionStatus.CANDIDATE,
+    ) -> SkillVersion:
+        """Append a version to an existing skill (number = previous max + 1)."""
+        with self._conn() as conn:
+            # Lock the skill row so two hosts adding versions at once get distinct numbers.
+            row = conn.execute("SELECT name FROM skills WHERE name = %s FOR UPDATE", (name,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no skill named {name!r}")
+            top = conn.execute("SELECT max(number) AS n FROM versions WHERE skill = %s", (name,)).fetchone()
+            number = int(top["n"] or 0) + 1 if top else 1
+            return self._insert_version(conn, name, number, strategy, parent, origin, status)
+
+    def _skills_from_rows(self, skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
+        by_skill: dict[str, list[SkillVersion]] = {}
+        for row in version_rows:
+            by_skill.setdefault(row["skill"], []).append(_version_from_row(row))
+        out = []
+        for row in skill_rows:
+            versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
+            out.append(
+                Skill(
+                    name=row["name"],
+                    description=row["description"],
+                    trigger=Trigger.model_validate(row["trigger"]),
+                    created_at=row["created_at"],
+                    status=derived_status(versions),
+                    versions=versions,
+                )
+            )
+        return out
+
+    def skill(self, name: str) -> Skill:
+        """One skill with all its versions. Raises `NotFoundError`."""
+        with self._conn() as conn:
+            rows = conn.execute("SELECT * FROM skills WHERE name = %s", (name,)).fetchall()
+            if not rows:
+                raise NotFoundError(f"no skill named {name!r}")
+            versions = conn.execute(_VERSION_SELECT + " WHERE v.skill = %s", (name,)).fetchall()
+        return self._skills_from_rows(rows, versions)[0]
+
+    def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
+        """All skills (with versions), optionally only those whose derived status is `status`."""
+        wanted = VersionStatus(status) if status is not None else None
+        with self._conn() as conn:
+            rows = conn.execute("SELECT * FROM skills ORDER BY name").fetchall()
+            versions = conn.execute(_VERSION_SELECT).fetchall()
+        skills = self._skills_from_rows(rows, versions)
+        return [s for s in skills if wanted is None or s.status is wanted]
+
+    def version(self, version_id: str) -> SkillVersion:
+        """One version by id (``"name@n"``). Raises `NotFoundError`."""
+        with self._conn() as conn:
+            row = conn.execute(_VERSION_SELECT + " WHERE v.id = %s", (version_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no skill version {version_id!r}")
+        return _version_from_row(row)
+
+    def set_status(
+        self,
+        version_id: str,
+        status: VersionStatus,
+        *,
+        reason: str,
+        actor: str = "skillevo",
+        kind: EventKind = EventKind.LIFECYCLE,
+        data: dict[str, object] | None = None,
+    ) -> SkillVersion:
+        """Change a version's status and record the transition as an event (one transaction)."""
+        status = VersionStatus(status)
+        with self._conn() as conn:
+            row = conn.execute("SELECT status FROM versions WHERE id = %s FOR UPDATE", (version_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no skill version {version_id!r}")
+            old = VersionStatus(row["status"])
+            conn.execute("UPDATE versions SET status = %s WHERE id = %s", (status.value, version_id))
+            payload = lifecycle_event_data(old, status, reason, actor, data)
+            conn.execute(
+                "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, NULL, NULL, %s, %s)",
+                (time.time(), EventKind(kind).value, version_id, Jsonb(payload)),
+            )
+            updated = conn.execute(_VERSION_SELECT + " WHERE v.id = %s", (version_id,)).fetchone()
+        assert updated is not None
+        return _version_from_row(updated)
+
+    def match(
+        self,
+        kind: TriggerKind,
+        tool: str | None = None,
+        *,
+        statuses: Sequence[VersionStatus] = (VersionStatus.ACTIVE, VersionStatus.TESTING),
+    ) -> list[Skill]:
+        """Skills whose trigger has `kind` and whose tool glob can match `tool` (indexed)."""
+        keys = ["*"] if tool is None else [tool, "*"]
+        status_values = [VersionStatus(s).value for s in statuses]
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT * FROM skills WHERE kind = %s AND tool_key = ANY(%s) ORDER BY name",
+                (TriggerKind(kind).value, keys),
+            ).fetchall()
+            rows = [
+                r
+                for r in rows
+                if tool is None
+                or r["tool_key"] == tool
+                or fnmatch.fnmatchcase(tool, str(r["trigger"].get("tool", "*")))
+            ]
+            if not rows:
+                return []
+            versions = conn.execute(
+                _VERSION_SELECT + " WHERE v.skill = ANY(%s) AND v.status = ANY(%s)",
+                ([r["name"] for r in rows], status_values),
+            ).fetchall()
+        skills = self._skills_from_rows(rows, versions)
+        return [s for s in skills if s.versions]
+
+    # ------------------------------------------------------------------ posteriors
+
+    def posteriors(self, key: str | None = None) -> list[PosteriorState]:
+        """Stored selector states, for one key or all."""
+        with self._conn() as conn:
+            if key is None:
+                rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
+            else:
+                rows = conn.execute("SELECT * FROM posteriors WHERE key = %s ORDER BY arm", (key,)).fetchall()
+        return [PosteriorState.model_validate(dict(r)) for r in rows]
+
+    def put_posterior(self, state: PosteriorState) -> None:
+        """Overwrite one arm's state."""
+        with self._conn() as conn:
+            self._upsert_posterior(conn, state)
+
+    @staticmethod
+    def _upsert_posterior(conn: psycopg.Connection[Any], state: PosteriorState) -> None:
+        conn.execute(
+            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key, arm) DO UPDATE SET "
+            "alpha = EXCLUDED.alpha, beta = EXCLUDED.beta, observations = EXCLUDED.observations, "
+            "updated_at = EXCLUDED.updated_at, extra = EXCLUDED.extra",
+            (state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at, Jsonb(state.extra)),
+        )
+
+    def update_posterior(
+        self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
+    ) -> PosteriorState:
+        """Read-modify-write one arm's state under a row lock: no concurrent update is lost."""
+        with self._conn() as conn:
+            conn.execute(
+                "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
+                "VALUES (%s, %s, 1, 1, 0, %s, '{}'::jsonb) ON CONFLICT (key, arm) DO NOTHING",
+                (key, arm, time.time()),
+            )
+            row = conn.execute(
+                "SELECT * FROM posteriors WHERE key = %s AND arm = %s FOR UPDATE", (key, arm)
+            ).fetchone()
+            assert row is not None
+            new = update(PosteriorState.model_validate(dict(row)))
+            if (new.key, new.arm) != (key, arm):
+                raise SkillevoError("update_posterior: the update function must keep key and arm")
+            self._upsert_posterior(conn, new)
+        return new
+
+    # ------------------------------------------------------------------ episodes & events
+
+    _EVENT_INSERT = (
+        "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id"
+    )
+
+    def _insert_events(self, conn: psycopg.Connection[Any], events: Sequence[Event]) -> list[int]:
+        if not events:
+            return []
+        params = [
+            (e.ts, EventKind(e.kind).value, e.episode_id, e.tool, e.version_id, Jsonb(e.data)) for e in events
+        ]
+        ids: list[int] = []
+        with conn.cursor() as cur:
+            cur.executemany(self._EVENT_INSERT, params, returning=True)
+            while True:
+                row = cur.fetchone()
+                assert row is not None
+                ids.append(int(row["id"]))
+                if not cur.nextset():
+                    break
+        return ids
+
+    def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
+        """Insert or replace an episode together with its events, in one transaction."""
+        with self._conn() as conn:
+            conn.execute(
+                "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, applied,"
+                " metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+                "task = EXCLUDED.task, group_id = EXCLUDED.group_id, policy_version = EXCLUDED.policy_version, "
+                "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, reward = EXCLUDED.reward, "
+                "applied = EXCLUDED.applied, metadata = EXCLUDED.metadata",
+                (
+                    episode.id,
+                    episode.task,
+                    episode.group_id,
+                    episode.policy_version,
+                    episode.started_at,
+                    episode.finished_at,
+                    episode.reward,
+                    Jsonb([a.model_dump(mode="json") for a in episode.applied]),
+                    Jsonb(episode.metadata),
+                ),
+            )
+            return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+
+    def set_reward(self, episode_id: str, reward: float) -> Episode:
+        """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
+        with self._conn() as conn:
+            row = conn.execute(
+                "UPDATE episodes SET reward = %s WHERE id = %s RETURNING *", (float(reward), episode_id)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no episode {episode_id!r}")
+        return _episode_from_row(row)
+
+    def episode(self, episode_id: str) -> Episode:
+        """One episode. Raises `NotFoundError`."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT * FROM episodes WHERE id = %s", (episode_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no episode {episode_id!r}")
+        return _episode_from_row(row)
+
+    def episodes(
+        self,
+        *,
+        since: float | None = None,
+        group_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[Episode]:
+        """Episodes started at or after `since` (oldest first)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if since is not None:
+            clauses.append("started_at >= %s")
+            params.append(since)
+        if group_id is not None:
+            clauses.append("group_id = %s")
+            params.append(group_id)
+        query = "SELECT * FROM episodes"
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        query += " ORDER BY started_at, id"
+        if limit is not None:
+            query += " LIMIT %s"
+            params.append(int(limit))
+        with self._conn() as conn:
+            rows = conn.execute(query, params).fetchall()  # type: ignore[arg-type]  # built from constants
+        return [_episode_from_row(r) for r in rows]
+
+    def count_episodes(self) -> int:
+        """How many episodes are stored."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT count(*) AS n FROM episodes").fetchone()
+        return int(row["n"]) if row else 0
+
+    def log_events(self, events: Sequence[Event]) -> list[int]:
+        """Append events in one batched transaction; returns their ids in order."""
+        with self._conn() as conn:
+            return self._insert_events(conn, events)
+
+    def events(
+        self,
+        *,
+        kind: EventKind | str | None = None,
+        episode_id: str | None = None,
+        version_id: str | None = None,
+        tool: str | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Events in id order, filtered."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("kind", EventKind(kind).value if kind is not None else None),
+            ("episode_id", episode_id),
+            ("version_id", version_id),
+            ("tool", tool),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = %s")
+                params.append(value)
+        if after_id is not None:
+            clauses.append("id > %s")
+            params.append(int(after_id))
+        query = "SELECT * FROM events"
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        query += " ORDER BY id"
+        if limit is not None:
+            query += " LIMIT %s"
+            params.append(int(limit))
+        with self._conn() as conn:
+            rows = conn.execute(query, params).fetchall()  # type: ignore[arg-type]  # built from constants
+        return [_event_from_row(r) for r in rows]
+
+    def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
+        """All events after `after_id`, streamed in id order (keyset pagination)."""
+        last = after_id if after_id is not None else 0
+        while True:
+            with self._conn() as conn:
+                rows = conn.execute(
+                    "SELECT * FROM events WHERE id > %s ORDER BY id LIMIT %s", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _event_from_row(row)
+            last = int(rows[-1]["id"])
+
+    def count_events(self, kind: EventKind | str | None = None) -> int:
+        """How many events (of one kind) are stored."""
+        with self._conn() as conn:
+            if kind is None:
+                row = conn.execute("SELECT count(*) AS n FROM events").fetchone()
+            else:
+                row = conn.execute(
+                    "SELECT count(*) AS n FROM events WHERE kind = %s", (EventKind(kind).value,)
+                ).fetchone()
+        return int(row["n"]) if row else 0
+
+    # ------------------------------------------------------------------ metadata
+
+    def get_meta(self, key: str) -> str | None:
+        """A small string value or None."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return None if row is None else str(row["value"])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small string value."""
+        with self._conn() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                (key, value),
+            )
+
+    # ------------------------------------------------------------------ bulk copy (migrate)
+
+    def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every record, backend-neutral, for `skillevo migrate` (see `SkillStore.dump`)."""
+        with self._conn() as conn:
+            for row in conn.execute("SELECT * FROM skills ORDER BY created_at, name").fetchall():
+                yield "skill", {
+                    "name": row["name"],
+                    "description": row["description"],
+                    "trigger": row["trigger"],
+                    "created_at": row["created_at"],
+                }
+            for row in conn.execute("SELECT * FROM versions ORDER BY skill, number").fetchall():
+                yield "version", {k: row[k] for k in ("id", "skill", "number", "strategy", "parent", "origin",
+                                                      "status", "created_at")}
+            for row in conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall():
+                yield "posterior", dict(row)
+            for row in conn.execute("SELECT * FROM meta ORDER BY key").fetchall():
+                yield "meta", dict(row)
+        for episode in self._iter_episodes():
+            yield "episode", episode.model_dump(mode="json")
+        for event in self.iter_events():
+            yield "event", event.model_dump(mode="json")
+
+    def _iter_episodes(self, batch: int = 5000) -> Iterator[Episode]:
+        last = ""
+        while True:
+            with self._conn() as conn:
+                rows = conn.execute(
+                    "SELECT * FROM episodes WHERE id > %s ORDER BY id LIMIT %s", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _episode_from_row(row)
+            last = rows[-1]["id"]
+
+    def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Copy records from `dump()` into this (empty) library, keeping ids; one transaction."""
+        counts: dict[str, int] = {}
+        with self._conn() as conn:
+            existing = conn.execute("SELECT (SELECT count(*) FROM skills) + (SELECT count(*) FROM episodes) "
+                                    "+ (SELECT count(*) FROM events) AS n").fetchone()
+            if existing and existing["n"]:
+                raise LibraryError(f"{self.location} is not empty: migrate copies into an empty library only")
+            events: list[tuple[Any, ...]] = []
+            for kind, rec in records:
+                counts[kind] = counts.get(kind, 0) + 1
+                if kind == "skill":
+                    trigger = Trigger.model_validate(rec["trigger"])
+                    conn.execute(
+                        "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
+                        "VALUES (%s, %s, %s, %s, %s, %s)",
+                        (rec["name"], rec["description"], Jsonb(trigger.model_dump(mode="json")), trigger.kind.value,
+                         tool_key(trigger), rec["created_at"]),
+                    )
+                elif kind == "version":
+                    conn.execute(
+                        "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        (rec["id"], rec["skill"], rec["number"], Jsonb(_json(rec["strategy"])), rec["parent"],
+                         Jsonb(_json(rec["origin"])), rec["status"], rec["created_at"]),
+                    )
+                elif kind == "posterior":
+                    self._upsert_posterior(conn, PosteriorState.model_validate({**rec, "extra": _json(rec["extra"])}))
+                elif kind == "meta":
+                    conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s)", (rec["key"], rec["value"]))
+                elif kind == "episode":
+                    ep = Episode.model_validate(rec)
+                    conn.execute(
+                        "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward,"
+                        " applied, metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (ep.id, ep.task, ep.group_id, ep.policy_version, ep.started_at, ep.finished_at, ep.reward,
+                         Jsonb([a.model_dump(mode="json") for a in ep.applied]), Jsonb(ep.metadata)),
+                    )
+                elif kind == "event":
+                    ev = Event.model_validate(rec)
+                    events.append((ev.id, ev.ts, ev.kind.value, ev.episode_id, ev.tool, ev.version_id, Jsonb(ev.data)))
+                    if len(events) >= 5000:
+                        self._copy_events(conn, events)
+                        events = []
+                else:
+                    raise LibraryError(f"unknown record kind {kind!r} in the migration stream")
+            self._copy_events(conn, events)
+            # Keep the id sequence ahead of the copied ids so new events never collide.
+            conn.execute(
+                "SELECT setval(pg_get_serial_sequence('events', 'id'), GREATEST((SELECT max(id) FROM events), 1))"
+            )
+        return counts
+
+    @staticmethod
+    def _copy_events(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        with conn.cursor() as cur, cur.copy(
+            "COPY events (id, ts, kind, episode_id, tool, version_id, data) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
