@@ -1,0 +1,821 @@
+"""The embedded skill library: one SQLite file through sqlite-utils.
+
+Careful-SQLite habits: WAL (readers never block the writer), a busy timeout (writers from other
+processes queue instead of failing with "database is locked"), foreign keys on, one connection per
+process guarded by a lock, ``BEGIN IMMEDIATE`` for every write so a transaction never has to upgrade
+its lock half-way, and rollback on any exception. Each migration commits together with its
+version row. A file that is not a skillevo library is refused before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
+from ._library import SkillLibrary
+from ._models import (
+    Episode,
+    Event,
+    EventKind,
+    Origin,
+    PosteriorState,
+    Skill,
+    SkillVersion,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from ._store_common import derived_status, lifecycle_event_data, tool_key
+
+__all__ = ["SQLiteLibrary"]
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_OWN_TABLES = {"schema_version", "skills", "versions", "posteriors", "episodes", "events", "meta"}
+
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE skills (
+            name TEXT PRIMARY KEY,
+            description TEXT NOT NULL DEFAULT '',
+            trigger TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            tool_key TEXT NOT NULL,
+            created_at REAL NOT NULL)""",
+        "CREATE INDEX skills_kind_tool ON skills (kind, tool_key)",
+        """CREATE TABLE versions (
+            id TEXT PRIMARY KEY,
+            skill TEXT NOT NULL REFERENCES skills(name),
+            number INTEGER NOT NULL,
+            strategy TEXT NOT NULL,
+            parent TEXT,
+            origin TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (skill, number))""",
+        "CREATE INDEX versions_skill ON versions (skill)",
+        "CREATE INDEX versions_status ON versions (status)",
+        """CREATE TABLE posteriors (
+            key TEXT NOT NULL,
+            arm TEXT NOT NULL,
+            alpha REAL NOT NULL,
+            beta REAL NOT NULL,
+            observations REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            extra TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (key, arm))""",
+        """CREATE TABLE episodes (
+            id TEXT PRIMARY KEY,
+            task TEXT NOT NULL,
+            group_id TEXT,
+            policy_version TEXT,
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            reward REAL,
+            applied TEXT NOT NULL,
+            metadata TEXT NOT NULL)""",
+        "CREATE INDEX episodes_started ON episodes (started_at)",
+        "CREATE INDEX episodes_group ON episodes (group_id)",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts REAL NOT NULL,
+            kind TEXT NOT NULL,
+            episode_id TEXT,
+            tool TEXT,
+            version_id TEXT,
+            data TEXT NOT NULL)""",
+        "CREATE INDEX events_kind ON events (kind, id)",
+        "CREATE INDEX events_episode ON events (episode_id)",
+        "CREATE INDEX events_tool ON events (tool, kind)",
+        "CREATE INDEX events_version ON events (version_id)",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ],
+]
+
+_VERSION_SELECT = """
+    SELECT v.id, v.skill, v.number, v.strategy, v.parent, v.origin, v.status, v.created_at,
+           p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
+    FROM versions v LEFT JOIN posteriors p ON p.key = v.skill AND p.arm = v.id
+"""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _version_from_row(row: Mapping[str, Any]) -> SkillVersion:
+    return SkillVersion(
+        id=row["id"],
+        skill=row["skill"],
+        number=row["number"],
+        strategy=Strategy.model_validate_json(row["strategy"]),
+        parent=row["parent"],
+        origin=Origin.model_validate_json(row["origin"]),
+        status=VersionStatus(row["status"]),
+        created_at=row["created_at"],
+        alpha=row["p_alpha"] if row["p_alpha"] is not None else 1.0,
+        beta=row["p_beta"] if row["p_beta"] is not None else 1.0,
+        observations=row["p_obs"] if row["p_obs"] is not None else 0.0,
+    )
+
+
+def _episode_from_row(row: Mapping[str, Any]) -> Episode:
+    return Episode(
+        id=row["id"],
+        task=row["task"],
+        group_id=row["group_id"],
+        policy_version=row["policy_version"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        reward=row["reward"],
+        applied=json.loads(row["applied"]),
+        metadata=json.loads(row["metadata"]),
+    )
+
+
+def _event_from_row(row: Mapping[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        ts=row["ts"],
+        kind=EventKind(row["kind"]),
+        episode_id=row["episode_id"],
+        tool=row["tool"],
+        version_id=row["version_id"],
+        data=json.loads(row["data"]),
+    )
+
+
+def _posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
+    return PosteriorState(
+        key=row["key"],
+        arm=row["arm"],
+        alpha=row["alpha"],
+        beta=row["beta"],
+        observations=row["observations"],
+        updated_at=row["updated_at"],
+        extra=json.loads(row["extra"]),
+    )
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse a file that is not a skillevo library, without writing a byte to it."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise LibraryError(f"{path} is a directory, not a skill library file")
+    if path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        header = fh.read(len(_SQLITE_MAGIC))
+    if header != _SQLITE_MAGIC:
+        raise LibraryError(f"{path} is not a SQLite database (corrupt, or some other kind of file); left untouched")
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError(f"{path} is a damaged SQLite database ({exc}); left untouched") from None
+    user_tables = {t for t in tables if not t.startswith("sqlite_")}
+    if user_tables and "schema_version" not in user_tables:
+        raise LibraryError(
+            f"{path} is a SQLite database of some other application (tables: "
+            f"{', '.join(sorted(user_tables)[:5])}); left untouched"
+        )
+
+
+class SQLiteLibrary(SkillLibrary):
+    """`SkillLibrary` on an embedded SQLite file (the default).
+
+    Args:
+        location: a file path, ``"sqlite:///path"``, or ``":memory:"``.
+        timeout: seconds a writer waits for another process's write lock before failing.
+    """
+
+    def __init__(self, location: str | os.PathLike[str] = "skillevo.db", *, timeout: float = 60.0) -> None:
+        text = os.fspath(location)
+        if text.startswith("sqlite:///"):
+            text = text[len("sqlite:///") :] or ":memory:"
+        self.location = text
+        self._memory = text == ":memory:"
+        if not self._memory:
+            path = Path(text)
+            _check_existing_file(path)
+            if not path.parent.exists():
+                raise LibraryError(f"cannot create {path}: folder {path.parent} does not exist")
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._closed = False
+        try:
+            conn = sqlite3.connect(text, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"cannot open {text}: {exc}") from None
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
+        self.db = sqlite_utils.Database(conn)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if not self._memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+                # WAL + NORMAL survives a crash of the process (not of the OS) without an fsync per commit.
+                conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise LibraryError(f"cannot use {text} as a skill library: {exc}") from None
+        except BaseException:
+            conn.close()
+            raise
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        """Close the connection. Idempotent."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (or a savepoint inside an open one); rolls back on any exception."""
+        with self._lock:
+            if self._closed:
+                raise LibraryError(f"the library {self.location} is closed")
+            depth = getattr(self._local, "depth", 0)
+            conn = self._conn
+            if depth:
+                name = f"sp{depth}"
+                conn.execute(f"SAVEPOINT {name}")
+                self._local.depth = depth + 1
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    conn.execute(f"RELEASE {name}")
+                finally:
+                    self._local.depth = depth
+                return
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise LibraryError(f"{self.location}: cannot start a write ({exc})") from None
+            self._local.depth = 1
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error:
+                    conn.execute("ROLLBACK")
+                    raise
+            finally:
+                self._local.depth = 0
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._closed:
+                raise LibraryError(f"the library {self.location} is closed")
+            yield self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: all commit together, or none do if the block raises. Re-entrant."""
+        with self._write():
+            yield
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        with self._write():
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = int(row[0]) if row and row[0] is not None else 0
+        if current > len(MIGRATIONS):
+            raise SchemaVersionError(
+                f"{self.location} has schema version {current}, newer than this skillevo knows "
+                f"({len(MIGRATIONS)}): upgrade skillevo"
+            )
+        for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self._write():
+                # Another process may have applied it while we waited for the write lock.
+                done = conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (number,)).fetchone()
+                if done:
+                    continue
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        with self._read() as conn:
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # ------------------------------------------------------------------ skills & versions
+
+    def add_skill(
+        self,
+        name: str,
+        trigger: Trigger,
+        strategy: Strategy,
+        *,
+        description: str = "",
+        origin: Origin | None = None,
+        status: VersionStatus = VersionStatus.CANDIDATE,
+    ) -> SkillVersion:
+        """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
+        skill = Skill(name=name, description=description, trigger=trigger)  # validates the name
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM skills WHERE name = ?", (name,)).fetchone():
+                raise SkillevoError(f"a skill named {name!r} already exists")
+            conn.execute(
+                "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    skill.name,
+                    skill.description,
+                    _dumps(trigger.model_dump(mode="json")),
+                    trigger.kind.value,
+                    tool_key(trigger),
+                    skill.created_at,
+                ),
+            )
+            return self._insert_version(conn, name, 1, strategy, None, origin, status)
+
+    def _insert_version(
+        self,
+        conn: sqlite3.Connection,
+        name: str,
+        number: int,
+        strategy: Strategy,
+        parent: str | None,
+        origin: Origin | None,
+        status: VersionStatus,
+    ) -> SkillVersion:
+        version = SkillVersion(
+            id=f"{name}@{number}",
+            skill=name,
+            number=number,
+            strategy=strategy,
+            parent=parent,
+            origin=origin or Origin(),
+            status=status,
+        )
+        conn.execute(
+            "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                version.id,
+                name,
+                number,
+                _dumps(strategy.model_dump(mode="json", exclude_none=True)),
+                parent,
+                _dumps(version.origin.model_dump(mode="json")),
+                status.value,
+                version.created_at,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, NULL, NULL, ?, ?)",
+            (
+                version.created_at,
+                EventKind.LIFECYCLE.value,
+                version.id,
+                _dumps(lifecycle_event_data(None, status, "created", "skillevo")),
+            ),
+        )
+        return version
+
+    def add_version(
+        self,
+        name: str,
+        strategy: Strategy,
+        *,
+        parent: str | None = None,
+        origin: Origin | None = None,
+        status: VersionStatus = VersionStatus.CANDIDATE,
+    ) -> SkillVersion:
+        """Append a version to an existing skill (number = previous max + 1)."""
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM skills WHERE name = ?", (name,)).fetchone():
+                raise NotFoundError(f"no skill named {name!r}")
+            top = conn.execute("SELECT max(number) FROM versions WHERE skill = ?", (name,)).fetchone()
+            number = int(top[0] or 0) + 1
+            return self._insert_version(conn, name, number, strategy, parent, origin, status)
+
+    @staticmethod
+    def _skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
+        by_skill: dict[str, list[SkillVersion]] = {}
+        for row in version_rows:
+            by_skill.setdefault(row["skill"], []).append(_version_from_row(row))
+        out = []
+        for row in skill_rows:
+            versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
+            out.append(
+                Skill(
+                    name=row["name"],
+                    description=row["description"],
+                    trigger=Trigger.model_validate_json(row["trigger"]),
+                    created_at=row["created_at"],
+                    status=derived_status(versions),
+                    versions=versions,
+                )
+            )
+        return out
+
+    def skill(self, name: str) -> Skill:
+        """One skill with all its versions. Raises `NotFoundError`."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT * FROM skills WHERE name = ?", (name,)).fetchall()
+            if not rows:
+                raise NotFoundError(f"no skill named {name!r}")
+            versions = conn.execute(_VERSION_SELECT + " WHERE v.skill = ?", (name,)).fetchall()
+        return self._skills_from_rows(rows, versions)[0]
+
+    def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
+        """All skills (with versions), optionally only those whose derived status is `status`."""
+        wanted = VersionStatus(status) if status is not None else None
+        with self._read() as conn:
+            rows = conn.execute("SELECT * FROM skills ORDER BY name").fetchall()
+            versions = conn.execute(_VERSION_SELECT).fetchall()
+        skills = self._skills_from_rows(rows, versions)
+        return [s for s in skills if wanted is None or s.status is wanted]
+
+    def version(self, version_id: str) -> SkillVersion:
+        """One version by id (``"name@n"``). Raises `NotFoundError`."""
+        with self._read() as conn:
+            row = conn.execute(_VERSION_SELECT + " WHERE v.id = ?", (version_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no skill version {version_id!r}")
+        return _version_from_row(row)
+
+    def set_status(
+        self,
+        version_id: str,
+        status: VersionStatus,
+        *,
+        reason: str,
+        actor: str = "skillevo",
+        kind: EventKind = EventKind.LIFECYCLE,
+        data: dict[str, object] | None = None,
+    ) -> SkillVersion:
+        """Change a version's status and record the transition as an event (one transaction)."""
+        status = VersionStatus(status)
+        with self._write() as conn:
+            row = conn.execute("SELECT status FROM versions WHERE id = ?", (version_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no skill version {version_id!r}")
+            old = VersionStatus(row[0])
+            conn.execute("UPDATE versions SET status = ? WHERE id = ?", (status.value, version_id))
+            conn.execute(
+                "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, NULL, NULL, ?, ?)",
+                (time.time(), EventKind(kind).value, version_id,
+                 _dumps(lifecycle_event_data(old, status, reason, actor, data))),
+            )
+            updated = conn.execute(_VERSION_SELECT + " WHERE v.id = ?", (version_id,)).fetchone()
+        return _version_from_row(updated)
+
+    def match(
+        self,
+        kind: TriggerKind,
+        tool: str | None = None,
+        *,
+        statuses: Sequence[VersionStatus] = (VersionStatus.ACTIVE, VersionStatus.TESTING),
+    ) -> list[Skill]:
+        """Skills whose trigger has `kind` and whose tool glob can match `tool` (indexed)."""
+        keys = ("*",) if tool is None else (tool, "*")
+        status_values = [VersionStatus(s).value for s in statuses]
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM skills WHERE kind = ? AND tool_key IN ({','.join('?' * len(keys))}) ORDER BY name",
+                (TriggerKind(kind).value, *keys),
+            ).fetchall()
+            rows = [
+                r
+                for r in rows
+                if tool is None or r["tool_key"] == tool or fnmatch.fnmatchcase(tool, json.loads(r["trigger"])["tool"])
+            ]
+            if not rows or not status_values:
+                return []
+            names = [r["name"] for r in rows]
+            versions = conn.execute(
+                _VERSION_SELECT
+                + f" WHERE v.skill IN ({','.join('?' * len(names))}) AND v.status IN ({','.join('?' * len(status_values))})",
+                (*names, *status_values),
+            ).fetchall()
+        return [s for s in self._skills_from_rows(rows, versions) if s.versions]
+
+    # ------------------------------------------------------------------ posteriors
+
+    def posteriors(self, key: str | None = None) -> list[PosteriorState]:
+        """Stored selector states, for one key or all."""
+        with self._read() as conn:
+            if key is None:
+                rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
+            else:
+                rows = conn.execute("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,)).fetchall()
+        return [_posterior_from_row(r) for r in rows]
+
+    @staticmethod
+    def _upsert_posterior(conn: sqlite3.Connection, state: PosteriorState) -> None:
+        conn.execute(
+            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key, arm) DO UPDATE SET alpha = excluded.alpha, beta = excluded.beta, "
+            "observations = excluded.observations, updated_at = excluded.updated_at, extra = excluded.extra",
+            (state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at, _dumps(state.extra)),
+        )
+
+    def put_posterior(self, state: PosteriorState) -> None:
+        """Overwrite one arm's state."""
+        with self._write() as conn:
+            self._upsert_posterior(conn, state)
+
+    def update_posterior(
+        self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
+    ) -> PosteriorState:
+        """Read-modify-write one arm's state inside one write transaction (BEGIN IMMEDIATE)."""
+        with self._write() as conn:
+            row = conn.execute("SELECT * FROM posteriors WHERE key = ? AND arm = ?", (key, arm)).fetchone()
+            current = _posterior_from_row(row) if row else PosteriorState(key=key, arm=arm)
+            new = update(current)
+            if (new.key, new.arm) != (key, arm):
+                raise SkillevoError("update_posterior: the update function must keep key and arm")
+            self._upsert_posterior(conn, new)
+        return new
+
+    # ------------------------------------------------------------------ episodes & events
+
+    @staticmethod
+    def _insert_events(conn: sqlite3.Connection, events: Sequence[Event]) -> list[int]:
+        if not events:
+            return []
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        first = (int(row[0]) if row else 0) + 1
+        # One executemany per batch; AUTOINCREMENT ids inside one write transaction are consecutive.
+        conn.executemany(
+            "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?)",
+            [(e.ts, EventKind(e.kind).value, e.episode_id, e.tool, e.version_id, _dumps(e.data)) for e in events],
+        )
+        return list(range(first, first + len(events)))
+
+    def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
+        """Insert or replace an episode together with its events, in one transaction."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, applied, "
+                "metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET task = excluded.task, "
+                "group_id = excluded.group_id, policy_version = excluded.policy_version, started_at = "
+                "excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward, applied = "
+                "excluded.applied, metadata = excluded.metadata",
+                (
+                    episode.id,
+                    episode.task,
+                    episode.group_id,
+                    episode.policy_version,
+                    episode.started_at,
+                    episode.finished_at,
+                    episode.reward,
+                    _dumps([a.model_dump(mode="json") for a in episode.applied]),
+                    _dumps(episode.metadata),
+                ),
+            )
+            return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+
+    def set_reward(self, episode_id: str, reward: float) -> Episode:
+        """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
+        with self._write() as conn:
+            cur = conn.execute("UPDATE episodes SET reward = ? WHERE id = ?", (float(reward), episode_id))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no episode {episode_id!r}")
+            row = conn.execute("SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+        return _episode_from_row(row)
+
+    def episode(self, episode_id: str) -> Episode:
+        """One episode. Raises `NotFoundError`."""
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no episode {episode_id!r}")
+        return _episode_from_row(row)
+
+    def episodes(
+        self,
+        *,
+        since: float | None = None,
+        group_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[Episode]:
+        """Episodes started at or after `since` (oldest first)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if since is not None:
+            clauses.append("started_at >= ?")
+            params.append(since)
+        if group_id is not None:
+            clauses.append("group_id = ?")
+            params.append(group_id)
+        query = "SELECT * FROM episodes"
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        query += " ORDER BY started_at, id"
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(int(limit))
+        with self._read() as conn:
+            rows = conn.execute(query, params).fetchall()
+        return [_episode_from_row(r) for r in rows]
+
+    def count_episodes(self) -> int:
+        """How many episodes are stored."""
+        with self._read() as conn:
+            return int(conn.execute("SELECT count(*) FROM episodes").fetchone()[0])
+
+    def log_events(self, events: Sequence[Event]) -> list[int]:
+        """Append events in one batched transaction; returns their ids in order."""
+        with self._write() as conn:
+            return self._insert_events(conn, events)
+
+    def events(
+        self,
+        *,
+        kind: EventKind | str | None = None,
+        episode_id: str | None = None,
+        version_id: str | None = None,
+        tool: str | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Events in id order, filtered."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("kind", EventKind(kind).value if kind is not None else None),
+            ("episode_id", episode_id),
+            ("version_id", version_id),
+            ("tool", tool),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if after_id is not None:
+            clauses.append("id > ?")
+            params.append(int(after_id))
+        query = "SELECT * FROM events"
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        query += " ORDER BY id"
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(int(limit))
+        with self._read() as conn:
+            rows = conn.execute(query, params).fetchall()
+        return [_event_from_row(r) for r in rows]
+
+    def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
+        """All events after `after_id`, streamed in id order (keyset pagination)."""
+        last = after_id if after_id is not None else 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _event_from_row(row)
+            last = int(rows[-1]["id"])
+
+    def count_events(self, kind: EventKind | str | None = None) -> int:
+        """How many events (of one kind) are stored."""
+        with self._read() as conn:
+            if kind is None:
+                row = conn.execute("SELECT count(*) FROM events").fetchone()
+            else:
+                row = conn.execute("SELECT count(*) FROM events WHERE kind = ?", (EventKind(kind).value,)).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------------ metadata
+
+    def get_meta(self, key: str) -> str | None:
+        """A small string value or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small string value."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ------------------------------------------------------------------ bulk copy (migrate)
+
+    def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every record, backend-neutral, for `skillevo migrate`."""
+        with self._read() as conn:
+            skills = conn.execute("SELECT * FROM skills ORDER BY created_at, name").fetchall()
+            versions = conn.execute("SELECT * FROM versions ORDER BY skill, number").fetchall()
+            posteriors = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
+            meta = conn.execute("SELECT * FROM meta ORDER BY key").fetchall()
+        for row in skills:
+            yield "skill", {"name": row["name"], "description": row["description"],
+                            "trigger": json.loads(row["trigger"]), "created_at": row["created_at"]}
+        for row in versions:
+            yield "version", {
+                "id": row["id"], "skill": row["skill"], "number": row["number"],
+                "strategy": json.loads(row["strategy"]), "parent": row["parent"],
+                "origin": json.loads(row["origin"]), "status": row["status"], "created_at": row["created_at"],
+            }
+        for row in posteriors:
+            yield "posterior", _posterior_from_row(row).model_dump(mode="json")
+        for row in meta:
+            yield "meta", {"key": row["key"], "value": row["value"]}
+        last = ""
+        while True:
+            with self._read() as conn:
+                rows = conn.execute("SELECT * FROM episodes WHERE id > ? ORDER BY id LIMIT 5000", (last,)).fetchall()
+            if not rows:
+                break
+            for row in rows:
+                yield "episode", _episode_from_row(row).model_dump(mode="json")
+            last = rows[-1]["id"]
+        for event in self.iter_events():
+            yield "event", event.model_dump(mode="json")
+
+    def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Copy records from `dump()` into this (empty) library, keeping ids; one transaction."""
+        counts: dict[str, int] = {}
+        with self._write() as conn:
+            n = conn.execute(
+                "SELECT (SELECT count(*) FROM skills) + (SELECT count(*) FROM episodes) + (SELECT count(*) FROM events)"
+            ).fetchone()[0]
+            if n:
+                raise LibraryError(f"{self.location} is not empty: migrate copies into an empty library only")
+            events: list[tuple[Any, ...]] = []
+            for kind, rec in records:
+                counts[kind] = counts.get(kind, 0) + 1
+                if kind == "skill":
+                    trigger = Trigger.model_validate(rec["trigger"])
+                    conn.execute(
+                        "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (rec["name"], rec["description"], _dumps(trigger.model_dump(mode="json")),
+                         trigger.kind.value, tool_key(trigger), rec["created_at"]),
+                    )
+                elif kind == "version":
+                    conn.execute(
+                        "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (rec["id"], rec["skill"], rec["number"], _dumps(rec["strategy"]), rec["parent"],
+                         _dumps(rec["origin"]), rec["status"], rec["created_at"]),
+                    )
+                elif kind == "posterior":
+                    self._upsert_posterior(conn, PosteriorState.model_validate(rec))
+                elif kind == "meta":
+                    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (rec["key"], rec["value"]))
+                elif kind == "episode":
+                    ep = Episode.model_validate(rec)
+                    conn.execute(
+                        "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, "
+                        "applied, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (ep.id, ep.task, ep.group_id, ep.policy_version, ep.started_at, ep.finished_at, ep.reward,
+                         _dumps([a.model_dump(mode="json") for a in ep.applied]), _dumps(ep.metadata)),
+                    )
+                elif kind == "event":
+                    ev = Event.model_validate(rec)
+                    events.append((ev.id, ev.ts, ev.kind.value, ev.episode_id, ev.tool, ev.version_id, _dumps(ev.data)))
+                else:
+                    raise LibraryError(f"unknown record kind {kind!r} in the migration stream")
+                if len(events) >= 5000:
+                    self._copy_events(conn, events)
+                    events = []
+            self._copy_events(conn, events)
+        return counts
+
+    @staticmethod
+    def _copy_events(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            conn.executemany(
+                "INSERT INTO events (id, ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
