@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from ._errors import ConfigError
+from ._models import EventKind, VersionStatus
 from ._store import SkillStore
 
-__all__ = ["SkillLibrary", "default_db"]
+__all__ = ["SkillLibrary", "VersionStats", "default_db"]
 
 
 def default_db() -> str:
@@ -41,3 +46,77 @@ class SkillLibrary(SkillStore):
         if cls is SkillLibrary:
             cls = _backend(default_db() if location is None else os.fspath(location))
         return super().__new__(cls)
+
+    # ------------------------------------------------------------------ bulk copy
+
+    def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, meta,
+        episodes, events (ids kept). Feeds `load` of another backend (``skillevo migrate``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot dump")
+
+    def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Copy `dump()` records into this empty library in one transaction; returns counts per kind."""
+        raise NotImplementedError(f"{type(self).__name__} cannot load")
+
+    # ------------------------------------------------------------------ conveniences on any backend
+
+    def export_skills(self, directory: str | os.PathLike[str], names: list[str] | None = None) -> list[Path]:
+        """Write skills as Agent Skills folders (``<directory>/<name>/SKILL.md``); see `skillevo._skillmd`."""
+        from ._skillmd import export_skills
+
+        return export_skills(self, Path(directory), names)
+
+    def import_skills(self, directory: str | os.PathLike[str]) -> list[str]:
+        """Import Agent Skills folders, all-or-nothing; returns the version ids written."""
+        from ._skillmd import import_skills
+
+        return import_skills(self, Path(directory))
+
+    def stats(self) -> list[VersionStats]:
+        """How often each version was applied and how it fared (from the event log)."""
+        applied: dict[str, int] = {}
+        credited: dict[str, int] = {}
+        reward: dict[str, float] = {}
+        last: dict[str, float] = {}
+        for kind in (EventKind.GUIDANCE, EventKind.REPAIR):
+            for event in self.events(kind=kind):
+                if event.version_id:
+                    applied[event.version_id] = applied.get(event.version_id, 0) + 1
+                    last[event.version_id] = max(last.get(event.version_id, 0.0), event.ts)
+        for event in self.events(kind=EventKind.CREDIT):
+            value = event.data.get("reward")
+            if event.version_id and isinstance(value, int | float):
+                credited[event.version_id] = credited.get(event.version_id, 0) + 1
+                reward[event.version_id] = reward.get(event.version_id, 0.0) + float(value)
+        out = []
+        for skill in self.skills():
+            for v in skill.versions:
+                n = credited.get(v.id, 0)
+                out.append(
+                    VersionStats(
+                        version_id=v.id,
+                        skill=skill.name,
+                        status=v.status,
+                        kind=v.strategy.kind,
+                        applied=applied.get(v.id, 0),
+                        credited=n,
+                        mean_reward=reward[v.id] / n if n else None,
+                        posterior_mean=v.mean,
+                        last_applied=last.get(v.id),
+                    )
+                )
+        return out
+
+
+class VersionStats(BaseModel):
+    """Usage of one version: times applied, outcomes credited, mean outcome, posterior mean."""
+
+    version_id: str
+    skill: str
+    status: VersionStatus
+    kind: str
+    applied: int
+    credited: int
+    mean_reward: float | None
+    posterior_mean: float
+    last_applied: float | None

@@ -45,9 +45,7 @@ try:
     from psycopg.types.json import Jsonb
     from psycopg_pool import ConnectionPool
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        'the PostgreSQL backend needs psycopg 3: pip install "skillevo[postgres]"'
-    ) from exc
+    raise ImportError('the PostgreSQL backend needs psycopg 3: pip install "skillevo[postgres]"') from exc
 
 __all__ = ["PostgresLibrary"]
 
@@ -211,7 +209,7 @@ class PostgresLibrary(SkillLibrary):
         self.location = _safe_location(location)
         self._local = threading.local()
         self._closed = False
-        self._pool = ConnectionPool(
+        self._pool: ConnectionPool[Any] = ConnectionPool(
             conninfo,
             min_size=min_size,
             max_size=max_size,
@@ -240,7 +238,7 @@ class PostgresLibrary(SkillLibrary):
             self._pool.close()
 
     @contextmanager
-    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+    def _conn(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         current = getattr(self._local, "conn", None)
         if current is not None:
             yield current
@@ -290,7 +288,7 @@ class PostgresLibrary(SkillLibrary):
                 for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                     with conn.transaction():
                         for statement in statements:
-                            conn.execute(statement)  # type: ignore[arg-type]  # fixed DDL, no user input
+                            conn.execute(statement)
                         conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
             finally:
                 conn.autocommit = True
@@ -336,7 +334,7 @@ class PostgresLibrary(SkillLibrary):
 
     def _insert_version(
         self,
-        conn: psycopg.Connection[Any],
+        conn: psycopg.Connection[dict[str, Any]],
         name: str,
         number: int,
         strategy: Strategy,
@@ -397,7 +395,9 @@ class PostgresLibrary(SkillLibrary):
             number = int(top["n"] or 0) + 1 if top else 1
             return self._insert_version(conn, name, number, strategy, parent, origin, status)
 
-    def _skills_from_rows(self, skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
+    def _skills_from_rows(
+        self, skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]
+    ) -> list[Skill]:
         by_skill: dict[str, list[SkillVersion]] = {}
         for row in version_rows:
             by_skill.setdefault(row["skill"], []).append(_version_from_row(row))
@@ -517,7 +517,7 @@ class PostgresLibrary(SkillLibrary):
             self._upsert_posterior(conn, state)
 
     @staticmethod
-    def _upsert_posterior(conn: psycopg.Connection[Any], state: PosteriorState) -> None:
+    def _upsert_posterior(conn: psycopg.Connection[dict[str, Any]], state: PosteriorState) -> None:
         conn.execute(
             "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key, arm) DO UPDATE SET "
@@ -536,9 +536,7 @@ class PostgresLibrary(SkillLibrary):
                 "VALUES (%s, %s, 1, 1, 0, %s, '{}'::jsonb) ON CONFLICT (key, arm) DO NOTHING",
                 (key, arm, time.time()),
             )
-            row = conn.execute(
-                "SELECT * FROM posteriors WHERE key = %s AND arm = %s FOR UPDATE", (key, arm)
-            ).fetchone()
+            row = conn.execute("SELECT * FROM posteriors WHERE key = %s AND arm = %s FOR UPDATE", (key, arm)).fetchone()
             assert row is not None
             new = update(PosteriorState.model_validate(dict(row)))
             if (new.key, new.arm) != (key, arm):
@@ -552,12 +550,10 @@ class PostgresLibrary(SkillLibrary):
         "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id"
     )
 
-    def _insert_events(self, conn: psycopg.Connection[Any], events: Sequence[Event]) -> list[int]:
+    def _insert_events(self, conn: psycopg.Connection[dict[str, Any]], events: Sequence[Event]) -> list[int]:
         if not events:
             return []
-        params = [
-            (e.ts, EventKind(e.kind).value, e.episode_id, e.tool, e.version_id, Jsonb(e.data)) for e in events
-        ]
+        params = [(e.ts, EventKind(e.kind).value, e.episode_id, e.tool, e.version_id, Jsonb(e.data)) for e in events]
         ids: list[int] = []
         with conn.cursor() as cur:
             cur.executemany(self._EVENT_INSERT, params, returning=True)
@@ -634,7 +630,7 @@ class PostgresLibrary(SkillLibrary):
             query += " LIMIT %s"
             params.append(int(limit))
         with self._conn() as conn:
-            rows = conn.execute(query, params).fetchall()  # type: ignore[arg-type]  # built from constants
+            rows = conn.execute(query, params).fetchall()
         return [_episode_from_row(r) for r in rows]
 
     def count_episodes(self) -> int:
@@ -681,7 +677,7 @@ class PostgresLibrary(SkillLibrary):
             query += " LIMIT %s"
             params.append(int(limit))
         with self._conn() as conn:
-            rows = conn.execute(query, params).fetchall()  # type: ignore[arg-type]  # built from constants
+            rows = conn.execute(query, params).fetchall()
         return [_event_from_row(r) for r in rows]
 
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
@@ -689,9 +685,7 @@ class PostgresLibrary(SkillLibrary):
         last = after_id if after_id is not None else 0
         while True:
             with self._conn() as conn:
-                rows = conn.execute(
-                    "SELECT * FROM events WHERE id > %s ORDER BY id LIMIT %s", (last, batch)
-                ).fetchall()
+                rows = conn.execute("SELECT * FROM events WHERE id > %s ORDER BY id LIMIT %s", (last, batch)).fetchall()
             if not rows:
                 return
             for row in rows:
@@ -731,15 +725,23 @@ class PostgresLibrary(SkillLibrary):
         """Every record, backend-neutral, for `skillevo migrate` (see `SkillStore.dump`)."""
         with self._conn() as conn:
             for row in conn.execute("SELECT * FROM skills ORDER BY created_at, name").fetchall():
-                yield "skill", {
-                    "name": row["name"],
-                    "description": row["description"],
-                    "trigger": row["trigger"],
-                    "created_at": row["created_at"],
-                }
+                yield (
+                    "skill",
+                    {
+                        "name": row["name"],
+                        "description": row["description"],
+                        "trigger": row["trigger"],
+                        "created_at": row["created_at"],
+                    },
+                )
             for row in conn.execute("SELECT * FROM versions ORDER BY skill, number").fetchall():
-                yield "version", {k: row[k] for k in ("id", "skill", "number", "strategy", "parent", "origin",
-                                                      "status", "created_at")}
+                yield (
+                    "version",
+                    {
+                        k: row[k]
+                        for k in ("id", "skill", "number", "strategy", "parent", "origin", "status", "created_at")
+                    },
+                )
             for row in conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall():
                 yield "posterior", dict(row)
             for row in conn.execute("SELECT * FROM meta ORDER BY key").fetchall():
@@ -766,8 +768,10 @@ class PostgresLibrary(SkillLibrary):
         """Copy records from `dump()` into this (empty) library, keeping ids; one transaction."""
         counts: dict[str, int] = {}
         with self._conn() as conn:
-            existing = conn.execute("SELECT (SELECT count(*) FROM skills) + (SELECT count(*) FROM episodes) "
-                                    "+ (SELECT count(*) FROM events) AS n").fetchone()
+            existing = conn.execute(
+                "SELECT (SELECT count(*) FROM skills) + (SELECT count(*) FROM episodes) "
+                "+ (SELECT count(*) FROM events) AS n"
+            ).fetchone()
             if existing and existing["n"]:
                 raise LibraryError(f"{self.location} is not empty: migrate copies into an empty library only")
             events: list[tuple[Any, ...]] = []
@@ -778,15 +782,29 @@ class PostgresLibrary(SkillLibrary):
                     conn.execute(
                         "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
                         "VALUES (%s, %s, %s, %s, %s, %s)",
-                        (rec["name"], rec["description"], Jsonb(trigger.model_dump(mode="json")), trigger.kind.value,
-                         tool_key(trigger), rec["created_at"]),
+                        (
+                            rec["name"],
+                            rec["description"],
+                            Jsonb(trigger.model_dump(mode="json")),
+                            trigger.kind.value,
+                            tool_key(trigger),
+                            rec["created_at"],
+                        ),
                     )
                 elif kind == "version":
                     conn.execute(
                         "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
                         "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                        (rec["id"], rec["skill"], rec["number"], Jsonb(_json(rec["strategy"])), rec["parent"],
-                         Jsonb(_json(rec["origin"])), rec["status"], rec["created_at"]),
+                        (
+                            rec["id"],
+                            rec["skill"],
+                            rec["number"],
+                            Jsonb(_json(rec["strategy"])),
+                            rec["parent"],
+                            Jsonb(_json(rec["origin"])),
+                            rec["status"],
+                            rec["created_at"],
+                        ),
                     )
                 elif kind == "posterior":
                     self._upsert_posterior(conn, PosteriorState.model_validate({**rec, "extra": _json(rec["extra"])}))
@@ -797,8 +815,17 @@ class PostgresLibrary(SkillLibrary):
                     conn.execute(
                         "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward,"
                         " applied, metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        (ep.id, ep.task, ep.group_id, ep.policy_version, ep.started_at, ep.finished_at, ep.reward,
-                         Jsonb([a.model_dump(mode="json") for a in ep.applied]), Jsonb(ep.metadata)),
+                        (
+                            ep.id,
+                            ep.task,
+                            ep.group_id,
+                            ep.policy_version,
+                            ep.started_at,
+                            ep.finished_at,
+                            ep.reward,
+                            Jsonb([a.model_dump(mode="json") for a in ep.applied]),
+                            Jsonb(ep.metadata),
+                        ),
                     )
                 elif kind == "event":
                     ev = Event.model_validate(rec)
@@ -816,12 +843,13 @@ class PostgresLibrary(SkillLibrary):
         return counts
 
     @staticmethod
-    def _copy_events(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> None:
+    def _copy_events(conn: psycopg.Connection[dict[str, Any]], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        with conn.cursor() as cur, cur.copy(
-            "COPY events (id, ts, kind, episode_id, tool, version_id, data) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY events (id, ts, kind, episode_id, tool, version_id, data) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
 

@@ -424,7 +424,9 @@ class SQLiteLibrary(SkillLibrary):
             return self._insert_version(conn, name, number, strategy, parent, origin, status)
 
     @staticmethod
-    def _skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
+    def _skills_from_rows(
+        skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]
+    ) -> list[Skill]:
         by_skill: dict[str, list[SkillVersion]] = {}
         for row in version_rows:
             by_skill.setdefault(row["skill"], []).append(_version_from_row(row))
@@ -489,8 +491,12 @@ class SQLiteLibrary(SkillLibrary):
             conn.execute("UPDATE versions SET status = ? WHERE id = ?", (status.value, version_id))
             conn.execute(
                 "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, NULL, NULL, ?, ?)",
-                (time.time(), EventKind(kind).value, version_id,
-                 _dumps(lifecycle_event_data(old, status, reason, actor, data))),
+                (
+                    time.time(),
+                    EventKind(kind).value,
+                    version_id,
+                    _dumps(lifecycle_event_data(old, status, reason, actor, data)),
+                ),
             )
             updated = conn.execute(_VERSION_SELECT + " WHERE v.id = ?", (version_id,)).fetchone()
         return _version_from_row(updated)
@@ -519,8 +525,8 @@ class SQLiteLibrary(SkillLibrary):
                 return []
             names = [r["name"] for r in rows]
             versions = conn.execute(
-                _VERSION_SELECT
-                + f" WHERE v.skill IN ({','.join('?' * len(names))}) AND v.status IN ({','.join('?' * len(status_values))})",
+                _VERSION_SELECT + f" WHERE v.skill IN ({','.join('?' * len(names))})"
+                f" AND v.status IN ({','.join('?' * len(status_values))})",
                 (*names, *status_values),
             ).fetchall()
         return [s for s in self._skills_from_rows(rows, versions) if s.versions]
@@ -539,7 +545,8 @@ class SQLiteLibrary(SkillLibrary):
     @staticmethod
     def _upsert_posterior(conn: sqlite3.Connection, state: PosteriorState) -> None:
         conn.execute(
-            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key, arm) DO UPDATE SET alpha = excluded.alpha, beta = excluded.beta, "
             "observations = excluded.observations, updated_at = excluded.updated_at, extra = excluded.extra",
             (state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at, _dumps(state.extra)),
@@ -738,14 +745,29 @@ class SQLiteLibrary(SkillLibrary):
             posteriors = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
             meta = conn.execute("SELECT * FROM meta ORDER BY key").fetchall()
         for row in skills:
-            yield "skill", {"name": row["name"], "description": row["description"],
-                            "trigger": json.loads(row["trigger"]), "created_at": row["created_at"]}
+            yield (
+                "skill",
+                {
+                    "name": row["name"],
+                    "description": row["description"],
+                    "trigger": json.loads(row["trigger"]),
+                    "created_at": row["created_at"],
+                },
+            )
         for row in versions:
-            yield "version", {
-                "id": row["id"], "skill": row["skill"], "number": row["number"],
-                "strategy": json.loads(row["strategy"]), "parent": row["parent"],
-                "origin": json.loads(row["origin"]), "status": row["status"], "created_at": row["created_at"],
-            }
+            yield (
+                "version",
+                {
+                    "id": row["id"],
+                    "skill": row["skill"],
+                    "number": row["number"],
+                    "strategy": json.loads(row["strategy"]),
+                    "parent": row["parent"],
+                    "origin": json.loads(row["origin"]),
+                    "status": row["status"],
+                    "created_at": row["created_at"],
+                },
+            )
         for row in posteriors:
             yield "posterior", _posterior_from_row(row).model_dump(mode="json")
         for row in meta:
@@ -779,15 +801,29 @@ class SQLiteLibrary(SkillLibrary):
                     conn.execute(
                         "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
-                        (rec["name"], rec["description"], _dumps(trigger.model_dump(mode="json")),
-                         trigger.kind.value, tool_key(trigger), rec["created_at"]),
+                        (
+                            rec["name"],
+                            rec["description"],
+                            _dumps(trigger.model_dump(mode="json")),
+                            trigger.kind.value,
+                            tool_key(trigger),
+                            rec["created_at"],
+                        ),
                     )
                 elif kind == "version":
                     conn.execute(
                         "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (rec["id"], rec["skill"], rec["number"], _dumps(rec["strategy"]), rec["parent"],
-                         _dumps(rec["origin"]), rec["status"], rec["created_at"]),
+                        (
+                            rec["id"],
+                            rec["skill"],
+                            rec["number"],
+                            _dumps(rec["strategy"]),
+                            rec["parent"],
+                            _dumps(rec["origin"]),
+                            rec["status"],
+                            rec["created_at"],
+                        ),
                     )
                 elif kind == "posterior":
                     self._upsert_posterior(conn, PosteriorState.model_validate(rec))
@@ -798,8 +834,17 @@ class SQLiteLibrary(SkillLibrary):
                     conn.execute(
                         "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, "
                         "applied, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (ep.id, ep.task, ep.group_id, ep.policy_version, ep.started_at, ep.finished_at, ep.reward,
-                         _dumps([a.model_dump(mode="json") for a in ep.applied]), _dumps(ep.metadata)),
+                        (
+                            ep.id,
+                            ep.task,
+                            ep.group_id,
+                            ep.policy_version,
+                            ep.started_at,
+                            ep.finished_at,
+                            ep.reward,
+                            _dumps([a.model_dump(mode="json") for a in ep.applied]),
+                            _dumps(ep.metadata),
+                        ),
                     )
                 elif kind == "event":
                     ev = Event.model_validate(rec)
