@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -37,15 +36,10 @@ def run_app(app: typer.Typer, argv: list[str]) -> int:
     """Run `app` without letting a traceback or SystemExit escape: 0 ok, 1 user error, 2 usage."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="skillevo", standalone_mode=False)
-    except click.exceptions.UsageError as exc:
-        exc.show()
-        return 2
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        return 1
+        # Standalone mode lets typer print usage errors (exit 2) and --help itself.
+        command.main(args=argv, prog_name="skillevo", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SkillevoError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 1

@@ -1,0 +1,180 @@
+"""One suite, every backend: what any SkillStore must do."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from skillevo import (
+    Episode,
+    Event,
+    EventKind,
+    NotFoundError,
+    Origin,
+    PosteriorState,
+    SkillevoError,
+    SkillLibrary,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from skillevo._models import Applied
+
+
+def _add(store: SkillLibrary, name: str, tool: str = "book_flight", kind: TriggerKind = TriggerKind.TOOL_ERROR,
+         status: VersionStatus = VersionStatus.ACTIVE) -> str:
+    v = store.add_skill(name, Trigger(kind=kind, tool=tool), Strategy(guidance=f"guidance of {name}"),
+                        description=f"about {name}", origin=Origin(miner="test", evidence=[1, 2]), status=status)
+    return v.id
+
+
+def test_add_skill_and_versions(store: SkillLibrary) -> None:
+    vid = _add(store, "dates")
+    assert vid == "dates@1"
+    v2 = store.add_version("dates", Strategy(guidance="better"), parent=vid)
+    assert v2.id == "dates@2" and v2.parent == "dates@1" and v2.status is VersionStatus.CANDIDATE
+    skill = store.skill("dates")
+    assert [v.id for v in skill.versions] == ["dates@1", "dates@2"]
+    assert skill.status is VersionStatus.ACTIVE
+    assert skill.versions[0].origin.evidence == [1, 2]
+    assert store.version("dates@2").strategy.guidance == "better"
+    with pytest.raises(SkillevoError, match="already exists"):
+        _add(store, "dates")
+    with pytest.raises(NotFoundError):
+        store.skill("nope")
+    with pytest.raises(NotFoundError):
+        store.version("nope@1")
+    with pytest.raises(NotFoundError):
+        store.add_version("nope", Strategy(guidance="x"))
+
+
+def test_status_changes_are_logged_and_nothing_is_deleted(store: SkillLibrary) -> None:
+    vid = _add(store, "dates", status=VersionStatus.TESTING)
+    store.set_status(vid, VersionStatus.ACTIVE, reason="won", actor="lifecycle")
+    store.set_status(vid, VersionStatus.RETIRED, reason="harmful")
+    assert store.version(vid).status is VersionStatus.RETIRED
+    log = [e for e in store.events(kind=EventKind.LIFECYCLE, version_id=vid)]
+    assert [(e.data["from"], e.data["to"]) for e in log] == [(None, "testing"), ("testing", "active"),
+                                                            ("active", "retired")]
+    assert log[1].data["actor"] == "lifecycle" and log[2].data["reason"] == "harmful"
+    assert store.skill("dates").status is VersionStatus.RETIRED
+    assert [s.name for s in store.skills(status="retired")] == ["dates"]
+    assert store.skills(status=VersionStatus.ACTIVE) == []
+
+
+def test_match_is_by_kind_and_tool_with_globs(store: SkillLibrary) -> None:
+    _add(store, "exact", tool="book_flight")
+    _add(store, "any", tool="*")
+    _add(store, "glob", tool="book_*")
+    _add(store, "other", tool="cancel")
+    _add(store, "before", tool="book_flight", kind=TriggerKind.BEFORE_TOOL)
+    _add(store, "cand", tool="book_flight", status=VersionStatus.CANDIDATE)
+    names = sorted(s.name for s in store.match(TriggerKind.TOOL_ERROR, "book_flight"))
+    assert names == ["any", "exact", "glob"]
+    assert sorted(s.name for s in store.match(TriggerKind.TOOL_ERROR, "cancel")) == ["any", "other"]
+    assert [s.name for s in store.match(TriggerKind.BEFORE_TOOL, "book_flight")] == ["before"]
+    cand = store.match(TriggerKind.TOOL_ERROR, "book_flight", statuses=[VersionStatus.CANDIDATE])
+    assert [s.name for s in cand] == ["cand"]
+
+
+def test_transaction_rolls_back_everything(store: SkillLibrary) -> None:
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            _add(store, "a")
+            store.set_meta("k", "v")
+            store.log_events([Event(kind=EventKind.TOOL_CALL, tool="t")])
+            raise RuntimeError("boom")
+    assert store.skills() == []
+    assert store.get_meta("k") is None
+    assert store.count_events() == 0
+    with store.transaction():
+        _add(store, "a")
+        with store.transaction():
+            store.set_meta("k", "v")
+    assert store.get_meta("k") == "v" and len(store.skills()) == 1
+
+
+def test_failed_write_commits_nothing(store: SkillLibrary) -> None:
+    _add(store, "a")
+    before = store.count_events()
+    with pytest.raises(SkillevoError):
+        _add(store, "a")
+    assert store.count_events() == before
+
+
+def test_episodes_events_and_feedback(store: SkillLibrary) -> None:
+    ep = Episode(task="book a flight", group_id="g1", policy_version="m@1",
+                 applied=[Applied(key="dates", arm="dates@1", propensity=0.7)], metadata={"k": [1, "x"]})
+    ids = store.save_episode(ep, [Event(kind=EventKind.TOOL_CALL, tool="book", data={"args": {"d": "1/2"}}),
+                                  Event(kind=EventKind.TOOL_ERROR, tool="book", data={"error": "bad"})])
+    assert len(ids) == 2 and ids[1] > ids[0]
+    got = store.episode(ep.id)
+    assert got == ep
+    assert [e.episode_id for e in store.events(episode_id=ep.id)] == [ep.id, ep.id]
+    assert store.events(kind=EventKind.TOOL_ERROR, tool="book")[0].data == {"error": "bad"}
+    assert store.set_reward(ep.id, 0.5).reward == 0.5
+    assert store.episode(ep.id).reward == 0.5
+    with pytest.raises(NotFoundError):
+        store.set_reward("missing", 1.0)
+    assert store.count_episodes() == 1
+    assert [e.id for e in store.episodes(group_id="g1")] == [ep.id]
+    assert store.episodes(since=ep.started_at + 10) == []
+
+
+def test_event_queries_and_streaming(store: SkillLibrary) -> None:
+    ids = store.log_events([Event(kind=EventKind.TOOL_CALL, tool=f"t{i % 3}", data={"i": i}) for i in range(25)])
+    assert ids == sorted(ids) and len(set(ids)) == 25
+    assert store.count_events(EventKind.TOOL_CALL) == 25
+    assert [e.data["i"] for e in store.events(after_id=ids[19])] == [20, 21, 22, 23, 24]
+    assert len(store.events(tool="t1")) == 8
+    assert len(store.events(limit=5)) == 5
+    streamed = [e.data["i"] for e in store.iter_events(after_id=ids[4], batch=7)]
+    assert streamed == list(range(5, 25))
+
+
+def test_posteriors_persist_and_update_atomically(store: SkillLibrary) -> None:
+    vid = _add(store, "dates")
+    store.put_posterior(PosteriorState(key="dates", arm=vid, alpha=3, beta=2, observations=3, extra={"m": 1}))
+    v = store.version(vid)
+    assert (v.alpha, v.beta, v.observations) == (3, 2, 3)
+
+    def bump(state: PosteriorState) -> PosteriorState:
+        return state.model_copy(update={"alpha": state.alpha + 1, "observations": state.observations + 1})
+
+    threads = [threading.Thread(target=lambda: [store.update_posterior("dates", "null", bump) for _ in range(20)])
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (null,) = [p for p in store.posteriors("dates") if p.arm == "null"]
+    assert null.alpha == 81 and null.observations == 80
+    assert {p.arm for p in store.posteriors()} == {vid, "null"}
+
+
+def test_meta(store: SkillLibrary) -> None:
+    assert store.get_meta("watermark") is None
+    store.set_meta("watermark", "12")
+    store.set_meta("watermark", "13")
+    assert store.get_meta("watermark") == "13"
+
+
+def test_dump_load_roundtrip(store: SkillLibrary) -> None:
+    vid = _add(store, "dates")
+    store.add_version("dates", Strategy(guidance="v2"), parent=vid)
+    store.put_posterior(PosteriorState(key="dates", arm=vid, alpha=4, beta=1))
+    ep = Episode(task="t")
+    store.save_episode(ep, [Event(kind=EventKind.TOOL_CALL, tool="x")])
+    store.set_meta("a", "b")
+    records = list(store.dump())
+    copy = SkillLibrary(":memory:")
+    counts = copy.load(records)
+    assert counts == {"skill": 1, "version": 2, "posterior": 1, "meta": 1, "episode": 1,
+                      "event": store.count_events()}
+    assert [r for r in copy.dump()] == records
+    with pytest.raises(SkillevoError, match="not empty"):
+        copy.load(records)
+    new_id = copy.log_events([Event(kind=EventKind.TOOL_CALL)])[0]
+    assert new_id > max(int(r["id"]) for k, r in records if k == "event")
