@@ -44,7 +44,11 @@ def ls(
         stats = {s.version_id: s for s in lib.stats()}
     table = Table(title=f"skills in {resolve_db(db)}")
     for col in ("name", "status", "trigger", "tool", "versions", "current", "mean", "applied"):
-        table.add_column(col, justify="right" if col in ("versions", "mean", "applied") else "left")
+        # Names and ids never wrap: a reader (or a script) must be able to copy them whole.
+        table.add_column(
+            col, justify="right" if col in ("versions", "mean", "applied") else "left",
+            no_wrap=col in ("name", "current"), overflow="fold",
+        )
     for skill in skills:
         version = current_version(skill)
         applied = sum(stats[v.id].applied for v in skill.versions if v.id in stats)
@@ -74,7 +78,7 @@ def show(name: Annotated[str, typer.Argument(help="Skill name.")], db: DbOption 
     console.print(f"trigger: {skill.trigger.model_dump_json(exclude_none=True)}", highlight=False)
     table = Table()
     for col in ("version", "status", "kind", "alpha", "beta", "mean", "applied", "created", "origin"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold", no_wrap=col == "version")
     for v in skill.versions:
         st = stats.get(v.id)
         table.add_row(
@@ -142,7 +146,7 @@ def stats(db: DbOption = None) -> None:
         events = lib.count_events()
     table = Table(title=f"{episodes} episodes, {events} events")
     for col in ("version", "status", "kind", "applied", "credited", "mean outcome", "posterior", "last applied"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold", no_wrap=col == "version")
     for r in rows:
         table.add_row(
             r.version_id,
