@@ -20,7 +20,7 @@ def test_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "skills.db"
     data = b"SQLite format 3\x00" + os.urandom(4000)
     path.write_bytes(data)
-    with pytest.raises(LibraryError, match="skills.db"):
+    with pytest.raises(LibraryError, match=r"skills\.db"):
         SkillLibrary(path)
     assert path.read_bytes() == data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["skills.db"]
@@ -105,7 +105,7 @@ def test_eight_processes_write_concurrently_without_loss(tmp_path: Path) -> None
     SkillLibrary(path).close()
     procs = [_spawn(path, w, 500) for w in range(8)]
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         assert "database is locked" not in err
     with SkillLibrary(path) as lib:
