@@ -526,7 +526,7 @@ class SQLiteLibrary(SkillLibrary):
             names = [r["name"] for r in rows]
             versions = conn.execute(
                 _VERSION_SELECT + f" WHERE v.skill IN ({','.join('?' * len(names))})"
-                f" AND v.status IN ({','.join('?' * len(status_values))})",
+                f" AND +v.status IN ({','.join('?' * len(status_values))})",
                 (*names, *status_values),
             ).fetchall()
         return [s for s in self._skills_from_rows(rows, versions) if s.versions]
