@@ -209,6 +209,11 @@ class PostgresLibrary(SkillLibrary):
         self.location = _safe_location(location)
         self._local = threading.local()
         self._closed = False
+        try:
+            # One direct attempt first: fails fast with libpq's own reason instead of pool retries.
+            psycopg.connect(conninfo, connect_timeout=max(1, int(timeout))).close()
+        except psycopg.Error as exc:
+            raise LibraryError(f"cannot connect to PostgreSQL at {self.location}: {_one_line(exc)}") from None
         self._pool: ConnectionPool[Any] = ConnectionPool(
             conninfo,
             min_size=min_size,
