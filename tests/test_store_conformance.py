@@ -178,3 +178,11 @@ def test_dump_load_roundtrip(store: SkillLibrary) -> None:
         copy.load(records)
     new_id = copy.log_events([Event(kind=EventKind.TOOL_CALL)])[0]
     assert new_id > max(int(r["id"]) for k, r in records if k == "event")
+
+
+def test_every_store_method_is_implemented(store: SkillLibrary) -> None:
+    from skillevo import SkillStore
+
+    for name, member in vars(SkillStore).items():
+        if callable(member) and not name.startswith("__") or isinstance(member, property):
+            assert getattr(type(store), name) is not member, f"{type(store).__name__} does not implement {name}"

@@ -5,7 +5,7 @@ One conformance suite (``tests/test_store_conformance.py``) runs against every b
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -31,6 +31,10 @@ __all__ = ["SkillStore"]
 class SkillStore(ABC):
     """Persistent skills, versions, posteriors, episodes and events.
 
+    Every method must be implemented by a backend; they raise `NotImplementedError` here rather than
+    being abstract so that ``SkillLibrary(location)`` (which picks the backend) type-checks as a
+    constructor. ``tests/test_store_conformance.py`` checks that each backend overrides them all.
+
     Contract shared by all backends:
       * every public write is atomic: it commits whole or (on any exception) not at all;
       * several writes can be grouped with ``with store.transaction(): ...``;
@@ -45,9 +49,9 @@ class SkillStore(ABC):
     #: a human-readable location (file path or URL with the password removed)
     location: str
 
-    @abstractmethod
     def close(self) -> None:
         """Release connections. Idempotent."""
+        raise NotImplementedError
 
     def __enter__(self) -> Self:
         return self
@@ -60,18 +64,17 @@ class SkillStore(ABC):
     ) -> None:
         self.close()
 
-    @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """Group writes: all commit together, or none do if the block raises. Re-entrant."""
+        raise NotImplementedError
 
     @property
-    @abstractmethod
     def schema_version(self) -> int:
         """The schema version of the open database."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ skills & versions
 
-    @abstractmethod
     def add_skill(
         self,
         name: str,
@@ -83,8 +86,8 @@ class SkillStore(ABC):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
+        raise NotImplementedError
 
-    @abstractmethod
     def add_version(
         self,
         name: str,
@@ -95,20 +98,20 @@ class SkillStore(ABC):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Append a version to an existing skill (number = previous max + 1)."""
+        raise NotImplementedError
 
-    @abstractmethod
     def skill(self, name: str) -> Skill:
         """One skill with all its versions. Raises `NotFoundError`."""
+        raise NotImplementedError
 
-    @abstractmethod
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
         """All skills (with versions), optionally only those whose derived status is `status`."""
+        raise NotImplementedError
 
-    @abstractmethod
     def version(self, version_id: str) -> SkillVersion:
         """One version by id (``"name@n"``). Raises `NotFoundError`."""
+        raise NotImplementedError
 
-    @abstractmethod
     def set_status(
         self,
         version_id: str,
@@ -120,8 +123,8 @@ class SkillStore(ABC):
         data: dict[str, object] | None = None,
     ) -> SkillVersion:
         """Change a version's status and record the transition as an event (one transaction)."""
+        raise NotImplementedError
 
-    @abstractmethod
     def match(
         self,
         kind: TriggerKind,
@@ -136,18 +139,18 @@ class SkillStore(ABC):
         skills with none are left out. Pattern/error-type conditions are the caller's to check
         (`Trigger.matches`).
         """
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ posteriors
 
-    @abstractmethod
     def posteriors(self, key: str | None = None) -> list[PosteriorState]:
         """Stored selector states, for one key or all."""
+        raise NotImplementedError
 
-    @abstractmethod
     def put_posterior(self, state: PosteriorState) -> None:
         """Overwrite one arm's state (resets, restores)."""
+        raise NotImplementedError
 
-    @abstractmethod
     def update_posterior(
         self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
     ) -> PosteriorState:
@@ -156,25 +159,25 @@ class SkillStore(ABC):
         `update` receives the stored state (a fresh prior if none) and returns the new state; no
         concurrent update is lost.
         """
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ episodes & events
 
-    @abstractmethod
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction.
 
         Returns the new events' ids. Once this returns, the episode and events are durable.
         """
+        raise NotImplementedError
 
-    @abstractmethod
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
+        raise NotImplementedError
 
-    @abstractmethod
     def episode(self, episode_id: str) -> Episode:
         """One episode. Raises `NotFoundError`."""
+        raise NotImplementedError
 
-    @abstractmethod
     def episodes(
         self,
         *,
@@ -183,16 +186,16 @@ class SkillStore(ABC):
         limit: int | None = None,
     ) -> list[Episode]:
         """Episodes started at or after `since` (oldest first)."""
+        raise NotImplementedError
 
-    @abstractmethod
     def count_episodes(self) -> int:
         """How many episodes are stored."""
+        raise NotImplementedError
 
-    @abstractmethod
     def log_events(self, events: Sequence[Event]) -> list[int]:
         """Append events in one batched transaction; returns their ids in order."""
+        raise NotImplementedError
 
-    @abstractmethod
     def events(
         self,
         *,
@@ -204,21 +207,22 @@ class SkillStore(ABC):
         limit: int | None = None,
     ) -> list[Event]:
         """Events in id order, filtered."""
+        raise NotImplementedError
 
-    @abstractmethod
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order without loading them all."""
+        raise NotImplementedError
 
-    @abstractmethod
     def count_events(self, kind: EventKind | str | None = None) -> int:
         """How many events (of one kind) are stored."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ metadata
 
-    @abstractmethod
     def get_meta(self, key: str) -> str | None:
         """A small string value (watermarks, settings) or None."""
+        raise NotImplementedError
 
-    @abstractmethod
     def set_meta(self, key: str, value: str) -> None:
         """Store a small string value."""
+        raise NotImplementedError

@@ -10,7 +10,7 @@ from rich.table import Table
 from .._library import SkillLibrary
 from ._common import console, fail
 
-__all__ = ["register", "migrate"]
+__all__ = ["migrate", "register"]
 
 
 def _counts(lib: SkillLibrary) -> dict[str, int]:
