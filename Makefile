@@ -33,7 +33,7 @@ test: install
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check src adapters integrations tests benchmarks examples
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 bench: install

@@ -32,6 +32,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._selection import Selector, ThompsonSelector
 from ._store import SkillStore
 
 __version__ = "0.1.0"
@@ -52,6 +53,7 @@ __all__ = [
     "Repair",
     "SandboxError",
     "SchemaVersionError",
+    "Selector",
     "Skill",
     "SkillFormatError",
     "SkillLibrary",
@@ -59,6 +61,7 @@ __all__ = [
     "SkillVersion",
     "SkillevoError",
     "Strategy",
+    "ThompsonSelector",
     "Trigger",
     "TriggerKind",
     "VersionStatus",

@@ -1,0 +1,426 @@
+"""Choosing a skill version per call: Beta-posterior Thompson sampling that notices change.
+
+The value of a skill version drifts as the policy under it changes (fine-tuning, model upgrades),
+so old evidence must fade, but constant forgetting is expensive when nothing changes (every arm
+keeps being re-explored). The default, ``discount="adaptive"``, therefore *detects* change instead:
+
+* plain Beta-Bernoulli Thompson sampling while the arms look stationary;
+* a Bernoulli GLR change test on the history of the arm just updated (since the last reset);
+* on a detection, a **global** reset of every arm at that key: a better arm that nobody plays
+  cannot be caught by a local test, so one detected change re-opens the whole comparison;
+* announced changes (`notify_change`: a new policy version, an edited skill) reset at once.
+
+Other modes, for comparison and for users who want them: ``"none"``, ``("fixed", gamma)``
+(every arm of the key decays toward the prior at each update — not only the played arm),
+``("window", n)`` (sliding window of the key's last n updates) and ``"reskill"`` (ReSkill's
+w = M / (M + n) with the memory M re-fit by maximum likelihood). See docs/selection.md.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from scipy.signal import lfilter
+
+from ._errors import ConfigError
+from ._models import PosteriorState
+from ._store import SkillStore
+
+__all__ = ["Selector", "ThompsonSelector"]
+
+DiscountSpec = str | tuple[str, float] | tuple[str, int]
+
+_HISTORY_CAP = 2000
+_PERSIST_HISTORY = 256
+_RESKILL_GRID = np.unique(np.round(np.logspace(0, math.log10(2000), 24)))
+
+
+class Selector(ABC):
+    """Chooses one arm among `arms` at call site `key`, and learns from rewards in [0, 1]."""
+
+    @abstractmethod
+    def choose(self, key: str, arms: Sequence[str]) -> str:
+        """Pick one of `arms` for this call."""
+
+    @abstractmethod
+    def update(self, key: str, arm: str, reward: float) -> None:
+        """Credit `arm` at `key` with a reward in [0, 1] (fractional allowed)."""
+
+    @abstractmethod
+    def notify_change(self, key: str | None = None, arm: str | None = None) -> None:
+        """An announced change: reset `arm` (or every arm) at `key` (or at every key)."""
+
+    @abstractmethod
+    def posterior(self, key: str, arm: str) -> tuple[float, float]:
+        """The Beta posterior (alpha, beta) of `arm` at `key`."""
+
+    @abstractmethod
+    def propensity(self, key: str, arms: Sequence[str], arm: str) -> float:
+        """The probability that `choose(key, arms)` returns `arm`."""
+
+    @abstractmethod
+    def prob_better(self, key: str, a: str, b: str) -> float:
+        """P(theta_a > theta_b) under the current posteriors."""
+
+    @abstractmethod
+    def attach(self, store: SkillStore) -> None:
+        """Persist posteriors in `store` and restore what it holds."""
+
+
+@dataclass
+class _Key:
+    arms: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    alpha: np.ndarray = field(default_factory=lambda: np.ones(0))
+    beta: np.ndarray = field(default_factory=lambda: np.ones(0))
+    obs: list[float] = field(default_factory=list)
+    history: list[deque[float]] = field(default_factory=list)
+    memory: list[float] = field(default_factory=list)
+    window: deque[tuple[int, float]] = field(default_factory=deque)
+    detections: int = 0
+    cache_arms: tuple[str, ...] = ()
+    cache_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def add(self, arm: str) -> int:
+        i = len(self.arms)
+        self.arms.append(arm)
+        self.index[arm] = i
+        self.alpha = np.append(self.alpha, 1.0)
+        self.beta = np.append(self.beta, 1.0)
+        self.obs.append(0.0)
+        self.history.append(deque(maxlen=_HISTORY_CAP))
+        self.memory.append(math.inf)
+        return i
+
+
+def _parse_discount(discount: DiscountSpec) -> tuple[str, float]:
+    if isinstance(discount, str):
+        if discount in ("none", "adaptive", "reskill"):
+            return discount, 0.0
+        raise ConfigError(
+            f"discount: unknown mode {discount!r}; use 'adaptive', 'none', 'reskill', ('fixed', gamma) or ('window', n)"
+        )
+    if isinstance(discount, tuple) and len(discount) == 2:
+        mode, value = discount
+        if mode == "fixed" and isinstance(value, int | float) and 0.0 < float(value) < 1.0:
+            return "fixed", float(value)
+        if mode == "window" and isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return "window", float(value)
+        raise ConfigError(
+            f"discount: {discount!r} is invalid; ('fixed', gamma) needs 0 < gamma < 1, ('window', n) a whole n >= 1"
+        )
+    raise ConfigError(f"discount: {discount!r} is invalid; use a mode name or a (mode, value) pair")
+
+
+def _bernoulli_kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    eps = 1e-12
+    p = np.clip(p, eps, 1 - eps)
+    q = np.clip(q, eps, 1 - eps)
+    out: np.ndarray = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
+    return out
+
+
+def glr_statistic(history: Sequence[float], min_side: int = 5) -> float:
+    """The Bernoulli GLR statistic of one change anywhere in `history` (0 if too short)."""
+    n = len(history)
+    if n < 2 * min_side:
+        return 0.0
+    x = np.fromiter(history, dtype=float, count=n)
+    csum = np.cumsum(x)
+    total = csum[-1]
+    # Candidate split points: every one for short histories, ~256 evenly spaced for long ones
+    # (the statistic is smooth in s, and this keeps one test O(256) instead of O(n)).
+    s = np.unique(np.linspace(min_side, n - min_side, num=min(n - 2 * min_side + 1, 256)).astype(np.int64))
+    left = csum[s - 1] / s
+    right = (total - csum[s - 1]) / (n - s)
+    mu = np.full(s.shape, total / n)
+    stat = s * _bernoulli_kl(left, mu) + (n - s) * _bernoulli_kl(right, mu)
+    return float(stat.max())
+
+
+def glr_threshold(n: int, delta: float) -> float:
+    """Detection threshold for a history of length `n` at confidence `delta` (grows like log n)."""
+    return math.log(n / delta)
+
+
+def fit_memory(history: Sequence[float]) -> float:
+    """ReSkill's memory M: maximum Beta-Bernoulli predictive likelihood over a grid of M in [1, 2000].
+
+    With discount w = M / (M + 1) per observation, alpha_t = w alpha_{t-1} + x_t (and likewise beta),
+    which is an exponential filter; `lfilter` evaluates every candidate M at once.
+    """
+    x = np.fromiter(history, dtype=float)
+    if len(x) < 4:
+        return math.inf
+    best, best_ll = math.inf, -math.inf
+    for m in _RESKILL_GRID:
+        w = m / (m + 1.0)
+        a = lfilter([1.0], [1.0, -w], x) + w ** np.arange(1, len(x) + 1)
+        b = lfilter([1.0], [1.0, -w], 1.0 - x) + w ** np.arange(1, len(x) + 1)
+        a_prev = np.concatenate(([1.0], a[:-1]))
+        b_prev = np.concatenate(([1.0], b[:-1]))
+        p = np.clip(a_prev / (a_prev + b_prev), 1e-12, 1 - 1e-12)
+        ll = float(np.sum(x * np.log(p) + (1 - x) * np.log(1 - p)))
+        if ll > best_ll:
+            best, best_ll = float(m), ll
+    return best
+
+
+class ThompsonSelector(Selector):
+    """Beta-posterior Thompson sampling per key, with a choice of forgetting.
+
+    Args:
+        discount: ``"adaptive"`` (default: change detection with global reset), ``"none"``,
+            ``("fixed", gamma)``, ``("window", n)`` or ``"reskill"``.
+        seed: seeds every random draw, so a run is reproducible.
+        delta: false-alarm level of the adaptive mode's change test (smaller: fewer false
+            alarms, slower detection).
+        propensity_samples: Monte Carlo draws behind `propensity`.
+
+    Thread-safe. Attached to a store (`attach`), every update is an atomic read-modify-write of the
+    stored state, so processes and hosts sharing a library never lose each other's updates.
+    """
+
+    def __init__(
+        self,
+        discount: DiscountSpec = "adaptive",
+        seed: int | None = 0,
+        *,
+        delta: float = 1e-2,
+        propensity_samples: int = 2000,
+    ) -> None:
+        self.mode, self.param = _parse_discount(discount)
+        if not 0.0 < delta < 1.0:
+            raise ConfigError(f"delta: must be between 0 and 1 (got {delta!r})")
+        self.delta = delta
+        self.propensity_samples = int(propensity_samples)
+        self._rng = np.random.default_rng(seed)
+        self._mc_rng = np.random.default_rng(None if seed is None else seed + 1)
+        self._keys: dict[str, _Key] = {}
+        self._lock = threading.RLock()
+        self._store: SkillStore | None = None
+
+    # ------------------------------------------------------------------ internals
+
+    def _key(self, key: str) -> _Key:
+        state = self._keys.get(key)
+        if state is None:
+            state = self._keys[key] = _Key()
+        return state
+
+    def _indices(self, state: _Key, arms: Sequence[str]) -> np.ndarray:
+        arms_t = tuple(arms)
+        if arms_t != state.cache_arms:
+            for arm in arms_t:
+                if arm not in state.index:
+                    state.add(arm)
+            state.cache_arms = arms_t
+            state.cache_idx = np.fromiter((state.index[a] for a in arms_t), dtype=np.int64, count=len(arms_t))
+        return state.cache_idx
+
+    def _reset(self, state: _Key, idx: Sequence[int]) -> None:
+        for i in idx:
+            state.alpha[i] = 1.0
+            state.beta[i] = 1.0
+            state.history[i].clear()
+            state.memory[i] = math.inf
+        if len(idx) == len(state.arms):
+            state.window.clear()
+        else:
+            keep = set(range(len(state.arms))) - set(idx)
+            state.window = deque((i, r) for i, r in state.window if i in keep)
+
+    def _apply(self, state: _Key, i: int, reward: float) -> bool:
+        """Update arm `i`; returns True when a change was detected (and every arm reset)."""
+        mode = self.mode
+        if mode == "fixed":
+            g = self.param
+            state.alpha = 1.0 + g * (state.alpha - 1.0)
+            state.beta = 1.0 + g * (state.beta - 1.0)
+        elif mode == "reskill":
+            m = state.memory[i]
+            if math.isfinite(m):
+                w = m / (m + 1.0)
+                state.alpha[i] = 1.0 + w * (state.alpha[i] - 1.0)
+                state.beta[i] = 1.0 + w * (state.beta[i] - 1.0)
+        state.alpha[i] += reward
+        state.beta[i] += 1.0 - reward
+        state.obs[i] += 1.0
+        state.history[i].append(reward)
+        if mode == "window":
+            state.window.append((i, reward))
+            if len(state.window) > self.param:
+                j, old = state.window.popleft()
+                state.alpha[j] -= old
+                state.beta[j] -= 1.0 - old
+        elif mode == "reskill":
+            # ReSkill re-fits M once two comparisons have finished; per arm we count a "comparison"
+            # as 50 updates and re-fit every 50.
+            n = len(state.history[i])
+            if n >= 100 and n % 50 == 0:
+                state.memory[i] = fit_memory(state.history[i])
+        elif mode == "adaptive":
+            hist = state.history[i]
+            if glr_statistic(hist) > glr_threshold(len(hist), self.delta):
+                state.detections += 1
+                self._reset(state, range(len(state.arms)))
+                return True
+        return False
+
+    # ------------------------------------------------------------------ public API
+
+    def choose(self, key: str, arms: Sequence[str]) -> str:
+        """Draw theta ~ Beta(alpha, beta) for each arm and return the argmax."""
+        if not arms:
+            raise ConfigError("choose: arms is empty")
+        with self._lock:
+            state = self._key(key)
+            idx = self._indices(state, arms)
+            draws = self._rng.beta(state.alpha[idx], state.beta[idx])
+            return arms[int(draws.argmax())]
+
+    def update(self, key: str, arm: str, reward: float) -> None:
+        """Credit `arm` at `key` with a reward in [0, 1]."""
+        r = float(reward)
+        if not 0.0 <= r <= 1.0 or math.isnan(r):
+            raise ConfigError(f"update: reward must be in [0, 1] (got {reward!r})")
+        with self._lock:
+            state = self._key(key)
+            i = state.index.get(arm)
+            if i is None:
+                i = state.add(arm)
+                state.cache_arms = ()
+            if self._store is None:
+                self._apply(state, i, r)
+                return
+            self._update_stored(key, state, i, r)
+
+    def _update_stored(self, key: str, state: _Key, i: int, r: float) -> None:
+        assert self._store is not None
+        detected = False
+
+        def fn(stored: PosteriorState) -> PosteriorState:
+            nonlocal detected
+            # Load the stored state of this arm (another process may have moved it), apply, save.
+            self._load_arm(state, i, stored)
+            detected = self._apply(state, i, r)
+            return self._dump_arm(key, state, i)
+
+        self._store.update_posterior(key, state.arms[i], fn)
+        if detected or self.mode == "fixed":
+            # Every arm of the key changed: persist them all (one transaction).
+            with self._store.transaction():
+                for j in range(len(state.arms)):
+                    if j != i:
+                        self._store.put_posterior(self._dump_arm(key, state, j))
+
+    def _load_arm(self, state: _Key, i: int, stored: PosteriorState) -> None:
+        state.alpha[i] = stored.alpha
+        state.beta[i] = stored.beta
+        state.obs[i] = stored.observations
+        hist = stored.extra.get("history")
+        if isinstance(hist, list):
+            state.history[i] = deque((float(x) for x in hist), maxlen=_HISTORY_CAP)
+        memory = stored.extra.get("memory")
+        state.memory[i] = float(memory) if isinstance(memory, int | float) else math.inf
+
+    def _dump_arm(self, key: str, state: _Key, i: int) -> PosteriorState:
+        extra: dict[str, Any] = {"history": list(state.history[i])[-_PERSIST_HISTORY:], "mode": self.mode}
+        if math.isfinite(state.memory[i]):
+            extra["memory"] = state.memory[i]
+        return PosteriorState(
+            key=key,
+            arm=state.arms[i],
+            alpha=float(state.alpha[i]),
+            beta=float(state.beta[i]),
+            observations=state.obs[i],
+            updated_at=time.time(),
+            extra=extra,
+        )
+
+    def notify_change(self, key: str | None = None, arm: str | None = None) -> None:
+        """Reset `arm` (or every arm) at `key` (or at every key) to the prior, at once."""
+        with self._lock:
+            keys = list(self._keys) if key is None else [key]
+            for k in keys:
+                state = self._key(k)
+                if arm is None:
+                    idx = list(range(len(state.arms)))
+                elif arm in state.index:
+                    idx = [state.index[arm]]
+                else:
+                    continue
+                self._reset(state, idx)
+                if self._store is not None:
+                    with self._store.transaction():
+                        for i in idx:
+                            self._store.put_posterior(self._dump_arm(k, state, i))
+
+    def posterior(self, key: str, arm: str) -> tuple[float, float]:
+        """The Beta posterior (alpha, beta) of `arm` at `key` ((1, 1) if never seen)."""
+        with self._lock:
+            state = self._keys.get(key)
+            if state is None or arm not in state.index:
+                return 1.0, 1.0
+            i = state.index[arm]
+            return float(state.alpha[i]), float(state.beta[i])
+
+    def propensity(self, key: str, arms: Sequence[str], arm: str) -> float:
+        """P(choose(key, arms) == arm), by Monte Carlo from the same posteriors (own seeded stream)."""
+        if arm not in arms:
+            return 0.0
+        with self._lock:
+            params = [self.posterior(key, a) for a in arms]
+            a = np.array([p[0] for p in params])
+            b = np.array([p[1] for p in params])
+            draws = self._mc_rng.beta(a, b, size=(self.propensity_samples, len(arms)))
+        wins = np.bincount(draws.argmax(axis=1), minlength=len(arms))
+        return float(wins[list(arms).index(arm)] / self.propensity_samples)
+
+    def prob_better(self, key: str, a: str, b: str) -> float:
+        """P(theta_a > theta_b), integrating pdf_a * cdf_b numerically."""
+        return prob_greater(self.posterior(key, a), self.posterior(key, b))
+
+    def detections(self, key: str) -> int:
+        """How many changes the adaptive mode detected at `key` (for stats and tests)."""
+        with self._lock:
+            state = self._keys.get(key)
+            return 0 if state is None else state.detections
+
+    def keys(self) -> list[str]:
+        """The keys this selector has state for."""
+        with self._lock:
+            return sorted(self._keys)
+
+    def attach(self, store: SkillStore) -> None:
+        """Restore every stored posterior, then persist each later update through `store`."""
+        with self._lock:
+            self._store = store
+            for stored in store.posteriors():
+                state = self._key(stored.key)
+                i = state.index.get(stored.arm)
+                if i is None:
+                    i = state.add(stored.arm)
+                    state.cache_arms = ()
+                self._load_arm(state, i, stored)
+
+
+_GRID = np.linspace(0.0, 1.0, 2049)
+
+
+def prob_greater(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """P(X > Y) for X ~ Beta(*a), Y ~ Beta(*b) (works for fractional parameters)."""
+    pdf = stats.beta.pdf(_GRID, a[0], a[1])
+    cdf = stats.beta.cdf(_GRID, b[0], b[1])
+    pdf = np.where(np.isfinite(pdf), pdf, 0.0)
+    value = float(np.trapezoid(pdf * cdf, _GRID))
+    return min(1.0, max(0.0, value))
