@@ -1,0 +1,93 @@
+"""SQLite (one host) vs PostgreSQL (many hosts), measured in one run.
+
+Run: .venv/bin/python benchmarks/bench_multihost.py [--pg postgresql://127.0.0.1:5432/test]
+Prints episodes/s (one writer thread, and 4 threads sharing one library object), the median latency
+of a selection (`choose`, served from the selector's memory) and of a credited update (`update`,
+an atomic read-modify-write in the store), with PostgreSQL / SQLite ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from skillevo import Episode, Event, EventKind, SkillLibrary, ThompsonSelector
+
+
+def episode(i: int) -> tuple[Episode, list[Event]]:
+    ep = Episode(task=f"task {i}", reward=1.0)
+    return ep, [Event(kind=EventKind.TOOL_CALL, tool="book", data={"args": {"n": j}}) for j in range(10)]
+
+
+def episodes_per_s(lib: SkillLibrary, n: int, threads: int) -> float:
+    per = n // threads
+
+    def work(offset: int) -> None:
+        for i in range(per):
+            lib.save_episode(*episode(offset + i))
+
+    ts = [threading.Thread(target=work, args=(k * per,)) for k in range(threads)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return per * threads / (time.perf_counter() - t0)
+
+
+def selection_us(lib: SkillLibrary, reps: int = 300) -> tuple[float, float]:
+    sel = ThompsonSelector(seed=0)
+    sel.attach(lib)
+    arms = [f"skill@{i}" for i in range(3)] + ["null"]
+    choose, update = [], []
+    for r in range(reps):
+        t0 = time.perf_counter()
+        arm = sel.choose("skill", arms)
+        t1 = time.perf_counter()
+        sel.update("skill", arm, float(r % 2))
+        t2 = time.perf_counter()
+        choose.append(t1 - t0)
+        update.append(t2 - t1)
+    return statistics.median(choose) * 1e6, statistics.median(update) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
+    parser.add_argument("--episodes", type=int, default=800)
+    args = parser.parse_args()
+    schema = "skillevo_bench_" + uuid.uuid4().hex[:8]
+    rows: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        targets = {"sqlite": str(Path(tmp) / "bench.db"), "postgres": f"{args.pg}?schema={schema}"}
+        for name, location in targets.items():
+            try:
+                lib = SkillLibrary(location)
+            except Exception as exc:  # no server: say so and carry on with what we can measure
+                print(f"{name}: skipped ({exc})")
+                continue
+            with lib:
+                one = episodes_per_s(lib, args.episodes, 1)
+                four = episodes_per_s(lib, args.episodes, 4)
+                c, u = selection_us(lib)
+                rows[name] = {"1 thread ep/s": one, "4 threads ep/s": four, "choose us": c, "update us": u}
+        if "postgres" in rows:
+            import psycopg
+
+            with psycopg.connect(args.pg, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    cols = ["1 thread ep/s", "4 threads ep/s", "choose us", "update us"]
+    print(f"{'backend':<10}" + "".join(f"{c:>16}" for c in cols))
+    for name, vals in rows.items():
+        print(f"{name:<10}" + "".join(f"{vals[c]:>16.1f}" for c in cols))
+    if len(rows) == 2:
+        print(f"{'pg/sqlite':<10}" + "".join(f"{rows['postgres'][c] / rows['sqlite'][c]:>15.2f}x" for c in cols))
+
+
+if __name__ == "__main__":
+    main()
