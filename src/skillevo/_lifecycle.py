@@ -1,0 +1,407 @@
+"""The skill lifecycle: candidate -> testing -> active | rejected; active -> retired.
+
+* A candidate that passed the miner's checks is *tested*: at most one test per skill at a time,
+  the others wait as candidates.
+* Within a group of rollouts of one task, each rollout gets the version under test with
+  probability clamp(P(theta_test > theta_incumbent), 0.15, 0.85) (0.5 before any evidence); the
+  incumbent is the active version, or "apply nothing" (the null arm) when there is none.
+* The test version is promoted after at least K updates and N episodes with
+  P(theta_test > theta_incumbent) >= 0.95 (under ``review="required"`` it waits for a human, with a
+  *pending* lifecycle event), rejected when that probability falls to 0.05 or the test runs out of
+  budget, and the superseded incumbent is retired.
+* An active version is retired when P(theta_version > theta_null) < 0.05 after enough
+  observations: it no longer beats doing nothing (a policy upgrade can make a skill harmful).
+* At most `max_active_per_scope` skills are active per scope (trigger kind + tool); the weakest
+  goes first. Every transition is a logged status change; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ._errors import ConfigError
+from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
+from ._selection import Selector
+from ._store import SkillStore
+
+__all__ = ["Lifecycle", "LifecycleConfig", "Transition", "group_advantages"]
+
+
+class LifecycleConfig(BaseModel):
+    """Thresholds of the lifecycle (validated).
+
+    Attributes:
+        min_updates: K, credited outcomes the version under test needs before a decision.
+        min_episodes: N, distinct episodes it must have been selected in.
+        promote_p: promote when P(test > incumbent) reaches this.
+        reject_p: reject when P(test > incumbent) falls to this.
+        max_test_updates: a test still undecided after this many updates is rejected (inconclusive).
+        retire_p: retire an active version when P(version > null) falls below this ...
+        retire_min_obs: ... after at least this many of its own observations.
+        max_active_per_scope: cap on active skills per (trigger kind, tool).
+        assign_clamp: bounds of the within-group assignment probability.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_updates: int = Field(default=5, ge=1)
+    min_episodes: int = Field(default=10, ge=1)
+    promote_p: float = Field(default=0.95, gt=0.5, lt=1.0)
+    reject_p: float = Field(default=0.05, gt=0.0, lt=0.5)
+    max_test_updates: int = Field(default=400, ge=1)
+    retire_p: float = Field(default=0.05, gt=0.0, lt=0.5)
+    retire_min_obs: int = Field(default=20, ge=1)
+    max_active_per_scope: int = Field(default=8, ge=1)
+    assign_clamp: tuple[float, float] = (0.15, 0.85)
+
+    @model_validator(mode="after")
+    def _clamp_ok(self) -> LifecycleConfig:
+        lo, hi = self.assign_clamp
+        if not 0.0 <= lo < hi <= 1.0:
+            raise ValueError(f"assign_clamp must satisfy 0 <= low < high <= 1 (got {self.assign_clamp!r})")
+        return self
+
+
+class Transition(BaseModel):
+    """One lifecycle decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version_id: str
+    from_status: VersionStatus | None
+    to_status: VersionStatus | None = Field(description="None for a pending promotion awaiting review")
+    reason: str
+    p: float | None = None
+
+
+def group_advantages(rewards: Sequence[float], eps: float = 1e-6) -> np.ndarray:
+    """Group-relative advantages (r - mean) / (std + eps), as GRPO uses them."""
+    r = np.asarray(list(rewards), dtype=float)
+    if r.size == 0:
+        return r
+    out: np.ndarray = (r - r.mean()) / (r.std() + eps)
+    return out
+
+
+class Lifecycle:
+    """Starts tests, assigns rollouts, and promotes, rejects or retires versions.
+
+    Args:
+        store: the skill library.
+        selector: the posteriors the decisions read (key = skill name, arms = version ids and null).
+        config: thresholds.
+        review: ``"auto"`` applies promotions at once; ``"required"`` leaves a winning version in
+            ``testing`` with a pending-promotion event until `approve` or `reject`.
+    """
+
+    def __init__(
+        self,
+        store: SkillStore,
+        selector: Selector,
+        config: LifecycleConfig | None = None,
+        review: str = "auto",
+    ) -> None:
+        if review not in ("auto", "required"):
+            raise ConfigError(f"review: must be 'auto' or 'required' (got {review!r})")
+        self.store = store
+        self.selector = selector
+        self.config = config or LifecycleConfig()
+        self.review = review
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ tests
+
+    def start(self, version_id: str) -> Transition | None:
+        """Begin testing a candidate unless its skill already has a test running (it then waits)."""
+        with self._lock:
+            version = self.store.version(version_id)
+            if version.status is not VersionStatus.CANDIDATE:
+                return None
+            skill = self.store.skill(version.skill)
+            if any(v.status is VersionStatus.TESTING for v in skill.versions):
+                return None
+            self.store.set_status(version_id, VersionStatus.TESTING, reason="test started", actor="lifecycle")
+            # A fresh test starts from the prior, whatever an earlier version with this id left.
+            self.selector.notify_change(version.skill, version_id)
+            return Transition(
+                version_id=version_id,
+                from_status=VersionStatus.CANDIDATE,
+                to_status=VersionStatus.TESTING,
+                reason="test started",
+            )
+
+    @staticmethod
+    def incumbent_arm(skill: Skill) -> str:
+        """The arm a test is compared against: the active version, or the null arm."""
+        active = skill.active()
+        return active.id if active is not None else NULL_ARM
+
+    def assign_probability(self, skill: Skill) -> float:
+        """P(a rollout gets the version under test) = clamp(P(test > incumbent)); 0.5 before evidence."""
+        testing = _testing(skill)
+        if testing is None:
+            return 0.0
+        lo, hi = self.config.assign_clamp
+        a, b = self.selector.posterior(skill.name, testing.id)
+        if a + b <= 2.0:
+            return min(hi, max(lo, 0.5))
+        p = self.selector.prob_better(skill.name, testing.id, self.incumbent_arm(skill))
+        return min(hi, max(lo, p))
+
+    def assign(self, skill: Skill, rng: np.random.Generator) -> str:
+        """The arm one rollout of a group uses for `skill`: the version under test or the incumbent."""
+        testing = _testing(skill)
+        if testing is None:
+            return self.incumbent_arm(skill)
+        return testing.id if rng.random() < self.assign_probability(skill) else self.incumbent_arm(skill)
+
+    group_advantages = staticmethod(group_advantages)
+
+    # ------------------------------------------------------------------ decisions
+
+    def _episodes_of(self, version_id: str) -> int:
+        return len(
+            {e.episode_id for e in self.store.events(kind=EventKind.SELECTION, version_id=version_id) if e.episode_id}
+        )
+
+    def evaluate(self, skill_name: str) -> list[Transition]:
+        """Apply every decision that is due for one skill; returns what changed."""
+        with self._lock:
+            skill = self.store.skill(skill_name)
+            out: list[Transition] = []
+            testing = _testing(skill)
+            if testing is not None:
+                out.extend(self._decide_test(skill, testing))
+                skill = self.store.skill(skill_name)
+            out.extend(self._retire_harmful(skill))
+            if not any(v.status is VersionStatus.TESTING for v in self.store.skill(skill_name).versions):
+                waiting = [v for v in self.store.skill(skill_name).versions if v.status is VersionStatus.CANDIDATE]
+                if waiting:
+                    started = self.start(waiting[0].id)
+                    if started:
+                        out.append(started)
+            return out
+
+    def _decide_test(self, skill: Skill, testing: SkillVersion) -> list[Transition]:
+        cfg = self.config
+        a, b = self.selector.posterior(skill.name, testing.id)
+        updates = a + b - 2.0
+        if updates < cfg.min_updates:
+            return []
+        incumbent = self.incumbent_arm(skill)
+        p = self.selector.prob_better(skill.name, testing.id, incumbent)
+        enough = self._episodes_of(testing.id) >= cfg.min_episodes
+        if enough and p >= cfg.promote_p:
+            if self.review == "required":
+                if self._pending_recorded(testing.id):
+                    return []
+                self.store.log_events([_pending_event(testing.id, incumbent, p)])
+                return [
+                    Transition(
+                        version_id=testing.id,
+                        from_status=VersionStatus.TESTING,
+                        to_status=None,
+                        reason=f"won its test (P={p:.3f} vs {incumbent}); awaiting review",
+                        p=p,
+                    )
+                ]
+            return self._promote(
+                skill,
+                testing,
+                f"won its test: P(better than {incumbent}) = {p:.3f}",
+                p,
+                actor="lifecycle",
+                kind=EventKind.LIFECYCLE,
+            )
+        if enough and p <= cfg.reject_p:
+            self.store.set_status(
+                testing.id,
+                VersionStatus.REJECTED,
+                actor="lifecycle",
+                reason=f"lost its test: P(better than {incumbent}) = {p:.3f}",
+                data={"p": p},
+            )
+            return [
+                Transition(
+                    version_id=testing.id,
+                    from_status=VersionStatus.TESTING,
+                    to_status=VersionStatus.REJECTED,
+                    reason="lost its test",
+                    p=p,
+                )
+            ]
+        if updates >= cfg.max_test_updates and not (self.review == "required" and self._pending_recorded(testing.id)):
+            self.store.set_status(
+                testing.id,
+                VersionStatus.REJECTED,
+                actor="lifecycle",
+                reason=f"inconclusive after {int(updates)} updates (P = {p:.3f})",
+                data={"p": p},
+            )
+            return [
+                Transition(
+                    version_id=testing.id,
+                    from_status=VersionStatus.TESTING,
+                    to_status=VersionStatus.REJECTED,
+                    reason="inconclusive",
+                    p=p,
+                )
+            ]
+        return []
+
+    def _promote(
+        self, skill: Skill, version: SkillVersion, reason: str, p: float | None, *, actor: str, kind: EventKind
+    ) -> list[Transition]:
+        out = []
+        with self.store.transaction():
+            old = skill.active()
+            self.store.set_status(
+                version.id,
+                VersionStatus.ACTIVE,
+                reason=reason,
+                actor=actor,
+                kind=kind,
+                data={"p": p} if p is not None else None,
+            )
+            out.append(
+                Transition(
+                    version_id=version.id,
+                    from_status=version.status,
+                    to_status=VersionStatus.ACTIVE,
+                    reason=reason,
+                    p=p,
+                )
+            )
+            if old is not None and old.id != version.id:
+                self.store.set_status(
+                    old.id, VersionStatus.RETIRED, reason=f"superseded by {version.id}", actor=actor, kind=kind
+                )
+                out.append(
+                    Transition(
+                        version_id=old.id,
+                        from_status=VersionStatus.ACTIVE,
+                        to_status=VersionStatus.RETIRED,
+                        reason=f"superseded by {version.id}",
+                    )
+                )
+            out.extend(self._enforce_cap(skill, keep=version.skill))
+        return out
+
+    def _retire_harmful(self, skill: Skill) -> list[Transition]:
+        active = skill.active()
+        if active is None:
+            return []
+        a, b = self.selector.posterior(skill.name, active.id)
+        if a + b - 2.0 < self.config.retire_min_obs:
+            return []
+        p = self.selector.prob_better(skill.name, active.id, NULL_ARM)
+        if p >= self.config.retire_p:
+            return []
+        reason = f"no longer beats doing nothing: P(better than null) = {p:.3f}"
+        self.store.set_status(active.id, VersionStatus.RETIRED, reason=reason, actor="lifecycle", data={"p": p})
+        return [
+            Transition(
+                version_id=active.id,
+                from_status=VersionStatus.ACTIVE,
+                to_status=VersionStatus.RETIRED,
+                reason=reason,
+                p=p,
+            )
+        ]
+
+    def _enforce_cap(self, skill: Skill, keep: str) -> list[Transition]:
+        scope = (skill.trigger.kind, skill.trigger.tool)
+        actives = [
+            s for s in self.store.skills(status=VersionStatus.ACTIVE) if (s.trigger.kind, s.trigger.tool) == scope
+        ]
+        excess = len(actives) - self.config.max_active_per_scope
+        # The skill just promoted earned its place; the weakest of the others make room.
+        actives = [s for s in actives if s.name != keep]
+        if excess <= 0:
+            return []
+        out = []
+
+        def strength(s: Skill) -> float:
+            v = s.active()
+            return v.mean if v is not None else 0.0
+
+        for weak in sorted(actives, key=strength)[:excess]:
+            version = weak.active()
+            if version is None:
+                continue
+            reason = f"over the cap of {self.config.max_active_per_scope} active skills for {scope[0]}:{scope[1]}"
+            self.store.set_status(version.id, VersionStatus.RETIRED, reason=reason, actor="lifecycle")
+            out.append(
+                Transition(
+                    version_id=version.id,
+                    from_status=VersionStatus.ACTIVE,
+                    to_status=VersionStatus.RETIRED,
+                    reason=reason,
+                )
+            )
+        return out
+
+    # ------------------------------------------------------------------ human review
+
+    def _pending_recorded(self, version_id: str) -> bool:
+        for event in reversed(self.store.events(version_id=version_id)):
+            if event.kind == EventKind.REVIEW:
+                return False
+            if event.kind == EventKind.LIFECYCLE and event.data.get("pending") == "promote":
+                return True
+        return False
+
+    def pending(self) -> list[SkillVersion]:
+        """Versions that won their test and wait for a human decision (``review="required"``)."""
+        out = []
+        for skill in self.store.skills():
+            for v in skill.versions:
+                if v.status is VersionStatus.TESTING and self._pending_recorded(v.id):
+                    out.append(v)
+        return out
+
+    def approve(self, version_id: str, reason: str, actor: str = "reviewer") -> list[Transition]:
+        """A human promotes a version (recorded as a review event); its incumbent is retired."""
+        with self._lock:
+            version = self.store.version(version_id)
+            if version.status not in (VersionStatus.TESTING, VersionStatus.CANDIDATE):
+                raise ConfigError(f"{version_id} is {version.status.value}: only a version under test can be approved")
+            skill = self.store.skill(version.skill)
+            return self._promote(skill, version, f"approved: {reason}", None, actor=actor, kind=EventKind.REVIEW)
+
+    def reject(self, version_id: str, reason: str, actor: str = "reviewer") -> Transition:
+        """A human rejects a version (recorded as a review event)."""
+        with self._lock:
+            version = self.store.version(version_id)
+            if version.status in (VersionStatus.REJECTED, VersionStatus.RETIRED):
+                raise ConfigError(f"{version_id} is already {version.status.value}")
+            self.store.set_status(
+                version_id, VersionStatus.REJECTED, reason=f"rejected: {reason}", actor=actor, kind=EventKind.REVIEW
+            )
+            return Transition(
+                version_id=version_id, from_status=version.status, to_status=VersionStatus.REJECTED, reason=reason
+            )
+
+
+def _testing(skill: Skill) -> SkillVersion | None:
+    return next((v for v in skill.versions if v.status is VersionStatus.TESTING), None)
+
+
+def _pending_event(version_id: str, incumbent: str, p: float) -> Event:
+    return Event(
+        kind=EventKind.LIFECYCLE,
+        version_id=version_id,
+        data={
+            "pending": "promote",
+            "from": "testing",
+            "to": "active",
+            "against": incumbent,
+            "p": p,
+            "reason": "won its test; awaiting human review",
+            "actor": "lifecycle",
+        },
+    )
