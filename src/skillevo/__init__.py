@@ -4,6 +4,7 @@ Mine tool failures into testable trigger -> strategy skills, keep every version 
 choose versions per call by Thompson sampling against a "no skill" arm.
 """
 
+from ._detect import Failure, detect_failure, error_signature
 from ._errors import (
     ConfigError,
     LibraryError,
@@ -14,7 +15,11 @@ from ._errors import (
     SkillevoError,
     SkillFormatError,
 )
+from ._evolver import EpisodeContext, Evolver, GroupContext
+from ._hygiene import quote_untrusted, redact
 from ._library import SkillLibrary
+from ._lifecycle import Lifecycle, LifecycleConfig, Transition
+from ._mining import CheckResult, Miner, Proposal, RuleMiner, check_proposal
 from ._models import (
     NULL_ARM,
     Applied,
@@ -32,6 +37,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._sandbox import ProcessSandbox, Sandbox
 from ._selection import Selector, ThompsonSelector
 from ._store import SkillStore
 
@@ -41,16 +47,28 @@ __all__ = [
     "NULL_ARM",
     "Applied",
     "ArgCondition",
+    "CheckResult",
     "ConfigError",
     "Episode",
+    "EpisodeContext",
     "Event",
     "EventKind",
+    "Evolver",
+    "Failure",
+    "GroupContext",
     "LibraryError",
+    "Lifecycle",
+    "LifecycleConfig",
+    "Miner",
     "MinerError",
     "NotFoundError",
     "Origin",
     "PosteriorState",
+    "ProcessSandbox",
+    "Proposal",
     "Repair",
+    "RuleMiner",
+    "Sandbox",
     "SandboxError",
     "SchemaVersionError",
     "Selector",
@@ -62,8 +80,14 @@ __all__ = [
     "SkillevoError",
     "Strategy",
     "ThompsonSelector",
+    "Transition",
     "Trigger",
     "TriggerKind",
     "VersionStatus",
     "__version__",
+    "check_proposal",
+    "detect_failure",
+    "error_signature",
+    "quote_untrusted",
+    "redact",
 ]

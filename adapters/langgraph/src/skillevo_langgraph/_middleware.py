@@ -1,0 +1,231 @@
+"""`SkillMiddleware`: skillevo inside ``langchain.agents.create_agent``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, NotRequired
+
+from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
+from langchain.agents.middleware.types import ExtendedModelResponse, PrivateStateAttr
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from skillevo import Evolver
+from skillevo._evolver import EpisodeContext, IsFailure
+
+from ._common import add_guidance, arun_tool_call, run_tool_call, task_text, tool_names
+
+__all__ = ["SkillMiddleware"]
+
+_KEY = "skillevo_episode"
+_MAX_OPEN = 10_000
+
+
+class SkillState(AgentState[Any]):
+    """The agent state plus the id of the run's episode (private to the middleware)."""
+
+    skillevo_episode: NotRequired[Annotated[str | None, PrivateStateAttr]]
+
+
+class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
+    """Online skill evolution for a ``create_agent`` agent.
+
+    Each agent run is one episode: its first model call opens it (its id travels in the agent state,
+    so any number of concurrent runs can share one middleware), every model call gets the selected
+    guidance appended to its system message, every tool call is repaired before it runs when a
+    learned repair's precondition holds and repaired-and-retried when it fails, and ``after_agent``
+    finishes the episode with ``reward(final_state)``.
+
+    Args:
+        evo: the Evolver.
+        reward: ``fn(state) -> float`` in [0, 1] on the final agent state; ``None`` leaves the
+            reward to a later ``evo.feedback(episode_id, reward)`` (the id is in
+            ``SkillMiddleware.last_episode_id`` and the ``on_finish`` callback).
+        is_failure: a predicate on tool results marking application-level failures (overrides
+            the Evolver's).
+        catch_tool_errors: turn tool exceptions into error ``ToolMessage``s so the agent goes on.
+        on_finish: called with the finished ``skillevo.Episode``.
+    """
+
+    state_schema = SkillState
+
+    def __init__(
+        self,
+        evo: Evolver,
+        reward: Callable[[dict[str, Any]], float] | None = None,
+        is_failure: IsFailure | None = None,
+        *,
+        catch_tool_errors: bool = True,
+        on_finish: Callable[[Any], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.evo = evo
+        self.reward = reward
+        if is_failure is not None:
+            evo.is_failure = is_failure
+        self.catch_tool_errors = catch_tool_errors
+        self.on_finish = on_finish
+        self._open: dict[str, EpisodeContext] = {}
+        self._markers: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+        self.last_episode_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The node-name prefix in the agent graph."""
+        return "SkillMiddleware"
+
+    # ------------------------------------------------------------------ episode bookkeeping
+
+    @staticmethod
+    def _run_marker(state: Any) -> str | None:
+        """The id of the run's input message (the last human message): tells runs of one thread apart."""
+        messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
+        for message in reversed(messages or ()):
+            if isinstance(message, HumanMessage):
+                return message.id
+        return None
+
+    def _episode(self, state: Any, *, create: bool = False) -> tuple[EpisodeContext | None, bool]:
+        """The run's episode; with `create`, open one when the state has none (returns True then)."""
+        key = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
+        marker = self._run_marker(state)
+        with self._lock:
+            ep = self._open.get(key) if key else None
+            if ep is not None and (not create or self._markers.get(ep.id) == marker):
+                return ep, False
+            if not create:
+                return None, False
+            stale = self._open.pop(key, None) if ep is not None else None
+            self._markers.pop(key, None)
+        if stale is not None:  # an earlier run of this thread that never reached after_agent
+            stale.finish(None)
+        messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
+        ep = self.evo.episode(task=task_text(messages))
+        with self._lock:
+            self._open[ep.id] = ep
+            self._markers[ep.id] = marker
+            # Runs that crashed never reach after_agent: keep their episodes from piling up.
+            dropped = [self._open.pop(k) for k in list(self._open)[: max(0, len(self._open) - _MAX_OPEN)]]
+            for old in dropped:
+                self._markers.pop(old.id, None)
+        for old in dropped:
+            old.finish(None)
+        return ep, True
+
+    def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
+        key = state.get(_KEY)
+        with self._lock:
+            ep = self._open.pop(key, None) if key else None
+            self._markers.pop(key, None)
+        if ep is None:
+            return None, None
+        value = None if self.reward is None else float(self.reward(state))
+        return ep, value
+
+    def _done(self, ep: EpisodeContext) -> None:
+        self.last_episode_id = ep.id
+        if self.on_finish is not None:
+            self.on_finish(ep.episode)
+
+    def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        """Finish the run's episode with the reward of the final state."""
+        try:
+            ep, value = self._close(dict(state))
+        except Exception:
+            self._abandon(dict(state))
+            raise
+        if ep is not None:
+            ep.finish(value)
+            self._done(ep)
+        return None
+
+    async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        """Finish the run's episode; the store write and mining run in a worker thread."""
+        try:
+            ep, value = self._close(dict(state))
+        except Exception:
+            self._abandon(dict(state))
+            raise
+        if ep is not None:
+            await ep.afinish(value)
+            self._done(ep)
+        return None
+
+    def _abandon(self, state: dict[str, Any]) -> None:
+        key = state.get(_KEY)
+        with self._lock:
+            ep = self._open.pop(key, None) if key else None
+        if ep is not None:
+            ep.finish(None)
+
+    # ------------------------------------------------------------------ model calls
+
+    def _guided(self, request: ModelRequest[Any]) -> tuple[ModelRequest[Any], EpisodeContext, bool]:
+        ep, new = self._episode(request.state, create=True)
+        assert ep is not None
+        text = ep.guidance(tools=tool_names(request.tools))
+        if text:
+            request = request.override(system_message=add_guidance(request.system_message, text))
+        return request, ep, new
+
+    @staticmethod
+    def _result(response: Any, ep: EpisodeContext, new: bool) -> Any:
+        if not new:
+            return response
+        # The first model call of a run opens its episode and records the id in the agent state
+        # (cheaper than a before_agent node; later calls and the tool node read it from there).
+        if isinstance(response, AIMessage):
+            response = ModelResponse(result=[response])
+        return ExtendedModelResponse(model_response=response, command=Command(update={_KEY: ep.id}))
+
+    def wrap_model_call(
+        self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
+    ) -> Any:
+        """Open the run's episode on its first model call; append the selected guidance to the system message."""
+        guided, ep, new = self._guided(request)
+        return self._result(handler(guided), ep, new)
+
+    async def awrap_model_call(
+        self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
+    ) -> Any:
+        """Async `wrap_model_call` (in-memory; does not block the loop)."""
+        guided, ep, new = self._guided(request)
+        return self._result(await handler(guided), ep, new)
+
+    # ------------------------------------------------------------------ tool calls
+
+    def wrap_tool_call(
+        self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
+    ) -> ToolMessage | Command[Any]:
+        """Repair before the call, repair-and-retry after a failure, never let a tool exception escape."""
+        ep, _ = self._episode(request.state)
+        if ep is None:
+            return handler(request)
+        call = dict(request.tool_call)
+
+        def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
+            return handler(request.override(tool_call={**request.tool_call, "args": args}))
+
+        result: ToolMessage | Command[Any] = run_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        return result
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        """Async `wrap_tool_call`."""
+        ep, _ = self._episode(request.state)
+        if ep is None:
+            return await handler(request)
+        call = dict(request.tool_call)
+
+        async def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
+            return await handler(request.override(tool_call={**request.tool_call, "args": args}))
+
+        result: ToolMessage | Command[Any] = await arun_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        return result

@@ -1,0 +1,272 @@
+"""The LangGraph / LangChain adapter on a small agent with scripted fake chat models."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain.agents import create_agent
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.graph import START, MessagesState, StateGraph
+from langgraph.prebuilt import ToolNode, tools_condition
+from skillevo_langgraph import SkillMiddleware, evolve, with_guidance, wrap_tools
+
+from skillevo import NULL_ARM, EventKind, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+from skillevo._lifecycle import LifecycleConfig
+
+sys.path.insert(0, str(Path(__file__).parent))  # the scripted world, shared with the worker processes
+from lg_fakes import ScriptedChat, book, booking_policy, boom_policy, explode, ok_reward
+
+FAST = LifecycleConfig(min_updates=3, min_episodes=3)
+
+
+@pytest.fixture
+def lib() -> Iterator[SkillLibrary]:
+    with SkillLibrary(":memory:") as store:
+        yield store
+
+
+def _agent(
+    evo: Evolver, policy: Any = booking_policy, reward: Any = ok_reward
+) -> tuple[Any, ScriptedChat, SkillMiddleware]:
+    model = ScriptedChat(policy)
+    mw = SkillMiddleware(evo, reward=reward)
+    return create_agent(model, [book, explode], middleware=[mw]), model, mw
+
+
+def _ask(text: str = "book Oslo on March 4th") -> dict[str, Any]:
+    return {"messages": [HumanMessage(content=text)]}
+
+
+def _favour(evo: Evolver, key: str, arm: str) -> None:
+    for _ in range(30):
+        evo.selector.update(key, arm, 1.0)
+        evo.selector.update(key, NULL_ARM, 0.0)
+
+
+def test_self_corrected_mistake_becomes_an_active_repair_and_saves_a_model_turn(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, seed=0, lifecycle=FAST)
+    calls = []
+    for _ in range(40):
+        agent, model, _ = _agent(evo)
+        out = agent.invoke(_ask())
+        assert out["messages"][-1].text == "booked"
+        calls.append(model.calls)
+    assert calls[0] == 3  # book (error) -> corrected book -> answer
+    mined = [s for s in lib.skills() if s.trigger.tool in ("book", "*")]
+    assert mined, "the self-corrected date mistake was not mined"
+    assert any(s.status is VersionStatus.ACTIVE for s in mined)
+    assert calls[-5:] == [2] * 5  # repaired without the model's extra turn
+    repairs = lib.events(kind=EventKind.REPAIR)
+    assert any(r.data.get("applied") and r.data["after"]["date"] == "2025-03-04" for r in repairs)  # type: ignore[index]
+
+
+def test_guidance_reaches_the_system_message(lib: SkillLibrary) -> None:
+    lib.add_skill(
+        "iso-dates",
+        Trigger(kind=TriggerKind.ALWAYS),
+        Strategy(guidance="Write dates as YYYY-MM-DD."),
+        status=VersionStatus.ACTIVE,
+    )
+    evo = Evolver(lib, miner=None, seed=0)
+    _favour(evo, "iso-dates", "iso-dates@1")
+    agent, model, _ = _agent(evo)
+    agent.invoke(_ask())
+    assert model.calls == 3 and all("YYYY-MM-DD" in s for s in model.systems)
+    assert lib.events(kind=EventKind.GUIDANCE)[0].version_id == "iso-dates@1"
+
+
+def test_tool_exception_does_not_crash_the_agent(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, miner=None)
+    agent, _, mw = _agent(evo, policy=boom_policy)
+    out = agent.invoke(_ask("explode"))
+    tool_msg = out["messages"][2]
+    assert tool_msg.status == "error" and "ZeroDivisionError" in tool_msg.text
+    assert out["messages"][-1].text == "recovered"
+    assert lib.episode(mw.last_episode_id or "").reward == 1.0
+    assert lib.events(kind=EventKind.TOOL_ERROR)[0].data["error_type"] == "ZeroDivisionError"
+
+
+def test_invoke_ainvoke_stream_astream(lib: SkillLibrary) -> None:
+    import asyncio
+
+    evo = Evolver(lib, miner=None)
+    agent, _, _ = _agent(evo)
+    agent.invoke(_ask())
+    list(agent.stream(_ask(), stream_mode="updates"))
+
+    async def run() -> None:
+        await agent.ainvoke(_ask())
+        async for _ in agent.astream(_ask()):
+            pass
+
+    asyncio.run(run())
+    episodes = lib.episodes()
+    assert len(episodes) == 4 and all(e.reward == 1.0 for e in episodes)
+    assert all(len(lib.events(episode_id=e.id, kind=EventKind.TOOL_ERROR)) == 1 for e in episodes)
+
+
+def test_delayed_feedback_moves_the_right_posterior(lib: SkillLibrary) -> None:
+    for name in ("tip-a", "tip-b"):
+        lib.add_skill(
+            name, Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance=f"Hint {name}."), status=VersionStatus.ACTIVE
+        )
+    evo = Evolver(lib, miner=None, seed=0)
+    _favour(evo, "tip-a", "tip-a@1")
+    for _ in range(30):
+        evo.selector.update("tip-b", NULL_ARM, 1.0)
+        evo.selector.update("tip-b", "tip-b@1", 0.0)
+    agent, _, mw = _agent(evo, reward=None)
+    agent.invoke(_ask())
+    episode = lib.episode(mw.last_episode_id or "")
+    assert episode.reward is None
+    arms = {a.key: a.arm for a in episode.applied}
+    assert arms == {"tip-a": "tip-a@1", "tip-b": NULL_ARM}
+    a_before, b_before = evo.selector.posterior("tip-a", "tip-a@1"), evo.selector.posterior("tip-b", NULL_ARM)
+    untouched = evo.selector.posterior("tip-b", "tip-b@1")
+    evo.feedback(episode.id, 0.0)
+    assert evo.selector.posterior("tip-a", "tip-a@1")[1] == pytest.approx(a_before[1] + 1)
+    assert evo.selector.posterior("tip-b", NULL_ARM)[1] == pytest.approx(b_before[1] + 1)
+    assert evo.selector.posterior("tip-b", "tip-b@1") == untouched
+
+
+def _graph(model: ScriptedChat) -> Any:
+    llm = with_guidance(model).bind_tools([book])
+
+    def call_model(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [llm.invoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", call_model)
+    builder.add_node("tools", ToolNode(wrap_tools([book]), handle_tool_errors=True))
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition)
+    builder.add_edge("tools", "model")
+    return builder.compile()
+
+
+def test_evolve_wraps_a_hand_built_graph(lib: SkillLibrary) -> None:
+    import asyncio
+
+    vid = lib.add_skill(
+        "iso-date",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="book", pattern="YYYY-MM-DD"),
+        Strategy(repair={"ops": [{"op": "set", "arg": "date", "value": "2025-03-04"}]}),  # type: ignore[arg-type]
+        status=VersionStatus.ACTIVE,
+    ).id
+    lib.add_skill("tone", Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance="Be terse."), status=VersionStatus.ACTIVE)
+    evo = Evolver(lib, miner=None, seed=0)
+    _favour(evo, "iso-date", vid)
+    _favour(evo, "tone", "tone@1")
+    model = ScriptedChat(booking_policy)
+    app = evolve(_graph(model), evo, reward=ok_reward)
+    out = app.invoke(_ask())
+    assert out["messages"][-1].text == "booked"
+    assert model.calls == 2  # the repair retried the call inside the ToolNode
+    assert isinstance(out["messages"][0], SystemMessage) and "Be terse." in out["messages"][0].text
+    assert all("Be terse." in s for s in model.systems)
+    assert list(app.stream(_ask(), stream_mode="values"))[-1]["messages"][-1].text == "booked"
+    assert [o["messages"][-1].text for o in app.batch([_ask(), _ask()])] == ["booked", "booked"]
+
+    async def run() -> None:
+        out = await app.ainvoke(_ask())
+        assert out["messages"][-1].text == "booked"
+        chunks = [c async for c in app.astream(_ask(), stream_mode="updates")]
+        assert chunks and "model" in chunks[-1]
+        assert len(await app.abatch([_ask(), _ask()])) == 2
+
+    asyncio.run(run())
+    episodes = lib.episodes()
+    assert len(episodes) == 8 and all(e.reward == 1.0 for e in episodes)
+    assert lib.count_events(EventKind.REPAIR) == 8
+
+
+def test_evolve_observes_plain_tools_through_callbacks(lib: SkillLibrary) -> None:
+    model = ScriptedChat(booking_policy)
+    llm = model.bind_tools([book])
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", lambda s: {"messages": [llm.invoke(s["messages"])]})
+    builder.add_node("tools", ToolNode([book], handle_tool_errors=True))
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition)
+    builder.add_edge("tools", "model")
+    app = evolve(builder.compile(), Evolver(lib, miner=None), reward=ok_reward)
+    app.invoke(_ask())
+    kinds = [e.kind for e in lib.events(episode_id=app.last_episode_id)]
+    assert kinds.count(EventKind.TOOL_CALL) == 2 and EventKind.TOOL_ERROR in kinds and EventKind.TOOL_RESULT in kinds
+
+
+@pytest.mark.slow
+def test_concurrent_runs_share_one_middleware(tmp_path: Path) -> None:
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        evo = Evolver(lib, seed=0, lifecycle=FAST)
+        model = ScriptedChat(booking_policy)
+        agent = create_agent(model, [book], middleware=[SkillMiddleware(evo, reward=ok_reward)])
+        n_threads, per = 8, 200
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                for _ in range(per):
+                    agent.invoke(_ask())
+            except BaseException as exc:  # surfaced by the assert below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(n_threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        episodes = lib.episodes()
+        assert len(episodes) == n_threads * per and all(e.reward == 1.0 for e in episodes)
+        calls = lib.count_events(EventKind.TOOL_CALL)
+        results = lib.count_events(EventKind.TOOL_RESULT)
+        assert results == n_threads * per  # one successful booking per episode, none lost
+        assert calls == results + lib.count_events(EventKind.TOOL_ERROR)
+
+
+WORKER = """
+import sys
+sys.path.insert(0, {tests!r})
+from lg_fakes import ScriptedChat, book, booking_policy, ok_reward
+from langchain.agents import create_agent
+from langchain_core.messages import HumanMessage
+from skillevo import Evolver, SkillLibrary
+from skillevo_langgraph import SkillMiddleware
+lib = SkillLibrary(sys.argv[1])
+evo = Evolver(lib, seed=int(sys.argv[2]))
+agent = create_agent(ScriptedChat(booking_policy), [book], middleware=[SkillMiddleware(evo, reward=ok_reward)])
+for _ in range(int(sys.argv[3])):
+    agent.invoke({{"messages": [HumanMessage(content="book")]}})
+lib.close()
+"""
+
+
+@pytest.mark.slow
+def test_processes_share_one_library_file(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    SkillLibrary(db).close()
+    script = tmp_path / "worker.py"
+    script.write_text(textwrap.dedent(WORKER.format(tests=str(Path(__file__).parent))))
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = [
+        subprocess.Popen([sys.executable, str(script), str(db), str(i), "200"], env=env, stderr=subprocess.PIPE)
+        for i in range(4)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()[-2000:]
+    with SkillLibrary(db) as lib:
+        assert lib.count_episodes() == 800
+        assert lib.count_events(EventKind.TOOL_RESULT) == 800
+        assert lib.count_events(EventKind.TOOL_CALL) == 800 + lib.count_events(EventKind.TOOL_ERROR)
+        assert {e.reward for e in lib.episodes()} == {1.0}
+        assert isinstance(lib.episodes()[0].applied, list)

@@ -1,0 +1,115 @@
+"""Adapter overhead: a create_agent run (fake model, 5 trivial tool calls) with vs without SkillMiddleware.
+
+The library holds 1,000 live skills on other tools (plus some on every tool whose trigger does not
+fire), so the run pays for trigger matching, episode bookkeeping and the end-of-episode write to a
+SQLite file, but no skill changes what the agent does. Prints the median wall-time ratio; the
+target is <= 1.15. Run: ``.venv/bin/python benchmarks/bench_overhead.py [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.tools import tool
+from skillevo_langgraph import SkillMiddleware
+
+from skillevo import Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+from skillevo._models import Repair, SetArg
+
+N_CALLS = 5
+N_SKILLS = 1000
+
+
+class FiveCalls(GenericFakeChatModel):
+    """Calls `echo` five times, one per turn, then answers."""
+
+    def __init__(self) -> None:
+        super().__init__(messages=iter(()))
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> FiveCalls:
+        return self
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        done = sum(isinstance(m, ToolMessage) for m in messages)
+        if done < N_CALLS:
+            msg = AIMessage(content="", tool_calls=[{"name": "echo", "args": {"text": f"t{done}"}, "id": f"c{done}"}])
+        else:
+            msg = AIMessage(content="done")
+        return ChatResult(generations=[ChatGeneration(message=msg)])
+
+
+@tool
+def echo(text: str) -> str:
+    """Return the text."""
+    return text
+
+
+def fill(lib: SkillLibrary) -> None:
+    kinds = [TriggerKind.TOOL_ERROR, TriggerKind.BEFORE_TOOL, TriggerKind.OBSERVATION]
+    with lib.transaction():
+        for i in range(N_SKILLS):
+            kind = kinds[i % 3]
+            on_every_tool = i % 50 == 0
+            trigger = Trigger(
+                kind=kind,
+                tool="*" if on_every_tool else f"api_{i}",
+                pattern="quota exceeded for tenant" if on_every_tool else None,
+            )
+            if kind is TriggerKind.OBSERVATION:
+                strategy = Strategy(guidance=f"Skill {i}: read the {i}th field first.")
+            else:
+                strategy = Strategy(repair=Repair(ops=[SetArg(arg=f"a{i}", value=i)]))
+            lib.add_skill(f"skill-{i}", trigger, strategy, status=VersionStatus.ACTIVE)
+
+
+def run_once(agent: Any) -> float:
+    t0 = time.perf_counter()
+    out = agent.invoke({"messages": [HumanMessage(content="echo five times")]})
+    elapsed = time.perf_counter() - t0
+    assert out["messages"][-1].text == "done"
+    return elapsed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = SkillLibrary(Path(tmp) / "bench.db")
+        fill(lib)
+        evo = Evolver(lib, seed=0)
+        plain = create_agent(FiveCalls(), [echo])
+        evolving = create_agent(FiveCalls(), [echo], middleware=[SkillMiddleware(evo, reward=lambda s: 1.0)])
+        for _ in range(5):  # warm up: imports, graph compilation caches, trigger cache
+            run_once(plain)
+            run_once(evolving)
+        base: list[float] = []
+        with_mw: list[float] = []
+        for _ in range(args.runs):  # interleaved so drift hits both equally
+            base.append(run_once(plain))
+            with_mw.append(run_once(evolving))
+        episodes = lib.count_episodes()
+        lib.close()
+    ratio = statistics.median(with_mw) / statistics.median(base)
+    print(f"skills in library: {N_SKILLS}; tool calls per run: {N_CALLS}; runs: {args.runs} each")
+    print(f"median without middleware: {statistics.median(base) * 1e3:.2f} ms")
+    print(f"median with SkillMiddleware: {statistics.median(with_mw) * 1e3:.2f} ms")
+    print(f"median wall-time ratio: {ratio:.3f} (target <= 1.15); episodes stored: {episodes}")
+    return 0 if ratio <= 1.15 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

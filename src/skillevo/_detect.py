@@ -1,0 +1,210 @@
+"""Recognising a failed tool call, whatever shape the failure takes, and naming its class.
+
+Real tools fail in many ways: they raise; LangChain wraps the error in a ``ToolMessage`` with
+``status="error"``; tau-bench-style tools return a string starting with ``Error``; BFCL-style tools
+return ``{"error": ...}``; and some need the user's own predicate. `detect_failure` handles all of
+them without importing any framework (objects are duck-typed).
+
+`error_signature` normalises a message (ids, numbers, quoted values, paths, dates, e-mails, URLs
+stripped) so that one skill covers one *class* of failure, not one instance of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["Failure", "classify_error", "detect_failure", "error_signature", "failure_from_exception", "retry_after"]
+
+IsFailure = Callable[[Any], bool]
+
+
+class Failure(BaseModel):
+    """A failed call, described independently of how the tool reported it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    error_type: str
+    category: str
+    message: str
+    signature: str
+    retry_after: float | None = None
+
+
+_SUBS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"https?://\S+"), "<url>"),
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
+    (re.compile(r"\b[0-9a-f]{16,}\b", re.I), "<hex>"),
+    (re.compile(r"(?:[A-Za-z]:)?(?:/[\w.\-]+){2,}/?"), "<path>"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?Z?)?\b"), "<date>"),
+    (re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"), "<date>"),
+    (re.compile(r"'[^']{0,200}'"), "<q>"),
+    (re.compile(r'"[^"]{0,200}"'), "<q>"),
+    (re.compile(r"`[^`]{0,200}`"), "<q>"),
+    (re.compile(r"\b[A-Za-z]{1,6}[-_]?\d+[A-Za-z0-9-]*\b"), "<id>"),
+    (re.compile(r"[-+]?\d+(?:[.,]\d+)?"), "<n>"),
+]
+
+
+def error_signature(message: str) -> str:
+    """The message with instance details replaced by placeholders, lower-cased, one line, capped."""
+    text = " ".join(str(message).split())[:500]
+    for pattern, repl in _SUBS:
+        text = pattern.sub(repl, text)
+    return text.lower()[:200]
+
+
+_CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
+    ("rate_limit", re.compile(r"rate.?limit|too many requests|\b429\b|quota|throttl|retry.?after", re.I)),
+    (
+        "transient",
+        re.compile(
+            r"timed? ?out|timeout|temporar|unavailable|\b50[234]\b|try again|connection (reset|"
+            r"refused|aborted)|overloaded|busy",
+            re.I,
+        ),
+    ),
+    (
+        "auth",
+        re.compile(
+            r"unauthori[sz]ed|forbidden|\b40[13]\b|permission denied|invalid (api )?key|"
+            r"authenticat",
+            re.I,
+        ),
+    ),
+    (
+        "missing_arg",
+        re.compile(
+            r"missing|required (argument|field|parameter|property)|field required|"
+            r"is a required property",
+            re.I,
+        ),
+    ),
+    (
+        "extra_arg",
+        re.compile(
+            r"unexpected (keyword )?argument|extra (fields|inputs?) (not permitted|are not)|"
+            r"additional properties|unknown (field|argument|parameter)|not permitted",
+            re.I,
+        ),
+    ),
+    (
+        "enum",
+        re.compile(
+            r"one of|must be (in|either)|allowed values|permitted values|not a valid (choice|enum)|"
+            r"did you mean|valid options",
+            re.I,
+        ),
+    ),
+    ("format", re.compile(r"format|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|parse", re.I)),
+    ("pattern", re.compile(r"pattern|regex|does not match|should match", re.I)),
+    (
+        "type",
+        re.compile(
+            r"type|should be a valid (integer|number|string|boolean)|not an? (int|integer|number|"
+            r"string)|expected (int|str|float|number)|invalid literal",
+            re.I,
+        ),
+    ),
+    ("not_found", re.compile(r"not found|no such|does not exist|unknown|\b404\b|no (matching|results)", re.I)),
+    ("validation", re.compile(r"invalid|validation|not valid|must be|should be", re.I)),
+]
+
+
+def classify_error(message: str, error_type: str = "") -> str:
+    """A coarse, general category of an error message (rate_limit, transient, enum, format, ...)."""
+    text = f"{error_type}: {message}"
+    for category, pattern in _CATEGORIES:
+        if pattern.search(text):
+            return category
+    return "unknown"
+
+
+_RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,10}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
+
+
+def retry_after(message: str) -> float | None:
+    """Seconds to wait, when the message says so ("Retry-After: 2", "retry after 500 ms")."""
+    m = _RETRY_AFTER.search(message)
+    if not m:
+        return None
+    value = float(m.group(1))
+    unit = (m.group(2) or "s").lower()
+    return value / 1000.0 if unit.startswith("m") else value
+
+
+def _failure(error_type: str, message: str) -> Failure:
+    message = " ".join(str(message).split())[:2000]
+    return Failure(
+        error_type=error_type,
+        category=classify_error(message, error_type),
+        message=message,
+        signature=error_signature(message),
+        retry_after=retry_after(message),
+    )
+
+
+def failure_from_exception(exc: BaseException) -> Failure:
+    """Describe a raised exception (its class name is the error type)."""
+    message = str(exc) or type(exc).__name__
+    return _failure(type(exc).__name__, message)
+
+
+def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failure | None:
+    """The failure `result` reports, or None if it looks like a success.
+
+    Recognised: an exception object; an object with ``status == "error"`` (LangChain ToolMessage);
+    a string starting with "Error" (tau-bench style); a dict with an ``"error"`` key whose value is
+    truthy (BFCL style); anything for which `is_failure(result)` is true.
+    """
+    if isinstance(result, BaseException):
+        return failure_from_exception(result)
+    if is_failure is not None:
+        try:
+            flagged = bool(is_failure(result))
+        except Exception as exc:  # a broken predicate must not break the agent; say why instead
+            return _failure("PredicateError", f"is_failure raised {type(exc).__name__}: {exc}")
+        if flagged:
+            return _failure("ToolFailure", _text_of(result))
+    status = getattr(result, "status", None)
+    if isinstance(status, str) and status.lower() == "error":
+        return _failure("ToolError", _text_of(getattr(result, "content", result)))
+    text = result
+    if not isinstance(text, str) and hasattr(result, "content") and isinstance(result.content, str):
+        text = result.content
+    if isinstance(text, str):
+        stripped = text.lstrip()
+        if stripped[:5].lower() == "error":
+            return _failure(_error_type_in(stripped), stripped)
+        if stripped.startswith("{") and '"error"' in stripped:
+            try:
+                parsed = json.loads(stripped)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict) and parsed.get("error"):
+                return _failure("ToolError", _text_of(parsed["error"]))
+    if isinstance(result, dict) and result.get("error"):
+        return _failure("ToolError", _text_of(result["error"]))
+    return None
+
+
+_TYPE_IN_TEXT = re.compile(r"^error[:\s]+([A-Z][A-Za-z]+(?:Error|Exception))\b")
+
+
+def _error_type_in(text: str) -> str:
+    m = _TYPE_IN_TEXT.match(text)
+    return m.group(1) if m else "ToolError"
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str)[:2000]
+    except (TypeError, ValueError):
+        return str(value)[:2000]

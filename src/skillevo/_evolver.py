@@ -1,0 +1,1119 @@
+"""The online engine: intercept -> select -> apply -> credit -> mine -> lifecycle, framework-free.
+
+Adapters translate framework events into the episode API of `EpisodeContext`; everything that
+learns lives here. Per episode, events are buffered in memory and written with the episode in one
+transaction at `finish`; the selector (attached to the store) persists posteriors on each credit.
+
+What may block: `finish`, `Evolver.feedback`, the `policy_version` setter and `GroupContext`'s exit
+write to the store (and `finish` mines); `on_tool_error` and `on_tool_result` may write a posterior
+(immediate repair credit) and `on_tool_error` sleeps for a learned retry's back-off. `guidance` and
+`before_tool` only read the in-memory trigger cache (refreshed from the store at most every
+`cache_ttl_s`). Async code should use the ``a``-prefixed variants, which run the blocking parts in a
+worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from ._errors import ConfigError, NotFoundError, SkillevoError
+from ._guidance import compose_guidance
+from ._models import (
+    NULL_ARM,
+    Applied,
+    Episode,
+    Event,
+    EventKind,
+    Origin,
+    Repair,
+    Retry,
+    Skill,
+    SkillVersion,
+    TriggerKind,
+    VersionStatus,
+)
+from ._store import SkillStore
+
+if TYPE_CHECKING:
+    from ._lifecycle import Lifecycle, LifecycleConfig
+    from ._mining import Miner
+    from ._sandbox import Sandbox
+    from ._selection import Selector
+
+__all__ = ["EpisodeContext", "Evolver", "GroupContext", "current_episode"]
+
+_RESULT_MAX_CHARS = 2000
+_ERROR_MAX_CHARS = 2000
+_RETRY_AFTER = re.compile(r"retry[- ]after\D{0,20}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
+
+_current: contextvars.ContextVar[EpisodeContext | None] = contextvars.ContextVar("skillevo_episode", default=None)
+
+IsFailure = Callable[[Any], bool]
+
+
+def current_episode() -> EpisodeContext | None:
+    """The episode entered (``with evo.episode(...)``) in the current thread / asyncio task, if any."""
+    return _current.get()
+
+
+def _jsonable(value: Any, max_chars: int) -> Any:
+    """A JSON-safe, size-capped copy of `value` (strings are cut, other objects become their repr)."""
+    # Fast paths for the common small shapes: no JSON round trip on the per-call path.
+    if isinstance(value, str):
+        return value if len(value) <= max_chars else value[:max_chars] + "…"
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if (
+        isinstance(value, dict)
+        and len(value) <= 32
+        and all(
+            isinstance(k, str)
+            and (v is None or isinstance(v, bool | int | float) or (isinstance(v, str) and len(v) <= 256))
+            for k, v in value.items()
+        )
+    ):
+        return dict(value)
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = json.dumps(repr(value), ensure_ascii=False)
+    if len(text) <= max_chars:
+        return json.loads(text)
+    return text[:max_chars] + "…"
+
+
+def _args_key(tool: str, args: Any) -> str:
+    try:
+        return tool + "\x00" + json.dumps(args, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return tool + "\x00" + repr(args)
+
+
+def _error_parts(error: BaseException | str | Any) -> tuple[str, str]:
+    """(error type, message) of an exception, an error string, or anything failure-shaped."""
+    if isinstance(error, BaseException):
+        return type(error).__name__, str(error) or type(error).__name__
+    if isinstance(error, str):
+        return "error", error
+    from ._detect import detect_failure
+
+    failure = detect_failure(error)
+    if failure is not None:
+        return failure.error_type or "error", failure.message
+    return "error", str(error)
+
+
+def _retry_after(message: str) -> float | None:
+    m = _RETRY_AFTER.search(message)
+    if m is None:
+        return None
+    value = float(m.group(1))
+    unit = (m.group(2) or "s").lower()
+    return value / 1000.0 if unit.startswith("m") else value
+
+
+@dataclass
+class _Pending:
+    """A call whose outcome will credit a repair (or its null arm) at one call site."""
+
+    key: str
+    arm: str
+    kind: Literal["repair", "code"]
+
+
+@dataclass
+class _Cached:
+    skills: list[Skill]
+    at: float
+
+
+@dataclass
+class _Choice:
+    arm: str
+    version: SkillVersion | None
+
+
+@dataclass
+class _GroupSlot:
+    """Within-group assignment state for one skill in one group."""
+
+    arms: dict[int, str] = field(default_factory=dict)
+
+
+class Evolver:
+    """Online skill evolution around any agent loop.
+
+    Args:
+        lib: the skill library (any `SkillStore`).
+        miner: turns an episode's failures into skill proposals (default `RuleMiner()`); ``None``
+            disables mining.
+        selector: chooses a version (or the null arm) per call site; attached to `lib` so
+            posteriors persist and are shared by every process using the library.
+        seed: seeds the default selector and the within-group assignment.
+        policy_version: the policy (model) version the episodes run under; settable later.
+        review: ``"auto"`` promotes winners; ``"required"`` keeps them pending for a human.
+        lifecycle: thresholds of the candidate -> testing -> active | rejected lifecycle.
+        guidance_budget_tokens: the most guidance (estimated tokens) added to one model call.
+        sandbox: runs code strategies (default `ProcessSandbox()`); ``None`` never runs code.
+        is_failure: a predicate on tool results that marks application-level failures.
+        cache_ttl_s: how long trigger matches are reused before the library is read again
+            (changes made through this Evolver are seen at once).
+    """
+
+    def __init__(
+        self,
+        lib: SkillStore,
+        miner: Miner | Literal["default"] | None = "default",
+        selector: Selector | None = None,
+        *,
+        seed: int = 0,
+        policy_version: str | None = None,
+        review: Literal["auto", "required"] = "auto",
+        lifecycle: LifecycleConfig | None = None,
+        guidance_budget_tokens: int = 400,
+        sandbox: Sandbox | Literal["default"] | None = "default",
+        is_failure: IsFailure | None = None,
+        cache_ttl_s: float = 2.0,
+    ) -> None:
+        from ._lifecycle import Lifecycle, LifecycleConfig
+        from ._selection import ThompsonSelector
+
+        if review not in ("auto", "required"):
+            raise ConfigError(f"review: must be 'auto' or 'required' (got {review!r})")
+        if guidance_budget_tokens < 0:
+            raise ConfigError(f"guidance_budget_tokens: must be >= 0 (got {guidance_budget_tokens!r})")
+        self.store = lib
+        if miner == "default":
+            from ._mining import RuleMiner
+
+            miner = RuleMiner()
+        self.miner: Miner | None = miner
+        if sandbox == "default":
+            from ._sandbox import ProcessSandbox
+
+            sandbox = ProcessSandbox()
+        self.sandbox: Sandbox | None = sandbox
+        self.selector: Selector = selector if selector is not None else ThompsonSelector(seed=seed)
+        self.selector.attach(lib)
+        self.review = review
+        self.lifecycle: Lifecycle = Lifecycle(lib, self.selector, lifecycle or LifecycleConfig(), review=review)
+        self.guidance_budget_tokens = int(guidance_budget_tokens)
+        self.is_failure = is_failure
+        self.cache_ttl_s = float(cache_ttl_s)
+        self._policy_version = policy_version
+        self._rng = np.random.default_rng(seed)
+        self._lock = threading.RLock()
+        self._cache: dict[tuple[TriggerKind, str | None], _Cached] = {}
+        self._generation = 0
+        self._derived_cache: dict[tuple[str, str, Any], tuple[float, int, Any]] = {}
+        # Episodes finished without a reward, kept so a later `feedback` can credit their guidance
+        # without re-reading the store; bounded, the store is the fallback.
+        self._awaiting: dict[str, list[Applied]] = {}
+
+    # ------------------------------------------------------------------ configuration
+
+    @property
+    def policy_version(self) -> str | None:
+        """The policy version new episodes are recorded under."""
+        return self._policy_version
+
+    @policy_version.setter
+    def policy_version(self, value: str | None) -> None:
+        """Announce a new policy: every posterior is reset at once and a POLICY_CHANGE event is logged."""
+        with self._lock:
+            old = self._policy_version
+            if value == old:
+                return
+            self._policy_version = value
+            self.selector.notify_change()
+            self.store.log_events([Event(kind=EventKind.POLICY_CHANGE, data={"from": old, "to": value})])
+
+    def invalidate(self) -> None:
+        """Forget cached trigger matches (call after editing the library from outside this Evolver)."""
+        with self._lock:
+            self._cache.clear()
+            self._derived_cache.clear()
+            self._generation += 1
+
+    # ------------------------------------------------------------------ episodes
+
+    def episode(
+        self, task: str = "", group: str | None = None, *, metadata: dict[str, Any] | None = None
+    ) -> EpisodeContext:
+        """Start an episode (use as a context manager, or call `EpisodeContext.finish`)."""
+        return EpisodeContext(self, task=task, group_id=group, metadata=metadata)
+
+    def group(self, task: str = "", size: int = 8) -> GroupContext:
+        """Start a group of `size` rollouts of one task for a within-group comparison."""
+        if size < 1:
+            raise ConfigError(f"group size must be >= 1 (got {size!r})")
+        return GroupContext(self, task=task, size=size)
+
+    def feedback(self, episode_id: str, reward: float) -> Episode:
+        """A delayed reward for a finished episode: stored, and credited to the guidance it applied.
+
+        Repairs were credited when their calls returned and are not credited again.
+        """
+        r = _check_reward(reward)
+        episode = self.store.set_reward(episode_id, r)
+        with self._lock:
+            applied = self._awaiting.pop(episode_id, None)
+        if applied is None:
+            applied = episode.applied
+        credited = self._credit_episode(episode_id, applied, r, source="feedback")
+        self.store.log_events(
+            [Event(kind=EventKind.FEEDBACK, episode_id=episode_id, data={"reward": r, "credited": credited})]
+        )
+        self._evaluate({a.key for a in applied if a.kind == "guidance"})
+        return episode
+
+    async def afeedback(self, episode_id: str, reward: float) -> Episode:
+        """`feedback` in a worker thread."""
+        return await asyncio.to_thread(self.feedback, episode_id, reward)
+
+    # ------------------------------------------------------------------ internals used by contexts
+
+    def _match(self, kind: TriggerKind, tool: str | None) -> list[Skill]:
+        now = time.monotonic()
+        cache_key = (kind, tool)
+        with self._lock:
+            hit = self._cache.get(cache_key)
+            if hit is not None and now - hit.at < self.cache_ttl_s:
+                return hit.skills
+        skills = self.store.match(kind, tool)
+        with self._lock:
+            self._cache[cache_key] = _Cached(skills, now)
+        return skills
+
+    def _derived(self, name: str, key: Any, build: Callable[[], Any]) -> Any:
+        """A value computed from trigger matches, cached as long as the matches are."""
+        now = time.monotonic()
+        cache_key = ("derived", name, key)
+        with self._lock:
+            hit = self._derived_cache.get(cache_key)
+            if hit is not None and now - hit[0] < self.cache_ttl_s and hit[1] == self._generation:
+                return hit[2]
+        value = build()
+        with self._lock:
+            self._derived_cache[cache_key] = (now, self._generation, value)
+        return value
+
+    def _preemptive(self, tool: str) -> list[tuple[TriggerKind, Skill]]:
+        """Skills on `tool` with a live repair version that has a precondition (pre-emptive candidates)."""
+
+        def build() -> list[tuple[TriggerKind, Skill]]:
+            return [
+                (kind, skill)
+                for kind in (TriggerKind.BEFORE_TOOL, TriggerKind.TOOL_ERROR)
+                for skill in self._match(kind, tool)
+                if any(
+                    v.strategy.repair is not None and v.strategy.repair.precondition is not None for v in skill.versions
+                )
+            ]
+
+        result: list[tuple[TriggerKind, Skill]] = self._derived("preemptive", tool, build)
+        return result
+
+    def _guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
+        """(skills for every call, task-start skills) that carry guidance, for this tool set."""
+
+        def build() -> tuple[list[Skill], list[Skill]]:
+            every: dict[str, Skill] = {}
+            for skill in self._match(TriggerKind.ALWAYS, None):
+                every.setdefault(skill.name, skill)
+            for tool in tools:
+                for kind in (TriggerKind.BEFORE_TOOL, TriggerKind.TOOL_ERROR):
+                    for skill in self._match(kind, tool):
+                        every.setdefault(skill.name, skill)
+            start = list(self._match(TriggerKind.TASK_START, None))
+
+            def has(sk: Skill) -> bool:
+                return any(v.strategy.guidance for v in sk.versions)
+
+            return [sk for sk in every.values() if has(sk)], [sk for sk in start if has(sk)]
+
+        result: tuple[list[Skill], list[Skill]] = self._derived("guidance", tools, build)
+        return result
+
+    def _choose(self, skill: Skill, arms_versions: Sequence[SkillVersion]) -> tuple[_Choice, float]:
+        arms = [v.id for v in arms_versions] + [NULL_ARM]
+        arm = self.selector.choose(skill.name, arms)
+        propensity = self.selector.propensity(skill.name, arms, arm)
+        version = next((v for v in arms_versions if v.id == arm), None)
+        return _Choice(arm, version), propensity
+
+    def _credit(self, key: str, arm: str, reward: float) -> None:
+        self.selector.update(key, arm, reward)
+
+    def _credit_episode(self, episode_id: str, applied: Sequence[Applied], reward: float, source: str) -> int:
+        n = 0
+        for a in applied:
+            if a.kind == "guidance":
+                self._credit(a.key, a.arm, reward)
+                n += 1
+        return n
+
+    def _evaluate(self, keys: set[str]) -> None:
+        changed = False
+        for key in sorted(keys):
+            try:
+                transitions = self.lifecycle.evaluate(key)
+            except NotFoundError:
+                continue
+            changed = changed or bool(transitions)
+        if changed:
+            self.invalidate()
+
+    def _mine(self, episode: Episode, events: Sequence[Event]) -> list[str]:
+        """Mine the episode's failures; store accepted proposals as candidates and start their tests."""
+        if self.miner is None or not any(e.kind == EventKind.TOOL_ERROR for e in events):
+            return []
+        from ._mining import check_proposal
+
+        proposals = self.miner.mine(events, self.store)
+        created: list[str] = []
+        log: list[Event] = []
+        for proposal in proposals:
+            verdict = check_proposal(proposal, self.store)
+            ok, reason = _verdict(verdict)
+            if not ok:
+                log.append(
+                    Event(
+                        kind=EventKind.PROPOSAL_REJECTED,
+                        episode_id=episode.id,
+                        data={"name": proposal.name, "reason": reason, "miner": self.miner.name},
+                    )
+                )
+                continue
+            origin = Origin(
+                miner=self.miner.name,
+                evidence=list(proposal.evidence),
+                episodes=list(proposal.episodes) or [episode.id],
+                note=proposal.note,
+            )
+            try:
+                try:
+                    existing = self.store.skill(proposal.name)
+                except NotFoundError:
+                    existing = None
+                if existing is None:
+                    version = self.store.add_skill(
+                        proposal.name,
+                        proposal.trigger,
+                        proposal.strategy,
+                        description=proposal.description,
+                        origin=origin,
+                    )
+                else:
+                    parent = existing.active() or (existing.versions[-1] if existing.versions else None)
+                    version = self.store.add_version(
+                        proposal.name, proposal.strategy, parent=parent.id if parent else None, origin=origin
+                    )
+            except SkillevoError as exc:
+                # Another process stored the same proposal first: not an error, nothing lost.
+                log.append(
+                    Event(
+                        kind=EventKind.PROPOSAL_REJECTED,
+                        episode_id=episode.id,
+                        data={"name": proposal.name, "reason": str(exc), "miner": self.miner.name},
+                    )
+                )
+                continue
+            log.append(
+                Event(
+                    kind=EventKind.PROPOSAL,
+                    episode_id=episode.id,
+                    version_id=version.id,
+                    data={"name": proposal.name, "miner": self.miner.name, "kind": proposal.strategy.kind},
+                )
+            )
+            created.append(version.id)
+        if log:
+            self.store.log_events(log)
+        for version_id in created:
+            self.lifecycle.start(version_id)
+        if created:
+            self.invalidate()
+        return created
+
+
+def _verdict(verdict: Any) -> tuple[bool, str]:
+    """Read `check_proposal`'s answer: a bool, ``(ok, reason)``, or an object with ``ok``/``reason``."""
+    if isinstance(verdict, bool):
+        return verdict, "" if verdict else "rejected"
+    if isinstance(verdict, tuple):
+        return bool(verdict[0]), str(verdict[1]) if len(verdict) > 1 else ""
+    return bool(getattr(verdict, "ok", False)), str(getattr(verdict, "reason", ""))
+
+
+def _check_reward(reward: float) -> float:
+    try:
+        r = float(reward)
+    except (TypeError, ValueError):
+        raise ConfigError(f"reward must be a number in [0, 1] (got {reward!r})") from None
+    if math.isnan(r) or not 0.0 <= r <= 1.0:
+        raise ConfigError(f"reward must be in [0, 1] (got {reward!r})")
+    return r
+
+
+class EpisodeContext:
+    """One run of the agent on one task: the per-call hooks adapters call.
+
+    Use as a context manager. Leaving the block normally finishes the episode with no reward (send
+    one later with `Evolver.feedback`) unless `finish` was called; leaving it by an exception
+    finishes it with reward 0 (the run failed) and lets the exception propagate. Entering an entered
+    episode again is a no-op; finishing twice is a no-op, except that a reward given to the second
+    `finish` when the first gave none is recorded as feedback.
+    """
+
+    def __init__(
+        self,
+        evo: Evolver,
+        *,
+        task: str,
+        group_id: str | None,
+        metadata: dict[str, Any] | None = None,
+        group: GroupContext | None = None,
+        index: int = 0,
+    ) -> None:
+        self.evo = evo
+        self.episode = Episode(
+            task=task,
+            group_id=group_id,
+            policy_version=evo.policy_version,
+            metadata=_jsonable(metadata or {}, 10_000) if metadata else {},
+        )
+        self._group = group
+        self._index = index
+        self._lock = threading.RLock()
+        self._events: list[Event] = []
+        self._choices: dict[str, _Choice] = {}
+        self._fired: dict[str, Skill] = {}
+        self._guided: set[str] = set()
+        self._pending: dict[str, list[_Pending]] = {}
+        self._attempts: dict[str, int] = {}
+        self._tried: dict[str, set[str]] = {}
+        self._model_calls = 0
+        self._calls = 0
+        self._error_logged: str | None = None
+        self._finished = False
+        self._entered = 0
+        self._token: contextvars.Token[EpisodeContext | None] | None = None
+
+    # ------------------------------------------------------------------ identity & context manager
+
+    @property
+    def id(self) -> str:
+        """The episode id (use it with `Evolver.feedback`)."""
+        return self.episode.id
+
+    @property
+    def finished(self) -> bool:
+        """Whether `finish` ran."""
+        return self._finished
+
+    @property
+    def events(self) -> list[Event]:
+        """The events recorded so far (a copy; ids are set once the episode is saved)."""
+        with self._lock:
+            return list(self._events)
+
+    def __enter__(self) -> EpisodeContext:
+        with self._lock:
+            self._entered += 1
+            if self._entered == 1:
+                self._token = _current.set(self)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with self._lock:
+            self._entered -= 1
+            if self._entered > 0:
+                return
+            token, self._token = self._token, None
+        if token is not None:
+            try:
+                _current.reset(token)
+            except ValueError:  # exited in another context (e.g. a different asyncio task)
+                _current.set(None)
+        if not self._finished:
+            if exc is not None and not isinstance(exc, GeneratorExit):
+                self.episode.metadata["exception"] = type(exc).__name__
+                self.finish(reward=0.0)
+            else:
+                self.finish()
+
+    async def __aenter__(self) -> EpisodeContext:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with self._lock:
+            last = self._entered == 1 and not self._finished
+        if last:
+            # Finish (store writes, mining) off the event loop, then leave the context here.
+            reward = 0.0 if exc is not None else None
+            if exc is not None:
+                self.episode.metadata["exception"] = type(exc).__name__
+            await asyncio.to_thread(self.finish, reward)
+        self.__exit__(exc_type, exc, tb)
+
+    # ------------------------------------------------------------------ recording
+
+    def _log(self, kind: EventKind, tool: str | None = None, version_id: str | None = None, **data: Any) -> None:
+        self._events.append(Event(kind=kind, tool=tool, version_id=version_id, data=data))
+
+    def _select(
+        self, skill: Skill, versions: Sequence[SkillVersion], kind: Literal["guidance", "repair", "code"]
+    ) -> _Choice:
+        """The episode's choice at call site `skill.name` (made once per episode, then reused)."""
+        choice = self._choices.get(skill.name)
+        if choice is not None:
+            return choice
+        candidate = False
+        assigned = self._group.assigned(skill, self._index) if self._group is not None else None
+        if assigned is not None:
+            arm, propensity = assigned
+            version = next((v for v in versions if v.id == arm), None)
+            choice = _Choice(arm, version)
+            candidate = version is not None and version.status is VersionStatus.TESTING
+        else:
+            choice, propensity = self.evo._choose(skill, versions)
+        self._choices[skill.name] = choice
+        applied = Applied(key=skill.name, arm=choice.arm, propensity=propensity, kind=kind, candidate=candidate)
+        self.episode.applied.append(applied)
+        self._log(
+            EventKind.SELECTION,
+            version_id=choice.version.id if choice.version else None,
+            key=skill.name,
+            arm=choice.arm,
+            propensity=propensity,
+            strategy=kind,
+            candidate=candidate,
+        )
+        return choice
+
+    # ------------------------------------------------------------------ model calls
+
+    def guidance(self, tools: Sequence[str] | None = None) -> str:
+        """The system-prompt addition for the next model call (``""`` if none).
+
+        Includes skills triggered on every call (``always``), at the first model call
+        (``task_start``), skills whose tool-error / observation trigger fired earlier in this
+        episode, and, when `tools` names the tools the model may call, guidance about those tools
+        (so a learned lesson applies before the mistake). Each skill's version (or nothing) is
+        chosen once per episode.
+        """
+        evo = self.evo
+        with self._lock:
+            self._model_calls += 1
+            first = self._model_calls == 1
+            every, at_start = evo._guidance_candidates(tuple(tools or ()))
+            if not every and not self._fired and not (at_start and (first or self._choices)):
+                return ""
+            candidates: dict[str, Skill] = {sk.name: sk for sk in every}
+            for skill in at_start:
+                if first or skill.name in self._choices:
+                    candidates.setdefault(skill.name, skill)
+            for name, skill in self._fired.items():
+                candidates.setdefault(name, skill)
+            scored: list[tuple[float, str, str]] = []
+            for skill in candidates.values():
+                if skill.trigger.task_pattern is not None and not skill.trigger.matches(
+                    tool=None if skill.trigger.tool == "*" else skill.trigger.tool, task=self.episode.task
+                ):
+                    continue
+                versions = [v for v in skill.versions if v.strategy.guidance]
+                if not versions:
+                    continue
+                choice = self._select(skill, versions, "guidance")
+                if choice.version is None or not choice.version.strategy.guidance:
+                    continue
+                scored.append((-choice.version.mean, skill.name, choice.version.strategy.guidance))
+                if skill.name not in self._guided:
+                    self._guided.add(skill.name)
+                    self._log(EventKind.GUIDANCE, version_id=choice.version.id, skill=skill.name)
+            scored.sort()
+            text, _ = compose_guidance([t for _, _, t in scored], evo.guidance_budget_tokens)
+            return text
+
+    # ------------------------------------------------------------------ tool calls
+
+    def _repair_versions(self, skill: Skill) -> list[SkillVersion]:
+        return [v for v in skill.versions if v.strategy.repair is not None or (v.strategy.code and self.evo.sandbox)]
+
+    def before_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Record a tool call and return its arguments, repaired pre-emptively when a learned repair's
+        precondition holds (its outcome is credited when the call returns)."""
+        from ._hygiene import redact
+        from ._repair import apply_repair, precondition_holds
+
+        evo = self.evo
+        with self._lock:
+            self._calls += 1
+            self._error_logged = None
+            new_args = args
+            for kind, skill in evo._preemptive(name):
+                if not skill.trigger.matches(tool=name, task=self.episode.task) and (
+                    kind is TriggerKind.BEFORE_TOOL or skill.trigger.task_pattern is not None
+                ):
+                    continue
+                versions = [
+                    v
+                    for v in self._repair_versions(skill)
+                    if v.strategy.repair is not None
+                    and v.strategy.repair.precondition is not None
+                    and precondition_holds(v.strategy.repair, new_args)
+                ]
+                if not versions:
+                    continue
+                choice = self._select(skill, versions, "repair")
+                if choice.version is not None and choice.version not in versions:
+                    continue  # chosen earlier at another site of this skill; its precondition does not hold here
+                if choice.version is None:
+                    self._expect(name, new_args, _Pending(skill.name, NULL_ARM, "repair"))
+                    continue
+                repair = choice.version.strategy.repair
+                assert repair is not None
+                try:
+                    repaired = apply_repair(_without_retry(repair), new_args) if _has_edits(repair) else new_args
+                except Exception as exc:  # a repair that cannot apply to these args is skipped, not fatal
+                    self._log(
+                        EventKind.REPAIR,
+                        name,
+                        choice.version.id,
+                        skill=skill.name,
+                        when="before",
+                        applied=False,
+                        error=str(exc)[:300],
+                    )
+                    continue
+                if repaired == new_args:
+                    continue
+                self._log(
+                    EventKind.REPAIR,
+                    name,
+                    choice.version.id,
+                    skill=skill.name,
+                    when="before",
+                    applied=True,
+                    before=redact(_jsonable(new_args, _RESULT_MAX_CHARS)),
+                    after=redact(_jsonable(repaired, _RESULT_MAX_CHARS)),
+                )
+                new_args = repaired
+                self._expect(name, new_args, _Pending(skill.name, choice.version.id, "repair"))
+            self._log(
+                EventKind.TOOL_CALL,
+                name,
+                call=self._calls,
+                args=redact(_jsonable(new_args, _RESULT_MAX_CHARS)),
+                **({"original_args": redact(_jsonable(args, _RESULT_MAX_CHARS))} if new_args is not args else {}),
+            )
+            return new_args
+
+    def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
+        self._pending.setdefault(_args_key(tool, args), []).append(pending)
+
+    def _resolve(self, tool: str, args: Any, success: bool) -> None:
+        """Credit the repairs (and null arms) waiting on this call's outcome."""
+        waiting = self._pending.pop(_args_key(tool, args), None)
+        if waiting is None:
+            # Adapters that report the original rather than the repaired args: match by tool alone.
+            keys = [k for k in self._pending if k.split("\x00", 1)[0] == tool]
+            if len(keys) != 1:
+                return
+            waiting = self._pending.pop(keys[0])
+        reward = 1.0 if success else 0.0
+        touched: set[str] = set()
+        for p in waiting:
+            self.evo._credit(p.key, p.arm, reward)
+            touched.add(p.key)
+            self._log(
+                EventKind.CREDIT,
+                tool,
+                None if p.arm == NULL_ARM else p.arm,
+                key=p.key,
+                arm=p.arm,
+                reward=reward,
+                source="call",
+                strategy=p.kind,
+            )
+        self.evo._evaluate(touched)
+
+    def on_tool_result(self, name: str, args: dict[str, Any], result: Any) -> bool:
+        """Record a tool's result. Failure-shaped results (error strings, ``{"error": ...}``,
+        ``status="error"`` objects, or the `is_failure` predicate) are recorded as errors.
+
+        Returns:
+            True when the result was judged a failure (the caller may then call `on_tool_error`).
+        """
+        from ._detect import detect_failure
+        from ._hygiene import redact
+
+        failure = detect_failure(result, is_failure=self.evo.is_failure)
+        with self._lock:
+            if failure is not None:
+                self._record_error(name, args, failure.error_type or "error", failure.message)
+                self._resolve(name, args, success=False)
+                self._error_logged = _args_key(name, args)
+                return True
+            self._error_logged = None
+            self._log(
+                EventKind.TOOL_RESULT,
+                name,
+                call=self._calls,
+                args=redact(_jsonable(args, _RESULT_MAX_CHARS)),
+                result=redact(_jsonable(result, _RESULT_MAX_CHARS)),
+            )
+            self._resolve(name, args, success=True)
+            text = result if isinstance(result, str) else json.dumps(_jsonable(result, _RESULT_MAX_CHARS))
+            for skill in self.evo._match(TriggerKind.OBSERVATION, name):
+                if skill.trigger.matches(tool=name, text=text, task=self.episode.task):
+                    self._fired.setdefault(skill.name, skill)
+            return False
+
+    def _record_error(self, name: str, args: Any, error_type: str, message: str) -> None:
+        from ._detect import error_signature
+        from ._hygiene import redact
+
+        self._log(
+            EventKind.TOOL_ERROR,
+            name,
+            call=self._calls,
+            args=redact(_jsonable(args, _RESULT_MAX_CHARS)),
+            error=redact(message[:_ERROR_MAX_CHARS]),
+            error_type=error_type,
+            signature=error_signature(message),
+        )
+
+    def _repair_after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
+        from ._hygiene import redact
+        from ._repair import apply_repair
+
+        evo = self.evo
+        from ._detect import classify_error
+
+        error_type, message = _error_parts(error)
+        # Triggers name an exception class or an error category (e.g. "rate_limit"): accept either.
+        category = classify_error(message, error_type)
+        call_key = _args_key(name, args)
+        with self._lock:
+            if self._error_logged != call_key:
+                self._record_error(name, args, error_type, message)
+                self._resolve(name, args, success=False)
+            self._error_logged = None
+            tried = self._tried.setdefault(call_key, set())
+            for skill in evo._match(TriggerKind.TOOL_ERROR, name):
+                if not any(
+                    skill.trigger.matches(tool=name, error_type=t, text=message, task=self.episode.task)
+                    for t in (error_type, category)
+                ):
+                    continue
+                self._fired.setdefault(skill.name, skill)
+                versions = self._repair_versions(skill)
+                if not versions:
+                    continue
+                choice = self._select(skill, versions, "code" if versions[0].strategy.repair is None else "repair")
+                if choice.version is None:
+                    if skill.name not in tried:
+                        tried.add(skill.name)
+                        # The null arm's outcome at an error site: the call stays failed.
+                        evo._credit(skill.name, NULL_ARM, 0.0)
+                        self._log(
+                            EventKind.CREDIT,
+                            name,
+                            None,
+                            key=skill.name,
+                            arm=NULL_ARM,
+                            reward=0.0,
+                            source="call",
+                            strategy="repair",
+                        )
+                        touched = {skill.name}
+                        evo._evaluate(touched)
+                    continue
+                if choice.version not in versions:
+                    continue
+                strategy = choice.version.strategy
+                delay = 0.0
+                repaired: dict[str, Any] | None = None
+                kind: Literal["repair", "code"] = "repair"
+                if strategy.repair is not None:
+                    retry = next((op for op in strategy.repair.ops if isinstance(op, Retry)), None)
+                    if retry is not None:
+                        attempt = self._attempts.get(call_key + "\x00" + skill.name, 0)
+                        if attempt >= retry.max_attempts:
+                            continue
+                        self._attempts[call_key + "\x00" + skill.name] = attempt + 1
+                        after = _retry_after(message) if retry.honour_retry_after else None
+                        delay = after if after is not None else retry.backoff_s * retry.factor**attempt
+                        delay = min(delay, retry.max_wait_s)
+                    elif skill.name in tried:
+                        continue
+                    try:
+                        repaired = (
+                            apply_repair(_without_retry(strategy.repair), args)
+                            if _has_edits(strategy.repair)
+                            else dict(args)
+                        )
+                    except Exception as exc:
+                        self._log(
+                            EventKind.REPAIR,
+                            name,
+                            choice.version.id,
+                            skill=skill.name,
+                            when="after_error",
+                            applied=False,
+                            error=str(exc)[:300],
+                        )
+                        tried.add(skill.name)
+                        continue
+                    if retry is None and repaired == args:
+                        tried.add(skill.name)
+                        continue
+                elif strategy.code and evo.sandbox is not None:
+                    if skill.name in tried:
+                        continue
+                    kind = "code"
+                    try:
+                        repaired = evo.sandbox.run_repair(strategy.code, name, dict(args), message)
+                    except SkillevoError as exc:
+                        repaired = None
+                        self._log(
+                            EventKind.REPAIR,
+                            name,
+                            choice.version.id,
+                            skill=skill.name,
+                            when="after_error",
+                            applied=False,
+                            error=str(exc)[:300],
+                            strategy="code",
+                        )
+                    if not isinstance(repaired, dict) or repaired == args:
+                        tried.add(skill.name)
+                        evo._credit(skill.name, choice.arm, 0.0)
+                        evo._evaluate({skill.name})
+                        continue
+                if repaired is None:
+                    continue
+                tried.add(skill.name)
+                self._log(
+                    EventKind.REPAIR,
+                    name,
+                    choice.version.id,
+                    skill=skill.name,
+                    when="after_error",
+                    applied=True,
+                    strategy=kind,
+                    delay_s=delay,
+                    before=redact(_jsonable(args, _RESULT_MAX_CHARS)),
+                    after=redact(_jsonable(repaired, _RESULT_MAX_CHARS)),
+                )
+                self._expect(name, repaired, _Pending(skill.name, choice.version.id, kind))
+                self._calls += 1
+                self._log(
+                    EventKind.TOOL_CALL,
+                    name,
+                    call=self._calls,
+                    args=redact(_jsonable(repaired, _RESULT_MAX_CHARS)),
+                    retry=True,
+                )
+                return repaired, delay
+            return None, 0.0
+
+    def on_tool_error(self, name: str, args: dict[str, Any], error: BaseException | str | Any) -> dict[str, Any] | None:
+        """Record a failed call and return repaired arguments to retry with, or None.
+
+        The caller should retry once with the returned arguments and report the outcome with
+        `on_tool_result` / `on_tool_error` again (the repair is credited with it). Blocks for a
+        learned retry's back-off; use `aon_tool_error` in async code.
+        """
+        args_out, delay = self._repair_after_error(name, args, error)
+        if args_out is not None and delay > 0:
+            time.sleep(delay)
+        return args_out
+
+    async def aon_tool_error(
+        self, name: str, args: dict[str, Any], error: BaseException | str | Any
+    ) -> dict[str, Any] | None:
+        """`on_tool_error` for async code: credit writes run in a worker thread, back-off is awaited."""
+        args_out, delay = await asyncio.to_thread(self._repair_after_error, name, args, error)
+        if args_out is not None and delay > 0:
+            await asyncio.sleep(delay)
+        return args_out
+
+    async def aon_tool_result(self, name: str, args: dict[str, Any], result: Any) -> bool:
+        """`on_tool_result` with its (possible) credit write in a worker thread."""
+        with self._lock:
+            waiting = bool(self._pending)
+        if not waiting:
+            return self.on_tool_result(name, args, result)
+        return await asyncio.to_thread(self.on_tool_result, name, args, result)
+
+    # ------------------------------------------------------------------ end
+
+    def finish(self, reward: float | None = None) -> Episode:
+        """End the episode: credit guidance with `reward` (if given), save the episode and its events
+        in one transaction, mine its failures, and run the lifecycle of the skills it touched."""
+        evo = self.evo
+        r = None if reward is None else _check_reward(reward)
+        with self._lock:
+            if self._finished:
+                if r is not None and self.episode.reward is None:
+                    self.episode.reward = r
+                    evo.feedback(self.id, r)
+                return self.episode
+            self._finished = True
+            # Calls that never reported an outcome: their repairs are not credited.
+            self._pending.clear()
+            ep = self.episode
+            ep.finished_at = time.time()
+            ep.reward = r
+            events = list(self._events)
+        if r is not None:
+            n = evo._credit_episode(ep.id, ep.applied, r, source="episode")
+            if n:
+                events.append(Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n}))
+        else:
+            with evo._lock:
+                if any(a.kind == "guidance" for a in ep.applied):
+                    if len(evo._awaiting) > 10_000:
+                        evo._awaiting.pop(next(iter(evo._awaiting)))
+                    evo._awaiting[ep.id] = list(ep.applied)
+        ids = evo.store.save_episode(ep, events)
+        if evo.miner is not None and any(e.kind == EventKind.TOOL_ERROR for e in events):
+            stored = [e.model_copy(update={"id": i, "episode_id": ep.id}) for e, i in zip(events, ids, strict=True)]
+        else:
+            stored = []
+        with self._lock:
+            self._events = stored or events
+        if self._group is not None:
+            self._group._finished(self)
+        evo._evaluate({a.key for a in ep.applied})
+        created = evo._mine(ep, stored) if stored else []
+        if created:
+            ep.metadata["mined"] = list(created)
+        return ep
+
+    async def afinish(self, reward: float | None = None) -> Episode:
+        """`finish` in a worker thread (it writes to the store and mines)."""
+        return await asyncio.to_thread(self.finish, reward)
+
+
+def _has_edits(repair: Repair) -> bool:
+    return any(not isinstance(op, Retry) for op in repair.ops)
+
+
+def _without_retry(repair: Repair) -> Repair:
+    if not any(isinstance(op, Retry) for op in repair.ops):
+        return repair
+    return Repair(ops=[op for op in repair.ops if not isinstance(op, Retry)], precondition=repair.precondition)
+
+
+class GroupContext:
+    """G rollouts of one task, compared within the group.
+
+    Each rollout that reaches a skill under test gets the candidate version or the incumbent as
+    `Lifecycle.assign` decides (probability P(candidate > incumbent), clamped); when the group is
+    left, group-relative advantages are stored on each episode (``metadata["advantage"]``).
+    """
+
+    def __init__(self, evo: Evolver, *, task: str, size: int) -> None:
+        from ._models import new_id
+
+        self.evo = evo
+        self.task = task
+        self.size = size
+        self.id = new_id()
+        self._lock = threading.RLock()
+        self._episodes: list[EpisodeContext] = []
+        self._slots: dict[str, _GroupSlot] = {}
+        self._done: list[EpisodeContext] = []
+        self._closed = False
+
+    def episode(self, task: str | None = None, *, metadata: dict[str, Any] | None = None) -> EpisodeContext:
+        """The next rollout of the group."""
+        with self._lock:
+            if len(self._episodes) >= self.size:
+                raise ConfigError(f"group {self.id}: all {self.size} rollouts were already started")
+            ep = EpisodeContext(
+                self.evo,
+                task=self.task if task is None else task,
+                group_id=self.id,
+                metadata=metadata,
+                group=self,
+                index=len(self._episodes),
+            )
+            self._episodes.append(ep)
+            return ep
+
+    @property
+    def episodes(self) -> list[EpisodeContext]:
+        """The rollouts started so far."""
+        with self._lock:
+            return list(self._episodes)
+
+    def assigned(self, skill: Skill, index: int) -> tuple[str, float] | None:
+        """The arm rollout `index` uses for `skill`, when the skill has a version under test."""
+        testing = [v for v in skill.versions if v.status is VersionStatus.TESTING]
+        if not testing:
+            return None
+        with self._lock:
+            slot = self._slots.setdefault(skill.name, _GroupSlot())
+            if index not in slot.arms:
+                slot.arms[index] = self.evo.lifecycle.assign(skill, self.evo._rng)
+            arm = slot.arms[index]
+        incumbent = skill.active()
+        incumbent_arm = incumbent.id if incumbent is not None else NULL_ARM
+        p = self.evo.lifecycle.assign_probability(skill)
+        return arm, (p if arm != incumbent_arm else 1.0 - p)
+
+    def _finished(self, ep: EpisodeContext) -> None:
+        with self._lock:
+            self._done.append(ep)
+
+    def __enter__(self) -> GroupContext:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Finish unfinished rollouts (no reward) and store the group-relative advantages."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            episodes = list(self._episodes)
+        for ep in episodes:
+            if not ep.finished:
+                ep.finish()
+        rewarded = [ep for ep in episodes if ep.episode.reward is not None]
+        if len(rewarded) < 2:
+            return
+        advantages = self.evo.lifecycle.group_advantages([float(ep.episode.reward or 0.0) for ep in rewarded])
+        with self.evo.store.transaction():
+            for ep, adv in zip(rewarded, advantages, strict=True):
+                ep.episode.metadata["advantage"] = float(adv)
+                self.evo.store.save_episode(ep.episode)
+
+    def rewards(self) -> list[float | None]:
+        """The rewards of the rollouts so far."""
+        return [ep.episode.reward for ep in self.episodes]

@@ -1,0 +1,54 @@
+"""Composing the guidance of the selected skill versions into one compact system-prompt addition."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = ["GUIDANCE_HEADER", "compose_guidance", "estimate_tokens"]
+
+GUIDANCE_HEADER = "Learned skills (apply when relevant):"
+
+_SPACE = re.compile(r"\s+")
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap, tokenizer-free estimate: about four characters per token for English text and code."""
+    return (len(text) + 3) // 4
+
+
+def _normal(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def compose_guidance(texts: Sequence[str], budget_tokens: int) -> tuple[str, list[int]]:
+    """Join guidance texts (best first) into one block that fits `budget_tokens`.
+
+    Texts that repeat an earlier one (ignoring case and white space) are dropped; a text that does
+    not fit whole is skipped rather than cut (a half instruction misleads), and later shorter ones
+    may still fit.
+
+    Returns:
+        The block (``""`` when nothing fits) and the indices of the texts it includes.
+    """
+    if budget_tokens <= 0:
+        return "", []
+    seen: set[str] = set()
+    lines: list[str] = []
+    used: list[int] = []
+    total = estimate_tokens(GUIDANCE_HEADER)
+    for i, text in enumerate(texts):
+        line = _normal(text)
+        key = line.lower()
+        if not line or key in seen:
+            continue
+        cost = estimate_tokens(line) + 1
+        if total + cost > budget_tokens:
+            continue
+        seen.add(key)
+        lines.append(f"- {line}")
+        used.append(i)
+        total += cost
+    if not lines:
+        return "", []
+    return GUIDANCE_HEADER + "\n" + "\n".join(lines), used

@@ -1,0 +1,438 @@
+"""Mining failures into skills: assertions of the form "when tool T fails with error class E, do S".
+
+Event data this module reads (written by the Evolver, redacted before storage):
+
+* ``tool_call``   tool=T, data ``{"call": n, "args": {...}}``
+* ``tool_result`` tool=T, data ``{"call": n, "args": {...}, "result": ...}``
+* ``tool_error``  tool=T, data ``{"call": n, "args": {...}, "error": msg, "error_type": cls,
+  "signature": error_signature(msg)}``
+
+`RuleMiner` (deterministic, no model) finds two kinds of evidence:
+
+1. **Correction pairs**: a failed call of T followed, in the same episode, by a successful call of T
+   with different arguments: the agent fixed its own mistake. `synthesize` looks for the smallest
+   DSL edit mapping every stored failed call of that (tool, error class) to its correction; if one
+   holds on all of them it becomes a repair skill with a precondition (apply it before the call
+   when the arguments have the failing shape) and a guidance text.
+2. **Structured errors** that say what to do without a correction: rate limits and transient errors
+   (retry with back-off, honouring Retry-After), unexpected arguments (drop them), enum values in
+   the wrong case (change case), numbers sent as strings (cast), missing arguments and allowed
+   values (guidance).
+
+Text from tools is untrusted: only identifiers and short plain tokens are lifted from error
+messages, always through `quote_untrusted`, and never an instruction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._detect import classify_error, detect_failure, retry_after
+from ._hygiene import looks_like_injection, quote_untrusted
+from ._models import (
+    GUIDANCE_MAX_CHARS,
+    SKILL_NAME_RE,
+    ChangeCase,
+    CoerceArg,
+    DropArg,
+    Event,
+    EventKind,
+    Repair,
+    Retry,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from ._repair import apply_repair, precondition_holds, synthesize
+from ._store import SkillStore
+
+__all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal"]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,60}$")
+_TOKEN = re.compile(r"^[\w .:/+\-]{1,40}$")
+
+
+class Proposal(BaseModel):
+    """A candidate skill proposed by a miner, with the evidence behind it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=SKILL_NAME_RE.pattern)
+    description: str = Field(default="", max_length=1024)
+    trigger: Trigger
+    strategy: Strategy
+    evidence: list[int] = Field(default_factory=list)
+    episodes: list[str] = Field(default_factory=list)
+    note: str = Field(default="", max_length=2000)
+
+
+class CheckResult(BaseModel):
+    """The verdict of `check_proposal`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    reason: str = ""
+    trigger_rate: float | None = None
+
+
+class Miner(ABC):
+    """Turns logged failures into skill proposals."""
+
+    name: str = "miner"
+
+    @abstractmethod
+    def mine(self, events: Sequence[Event], store: SkillStore) -> list[Proposal]:
+        """Proposals supported by `events` (typically one finished episode) and the stored history."""
+
+
+def _slug(*parts: str) -> str:
+    text = "-".join(p for p in parts if p)
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > 64:
+        digest = hashlib.sha1(slug.encode()).hexdigest()[:6]
+        slug = slug[:57].rstrip("-") + "-" + digest
+    return slug or "skill"
+
+
+def _args(event: Event) -> dict[str, Any] | None:
+    args = event.data.get("args")
+    return dict(args) if isinstance(args, dict) else None
+
+
+def _category(event: Event) -> str:
+    message = str(event.data.get("error", ""))
+    return classify_error(message, str(event.data.get("error_type", "")))
+
+
+def _is_success(event: Event) -> bool:
+    if event.kind != EventKind.TOOL_RESULT:
+        return False
+    return detect_failure(event.data.get("result")) is None
+
+
+def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
+    """(failed call, later successful call of the same tool with other arguments), per episode."""
+    pairs: list[tuple[Event, Event]] = []
+    by_episode: dict[str | None, list[Event]] = {}
+    for e in events:
+        by_episode.setdefault(e.episode_id, []).append(e)
+    for evs in by_episode.values():
+        for i, err in enumerate(evs):
+            if err.kind != EventKind.TOOL_ERROR or _args(err) is None:
+                continue
+            for later in evs[i + 1 :]:
+                if later.tool != err.tool:
+                    continue
+                if later.kind == EventKind.TOOL_ERROR:
+                    if _args(later) != _args(err):
+                        break  # another failed attempt: the correction, if any, is judged from that one
+                    continue
+                if _is_success(later):
+                    if _args(later) != _args(err):
+                        pairs.append((err, later))
+                    break
+    return pairs
+
+
+class RuleMiner(Miner):
+    """The default miner: deterministic rules, no model.
+
+    Args:
+        max_pairs: how many stored correction pairs of one (tool, error class) a synthesis checks.
+        retry_attempts: attempts of a mined retry repair.
+    """
+
+    name = "rule"
+
+    def __init__(self, *, max_pairs: int = 50, retry_attempts: int = 3) -> None:
+        self.max_pairs = max_pairs
+        self.retry_attempts = retry_attempts
+
+    def mine(self, events: Sequence[Event], store: SkillStore) -> list[Proposal]:
+        """Proposals from correction pairs and structured errors in `events`."""
+        proposals: dict[str, Proposal] = {}
+        corrected: set[int] = set()
+        for err, fix in correction_pairs(events):
+            proposal = self._from_correction(err, fix, store)
+            if proposal is not None:
+                proposals.setdefault(proposal.name, proposal)
+                corrected.add(id(err))
+        for err in events:
+            if err.kind != EventKind.TOOL_ERROR or err.tool is None or id(err) in corrected:
+                continue
+            proposal = self._from_structured(err)
+            if proposal is not None:
+                proposals.setdefault(proposal.name, proposal)
+        return list(proposals.values())
+
+    # ------------------------------------------------------------------ correction pairs
+
+    def _stored_pairs(self, tool: str, signature: str, category: str, store: SkillStore) -> list[tuple[Event, Event]]:
+        errors = [
+            e
+            for e in store.events(kind=EventKind.TOOL_ERROR, tool=tool)
+            if e.data.get("signature") == signature or _category(e) == category
+        ][-self.max_pairs :]
+        pairs: list[tuple[Event, Event]] = []
+        for episode_id in dict.fromkeys(e.episode_id for e in errors if e.episode_id):
+            pairs.extend(
+                (a, b)
+                for a, b in correction_pairs(store.events(episode_id=episode_id))
+                if a.data.get("signature") == signature or _category(a) == category
+            )
+        return pairs
+
+    def _from_correction(self, err: Event, fix: Event, store: SkillStore) -> Proposal | None:
+        tool = err.tool or ""
+        category = _category(err)
+        signature = str(err.data.get("signature", ""))
+        pairs = [(err, fix)]
+        for a, b in self._stored_pairs(tool, signature, category, store):
+            if (a.id is None or a.id != err.id) and (_args(a), _args(b)) != (_args(err), _args(fix)):
+                pairs.append((a, b))
+        arg_pairs = [(_args(a) or {}, _args(b) or {}) for a, b in pairs]
+        repair = synthesize(arg_pairs)
+        if repair is None and len(pairs) > 1:
+            # Older evidence may describe another mistake of the same class: fall back to this one.
+            repair = synthesize(arg_pairs[:1])
+            pairs = pairs[:1]
+        if repair is None:
+            return None
+        args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
+        guidance = _repair_guidance(tool, repair, arg_pairs[0])
+        return Proposal(
+            name=_slug(tool, category if category != "unknown" else "fix", *args_touched[:2]),
+            description=f"Repair for {tool} failures of class {category}, learned from the agent's own corrections.",
+            trigger=Trigger(
+                kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=None if category == "unknown" else category
+            ),
+            strategy=Strategy(guidance=guidance, repair=repair),
+            evidence=[e.id for pair in pairs for e in pair if e.id is not None],
+            episodes=sorted({e.episode_id for pair in pairs for e in pair if e.episode_id}),
+            note=f"{len(pairs)} correction pair(s); error signature: {signature[:120]}",
+        )
+
+    # ------------------------------------------------------------------ structured errors
+
+    def _from_structured(self, err: Event) -> Proposal | None:
+        tool = err.tool or ""
+        message = str(err.data.get("error", ""))
+        category = _category(err)
+        args = _args(err) or {}
+        evidence = [err.id] if err.id is not None else []
+        episodes = [err.episode_id] if err.episode_id else []
+
+        def proposal(suffix: str, guidance: str, repair: Repair | None = None) -> Proposal:
+            return Proposal(
+                name=_slug(tool, suffix),
+                description=f"{tool}: {category} errors",
+                trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=category),
+                strategy=Strategy(guidance=guidance[:GUIDANCE_MAX_CHARS], repair=repair),
+                evidence=evidence,
+                episodes=episodes,
+                note=f"structured {category} error: {quote_untrusted(message, 120)}",
+            )
+
+        if category in ("rate_limit", "transient"):
+            wait = retry_after(message)
+            repair = Repair(ops=[Retry(max_attempts=self.retry_attempts, backoff_s=wait or 0.5)])
+            return proposal(
+                f"retry-{category}",
+                f"When `{tool}` fails with a {category.replace('_', ' ')} error, wait and retry the same call "
+                "(honour Retry-After) instead of changing the arguments or giving up.",
+                repair,
+            )
+        fields = [f for f in _fields_named(message) if f in args or category == "missing_arg"]
+        if category == "extra_arg":
+            extra = [f for f in _fields_named(message) if f in args]
+            if extra:
+                ops = [DropArg(arg=f) for f in extra[:5]]
+                from ._models import ArgCondition
+
+                pre = [ArgCondition(arg=f, present=True) for f in extra[:5]]
+                return proposal(
+                    "drop-" + "-".join(extra[:2]),
+                    f"`{tool}` does not accept {', '.join(f'`{f}`' for f in extra[:5])}: leave "
+                    f"{'it' if len(extra) == 1 else 'them'} out.",
+                    Repair(ops=ops, precondition=pre),
+                )
+        allowed = _allowed_values(message)
+        if category == "enum" and allowed:
+            for f in fields or list(args):
+                value = args.get(f)
+                if not isinstance(value, str):
+                    continue
+                for case in ("lower", "upper", "title"):
+                    if getattr(value, case)() in allowed and value not in allowed:
+                        from ._models import ArgCondition
+
+                        regex = r".*[A-Z].*" if case == "lower" else r".*[a-z].*" if case == "upper" else None
+                        return proposal(
+                            f"{f}-case",
+                            f"`{tool}`: `{f}` values are {case}-case, "
+                            f"e.g. {quote_untrusted(getattr(value, case)(), 40)}.",
+                            Repair(
+                                ops=[ChangeCase(arg=f, to=case)],
+                                precondition=[ArgCondition(arg=f, regex=regex)] if regex else None,
+                            ),
+                        )
+            shown = ", ".join(quote_untrusted(v, 30) for v in allowed[:8])
+            what = f"`{fields[0]}`" if fields else "the value"
+            return proposal(
+                f"{fields[0] if fields else 'value'}-allowed",
+                f"`{tool}`: {what} must be one of {shown}. DO use one of these exactly. DON'T invent variants.",
+            )
+        if category == "type":
+            for f in fields:
+                value = args.get(f)
+                numeric = _numeric_target(message)
+                if isinstance(value, str) and numeric is not None:
+                    from ._models import ArgCondition
+
+                    try:
+                        float(value)
+                    except ValueError:
+                        continue
+                    return proposal(
+                        f"{f}-{numeric}",
+                        f"`{tool}`: send `{f}` as a JSON {'integer' if numeric == 'int' else 'number'}, not a string.",
+                        Repair(
+                            ops=[CoerceArg(arg=f, to=numeric)],
+                            precondition=[ArgCondition(arg=f, type="str")],
+                        ),
+                    )
+        if category == "missing_arg" and fields:
+            names = ", ".join(f"`{f}`" for f in fields[:5])
+            return proposal(
+                "required-" + "-".join(fields[:2]),
+                f"`{tool}` requires {names}: always include {'it' if len(fields) == 1 else 'them'} in the call.",
+            )
+        return None
+
+
+def _fields_named(message: str) -> list[str]:
+    """Argument names an error message points at (pydantic loc lines, quoted names), identifiers only."""
+    found: list[str] = []
+    for m in re.finditer(r"(?m)^\s*([A-Za-z_][\w.]{0,60})\s*$", message):
+        found.append(m.group(1))
+    for m in re.finditer(r"['\"`]([A-Za-z_][\w.]{0,60})['\"`]", message):
+        found.append(m.group(1))
+    for m in re.finditer(r"\b(?:field|argument|parameter|property|key)\s+['\"`]?([A-Za-z_][\w.]{0,60})", message, re.I):
+        found.append(m.group(1))
+    return [f for f in dict.fromkeys(found) if _IDENT.match(f) and f.lower() not in {"error", "input", "type", "value"}]
+
+
+def _allowed_values(message: str) -> list[str]:
+    m = re.search(
+        r"(?:one of|allowed values?|valid options?|must be(?: either)?|expected)\s*:?\s*[\[(]?([^\]\)\n]{1,400})",
+        message,
+        re.I,
+    )
+    if not m:
+        dm = re.search(r"did you mean\s+['\"`]?([\w .:/+\-]{1,40}?)['\"`]?\s*\??$", message, re.I | re.M)
+        return [dm.group(1)] if dm and _TOKEN.match(dm.group(1)) else []
+    raw = re.split(r",|\bor\b|\|", m.group(1))
+    values = [v.strip().strip("'\"` ") for v in raw]
+    return [v for v in values if v and _TOKEN.match(v)][:20]
+
+
+def _numeric_target(message: str) -> str | None:
+    if re.search(r"\bint(eger)?\b", message, re.I):
+        return "int"
+    if re.search(r"\b(float|number|decimal)\b", message, re.I):
+        return "float"
+    return None
+
+
+def _repair_guidance(tool: str, repair: Repair, example: tuple[dict[str, Any], dict[str, Any]]) -> str:
+    bad, good = example
+    parts = []
+    for op in repair.ops:
+        arg = getattr(op, "arg", "")
+        if op.op == "rename":
+            parts.append(f"name the argument `{op.to}`, not `{arg}`")
+        elif op.op == "drop":
+            parts.append(f"leave out `{arg}`")
+        elif op.op == "set":
+            parts.append(f"set `{arg}`")
+        else:
+            parts.append(f"fix the format of `{arg}` ({op.op.replace('_', ' ')})")
+    text = f"When calling `{tool}`: " + "; ".join(parts) + "."
+    touched = [getattr(op, "to", None) if op.op == "rename" else getattr(op, "arg", None) for op in repair.ops]
+    for key in touched:
+        if key and key in good and not isinstance(good[key], dict | list):
+            after = apply_repair(repair, bad).get(key)
+            text += f" DO: {key}={quote_untrusted(str(after), 40)}"
+            orig = getattr(repair.ops[touched.index(key)], "arg", key)
+            if orig in bad and not isinstance(bad[orig], dict | list):
+                text += f" DON'T: {orig}={quote_untrusted(str(bad[orig]), 40)}"
+            break
+    return text[:GUIDANCE_MAX_CHARS]
+
+
+def check_proposal(
+    proposal: Proposal,
+    store: SkillStore,
+    *,
+    min_trigger_rate: float = 0.5,
+    max_guidance_chars: int = GUIDANCE_MAX_CHARS,
+    lookback: int = 200,
+) -> CheckResult:
+    """The checks a proposal must pass before it is tested.
+
+    * length caps and no instruction-like text in its guidance;
+    * not a duplicate of a version the library already has (same trigger and strategy), unless that
+      version was retired or rejected long ago — a rejected idea is not re-proposed;
+    * trigger rate: among the stored failures it targets (same tool and error class, last
+      `lookback`), the share on which it would fire — its repair's precondition holds, or its
+      trigger matches — must reach `min_trigger_rate`.
+    """
+    guidance = proposal.strategy.guidance or ""
+    if len(guidance) > max_guidance_chars:
+        return CheckResult(ok=False, reason=f"guidance longer than {max_guidance_chars} characters")
+    if looks_like_injection(guidance) or looks_like_injection(proposal.description):
+        return CheckResult(ok=False, reason="guidance reads like an instruction injection")
+    for skill in store.skills():
+        for version in skill.versions:
+            if version.strategy == proposal.strategy and (
+                skill.name == proposal.name or skill.trigger == proposal.trigger
+            ):
+                state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
+                return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})")
+    trigger = proposal.trigger
+    if trigger.kind is not TriggerKind.TOOL_ERROR or trigger.tool in ("*", ""):
+        return CheckResult(ok=True)
+    targets = [
+        e
+        for e in store.events(kind=EventKind.TOOL_ERROR, tool=trigger.tool)[-lookback:]
+        if trigger.error_type is None
+        or _category(e) == trigger.error_type
+        or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()
+    ]
+    if not targets:
+        return CheckResult(ok=True, trigger_rate=None)
+    repair = proposal.strategy.repair
+    if repair is not None and repair.precondition:
+        fired = sum(1 for e in targets if precondition_holds(repair, _args(e) or {}))
+    else:
+        fired = sum(
+            1
+            for e in targets
+            if trigger.matches(tool=e.tool, error_type=trigger.error_type, text=str(e.data.get("error", "")))
+        )
+    rate = fired / len(targets)
+    if rate < min_trigger_rate:
+        return CheckResult(
+            ok=False,
+            reason=f"fires on {rate:.0%} of the {len(targets)} failures it targets (minimum {min_trigger_rate:.0%})",
+            trigger_rate=rate,
+        )
+    return CheckResult(ok=True, trigger_rate=rate)

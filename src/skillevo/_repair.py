@@ -1,0 +1,439 @@
+"""Declarative argument repairs: applying them, testing their preconditions, and *finding* them.
+
+`synthesize` is the learning half: given pairs of (failed arguments, corrected arguments) that the
+agent produced itself, it searches the small DSL of edits (rename, drop, set, cast, case change,
+strip, zero-pad, prefix/suffix, date re-format, value map) for the smallest edit list that maps
+every failed call to its correction, and a precondition that recognises the failing shape.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ._errors import SkillevoError
+from ._models import (
+    Affix,
+    ArgCondition,
+    ChangeCase,
+    CoerceArg,
+    DropArg,
+    MapValue,
+    Pad,
+    ReformatDate,
+    RenameArg,
+    Repair,
+    Retry,
+    SetArg,
+    Strip,
+)
+
+__all__ = ["RepairError", "apply_repair", "precondition_holds", "retry_delays", "shape_regex", "synthesize"]
+
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%Y%m%d",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%Y-%m-%dT%H:%M:%S",
+    "%m/%d/%y",
+    "%d/%m/%y",
+)
+_MISSING = object()
+
+
+class RepairError(SkillevoError):
+    """A repair could not be applied to these arguments."""
+
+
+def _get(args: dict[str, Any], path: str) -> Any:
+    node: Any = args
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _set(args: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = args
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+def _pop(args: dict[str, Any], path: str) -> Any:
+    parts = path.split(".")
+    node: Any = args
+    for part in parts[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    if not isinstance(node, dict):
+        return _MISSING
+    return node.pop(parts[-1], _MISSING)
+
+
+def parse_date(text: str, fmt: str | None = None) -> dt.datetime:
+    """Parse `text` with `fmt`, or with the first common format that fits."""
+    formats = (fmt,) if fmt else DATE_FORMATS
+    for f in formats:
+        try:
+            return dt.datetime.strptime(text.strip(), f)
+        except ValueError:
+            continue
+    raise RepairError(f"cannot read {text!r} as a date")
+
+
+def _coerce(value: Any, to: str) -> Any:
+    try:
+        if to == "int":
+            return int(float(value)) if isinstance(value, str) and "." in value else int(value)
+        if to == "float":
+            return float(value)
+        if to == "str":
+            return value if isinstance(value, str) else str(value)
+        if isinstance(value, str):
+            low = value.strip().lower()
+            if low in ("true", "yes", "1"):
+                return True
+            if low in ("false", "no", "0"):
+                return False
+            raise ValueError(value)
+        return bool(value)
+    except (TypeError, ValueError):
+        raise RepairError(f"cannot cast {value!r} to {to}") from None
+
+
+def _apply_op(args: dict[str, Any], op: Any) -> None:
+    if isinstance(op, Retry):
+        return
+    if isinstance(op, SetArg):
+        _set(args, op.arg, copy.deepcopy(op.value))
+        return
+    if isinstance(op, DropArg):
+        _pop(args, op.arg)
+        return
+    if isinstance(op, RenameArg):
+        value = _pop(args, op.arg)
+        if value is not _MISSING:
+            _set(args, op.to, value)
+        return
+    value = _get(args, op.arg)
+    if value is _MISSING:
+        return  # editing an absent argument is a no-op: the repair may cover several call shapes
+    if isinstance(op, CoerceArg):
+        new: Any = _coerce(value, op.to)
+    elif isinstance(op, MapValue):
+        new = op.mapping.get(str(value), value)
+    elif isinstance(op, ReformatDate):
+        if not isinstance(value, str):
+            return
+        new = parse_date(value, op.from_format).strftime(op.to_format)
+    elif isinstance(op, Pad):
+        text = str(value)
+        new = text.rjust(op.width, op.fill) if op.side == "left" else text.ljust(op.width, op.fill)
+        if isinstance(value, str) is False and op.fill != "0":
+            new = str(new)
+    elif isinstance(op, Strip):
+        new = value.strip(op.chars) if isinstance(value, str) else value
+    elif isinstance(op, ChangeCase):
+        if not isinstance(value, str):
+            return
+        new = {"lower": value.lower, "upper": value.upper, "title": value.title, "capitalize": value.capitalize}[
+            op.to
+        ]()
+    elif isinstance(op, Affix):
+        if not isinstance(value, str):
+            value = str(value)
+        if op.op == "add_prefix":
+            new = value if value.startswith(op.text) else op.text + value
+        elif op.op == "remove_prefix":
+            new = value.removeprefix(op.text)
+        elif op.op == "add_suffix":
+            new = value if value.endswith(op.text) else value + op.text
+        else:
+            new = value.removesuffix(op.text)
+    else:  # pragma: no cover - the discriminated union is closed
+        raise RepairError(f"unknown repair op {op!r}")
+    _set(args, op.arg, new)
+
+
+def apply_repair(repair: Repair, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments after the repair's edits (a new dict; `args` is never modified)."""
+    out = copy.deepcopy(dict(args))
+    for op in repair.ops:
+        _apply_op(out, op)
+    return out
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    return {int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(type(value), "str")
+
+
+def precondition_holds(repair: Repair, args: dict[str, Any]) -> bool:
+    """Whether the repair should be applied *before* this call (False when it has no precondition)."""
+    if not repair.precondition:
+        return False
+    for cond in repair.precondition:
+        value = _get(args, cond.arg)
+        present = value is not _MISSING
+        if cond.present is not None and present != cond.present:
+            return False
+        if cond.type is not None and (not present or _type_name(value) != cond.type):
+            return False
+        if cond.regex is not None and (not present or re.fullmatch(cond.regex, str(value)) is None):
+            return False
+    return True
+
+
+def retry_delays(repair: Repair, retry_after_s: float | None = None) -> list[float]:
+    """Waits before each retry of a repair's `Retry` op (honouring Retry-After, capped)."""
+    retry = next((op for op in repair.ops if isinstance(op, Retry)), None)
+    if retry is None:
+        return []
+    delays = []
+    wait = retry.backoff_s
+    for i in range(retry.max_attempts):
+        first = retry_after_s if (i == 0 and retry.honour_retry_after and retry_after_s is not None) else wait
+        delays.append(min(retry.max_wait_s, max(0.0, first)))
+        wait *= retry.factor
+    return delays
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+def shape_regex(values: Sequence[str]) -> str | None:
+    """A regex for the common *shape* of `values` (digit runs -> \\d{n}, letters -> classes), or None."""
+
+    def shape(text: str) -> str:
+        out = []
+        for m in re.finditer(r"\d+|[a-z]+|[A-Z]+|\s+|.", text):
+            tok = m.group(0)
+            if tok.isdigit():
+                out.append(f"\\d{{{len(tok)}}}")
+            elif tok.isalpha() and tok.islower():
+                out.append("[a-z]+")
+            elif tok.isalpha() and tok.isupper():
+                out.append("[A-Z]+")
+            elif tok.isspace():
+                out.append("\\s+")
+            else:
+                out.append(re.escape(tok))
+        return "".join(out)
+
+    shapes = {shape(v) for v in values}
+    if len(shapes) == 1:
+        return shapes.pop()
+    # Digit runs of varying length: generalise to \d+ and try again.
+    loose = {re.sub(r"\\d\{\d+\}", r"\\d+", s) for s in shapes}
+    return loose.pop() if len(loose) == 1 else None
+
+
+def _value_transforms(bad: Any, good: Any) -> list[Any]:
+    """Candidate single-value ops (without `arg`) that turn `bad` into `good`, smallest first."""
+    cands: list[Any] = []
+    if isinstance(bad, str) and isinstance(good, str):
+        if bad.strip() == good and bad != good:
+            cands.append(("strip", {}))
+        for case in ("lower", "upper", "title", "capitalize"):
+            if getattr(bad, case)() == good and bad != good:
+                cands.append(("case", {"to": case}))
+                break
+        if good.endswith(bad) and good != bad:
+            cands.append(("add_prefix", {"text": good[: len(good) - len(bad)]}))
+        if bad.endswith(good) and good != bad and len(good) > 0:
+            cands.append(("remove_prefix", {"text": bad[: len(bad) - len(good)]}))
+        if good.startswith(bad) and good != bad:
+            cands.append(("add_suffix", {"text": good[len(bad) :]}))
+        if bad.startswith(good) and good != bad and len(good) > 0:
+            cands.append(("remove_suffix", {"text": bad[len(good) :]}))
+        if len(good) > len(bad) and good.lstrip(good[0]) == bad.lstrip(good[0]) and good[0] == "0":
+            cands.append(("pad", {"width": len(good), "fill": "0"}))
+        for f_from in DATE_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(bad, f_from)
+            except ValueError:
+                continue
+            for f_to in DATE_FORMATS:
+                if f_to != f_from and parsed.strftime(f_to) == good:
+                    cands.append(("reformat_date", {"from_format": f_from, "to_format": f_to}))
+                    break
+    for to, kind in (("int", int), ("float", float), ("str", str), ("bool", bool)):
+        if type(good) is kind and type(bad) is not kind:
+            try:
+                if _coerce(bad, to) == good:
+                    cands.append(("coerce", {"to": to}))
+            except RepairError:
+                pass
+    if isinstance(good, int | str) and not isinstance(good, bool) and isinstance(bad, str | int) and bad != good:
+        # The last resort, a value map: only general when it is confirmed on more than one pair.
+        cands.append(("map", {"mapping": {str(bad): good}}))
+    return cands
+
+
+def _make_op(name: str, arg: str, params: dict[str, Any]) -> Any:
+    if name in ("add_prefix", "remove_prefix", "add_suffix", "remove_suffix"):
+        return Affix(op=name, arg=arg, **params)
+    cls = {
+        "strip": Strip,
+        "case": ChangeCase,
+        "pad": Pad,
+        "reformat_date": ReformatDate,
+        "coerce": CoerceArg,
+        "map": MapValue,
+    }[name]
+    return cls(arg=arg, **params)
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]] | None:
+    """Per changed argument, the candidate ops for one pair (None when no DSL edit relates them)."""
+    fb, fg = _flat(bad), _flat(good)
+    edits: list[list[Any]] = []
+    removed = [k for k in fb if k not in fg]
+    added = [k for k in fg if k not in fb]
+    renamed: set[str] = set()
+    for old in removed:
+        match = next((new for new in added if fg[new] == fb[old] and new not in renamed), None)
+        if match is not None:
+            edits.append([RenameArg(arg=old, to=match)])
+            renamed.add(match)
+        else:
+            edits.append([DropArg(arg=old)])
+    for new in added:
+        if new not in renamed:
+            edits.append([SetArg(arg=new, value=fg[new])])
+    for key in fb:
+        if key in fg and fb[key] != fg[key]:
+            options = [_make_op(name, key, params) for name, params in _value_transforms(fb[key], fg[key])]
+            options.append(SetArg(arg=key, value=fg[key]))
+            edits.append(options)
+    return edits
+
+
+def synthesize(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> Repair | None:
+    """The smallest DSL repair mapping every failed argument dict to its correction, or None.
+
+    Candidates come from the first pair; one is kept only if it reproduces every pair exactly. A
+    `set` of a changed value or a value `map` counts only when it is confirmed by at least two
+    pairs with different failed values (otherwise it memorises one instance, not a rule), except a
+    `set` of a newly added argument, which is the edit itself.
+    """
+    if not pairs:
+        return None
+    first = _candidate_ops(*pairs[0])
+    if not first:
+        return None
+    chosen: list[Any] = []
+    for options in first:
+        kept = None
+        for op in options:
+            if all(_op_consistent(op, bad, good) for bad, good in pairs):
+                kept = op
+                break
+        if kept is None:
+            return None
+        if isinstance(kept, MapValue | SetArg) and not _is_addition(kept, pairs):
+            distinct = {repr(_get(bad, kept.arg)) for bad, _ in pairs}
+            if len(distinct) < 2 and not isinstance(kept, MapValue):
+                return None
+            if isinstance(kept, MapValue):
+                kept = MapValue(arg=kept.arg, mapping={str(_get(b, kept.arg)): _get(g, kept.arg) for b, g in pairs})
+                if len(kept.mapping) < 2:
+                    return None
+        chosen.append(kept)
+    repair = Repair(ops=chosen)
+    if not all(apply_repair(repair, bad) == good for bad, good in pairs):
+        return None
+    return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
+
+
+def _is_addition(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+    return isinstance(op, SetArg) and all(_get(bad, op.arg) is _MISSING for bad, _ in pairs)
+
+
+def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
+    try:
+        trial = copy.deepcopy(bad)
+        if isinstance(op, MapValue):
+            trial_value = _get(bad, op.arg)
+            target = _get(good, op.arg)
+            return trial_value is not _MISSING and target is not _MISSING
+        _apply_op(trial, op)
+    except (RepairError, SkillevoError, ValueError, TypeError):
+        return False
+    fl_t, fl_g = _flat(trial), _flat(good)
+    if isinstance(op, RenameArg):
+        return op.to in fl_g and fl_t.get(op.to) == fl_g[op.to]
+    if isinstance(op, DropArg):
+        return op.arg not in fl_g
+    if isinstance(op, SetArg):
+        return bool(fl_g.get(op.arg, _MISSING) == op.value)
+    return bool(fl_t.get(op.arg, _MISSING) == fl_g.get(op.arg, _MISSING))
+
+
+def _precondition(
+    ops: Sequence[Any], pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+) -> list[ArgCondition] | None:
+    """Conditions true on every failed call and false on every corrected one (or None)."""
+    conds: list[ArgCondition] = []
+    for op in ops:
+        if isinstance(op, RenameArg | DropArg):
+            conds.append(ArgCondition(arg=op.arg, present=True))
+        elif isinstance(op, SetArg) and _is_addition(op, pairs):
+            conds.append(ArgCondition(arg=op.arg, present=False))
+        elif isinstance(op, CoerceArg):
+            bad_types = {_type_name(_get(b, op.arg)) for b, _ in pairs}
+            if len(bad_types) == 1:
+                conds.append(ArgCondition(arg=op.arg, type=bad_types.pop()))
+        elif isinstance(op, ChangeCase) and op.to in ("lower", "upper"):
+            conds.append(ArgCondition(arg=op.arg, regex=r".*[A-Z].*" if op.to == "lower" else r".*[a-z].*"))
+        elif isinstance(op, Pad):
+            conds.append(ArgCondition(arg=op.arg, regex=f".{{0,{op.width - 1}}}"))
+        elif isinstance(op, Strip) and op.chars is None:
+            conds.append(ArgCondition(arg=op.arg, regex=r"(?s)\s.*|.*\s"))
+        elif not isinstance(op, Retry | SetArg | MapValue):
+            values = [str(_get(b, op.arg)) for b, _ in pairs]
+            regex = shape_regex(values)
+            if regex is not None:
+                conds.append(ArgCondition(arg=op.arg, regex=regex))
+    if not conds:
+        return None
+    candidate = Repair(ops=list(ops), precondition=conds)
+    if all(precondition_holds(candidate, bad) for bad, _ in pairs) and not any(
+        precondition_holds(candidate, good) for _, good in pairs
+    ):
+        return conds
+    return None
