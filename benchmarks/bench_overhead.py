@@ -22,10 +22,10 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
-from skillevo_langgraph import SkillMiddleware
 
 from skillevo import Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
 from skillevo._models import Repair, SetArg
+from skillevo_langgraph import SkillMiddleware
 
 N_CALLS = 5
 N_SKILLS = 1000

@@ -19,10 +19,10 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
-from skillevo_langgraph import SkillMiddleware
 
 from skillevo import Evolver, SkillLibrary
 from skillevo._lifecycle import LifecycleConfig
+from skillevo_langgraph import SkillMiddleware
 
 
 class ScriptedModel(GenericFakeChatModel):

@@ -21,10 +21,10 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
-from skillevo_langgraph import evolve, with_guidance, wrap_tools
 
 from skillevo import Evolver, Repair, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
 from skillevo._models import ReformatDate
+from skillevo_langgraph import evolve, with_guidance, wrap_tools
 
 
 class ScriptedModel(GenericFakeChatModel):

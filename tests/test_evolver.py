@@ -8,7 +8,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from skillevo._mining import Miner, Proposal
 
 from skillevo import (
     NULL_ARM,
@@ -27,6 +26,7 @@ from skillevo import (
 from skillevo._evolver import current_episode
 from skillevo._guidance import compose_guidance, estimate_tokens
 from skillevo._lifecycle import LifecycleConfig
+from skillevo._mining import Miner, Proposal
 from skillevo._models import SetArg
 
 

@@ -25,10 +25,10 @@ def test_public_surface_is_pinned() -> None:
 
 PUBLIC = [
     "Applied", "ArgCondition", "CheckResult", "ConfigError", "Episode", "EpisodeContext", "Event",
-    "EventKind", "Evolver", "Failure", "GroupContext", "LibraryError", "Lifecycle", "LifecycleConfig",
-    "Miner", "MinerError", "NULL_ARM", "NotFoundError", "Origin", "PosteriorState", "ProcessSandbox",
-    "Proposal", "Repair", "RuleMiner", "Sandbox", "SandboxError", "SchemaVersionError", "Selector", "Skill",
-    "SkillFormatError", "SkillLibrary", "SkillStore", "SkillVersion", "SkillevoError", "Strategy",
-    "ThompsonSelector", "Transition", "Trigger", "TriggerKind", "VersionStatus", "__version__",
+    "EventKind", "Evolver", "Failure", "GroupContext", "LLMMiner", "LibraryError", "Lifecycle",
+    "LifecycleConfig", "Miner", "MinerError", "NULL_ARM", "NotFoundError", "Origin", "PosteriorState",
+    "ProcessSandbox", "Proposal", "Repair", "RuleMiner", "Sandbox", "SandboxError", "SchemaVersionError",
+    "Selector", "Skill", "SkillFormatError", "SkillLibrary", "SkillStore", "SkillVersion", "SkillevoError",
+    "Strategy", "ThompsonSelector", "Transition", "Trigger", "TriggerKind", "VersionStatus", "__version__",
     "check_proposal", "detect_failure", "error_signature", "quote_untrusted", "redact",
 ]

@@ -19,6 +19,7 @@ from ._evolver import EpisodeContext, Evolver, GroupContext
 from ._hygiene import quote_untrusted, redact
 from ._library import SkillLibrary
 from ._lifecycle import Lifecycle, LifecycleConfig, Transition
+from ._llm_miner import LLMMiner
 from ._mining import CheckResult, Miner, Proposal, RuleMiner, check_proposal
 from ._models import (
     NULL_ARM,
@@ -56,6 +57,7 @@ __all__ = [
     "Evolver",
     "Failure",
     "GroupContext",
+    "LLMMiner",
     "LibraryError",
     "Lifecycle",
     "LifecycleConfig",

@@ -97,7 +97,7 @@ _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
         "enum",
         re.compile(
             r"one of|must be (in|either)|allowed values|permitted values|not a valid (choice|enum)|"
-            r"did you mean|valid options",
+            r"did you mean|valid options|should be '[^']*'(, '[^']*')* or '",
             re.I,
         ),
     ),

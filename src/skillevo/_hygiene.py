@@ -8,6 +8,8 @@ never copied into guidance verbatim.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Any
 
 __all__ = ["injection_score", "looks_like_injection", "quote_untrusted", "redact"]
@@ -66,7 +68,29 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+# Secret values seen under secret-looking keys, so the same value is also caught where it shows up
+# without a label (echoed in a result, quoted in an error). Bounded; kept only in this process.
+_KNOWN: OrderedDict[str, None] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
+_KNOWN_MAX = 2048
+
+
+def _remember(value: str) -> None:
+    if len(value) < 6:
+        return
+    with _KNOWN_LOCK:
+        _KNOWN[value] = None
+        _KNOWN.move_to_end(value)
+        while len(_KNOWN) > _KNOWN_MAX:
+            _KNOWN.popitem(last=False)
+
+
 def _redact_text(text: str, emails: bool) -> str:
+    if _KNOWN:
+        with _KNOWN_LOCK:
+            known = [k for k in _KNOWN if k in text]
+        for value in sorted(known, key=len, reverse=True):
+            text = text.replace(value, "[REDACTED:secret]")
     for kind, pattern in _PATTERNS:
         if kind == "secret":
             text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}[REDACTED:secret]", text)
@@ -88,12 +112,15 @@ def redact(value: Any, *, emails: bool = False) -> Any:
 
     Values under secret-looking keys (password, token, api_key, authorization ...) are redacted
     whole; strings are scanned for API keys, bearer tokens, JWTs, private keys, ``password=...``
-    pairs and Luhn-valid card numbers; e-mail addresses too when `emails` is true.
+    pairs and Luhn-valid card numbers; e-mail addresses too when `emails` is true. A value once
+    seen under a secret key is also removed wherever it appears later (an echo in a result).
     """
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for k, v in value.items():
             if isinstance(k, str) and _SECRET_KEYS.search(k) and v is not None and not isinstance(v, dict | list):
+                if isinstance(v, str):
+                    _remember(v)
                 out[k] = "[REDACTED:secret]"
             else:
                 out[k] = redact(v, emails=emails)

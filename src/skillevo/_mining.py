@@ -321,7 +321,7 @@ class RuleMiner(Miner):
 def _fields_named(message: str) -> list[str]:
     """Argument names an error message points at (pydantic loc lines, quoted names), identifiers only."""
     found: list[str] = []
-    for m in re.finditer(r"(?m)^\s*([A-Za-z_][\w.]{0,60})\s*$", message):
+    for m in re.finditer(r"(?m)^\s*([A-Za-z_][\w.]{0,60})\s*(?:$|:)", message):
         found.append(m.group(1))
     for m in re.finditer(r"['\"`]([A-Za-z_][\w.]{0,60})['\"`]", message):
         found.append(m.group(1))
@@ -332,7 +332,8 @@ def _fields_named(message: str) -> list[str]:
 
 def _allowed_values(message: str) -> list[str]:
     m = re.search(
-        r"(?:one of|allowed values?|valid options?|must be(?: either)?|expected)\s*:?\s*[\[(]?([^\]\)\n]{1,400})",
+        r"(?:one of|allowed values?|valid options?|must be(?: either)?|should be|expected)"
+        r"\s*:?\s*[\[(]?([^\]\)\n]{1,400})",
         message,
         re.I,
     )
