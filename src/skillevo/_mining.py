@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -155,6 +157,11 @@ class RuleMiner(Miner):
     def __init__(self, *, max_pairs: int = 50, retry_attempts: int = 3) -> None:
         self.max_pairs = max_pairs
         self.retry_attempts = retry_attempts
+        # Correction pairs per (tool, error signature): read from the store once per key, then kept
+        # up to date from the episodes this miner sees, so mining stays linear in the events.
+        self._pairs: dict[tuple[str, str], deque[tuple[Event, Event]]] = {}
+        self._repairs: dict[tuple[str, str], Repair] = {}
+        self._lock = threading.Lock()
 
     def mine(self, events: Sequence[Event], store: SkillStore) -> list[Proposal]:
         """Proposals from correction pairs and structured errors in `events`."""
@@ -194,18 +201,34 @@ class RuleMiner(Miner):
         tool = err.tool or ""
         category = _category(err)
         signature = str(err.data.get("signature", ""))
-        pairs = [(err, fix)]
-        for a, b in self._stored_pairs(tool, signature, category, store):
-            if (a.id is None or a.id != err.id) and (_args(a), _args(b)) != (_args(err), _args(fix)):
-                pairs.append((a, b))
+        key = (tool, signature)
+        with self._lock:
+            known = self._pairs.get(key)
+            if known is None:
+                known = deque(self._stored_pairs(tool, signature, category, store), maxlen=self.max_pairs)
+                self._pairs[key] = known
+            pairs = [(err, fix)]
+            seen = {(repr(_args(err)), repr(_args(fix)))}
+            for a, b in reversed(known):
+                marker = (repr(_args(a)), repr(_args(b)))
+                if (a.id is None or a.id != err.id) and marker not in seen:
+                    pairs.append((a, b))
+                    seen.add(marker)
+            if not any(a is err or (a.id is not None and a.id == err.id) for a, _ in known):
+                known.append((err, fix))
         arg_pairs = [(_args(a) or {}, _args(b) or {}) for a, b in pairs]
-        repair = synthesize(arg_pairs)
+        previous = self._repairs.get(key)
+        if previous is not None and _still_holds(previous, *arg_pairs[0]):
+            repair: Repair | None = previous  # the known rule explains the new pair too: no new search
+        else:
+            repair = synthesize(arg_pairs)
         if repair is None and len(pairs) > 1:
             # Older evidence may describe another mistake of the same class: fall back to this one.
             repair = synthesize(arg_pairs[:1])
             pairs = pairs[:1]
         if repair is None:
             return None
+        self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         guidance = _repair_guidance(tool, repair, arg_pairs[0])
         return Proposal(
@@ -316,6 +339,16 @@ class RuleMiner(Miner):
                 f"`{tool}` requires {names}: always include {'it' if len(fields) == 1 else 'them'} in the call.",
             )
         return None
+
+
+def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
+    try:
+        fixed = apply_repair(repair, bad) == good
+    except Exception:  # an op that cannot apply to these arguments: the rule does not hold here
+        return False
+    if not fixed:
+        return False
+    return repair.precondition is None or (precondition_holds(repair, bad) and not precondition_holds(repair, good))
 
 
 def _fields_named(message: str) -> list[str]:
