@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml adapters/langgraph/pyproject.toml adapters/crewai/pypro
 install: $(STAMP)
 
 demo: install
-	$(VENV)/bin/skillevo demo
+	$(PY) examples/langgraph_agent.py
 
 test: install
 	$(PY) -m pytest -q
