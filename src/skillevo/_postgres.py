@@ -17,7 +17,7 @@ import json
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,7 +36,14 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
-from ._store_common import derived_status, lifecycle_event_data, tool_key
+from ._store_common import (
+    episode_from_row,
+    event_from_row,
+    lifecycle_event_data,
+    skills_from_rows,
+    tool_key,
+    version_from_row,
+)
 
 try:
     import psycopg
@@ -133,46 +140,10 @@ def _safe_location(url: str) -> str:
     return urllib.parse.urlunsplit(parts)
 
 
-def _version_from_row(row: Mapping[str, Any]) -> SkillVersion:
-    return SkillVersion(
-        id=row["id"],
-        skill=row["skill"],
-        number=row["number"],
-        strategy=Strategy.model_validate(row["strategy"]),
-        parent=row["parent"],
-        origin=Origin.model_validate(row["origin"]),
-        status=VersionStatus(row["status"]),
-        created_at=row["created_at"],
-        alpha=row["p_alpha"] if row.get("p_alpha") is not None else 1.0,
-        beta=row["p_beta"] if row.get("p_beta") is not None else 1.0,
-        observations=row["p_obs"] if row.get("p_obs") is not None else 0.0,
-    )
 
 
-def _episode_from_row(row: Mapping[str, Any]) -> Episode:
-    return Episode(
-        id=row["id"],
-        task=row["task"],
-        group_id=row["group_id"],
-        policy_version=row["policy_version"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        reward=row["reward"],
-        applied=row["applied"],
-        metadata=row["metadata"],
-    )
 
 
-def _event_from_row(row: Mapping[str, Any]) -> Event:
-    return Event(
-        id=row["id"],
-        ts=row["ts"],
-        kind=EventKind(row["kind"]),
-        episode_id=row["episode_id"],
-        tool=row["tool"],
-        version_id=row["version_id"],
-        data=row["data"],
-    )
 
 
 _VERSION_SELECT = """
@@ -400,27 +371,6 @@ class PostgresLibrary(SkillLibrary):
             number = int(top["n"] or 0) + 1 if top else 1
             return self._insert_version(conn, name, number, strategy, parent, origin, status)
 
-    def _skills_from_rows(
-        self, skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]
-    ) -> list[Skill]:
-        by_skill: dict[str, list[SkillVersion]] = {}
-        for row in version_rows:
-            by_skill.setdefault(row["skill"], []).append(_version_from_row(row))
-        out = []
-        for row in skill_rows:
-            versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
-            out.append(
-                Skill(
-                    name=row["name"],
-                    description=row["description"],
-                    trigger=Trigger.model_validate(row["trigger"]),
-                    created_at=row["created_at"],
-                    status=derived_status(versions),
-                    versions=versions,
-                )
-            )
-        return out
-
     def skill(self, name: str) -> Skill:
         """One skill with all its versions. Raises `NotFoundError`."""
         with self._conn() as conn:
@@ -428,7 +378,7 @@ class PostgresLibrary(SkillLibrary):
             if not rows:
                 raise NotFoundError(f"no skill named {name!r}")
             versions = conn.execute(_VERSION_SELECT + " WHERE v.skill = %s", (name,)).fetchall()
-        return self._skills_from_rows(rows, versions)[0]
+        return skills_from_rows(rows, versions)[0]
 
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
         """All skills (with versions), optionally only those whose derived status is `status`."""
@@ -436,7 +386,7 @@ class PostgresLibrary(SkillLibrary):
         with self._conn() as conn:
             rows = conn.execute("SELECT * FROM skills ORDER BY name").fetchall()
             versions = conn.execute(_VERSION_SELECT).fetchall()
-        skills = self._skills_from_rows(rows, versions)
+        skills = skills_from_rows(rows, versions)
         return [s for s in skills if wanted is None or s.status is wanted]
 
     def version(self, version_id: str) -> SkillVersion:
@@ -445,7 +395,7 @@ class PostgresLibrary(SkillLibrary):
             row = conn.execute(_VERSION_SELECT + " WHERE v.id = %s", (version_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no skill version {version_id!r}")
-        return _version_from_row(row)
+        return version_from_row(row)
 
     def set_status(
         self,
@@ -472,7 +422,7 @@ class PostgresLibrary(SkillLibrary):
             )
             updated = conn.execute(_VERSION_SELECT + " WHERE v.id = %s", (version_id,)).fetchone()
         assert updated is not None
-        return _version_from_row(updated)
+        return version_from_row(updated)
 
     def match(
         self,
@@ -502,7 +452,7 @@ class PostgresLibrary(SkillLibrary):
                 _VERSION_SELECT + " WHERE v.skill = ANY(%s) AND v.status = ANY(%s)",
                 ([r["name"] for r in rows], status_values),
             ).fetchall()
-        skills = self._skills_from_rows(rows, versions)
+        skills = skills_from_rows(rows, versions)
         return [s for s in skills if s.versions]
 
     # ------------------------------------------------------------------ posteriors
@@ -601,7 +551,7 @@ class PostgresLibrary(SkillLibrary):
             ).fetchone()
         if row is None:
             raise NotFoundError(f"no episode {episode_id!r}")
-        return _episode_from_row(row)
+        return episode_from_row(row)
 
     def episode(self, episode_id: str) -> Episode:
         """One episode. Raises `NotFoundError`."""
@@ -609,7 +559,7 @@ class PostgresLibrary(SkillLibrary):
             row = conn.execute("SELECT * FROM episodes WHERE id = %s", (episode_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no episode {episode_id!r}")
-        return _episode_from_row(row)
+        return episode_from_row(row)
 
     def episodes(
         self,
@@ -636,7 +586,7 @@ class PostgresLibrary(SkillLibrary):
             params.append(int(limit))
         with self._conn() as conn:
             rows = conn.execute(query, params).fetchall()
-        return [_episode_from_row(r) for r in rows]
+        return [episode_from_row(r) for r in rows]
 
     def count_episodes(self) -> int:
         """How many episodes are stored."""
@@ -683,7 +633,7 @@ class PostgresLibrary(SkillLibrary):
             params.append(int(limit))
         with self._conn() as conn:
             rows = conn.execute(query, params).fetchall()
-        return [_event_from_row(r) for r in rows]
+        return [event_from_row(r) for r in rows]
 
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order (keyset pagination)."""
@@ -694,7 +644,7 @@ class PostgresLibrary(SkillLibrary):
             if not rows:
                 return
             for row in rows:
-                yield _event_from_row(row)
+                yield event_from_row(row)
             last = int(rows[-1]["id"])
 
     def count_events(self, kind: EventKind | str | None = None) -> int:
@@ -766,7 +716,7 @@ class PostgresLibrary(SkillLibrary):
             if not rows:
                 return
             for row in rows:
-                yield _episode_from_row(row)
+                yield episode_from_row(row)
             last = rows[-1]["id"]
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:

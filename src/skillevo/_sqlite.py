@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,15 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
-from ._store_common import derived_status, lifecycle_event_data, tool_key
+from ._store_common import (
+    episode_from_row,
+    event_from_row,
+    lifecycle_event_data,
+    posterior_from_row,
+    skills_from_rows,
+    tool_key,
+    version_from_row,
+)
 
 __all__ = ["SQLiteLibrary"]
 
@@ -114,58 +122,12 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def _version_from_row(row: Mapping[str, Any]) -> SkillVersion:
-    return SkillVersion(
-        id=row["id"],
-        skill=row["skill"],
-        number=row["number"],
-        strategy=Strategy.model_validate_json(row["strategy"]),
-        parent=row["parent"],
-        origin=Origin.model_validate_json(row["origin"]),
-        status=VersionStatus(row["status"]),
-        created_at=row["created_at"],
-        alpha=row["p_alpha"] if row["p_alpha"] is not None else 1.0,
-        beta=row["p_beta"] if row["p_beta"] is not None else 1.0,
-        observations=row["p_obs"] if row["p_obs"] is not None else 0.0,
-    )
 
 
-def _episode_from_row(row: Mapping[str, Any]) -> Episode:
-    return Episode(
-        id=row["id"],
-        task=row["task"],
-        group_id=row["group_id"],
-        policy_version=row["policy_version"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        reward=row["reward"],
-        applied=json.loads(row["applied"]),
-        metadata=json.loads(row["metadata"]),
-    )
 
 
-def _event_from_row(row: Mapping[str, Any]) -> Event:
-    return Event(
-        id=row["id"],
-        ts=row["ts"],
-        kind=EventKind(row["kind"]),
-        episode_id=row["episode_id"],
-        tool=row["tool"],
-        version_id=row["version_id"],
-        data=json.loads(row["data"]),
-    )
 
 
-def _posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
-    return PosteriorState(
-        key=row["key"],
-        arm=row["arm"],
-        alpha=row["alpha"],
-        beta=row["beta"],
-        observations=row["observations"],
-        updated_at=row["updated_at"],
-        extra=json.loads(row["extra"]),
-    )
 
 
 def _check_existing_file(path: Path) -> None:
@@ -423,28 +385,6 @@ class SQLiteLibrary(SkillLibrary):
             number = int(top[0] or 0) + 1
             return self._insert_version(conn, name, number, strategy, parent, origin, status)
 
-    @staticmethod
-    def _skills_from_rows(
-        skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]
-    ) -> list[Skill]:
-        by_skill: dict[str, list[SkillVersion]] = {}
-        for row in version_rows:
-            by_skill.setdefault(row["skill"], []).append(_version_from_row(row))
-        out = []
-        for row in skill_rows:
-            versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
-            out.append(
-                Skill(
-                    name=row["name"],
-                    description=row["description"],
-                    trigger=Trigger.model_validate_json(row["trigger"]),
-                    created_at=row["created_at"],
-                    status=derived_status(versions),
-                    versions=versions,
-                )
-            )
-        return out
-
     def skill(self, name: str) -> Skill:
         """One skill with all its versions. Raises `NotFoundError`."""
         with self._read() as conn:
@@ -452,7 +392,7 @@ class SQLiteLibrary(SkillLibrary):
             if not rows:
                 raise NotFoundError(f"no skill named {name!r}")
             versions = conn.execute(_VERSION_SELECT + " WHERE v.skill = ?", (name,)).fetchall()
-        return self._skills_from_rows(rows, versions)[0]
+        return skills_from_rows(rows, versions)[0]
 
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
         """All skills (with versions), optionally only those whose derived status is `status`."""
@@ -460,7 +400,7 @@ class SQLiteLibrary(SkillLibrary):
         with self._read() as conn:
             rows = conn.execute("SELECT * FROM skills ORDER BY name").fetchall()
             versions = conn.execute(_VERSION_SELECT).fetchall()
-        skills = self._skills_from_rows(rows, versions)
+        skills = skills_from_rows(rows, versions)
         return [s for s in skills if wanted is None or s.status is wanted]
 
     def version(self, version_id: str) -> SkillVersion:
@@ -469,7 +409,7 @@ class SQLiteLibrary(SkillLibrary):
             row = conn.execute(_VERSION_SELECT + " WHERE v.id = ?", (version_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no skill version {version_id!r}")
-        return _version_from_row(row)
+        return version_from_row(row)
 
     def set_status(
         self,
@@ -499,7 +439,7 @@ class SQLiteLibrary(SkillLibrary):
                 ),
             )
             updated = conn.execute(_VERSION_SELECT + " WHERE v.id = ?", (version_id,)).fetchone()
-        return _version_from_row(updated)
+        return version_from_row(updated)
 
     def match(
         self,
@@ -529,7 +469,7 @@ class SQLiteLibrary(SkillLibrary):
                 f" AND +v.status IN ({','.join('?' * len(status_values))})",
                 (*names, *status_values),
             ).fetchall()
-        return [s for s in self._skills_from_rows(rows, versions) if s.versions]
+        return [s for s in skills_from_rows(rows, versions) if s.versions]
 
     # ------------------------------------------------------------------ posteriors
 
@@ -540,7 +480,7 @@ class SQLiteLibrary(SkillLibrary):
                 rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
             else:
                 rows = conn.execute("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,)).fetchall()
-        return [_posterior_from_row(r) for r in rows]
+        return [posterior_from_row(r) for r in rows]
 
     @staticmethod
     def _upsert_posterior(conn: sqlite3.Connection, state: PosteriorState) -> None:
@@ -563,7 +503,7 @@ class SQLiteLibrary(SkillLibrary):
         """Read-modify-write one arm's state inside one write transaction (BEGIN IMMEDIATE)."""
         with self._write() as conn:
             row = conn.execute("SELECT * FROM posteriors WHERE key = ? AND arm = ?", (key, arm)).fetchone()
-            current = _posterior_from_row(row) if row else PosteriorState(key=key, arm=arm)
+            current = posterior_from_row(row) if row else PosteriorState(key=key, arm=arm)
             new = update(current)
             if (new.key, new.arm) != (key, arm):
                 raise SkillevoError("update_posterior: the update function must keep key and arm")
@@ -615,7 +555,7 @@ class SQLiteLibrary(SkillLibrary):
             if cur.rowcount == 0:
                 raise NotFoundError(f"no episode {episode_id!r}")
             row = conn.execute("SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
-        return _episode_from_row(row)
+        return episode_from_row(row)
 
     def episode(self, episode_id: str) -> Episode:
         """One episode. Raises `NotFoundError`."""
@@ -623,7 +563,7 @@ class SQLiteLibrary(SkillLibrary):
             row = conn.execute("SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no episode {episode_id!r}")
-        return _episode_from_row(row)
+        return episode_from_row(row)
 
     def episodes(
         self,
@@ -650,7 +590,7 @@ class SQLiteLibrary(SkillLibrary):
             params.append(int(limit))
         with self._read() as conn:
             rows = conn.execute(query, params).fetchall()
-        return [_episode_from_row(r) for r in rows]
+        return [episode_from_row(r) for r in rows]
 
     def count_episodes(self) -> int:
         """How many episodes are stored."""
@@ -696,7 +636,7 @@ class SQLiteLibrary(SkillLibrary):
             params.append(int(limit))
         with self._read() as conn:
             rows = conn.execute(query, params).fetchall()
-        return [_event_from_row(r) for r in rows]
+        return [event_from_row(r) for r in rows]
 
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order (keyset pagination)."""
@@ -707,7 +647,7 @@ class SQLiteLibrary(SkillLibrary):
             if not rows:
                 return
             for row in rows:
-                yield _event_from_row(row)
+                yield event_from_row(row)
             last = int(rows[-1]["id"])
 
     def count_events(self, kind: EventKind | str | None = None) -> int:
@@ -769,7 +709,7 @@ class SQLiteLibrary(SkillLibrary):
                 },
             )
         for row in posteriors:
-            yield "posterior", _posterior_from_row(row).model_dump(mode="json")
+            yield "posterior", posterior_from_row(row).model_dump(mode="json")
         for row in meta:
             yield "meta", {"key": row["key"], "value": row["value"]}
         last = ""
@@ -779,7 +719,7 @@ class SQLiteLibrary(SkillLibrary):
             if not rows:
                 break
             for row in rows:
-                yield "episode", _episode_from_row(row).model_dump(mode="json")
+                yield "episode", episode_from_row(row).model_dump(mode="json")
             last = rows[-1]["id"]
         for event in self.iter_events():
             yield "event", event.model_dump(mode="json")

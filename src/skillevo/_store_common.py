@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import JsonValue
 
-from ._models import SkillVersion, Trigger, VersionStatus
+from ._models import (
+    Episode,
+    Event,
+    EventKind,
+    Origin,
+    PosteriorState,
+    Skill,
+    SkillVersion,
+    Strategy,
+    Trigger,
+    VersionStatus,
+)
 
-__all__ = ["STATUS_RANK", "derived_status", "lifecycle_event_data", "tool_key"]
+__all__ = [
+    "STATUS_RANK",
+    "derived_status",
+    "episode_from_row",
+    "event_from_row",
+    "lifecycle_event_data",
+    "posterior_from_row",
+    "skills_from_rows",
+    "tool_key",
+    "version_from_row",
+]
 
 #: The order in which a skill's derived status is taken from its versions.
 STATUS_RANK = (
@@ -49,3 +71,87 @@ def lifecycle_event_data(
     for key, value in (extra or {}).items():
         data.setdefault(key, value)
     return data
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value: SQLite hands back text, PostgreSQL's jsonb arrives decoded."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
+    """A `SkillVersion` from a versions row joined with its posterior (``p_alpha``, ``p_beta``, ``p_obs``)."""
+    return SkillVersion(
+        id=row["id"],
+        skill=row["skill"],
+        number=row["number"],
+        strategy=Strategy.model_validate(_json(row["strategy"])),
+        parent=row["parent"],
+        origin=Origin.model_validate(_json(row["origin"])),
+        status=VersionStatus(row["status"]),
+        created_at=row["created_at"],
+        alpha=row["p_alpha"] if row["p_alpha"] is not None else 1.0,
+        beta=row["p_beta"] if row["p_beta"] is not None else 1.0,
+        observations=row["p_obs"] if row["p_obs"] is not None else 0.0,
+    )
+
+
+def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
+    """Skills (in `skill_rows` order) with their versions, sorted by number, and derived status."""
+    by_skill: dict[str, list[SkillVersion]] = {}
+    for row in version_rows:
+        by_skill.setdefault(row["skill"], []).append(version_from_row(row))
+    out = []
+    for row in skill_rows:
+        versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
+        out.append(
+            Skill(
+                name=row["name"],
+                description=row["description"],
+                trigger=Trigger.model_validate(_json(row["trigger"])),
+                created_at=row["created_at"],
+                status=derived_status(versions),
+                versions=versions,
+            )
+        )
+    return out
+
+
+def episode_from_row(row: Mapping[str, Any]) -> Episode:
+    """An `Episode` from an episodes row."""
+    return Episode(
+        id=row["id"],
+        task=row["task"],
+        group_id=row["group_id"],
+        policy_version=row["policy_version"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        reward=row["reward"],
+        applied=_json(row["applied"]),
+        metadata=_json(row["metadata"]),
+    )
+
+
+def event_from_row(row: Mapping[str, Any]) -> Event:
+    """An `Event` from an events row."""
+    return Event(
+        id=row["id"],
+        ts=row["ts"],
+        kind=EventKind(row["kind"]),
+        episode_id=row["episode_id"],
+        tool=row["tool"],
+        version_id=row["version_id"],
+        data=_json(row["data"]),
+    )
+
+
+def posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
+    """A `PosteriorState` from a posteriors row."""
+    return PosteriorState(
+        key=row["key"],
+        arm=row["arm"],
+        alpha=row["alpha"],
+        beta=row["beta"],
+        observations=row["observations"],
+        updated_at=row["updated_at"],
+        extra=_json(row["extra"]),
+    )
