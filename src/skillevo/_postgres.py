@@ -40,6 +40,7 @@ from ._store_common import (
     episode_from_row,
     event_from_row,
     lifecycle_event_data,
+    select_query,
     skills_from_rows,
     tool_key,
     version_from_row,
@@ -569,21 +570,13 @@ class PostgresLibrary(SkillLibrary):
         limit: int | None = None,
     ) -> list[Episode]:
         """Episodes started at or after `since` (oldest first)."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if since is not None:
-            clauses.append("started_at >= %s")
-            params.append(since)
-        if group_id is not None:
-            clauses.append("group_id = %s")
-            params.append(group_id)
-        query = "SELECT * FROM episodes"
-        if clauses:
-            query += " WHERE " + " AND ".join(clauses)
-        query += " ORDER BY started_at, id"
-        if limit is not None:
-            query += " LIMIT %s"
-            params.append(int(limit))
+        query, params = select_query(
+            "episodes",
+            [("started_at >= {}", since), ("group_id = {}", group_id)],
+            order="started_at, id",
+            limit=limit,
+            placeholder="%s",
+        )
         with self._conn() as conn:
             rows = conn.execute(query, params).fetchall()
         return [episode_from_row(r) for r in rows]
@@ -610,27 +603,19 @@ class PostgresLibrary(SkillLibrary):
         limit: int | None = None,
     ) -> list[Event]:
         """Events in id order, filtered."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("kind", EventKind(kind).value if kind is not None else None),
-            ("episode_id", episode_id),
-            ("version_id", version_id),
-            ("tool", tool),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if after_id is not None:
-            clauses.append("id > %s")
-            params.append(int(after_id))
-        query = "SELECT * FROM events"
-        if clauses:
-            query += " WHERE " + " AND ".join(clauses)
-        query += " ORDER BY id"
-        if limit is not None:
-            query += " LIMIT %s"
-            params.append(int(limit))
+        query, params = select_query(
+            "events",
+            [
+                ("kind = {}", EventKind(kind).value if kind is not None else None),
+                ("episode_id = {}", episode_id),
+                ("version_id = {}", version_id),
+                ("tool = {}", tool),
+                ("id > {}", int(after_id) if after_id is not None else None),
+            ],
+            order="id",
+            limit=limit,
+            placeholder="%s",
+        )
         with self._conn() as conn:
             rows = conn.execute(query, params).fetchall()
         return [event_from_row(r) for r in rows]

@@ -42,6 +42,7 @@ from ._store_common import (
     event_from_row,
     lifecycle_event_data,
     posterior_from_row,
+    select_query,
     skills_from_rows,
     tool_key,
     version_from_row,
@@ -573,21 +574,13 @@ class SQLiteLibrary(SkillLibrary):
         limit: int | None = None,
     ) -> list[Episode]:
         """Episodes started at or after `since` (oldest first)."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if since is not None:
-            clauses.append("started_at >= ?")
-            params.append(since)
-        if group_id is not None:
-            clauses.append("group_id = ?")
-            params.append(group_id)
-        query = "SELECT * FROM episodes"
-        if clauses:
-            query += " WHERE " + " AND ".join(clauses)
-        query += " ORDER BY started_at, id"
-        if limit is not None:
-            query += " LIMIT ?"
-            params.append(int(limit))
+        query, params = select_query(
+            "episodes",
+            [("started_at >= {}", since), ("group_id = {}", group_id)],
+            order="started_at, id",
+            limit=limit,
+            placeholder="?",
+        )
         with self._read() as conn:
             rows = conn.execute(query, params).fetchall()
         return [episode_from_row(r) for r in rows]
@@ -613,27 +606,19 @@ class SQLiteLibrary(SkillLibrary):
         limit: int | None = None,
     ) -> list[Event]:
         """Events in id order, filtered."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("kind", EventKind(kind).value if kind is not None else None),
-            ("episode_id", episode_id),
-            ("version_id", version_id),
-            ("tool", tool),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if after_id is not None:
-            clauses.append("id > ?")
-            params.append(int(after_id))
-        query = "SELECT * FROM events"
-        if clauses:
-            query += " WHERE " + " AND ".join(clauses)
-        query += " ORDER BY id"
-        if limit is not None:
-            query += " LIMIT ?"
-            params.append(int(limit))
+        query, params = select_query(
+            "events",
+            [
+                ("kind = {}", EventKind(kind).value if kind is not None else None),
+                ("episode_id = {}", episode_id),
+                ("version_id = {}", version_id),
+                ("tool = {}", tool),
+                ("id > {}", int(after_id) if after_id is not None else None),
+            ],
+            order="id",
+            limit=limit,
+            placeholder="?",
+        )
         with self._read() as conn:
             rows = conn.execute(query, params).fetchall()
         return [event_from_row(r) for r in rows]

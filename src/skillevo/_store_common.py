@@ -28,6 +28,7 @@ __all__ = [
     "event_from_row",
     "lifecycle_event_data",
     "posterior_from_row",
+    "select_query",
     "skills_from_rows",
     "tool_key",
     "version_from_row",
@@ -155,3 +156,33 @@ def posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
         updated_at=row["updated_at"],
         extra=_json(row["extra"]),
     )
+
+
+def select_query(
+    table: str,
+    filters: Sequence[tuple[str, Any]],
+    *,
+    order: str,
+    limit: int | None,
+    placeholder: str,
+) -> tuple[str, list[Any]]:
+    """``SELECT * FROM table WHERE ... ORDER BY ... LIMIT ...`` with every value as a parameter.
+
+    `filters` are ``(fragment, value)`` pairs, the fragment holding ``{}`` where the backend's
+    placeholder goes (``?`` or ``%s``); pairs whose value is None are left out. Table, columns and
+    order come from the caller's constants, never from data.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    for fragment, value in filters:
+        if value is not None:
+            clauses.append(fragment.format(placeholder))
+            params.append(value)
+    query = f"SELECT * FROM {table}"
+    if clauses:
+        query += " WHERE " + " AND ".join(clauses)
+    query += f" ORDER BY {order}"
+    if limit is not None:
+        query += f" LIMIT {placeholder}"
+        params.append(int(limit))
+    return query, params
