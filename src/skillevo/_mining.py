@@ -182,18 +182,18 @@ class RuleMiner(Miner):
 
     # ------------------------------------------------------------------ correction pairs
 
-    def _stored_pairs(self, tool: str, signature: str, category: str, store: SkillStore) -> list[tuple[Event, Event]]:
+    def _stored_pairs(self, tool: str, signature: str, store: SkillStore) -> list[tuple[Event, Event]]:
         errors = [
             e
             for e in store.events(kind=EventKind.TOOL_ERROR, tool=tool)
-            if e.data.get("signature") == signature or _category(e) == category
+            if e.data.get("signature") == signature
         ][-self.max_pairs :]
         pairs: list[tuple[Event, Event]] = []
         for episode_id in dict.fromkeys(e.episode_id for e in errors if e.episode_id):
             pairs.extend(
                 (a, b)
                 for a, b in correction_pairs(store.events(episode_id=episode_id))
-                if a.data.get("signature") == signature or _category(a) == category
+                if a.data.get("signature") == signature
             )
         return pairs
 
@@ -205,7 +205,7 @@ class RuleMiner(Miner):
         with self._lock:
             known = self._pairs.get(key)
             if known is None:
-                known = deque(self._stored_pairs(tool, signature, category, store), maxlen=self.max_pairs)
+                known = deque(self._stored_pairs(tool, signature, store), maxlen=self.max_pairs)
                 self._pairs[key] = known
             pairs = [(err, fix)]
             seen = {(repr(_args(err)), repr(_args(fix)))}
@@ -222,11 +222,8 @@ class RuleMiner(Miner):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
         else:
             repair = synthesize(arg_pairs)
-        if repair is None and len(pairs) > 1:
-            # Older evidence may describe another mistake of the same class: fall back to this one.
-            repair = synthesize(arg_pairs[:1])
-            pairs = pairs[:1]
         if repair is None:
+            # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
