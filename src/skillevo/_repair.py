@@ -261,6 +261,9 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
             if getattr(bad, case)() == good and bad != good:
                 cands.append(("case", {"to": case}))
                 break
+        if good.endswith(bad) and good != bad and set(good[: len(good) - len(bad)]) == {"0"}:
+            # Leading zeros: zero-padding to a width generalises to other lengths, a fixed prefix does not.
+            cands.append(("pad", {"width": len(good), "fill": "0"}))
         if good.endswith(bad) and good != bad:
             cands.append(("add_prefix", {"text": good[: len(good) - len(bad)]}))
         if bad.endswith(good) and good != bad and len(good) > 0:
