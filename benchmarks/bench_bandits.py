@@ -1,8 +1,9 @@
 """Regret of skillevo's selector against the usual non-stationary Thompson-sampling baselines.
 
-Run: .venv/bin/python benchmarks/bench_bandits.py [--seeds 20]
-All policies run in this process on the same pre-drawn rewards for each seed (reward[t, arm]), so
-the comparison is paired. Regret is pseudo-regret: sum over t of (best mean at t - mean of the
+Run: .venv/bin/python benchmarks/bench_bandits.py [--seeds 20] [--jobs 2]
+For each (problem, seed) every policy runs in one process on the same pre-drawn rewards
+(reward[t, arm]), so the comparison is paired; (problem, seed) tasks are spread over --jobs
+processes. Regret is pseudo-regret: sum over t of (best mean at t - mean of the
 chosen arm at t).
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -35,8 +38,10 @@ PROBLEMS: dict[str, tuple[np.ndarray, list[int]]] = {
     "(2) piecewise": (piecewise([[0.7, 0.5, 0.3], [0.4, 0.5, 0.8], [0.4, 0.9, 0.8]], [1667, 3333]), []),
     # Besson et al. 2019 (arXiv:1902.01575), Problem 1, as in SMPyBandits' non-stationary configuration.
     "(3) Besson P1": (
-        piecewise([[0.3, 0.5, 0.9], [0.3, 0.2, 0.9], [0.3, 0.2, 0.1], [0.7, 0.2, 0.1], [0.7, 0.5, 0.1]],
-                  [1000, 2000, 3000, 4000]),
+        piecewise(
+            [[0.3, 0.5, 0.9], [0.3, 0.2, 0.9], [0.3, 0.2, 0.1], [0.7, 0.2, 0.1], [0.7, 0.5, 0.1]],
+            [1000, 2000, 3000, 4000],
+        ),
         [],
     ),
     "(4) gradual drift": (
@@ -70,21 +75,29 @@ def run(policy: ThompsonSelector, means: np.ndarray, rewards: np.ndarray, announ
     return regret
 
 
+def run_task(problem: str, seed: int) -> dict[str, float]:
+    """Every policy on one problem and one seed's reward draws."""
+    means, announced = PROBLEMS[problem]
+    rng = np.random.default_rng(10_000 + seed)
+    rewards = (rng.random(means.shape) < means).astype(float)
+    return {name: run(make(seed), means, rewards, announced) for name, make in POLICIES.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args()
-    results: dict[str, dict[str, list[float]]] = {p: {} for p in POLICIES}
+    results: dict[str, dict[str, list[float]]] = {p: {q: [] for q in PROBLEMS} for p in POLICIES}
+    tasks = [(problem, seed) for problem in PROBLEMS for seed in range(args.seeds)]
     t0 = time.perf_counter()
-    for problem, (means, announced) in PROBLEMS.items():
-        for seed in range(args.seeds):
-            rng = np.random.default_rng(10_000 + seed)
-            rewards = (rng.random(means.shape) < means).astype(float)
-            for name, make in POLICIES.items():
-                results[name].setdefault(problem, []).append(run(make(seed), means, rewards, announced))
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for (problem, _), regrets in zip(tasks, pool.map(run_task, *zip(*tasks, strict=True)), strict=True):
+            for name, regret in regrets.items():
+                results[name][problem].append(regret)
     elapsed = time.perf_counter() - t0
 
-    print(f"cumulative regret, mean +- sd over {args.seeds} seeds, T = {T} ({elapsed:.0f} s)\n")
+    print(f"cumulative regret, mean +- sd over {args.seeds} seeds, T = {T} ({elapsed:.0f} s, {args.jobs} processes)\n")
     header = f"{'policy':<20}" + "".join(f"{p:>20}" for p in PROBLEMS)
     print(header)
     for name in POLICIES:

@@ -151,3 +151,64 @@ def test_bad_reward_and_empty_arms() -> None:
         sel.update("k", "v1", 1.5)
     with pytest.raises(ConfigError, match="arms"):
         sel.choose("k", [])
+
+
+def test_after_a_detected_change_an_unplayed_arm_that_rises_is_found() -> None:
+    # v1 drops (detected, everything reset), the null arm wins, then v2 rises while nobody plays it:
+    # no test on the played arm can see that, only fading the idle arm's old evidence can.
+    def late_share(hazard_gain: float) -> float:
+        sel = ThompsonSelector(seed=3, hazard_gain=hazard_gain)
+        _play(sel, {"v1": 0.8, "v2": 0.3, "null": 0.3}, 800, seed=103)
+        _play(sel, {"v1": 0.2, "v2": 0.3, "null": 0.7}, 800, seed=203)
+        assert sel.detections("k") >= 1
+        chosen = _play(sel, {"v1": 0.2, "v2": 0.95, "null": 0.7}, 1500, seed=303)
+        return chosen[-300:].count("v2") / 300
+
+    assert late_share(2.0) > 0.9
+    assert late_share(0.0) < 0.1
+
+
+def test_idle_arms_fade_only_at_keys_that_have_changed() -> None:
+    sel = ThompsonSelector(seed=0)
+    rng = np.random.default_rng(1)
+    for _ in range(600):
+        sel.update("k", "v1", float(rng.random() < 0.9))
+    for _ in range(300):
+        sel.update("k", "v1", float(rng.random() < 0.2))
+    assert sel.detections("k") >= 1
+    for key in ("quiet", "k"):
+        for _ in range(20):
+            sel.update(key, "v2", 0.0)
+    detections = sel.detections("k")
+    for _ in range(500):
+        sel.update("quiet", "v1", 1.0)
+        sel.update("k", "v1", float(rng.random() < 0.2))
+    assert sel.detections("quiet") == 0 and sel.detections("k") == detections
+    assert sel.posterior("quiet", "v2") == (1.0, 21.0)
+    alpha, beta = sel.posterior("k", "v2")
+    assert alpha == 1.0 and 1.0 < beta < 11.0  # most of the 20 failures have faded
+
+
+def test_change_counts_survive_a_restart(tmp_path: object) -> None:
+    path = f"{tmp_path}/lib.db"
+    rng = np.random.default_rng(0)
+    with SkillLibrary(path) as lib:
+        sel = ThompsonSelector(seed=0)
+        sel.attach(lib)
+        for p in (0.9,) * 300 + (0.1,) * 150:
+            sel.update("k", "v1", float(rng.random() < p))
+        sel.update("k", "v2", 1.0)
+        detections = sel.detections("k")
+        expected = sel.posterior("k", "v2")
+        assert detections >= 1
+    with SkillLibrary(path) as lib:
+        again = ThompsonSelector(seed=0)
+        again.attach(lib)
+        assert again.detections("k") == detections
+        assert again.posterior("k", "v2") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kwargs", [{"hazard_gain": -1.0}, {"hazard_gain": float("nan")}, {"delta": 0.0}])
+def test_invalid_adaptive_settings_are_clear_config_errors(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ConfigError, match=next(iter(kwargs))):
+        ThompsonSelector(**kwargs)  # type: ignore[arg-type]

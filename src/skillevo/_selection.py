@@ -8,6 +8,9 @@ keeps being re-explored). The default, ``discount="adaptive"``, therefore *detec
 * a Bernoulli GLR change test on the history of the arm just updated (since the last reset);
 * on a detection, a **global** reset of every arm at that key: a better arm that nobody plays
   cannot be caught by a local test, so one detected change re-opens the whole comparison;
+* once changes have been detected, a light discount of every arm at the key, at the empirical
+  change rate (detections per update, times `hazard_gain`): a key that has never changed is plain
+  Thompson sampling, one that changes keeps re-checking arms it stopped playing;
 * announced changes (`notify_change`: a new policy version, an edited skill) reset at once.
 
 Other modes, for comparison and for users who want them: ``"none"``, ``("fixed", gamma)``
@@ -87,6 +90,7 @@ class _Key:
     memory: list[float] = field(default_factory=list)
     window: deque[tuple[int, float]] = field(default_factory=deque)
     detections: int = 0
+    steps: int = 0
     cache_arms: tuple[str, ...] = ()
     cache_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -184,6 +188,9 @@ class ThompsonSelector(Selector):
         seed: seeds every random draw, so a run is reproducible.
         delta: false-alarm level of the adaptive mode's change test (smaller: fewer false
             alarms, slower detection).
+        hazard_gain: after the adaptive mode has detected d changes in n updates at a key, every
+            arm there decays toward the prior by gamma = 1 - hazard_gain * d / n per update
+            (0 turns this off; see docs/selection.md for why 2).
         propensity_samples: Monte Carlo draws behind `propensity`.
 
     Thread-safe. Attached to a store (`attach`), every update is an atomic read-modify-write of the
@@ -196,12 +203,16 @@ class ThompsonSelector(Selector):
         seed: int | None = 0,
         *,
         delta: float = 1e-2,
+        hazard_gain: float = 2.0,
         propensity_samples: int = 2000,
     ) -> None:
         self.mode, self.param = _parse_discount(discount)
         if not 0.0 < delta < 1.0:
             raise ConfigError(f"delta: must be between 0 and 1 (got {delta!r})")
         self.delta = delta
+        if not 0.0 <= hazard_gain <= 100.0 or math.isnan(hazard_gain):
+            raise ConfigError(f"hazard_gain: must be between 0 and 100 (got {hazard_gain!r})")
+        self.hazard_gain = float(hazard_gain)
         self.propensity_samples = int(propensity_samples)
         self._rng = np.random.default_rng(seed)
         self._mc_rng = np.random.default_rng(None if seed is None else seed + 1)
@@ -242,8 +253,12 @@ class ThompsonSelector(Selector):
     def _apply(self, state: _Key, i: int, reward: float) -> bool:
         """Update arm `i`; returns True when a change was detected (and every arm reset)."""
         mode = self.mode
-        if mode == "fixed":
-            g = self.param
+        state.steps += 1
+        if mode == "fixed" or (mode == "adaptive" and state.detections and self.hazard_gain > 0.0):
+            # Adaptive: a change seen before makes one likelier now (empirical hazard d / n), and an
+            # arm we stopped playing can only be re-checked if its old evidence fades.
+            hazard = self.hazard_gain * state.detections / state.steps
+            g = self.param if mode == "fixed" else max(0.0, 1.0 - hazard)
             state.alpha = 1.0 + g * (state.alpha - 1.0)
             state.beta = 1.0 + g * (state.beta - 1.0)
         elif mode == "reskill":
@@ -316,7 +331,7 @@ class ThompsonSelector(Selector):
             return self._dump_arm(key, state, i)
 
         self._store.update_posterior(key, state.arms[i], fn)
-        if detected or self.mode == "fixed":
+        if detected or self.mode == "fixed" or (self.mode == "adaptive" and state.detections and self.hazard_gain):
             # Every arm of the key changed: persist them all (one transaction).
             with self._store.transaction():
                 for j in range(len(state.arms)):
@@ -332,9 +347,19 @@ class ThompsonSelector(Selector):
             state.history[i] = deque((float(x) for x in hist), maxlen=_HISTORY_CAP)
         memory = stored.extra.get("memory")
         state.memory[i] = float(memory) if isinstance(memory, int | float) else math.inf
+        # Key-level counters ride on every arm's record; the largest is the newest.
+        for name in ("detections", "steps"):
+            value = stored.extra.get(name)
+            if isinstance(value, int) and value > getattr(state, name):
+                setattr(state, name, value)
 
     def _dump_arm(self, key: str, state: _Key, i: int) -> PosteriorState:
-        extra: dict[str, Any] = {"history": list(state.history[i])[-_PERSIST_HISTORY:], "mode": self.mode}
+        extra: dict[str, Any] = {
+            "history": list(state.history[i])[-_PERSIST_HISTORY:],
+            "mode": self.mode,
+            "detections": state.detections,
+            "steps": state.steps,
+        }
         if math.isfinite(state.memory[i]):
             extra["memory"] = state.memory[i]
         return PosteriorState(
