@@ -1,0 +1,23 @@
+"""skillevo for CrewAI.
+
+``evolving(evo, reward=...)`` marks agents (through an Agent or Crew factory, ``@agent`` methods, a
+whole ``@CrewBase`` class, or an instance) so that every kickoff they take part in is a skillevo
+episode: guidance in their system messages, learned repairs on their tool calls, credit from the
+kickoff's output. ``ScriptedLLM`` is a scripted CrewAI model for offline tests and examples.
+"""
+
+from __future__ import annotations
+
+try:
+    import crewai.hooks
+    import crewai.llms.base_llm  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the framework installed
+    raise ImportError(
+        f"skillevo_crewai needs crewai>=1.15 ({exc}); "
+        "`pip install skillevo-crewai` (or `pip install crewai`) fixes it"
+    ) from exc
+
+from ._evolving import Evolving, evolving
+from ._scripted import Policy, ScriptedLLM, last_observation
+
+__all__ = ["Evolving", "Policy", "ScriptedLLM", "evolving", "last_observation"]

@@ -1,0 +1,244 @@
+"""`evolving(evo)`: skillevo for CrewAI agents, crews and ``@CrewBase`` projects."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from crewai.agents.agent_builder.base_agent import BaseAgent
+from crewai.crew import Crew
+
+from skillevo import ConfigError, Episode, Evolver
+from skillevo._evolver import EpisodeContext, IsFailure
+
+from ._hooks import BINDING_ATTR, attach_executors, install, uninstall
+
+__all__ = ["Evolving", "evolving"]
+
+log = logging.getLogger("skillevo_crewai")
+
+T = TypeVar("T")
+
+
+class Evolving:
+    """Online skill evolution for the CrewAI agents it marks (what `evolving` returns).
+
+    Use it as a decorator on an ``Agent`` or ``Crew`` factory, on ``@agent`` methods or a whole
+    ``@CrewBase`` class, or call it on an ``Agent`` / ``Crew`` instance. Marked agents stay ordinary
+    instances of their class (a subclass is swapped in, so ``Agent.copy()`` — and with it
+    ``kickoff_for_each`` — keeps the mark); agents it did not mark are never touched.
+
+    Each kickoff (``Crew.kickoff`` / ``kickoff_async`` / ``akickoff`` / every input of
+    ``kickoff_for_each``, or a standalone ``Agent.kickoff``) with a marked agent is one episode:
+    guidance goes into the system message of the marked agents' model calls, their tool calls are
+    repaired before they run and repaired-and-retried when they fail, and the episode is finished
+    with ``reward(output)`` (a ``CrewOutput``, or a standalone agent's final answer text). With
+    ``reward=None`` send the reward later: ``evo.feedback(evolving.last_episode_id, r)`` or from
+    ``on_finish``.
+
+    Args:
+        evo: the Evolver.
+        reward: ``fn(output) -> float`` in [0, 1]; ``None`` leaves the reward to ``evo.feedback``.
+        is_failure: a predicate on tool results marking application-level failures (overrides
+            the Evolver's).
+        on_finish: called with each finished ``skillevo.Episode``.
+    """
+
+    def __init__(
+        self,
+        evo: Evolver,
+        reward: Callable[[Any], float] | None = None,
+        is_failure: IsFailure | None = None,
+        *,
+        on_finish: Callable[[Episode], None] | None = None,
+    ) -> None:
+        if not isinstance(evo, Evolver):
+            raise ConfigError(f"evolving: evo must be a skillevo.Evolver (got {type(evo).__name__})")
+        for label, fn in (("reward", reward), ("is_failure", is_failure), ("on_finish", on_finish)):
+            if fn is not None and not callable(fn):
+                raise ConfigError(f"evolving: {label} must be callable or None (got {type(fn).__name__})")
+        self.evo = evo
+        self.reward = reward
+        if is_failure is not None:
+            evo.is_failure = is_failure
+        self.on_finish = on_finish
+        #: the id of the episode finished last (use it with ``evo.feedback``)
+        self.last_episode_id: str | None = None
+        self._classes: dict[type, type] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        install(self)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close` ran (marked agents then behave as if never marked)."""
+        return self._closed
+
+    def close(self) -> None:
+        """Stop evolving: the marked agents run untouched, and the last open `Evolving` of the process
+        unregisters skillevo's CrewAI hooks and event handler."""
+        if not self._closed:
+            self._closed = True
+            uninstall(self)
+
+    def __enter__(self) -> Evolving:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ decorating
+
+    def __call__(self, target: T) -> T:
+        """Mark `target`: an Agent or Crew (returned as is), a ``@CrewBase`` class, an ``@agent`` method,
+        or a function returning an Agent or a Crew (wrapped)."""
+        if self._closed:
+            raise ConfigError("evolving: this decorator was closed")
+        if isinstance(target, BaseAgent):
+            self._mark(target)
+            return target
+        if isinstance(target, Crew):
+            self._mark_crew(target)
+            return target
+        if isinstance(target, type):
+            if getattr(target, "is_crew_class", False):
+                return self._mark_class(target)  # type: ignore[return-value]
+            raise TypeError(f"evolving: {target.__name__} is not a @CrewBase class")
+        if getattr(target, "is_agent", False) and callable(getattr(target, "_meth", None)):
+            # An @agent method (evolving above @agent): keep CrewAI's wrapper type so @CrewBase finds it.
+            rewrapped: T = type(target)(self._wrap(target._meth))  # type: ignore[attr-defined,call-arg]
+            return rewrapped
+        if callable(target):
+            return self._wrap(target)  # type: ignore[return-value]
+        raise TypeError(
+            f"evolving: expected an Agent, a Crew, a @CrewBase class or a function returning one "
+            f"(got {type(target).__name__})"
+        )
+
+    def _wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def awrapped(*args: Any, **kwargs: Any) -> Any:
+                return self._apply(await fn(*args, **kwargs), fn)
+
+            return awrapped
+
+        @functools.wraps(fn)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            return self._apply(fn(*args, **kwargs), fn)
+
+        return wrapped
+
+    def _apply(self, result: Any, fn: Callable[..., Any]) -> Any:
+        if isinstance(result, BaseAgent):
+            self._mark(result)
+        elif isinstance(result, Crew):
+            self._mark_crew(result)
+        else:
+            name = getattr(fn, "__qualname__", repr(fn))
+            raise TypeError(f"evolving: {name} returned {type(result).__name__}, expected an Agent or a Crew")
+        return result
+
+    def _mark_class(self, cls: type) -> type:
+        for name, attr in list(vars(cls).items()):
+            if getattr(attr, "is_agent", False) and callable(getattr(attr, "_meth", None)):
+                setattr(cls, name, type(attr)(self._wrap(attr._meth)))
+        return cls
+
+    def _mark_crew(self, crew: Crew) -> None:
+        agents: list[Any] = list(crew.agents or [])
+        if crew.manager_agent is not None:
+            agents.append(crew.manager_agent)
+        agents.extend(t.agent for t in crew.tasks if t.agent is not None)
+        for agent in agents:
+            if isinstance(agent, BaseAgent):
+                self._mark(agent)
+
+    def _class_for(self, base: type) -> type:
+        with self._lock:
+            marked = self._classes.get(base)
+            if marked is None:
+                # Same name and module as the original, so reprs, logs and CrewAI's own checks read alike.
+                marked = type(
+                    base.__name__,
+                    (base,),
+                    {"__module__": base.__module__, "__qualname__": base.__qualname__, BINDING_ATTR: self},
+                )
+                self._classes[base] = marked
+            return marked
+
+    def _mark(self, agent: BaseAgent) -> None:
+        cls = type(agent)
+        current = getattr(cls, BINDING_ATTR, None)
+        if current is not self:
+            # An agent marked by another Evolving is re-marked: its original class is the subclass's base.
+            base = cls.__bases__[0] if current is not None else cls
+            object.__setattr__(agent, "__class__", self._class_for(base))
+        attach_executors([agent])
+
+    # ------------------------------------------------------------------ episodes
+
+    def _finished(self, ep: EpisodeContext, output: Any, *, failed: bool, error: BaseException | None) -> None:
+        """Finish a kickoff's episode (called from CrewAI's EXECUTION_END hook, which swallows errors)."""
+        reward: float | None = None
+        if failed:
+            ep.episode.metadata["exception"] = type(error).__name__ if error is not None else "unknown"
+            reward = 0.0
+        elif self.reward is not None:
+            try:
+                reward = float(self.reward(output))
+            except Exception as exc:
+                ep.episode.metadata["reward_error"] = f"{type(exc).__name__}: {exc}"[:300]
+                log.warning(
+                    "skillevo: reward() raised %s: %s; episode %s kept without a reward", type(exc).__name__, exc, ep.id
+                )
+        try:
+            episode = ep.finish(reward)
+        except ConfigError as exc:  # a reward outside [0, 1]
+            ep.episode.metadata["reward_error"] = str(exc)[:300]
+            log.warning("skillevo: %s; episode %s kept without a reward", exc, ep.id)
+            episode = ep.finish(None)
+        self.last_episode_id = ep.id
+        if self.on_finish is not None:
+            try:
+                self.on_finish(episode)
+            except Exception:
+                log.exception("skillevo: on_finish raised")
+
+
+def evolving(
+    evo: Evolver,
+    reward: Callable[[Any], float] | None = None,
+    is_failure: IsFailure | None = None,
+    *,
+    on_finish: Callable[[Episode], None] | None = None,
+) -> Evolving:
+    """Online skill evolution for CrewAI: a decorator for agents, crews and ``@CrewBase`` classes.
+
+    ```python
+    evolve = evolving(evo, reward=lambda out: float("booked" in out.raw))
+
+    @evolve                          # on a factory: the Agent (or every agent of the Crew) it returns
+    def booker() -> Agent: ...
+
+    @CrewBase
+    class Trips:
+        @agent
+        @evolve                      # on one @agent method (or put @evolve above @CrewBase: all of them)
+        def planner(self) -> Agent: ...
+
+    crew = evolve(Crew(agents=[...], tasks=[...]))   # or on an instance
+    crew.kickoff(inputs={...})                         # one episode, rewarded with reward(CrewOutput)
+    ```
+
+    See `Evolving` for what happens during a kickoff. Call ``close()`` (or use it as a context
+    manager) to unregister the hooks.
+    """
+    return Evolving(evo, reward=reward, is_failure=is_failure, on_finish=on_finish)

@@ -1,0 +1,483 @@
+"""CrewAI's global hooks, scoped to the agents `evolving` marked.
+
+CrewAI's interception hooks are process-wide: one set of hook functions is registered while at least
+one `Evolving` is open, and every hook first asks whether the agent it sees was marked (through its
+class, see `_evolving`) and whether a kickoff of that agent is running. Anything else returns at
+once, so other agents in the process are untouched.
+
+Where each piece hangs:
+
+* ``EXECUTION_START`` / ``EXECUTION_END`` (dispatched by ``Crew.kickoff`` and by a standalone
+  ``Agent.kickoff``): one episode per kickoff and per `Evolving` whose agents take part. The open
+  episodes live in a context variable, which CrewAI copies into async-task threads and
+  ``kickoff_async``'s worker thread.
+* ``before_llm_call``: the selected guidance goes into the agent's system message. CrewAI copies the
+  global LLM hooks into an executor when it is built, so the hooks are registered before any marked
+  agent builds one, and added to executors that already exist when an agent is marked.
+* ``before_tool_call``: learned repairs edit ``tool_input`` in place before the call.
+* ``after_tool_call``: the outcome is recorded; on a failure a learned repair edits ``tool_input``
+  and the tool is called again inside the hook (no extra model turn), its result replacing the
+  failed one. CrewAI's own retries of a raising tool have run by then: its event bus delivers
+  ``ToolUsageErrorEvent`` on a thread pool without waiting, so editing the input from there would
+  race with those retries. The event still supplies the exception object (its class is what the
+  failure is recorded under); the hook flushes the bus to read it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import weakref
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crewai.events import crewai_event_bus
+from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
+from crewai.hooks import (
+    InterceptionPoint,
+    register_after_tool_call_hook,
+    register_before_llm_call_hook,
+    register_before_tool_call_hook,
+    register_hook,
+    unregister_after_tool_call_hook,
+    unregister_before_llm_call_hook,
+    unregister_before_tool_call_hook,
+    unregister_hook,
+)
+from crewai.utilities.i18n import I18N_DEFAULT
+
+from skillevo._evolver import EpisodeContext
+
+if TYPE_CHECKING:
+    from ._evolving import Evolving
+
+__all__ = ["BINDING_ATTR", "attach_executors", "binding_of", "install", "uninstall"]
+
+log = logging.getLogger("skillevo_crewai")
+
+#: the class attribute that marks an agent class as evolving (holds its `Evolving`)
+BINDING_ATTR = "__skillevo_binding__"
+#: follow at most this many repaired retries of one tool call
+MAX_REPAIRS = 5
+#: how long the after-tool hook waits for CrewAI's event bus to deliver a tool's exception
+FLUSH_TIMEOUT_S = 5.0
+
+# CrewAI's text for a tool that raised on every attempt (``tool_usage_exception``): the part before
+# the error is a framework constant, so a result that starts with it is a raised call.
+_RAISED_PREFIX = I18N_DEFAULT.errors("tool_usage_exception").split("{error}", 1)[0].strip()
+_RAISED_SUFFIX = ".\n Tool "
+
+
+def binding_of(agent: Any) -> Evolving | None:
+    """The open `Evolving` an agent was marked by, or None."""
+    binding: Evolving | None = getattr(type(agent), BINDING_ATTR, None)
+    if binding is None or binding.closed:
+        return None
+    return binding
+
+
+# ---------------------------------------------------------------------------------------- runs
+
+
+@dataclass
+class _Injected:
+    """A system message whose content the LLM hook extended: what to restore before recomposing."""
+
+    message: MutableMapping[str, Any]
+    original: Any
+    written: Any
+    created: bool
+
+
+@dataclass
+class _Call:
+    """One tool call seen by the before-hook, until the after-hook closes it."""
+
+    name: str
+    errors_before: int | None
+    errors: list[BaseException] = field(default_factory=list)
+    token: contextvars.Token[_Call | None] | None = None
+
+
+@dataclass
+class _Run:
+    """One kickoff: its owner (a crew or a standalone agent's executor) and its episodes."""
+
+    owner: Any
+    episodes: dict[int, tuple[Evolving, EpisodeContext]]
+    token: contextvars.Token[_Run | None] | None = None
+    injected: dict[int, _Injected] = field(default_factory=dict)
+    calls: dict[int, _Call] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def episode(self, binding: Evolving) -> EpisodeContext | None:
+        entry = self.episodes.get(id(binding))
+        return entry[1] if entry is not None and entry[0] is binding else None
+
+
+_run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("skillevo_crewai_run", default=None)
+_call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("skillevo_crewai_call", default=None)
+
+
+def _current(agent: Any) -> tuple[_Run, EpisodeContext] | None:
+    binding = binding_of(agent)
+    if binding is None:
+        return None
+    run = _run.get()
+    if run is None:
+        return None
+    ep = run.episode(binding)
+    return None if ep is None else (run, ep)
+
+
+def _agents_of(owner: Any) -> list[Any]:
+    """The agents that take part in a kickoff of `owner` (a crew, or a standalone agent's executor)."""
+    agent = getattr(owner, "agent", None)
+    if agent is not None and not hasattr(owner, "agents"):
+        return [agent]
+    agents = list(getattr(owner, "agents", None) or [])
+    manager = getattr(owner, "manager_agent", None)
+    if manager is not None:
+        agents.append(manager)
+    agents.extend(t.agent for t in getattr(owner, "tasks", None) or [] if getattr(t, "agent", None) is not None)
+    return agents
+
+
+def _task_text(owner: Any, inputs: dict[str, Any]) -> str:
+    """The episode's task: the crew's task descriptions with the kickoff inputs filled in, or the
+    standalone agent's request."""
+    tasks = getattr(owner, "tasks", None)
+    if tasks:
+        from crewai.utilities.string_utils import interpolate_only
+
+        texts = []
+        for task in tasks:
+            text = str(getattr(task, "description", "") or "")
+            try:
+                text = interpolate_only(text, inputs) if inputs else text
+            except (ValueError, KeyError):  # a placeholder the inputs do not fill: keep the template
+                pass
+            texts.append(text)
+        return "\n".join(texts)
+    for message in reversed(list(getattr(owner, "messages", None) or [])):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return _request_of(str(message.get("content", "")))
+    return str(inputs.get("input", "")) if inputs else ""
+
+
+def _request_of(prompt: str) -> str:
+    """The request inside CrewAI's task prompt templates (``Current Task: {input} ...``)."""
+    text = prompt.strip()
+    for slice_name in ("task", "task_no_tools", "native_task"):
+        try:
+            template = I18N_DEFAULT.slice(slice_name)
+        except Exception:  # a template this CrewAI version does not have
+            continue
+        head, sep, tail = template.partition("{input}")
+        head, tail = head.strip(), tail.strip()
+        if sep and text.startswith(head) and text.endswith(tail):
+            return text[len(head) : len(text) - len(tail)].strip()
+    return text
+
+
+def _on_start(ctx: Any) -> None:
+    owner = ctx.crew if ctx.crew is not None else ctx.flow
+    if owner is None:
+        return
+    bindings: dict[int, Evolving] = {}
+    for agent in _agents_of(owner):
+        binding = binding_of(agent)
+        if binding is not None:
+            bindings.setdefault(id(binding), binding)
+    if not bindings:
+        return
+    try:
+        task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
+        episodes = {key: (b, b.evo.episode(task=task)) for key, b in bindings.items()}
+    except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
+        log.exception("skillevo: could not start the kickoff's episode")
+        return
+    run = _Run(owner=owner, episodes=episodes)
+    run.token = _run.set(run)
+
+
+def _on_end(ctx: Any) -> None:
+    owner = ctx.crew if ctx.crew is not None else ctx.flow
+    run = _run.get()
+    if run is None or run.owner is not owner:
+        return
+    if run.token is not None:
+        try:
+            _run.reset(run.token)
+        except ValueError:  # ended in another context than it started in
+            _run.set(None)
+    failed = getattr(ctx, "status", "completed") == "failed"
+    error = getattr(ctx, "error", None) if failed else None
+    for binding, ep in run.episodes.values():
+        try:
+            binding._finished(ep, None if failed else ctx.output, failed=failed, error=error)
+        except Exception:  # e.g. the store is unreachable; the other episodes still finish
+            log.exception("skillevo: could not finish episode %s", ep.id)
+
+
+# ---------------------------------------------------------------------------------------- model calls
+
+
+def _tool_names(executor: Any) -> list[str]:
+    return [str(t.name) for t in getattr(executor, "tools", None) or [] if getattr(t, "name", None)]
+
+
+def _restore(injected: _Injected, messages: list[Any]) -> bool:
+    """Undo an earlier injection if it is still in place; False when someone else changed it since."""
+    message = injected.message
+    if message.get("content") != injected.written:
+        return False
+    if injected.created:
+        for i, m in enumerate(messages):
+            if m is message:
+                del messages[i]
+                break
+    else:
+        message["content"] = injected.original
+    return True
+
+
+def _with_text(content: Any, text: str) -> Any:
+    if isinstance(content, list):
+        return [*content, {"type": "text", "text": text}]
+    content = "" if content is None else str(content)
+    return f"{content}\n\n{text}" if content else text
+
+
+def _inject(run: _Run, messages: list[Any], text: str) -> None:
+    """Put `text` at the end of the system message (one is added when there is none); a previous
+    injection into these messages is replaced, so the text never piles up across the calls of a task."""
+    with run.lock:
+        previous = run.injected.pop(id(messages), None)
+        if previous is not None:
+            _restore(previous, messages)
+        if not text:
+            return
+        system = next((m for m in messages if isinstance(m, MutableMapping) and m.get("role") == "system"), None)
+        if system is None:
+            system = {"role": "system", "content": text}
+            messages.insert(0, system)
+            run.injected[id(messages)] = _Injected(system, None, text, created=True)
+            return
+        original = system.get("content")
+        written = _with_text(original, text)
+        system["content"] = written
+        run.injected[id(messages)] = _Injected(system, original, written, created=False)
+
+
+def _before_llm(ctx: Any) -> None:
+    if not _open:
+        # Registered no more, but CrewAI copied this hook into the executor when it was built.
+        hooks = getattr(ctx.executor, "before_llm_call_hooks", None)
+        while isinstance(hooks, list) and _before_llm in hooks:
+            hooks.remove(_before_llm)
+        return None
+    found = _current(ctx.agent)
+    if found is None or not isinstance(ctx.messages, list):
+        return None
+    run, ep = found
+    if ctx.executor is not None:
+        try:
+            _executors[id(ctx.executor)] = ctx.executor  # so that the last `uninstall` can take the hook out
+        except TypeError:  # not weak-referenceable: it drops the hook itself at its next call
+            pass
+    try:
+        _inject(run, ctx.messages, ep.guidance(tools=_tool_names(ctx.executor)))
+    except Exception:  # a failing skill lookup must not stop the agent; CrewAI would swallow it silently
+        log.exception("skillevo: guidance for %r failed", getattr(ctx.agent, "role", ctx.agent))
+    return None
+
+
+# ---------------------------------------------------------------------------------------- tool calls
+
+
+def _replace(target: MutableMapping[str, Any], args: dict[str, Any]) -> None:
+    """Edit CrewAI's ``tool_input`` in place: the dict is the one the call runs with."""
+    if dict(target) == args:
+        return
+    target.clear()
+    target.update(args)
+
+
+def _before_tool(ctx: Any) -> None:
+    found = _current(ctx.agent)
+    if found is None:
+        return None
+    run, ep = found
+    name = str(ctx.tool_name)
+    try:
+        args = dict(ctx.tool_input or {})
+        new = ep.before_tool(name, args)
+        if new is not args and isinstance(ctx.tool_input, MutableMapping):
+            _replace(ctx.tool_input, new)
+    except Exception:
+        log.exception("skillevo: before_tool_call for %r failed", name)
+        return None
+    task = getattr(ctx, "task", None)
+    call = _Call(name, errors_before=getattr(task, "tools_errors", None))
+    call.token = _call.set(call)
+    with run.lock:
+        run.calls[id(ctx.tool_input)] = call
+    return None
+
+
+def _on_tool_error_event(source: Any, event: Any) -> None:
+    # Runs on CrewAI's handler pool in a copy of the emitting context: `_call` is the call that raised.
+    call = _call.get()
+    error = getattr(event, "error", None)
+    if call is not None and isinstance(error, BaseException) and str(getattr(event, "tool_name", "")) == call.name:
+        call.errors.append(error)
+
+
+def _raised_message(result: Any) -> str | None:
+    """The error text inside CrewAI's message for a tool that raised, or None for other results."""
+    if not isinstance(result, str):
+        return None
+    text = result.strip()
+    if not text.startswith(_RAISED_PREFIX):
+        return None
+    body = text[len(_RAISED_PREFIX) :].strip()
+    return body.split(_RAISED_SUFFIX, 1)[0].strip() or "tool error"
+
+
+def _invoke(tool: Any, args: dict[str, Any]) -> Any:
+    """Call a CrewAI structured tool the way CrewAI's tool usage does (arguments outside its schema dropped)."""
+    schema = getattr(tool, "args_schema", None)
+    if schema is not None and hasattr(schema, "model_json_schema"):
+        accepted = schema.model_json_schema().get("properties", {}).keys()
+        args = {k: v for k, v in args.items() if k in accepted}
+    return tool.invoke(input=args)
+
+
+def _format(tool: Any, raw: Any) -> str:
+    formatter = getattr(tool, "format_output_for_agent", None)
+    return str(formatter(raw)) if callable(formatter) else str(raw)
+
+
+def _after_tool(ctx: Any) -> str | None:
+    found = _current(ctx.agent)
+    if found is None:
+        return None
+    run, ep = found
+    with run.lock:
+        call = run.calls.pop(id(ctx.tool_input), None)
+    if call is not None and call.token is not None:
+        try:
+            _call.reset(call.token)
+        except ValueError:
+            _call.set(None)
+    name = str(ctx.tool_name)
+    try:
+        if call is None:  # the before-hook did not see this call (another hook blocked it first)
+            call = _Call(name, errors_before=None)
+            ep.before_tool(name, dict(ctx.tool_input or {}))
+        return _settle(ep, ctx, call, name)
+    except Exception:
+        log.exception("skillevo: after_tool_call for %r failed", name)
+        return None
+
+
+def _settle(ep: EpisodeContext, ctx: Any, call: _Call, name: str) -> str | None:
+    """Record the call's outcome; on failure, retry with repaired arguments while a learned repair offers them."""
+    args = dict(ctx.tool_input or {})
+    task = getattr(ctx, "task", None)
+    errors_after = getattr(task, "tools_errors", None)
+    message = _raised_message(ctx.tool_result)
+    raised = message is not None or (
+        call.errors_before is not None and isinstance(errors_after, int) and errors_after > call.errors_before
+    )
+    retry: dict[str, Any] | None
+    if raised:
+        if not call.errors:
+            crewai_event_bus.flush(timeout=FLUSH_TIMEOUT_S)
+        error: Any = call.errors[-1] if call.errors else (message or str(ctx.tool_result))
+        retry = ep.on_tool_error(name, args, error)
+    else:
+        raw = ctx.raw_tool_result if ctx.raw_tool_result is not None else ctx.tool_result
+        retry = ep.on_tool_error(name, args, raw) if ep.on_tool_result(name, args, raw) else None
+    for _ in range(MAX_REPAIRS):
+        if retry is None or not isinstance(ctx.tool_input, MutableMapping):
+            return None
+        _replace(ctx.tool_input, retry)
+        args = retry
+        try:
+            raw = _invoke(ctx.tool, args)
+        except Exception as exc:
+            retry = ep.on_tool_error(name, args, exc)
+            continue
+        if ep.on_tool_result(name, args, raw):
+            next_retry = ep.on_tool_error(name, args, raw)
+            if next_retry is None:
+                return _format(ctx.tool, raw)
+            retry = next_retry
+            continue
+        return _format(ctx.tool, raw)
+    return None
+
+
+# ---------------------------------------------------------------------------------------- registration
+
+_lock = threading.Lock()
+_open: dict[int, Evolving] = {}
+#: executors whose snapshot of the LLM hooks got `_before_llm` from us or from the global list
+_executors: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def _register() -> None:
+    register_hook(InterceptionPoint.EXECUTION_START, _on_start)
+    register_hook(InterceptionPoint.EXECUTION_END, _on_end)
+    register_before_llm_call_hook(_before_llm)
+    register_before_tool_call_hook(_before_tool)
+    register_after_tool_call_hook(_after_tool)
+    crewai_event_bus.register_handler(ToolUsageErrorEvent, _on_tool_error_event)
+
+
+def _unregister() -> None:
+    unregister_hook(InterceptionPoint.EXECUTION_START, _on_start)
+    unregister_hook(InterceptionPoint.EXECUTION_END, _on_end)
+    unregister_before_llm_call_hook(_before_llm)
+    unregister_before_tool_call_hook(_before_tool)
+    unregister_after_tool_call_hook(_after_tool)
+    crewai_event_bus.off(ToolUsageErrorEvent, _on_tool_error_event)
+    for executor in list(_executors.values()):
+        hooks = getattr(executor, "before_llm_call_hooks", None)
+        while isinstance(hooks, list) and _before_llm in hooks:
+            hooks.remove(_before_llm)
+    _executors.clear()
+
+
+def install(binding: Evolving) -> None:
+    """Register the hooks (once for all open bindings)."""
+    with _lock:
+        if not _open:
+            _register()
+        _open[id(binding)] = binding
+
+
+def uninstall(binding: Evolving) -> None:
+    """Drop a binding; the last one out unregisters every hook and handler."""
+    with _lock:
+        if _open.pop(id(binding), None) is not None and not _open:
+            _unregister()
+
+
+def attach_executors(agents: Iterable[Any]) -> None:
+    """Give executors built before the hooks were registered the LLM hook (CrewAI snapshots that list)."""
+    with _lock:
+        for agent in agents:
+            executor = getattr(agent, "agent_executor", None)
+            hooks = getattr(executor, "before_llm_call_hooks", None)
+            if isinstance(hooks, list):
+                if _before_llm not in hooks:
+                    hooks.append(_before_llm)
+                try:
+                    _executors[id(executor)] = executor
+                except TypeError:
+                    pass
