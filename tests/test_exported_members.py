@@ -31,4 +31,7 @@ PUBLIC = [
     "Selector", "Skill", "SkillFormatError", "SkillLibrary", "SkillStore", "SkillVersion", "SkillevoError",
     "Strategy", "ThompsonSelector", "Transition", "Trigger", "TriggerKind", "VersionStatus", "__version__",
     "check_proposal", "detect_failure", "error_signature", "quote_untrusted", "redact",
+    # the nightly job, its config and the library diff (issue 8)
+    "LibraryDiff", "PolicyConfig", "SkillevoConfig", "TrainLockedError", "TrainReport", "library_diff",
+    "load_config", "run_train",
 ]

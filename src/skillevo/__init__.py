@@ -4,7 +4,9 @@ Mine tool failures into testable trigger -> strategy skills, keep every version 
 choose versions per call by Thompson sampling against a "no skill" arm.
 """
 
+from ._config import PolicyConfig, SkillevoConfig, load_config
 from ._detect import Failure, detect_failure, error_signature
+from ._diff import LibraryDiff, library_diff
 from ._errors import (
     ConfigError,
     LibraryError,
@@ -41,6 +43,7 @@ from ._models import (
 from ._sandbox import ProcessSandbox, Sandbox
 from ._selection import Selector, ThompsonSelector
 from ._store import SkillStore
+from ._train import TrainLockedError, TrainReport, run_train
 
 __version__ = "0.1.0"
 
@@ -58,6 +61,7 @@ __all__ = [
     "Failure",
     "GroupContext",
     "LLMMiner",
+    "LibraryDiff",
     "LibraryError",
     "Lifecycle",
     "LifecycleConfig",
@@ -65,6 +69,7 @@ __all__ = [
     "MinerError",
     "NotFoundError",
     "Origin",
+    "PolicyConfig",
     "PosteriorState",
     "ProcessSandbox",
     "Proposal",
@@ -79,9 +84,12 @@ __all__ = [
     "SkillLibrary",
     "SkillStore",
     "SkillVersion",
+    "SkillevoConfig",
     "SkillevoError",
     "Strategy",
     "ThompsonSelector",
+    "TrainLockedError",
+    "TrainReport",
     "Transition",
     "Trigger",
     "TriggerKind",
@@ -90,6 +98,9 @@ __all__ = [
     "check_proposal",
     "detect_failure",
     "error_signature",
+    "library_diff",
+    "load_config",
     "quote_untrusted",
     "redact",
+    "run_train",
 ]

@@ -7,6 +7,7 @@ parent and origin) is immutable; status and posterior change and every status ch
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import time
 from enum import StrEnum
@@ -64,12 +65,27 @@ def _now() -> float:
     return time.time()
 
 
+_REGEX_SYNTAX = frozenset("\\[](){}*+?|^$.")
+
+
+@functools.lru_cache(maxsize=65536)
+def _regex_error(value: str) -> str | None:
+    # Reading a library validates every trigger; with more distinct patterns than re's own cache
+    # (512) each read recompiled them all. Only the verdict is kept, not the compiled pattern.
+    if _REGEX_SYNTAX.isdisjoint(value):
+        return None  # a plain literal always compiles: no need to build a pattern to know it
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return str(exc)
+    return None
+
+
 def _check_regex(value: str | None) -> str | None:
     if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression ({exc}): {value!r}") from None
+        error = _regex_error(value)
+        if error is not None:
+            raise ValueError(f"not a valid regular expression ({error}): {value!r}")
     return value
 
 

@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from scipy.signal import lfilter
 
 from ._errors import ConfigError
 from ._models import PosteriorState
@@ -162,6 +160,9 @@ def fit_memory(history: Sequence[float]) -> float:
     With discount w = M / (M + 1) per observation, alpha_t = w alpha_{t-1} + x_t (and likewise beta),
     which is an exponential filter; `lfilter` evaluates every candidate M at once.
     """
+    # Imported here: scipy.signal takes seconds to import, and only the "reskill" mode needs it.
+    from scipy.signal import lfilter
+
     x = np.fromiter(history, dtype=float)
     if len(x) < 4:
         return math.inf
@@ -444,6 +445,10 @@ _GRID = np.linspace(0.0, 1.0, 2049)
 
 def prob_greater(a: tuple[float, float], b: tuple[float, float]) -> float:
     """P(X > Y) for X ~ Beta(*a), Y ~ Beta(*b) (works for fractional parameters)."""
+    # Imported on first use: scipy.stats takes seconds to import, which every `skillevo` command
+    # (and `import skillevo`) would otherwise pay at start-up.
+    from scipy import stats
+
     pdf = stats.beta.pdf(_GRID, a[0], a[1])
     cdf = stats.beta.cdf(_GRID, b[0], b[1])
     pdf = np.where(np.isfinite(pdf), pdf, 0.0)

@@ -10,6 +10,7 @@ version row. A file that is not a skillevo library is refused before anything is
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import sqlite3
@@ -18,9 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
 from ._library import SkillLibrary
@@ -47,6 +46,9 @@ from ._store_common import (
     tool_key,
     version_from_row,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["SQLiteLibrary"]
 
@@ -119,8 +121,12 @@ _VERSION_SELECT = """
 """
 
 
+# One encoder for every write (what `json.dumps` with these options builds anew on each call).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 
@@ -187,8 +193,11 @@ class SQLiteLibrary(SkillLibrary):
             raise LibraryError(f"cannot open {text}: {exc}") from None
         conn.row_factory = sqlite3.Row
         self._conn = conn
-        self.db = sqlite_utils.Database(conn)
         try:
+            # What wrapping the connection in `sqlite_utils.Database` used to set here; the wrapper
+            # itself is now made on first use of `db` (importing sqlite_utils pulls in pandas:
+            # seconds at the start of every command).
+            conn.execute("PRAGMA recursive_triggers = ON")
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             if not self._memory:
@@ -204,6 +213,13 @@ class SQLiteLibrary(SkillLibrary):
             raise
 
     # ------------------------------------------------------------------ plumbing
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as a `sqlite_utils.Database`, for ad-hoc queries and maintenance."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self._conn)
 
     def close(self) -> None:
         """Close the connection. Idempotent."""
@@ -514,7 +530,10 @@ class SQLiteLibrary(SkillLibrary):
     # ------------------------------------------------------------------ episodes & events
 
     @staticmethod
-    def _insert_events(conn: sqlite3.Connection, events: Sequence[Event]) -> list[int]:
+    def _insert_events(
+        conn: sqlite3.Connection, events: Sequence[Event], episode_id: str | None = None
+    ) -> list[int]:
+        """Insert `events` (all under `episode_id` when given) and return their ids."""
         if not events:
             return []
         row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
@@ -522,7 +541,10 @@ class SQLiteLibrary(SkillLibrary):
         # One executemany per batch; AUTOINCREMENT ids inside one write transaction are consecutive.
         conn.executemany(
             "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?)",
-            [(e.ts, EventKind(e.kind).value, e.episode_id, e.tool, e.version_id, _dumps(e.data)) for e in events],
+            [
+                (e.ts, EventKind(e.kind).value, episode_id or e.episode_id, e.tool, e.version_id, _dumps(e.data))
+                for e in events
+            ],
         )
         return list(range(first, first + len(events)))
 
@@ -547,7 +569,7 @@ class SQLiteLibrary(SkillLibrary):
                     _dumps(episode.metadata),
                 ),
             )
-            return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+            return self._insert_events(conn, events, episode.id)
 
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
