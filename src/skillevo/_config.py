@@ -197,7 +197,8 @@ class PolicyConfig(_Section):
         enabled: run the fine-tune at the end of each ``skillevo train`` (or pass ``--policy``).
         model: local path of the model to fine-tune (no hub downloads).
         output_dir: where checkpoints go (relative to the config file).
-        verifier: import path of ``fn(prompt, completion, **kw) -> float`` scoring a completion.
+        verifier: import path of ``fn(prompts, completions, **kw) -> list[float]`` scoring a batch
+            of completions (it also receives the skill context: see docs/training.md).
         steps, learning_rate, batch_size, num_generations, max_prompt_length,
         max_completion_length: GRPO training settings.
         use_vllm: generate with vLLM (GPU only); vllm_mode: ``"colocate"`` or ``"server"``.
