@@ -201,7 +201,8 @@ class PolicyConfig(_Section):
             of completions (it also receives the skill context: see docs/training.md).
         steps, learning_rate, batch_size, num_generations, max_prompt_length,
         max_completion_length: GRPO training settings.
-        use_vllm: generate with vLLM (GPU only); vllm_mode: ``"colocate"`` or ``"server"``.
+        use_vllm: generate with vLLM (GPU only); vllm_mode: ``"colocate"`` or ``"server"``;
+            vllm_server_url: the ``trl vllm-serve`` address in server mode (TRL's default when unset).
         lora: train LoRA adapters instead of all weights; lora_r: their rank.
         skill_reward_bonus: SAGE's bonus for an episode whose mined skill later helped.
         seed: seeds the run.
@@ -219,6 +220,7 @@ class PolicyConfig(_Section):
     max_completion_length: int = Field(default=256, ge=1)
     use_vllm: bool = False
     vllm_mode: Literal["colocate", "server"] = "colocate"
+    vllm_server_url: str | None = None
     lora: bool = True
     lora_r: int = Field(default=16, ge=1)
     skill_reward_bonus: float = Field(default=1.0, ge=0.0)

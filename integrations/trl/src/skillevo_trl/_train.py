@@ -216,7 +216,7 @@ def train_policy(cfg: PolicyConfig, store: SkillStore) -> dict[str, Any]:
             use_vllm=cfg.use_vllm,
             vllm_mode=cfg.vllm_mode,
             # A server elsewhere than TRL's default (localhost:8000), once [policy] has the field.
-            vllm_server_base_url=getattr(cfg, "vllm_server_url", None),
+            vllm_server_base_url=cfg.vllm_server_url,
             report_to=[],
             logging_steps=1,
             save_strategy="no",
