@@ -12,7 +12,7 @@ export CREWAI_TRACING_ENABLED=false
 export HF_HUB_OFFLINE=1
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,16 +27,23 @@ $(STAMP): pyproject.toml adapters/langgraph/pyproject.toml adapters/crewai/pypro
 install: $(STAMP)
 
 demo: install
-	$(PY) examples/langgraph_agent.py
+	$(VENV)/bin/skillevo demo
 
-test: install
+# The BFCL driver's test (tests/test_bfcl_driver.py) needs bench-deps too: 14 MB, no extra dependencies.
+test: install bench-deps
 	$(PY) -m pytest -q
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: install
+# BFCL's stateful multi-turn tools for the learning benchmark: the package without its (heavy, unused)
+# dependencies, plus the one its tool classes import.
+bench-deps: install
+	$(UV) pip install -q -p $(VENV) --no-deps "bfcl-eval==2026.3.23"
+	$(UV) pip install -q -p $(VENV) "mpmath>=1.3"
+
+bench: install bench-deps
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
