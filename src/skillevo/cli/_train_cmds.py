@@ -68,7 +68,7 @@ def train(
         bool, typer.Option("--dry-run", help="Compute and print everything; write nothing (library or report).")
     ] = False,
     policy: Annotated[
-        bool, typer.Option("--policy", help="Also run the GRPO fine-tune ([policy]; needs skillevo-trl).")
+        bool, typer.Option("--policy", help="Also run the GRPO fine-tune (the \\[policy] section; needs skillevo-trl).")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
