@@ -254,3 +254,124 @@ def test_llm_miner_validates_retries_once_and_records_rejections() -> None:
     assert len(rejected) == 1 and rejected[0].data["miner"] == "llm"
     assert LLMMiner(scripted([]), max_calls=0).mine(_failing_episode(lib), lib) == []
     assert "budget" in lib.events(kind=EventKind.PROPOSAL_REJECTED)[-1].data["reason"]
+
+
+# --------------------------------------------------------------------------- pydantic-shaped errors
+
+
+def _pydantic_error(model: str, data: dict[str, Any]) -> str:
+    """The text of a real pydantic ValidationError (what a LangChain tool with an args schema raises)."""
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    class Args(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid", title=model)
+        file_name: str
+        lines: int = 10
+
+    try:
+        Args.model_validate(data)
+    except ValidationError as exc:
+        return str(exc)
+    raise AssertionError("expected a validation error")
+
+
+def test_pydantic_errors_are_classified_by_their_message_not_their_docs_link() -> None:
+    from skillevo._detect import classify_error
+
+    extra = _pydantic_error("tail", {"file_name": "a.txt", "verbose": True})
+    assert "extra_forbidden" in extra and "https://" in extra  # the shape that used to read as "auth"
+    assert classify_error(extra, "ValidationError") == "extra_arg"
+    assert classify_error(_pydantic_error("tail", {"file_name": "a.txt", "lines": "20"}), "ValidationError") == "type"
+    assert classify_error(_pydantic_error("tail", {}), "ValidationError") == "missing_arg"
+    assert classify_error("403 Forbidden", "HTTPError") == "auth"
+
+
+def test_missing_argument_guidance_names_only_the_missing_argument() -> None:
+    lib = SkillLibrary(":memory:")
+    ep = Episode(task="t")
+    args = {"fileName": "report.txt", "lines": 20}
+    message = _pydantic_error("tail", args)  # file_name: Field required; fileName: extra
+    lib.save_episode(
+        ep,
+        [
+            Event(
+                kind=EventKind.TOOL_ERROR,
+                tool="tail",
+                data={
+                    "args": args,
+                    "error": message,
+                    "error_type": "ValidationError",
+                    "signature": error_signature(message),
+                },
+            )
+        ],
+    )
+    (p,) = RuleMiner().mine(lib.events(episode_id=ep.id), lib)
+    assert p.strategy.guidance == "`tail` requires `file_name`: always include it in the call."
+    assert "required" not in p.name.replace("-required-", "-") and "report" not in p.name
+
+
+def test_a_required_argument_value_from_one_correction_is_not_learned_as_a_rule() -> None:
+    message = "1 validation error for grep\npattern\n  Field required [type=missing]"
+    (p,) = _mine_one("grep", {"file_name": "a.txt"}, {"file_name": "a.txt", "pattern": "Q4 budget"}, message)
+    assert p.strategy.repair is None and "`pattern`" in (p.strategy.guidance or "")
+    # Two corrections that agree on the value are a rule (a constant the tool needs).
+    lib = SkillLibrary(":memory:")
+    miner = RuleMiner()
+    for name in ("a.txt", "b.txt"):
+        ep = Episode(task="t")
+        lib.save_episode(ep, _episode_events("grep", {"file_name": name}, {"file_name": name, "mode": "fast"}, message))
+        proposals = miner.mine(lib.events(episode_id=ep.id), lib)
+    assert [_ops(p) for p in proposals if p.strategy.repair] == [[{"arg": "mode", "op": "set", "value": "fast"}]]
+
+
+def test_corrections_under_an_older_policy_do_not_veto_the_new_policy_rule() -> None:
+    lib = SkillLibrary(":memory:")
+    miner = RuleMiner()
+    error = "Booking not found"
+
+    def correct(policy: str, bad: str, good: str) -> list[Proposal]:
+        ep = Episode(task="t", policy_version=policy)
+        lib.save_episode(ep, _episode_events("cancel", {"booking_id": bad}, {"booking_id": good}, error))
+        return miner.mine(lib.events(episode_id=ep.id), lib)
+
+    (old,) = correct("m@1", "#3426812", "3426812")
+    assert _ops(old) == [{"arg": "booking_id", "op": "remove_prefix", "text": "#"}]
+    (new,) = correct("m@2", "ID-5551234", "5551234")
+    assert _ops(new) == [{"arg": "booking_id", "op": "remove_prefix", "text": "ID-"}]
+    # Within one policy, every correction must still be explained: a conflicting one gives no prefix
+    # rule (at most a map of the instances seen).
+    ops = [op["op"] for p in correct("m@2", "#7654321", "7654321") if p.strategy.repair for op in _ops(p)]
+    assert "remove_prefix" not in ops
+
+
+def test_the_correction_a_repair_is_learned_from_counts_as_one_win_over_doing_nothing() -> None:
+    from skillevo import Evolver
+    from skillevo._mining import observed_win
+
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, seed=0)
+    with evo.episode(task="book") as ep:
+        bad, good = {"date": "03/14/2025"}, {"date": "2025-03-14"}
+        ep.before_tool("book", bad)
+        assert ep.on_tool_error("book", bad, ValueError("invalid date format, use YYYY-MM-DD")) is None
+        ep.before_tool("book", good)
+        ep.on_tool_result("book", good, {"ok": True})
+        ep.finish(reward=1.0)
+    (skill,) = lib.skills()
+    (version,) = skill.versions
+    assert version.strategy.repair is not None and version.strategy.repair.precondition
+    assert evo.selector.posterior(skill.name, version.id) == (2.0, 1.0)
+    assert evo.selector.posterior(skill.name, "null") == (1.0, 2.0)
+    (credit,) = [e for e in lib.events(kind=EventKind.CREDIT) if e.data.get("source") == "evidence"]
+    assert credit.version_id == version.id
+    # A proposal whose repair does not reproduce the observed correction proves nothing.
+    events = lib.events(episode_id=ep.id)
+    wrong = Proposal(
+        name="x",
+        trigger=skill.trigger,
+        strategy=Strategy(repair=version.strategy.repair.model_copy(update={"ops": []})),
+        evidence=[e.id for e in events if e.id is not None],
+    )
+    assert not observed_win(wrong, events)
+    assert not observed_win(wrong.model_copy(update={"evidence": []}), events)

@@ -72,7 +72,7 @@ _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
     (
         "auth",
         re.compile(
-            r"unauthori[sz]ed|forbidden|\b40[13]\b|permission denied|invalid (api )?key|"
+            r"unauthori[sz]ed|\bforbidden\b|\b40[13]\b|permission denied|invalid (api )?key|"
             r"authenticat",
             re.I,
         ),
@@ -101,7 +101,7 @@ _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("format", re.compile(r"format|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|parse", re.I)),
+    ("format", re.compile(r"\bformat|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|parse", re.I)),
     ("pattern", re.compile(r"pattern|regex|does not match|should match", re.I)),
     (
         "type",
@@ -116,9 +116,13 @@ _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_URL = re.compile(r"https?://\S+")
+
+
 def classify_error(message: str, error_type: str = "") -> str:
     """A coarse, general category of an error message (rate_limit, transient, enum, format, ...)."""
-    text = f"{error_type}: {message}"
+    # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
+    text = _URL.sub("<url>", f"{error_type}: {message}")
     for category, pattern in _CATEGORIES:
         if pattern.search(text):
             return category

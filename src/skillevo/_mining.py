@@ -13,7 +13,9 @@ Event data this module reads (written by the Evolver, redacted before storage):
    with different arguments: the agent fixed its own mistake. `synthesize` looks for the smallest
    DSL edit mapping every stored failed call of that (tool, error class) to its correction; if one
    holds on all of them it becomes a repair skill with a precondition (apply it before the call
-   when the arguments have the failing shape) and a guidance text.
+   when the arguments have the failing shape) and a guidance text. Corrections made under another
+   policy version (an announced change, `Evolver.policy_version`) are kept apart: a new policy's
+   mistakes may need another rule, and the old policy's corrections must not veto it.
 2. **Structured errors** that say what to do without a correction: rate limits and transient errors
    (retry with back-off, honouring Retry-After), unexpected arguments (drop them), enum values in
    the wrong case (change case), numbers sent as strings (cast), missing arguments and allowed
@@ -36,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._detect import classify_error, detect_failure, retry_after
+from ._errors import NotFoundError
 from ._hygiene import looks_like_injection, quote_untrusted
 from ._models import (
     GUIDANCE_MAX_CHARS,
@@ -55,7 +58,7 @@ from ._models import (
 from ._repair import apply_repair, precondition_holds, synthesize
 from ._store import SkillStore
 
-__all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal"]
+__all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,60}$")
 _TOKEN = re.compile(r"^[\w .:/+\-]{1,40}$")
@@ -159,8 +162,9 @@ class RuleMiner(Miner):
         self.retry_attempts = retry_attempts
         # Correction pairs per (tool, error signature): read from the store once per key, then kept
         # up to date from the episodes this miner sees, so mining stays linear in the events.
-        self._pairs: dict[tuple[str, str], deque[tuple[Event, Event]]] = {}
-        self._repairs: dict[tuple[str, str], Repair] = {}
+        self._pairs: dict[tuple[str, str, str | None], deque[tuple[Event, Event]]] = {}
+        self._repairs: dict[tuple[str, str, str | None], Repair] = {}
+        self._policies: dict[str, str | None] = {}  # episode id -> policy version, bounded
         self._lock = threading.Lock()
 
     def mine(self, events: Sequence[Event], store: SkillStore) -> list[Proposal]:
@@ -182,11 +186,28 @@ class RuleMiner(Miner):
 
     # ------------------------------------------------------------------ correction pairs
 
-    def _stored_pairs(self, tool: str, signature: str, store: SkillStore) -> list[tuple[Event, Event]]:
+    def _policy_of(self, episode_id: str | None, store: SkillStore) -> str | None:
+        """The policy version an episode ran under (None when unknown)."""
+        if not episode_id:
+            return None
+        if episode_id in self._policies:
+            return self._policies[episode_id]
+        try:
+            version = store.episode(episode_id).policy_version
+        except NotFoundError:
+            version = None
+        if len(self._policies) > 50_000:
+            self._policies.clear()
+        self._policies[episode_id] = version
+        return version
+
+    def _stored_pairs(
+        self, tool: str, signature: str, store: SkillStore, policy: str | None = None
+    ) -> list[tuple[Event, Event]]:
         errors = [
             e
             for e in store.events(kind=EventKind.TOOL_ERROR, tool=tool)
-            if e.data.get("signature") == signature
+            if e.data.get("signature") == signature and self._policy_of(e.episode_id, store) == policy
         ][-self.max_pairs :]
         pairs: list[tuple[Event, Event]] = []
         for episode_id in dict.fromkeys(e.episode_id for e in errors if e.episode_id):
@@ -201,11 +222,12 @@ class RuleMiner(Miner):
         tool = err.tool or ""
         category = _category(err)
         signature = str(err.data.get("signature", ""))
-        key = (tool, signature)
         with self._lock:
+            policy = self._policy_of(err.episode_id, store)
+            key = (tool, signature, policy)
             known = self._pairs.get(key)
             if known is None:
-                known = deque(self._stored_pairs(tool, signature, store), maxlen=self.max_pairs)
+                known = deque(self._stored_pairs(tool, signature, store, policy), maxlen=self.max_pairs)
                 self._pairs[key] = known
             pairs = [(err, fix)]
             seen = {(repr(_args(err)), repr(_args(fix)))}
@@ -221,7 +243,8 @@ class RuleMiner(Miner):
         if previous is not None and _still_holds(previous, *arg_pairs[0]):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
         else:
-            repair = synthesize(arg_pairs)
+            # A required argument's value is the caller's data: one correction's value is no rule.
+            repair = synthesize(arg_pairs, confirm_additions=category == "missing_arg")
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
@@ -270,7 +293,13 @@ class RuleMiner(Miner):
                 "(honour Retry-After) instead of changing the arguments or giving up.",
                 repair,
             )
-        fields = [f for f in _fields_named(message) if f in args or category == "missing_arg"]
+        named = _fields_named(message)
+        if category == "missing_arg":
+            # A missing argument is one the call lacks: names it has, and its values, are not it.
+            given = {str(v) for v in args.values() if isinstance(v, str | int | float)}
+            fields = [f for f in named if f not in args and f not in given]
+        else:
+            fields = [f for f in named if f in args]
         if category == "extra_arg":
             extra = [f for f in _fields_named(message) if f in args]
             if extra:
@@ -357,7 +386,12 @@ def _fields_named(message: str) -> list[str]:
         found.append(m.group(1))
     for m in re.finditer(r"\b(?:field|argument|parameter|property|key)\s+['\"`]?([A-Za-z_][\w.]{0,60})", message, re.I):
         found.append(m.group(1))
-    return [f for f in dict.fromkeys(found) if _IDENT.match(f) and f.lower() not in {"error", "input", "type", "value"}]
+    # A name with "..." in it was elided (a capped message): it names nothing.
+    return [f for f in dict.fromkeys(found) if _IDENT.match(f) and "..." not in f and f.lower() not in _NOT_FIELDS]
+
+
+#: Words the patterns above catch that name no argument ("Field required", "argument missing").
+_NOT_FIELDS = frozenset({"error", "input", "type", "value", "required", "missing", "is", "not", "must", "should"})
 
 
 def _allowed_values(message: str) -> list[str]:
@@ -409,6 +443,41 @@ def _repair_guidance(tool: str, repair: Repair, example: tuple[dict[str, Any], d
     return text[:GUIDANCE_MAX_CHARS]
 
 
+def same_behaviour(a: Strategy, b: Strategy) -> bool:
+    """Whether two strategies act the same: equal repair and code when they have one, else equal guidance.
+
+    Mined guidance quotes the failing example, so the same repair learned from two episodes differs
+    only in its example text; it is one idea (and one rejected by a reviewer stays rejected).
+    """
+    if a.repair is not None or a.code is not None:
+        return (a.repair, a.code) == (b.repair, b.code)
+    return a == b
+
+
+def observed_win(proposal: Proposal, events: Sequence[Event]) -> bool:
+    """Whether `events` already compared the proposal's repair with doing nothing, at one call site.
+
+    True when a failed call among the proposal's evidence has the repair's failing shape (its
+    precondition holds) and the repair turns its arguments into exactly those of the later
+    successful call of the same tool: the failure is what "apply nothing" did there, the success is
+    what the repair produces. Checked on the stored events, so no miner's say-so is trusted.
+    """
+    repair = proposal.strategy.repair
+    if repair is None or not repair.precondition or not proposal.evidence:
+        return False
+    ids = set(proposal.evidence)
+    for bad, good in correction_pairs(events):
+        if bad.id is None or bad.id not in ids or bad.tool != proposal.trigger.tool:
+            continue
+        args = _args(bad) or {}
+        try:
+            if precondition_holds(repair, args) and apply_repair(repair, args) == (_args(good) or {}):
+                return True
+        except Exception:  # a repair that cannot apply to these arguments proves nothing
+            continue
+    return False
+
+
 def check_proposal(
     proposal: Proposal,
     store: SkillStore,
@@ -433,7 +502,7 @@ def check_proposal(
         return CheckResult(ok=False, reason="guidance reads like an instruction injection")
     for skill in store.skills():
         for version in skill.versions:
-            if version.strategy == proposal.strategy and (
+            if same_behaviour(version.strategy, proposal.strategy) and (
                 skill.name == proposal.name or skill.trigger == proposal.trigger
             ):
                 state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"

@@ -346,13 +346,18 @@ def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]]
     return edits
 
 
-def synthesize(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> Repair | None:
+def synthesize(
+    pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]], *, confirm_additions: bool = False
+) -> Repair | None:
     """The smallest DSL repair mapping every failed argument dict to its correction, or None.
 
     Candidates come from the first pair; one is kept only if it reproduces every pair exactly. A
     `set` of a changed value or a value `map` counts only when it is confirmed by at least two
     pairs with different failed values (otherwise it memorises one instance, not a rule), except a
-    `set` of a newly added argument, which is the edit itself.
+    `set` of a newly added argument, which is the edit itself -- unless `confirm_additions` is
+    true (the tool said the argument is *required*: its value is the caller's data, so one
+    correction's value is that task's value, not a rule), when an addition needs at least two
+    pairs that agree on the value.
     """
     if not pairs:
         return None
@@ -367,6 +372,8 @@ def synthesize(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> Repair
                 kept = op
                 break
         if kept is None:
+            return None
+        if confirm_additions and _is_addition(kept, pairs) and len(pairs) < 2:
             return None
         if isinstance(kept, MapValue | SetArg) and not _is_addition(kept, pairs):
             distinct = {repr(_get(bad, kept.arg)) for bad, _ in pairs}
