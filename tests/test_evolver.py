@@ -119,14 +119,55 @@ def test_preemptive_repair_when_precondition_holds(lib: SkillLibrary) -> None:
 
 
 def test_null_arm_leaves_arguments_alone(lib: SkillLibrary) -> None:
-    vid = _units_skill(lib)
+    vid = _units_skill(lib, precondition=True)
     evo = Evolver(lib, miner=None, seed=3)
     for _ in range(30):
         evo.selector.update("add-units", vid, 0.0)
         evo.selector.update("add-units", NULL_ARM, 1.0)
     with evo.episode(task="t") as ep:
-        assert ep.on_tool_error("weather", {"city": "X"}, "missing units") is None
+        assert ep.before_tool("weather", {"city": "X"}) == {"city": "X"}
     assert lib.episode(ep.id).applied[0].arm == NULL_ARM
+
+
+def test_a_failed_call_is_rescued_by_a_live_repair_when_the_null_arm_was_drawn(lib: SkillLibrary) -> None:
+    # The episode drew "apply nothing" at this site, but the call has failed: nothing's outcome is
+    # known (0), so a live version whose repair applies is tried, and credited with the retry's outcome.
+    vid = _units_skill(lib)
+    evo = Evolver(lib, miner=None, seed=3)
+    for _ in range(30):
+        evo.selector.update("add-units", vid, 0.0)
+        evo.selector.update("add-units", NULL_ARM, 1.0)
+    a0, b0 = evo.selector.posterior("add-units", vid)
+    n0 = evo.selector.posterior("add-units", NULL_ARM)
+    with evo.episode(task="t") as ep:
+        retry = ep.on_tool_error("weather", {"city": "X"}, "missing units")
+        assert retry == {"city": "X", "units": "C"}
+        assert ep.on_tool_result("weather", retry, _weather(retry)) is False
+    assert lib.episode(ep.id).applied[0].arm == NULL_ARM  # the episode's choice is unchanged
+    assert evo.selector.posterior("add-units", vid) == (pytest.approx(a0 + 1.0), pytest.approx(b0))
+    assert evo.selector.posterior("add-units", NULL_ARM) == (pytest.approx(n0[0]), pytest.approx(n0[1] + 1.0))
+    repair = lib.events(episode_id=ep.id, kind=EventKind.REPAIR)[0]
+    assert repair.version_id == vid and repair.data["when"] == "after_error"
+
+
+def test_no_null_arm_credit_at_an_error_no_live_repair_applies_to(lib: SkillLibrary) -> None:
+    # The repair sets units="C", which these arguments already have: it could not have changed the
+    # call either, so the failed call compares nothing and credits nobody.
+    vid = lib.add_skill(
+        "units-default",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="bad units"),
+        Strategy(repair=Repair(ops=[SetArg(arg="units", value="C")])),
+        status=VersionStatus.ACTIVE,
+    ).id
+    evo = Evolver(lib, miner=None, seed=3)
+    for _ in range(30):
+        evo.selector.update("units-default", vid, 0.0)
+        evo.selector.update("units-default", NULL_ARM, 1.0)
+    before = evo.selector.posterior("units-default", NULL_ARM)
+    with evo.episode(task="t") as ep:
+        assert ep.on_tool_error("weather", {"city": "X", "units": "C"}, "bad units") is None
+    assert evo.selector.posterior("units-default", NULL_ARM) == before
+    assert lib.events(episode_id=ep.id, kind=EventKind.CREDIT) == []
 
 
 def test_guidance_is_composed_deduplicated_and_budgeted(lib: SkillLibrary) -> None:
@@ -239,6 +280,42 @@ class _UnitsMiner(Miner):
                 )
                 break
         return out
+
+
+def test_redaction_prefilter_changes_no_output() -> None:
+    """The one-search pre-filter in `redact` (it keeps the per-call cost low) lets through every text
+    any secret pattern would change: on texts that hit each pattern, near misses and ordinary text,
+    the result equals running every pattern."""
+    from skillevo._hygiene import _KNOWN, _MAY_HOLD_SECRET, _redact_patterns, _redact_text
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    texts = [
+        "t0",
+        "The weather in Paris is sunny, 21 degrees; order 12345 shipped on 2025-03-04.",
+        "Authorization: Bearer abcdefgh12345678",
+        "bearer short",
+        "key sk-live-ABCDEFGHIJKLMNOP1234 and pk_test_abcdefghijklmnopqrst",
+        "AKIAABCDEFGHIJKLMNOP",
+        "ghp_" + "a" * 36,
+        "xoxb-1234567890-abcdef",
+        f"token {jwt}",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+        "password=hunter2 passwd: 'two words' PWD = \"q\"",
+        "Api-Key=abc123 apikey:xyz client_secret=s3 SECRET=x token:=y",
+        "\u017fecret=unicode-fold",  # the long s folds to "s" under IGNORECASE, in both paths
+        "card 4111 1111 1111 1111, not 4111-1111-1111-1112, nor 123456789012",
+        "mail a@b.com",
+        "[REDACTED:secret] already",
+    ]
+    cleared = changed = 0
+    for text in texts:
+        if any(k in text for k in _KNOWN):
+            continue
+        for emails in (False, True):
+            assert _redact_text(text, emails) == _redact_patterns(text, emails), text
+            cleared += _MAY_HOLD_SECRET.search(text) is None
+            changed += _redact_patterns(text, emails) != text
+    assert cleared >= 4 and changed >= 20  # both paths are exercised
 
 
 def test_mining_stores_a_candidate_and_the_natural_path_promotes_it(lib: SkillLibrary) -> None:

@@ -28,8 +28,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ._detect import classify_error, detect_failure, error_signature
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._guidance import compose_guidance
+from ._hygiene import redact
 from ._models import (
     NULL_ARM,
     Applied,
@@ -44,6 +46,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._repair import apply_repair, precondition_holds
 from ._store import SkillStore
 
 if TYPE_CHECKING:
@@ -68,23 +71,24 @@ def current_episode() -> EpisodeContext | None:
     return _current.get()
 
 
+_SCALARS = (bool, int, float)
+
+
 def _jsonable(value: Any, max_chars: int) -> Any:
     """A JSON-safe, size-capped copy of `value` (strings are cut, other objects become their repr)."""
     # Fast paths for the common small shapes: no JSON round trip on the per-call path.
     if isinstance(value, str):
         return value if len(value) <= max_chars else value[:max_chars] + "…"
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, _SCALARS):
         return value
-    if (
-        isinstance(value, dict)
-        and len(value) <= 32
-        and all(
-            isinstance(k, str)
-            and (v is None or isinstance(v, bool | int | float) or (isinstance(v, str) and len(v) <= 256))
-            for k, v in value.items()
-        )
-    ):
-        return dict(value)
+    if isinstance(value, dict) and len(value) <= 32:
+        for k, v in value.items():
+            if not isinstance(k, str) or not (
+                v is None or isinstance(v, _SCALARS) or (isinstance(v, str) and len(v) <= 256)
+            ):
+                break
+        else:
+            return dict(value)
     try:
         text = json.dumps(value, default=str, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -107,8 +111,6 @@ def _error_parts(error: BaseException | str | Any) -> tuple[str, str]:
         return type(error).__name__, str(error) or type(error).__name__
     if isinstance(error, str):
         return "error", error
-    from ._detect import detect_failure
-
     failure = detect_failure(error)
     if failure is not None:
         return failure.error_type or "error", failure.message
@@ -170,6 +172,9 @@ class Evolver:
         is_failure: a predicate on tool results that marks application-level failures.
         cache_ttl_s: how long trigger matches are reused before the library is read again
             (changes made through this Evolver are seen at once).
+        null_arm: let "apply nothing" compete at every call site (the default). ``False`` is an
+            ablation: a live version is then always applied, and none can be retired for losing
+            to the null arm, since the null arm is never played.
     """
 
     def __init__(
@@ -186,6 +191,7 @@ class Evolver:
         sandbox: Sandbox | Literal["default"] | None = "default",
         is_failure: IsFailure | None = None,
         cache_ttl_s: float = 2.0,
+        null_arm: bool = True,
     ) -> None:
         from ._lifecycle import Lifecycle, LifecycleConfig
         from ._selection import ThompsonSelector
@@ -212,12 +218,13 @@ class Evolver:
         self.guidance_budget_tokens = int(guidance_budget_tokens)
         self.is_failure = is_failure
         self.cache_ttl_s = float(cache_ttl_s)
+        self.null_arm = bool(null_arm)
         self._policy_version = policy_version
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
         self._cache: dict[tuple[TriggerKind, str | None], _Cached] = {}
         self._generation = 0
-        self._derived_cache: dict[tuple[str, str, Any], tuple[float, int, Any]] = {}
+        self._derived_cache: dict[tuple[str, Any], tuple[float, int, Any]] = {}
         # Episodes finished without a reward, kept so a later `feedback` can credit their guidance
         # without re-reading the store; bounded, the store is the fallback.
         self._awaiting: dict[str, list[Applied]] = {}
@@ -297,21 +304,31 @@ class Evolver:
             self._cache[cache_key] = _Cached(skills, now)
         return skills
 
+    def _fresh(self, name: str, key: Any) -> Any:
+        """The cached derived value `name` for `key` while it is fresh, else None (the per-call fast path)."""
+        # A dict read is atomic: no lock needed; `invalidate` bumps the generation after clearing.
+        hit = self._derived_cache.get((name, key))
+        if hit is not None and time.monotonic() - hit[0] < self.cache_ttl_s and hit[1] == self._generation:
+            return hit[2]
+        return None
+
     def _derived(self, name: str, key: Any, build: Callable[[], Any]) -> Any:
         """A value computed from trigger matches, cached as long as the matches are."""
         now = time.monotonic()
-        cache_key = ("derived", name, key)
-        with self._lock:
-            hit = self._derived_cache.get(cache_key)
-            if hit is not None and now - hit[0] < self.cache_ttl_s and hit[1] == self._generation:
-                return hit[2]
+        hit = self._fresh(name, key)
+        if hit is not None:
+            return hit
+        generation = self._generation
         value = build()
         with self._lock:
-            self._derived_cache[cache_key] = (now, self._generation, value)
+            self._derived_cache[(name, key)] = (now, generation, value)
         return value
 
     def _preemptive(self, tool: str) -> list[tuple[TriggerKind, Skill]]:
         """Skills on `tool` with a live repair version that has a precondition (pre-emptive candidates)."""
+        hit: list[tuple[TriggerKind, Skill]] | None = self._fresh("preemptive", tool)
+        if hit is not None:
+            return hit
 
         def build() -> list[tuple[TriggerKind, Skill]]:
             return [
@@ -326,8 +343,26 @@ class Evolver:
         result: list[tuple[TriggerKind, Skill]] = self._derived("preemptive", tool, build)
         return result
 
+    def _observers(self, tool: str) -> list[tuple[Skill, re.Pattern[str] | None]]:
+        """Skills with an observation trigger on `tool`, each with its result pattern compiled."""
+        hit: list[tuple[Skill, re.Pattern[str] | None]] | None = self._fresh("observation", tool)
+        if hit is not None:
+            return hit
+
+        def build() -> list[tuple[Skill, re.Pattern[str] | None]]:
+            return [
+                (skill, None if skill.trigger.pattern is None else re.compile(skill.trigger.pattern, re.IGNORECASE))
+                for skill in self._match(TriggerKind.OBSERVATION, tool)
+            ]
+
+        result: list[tuple[Skill, re.Pattern[str] | None]] = self._derived("observation", tool, build)
+        return result
+
     def _guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
         """(skills for every call, task-start skills) that carry guidance, for this tool set."""
+        hit: tuple[list[Skill], list[Skill]] | None = self._fresh("guidance", tools)
+        if hit is not None:
+            return hit
 
         def build() -> tuple[list[Skill], list[Skill]]:
             every: dict[str, Skill] = {}
@@ -348,7 +383,9 @@ class Evolver:
         return result
 
     def _choose(self, skill: Skill, arms_versions: Sequence[SkillVersion]) -> tuple[_Choice, float]:
-        arms = [v.id for v in arms_versions] + [NULL_ARM]
+        arms = [v.id for v in arms_versions]
+        if self.null_arm or not arms:
+            arms.append(NULL_ARM)
         arm = self.selector.choose(skill.name, arms)
         propensity = self.selector.propensity(skill.name, arms, arm)
         version = next((v for v in arms_versions if v.id == arm), None)
@@ -380,10 +417,11 @@ class Evolver:
         """Mine the episode's failures; store accepted proposals as candidates and start their tests."""
         if self.miner is None or not any(e.kind == EventKind.TOOL_ERROR for e in events):
             return []
-        from ._mining import check_proposal
+        from ._mining import check_proposal, observed_win
 
         proposals = self.miner.mine(events, self.store)
         created: list[str] = []
+        won: set[str] = set()  # created versions whose repair this episode already saw beat doing nothing
         log: list[Event] = []
         for proposal in proposals:
             verdict = check_proposal(proposal, self.store)
@@ -440,10 +478,26 @@ class Evolver:
                 )
             )
             created.append(version.id)
+            if observed_win(proposal, events):
+                won.add(version.id)
+        started = [v for v in created if self.lifecycle.start(v) is not None]
+        for version_id in started:
+            if version_id in won:
+                # The correction it was learned from is one observed comparison at that call site:
+                # the failed call is what the null arm did, the success what the repair produces.
+                key = self.store.version(version_id).skill
+                self._credit(key, version_id, 1.0)
+                self._credit(key, NULL_ARM, 0.0)
+                log.append(
+                    Event(
+                        kind=EventKind.CREDIT,
+                        episode_id=episode.id,
+                        version_id=version_id,
+                        data={"key": key, "arm": version_id, "reward": 1.0, "null_reward": 0.0, "source": "evidence"},
+                    )
+                )
         if log:
             self.store.log_events(log)
-        for version_id in created:
-            self.lifecycle.start(version_id)
         if created:
             self.invalidate()
         return created
@@ -499,6 +553,9 @@ class EpisodeContext:
         self._index = index
         self._lock = threading.RLock()
         self._events: list[Event] = []
+        # Events logged but not yet built: redaction and `Event` validation run in one batch when the
+        # events are read (`events`, `finish`), in the order they were logged, not on every call.
+        self._unbuilt: list[tuple[EventKind, str | None, str | None, float, dict[str, Any], dict[str, Any] | None]] = []
         self._choices: dict[str, _Choice] = {}
         self._fired: dict[str, Skill] = {}
         self._guided: set[str] = set()
@@ -528,7 +585,7 @@ class EpisodeContext:
     def events(self) -> list[Event]:
         """The events recorded so far (a copy; ids are set once the episode is saved)."""
         with self._lock:
-            return list(self._events)
+            return list(self._built())
 
     def __enter__(self) -> EpisodeContext:
         with self._lock:
@@ -576,7 +633,27 @@ class EpisodeContext:
     # ------------------------------------------------------------------ recording
 
     def _log(self, kind: EventKind, tool: str | None = None, version_id: str | None = None, **data: Any) -> None:
-        self._events.append(Event(kind=kind, tool=tool, version_id=version_id, data=data))
+        self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
+
+    def _log_private(
+        self, kind: EventKind, tool: str | None, version_id: str | None, private: dict[str, Any], **data: Any
+    ) -> None:
+        """Log an event whose `private` fields (snapshots of arguments, results, error texts, taken
+        now with `_jsonable`) are redacted when the event is built, in the order given."""
+        self._unbuilt.append((kind, tool, version_id, time.time(), data, private))
+
+    def _built(self) -> list[Event]:
+        """The events logged so far, as `Event`s (call with the lock held)."""
+        if self._unbuilt:
+            for kind, tool, version_id, ts, data, private in self._unbuilt:
+                if private:
+                    for key, value in private.items():
+                        data[key] = redact(value)
+                self._events.append(
+                    Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
+                )
+            self._unbuilt.clear()
+        return self._events
 
     def _select(
         self, skill: Skill, versions: Sequence[SkillVersion], kind: Literal["guidance", "repair", "code"]
@@ -660,9 +737,6 @@ class EpisodeContext:
     def before_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Record a tool call and return its arguments, repaired pre-emptively when a learned repair's
         precondition holds (its outcome is credited when the call returns)."""
-        from ._hygiene import redact
-        from ._repair import apply_repair, precondition_holds
-
         evo = self.evo
         with self._lock:
             self._calls += 1
@@ -705,25 +779,21 @@ class EpisodeContext:
                     continue
                 if repaired == new_args:
                     continue
-                self._log(
+                self._log_private(
                     EventKind.REPAIR,
                     name,
                     choice.version.id,
+                    {"before": _jsonable(new_args, _RESULT_MAX_CHARS), "after": _jsonable(repaired, _RESULT_MAX_CHARS)},
                     skill=skill.name,
                     when="before",
                     applied=True,
-                    before=redact(_jsonable(new_args, _RESULT_MAX_CHARS)),
-                    after=redact(_jsonable(repaired, _RESULT_MAX_CHARS)),
                 )
                 new_args = repaired
                 self._expect(name, new_args, _Pending(skill.name, choice.version.id, "repair"))
-            self._log(
-                EventKind.TOOL_CALL,
-                name,
-                call=self._calls,
-                args=redact(_jsonable(new_args, _RESULT_MAX_CHARS)),
-                **({"original_args": redact(_jsonable(args, _RESULT_MAX_CHARS))} if new_args is not args else {}),
-            )
+            private = {"args": _jsonable(new_args, _RESULT_MAX_CHARS)}
+            if new_args is not args:
+                private["original_args"] = _jsonable(args, _RESULT_MAX_CHARS)
+            self._log_private(EventKind.TOOL_CALL, name, None, private, call=self._calls)
             return new_args
 
     def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
@@ -731,6 +801,8 @@ class EpisodeContext:
 
     def _resolve(self, tool: str, args: Any, success: bool) -> None:
         """Credit the repairs (and null arms) waiting on this call's outcome."""
+        if not self._pending:
+            return
         waiting = self._pending.pop(_args_key(tool, args), None)
         if waiting is None:
             # Adapters that report the original rather than the repaired args: match by tool alone.
@@ -762,9 +834,6 @@ class EpisodeContext:
         Returns:
             True when the result was judged a failure (the caller may then call `on_tool_error`).
         """
-        from ._detect import detect_failure
-        from ._hygiene import redact
-
         failure = detect_failure(result, is_failure=self.evo.is_failure)
         with self._lock:
             if failure is not None:
@@ -773,41 +842,38 @@ class EpisodeContext:
                 self._error_logged = _args_key(name, args)
                 return True
             self._error_logged = None
-            self._log(
+            self._log_private(
                 EventKind.TOOL_RESULT,
                 name,
+                None,
+                {"args": _jsonable(args, _RESULT_MAX_CHARS), "result": _jsonable(result, _RESULT_MAX_CHARS)},
                 call=self._calls,
-                args=redact(_jsonable(args, _RESULT_MAX_CHARS)),
-                result=redact(_jsonable(result, _RESULT_MAX_CHARS)),
             )
             self._resolve(name, args, success=True)
-            text = result if isinstance(result, str) else json.dumps(_jsonable(result, _RESULT_MAX_CHARS))
-            for skill in self.evo._match(TriggerKind.OBSERVATION, name):
-                if skill.trigger.matches(tool=name, text=text, task=self.episode.task):
-                    self._fired.setdefault(skill.name, skill)
+            observers = self.evo._observers(name)
+            if observers:
+                text = result if isinstance(result, str) else json.dumps(_jsonable(result, _RESULT_MAX_CHARS))
+                for skill, pattern in observers:
+                    # The compiled pattern rejects most results cheaply; `matches` decides the rest.
+                    if pattern is not None and pattern.search(text) is None:
+                        continue
+                    if skill.trigger.matches(tool=name, text=text, task=self.episode.task):
+                        self._fired.setdefault(skill.name, skill)
             return False
 
     def _record_error(self, name: str, args: Any, error_type: str, message: str) -> None:
-        from ._detect import error_signature
-        from ._hygiene import redact
-
-        self._log(
+        self._log_private(
             EventKind.TOOL_ERROR,
             name,
+            None,
+            {"args": _jsonable(args, _RESULT_MAX_CHARS), "error": message[:_ERROR_MAX_CHARS]},
             call=self._calls,
-            args=redact(_jsonable(args, _RESULT_MAX_CHARS)),
-            error=redact(message[:_ERROR_MAX_CHARS]),
             error_type=error_type,
             signature=error_signature(message),
         )
 
     def _repair_after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
-        from ._hygiene import redact
-        from ._repair import apply_repair
-
         evo = self.evo
-        from ._detect import classify_error
-
         error_type, message = _error_parts(error)
         # Triggers name an exception class or an error category (e.g. "rate_limit"): accept either.
         category = classify_error(message, error_type)
@@ -829,10 +895,17 @@ class EpisodeContext:
                 if not versions:
                     continue
                 choice = self._select(skill, versions, "code" if versions[0].strategy.repair is None else "repair")
-                if choice.version is None:
-                    if skill.name not in tried:
-                        tried.add(skill.name)
-                        # The null arm's outcome at an error site: the call stays failed.
+                version = choice.version
+                if version is None:
+                    # The episode chose "apply nothing" here, but this call has already failed: the
+                    # null arm's outcome at this site is known (0). A version whose repair applies to
+                    # these arguments is tried anyway (Thompson among those), and credited with the
+                    # retried call's outcome like any chosen repair. None applies: no comparison, no credit.
+                    usable = [v for v in versions if _may_repair(v, args)]
+                    if not usable:
+                        continue
+                    if skill.name + "\x00null" not in tried:
+                        tried.add(skill.name + "\x00null")
                         evo._credit(skill.name, NULL_ARM, 0.0)
                         self._log(
                             EventKind.CREDIT,
@@ -844,12 +917,12 @@ class EpisodeContext:
                             source="call",
                             strategy="repair",
                         )
-                        touched = {skill.name}
-                        evo._evaluate(touched)
+                        evo._evaluate({skill.name})
+                    rescue = evo.selector.choose(skill.name, [v.id for v in usable])
+                    version = next(v for v in usable if v.id == rescue)
+                if version not in versions:
                     continue
-                if choice.version not in versions:
-                    continue
-                strategy = choice.version.strategy
+                strategy = version.strategy
                 delay = 0.0
                 repaired: dict[str, Any] | None = None
                 kind: Literal["repair", "code"] = "repair"
@@ -875,7 +948,7 @@ class EpisodeContext:
                         self._log(
                             EventKind.REPAIR,
                             name,
-                            choice.version.id,
+                            version.id,
                             skill=skill.name,
                             when="after_error",
                             applied=False,
@@ -897,7 +970,7 @@ class EpisodeContext:
                         self._log(
                             EventKind.REPAIR,
                             name,
-                            choice.version.id,
+                            version.id,
                             skill=skill.name,
                             when="after_error",
                             applied=False,
@@ -906,31 +979,31 @@ class EpisodeContext:
                         )
                     if not isinstance(repaired, dict) or repaired == args:
                         tried.add(skill.name)
-                        evo._credit(skill.name, choice.arm, 0.0)
+                        evo._credit(skill.name, version.id, 0.0)
                         evo._evaluate({skill.name})
                         continue
                 if repaired is None:
                     continue
                 tried.add(skill.name)
-                self._log(
+                self._log_private(
                     EventKind.REPAIR,
                     name,
-                    choice.version.id,
+                    version.id,
+                    {"before": _jsonable(args, _RESULT_MAX_CHARS), "after": _jsonable(repaired, _RESULT_MAX_CHARS)},
                     skill=skill.name,
                     when="after_error",
                     applied=True,
                     strategy=kind,
                     delay_s=delay,
-                    before=redact(_jsonable(args, _RESULT_MAX_CHARS)),
-                    after=redact(_jsonable(repaired, _RESULT_MAX_CHARS)),
                 )
-                self._expect(name, repaired, _Pending(skill.name, choice.version.id, kind))
+                self._expect(name, repaired, _Pending(skill.name, version.id, kind))
                 self._calls += 1
-                self._log(
+                self._log_private(
                     EventKind.TOOL_CALL,
                     name,
+                    None,
+                    {"args": _jsonable(repaired, _RESULT_MAX_CHARS)},
                     call=self._calls,
-                    args=redact(_jsonable(repaired, _RESULT_MAX_CHARS)),
                     retry=True,
                 )
                 return repaired, delay
@@ -984,7 +1057,7 @@ class EpisodeContext:
             ep = self.episode
             ep.finished_at = time.time()
             ep.reward = r
-            events = list(self._events)
+            events = list(self._built())
         if r is not None:
             n = evo._credit_episode(ep.id, ep.applied, r, source="episode")
             if n:
@@ -1013,6 +1086,19 @@ class EpisodeContext:
     async def afinish(self, reward: float | None = None) -> Episode:
         """`finish` in a worker thread (it writes to the store and mines)."""
         return await asyncio.to_thread(self.finish, reward)
+
+
+def _may_repair(version: SkillVersion, args: dict[str, Any]) -> bool:
+    """Whether `version` would do something after an error with these arguments (retry, edit or code)."""
+    repair = version.strategy.repair
+    if repair is None:
+        return bool(version.strategy.code)
+    if any(isinstance(op, Retry) for op in repair.ops):
+        return True
+    try:
+        return apply_repair(repair, args) != args
+    except Exception:
+        return False
 
 
 def _has_edits(repair: Repair) -> bool:

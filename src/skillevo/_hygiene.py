@@ -36,6 +36,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
+# Each pattern above, and `_CARD`, needs one of these to match somewhere in the text (case-insensitive
+# exactly where the pattern is): one search clears ordinary text, instead of nine.
+_MAY_HOLD_SECRET = re.compile(
+    r"(?i:bearer|passw|pwd|secret|token|api[_-]?key)"
+    r"|[spr]k[-_]|AKIA|ASIA|gh[pousr]_|xox|eyJ|-----BEGIN |\d(?:[ -]?\d){12}"
+)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 
 _INJECTION = [
@@ -91,6 +97,12 @@ def _redact_text(text: str, emails: bool) -> str:
             known = [k for k in _KNOWN if k in text]
         for value in sorted(known, key=len, reverse=True):
             text = text.replace(value, "[REDACTED:secret]")
+    if _MAY_HOLD_SECRET.search(text) is None and not (emails and "@" in text):
+        return text
+    return _redact_patterns(text, emails)
+
+
+def _redact_patterns(text: str, emails: bool) -> str:
     for kind, pattern in _PATTERNS:
         if kind == "secret":
             text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}[REDACTED:secret]", text)

@@ -129,14 +129,6 @@ def _dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-
-
-
-
-
-
-
-
 def _check_existing_file(path: Path) -> None:
     """Refuse a file that is not a skillevo library, without writing a byte to it."""
     if not path.exists():
@@ -530,9 +522,7 @@ class SQLiteLibrary(SkillLibrary):
     # ------------------------------------------------------------------ episodes & events
 
     @staticmethod
-    def _insert_events(
-        conn: sqlite3.Connection, events: Sequence[Event], episode_id: str | None = None
-    ) -> list[int]:
+    def _insert_events(conn: sqlite3.Connection, events: Sequence[Event], episode_id: str | None = None) -> list[int]:
         """Insert `events` (all under `episode_id` when given) and return their ids."""
         if not events:
             return []

@@ -66,18 +66,18 @@ class _ToolObserver(BaseCallbackHandler):
 
 
 def _with_observer(config: RunnableConfig | None, ep: EpisodeContext) -> RunnableConfig:
-    config = dict(config or {})  # type: ignore[assignment]
-    callbacks = config.get("callbacks")
+    out = RunnableConfig(**(config or {}))
+    callbacks = out.get("callbacks")
     observer = _ToolObserver(ep)
     if callbacks is None:
-        config["callbacks"] = [observer]
+        out["callbacks"] = [observer]
     elif isinstance(callbacks, list):
-        config["callbacks"] = [*callbacks, observer]
+        out["callbacks"] = [*callbacks, observer]
     else:  # a callback manager
         manager = callbacks.copy()
         manager.add_handler(observer, inherit=True)
-        config["callbacks"] = manager
-    return config
+        out["callbacks"] = manager
+    return out
 
 
 def _inject(input: Any, text: str) -> Any:
@@ -208,9 +208,9 @@ class _EvolvingTool(BaseTool):
         raise NotImplementedError
 
     def _inner_config(self, config: RunnableConfig | None) -> RunnableConfig:
-        config = dict(config or {})  # type: ignore[assignment]
-        config["tags"] = [*(config.get("tags") or []), _WRAPPED_TAG]
-        return config
+        out = RunnableConfig(**(config or {}))
+        out["tags"] = [*(out.get("tags") or []), _WRAPPED_TAG]
+        return out
 
     @staticmethod
     def _call(input: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, NotRequired
@@ -22,6 +24,7 @@ __all__ = ["SkillMiddleware"]
 
 _KEY = "skillevo_episode"
 _MAX_OPEN = 10_000
+_HOOKS = ("wrap_model_call", "awrap_model_call", "wrap_tool_call", "awrap_tool_call")
 
 
 class SkillState(AgentState[Any]):
@@ -72,6 +75,14 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._markers: dict[str, str | None] = {}
         self._lock = threading.Lock()
         self.last_episode_id: str | None = None
+        # LangChain calls every wrap hook through LangSmith's `traceable`, whose sync wrapper computes
+        # the hook's `inspect.signature` on each call, traced or not; for a bound method that is slow
+        # (it was a large part of this middleware's per-call cost). The instance's hooks are the same
+        # methods, bound once, with their signature computed once.
+        for hook in _HOOKS:
+            bound = functools.partial(getattr(type(self), hook), self)
+            bound.__signature__ = inspect.signature(getattr(self, hook))  # type: ignore[attr-defined]
+            setattr(self, hook, bound)
 
     @property
     def name(self) -> str:
@@ -91,16 +102,18 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
 
     def _episode(self, state: Any, *, create: bool = False) -> tuple[EpisodeContext | None, bool]:
         """The run's episode; with `create`, open one when the state has none (returns True then)."""
-        key = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
+        key: str | None = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
+        if not create:
+            with self._lock:
+                return (self._open.get(key) if key else None), False
         marker = self._run_marker(state)
         with self._lock:
             ep = self._open.get(key) if key else None
-            if ep is not None and (not create or self._markers.get(ep.id) == marker):
+            if ep is not None and self._markers.get(ep.id) == marker:
                 return ep, False
-            if not create:
-                return None, False
-            stale = self._open.pop(key, None) if ep is not None else None
-            self._markers.pop(key, None)
+            stale = self._open.pop(ep.id, None) if ep is not None else None
+            if key:
+                self._markers.pop(key, None)
         if stale is not None:  # an earlier run of this thread that never reached after_agent
             stale.finish(None)
         messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
@@ -117,10 +130,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         return ep, True
 
     def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
-        key = state.get(_KEY)
+        key: str | None = state.get(_KEY)
         with self._lock:
             ep = self._open.pop(key, None) if key else None
-            self._markers.pop(key, None)
+            if key:
+                self._markers.pop(key, None)
         if ep is None:
             return None, None
         value = None if self.reward is None else float(self.reward(state))
@@ -156,7 +170,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         return None
 
     def _abandon(self, state: dict[str, Any]) -> None:
-        key = state.get(_KEY)
+        key: str | None = state.get(_KEY)
         with self._lock:
             ep = self._open.pop(key, None) if key else None
         if ep is not None:
@@ -206,8 +220,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if ep is None:
             return handler(request)
         call = dict(request.tool_call)
+        original = call.get("args")
 
         def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
+            if args is original:  # not repaired: the request as it came
+                return handler(request)
             return handler(request.override(tool_call={**request.tool_call, "args": args}))
 
         result: ToolMessage | Command[Any] = run_tool_call(ep, call, execute, catch=self.catch_tool_errors)
@@ -223,8 +240,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if ep is None:
             return await handler(request)
         call = dict(request.tool_call)
+        original = call.get("args")
 
         async def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
+            if args is original:  # not repaired: the request as it came
+                return await handler(request)
             return await handler(request.override(tool_call={**request.tool_call, "args": args}))
 
         result: ToolMessage | Command[Any] = await arun_tool_call(ep, call, execute, catch=self.catch_tool_errors)
