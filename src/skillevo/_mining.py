@@ -507,9 +507,31 @@ def check_proposal(
             ):
                 state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
                 return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})")
-    trigger = proposal.trigger
-    if trigger.kind is not TriggerKind.TOOL_ERROR or trigger.tool in ("*", ""):
-        return CheckResult(ok=True)
+    measured = trigger_rate(proposal.trigger, proposal.strategy, store, lookback=lookback)
+    if measured is None:
+        return CheckResult(ok=True, trigger_rate=None)
+    rate, n = measured
+    if rate < min_trigger_rate:
+        return CheckResult(
+            ok=False,
+            reason=f"fires on {rate:.0%} of the {n} failures it targets (minimum {min_trigger_rate:.0%})",
+            trigger_rate=rate,
+        )
+    return CheckResult(ok=True, trigger_rate=rate)
+
+
+def trigger_rate(
+    trigger: Trigger, strategy: Strategy, store: SkillStore, *, lookback: int = 200
+) -> tuple[float, int] | None:
+    """The share of the stored failures a skill targets on which it would fire, and how many it targets.
+
+    Targets: the last `lookback` tool errors of the trigger's tool with its error class. It fires on
+    one when its repair's precondition holds for the failed call's arguments (or, without a
+    precondition, when its trigger matches the error). None when the skill targets no stored
+    failure, or is no tool-error skill on one named tool (the rate is then undefined).
+    """
+    if trigger.kind is not TriggerKind.TOOL_ERROR or not trigger.tool or trigger.tool_is_glob:
+        return None
     targets = [
         e
         for e in store.events(kind=EventKind.TOOL_ERROR, tool=trigger.tool)[-lookback:]
@@ -518,8 +540,8 @@ def check_proposal(
         or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()
     ]
     if not targets:
-        return CheckResult(ok=True, trigger_rate=None)
-    repair = proposal.strategy.repair
+        return None
+    repair = strategy.repair
     if repair is not None and repair.precondition:
         fired = sum(1 for e in targets if precondition_holds(repair, _args(e) or {}))
     else:
@@ -528,11 +550,4 @@ def check_proposal(
             for e in targets
             if trigger.matches(tool=e.tool, error_type=trigger.error_type, text=str(e.data.get("error", "")))
         )
-    rate = fired / len(targets)
-    if rate < min_trigger_rate:
-        return CheckResult(
-            ok=False,
-            reason=f"fires on {rate:.0%} of the {len(targets)} failures it targets (minimum {min_trigger_rate:.0%})",
-            trigger_rate=rate,
-        )
-    return CheckResult(ok=True, trigger_rate=rate)
+    return fired / len(targets), len(targets)

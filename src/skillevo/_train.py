@@ -42,12 +42,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from ._config import SkillevoConfig, import_callable
-from ._detect import classify_error
 from ._diff import ReportSection, last_event_id_at, library_diff, render_markdown
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._hygiene import looks_like_injection
 from ._lifecycle import Transition
-from ._models import NULL_ARM, Event, EventKind, Origin, Skill, SkillVersion, TriggerKind, VersionStatus, new_id
+from ._models import NULL_ARM, Event, EventKind, Origin, Skill, SkillVersion, VersionStatus, new_id
 from ._store import SkillStore
 
 __all__ = [
@@ -941,41 +940,16 @@ def _activated_at(store: SkillStore, version: SkillVersion) -> float:
 
 def _candidate_problem(skill: Skill, version: SkillVersion, store: SkillStore, min_rate: float) -> str:
     """Why a stored candidate should not be tested ("" when it passes)."""
-    from ._repair import precondition_holds
+    from ._mining import trigger_rate
 
     strategy = version.strategy
     if looks_like_injection((strategy.guidance or "") + " " + skill.description):
         return "its text reads like an instruction injection"
-    trigger = skill.trigger
-    if trigger.kind is not TriggerKind.TOOL_ERROR or trigger.tool_is_glob:
-        return ""
-    targets = [
-        e
-        for e in store.events(kind=EventKind.TOOL_ERROR, tool=trigger.tool)[-200:]
-        if trigger.error_type is None
-        or classify_error(str(e.data.get("error", "")), str(e.data.get("error_type", ""))) == trigger.error_type
-        or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()
-    ]
-    if not targets:
-        return ""
-    repair = strategy.repair
-    if repair is not None and repair.precondition:
-        fired = sum(1 for e in targets if precondition_holds(repair, _args_of(e)))
-    else:
-        fired = sum(
-            1
-            for e in targets
-            if trigger.matches(tool=e.tool, error_type=trigger.error_type, text=str(e.data.get("error", "")))
-        )
-    rate = fired / len(targets)
-    if rate < min_rate:
-        return f"fires on {rate:.0%} of the {len(targets)} failures it targets (minimum {min_rate:.0%})"
+    measured = trigger_rate(skill.trigger, strategy, store)
+    if measured is not None and measured[0] < min_rate:
+        rate, n = measured
+        return f"fires on {rate:.0%} of the {n} failures it targets (minimum {min_rate:.0%})"
     return ""
-
-
-def _args_of(event: Event) -> dict[str, Any]:
-    args = event.data.get("args")
-    return dict(args) if isinstance(args, dict) else {}
 
 
 def off_policy_estimates(
