@@ -748,11 +748,11 @@ def _fmt_ci(ci: tuple[float, float, float] | None) -> str:
     return f"{ci[0]:.2f} [{ci[1]:.2f}, {ci[2]:.2f}]"
 
 
-def _when(ts: float | None) -> str:
+def _when(ts: float | None, missing: str = "-") -> str:
     import datetime as dt
 
     if ts is None:
-        return "-"
+        return missing
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 

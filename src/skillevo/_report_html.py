@@ -22,6 +22,7 @@ from ._diff import (
     ReportSection,
     origin_text,
 )
+from ._diff import _when as _diff_when
 
 __all__ = ["render_html"]
 
@@ -82,11 +83,7 @@ def _ci(ci: tuple[float, float, float] | None) -> str:
 
 
 def _when(ts: float | None) -> str:
-    import datetime as dt
-
-    if ts is None:
-        return "&ndash;"
-    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _diff_when(ts, missing="&ndash;")
 
 
 def _paths(params: Sequence[tuple[float, float]]) -> list[str]:

@@ -22,7 +22,7 @@ from rich.table import Table
 from .._config import LibrarySection, SkillevoConfig, load_config
 from .._errors import ConfigError
 from .._library import SkillLibrary
-from .._lifecycle import Lifecycle
+from .._lifecycle import Lifecycle, Transition
 from ._common import DbOption, console, err_console, fail
 
 __all__ = ["EXIT_LOCKED", "register"]
@@ -288,15 +288,11 @@ def review_approve(
     db: DbOption = None,
 ) -> None:
     """Promote a version under test (its incumbent is retired); recorded as a review event."""
-    if not reason.strip():
-        raise fail("--reason must say why")
     lib, life = _lifecycle(config, db)
     with lib:
-        transitions = life.approve(version_id, reason.strip(), actor=_actor(actor))
+        transitions = life.approve(version_id, _why(reason), actor=_actor(actor))
     for t in transitions:
-        old = t.from_status.value if t.from_status else "-"
-        new = t.to_status.value if t.to_status else "-"
-        console.print(f"{t.version_id}: {old} -> {new} ({t.reason})", highlight=False, markup=False)
+        _print_transition(t)
 
 
 @review_app.command("reject")
@@ -308,13 +304,21 @@ def review_reject(
     db: DbOption = None,
 ) -> None:
     """Reject a version (it is kept for audit, never applied); recorded as a review event."""
-    if not reason.strip():
-        raise fail("--reason must say why")
     lib, life = _lifecycle(config, db)
     with lib:
-        t = life.reject(version_id, reason.strip(), actor=_actor(actor))
+        _print_transition(life.reject(version_id, _why(reason), actor=_actor(actor)))
+
+
+def _why(reason: str) -> str:
+    if not reason.strip():
+        raise fail("--reason must say why")
+    return reason.strip()
+
+
+def _print_transition(t: Transition) -> None:
     old = t.from_status.value if t.from_status else "-"
-    console.print(f"{t.version_id}: {old} -> rejected ({t.reason})", highlight=False, markup=False)
+    new = t.to_status.value if t.to_status else "-"
+    console.print(f"{t.version_id}: {old} -> {new} ({t.reason})", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:
