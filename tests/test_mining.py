@@ -289,8 +289,8 @@ def test_pydantic_errors_are_classified_by_their_message_not_their_docs_link() -
 def test_missing_argument_guidance_names_only_the_missing_argument() -> None:
     lib = SkillLibrary(":memory:")
     ep = Episode(task="t")
-    args = {"fileName": "report.txt", "lines": 20}
-    message = _pydantic_error("tail", args)  # file_name: Field required; fileName: extra
+    args = {"path": "report.txt", "lines": 20}
+    message = _pydantic_error("tail", args)  # file_name: Field required; path: extra (no rename: unrelated names)
     lib.save_episode(
         ep,
         [

@@ -46,7 +46,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
-from ._repair import apply_repair, precondition_holds
+from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
 if TYPE_CHECKING:
@@ -397,7 +397,7 @@ class Evolver:
     def _credit_episode(self, episode_id: str, applied: Sequence[Applied], reward: float, source: str) -> int:
         n = 0
         for a in applied:
-            if a.kind == "guidance":
+            if a.kind == "guidance" and not a.credited:
                 self._credit(a.key, a.arm, reward)
                 n += 1
         return n
@@ -557,6 +557,12 @@ class EpisodeContext:
         # events are read (`events`, `finish`), in the order they were logged, not on every call.
         self._unbuilt: list[tuple[EventKind, str | None, str | None, float, dict[str, Any], dict[str, Any] | None]] = []
         self._choices: dict[str, _Choice] = {}
+        # For guidance about one tool's failures, credited by that tool's calls (see `finish`): the
+        # tool's calls so far when the episode chose at the skill's site, and the sites whose
+        # trigger fired on a failure after that choice.
+        self._tool_calls: dict[str, int] = {}
+        self._chosen_at: dict[str, tuple[str, int]] = {}
+        self._failed_after: set[str] = set()
         self._fired: dict[str, Skill] = {}
         self._guided: set[str] = set()
         self._pending: dict[str, list[_Pending]] = {}
@@ -672,6 +678,9 @@ class EpisodeContext:
         else:
             choice, propensity = self.evo._choose(skill, versions)
         self._choices[skill.name] = choice
+        trigger = skill.trigger
+        if trigger.kind is TriggerKind.TOOL_ERROR and trigger.tool and not trigger.tool_is_glob:
+            self._chosen_at[skill.name] = (trigger.tool, self._tool_calls.get(trigger.tool, 0))
         applied = Applied(key=skill.name, arm=choice.arm, propensity=propensity, kind=kind, candidate=candidate)
         self.episode.applied.append(applied)
         self._log(
@@ -740,8 +749,12 @@ class EpisodeContext:
         evo = self.evo
         with self._lock:
             self._calls += 1
+            self._tool_calls[name] = self._tool_calls.get(name, 0) + 1
             self._error_logged = None
             new_args = args
+            # Preconditions are read on the arguments the caller sent, edits applied in turn: one
+            # repair's output never triggers another (a repair undoing an earlier one's edit would
+            # otherwise share the credit for a call whose arguments nothing changed).
             for kind, skill in evo._preemptive(name):
                 if not skill.trigger.matches(tool=name, task=self.episode.task) and (
                     kind is TriggerKind.BEFORE_TOOL or skill.trigger.task_pattern is not None
@@ -752,7 +765,7 @@ class EpisodeContext:
                     for v in self._repair_versions(skill)
                     if v.strategy.repair is not None
                     and v.strategy.repair.precondition is not None
-                    and precondition_holds(v.strategy.repair, new_args)
+                    and precondition_holds(v.strategy.repair, args)
                 ]
                 if not versions:
                     continue
@@ -777,7 +790,7 @@ class EpisodeContext:
                         error=str(exc)[:300],
                     )
                     continue
-                if repaired == new_args:
+                if same_args(repaired, new_args):
                     continue
                 self._log_private(
                     EventKind.REPAIR,
@@ -890,6 +903,8 @@ class EpisodeContext:
                     for t in (error_type, category)
                 ):
                     continue
+                if skill.name in self._choices:
+                    self._failed_after.add(skill.name)
                 self._fired.setdefault(skill.name, skill)
                 versions = self._repair_versions(skill)
                 if not versions:
@@ -956,7 +971,7 @@ class EpisodeContext:
                         )
                         tried.add(skill.name)
                         continue
-                    if retry is None and repaired == args:
+                    if retry is None and same_args(repaired, args):
                         tried.add(skill.name)
                         continue
                 elif strategy.code and evo.sandbox is not None:
@@ -977,7 +992,7 @@ class EpisodeContext:
                             error=str(exc)[:300],
                             strategy="code",
                         )
-                    if not isinstance(repaired, dict) or repaired == args:
+                    if not isinstance(repaired, dict) or same_args(repaired, args):
                         tried.add(skill.name)
                         evo._credit(skill.name, version.id, 0.0)
                         evo._evaluate({skill.name})
@@ -1007,7 +1022,53 @@ class EpisodeContext:
                     retry=True,
                 )
                 return repaired, delay
-            return None, 0.0
+            return self._repair_now(name, args, error_type, message, tried), 0.0
+
+    def _repair_now(
+        self, name: str, args: dict[str, Any], error_type: str, message: str, tried: set[str]
+    ) -> dict[str, Any] | None:
+        """No stored skill repairs this call: retry it with the repair the error itself spells out, if any.
+
+        Not a skill version (nothing is credited); the failed call and its retry are logged, so the
+        episode's mining learns the skill from them and tests it like any candidate.
+        """
+        miner = self.evo.miner
+        if miner is None or "\x00now" in tried:
+            return None
+        tried.add("\x00now")
+        try:
+            repair = miner.repair_now(name, dict(args), error_type, message)
+            if not isinstance(repair, Repair) or any(isinstance(op, Retry) for op in repair.ops):
+                return None
+            repaired = apply_repair(repair, args)
+        except Exception as exc:  # a miner that raises or returns garbage changes nothing
+            self._log(
+                EventKind.REPAIR, name, None, when="after_error", applied=False, source="error", error=str(exc)[:300]
+            )
+            return None
+        if not isinstance(repaired, dict) or same_args(repaired, args):
+            return None
+        self._log_private(
+            EventKind.REPAIR,
+            name,
+            None,
+            {"before": _jsonable(args, _RESULT_MAX_CHARS), "after": _jsonable(repaired, _RESULT_MAX_CHARS)},
+            when="after_error",
+            applied=True,
+            strategy="repair",
+            source="error",
+            delay_s=0.0,
+        )
+        self._calls += 1
+        self._log_private(
+            EventKind.TOOL_CALL,
+            name,
+            None,
+            {"args": _jsonable(repaired, _RESULT_MAX_CHARS)},
+            call=self._calls,
+            retry=True,
+        )
+        return repaired
 
     def on_tool_error(self, name: str, args: dict[str, Any], error: BaseException | str | Any) -> dict[str, Any] | None:
         """Record a failed call and return repaired arguments to retry with, or None.
@@ -1058,16 +1119,17 @@ class EpisodeContext:
             ep.finished_at = time.time()
             ep.reward = r
             events = list(self._built())
+        applied = self._credit_tool_guidance(events)
         if r is not None:
-            n = evo._credit_episode(ep.id, ep.applied, r, source="episode")
+            n = evo._credit_episode(ep.id, applied, r, source="episode")
             if n:
                 events.append(Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n}))
         else:
             with evo._lock:
-                if any(a.kind == "guidance" for a in ep.applied):
+                if any(a.kind == "guidance" for a in applied):
                     if len(evo._awaiting) > 10_000:
                         evo._awaiting.pop(next(iter(evo._awaiting)))
-                    evo._awaiting[ep.id] = list(ep.applied)
+                    evo._awaiting[ep.id] = list(applied)
         ids = evo.store.save_episode(ep, events)
         if evo.miner is not None and any(e.kind == EventKind.TOOL_ERROR for e in events):
             stored = [e.model_copy(update={"id": i, "episode_id": ep.id}) for e, i in zip(events, ids, strict=True)]
@@ -1083,6 +1145,45 @@ class EpisodeContext:
             ep.metadata["mined"] = list(created)
         return ep
 
+    def _credit_tool_guidance(self, events: list[Event]) -> list[Applied]:
+        """Credit guidance about one tool's failures by that tool's calls; returns the rest of `applied`.
+
+        A tool-error skill asserts "when T fails with E, do S"; its guidance is tested by the calls
+        to T after the episode chose at its site: 0 when the skill's trigger fired on a failure of
+        one of them, 1 when T was called and none did (the same for the null arm, so the two are
+        compared on the same outcome). Nothing is credited when T was not called after the choice.
+        The episode reward would also count every other step of the episode, and could credit
+        guidance that causes the failure when something else repairs it.
+        """
+        rest: list[Applied] = []
+        applied = self.episode.applied
+        for i, a in enumerate(applied):
+            chosen = self._chosen_at.get(a.key) if a.kind == "guidance" else None
+            if chosen is None:
+                rest.append(a)
+                continue
+            tool, calls_then = chosen
+            reward: float | None
+            if a.key in self._failed_after:
+                reward = 0.0
+            elif self._tool_calls.get(tool, 0) > calls_then:
+                reward = 1.0
+            else:
+                reward = None
+            applied[i] = a.model_copy(update={"credited": True})  # a later `feedback` must not credit it
+            if reward is None:
+                continue
+            self.evo._credit(a.key, a.arm, reward)
+            events.append(
+                Event(
+                    kind=EventKind.CREDIT,
+                    tool=tool,
+                    version_id=None if a.arm == NULL_ARM else a.arm,
+                    data={"key": a.key, "arm": a.arm, "reward": reward, "source": "tool_calls", "strategy": "guidance"},
+                )
+            )
+        return rest
+
     async def afinish(self, reward: float | None = None) -> Episode:
         """`finish` in a worker thread (it writes to the store and mines)."""
         return await asyncio.to_thread(self.finish, reward)
@@ -1096,7 +1197,7 @@ def _may_repair(version: SkillVersion, args: dict[str, Any]) -> bool:
     if any(isinstance(op, Retry) for op in repair.ops):
         return True
     try:
-        return apply_repair(repair, args) != args
+        return not same_args(apply_repair(repair, args), args)
     except Exception:
         return False
 

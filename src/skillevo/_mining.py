@@ -38,16 +38,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._detect import classify_error, detect_failure, retry_after
-from ._errors import NotFoundError
+from ._errors import NotFoundError, SkillevoError
 from ._hygiene import looks_like_injection, quote_untrusted
 from ._models import (
     GUIDANCE_MAX_CHARS,
     SKILL_NAME_RE,
+    ArgCondition,
     ChangeCase,
     CoerceArg,
     DropArg,
     Event,
     EventKind,
+    RenameArg,
     Repair,
     Retry,
     Strategy,
@@ -55,7 +57,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
-from ._repair import apply_repair, precondition_holds, synthesize
+from ._repair import apply_repair, precondition_holds, same_args, synthesize
 from ._store import SkillStore
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
@@ -97,6 +99,17 @@ class Miner(ABC):
     def mine(self, events: Sequence[Event], store: SkillStore) -> list[Proposal]:
         """Proposals supported by `events` (typically one finished episode) and the stored history."""
 
+    def repair_now(self, tool: str, args: dict[str, Any], error_type: str, message: str) -> Repair | None:
+        """A repair that this one error spells out, to retry the failed call with at once (None: none).
+
+        The Evolver asks on a failed call that no stored skill repairs, so that a mistake the error
+        message fully explains (a misnamed argument, a number sent as a string) costs one retried
+        call instead of a model turn. The retry's outcome is logged like any other; the skill itself
+        is still mined at the episode's end, from the failed call and its successful retry, and
+        tested like every candidate. The default proposes nothing.
+        """
+        return None
+
 
 def _slug(*parts: str) -> str:
     text = "-".join(p for p in parts if p)
@@ -137,11 +150,11 @@ def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
                 if later.tool != err.tool:
                     continue
                 if later.kind == EventKind.TOOL_ERROR:
-                    if _args(later) != _args(err):
+                    if not same_args(_args(later), _args(err)):
                         break  # another failed attempt: the correction, if any, is judged from that one
                     continue
                 if _is_success(later):
-                    if _args(later) != _args(err):
+                    if not same_args(_args(later), _args(err)):
                         pairs.append((err, later))
                     break
     return pairs
@@ -183,6 +196,29 @@ class RuleMiner(Miner):
             if proposal is not None:
                 proposals.setdefault(proposal.name, proposal)
         return list(proposals.values())
+
+    def repair_now(self, tool: str, args: dict[str, Any], error_type: str, message: str) -> Repair | None:
+        """The repair of the structured-error rules, when it applies to these arguments and changes them.
+
+        Only edits that keep the caller's values qualify: renames, casts and case changes. Not a
+        dropped argument (it may be a misnamed one whose value would be lost, and the tool's default
+        used silently) and not a retry with back-off (waiting is the learned skill's choice).
+        """
+        err = Event(
+            kind=EventKind.TOOL_ERROR,
+            tool=tool,
+            data={"args": dict(args), "error": message, "error_type": error_type},
+        )
+        proposal = self._from_structured(err)
+        repair = proposal.strategy.repair if proposal is not None else None
+        if repair is None or not all(isinstance(op, RenameArg | CoerceArg | ChangeCase) for op in repair.ops):
+            return None
+        try:
+            if not precondition_holds(repair, args) or same_args(apply_repair(repair, args), args):
+                return None
+        except SkillevoError:
+            return None
+        return repair
 
     # ------------------------------------------------------------------ correction pairs
 
@@ -300,12 +336,29 @@ class RuleMiner(Miner):
             fields = [f for f in named if f not in args and f not in given]
         else:
             fields = [f for f in named if f in args]
+        renames = _renames(message, args)
+        if renames:
+            return Proposal(
+                name=_slug(tool, category, *sorted(renames)[:2]),
+                description=f"{tool}: {category} errors",
+                trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=category),
+                strategy=Strategy(
+                    guidance=_repair_guidance(
+                        tool, Repair(ops=[RenameArg(arg=a, to=b) for a, b in renames.items()]), (args, {})
+                    ),
+                    repair=Repair(
+                        ops=[RenameArg(arg=a, to=b) for a, b in renames.items()],
+                        precondition=[ArgCondition(arg=a, present=True) for a in renames],
+                    ),
+                ),
+                evidence=evidence,
+                episodes=episodes,
+                note=f"structured {category} error: {quote_untrusted(message, 120)}",
+            )
         if category == "extra_arg":
             extra = [f for f in _fields_named(message) if f in args]
             if extra:
                 ops = [DropArg(arg=f) for f in extra[:5]]
-                from ._models import ArgCondition
-
                 pre = [ArgCondition(arg=f, present=True) for f in extra[:5]]
                 return proposal(
                     "drop-" + "-".join(extra[:2]),
@@ -321,8 +374,6 @@ class RuleMiner(Miner):
                     continue
                 for case in ("lower", "upper", "title"):
                     if getattr(value, case)() in allowed and value not in allowed:
-                        from ._models import ArgCondition
-
                         regex = r".*[A-Z].*" if case == "lower" else r".*[a-z].*" if case == "upper" else None
                         return proposal(
                             f"{f}-case",
@@ -343,9 +394,19 @@ class RuleMiner(Miner):
             for f in fields:
                 value = args.get(f)
                 numeric = _numeric_target(message)
+                if numeric == "int" and isinstance(value, float) and value.is_integer():
+                    return proposal(
+                        f"{f}-int",
+                        f"`{tool}`: send `{f}` as a JSON integer (`{int(value)}`, not `{value}`).",
+                        Repair(ops=[CoerceArg(arg=f, to="int")], precondition=[ArgCondition(arg=f, type="float")]),
+                    )
+                if isinstance(value, str) and value.strip().lower() in ("true", "false") and _BOOL.search(message):
+                    return proposal(
+                        f"{f}-bool",
+                        f"`{tool}`: send `{f}` as a JSON boolean (true/false), not a string.",
+                        Repair(ops=[CoerceArg(arg=f, to="bool")], precondition=[ArgCondition(arg=f, type="str")]),
+                    )
                 if isinstance(value, str) and numeric is not None:
-                    from ._models import ArgCondition
-
                     try:
                         float(value)
                     except ValueError:
@@ -369,7 +430,7 @@ class RuleMiner(Miner):
 
 def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     try:
-        fixed = apply_repair(repair, bad) == good
+        fixed = same_args(apply_repair(repair, bad), good)
     except Exception:  # an op that cannot apply to these arguments: the rule does not hold here
         return False
     if not fixed:
@@ -394,18 +455,78 @@ def _fields_named(message: str) -> list[str]:
 _NOT_FIELDS = frozenset({"error", "input", "type", "value", "required", "missing", "is", "not", "must", "should"})
 
 
+_MISSING_WORDS = re.compile(r"missing|field required|is a required|required (argument|field|parameter|property)", re.I)
+_EXTRA_WORDS = re.compile(
+    r"unexpected|extra (fields|inputs?)|not permitted|additional properties|unknown (field|argument|parameter)|"
+    r"unrecogni[sz]ed",
+    re.I,
+)
+_BOOL = re.compile(r"\bbool(ean)?\b", re.I)
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(w.lower() for part in re.split(r"[_\-.\s]+", name) for w in _NAME_WORDS.findall(part))
+
+
+def _reported(message: str, words: re.Pattern[str], present: bool, args: dict[str, Any]) -> list[str]:
+    """Names the lines matching `words` report (quoted in the line, or a name alone on the line
+    before, as pydantic prints locations), kept when they are (`present`) or are not in `args`."""
+    lines = message.splitlines()
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        if not words.search(line):
+            continue
+        names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", line)
+        if i > 0 and _IDENT.match(lines[i - 1].strip()):
+            names.append(lines[i - 1].strip())
+        found.extend(n for n in names if (n in args) is present)
+    return list(dict.fromkeys(found))
+
+
+def _renames(message: str, args: dict[str, Any]) -> dict[str, str]:
+    """Misnamed arguments an error spells out: {sent name: expected name}.
+
+    The message must report a sent argument as unexpected and another as missing; the sent one is
+    renamed to the missing one it matches (the same words in another case style, or its words the
+    start or end of the other's: ``token`` -> ``access_token``), only when exactly one matches
+    either way. Unrelated extra and missing arguments stay for the model: moving a value between
+    them would be a guess.
+    """
+    extra = _reported(message, _EXTRA_WORDS, True, args)
+    missing = _reported(message, _MISSING_WORDS, False, args) if extra else []
+    if not missing:
+        return {}
+
+    def related(a: str, b: str) -> bool:
+        wa, wb = _name_words(a), _name_words(b)
+        if not wa or not wb or wa == wb:
+            return bool(wa) and wa == wb
+        short, long_ = (wa, wb) if len(wa) < len(wb) else (wb, wa)
+        n = len(short)
+        return n < len(long_) and (long_[:n] == short or long_[-n:] == short)
+
+    out: dict[str, str] = {}
+    for f in extra:
+        matches = [m for m in missing if related(f, m)]
+        if len(matches) == 1 and sum(related(g, matches[0]) for g in extra) == 1 and matches[0] not in out.values():
+            out[f] = matches[0]
+    return out
+
+
 def _allowed_values(message: str) -> list[str]:
     m = re.search(
-        r"(?:one of|allowed values?|valid options?|must be(?: either)?|should be|expected)"
-        r"\s*:?\s*[\[(]?([^\]\)\n]{1,400})",
+        r"(?:(?:must|should) be(?: either| one of)?|expected(?: one of)?|one of|allowed values?|valid options?)"
+        r"\s*:?\s*[\[({]?([^\]\)}\n]{1,400})",
         message,
         re.I,
     )
     if not m:
         dm = re.search(r"did you mean\s+['\"`]?([\w .:/+\-]{1,40}?)['\"`]?\s*\??$", message, re.I | re.M)
         return [dm.group(1)] if dm and _TOKEN.match(dm.group(1)) else []
+    # A Python set or list printed in the message ("{'economy', 'business'}"): brackets are no part of a value.
     raw = re.split(r",|\bor\b|\|", m.group(1))
-    values = [v.strip().strip("'\"` ") for v in raw]
+    values = [v.strip().strip("'\"` {}[]()") for v in raw]
     return [v for v in values if v and _TOKEN.match(v)][:20]
 
 
@@ -471,7 +592,7 @@ def observed_win(proposal: Proposal, events: Sequence[Event]) -> bool:
             continue
         args = _args(bad) or {}
         try:
-            if precondition_holds(repair, args) and apply_repair(repair, args) == (_args(good) or {}):
+            if precondition_holds(repair, args) and same_args(apply_repair(repair, args), _args(good) or {}):
                 return True
         except Exception:  # a repair that cannot apply to these arguments proves nothing
             continue
@@ -492,8 +613,9 @@ def check_proposal(
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
-      `lookback`), the share on which it would fire — its repair's precondition holds, or its
-      trigger matches — must reach `min_trigger_rate`.
+      `lookback`, from episodes of the policy version its evidence came from), the share on which
+      it would fire — its repair's precondition holds, or its trigger matches — must reach
+      `min_trigger_rate`.
     """
     guidance = proposal.strategy.guidance or ""
     if len(guidance) > max_guidance_chars:
@@ -507,7 +629,13 @@ def check_proposal(
             ):
                 state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
                 return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})")
-    measured = trigger_rate(proposal.trigger, proposal.strategy, store, lookback=lookback)
+    measured = trigger_rate(
+        proposal.trigger,
+        proposal.strategy,
+        store,
+        lookback=lookback,
+        policy_version=evidence_policy(proposal.episodes, store),
+    )
     if measured is None:
         return CheckResult(ok=True, trigger_rate=None)
     rate, n = measured
@@ -520,12 +648,37 @@ def check_proposal(
     return CheckResult(ok=True, trigger_rate=rate)
 
 
+class _AnyPolicy:
+    """`trigger_rate`'s default: failures under every policy version count."""
+
+
+ANY_POLICY = _AnyPolicy()
+
+
+def evidence_policy(episodes: Sequence[str], store: SkillStore) -> str | _AnyPolicy | None:
+    """The policy version the episodes a proposal was mined from ran under (`ANY_POLICY` when unknown)."""
+    for episode_id in episodes:
+        try:
+            return store.episode(episode_id).policy_version
+        except NotFoundError:
+            continue
+    return ANY_POLICY
+
+
 def trigger_rate(
-    trigger: Trigger, strategy: Strategy, store: SkillStore, *, lookback: int = 200
+    trigger: Trigger,
+    strategy: Strategy,
+    store: SkillStore,
+    *,
+    lookback: int = 200,
+    policy_version: str | _AnyPolicy | None = ANY_POLICY,
 ) -> tuple[float, int] | None:
     """The share of the stored failures a skill targets on which it would fire, and how many it targets.
 
-    Targets: the last `lookback` tool errors of the trigger's tool with its error class. It fires on
+    Targets: the last `lookback` tool errors of the trigger's tool with its error class, only those
+    from episodes run under `policy_version` when one is given: after an announced policy change
+    the old policy's failures say nothing about which mistakes the new one makes, and a rule for a
+    new mistake would otherwise be measured against failures it was never meant to fix. It fires on
     one when its repair's precondition holds for the failed call's arguments (or, without a
     precondition, when its trigger matches the error). None when the skill targets no stored
     failure, or is no tool-error skill on one named tool (the rate is then undefined).
@@ -539,6 +692,20 @@ def trigger_rate(
         or _category(e) == trigger.error_type
         or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()
     ]
+    if not isinstance(policy_version, _AnyPolicy):
+        policies: dict[str, str | None] = {}
+
+        def policy_of(episode_id: str | None) -> str | _AnyPolicy | None:
+            if not episode_id:
+                return ANY_POLICY
+            if episode_id not in policies:
+                try:
+                    policies[episode_id] = store.episode(episode_id).policy_version
+                except NotFoundError:
+                    return ANY_POLICY
+            return policies[episode_id]
+
+        targets = [e for e in targets if policy_of(e.episode_id) == policy_version]
     if not targets:
         return None
     repair = strategy.repair

@@ -403,6 +403,9 @@ class Applied(_Frozen):
     propensity: float = Field(ge=0.0, le=1.0)
     kind: Literal["guidance", "repair", "code"] = "guidance"
     candidate: bool = Field(default=False, description="assigned by a within-group comparison")
+    credited: bool = Field(
+        default=False, description="settled at the episode's end (guidance on one tool: by that tool's calls)"
+    )
 
 
 class Episode(BaseModel):

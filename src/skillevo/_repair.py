@@ -31,7 +31,15 @@ from ._models import (
     Strip,
 )
 
-__all__ = ["RepairError", "apply_repair", "precondition_holds", "retry_delays", "shape_regex", "synthesize"]
+__all__ = [
+    "RepairError",
+    "apply_repair",
+    "precondition_holds",
+    "retry_delays",
+    "same_args",
+    "shape_regex",
+    "synthesize",
+]
 
 DATE_FORMATS = (
     "%Y-%m-%d",
@@ -183,6 +191,35 @@ def apply_repair(repair: Repair, args: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, list | tuple):
+        return "list"
+    return type(value).__name__
+
+
+def same_args(a: Any, b: Any) -> bool:
+    """Equal as JSON, types included: ``20`` and ``20.0`` (and ``1`` and ``True``) differ.
+
+    Python's ``==`` calls them equal, which would make a cast look like no edit at all.
+    """
+    kind = _kind(a)
+    if kind != _kind(b):
+        return False
+    if kind == "dict":
+        return a.keys() == b.keys() and all(same_args(v, b[k]) for k, v in a.items())
+    if kind == "list":
+        return len(a) == len(b) and all(same_args(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -286,11 +323,16 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
     for to, kind in (("int", int), ("float", float), ("str", str), ("bool", bool)):
         if type(good) is kind and type(bad) is not kind:
             try:
-                if _coerce(bad, to) == good:
+                if same_args(_coerce(bad, to), good):
                     cands.append(("coerce", {"to": to}))
             except RepairError:
                 pass
-    if isinstance(good, int | str) and not isinstance(good, bool) and isinstance(bad, str | int) and bad != good:
+    if (
+        isinstance(good, int | str)
+        and not isinstance(good, bool)
+        and isinstance(bad, str | int)
+        and not same_args(bad, good)
+    ):
         # The last resort, a value map: only general when it is confirmed on more than one pair.
         cands.append(("map", {"mapping": {str(bad): good}}))
     return cands
@@ -329,7 +371,7 @@ def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]]
     added = [k for k in fg if k not in fb]
     renamed: set[str] = set()
     for old in removed:
-        match = next((new for new in added if fg[new] == fb[old] and new not in renamed), None)
+        match = next((new for new in added if same_args(fg[new], fb[old]) and new not in renamed), None)
         if match is not None:
             edits.append([RenameArg(arg=old, to=match)])
             renamed.add(match)
@@ -339,7 +381,7 @@ def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]]
         if new not in renamed:
             edits.append([SetArg(arg=new, value=fg[new])])
     for key in fb:
-        if key in fg and fb[key] != fg[key]:
+        if key in fg and not same_args(fb[key], fg[key]):
             options = [_make_op(name, key, params) for name, params in _value_transforms(fb[key], fg[key])]
             options.append(SetArg(arg=key, value=fg[key]))
             edits.append(options)
@@ -385,7 +427,7 @@ def synthesize(
                     return None
         chosen.append(kept)
     repair = Repair(ops=chosen)
-    if not all(apply_repair(repair, bad) == good for bad, good in pairs):
+    if not all(same_args(apply_repair(repair, bad), good) for bad, good in pairs):
         return None
     return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
 
@@ -406,12 +448,12 @@ def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
         return False
     fl_t, fl_g = _flat(trial), _flat(good)
     if isinstance(op, RenameArg):
-        return op.to in fl_g and fl_t.get(op.to) == fl_g[op.to]
+        return op.to in fl_g and same_args(fl_t.get(op.to), fl_g[op.to])
     if isinstance(op, DropArg):
         return op.arg not in fl_g
     if isinstance(op, SetArg):
-        return bool(fl_g.get(op.arg, _MISSING) == op.value)
-    return bool(fl_t.get(op.arg, _MISSING) == fl_g.get(op.arg, _MISSING))
+        return same_args(fl_g.get(op.arg, _MISSING), op.value)
+    return same_args(fl_t.get(op.arg, _MISSING), fl_g.get(op.arg, _MISSING))
 
 
 def _precondition(

@@ -940,12 +940,14 @@ def _activated_at(store: SkillStore, version: SkillVersion) -> float:
 
 def _candidate_problem(skill: Skill, version: SkillVersion, store: SkillStore, min_rate: float) -> str:
     """Why a stored candidate should not be tested ("" when it passes)."""
-    from ._mining import trigger_rate
+    from ._mining import evidence_policy, trigger_rate
 
     strategy = version.strategy
     if looks_like_injection((strategy.guidance or "") + " " + skill.description):
         return "its text reads like an instruction injection"
-    measured = trigger_rate(skill.trigger, strategy, store)
+    measured = trigger_rate(
+        skill.trigger, strategy, store, policy_version=evidence_policy(version.origin.episodes, store)
+    )
     if measured is not None and measured[0] < min_rate:
         rate, n = measured
         return f"fires on {rate:.0%} of the {n} failures it targets (minimum {min_rate:.0%})"

@@ -270,3 +270,72 @@ def test_processes_share_one_library_file(tmp_path: Path) -> None:
         assert lib.count_events(EventKind.TOOL_CALL) == 800 + lib.count_events(EventKind.TOOL_ERROR)
         assert {e.reward for e in lib.episodes()} == {1.0}
         assert isinstance(lib.episodes()[0].applied, list)
+
+
+def test_the_episode_ends_at_the_final_answer_without_an_extra_graph_node(lib: SkillLibrary) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def reward(state: dict[str, Any]) -> float:
+        seen.append(state)
+        return ok_reward(state)
+
+    evo = Evolver(lib, miner=None)
+    agent, _, mw = _agent(evo, reward=reward)
+    assert not any("after_agent" in n for n in agent.get_graph().nodes)
+    out = agent.invoke(_ask())
+    # The reward saw the state the run ended in: the same messages, the final answer last.
+    (state,) = seen
+    assert [m.id for m in state["messages"]] == [m.id for m in out["messages"]]
+    assert lib.episode(mw.last_episode_id or "").reward == 1.0
+    assert lib.count_episodes() == 1
+
+
+def test_finish_on_after_agent_ends_the_episode_in_an_after_agent_node(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, miner=None)
+    mw = SkillMiddleware(evo, reward=ok_reward, finish_on="after_agent")
+    agent = create_agent(ScriptedChat(booking_policy), [book, explode], middleware=[mw])
+    assert "SkillMiddleware.after_agent" in agent.get_graph().nodes
+    agent.invoke(_ask())
+
+    async def run() -> None:
+        await agent.ainvoke(_ask())
+
+    import asyncio
+
+    asyncio.run(run())
+    assert [e.reward for e in lib.episodes()] == [1.0, 1.0]
+    from skillevo import ConfigError
+
+    with pytest.raises(ConfigError, match="finish_on"):
+        SkillMiddleware(evo, finish_on="later")  # type: ignore[arg-type]
+
+
+def test_a_run_ended_by_a_return_direct_tool_is_finished(lib: SkillLibrary) -> None:
+    from langchain_core.messages import AIMessage
+    from langchain_core.tools import tool
+
+    @tool(return_direct=True)
+    def lookup(q: str) -> str:
+        """Answer directly."""
+        return f"answer to {q}"
+
+    def policy(messages: Any) -> AIMessage:
+        calls = [{"name": "lookup", "args": {"q": f"q{i}"}, "id": f"d{i}-{len(messages)}"} for i in range(2)]
+        return AIMessage(content="", tool_calls=calls)
+
+    states: list[dict[str, Any]] = []
+
+    def reward(state: dict[str, Any]) -> float:
+        states.append(state)
+        return 1.0 if str(state["messages"][-1].content).startswith("answer to") else 0.0
+
+    evo = Evolver(lib, miner=None)
+    mw = SkillMiddleware(evo, reward=reward)
+    model = ScriptedChat(policy)
+    out = create_agent(model, [lookup], middleware=[mw]).invoke(_ask("look it up"))
+    assert model.calls == 1 and out["messages"][-1].content.startswith("answer to")
+    # Finished once, after both calls of the batch returned, with both tool messages in the state.
+    (state,) = states
+    assert sum(getattr(m, "type", "") == "tool" for m in state["messages"]) == 2
+    (episode,) = lib.episodes()
+    assert episode.reward == 1.0 and len(lib.events(episode_id=episode.id, kind=EventKind.TOOL_RESULT)) == 2

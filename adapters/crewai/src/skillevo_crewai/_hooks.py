@@ -49,6 +49,7 @@ from crewai.hooks import (
 from crewai.utilities.i18n import I18N_DEFAULT
 
 from skillevo._evolver import EpisodeContext
+from skillevo._repair import same_args
 
 if TYPE_CHECKING:
     from ._evolving import Evolving
@@ -300,7 +301,7 @@ def _before_llm(ctx: Any) -> None:
 
 def _replace(target: MutableMapping[str, Any], args: dict[str, Any]) -> None:
     """Edit CrewAI's ``tool_input`` in place: the dict is the one the call runs with."""
-    if dict(target) == args:
+    if same_args(dict(target), args):
         return
     target.clear()
     target.update(args)

@@ -6,7 +6,7 @@ import functools
 import inspect
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, NotRequired
+from typing import Annotated, Any, Literal, NotRequired
 
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse, PrivateStateAttr
@@ -15,7 +15,7 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from skillevo import Evolver
+from skillevo import ConfigError, Evolver
 from skillevo._evolver import EpisodeContext, IsFailure
 
 from ._common import add_guidance, arun_tool_call, run_tool_call, task_text, tool_names
@@ -33,14 +33,17 @@ class SkillState(AgentState[Any]):
     skillevo_episode: NotRequired[Annotated[str | None, PrivateStateAttr]]
 
 
+FinishOn = Literal["final_response", "after_agent"]
+
+
 class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     """Online skill evolution for a ``create_agent`` agent.
 
     Each agent run is one episode: its first model call opens it (its id travels in the agent state,
     so any number of concurrent runs can share one middleware), every model call gets the selected
     guidance appended to its system message, every tool call is repaired before it runs when a
-    learned repair's precondition holds and repaired-and-retried when it fails, and ``after_agent``
-    finishes the episode with ``reward(final_state)``.
+    learned repair's precondition holds and repaired-and-retried when it fails, and the episode is
+    finished with ``reward(final_state)`` when the run ends.
 
     Args:
         evo: the Evolver.
@@ -51,9 +54,22 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             the Evolver's).
         catch_tool_errors: turn tool exceptions into error ``ToolMessage``s so the agent goes on.
         on_finish: called with the finished ``skillevo.Episode``.
+        finish_on: ``"final_response"`` (default): the episode ends with the model's final answer
+            (a response without tool calls, or with the structured response), or after a
+            ``return_direct`` tool, with the state the agent ends in, and the agent graph gets no
+            extra node. ``"after_agent"``: it ends in an ``after_agent`` node, for agents whose
+            other middleware change the state after the final answer or jump back to the model
+            (it costs a graph step per run).
     """
 
     state_schema = SkillState
+
+    def __new__(cls, *args: Any, finish_on: FinishOn = "final_response", **kwargs: Any) -> SkillMiddleware:
+        # create_agent adds an after_agent node only for a class that defines the hook: the choice
+        # is made by the instance's class.
+        if finish_on == "after_agent" and cls is SkillMiddleware:
+            cls = _AfterAgentSkillMiddleware
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -63,8 +79,12 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         *,
         catch_tool_errors: bool = True,
         on_finish: Callable[[Any], None] | None = None,
+        finish_on: FinishOn = "final_response",
     ) -> None:
+        if finish_on not in ("final_response", "after_agent"):
+            raise ConfigError(f"finish_on: expected 'final_response' or 'after_agent' (got {finish_on!r})")
         super().__init__()
+        self.finish_on = finish_on
         self.evo = evo
         self.reward = reward
         if is_failure is not None:
@@ -74,6 +94,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._open: dict[str, EpisodeContext] = {}
         self._markers: dict[str, str | None] = {}
         self._lock = threading.Lock()
+        # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
+        self._direct: dict[str, tuple[int, list[Any]]] = {}
+        self._tools_seen: Any = None
+        self._direct_names: set[str | None] = set()
         self.last_episode_id: str | None = None
         # LangChain calls every wrap hook through LangSmith's `traceable`, whose sync wrapper computes
         # the hook's `inspect.signature` on each call, traced or not; for a bound method that is slow
@@ -145,29 +169,25 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if self.on_finish is not None:
             self.on_finish(ep.episode)
 
-    def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        """Finish the run's episode with the reward of the final state."""
+    def _finish_state(self, state: dict[str, Any]) -> None:
         try:
-            ep, value = self._close(dict(state))
+            ep, value = self._close(state)
         except Exception:
-            self._abandon(dict(state))
+            self._abandon(state)
             raise
         if ep is not None:
             ep.finish(value)
             self._done(ep)
-        return None
 
-    async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        """Finish the run's episode; the store write and mining run in a worker thread."""
+    async def _afinish_state(self, state: dict[str, Any]) -> None:
         try:
-            ep, value = self._close(dict(state))
+            ep, value = self._close(state)
         except Exception:
-            self._abandon(dict(state))
+            self._abandon(state)
             raise
         if ep is not None:
             await ep.afinish(value)
             self._done(ep)
-        return None
 
     def _abandon(self, state: dict[str, Any]) -> None:
         key: str | None = state.get(_KEY)
@@ -179,6 +199,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     # ------------------------------------------------------------------ model calls
 
     def _guided(self, request: ModelRequest[Any]) -> tuple[ModelRequest[Any], EpisodeContext, bool]:
+        if request.tools is not self._tools_seen:  # which tools end the run (read where their calls return)
+            self._tools_seen = request.tools
+            self._direct_names = {getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False)}
         ep, new = self._episode(request.state, create=True)
         assert ep is not None
         text = ep.guidance(tools=tool_names(request.tools))
@@ -196,21 +219,84 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             response = ModelResponse(result=[response])
         return ExtendedModelResponse(model_response=response, command=Command(update={_KEY: ep.id}))
 
+    def _final_state(self, request: ModelRequest[Any], response: Any, ep: EpisodeContext) -> dict[str, Any] | None:
+        """The state the run ends in when `response` is the model's final answer, else None."""
+        if self.finish_on != "final_response":
+            return None
+        if isinstance(response, AIMessage):
+            messages: list[Any] = [response]
+            structured = None
+        elif isinstance(response, ModelResponse):
+            messages, structured = list(response.result), response.structured_response
+        else:  # an inner middleware's command (a jump, a state update): the run may go on
+            return None
+        last = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+        if structured is None and (last is None or last.tool_calls):
+            return None
+        state = dict(request.state)
+        state["messages"] = [*state.get("messages", ()), *messages]
+        if structured is not None:
+            state["structured_response"] = structured
+        state[_KEY] = ep.id
+        return state
+
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
     ) -> Any:
-        """Open the run's episode on its first model call; append the selected guidance to the system message."""
+        """Open the run's episode on its first model call; append the selected guidance to the system
+        message; finish the episode at the final answer."""
         guided, ep, new = self._guided(request)
-        return self._result(handler(guided), ep, new)
+        response = handler(guided)
+        final = self._final_state(request, response, ep)
+        if final is not None:
+            self._finish_state(final)
+            return response
+        return self._result(response, ep, new)
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
     ) -> Any:
-        """Async `wrap_model_call` (in-memory; does not block the loop)."""
+        """Async `wrap_model_call` (the store write and mining at the final answer run in a worker thread)."""
         guided, ep, new = self._guided(request)
-        return self._result(await handler(guided), ep, new)
+        response = await handler(guided)
+        final = self._final_state(request, response, ep)
+        if final is not None:
+            await self._afinish_state(final)
+            return response
+        return self._result(response, ep, new)
 
     # ------------------------------------------------------------------ tool calls
+
+    def _direct_batch(self, request: ToolCallRequest) -> int:
+        """How many calls the run's last batch has when every one of them is to a return_direct tool
+        (create_agent then ends the run after them), else 0."""
+        if not getattr(request.tool, "return_direct", False):
+            return 0
+        state = request.state
+        messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
+        last = next((m for m in reversed(messages or ()) if isinstance(m, AIMessage)), None)
+        calls = last.tool_calls if last is not None else []
+        direct = self._direct_names | {request.tool_call.get("name")}
+        return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
+
+    def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
+        """The final state once the last call of an all-return_direct batch has returned, else None."""
+        if self.finish_on != "final_response" or not isinstance(result, ToolMessage) or result.status == "error":
+            return None
+        n = self._direct_batch(request)
+        if not n:
+            return None
+        with self._lock:
+            left, done = self._direct.get(ep.id, (n, []))
+            done = [*done, result]
+            if left > 1:
+                self._direct[ep.id] = (left - 1, done)
+                return None
+            self._direct.pop(ep.id, None)
+        state = dict(request.state) if isinstance(request.state, dict) else {}
+        state["messages"] = [*state.get("messages", ()), *done]
+        state[_KEY] = ep.id
+        return state
 
     def wrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
@@ -228,6 +314,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             return handler(request.override(tool_call={**request.tool_call, "args": args}))
 
         result: ToolMessage | Command[Any] = run_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        final = self._after_tool(request, ep, result)
+        if final is not None:
+            self._finish_state(final)
         return result
 
     async def awrap_tool_call(
@@ -248,4 +337,21 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             return await handler(request.override(tool_call={**request.tool_call, "args": args}))
 
         result: ToolMessage | Command[Any] = await arun_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        final = self._after_tool(request, ep, result)
+        if final is not None:
+            await self._afinish_state(final)
         return result
+
+
+class _AfterAgentSkillMiddleware(SkillMiddleware):
+    """`SkillMiddleware(..., finish_on="after_agent")`: the episode ends in an ``after_agent`` node."""
+
+    def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        """Finish the run's episode with the reward of the final state."""
+        self._finish_state(dict(state))
+        return None
+
+    async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        """Finish the run's episode; the store write and mining run in a worker thread."""
+        await self._afinish_state(dict(state))
+        return None
