@@ -265,3 +265,17 @@ def test_preconditions_are_read_on_the_arguments_the_caller_sent(lib: SkillLibra
         ep.finish(None)
     applied = [e.version_id for e in lib.events(kind=EventKind.REPAIR, episode_id=ep.id)]
     assert applied == [there]
+
+
+def test_langgraphs_fix_and_try_again_template_is_no_transient_error() -> None:
+    from skillevo._detect import classify_error
+
+    # ToolNode's template for invalid arguments ends every such message with "try again".
+    message = (
+        "Error invoking tool 'reserve' with kwargs {'token': 'abc'} with error:\n access_token: Field required\n"
+        "token: Extra inputs are not permitted\n Please fix the error and try again."
+    )
+    assert classify_error(message) == "missing_arg"
+    assert classify_error("The service is busy, please try again later.") == "transient"
+    repair = RuleMiner().repair_now("reserve", {"token": "abc"}, "", message)
+    assert repair is not None and repair.ops == [RenameArg(arg="token", to="access_token")]

@@ -64,7 +64,7 @@ _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
     (
         "transient",
         re.compile(
-            r"timed? ?out|timeout|temporar|unavailable|\b50[234]\b|try again|connection (reset|"
+            r"timed? ?out|timeout|temporar|unavailable|\b50[234]\b|try again (later|in|shortly|soon)|connection (reset|"
             r"refused|aborted)|overloaded|busy",
             re.I,
         ),

@@ -470,14 +470,18 @@ def _name_words(name: str) -> tuple[str, ...]:
 
 
 def _reported(message: str, words: re.Pattern[str], present: bool, args: dict[str, Any]) -> list[str]:
-    """Names the lines matching `words` report (quoted in the line, or a name alone on the line
-    before, as pydantic prints locations), kept when they are (`present`) or are not in `args`."""
+    """Names the lines matching `words` report (quoted in the line, at its start before a colon as
+    in ``seats: Field required``, or alone on the line before, as pydantic prints locations), kept
+    when they are (`present`) or are not in `args`."""
     lines = message.splitlines()
     found: list[str] = []
     for i, line in enumerate(lines):
         if not words.search(line):
             continue
         names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", line)
+        lead = re.match(r"\s*([A-Za-z_][\w.\-]{0,60})\s*:", line)
+        if lead:
+            names.append(lead.group(1))
         if i > 0 and _IDENT.match(lines[i - 1].strip()):
             names.append(lines[i - 1].strip())
         found.extend(n for n in names if (n in args) is present)

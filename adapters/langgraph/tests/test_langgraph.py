@@ -339,3 +339,80 @@ def test_a_run_ended_by_a_return_direct_tool_is_finished(lib: SkillLibrary) -> N
     assert sum(getattr(m, "type", "") == "tool" for m in state["messages"]) == 2
     (episode,) = lib.episodes()
     assert episode.reward == 1.0 and len(lib.events(episode_id=episode.id, kind=EventKind.TOOL_RESULT)) == 2
+
+
+def test_runs_of_a_checkpointed_thread_are_separate_episodes_and_the_state_gets_no_key(lib: SkillLibrary) -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    evo = Evolver(lib, miner=None)
+    finished: list[Any] = []
+    mw = SkillMiddleware(evo, reward=ok_reward, on_finish=finished.append)
+    agent = create_agent(ScriptedChat(booking_policy), [book, explode], middleware=[mw], checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t1"}}
+    first = agent.invoke(_ask(), config)
+    second = agent.invoke(_ask("and again"), config)
+    assert len(second["messages"]) == 2 * len(first["messages"])  # one thread: the history grew
+    assert [e.task for e in finished] == ["book Oslo on March 4th", "and again"]
+    assert all(e.reward == 1.0 for e in finished) and lib.count_episodes() == 2
+    # Each run's calls were recorded in its own episode.
+    assert [len(lib.events(episode_id=e.id, kind=EventKind.TOOL_CALL)) for e in finished] == [2, 2]
+    assert not any(k.startswith("skillevo") for k in second)
+    assert not mw._open  # nothing left behind
+
+
+def test_a_run_left_open_is_finished_without_a_reward_by_the_threads_next_run(lib: SkillLibrary) -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    evo = Evolver(lib, miner=None)
+    mw = SkillMiddleware(evo, reward=ok_reward, catch_tool_errors=False)
+    agent = create_agent(ScriptedChat(boom_policy), [book, explode], middleware=[mw], checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t2"}}
+    with pytest.raises(ZeroDivisionError):
+        agent.invoke(_ask("explode"), config)
+    assert len(mw._open) == 1 and lib.count_episodes() == 0
+    from langchain_core.messages import AIMessage
+
+    answer = ScriptedChat(lambda messages: AIMessage(content="booked"))
+    agent2 = create_agent(answer, [book, explode], middleware=[mw], checkpointer=agent.checkpointer)
+    agent2.invoke(_ask("just answer"), config)
+    assert {e.task: e.reward for e in lib.episodes()} == {"explode": None, "just answer": 1.0}
+    assert not mw._open
+
+
+def test_a_misnamed_argument_is_fixed_on_its_first_failure_without_a_model_turn(lib: SkillLibrary) -> None:
+    from langchain_core.messages import AIMessage, ToolMessage
+    from langchain_core.tools import StructuredTool
+    from pydantic import BaseModel, ConfigDict
+
+    class Args(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        access_token: str
+        seats: int
+
+    booked: list[dict[str, Any]] = []
+
+    def reserve(access_token: str, seats: int) -> str:
+        booked.append({"access_token": access_token, "seats": seats})
+        return "reserved"
+
+    tool = StructuredTool.from_function(reserve, name="reserve", description="Reserve seats.", args_schema=Args)
+
+    def policy(messages: Any) -> AIMessage:
+        if isinstance(messages[-1], ToolMessage):
+            return AIMessage(content="booked" if messages[-1].status != "error" else "failed")
+        call = {"name": "reserve", "args": {"token": "abc", "seats": 2}, "id": f"r{len(messages)}"}
+        return AIMessage(content="", tool_calls=[call])
+
+    evo = Evolver(lib, seed=0)  # an empty library: nothing learned yet
+    model = ScriptedChat(policy)
+    agent = create_agent(model, [tool], middleware=[SkillMiddleware(evo, reward=ok_reward)])
+    out = agent.invoke(_ask("reserve two seats"))
+    assert out["messages"][-1].text == "booked" and model.calls == 2  # no extra turn for the mistake
+    assert booked == [{"access_token": "abc", "seats": 2}]
+    (episode,) = lib.episodes()
+    assert episode.reward == 1.0
+    # ... and the rename was mined from the failed call and its retry, as a candidate under test.
+    renames = [v for s in lib.skills() for v in s.versions if v.strategy.repair is not None]
+    assert [op.model_dump(exclude_defaults=True) for v in renames for op in v.strategy.repair.ops] == [
+        {"arg": "token", "to": "access_token"}
+    ]

@@ -138,14 +138,14 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             stale = self._open.pop(ep.id, None) if ep is not None else None
             if key:
                 self._markers.pop(key, None)
-        if stale is not None:  # an earlier run of this thread that never reached after_agent
+        if stale is not None:  # an earlier run of this thread that never finished its episode
             stale.finish(None)
         messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
         ep = self.evo.episode(task=task_text(messages))
         with self._lock:
             self._open[ep.id] = ep
             self._markers[ep.id] = marker
-            # Runs that crashed never reach after_agent: keep their episodes from piling up.
+            # Runs that crashed never finish their episodes: keep them from piling up.
             dropped = [self._open.pop(k) for k in list(self._open)[: max(0, len(self._open) - _MAX_OPEN)]]
             for old in dropped:
                 self._markers.pop(old.id, None)
