@@ -207,7 +207,8 @@ class RuleMiner(Miner):
         err = Event(
             kind=EventKind.TOOL_ERROR,
             tool=tool,
-            data={"args": dict(args), "error": message, "error_type": error_type},
+            # On the per-call error path: a huge message (a dumped page, a stack trace) is read only so far.
+            data={"args": dict(args), "error": message[:_NOW_MAX_CHARS], "error_type": error_type},
         )
         proposal = self._from_structured(err)
         repair = proposal.strategy.repair if proposal is not None else None
@@ -455,6 +456,7 @@ def _fields_named(message: str) -> list[str]:
 _NOT_FIELDS = frozenset({"error", "input", "type", "value", "required", "missing", "is", "not", "must", "should"})
 
 
+_NOW_MAX_CHARS = 8000
 _MISSING_WORDS = re.compile(r"missing|field required|is a required|required (argument|field|parameter|property)", re.I)
 _EXTRA_WORDS = re.compile(
     r"unexpected|extra (fields|inputs?)|not permitted|additional properties|unknown (field|argument|parameter)|"
