@@ -1000,27 +1000,8 @@ class EpisodeContext:
                 if repaired is None:
                     continue
                 tried.add(skill.name)
-                self._log_private(
-                    EventKind.REPAIR,
-                    name,
-                    version.id,
-                    {"before": _jsonable(args, _RESULT_MAX_CHARS), "after": _jsonable(repaired, _RESULT_MAX_CHARS)},
-                    skill=skill.name,
-                    when="after_error",
-                    applied=True,
-                    strategy=kind,
-                    delay_s=delay,
-                )
                 self._expect(name, repaired, _Pending(skill.name, version.id, kind))
-                self._calls += 1
-                self._log_private(
-                    EventKind.TOOL_CALL,
-                    name,
-                    None,
-                    {"args": _jsonable(repaired, _RESULT_MAX_CHARS)},
-                    call=self._calls,
-                    retry=True,
-                )
+                self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
                 return repaired, delay
             return self._repair_now(name, args, error_type, message, tried), 0.0
 
@@ -1048,16 +1029,21 @@ class EpisodeContext:
             return None
         if not isinstance(repaired, dict) or same_args(repaired, args):
             return None
+        self._log_retry(name, None, args, repaired, strategy="repair", source="error", delay_s=0.0)
+        return repaired
+
+    def _log_retry(
+        self, name: str, version_id: str | None, args: dict[str, Any], repaired: dict[str, Any], **data: Any
+    ) -> None:
+        """Log a repair after an error and the retried call it makes."""
         self._log_private(
             EventKind.REPAIR,
             name,
-            None,
+            version_id,
             {"before": _jsonable(args, _RESULT_MAX_CHARS), "after": _jsonable(repaired, _RESULT_MAX_CHARS)},
             when="after_error",
             applied=True,
-            strategy="repair",
-            source="error",
-            delay_s=0.0,
+            **data,
         )
         self._calls += 1
         self._log_private(
@@ -1068,7 +1054,6 @@ class EpisodeContext:
             call=self._calls,
             retry=True,
         )
-        return repaired
 
     def on_tool_error(self, name: str, args: dict[str, Any], error: BaseException | str | Any) -> dict[str, Any] | None:
         """Record a failed call and return repaired arguments to retry with, or None.
