@@ -52,6 +52,13 @@ def _now(args: dict[str, Any]) -> Repair | None:
     return RuleMiner().repair_now("book", args, type(exc).__name__, str(exc))
 
 
+def _favour(evo: Evolver, key: str, arm: str) -> None:
+    """Make `arm` the clear winner over the null arm at `key`."""
+    for _ in range(30):
+        evo.selector.update(key, arm, 1.0)
+        evo.selector.update(key, NULL_ARM, 0.0)
+
+
 @pytest.fixture
 def lib() -> Iterator[SkillLibrary]:
     with SkillLibrary(":memory:") as store:
@@ -213,9 +220,7 @@ def _tool_guidance_skill(lib: SkillLibrary) -> str:
 def test_guidance_about_a_tool_is_credited_by_that_tools_calls_not_the_episode_reward(lib: SkillLibrary) -> None:
     version = _tool_guidance_skill(lib)
     evo = Evolver(lib, miner=None, seed=0)
-    for _ in range(30):
-        evo.selector.update("book-token", version, 1.0)
-        evo.selector.update("book-token", NULL_ARM, 0.0)
+    _favour(evo, "book-token", version)
     a0, b0 = evo.selector.posterior("book-token", version)
     # The guidance was shown and the tool failed with the error it is about: 0, though the episode succeeded.
     with evo.episode(task="t") as ep:
@@ -255,9 +260,7 @@ def test_preconditions_are_read_on_the_arguments_the_caller_sent(lib: SkillLibra
     there, back = rename("there", "date", "day"), rename("back", "day", "date")
     evo = Evolver(lib, miner=None, seed=0)
     for key, arm in (("there", there), ("back", back)):
-        for _ in range(30):
-            evo.selector.update(key, arm, 1.0)
-            evo.selector.update(key, NULL_ARM, 0.0)
+        _favour(evo, key, arm)
     with evo.episode(task="t") as ep:
         # "back" would undo "there" if it read the edited arguments; the call would then be credited
         # to both while nothing changed.

@@ -1104,17 +1104,17 @@ class EpisodeContext:
             ep.finished_at = time.time()
             ep.reward = r
             events = list(self._built())
-        applied = self._credit_tool_guidance(events)
+        self._credit_tool_guidance(events)
         if r is not None:
-            n = evo._credit_episode(ep.id, applied, r, source="episode")
+            n = evo._credit_episode(ep.id, ep.applied, r, source="episode")
             if n:
                 events.append(Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n}))
         else:
             with evo._lock:
-                if any(a.kind == "guidance" for a in applied):
+                if any(a.kind == "guidance" and not a.credited for a in ep.applied):
                     if len(evo._awaiting) > 10_000:
                         evo._awaiting.pop(next(iter(evo._awaiting)))
-                    evo._awaiting[ep.id] = list(applied)
+                    evo._awaiting[ep.id] = list(ep.applied)
         ids = evo.store.save_episode(ep, events)
         if evo.miner is not None and any(e.kind == EventKind.TOOL_ERROR for e in events):
             stored = [e.model_copy(update={"id": i, "episode_id": ep.id}) for e, i in zip(events, ids, strict=True)]
@@ -1130,8 +1130,8 @@ class EpisodeContext:
             ep.metadata["mined"] = list(created)
         return ep
 
-    def _credit_tool_guidance(self, events: list[Event]) -> list[Applied]:
-        """Credit guidance about one tool's failures by that tool's calls; returns the rest of `applied`.
+    def _credit_tool_guidance(self, events: list[Event]) -> None:
+        """Credit guidance about one tool's failures by that tool's calls, and mark it `credited`.
 
         A tool-error skill asserts "when T fails with E, do S"; its guidance is tested by the calls
         to T after the episode chose at its site: 0 when the skill's trigger fired on a failure of
@@ -1140,12 +1140,10 @@ class EpisodeContext:
         The episode reward would also count every other step of the episode, and could credit
         guidance that causes the failure when something else repairs it.
         """
-        rest: list[Applied] = []
         applied = self.episode.applied
         for i, a in enumerate(applied):
             chosen = self._chosen_at.get(a.key) if a.kind == "guidance" else None
             if chosen is None:
-                rest.append(a)
                 continue
             tool, calls_then = chosen
             reward: float | None
@@ -1167,7 +1165,6 @@ class EpisodeContext:
                     data={"key": a.key, "arm": a.arm, "reward": reward, "source": "tool_calls", "strategy": "guidance"},
                 )
             )
-        return rest
 
     async def afinish(self, reward: float | None = None) -> Episode:
         """`finish` in a worker thread (it writes to the store and mines)."""

@@ -339,22 +339,12 @@ class RuleMiner(Miner):
             fields = [f for f in named if f in args]
         renames = _renames(message, args)
         if renames:
-            return Proposal(
-                name=_slug(tool, category, *sorted(renames)[:2]),
-                description=f"{tool}: {category} errors",
-                trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=category),
-                strategy=Strategy(
-                    guidance=_repair_guidance(
-                        tool, Repair(ops=[RenameArg(arg=a, to=b) for a, b in renames.items()]), (args, {})
-                    ),
-                    repair=Repair(
-                        ops=[RenameArg(arg=a, to=b) for a, b in renames.items()],
-                        precondition=[ArgCondition(arg=a, present=True) for a in renames],
-                    ),
-                ),
-                evidence=evidence,
-                episodes=episodes,
-                note=f"structured {category} error: {quote_untrusted(message, 120)}",
+            rename = Repair(
+                ops=[RenameArg(arg=a, to=b) for a, b in renames.items()],
+                precondition=[ArgCondition(arg=a, present=True) for a in renames],
+            )
+            return proposal(
+                "-".join([category, *sorted(renames)[:2]]), _repair_guidance(tool, rename, (args, {})), rename
             )
         if category == "extra_arg":
             extra = [f for f in _fields_named(message) if f in args]
@@ -505,12 +495,11 @@ def _renames(message: str, args: dict[str, Any]) -> dict[str, str]:
         return {}
 
     def related(a: str, b: str) -> bool:
-        wa, wb = _name_words(a), _name_words(b)
-        if not wa or not wb or wa == wb:
-            return bool(wa) and wa == wb
-        short, long_ = (wa, wb) if len(wa) < len(wb) else (wb, wa)
+        short, long_ = sorted((_name_words(a), _name_words(b)), key=len)
+        if not short or short == long_:
+            return bool(short)
         n = len(short)
-        return n < len(long_) and (long_[:n] == short or long_[-n:] == short)
+        return long_[:n] == short or long_[-n:] == short
 
     out: dict[str, str] = {}
     for f in extra:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal, NotRequired
 
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
@@ -116,10 +116,23 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     # ------------------------------------------------------------------ episode bookkeeping
 
     @staticmethod
-    def _run_marker(state: Any) -> str | None:
-        """The id of the run's input message (the last human message): tells runs of one thread apart."""
+    def _messages(state: Any) -> Sequence[Any]:
         messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
-        for message in reversed(messages or ()):
+        return messages or ()
+
+    @staticmethod
+    def _ended(state: Any, ep: EpisodeContext, new: Sequence[Any], **extra: Any) -> dict[str, Any]:
+        """The state a run ends in: `state` plus the messages of its last step (and `extra` keys)."""
+        out: dict[str, Any] = dict(state) if isinstance(state, dict) else {}
+        out["messages"] = [*SkillMiddleware._messages(state), *new]
+        out.update(extra)
+        out[_KEY] = ep.id
+        return out
+
+    @classmethod
+    def _run_marker(cls, state: Any) -> str | None:
+        """The id of the run's input message (the last human message): tells runs of one thread apart."""
+        for message in reversed(cls._messages(state)):
             if isinstance(message, HumanMessage):
                 return message.id
         return None
@@ -140,8 +153,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(key, None)
         if stale is not None:  # an earlier run of this thread that never finished its episode
             stale.finish(None)
-        messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
-        ep = self.evo.episode(task=task_text(messages))
+        ep = self.evo.episode(task=task_text(self._messages(state)))
         with self._lock:
             self._open[ep.id] = ep
             self._markers[ep.id] = marker
@@ -233,12 +245,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         last = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
         if structured is None and (last is None or last.tool_calls):
             return None
-        state = dict(request.state)
-        state["messages"] = [*state.get("messages", ()), *messages]
-        if structured is not None:
-            state["structured_response"] = structured
-        state[_KEY] = ep.id
-        return state
+        extra = {} if structured is None else {"structured_response": structured}
+        return self._ended(request.state, ep, messages, **extra)
 
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
@@ -272,9 +280,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         (create_agent then ends the run after them), else 0."""
         if not getattr(request.tool, "return_direct", False):
             return 0
-        state = request.state
-        messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
-        last = next((m for m in reversed(messages or ()) if isinstance(m, AIMessage)), None)
+        last = next((m for m in reversed(self._messages(request.state)) if isinstance(m, AIMessage)), None)
         calls = last.tool_calls if last is not None else []
         direct = self._direct_names | {request.tool_call.get("name")}
         return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
@@ -293,10 +299,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._direct[ep.id] = (left - 1, done)
                 return None
             self._direct.pop(ep.id, None)
-        state = dict(request.state) if isinstance(request.state, dict) else {}
-        state["messages"] = [*state.get("messages", ()), *done]
-        state[_KEY] = ep.id
-        return state
+        return self._ended(request.state, ep, done)
 
     def wrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
