@@ -139,3 +139,108 @@ def test_sigkilled_writer_loses_no_returned_write(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+# ---------------------------------------------------------------- recorded (write-behind) episodes
+
+
+def _record(lib: SkillLibrary, task: str) -> str:
+    from skillevo import Episode, Event, EventKind
+
+    ep = Episode(task=task)
+    lib.record_episode(ep, [Event(kind=EventKind.TOOL_CALL, tool="t", data={"task": task})])
+    return ep.id
+
+
+def test_recorded_episode_reaches_other_processes_without_a_flush(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    lib = SkillLibrary(path)
+    other = SkillLibrary(path)
+    ep_id = _record(lib, "background")
+    deadline = time.monotonic() + 30
+    while other.count_episodes() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [e.id for e in other.episodes()] == [ep_id]  # written by the background thread
+    other.close()
+    lib.close()
+
+
+def test_a_failed_background_write_loses_nothing_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    SkillLibrary(path).close()
+    lib = SkillLibrary(path, timeout=0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    ep_id = _record(lib, "while locked")
+    with pytest.raises(LibraryError, match=r"1 recorded episodes could not be written .*locked.*stay queued"):
+        lib.flush()
+    with pytest.raises(LibraryError, match="stay queued"):
+        lib.close()  # refuses to close with episodes unwritten
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert [e.id for e in lib.episodes()] == [ep_id]  # the next read writes them first
+    lib.close()
+    with SkillLibrary(path) as again:
+        assert again.count_episodes() == 1 and again.count_events() == 1
+
+
+def test_close_writes_recorded_episodes_and_then_refuses_more(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    lib = SkillLibrary(path)
+    ids = {_record(lib, f"t{i}") for i in range(50)}
+    lib.close()
+    with pytest.raises(LibraryError, match="closed"):
+        _record(lib, "late")
+    with SkillLibrary(path) as again:
+        assert {e.id for e in again.episodes()} == ids
+
+
+def test_recorded_episodes_are_written_at_interpreter_exit(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    SkillLibrary(path).close()
+    script = textwrap.dedent(
+        """
+        import sys
+        from skillevo import Episode, SkillLibrary
+        lib = SkillLibrary(sys.argv[1])
+        lib._behind.linger_s = 3600.0  # the background thread would not get to it
+        for i in range(20):
+            lib.record_episode(Episode(id=f"e{i}", task="t"))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with SkillLibrary(path) as lib:
+        assert {e.id for e in lib.episodes()} == {f"e{i}" for i in range(20)}
+
+
+def test_a_full_queue_is_written_by_the_caller_and_its_failure_raises_there(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    SkillLibrary(path).close()
+    lib = SkillLibrary(path, timeout=0.05)
+    lib._behind.max_pending = 3
+    lib._behind.linger_s = 3600.0  # the background thread does not get to them: deterministic
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    first = [_record(lib, "a"), _record(lib, "b")]  # queued: the caller does not wait
+    with pytest.raises(LibraryError, match="3 recorded episodes could not be written"):
+        _record(lib, "c")  # the third fills the queue: this caller writes it, and says it failed
+    holder.execute("ROLLBACK")
+    holder.close()
+    lib.close()
+    with SkillLibrary(path) as again:
+        stored = [e.task for e in again.episodes()]
+    assert sorted(stored) == ["a", "b", "c"] and first[0] != first[1]
+
+
+def test_the_writer_thread_ends_when_idle_and_comes_back(tmp_path: Path) -> None:
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        lib._behind.idle_s = 0.02
+        _record(lib, "one")
+        deadline = time.monotonic() + 30
+        while lib._behind._thread is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert lib._behind._thread is None  # nothing holds the library alive now
+        _record(lib, "two")
+        assert lib._behind._thread is not None
+        assert sorted(e.task for e in lib.episodes()) == ["one", "two"]

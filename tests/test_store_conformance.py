@@ -123,6 +123,32 @@ def test_episodes_events_and_feedback(store: SkillLibrary) -> None:
     assert store.episodes(since=ep.started_at + 10) == []
 
 
+def test_recorded_episodes_are_read_back_in_order_with_later_writes(store: SkillLibrary) -> None:
+    eps = [Episode(task=f"task {i}", metadata={"i": i}) for i in range(5)]
+    for i, ep in enumerate(eps):
+        store.record_episode(ep, [Event(kind=EventKind.TOOL_CALL, tool="t", data={"i": i}),
+                                  Event(kind=EventKind.TOOL_RESULT, tool="t", data={"i": i})])
+    eps[0].metadata["i"] = "changed after recording"  # the record is a snapshot
+    # A write after the records (here a delayed reward) applies on top of them.
+    assert store.set_reward(eps[4].id, 0.25).reward == 0.25
+    assert store.count_episodes() == 5
+    assert store.episode(eps[0].id).metadata == {"i": 0}
+    assert [e.data["i"] for e in store.events(kind=EventKind.TOOL_CALL)] == [0, 1, 2, 3, 4]
+    assert {e.episode_id for e in store.events()} == {ep.id for ep in eps}
+    store.flush()
+
+
+def test_a_recorded_episode_is_part_of_an_open_transaction(store: SkillLibrary) -> None:
+    kept, dropped = Episode(task="kept"), Episode(task="dropped")
+    with store.transaction():
+        store.record_episode(kept, [Event(kind=EventKind.TOOL_CALL, tool="t")])
+    with pytest.raises(RuntimeError), store.transaction():
+        store.record_episode(dropped, [Event(kind=EventKind.TOOL_CALL, tool="t")])
+        raise RuntimeError("abort")
+    assert [e.id for e in store.episodes()] == [kept.id]
+    assert store.count_events() == 1
+
+
 def test_event_queries_and_streaming(store: SkillLibrary) -> None:
     ids = store.log_events([Event(kind=EventKind.TOOL_CALL, tool=f"t{i % 3}", data={"i": i}) for i in range(25)])
     assert ids == sorted(ids) and len(set(ids)) == 25

@@ -1115,10 +1115,14 @@ class EpisodeContext:
                     if len(evo._awaiting) > 10_000:
                         evo._awaiting.pop(next(iter(evo._awaiting)))
                     evo._awaiting[ep.id] = list(ep.applied)
-        ids = evo.store.save_episode(ep, events)
         if evo.miner is not None and any(e.kind == EventKind.TOOL_ERROR for e in events):
+            # Mining cites its evidence by event id: written now.
+            ids = evo.store.save_episode(ep, events)
             stored = [e.model_copy(update={"id": i, "episode_id": ep.id}) for e, i in zip(events, ids, strict=True)]
         else:
+            # Nothing waits on this write: queued, written off the agent's thread (the store's next
+            # read in this process sees it).
+            evo.store.record_episode(ep, events)
             stored = []
         with self._lock:
             self._events = stored or events

@@ -45,6 +45,7 @@ from ._store_common import (
     tool_key,
     version_from_row,
 )
+from ._writebehind import WriteBehind
 
 try:
     import psycopg
@@ -56,6 +57,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError('the PostgreSQL backend needs psycopg 3: pip install "skillevo[postgres]"') from exc
 
 __all__ = ["PostgresLibrary"]
+
+# An episode row and its event rows, serialised when recorded (the queue never holds live objects).
+_EpisodeRows = tuple[tuple[Any, ...], list[tuple[Any, ...]]]
 
 _SCHEMA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -181,6 +185,7 @@ class PostgresLibrary(SkillLibrary):
         self.location = _safe_location(location)
         self._local = threading.local()
         self._closed = False
+        self._behind: WriteBehind[_EpisodeRows] = WriteBehind(self._write_recorded, threading.RLock())
         try:
             # One direct attempt first: fails fast with libpq's own reason instead of pool retries.
             psycopg.connect(conninfo, connect_timeout=max(1, int(timeout))).close()
@@ -208,20 +213,46 @@ class PostgresLibrary(SkillLibrary):
 
     # ------------------------------------------------------------------ plumbing
 
-    def close(self) -> None:
-        """Close the connection pool. Idempotent."""
+    def flush(self) -> None:
+        """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they
+        stay queued)."""
         if not self._closed:
-            self._closed = True
-            self._pool.close()
+            self._drain()
+
+    def close(self) -> None:
+        """Write what is queued and close the connection pool. Idempotent. If the queued episodes
+        cannot be written it raises `LibraryError` and stays open (call it again to retry)."""
+        if self._closed:
+            return
+        self._behind.refuse()
+        try:
+            self._drain()
+        except LibraryError:
+            self._behind.refuse(False)
+            raise
+        self._behind.stop()
+        self._closed = True
+        self._pool.close()
+
+    def _drain(self) -> None:
+        try:
+            self._behind.drain()
+        except (psycopg.Error, LibraryError) as exc:
+            raise LibraryError(
+                f"{self.location}: {len(self._behind)} recorded episodes could not be written "
+                f"({_one_line(exc)}); they stay queued"
+            ) from None
 
     @contextmanager
-    def _conn(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    def _conn(self, *, queued_first: bool = True) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         current = getattr(self._local, "conn", None)
         if current is not None:
             yield current
             return
         if self._closed:
             raise LibraryError(f"the library {self.location} is closed")
+        if queued_first and self._behind:  # recorded episodes first: a process reads what it recorded
+            self._drain()
         try:
             with self._pool.connection() as conn, conn.transaction():
                 yield conn
@@ -521,28 +552,62 @@ class PostgresLibrary(SkillLibrary):
                     break
         return ids
 
+    _EPISODE_UPSERT = (
+        "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, applied,"
+        " metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+        "task = EXCLUDED.task, group_id = EXCLUDED.group_id, policy_version = EXCLUDED.policy_version, "
+        "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, reward = EXCLUDED.reward, "
+        "applied = EXCLUDED.applied, metadata = EXCLUDED.metadata"
+    )
+
+    @staticmethod
+    def _episode_row(episode: Episode) -> tuple[Any, ...]:
+        return (
+            episode.id,
+            episode.task,
+            episode.group_id,
+            episode.policy_version,
+            episode.started_at,
+            episode.finished_at,
+            episode.reward,
+            Jsonb([a.model_dump(mode="json") for a in episode.applied]),
+            Jsonb(episode.metadata),
+        )
+
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
         with self._conn() as conn:
-            conn.execute(
-                "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, applied,"
-                " metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
-                "task = EXCLUDED.task, group_id = EXCLUDED.group_id, policy_version = EXCLUDED.policy_version, "
-                "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, reward = EXCLUDED.reward, "
-                "applied = EXCLUDED.applied, metadata = EXCLUDED.metadata",
-                (
-                    episode.id,
-                    episode.task,
-                    episode.group_id,
-                    episode.policy_version,
-                    episode.started_at,
-                    episode.finished_at,
-                    episode.reward,
-                    Jsonb([a.model_dump(mode="json") for a in episode.applied]),
-                    Jsonb(episode.metadata),
-                ),
-            )
+            conn.execute(self._EPISODE_UPSERT, self._episode_row(episode))
             return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+
+    def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
+        """Save an episode and its events in a background thread, batched with others. Written
+        before this store's next read or write returns, and at `flush` and `close`; inside
+        `transaction()`, at once."""
+        row = self._episode_row(episode.model_copy(deep=True))
+        event_rows = [
+            (e.ts, EventKind(e.kind).value, episode.id, e.tool, e.version_id, json.dumps(e.data)) for e in events
+        ]
+        if getattr(self._local, "conn", None) is not None:
+            self._write_recorded([(row, event_rows)])
+            return
+        try:
+            full = self._behind.put((row, event_rows))
+        except RuntimeError:
+            raise LibraryError(f"the library {self.location} is closed") from None
+        if full:  # the writer is behind (or failing): this caller writes the queue itself
+            self._drain()
+
+    def _write_recorded(self, batch: list[_EpisodeRows]) -> None:
+        with self._conn(queued_first=False) as conn, conn.cursor() as cur:
+            cur.executemany(self._EPISODE_UPSERT, [row for row, _ in batch])
+            events = [e for _, event_rows in batch for e in event_rows]
+            if events:
+                cur.executemany(
+                    "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) "
+                    "VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
+                    events,
+                )
 
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""

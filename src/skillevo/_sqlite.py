@@ -46,6 +46,7 @@ from ._store_common import (
     tool_key,
     version_from_row,
 )
+from ._writebehind import WriteBehind
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -53,6 +54,10 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteLibrary"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# An episode row and its event rows, serialised when recorded (the queue never holds live objects).
+_EventRow = tuple[float, str, str | None, str | None, str | None, str]
+_EpisodeRows = tuple[tuple[Any, ...], list[_EventRow]]
 _OWN_TABLES = {"schema_version", "skills", "versions", "posteriors", "episodes", "events", "meta"}
 
 MIGRATIONS: list[list[str]] = [
@@ -129,6 +134,19 @@ def _dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+@functools.lru_cache(maxsize=64)
+def _multi_row(statement: str, width: int, n: int) -> str:
+    """`statement` (one ``VALUES (?, ...)`` row of `width` values) with `n` rows."""
+    one = "(" + ", ".join("?" * width) + ")"
+    head, _, tail = statement.partition(one)
+    return head + ", ".join([one] * n) + tail
+
+
 def _check_existing_file(path: Path) -> None:
     """Refuse a file that is not a skillevo library, without writing a byte to it."""
     if not path.exists():
@@ -179,6 +197,7 @@ class SQLiteLibrary(SkillLibrary):
         self._lock = threading.RLock()
         self._local = threading.local()
         self._closed = False
+        self._behind: WriteBehind[_EpisodeRows] = WriteBehind(self._write_recorded, self._lock)
         try:
             conn = sqlite3.connect(text, timeout=timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -208,17 +227,45 @@ class SQLiteLibrary(SkillLibrary):
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
-        """The connection as a `sqlite_utils.Database`, for ad-hoc queries and maintenance."""
+        """The connection as a `sqlite_utils.Database`, for ad-hoc queries and maintenance (call
+        `flush` first to see the latest recorded episodes)."""
         import sqlite_utils
 
+        self.flush()
         return sqlite_utils.Database(self._conn)
 
-    def close(self) -> None:
-        """Close the connection. Idempotent."""
+    def flush(self) -> None:
+        """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they
+        stay queued)."""
         with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
+            if self._closed:
+                return
+            self._drain()
+
+    def close(self) -> None:
+        """Write what is queued and close the connection. Idempotent. If the queued episodes cannot
+        be written it raises `LibraryError` and stays open (call it again to retry)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._behind.refuse()
+            try:
+                self._drain()
+            except LibraryError:
+                self._behind.refuse(False)
+                raise
+            self._closed = True
+            self._conn.close()
+        self._behind.stop()
+
+    def _drain(self) -> None:
+        try:
+            self._behind.drain()
+        except (sqlite3.Error, LibraryError) as exc:
+            raise LibraryError(
+                f"{self.location}: {len(self._behind)} recorded episodes could not be written ({exc}); "
+                "they stay queued"
+            ) from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -226,6 +273,15 @@ class SQLiteLibrary(SkillLibrary):
         with self._lock:
             if self._closed:
                 raise LibraryError(f"the library {self.location} is closed")
+            if self._behind:  # recorded episodes first: writes keep their order
+                self._drain()
+            with self._transaction() as conn:
+                yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """`_write` without the queue (the caller holds the lock)."""
+        with self._lock:
             depth = getattr(self._local, "depth", 0)
             conn = self._conn
             if depth:
@@ -267,6 +323,8 @@ class SQLiteLibrary(SkillLibrary):
         with self._lock:
             if self._closed:
                 raise LibraryError(f"the library {self.location} is closed")
+            if self._behind:  # a process reads what it recorded
+                self._drain()
             yield self._conn
 
     @contextmanager
@@ -521,45 +579,90 @@ class SQLiteLibrary(SkillLibrary):
 
     # ------------------------------------------------------------------ episodes & events
 
+    _EVENT_INSERT = "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?)"
+
     @staticmethod
-    def _insert_events(conn: sqlite3.Connection, events: Sequence[Event], episode_id: str | None = None) -> list[int]:
-        """Insert `events` (all under `episode_id` when given) and return their ids."""
-        if not events:
+    def _event_rows(events: Sequence[Event], episode_id: str | None = None) -> list[_EventRow]:
+        return [
+            (e.ts, EventKind(e.kind).value, episode_id or e.episode_id, e.tool, e.version_id, _dumps(e.data))
+            for e in events
+        ]
+
+    @staticmethod
+    def _insert_event_rows(conn: sqlite3.Connection, rows: list[_EventRow]) -> list[int]:
+        """Insert event rows and return their ids."""
+        if not rows:
             return []
         row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
         first = (int(row[0]) if row else 0) + 1
         # One executemany per batch; AUTOINCREMENT ids inside one write transaction are consecutive.
-        conn.executemany(
-            "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (e.ts, EventKind(e.kind).value, episode_id or e.episode_id, e.tool, e.version_id, _dumps(e.data))
-                for e in events
-            ],
+        conn.executemany(SQLiteLibrary._EVENT_INSERT, rows)
+        return list(range(first, first + len(rows)))
+
+    @classmethod
+    def _insert_events(
+        cls, conn: sqlite3.Connection, events: Sequence[Event], episode_id: str | None = None
+    ) -> list[int]:
+        """Insert `events` (all under `episode_id` when given) and return their ids."""
+        return cls._insert_event_rows(conn, cls._event_rows(events, episode_id))
+
+    _EPISODE_UPSERT = (
+        "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, applied, "
+        "metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET task = excluded.task, "
+        "group_id = excluded.group_id, policy_version = excluded.policy_version, started_at = "
+        "excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward, applied = "
+        "excluded.applied, metadata = excluded.metadata"
+    )
+
+    @staticmethod
+    def _episode_rows(episode: Episode, events: Sequence[Event]) -> _EpisodeRows:
+        row = (
+            episode.id,
+            episode.task,
+            episode.group_id,
+            episode.policy_version,
+            episode.started_at,
+            episode.finished_at,
+            episode.reward,
+            _dumps([a.model_dump(mode="json") for a in episode.applied]),
+            _dumps(episode.metadata),
         )
-        return list(range(first, first + len(events)))
+        return row, SQLiteLibrary._event_rows(events, episode.id)
 
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
+        row, event_rows = self._episode_rows(episode, events)
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, applied, "
-                "metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET task = excluded.task, "
-                "group_id = excluded.group_id, policy_version = excluded.policy_version, started_at = "
-                "excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward, applied = "
-                "excluded.applied, metadata = excluded.metadata",
-                (
-                    episode.id,
-                    episode.task,
-                    episode.group_id,
-                    episode.policy_version,
-                    episode.started_at,
-                    episode.finished_at,
-                    episode.reward,
-                    _dumps([a.model_dump(mode="json") for a in episode.applied]),
-                    _dumps(episode.metadata),
-                ),
-            )
-            return self._insert_events(conn, events, episode.id)
+            conn.execute(self._EPISODE_UPSERT, row)
+            return self._insert_event_rows(conn, event_rows)
+
+    def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
+        """Save an episode and its events in a background thread, batched with others (what the
+        Evolver does when it needs no event ids). Written before this library's next read or write
+        returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
+        rows = self._episode_rows(episode, events)
+        if getattr(self._local, "depth", 0):
+            with self._write() as conn:
+                conn.execute(self._EPISODE_UPSERT, rows[0])
+                self._insert_event_rows(conn, rows[1])
+            return
+        try:
+            full = self._behind.put(rows)
+        except RuntimeError:
+            raise LibraryError(f"the library {self.location} is closed") from None
+        if full:  # the writer is behind (or failing): this caller writes the queue itself
+            self._drain()
+
+    def _write_recorded(self, batch: list[_EpisodeRows]) -> None:
+        # Multi-row statements: each statement step releases and re-takes the GIL, and in a
+        # background thread every re-take waits for the agent's thread to let go of it.
+        episodes = [row for row, _ in batch]
+        events = [e for _, rows in batch for e in rows]
+        with self._transaction() as conn:
+            for chunk in _chunks(episodes, 500):
+                conn.execute(_multi_row(self._EPISODE_UPSERT, 9, len(chunk)), [v for row in chunk for v in row])
+            for chunk in _chunks(events, 1000):
+                conn.execute(_multi_row(self._EVENT_INSERT, 6, len(chunk)), [v for row in chunk for v in row])
 
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""

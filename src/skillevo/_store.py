@@ -170,6 +170,20 @@ class SkillStore(ABC):
         """
         raise NotImplementedError
 
+    def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
+        """`save_episode` for a caller that needs no event ids and does not wait for the write.
+
+        A backend may queue the record and write it later, batched, off the caller's thread; what
+        was recorded is then written before the store's next read or write returns (one process
+        reads what it recorded), and by `flush` and `close`. Inside `transaction()` it is part of
+        the transaction.
+        """
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        """Write whatever `record_episode` has queued; raises `LibraryError` if that fails."""
+        raise NotImplementedError
+
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
         raise NotImplementedError
