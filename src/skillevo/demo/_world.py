@@ -7,7 +7,9 @@ text, a 429 with a Retry-After, a 503, a domain error ("currency mismatch ...").
 computed from the backend's final state, never from what the agent says.
 
 The world has an API version: in ``"v2"`` `search_flights` takes ``departure_date`` instead of
-``date`` (the migration that ships with the policy upgrade, see docs/demo.md).
+``date`` (the migration that ships with the policy upgrade, see docs/demo.md), and, as many HTTP
+APIs do, v2 checks parameter names first and reports the first unknown one alone ("received
+unknown parameter 'date'"), without saying what it expected instead.
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ class WorldConfig:
         rate_limit_p: probability that a `search_flights` call is rejected with a 429.
         unavailable_p: probability that a `refund_order` call fails with a 503.
         retry_after_ms: the Retry-After the 429 asks for (milliseconds, so the demo stays fast).
-        api_version: ``"v1"`` or ``"v2"`` (v2 renames `search_flights`'s ``date`` to ``departure_date``).
+        api_version: ``"v1"`` or ``"v2"`` (v2 renames `search_flights`'s ``date`` to ``departure_date``
+            and reports an unknown parameter name alone, before validating the rest).
     """
 
     customers: int = 40
@@ -425,6 +428,10 @@ class World:
             raise ToolError(f"unknown tool '{tool}'; available tools: {', '.join(self._models)}")
         if not isinstance(args, dict):
             raise ToolError(f"{tool}: arguments must be an object")
+        if self.config.api_version == "v2":
+            unknown = next((k for k in args if k not in model.model_fields), None)
+            if unknown is not None:
+                raise ToolError(f"400 Bad Request: {tool} received unknown parameter '{unknown}'")
         try:
             parsed = model.model_validate(args)
         except ValidationError as exc:
