@@ -244,3 +244,18 @@ def test_the_writer_thread_ends_when_idle_and_comes_back(tmp_path: Path) -> None
         _record(lib, "two")
         assert lib._behind._thread is not None
         assert sorted(e.task for e in lib.episodes()) == ["one", "two"]
+
+
+def test_a_large_batch_of_recorded_episodes_is_written_whole(tmp_path: Path) -> None:
+    from skillevo import Episode, Event, EventKind
+
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        lib._behind.linger_s = 3600.0  # one batch, drained by the read below
+        for i in range(300):  # more rows than one statement takes
+            lib.record_episode(Episode(id=f"e{i:03}", task="t"),
+                               [Event(kind=EventKind.TOOL_CALL, tool="t", data={"i": i, "j": j}) for j in range(3)])
+        assert lib.count_episodes() == 300
+        events = lib.events()
+        assert [(e.episode_id, e.data["i"], e.data["j"]) for e in events] == [
+            (f"e{i:03}", i, j) for i in range(300) for j in range(3)
+        ]

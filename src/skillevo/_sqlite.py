@@ -659,9 +659,10 @@ class SQLiteLibrary(SkillLibrary):
         episodes = [row for row, _ in batch]
         events = [e for _, rows in batch for e in rows]
         with self._transaction() as conn:
-            for chunk in _chunks(episodes, 500):
+            # At most 999 values per statement: the limit of SQLite builds before 3.32.
+            for chunk in _chunks(episodes, 111):
                 conn.execute(_multi_row(self._EPISODE_UPSERT, 9, len(chunk)), [v for row in chunk for v in row])
-            for chunk in _chunks(events, 1000):
+            for chunk in _chunks(events, 166):
                 conn.execute(_multi_row(self._EVENT_INSERT, 6, len(chunk)), [v for row in chunk for v in row])
 
     def set_reward(self, episode_id: str, reward: float) -> Episode:
