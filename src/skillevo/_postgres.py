@@ -185,7 +185,9 @@ class PostgresLibrary(SkillLibrary):
         self.location = _safe_location(location)
         self._local = threading.local()
         self._closed = False
-        self._behind: WriteBehind[_EpisodeRows] = WriteBehind(self._write_recorded, threading.RLock())
+        self._behind: WriteBehind[_EpisodeRows] = WriteBehind(
+            self._write_recorded, threading.RLock(), self.location, (psycopg.Error,)
+        )
         try:
             # One direct attempt first: fails fast with libpq's own reason instead of pool retries.
             psycopg.connect(conninfo, connect_timeout=max(1, int(timeout))).close()
@@ -217,31 +219,17 @@ class PostgresLibrary(SkillLibrary):
         """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they
         stay queued)."""
         if not self._closed:
-            self._drain()
+            self._behind.drain()
 
     def close(self) -> None:
         """Write what is queued and close the connection pool. Idempotent. If the queued episodes
         cannot be written it raises `LibraryError` and stays open (call it again to retry)."""
-        if self._closed:
-            return
-        self._behind.refuse()
-        try:
-            self._drain()
-        except LibraryError:
-            self._behind.refuse(False)
-            raise
-        self._behind.stop()
-        self._closed = True
-        self._pool.close()
+        self._behind.close(self._close_pool)
 
-    def _drain(self) -> None:
-        try:
-            self._behind.drain()
-        except (psycopg.Error, LibraryError) as exc:
-            raise LibraryError(
-                f"{self.location}: {len(self._behind)} recorded episodes could not be written "
-                f"({_one_line(exc)}); they stay queued"
-            ) from None
+    def _close_pool(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._pool.close()
 
     @contextmanager
     def _conn(self, *, queued_first: bool = True) -> Iterator[psycopg.Connection[dict[str, Any]]]:
@@ -252,7 +240,7 @@ class PostgresLibrary(SkillLibrary):
         if self._closed:
             raise LibraryError(f"the library {self.location} is closed")
         if queued_first and self._behind:  # recorded episodes first: a process reads what it recorded
-            self._drain()
+            self._behind.drain()
         try:
             with self._pool.connection() as conn, conn.transaction():
                 yield conn
@@ -591,12 +579,8 @@ class PostgresLibrary(SkillLibrary):
         if getattr(self._local, "conn", None) is not None:
             self._write_recorded([(row, event_rows)])
             return
-        try:
-            full = self._behind.put((row, event_rows))
-        except RuntimeError:
-            raise LibraryError(f"the library {self.location} is closed") from None
-        if full:  # the writer is behind (or failing): this caller writes the queue itself
-            self._drain()
+        if self._behind.put((row, event_rows)):  # the writer is behind (or failing): this caller writes it
+            self._behind.drain()
 
     def _write_recorded(self, batch: list[_EpisodeRows]) -> None:
         with self._conn(queued_first=False) as conn, conn.cursor() as cur:

@@ -197,7 +197,9 @@ class SQLiteLibrary(SkillLibrary):
         self._lock = threading.RLock()
         self._local = threading.local()
         self._closed = False
-        self._behind: WriteBehind[_EpisodeRows] = WriteBehind(self._write_recorded, self._lock)
+        self._behind: WriteBehind[_EpisodeRows] = WriteBehind(
+            self._write_recorded, self._lock, text, (sqlite3.Error,)
+        )
         try:
             conn = sqlite3.connect(text, timeout=timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -238,34 +240,18 @@ class SQLiteLibrary(SkillLibrary):
         """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they
         stay queued)."""
         with self._lock:
-            if self._closed:
-                return
-            self._drain()
+            if not self._closed:
+                self._behind.drain()
 
     def close(self) -> None:
         """Write what is queued and close the connection. Idempotent. If the queued episodes cannot
         be written it raises `LibraryError` and stays open (call it again to retry)."""
-        with self._lock:
-            if self._closed:
-                return
-            self._behind.refuse()
-            try:
-                self._drain()
-            except LibraryError:
-                self._behind.refuse(False)
-                raise
+        self._behind.close(self._close_connection)
+
+    def _close_connection(self) -> None:
+        if not self._closed:
             self._closed = True
             self._conn.close()
-        self._behind.stop()
-
-    def _drain(self) -> None:
-        try:
-            self._behind.drain()
-        except (sqlite3.Error, LibraryError) as exc:
-            raise LibraryError(
-                f"{self.location}: {len(self._behind)} recorded episodes could not be written ({exc}); "
-                "they stay queued"
-            ) from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -274,7 +260,7 @@ class SQLiteLibrary(SkillLibrary):
             if self._closed:
                 raise LibraryError(f"the library {self.location} is closed")
             if self._behind:  # recorded episodes first: writes keep their order
-                self._drain()
+                self._behind.drain()
             with self._transaction() as conn:
                 yield conn
 
@@ -324,7 +310,7 @@ class SQLiteLibrary(SkillLibrary):
             if self._closed:
                 raise LibraryError(f"the library {self.location} is closed")
             if self._behind:  # a process reads what it recorded
-                self._drain()
+                self._behind.drain()
             yield self._conn
 
     @contextmanager
@@ -646,12 +632,8 @@ class SQLiteLibrary(SkillLibrary):
                 conn.execute(self._EPISODE_UPSERT, rows[0])
                 self._insert_event_rows(conn, rows[1])
             return
-        try:
-            full = self._behind.put(rows)
-        except RuntimeError:
-            raise LibraryError(f"the library {self.location} is closed") from None
-        if full:  # the writer is behind (or failing): this caller writes the queue itself
-            self._drain()
+        if self._behind.put(rows):  # the writer is behind (or failing): this caller writes the queue
+            self._behind.drain()
 
     def _write_recorded(self, batch: list[_EpisodeRows]) -> None:
         # Multi-row statements: each statement step releases and re-takes the GIL, and in a

@@ -24,6 +24,8 @@ import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from ._errors import LibraryError
+
 __all__ = ["WriteBehind"]
 
 T = TypeVar("T")
@@ -38,6 +40,8 @@ class WriteBehind(Generic[T]):
         write: writes a batch of records in one transaction, or raises and writes none.
         lock: the owner's lock: held around taking a batch and writing it, so that once a caller's
             `drain` returns, every record queued before it is written (no batch is in flight).
+        location: the owner's location, for error messages.
+        errors: what `write` raises when the store refuses the write (reported as `LibraryError`).
         linger_s: how long the thread waits after the first record of a batch for more.
         retry_s: pause after a failed background write.
         max_pending: queue length at which `put` asks its caller to drain.
@@ -48,6 +52,8 @@ class WriteBehind(Generic[T]):
         self,
         write: Callable[[list[T]], None],
         lock: threading.RLock,
+        location: str,
+        errors: tuple[type[BaseException], ...],
         *,
         name: str = "skillevo-writer",
         linger_s: float = 0.005,
@@ -57,6 +63,8 @@ class WriteBehind(Generic[T]):
     ) -> None:
         self._write = write
         self._lock = lock
+        self._location = location
+        self._errors = (*errors, LibraryError)
         self._name = name
         self.linger_s = linger_s
         self.retry_s = retry_s
@@ -68,8 +76,6 @@ class WriteBehind(Generic[T]):
         self._stopped = threading.Event()
         self._refusing = False
         self._thread: threading.Thread | None = None
-        #: the last background failure (cleared by a successful write)
-        self.error: BaseException | None = None
         _LIVE.add(self)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
@@ -80,7 +86,7 @@ class WriteBehind(Generic[T]):
         full: the caller should `drain` (through its own error handling)."""
         with self._queue_lock:
             if self._refusing:
-                raise RuntimeError("the write-behind queue takes no more records")
+                raise LibraryError(f"the library {self._location} is closed")
             self._queue.append(record)
             full = len(self._queue) >= self.max_pending
             if self._thread is None:
@@ -90,8 +96,8 @@ class WriteBehind(Generic[T]):
         return full
 
     def drain(self) -> None:
-        """Write every queued record now, in the caller's thread; raises what the write raises
-        (the records stay queued then)."""
+        """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
+        refuses the write (the records stay queued then)."""
         if not self._queue:  # the common case, without taking a lock
             return
         with self._lock:
@@ -101,22 +107,32 @@ class WriteBehind(Generic[T]):
                 return
             try:
                 self._write(batch)
-            except BaseException:
+            except BaseException as exc:
                 with self._queue_lock:
                     self._queue[:0] = batch
+                if isinstance(exc, self._errors):
+                    reason = " ".join(str(exc).split())
+                    raise LibraryError(
+                        f"{self._location}: {len(self._queue)} recorded episodes could not be written ({reason}); "
+                        "they stay queued"
+                    ) from None
                 raise
-        self.error = None
 
-    def refuse(self, refusing: bool = True) -> None:
-        """From now on `put` raises (`refusing=False` takes records again): lets an owner's final
-        `drain` be final."""
+    def close(self, then: Callable[[], None]) -> None:
+        """Refuse further records, write what is queued, call `then()` (the owner's close, with the
+        lock held) and end the thread. If the write fails, records are taken again and the
+        `LibraryError` propagates, `then` not called."""
+        with self._lock:
+            with self._queue_lock:
+                self._refusing = True
+            try:
+                self.drain()
+            except BaseException:
+                with self._queue_lock:
+                    self._refusing = False
+                raise
+            then()
         with self._queue_lock:
-            self._refusing = refusing
-
-    def stop(self) -> None:
-        """Refuse further records and end the thread (drain first: what is still queued stays so)."""
-        with self._queue_lock:
-            self._refusing = True
             self._stopped.set()
             thread = self._thread
         self._wake.set()
@@ -137,8 +153,7 @@ class WriteBehind(Generic[T]):
                 return
             try:
                 self.drain()
-            except Exception as exc:  # kept queued; a caller's drain raises it
-                self.error = exc
+            except Exception:  # kept queued; a caller's drain raises it
                 if self._stopped.wait(self.retry_s):
                     return
                 self._wake.set()
