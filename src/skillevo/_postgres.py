@@ -38,6 +38,7 @@ from ._models import (
 )
 from ._store_common import (
     episode_from_row,
+    episode_values,
     event_from_row,
     lifecycle_event_data,
     select_query,
@@ -548,31 +549,17 @@ class PostgresLibrary(SkillLibrary):
         "applied = EXCLUDED.applied, metadata = EXCLUDED.metadata"
     )
 
-    @staticmethod
-    def _episode_row(episode: Episode) -> tuple[Any, ...]:
-        return (
-            episode.id,
-            episode.task,
-            episode.group_id,
-            episode.policy_version,
-            episode.started_at,
-            episode.finished_at,
-            episode.reward,
-            Jsonb([a.model_dump(mode="json") for a in episode.applied]),
-            Jsonb(episode.metadata),
-        )
-
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
         with self._conn() as conn:
-            conn.execute(self._EPISODE_UPSERT, self._episode_row(episode))
+            conn.execute(self._EPISODE_UPSERT, episode_values(episode, Jsonb))
             return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
 
     def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
         """Save an episode and its events in a background thread, batched with others. Written
         before this store's next read or write returns, and at `flush` and `close`; inside
         `transaction()`, at once."""
-        row = self._episode_row(episode.model_copy(deep=True))
+        row = episode_values(episode.model_copy(deep=True), Jsonb)
         event_rows = [
             (e.ts, EventKind(e.kind).value, episode.id, e.tool, e.version_id, json.dumps(e.data)) for e in events
         ]

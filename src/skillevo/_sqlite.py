@@ -38,6 +38,7 @@ from ._models import (
 )
 from ._store_common import (
     episode_from_row,
+    episode_values,
     event_from_row,
     lifecycle_event_data,
     posterior_from_row,
@@ -602,18 +603,7 @@ class SQLiteLibrary(SkillLibrary):
 
     @staticmethod
     def _episode_rows(episode: Episode, events: Sequence[Event]) -> _EpisodeRows:
-        row = (
-            episode.id,
-            episode.task,
-            episode.group_id,
-            episode.policy_version,
-            episode.started_at,
-            episode.finished_at,
-            episode.reward,
-            _dumps([a.model_dump(mode="json") for a in episode.applied]),
-            _dumps(episode.metadata),
-        )
-        return row, SQLiteLibrary._event_rows(events, episode.id)
+        return episode_values(episode, _dumps), SQLiteLibrary._event_rows(events, episode.id)
 
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import JsonValue
@@ -115,6 +115,22 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
             )
         )
     return out
+
+
+def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """The values of an ``episodes`` row (id, task, group_id, policy_version, started_at,
+    finished_at, reward, applied, metadata), the two JSON columns through `encode`."""
+    return (
+        episode.id,
+        episode.task,
+        episode.group_id,
+        episode.policy_version,
+        episode.started_at,
+        episode.finished_at,
+        episode.reward,
+        encode([a.model_dump(mode="json") for a in episode.applied]),
+        encode(episode.metadata),
+    )
 
 
 def episode_from_row(row: Mapping[str, Any]) -> Episode:
