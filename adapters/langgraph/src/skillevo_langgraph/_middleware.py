@@ -157,10 +157,12 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         with self._lock:
             self._open[ep.id] = ep
             self._markers[ep.id] = marker
-            # Runs that crashed never finish their episodes: keep them from piling up.
-            dropped = [self._open.pop(k) for k in list(self._open)[: max(0, len(self._open) - _MAX_OPEN)]]
-            for old in dropped:
+            # Runs that crashed never finish their episodes: keep them from piling up (oldest first).
+            dropped = []
+            while len(self._open) > _MAX_OPEN:
+                old = self._open.pop(next(iter(self._open)))
                 self._markers.pop(old.id, None)
+                dropped.append(old)
         for old in dropped:
             old.finish(None)
         return ep, True
