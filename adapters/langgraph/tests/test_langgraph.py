@@ -416,3 +416,18 @@ def test_a_misnamed_argument_is_fixed_on_its_first_failure_without_a_model_turn(
     assert [op.model_dump(exclude_defaults=True) for v in renames for op in v.strategy.repair.ops] == [
         {"arg": "token", "to": "access_token"}
     ]
+
+
+def test_runs_that_never_finish_are_capped_oldest_first(lib: SkillLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
+    import skillevo_langgraph._middleware as middleware
+
+    monkeypatch.setattr(middleware, "_MAX_OPEN", 3)
+    evo = Evolver(lib, miner=None)
+    mw = SkillMiddleware(evo, reward=ok_reward, catch_tool_errors=False)
+    agent = create_agent(ScriptedChat(boom_policy), [book, explode], middleware=[mw])
+    for i in range(5):  # each run crashes in its tool call and leaves its episode open
+        with pytest.raises(ZeroDivisionError):
+            agent.invoke(_ask(f"explode {i}"))
+    assert sorted(ep.episode.task for ep in mw._open.values()) == ["explode 2", "explode 3", "explode 4"]
+    assert sorted(e.task for e in lib.episodes()) == ["explode 0", "explode 1"]  # finished, no reward
+    assert {e.reward for e in lib.episodes()} == {None}
