@@ -27,8 +27,9 @@ WORKER = textwrap.dedent(
         rng = random.Random(proc * 100 + t)
         for i in range(n_eps):
             ep = Episode(id=f"p{proc}-t{t}-{i}", task="t")
-            lib.save_episode(ep, [Event(kind=EventKind.TOOL_CALL, tool="x", data={"i": i}),
-                                  Event(kind=EventKind.TOOL_RESULT, tool="x", data={"i": i})])
+            save = lib.record_episode if i % 2 else lib.save_episode  # queued and direct writes mixed
+            save(ep, [Event(kind=EventKind.TOOL_CALL, tool="x", data={"i": i}),
+                      Event(kind=EventKind.TOOL_RESULT, tool="x", data={"i": i})])
             key = f"k{rng.randrange(3)}"
             r = rng.random()
             lib.update_posterior(key, "arm", lambda s: s.model_copy(update={
