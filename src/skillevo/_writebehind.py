@@ -56,7 +56,7 @@ class WriteBehind(Generic[T]):
         errors: tuple[type[BaseException], ...],
         *,
         name: str = "skillevo-writer",
-        linger_s: float = 0.005,
+        linger_s: float = 0.2,
         retry_s: float = 1.0,
         max_pending: int = 1000,
         idle_s: float = 10.0,
