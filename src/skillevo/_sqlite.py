@@ -617,10 +617,8 @@ class SQLiteLibrary(SkillLibrary):
         Evolver does when it needs no event ids). Written before this library's next read or write
         returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
         rows = self._episode_rows(episode, events)
-        if getattr(self._local, "depth", 0):
-            with self._write() as conn:
-                conn.execute(self._EPISODE_UPSERT, rows[0])
-                self._insert_event_rows(conn, rows[1])
+        if getattr(self._local, "depth", 0):  # inside this thread's transaction: part of it
+            self._write_recorded([rows])
             return
         if self._behind.put(rows):  # the writer is behind (or failing): this caller writes the queue
             self._behind.drain()
