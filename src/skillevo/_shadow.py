@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ from ._models import EventKind, Repair, Retry, Skill, SkillVersion, TriggerKind
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
-__all__ = ["ShadowBook", "ShadowEvidence", "replay_failures", "shadow_evidence", "text_id"]
+__all__ = ["ShadowBook", "ShadowEvidence", "held_back", "replay_failures", "shadow_evidence", "text_id"]
 
 #: ``(kind, tool, version_id, private fields (redacted when stored), **data)``: how the book logs.
 LogFn = Callable[..., None]
@@ -291,3 +291,23 @@ def replay_failures(store: SkillStore, version: SkillVersion, skill: Skill, *, l
                 continue
             wins += same_args(after, good.data.get("args"))
     return wins, trials
+
+
+def held_back(store: SkillStore, testing: Sequence[str], active: Sequence[str]) -> dict[str, str]:
+    """Versions a reviewer should see because review holds them back, each with why.
+
+    `testing`: ids of versions under test; those that ran in shadow are listed. `active`: ids of
+    active versions; once review has been gated on the library, those nobody approved are listed.
+    """
+    from ._review_gate import gated_since, is_approved
+
+    out: dict[str, str] = {}
+    for vid in testing:
+        if store.events(kind=EventKind.SHADOW, version_id=vid, limit=1):
+            out[vid] = "runs in shadow: nothing it does reaches a call or a prompt until a person approves it"
+    since = gated_since(store)
+    if since is not None:
+        for vid in active:
+            if not is_approved(store, store.version(vid), since):
+                out[vid] = "active, but nobody approved it: held back (shadow) under review"
+    return out
