@@ -216,6 +216,17 @@ class ShadowEvidence:
             parts.append(f"replay: {self.replay_wins}/{self.replay_trials} stored failures fixed")
         return "; ".join(parts) or "no shadow evidence yet"
 
+    def short(self) -> str:
+        """A table cell, e.g. ``live 7/9, replay 3/3, guidance 12 (needed 9)``."""
+        parts = []
+        if self.trials:
+            parts.append(f"live {self.wins}/{self.trials}")
+        if self.replay_trials:
+            parts.append(f"replay {self.replay_wins}/{self.replay_trials}")
+        if self.prompts:
+            parts.append(f"guidance {self.prompts} (needed {self.needed})")
+        return ", ".join(parts) or "none yet"
+
 
 def shadow_evidence(
     store: SkillStore,

@@ -245,8 +245,7 @@ def review_list(config: ConfigOption = None, db: DbOption = None) -> None:
     with lib:
         pending = life.pending()
         table = Table(title=f"awaiting review in {lib.location}")
-        columns = ("version", "kind", "status", "shadow evidence", "P(better)", "against", "waiting since", "strategy")
-        for col in columns:
+        for col in ("version", "kind", "shadow wins", "P(better) vs", "strategy"):
             table.add_column(col, overflow="fold", no_wrap=col == "version")
         for v in pending:
             note = next(
@@ -258,19 +257,20 @@ def review_list(config: ConfigOption = None, db: DbOption = None) -> None:
                                               else "code")
             skill = lib.skill(v.skill)
             against = life.incumbent_arm(skill) if v.status.value == "testing" else "-"
+            since = dt.datetime.fromtimestamp(note.ts, tz=dt.UTC).strftime(" (%Y-%m-%d %H:%M)") if note else ""
             table.add_row(
                 v.id,
-                v.strategy.kind,
-                v.status.value,
-                shadow_evidence(lib, v, skill=skill).summary(),
-                f"{p:.3f}" if isinstance(p, int | float) else "-",
-                str(note.data.get("against", "-")) if note else against,
-                dt.datetime.fromtimestamp(note.ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M") if note else "-",
+                f"{v.strategy.kind}, {v.status.value}",
+                shadow_evidence(lib, v, skill=skill).short(),
+                (f"{p:.3f}" if isinstance(p, int | float) else "-")
+                + f" vs {note.data.get('against', '-') if note else against}{since}",
                 summary[:200],
             )
     if pending:
         console.print(table)
         console.print(
+            "shadow wins: repairs that matched the arguments that succeeded (live) and stored failures "
+            "fixed (replay); guidance: episodes it would have reached. "
             "decide with: skillevo review approve|reject VERSION --reason TEXT; "
             "details: skillevo diff --html report.html",
             highlight=False,
