@@ -3,8 +3,10 @@
 * ``auto`` (default): every live version (testing or active) competes on live calls.
 * ``required``: only *approved* versions apply; every other live version runs in shadow (its repair
   or guidance is computed and logged, never applied: see `_shadow`).
-* ``canary``: like ``required``, except on a share of episodes (``canary_share``, 5% by default,
-  drawn per episode from the Evolver's seeded generator) where unapproved versions are live too.
+* ``canary``: like ``required``, except on a share of episodes (``canary_share``, 5% by default)
+  where unapproved versions are live too. Each block of ``B = max(100, ceil(1 / share))``
+  consecutive episodes of a process holds exactly ``floor(share * B)`` canary episodes at
+  positions drawn from the Evolver's seeded generator: never more than the share, never periodic.
 
 A version is **approved** when it is active and one of these is recorded in the event log (events
 are append-only, so approval never silently disappears):
@@ -24,6 +26,7 @@ import that kept a ``status: active`` line, a script calling ``set_status``).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -122,6 +125,7 @@ class ReviewGate:
         self._lock = threading.Lock()
         self._approved: set[str] = set()
         self._unapproved: dict[str, float] = {}
+        self._block: list[bool] = []
         self._since: float | None = mark_gated(store) if self.gated else None
 
     @property
@@ -134,7 +138,12 @@ class ReviewGate:
         if self.mode != "canary":
             return False
         with self._lock:
-            return bool(self._rng.random() < self.canary_share)
+            if not self._block:
+                size = max(100, math.ceil(1.0 / self.canary_share)) if self.canary_share > 0 else 100
+                picks = np.zeros(size, dtype=bool)
+                picks[self._rng.choice(size, size=math.floor(self.canary_share * size + 1e-9), replace=False)] = True
+                self._block = [bool(p) for p in picks[::-1]]
+            return self._block.pop()
 
     def clear(self) -> None:
         """Forget cached "unapproved" answers (after a review decision in this process)."""
