@@ -336,3 +336,31 @@ def test_auto_is_unchanged_and_bad_settings_are_one_line_errors() -> None:
             with pytest.raises(ConfigError) as err:
                 Evolver(lib, **kwargs)  # type: ignore[arg-type]
             assert str(err.value) == message
+
+
+def test_shadow_evidence_tells_a_wrong_repair_from_a_right_one_and_rejecting_starts_the_next() -> None:
+    """The evidence discriminates: a repair that would send the wrong format loses every trial; once
+    a reviewer rejects it, the waiting version of the skill runs in shadow, wins, and is approved."""
+    wrong = Strategy(repair=Repair(ops=[ReformatDate(arg="date", from_format="%d/%m/%Y", to_format="%Y/%m/%d")],
+                                   precondition=[ArgCondition(arg="date", regex=SLASH_DATE)]))
+    with SkillLibrary(":memory:") as lib:
+        bad = lib.add_skill("date-fix", Trigger(kind=TriggerKind.BEFORE_TOOL, tool=TOOL), wrong,
+                            status=VersionStatus.TESTING).id
+        good = lib.add_version("date-fix", _date_strategy(), parent=bad).id
+        evo = Evolver(lib, miner=None, seed=2, lifecycle=CFG, review="required", null_arm=False)
+        assert run_agent(evo, 25).changed == 0
+        ev_bad = shadow_evidence(lib, lib.version(bad))
+        assert (ev_bad.wins, ev_bad.trials) == (0, 25)
+        reasons = {e.data.get("reason") for e in lib.events(kind=EventKind.SHADOW, version_id=bad)}
+        assert "the arguments that succeeded differ" in reasons
+        assert lib.version(good).status is VersionStatus.CANDIDATE
+        evo.lifecycle.reject(bad, "0 of 25 in shadow", actor="carol")
+        assert lib.version(good).status is VersionStatus.TESTING
+        evo.invalidate()
+        assert run_agent(evo, 25, start=25).changed == 0
+        ev_good = shadow_evidence(lib, lib.version(good))
+        assert (ev_good.wins, ev_good.trials) == (25, 25)
+        assert ev_good.replay_wins == ev_good.replay_trials == 50  # every stored failure, both runs
+        evo.lifecycle.approve(good, "25 of 25 in shadow", actor="carol")
+        evo.invalidate()
+        assert run_agent(evo, 10, start=50).calls_changed == 10

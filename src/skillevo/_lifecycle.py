@@ -359,6 +359,15 @@ class Lifecycle:
                 return True
         return False
 
+    def _start_next(self, skill_name: str) -> list[Transition]:
+        """After a decision, the next waiting candidate of the skill starts its test (or its shadow run)."""
+        versions = self.store.skill(skill_name).versions
+        if any(v.status is VersionStatus.TESTING for v in versions):
+            return []
+        waiting = next((v for v in versions if v.status is VersionStatus.CANDIDATE), None)
+        started = self.start(waiting.id) if waiting is not None else None
+        return [started] if started is not None else []
+
     def pending(self) -> list[SkillVersion]:
         """Versions waiting for a human decision.
 
@@ -409,7 +418,8 @@ class Lifecycle:
             if version.status not in (VersionStatus.TESTING, VersionStatus.CANDIDATE):
                 raise ConfigError(f"{version_id} is {version.status.value}: only a version under test can be approved")
             skill = self.store.skill(version.skill)
-            return self._promote(skill, version, f"approved: {reason}", None, actor=actor, kind=EventKind.REVIEW)
+            out = self._promote(skill, version, f"approved: {reason}", None, actor=actor, kind=EventKind.REVIEW)
+            return out + self._start_next(version.skill)
 
     def reject(self, version_id: str, reason: str, actor: str = "reviewer") -> Transition:
         """A human rejects a version (recorded as a review event)."""
@@ -420,6 +430,7 @@ class Lifecycle:
             self.store.set_status(
                 version_id, VersionStatus.REJECTED, reason=f"rejected: {reason}", actor=actor, kind=EventKind.REVIEW
             )
+            self._start_next(version.skill)
             return Transition(
                 version_id=version_id, from_status=version.status, to_status=VersionStatus.REJECTED, reason=reason
             )
