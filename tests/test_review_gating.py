@@ -364,3 +364,18 @@ def test_shadow_evidence_tells_a_wrong_repair_from_a_right_one_and_rejecting_sta
         evo.lifecycle.approve(good, "25 of 25 in shadow", actor="carol")
         evo.invalidate()
         assert run_agent(evo, 10, start=50).calls_changed == 10
+
+
+def test_the_gate_and_its_evidence_hold_on_every_backend(store: SkillLibrary) -> None:
+    """Approval and shadow evidence live in the event log and the meta table: SQLite and PostgreSQL alike."""
+    testing = _add_api_versions(store, VersionStatus.TESTING)
+    evo = Evolver(store, miner=None, seed=4, lifecycle=CFG, review="required", null_arm=False)
+    assert store.get_meta(GATED_SINCE_KEY) is not None
+    t = run_agent(evo, 12)
+    assert t.changed == 0 and sum(1 for p in t.prompts if p) == 0
+    store.flush()
+    assert shadow_evidence(store, store.version(testing[0])).wins == 12
+    evo.lifecycle.approve(testing[0], "12 of 12 in shadow", actor="dana")
+    assert is_approved(store, store.version(testing[0]))
+    evo.invalidate()
+    assert run_agent(evo, 4, start=12).calls_changed == 4
