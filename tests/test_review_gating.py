@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from skillevo import ConfigError, EventKind, Evolver, SkillLibrary, VersionStatus
 from skillevo._diff import library_diff
+from skillevo._grpo import current_prompts
 from skillevo._lifecycle import LifecycleConfig
 from skillevo._models import ArgCondition, ReformatDate, Repair, Strategy, Trigger, TriggerKind
 from skillevo._review_gate import GATED_SINCE_KEY, is_approved
@@ -223,6 +224,9 @@ def test_active_behind_the_reviewers_back_is_held_back_but_earlier_actives_stay_
         assert t.changed == 0 and sum(1 for p in t.prompts if p) == 0
         assert shadow_evidence(lib, lib.version(sneaky)).wins == 40
         assert sneaky in {v.id for v in evo.lifecycle.pending()}
+        # Nor does it reach the training prompts the GRPO export builds from the current library.
+        rows = current_prompts(lib)
+        assert rows and not any(sneaky in r["skills"] or "Remember" in r["guidance"] for r in rows)
         # A person approves it: recorded as a review event, it stays active and now applies.
         [done] = evo.lifecycle.approve(sneaky, "read the shadow evidence", actor="alice")
         assert (done.from_status, done.to_status) == (VersionStatus.ACTIVE, VersionStatus.ACTIVE)
@@ -231,6 +235,7 @@ def test_active_behind_the_reviewers_back_is_held_back_but_earlier_actives_stay_
         t = run_agent(evo, 10, start=60)
         assert t.calls_changed == 10
         assert all("YYYY-MM-DD" in p for p in t.prompts)
+        assert any(sneaky in r["skills"] for r in current_prompts(lib))
 
 
 def test_error_spelled_repair_and_group_tests_are_held_back_too() -> None:
