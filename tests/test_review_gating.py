@@ -384,3 +384,25 @@ def test_the_gate_and_its_evidence_hold_on_every_backend(store: SkillLibrary) ->
     assert is_approved(store, store.version(testing[0]))
     evo.invalidate()
     assert run_agent(evo, 4, start=12).calls_changed == 4
+
+
+def test_an_unreadable_log_holds_versions_back_without_failing_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Approval is read from the log: when that read fails the gate fails closed, and the run goes on."""
+    with SkillLibrary(":memory:") as lib:
+        old = lib.add_skill("old-date", Trigger(kind=TriggerKind.BEFORE_TOOL, tool=TOOL), _date_strategy(),
+                            status=VersionStatus.ACTIVE).id
+        evo = Evolver(lib, miner=None, seed=1, lifecycle=CFG, review="required", null_arm=False)
+        real_events = lib.events
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("kind") in (EventKind.REVIEW, EventKind.LIFECYCLE):
+                raise OSError("disk I/O error")
+            return real_events(*args, **kwargs)
+
+        monkeypatch.setattr(lib, "events", failing)
+        t = run_agent(evo, 5)
+        assert t.changed == 0 and sum(1 for p in t.prompts if p) == 0
+        monkeypatch.setattr(lib, "events", real_events)
+        evo.invalidate()
+        assert run_agent(evo, 5, start=5).calls_changed == 5  # readable again: approved (pre-switch)
+        assert is_approved(lib, lib.version(old))

@@ -159,7 +159,10 @@ class ReviewGate:
         seen = self._unapproved.get(version.id)
         if seen is not None and time.monotonic() - seen < self.ttl_s:
             return False
-        ok = is_approved(self.store, version, self._since)
+        try:
+            ok = is_approved(self.store, version, self._since)
+        except Exception:  # the log cannot be read now: held back (fail closed), asked again next call
+            return False
         with self._lock:
             if ok:
                 self._approved.add(version.id)
