@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from skillevo import ConfigError, EventKind, Evolver, SkillLibrary, VersionStatus
+from skillevo import ConfigError, EventKind, Evolver, Sandbox, SandboxError, SkillLibrary, VersionStatus
 from skillevo._diff import library_diff
 from skillevo._grpo import current_prompts
 from skillevo._lifecycle import LifecycleConfig
@@ -406,3 +406,38 @@ def test_an_unreadable_log_holds_versions_back_without_failing_the_run(monkeypat
         evo.invalidate()
         assert run_agent(evo, 5, start=5).calls_changed == 5  # readable again: approved (pre-switch)
         assert is_approved(lib, lib.version(old))
+
+
+class _IsoDates(Sandbox):
+    """A stand-in isolation boundary for this test: what a code skill returns is the point here,
+    not how it runs (the real boundaries have their own tests). Raises for ``broken`` code."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
+        self.runs += 1
+        if "broken" in code:
+            raise SandboxError("the code skill raised")
+        d, m, y = str(args["date"]).split("/")
+        return {**args, "date": f"{y}-{m}-{d}"}
+
+
+def test_code_skills_run_in_shadow_through_the_sandbox_and_apply_once_approved() -> None:
+    code = "def repair(tool, args, error):\n    return args\n"
+    with SkillLibrary(":memory:") as lib:
+        good = lib.add_skill("code-date", Trigger(kind=TriggerKind.TOOL_ERROR, tool=TOOL), Strategy(code=code),
+                             status=VersionStatus.TESTING).id
+        broken = lib.add_skill("code-broken", Trigger(kind=TriggerKind.TOOL_ERROR, tool=TOOL),
+                               Strategy(code=code + "# broken\n"), status=VersionStatus.TESTING).id
+        sandbox = _IsoDates()
+        evo = Evolver(lib, miner=None, seed=6, lifecycle=CFG, review="required", sandbox=sandbox, null_arm=False)
+        t = run_agent(evo, 20)
+        assert t.changed == 0 and sandbox.runs == 40  # both ran in shadow on every failure
+        assert shadow_evidence(lib, lib.version(good)).wins == 20
+        lost = shadow_evidence(lib, lib.version(broken))
+        assert (lost.wins, lost.trials) == (0, 20)
+        evo.lifecycle.approve(good, "20 of 20 in shadow", actor="erin")
+        evo.invalidate()
+        t = run_agent(evo, 5, start=20)
+        assert t.retries_offered == 5
