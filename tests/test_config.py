@@ -80,8 +80,10 @@ def test_every_section_is_optional_and_urls_pass_through(monkeypatch: pytest.Mon
         ({"selector": {"discount": "fast"}}, "cfg.toml: selector.discount: unknown mode 'fast'"),
         ({"selector": {"discount": ["fixed", 1.5]}}, "cfg.toml: selector.discount: ('fixed', 1.5) is invalid"),
         ({"lifecycle": {"promote_p": 1.5}}, "cfg.toml: lifecycle.promote_p: Input should be less than 1 (got 1.5)"),
-        ({"lifecycle": {"review": "maybe"}}, "cfg.toml: lifecycle.review: Input should be 'auto' or 'required' "
-                                             "(got 'maybe')"),
+        ({"lifecycle": {"review": "maybe"}}, "cfg.toml: lifecycle.review: Input should be 'auto', 'canary' or "
+                                             "'required' (got 'maybe')"),
+        ({"lifecycle": {"canary_share": 1.5}}, "cfg.toml: lifecycle.canary_share: Input should be less than or equal "
+                                               "to 1 (got 1.5)"),
         ({"lifecycle": {"min_updates": 0}}, "cfg.toml: lifecycle.min_updates: Input should be greater than or "
                                             "equal to 1 (got 0)"),
         ({"train": {"formats": ["pdf"]}}, "cfg.toml: train.formats.0: Input should be 'md' or 'html' (got 'pdf')"),

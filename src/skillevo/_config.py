@@ -13,7 +13,8 @@ discount = "adaptive"          # "none" | "reskill" | ["fixed", 0.99] | ["window
 seed = 0
 
 [lifecycle]                    # LifecycleConfig fields, plus review
-review = "auto"                # "auto" | "required" (a human approves every promotion)
+review = "auto"                # "auto" | "canary" | "required" (nothing unapproved changes a call)
+canary_share = 0.05            # under "canary": share of episodes unapproved versions are live in
 min_updates = 5
 
 [miner]
@@ -123,18 +124,26 @@ class SelectorSection(_Section):
 
 
 class LifecycleSection(LifecycleConfig):
-    """``[lifecycle]``: every `LifecycleConfig` threshold, plus `review`.
+    """``[lifecycle]``: every `LifecycleConfig` threshold, plus `review` and `canary_share`.
 
     Attributes:
-        review: ``"auto"`` promotes winners at once; ``"required"`` leaves them pending until a
-            human runs ``skillevo review approve``.
+        review: ``"auto"`` tests candidates live and promotes winners at once; ``"required"``: no
+            version a person has not approved changes a call or a prompt (the others run in
+            shadow until ``skillevo review approve``); ``"canary"``: unapproved versions are live
+            on `canary_share` of the episodes, shadow on the rest.
+        canary_share: the share of episodes ``"canary"`` tests unapproved versions on.
     """
 
-    review: Literal["auto", "required"] = "auto"
+    review: Literal["auto", "canary", "required"] = "auto"
+    canary_share: float = Field(default=0.05, ge=0.0, le=1.0)
 
     def thresholds(self) -> LifecycleConfig:
         """The `LifecycleConfig` part."""
-        return LifecycleConfig.model_validate(self.model_dump(exclude={"review"}))
+        return LifecycleConfig.model_validate(self.model_dump(exclude={"review", "canary_share"}))
+
+    def evolver_kwargs(self) -> dict[str, Any]:
+        """``review``, ``canary_share`` and ``lifecycle`` for ``Evolver(lib, **section.evolver_kwargs())``."""
+        return {"review": self.review, "canary_share": self.canary_share, "lifecycle": self.thresholds()}
 
 
 class MinerSection(_Section):

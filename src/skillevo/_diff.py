@@ -27,6 +27,7 @@ import numpy as np
 from ._errors import ConfigError, NotFoundError
 from ._hygiene import quote_untrusted, redact
 from ._models import Event, EventKind, Origin, Strategy, Trigger, TriggerKind, VersionStatus
+from ._shadow import held_back, shadow_evidence
 from ._store import SkillStore
 
 __all__ = [
@@ -48,8 +49,10 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     (
         "pending",
         "Awaiting your review",
-        "These versions won their test against the version in use (or against doing nothing) and wait "
-        "for a human: approve or reject each with `skillevo review approve|reject ID --reason ...`.",
+        "Versions no person has approved yet: those that won their test against the version in use (or "
+        "against doing nothing), and those review holds back (they run in shadow: what they would have "
+        "done is logged and scored against what really happened, shown as shadow evidence). Approve or "
+        "reject each with `skillevo review approve|reject ID --reason ...`.",
     ),
     (
         "added",
@@ -309,6 +312,7 @@ class DiffEntry:
     evidence: list[Evidence] = field(default_factory=list)
     evidence_ids: list[int] = field(default_factory=list)
     evidence_total: int = 0
+    shadow: str = ""
     miner: str = ""
     compact: bool = False
     # filled by `_intervals`: (mean, low, high) of the 95% credible interval
@@ -599,6 +603,11 @@ def library_diff(
             last_change[ev.version_id] = ev
     builder = _Builder(new, before, last_change, evidence_per_version)
     pending = _pending_versions(log, current)
+    held = held_back(
+        new,
+        [vid for vid, v in current.versions.items() if v.status is VersionStatus.TESTING and vid not in pending],
+        [vid for vid, v in current.versions.items() if v.status is VersionStatus.ACTIVE],
+    )
     sections: dict[str, list[DiffEntry]] = {k: [] for k in _SECTION_KEYS}
     by_skill = current.by_skill()
     for name, versions in by_skill.items():
@@ -628,6 +637,10 @@ def library_diff(
                 if isinstance(prob, int | float):
                     d.reason += f" (P(better than {p.data.get('against', 'the incumbent')}) = {float(prob):.3f})"
                 sections["pending"].append(d)
+            elif v.id in held:
+                d = builder.entry("pending", skill, trig, v)
+                d.reason = held[v.id]
+                sections["pending"].append(d)
             old_status = old_v.status if old_v else None
             if old_status is v.status:
                 continue
@@ -649,6 +662,9 @@ def library_diff(
         for d in entries[FULL_LIMIT:]:
             d.compact = True
             d.evidence_ids.clear()
+    for d in sections["pending"]:
+        if not d.compact:
+            d.shadow = shadow_evidence(new, new.version(d.version_id), skill=new.skill(d.skill)).summary()
     every = [d for entries in sections.values() for d in entries]
     events = load_events(new, (i for d in every for i in d.evidence_ids))
     for d in every:
@@ -848,6 +864,8 @@ def _md_entry(e: DiffEntry) -> list[str]:
     if e.reason:
         by = f" by {e.actor}" if e.actor else ""
         out.append(f"- **why:** {_md_cell(e.reason)} ({_when(e.when)}{by})")
+    if e.shadow:
+        out.append(f"- **shadow evidence:** {_md_cell(e.shadow)}")
     if e.miner and e.section in ("added", "revised"):
         out.append(f"- **proposed by:** {origin_text(e.miner)}")
     out.append("")

@@ -47,6 +47,8 @@ from ._models import (
     VersionStatus,
 )
 from ._repair import apply_repair, precondition_holds, same_args
+from ._review_gate import ReviewGate, ReviewMode
+from ._shadow import ShadowBook
 from ._store import SkillStore
 
 if TYPE_CHECKING:
@@ -165,7 +167,12 @@ class Evolver:
             posteriors persist and are shared by every process using the library.
         seed: seeds the default selector and the within-group assignment.
         policy_version: the policy (model) version the episodes run under; settable later.
-        review: ``"auto"`` promotes winners; ``"required"`` keeps them pending for a human.
+        review: ``"auto"`` (default) tests candidates on live calls and promotes winners;
+            ``"required"``: no version a person has not approved changes a call or a prompt, the
+            others run in shadow (computed and logged, scored against what really happened);
+            ``"canary"``: unapproved versions are live on `canary_share` of the episodes, shadow on
+            the rest (see docs/review.md).
+        canary_share: the share of episodes in which ``review="canary"`` lets unapproved versions apply.
         lifecycle: thresholds of the candidate -> testing -> active | rejected lifecycle.
         guidance_budget_tokens: the most guidance (estimated tokens) added to one model call.
         sandbox: runs code strategies (default `ProcessSandbox()`); ``None`` never runs code.
@@ -185,7 +192,8 @@ class Evolver:
         *,
         seed: int = 0,
         policy_version: str | None = None,
-        review: Literal["auto", "required"] = "auto",
+        review: ReviewMode = "auto",
+        canary_share: float = 0.05,
         lifecycle: LifecycleConfig | None = None,
         guidance_budget_tokens: int = 400,
         sandbox: Sandbox | Literal["default"] | None = "default",
@@ -194,10 +202,10 @@ class Evolver:
         null_arm: bool = True,
     ) -> None:
         from ._lifecycle import Lifecycle, LifecycleConfig
+        from ._review_gate import check_review
         from ._selection import ThompsonSelector
 
-        if review not in ("auto", "required"):
-            raise ConfigError(f"review: must be 'auto' or 'required' (got {review!r})")
+        review, canary_share = check_review(review, canary_share)
         if guidance_budget_tokens < 0:
             raise ConfigError(f"guidance_budget_tokens: must be >= 0 (got {guidance_budget_tokens!r})")
         self.store = lib
@@ -214,6 +222,9 @@ class Evolver:
         self.selector: Selector = selector if selector is not None else ThompsonSelector(seed=seed)
         self.selector.attach(lib)
         self.review = review
+        self.canary_share = canary_share
+        # Decides, per episode and version, what may change a call or a prompt and what runs in shadow.
+        self.gate = ReviewGate(lib, review, canary_share, seed=seed, ttl_s=cache_ttl_s)
         self.lifecycle: Lifecycle = Lifecycle(lib, self.selector, lifecycle or LifecycleConfig(), review=review)
         self.guidance_budget_tokens = int(guidance_budget_tokens)
         self.is_failure = is_failure
@@ -253,6 +264,7 @@ class Evolver:
             self._cache.clear()
             self._derived_cache.clear()
             self._generation += 1
+        self.gate.clear()
 
     # ------------------------------------------------------------------ episodes
 
@@ -551,6 +563,10 @@ class EpisodeContext:
         )
         self._group = group
         self._index = index
+        # Review gating: a canary episode lets unapproved versions apply; elsewhere they run in shadow.
+        self._canary = evo.gate.draw_canary()
+        if self._canary:
+            self.episode.metadata["review_canary"] = True
         self._lock = threading.RLock()
         self._events: list[Event] = []
         # Events logged but not yet built: redaction and `Event` validation run in one batch when the
@@ -574,6 +590,7 @@ class EpisodeContext:
         self._finished = False
         self._entered = 0
         self._token: contextvars.Token[EpisodeContext | None] | None = None
+        self._shadow = ShadowBook(self._log_private, lambda value: _jsonable(value, _RESULT_MAX_CHARS))
 
     # ------------------------------------------------------------------ identity & context manager
 
@@ -669,7 +686,9 @@ class EpisodeContext:
         if choice is not None:
             return choice
         candidate = False
-        assigned = self._group.assigned(skill, self._index) if self._group is not None else None
+        # A within-group comparison tests a version on live calls: not where review holds it back.
+        may_test = self._canary or not self.evo.gate.gated
+        assigned = self._group.assigned(skill, self._index) if self._group is not None and may_test else None
         if assigned is not None:
             arm, propensity = assigned
             version = next((v for v in versions if v.id == arm), None)
@@ -724,7 +743,9 @@ class EpisodeContext:
                     tool=None if skill.trigger.tool == "*" else skill.trigger.tool, task=self.episode.task
                 ):
                     continue
-                versions = [v for v in skill.versions if v.strategy.guidance]
+                versions, shadow = evo.gate.split([v for v in skill.versions if v.strategy.guidance], self._canary)
+                for held in shadow:
+                    self._shadow.guidance(skill, held)
                 if not versions:
                     continue
                 choice = self._select(skill, versions, "guidance")
@@ -767,6 +788,9 @@ class EpisodeContext:
                     and v.strategy.repair.precondition is not None
                     and precondition_holds(v.strategy.repair, args)
                 ]
+                versions, shadow = evo.gate.split(versions, self._canary)
+                for held in shadow:
+                    self._shadow.repair(skill, held, name, args, when="before")
                 if not versions:
                     continue
                 choice = self._select(skill, versions, "repair")
@@ -863,6 +887,7 @@ class EpisodeContext:
                 call=self._calls,
             )
             self._resolve(name, args, success=True)
+            self._shadow.success(name, args)
             observers = self.evo._observers(name)
             if observers:
                 text = result if isinstance(result, str) else json.dumps(_jsonable(result, _RESULT_MAX_CHARS))
@@ -906,7 +931,11 @@ class EpisodeContext:
                 if skill.name in self._choices:
                     self._failed_after.add(skill.name)
                 self._fired.setdefault(skill.name, skill)
-                versions = self._repair_versions(skill)
+                self._shadow.fired(skill.name)
+                versions, shadow = evo.gate.split(self._repair_versions(skill), self._canary)
+                for held in shadow:
+                    run_code = evo.sandbox.run_repair if evo.sandbox is not None else None
+                    self._shadow.repair(skill, held, name, args, when="after_error", message=message, run_code=run_code)
                 if not versions:
                     continue
                 choice = self._select(skill, versions, "code" if versions[0].strategy.repair is None else "repair")
@@ -1029,6 +1058,18 @@ class EpisodeContext:
             return None
         if not isinstance(repaired, dict) or same_args(repaired, args):
             return None
+        if self.evo.gate.gated and not self._canary:
+            # Nobody approved it: logged for the audit, the agent handles the error itself.
+            self._log_private(
+                EventKind.SHADOW,
+                name,
+                None,
+                {"before": _jsonable(args, _RESULT_MAX_CHARS), "after": _jsonable(repaired, _RESULT_MAX_CHARS)},
+                what="repair",
+                when="after_error",
+                source="error",
+            )
+            return None
         self._log_retry(name, None, args, repaired, strategy="repair", source="error", delay_s=0.0)
         return repaired
 
@@ -1103,6 +1144,7 @@ class EpisodeContext:
             ep = self.episode
             ep.finished_at = time.time()
             ep.reward = r
+            self._shadow.finish()
             events = list(self._built())
         self._credit_tool_guidance(events)
         if r is not None:

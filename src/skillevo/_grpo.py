@@ -43,6 +43,7 @@ from ._errors import ConfigError
 from ._guidance import compose_guidance
 from ._lifecycle import group_advantages
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, TriggerKind
+from ._review_gate import gated_since, is_approved
 from ._store import SkillStore
 
 __all__ = [
@@ -269,10 +270,16 @@ def current_prompts(store: SkillStore, *, budget_tokens: int = GUIDANCE_BUDGET_T
             continue
         tools[ep.task].extend(e.tool for e in snap.events.get(ep.id, []) if e.tool and e.kind in _TRAJECTORY)
         applied[ep.task].extend(a.key for a in ep.applied if a.arm != NULL_ARM)
+    skills = snap.skills
+    since = gated_since(store)
+    if since is not None:
+        # Review is gated on this library: an active version nobody approved reaches no prompt, a
+        # training prompt included (see _review_gate).
+        skills = [s for s in skills if (a := s.active()) is None or is_approved(store, a, since)]
     rows: list[dict[str, Any]] = []
     for task in tools:
         guidance, versions = current_guidance(
-            snap.skills, task, _unique(tools[task]), also=_unique(applied[task]), budget_tokens=budget_tokens
+            skills, task, _unique(tools[task]), also=_unique(applied[task]), budget_tokens=budget_tokens
         )
         rows.append(
             {

@@ -6,9 +6,11 @@
   probability clamp(P(theta_test > theta_incumbent), 0.15, 0.85) (0.5 before any evidence); the
   incumbent is the active version, or "apply nothing" (the null arm) when there is none.
 * The test version is promoted after at least K updates and N episodes with
-  P(theta_test > theta_incumbent) >= 0.95 (under ``review="required"`` it waits for a human, with a
-  *pending* lifecycle event), rejected when that probability falls to 0.05 or the test runs out of
-  budget, and the superseded incumbent is retired.
+  P(theta_test > theta_incumbent) >= 0.95, rejected when that probability falls to 0.05 or the test
+  runs out of budget, and the superseded incumbent is retired. Under ``review="required"`` a version
+  under test runs in shadow (nothing it does reaches a call or a prompt, see `_review_gate`) and
+  waits for a human; should it still win a live test (a process running another mode shares the
+  library) it gets a *pending* lifecycle event instead of a promotion.
 * An active version is retired when P(theta_version > theta_null) < 0.05 after enough
   observations: it no longer beats doing nothing (a policy upgrade can make a skill harmful).
 * At most `max_active_per_scope` skills are active per scope (trigger kind + tool); the weakest
@@ -94,8 +96,9 @@ class Lifecycle:
         store: the skill library.
         selector: the posteriors the decisions read (key = skill name, arms = version ids and null).
         config: thresholds.
-        review: ``"auto"`` applies promotions at once; ``"required"`` leaves a winning version in
-            ``testing`` with a pending-promotion event until `approve` or `reject`.
+        review: ``"auto"`` and ``"canary"`` apply promotions at once; ``"required"`` leaves a winning
+            version in ``testing`` with a pending-promotion event until `approve` or `reject`, and
+            lists every unapproved live version in `pending`.
     """
 
     def __init__(
@@ -105,8 +108,9 @@ class Lifecycle:
         config: LifecycleConfig | None = None,
         review: str = "auto",
     ) -> None:
-        if review not in ("auto", "required"):
-            raise ConfigError(f"review: must be 'auto' or 'required' (got {review!r})")
+        from ._review_gate import check_review
+
+        check_review(review)
         self.store = store
         self.selector = selector
         self.config = config or LifecycleConfig()
@@ -355,23 +359,67 @@ class Lifecycle:
                 return True
         return False
 
+    def _start_next(self, skill_name: str) -> list[Transition]:
+        """After a decision, the next waiting candidate of the skill starts its test (or its shadow run)."""
+        versions = self.store.skill(skill_name).versions
+        if any(v.status is VersionStatus.TESTING for v in versions):
+            return []
+        waiting = next((v for v in versions if v.status is VersionStatus.CANDIDATE), None)
+        started = self.start(waiting.id) if waiting is not None else None
+        return [started] if started is not None else []
+
     def pending(self) -> list[SkillVersion]:
-        """Versions that won their test and wait for a human decision (``review="required"``)."""
+        """Versions waiting for a human decision.
+
+        Under ``review="auto"``: versions that won their test while review was required (a pending
+        event). Under ``"required"`` / ``"canary"``, also every version under test (it runs in
+        shadow) and every active version nobody approved (see `_review_gate.is_approved`).
+        """
+        from ._review_gate import gated_since, is_approved
+
+        since = gated_since(self.store) if self.review != "auto" else None
         out = []
         for skill in self.store.skills():
             for v in skill.versions:
-                if v.status is VersionStatus.TESTING and self._pending_recorded(v.id):
+                if v.status is VersionStatus.TESTING:
+                    waiting = self.review != "auto" or self._pending_recorded(v.id)
+                else:
+                    waiting = (
+                        self.review != "auto"
+                        and v.status is VersionStatus.ACTIVE
+                        and not is_approved(self.store, v, since)
+                    )
+                if waiting:
                     out.append(v)
         return out
 
     def approve(self, version_id: str, reason: str, actor: str = "reviewer") -> list[Transition]:
-        """A human promotes a version (recorded as a review event); its incumbent is retired."""
+        """A human approves a version (recorded as a review event).
+
+        A version under test (or a candidate) is promoted and its incumbent retired; an active
+        version nobody had approved is recorded as approved and stays active.
+        """
+        from ._review_gate import is_approved
+
         with self._lock:
             version = self.store.version(version_id)
+            if version.status is VersionStatus.ACTIVE and not is_approved(self.store, version):
+                self.store.set_status(
+                    version_id, VersionStatus.ACTIVE, reason=f"approved: {reason}", actor=actor, kind=EventKind.REVIEW
+                )
+                return [
+                    Transition(
+                        version_id=version_id,
+                        from_status=VersionStatus.ACTIVE,
+                        to_status=VersionStatus.ACTIVE,
+                        reason=f"approved: {reason}",
+                    )
+                ]
             if version.status not in (VersionStatus.TESTING, VersionStatus.CANDIDATE):
                 raise ConfigError(f"{version_id} is {version.status.value}: only a version under test can be approved")
             skill = self.store.skill(version.skill)
-            return self._promote(skill, version, f"approved: {reason}", None, actor=actor, kind=EventKind.REVIEW)
+            out = self._promote(skill, version, f"approved: {reason}", None, actor=actor, kind=EventKind.REVIEW)
+            return out + self._start_next(version.skill)
 
     def reject(self, version_id: str, reason: str, actor: str = "reviewer") -> Transition:
         """A human rejects a version (recorded as a review event)."""
@@ -382,6 +430,7 @@ class Lifecycle:
             self.store.set_status(
                 version_id, VersionStatus.REJECTED, reason=f"rejected: {reason}", actor=actor, kind=EventKind.REVIEW
             )
+            self._start_next(version.skill)
             return Transition(
                 version_id=version_id, from_status=version.status, to_status=VersionStatus.REJECTED, reason=reason
             )

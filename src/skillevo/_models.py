@@ -441,6 +441,7 @@ class EventKind(StrEnum):
     FEEDBACK = "feedback"
     POLICY_CHANGE = "policy_change"
     TRAIN = "train"
+    SHADOW = "shadow"  #: what an unapproved version would have done, and how that turned out
 
 
 class Event(BaseModel):

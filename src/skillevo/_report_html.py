@@ -166,6 +166,8 @@ def _entry(e: DiffEntry, before_path: str | None, after_path: str) -> str:
     if e.reason:
         by = f" by {_e(e.actor)}" if e.actor else ""
         rows.append(("why", f"{_e(e.reason)} <span class='sub'>({_when(e.when)}{by})</span>"))
+    if e.shadow:
+        rows.append(("shadow evidence", _e(e.shadow)))
     if e.miner and e.section in ("added", "revised"):
         rows.append(("proposed by", _e(origin_text(e.miner))))
     body = ["<dl>"] + [f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows] + ["</dl>"]

@@ -204,7 +204,7 @@ def diff(
 # --------------------------------------------------------------------------- review
 
 review_app = typer.Typer(
-    help="Human review of versions that won their test (under review = \"required\").",
+    help="Human review of unapproved versions and their shadow evidence (review = \"required\" or \"canary\").",
     no_args_is_help=False,
     invoke_without_command=True,
 )
@@ -237,14 +237,15 @@ def review_default(ctx: typer.Context, config: ConfigOption = None, db: DbOption
 
 @review_app.command("list")
 def review_list(config: ConfigOption = None, db: DbOption = None) -> None:
-    """Versions that won their test and wait for a human decision."""
+    """Versions that wait for a human decision, with their shadow evidence."""
     from .._models import EventKind
+    from .._shadow import shadow_evidence
 
     lib, life = _lifecycle(config, db)
     with lib:
         pending = life.pending()
         table = Table(title=f"awaiting review in {lib.location}")
-        for col in ("version", "kind", "P(better)", "against", "waiting since", "strategy"):
+        for col in ("version", "kind", "shadow wins", "P(better) vs", "strategy"):
             table.add_column(col, overflow="fold", no_wrap=col == "version")
         for v in pending:
             note = next(
@@ -254,17 +255,22 @@ def review_list(config: ConfigOption = None, db: DbOption = None) -> None:
             p = note.data.get("p") if note else None
             summary = v.strategy.guidance or (v.strategy.repair.model_dump_json(exclude_none=True) if v.strategy.repair
                                               else "code")
+            skill = lib.skill(v.skill)
+            against = life.incumbent_arm(skill) if v.status.value == "testing" else "-"
+            since = dt.datetime.fromtimestamp(note.ts, tz=dt.UTC).strftime(" (%Y-%m-%d %H:%M)") if note else ""
             table.add_row(
                 v.id,
-                v.strategy.kind,
-                f"{p:.3f}" if isinstance(p, int | float) else "-",
-                str(note.data.get("against", "-")) if note else "-",
-                dt.datetime.fromtimestamp(note.ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M") if note else "-",
+                f"{v.strategy.kind}, {v.status.value}",
+                shadow_evidence(lib, v, skill=skill).short(),
+                (f"{p:.3f}" if isinstance(p, int | float) else "-")
+                + f" vs {note.data.get('against', '-') if note else against}{since}",
                 summary[:200],
             )
     if pending:
         console.print(table)
         console.print(
+            "shadow wins: repairs that matched the arguments that succeeded (live) and stored failures "
+            "fixed (replay); guidance: episodes it would have reached. "
             "decide with: skillevo review approve|reject VERSION --reason TEXT; "
             "details: skillevo diff --html report.html",
             highlight=False,
@@ -287,7 +293,8 @@ def review_approve(
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
-    """Promote a version under test (its incumbent is retired); recorded as a review event."""
+    """Approve a version: one under test is promoted (its incumbent retired), an unapproved active one
+    is marked approved; recorded as a review event."""
     lib, life = _lifecycle(config, db)
     with lib:
         transitions = life.approve(version_id, _why(reason), actor=_actor(actor))

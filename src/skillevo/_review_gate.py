@@ -1,0 +1,190 @@
+"""Which versions may change a call or a prompt: the review modes ``auto``, ``canary`` and ``required``.
+
+* ``auto`` (default): every live version (testing or active) competes on live calls.
+* ``required``: only *approved* versions apply; every other live version runs in shadow (its repair
+  or guidance is computed and logged, never applied: see `_shadow`).
+* ``canary``: like ``required``, except on a share of episodes (``canary_share``, 5% by default)
+  where unapproved versions are live too. Each block of ``B = max(100, ceil(1 / share))``
+  consecutive episodes of a process holds exactly ``floor(share * B)`` canary episodes at
+  positions drawn from the Evolver's seeded generator: never more than the share, never periodic.
+
+A version is **approved** when it is active and one of these is recorded in the event log (events
+are append-only, so approval never silently disappears):
+
+1. a person approved it: a ``review`` event that made it (or kept it) active (`Lifecycle.approve`,
+   ``skillevo review approve``);
+2. it won a live test: a ``lifecycle`` event by the lifecycle itself made it active. That happens
+   only in a process running ``auto`` or ``canary``, modes in which the team accepted live tests;
+3. it was active before review became gated on this library: its first activation is older than
+   the ``review.gated_since`` mark, which the first gated Evolver writes. Skills that
+   were live when a team switched to ``required`` stay live.
+
+Anything else is unapproved: every candidate and testing version (mined, imported, added through
+the API), and an active version that became active after the switch by any other route (an
+import that kept a ``status: active`` line, a script calling ``set_status``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from ._errors import ConfigError
+from ._models import EventKind, SkillVersion, VersionStatus
+from ._store import SkillStore
+
+__all__ = ["GATED_SINCE_KEY", "REVIEW_MODES", "ReviewGate", "ReviewMode", "check_review", "is_approved"]
+
+ReviewMode = Literal["auto", "canary", "required"]
+REVIEW_MODES: tuple[str, ...] = ("auto", "canary", "required")
+
+#: Meta key: the UNIX time review first became gated (``canary`` or ``required``) on a library.
+GATED_SINCE_KEY = "review.gated_since"
+
+
+def check_review(review: object, canary_share: object = 0.05) -> tuple[ReviewMode, float]:
+    """Validate a review mode and canary share; a `ConfigError` naming the bad value otherwise."""
+    if review not in REVIEW_MODES:
+        raise ConfigError(f"review: must be 'auto', 'canary' or 'required' (got {review!r})")
+    if isinstance(canary_share, bool) or not isinstance(canary_share, int | float):
+        raise ConfigError(f"canary_share: must be a number between 0 and 1 (got {canary_share!r})")
+    share = float(canary_share)
+    if not 0.0 <= share <= 1.0:
+        raise ConfigError(f"canary_share: must be between 0 and 1 (got {canary_share!r})")
+    mode: ReviewMode = review  # type: ignore[assignment]
+    return mode, share
+
+
+def mark_gated(store: SkillStore) -> float:
+    """Record (once) when review became gated on this library; returns the mark."""
+    stored = store.get_meta(GATED_SINCE_KEY)
+    if stored is not None:
+        try:
+            return float(stored)
+        except ValueError:
+            pass
+    now = time.time()
+    store.set_meta(GATED_SINCE_KEY, repr(now))
+    return now
+
+
+def gated_since(store: SkillStore) -> float | None:
+    """The ``review.gated_since`` mark, if review was ever gated on this library."""
+    stored = store.get_meta(GATED_SINCE_KEY)
+    try:
+        return None if stored is None else float(stored)
+    except ValueError:
+        return None
+
+
+def is_approved(store: SkillStore, version: SkillVersion, since: float | None = None) -> bool:
+    """Whether `version` is approved (see the module docstring for the three routes)."""
+    if version.status is not VersionStatus.ACTIVE:
+        return False
+    mark = gated_since(store) if since is None else since
+    first_active: float | None = None
+    for kind in (EventKind.REVIEW, EventKind.LIFECYCLE):
+        for event in store.events(kind=kind, version_id=version.id):
+            if event.data.get("to") != VersionStatus.ACTIVE.value:
+                continue
+            if kind is EventKind.REVIEW:
+                return True
+            if event.data.get("actor") == "lifecycle" and event.data.get("from") is not None:
+                return True
+            first_active = event.ts if first_active is None else min(first_active, event.ts)
+    if first_active is None:
+        first_active = version.created_at
+    return mark is None or first_active < mark
+
+
+class ReviewGate:
+    """Splits the live versions at a call site into those that apply and those that run in shadow.
+
+    Args:
+        store: the library (approvals are read from its event log).
+        mode: ``"auto"``, ``"canary"`` or ``"required"``.
+        canary_share: under ``"canary"``, the share of episodes in which unapproved versions apply.
+        seed: seeds the per-episode canary draw (reproducible runs).
+        ttl_s: how long an "unapproved" answer is reused before the log is read again (an approval,
+            once seen, is kept: approvals are never withdrawn).
+    """
+
+    def __init__(
+        self, store: SkillStore, mode: ReviewMode = "auto", canary_share: float = 0.05, *, seed: int = 0,
+        ttl_s: float = 2.0,
+    ) -> None:
+        self.mode, self.canary_share = check_review(mode, canary_share)
+        self.store = store
+        self.ttl_s = float(ttl_s)
+        self._rng = np.random.default_rng([int(seed), 0x5EED])
+        self._lock = threading.Lock()
+        self._approved: set[str] = set()
+        self._unapproved: dict[str, float] = {}
+        self._block: list[bool] = []
+        self._since: float | None = mark_gated(store) if self.gated else None
+
+    @property
+    def gated(self) -> bool:
+        """Whether unapproved versions can be held back (``canary`` or ``required``)."""
+        return self.mode != "auto"
+
+    def draw_canary(self) -> bool:
+        """Whether a new episode is a canary one (unapproved versions apply in it)."""
+        if self.mode != "canary":
+            return False
+        with self._lock:
+            if not self._block:
+                size = max(100, math.ceil(1.0 / self.canary_share)) if self.canary_share > 0 else 100
+                picks = np.zeros(size, dtype=bool)
+                picks[self._rng.choice(size, size=math.floor(self.canary_share * size + 1e-9), replace=False)] = True
+                self._block = [bool(p) for p in picks[::-1]]
+            return self._block.pop()
+
+    def clear(self) -> None:
+        """Forget cached "unapproved" answers (after a review decision in this process)."""
+        with self._lock:
+            self._unapproved.clear()
+
+    def approved(self, version: SkillVersion) -> bool:
+        """`is_approved`, cached (only active versions cost a read)."""
+        if version.status is not VersionStatus.ACTIVE:
+            return False
+        if version.id in self._approved:
+            return True
+        seen = self._unapproved.get(version.id)
+        if seen is not None and time.monotonic() - seen < self.ttl_s:
+            return False
+        try:
+            ok = is_approved(self.store, version, self._since)
+        except Exception:  # the log cannot be read now: held back (fail closed), asked again next call
+            return False
+        with self._lock:
+            if ok:
+                self._approved.add(version.id)
+                self._unapproved.pop(version.id, None)
+            else:
+                self._unapproved[version.id] = time.monotonic()
+        return ok
+
+    def live(self, version: SkillVersion, canary: bool) -> bool:
+        """Whether `version` may change a call or a prompt in an episode (`canary`: a canary episode)."""
+        if not self.gated or canary:
+            return True
+        return self.approved(version)
+
+    def split(
+        self, versions: Sequence[SkillVersion], canary: bool
+    ) -> tuple[list[SkillVersion], list[SkillVersion]]:
+        """(versions that apply, versions that run in shadow) in this episode."""
+        if not self.gated or canary:
+            return list(versions), []
+        live: list[SkillVersion] = []
+        shadow: list[SkillVersion] = []
+        for v in versions:
+            (live if self.approved(v) else shadow).append(v)
+        return live, shadow
