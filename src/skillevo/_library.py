@@ -66,11 +66,15 @@ class SkillLibrary(SkillStore):
 
         return export_skills(self, Path(directory), names)
 
-    def import_skills(self, directory: str | os.PathLike[str]) -> list[str]:
-        """Import Agent Skills folders, all-or-nothing; returns the version ids written."""
-        from ._skillmd import import_skills
+    def import_skills(self, directory: str | os.PathLike[str], **options: Any) -> list[str]:
+        """Import Agent Skills folders as candidates, each checked like a mined proposal.
 
-        return import_skills(self, Path(directory))
+        Returns the version ids written; the list's ``refused`` attribute names each skill left
+        out and why. Options: see `skillevo._skillimport.import_skills`.
+        """
+        from ._skillimport import import_skills
+
+        return import_skills(self, Path(directory), **options)
 
     def stats(self) -> list[VersionStats]:
         """How often each version was applied and how it fared (from the event log)."""
