@@ -38,7 +38,8 @@ _STOP = frozenset(
         "have having help helps here how if in into is it its itself just like make makes may might more most must "
         "need needs new no nor not now of off on once one only or other our out over own same should so some such "
         "than that the their them then there these they this those through to too under until up use used useful "
-        "user users uses using very via want was we were what when whenever where which while who whom why will "
+        "user users uses using very via want was we were what send sends sent when whenever where which while "
+        "who whom why will "
         "with within without would you your skill skills agent agents task tasks work works working file files tool "
         "tools claude model "
     )
@@ -103,7 +104,12 @@ def guidance_from_body(body: str, description: str) -> str:
 
 def derive_trigger(description: str) -> Trigger:
     """A ``task_start`` trigger on the description's distinctive words (every task when it has none)."""
-    words = [w for w in _WORD.findall(clean_text(description).lower()) if w not in _STOP]
+    # A plural's stem: the pattern matches at a word start, so "form" also finds "forms".
+    words = [
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+        for w in _WORD.findall(clean_text(description).lower())
+        if w not in _STOP
+    ]
     counts = Counter(words)
     first = {w: i for i, w in reversed(list(enumerate(words)))}
     keys = sorted(counts, key=lambda w: (-counts[w], first[w]))[:_MAX_KEYWORDS]

@@ -145,7 +145,9 @@ def render_skill(skill: Skill, version: SkillVersion) -> dict[str, str]:
     strategy = version.strategy
     front = {
         "name": skill.name,
-        "description": skill.description or f"{strategy.kind} skill {skill.name}",
+        # The specification wants what the skill does and when to use it: say so when no one wrote it.
+        "description": skill.description
+        or f"A {strategy.kind} skill learned by skillevo. {_describe_trigger(skill.trigger)}"[:1024],
         # The specification's metadata is a map of strings to strings: nothing nested here.
         "metadata": {
             "skillevo-kind": strategy.kind,
@@ -387,13 +389,14 @@ def _from_plain(front: _Front, folder: SkillFolder | None, path: str) -> list[Sk
         if not rel.startswith("scripts/") or not defines_repair(code):
             continue
         script = rel.split("/", 1)[1]
+        script_path = str(Path(path).parent / rel)
         docs.append(
             SkillDocument(
                 script_skill_name(front.name, script),
                 f"Code repair from {front.name}/{rel}"[:1024],
                 Trigger(kind=TriggerKind.TOOL_ERROR, tool="*"),
-                _strategy(None, None, code, str(Path(path).with_name(rel))),
-                Origin(miner="import"), "agent-skill-script", str(Path(path).with_name(rel)), "",
+                _strategy(None, None, code, script_path),
+                Origin(miner="import"), "agent-skill-script", script_path, "",
             )
         )
     if not docs:
