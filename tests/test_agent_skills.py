@@ -223,3 +223,15 @@ def test_deepagents_skills_middleware_loads_an_exported_skill(tmp_path: Path) ->
     assert set(loaded) == {"iso-dates", "pad-codes", "upper-ids"}
     assert loaded["iso-dates"]["metadata"]["skillevo-kind"] == "guidance"
     assert loaded["upper-ids"]["description"].startswith("Upper-case ids")
+
+
+def test_plain_metadata_that_is_not_all_strings_is_tolerated(tmp_path: Path) -> None:
+    folder = tmp_path / "loose-meta"
+    folder.mkdir()
+    (folder / "SKILL.md").write_text(
+        "---\nname: loose-meta\ndescription: Invoices in euros.\nmetadata:\n  version: 1.0\n  tags: [a, b]\n---\n"
+        "Amounts are in euros, two decimals.\n"
+    )
+    lib = SkillLibrary(":memory:")
+    assert list(lib.import_skills(folder)) == ["loose-meta@1"]
+    assert lib.version("loose-meta@1").strategy.guidance == "Amounts are in euros, two decimals."

@@ -373,9 +373,7 @@ def _from_metadata_block(
 
 
 def _from_plain(front: _Front, folder: SkillFolder | None, path: str) -> list[SkillDocument]:
-    for key, value in front.metadata.items():
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise SkillFormatError(path, "metadata", "must map strings to strings (Agent Skills specification)")
+    # A plain folder's metadata means nothing to skillevo: it is read (under the YAML bounds) and left.
     docs: list[SkillDocument] = []
     guidance = guidance_from_body(front.body, front.description)
     if guidance:
