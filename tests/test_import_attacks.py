@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from skillevo import Event, EventKind, SkillFormatError, SkillLibrary, Strategy, Trigger, VersionStatus
 from skillevo._models import Episode
@@ -147,6 +149,18 @@ def test_a_skill_folder_or_scripts_folder_linked_elsewhere_is_refused(tmp_path: 
     (folder / "scripts").symlink_to(elsewhere / "real-skill")
     with pytest.raises(SkillFormatError, match="symbolic link leaving"):
         SkillLibrary(":memory:").import_skills(root2)
+
+
+def test_a_folder_swapped_for_a_link_after_the_listing_is_not_followed(tmp_path: Path) -> None:
+    from skillevo._skillfs import _read_text
+
+    secret = _outside(tmp_path)
+    folder = tmp_path / "swapped"
+    folder.mkdir()
+    # What the listing saw was a real scripts/ folder; at the time of reading it is a link.
+    (folder / "scripts").symlink_to(secret.parent)
+    with pytest.raises(SkillFormatError, match="cannot read"):
+        _read_text(str(folder), "scripts/credentials", "swapped/scripts/credentials", 1024)
 
 
 def test_a_hard_link_to_a_file_outside_is_refused(tmp_path: Path) -> None:
@@ -299,6 +313,16 @@ def test_duplicate_keys_are_refused_in_yaml_and_json(tmp_path: Path) -> None:
     )
     with pytest.raises(SkillFormatError, match="duplicate key 'trigger'"):
         SkillLibrary(":memory:").import_skills(tmp_path / "b")
+
+
+def test_a_value_yaml_resolves_but_cannot_build_gets_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "bad-date"
+    folder.mkdir()
+    (folder / "SKILL.md").write_text("---\nname: bad-date\ndescription: x\nreleased: 2024-13-45\n---\nbody\n")
+    with pytest.raises(SkillFormatError, match=r"invalid value: month must be in 1\.\.12") as info:
+        SkillLibrary(":memory:").import_skills(tmp_path)
+    assert info.value.field == "front matter"
+    _one_line(info)
 
 
 def test_deep_nesting_is_refused_in_yaml_and_json(tmp_path: Path) -> None:
@@ -470,3 +494,16 @@ def test_the_linear_engine_refuses_at_creation_and_accepts_what_miners_write() -
               ["(1) [2] {3} ^$|?*+\\"], ["  padded\ttab  "]]
     mined = [shape_regex(v) for v in values] + [r".*[A-Z].*", r".*[a-z].*", r".{0,5}", r"(?s)\s.*|.*\s"]
     assert all(p is not None and pattern_error(p) is None for p in mined), mined
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="ab019:-. \n\t&*!<>{}[],'\"#|%@`?=~\\", max_size=300))
+def test_any_front_matter_gives_a_mapping_or_our_one_line_error(source: str) -> None:
+    from skillevo._skillfs import load_front_matter
+
+    try:
+        data = load_front_matter(source, "fuzz/SKILL.md")
+    except SkillFormatError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert isinstance(data, dict)

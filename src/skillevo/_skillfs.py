@@ -131,14 +131,35 @@ def read_skill_folder(folder: Path) -> SkillFolder:
                 scripts += 1
                 if scripts > MAX_SCRIPTS:
                     raise SkillFormatError(shown, None, f"more than {MAX_SCRIPTS} scripts")
-            texts[rel] = _read_text(entry.path, shown, cap)
+            texts[rel] = _read_text(root, rel, shown, cap)
     return SkillFolder(Path(folder), texts, tuple(sorted(listing)))
 
 
-def _read_text(path: str, shown: str, cap: int) -> str:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_inside(root: str, rel: str) -> int:
+    """Open `rel` under `root` one component at a time, following no link at any level.
+
+    The listing checked each entry, but a folder can be swapped for a link after it was listed:
+    opening relative to each parent's descriptor with ``O_NOFOLLOW`` leaves no such window.
+    """
+    dir_flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+    fd = os.open(root, dir_flags)
     try:
-        fd = os.open(path, flags)
+        parts = rel.split("/")
+        for part in parts[:-1]:
+            inner = os.open(part, dir_flags, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(parts[-1], os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def _read_text(root: str, rel: str, shown: str, cap: int) -> str:
+    try:
+        fd = _open_inside(root, rel)
     except OSError as exc:
         raise SkillFormatError(shown, None, f"cannot read: {exc.strerror or exc}") from None
     try:
@@ -237,6 +258,8 @@ def load_front_matter(source: str, path: str) -> dict[str, Any]:
         raise SkillFormatError(path, "front matter", f"invalid YAML: {first}") from None
     except RecursionError:
         raise SkillFormatError(path, "front matter", "refused: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value YAML resolves but cannot build (2024-13-45)
+        raise SkillFormatError(path, "front matter", f"invalid value: {' '.join(str(exc).split())[:160]}") from None
     if not isinstance(data, dict):
         raise SkillFormatError(path, "front matter", "must be a YAML mapping")
     return data
