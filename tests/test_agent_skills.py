@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skillevo import SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+from skillevo import EventKind, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
 from skillevo._models import ArgCondition, Repair, SetArg
 
 DATA = Path(__file__).parent / "data" / "agent_skills"
@@ -61,7 +61,7 @@ def test_the_test_folders_are_spec_valid() -> None:
 
 def test_plain_folders_import_as_candidates(tmp_path: Path) -> None:
     lib, written = _imported(tmp_path)
-    assert written.refused == []  # type: ignore[attr-defined]
+    assert written.refused == []
     assert sorted(written) == ["date-normaliser-iso-dates@1", "date-normaliser@1", "pdf-forms@1", "release-notes@1"]
     assert {lib.version(v).status for v in written} == {VersionStatus.CANDIDATE}
     assert {lib.version(v).origin.miner for v in written} == {"import"}
@@ -181,7 +181,7 @@ def test_round_trip_export_validate_import(tmp_path: Path) -> None:
     assert all(spec_validate(folder) == [] for folder in tmp_path.iterdir())
     copy = SkillLibrary(":memory:")
     written = copy.import_skills(tmp_path)
-    assert len(written) == 3 and written.refused == []  # type: ignore[attr-defined]
+    assert len(written) == 3 and written.refused == []
     for skill in source.skills():
         other = copy.skill(skill.name)
         assert other.trigger == skill.trigger
@@ -197,7 +197,7 @@ def test_plain_folders_survive_import_export_import(tmp_path: Path) -> None:
     lib.export_skills(out)
     again = SkillLibrary(":memory:")
     written = again.import_skills(out)
-    assert written.refused == []  # type: ignore[attr-defined]
+    assert written.refused == []
     for skill in lib.skills():
         assert again.skill(skill.name).versions[0].strategy == skill.versions[0].strategy
         assert again.skill(skill.name).trigger == skill.trigger
@@ -235,3 +235,17 @@ def test_plain_metadata_that_is_not_all_strings_is_tolerated(tmp_path: Path) -> 
     lib = SkillLibrary(":memory:")
     assert list(lib.import_skills(folder)) == ["loose-meta@1"]
     assert lib.version("loose-meta@1").strategy.guidance == "Amounts are in euros, two decimals."
+
+
+def test_start_tests_hands_each_candidate_to_the_lifecycle(tmp_path: Path) -> None:
+    lib = SkillLibrary(":memory:")
+    written = lib.import_skills(DATA / "release-notes", start_tests=True)
+    assert lib.version(written[0]).status is VersionStatus.TESTING
+    trail = [e.data.get("reason") for e in lib.events(kind=EventKind.LIFECYCLE, version_id=written[0])]
+    assert trail[-1] == "test started"
+    # A second version of the same skill waits while the first is under test, as a mined one would.
+    changed = tmp_path / "release-notes"
+    shutil.copytree(DATA / "release-notes", changed)
+    (changed / "SKILL.md").write_text((changed / "SKILL.md").read_text().replace("newest first", "oldest first"))
+    again = lib.import_skills(changed, start_tests=True)
+    assert lib.version(again[0]).status is VersionStatus.CANDIDATE

@@ -72,7 +72,7 @@ def test_export_import_export_round_trips(tmp_path: Path) -> None:
     assert len(lib.export_skills(first)) == 50
     other = SkillLibrary(":memory:")
     written = other.import_skills(first)
-    assert len(written) == 50 and written.refused == []  # type: ignore[attr-defined]
+    assert len(written) == 50 and written.refused == []
     # Whatever the file said, every imported version is a candidate with a fresh posterior.
     assert {other.version(v).status for v in written} == {VersionStatus.CANDIDATE}
     assert {(other.version(v).alpha, other.version(v).beta) for v in written} == {(1.0, 1.0)}

@@ -145,7 +145,7 @@ def import_(
         statuses = {vid: lib.version(vid).status.value for vid in result}
     shown = ", ".join(f"{vid} ({statuses[vid]})" for vid in result) or "nothing new"
     console.print(f"imported {len(result)} version(s): {shown}", highlight=False, markup=False)
-    for refusal in getattr(result, "refused", []):
+    for refusal in result.refused:
         console.print(f"refused {refusal}", highlight=False, markup=False)
 
 
