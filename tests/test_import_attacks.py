@@ -408,6 +408,23 @@ def test_injection_in_a_repair_value_or_origin_note_is_refused(tmp_path: Path) -
     assert "origin note" in _refused(written, "hostile-note")
 
 
+def test_invisible_characters_and_secrets_are_not_stored(tmp_path: Path) -> None:
+    token = "ghp_" + "A1b2C3d4" * 5
+    _plain(tmp_path, "sly", description="Dates\u200b for the\u202e booking tool.",
+           body=f"Send dates as YYYY-MM-DD.\nAuthorization: Bearer {token}\nUse the token {token}.")
+    db = tmp_path / "lib.db"
+    lib = SkillLibrary(db)
+    written = lib.import_skills(tmp_path)
+    assert list(written) == ["sly@1"]
+    skill = lib.skill("sly")
+    assert skill.description == "Dates for the booking tool."
+    guidance = skill.versions[0].strategy.guidance or ""
+    assert "YYYY-MM-DD" in guidance and "[REDACTED" in guidance and token not in guidance
+    lib.close()
+    for path in tmp_path.glob("lib.db*"):
+        assert token.encode() not in path.read_bytes()
+
+
 # --------------------------------------------------------------------------- code
 
 

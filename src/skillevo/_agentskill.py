@@ -27,7 +27,7 @@ from collections import Counter
 
 from ._models import GUIDANCE_MAX_CHARS, SKILL_NAME_RE, Trigger, TriggerKind
 
-__all__ = ["clean_text", "defines_repair", "derive_trigger", "guidance_from_body", "script_skill_name"]
+__all__ = ["clean_text", "defines_repair", "derive_trigger", "guidance_from_body", "script_skill_name", "visible"]
 
 _MORE = " (more in the skill's SKILL.md)"
 # Words that say nothing about which tasks a skill is for.
@@ -68,13 +68,17 @@ def _drop_comments(text: str) -> str:
         pos = end + 3
 
 
-def clean_text(text: str) -> str:
-    """`text` as a reader sees it: NFKC, no invisible or control characters, no HTML, no link targets."""
+def visible(text: str) -> str:
+    """`text` in NFKC without invisible characters (zero-width, bidi controls) or control characters."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(
+    return "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Cn")
     )
-    text = _drop_comments(text)
+
+
+def clean_text(text: str) -> str:
+    """`text` as a reader sees it: `visible`, and no HTML, comments, images or link targets."""
+    text = _drop_comments(visible(text))
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _TAG.sub("", text)

@@ -20,14 +20,16 @@ mined proposal).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._agentskill import clean_text, defines_repair
+from pydantic import ValidationError
+
+from ._agentskill import clean_text, defines_repair, visible
 from ._errors import SandboxError, SkillFormatError
-from ._hygiene import looks_like_injection
-from ._models import Event, EventKind, VersionStatus
+from ._hygiene import looks_like_injection, redact
+from ._models import Event, EventKind, Origin, Strategy, VersionStatus
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
 
@@ -91,6 +93,21 @@ def _injected(doc: SkillDocument) -> str | None:
     return None
 
 
+def _sanitised(doc: SkillDocument) -> SkillDocument | str:
+    """`doc` with its stored texts in NFKC, without invisible characters, and redacted; or why it cannot be."""
+
+    def fix(text: str) -> str:
+        return str(redact(visible(text))).strip()
+
+    guidance = fix(doc.strategy.guidance) if doc.strategy.guidance else None
+    try:
+        strategy = Strategy(guidance=guidance or None, repair=doc.strategy.repair, code=doc.strategy.code)
+        origin = Origin(miner=doc.origin.miner, note=fix(doc.origin.note))
+    except ValidationError as exc:
+        return "once normalised and redacted: " + " ".join(str(exc.errors()[0]["msg"]).split())
+    return replace(doc, description=fix(doc.description)[:1024], strategy=strategy, origin=origin)
+
+
 def _smoke(doc: SkillDocument, sandbox: Sandbox | None) -> str | None:
     code = doc.strategy.code
     if code is None:
@@ -110,9 +127,6 @@ def _smoke(doc: SkillDocument, sandbox: Sandbox | None) -> str | None:
 def _refusal(doc: SkillDocument, store: SkillStore, sandbox: Sandbox | None, min_trigger_rate: float) -> str | None:
     from ._mining import Proposal, check_proposal
 
-    reason = _injected(doc)
-    if reason is not None:
-        return reason
     proposal = Proposal(
         name=doc.name, description=doc.description, trigger=doc.trigger, strategy=doc.strategy, note=doc.origin.note
     )
@@ -177,11 +191,19 @@ def import_skills(
     existing = {s.name: s for s in store.skills()}
     accepted: list[SkillDocument] = []
     refused: list[Refusal] = []
-    for doc in docs:
+    for raw in docs:
+        # The filter reads the texts as written; what is stored is their visible, redacted form.
+        reason = _injected(raw)
+        sanitised = _sanitised(raw)
+        if isinstance(sanitised, str):
+            reason, doc = reason or sanitised, raw
+        else:
+            doc = sanitised
         current = current_version(existing[doc.name]) if doc.name in existing else None
-        if current is not None and current.strategy == doc.strategy:
+        if reason is None and current is not None and current.strategy == doc.strategy:
             continue
-        reason = _refusal(doc, store, sandbox, min_trigger_rate)
+        if reason is None:
+            reason = _refusal(doc, store, sandbox, min_trigger_rate)
         if reason is None:
             accepted.append(doc)
         else:
