@@ -46,6 +46,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._regex import Pattern, compile_pattern
 from ._repair import apply_repair, precondition_holds, same_args
 from ._review_gate import ReviewGate, ReviewMode
 from ._shadow import ShadowBook
@@ -355,19 +356,19 @@ class Evolver:
         result: list[tuple[TriggerKind, Skill]] = self._derived("preemptive", tool, build)
         return result
 
-    def _observers(self, tool: str) -> list[tuple[Skill, re.Pattern[str] | None]]:
-        """Skills with an observation trigger on `tool`, each with its result pattern compiled."""
-        hit: list[tuple[Skill, re.Pattern[str] | None]] | None = self._fresh("observation", tool)
+    def _observers(self, tool: str) -> list[tuple[Skill, Pattern | None]]:
+        """Skills with an observation trigger on `tool`, each with its result pattern compiled (RE2)."""
+        hit: list[tuple[Skill, Pattern | None]] | None = self._fresh("observation", tool)
         if hit is not None:
             return hit
 
-        def build() -> list[tuple[Skill, re.Pattern[str] | None]]:
+        def build() -> list[tuple[Skill, Pattern | None]]:
             return [
-                (skill, None if skill.trigger.pattern is None else re.compile(skill.trigger.pattern, re.IGNORECASE))
+                (skill, None if skill.trigger.pattern is None else compile_pattern(skill.trigger.pattern, True))
                 for skill in self._match(TriggerKind.OBSERVATION, tool)
             ]
 
-        result: list[tuple[Skill, re.Pattern[str] | None]] = self._derived("observation", tool, build)
+        result: list[tuple[Skill, Pattern | None]] = self._derived("observation", tool, build)
         return result
 
     def _guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:

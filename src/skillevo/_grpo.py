@@ -29,7 +29,6 @@ import importlib
 import json
 import math
 import os
-import re
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -39,6 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from . import _regex
 from ._errors import ConfigError
 from ._guidance import compose_guidance
 from ._lifecycle import group_advantages
@@ -211,7 +211,7 @@ def skill_prompt(task: str, guidance: str) -> list[dict[str, str]]:
 
 def _task_pattern_ok(skill: Skill, task: str) -> bool:
     pattern = skill.trigger.task_pattern
-    return pattern is None or re.search(pattern, task, re.IGNORECASE) is not None
+    return pattern is None or _regex.search(pattern, task, ignorecase=True)
 
 
 def current_guidance(

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ._errors import ConfigError
 from ._models import EventKind, VersionStatus
 from ._store import SkillStore
+
+if TYPE_CHECKING:
+    from ._skillimport import ImportResult
 
 __all__ = ["SkillLibrary", "VersionStats", "default_db"]
 
@@ -66,11 +69,15 @@ class SkillLibrary(SkillStore):
 
         return export_skills(self, Path(directory), names)
 
-    def import_skills(self, directory: str | os.PathLike[str]) -> list[str]:
-        """Import Agent Skills folders, all-or-nothing; returns the version ids written."""
-        from ._skillmd import import_skills
+    def import_skills(self, directory: str | os.PathLike[str], **options: Any) -> ImportResult:
+        """Import Agent Skills folders as candidates, each checked like a mined proposal.
 
-        return import_skills(self, Path(directory))
+        Returns the version ids written; the list's ``refused`` attribute names each skill left
+        out and why. Options: see `skillevo._skillimport.import_skills`.
+        """
+        from ._skillimport import import_skills
+
+        return import_skills(self, Path(directory), **options)
 
     def stats(self) -> list[VersionStats]:
         """How often each version was applied and how it fared (from the event log)."""

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
+from ._regex import pattern_error, search
+
 __all__ = [
     "NULL_ARM",
     "Affix",
@@ -70,22 +72,19 @@ _REGEX_SYNTAX = frozenset("\\[](){}*+?|^$.")
 
 @functools.lru_cache(maxsize=65536)
 def _regex_error(value: str) -> str | None:
-    # Reading a library validates every trigger; with more distinct patterns than re's own cache
-    # (512) each read recompiled them all. Only the verdict is kept, not the compiled pattern.
+    # Reading a library validates every trigger; only the verdict is cached here (the compiled
+    # patterns have their own cache in `_regex`). Patterns are matched by the linear-time engine,
+    # so one it cannot compile (backreferences, lookaround) is refused here, at creation.
     if _REGEX_SYNTAX.isdisjoint(value):
         return None  # a plain literal always compiles: no need to build a pattern to know it
-    try:
-        re.compile(value)
-    except re.error as exc:
-        return str(exc)
-    return None
+    return pattern_error(value)
 
 
 def _check_regex(value: str | None) -> str | None:
     if value is not None:
         error = _regex_error(value)
         if error is not None:
-            raise ValueError(f"not a valid regular expression ({error}): {value!r}")
+            raise ValueError(f"{error}: {value!r}")
     return value
 
 
@@ -114,8 +113,9 @@ class Trigger(_Frozen):
         tool: a glob on the tool name (``"*"`` for any tool).
         error_type: exception class name or error category (e.g. ``"ValidationError"``,
             ``"rate_limit"``); ``None`` matches any.
-        pattern: case-insensitive regex searched in the error message / observation / last action.
-        task_pattern: case-insensitive regex searched in the task text.
+        pattern: case-insensitive regex searched in the error message / observation / last action
+            (RE2 syntax, matched in linear time: no backreferences or lookaround).
+        task_pattern: case-insensitive regex searched in the task text (RE2 syntax).
     """
 
     kind: TriggerKind = TriggerKind.TOOL_ERROR
@@ -148,13 +148,10 @@ class Trigger(_Frozen):
             return False
         if self.error_type is not None and (error_type or "").lower() != self.error_type.lower():
             return False
-        if self.pattern is not None and (
-            text is None or re.search(self.pattern, text, re.IGNORECASE) is None
-        ):
+        if self.pattern is not None and (text is None or not search(self.pattern, text, ignorecase=True)):
             return False
         return not (
-            self.task_pattern is not None
-            and (task is None or re.search(self.task_pattern, task, re.IGNORECASE) is None)
+            self.task_pattern is not None and (task is None or not search(self.task_pattern, task, ignorecase=True))
         )
 
 

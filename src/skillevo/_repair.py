@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from . import _regex
 from ._errors import SkillevoError
 from ._models import (
     Affix,
@@ -239,7 +240,7 @@ def precondition_holds(repair: Repair, args: dict[str, Any]) -> bool:
             return False
         if cond.type is not None and (not present or _type_name(value) != cond.type):
             return False
-        if cond.regex is not None and (not present or re.fullmatch(cond.regex, str(value)) is None):
+        if cond.regex is not None and (not present or not _regex.fullmatch(cond.regex, str(value))):
             return False
     return True
 

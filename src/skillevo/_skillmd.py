@@ -1,51 +1,82 @@
-"""The Agent Skills folder format: ``<name>/SKILL.md`` (+ ``repair.json`` or ``repair.py``).
+"""The Agent Skills folder format, both ways: ``<name>/SKILL.md`` plus skillevo's own file beside it.
 
-``SKILL.md`` has YAML front matter with ``name``, ``description`` and skillevo's own fields under
-``metadata.skillevo`` (trigger, status, origin), then the sections *When to use* (the trigger in
-words), *Strategy* (the guidance text, verbatim) and *Examples* (derived, for human readers).
-A declarative repair sits beside it as ``repair.json``; a code strategy as ``repair.py``.
+**Export** writes, for each skill's current version (the active one, else the newest), a folder
+that an Agent Skills validator accepts (https://agentskills.io/specification): ``SKILL.md`` with
+front matter ``name``, ``description`` and a string-to-string ``metadata`` map, then the sections
+*When to use* (the trigger in words), *Strategy* (the guidance text) and *Examples*; skillevo's own
+data (trigger, repair, version, posteriors, history) goes in ``skillevo.json`` beside it, and a
+code strategy in ``scripts/repair.py``. Export is a pure function of the library's content (no
+timestamps, no database ids).
 
-Export writes the *current* version of each skill (the active one, else the newest); the full
-history stays in the library. Export is a pure function of the skill's content (no timestamps, no
-database ids), so export -> import -> export is byte-identical. Import validates every folder
-before writing anything, and writes all of them in one transaction.
+**Import** reads three kinds of folder (see `parse_skill_dir`): skillevo's export (``skillevo.json``
+present), skillevo's first dialect (``metadata.skillevo`` in the front matter, ``repair.json`` or
+``repair.py`` beside), and any plain Agent Skills folder (`skillevo._agentskill`). Folders are read
+under `skillevo._skillfs`'s bounds; statuses and posteriors in a file are never trusted (see
+`skillevo._skillimport`, which checks and stores what is parsed here).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from ._agentskill import defines_repair, derive_trigger, guidance_from_body, script_skill_name
 from ._errors import SkillFormatError
-from ._models import SKILL_NAME_RE, Origin, Repair, Skill, SkillVersion, Strategy, Trigger, VersionStatus
+from ._models import SKILL_NAME_RE, Origin, Repair, Skill, SkillVersion, Strategy, Trigger, TriggerKind, VersionStatus
+from ._skillfs import SkillFolder, load_front_matter, load_json, read_skill_folder, split_front_matter
 from ._store import SkillStore
 
-__all__ = ["SkillDocument", "export_skills", "import_skills", "parse_skill_dir", "parse_skill_md", "render_skill"]
+__all__ = [
+    "SKILLEVO_FILE",
+    "SkillDocument",
+    "current_version",
+    "export_skills",
+    "parse_skill_dir",
+    "parse_skill_md",
+    "render_skill",
+]
 
+SKILLEVO_FILE = "skillevo.json"
+FORMAT = "skillevo.skill/1"
+CODE_FILE = "scripts/repair.py"
 _NO_GUIDANCE = "(No prompt guidance: this skill acts through its repair file.)"
-_MAX_FILE_BYTES = 256 * 1024
+_LEGACY_FILES = ("repair.json", "repair.py")
+_MAX_COMPATIBILITY = 500
 
 
 @dataclass(frozen=True)
 class SkillDocument:
-    """One skill as read from (or written to) a SKILL.md folder."""
+    """One skill as read from a folder: what import checks and stores.
+
+    Attributes:
+        dialect: ``"skillevo"`` (skillevo.json), ``"skillevo-v0"`` (metadata.skillevo),
+            ``"agent-skill"`` (a plain folder) or ``"agent-skill-script"`` (a plain folder's script).
+        path: the file it was read from, for messages.
+        text: every other text of the source a reader or a model may see (the SKILL.md body),
+            for the injection filter.
+    """
 
     name: str
     description: str
     trigger: Trigger
     strategy: Strategy
-    status: VersionStatus
     origin: Origin
+    dialect: str = "skillevo"
+    path: str = "SKILL.md"
+    text: str = ""
 
 
 def current_version(skill: Skill) -> SkillVersion | None:
     """The version an export writes: the active one, else the newest."""
     return skill.active() or (skill.versions[-1] if skill.versions else None)
+
+
+# --------------------------------------------------------------------------- export
 
 
 def _describe_trigger(trigger: Trigger) -> str:
@@ -83,18 +114,46 @@ def _describe_repair(repair: Repair) -> list[str]:
     return lines
 
 
-def render_skill(skill: Skill, version: SkillVersion) -> dict[str, str]:
-    """The files of one exported skill: ``{"SKILL.md": ..., "repair.json"?: ..., "repair.py"?: ...}``."""
-    strategy = version.strategy
-    meta: dict[str, Any] = {
+def _skillevo_data(skill: Skill, version: SkillVersion) -> dict[str, Any]:
+    strategy: dict[str, Any] = {"kind": version.strategy.kind}
+    if version.strategy.repair is not None:
+        strategy["repair"] = version.strategy.repair.model_dump(mode="json", exclude_none=True)
+    if version.strategy.code is not None:
+        strategy["code"] = CODE_FILE
+    return {
+        "format": FORMAT,
+        "name": skill.name,
         "trigger": skill.trigger.model_dump(mode="json", exclude_none=True),
-        "status": version.status.value,
+        "strategy": strategy,
         "origin": {"miner": version.origin.miner, "note": version.origin.note},
+        # Informational: an import never trusts these (every imported version starts as a candidate).
+        "version": {
+            "id": version.id,
+            "parent": version.parent,
+            "status": version.status.value,
+            "posterior": {"alpha": version.alpha, "beta": version.beta, "observations": version.observations},
+        },
+        "history": [
+            {"id": v.id, "kind": v.strategy.kind, "status": v.status.value, "alpha": v.alpha, "beta": v.beta}
+            for v in skill.versions
+        ],
     }
+
+
+def render_skill(skill: Skill, version: SkillVersion) -> dict[str, str]:
+    """The files of one exported skill: ``SKILL.md``, ``skillevo.json`` and, for code, ``scripts/repair.py``."""
+    strategy = version.strategy
     front = {
         "name": skill.name,
-        "description": skill.description or f"{strategy.kind} skill {skill.name}",
-        "metadata": {"skillevo": meta},
+        # The specification wants what the skill does and when to use it: say so when no one wrote it.
+        "description": skill.description
+        or f"A {strategy.kind} skill learned by skillevo. {_describe_trigger(skill.trigger)}"[:1024],
+        # The specification's metadata is a map of strings to strings: nothing nested here.
+        "metadata": {
+            "skillevo-kind": strategy.kind,
+            "skillevo-status": version.status.value,
+            "skillevo-version": version.id,
+        },
     }
     header = yaml.safe_dump(front, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100)
     body = [
@@ -116,156 +175,20 @@ def render_skill(skill: Skill, version: SkillVersion) -> dict[str, str]:
         "",
     ]
     if strategy.repair is not None:
-        body.append("Repair (`repair.json`):")
+        body.append(f"Repair (in `{SKILLEVO_FILE}`):")
         body.extend(_describe_repair(strategy.repair))
     elif strategy.code is not None:
-        body.append("Code repair (`repair.py`), run only in skillevo's sandbox.")
+        body.append(f"Code repair (`{CODE_FILE}`), run only in skillevo's sandbox.")
     else:
         body.append("Guidance only.")
-    files = {"SKILL.md": "\n".join(body) + "\n"}
-    if strategy.repair is not None:
-        files["repair.json"] = (
-            json.dumps(strategy.repair.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True) + "\n"
-        )
+    data = _skillevo_data(skill, version)
+    files = {
+        "SKILL.md": "\n".join(body) + "\n",
+        SKILLEVO_FILE: json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+    }
     if strategy.code is not None:
-        files["repair.py"] = strategy.code if strategy.code.endswith("\n") else strategy.code + "\n"
+        files[CODE_FILE] = strategy.code if strategy.code.endswith("\n") else strategy.code + "\n"
     return files
-
-
-def _field_from_error(exc: ValidationError, prefix: str) -> tuple[str, str]:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    field = f"{prefix}.{loc}" if loc else prefix
-    value = err.get("input")
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return field, f"{err['msg']} (got {shown})"
-
-
-def _sections(text: str, path: str) -> dict[str, str]:
-    sections: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip().lower()
-            sections[current] = []
-        elif current is not None:
-            sections[current].append(line)
-    return {k: "\n".join(v).strip("\n") for k, v in sections.items()}
-
-
-def parse_skill_md(
-    text: str,
-    path: str = "SKILL.md",
-    *,
-    repair_json: str | None = None,
-    repair_py: str | None = None,
-    folder_name: str | None = None,
-) -> SkillDocument:
-    """Parse one SKILL.md (and its repair file's text). Raises only `SkillFormatError`."""
-    try:
-        return _parse(text, path, repair_json, repair_py, folder_name)
-    except SkillFormatError:
-        raise
-    except Exception as exc:  # anything unforeseen in untrusted input still gets our error type
-        raise SkillFormatError(path, None, f"cannot parse: {type(exc).__name__}: {exc}") from None
-
-
-def _parse(
-    text: str, path: str, repair_json: str | None, repair_py: str | None, folder_name: str | None
-) -> SkillDocument:
-    if not isinstance(text, str):
-        raise SkillFormatError(path, None, "not text")
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise SkillFormatError(path, "front matter", "must start with a '---' line")
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        raise SkillFormatError(path, "front matter", "no closing '---' line") from None
-    try:
-        front = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError as exc:
-        first = " ".join(str(exc).split())[:160]
-        raise SkillFormatError(path, "front matter", f"invalid YAML: {first}") from None
-    if not isinstance(front, dict):
-        raise SkillFormatError(path, "front matter", "must be a YAML mapping")
-    name = front.get("name")
-    if not isinstance(name, str) or not SKILL_NAME_RE.match(name):
-        raise SkillFormatError(path, "name", f"must be 1-64 lowercase letters, digits and hyphens (got {name!r})")
-    if folder_name is not None and folder_name != name:
-        raise SkillFormatError(path, "name", f"{name!r} differs from its folder name {folder_name!r}")
-    description = front.get("description", "")
-    if not isinstance(description, str) or len(description) > 1024:
-        raise SkillFormatError(path, "description", "must be a string of at most 1024 characters")
-    metadata = front.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise SkillFormatError(path, "metadata", "must be a mapping")
-    meta = metadata.get("skillevo") or {}
-    if not isinstance(meta, dict):
-        raise SkillFormatError(path, "metadata.skillevo", "must be a mapping")
-    try:
-        trigger = Trigger.model_validate(meta.get("trigger") or {"kind": "always"})
-    except ValidationError as exc:
-        raise SkillFormatError(path, *_field_from_error(exc, "metadata.skillevo.trigger")) from None
-    try:
-        status = VersionStatus(meta.get("status", "candidate"))
-    except ValueError:
-        raise SkillFormatError(
-            path, "metadata.skillevo.status", f"must be one of {[s.value for s in VersionStatus]}"
-        ) from None
-    try:
-        origin = Origin.model_validate(meta.get("origin") or {"miner": "import"})
-    except ValidationError as exc:
-        raise SkillFormatError(path, *_field_from_error(exc, "metadata.skillevo.origin")) from None
-
-    body = "\n".join(lines[end + 1 :])
-    sections = _sections(body, path)
-    if "strategy" not in sections:
-        raise SkillFormatError(path, "Strategy", "missing '## Strategy' section")
-    guidance_text = sections["strategy"].strip()
-    guidance = None if guidance_text in ("", _NO_GUIDANCE) else guidance_text
-
-    repair = None
-    if repair_json is not None:
-        repair_path = str(Path(path).with_name("repair.json"))
-        try:
-            repair = Repair.model_validate_json(repair_json)
-        except ValidationError as exc:
-            raise SkillFormatError(repair_path, *_field_from_error(exc, "repair")) from None
-    try:
-        strategy = Strategy(guidance=guidance, repair=repair, code=repair_py or None)
-    except ValidationError as exc:
-        raise SkillFormatError(path, *_field_from_error(exc, "strategy")) from None
-    return SkillDocument(name, description, trigger, strategy, status, origin)
-
-
-def _read(path: Path) -> str:
-    try:
-        if path.stat().st_size > _MAX_FILE_BYTES:
-            raise SkillFormatError(str(path), None, f"larger than {_MAX_FILE_BYTES // 1024} KiB")
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SkillFormatError(str(path), None, "not UTF-8 text") from None
-    except OSError as exc:
-        raise SkillFormatError(str(path), None, f"cannot read: {exc.strerror or exc}") from None
-
-
-def parse_skill_dir(folder: Path) -> SkillDocument:
-    """Parse one ``<name>/`` folder. Raises `SkillFormatError`."""
-    skill_md = folder / "SKILL.md"
-    if not skill_md.is_file():
-        raise SkillFormatError(str(skill_md), None, "missing")
-    repair_json = folder / "repair.json"
-    repair_py = folder / "repair.py"
-    return parse_skill_md(
-        _read(skill_md),
-        str(skill_md),
-        repair_json=_read(repair_json) if repair_json.is_file() else None,
-        repair_py=_read(repair_py) if repair_py.is_file() else None,
-        folder_name=folder.name,
-    )
 
 
 def export_skills(store: SkillStore, directory: str | Path, names: list[str] | None = None) -> list[Path]:
@@ -282,59 +205,258 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
         folder = root / skill.name
         folder.mkdir(exist_ok=True)
         files = render_skill(skill, version)
-        for stale in ("repair.json", "repair.py"):
-            if stale not in files and (folder / stale).exists():
+        for stale in (*_LEGACY_FILES, CODE_FILE):
+            if stale not in files and (folder / stale).is_file():
                 (folder / stale).unlink()
         for filename, content in files.items():
+            (folder / filename).parent.mkdir(exist_ok=True)
             (folder / filename).write_text(content, encoding="utf-8")
         written.append(folder)
     return written
 
 
-def import_skills(store: SkillStore, directory: str | Path) -> list[str]:
-    """Import every ``<name>/SKILL.md`` folder under `directory` (or `directory` itself if it is one).
+# --------------------------------------------------------------------------- import
 
-    Everything is validated first; then all skills are written in one transaction. A skill that
-    already exists gets a new *candidate* version when its strategy differs. Returns the ids of versions written.
-    """
-    root = Path(directory)
-    if not root.is_dir():
-        raise SkillFormatError(str(root), None, "not a directory")
-    folders = [root] if (root / "SKILL.md").is_file() else sorted(p for p in root.iterdir() if p.is_dir())
-    docs = []
-    seen: set[str] = set()
-    for folder in folders:
-        doc = parse_skill_dir(folder)
-        if doc.name in seen:
-            raise SkillFormatError(str(folder / "SKILL.md"), "name", f"{doc.name!r} appears twice")
-        seen.add(doc.name)
-        docs.append(doc)
-    written: list[str] = []
-    with store.transaction():
-        existing = {s.name: s for s in store.skills()}
-        for doc in docs:
-            if doc.name not in existing:
-                v = store.add_skill(
-                    doc.name,
-                    doc.trigger,
-                    doc.strategy,
-                    description=doc.description,
-                    origin=doc.origin,
-                    status=doc.status,
-                )
-                written.append(v.id)
-                continue
-            skill = existing[doc.name]
-            current = current_version(skill)
-            if current is not None and current.strategy == doc.strategy:
-                continue
-            # A changed strategy for a skill this library already has must win its own test.
-            v = store.add_version(
-                doc.name,
-                doc.strategy,
-                parent=current.id if current else None,
-                origin=doc.origin,
-                status=VersionStatus.CANDIDATE,
+
+def _field_from_error(exc: ValidationError, prefix: str) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    field = f"{prefix}.{loc}" if loc else prefix
+    shown = repr(err.get("input"))
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return field, " ".join(f"{err['msg']} (got {shown})".split())
+
+
+def _sections(text: str) -> dict[str, str]:
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip().lower()
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line)
+    return {k: "\n".join(v).strip("\n") for k, v in sections.items()}
+
+
+@dataclass(frozen=True)
+class _Front:
+    name: str
+    description: str
+    metadata: dict[str, Any]
+    body: str
+
+
+def _front(text: str, path: str, folder_name: str | None) -> _Front:
+    if not isinstance(text, str):
+        raise SkillFormatError(path, None, "not text")
+    source, body = split_front_matter(text.removeprefix("\ufeff"), path)
+    front = load_front_matter(source, path)
+    name = front.get("name")
+    if not isinstance(name, str) or not SKILL_NAME_RE.match(name):
+        raise SkillFormatError(path, "name", f"must be 1-64 lowercase letters, digits and hyphens (got {name!r})")
+    if folder_name is not None and folder_name != name:
+        raise SkillFormatError(path, "name", f"{name!r} differs from its folder name {folder_name!r}")
+    description = front.get("description", "")
+    if not isinstance(description, str) or len(description) > 1024:
+        raise SkillFormatError(path, "description", "must be a string of at most 1024 characters")
+    compatibility = front.get("compatibility")
+    if compatibility is not None and (not isinstance(compatibility, str) or len(compatibility) > _MAX_COMPATIBILITY):
+        raise SkillFormatError(path, "compatibility", f"must be a string of at most {_MAX_COMPATIBILITY} characters")
+    metadata = front.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise SkillFormatError(path, "metadata", "must be a mapping")
+    return _Front(name, description, metadata, body)
+
+
+def _strategy_guidance(body: str, path: str) -> str | None:
+    sections = _sections(body)
+    if "strategy" not in sections:
+        raise SkillFormatError(path, "Strategy", "missing '## Strategy' section")
+    text = sections["strategy"].strip()
+    return None if text in ("", _NO_GUIDANCE) else text
+
+
+def _repair(data: Any, path: str, prefix: str) -> Repair:
+    try:
+        return Repair.model_validate(data)
+    except ValidationError as exc:
+        raise SkillFormatError(path, *_field_from_error(exc, prefix)) from None
+
+
+def _strategy(guidance: str | None, repair: Repair | None, code: str | None, path: str) -> Strategy:
+    try:
+        return Strategy(guidance=guidance, repair=repair, code=code or None)
+    except ValidationError as exc:
+        raise SkillFormatError(path, *_field_from_error(exc, "strategy")) from None
+
+
+def _trigger(data: Any, path: str, prefix: str) -> Trigger:
+    try:
+        return Trigger.model_validate(data)
+    except ValidationError as exc:
+        raise SkillFormatError(path, *_field_from_error(exc, prefix)) from None
+
+
+def _origin(data: Any, path: str, prefix: str) -> Origin:
+    if not isinstance(data, dict):
+        raise SkillFormatError(path, prefix, "must be a mapping")
+    note = data.get("note", "")
+    if not isinstance(note, str):
+        raise SkillFormatError(path, f"{prefix}.note", "must be a string")
+    try:
+        # Only the note is kept: evidence ids point into the exporter's database, not this one.
+        return Origin(miner="import", note=note)
+    except ValidationError as exc:
+        raise SkillFormatError(path, *_field_from_error(exc, prefix)) from None
+
+
+def _referenced(folder: SkillFolder | None, ref: Any, path: str, field: str) -> str:
+    """The text of a file the skillevo block names: inside the folder, among the files read, no ``..``."""
+    if not isinstance(ref, str) or not ref:
+        raise SkillFormatError(path, field, "must be a relative path")
+    pure = PurePosixPath(ref)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in ref:
+        raise SkillFormatError(path, field, f"{ref!r} leaves the skill folder: refused")
+    key = pure.as_posix()
+    if folder is None or key not in folder.texts:
+        raise SkillFormatError(path, field, f"{ref!r} is not a file of this folder (repair.py or scripts/*.py)")
+    return folder.texts[key]
+
+
+def _from_skillevo_file(front: _Front, folder: SkillFolder, path: str) -> SkillDocument:
+    json_path = str(Path(path).with_name(SKILLEVO_FILE))
+    data = load_json(folder.texts[SKILLEVO_FILE], json_path)
+    if not isinstance(data, dict):
+        raise SkillFormatError(json_path, None, "must be a JSON object")
+    if data.get("format") != FORMAT:
+        raise SkillFormatError(json_path, "format", f"must be {FORMAT!r} (got {data.get('format')!r})")
+    if data.get("name") != front.name:
+        raise SkillFormatError(json_path, "name", f"{data.get('name')!r} differs from SKILL.md's {front.name!r}")
+    trigger = _trigger(data.get("trigger") or {}, json_path, "trigger")
+    strategy = data.get("strategy") or {}
+    if not isinstance(strategy, dict):
+        raise SkillFormatError(json_path, "strategy", "must be a mapping")
+    repair = _repair(strategy["repair"], json_path, "strategy.repair") if "repair" in strategy else None
+    code = _referenced(folder, strategy["code"], json_path, "strategy.code") if "code" in strategy else None
+    origin = _origin(data.get("origin") or {}, json_path, "origin")
+    guidance = _strategy_guidance(front.body, path)
+    return SkillDocument(
+        front.name, front.description, trigger, _strategy(guidance, repair, code, path), origin,
+        "skillevo", path, front.body,
+    )
+
+
+def _from_metadata_block(
+    front: _Front, meta: Any, path: str, repair_json: str | None, repair_py: str | None
+) -> SkillDocument:
+    if not isinstance(meta, dict):
+        raise SkillFormatError(path, "metadata.skillevo", "must be a mapping")
+    trigger = _trigger(meta.get("trigger") or {"kind": "always"}, path, "metadata.skillevo.trigger")
+    try:
+        VersionStatus(meta.get("status", "candidate"))  # checked as a well-formed file, never obeyed
+    except ValueError:
+        raise SkillFormatError(
+            path, "metadata.skillevo.status", f"must be one of {[s.value for s in VersionStatus]}"
+        ) from None
+    origin = _origin(meta.get("origin") or {}, path, "metadata.skillevo.origin")
+    guidance = _strategy_guidance(front.body, path)
+    repair = None
+    if repair_json is not None:
+        repair_path = str(Path(path).with_name("repair.json"))
+        repair = _repair(load_json(repair_json, repair_path, "repair"), repair_path, "repair")
+    return SkillDocument(
+        front.name, front.description, trigger, _strategy(guidance, repair, repair_py, path), origin,
+        "skillevo-v0", path, front.body,
+    )
+
+
+def _from_plain(front: _Front, folder: SkillFolder | None, path: str) -> list[SkillDocument]:
+    # A plain folder's metadata means nothing to skillevo: it is read (under the YAML bounds) and left.
+    docs: list[SkillDocument] = []
+    guidance = guidance_from_body(front.body, front.description)
+    if guidance:
+        docs.append(
+            SkillDocument(
+                front.name, front.description, derive_trigger(front.description),
+                _strategy(guidance, None, None, path), Origin(miner="import"), "agent-skill", path, front.body,
             )
-            written.append(v.id)
-    return written
+        )
+    for rel, code in sorted((folder.texts if folder else {}).items()):
+        if not rel.startswith("scripts/") or not defines_repair(code):
+            continue
+        script = rel.split("/", 1)[1]
+        script_path = str(Path(path).parent / rel)
+        docs.append(
+            SkillDocument(
+                script_skill_name(front.name, script),
+                f"Code repair from {front.name}/{rel}"[:1024],
+                Trigger(kind=TriggerKind.TOOL_ERROR, tool="*"),
+                _strategy(None, None, code, script_path),
+                Origin(miner="import"), "agent-skill-script", script_path, "",
+            )
+        )
+    if not docs:
+        raise SkillFormatError(path, None, "nothing to import: no description, body or scripts/*.py with repair()")
+    return docs
+
+
+def _parse_docs(
+    text: str,
+    path: str,
+    folder: SkillFolder | None,
+    repair_json: str | None,
+    repair_py: str | None,
+    folder_name: str | None,
+) -> list[SkillDocument]:
+    front = _front(text, path, folder_name)
+    if folder is not None and SKILLEVO_FILE in folder.texts:
+        return [_from_skillevo_file(front, folder, path)]
+    if "skillevo" in front.metadata:
+        return [_from_metadata_block(front, front.metadata["skillevo"], path, repair_json, repair_py)]
+    return _from_plain(front, folder, path)
+
+
+def parse_skill_md(
+    text: str,
+    path: str = "SKILL.md",
+    *,
+    repair_json: str | None = None,
+    repair_py: str | None = None,
+    folder_name: str | None = None,
+) -> SkillDocument:
+    """Parse one SKILL.md text (and a first-dialect repair file's text) into its main skill.
+
+    Raises only `SkillFormatError`.
+    """
+    try:
+        return _parse_docs(text, path, None, repair_json, repair_py, folder_name)[0]
+    except SkillFormatError:
+        raise
+    except Exception as exc:  # anything unforeseen in untrusted input still gets our error type
+        raise SkillFormatError(path, None, f"cannot parse: {type(exc).__name__}") from None
+
+
+def parse_skill_dir(folder: Path) -> list[SkillDocument]:
+    """Parse one ``<name>/`` folder into the skills it holds (a plain folder's scripts are skills of their own).
+
+    The folder is read under `skillevo._skillfs`'s bounds. Raises `SkillFormatError`.
+    """
+    contents = read_skill_folder(folder)
+    path = str(folder / "SKILL.md")
+    if "SKILL.md" not in contents.texts:
+        raise SkillFormatError(path, None, "missing")
+    try:
+        return _parse_docs(
+            contents.texts["SKILL.md"],
+            path,
+            contents,
+            contents.texts.get("repair.json"),
+            contents.texts.get("repair.py"),
+            folder.name,
+        )
+    except SkillFormatError:
+        raise
+    except Exception as exc:
+        raise SkillFormatError(path, None, f"cannot parse: {type(exc).__name__}") from None

@@ -131,11 +131,22 @@ def export(
 def import_(
     directory: Annotated[Path, typer.Argument(help="Folder of <name>/SKILL.md folders (or one such folder).")],
     db: DbOption = None,
+    start_tests: Annotated[
+        bool, typer.Option("--start-tests", help="Start each new candidate's test at once, as for a mined skill.")
+    ] = False,
 ) -> None:
-    """Import Agent Skills folders; all-or-nothing."""
+    """Import Agent Skills folders (plain or skillevo's) as candidates, each checked like a mined skill.
+
+    A malformed folder stops the import before anything is written; a skill that fails a check
+    (injection filter, proposal check, sandbox smoke run) is refused with its reason, and the rest import.
+    """
     with _open(db, must_exist=False) as lib:
-        written = lib.import_skills(directory)
-    console.print(f"imported {len(written)} version(s): {', '.join(written) or 'nothing new'}", highlight=False)
+        result = lib.import_skills(directory, start_tests=start_tests)
+        statuses = {vid: lib.version(vid).status.value for vid in result}
+    shown = ", ".join(f"{vid} ({statuses[vid]})" for vid in result) or "nothing new"
+    console.print(f"imported {len(result)} version(s): {shown}", highlight=False, markup=False)
+    for refusal in result.refused:
+        console.print(f"refused {refusal}", highlight=False, markup=False)
 
 
 def stats(db: DbOption = None) -> None:

@@ -1,0 +1,241 @@
+"""Importing skill folders: untrusted input, checked like a mined proposal before anything is stored.
+
+Every folder is read and parsed first (`skillevo._skillmd`, under `skillevo._skillfs`'s bounds); a
+malformed folder stops the whole import with a one-line `SkillFormatError` and nothing is written.
+Each parsed skill then passes, or is refused with a one-line reason while the rest still import:
+
+1. the injection filter on every text it carries (description, guidance, body, origin note,
+   trigger fields, every string of its repair, its code), after NFKC and with invisible
+   characters removed;
+2. `check_proposal`, the check a mined proposal passes (caps, duplicates, and the trigger rate
+   against the library's stored failures when it has any);
+3. for code, a smoke run in the sandbox: ``repair()`` must exist and return without error on a
+   synthetic call.
+
+What is stored is always a new *candidate* version, whatever status or posterior the folder
+claims; the lifecycle decides the rest (``start_tests=True`` starts its test as it does for a
+mined proposal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ValidationError
+
+from ._agentskill import clean_text, defines_repair, visible
+from ._errors import SandboxError, SkillFormatError
+from ._hygiene import looks_like_injection, redact
+from ._models import Event, EventKind, Origin, Strategy, VersionStatus
+from ._skillmd import SkillDocument, current_version, parse_skill_dir
+from ._store import SkillStore
+
+if TYPE_CHECKING:
+    from ._sandbox import Sandbox
+
+__all__ = ["ImportResult", "Refusal", "import_skills"]
+
+MAX_FOLDERS = 1000
+_SMOKE_ERROR = "ValidationError: a synthetic call made by skillevo import to test this code skill"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A skill an import left out, and why (one line)."""
+
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reason}"
+
+
+class ImportResult(list[str]):
+    """The ids of the versions an import wrote (a list), with `refused`: the skills it left out and why."""
+
+    def __init__(self, written: list[str], refused: list[Refusal]) -> None:
+        super().__init__(written)
+        self.refused = refused
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _texts(doc: SkillDocument) -> Iterator[tuple[str, str]]:
+    yield "description", doc.description
+    yield "guidance", doc.strategy.guidance or ""
+    yield "SKILL.md body", doc.text
+    yield "origin note", doc.origin.note
+    for text in _strings(doc.trigger.model_dump(mode="json", exclude_none=True)):
+        yield "trigger", text
+    if doc.strategy.repair is not None:
+        for text in _strings(doc.strategy.repair.model_dump(mode="json", exclude_none=True)):
+            yield "repair", text
+    yield "code", doc.strategy.code or ""
+
+
+def _injected(doc: SkillDocument) -> str | None:
+    for field, text in _texts(doc):
+        if text and (looks_like_injection(text) or looks_like_injection(clean_text(text))):
+            return f"its {field} reads like an instruction injection"
+    return None
+
+
+def _sanitised(doc: SkillDocument) -> SkillDocument | str:
+    """`doc` with its stored texts in NFKC, without invisible characters, and redacted; or why it cannot be."""
+
+    def fix(text: str) -> str:
+        return str(redact(visible(text))).strip()
+
+    guidance = fix(doc.strategy.guidance) if doc.strategy.guidance else None
+    try:
+        strategy = Strategy(guidance=guidance or None, repair=doc.strategy.repair, code=doc.strategy.code)
+        origin = Origin(miner=doc.origin.miner, note=fix(doc.origin.note))
+    except ValidationError as exc:
+        return "once normalised and redacted: " + " ".join(str(exc.errors()[0]["msg"]).split())
+    return replace(doc, description=fix(doc.description)[:1024], strategy=strategy, origin=origin)
+
+
+def _smoke(doc: SkillDocument, sandbox: Sandbox | None) -> str | None:
+    code = doc.strategy.code
+    if code is None:
+        return None
+    if not defines_repair(code):
+        return "its code defines no repair(tool, args, error)"
+    if sandbox is None:
+        return "a code skill, and no sandbox to test it in"
+    tool = "tool" if doc.trigger.tool_is_glob else doc.trigger.tool
+    try:
+        sandbox.run_repair(code, tool, {}, _SMOKE_ERROR)
+    except SandboxError as exc:
+        return "failed its sandbox smoke run: " + " ".join(str(exc).split())[:300]
+    return None
+
+
+def _refusal(doc: SkillDocument, store: SkillStore, sandbox: Sandbox | None, min_trigger_rate: float) -> str | None:
+    from ._mining import Proposal, check_proposal
+
+    proposal = Proposal(
+        name=doc.name, description=doc.description, trigger=doc.trigger, strategy=doc.strategy, note=doc.origin.note
+    )
+    verdict = check_proposal(proposal, store, min_trigger_rate=min_trigger_rate)
+    if not verdict.ok:
+        return verdict.reason or "refused by the proposal check"
+    return _smoke(doc, sandbox)
+
+
+def _folders(root: Path) -> list[Path]:
+    if not root.is_dir():
+        raise SkillFormatError(str(root), None, "not a directory")
+    if (root / "SKILL.md").exists() or (root / "SKILL.md").is_symlink():
+        return [root]
+    folders = []
+    for path in sorted(root.iterdir()):
+        if path.is_dir() or path.is_symlink():
+            folders.append(path)
+            if len(folders) > MAX_FOLDERS:
+                raise SkillFormatError(str(root), None, f"more than {MAX_FOLDERS} skill folders in one import")
+    return folders
+
+
+def import_skills(
+    store: SkillStore,
+    directory: str | Path,
+    *,
+    sandbox: Sandbox | Literal["default"] | None = "default",
+    min_trigger_rate: float = 0.5,
+    start_tests: bool = False,
+) -> ImportResult:
+    """Import every skill folder under `directory` (or `directory` itself if it is one).
+
+    Args:
+        store: the library to write to.
+        directory: a folder of ``<name>/SKILL.md`` folders, or one such folder.
+        sandbox: runs the smoke test of code skills (default `ProcessSandbox()`); ``None``
+            refuses every code skill.
+        min_trigger_rate: the proposal check's minimum trigger rate on stored failures.
+        start_tests: start each new candidate's test at once (as the Evolver does for a mined
+            proposal); otherwise it waits as a candidate for the lifecycle or a reviewer.
+
+    Returns:
+        The ids of the versions written (a list), with ``.refused``: each skill left out and why.
+        A skill whose current strategy is already the imported one is left unchanged (neither).
+
+    Raises:
+        SkillFormatError: a folder is malformed or breaks a bound; nothing is written then.
+    """
+    if sandbox == "default":
+        from ._sandbox import ProcessSandbox
+
+        sandbox = ProcessSandbox()
+    docs: list[SkillDocument] = []
+    seen: set[str] = set()
+    for folder in _folders(Path(directory)):
+        for doc in parse_skill_dir(folder):
+            if doc.name in seen:
+                raise SkillFormatError(doc.path, "name", f"{doc.name!r} appears twice")
+            seen.add(doc.name)
+            docs.append(doc)
+    existing = {s.name: s for s in store.skills()}
+    accepted: list[SkillDocument] = []
+    refused: list[Refusal] = []
+    for raw in docs:
+        # The filter reads the texts as written; what is stored is their visible, redacted form.
+        reason = _injected(raw)
+        sanitised = _sanitised(raw)
+        if isinstance(sanitised, str):
+            reason, doc = reason or sanitised, raw
+        else:
+            doc = sanitised
+        current = current_version(existing[doc.name]) if doc.name in existing else None
+        if reason is None and current is not None and current.strategy == doc.strategy:
+            continue
+        if reason is None:
+            reason = _refusal(doc, store, sandbox, min_trigger_rate)
+        if reason is None:
+            accepted.append(doc)
+        else:
+            refused.append(Refusal(doc.name, " ".join(reason.split())))
+    written: list[str] = []
+    log: list[Event] = []
+    with store.transaction():
+        for doc in accepted:
+            if doc.name not in existing:
+                v = store.add_skill(
+                    doc.name, doc.trigger, doc.strategy, description=doc.description, origin=doc.origin,
+                    status=VersionStatus.CANDIDATE,
+                )
+            else:
+                current = current_version(existing[doc.name])
+                v = store.add_version(
+                    doc.name, doc.strategy, parent=current.id if current else None, origin=doc.origin,
+                    status=VersionStatus.CANDIDATE,
+                )
+            written.append(v.id)
+            log.append(Event(kind=EventKind.PROPOSAL, version_id=v.id,
+                             data={"name": doc.name, "miner": "import", "kind": doc.strategy.kind}))
+        for refusal in refused:
+            log.append(Event(kind=EventKind.PROPOSAL_REJECTED,
+                             data={"name": refusal.name, "reason": refusal.reason, "miner": "import"}))
+        if log:
+            store.log_events(log)
+    if start_tests and written:
+        from ._lifecycle import Lifecycle
+        from ._selection import ThompsonSelector
+
+        lifecycle = Lifecycle(store, ThompsonSelector())
+        for version_id in written:
+            lifecycle.start(version_id)
+    return ImportResult(written, refused)
