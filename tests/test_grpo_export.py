@@ -81,7 +81,14 @@ def test_episode_rows_group_advantage_and_sage_bonus(tmp_path: Path) -> None:
     # SAGE: the skill mined from this failed episode later helped a rollout with reward 1.0.
     assert first["reward"] == 0.0 and first["skill_bonus"] == 2.0 and first["integrated_reward"] == 2.0
     assert first["group_size"] == 1 and first["advantage"] == 0.0
-    assert first["prompt"] == [{"role": "user", "content": "Book a business flight"}]
+    # No schema was recorded or passed in: the prompt lists the tool and the argument names it was called with.
+    system, user = first["prompt"]
+    assert user == {"role": "user", "content": "Book a business flight"}
+    assert system["role"] == "system" and system["content"].startswith("You can call these tools")
+    tool = json.loads(system["content"].splitlines()[1])["function"]
+    assert tool == {"name": "book", "description": "", "parameters": {"type": "object", "properties": {
+        "cabin": {}, "flight": {}}}}
+    assert json.loads(first["tools"]) == [tool] and first["group_by"] == "template"
     assert [e["kind"] for e in first["trajectory"]] == ["tool_call", "tool_error"]
     assert json.loads(first["trajectory"][1]["data"])["error"] == ERROR
     group = [r for r in rows if r["group_id"] == "g1"]
@@ -92,6 +99,7 @@ def test_episode_rows_group_advantage_and_sage_bonus(tmp_path: Path) -> None:
         assert r["skills"] == [ids["v1"]] and r["guidance_skills"] == [ids["v1"]]
         assert r["prompt"][0]["role"] == "system" and GUIDE in r["prompt"][0]["content"]
         assert r["prompt"][1] == {"role": "user", "content": "Book a business flight"}
+        assert r["group_by"] == "group" and r["group_size"] == 2
 
 
 def test_skill_generator_rows_bi_level_score(tmp_path: Path) -> None:
@@ -131,7 +139,8 @@ def test_export_round_trips_through_datasets_and_jsonl(tmp_path: Path) -> None:
     assert datasets.load_from_disk(str(out / "episodes")).to_list() == episodes
     assert datasets.load_from_disk(str(out / "skill_generator")).to_list() == generator
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["format"] == 1 and manifest["episodes"] == 3
+    assert manifest["format"] == 2 and manifest["episodes"] == 3
+    assert manifest["group_sizes"] == {"1": 1, "2": 1} and "have one member" in manifest["warnings"][0]
     with SkillLibrary(tmp_path / "lib.db") as again:  # a second export replaces the first
         assert export_grpo(again, out).episodes == 3
     assert datasets.load_from_disk(str(out / "episodes")).num_rows == 3
