@@ -131,7 +131,7 @@ class GrpoExport(BaseModel):
         if self.small_groups:
             lines.append(f"left out {self.small_group_episodes} episode(s) in {self.small_groups} smaller group(s)")
         if self.group_sizes:
-            lines.append("group sizes: " + ", ".join(f"{n} x {size}" for size, n in self.group_sizes.items()))
+            lines.append("groups by size: " + ", ".join(f"{n} of {size}" for size, n in self.group_sizes.items()))
         lines.extend(f"warning: {w}" for w in self.warnings)
         lines.append("files: " + ", ".join(self.files))
         if self.note:
@@ -397,8 +397,12 @@ def _save_dataset(ds: Any, which: str, rows: list[dict[str, Any]], folder: Path)
         if not (folder / "dataset_info.json").exists():
             raise ConfigError(f"{folder} exists and is not a dataset this export wrote; remove it or pick another OUT")
         shutil.rmtree(folder)
-    dataset = ds.Dataset.from_list(rows, features=dataset_features(ds, which))
-    dataset.save_to_disk(str(folder))
+    features = dataset_features(ds, which)
+    dataset = ds.Dataset.from_list(rows, features=features) if rows else ds.Dataset.from_dict(
+        {name: [] for name in features}, features=features
+    )
+    # `datasets` cannot load an empty dataset saved without a shard: ask for one.
+    dataset.save_to_disk(str(folder), num_shards=1 if not rows else None)
 
 
 def export_grpo(

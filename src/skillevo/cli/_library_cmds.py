@@ -40,8 +40,8 @@ def _mean(value: float | None) -> str:
 
 _LS_COLUMNS = (
     Column("name", key=True),
-    Column("status"),
-    Column("trigger", priority=3, min_width=7),
+    Column("status", min_width=9),
+    Column("trigger", priority=3, min_width=11),
     Column("tool", priority=2, min_width=8),
     Column("versions", priority=4, justify="right"),
     Column("current", priority=1, key=True),
@@ -103,8 +103,8 @@ def ls(
 
 _SHOW_COLUMNS = (
     Column("version", key=True),
-    Column("status"),
-    Column("kind", priority=2),
+    Column("status", min_width=9),
+    Column("kind", priority=2, min_width=8),
     Column("alpha", priority=5, justify="right"),
     Column("beta", priority=5, justify="right"),
     Column("mean", justify="right"),
@@ -222,8 +222,8 @@ def import_(
 
 _STATS_COLUMNS = (
     Column("version", key=True),
-    Column("status"),
-    Column("kind", priority=3),
+    Column("status", min_width=9),
+    Column("kind", priority=3, min_width=8),
     Column("applied", priority=1, justify="right"),
     Column("credited", priority=4, justify="right"),
     Column("mean outcome", priority=2, justify="right", min_width=7),

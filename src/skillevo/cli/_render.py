@@ -120,6 +120,23 @@ def _table_width(widths: Sequence[int]) -> int:
     return sum(widths) + 3 * len(widths) + 1
 
 
+def _widths(columns: Sequence[Column], need: Sequence[int], natural: Sequence[int], width: int) -> list[int]:
+    """Every column at its need, then the room left shared out, one cell at a time, up to each natural width."""
+    widths = list(need)
+    room = width - _table_width(widths)
+    growable = [i for i, col in enumerate(columns) if not col.key]
+    while room > 0:
+        grew = False
+        for i in growable:
+            if room > 0 and widths[i] < natural[i]:
+                widths[i] += 1
+                room -= 1
+                grew = True
+        if not grew:
+            break
+    return widths
+
+
 def fitted_table(
     columns: Sequence[Column],
     rows: Sequence[Sequence[Text | str]],
@@ -151,13 +168,15 @@ def fitted_table(
     dropped = [columns[i].header for i in range(len(columns)) if i not in shown]
     caption = Text(f"narrow terminal: not shown: {', '.join(dropped)} (see --json)") if dropped else None
     table = Table(title=title, caption=caption, caption_justify="left")
-    for j in shown:
+    widths = None if fold_keys else _widths([columns[j] for j in shown], [need[j] for j in shown],
+                                            [natural[j] for j in shown], width)
+    for n, j in enumerate(shown):
         col = columns[j]
-        if col.key and not fold_keys:
-            table.add_column(col.header, justify=col.justify, no_wrap=True, min_width=natural[j])
+        if widths is not None:
+            # Our widths, not Rich's: Rich keeps a column at its longest word and crops the table.
+            table.add_column(col.header, justify=col.justify, no_wrap=col.key, overflow="fold", width=widths[n])
         else:
-            floor = None if fold_keys else min(need[j], natural[j])
-            table.add_column(col.header, justify=col.justify, overflow="fold", min_width=floor)
+            table.add_column(col.header, justify=col.justify, overflow="fold")
     for row in cells:
         table.add_row(*(row[j] for j in shown))
     return table
