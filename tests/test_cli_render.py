@@ -157,8 +157,6 @@ def test_visible_text_keeps_markup_and_names_hidden_characters() -> None:
     assert rendered.plain == visible(text)
     # Escapes are styled apart from the text, so a literal backslash-x in a skill stays distinguishable.
     assert [rendered.plain[s.start:s.end] for s in rendered.spans] == ["\\x1b", "\\u202e"]
-    table = fitted_table([], [], 80)
-    assert table.columns == []
 
 
 def test_lifecycle_reasons_are_literal_in_approve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,3 +165,28 @@ def test_lifecycle_reasons_are_literal_in_approve(tmp_path: Path, capsys: pytest
         assert Lifecycle(lib, ThompsonSelector(seed=0), review="required").pending()
     assert main(["review", "approve", "hostile@1", "--reason", "[link=https://e.x]ok[/link]", "--db", db]) == 0
     assert "[link=https://e.x]ok[/link]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("width", [30, 45, 60, 80, 120, 200])
+def test_fitted_table_never_exceeds_the_width(width: int) -> None:
+    import io
+
+    from rich.console import Console
+
+    from skillevo.cli._render import Column
+
+    cols = [Column("name", key=True), Column("status", min_width=9), Column("tool", priority=2),
+            Column("notes", priority=1, min_width=12), Column("applied", priority=3, justify="right")]
+    rows = [["convert-currency-pattern-from-currency", "candidate", "convert_currency_v2",
+             "a long free-text note " * 5, "1234"], ["x", "active", "*", "short", "1"]]
+    buf = io.StringIO()
+    Console(file=buf, width=width).print(fitted_table(cols, rows, width, title=visible_text("t [b]x")))
+    lines = buf.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= width
+    text = buf.getvalue()
+    if width >= 60:  # room for the name whole: never folded or cut
+        assert "convert-currency-pattern-from-currency" in text and "candidate" in text
+    if width >= 120:  # every column fits once the notes fold
+        assert "not shown" not in text and "applied" in text
+    else:
+        assert "not shown:" in " ".join(text.split())

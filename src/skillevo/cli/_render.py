@@ -11,6 +11,7 @@ shown as ``\\x1b``-style escapes, so the reviewer reads every character the mode
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -46,26 +47,32 @@ def _hidden(ch: str) -> bool:
     return ch not in _KEPT and (category[0] == "C" or category in ("Zl", "Zp"))
 
 
+# Printable ASCII, newline and tab are shown as they are; anything else is looked at one by one.
+_SUSPECT = re.compile(r"[^\x20-\x7e\n\t]")
+
+
+def _shown(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    return _escape(ch) if _hidden(ch) else ch
+
+
 def visible(text: str) -> str:
     """`text` with every control or format character replaced by its escape (``\\x1b``, ``\\u202e``)."""
-    return "".join(_escape(ch) if _hidden(ch) else ch for ch in text)
+    return _SUSPECT.sub(_shown, text)
 
 
 def visible_text(text: object, style: str = "") -> Text:
     """Library text as a Rich `Text`: markup stays literal, hidden characters show as styled escapes."""
     value = text if isinstance(text, str) else str(text)
     out = Text(style=style)
-    run: list[str] = []
-    for ch in value:
-        if _hidden(ch):
-            if run:
-                out.append("".join(run))
-                run = []
-            out.append(_escape(ch), style=ESCAPE_STYLE)
-        else:
-            run.append(ch)
-    if run:
-        out.append("".join(run))
+    start = 0
+    for m in _SUSPECT.finditer(value):
+        if not _hidden(m.group(0)):
+            continue
+        out.append(value[start : m.start()])
+        out.append(_escape(m.group(0)), style=ESCAPE_STYLE)
+        start = m.end()
+    out.append(value[start:])
     return out
 
 
