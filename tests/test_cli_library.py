@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from skillevo import SkillLibrary, Strategy, Trigger, VersionStatus
-from skillevo.cli import main
+from skillevo import (
+    Applied,
+    Episode,
+    Event,
+    EventKind,
+    PosteriorState,
+    SkillLibrary,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from skillevo.cli import app, main
 
 
 @pytest.fixture
@@ -79,3 +92,104 @@ def test_usage_errors_exit_2(db: str) -> None:
     assert main(["ls", "--bogus"]) == 2
     assert main(["frobnicate"]) == 2
     assert main(["show"]) == 2
+
+
+# --------------------------------------------------------------------------- width and --json
+
+LONG = "book-flight-reformat-departure-date-iso"
+
+
+@pytest.fixture
+def busy_db(tmp_path: Path) -> str:
+    """Several skills with long names, versions, posteriors and usage: what a real library looks like."""
+    path = tmp_path / "busy.db"
+    with SkillLibrary(path) as lib:
+        first = lib.add_skill(
+            LONG, Trigger(kind=TriggerKind.TOOL_ERROR, tool="search_flights_with_a_long_tool_name"),
+            Strategy(guidance="Send the departure date as YYYY-MM-DD. " * 6), description="Dates in ISO 8601.",
+            status=VersionStatus.ACTIVE,
+        )
+        lib.add_version(LONG, Strategy(guidance="Use ISO dates."), parent=first.id)
+        lib.add_skill("iso-dates", Trigger(tool="book_flight"), Strategy(guidance="Send dates as YYYY-MM-DD."),
+                      status=VersionStatus.ACTIVE)
+        lib.put_posterior(PosteriorState(key=LONG, arm=first.id, alpha=7.0, beta=3.0, observations=8.0))
+        for reward in (1.0, 0.0, 1.0):
+            ep = Episode(task="book", reward=reward, applied=[Applied(key=LONG, arm=first.id, propensity=0.9)])
+            lib.save_episode(ep, [Event(kind=EventKind.GUIDANCE, version_id=first.id, data={"skill": LONG})])
+    return str(path)
+
+
+def _run(args: list[str], columns: int) -> str:
+    result = CliRunner().invoke(app, args, env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", [["ls"], ["show", LONG], ["stats"]])
+def test_tables_fit_80_columns_and_keep_the_key_values(command: list[str], busy_db: str) -> None:
+    narrow = _run([*command, "--db", busy_db], 80)
+    wide = _run([*command, "--db", busy_db], 200)
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert max(len(line) for line in wide.splitlines()) > 80  # the wide terminal is used, not ignored
+    for out in (narrow, wide):
+        # Names and version ids whole (never folded, never cut to an ellipsis), statuses and means readable.
+        assert LONG in out and "…" not in out
+        assert "active" in out and "0.70" in out
+    headers = {"ls": ["trigger", "tool", "versions", "applied"], "show": ["alpha", "beta", "created", "origin"],
+               "stats": ["credited", "mean outcome", "last applied"]}[command[0]]
+    assert all(h in wide for h in headers)
+    if command[0] in ("show", "stats"):
+        assert f"{LONG}@1" in narrow and f"{LONG}@2" in narrow and "candidate" in narrow
+
+
+def test_review_list_fits_80_columns(tmp_path: Path) -> None:
+    from skillevo._lifecycle import _pending_event
+
+    path = tmp_path / "lib.db"
+    with SkillLibrary(path) as lib:
+        v = lib.add_skill(LONG, Trigger(kind=TriggerKind.TOOL_ERROR, tool="search_flights"),
+                          Strategy(guidance="Send the departure date as YYYY-MM-DD. " * 14),
+                          status=VersionStatus.TESTING)
+        lib.log_events([_pending_event(v.id, "null", 0.987)])
+    narrow = _run(["review", "list", "--db", str(path)], 80)
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert f"{LONG}@1" in narrow and "0.987" in narrow and "not shown: kind," in narrow
+    assert "more characters: skillevo show" in " ".join(narrow.replace("│", " ").split())
+    wide = _run(["review", "list", "--db", str(path)], 200)
+    assert "waiting since" in wide and "null" in wide and max(len(line) for line in wide.splitlines()) > 80
+    listed = json.loads(_run(["review", "list", "--json", "--db", str(path)], 80))
+    assert listed["pending"] == [{
+        "version_id": f"{LONG}@1", "skill": LONG, "kind": "guidance", "p_better": 0.987, "against": "null",
+        "waiting_since": listed["pending"][0]["waiting_since"],
+        "strategy": {"guidance": "Send the departure date as YYYY-MM-DD. " * 14},
+    }]
+
+
+def test_json_output_of_every_read_command(busy_db: str, tmp_path: Path) -> None:
+    ls = json.loads(_run(["ls", "--json", "--db", busy_db], 80))
+    assert ls["library"].endswith("busy.db")
+    by_name = {s["name"]: s for s in ls["skills"]}
+    assert set(by_name) == {LONG, "iso-dates"}
+    assert by_name[LONG] == {
+        "name": LONG, "status": "active", "description": "Dates in ISO 8601.",
+        "trigger": {"kind": "tool_error", "tool": "search_flights_with_a_long_tool_name"},
+        "versions": 2, "current": f"{LONG}@1", "mean": pytest.approx(0.7), "applied": by_name[LONG]["applied"],
+    }
+    show = json.loads(_run(["show", LONG, "--json", "--db", busy_db], 80))
+    assert [v["id"] for v in show["versions"]] == [f"{LONG}@1", f"{LONG}@2"]
+    assert set(show["versions"][0]) == {"id", "number", "status", "kind", "parent", "alpha", "beta", "mean",
+                                        "observations", "applied", "created_at", "miner", "strategy"}
+    assert show["versions"][1]["parent"] == f"{LONG}@1" and show["versions"][1]["strategy"] == {
+        "guidance": "Use ISO dates."}
+    stats = json.loads(_run(["stats", "--json", "--db", busy_db], 80))
+    assert stats["episodes"] == 3 and {v["version_id"] for v in stats["versions"]} >= {f"{LONG}@1"}
+    assert set(stats["versions"][0]) == {"version_id", "skill", "status", "kind", "applied", "credited",
+                                         "mean_reward", "posterior_mean", "last_applied"}
+    review = json.loads(_run(["review", "--json", "--db", busy_db], 80))
+    assert review == {"library": ls["library"], "pending": []}
+    diff = json.loads(_run(["diff", "--json", "--db", busy_db], 80))
+    assert diff["counts"]["added"] == 2 and diff["totals"]
+    added = {e["version_id"]: e for e in diff["sections"]["added"]}
+    assert added[f"{LONG}@1"]["status_after"] == "active" and added[f"{LONG}@1"]["skill"] == LONG
+    grpo = json.loads(_run(["export", "grpo", str(tmp_path / "grpo"), "--json", "--db", busy_db], 80))
+    assert grpo["episodes"] == 3 and grpo["group_sizes"] == {"3": 1} and grpo["grouped_by"] == {"template": 3}

@@ -9,6 +9,7 @@ Approval promotes; ``canary`` keeps live tests to its share of episodes; ``auto`
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,7 +288,10 @@ def test_approving_on_shadow_evidence_promotes_and_the_repair_then_applies(
     assert cli_main(["review", "list", "--db", str(path)]) == 0
     listed = capsys.readouterr().out
     # The table wraps cells at the terminal's width: check the words, not the layout.
-    assert mined.id in listed and "live" in listed and f"{ev.wins}/{ev.trials}," in listed and "- vs null" in listed
+    assert mined.id in listed and "live" in listed and f"live {ev.wins}/{ev.trials}" in listed
+    assert cli_main(["review", "list", "--db", str(path), "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["pending"]
+    assert row["against"] == "null" and row["shadow"]["wins"] == ev.wins
     assert cli_main(["review", "approve", mined.id, "--reason", "shadow matched every fix", "--actor", "bob",
                      "--db", str(path)]) == 0
     assert "testing -> active" in capsys.readouterr().out

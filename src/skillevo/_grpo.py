@@ -4,10 +4,11 @@
 ``datasets`` package is installed (it comes with ``skillevo-trl``), as a Hugging Face dataset saved
 with ``save_to_disk``:
 
-* ``episodes``: one row per rewarded episode, grouped by task (the group id of a within-group
-  comparison, else the task text under one policy version). ``prompt`` is the task with the
-  guidance of the skill versions that were active in that episode, in TRL's conversational format;
-  ``trajectory`` the tool events (arguments and results are already redacted when stored);
+* ``episodes``: one row per rewarded episode, grouped (see `skillevo._grpo_groups`: the group id of
+  a within-group comparison, else a caller's group key, else the task's template under one policy
+  version). ``prompt`` is the task with the tools the agent had and the guidance of the skill
+  versions that were active in that episode, in TRL's conversational format; ``trajectory`` the
+  tool events (arguments and results are already redacted when stored);
   ``advantage`` the group-relative A_i = (r_i - mean) / (std + eps) of the skill-integrated reward
   (the episode's reward plus SAGE's bonus when a skill mined from it later helped another episode).
 * ``skill_generator``: one row per mined skill version: ``prompt`` the failure context in the words
@@ -24,14 +25,14 @@ tasks with the guidance of the *current* library (co-evolution).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
+import logging
 import math
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,18 @@ from pydantic import BaseModel, Field
 
 from . import _regex
 from ._errors import ConfigError
+from ._grpo_features import EPISODES, SKILL_GENERATOR, dataset_features
+from ._grpo_generator import skill_generator_rows, skill_generator_rows_of
+from ._grpo_groups import (
+    DEFAULT_GROUP_KEY,
+    TOOL_SCHEMAS_KEY,
+    derived_tools,
+    group_of,
+    normalise_tool_schemas,
+    size_histogram,
+    tools_message,
+)
+from ._grpo_snapshot import ADVANTAGE_EPS, TRAJECTORY, Snapshot, finite, to_json, unique
 from ._guidance import compose_guidance
 from ._lifecycle import group_advantages
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, TriggerKind
@@ -59,17 +72,12 @@ __all__ = [
     "skill_prompt",
 ]
 
-EPISODES = "episodes"
-SKILL_GENERATOR = "skill_generator"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_log = logging.getLogger("skillevo.grpo")
 
 #: The guidance budget of a prompt (the Evolver's default `guidance_budget_tokens`).
 GUIDANCE_BUDGET_TOKENS = 400
-#: The epsilon of the group-relative advantage.
-ADVANTAGE_EPS = 1e-6
 
-_TRAJECTORY = (EventKind.TOOL_CALL, EventKind.TOOL_RESULT, EventKind.TOOL_ERROR, EventKind.REPAIR)
-_KEPT = (*_TRAJECTORY, EventKind.GUIDANCE, EventKind.PROPOSAL)
 _NO_DATASETS_NOTE = (
     "the `datasets` package is not installed, so only JSON Lines were written "
     "(pip install skillevo-trl, or pip install datasets, to also get Hugging Face datasets)"
@@ -88,6 +96,14 @@ class GrpoExport(BaseModel):
         files: the files and folders written, relative to `out`.
         datasets: whether Hugging Face datasets were written (else JSON Lines only).
         note: why not, when they were not.
+        group_sizes: how many groups of each size were exported (``{"1": 3, "4": 7}``).
+        grouped_by: how many episodes were grouped by a within-group comparison (``group``), a
+            caller's key (``key``) or their task's template (``template``).
+        small_groups: groups left out for having fewer than ``min_group_size`` members.
+        small_group_episodes: the episodes in them.
+        tools_from: where the prompts' tool schemas came from: ``caller``, ``episode`` (recorded
+            with the episode) or ``events`` (names and argument names seen in the calls), per episode.
+        warnings: what makes the data weaker than it looks (groups of one, ...), also logged.
     """
 
     out: str
@@ -98,6 +114,12 @@ class GrpoExport(BaseModel):
     files: list[str] = Field(default_factory=list)
     datasets: bool
     note: str = ""
+    group_sizes: dict[str, int] = Field(default_factory=dict)
+    grouped_by: dict[str, int] = Field(default_factory=dict)
+    small_groups: int = 0
+    small_group_episodes: int = 0
+    tools_from: dict[str, int] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
 
     def summary(self) -> str:
         """A few lines for the terminal."""
@@ -107,6 +129,11 @@ class GrpoExport(BaseModel):
         ]
         if self.unrewarded:
             lines.append(f"left out {self.unrewarded} episode(s) without a reward")
+        if self.small_groups:
+            lines.append(f"left out {self.small_group_episodes} episode(s) in {self.small_groups} smaller group(s)")
+        if self.group_sizes:
+            lines.append("groups by size: " + ", ".join(f"{n} of {size}" for size, n in self.group_sizes.items()))
+        lines.extend(f"warning: {w}" for w in self.warnings)
         lines.append("files: " + ", ".join(self.files))
         if self.note:
             lines.append(f"note: {self.note}")
@@ -116,95 +143,16 @@ class GrpoExport(BaseModel):
         return self.summary()
 
 
-# --------------------------------------------------------------------------- reading the store
-
-
-@dataclass
-class _Snapshot:
-    """Everything the export needs, read from the store once."""
-
-    episodes: list[Episode]
-    events: dict[str, list[Event]]
-    by_id: dict[int, Event]
-    proposals: dict[str, set[str]]
-    skills: list[Skill]
-    versions: dict[str, SkillVersion]
-    null_means: dict[str, float] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, store: SkillStore) -> _Snapshot:
-        episodes = store.episodes()
-        ids = {ep.id for ep in episodes}
-        events: dict[str, list[Event]] = defaultdict(list)
-        by_id: dict[int, Event] = {}
-        proposals: dict[str, set[str]] = defaultdict(set)
-        for ev in store.iter_events():
-            if ev.episode_id is None or ev.episode_id not in ids or ev.kind not in _KEPT:
-                continue
-            if ev.kind is EventKind.PROPOSAL:
-                if ev.version_id:
-                    proposals[ev.episode_id].add(ev.version_id)
-                continue
-            events[ev.episode_id].append(ev)
-            if ev.id is not None:
-                by_id[ev.id] = ev
-        skills = store.skills()
-        versions = {v.id: v for s in skills for v in s.versions}
-        null_means: dict[str, float] = {}
-        for state in store.posteriors():
-            if state.arm == NULL_ARM and state.observations > 0:
-                null_means[state.key] = state.alpha / (state.alpha + state.beta)
-        return cls(episodes, dict(events), by_id, dict(proposals), skills, versions, null_means)
-
-    def best_later_use(self) -> dict[str, float]:
-        """Per version: the best reward of an episode that applied it after it was created."""
-        best: dict[str, float] = {}
-        for ep in self.episodes:
-            if ep.reward is None:
-                continue
-            for arm in {a.arm for a in ep.applied if a.arm != NULL_ARM}:
-                version = self.versions.get(arm)
-                if version is not None and ep.started_at >= version.created_at:
-                    best[arm] = max(best.get(arm, 0.0), ep.reward)
-        return best
-
-    def created_by(self) -> dict[str, set[str]]:
-        """Per episode: the versions mined from it (its `PROPOSAL` events and the versions' origins)."""
-        out: dict[str, set[str]] = defaultdict(set)
-        for episode_id, vids in self.proposals.items():
-            out[episode_id] |= vids
-        for version in self.versions.values():
-            for episode_id in version.origin.episodes:
-                out[episode_id].add(version.id)
-        return out
-
-
-def _group_key(ep: Episode) -> str:
-    if ep.group_id:
-        return ep.group_id
-    # Rewards are comparable only for the same task under the same policy.
-    digest = hashlib.sha256(f"{ep.policy_version or ''}\x00{ep.task}".encode()).hexdigest()[:16]
-    return f"task-{digest}"
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def _finite(x: float) -> float:
-    return x if math.isfinite(x) else 0.0
-
-
 # --------------------------------------------------------------------------- prompts
 
 
-def skill_prompt(task: str, guidance: str) -> list[dict[str, str]]:
-    """A prompt in TRL's conversational format: the guidance as the system message, the task as the user's."""
-    messages = [{"role": "system", "content": guidance}] if guidance else []
+def skill_prompt(task: str, guidance: str, tools: Sequence[dict[str, Any]] = ()) -> list[dict[str, str]]:
+    """A prompt in TRL's conversational format: tools and guidance as the system message, the task as the user's.
+
+    `tools` (``{"name", "description", "parameters"}`` each) are listed first, one JSON schema a line.
+    """
+    system = "\n\n".join(part for part in (tools_message(tools), guidance) if part)
+    messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": task})
     return messages
 
@@ -262,13 +210,13 @@ def current_prompts(store: SkillStore, *, budget_tokens: int = GUIDANCE_BUDGET_T
     Each row: ``task``, ``prompt`` (conversational), ``guidance``, ``skills`` (the version ids whose
     guidance the prompt carries) and ``skill_names``. Episodes without a task text are skipped.
     """
-    snap = _Snapshot.read(store)
+    snap = Snapshot.read(store)
     tools: dict[str, list[str]] = defaultdict(list)
     applied: dict[str, list[str]] = defaultdict(list)
     for ep in snap.episodes:
         if not ep.task.strip():
             continue
-        tools[ep.task].extend(e.tool for e in snap.events.get(ep.id, []) if e.tool and e.kind in _TRAJECTORY)
+        tools[ep.task].extend(e.tool for e in snap.events.get(ep.id, []) if e.tool and e.kind in TRAJECTORY)
         applied[ep.task].extend(a.key for a in ep.applied if a.arm != NULL_ARM)
     skills = snap.skills
     since = gated_since(store)
@@ -279,7 +227,7 @@ def current_prompts(store: SkillStore, *, budget_tokens: int = GUIDANCE_BUDGET_T
     rows: list[dict[str, Any]] = []
     for task in tools:
         guidance, versions = current_guidance(
-            skills, task, _unique(tools[task]), also=_unique(applied[task]), budget_tokens=budget_tokens
+            skills, task, unique(tools[task]), also=unique(applied[task]), budget_tokens=budget_tokens
         )
         rows.append(
             {
@@ -304,214 +252,143 @@ def _trajectory(events: Sequence[Event]) -> list[dict[str, Any]]:
             "kind": e.kind.value,
             "tool": e.tool,
             "version_id": e.version_id,
-            "data": _json(e.data),
+            "data": to_json(e.data),
         }
         for e in events
-        if e.kind in _TRAJECTORY
+        if e.kind in TRAJECTORY
     ]
 
 
-def _episode_rows(snap: _Snapshot, skill_reward_bonus: float) -> tuple[list[dict[str, Any]], int, int]:
+@dataclass(frozen=True)
+class _Grouping:
+    """How the episodes dataset is grouped and which tools its prompts show (see `export_grpo`)."""
+
+    group_key: str = DEFAULT_GROUP_KEY
+    tool_schemas: dict[str, dict[str, Any]] | None = None
+    min_group_size: int = 1
+
+
+@dataclass
+class _EpisodeRows:
+    rows: list[dict[str, Any]]
+    sizes: list[int]
+    unrewarded: int
+    small_groups: int = 0
+    small_group_episodes: int = 0
+    grouped_by: dict[str, int] = field(default_factory=dict)
+    tools_from: dict[str, int] = field(default_factory=dict)
+
+
+def _tools(snap: Snapshot, ep: Episode, members: Sequence[Episode], how: _Grouping) -> tuple[list[Any], str]:
+    if how.tool_schemas is not None:
+        return list(how.tool_schemas.values()), "caller"
+    recorded = ep.metadata.get(TOOL_SCHEMAS_KEY)
+    if recorded:
+        try:
+            return list(normalise_tool_schemas(recorded, f"episode {ep.id} metadata").values()), "episode"
+        except ConfigError as exc:
+            _log.warning("%s; using the tools seen in its calls", exc)
+    # The tools the whole group called, so every member's prompt lists the same ones.
+    return list(derived_tools(e for m in members for e in snap.events.get(m.id, [])).values()), "events"
+
+
+def _episode_rows(snap: Snapshot, skill_reward_bonus: float, how: _Grouping = _Grouping()) -> _EpisodeRows:
     best = snap.best_later_use()
     created = snap.created_by()
     groups: dict[str, list[Episode]] = defaultdict(list)
+    formed: dict[str, tuple[str, str]] = {}
     unrewarded = 0
     for ep in snap.episodes:
         if ep.reward is None:
             unrewarded += 1
             continue
-        groups[_group_key(ep)].append(ep)
-    rows: list[dict[str, Any]] = []
+        group_id, by, template = group_of(ep, how.group_key)
+        groups[group_id].append(ep)
+        formed.setdefault(group_id, (by, template))
+    out = _EpisodeRows([], [], unrewarded)
     for group_id, members in groups.items():
+        if len(members) < how.min_group_size:
+            out.small_groups += 1
+            out.small_group_episodes += len(members)
+            continue
+        out.sizes.append(len(members))
+        by, template = formed[group_id]
+        out.grouped_by[by] = out.grouped_by.get(by, 0) + len(members)
         members.sort(key=lambda e: (e.started_at, e.id))
         bonuses = [skill_reward_bonus * sum(best.get(v, 0.0) for v in sorted(created.get(e.id, ()))) for e in members]
         integrated = [float(e.reward or 0.0) + b for e, b in zip(members, bonuses, strict=True)]
         advantages = group_advantages(integrated, eps=ADVANTAGE_EPS)
         for ep, bonus, total, adv in zip(members, bonuses, integrated, advantages, strict=True):
             events = snap.events.get(ep.id, [])
-            guided = _unique(e.version_id for e in events if e.kind is EventKind.GUIDANCE and e.version_id)
+            guided = unique(e.version_id for e in events if e.kind is EventKind.GUIDANCE and e.version_id)
             texts = [snap.versions[v].strategy.guidance or "" for v in guided if v in snap.versions]
             guidance, used = compose_guidance(texts, GUIDANCE_BUDGET_TOKENS)
             kept = [v for v in guided if v in snap.versions]
-            rows.append(
+            tools, source = _tools(snap, ep, members, how)
+            out.tools_from[source] = out.tools_from.get(source, 0) + 1
+            out.rows.append(
                 {
                     "episode_id": ep.id,
                     "group_id": group_id,
                     "task": ep.task,
                     "policy_version": ep.policy_version,
                     "started_at": ep.started_at,
-                    "prompt": skill_prompt(ep.task, guidance),
+                    "prompt": skill_prompt(ep.task, guidance, tools),
                     "guidance": guidance,
                     "trajectory": _trajectory(events),
                     "reward": float(ep.reward or 0.0),
                     "skill_bonus": float(bonus),
                     "integrated_reward": float(total),
-                    "advantage": _finite(float(adv)),
+                    "advantage": finite(float(adv)),
                     "group_size": len(members),
-                    "skills": _unique(a.arm for a in ep.applied if a.arm != NULL_ARM),
+                    "group_by": by,
+                    "template": template,
+                    "tools": to_json(tools),
+                    "skills": unique(a.arm for a in ep.applied if a.arm != NULL_ARM),
                     "guidance_skills": [kept[i] for i in used],
                 }
             )
-    return rows, len(groups), unrewarded
+    return out
 
 
-def episode_rows(store: SkillStore, *, skill_reward_bonus: float = 1.0) -> list[dict[str, Any]]:
-    """The rows of the ``episodes`` dataset (see the module docstring), grouped, oldest group first."""
-    rows, _, _ = _episode_rows(_Snapshot.read(store), skill_reward_bonus)
-    return rows
+def episode_rows(
+    store: SkillStore,
+    *,
+    skill_reward_bonus: float = 1.0,
+    group_key: str = DEFAULT_GROUP_KEY,
+    tool_schemas: Any = None,
+    min_group_size: int = 1,
+) -> list[dict[str, Any]]:
+    """The rows of the ``episodes`` dataset (see the module docstring and `export_grpo`), grouped."""
+    how = _grouping(group_key, tool_schemas, min_group_size)
+    return _episode_rows(Snapshot.read(store), skill_reward_bonus, how).rows
 
 
-# --------------------------------------------------------------------------- the skill-generator dataset
+def _grouping(group_key: str, tool_schemas: Any, min_group_size: int) -> _Grouping:
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, int) or min_group_size < 1:
+        raise ConfigError(f"min_group_size must be a whole number >= 1 (got {min_group_size!r})")
+    schemas = None if tool_schemas is None else normalise_tool_schemas(tool_schemas)
+    return _Grouping(group_key=group_key, tool_schemas=schemas, min_group_size=min_group_size)
 
 
-def _failure_context(snap: _Snapshot, version: SkillVersion, tool: str) -> str | None:
-    from ._llm_miner import LLMMiner
-
-    evidence = [snap.by_id[i] for i in version.origin.evidence if i in snap.by_id]
-    errors = [e for e in evidence if e.kind is EventKind.TOOL_ERROR]
-    if not errors:
-        errors = [
-            e
-            for episode_id in version.origin.episodes
-            for e in snap.events.get(episode_id, [])
-            if e.kind is EventKind.TOOL_ERROR and (tool == "*" or e.tool == tool)
-        ]
-    if not errors:
-        return None
-    err = errors[0]
-    successes = [e for e in evidence if e.kind is EventKind.TOOL_RESULT and e.tool == err.tool]
-    if not successes and err.episode_id:
-        successes = [e for e in snap.events.get(err.episode_id, []) if e.kind is EventKind.TOOL_RESULT
-                     and e.tool == err.tool]
-    # The exact prompt LLMMiner sends for this failure, so the generator trains on what it will see.
-    return LLMMiner(lambda _prompt: "", max_calls=0)._prompt(err, successes)
-
-
-def _mean_reward(members: Sequence[SkillVersion], rewards: dict[str, float | None]) -> float | None:
-    scored = [r for v in members if (r := rewards[v.id]) is not None]
-    return sum(scored) / len(scored) if scored else None
-
-
-def _skill_generator_rows(snap: _Snapshot, skill_reward_bonus: float) -> list[dict[str, Any]]:
-    best = snap.best_later_use()
-    rows: list[dict[str, Any]] = []
-    for skill in snap.skills:
-        rewards = {v.id: (v.mean if v.observations > 0 else None) for v in skill.versions}
-        generations: dict[str | None, list[SkillVersion]] = defaultdict(list)
-        for v in skill.versions:
-            generations[v.parent].append(v)
-
-        advantage: dict[str, float] = {}
-        for members in generations.values():
-            scored = [v for v in members if rewards[v.id] is not None]
-            values = group_advantages([float(rewards[v.id] or 0.0) for v in scored], eps=ADVANTAGE_EPS)
-            advantage.update({v.id: _finite(float(a)) for v, a in zip(scored, values, strict=True)})
-        for v in skill.versions:
-            context = _failure_context(snap, v, skill.trigger.tool)
-            if context is None:
-                continue  # authored or imported: no failure it answered
-            if v.parent is None:
-                baseline = snap.null_means.get(skill.name)
-            else:
-                parent = snap.versions.get(v.parent)
-                baseline = _mean_reward(generations.get(parent.parent, []), rewards) if parent is not None else None
-                if baseline is None and parent is not None:
-                    baseline = rewards.get(parent.id)
-            reward = rewards[v.id]
-            bonus = skill_reward_bonus * best.get(v.id, 0.0)
-            improvement = reward - baseline if reward is not None and baseline is not None else None
-            score = None if reward is None else advantage.get(v.id, 0.0) + (improvement or 0.0) + bonus
-            completion = {
-                "name": skill.name,
-                "description": skill.description,
-                "trigger": skill.trigger.model_dump(mode="json", exclude_none=True),
-                "strategy": v.strategy.model_dump(mode="json", exclude_none=True),
-            }
-            rows.append(
-                {
-                    "version_id": v.id,
-                    "skill": skill.name,
-                    "number": v.number,
-                    "parent": v.parent,
-                    "miner": v.origin.miner,
-                    "status": v.status.value,
-                    "created_at": v.created_at,
-                    "generation": f"{skill.name}<-{v.parent or NULL_ARM}",
-                    "prompt": context,
-                    "completion": json.dumps(completion, ensure_ascii=False),
-                    "reward": reward,
-                    "observations": float(v.observations),
-                    "group_advantage": advantage.get(v.id) if reward is not None else None,
-                    "baseline": baseline,
-                    "improvement": improvement,
-                    "skill_bonus": float(bonus),
-                    "score": score,
-                }
-            )
-    rows.sort(key=lambda r: (r["created_at"], r["version_id"]))
-    return rows
-
-
-def skill_generator_rows(store: SkillStore, *, skill_reward_bonus: float = 1.0) -> list[dict[str, Any]]:
-    """The rows of the ``skill_generator`` dataset (see the module docstring), oldest first."""
-    return _skill_generator_rows(_Snapshot.read(store), skill_reward_bonus)
+def _warnings(rows: _EpisodeRows) -> list[str]:
+    out: list[str] = []
+    singles = sum(1 for n in rows.sizes if n == 1)
+    if singles:
+        out.append(
+            f"{singles} of {len(rows.sizes)} group(s) have one member (advantage 0: no training signal); "
+            "give episodes a group key (metadata 'group_key' or evo.group), export more episodes per task, "
+            "or leave them out with min_group_size"
+        )
+    if rows.tools_from.get("events"):
+        out.append(
+            f"{rows.tools_from['events']} prompt(s) list only the tool and argument names seen in the calls "
+            "(no schema was recorded or passed in: tool_schemas / --tool-schemas FILE)"
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- writing and reading
-
-
-def _features(ds: Any, which: str) -> Any:
-    V = ds.Value
-    if which == EPISODES:
-        return ds.Features(
-            {
-                "episode_id": V("string"),
-                "group_id": V("string"),
-                "task": V("string"),
-                "policy_version": V("string"),
-                "started_at": V("float64"),
-                "prompt": [{"role": V("string"), "content": V("string")}],
-                "guidance": V("string"),
-                "trajectory": [
-                    {
-                        "id": V("int64"),
-                        "ts": V("float64"),
-                        "kind": V("string"),
-                        "tool": V("string"),
-                        "version_id": V("string"),
-                        "data": V("string"),
-                    }
-                ],
-                "reward": V("float64"),
-                "skill_bonus": V("float64"),
-                "integrated_reward": V("float64"),
-                "advantage": V("float64"),
-                "group_size": V("int64"),
-                "skills": [V("string")],
-                "guidance_skills": [V("string")],
-            }
-        )
-    return ds.Features(
-        {
-            "version_id": V("string"),
-            "skill": V("string"),
-            "number": V("int64"),
-            "parent": V("string"),
-            "miner": V("string"),
-            "status": V("string"),
-            "created_at": V("float64"),
-            "generation": V("string"),
-            "prompt": V("string"),
-            "completion": V("string"),
-            "reward": V("float64"),
-            "observations": V("float64"),
-            "group_advantage": V("float64"),
-            "baseline": V("float64"),
-            "improvement": V("float64"),
-            "skill_bonus": V("float64"),
-            "score": V("float64"),
-        }
-    )
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
@@ -527,26 +404,48 @@ def _save_dataset(ds: Any, which: str, rows: list[dict[str, Any]], folder: Path)
         if not (folder / "dataset_info.json").exists():
             raise ConfigError(f"{folder} exists and is not a dataset this export wrote; remove it or pick another OUT")
         shutil.rmtree(folder)
-    dataset = ds.Dataset.from_list(rows, features=_features(ds, which))
-    dataset.save_to_disk(str(folder))
+    features = dataset_features(ds, which)
+    dataset = ds.Dataset.from_list(rows, features=features) if rows else ds.Dataset.from_dict(
+        {name: [] for name in features}, features=features
+    )
+    # `datasets` cannot load an empty dataset saved without a shard: ask for one.
+    dataset.save_to_disk(str(folder), num_shards=1 if not rows else None)
 
 
-def export_grpo(store: SkillStore, out: Path, *, skill_reward_bonus: float = 1.0) -> GrpoExport:
+def export_grpo(
+    store: SkillStore,
+    out: Path,
+    *,
+    skill_reward_bonus: float = 1.0,
+    group_key: str = DEFAULT_GROUP_KEY,
+    tool_schemas: Any = None,
+    min_group_size: int = 1,
+) -> GrpoExport:
     """Write the ``episodes`` and ``skill_generator`` datasets to `out` (see the module docstring).
 
     Args:
         store: the skill library.
         out: the folder to write (created if missing); files of an earlier export are replaced.
         skill_reward_bonus: SAGE's bonus per mined skill that later helped (``[policy].skill_reward_bonus``).
+        group_key: the episode metadata field that holds a caller's group key (``""``: none).
+        tool_schemas: the agent's tools, shown in every prompt: a list of tool objects or a mapping of
+            name to schema (see `skillevo._grpo_groups.normalise_tool_schemas`). Default: the schemas
+            recorded with each episode, else the tool and argument names seen in its group's calls.
+        min_group_size: groups with fewer rewarded episodes are left out (and counted).
 
     Raises:
-        ConfigError: `out` cannot be written.
+        ConfigError: an argument is invalid, or `out` cannot be written.
     """
     if not math.isfinite(skill_reward_bonus) or skill_reward_bonus < 0:
         raise ConfigError(f"skill_reward_bonus must be a finite number >= 0 (got {skill_reward_bonus!r})")
-    snap = _Snapshot.read(store)
-    episodes, groups, unrewarded = _episode_rows(snap, skill_reward_bonus)
-    generator = _skill_generator_rows(snap, skill_reward_bonus)
+    how = _grouping(group_key, tool_schemas, min_group_size)
+    snap = Snapshot.read(store)
+    grouped = _episode_rows(snap, skill_reward_bonus, how)
+    episodes = grouped.rows
+    warnings = _warnings(grouped)
+    for warning in warnings:
+        _log.warning("export grpo: %s", warning)
+    generator = skill_generator_rows_of(snap, skill_reward_bonus)
     out = Path(out)
     files: list[str] = []
     try:
@@ -568,12 +467,18 @@ def export_grpo(store: SkillStore, out: Path, *, skill_reward_bonus: float = 1.0
         result = GrpoExport(
             out=str(out),
             episodes=len(episodes),
-            groups=groups,
-            unrewarded=unrewarded,
+            groups=len(grouped.sizes),
+            unrewarded=grouped.unrewarded,
             skill_proposals=len(generator),
             files=[*files, "manifest.json"],
             datasets=written,
             note=note,
+            group_sizes=size_histogram(grouped.sizes),
+            grouped_by=grouped.grouped_by,
+            small_groups=grouped.small_groups,
+            small_group_episodes=grouped.small_group_episodes,
+            tools_from=grouped.tools_from,
+            warnings=warnings,
         )
         manifest = {"format": FORMAT_VERSION, "library": store.location, **result.model_dump()}
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -6,11 +6,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .._errors import SkillevoError
 from .._library import default_db
+from ._render import visible_text
 
-__all__ = ["DbOption", "console", "err_console", "fail", "resolve_db", "run_app"]
+__all__ = ["DbOption", "JsonOption", "console", "err_console", "fail", "print_error", "resolve_db", "run_app"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -20,15 +22,25 @@ DbOption = Annotated[
     typer.Option("--db", help="Library file or URL (default: $SKILLEVO_DB or ./skillevo.db).", show_default=False),
 ]
 
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document (stable keys, see docs/library.md) instead of tables."),
+]
+
 
 def resolve_db(db: str | None) -> str:
     """The library location a command should open."""
     return db or default_db()
 
 
+def print_error(message: object, label: str = "error:", style: str = "bold red") -> None:
+    """One line on stderr: `label` in `style`, then `message` as plain text (it may quote library data)."""
+    line = Text.assemble((label, style), " ", visible_text(" ".join(str(message).split()) or "(no message)"))
+    err_console.print(line, highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
     """Print a one-line user error and return the exit to raise (status 1)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     return typer.Exit(1)
 
 
@@ -41,7 +53,7 @@ def run_app(app: typer.Typer, argv: list[str]) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SkillevoError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(exc)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ._common import console, fail
+from ._render import visible_text
 
 if TYPE_CHECKING:
     from .._library import SkillLibrary
@@ -54,6 +56,26 @@ def _write_report(lib: SkillLibrary, out: Path) -> tuple[Path | None, Path | Non
     md.write_text(render_markdown(diff), encoding="utf-8")
     html.write_text(render_html(diff), encoding="utf-8")
     return md, html, None
+
+
+def _write_tool_schemas(path: Path, seed: int) -> Path:
+    """The demo world's tools as JSON schemas, as the agent starts (API v1), for ``export grpo --tool-schemas``."""
+    from ..demo import TOOL_DOCS, World
+
+    world = World(seed)
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": TOOL_DOCS[name],
+                "parameters": world.schema(name).model_json_schema(),
+            },
+        }
+        for name in world.tools
+    ]
+    path.write_text(json.dumps(tools, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def run_demo(
@@ -145,6 +167,7 @@ def run_demo(
         plot = plot_curves(runs, out / "learning_curves.png", upgrade_at=upgrade_at)
     else:
         plot_note = "matplotlib is not installed (pip install 'skillevo[demo]'): no plot"
+    tools = _write_tool_schemas(out / "tools.json", seed)
     results = out / "results.json"
     results.write_text(
         json.dumps({k: [r.as_dict() for r in v] for k, v in runs.items()}, indent=1) + "\n", encoding="utf-8"
@@ -165,6 +188,7 @@ def run_demo(
         "plot": plot,
         "plot_note": plot_note,
         "results": results,
+        "tools": tools,
         "db": db_path,
         "summary": summary,
         "skills": skills,
@@ -229,7 +253,7 @@ def demo(
         if v is not None and v.strategy.repair is not None:
             ops = [op.model_dump(exclude_none=True) for op in v.strategy.repair.ops]
             what = f", repair {json.dumps(ops, separators=(',', ':'))}"
-        console.print(f"  retired [bold]{version_id}[/]{what}: {reason}", highlight=False)
+        console.print(Text.assemble("  retired ", (version_id, "bold"), visible_text(f"{what}: {reason}")))
     console.print(f"finished in {res['elapsed_s']:.1f} s")
     console.print("wrote:")
     for label, key in (
@@ -238,6 +262,7 @@ def demo(
         ("report (HTML)", "report_html"),
         ("plot", "plot"),
         ("episodes", "results"),
+        ("tool schemas", "tools"),
         ("library", "db"),
     ):
         if res.get(key) is not None:

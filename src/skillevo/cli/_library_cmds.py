@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from .._library import SkillLibrary
-from .._models import VersionStatus
+from .._models import SkillVersion, VersionStatus
 from .._skillmd import current_version
-from ._common import DbOption, console, fail, resolve_db
+from ._common import DbOption, JsonOption, console, fail, resolve_db
+from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
+from ._render import Column, emit_json, fitted_table, stdout_console, visible_text
 
 __all__ = ["register"]
 
@@ -32,9 +34,26 @@ def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def _mean(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+_LS_COLUMNS = (
+    Column("name", key=True),
+    Column("status", min_width=9),
+    Column("trigger", priority=3, min_width=11),
+    Column("tool", priority=2, min_width=8),
+    Column("versions", priority=4, justify="right"),
+    Column("current", priority=1, key=True),
+    Column("mean", justify="right"),
+    Column("applied", priority=5, justify="right"),
+)
+
+
 def ls(
     db: DbOption = None,
     status: Annotated[str | None, typer.Option("--status", help="Only skills with this status.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List skills with their status, trigger, versions and current posterior."""
     if status is not None and status not in {s.value for s in VersionStatus}:
@@ -42,83 +61,146 @@ def ls(
     with _open(db) as lib:
         skills = lib.skills(status=status)
         stats = {s.version_id: s for s in lib.stats()}
-    table = Table(title=f"skills in {resolve_db(db)}")
-    for col in ("name", "status", "trigger", "tool", "versions", "current", "mean", "applied"):
-        # Names and ids never wrap: a reader (or a script) must be able to copy them whole.
-        table.add_column(
-            col, justify="right" if col in ("versions", "mean", "applied") else "left",
-            no_wrap=col in ("name", "current"), overflow="fold",
-        )
+        location = lib.location
+    listed = []
     for skill in skills:
         version = current_version(skill)
-        applied = sum(stats[v.id].applied for v in skill.versions if v.id in stats)
-        table.add_row(
-            skill.name,
-            skill.status.value,
-            skill.trigger.kind.value,
-            skill.trigger.tool,
-            str(len(skill.versions)),
-            version.id if version else "-",
-            f"{version.mean:.2f}" if version else "-",
-            str(applied),
+        listed.append(
+            {
+                "name": skill.name,
+                "status": skill.status.value,
+                "description": skill.description,
+                "trigger": skill.trigger.model_dump(mode="json", exclude_none=True),
+                "versions": len(skill.versions),
+                "current": version.id if version else None,
+                "mean": version.mean if version else None,
+                "applied": sum(stats[v.id].applied for v in skill.versions if v.id in stats),
+            }
         )
-    console.print(table)
+    if as_json:
+        emit_json({"library": location, "skills": listed})
+        return
+    out = stdout_console()
+    rows: list[list[Text | str]] = []
+    for skill in skills:
+        version = current_version(skill)
+        rows.append(
+            [
+                skill.name,
+                skill.status.value,
+                skill.trigger.kind.value,
+                visible_text(skill.trigger.tool),
+                str(len(skill.versions)),
+                version.id if version else "-",
+                _mean(version.mean if version else None),
+                str(sum(stats[v.id].applied for v in skill.versions if v.id in stats)),
+            ]
+        )
+    out.print(fitted_table(_LS_COLUMNS, rows, out.width, title=visible_text(f"skills in {location}")))
     if not skills:
-        console.print("no skills yet: run your agent with skillevo, or `skillevo import DIR`")
+        out.print("no skills yet: run your agent with skillevo, or `skillevo import DIR`", markup=False)
 
 
-def show(name: Annotated[str, typer.Argument(help="Skill name.")], db: DbOption = None) -> None:
+_SHOW_COLUMNS = (
+    Column("version", key=True),
+    Column("status", min_width=9),
+    Column("kind", priority=2, min_width=8),
+    Column("alpha", priority=5, justify="right"),
+    Column("beta", priority=5, justify="right"),
+    Column("mean", justify="right"),
+    Column("applied", priority=3, justify="right"),
+    Column("created", priority=4, min_width=10),
+    Column("origin", priority=6),
+)
+
+
+def _version_json(v: SkillVersion, applied: int) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "number": v.number,
+        "status": v.status.value,
+        "kind": v.strategy.kind,
+        "parent": v.parent,
+        "alpha": v.alpha,
+        "beta": v.beta,
+        "mean": v.mean,
+        "observations": v.observations,
+        "applied": applied,
+        "created_at": v.created_at,
+        "miner": v.origin.miner,
+        "strategy": v.strategy.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def show(
+    name: Annotated[str, typer.Argument(help="Skill name.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
     """Show one skill: trigger, every version with its status, posterior and strategy."""
     with _open(db) as lib:
         skill = lib.skill(name)
         stats = {s.version_id: s for s in lib.stats()}
-    console.print(f"[bold]{skill.name}[/]  status: {skill.status.value}", highlight=False)
+    applied = {v.id: (stats[v.id].applied if v.id in stats else 0) for v in skill.versions}
+    if as_json:
+        emit_json(
+            {
+                "name": skill.name,
+                "status": skill.status.value,
+                "description": skill.description,
+                "trigger": skill.trigger.model_dump(mode="json", exclude_none=True),
+                "versions": [_version_json(v, applied[v.id]) for v in skill.versions],
+            }
+        )
+        return
+    out = stdout_console()
+    out.print(Text.assemble((skill.name, "bold"), f"  status: {skill.status.value}"))
     if skill.description:
-        console.print(skill.description, highlight=False)
-    console.print(f"trigger: {skill.trigger.model_dump_json(exclude_none=True)}", highlight=False)
-    table = Table()
-    for col in ("version", "status", "kind", "alpha", "beta", "mean", "applied", "created", "origin"):
-        table.add_column(col, overflow="fold", no_wrap=col == "version")
-    for v in skill.versions:
-        st = stats.get(v.id)
-        table.add_row(
+        out.print(visible_text(skill.description))
+    trigger = json.dumps(skill.trigger.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    out.print(Text.assemble("trigger: ", visible_text(trigger)))
+    rows = [
+        [
             v.id,
             v.status.value,
             v.strategy.kind,
             f"{v.alpha:.1f}",
             f"{v.beta:.1f}",
             f"{v.mean:.2f}",
-            str(st.applied if st else 0),
+            str(applied[v.id]),
             _when(v.created_at),
-            v.origin.miner,
-        )
-    console.print(table)
+            visible_text(v.origin.miner),
+        ]
+        for v in skill.versions
+    ]
+    out.print(fitted_table(_SHOW_COLUMNS, rows, out.width))
     for v in skill.versions:
-        console.rule(v.id)
+        out.rule(Text(v.id))
         if v.strategy.guidance:
-            console.print(v.strategy.guidance, highlight=False, markup=False)
+            out.print(visible_text(v.strategy.guidance))
         if v.strategy.repair:
-            console.print_json(v.strategy.repair.model_dump_json(exclude_none=True))
+            repair = v.strategy.repair.model_dump(mode="json", exclude_none=True)
+            out.print(visible_text(json.dumps(repair, indent=2, ensure_ascii=False)))
         if v.strategy.code:
-            console.print(v.strategy.code, highlight=False, markup=False)
+            out.print(visible_text(v.strategy.code))
 
 
 def export(
     target: Annotated[str, typer.Argument(help="Folder to write, or the word 'skills' or 'grpo'.")],
     out: Annotated[str | None, typer.Argument(help="With 'skills' or 'grpo': the folder to write.")] = None,
     db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="grpo: print the export's summary as JSON.")] = False,
+    group_key: GroupKeyOption = "group_key",
+    tool_schemas: ToolSchemasOption = None,
+    min_group_size: MinGroupOption = 1,
 ) -> None:
     """Export skills as Agent Skills folders (`export DIR`), or episodes for GRPO (`export grpo OUT`)."""
     if target == "grpo":
         if out is None:
             raise fail("usage: skillevo export grpo OUT")
-        if importlib.util.find_spec("skillevo._grpo") is None:
-            raise fail("GRPO export is not available in this installation: pip install skillevo-trl")
-        from .. import _grpo  # type: ignore[attr-defined,unused-ignore]
-
         with _open(db) as lib:
-            result = _grpo.export_grpo(lib, Path(out))
-        console.print(result)
+            export_grpo_command(
+                lib, Path(out), as_json=as_json, group_key=group_key, tool_schemas=tool_schemas,
+                min_group_size=min_group_size,
+            )
         return
     directory = out if target == "skills" and out is not None else target
     if target != "skills" and out is not None:
@@ -149,27 +231,42 @@ def import_(
         console.print(f"refused {refusal}", highlight=False, markup=False)
 
 
-def stats(db: DbOption = None) -> None:
+_STATS_COLUMNS = (
+    Column("version", key=True),
+    Column("status", min_width=9),
+    Column("kind", priority=3, min_width=8),
+    Column("applied", priority=1, justify="right"),
+    Column("credited", priority=4, justify="right"),
+    Column("mean outcome", priority=2, justify="right", min_width=7),
+    Column("posterior", justify="right"),
+    Column("last applied", priority=5, min_width=10),
+)
+
+
+def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Per-version usage: how often applied, outcomes credited, mean outcome, posterior mean."""
     with _open(db) as lib:
         rows = lib.stats()
         episodes = lib.count_episodes()
         events = lib.count_events()
-    table = Table(title=f"{episodes} episodes, {events} events")
-    for col in ("version", "status", "kind", "applied", "credited", "mean outcome", "posterior", "last applied"):
-        table.add_column(col, overflow="fold", no_wrap=col == "version")
-    for r in rows:
-        table.add_row(
+    if as_json:
+        emit_json({"episodes": episodes, "events": events, "versions": [r.model_dump(mode="json") for r in rows]})
+        return
+    out = stdout_console()
+    cells = [
+        [
             r.version_id,
             r.status.value,
             r.kind,
             str(r.applied),
             str(r.credited),
-            "-" if r.mean_reward is None else f"{r.mean_reward:.2f}",
+            _mean(r.mean_reward),
             f"{r.posterior_mean:.2f}",
             _when(r.last_applied),
-        )
-    console.print(table)
+        ]
+        for r in rows
+    ]
+    out.print(fitted_table(_STATS_COLUMNS, cells, out.width, title=Text(f"{episodes} episodes, {events} events")))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,23 +7,28 @@ this run). ``diff`` and ``review`` use 0 / 1 / 2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import getpass
+import json
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
 from .._config import LibrarySection, SkillevoConfig, load_config
 from .._errors import ConfigError
 from .._library import SkillLibrary
 from .._lifecycle import Lifecycle, Transition
-from ._common import DbOption, console, err_console, fail
+from .._models import Strategy
+from ._common import DbOption, JsonOption, err_console, fail, print_error
+from ._diff_json import diff_summary
+from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
 __all__ = ["EXIT_LOCKED", "register"]
 
@@ -101,7 +106,7 @@ def train(
         try:
             report = run_train(cfg, dry_run=dry_run, progress=progress, policy=policy)
         except TrainLockedError as exc:
-            err_console.print(f"[bold yellow]locked:[/] {exc}", highlight=False, soft_wrap=True)
+            print_error(exc, label="locked:", style="bold yellow")
             raise typer.Exit(EXIT_LOCKED) from None
         except SkillevoError:
             raise  # already one clear line (printed by the CLI runner)
@@ -115,9 +120,10 @@ def train(
                 f"train failed in {where}: {type(exc).__name__}: {detail} "
                 "(finished stages are kept; the next run resumes from there)"
             ) from None
-    console.print(report.render(), highlight=False, markup=False, soft_wrap=True)
+    out = stdout_console()
+    out.print(visible_text(report.render()), soft_wrap=True)
     if dry_run:
-        console.print("dry run: nothing was written", highlight=False)
+        out.print("dry run: nothing was written", markup=False)
 
 
 # --------------------------------------------------------------------------- diff
@@ -162,6 +168,9 @@ def diff(
                                   show_default=False)
     ] = None,
     config: ConfigOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON (per section: version, statuses, reason).")
+    ] = False,
 ) -> None:
     """What changed in the library: skills added, revised, promoted, rejected, retired, pruned.
 
@@ -191,14 +200,17 @@ def diff(
     try:
         if html is not None:
             html.write_text(render_html(result), encoding="utf-8")
-            err_console.print(f"wrote {html}", highlight=False)
+            err_console.print(f"wrote {html}", highlight=False, markup=False)
         if out is not None:
             out.write_text(markdown, encoding="utf-8")
-            err_console.print(f"wrote {out}", highlight=False)
+            err_console.print(f"wrote {out}", highlight=False, markup=False)
     except OSError as exc:
         raise fail(f"cannot write the report: {exc}") from None
-    if html is None and out is None:
-        sys.stdout.write(markdown)
+    if as_json:
+        emit_json(diff_summary(result))
+    elif html is None and out is None:
+        # The report quotes library text: a terminal (or a pager with -R) must not run its escapes.
+        sys.stdout.write(visible(markdown))
 
 
 # --------------------------------------------------------------------------- review
@@ -229,54 +241,106 @@ def _actor(actor: str | None) -> str:
 
 
 @review_app.callback()
-def review_default(ctx: typer.Context, config: ConfigOption = None, db: DbOption = None) -> None:
+def review_default(
+    ctx: typer.Context, config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False
+) -> None:
     """List the versions awaiting review (same as `skillevo review list`)."""
     if ctx.invoked_subcommand is None:
-        review_list(config=config, db=db)
+        review_list(config=config, db=db, as_json=as_json)
+
+
+#: The most of a strategy the review table shows; `skillevo show SKILL` and --json show all of it.
+SUMMARY_CHARS = 400
+
+_REVIEW_COLUMNS = (
+    Column("version", key=True),
+    Column("kind", priority=4),
+    Column("shadow wins", priority=1, min_width=10),
+    Column("P(better)", justify="right", min_width=6),
+    Column("against", priority=1, min_width=6),
+    Column("waiting since", priority=5, min_width=10),
+    Column("strategy", priority=1, min_width=14),
+)
+
+
+def _summary(strategy: Strategy) -> str:
+    parts = []
+    if strategy.repair:
+        parts.append("repair: " + json.dumps(strategy.repair.model_dump(mode="json", exclude_none=True),
+                                             ensure_ascii=False))
+    if strategy.code:
+        parts.append("code: " + strategy.code)
+    if strategy.guidance:
+        parts.append("guidance: " + strategy.guidance)
+    text = "\n".join(parts)
+    if len(text) > SUMMARY_CHARS:
+        text = text[:SUMMARY_CHARS] + f" ... ({len(text) - SUMMARY_CHARS} more characters: skillevo show)"
+    return text
 
 
 @review_app.command("list")
-def review_list(config: ConfigOption = None, db: DbOption = None) -> None:
+def review_list(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Versions that wait for a human decision, with their shadow evidence."""
     from .._models import EventKind
     from .._shadow import shadow_evidence
 
     lib, life = _lifecycle(config, db)
+    pending: list[dict[str, Any]] = []
     with lib:
-        pending = life.pending()
-        table = Table(title=f"awaiting review in {lib.location}")
-        for col in ("version", "kind", "shadow wins", "P(better) vs", "strategy"):
-            table.add_column(col, overflow="fold", no_wrap=col == "version")
-        for v in pending:
+        location = lib.location
+        for v in life.pending():
             note = next(
                 (e for e in reversed(lib.events(version_id=v.id, kind=EventKind.LIFECYCLE)) if e.data.get("pending")),
                 None,
             )
             p = note.data.get("p") if note else None
-            summary = v.strategy.guidance or (v.strategy.repair.model_dump_json(exclude_none=True) if v.strategy.repair
-                                              else "code")
-            skill = lib.skill(v.skill)
-            against = life.incumbent_arm(skill) if v.status.value == "testing" else "-"
-            since = dt.datetime.fromtimestamp(note.ts, tz=dt.UTC).strftime(" (%Y-%m-%d %H:%M)") if note else ""
-            table.add_row(
-                v.id,
-                f"{v.strategy.kind}, {v.status.value}",
-                shadow_evidence(lib, v, skill=skill).short(),
-                (f"{p:.3f}" if isinstance(p, int | float) else "-")
-                + f" vs {note.data.get('against', '-') if note else against}{since}",
-                summary[:200],
+            evidence = shadow_evidence(lib, v)
+            pending.append(
+                {
+                    "version_id": v.id,
+                    "skill": v.skill,
+                    "kind": v.strategy.kind,
+                    "status": v.status.value,
+                    "p_better": float(p) if isinstance(p, int | float) and not isinstance(p, bool) else None,
+                    "against": str(note.data["against"])
+                    if note and note.data.get("against") is not None
+                    else (life.incumbent_arm(lib.skill(v.skill)) if v.status.value == "testing" else None),
+                    "waiting_since": note.ts if note else None,
+                    "shadow": dataclasses.asdict(evidence),
+                    "shadow_summary": evidence.short(),
+                    "strategy": v.strategy.model_dump(mode="json", exclude_none=True),
+                    "_strategy": v.strategy,
+                }
             )
-    if pending:
-        console.print(table)
-        console.print(
-            "shadow wins: repairs that matched the arguments that succeeded (live) and stored failures "
-            "fixed (replay); guidance: episodes it would have reached. "
-            "decide with: skillevo review approve|reject VERSION --reason TEXT; "
-            "details: skillevo diff --html report.html",
-            highlight=False,
-        )
-    else:
-        console.print("nothing awaits review", highlight=False)
+    if as_json:
+        hidden = ("_strategy", "shadow_summary")
+        emit_json({"library": location, "pending": [{k: v for k, v in r.items() if k not in hidden} for r in pending]})
+        return
+    out = stdout_console()
+    if not pending:
+        out.print("nothing awaits review", markup=False)
+        return
+    rows: list[list[Text | str]] = [
+        [
+            r["version_id"],
+            f"{r['kind']}, {r['status']}",
+            r["shadow_summary"],
+            "-" if r["p_better"] is None else f"{r['p_better']:.3f}",
+            visible_text(r["against"] or "-"),
+            "-" if r["waiting_since"] is None
+            else dt.datetime.fromtimestamp(r["waiting_since"], tz=dt.UTC).strftime("%Y-%m-%d %H:%M"),
+            visible_text(_summary(r["_strategy"])),
+        ]
+        for r in pending
+    ]
+    out.print(fitted_table(_REVIEW_COLUMNS, rows, out.width, title=visible_text(f"awaiting review in {location}")))
+    out.print(
+        "shadow wins: repairs that matched the arguments that succeeded (live) and stored failures "
+        "fixed (replay); guidance: episodes it would have reached. "
+        "decide with: skillevo review approve|reject VERSION --reason TEXT; details: skillevo show SKILL, "
+        "skillevo diff --html report.html",
+        markup=False,
+    )
 
 
 ReasonOption = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded with the decision).")]
@@ -325,7 +389,7 @@ def _why(reason: str) -> str:
 def _print_transition(t: Transition) -> None:
     old = t.from_status.value if t.from_status else "-"
     new = t.to_status.value if t.to_status else "-"
-    console.print(f"{t.version_id}: {old} -> {new} ({t.reason})", highlight=False, markup=False)
+    stdout_console().print(Text.assemble(t.version_id, f": {old} -> {new} (", visible_text(t.reason), ")"))
 
 
 def register(app: typer.Typer) -> None:
