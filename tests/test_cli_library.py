@@ -154,15 +154,18 @@ def test_review_list_fits_80_columns(tmp_path: Path) -> None:
     narrow = _run(["review", "list", "--db", str(path)], 80)
     assert max(len(line) for line in narrow.splitlines()) <= 80
     assert f"{LONG}@1" in narrow and "0.987" in narrow and "not shown: kind," in narrow
-    assert "more characters: skillevo show" in " ".join(narrow.replace("│", " ").split())
+    assert "shadow" in narrow and "none yet" in narrow  # the shadow evidence column stays at 80
     wide = _run(["review", "list", "--db", str(path)], 200)
     assert "waiting since" in wide and "null" in wide and max(len(line) for line in wide.splitlines()) > 80
     listed = json.loads(_run(["review", "list", "--json", "--db", str(path)], 80))
     assert listed["pending"] == [{
         "version_id": f"{LONG}@1", "skill": LONG, "kind": "guidance", "p_better": 0.987, "against": "null",
-        "waiting_since": listed["pending"][0]["waiting_since"],
+        "status": "testing", "waiting_since": listed["pending"][0]["waiting_since"],
+        "shadow": {"version_id": f"{LONG}@1", "wins": 0, "trials": 0, "prompts": 0, "needed": 0,
+                   "replay_wins": 0, "replay_trials": 0},
         "strategy": {"guidance": "Send the departure date as YYYY-MM-DD. " * 14},
     }]
+    assert "more characters: skillevo show" in " ".join(wide.replace("│", " ").split())
 
 
 def test_json_output_of_every_read_command(busy_db: str, tmp_path: Path) -> None:

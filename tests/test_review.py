@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,10 @@ def test_list_then_approve_and_the_evolver_applies_it(
     path, vid = pending_db
     assert cli_main(["review", "--db", str(path)]) == 0
     listed = capsys.readouterr().out
-    assert vid in listed and "null" in listed  # compared against doing nothing
+    assert vid in listed
+    assert cli_main(["review", "--db", str(path), "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["pending"]
+    assert row["version_id"] == vid and row["against"] == "null"  # compared against doing nothing
     assert cli_main(["review", "approve", vid, "--reason", "checked three bookings", "--actor", "alice",
                      "--db", str(path)]) == 0
     assert "testing -> active" in capsys.readouterr().out

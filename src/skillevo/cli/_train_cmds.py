@@ -257,7 +257,7 @@ _REVIEW_COLUMNS = (
     Column("kind", priority=4),
     Column("shadow wins", priority=1, min_width=10),
     Column("P(better)", justify="right", min_width=6),
-    Column("against", priority=1, min_width=6),
+    Column("against", priority=2, min_width=8),
     Column("waiting since", priority=5, min_width=10),
     Column("strategy", priority=1, min_width=14),
 )
