@@ -16,7 +16,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the fram
         "`pip install skillevo-langgraph` (or `pip install langchain langgraph`) fixes it"
     ) from exc
 
-from ._graph import EvolvingGraph, evolve, llm_complete, with_guidance, wrap_tools
+from ._evolve import EvolvingGraph, evolve
+from ._graph import llm_complete, with_guidance, wrap_tools
 from ._middleware import SkillMiddleware
 
 __all__ = ["EvolvingGraph", "SkillMiddleware", "evolve", "llm_complete", "with_guidance", "wrap_tools"]

@@ -377,7 +377,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
 
         result: ToolMessage | Command[Any] = run_tool_call(ep, call, execute, catch=self.catch_tool_errors)
         trace = trace_of(ep)
-        result = mark_repairs(result, trace, call.get("name"))
+        result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)
         if final is not None:
             self._finish_state(final)
@@ -404,7 +404,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
 
         result: ToolMessage | Command[Any] = await arun_tool_call(ep, call, execute, catch=self.catch_tool_errors)
         trace = trace_of(ep)
-        result = mark_repairs(result, trace, call.get("name"))
+        result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)
         if final is not None:
             await self._afinish_state(final)
@@ -418,9 +418,9 @@ class _AfterAgentSkillMiddleware(SkillMiddleware):
 
     def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode with the reward of the final state."""
-        state = dict(state)
-        ep, _ = self._episode(state)
-        self._finish_state(state)
+        ended: dict[str, Any] = dict(state)
+        ep, _ = self._episode(ended)
+        self._finish_state(ended)
         trace = trace_of(ep)
         if trace is not None:
             emit(trace.drain())
@@ -428,9 +428,9 @@ class _AfterAgentSkillMiddleware(SkillMiddleware):
 
     async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode; the store write and mining run in a worker thread."""
-        state = dict(state)
-        ep, _ = self._episode(state)
-        await self._afinish_state(state)
+        ended: dict[str, Any] = dict(state)
+        ep, _ = self._episode(ended)
+        await self._afinish_state(ended)
         trace = trace_of(ep)
         if trace is not None:
             await aemit(trace.drain())

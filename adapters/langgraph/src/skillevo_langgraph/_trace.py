@@ -67,6 +67,8 @@ class Trace:
         self._pending: list[Record] = []
         self._repairs: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        #: the graph's tool names (from `evolve`), for guidance before a model bound no tools
+        self.tools: list[str] = []
         ep.listener = self.listen
 
     def listen(self, event: Event) -> None:
