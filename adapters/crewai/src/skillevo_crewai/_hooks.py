@@ -51,6 +51,8 @@ from crewai.utilities.i18n import I18N_DEFAULT
 from skillevo._evolver import EpisodeContext
 from skillevo._repair import same_args
 
+from ._events import listen
+
 if TYPE_CHECKING:
     from ._evolving import Evolving
 
@@ -197,11 +199,25 @@ def _on_start(ctx: Any) -> None:
     try:
         task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
         episodes = {key: (b, b.evo.episode(task=task)) for key, b in bindings.items()}
+        for _, ep in episodes.values():
+            listen(ep, owner)
     except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
         log.exception("skillevo: could not start the kickoff's episode")
         return
     run = _Run(owner=owner, episodes=episodes)
     run.token = _run.set(run)
+
+
+def kickoff_id(owner: Any) -> str | None:
+    """The id CrewAI gives this kickoff: the ``event_id`` of its ``CrewKickoffStartedEvent`` (of
+    ``LiteAgentExecutionStartedEvent`` for a standalone agent), which its completion event and
+    CrewAI's traces refer to; a flow's state id for a flow."""
+    for holder in (owner, getattr(owner, "agent", None)):
+        rid = getattr(holder, "_kickoff_event_id", None)
+        if isinstance(rid, str) and rid:
+            return rid
+    state_id = getattr(getattr(owner, "state", None), "id", None)
+    return str(state_id) if state_id else None
 
 
 def _on_end(ctx: Any) -> None:
@@ -216,9 +232,14 @@ def _on_end(ctx: Any) -> None:
             _run.set(None)
     failed = getattr(ctx, "status", "completed") == "failed"
     error = getattr(ctx, "error", None) if failed else None
+    try:
+        run_id = kickoff_id(owner)
+    except Exception:  # the run id is a convenience: the episode id still works
+        run_id = None
     for binding, ep in run.episodes.values():
         try:
-            binding._finished(ep, None if failed else ctx.output, failed=failed, error=error)
+            ep.link_run(run_id)
+            binding._finished(ep, None if failed else ctx.output, failed=failed, error=error, source=owner)
         except Exception:  # e.g. the store is unreachable; the other episodes still finish
             log.exception("skillevo: could not finish episode %s", ep.id)
 
