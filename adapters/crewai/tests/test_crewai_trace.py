@@ -105,7 +105,7 @@ def test_the_event_bus_carries_the_selection_the_repair_diff_and_the_reward(
     (reward,) = _of(bus, SkillRewardEvent)
     assert reward.reward == 1.0 and reward.error is None and reward.run_id == kickoff.event_id
     skill_events = [e for e in bus if not isinstance(e, CrewKickoffStartedEvent)]
-    assert {e.episode_id for e in skill_events} == {episode_id}
+    assert {(e.episode_id, e.run_id) for e in skill_events} == {(episode_id, kickoff.event_id)}
 
 
 def test_feedback_by_kickoff_id_after_the_kickoff_moves_the_posterior(

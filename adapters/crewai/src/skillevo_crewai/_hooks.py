@@ -114,6 +114,18 @@ class _Run:
     injected: dict[int, _Injected] = field(default_factory=dict)
     calls: dict[int, _Call] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: whether the kickoff id (set by CrewAI just after EXECUTION_START) is on the episodes yet
+    linked: bool = False
+
+    def link(self) -> None:
+        """Record the kickoff id on the episodes once CrewAI has assigned it."""
+        try:
+            run_id = kickoff_id(self.owner)
+        except Exception:  # the run id is a convenience: the episode id still works
+            run_id = None
+        self.linked = True
+        for _, ep in self.episodes.values():
+            ep.link_run(run_id)
 
     def episode(self, binding: Evolving) -> EpisodeContext | None:
         entry = self.episodes.get(id(binding))
@@ -132,7 +144,11 @@ def _current(agent: Any) -> tuple[_Run, EpisodeContext] | None:
     if run is None:
         return None
     ep = run.episode(binding)
-    return None if ep is None else (run, ep)
+    if ep is None:
+        return None
+    if not run.linked:
+        run.link()
+    return run, ep
 
 
 def _agents_of(owner: Any) -> list[Any]:
@@ -232,13 +248,10 @@ def _on_end(ctx: Any) -> None:
             _run.set(None)
     failed = getattr(ctx, "status", "completed") == "failed"
     error = getattr(ctx, "error", None) if failed else None
-    try:
-        run_id = kickoff_id(owner)
-    except Exception:  # the run id is a convenience: the episode id still works
-        run_id = None
+    if not run.linked:
+        run.link()
     for binding, ep in run.episodes.values():
         try:
-            ep.link_run(run_id)
             binding._finished(ep, None if failed else ctx.output, failed=failed, error=error, source=owner)
         except Exception:  # e.g. the store is unreachable; the other episodes still finish
             log.exception("skillevo: could not finish episode %s", ep.id)

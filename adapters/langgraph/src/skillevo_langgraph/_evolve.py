@@ -117,9 +117,12 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
     def _task(self, input: Any, config: RunnableConfig) -> str:
         if isinstance(input, dict) and "messages" in input:
             return task_text(input.get("messages"))
-        if self.checkpointer is None:  # a resume (``Command``) or a replay (None) reads the thread
+        if self.checkpointer is None or not (config.get("configurable") or {}).get("thread_id"):
             return ""
-        values = self.get_state(config).values
+        try:  # a resume (``Command``) or a replay (None) reads the thread
+            values = self.get_state(config).values
+        except Exception:
+            return ""
         return task_text(values.get("messages") if isinstance(values, dict) else None)
 
     def _begin(self, input: Any, config: RunnableConfig | None) -> tuple[EpisodeContext, RunnableConfig] | None:
