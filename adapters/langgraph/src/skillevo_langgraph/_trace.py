@@ -180,9 +180,7 @@ def mark_repairs(result: Any, trace: Trace | None, tool: str | None) -> Any:
     meta = dict(result.response_metadata or {})
     meta["skillevo"] = {
         "episode_id": trace.ep.id,
-        "repairs": [
-            {k: r.get(k) for k in ("skill", "version", "when", "changed", "before", "after")} for r in repairs
-        ],
+        "repairs": [{k: r.get(k) for k in ("skill", "version", "when", "changed", "before", "after")} for r in repairs],
     }
     return result.model_copy(update={"response_metadata": meta})
 
