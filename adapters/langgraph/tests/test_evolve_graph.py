@@ -179,3 +179,29 @@ def test_evolve_rejects_what_is_not_a_compiled_graph(lib: SkillLibrary) -> None:
         evolve(graph, "evo")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="reward"):
         evolve(graph, evo, reward=1.0)  # type: ignore[arg-type]
+
+
+def test_a_failing_reward_function_never_fails_an_evolved_graphs_run(lib: SkillLibrary) -> None:
+    graph = _builder(ScriptedChat(booking_policy)).compile()
+    for bad in (lambda s: s["score"], lambda s: 5, lambda s: "0.7x"):
+        app = evolve(graph, _evo_once(lib), reward=bad)
+        assert app.invoke(_ask())["messages"][-1].text == "booked"
+        chunks = list(app.stream(_ask(), stream_mode="updates"))
+        assert chunks
+        episode = lib.episode(app.last_episode_id or "")
+        assert episode.reward is None and episode.metadata["reward_error"]
+
+
+def _evo_once(lib: SkillLibrary) -> Evolver:
+    return Evolver(lib, miner=None, seed=0)
+
+
+def test_an_exception_in_the_graph_propagates_and_the_episode_is_scored_zero(lib: SkillLibrary) -> None:
+    def down(messages: Any) -> AIMessage:
+        raise TimeoutError("model timed out")
+
+    app = evolve(_builder(ScriptedChat(down)).compile(), _evo_once(lib), reward=ok_reward)
+    with pytest.raises(TimeoutError):
+        app.invoke(_ask())
+    (episode,) = lib.episodes()
+    assert episode.reward == 0.0 and episode.metadata["exception"] == "TimeoutError"

@@ -157,3 +157,27 @@ def test_without_a_run_id_in_the_config_the_root_run_of_a_tracer_is_recorded(lib
     (root,) = [str(r.id) for r in runs.traced_runs if r.name == agent.get_name()]  # the invocation's run
     assert lib.episode(mw.last_episode_id or "").metadata["run_id"] == root
     assert evo.feedback(root, 1.0).id == mw.last_episode_id
+
+
+def test_the_middleware_rejects_bad_construction_arguments(lib: SkillLibrary) -> None:
+    from skillevo import ConfigError
+
+    evo = Evolver(lib, miner=None)
+    with pytest.raises(ConfigError, match="Evolver"):
+        SkillMiddleware("evo")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="reward"):
+        SkillMiddleware(evo, reward=1.0)  # type: ignore[arg-type]
+
+
+def test_astream_events_carries_skillevo_events(lib: SkillLibrary) -> None:
+    evo, repair, _ = _skills(lib)
+    model = ScriptedChat(booking_policy, disable_streaming=True)  # the fake answers whole messages only
+    agent = create_agent(model, [book], middleware=[SkillMiddleware(evo, reward=ok_reward)])
+
+    async def run() -> list[dict[str, Any]]:
+        return [e async for e in agent.astream_events(_ask(), version="v2") if e["event"] == "on_custom_event"]
+
+    events = asyncio.run(run())
+    names = {e["name"] for e in events}
+    assert names == {"skillevo.selection", "skillevo.guidance", "skillevo.repair", "skillevo.reward"}
+    assert [e["data"]["version"] for e in events if e["name"] == "skillevo.repair"] == [repair]
