@@ -284,8 +284,15 @@ class Evolver:
         when their calls returned and are not credited again.
         """
         r = _check_reward(reward)
-        episode_id = self.episode_for(episode_id)
-        episode = self.store.set_reward(episode_id, r)
+        if not isinstance(episode_id, str) or not episode_id:
+            raise ConfigError(f"feedback: expected an episode id or a run id (got {episode_id!r})")
+        with self._lock:
+            episode_id = self._runs.get(episode_id, episode_id)
+        try:
+            episode = self.store.set_reward(episode_id, r)
+        except NotFoundError:  # a run id linked in another process
+            episode_id = self.episode_for(episode_id)
+            episode = self.store.set_reward(episode_id, r)
         with self._lock:
             applied = self._awaiting.pop(episode_id, None)
         if applied is None:
