@@ -205,3 +205,18 @@ def test_an_exception_in_the_graph_propagates_and_the_episode_is_scored_zero(lib
         app.invoke(_ask())
     (episode,) = lib.episodes()
     assert episode.reward == 0.0 and episode.metadata["exception"] == "TimeoutError"
+
+
+def test_the_process_wide_trace_policy_shapes_repair_arguments_in_an_evolved_graphs_trace(lib: SkillLibrary) -> None:
+    from langchain.agents.middleware import configure_trace_policy
+    from langgraph.types import TracePolicy, omit_payload
+
+    app = evolve(_builder(ScriptedChat(booking_policy)).compile(), _evo(lib), reward=ok_reward)
+    rec = Recorder()
+    configure_trace_policy(TracePolicy(process_inputs=omit_payload))
+    try:
+        app.invoke(_ask(), {"callbacks": [rec]})
+    finally:
+        configure_trace_policy(None)
+    (repair,) = [d for n, d, _ in rec.events if n == "skillevo.repair"]
+    assert repair["before"] == {} and repair["after"] == {} and repair["changed"] == ["date"]

@@ -12,6 +12,7 @@ final state. Nothing is written into the graph's state: guidance reaches the mod
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -27,7 +28,7 @@ from skillevo._evolver import EpisodeContext
 
 from ._common import task_text
 from ._graph import with_observer
-from ._trace import Record, Trace, score, trace_of
+from ._trace import Record, Trace, policy_args, score, trace_of
 
 __all__ = ["EvolvingGraph", "evolve"]
 
@@ -135,7 +136,8 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             run_id = cfg.get("run_id") or uuid.uuid4()
             cfg["run_id"] = run_id
             ep = b.evo.episode(task=self._task(input, cfg))
-            Trace(ep).tools = list(b.tools)
+            # Arguments in repair events follow LangChain's process-wide trace policy, if one is set.
+            Trace(ep, functools.partial(policy_args, None)).tools = list(b.tools)
             ep.link_run(str(run_id))
             return ep, with_observer(cfg, ep)
         except Exception:

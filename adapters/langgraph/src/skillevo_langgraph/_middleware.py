@@ -20,7 +20,7 @@ from skillevo import ConfigError, Evolver
 from skillevo._evolver import EpisodeContext, IsFailure
 
 from ._common import add_guidance, arun_tool_call, root_run_id, run_tool_call, task_text, tool_names
-from ._trace import Trace, aemit, emit, mark_repairs, score, trace_of
+from ._trace import Trace, aemit, emit, mark_repairs, policy_args, score, trace_of
 
 __all__ = ["SkillMiddleware"]
 
@@ -211,16 +211,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
 
     def _trace_args(self, value: Any) -> Any:
         """Arguments in trace events, shaped by the effective trace policy's ``process_inputs``."""
-        policy = self.trace_policy
-        if policy is None:
-            try:
-                from langchain.agents.middleware import _trace_policy
-
-                policy = getattr(_trace_policy, "_DEFAULT_TRACE_POLICY", None)
-            except ImportError:  # pragma: no cover - a langchain without trace policies
-                policy = None
-        process = getattr(policy, "process_inputs", None)
-        return process(value) if process is not None else value
+        return policy_args(self.trace_policy, value)
 
     def _done(self, ep: EpisodeContext) -> None:
         self.last_episode_id = ep.id

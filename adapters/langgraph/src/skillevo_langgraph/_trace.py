@@ -32,7 +32,7 @@ from skillevo._errors import ConfigError
 from skillevo._evolver import EpisodeContext, _check_reward
 from skillevo._models import Event, EventKind
 
-__all__ = ["EVENT_NAMES", "REWARD_EVENT", "Trace", "aemit", "emit", "mark_repairs", "score", "trace_of"]
+__all__ = ["EVENT_NAMES", "REWARD_EVENT", "Trace", "aemit", "emit", "mark_repairs", "policy_args", "score", "trace_of"]
 
 log = logging.getLogger("skillevo_langgraph")
 
@@ -118,6 +118,20 @@ class Trace:
             mine = [r for r in self._repairs if tool is None or r.get("tool") == tool]
             self._repairs = [r for r in self._repairs if not (tool is None or r.get("tool") == tool)]
         return mine
+
+
+def policy_args(policy: Any, value: Any) -> Any:
+    """`value` (arguments) shaped by a trace policy's ``process_inputs``: `policy`, or LangChain's
+    process-wide default (``configure_trace_policy``) when it is None."""
+    if policy is None:
+        try:
+            from langchain.agents.middleware import _trace_policy
+
+            policy = getattr(_trace_policy, "_DEFAULT_TRACE_POLICY", None)
+        except ImportError:  # pragma: no cover - a langchain without trace policies
+            policy = None
+    process = getattr(policy, "process_inputs", None)
+    return process(value) if process is not None else value
 
 
 def trace_of(ep: EpisodeContext | None) -> Trace | None:
