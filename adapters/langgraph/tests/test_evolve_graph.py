@@ -220,3 +220,39 @@ def test_the_process_wide_trace_policy_shapes_repair_arguments_in_an_evolved_gra
         configure_trace_policy(None)
     (repair,) = [d for n, d, _ in rec.events if n == "skillevo.repair"]
     assert repair["before"] == {} and repair["after"] == {} and repair["changed"] == ["date"]
+
+
+def test_a_run_interrupted_and_resumed_is_one_episode(lib: SkillLibrary) -> None:
+    from langgraph.types import Command, interrupt
+
+    evo = _evo(lib)
+    llm = with_guidance(ScriptedChat(booking_policy)).bind_tools([book])
+
+    def approve(state: MessagesState) -> dict[str, Any]:
+        if interrupt("book it?") != "yes":
+            raise ValueError("not approved")
+        return {}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", lambda s: {"messages": [llm.invoke(s["messages"])]})
+    builder.add_node("approve", approve)
+    builder.add_node("tools", ToolNode(wrap_tools([book]), handle_tool_errors=True))
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition, {"tools": "approve", "__end__": "__end__"})
+    builder.add_edge("approve", "tools")
+    builder.add_edge("tools", "model")
+    app = evolve(builder.compile(checkpointer=InMemorySaver()), evo, reward=ok_reward)
+    thread = {"configurable": {"thread_id": "t"}}
+    first = app.invoke(_ask(), thread)
+    assert "__interrupt__" in first and lib.count_episodes() == 0  # the run is not over yet
+    done = app.invoke(Command(resume="yes"), thread)
+    assert done["messages"][-1].text == "booked"
+    (episode,) = lib.episodes()
+    assert episode.task == "book Oslo on March 4th" and episode.reward == 1.0
+    assert app.last_episode_id == episode.id
+    # An interrupted run whose thread gets a new input instead is finished without a reward.
+    app.invoke(_ask("book Oslo again"), {"configurable": {"thread_id": "u"}})
+    chunks = list(app.stream(_ask("something else"), {"configurable": {"thread_id": "u"}}, stream_mode="updates"))
+    assert any("__interrupt__" in c for c in chunks)
+    rewards = {e.task: e.reward for e in lib.episodes()}
+    assert rewards == {"book Oslo on March 4th": 1.0, "book Oslo again": None}

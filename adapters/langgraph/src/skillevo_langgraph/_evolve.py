@@ -12,6 +12,8 @@ final state. Nothing is written into the graph's state: guidance reaches the mod
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import threading
@@ -22,9 +24,10 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_async_callback_manager_for_config, get_callback_manager_for_config
 from langgraph.pregel import Pregel
+from langgraph.types import Command
 
 from skillevo import ConfigError, Evolver
-from skillevo._evolver import EpisodeContext
+from skillevo._evolver import EpisodeContext, _current
 
 from ._common import task_text
 from ._graph import with_observer
@@ -35,6 +38,9 @@ __all__ = ["EvolvingGraph", "evolve"]
 log = logging.getLogger("skillevo_langgraph")
 
 _NOTHING = object()
+_INTERRUPT = "__interrupt__"
+#: at most this many interrupted runs wait for their resume (oldest dropped first)
+_MAX_PAUSED = 10_000
 
 
 class _Binding:
@@ -47,23 +53,28 @@ class _Binding:
         self.last_episode_id: str | None = None
         self.last_run_id: str | None = None
         self.lock = threading.Lock()
+        #: episodes of interrupted runs, by thread (``thread_id``, ``checkpoint_ns``), until resumed
+        self.paused: dict[tuple[str, str], EpisodeContext] = {}
 
 
 class _Modes:
     """The stream the caller asked for, read from the stream the graph is run with (which always
     has the ``values`` mode, for the final state the reward is given)."""
 
-    def __init__(self, kwargs: dict[str, Any], default: Any) -> None:
+    def __init__(self, kwargs: dict[str, Any], default: Any, *, interrupts: bool) -> None:
         requested = kwargs.get("stream_mode") or default
         self.single = isinstance(requested, str)
         self.wanted: list[str] = [requested] if self.single else list(requested)
         self.subgraphs = bool(kwargs.get("subgraphs", False))
         self.v2 = kwargs.get("version", "v1") == "v2"
-        modes = self.wanted if "values" in self.wanted else [*self.wanted, "values"]
+        # The root graph's updates say when a run stops at an interrupt (watched for checkpointed threads).
+        extra = ["values", "updates"] if interrupts else ["values"]
+        modes = [*self.wanted, *(m for m in extra if m not in self.wanted)]
         self.kwargs = {**kwargs, "stream_mode": modes}
+        self.interrupted = False
 
     def split(self, chunk: Any) -> tuple[Any, Any]:
-        """``(chunk for the caller or _NOTHING, the root graph's state or _NOTHING)``."""
+        """``(chunk for the caller or _NOTHING, the root graph's state or _NOTHING)``; notes interrupts."""
         if self.v2:
             mode, ns, data = chunk.get("type"), tuple(chunk.get("ns") or ()), chunk.get("data")
             out = chunk if mode in self.wanted else _NOTHING
@@ -79,7 +90,41 @@ class _Modes:
             else:
                 out = chunk
         state = data if mode == "values" and not ns else _NOTHING
+        if not ns and (
+            (mode == "updates" and isinstance(data, dict) and _INTERRUPT in data)
+            or (self.v2 and mode == "values" and chunk.get("interrupts"))
+        ):
+            self.interrupted = True
         return out, state
+
+
+@contextlib.contextmanager
+def _running(ep: EpisodeContext) -> Iterator[None]:
+    """`ep` is the current episode for the run (not finished on the way out, so an interrupted run
+    can resume it); a run that raises finishes it with reward 0 and the exception propagates."""
+    token = _current.set(ep)
+    try:
+        yield
+    except GeneratorExit:  # the caller stopped reading: the run is over, its reward unknown
+        _close(ep, None)
+        raise
+    except BaseException as exc:
+        ep.episode.metadata["exception"] = type(exc).__name__
+        _close(ep, 0.0)
+        raise
+    finally:
+        try:
+            _current.reset(token)
+        except ValueError:  # left in another context (an async generator closed elsewhere)
+            _current.set(None)
+
+
+def _close(ep: EpisodeContext, reward: float | None) -> None:
+    try:
+        if not ep.finished:
+            ep.finish(reward)
+    except Exception:  # the run's own outcome is what the caller must see
+        log.exception("skillevo: could not finish episode %s", ep.id)
 
 
 class EvolvingGraph(Pregel):  # type: ignore[type-arg]
@@ -126,20 +171,54 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             return ""
         return task_text(values.get("messages") if isinstance(values, dict) else None)
 
-    def _begin(self, input: Any, config: RunnableConfig | None) -> tuple[EpisodeContext, RunnableConfig] | None:
-        """The run's episode and the config to run with (its ``run_id`` set); None when skillevo
-        cannot start one (the graph then runs unobserved)."""
+    def _thread(self, config: RunnableConfig) -> tuple[str, str] | None:
+        """The checkpointed thread a run belongs to, or None."""
+        conf = config.get("configurable") or {}
+        thread = conf.get("thread_id")
+        if self.checkpointer is None or thread is None:
+            return None
+        return str(thread), str(conf.get("checkpoint_ns") or "")
+
+    def _resumed(self, input: Any, thread: tuple[str, str] | None) -> EpisodeContext | None:
+        """The episode of the thread's interrupted run when this run resumes it; a new input on that
+        thread ends the interrupted run's episode without a reward."""
+        if thread is None:
+            return None
+        with self._skillevo.lock:
+            paused = self._skillevo.paused.pop(thread, None)
+        if paused is None or input is None or isinstance(input, Command):
+            return paused
+        _close(paused, None)
+        return None
+
+    def _pause(self, ep: EpisodeContext, thread: tuple[str, str]) -> None:
+        b = self._skillevo
+        with b.lock:
+            b.paused[thread] = ep
+            dropped = [b.paused.pop(next(iter(b.paused))) for _ in range(len(b.paused) - _MAX_PAUSED)]
+        for old in dropped:  # never resumed: finished without a reward
+            _close(old, None)
+
+    def _begin(
+        self, input: Any, config: RunnableConfig | None
+    ) -> tuple[EpisodeContext, RunnableConfig, tuple[str, str] | None] | None:
+        """The run's episode (an interrupted run's, when this run resumes it), the config to run with
+        (its ``run_id`` set) and the run's thread; None when skillevo cannot start one (the graph
+        then runs unobserved)."""
         b = self._skillevo
         try:
             cfg = RunnableConfig(**(config or {}))
             # The root run takes this id: callbacks, LangSmith and the episode see the same one.
             run_id = cfg.get("run_id") or uuid.uuid4()
             cfg["run_id"] = run_id
-            ep = b.evo.episode(task=self._task(input, cfg))
-            # Arguments in repair events follow LangChain's process-wide trace policy, if one is set.
-            Trace(ep, functools.partial(policy_args, None)).tools = list(b.tools)
+            thread = self._thread(cfg)
+            ep = self._resumed(input, thread)
+            if ep is None:
+                ep = b.evo.episode(task=self._task(input, cfg))
+                # Arguments in repair events follow LangChain's process-wide trace policy, if one is set.
+                Trace(ep, functools.partial(policy_args, None)).tools = list(b.tools)
             ep.link_run(str(run_id))
-            return ep, with_observer(cfg, ep)
+            return ep, with_observer(cfg, ep), thread
         except Exception:
             log.exception("skillevo: could not start the run's episode; the graph runs unobserved")
             return None
@@ -189,18 +268,21 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
         if begun is None:
             yield from super().stream(input, config, **kwargs)
             return
-        ep, cfg = begun
-        modes = _Modes(kwargs, self.stream_mode)
+        ep, cfg, thread = begun
+        modes = _Modes(kwargs, self.stream_mode, interrupts=thread is not None)
         state: Any = _NOTHING
-        with ep:  # an exception finishes the episode with reward 0 and propagates
+        with _running(ep):
             for chunk in super().stream(input, cfg, **modes.kwargs):
                 out, values = modes.split(chunk)
                 if values is not _NOTHING:
                     state = values
                 if out is not _NOTHING:
                     yield out
-            value, records = self._end(ep, state)
-            ep.finish(value)
+        if modes.interrupted and thread is not None:  # one episode for the run and its resumes
+            self._pause(ep, thread)
+            return
+        value, records = self._end(ep, state)
+        _close(ep, value)
         self._done(ep)
         self._tell(records, cfg)
 
@@ -211,18 +293,21 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             async for chunk in super().astream(input, config, **kwargs):
                 yield chunk
             return
-        ep, cfg = begun
-        modes = _Modes(kwargs, self.stream_mode)
+        ep, cfg, thread = begun
+        modes = _Modes(kwargs, self.stream_mode, interrupts=thread is not None)
         state: Any = _NOTHING
-        async with ep:
+        with _running(ep):
             async for chunk in super().astream(input, cfg, **modes.kwargs):
                 out, values = modes.split(chunk)
                 if values is not _NOTHING:
                     state = values
                 if out is not _NOTHING:
                     yield out
-            value, records = self._end(ep, state)
-            await ep.afinish(value)
+        if modes.interrupted and thread is not None:
+            self._pause(ep, thread)
+            return
+        value, records = self._end(ep, state)
+        await asyncio.to_thread(_close, ep, value)  # the store write and mining off the event loop
         self._done(ep)
         await self._atell(records, cfg)
 
