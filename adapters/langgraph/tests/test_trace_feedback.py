@@ -181,3 +181,41 @@ def test_astream_events_carries_skillevo_events(lib: SkillLibrary) -> None:
     names = {e["name"] for e in events}
     assert names == {"skillevo.selection", "skillevo.guidance", "skillevo.repair", "skillevo.reward"}
     assert [e["data"]["version"] for e in events if e["name"] == "skillevo.repair"] == [repair]
+
+
+class FakeLangSmithClient:
+    """Receives the runs LangSmith tracing would upload (no network)."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict[str, Any]] = []
+
+    def create_run(self, **run: Any) -> None:
+        self.runs.append(run)
+
+    def update_run(self, run_id: Any, **run: Any) -> None:
+        self.runs.append({"id": run_id, **run})
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the client's surface: nothing to do offline
+        return lambda *args, **kwargs: None
+
+
+def test_langsmith_runs_carry_skillevo_events_and_the_trace_id_is_the_run_id(lib: SkillLibrary) -> None:
+    from langsmith.run_helpers import tracing_context
+
+    evo, repair, _ = _skills(lib)
+    mw = SkillMiddleware(evo, reward=ok_reward)
+    agent = create_agent(ScriptedChat(booking_policy), [book], middleware=[mw])
+    client = FakeLangSmithClient()
+    with tracing_context(enabled=True, client=client, project_name="skillevo-test"):
+        agent.invoke(_ask())
+    events = [e for run in client.runs for e in run.get("events") or [] if str(e.get("name")).startswith("skillevo")]
+    names = {e["name"] for e in events}
+    assert names == {"skillevo.selection", "skillevo.guidance", "skillevo.repair", "skillevo.reward"}
+    (fix,) = [e["kwargs"] for e in events if e["name"] == "skillevo.repair"]
+    assert fix["version"] == repair and fix["changed"] == ["date"]
+    tagged = {(run.get("extra") or {}).get("metadata", {}).get("skillevo_episode_id") for run in client.runs}
+    assert mw.last_episode_id in tagged
+    roots = {str(run["id"]) for run in client.runs if run.get("parent_run_id") is None and "trace_id" in run}
+    run_id = lib.episode(mw.last_episode_id or "").metadata["run_id"]
+    assert run_id in roots
+    assert evo.feedback(str(run_id), 1.0).id == mw.last_episode_id
