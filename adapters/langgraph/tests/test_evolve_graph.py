@@ -256,3 +256,32 @@ def test_a_run_interrupted_and_resumed_is_one_episode(lib: SkillLibrary) -> None
     assert any("__interrupt__" in c for c in chunks)
     rewards = {e.task: e.reward for e in lib.episodes()}
     assert rewards == {"book Oslo on March 4th": 1.0, "book Oslo again": None}
+
+
+def test_tools_only_observed_through_callbacks_show_no_repair_in_the_trace(lib: SkillLibrary) -> None:
+    repair = {
+        "ops": [{"op": "set", "arg": "date", "value": "2025-03-04"}],
+        "precondition": [{"arg": "date", "regex": r"\d{2}/\d{2}/\d{4}"}],
+    }
+    vid = lib.add_skill(
+        "iso-date",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="book", pattern="YYYY-MM-DD"),
+        Strategy(repair=repair),  # type: ignore[arg-type]
+        status=VersionStatus.ACTIVE,
+    ).id
+    evo = Evolver(lib, miner=None, seed=0)
+    for _ in range(30):
+        evo.selector.update("iso-date", vid, 1.0)
+        evo.selector.update("iso-date", NULL_ARM, 0.0)
+    llm = ScriptedChat(booking_policy).bind_tools([book])
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", lambda s: {"messages": [llm.invoke(s["messages"])]})
+    builder.add_node("tools", ToolNode([book], handle_tool_errors=True))  # plain tools: a callback cannot repair
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition)
+    builder.add_edge("tools", "model")
+    rec = Recorder()
+    out = evolve(builder.compile(), evo, reward=ok_reward).invoke(_ask(), {"callbacks": [rec]})
+    assert "invalid date" in out["messages"][2].text  # the call really ran unrepaired
+    names = [n for n, _, _ in rec.events]
+    assert "skillevo.selection" in names and "skillevo.repair" not in names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -47,7 +48,8 @@ class _ToolObserver(BaseCallbackHandler):
             return
         name = str((serialized or {}).get("name") or kwargs.get("name") or "tool")
         args = dict(inputs) if isinstance(inputs, dict) else {"input": input_str}
-        self.ep.before_tool(name, args)
+        with _observing(self.ep):
+            self.ep.before_tool(name, args)
         self._runs[run_id] = (name, args)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -56,14 +58,21 @@ class _ToolObserver(BaseCallbackHandler):
             return
         name, args = started
         if isinstance(output, ToolMessage) and output.status == "error":
-            self.ep.on_tool_error(name, args, output.text)
+            with _observing(self.ep):
+                self.ep.on_tool_error(name, args, output.text)
             return
         self.ep.on_tool_result(name, args, output.content if isinstance(output, BaseMessage) else output)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         started = self._runs.pop(run_id, None)
         if started is not None:
-            self.ep._repair_after_error(started[0], started[1], error)  # observe only: a callback cannot retry
+            with _observing(self.ep):
+                self.ep._repair_after_error(started[0], started[1], error)  # observe only: a callback cannot retry
+
+
+def _observing(ep: EpisodeContext) -> contextlib.AbstractContextManager[None]:
+    trace = trace_of(ep)
+    return trace.observing() if trace is not None else contextlib.nullcontext()
 
 
 def with_observer(config: RunnableConfig | None, ep: EpisodeContext) -> RunnableConfig:

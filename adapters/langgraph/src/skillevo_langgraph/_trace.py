@@ -19,9 +19,10 @@ export show them with no configuration.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,10 +70,23 @@ class Trace:
         self._lock = threading.Lock()
         #: the graph's tool names (from `evolve`), for guidance before a model bound no tools
         self.tools: list[str] = []
+        self._local = threading.local()
         ep.listener = self.listen
+
+    @contextlib.contextmanager
+    def observing(self) -> Iterator[None]:
+        """Calls seen only through callbacks in this thread: the core's repairs cannot reach them,
+        so no repair of theirs goes into the trace."""
+        self._local.observing = True
+        try:
+            yield
+        finally:
+            self._local.observing = False
 
     def listen(self, event: Event) -> None:
         """Collect one event of the episode (called by the core as it happens)."""
+        if event.kind is EventKind.REPAIR and getattr(self._local, "observing", False):
+            return
         data = dict(event.data)
         record: dict[str, Any] = {"episode_id": self.ep.id}
         if event.kind is EventKind.SELECTION:
