@@ -133,3 +133,20 @@ def test_a_reward_out_of_range_is_reported_on_the_bus(
     assert ev(booking_crew(ScriptedLLM(booking_policy))).kickoff(inputs=DAY).raw == "booked"
     (reward,) = _of(bus, SkillRewardEvent)
     assert reward.reward is None and reward.error and "[0, 1]" in reward.error
+
+
+def test_a_standalone_agent_kickoff_records_its_execution_event_id(lib: SkillLibrary, closing: list[Evolving]) -> None:
+    from crewai.events.types.agent_events import LiteAgentExecutionStartedEvent
+    from crewai_fakes import booker
+
+    evo, _ = _skills(lib)
+    ev = evolving(evo)
+    closing.append(ev)
+    started: list[Any] = []
+    with crewai_event_bus.scoped_handlers():
+        crewai_event_bus.on(LiteAgentExecutionStartedEvent)(lambda source, event: started.append(event))
+        assert ev(booker(ScriptedLLM(booking_policy))).kickoff("Book Oslo on March 4th").raw == "booked"
+        assert crewai_event_bus.flush(timeout=10)
+    (event,) = started
+    assert ev.last_run_id == event.event_id
+    assert evo.feedback(event.event_id, 1.0).id == ev.last_episode_id
