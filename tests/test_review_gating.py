@@ -288,7 +288,8 @@ def test_approving_on_shadow_evidence_promotes_and_the_repair_then_applies(
     assert cli_main(["review", "list", "--db", str(path)]) == 0
     listed = capsys.readouterr().out
     # The table wraps cells at the terminal's width: check the words, not the layout.
-    assert mined.id in listed and "live" in listed and f"live {ev.wins}/{ev.trials}" in " ".join(listed.replace("│", " ").split())
+    flat = " ".join(listed.replace("│", " ").split())
+    assert mined.id in listed and "live" in flat and f"{ev.wins}/{ev.trials}," in flat
     assert cli_main(["review", "list", "--db", str(path), "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)["pending"]
     assert row["against"] == "null" and row["shadow"]["wins"] == ev.wins

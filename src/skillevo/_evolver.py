@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import logging
 import math
 import re
 import threading
@@ -67,6 +68,10 @@ _RETRY_AFTER = re.compile(r"retry[- ]after\D{0,20}?(\d+(?:\.\d+)?)\s*(ms|millise
 _current: contextvars.ContextVar[EpisodeContext | None] = contextvars.ContextVar("skillevo_episode", default=None)
 
 IsFailure = Callable[[Any], bool]
+
+#: the events an episode's `listener` is told about as they happen
+_TRACED = frozenset({EventKind.SELECTION, EventKind.REPAIR, EventKind.GUIDANCE})
+_logger = logging.getLogger("skillevo")
 
 
 def current_episode() -> EpisodeContext | None:
@@ -240,6 +245,9 @@ class Evolver:
         # Episodes finished without a reward, kept so a later `feedback` can credit their guidance
         # without re-reading the store; bounded, the store is the fallback.
         self._awaiting: dict[str, list[Applied]] = {}
+        # Run ids (a framework's id for one invocation) -> episode ids, for `feedback` by run id;
+        # bounded, the episodes' ``run_id`` metadata in the store is the fallback.
+        self._runs: dict[str, str] = {}
 
     # ------------------------------------------------------------------ configuration
 
@@ -284,10 +292,20 @@ class Evolver:
     def feedback(self, episode_id: str, reward: float) -> Episode:
         """A delayed reward for a finished episode: stored, and credited to the guidance it applied.
 
-        Repairs were credited when their calls returned and are not credited again.
+        `episode_id` is an episode id, or the run id an adapter recorded for the episode (LangChain's
+        root ``run_id``, a CrewAI kickoff id: see `EpisodeContext.link_run`). Repairs were credited
+        when their calls returned and are not credited again.
         """
         r = _check_reward(reward)
-        episode = self.store.set_reward(episode_id, r)
+        if not isinstance(episode_id, str) or not episode_id:
+            raise ConfigError(f"feedback: expected an episode id or a run id (got {episode_id!r})")
+        with self._lock:
+            episode_id = self._runs.get(episode_id, episode_id)
+        try:
+            episode = self.store.set_reward(episode_id, r)
+        except NotFoundError:  # a run id linked in another process
+            episode_id = self.episode_for(episode_id)
+            episode = self.store.set_reward(episode_id, r)
         with self._lock:
             applied = self._awaiting.pop(episode_id, None)
         if applied is None:
@@ -302,6 +320,35 @@ class Evolver:
     async def afeedback(self, episode_id: str, reward: float) -> Episode:
         """`feedback` in a worker thread."""
         return await asyncio.to_thread(self.feedback, episode_id, reward)
+
+    def episode_for(self, ref: str) -> str:
+        """The episode id for `ref`: an episode id, or a run id recorded with `EpisodeContext.link_run`.
+
+        Run ids linked in this process are looked up in memory; others are found in the stored
+        episodes' ``run_id`` metadata (a scan of the library: for many, prefer episode ids). Raises
+        `NotFoundError` when `ref` is neither.
+        """
+        if not isinstance(ref, str) or not ref:
+            raise ConfigError(f"feedback: expected an episode id or a run id (got {ref!r})")
+        with self._lock:
+            mapped = self._runs.get(ref)
+        if mapped is not None:
+            return mapped
+        try:
+            return self.store.episode(ref).id
+        except NotFoundError:
+            pass
+        found = [e.id for e in self.store.episodes() if e.metadata.get("run_id") == ref]
+        if not found:
+            raise NotFoundError(f"no episode with id or run id {ref!r}")
+        return found[-1]
+
+    def _link_run(self, run_id: str, episode_id: str) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)
+            self._runs[run_id] = episode_id
+            while len(self._runs) > 10_000:
+                self._runs.pop(next(iter(self._runs)))
 
     # ------------------------------------------------------------------ internals used by contexts
 
@@ -592,8 +639,18 @@ class EpisodeContext:
         self._entered = 0
         self._token: contextvars.Token[EpisodeContext | None] | None = None
         self._shadow = ShadowBook(self._log_private, lambda value: _jsonable(value, _RESULT_MAX_CHARS))
+        #: called with each selection, repair and guidance event as it happens (redacted), for an
+        #: adapter to put in the framework's trace; an error in it is logged, never raised
+        self.listener: Callable[[Event], None] | None = None
 
     # ------------------------------------------------------------------ identity & context manager
+
+    def link_run(self, run_id: str | None) -> None:
+        """Record the framework's id of this run (metadata ``run_id``): `Evolver.feedback` accepts it."""
+        if not run_id:
+            return
+        self.episode.metadata["run_id"] = str(run_id)
+        self.evo._link_run(str(run_id), self.id)
 
     @property
     def id(self) -> str:
@@ -658,13 +715,34 @@ class EpisodeContext:
 
     def _log(self, kind: EventKind, tool: str | None = None, version_id: str | None = None, **data: Any) -> None:
         self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
+        if self.listener is not None and kind in _TRACED:
+            self._tell(kind, tool, version_id, data)
 
     def _log_private(
         self, kind: EventKind, tool: str | None, version_id: str | None, private: dict[str, Any], **data: Any
     ) -> None:
         """Log an event whose `private` fields (snapshots of arguments, results, error texts, taken
         now with `_jsonable`) are redacted when the event is built, in the order given."""
+        if self.listener is not None and kind in _TRACED:
+            # Redacted now, once: the listener and the stored event see the same values.
+            data.update({key: redact(value) for key, value in private.items()})
+            self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
+            self._tell(kind, tool, version_id, data)
+            return
         self._unbuilt.append((kind, tool, version_id, time.time(), data, private))
+
+    def _tell(self, kind: EventKind, tool: str | None, version_id: str | None, data: dict[str, Any]) -> None:
+        listener = self.listener
+        if listener is None:
+            return
+        try:
+            listener(
+                Event.model_validate(
+                    {"kind": kind, "episode_id": self.id, "tool": tool, "version_id": version_id, "data": dict(data)}
+                )
+            )
+        except Exception:  # tracing is an observer: it never breaks the run
+            _logger.exception("skillevo: the episode's trace listener failed")
 
     def _built(self) -> list[Event]:
         """The events logged so far, as `Event`s (call with the lock held)."""

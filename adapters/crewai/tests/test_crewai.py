@@ -330,8 +330,19 @@ def test_a_kickoff_that_raises_is_an_episode_with_reward_0(lib: SkillLibrary, cl
 def test_public_names() -> None:
     import skillevo_crewai
 
-    assert sorted(skillevo_crewai.__all__) == ["Evolving", "Policy", "ScriptedLLM", "evolving", "last_observation"]
-    assert all(getattr(skillevo_crewai, name).__doc__ for name in ("Evolving", "ScriptedLLM", "evolving"))
+    assert sorted(skillevo_crewai.__all__) == [
+        "Evolving",
+        "Policy",
+        "ScriptedLLM",
+        "SkillGuidanceEvent",
+        "SkillRepairEvent",
+        "SkillRewardEvent",
+        "SkillSelectionEvent",
+        "SkillevoEvent",
+        "evolving",
+        "last_observation",
+    ]
+    assert all(getattr(skillevo_crewai, name).__doc__ for name in skillevo_crewai.__all__ if name != "Policy")
 
 
 def test_close_unregisters_every_hook(lib: SkillLibrary) -> None:

@@ -17,7 +17,19 @@ except ImportError as exc:  # pragma: no cover - exercised only without the fram
         "`pip install skillevo-crewai` (or `pip install crewai`) fixes it"
     ) from exc
 
+from ._events import SkillevoEvent, SkillGuidanceEvent, SkillRepairEvent, SkillRewardEvent, SkillSelectionEvent
 from ._evolving import Evolving, evolving
 from ._scripted import Policy, ScriptedLLM, last_observation
 
-__all__ = ["Evolving", "Policy", "ScriptedLLM", "evolving", "last_observation"]
+__all__ = [
+    "Evolving",
+    "Policy",
+    "ScriptedLLM",
+    "SkillGuidanceEvent",
+    "SkillRepairEvent",
+    "SkillRewardEvent",
+    "SkillSelectionEvent",
+    "SkillevoEvent",
+    "evolving",
+    "last_observation",
+]

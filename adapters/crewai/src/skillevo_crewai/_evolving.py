@@ -15,6 +15,7 @@ from crewai.crew import Crew
 from skillevo import ConfigError, Episode, Evolver
 from skillevo._evolver import EpisodeContext, IsFailure
 
+from ._events import reward_event
 from ._hooks import BINDING_ATTR, attach_executors, install, uninstall
 
 __all__ = ["Evolving", "evolving"]
@@ -37,8 +38,13 @@ class Evolving:
     guidance goes into the system message of the marked agents' model calls, their tool calls are
     repaired before they run and repaired-and-retried when they fail, and the episode is finished
     with ``reward(output)`` (a ``CrewOutput``, or a standalone agent's final answer text). With
-    ``reward=None`` send the reward later: ``evo.feedback(evolving.last_episode_id, r)`` or from
-    ``on_finish``.
+    ``reward=None`` send the reward later: ``evo.feedback(evolving.last_episode_id, r)``, from
+    ``on_finish``, or by the kickoff's id (``evo.feedback(kickoff_id, r)``: the ``event_id`` of
+    the kickoff's ``CrewKickoffStartedEvent``, recorded as the episode's ``run_id``).
+
+    Traces: selections, repairs (arguments redacted), guidance and the reward are emitted on
+    CrewAI's event bus as `SkillSelectionEvent`, `SkillRepairEvent`, `SkillGuidanceEvent` and
+    `SkillRewardEvent`.
 
     Args:
         evo: the Evolver.
@@ -68,6 +74,8 @@ class Evolving:
         self.on_finish = on_finish
         #: the id of the episode finished last (use it with ``evo.feedback``)
         self.last_episode_id: str | None = None
+        #: the kickoff id of the episode finished last (``evo.feedback`` accepts it too)
+        self.last_run_id: str | None = None
         self._classes: dict[type, type] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -185,7 +193,9 @@ class Evolving:
 
     # ------------------------------------------------------------------ episodes
 
-    def _finished(self, ep: EpisodeContext, output: Any, *, failed: bool, error: BaseException | None) -> None:
+    def _finished(
+        self, ep: EpisodeContext, output: Any, *, failed: bool, error: BaseException | None, source: Any = None
+    ) -> None:
         """Finish a kickoff's episode (called from CrewAI's EXECUTION_END hook, which swallows errors)."""
         reward: float | None = None
         if failed:
@@ -206,6 +216,10 @@ class Evolving:
             log.warning("skillevo: %s; episode %s kept without a reward", exc, ep.id)
             episode = ep.finish(None)
         self.last_episode_id = ep.id
+        run_id = episode.metadata.get("run_id")
+        self.last_run_id = run_id if isinstance(run_id, str) else None
+        reward_error = episode.metadata.get("reward_error")
+        reward_event(ep, source, episode.reward, reward_error if isinstance(reward_error, str) else None)
         if self.on_finish is not None:
             try:
                 self.on_finish(episode)

@@ -51,6 +51,8 @@ from crewai.utilities.i18n import I18N_DEFAULT
 from skillevo._evolver import EpisodeContext
 from skillevo._repair import same_args
 
+from ._events import listen
+
 if TYPE_CHECKING:
     from ._evolving import Evolving
 
@@ -112,6 +114,18 @@ class _Run:
     injected: dict[int, _Injected] = field(default_factory=dict)
     calls: dict[int, _Call] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: whether the kickoff id (set by CrewAI just after EXECUTION_START) is on the episodes yet
+    linked: bool = False
+
+    def link(self) -> None:
+        """Record the kickoff id on the episodes once CrewAI has assigned it."""
+        try:
+            run_id = kickoff_id(self.owner)
+        except Exception:  # the run id is a convenience: the episode id still works
+            run_id = None
+        self.linked = True
+        for _, ep in self.episodes.values():
+            ep.link_run(run_id)
 
     def episode(self, binding: Evolving) -> EpisodeContext | None:
         entry = self.episodes.get(id(binding))
@@ -130,7 +144,11 @@ def _current(agent: Any) -> tuple[_Run, EpisodeContext] | None:
     if run is None:
         return None
     ep = run.episode(binding)
-    return None if ep is None else (run, ep)
+    if ep is None:
+        return None
+    if not run.linked:
+        run.link()
+    return run, ep
 
 
 def _agents_of(owner: Any) -> list[Any]:
@@ -197,11 +215,25 @@ def _on_start(ctx: Any) -> None:
     try:
         task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
         episodes = {key: (b, b.evo.episode(task=task)) for key, b in bindings.items()}
+        for _, ep in episodes.values():
+            listen(ep, owner)
     except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
         log.exception("skillevo: could not start the kickoff's episode")
         return
     run = _Run(owner=owner, episodes=episodes)
     run.token = _run.set(run)
+
+
+def kickoff_id(owner: Any) -> str | None:
+    """The id CrewAI gives this kickoff: the ``event_id`` of its ``CrewKickoffStartedEvent`` (of
+    ``LiteAgentExecutionStartedEvent`` for a standalone agent), which its completion event and
+    CrewAI's traces refer to; a flow's state id for a flow."""
+    for holder in (owner, getattr(owner, "agent", None)):
+        rid = getattr(holder, "_kickoff_event_id", None)
+        if isinstance(rid, str) and rid:
+            return rid
+    state_id = getattr(getattr(owner, "state", None), "id", None)
+    return str(state_id) if state_id else None
 
 
 def _on_end(ctx: Any) -> None:
@@ -216,9 +248,11 @@ def _on_end(ctx: Any) -> None:
             _run.set(None)
     failed = getattr(ctx, "status", "completed") == "failed"
     error = getattr(ctx, "error", None) if failed else None
+    if not run.linked:
+        run.link()
     for binding, ep in run.episodes.values():
         try:
-            binding._finished(ep, None if failed else ctx.output, failed=failed, error=error)
+            binding._finished(ep, None if failed else ctx.output, failed=failed, error=error, source=owner)
         except Exception:  # e.g. the store is unreachable; the other episodes still finish
             log.exception("skillevo: could not finish episode %s", ep.id)
 

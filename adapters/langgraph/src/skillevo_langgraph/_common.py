@@ -156,3 +156,46 @@ async def _afailure(ep: EpisodeContext, name: str, args: dict[str, Any], result:
         return result.text if await ep.aon_tool_result(name, args, result.content) else None
     await ep.aon_tool_result(name, args, "ok" if not isinstance(result, str | dict | list) else result)
     return None
+
+
+def root_run_id(runtime: Any = None) -> str | None:
+    """The id of the run a user sees for the current invocation, if it can be known.
+
+    In order: the ``run_id`` the caller passed in the invocation's config (LangGraph's
+    ``runtime.execution_info``); the current LangSmith trace's id (its root run); the root of the
+    run tree kept by a tracer among the run's callback handlers (e.g. ``collect_runs``).
+    """
+    info = getattr(runtime, "execution_info", None)
+    rid = getattr(info, "run_id", None)
+    if rid:
+        return str(rid)
+    try:
+        from langsmith.run_helpers import get_current_run_tree
+
+        tree = get_current_run_tree()
+    except Exception:  # pragma: no cover - langsmith missing: the other sources remain
+        tree = None
+    if tree is not None and getattr(tree, "trace_id", None):
+        return str(tree.trace_id)
+    from langchain_core.runnables.config import get_callback_manager_for_config, var_child_runnable_config
+
+    config = var_child_runnable_config.get()
+    if config is None:
+        return None
+    manager = get_callback_manager_for_config(config)
+    for handler in manager.handlers:
+        run_map = getattr(handler, "run_map", None)
+        if not isinstance(run_map, dict) or not run_map:
+            continue
+        run = run_map.get(str(manager.parent_run_id))
+        while run is not None and getattr(run, "parent_run_id", None) is not None:
+            parent = run_map.get(str(run.parent_run_id))
+            if parent is None:
+                break
+            run = parent
+        if run is not None and getattr(run, "parent_run_id", None) is None:
+            return str(run.id)
+        roots = [r for r in run_map.values() if getattr(r, "parent_run_id", None) is None]
+        if len(roots) == 1:
+            return str(roots[0].id)
+    return None

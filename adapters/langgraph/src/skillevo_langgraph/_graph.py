@@ -1,7 +1,8 @@
-"""`evolve(graph, evo)`: skillevo around any compiled StateGraph, plus tool and chat-model wrappers."""
+"""Tool and chat-model wrappers that apply the running episode's repairs and guidance inside a graph."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -15,9 +16,10 @@ from langchain_core.tools import BaseTool
 from skillevo import Evolver
 from skillevo._evolver import EpisodeContext, current_episode
 
-from ._common import add_guidance, arun_tool_call, run_tool_call, task_text, tool_names
+from ._common import add_guidance, arun_tool_call, run_tool_call, tool_names
+from ._trace import aemit, emit, mark_repairs, trace_of
 
-__all__ = ["EvolvingGraph", "evolve", "llm_complete", "with_guidance", "wrap_tools"]
+__all__ = ["GuidedModel", "llm_complete", "with_guidance", "with_observer", "wrap_tools"]
 
 _WRAPPED_TAG = "skillevo:wrapped"
 
@@ -46,7 +48,8 @@ class _ToolObserver(BaseCallbackHandler):
             return
         name = str((serialized or {}).get("name") or kwargs.get("name") or "tool")
         args = dict(inputs) if isinstance(inputs, dict) else {"input": input_str}
-        self.ep.before_tool(name, args)
+        with _observing(self.ep):
+            self.ep.before_tool(name, args)
         self._runs[run_id] = (name, args)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -55,17 +58,25 @@ class _ToolObserver(BaseCallbackHandler):
             return
         name, args = started
         if isinstance(output, ToolMessage) and output.status == "error":
-            self.ep.on_tool_error(name, args, output.text)
+            with _observing(self.ep):
+                self.ep.on_tool_error(name, args, output.text)
             return
         self.ep.on_tool_result(name, args, output.content if isinstance(output, BaseMessage) else output)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         started = self._runs.pop(run_id, None)
         if started is not None:
-            self.ep._repair_after_error(started[0], started[1], error)  # observe only: a callback cannot retry
+            with _observing(self.ep):
+                self.ep._repair_after_error(started[0], started[1], error)  # observe only: a callback cannot retry
 
 
-def _with_observer(config: RunnableConfig | None, ep: EpisodeContext) -> RunnableConfig:
+def _observing(ep: EpisodeContext) -> contextlib.AbstractContextManager[None]:
+    trace = trace_of(ep)
+    return trace.observing() if trace is not None else contextlib.nullcontext()
+
+
+def with_observer(config: RunnableConfig | None, ep: EpisodeContext) -> RunnableConfig:
+    """`config` with a callback handler that records the episode's tool calls (tools not wrapped)."""
     out = RunnableConfig(**(config or {}))
     callbacks = out.get("callbacks")
     observer = _ToolObserver(ep)
@@ -78,125 +89,6 @@ def _with_observer(config: RunnableConfig | None, ep: EpisodeContext) -> Runnabl
         manager.add_handler(observer, inherit=True)
         out["callbacks"] = manager
     return out
-
-
-def _inject(input: Any, text: str) -> Any:
-    """Put the guidance at the front of the input's ``messages`` (merged into a leading system message)."""
-    if not text or not isinstance(input, dict) or not isinstance(input.get("messages"), list):
-        return input
-    messages = list(input["messages"])
-    if messages and isinstance(messages[0], SystemMessage):
-        messages[0] = add_guidance(messages[0], text)
-    else:
-        messages.insert(0, SystemMessage(content=text))
-    return {**input, "messages": messages}
-
-
-class EvolvingGraph(Runnable[Any, Any]):
-    """A compiled graph run under skillevo: one episode per invocation (see `evolve`)."""
-
-    def __init__(
-        self,
-        graph: Runnable[Any, Any],
-        evo: Evolver,
-        reward: Callable[[Any], float] | None = None,
-        *,
-        tools: Sequence[str] = (),
-    ) -> None:
-        self.graph = graph
-        self.evo = evo
-        self.reward = reward
-        self.tools = list(tools)
-        self.last_episode_id: str | None = None
-
-    def _start(self, input: Any) -> EpisodeContext:
-        messages = input.get("messages") if isinstance(input, dict) else None
-        return self.evo.episode(task=task_text(messages))
-
-    def _reward(self, state: Any) -> float | None:
-        return None if self.reward is None else float(self.reward(state))
-
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        """Run the graph as one episode; guidance goes in front of ``messages``."""
-        with self._start(input) as ep:
-            self.last_episode_id = ep.id
-            state = self.graph.invoke(
-                _inject(input, ep.guidance(tools=self.tools)), _with_observer(config, ep), **kwargs
-            )
-            ep.finish(self._reward(state))
-        return state
-
-    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        """Async `invoke`; the episode's store writes run in a worker thread."""
-        async with self._start(input) as ep:
-            self.last_episode_id = ep.id
-            state = await self.graph.ainvoke(
-                _inject(input, ep.guidance(tools=self.tools)), _with_observer(config, ep), **kwargs
-            )
-            await ep.afinish(self._reward(state))
-        return state
-
-    @staticmethod
-    def _modes(kwargs: dict[str, Any], graph: Any) -> tuple[Any, list[str], bool]:
-        mode = kwargs.pop("stream_mode", None) or getattr(graph, "stream_mode", "values")
-        single = isinstance(mode, str)
-        wanted = [mode] if single else list(mode)
-        return mode, wanted, single
-
-    def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
-        """Stream the graph's chunks unchanged; the final state (for the reward) is tracked on the side."""
-        _, wanted, single = self._modes(kwargs, self.graph)
-        modes = wanted if "values" in wanted else [*wanted, "values"]
-        with self._start(input) as ep:
-            self.last_episode_id = ep.id
-            last: Any = None
-            for chunk in self.graph.stream(
-                _inject(input, ep.guidance(tools=self.tools)), _with_observer(config, ep), stream_mode=modes, **kwargs
-            ):
-                mode, data = chunk if isinstance(chunk, tuple) and len(chunk) == 2 else ("values", chunk)
-                if mode == "values":
-                    last = data
-                if mode in wanted:
-                    yield data if single else (mode, data)
-            ep.finish(self._reward(last))
-
-    async def astream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[Any]:
-        """Async `stream`."""
-        _, wanted, single = self._modes(kwargs, self.graph)
-        modes = wanted if "values" in wanted else [*wanted, "values"]
-        async with self._start(input) as ep:
-            self.last_episode_id = ep.id
-            last: Any = None
-            async for chunk in self.graph.astream(
-                _inject(input, ep.guidance(tools=self.tools)), _with_observer(config, ep), stream_mode=modes, **kwargs
-            ):
-                mode, data = chunk if isinstance(chunk, tuple) and len(chunk) == 2 else ("values", chunk)
-                if mode == "values":
-                    last = data
-                if mode in wanted:
-                    yield data if single else (mode, data)
-            await ep.afinish(self._reward(last))
-
-
-def evolve(
-    graph: Runnable[Any, Any], evo: Evolver, reward: Callable[[Any], float] | None = None, *, tools: Sequence[str] = ()
-) -> EvolvingGraph:
-    """Run any compiled ``StateGraph`` under skillevo.
-
-    Each ``invoke`` / ``ainvoke`` / ``stream`` / ``astream`` (and each item of ``batch`` /
-    ``abatch``) is one episode: tool calls, results and errors are observed through callbacks, the
-    selected guidance is put in front of the input ``messages`` as a system message, and
-    ``reward(final_state)`` finishes the episode. For repairs inside the graph, build its
-    ``ToolNode`` from `wrap_tools`; for guidance on every model call, wrap the chat model with
-    `with_guidance`. Both find the running episode through a context variable.
-
-    Args:
-        graph: the compiled graph (any Runnable whose input has ``messages``).
-        evo: the Evolver.
-        reward: ``fn(final_state) -> float`` in [0, 1], or ``None`` for a later ``evo.feedback``.
-        tools: names of the graph's tools, so guidance about them is shown before the first call.
-    """
-    return EvolvingGraph(graph, evo, reward, tools=tools)
 
 
 class _EvolvingTool(BaseTool):
@@ -231,9 +123,15 @@ class _EvolvingTool(BaseTool):
             return self.inner.invoke(input, config, **kwargs)
         call = {**self._call(input), "name": self.name}
         inner_config = self._inner_config(config)
-        return run_tool_call(
+        result = run_tool_call(
             ep, call, lambda args: self.inner.invoke(self._rebuild(input, args), inner_config, **kwargs), catch=False
         )
+        trace = trace_of(ep)
+        if trace is None:
+            return result
+        result = mark_repairs(result, trace, self.name)
+        emit(trace.drain())
+        return result
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Async `invoke`."""
@@ -246,7 +144,13 @@ class _EvolvingTool(BaseTool):
         async def execute(args: dict[str, Any]) -> Any:
             return await self.inner.ainvoke(self._rebuild(input, args), inner_config, **kwargs)
 
-        return await arun_tool_call(ep, call, execute, catch=False)
+        result = await arun_tool_call(ep, call, execute, catch=False)
+        trace = trace_of(ep)
+        if trace is None:
+            return result
+        result = mark_repairs(result, trace, self.name)
+        await aemit(trace.drain())
+        return result
 
 
 def wrap_tools(tools: Sequence[BaseTool], evo: Evolver | None = None) -> list[BaseTool]:
@@ -286,7 +190,8 @@ class GuidedModel(Runnable[Any, Any]):
             input = [HumanMessage(content=input)]
         if not isinstance(input, list):
             return input
-        text = ep.guidance(tools=self.tools)
+        trace = trace_of(ep)
+        text = ep.guidance(tools=self.tools or (trace.tools if trace is not None else ()))
         if not text:
             return input
         messages = list(input)
@@ -300,21 +205,34 @@ class GuidedModel(Runnable[Any, Any]):
         """Bind tools on the wrapped model (their names select tool-specific guidance)."""
         return GuidedModel(self.model.bind_tools(tools, **kwargs), tool_names(tools))  # type: ignore[attr-defined]
 
+    @staticmethod
+    def _records() -> list[Any]:
+        trace = trace_of(current_episode())
+        return trace.drain() if trace is not None else []
+
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Call the model with guidance added."""
-        return self.model.invoke(self._messages(input), config, **kwargs)
+        messages = self._messages(input)
+        emit(self._records(), config)
+        return self.model.invoke(messages, config, **kwargs)
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Async `invoke`."""
-        return await self.model.ainvoke(self._messages(input), config, **kwargs)
+        messages = self._messages(input)
+        await aemit(self._records(), config)
+        return await self.model.ainvoke(messages, config, **kwargs)
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
         """Stream the model's chunks with guidance added."""
-        yield from self.model.stream(self._messages(input), config, **kwargs)
+        messages = self._messages(input)
+        emit(self._records(), config)
+        yield from self.model.stream(messages, config, **kwargs)
 
     async def astream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Async `stream`."""
-        async for chunk in self.model.astream(self._messages(input), config, **kwargs):
+        messages = self._messages(input)
+        await aemit(self._records(), config)
+        async for chunk in self.model.astream(messages, config, **kwargs):
             yield chunk
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal, NotRequired
@@ -13,14 +14,17 @@ from langchain.agents.middleware.types import ExtendedModelResponse, PrivateStat
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
-from langgraph.types import Command
+from langgraph.types import Command, TracePolicy
 
 from skillevo import ConfigError, Evolver
 from skillevo._evolver import EpisodeContext, IsFailure
 
-from ._common import add_guidance, arun_tool_call, run_tool_call, task_text, tool_names
+from ._common import add_guidance, arun_tool_call, root_run_id, run_tool_call, task_text, tool_names
+from ._trace import Trace, aemit, emit, mark_repairs, policy_args, score, trace_of
 
 __all__ = ["SkillMiddleware"]
+
+log = logging.getLogger("skillevo_langgraph")
 
 _KEY = "skillevo_episode"
 _MAX_OPEN = 10_000
@@ -60,6 +64,17 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             extra node. ``"after_agent"``: it ends in an ``after_agent`` node, for agents whose
             other middleware change the state after the final answer or jump back to the model
             (it costs a graph step per run).
+        trace_policy: LangChain's ``TracePolicy`` for this middleware's hook spans; its
+            ``process_inputs`` also shapes the arguments in skillevo's ``skillevo.repair`` trace
+            events (``TracePolicy(process_inputs=omit_payload)`` drops them). Without one, the
+            process-wide default set by ``configure_trace_policy`` applies.
+
+    Traces: selections, repairs, guidance and the reward are dispatched as LangChain custom events
+    (``skillevo.selection``, ``skillevo.repair``, ``skillevo.guidance``, ``skillevo.reward``) from
+    the hooks that made them, and added to the current LangSmith run when tracing is on; a
+    repaired call's ``ToolMessage`` says what changed in ``response_metadata["skillevo"]``. The
+    run's id (the ``run_id`` in the invocation's config, or the LangSmith trace's) is recorded
+    with the episode: ``evo.feedback(run_id, reward)`` works with it.
     """
 
     state_schema = SkillState
@@ -80,10 +95,18 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         catch_tool_errors: bool = True,
         on_finish: Callable[[Any], None] | None = None,
         finish_on: FinishOn = "final_response",
+        trace_policy: TracePolicy | None = None,
     ) -> None:
         if finish_on not in ("final_response", "after_agent"):
             raise ConfigError(f"finish_on: expected 'final_response' or 'after_agent' (got {finish_on!r})")
+        if not isinstance(evo, Evolver):
+            raise ConfigError(f"SkillMiddleware: evo must be a skillevo.Evolver (got {type(evo).__name__})")
+        for label, fn in (("reward", reward), ("is_failure", is_failure), ("on_finish", on_finish)):
+            if fn is not None and not callable(fn):
+                raise ConfigError(f"SkillMiddleware: {label} must be callable or None (got {type(fn).__name__})")
         super().__init__()
+        if trace_policy is not None:
+            self.trace_policy = trace_policy
         self.finish_on = finish_on
         self.evo = evo
         self.reward = reward
@@ -137,7 +160,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 return message.id
         return None
 
-    def _episode(self, state: Any, *, create: bool = False) -> tuple[EpisodeContext | None, bool]:
+    def _episode(self, state: Any, *, create: bool = False, runtime: Any = None) -> tuple[EpisodeContext | None, bool]:
         """The run's episode; with `create`, open one when the state has none (returns True then)."""
         key: str | None = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
         if not create:
@@ -154,6 +177,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if stale is not None:  # an earlier run of this thread that never finished its episode
             stale.finish(None)
         ep = self.evo.episode(task=task_text(self._messages(state)))
+        Trace(ep, self._trace_args)
+        try:
+            ep.link_run(root_run_id(runtime))
+        except Exception:  # the run id is a convenience: the episode id still works
+            log.exception("skillevo: could not read the run id")
         with self._lock:
             self._open[ep.id] = ep
             self._markers[ep.id] = marker
@@ -175,13 +203,23 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(key, None)
         if ep is None:
             return None, None
-        value = None if self.reward is None else float(self.reward(state))
+        value, error = score(self.reward, state, ep)
+        trace = trace_of(ep)
+        if trace is not None:
+            trace.reward(value, error)
         return ep, value
+
+    def _trace_args(self, value: Any) -> Any:
+        """Arguments in trace events, shaped by the effective trace policy's ``process_inputs``."""
+        return policy_args(self.trace_policy, value)
 
     def _done(self, ep: EpisodeContext) -> None:
         self.last_episode_id = ep.id
         if self.on_finish is not None:
-            self.on_finish(ep.episode)
+            try:
+                self.on_finish(ep.episode)
+            except Exception:
+                log.exception("skillevo: on_finish raised")
 
     def _finish_state(self, state: dict[str, Any]) -> None:
         try:
@@ -216,7 +254,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if request.tools is not self._tools_seen:  # which tools end the run (read where their calls return)
             self._tools_seen = request.tools
             self._direct_names = {getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False)}
-        ep, new = self._episode(request.state, create=True)
+        ep, new = self._episode(request.state, create=True, runtime=request.runtime)
         assert ep is not None
         text = ep.guidance(tools=tool_names(request.tools))
         if text:
@@ -256,10 +294,15 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         """Open the run's episode on its first model call; append the selected guidance to the system
         message; finish the episode at the final answer."""
         guided, ep, new = self._guided(request)
+        trace = trace_of(ep)
+        if trace is not None:
+            emit(trace.drain())
         response = handler(guided)
         final = self._final_state(request, response, ep)
         if final is not None:
             self._finish_state(final)
+            if trace is not None:
+                emit(trace.drain())
             return response
         return self._result(response, ep, new)
 
@@ -268,10 +311,15 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     ) -> Any:
         """Async `wrap_model_call` (the store write and mining at the final answer run in a worker thread)."""
         guided, ep, new = self._guided(request)
+        trace = trace_of(ep)
+        if trace is not None:
+            await aemit(trace.drain())
         response = await handler(guided)
         final = self._final_state(request, response, ep)
         if final is not None:
             await self._afinish_state(final)
+            if trace is not None:
+                await aemit(trace.drain())
             return response
         return self._result(response, ep, new)
 
@@ -319,9 +367,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             return handler(request.override(tool_call={**request.tool_call, "args": args}))
 
         result: ToolMessage | Command[Any] = run_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        trace = trace_of(ep)
+        result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)
         if final is not None:
             self._finish_state(final)
+        if trace is not None:
+            emit(trace.drain())
         return result
 
     async def awrap_tool_call(
@@ -342,9 +394,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             return await handler(request.override(tool_call={**request.tool_call, "args": args}))
 
         result: ToolMessage | Command[Any] = await arun_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        trace = trace_of(ep)
+        result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)
         if final is not None:
             await self._afinish_state(final)
+        if trace is not None:
+            await aemit(trace.drain())
         return result
 
 
@@ -353,10 +409,20 @@ class _AfterAgentSkillMiddleware(SkillMiddleware):
 
     def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode with the reward of the final state."""
-        self._finish_state(dict(state))
+        ended: dict[str, Any] = dict(state)
+        ep, _ = self._episode(ended)
+        self._finish_state(ended)
+        trace = trace_of(ep)
+        if trace is not None:
+            emit(trace.drain())
         return None
 
     async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode; the store write and mining run in a worker thread."""
-        await self._afinish_state(dict(state))
+        ended: dict[str, Any] = dict(state)
+        ep, _ = self._episode(ended)
+        await self._afinish_state(ended)
+        trace = trace_of(ep)
+        if trace is not None:
+            await aemit(trace.drain())
         return None

@@ -1,0 +1,230 @@
+"""What skillevo did in a run, in LangChain's trace: custom callback events and LangSmith run events.
+
+An episode's selections, repairs and guidance are collected as they happen (the core tells the
+episode's ``listener``) and dispatched from the middleware hook or graph run that caused them, as
+LangChain custom events (``on_custom_event`` of every callback handler, ``astream_events``):
+
+* ``skillevo.selection``: ``skill``, ``version`` (None for the "no skill" arm), ``arm``,
+  ``propensity``, ``strategy``, ``candidate``;
+* ``skillevo.repair``: ``skill``, ``version``, ``tool``, ``when``, ``applied``, ``before`` /
+  ``after`` (the arguments, redacted) and ``changed`` (the argument names that differ);
+* ``skillevo.guidance``: ``skill``, ``version``;
+* ``skillevo.reward``: ``reward`` (None when unknown), ``run_id``, and ``error`` when the reward
+  function failed.
+
+Each carries ``episode_id``. When LangSmith tracing is on, the same records are added as events of
+the current LangSmith run (and the episode id as its metadata), so LangSmith and its OpenTelemetry
+export show them with no configuration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.callbacks.manager import adispatch_custom_event, dispatch_custom_event
+from langchain_core.messages import ToolMessage
+
+from skillevo._errors import ConfigError
+from skillevo._evolver import EpisodeContext, _check_reward
+from skillevo._models import Event, EventKind
+
+__all__ = ["EVENT_NAMES", "REWARD_EVENT", "Trace", "aemit", "emit", "mark_repairs", "policy_args", "score", "trace_of"]
+
+log = logging.getLogger("skillevo_langgraph")
+
+EVENT_NAMES = {
+    EventKind.SELECTION: "skillevo.selection",
+    EventKind.REPAIR: "skillevo.repair",
+    EventKind.GUIDANCE: "skillevo.guidance",
+}
+REWARD_EVENT = "skillevo.reward"
+
+Record = tuple[str, dict[str, Any]]
+
+
+def _changed(before: Any, after: Any) -> list[str]:
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return sorted(k for k in before.keys() | after.keys() if before.get(k, ...) != after.get(k, ...))
+
+
+class Trace:
+    """The records of one episode not yet dispatched (the episode's `listener`).
+
+    Args:
+        ep: the episode.
+        process_args: applied to the (already redacted) arguments of repair records before they
+            reach the trace, e.g. a LangChain ``TracePolicy``'s ``process_inputs``.
+    """
+
+    def __init__(self, ep: EpisodeContext, process_args: Callable[[Any], Any] | None = None) -> None:
+        self.ep = ep
+        self.process_args = process_args
+        self._pending: list[Record] = []
+        self._repairs: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        #: the graph's tool names (from `evolve`), for guidance before a model bound no tools
+        self.tools: list[str] = []
+        self._local = threading.local()
+        ep.listener = self.listen
+
+    @contextlib.contextmanager
+    def observing(self) -> Iterator[None]:
+        """Calls seen only through callbacks in this thread: the core's repairs cannot reach them,
+        so no repair of theirs goes into the trace."""
+        self._local.observing = True
+        try:
+            yield
+        finally:
+            self._local.observing = False
+
+    def listen(self, event: Event) -> None:
+        """Collect one event of the episode (called by the core as it happens)."""
+        if event.kind is EventKind.REPAIR and getattr(self._local, "observing", False):
+            return
+        data = dict(event.data)
+        record: dict[str, Any] = {"episode_id": self.ep.id}
+        if event.kind is EventKind.SELECTION:
+            record.update(skill=data.get("key"), version=event.version_id, arm=data.get("arm"))
+            record.update({k: data.get(k) for k in ("propensity", "strategy", "candidate")})
+        elif event.kind is EventKind.GUIDANCE:
+            record.update(skill=data.get("skill"), version=event.version_id)
+        else:
+            before, after = data.get("before"), data.get("after")
+            record.update(skill=data.get("skill"), version=event.version_id, tool=event.tool)
+            record.update({k: data.get(k) for k in ("when", "applied", "strategy", "source", "error") if k in data})
+            record["changed"] = _changed(before, after)
+            if data.get("applied"):
+                with self._lock:
+                    self._repairs.append({**record, "before": before, "after": after})
+            if self.process_args is not None:
+                before, after = self.process_args(before), self.process_args(after)
+            record.update(before=before, after=after)
+        with self._lock:
+            self._pending.append((EVENT_NAMES[event.kind], record))
+
+    def reward(self, reward: float | None, error: str | None = None) -> None:
+        """Queue the episode's reward record."""
+        record: dict[str, Any] = {
+            "episode_id": self.ep.id,
+            "run_id": self.ep.episode.metadata.get("run_id"),
+            "reward": reward,
+        }
+        if error:
+            record["error"] = error
+        with self._lock:
+            self._pending.append((REWARD_EVENT, record))
+
+    def drain(self) -> list[Record]:
+        """The records collected since the last drain."""
+        with self._lock:
+            out, self._pending = self._pending, []
+        return out
+
+    def repairs(self, tool: str | None) -> list[dict[str, Any]]:
+        """The applied repairs of `tool` since the last call (for the tool message's metadata)."""
+        with self._lock:
+            mine = [r for r in self._repairs if tool is None or r.get("tool") == tool]
+            self._repairs = [r for r in self._repairs if not (tool is None or r.get("tool") == tool)]
+        return mine
+
+
+def policy_args(policy: Any, value: Any) -> Any:
+    """`value` (arguments) shaped by a trace policy's ``process_inputs``: `policy`, or LangChain's
+    process-wide default (``configure_trace_policy``) when it is None."""
+    if policy is None:
+        try:
+            from langchain.agents.middleware import _trace_policy
+
+            policy = getattr(_trace_policy, "_DEFAULT_TRACE_POLICY", None)
+        except ImportError:  # pragma: no cover - a langchain without trace policies
+            policy = None
+    process = getattr(policy, "process_inputs", None)
+    return process(value) if process is not None else value
+
+
+def trace_of(ep: EpisodeContext | None) -> Trace | None:
+    """The `Trace` listening to `ep`, if any."""
+    listener = getattr(ep, "listener", None)
+    owner = getattr(listener, "__self__", None)
+    return owner if isinstance(owner, Trace) else None
+
+
+def _langsmith(records: list[Record]) -> None:
+    """Add the records to the current LangSmith run (only when LangSmith tracing is on)."""
+    try:
+        from langsmith.run_helpers import get_current_run_tree
+
+        run = get_current_run_tree()
+    except Exception:  # pragma: no cover - langsmith missing or too old: custom events still go out
+        return
+    if run is None:
+        return
+    now = datetime.now(UTC).isoformat()
+    run.add_event([{"name": name, "time": now, "kwargs": data} for name, data in records])
+    run.add_metadata({"skillevo_episode_id": records[-1][1].get("episode_id")})
+
+
+def emit(records: list[Record], config: Any = None) -> None:
+    """Dispatch records from inside a run (outside one, with `config` naming the run to attach to)."""
+    if not records:
+        return
+    for name, data in records:
+        try:
+            dispatch_custom_event(name, data, config=config)
+        except RuntimeError:  # not inside a run: nothing to attach the event to
+            break
+        except Exception:
+            log.exception("skillevo: dispatching %s failed", name)
+    _langsmith(records)
+
+
+async def aemit(records: list[Record], config: Any = None) -> None:
+    """Async `emit` (async callback handlers are awaited in the run's event loop)."""
+    if not records:
+        return
+    for name, data in records:
+        try:
+            await adispatch_custom_event(name, data, config=config)
+        except RuntimeError:
+            break
+        except Exception:
+            log.exception("skillevo: dispatching %s failed", name)
+    _langsmith(records)
+
+
+def mark_repairs(result: Any, trace: Trace | None, tool: str | None) -> Any:
+    """`result` (a ToolMessage) with the repairs made to its call in ``response_metadata["skillevo"]``."""
+    if trace is None:
+        return result
+    repairs = trace.repairs(tool)
+    if not repairs or not isinstance(result, ToolMessage):
+        return result
+    meta = dict(result.response_metadata or {})
+    meta["skillevo"] = {
+        "episode_id": trace.ep.id,
+        "repairs": [{k: r.get(k) for k in ("skill", "version", "when", "changed", "before", "after")} for r in repairs],
+    }
+    return result.model_copy(update={"response_metadata": meta})
+
+
+def score(reward: Callable[[Any], Any] | None, state: Any, ep: EpisodeContext) -> tuple[float | None, str | None]:
+    """``reward(state)`` checked to be a number in [0, 1]; a reward function that raises or returns
+    anything else is logged and recorded on the episode (reward unknown), never raised into the run."""
+    if reward is None:
+        return None, None
+    try:
+        return _check_reward(reward(state)), None
+    except ConfigError as exc:
+        error = str(exc)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    error = error[:300]
+    ep.episode.metadata["reward_error"] = error
+    log.warning("skillevo: reward function failed (%s); episode %s kept without a reward", error, ep.id)
+    return None, error
