@@ -1,0 +1,125 @@
+"""One jailed worker process: started ahead, given exactly one job, read with caps, then gone.
+
+The worker is ``bwrap`` (its own process group) with the runner inside; killing that group kills
+``bwrap``, whose death takes the jail's pid namespace with it (``--die-with-parent`` on the jail's init,
+and the kernel ends every process of a pid namespace when its init dies), so no grandchild outlives a
+call. Output is read through non-blocking pipes with a byte cap and a deadline: an overflow or a late
+answer kills the worker rather than growing the parent's memory or blocking the agent.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+from ._sandbox_jail import Jail, runner_argv
+
+__all__ = ["Outcome", "Worker"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker gave back: its reply bytes, and why it was stopped, if it was."""
+
+    reply: bytes
+    stopped: str | None  # "wall" | "output" | None
+
+
+class Worker:
+    """A jailed interpreter that has booted (or is booting) and waits on stdin for its one job."""
+
+    def __init__(self, jail: Jail, config: str, *, allow_processes: bool = False) -> None:
+        self.config = config
+        bpf = jail.seccomp_bpf_with_processes if allow_processes else jail.seccomp_bpf
+        read_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, bpf)  # a few hundred bytes: fits in the pipe buffer
+        finally:
+            os.close(write_fd)
+        try:
+            self.proc = subprocess.Popen(
+                runner_argv(jail, read_fd, config),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(read_fd,),
+                start_new_session=True,  # its own process group, killed whole
+                cwd="/",
+                env={},
+            )
+        finally:
+            os.close(read_fd)
+
+    def alive(self) -> bool:
+        """Whether the process is still waiting (a spare that died while idle is not used)."""
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """Kill the whole process group (and with it the jail's pid namespace) and reap it."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
+            pass
+
+    def run(self, job: bytes, wall_s: float, max_output: int) -> Outcome:
+        """Send the job, collect at most ``max_output`` bytes of stdout and stderr before ``wall_s``."""
+        proc = self.proc
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        deadline = time.monotonic() + wall_s
+        reply = bytearray()
+        seen = 0
+        pending = memoryview(job)
+        sel = selectors.DefaultSelector()
+        try:
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                os.set_blocking(pipe.fileno(), False)
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            sel.register(proc.stderr, selectors.EVENT_READ)
+            if pending:
+                sel.register(proc.stdin, selectors.EVENT_WRITE)
+            else:
+                proc.stdin.close()
+            open_reads = 2
+            while open_reads:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return Outcome(bytes(reply), "wall")
+                for key, _ in sel.select(left):
+                    if key.fileobj is proc.stdin:
+                        try:
+                            pending = pending[os.write(proc.stdin.fileno(), pending[:65536]) :]
+                        except BrokenPipeError:
+                            pending = pending[:0]
+                        if not pending:
+                            sel.unregister(proc.stdin)
+                            proc.stdin.close()
+                        continue
+                    fd = key.fd
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        sel.unregister(key.fileobj)
+                        open_reads -= 1
+                        continue
+                    seen += len(chunk)
+                    if seen > max_output:
+                        return Outcome(b"", "output")
+                    if key.fileobj is proc.stdout:
+                        reply += chunk
+            return Outcome(bytes(reply), None)
+        finally:
+            sel.close()
+            self.kill()
