@@ -62,3 +62,24 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SkillLibra
         yield lib
     finally:
         lib.close()
+
+
+
+@pytest.fixture(scope="session")
+def sandbox_unavailable() -> str | None:
+    """None if code skills can run here (bubblewrap and libseccomp usable), else why not."""
+    from skillevo import SandboxError
+    from skillevo._sandbox_jail import jail
+
+    try:
+        jail()
+    except SandboxError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture
+def needs_sandbox(sandbox_unavailable: str | None) -> None:
+    """Skip, with the reason, only where the jail cannot be built (no bwrap or libseccomp); CI has both."""
+    if sandbox_unavailable:
+        pytest.skip(sandbox_unavailable)

@@ -163,12 +163,19 @@ def _supports(bwrap: str, option: str) -> bool:
     return option in out.stdout + out.stderr
 
 
+def _find_bwrap() -> str | None:
+    found = shutil.which("bwrap")
+    if found is None and os.access("/usr/bin/bwrap", os.X_OK):  # PATH may be trimmed; Debian's place
+        found = "/usr/bin/bwrap"
+    return found
+
+
 @functools.lru_cache(maxsize=1)
 def jail() -> Jail:
     """Build (once per process) the jail description; `SandboxError` naming the fix when it cannot be built."""
     if not sys.platform.startswith("linux"):
         raise SandboxError("code skills cannot run: the sandbox needs Linux (bubblewrap namespaces)")
-    bwrap = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None)
+    bwrap = _find_bwrap()
     if bwrap is None:
         raise SandboxError(f"code skills cannot run: bubblewrap (bwrap) is not installed ({INSTALL_HINT})")
     runner = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_sandbox_runner.py")

@@ -146,6 +146,7 @@ def main() -> None:
     reply_fd = os.dup(1)
     os.dup2(2, 1)  # print() in a skill goes to stderr, which the parent discards
     signal.signal(signal.SIGXCPU, _on_sigxcpu)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past RLIMIT_FSIZE fails (EFBIG) instead of killing
     cpu = int(config["cpu"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     _limit(resource.RLIMIT_AS, int(config["mem"]))
