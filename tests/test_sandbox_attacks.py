@@ -569,3 +569,29 @@ def test_arguments_that_are_not_json_are_refused_without_their_values() -> None:
     with pytest.raises(SandboxError, match="not JSON") as info:
         ProcessSandbox().run_repair("def repair(t, a, e):\n    return a\n", "t", {"x": {CUSTOMER}}, "e")
     assert CUSTOMER not in str(info.value)
+
+
+@pytest.mark.parametrize("guard", [True, False], ids=["guard-on", "guard-off"])
+def test_a_code_skill_through_the_evolver_repairs_and_its_failures_leak_no_argument(
+    guard: bool, needs_sandbox: None
+) -> None:
+    from skillevo import EventKind, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+
+    leaky = "def repair(tool, args, error):\n    raise ValueError(str(args))\n"
+    fixes = "def repair(tool, args, error):\n    return dict(args, units='C')\n"
+    args = {"city": "Oslo", "card": CUSTOMER}
+    results = {}
+    with ProcessSandbox(guard=guard) as sb:
+        for name, code in (("leaky", leaky), ("fixes", fixes)):
+            with SkillLibrary(":memory:") as lib:
+                lib.add_skill(name, Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="missing units"),
+                              Strategy(code=code), status=VersionStatus.ACTIVE)  # fmt: skip
+                evo = Evolver(lib, miner=None, seed=3, sandbox=sb)
+                with evo.episode(task="weather") as ep:
+                    results[name] = ep.on_tool_error("weather", dict(args), ValueError("missing units"))
+                    ep.finish(1.0)
+                events = lib.events(episode_id=ep.id, kind=EventKind.REPAIR)
+                if name == "leaky":
+                    assert [e.data.get("error") for e in events] == ["code skill failed: ValueError raised at line 2"]
+                    assert all(CUSTOMER not in json.dumps(e.data) for e in events)
+    assert results == {"leaky": None, "fixes": {**args, "units": "C"}}
