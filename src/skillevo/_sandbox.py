@@ -83,11 +83,20 @@ class _Slot:
             worker.kill()
 
 
+def _after_call(used: Worker, slot: _Slot, j: Jail, config: str, allow_processes: bool, warm: bool) -> None:
+    """Off the caller's path: start the next spare first, then reap the worker that served the call."""
+    try:
+        if warm:
+            _fill(slot, j, config, allow_processes)
+    finally:
+        used.reap()
+
+
 def _fill(slot: _Slot, j: Jail, config: str, allow_processes: bool) -> None:
     try:
         worker: Worker | None = Worker(j, config, allow_processes=allow_processes)
-    except OSError:
-        worker = None  # the next call starts one itself and reports what fails
+    except Exception:  # the next call starts one itself and reports what fails
+        worker = None
     with slot.lock:
         slot.refilling = False
         if worker is not None and not slot.closed and slot.spare is None:
@@ -161,13 +170,18 @@ class ProcessSandbox(Sandbox):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _refill(self, j: Jail) -> None:
+    def _claim_refill(self) -> bool:
         slot = self._slot
         with slot.lock:
             if slot.closed or slot.spare is not None or slot.refilling:
-                return
+                return False
             slot.refilling = True
-        threading.Thread(target=_fill, args=(slot, j, self._config(), self._allow_processes), daemon=True).start()
+            return True
+
+    def _refill(self, j: Jail) -> None:
+        if self._claim_refill():
+            args = (self._slot, j, self._config(), self._allow_processes)
+            threading.Thread(target=_fill, args=args, daemon=True).start()
 
     def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
         """Run the skill in the jail; new arguments, None (no repair), or `SandboxError`.
@@ -192,8 +206,9 @@ class ProcessSandbox(Sandbox):
         try:
             outcome = worker.run(job, self.wall_s, self.max_output_bytes)
         finally:
-            if self.warm:
-                self._refill(j)
+            refill = self.warm and self._claim_refill()
+            args = (worker, self._slot, j, self._config(), self._allow_processes, refill)
+            threading.Thread(target=_after_call, args=args, daemon=True).start()
         return self._decode(outcome)
 
     def _decode(self, outcome: Outcome) -> dict[str, Any] | None:

@@ -5,10 +5,11 @@ interpreter there with ``-I -S -B``; it must import nothing but the standard lib
 RestrictedPython (bound at ``/sandbox/lib``). It is *not* imported by skillevo itself.
 
 Protocol: argv[1] is a JSON config. The runner boots (imports, limits), then blocks reading its one job
-(JSON ``{"code", "tool", "args", "error"}``) from stdin until EOF, runs it and writes one JSON reply to
-the file descriptor that was stdout at start: ``{"ok": true, "result": ...}`` or ``{"ok": false, "kind":
-..., "type": ..., "line": ...}``. The reply never carries an exception's message (it is attacker- and
-customer-controlled text): only the exception's type, when it is a built-in one, and the line number.
+(JSON ``{"code", "tool", "args", "error"}``) from stdin until EOF, runs it and writes one JSON reply,
+preceded by its length and a newline, to the file descriptor that was stdout at start:
+``{"ok": true, "result": ...}`` or ``{"ok": false, "kind": ..., "type": ..., "line": ...}``.
+The reply never carries an exception's message (it is attacker- and customer-controlled text): only
+the exception's type, when it is a built-in one, and the line number.
 """
 
 from __future__ import annotations
@@ -176,10 +177,11 @@ def main() -> None:
         text = json.dumps({"ok": False, "kind": "not_json"})
     except MemoryError:
         text = json.dumps({"ok": False, "kind": "memory"})
-    data = text.encode()
+    # Framed by its length, so the parent has the whole reply without waiting for this process to exit.
+    data = b"%d\n" % len(text.encode()) + text.encode()
     while data:
         data = data[os.write(reply_fd, data) :]
-
+    os._exit(0)  # nothing to clean up: the jail goes away with the process
 
 if __name__ == "__main__":
     main()

@@ -58,8 +58,8 @@ class Worker:
         """Whether the process is still waiting (a spare that died while idle is not used)."""
         return self.proc.poll() is None
 
-    def kill(self) -> None:
-        """Kill the whole process group (and with it the jail's pid namespace) and reap it."""
+    def stop(self) -> None:
+        """Kill the whole process group (and with it the jail's pid namespace); `reap` collects it."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -70,10 +70,18 @@ class Worker:
                     pipe.close()
                 except OSError:
                     pass
+
+    def reap(self) -> None:
+        """Wait for the killed process (off the caller's path: done in the background after a call)."""
         try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
             pass
+
+    def kill(self) -> None:
+        """`stop` and `reap`."""
+        self.stop()
+        self.reap()
 
     def run(self, job: bytes, wall_s: float, max_output: int) -> Outcome:
         """Send the job, collect at most ``max_output`` bytes of stdout and stderr before ``wall_s``."""
@@ -119,7 +127,24 @@ class Worker:
                         return Outcome(b"", "output")
                     if key.fileobj is proc.stdout:
                         reply += chunk
-            return Outcome(bytes(reply), None)
+                        framed = _frame(reply)
+                        if framed is not None:
+                            return Outcome(framed, None)
+            return Outcome(b"", None)  # ended without a whole reply
         finally:
             sel.close()
-            self.kill()
+            self.stop()
+
+
+def _frame(buf: bytearray) -> bytes | None:
+    """The reply once ``<length>\\n<bytes>`` is complete; what is there if the header is not a length."""
+    newline = buf.find(b"\n", 0, 24)
+    if newline < 0:
+        return bytes(buf) if len(buf) >= 24 else None
+    header = bytes(buf[:newline])
+    if not header.isdigit():
+        return bytes(buf)
+    size = int(header)
+    if len(buf) - newline - 1 < size:
+        return None
+    return bytes(buf[newline + 1 : newline + 1 + size])
