@@ -207,8 +207,8 @@ class ProcessSandbox(Sandbox):
             outcome = worker.run(job, self.wall_s, self.max_output_bytes)
         finally:
             refill = self.warm and self._claim_refill()
-            args = (worker, self._slot, j, self._config(), self._allow_processes, refill)
-            threading.Thread(target=_after_call, args=args, daemon=True).start()
+            after = (worker, self._slot, j, self._config(), self._allow_processes, refill)
+            threading.Thread(target=_after_call, args=after, daemon=True).start()
         return self._decode(outcome)
 
     def _decode(self, outcome: Outcome) -> dict[str, Any] | None:
