@@ -200,12 +200,34 @@ def jail() -> Jail:
     ]  # fmt: skip
     if _supports(bwrap, "--disable-userns"):
         args.append("--disable-userns")
-    return Jail(
+    built = Jail(
         bwrap_args=tuple(args),
         python=python,
         seccomp_bpf=_seccomp_filter(allow_processes=False),
         seccomp_bpf_with_processes=_seccomp_filter(allow_processes=True),
     )
+    _self_test(built)
+    return built
+
+
+def _self_test(j: Jail) -> None:
+    """Start the jail once, so a host that cannot (user namespaces off, ...) fails with bwrap's reason."""
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, j.seccomp_bpf)
+    finally:
+        os.close(write_fd)
+    argv = [*j.bwrap_args, "--seccomp", str(read_fd), "--", j.python, "-I", "-S", "-c", "print('jail-ok')"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, pass_fds=(read_fd,), env={})
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SandboxError(f"code skills cannot run: bubblewrap did not start ({type(exc).__name__})") from None
+    finally:
+        os.close(read_fd)
+    if proc.stdout.strip() != "jail-ok":
+        # bwrap's own message (no skill has run yet): e.g. "No permissions to create new namespace".
+        why = " ".join(proc.stderr.split())[:200] or f"exit status {proc.returncode}"
+        raise SandboxError(f"code skills cannot run: bubblewrap could not start the jail: {why}")
 
 
 def runner_argv(j: Jail, seccomp_fd: int, config: str) -> list[str]:
