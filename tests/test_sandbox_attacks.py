@@ -595,3 +595,33 @@ def test_a_code_skill_through_the_evolver_repairs_and_its_failures_leak_no_argum
                     assert [e.data.get("error") for e in events] == ["code skill failed: ValueError raised at line 2"]
                     assert all(CUSTOMER not in json.dumps(e.data) for e in events)
     assert results == {"leaky": None, "fixes": {**args, "units": "C"}}
+
+
+def test_a_warm_call_uses_the_spare_started_ahead(monkeypatch: pytest.MonkeyPatch, needs_sandbox: None) -> None:
+    """Each call after the spare booted starts exactly one process: the next spare, never a cold one."""
+    from skillevo import _sandbox
+
+    started: list[int] = []
+    real = _sandbox.Worker
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        started.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_sandbox, "Worker", counting)
+    code = "def repair(tool, args, error):\n    return {'n': args['n'] + 1}\n"
+    with ProcessSandbox() as sb:
+        for n in range(4):
+            assert sb.wait_ready(60)
+            before = len(started)
+            results: list[Any] = []
+
+            def call(n: int = n, out: list[Any] = results) -> None:
+                out.append(sb.run_repair(code, "t", {"n": n}, "e"))
+
+            caller = threading.Thread(target=call)
+            caller.start()
+            caller.join()
+            assert results == [{"n": n + 1}]
+            assert sb.wait_ready(60)
+            assert len(started) == before + 1, "the call did not get the spare"

@@ -15,8 +15,10 @@ from __future__ import annotations
 import builtins
 import json
 import threading
+import time
 import weakref
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ._errors import SandboxError
@@ -59,6 +61,12 @@ class Sandbox(ABC):
     @abstractmethod
     def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
         """Call the skill's ``repair(tool, args, error)``; returns new args or None. Raises `SandboxError`."""
+
+
+# Spares are started, and used workers reaped, on one long-lived thread: bwrap's --die-with-parent is
+# the kernel's parent-death signal, which fires when the *thread* that started bwrap ends, so a spare
+# started on a short-lived thread would be killed as that thread returned.
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillevo-sandbox")
 
 
 class _Slot:
@@ -157,8 +165,28 @@ class ProcessSandbox(Sandbox):
         )
 
     def start(self) -> None:
-        """Boot a spare worker now (in the background), so that even the first call is warm."""
+        """Boot a spare worker now (in the background), so that even the first call is warm.
+
+        Raises:
+            SandboxError: the jail cannot be built here (no bubblewrap, ...).
+        """
         self._refill(jail())
+
+    def wait_ready(self, timeout_s: float = 30.0) -> bool:
+        """Block until a spare worker has booted (starting one if none is coming); False on timeout.
+
+        Raises:
+            SandboxError: the jail cannot be built here (no bubblewrap, ...).
+        """
+        deadline = time.monotonic() + timeout_s
+        self.start()
+        while time.monotonic() < deadline:
+            with self._slot.lock:
+                spare = self._slot.spare
+            if spare is not None:
+                return spare.wait_booted(max(0.0, deadline - time.monotonic()))
+            time.sleep(0.005)
+        return False
 
     def close(self) -> None:
         """Kill the spare worker; later calls start cold and keep no spare."""
@@ -180,8 +208,7 @@ class ProcessSandbox(Sandbox):
 
     def _refill(self, j: Jail) -> None:
         if self._claim_refill():
-            args = (self._slot, j, self._config(), self._allow_processes)
-            threading.Thread(target=_fill, args=args, daemon=True).start()
+            _BACKGROUND.submit(_fill, self._slot, j, self._config(), self._allow_processes)
 
     def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
         """Run the skill in the jail; new arguments, None (no repair), or `SandboxError`.
@@ -207,8 +234,7 @@ class ProcessSandbox(Sandbox):
             outcome = worker.run(job, self.wall_s, self.max_output_bytes)
         finally:
             refill = self.warm and self._claim_refill()
-            after = (worker, self._slot, j, self._config(), self._allow_processes, refill)
-            threading.Thread(target=_after_call, args=after, daemon=True).start()
+            _BACKGROUND.submit(_after_call, worker, self._slot, j, self._config(), self._allow_processes, refill)
         return self._decode(outcome)
 
     def _decode(self, outcome: Outcome) -> dict[str, Any] | None:

@@ -4,9 +4,10 @@ This file is copied (read-only) into the bubblewrap jail as ``/sandbox/runner.py
 interpreter there with ``-I -S -B``; it must import nothing but the standard library and
 RestrictedPython (bound at ``/sandbox/lib``). It is *not* imported by skillevo itself.
 
-Protocol: argv[1] is a JSON config. The runner boots (imports, limits), then blocks reading its one job
-(JSON ``{"code", "tool", "args", "error"}``) from stdin until EOF, runs it and writes one JSON reply,
-preceded by its length and a newline, to the file descriptor that was stdout at start:
+Protocol: argv[1] is a JSON config. The runner boots (imports, limits), writes ``+`` to stdout, then
+blocks reading its one job (JSON ``{"code", "tool", "args", "error"}``) from stdin until EOF, runs it
+and writes one JSON reply, preceded by its length and a newline, to the file descriptor that was
+stdout at start:
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "kind": ..., "type": ..., "line": ...}``.
 The reply never carries an exception's message (it is attacker- and customer-controlled text): only
 the exception's type, when it is a built-in one, and the line number.
@@ -25,6 +26,7 @@ import types
 from typing import Any
 
 _FILENAME = "<skill>"
+READY = b"+"
 
 
 class _CpuLimit(BaseException):
@@ -155,6 +157,7 @@ def main() -> None:
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_NOFILE, int(config["nofile"]))
     _limit(resource.RLIMIT_NPROC, int(config["nproc"]))
+    os.write(reply_fd, READY)  # booted: the parent may wait for this before timing a warm call
     raw = sys.stdin.buffer.read()
     if not raw:
         return  # the parent went away before giving this spare worker a job

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from ._sandbox_jail import Jail, runner_argv
 
+READY = b"+"  # written by the runner once booted (see _sandbox_runner.READY)
+
 __all__ = ["Outcome", "Worker"]
 
 
@@ -34,6 +36,8 @@ class Worker:
 
     def __init__(self, jail: Jail, config: str, *, allow_processes: bool = False) -> None:
         self.config = config
+        self.booted = False  # the runner's READY byte (the first byte of its stdout) has been read
+        self._first = True  # the next stdout byte is the first one
         bpf = jail.seccomp_bpf_with_processes if allow_processes else jail.seccomp_bpf
         read_fd, write_fd = os.pipe()
         try:
@@ -53,6 +57,18 @@ class Worker:
             )
         finally:
             os.close(read_fd)
+
+    def wait_booted(self, timeout_s: float) -> bool:
+        """Block until the runner has booted (its READY byte); False if it died or took longer."""
+        stdout = self.proc.stdout
+        if self.booted or stdout is None:
+            return self.booted
+        with selectors.DefaultSelector() as sel:
+            sel.register(stdout, selectors.EVENT_READ)
+            if self._first and sel.select(timeout_s):
+                self._first = False
+                self.booted = os.read(stdout.fileno(), 1) == READY
+        return self.booted
 
     def alive(self) -> bool:
         """Whether the process is still waiting (a spare that died while idle is not used)."""
@@ -126,6 +142,10 @@ class Worker:
                     if seen > max_output:
                         return Outcome(b"", "output")
                     if key.fileobj is proc.stdout:
+                        if self._first:
+                            self._first = False
+                            self.booted = chunk[:1] == READY
+                            chunk = chunk[1:] if self.booted else chunk
                         reply += chunk
                         framed = _frame(reply)
                         if framed is not None:
