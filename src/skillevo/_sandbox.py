@@ -238,6 +238,8 @@ class ProcessSandbox(Sandbox):
         return self._decode(outcome)
 
     def _decode(self, outcome: Outcome) -> dict[str, Any] | None:
+        if outcome.stopped == "boot":
+            raise SandboxError("code skill not run: the jail did not start")
         if outcome.stopped == "wall":
             raise SandboxError(f"code skill stopped: wall-clock limit of {self.wall_s:g} s exceeded")
         if outcome.stopped == "output":

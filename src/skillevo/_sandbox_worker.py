@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ._sandbox_jail import Jail, runner_argv
 
 READY = b"+"  # written by the runner once booted (see _sandbox_runner.READY)
+BOOT_TIMEOUT_S = 30.0
 
 __all__ = ["Outcome", "Worker"]
 
@@ -28,7 +29,7 @@ class Outcome:
     """What a worker gave back: its reply bytes, and why it was stopped, if it was."""
 
     reply: bytes
-    stopped: str | None  # "wall" | "output" | None
+    stopped: str | None  # "boot" | "wall" | "output" | None
 
 
 class Worker:
@@ -100,9 +101,16 @@ class Worker:
         self.reap()
 
     def run(self, job: bytes, wall_s: float, max_output: int) -> Outcome:
-        """Send the job, collect at most ``max_output`` bytes of stdout and stderr before ``wall_s``."""
+        """Send the job, collect at most ``max_output`` bytes of stdout and stderr before ``wall_s``.
+
+        The wall clock starts once the worker has booted (a cold start on a loaded host is not the
+        skill's time); a worker that does not boot within `BOOT_TIMEOUT_S` is stopped as "boot".
+        """
         proc = self.proc
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        if not self.wait_booted(BOOT_TIMEOUT_S):
+            self.stop()
+            return Outcome(b"", "boot")
         deadline = time.monotonic() + wall_s
         reply = bytearray()
         seen = 0
@@ -142,10 +150,6 @@ class Worker:
                     if seen > max_output:
                         return Outcome(b"", "output")
                     if key.fileobj is proc.stdout:
-                        if self._first:
-                            self._first = False
-                            self.booted = chunk[:1] == READY
-                            chunk = chunk[1:] if self.booted else chunk
                         reply += chunk
                         framed = _frame(reply)
                         if framed is not None:
