@@ -107,3 +107,28 @@ def test_a_warm_call_uses_the_spare_started_ahead(monkeypatch: pytest.MonkeyPatc
             assert results == [{"n": n + 1}]
             assert sb.wait_ready(60)
             assert len(started) == before + 1, "the call did not get the spare"
+
+
+def test_a_forked_agent_process_gets_its_own_workers(needs_sandbox: None) -> None:
+    """After os.fork the child neither uses nor kills the parent's spare, and its own calls work."""
+    import os
+    import warnings
+
+    code = "def repair(tool, args, error):\n    return {'n': args['n'] + 1}\n"
+    with ProcessSandbox() as sb:
+        assert sb.wait_ready(60)
+        parent_spare = sb._slot.spare
+        with warnings.catch_warnings():  # Python 3.12+ warns about fork() in a threaded process
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: any failure is its exit status
+            try:
+                ok = sb._slot.spare is None and sb.run_repair(code, "t", {"n": 1}, "e") == {"n": 2}
+                ok = ok and sb.wait_ready(60)
+            except BaseException:
+                ok = False
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert parent_spare is not None and parent_spare.alive() and sb._slot.spare is parent_spare
+        assert sb.run_repair(code, "t", {"n": 5}, "e") == {"n": 6}

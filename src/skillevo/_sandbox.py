@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import threading
 import time
 import weakref
@@ -67,6 +68,16 @@ class Sandbox(ABC):
 # the kernel's parent-death signal, which fires when the *thread* that started bwrap ends, so a spare
 # started on a short-lived thread would be killed as that thread returned.
 _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillevo-sandbox")
+_SLOTS: weakref.WeakSet[_Slot] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked agent process starts its own background thread and never shares the parent's spares."""
+    global _BACKGROUND
+    _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillevo-sandbox")
+    for slot in list(_SLOTS):
+        slot.lock = threading.Lock()
+        slot.spare, slot.refilling = None, False  # the parent's processes: not ours to use or kill
 
 
 class _Slot:
@@ -113,6 +124,9 @@ def _fill(slot: _Slot, j: Jail, config: str, allow_processes: bool) -> None:
         worker.kill()
 
 
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class ProcessSandbox(Sandbox):
     """Each call in a fresh interpreter inside a bubblewrap jail; a spare worker is kept started ahead.
 
@@ -150,6 +164,7 @@ class ProcessSandbox(Sandbox):
         # No new processes (seccomp and RLIMIT_NPROC); tests lift this to check the pid-namespace kill alone.
         self._allow_processes = False
         self._slot = _Slot()
+        _SLOTS.add(self._slot)
         weakref.finalize(self, self._slot.close)
 
     def _config(self) -> str:
