@@ -138,7 +138,7 @@ def _seccomp_filter(allow_processes: bool) -> bytes:
         # jail's uid maps to root outside (bwrap started by root), so the kernel filter is what holds.
         for name in ("clone", "fork", "vfork"):
             flt.add_rule(deny, name)
-    flt.add_rule(deny, "ioctl", sc.Arg(1, sc.EQ, _TIOCSTI))
+    flt.add_rule(deny, "ioctl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, _TIOCSTI))  # the request is an int
     # clone3 passes its flags in memory the filter cannot read: make libc fall back to clone (checked above).
     flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     with tempfile.TemporaryFile() as fh:
