@@ -64,22 +64,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SkillLibra
         lib.close()
 
 
-
 @pytest.fixture(scope="session")
 def sandbox_unavailable() -> str | None:
     """Why code skills cannot run here: only bubblewrap or libseccomp missing; None if they are installed.
 
     An installed bubblewrap that cannot start the jail is not a reason to skip: those tests fail.
     """
-    from skillevo import SandboxError
-    from skillevo._sandbox_jail import jail
+    from skillevo._sandbox_jail import missing_software
 
-    try:
-        jail()
-    except SandboxError as exc:
-        missing = "not installed" in str(exc) or "libseccomp" in str(exc) or "needs Linux" in str(exc)
-        return str(exc) if missing else None
-    return None
+    return missing_software()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ._errors import SandboxError
 
-__all__ = ["INSTALL_HINT", "Jail", "jail"]
+__all__ = ["INSTALL_HINT", "Jail", "jail", "missing_software"]
 
 INSTALL_HINT = "apt-get install bubblewrap libseccomp2"
 SANDBOX_UID = 65534
@@ -170,14 +170,27 @@ def _find_bwrap() -> str | None:
     return found
 
 
+def missing_software() -> str | None:
+    """Why code skills cannot run on this host for lack of software (not Linux, no bwrap, no libseccomp)."""
+    if not sys.platform.startswith("linux"):
+        return "code skills cannot run: the sandbox needs Linux (bubblewrap namespaces)"
+    if _find_bwrap() is None:
+        return f"code skills cannot run: bubblewrap (bwrap) is not installed ({INSTALL_HINT})"
+    try:
+        import pyseccomp  # noqa: F401  (loads libseccomp.so.2)
+    except (ImportError, OSError, RuntimeError):
+        return f"code skills cannot run: libseccomp is not usable ({INSTALL_HINT})"
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def jail() -> Jail:
     """Build (once per process) the jail description; `SandboxError` naming the fix when it cannot be built."""
-    if not sys.platform.startswith("linux"):
-        raise SandboxError("code skills cannot run: the sandbox needs Linux (bubblewrap namespaces)")
+    missing = missing_software()
+    if missing:
+        raise SandboxError(missing)
     bwrap = _find_bwrap()
-    if bwrap is None:
-        raise SandboxError(f"code skills cannot run: bubblewrap (bwrap) is not installed ({INSTALL_HINT})")
+    assert bwrap is not None
     runner = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_sandbox_runner.py")
     fs, python = _filesystem(runner, _restricted_python_dir())
     args = [
