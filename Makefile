@@ -12,7 +12,7 @@ export CREWAI_TRACING_ENABLED=false
 export HF_HUB_OFFLINE=1
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: install demo test lint bench bench-deps clean
+.PHONY: install demo test lint bench bench-deps sandbox-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,11 @@ $(STAMP): pyproject.toml adapters/langgraph/pyproject.toml adapters/crewai/pypro
 
 install: $(STAMP)
 
-demo: install
+demo: install sandbox-deps
 	$(VENV)/bin/skillevo demo
 
 # The BFCL driver's test (tests/test_bfcl_driver.py) needs bench-deps too: 14 MB, no extra dependencies.
-test: install bench-deps
+test: install bench-deps sandbox-deps
 	$(PY) -m pytest -q
 
 lint: install
@@ -43,7 +43,16 @@ bench-deps: install
 	$(UV) pip install -q -p $(VENV) --no-deps "bfcl-eval==2026.3.23"
 	$(UV) pip install -q -p $(VENV) "mpmath>=1.3"
 
-bench: install bench-deps
+# Code skills run only inside a bubblewrap jail with a libseccomp filter (docs/security.md). Installed here
+# when missing and we are root with apt-get; otherwise this says how, and code skills refuse to run.
+sandbox-deps:
+	@if command -v bwrap >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libseccomp.so.2; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap libseccomp2 >/dev/null) \
+	    || echo "bubblewrap could not be installed: code skills will refuse to run (apt-get install bubblewrap libseccomp2)"; \
+	else echo "bubblewrap is missing: code skills will refuse to run; install it: sudo apt-get install bubblewrap libseccomp2"; fi
+
+bench: install bench-deps sandbox-deps
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

@@ -62,3 +62,21 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SkillLibra
         yield lib
     finally:
         lib.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox_unavailable() -> str | None:
+    """Why code skills cannot run here: only bubblewrap or libseccomp missing; None if they are installed.
+
+    An installed bubblewrap that cannot start the jail is not a reason to skip: those tests fail.
+    """
+    from skillevo._sandbox_jail import missing_software
+
+    return missing_software()
+
+
+@pytest.fixture
+def needs_sandbox(sandbox_unavailable: str | None) -> None:
+    """Skip, with the reason, only where the jail cannot be built (no bwrap or libseccomp); CI has both."""
+    if sandbox_unavailable:
+        pytest.skip(sandbox_unavailable)

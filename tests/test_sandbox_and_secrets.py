@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -33,16 +32,15 @@ ATTACKS = {
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_attack_is_stopped_with_a_clear_error_and_the_host_survives(name: str) -> None:
-    t0 = time.monotonic()
+def test_attack_is_stopped_with_a_clear_error_and_the_host_survives(name: str, needs_sandbox: None) -> None:
+    # More attacks, with the guard on and off, are in test_sandbox_attacks.py.
     with pytest.raises(SandboxError) as info:
         SANDBOX.run_repair(ATTACKS[name], "tool", {"a": 1}, "error")
-    assert time.monotonic() - t0 < SANDBOX.wall_s + 2
     assert str(info.value).startswith("code skill")
     assert not Path("/tmp/skillevo-pwned").exists()
 
 
-def test_a_well_behaved_code_skill_runs() -> None:
+def test_a_well_behaved_code_skill_runs(needs_sandbox: None) -> None:
     code = "import re\ndef repair(tool, args, error):\n    return dict(args, date=re.sub('/', '-', args['date']))\n"
     assert SANDBOX.run_repair(code, "book", {"date": "2025/01/02"}, "bad") == {"date": "2025-01-02"}
     assert SANDBOX.run_repair("def repair(t, a, e):\n    return None\n", "t", {}, "") is None

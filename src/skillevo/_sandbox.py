@@ -1,30 +1,32 @@
-"""Running code skills: only in a separate, limited process, never in the agent's own.
+"""Running code skills: only behind an operating-system isolation boundary, never in the agent's process.
 
 A code skill is Python source defining ``repair(tool, args, error) -> dict | None``. It is untrusted
-(a miner or a model wrote it from tool output), so `ProcessSandbox`:
-
-* compiles it with RestrictedPython (no dunder access, so no ``__subclasses__``/``__globals__``
-  escapes; no ``exec``/``eval``/``open``; guarded attribute, item and iteration access);
-* allows imports only from a short list of pure modules (json, re, math, datetime, string, ...);
-* runs it in a fresh ``python -I`` child with resource limits: CPU seconds, address space,
-  no new processes (RLIMIT_NPROC 0: fork bombs fail), no file writes (RLIMIT_FSIZE 0), few file
-  descriptors; and a wall-clock timeout after which the child is killed;
-* exchanges only JSON over pipes. See docs/security.md for the threat model.
+(a miner, a model or an imported file wrote it from tool output), so `ProcessSandbox` runs each call in
+a fresh interpreter inside a bubblewrap jail (`skillevo._sandbox_jail`: own user/pid/network/ipc/uts
+namespaces, uid 65534, no capabilities, a read-only file system holding only the interpreter, a seccomp
+filter, resource limits) and exchanges only JSON with it over pipes, with a wall-clock limit and an output
+cap (`skillevo._sandbox_worker`). RestrictedPython compiles the code first as a filter; the jail holds
+without it. A pre-started spare worker makes a call cost little more than the pipe round trip. Error text
+never carries the skill's exception message nor argument values. See docs/security.md.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
-import subprocess
-import sys
-import textwrap
+import threading
+import time
+import weakref
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ._errors import SandboxError
+from ._sandbox_jail import Jail, jail
+from ._sandbox_worker import Outcome, Worker
 
-__all__ = ["ProcessSandbox", "Sandbox"]
+__all__ = ["ALLOWED_IMPORTS", "ProcessSandbox", "Sandbox"]
 
 ALLOWED_IMPORTS = (
     "json",
@@ -42,63 +44,16 @@ ALLOWED_IMPORTS = (
     "calendar",
 )
 
-_RUNNER = textwrap.dedent(
-    r"""
-    import json, resource, sys
-    limits = json.loads(sys.argv[1])
-    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu"], limits["cpu"]))
-    resource.setrlimit(resource.RLIMIT_AS, (limits["mem"], limits["mem"]))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    payload = json.loads(sys.stdin.read())
-    from RestrictedPython import compile_restricted, safe_builtins, limited_builtins, utility_builtins
-    from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-    from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
-    allowed = set(limits["imports"])
-    real_import = __import__
-    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if level != 0 or name.split(".")[0] not in allowed:
-            raise ImportError(f"import of {name!r} is not allowed in a code skill")
-        return real_import(name, globals, locals, fromlist, level)
-    def write_guard(obj):
-        if isinstance(obj, (dict, list)):
-            return obj
-        raise TypeError("code skills may only modify dicts and lists they created")
-    builtins = dict(safe_builtins)
-    builtins.update(limited_builtins)
-    builtins.update(utility_builtins)
-    builtins.update({"__import__": guarded_import, "dict": dict, "list": list, "set": set, "min": min, "max": max,
-                     "sum": sum, "any": any, "all": all, "enumerate": enumerate, "sorted": sorted, "map": map,
-                     "filter": filter, "reversed": reversed})
-    glb = {"__builtins__": builtins, "_getattr_": safer_getattr, "_getitem_": default_guarded_getitem,
-           "_getiter_": default_guarded_getiter, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-           "_unpack_sequence_": guarded_unpack_sequence, "_write_": write_guard,
-           "_inplacevar_": lambda op, x, y: {"+=": x.__add__, "-=": x.__sub__, "*=": x.__mul__}[op](y),
-           "__name__": "skill", "__metaclass__": type}
-    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (8, 8))
-    try:
-        code = compile_restricted(payload["code"], "<skill>", "exec")
-        exec(code, glb)
-        fn = glb.get("repair")
-        if not callable(fn):
-            raise NameError("a code skill must define repair(tool, args, error)")
-        result = fn(payload["tool"], payload["args"], payload["error"])
-        out = {"ok": True, "result": result}
-    except RecursionError:
-        out = {"ok": False, "error": "recursion limit exceeded"}
-    except MemoryError:
-        out = {"ok": False, "error": "memory limit exceeded"}
-    except SyntaxError as exc:
-        out = {"ok": False, "error": f"refused: {' '.join(str(exc).split())[:300]}"}
-    except BaseException as exc:
-        out = {"ok": False, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"}
-    try:
-        text = json.dumps(out)
-    except (TypeError, ValueError):
-        text = json.dumps({"ok": False, "error": "repair() returned something that is not JSON"})
-    sys.stdout.write(text)
-    """
+_BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
 )
+_STOPPED = {
+    "cpu": "code skill stopped: CPU-time limit exceeded",
+    "memory": "code skill stopped: memory limit exceeded",
+    "recursion": "code skill stopped: recursion limit exceeded",
+    "not_json": "code skill failed: repair() returned something that is not JSON",
+    "no_repair": "code skill failed: a code skill must define repair(tool, args, error)",
+}
 
 
 class Sandbox(ABC):
@@ -109,70 +64,224 @@ class Sandbox(ABC):
         """Call the skill's ``repair(tool, args, error)``; returns new args or None. Raises `SandboxError`."""
 
 
+# Spares are started, and used workers reaped, on one long-lived thread: bwrap's --die-with-parent is
+# the kernel's parent-death signal, which fires when the *thread* that started bwrap ends, so a spare
+# started on a short-lived thread would be killed as that thread returned.
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillevo-sandbox")
+_SLOTS: weakref.WeakSet[_Slot] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked agent process starts its own background thread and never shares the parent's spares."""
+    global _BACKGROUND
+    _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillevo-sandbox")
+    for slot in list(_SLOTS):
+        slot.lock = threading.Lock()
+        slot.spare, slot.refilling = None, False  # the parent's processes: not ours to use or kill
+
+
+class _Slot:
+    """The spare worker and its bookkeeping, apart from the sandbox so a finalizer can close it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.spare: Worker | None = None
+        self.refilling = False
+        self.closed = False
+
+    def take(self) -> Worker | None:
+        with self.lock:
+            worker, self.spare = self.spare, None
+        return worker
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            worker, self.spare = self.spare, None
+        if worker is not None:
+            worker.kill()
+
+
+def _after_call(used: Worker, slot: _Slot, j: Jail, config: str, allow_processes: bool, warm: bool) -> None:
+    """Off the caller's path: start the next spare first, then reap the worker that served the call."""
+    try:
+        if warm:
+            _fill(slot, j, config, allow_processes)
+    finally:
+        used.reap()
+
+
+def _fill(slot: _Slot, j: Jail, config: str, allow_processes: bool) -> None:
+    try:
+        worker: Worker | None = Worker(j, config, allow_processes=allow_processes)
+    except Exception:  # the next call starts one itself and reports what fails
+        worker = None
+    with slot.lock:
+        slot.refilling = False
+        if worker is not None and not slot.closed and slot.spare is None:
+            slot.spare, worker = worker, None
+    if worker is not None:
+        worker.kill()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class ProcessSandbox(Sandbox):
-    """A fresh, resource-limited Python process per call.
+    """Each call in a fresh interpreter inside a bubblewrap jail; a spare worker is kept started ahead.
+
+    Needs Linux with ``bwrap`` (Debian/Ubuntu: ``apt-get install bubblewrap``) and libseccomp; without
+    them every call raises `SandboxError` naming the fix: code never runs unisolated.
 
     Args:
-        cpu_s: CPU-time limit (RLIMIT_CPU).
-        memory_mb: address-space limit (RLIMIT_AS).
-        wall_s: wall-clock limit; the child is killed after it.
-        imports: modules code skills may import.
+        cpu_s: CPU-time limit of one call (RLIMIT_CPU).
+        memory_mb: address-space limit of one call (RLIMIT_AS).
+        wall_s: wall-clock limit of one call; the worker and everything it started are killed after it.
+        imports: modules code skills may import (enforced by the guard).
+        guard: compile with RestrictedPython first (a filter in front of the jail; the jail holds without it).
+        max_output_bytes: cap on what one call may write (reply, stdout and stderr together); more kills it.
+        warm: keep a spare worker booted and waiting, so a call costs only its work and the pipe round trip.
     """
 
     def __init__(
-        self, *, cpu_s: int = 2, memory_mb: int = 256, wall_s: float = 5.0, imports: tuple[str, ...] = ALLOWED_IMPORTS
+        self,
+        *,
+        cpu_s: int = 2,
+        memory_mb: int = 256,
+        wall_s: float = 5.0,
+        imports: tuple[str, ...] = ALLOWED_IMPORTS,
+        guard: bool = True,
+        max_output_bytes: int = 1 << 20,
+        warm: bool = True,
     ) -> None:
-        self.cpu_s = int(cpu_s)
+        self.cpu_s = max(1, int(cpu_s))
         self.memory_mb = int(memory_mb)
         self.wall_s = float(wall_s)
         self.imports = tuple(imports)
+        self.guard = bool(guard)
+        self.max_output_bytes = int(max_output_bytes)
+        self.warm = bool(warm)
+        # No new processes (seccomp and RLIMIT_NPROC); tests lift this to check the pid-namespace kill alone.
+        self._allow_processes = False
+        self._slot = _Slot()
+        _SLOTS.add(self._slot)
+        weakref.finalize(self, self._slot.close)
+
+    def _config(self) -> str:
+        return json.dumps(
+            {
+                "imports": list(self.imports),
+                "guard": self.guard,
+                "cpu": self.cpu_s,
+                "mem": self.memory_mb * 1024 * 1024,
+                "nofile": 16,
+                "nproc": 64 if self._allow_processes else 0,
+            }
+        )
+
+    def start(self) -> None:
+        """Boot a spare worker now (in the background), so that even the first call is warm.
+
+        Raises:
+            SandboxError: the jail cannot be built here (no bubblewrap, ...).
+        """
+        self._refill(jail())
+
+    def wait_ready(self, timeout_s: float = 30.0) -> bool:
+        """Block until a spare worker has booted (starting one if none is coming); False on timeout.
+
+        Raises:
+            SandboxError: the jail cannot be built here (no bubblewrap, ...).
+        """
+        deadline = time.monotonic() + timeout_s
+        self.start()
+        while time.monotonic() < deadline:
+            with self._slot.lock:
+                spare = self._slot.spare
+            if spare is not None:
+                return spare.wait_booted(max(0.0, deadline - time.monotonic()))
+            time.sleep(0.005)
+        return False
+
+    def close(self) -> None:
+        """Kill the spare worker; later calls start cold and keep no spare."""
+        self._slot.close()
+
+    def __enter__(self) -> ProcessSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _claim_refill(self) -> bool:
+        slot = self._slot
+        with slot.lock:
+            if slot.closed or slot.spare is not None or slot.refilling:
+                return False
+            slot.refilling = True
+            return True
+
+    def _refill(self, j: Jail) -> None:
+        if self._claim_refill():
+            _BACKGROUND.submit(_fill, self._slot, j, self._config(), self._allow_processes)
 
     def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
-        """Run the skill in the sandbox; new arguments, None (no repair), or `SandboxError`."""
-        limits = {"cpu": self.cpu_s, "mem": self.memory_mb * 1024 * 1024, "imports": list(self.imports)}
+        """Run the skill in the jail; new arguments, None (no repair), or `SandboxError`.
+
+        The error's text names the limit hit, or the exception's built-in type and line, never its
+        message or an argument value.
+        """
         try:
-            payload = json.dumps({"code": code, "tool": tool, "args": args, "error": error})
-        except (TypeError, ValueError) as exc:
-            raise SandboxError(f"arguments are not JSON: {exc}") from None
-        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "LANG": "C.UTF-8"}
+            job = json.dumps({"code": code, "tool": tool, "args": args, "error": error}).encode()
+        except (TypeError, ValueError, RecursionError):
+            raise SandboxError("code skill not run: the arguments are not JSON-serialisable") from None
+        j = jail()
+        worker = self._slot.take()
+        if worker is not None and (worker.config != self._config() or not worker.alive()):
+            worker.kill()
+            worker = None
+        if worker is None:
+            try:
+                worker = Worker(j, self._config(), allow_processes=self._allow_processes)
+            except OSError as exc:
+                raise SandboxError(f"code skill not run: the jail could not start ({exc.strerror})") from None
         try:
-            proc = subprocess.run(
-                [sys.executable, "-I", "-S", "-c", _SITE_BOOT + _RUNNER, json.dumps(limits)],
-                input=payload,
-                capture_output=True,
-                text=True,
-                timeout=self.wall_s,
-                env=env,
-                cwd="/",
-            )
-        except subprocess.TimeoutExpired:
-            raise SandboxError(f"code skill stopped: wall-clock limit of {self.wall_s:g} s exceeded") from None
-        if proc.returncode != 0 or not proc.stdout:
-            reason = _describe_exit(proc.returncode, proc.stderr)
-            raise SandboxError(f"code skill stopped: {reason}")
+            outcome = worker.run(job, self.wall_s, self.max_output_bytes)
+        finally:
+            refill = self.warm and self._claim_refill()
+            _BACKGROUND.submit(_after_call, worker, self._slot, j, self._config(), self._allow_processes, refill)
+        return self._decode(outcome)
+
+    def _decode(self, outcome: Outcome) -> dict[str, Any] | None:
+        if outcome.stopped == "boot":
+            raise SandboxError("code skill not run: the jail did not start")
+        if outcome.stopped == "wall":
+            raise SandboxError(f"code skill stopped: wall-clock limit of {self.wall_s:g} s exceeded")
+        if outcome.stopped == "output":
+            raise SandboxError(f"code skill stopped: it wrote more than {self.max_output_bytes} bytes")
+        if not outcome.reply:
+            raise SandboxError("code skill stopped: it ended without a reply (killed at a limit, or it exited)")
         try:
-            out = json.loads(proc.stdout)
-        except ValueError:
-            raise SandboxError("code skill stopped: unreadable output") from None
-        if not out.get("ok"):
-            raise SandboxError(f"code skill failed: {out.get('error', 'unknown error')}")
-        result = out.get("result")
-        if result is None:
-            return None
-        if not isinstance(result, dict):
+            out = json.loads(outcome.reply)
+        except (ValueError, RecursionError):
+            out = None
+        if not isinstance(out, dict):
+            raise SandboxError("code skill stopped: unreadable reply")
+        if out.get("ok") is True:
+            result = out.get("result")
+            if result is None or isinstance(result, dict):
+                return result
             raise SandboxError(f"repair() must return a dict of arguments or None, not {type(result).__name__}")
-        return result
-
-
-# -I ignores PYTHON* variables and user site; -S skips site, so put the venv's packages back explicitly
-# (RestrictedPython lives there) from PYTHONPATH, which -I would otherwise ignore.
-_SITE_BOOT = "import os, sys\nsys.path[:0] = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]\n"
-
-
-def _describe_exit(code: int, stderr: str) -> str:
-    if code in (-9, -24) or "CPU" in stderr:
-        return "CPU-time limit exceeded"
-    if "MemoryError" in stderr or code == -6:
-        return "memory limit exceeded"
-    tail = " ".join(stderr.split())[-200:]
-    return f"exit status {code}" + (f" ({tail})" if tail else "")
+        kind = out.get("kind")
+        if isinstance(kind, str) and kind in _STOPPED:
+            raise SandboxError(_STOPPED[kind])
+        # Only names and numbers we recognise leave the jail: the reply itself may be forged by the skill.
+        name = out.get("type")
+        exc_type = name if isinstance(name, str) and name in _BUILTIN_EXCEPTIONS else None
+        line = out.get("line")
+        at = f" at line {line}" if isinstance(line, int) and not isinstance(line, bool) and 0 < line < 100_000 else ""
+        if kind == "refused":
+            raise SandboxError(f"code skill refused: it does not compile, or the guard rejected it{at}")
+        if kind == "exception":
+            raise SandboxError(f"code skill failed: {exc_type or 'an exception of its own class'} raised{at}")
+        raise SandboxError("code skill stopped: unreadable reply")

@@ -1,0 +1,249 @@
+"""The isolation boundary for code skills: a bubblewrap jail and a seccomp filter.
+
+Each code-skill call runs in a fresh interpreter inside ``bwrap`` with every namespace unshared (no
+network, own pid/ipc/uts/cgroup/user namespace), an unprivileged uid/gid (65534) with no capabilities,
+a read-only file system that holds only the interpreter, its standard library and the shared libraries
+they load (plus RestrictedPython and the runner), a private ``/proc`` and ``/tmp``, an empty
+environment, and a seccomp filter (built with libseccomp through ``pyseccomp``) that refuses network
+sockets, tracing, mounts, keyrings, BPF, new namespaces and other kernel surfaces a repair never needs.
+See docs/security.md, "The sandbox".
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._errors import SandboxError
+
+__all__ = ["INSTALL_HINT", "Jail", "jail", "missing_software"]
+
+INSTALL_HINT = "apt-get install bubblewrap libseccomp2"
+SANDBOX_UID = 65534
+_RUNNER_DEST = "/sandbox/runner.py"
+_LIB_DEST = "/sandbox/lib"
+
+# Refused with EPERM: nothing a repair needs, each a known way to attack the kernel or leave the jail.
+_DENIED_SYSCALLS = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig",
+    "fspick", "mount_setattr", "name_to_handle_at", "open_by_handle_at",
+    "unshare", "setns",
+    "keyctl", "add_key", "request_key",
+    "bpf", "perf_event_open", "userfaultfd", "personality", "io_uring_setup", "io_uring_enter",
+    "io_uring_register", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+    "acct", "swapon", "swapoff", "reboot", "sethostname", "setdomainname", "syslog", "quotactl",
+    "lookup_dcookie", "fanotify_init", "iopl", "ioperm", "uselib", "vhangup",
+)  # fmt: skip
+# CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWCGROUP
+_NAMESPACE_FLAGS = (0x10000000, 0x20000000, 0x40000000, 0x04000000, 0x08000000, 0x00020000, 0x02000000)
+_TIOCSTI = 0x5412
+
+
+@dataclass(frozen=True)
+class Jail:
+    """How to start one jailed interpreter: the ``bwrap`` argv (up to the interpreter) and the filter."""
+
+    bwrap_args: tuple[str, ...]
+    python: str
+    seccomp_bpf: bytes
+    seccomp_bpf_with_processes: bytes  # only for testing the pid-namespace kill on its own
+
+
+def _ldd_paths(binaries: list[str]) -> set[str]:
+    """Shared libraries the binaries load, as the dynamic loader resolves them."""
+    ldd = shutil.which("ldd")
+    if ldd is None:
+        return set()
+    found: set[str] = set()
+    for chunk in range(0, len(binaries), 64):
+        try:
+            proc = subprocess.run(
+                [ldd, *binaries[chunk : chunk + 64]], capture_output=True, text=True, timeout=30, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return set()
+        found.update(re.findall(r"(?:=>\s*|^\s*)(/\S+)\s+\(0x", proc.stdout, flags=re.MULTILINE))
+    return {p for p in found if os.path.exists(p)}
+
+
+def _interpreter() -> str:
+    """The base interpreter (not a virtualenv's link or copy), so its own standard library is found."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return os.path.realpath(base)
+
+
+def _filesystem(runner: str, restricted_python: str) -> tuple[list[str], str]:
+    python = _interpreter()
+    # The base installation's folders, not a virtualenv's (whose site-packages must stay outside).
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
+            "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}  # fmt: skip
+    stdlib = os.path.realpath(sysconfig.get_path("stdlib", vars=base))
+    platstdlib = os.path.realpath(sysconfig.get_path("platstdlib", vars=base))
+    dynload = os.path.join(platstdlib, "lib-dynload")
+    modules = [str(p) for p in Path(dynload).glob("*.so")] if os.path.isdir(dynload) else []
+    libs = _ldd_paths([python, *modules])
+    args: list[str] = []
+    if libs:
+        for lib in sorted(libs):
+            args += ["--ro-bind", os.path.realpath(lib), lib]
+    else:  # no ldd (e.g. a static or musl build): the system library folders, read-only
+        for folder in ("/lib", "/lib64", "/usr/lib", "/usr/lib64"):
+            if os.path.isdir(folder):
+                args += ["--ro-bind", folder, folder]
+    args += ["--ro-bind", python, python]
+    for folder in sorted({stdlib, platstdlib}):
+        args += ["--ro-bind", folder, folder]
+        # An interpreter's own site-packages may sit inside its standard library folder: hide it.
+        for sub in ("site-packages", "dist-packages"):
+            inner = os.path.join(folder, sub)
+            if os.path.isdir(inner):
+                args += ["--perms", "0555", "--tmpfs", inner]
+    args += ["--ro-bind", restricted_python, f"{_LIB_DEST}/RestrictedPython", "--ro-bind", runner, _RUNNER_DEST]
+    lib_dirs = sorted({os.path.dirname(lib) for lib in libs})
+    if lib_dirs:
+        args += ["--setenv", "LD_LIBRARY_PATH", ":".join(lib_dirs)]
+    return args, python
+
+
+def _seccomp_filter(allow_processes: bool) -> bytes:
+    try:
+        import pyseccomp as sc
+    except (ImportError, OSError, RuntimeError) as exc:  # pyseccomp loads libseccomp.so.2 at import
+        raise SandboxError(f"code skills cannot run: libseccomp is not usable ({INSTALL_HINT})") from exc
+    flt = sc.SyscallFilter(defaction=sc.ALLOW)
+    deny = sc.ERRNO(errno.EPERM)
+    for name in _DENIED_SYSCALLS:
+        try:
+            flt.add_rule(deny, name)
+        except (RuntimeError, ValueError, OSError):
+            continue  # a syscall this kernel/architecture does not have
+    # Only local (AF_UNIX) sockets; the network namespace is empty anyway, this also covers netlink, packet...
+    flt.add_rule(deny, "socket", sc.Arg(0, sc.NE, socket.AF_UNIX))
+    if allow_processes:
+        for flag in _NAMESPACE_FLAGS:
+            flt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    else:
+        # No new processes or threads: a repair needs neither, and RLIMIT_NPROC does not bind when the
+        # jail's uid maps to root outside (bwrap started by root), so the kernel filter is what holds.
+        for name in ("clone", "fork", "vfork"):
+            flt.add_rule(deny, name)
+    flt.add_rule(deny, "ioctl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, _TIOCSTI))  # the request is an int
+    # clone3 passes its flags in memory the filter cannot read: make libc fall back to clone (checked above).
+    flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    with tempfile.TemporaryFile() as fh:
+        flt.export_bpf(fh)
+        fh.seek(0)
+        return fh.read()
+
+
+def _restricted_python_dir() -> str:
+    try:
+        import RestrictedPython
+    except ImportError as exc:  # a core dependency; only a broken install lacks it
+        raise SandboxError("code skills cannot run: RestrictedPython is not installed") from exc
+    return os.path.dirname(os.path.realpath(RestrictedPython.__file__))
+
+
+def _supports(bwrap: str, option: str) -> bool:
+    try:
+        out = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in out.stdout + out.stderr
+
+
+def _find_bwrap() -> str | None:
+    found = shutil.which("bwrap")
+    if found is None and os.access("/usr/bin/bwrap", os.X_OK):  # PATH may be trimmed; Debian's place
+        found = "/usr/bin/bwrap"
+    return found
+
+
+def missing_software() -> str | None:
+    """Why code skills cannot run on this host for lack of software (not Linux, no bwrap, no libseccomp)."""
+    if not sys.platform.startswith("linux"):
+        return "code skills cannot run: the sandbox needs Linux (bubblewrap namespaces)"
+    if _find_bwrap() is None:
+        return f"code skills cannot run: bubblewrap (bwrap) is not installed ({INSTALL_HINT})"
+    try:
+        import pyseccomp  # noqa: F401  (loads libseccomp.so.2)
+    except (ImportError, OSError, RuntimeError):
+        return f"code skills cannot run: libseccomp is not usable ({INSTALL_HINT})"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def jail() -> Jail:
+    """Build (once per process) the jail description; `SandboxError` naming the fix when it cannot be built."""
+    missing = missing_software()
+    if missing:
+        raise SandboxError(missing)
+    bwrap = _find_bwrap()
+    assert bwrap is not None
+    runner = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_sandbox_runner.py")
+    fs, python = _filesystem(runner, _restricted_python_dir())
+    args = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--die-with-parent",
+        "--new-session",
+        "--uid", str(SANDBOX_UID),
+        "--gid", str(SANDBOX_UID),
+        "--cap-drop", "ALL",
+        "--hostname", "sandbox",
+        "--clearenv",
+        "--setenv", "LANG", "C.UTF-8",
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--tmpfs", "/tmp",
+        *fs,
+        "--chdir", "/tmp",
+    ]  # fmt: skip
+    if _supports(bwrap, "--disable-userns"):
+        args.append("--disable-userns")
+    built = Jail(
+        bwrap_args=tuple(args),
+        python=python,
+        seccomp_bpf=_seccomp_filter(allow_processes=False),
+        seccomp_bpf_with_processes=_seccomp_filter(allow_processes=True),
+    )
+    _self_test(built)
+    return built
+
+
+def _self_test(j: Jail) -> None:
+    """Start the jail once, so a host that cannot (user namespaces off, ...) fails with bwrap's reason."""
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, j.seccomp_bpf)
+    finally:
+        os.close(write_fd)
+    argv = [*j.bwrap_args, "--seccomp", str(read_fd), "--", j.python, "-I", "-S", "-c", "print('jail-ok')"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, pass_fds=(read_fd,), env={})
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SandboxError(f"code skills cannot run: bubblewrap did not start ({type(exc).__name__})") from None
+    finally:
+        os.close(read_fd)
+    if proc.stdout.strip() != "jail-ok":
+        # bwrap's own message (no skill has run yet): e.g. "No permissions to create new namespace".
+        why = " ".join(proc.stderr.split())[:200] or f"exit status {proc.returncode}"
+        raise SandboxError(f"code skills cannot run: bubblewrap could not start the jail: {why}")
+
+
+def runner_argv(j: Jail, seccomp_fd: int, config: str) -> list[str]:
+    """The full command line for one worker, reading its seccomp program from ``seccomp_fd``."""
+    return [*j.bwrap_args, "--seccomp", str(seccomp_fd), "--", j.python, "-I", "-S", "-B", "-X", "utf8",
+            _RUNNER_DEST, config]  # fmt: skip
