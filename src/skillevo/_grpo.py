@@ -520,7 +520,8 @@ def _save_dataset(ds: Any, which: str, rows: list[dict[str, Any]], folder: Path)
         if not (folder / "dataset_info.json").exists():
             raise ConfigError(f"{folder} exists and is not a dataset this export wrote; remove it or pick another OUT")
         shutil.rmtree(folder)
-    dataset = ds.Dataset.from_list(rows, features=_features(ds, which))
+    features = _features(ds, which)  # no rows (nothing mined yet): an empty dataset of the same columns
+    dataset = ds.Dataset.from_list(rows, features=features) if rows else ds.Dataset.from_dict({}, features=features)
     dataset.save_to_disk(str(folder))
 
 

@@ -43,6 +43,7 @@ from ._store_common import (
     episode_values,
     event_from_row,
     lifecycle_event_data,
+    new_skill,
     select_query,
     skills_from_rows,
     tool_key,
@@ -326,7 +327,7 @@ class PostgresLibrary(SkillLibrary):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
-        skill = Skill(name=name, description=description, trigger=trigger)  # validates the name
+        skill = new_skill(name, description, trigger)  # validates the name: one line, ConfigError
         with self._conn() as conn:
             cur = conn.execute(
                 "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "

@@ -43,6 +43,7 @@ from ._store_common import (
     episode_values,
     event_from_row,
     lifecycle_event_data,
+    new_skill,
     posterior_from_row,
     select_query,
     skills_from_rows,
@@ -377,7 +378,7 @@ class SQLiteLibrary(SkillLibrary):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
-        skill = Skill(name=name, description=description, trigger=trigger)  # validates the name
+        skill = new_skill(name, description, trigger)  # validates the name: one line, ConfigError
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM skills WHERE name = ?", (name,)).fetchone():
                 raise SkillevoError(f"a skill named {name!r} already exists")

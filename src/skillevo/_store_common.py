@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import JsonValue
+from pydantic import JsonValue, ValidationError
 
+from ._errors import ConfigError
 from ._models import (
     Episode,
     Event,
@@ -27,6 +28,7 @@ __all__ = [
     "episode_from_row",
     "event_from_row",
     "lifecycle_event_data",
+    "new_skill",
     "posterior_from_row",
     "select_query",
     "skills_from_rows",
@@ -42,6 +44,15 @@ STATUS_RANK = (
     VersionStatus.RETIRED,
     VersionStatus.REJECTED,
 )
+
+
+def new_skill(name: str, description: str, trigger: Trigger) -> Skill:
+    """A `Skill` to store, its name checked: a bad one is a one-line `ConfigError`, not pydantic's."""
+    try:
+        return Skill(name=name, description=description, trigger=trigger)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid skill {str(name)[:80]!r}: {reasons}"[:400]) from None
 
 
 def tool_key(trigger: Trigger) -> str:

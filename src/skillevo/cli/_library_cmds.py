@@ -117,6 +117,8 @@ def export(
         from .. import _grpo  # type: ignore[attr-defined,unused-ignore]
 
         with _open(db) as lib:
+            if not lib.count_episodes():
+                raise fail(f"no episodes in {lib.location}: nothing to export for GRPO (run your agent first)")
             result = _grpo.export_grpo(lib, Path(out))
         console.print(result)
         return
