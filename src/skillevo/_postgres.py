@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from ._durability import Durability, check_durability
@@ -199,7 +200,8 @@ class PostgresLibrary(SkillLibrary):
         self._local = threading.local()
         self._closed = False
         self._behind: WriteBehind[_EpisodeRows] = WriteBehind(
-            self._write_recorded, threading.RLock(), self.location, (psycopg.Error,), poison=(psycopg.DataError,),
+            self._write_recorded, threading.RLock(), self.location, (psycopg.Error,),
+            poison=(psycopg.DataError, psycopg.IntegrityError),
             sync=self.durability == "sync",
         )
         try:
@@ -259,10 +261,27 @@ class PostgresLibrary(SkillLibrary):
         if queued_first and self._behind:  # recorded episodes first: a process reads what it recorded
             self._behind.drain()
         try:
-            with self._pool.connection() as conn, conn.transaction():
+            with self._begin() as conn:
                 yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # connection lost, server gone
             raise LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}") from exc
+
+    @contextmanager
+    def _begin(self, attempts: int = 3) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """A pooled connection in a transaction. One the server closed while it sat in the pool
+        (a restart, an idle kill) fails at BEGIN, before anything was done: another is taken."""
+        for attempt in range(attempts):
+            stack = ExitStack()
+            conn = stack.enter_context(self._pool.connection())
+            try:
+                stack.enter_context(conn.transaction())
+            except psycopg.OperationalError:
+                if not stack.__exit__(*sys.exc_info()) and attempt == attempts - 1:
+                    raise
+                continue
+            with stack:
+                yield conn
+            return
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -780,11 +799,7 @@ def _json(value: Any) -> Any:
 
 def _clean_episode_row(episode: Episode) -> tuple[Any, ...]:
     """An episodes row serialised now (a snapshot) with what PostgreSQL refuses mended (`_sanitize`)."""
-    row = list(episode_values(episode, lambda value: Jsonb(json_text(value), dumps=_as_is)))
-    for i in (0, 1, 2, 3):  # id, task, group_id, policy_version
-        if isinstance(row[i], str):
-            row[i] = clean_text(row[i])
-    return tuple(row)
+    return episode_values(episode, lambda value: Jsonb(json_text(value), dumps=_as_is))
 
 
 def _as_is(text: str) -> str:

@@ -194,8 +194,8 @@ class SQLiteLibrary(SkillLibrary):
         self._local = threading.local()
         self._closed = False
         self._behind: WriteBehind[_EpisodeRows] = WriteBehind(
-            self._write_recorded, self._lock, text, (sqlite3.Error,), poison=(sqlite3.DataError,),
-            sync=self.durability == "sync",
+            self._write_recorded, self._lock, text, (sqlite3.Error,),
+            poison=(sqlite3.DataError, sqlite3.IntegrityError), sync=self.durability == "sync",
         )
         try:
             if self.read_only:
@@ -290,8 +290,7 @@ class SQLiteLibrary(SkillLibrary):
                 finally:
                     self._local.depth = depth
                 return
-            if self.read_only:
-                raise LibraryError(f"{self.location} is open read-only (the file or its folder cannot be written)")
+            self._writable()
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -312,6 +311,10 @@ class SQLiteLibrary(SkillLibrary):
                     raise
             finally:
                 self._local.depth = 0
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise LibraryError(f"{self.location} is open read-only (the file or its folder cannot be written)")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -639,6 +642,7 @@ class SQLiteLibrary(SkillLibrary):
         """Save an episode and its events in a background thread, batched with others (what the
         Evolver does when it needs no event ids). Written before this library's next read or write
         returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
+        self._writable()
         rows = self._episode_rows(episode, events)
         if getattr(self._local, "depth", 0):  # inside this thread's transaction: part of it
             self._write_recorded([rows])

@@ -21,6 +21,7 @@ from ._models import (
     Trigger,
     VersionStatus,
 )
+from ._sanitize import clean_text
 
 __all__ = [
     "STATUS_RANK",
@@ -130,12 +131,13 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
 
 def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any, ...]:
     """The values of an ``episodes`` row (id, task, group_id, policy_version, started_at,
-    finished_at, reward, applied, metadata), the two JSON columns through `encode`."""
+    finished_at, reward, applied, metadata), the two JSON columns through `encode`, the text
+    columns without what no database stores (NUL, lone surrogates: `skillevo._sanitize`)."""
     return (
-        episode.id,
-        episode.task,
-        episode.group_id,
-        episode.policy_version,
+        clean_text(episode.id),
+        clean_text(episode.task),
+        None if episode.group_id is None else clean_text(episode.group_id),
+        None if episode.policy_version is None else clean_text(episode.policy_version),
         episode.started_at,
         episode.finished_at,
         episode.reward,
