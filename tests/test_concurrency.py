@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,8 @@ def _check(lib: SkillLibrary, episodes: int) -> None:
         contents = [json.dumps(v.strategy.model_dump(mode="json", exclude_none=True), sort_keys=True)
                     for v in skill.versions]
         assert len(contents) == len(set(contents)), f"{skill.name}: the same content stored twice"
+    proposed = Counter(e.version_id for e in lib.events(kind=EventKind.PROPOSAL))
+    assert all(n == 1 for n in proposed.values()), proposed  # a duplicate is rejected, not announced
     # One class for one error, in every thread and process: the quoted values ("busy", "timeout")
     # are the instance, not the class.
     classes = {classify_error(str(e.data.get("error", "")), str(e.data.get("error_type", "")))

@@ -81,6 +81,10 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     flush = _flush_all
     threading.Thread(target=_flush_then_die, args=(flush, signum), name="skillevo-sigterm", daemon=True).start()
+    # Whatever the write does (a server that no longer answers), the process ends in bounded time.
+    watchdog = threading.Timer(SIGTERM_GRACE_S + 5.0, os.kill, args=(os.getpid(), signum))
+    watchdog.daemon = True
+    watchdog.start()
 
 
 def _flush_then_die(flush: Callable[[float], None] | None, signum: int) -> None:

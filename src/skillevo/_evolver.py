@@ -477,6 +477,11 @@ class Evolver:
                     )
                 )
                 continue
+            if version.origin != origin:  # the library had this content already: one version per content
+                reason = f"duplicate of {version.id} (proposed concurrently)"
+                log.append(Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id,
+                                 data={"name": proposal.name, "reason": reason, "miner": self.miner.name}))
+                continue
             log.append(
                 Event(
                     kind=EventKind.PROPOSAL,

@@ -2,9 +2,10 @@
 
 A file is refused, with one line and without a byte written to it, when it is not SQLite, when
 SQLite's own structural check (``PRAGMA quick_check``) finds damage, or when it holds some other
-application's tables. The check reads every page, so its cost grows with the file: it is bounded
-by a budget of SQLite virtual-machine steps (deterministic, unlike a clock) that covers libraries
-of a few hundred MB; a larger file is checked up to the budget and then opened.
+application's tables. The check reads every page, so its cost grows with the file (about 1 s for
+120 MB on a loaded 2-core machine): it stops after `QUICK_CHECK_S` seconds, which covers a library
+of some tens of MB whole; of a larger one, what was read by then (the skills and versions first,
+the oldest tables) is checked, and the rest is trusted.
 
 A valid library that this process cannot write (a read-only file or mount) is opened read-only
 (``mode=ro``): reading works, a write raises `LibraryError` saying why.
@@ -15,17 +16,18 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from ._errors import LibraryError
 
-__all__ = ["QUICK_CHECK_STEPS", "check_existing_file", "connect_read_only", "content_hash", "writable"]
+__all__ = ["QUICK_CHECK_S", "check_existing_file", "connect_read_only", "content_hash", "writable"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-#: SQLite VM steps the open-time check may take (about 1-2 s, a library of some hundred MB).
-QUICK_CHECK_STEPS = 200_000_000
-_STEP_CHUNK = 100_000
+#: Seconds the open-time check may take.
+QUICK_CHECK_S = 0.5
+_STEPS = 10_000  # SQLite VM steps between two looks at the clock
 
 
 def content_hash(strategy_json: str) -> str:
@@ -53,7 +55,7 @@ def connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     )
 
 
-def check_existing_file(path: Path, *, max_steps: int = QUICK_CHECK_STEPS) -> None:
+def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S) -> None:
     """Refuse a file that is not a usable skillevo library, without writing a byte to it."""
     if not path.exists():
         return
@@ -72,7 +74,7 @@ def check_existing_file(path: Path, *, max_steps: int = QUICK_CHECK_STEPS) -> No
         probe = connect_read_only(path, timeout=5.0)
         try:
             tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            problem = _quick_check(probe, max_steps)
+            problem = _quick_check(probe, budget_s)
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
@@ -87,21 +89,22 @@ def check_existing_file(path: Path, *, max_steps: int = QUICK_CHECK_STEPS) -> No
         )
 
 
-def _quick_check(conn: sqlite3.Connection, max_steps: int) -> str | None:
-    """The first problem ``PRAGMA quick_check`` reports, or None (also when the budget ran out)."""
-    steps = 0
+def _quick_check(conn: sqlite3.Connection, budget_s: float) -> str | None:
+    """The first problems ``PRAGMA quick_check`` reports, or None (also when the budget ran out)."""
+    deadline = time.monotonic() + budget_s
+    expired = False
 
     def budget() -> int:
-        nonlocal steps
-        steps += _STEP_CHUNK
-        return 1 if steps > max_steps else 0  # non-zero interrupts the statement
+        nonlocal expired
+        expired = time.monotonic() > deadline
+        return 1 if expired else 0  # non-zero interrupts the statement
 
-    conn.set_progress_handler(budget, _STEP_CHUNK)
+    conn.set_progress_handler(budget, _STEPS)
     try:
         rows = conn.execute("PRAGMA quick_check(3)").fetchall()
     except sqlite3.OperationalError as exc:
-        if steps > max_steps and "interrupt" in str(exc).lower():
-            return None  # checked as far as the budget allows: a very large file opens unchecked beyond it
+        if expired and "interrupt" in str(exc).lower():
+            return None  # checked as far as the budget allows: the rest of a very large file is trusted
         raise
     finally:
         conn.set_progress_handler(None, 0)

@@ -109,6 +109,8 @@ class WriteBehind(Generic[T]):
         """Queue `record` (or, with ``sync``, write it now). Raises `LibraryError` when the store
         refuses a write this caller makes: the queue was full, a background write had failed, or
         a record was dropped."""
+        if self._refusing:
+            raise LibraryError(f"the library {self._location} is closed")
         if self.sync:
             with self._lock:
                 self.drain()
