@@ -113,3 +113,61 @@ def test_one_content_one_version_in_the_store(tmp_path: Path) -> None:
         other = lib.add_version("fix-date", Strategy(guidance="b"))
         assert again.id == first.id and other.id == "fix-date@2"
         assert [v.id for v in lib.skill("fix-date").versions] == ["fix-date@1", "fix-date@2"]
+
+
+def test_an_old_library_with_duplicate_versions_migrates_and_keeps_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    from skillevo import Strategy
+    from skillevo._sqlite import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    trigger = json.dumps({"kind": "tool_error", "tool": "t"})
+    conn.execute("INSERT INTO skills VALUES ('fix', '', ?, 'tool_error', 't', 0)", (trigger,))
+    for n in (1, 2, 3):  # @2 repeats @1: what concurrent proposals left in libraries of schema 1
+        guidance = "b" if n == 3 else "a"
+        conn.execute("INSERT INTO versions VALUES (?, 'fix', ?, ?, NULL, '{}', 'candidate', 0)",
+                     (f"fix@{n}", n, json.dumps({"guidance": guidance}, separators=(",", ":"))))
+    conn.close()
+    with SkillLibrary(path) as lib:
+        assert lib.schema_version == len(MIGRATIONS)
+        assert [v.id for v in lib.skill("fix").versions] == ["fix@1", "fix@2", "fix@3"]
+        assert lib.add_version("fix", Strategy(guidance="a")).id == "fix@1"
+        assert lib.add_version("fix", Strategy(guidance="b")).id == "fix@3"
+        assert lib.add_version("fix", Strategy(guidance="c")).id == "fix@4"
+
+
+@pytest.mark.postgres
+def test_an_old_postgres_library_with_duplicate_versions_migrates(pg_url: str) -> None:
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    from skillevo import Strategy
+    from skillevo._postgres import MIGRATIONS
+
+    from .conftest import PG_URL
+
+    schema = pg_url.rsplit("schema=", 1)[1]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"SET search_path = {schema}")
+        conn.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute("INSERT INTO skills VALUES ('fix', '', %s, 'tool_error', 't', 0)",
+                     (Jsonb({"kind": "tool_error", "tool": "t"}),))
+        for n, guidance in ((1, "a"), (2, "a"), (3, "b")):
+            conn.execute("INSERT INTO versions VALUES (%s, 'fix', %s, %s, NULL, '{}', 'candidate', 0)",
+                         (f"fix@{n}", n, Jsonb({"guidance": guidance})))
+    with SkillLibrary(pg_url) as lib:
+        assert lib.schema_version == len(MIGRATIONS)
+        assert [v.id for v in lib.skill("fix").versions] == ["fix@1", "fix@2", "fix@3"]
+        assert lib.add_version("fix", Strategy(guidance="a")).id == "fix@1"
+        assert lib.add_version("fix", Strategy(guidance="b")).id == "fix@3"
+        assert lib.add_version("fix", Strategy(guidance="c")).id == "fix@4"
