@@ -131,6 +131,24 @@ def test_sigterm_handler_of_the_application_is_kept(tmp_path: Path) -> None:
     assert done.stdout.strip() == "True"
 
 
+def test_sigterm_handler_is_installed_only_from_the_main_thread(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import signal, sys, threading
+        from skillevo import SkillLibrary
+        t = threading.Thread(target=lambda: SkillLibrary(sys.argv[1]).close())
+        t.start(); t.join()
+        print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+        SkillLibrary(sys.argv[1]).close()
+        print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+        SkillLibrary(":memory:", durability="sync").close()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "a.db")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
+
+
 def test_durability_is_checked_and_read_from_the_library(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="durability: must be 'batched' or 'sync'"):
         SkillLibrary(tmp_path / "a.db", durability="fast")  # type: ignore[arg-type]
