@@ -92,7 +92,9 @@ def test_hosts_starting_together_migrate_once(pg_url: str) -> None:
     for t in threads:
         t.join()
     assert not errors
-    assert {lib.schema_version for lib in libs} == {1}
+    from skillevo._postgres import MIGRATIONS
+
+    assert {lib.schema_version for lib in libs} == {len(MIGRATIONS)}
     for lib in libs:
         lib.close()
 

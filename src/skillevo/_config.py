@@ -7,6 +7,7 @@ line naming the file, the key path and the offending value, e.g.
 ```toml
 [library]
 db = "skillevo.db"            # file path (relative to this file) or postgresql:// URL
+durability = "batched"         # "batched" (queued, ~0.2 s window) | "sync" (on disk when finish() returns)
 
 [selector]
 discount = "adaptive"          # "none" | "reskill" | ["fixed", 0.99] | ["window", 500]
@@ -39,12 +40,15 @@ import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._errors import ConfigError
 from ._lifecycle import LifecycleConfig
+
+if TYPE_CHECKING:
+    from ._library import SkillLibrary
 
 __all__ = [
     "LibrarySection",
@@ -84,9 +88,11 @@ class LibrarySection(_Section):
     Attributes:
         db: a file path (relative paths are resolved against the config file's folder), ``":memory:"``
             or a ``postgresql://`` URL. ``None``: ``$SKILLEVO_DB`` or ``./skillevo.db``.
+        durability: ``"batched"`` or ``"sync"``, when a recorded episode is on disk (docs/library.md).
     """
 
     db: str | None = None
+    durability: Literal["batched", "sync"] = "batched"
 
 
 class SelectorSection(_Section):
@@ -267,6 +273,12 @@ class SkillevoConfig(_Section):
         """`value` as a path, relative to the config file's folder."""
         p = Path(os.path.expanduser(value))
         return p if p.is_absolute() else self._base() / p
+
+    def open_library(self) -> SkillLibrary:
+        """The configured library, opened with the configured durability."""
+        from ._library import SkillLibrary
+
+        return SkillLibrary(self.db_location(), durability=self.library.durability)
 
     def db_location(self) -> str:
         """The library to open: ``[library].db`` (resolved), else ``$SKILLEVO_DB`` or ``./skillevo.db``."""

@@ -7,6 +7,11 @@ them without importing any framework (objects are duck-typed).
 
 `error_signature` normalises a message (ids, numbers, quoted values, paths, dates, e-mails, URLs
 stripped) so that one skill covers one *class* of failure, not one instance of it.
+
+Every function here reads a bounded prefix of a message (`SCAN_CHARS`; `classify_error` the first
+`CLASSIFY_CHARS`, what an event stores), so a 10 MB error costs what a 2 KB one does, and the
+class is a function of that prefix alone: the same error gets the same class at the call site and
+when it is mined later from the stored event, in every thread and process.
 """
 
 from __future__ import annotations
@@ -18,7 +23,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Failure", "classify_error", "detect_failure", "error_signature", "failure_from_exception", "retry_after"]
+__all__ = [
+    "CLASSIFY_CHARS",
+    "SCAN_CHARS",
+    "Failure",
+    "classify_error",
+    "detect_failure",
+    "error_signature",
+    "failure_from_exception",
+    "retry_after",
+]
+
+#: The most of a message any function here reads.
+SCAN_CHARS = 8192
+#: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
+CLASSIFY_CHARS = 2000
 
 IsFailure = Callable[[Any], bool]
 
@@ -53,7 +72,7 @@ _SUBS: list[tuple[re.Pattern[str], str]] = [
 
 def error_signature(message: str) -> str:
     """The message with instance details replaced by placeholders, lower-cased, one line, capped."""
-    text = " ".join(str(message).split())[:500]
+    text = " ".join(str(message)[:SCAN_CHARS].split())[:500]
     for pattern, repl in _SUBS:
         text = pattern.sub(repl, text)
     return text.lower()[:200]
@@ -117,12 +136,24 @@ _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
 
 
 _URL = re.compile(r"https?://\S+")
+# Values a message quotes are the instance, not the class: "status 'busy' is not one of ..." is no
+# transient error, and two calls that failed alike but quoted different values must agree.
+# (A quote opens after a non-word character: the apostrophes of "can't ... don't" quote nothing.)
+_QUOTED = [re.compile(rf"(?<!\w){q}[^{q}\n]{{0,200}}{q}(?!\w)") for q in ("'", '"', "`")]
 
 
 def classify_error(message: str, error_type: str = "") -> str:
-    """A coarse, general category of an error message (rate_limit, transient, enum, format, ...)."""
+    """A coarse, general category of an error message (rate_limit, transient, enum, format, ...).
+
+    Deterministic in the first `CLASSIFY_CHARS` characters of `message` (whitespace runs count as
+    one space) and `error_type`; quoted values and URLs in it are not read.
+    """
+    body = " ".join(str(message)[:CLASSIFY_CHARS].split())
     # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
-    text = _URL.sub("<url>", f"{error_type}: {message}")
+    body = _URL.sub("<url>", body)
+    for quoted in _QUOTED:
+        body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
+    text = f"{str(error_type)[:200]}: {body}"
     for category, pattern in _CATEGORIES:
         if pattern.search(text):
             return category
@@ -134,7 +165,7 @@ _RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,10}(\d+(?:\.\d+)?)\s*(ms|millis
 
 def retry_after(message: str) -> float | None:
     """Seconds to wait, when the message says so ("Retry-After: 2", "retry after 500 ms")."""
-    m = _RETRY_AFTER.search(message)
+    m = _RETRY_AFTER.search(message[:SCAN_CHARS])
     if not m:
         return None
     value = float(m.group(1))
@@ -143,7 +174,7 @@ def retry_after(message: str) -> float | None:
 
 
 def _failure(error_type: str, message: str) -> Failure:
-    message = " ".join(str(message).split())[:2000]
+    message = " ".join(str(message)[:SCAN_CHARS].split())[:CLASSIFY_CHARS]
     return Failure(
         error_type=error_type,
         category=classify_error(message, error_type),
@@ -155,7 +186,7 @@ def _failure(error_type: str, message: str) -> Failure:
 
 def failure_from_exception(exc: BaseException) -> Failure:
     """Describe a raised exception (its class name is the error type)."""
-    message = str(exc) or type(exc).__name__
+    message = str(exc)[:SCAN_CHARS] or type(exc).__name__
     return _failure(type(exc).__name__, message)
 
 

@@ -19,6 +19,7 @@ import contextvars
 import json
 import logging
 import math
+import numbers
 import re
 import threading
 import time
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ._detect import classify_error, detect_failure, error_signature
+from ._detect import SCAN_CHARS, classify_error, detect_failure, error_signature
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._guidance import compose_guidance
 from ._hygiene import redact
@@ -50,6 +51,7 @@ from ._models import (
 from ._regex import Pattern, compile_pattern
 from ._repair import apply_repair, precondition_holds, same_args
 from ._review_gate import ReviewGate, ReviewMode
+from ._sanitize import json_text
 from ._shadow import ShadowBook
 from ._store import SkillStore
 
@@ -99,8 +101,8 @@ def _jsonable(value: Any, max_chars: int) -> Any:
             return dict(value)
     try:
         text = json.dumps(value, default=str, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = json.dumps(repr(value), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):  # circular or 3,000 deep: bounded, mended
+        text = json_text(value)
     if len(text) <= max_chars:
         return json.loads(text)
     return text[:max_chars] + "…"
@@ -109,20 +111,21 @@ def _jsonable(value: Any, max_chars: int) -> Any:
 def _args_key(tool: str, args: Any) -> str:
     try:
         return tool + "\x00" + json.dumps(args, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        return tool + "\x00" + repr(args)
+    except (TypeError, ValueError, RecursionError):
+        return tool + "\x00" + json_text(args)
 
 
 def _error_parts(error: BaseException | str | Any) -> tuple[str, str]:
-    """(error type, message) of an exception, an error string, or anything failure-shaped."""
+    """(error type, message) of an exception, an error string, or anything failure-shaped; the
+    message bounded to its first `SCAN_CHARS` characters (a 10 MB error costs what 8 KB does)."""
     if isinstance(error, BaseException):
-        return type(error).__name__, str(error) or type(error).__name__
+        return type(error).__name__, str(error)[:SCAN_CHARS] or type(error).__name__
     if isinstance(error, str):
-        return "error", error
+        return "error", error[:SCAN_CHARS]
     failure = detect_failure(error)
     if failure is not None:
         return failure.error_type or "error", failure.message
-    return "error", str(error)
+    return "error", str(error)[:SCAN_CHARS]
 
 
 def _retry_after(message: str) -> float | None:
@@ -211,6 +214,11 @@ class Evolver:
         from ._review_gate import check_review
         from ._selection import ThompsonSelector
 
+        if not isinstance(lib, SkillStore):
+            raise ConfigError(
+                f"Evolver needs a skill library, not {type(lib).__name__} {str(lib)[:80]!r}: "
+                "use Evolver(SkillLibrary(location))"
+            )
         review, canary_share = check_review(review, canary_share)
         if guidance_budget_tokens < 0:
             raise ConfigError(f"guidance_budget_tokens: must be >= 0 (got {guidance_budget_tokens!r})")
@@ -529,6 +537,11 @@ class Evolver:
                     )
                 )
                 continue
+            if version.origin != origin:  # the library had this content already: one version per content
+                reason = f"duplicate of {version.id} (proposed concurrently)"
+                log.append(Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id,
+                                 data={"name": proposal.name, "reason": reason, "miner": self.miner.name}))
+                continue
             log.append(
                 Event(
                     kind=EventKind.PROPOSAL,
@@ -573,9 +586,12 @@ def _verdict(verdict: Any) -> tuple[bool, str]:
 
 
 def _check_reward(reward: float) -> float:
+    # A real number: "0.7" (a string) or True (a bool) is a mistake in the caller's reward, not a score.
+    if isinstance(reward, bool) or not isinstance(reward, numbers.Real):
+        raise ConfigError(f"reward must be a number in [0, 1] (got {type(reward).__name__} {str(reward)[:40]!r})")
     try:
         r = float(reward)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"reward must be a number in [0, 1] (got {reward!r})") from None
     if math.isnan(r) or not 0.0 <= r <= 1.0:
         raise ConfigError(f"reward must be in [0, 1] (got {reward!r})")

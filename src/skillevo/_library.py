@@ -21,7 +21,8 @@ __all__ = ["SkillLibrary", "VersionStats", "default_db"]
 
 def default_db() -> str:
     """The library location used when none is given: ``$SKILLEVO_DB`` or ``./skillevo.db``."""
-    return os.environ.get("SKILLEVO_DB") or "skillevo.db"
+    location = os.environ.get("SKILLEVO_DB") or "skillevo.db"
+    return location if "://" in location else os.path.expanduser(location)
 
 
 def _backend(location: str) -> type[SkillLibrary]:

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from ._durability import Durability, check_durability
 from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
 from ._library import SkillLibrary
 from ._models import (
@@ -36,11 +38,13 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._sanitize import clean_text, json_text
 from ._store_common import (
     episode_from_row,
     episode_values,
     event_from_row,
     lifecycle_event_data,
+    new_skill,
     select_query,
     skills_from_rows,
     tool_key,
@@ -120,6 +124,12 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX events_version ON events (version_id)",
         "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
     ],
+    [  # one version per content: old duplicates keep a NULL key (NULLs never collide)
+        "ALTER TABLE versions ADD COLUMN content_hash text",
+        "UPDATE versions SET content_hash = md5(strategy::text) WHERE id IN (SELECT DISTINCT ON "
+        "(skill, md5(strategy::text)) id FROM versions ORDER BY skill, md5(strategy::text), number)",
+        "CREATE UNIQUE INDEX versions_content ON versions (skill, content_hash)",
+    ],
 ]
 
 
@@ -168,6 +178,7 @@ class PostgresLibrary(SkillLibrary):
         schema: overrides the URL's ``schema``.
         min_size, max_size: connection pool bounds.
         timeout: seconds to wait for a connection before failing with `LibraryError`.
+        durability: ``"batched"`` or ``"sync"``: when a recorded episode is committed (docs/library.md).
     """
 
     def __init__(
@@ -178,7 +189,9 @@ class PostgresLibrary(SkillLibrary):
         min_size: int = 1,
         max_size: int = 8,
         timeout: float = 15.0,
+        durability: Durability = "batched",
     ) -> None:
+        self.durability = check_durability(durability)
         conninfo, url_schema = _split_url(location)
         self.schema = (schema or url_schema).lower()
         if not self.schema or not set(self.schema) <= _SCHEMA_NAME_CHARS or self.schema[0].isdigit():
@@ -187,7 +200,9 @@ class PostgresLibrary(SkillLibrary):
         self._local = threading.local()
         self._closed = False
         self._behind: WriteBehind[_EpisodeRows] = WriteBehind(
-            self._write_recorded, threading.RLock(), self.location, (psycopg.Error,)
+            self._write_recorded, threading.RLock(), self.location, (psycopg.Error,),
+            poison=(psycopg.DataError, psycopg.IntegrityError),
+            sync=self.durability == "sync",
         )
         try:
             # One direct attempt first: fails fast with libpq's own reason instead of pool retries.
@@ -210,6 +225,9 @@ class PostgresLibrary(SkillLibrary):
             raise LibraryError(f"cannot connect to PostgreSQL at {self.location}: {_one_line(exc)}") from None
         try:
             self._migrate()
+        except psycopg.Error as exc:  # e.g. the connection was killed half-way: that migration rolled back
+            self._pool.close()
+            raise LibraryError(f"cannot prepare the library at {self.location}: {_one_line(exc)}") from None
         except BaseException:
             self._pool.close()
             raise
@@ -243,10 +261,27 @@ class PostgresLibrary(SkillLibrary):
         if queued_first and self._behind:  # recorded episodes first: a process reads what it recorded
             self._behind.drain()
         try:
-            with self._pool.connection() as conn, conn.transaction():
+            with self._begin() as conn:
                 yield conn
-        except psycopg.OperationalError as exc:
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # connection lost, server gone
             raise LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}") from exc
+
+    @contextmanager
+    def _begin(self, attempts: int = 3) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """A pooled connection in a transaction. One the server closed while it sat in the pool
+        (a restart, an idle kill) fails at BEGIN, before anything was done: another is taken."""
+        for attempt in range(attempts):
+            stack = ExitStack()
+            conn = stack.enter_context(self._pool.connection())
+            try:
+                stack.enter_context(conn.transaction())
+            except psycopg.OperationalError:
+                if not stack.__exit__(*sys.exc_info()) and attempt == attempts - 1:
+                    raise
+                continue
+            with stack:
+                yield conn
+            return
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -311,7 +346,7 @@ class PostgresLibrary(SkillLibrary):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
-        skill = Skill(name=name, description=description, trigger=trigger)  # validates the name
+        skill = new_skill(name, description, trigger)  # validates the name: one line, ConfigError
         with self._conn() as conn:
             cur = conn.execute(
                 "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
@@ -339,6 +374,12 @@ class PostgresLibrary(SkillLibrary):
         origin: Origin | None,
         status: VersionStatus,
     ) -> SkillVersion:
+        content = Jsonb(strategy.model_dump(mode="json", exclude_none=True))
+        same = conn.execute(
+            _VERSION_SELECT + " WHERE v.skill = %s AND v.content_hash = md5(%s::jsonb::text)", (name, content)
+        ).fetchone()
+        if same is not None:  # one version per content: a concurrent proposal of it gets the stored one
+            return version_from_row(same)
         version = SkillVersion(
             id=f"{name}@{number}",
             skill=name,
@@ -349,17 +390,18 @@ class PostgresLibrary(SkillLibrary):
             status=status,
         )
         conn.execute(
-            "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at, content_hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, md5(%s::jsonb::text))",
             (
                 version.id,
                 name,
                 number,
-                Jsonb(strategy.model_dump(mode="json", exclude_none=True)),
+                content,
                 parent,
                 Jsonb(version.origin.model_dump(mode="json")),
                 status.value,
                 version.created_at,
+                content,
             ),
         )
         conn.execute(
@@ -529,7 +571,11 @@ class PostgresLibrary(SkillLibrary):
     def _insert_events(self, conn: psycopg.Connection[dict[str, Any]], events: Sequence[Event]) -> list[int]:
         if not events:
             return []
-        params = [(e.ts, EventKind(e.kind).value, e.episode_id, e.tool, e.version_id, Jsonb(e.data)) for e in events]
+        params = [
+            (e.ts, EventKind(e.kind).value, e.episode_id, e.tool and clean_text(e.tool), e.version_id,
+             Jsonb(e.data, json_text))
+            for e in events
+        ]
         ids: list[int] = []
         with conn.cursor() as cur:
             cur.executemany(self._EVENT_INSERT, params, returning=True)
@@ -552,22 +598,22 @@ class PostgresLibrary(SkillLibrary):
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
         with self._conn() as conn:
-            conn.execute(self._EPISODE_UPSERT, episode_values(episode, Jsonb))
+            conn.execute(self._EPISODE_UPSERT, _clean_episode_row(episode))
             return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
 
     def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
         """Save an episode and its events in a background thread, batched with others. Written
         before this store's next read or write returns, and at `flush` and `close`; inside
         `transaction()`, at once."""
-        row = episode_values(episode.model_copy(deep=True), Jsonb)
+        row = _clean_episode_row(episode)
         event_rows = [
-            (e.ts, EventKind(e.kind).value, episode.id, e.tool, e.version_id, json.dumps(e.data)) for e in events
+            (e.ts, EventKind(e.kind).value, row[0], e.tool and clean_text(e.tool), e.version_id, json_text(e.data))
+            for e in events
         ]
         if getattr(self._local, "conn", None) is not None:
             self._write_recorded([(row, event_rows)])
             return
-        if self._behind.put((row, event_rows)):  # the writer is behind (or failing): this caller writes it
-            self._behind.drain()
+        self._behind.put((row, event_rows))
 
     def _write_recorded(self, batch: list[_EpisodeRows]) -> None:
         with self._conn(queued_first=False) as conn, conn.cursor() as cur:
@@ -742,96 +788,22 @@ class PostgresLibrary(SkillLibrary):
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Copy records from `dump()` into this (empty) library, keeping ids; one transaction."""
-        counts: dict[str, int] = {}
-        with self._conn() as conn:
-            existing = conn.execute(
-                "SELECT (SELECT count(*) FROM skills) + (SELECT count(*) FROM episodes) "
-                "+ (SELECT count(*) FROM events) AS n"
-            ).fetchone()
-            if existing and existing["n"]:
-                raise LibraryError(f"{self.location} is not empty: migrate copies into an empty library only")
-            events: list[tuple[Any, ...]] = []
-            for kind, rec in records:
-                counts[kind] = counts.get(kind, 0) + 1
-                if kind == "skill":
-                    trigger = Trigger.model_validate(rec["trigger"])
-                    conn.execute(
-                        "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
-                        "VALUES (%s, %s, %s, %s, %s, %s)",
-                        (
-                            rec["name"],
-                            rec["description"],
-                            Jsonb(trigger.model_dump(mode="json")),
-                            trigger.kind.value,
-                            tool_key(trigger),
-                            rec["created_at"],
-                        ),
-                    )
-                elif kind == "version":
-                    conn.execute(
-                        "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                        (
-                            rec["id"],
-                            rec["skill"],
-                            rec["number"],
-                            Jsonb(_json(rec["strategy"])),
-                            rec["parent"],
-                            Jsonb(_json(rec["origin"])),
-                            rec["status"],
-                            rec["created_at"],
-                        ),
-                    )
-                elif kind == "posterior":
-                    self._upsert_posterior(conn, PosteriorState.model_validate({**rec, "extra": _json(rec["extra"])}))
-                elif kind == "meta":
-                    conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s)", (rec["key"], rec["value"]))
-                elif kind == "episode":
-                    ep = Episode.model_validate(rec)
-                    conn.execute(
-                        "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward,"
-                        " applied, metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        (
-                            ep.id,
-                            ep.task,
-                            ep.group_id,
-                            ep.policy_version,
-                            ep.started_at,
-                            ep.finished_at,
-                            ep.reward,
-                            Jsonb([a.model_dump(mode="json") for a in ep.applied]),
-                            Jsonb(ep.metadata),
-                        ),
-                    )
-                elif kind == "event":
-                    ev = Event.model_validate(rec)
-                    events.append((ev.id, ev.ts, ev.kind.value, ev.episode_id, ev.tool, ev.version_id, Jsonb(ev.data)))
-                    if len(events) >= 5000:
-                        self._copy_events(conn, events)
-                        events = []
-                else:
-                    raise LibraryError(f"unknown record kind {kind!r} in the migration stream")
-            self._copy_events(conn, events)
-            # Keep the id sequence ahead of the copied ids so new events never collide.
-            conn.execute(
-                "SELECT setval(pg_get_serial_sequence('events', 'id'), GREATEST((SELECT max(id) FROM events), 1))"
-            )
-        return counts
+        from ._postgres_copy import load
 
-    @staticmethod
-    def _copy_events(conn: psycopg.Connection[dict[str, Any]], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        with (
-            conn.cursor() as cur,
-            cur.copy("COPY events (id, ts, kind, episode_id, tool, version_id, data) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        return load(self, records)
 
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _clean_episode_row(episode: Episode) -> tuple[Any, ...]:
+    """An episodes row serialised now (a snapshot) with what PostgreSQL refuses mended (`_sanitize`)."""
+    return episode_values(episode, lambda value: Jsonb(json_text(value), dumps=_as_is))
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _one_line(exc: BaseException) -> str:

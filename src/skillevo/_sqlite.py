@@ -21,7 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._durability import Durability, check_durability
 from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
+from ._integrity import check_existing_file, connect_read_only, content_hash, writable
 from ._library import SkillLibrary
 from ._models import (
     Episode,
@@ -41,6 +43,7 @@ from ._store_common import (
     episode_values,
     event_from_row,
     lifecycle_event_data,
+    new_skill,
     posterior_from_row,
     select_query,
     skills_from_rows,
@@ -53,8 +56,6 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = ["SQLiteLibrary"]
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # An episode row and its event rows, serialised when recorded (the queue never holds live objects).
 _EventRow = tuple[float, str, str | None, str | None, str | None, str]
@@ -118,6 +119,12 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX events_version ON events (version_id)",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ],
+    [  # one version per content: old duplicates keep a NULL key (NULLs never collide)
+        "ALTER TABLE versions ADD COLUMN content_hash TEXT",
+        "UPDATE versions SET content_hash = skillevo_content_hash(strategy) WHERE rowid IN "
+        "(SELECT min(rowid) FROM versions GROUP BY skill, strategy)",
+        "CREATE UNIQUE INDEX versions_content ON versions (skill, content_hash)",
+    ],
 ]
 
 _VERSION_SELECT = """
@@ -148,64 +155,57 @@ def _multi_row(statement: str, width: int, n: int) -> str:
     return head + ", ".join([one] * n) + tail
 
 
-def _check_existing_file(path: Path) -> None:
-    """Refuse a file that is not a skillevo library, without writing a byte to it."""
-    if not path.exists():
-        return
-    if path.is_dir():
-        raise LibraryError(f"{path} is a directory, not a skill library file")
-    if path.stat().st_size == 0:
-        return
-    with path.open("rb") as fh:
-        header = fh.read(len(_SQLITE_MAGIC))
-    if header != _SQLITE_MAGIC:
-        raise LibraryError(f"{path} is not a SQLite database (corrupt, or some other kind of file); left untouched")
-    try:
-        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        finally:
-            probe.close()
-    except sqlite3.DatabaseError as exc:
-        raise LibraryError(f"{path} is a damaged SQLite database ({exc}); left untouched") from None
-    user_tables = {t for t in tables if not t.startswith("sqlite_")}
-    if user_tables and "schema_version" not in user_tables:
-        raise LibraryError(
-            f"{path} is a SQLite database of some other application (tables: "
-            f"{', '.join(sorted(user_tables)[:5])}); left untouched"
-        )
-
-
 class SQLiteLibrary(SkillLibrary):
     """`SkillLibrary` on an embedded SQLite file (the default).
 
     Args:
-        location: a file path, ``"sqlite:///path"``, or ``":memory:"``.
+        location: a file path (``~`` expanded), ``"sqlite:///path"``, or ``":memory:"``.
         timeout: seconds a writer waits for another process's write lock before failing.
+        durability: ``"batched"`` or ``"sync"``: when a recorded episode is on disk (docs/library.md).
+        read_only: open for reading only (also chosen when the file cannot be written).
     """
 
-    def __init__(self, location: str | os.PathLike[str] = "skillevo.db", *, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        location: str | os.PathLike[str] = "skillevo.db",
+        *,
+        timeout: float = 60.0,
+        durability: Durability = "batched",
+        read_only: bool = False,
+    ) -> None:
         text = os.fspath(location)
         if text.startswith("sqlite:///"):
-            text = text[len("sqlite:///") :] or ":memory:"
-        self.location = text
+            text = text[len("sqlite:///") :]
+            if not text:
+                raise LibraryError("sqlite:/// names no file: use sqlite:///PATH, or ':memory:' for memory")
+        self.location = text = text if text == ":memory:" else os.path.expanduser(text)
+        self.durability = check_durability(durability)
         self._memory = text == ":memory:"
+        self.read_only = bool(read_only) and not self._memory
         if not self._memory:
             path = Path(text)
-            _check_existing_file(path)
+            check_existing_file(path)
             if not path.parent.exists():
                 raise LibraryError(f"cannot create {path}: folder {path.parent} does not exist")
+            self.read_only = self.read_only or (path.exists() and not writable(path))
+            if self.read_only and not path.exists():
+                raise LibraryError(f"no skill library at {path} to open read-only")
         self._lock = threading.RLock()
         self._local = threading.local()
         self._closed = False
         self._behind: WriteBehind[_EpisodeRows] = WriteBehind(
-            self._write_recorded, self._lock, text, (sqlite3.Error,)
+            self._write_recorded, self._lock, text, (sqlite3.Error,),
+            poison=(sqlite3.DataError, sqlite3.IntegrityError), sync=self.durability == "sync",
         )
         try:
-            conn = sqlite3.connect(text, timeout=timeout, isolation_level=None, check_same_thread=False)
+            if self.read_only:
+                conn = connect_read_only(Path(text), timeout)
+            else:
+                conn = sqlite3.connect(text, timeout=timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise LibraryError(f"cannot open {text}: {exc}") from None
         conn.row_factory = sqlite3.Row
+        conn.create_function("skillevo_content_hash", 1, content_hash, deterministic=True)
         self._conn = conn
         try:
             # What wrapping the connection in `sqlite_utils.Database` used to set here; the wrapper
@@ -214,11 +214,12 @@ class SQLiteLibrary(SkillLibrary):
             conn.execute("PRAGMA recursive_triggers = ON")
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if not self._memory:
+            if not self._memory and not self.read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
-                # WAL + NORMAL survives a crash of the process (not of the OS) without an fsync per commit.
-                conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+                # WAL + NORMAL survives a crash of the process (not of the OS) without an fsync per
+                # commit; "sync" durability pays the fsync: a commit is on disk when it returns.
+                conn.execute(f"PRAGMA synchronous = {'FULL' if self.durability == 'sync' else 'NORMAL'}")
+            self._check_schema() if self.read_only else self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise LibraryError(f"cannot use {text} as a skill library: {exc}") from None
@@ -262,8 +263,11 @@ class SQLiteLibrary(SkillLibrary):
                 raise LibraryError(f"the library {self.location} is closed")
             if self._behind:  # recorded episodes first: writes keep their order
                 self._behind.drain()
-            with self._transaction() as conn:
-                yield conn
+            try:
+                with self._transaction() as conn:
+                    yield conn
+            except sqlite3.Error as exc:
+                raise LibraryError(f"{self.location}: the write failed ({' '.join(str(exc).split())})") from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -278,14 +282,16 @@ class SQLiteLibrary(SkillLibrary):
                 try:
                     yield conn
                 except BaseException:
-                    conn.execute(f"ROLLBACK TO {name}")
-                    conn.execute(f"RELEASE {name}")
+                    if conn.in_transaction:  # not when SQLite rolled back the whole transaction itself
+                        conn.execute(f"ROLLBACK TO {name}")
+                        conn.execute(f"RELEASE {name}")
                     raise
                 else:
                     conn.execute(f"RELEASE {name}")
                 finally:
                     self._local.depth = depth
                 return
+            self._writable()
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -294,16 +300,22 @@ class SQLiteLibrary(SkillLibrary):
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full, I/O error)
+                    conn.execute("ROLLBACK")
                 raise
             else:
                 try:
                     conn.execute("COMMIT")
                 except sqlite3.Error:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:  # keep the real error, not "no transaction is active"
+                        conn.execute("ROLLBACK")
                     raise
             finally:
                 self._local.depth = 0
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise LibraryError(f"{self.location} is open read-only (the file or its folder cannot be written)")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -341,6 +353,15 @@ class SQLiteLibrary(SkillLibrary):
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
 
+    def _check_schema(self) -> None:
+        """A read-only library is not migrated: it must be one, and not from a newer skillevo."""
+        names = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        current = self.schema_version if "schema_version" in names else 0
+        if not current:
+            raise LibraryError(f"{self.location} is read-only and not a skill library yet")
+        if current > len(MIGRATIONS):
+            raise SchemaVersionError(f"{self.location} has schema version {current}, newer than this skillevo knows")
+
     @property
     def schema_version(self) -> int:
         """The schema version of the open database."""
@@ -361,7 +382,7 @@ class SQLiteLibrary(SkillLibrary):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
-        skill = Skill(name=name, description=description, trigger=trigger)  # validates the name
+        skill = new_skill(name, description, trigger)  # validates the name: one line, ConfigError
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM skills WHERE name = ?", (name,)).fetchone():
                 raise SkillevoError(f"a skill named {name!r} already exists")
@@ -388,6 +409,11 @@ class SQLiteLibrary(SkillLibrary):
         origin: Origin | None,
         status: VersionStatus,
     ) -> SkillVersion:
+        strategy_json = _dumps(strategy.model_dump(mode="json", exclude_none=True))
+        key = content_hash(strategy_json)
+        same = conn.execute(_VERSION_SELECT + " WHERE v.skill = ? AND v.content_hash = ?", (name, key)).fetchone()
+        if same is not None:  # one version per content: a concurrent proposal of it gets the stored one
+            return version_from_row(same)
         version = SkillVersion(
             id=f"{name}@{number}",
             skill=name,
@@ -398,17 +424,18 @@ class SQLiteLibrary(SkillLibrary):
             status=status,
         )
         conn.execute(
-            "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 version.id,
                 name,
                 number,
-                _dumps(strategy.model_dump(mode="json", exclude_none=True)),
+                strategy_json,
                 parent,
                 _dumps(version.origin.model_dump(mode="json")),
                 status.value,
                 version.created_at,
+                key,
             ),
         )
         conn.execute(
@@ -616,12 +643,12 @@ class SQLiteLibrary(SkillLibrary):
         """Save an episode and its events in a background thread, batched with others (what the
         Evolver does when it needs no event ids). Written before this library's next read or write
         returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
+        self._writable()
         rows = self._episode_rows(episode, events)
         if getattr(self._local, "depth", 0):  # inside this thread's transaction: part of it
             self._write_recorded([rows])
             return
-        if self._behind.put(rows):  # the writer is behind (or failing): this caller writes the queue
-            self._behind.drain()
+        self._behind.put(rows)
 
     def _write_recorded(self, batch: list[_EpisodeRows]) -> None:
         # Multi-row statements: each statement step releases and re-takes the GIL, and in a
@@ -750,128 +777,12 @@ class SQLiteLibrary(SkillLibrary):
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every record, backend-neutral, for `skillevo migrate`."""
-        with self._read() as conn:
-            skills = conn.execute("SELECT * FROM skills ORDER BY created_at, name").fetchall()
-            versions = conn.execute("SELECT * FROM versions ORDER BY skill, number").fetchall()
-            posteriors = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
-            meta = conn.execute("SELECT * FROM meta ORDER BY key").fetchall()
-        for row in skills:
-            yield (
-                "skill",
-                {
-                    "name": row["name"],
-                    "description": row["description"],
-                    "trigger": json.loads(row["trigger"]),
-                    "created_at": row["created_at"],
-                },
-            )
-        for row in versions:
-            yield (
-                "version",
-                {
-                    "id": row["id"],
-                    "skill": row["skill"],
-                    "number": row["number"],
-                    "strategy": json.loads(row["strategy"]),
-                    "parent": row["parent"],
-                    "origin": json.loads(row["origin"]),
-                    "status": row["status"],
-                    "created_at": row["created_at"],
-                },
-            )
-        for row in posteriors:
-            yield "posterior", posterior_from_row(row).model_dump(mode="json")
-        for row in meta:
-            yield "meta", {"key": row["key"], "value": row["value"]}
-        last = ""
-        while True:
-            with self._read() as conn:
-                rows = conn.execute("SELECT * FROM episodes WHERE id > ? ORDER BY id LIMIT 5000", (last,)).fetchall()
-            if not rows:
-                break
-            for row in rows:
-                yield "episode", episode_from_row(row).model_dump(mode="json")
-            last = rows[-1]["id"]
-        for event in self.iter_events():
-            yield "event", event.model_dump(mode="json")
+        from ._sqlite_copy import dump
+
+        return dump(self)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Copy records from `dump()` into this (empty) library, keeping ids; one transaction."""
-        counts: dict[str, int] = {}
-        with self._write() as conn:
-            n = conn.execute(
-                "SELECT (SELECT count(*) FROM skills) + (SELECT count(*) FROM episodes) + (SELECT count(*) FROM events)"
-            ).fetchone()[0]
-            if n:
-                raise LibraryError(f"{self.location} is not empty: migrate copies into an empty library only")
-            events: list[tuple[Any, ...]] = []
-            for kind, rec in records:
-                counts[kind] = counts.get(kind, 0) + 1
-                if kind == "skill":
-                    trigger = Trigger.model_validate(rec["trigger"])
-                    conn.execute(
-                        "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            rec["name"],
-                            rec["description"],
-                            _dumps(trigger.model_dump(mode="json")),
-                            trigger.kind.value,
-                            tool_key(trigger),
-                            rec["created_at"],
-                        ),
-                    )
-                elif kind == "version":
-                    conn.execute(
-                        "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            rec["id"],
-                            rec["skill"],
-                            rec["number"],
-                            _dumps(rec["strategy"]),
-                            rec["parent"],
-                            _dumps(rec["origin"]),
-                            rec["status"],
-                            rec["created_at"],
-                        ),
-                    )
-                elif kind == "posterior":
-                    self._upsert_posterior(conn, PosteriorState.model_validate(rec))
-                elif kind == "meta":
-                    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (rec["key"], rec["value"]))
-                elif kind == "episode":
-                    ep = Episode.model_validate(rec)
-                    conn.execute(
-                        "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, "
-                        "applied, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            ep.id,
-                            ep.task,
-                            ep.group_id,
-                            ep.policy_version,
-                            ep.started_at,
-                            ep.finished_at,
-                            ep.reward,
-                            _dumps([a.model_dump(mode="json") for a in ep.applied]),
-                            _dumps(ep.metadata),
-                        ),
-                    )
-                elif kind == "event":
-                    ev = Event.model_validate(rec)
-                    events.append((ev.id, ev.ts, ev.kind.value, ev.episode_id, ev.tool, ev.version_id, _dumps(ev.data)))
-                else:
-                    raise LibraryError(f"unknown record kind {kind!r} in the migration stream")
-                if len(events) >= 5000:
-                    self._copy_events(conn, events)
-                    events = []
-            self._copy_events(conn, events)
-        return counts
+        from ._sqlite_copy import load
 
-    @staticmethod
-    def _copy_events(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            conn.executemany(
-                "INSERT INTO events (id, ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        return load(self, records)

@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import JsonValue
+from pydantic import JsonValue, ValidationError
 
+from ._errors import ConfigError
 from ._models import (
     Episode,
     Event,
@@ -20,6 +21,7 @@ from ._models import (
     Trigger,
     VersionStatus,
 )
+from ._sanitize import clean_text
 
 __all__ = [
     "STATUS_RANK",
@@ -27,6 +29,7 @@ __all__ = [
     "episode_from_row",
     "event_from_row",
     "lifecycle_event_data",
+    "new_skill",
     "posterior_from_row",
     "select_query",
     "skills_from_rows",
@@ -42,6 +45,15 @@ STATUS_RANK = (
     VersionStatus.RETIRED,
     VersionStatus.REJECTED,
 )
+
+
+def new_skill(name: str, description: str, trigger: Trigger) -> Skill:
+    """A `Skill` to store, its name checked: a bad one is a one-line `ConfigError`, not pydantic's."""
+    try:
+        return Skill(name=name, description=description, trigger=trigger)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid skill {str(name)[:80]!r}: {reasons}"[:400]) from None
 
 
 def tool_key(trigger: Trigger) -> str:
@@ -119,12 +131,13 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
 
 def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any, ...]:
     """The values of an ``episodes`` row (id, task, group_id, policy_version, started_at,
-    finished_at, reward, applied, metadata), the two JSON columns through `encode`."""
+    finished_at, reward, applied, metadata), the two JSON columns through `encode`, the text
+    columns without what no database stores (NUL, lone surrogates: `skillevo._sanitize`)."""
     return (
-        episode.id,
-        episode.task,
-        episode.group_id,
-        episode.policy_version,
+        clean_text(episode.id),
+        clean_text(episode.task),
+        None if episode.group_id is None else clean_text(episode.group_id),
+        None if episode.policy_version is None else clean_text(episode.policy_version),
         episode.started_at,
         episode.finished_at,
         episode.reward,

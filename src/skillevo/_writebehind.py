@@ -4,33 +4,46 @@ For the writes nobody waits on (an episode record at the end of an agent run, th
 cost skillevo adds to a run): the caller serialises the record in its own thread, queues it and
 goes on; a daemon thread writes everything queued in one transaction, shortly after. The owner
 drains the queue in the caller's thread before each of its reads and writes, so a process always
-reads what it recorded, and at ``flush``, ``close`` and interpreter exit.
+reads what it recorded, and at ``flush``, ``close``, interpreter exit and ``SIGTERM`` (see
+`skillevo._durability`). With ``sync=True`` nothing waits: `put` writes in the caller's thread.
 
-A failed background write keeps its records queued (nothing is dropped); the thread retries after
-a pause, and the next drain in a caller's thread retries and raises the error there. A queue that
-reaches `max_pending` records is to be drained by the caller that adds to it (bounded memory, and a
-write that keeps failing surfaces where records are made). The thread ends after `idle_s` without
-records (an owner nobody closes can then be collected) and starts again with the next record. A
-forked child starts with an empty queue: what was queued belongs to the parent.
+A failed write keeps its records queued (nothing is dropped), and the failure reaches a caller:
+after a failed background write the next `put` writes the queue in its caller's thread and raises
+`LibraryError` there if the store still refuses (the thread also retries after a pause). The queue
+never holds more than `max_pending` records: the caller that fills it writes it, and a record that
+finds it full and unwritable is refused with the error, not queued. A record whose *content* the
+store refuses (one of `poison`) is dropped alone: the batch is written again one record at a
+time, every other record is written, and the drop is raised to a caller as `LibraryError`. The
+thread ends after `idle_s` without records (an owner nobody closes can then be collected) and
+starts again with the next record. A forked child starts with an empty queue: what was queued
+belongs to the parent.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from . import _durability
 from ._errors import LibraryError
 
-__all__ = ["WriteBehind"]
+__all__ = ["WriteBehind", "flush_all"]
 
 T = TypeVar("T")
 
 _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
+_log = logging.getLogger("skillevo")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 class WriteBehind(Generic[T]):
@@ -42,9 +55,11 @@ class WriteBehind(Generic[T]):
             `drain` returns, every record queued before it is written (no batch is in flight).
         location: the owner's location, for error messages.
         errors: what `write` raises when the store refuses the write (reported as `LibraryError`).
+        poison: what `write` raises when a record's content is refused (the record is dropped alone).
+        sync: write each record in the caller's thread when it is put (``durability="sync"``).
         linger_s: how long the thread waits after the first record of a batch for more.
         retry_s: pause after a failed background write.
-        max_pending: queue length at which `put` asks its caller to drain.
+        max_pending: the most records the queue holds.
         idle_s: the thread ends after this long without a record.
     """
 
@@ -55,6 +70,8 @@ class WriteBehind(Generic[T]):
         location: str,
         errors: tuple[type[BaseException], ...],
         *,
+        poison: tuple[type[BaseException], ...] = (),
+        sync: bool = False,
         name: str = "skillevo-writer",
         linger_s: float = 0.2,
         retry_s: float = 1.0,
@@ -65,6 +82,8 @@ class WriteBehind(Generic[T]):
         self._lock = lock
         self._location = location
         self._errors = (*errors, LibraryError)
+        self._poison: tuple[type[BaseException], ...] = (ValueError, TypeError, OverflowError, *poison)
+        self.sync = sync
         self._name = name
         self.linger_s = linger_s
         self.retry_s = retry_s
@@ -75,63 +94,142 @@ class WriteBehind(Generic[T]):
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._refusing = False
+        self._ending = False  # SIGTERM: the queue is being written for the last time
+        self._failed = False  # the last background write failed: the next caller writes (and hears)
+        self._dropped: list[str] = []  # records refused in the background, not yet told to a caller
         self._thread: threading.Thread | None = None
         _LIVE.add(self)  # type: ignore[arg-type]
+        if not sync:
+            _durability.install_sigterm_flush(flush_all)
 
     def __len__(self) -> int:
         return len(self._queue)
 
-    def put(self, record: T) -> bool:
-        """Queue `record`; the background thread writes it shortly. Returns True when the queue is
-        full: the caller should `drain` (through its own error handling)."""
+    def put(self, record: T) -> None:
+        """Queue `record` (or, with ``sync``, write it now). Raises `LibraryError` when the store
+        refuses a write this caller makes: the queue was full, a background write had failed, or
+        a record was dropped."""
+        if self._refusing:
+            raise LibraryError(f"the library {self._location} is closed")
+        if self.sync:
+            with self._lock:
+                self.drain()
+                self._write_batch([record])
+            return
+        refused = full = wait = False
         with self._queue_lock:
             if self._refusing:
                 raise LibraryError(f"the library {self._location} is closed")
-            self._queue.append(record)
-            full = len(self._queue) >= self.max_pending
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                self._thread.start()
+            if self._ending:
+                wait = True
+            elif len(self._queue) >= self.max_pending:
+                refused = True
+            else:
+                self._queue.append(record)
+                full = self._failed or len(self._queue) >= self.max_pending
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+        if wait:
+            # SIGTERM is writing the queue and the process ends when it is written: not accepted.
+            self._lock.acquire()
+            self._lock.release()
+            raise LibraryError(f"{self._location}: the process is ending (SIGTERM); this episode was not recorded")
+        if refused:
+            try:
+                self.drain()
+            except LibraryError as exc:
+                raise LibraryError(f"{exc}; this episode was not recorded (the queue is full)") from None
+            self.put(record)
+            return
         self._wake.set()
-        return full
+        if full or self._dropped:
+            self.drain()  # the writer is behind, or failing: this caller writes, and hears why
 
     def drain(self) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
-        refuses the write (the records stay queued then)."""
-        if not self._queue:  # the common case, without taking a lock
+        refuses the write (the records stay queued then), or if records were dropped."""
+        if not self._queue and not self._dropped:  # the common case, without taking a lock
             return
         with self._lock:
             with self._queue_lock:
                 batch, self._queue = self._queue, []
-            if not batch:
-                return
+            if batch:
+                self._write_batch(batch)
+            self._raise_dropped()
+
+    def _write_batch(self, batch: list[T]) -> None:
+        """Write `batch` (the lock held); on failure put it back at the head of the queue."""
+        try:
+            self._write(batch)
+            self._failed = False
+            return
+        except BaseException as exc:
+            if not isinstance(exc, self._poison) or (self.sync and len(batch) == 1):
+                if not self.sync:
+                    self._requeue(batch)
+                raise self._error(exc, len(self._queue) if not self.sync else 0) from None
+        # Some record's content was refused: write them one by one, drop only those refused.
+        for i, record in enumerate(batch):
             try:
-                self._write(batch)
+                self._write([record])
             except BaseException as exc:
-                with self._queue_lock:
-                    self._queue[:0] = batch
-                if isinstance(exc, self._errors):
-                    reason = " ".join(str(exc).split())
-                    raise LibraryError(
-                        f"{self._location}: {len(self._queue)} recorded episodes could not be written ({reason}); "
-                        "they stay queued"
-                    ) from None
-                raise
+                if isinstance(exc, self._poison):
+                    self._drop(exc)
+                    continue
+                self._requeue(batch[i:])
+                raise self._error(exc, len(self._queue)) from None
+        self._failed = False
+
+    def _requeue(self, batch: list[T]) -> None:
+        with self._queue_lock:
+            self._queue[:0] = batch
+
+    def _drop(self, exc: BaseException) -> None:
+        message = f"{self._location}: a recorded episode was refused by the store and dropped ({_one_line(exc)})"
+        _log.error("skillevo: %s", message)
+        with self._queue_lock:
+            self._dropped.append(message)
+
+    def _raise_dropped(self) -> None:
+        with self._queue_lock:
+            dropped, self._dropped = self._dropped, []
+        if dropped:
+            more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
+            raise LibraryError(dropped[0] + more + "; the other records were written")
+
+    def _error(self, exc: BaseException, queued: int) -> BaseException:
+        if not isinstance(exc, (*self._errors, *self._poison)):
+            return exc
+        reason = _one_line(exc)
+        if not queued:
+            return LibraryError(f"{self._location}: the episode could not be written ({reason})")
+        return LibraryError(
+            f"{self._location}: {queued} recorded episodes could not be written ({reason}); they stay queued"
+        )
 
     def close(self, then: Callable[[], None]) -> None:
         """Refuse further records, write what is queued, call `then()` (the owner's close, with the
         lock held) and end the thread. If the write fails, records are taken again and the
         `LibraryError` propagates, `then` not called."""
+        reported: LibraryError | None = None
         with self._lock:
             with self._queue_lock:
                 self._refusing = True
             try:
                 self.drain()
-            except BaseException:
-                with self._queue_lock:
-                    self._refusing = False
-                raise
+            except BaseException as exc:
+                if self._queue or not isinstance(exc, LibraryError):
+                    with self._queue_lock:
+                        self._refusing = False
+                    raise
+                reported = exc  # only dropped records were reported: the rest is written, close goes on
             then()
+        self._end_thread()
+        if reported is not None:
+            raise reported
+
+    def _end_thread(self) -> None:
         with self._queue_lock:
             self._stopped.set()
             thread = self._thread
@@ -139,6 +237,19 @@ class WriteBehind(Generic[T]):
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         _LIVE.discard(self)  # type: ignore[arg-type]
+
+    def write_for_exit(self, timeout: float) -> None:
+        """SIGTERM: write the queue and keep the owner's lock until the process ends (a record made
+        meanwhile waits and is refused, instead of being queued to be lost)."""
+        if not self._lock.acquire(timeout=max(timeout, 0.0)):
+            print(f"skillevo: {self._location} is busy; {len(self)} queued records not written", file=sys.stderr)
+            return
+        with self._queue_lock:
+            self._ending = True
+        try:
+            self.drain()
+        except Exception as exc:
+            print(f"skillevo: {len(self)} queued records could not be written: {exc}", file=sys.stderr)
 
     def _run(self) -> None:
         while not self._stopped.is_set():
@@ -152,11 +263,23 @@ class WriteBehind(Generic[T]):
             if self._stopped.wait(self.linger_s):
                 return
             try:
-                self.drain()
-            except Exception:  # kept queued; a caller's drain raises it
+                with self._lock:
+                    with self._queue_lock:
+                        batch, self._queue = self._queue, []
+                    if batch:
+                        self._write_batch(batch)
+            except Exception:  # kept queued; the next caller writes it and hears why
+                self._failed = True
                 if self._stopped.wait(self.retry_s):
                     return
                 self._wake.set()
+
+
+def flush_all(grace_s: float) -> None:
+    """Write every live queue for a process that is ending (SIGTERM); waits at most `grace_s` in all."""
+    deadline = time.monotonic() + grace_s
+    for queue in list(_LIVE):
+        queue.write_for_exit(deadline - time.monotonic())
 
 
 def _after_fork_in_child() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -28,8 +29,9 @@ JsonOption = Annotated[
 
 
 def resolve_db(db: str | None) -> str:
-    """The library location a command should open."""
-    return db or default_db()
+    """The library location a command should open (``~`` expanded in a path)."""
+    location = db or default_db()
+    return location if "://" in location else os.path.expanduser(location)
 
 
 def print_error(message: object, label: str = "error:", style: str = "bold red") -> None:
@@ -54,6 +56,10 @@ def run_app(app: typer.Typer, argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SkillevoError as exc:
         print_error(exc)
+        return 1
+    except OSError as exc:  # a path the user named cannot be read or written: their fix, one line
+        where = f": {exc.filename}" if exc.filename else ""
+        err_console.print(f"[bold red]error:[/] {exc.strerror or exc}{where}", highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -197,6 +197,8 @@ def export(
         if out is None:
             raise fail("usage: skillevo export grpo OUT")
         with _open(db) as lib:
+            if not lib.count_episodes():
+                raise fail(f"no episodes in {lib.location}: nothing to export for GRPO (run your agent first)")
             export_grpo_command(
                 lib, Path(out), as_json=as_json, group_key=group_key, tool_schemas=tool_schemas,
                 min_group_size=min_group_size,

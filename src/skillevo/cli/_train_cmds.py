@@ -51,7 +51,7 @@ def _config(path: Path | None, db: str | None) -> SkillevoConfig:
     else:
         config = SkillevoConfig()
     if db is not None:
-        location = db if "://" in db or db == ":memory:" else str(Path(db).resolve())
+        location = db if "://" in db or db == ":memory:" else str(Path(db).expanduser().resolve())
         config = config.model_copy(update={"library": LibrarySection(db=location)})
     return config
 

@@ -1,0 +1,116 @@
+"""What is checked before a SQLite file is used as a skill library, and how it is opened.
+
+A file is refused, with one line and without a byte written to it, when it is not SQLite, when
+SQLite's own structural check (``PRAGMA quick_check``) finds damage, or when it holds some other
+application's tables. The check reads every page, so its cost grows with the file (about 1 s for
+120 MB on a loaded 2-core machine): it stops after `QUICK_CHECK_S` seconds, which covers a library
+of some tens of MB whole; of a larger one, what was read by then (the skills and versions first,
+the oldest tables) is checked, and the rest is trusted.
+
+A valid library that this process cannot write (a read-only file or mount) is opened read-only
+(``mode=ro``): reading works, a write raises `LibraryError` saying why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from ._errors import LibraryError
+
+__all__ = ["QUICK_CHECK_S", "check_existing_file", "connect_read_only", "content_hash", "writable"]
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: Seconds the open-time check may take.
+QUICK_CHECK_S = 0.5
+_STEPS = 10_000  # SQLite VM steps between two looks at the clock
+
+
+def content_hash(strategy_json: str) -> str:
+    """The key of a version's content: a digest of its strategy's canonical JSON text."""
+    return hashlib.sha256(strategy_json.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def writable(path: Path) -> bool:
+    """Whether this process can write `path` and create the WAL files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection to `path`. On a read-only folder where the WAL index cannot be made,
+    the file is opened ``immutable`` (nothing else can write it there either)."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(
+        f"{uri}?mode=ro&immutable=1", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+    )
+
+
+def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S) -> None:
+    """Refuse a file that is not a usable skillevo library, without writing a byte to it."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise LibraryError(f"{path} is a directory, not a skill library file")
+    if path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise LibraryError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if header != _SQLITE_MAGIC:
+        raise LibraryError(f"{path} is not a SQLite database (corrupt, or some other kind of file); left untouched")
+    try:
+        probe = connect_read_only(path, timeout=5.0)
+        try:
+            tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            problem = _quick_check(probe, budget_s)
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError(f"{path} is a damaged SQLite database ({_one_line(exc)}); left untouched") from None
+    if problem:
+        raise LibraryError(f"{path} is a damaged SQLite database (quick_check: {problem}); left untouched")
+    user_tables = {t for t in tables if not t.startswith("sqlite_")}
+    if user_tables and "schema_version" not in user_tables:
+        raise LibraryError(
+            f"{path} is a SQLite database of some other application (tables: "
+            f"{', '.join(sorted(user_tables)[:5])}); left untouched"
+        )
+
+
+def _quick_check(conn: sqlite3.Connection, budget_s: float) -> str | None:
+    """The first problems ``PRAGMA quick_check`` reports, or None (also when the budget ran out)."""
+    deadline = time.monotonic() + budget_s
+    expired = False
+
+    def budget() -> int:
+        nonlocal expired
+        expired = time.monotonic() > deadline
+        return 1 if expired else 0  # non-zero interrupts the statement
+
+    conn.set_progress_handler(budget, _STEPS)
+    try:
+        rows = conn.execute("PRAGMA quick_check(3)").fetchall()
+    except sqlite3.OperationalError as exc:
+        if expired and "interrupt" in str(exc).lower():
+            return None  # checked as far as the budget allows: the rest of a very large file is trusted
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+    found = [str(r[0]) for r in rows if str(r[0]).lower() != "ok"]
+    return _one_line(RuntimeError("; ".join(found))) if found else None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__

@@ -1,0 +1,69 @@
+"""Values made storable: what a record may carry that a database refuses, replaced at serialisation.
+
+Tool output, error texts and arguments reach the store verbatim, and some of it cannot be stored:
+PostgreSQL refuses NUL characters in text and in ``jsonb``, ``NaN`` and ``±Infinity`` in ``jsonb``,
+and any lone UTF-16 surrogate (which Python strings may hold, UTF-8 may not); a 3,000-deep
+structure overflows the JSON encoder's recursion. Rather than losing the record (and, in a batch,
+the records written with it), the value is mended: NUL and lone surrogates become U+FFFD, a
+non-finite float becomes ``null``, nesting deeper than `MAX_DEPTH` becomes the string ``"…"``.
+The common case (nothing to mend) costs one ``json.dumps`` and one regex search.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+__all__ = ["MAX_DEPTH", "clean_text", "clean_value", "json_text"]
+
+#: Nesting kept in a stored JSON value; deeper levels are replaced by ``"…"``.
+MAX_DEPTH = 64
+
+_REPLACEMENT = "\ufffd"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# In JSON text (ASCII, escaped): a NUL escape, or a surrogate escape that is not part of a pair.
+_BAD_ESCAPE = re.compile(
+    r"\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", re.I
+)
+
+
+def clean_text(text: str) -> str:
+    """`text` without NUL characters and lone surrogates (each replaced by U+FFFD)."""
+    if "\x00" in text:
+        text = text.replace("\x00", _REPLACEMENT)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _SURROGATE.sub(_REPLACEMENT, text)
+    return text
+
+
+def clean_value(value: Any, depth: int = 0) -> Any:
+    """A JSON-able copy of `value` with every string cleaned, non-finite floats as None, depth bounded."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int):
+        return value
+    if depth >= MAX_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_value(v, depth + 1) for v in value]
+    return clean_text(str(value))
+
+
+def json_text(value: Any) -> str:
+    """`value` as compact JSON text any store accepts (see the module docstring)."""
+    try:
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"), default=str)
+    except (ValueError, RecursionError):  # NaN/Infinity, too deep, or circular
+        return json.dumps(clean_value(value), allow_nan=False, separators=(",", ":"))
+    if _BAD_ESCAPE.search(text):
+        return json.dumps(clean_value(value), allow_nan=False, separators=(",", ":"))
+    return text

@@ -1,0 +1,112 @@
+"""Bad input at the library / Evolver / CLI boundary: one line of skillevo's own error, bounded work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skillevo import ConfigError, Evolver, LibraryError, SkillLibrary, Strategy, Trigger, TriggerKind
+from skillevo._config import config_from_dict
+from skillevo._detect import CLASSIFY_CHARS, classify_error, error_signature, failure_from_exception
+from skillevo.cli import main
+
+
+@pytest.fixture
+def evo() -> Evolver:
+    return Evolver(SkillLibrary(":memory:"), miner=None, sandbox=None)
+
+
+@pytest.mark.parametrize("reward", ["0.7", True, False, None, float("nan"), 1.5, -0.1, [1]])
+def test_rewards_must_be_real_numbers_in_the_unit_interval(evo: Evolver, reward: object) -> None:
+    ep = evo.episode("t")
+    if reward is None:
+        assert ep.finish(None).reward is None  # no reward is not a bad reward
+        return
+    with pytest.raises(ConfigError, match="reward must be") as info:
+        ep.finish(reward)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+def test_a_path_instead_of_a_library_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"Evolver\(SkillLibrary") as info:
+        Evolver(str(tmp_path / "skills.db"))  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+def test_a_bad_skill_name_is_the_librarys_own_error() -> None:
+    with SkillLibrary(":memory:") as lib, pytest.raises(ConfigError, match="invalid skill 'Bad Name!'") as info:
+        lib.add_skill("Bad Name!", Trigger(kind=TriggerKind.TOOL_ERROR, tool="t"), Strategy(guidance="x"))
+    assert "\n" not in str(info.value)
+
+
+def test_three_thousand_deep_arguments_are_recorded_bounded(evo: Evolver) -> None:
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(3000):
+        node["a"] = {}
+        node = node["a"]  # type: ignore[assignment]
+    ep = evo.episode("t")
+    args = ep.before_tool("tool", {"a": deep})
+    assert ep.on_tool_error("tool", args, ValueError("bad")) is None
+    ep.on_tool_result("tool", {"a": deep}, deep)
+    ep.finish(1.0)
+    evo.store.flush()
+    stored = evo.store.events(episode_id=ep.id)
+    assert stored and "…" in str(stored[0].data)  # cut at a bounded depth, not a RecursionError
+
+
+def test_a_ten_megabyte_error_is_read_only_up_to_a_bound(evo: Evolver) -> None:
+    huge = "x" * 10_000_000 + " timed out"
+    assert classify_error(huge) == classify_error(huge[:CLASSIFY_CHARS])  # the tail is never read
+    assert len(failure_from_exception(ValueError(huge)).message) <= CLASSIFY_CHARS
+    assert len(error_signature(huge)) <= 200
+    ep = evo.episode("t")
+    assert ep.on_tool_error("tool", {"q": 1}, ValueError(huge)) is None
+    ep.finish(1.0)
+    evo.store.flush()
+    [error] = [e for e in evo.store.events(episode_id=ep.id) if e.kind == "tool_error"]
+    assert len(str(error.data["error"])) <= CLASSIFY_CHARS
+
+
+def test_classification_does_not_read_quoted_values() -> None:
+    # The value a message quotes is the instance: it may say anything and must not change the class.
+    template = "invalid status {!r}: must be one of 'open', 'closed'"
+    classes = {classify_error(template.format(v)) for v in ("x", "busy", "timeout", "rate limited 429")}
+    assert len(classes) == 1
+    assert classify_error("can't parse the date, don't retry") == "format"  # apostrophes quote nothing
+
+
+def test_sqlite_url_without_a_path_is_refused() -> None:
+    with pytest.raises(LibraryError, match="names no file"):
+        SkillLibrary("sqlite:///")
+
+
+def test_a_home_relative_path_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with SkillLibrary("~/lib.db") as lib:
+        lib.set_meta("k", "v")
+    assert (tmp_path / "lib.db").exists()
+    assert main(["stats", "--db", "~/lib.db"]) == 0
+
+
+def test_export_grpo_of_an_empty_library_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    SkillLibrary(tmp_path / "lib.db").close()
+    assert main(["export", "grpo", str(tmp_path / "out"), "--db", str(tmp_path / "lib.db")]) == 1
+    err = capsys.readouterr().err
+    assert "nothing to export" in err and "Traceback" not in err
+
+
+def test_export_to_an_impossible_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    SkillLibrary(tmp_path / "lib.db").close()
+    assert main(["export", "/proc/skillevo-no/such", "--db", str(tmp_path / "lib.db")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_durability_comes_from_the_config() -> None:
+    config = config_from_dict({"library": {"db": ":memory:", "durability": "sync"}})
+    with config.open_library() as lib:
+        assert lib.durability == "sync"  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"library\.durability"):
+        config_from_dict({"library": {"durability": "fast"}})
