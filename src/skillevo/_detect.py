@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._redaction import capped_text, redact
+
 __all__ = ["Failure", "classify_error", "detect_failure", "error_signature", "failure_from_exception", "retry_after"]
 
 IsFailure = Callable[[Any], bool]
@@ -52,8 +54,9 @@ _SUBS: list[tuple[re.Pattern[str], str]] = [
 
 
 def error_signature(message: str) -> str:
-    """The message with instance details replaced by placeholders, lower-cased, one line, capped."""
-    text = " ".join(str(message).split())[:500]
+    """The message with secrets redacted and instance details replaced by placeholders, lower-cased,
+    one line, capped."""
+    text = capped_text(" ".join(str(message).split()), 500).removesuffix("…")
     for pattern, repl in _SUBS:
         text = pattern.sub(repl, text)
     return text.lower()[:200]
@@ -143,7 +146,8 @@ def retry_after(message: str) -> float | None:
 
 
 def _failure(error_type: str, message: str) -> Failure:
-    message = " ".join(str(message).split())[:2000]
+    # Redacted before it is cut: a cut can split a secret so that no rule sees it.
+    message = capped_text(" ".join(str(message).split()), 2000)
     return Failure(
         error_type=error_type,
         category=classify_error(message, error_type),
@@ -209,6 +213,6 @@ def _text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
     try:
-        return json.dumps(value, default=str)[:2000]
+        return json.dumps(redact(value), default=str)
     except (TypeError, ValueError):
-        return str(value)[:2000]
+        return str(value)

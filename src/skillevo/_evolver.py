@@ -31,7 +31,6 @@ import numpy as np
 from ._detect import classify_error, detect_failure, error_signature
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._guidance import compose_guidance
-from ._hygiene import redact
 from ._models import (
     NULL_ARM,
     Applied,
@@ -46,6 +45,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._redaction import capped_text, redact
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
@@ -75,10 +75,13 @@ _SCALARS = (bool, int, float)
 
 
 def _jsonable(value: Any, max_chars: int) -> Any:
-    """A JSON-safe, size-capped copy of `value` (strings are cut, other objects become their repr)."""
+    """A JSON-safe, size-capped copy of `value` (strings are cut, other objects become their repr).
+
+    What is cut is redacted first (a cut can split a secret so that no rule sees it); what is kept
+    whole is redacted when the event is built."""
     # Fast paths for the common small shapes: no JSON round trip on the per-call path.
     if isinstance(value, str):
-        return value if len(value) <= max_chars else value[:max_chars] + "…"
+        return value if len(value) <= max_chars else capped_text(value, max_chars)
     if value is None or isinstance(value, _SCALARS):
         return value
     if isinstance(value, dict) and len(value) <= 32:
@@ -95,7 +98,7 @@ def _jsonable(value: Any, max_chars: int) -> Any:
         text = json.dumps(repr(value), ensure_ascii=False)
     if len(text) <= max_chars:
         return json.loads(text)
-    return text[:max_chars] + "…"
+    return capped_text(json.dumps(redact(json.loads(text)), ensure_ascii=False), max_chars)
 
 
 def _args_key(tool: str, args: Any) -> str:
@@ -556,6 +559,9 @@ class EpisodeContext:
         # Events logged but not yet built: redaction and `Event` validation run in one batch when the
         # events are read (`events`, `finish`), in the order they were logged, not on every call.
         self._unbuilt: list[tuple[EventKind, str | None, str | None, float, dict[str, Any], dict[str, Any] | None]] = []
+        # Values this episode passed under secret keys, hidden where they are echoed later (a
+        # result, an error); this episode's only, dropped at finish.
+        self._secrets: set[str] = set()
         self._choices: dict[str, _Choice] = {}
         # For guidance about one tool's failures, credited by that tool's calls (see `finish`): the
         # tool's calls so far when the episode chose at the skill's site, and the sites whose
@@ -654,7 +660,7 @@ class EpisodeContext:
             for kind, tool, version_id, ts, data, private in self._unbuilt:
                 if private:
                     for key, value in private.items():
-                        data[key] = redact(value)
+                        data[key] = redact(value, known=self._secrets)
                 self._events.append(
                     Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
                 )
@@ -787,7 +793,7 @@ class EpisodeContext:
                         skill=skill.name,
                         when="before",
                         applied=False,
-                        error=str(exc)[:300],
+                        error=capped_text(str(exc), 300),
                     )
                     continue
                 if same_args(repaired, new_args):
@@ -879,7 +885,7 @@ class EpisodeContext:
             EventKind.TOOL_ERROR,
             name,
             None,
-            {"args": _jsonable(args, _RESULT_MAX_CHARS), "error": message[:_ERROR_MAX_CHARS]},
+            {"args": _jsonable(args, _RESULT_MAX_CHARS), "error": capped_text(message, _ERROR_MAX_CHARS)},
             call=self._calls,
             error_type=error_type,
             signature=error_signature(message),
@@ -967,7 +973,7 @@ class EpisodeContext:
                             skill=skill.name,
                             when="after_error",
                             applied=False,
-                            error=str(exc)[:300],
+                            error=capped_text(str(exc), 300),
                         )
                         tried.add(skill.name)
                         continue
@@ -989,7 +995,7 @@ class EpisodeContext:
                             skill=skill.name,
                             when="after_error",
                             applied=False,
-                            error=str(exc)[:300],
+                            error=capped_text(str(exc), 300),
                             strategy="code",
                         )
                     if not isinstance(repaired, dict) or same_args(repaired, args):
@@ -1023,9 +1029,8 @@ class EpisodeContext:
                 return None
             repaired = apply_repair(repair, args)
         except Exception as exc:  # a miner that raises or returns garbage changes nothing
-            self._log(
-                EventKind.REPAIR, name, None, when="after_error", applied=False, source="error", error=str(exc)[:300]
-            )
+            error = capped_text(str(exc), 300)
+            self._log(EventKind.REPAIR, name, None, when="after_error", applied=False, source="error", error=error)
             return None
         if not isinstance(repaired, dict) or same_args(repaired, args):
             return None
@@ -1104,6 +1109,7 @@ class EpisodeContext:
             ep.finished_at = time.time()
             ep.reward = r
             events = list(self._built())
+            self._secrets.clear()
         self._credit_tool_guidance(events)
         if r is not None:
             n = evo._credit_episode(ep.id, ep.applied, r, source="episode")

@@ -1,0 +1,424 @@
+"""Secret and customer-data redaction: the one engine every stored, shown or exported value goes through.
+
+Three kinds of evidence mark a value as secret:
+
+* **the key it sits under**: a key whose *words* name a secret (``password``, ``api_key``,
+  ``apiKey``, ``X-Api-Key``, ``access_token``, ``auth``, ``credentials``, ``session_id``, ``cookie``
+  ...) hides its whole value, whatever its type (a string, a list, a nested dict). Keys are split
+  into words (snake, kebab and camel case), so ``author``, ``max_tokens``, ``shipping_address`` and
+  ``mapping`` are not secrets; a key whose last word describes the secret instead of holding it
+  (``token_type``, ``password_policy``, ``secret_name``) is not one either;
+* **its shape**: the regex detectors of Yelp's `detect-secrets
+  <https://github.com/Yelp/detect-secrets>`_ (AWS, Azure, GitHub, GitLab, Slack, Stripe, Twilio,
+  SendGrid, JWTs, private keys, Basic-auth URLs, ...), its keyword detector for quoted values
+  behind secret-sounding names (the name then checked by the same word rule), plus the shapes it
+  lacks, kept in `_EXTRA_RULES` below;
+* **a card number** that passes the Luhn check; and e-mail addresses when asked.
+
+Detected text becomes ``[REDACTED:kind]``. There is no memory across calls: a caller that wants a
+value seen under a secret key removed where it is echoed later passes its own `known` set (the
+Evolver keeps one per episode and drops it at finish).
+
+Redaction must run before any truncation (a cut can split a secret so that no rule sees it):
+`capped_text` redacts, then cuts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.plugins import keyword as ds_keyword
+from detect_secrets.plugins.base import RegexBasedDetector
+
+__all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text"]
+
+# ---------------------------------------------------------------------------------------------- key names
+
+#: Words that make a key secret wherever they appear in it.
+_SECRET_WORDS = frozenset(
+    {
+        "password", "passwd", "pwd", "passphrase", "passcode", "secret", "secrets", "credential",
+        "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
+        "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
+        "contraseña", "contrasena",
+        # the same names written as one word ("apikey", "accesstoken", "sessionid")
+        "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "secretkey", "privatekey",
+        "accesskey", "sessionid", "sessid", "clientsecret", "xapikey", "sessiontoken",
+    }
+)  # fmt: skip
+#: Head words that are secret only after one of these modifiers (``api_key``, ``session_id``).
+_SECRET_HEADS: dict[str, frozenset[str]] = {
+    "key": frozenset(
+        {"api", "access", "secret", "private", "signing", "encryption", "master", "session", "client",
+         "ssh", "license", "account", "service", "db", "database", "priv", "subscription", "webhook"}
+    ),
+    "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
+    "id": frozenset({"session", "sess"}),
+    "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp"}),
+}  # fmt: skip
+#: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).
+_DESCRIPTOR_TAILS = frozenset(
+    {
+        "type", "types", "kind", "count", "length", "len", "expiry", "expires", "expiration", "expired",
+        "policy", "required", "enabled", "disabled", "method", "methods", "mode", "url", "uri", "endpoint",
+        "name", "names", "hint", "format", "scheme", "provider", "status", "field", "fields", "label",
+        "strength", "version", "ttl", "lifetime", "scope", "scopes", "rotation", "reset", "changed",
+        "updated", "created", "at", "date", "time", "timestamp", "source", "path", "file", "env", "valid",
+        "limit", "limits", "usage", "used", "min", "max", "set", "present", "exists", "error", "errors",
+    }
+)  # fmt: skip
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[^0-9a-zñ]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_words(key: str) -> tuple[str, ...]:
+    return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_secret_key(key: str) -> bool:
+    """Whether a value under `key` is a secret, judged on the key's words (see the module doc)."""
+    words = _key_words(key)
+    if not words:
+        return False
+    if words[-1] in _DESCRIPTOR_TAILS and len(words) > 1:
+        return False
+    if any(w in _SECRET_WORDS for w in words):
+        return True
+    if len(words) == 1:
+        return words[0] == "pass"
+    modifiers = _SECRET_HEADS.get(words[-1])
+    return modifiers is not None and any(w in modifiers for w in words[:-1])
+
+
+# ---------------------------------------------------------------------------------------------- text rules
+
+_TOKEN_CHARS = "A-Za-z0-9_\\-+/=.~"
+_TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
+
+# ---- Shapes detect-secrets does not (yet) know, kept here in one list. Each is (kind, pattern);
+# ---- group "s" (when present) is the part to hide, else the whole match.
+_EXTRA_RULES: list[tuple[str, re.Pattern[str]]] = [
+    # Anthropic, OpenAI project / service-account keys, and older "sk-" keys (OpenAI, DeepSeek, ...)
+    ("api_key", re.compile(r"\bsk-ant-[a-z]{2,8}\d{0,3}-[A-Za-z0-9_\-]{20,}")),
+    ("api_key", re.compile(r"\bsk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}")),
+    ("api_key", re.compile(r"\bsk-[A-Za-z0-9]{20,}")),
+    # Stripe-style live/test keys (secret, publishable, restricted)
+    ("api_key", re.compile(r"\b(?:sk|pk|rk)[-_](?:live|test)[-_][A-Za-z0-9]{16,}")),
+    # Google API keys and OAuth access tokens
+    ("api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    ("oauth_token", re.compile(r"\bya29\.[0-9A-Za-z_\-]{20,}")),
+    # GitHub fine-grained tokens, Hugging Face tokens, Slack tokens in any form
+    ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
+    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}")),
+    ("api_key", re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
+    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    # Any scheme's user:password@ (postgresql://user:pw@host, redis://:pw@host, https://u:p@h)
+    ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@")),
+    # HTTP auth headers and schemes: "Authorization: Basic ...", "Bearer ...", "Token ..."
+    ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*")),
+]
+# Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
+# '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
+_PAIR = re.compile(
+    r"(?<![\w.\-])(?P<q>[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=])\s*"
+    r"(?P<v>\"[^\"\n]*\"|'[^'\n]*'|\[[^\]\n]*\]|\{[^}\n]*\}"
+    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]+)",
+    re.IGNORECASE,
+)
+_BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
+_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*(?:PRIVATE KEY|KEY BLOCK)-----|\Z")
+
+# detect-secrets plugins by kind; plugins not listed keep a kind made from their secret type.
+_DS_KINDS = {
+    "AWSKeyDetector": "aws_key",
+    "GitHubTokenDetector": "github_token",
+    "SlackDetector": "slack_token",
+    "JwtTokenDetector": "jwt",
+    "PrivateKeyDetector": "private_key",
+    "OpenAIDetector": "api_key",
+    "StripeDetector": "api_key",
+    "BasicAuthDetector": "password",
+}
+# Not secrets (a public IP address), or not regex rules (entropy scores, handled by keyword below).
+_DS_SKIP = {"IPPublicDetector", "KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"}
+# The plugins whose every pattern needs a text the pre-filter lets through (reviewed against
+# detect-secrets 1.5): a plugin added by a later version is run on every text until reviewed.
+_DS_REVIEWED = {
+    "ArtifactoryDetector", "AWSKeyDetector", "AzureStorageKeyDetector", "BasicAuthDetector", "CloudantDetector",
+    "DiscordBotTokenDetector", "GitHubTokenDetector", "GitLabTokenDetector", "IbmCloudIamDetector",
+    "IbmCosHmacDetector", "JwtTokenDetector", "MailchimpDetector", "NpmDetector", "OpenAIDetector",
+    "PrivateKeyDetector", "PypiTokenDetector", "SendGridDetector", "SlackDetector", "SoftlayerDetector",
+    "SquareOAuthDetector", "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
+}  # fmt: skip
+
+
+def _kind_of(plugin: type[RegexBasedDetector]) -> str:
+    return _DS_KINDS.get(plugin.__name__) or re.sub(r"[^a-z0-9]+", "_", str(plugin.secret_type).lower()).strip("_")
+
+
+def _ds_rules() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
+    """(reviewed, unreviewed) regex rules of the installed detect-secrets plugins."""
+    reviewed: list[tuple[str, re.Pattern[str]]] = []
+    unreviewed: list[tuple[str, re.Pattern[str]]] = []
+    plugins: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
+    for plugin in plugins:
+        if plugin.__name__ in _DS_SKIP or not issubclass(plugin, RegexBasedDetector):
+            continue
+        target = reviewed if plugin.__name__ in _DS_REVIEWED else unreviewed
+        # `denylist` is a class attribute (a list of compiled patterns) typed as a property upstream.
+        patterns: list[re.Pattern[str]] = list(vars(plugin).get("denylist") or ())
+        target.extend((_kind_of(plugin), p) for p in patterns)
+    return reviewed, unreviewed
+
+
+_DS_RULES, _DS_UNREVIEWED = _ds_rules()
+# detect-secrets' keyword detector: quoted values behind a secret-sounding name, in code-like text.
+_DS_KEYWORD = list(ds_keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items())
+
+# One search clears ordinary text: every rule above (except unreviewed plugins) needs one of these.
+_PREFILTER = re.compile(
+    r"[A-Za-z0-9_\-+/=.~]{16,}|://|\d(?:[ -]?\d){12}|AKC|AP[\dA-F]|xox|eyJ|PuTTY|BEGIN|"
+    r"(?i:pass|pwd|secret|token|auth|key|cookie|cred|sess|bearer|cvv|cvc|pin|otp|ssn|jwt|mfa|contras)"
+)
+
+Span = tuple[int, int, str]
+
+
+def _group_span(m: re.Match[str], kind: str) -> tuple[int, int]:
+    """The part of a detect-secrets match to hide: its longest group when that is secret-sized
+    (a few plugins capture the secret), else the whole match (others capture only a prefix)."""
+    best = (m.start(), m.end())
+    if kind == "password" and m.re.groups:  # user:password@ in a URL: the group is the password
+        return m.span(1)
+    longest = 0
+    chosen = best
+    for i in range(1, (m.re.groups or 0) + 1):
+        start, end = m.span(i)
+        if start >= 0 and end - start > longest:
+            longest, chosen = end - start, (start, end)
+    return chosen if longest >= 8 else best
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a detected span to the whole token it sits in (a rule may match a token's middle)."""
+    while start > 0 and _TOKEN_CHAR.match(text, start - 1):
+        start -= 1
+    while end < len(text) and _TOKEN_CHAR.match(text, end):
+        end += 1
+    return start, end
+
+
+def _is_basic_credential(value: str) -> bool:
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return b":" in decoded
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _spans(text: str, emails: bool, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
+    for m in _PAIR.finditer(text):
+        key = m.group("k")
+        if is_secret_key(key):
+            value = m.group("v")
+            start, end = m.span("v")
+            if "cookie" in _key_words(key):  # a cookie header's value runs to the end of the line
+                newline = text.find("\n", start)
+                end = len(text) if newline < 0 else newline
+            if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
+                start, end = start + 1, end - 1  # keep the quotes: the text stays readable
+            if end > start and not value.startswith("[REDACTED"):
+                yield start, end, "secret"
+    for regex, group in _DS_KEYWORD:
+        for m in regex.finditer(text):
+            ks, ke = _widen(text, *m.span(1))
+            if is_secret_key(text[ks:ke].strip(".-")):
+                yield m.start(group), m.end(group), "secret"
+    for m in _BASIC.finditer(text):
+        if _is_basic_credential(m.group("s")):
+            yield m.start(), m.end(), "basic_auth"
+    for kind, regex in _EXTRA_RULES:
+        has_secret_group = "s" in regex.groupindex
+        for m in regex.finditer(text):
+            if has_secret_group:
+                yield m.start("s"), m.end("s"), kind
+            else:
+                yield (*_widen(text, *m.span()), kind)
+    for kind, regex in rules:
+        for m in regex.finditer(text):
+            if m.end() == m.start():
+                continue
+            if kind == "private_key":  # the header names it; hide the whole block (or to the end of a cut text)
+                pem_end = _PEM_END.search(text, m.end())
+                pem_start = text.rfind("-----", 0, m.start())
+                yield (
+                    pem_start if pem_start >= 0 else m.start(),
+                    pem_end.end() if pem_end else len(text),
+                    kind,
+                )
+                continue
+            start, end = _group_span(m, kind)
+            if (start, end) == m.span():
+                start, end = _widen(text, start, end)
+            yield start, end, kind
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            yield m.start(), m.start() + len(m.group(0).rstrip(" -")), "card"
+    if emails:
+        for m in _EMAIL.finditer(text):
+            yield m.start(), m.end(), "email"
+
+
+def _apply(text: str, spans: list[Span]) -> str:
+    """`text` with the spans (merged where they overlap; the widest names the kind) replaced."""
+    if not spans:
+        return text
+    spans.sort()
+    merged: list[list[Any]] = []
+    for start, end, kind in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            if end - start > last[1] - last[0]:
+                last[2] = kind
+            last[1] = max(last[1], end)
+        else:
+            merged.append([start, end, kind])
+    out: list[str] = []
+    pos = 0
+    for start, end, kind in merged:
+        out.append(text[pos:start])
+        out.append(f"[REDACTED:{kind}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _redact_all_rules(text: str, emails: bool) -> str:
+    """Every rule, no pre-filter (what `redact_text` must always equal)."""
+    return _apply(text, list(_spans(text, emails, _DS_RULES + _DS_UNREVIEWED)))
+
+
+def redact_text(text: str, *, emails: bool = False, known: set[str] | None = None) -> str:
+    """`text` with every secret shape replaced by ``[REDACTED:kind]`` (see the module doc).
+
+    Args:
+        text: any text (a tool result, an error message, a task).
+        emails: also hide e-mail addresses.
+        known: values to hide wherever they appear (an episode's own secrets, seen under secret keys).
+    """
+    if known:
+        for value in sorted((k for k in known if k in text), key=len, reverse=True):
+            text = text.replace(value, "[REDACTED:secret]")
+    if _PREFILTER.search(text) is None and not (emails and "@" in text):
+        if not _DS_UNREVIEWED:
+            return text
+        return _apply(text, list(_spans(text, emails, _DS_UNREVIEWED)))
+    return _apply(text, list(_spans(text, emails, _DS_RULES + _DS_UNREVIEWED)))
+
+
+def _remember(value: Any, known: set[str]) -> None:
+    if isinstance(value, str):
+        if len(value) >= 6 and not value.startswith("[REDACTED"):
+            known.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _remember(v, known)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _remember(v, known)
+
+
+def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -> Any:
+    """A copy of `value` (dicts, lists, strings, scalars) with secrets replaced by ``[REDACTED:kind]``.
+
+    A value under a secret key (judged on the key's words: ``password``, ``api_key``, ``auth``,
+    ``credentials`` ...) is replaced whole, whatever its type, except ``None`` and booleans; every
+    string is scanned for secret shapes (`redact_text`). When `known` is given, the strings found
+    under secret keys are added to it and hidden wherever they appear in what is redacted after.
+    """
+    if isinstance(value, str):
+        return redact_text(value, emails=emails, known=known)
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+                if known is not None:
+                    _remember(v, known)
+                out[k] = "[REDACTED:secret]"
+            else:
+                out[k] = redact(v, emails=emails, known=known)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact(v, emails=emails, known=known) for v in value]
+    return value
+
+
+def capped_text(text: str, max_chars: int, *, known: set[str] | None = None) -> str:
+    """`text` redacted, then cut to `max_chars` (with an ellipsis): never cut before redaction."""
+    text = redact_text(text, known=known)
+    return text if len(text) <= max_chars else text[:max_chars] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- URLs
+
+_QUERY_SECRET = re.compile(r"(?P<sep>[?&;])(?P<k>[^=&#;\s]+)=(?P<v>[^&#;\s]*)")
+
+
+def mask_url(url: str) -> str:
+    """A database URL fit to show: ``postgresql://user:***@host/db?password=***``.
+
+    The password in the user-info part and every query parameter whose name is secret
+    (``password``, ``sslpassword``, ``token``, ``api_key`` ...) become ``***``; anything that is not
+    a URL is returned as it is (a file path). Never raises, whatever the text.
+    """
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    first_at = rest.find("@")
+    if first_at >= 0:
+        # The user-info ends at the last "@" before the query: a raw password may hold "@", "/" or "#".
+        query_at = rest.find("?", first_at)
+        at = rest.rfind("@", 0, len(rest) if query_at < 0 else query_at)
+        userinfo = rest[:at]
+        if ":" in userinfo:
+            rest = userinfo.split(":", 1)[0] + ":***" + rest[at:]
+
+    def query(m: re.Match[str]) -> str:
+        return f"{m.group('sep')}{m.group('k')}=***" if _secret_param(m.group("k")) else m.group(0)
+
+    return f"{scheme}://{_QUERY_SECRET.sub(query, rest)}"
+
+
+def _secret_param(name: str) -> bool:
+    return is_secret_key(name) or name.lower() in {"sslpassword", "sslkey", "passfile"}
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
+
+
+def mask_urls_in(text: str) -> str:
+    """`text` with every URL in it passed through `mask_url` (an error message quoting a DSN)."""
+    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
