@@ -43,6 +43,7 @@ from ._errors import ConfigError
 from ._guidance import compose_guidance
 from ._lifecycle import group_advantages
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, TriggerKind
+from ._redaction import mask_url, redact
 from ._store import SkillStore
 
 __all__ = [
@@ -540,6 +541,9 @@ def export_grpo(store: SkillStore, out: Path, *, skill_reward_bonus: float = 1.0
     snap = _Snapshot.read(store)
     episodes, groups, unrewarded = _episode_rows(snap, skill_reward_bonus)
     generator = _skill_generator_rows(snap, skill_reward_bonus)
+    # Redacted again on the way out, whatever was stored (older rows, or a rule added since).
+    episodes = [redact(row) for row in episodes]
+    generator = [redact(row) for row in generator]
     out = Path(out)
     files: list[str] = []
     try:
@@ -568,7 +572,7 @@ def export_grpo(store: SkillStore, out: Path, *, skill_reward_bonus: float = 1.0
             datasets=written,
             note=note,
         )
-        manifest = {"format": FORMAT_VERSION, "library": store.location, **result.model_dump()}
+        manifest = {"format": FORMAT_VERSION, "library": mask_url(store.location), **result.model_dump()}
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"export grpo: cannot write {out} ({exc})") from None

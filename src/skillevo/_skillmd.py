@@ -23,7 +23,9 @@ from pydantic import ValidationError
 
 from ._errors import SkillFormatError
 from ._models import SKILL_NAME_RE, Origin, Repair, Skill, SkillVersion, Strategy, Trigger, VersionStatus
+from ._redaction import redact_text
 from ._store import SkillStore
+from ._store_common import scrub_origin, scrub_strategy
 
 __all__ = ["SkillDocument", "export_skills", "import_skills", "parse_skill_dir", "parse_skill_md", "render_skill"]
 
@@ -281,7 +283,11 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
             continue
         folder = root / skill.name
         folder.mkdir(exist_ok=True)
-        files = render_skill(skill, version)
+        # Redacted again on the way out, whatever was stored (older rows, or a rule added since).
+        version = version.model_copy(
+            update={"strategy": scrub_strategy(version.strategy), "origin": scrub_origin(version.origin)}
+        )
+        files = render_skill(skill.model_copy(update={"description": redact_text(skill.description)}), version)
         for stale in ("repair.json", "repair.py"):
             if stale not in files and (folder / stale).exists():
                 (folder / stale).unlink()

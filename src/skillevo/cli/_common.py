@@ -9,8 +9,9 @@ from rich.console import Console
 
 from .._errors import SkillevoError
 from .._library import default_db
+from .._redaction import mask_urls_in, redact_text
 
-__all__ = ["DbOption", "console", "err_console", "fail", "resolve_db", "run_app"]
+__all__ = ["DbOption", "console", "err_console", "fail", "resolve_db", "run_app", "shown"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,9 +27,14 @@ def resolve_db(db: str | None) -> str:
     return db or default_db()
 
 
+def shown(message: str) -> str:
+    """A message fit for the terminal: database URLs masked, secrets redacted."""
+    return redact_text(mask_urls_in(message))
+
+
 def fail(message: str) -> typer.Exit:
     """Print a one-line user error and return the exit to raise (status 1)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -41,7 +47,7 @@ def run_app(app: typer.Typer, argv: list[str]) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SkillevoError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {shown(str(exc))}", highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         return 130

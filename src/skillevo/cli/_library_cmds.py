@@ -12,6 +12,7 @@ from rich.table import Table
 
 from .._library import SkillLibrary
 from .._models import VersionStatus
+from .._redaction import mask_url
 from .._skillmd import current_version
 from ._common import DbOption, console, fail, resolve_db
 
@@ -42,7 +43,7 @@ def ls(
     with _open(db) as lib:
         skills = lib.skills(status=status)
         stats = {s.version_id: s for s in lib.stats()}
-    table = Table(title=f"skills in {resolve_db(db)}")
+    table = Table(title=f"skills in {mask_url(resolve_db(db))}")
     for col in ("name", "status", "trigger", "tool", "versions", "current", "mean", "applied"):
         # Names and ids never wrap: a reader (or a script) must be able to copy them whole.
         table.add_column(
