@@ -105,25 +105,27 @@ _TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
 
 # ---- Shapes detect-secrets does not (yet) know, kept here in one list. Each is (kind, pattern);
 # ---- group "s" (when present) is the part to hide, else the whole match.
-_EXTRA_RULES: list[tuple[str, re.Pattern[str]]] = [
+# ---- (gate: lower-case texts one of which a text must hold for the rule to run; None: always run)
+Gate = tuple[str, ...] | None
+_EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
     # Anthropic, OpenAI project / service-account keys, and older "sk-" keys (OpenAI, DeepSeek, ...)
-    ("api_key", re.compile(r"\bsk-ant-[a-z]{2,8}\d{0,3}-[A-Za-z0-9_\-]{20,}")),
-    ("api_key", re.compile(r"\bsk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}")),
-    ("api_key", re.compile(r"\bsk-[A-Za-z0-9]{20,}")),
+    ("api_key", re.compile(r"\bsk-ant-[a-z]{2,8}\d{0,3}-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
+    ("api_key", re.compile(r"\bsk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
+    ("api_key", re.compile(r"\bsk-[A-Za-z0-9]{20,}"), ("sk-",)),
     # Stripe-style live/test keys (secret, publishable, restricted)
-    ("api_key", re.compile(r"\b(?:sk|pk|rk)[-_](?:live|test)[-_][A-Za-z0-9]{16,}")),
+    ("api_key", re.compile(r"\b(?:sk|pk|rk)[-_](?:live|test)[-_][A-Za-z0-9]{16,}"), ("live", "test")),
     # Google API keys and OAuth access tokens
-    ("api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    ("oauth_token", re.compile(r"\bya29\.[0-9A-Za-z_\-]{20,}")),
-    # GitHub fine-grained tokens, Hugging Face tokens, Slack tokens in any form
-    ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
-    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}")),
-    ("api_key", re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
-    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), ("aiza",)),
+    ("oauth_token", re.compile(r"\bya29\.[0-9A-Za-z_\-]{20,}"), ("ya29.",)),
+    # GitHub fine-grained and classic tokens, Hugging Face tokens, Slack tokens in any form
+    ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
+    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    ("api_key", re.compile(r"\bhf_[A-Za-z0-9]{30,}"), ("hf_",)),
+    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
     # Any scheme's user:password@ (postgresql://user:pw@host, redis://:pw@host, https://u:p@h)
-    ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@")),
-    # HTTP auth headers and schemes: "Authorization: Basic ...", "Bearer ...", "Token ..."
-    ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*")),
+    ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@"), ("://",)),
+    # HTTP auth schemes outside a header ("Authorization: ..." itself is a secret key, see _PAIR)
+    ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*"), ("bearer",)),
 ]
 # Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
 # '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
@@ -133,6 +135,10 @@ _PAIR = re.compile(
     r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]+)",
     re.IGNORECASE,
 )
+# Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
+# a text without any holds no secret key.
+_KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
+              "pin", "otp", "ssn", "jwt", "mfa", "contras")  # fmt: skip
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
@@ -151,45 +157,103 @@ _DS_KINDS = {
 }
 # Not secrets (a public IP address), or not regex rules (entropy scores, handled by keyword below).
 _DS_SKIP = {"IPPublicDetector", "KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"}
-# The plugins whose every pattern needs a text the pre-filter lets through (reviewed against
-# detect-secrets 1.5): a plugin added by a later version is run on every text until reviewed.
-_DS_REVIEWED = {
-    "ArtifactoryDetector", "AWSKeyDetector", "AzureStorageKeyDetector", "BasicAuthDetector", "CloudantDetector",
-    "DiscordBotTokenDetector", "GitHubTokenDetector", "GitLabTokenDetector", "IbmCloudIamDetector",
-    "IbmCosHmacDetector", "JwtTokenDetector", "MailchimpDetector", "NpmDetector", "OpenAIDetector",
-    "PrivateKeyDetector", "PypiTokenDetector", "SendGridDetector", "SlackDetector", "SoftlayerDetector",
-    "SquareOAuthDetector", "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
-}  # fmt: skip
 
 
 def _kind_of(plugin: type[RegexBasedDetector]) -> str:
     return _DS_KINDS.get(plugin.__name__) or re.sub(r"[^a-z0-9]+", "_", str(plugin.secret_type).lower()).strip("_")
 
 
-def _ds_rules() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
+# What a text must hold for each reviewed plugin's patterns to match: a literal (lower-case), or
+# "run" for a run of 16 or more token characters (every such plugin's secret is one).
+# The reviewed plugins (detect-secrets 1.5), each with its gate: what a text must hold for any of
+# its patterns to match (checked by tests/test_secret_attacks.py on a sample of each). A plugin added
+# by a later version is not gated, and runs on every text, until it is reviewed here.
+_RUN = "\x00run"  # in a gate: the text must also hold a run of 16+ token characters
+_DS_GATES: dict[str, Gate] = {
+    "ArtifactoryDetector": ("akc", "ap"),
+    "AWSKeyDetector": ("a3t", "abia", "acca", "akia", "asia", "aws", _RUN),
+    "AzureStorageKeyDetector": ("accountkey=", _RUN),
+    "BasicAuthDetector": ("://",),
+    "CloudantDetector": ("key", "pw", "pass", "token", "cloudant", _RUN),
+    "DiscordBotTokenDetector": (_RUN,),
+    "GitHubTokenDetector": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", _RUN),
+    "GitLabTokenDetector": ("gl", "gr1348941", _RUN),
+    "IbmCloudIamDetector": ("key", "pwd", "pass", "token", _RUN),
+    "IbmCosHmacDetector": ("key", _RUN),
+    "JwtTokenDetector": ("eyj",),
+    "MailchimpDetector": ("-us", _RUN),
+    "NpmDetector": ("_authtoken",),
+    "OpenAIDetector": ("t3blbkfj", _RUN),
+    "PrivateKeyDetector": ("private key", "putty"),
+    "PypiTokenDetector": ("pypi-", _RUN),
+    "SendGridDetector": ("sg.", _RUN),
+    "SlackDetector": ("xox", "hooks.slack.com"),
+    "SoftlayerDetector": ("key", "pwd", "pass", "token", "softlayer", _RUN),
+    "SquareOAuthDetector": ("sq0csp-", _RUN),
+    "StripeDetector": ("k_live_", _RUN),
+    "TelegramBotTokenDetector": (":", _RUN),
+    "TwilioKeyDetector": ("ac", "sk", _RUN),
+}
+
+Rule = tuple[str, re.Pattern[str], Gate]
+
+
+def _ds_rules() -> tuple[list[Rule], list[Rule]]:
     """(reviewed, unreviewed) regex rules of the installed detect-secrets plugins."""
-    reviewed: list[tuple[str, re.Pattern[str]]] = []
-    unreviewed: list[tuple[str, re.Pattern[str]]] = []
+    reviewed: list[Rule] = []
+    unreviewed: list[Rule] = []
     plugins: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
     for plugin in plugins:
         if plugin.__name__ in _DS_SKIP or not issubclass(plugin, RegexBasedDetector):
             continue
-        target = reviewed if plugin.__name__ in _DS_REVIEWED else unreviewed
+        if plugin.__name__ in _DS_GATES:
+            target, gate = reviewed, _DS_GATES[plugin.__name__]
+        else:
+            target, gate = unreviewed, None
         # `denylist` is a class attribute (a list of compiled patterns) typed as a property upstream.
         patterns: list[re.Pattern[str]] = list(vars(plugin).get("denylist") or ())
-        target.extend((_kind_of(plugin), p) for p in patterns)
+        target.extend((_kind_of(plugin), p, gate) for p in patterns)
     return reviewed, unreviewed
 
 
 _DS_RULES, _DS_UNREVIEWED = _ds_rules()
+RuleGroup = tuple[Gate, list[tuple[str, re.Pattern[str]]]]
+
+
+def _grouped(rules: list[Rule]) -> list[RuleGroup]:
+    """Rules grouped by gate (first-seen order), so that each gate is checked once per text."""
+    groups: dict[Gate, list[tuple[str, re.Pattern[str]]]] = {}
+    for kind, regex, gate in rules:
+        groups.setdefault(gate, []).append((kind, regex))
+    return list(groups.items())
+
+
+_ALL_GROUPS = _grouped(_DS_RULES + _DS_UNREVIEWED)
+_UNREVIEWED_GROUPS = _grouped(_DS_UNREVIEWED)
 # detect-secrets' keyword detector: quoted values behind a secret-sounding name, in code-like text.
 _DS_KEYWORD = list(ds_keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items())
+# Every name in its DENYLIST holds one of these (a test checks it): a text without any is skipped.
+_DS_KEYWORD_STEMS = ("key", "pass", "pwd", "secret", "contras")
+_LONG_RUN = re.compile(f"[{_TOKEN_CHARS}]{{16}}")
 
-# One search clears ordinary text: every rule above (except unreviewed plugins) needs one of these.
-_PREFILTER = re.compile(
-    r"[A-Za-z0-9_\-+/=.~]{16,}|://|\d(?:[ -]?\d){12}|AKC|AP[\dA-F]|xox|eyJ|PuTTY|BEGIN|"
-    r"(?i:pass|pwd|secret|token|auth|key|cookie|cred|sess|bearer|cvv|cvc|pin|otp|ssn|jwt|mfa|contras)"
-)
+# What clears ordinary text before any rule runs: every rule above (except unreviewed plugins) needs
+# a long token run, one of these words or marks (lower-cased), an "AP" + hex digit, or 13 digits in a row.
+_PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty")
+_AP = re.compile(r"AP[\dA-F]")
+_CARD_HINT = re.compile(r"\d[\d -]{11,}\d")
+
+
+def _may_hold_secret(text: str) -> bool:
+    """The cheap pre-filter: False only when no rule could match `text` (str methods, mostly)."""
+    if _LONG_RUN.search(text) is not None:
+        return True
+    lower = text.lower()
+    if any(word in lower for word in _PREFILTER_WORDS):
+        return True
+    if _AP.search(text) is not None:
+        return True
+    return _CARD_HINT.search(text) is not None
+
 
 Span = tuple[int, int, str]
 
@@ -238,34 +302,38 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _spans(text: str, emails: bool, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
-    for m in _PAIR.finditer(text):
-        key = m.group("k")
-        if is_secret_key(key):
-            value = m.group("v")
-            start, end = m.span("v")
-            if "cookie" in _key_words(key):  # a cookie header's value runs to the end of the line
-                newline = text.find("\n", start)
-                end = len(text) if newline < 0 else newline
-            if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
-                start, end = start + 1, end - 1  # keep the quotes: the text stays readable
-            if end > start and not value.startswith("[REDACTED"):
-                yield start, end, "secret"
-    for regex, group in _DS_KEYWORD:
-        for m in regex.finditer(text):
-            ks, ke = _widen(text, *m.span(1))
-            if is_secret_key(text[ks:ke].strip(".-")):
-                yield m.start(group), m.end(group), "secret"
-    for m in _BASIC.finditer(text):
-        if _is_basic_credential(m.group("s")):
-            yield m.start(), m.end(), "basic_auth"
-    for kind, regex in _EXTRA_RULES:
-        has_secret_group = "s" in regex.groupindex
-        for m in regex.finditer(text):
-            if has_secret_group:
-                yield m.start("s"), m.end("s"), kind
-            else:
-                yield (*_widen(text, *m.span()), kind)
+class _Gates:
+    """What a text holds, worked out once and only when a rule asks (for the rules' gates)."""
+
+    def __init__(self, text: str, on: bool) -> None:
+        self.text = text
+        self.on = on
+        self._lower: str | None = None
+        self._run: bool | None = None
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def open(self, gate: Gate) -> bool:
+        if not self.on or gate is None:
+            return True
+        literals = gate
+        if _RUN in gate:
+            if self._run is None:
+                self._run = _LONG_RUN.search(self.text) is not None
+            if not self._run:
+                return False
+            literals = tuple(g for g in gate if g != _RUN)
+            if not literals:
+                return True
+        lower = self.lower
+        return any(g in lower for g in literals)
+
+
+def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
     for kind, regex in rules:
         for m in regex.finditer(text):
             if m.end() == m.start():
@@ -283,7 +351,47 @@ def _spans(text: str, emails: bool, rules: list[tuple[str, re.Pattern[str]]]) ->
             if (start, end) == m.span():
                 start, end = _widen(text, start, end)
             yield start, end, kind
-    for m in _CARD.finditer(text):
+
+
+def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True) -> Iterator[Span]:
+    gates = _Gates(text, gated)
+    if gates.open(_KEY_STEMS):
+        for m in _PAIR.finditer(text):
+            key = m.group("k")
+            if is_secret_key(key):
+                value = m.group("v")
+                start, end = m.span("v")
+                if "cookie" in _key_words(key):  # a cookie header's value runs to the end of the line
+                    newline = text.find("\n", start)
+                    end = len(text) if newline < 0 else newline
+                if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
+                    start, end = start + 1, end - 1  # keep the quotes: the text stays readable
+                if end > start and not value.startswith("[REDACTED"):
+                    yield start, end, "secret"
+    if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
+        for regex, group in _DS_KEYWORD:
+            for m in regex.finditer(text):
+                ks, ke = _widen(text, *m.span(1))
+                if is_secret_key(text[ks:ke].strip(".-")):
+                    yield m.start(group), m.end(group), "secret"
+    if gates.open(("basic",)):
+        for m in _BASIC.finditer(text):
+            if _is_basic_credential(m.group("s")):
+                yield m.start(), m.end(), "basic_auth"
+    for kind, regex, gate in _EXTRA_RULES:
+        if not gates.open(gate):
+            continue
+        has_secret_group = "s" in regex.groupindex
+        for m in regex.finditer(text):
+            if has_secret_group:
+                yield m.start("s"), m.end("s"), kind
+            else:
+                yield (*_widen(text, *m.span()), kind)
+    for gate, rules in groups:
+        if gates.open(gate):
+            yield from _rule_spans(text, rules)
+    cards = not gated or _CARD_HINT.search(text) is not None
+    for m in _CARD.finditer(text) if cards else ():
         digits = re.sub(r"\D", "", m.group(0))
         if 13 <= len(digits) <= 19 and _luhn(digits):
             yield m.start(), m.start() + len(m.group(0).rstrip(" -")), "card"
@@ -318,7 +426,7 @@ def _apply(text: str, spans: list[Span]) -> str:
 
 def _redact_all_rules(text: str, emails: bool) -> str:
     """Every rule, no pre-filter (what `redact_text` must always equal)."""
-    return _apply(text, list(_spans(text, emails, _DS_RULES + _DS_UNREVIEWED)))
+    return _apply(text, list(_spans(text, emails, _ALL_GROUPS, gated=False)))
 
 
 def redact_text(text: str, *, emails: bool = False, known: set[str] | None = None) -> str:
@@ -332,11 +440,11 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     if known:
         for value in sorted((k for k in known if k in text), key=len, reverse=True):
             text = text.replace(value, "[REDACTED:secret]")
-    if _PREFILTER.search(text) is None and not (emails and "@" in text):
+    if not _may_hold_secret(text) and not (emails and "@" in text):
         if not _DS_UNREVIEWED:
             return text
-        return _apply(text, list(_spans(text, emails, _DS_UNREVIEWED)))
-    return _apply(text, list(_spans(text, emails, _DS_RULES + _DS_UNREVIEWED)))
+        return _apply(text, list(_spans(text, emails, _UNREVIEWED_GROUPS)))
+    return _apply(text, list(_spans(text, emails, _ALL_GROUPS)))
 
 
 def _remember(value: Any, known: set[str]) -> None:
