@@ -30,7 +30,9 @@ CASES: dict[str, Any] = {
     "short result text": "Order #W6067464 was cancelled; a refund of 129.99 USD goes to card_1 in 5-7 days.",
     "error with a DSN": "could not connect: postgresql://app:s3cr3t@db.internal:5432/shop (timeout after 5 s)",
     "result with a bearer token": "ok: issued Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2hlcmU",
-    "2,000-char JSON result": {"rows": [{"id": f"item-{i}", "name": f"product {i}", "price": i * 1.5} for i in range(60)]},
+    "2,000-char JSON result": {
+        "rows": [{"id": f"item-{i}", "name": f"product {i}", "price": i * 1.5} for i in range(60)]
+    },
 }
 
 

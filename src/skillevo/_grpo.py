@@ -521,7 +521,12 @@ def _save_dataset(ds: Any, which: str, rows: list[dict[str, Any]], folder: Path)
         if not (folder / "dataset_info.json").exists():
             raise ConfigError(f"{folder} exists and is not a dataset this export wrote; remove it or pick another OUT")
         shutil.rmtree(folder)
-    dataset = ds.Dataset.from_list(rows, features=_features(ds, which))
+    features = _features(ds, which)
+    # `from_list([])` builds a dataset without columns, which `save_to_disk` then rejects.
+    if rows:
+        dataset = ds.Dataset.from_list(rows, features=features)
+    else:
+        dataset = ds.Dataset.from_dict({name: [] for name in features}, features=features)
     dataset.save_to_disk(str(folder))
 
 

@@ -109,16 +109,16 @@ _TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
 Gate = tuple[str, ...] | None
 _EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
     # Anthropic, OpenAI project / service-account keys, and older "sk-" keys (OpenAI, DeepSeek, ...)
-    ("api_key", re.compile(r"\bsk-ant-[a-z]{2,8}\d{0,3}-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
-    ("api_key", re.compile(r"\bsk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
+    ("api_key", re.compile(r"sk-ant-[a-z]{2,8}\d{0,3}-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
+    ("api_key", re.compile(r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
     ("api_key", re.compile(r"\bsk-[A-Za-z0-9]{20,}"), ("sk-",)),
     # Stripe-style live/test keys (secret, publishable, restricted)
     ("api_key", re.compile(r"\b(?:sk|pk|rk)[-_](?:live|test)[-_][A-Za-z0-9]{16,}"), ("live", "test")),
     # Google API keys and OAuth access tokens
-    ("api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), ("aiza",)),
-    ("oauth_token", re.compile(r"\bya29\.[0-9A-Za-z_\-]{20,}"), ("ya29.",)),
+    ("api_key", re.compile(r"AIza[0-9A-Za-z_\-]{35}"), ("aiza",)),
+    ("oauth_token", re.compile(r"ya29\.[0-9A-Za-z_\-]{20,}"), ("ya29.",)),
     # GitHub fine-grained and classic tokens, Hugging Face tokens, Slack tokens in any form
-    ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
+    ("github_token", re.compile(r"github_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
     ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
     ("api_key", re.compile(r"\bhf_[A-Za-z0-9]{30,}"), ("hf_",)),
     ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
@@ -130,9 +130,11 @@ _EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
 # Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
 # '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
 _PAIR = re.compile(
+    # The value is matched inside a lookahead: a pair inside another pair's value is found too
+    # ("next: password=...", "url=https://h/?token=...").
     r"(?<![\w.\-])(?P<q>[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=])\s*"
-    r"(?P<v>\"[^\"\n]*\"|'[^'\n]*'|\[[^\]\n]*\]|\{[^}\n]*\}"
-    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]+)",
+    r"(?=(?P<v>\"[^\"\n]*\"|'[^'\n]*'|\[[^\]\n]*\]|\{[^}\n]*\}"
+    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]+))",
     re.IGNORECASE,
 )
 # Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
@@ -402,6 +404,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
 
 def _apply(text: str, spans: list[Span]) -> str:
     """`text` with the spans (merged where they overlap; the widest names the kind) replaced."""
+    # A value masked already ("***", as `mask_url` writes it) stays as it is.
+    spans = [span for span in spans if text[span[0] : span[1]].strip("*")]
     if not spans:
         return text
     spans.sort()
