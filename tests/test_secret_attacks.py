@@ -173,7 +173,7 @@ ATTACKS = [
     ),
     Attack(
         "a private key across the 2,000-character cut",
-        [PEM_BODY[:24], "AnotherLineOfKeyMaterial"],
+        [PEM_BODY[:12], PEM_TAIL],
         lambda evo, lib: _call(evo, {"q": 1}, result="y" * 1950 + PRIVATE_KEY),
     ),
     Attack(
