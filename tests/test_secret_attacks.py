@@ -434,6 +434,45 @@ def test_cli_error_and_titles_mask_a_database_url(capsys: pytest.CaptureFixture[
     assert "***" in out.err
 
 
+def test_migrate_redacts_rows_an_older_version_wrote_unredacted(tmp_path: Path) -> None:
+    records = [
+        ("skill", {"name": "s", "description": f"uses {GOOGLE}", "trigger": {"tool": "pay"}, "created_at": 1.0}),
+        (
+            "version",
+            {
+                "id": "s@1",
+                "skill": "s",
+                "number": 1,
+                "strategy": {"guidance": f"key {ANTHROPIC}"},
+                "parent": None,
+                "origin": {"note": "password=Old-Row-Pw-1"},
+                "status": "active",
+                "created_at": 1.0,
+            },
+        ),
+        ("episode", {"id": "e1", "task": f"token {GITHUB}", "started_at": 1.0, "metadata": {"pwd": "Old-Meta-2"}}),
+        (
+            "event",
+            {
+                "id": 1,
+                "ts": 1.0,
+                "kind": "tool_call",
+                "episode_id": "e1",
+                "tool": "pay",
+                "data": {"args": {"api_key": "Old-Event-Key-3"}},
+            },
+        ),
+    ]
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    with SkillLibrary(folder / "lib.db") as lib:
+        lib.load(records)
+        assert lib.skill("s").versions[0].strategy.guidance == "key [REDACTED:api_key]"
+    data = _bytes_under(folder)
+    for secret in (GOOGLE, ANTHROPIC, GITHUB, "Old-Row-Pw-1", "Old-Meta-2", "Old-Event-Key-3"):
+        assert secret.encode() not in data, secret
+
+
 # --------------------------------------------------------------------------------------------- PostgreSQL
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "scrub_episode",
     "scrub_events",
     "scrub_origin",
+    "scrub_record",
     "scrub_strategy",
     "scrubbing_writes",
     "select_query",
@@ -318,6 +319,35 @@ def _status_write(fn: _F) -> _F:
     return write  # type: ignore[return-value]
 
 
+def scrub_record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """One `dump()` record, redacted as the write methods would (``skillevo migrate`` copies rows an
+    older version may have written unredacted)."""
+    fields = dict(fields)
+    if kind == "skill" and isinstance(fields.get("description"), str):
+        fields["description"] = redact_text(fields["description"])
+    elif kind == "version":
+        if isinstance(fields.get("strategy"), dict):
+            fields["strategy"] = redact(fields["strategy"])
+            if isinstance(fields["strategy"].get("repair"), dict):
+                _scrub_ops(fields["strategy"]["repair"])
+        if isinstance(fields.get("origin"), dict) and isinstance(fields["origin"].get("note"), str):
+            fields["origin"] = {**fields["origin"], "note": redact_text(fields["origin"]["note"])}
+    elif kind == "episode":
+        fields["task"] = redact_text(str(fields.get("task") or ""))
+        fields["metadata"] = redact(fields.get("metadata") or {})
+    elif kind == "event":
+        fields["data"] = redact(fields.get("data") or {})
+    return fields
+
+
+def _records_write(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def write(self: Any, records: Iterable[tuple[str, dict[str, Any]]], *args: Any, **kwargs: Any) -> Any:
+        return fn(self, ((kind, scrub_record(kind, fields)) for kind, fields in records), *args, **kwargs)
+
+    return write  # type: ignore[return-value]
+
+
 _SCRUBBED: dict[str, Callable[[Any], Any]] = {
     "save_episode": _episode_write,
     "record_episode": _episode_write,
@@ -325,6 +355,7 @@ _SCRUBBED: dict[str, Callable[[Any], Any]] = {
     "add_skill": _version_write(2),  # (name, trigger, strategy, ...)
     "add_version": _version_write(1),  # (name, strategy, ...)
     "set_status": _status_write,
+    "load": _records_write,
 }
 
 
