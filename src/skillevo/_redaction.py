@@ -304,35 +304,38 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+@functools.lru_cache(maxsize=256)
+def _literals(gate: Gate) -> frozenset[str]:
+    return frozenset(g for g in gate or () if g != _RUN)
+
+
+# Every literal any gate names: a text is searched for each once, then gates are set look-ups.
+_GATE_LITERALS = frozenset().union(
+    *(_literals(g) for g, _ in _ALL_GROUPS),
+    *(_literals(g) for _, _, g in _EXTRA_RULES),
+    _KEY_STEMS,
+    _DS_KEYWORD_STEMS,
+    ("basic",),
+)
+
+
 class _Gates:
-    """What a text holds, worked out once and only when a rule asks (for the rules' gates)."""
+    """What a text holds (which gate literals, whether a long token run), worked out once per text."""
 
     def __init__(self, text: str, on: bool) -> None:
-        self.text = text
         self.on = on
-        self._lower: str | None = None
-        self._run: bool | None = None
-
-    @property
-    def lower(self) -> str:
-        if self._lower is None:
-            self._lower = self.text.lower()
-        return self._lower
+        if on:
+            lower = text.lower()
+            self.present = frozenset(lit for lit in _GATE_LITERALS if lit in lower)
+            self.run = _LONG_RUN.search(text) is not None
 
     def open(self, gate: Gate) -> bool:
         if not self.on or gate is None:
             return True
-        literals = gate
-        if _RUN in gate:
-            if self._run is None:
-                self._run = _LONG_RUN.search(self.text) is not None
-            if not self._run:
-                return False
-            literals = tuple(g for g in gate if g != _RUN)
-            if not literals:
-                return True
-        lower = self.lower
-        return any(g in lower for g in literals)
+        if _RUN in gate and not self.run:
+            return False
+        literals = _literals(gate)
+        return not literals or not self.present.isdisjoint(literals)
 
 
 def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
