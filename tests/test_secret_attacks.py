@@ -76,6 +76,14 @@ def _code_skill(evo: Evolver, lib: SkillLibrary) -> None:
     _call(evo, {"user": "ana", "password": "Sandb0x-Echoed-Pw"}, error=ValueError("bad login"), tool="login")
 
 
+def _code_skill_echo(evo: Evolver, lib: SkillLibrary) -> None:
+    # The error names no key: the value is known to be secret from this episode's own arguments.
+    code = "def repair(tool, args, error):\n    raise ValueError('rejected ' + args['password'])\n"
+    lib.add_skill("echo-value", Trigger(tool="login"), Strategy(code=code), status=VersionStatus.ACTIVE)
+    evo.invalidate()
+    _call(evo, {"user": "ana", "password": "Unlabeled-Echo-Pw"}, error=ValueError("bad login"), tool="login")
+
+
 def _mined_text(evo: Evolver, lib: SkillLibrary) -> None:
     # A skill whose text quotes a secret (a miner copying from a failure): the store boundary scrubs it.
     lib.add_skill(
@@ -205,6 +213,9 @@ ATTACKS = [
         lambda evo, lib: _call(evo, {"password": "Echo-Me-5ecret"}, result="welcome back, Echo-Me-5ecret works"),
     ),
     Attack("sandbox error text carrying the arguments", ["Sandb0x-Echoed-Pw"], _code_skill, sandbox=True),
+    Attack(
+        "sandbox error echoing a secret value without its name", ["Unlabeled-Echo-Pw"], _code_skill_echo, sandbox=True
+    ),
     Attack(
         "skill text, description, note and repair value from mining",
         [ANTHROPIC, GOOGLE, "Mined-Note-Secret-77", "Repair-Set-Pw-88"],

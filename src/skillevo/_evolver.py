@@ -651,7 +651,7 @@ class EpisodeContext:
         self, kind: EventKind, tool: str | None, version_id: str | None, private: dict[str, Any], **data: Any
     ) -> None:
         """Log an event whose `private` fields (snapshots of arguments, results, error texts, taken
-        now with `_jsonable`) are redacted when the event is built, in the order given."""
+        now with `_jsonable`) are added to its data when the event is built (and redacted with it)."""
         self._unbuilt.append((kind, tool, version_id, time.time(), data, private))
 
     def _built(self) -> list[Event]:
@@ -659,8 +659,10 @@ class EpisodeContext:
         if self._unbuilt:
             for kind, tool, version_id, ts, data, private in self._unbuilt:
                 if private:
-                    for key, value in private.items():
-                        data[key] = redact(value, known=self._secrets)
+                    data.update(private)
+                # All of it, not only the private snapshots: an error text may echo a secret
+                # argument without its name (known from this episode's earlier events).
+                data = redact(data, known=self._secrets)
                 self._events.append(
                     Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
                 )
