@@ -23,6 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._redaction import capped_text, redact
+
 __all__ = [
     "CLASSIFY_CHARS",
     "SCAN_CHARS",
@@ -71,8 +73,9 @@ _SUBS: list[tuple[re.Pattern[str], str]] = [
 
 
 def error_signature(message: str) -> str:
-    """The message with instance details replaced by placeholders, lower-cased, one line, capped."""
-    text = " ".join(str(message)[:SCAN_CHARS].split())[:500]
+    """The message with secrets redacted and instance details replaced by placeholders, lower-cased,
+    one line, capped."""
+    text = capped_text(" ".join(str(message)[:SCAN_CHARS].split()), 500).removesuffix("…")
     for pattern, repl in _SUBS:
         text = pattern.sub(repl, text)
     return text.lower()[:200]
@@ -174,7 +177,8 @@ def retry_after(message: str) -> float | None:
 
 
 def _failure(error_type: str, message: str) -> Failure:
-    message = " ".join(str(message)[:SCAN_CHARS].split())[:CLASSIFY_CHARS]
+    # Redacted before it is cut to what is classified: a cut can split a secret so that no rule sees it.
+    message = capped_text(" ".join(str(message)[:SCAN_CHARS].split()), CLASSIFY_CHARS)
     return Failure(
         error_type=error_type,
         category=classify_error(message, error_type),
@@ -240,6 +244,6 @@ def _text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
     try:
-        return json.dumps(value, default=str)[:2000]
+        return json.dumps(redact(value), default=str)
     except (TypeError, ValueError):
-        return str(value)[:2000]
+        return str(value)

@@ -27,6 +27,7 @@ import numpy as np
 from ._errors import ConfigError, NotFoundError
 from ._hygiene import quote_untrusted, redact
 from ._models import Event, EventKind, Origin, Strategy, Trigger, TriggerKind, VersionStatus
+from ._redaction import mask_url
 from ._shadow import held_back, shadow_evidence
 from ._store import SkillStore
 
@@ -152,7 +153,7 @@ class Snapshot:
 
 def snapshot_of(store: SkillStore, label: str | None = None) -> Snapshot:
     """The current state of `store`."""
-    snap = Snapshot(label=label or store.location)
+    snap = Snapshot(label=mask_url(label or store.location))
     for skill in store.skills():
         snap.skills[skill.name] = SkillState(skill.name, skill.description, skill.trigger)
         for v in skill.versions:
@@ -584,7 +585,7 @@ def library_diff(
     """
     if old is not None and (since is not None or since_run is not None):
         raise ConfigError("compare with an older database or with since/since_run, not both")
-    current = snapshot_of(new, new_label or new.location)
+    current = snapshot_of(new, mask_url(new_label or new.location))
     log = _lifecycle_events(new)
     status_events = _status_changes(log)
     if isinstance(old, Snapshot):

@@ -33,7 +33,6 @@ import numpy as np
 from ._detect import SCAN_CHARS, classify_error, detect_failure, error_signature
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._guidance import compose_guidance
-from ._hygiene import redact
 from ._models import (
     NULL_ARM,
     Applied,
@@ -48,6 +47,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._redaction import capped_text, redact
 from ._regex import Pattern, compile_pattern
 from ._repair import apply_repair, precondition_holds, same_args
 from ._review_gate import ReviewGate, ReviewMode
@@ -85,10 +85,13 @@ _SCALARS = (bool, int, float)
 
 
 def _jsonable(value: Any, max_chars: int) -> Any:
-    """A JSON-safe, size-capped copy of `value` (strings are cut, other objects become their repr)."""
+    """A JSON-safe, size-capped copy of `value` (strings are cut, other objects become their repr).
+
+    What is cut is redacted first (a cut can split a secret so that no rule sees it); what is kept
+    whole is redacted when the event is built."""
     # Fast paths for the common small shapes: no JSON round trip on the per-call path.
     if isinstance(value, str):
-        return value if len(value) <= max_chars else value[:max_chars] + "…"
+        return value if len(value) <= max_chars else capped_text(value, max_chars)
     if value is None or isinstance(value, _SCALARS):
         return value
     if isinstance(value, dict) and len(value) <= 32:
@@ -105,7 +108,7 @@ def _jsonable(value: Any, max_chars: int) -> Any:
         text = json_text(value)
     if len(text) <= max_chars:
         return json.loads(text)
-    return text[:max_chars] + "…"
+    return capped_text(json.dumps(redact(json.loads(text)), ensure_ascii=False), max_chars)
 
 
 def _args_key(tool: str, args: Any) -> str:
@@ -636,6 +639,9 @@ class EpisodeContext:
         # Events logged but not yet built: redaction and `Event` validation run in one batch when the
         # events are read (`events`, `finish`), in the order they were logged, not on every call.
         self._unbuilt: list[tuple[EventKind, str | None, str | None, float, dict[str, Any], dict[str, Any] | None]] = []
+        # Values this episode passed under secret keys, hidden where they are echoed later (a
+        # result, an error); this episode's only, dropped at finish.
+        self._secrets: set[str] = set()
         self._choices: dict[str, _Choice] = {}
         # For guidance about one tool's failures, credited by that tool's calls (see `finish`): the
         # tool's calls so far when the episode chose at the skill's site, and the sites whose
@@ -732,16 +738,17 @@ class EpisodeContext:
     def _log(self, kind: EventKind, tool: str | None = None, version_id: str | None = None, **data: Any) -> None:
         self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
         if self.listener is not None and kind in _TRACED:
-            self._tell(kind, tool, version_id, data)
+            self._tell(kind, tool, version_id, redact(data, known=self._secrets))
 
     def _log_private(
         self, kind: EventKind, tool: str | None, version_id: str | None, private: dict[str, Any], **data: Any
     ) -> None:
         """Log an event whose `private` fields (snapshots of arguments, results, error texts, taken
-        now with `_jsonable`) are redacted when the event is built, in the order given."""
+        now with `_jsonable`) are added to its data when the event is built (and redacted with it)."""
         if self.listener is not None and kind in _TRACED:
             # Redacted now, once: the listener and the stored event see the same values.
-            data.update({key: redact(value) for key, value in private.items()})
+            data.update(private)
+            data = redact(data, known=self._secrets)
             self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
             self._tell(kind, tool, version_id, data)
             return
@@ -765,8 +772,10 @@ class EpisodeContext:
         if self._unbuilt:
             for kind, tool, version_id, ts, data, private in self._unbuilt:
                 if private:
-                    for key, value in private.items():
-                        data[key] = redact(value)
+                    data.update(private)
+                # All of it, not only the private snapshots: an error text may echo a secret
+                # argument without its name (known from this episode's earlier events).
+                data = redact(data, known=self._secrets)
                 self._events.append(
                     Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
                 )
@@ -906,7 +915,7 @@ class EpisodeContext:
                         skill=skill.name,
                         when="before",
                         applied=False,
-                        error=str(exc)[:300],
+                        error=capped_text(str(exc), 300),
                     )
                     continue
                 if same_args(repaired, new_args):
@@ -999,7 +1008,7 @@ class EpisodeContext:
             EventKind.TOOL_ERROR,
             name,
             None,
-            {"args": _jsonable(args, _RESULT_MAX_CHARS), "error": message[:_ERROR_MAX_CHARS]},
+            {"args": _jsonable(args, _RESULT_MAX_CHARS), "error": capped_text(message, _ERROR_MAX_CHARS)},
             call=self._calls,
             error_type=error_type,
             signature=error_signature(message),
@@ -1091,7 +1100,7 @@ class EpisodeContext:
                             skill=skill.name,
                             when="after_error",
                             applied=False,
-                            error=str(exc)[:300],
+                            error=capped_text(str(exc), 300),
                         )
                         tried.add(skill.name)
                         continue
@@ -1113,7 +1122,7 @@ class EpisodeContext:
                             skill=skill.name,
                             when="after_error",
                             applied=False,
-                            error=str(exc)[:300],
+                            error=capped_text(str(exc), 300),
                             strategy="code",
                         )
                     if not isinstance(repaired, dict) or same_args(repaired, args):
@@ -1147,9 +1156,8 @@ class EpisodeContext:
                 return None
             repaired = apply_repair(repair, args)
         except Exception as exc:  # a miner that raises or returns garbage changes nothing
-            self._log(
-                EventKind.REPAIR, name, None, when="after_error", applied=False, source="error", error=str(exc)[:300]
-            )
+            error = capped_text(str(exc), 300)
+            self._log(EventKind.REPAIR, name, None, when="after_error", applied=False, source="error", error=error)
             return None
         if not isinstance(repaired, dict) or same_args(repaired, args):
             return None
@@ -1241,6 +1249,7 @@ class EpisodeContext:
             ep.reward = r
             self._shadow.finish()
             events = list(self._built())
+            self._secrets.clear()
         self._credit_tool_guidance(events)
         if r is not None:
             n = evo._credit_episode(ep.id, ep.applied, r, source="episode")

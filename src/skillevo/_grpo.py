@@ -56,6 +56,7 @@ from ._grpo_snapshot import ADVANTAGE_EPS, TRAJECTORY, Snapshot, finite, to_json
 from ._guidance import compose_guidance
 from ._lifecycle import group_advantages
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, TriggerKind
+from ._redaction import mask_url, redact
 from ._review_gate import gated_since, is_approved
 from ._store import SkillStore
 
@@ -446,6 +447,9 @@ def export_grpo(
     for warning in warnings:
         _log.warning("export grpo: %s", warning)
     generator = skill_generator_rows_of(snap, skill_reward_bonus)
+    # Redacted again on the way out, whatever was stored (older rows, or a rule added since).
+    episodes = [redact(row) for row in episodes]
+    generator = [redact(row) for row in generator]
     out = Path(out)
     files: list[str] = []
     try:
@@ -480,7 +484,7 @@ def export_grpo(
             tools_from=grouped.tools_from,
             warnings=warnings,
         )
-        manifest = {"format": FORMAT_VERSION, "library": store.location, **result.model_dump()}
+        manifest = {"format": FORMAT_VERSION, "library": mask_url(store.location), **result.model_dump()}
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"export grpo: cannot write {out} ({exc})") from None

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from ._errors import ConfigError
 from ._models import EventKind, VersionStatus
+from ._redaction import mask_url
 from ._store import SkillStore
 
 if TYPE_CHECKING:
@@ -50,6 +51,10 @@ class SkillLibrary(SkillStore):
         if cls is SkillLibrary:
             cls = _backend(default_db() if location is None else os.fspath(location))
         return super().__new__(cls)
+
+    def __repr__(self) -> str:
+        # The location of a PostgreSQL library is a URL: never shown with its password.
+        return f"{type(self).__name__}({mask_url(getattr(self, 'location', '?'))!r})"
 
     # ------------------------------------------------------------------ bulk copy
 

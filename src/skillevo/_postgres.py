@@ -38,6 +38,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._redaction import capped_text, mask_url, mask_urls_in
 from ._sanitize import clean_text, json_text
 from ._store_common import (
     episode_from_row,
@@ -149,11 +150,7 @@ def _split_url(url: str) -> tuple[str, str]:
 
 
 def _safe_location(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-        parts = parts._replace(netloc=netloc)
-    return urllib.parse.urlunsplit(parts)
+    return mask_url(url)
 
 
 
@@ -807,5 +804,6 @@ def _as_is(text: str) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:300] or type(exc).__name__
+    # A driver's message may quote the connection string: masked and redacted before it is cut.
+    text = capped_text(mask_urls_in(" ".join(str(exc).split())), 300)
+    return text or type(exc).__name__

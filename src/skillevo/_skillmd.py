@@ -28,8 +28,10 @@ from pydantic import ValidationError
 from ._agentskill import defines_repair, derive_trigger, guidance_from_body, script_skill_name
 from ._errors import SkillFormatError
 from ._models import SKILL_NAME_RE, Origin, Repair, Skill, SkillVersion, Strategy, Trigger, TriggerKind, VersionStatus
+from ._redaction import redact_text
 from ._skillfs import SkillFolder, load_front_matter, load_json, read_skill_folder, split_front_matter
 from ._store import SkillStore
+from ._store_common import scrub_origin, scrub_strategy
 
 __all__ = [
     "SKILLEVO_FILE",
@@ -204,7 +206,11 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
             continue
         folder = root / skill.name
         folder.mkdir(exist_ok=True)
-        files = render_skill(skill, version)
+        # Redacted again on the way out, whatever was stored (older rows, or a rule added since).
+        version = version.model_copy(
+            update={"strategy": scrub_strategy(version.strategy), "origin": scrub_origin(version.origin)}
+        )
+        files = render_skill(skill.model_copy(update={"description": redact_text(skill.description)}), version)
         for stale in (*_LEGACY_FILES, CODE_FILE):
             if stale not in files and (folder / stale).is_file():
                 (folder / stale).unlink()

@@ -24,6 +24,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._store_common import scrubbing_writes
 
 __all__ = ["SkillStore"]
 
@@ -41,8 +42,15 @@ class SkillStore(ABC):
       * versions are immutable once written except for `status`, and every status change is
         recorded as a ``lifecycle`` (or ``review``) event in the same transaction;
       * nothing is ever deleted by the store API;
-      * it is safe to use one store object from many threads.
+      * it is safe to use one store object from many threads;
+      * nothing secret is written: every backend's writes (episodes, events, versions, status
+        reasons) pass through `_store_common.scrubbing_writes`, which redacts each row first.
     """
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # Redaction at the store boundary, wrapped here so that no backend can leave it out.
+        scrubbing_writes(cls)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import JsonValue, ValidationError
 
@@ -21,6 +22,7 @@ from ._models import (
     Trigger,
     VersionStatus,
 )
+from ._redaction import is_secret_key, redact, redact_text
 from ._sanitize import clean_text
 
 __all__ = [
@@ -31,6 +33,12 @@ __all__ = [
     "lifecycle_event_data",
     "new_skill",
     "posterior_from_row",
+    "scrub_episode",
+    "scrub_events",
+    "scrub_origin",
+    "scrub_record",
+    "scrub_strategy",
+    "scrubbing_writes",
     "select_query",
     "skills_from_rows",
     "tool_key",
@@ -215,3 +223,160 @@ def select_query(
         query += f" LIMIT {placeholder}"
         params.append(int(limit))
     return query, params
+
+
+# ------------------------------------------------------------------ the store's one redaction point
+#
+# Every row a store writes passes through these before the backend sees it (`scrubbing_writes`
+# wraps the write methods of every backend class), whatever built the row: the Evolver redacts
+# events when it builds them too, but a miner, a lifecycle reason, a user's own `log_events` or an
+# episode's task and metadata reach the store by other roads.
+
+
+def scrub_episode(episode: Episode) -> Episode:
+    """`episode` with its task and metadata redacted (the same object when nothing changes)."""
+    task = redact_text(episode.task)
+    metadata = redact(episode.metadata)
+    if task == episode.task and metadata == episode.metadata:
+        return episode
+    return episode.model_copy(update={"task": task, "metadata": metadata})
+
+
+def scrub_events(events: Sequence[Event]) -> Sequence[Event]:
+    """`events` with every value in their data redacted (unchanged events are kept as they are)."""
+    out: list[Event] | None = None
+    for i, event in enumerate(events):
+        data = redact(event.data)
+        if data != event.data:
+            if out is None:
+                out = list(events[:i])
+            out.append(event.model_copy(update={"data": data}))
+        elif out is not None:
+            out.append(event)
+    return events if out is None else out
+
+
+def _scrub_ops(repair: dict[str, Any]) -> None:
+    for op in repair.get("ops", []):
+        # A repair that sets a secret argument would store the secret as a constant.
+        if isinstance(op, dict) and isinstance(op.get("arg"), str) and is_secret_key(op["arg"].rsplit(".", 1)[-1]):
+            for field in ("value", "mapping"):
+                if op.get(field) is not None:
+                    op[field] = "[REDACTED:secret]" if field == "value" else {"[REDACTED:secret]": "[REDACTED:secret]"}
+
+
+def scrub_strategy(strategy: Strategy) -> Strategy:
+    """`strategy` with secrets removed from its guidance, repair values and code."""
+    dumped = strategy.model_dump(mode="json", exclude_none=True)
+    clean = redact(dumped)
+    if isinstance(clean.get("repair"), dict):
+        _scrub_ops(clean["repair"])
+    return strategy if clean == dumped else Strategy.model_validate(clean)
+
+
+def scrub_origin(origin: Origin | None) -> Origin | None:
+    """`origin` with its note redacted."""
+    if origin is None or not origin.note:
+        return origin
+    note = redact_text(origin.note)
+    return origin if note == origin.note else origin.model_copy(update={"note": note})
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _episode_write(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def write(self: Any, episode: Episode, events: Sequence[Event] = (), *args: Any, **kwargs: Any) -> Any:
+        return fn(self, scrub_episode(episode), scrub_events(events), *args, **kwargs)
+
+    return write  # type: ignore[return-value]
+
+
+def _events_write(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def write(self: Any, events: Sequence[Event], *args: Any, **kwargs: Any) -> Any:
+        return fn(self, scrub_events(events), *args, **kwargs)
+
+    return write  # type: ignore[return-value]
+
+
+def _version_write(strategy_at: int) -> Callable[[_F], _F]:
+    def wrap(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if len(args) > strategy_at:
+                args = (*args[:strategy_at], scrub_strategy(args[strategy_at]), *args[strategy_at + 1 :])
+            elif "strategy" in kwargs:
+                kwargs["strategy"] = scrub_strategy(kwargs["strategy"])
+            if kwargs.get("origin") is not None:
+                kwargs["origin"] = scrub_origin(kwargs["origin"])
+            if kwargs.get("description"):
+                kwargs["description"] = redact_text(kwargs["description"])
+            return fn(self, *args, **kwargs)
+
+        return write  # type: ignore[return-value]
+
+    return wrap
+
+
+def _status_write(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("reason"), str):
+            kwargs["reason"] = redact_text(kwargs["reason"])
+        if kwargs.get("data"):
+            kwargs["data"] = redact(kwargs["data"])
+        return fn(self, *args, **kwargs)
+
+    return write  # type: ignore[return-value]
+
+
+def scrub_record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """One `dump()` record, redacted as the write methods would (``skillevo migrate`` copies rows an
+    older version may have written unredacted)."""
+    fields = dict(fields)
+    if kind == "skill" and isinstance(fields.get("description"), str):
+        fields["description"] = redact_text(fields["description"])
+    elif kind == "version":
+        if isinstance(fields.get("strategy"), dict):
+            fields["strategy"] = redact(fields["strategy"])
+            if isinstance(fields["strategy"].get("repair"), dict):
+                _scrub_ops(fields["strategy"]["repair"])
+        if isinstance(fields.get("origin"), dict) and isinstance(fields["origin"].get("note"), str):
+            fields["origin"] = {**fields["origin"], "note": redact_text(fields["origin"]["note"])}
+    elif kind == "episode":
+        fields["task"] = redact_text(str(fields.get("task") or ""))
+        fields["metadata"] = redact(fields.get("metadata") or {})
+    elif kind == "event":
+        fields["data"] = redact(fields.get("data") or {})
+    return fields
+
+
+def _records_write(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def write(self: Any, records: Iterable[tuple[str, dict[str, Any]]], *args: Any, **kwargs: Any) -> Any:
+        return fn(self, ((kind, scrub_record(kind, fields)) for kind, fields in records), *args, **kwargs)
+
+    return write  # type: ignore[return-value]
+
+
+_SCRUBBED: dict[str, Callable[[Any], Any]] = {
+    "save_episode": _episode_write,
+    "record_episode": _episode_write,
+    "log_events": _events_write,
+    "add_skill": _version_write(2),  # (name, trigger, strategy, ...)
+    "add_version": _version_write(1),  # (name, strategy, ...)
+    "set_status": _status_write,
+    "load": _records_write,
+}
+
+
+def scrubbing_writes(cls: type) -> None:
+    """Wrap the write methods `cls` defines so that every row they write is redacted first."""
+    for name, wrap in _SCRUBBED.items():
+        method = cls.__dict__.get(name)
+        if method is not None and not getattr(method, "__skillevo_scrubbed__", False):
+            wrapped = wrap(method)
+            wrapped.__skillevo_scrubbed__ = True
+            setattr(cls, name, wrapped)

@@ -47,6 +47,7 @@ from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._hygiene import looks_like_injection
 from ._lifecycle import Transition
 from ._models import NULL_ARM, Event, EventKind, Origin, Skill, SkillVersion, VersionStatus, new_id
+from ._redaction import mask_url
 from ._store import SkillStore
 
 __all__ = [
@@ -399,7 +400,7 @@ class _Run:
             self.done: list[str] = [s for s in state.get("done", []) if isinstance(s, str)]
             self.upto = int(state.get("upto", 0))
         else:
-            self.report = TrainReport(run_id=new_id()[:12], db=db_label, dry_run=dry_run, started_at=self.now)
+            self.report = TrainReport(run_id=new_id()[:12], db=mask_url(db_label), dry_run=dry_run, started_at=self.now)
             self.done = []
             mined = int(store.get_meta(_MINED_KEY) or 0)
             horizon = self.now - config.train.settle_s

@@ -11,9 +11,10 @@ from rich.text import Text
 
 from .._errors import SkillevoError
 from .._library import default_db
+from .._redaction import mask_urls_in, redact_text
 from ._render import visible_text
 
-__all__ = ["DbOption", "JsonOption", "console", "err_console", "fail", "print_error", "resolve_db", "run_app"]
+__all__ = ["DbOption", "JsonOption", "console", "err_console", "fail", "print_error", "resolve_db", "run_app", "shown"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,8 +37,14 @@ def resolve_db(db: str | None) -> str:
 
 def print_error(message: object, label: str = "error:", style: str = "bold red") -> None:
     """One line on stderr: `label` in `style`, then `message` as plain text (it may quote library data)."""
-    line = Text.assemble((label, style), " ", visible_text(" ".join(str(message).split()) or "(no message)"))
+    text = " ".join(shown(str(message)).split()) or "(no message)"
+    line = Text.assemble((label, style), " ", visible_text(text))
     err_console.print(line, highlight=False, soft_wrap=True)
+
+
+def shown(message: str) -> str:
+    """A message fit for the terminal: database URLs masked, secrets redacted."""
+    return redact_text(mask_urls_in(message))
 
 
 def fail(message: str) -> typer.Exit:
@@ -59,7 +66,7 @@ def run_app(app: typer.Typer, argv: list[str]) -> int:
         return 1
     except OSError as exc:  # a path the user named cannot be read or written: their fix, one line
         where = f": {exc.filename}" if exc.filename else ""
-        err_console.print(f"[bold red]error:[/] {exc.strerror or exc}{where}", highlight=False, soft_wrap=True)
+        print_error(f"{exc.strerror or exc}{where}")
         return 1
     except KeyboardInterrupt:
         return 130

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from .._library import SkillLibrary
 from .._models import SkillVersion, VersionStatus
+from .._redaction import mask_url
 from .._skillmd import current_version
 from ._common import DbOption, JsonOption, console, fail, resolve_db
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
@@ -61,7 +62,7 @@ def ls(
     with _open(db) as lib:
         skills = lib.skills(status=status)
         stats = {s.version_id: s for s in lib.stats()}
-        location = lib.location
+        location = mask_url(lib.location)
     listed = []
     for skill in skills:
         version = current_version(skill)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from .._library import SkillLibrary
+from .._redaction import mask_url
 from ._common import console, fail
 
 __all__ = ["migrate", "register"]
@@ -35,7 +36,7 @@ def migrate(
         copied = target.load(source.dump())
         expected = _counts(source)
         actual = _counts(target)
-    table = Table(title=f"{src} -> {dst}")
+    table = Table(title=f"{mask_url(src)} -> {mask_url(dst)}")
     for col in ("records", "source", "copied", "in destination"):
         table.add_column(col)
     kinds = sorted(set(expected) | set(actual))

@@ -1,0 +1,539 @@
+"""Secret and customer-data redaction: the one engine every stored, shown or exported value goes through.
+
+Three kinds of evidence mark a value as secret:
+
+* **the key it sits under**: a key whose *words* name a secret (``password``, ``api_key``,
+  ``apiKey``, ``X-Api-Key``, ``access_token``, ``auth``, ``credentials``, ``session_id``, ``cookie``
+  ...) hides its whole value, whatever its type (a string, a list, a nested dict). Keys are split
+  into words (snake, kebab and camel case), so ``author``, ``max_tokens``, ``shipping_address`` and
+  ``mapping`` are not secrets; a key whose last word describes the secret instead of holding it
+  (``token_type``, ``password_policy``, ``secret_name``) is not one either;
+* **its shape**: the regex detectors of Yelp's `detect-secrets
+  <https://github.com/Yelp/detect-secrets>`_ (AWS, Azure, GitHub, GitLab, Slack, Stripe, Twilio,
+  SendGrid, JWTs, private keys, Basic-auth URLs, ...), its keyword detector for quoted values
+  behind secret-sounding names (the name then checked by the same word rule), plus the shapes it
+  lacks, kept in `_EXTRA_RULES` below;
+* **a card number** that passes the Luhn check; and e-mail addresses when asked.
+
+Detected text becomes ``[REDACTED:kind]``. There is no memory across calls: a caller that wants a
+value seen under a secret key removed where it is echoed later passes its own `known` set (the
+Evolver keeps one per episode and drops it at finish).
+
+Redaction must run before any truncation (a cut can split a secret so that no rule sees it):
+`capped_text` redacts, then cuts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.plugins import keyword as ds_keyword
+from detect_secrets.plugins.base import RegexBasedDetector
+
+__all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text"]
+
+# ---------------------------------------------------------------------------------------------- key names
+
+#: Words that make a key secret wherever they appear in it.
+_SECRET_WORDS = frozenset(
+    {
+        "password", "passwd", "pwd", "passphrase", "passcode", "secret", "secrets", "credential",
+        "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
+        "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
+        "contraseña", "contrasena",
+        # the same names written as one word ("apikey", "accesstoken", "sessionid")
+        "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "secretkey", "privatekey",
+        "accesskey", "sessionid", "sessid", "clientsecret", "xapikey", "sessiontoken",
+    }
+)  # fmt: skip
+#: Head words that are secret only after one of these modifiers (``api_key``, ``session_id``).
+_SECRET_HEADS: dict[str, frozenset[str]] = {
+    "key": frozenset(
+        {"api", "access", "secret", "private", "signing", "encryption", "master", "session", "client",
+         "ssh", "license", "account", "service", "db", "database", "priv", "subscription", "webhook"}
+    ),
+    "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
+    "id": frozenset({"session", "sess"}),
+    "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp"}),
+}  # fmt: skip
+#: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).
+_DESCRIPTOR_TAILS = frozenset(
+    {
+        "type", "types", "kind", "count", "length", "len", "expiry", "expires", "expiration", "expired",
+        "policy", "required", "enabled", "disabled", "method", "methods", "mode", "url", "uri", "endpoint",
+        "name", "names", "hint", "format", "scheme", "provider", "status", "field", "fields", "label",
+        "strength", "version", "ttl", "lifetime", "scope", "scopes", "rotation", "reset", "changed",
+        "updated", "created", "at", "date", "time", "timestamp", "source", "path", "file", "env", "valid",
+        "limit", "limits", "usage", "used", "min", "max", "set", "present", "exists", "error", "errors",
+    }
+)  # fmt: skip
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[^0-9a-zñ]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_words(key: str) -> tuple[str, ...]:
+    return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_secret_key(key: str) -> bool:
+    """Whether a value under `key` is a secret, judged on the key's words (see the module doc)."""
+    words = _key_words(key)
+    if not words:
+        return False
+    if words[-1] in _DESCRIPTOR_TAILS and len(words) > 1:
+        return False
+    if any(w in _SECRET_WORDS for w in words):
+        return True
+    if len(words) == 1:
+        return words[0] == "pass"
+    modifiers = _SECRET_HEADS.get(words[-1])
+    return modifiers is not None and any(w in modifiers for w in words[:-1])
+
+
+# ---------------------------------------------------------------------------------------------- text rules
+
+_TOKEN_CHARS = "A-Za-z0-9_\\-+/=.~"
+_TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
+
+# ---- Shapes detect-secrets does not (yet) know, kept here in one list. Each is (kind, pattern);
+# ---- group "s" (when present) is the part to hide, else the whole match.
+# ---- (gate: lower-case texts one of which a text must hold for the rule to run; None: always run)
+Gate = tuple[str, ...] | None
+_EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
+    # Anthropic, OpenAI project / service-account keys, and older "sk-" keys (OpenAI, DeepSeek, ...)
+    ("api_key", re.compile(r"sk-ant-[a-z]{2,8}\d{0,3}-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
+    ("api_key", re.compile(r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
+    ("api_key", re.compile(r"\bsk-[A-Za-z0-9]{20,}"), ("sk-",)),
+    # Stripe-style live/test keys (secret, publishable, restricted)
+    ("api_key", re.compile(r"\b(?:sk|pk|rk)[-_](?:live|test)[-_][A-Za-z0-9]{16,}"), ("live", "test")),
+    # Google API keys and OAuth access tokens
+    ("api_key", re.compile(r"AIza[0-9A-Za-z_\-]{35}"), ("aiza",)),
+    ("oauth_token", re.compile(r"ya29\.[0-9A-Za-z_\-]{20,}"), ("ya29.",)),
+    # GitHub fine-grained and classic tokens, Hugging Face tokens, Slack tokens in any form
+    ("github_token", re.compile(r"github_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
+    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    ("api_key", re.compile(r"\bhf_[A-Za-z0-9]{30,}"), ("hf_",)),
+    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
+    # Any scheme's user:password@ (postgresql://user:pw@host, redis://:pw@host, https://u:p@h)
+    ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@"), ("://",)),
+    # HTTP auth schemes outside a header ("Authorization: ..." itself is a secret key, see _PAIR)
+    ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*"), ("bearer",)),
+]
+# Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
+# '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
+_PAIR = re.compile(
+    # The value is matched inside a lookahead: a pair inside another pair's value is found too
+    # ("next: password=...", "url=https://h/?token=...").
+    r"(?<![\w.\-])(?P<q>[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=])\s*"
+    r"(?=(?P<v>\"[^\"\n]*\"|'[^'\n]*'|\[[^\]\n]*\]|\{[^}\n]*\}"
+    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]+))",
+    re.IGNORECASE,
+)
+# Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
+# a text without any holds no secret key.
+_KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
+              "pin", "otp", "ssn", "jwt", "mfa", "contras")  # fmt: skip
+_BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
+_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*(?:PRIVATE KEY|KEY BLOCK)-----|\Z")
+
+# detect-secrets plugins by kind; plugins not listed keep a kind made from their secret type.
+_DS_KINDS = {
+    "AWSKeyDetector": "aws_key",
+    "GitHubTokenDetector": "github_token",
+    "SlackDetector": "slack_token",
+    "JwtTokenDetector": "jwt",
+    "PrivateKeyDetector": "private_key",
+    "OpenAIDetector": "api_key",
+    "StripeDetector": "api_key",
+    "BasicAuthDetector": "password",
+}
+# Not secrets (a public IP address), or not regex rules (entropy scores, handled by keyword below).
+_DS_SKIP = {"IPPublicDetector", "KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"}
+
+
+def _kind_of(plugin: type[RegexBasedDetector]) -> str:
+    return _DS_KINDS.get(plugin.__name__) or re.sub(r"[^a-z0-9]+", "_", str(plugin.secret_type).lower()).strip("_")
+
+
+# What a text must hold for each reviewed plugin's patterns to match: a literal (lower-case), or
+# "run" for a run of 16 or more token characters (every such plugin's secret is one).
+# The reviewed plugins (detect-secrets 1.5), each with its gate: what a text must hold for any of
+# its patterns to match (checked by tests/test_secret_attacks.py on a sample of each). A plugin added
+# by a later version is not gated, and runs on every text, until it is reviewed here.
+_RUN = "\x00run"  # in a gate: the text must also hold a run of 16+ token characters
+_DS_GATES: dict[str, Gate] = {
+    "ArtifactoryDetector": ("akc", "ap"),
+    "AWSKeyDetector": ("a3t", "abia", "acca", "akia", "asia", "aws", _RUN),
+    "AzureStorageKeyDetector": ("accountkey=", _RUN),
+    "BasicAuthDetector": ("://",),
+    "CloudantDetector": ("key", "pw", "pass", "token", "cloudant", _RUN),
+    "DiscordBotTokenDetector": (_RUN,),
+    "GitHubTokenDetector": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", _RUN),
+    "GitLabTokenDetector": ("gl", "gr1348941", _RUN),
+    "IbmCloudIamDetector": ("key", "pwd", "pass", "token", _RUN),
+    "IbmCosHmacDetector": ("key", _RUN),
+    "JwtTokenDetector": ("eyj",),
+    "MailchimpDetector": ("-us", _RUN),
+    "NpmDetector": ("_authtoken",),
+    "OpenAIDetector": ("t3blbkfj", _RUN),
+    "PrivateKeyDetector": ("private key", "putty"),
+    "PypiTokenDetector": ("pypi-", _RUN),
+    "SendGridDetector": ("sg.", _RUN),
+    "SlackDetector": ("xox", "hooks.slack.com"),
+    "SoftlayerDetector": ("key", "pwd", "pass", "token", "softlayer", _RUN),
+    "SquareOAuthDetector": ("sq0csp-", _RUN),
+    "StripeDetector": ("k_live_", _RUN),
+    "TelegramBotTokenDetector": (":", _RUN),
+    "TwilioKeyDetector": ("ac", "sk", _RUN),
+}
+
+Rule = tuple[str, re.Pattern[str], Gate]
+
+
+def _ds_rules() -> tuple[list[Rule], list[Rule]]:
+    """(reviewed, unreviewed) regex rules of the installed detect-secrets plugins."""
+    reviewed: list[Rule] = []
+    unreviewed: list[Rule] = []
+    plugins: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
+    for plugin in plugins:
+        if plugin.__name__ in _DS_SKIP or not issubclass(plugin, RegexBasedDetector):
+            continue
+        if plugin.__name__ in _DS_GATES:
+            target, gate = reviewed, _DS_GATES[plugin.__name__]
+        else:
+            target, gate = unreviewed, None
+        # `denylist` is a class attribute (a list of compiled patterns) typed as a property upstream.
+        patterns: list[re.Pattern[str]] = list(vars(plugin).get("denylist") or ())
+        target.extend((_kind_of(plugin), p, gate) for p in patterns)
+    return reviewed, unreviewed
+
+
+_DS_RULES, _DS_UNREVIEWED = _ds_rules()
+RuleGroup = tuple[Gate, list[tuple[str, re.Pattern[str]]]]
+
+
+def _grouped(rules: list[Rule]) -> list[RuleGroup]:
+    """Rules grouped by gate (first-seen order), so that each gate is checked once per text."""
+    groups: dict[Gate, list[tuple[str, re.Pattern[str]]]] = {}
+    for kind, regex, gate in rules:
+        groups.setdefault(gate, []).append((kind, regex))
+    return list(groups.items())
+
+
+_ALL_GROUPS = _grouped(_DS_RULES + _DS_UNREVIEWED)
+_UNREVIEWED_GROUPS = _grouped(_DS_UNREVIEWED)
+# detect-secrets' keyword detector: quoted values behind a secret-sounding name, in code-like text.
+_DS_KEYWORD = list(ds_keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items())
+# Every name in its DENYLIST holds one of these (a test checks it): a text without any is skipped.
+_DS_KEYWORD_STEMS = ("key", "pass", "pwd", "secret", "contras")
+_LONG_RUN = re.compile(f"[{_TOKEN_CHARS}]{{16}}")
+
+# What clears ordinary text before any rule runs: every rule above (except unreviewed plugins) needs
+# a long token run, one of these words or marks (lower-cased), an "AP" + hex digit, or 13 digits in a row.
+_PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty")
+_AP = re.compile(r"AP[\dA-F]")
+_CARD_HINT = re.compile(r"\d[\d -]{11,}\d")
+
+
+def _may_hold_secret(text: str) -> bool:
+    """The cheap pre-filter: False only when no rule could match `text` (str methods, mostly)."""
+    if _LONG_RUN.search(text) is not None:
+        return True
+    lower = text.lower()
+    if any(word in lower for word in _PREFILTER_WORDS):
+        return True
+    if _AP.search(text) is not None:
+        return True
+    return _CARD_HINT.search(text) is not None
+
+
+Span = tuple[int, int, str]
+
+
+def _group_span(m: re.Match[str], kind: str) -> tuple[int, int]:
+    """The part of a detect-secrets match to hide: its longest group when that is secret-sized
+    (a few plugins capture the secret), else the whole match (others capture only a prefix)."""
+    best = (m.start(), m.end())
+    if kind == "password" and m.re.groups:  # user:password@ in a URL: the group is the password
+        return m.span(1)
+    longest = 0
+    chosen = best
+    for i in range(1, (m.re.groups or 0) + 1):
+        start, end = m.span(i)
+        if start >= 0 and end - start > longest:
+            longest, chosen = end - start, (start, end)
+    return chosen if longest >= 8 else best
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a detected span to the whole token it sits in (a rule may match a token's middle)."""
+    while start > 0 and _TOKEN_CHAR.match(text, start - 1):
+        start -= 1
+    while end < len(text) and _TOKEN_CHAR.match(text, end):
+        end += 1
+    return start, end
+
+
+def _is_basic_credential(value: str) -> bool:
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return b":" in decoded
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+@functools.lru_cache(maxsize=256)
+def _literals(gate: Gate) -> frozenset[str]:
+    return frozenset(g for g in gate or () if g != _RUN)
+
+
+# Every literal any gate names: a text is searched for each once, then gates are set look-ups.
+_GATE_LITERALS = frozenset().union(
+    *(_literals(g) for g, _ in _ALL_GROUPS),
+    *(_literals(g) for _, _, g in _EXTRA_RULES),
+    _KEY_STEMS,
+    _DS_KEYWORD_STEMS,
+    ("basic",),
+)
+
+
+class _Gates:
+    """What a text holds (which gate literals, whether a long token run), worked out once per text."""
+
+    def __init__(self, text: str, on: bool) -> None:
+        self.on = on
+        if on:
+            lower = text.lower()
+            self.present = frozenset(lit for lit in _GATE_LITERALS if lit in lower)
+            self.run = _LONG_RUN.search(text) is not None
+
+    def open(self, gate: Gate) -> bool:
+        if not self.on or gate is None:
+            return True
+        if _RUN in gate and not self.run:
+            return False
+        literals = _literals(gate)
+        return not literals or not self.present.isdisjoint(literals)
+
+
+def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
+    for kind, regex in rules:
+        for m in regex.finditer(text):
+            if m.end() == m.start():
+                continue
+            if kind == "private_key":  # the header names it; hide the whole block (or to the end of a cut text)
+                pem_end = _PEM_END.search(text, m.end())
+                pem_start = text.rfind("-----", 0, m.start())
+                yield (
+                    pem_start if pem_start >= 0 else m.start(),
+                    pem_end.end() if pem_end else len(text),
+                    kind,
+                )
+                continue
+            start, end = _group_span(m, kind)
+            if (start, end) == m.span():
+                start, end = _widen(text, start, end)
+            yield start, end, kind
+
+
+def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True) -> Iterator[Span]:
+    gates = _Gates(text, gated)
+    if gates.open(_KEY_STEMS):
+        for m in _PAIR.finditer(text):
+            key = m.group("k")
+            if is_secret_key(key):
+                value = m.group("v")
+                start, end = m.span("v")
+                if "cookie" in _key_words(key):  # a cookie header's value runs to the end of the line
+                    newline = text.find("\n", start)
+                    end = len(text) if newline < 0 else newline
+                if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
+                    start, end = start + 1, end - 1  # keep the quotes: the text stays readable
+                if end > start and not value.startswith("[REDACTED"):
+                    yield start, end, "secret"
+    if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
+        for regex, group in _DS_KEYWORD:
+            for m in regex.finditer(text):
+                ks, ke = _widen(text, *m.span(1))
+                if is_secret_key(text[ks:ke].strip(".-")):
+                    yield m.start(group), m.end(group), "secret"
+    if gates.open(("basic",)):
+        for m in _BASIC.finditer(text):
+            if _is_basic_credential(m.group("s")):
+                yield m.start(), m.end(), "basic_auth"
+    for kind, regex, gate in _EXTRA_RULES:
+        if not gates.open(gate):
+            continue
+        has_secret_group = "s" in regex.groupindex
+        for m in regex.finditer(text):
+            if has_secret_group:
+                yield m.start("s"), m.end("s"), kind
+            else:
+                yield (*_widen(text, *m.span()), kind)
+    for gate, rules in groups:
+        if gates.open(gate):
+            yield from _rule_spans(text, rules)
+    cards = not gated or _CARD_HINT.search(text) is not None
+    for m in _CARD.finditer(text) if cards else ():
+        digits = re.sub(r"\D", "", m.group(0))
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            yield m.start(), m.start() + len(m.group(0).rstrip(" -")), "card"
+    if emails:
+        for m in _EMAIL.finditer(text):
+            yield m.start(), m.end(), "email"
+
+
+def _apply(text: str, spans: list[Span]) -> str:
+    """`text` with the spans (merged where they overlap; the widest names the kind) replaced."""
+    # A value masked already ("***", as `mask_url` writes it) stays as it is.
+    spans = [span for span in spans if text[span[0] : span[1]].strip("*")]
+    if not spans:
+        return text
+    spans.sort()
+    merged: list[list[Any]] = []
+    for start, end, kind in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            if end - start > last[1] - last[0]:
+                last[2] = kind
+            last[1] = max(last[1], end)
+        else:
+            merged.append([start, end, kind])
+    out: list[str] = []
+    pos = 0
+    for start, end, kind in merged:
+        out.append(text[pos:start])
+        out.append(f"[REDACTED:{kind}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _redact_all_rules(text: str, emails: bool) -> str:
+    """Every rule, no pre-filter (what `redact_text` must always equal)."""
+    return _apply(text, list(_spans(text, emails, _ALL_GROUPS, gated=False)))
+
+
+def redact_text(text: str, *, emails: bool = False, known: set[str] | None = None) -> str:
+    """`text` with every secret shape replaced by ``[REDACTED:kind]`` (see the module doc).
+
+    Args:
+        text: any text (a tool result, an error message, a task).
+        emails: also hide e-mail addresses.
+        known: values to hide wherever they appear (an episode's own secrets, seen under secret keys).
+    """
+    if known:
+        for value in sorted((k for k in known if k in text), key=len, reverse=True):
+            text = text.replace(value, "[REDACTED:secret]")
+    if not _may_hold_secret(text) and not (emails and "@" in text):
+        if not _DS_UNREVIEWED:
+            return text
+        return _apply(text, list(_spans(text, emails, _UNREVIEWED_GROUPS)))
+    return _apply(text, list(_spans(text, emails, _ALL_GROUPS)))
+
+
+def _remember(value: Any, known: set[str]) -> None:
+    if isinstance(value, str):
+        if len(value) >= 6 and not value.startswith("[REDACTED"):
+            known.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _remember(v, known)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _remember(v, known)
+
+
+def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -> Any:
+    """A copy of `value` (dicts, lists, strings, scalars) with secrets replaced by ``[REDACTED:kind]``.
+
+    A value under a secret key (judged on the key's words: ``password``, ``api_key``, ``auth``,
+    ``credentials`` ...) is replaced whole, whatever its type, except ``None`` and booleans; every
+    string is scanned for secret shapes (`redact_text`). When `known` is given, the strings found
+    under secret keys are added to it and hidden wherever they appear in what is redacted after.
+    """
+    if isinstance(value, str):
+        return redact_text(value, emails=emails, known=known)
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+                if known is not None:
+                    _remember(v, known)
+                out[k] = "[REDACTED:secret]"
+            else:
+                out[k] = redact(v, emails=emails, known=known)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact(v, emails=emails, known=known) for v in value]
+    return value
+
+
+def capped_text(text: str, max_chars: int, *, known: set[str] | None = None) -> str:
+    """`text` redacted, then cut to `max_chars` (with an ellipsis): never cut before redaction."""
+    text = redact_text(text, known=known)
+    return text if len(text) <= max_chars else text[:max_chars] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- URLs
+
+_QUERY_SECRET = re.compile(r"(?P<sep>[?&;])(?P<k>[^=&#;\s]+)=(?P<v>[^&#;\s]*)")
+
+
+def mask_url(url: str) -> str:
+    """A database URL fit to show: ``postgresql://user:***@host/db?password=***``.
+
+    The password in the user-info part and every query parameter whose name is secret
+    (``password``, ``sslpassword``, ``token``, ``api_key`` ...) become ``***``; anything that is not
+    a URL is returned as it is (a file path). Never raises, whatever the text.
+    """
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    first_at = rest.find("@")
+    if first_at >= 0:
+        # The user-info ends at the last "@" before the query: a raw password may hold "@", "/" or "#".
+        query_at = rest.find("?", first_at)
+        at = rest.rfind("@", 0, len(rest) if query_at < 0 else query_at)
+        userinfo = rest[:at]
+        if ":" in userinfo:
+            rest = userinfo.split(":", 1)[0] + ":***" + rest[at:]
+
+    def query(m: re.Match[str]) -> str:
+        return f"{m.group('sep')}{m.group('k')}=***" if _secret_param(m.group("k")) else m.group(0)
+
+    return f"{scheme}://{_QUERY_SECRET.sub(query, rest)}"
+
+
+def _secret_param(name: str) -> bool:
+    return is_secret_key(name) or name.lower() in {"sslpassword", "sslkey", "passfile"}
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
+
+
+def mask_urls_in(text: str) -> str:
+    """`text` with every URL in it passed through `mask_url` (an error message quoting a DSN)."""
+    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
