@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from ._untrusted import injection_score, looks_like_injection, quote_untrusted  # re-exported: untrusted text
+
 __all__ = ["injection_score", "looks_like_injection", "quote_untrusted", "redact"]
 
 _SECRET_KEYS = re.compile(
@@ -43,24 +45,6 @@ _MAY_HOLD_SECRET = re.compile(
     r"|[spr]k[-_]|AKIA|ASIA|gh[pousr]_|xox|eyJ|-----BEGIN |\d(?:[ -]?\d){12}"
 )
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
-
-_INJECTION = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|earlier|all|your|the)\b.{0,20}"
-        r"\b(instructions?|prompts?|rules?|directions?|guidelines?)",
-        r"\b(new|updated|real)\s+(instructions?|system\s+prompt)",
-        r"\bsystem\s*prompt\b",
-        r"\byou\s+are\s+now\b",
-        r"\bact\s+as\b.{0,30}\b(admin|root|developer|dan|jailbroken)",
-        r"<\s*/?\s*(system|assistant|user|im_start|im_end)\s*>",
-        r"\[\s*(system|inst)\s*\]",
-        r"\b(do\s+not|don't)\s+tell\s+the\s+user\b",
-        r"\b(exfiltrate|send|post|upload)\b.{0,40}\b(password|secret|token|credentials?|api\s*key)",
-        r"\bcall\s+the\s+\w+\s+tool\b",
-    )
-]
-
 
 def _luhn(digits: str) -> bool:
     total = 0
@@ -142,28 +126,3 @@ def redact(value: Any, *, emails: bool = False) -> Any:
     if isinstance(value, str):
         return _redact_text(value, emails)
     return value
-
-
-def injection_score(text: str) -> int:
-    """How many instruction-injection patterns `text` contains (0 for ordinary tool output)."""
-    return sum(1 for p in _INJECTION if p.search(text))
-
-
-def looks_like_injection(text: str) -> bool:
-    """Whether `text` reads like an attempt to instruct the agent."""
-    return injection_score(text) > 0
-
-
-def quote_untrusted(text: str, max_chars: int = 160) -> str:
-    """Text from a tool, made safe to show inside guidance: redacted, one line, capped, quoted.
-
-    Text that looks like an injection is replaced by a neutral placeholder, so an injected
-    instruction never reaches a prompt verbatim.
-    """
-    flat = " ".join(_redact_text(str(text), emails=True).split())
-    if looks_like_injection(flat):
-        return '"[tool text withheld: it contained instructions]"'
-    flat = flat.replace('"', "'").replace("`", "'")
-    if len(flat) > max_chars:
-        flat = flat[: max(0, max_chars - 3)].rstrip() + "..."
-    return f'"{flat}"'
