@@ -86,15 +86,18 @@ def observed_values(*arg_dicts: dict[str, Any]) -> list[Any]:
 
 
 def _is_a_value(name: str, values: Iterable[Any]) -> bool:
-    """Whether `name` is (the words of) a value the caller sent: a name in quotes is no argument name."""
-    words = " ".join(name_words(name))
+    """Whether `name` is made of a value the caller sent (a name in quotes is no argument name): the
+    whole value, or every word of it among the words of the string values (``alice_moreau`` from
+    ``first_name="Alice", last_name="Moreau"``)."""
+    words = set(name_words(name))
+    sent: set[str] = set()
     for v in values:
         text = str(v)
         if text.lower() == name.lower():
             return True
-        if words and isinstance(v, str) and f" {words} " in f" {' '.join(name_words(text))} ":
-            return True
-    return False
+        if isinstance(v, str):
+            sent.update(name_words(text))
+    return bool(words) and words <= sent
 
 
 def message_name(name: str, args: dict[str, Any]) -> str | None:
@@ -183,7 +186,7 @@ _MEMBER_TEXT = r"""(?:'[^'\s]{1,32}'|"[^"\s]{1,32}"|`[^`\s]{1,32}`|[^\s,|'"`\[\]
 _LIST = re.compile(rf"[\[({{]?\s*({_MEMBER_TEXT}(?:\s*(?:,|\bor\b|\|)\s*{_MEMBER_TEXT})*)\s*[\])}}]?")
 #: What may follow a declared list: the end, a sentence's end, or a bracketed annotation
 #: (pydantic's ``[type=literal_error, ...]``); anything else means the "list" ran into prose.
-_AFTER_LIST = re.compile(r"^(\s*$|[.;!?](\s|$)|\s+[\[(])")
+_AFTER_LIST = re.compile(r"^(\s*$|[.;!?](\s|$)|\s*[\[(])")
 
 
 def _member(raw: str) -> str | None:
@@ -270,12 +273,19 @@ def _literal_ops_ok(repair: Repair) -> bool:
     return True
 
 
-def repair_guidance(tool: str, repair: Repair, example: tuple[dict[str, Any], dict[str, Any]]) -> str | None:
+def repair_guidance(
+    tool: str,
+    repair: Repair,
+    example: tuple[dict[str, Any], dict[str, Any]],
+    declared: Collection[str] = (),
+) -> str | None:
     """Guidance for a learned repair: what to change, and a DO/DON'T example of made-up values.
 
     The example is the repair applied to a synthetic call of the failing call's shape; when no
     synthetic value exists (names, e-mail addresses, ...) or the repair carries a literal that is
-    not a format code, the shapes themselves are shown. None when a name fails validation.
+    not a format code, the shapes themselves are shown. A corrected value that is one of the
+    `declared` allowed values (the tool's own closed set) is shown as it is. None when a name fails
+    validation.
     """
     bad, good = example
     parts = []
@@ -301,7 +311,10 @@ def repair_guidance(tool: str, repair: Repair, example: tuple[dict[str, Any], di
             continue
         orig = getattr(repair.ops[touched.index(key)], "arg", key)
         before = bad.get(orig) if not isinstance(bad.get(orig), dict | list) else None
-        text += " " + _example(repair, key, orig, before, good[key], bad, observed)
+        if isinstance(good[key], str) and good[key] in declared:
+            text += f" DO: {key}={_q(good[key])}" + (f" DON'T: {orig} as {shape(before)}" if before is not None else "")
+        else:
+            text += " " + _example(repair, key, orig, before, good[key], bad, observed)
         break
     return text[:GUIDANCE_MAX_CHARS]
 
@@ -310,15 +323,17 @@ def _example(
     repair: Repair, key: str, orig: str, before: Any, after: Any, bad: dict[str, Any], observed: Sequence[Any]
 ) -> str:
     """``DO: key=<made-up value> DON'T: orig=<made-up value>``, or the two shapes when no example is safe."""
-    fake_before = synthetic(before, observed) if before is not None else None
-    if fake_before is not None and _literal_ops_ok(repair):
+    for variant in range(4):
+        fake_before = synthetic(before, observed, variant) if before is not None else None
+        if fake_before is None or not _literal_ops_ok(repair):
+            break
         fake_args = {k: v for k, v in bad.items() if k != orig}
         fake_args = {k: synthetic(v, observed) for k, v in fake_args.items() if not isinstance(v, dict | list)}
         fake_args[orig] = fake_before
         try:
             fake_after = apply_repair(repair, {k: v for k, v in fake_args.items() if v is not None}).get(key)
-        except Exception:  # the repair does not apply to the made-up call: show shapes instead
-            fake_after = None
+        except Exception:  # the repair does not apply to this made-up call: try another
+            continue
         if fake_after is not None and shape(fake_after) == shape(after) and str(fake_after) not in map(str, observed):
             return f"DO: {key}={_q(fake_after)} DON'T: {orig}={_q(fake_before)}"
     text = f"DO: `{key}` as {shape(after)}"

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._detect import classify_error, detect_failure, error_signature
 from ._errors import NotFoundError, SkillevoError
-from ._guidance_facts import clean_guidance, observed_values, repair_guidance
+from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._models import (
     GUIDANCE_MAX_CHARS,
     SKILL_NAME_RE,
@@ -288,7 +288,9 @@ class RuleMiner(Miner):
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
         observed = [v for a, b in arg_pairs for v in observed_values(a, b)]
-        guidance = clean_guidance(repair_guidance(tool, repair, arg_pairs[0]), observed, (), names)
+        declared = declared_values(clean_text(err.data.get("error", ""), _NOW_MAX_CHARS))
+        text = repair_guidance(tool, repair, arg_pairs[0], declared)
+        guidance = clean_guidance(text, observed, declared, names)
         return Proposal(
             name=_slug(tool, category if category != "unknown" else "fix", *args_touched[:2]),
             description=f"Repair for {tool} failures of class {category}, learned from the agent's own corrections.",

@@ -3,7 +3,7 @@
 A value a customer sent (an order number, a name, a connection string) must never reach another
 customer's prompt, but its *format* is what a lesson is about. `shape` describes a value by its
 format only: digit runs, letter runs and their case, separators, length (``#W6067464`` ->
-"`#W` + 7 digits", ``USD`` -> "3 uppercase letters", ``03/14/2025`` -> "a date as MM/DD/YYYY").
+"`#W` + 7 digits", ``USD`` -> "3 uppercase letters", ``03/14/2025`` -> "a MM/DD/YYYY date").
 E-mail addresses, URLs, connection strings, phone numbers, UUIDs, names and free text become their
 kind, never their content. `synthetic` makes a value of the same shape from fixed digits and
 placeholder letters, for DO/DON'T examples; it is never the observed value.
@@ -33,7 +33,9 @@ _RUN = re.compile(r"\d+|[^\W\d_]+|.", re.S)
 _SEPARATORS = frozenset("#-_./:+,=")
 _MAX_PARTS = 8
 _SYNTH_DIGITS = "7315926480"
-_SYNTH_DATES = (dt.datetime(2031, 7, 19), dt.datetime(2032, 11, 23), dt.datetime(2029, 2, 6))
+#: Made-up dates; the later ones have day and month <= 12, for a repair that reads a day-first
+#: date month-first (``04/03/2031``), so that some example parses either way.
+_SYNTH_DATES = (dt.datetime(2031, 7, 19), dt.datetime(2031, 3, 4), dt.datetime(2032, 11, 23), dt.datetime(2029, 2, 6))
 _LABELS = {"%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%b": "Mon", "%B": "Month", "%H": "hh", "%M": "mm",
            "%S": "ss"}
 
@@ -49,10 +51,11 @@ def date_format(value: Any) -> str | None:
         return None
     for fmt in DATE_FORMATS:
         try:
-            dt.datetime.strptime(value, fmt)
+            parsed = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
-        return fmt
+        if parsed.strftime(fmt) == value:  # round-trips: ``286951`` is no ``%Y%m%d`` date
+            return fmt
     return None
 
 
@@ -125,7 +128,7 @@ def shape(value: Any) -> str:
         return "an empty string"
     fmt = date_format(text)
     if fmt is not None:
-        return f"a date as {format_label(fmt)}"
+        return f"a {format_label(fmt)} date"
     kind = _kind(text.strip())
     if kind is not None:
         return kind if text == text.strip() else f"{kind} with surrounding spaces"
@@ -186,15 +189,16 @@ def _synthetic_text(text: str, offset: int) -> str | None:
     return "".join(out)
 
 
-def synthetic(value: Any, avoid: Collection[Any] = ()) -> Any | None:
+def synthetic(value: Any, avoid: Collection[Any] = (), variant: int = 0) -> Any | None:
     """A made-up value of `value`'s shape, equal to nothing in `avoid` (None: no safe example exists).
 
     Digits come from a fixed sequence, letters become ``x``/``X`` in the same case pattern, fixed
     codes and separators stay, dates become a fixed date in the same format. E-mail addresses,
     URLs, phone numbers, names and free text get no example (their kind is shown instead).
+    `variant` picks another made-up value of the same shape.
     """
     banned = {str(a) for a in avoid} | {str(value)}
-    for offset in range(len(_SYNTH_DIGITS)):
+    for offset in range(variant, variant + len(_SYNTH_DIGITS)):
         candidate: Any
         if isinstance(value, bool):
             return None
