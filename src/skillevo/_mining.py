@@ -57,7 +57,7 @@ from ._models import (
 from ._repair import apply_repair, precondition_holds, same_args, synthesize
 from ._store import SkillStore
 from ._structured import structured_rule
-from ._untrusted import clean_text, identifier, looks_like_injection, quote_untrusted
+from ._untrusted import clean_text, has_hidden, identifier, looks_like_injection, quote_untrusted
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
 
@@ -288,7 +288,8 @@ class RuleMiner(Miner):
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
         observed = [v for a, b in arg_pairs for v in observed_values(a, b)]
-        declared = declared_values(clean_text(err.data.get("error", ""), _NOW_MAX_CHARS))
+        raw = str(err.data.get("error", ""))[:_NOW_MAX_CHARS]
+        declared = [] if has_hidden(raw) else declared_values(raw)
         text = repair_guidance(tool, repair, arg_pairs[0], declared)
         guidance = clean_guidance(text, observed, declared, names)
         return Proposal(
@@ -309,8 +310,11 @@ class RuleMiner(Miner):
         tool = identifier(err.tool)
         if tool is None:
             return None
-        message = clean_text(err.data.get("error", ""), _NOW_MAX_CHARS)
+        raw = str(err.data.get("error", ""))
+        message = clean_text(raw, _NOW_MAX_CHARS)
         category = _category(err)
+        if has_hidden(raw[:_NOW_MAX_CHARS]) and category not in ("rate_limit", "transient"):
+            return None  # a message hiding characters (zero-width, bidi, tags, look-alike forms) gives no facts
         args = _args(err) or {}
         rule = structured_rule(tool, message, category, args, self.retry_attempts)
         if rule is None:
