@@ -21,8 +21,11 @@ Event data this module reads (written by the Evolver, redacted before storage):
    the wrong case (change case), numbers sent as strings (cast), missing arguments and allowed
    values (guidance).
 
-Text from tools is untrusted: only identifiers and short plain tokens are lifted from error
-messages, always through `quote_untrusted`, and never an instruction.
+Learned text is built, not copied: guidance comes from templates filled with validated facts
+(identifiers, a JSON type, a value's shape, made-up examples of that shape, values the tool declared
+as a small closed set: `_guidance_facts`, `_structured`, `_shape`), and every text passes
+`clean_guidance`, which refuses one holding a concrete value of the failed call. Notes quote the
+error's signature (instance values already replaced), through `quote_untrusted`.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from ._models import (
 from ._repair import apply_repair, precondition_holds, same_args, synthesize
 from ._store import SkillStore
 from ._structured import structured_rule
-from ._untrusted import clean_text, has_hidden, identifier, looks_like_injection, quote_untrusted
+from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
 
@@ -411,6 +414,8 @@ def check_proposal(
         return CheckResult(ok=False, reason=f"guidance longer than {max_guidance_chars} characters")
     if looks_like_injection(guidance) or looks_like_injection(proposal.description):
         return CheckResult(ok=False, reason="guidance reads like an instruction injection")
+    if any(has_hidden(t) or is_mixed_script(t) for t in (guidance, proposal.description)):
+        return CheckResult(ok=False, reason="guidance holds hidden or look-alike characters")
     for skill in store.skills():
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (
