@@ -317,7 +317,7 @@ class RuleMiner(Miner):
         message = clean_text(raw, _NOW_MAX_CHARS)
         category = _category(err)
         if has_hidden(raw[:_NOW_MAX_CHARS]) and category not in ("rate_limit", "transient"):
-            return None  # a message hiding characters (zero-width, bidi, tags, look-alike forms) gives no facts
+            return None  # a message hiding characters (zero-width, bidi, tag characters) gives no facts
         args = _args(err) or {}
         rule = structured_rule(tool, message, category, args, self.retry_attempts)
         if rule is None:

@@ -67,10 +67,13 @@ def clean_text(text: object, max_chars: int = 2000, *, keep_lines: bool = True) 
 
 
 def has_hidden(text: str) -> bool:
-    """Whether `text` holds characters `clean_text` would remove or fold (hidden or compatibility forms)."""
-    if unicodedata.normalize("NFKC", text) != text:
-        return True
-    return any(ch in _INVISIBLE or (unicodedata.category(ch) in _DROP_CATEGORIES and ch not in "\n\t") for ch in text)
+    """Whether `text` holds characters that do not show: format, control (other than line breaks and
+    tabs), private-use or unassigned code points, variation selectors and other invisible letters.
+
+    Compatibility forms (full-width letters, ligatures, a no-break space) are not hidden: they show,
+    and `clean_text` folds them to their plain form before anything reads the text.
+    """
+    return any(ch in _INVISIBLE or (unicodedata.category(ch) in _DROP_CATEGORIES and ch not in "\n\r\t") for ch in text)
 
 
 @functools.lru_cache(maxsize=1)
