@@ -27,6 +27,7 @@ __all__ = ["date_format", "format_label", "literal_is_code", "shape", "synthetic
 _EMAIL = re.compile(r"^[\w.%+-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S*$")
 _CREDENTIALS = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s]*:[^/@\s]*@")
+_REDACTED = re.compile(r"^\[REDACTED:\w+\]$")  # a value `redact` replaced before it was stored
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _PHONE = re.compile(r"^\+?[\d\s().\-]{7,24}$")
 _RUN = re.compile(r"\d+|[^\W\d_]+|.", re.S)
@@ -61,6 +62,8 @@ def date_format(value: Any) -> str | None:
 
 def _kind(value: str) -> str | None:
     """The kind of a value whose content must never be shown (None: describe its runs instead)."""
+    if _REDACTED.match(value):
+        return "a secret"
     if _CREDENTIALS.match(value):
         return "a connection URL with credentials"
     if _URL.match(value):
@@ -213,6 +216,8 @@ def synthetic(value: Any, avoid: Collection[Any] = (), variant: int = 0) -> Any 
                 return None
             candidate = float(f"{_digits(len(whole), offset).lstrip('0') or '0'}.{_digits(len(frac), offset + 3)}")
             candidate = -candidate if value < 0 else candidate
+        elif isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value  # a boolean written as a string is nobody's data
         elif isinstance(value, str):
             candidate = _synthetic_text(value, offset)
             if candidate is None:
