@@ -359,8 +359,9 @@ def _signature_note(err: Event) -> str:
 def same_behaviour(a: Strategy, b: Strategy) -> bool:
     """Whether two strategies act the same: equal repair and code when they have one, else equal guidance.
 
-    Mined guidance quotes the failing example, so the same repair learned from two episodes differs
-    only in its example text; it is one idea (and one rejected by a reviewer stays rejected).
+    Mined guidance carries an example of the failing call's shape, so the same repair learned from
+    two episodes may differ only in its example text; it is one idea (and one rejected by a reviewer
+    stays rejected).
     """
     if a.repair is not None or a.code is not None:
         return (a.repair, a.code) == (b.repair, b.code)
