@@ -175,7 +175,8 @@ _INJECTION = [
         r"\b(do\s+not|don't|never)\s+(tell|inform|show|mention)\b.{0,20}\b(user|customer|human)",
         r"\b(exfiltrate|send|post|upload|forward|leak)\b.{0,40}\b(password|secret|token|credentials?|api\s*key|"
         r"history|conversation)",
-        r"\b(first|then|now|instead|also|before\s+\w+ing)\s+(call|invoke|run|execute|use)\s+(the\s+)?\w+",
+        # "then call X" is ordinary advice; "first/now/instead call X" is how injected orders read.
+        r"\b(first|now|instead|immediately)\s+(call|invoke|run|execute)\s+(the\s+)?\w+",
         r"\b(call|invoke|run|execute|use)\s+the\s+\w+\s+(tool|function|api)\b",
         r"!\[[^\]]{0,200}\]\s*\(",
         r"\[[^\]]{0,200}\]\s*\(\s*(https?|javascript|data|file|ftp):",
