@@ -26,7 +26,8 @@ from skillevo import (
     check_proposal,
 )
 from skillevo._detect import error_signature
-from skillevo._mining import Miner, Proposal, _allowed_values
+from skillevo._guidance_facts import declared_values
+from skillevo._mining import Miner, Proposal
 from skillevo._models import RenameArg
 from skillevo._repair import same_args
 
@@ -125,7 +126,7 @@ def test_allowed_values_are_read_from_a_printed_set_whatever_its_order() -> None
         "Invalid travel class. Must be one of {'first', 'business', 'economy'}",
         "travel_class: expected one of: economy, business, first",
     ):
-        assert sorted(_allowed_values(message)) == ["business", "economy", "first"], message
+        assert sorted(declared_values(message)) == ["business", "economy", "first"], message
 
 
 def test_first_failure_is_retried_with_the_spelled_out_repair_and_becomes_a_tested_skill(lib: SkillLibrary) -> None:

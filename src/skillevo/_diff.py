@@ -16,7 +16,9 @@ skill) is redacted and quoted again on the way out, whatever was stored.
 from __future__ import annotations
 
 import difflib
+import html
 import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -773,14 +775,31 @@ def _when(ts: float | None, missing: str = "-") -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+#: Characters Markdown (CommonMark + GFM) gives a meaning to inside a line: each is backslash-escaped.
+_MD_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+#: A URL scheme or ``www.`` that GFM would turn into a live link: defanged (``http[:]//``).
+_MD_LINKY = re.compile(r"(?i)\b(https?|ftp|file|javascript|data|vbscript|mailto)(:)|\b(www)(\.)")
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Skill, tool or reviewer text as inert Markdown: one line, HTML and Markdown syntax escaped.
+
+    ``<``, ``>`` and ``&`` become entities (no raw HTML: no ``<script>``), every Markdown-active
+    character is backslash-escaped (no link, image, emphasis or table cell can open), and URL
+    schemes are defanged so GFM's autolinks do not make a bare URL live.
+    """
+    flat = " ".join(str(text).split())
+    flat = html.escape(flat, quote=False)
+    flat = _MD_LINKY.sub(lambda m: f"{m.group(1) or m.group(3)}[{m.group(2) or m.group(4)}]", flat)
+    return _MD_ACTIVE.sub(r"\\\1", flat)
 
 
 def _md_code(text: str) -> str:
-    """Inline code that survives backticks in the text."""
-    ticks = "``" if "`" in text else "`"
-    return f"{ticks}{text}{ticks}" if ticks == "`" else f"{ticks} {text} {ticks}"
+    """Inline code (literal in Markdown: no HTML, link or image) that survives backticks in the text."""
+    flat = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    ticks = "`" * (longest + 1)
+    return f"{ticks}{flat}{ticks}" if longest == 0 else f"{ticks} {flat} {ticks}"
 
 
 def _fence(text: str, lang: str) -> str:
@@ -803,8 +822,10 @@ READING_GUIDE = (
 
 def render_markdown(diff: LibraryDiff) -> str:
     """The diff as a Markdown document (sections explained for a reviewer new to skillevo)."""
-    out: list[str] = [f"# {diff.title}", ""]
-    out.append(f"From **{diff.old_label}** to **{diff.new_label}** (generated {_when(diff.generated_at)}).")
+    out: list[str] = [f"# {_md_cell(diff.title)}", ""]
+    out.append(
+        f"From **{_md_cell(diff.old_label)}** to **{_md_cell(diff.new_label)}** (generated {_when(diff.generated_at)})."
+    )
     out += ["", READING_GUIDE, ""]
     if diff.approximate_before:
         out += [
@@ -844,10 +865,10 @@ def render_markdown(diff: LibraryDiff) -> str:
 
 
 def _md_table(section: ReportSection) -> list[str]:
-    out = [f"## {section.title}", "", f"_{section.explanation}_", ""]
+    out = [f"## {_md_cell(section.title)}", "", f"_{section.explanation}_", ""]
     if not section.rows:
         return [*out, "Nothing.", ""]
-    out.append("| " + " | ".join(section.headers) + " |")
+    out.append("| " + " | ".join(_md_cell(h) for h in section.headers) + " |")
     out.append("|" + "---|" * len(section.headers))
     for row in section.rows:
         out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
@@ -856,14 +877,14 @@ def _md_table(section: ReportSection) -> list[str]:
 
 def _md_entry(e: DiffEntry) -> list[str]:
     status = e.status_after if e.status_before is None else f"{e.status_before} → {e.status_after}"
-    out = [f"### {_md_code(e.version_id)} ({e.kind}, {status})", ""]
+    out = [f"### {_md_code(e.version_id)} ({_md_cell(e.kind)}, {_md_cell(status)})", ""]
     if e.description:
         out.append(f"- **what it is for:** {_md_cell(e.description)}")
     out.append(f"- **when it applies:** {_md_cell(e.trigger)}")
     out.append(f"- **posterior mean [95% interval]:** before {_fmt_ci(e.before_ci)}, after {_fmt_ci(e.after_ci)}"
                f" ({int(e.observations)} outcomes)")
     if e.reason:
-        by = f" by {e.actor}" if e.actor else ""
+        by = f" by {_md_cell(e.actor)}" if e.actor else ""
         out.append(f"- **why:** {_md_cell(e.reason)} ({_when(e.when)}{by})")
     if e.shadow:
         out.append(f"- **shadow evidence:** {_md_cell(e.shadow)}")
@@ -875,8 +896,8 @@ def _md_entry(e: DiffEntry) -> list[str]:
             out += [f"Change from {_md_code(e.base_version or '(nothing)')}:", "", _fence(e.diff, "diff"), ""]
         else:
             if e.strategy.guidance:
-                out += ["Guidance added to the prompt:", ""]
-                out += ["> " + line for line in e.strategy.guidance.splitlines()] + [""]
+                # A fenced block shows the text exactly as the model gets it, and renders none of it.
+                out += ["Guidance added to the prompt:", "", _fence(e.strategy.guidance, "text"), ""]
             if e.strategy.repair:
                 repair = json.dumps(e.strategy.repair.model_dump(mode="json", exclude_none=True), indent=2)
                 out += ["Argument repair:", "", _fence(repair, "json"), ""]
@@ -886,7 +907,7 @@ def _md_entry(e: DiffEntry) -> list[str]:
         more = f" (showing {len(e.evidence)} of {e.evidence_total})" if e.evidence_total > len(e.evidence) else ""
         out += [f"Evidence: the recorded events it was mined from (failures, and corrections that followed){more}:", ""]
         for ev in e.evidence:
-            what = f"{ev.error_type}: " if ev.error_type else ""
+            what = f"{_md_cell(ev.error_type)}: " if ev.error_type else ""
             args = f" with arguments {_md_code(ev.args)}" if ev.args else ""
             tool = _md_code(ev.tool or "?")
             out.append(f"- event {ev.event_id}, {ev.kind} of {tool}{args}: {what}{_md_code(ev.message)}")

@@ -3,8 +3,10 @@
 `complete` is any ``Callable[[str], str]`` (the LangGraph adapter's ``llm_complete(chat_model)``
 builds one from a LangChain chat model). The prompt carries the failure (redacted, quoted,
 capped) and nearby successes of the same tool; the answer must be one JSON object that validates
-as a `Proposal`. A malformed answer gets one retry with the validation error; a second failure is
-recorded as a ``proposal_rejected`` event and the miner moves on. A call budget caps spending.
+as a `Proposal`, and its text must pass the checks mined text passes (`_check_text`: plain, no
+markup, no instruction, no concrete value of the failed call). A malformed answer gets one retry
+with the validation error; a second failure is recorded as a ``proposal_rejected`` event and the
+miner moves on. A call budget caps spending.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._hygiene import looks_like_injection, quote_untrusted, redact
+from ._guidance_facts import clean_guidance, observed_values
+from ._hygiene import redact
 from ._mining import Miner, Proposal, correction_pairs
 from ._models import Event, EventKind
 from ._store import SkillStore
+from ._untrusted import has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
 __all__ = ["LLMMiner"]
 
@@ -50,6 +54,39 @@ def _extract_json(text: str) -> Any:
     if start < 0 or end <= start:
         raise ValueError("no JSON object in the answer")
     return json.loads(text[start : end + 1])
+
+
+_MARKUP = re.compile(r"[<>]|\]\s*\(|!\[|\[\s*/?\s*(system|inst)\s*\]", re.I)
+
+
+def _check_text(proposal: Proposal, err: Event, fix: Event | None) -> None:
+    """Model-written text passes the checks mined text does, or the answer is refused (ValueError).
+
+    The text must be plain (no hidden or compatibility characters, no letters of mixed scripts, no
+    HTML or Markdown link/image syntax), read as no instruction (on its normalised form and its
+    confusable skeleton), name the tool as an identifier, and copy no concrete value of the
+    failed or corrected call: a model shown one customer's call must not write it into every
+    later prompt.
+    """
+    tool = proposal.trigger.tool
+    if tool not in (None, "*") and identifier(tool) is None:
+        raise ValueError("the trigger tool is no identifier")
+    raw_args, raw_later = err.data.get("args"), fix.data.get("args") if fix is not None else None
+    args: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
+    later: dict[str, Any] = raw_later if isinstance(raw_later, dict) else {}
+    observed = observed_values(args, later)
+    names = [n for n in (tool or "", *args, *later) if isinstance(n, str)]
+    for label, text in (("guidance", proposal.strategy.guidance), ("description", proposal.description)):
+        if not text:
+            continue
+        if has_hidden(text) or is_mixed_script(text):
+            raise ValueError(f"the {label} holds hidden or look-alike characters")
+        if _MARKUP.search(text):
+            raise ValueError(f"the {label} holds HTML or Markdown link markup")
+        if looks_like_injection(text):
+            raise ValueError(f"the {label} reads like an instruction injection")
+        if clean_guidance(text, observed, (), names) is None:
+            raise ValueError(f"the {label} copies a concrete argument value of the failed call")
 
 
 class LLMMiner(Miner):
@@ -123,8 +160,7 @@ class LLMMiner(Miner):
                     )
                     if proposal.trigger.tool not in (err.tool, "*"):
                         raise ValueError(f"trigger tool {proposal.trigger.tool!r} is not the failing tool")
-                    if looks_like_injection((proposal.strategy.guidance or "") + proposal.description):
-                        raise ValueError("the guidance reads like an instruction injection")
+                    _check_text(proposal, err, fixed.get(id(err)))
                 except (ValueError, ValidationError, TypeError) as exc:
                     reason = " ".join(str(exc).split())[:300]
                     prompt = (

@@ -21,8 +21,11 @@ Event data this module reads (written by the Evolver, redacted before storage):
    the wrong case (change case), numbers sent as strings (cast), missing arguments and allowed
    values (guidance).
 
-Text from tools is untrusted: only identifiers and short plain tokens are lifted from error
-messages, always through `quote_untrusted`, and never an instruction.
+Learned text is built, not copied: guidance comes from templates filled with validated facts
+(identifiers, a JSON type, a value's shape, made-up examples of that shape, values the tool declared
+as a small closed set: `_guidance_facts`, `_structured`, `_shape`), and every text passes
+`clean_guidance`, which refuses one holding a concrete value of the failed call. Notes quote the
+error's signature (instance values already replaced), through `quote_untrusted`.
 """
 
 from __future__ import annotations
@@ -37,21 +40,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._detect import classify_error, detect_failure, retry_after
+from ._detect import classify_error, detect_failure, error_signature
 from ._errors import NotFoundError, SkillevoError
-from ._hygiene import looks_like_injection, quote_untrusted
+from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._models import (
     GUIDANCE_MAX_CHARS,
     SKILL_NAME_RE,
-    ArgCondition,
     ChangeCase,
     CoerceArg,
-    DropArg,
     Event,
     EventKind,
     RenameArg,
     Repair,
-    Retry,
     Strategy,
     Trigger,
     TriggerKind,
@@ -59,11 +59,11 @@ from ._models import (
 )
 from ._repair import apply_repair, precondition_holds, same_args, synthesize
 from ._store import SkillStore
+from ._structured import structured_rule
+from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,60}$")
-_TOKEN = re.compile(r"^[\w .:/+\-]{1,40}$")
 
 
 class Proposal(BaseModel):
@@ -256,7 +256,9 @@ class RuleMiner(Miner):
         return pairs
 
     def _from_correction(self, err: Event, fix: Event, store: SkillStore) -> Proposal | None:
-        tool = err.tool or ""
+        tool = identifier(err.tool)
+        if tool is None:
+            return None  # a tool whose name is no identifier gets no skill: its name would reach a prompt
         category = _category(err)
         signature = str(err.data.get("signature", ""))
         with self._lock:
@@ -287,7 +289,12 @@ class RuleMiner(Miner):
             return None
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
-        guidance = _repair_guidance(tool, repair, arg_pairs[0])
+        names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
+        observed = [v for a, b in arg_pairs for v in observed_values(a, b)]
+        raw = str(err.data.get("error", ""))[:_NOW_MAX_CHARS]
+        declared = [] if has_hidden(raw) else declared_values(raw)
+        text = repair_guidance(tool, repair, arg_pairs[0], declared)
+        guidance = clean_guidance(text, observed, declared, names)
         return Proposal(
             name=_slug(tool, category if category != "unknown" else "fix", *args_touched[:2]),
             description=f"Repair for {tool} failures of class {category}, learned from the agent's own corrections.",
@@ -297,126 +304,37 @@ class RuleMiner(Miner):
             strategy=Strategy(guidance=guidance, repair=repair),
             evidence=[e.id for pair in pairs for e in pair if e.id is not None],
             episodes=sorted({e.episode_id for pair in pairs for e in pair if e.episode_id}),
-            note=f"{len(pairs)} correction pair(s); error signature: {signature[:120]}",
+            note=f"{len(pairs)} correction pair(s); error signature: {_signature_note(err)}",
         )
 
     # ------------------------------------------------------------------ structured errors
 
     def _from_structured(self, err: Event) -> Proposal | None:
-        tool = err.tool or ""
-        message = str(err.data.get("error", ""))
+        tool = identifier(err.tool)
+        if tool is None:
+            return None
+        raw = str(err.data.get("error", ""))
+        message = clean_text(raw, _NOW_MAX_CHARS)
         category = _category(err)
+        if has_hidden(raw[:_NOW_MAX_CHARS]) and category not in ("rate_limit", "transient"):
+            return None  # a message hiding characters (zero-width, bidi, tag characters) gives no facts
         args = _args(err) or {}
-        evidence = [err.id] if err.id is not None else []
-        episodes = [err.episode_id] if err.episode_id else []
-
-        def proposal(suffix: str, guidance: str, repair: Repair | None = None) -> Proposal:
-            return Proposal(
-                name=_slug(tool, suffix),
-                description=f"{tool}: {category} errors",
-                trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=category),
-                strategy=Strategy(guidance=guidance[:GUIDANCE_MAX_CHARS], repair=repair),
-                evidence=evidence,
-                episodes=episodes,
-                note=f"structured {category} error: {quote_untrusted(message, 120)}",
-            )
-
-        if category in ("rate_limit", "transient"):
-            wait = retry_after(message)
-            repair = Repair(ops=[Retry(max_attempts=self.retry_attempts, backoff_s=wait or 0.5)])
-            return proposal(
-                f"retry-{category}",
-                f"When `{tool}` fails with a {category.replace('_', ' ')} error, wait and retry the same call "
-                "(honour Retry-After) instead of changing the arguments or giving up.",
-                repair,
-            )
-        named = _fields_named(message)
-        if category == "missing_arg":
-            # A missing argument is one the call lacks: names it has, and its values, are not it.
-            given = {str(v) for v in args.values() if isinstance(v, str | int | float)}
-            fields = [f for f in named if f not in args and f not in given]
-        else:
-            fields = [f for f in named if f in args]
-        renames = _renames(message, args)
-        if renames:
-            rename = Repair(
-                ops=[RenameArg(arg=a, to=b) for a, b in renames.items()],
-                precondition=[ArgCondition(arg=a, present=True) for a in renames],
-            )
-            return proposal(
-                "-".join([category, *sorted(renames)[:2]]), _repair_guidance(tool, rename, (args, {})), rename
-            )
-        if category == "extra_arg":
-            extra = [f for f in _fields_named(message) if f in args]
-            if extra:
-                ops = [DropArg(arg=f) for f in extra[:5]]
-                pre = [ArgCondition(arg=f, present=True) for f in extra[:5]]
-                return proposal(
-                    "drop-" + "-".join(extra[:2]),
-                    f"`{tool}` does not accept {', '.join(f'`{f}`' for f in extra[:5])}: leave "
-                    f"{'it' if len(extra) == 1 else 'them'} out.",
-                    Repair(ops=ops, precondition=pre),
-                )
-        allowed = _allowed_values(message)
-        if category == "enum" and allowed:
-            for f in fields or list(args):
-                value = args.get(f)
-                if not isinstance(value, str):
-                    continue
-                for case in ("lower", "upper", "title"):
-                    if getattr(value, case)() in allowed and value not in allowed:
-                        regex = r".*[A-Z].*" if case == "lower" else r".*[a-z].*" if case == "upper" else None
-                        return proposal(
-                            f"{f}-case",
-                            f"`{tool}`: `{f}` values are {case}-case, "
-                            f"e.g. {quote_untrusted(getattr(value, case)(), 40)}.",
-                            Repair(
-                                ops=[ChangeCase(arg=f, to=case)],
-                                precondition=[ArgCondition(arg=f, regex=regex)] if regex else None,
-                            ),
-                        )
-            shown = ", ".join(quote_untrusted(v, 30) for v in allowed[:8])
-            what = f"`{fields[0]}`" if fields else "the value"
-            return proposal(
-                f"{fields[0] if fields else 'value'}-allowed",
-                f"`{tool}`: {what} must be one of {shown}. DO use one of these exactly. DON'T invent variants.",
-            )
-        if category == "type":
-            for f in fields:
-                value = args.get(f)
-                numeric = _numeric_target(message)
-                if numeric == "int" and isinstance(value, float) and value.is_integer():
-                    return proposal(
-                        f"{f}-int",
-                        f"`{tool}`: send `{f}` as a JSON integer (`{int(value)}`, not `{value}`).",
-                        Repair(ops=[CoerceArg(arg=f, to="int")], precondition=[ArgCondition(arg=f, type="float")]),
-                    )
-                if isinstance(value, str) and value.strip().lower() in ("true", "false") and _BOOL.search(message):
-                    return proposal(
-                        f"{f}-bool",
-                        f"`{tool}`: send `{f}` as a JSON boolean (true/false), not a string.",
-                        Repair(ops=[CoerceArg(arg=f, to="bool")], precondition=[ArgCondition(arg=f, type="str")]),
-                    )
-                if isinstance(value, str) and numeric is not None:
-                    try:
-                        float(value)
-                    except ValueError:
-                        continue
-                    return proposal(
-                        f"{f}-{numeric}",
-                        f"`{tool}`: send `{f}` as a JSON {'integer' if numeric == 'int' else 'number'}, not a string.",
-                        Repair(
-                            ops=[CoerceArg(arg=f, to=numeric)],
-                            precondition=[ArgCondition(arg=f, type="str")],
-                        ),
-                    )
-        if category == "missing_arg" and fields:
-            names = ", ".join(f"`{f}`" for f in fields[:5])
-            return proposal(
-                "required-" + "-".join(fields[:2]),
-                f"`{tool}` requires {names}: always include {'it' if len(fields) == 1 else 'them'} in the call.",
-            )
-        return None
+        rule = structured_rule(tool, message, category, args, self.retry_attempts)
+        if rule is None:
+            return None
+        names = [tool, *(k for k in args if isinstance(k, str))]
+        guidance = clean_guidance(rule.guidance, observed_values(args), rule.allowed, names)
+        if guidance is None and rule.repair is None:
+            return None
+        return Proposal(
+            name=_slug(tool, rule.suffix),
+            description=f"{tool}: {category} errors",
+            trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=category),
+            strategy=Strategy(guidance=guidance, repair=rule.repair),
+            evidence=[err.id] if err.id is not None else [],
+            episodes=[err.episode_id] if err.episode_id else [],
+            note=f"structured {category} error; error signature: {_signature_note(err)}",
+        )
 
 
 def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
@@ -429,141 +347,21 @@ def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> b
     return repair.precondition is None or (precondition_holds(repair, bad) and not precondition_holds(repair, good))
 
 
-def _fields_named(message: str) -> list[str]:
-    """Argument names an error message points at (pydantic loc lines, quoted names), identifiers only."""
-    found: list[str] = []
-    for m in re.finditer(r"(?m)^\s*([A-Za-z_][\w.]{0,60})\s*(?:$|:)", message):
-        found.append(m.group(1))
-    for m in re.finditer(r"['\"`]([A-Za-z_][\w.]{0,60})['\"`]", message):
-        found.append(m.group(1))
-    for m in re.finditer(r"\b(?:field|argument|parameter|property|key)\s+['\"`]?([A-Za-z_][\w.]{0,60})", message, re.I):
-        found.append(m.group(1))
-    # A name with "..." in it was elided (a capped message): it names nothing.
-    return [f for f in dict.fromkeys(found) if _IDENT.match(f) and "..." not in f and f.lower() not in _NOT_FIELDS]
-
-
-#: Words the patterns above catch that name no argument ("Field required", "argument missing").
-_NOT_FIELDS = frozenset({"error", "input", "type", "value", "required", "missing", "is", "not", "must", "should"})
-
-
 _NOW_MAX_CHARS = 8000
-_MISSING_WORDS = re.compile(r"missing|field required|is a required|required (argument|field|parameter|property)", re.I)
-_EXTRA_WORDS = re.compile(
-    r"unexpected|extra (fields|inputs?)|not permitted|additional properties|unknown (field|argument|parameter)|"
-    r"unrecogni[sz]ed",
-    re.I,
-)
-_BOOL = re.compile(r"\bbool(ean)?\b", re.I)
-_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
-def _name_words(name: str) -> tuple[str, ...]:
-    return tuple(w.lower() for part in re.split(r"[_\-.\s]+", name) for w in _NAME_WORDS.findall(part))
-
-
-def _reported(message: str, words: re.Pattern[str], present: bool, args: dict[str, Any]) -> list[str]:
-    """Names the lines matching `words` report (quoted in the line, at its start before a colon as
-    in ``seats: Field required``, or alone on the line before, as pydantic prints locations), kept
-    when they are (`present`) or are not in `args`."""
-    lines = message.splitlines()
-    found: list[str] = []
-    for i, line in enumerate(lines):
-        if not words.search(line):
-            continue
-        names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", line)
-        lead = re.match(r"\s*([A-Za-z_][\w.\-]{0,60})\s*:", line)
-        if lead:
-            names.append(lead.group(1))
-        if i > 0 and _IDENT.match(lines[i - 1].strip()):
-            names.append(lines[i - 1].strip())
-        found.extend(n for n in names if (n in args) is present)
-    return list(dict.fromkeys(found))
-
-
-def _renames(message: str, args: dict[str, Any]) -> dict[str, str]:
-    """Misnamed arguments an error spells out: {sent name: expected name}.
-
-    The message must report a sent argument as unexpected and another as missing; the sent one is
-    renamed to the missing one it matches (the same words in another case style, or its words the
-    start or end of the other's: ``token`` -> ``access_token``), only when exactly one matches
-    either way. Unrelated extra and missing arguments stay for the model: moving a value between
-    them would be a guess.
-    """
-    extra = _reported(message, _EXTRA_WORDS, True, args)
-    missing = _reported(message, _MISSING_WORDS, False, args) if extra else []
-    if not missing:
-        return {}
-
-    def related(a: str, b: str) -> bool:
-        short, long_ = sorted((_name_words(a), _name_words(b)), key=len)
-        if not short or short == long_:
-            return bool(short)
-        n = len(short)
-        return long_[:n] == short or long_[-n:] == short
-
-    out: dict[str, str] = {}
-    for f in extra:
-        matches = [m for m in missing if related(f, m)]
-        if len(matches) == 1 and sum(related(g, matches[0]) for g in extra) == 1 and matches[0] not in out.values():
-            out[f] = matches[0]
-    return out
-
-
-def _allowed_values(message: str) -> list[str]:
-    m = re.search(
-        r"(?:(?:must|should) be(?: either| one of)?|expected(?: one of)?|one of|allowed values?|valid options?)"
-        r"\s*:?\s*[\[({]?([^\]\)}\n]{1,400})",
-        message,
-        re.I,
-    )
-    if not m:
-        dm = re.search(r"did you mean\s+['\"`]?([\w .:/+\-]{1,40}?)['\"`]?\s*\??$", message, re.I | re.M)
-        return [dm.group(1)] if dm and _TOKEN.match(dm.group(1)) else []
-    # A Python set or list printed in the message ("{'economy', 'business'}"): brackets are no part of a value.
-    raw = re.split(r",|\bor\b|\|", m.group(1))
-    values = [v.strip().strip("'\"` {}[]()") for v in raw]
-    return [v for v in values if v and _TOKEN.match(v)][:20]
-
-
-def _numeric_target(message: str) -> str | None:
-    if re.search(r"\bint(eger)?\b", message, re.I):
-        return "int"
-    if re.search(r"\b(float|number|decimal)\b", message, re.I):
-        return "float"
-    return None
-
-
-def _repair_guidance(tool: str, repair: Repair, example: tuple[dict[str, Any], dict[str, Any]]) -> str:
-    bad, good = example
-    parts = []
-    for op in repair.ops:
-        arg = getattr(op, "arg", "")
-        if op.op == "rename":
-            parts.append(f"name the argument `{op.to}`, not `{arg}`")
-        elif op.op == "drop":
-            parts.append(f"leave out `{arg}`")
-        elif op.op == "set":
-            parts.append(f"set `{arg}`")
-        else:
-            parts.append(f"fix the format of `{arg}` ({op.op.replace('_', ' ')})")
-    text = f"When calling `{tool}`: " + "; ".join(parts) + "."
-    touched = [getattr(op, "to", None) if op.op == "rename" else getattr(op, "arg", None) for op in repair.ops]
-    for key in touched:
-        if key and key in good and not isinstance(good[key], dict | list):
-            after = apply_repair(repair, bad).get(key)
-            text += f" DO: {key}={quote_untrusted(str(after), 40)}"
-            orig = getattr(repair.ops[touched.index(key)], "arg", key)
-            if orig in bad and not isinstance(bad[orig], dict | list):
-                text += f" DON'T: {orig}={quote_untrusted(str(bad[orig]), 40)}"
-            break
-    return text[:GUIDANCE_MAX_CHARS]
+def _signature_note(err: Event) -> str:
+    """The error's signature (instance values already replaced by placeholders), quoted as data."""
+    signature = str(err.data.get("signature") or error_signature(str(err.data.get("error", ""))))
+    return quote_untrusted(signature, 120)
 
 
 def same_behaviour(a: Strategy, b: Strategy) -> bool:
     """Whether two strategies act the same: equal repair and code when they have one, else equal guidance.
 
-    Mined guidance quotes the failing example, so the same repair learned from two episodes differs
-    only in its example text; it is one idea (and one rejected by a reviewer stays rejected).
+    Mined guidance carries an example of the failing call's shape, so the same repair learned from
+    two episodes may differ only in its example text; it is one idea (and one rejected by a reviewer
+    stays rejected).
     """
     if a.repair is not None or a.code is not None:
         return (a.repair, a.code) == (b.repair, b.code)
@@ -617,6 +415,8 @@ def check_proposal(
         return CheckResult(ok=False, reason=f"guidance longer than {max_guidance_chars} characters")
     if looks_like_injection(guidance) or looks_like_injection(proposal.description):
         return CheckResult(ok=False, reason="guidance reads like an instruction injection")
+    if any(has_hidden(t) or is_mixed_script(t) for t in (guidance, proposal.description)):
+        return CheckResult(ok=False, reason="guidance holds hidden or look-alike characters")
     for skill in store.skills():
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (

@@ -1,0 +1,368 @@
+"""Guidance built from checked facts: what a mined skill may say, and the only words it may say it with.
+
+Mined guidance is assembled from fixed templates filled with *validated tokens*: a tool name and
+argument names that are identifiers (`_untrusted.identifier`), a JSON type, a format as a shape
+(`_shape.shape`), made-up DO/DON'T examples of the same shape (`_shape.synthetic`), and allowed
+values only when the tool itself declared them as a small closed set (`declared_values`). Nothing
+else from a tool's text or a caller's arguments is copied, so an instruction hidden in an error
+message has no way in, whether or not a pattern would have recognised it, and one customer's
+order number, name or connection string never reaches another customer's prompt.
+
+`clean_guidance` is the last check on every text built here: it refuses one that reads like an
+instruction or contains any concrete argument value of the failure (other than a declared value).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from ._hygiene import redact
+from ._models import GUIDANCE_MAX_CHARS, Repair
+from ._repair import apply_repair
+from ._shape import literal_is_code, shape, synthetic
+from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, name_words, skeleton
+
+__all__ = [
+    "clean_guidance",
+    "declared_values",
+    "fields_named",
+    "missing_fields",
+    "numeric_target",
+    "observed_values",
+    "renames",
+    "repair_guidance",
+    "suggested_value",
+]
+
+#: At most this many values make a "small closed set"; a longer list is a dump, not an enum.
+MAX_DECLARED = 16
+#: An enum member: one token, no white space, at most 32 characters.
+_MEMBER = re.compile(r"^[^\W_][\w.+\-/:]{0,31}$")
+_MEMBER_MAX_WORDS = 3
+#: A name read from an error message alone (a missing or expected argument) is shorter than a sentence.
+_MESSAGE_NAME_MAX_WORDS = 4
+
+
+# --------------------------------------------------------------------------- names in messages
+
+
+def fields_named(message: str) -> list[str]:
+    """Argument names an error message points at (pydantic loc lines, quoted names), identifiers only."""
+    found: list[str] = []
+    for m in re.finditer(r"(?m)^\s*([A-Za-z_][\w.]{0,60})\s*(?:$|:)", message):
+        found.append(m.group(1))
+    for m in re.finditer(r"['\"`]([A-Za-z_][\w.]{0,60})['\"`]", message):
+        found.append(m.group(1))
+    for m in re.finditer(r"\b(?:field|argument|parameter|property|key)\s+['\"`]?([A-Za-z_][\w.]{0,60})", message, re.I):
+        found.append(m.group(1))
+    # A name with "..." in it was elided (a capped message): it names nothing.
+    return [f for f in dict.fromkeys(found) if identifier(f) and "..." not in f and f.lower() not in _NOT_FIELDS]
+
+
+#: Words the patterns above catch that name no argument ("Field required", "argument missing").
+_NOT_FIELDS = frozenset({"error", "input", "type", "value", "required", "missing", "is", "not", "must", "should"})
+
+
+def observed_values(*arg_dicts: dict[str, Any]) -> list[Any]:
+    """Every scalar value in the argument dicts, nested ones included (the caller's data)."""
+    out: list[Any] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list | tuple):
+            for x in v:
+                walk(x)
+        elif v is not None:
+            out.append(v)
+
+    for d in arg_dicts:
+        walk(d)
+    return out
+
+
+def _is_a_value(name: str, values: Iterable[Any]) -> bool:
+    """Whether `name` is made of a value the caller sent (a name in quotes is no argument name): the
+    whole value, or every word of it among the words of the string values (``alice_moreau`` from
+    ``first_name="Alice", last_name="Moreau"``)."""
+    words = set(name_words(name))
+    sent: set[str] = set()
+    for v in values:
+        text = str(v)
+        if text.lower() == name.lower():
+            return True
+        if isinstance(v, str):
+            sent.update(name_words(text))
+    return bool(words) and words <= sent
+
+
+def message_name(name: str, args: dict[str, Any]) -> str | None:
+    """`name` when an error message alone may introduce it as an argument name, else None.
+
+    It must be an identifier that starts in lower case (a capitalised quoted word is more often a
+    value: a name, a city), of at most four words, and no value the caller sent.
+    """
+    if identifier(name) is None or not (name[0].islower() or name[0] == "_"):
+        return None
+    if len(name_words(name)) > _MESSAGE_NAME_MAX_WORDS or len(name) > 40:
+        return None
+    return None if _is_a_value(name, observed_values(args)) else name
+
+
+def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
+    """The arguments a missing-argument error names that the call lacks (never a name or value it has)."""
+    return [f for f in fields_named(message) if f not in args and message_name(f, args)]
+
+
+MISSING_WORDS = re.compile(r"missing|field required|is a required|required (argument|field|parameter|property)", re.I)
+EXTRA_WORDS = re.compile(
+    r"unexpected|extra (fields|inputs?)|not permitted|additional properties|unknown (field|argument|parameter)|"
+    r"unrecogni[sz]ed",
+    re.I,
+)
+BOOL_WORDS = re.compile(r"\bbool(ean)?\b", re.I)
+
+
+def _reported(message: str, words: re.Pattern[str], present: bool, args: dict[str, Any]) -> list[str]:
+    """Names the lines matching `words` report (quoted in the line, at its start before a colon as
+    in ``seats: Field required``, or alone on the line before, as pydantic prints locations), kept
+    when they are (`present`) or are not in `args`."""
+    lines = message.splitlines()
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        if not words.search(line):
+            continue
+        names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", line)
+        lead = re.match(r"\s*([A-Za-z_][\w.\-]{0,60})\s*:", line)
+        if lead:
+            names.append(lead.group(1))
+        if i > 0 and identifier(lines[i - 1].strip()):
+            names.append(lines[i - 1].strip())
+        found.extend(n for n in names if (n in args) is present)
+    return list(dict.fromkeys(found))
+
+
+def renames(message: str, args: dict[str, Any]) -> dict[str, str]:
+    """Misnamed arguments an error spells out: {sent name: expected name}.
+
+    The message must report a sent argument as unexpected and another as missing; the sent one is
+    renamed to the missing one it matches (the same words in another case style, or its words the
+    start or end of the other's: ``token`` -> ``access_token``), only when exactly one matches
+    either way. Unrelated extra and missing arguments stay for the model: moving a value between
+    them would be a guess. The expected name comes from the message, so it must pass `message_name`.
+    """
+    extra = [f for f in _reported(message, EXTRA_WORDS, True, args) if identifier(f)]
+    missing = _reported(message, MISSING_WORDS, False, args) if extra else []
+    missing = [m for m in missing if message_name(m, args)]
+    if not missing:
+        return {}
+
+    def related(a: str, b: str) -> bool:
+        short, long_ = sorted((tuple(name_words(a)), tuple(name_words(b))), key=len)
+        if not short or short == long_:
+            return bool(short)
+        n = len(short)
+        return long_[:n] == short or long_[-n:] == short
+
+    out: dict[str, str] = {}
+    for f in extra:
+        matches = [m for m in missing if related(f, m)]
+        if len(matches) == 1 and sum(related(g, matches[0]) for g in extra) == 1 and matches[0] not in out.values():
+            out[f] = matches[0]
+    return out
+
+
+# --------------------------------------------------------------------------- declared values
+
+_DECLARED_LEAD = re.compile(
+    r"(?:(?:must|should) be(?: either| one of)?|expected(?: one of)?|one of|allowed values?|valid options?)\s*:?\s*",
+    re.I,
+)
+_MEMBER_TEXT = r"""(?:'[^'\s]{1,32}'|"[^"\s]{1,32}"|`[^`\s]{1,32}`|[^\s,|'"`\[\](){}]{1,32})"""
+_LIST = re.compile(rf"[\[({{]?\s*({_MEMBER_TEXT}(?:\s*(?:,|\bor\b|\|)\s*{_MEMBER_TEXT})*)\s*[\])}}]?")
+#: What may follow a declared list: the end, a sentence's end, or a bracketed annotation
+#: (pydantic's ``[type=literal_error, ...]``); anything else means the "list" ran into prose.
+_AFTER_LIST = re.compile(r"^(\s*$|[.;!?](\s|$)|\s*[\[(])")
+
+
+def _member(raw: str) -> str | None:
+    """A declared value, or None when it is no short, plain token."""
+    v = raw.strip().strip("'\"`")
+    if not _MEMBER.match(v) or "//" in v or is_mixed_script(v):
+        return None
+    if len(name_words(v)) > _MEMBER_MAX_WORDS:
+        return None
+    if not v.isascii() and skeleton(v).isascii():
+        return None  # a whole word in look-alike letters of another script
+    if v.isdigit() and len(v) > 6:
+        return None  # a long number is an id or a phone number, not a member of a set
+    return v if redact(v) == v else None
+
+
+def declared_values(message: str) -> list[str]:
+    """The allowed values a message declares as a small closed set, each validated; [] when none.
+
+    The list must follow "must be one of", "should be", "allowed values" (and the like), read as a
+    whole: every member one plain token (no white space, at most 32 characters, three words, one
+    script, no secret, no long number), at most `MAX_DECLARED` of them, ending where a sentence or
+    an annotation starts. One member that is prose, an instruction fragment or hidden text voids
+    the whole list, and so does the list read as one text (fragments split across members).
+    """
+    text = clean_text(message, 4000)
+    lead = _DECLARED_LEAD.search(text)
+    if lead is None:
+        return []
+    rest = text[lead.end() :].split("\n", 1)[0]
+    m = _LIST.match(rest)
+    if m is None:
+        return []
+    raw = re.split(r"\s*(?:,|\bor\b|\|)\s*", m.group(1))
+    if raw and raw[-1].endswith(".") and not raw[-1].strip("'\"`").rstrip(".").count("."):
+        raw[-1] = raw[-1][:-1]  # the sentence's full stop, not part of the last value
+        after = "." + rest[m.end() :]
+    else:
+        after = rest[m.end() :]
+    if not _AFTER_LIST.match(after):
+        return []
+    values = [_member(v) for v in raw if v.strip()]
+    if not values or any(v is None for v in values) or len(values) > MAX_DECLARED:
+        return []
+    members = [v for v in values if v is not None]
+    joined = " ".join(members)
+    if looks_like_injection(joined) or looks_like_injection(m.group(1)):
+        return []
+    return list(dict.fromkeys(members))
+
+
+def suggested_value(message: str) -> str | None:
+    """The one value a "did you mean X?" message suggests (a hint for a case repair, never shown)."""
+    dm = re.search(r"did you mean\s+['\"`]?([^\s'\"`?]{1,32})['\"`]?\s*\??$", clean_text(message, 4000), re.I | re.M)
+    return _member(dm.group(1)) if dm else None
+
+
+def numeric_target(message: str) -> str | None:
+    """``int`` or ``float`` when the message asks for a number of that kind."""
+    if re.search(r"\bint(eger)?\b", message, re.I):
+        return "int"
+    if re.search(r"\b(float|number|decimal)\b", message, re.I):
+        return "float"
+    return None
+
+
+# --------------------------------------------------------------------------- composing guidance
+
+
+def _q(value: Any) -> str:
+    """A synthetic example value written as JSON (strings quoted)."""
+    return json.dumps(value, ensure_ascii=True)
+
+
+def _literal_ops_ok(repair: Repair) -> bool:
+    """Whether the repair's literal texts (a prefix, a suffix, a set value) are format codes, safe to show."""
+    for op in repair.ops:
+        for attr in ("text", "value"):
+            v = getattr(op, attr, None)
+            if isinstance(v, str) and not literal_is_code(v):
+                return False
+        if op.op == "map":
+            return False  # a value map is instance data: shown as shapes only
+    return True
+
+
+def repair_guidance(
+    tool: str,
+    repair: Repair,
+    example: tuple[dict[str, Any], dict[str, Any]],
+    declared: Collection[str] = (),
+) -> str | None:
+    """Guidance for a learned repair: what to change, and a DO/DON'T example of made-up values.
+
+    The example is the repair applied to a synthetic call of the failing call's shape; when no
+    synthetic value exists (names, e-mail addresses, ...) or the repair carries a literal that is
+    not a format code, the shapes themselves are shown. A corrected value that is one of the
+    `declared` allowed values (the tool's own closed set) is shown as it is. None when a name fails
+    validation.
+    """
+    bad, good = example
+    parts = []
+    for op in repair.ops:
+        arg = getattr(op, "arg", "")
+        if arg and identifier(arg) is None:
+            return None
+        if op.op == "rename":
+            if identifier(op.to) is None:
+                return None
+            parts.append(f"name the argument `{op.to}`, not `{arg}`")
+        elif op.op == "drop":
+            parts.append(f"leave out `{arg}`")
+        elif op.op == "set":
+            parts.append(f"set `{arg}`")
+        elif op.op != "retry":
+            parts.append(f"fix the format of `{arg}` ({op.op.replace('_', ' ')})")
+    text = f"When calling `{tool}`: " + "; ".join(parts) + "."
+    touched = [getattr(op, "to", None) if op.op == "rename" else getattr(op, "arg", None) for op in repair.ops]
+    observed = observed_values(bad, good)
+    for key in touched:
+        if not key or key not in good or isinstance(good[key], dict | list):
+            continue
+        orig = getattr(repair.ops[touched.index(key)], "arg", key)
+        before = bad.get(orig) if not isinstance(bad.get(orig), dict | list) else None
+        if isinstance(good[key], str) and good[key] in declared:
+            text += f" DO: {key}={_q(good[key])}" + (f" DON'T: {orig} as {shape(before)}" if before is not None else "")
+        else:
+            text += " " + _example(repair, key, orig, before, good[key], bad, observed)
+        break
+    return text[:GUIDANCE_MAX_CHARS]
+
+
+def _example(
+    repair: Repair, key: str, orig: str, before: Any, after: Any, bad: dict[str, Any], observed: Sequence[Any]
+) -> str:
+    """``DO: key=<made-up value> DON'T: orig=<made-up value>``, or the two shapes when no example is safe."""
+    for variant in range(4):
+        fake_before = synthetic(before, observed, variant) if before is not None else None
+        if fake_before is None or not _literal_ops_ok(repair):
+            break
+        fake_args = {k: v for k, v in bad.items() if k != orig}
+        fake_args = {k: synthetic(v, observed) for k, v in fake_args.items() if not isinstance(v, dict | list)}
+        fake_args[orig] = fake_before
+        try:
+            fake_after = apply_repair(repair, {k: v for k, v in fake_args.items() if v is not None}).get(key)
+        except Exception:  # the repair does not apply to this made-up call: try another
+            continue
+        if fake_after is not None and shape(fake_after) == shape(after) and str(fake_after) not in map(str, observed):
+            return f"DO: {key}={_q(fake_after)} DON'T: {orig}={_q(fake_before)}"
+    text = f"DO: `{key}` as {shape(after)}"
+    if before is not None:
+        text += f" DON'T: {shape(before)}"
+    return text
+
+
+_GENERIC = frozenset({"true", "false", "null", "none"})
+
+
+def clean_guidance(
+    text: str | None, observed: Iterable[Any], allowed: Collection[str] = (), names: Collection[str] = ()
+) -> str | None:
+    """`text` when it may reach a prompt, else None.
+
+    Refused: text that reads like an instruction, and text containing a concrete value the caller
+    sent (any scalar of `observed`, as a whole token, three characters or more, or two digits)
+    unless it is one of the `allowed` values the tool declared or one of the shown `names`.
+    """
+    if not text:
+        return None
+    if looks_like_injection(text) or is_mixed_script(text) or has_hidden(text):
+        return None
+    for v in observed:
+        s = str(v).strip()
+        if s in allowed or s in names or s.lower() in _GENERIC:
+            continue
+        long_enough = len(s) >= 3 or (s.isdigit() and len(s) >= 2)
+        if long_enough and re.search(rf"(?<![\w]){re.escape(s)}(?![\w])", text):
+            return None
+    return text

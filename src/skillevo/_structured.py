@@ -1,0 +1,166 @@
+"""Structured-error rules: errors that say what to do without a correction to learn from.
+
+Rate limits and transient errors (retry with back-off, honouring Retry-After), unexpected arguments
+(drop them), misnamed ones (rename), enum values in the wrong case (change case), numbers and
+booleans sent as strings (cast), other declared allowed values and missing arguments (guidance).
+
+Each rule reads facts from the message (names, a declared value list, a numeric type) through the
+validators of `_guidance_facts` and writes its guidance from a fixed template: no sentence of the
+message, and no value the caller sent, is copied (a declared allowed value is the one exception).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ._detect import retry_after
+from ._guidance_facts import (
+    BOOL_WORDS,
+    declared_values,
+    fields_named,
+    missing_fields,
+    numeric_target,
+    renames,
+    repair_guidance,
+    suggested_value,
+)
+from ._models import ArgCondition, ChangeCase, CoerceArg, DropArg, RenameArg, Repair, Retry
+from ._untrusted import identifier
+
+__all__ = ["StructuredRule", "structured_rule"]
+
+
+class StructuredRule(NamedTuple):
+    """What a structured error teaches: a name suffix, guidance (None: none safe), a repair (or None)."""
+
+    suffix: str
+    guidance: str | None
+    repair: Repair | None = None
+    allowed: tuple[str, ...] = ()
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{f}`" for f in names)
+
+
+def structured_rule(
+    tool: str, message: str, category: str, args: dict[str, Any], retry_attempts: int
+) -> StructuredRule | None:
+    """The rule a structured error of `category` spells out for a call of `tool` with `args` (None: none)."""
+    if category in ("rate_limit", "transient"):
+        wait = retry_after(message)
+        return StructuredRule(
+            f"retry-{category}",
+            f"When `{tool}` fails with a {category.replace('_', ' ')} error, wait and retry the same call "
+            "(honour Retry-After) instead of changing the arguments or giving up.",
+            Repair(ops=[Retry(max_attempts=retry_attempts, backoff_s=wait or 0.5)]),
+        )
+    sent = [f for f in args if identifier(f)]
+    named = fields_named(message)
+    found = renames(message, args)
+    if found:
+        rename = Repair(
+            ops=[RenameArg(arg=a, to=b) for a, b in found.items()],
+            precondition=[ArgCondition(arg=a, present=True) for a in found],
+        )
+        suffix = "-".join([category, *sorted(found)[:2]])
+        return StructuredRule(suffix, repair_guidance(tool, rename, (args, {})), rename)
+    if category == "extra_arg":
+        extra = [f for f in named if f in sent]
+        if extra:
+            return StructuredRule(
+                "drop-" + "-".join(extra[:2]),
+                f"`{tool}` does not accept {_names(extra[:5])}: leave {'it' if len(extra) == 1 else 'them'} out.",
+                Repair(
+                    ops=[DropArg(arg=f) for f in extra[:5]],
+                    precondition=[ArgCondition(arg=f, present=True) for f in extra[:5]],
+                ),
+            )
+    if category == "missing_arg":
+        fields = missing_fields(message, args)
+        if fields:
+            return StructuredRule(
+                "required-" + "-".join(fields[:2]),
+                f"`{tool}` requires {_names(fields[:5])}: always include {'it' if len(fields) == 1 else 'them'} "
+                "in the call.",
+            )
+        return None
+    fields = [f for f in named if f in sent]
+    if category == "enum":
+        return _enum_rule(tool, message, fields, args, sent)
+    if category == "type":
+        return _type_rule(tool, message, fields, args)
+    return None
+
+
+def _enum_rule(
+    tool: str, message: str, fields: list[str], args: dict[str, Any], sent: list[str]
+) -> StructuredRule | None:
+    declared = declared_values(message)
+    hint = suggested_value(message)
+    allowed = declared or ([hint] if hint else [])
+    if not allowed:
+        return None
+    for f in fields or sent:
+        value = args.get(f)
+        if not isinstance(value, str):
+            continue
+        for case in ("lower", "upper", "title"):
+            fixed = getattr(value, case)()
+            if fixed in allowed and value not in allowed:
+                regex = r".*[A-Z].*" if case == "lower" else r".*[a-z].*" if case == "upper" else None
+                # The example is shown only when the tool declared it (a member of its set); a
+                # "did you mean" hint may be someone's name.
+                example = f", e.g. `{fixed}`" if fixed in declared else ""
+                return StructuredRule(
+                    f"{f}-case",
+                    f"`{tool}`: `{f}` values are {case}-case{example}.",
+                    Repair(
+                        ops=[ChangeCase(arg=f, to=case)],
+                        precondition=[ArgCondition(arg=f, regex=regex)] if regex else None,
+                    ),
+                    tuple(declared),
+                )
+    if not declared:
+        return None
+    shown = ", ".join(f"`{v}`" for v in declared[:8])
+    what = f"`{fields[0]}`" if fields else "the value"
+    return StructuredRule(
+        f"{fields[0] if fields else 'value'}-allowed",
+        f"`{tool}`: {what} must be one of {shown}. DO use one of these exactly. DON'T invent variants.",
+        allowed=tuple(declared),
+    )
+
+
+#: Made-up numbers for the cast examples (the caller's own number is never shown).
+_INT_EXAMPLES = (12, 7, 35)
+
+
+def _type_rule(tool: str, message: str, fields: list[str], args: dict[str, Any]) -> StructuredRule | None:
+    numeric = numeric_target(message)
+    for f in fields:
+        value = args.get(f)
+        if numeric == "int" and isinstance(value, float) and value.is_integer():
+            n = next(i for i in _INT_EXAMPLES if i != int(value))
+            return StructuredRule(
+                f"{f}-int",
+                f"`{tool}`: send `{f}` as a JSON integer (`{n}`, not `{float(n)}`).",
+                Repair(ops=[CoerceArg(arg=f, to="int")], precondition=[ArgCondition(arg=f, type="float")]),
+            )
+        if isinstance(value, str) and value.strip().lower() in ("true", "false") and BOOL_WORDS.search(message):
+            return StructuredRule(
+                f"{f}-bool",
+                f"`{tool}`: send `{f}` as a JSON boolean (true/false), not a string.",
+                Repair(ops=[CoerceArg(arg=f, to="bool")], precondition=[ArgCondition(arg=f, type="str")]),
+            )
+        if isinstance(value, str) and numeric is not None:
+            try:
+                float(value)
+            except ValueError:
+                continue
+            return StructuredRule(
+                f"{f}-{numeric}",
+                f"`{tool}`: send `{f}` as a JSON {'integer' if numeric == 'int' else 'number'}, not a string.",
+                Repair(ops=[CoerceArg(arg=f, to=numeric)], precondition=[ArgCondition(arg=f, type="str")]),
+            )
+    return None

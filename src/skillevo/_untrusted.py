@@ -1,0 +1,228 @@
+"""Text that came from a tool (error messages, allowed-value lists, tool and argument names) is data.
+
+Every piece of it is normalised before anything reads it: NFKC (full-width and compatibility forms
+fold to their plain letters), format and control characters removed (zero-width spaces and joiners,
+bidi overrides, Unicode tag characters, variation selectors: Unicode categories Cf/Cc/Co/Cn), and
+capped. Checks then run on that text *and* on its confusable skeleton (Unicode TR39 confusables, read
+from the kept ``confusable-homoglyphs`` package: Cyrillic ``о`` and Greek ``ο`` become Latin ``o``), so
+``Ignоre previous instructions`` written with a Cyrillic letter reads as what it looks like.
+
+The pattern check (`looks_like_injection`) is the *second* line. The first is structural: guidance is
+assembled from templates and validated tokens only (see `_guidance_facts`), so tool text that is
+not an identifier or a short token has no way into a prompt, whether a pattern names it or not.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Any
+
+from ._redaction import redact_text
+
+__all__ = [
+    "clean_text",
+    "has_hidden",
+    "identifier",
+    "injection_score",
+    "is_mixed_script",
+    "looks_like_injection",
+    "name_words",
+    "quote_untrusted",
+    "skeleton",
+]
+
+#: Unicode categories removed from tool text: format (zero-width, bidi, tags), control, private use,
+#: unassigned. Newlines are kept where lines matter (`clean_text(keep_lines=True)`).
+_DROP_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cn", "Cs"})
+#: Invisible characters outside those categories: variation selectors, Hangul fillers, braille blank.
+_INVISIBLE = frozenset(
+    [*map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0)), "\u115f", "\u1160", "\u3164", "\uffa0",
+     "\u2800"]
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def clean_text(text: object, max_chars: int = 2000, *, keep_lines: bool = True) -> str:
+    """`text` NFKC-normalised, without format/control/invisible characters, runs of spaces collapsed, capped.
+
+    Args:
+        text: anything; it is converted with ``str``.
+        max_chars: the cap (applied after normalisation, so a cap cannot split a hidden sequence).
+        keep_lines: keep line breaks (error messages are read line by line); else one line.
+    """
+    raw = unicodedata.normalize("NFKC", str(text))
+    out: list[str] = []
+    for ch in raw:
+        if ch in "\n\r":
+            out.append("\n" if keep_lines else " ")
+        elif ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) in _DROP_CATEGORIES or ch in _INVISIBLE:
+            continue
+        else:
+            out.append(ch)
+    lines = [_SPACES.sub(" ", line).strip() for line in "".join(out).split("\n")]
+    joined = "\n".join(line for line in lines if line) if keep_lines else " ".join(lines).strip()
+    return joined[:max_chars]
+
+
+def has_hidden(text: str) -> bool:
+    """Whether `text` holds characters that do not show: format, control (other than line breaks and
+    tabs), private-use or unassigned code points, variation selectors and other invisible letters.
+
+    Compatibility forms (full-width letters, ligatures, a no-break space) are not hidden: they show,
+    and `clean_text` folds them to their plain form before anything reads the text.
+    """
+    return any(ch in _INVISIBLE or (unicodedata.category(ch) in _DROP_CATEGORIES and ch not in "\n\r\t") for ch in text)
+
+
+@functools.lru_cache(maxsize=1)
+def _confusables() -> dict[str, str]:
+    """Non-ASCII character -> its ASCII look-alike, from the TR39 confusables data the package ships."""
+    from confusable_homoglyphs import confusables
+
+    table: dict[str, str] = {}
+    for ch, alternatives in confusables.confusables_data.items():
+        if ch.isascii():
+            continue
+        for alt in alternatives:
+            c = alt.get("c", "")
+            if c and c.isascii() and c.isprintable() and len(c) <= 3:
+                table[ch] = c
+                break
+    return table
+
+
+def skeleton(text: str) -> str:
+    """The confusable skeleton of `text`, projected to ASCII where a look-alike exists (TR39 style).
+
+    Decomposes (NFD), drops combining marks, and replaces each non-ASCII character that the Unicode
+    confusables table maps to an ASCII look-alike by that look-alike; other characters stay.
+    """
+    table = _confusables()
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if ch.isascii():
+            out.append(ch)
+        elif unicodedata.combining(ch):
+            continue
+        else:
+            out.append(table.get(ch, ch))
+    return "".join(out)
+
+
+def _script(ch: str) -> str | None:
+    """The script of a letter, from its Unicode name (``CYRILLIC SMALL LETTER O`` -> ``CYRILLIC``)."""
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else None
+
+
+def is_mixed_script(text: str) -> bool:
+    """Whether one word of `text` mixes letters of more than one script (Latin with Cyrillic, ...)."""
+    for word in re.findall(r"\w+", text):
+        scripts = {s for s in map(_script, word) if s is not None}
+        if len(scripts) > 1:
+            return True
+    return False
+
+
+_NAME_PARTS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def name_words(name: str) -> list[str]:
+    """The words of an identifier, lower-cased: ``firstCallWire_transfer`` -> first, call, wire, transfer."""
+    return [w.lower() for part in re.split(r"[_\-.\s/:]+", name) for w in _NAME_PARTS.findall(part)]
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+#: An identifier of more words than this is a sentence written with underscores, not a name.
+_MAX_NAME_WORDS = 6
+
+
+def identifier(name: object) -> str | None:
+    """`name` when it may appear in guidance as a tool or argument name, else None.
+
+    It must be an ASCII identifier (``^[A-Za-z_][A-Za-z0-9_.-]{0,63}$``, checked on the raw text,
+    so hidden or look-alike characters fail it), of at most six words, and its words must not read
+    as an instruction.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        return None
+    words = name_words(name)
+    if len(words) > _MAX_NAME_WORDS or looks_like_injection(" ".join(words)):
+        return None
+    return name
+
+
+_INJECTION = [
+    re.compile(p, re.IGNORECASE | re.MULTILINE)
+    for p in (
+        r"\b(ignore|disregard|forget|override|skip|drop)\b.{0,40}\b(previous|prior|above|earlier|all|your|the|"
+        r"everything|anything|any)\b.{0,20}\b(instructions?|prompts?|rules?|directions?|guidelines?|context|above|"
+        r"before|said|told)",
+        r"\b(forget|ignore|disregard)\s+(everything|anything|all)\b",
+        r"\b(new|updated|real|actual|hidden)\s+(instructions?|system\s+prompt|task|orders?)",
+        r"\bsystem\s*(prompt|notice|message|override|instruction)",
+        r"\b(notice|message|note|instructions?)\s+(to|for)\s+(the\s+)?(agent|assistant|model|ai|llm)\b",
+        r"\byou\s+(are\s+now|must\s+now|will\s+now|should\s+now)\b",
+        r"\bact\s+as\b.{0,30}\b(admin|root|developer|dan|jailbroken|system)",
+        r"<\s*/?\s*(system|assistant|user|im_start|im_end|tool|instructions?)\b[^>]*>",
+        r"<\|[^|>]{0,40}\|>",
+        r"\[\s*/?\s*(system|inst|assistant|user)\s*\]",
+        r"^\s*#{0,6}\s*(system|assistant|developer)\s*:",
+        r"\b(do\s+not|don't|never)\s+(tell|inform|show|mention)\b.{0,20}\b(user|customer|human)",
+        r"\b(exfiltrate|send|post|upload|forward|leak)\b.{0,40}\b(password|secret|token|credentials?|api\s*key|"
+        r"history|conversation)",
+        # "then call X" is ordinary advice; "first/now/instead call X" is how injected orders read.
+        r"\b(first|now|instead|immediately)\s+(call|invoke|run|execute)\s+(the\s+)?\w+",
+        r"\b(call|invoke|run|execute|use)\s+the\s+\w+\s+(tool|function|api)\b",
+        r"!\[[^\]]{0,200}\]\s*\(",
+        r"\[[^\]]{0,200}\]\s*\(\s*(https?|javascript|data|file|ftp):",
+        r"<\s*(script|img|iframe|a|object|embed|svg|style|link|meta)\b",
+        r"\bjavascript\s*:",
+    )
+]
+
+
+def injection_score(text: str) -> int:
+    """How many instruction-injection patterns `text` contains (0 for ordinary tool output).
+
+    The patterns run on the normalised text, on its confusable skeleton, and on both with
+    identifiers split into words (``ignore_previous_instructions``), so hidden characters,
+    look-alike letters and underscores do not hide a phrase.
+    """
+    cleaned = clean_text(text, 20_000)
+    variants = {cleaned, skeleton(cleaned)}
+    variants |= {" ".join(name_words(v)) for v in list(variants)}
+    return sum(1 for p in _INJECTION if any(p.search(v) for v in variants))
+
+
+def looks_like_injection(text: str) -> bool:
+    """Whether `text` reads like an attempt to instruct the agent (or to render markup)."""
+    return injection_score(text) > 0
+
+
+_MARKUP = str.maketrans({"<": "‹", ">": "›", "[": "(", "]": ")", "`": "'", '"': "'", "|": "/"})
+
+
+def quote_untrusted(text: Any, max_chars: int = 160) -> str:
+    """Text from a tool, made safe to show as data: normalised, redacted, one line, capped, quoted.
+
+    Text that looks like an injection is replaced by a neutral placeholder; mixed-script words
+    (look-alike letters) the same; markup characters are swapped for inert look-alikes, so the
+    result cannot open a tag, a link or a code span wherever it is shown.
+    """
+    # Redacted before anything is cut or swapped: a secret's shape is read on the text as it came.
+    flat = redact_text(clean_text(text, 20_000, keep_lines=False), emails=True)
+    if looks_like_injection(flat):
+        return '"[tool text withheld: it contained instructions]"'
+    if is_mixed_script(flat):
+        return '"[tool text withheld: it mixed look-alike letters of several scripts]"'
+    flat = flat.translate(_MARKUP)
+    if len(flat) > max_chars:
+        flat = flat[: max(0, max_chars - 3)].rstrip() + "..."
+    return f'"{flat}"'
