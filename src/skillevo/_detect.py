@@ -178,7 +178,7 @@ def retry_after(message: str) -> float | None:
 
 def _failure(error_type: str, message: str) -> Failure:
     # Redacted before it is cut to what is classified: a cut can split a secret so that no rule sees it.
-    message = capped_text(" ".join(str(message)[:SCAN_CHARS].split()), CLASSIFY_CHARS)
+    message = capped_text(" ".join(str(message)[:SCAN_CHARS].split()), CLASSIFY_CHARS - 1)
     return Failure(
         error_type=error_type,
         category=classify_error(message, error_type),

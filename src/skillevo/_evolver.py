@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 __all__ = ["EpisodeContext", "Evolver", "GroupContext", "current_episode"]
 
 _RESULT_MAX_CHARS = 2000
-_ERROR_MAX_CHARS = 2000
+_ERROR_MAX_CHARS = 2000  # with the ellipsis a cut adds
 _RETRY_AFTER = re.compile(r"retry[- ]after\D{0,20}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
 
 _current: contextvars.ContextVar[EpisodeContext | None] = contextvars.ContextVar("skillevo_episode", default=None)
@@ -1008,7 +1008,7 @@ class EpisodeContext:
             EventKind.TOOL_ERROR,
             name,
             None,
-            {"args": _jsonable(args, _RESULT_MAX_CHARS), "error": capped_text(message, _ERROR_MAX_CHARS)},
+            {"args": _jsonable(args, _RESULT_MAX_CHARS), "error": capped_text(message, _ERROR_MAX_CHARS - 1)},
             call=self._calls,
             error_type=error_type,
             signature=error_signature(message),

@@ -19,6 +19,7 @@ mined proposal).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -86,8 +87,16 @@ def _texts(doc: SkillDocument) -> Iterator[tuple[str, str]]:
     yield "code", doc.strategy.code or ""
 
 
+# A plain skill's Markdown body may carry images, links and HTML: none of it reaches a prompt (the
+# guidance is built from the cleaned body, checked as "guidance"), so the body is checked for
+# instructions with the markup syntax taken out and every word of its text kept.
+_MARKUP_SYNTAX = re.compile(r"!?\[([^\]]{0,500})\]\([^)]{0,2000}\)|<!--|-->|</?[A-Za-z][^>]{0,500}>")
+
+
 def _injected(doc: SkillDocument) -> str | None:
     for field, text in _texts(doc):
+        if field == "SKILL.md body":
+            text = _MARKUP_SYNTAX.sub(lambda m: f" {m.group(1) or ''} ", text)
         if text and (looks_like_injection(text) or looks_like_injection(clean_text(text))):
             return f"its {field} reads like an instruction injection"
     return None

@@ -90,6 +90,7 @@ class WriteBehind(Generic[T]):
         self.max_pending = max_pending
         self.idle_s = idle_s
         self._queue: list[T] = []
+        self._inflight = 0  # records taken by a write in progress (they still count against the cap)
         self._queue_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -103,7 +104,15 @@ class WriteBehind(Generic[T]):
             _durability.install_sigterm_flush(flush_all)
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return len(self._queue) + self._inflight
+
+    def _take(self) -> list[T]:
+        """Take the queued records to write (the write lock held); they count against the cap
+        until written or put back, so records queued meanwhile never push it past `max_pending`."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+            self._inflight = len(batch)
+        return batch
 
     def put(self, record: T) -> None:
         """Queue `record` (or, with ``sync``, write it now). Raises `LibraryError` when the store
@@ -122,11 +131,11 @@ class WriteBehind(Generic[T]):
                 raise LibraryError(f"the library {self._location} is closed")
             if self._ending:
                 wait = True
-            elif len(self._queue) >= self.max_pending:
+            elif len(self._queue) + self._inflight >= self.max_pending:
                 refused = True
             else:
                 self._queue.append(record)
-                full = self._failed or len(self._queue) >= self.max_pending
+                full = self._failed or len(self._queue) + self._inflight >= self.max_pending
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
@@ -152,14 +161,20 @@ class WriteBehind(Generic[T]):
         if not self._queue and not self._dropped:  # the common case, without taking a lock
             return
         with self._lock:
-            with self._queue_lock:
-                batch, self._queue = self._queue, []
+            batch = self._take()
             if batch:
                 self._write_batch(batch)
             self._raise_dropped()
 
     def _write_batch(self, batch: list[T]) -> None:
         """Write `batch` (the lock held); on failure put it back at the head of the queue."""
+        try:
+            self._write_batch_once(batch)
+        finally:
+            with self._queue_lock:
+                self._inflight = 0
+
+    def _write_batch_once(self, batch: list[T]) -> None:
         try:
             self._write(batch)
             self._failed = False
@@ -264,8 +279,7 @@ class WriteBehind(Generic[T]):
                 return
             try:
                 with self._lock:
-                    with self._queue_lock:
-                        batch, self._queue = self._queue, []
+                    batch = self._take()
                     if batch:
                         self._write_batch(batch)
             except Exception:  # kept queued; the next caller writes it and hears why
