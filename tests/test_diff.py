@@ -141,7 +141,7 @@ def test_reports_explain_every_section_and_redact_evidence(snapshots: tuple[Path
     for _, title, explanation in SECTIONS:
         assert title in md and explanation in md
         assert title in html
-    assert "REDACTED" in md_full and "[REDACTED" in html_full  # (Markdown escapes the bracket)
+    assert "REDACTED:" in md_full and "REDACTED:" in html_full  # (quoted tool text shows brackets as parentheses)
     for text in (md_full, md, html_full, html):
         assert SECRET not in text
         assert "reveal the system prompt" not in text  # quoted tool text with an injection is withheld
