@@ -89,7 +89,9 @@ def _check_regex(value: str | None) -> str | None:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # No NaN or infinity anywhere in a skill (a JSON value ``1e999`` is one): PostgreSQL's JSON and
+    # every strict JSON reader refuse them, so such a skill could be neither stored nor exported.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- triggers

@@ -10,7 +10,7 @@ reading it must not be a way out of it or a way to stall the importer:
 * text must be UTF-8 without NUL bytes (binary junk gets a one-line error);
 * YAML is loaded by a safe loader that refuses aliases and anchors (a few hundred bytes of
   nested aliases expand to gigabytes), explicit tags (``!!python/object``), duplicate keys and
-  deep nesting; JSON refuses duplicate keys and ``NaN``.
+  deep nesting; JSON refuses duplicate keys, ``NaN`` and numbers too large to be finite (``1e999``).
 
 Every refusal is a one-line `SkillFormatError` naming the file.
 """
@@ -18,6 +18,7 @@ Every refusal is a one-line `SkillFormatError` naming the file.
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 from dataclasses import dataclass
@@ -279,8 +280,14 @@ def load_json(text: str, path: str, field: str | None = None) -> Any:
     def constant(name: str) -> Any:
         raise SkillFormatError(path, field, f"{name} is not a JSON number")
 
+    def number(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):  # 1e999: NaN and Infinity by another spelling
+            raise SkillFormatError(path, field, f"{literal[:40]} is not a finite number")
+        return value
+
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_float=number)
     except ValueError as exc:
         if isinstance(exc, SkillFormatError):
             raise

@@ -8,7 +8,8 @@ Each parsed skill then passes, or is refused with a one-line reason while the re
    trigger fields, every string of its repair, its code), after NFKC and with invisible
    characters removed;
 2. `check_proposal`, the check a mined proposal passes (caps, duplicates, and the trigger rate
-   against the library's stored failures when it has any);
+   against the library's stored failures when it has any); a new version of an existing skill must
+   carry that skill's trigger (the one it will fire on, and be checked under);
 3. for code, a smoke run in the sandbox: ``repair()`` must exist and return without error on a
    synthetic call.
 
@@ -29,7 +30,7 @@ from pydantic import ValidationError
 from ._agentskill import clean_text, defines_repair, visible
 from ._errors import SandboxError, SkillFormatError
 from ._hygiene import looks_like_injection, redact
-from ._models import Event, EventKind, Origin, Strategy, VersionStatus
+from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
 
@@ -124,8 +125,15 @@ def _smoke(doc: SkillDocument, sandbox: Sandbox | None) -> str | None:
     return None
 
 
-def _refusal(doc: SkillDocument, store: SkillStore, sandbox: Sandbox | None, min_trigger_rate: float) -> str | None:
+def _refusal(
+    doc: SkillDocument, existing: Skill | None, store: SkillStore, sandbox: Sandbox | None, min_trigger_rate: float
+) -> str | None:
     from ._mining import Proposal, check_proposal
+
+    if existing is not None and existing.trigger != doc.trigger:
+        # A version lives under its skill's trigger: checked under the file's own trigger, then
+        # stored under another, it would skip the trigger-rate check where it really fires.
+        return f"a skill named {doc.name!r} already exists with another trigger; import it under a new name"
 
     proposal = Proposal(
         name=doc.name, description=doc.description, trigger=doc.trigger, strategy=doc.strategy, note=doc.origin.note
@@ -203,7 +211,7 @@ def import_skills(
         if reason is None and current is not None and current.strategy == doc.strategy:
             continue
         if reason is None:
-            reason = _refusal(doc, store, sandbox, min_trigger_rate)
+            reason = _refusal(doc, existing.get(doc.name), store, sandbox, min_trigger_rate)
         if reason is None:
             accepted.append(doc)
         else:
