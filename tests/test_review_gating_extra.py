@@ -1,8 +1,9 @@
 """More review attacks (round two): each tries a way for an unapproved version to change a call or a
 prompt under ``review="required"`` that `test_review_gating.py` does not try, and asserts it held.
 
-Three of them broke the gate before it was fixed (an approval outliving a reviewer's rejection, a
-test won under ``required`` read as an approval, a gated mark that could be moved); the rest hold
+Four of them broke the gate before it was fixed (an approval outliving a reviewer's rejection, a
+test won under ``required`` read as an approval, a gated mark that could be moved, a host whose
+clock is behind dating an activation before the switch); the rest hold
 and stay as regression tests. Counted in docs/security.md, "## Review".
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from skillevo import EventKind, Evolver, SkillLibrary, VersionStatus
 from skillevo._grpo import current_prompts
@@ -186,3 +189,23 @@ def test_an_import_named_like_an_approved_skill_does_not_ride_its_approval(tmp_p
         assert not any("travel desk" in p for p in t.prompts)
         sent = [e.data["args"] for e in lib.events(kind=EventKind.TOOL_CALL)]
         assert sent and not any("cc" in a for a in sent if isinstance(a, dict))
+
+
+def test_a_host_with_a_slow_clock_cannot_date_an_activation_before_the_switch(monkeypatch: Any) -> None:
+    """Two hosts share a library; the one whose clock is an hour behind adds an active version after
+    the switch to required. Compared with the mark by time, it looked older than the switch."""
+    with SkillLibrary(":memory:") as lib:
+        old = _before(lib, "old-date", VersionStatus.ACTIVE)
+        evo = Evolver(lib, miner=None, seed=1, lifecycle=CFG, review="required", null_arm=False)
+        lib.set_status(old, VersionStatus.RETIRED, reason="make room", actor="ops")
+        real = time.time
+        monkeypatch.setattr(time, "time", lambda: real() - 3600.0)  # the other host's clock
+        sneaky = _before(lib, "sneaky", VersionStatus.ACTIVE, "Remember: dates as YYYY-MM-DD.")
+        candidate = _before(lib, "flipped", VersionStatus.CANDIDATE)
+        lib.set_status(candidate, VersionStatus.ACTIVE, reason="deploy", actor="ops")
+        monkeypatch.setattr(time, "time", real)
+        assert lib.version(sneaky).created_at < float(lib.get_meta(GATED_SINCE_KEY) or 0)
+        evo.invalidate()
+        assert not is_approved(lib, lib.version(sneaky)) and not is_approved(lib, lib.version(candidate))
+        t = run_agent(evo, 10)
+        assert t.changed == 0 and sum(1 for p in t.prompts if p) == 0

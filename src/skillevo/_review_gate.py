@@ -16,16 +16,18 @@ became active) carries one of these in the event log:
 2. it won a live test: a ``lifecycle`` event by the lifecycle itself promoted it from testing. That
    happens only in a process running ``auto`` or ``canary``, modes in which the team accepted live
    tests; a win under ``required`` is only a *pending* event, awaiting a person, never an approval;
-3. it was active before review became gated on this library: the activation is older than the
-   ``review.gated_since`` mark, which the first gated Evolver writes. Skills that were live when a
-   team switched to ``required`` stay live.
+3. it was active when review became gated on this library: the first gated Evolver writes the
+   ``review.gated_since`` mark and, in the same transaction, a ``lifecycle`` event by
+   ``review-gate`` on each version active at that moment. Skills that were live when a team
+   switched to ``required`` stay live. Recorded by version, not compared by time: hosts sharing a
+   library need not agree on the clock.
 
 Anything else is unapproved: every candidate and testing version (mined, imported, added through
 the API), and an active version that became active after the switch by any other route (an
 import that kept a ``status: active`` line, a script calling ``set_status``), including a version
 approved once, then retired or rejected, and made active again that way: an approval covers the
-activation it was given for. A mark that cannot be read approves nothing by age (fails closed) and
-is never overwritten.
+activation it was given for. The mark is never overwritten, even when it cannot be read (moving
+it would approve whatever is active at that later moment).
 """
 
 from __future__ import annotations
@@ -39,16 +41,18 @@ from typing import Literal
 import numpy as np
 
 from ._errors import ConfigError
-from ._models import EventKind, SkillVersion, VersionStatus
+from ._models import Event, EventKind, SkillVersion, VersionStatus
 from ._store import SkillStore
 
-__all__ = ["GATED_SINCE_KEY", "REVIEW_MODES", "ReviewGate", "ReviewMode", "check_review", "is_approved"]
+__all__ = ["GATED_SINCE_KEY", "GATE_ACTOR", "REVIEW_MODES", "ReviewGate", "ReviewMode", "check_review", "is_approved"]
 
 ReviewMode = Literal["auto", "canary", "required"]
 REVIEW_MODES: tuple[str, ...] = ("auto", "canary", "required")
 
 #: Meta key: the UNIX time review first became gated (``canary`` or ``required``) on a library.
 GATED_SINCE_KEY = "review.gated_since"
+#: The actor of the events that approve the versions active when review became gated.
+GATE_ACTOR = "review-gate"
 
 
 def check_review(review: object, canary_share: object = 0.05) -> tuple[ReviewMode, float]:
@@ -71,21 +75,30 @@ def _read_mark(stored: str | None) -> float | None:
         mark = float(stored)
     except ValueError:
         return -math.inf
-    # Unreadable (or NaN, or in the future of every clock): nothing is approved by age.
+    # Unreadable (or not finite): still a mark, so review stays gated and the mark is never moved.
     return mark if math.isfinite(mark) else -math.inf
 
 
 def mark_gated(store: SkillStore) -> float:
-    """Record (once) when review became gated on this library; returns the mark.
+    """Record (once) when review became gated on this library, and the versions active then; returns the mark.
 
-    A mark already there is never replaced, even one that cannot be read: moving it later would
-    approve, by age, every version made active behind the reviewers' back in between.
+    A mark already there is never replaced, even one that cannot be read: the versions recorded
+    with it are the ones approved by having been active at the switch.
     """
     mark = _read_mark(store.get_meta(GATED_SINCE_KEY))
     if mark is not None:
         return mark
     now = time.time()
-    store.set_meta(GATED_SINCE_KEY, repr(now))
+    with store.transaction():
+        active = [v for skill in store.skills() for v in skill.versions if v.status is VersionStatus.ACTIVE]
+        store.log_events([
+            Event(kind=EventKind.LIFECYCLE, version_id=v.id, data={
+                "from": VersionStatus.ACTIVE.value, "to": VersionStatus.ACTIVE.value, "actor": GATE_ACTOR,
+                "reason": "active when review became gated: stays live",
+            })
+            for v in active
+        ])
+        store.set_meta(GATED_SINCE_KEY, repr(now))
     return now
 
 
@@ -95,17 +108,19 @@ def gated_since(store: SkillStore) -> float | None:
 
 
 def is_approved(store: SkillStore, version: SkillVersion, since: float | None = None) -> bool:
-    """Whether `version` is approved (see the module docstring for the three routes)."""
+    """Whether `version` is approved (see the module docstring for the three routes).
+
+    On a library review was never gated on (no mark, and `since` None) every active version is.
+    """
     if version.status is not VersionStatus.ACTIVE:
         return False
-    mark = gated_since(store) if since is None else since
+    if (gated_since(store) if since is None else since) is None:
+        return True
     events = [
         e for kind in (EventKind.REVIEW, EventKind.LIFECYCLE) for e in store.events(kind=kind, version_id=version.id)
     ]
     events.sort(key=lambda e: (e.id is None, e.id or 0, e.ts))
     approved = False
-    # When the current activation began; a version created active without an event: its creation.
-    entered = version.created_at
     for event in events:
         data = event.data
         if data.get("pending") is not None:
@@ -113,13 +128,13 @@ def is_approved(store: SkillStore, version: SkillVersion, since: float | None = 
         if data.get("to") != VersionStatus.ACTIVE.value:
             approved = False  # it left active (retired, rejected ...): an earlier approval is spent
             continue
-        won = data.get("actor") == "lifecycle" and data.get("from") in ("testing", "candidate")
-        if event.kind is EventKind.REVIEW or won:
+        actor = data.get("actor")
+        won = actor == "lifecycle" and data.get("from") in ("testing", "candidate")
+        if event.kind is EventKind.REVIEW or won or actor == GATE_ACTOR:
             approved = True
         elif data.get("from") != VersionStatus.ACTIVE.value:
             approved = False  # made active again by another route: a new activation
-            entered = event.ts
-    return approved or mark is None or entered < mark
+    return approved
 
 
 class ReviewGate:
