@@ -160,3 +160,34 @@ def test_bom_and_crlf_read_like_plain_lf(tmp_path: Path) -> None:
     assert (plain.description, plain.trigger) == (windows.description, windows.trigger)
     guidance = windows.versions[0].strategy.guidance or ""
     assert "\r" not in guidance and guidance == (plain.versions[0].strategy.guidance or "").replace("plain", "windows")
+
+
+def test_a_skill_folder_swapped_for_a_link_after_its_check_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link check saw a real folder; by the time it is opened, it is a link to a skill folder
+    outside the import (here `is_symlink` answers as it did before the swap). And a folder replaced
+    between being pinned and being read (here `realpath` answers with the replacement)."""
+    elsewhere = tmp_path / "elsewhere" / "swapped"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "SKILL.md").write_text("---\nname: swapped\ndescription: Dates.\n---\nUse ISO dates.\n")
+    root = tmp_path / "import"
+    root.mkdir()
+    (root / "swapped").symlink_to(elsewhere)
+    lib = SkillLibrary(":memory:")
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "is_symlink", lambda self: False)
+        with pytest.raises(SkillFormatError, match="symbolic link") as info:
+            lib.import_skills(root)
+    _one_line(info)
+    real = tmp_path / "import2" / "swapped"
+    real.mkdir(parents=True)
+    (real / "SKILL.md").write_text("---\nname: swapped\ndescription: Dates.\n---\nUse ISO dates.\n")
+    import skillevo._skillfs as skillfs
+
+    resolve = skillfs.os.path.realpath
+    monkeypatch.setattr(skillfs.os.path, "realpath",
+                        lambda p: str(elsewhere) if Path(p) == real else resolve(p))
+    with pytest.raises(SkillFormatError, match="changed while it was read"):
+        lib.import_skills(tmp_path / "import2")
+    assert lib.skills() == []
