@@ -191,3 +191,28 @@ def test_a_skill_folder_swapped_for_a_link_after_its_check_is_not_followed(
     with pytest.raises(SkillFormatError, match="changed while it was read"):
         lib.import_skills(tmp_path / "import2")
     assert lib.skills() == []
+
+
+def test_a_flood_of_code_skills_cannot_hold_the_importer(tmp_path: Path) -> None:
+    """Each code skill is smoke-run in the sandbox (a looping one until its CPU limit, 2 s): 1,000
+    folders of 32 such scripts held the importer for about 18 hours. Refused before any run."""
+    from skillevo import Sandbox
+
+    class Counting(Sandbox):
+        runs = 0
+
+        def run_repair(self, code: str, tool: str, args: dict[str, object], error: str) -> None:
+            Counting.runs += 1
+
+    looping = "def repair(tool, args, error):\n    while True:\n        pass\n"
+    for f in range(3):
+        folder = tmp_path / f"flood-{f}"
+        (folder / "scripts").mkdir(parents=True)
+        (folder / "SKILL.md").write_text(f"---\nname: flood-{f}\ndescription: A code fix.\n---\n")
+        for i in range(22):
+            (folder / "scripts" / f"fix{i}.py").write_text(looping)
+    lib = SkillLibrary(":memory:")
+    with pytest.raises(SkillFormatError, match="more than 64 code skills") as info:
+        lib.import_skills(tmp_path, sandbox=Counting())
+    _one_line(info)
+    assert Counting.runs == 0 and lib.skills() == []

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["ImportResult", "Refusal", "import_skills"]
 
 MAX_FOLDERS = 1000
+#: Code skills one import may hold: each costs a sandbox smoke run (up to its CPU limit, 2 s by
+#: default), and 1,000 folders of 32 looping scripts would otherwise hold the importer for a day.
+MAX_CODE_SKILLS = 64
 _SMOKE_ERROR = "ValidationError: a synthetic call made by skillevo import to test this code skill"
 
 
@@ -196,6 +199,10 @@ def import_skills(
                 raise SkillFormatError(doc.path, "name", f"{doc.name!r} appears twice")
             seen.add(doc.name)
             docs.append(doc)
+    if sum(1 for doc in docs if doc.strategy.code is not None) > MAX_CODE_SKILLS:
+        raise SkillFormatError(
+            str(directory), None, f"more than {MAX_CODE_SKILLS} code skills in one import (each is smoke-run): split it"
+        )
     existing = {s.name: s for s in store.skills()}
     accepted: list[SkillDocument] = []
     refused: list[Refusal] = []
