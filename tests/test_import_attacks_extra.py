@@ -216,3 +216,20 @@ def test_a_flood_of_code_skills_cannot_hold_the_importer(tmp_path: Path) -> None
         lib.import_skills(tmp_path, sandbox=Counting())
     _one_line(info)
     assert Counting.runs == 0 and lib.skills() == []
+
+
+def test_a_pattern_over_the_bound_is_refused_at_creation_and_a_stored_one_never_breaks_a_run() -> None:
+    """A literal is not compiled to be checked: a long one whose case folding needs 5 instructions a
+    character must still be refused at creation, not in the agent's run. A pattern a library stored
+    before the bound keeps the library readable and simply never matches."""
+    with pytest.raises(ValidationError, match="instructions"):
+        Trigger(tool="book", pattern="\u0390" * 1000)
+    from skillevo import Evolver
+
+    lib = SkillLibrary(":memory:")
+    legacy = Trigger.model_validate({"tool": "book", "pattern": r"[^\n]{0,1000}"}, context={"stored": True})
+    lib.add_skill("legacy", legacy, Strategy(guidance="Check the date."), status=VersionStatus.ACTIVE)
+    assert lib.skill("legacy").trigger.pattern == r"[^\n]{0,1000}"
+    with Evolver(lib, miner=None).episode(task="t") as ep:
+        assert ep.on_tool_error("book", {"date": "x"}, ValueError("bad date")) is None
+    assert not lib.skill("legacy").trigger.matches(tool="book", text="bad date")

@@ -46,7 +46,8 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
-from ._regex import Pattern, compile_pattern
+from ._regex import Pattern
+from ._regex import usable as usable_pattern
 from ._repair import apply_repair, precondition_holds, same_args
 from ._review_gate import ReviewGate, ReviewMode
 from ._shadow import ShadowBook
@@ -364,7 +365,7 @@ class Evolver:
 
         def build() -> list[tuple[Skill, Pattern | None]]:
             return [
-                (skill, None if skill.trigger.pattern is None else compile_pattern(skill.trigger.pattern, True))
+                (skill, None if skill.trigger.pattern is None else usable_pattern(skill.trigger.pattern, True))
                 for skill in self._match(TriggerKind.OBSERVATION, tool)
             ]
 

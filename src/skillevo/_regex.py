@@ -15,6 +15,9 @@ So a pattern is first compiled under a small memory budget (a huge program fails
 when its program has more than `MAX_PROGRAM` instructions; and a pattern only ever reads the first
 `MAX_TEXT` characters of a text (stored errors and results are cut shorter still, so a trigger
 learned from them sees all it was learned on).
+
+Matching never raises into the agent's run: a pattern stored before these bounds (a library keeps
+reading; see `pattern_error`'s ``stored``) that they refuse simply never matches.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Protocol
 
 import re2  # type: ignore[import-untyped]
 
-__all__ = ["MAX_PROGRAM", "MAX_TEXT", "Pattern", "compile_pattern", "fullmatch", "pattern_error", "search"]
+__all__ = ["MAX_PROGRAM", "MAX_TEXT", "Pattern", "compile_pattern", "fullmatch", "pattern_error", "search", "usable"]
 
 # RE2's memory budget when a pattern is checked: a program far past `MAX_PROGRAM` fails to compile
 # within milliseconds instead of being built in full (a second for some 30-character patterns).
@@ -94,9 +97,29 @@ def compile_pattern(pattern: str, ignorecase: bool = False) -> Pattern:
     return _Bounded(re2.compile(pattern, _options(ignorecase, _MAX_MEM)))
 
 
+@functools.lru_cache(maxsize=4096)
+def usable(pattern: str, ignorecase: bool = False) -> Pattern | None:
+    """`compile_pattern`, or None (cached) for a pattern it refuses: what the matching sites use."""
+    try:
+        return compile_pattern(pattern, ignorecase)
+    except ValueError:
+        return None
+
+
 @functools.lru_cache(maxsize=65536)
-def pattern_error(pattern: str) -> str | None:
-    """Why `pattern` cannot be used as a trigger or precondition, or None when it can."""
+def pattern_error(pattern: str, stored: bool = False) -> str | None:
+    """Why `pattern` cannot be used as a trigger or precondition, or None when it can.
+
+    With `stored` (a pattern read back from a library, accepted when it was written) only what RE2
+    cannot compile at all is an error: a library written before the program bound stays readable,
+    and such a pattern never matches (`usable` is None).
+    """
+    if stored:
+        try:
+            re2.compile(pattern, _options(True, _MAX_MEM))
+        except re2.error as exc:
+            return str(_refused(exc.args[0] if exc.args else exc))
+        return None
     try:
         compile_pattern(pattern, True)
         compile_pattern(pattern, False)
@@ -107,9 +130,11 @@ def pattern_error(pattern: str) -> str | None:
 
 def search(pattern: str, text: str, *, ignorecase: bool = False) -> bool:
     """Whether `pattern` matches in the first `MAX_TEXT` characters of `text` (linear time)."""
-    return compile_pattern(pattern, ignorecase).search(text) is not None
+    compiled = usable(pattern, ignorecase)
+    return compiled is not None and compiled.search(text) is not None
 
 
 def fullmatch(pattern: str, text: str, *, ignorecase: bool = False) -> bool:
     """Whether `pattern` matches the whole of `text` (False for a text longer than `MAX_TEXT`)."""
-    return compile_pattern(pattern, ignorecase).fullmatch(text) is not None
+    compiled = usable(pattern, ignorecase)
+    return compiled is not None and compiled.fullmatch(text) is not None
