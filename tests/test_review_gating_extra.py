@@ -209,3 +209,21 @@ def test_a_host_with_a_slow_clock_cannot_date_an_activation_before_the_switch(mo
         assert not is_approved(lib, lib.version(sneaky)) and not is_approved(lib, lib.version(candidate))
         t = run_agent(evo, 10)
         assert t.changed == 0 and sum(1 for p in t.prompts if p) == 0
+
+
+def test_live_tests_in_an_auto_process_sharing_the_library_change_nothing_here() -> None:
+    """Another process runs ``auto`` on the same library (the team's choice there): its live test of a
+    version selects and credits it, and none of that makes the version apply in this gated process
+    until a lifecycle promotion or a person approves it."""
+    from test_review_gating import LONG
+
+    with SkillLibrary(":memory:") as lib:
+        vid = _before(lib, "date-fix", VersionStatus.TESTING)
+        gated = Evolver(lib, miner=None, seed=1, lifecycle=LONG, review="required", null_arm=False)
+        other = Evolver(lib, miner=None, seed=2, lifecycle=LONG, review="auto", null_arm=False)
+        assert run_agent(other, 10).calls_changed == 10  # tested live over there
+        assert lib.events(kind=EventKind.SELECTION, version_id=vid)
+        gated.invalidate()
+        t = run_agent(gated, 10, start=10)
+        assert t.changed == 0 and sum(1 for p in t.prompts if p) == 0
+        assert lib.version(vid).status is VersionStatus.TESTING and not is_approved(lib, lib.version(vid))
