@@ -227,3 +227,21 @@ def test_live_tests_in_an_auto_process_sharing_the_library_change_nothing_here()
         t = run_agent(gated, 10, start=10)
         assert t.changed == 0 and sum(1 for p in t.prompts if p) == 0
         assert lib.version(vid).status is VersionStatus.TESTING and not is_approved(lib, lib.version(vid))
+
+
+def test_a_library_gated_before_approvals_were_recorded_by_version_keeps_its_live_skills() -> None:
+    """A library whose mark was written by a release that kept only the mark: the versions active
+    before it are recorded once when a gated Evolver opens it, the later ones stay held back."""
+    with SkillLibrary(":memory:") as lib:
+        old = _before(lib, "old-date", VersionStatus.ACTIVE)
+        lib.set_meta(GATED_SINCE_KEY, repr(time.time() + 0.001))  # what the earlier release wrote
+        time.sleep(0.01)  # so that the next version is created after the mark, on this host's clock
+        always = lib.add_skill("sneaky", Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance="Be brief."),
+                               status=VersionStatus.ACTIVE).id
+        evo = Evolver(lib, miner=None, seed=1, lifecycle=CFG, review="required", null_arm=False)
+        assert is_approved(lib, lib.version(old)) and not is_approved(lib, lib.version(always))
+        t = run_agent(evo, 5)
+        assert t.calls_changed == 5 and not any("Be brief" in p for p in t.prompts)
+        Evolver(lib, miner=None, review="required")  # recorded once: no second set of events
+        gate_events = [e for e in lib.events(version_id=old) if e.data.get("actor") == "review-gate"]
+        assert len(gate_events) == 1, [e.data for e in lib.events(version_id=old)]

@@ -53,6 +53,9 @@ REVIEW_MODES: tuple[str, ...] = ("auto", "canary", "required")
 GATED_SINCE_KEY = "review.gated_since"
 #: The actor of the events that approve the versions active when review became gated.
 GATE_ACTOR = "review-gate"
+#: Meta key: set when those events were written with the mark (a library gated before they were
+#: recorded by version has its mark alone; see `mark_gated`).
+_RECORDED_KEY = "review.gated_recorded"
 
 
 def check_review(review: object, canary_share: object = 0.05) -> tuple[ReviewMode, float]:
@@ -87,19 +90,41 @@ def mark_gated(store: SkillStore) -> float:
     """
     mark = _read_mark(store.get_meta(GATED_SINCE_KEY))
     if mark is not None:
+        if math.isfinite(mark) and store.get_meta(_RECORDED_KEY) is None:
+            # Gated by a release that kept only the mark: the versions first made active before it
+            # are recorded now, once (the last time a clock decides).
+            with store.transaction():
+                _record(store, [v for v in _active(store) if _first_active(store, v) < mark])
+                store.set_meta(_RECORDED_KEY, "1")
         return mark
     now = time.time()
     with store.transaction():
-        active = [v for skill in store.skills() for v in skill.versions if v.status is VersionStatus.ACTIVE]
-        store.log_events([
-            Event(kind=EventKind.LIFECYCLE, version_id=v.id, data={
-                "from": VersionStatus.ACTIVE.value, "to": VersionStatus.ACTIVE.value, "actor": GATE_ACTOR,
-                "reason": "active when review became gated: stays live",
-            })
-            for v in active
-        ])
+        _record(store, _active(store))
         store.set_meta(GATED_SINCE_KEY, repr(now))
+        store.set_meta(_RECORDED_KEY, "1")
     return now
+
+
+def _active(store: SkillStore) -> list[SkillVersion]:
+    return [v for skill in store.skills() for v in skill.versions if v.status is VersionStatus.ACTIVE]
+
+
+def _first_active(store: SkillStore, version: SkillVersion) -> float:
+    times = [
+        e.ts for kind in (EventKind.REVIEW, EventKind.LIFECYCLE) for e in store.events(kind=kind, version_id=version.id)
+        if e.data.get("to") == VersionStatus.ACTIVE.value and e.data.get("pending") is None
+    ]
+    return min(times, default=version.created_at)
+
+
+def _record(store: SkillStore, versions: Sequence[SkillVersion]) -> None:
+    store.log_events([
+        Event(kind=EventKind.LIFECYCLE, version_id=v.id, data={
+            "from": VersionStatus.ACTIVE.value, "to": VersionStatus.ACTIVE.value, "actor": GATE_ACTOR,
+            "reason": "active when review became gated: stays live",
+        })
+        for v in versions
+    ])
 
 
 def gated_since(store: SkillStore) -> float | None:
