@@ -48,7 +48,8 @@ from ._models import (
     VersionStatus,
 )
 from ._redaction import capped_text, redact
-from ._regex import Pattern, compile_pattern
+from ._regex import Pattern
+from ._regex import usable as usable_pattern
 from ._repair import apply_repair, precondition_holds, same_args
 from ._review_gate import ReviewGate, ReviewMode
 from ._sanitize import json_text
@@ -422,7 +423,7 @@ class Evolver:
 
         def build() -> list[tuple[Skill, Pattern | None]]:
             return [
-                (skill, None if skill.trigger.pattern is None else compile_pattern(skill.trigger.pattern, True))
+                (skill, None if skill.trigger.pattern is None else usable_pattern(skill.trigger.pattern, True))
                 for skill in self._match(TriggerKind.OBSERVATION, tool)
             ]
 

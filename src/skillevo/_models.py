@@ -13,7 +13,7 @@ import time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator, model_validator
 
 from ._regex import pattern_error, search
 
@@ -68,28 +68,35 @@ def _now() -> float:
 
 
 _REGEX_SYNTAX = frozenset("\\[](){}*+?|^$.")
+# A literal this short compiles within the program bound whatever its case folding (at most a few
+# instructions a character), so it needs no compile to be known good.
+_SHORT_LITERAL = 200
 
 
 @functools.lru_cache(maxsize=65536)
-def _regex_error(value: str) -> str | None:
+def _regex_error(value: str, stored: bool = False) -> str | None:
     # Reading a library validates every trigger; only the verdict is cached here (the compiled
     # patterns have their own cache in `_regex`). Patterns are matched by the linear-time engine,
-    # so one it cannot compile (backreferences, lookaround) is refused here, at creation.
-    if _REGEX_SYNTAX.isdisjoint(value):
-        return None  # a plain literal always compiles: no need to build a pattern to know it
-    return pattern_error(value)
+    # so one it cannot compile (backreferences, lookaround) or whose program is too large is
+    # refused here, at creation; one read back from a store (`stored`) only when RE2 cannot compile it.
+    if len(value) <= _SHORT_LITERAL and _REGEX_SYNTAX.isdisjoint(value):
+        return None
+    return pattern_error(value, stored)
 
 
-def _check_regex(value: str | None) -> str | None:
+def _check_regex(value: str | None, info: ValidationInfo) -> str | None:
     if value is not None:
-        error = _regex_error(value)
+        stored = bool(info.context and info.context.get("stored"))
+        error = _regex_error(value, stored)
         if error is not None:
             raise ValueError(f"{error}: {value!r}")
     return value
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # No NaN or infinity anywhere in a skill (a JSON value ``1e999`` is one): PostgreSQL's JSON and
+    # every strict JSON reader refuse them, so such a skill could be neither stored nor exported.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- triggers

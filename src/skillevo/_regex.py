@@ -1,4 +1,4 @@
-"""Untrusted regular expressions, matched in linear time.
+"""Untrusted regular expressions, matched in linear time with bounded cost.
 
 Trigger patterns (``Trigger.pattern``, ``Trigger.task_pattern``) and repair preconditions
 (``ArgCondition.regex``) come from miners, language models and imported skill folders, and are
@@ -7,6 +7,17 @@ exponential time on them (``^(a|aa)+$`` on a 32-character error: seconds), so th
 with RE2 (``google-re2``), whose matching time is linear in the text. RE2 has no backreferences and
 no lookaround: such a pattern is refused when the skill is created or imported, with RE2's reason,
 never silently handed to ``re``.
+
+Linear is not enough when the pattern is hostile too: RE2's time per character and memory grow with
+the compiled program, and ``\\pL{1,300}\\pN{1,300}`` (30 characters) compiles for a second into
+430,000 instructions (3.6 MB, kept in the cache) and then takes a second per 100,000 characters.
+So a pattern is first compiled under a small memory budget (a huge program fails fast), and refused
+when its program has more than `MAX_PROGRAM` instructions; and a pattern only ever reads the first
+`MAX_TEXT` characters of a text (stored errors and results are cut shorter still, so a trigger
+learned from them sees all it was learned on).
+
+Matching never raises into the agent's run: a pattern stored before these bounds (a library keeps
+reading; see `pattern_error`'s ``stored``) that they refuse simply never matches.
 """
 
 from __future__ import annotations
@@ -16,59 +27,114 @@ from typing import Protocol
 
 import re2  # type: ignore[import-untyped]
 
-__all__ = ["Pattern", "compile_pattern", "fullmatch", "pattern_error", "search"]
+__all__ = ["MAX_PROGRAM", "MAX_TEXT", "Pattern", "compile_pattern", "fullmatch", "pattern_error", "search", "usable"]
 
-# RE2's own memory budget for one compiled program: a pattern that needs more is refused at
-# creation instead of being matched slowly (RE2 would fall back to a slower engine).
+# RE2's memory budget when a pattern is checked: a program far past `MAX_PROGRAM` fails to compile
+# within milliseconds instead of being built in full (a second for some 30-character patterns).
+_CHECK_MEM = 256 << 10
+# RE2's memory budget for one accepted pattern (program and DFA cache) when it matches.
 _MAX_MEM = 8 << 20
+#: The most instructions an accepted pattern's RE2 program may have (what the miners write needs
+#: well under 100; ``.{0,400}`` needs about 3,600).
+MAX_PROGRAM = 4096
+#: The most characters of a text a pattern reads (search: the first `MAX_TEXT`; a full match of a
+#: longer text fails).
+MAX_TEXT = 8192
 
 
 class Pattern(Protocol):
     """A compiled pattern: what the matching sites use."""
 
     def search(self, text: str) -> object | None:
-        """The first match anywhere in `text`, or None."""
+        """The first match in the first `MAX_TEXT` characters of `text`, or None."""
 
     def fullmatch(self, text: str) -> object | None:
-        """A match of the whole of `text`, or None."""
+        """A match of the whole of `text` (None when it is longer than `MAX_TEXT`)."""
 
 
-def _options(ignorecase: bool) -> object:
+class _Bounded:
+    """An RE2 program that reads at most `MAX_TEXT` characters of any text."""
+
+    __slots__ = ("_regexp",)
+
+    def __init__(self, regexp: Pattern) -> None:
+        self._regexp = regexp
+
+    def search(self, text: str) -> object | None:
+        return self._regexp.search(text[:MAX_TEXT])
+
+    def fullmatch(self, text: str) -> object | None:
+        if len(text) > MAX_TEXT:
+            return None
+        return self._regexp.fullmatch(text)
+
+
+def _options(ignorecase: bool, max_mem: int) -> object:
     options = re2.Options()
     options.log_errors = False  # RE2 would print every refused pattern on stderr
-    options.max_mem = _MAX_MEM
+    options.max_mem = max_mem
     options.case_sensitive = not ignorecase
     return options
 
 
+def _refused(reason: object) -> ValueError:
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return ValueError(f"not a regular expression the linear-time engine accepts ({reason})")
+
+
 @functools.lru_cache(maxsize=4096)
 def compile_pattern(pattern: str, ignorecase: bool = False) -> Pattern:
-    """`pattern` compiled with RE2 (cached). Raises ``ValueError`` with RE2's reason when it cannot."""
+    """`pattern` compiled with RE2 (cached). Raises ``ValueError`` with the reason when it cannot be."""
     try:
-        compiled: Pattern = re2.compile(pattern, _options(ignorecase))
+        checked = re2.compile(pattern, _options(ignorecase, _CHECK_MEM))
     except re2.error as exc:
-        reason = exc.args[0] if exc.args else exc
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        raise ValueError(f"not a regular expression the linear-time engine accepts ({reason})") from None
-    return compiled
+        raise _refused(exc.args[0] if exc.args else exc) from None
+    size = max(checked.programsize, checked.reverseprogramsize)
+    if size > MAX_PROGRAM:
+        raise _refused(f"its program has {size} instructions, more than {MAX_PROGRAM}")
+    # Compiled again with room for the DFA cache: cheap, the program is small.
+    return _Bounded(re2.compile(pattern, _options(ignorecase, _MAX_MEM)))
+
+
+@functools.lru_cache(maxsize=4096)
+def usable(pattern: str, ignorecase: bool = False) -> Pattern | None:
+    """`compile_pattern`, or None (cached) for a pattern it refuses: what the matching sites use."""
+    try:
+        return compile_pattern(pattern, ignorecase)
+    except ValueError:
+        return None
 
 
 @functools.lru_cache(maxsize=65536)
-def pattern_error(pattern: str) -> str | None:
-    """Why `pattern` cannot be used as a trigger or precondition, or None when it can."""
+def pattern_error(pattern: str, stored: bool = False) -> str | None:
+    """Why `pattern` cannot be used as a trigger or precondition, or None when it can.
+
+    With `stored` (a pattern read back from a library, accepted when it was written) only what RE2
+    cannot compile at all is an error: a library written before the program bound stays readable,
+    and such a pattern never matches (`usable` is None).
+    """
+    if stored:
+        try:
+            re2.compile(pattern, _options(True, _MAX_MEM))
+        except re2.error as exc:
+            return str(_refused(exc.args[0] if exc.args else exc))
+        return None
     try:
         compile_pattern(pattern, True)
+        compile_pattern(pattern, False)
     except ValueError as exc:
         return str(exc)
     return None
 
 
 def search(pattern: str, text: str, *, ignorecase: bool = False) -> bool:
-    """Whether `pattern` matches somewhere in `text` (linear time)."""
-    return compile_pattern(pattern, ignorecase).search(text) is not None
+    """Whether `pattern` matches in the first `MAX_TEXT` characters of `text` (linear time)."""
+    compiled = usable(pattern, ignorecase)
+    return compiled is not None and compiled.search(text) is not None
 
 
 def fullmatch(pattern: str, text: str, *, ignorecase: bool = False) -> bool:
-    """Whether `pattern` matches the whole of `text` (linear time)."""
-    return compile_pattern(pattern, ignorecase).fullmatch(text) is not None
+    """Whether `pattern` matches the whole of `text` (False for a text longer than `MAX_TEXT`)."""
+    compiled = usable(pattern, ignorecase)
+    return compiled is not None and compiled.fullmatch(text) is not None

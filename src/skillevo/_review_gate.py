@@ -8,20 +8,26 @@
   consecutive episodes of a process holds exactly ``floor(share * B)`` canary episodes at
   positions drawn from the Evolver's seeded generator: never more than the share, never periodic.
 
-A version is **approved** when it is active and one of these is recorded in the event log (events
-are append-only, so approval never silently disappears):
+A version is **approved** when it is active and its *current activation* (the events since it last
+became active) carries one of these in the event log:
 
 1. a person approved it: a ``review`` event that made it (or kept it) active (`Lifecycle.approve`,
    ``skillevo review approve``);
-2. it won a live test: a ``lifecycle`` event by the lifecycle itself made it active. That happens
-   only in a process running ``auto`` or ``canary``, modes in which the team accepted live tests;
-3. it was active before review became gated on this library: its first activation is older than
-   the ``review.gated_since`` mark, which the first gated Evolver writes. Skills that
-   were live when a team switched to ``required`` stay live.
+2. it won a live test: a ``lifecycle`` event by the lifecycle itself promoted it from testing. That
+   happens only in a process running ``auto`` or ``canary``, modes in which the team accepted live
+   tests; a win under ``required`` is only a *pending* event, awaiting a person, never an approval;
+3. it was active when review became gated on this library: the first gated Evolver writes the
+   ``review.gated_since`` mark and, in the same transaction, a ``lifecycle`` event by
+   ``review-gate`` on each version active at that moment. Skills that were live when a team
+   switched to ``required`` stay live. Recorded by version, not compared by time: hosts sharing a
+   library need not agree on the clock.
 
 Anything else is unapproved: every candidate and testing version (mined, imported, added through
 the API), and an active version that became active after the switch by any other route (an
-import that kept a ``status: active`` line, a script calling ``set_status``).
+import that kept a ``status: active`` line, a script calling ``set_status``), including a version
+approved once, then retired or rejected, and made active again that way: an approval covers the
+activation it was given for. The mark is never overwritten, even when it cannot be read (moving
+it would approve whatever is active at that later moment).
 """
 
 from __future__ import annotations
@@ -35,16 +41,21 @@ from typing import Literal
 import numpy as np
 
 from ._errors import ConfigError
-from ._models import EventKind, SkillVersion, VersionStatus
+from ._models import Event, EventKind, SkillVersion, VersionStatus
 from ._store import SkillStore
 
-__all__ = ["GATED_SINCE_KEY", "REVIEW_MODES", "ReviewGate", "ReviewMode", "check_review", "is_approved"]
+__all__ = ["GATED_SINCE_KEY", "GATE_ACTOR", "REVIEW_MODES", "ReviewGate", "ReviewMode", "check_review", "is_approved"]
 
 ReviewMode = Literal["auto", "canary", "required"]
 REVIEW_MODES: tuple[str, ...] = ("auto", "canary", "required")
 
 #: Meta key: the UNIX time review first became gated (``canary`` or ``required``) on a library.
 GATED_SINCE_KEY = "review.gated_since"
+#: The actor of the events that approve the versions active when review became gated.
+GATE_ACTOR = "review-gate"
+#: Meta key: set when those events were written with the mark (a library gated before they were
+#: recorded by version has its mark alone; see `mark_gated`).
+_RECORDED_KEY = "review.gated_recorded"
 
 
 def check_review(review: object, canary_share: object = 0.05) -> tuple[ReviewMode, float]:
@@ -60,46 +71,95 @@ def check_review(review: object, canary_share: object = 0.05) -> tuple[ReviewMod
     return mode, share
 
 
+def _read_mark(stored: str | None) -> float | None:
+    if stored is None:
+        return None
+    try:
+        mark = float(stored)
+    except ValueError:
+        return -math.inf
+    # Unreadable (or not finite): still a mark, so review stays gated and the mark is never moved.
+    return mark if math.isfinite(mark) else -math.inf
+
+
 def mark_gated(store: SkillStore) -> float:
-    """Record (once) when review became gated on this library; returns the mark."""
-    stored = store.get_meta(GATED_SINCE_KEY)
-    if stored is not None:
-        try:
-            return float(stored)
-        except ValueError:
-            pass
+    """Record (once) when review became gated on this library, and the versions active then; returns the mark.
+
+    A mark already there is never replaced, even one that cannot be read: the versions recorded
+    with it are the ones approved by having been active at the switch.
+    """
+    mark = _read_mark(store.get_meta(GATED_SINCE_KEY))
+    if mark is not None:
+        if math.isfinite(mark) and store.get_meta(_RECORDED_KEY) is None:
+            # Gated by a release that kept only the mark: the versions first made active before it
+            # are recorded now, once (the last time a clock decides).
+            with store.transaction():
+                _record(store, [v for v in _active(store) if _first_active(store, v) < mark])
+                store.set_meta(_RECORDED_KEY, "1")
+        return mark
     now = time.time()
-    store.set_meta(GATED_SINCE_KEY, repr(now))
+    with store.transaction():
+        _record(store, _active(store))
+        store.set_meta(GATED_SINCE_KEY, repr(now))
+        store.set_meta(_RECORDED_KEY, "1")
     return now
 
 
+def _active(store: SkillStore) -> list[SkillVersion]:
+    return [v for skill in store.skills() for v in skill.versions if v.status is VersionStatus.ACTIVE]
+
+
+def _first_active(store: SkillStore, version: SkillVersion) -> float:
+    times = [
+        e.ts for kind in (EventKind.REVIEW, EventKind.LIFECYCLE) for e in store.events(kind=kind, version_id=version.id)
+        if e.data.get("to") == VersionStatus.ACTIVE.value and e.data.get("pending") is None
+    ]
+    return min(times, default=version.created_at)
+
+
+def _record(store: SkillStore, versions: Sequence[SkillVersion]) -> None:
+    store.log_events([
+        Event(kind=EventKind.LIFECYCLE, version_id=v.id, data={
+            "from": VersionStatus.ACTIVE.value, "to": VersionStatus.ACTIVE.value, "actor": GATE_ACTOR,
+            "reason": "active when review became gated: stays live",
+        })
+        for v in versions
+    ])
+
+
 def gated_since(store: SkillStore) -> float | None:
-    """The ``review.gated_since`` mark, if review was ever gated on this library."""
-    stored = store.get_meta(GATED_SINCE_KEY)
-    try:
-        return None if stored is None else float(stored)
-    except ValueError:
-        return None
+    """The ``review.gated_since`` mark, if review was ever gated on this library (``-inf``: unreadable)."""
+    return _read_mark(store.get_meta(GATED_SINCE_KEY))
 
 
 def is_approved(store: SkillStore, version: SkillVersion, since: float | None = None) -> bool:
-    """Whether `version` is approved (see the module docstring for the three routes)."""
+    """Whether `version` is approved (see the module docstring for the three routes).
+
+    On a library review was never gated on (no mark, and `since` None) every active version is.
+    """
     if version.status is not VersionStatus.ACTIVE:
         return False
-    mark = gated_since(store) if since is None else since
-    first_active: float | None = None
-    for kind in (EventKind.REVIEW, EventKind.LIFECYCLE):
-        for event in store.events(kind=kind, version_id=version.id):
-            if event.data.get("to") != VersionStatus.ACTIVE.value:
-                continue
-            if kind is EventKind.REVIEW:
-                return True
-            if event.data.get("actor") == "lifecycle" and event.data.get("from") is not None:
-                return True
-            first_active = event.ts if first_active is None else min(first_active, event.ts)
-    if first_active is None:
-        first_active = version.created_at
-    return mark is None or first_active < mark
+    if (gated_since(store) if since is None else since) is None:
+        return True
+    events = [
+        e for kind in (EventKind.REVIEW, EventKind.LIFECYCLE) for e in store.events(kind=kind, version_id=version.id)
+    ]
+    events.sort(key=lambda e: (e.id is None, e.id or 0, e.ts))
+    approved = False
+    for event in events:
+        data = event.data
+        if data.get("pending") is not None:
+            continue  # a test won under required: awaiting a person, not a decision
+        if data.get("to") != VersionStatus.ACTIVE.value:
+            approved = False  # it left active (retired, rejected ...): an earlier approval is spent
+            continue
+        actor = data.get("actor")
+        won = actor == "lifecycle" and data.get("from") in ("testing", "candidate")
+        if event.kind is EventKind.REVIEW or won or actor == GATE_ACTOR:
+            approved = True
+        elif data.get("from") != VersionStatus.ACTIVE.value:
+            approved = False  # made active again by another route: a new activation
+    return approved
 
 
 class ReviewGate:
@@ -110,8 +170,8 @@ class ReviewGate:
         mode: ``"auto"``, ``"canary"`` or ``"required"``.
         canary_share: under ``"canary"``, the share of episodes in which unapproved versions apply.
         seed: seeds the per-episode canary draw (reproducible runs).
-        ttl_s: how long an "unapproved" answer is reused before the log is read again (an approval,
-            once seen, is kept: approvals are never withdrawn).
+        ttl_s: how long an answer is reused before the log is read again (an approval ends when the
+            version leaves active, e.g. a reviewer in another process rejects it).
     """
 
     def __init__(
@@ -123,7 +183,7 @@ class ReviewGate:
         self.ttl_s = float(ttl_s)
         self._rng = np.random.default_rng([int(seed), 0x5EED])
         self._lock = threading.Lock()
-        self._approved: set[str] = set()
+        self._approved: dict[str, float] = {}
         self._unapproved: dict[str, float] = {}
         self._block: list[bool] = []
         self._since: float | None = mark_gated(store) if self.gated else None
@@ -148,16 +208,19 @@ class ReviewGate:
     def clear(self) -> None:
         """Forget cached "unapproved" answers (after a review decision in this process)."""
         with self._lock:
+            self._approved.clear()
             self._unapproved.clear()
 
     def approved(self, version: SkillVersion) -> bool:
         """`is_approved`, cached (only active versions cost a read)."""
         if version.status is not VersionStatus.ACTIVE:
             return False
-        if version.id in self._approved:
+        now = time.monotonic()
+        seen = self._approved.get(version.id)
+        if seen is not None and now - seen < self.ttl_s:
             return True
         seen = self._unapproved.get(version.id)
-        if seen is not None and time.monotonic() - seen < self.ttl_s:
+        if seen is not None and now - seen < self.ttl_s:
             return False
         try:
             ok = is_approved(self.store, version, self._since)
@@ -165,10 +228,11 @@ class ReviewGate:
             return False
         with self._lock:
             if ok:
-                self._approved.add(version.id)
+                self._approved[version.id] = now
                 self._unapproved.pop(version.id, None)
             else:
-                self._unapproved[version.id] = time.monotonic()
+                self._approved.pop(version.id, None)
+                self._unapproved[version.id] = now
         return ok
 
     def live(self, version: SkillVersion, canary: bool) -> bool:

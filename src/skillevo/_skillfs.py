@@ -10,14 +10,16 @@ reading it must not be a way out of it or a way to stall the importer:
 * text must be UTF-8 without NUL bytes (binary junk gets a one-line error);
 * YAML is loaded by a safe loader that refuses aliases and anchors (a few hundred bytes of
   nested aliases expand to gigabytes), explicit tags (``!!python/object``), duplicate keys and
-  deep nesting; JSON refuses duplicate keys and ``NaN``.
+  deep nesting; JSON refuses duplicate keys, ``NaN`` and numbers too large to be finite (``1e999``).
 
 Every refusal is a one-line `SkillFormatError` naming the file.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import stat
 from dataclasses import dataclass
@@ -64,6 +66,10 @@ class SkillFolder:
     listing: tuple[str, ...]
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+
+
 def _inside(root: str, target: str) -> bool:
     return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -84,8 +90,19 @@ def read_skill_folder(folder: Path) -> SkillFolder:
     try:
         if folder.is_symlink():
             raise SkillFormatError(where, None, "the skill folder is a symbolic link: refused")
+        # The folder itself, pinned by identity: one swapped for a link after the check above fails
+        # to open (O_NOFOLLOW), and one swapped later is a different inode (checked at every open).
+        fd = os.open(folder, _DIR_FLAGS)
+        try:
+            pinned = _identity(os.fstat(fd))
+        finally:
+            os.close(fd)
         root = os.path.realpath(folder)
+        if _identity(os.stat(root)) != pinned:
+            raise SkillFormatError(where, None, "the skill folder changed while it was read: refused")
     except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(folder):
+            raise SkillFormatError(where, None, "the skill folder is a symbolic link: refused") from None
         raise SkillFormatError(where, None, f"cannot read: {exc.strerror or exc}") from None
     listing: list[str] = []
     texts: dict[str, str] = {}
@@ -131,22 +148,25 @@ def read_skill_folder(folder: Path) -> SkillFolder:
                 scripts += 1
                 if scripts > MAX_SCRIPTS:
                     raise SkillFormatError(shown, None, f"more than {MAX_SCRIPTS} scripts")
-            texts[rel] = _read_text(root, rel, shown, cap)
+            texts[rel] = _read_text(root, rel, shown, cap, pinned)
     return SkillFolder(Path(folder), texts, tuple(sorted(listing)))
 
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino
 
 
-def _open_inside(root: str, rel: str) -> int:
+def _open_inside(root: str, rel: str, pinned: tuple[int, int] | None = None) -> int:
     """Open `rel` under `root` one component at a time, following no link at any level.
 
     The listing checked each entry, but a folder can be swapped for a link after it was listed:
     opening relative to each parent's descriptor with ``O_NOFOLLOW`` leaves no such window.
     """
-    dir_flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+    dir_flags = _DIR_FLAGS
     fd = os.open(root, dir_flags)
     try:
+        if pinned is not None and _identity(os.fstat(fd)) != pinned:
+            raise OSError(errno.ESTALE, "the skill folder changed while it was read")
         parts = rel.split("/")
         for part in parts[:-1]:
             inner = os.open(part, dir_flags, dir_fd=fd)
@@ -157,9 +177,9 @@ def _open_inside(root: str, rel: str) -> int:
         os.close(fd)
 
 
-def _read_text(root: str, rel: str, shown: str, cap: int) -> str:
+def _read_text(root: str, rel: str, shown: str, cap: int, pinned: tuple[int, int] | None = None) -> str:
     try:
-        fd = _open_inside(root, rel)
+        fd = _open_inside(root, rel, pinned)
     except OSError as exc:
         raise SkillFormatError(shown, None, f"cannot read: {exc.strerror or exc}") from None
     try:
@@ -279,8 +299,14 @@ def load_json(text: str, path: str, field: str | None = None) -> Any:
     def constant(name: str) -> Any:
         raise SkillFormatError(path, field, f"{name} is not a JSON number")
 
+    def number(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):  # 1e999: NaN and Infinity by another spelling
+            raise SkillFormatError(path, field, f"{literal[:40]} is not a finite number")
+        return value
+
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_float=number)
     except ValueError as exc:
         if isinstance(exc, SkillFormatError):
             raise

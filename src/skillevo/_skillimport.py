@@ -8,7 +8,8 @@ Each parsed skill then passes, or is refused with a one-line reason while the re
    trigger fields, every string of its repair, its code), after NFKC and with invisible
    characters removed;
 2. `check_proposal`, the check a mined proposal passes (caps, duplicates, and the trigger rate
-   against the library's stored failures when it has any);
+   against the library's stored failures when it has any); a new version of an existing skill must
+   carry that skill's trigger (the one it will fire on, and be checked under);
 3. for code, a smoke run in the sandbox: ``repair()`` must exist and return without error on a
    synthetic call.
 
@@ -30,7 +31,7 @@ from pydantic import ValidationError
 from ._agentskill import clean_text, defines_repair, visible
 from ._errors import SandboxError, SkillFormatError
 from ._hygiene import looks_like_injection, redact
-from ._models import Event, EventKind, Origin, Strategy, VersionStatus
+from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
 
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["ImportResult", "Refusal", "import_skills"]
 
 MAX_FOLDERS = 1000
+#: Code skills one import may hold: each costs a sandbox smoke run (up to its CPU limit, 2 s by
+#: default), and 1,000 folders of 32 looping scripts would otherwise hold the importer for a day.
+MAX_CODE_SKILLS = 64
 _SMOKE_ERROR = "ValidationError: a synthetic call made by skillevo import to test this code skill"
 
 
@@ -133,8 +137,15 @@ def _smoke(doc: SkillDocument, sandbox: Sandbox | None) -> str | None:
     return None
 
 
-def _refusal(doc: SkillDocument, store: SkillStore, sandbox: Sandbox | None, min_trigger_rate: float) -> str | None:
+def _refusal(
+    doc: SkillDocument, existing: Skill | None, store: SkillStore, sandbox: Sandbox | None, min_trigger_rate: float
+) -> str | None:
     from ._mining import Proposal, check_proposal
+
+    if existing is not None and existing.trigger != doc.trigger:
+        # A version lives under its skill's trigger: checked under the file's own trigger, then
+        # stored under another, it would skip the trigger-rate check where it really fires.
+        return f"a skill named {doc.name!r} already exists with another trigger; import it under a new name"
 
     proposal = Proposal(
         name=doc.name, description=doc.description, trigger=doc.trigger, strategy=doc.strategy, note=doc.origin.note
@@ -197,6 +208,10 @@ def import_skills(
                 raise SkillFormatError(doc.path, "name", f"{doc.name!r} appears twice")
             seen.add(doc.name)
             docs.append(doc)
+    if sum(1 for doc in docs if doc.strategy.code is not None) > MAX_CODE_SKILLS:
+        raise SkillFormatError(
+            str(directory), None, f"more than {MAX_CODE_SKILLS} code skills in one import (each is smoke-run): split it"
+        )
     existing = {s.name: s for s in store.skills()}
     accepted: list[SkillDocument] = []
     refused: list[Refusal] = []
@@ -212,7 +227,7 @@ def import_skills(
         if reason is None and current is not None and current.strategy == doc.strategy:
             continue
         if reason is None:
-            reason = _refusal(doc, store, sandbox, min_trigger_rate)
+            reason = _refusal(doc, existing.get(doc.name), store, sandbox, min_trigger_rate)
         if reason is None:
             accepted.append(doc)
         else:

@@ -226,7 +226,9 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
 
 def _field_from_error(exc: ValidationError, prefix: str) -> tuple[str, str]:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
+    parts = [str(p) for p in err["loc"]]
+    # A value nested hundreds of levels deep would name a path thousands of characters long.
+    loc = ".".join(parts[:8]) + (f"...({len(parts) - 8} more levels)" if len(parts) > 8 else "")
     field = f"{prefix}.{loc}" if loc else prefix
     shown = repr(err.get("input"))
     if len(shown) > 80:

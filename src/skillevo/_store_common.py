@@ -99,13 +99,18 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+# Validation context of what a store reads back: patterns accepted when written stay readable even
+# if a later bound refuses them (they then never match; see `_regex.pattern_error`).
+_STORED = {"stored": True}
+
+
 def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
     """A `SkillVersion` from a versions row joined with its posterior (``p_alpha``, ``p_beta``, ``p_obs``)."""
     return SkillVersion(
         id=row["id"],
         skill=row["skill"],
         number=row["number"],
-        strategy=Strategy.model_validate(_json(row["strategy"])),
+        strategy=Strategy.model_validate(_json(row["strategy"]), context=_STORED),
         parent=row["parent"],
         origin=Origin.model_validate(_json(row["origin"])),
         status=VersionStatus(row["status"]),
@@ -128,7 +133,7 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
             Skill(
                 name=row["name"],
                 description=row["description"],
-                trigger=Trigger.model_validate(_json(row["trigger"])),
+                trigger=Trigger.model_validate(_json(row["trigger"]), context=_STORED),
                 created_at=row["created_at"],
                 status=derived_status(versions),
                 versions=versions,
