@@ -216,6 +216,9 @@ class Evolver:
         from ._lifecycle import Lifecycle, LifecycleConfig
         from ._review_gate import check_review
         from ._selection import ThompsonSelector
+        from ._warmup import preload
+
+        preload()  # heavy imports at start-up, never inside a tool call
 
         if not isinstance(lib, SkillStore):
             raise ConfigError(
