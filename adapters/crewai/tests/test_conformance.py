@@ -13,8 +13,8 @@ import pytest
 from skillevo import EventKind, Evolver, SkillLibrary
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cr_harness import HARNESSES, AgentHarness, FlowHarness  # noqa: E402
-from scenarios import SHARED, TASK, repair_skill  # noqa: E402
+from cr_harness import HARNESSES, AgentHarness, FlowHarness
+from scenarios import SHARED, TASK, repair_skill
 
 
 @pytest.fixture
