@@ -143,7 +143,8 @@ def injected_params(source: Any) -> frozenset[str]:
     * a pydantic model class (a tool's ``args_schema``, LangChain's or CrewAI's): its fields
       annotated with one of those markers.
 
-    Anything else has none.
+    Anything else has none. A tool's answer is computed once (tools are long-lived; LangChain
+    builds its ``tool_call_schema`` anew on each read).
     """
     if source is None:
         return frozenset()
@@ -151,6 +152,22 @@ def injected_params(source: Any) -> frozenset[str]:
         return frozenset({source})
     if isinstance(source, Collection) and not isinstance(source, Mapping) and not isinstance(source, type):
         return frozenset(str(n) for n in source)
+    cached = _injected_cache.get(id(source))
+    if cached is not None and cached[0] is source:
+        return cached[1]
+    names = _injected_names(source)
+    if len(_injected_cache) >= _INJECTED_CACHE_MAX:
+        _injected_cache.pop(next(iter(_injected_cache)))
+    _injected_cache[id(source)] = (source, names)
+    return names
+
+
+_INJECTED_CACHE_MAX = 4096
+# id -> (the object, its injected names); the object is kept so that its id is not reused.
+_injected_cache: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _injected_names(source: Any) -> frozenset[str]:
     names: set[str] = set()
     call_schema = getattr(source, "tool_call_schema", None)
     full = getattr(source, "args_schema", None)
