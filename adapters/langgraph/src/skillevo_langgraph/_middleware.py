@@ -293,7 +293,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     ) -> Any:
         """Open the run's episode on its first model call; append the selected guidance to the system
         message; finish the episode at the final answer."""
-        guided, ep, new = self._guided(request)
+        try:
+            guided, ep, new = self._guided(request)
+        except Exception as exc:  # skillevo could not open the run's episode: the run goes on unobserved
+            record_error(None, "episode start", exc)
+            return handler(request)
         trace = trace_of(ep)
         if trace is not None:
             emit(trace.drain())
@@ -316,7 +320,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
     ) -> Any:
         """Async `wrap_model_call` (the store write and mining at the final answer run in a worker thread)."""
-        guided, ep, new = self._guided(request)
+        try:
+            guided, ep, new = self._guided(request)
+        except Exception as exc:
+            record_error(None, "episode start", exc)
+            return await handler(request)
         trace = trace_of(ep)
         if trace is not None:
             await aemit(trace.drain())
