@@ -82,6 +82,12 @@ class _CrewAIHarness(Harness):
 class CrewHarness(_CrewAIHarness):
     name = "Crew"
 
+    def script(self) -> str:
+        return (
+            f"import sys\nsys.path.insert(0, {str(HERE)!r})\nfrom cr_harness import CrewHarness\n"
+            "def run(evo):\n    CrewHarness().run(evo, reward=lambda out: 1.0)\n"
+        )
+
     def kickoff(self, ev: Any, policy: str) -> str:
         a = _agent(policy)
         t = Task(description=TASK, expected_output="a confirmation", agent=a)

@@ -13,8 +13,8 @@ import pytest
 from skillevo import EventKind, Evolver, SkillLibrary
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cr_harness import HARNESSES, AgentHarness, FlowHarness
-from scenarios import SHARED, TASK, repair_skill
+from cr_harness import HARNESSES, AgentHarness, CrewHarness, FlowHarness
+from scenarios import SHARED, TASK, first_tool_call_imports_nothing_heavy, repair_skill
 
 
 @pytest.fixture
@@ -46,3 +46,8 @@ def test_an_agent_kickoff_inside_a_flow_step_is_recorded_and_repaired(lib: Skill
     (repair,) = [e for e in lib.events(episode_id=episode.id, kind=EventKind.REPAIR) if e.data.get("applied")]
     assert repair.data["after"]["date"] == "2025-03-04"
     assert [r["version"] for r in run.trace_repairs] == ["iso-date@1"]
+
+
+@pytest.mark.slow
+def test_first_tool_call_imports_nothing_heavy(tmp_path: Path) -> None:
+    first_tool_call_imports_nothing_heavy(CrewHarness(), tmp_path)
