@@ -227,8 +227,6 @@ class Evolver:
         from ._selection import ThompsonSelector
         from ._warmup import preload
 
-        preload()  # heavy imports at start-up, never inside a tool call
-
         if not isinstance(lib, SkillStore):
             raise ConfigError(
                 f"Evolver needs a skill library, not {type(lib).__name__} {str(lib)[:80]!r}: "
@@ -238,6 +236,7 @@ class Evolver:
         if guidance_budget_tokens < 0:
             raise ConfigError(f"guidance_budget_tokens: must be >= 0 (got {guidance_budget_tokens!r})")
         self.store = lib
+        preload()  # heavy imports at start-up, never inside a tool call
         from ._miners import as_miner
 
         self.miner: Miner | None = as_miner(miner)
