@@ -33,6 +33,7 @@ import numpy as np
 from ._detect import SCAN_CHARS, classify_error, detect_failure, error_signature
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._guidance import compose_guidance
+from ._mining_mode import MiningMode, MiningOptions
 from ._models import (
     NULL_ARM,
     Applied,
@@ -174,7 +175,8 @@ class Evolver:
 
     Args:
         lib: the skill library (any `SkillStore`).
-        miner: turns an episode's failures into skill proposals (default `RuleMiner()`); ``None``
+        miner: turns an episode's failures into skill proposals (default `RuleMiner()`); a list
+            runs several (``[RuleMiner(), LLMMiner(...)]``, each proposal checked once); ``None``
             disables mining.
         selector: chooses a version (or the null arm) per call site; attached to `lib` so
             posteriors persist and are shared by every process using the library.
@@ -195,12 +197,17 @@ class Evolver:
         null_arm: let "apply nothing" compete at every call site (the default). ``False`` is an
             ablation: a live version is then always applied, and none can be retired for losing
             to the null arm, since the null arm is never played.
+        mining: ``"background"`` (the default): ``finish()`` only records, and a worker thread
+            mines within `mine_budget_s` seconds per minute (`flush` waits for it);
+            ``"inline"``: ``finish()`` mines before it returns (deterministic; scripts and tests).
+            See docs/evolver.md.
+        mine_budget_s: seconds of background mining per minute.
     """
 
     def __init__(
         self,
         lib: SkillStore,
-        miner: Miner | Literal["default"] | None = "default",
+        miner: Miner | Sequence[Miner] | Literal["default"] | None = "default",
         selector: Selector | None = None,
         *,
         seed: int = 0,
@@ -213,10 +220,13 @@ class Evolver:
         is_failure: IsFailure | None = None,
         cache_ttl_s: float = 2.0,
         null_arm: bool = True,
+        mining: MiningMode | None = None,
+        mine_budget_s: float = 10.0,
     ) -> None:
         from ._lifecycle import Lifecycle, LifecycleConfig
         from ._review_gate import check_review
         from ._selection import ThompsonSelector
+        from ._warmup import preload
 
         if not isinstance(lib, SkillStore):
             raise ConfigError(
@@ -227,11 +237,11 @@ class Evolver:
         if guidance_budget_tokens < 0:
             raise ConfigError(f"guidance_budget_tokens: must be >= 0 (got {guidance_budget_tokens!r})")
         self.store = lib
-        if miner == "default":
-            from ._mining import RuleMiner
+        preload()  # heavy imports at start-up, never inside a tool call
+        from ._miners import as_miner
 
-            miner = RuleMiner()
-        self.miner: Miner | None = miner
+        self.miner: Miner | None = as_miner(miner)
+        self._mining = MiningOptions.of(mining, mine_budget_s)
         if sandbox == "default":
             from ._sandbox import ProcessSandbox
 
@@ -278,6 +288,14 @@ class Evolver:
             self._policy_version = value
             self.selector.notify_change()
             self.store.log_events([Event(kind=EventKind.POLICY_CHANGE, data={"from": old, "to": value})])
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until the mining of finished episodes has run (False when `timeout` passed first)."""
+        return self._mining.flush(timeout)
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Run the pending mining, then stop the background miner (the library stays open)."""
+        return self._mining.close(timeout)
 
     def invalidate(self) -> None:
         """Forget cached trigger matches (call after editing the library from outside this Evolver)."""
@@ -1276,7 +1294,7 @@ class EpisodeContext:
         if self._group is not None:
             self._group._finished(self)
         evo._evaluate({a.key for a in ep.applied})
-        created = evo._mine(ep, stored) if stored else []
+        created = evo._mining.run(evo._mine, ep, stored) if stored else []
         if created:
             ep.metadata["mined"] = list(created)
         return ep

@@ -14,8 +14,8 @@ from crewai.events import crewai_event_bus
 from crewai.events.base_events import BaseEvent
 from pydantic import Field
 
-from skillevo._evolver import EpisodeContext
-from skillevo._models import Event, EventKind
+from skillevo import Event, EventKind
+from skillevo.adapters import EpisodeContext
 
 __all__ = [
     "SkillGuidanceEvent",

@@ -13,7 +13,7 @@ from crewai.agents.agent_builder.base_agent import BaseAgent
 from crewai.crew import Crew
 
 from skillevo import ConfigError, Episode, Evolver
-from skillevo._evolver import EpisodeContext, IsFailure
+from skillevo.adapters import EpisodeContext, IsFailure, abort, finish_with
 
 from ._events import reward_event
 from ._hooks import BINDING_ATTR, attach_executors, install, uninstall
@@ -197,24 +197,11 @@ class Evolving:
         self, ep: EpisodeContext, output: Any, *, failed: bool, error: BaseException | None, source: Any = None
     ) -> None:
         """Finish a kickoff's episode (called from CrewAI's EXECUTION_END hook, which swallows errors)."""
-        reward: float | None = None
         if failed:
-            ep.episode.metadata["exception"] = type(error).__name__ if error is not None else "unknown"
-            reward = 0.0
-        elif self.reward is not None:
-            try:
-                reward = float(self.reward(output))
-            except Exception as exc:
-                ep.episode.metadata["reward_error"] = f"{type(exc).__name__}: {exc}"[:300]
-                log.warning(
-                    "skillevo: reward() raised %s: %s; episode %s kept without a reward", type(exc).__name__, exc, ep.id
-                )
-        try:
-            episode = ep.finish(reward)
-        except ConfigError as exc:  # a reward outside [0, 1]
-            ep.episode.metadata["reward_error"] = str(exc)[:300]
-            log.warning("skillevo: %s; episode %s kept without a reward", exc, ep.id)
-            episode = ep.finish(None)
+            done = abort(ep, error if error is not None else RuntimeError("kickoff failed"))
+        else:
+            done = finish_with(ep, self.reward, output)
+        episode = done if done is not None else ep.episode
         self.last_episode_id = ep.id
         run_id = episode.metadata.get("run_id")
         self.last_run_id = run_id if isinstance(run_id, str) else None

@@ -48,8 +48,7 @@ from crewai.hooks import (
 )
 from crewai.utilities.i18n import I18N_DEFAULT
 
-from skillevo._evolver import EpisodeContext
-from skillevo._repair import same_args
+from skillevo.adapters import MAX_REPAIRS, EpisodeContext, guidance_for, record_error, same_args
 
 from ._events import listen
 
@@ -62,8 +61,6 @@ log = logging.getLogger("skillevo_crewai")
 
 #: the class attribute that marks an agent class as evolving (holds its `Evolving`)
 BINDING_ATTR = "__skillevo_binding__"
-#: follow at most this many repaired retries of one tool call
-MAX_REPAIRS = 5
 #: how long the after-tool hook waits for CrewAI's event bus to deliver a tool's exception
 FLUSH_TIMEOUT_S = 5.0
 
@@ -136,7 +133,7 @@ _run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("skillevo_cre
 _call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("skillevo_crewai_call", default=None)
 
 
-def _current(agent: Any) -> tuple[_Run, EpisodeContext] | None:
+def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | None:
     binding = binding_of(agent)
     if binding is None:
         return None
@@ -145,7 +142,13 @@ def _current(agent: Any) -> tuple[_Run, EpisodeContext] | None:
         return None
     ep = run.episode(binding)
     if ep is None:
-        return None
+        if not _is_flow(run.owner):
+            return None
+        # A marked agent's kickoff inside a step of the caller's flow: CrewAI gives it no execution
+        # boundary of its own (the flow owns the run), so its episode opens here, with the flow's.
+        ep = _join(run, binding, messages)
+        if ep is None:
+            return None
     if not run.linked:
         run.link()
     return run, ep
@@ -201,6 +204,39 @@ def _request_of(prompt: str) -> str:
     return text
 
 
+def _is_flow(owner: Any) -> bool:
+    """Whether `owner` is a caller's flow (agents join its run when they first act in it)."""
+    return not hasattr(owner, "agents") and getattr(owner, "agent", None) is None and hasattr(owner, "state")
+
+
+def _join(run: _Run, binding: Evolving, messages: Any) -> EpisodeContext | None:
+    """Open `binding`'s episode in a flow's run (once; the flow's end finishes it)."""
+    user = [m for m in messages or [] if isinstance(m, MutableMapping) and m.get("role") == "user"]
+    task = _request_of(str(user[-1].get("content", ""))) if user else ""
+    with run.lock:
+        entry = run.episodes.get(id(binding))
+        if entry is not None:
+            return entry[1]
+        try:
+            ep = binding.evo.episode(task=task)
+            listen(ep, run.owner)
+        except Exception as exc:
+            record_error(None, "episode start", exc)
+            return None
+        run.episodes[id(binding)] = (binding, ep)
+        run.linked = False
+        return ep
+
+
+def _answer(owner: Any, output: Any) -> Any:
+    """What a kickoff produced: a standalone agent's final answer (its executor flow ends with a
+    routing label), else the crew's or flow's output."""
+    answer = getattr(getattr(owner, "state", None), "current_answer", None)
+    if getattr(owner, "agent", None) is not None and answer is not None and hasattr(answer, "output"):
+        return answer.output
+    return output
+
+
 def _on_start(ctx: Any) -> None:
     owner = ctx.crew if ctx.crew is not None else ctx.flow
     if owner is None:
@@ -211,6 +247,9 @@ def _on_start(ctx: Any) -> None:
         if binding is not None:
             bindings.setdefault(id(binding), binding)
     if not bindings:
+        if ctx.crew is None and _is_flow(owner):  # marked agents may act inside its steps
+            run = _Run(owner=owner, episodes={})
+            run.token = _run.set(run)
         return
     try:
         task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
@@ -250,9 +289,10 @@ def _on_end(ctx: Any) -> None:
     error = getattr(ctx, "error", None) if failed else None
     if not run.linked:
         run.link()
-    for binding, ep in run.episodes.values():
+    output = None if failed else _answer(owner, ctx.output)
+    for binding, ep in list(run.episodes.values()):
         try:
-            binding._finished(ep, None if failed else ctx.output, failed=failed, error=error, source=owner)
+            binding._finished(ep, output, failed=failed, error=error, source=owner)
         except Exception:  # e.g. the store is unreachable; the other episodes still finish
             log.exception("skillevo: could not finish episode %s", ep.id)
 
@@ -314,7 +354,7 @@ def _before_llm(ctx: Any) -> None:
         while isinstance(hooks, list) and _before_llm in hooks:
             hooks.remove(_before_llm)
         return None
-    found = _current(ctx.agent)
+    found = _current(ctx.agent, ctx.messages)
     if found is None or not isinstance(ctx.messages, list):
         return None
     run, ep = found
@@ -324,9 +364,9 @@ def _before_llm(ctx: Any) -> None:
         except TypeError:  # not weak-referenceable: it drops the hook itself at its next call
             pass
     try:
-        _inject(run, ctx.messages, ep.guidance(tools=_tool_names(ctx.executor)))
-    except Exception:  # a failing skill lookup must not stop the agent; CrewAI would swallow it silently
-        log.exception("skillevo: guidance for %r failed", getattr(ctx.agent, "role", ctx.agent))
+        _inject(run, ctx.messages, guidance_for(ep, _tool_names(ctx.executor)))
+    except Exception as exc:  # a failing injection must not stop the agent; CrewAI would swallow it silently
+        record_error(ep, "guidance", exc)
     return None
 
 

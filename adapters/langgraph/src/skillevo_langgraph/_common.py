@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.errors import GraphBubbleUp
 
-from skillevo._evolver import EpisodeContext
-
-#: follow at most this many repaired retries of one tool call
-MAX_REPAIRS = 5
+from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params
 
 
 def task_text(messages: Sequence[Any] | None) -> str:
@@ -61,17 +58,15 @@ def _error_message(exc: BaseException, call: dict[str, Any]) -> ToolMessage:
     )
 
 
-def _failure(ep: EpisodeContext, name: str, args: dict[str, Any], result: Any) -> str | None:
-    """Report a returned result; the error text when it is a failure."""
-    if isinstance(result, ToolMessage):
-        if result.status == "error":
-            return result.text or "error"
-        return result.text if ep.on_tool_result(name, args, result.content) else None
+def read_result(result: Any) -> tuple[Any, str | None]:
+    """What the contract classifies of a tool's result: a message's content, and its error text
+    when LangChain already marks it failed (``ToolMessage.status == "error"``)."""
+    if isinstance(result, ToolMessage) and result.status == "error":
+        return result.content, result.text or "error"
     if isinstance(result, BaseMessage):
-        return result.text if ep.on_tool_result(name, args, result.content) else None
+        return result.content, None
     # Commands and other graph-control objects: the call went through.
-    ep.on_tool_result(name, args, "ok" if not isinstance(result, str | dict | list) else result)
-    return None
+    return (result if isinstance(result, str | dict | list) else "ok"), None
 
 
 def run_tool_call(
@@ -80,37 +75,24 @@ def run_tool_call(
     execute: Callable[[dict[str, Any]], Any],
     *,
     catch: bool,
+    injected: Collection[str] = (),
 ) -> Any:
-    """Run one tool call with pre-emptive repair, then repair-and-retry on failure.
+    """Run one tool call under the adapter contract (`skillevo.adapters.call_tool`).
 
-    `execute(args)` runs the tool with those args. With `catch`, an exception becomes an error
-    `ToolMessage` instead of propagating (graph interrupts always propagate).
+    `execute(args)` runs the tool with those args (the call's own ``args`` object when nothing was
+    repaired). With `catch`, an exception becomes an error `ToolMessage` instead of propagating
+    (graph interrupts always propagate). `injected` parameters are passed on, never recorded.
     """
-    name = str(call.get("name") or "")
-    raw = call.get("args")
-    args: dict[str, Any] = raw if isinstance(raw, dict) else {"input": raw}
-    args = ep.before_tool(name, args)
-    for _ in range(MAX_REPAIRS + 1):
-        try:
-            result = execute(args)
-        except GraphBubbleUp:
-            raise
-        except Exception as exc:
-            retry = ep.on_tool_error(name, args, exc)
-            if retry is None:
-                if catch:
-                    return _error_message(exc, call)
-                raise
-            args = retry
-            continue
-        error = _failure(ep, name, args, result)
-        if error is None:
-            return result
-        retry = ep.on_tool_error(name, args, error)
-        if retry is None:
-            return result
-        args = retry
-    return result
+    return call_tool(
+        ep,
+        str(call.get("name") or ""),
+        call.get("args"),
+        execute,
+        read=read_result,
+        injected=injected,
+        passthrough=(GraphBubbleUp,),
+        on_exception=(lambda exc: _error_message(exc, call)) if catch else None,
+    )
 
 
 async def arun_tool_call(
@@ -119,43 +101,24 @@ async def arun_tool_call(
     execute: Callable[[dict[str, Any]], Awaitable[Any]],
     *,
     catch: bool,
+    injected: Collection[str] = (),
 ) -> Any:
     """`run_tool_call` for async tools; store writes and back-off waits do not block the loop."""
-    name = str(call.get("name") or "")
-    raw = call.get("args")
-    args: dict[str, Any] = raw if isinstance(raw, dict) else {"input": raw}
-    args = ep.before_tool(name, args)
-    for _ in range(MAX_REPAIRS + 1):
-        try:
-            result = await execute(args)
-        except GraphBubbleUp:
-            raise
-        except Exception as exc:
-            retry = await ep.aon_tool_error(name, args, exc)
-            if retry is None:
-                if catch:
-                    return _error_message(exc, call)
-                raise
-            args = retry
-            continue
-        if isinstance(result, ToolMessage) and result.status == "error":
-            error: str | None = result.text or "error"
-        else:
-            error = await _afailure(ep, name, args, result)
-        if error is None:
-            return result
-        retry = await ep.aon_tool_error(name, args, error)
-        if retry is None:
-            return result
-        args = retry
-    return result
+    return await acall_tool(
+        ep,
+        str(call.get("name") or ""),
+        call.get("args"),
+        execute,
+        read=read_result,
+        injected=injected,
+        passthrough=(GraphBubbleUp,),
+        on_exception=(lambda exc: _error_message(exc, call)) if catch else None,
+    )
 
 
-async def _afailure(ep: EpisodeContext, name: str, args: dict[str, Any], result: Any) -> str | None:
-    if isinstance(result, BaseMessage):
-        return result.text if await ep.aon_tool_result(name, args, result.content) else None
-    await ep.aon_tool_result(name, args, "ok" if not isinstance(result, str | dict | list) else result)
-    return None
+def injected_of(tool: Any) -> frozenset[str]:
+    """The parameters LangGraph injects into `tool`'s calls (state, store, runtime, call id)."""
+    return injected_params(tool) if tool is not None else frozenset()
 
 
 def root_run_id(runtime: Any = None) -> str | None:

@@ -27,7 +27,7 @@ from langgraph.pregel import Pregel
 from langgraph.types import Command
 
 from skillevo import ConfigError, Evolver
-from skillevo._evolver import EpisodeContext, _current
+from skillevo.adapters import EpisodeContext, abort, record_error, use_episode
 
 from ._common import task_text
 from ._graph import with_observer
@@ -101,30 +101,22 @@ class _Modes:
 @contextlib.contextmanager
 def _running(ep: EpisodeContext) -> Iterator[None]:
     """`ep` is the current episode for the run (not finished on the way out, so an interrupted run
-    can resume it); a run that raises finishes it with reward 0 and the exception propagates."""
-    token = _current.set(ep)
+    can resume it); a run that raises is recorded as aborted (`skillevo.adapters.abort`: reward 0,
+    or unknown when the caller stopped reading) and the exception propagates."""
     try:
-        yield
-    except GeneratorExit:  # the caller stopped reading: the run is over, its reward unknown
-        _close(ep, None)
-        raise
+        with use_episode(ep):
+            yield
     except BaseException as exc:
-        ep.episode.metadata["exception"] = type(exc).__name__
-        _close(ep, 0.0)
+        abort(ep, exc)
         raise
-    finally:
-        try:
-            _current.reset(token)
-        except ValueError:  # left in another context (an async generator closed elsewhere)
-            _current.set(None)
 
 
 def _close(ep: EpisodeContext, reward: float | None) -> None:
     try:
         if not ep.finished:
             ep.finish(reward)
-    except Exception:  # the run's own outcome is what the caller must see
-        log.exception("skillevo: could not finish episode %s", ep.id)
+    except Exception as exc:  # the run's own outcome is what the caller must see
+        record_error(ep, "finish", exc)
 
 
 class EvolvingGraph(Pregel):  # type: ignore[type-arg]
@@ -188,7 +180,7 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             paused = self._skillevo.paused.pop(thread, None)
         if paused is None or input is None or isinstance(input, Command):
             return paused
-        _close(paused, None)
+        abort(paused)  # interrupted, never resumed: its reward unknown
         return None
 
     def _pause(self, ep: EpisodeContext, thread: tuple[str, str]) -> None:
@@ -197,7 +189,7 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             b.paused[thread] = ep
             dropped = [b.paused.pop(next(iter(b.paused))) for _ in range(len(b.paused) - _MAX_PAUSED)]
         for old in dropped:  # never resumed: finished without a reward
-            _close(old, None)
+            abort(old)
 
     def _begin(
         self, input: Any, config: RunnableConfig | None

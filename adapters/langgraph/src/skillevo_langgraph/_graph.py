@@ -14,9 +14,9 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
 from skillevo import Evolver
-from skillevo._evolver import EpisodeContext, current_episode
+from skillevo.adapters import EpisodeContext, current_episode, guidance_for, record_error
 
-from ._common import add_guidance, arun_tool_call, run_tool_call, tool_names
+from ._common import add_guidance, arun_tool_call, injected_of, run_tool_call, tool_names
 from ._trace import aemit, emit, mark_repairs, trace_of
 
 __all__ = ["GuidedModel", "llm_complete", "with_guidance", "with_observer", "wrap_tools"]
@@ -48,8 +48,11 @@ class _ToolObserver(BaseCallbackHandler):
             return
         name = str((serialized or {}).get("name") or kwargs.get("name") or "tool")
         args = dict(inputs) if isinstance(inputs, dict) else {"input": input_str}
-        with _observing(self.ep):
-            self.ep.before_tool(name, args)
+        try:
+            with _observing(self.ep):
+                self.ep.before_tool(name, args)
+        except Exception as exc:
+            record_error(self.ep, f"before_tool({name})", exc)
         self._runs[run_id] = (name, args)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -57,17 +60,24 @@ class _ToolObserver(BaseCallbackHandler):
         if started is None:
             return
         name, args = started
-        if isinstance(output, ToolMessage) and output.status == "error":
-            with _observing(self.ep):
-                self.ep.on_tool_error(name, args, output.text)
-            return
-        self.ep.on_tool_result(name, args, output.content if isinstance(output, BaseMessage) else output)
+        try:
+            if isinstance(output, ToolMessage) and output.status == "error":
+                with _observing(self.ep):
+                    self.ep._repair_after_error(name, args, output.text)  # observe only: a callback cannot retry
+                return
+            self.ep.on_tool_result(name, args, output.content if isinstance(output, BaseMessage) else output)
+        except Exception as exc:
+            record_error(self.ep, f"on_tool_result({name})", exc)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         started = self._runs.pop(run_id, None)
-        if started is not None:
+        if started is None:
+            return
+        try:
             with _observing(self.ep):
                 self.ep._repair_after_error(started[0], started[1], error)  # observe only: a callback cannot retry
+        except Exception as exc:
+            record_error(self.ep, f"on_tool_error({started[0]})", exc)
 
 
 def _observing(ep: EpisodeContext) -> contextlib.AbstractContextManager[None]:
@@ -123,9 +133,12 @@ class _EvolvingTool(BaseTool):
             return self.inner.invoke(input, config, **kwargs)
         call = {**self._call(input), "name": self.name}
         inner_config = self._inner_config(config)
-        result = run_tool_call(
-            ep, call, lambda args: self.inner.invoke(self._rebuild(input, args), inner_config, **kwargs), catch=False
-        )
+        original = call.get("args")
+
+        def execute(args: Any) -> Any:
+            return self.inner.invoke(input if args is original else self._rebuild(input, args), inner_config, **kwargs)
+
+        result = run_tool_call(ep, call, execute, catch=False, injected=injected_of(self.inner))
         trace = trace_of(ep)
         if trace is None:
             return result
@@ -140,11 +153,13 @@ class _EvolvingTool(BaseTool):
             return await self.inner.ainvoke(input, config, **kwargs)
         call = {**self._call(input), "name": self.name}
         inner_config = self._inner_config(config)
+        original = call.get("args")
 
-        async def execute(args: dict[str, Any]) -> Any:
-            return await self.inner.ainvoke(self._rebuild(input, args), inner_config, **kwargs)
+        async def execute(args: Any) -> Any:
+            rebuilt = input if args is original else self._rebuild(input, args)
+            return await self.inner.ainvoke(rebuilt, inner_config, **kwargs)
 
-        result = await arun_tool_call(ep, call, execute, catch=False)
+        result = await arun_tool_call(ep, call, execute, catch=False, injected=injected_of(self.inner))
         trace = trace_of(ep)
         if trace is None:
             return result
@@ -191,7 +206,7 @@ class GuidedModel(Runnable[Any, Any]):
         if not isinstance(input, list):
             return input
         trace = trace_of(ep)
-        text = ep.guidance(tools=self.tools or (trace.tools if trace is not None else ()))
+        text = guidance_for(ep, self.tools or (trace.tools if trace is not None else ()))
         if not text:
             return input
         messages = list(input)

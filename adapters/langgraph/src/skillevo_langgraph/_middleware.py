@@ -12,15 +12,16 @@ from typing import Annotated, Any, Literal, NotRequired
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse, PrivateStateAttr
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
 from langgraph.types import Command, TracePolicy
 
 from skillevo import ConfigError, Evolver
-from skillevo._evolver import EpisodeContext, IsFailure
+from skillevo.adapters import EpisodeContext, IsFailure, aabort, abort, guidance_for, record_error, score_reward
 
-from ._common import add_guidance, arun_tool_call, root_run_id, run_tool_call, task_text, tool_names
-from ._trace import Trace, aemit, emit, mark_repairs, policy_args, score, trace_of
+from ._common import add_guidance, arun_tool_call, injected_of, root_run_id, run_tool_call, task_text, tool_names
+from ._trace import Trace, aemit, emit, mark_repairs, policy_args, trace_of
 
 __all__ = ["SkillMiddleware"]
 
@@ -175,7 +176,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             if key:
                 self._markers.pop(key, None)
         if stale is not None:  # an earlier run of this thread that never finished its episode
-            stale.finish(None)
+            abort(stale)
         ep = self.evo.episode(task=task_text(self._messages(state)))
         Trace(ep, self._trace_args)
         try:
@@ -192,7 +193,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(old.id, None)
                 dropped.append(old)
         for old in dropped:
-            old.finish(None)
+            abort(old)
         return ep, True
 
     def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
@@ -203,7 +204,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(key, None)
         if ep is None:
             return None, None
-        value, error = score(self.reward, state, ep)
+        value, error = score_reward(ep, self.reward, state)
         trace = trace_of(ep)
         if trace is not None:
             trace.reward(value, error)
@@ -222,31 +223,30 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 log.exception("skillevo: on_finish raised")
 
     def _finish_state(self, state: dict[str, Any]) -> None:
-        try:
-            ep, value = self._close(state)
-        except Exception:
-            self._abandon(state)
-            raise
+        ep, value = self._close(state)
         if ep is not None:
-            ep.finish(value)
+            try:
+                ep.finish(value)
+            except Exception as exc:  # the run's own outcome is what the caller must see
+                record_error(ep, "finish", exc)
             self._done(ep)
 
     async def _afinish_state(self, state: dict[str, Any]) -> None:
-        try:
-            ep, value = self._close(state)
-        except Exception:
-            self._abandon(state)
-            raise
+        ep, value = self._close(state)
         if ep is not None:
-            await ep.afinish(value)
+            try:
+                await ep.afinish(value)
+            except Exception as exc:
+                record_error(ep, "finish", exc)
             self._done(ep)
 
-    def _abandon(self, state: dict[str, Any]) -> None:
-        key: str | None = state.get(_KEY)
+    def _aborted(self, ep: EpisodeContext) -> bool:
+        """Take `ep` out of the open runs (False when another hook already finished it)."""
         with self._lock:
-            ep = self._open.pop(key, None) if key else None
-        if ep is not None:
-            ep.finish(None)
+            found = self._open.pop(ep.id, None) is not None
+            self._markers.pop(ep.id, None)
+            self._direct.pop(ep.id, None)
+        return found
 
     # ------------------------------------------------------------------ model calls
 
@@ -256,7 +256,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             self._direct_names = {getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False)}
         ep, new = self._episode(request.state, create=True, runtime=request.runtime)
         assert ep is not None
-        text = ep.guidance(tools=tool_names(request.tools))
+        text = guidance_for(ep, tool_names(request.tools))
         if text:
             request = request.override(system_message=add_guidance(request.system_message, text))
         return request, ep, new
@@ -293,11 +293,21 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     ) -> Any:
         """Open the run's episode on its first model call; append the selected guidance to the system
         message; finish the episode at the final answer."""
-        guided, ep, new = self._guided(request)
+        try:
+            guided, ep, new = self._guided(request)
+        except Exception as exc:  # skillevo could not open the run's episode: the run goes on unobserved
+            record_error(None, "episode start", exc)
+            return handler(request)
         trace = trace_of(ep)
         if trace is not None:
             emit(trace.drain())
-        response = handler(guided)
+        try:
+            response = handler(guided)
+        except BaseException as exc:  # the model (or an inner middleware) failed: the run is over
+            if not isinstance(exc, GraphBubbleUp) and self._aborted(ep):
+                abort(ep, exc)
+                self._done(ep)
+            raise
         final = self._final_state(request, response, ep)
         if final is not None:
             self._finish_state(final)
@@ -310,11 +320,21 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
     ) -> Any:
         """Async `wrap_model_call` (the store write and mining at the final answer run in a worker thread)."""
-        guided, ep, new = self._guided(request)
+        try:
+            guided, ep, new = self._guided(request)
+        except Exception as exc:
+            record_error(None, "episode start", exc)
+            return await handler(request)
         trace = trace_of(ep)
         if trace is not None:
             await aemit(trace.drain())
-        response = await handler(guided)
+        try:
+            response = await handler(guided)
+        except BaseException as exc:
+            if not isinstance(exc, GraphBubbleUp) and self._aborted(ep):
+                await aabort(ep, exc)
+                self._done(ep)
+            raise
         final = self._final_state(request, response, ep)
         if final is not None:
             await self._afinish_state(final)
@@ -366,7 +386,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 return handler(request)
             return handler(request.override(tool_call={**request.tool_call, "args": args}))
 
-        result: ToolMessage | Command[Any] = run_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        result: ToolMessage | Command[Any] = run_tool_call(
+            ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
+        )
         trace = trace_of(ep)
         result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)
@@ -393,7 +415,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 return await handler(request)
             return await handler(request.override(tool_call={**request.tool_call, "args": args}))
 
-        result: ToolMessage | Command[Any] = await arun_tool_call(ep, call, execute, catch=self.catch_tool_errors)
+        result: ToolMessage | Command[Any] = await arun_tool_call(
+            ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
+        )
         trace = trace_of(ep)
         result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)

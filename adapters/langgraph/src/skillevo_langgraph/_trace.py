@@ -29,9 +29,8 @@ from typing import Any
 from langchain_core.callbacks.manager import adispatch_custom_event, dispatch_custom_event
 from langchain_core.messages import ToolMessage
 
-from skillevo._errors import ConfigError
-from skillevo._evolver import EpisodeContext, _check_reward
-from skillevo._models import Event, EventKind
+from skillevo import Event, EventKind
+from skillevo.adapters import EpisodeContext, score_reward
 
 __all__ = ["EVENT_NAMES", "REWARD_EVENT", "Trace", "aemit", "emit", "mark_repairs", "policy_args", "score", "trace_of"]
 
@@ -214,17 +213,5 @@ def mark_repairs(result: Any, trace: Trace | None, tool: str | None) -> Any:
 
 
 def score(reward: Callable[[Any], Any] | None, state: Any, ep: EpisodeContext) -> tuple[float | None, str | None]:
-    """``reward(state)`` checked to be a number in [0, 1]; a reward function that raises or returns
-    anything else is logged and recorded on the episode (reward unknown), never raised into the run."""
-    if reward is None:
-        return None, None
-    try:
-        return _check_reward(reward(state)), None
-    except ConfigError as exc:
-        error = str(exc)
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    error = error[:300]
-    ep.episode.metadata["reward_error"] = error
-    log.warning("skillevo: reward function failed (%s); episode %s kept without a reward", error, ep.id)
-    return None, error
+    """``reward(state)`` under the adapter contract (`skillevo.adapters.score_reward`)."""
+    return score_reward(ep, reward, state)

@@ -1,0 +1,143 @@
+"""Conformance harnesses for CrewAI: a crew, a standalone agent, a ``@CrewBase`` project and an
+``Agent.kickoff`` inside a Flow step, each marked by `evolving`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from crewai import Agent, Crew, Task
+from crewai.events import crewai_event_bus
+from crewai.flow.flow import Flow, start
+from crewai.project import CrewBase, agent, crew, task
+
+from skillevo import Evolver
+from skillevo_crewai import ScriptedLLM, SkillRepairEvent, evolving, last_observation
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[2] / "tests" / "conformance"))
+from crewai_fakes import WRONG, Book, booking_policy  # noqa: E402
+from scenarios import TASK, Harness, Run  # noqa: E402
+
+
+def fails_second(messages: list[dict[str, Any]]) -> str:
+    """A tool call (with the US date), then the model times out."""
+    if last_observation(messages) is None:
+        return WRONG
+    raise TimeoutError("model timed out")
+
+
+POLICIES = {"booking": booking_policy, "fails_second": fails_second}
+
+
+def _agent(policy: str) -> Agent:
+    return Agent(
+        role="booker",
+        goal="book trips",
+        backstory="A travel agent.",
+        llm=ScriptedLLM(POLICIES[policy]),
+        tools=[Book()],
+        max_iter=6,
+    )
+
+
+class _Bus:
+    """Collects skillevo's repair events from CrewAI's event bus during one run."""
+
+    def __enter__(self) -> _Bus:
+        self.seen: list[Any] = []
+
+        def record(source: Any, event: Any) -> None:
+            self.seen.append(event)
+
+        self._record = record
+        crewai_event_bus.on(SkillRepairEvent)(record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        crewai_event_bus.flush(timeout=10)
+        crewai_event_bus.off(SkillRepairEvent, self._record)
+
+    def repairs(self) -> list[dict[str, Any]]:
+        return [e.model_dump() for e in self.seen if e.applied]
+
+
+class _CrewAIHarness(Harness):
+    def wrap(self, evo: Any, reward: Any = None) -> Any:
+        return evolving(evo, reward=reward)
+
+    def kickoff(self, ev: Any, policy: str) -> str:
+        raise NotImplementedError
+
+    def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
+        with self.wrap(evo, reward) as ev, _Bus() as bus:
+            answer = self.kickoff(ev, policy)
+        # CrewAI's conversation is text: the repaired call's result is the observation the model
+        # sees; what was changed travels on the event bus (CrewAI's trace).
+        return Run(answer, bus.repairs(), bus.repairs())
+
+
+class CrewHarness(_CrewAIHarness):
+    name = "Crew"
+
+    def script(self) -> str:
+        return (
+            f"import sys\nsys.path.insert(0, {str(HERE)!r})\nfrom cr_harness import CrewHarness\n"
+            "def run(evo):\n    CrewHarness().run(evo, reward=lambda out: 1.0)\n"
+        )
+
+    def kickoff(self, ev: Any, policy: str) -> str:
+        a = _agent(policy)
+        t = Task(description=TASK, expected_output="a confirmation", agent=a)
+        return str(ev(Crew(agents=[a], tasks=[t])).kickoff().raw)
+
+
+class AgentHarness(_CrewAIHarness):
+    name = "Agent.kickoff"
+
+    def kickoff(self, ev: Any, policy: str) -> str:
+        return str(ev(_agent(policy)).kickoff(TASK).raw)
+
+
+class CrewBaseHarness(_CrewAIHarness):
+    name = "@CrewBase"
+
+    def kickoff(self, ev: Any, policy: str) -> str:
+        @ev
+        @CrewBase
+        class Trips:
+            agents: list[Any]
+            tasks: list[Any]
+
+            @agent
+            def booker(self) -> Agent:
+                return _agent(policy)
+
+            @task
+            def booking(self) -> Task:
+                return Task(description=TASK, expected_output="a confirmation", agent=self.booker())
+
+            @crew
+            def crew(self) -> Crew:
+                return Crew(agents=self.agents, tasks=self.tasks)
+
+        return str(Trips().crew().kickoff().raw)
+
+
+class FlowHarness(_CrewAIHarness):
+    name = "Agent.kickoff in a Flow step"
+
+    def kickoff(self, ev: Any, policy: str) -> str:
+        booker = ev(_agent(policy))
+
+        class Booking(Flow):  # type: ignore[type-arg]
+            @start()
+            def book(self) -> str:
+                return str(booker.kickoff(TASK).raw)
+
+        return str(Booking().kickoff())
+
+
+HARNESSES = [CrewHarness(), AgentHarness(), CrewBaseHarness(), FlowHarness()]

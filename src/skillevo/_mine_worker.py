@@ -1,0 +1,139 @@
+"""Mining off the request path: a background worker with a time budget per window.
+
+``finish()`` records the episode and hands its mining to this worker, so a slow miner (an LLM
+that takes seconds) never delays the agent. The worker spends at most ``budget_s`` seconds
+mining per ``window_s`` seconds; past that, jobs wait for the next window (queued, at most
+``max_queue``; beyond that the oldest job is dropped and counted: its episode is stored, only its
+mining is skipped). `flush` waits for the queue to drain (tests call it to stay deterministic);
+at interpreter exit pending jobs get a bounded wait.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
+
+__all__ = ["MiningWorker"]
+
+log = logging.getLogger("skillevo")
+
+Job = Callable[[], object]
+
+_live: weakref.WeakSet[MiningWorker] = weakref.WeakSet()
+#: how long interpreter exit waits for pending mining
+EXIT_WAIT_S = 10.0
+
+
+class MiningWorker:
+    """One daemon thread running mining jobs in order within a time budget.
+
+    Args:
+        budget_s: seconds of mining allowed per window.
+        window_s: the window's length in seconds.
+        max_queue: jobs kept waiting at most (the oldest is dropped beyond it).
+    """
+
+    def __init__(self, budget_s: float = 10.0, window_s: float = 60.0, max_queue: int = 1000) -> None:
+        self.budget_s = float(budget_s)
+        self.window_s = float(window_s)
+        self.max_queue = int(max_queue)
+        #: jobs dropped because the queue was full
+        self.dropped = 0
+        self._jobs: collections.deque[Job] = collections.deque()
+        self._cond = threading.Condition()
+        self._busy = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._window_start = time.monotonic()
+        self._spent = 0.0
+        _live.add(self)
+
+    def submit(self, job: Job) -> None:
+        """Queue a mining job (the thread starts on the first one)."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the mining worker is closed")
+            if len(self._jobs) >= self.max_queue:
+                self._jobs.popleft()
+                self.dropped += 1
+                log.warning("skillevo: mining queue full (%d): the oldest episode's mining was skipped", self.max_queue)
+            self._jobs.append(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="skillevo-mining", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    @property
+    def pending(self) -> int:
+        """Jobs queued or running."""
+        with self._cond:
+            return len(self._jobs) + int(self._busy)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every queued job has run (ignoring the budget meanwhile); False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            self._flushing = True
+            self._cond.notify_all()
+            try:
+                while self._jobs or self._busy:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    self._cond.wait(left)
+                return True
+            finally:
+                self._flushing = False
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Run what is queued, then stop the thread."""
+        done = self.flush(timeout)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        return done
+
+    _flushing = False
+
+    def _wait_for_budget(self) -> None:
+        """Called with the lock held: sleep until the window has budget (or a flush asks)."""
+        while not self._closed and not self._flushing:
+            now = time.monotonic()
+            if now - self._window_start >= self.window_s:
+                self._window_start, self._spent = now, 0.0
+            if self._spent < self.budget_s:
+                return
+            self._cond.wait(self.window_s - (now - self._window_start))
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._jobs and not self._closed:
+                    self._cond.wait()
+                if not self._jobs:
+                    return
+                self._wait_for_budget()
+                job = self._jobs.popleft()
+                self._busy = True
+            start = time.monotonic()
+            try:
+                job()
+            except Exception:
+                log.exception("skillevo: mining an episode failed (the episode is stored)")
+            finally:
+                with self._cond:
+                    self._spent += time.monotonic() - start
+                    self._busy = False
+                    self._cond.notify_all()
+
+
+@atexit.register
+def _drain_at_exit() -> None:
+    for worker in list(_live):
+        if worker.pending and not worker.flush(EXIT_WAIT_S):
+            log.warning("skillevo: interpreter exit: %d mining jobs not run", worker.pending)

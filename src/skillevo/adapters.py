@@ -1,0 +1,455 @@
+"""The adapter contract: what every framework adapter needs, owned by the core.
+
+An adapter (LangGraph, CrewAI, or a third party's) turns a framework's run into one skillevo
+episode. Everything it needs is here, with one policy, the same everywhere:
+
+* **Never the reason a run fails.** An error inside skillevo, or in the user's reward function,
+  is logged, recorded on the episode (``metadata["skillevo_error"]`` / ``metadata["reward_error"]``,
+  the reward then unknown) and never raised into the user's run. The tool's own exceptions are the
+  tool's: they propagate (or become the framework's error result) exactly as without skillevo.
+* **Never lose an episode.** A run that raises is finished as ``aborted`` (`abort`): recorded with
+  ``metadata["aborted"]`` (the exception's class name) and reward 0, like a failed run inside
+  ``with evo.episode()``; a run the caller stopped (a closed stream, a cancelled task) is recorded
+  as aborted with its reward unknown, since it did not fail.
+* **Rewards are real numbers in [0, 1]** (not ``"0.7"``, not ``True``): anything else is a
+  reward error.
+* **Guidance goes into the model request**, never into the framework's state (`guidance_for`).
+* **Injected parameters are not arguments**: values a framework injects into a tool call (the
+  graph state, a store, a runtime, the call id) are passed to the tool but neither recorded nor
+  seen by repairs (`injected_params`, `call_tool(..., injected=...)`).
+
+See docs/adapters.md for a worked adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
+from typing import Any
+
+from ._errors import ConfigError
+from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
+from ._models import Episode
+from ._repair import same_args
+
+__all__ = [
+    "MAX_REPAIRS",
+    "EpisodeContext",
+    "IsFailure",
+    "aabort",
+    "abort",
+    "acall_tool",
+    "afinish_with",
+    "call_tool",
+    "current_episode",
+    "finish_with",
+    "guidance_for",
+    "injected_params",
+    "record_error",
+    "same_args",
+    "score_reward",
+    "strip_injected",
+    "use_episode",
+]
+
+log = logging.getLogger("skillevo.adapters")
+
+#: follow at most this many repaired retries of one tool call
+MAX_REPAIRS = 5
+_ERROR_CHARS = 300
+
+#: what `call_tool` reads from a tool's result: ``(content to classify, error text or None)``; an
+#: error text marks a result the framework already calls an error (e.g. ``ToolMessage.status``)
+ReadResult = Callable[[Any], tuple[Any, str | None]]
+
+# Exceptions a caller stopping the run raises into it: the run did not fail, its reward is unknown.
+_STOPPED: tuple[type[BaseException], ...] = (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt)
+
+
+# ---------------------------------------------------------------------------------------- errors
+
+
+def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> None:
+    """Log an error skillevo made while observing a run and record it on the episode.
+
+    The first error of an episode is kept in ``metadata["skillevo_error"]`` (``"<where>: <Type>:
+    <message>"``, cut to 300 characters); every one is logged with its traceback.
+    """
+    text = f"{where}: {type(exc).__name__}: {exc}"[:_ERROR_CHARS]
+    log.error("skillevo: %s (the run goes on)", text, exc_info=exc)
+    if ep is not None:
+        with contextlib.suppress(Exception):
+            ep.episode.metadata.setdefault("skillevo_error", text)
+
+
+@contextlib.contextmanager
+def use_episode(ep: EpisodeContext) -> Iterator[EpisodeContext]:
+    """Make `ep` the current episode (`current_episode`) inside the block, without finishing it.
+
+    For adapters whose tools and models find the run's episode through a context variable (a
+    graph wrapper around ``stream``); the adapter finishes the episode itself.
+    """
+    token = _current.set(ep)
+    try:
+        yield ep
+    finally:
+        try:
+            _current.reset(token)
+        except ValueError:  # left in another context (an async generator closed elsewhere)
+            _current.set(None)
+
+
+# ---------------------------------------------------------------------------------------- injected parameters
+
+# Names of the marker classes frameworks put in a parameter's annotation to inject its value.
+# Compared by name along the class hierarchy so the core imports no framework.
+_INJECTED_MARKERS = frozenset({"InjectedToolArg", "InjectedState", "InjectedStore", "InjectedToolCallId"})
+_INJECTED_TYPES = frozenset({"ToolRuntime"})
+
+
+def _is_marker(obj: Any) -> bool:
+    cls = obj if isinstance(obj, type) else type(obj)
+    names = {c.__name__ for c in getattr(cls, "__mro__", ())}
+    return bool(names & (_INJECTED_MARKERS | _INJECTED_TYPES))
+
+
+def _annotation_injected(annotation: Any, metadata: Collection[Any] = ()) -> bool:
+    if any(_is_marker(m) for m in metadata):
+        return True
+    if isinstance(annotation, type) and _is_marker(annotation):
+        return True
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and _is_marker(origin):  # ToolRuntime[Context, State]
+        return True
+    return any(_is_marker(m) for m in getattr(annotation, "__metadata__", ()))  # Annotated[x, InjectedState]
+
+
+def _schema_fields(schema: Any) -> dict[str, Any]:
+    fields = getattr(schema, "model_fields", None)
+    return dict(fields) if isinstance(fields, Mapping) else {}
+
+
+def injected_params(source: Any) -> frozenset[str]:
+    """The parameters of a tool a framework injects (not arguments the model chose).
+
+    `source` is a tool, its argument schema, or the names themselves:
+
+    * a collection of names: those names;
+    * a LangChain tool: the parameters of its input schema that its ``tool_call_schema`` (what
+      the model sees) leaves out: ``InjectedState``, ``InjectedStore``, ``InjectedToolCallId``,
+      ``ToolRuntime`` and any other ``InjectedToolArg``;
+    * a pydantic model class (a tool's ``args_schema``, LangChain's or CrewAI's): its fields
+      annotated with one of those markers.
+
+    Anything else has none. A tool's answer is computed once (tools are long-lived; LangChain
+    builds its ``tool_call_schema`` anew on each read).
+    """
+    if source is None:
+        return frozenset()
+    if isinstance(source, str):
+        return frozenset({source})
+    if isinstance(source, Collection) and not isinstance(source, Mapping) and not isinstance(source, type):
+        return frozenset(str(n) for n in source)
+    cached = _injected_cache.get(id(source))
+    if cached is not None and cached[0] is source:
+        return cached[1]
+    names = _injected_names(source)
+    if len(_injected_cache) >= _INJECTED_CACHE_MAX:
+        _injected_cache.pop(next(iter(_injected_cache)))
+    _injected_cache[id(source)] = (source, names)
+    return names
+
+
+_INJECTED_CACHE_MAX = 4096
+# id -> (the object, its injected names); the object is kept so that its id is not reused.
+_injected_cache: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _injected_names(source: Any) -> frozenset[str]:
+    names: set[str] = set()
+    call_schema = getattr(source, "tool_call_schema", None)
+    full = getattr(source, "args_schema", None)
+    if call_schema is not None and full is not None:
+        with contextlib.suppress(Exception):
+            get_input = getattr(source, "get_input_schema", None)
+            if callable(get_input):
+                full = get_input()
+        if isinstance(call_schema, Mapping):  # a JSON schema
+            seen: Collection[str] = dict(call_schema.get("properties") or {})
+        else:
+            seen = _schema_fields(call_schema)
+        names.update(n for n in _schema_fields(full) if n not in seen)
+    schema = full if full is not None else source
+    for name, info in _schema_fields(schema).items():
+        if _annotation_injected(getattr(info, "annotation", None), getattr(info, "metadata", ()) or ()):
+            names.add(name)
+    return frozenset(names)
+
+
+def strip_injected(args: Mapping[str, Any], injected: Collection[str]) -> dict[str, Any]:
+    """`args` without the injected parameters (what is recorded and what repairs see)."""
+    return {k: v for k, v in args.items() if k not in injected}
+
+
+# ---------------------------------------------------------------------------------------- tool calls
+
+
+def _default_read(result: Any) -> tuple[Any, str | None]:
+    # Objects that are not data (a framework's control object, a message) count as "went through".
+    return (result if isinstance(result, str | dict | list | int | float | bool) or result is None else "ok"), None
+
+
+class _Call:
+    """The bookkeeping of one tool call: recorded arguments vs the injected values passed along."""
+
+    def __init__(self, ep: EpisodeContext, name: str, args: Any, injected: Collection[str]) -> None:
+        self.ep = ep
+        self.name = name
+        full: dict[str, Any] = dict(args) if isinstance(args, Mapping) else {"input": args}
+        self.extra = {k: v for k, v in full.items() if k in injected}
+        self.args = strip_injected(full, injected) if self.extra else full
+        self.raw: Any = args
+
+    def full(self, recorded: dict[str, Any]) -> Any:
+        """The arguments the tool runs with: the call's own object when nothing was repaired, else
+        `recorded` plus the injected values."""
+        if recorded is self.args:
+            return self.raw
+        return {**recorded, **self.extra} if self.extra else recorded
+
+    def before(self) -> dict[str, Any]:
+        try:
+            return self.ep.before_tool(self.name, self.args)
+        except Exception as exc:
+            record_error(self.ep, f"before_tool({self.name})", exc)
+            return self.args
+
+    def failed(self, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
+        try:
+            return self.ep.on_tool_error(self.name, args, error)
+        except Exception as exc:
+            record_error(self.ep, f"on_tool_error({self.name})", exc)
+            return None
+
+    async def afailed(self, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
+        try:
+            return await self.ep.aon_tool_error(self.name, args, error)
+        except Exception as exc:
+            record_error(self.ep, f"on_tool_error({self.name})", exc)
+            return None
+
+    def outcome(self, args: dict[str, Any], result: Any, read: ReadResult) -> str | Any | None:
+        """The error (text, or the result itself) when `result` is a failure, else None."""
+        try:
+            content, error = read(result)
+            if error is not None:
+                return error
+            return content if self.ep.on_tool_result(self.name, args, content) else None
+        except Exception as exc:
+            record_error(self.ep, f"on_tool_result({self.name})", exc)
+            return None
+
+    async def aoutcome(self, args: dict[str, Any], result: Any, read: ReadResult) -> str | Any | None:
+        try:
+            content, error = read(result)
+            if error is not None:
+                return error
+            return content if await self.ep.aon_tool_result(self.name, args, content) else None
+        except Exception as exc:
+            record_error(self.ep, f"on_tool_result({self.name})", exc)
+            return None
+
+
+def call_tool(
+    ep: EpisodeContext,
+    name: str,
+    args: Any,
+    invoke: Callable[[dict[str, Any]], Any],
+    *,
+    read: ReadResult | None = None,
+    injected: Collection[str] = (),
+    passthrough: tuple[type[BaseException], ...] = (),
+    on_exception: Callable[[BaseException], Any] | None = None,
+) -> Any:
+    """Run one tool call with the episode's repairs: pre-emptive repair, then repair-and-retry.
+
+    Args:
+        ep: the run's episode.
+        name: the tool's name.
+        args: the arguments the model chose (a mapping; anything else is recorded as ``{"input": args}``),
+            injected parameters included.
+        invoke: ``invoke(args) -> result`` runs the tool. It is called with `args` itself (the same
+            object) when nothing was repaired, so an adapter can pass the original request on.
+        read: ``read(result) -> (content, error_text)``: what to classify of a returned result, and
+            the error text when the framework already marks it failed (default: the result itself).
+        injected: parameters the framework injects (see `injected_params`): passed to the tool,
+            never recorded or repaired.
+        passthrough: exception types that are the framework's control flow (an interrupt): they
+            propagate at once, unrecorded.
+        on_exception: turns the tool's last exception (no repair left) into a result; without it
+            the exception propagates, as it would without skillevo.
+
+    Returns:
+        The result of the last attempt.
+    """
+    reader = read or _default_read
+    call = _Call(ep, name, args, injected)
+    recorded = call.before()
+    result: Any = None
+    for _ in range(MAX_REPAIRS + 1):
+        try:
+            result = invoke(call.full(recorded))
+        except passthrough:
+            raise
+        except Exception as exc:
+            retry = call.failed(recorded, exc)
+            if retry is None:
+                if on_exception is not None:
+                    return on_exception(exc)
+                raise
+            recorded = retry
+            continue
+        error = call.outcome(recorded, result, reader)
+        if error is None:
+            return result
+        retry = call.failed(recorded, error)
+        if retry is None:
+            return result
+        recorded = retry
+    return result
+
+
+async def acall_tool(
+    ep: EpisodeContext,
+    name: str,
+    args: Any,
+    invoke: Callable[[dict[str, Any]], Awaitable[Any]],
+    *,
+    read: ReadResult | None = None,
+    injected: Collection[str] = (),
+    passthrough: tuple[type[BaseException], ...] = (),
+    on_exception: Callable[[BaseException], Any] | None = None,
+) -> Any:
+    """`call_tool` for async tools: store writes run in a worker thread, back-off is awaited."""
+    reader = read or _default_read
+    call = _Call(ep, name, args, injected)
+    recorded = call.before()
+    result: Any = None
+    for _ in range(MAX_REPAIRS + 1):
+        try:
+            result = await invoke(call.full(recorded))
+        except passthrough:
+            raise
+        except Exception as exc:
+            retry = await call.afailed(recorded, exc)
+            if retry is None:
+                if on_exception is not None:
+                    return on_exception(exc)
+                raise
+            recorded = retry
+            continue
+        error = await call.aoutcome(recorded, result, reader)
+        if error is None:
+            return result
+        retry = await call.afailed(recorded, error)
+        if retry is None:
+            return result
+        recorded = retry
+    return result
+
+
+# ---------------------------------------------------------------------------------------- model calls
+
+
+def guidance_for(ep: EpisodeContext | None, tools: Collection[str] | None = None) -> str:
+    """The guidance to add to one model request of the run ("" when none, or when it failed).
+
+    Put it in the request's system message; never write it into the framework's state (a
+    checkpointed thread would pile it up, and providers refuse system messages after the first).
+    """
+    if ep is None:
+        return ""
+    try:
+        return ep.guidance(tools=list(tools) if tools is not None else None)
+    except Exception as exc:
+        record_error(ep, "guidance", exc)
+        return ""
+
+
+# ---------------------------------------------------------------------------------------- end of a run
+
+
+def score_reward(
+    ep: EpisodeContext, reward_fn: Callable[[Any], Any] | None, state: Any
+) -> tuple[float | None, str | None]:
+    """``reward_fn(state)`` checked to be a real number in [0, 1]: ``(reward, None)``.
+
+    A reward function that raises, or returns anything else (5, ``"0.7"``, ``True``, NaN), gives
+    ``(None, error)``: the error is logged and recorded as ``metadata["reward_error"]``.
+    """
+    if reward_fn is None:
+        return None, None
+    try:
+        return _check_reward(reward_fn(state)), None
+    except ConfigError as exc:
+        error = str(exc)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    error = error[:_ERROR_CHARS]
+    with contextlib.suppress(Exception):
+        ep.episode.metadata["reward_error"] = error
+    log.warning("skillevo: reward function failed (%s); episode %s kept without a reward", error, ep.id)
+    return None, error
+
+
+def _finish(ep: EpisodeContext, reward: float | None) -> Episode | None:
+    try:
+        return ep.finish(reward)
+    except Exception as exc:
+        record_error(ep, "finish", exc)
+        return None
+
+
+def finish_with(ep: EpisodeContext, reward_fn: Callable[[Any], Any] | None, state: Any) -> Episode | None:
+    """Finish the run's episode with ``reward_fn(state)``; never raises.
+
+    A failing reward function leaves the reward unknown (see `score_reward`); an error while
+    saving is logged and recorded (``metadata["skillevo_error"]``) and None is returned. An
+    episode finished already is returned as it is.
+    """
+    if ep.finished:
+        return ep.episode
+    value, _ = score_reward(ep, reward_fn, state)
+    return _finish(ep, value)
+
+
+async def afinish_with(ep: EpisodeContext, reward_fn: Callable[[Any], Any] | None, state: Any) -> Episode | None:
+    """`finish_with` with the store write (and any mining) in a worker thread."""
+    if ep.finished:
+        return ep.episode
+    value, _ = score_reward(ep, reward_fn, state)
+    return await asyncio.to_thread(_finish, ep, value)
+
+
+def abort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | None:
+    """Record a run that ended without finishing: ``metadata["aborted"]`` names why; never raises.
+
+    A run that raised (`exc`, e.g. the model timing out) is a failed run: reward 0, as in
+    ``with evo.episode()``. A run the caller stopped (``GeneratorExit``, cancellation, no `exc`)
+    did not fail: its reward stays unknown (send one later with ``evo.feedback``).
+    """
+    if ep.finished:
+        return ep.episode
+    stopped = exc is None or isinstance(exc, _STOPPED)
+    with contextlib.suppress(Exception):
+        ep.episode.metadata["aborted"] = type(exc).__name__ if exc is not None else "stopped"
+        if not stopped and exc is not None:
+            ep.episode.metadata["exception"] = type(exc).__name__
+    return _finish(ep, None if stopped else 0.0)
+
+
+async def aabort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | None:
+    """`abort` with the store write in a worker thread."""
+    return await asyncio.to_thread(abort, ep, exc)

@@ -1,0 +1,165 @@
+"""The adapter conformance scenarios: one behaviour, every framework.
+
+Each adapter's test suite supplies `Harness` objects (a way to build its wrapper and run the
+booking task with a scripted model) and runs every scenario here against each of them, so the
+policy of ``skillevo.adapters`` is checked the same way everywhere: a broken reward or a failing
+model never loses the run or the episode, bad constructor arguments are refused, a repair is
+visible, and the request path imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from skillevo import NULL_ARM, ConfigError, EventKind, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind
+from skillevo import VersionStatus as VS
+
+TASK = "book Oslo on March 4th"
+#: the repair every harness's booking tool needs (its error text asks for YYYY-MM-DD)
+REPAIR = {"ops": [{"op": "set", "arg": "date", "value": "2025-03-04"}]}
+
+
+@dataclass
+class Run:
+    """What one run of the booking task gave."""
+
+    answer: str
+    #: repairs the framework's conversation shows (tool message metadata, tool output), as dicts
+    conversation_repairs: list[dict[str, Any]] = field(default_factory=list)
+    #: skillevo repair records seen in the framework's trace (callbacks, event bus)
+    trace_repairs: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Harness(ABC):
+    """One way to run an agent of one framework under skillevo."""
+
+    #: shown in test ids
+    name: str = "harness"
+
+    @abstractmethod
+    def wrap(self, evo: Any, reward: Any = None) -> Any:
+        """Build the framework's skillevo wrapper (raises ConfigError on bad arguments)."""
+
+    @abstractmethod
+    def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
+        """Run the booking task once. Policies: ``"booking"`` (a US date first, corrected after the
+        error), ``"fails_second"`` (a tool call, then the model raises ``TimeoutError``)."""
+
+    def script(self) -> str | None:
+        """Python source run in a fresh process: it must define ``run(evo)`` running the task once
+        (None when the harness cannot run in a subprocess)."""
+        return None
+
+
+def repair_skill(lib: SkillLibrary) -> Evolver:
+    """An Evolver whose library has an active, favoured repair of `book`'s date."""
+    vid = lib.add_skill(
+        "iso-date",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="book", pattern="YYYY-MM-DD"),
+        Strategy(repair=REPAIR),  # type: ignore[arg-type]
+        status=VS.ACTIVE,
+    ).id
+    evo = Evolver(lib, miner=None, seed=0)
+    for _ in range(30):
+        evo.selector.update("iso-date", vid, 1.0)
+        evo.selector.update("iso-date", NULL_ARM, 0.0)
+    return evo
+
+
+# ---------------------------------------------------------------------------------------- scenarios
+
+
+def reward_raising_does_not_break_the_run(h: Harness, lib: SkillLibrary) -> None:
+    run = h.run(Evolver(lib, miner=None), reward=lambda s: s["score"])
+    assert run.answer == "booked"
+    (episode,) = lib.episodes()
+    assert episode.reward is None and "reward_error" in episode.metadata
+
+
+def reward_returning_5_does_not_break_the_run(h: Harness, lib: SkillLibrary) -> None:
+    run = h.run(Evolver(lib, miner=None), reward=lambda s: 5)
+    assert run.answer == "booked"
+    (episode,) = lib.episodes()
+    assert episode.reward is None and "[0, 1]" in str(episode.metadata.get("reward_error"))
+
+
+def reward_of_the_wrong_type_is_a_reward_error(h: Harness, lib: SkillLibrary) -> None:
+    for bad in ("0.7", True):
+        h.run(Evolver(lib, miner=None), reward=lambda s, bad=bad: bad)
+    assert [e.reward for e in lib.episodes()] == [None, None]
+    assert all("reward_error" in e.metadata for e in lib.episodes())
+
+
+def bad_constructor_args_are_refused(h: Harness, lib: SkillLibrary) -> None:
+    with pytest.raises(ConfigError):
+        h.wrap("evo")
+    with pytest.raises(ConfigError):
+        h.wrap(Evolver(lib, miner=None), reward=1.0)
+
+
+def model_failing_on_the_second_call_is_stored_aborted(h: Harness, lib: SkillLibrary) -> None:
+    with pytest.raises(Exception) as info:
+        h.run(Evolver(lib, miner=None), policy="fails_second")
+    assert "TimeoutError" in type(info.value).__name__ or "model timed out" in str(info.value)
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") and episode.reward == 0.0
+    assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
+
+
+def repair_is_visible_in_the_conversation_and_the_trace(h: Harness, lib: SkillLibrary) -> None:
+    run = h.run(repair_skill(lib), reward=lambda s: 1.0)
+    assert run.answer == "booked"
+    assert any(
+        r.get("version") == "iso-date@1" and "date" in (r.get("changed") or ["date"]) for r in run.conversation_repairs
+    )
+    assert any(r.get("version") == "iso-date@1" for r in run.trace_repairs)
+    (episode,) = lib.episodes()
+    repairs = lib.events(episode_id=episode.id, kind=EventKind.REPAIR)
+    assert repairs and all(
+        e.data.get("after", {}).get("date") == "2025-03-04" for e in repairs if e.data.get("applied")
+    )
+
+
+def first_tool_call_imports_nothing_heavy(h: Harness, tmp_path: Any) -> None:
+    source = h.script()
+    if source is None:
+        pytest.skip(f"{h.name} has no subprocess form")
+    probe = textwrap.dedent(
+        """
+        import sys
+        from skillevo import Evolver, SkillLibrary
+        from skillevo._lifecycle import LifecycleConfig
+        lib = SkillLibrary(sys.argv[1])
+        evo = Evolver(lib, seed=0, lifecycle=LifecycleConfig(min_updates=1, min_episodes=1))
+        before = set(sys.modules)
+        for _ in range(3):  # failures mined, then tested: the first lifecycle decisions happen here
+            run(evo)
+        new = sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("scipy", "sklearn", "torch"))
+        print("NEW:" + ",".join(new))
+        """
+    )
+    script = tmp_path / "probe.py"
+    script.write_text(source + "\n" + probe)
+    out = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "lib.db")], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = next(x for x in out.stdout.splitlines() if x.startswith("NEW:"))
+    assert line == "NEW:", sorted({m.split(".")[0] for m in line[4:].split(",")})
+
+
+SHARED = [
+    reward_raising_does_not_break_the_run,
+    reward_returning_5_does_not_break_the_run,
+    reward_of_the_wrong_type_is_a_reward_error,
+    bad_constructor_args_are_refused,
+    model_failing_on_the_second_call_is_stored_aborted,
+    repair_is_visible_in_the_conversation_and_the_trace,
+]
