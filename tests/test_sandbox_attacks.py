@@ -547,6 +547,42 @@ def repair(tool, args, error):
             pass
     return {'raised': raised}
 """, check=lambda result: _saw_nothing({"seen": result["raised"]})),
+    Attack("memory outside RLIMIT_AS: System V shared memory (attach, fill, detach), message queues", """
+import ctypes
+def repair(tool, args, error):
+    libc = ctypes.CDLL(None)
+    libc.shmat.restype = ctypes.c_void_p
+    size = 128 << 20
+    held = 0
+    for _ in range(3):  # 384 MB, past the 256 MB address-space limit
+        sid = libc.shmget(0, ctypes.c_size_t(size), 0o1600)
+        if sid < 0:
+            break
+        addr = libc.shmat(sid, None, 0)
+        if addr is None or addr == ctypes.c_void_p(-1).value:
+            break
+        ctypes.memset(addr, 1, size)
+        libc.shmdt(ctypes.c_void_p(addr))
+        held += 128
+    return {'held_mb': held, 'queues': [q for q in (libc.msgget(0, 0o1600),) if q >= 0]}
+""", check=lambda result: _saw_nothing({"seen": [result["held_mb"]] * bool(result["held_mb"]) + result["queues"]})),
+    Attack("memory outside RLIMIT_AS: tmpfs inodes and symlink targets in the jail's own folders", """
+import os
+def repair(tool, args, error):
+    made = []
+    for folder in ('/', '/tmp', '/dev', '/dev/shm', '/sandbox'):
+        try:
+            os.chmod(folder, 0o777)
+        except OSError:
+            pass
+        for n in range(500):  # a page of kernel memory each
+            try:
+                os.symlink('x' * 4000, folder.rstrip('/') + '/' + args['marker'] + str(n))
+            except OSError:
+                break
+            made.append(folder)
+    return {'seen': sorted(set(made))}
+""", check=_saw_nothing),
     Attack("a result nested 500 deep (RecursionError in whatever walks it next)", """
 def repair(tool, args, error):
     x = args['card']

@@ -49,6 +49,11 @@ _DENIED_SYSCALLS = (
     # placement, the clocks, legacy sysctl/ustat/vm86.
     "modify_ldt", "mbind", "set_mempolicy", "get_mempolicy", "migrate_pages", "move_pages", "vm86", "vm86old",
     "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "_sysctl", "sysfs", "ustat", "nfsservctl",
+    # System V and POSIX IPC: a shared-memory segment, message or queue lives in the kernel, outside the
+    # address space RLIMIT_AS bounds (attach, fill, detach: gigabytes held by a 256 MB process).
+    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+    "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+    "mq_getsetattr",
 )  # fmt: skip
 # CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWCGROUP
 _NAMESPACE_FLAGS = (0x10000000, 0x20000000, 0x40000000, 0x04000000, 0x08000000, 0x00020000, 0x02000000)
@@ -114,7 +119,7 @@ def _filesystem(runner: str, restricted_python: str) -> tuple[list[str], str]:
         for sub in ("site-packages", "dist-packages"):
             inner = os.path.join(folder, sub)
             if os.path.isdir(inner):
-                args += ["--perms", "0555", "--tmpfs", inner]
+                args += ["--perms", "0555", "--tmpfs", inner, "--remount-ro", inner]
     args += ["--ro-bind", restricted_python, f"{_LIB_DEST}/RestrictedPython", "--ro-bind", runner, _RUNNER_DEST]
     lib_dirs = sorted({os.path.dirname(lib) for lib in libs})
     if lib_dirs:
@@ -238,9 +243,12 @@ def _build() -> Jail:
         "--clearenv",
         "--setenv", "LANG", "C.UTF-8",
         "--dev", "/dev",
-        "--tmpfs", "/tmp",
         *fs,
-        "--chdir", "/tmp",
+        # Every file system the jail could write to made read-only: an inode, a symlink's target or an
+        # xattr on a tmpfs is kernel memory that RLIMIT_AS does not count (and RLIMIT_FSIZE does not stop).
+        "--remount-ro", "/dev",
+        "--remount-ro", "/",
+        "--chdir", "/",
     ]  # fmt: skip
     if _supports(bwrap, "--disable-userns"):
         args.append("--disable-userns")
