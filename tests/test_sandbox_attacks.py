@@ -516,6 +516,28 @@ def repair(tool, args, error):
         out['lease'] = -1
     return out
 """, check=_all_refused),
+    Attack("ctypes: io_uring, bpf, perf_event_open, userfaultfd, personality, add_key, setns, pidfd_getfd", """
+import ctypes, os
+def repair(tool, args, error):
+    numbers = {
+        'x86_64': {'io_uring_setup': 425, 'bpf': 321, 'perf_event_open': 298, 'userfaultfd': 323,
+                   'personality': 135, 'add_key': 248, 'setns': 308, 'pidfd_getfd': 438, 'kcmp': 312},
+        'aarch64': {'io_uring_setup': 425, 'bpf': 280, 'perf_event_open': 241, 'userfaultfd': 282,
+                    'personality': 92, 'add_key': 217, 'setns': 268, 'pidfd_getfd': 438, 'kcmp': 272},
+    }
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(256)
+    out = {}
+    for name, nr in numbers.get(os.uname().machine, {}).items():
+        if name == 'personality':
+            got = libc.syscall(nr, 0x0040000)
+        elif name == 'io_uring_setup':
+            got = libc.syscall(nr, 8, buf)
+        else:
+            got = libc.syscall(nr, 0, 0, 0, 0, 0)
+        out[name] = -ctypes.get_errno() if got == -1 else got  # -1: EPERM, the filter's answer
+    return out
+""", check=_all_refused),
     Attack("the host's abstract unix sockets (no path, not hidden by the mount namespace)", """
 import socket
 def repair(tool, args, error):

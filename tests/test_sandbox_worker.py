@@ -242,3 +242,18 @@ def test_a_deeply_nested_repair_never_raises_into_the_agent(guard: bool, needs_s
             ep.finish(1.0)
         errors = [e.data.get("error") for e in lib.events(episode_id=ep.id, kind=EventKind.REPAIR)]
     assert errors == ["code skill failed: repair() returned values nested deeper than 64"]
+
+
+def test_a_call_during_interpreter_shutdown_still_answers(monkeypatch: pytest.MonkeyPatch, needs_sandbox: None) -> None:
+    """At exit the background executor refuses work; a repair called then (an atexit flush) still runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skillevo import _sandbox
+
+    stopped = ThreadPoolExecutor(max_workers=1)
+    stopped.shutdown()
+    monkeypatch.setattr(_sandbox, "_BACKGROUND", stopped)
+    code = "def repair(tool, args, error):\n    return {'n': args['n'] + 1}\n"
+    with ProcessSandbox() as sb:
+        assert sb.run_repair(code, "t", {"n": 1}, "e") == {"n": 2}
+        assert sb.run_repair(code, "t", {"n": 2}, "e") == {"n": 3}

@@ -230,7 +230,11 @@ class ProcessSandbox(Sandbox):
 
     def _refill(self, j: Jail) -> None:
         if self._claim_refill():
-            _BACKGROUND.submit(_fill, self._slot, j, self._config(), self._allow_processes)
+            try:
+                _BACKGROUND.submit(_fill, self._slot, j, self._config(), self._allow_processes)
+            except RuntimeError:  # the interpreter is shutting down: no spare, calls start cold
+                with self._slot.lock:
+                    self._slot.refilling = False
 
     def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
         """Run the skill in the jail; new arguments, None (no repair), or `SandboxError`.
@@ -269,7 +273,12 @@ class ProcessSandbox(Sandbox):
             raise SandboxError(f"code skill stopped: its output could not be read ({exc.strerror})") from None
         finally:
             refill = self.warm and self._claim_refill()
-            _BACKGROUND.submit(_after_call, worker, self._slot, j, self._config(), self._allow_processes, refill)
+            try:
+                _BACKGROUND.submit(_after_call, worker, self._slot, j, self._config(), self._allow_processes, refill)
+            except RuntimeError:  # the interpreter is shutting down (atexit): reap here, start no spare
+                with self._slot.lock:
+                    self._slot.refilling = False
+                worker.kill()
 
     def _decode(self, outcome: Outcome) -> dict[str, Any] | None:
         if outcome.stopped == "boot":
