@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from skillevo import ProcessSandbox, SandboxError
-from skillevo._sandbox_jail import jail
+from skillevo._sandbox_jail import forget
 
 CUSTOMER = "4111-CUSTOMER-VALUE-9931"  # an argument value that must never show in error text
 
@@ -20,7 +20,7 @@ CUSTOMER = "4111-CUSTOMER-VALUE-9931"  # an argument value that must never show 
 def test_without_bubblewrap_code_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     from skillevo import _sandbox_jail
 
-    jail.cache_clear()
+    forget()
     monkeypatch.setattr(_sandbox_jail, "_find_bwrap", lambda: None)
     try:
         with pytest.raises(SandboxError, match="apt-get install bubblewrap") as info:
@@ -28,7 +28,7 @@ def test_without_bubblewrap_code_is_refused_with_the_fix(monkeypatch: pytest.Mon
         assert "\n" not in str(info.value)
     finally:
         monkeypatch.undo()
-        jail.cache_clear()
+        forget()
 
 
 def test_concurrent_calls_each_get_their_own_process(needs_sandbox: None) -> None:
@@ -132,3 +132,128 @@ def test_a_forked_agent_process_gets_its_own_workers(needs_sandbox: None) -> Non
         assert os.waitstatus_to_exitcode(status) == 0
         assert parent_spare is not None and parent_spare.alive() and sb._slot.spare is parent_spare
         assert sb.run_repair(code, "t", {"n": 5}, "e") == {"n": 6}
+
+
+def test_concurrent_calls_beyond_max_workers_wait_for_a_free_worker(
+    monkeypatch: pytest.MonkeyPatch, needs_sandbox: None
+) -> None:
+    """Many agent threads never hold more than max_workers jails (plus the spare) and their pipes at once."""
+    from skillevo import _sandbox
+
+    live: list[int] = []
+    peak: list[int] = [0]
+    lock = threading.Lock()
+    real = _sandbox.Worker
+
+    class Counting(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._counted = True
+            with lock:
+                live.append(1)
+                peak[0] = max(peak[0], len(live))
+
+        def stop(self) -> None:
+            with lock:
+                if self._counted:
+                    self._counted = False
+                    live.pop()
+            super().stop()
+
+    monkeypatch.setattr(_sandbox, "Worker", Counting)
+    code = "import time\ndef repair(tool, args, error):\n    time.sleep(0.3)\n    return {'n': args['n']}\n"
+    results: dict[int, Any] = {}
+    with ProcessSandbox(guard=False, wall_s=30.0, max_workers=2) as sb:
+
+        def work(n: int) -> None:
+            results[n] = sb.run_repair(code, "t", {"n": n}, "e")
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert results == {n: {"n": n} for n in range(8)}
+    assert peak[0] <= 2 + 1, f"{peak[0]} workers were alive at once"
+
+
+def test_concurrent_first_calls_build_the_jail_once(monkeypatch: pytest.MonkeyPatch, needs_sandbox: None) -> None:
+    from skillevo import _sandbox_jail
+
+    builds: list[int] = []
+    real = _sandbox_jail._build
+
+    def counting() -> Any:
+        builds.append(1)
+        return real()
+
+    forget()
+    monkeypatch.setattr(_sandbox_jail, "_build", counting)
+    try:
+        code = "def repair(tool, args, error):\n    return {'n': args['n']}\n"
+        results: dict[int, Any] = {}
+        with ProcessSandbox(warm=False) as sb:
+            threads = [
+                threading.Thread(target=lambda n=n: results.__setitem__(n, sb.run_repair(code, "t", {"n": n}, "e")))
+                for n in range(4)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        assert results == {n: {"n": n} for n in range(4)}
+        assert builds == [1]
+    finally:
+        monkeypatch.undo()
+        forget()
+
+
+def test_a_jail_that_cannot_be_built_for_lack_of_descriptors_is_a_sandbox_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from skillevo import _sandbox_jail
+
+    def exhausted() -> Any:
+        raise OSError(24, "Too many open files")
+
+    forget()
+    monkeypatch.setattr(_sandbox_jail, "_build", exhausted)
+    try:
+        with pytest.raises(SandboxError, match="could not be built"):
+            ProcessSandbox().run_repair("def repair(t, a, e):\n    return {}\n", "t", {}, "e")
+    finally:
+        monkeypatch.undo()
+        forget()
+
+
+@pytest.mark.parametrize("guard", [True, False], ids=["guard-on", "guard-off"])
+def test_a_deeply_nested_repair_never_raises_into_the_agent(guard: bool, needs_sandbox: None) -> None:
+    """A result that would blow the agent's recursion limit is refused and logged, the call goes on unrepaired."""
+    from skillevo import EventKind, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+
+    deep = "def repair(tool, args, error):\n    x = 1\n    for _ in range(950):\n        x = [x]\n"
+    deep += "    return dict(args, units=x)\n"
+    with ProcessSandbox(guard=guard) as sb, SkillLibrary(":memory:") as lib:
+        lib.add_skill("deep", Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="missing units"),
+                      Strategy(code=deep), status=VersionStatus.ACTIVE)  # fmt: skip
+        evo = Evolver(lib, miner=None, seed=3, sandbox=sb)
+        with evo.episode(task="weather") as ep:
+            assert ep.on_tool_error("weather", {"city": "Oslo"}, ValueError("missing units")) is None
+            ep.finish(1.0)
+        errors = [e.data.get("error") for e in lib.events(episode_id=ep.id, kind=EventKind.REPAIR)]
+    assert errors == ["code skill failed: repair() returned values nested deeper than 64"]
+
+
+def test_a_call_during_interpreter_shutdown_still_answers(monkeypatch: pytest.MonkeyPatch, needs_sandbox: None) -> None:
+    """At exit the background executor refuses work; a repair called then (an atexit flush) still runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skillevo import _sandbox
+
+    stopped = ThreadPoolExecutor(max_workers=1)
+    stopped.shutdown()
+    monkeypatch.setattr(_sandbox, "_BACKGROUND", stopped)
+    code = "def repair(tool, args, error):\n    return {'n': args['n'] + 1}\n"
+    with ProcessSandbox() as sb:
+        assert sb.run_repair(code, "t", {"n": 1}, "e") == {"n": 2}
+        assert sb.run_repair(code, "t", {"n": 2}, "e") == {"n": 3}

@@ -24,7 +24,8 @@ from typing import Any
 
 from ._errors import SandboxError
 from ._sandbox_jail import Jail, jail
-from ._sandbox_worker import Outcome, Worker
+from ._sandbox_result import checked_result, parse_reply
+from ._sandbox_worker import BOOT_TIMEOUT_S, Outcome, Worker
 
 __all__ = ["ALLOWED_IMPORTS", "ProcessSandbox", "Sandbox"]
 
@@ -141,6 +142,9 @@ class ProcessSandbox(Sandbox):
         guard: compile with RestrictedPython first (a filter in front of the jail; the jail holds without it).
         max_output_bytes: cap on what one call may write (reply, stdout and stderr together); more kills it.
         warm: keep a spare worker booted and waiting, so a call costs only its work and the pipe round trip.
+        max_workers: calls of this sandbox that may run at once (each is a process tree with three pipes);
+            more wait for a free one (at most the time a call may take), so many agent threads cannot
+            exhaust the host's processes, memory or the agent's file descriptors.
     """
 
     def __init__(
@@ -153,6 +157,7 @@ class ProcessSandbox(Sandbox):
         guard: bool = True,
         max_output_bytes: int = 1 << 20,
         warm: bool = True,
+        max_workers: int = 8,
     ) -> None:
         self.cpu_s = max(1, int(cpu_s))
         self.memory_mb = int(memory_mb)
@@ -161,6 +166,8 @@ class ProcessSandbox(Sandbox):
         self.guard = bool(guard)
         self.max_output_bytes = int(max_output_bytes)
         self.warm = bool(warm)
+        self.max_workers = max(1, int(max_workers))
+        self._running = threading.BoundedSemaphore(self.max_workers)
         # No new processes (seccomp and RLIMIT_NPROC); tests lift this to check the pid-namespace kill alone.
         self._allow_processes = False
         self._slot = _Slot()
@@ -223,7 +230,11 @@ class ProcessSandbox(Sandbox):
 
     def _refill(self, j: Jail) -> None:
         if self._claim_refill():
-            _BACKGROUND.submit(_fill, self._slot, j, self._config(), self._allow_processes)
+            try:
+                _BACKGROUND.submit(_fill, self._slot, j, self._config(), self._allow_processes)
+            except RuntimeError:  # the interpreter is shutting down: no spare, calls start cold
+                with self._slot.lock:
+                    self._slot.refilling = False
 
     def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
         """Run the skill in the jail; new arguments, None (no repair), or `SandboxError`.
@@ -236,6 +247,16 @@ class ProcessSandbox(Sandbox):
         except (TypeError, ValueError, RecursionError):
             raise SandboxError("code skill not run: the arguments are not JSON-serialisable") from None
         j = jail()
+        # A running call holds its slot for at most the boot timeout and its wall clock.
+        if not self._running.acquire(timeout=BOOT_TIMEOUT_S + self.wall_s):
+            raise SandboxError(f"code skill not run: {self.max_workers} calls of this sandbox are still running")
+        try:
+            outcome = self._run(j, job)
+        finally:
+            self._running.release()
+        return self._decode(outcome)
+
+    def _run(self, j: Jail, job: bytes) -> Outcome:
         worker = self._slot.take()
         if worker is not None and (worker.config != self._config() or not worker.alive()):
             worker.kill()
@@ -246,11 +267,18 @@ class ProcessSandbox(Sandbox):
             except OSError as exc:
                 raise SandboxError(f"code skill not run: the jail could not start ({exc.strerror})") from None
         try:
-            outcome = worker.run(job, self.wall_s, self.max_output_bytes)
+            return worker.run(job, self.wall_s, self.max_output_bytes)
+        except OSError as exc:  # out of descriptors for the selector, ...: the worker is stopped either way
+            worker.stop()
+            raise SandboxError(f"code skill stopped: its output could not be read ({exc.strerror})") from None
         finally:
             refill = self.warm and self._claim_refill()
-            _BACKGROUND.submit(_after_call, worker, self._slot, j, self._config(), self._allow_processes, refill)
-        return self._decode(outcome)
+            try:
+                _BACKGROUND.submit(_after_call, worker, self._slot, j, self._config(), self._allow_processes, refill)
+            except RuntimeError:  # the interpreter is shutting down (atexit): reap here, start no spare
+                with self._slot.lock:
+                    self._slot.refilling = False
+                worker.kill()
 
     def _decode(self, outcome: Outcome) -> dict[str, Any] | None:
         if outcome.stopped == "boot":
@@ -261,16 +289,15 @@ class ProcessSandbox(Sandbox):
             raise SandboxError(f"code skill stopped: it wrote more than {self.max_output_bytes} bytes")
         if not outcome.reply:
             raise SandboxError("code skill stopped: it ended without a reply (killed at a limit, or it exited)")
-        try:
-            out = json.loads(outcome.reply)
-        except (ValueError, RecursionError):
-            out = None
+        out = parse_reply(outcome.reply)
         if not isinstance(out, dict):
             raise SandboxError("code skill stopped: unreadable reply")
         if out.get("ok") is True:
             result = out.get("result")
-            if result is None or isinstance(result, dict):
-                return result
+            if result is None:
+                return None
+            if isinstance(result, dict):
+                return checked_result(result)
             raise SandboxError(f"repair() must return a dict of arguments or None, not {type(result).__name__}")
         kind = out.get("kind")
         if isinstance(kind, str) and kind in _STOPPED:

@@ -3,7 +3,7 @@
 Each code-skill call runs in a fresh interpreter inside ``bwrap`` with every namespace unshared (no
 network, own pid/ipc/uts/cgroup/user namespace), an unprivileged uid/gid (65534) with no capabilities,
 a read-only file system that holds only the interpreter, its standard library and the shared libraries
-they load (plus RestrictedPython and the runner), a private ``/proc`` and ``/tmp``, an empty
+they load (plus RestrictedPython and the runner), a private ``/tmp``, no ``/proc``, an empty
 environment, and a seccomp filter (built with libseccomp through ``pyseccomp``) that refuses network
 sockets, tracing, mounts, keyrings, BPF, new namespaces and other kernel surfaces a repair never needs.
 See docs/security.md, "The sandbox".
@@ -21,12 +21,13 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import SandboxError
 
-__all__ = ["INSTALL_HINT", "Jail", "jail", "missing_software"]
+__all__ = ["INSTALL_HINT", "Jail", "forget", "jail", "missing_software"]
 
 INSTALL_HINT = "apt-get install bubblewrap libseccomp2"
 SANDBOX_UID = 65534
@@ -44,10 +45,20 @@ _DENIED_SYSCALLS = (
     "io_uring_register", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
     "acct", "swapon", "swapoff", "reboot", "sethostname", "setdomainname", "syslog", "quotactl",
     "lookup_dcookie", "fanotify_init", "iopl", "ioperm", "uselib", "vhangup",
+    # Old or rarely audited kernel surfaces (as in Docker's default profile): descriptor tables, NUMA
+    # placement, the clocks, legacy sysctl/ustat/vm86.
+    "modify_ldt", "mbind", "set_mempolicy", "get_mempolicy", "migrate_pages", "move_pages", "vm86", "vm86old",
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "_sysctl", "sysfs", "ustat", "nfsservctl",
+    # System V and POSIX IPC: a shared-memory segment, message or queue lives in the kernel, outside the
+    # address space RLIMIT_AS bounds (attach, fill, detach: gigabytes held by a 256 MB process).
+    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+    "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+    "mq_getsetattr",
 )  # fmt: skip
 # CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWCGROUP
 _NAMESPACE_FLAGS = (0x10000000, 0x20000000, 0x40000000, 0x04000000, 0x08000000, 0x00020000, 0x02000000)
 _TIOCSTI = 0x5412
+_F_SETLEASE = 1024  # a lease on a bound file (the jail's uid owns root's files) would stall host writers
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ def _filesystem(runner: str, restricted_python: str) -> tuple[list[str], str]:
         for sub in ("site-packages", "dist-packages"):
             inner = os.path.join(folder, sub)
             if os.path.isdir(inner):
-                args += ["--perms", "0555", "--tmpfs", inner]
+                args += ["--perms", "0555", "--tmpfs", inner, "--remount-ro", inner]
     args += ["--ro-bind", restricted_python, f"{_LIB_DEST}/RestrictedPython", "--ro-bind", runner, _RUNNER_DEST]
     lib_dirs = sorted({os.path.dirname(lib) for lib in libs})
     if lib_dirs:
@@ -139,6 +150,7 @@ def _seccomp_filter(allow_processes: bool) -> bytes:
         for name in ("clone", "fork", "vfork"):
             flt.add_rule(deny, name)
     flt.add_rule(deny, "ioctl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, _TIOCSTI))  # the request is an int
+    flt.add_rule(deny, "fcntl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, _F_SETLEASE))
     # clone3 passes its flags in memory the filter cannot read: make libc fall back to clone (checked above).
     flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     with tempfile.TemporaryFile() as fh:
@@ -183,9 +195,34 @@ def missing_software() -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
+_BUILD_LOCK = threading.Lock()
+
+
 def jail() -> Jail:
-    """Build (once per process) the jail description; `SandboxError` naming the fix when it cannot be built."""
+    """Build (once per process) the jail description; `SandboxError` naming the fix when it cannot be built.
+
+    Concurrent first calls wait for one build (not one ``ldd`` and self-test each); an operating-system
+    failure while building (out of file descriptors, ...) is a `SandboxError` too, never a raw `OSError`.
+    """
+    with _BUILD_LOCK:
+        try:
+            return _built()
+        except OSError as exc:
+            raise SandboxError(f"code skills cannot run: the jail could not be built ({exc.strerror})") from None
+
+
+def forget() -> None:
+    """Drop the built jail, so the next `jail` call builds (and self-tests) it again."""
+    with _BUILD_LOCK:
+        _built.cache_clear()
+
+
+@functools.lru_cache(maxsize=1)
+def _built() -> Jail:
+    return _build()
+
+
+def _build() -> Jail:
     missing = missing_software()
     if missing:
         raise SandboxError(missing)
@@ -205,11 +242,13 @@ def jail() -> Jail:
         "--hostname", "sandbox",
         "--clearenv",
         "--setenv", "LANG", "C.UTF-8",
-        "--proc", "/proc",
         "--dev", "/dev",
-        "--tmpfs", "/tmp",
         *fs,
-        "--chdir", "/tmp",
+        # Every file system the jail could write to made read-only: an inode, a symlink's target or an
+        # xattr on a tmpfs is kernel memory that RLIMIT_AS does not count (and RLIMIT_FSIZE does not stop).
+        "--remount-ro", "/dev",
+        "--remount-ro", "/",
+        "--chdir", "/",
     ]  # fmt: skip
     if _supports(bwrap, "--disable-userns"):
         args.append("--disable-userns")

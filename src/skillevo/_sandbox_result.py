@@ -1,0 +1,64 @@
+"""Reading a jailed worker's reply: strict JSON, and a result the agent can use without harm.
+
+The reply comes from code that may have forged it (it can write to the reply descriptor itself), so
+the parent parses it as strict JSON (no ``NaN``/``Infinity``) and checks the result without recursion
+before any of it reaches the agent: a result nested deeper than `MAX_DEPTH` would raise
+`RecursionError` in whatever walks it next (comparison, redaction, the tool's own serialiser), a
+number out of float range is not JSON, and a lone surrogate cannot be encoded as UTF-8 by the tool's
+client or the store. The output cap already bounds the reply's size.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ._errors import SandboxError
+
+__all__ = ["MAX_DEPTH", "checked_result", "parse_reply"]
+
+MAX_DEPTH = 64  # levels of nesting in a repaired argument dict; real tool arguments stay far below
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_reply(reply: bytes) -> Any:
+    """The reply's JSON value, or None when it is not strict JSON (or too deep for the parser)."""
+    try:
+        return json.loads(reply, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+
+
+def checked_result(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` itself, once every value in it is plain, finite, encodable and at most `MAX_DEPTH` deep.
+
+    Raises:
+        SandboxError: naming what is wrong, never a value.
+    """
+    stack: list[tuple[Any, int]] = [(result, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise SandboxError(f"code skill failed: repair() returned values nested deeper than {MAX_DEPTH}")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key)
+                stack.append((item, depth + 1))
+        elif isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise SandboxError("code skill failed: repair() returned a number that is not finite")
+    return result
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SandboxError("code skill failed: repair() returned text that is not valid Unicode") from None
