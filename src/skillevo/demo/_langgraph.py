@@ -181,7 +181,8 @@ def run_langgraph(
         calls_before = world.calls
         agent.invoke(
             {"messages": [HumanMessage(content=task.text, id=mid)]},
-            config={"recursion_limit": 4 * MAX_TURNS + 10},
+            # The task's family (one intent, several phrasings) is its group for `skillevo export grpo`.
+            config={"recursion_limit": 4 * MAX_TURNS + 10, "metadata": {"skillevo_group_key": task.family}},
         )
         success = holder["success"] if "success" in holder else bool(task.verify(world))
         sess = model.session(mid)

@@ -162,3 +162,18 @@ def root_run_id(runtime: Any = None) -> str | None:
         if len(roots) == 1:
             return str(roots[0].id)
     return None
+
+
+#: The key of the invocation config's ``metadata`` whose value becomes the episode's group key
+#: (``skillevo export grpo`` groups episodes by it: one group per task template or intent).
+GROUP_KEY_METADATA = "skillevo_group_key"
+
+
+def run_group_key() -> str | None:
+    """The group key the caller put in the invocation's config metadata, if any (a short string)."""
+    from langchain_core.runnables.config import var_child_runnable_config
+
+    config = var_child_runnable_config.get()
+    metadata = (config or {}).get("metadata") or {}
+    value = metadata.get(GROUP_KEY_METADATA) if isinstance(metadata, dict) else None
+    return value[:200] if isinstance(value, str) and value.strip() else None

@@ -20,7 +20,16 @@ from langgraph.types import Command, TracePolicy
 from skillevo import ConfigError, Evolver
 from skillevo.adapters import EpisodeContext, IsFailure, aabort, abort, guidance_for, record_error, score_reward
 
-from ._common import add_guidance, arun_tool_call, injected_of, root_run_id, run_tool_call, task_text, tool_names
+from ._common import (
+    add_guidance,
+    arun_tool_call,
+    injected_of,
+    root_run_id,
+    run_group_key,
+    run_tool_call,
+    task_text,
+    tool_names,
+)
 from ._trace import Trace, aemit, emit, mark_repairs, policy_args, trace_of
 
 __all__ = ["SkillMiddleware"]
@@ -177,7 +186,14 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(key, None)
         if stale is not None:  # an earlier run of this thread that never finished its episode
             abort(stale)
-        ep = self.evo.episode(task=task_text(self._messages(state)))
+        try:
+            group_key = run_group_key()
+        except Exception:  # the group key only shapes the GRPO export: the run goes on without it
+            log.exception("skillevo: could not read the group key")
+            group_key = None
+        ep = self.evo.episode(
+            task=task_text(self._messages(state)), metadata={"group_key": group_key} if group_key else None
+        )
         Trace(ep, self._trace_args)
         try:
             ep.link_run(root_run_id(runtime))
