@@ -484,7 +484,9 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"
             else:
-                out[k] = redact(v, emails=emails, known=known)
+                # A key is text too (a secret can be sent, or echoed, as a dict key).
+                key = redact_text(k, emails=emails, known=known) if isinstance(k, str) else k
+                out[key] = redact(v, emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):
         return [redact(v, emails=emails, known=known) for v in value]
