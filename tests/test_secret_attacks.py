@@ -523,3 +523,28 @@ def test_postgres_dsn_password_never_shown(pg_url: str, tmp_path: Path, capsys: 
     joined = "\n".join(outputs)
     assert "***" in joined
     assert all(s not in joined for s in secrets), [s for s in secrets if s in joined]
+
+
+_AWS = "AKIAIOSFODNN7EXAMPLE"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda lib: lib.add_skill("s", Trigger(tool="t", pattern=f"key {_AWS}"), Strategy(guidance="do x")),
+        lambda lib: lib.add_skill("s", Trigger(tool="t", task_pattern=_AWS), Strategy(guidance="do x")),
+        lambda lib: lib.add_skill("s", Trigger(tool="t", error_type=_AWS), Strategy(guidance="do x")),
+        lambda lib: _call(Evolver(lib, seed=0), {"a": 1}, result="ok", metadata={_AWS: 1}),
+        lambda lib: _call(Evolver(lib, seed=0), {_AWS: 1}, result="ok"),
+        lambda lib: _call(Evolver(lib, seed=0), {"a": 1}, result="ok", tool=f"t_{_AWS}"),
+    ],
+    ids=["trigger pattern", "trigger task pattern", "trigger error type", "metadata key", "argument key", "tool name"],
+)
+def test_a_secret_outside_event_values_never_reaches_the_database(write: Any, tmp_path: Path) -> None:
+    with SkillLibrary(str(tmp_path / "lib.db")) as lib:
+        write(lib)
+        lib.flush()
+        assert _AWS.encode() not in _bytes_under(tmp_path)
+        for skill in lib.skills():  # a redacted pattern still compiles and matches the redacted text
+            assert skill.trigger.matches(tool="t", text="key [REDACTED:aws_key]") or skill.trigger.pattern is None
+    assert _AWS.encode() not in _bytes_under(tmp_path)
