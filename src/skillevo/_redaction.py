@@ -26,8 +26,8 @@ Redaction must run before any truncation (a cut can split a secret so that no ru
 from __future__ import annotations
 
 import base64
-import bisect
 import binascii
+import bisect
 import functools
 import re
 from collections.abc import Iterator
