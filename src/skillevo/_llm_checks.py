@@ -18,35 +18,13 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from ._guidance_facts import declared_values, observed_values
+from ._instance_data import message_data
 from ._mining import Proposal
-from ._untrusted import clean_text, identifier, looks_like_injection
+from ._untrusted import identifier, looks_like_injection
 
-__all__ = ["message_data", "proposal_copies"]
+__all__ = ["proposal_copies"]
 
-#: A word of an error message that is data: holding two digits or more ("W6067464", "555-0100"),
-#: or capitalised after a sentence's first word (a name, a street, a city).
-_TOKEN = re.compile(r"[\w#@+.\-/:]+")
-_SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 _DIGIT_RUN = re.compile(r"\d{4,}")
-
-
-def message_data(message: str) -> list[str]:
-    """The tokens of an error message that are instance data: two digits or more, or a capitalised
-    word inside a sentence (short all-capital codes such as ``USD`` or ``JSON`` excepted)."""
-    text = clean_text(message, 4000)
-    out: list[str] = []
-    for m in _TOKEN.finditer(text):
-        token = m.group(0).strip(".:-/")
-        if not token:
-            continue
-        if sum(c.isdigit() for c in token) >= 2:
-            out.append(token)
-            continue
-        starts_sentence = m.start() == 0 or _SENTENCE_END.search(text[: m.start()]) is not None
-        word = token.strip("#@+")
-        if word[:1].isupper() and not starts_sentence and not (word.isupper() and len(word) <= 4):
-            out.append(word)
-    return out
 
 
 def _strings(value: Any) -> Iterable[str]:
