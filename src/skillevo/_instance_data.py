@@ -18,14 +18,14 @@ from ._untrusted import clean_text
 __all__ = ["mask_data", "message_data"]
 
 #: A word of an error message that is data: holding two digits or more ("W6067464", "555-0100"),
-#: or capitalised after a sentence's first word (a name, a street, a city).
+#: or capitalised (not all capitals) after a sentence's first word (a name, a street, a city).
 _TOKEN = re.compile(r"[\w#@+.\-/:]+")
 _SENTENCE_END = frozenset(".!?:;\n")
 
 
 def message_data(message: str) -> list[str]:
     """The tokens of an error message that are instance data: two digits or more, or a capitalised
-    word inside a sentence (short all-capital codes such as ``USD`` or ``JSON`` excepted)."""
+    word inside a sentence (all-capital codes and formats such as ``USD`` or ``YYYY-MM-DD`` excepted)."""
     text = clean_text(message, 4000)
     out: list[str] = []
     for m in _TOKEN.finditer(text):
@@ -38,7 +38,9 @@ def message_data(message: str) -> list[str]:
         before = text[max(0, m.start() - 8) : m.start()].rstrip(" ")  # what precedes, spaces skipped
         starts_sentence = not before or before[-1] in _SENTENCE_END
         word = token.strip("#@+")
-        if word[:1].isupper() and not starts_sentence and not (word.isupper() and len(word) <= 4):
+        # A capitalised word (``Moreau``); not an all-capital one, which is a code or a format
+        # (``USD``, ``YYYY-MM-DD``), the tool's own vocabulary.
+        if word[:1].isupper() and any(c.islower() for c in word) and not starts_sentence:
             out.append(word)
     return out
 
