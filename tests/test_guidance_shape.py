@@ -200,3 +200,25 @@ def test_guidance_reaching_prompts_through_the_evolver_has_no_customer_value() -
         ep.finish()
     for order in ("W6067464", "W1234987", "W5550001"):
         assert order not in prompt and all(order not in t for t in texts)
+
+
+def test_customer_values_of_the_evidence_never_reach_the_reports(tmp_path: Path) -> None:
+    from skillevo.cli import main
+
+    db = str(tmp_path / "lib.db")
+    args = {"order_id": "#W6067464", "n": 3, "email_to": "alice.moreau@example.org"}
+    error = "Order #W6067464 for customer Alice Moreau (phone 415-555-0100) not found; field 'n' must be integer"
+    with SkillLibrary(db) as lib:
+        evo = Evolver(lib, seed=0)
+        for _ in range(2):
+            with evo.episode(task="t") as ep:
+                ep.on_tool_error("get_order", dict(args), ValueError(error))
+                ep.finish(reward=1.0)
+        lib.flush()
+        assert lib.skills()  # a skill was mined, so the report lists its evidence
+    md, html = tmp_path / "r.md", tmp_path / "r.html"
+    assert main(["diff", "--db", db, "--out", str(md), "--html", str(html)]) == 0
+    shown = md.read_text() + html.read_text()
+    assert "get_order" in shown and "not found" in shown  # the evidence is there, by class and shape
+    for value in ("W6067464", "Alice", "Moreau", "415-555-0100", "alice.moreau"):
+        assert value not in shown, value

@@ -523,3 +523,61 @@ def test_postgres_dsn_password_never_shown(pg_url: str, tmp_path: Path, capsys: 
     joined = "\n".join(outputs)
     assert "***" in joined
     assert all(s not in joined for s in secrets), [s for s in secrets if s in joined]
+
+
+_AWS = "AKIAIOSFODNN7EXAMPLE"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda lib: lib.add_skill("s", Trigger(tool="t", pattern=f"key {_AWS}"), Strategy(guidance="do x")),
+        lambda lib: lib.add_skill("s", Trigger(tool="t", task_pattern=_AWS), Strategy(guidance="do x")),
+        lambda lib: lib.add_skill("s", Trigger(tool="t", error_type=_AWS), Strategy(guidance="do x")),
+        lambda lib: _call(Evolver(lib, seed=0), {"a": 1}, result="ok", metadata={_AWS: 1}),
+        lambda lib: _call(Evolver(lib, seed=0), {_AWS: 1}, result="ok"),
+        lambda lib: _call(Evolver(lib, seed=0), {"a": 1}, result="ok", tool=f"t_{_AWS}"),
+    ],
+    ids=["trigger pattern", "trigger task pattern", "trigger error type", "metadata key", "argument key", "tool name"],
+)
+def test_a_secret_outside_event_values_never_reaches_the_database(write: Any, tmp_path: Path) -> None:
+    with SkillLibrary(str(tmp_path / "lib.db")) as lib:
+        write(lib)
+        lib.flush()
+        assert _AWS.encode() not in _bytes_under(tmp_path)
+        for skill in lib.skills():  # a redacted pattern still compiles and matches the redacted text
+            assert skill.trigger.matches(tool="t", text="key [REDACTED:aws_key]") or skill.trigger.pattern is None
+    assert _AWS.encode() not in _bytes_under(tmp_path)
+
+
+_JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    + "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ" * 12
+    + ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+
+@pytest.mark.parametrize("offset", [0, 700, 1279, 1280, 1281, 2047, 2048, 2600, 4000])
+def test_a_secret_straddling_a_scan_window_is_hidden_whole(offset: int) -> None:
+    # Shape rules scan long texts in overlapping windows (a hostile repetition cost quadratic time
+    # before); a secret anywhere, even one longer than the overlap, is still hidden whole.
+    for secret in (_JWT, "AKIAIOSFODNN7EXAMPLE", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"):
+        text = "x " * (offset // 2) + secret + " y" * 3000
+        out = redact(text)
+        assert secret not in out and secret[4:24] not in out and "[REDACTED:" in out
+
+
+def test_a_secret_value_longer_than_the_pair_bound_is_hidden_whole() -> None:
+    value = "Q" * 3000 + "tail"
+    for text in (f"password={value} next", f"key=key=key= password={value}"):
+        out = redact(text)
+        assert "tail" not in out and out.endswith(" next") == text.endswith(" next")
+
+
+@pytest.mark.parametrize("unit", ["key=", "password=", "eyJ", "-----BEGIN PRIVATE KEY-----", "https://a:b@"])
+def test_hostile_repetitions_are_redacted_like_every_rule_would(unit: str) -> None:
+    # The bounded scans change no verdict on these inputs (the unbounded ones took seconds on 100 KB).
+    from skillevo._redaction import _redact_all_rules
+
+    text = (unit * (6000 // len(unit) + 1))[:6000]
+    assert redact(text) == _redact_all_rules(text, False)

@@ -27,10 +27,13 @@ from typing import Any
 import numpy as np
 
 from ._errors import ConfigError, NotFoundError
+from ._guidance_facts import observed_values
 from ._hygiene import quote_untrusted, redact
+from ._instance_data import mask_data
 from ._models import Event, EventKind, Origin, Strategy, Trigger, TriggerKind, VersionStatus
 from ._redaction import mask_url
 from ._shadow import held_back, shadow_evidence
+from ._shape import shape
 from ._store import SkillStore
 
 __all__ = [
@@ -437,6 +440,17 @@ def load_events(store: SkillStore, ids: Iterable[int], gap: int = 64) -> dict[in
     return out
 
 
+def _values(args: Any) -> list[Any]:
+    return observed_values(args) if isinstance(args, dict) else []
+
+
+def _shapes(args: Any) -> Any:
+    """Arguments as their shapes (``{"order_id": "`#W` + 7 digits"}``), names kept."""
+    if isinstance(args, dict):
+        return {k: _shapes(v) if isinstance(v, dict) else shape(v) for k, v in args.items()}
+    return shape(args)
+
+
 def _evidence(ids: Sequence[int], events: dict[int, Event]) -> list[Evidence]:
     out = []
     for event_id in ids:
@@ -454,9 +468,10 @@ def _evidence(ids: Sequence[int], events: dict[int, Event]) -> list[Evidence]:
                 kind=e.kind.value,
                 tool=e.tool or "",
                 error_type=str(e.data.get("error_type", "")),
-                # quote_untrusted redacts text itself; `redact` is for secrets under argument names.
-                message=quote_untrusted(str(message), 240) if message != "" else "",
-                args=quote_untrusted(json.dumps(redact(args), sort_keys=True, default=str), 240)
+                # quote_untrusted redacts text itself. A report is an export: the message keeps its
+                # class, not the customer (`mask_data`), and arguments are shown by shape.
+                message=quote_untrusted(mask_data(str(message), _values(args)), 240) if message != "" else "",
+                args=quote_untrusted(json.dumps(_shapes(redact(args)), sort_keys=True, default=str), 240)
                 if args is not None
                 else "",
             )

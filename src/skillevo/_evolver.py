@@ -509,7 +509,15 @@ class Evolver:
             return []
         from ._mining import check_proposal, observed_win
 
-        proposals = self.miner.mine(events, self.store)
+        try:
+            proposals = self.miner.mine(events, self.store)
+        except Exception as exc:  # a miner that fails (on hostile tool text, a model down) loses no episode
+            reason = f"miner failed: {type(exc).__name__}: {capped_text(str(exc), 300)}"
+            self.store.log_events(
+                [Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id, data={"miner": self.miner.name,
+                                                                                      "reason": reason})]
+            )
+            return []
         created: list[str] = []
         won: set[str] = set()  # created versions whose repair this episode already saw beat doing nothing
         log: list[Event] = []

@@ -22,7 +22,7 @@ from typing import Any
 from ._hygiene import redact
 from ._models import GUIDANCE_MAX_CHARS, Repair
 from ._repair import apply_repair
-from ._shape import literal_is_code, shape, synthetic
+from ._shape import is_instance_value, literal_is_code, shape, synthetic
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, name_words, skeleton
 
 __all__ = [
@@ -198,8 +198,8 @@ def _member(raw: str) -> str | None:
         return None
     if not v.isascii() and skeleton(v).isascii():
         return None  # a whole word in look-alike letters of another script
-    if v.isdigit() and len(v) > 6:
-        return None  # a long number is an id or a phone number, not a member of a set
+    if is_instance_value(v):
+        return None  # an id, a phone number, an address: one record's data, not a member of a set
     return v if redact(v) == v else None
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ._guidance_facts import clean_guidance, observed_values
 from ._hygiene import redact
+from ._llm_checks import proposal_copies
 from ._mining import Miner, Proposal, correction_pairs
 from ._models import Event, EventKind
 from ._store import SkillStore
@@ -59,14 +60,16 @@ def _extract_json(text: str) -> Any:
 _MARKUP = re.compile(r"[<>]|\]\s*\(|!\[|\[\s*/?\s*(system|inst)\s*\]", re.I)
 
 
-def _check_text(proposal: Proposal, err: Event, fix: Event | None) -> None:
+def _check_text(proposal: Proposal, err: Event, fix: Event | None, successes: Sequence[Event] = ()) -> None:
     """Model-written text passes the checks mined text does, or the answer is refused (ValueError).
 
     The text must be plain (no hidden or compatibility characters, no letters of mixed scripts, no
     HTML or Markdown link/image syntax), read as no instruction (on its normalised form and its
     confusable skeleton), name the tool as an identifier, and copy no concrete value of the
     failed or corrected call: a model shown one customer's call must not write it into every
-    later prompt.
+    later prompt. Every other field it wrote (name, trigger, repair constants and names) copies
+    nothing it was shown either (`_llm_checks.proposal_copies`: argument values of every call shown,
+    numbers and names read in the error message).
     """
     tool = proposal.trigger.tool
     if tool not in (None, "*") and identifier(tool) is None:
@@ -76,6 +79,11 @@ def _check_text(proposal: Proposal, err: Event, fix: Event | None) -> None:
     later: dict[str, Any] = raw_later if isinstance(raw_later, dict) else {}
     observed = observed_values(args, later)
     names = [n for n in (tool or "", *args, *later) if isinstance(n, str)]
+    shown: list[dict[str, Any]] = [args, later]
+    shown += [a for a in (s.data.get("args") for s in successes) if isinstance(a, dict)]
+    why = proposal_copies(proposal, str(err.data.get("error", "")), shown, names)
+    if why is not None:
+        raise ValueError(why)
     for label, text in (("guidance", proposal.strategy.guidance), ("description", proposal.description)):
         if not text:
             continue
@@ -160,7 +168,7 @@ class LLMMiner(Miner):
                     )
                     if proposal.trigger.tool not in (err.tool, "*"):
                         raise ValueError(f"trigger tool {proposal.trigger.tool!r} is not the failing tool")
-                    _check_text(proposal, err, fixed.get(id(err)))
+                    _check_text(proposal, err, fixed.get(id(err)), successes[:3])
                 except (ValueError, ValidationError, TypeError) as exc:
                     reason = " ".join(str(exc).split())[:300]
                     prompt = (

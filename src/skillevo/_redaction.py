@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import functools
 import re
 from collections.abc import Iterator
@@ -133,12 +134,17 @@ _PAIR = re.compile(
     # The value is matched inside a lookahead: a pair inside another pair's value is found too
     # ("next: password=...", "url=https://h/?token=...").
     r"(?<![\w.\-])(?P<q>[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=])\s*"
-    r"(?=(?P<v>\"[^\"\n]*\"|'[^'\n]*'|\[[^\]\n]*\]|\{[^}\n]*\}"
-    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]+))",
+    # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
+    # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
+    # A secret value cut at the bound is extended to its end in `_spans`.
+    r"(?=(?P<v>\"[^\"\n]{0,256}\"|'[^'\n]{0,256}'|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
+    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
     re.IGNORECASE,
 )
 # Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
 # a text without any holds no secret key.
+_PAIR_VALUE = 256
+_VALUE_END = re.compile(r"[\s,;&}\]\"'<>]|$")
 _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
               "pin", "otp", "ssn", "jwt", "mfa", "contras")  # fmt: skip
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
@@ -338,29 +344,55 @@ class _Gates:
         return not literals or not self.present.isdisjoint(literals)
 
 
+#: Shape rules scan a long text in overlapping windows: several upstream patterns scan from each
+#: candidate start to the end of the text (``eyJ[...]+\.``), quadratic on a hostile text repeating
+#: the start. A secret shorter than the overlap lies whole in some window; a match is then widened
+#: to its whole token on the full text, so a longer one is hidden whole too.
+_WINDOW = 2048
+_OVERLAP = 768
+
+
+def _windowed(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """`regex.finditer(text)`, bounded to windows of `_WINDOW` characters (lookbehinds see the full text)."""
+    if len(text) <= _WINDOW:
+        yield from regex.finditer(text)
+        return
+    for lo in range(0, len(text), _WINDOW - _OVERLAP):
+        yield from regex.finditer(text, lo, min(len(text), lo + _WINDOW))
+        if lo + _WINDOW >= len(text):
+            break
+
+
 def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
+    pem_ends: list[int] | None = None
+    widened = (-1, -1)
     for kind, regex in rules:
-        for m in regex.finditer(text):
+        for m in _windowed(regex, text):
             if m.end() == m.start():
                 continue
             if kind == "private_key":  # the header names it; hide the whole block (or to the end of a cut text)
-                pem_end = _PEM_END.search(text, m.end())
+                if pem_ends is None:  # every END line once, not a search to the end of the text per header
+                    pem_ends = [e.end() for e in _PEM_END.finditer(text) if e.end() > e.start()]
+                after = bisect.bisect_left(pem_ends, m.end())
                 pem_start = text.rfind("-----", 0, m.start())
                 yield (
                     pem_start if pem_start >= 0 else m.start(),
-                    pem_end.end() if pem_end else len(text),
+                    pem_ends[after] if after < len(pem_ends) else len(text),
                     kind,
                 )
                 continue
             start, end = _group_span(m, kind)
             if (start, end) == m.span():
-                start, end = _widen(text, start, end)
+                if widened[0] <= start and end <= widened[1]:
+                    continue  # inside the token the last match was widened to: hidden already
+                start, end = widened = _widen(text, start, end)
             yield start, end, kind
 
 
 def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True) -> Iterator[Span]:
     gates = _Gates(text, gated)
     if gates.open(_KEY_STEMS):
+        run_end = (-1, -1)
         for m in _PAIR.finditer(text):
             key = m.group("k")
             if is_secret_key(key):
@@ -371,6 +403,12 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
                     end = len(text) if newline < 0 else newline
                 if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
                     start, end = start + 1, end - 1  # keep the quotes: the text stays readable
+                elif len(value) >= _PAIR_VALUE and value[:1] not in "\"'[{":
+                    # cut at the bound: a secret runs on to its terminator
+                    if not run_end[0] <= end <= run_end[1]:  # one search per terminator-free run
+                        stop = _VALUE_END.search(text, end)
+                        run_end = (end, stop.start() if stop else len(text))
+                    end = run_end[1]
                 if end > start and not value.startswith("[REDACTED"):
                     yield start, end, "secret"
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
@@ -387,7 +425,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
         if not gates.open(gate):
             continue
         has_secret_group = "s" in regex.groupindex
-        for m in regex.finditer(text):
+        for m in _windowed(regex, text):
             if has_secret_group:
                 yield m.start("s"), m.end("s"), kind
             else:
@@ -484,7 +522,9 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"
             else:
-                out[k] = redact(v, emails=emails, known=known)
+                # A key is text too (a secret can be sent, or echoed, as a dict key).
+                key = redact_text(k, emails=emails, known=known) if isinstance(k, str) else k
+                out[key] = redact(v, emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):
         return [redact(v, emails=emails, known=known) for v in value]

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._repair import DATE_FORMATS
 
-__all__ = ["date_format", "format_label", "literal_is_code", "shape", "synthetic"]
+__all__ = ["date_format", "format_label", "is_instance_value", "literal_is_code", "shape", "synthetic"]
 
 _EMAIL = re.compile(r"^[\w.%+-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S*$")
@@ -81,6 +81,16 @@ def _kind(value: str) -> str | None:
             return f"a name of {len(words)} words"
         return f"free text of {len(words)} words"
     return None
+
+
+_ID_DIGITS = re.compile(r"\d{5,}")
+
+
+def is_instance_value(value: str) -> bool:
+    """Whether `value` has the shape of one record's data rather than of a member of a closed set:
+    a phone number, e-mail address, URL, UUID or secret, or a run of five digits or more (an order
+    number, an account, a ticket). Short codes and versions (``v2``, ``utf-8``, ``2024-08-06``) are not."""
+    return _ID_DIGITS.search(value) is not None or _kind(value.strip()) is not None
 
 
 def _runs(value: str) -> list[str]:

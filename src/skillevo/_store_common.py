@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ __all__ = [
     "scrub_origin",
     "scrub_record",
     "scrub_strategy",
+    "scrub_trigger",
     "scrubbing_writes",
     "select_query",
     "skills_from_rows",
@@ -239,12 +241,16 @@ def select_query(
 
 
 def scrub_episode(episode: Episode) -> Episode:
-    """`episode` with its task and metadata redacted (the same object when nothing changes)."""
-    task = redact_text(episode.task)
-    metadata = redact(episode.metadata)
-    if task == episode.task and metadata == episode.metadata:
+    """`episode` with its task, metadata, group and policy version redacted (the same object when
+    nothing changes): every caller-written text of the row."""
+    update: dict[str, Any] = {"task": redact_text(episode.task), "metadata": redact(episode.metadata)}
+    for field in ("group_id", "policy_version"):
+        value = getattr(episode, field)
+        if isinstance(value, str):
+            update[field] = redact_text(value)
+    if all(getattr(episode, k) == v for k, v in update.items()):
         return episode
-    return episode.model_copy(update={"task": task, "metadata": metadata})
+    return episode.model_copy(update=update)
 
 
 def scrub_events(events: Sequence[Event]) -> Sequence[Event]:
@@ -252,10 +258,11 @@ def scrub_events(events: Sequence[Event]) -> Sequence[Event]:
     out: list[Event] | None = None
     for i, event in enumerate(events):
         data = redact(event.data)
-        if data != event.data:
+        tool = redact_text(event.tool) if event.tool else event.tool  # a tool's name is the caller's text
+        if data != event.data or tool != event.tool:
             if out is None:
                 out = list(events[:i])
-            out.append(event.model_copy(update={"data": data}))
+            out.append(event.model_copy(update={"data": data, "tool": tool}))
         elif out is not None:
             out.append(event)
     return events if out is None else out
@@ -306,10 +313,33 @@ def _events_write(fn: _F) -> _F:
     return write  # type: ignore[return-value]
 
 
+_MARKER = re.compile(r"\[REDACTED:\w+\]")
+
+
+def scrub_trigger(trigger: Trigger) -> Trigger:
+    """`trigger` with secrets removed from its texts. In a pattern, the marker is written escaped, so
+    the pattern still compiles and matches the redacted error text it is run on."""
+    update: dict[str, Any] = {}
+    for field in ("tool", "error_type", "pattern", "task_pattern"):
+        value = getattr(trigger, field)
+        if not isinstance(value, str):
+            continue
+        clean = redact_text(value)
+        if clean != value:
+            if field.endswith("pattern"):
+                clean = _MARKER.sub(lambda m: re.escape(m.group(0)), clean)
+            update[field] = clean
+    return trigger.model_copy(update=update) if update else trigger
+
+
 def _version_write(strategy_at: int) -> Callable[[_F], _F]:
     def wrap(fn: _F) -> _F:
         @functools.wraps(fn)
         def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if strategy_at == 2 and len(args) > 1 and isinstance(args[1], Trigger):  # add_skill(name, trigger, ...)
+                args = (args[0], scrub_trigger(args[1]), *args[2:])
+            elif isinstance(kwargs.get("trigger"), Trigger):
+                kwargs["trigger"] = scrub_trigger(kwargs["trigger"])
             if len(args) > strategy_at:
                 args = (*args[:strategy_at], scrub_strategy(args[strategy_at]), *args[strategy_at + 1 :])
             elif "strategy" in kwargs:
@@ -343,6 +373,8 @@ def scrub_record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     fields = dict(fields)
     if kind == "skill" and isinstance(fields.get("description"), str):
         fields["description"] = redact_text(fields["description"])
+    if kind == "skill" and isinstance(fields.get("trigger"), dict):
+        fields["trigger"] = scrub_trigger(Trigger.model_validate(fields["trigger"])).model_dump(mode="json")
     elif kind == "version":
         if isinstance(fields.get("strategy"), dict):
             fields["strategy"] = redact(fields["strategy"])

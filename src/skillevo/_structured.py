@@ -39,6 +39,12 @@ class StructuredRule(NamedTuple):
     allowed: tuple[str, ...] = ()
 
 
+#: The longest back-off a `Retry` accepts (its model's bound), so a tool's Retry-After cannot exceed it.
+_MAX_BACKOFF_S = next(
+    float(m.le) for m in Retry.model_fields["backoff_s"].metadata if getattr(m, "le", None) is not None
+)
+
+
 def _names(names: list[str]) -> str:
     return ", ".join(f"`{f}`" for f in names)
 
@@ -48,12 +54,13 @@ def structured_rule(
 ) -> StructuredRule | None:
     """The rule a structured error of `category` spells out for a call of `tool` with `args` (None: none)."""
     if category in ("rate_limit", "transient"):
-        wait = retry_after(message)
+        # The tool names its own wait: one beyond what a retry may sleep (or "inf") is capped, never trusted.
+        wait = min(retry_after(message) or 0.5, _MAX_BACKOFF_S)
         return StructuredRule(
             f"retry-{category}",
             f"When `{tool}` fails with a {category.replace('_', ' ')} error, wait and retry the same call "
             "(honour Retry-After) instead of changing the arguments or giving up.",
-            Repair(ops=[Retry(max_attempts=retry_attempts, backoff_s=wait or 0.5)]),
+            Repair(ops=[Retry(max_attempts=retry_attempts, backoff_s=wait)]),
         )
     sent = [f for f in args if identifier(f)]
     named = fields_named(message)
