@@ -398,11 +398,12 @@ def run_arm(
         # cache on each change; a wall-clock TTL would make runs of one seed depend on machine speed.
         ttl = float("inf")
         if arm == "no discounting":
-            evo = Evolver(lib, selector=ThompsonSelector(discount="none", seed=seed), seed=seed, cache_ttl_s=ttl)
+            evo = Evolver(lib, selector=ThompsonSelector(discount="none", seed=seed), seed=seed, cache_ttl_s=ttl, mining="inline")
         elif arm == "no null arm":
-            evo = Evolver(lib, seed=seed, null_arm=False, cache_ttl_s=ttl)
+            evo = Evolver(lib, seed=seed, null_arm=False, cache_ttl_s=ttl, mining="inline")
         else:
-            evo = Evolver(lib, seed=seed, cache_ttl_s=ttl)
+            # Back-to-back simulated episodes: mining in finish(), seeded and repeatable.
+            evo = Evolver(lib, seed=seed, cache_ttl_s=ttl, mining="inline")
         evo.policy_version = POLICY_V1.version
     notes = Notes(k=NOTES_K) if arm == "naive memory" else None
     out: list[EpisodeResult] = []

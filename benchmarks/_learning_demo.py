@@ -91,7 +91,8 @@ def _evolver(arm: str, seed: int) -> Evolver:
     elif arm == "static library":
         kwargs["selector"] = AlwaysApplySelector(seed=seed)
         kwargs["null_arm"] = False
-    evo = Evolver(lib, **kwargs)
+    # Back-to-back simulated episodes: mining in finish() (seeded, repeatable), as a live agent's pace allows.
+    evo = Evolver(lib, mining="inline", **kwargs)
     add_authored_skills(evo)
     return evo
 

@@ -116,6 +116,9 @@ def run_demo(
             policy_version=POLICY_V1.version,
             lifecycle=LifecycleConfig(**DEMO_LIFECYCLE),
             cache_ttl_s=DEMO_CACHE_TTL_S,
+            # Simulated episodes run back to back in milliseconds: mining in `finish()` gives them what
+            # background mining gives a live agent whose episodes take seconds (and a seeded, repeatable run).
+            mining="inline",
         )
         authored = add_authored_skills(evo)
         progress = Progress(
