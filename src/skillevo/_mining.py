@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._detect import classify_error, detect_failure, error_signature
+from ._detect import classify_error, detect_failure, error_signature, same_signature
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._models import (
@@ -241,17 +241,18 @@ class RuleMiner(Miner):
     def _stored_pairs(
         self, tool: str, signature: str, store: SkillStore, policy: str | None = None
     ) -> list[tuple[Event, Event]]:
+        # A stored signature of an older scheme matches too: it is read against the error's own text.
         errors = [
             e
             for e in store.events(kind=EventKind.TOOL_ERROR, tool=tool)
-            if e.data.get("signature") == signature and self._policy_of(e.episode_id, store) == policy
+            if _signature_of(e) == signature and self._policy_of(e.episode_id, store) == policy
         ][-self.max_pairs :]
         pairs: list[tuple[Event, Event]] = []
         for episode_id in dict.fromkeys(e.episode_id for e in errors if e.episode_id):
             pairs.extend(
                 (a, b)
                 for a, b in correction_pairs(store.events(episode_id=episode_id))
-                if a.data.get("signature") == signature
+                if _signature_of(a) == signature
             )
         return pairs
 
@@ -260,7 +261,7 @@ class RuleMiner(Miner):
         if tool is None:
             return None  # a tool whose name is no identifier gets no skill: its name would reach a prompt
         category = _category(err)
-        signature = str(err.data.get("signature", ""))
+        signature = _signature_of(err)
         with self._lock:
             policy = self._policy_of(err.episode_id, store)
             key = (tool, signature, policy)
@@ -348,6 +349,17 @@ def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> b
 
 
 _NOW_MAX_CHARS = 8000
+
+
+def _signature_of(event: Event) -> str:
+    """The event's error signature in the current scheme: the stored one when it is current (or
+    equals the older scheme's signature of the stored text), else recomputed from the stored text."""
+    stored = event.data.get("signature")
+    message = str(event.data.get("error", ""))
+    current = error_signature(message)
+    if stored == current or not isinstance(stored, str) or same_signature(stored, message, current):
+        return current
+    return stored
 
 
 def _signature_note(err: Event) -> str:
