@@ -364,14 +364,16 @@ def task_sequence(tasks: Sequence[BfclTask], episodes: int, seed: int) -> list[B
 
 
 _TASKS: list[BfclTask] | None = None
+#: The BFCL multi-turn category the tasks come from (``--category``; set before any task is loaded).
+CATEGORY = "multi_turn_base"
 
 
 def usable_tasks() -> list[BfclTask]:
-    """``multi_turn_base`` tasks whose ground truth the tool layer accepts (all but a few)."""
+    """The category's tasks whose ground truth the tool layer accepts (all but a few)."""
     global _TASKS
     if _TASKS is None:
         kept = []
-        for task in load_tasks():
+        for task in load_tasks(CATEGORY):
             _, results = replay_ground_truth(task)
             if not any(isinstance(r, Exception) or detect_failure(r) is not None for r in results):
                 kept.append(task)
@@ -561,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: up to 2)")
     parser.add_argument(
+        "--category", default="multi_turn_base", help="BFCL multi-turn category (e.g. multi_turn_miss_param)"
+    )
+    parser.add_argument(
         "--diagnose",
         action="store_true",
         help="instead: run the skillevo arm and count why failed calls went back to the model",
@@ -576,6 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bad arguments: arms must be among {ARMS}, seeds >= 1, episodes >= 2", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    global CATEGORY
+    CATEGORY = ns.category
     start = time.perf_counter()
     if ns.diagnose:
         print(format_diagnosis(diagnose(range(ns.seeds), ns.episodes), ns.seeds, ns.episodes))
@@ -591,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     table = run(range(ns.seeds), ns.episodes, arms=arms, on_run=progress, workers=ns.workers)
     print(
-        f"BFCL multi-turn ({len(usable_tasks())} multi_turn_base tasks), {ns.seeds} seeds x {ns.episodes} episodes, "
+        f"BFCL multi-turn ({len(usable_tasks())} {CATEGORY} tasks), {ns.seeds} seeds x {ns.episodes} episodes, "
         f"policy upgrade at episode {ns.episodes // 2}; {time.perf_counter() - start:.0f} s"
     )
     print(format_table(table))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from skillevo import NULL_ARM, Evolver, SkillLibrary, VersionStatus
+from skillevo import NULL_ARM, EventKind, Evolver, SkillLibrary, VersionStatus
 from skillevo._errors import ConfigError
 from skillevo._lifecycle import LifecycleConfig
 from skillevo._models import CoerceArg, ReformatDate, Repair
@@ -188,3 +188,21 @@ def test_bad_schemas_are_refused_with_a_clear_error(lib: SkillLibrary) -> None:
         evo.register_tools({"bad name!": {"properties": {}}})
     with pytest.raises(ConfigError, match="mapping"):
         evo.register_tools(["t"])  # type: ignore[arg-type]
+
+
+def test_a_two_mistake_correction_is_mined_as_one_rule_per_argument(lib: SkillLibrary) -> None:
+    # One episode: the call fails on the id, then (id fixed) on the date, then succeeds.
+    evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
+    with evo.episode(task="both") as ep:
+        _, failed = _call(ep, TOOLS[0], _mistaken(4821, dt.date(2025, 3, 14), bad_id=True, bad_date=True))
+        ep.finish(reward=1.0)
+    assert failed == 2
+    repairs = {
+        s.name: s.versions[0].strategy.repair for s in lib.skills() if s.versions[0].strategy.repair is not None
+    }
+    kinds = sorted(type(op).__name__ for r in repairs.values() for op in r.ops)  # type: ignore[union-attr]
+    assert kinds == ["CoerceArg", "ReformatDate"]  # two rules, one per argument, none with both edits
+    assert all(len(r.ops) == 1 for r in repairs.values())  # type: ignore[union-attr]
+    # The partial fix (itself a failed call) is no observed win: only the full correction is credited.
+    wins = [e for e in lib.events(kind=EventKind.CREDIT) if e.data.get("source") == "evidence"]
+    assert len(wins) == 1

@@ -137,7 +137,15 @@ def _is_success(event: Event) -> bool:
 
 
 def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
-    """(failed call, later successful call of the same tool with other arguments), per episode."""
+    """(failed call, later successful call of the same tool with other arguments), per episode.
+
+    A call with several mistakes fails once per mistake, each error naming one: a failed call
+    followed by another failed call with other arguments and *another* error signature, and later
+    by a success that kept the arguments changed in between, gets a partial pair: its arguments,
+    with only what changed before the next error, against them (a success event marked
+    ``partial``, no id). Each error so explains its own argument; a multi-argument correction is
+    learned as per-argument rules.
+    """
     pairs: list[tuple[Event, Event]] = []
     by_episode: dict[str | None, list[Event]] = {}
     for e in events:
@@ -146,18 +154,49 @@ def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
         for i, err in enumerate(evs):
             if err.kind != EventKind.TOOL_ERROR or _args(err) is None:
                 continue
+            following: Event | None = None
             for later in evs[i + 1 :]:
                 if later.tool != err.tool:
                     continue
                 if later.kind == EventKind.TOOL_ERROR:
                     if not same_args(_args(later), _args(err)):
-                        break  # another failed attempt: the correction, if any, is judged from that one
+                        if following is None:
+                            following = later
+                        continue  # another failed attempt: the correction, if any, is judged from that one
                     continue
                 if _is_success(later):
-                    if not same_args(_args(later), _args(err)):
-                        pairs.append((err, later))
+                    if following is None:
+                        if not same_args(_args(later), _args(err)):
+                            pairs.append((err, later))
+                    else:
+                        partial = _partial_fix(err, following, later)
+                        if partial is not None:
+                            pairs.append((err, partial))
                     break
     return pairs
+
+
+def _partial_fix(err: Event, nxt: Event, success: Event) -> Event | None:
+    """The correction of `err` alone, when the next failed attempt `nxt` failed for another reason
+    and the final `success` kept what `nxt` changed (None otherwise)."""
+    bad, mid, good = _args(err) or {}, _args(nxt) or {}, _args(success) or {}
+    if _signature_of(nxt) == _signature_of(err):
+        return None
+    changed = [k for k in set(bad) | set(mid) if not (k in bad and k in mid and same_args(bad[k], mid[k]))]
+    if not changed or any(k in mid and (k not in good or not same_args(mid[k], good[k])) for k in changed):
+        return None
+    if any(k not in mid and k in good for k in changed):
+        return None
+    fixed = {k: v for k, v in bad.items() if k not in changed or k in mid}
+    fixed.update({k: mid[k] for k in changed if k in mid})
+    if same_args(fixed, good):
+        return None  # the next attempt was the whole correction: the ordinary pair covers it
+    return Event(
+        kind=EventKind.TOOL_RESULT,
+        tool=success.tool,
+        episode_id=success.episode_id,
+        data={"args": fixed, "result": success.data.get("result"), "partial": True},
+    )
 
 
 class RuleMiner(Miner):
@@ -393,8 +432,8 @@ def observed_win(proposal: Proposal, events: Sequence[Event]) -> bool:
         return False
     ids = set(proposal.evidence)
     for bad, good in correction_pairs(events):
-        if bad.id is None or bad.id not in ids or bad.tool != proposal.trigger.tool:
-            continue
+        if bad.id is None or bad.id not in ids or bad.tool != proposal.trigger.tool or good.data.get("partial"):
+            continue  # a partial fix was itself a failed call: no observed win
         args = _args(bad) or {}
         try:
             if precondition_holds(repair, args) and same_args(apply_repair(repair, args), _args(good) or {}):

@@ -10,7 +10,9 @@ of its own (trigger on that tool, same error class, the same per-argument repair
 tested by the same bandit against doing nothing. It starts from a small share of the original's
 evidence (at most `PRIOR_OBSERVATIONS` pseudo-observations, the original's mean), so it is tried
 before the other tool pays its own failures; a transferred candidate that loses at its tool is
-rejected or retired there, and the original is untouched (it is another skill).
+rejected or retired there, and the original is untouched (it is another skill). It carries no
+guidance: it acts before the call, and text about every tool sharing an argument would lengthen
+every prompt (on BFCL it cost success through the policy's attention).
 
 Tools and their arguments are known from the calls the Evolver sees (`ToolCatalog.observe`) and
 from the JSON schemas an adapter declares (`Evolver.register_tools`).
@@ -277,16 +279,11 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
                     continue  # offered before (whatever became of it): not again
                 except NotFoundError:
                     pass
-                guidance = version.strategy.guidance
-                if guidance and f"`{source_tool}`" in guidance:
-                    guidance = guidance.replace(f"`{source_tool}`", f"`{tool}`")
-                else:
-                    guidance = None
                 proposal = Proposal(
                     name=name,
                     description=f"{tool}: the repair of argument {arg} learned on {source_tool}, transferred.",
                     trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=skill.trigger.error_type),
-                    strategy=Strategy(guidance=guidance, repair=part),
+                    strategy=Strategy(repair=part),
                     evidence=list(version.origin.evidence),
                     episodes=list(version.origin.episodes),
                     note=f"transferred from {version.id} (tool {source_tool}, argument {arg})",
