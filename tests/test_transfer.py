@@ -206,3 +206,28 @@ def test_a_two_mistake_correction_is_mined_as_one_rule_per_argument(lib: SkillLi
     # The partial fix (itself a failed call) is no observed win: only the full correction is credited.
     wins = [e for e in lib.events(kind=EventKind.CREDIT) if e.data.get("source") == "evidence"]
     assert len(wins) == 1
+
+
+def test_a_date_whose_day_and_month_read_both_ways_is_not_reformatted_unproven(lib: SkillLibrary) -> None:
+    from skillevo._repair import precondition_holds, synthesize
+
+    # A correction of 05/05/2025 proves nothing about which field is the day: no rule.
+    assert synthesize([({"date": "05/05/2025"}, {"date": "2025-05-05"})]) is None
+    rule = synthesize([({"date": "03/14/2025"}, {"date": "2025-03-14"})])
+    assert rule is not None and isinstance(rule.ops[0], ReformatDate)
+    # Transferred to another tool, the re-format applies only to dates that read one way.
+    evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
+    evo.register_tools(SCHEMAS)
+    _learn_on_first_tool(evo)
+    moved = next(
+        s.versions[0].strategy.repair
+        for s in lib.skills()
+        if s.trigger.tool == "ship" and s.versions[0].origin.miner == "transfer"
+        and isinstance(s.versions[0].strategy.repair.ops[0], ReformatDate)  # type: ignore[union-attr]
+    )
+    assert moved is not None
+    assert precondition_holds(moved, {"date": "11/27/2025"})
+    assert not precondition_holds(moved, {"date": "03/04/2025"})
+    with evo.episode(task="ambiguous") as ep:
+        sent = ep.before_tool("ship", {"customer_id": "7", "date": "03/04/2025"})
+    assert sent["date"] == "03/04/2025"  # left for the tool's own corrections to prove

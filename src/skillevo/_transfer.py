@@ -28,6 +28,7 @@ from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._models import (
     NULL_ARM,
     Affix,
+    ArgCondition,
     ChangeCase,
     CoerceArg,
     Event,
@@ -44,6 +45,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._repair import swaps_day_and_month, unambiguous_date_regex
 from ._untrusted import identifier
 
 if TYPE_CHECKING:
@@ -178,6 +180,20 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     return out
 
 
+def _semantically_safe(repair: Repair) -> Repair | None:
+    """The repair as another tool may apply it before any correction of its own: a date re-format
+    whose day and month are both numeric only on dates whose day is above 12 (which read one way
+    only); on ``03/04/2025`` the other tool's own corrections must first prove the mapping."""
+    conds = list(repair.precondition or [])
+    for op in repair.ops:
+        if isinstance(op, ReformatDate) and swaps_day_and_month(op.from_format or ""):
+            regex = unambiguous_date_regex(op.from_format or "")
+            if regex is None:
+                return None
+            conds.append(ArgCondition(arg=op.arg, regex=regex))
+    return Repair(ops=list(repair.ops), precondition=conds)
+
+
 def _target_type(repair: Repair) -> str:
     """The type the argument has after the repair."""
     casts = [op.to for op in repair.ops if isinstance(op, CoerceArg)]
@@ -259,7 +275,10 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
     for skill, version in _sources(evo, [] if scan_all else created):
         source_tool = skill.trigger.tool
         assert version.strategy.repair is not None
-        for arg, part in per_argument(version.strategy.repair):
+        for arg, whole in per_argument(version.strategy.repair):
+            part = _semantically_safe(whole)
+            if part is None:
+                continue
             wanted = _target_type(part)
             source_type = catalog.arg_type(source_tool, arg)
             for tool in catalog.tools():
