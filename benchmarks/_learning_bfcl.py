@@ -366,6 +366,9 @@ def task_sequence(tasks: Sequence[BfclTask], episodes: int, seed: int) -> list[B
 _TASKS: list[BfclTask] | None = None
 #: The BFCL multi-turn category the tasks come from (``--category``; set before any task is loaded).
 CATEGORY = "multi_turn_base"
+#: Declare every tool's JSON schema to the Evolvers (``--schemas``), as an adapter passing LangChain
+#: ``args_schema`` would: learned argument repairs then transfer to tools not called yet.
+SCHEMAS = False
 
 
 def usable_tasks() -> list[BfclTask]:
@@ -406,6 +409,11 @@ def run_arm(
         else:
             evo = Evolver(lib, seed=seed, cache_ttl_s=ttl)
         evo.policy_version = POLICY_V1.version
+        if SCHEMAS:
+            evo.register_tools(
+                {name: {"properties": spec.properties, "required": list(spec.required)}
+                 for name, spec in tool_specs().items()}
+            )
     notes = Notes(k=NOTES_K) if arm == "naive memory" else None
     out: list[EpisodeResult] = []
     config = POLICY_V1
@@ -562,6 +570,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="episodes per seed and arm")
     parser.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: up to 2)")
+    parser.add_argument("--schemas", action="store_true", help="declare the tools' JSON schemas to the Evolvers")
     parser.add_argument(
         "--category", default="multi_turn_base", help="BFCL multi-turn category (e.g. multi_turn_miss_param)"
     )
@@ -581,8 +590,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bad arguments: arms must be among {ARMS}, seeds >= 1, episodes >= 2", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    global CATEGORY
+    global CATEGORY, SCHEMAS
     CATEGORY = ns.category
+    SCHEMAS = bool(ns.schemas)
     start = time.perf_counter()
     if ns.diagnose:
         print(format_diagnosis(diagnose(range(ns.seeds), ns.episodes), ns.seeds, ns.episodes))

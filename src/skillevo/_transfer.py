@@ -60,8 +60,8 @@ MIN_WINS = 2
 #: Value edits that mean the same on any tool's argument of that name (not a rename, a drop, a
 #: set or a value map: those name another argument, or memorise one tool's instances).
 _VALUE_OPS = (CoerceArg, ReformatDate, ChangeCase, Strip, Pad, Affix)
-_JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
-               "object": "dict", "null": "null"}
+_JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "float": "float", "boolean": "bool",
+               "array": "list", "object": "dict", "dict": "dict", "null": "null"}
 _MAX_TOOLS = 2000
 _MAX_ARGS = 200
 TRANSFER_MINER = "transfer"
