@@ -364,14 +364,19 @@ def task_sequence(tasks: Sequence[BfclTask], episodes: int, seed: int) -> list[B
 
 
 _TASKS: list[BfclTask] | None = None
+#: The BFCL multi-turn category the tasks come from (``--category``; set before any task is loaded).
+CATEGORY = "multi_turn_base"
+#: Declare every tool's JSON schema to the Evolvers (``--schemas``), as an adapter passing LangChain
+#: ``args_schema`` would: learned argument repairs then transfer to tools not called yet.
+SCHEMAS = False
 
 
 def usable_tasks() -> list[BfclTask]:
-    """``multi_turn_base`` tasks whose ground truth the tool layer accepts (all but a few)."""
+    """The category's tasks whose ground truth the tool layer accepts (all but a few)."""
     global _TASKS
     if _TASKS is None:
         kept = []
-        for task in load_tasks():
+        for task in load_tasks(CATEGORY):
             _, results = replay_ground_truth(task)
             if not any(isinstance(r, Exception) or detect_failure(r) is not None for r in results):
                 kept.append(task)
@@ -405,6 +410,11 @@ def run_arm(
             # Back-to-back simulated episodes: mining in finish(), seeded and repeatable.
             evo = Evolver(lib, seed=seed, cache_ttl_s=ttl, mining="inline")
         evo.policy_version = POLICY_V1.version
+        if SCHEMAS:
+            evo.register_tools(
+                {name: {"properties": spec.properties, "required": list(spec.required)}
+                 for name, spec in tool_specs().items()}
+            )
     notes = Notes(k=NOTES_K) if arm == "naive memory" else None
     out: list[EpisodeResult] = []
     config = POLICY_V1
@@ -561,6 +571,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="episodes per seed and arm")
     parser.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: up to 2)")
+    parser.add_argument("--schemas", action="store_true", help="declare the tools' JSON schemas to the Evolvers")
+    parser.add_argument(
+        "--category", default="multi_turn_base", help="BFCL multi-turn category (e.g. multi_turn_miss_param)"
+    )
     parser.add_argument(
         "--diagnose",
         action="store_true",
@@ -577,6 +591,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bad arguments: arms must be among {ARMS}, seeds >= 1, episodes >= 2", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    global CATEGORY, SCHEMAS
+    CATEGORY = ns.category
+    SCHEMAS = bool(ns.schemas)
     start = time.perf_counter()
     if ns.diagnose:
         print(format_diagnosis(diagnose(range(ns.seeds), ns.episodes), ns.seeds, ns.episodes))
@@ -592,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     table = run(range(ns.seeds), ns.episodes, arms=arms, on_run=progress, workers=ns.workers)
     print(
-        f"BFCL multi-turn ({len(usable_tasks())} multi_turn_base tasks), {ns.seeds} seeds x {ns.episodes} episodes, "
+        f"BFCL multi-turn ({len(usable_tasks())} {CATEGORY} tasks), {ns.seeds} seeds x {ns.episodes} episodes, "
         f"policy upgrade at episode {ns.episodes // 2}; {time.perf_counter() - start:.0f} s"
     )
     print(format_table(table))

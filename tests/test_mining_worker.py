@@ -17,7 +17,7 @@ SUGGESTION = json.dumps(
         "name": "iso-dates-llm",
         "description": "Send ISO dates.",
         "trigger": {"kind": "tool_error", "tool": "book"},
-        "strategy": {"guidance": "Send dates as YYYY-MM-DD. DO: 2025-01-02 DON'T: 01/02/2025"},
+        "strategy": {"guidance": "Send dates as YYYY-MM-DD. DO: 1999-12-31 DON'T: 12/31/1999"},
     }
 )
 

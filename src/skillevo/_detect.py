@@ -5,8 +5,10 @@ Real tools fail in many ways: they raise; LangChain wraps the error in a ``ToolM
 return ``{"error": ...}``; and some need the user's own predicate. `detect_failure` handles all of
 them without importing any framework (objects are duck-typed).
 
-`error_signature` normalises a message (ids, numbers, quoted values, paths, dates, e-mails, URLs
-stripped) so that one skill covers one *class* of failure, not one instance of it.
+`error_signature` normalises a message (ids, numbers, quoted values, list literals, paths, dates,
+e-mails, URLs replaced by their shapes) so that one skill covers one *class* of failure, not one
+instance of it. The scheme is versioned (``v2:`` prefix); `same_signature` matches a stored
+signature of either version, so events and skills recorded under version 1 keep matching.
 
 Every function here reads a bounded prefix of a message (`SCAN_CHARS`; `classify_error` the first
 `CLASSIFY_CHARS`, what an event stores), so a 10 MB error costs what a 2 KB one does, and the
@@ -28,12 +30,16 @@ from ._redaction import capped_text, redact
 __all__ = [
     "CLASSIFY_CHARS",
     "SCAN_CHARS",
+    "SIGNATURE_VERSION",
     "Failure",
     "classify_error",
     "detect_failure",
     "error_signature",
+    "error_signature_v1",
     "failure_from_exception",
     "retry_after",
+    "same_signature",
+    "signatures",
 ]
 
 #: The most of a message any function here reads.
@@ -71,14 +77,80 @@ _SUBS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[-+]?\d+(?:[.,]\d+)?"), "<n>"),
 ]
 
+#: The current signature scheme's prefix (`error_signature`); a signature without one is version 1.
+SIGNATURE_VERSION = "v2"
 
-def error_signature(message: str) -> str:
-    """The message with secrets redacted and instance details replaced by placeholders, lower-cased,
-    one line, capped."""
-    text = capped_text(" ".join(str(message)[:SCAN_CHARS].split()), 500).removesuffix("…")
+# Version 2: every value is replaced by its *shape*, in an order where no rule cuts another's value
+# apart (a date before a path, so ``03/14/2025`` is one date; a list literal whole, so ``[123]`` and
+# ``[4, 56]`` agree), and ids are any token mixing letters and digits (``abc123def``, ``123abc``).
+_SUBS_V2: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b[a-z][a-z0-9+.\-]*://\S+", re.I), "<url>"),
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
+    (
+        re.compile(
+            r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w/])"
+        ),
+        "<date>",
+    ),
+    (re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b(?![/.-]\d)"), "<date>"),
+    (re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b"), "<time>"),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{16,}\b", re.I), "<hex>"),
+    (re.compile(r"(?:[A-Za-z]:)?(?:/[\w.\-]+){2,}/?"), "<path>"),
+    (re.compile(r"'[^'\n]{0,200}'"), "<q>"),
+    (re.compile(r'"[^"\n]{0,200}"'), "<q>"),
+    (re.compile(r"`[^`\n]{0,200}`"), "<q>"),
+    # A list or tuple literal of values (numbers, quoted values, ids, nested lists), whatever its length.
+    (re.compile(r"[\[(]\s*(?:<\w+>|[-+]?\d[\w.]*|true|false|none|null)?(?:\s*,\s*(?:<\w+>|[-+]?\d[\w.]*|"
+                r"true|false|none|null))*\s*,?\s*[\])]", re.I), "<list>"),
+    (re.compile(r"\{[^{}\n]{0,400}\}"), "<obj>"),
+    (re.compile(r"#?\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*\b"), "<id>"),
+    (re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?", re.I), "<n>"),
+]
+
+
+def _normalised(message: str) -> str:
+    return capped_text(" ".join(str(message)[:SCAN_CHARS].split()), 500).removesuffix("…")
+
+
+def error_signature_v1(message: str) -> str:
+    """The version-1 signature (no prefix): kept so events stored under it still match (`signatures`)."""
+    text = _normalised(message)
     for pattern, repl in _SUBS:
         text = pattern.sub(repl, text)
     return text.lower()[:200]
+
+
+def error_signature(message: str) -> str:
+    """The message with secrets redacted and every value replaced by its shape, lower-cased, one line,
+    capped, prefixed with the scheme's version (``v2:``).
+
+    Numbers, ids (any token mixing letters and digits), quoted values, list and object literals,
+    paths, URLs, e-mail addresses, UUIDs, dates and times become placeholders, so ``Error: 123 not
+    found`` and ``Error: 456 not found`` (or ``[12, 34]`` and ``[5]``) are one class of failure.
+    """
+    text = _normalised(message)
+    for pattern, repl in _SUBS_V2:
+        text = pattern.sub(repl, text)
+    return f"{SIGNATURE_VERSION}:" + text.lower()[:196]
+
+
+def signatures(message: str) -> tuple[str, str]:
+    """The message's signature under every scheme (current first): a stored signature of any
+    version matches a message when it is one of these."""
+    return error_signature(message), error_signature_v1(message)
+
+
+def same_signature(stored: object, message: str, current: str | None = None) -> bool:
+    """Whether a stored signature (of any scheme version) is the signature of `message`.
+
+    `current` is the message's current-scheme signature when already computed.
+    """
+    if not isinstance(stored, str) or not stored:
+        return False
+    if stored.startswith(f"{SIGNATURE_VERSION}:"):
+        return stored == (current if current is not None else error_signature(message))
+    return stored == error_signature_v1(message)
 
 
 _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [

@@ -23,7 +23,7 @@ import numbers
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -270,6 +270,10 @@ class Evolver:
         # Run ids (a framework's id for one invocation) -> episode ids, for `feedback` by run id;
         # bounded, the episodes' ``run_id`` metadata in the store is the fallback.
         self._runs: dict[str, str] = {}
+        from ._transfer import ToolCatalog
+
+        #: the tools this Evolver knows (arguments, declared schemas): where learned repairs transfer
+        self.tools = ToolCatalog()
 
     # ------------------------------------------------------------------ configuration
 
@@ -296,6 +300,28 @@ class Evolver:
     def close(self, timeout: float | None = None) -> bool:
         """Run the pending mining, then stop the background miner (the library stays open)."""
         return self._mining.close(timeout)
+
+    def register_tools(self, tools: Mapping[str, Any]) -> None:
+        """Declare tools' JSON schemas by name (``{"properties": {...}, "required": [...]}``: a LangChain
+        ``args_schema.model_json_schema()``, an MCP tool's ``inputSchema``).
+
+        A repair learned on one tool's argument is then offered, as a candidate tested against doing
+        nothing, to every declared tool with an argument of that name and type (see `_transfer`).
+        """
+        from ._transfer import sync_transfers
+
+        self.tools.register(tools)
+        sync_transfers(self, [])
+
+    def _transfer(self, created: list[str]) -> list[str]:
+        """Transferred candidates of the versions just mined (or of all, after new tools were seen)."""
+        from ._transfer import sync_transfers
+
+        try:
+            return sync_transfers(self, created)
+        except Exception:  # learning more must never be the reason an episode fails to finish
+            _logger.exception("skillevo: offering learned repairs to other tools failed")
+            return []
 
     def invalidate(self) -> None:
         """Forget cached trigger matches (call after editing the library from outside this Evolver)."""
@@ -903,7 +929,12 @@ class EpisodeContext:
             self._calls += 1
             self._tool_calls[name] = self._tool_calls.get(name, 0) + 1
             self._error_logged = None
+            evo.tools.observe(name, args)
             new_args = args
+            # Every repair of this call (and every null arm drawn) waits on the call's *final*
+            # arguments: keyed on an intermediate one, an earlier repair was never credited when a
+            # later one changed the call again.
+            waiting: list[_Pending] = []
             # Preconditions are read on the arguments the caller sent, edits applied in turn: one
             # repair's output never triggers another (a repair undoing an earlier one's edit would
             # otherwise share the credit for a call whose arguments nothing changed).
@@ -928,7 +959,7 @@ class EpisodeContext:
                 if choice.version is not None and choice.version not in versions:
                     continue  # chosen earlier at another site of this skill; its precondition does not hold here
                 if choice.version is None:
-                    self._expect(name, new_args, _Pending(skill.name, NULL_ARM, "repair"))
+                    waiting.append(_Pending(skill.name, NULL_ARM, "repair"))
                     continue
                 repair = choice.version.strategy.repair
                 assert repair is not None
@@ -957,7 +988,9 @@ class EpisodeContext:
                     applied=True,
                 )
                 new_args = repaired
-                self._expect(name, new_args, _Pending(skill.name, choice.version.id, "repair"))
+                waiting.append(_Pending(skill.name, choice.version.id, "repair"))
+            for pending in waiting:
+                self._expect(name, new_args, pending)
             private = {"args": _jsonable(new_args, _RESULT_MAX_CHARS)}
             if new_args is not args:
                 private["original_args"] = _jsonable(args, _RESULT_MAX_CHARS)
@@ -1018,6 +1051,7 @@ class EpisodeContext:
                 call=self._calls,
             )
             self._resolve(name, args, success=True)
+            self.evo.tools.observe(name, args, success=True)
             self._shadow.success(name, args)
             observers = self.evo._observers(name)
             if observers:
@@ -1302,7 +1336,13 @@ class EpisodeContext:
         if self._group is not None:
             self._group._finished(self)
         evo._evaluate({a.key for a in ep.applied})
-        created = evo._mining.run(evo._mine, ep, stored) if stored else []
+        repairs = [a.arm for a in ep.applied if a.kind == "repair" and a.arm != NULL_ARM]
+
+        def learn(episode: Episode, saved: Sequence[Event]) -> list[str]:
+            made = evo._mine(episode, saved) if saved else []
+            return made + evo._transfer(made + repairs)
+
+        created = evo._mining.run(learn, ep, stored or []) if stored or repairs else []
         if created:
             ep.metadata["mined"] = list(created)
         return ep

@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._detect import classify_error, detect_failure, error_signature
+from ._detect import classify_error, detect_failure, error_signature, same_signature
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._models import (
@@ -137,7 +137,15 @@ def _is_success(event: Event) -> bool:
 
 
 def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
-    """(failed call, later successful call of the same tool with other arguments), per episode."""
+    """(failed call, later successful call of the same tool with other arguments), per episode.
+
+    A call with several mistakes fails once per mistake, each error naming one: a failed call
+    followed by another failed call with other arguments and *another* error signature, and later
+    by a success that kept the arguments changed in between, gets a partial pair: its arguments,
+    with only what changed before the next error, against them (a success event marked
+    ``partial``, no id). Each error so explains its own argument; a multi-argument correction is
+    learned as per-argument rules.
+    """
     pairs: list[tuple[Event, Event]] = []
     by_episode: dict[str | None, list[Event]] = {}
     for e in events:
@@ -146,18 +154,49 @@ def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
         for i, err in enumerate(evs):
             if err.kind != EventKind.TOOL_ERROR or _args(err) is None:
                 continue
+            following: Event | None = None
             for later in evs[i + 1 :]:
                 if later.tool != err.tool:
                     continue
                 if later.kind == EventKind.TOOL_ERROR:
                     if not same_args(_args(later), _args(err)):
-                        break  # another failed attempt: the correction, if any, is judged from that one
+                        if following is None:
+                            following = later
+                        continue  # another failed attempt: the correction, if any, is judged from that one
                     continue
                 if _is_success(later):
-                    if not same_args(_args(later), _args(err)):
-                        pairs.append((err, later))
+                    if following is None:
+                        if not same_args(_args(later), _args(err)):
+                            pairs.append((err, later))
+                    else:
+                        partial = _partial_fix(err, following, later)
+                        if partial is not None:
+                            pairs.append((err, partial))
                     break
     return pairs
+
+
+def _partial_fix(err: Event, nxt: Event, success: Event) -> Event | None:
+    """The correction of `err` alone, when the next failed attempt `nxt` failed for another reason
+    and the final `success` kept what `nxt` changed (None otherwise)."""
+    bad, mid, good = _args(err) or {}, _args(nxt) or {}, _args(success) or {}
+    if _signature_of(nxt) == _signature_of(err):
+        return None
+    changed = [k for k in set(bad) | set(mid) if not (k in bad and k in mid and same_args(bad[k], mid[k]))]
+    if not changed or any(k in mid and (k not in good or not same_args(mid[k], good[k])) for k in changed):
+        return None
+    if any(k not in mid and k in good for k in changed):
+        return None
+    fixed = {k: v for k, v in bad.items() if k not in changed or k in mid}
+    fixed.update({k: mid[k] for k in changed if k in mid})
+    if same_args(fixed, good):
+        return None  # the next attempt was the whole correction: the ordinary pair covers it
+    return Event(
+        kind=EventKind.TOOL_RESULT,
+        tool=success.tool,
+        episode_id=success.episode_id,
+        data={"args": fixed, "result": success.data.get("result"), "partial": True},
+    )
 
 
 class RuleMiner(Miner):
@@ -241,17 +280,18 @@ class RuleMiner(Miner):
     def _stored_pairs(
         self, tool: str, signature: str, store: SkillStore, policy: str | None = None
     ) -> list[tuple[Event, Event]]:
+        # A stored signature of an older scheme matches too: it is read against the error's own text.
         errors = [
             e
             for e in store.events(kind=EventKind.TOOL_ERROR, tool=tool)
-            if e.data.get("signature") == signature and self._policy_of(e.episode_id, store) == policy
+            if _signature_of(e) == signature and self._policy_of(e.episode_id, store) == policy
         ][-self.max_pairs :]
         pairs: list[tuple[Event, Event]] = []
         for episode_id in dict.fromkeys(e.episode_id for e in errors if e.episode_id):
             pairs.extend(
                 (a, b)
                 for a, b in correction_pairs(store.events(episode_id=episode_id))
-                if a.data.get("signature") == signature
+                if _signature_of(a) == signature
             )
         return pairs
 
@@ -260,7 +300,7 @@ class RuleMiner(Miner):
         if tool is None:
             return None  # a tool whose name is no identifier gets no skill: its name would reach a prompt
         category = _category(err)
-        signature = str(err.data.get("signature", ""))
+        signature = _signature_of(err)
         with self._lock:
             policy = self._policy_of(err.episode_id, store)
             key = (tool, signature, policy)
@@ -350,6 +390,17 @@ def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> b
 _NOW_MAX_CHARS = 8000
 
 
+def _signature_of(event: Event) -> str:
+    """The event's error signature in the current scheme: the stored one when it is current (or
+    equals the older scheme's signature of the stored text), else recomputed from the stored text."""
+    stored = event.data.get("signature")
+    message = str(event.data.get("error", ""))
+    current = error_signature(message)
+    if stored == current or not isinstance(stored, str) or same_signature(stored, message, current):
+        return current
+    return stored
+
+
 def _signature_note(err: Event) -> str:
     """The error's signature (instance values already replaced by placeholders), quoted as data."""
     signature = str(err.data.get("signature") or error_signature(str(err.data.get("error", ""))))
@@ -381,8 +432,8 @@ def observed_win(proposal: Proposal, events: Sequence[Event]) -> bool:
         return False
     ids = set(proposal.evidence)
     for bad, good in correction_pairs(events):
-        if bad.id is None or bad.id not in ids or bad.tool != proposal.trigger.tool:
-            continue
+        if bad.id is None or bad.id not in ids or bad.tool != proposal.trigger.tool or good.data.get("partial"):
+            continue  # a partial fix was itself a failed call: no observed win
         args = _args(bad) or {}
         try:
             if precondition_holds(repair, args) and same_args(apply_repair(repair, args), _args(good) or {}):

@@ -39,7 +39,9 @@ __all__ = [
     "retry_delays",
     "same_args",
     "shape_regex",
+    "swaps_day_and_month",
     "synthesize",
+    "unambiguous_date_regex",
 ]
 
 DATE_FORMATS = (
@@ -426,11 +428,54 @@ def synthesize(
                 kept = MapValue(arg=kept.arg, mapping={str(_get(b, kept.arg)): _get(g, kept.arg) for b, g in pairs})
                 if len(kept.mapping) < 2:
                     return None
+        if isinstance(kept, ReformatDate) and not _date_mapping_proven(kept, pairs):
+            return None  # every corrected date reads the same either way: which field is the day is unproven
         chosen.append(kept)
     repair = Repair(ops=chosen)
     if not all(same_args(apply_repair(repair, bad), good) for bad, good in pairs):
         return None
     return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
+
+
+def swaps_day_and_month(fmt: str) -> bool:
+    """Whether a date format has numeric day and month fields (a value may read either way)."""
+    return "%d" in fmt and "%m" in fmt
+
+
+def _date_mapping_proven(op: ReformatDate, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+    """Whether some corrected date shows which field is the day: one whose day and month differ.
+
+    Semantic safety: a correction of ``05/05/2025`` fits day-first and month-first alike, and a
+    rule learned from it alone would silently swap the fields of every later ``03/04/2025``.
+    """
+    if not swaps_day_and_month(op.from_format or ""):
+        return True
+    for bad, _ in pairs:
+        try:
+            parsed = parse_date(str(_get(bad, op.arg)), op.from_format)
+        except RepairError:
+            continue
+        if parsed.day != parsed.month:
+            return True
+    return False
+
+
+def unambiguous_date_regex(fmt: str) -> str | None:
+    """A regex matching only dates of `fmt` whose day is above 12 (they read one way only); None
+    when `fmt` has no numeric day and month."""
+    if not swaps_day_and_month(fmt):
+        return None
+    parts = {"%d": r"(?:1[3-9]|2\d|3[01])", "%m": r"(?:0?[1-9]|1[0-2])", "%Y": r"\d{4}", "%y": r"\d{2}",
+             "%H": r"\d{2}", "%M": r"\d{2}", "%S": r"\d{2}"}
+    out = []
+    for tok in re.findall(r"%[A-Za-z]|[^%]+", fmt):
+        if tok.startswith("%"):
+            if tok not in parts:
+                return None
+            out.append(parts[tok])
+        else:
+            out.append(re.escape(tok))
+    return "".join(out)
 
 
 def _is_addition(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:

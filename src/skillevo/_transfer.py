@@ -1,0 +1,336 @@
+"""Argument-level skills that transfer: a repair learned on (tool A, argument x) offered to every tool
+with an argument x of the same type.
+
+A mistake about an argument (an id sent as a number, a date in another format) is usually the
+policy's habit for that *kind* of argument, not for one tool: every tool taking a ``customer_id``
+gets the same wrong value. So when a repair whose edits and precondition concern one argument is
+mined (or a new tool with that argument becomes known), each other known tool with an argument of
+that name, and no conflicting declared or observed type, gets a *transferred candidate*: a skill
+of its own (trigger on that tool, same error class, the same per-argument repair and precondition),
+tested by the same bandit against doing nothing. It starts from a small share of the original's
+evidence (at most `PRIOR_OBSERVATIONS` pseudo-observations, the original's mean), so it is tried
+before the other tool pays its own failures; a transferred candidate that loses at its tool is
+rejected or retired there, and the original is untouched (it is another skill). It carries no
+guidance: it acts before the call, and text about every tool sharing an argument would lengthen
+every prompt (on BFCL it cost success through the policy's attention).
+
+Tools and their arguments are known from the calls the Evolver sees (`ToolCatalog.observe`) and
+from the JSON schemas an adapter declares (`Evolver.register_tools`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._errors import ConfigError, NotFoundError, SkillevoError
+from ._models import (
+    NULL_ARM,
+    Affix,
+    ArgCondition,
+    ChangeCase,
+    CoerceArg,
+    Event,
+    EventKind,
+    Origin,
+    Pad,
+    ReformatDate,
+    Repair,
+    Skill,
+    SkillVersion,
+    Strategy,
+    Strip,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from ._repair import swaps_day_and_month, unambiguous_date_regex
+from ._untrusted import identifier
+
+if TYPE_CHECKING:
+    from ._evolver import Evolver
+
+__all__ = ["PRIOR_OBSERVATIONS", "ToolCatalog", "per_argument", "sync_transfers", "transferred_name"]
+
+#: The most pseudo-observations a transferred candidate inherits from the original (each arm).
+PRIOR_OBSERVATIONS = 3
+#: The credited successes a repair needs at its own tool before it is offered to others.
+MIN_WINS = 2
+#: Value edits that mean the same on any tool's argument of that name (not a rename, a drop, a
+#: set or a value map: those name another argument, or memorise one tool's instances).
+_VALUE_OPS = (CoerceArg, ReformatDate, ChangeCase, Strip, Pad, Affix)
+_JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "float": "float", "boolean": "bool",
+               "array": "list", "object": "dict", "dict": "dict", "null": "null"}
+_MAX_TOOLS = 2000
+_MAX_ARGS = 200
+TRANSFER_MINER = "transfer"
+
+
+def _value_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "dict"
+    return "str"
+
+
+class ToolCatalog:
+    """The tools an Evolver knows: their argument names, declared JSON schemas and observed types."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._args: dict[str, set[str]] = {}
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self._ok_types: dict[str, dict[str, set[str]]] = {}
+        self.changed = False  #: a tool or argument was added since `sync_transfers` last ran
+        self.offered: set[str] = set()  #: transferred skills known to exist (the store is the truth)
+
+    def register(self, tools: Mapping[str, Any]) -> None:
+        """Declare tools' JSON schemas (``{"properties": {...}, "required": [...]}``), by tool name."""
+        if not isinstance(tools, Mapping):
+            raise ConfigError(
+                f"register_tools: expected a mapping of tool name -> JSON schema (got {type(tools).__name__})"
+            )
+        checked: dict[str, dict[str, Any]] = {}
+        for name, schema in tools.items():
+            if not isinstance(name, str) or identifier(name) is None:
+                raise ConfigError(f"register_tools: {str(name)[:80]!r} is not a tool name")
+            props = schema.get("properties") if isinstance(schema, Mapping) else None
+            if not isinstance(props, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, Mapping) for k, v in props.items()
+            ):
+                raise ConfigError(f"register_tools: the schema of {name!r} needs a 'properties' object of objects")
+            checked[name] = {"properties": {k: dict(v) for k, v in props.items()},
+                             "required": [r for r in schema.get("required", []) if isinstance(r, str)]}
+        with self._lock:
+            for name, schema in checked.items():
+                self._schemas[name] = schema
+                known = self._args.setdefault(name, set())
+                if not set(schema["properties"]) <= known:
+                    known.update(list(schema["properties"])[:_MAX_ARGS])
+                    self.changed = True
+
+    def observe(self, tool: str, args: Any, success: bool | None = None) -> None:
+        """Record a call's argument names (and, for a successful call, its value types)."""
+        if not isinstance(args, dict):
+            return
+        known = self._args.get(tool)
+        if known is None or not args.keys() <= known:
+            with self._lock:
+                if tool not in self._args and len(self._args) >= _MAX_TOOLS:
+                    return
+                known = self._args.setdefault(tool, set())
+                for k in args:
+                    if isinstance(k, str) and len(known) < _MAX_ARGS:
+                        known.add(k)
+                self.changed = True
+        if success:
+            types = self._ok_types.setdefault(tool, {})
+            for k, v in args.items():
+                if k in known:
+                    seen = types.setdefault(k, set())
+                    if len(seen) < 4:
+                        seen.add(_value_type(v))
+
+    def tools(self) -> list[str]:
+        """The known tool names."""
+        with self._lock:
+            return sorted(self._args)
+
+    def has_arg(self, tool: str, arg: str) -> bool:
+        """Whether `tool` is known to take `arg` (a top-level argument name)."""
+        return arg in self._args.get(tool, ())
+
+    def schema(self, tool: str) -> dict[str, Any] | None:
+        """The declared JSON schema of `tool` (None: none declared)."""
+        return self._schemas.get(tool)
+
+    def arg_type(self, tool: str, arg: str) -> str | None:
+        """The argument's type: declared (JSON schema), else the one type seen in successful calls."""
+        schema = self._schemas.get(tool)
+        if schema is not None:
+            declared = schema["properties"].get(arg, {}).get("type")
+            if isinstance(declared, str) and declared in _JSON_TYPES:
+                return _JSON_TYPES[declared]
+        seen = self._ok_types.get(tool, {}).get(arg)
+        return next(iter(seen)) if seen is not None and len(seen) == 1 else None
+
+
+def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
+    """The repair split into per-argument repairs that may transfer: the value edits of one top-level
+    argument with that argument's precondition (an argument without one is not split out)."""
+    if not repair.precondition:
+        return []
+    out: list[tuple[str, Repair]] = []
+    for arg in dict.fromkeys(getattr(op, "arg", "") for op in repair.ops):
+        ops = [op for op in repair.ops if getattr(op, "arg", None) == arg]
+        conds = [c for c in repair.precondition if c.arg == arg]
+        if not arg or "." in arg or not conds or not all(isinstance(op, _VALUE_OPS) for op in ops):
+            continue
+        out.append((arg, Repair(ops=ops, precondition=conds)))
+    return out
+
+
+def _semantically_safe(repair: Repair) -> Repair | None:
+    """The repair as another tool may apply it before any correction of its own: a date re-format
+    whose day and month are both numeric only on dates whose day is above 12 (which read one way
+    only); on ``03/04/2025`` the other tool's own corrections must first prove the mapping."""
+    conds = list(repair.precondition or [])
+    for op in repair.ops:
+        if isinstance(op, ReformatDate) and swaps_day_and_month(op.from_format or ""):
+            regex = unambiguous_date_regex(op.from_format or "")
+            if regex is None:
+                return None
+            conds.append(ArgCondition(arg=op.arg, regex=regex))
+    return Repair(ops=list(repair.ops), precondition=conds)
+
+
+def _target_type(repair: Repair) -> str:
+    """The type the argument has after the repair."""
+    casts = [op.to for op in repair.ops if isinstance(op, CoerceArg)]
+    return casts[-1] if casts else "str"
+
+
+def transferred_name(source: str, tool: str, arg: str) -> str | None:
+    """The transferred skill's name (a valid skill name), or None when none fits."""
+    import hashlib
+    import re
+
+    base = re.sub(r"[^a-z0-9]+", "-", f"{tool}-{arg}-from-{source}".lower()).strip("-")
+    if len(base) > 64:
+        digest = hashlib.sha1(base.encode()).hexdigest()[:6]
+        base = base[:57].rstrip("-") + "-" + digest
+    return base or None
+
+
+def _shrunk(posterior: tuple[float, float]) -> tuple[int, int]:
+    """(successes, failures): at most `PRIOR_OBSERVATIONS` pseudo-observations at the posterior's mean."""
+    a, b = posterior
+    n = a + b - 2.0
+    if n <= 0:
+        return 0, 0
+    k = min(float(PRIOR_OBSERVATIONS), n)
+    wins = round(k * (a - 1.0) / n)
+    return wins, round(k) - wins
+
+
+def _sources(evo: Evolver, candidates: list[str]) -> list[tuple[Skill, SkillVersion]]:
+    """Live (testing or active) argument-level repairs, no transfers themselves, that won at least
+    `MIN_WINS` credited calls and beat the null arm on the mean: among `candidates` (version ids),
+    or every live version when `candidates` is empty."""
+    live = (VersionStatus.TESTING, VersionStatus.ACTIVE)
+    out: list[tuple[Skill, SkillVersion]] = []
+    if candidates:
+        for version_id in dict.fromkeys(candidates):
+            try:
+                version = evo.store.version(version_id)
+                out.append((evo.store.skill(version.skill), version))
+            except NotFoundError:
+                continue
+    else:
+        for skill in evo.store.skills():
+            for version in skill.versions:
+                out.append((skill, version))
+    kept = []
+    for skill, version in out:
+        if (
+            version.status not in live
+            or version.origin.miner == TRANSFER_MINER
+            or version.strategy.repair is None
+            or skill.trigger.kind is not TriggerKind.TOOL_ERROR
+            or skill.trigger.tool_is_glob
+        ):
+            continue
+        a, b = evo.selector.posterior(skill.name, version.id)
+        na, nb = evo.selector.posterior(skill.name, NULL_ARM)
+        if a - 1.0 >= MIN_WINS and a / (a + b) > na / (na + nb):
+            kept.append((skill, version))
+    return kept
+
+
+def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
+    """Offer the argument-level repairs among `created` (version ids: new ones, or ones an episode
+    just credited), or, when the tool catalog changed, of every live version, to the other known
+    tools with that argument, once each repair has proven itself at its own tool (`_sources`);
+    returns the versions created."""
+    catalog: ToolCatalog = evo.tools
+    if not created and not catalog.changed:
+        return []
+    from ._mining import Proposal, check_proposal
+
+    scan_all = catalog.changed
+    catalog.changed = False
+
+    made: list[str] = []
+    log: list[Event] = []
+    for skill, version in _sources(evo, [] if scan_all else created):
+        source_tool = skill.trigger.tool
+        assert version.strategy.repair is not None
+        for arg, whole in per_argument(version.strategy.repair):
+            part = _semantically_safe(whole)
+            if part is None:
+                continue
+            wanted = _target_type(part)
+            source_type = catalog.arg_type(source_tool, arg)
+            for tool in catalog.tools():
+                if tool == source_tool or not catalog.has_arg(tool, arg) or identifier(tool) is None:
+                    continue
+                have = catalog.arg_type(tool, arg)
+                if have is not None and (have != wanted or (source_type is not None and source_type != have)):
+                    continue  # the argument has another type there: not the same kind of argument
+                name = transferred_name(skill.name, tool, arg)
+                if name is None:
+                    continue
+                if name in catalog.offered:
+                    continue
+                try:
+                    evo.store.skill(name)
+                    catalog.offered.add(name)
+                    continue  # offered before (whatever became of it): not again
+                except NotFoundError:
+                    pass
+                proposal = Proposal(
+                    name=name,
+                    description=f"{tool}: the repair of argument {arg} learned on {source_tool}, transferred.",
+                    trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=skill.trigger.error_type),
+                    strategy=Strategy(repair=part),
+                    evidence=list(version.origin.evidence),
+                    episodes=list(version.origin.episodes),
+                    note=f"transferred from {version.id} (tool {source_tool}, argument {arg})",
+                )
+                if not check_proposal(proposal, evo.store).ok:
+                    continue
+                origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
+                                note=proposal.note)
+                try:
+                    new = evo.store.add_skill(name, proposal.trigger, proposal.strategy,
+                                              description=proposal.description, origin=origin)
+                except SkillevoError:
+                    continue  # stored concurrently by another process
+                if evo.lifecycle.start(new.id) is None:
+                    continue
+                made.append(new.id)
+                log.append(Event(kind=EventKind.PROPOSAL, version_id=new.id,
+                                 data={"name": name, "miner": TRANSFER_MINER, "kind": "repair", "from": version.id}))
+                wins, losses = _shrunk(evo.selector.posterior(skill.name, version.id))
+                null_wins, null_losses = _shrunk(evo.selector.posterior(skill.name, NULL_ARM))
+                for arm, ws, ls in ((new.id, wins, losses), (NULL_ARM, null_wins, null_losses)):
+                    for reward in [1.0] * ws + [0.0] * ls:
+                        evo._credit(name, arm, reward)
+                        log.append(Event(kind=EventKind.CREDIT, version_id=None if arm == NULL_ARM else arm,
+                                         data={"key": name, "arm": arm, "reward": reward, "source": "transfer",
+                                               "from": version.id}))
+    if log:
+        evo.store.log_events(log)
+    if made:
+        evo.invalidate()
+    return made
