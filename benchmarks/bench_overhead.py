@@ -9,6 +9,8 @@ with plain runs; the episode's store write is queued by the Evolver and done by 
 thread, so after each run the benchmark flushes the queue, untimed, so that the write never lands
 in the next (plain) run's time. Throughput: blocks of back-to-back runs, the flush timed at the end
 of each block: the whole cost, background write included.
+Also prints the cost of the first repaired tool call after start-up against the median of the
+later ones, measured in a fresh process (heavy imports belong to start-up, not to a tool call).
 Run: ``.venv/bin/python benchmarks/bench_overhead.py [--runs N] [--blocks N]``.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -89,11 +92,46 @@ def run_once(agent: Any) -> float:
     return elapsed
 
 
+def first_call_child() -> None:
+    """In a fresh process: a repaired, credited tool call per episode; prints the first and the rest's median."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = SkillLibrary(Path(tmp) / "first.db")
+        lib.add_skill(
+            "book-quota", Trigger(kind=TriggerKind.TOOL_ERROR, tool="book"),
+            Strategy(repair=Repair(ops=[SetArg(arg="tenant", value="shared")])), status=VersionStatus.ACTIVE,
+        )
+        evo = Evolver(lib, seed=0)  # start-up: what it imports is paid here
+        times: list[float] = []
+        for i in range(60):
+            with evo.episode(task=f"book {i}") as ep:
+                t0 = time.perf_counter()
+                args = ep.before_tool("book", {"tenant": "t1"})
+                retry = ep.on_tool_error("book", args, ValueError("quota exceeded for tenant t1"))
+                if retry is not None:
+                    ep.on_tool_result("book", retry, "booked")
+                times.append(time.perf_counter() - t0)
+        lib.close()
+    print(f"{times[0] * 1e3:.3f} {statistics.median(times[1:]) * 1e3:.3f}")
+
+
+def first_call_cost() -> tuple[float, float]:
+    """(first repaired call, median of the later ones), in ms, from a fresh interpreter."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--first-call-child"], capture_output=True, text=True, check=True, timeout=300
+    )
+    first, rest = out.stdout.split()[-2:]
+    return float(first), float(rest)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--blocks", type=int, default=10, help="blocks of 10 back-to-back runs each")
+    parser.add_argument("--first-call-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.first_call_child:
+        first_call_child()
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         lib = SkillLibrary(Path(tmp) / "bench.db")
         fill(lib)
@@ -128,8 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if block_ratios:
         print(f"throughput ratio (median of {len(block_ratios)} blocks, background writes included): "
               f"{statistics.median(block_ratios):.3f}")
-    print(f"median wall-time ratio: {ratio:.3f} (target <= 1.15); episodes stored: {episodes}")
-    return 0 if ratio <= 1.15 else 1
+    print(f"median wall-time ratio: {ratio:.3f} (target <= 1.10); episodes stored: {episodes}")
+    first, rest = first_call_cost()
+    print(f"first repaired tool call after start-up: {first:.2f} ms; median of the next 59: {rest:.2f} ms "
+          f"(ratio {first / rest:.2f})")
+    return 0 if ratio <= 1.10 else 1
 
 
 if __name__ == "__main__":

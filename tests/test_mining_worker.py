@@ -102,3 +102,13 @@ def test_the_worker_runs_jobs_in_order_flush_overrides_the_budget_and_a_full_que
 def test_bad_mining_options_are_refused(kwargs: dict[str, Any]) -> None:
     with SkillLibrary(":memory:") as lib, pytest.raises(ConfigError):
         Evolver(lib, **kwargs)
+
+
+def test_closing_the_library_finishes_the_mining_queued_for_it(tmp_path: Any) -> None:
+    """`with SkillLibrary(...) as lib:` around a background-mining Evolver: nothing it queued is lost."""
+    path = tmp_path / "lib.db"
+    with SkillLibrary(path) as lib:
+        evo = Evolver(lib, miner=RuleMiner(), mining="background")
+        _failing_run(evo)
+    with SkillLibrary(path) as lib:
+        assert lib.events(kind=EventKind.PROPOSAL), "the queued mining was lost when the library closed"

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = ["EpisodeContext", "Evolver", "GroupContext", "current_episode"]
 
 _RESULT_MAX_CHARS = 2000
+_CLOSE_FLUSH_S = 10.0  # the most a library's close waits for an Evolver's queued mining
 _ERROR_MAX_CHARS = 2000  # with the ellipsis a cut adds
 _RETRY_AFTER = re.compile(r"retry[- ]after\D{0,20}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
 
@@ -242,6 +243,9 @@ class Evolver:
 
         self.miner: Miner | None = as_miner(miner)
         self._mining = MiningOptions.of(mining, mine_budget_s)
+        if self._mining.mode == "background":
+            # Closing the library first finishes what this Evolver queued for it (bounded wait).
+            lib.before_close(self._flush_before_close)
         if sandbox == "default":
             from ._sandbox import ProcessSandbox
 
@@ -296,6 +300,10 @@ class Evolver:
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the mining of finished episodes has run (False when `timeout` passed first)."""
         return self._mining.flush(timeout)
+
+    def _flush_before_close(self) -> None:
+        if not self.flush(_CLOSE_FLUSH_S):
+            _logger.warning("skillevo: mining still queued after %.0f s when the library closed", _CLOSE_FLUSH_S)
 
     def close(self, timeout: float | None = None) -> bool:
         """Run the pending mining, then stop the background miner (the library stays open)."""

@@ -5,11 +5,15 @@ One conformance suite (``tests/test_store_conformance.py``) runs against every b
 
 from __future__ import annotations
 
+import inspect
+import logging
+import threading
+import weakref
 from abc import ABC
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Self
+from typing import ClassVar, Self
 
 from ._models import (
     Episode,
@@ -25,6 +29,9 @@ from ._models import (
     VersionStatus,
 )
 from ._store_common import scrubbing_writes
+
+_log = logging.getLogger("skillevo")
+_BEFORE_CLOSE_LOCK = threading.Lock()
 
 __all__ = ["SkillStore"]
 
@@ -51,6 +58,40 @@ class SkillStore(ABC):
         super().__init_subclass__(**kwargs)
         # Redaction at the store boundary, wrapped here so that no backend can leave it out.
         scrubbing_writes(cls)
+        own_close = cls.__dict__.get("close")
+        if own_close is not None:
+            # Work owed to the library (an Evolver's queued mining) runs before any backend closes.
+            def close(self: SkillStore) -> None:
+                self._run_before_close()
+                own_close(self)
+
+            close.__doc__ = own_close.__doc__
+            cls.close = close  # type: ignore[method-assign]
+
+    #: methods written once here for every backend (the rest each backend implements)
+    CONCRETE: ClassVar[frozenset[str]] = frozenset({"before_close", "_run_before_close"})
+
+    def before_close(self, callback: Callable[[], object]) -> None:
+        """Call `callback` (held weakly when it is a bound method) before the library closes: an
+        `Evolver` uses it to finish the mining it queued for episodes of this library."""
+        # A plain function is held strongly; a bound method weakly, so the hook keeps no Evolver alive.
+        ref: Callable[[], Callable[[], object] | None] = (
+            weakref.WeakMethod(callback) if inspect.ismethod(callback) else (lambda: callback)
+        )
+        with _BEFORE_CLOSE_LOCK:
+            self.__dict__.setdefault("_before_close_hooks", []).append(ref)
+
+    def _run_before_close(self) -> None:
+        with _BEFORE_CLOSE_LOCK:
+            hooks = list(self.__dict__.get("_before_close_hooks", ()))
+        for ref in hooks:
+            callback = ref()
+            if callback is None:
+                continue
+            try:
+                callback()
+            except Exception:  # closing must go on: what the hook owed is logged where it failed
+                _log.exception("skillevo: a before-close hook of %s failed", getattr(self, "location", "a library"))
 
     # ------------------------------------------------------------------ lifecycle
 
