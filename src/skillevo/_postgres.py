@@ -24,6 +24,15 @@ from typing import Any
 
 from ._durability import Durability, check_durability
 from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
+from ._learning_sql import (
+    KeyCounters,
+    PosteriorIncrement,
+    counter_updates,
+    decode_json,
+    increment_statements,
+    migration,
+    reset_statements,
+)
 from ._library import SkillLibrary
 from ._models import (
     Episode,
@@ -46,6 +55,7 @@ from ._store_common import (
     event_from_row,
     lifecycle_event_data,
     new_skill,
+    posterior_from_row,
     select_query,
     skills_from_rows,
     tool_key,
@@ -131,6 +141,7 @@ MIGRATIONS: list[list[str]] = [
         "(skill, md5(strategy::text)) id FROM versions ORDER BY skill, md5(strategy::text), number)",
         "CREATE UNIQUE INDEX versions_content ON versions (skill, content_hash)",
     ],
+    migration("postgres"),  # learning state: atomic posterior increments, key counters, version counters
 ]
 
 
@@ -161,7 +172,7 @@ def _safe_location(url: str) -> str:
 
 _VERSION_SELECT = """
     SELECT v.id, v.skill, v.number, v.strategy, v.parent, v.origin, v.status, v.created_at,
-           p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
+           v.selected_episodes, v.pending_review, p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
     FROM versions v LEFT JOIN posteriors p ON p.key = v.skill AND p.arm = v.id
 """
 
@@ -475,6 +486,8 @@ class PostgresLibrary(SkillLibrary):
                 raise NotFoundError(f"no skill version {version_id!r}")
             old = VersionStatus(row["status"])
             conn.execute("UPDATE versions SET status = %s WHERE id = %s", (status.value, version_id))
+            if EventKind(kind) is EventKind.REVIEW:  # a review answers any pending promotion
+                conn.execute("UPDATE versions SET pending_review = 0 WHERE id = %s", (version_id,))
             payload = lifecycle_event_data(old, status, reason, actor, data)
             conn.execute(
                 "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, NULL, NULL, %s, %s)",
@@ -524,7 +537,7 @@ class PostgresLibrary(SkillLibrary):
                 rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
             else:
                 rows = conn.execute("SELECT * FROM posteriors WHERE key = %s ORDER BY arm", (key,)).fetchall()
-        return [PosteriorState.model_validate(dict(r)) for r in rows]
+        return [posterior_from_row(r) for r in rows]
 
     def put_posterior(self, state: PosteriorState) -> None:
         """Overwrite one arm's state."""
@@ -534,12 +547,43 @@ class PostgresLibrary(SkillLibrary):
     @staticmethod
     def _upsert_posterior(conn: psycopg.Connection[dict[str, Any]], state: PosteriorState) -> None:
         conn.execute(
-            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key, arm) DO UPDATE SET "
+            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key, arm) DO UPDATE SET "
             "alpha = EXCLUDED.alpha, beta = EXCLUDED.beta, observations = EXCLUDED.observations, "
-            "updated_at = EXCLUDED.updated_at, extra = EXCLUDED.extra",
-            (state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at, Jsonb(state.extra)),
+            "updated_at = EXCLUDED.updated_at, extra = EXCLUDED.extra, epoch = posteriors.epoch + 1",
+            (
+                state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at,
+                Jsonb(state.extra), state.epoch,
+            ),
         )
+
+    def increment_posterior(self, increment: PosteriorIncrement) -> None:
+        """One selector update as atomic increments, in one transaction (pipelined: one round trip)."""
+        self._run_pipelined(increment_statements(increment, time.time(), Jsonb))
+
+    def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
+        """Back to the prior, with a new epoch."""
+        self._run_pipelined(reset_statements(key, arm, time.time(), Jsonb))
+
+    def _run_pipelined(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        # Pipeline mode: the statements go out together and their results come back together.
+        with self._conn() as conn, conn.pipeline():
+            for statement, params in statements:
+                conn.execute(_pg(statement), params, prepare=True)
+
+    def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
+        """The stored arms of `key` (or of every key) and their keys' counters."""
+        with self._conn() as conn:
+            if key is None:
+                rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
+                keys = conn.execute("SELECT * FROM posterior_keys").fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT * FROM posteriors WHERE key = %s ORDER BY arm", (key,), prepare=True
+                ).fetchall()
+                keys = conn.execute("SELECT * FROM posterior_keys WHERE key = %s", (key,), prepare=True).fetchall()
+        counters = {r["key"]: KeyCounters(int(r["steps"]), int(r["detections"])) for r in keys}
+        return [posterior_from_row(r) for r in rows], counters
 
     def update_posterior(
         self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
@@ -553,7 +597,7 @@ class PostgresLibrary(SkillLibrary):
             )
             row = conn.execute("SELECT * FROM posteriors WHERE key = %s AND arm = %s FOR UPDATE", (key, arm)).fetchone()
             assert row is not None
-            new = update(PosteriorState.model_validate(dict(row)))
+            new = update(posterior_from_row(row))
             if (new.key, new.arm) != (key, arm):
                 raise SkillevoError("update_posterior: the update function must keep key and arm")
             self._upsert_posterior(conn, new)
@@ -574,6 +618,7 @@ class PostgresLibrary(SkillLibrary):
             for e in events
         ]
         ids: list[int] = []
+        self._count(conn, ((p[1], p[2], p[4], p[5]) for p in params))
         with conn.cursor() as cur:
             cur.executemany(self._EVENT_INSERT, params, returning=True)
             while True:
@@ -622,6 +667,13 @@ class PostgresLibrary(SkillLibrary):
                     "VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
                     events,
                 )
+                self._count(conn, ((e[1], e[2], e[4], e[5]) for e in events))
+
+    @staticmethod
+    def _count(conn: psycopg.Connection[dict[str, Any]], rows: Iterable[tuple[Any, ...]]) -> None:
+        """Keep the version counters with the events that move them (same transaction)."""
+        for statement, params in counter_updates(rows, decode_json):
+            conn.execute(_pg(statement), params)
 
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
@@ -788,6 +840,11 @@ class PostgresLibrary(SkillLibrary):
         from ._postgres_copy import load
 
         return load(self, records)
+
+
+def _pg(statement: str) -> str:
+    """A shared ``?``-placeholder statement (`_learning_sql`) in psycopg's ``%s`` style."""
+    return statement.replace("?", "%s")
 
 
 def _json(value: Any) -> Any:
