@@ -34,6 +34,8 @@ __all__ = [
     "increment_statements",
     "migration",
     "reset_statements",
+    "snapshot_counters",
+    "snapshot_query",
 ]
 
 
@@ -134,6 +136,27 @@ def reset_statements(key: str | None, arm: str | None, now: float, encode: Calla
             (encode({}), now, *params),
         )
     ]
+
+
+#: One read of a key's arms with its counters (`snapshot_from_rows` splits them).
+SNAPSHOT_SELECT = (
+    "SELECT p.*, k.steps AS k_steps, k.detections AS k_detections FROM posteriors p "
+    "LEFT JOIN posterior_keys k ON k.key = p.key"
+)
+
+
+def snapshot_query(key: str | None) -> Statement:
+    """The `SNAPSHOT_SELECT` of one key, or of every key."""
+    if key is None:
+        return SNAPSHOT_SELECT + " ORDER BY p.key, p.arm", ()
+    return SNAPSHOT_SELECT + " WHERE p.key = ? ORDER BY p.arm", (key,)
+
+
+def snapshot_counters(rows: Iterable[Mapping[str, Any]]) -> dict[str, KeyCounters]:
+    """The key counters carried on `SNAPSHOT_SELECT` rows."""
+    return {
+        r["key"]: KeyCounters(int(r["k_steps"]), int(r["k_detections"])) for r in rows if r["k_steps"] is not None
+    }
 
 
 def counter_updates(

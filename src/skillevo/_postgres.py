@@ -32,6 +32,8 @@ from ._learning_sql import (
     increment_statements,
     migration,
     reset_statements,
+    snapshot_counters,
+    snapshot_query,
 )
 from ._library import SkillLibrary
 from ._models import (
@@ -565,24 +567,37 @@ class PostgresLibrary(SkillLibrary):
         """Back to the prior, with a new epoch."""
         self._run_pipelined(reset_statements(key, arm, time.time(), Jsonb))
 
+    @contextmanager
+    def _pipelined(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """A transaction in pipeline mode: BEGIN, the statements and COMMIT go out together, one
+        round trip instead of one per statement (inside `transaction()`, part of it)."""
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            with current.pipeline():
+                yield current
+            return
+        if self._closed:
+            raise LibraryError(f"the library {self.location} is closed")
+        if self._behind:  # recorded episodes first: a process reads what it recorded
+            self._behind.drain()
+        try:
+            with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+                yield conn
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # connection lost, server gone
+            raise LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}") from exc
+
     def _run_pipelined(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
-        # Pipeline mode: the statements go out together and their results come back together.
-        with self._conn() as conn, conn.pipeline():
+        with self._pipelined() as conn:
             for statement, params in statements:
                 conn.execute(_pg(statement), params, prepare=True)
 
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
-        """The stored arms of `key` (or of every key) and their keys' counters."""
-        with self._conn() as conn:
-            if key is None:
-                rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
-                keys = conn.execute("SELECT * FROM posterior_keys").fetchall()
-            else:
-                rows = conn.execute(
-                    "SELECT * FROM posteriors WHERE key = %s ORDER BY arm", (key,), prepare=True
-                ).fetchall()
-                keys = conn.execute("SELECT * FROM posterior_keys WHERE key = %s", (key,), prepare=True).fetchall()
-        counters = {r["key"]: KeyCounters(int(r["steps"]), int(r["detections"])) for r in keys}
+        """The stored arms of `key` (or of every key) and their keys' counters (one round trip)."""
+        statement, params = snapshot_query(key)
+        with self._pipelined() as conn:
+            cur = conn.execute(_pg(statement), params, prepare=True)
+        rows = cur.fetchall()  # the pipeline has synced: the rows are here, no further round trip
+        counters = snapshot_counters(rows)
         return [posterior_from_row(r) for r in rows], counters
 
     def update_posterior(

@@ -32,6 +32,8 @@ from ._learning_sql import (
     increment_statements,
     migration,
     reset_statements,
+    snapshot_counters,
+    snapshot_query,
 )
 from ._library import SkillLibrary
 from ._models import (
@@ -621,14 +623,10 @@ class SQLiteLibrary(SkillLibrary):
 
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
         """The stored arms of `key` (or of every key) and their keys' counters."""
+        statement, params = snapshot_query(key)
         with self._read() as conn:
-            if key is None:
-                rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
-                keys = conn.execute("SELECT * FROM posterior_keys").fetchall()
-            else:
-                rows = conn.execute("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,)).fetchall()
-                keys = conn.execute("SELECT * FROM posterior_keys WHERE key = ?", (key,)).fetchall()
-        counters = {r["key"]: KeyCounters(int(r["steps"]), int(r["detections"])) for r in keys}
+            rows = conn.execute(statement, params).fetchall()
+        counters = snapshot_counters(rows)
         return [posterior_from_row(r) for r in rows], counters
 
     @staticmethod
