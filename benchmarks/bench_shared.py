@@ -63,20 +63,26 @@ def _run(evo: Evolver, indices: Sequence[int], seed: int, upgrade_at: int, barri
 
 
 def _decisions(lib: SkillLibrary) -> dict[str, str]:
-    """Skill -> its derived status, for the skills that reached a decision (active or retired)."""
-    done = (VersionStatus.ACTIVE, VersionStatus.RETIRED)
-    return {s.name: s.status.value for s in lib.skills() if s.status in done}
+    """Skill -> its derived status."""
+    return {s.name: s.status.value for s in lib.skills()}
+
+
+_DECIDED = (VersionStatus.ACTIVE.value, VersionStatus.RETIRED.value)
 
 
 def _worker(location: str, k: int, procs: int, episodes: int, seed: int, barrier: Any) -> list[EpisodeResult]:
-    with SkillLibrary(location) as lib:
-        evo = _evolver(lib, seed * 1000 + k, SHARED_CACHE_TTL_S)
-        indices = list(range(k, episodes, procs))
-        rounds = -(-episodes // procs)
-        out = _run(evo, indices, seed, episodes // 2, barrier)
-        for _ in range(rounds - len(indices)):  # keep the lockstep when N does not divide the episodes
-            barrier.wait()
-        return out
+    try:
+        with SkillLibrary(location) as lib:
+            evo = _evolver(lib, seed * 1000 + k, SHARED_CACHE_TTL_S)
+            indices = list(range(k, episodes, procs))
+            rounds = -(-episodes // procs)
+            out = _run(evo, indices, seed, episodes // 2, barrier)
+            for _ in range(rounds - len(indices)):  # keep the lockstep when N does not divide the episodes
+                barrier.wait()
+            return out
+    except BaseException:
+        barrier.abort()  # the others stop waiting for this one: the run fails as a whole, and says why
+        raise
 
 
 _BARRIER: Any = None
@@ -172,6 +178,7 @@ def main() -> None:
                     f"{name}: {single_done.get(name, '-')} vs {shared_done.get(name, '-')}"
                     for name in set(single_done) | set(shared_done)
                     if single_done.get(name) != shared_done.get(name)
+                    and (single_done.get(name) in _DECIDED or shared_done.get(name) in _DECIDED)
                 )
                 one, many = failed_last(single), failed_last(shared)
                 rows.append(

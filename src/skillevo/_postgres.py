@@ -225,7 +225,14 @@ class PostgresLibrary(SkillLibrary):
             max_size=max_size,
             timeout=timeout,
             open=False,
-            kwargs={"row_factory": dict_row, "options": f"-c search_path={self.schema}"},
+            # "batched" durability is SQLite's synchronous=NORMAL on the server: a commit survives the
+            # client process dying, and a crash of the server loses at most its last ~0.6 s of
+            # commits (three WAL-writer rounds), never consistency; "sync" waits for the WAL flush.
+            kwargs={
+                "row_factory": dict_row,
+                "options": f"-c search_path={self.schema}"
+                + (" -c synchronous_commit=off" if self.durability == "batched" else ""),
+            },
             name="skillevo",
         )
         try:
@@ -624,24 +631,32 @@ class PostgresLibrary(SkillLibrary):
         "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id"
     )
 
-    def _insert_events(self, conn: psycopg.Connection[dict[str, Any]], events: Sequence[Event]) -> list[int]:
+    def _insert_events(
+        self, conn: psycopg.Connection[dict[str, Any]], events: Sequence[Event]
+    ) -> Callable[[], list[int]]:
+        """Insert `events`; returns what reads their ids (call it once the statements have run: in
+        pipeline mode, after the pipeline has synced, so the ids cost no round trip of their own)."""
         if not events:
-            return []
+            return list
         params = [
             (e.ts, EventKind(e.kind).value, e.episode_id, e.tool and clean_text(e.tool), e.version_id,
              Jsonb(e.data, json_text))
             for e in events
         ]
-        ids: list[int] = []
         self._count(conn, ((p[1], p[2], p[4], p[5]) for p in params))
-        with conn.cursor() as cur:
-            cur.executemany(self._EVENT_INSERT, params, returning=True)
-            while True:
-                row = cur.fetchone()
-                assert row is not None
-                ids.append(int(row["id"]))
-                if not cur.nextset():
-                    break
+        cur = conn.cursor()
+        cur.executemany(self._EVENT_INSERT, params, returning=True)
+
+        def ids() -> list[int]:
+            out: list[int] = []
+            with cur:
+                while True:
+                    row = cur.fetchone()
+                    assert row is not None
+                    out.append(int(row["id"]))
+                    if not cur.nextset():
+                        return out
+
         return ids
 
     _EPISODE_UPSERT = (
@@ -654,9 +669,10 @@ class PostgresLibrary(SkillLibrary):
 
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
-        with self._conn() as conn:
-            conn.execute(self._EPISODE_UPSERT, _clean_episode_row(episode))
-            return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+        with self._pipelined() as conn:  # one round trip: BEGIN, the rows, COMMIT
+            conn.execute(self._EPISODE_UPSERT, _clean_episode_row(episode), prepare=True)
+            ids = self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+        return ids()
 
     def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
         """Save an episode and its events in a background thread, batched with others. Written
@@ -735,8 +751,9 @@ class PostgresLibrary(SkillLibrary):
 
     def log_events(self, events: Sequence[Event]) -> list[int]:
         """Append events in one batched transaction; returns their ids in order."""
-        with self._conn() as conn:
-            return self._insert_events(conn, events)
+        with self._pipelined() as conn:
+            ids = self._insert_events(conn, events)
+        return ids()
 
     def events(
         self,
