@@ -214,3 +214,49 @@ def test_every_store_method_is_implemented(store: SkillLibrary) -> None:
             continue
         if (callable(member) and not name.startswith("__")) or isinstance(member, property):
             assert getattr(type(store), name) is not member, f"{type(store).__name__} does not implement {name}"
+
+
+def test_posterior_increments_are_atomic_and_resets_bump_the_epoch(store: SkillLibrary) -> None:
+    from skillevo._learning_sql import PosteriorIncrement
+
+    def credit() -> None:
+        for i in range(25):
+            store.increment_posterior(PosteriorIncrement(key="k", arm="a", reward=float(i % 2)))
+
+    threads = [threading.Thread(target=credit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.increment_posterior(PosteriorIncrement(key="k", arm="b", reward=1.0))
+    arms, counters = store.posterior_snapshot("k")
+    a, _ = arms
+    assert (a.arm, a.alpha, a.beta, a.observations, a.epoch) == ("a", 49.0, 53.0, 100.0, 0)
+    assert counters["k"].steps == 101 and counters["k"].detections == 0
+    # A decay step reaches every arm of the key; a detected change resets the key with a new epoch.
+    store.increment_posterior(PosteriorIncrement(key="k", arm="b", reward=0.0, decay=0.5))
+    arms, _ = store.posterior_snapshot("k")
+    assert [(p.alpha, p.beta) for p in arms] == [(25.0, 27.0), (1.5, 2.0)]
+    store.increment_posterior(PosteriorIncrement(key="k", arm="a", reward=1.0, reset=True))
+    arms, counters = store.posterior_snapshot("k")
+    assert [(p.alpha, p.beta, p.epoch) for p in arms] == [(1.0, 1.0, 1), (1.0, 1.0, 1)]
+    assert arms[0].observations == 101 and counters["k"].detections == 1
+    store.reset_posteriors("k", "b")
+    assert [p.epoch for p in store.posterior_snapshot("k")[0]] == [1, 2]
+
+
+def test_versions_carry_their_lifecycle_counters(store: SkillLibrary) -> None:
+    vid = _add(store, "dates", status=VersionStatus.TESTING)
+    for n in range(3):
+        ep = Episode(task=f"t{n}")
+        selection = [Event(kind=EventKind.SELECTION, version_id=vid), Event(kind=EventKind.SELECTION, version_id=vid)]
+        if n == 2:
+            store.record_episode(ep, selection)
+        else:
+            store.save_episode(ep, selection)
+    assert store.version(vid).selected_episodes == 3  # distinct episodes, whichever way they were written
+    assert not store.version(vid).pending_review
+    store.log_events([Event(kind=EventKind.LIFECYCLE, version_id=vid, data={"pending": "promote"})])
+    assert store.skill("dates").versions[0].pending_review
+    store.set_status(vid, VersionStatus.ACTIVE, reason="ok", actor="reviewer", kind=EventKind.REVIEW)
+    assert not store.version(vid).pending_review

@@ -167,23 +167,27 @@ class Lifecycle:
 
     # ------------------------------------------------------------------ decisions
 
-    def _episodes_of(self, version_id: str) -> int:
-        return len(
-            {e.episode_id for e in self.store.events(kind=EventKind.SELECTION, version_id=version_id) if e.episode_id}
-        )
-
     def evaluate(self, skill_name: str) -> list[Transition]:
-        """Apply every decision that is due for one skill; returns what changed."""
+        """Apply every decision that is due for one skill; returns what changed.
+
+        Reads the skill once (its versions carry the stored counters the decisions need: no event
+        scan) and again only after a decision changed it.
+        """
         with self._lock:
             skill = self.store.skill(skill_name)
             out: list[Transition] = []
             testing = _testing(skill)
             if testing is not None:
-                out.extend(self._decide_test(skill, testing))
+                decided = self._decide_test(skill, testing)
+                out.extend(decided)
+                if decided:
+                    skill = self.store.skill(skill_name)
+            retired = self._retire_harmful(skill)
+            out.extend(retired)
+            if retired:
                 skill = self.store.skill(skill_name)
-            out.extend(self._retire_harmful(skill))
-            if not any(v.status is VersionStatus.TESTING for v in self.store.skill(skill_name).versions):
-                waiting = [v for v in self.store.skill(skill_name).versions if v.status is VersionStatus.CANDIDATE]
+            if _testing(skill) is None:
+                waiting = [v for v in skill.versions if v.status is VersionStatus.CANDIDATE]
                 if waiting:
                     started = self.start(waiting[0].id)
                     if started:
@@ -198,10 +202,10 @@ class Lifecycle:
             return []
         incumbent = self.incumbent_arm(skill)
         p = self.selector.prob_better(skill.name, testing.id, incumbent)
-        enough = self._episodes_of(testing.id) >= cfg.min_episodes
+        enough = testing.selected_episodes >= cfg.min_episodes
         if enough and p >= cfg.promote_p:
             if self.review == "required":
-                if self._pending_recorded(testing.id):
+                if testing.pending_review:
                     return []
                 self.store.log_events([_pending_event(testing.id, incumbent, p)])
                 return [
@@ -238,7 +242,7 @@ class Lifecycle:
                     p=p,
                 )
             ]
-        if updates >= cfg.max_test_updates and not (self.review == "required" and self._pending_recorded(testing.id)):
+        if updates >= cfg.max_test_updates and not (self.review == "required" and testing.pending_review):
             self.store.set_status(
                 testing.id,
                 VersionStatus.REJECTED,
@@ -351,14 +355,6 @@ class Lifecycle:
 
     # ------------------------------------------------------------------ human review
 
-    def _pending_recorded(self, version_id: str) -> bool:
-        for event in reversed(self.store.events(version_id=version_id)):
-            if event.kind == EventKind.REVIEW:
-                return False
-            if event.kind == EventKind.LIFECYCLE and event.data.get("pending") == "promote":
-                return True
-        return False
-
     def _start_next(self, skill_name: str) -> list[Transition]:
         """After a decision, the next waiting candidate of the skill starts its test (or its shadow run)."""
         versions = self.store.skill(skill_name).versions
@@ -382,7 +378,7 @@ class Lifecycle:
         for skill in self.store.skills():
             for v in skill.versions:
                 if v.status is VersionStatus.TESTING:
-                    waiting = self.review != "auto" or self._pending_recorded(v.id)
+                    waiting = self.review != "auto" or v.pending_review
                 else:
                     waiting = (
                         self.review != "auto"

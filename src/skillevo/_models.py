@@ -344,6 +344,9 @@ class SkillVersion(_Frozen):
         id: ``"<skill>@<number>"``.
         alpha, beta, observations: the selector's posterior for this version at the skill's scope
             (a snapshot as of reading).
+        selected_episodes: distinct recorded episodes whose selection events name this version
+            (a stored counter, kept with the events: the lifecycle's N).
+        pending_review: it won its test under required review and no review has answered yet.
     """
 
     id: str
@@ -357,6 +360,8 @@ class SkillVersion(_Frozen):
     alpha: float = 1.0
     beta: float = 1.0
     observations: float = 0.0
+    selected_episodes: int = 0
+    pending_review: bool = False
 
     @property
     def mean(self) -> float:
@@ -469,7 +474,8 @@ class PosteriorState(BaseModel):
     """A selector's persisted state for one arm at one key.
 
     `alpha`/`beta` are the (possibly discounted) Beta parameters; `observations` counts every update
-    ever made (never discounted); `extra` holds mode-specific state (change detectors, memory M).
+    ever made (never discounted); `extra` holds mode-specific state (change detectors, memory M);
+    `epoch` grows at every reset, so a process caching the state knows to drop its local history.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -481,3 +487,4 @@ class PosteriorState(BaseModel):
     observations: float = Field(default=0.0, ge=0.0)
     updated_at: float = Field(default_factory=_now)
     extra: dict[str, Any] = Field(default_factory=dict)
+    epoch: int = Field(default=0, ge=0)

@@ -24,6 +24,17 @@ from typing import Any
 
 from ._durability import Durability, check_durability
 from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
+from ._learning_sql import (
+    KeyCounters,
+    PosteriorIncrement,
+    counter_updates,
+    decode_json,
+    increment_statements,
+    migration,
+    reset_statements,
+    snapshot_counters,
+    snapshot_query,
+)
 from ._library import SkillLibrary
 from ._models import (
     Episode,
@@ -46,6 +57,7 @@ from ._store_common import (
     event_from_row,
     lifecycle_event_data,
     new_skill,
+    posterior_from_row,
     select_query,
     skills_from_rows,
     tool_key,
@@ -131,6 +143,7 @@ MIGRATIONS: list[list[str]] = [
         "(skill, md5(strategy::text)) id FROM versions ORDER BY skill, md5(strategy::text), number)",
         "CREATE UNIQUE INDEX versions_content ON versions (skill, content_hash)",
     ],
+    migration("postgres"),  # learning state: atomic posterior increments, key counters, version counters
 ]
 
 
@@ -161,7 +174,7 @@ def _safe_location(url: str) -> str:
 
 _VERSION_SELECT = """
     SELECT v.id, v.skill, v.number, v.strategy, v.parent, v.origin, v.status, v.created_at,
-           p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
+           v.selected_episodes, v.pending_review, p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
     FROM versions v LEFT JOIN posteriors p ON p.key = v.skill AND p.arm = v.id
 """
 
@@ -212,7 +225,14 @@ class PostgresLibrary(SkillLibrary):
             max_size=max_size,
             timeout=timeout,
             open=False,
-            kwargs={"row_factory": dict_row, "options": f"-c search_path={self.schema}"},
+            # "batched" durability is SQLite's synchronous=NORMAL on the server: a commit survives the
+            # client process dying, and a crash of the server loses at most its last ~0.6 s of
+            # commits (three WAL-writer rounds), never consistency; "sync" waits for the WAL flush.
+            kwargs={
+                "row_factory": dict_row,
+                "options": f"-c search_path={self.schema}"
+                + (" -c synchronous_commit=off" if self.durability == "batched" else ""),
+            },
             name="skillevo",
         )
         try:
@@ -475,6 +495,8 @@ class PostgresLibrary(SkillLibrary):
                 raise NotFoundError(f"no skill version {version_id!r}")
             old = VersionStatus(row["status"])
             conn.execute("UPDATE versions SET status = %s WHERE id = %s", (status.value, version_id))
+            if EventKind(kind) is EventKind.REVIEW:  # a review answers any pending promotion
+                conn.execute("UPDATE versions SET pending_review = 0 WHERE id = %s", (version_id,))
             payload = lifecycle_event_data(old, status, reason, actor, data)
             conn.execute(
                 "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, NULL, NULL, %s, %s)",
@@ -524,7 +546,7 @@ class PostgresLibrary(SkillLibrary):
                 rows = conn.execute("SELECT * FROM posteriors ORDER BY key, arm").fetchall()
             else:
                 rows = conn.execute("SELECT * FROM posteriors WHERE key = %s ORDER BY arm", (key,)).fetchall()
-        return [PosteriorState.model_validate(dict(r)) for r in rows]
+        return [posterior_from_row(r) for r in rows]
 
     def put_posterior(self, state: PosteriorState) -> None:
         """Overwrite one arm's state."""
@@ -534,12 +556,56 @@ class PostgresLibrary(SkillLibrary):
     @staticmethod
     def _upsert_posterior(conn: psycopg.Connection[dict[str, Any]], state: PosteriorState) -> None:
         conn.execute(
-            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key, arm) DO UPDATE SET "
+            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key, arm) DO UPDATE SET "
             "alpha = EXCLUDED.alpha, beta = EXCLUDED.beta, observations = EXCLUDED.observations, "
-            "updated_at = EXCLUDED.updated_at, extra = EXCLUDED.extra",
-            (state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at, Jsonb(state.extra)),
+            "updated_at = EXCLUDED.updated_at, extra = EXCLUDED.extra, epoch = posteriors.epoch + 1",
+            (
+                state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at,
+                Jsonb(state.extra), state.epoch,
+            ),
         )
+
+    def increment_posterior(self, increment: PosteriorIncrement) -> None:
+        """One selector update as atomic increments, in one transaction (pipelined: one round trip)."""
+        self._run_pipelined(increment_statements(increment, time.time(), Jsonb))
+
+    def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
+        """Back to the prior, with a new epoch."""
+        self._run_pipelined(reset_statements(key, arm, time.time(), Jsonb))
+
+    @contextmanager
+    def _pipelined(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """A transaction in pipeline mode: BEGIN, the statements and COMMIT go out together, one
+        round trip instead of one per statement (inside `transaction()`, part of it)."""
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            with current.pipeline():
+                yield current
+            return
+        if self._closed:
+            raise LibraryError(f"the library {self.location} is closed")
+        if self._behind:  # recorded episodes first: a process reads what it recorded
+            self._behind.drain()
+        try:
+            with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+                yield conn
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # connection lost, server gone
+            raise LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}") from exc
+
+    def _run_pipelined(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        with self._pipelined() as conn:
+            for statement, params in statements:
+                conn.execute(_pg(statement), params, prepare=True)
+
+    def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
+        """The stored arms of `key` (or of every key) and their keys' counters (one round trip)."""
+        statement, params = snapshot_query(key)
+        with self._pipelined() as conn:
+            cur = conn.execute(_pg(statement), params, prepare=True)
+        rows = cur.fetchall()  # the pipeline has synced: the rows are here, no further round trip
+        counters = snapshot_counters(rows)
+        return [posterior_from_row(r) for r in rows], counters
 
     def update_posterior(
         self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
@@ -553,7 +619,7 @@ class PostgresLibrary(SkillLibrary):
             )
             row = conn.execute("SELECT * FROM posteriors WHERE key = %s AND arm = %s FOR UPDATE", (key, arm)).fetchone()
             assert row is not None
-            new = update(PosteriorState.model_validate(dict(row)))
+            new = update(posterior_from_row(row))
             if (new.key, new.arm) != (key, arm):
                 raise SkillevoError("update_posterior: the update function must keep key and arm")
             self._upsert_posterior(conn, new)
@@ -565,23 +631,32 @@ class PostgresLibrary(SkillLibrary):
         "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id"
     )
 
-    def _insert_events(self, conn: psycopg.Connection[dict[str, Any]], events: Sequence[Event]) -> list[int]:
+    def _insert_events(
+        self, conn: psycopg.Connection[dict[str, Any]], events: Sequence[Event]
+    ) -> Callable[[], list[int]]:
+        """Insert `events`; returns what reads their ids (call it once the statements have run: in
+        pipeline mode, after the pipeline has synced, so the ids cost no round trip of their own)."""
         if not events:
-            return []
+            return list
         params = [
             (e.ts, EventKind(e.kind).value, e.episode_id, e.tool and clean_text(e.tool), e.version_id,
              Jsonb(e.data, json_text))
             for e in events
         ]
-        ids: list[int] = []
-        with conn.cursor() as cur:
-            cur.executemany(self._EVENT_INSERT, params, returning=True)
-            while True:
-                row = cur.fetchone()
-                assert row is not None
-                ids.append(int(row["id"]))
-                if not cur.nextset():
-                    break
+        self._count(conn, ((p[1], p[2], p[4], p[5]) for p in params))
+        cur = conn.cursor()
+        cur.executemany(self._EVENT_INSERT, params, returning=True)
+
+        def ids() -> list[int]:
+            out: list[int] = []
+            with cur:
+                while True:
+                    row = cur.fetchone()
+                    assert row is not None
+                    out.append(int(row["id"]))
+                    if not cur.nextset():
+                        return out
+
         return ids
 
     _EPISODE_UPSERT = (
@@ -594,9 +669,10 @@ class PostgresLibrary(SkillLibrary):
 
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
-        with self._conn() as conn:
-            conn.execute(self._EPISODE_UPSERT, _clean_episode_row(episode))
-            return self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+        with self._pipelined() as conn:  # one round trip: BEGIN, the rows, COMMIT
+            conn.execute(self._EPISODE_UPSERT, _clean_episode_row(episode), prepare=True)
+            ids = self._insert_events(conn, [e.model_copy(update={"episode_id": episode.id}) for e in events])
+        return ids()
 
     def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
         """Save an episode and its events in a background thread, batched with others. Written
@@ -622,6 +698,13 @@ class PostgresLibrary(SkillLibrary):
                     "VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
                     events,
                 )
+                self._count(conn, ((e[1], e[2], e[4], e[5]) for e in events))
+
+    @staticmethod
+    def _count(conn: psycopg.Connection[dict[str, Any]], rows: Iterable[tuple[Any, ...]]) -> None:
+        """Keep the version counters with the events that move them (same transaction)."""
+        for statement, params in counter_updates(rows, decode_json):
+            conn.execute(_pg(statement), params)
 
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
@@ -668,8 +751,9 @@ class PostgresLibrary(SkillLibrary):
 
     def log_events(self, events: Sequence[Event]) -> list[int]:
         """Append events in one batched transaction; returns their ids in order."""
-        with self._conn() as conn:
-            return self._insert_events(conn, events)
+        with self._pipelined() as conn:
+            ids = self._insert_events(conn, events)
+        return ids()
 
     def events(
         self,
@@ -788,6 +872,11 @@ class PostgresLibrary(SkillLibrary):
         from ._postgres_copy import load
 
         return load(self, records)
+
+
+def _pg(statement: str) -> str:
+    """A shared ``?``-placeholder statement (`_learning_sql`) in psycopg's ``%s`` style."""
+    return statement.replace("?", "%s")
 
 
 def _json(value: Any) -> Any:

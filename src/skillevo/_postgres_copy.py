@@ -9,6 +9,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ._errors import LibraryError
+from ._learning_sql import recount_statements
 from ._models import Episode, Event, PosteriorState, Trigger
 from ._postgres import _json
 from ._store_common import tool_key
@@ -86,6 +87,8 @@ def load(self: PostgresLibrary, records: Iterable[tuple[str, dict[str, Any]]]) -
             else:
                 raise LibraryError(f"unknown record kind {kind!r} in the migration stream")
         _copy_events(conn, events)
+        for statement in recount_statements("postgres"):  # the version counters, from the copied events
+            conn.execute(statement)
         # Keep the id sequence ahead of the copied ids so new events never collide.
         conn.execute(
             "SELECT setval(pg_get_serial_sequence('events', 'id'), GREATEST((SELECT max(id) FROM events), 1))"

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import ConfigError
+from ._learning_sql import PosteriorIncrement
 from ._models import PosteriorState
 from ._store import SkillStore
 
@@ -85,10 +86,14 @@ class _Key:
     beta: np.ndarray = field(default_factory=lambda: np.ones(0))
     obs: list[float] = field(default_factory=list)
     history: list[deque[float]] = field(default_factory=list)
+    # Updates since the arm's last reset (the history is capped; this count is not).
+    count: list[int] = field(default_factory=list)
     memory: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
     window: deque[tuple[int, float]] = field(default_factory=deque)
     detections: int = 0
     steps: int = 0
+    fresh_at: float = -math.inf
     cache_arms: tuple[str, ...] = ()
     cache_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -100,8 +105,20 @@ class _Key:
         self.beta = np.append(self.beta, 1.0)
         self.obs.append(0.0)
         self.history.append(deque(maxlen=_HISTORY_CAP))
+        self.count.append(0)
         self.memory.append(math.inf)
+        self.epoch.append(0)
         return i
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one update did, for the store to repeat as atomic increments."""
+
+    decay: float = 1.0
+    arm_decay: float = 1.0
+    unwind: tuple[int, float] | None = None
+    detected: bool = False
 
 
 def _parse_discount(discount: DiscountSpec) -> tuple[str, float]:
@@ -193,9 +210,14 @@ class ThompsonSelector(Selector):
             arm there decays toward the prior by gamma = 1 - hazard_gain * d / n per update
             (0 turns this off; see docs/selection.md for why 2).
         propensity_samples: Monte Carlo draws behind `propensity`.
+        staleness_s: attached to a store, the most seconds a key's cached posteriors go without
+            being re-read from it (0: every read goes to the store).
 
-    Thread-safe. Attached to a store (`attach`), every update is an atomic read-modify-write of the
-    stored state, so processes and hosts sharing a library never lose each other's updates.
+    Thread-safe. Attached to a store (`attach`), the store is the source of truth and this object a
+    cache of it: every update is applied here at once (a process sees its own updates immediately)
+    and written to the store as atomic increments (no read-modify-write), and every key is re-read
+    from the store at most `staleness_s` after the last read, so processes and hosts sharing a
+    library learn from each other's updates within that bound and never lose one (docs/selection.md).
     """
 
     def __init__(
@@ -206,8 +228,12 @@ class ThompsonSelector(Selector):
         delta: float = 1e-2,
         hazard_gain: float = 2.0,
         propensity_samples: int = 2000,
+        staleness_s: float = 0.5,
     ) -> None:
         self.mode, self.param = _parse_discount(discount)
+        if not 0.0 <= staleness_s <= 3600.0 or math.isnan(staleness_s):
+            raise ConfigError(f"staleness_s: must be between 0 and 3600 seconds (got {staleness_s!r})")
+        self.staleness_s = float(staleness_s)
         if not 0.0 < delta < 1.0:
             raise ConfigError(f"delta: must be between 0 and 1 (got {delta!r})")
         self.delta = delta
@@ -244,6 +270,7 @@ class ThompsonSelector(Selector):
             state.alpha[i] = 1.0
             state.beta[i] = 1.0
             state.history[i].clear()
+            state.count[i] = 0
             state.memory[i] = math.inf
         if len(idx) == len(state.arms):
             state.window.clear()
@@ -251,37 +278,42 @@ class ThompsonSelector(Selector):
             keep = set(range(len(state.arms))) - set(idx)
             state.window = deque((i, r) for i, r in state.window if i in keep)
 
-    def _apply(self, state: _Key, i: int, reward: float) -> bool:
-        """Update arm `i`; returns True when a change was detected (and every arm reset)."""
+    def _apply(self, state: _Key, i: int, reward: float) -> _Step:
+        """Update arm `i`; says what it did (a detected change resets every arm)."""
         mode = self.mode
         state.steps += 1
+        decay = arm_decay = 1.0
+        unwind: tuple[int, float] | None = None
         if mode == "fixed" or (mode == "adaptive" and state.detections and self.hazard_gain > 0.0):
             # Adaptive: a change seen before makes one likelier now (empirical hazard d / n), and an
             # arm we stopped playing can only be re-checked if its old evidence fades.
             hazard = self.hazard_gain * state.detections / state.steps
-            g = self.param if mode == "fixed" else max(0.0, 1.0 - hazard)
-            state.alpha = 1.0 + g * (state.alpha - 1.0)
-            state.beta = 1.0 + g * (state.beta - 1.0)
+            decay = self.param if mode == "fixed" else max(0.0, 1.0 - hazard)
+            state.alpha = 1.0 + decay * (state.alpha - 1.0)
+            state.beta = 1.0 + decay * (state.beta - 1.0)
         elif mode == "reskill":
             m = state.memory[i]
             if math.isfinite(m):
-                w = m / (m + 1.0)
-                state.alpha[i] = 1.0 + w * (state.alpha[i] - 1.0)
-                state.beta[i] = 1.0 + w * (state.beta[i] - 1.0)
+                arm_decay = m / (m + 1.0)
+                state.alpha[i] = 1.0 + arm_decay * (state.alpha[i] - 1.0)
+                state.beta[i] = 1.0 + arm_decay * (state.beta[i] - 1.0)
         state.alpha[i] += reward
         state.beta[i] += 1.0 - reward
         state.obs[i] += 1.0
         state.history[i].append(reward)
+        state.count[i] += 1
         if mode == "window":
             state.window.append((i, reward))
             if len(state.window) > self.param:
                 j, old = state.window.popleft()
                 state.alpha[j] -= old
                 state.beta[j] -= 1.0 - old
+                unwind = (j, old)
         elif mode == "reskill":
             # ReSkill re-fits M once two comparisons have finished; per arm we count a "comparison"
-            # as 50 updates and re-fit every 50.
-            n = len(state.history[i])
+            # as 50 updates and re-fit every 50 (counted past the history cap: a full history must
+            # not turn this into a re-fit at every update).
+            n = state.count[i]
             if n >= 100 and n % 50 == 0:
                 state.memory[i] = fit_memory(state.history[i])
         elif mode == "adaptive":
@@ -289,8 +321,8 @@ class ThompsonSelector(Selector):
             if glr_statistic(hist) > glr_threshold(len(hist), self.delta):
                 state.detections += 1
                 self._reset(state, range(len(state.arms)))
-                return True
-        return False
+                return _Step(decay, arm_decay, unwind, detected=True)
+        return _Step(decay, arm_decay, unwind)
 
     # ------------------------------------------------------------------ public API
 
@@ -300,12 +332,14 @@ class ThompsonSelector(Selector):
             raise ConfigError("choose: arms is empty")
         with self._lock:
             state = self._key(key)
+            self._refresh(key, state)
             idx = self._indices(state, arms)
             draws = self._rng.beta(state.alpha[idx], state.beta[idx])
             return arms[int(draws.argmax())]
 
     def update(self, key: str, arm: str, reward: float) -> None:
-        """Credit `arm` at `key` with a reward in [0, 1]."""
+        """Credit `arm` at `key` with a reward in [0, 1] (seen by this process at once, and written
+        to the attached store as atomic increments)."""
         r = float(reward)
         if not 0.0 <= r <= 1.0 or math.isnan(r):
             raise ConfigError(f"update: reward must be in [0, 1] (got {reward!r})")
@@ -315,66 +349,75 @@ class ThompsonSelector(Selector):
             if i is None:
                 i = state.add(arm)
                 state.cache_arms = ()
+            step = self._apply(state, i, r)
             if self._store is None:
-                self._apply(state, i, r)
                 return
-            self._update_stored(key, state, i, r)
+            if step.detected:  # the store resets every stored arm of the key: a new epoch
+                state.epoch = [e + 1 for e in state.epoch]
+            unwind = None if step.unwind is None else (state.arms[step.unwind[0]], step.unwind[1])
+            self._store.increment_posterior(
+                PosteriorIncrement(
+                    key=key,
+                    arm=arm,
+                    reward=r,
+                    decay=step.decay,
+                    arm_decay=step.arm_decay,
+                    unwind=unwind,
+                    reset=step.detected,
+                    extra=self._extra(state, i),
+                )
+            )
 
-    def _update_stored(self, key: str, state: _Key, i: int, r: float) -> None:
-        assert self._store is not None
-        detected = False
+    def _extra(self, state: _Key, i: int) -> dict[str, Any]:
+        """The arm's auxiliary state as stored: it seeds a process that starts later."""
+        extra: dict[str, Any] = {"history": list(state.history[i])[-_PERSIST_HISTORY:], "mode": self.mode}
+        if math.isfinite(state.memory[i]):
+            extra["memory"] = state.memory[i]
+        return extra
 
-        def fn(stored: PosteriorState) -> PosteriorState:
-            nonlocal detected
-            # Load the stored state of this arm (another process may have moved it), apply, save.
-            self._load_arm(state, i, stored)
-            detected = self._apply(state, i, r)
-            return self._dump_arm(key, state, i)
+    def _refresh(self, key: str, state: _Key, *, force: bool = False) -> None:
+        """Re-read `key` from the store when the cached copy is older than `staleness_s`."""
+        if self._store is None:
+            return
+        now = time.monotonic()
+        if not force and now - state.fresh_at < self.staleness_s:
+            return
+        arms, counters = self._store.posterior_snapshot(key)
+        for stored in arms:
+            self._load_arm(state, stored, seed=False)
+        kept = counters.get(key)
+        if kept is not None:
+            state.steps, state.detections = kept.steps, kept.detections
+        state.fresh_at = now
 
-        self._store.update_posterior(key, state.arms[i], fn)
-        if detected or self.mode == "fixed" or (self.mode == "adaptive" and state.detections and self.hazard_gain):
-            # Every arm of the key changed: persist them all (one transaction).
-            with self._store.transaction():
-                for j in range(len(state.arms)):
-                    if j != i:
-                        self._store.put_posterior(self._dump_arm(key, state, j))
-
-    def _load_arm(self, state: _Key, i: int, stored: PosteriorState) -> None:
+    def _load_arm(self, state: _Key, stored: PosteriorState, *, seed: bool) -> None:
+        """Take one stored arm as the truth. `seed`: also restore its history and memory (at attach)."""
+        i = state.index.get(stored.arm)
+        if i is None:
+            i = state.add(stored.arm)
+            state.cache_arms = ()
         state.alpha[i] = stored.alpha
         state.beta[i] = stored.beta
         state.obs[i] = stored.observations
-        hist = stored.extra.get("history")
-        if isinstance(hist, list):
-            state.history[i] = deque((float(x) for x in hist), maxlen=_HISTORY_CAP)
-        memory = stored.extra.get("memory")
-        state.memory[i] = float(memory) if isinstance(memory, int | float) else math.inf
-        # Key-level counters ride on every arm's record; the largest is the newest.
-        for name in ("detections", "steps"):
-            value = stored.extra.get(name)
-            if isinstance(value, int) and value > getattr(state, name):
-                setattr(state, name, value)
-
-    def _dump_arm(self, key: str, state: _Key, i: int) -> PosteriorState:
-        extra: dict[str, Any] = {
-            "history": list(state.history[i])[-_PERSIST_HISTORY:],
-            "mode": self.mode,
-            "detections": state.detections,
-            "steps": state.steps,
-        }
-        if math.isfinite(state.memory[i]):
-            extra["memory"] = state.memory[i]
-        return PosteriorState(
-            key=key,
-            arm=state.arms[i],
-            alpha=float(state.alpha[i]),
-            beta=float(state.beta[i]),
-            observations=state.obs[i],
-            updated_at=time.time(),
-            extra=extra,
-        )
+        if stored.epoch > state.epoch[i] or seed:
+            # Reset by another process since we last looked (or a first load): what this process
+            # derived from the old evidence goes too.
+            state.history[i].clear()
+            state.count[i] = 0
+            state.memory[i] = math.inf
+            state.window = deque((j, r) for j, r in state.window if j != i)
+            if seed:
+                hist = stored.extra.get("history")
+                if isinstance(hist, list):
+                    state.history[i].extend(float(x) for x in hist)
+                    state.count[i] = len(state.history[i])
+                memory = stored.extra.get("memory")
+                state.memory[i] = float(memory) if isinstance(memory, int | float) else math.inf
+        state.epoch[i] = stored.epoch
 
     def notify_change(self, key: str | None = None, arm: str | None = None) -> None:
-        """Reset `arm` (or every arm) at `key` (or at every key) to the prior, at once."""
+        """Reset `arm` (or every arm) at `key` (or at every key) to the prior, at once (in the
+        attached store too: every process sharing it resets at its next refresh)."""
         with self._lock:
             keys = list(self._keys) if key is None else [key]
             for k in keys:
@@ -387,14 +430,19 @@ class ThompsonSelector(Selector):
                     continue
                 self._reset(state, idx)
                 if self._store is not None:
-                    with self._store.transaction():
-                        for i in idx:
-                            self._store.put_posterior(self._dump_arm(k, state, i))
+                    for i in idx:
+                        state.epoch[i] += 1
+            if self._store is not None:
+                self._store.reset_posteriors(key, arm)
 
     def posterior(self, key: str, arm: str) -> tuple[float, float]:
         """The Beta posterior (alpha, beta) of `arm` at `key` ((1, 1) if never seen)."""
         with self._lock:
             state = self._keys.get(key)
+            if state is None and self._store is not None:
+                state = self._key(key)
+            if state is not None:
+                self._refresh(key, state)
             if state is None or arm not in state.index:
                 return 1.0, 1.0
             i = state.index[arm]
@@ -420,6 +468,8 @@ class ThompsonSelector(Selector):
         """How many changes the adaptive mode detected at `key` (for stats and tests)."""
         with self._lock:
             state = self._keys.get(key)
+            if state is not None:
+                self._refresh(key, state)
             return 0 if state is None else state.detections
 
     def keys(self) -> list[str]:
@@ -428,16 +478,19 @@ class ThompsonSelector(Selector):
             return sorted(self._keys)
 
     def attach(self, store: SkillStore) -> None:
-        """Restore every stored posterior, then persist each later update through `store`."""
+        """Restore every stored posterior, then keep this selector a cache of `store`: each update is
+        written as atomic increments, and each key is re-read at most every `staleness_s`."""
         with self._lock:
             self._store = store
-            for stored in store.posteriors():
-                state = self._key(stored.key)
-                i = state.index.get(stored.arm)
-                if i is None:
-                    i = state.add(stored.arm)
-                    state.cache_arms = ()
-                self._load_arm(state, i, stored)
+            arms, counters = store.posterior_snapshot()
+            now = time.monotonic()
+            for stored in arms:
+                self._load_arm(self._key(stored.key), stored, seed=True)
+            for key, kept in counters.items():
+                state = self._key(key)
+                state.steps, state.detections = kept.steps, kept.detections
+            for state in self._keys.values():
+                state.fresh_at = now
 
 
 _GRID = np.linspace(0.0, 1.0, 2049)

@@ -24,6 +24,17 @@ from typing import TYPE_CHECKING, Any
 from ._durability import Durability, check_durability
 from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoError
 from ._integrity import check_existing_file, connect_read_only, content_hash, writable
+from ._learning_sql import (
+    KeyCounters,
+    PosteriorIncrement,
+    counter_updates,
+    decode_json,
+    increment_statements,
+    migration,
+    reset_statements,
+    snapshot_counters,
+    snapshot_query,
+)
 from ._library import SkillLibrary
 from ._models import (
     Episode,
@@ -125,11 +136,12 @@ MIGRATIONS: list[list[str]] = [
         "(SELECT min(rowid) FROM versions GROUP BY skill, strategy)",
         "CREATE UNIQUE INDEX versions_content ON versions (skill, content_hash)",
     ],
+    migration("sqlite"),  # learning state: atomic posterior increments, key counters, version counters
 ]
 
 _VERSION_SELECT = """
     SELECT v.id, v.skill, v.number, v.strategy, v.parent, v.origin, v.status, v.created_at,
-           p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
+           v.selected_episodes, v.pending_review, p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
     FROM versions v LEFT JOIN posteriors p ON p.key = v.skill AND p.arm = v.id
 """
 
@@ -510,6 +522,8 @@ class SQLiteLibrary(SkillLibrary):
                 raise NotFoundError(f"no skill version {version_id!r}")
             old = VersionStatus(row[0])
             conn.execute("UPDATE versions SET status = ? WHERE id = ?", (status.value, version_id))
+            if EventKind(kind) is EventKind.REVIEW:  # a review answers any pending promotion
+                conn.execute("UPDATE versions SET pending_review = 0 WHERE id = ?", (version_id,))
             conn.execute(
                 "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, NULL, NULL, ?, ?)",
                 (
@@ -566,11 +580,15 @@ class SQLiteLibrary(SkillLibrary):
     @staticmethod
     def _upsert_posterior(conn: sqlite3.Connection, state: PosteriorState) -> None:
         conn.execute(
-            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key, arm) DO UPDATE SET alpha = excluded.alpha, beta = excluded.beta, "
-            "observations = excluded.observations, updated_at = excluded.updated_at, extra = excluded.extra",
-            (state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at, _dumps(state.extra)),
+            "observations = excluded.observations, updated_at = excluded.updated_at, extra = excluded.extra, "
+            "epoch = posteriors.epoch + 1",  # an overwrite: caches drop what they derived from the old state
+            (
+                state.key, state.arm, state.alpha, state.beta, state.observations, state.updated_at,
+                _dumps(state.extra), state.epoch,
+            ),
         )
 
     def put_posterior(self, state: PosteriorState) -> None:
@@ -590,6 +608,32 @@ class SQLiteLibrary(SkillLibrary):
                 raise SkillevoError("update_posterior: the update function must keep key and arm")
             self._upsert_posterior(conn, new)
         return new
+
+    def increment_posterior(self, increment: PosteriorIncrement) -> None:
+        """One selector update as atomic increments, in one write transaction."""
+        with self._write() as conn:
+            for statement, params in increment_statements(increment, time.time(), _dumps):
+                conn.execute(statement, params)
+
+    def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
+        """Back to the prior, with a new epoch."""
+        with self._write() as conn:
+            for statement, params in reset_statements(key, arm, time.time(), _dumps):
+                conn.execute(statement, params)
+
+    def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
+        """The stored arms of `key` (or of every key) and their keys' counters."""
+        statement, params = snapshot_query(key)
+        with self._read() as conn:
+            rows = conn.execute(statement, params).fetchall()
+        counters = snapshot_counters(rows)
+        return [posterior_from_row(r) for r in rows], counters
+
+    @staticmethod
+    def _count(conn: sqlite3.Connection, rows: Sequence[_EventRow]) -> None:
+        """Keep the version counters with the events that move them (same transaction)."""
+        for statement, params in counter_updates(((r[1], r[2], r[4], r[5]) for r in rows), decode_json):
+            conn.execute(statement, params)
 
     # ------------------------------------------------------------------ episodes & events
 
@@ -611,6 +655,7 @@ class SQLiteLibrary(SkillLibrary):
         first = (int(row[0]) if row else 0) + 1
         # One executemany per batch; AUTOINCREMENT ids inside one write transaction are consecutive.
         conn.executemany(SQLiteLibrary._EVENT_INSERT, rows)
+        SQLiteLibrary._count(conn, rows)
         return list(range(first, first + len(rows)))
 
     @classmethod
@@ -661,6 +706,7 @@ class SQLiteLibrary(SkillLibrary):
                 conn.execute(_multi_row(self._EPISODE_UPSERT, 9, len(chunk)), [v for row in chunk for v in row])
             for chunk in _chunks(events, 166):
                 conn.execute(_multi_row(self._EVENT_INSERT, 6, len(chunk)), [v for row in chunk for v in row])
+            self._count(conn, events)
 
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""

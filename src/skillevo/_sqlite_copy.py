@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import LibraryError
 from ._integrity import content_hash
+from ._learning_sql import recount_statements
 from ._models import Episode, Event, PosteriorState, Trigger
 from ._sqlite import _dumps
 from ._store_common import episode_from_row, posterior_from_row, tool_key
@@ -144,6 +145,8 @@ def load(self: SQLiteLibrary, records: Iterable[tuple[str, dict[str, Any]]]) -> 
                 _copy_events(conn, events)
                 events = []
         _copy_events(conn, events)
+        for statement in recount_statements("sqlite"):  # the version counters, from the copied events
+            conn.execute(statement)
     return counts
 
 def _copy_events(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import ClassVar, Self
 
+from ._learning_sql import KeyCounters, PosteriorIncrement
 from ._models import (
     Episode,
     Event,
@@ -208,6 +209,25 @@ class SkillStore(ABC):
         `update` receives the stored state (a fresh prior if none) and returns the new state; no
         concurrent update is lost.
         """
+        raise NotImplementedError
+
+    def increment_posterior(self, increment: PosteriorIncrement) -> None:
+        """Apply one selector update as atomic increments in SQL (no read-modify-write).
+
+        In one transaction: the key's ``steps`` counter grows by one, the key's arms decay by
+        ``increment.decay``, the arm gets ``+reward`` / ``+(1 - reward)`` (after its own
+        ``arm_decay``), a window's leaving reward is taken back, and on ``reset`` the key returns to
+        the prior with a new epoch and ``detections + 1``. Concurrent increments from any number of
+        processes all count (see `_learning_sql`).
+        """
+        raise NotImplementedError
+
+    def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
+        """Return one arm, every arm of `key`, or every arm to the prior, each with a new epoch."""
+        raise NotImplementedError
+
+    def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
+        """The stored arms of `key` (or of every key) and their keys' counters, in one read."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ episodes & events

@@ -120,6 +120,8 @@ def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
         alpha=row["p_alpha"] if row["p_alpha"] is not None else 1.0,
         beta=row["p_beta"] if row["p_beta"] is not None else 1.0,
         observations=row["p_obs"] if row["p_obs"] is not None else 0.0,
+        selected_episodes=row["selected_episodes"],
+        pending_review=bool(row["pending_review"]),
     )
 
 
@@ -199,6 +201,7 @@ def posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
         observations=row["observations"],
         updated_at=row["updated_at"],
         extra=_json(row["extra"]),
+        epoch=row["epoch"],
     )
 
 

@@ -1,0 +1,239 @@
+"""Learning state as atomic SQL, written once for both store dialects.
+
+The store is the source of truth for what the selectors and the lifecycle learn, so that many
+processes on one library learn as one:
+
+* a posterior update is an increment in SQL (``alpha = alpha + r``), never a read-modify-write
+  in Python, so concurrent updates from any number of processes all count;
+* forgetting is a multiplicative step applied in SQL to every arm of the key (``alpha = 1 +
+  g (alpha - 1)``): each update, from whichever process, decays the key once, as one process would;
+* a reset (an announced change, a detected change) sets the arms back to the prior and bumps their
+  ``epoch``; every process sees the new epoch at its next refresh and drops its local history;
+* per-key counters (``steps``, ``detections``) that the adaptive discount reads live in
+  ``posterior_keys``, incremented in the same transaction;
+* per-version lifecycle counters live on the version row: ``selected_episodes`` (distinct episodes
+  a recorded selection event names it in) and ``pending_review`` (a pending-promotion event not yet
+  answered by a review), kept by the store in the transaction that writes those events.
+
+Statements are written with ``?`` placeholders; PostgreSQL's backend turns them into ``%s``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._models import EventKind
+
+__all__ = [
+    "KeyCounters",
+    "PosteriorIncrement",
+    "counter_updates",
+    "increment_statements",
+    "migration",
+    "reset_statements",
+    "snapshot_counters",
+    "snapshot_query",
+]
+
+
+@dataclass(frozen=True)
+class PosteriorIncrement:
+    """One selector update, as the store applies it (atomically, in one transaction).
+
+    Attributes:
+        key, arm: the call site and the arm credited.
+        reward: alpha += reward, beta += 1 - reward, observations += 1.
+        decay: every arm of the key first decays toward the prior by this factor (1: none).
+        arm_decay: the credited arm alone first decays by this factor (ReSkill's w; 1: none).
+        unwind: ``(arm, reward)`` leaving a sliding window: subtracted again.
+        reset: a change was detected here: after the update every arm of the key returns to the
+            prior (a new epoch) and the key's ``detections`` counter grows by one.
+        extra: the credited arm's auxiliary state (change-detector history, memory M), stored as
+            the last writer left it (it only seeds a process that starts later).
+    """
+
+    key: str
+    arm: str
+    reward: float
+    decay: float = 1.0
+    arm_decay: float = 1.0
+    unwind: tuple[str, float] | None = None
+    reset: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeyCounters:
+    """The stored key-level counters of a selector key."""
+
+    steps: int = 0
+    detections: int = 0
+
+
+Statement = tuple[str, tuple[Any, ...]]
+
+
+def increment_statements(inc: PosteriorIncrement, now: float, encode: Callable[[Any], Any]) -> list[Statement]:
+    """The statements of one update, in order (run them in one transaction)."""
+    out: list[Statement] = [
+        (
+            "INSERT INTO posterior_keys (key, steps, detections) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
+            "SET steps = posterior_keys.steps + 1, detections = posterior_keys.detections + excluded.detections",
+            (inc.key, 1 if inc.reset else 0),
+        )
+    ]
+    if inc.decay != 1.0:
+        out.append(
+            (
+                "UPDATE posteriors SET alpha = 1 + ? * (alpha - 1), beta = 1 + ? * (beta - 1) WHERE key = ?",
+                (inc.decay, inc.decay, inc.key),
+            )
+        )
+    r = float(inc.reward)
+    if inc.arm_decay != 1.0:
+        sets = "alpha = 1 + ? * (posteriors.alpha - 1) + ?, beta = 1 + ? * (posteriors.beta - 1) + ?"
+        set_params: tuple[Any, ...] = (inc.arm_decay, r, inc.arm_decay, 1.0 - r)
+    else:
+        sets = "alpha = posteriors.alpha + ?, beta = posteriors.beta + ?"
+        set_params = (r, 1.0 - r)
+    out.append(
+        (
+            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
+            f"VALUES (?, ?, ?, ?, 1, ?, ?, 0) ON CONFLICT (key, arm) DO UPDATE SET {sets}, "
+            "observations = posteriors.observations + 1, updated_at = excluded.updated_at, extra = excluded.extra",
+            (inc.key, inc.arm, 1.0 + r, 2.0 - r, now, encode(inc.extra), *set_params),
+        )
+    )
+    if inc.unwind is not None:
+        old_arm, old = inc.unwind
+        out.append(
+            (
+                "UPDATE posteriors SET alpha = alpha - ?, beta = beta - ? WHERE key = ? AND arm = ?",
+                (float(old), 1.0 - float(old), inc.key, old_arm),
+            )
+        )
+    if inc.reset:
+        out.extend(reset_statements(inc.key, None, now, encode))
+    return out
+
+
+def reset_statements(key: str | None, arm: str | None, now: float, encode: Callable[[Any], Any]) -> list[Statement]:
+    """Back to the prior (a new epoch): one arm, every arm of `key`, or every arm of every key.
+
+    `observations` (every update ever made) is kept."""
+    where: str = ""
+    params: tuple[str, ...] = ()
+    if key is not None:
+        where, params = " WHERE key = ?", (key,)
+        if arm is not None:
+            where, params = " WHERE key = ? AND arm = ?", (key, arm)
+    return [
+        (
+            "UPDATE posteriors SET alpha = 1, beta = 1, extra = ?, epoch = epoch + 1, updated_at = ?" + where,
+            (encode({}), now, *params),
+        )
+    ]
+
+
+#: One read of a key's arms with its counters (`snapshot_from_rows` splits them).
+SNAPSHOT_SELECT = (
+    "SELECT p.*, k.steps AS k_steps, k.detections AS k_detections FROM posteriors p "
+    "LEFT JOIN posterior_keys k ON k.key = p.key"
+)
+
+
+def snapshot_query(key: str | None) -> Statement:
+    """The `SNAPSHOT_SELECT` of one key, or of every key."""
+    if key is None:
+        return SNAPSHOT_SELECT + " ORDER BY p.key, p.arm", ()
+    return SNAPSHOT_SELECT + " WHERE p.key = ? ORDER BY p.arm", (key,)
+
+
+def snapshot_counters(rows: Iterable[Mapping[str, Any]]) -> dict[str, KeyCounters]:
+    """The key counters carried on `SNAPSHOT_SELECT` rows."""
+    return {
+        r["key"]: KeyCounters(int(r["k_steps"]), int(r["k_detections"])) for r in rows if r["k_steps"] is not None
+    }
+
+
+def counter_updates(
+    rows: Iterable[tuple[str, str | None, str | None, Any]], decode: Callable[[Any], Any] = lambda d: d
+) -> list[Statement]:
+    """The version-counter statements for event rows ``(kind, episode_id, version_id, data)``
+    being inserted: selection events count distinct episodes, a pending-promotion lifecycle event
+    sets ``pending_review``, a review event clears it (the last in the batch wins)."""
+    episodes: dict[str, set[str]] = {}
+    pending: dict[str, bool] = {}
+    for kind, episode_id, version_id, data in rows:
+        if version_id is None:
+            continue
+        if kind == EventKind.SELECTION.value and episode_id:
+            episodes.setdefault(version_id, set()).add(episode_id)
+        elif kind == EventKind.REVIEW.value:
+            pending[version_id] = False
+        elif kind == EventKind.LIFECYCLE.value:
+            value = decode(data)
+            if isinstance(value, Mapping) and value.get("pending") == "promote":
+                pending[version_id] = True
+    out: list[Statement] = [
+        ("UPDATE versions SET selected_episodes = selected_episodes + ? WHERE id = ?", (len(eps), vid))
+        for vid, eps in sorted(episodes.items())
+    ]
+    out.extend(
+        ("UPDATE versions SET pending_review = ? WHERE id = ?", (int(flag), vid))
+        for vid, flag in sorted(pending.items())
+    )
+    return out
+
+
+def decode_json(value: Any) -> Any:
+    """A JSON column's value, text or already decoded."""
+    if isinstance(value, str | bytes):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return getattr(value, "obj", value)  # psycopg's Jsonb wrapper
+
+
+def _recount(json_pending: str) -> list[str]:
+    return [
+        "UPDATE versions SET selected_episodes = (SELECT count(DISTINCT e.episode_id) FROM events e "
+        "WHERE e.kind = 'selection' AND e.version_id = versions.id AND e.episode_id IS NOT NULL)",
+        "UPDATE versions SET pending_review = CASE WHEN EXISTS (SELECT 1 FROM events e WHERE "
+        f"e.version_id = versions.id AND e.kind = 'lifecycle' AND {json_pending} = 'promote' AND NOT EXISTS "
+        "(SELECT 1 FROM events r WHERE r.version_id = versions.id AND r.kind = 'review' AND r.id > e.id)) "
+        "THEN 1 ELSE 0 END",
+    ]
+
+
+def recount_statements(dialect: str) -> list[str]:
+    """Recompute the version counters from the events (after a migration or a bulk load)."""
+    return _recount("json_extract(e.data, '$.pending')" if dialect == "sqlite" else "(e.data->>'pending')")
+
+
+def migration(dialect: str) -> list[str]:
+    """The schema migration that adds the learning-state columns and table, filled from what is stored."""
+    if dialect == "sqlite":
+        steps = "coalesce(max(CAST(json_extract(extra, '$.steps') AS INTEGER)), 0)"
+        detections = "coalesce(max(CAST(json_extract(extra, '$.detections') AS INTEGER)), 0)"
+        integer = "INTEGER"
+    else:
+        steps = "coalesce(max((extra->>'steps')::integer), 0)"
+        detections = "coalesce(max((extra->>'detections')::integer), 0)"
+        integer = "integer"
+    return [
+        f"ALTER TABLE posteriors ADD COLUMN epoch {integer} NOT NULL DEFAULT 0",
+        f"""CREATE TABLE posterior_keys (
+            key text PRIMARY KEY,
+            steps {integer} NOT NULL DEFAULT 0,
+            detections {integer} NOT NULL DEFAULT 0)""",
+        f"INSERT INTO posterior_keys (key, steps, detections) SELECT key, {steps}, {detections} FROM posteriors "
+        "GROUP BY key",
+        f"ALTER TABLE versions ADD COLUMN selected_episodes {integer} NOT NULL DEFAULT 0",
+        f"ALTER TABLE versions ADD COLUMN pending_review {integer} NOT NULL DEFAULT 0",
+        *recount_statements(dialect),
+    ]

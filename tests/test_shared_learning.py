@@ -1,0 +1,193 @@
+"""Many processes on one library learn as one: the store is the source of truth, selectors cache it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from skillevo import (
+    NULL_ARM,
+    Evolver,
+    Repair,
+    SkillLibrary,
+    Strategy,
+    ThompsonSelector,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from skillevo._models import SetArg
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> str:
+    return str(tmp_path / "shared.db")
+
+
+@pytest.fixture
+def two(path: str) -> Iterator[tuple[SkillLibrary, SkillLibrary]]:
+    """Two store objects on one file: what two processes see."""
+    with SkillLibrary(path) as a, SkillLibrary(path) as b:
+        yield a, b
+
+
+def _attached(lib: SkillLibrary, **kwargs: Any) -> ThompsonSelector:
+    sel = ThompsonSelector(seed=0, **kwargs)
+    sel.attach(lib)
+    return sel
+
+
+def test_a_selector_sees_another_processs_updates_within_its_staleness(
+    two: tuple[SkillLibrary, SkillLibrary],
+) -> None:
+    a, b = _attached(two[0], staleness_s=0.0), _attached(two[1], staleness_s=3600.0)
+    b.posterior("k", "v1")  # B has read the key: its cache is fresh for an hour
+    for _ in range(20):
+        a.update("k", "v1", 1.0)
+    assert a.posterior("k", "v1") == (21.0, 1.0)  # a process sees its own updates at once
+    assert b.posterior("k", "v1") == (1.0, 1.0)  # B's cache: not re-read within its staleness
+    fresh = _attached(two[1], staleness_s=0.0)
+    assert fresh.posterior("k", "v1") == (21.0, 1.0)
+    fresh.update("k", "v1", 0.0)
+    assert a.posterior("k", "v1") == (21.0, 2.0)
+
+
+def test_concurrent_updates_from_many_selectors_all_count(path: str) -> None:
+    libs = [SkillLibrary(path) for _ in range(4)]
+    try:
+        selectors = [_attached(lib) for lib in libs]
+
+        def work(sel: ThompsonSelector) -> None:
+            for i in range(30):
+                sel.update("k", "v1", float(i % 3 == 0))
+
+        threads = [threading.Thread(target=work, args=(s,)) for s in selectors]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        (stored,) = libs[0].posteriors("k")
+        assert (stored.alpha, stored.beta, stored.observations) == (41.0, 81.0, 120.0)
+    finally:
+        for lib in libs:
+            lib.close()
+
+
+def test_a_reset_in_one_process_resets_every_process(two: tuple[SkillLibrary, SkillLibrary]) -> None:
+    a, b = _attached(two[0], staleness_s=0.0), _attached(two[1], staleness_s=0.0)
+    for _ in range(10):
+        a.update("k", "v1", 1.0)
+        b.update("k", "v1", 1.0)
+    assert b.posterior("k", "v1") == (21.0, 1.0)
+    a.notify_change("k")
+    assert b.posterior("k", "v1") == (1.0, 1.0)
+    b.update("k", "v1", 0.0)
+    assert a.posterior("k", "v1") == (1.0, 2.0)
+
+
+def test_forgetting_is_applied_once_per_update_whichever_process_makes_it(
+    two: tuple[SkillLibrary, SkillLibrary],
+) -> None:
+    one = ThompsonSelector(seed=0, discount=("fixed", 0.9))
+    shared = [_attached(lib, discount=("fixed", 0.9), staleness_s=0.0) for lib in two]
+    rng = np.random.default_rng(4)
+    for n in range(60):
+        arm, reward = ("v1", "v2", NULL_ARM)[n % 3], float(rng.random() < 0.6)
+        one.update("k", arm, reward)
+        shared[n % 2].update("k", arm, reward)
+    for arm in ("v1", "v2", NULL_ARM):
+        assert shared[0].posterior("k", arm) == pytest.approx(one.posterior("k", arm))
+        assert shared[1].posterior("k", arm) == pytest.approx(one.posterior("k", arm))
+
+
+def test_a_change_detected_in_one_process_resets_the_key_for_all(two: tuple[SkillLibrary, SkillLibrary]) -> None:
+    a, b = _attached(two[0], staleness_s=0.0), _attached(two[1], staleness_s=0.0)
+    for _ in range(30):
+        b.update("k", "v2", 1.0)
+    rng = np.random.default_rng(0)
+    for p in (0.9,) * 300 + (0.1,) * 150:
+        a.update("k", "v1", float(rng.random() < p))
+        if a.detections("k"):
+            break
+    assert a.detections("k") == 1
+    assert b.detections("k") == 1
+    assert b.posterior("k", "v2") == (1.0, 1.0)  # B's arm was reset with the key
+
+
+def test_reskill_refits_its_memory_on_a_schedule_past_the_history_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillevo import _selection
+
+    fits: list[int] = []
+    real: Callable[..., float] = _selection.fit_memory
+
+    def counting(history: Any) -> float:
+        fits.append(len(history))
+        return real(history)
+
+    monkeypatch.setattr(_selection, "fit_memory", counting)
+    sel = ThompsonSelector(discount="reskill", seed=0)
+    for i in range(2300):
+        sel.update("k", "v1", float(i % 4 != 0))
+    assert len(fits) == (2300 - 100) // 50 + 1  # every 50 updates from the 100th: 45, not one per update
+
+
+class _Counting:
+    """Counts what the code under test asks of a store (wraps a live library's methods)."""
+
+    WRITES = (
+        "increment_posterior", "put_posterior", "update_posterior", "reset_posteriors", "save_episode",
+        "log_events", "set_status", "add_skill", "add_version", "set_reward", "set_meta", "transaction",
+    )
+    SCANS = ("events", "iter_events", "episodes", "skills", "posteriors", "count_events", "count_episodes")
+
+    def __init__(self, lib: SkillLibrary) -> None:
+        self.calls: list[str] = []
+        for name in (*self.WRITES, *self.SCANS, "skill", "version", "match", "posterior_snapshot", "record_episode"):
+            setattr(lib, name, self._wrap(name, getattr(lib, name)))
+
+    def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return counted
+
+    def writes(self) -> list[str]:
+        return [c for c in self.calls if c in self.WRITES]
+
+    def scans(self) -> list[str]:
+        return [c for c in self.calls if c in self.SCANS]
+
+
+@pytest.mark.parametrize("status", [VersionStatus.ACTIVE, VersionStatus.TESTING])
+def test_a_repaired_call_costs_at_most_one_store_write_and_no_scan(status: VersionStatus) -> None:
+    with SkillLibrary(":memory:") as lib:
+        vid = lib.add_skill(
+            "add-units",
+            Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="missing units"),
+            Strategy(repair=Repair(ops=[SetArg(arg="units", value="C")])),
+            status=status,
+        ).id
+        evo = Evolver(lib, miner=None, seed=1)
+        for _ in range(30):  # the repair is the clear winner: a seeded choice picks it
+            evo.selector.update("add-units", vid, 1.0)
+            evo.selector.update("add-units", NULL_ARM, 0.0)
+        before = evo.selector.posterior("add-units", vid)
+        with evo.episode(task="weather in Oslo") as ep:
+            retry = ep.on_tool_error("weather", {"city": "Oslo"}, ValueError("missing units"))
+            assert retry == {"city": "Oslo", "units": "C"}
+            counting = _Counting(lib)
+            assert ep.on_tool_result("weather", retry, "sunny") is False
+            assert counting.writes() == ["increment_posterior"]  # the credit, nothing else
+            assert counting.scans() == []
+            assert counting.calls.count("skill") <= 1  # the lifecycle reads the skill once
+            ep.finish(1.0)
+        assert evo.selector.posterior("add-units", vid) == (before[0] + 1.0, before[1])
+        assert lib.posteriors("add-units")[[p.arm for p in lib.posteriors("add-units")].index(vid)].alpha == (
+            before[0] + 1.0
+        )
