@@ -56,6 +56,7 @@ from ._review_gate import ReviewGate, ReviewMode
 from ._sanitize import json_text
 from ._shadow import ShadowBook
 from ._store import SkillStore
+from ._store_common import mark_scrubbed
 
 if TYPE_CHECKING:
     from ._lifecycle import Lifecycle, LifecycleConfig
@@ -838,7 +839,11 @@ class EpisodeContext:
                 # argument without its name (known from this episode's earlier events).
                 data = redact(data, known=self._secrets)
                 self._events.append(
-                    Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
+                    mark_scrubbed(
+                        Event.model_validate(
+                            {"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data}
+                        )
+                    )
                 )
             self._unbuilt.clear()
         return self._events

@@ -13,7 +13,16 @@ import time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ._regex import pattern_error, search
 
@@ -468,6 +477,9 @@ class Event(BaseModel):
     tool: str | None = None
     version_id: str | None = None
     data: dict[str, JsonValue] = Field(default_factory=dict)
+    # The (data object, tool) the redaction engine produced for this event, set where it was built:
+    # the store boundary skips events whose data is still that very object (see _store_common).
+    _scrubbed: tuple[Any, str | None] | None = PrivateAttr(default=None)
 
 
 class PosteriorState(BaseModel):

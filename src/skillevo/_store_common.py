@@ -256,10 +256,25 @@ def scrub_episode(episode: Episode) -> Episode:
     return episode.model_copy(update=update)
 
 
+def mark_scrubbed(event: Event) -> Event:
+    """Mark `event`, whose data the redaction engine has just produced, as redacted (its tool name is
+    redacted here): `scrub_events` then keeps it as it is while its data is still that object."""
+    if event.tool:
+        event.tool = redact_text(event.tool)
+    event._scrubbed = (event.data, event.tool)
+    return event
+
+
 def scrub_events(events: Sequence[Event]) -> Sequence[Event]:
     """`events` with every value in their data redacted (unchanged events are kept as they are)."""
     out: list[Event] | None = None
     for i, event in enumerate(events):
+        mark = event._scrubbed
+        if mark is not None and mark[0] is event.data and mark[1] == event.tool:
+            # Redacted where it was built, and its data not replaced since: not redone on the run's path.
+            if out is not None:
+                out.append(event)
+            continue
         data = redact(event.data)
         tool = redact_text(event.tool) if event.tool else event.tool  # a tool's name is the caller's text
         if data != event.data or tool != event.tool:
