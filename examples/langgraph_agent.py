@@ -20,8 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
 
-from skillevo import Evolver, SkillLibrary
-from skillevo._lifecycle import LifecycleConfig
+from skillevo import Evolver, LifecycleConfig, SkillLibrary
 from skillevo_langgraph import SkillMiddleware
 
 
