@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import decimal
 import json
 import logging
 import math
@@ -652,7 +653,8 @@ def _verdict(verdict: Any) -> tuple[bool, str]:
 
 def _check_reward(reward: float) -> float:
     # A real number: "0.7" (a string) or True (a bool) is a mistake in the caller's reward, not a score.
-    if isinstance(reward, bool) or not isinstance(reward, numbers.Real):
+    # Decimal is a real number too (it does not register as numbers.Real).
+    if isinstance(reward, bool) or not isinstance(reward, numbers.Real | decimal.Decimal):
         raise ConfigError(f"reward must be a number in [0, 1] (got {type(reward).__name__} {str(reward)[:40]!r})")
     try:
         r = float(reward)

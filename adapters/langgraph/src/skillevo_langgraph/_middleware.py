@@ -402,9 +402,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 return handler(request)
             return handler(request.override(tool_call={**request.tool_call, "args": args}))
 
-        result: ToolMessage | Command[Any] = run_tool_call(
-            ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
-        )
+        try:
+            result: ToolMessage | Command[Any] = run_tool_call(
+                ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
+            )
+        except BaseException as exc:
+            self._interrupted(ep, exc)
+            raise
         trace = trace_of(ep)
         result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)
@@ -413,6 +417,14 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if trace is not None:
             emit(trace.drain())
         return result
+
+    def _interrupted(self, ep: EpisodeContext, exc: BaseException) -> None:
+        """A tool call ended by an interruption (KeyboardInterrupt, SystemExit, a cancellation): the
+        run is over, so its episode is recorded as aborted. A tool's ordinary exception is left to
+        the framework's own handling (the run may go on), and graph interrupts are not failures."""
+        if not isinstance(exc, Exception) and self._aborted(ep):
+            abort(ep, exc)
+            self._done(ep)
 
     async def awrap_tool_call(
         self,
@@ -431,9 +443,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 return await handler(request)
             return await handler(request.override(tool_call={**request.tool_call, "args": args}))
 
-        result: ToolMessage | Command[Any] = await arun_tool_call(
-            ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
-        )
+        try:
+            result: ToolMessage | Command[Any] = await arun_tool_call(
+                ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
+            )
+        except BaseException as exc:
+            self._interrupted(ep, exc)
+            raise
         trace = trace_of(ep)
         result = mark_repairs(result, trace, str(call.get("name") or ""))
         final = self._after_tool(request, ep, result)
