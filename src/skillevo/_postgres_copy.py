@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 from ._errors import LibraryError
 from ._learning_sql import recount_statements
 from ._models import Episode, Event, PosteriorState, Trigger
-from ._postgres import _json
+from ._postgres import _clean_episode_row, _json
 from ._store_common import tool_key
 
 if TYPE_CHECKING:
@@ -66,17 +66,7 @@ def load(self: PostgresLibrary, records: Iterable[tuple[str, dict[str, Any]]]) -
                 conn.execute(
                     "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward,"
                     " applied, metadata) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        ep.id,
-                        ep.task,
-                        ep.group_id,
-                        ep.policy_version,
-                        ep.started_at,
-                        ep.finished_at,
-                        ep.reward,
-                        Jsonb([a.model_dump(mode="json") for a in ep.applied]),
-                        Jsonb(ep.metadata),
-                    ),
+                    _clean_episode_row(ep),
                 )
             elif kind == "event":
                 ev = Event.model_validate(rec)

@@ -12,7 +12,7 @@ from ._integrity import content_hash
 from ._learning_sql import recount_statements
 from ._models import Episode, Event, PosteriorState, Trigger
 from ._sqlite import _dumps
-from ._store_common import episode_from_row, posterior_from_row, tool_key
+from ._store_common import episode_from_row, episode_values, posterior_from_row, tool_key
 
 if TYPE_CHECKING:
     from ._sqlite import SQLiteLibrary
@@ -124,17 +124,7 @@ def load(self: SQLiteLibrary, records: Iterable[tuple[str, dict[str, Any]]]) -> 
                 conn.execute(
                     "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, "
                     "applied, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        ep.id,
-                        ep.task,
-                        ep.group_id,
-                        ep.policy_version,
-                        ep.started_at,
-                        ep.finished_at,
-                        ep.reward,
-                        _dumps([a.model_dump(mode="json") for a in ep.applied]),
-                        _dumps(ep.metadata),
-                    ),
+                    episode_values(ep, _dumps),
                 )
             elif kind == "event":
                 ev = Event.model_validate(rec)
