@@ -28,8 +28,7 @@ from crewai import Agent, Crew, Task  # noqa: E402
 from crewai.tools import BaseTool  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
-from skillevo import Evolver, SkillLibrary  # noqa: E402
-from skillevo._lifecycle import LifecycleConfig  # noqa: E402
+from skillevo import Evolver, LifecycleConfig, SkillLibrary  # noqa: E402
 from skillevo_crewai import ScriptedLLM, evolving, last_observation  # noqa: E402
 
 

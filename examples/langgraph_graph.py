@@ -22,8 +22,7 @@ from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
-from skillevo import Evolver, Repair, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
-from skillevo._models import ReformatDate
+from skillevo import Evolver, ReformatDate, Repair, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
 from skillevo_langgraph import evolve, with_guidance, wrap_tools
 
 

@@ -23,3 +23,10 @@ def test_import_skillevo_pulls_in_no_framework() -> None:
 def test_the_cli_pulls_in_no_framework() -> None:
     loaded = _imported_after("import skillevo.cli\nskillevo.cli.main(['ls', '--db', ':memory:'])")
     assert not loaded & set(FORBIDDEN), loaded & set(FORBIDDEN)
+
+
+def test_the_public_submodules_pull_in_no_framework() -> None:
+    # skillevo.testing's LangChain and CrewAI models load only when first used.
+    code = "import skillevo.adapters, skillevo.extend, skillevo.grpo, skillevo.testing\nskillevo.testing.memory_library()"
+    loaded = _imported_after(code)
+    assert not loaded & set(FORBIDDEN), loaded & set(FORBIDDEN)

@@ -242,8 +242,7 @@ def test_model_written_guidance_is_validated_like_mined_text(name: str) -> None:
     ],
 )
 def test_check_proposal_refuses_hidden_look_alike_or_injected_text_from_any_source(guidance: str) -> None:
-    from skillevo import check_proposal
-    from skillevo._mining import Proposal
+    from skillevo._mining import Proposal, check_proposal
 
     lib = SkillLibrary(":memory:")
     proposal = Proposal(name="x", trigger=Trigger(tool="book"), strategy=Strategy(guidance=guidance))

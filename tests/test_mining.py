@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from skillevo import Episode, Event, EventKind, RuleMiner, SkillLibrary, check_proposal, detect_failure
-from skillevo._detect import error_signature, retry_after
+from skillevo import Episode, Event, EventKind, RuleMiner, SkillLibrary
+from skillevo._detect import detect_failure, error_signature, retry_after
 from skillevo._llm_miner import LLMMiner
-from skillevo._mining import Proposal
+from skillevo._mining import Proposal, check_proposal
 from skillevo._models import Retry, Strategy, Trigger
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "corrections.json").read_text())

@@ -23,11 +23,10 @@ from skillevo import (
     Trigger,
     TriggerKind,
     VersionStatus,
-    check_proposal,
 )
 from skillevo._detect import error_signature
 from skillevo._guidance_facts import declared_values
-from skillevo._mining import Miner, Proposal
+from skillevo._mining import Miner, Proposal, check_proposal
 from skillevo._models import RenameArg
 from skillevo._repair import same_args
 

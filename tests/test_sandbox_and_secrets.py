@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from skillevo import Evolver, ProcessSandbox, SandboxError, SkillLibrary, redact
-from skillevo._hygiene import quote_untrusted
+from skillevo import Evolver, ProcessSandbox, SandboxError, SkillLibrary
+from skillevo._hygiene import quote_untrusted, redact
 
 SANDBOX = ProcessSandbox(cpu_s=1, memory_mb=256, wall_s=4.0)
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from skillevo import Evolver, ProcessSandbox, SkillLibrary, Strategy, Trigger, VersionStatus, redact
+from skillevo import Evolver, ProcessSandbox, SkillLibrary, Strategy, Trigger, VersionStatus
 from skillevo._models import Origin, Repair, SetArg
-from skillevo._redaction import _DS_GATES, _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, mask_url
+from skillevo._redaction import _DS_GATES, _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, mask_url, redact
 from skillevo.cli import main
 
 PEM_BODY = "MIIEowIBAAKCAQEAq7BFUpkGp3+LQmlQYh2WJzN8HgBmAxYbzQ9UvK3mXcR1aT0lP4sE"

@@ -610,7 +610,8 @@ def test_a_failing_stage_is_one_line_naming_the_stage(
 
 
 def test_the_terminal_summary_stays_short_for_a_big_library() -> None:
-    from skillevo import TrainReport, Transition
+    from skillevo import TrainReport
+    from skillevo._lifecycle import Transition
 
     report = TrainReport(
         run_id="r1", db="lib.db", started_at=0.0, created=[f"new-{i}@1" for i in range(120)],

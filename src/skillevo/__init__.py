@@ -2,10 +2,17 @@
 
 Mine tool failures into testable trigger -> strategy skills, keep every version in a library, and
 choose versions per call by Thompson sampling against a "no skill" arm.
+
+This module is what user code imports: the `Evolver` and its library, the configuration, the models
+you construct or read (skills, triggers, strategies, repairs and their operations, episodes and
+events), the default selector, miners and sandbox, the nightly job and the library diff, and the
+errors. Public submodules: `skillevo.adapters` (the contract framework adapters implement),
+`skillevo.extend` (the store, selector, miner and sandbox ABCs), `skillevo.testing` (scripted
+models and fakes for your own tests), `skillevo.grpo` (the offline GRPO data). Modules whose names
+start with ``_`` are private and change without notice.
 """
 
 from ._config import PolicyConfig, SkillevoConfig, load_config
-from ._detect import Failure, detect_failure, error_signature
 from ._diff import LibraryDiff, library_diff
 from ._errors import (
     ConfigError,
@@ -17,25 +24,35 @@ from ._errors import (
     SkillevoError,
     SkillFormatError,
 )
-from ._evolver import EpisodeContext, Evolver, GroupContext
-from ._hygiene import quote_untrusted, redact
+from ._evolver import EpisodeContext, Evolver, GroupContext, current_episode
 from ._library import SkillLibrary
-from ._lifecycle import Lifecycle, LifecycleConfig, Transition
+from ._lifecycle import LifecycleConfig
 from ._llm_miner import LLMMiner
-from ._mining import CheckResult, Miner, Proposal, RuleMiner, check_proposal
+from ._mining import Miner, Proposal, RuleMiner
 from ._models import (
     NULL_ARM,
+    Affix,
     Applied,
     ArgCondition,
+    ChangeCase,
+    CoerceArg,
+    DropArg,
     Episode,
     Event,
     EventKind,
+    MapValue,
     Origin,
+    Pad,
     PosteriorState,
+    ReformatDate,
+    RenameArg,
     Repair,
+    Retry,
+    SetArg,
     Skill,
     SkillVersion,
     Strategy,
+    Strip,
     Trigger,
     TriggerKind,
     VersionStatus,
@@ -43,42 +60,50 @@ from ._models import (
 from ._sandbox import ProcessSandbox, Sandbox
 from ._selection import Selector, ThompsonSelector
 from ._store import SkillStore
+from ._surface import present_as
 from ._train import TrainLockedError, TrainReport, run_train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "NULL_ARM",
+    "Affix",
     "Applied",
     "ArgCondition",
-    "CheckResult",
+    "ChangeCase",
+    "CoerceArg",
     "ConfigError",
+    "DropArg",
     "Episode",
     "EpisodeContext",
     "Event",
     "EventKind",
     "Evolver",
-    "Failure",
     "GroupContext",
     "LLMMiner",
     "LibraryDiff",
     "LibraryError",
-    "Lifecycle",
     "LifecycleConfig",
+    "MapValue",
     "Miner",
     "MinerError",
     "NotFoundError",
     "Origin",
+    "Pad",
     "PolicyConfig",
     "PosteriorState",
     "ProcessSandbox",
     "Proposal",
+    "ReformatDate",
+    "RenameArg",
     "Repair",
+    "Retry",
     "RuleMiner",
     "Sandbox",
     "SandboxError",
     "SchemaVersionError",
     "Selector",
+    "SetArg",
     "Skill",
     "SkillFormatError",
     "SkillLibrary",
@@ -87,20 +112,18 @@ __all__ = [
     "SkillevoConfig",
     "SkillevoError",
     "Strategy",
+    "Strip",
     "ThompsonSelector",
     "TrainLockedError",
     "TrainReport",
-    "Transition",
     "Trigger",
     "TriggerKind",
     "VersionStatus",
     "__version__",
-    "check_proposal",
-    "detect_failure",
-    "error_signature",
+    "current_episode",
     "library_diff",
     "load_config",
-    "quote_untrusted",
-    "redact",
     "run_train",
 ]
+
+present_as(__name__, globals(), __all__)

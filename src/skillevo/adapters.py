@@ -33,6 +33,7 @@ from ._errors import ConfigError
 from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
 from ._models import Episode
 from ._repair import same_args
+from ._surface import present_as
 
 __all__ = [
     "MAX_REPAIRS",
@@ -453,3 +454,6 @@ def abort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | Non
 async def aabort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | None:
     """`abort` with the store write in a worker thread."""
     return await asyncio.to_thread(abort, ep, exc)
+
+
+present_as(__name__, globals(), __all__)

@@ -19,9 +19,18 @@ from crewai.hooks import (
 )
 from crewai.project import CrewBase, agent, crew, task
 
-from skillevo import NULL_ARM, ConfigError, EventKind, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind
+from skillevo import (
+    NULL_ARM,
+    ConfigError,
+    EventKind,
+    Evolver,
+    LifecycleConfig,
+    SkillLibrary,
+    Strategy,
+    Trigger,
+    TriggerKind,
+)
 from skillevo import VersionStatus as VS
-from skillevo._lifecycle import LifecycleConfig
 from skillevo_crewai import Evolving, ScriptedLLM, evolving, last_observation
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -17,8 +17,17 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
-from skillevo import NULL_ARM, EventKind, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
-from skillevo._lifecycle import LifecycleConfig
+from skillevo import (
+    NULL_ARM,
+    EventKind,
+    Evolver,
+    LifecycleConfig,
+    SkillLibrary,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
 from skillevo_langgraph import SkillMiddleware, evolve, with_guidance, wrap_tools
 
 sys.path.insert(0, str(Path(__file__).parent))  # the scripted world, shared with the worker processes

@@ -3,7 +3,8 @@
 ``evolving(evo, reward=...)`` marks agents (through an Agent or Crew factory, ``@agent`` methods, a
 whole ``@CrewBase`` class, or an instance) so that every kickoff they take part in is a skillevo
 episode: guidance in their system messages, learned repairs on their tool calls, credit from the
-kickoff's output. ``ScriptedLLM`` is a scripted CrewAI model for offline tests and examples.
+kickoff's output. ``ScriptedLLM`` is a scripted CrewAI model for offline tests and examples (it lives
+in `skillevo.testing`, with the other test doubles; re-exported here).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ except ImportError as exc:  # pragma: no cover - exercised only without the fram
         "`pip install skillevo-crewai` (or `pip install crewai`) fixes it"
     ) from exc
 
+from skillevo.testing import LLMPolicy as Policy
+from skillevo.testing import ScriptedLLM, last_observation
+
 from ._events import SkillevoEvent, SkillGuidanceEvent, SkillRepairEvent, SkillRewardEvent, SkillSelectionEvent
 from ._evolving import Evolving, evolving
-from ._scripted import Policy, ScriptedLLM, last_observation
 
 __all__ = [
     "Evolving",

@@ -1,7 +1,7 @@
 """skillevo's offline GRPO path: fine-tune the policy with TRL on the library's tasks, skills injected.
 
 ``skillevo train --policy`` (or ``[policy] enabled = true``) calls `train_policy`; ``skillevo export
-grpo OUT`` writes the datasets (see ``skillevo._grpo``). `build_tiny_model` makes a small random
+grpo OUT`` writes the datasets (see ``skillevo.grpo``). `build_tiny_model` makes a small random
 Qwen2 model with a locally trained tokenizer for offline tests. See docs/training.md.
 """
 

@@ -19,8 +19,8 @@ from transformers.utils import logging as hf_logging
 from trl import GRPOConfig, GRPOTrainer  # type: ignore[attr-defined]  # trl exports them lazily
 
 from skillevo import ConfigError, NotFoundError, PolicyConfig, SkillStore
-from skillevo._config import import_callable
-from skillevo._grpo import current_prompts, skill_prompt
+from skillevo.extend import import_callable
+from skillevo.grpo import current_prompts, skill_prompt
 
 from ._reward import SkillIntegratedReward, skill_markers
 
@@ -161,7 +161,7 @@ def train_policy(cfg: PolicyConfig, store: SkillStore) -> dict[str, Any]:
     """Fine-tune the policy with TRL's `GRPOTrainer` on the library's tasks, skills injected.
 
     The prompts are the distinct tasks of the stored episodes, each with the guidance of the
-    library's *current* incumbents (`skillevo._grpo.current_prompts`); the reward is the verifier
+    library's *current* incumbents (`skillevo.grpo.current_prompts`); the reward is the verifier
     (``cfg.verifier``) plus SAGE's skill-integrated bonus (`SkillIntegratedReward`). With
     ``cfg.lora`` LoRA adapters are trained through peft and merged into the saved weights, so the
     output folder is a complete model that ``AutoModelForCausalLM.from_pretrained`` (or vLLM) loads.

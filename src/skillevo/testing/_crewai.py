@@ -1,4 +1,7 @@
-"""`ScriptedLLM`: a CrewAI ``BaseLLM`` that answers from a Python function, for offline tests and examples."""
+"""`ScriptedLLM`: a CrewAI ``BaseLLM`` that answers from a Python function, for offline tests and examples.
+
+Imports CrewAI: reached through `skillevo.testing`, which loads it on first use.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ from typing import Any
 from crewai.llms.base_llm import BaseLLM
 from pydantic import Field, PrivateAttr
 
-__all__ = ["Policy", "ScriptedLLM"]
+__all__ = ["LLMPolicy", "ScriptedLLM", "last_observation"]
 
-#: ``policy(messages) -> reply``: the messages are CrewAI's (``{"role", "content"}`` dicts)
-Policy = Callable[[list[dict[str, Any]]], str]
+#: ``policy(messages) -> reply``: the messages are CrewAI's (``{"role", "content"}`` dicts); the reply
+#: is text, or (``native=True``) a list of OpenAI-style tool calls
+LLMPolicy = Callable[[list[dict[str, Any]]], Any]
 
 
 class ScriptedLLM(BaseLLM):
@@ -33,7 +37,7 @@ class ScriptedLLM(BaseLLM):
     systems: list[str] = Field(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    def __init__(self, policy: Policy, **kwargs: Any) -> None:
+    def __init__(self, policy: LLMPolicy, **kwargs: Any) -> None:
         kwargs.setdefault("model", "scripted")
         super().__init__(policy=policy, **kwargs)
 
