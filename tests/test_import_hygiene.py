@@ -27,6 +27,7 @@ def test_the_cli_pulls_in_no_framework() -> None:
 
 def test_the_public_submodules_pull_in_no_framework() -> None:
     # skillevo.testing's LangChain and CrewAI models load only when first used.
-    code = "import skillevo.adapters, skillevo.extend, skillevo.grpo, skillevo.testing\nskillevo.testing.memory_library()"
+    code = "import skillevo.adapters, skillevo.extend, skillevo.grpo, skillevo.testing\n"
+    code += "skillevo.testing.memory_library().close()"
     loaded = _imported_after(code)
     assert not loaded & set(FORBIDDEN), loaded & set(FORBIDDEN)

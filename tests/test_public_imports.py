@@ -9,10 +9,13 @@ private modules. Benchmarks are left out on purpose: they measure the core's int
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 #: where first-party code outside the core lives; each is scanned whole (sources, tests, examples)
@@ -101,3 +104,13 @@ def test_the_check_sees_every_form() -> None:
         "skillevo._models",
         "skillevo._models.ReformatDate",
     ]
+
+
+def test_every_package_pins_skillevo_to_the_core_minor_series() -> None:
+    # A package built against the public surface of skillevo X.Y may break on X.(Y+1) (pre-1.0).
+    core = Version(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+    next_minor = Version(f"{core.major}.{core.minor + 1}")
+    for pyproject in sorted(ROOT.glob("*/*/pyproject.toml")):
+        deps = [Requirement(d) for d in tomllib.loads(pyproject.read_text())["project"]["dependencies"]]
+        (core_dep,) = [d for d in deps if d.name == "skillevo"]
+        assert core in core_dep.specifier and next_minor not in core_dep.specifier, (pyproject, core_dep)

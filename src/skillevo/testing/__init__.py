@@ -5,8 +5,8 @@ Core (no framework needed):
 
 * `memory_library`: an in-memory SQLite `skillevo.SkillLibrary`, optionally holding skills you
   give it, active by default so an `Evolver` uses them at once.
-* `FixedSelector`: always applies a live version (or, with ``apply=False``, never does) and learns
-  nothing; it records every reward it is given in ``updates``.
+* `FixedSelector`: always applies a live version (or, with ``apply=False``, the "no skill" arm
+  whenever it is offered) and learns nothing; it records every reward it is given in ``updates``.
 * `ScriptedMiner`: proposes what you tell it to (a list, or a function of the episode's events).
 
 Framework models (each imports its framework when first used, and says what to install if missing):

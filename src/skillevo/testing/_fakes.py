@@ -37,10 +37,11 @@ def memory_library(
 class FixedSelector(Selector):
     """A selector without chance: applies the first live version at every call site, learns nothing.
 
-    With ``apply=False`` it never applies a version (the "no skill" arm whenever it is allowed), to
-    test the path without skills. Every reward it is given is kept in `updates` as ``(key, arm,
-    reward)``, every announced change in `changes`; its posteriors stay at the prior (1, 1), so the
-    lifecycle never promotes or retires anything on its numbers.
+    With ``apply=False`` it takes the "no skill" arm whenever it is offered (the Evolver offers only
+    versions where doing nothing is no option, e.g. when repairing a failed call). Every reward it
+    is given is kept in `updates` as ``(key, arm, reward)``, every announced change in `changes`;
+    its posteriors stay at the prior (1, 1), so the lifecycle never promotes or retires anything on
+    its numbers.
     """
 
     def __init__(self, *, apply: bool = True) -> None:
