@@ -1,9 +1,10 @@
 """skillevo on a LangChain v1 agent (``create_agent`` + ``SkillMiddleware``), offline.
 
-A scripted chat model books a trip with a US-style date, gets a validation error, and corrects
-itself on an extra turn. skillevo mines that self-correction into a repair skill, tests it against
-doing nothing, and once it is active the same mistake is repaired before the model ever sees it:
-the run needs one model call fewer. Run: ``python examples/langgraph_agent.py``.
+A scripted chat model (``skillevo.testing.ScriptedChatModel``) books a trip with a US-style date,
+gets a validation error, and corrects itself on an extra turn. skillevo mines that self-correction
+into a repair skill, tests it against doing nothing, and once it is active the same mistake is
+repaired before the model ever sees it: the run needs one model call fewer. Run:
+``python examples/langgraph_agent.py``.
 """
 
 from __future__ import annotations
@@ -15,44 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from langchain.agents import create_agent
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.tools import tool
 
 from skillevo import Evolver, LifecycleConfig, SkillLibrary
+from skillevo.testing import ScriptedChatModel, last_tool_message, tool_call
 from skillevo_langgraph import SkillMiddleware
 
 
-class ScriptedModel(GenericFakeChatModel):
+def policy(messages: Sequence[BaseMessage]) -> AIMessage | str:
     """Stands in for a real chat model: US date first, ISO date after an error, then an answer."""
-
-    calls: int = 0
-
-    def __init__(self) -> None:
-        super().__init__(messages=iter(()))
-
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedModel:
-        return self
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        self.calls += 1
-        last = messages[-1]
-        if isinstance(last, HumanMessage):
-            msg = AIMessage(
-                content="",
-                tool_calls=[{"name": "book", "args": {"city": "Oslo", "date": "03/04/2025"}, "id": f"a{self.calls}"}],
-            )
-        elif isinstance(last, ToolMessage) and last.status == "error":
-            msg = AIMessage(
-                content="",
-                tool_calls=[{"name": "book", "args": {"city": "Oslo", "date": "2025-03-04"}, "id": f"b{self.calls}"}],
-            )
-        else:
-            msg = AIMessage(content=f"Done: {last.text}")
-        return ChatResult(generations=[ChatGeneration(message=msg)])
+    result = last_tool_message(messages)
+    if result is None:
+        return tool_call("book", {"city": "Oslo", "date": "03/04/2025"})
+    if result.status == "error":
+        return tool_call("book", {"city": "Oslo", "date": "2025-03-04"})
+    return f"Done: {result.text}"
 
 
 @tool
@@ -75,7 +54,7 @@ def main() -> None:
         evo = Evolver(lib, seed=0, lifecycle=LifecycleConfig(min_updates=3, min_episodes=3))
         middleware = SkillMiddleware(evo, reward=reward)
         for run in range(1, 31):
-            model = ScriptedModel()
+            model = ScriptedChatModel(policy)
             agent = create_agent(model, [book], middleware=[middleware])
             agent.invoke({"messages": [HumanMessage(content="Book Oslo for March 4th 2025")]})
             if run in (1, 30):

@@ -15,39 +15,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
 from skillevo import Evolver, ReformatDate, Repair, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+from skillevo.testing import ScriptedChatModel, last_tool_message, tool_call
 from skillevo_langgraph import evolve, with_guidance, wrap_tools
 
 
-class ScriptedModel(GenericFakeChatModel):
+def policy(messages: Sequence[BaseMessage]) -> AIMessage | str:
     """Books with a US date; reports the tool's outcome. Prints the system prompt it sees."""
-
-    def __init__(self) -> None:
-        super().__init__(messages=iter(()))
-
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedModel:
-        return self
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        system = " | ".join(m.text for m in messages if isinstance(m, SystemMessage))
-        print(f"  model sees system prompt: {system!r}")
-        last = messages[-1]
-        if isinstance(last, ToolMessage):
-            msg = AIMessage(content=f"Done: {last.text}" if last.status != "error" else f"Failed: {last.text}")
-        else:
-            msg = AIMessage(
-                content="", tool_calls=[{"name": "book", "args": {"city": "Oslo", "date": "03/04/2025"}, "id": "c1"}]
-            )
-        return ChatResult(generations=[ChatGeneration(message=msg)])
+    system = " | ".join(m.text for m in messages if isinstance(m, SystemMessage))
+    print(f"  model sees system prompt: {system!r}")
+    result = last_tool_message(messages)
+    if result is None:
+        return tool_call("book", {"city": "Oslo", "date": "03/04/2025"}, call_id="c1")
+    return f"Done: {result.text}" if result.status != "error" else f"Failed: {result.text}"
 
 
 @tool
@@ -61,7 +46,7 @@ def book(city: str, date: str) -> str:
 
 
 def build_graph() -> Any:
-    llm = with_guidance(ScriptedModel()).bind_tools([book])
+    llm = with_guidance(ScriptedChatModel(policy)).bind_tools([book])
     builder = StateGraph(MessagesState)
     builder.add_node("model", lambda state: {"messages": [llm.invoke(state["messages"])]})
     builder.add_node("tools", ToolNode(wrap_tools([book]), handle_tool_errors=True))
