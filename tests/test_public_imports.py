@@ -3,7 +3,8 @@
 The adapters, the TRL integration and the examples are written against the public surface only
 (``skillevo``, ``skillevo.adapters``, ``skillevo.extend``, ``skillevo.grpo``, ``skillevo.testing``,
 ``skillevo_x``), so that the core can move its private modules freely. A package may import its own
-private modules. Benchmarks are left out on purpose: they measure the core's internals.
+private modules (and its own tests, those). The core imports only public names of the adapters.
+Benchmarks are left out on purpose: they measure the core's internals.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-#: where first-party code outside the core lives; each is scanned whole (sources, tests, examples)
-SCANNED = ("adapters", "integrations", "examples")
+#: where first-party code lives; each is scanned whole (sources, tests, examples)
+SCANNED = ("src", "adapters", "integrations", "examples")
 
 
 def _package_of(path: Path) -> str | None:
-    """The first-party package a file is part of: for anything in a distribution's folder
-    (``adapters/langgraph/src/...``, ``adapters/langgraph/tests/...``) its package
-    (``skillevo_langgraph``), since a package's own tests may test its internals; None elsewhere."""
+    """The first-party package a file is part of: ``skillevo`` under ``src/``; for anything in a
+    distribution's folder (``adapters/langgraph/src/...``, ``adapters/langgraph/tests/...``) its
+    package (``skillevo_langgraph``), since a package's own tests may test its internals; None
+    elsewhere (the examples)."""
     parts = path.relative_to(ROOT).parts
+    if parts[0] == "src":
+        return parts[1]
     if len(parts) < 3 or parts[0] not in ("adapters", "integrations"):
         return None
     packages = [p.name for p in (ROOT / parts[0] / parts[1] / "src").glob("skillevo_*") if p.is_dir()]
@@ -66,7 +70,7 @@ def _files() -> list[Path]:
 
 def test_the_scan_covers_every_first_party_package() -> None:
     packages = {_package_of(p) for p in _files()}
-    assert {"skillevo_langgraph", "skillevo_crewai", "skillevo_trl"} <= packages
+    assert {"skillevo", "skillevo_langgraph", "skillevo_crewai", "skillevo_trl"} <= packages
     assert any(p.parent.name == "examples" for p in _files())
 
 
