@@ -9,10 +9,10 @@ An `Evolver` is assembled from four parts, each an ABC here with a default imple
 * **`Selector`**: chooses one arm (a skill version, or `skillevo.NULL_ARM` for "no skill") per call
   site and learns from rewards in [0, 1]. Default: `skillevo.ThompsonSelector`. Pass one with
   ``Evolver(lib, selector=...)``; it is `Selector.attach`-ed to the library so posteriors persist.
-* **`Miner`**: turns the events of a finished episode into `Proposal` s; every proposal is checked
-  (it must fire on the failures it claims, and not repeat a rejected version) before it becomes a
-  candidate version. Defaults: `skillevo.RuleMiner`, `skillevo.LLMMiner`. ``Evolver(lib,
-  miner=[...])`` chains several. `Miner.repair_now` optionally proposes an immediate retry.
+* **`Miner`**: turns the events of a finished episode into proposals (`Proposal`), each checked
+  like any miner's (docs/mining.md) before it becomes a candidate version. Defaults:
+  `skillevo.RuleMiner`, `skillevo.LLMMiner`. ``Evolver(lib, miner=[...])`` chains several.
+  `Miner.repair_now` optionally proposes an immediate retry.
 * **`Sandbox`**: runs a code skill's ``repair(tool, args, error)`` on untrusted input and raises
   `skillevo.SandboxError` when it fails. Default: `skillevo.ProcessSandbox` (a jailed worker
   process). ``Evolver(lib, sandbox=None)`` never runs code.
