@@ -41,12 +41,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from ._admission import candidate_problem
 from ._config import SkillevoConfig, import_callable
 from ._diff import ReportSection, last_event_id_at, library_diff, render_markdown
-from ._errors import ConfigError, NotFoundError, SkillevoError
-from ._hygiene import looks_like_injection
+from ._errors import ConfigError, SkillevoError
 from ._lifecycle import Transition
-from ._models import NULL_ARM, Event, EventKind, Origin, Skill, SkillVersion, VersionStatus, new_id
+from ._models import NULL_ARM, Event, EventKind, SkillVersion, VersionStatus, new_id
 from ._redaction import mask_url
 from ._store import SkillStore
 
@@ -545,62 +545,23 @@ class _Run:
         )
 
     def _mine_episode(self, events: list[Event], miners: Sequence[Any]) -> None:
-        from ._mining import check_proposal
+        from ._admission import admit
 
-        store = self.store
         self.report.episodes_mined += 1
         episode_id = events[0].episode_id
         log: list[Event] = []
         for miner in miners:
-            for proposal in miner.mine(events, store):
-                verdict = check_proposal(proposal, store, min_trigger_rate=self.config.miner.min_trigger_rate)
-                if not verdict.ok:
-                    if verdict.reason.startswith("duplicate of"):
-                        # The online loop (or an earlier chunk) already stored it: nothing to record.
-                        self.report.proposals_known += 1
-                        continue
-                    self.report.proposals_rejected.append(f"{proposal.name}: {verdict.reason}")
-                    log.append(
-                        Event(
-                            kind=EventKind.PROPOSAL_REJECTED,
-                            episode_id=episode_id,
-                            data={"name": proposal.name, "reason": verdict.reason, "miner": miner.name,
-                                  "run": self.report.run_id},
-                        )
-                    )
-                    continue
-                origin = Origin(
-                    miner=miner.name,
-                    evidence=list(proposal.evidence),
-                    episodes=list(proposal.episodes) or ([episode_id] if episode_id else []),
-                    note=proposal.note,
-                )
-                try:
-                    existing: Skill | None = store.skill(proposal.name)
-                except NotFoundError:
-                    existing = None
-                if existing is None:
-                    version = store.add_skill(
-                        proposal.name, proposal.trigger, proposal.strategy, description=proposal.description,
-                        origin=origin,
-                    )
-                else:
-                    parent = existing.active() or (existing.versions[-1] if existing.versions else None)
-                    version = store.add_version(
-                        proposal.name, proposal.strategy, parent=parent.id if parent else None, origin=origin
-                    )
-                self.report.created.append(version.id)
-                log.append(
-                    Event(
-                        kind=EventKind.PROPOSAL,
-                        episode_id=episode_id,
-                        version_id=version.id,
-                        data={"name": proposal.name, "miner": miner.name, "kind": proposal.strategy.kind,
-                              "run": self.report.run_id},
-                    )
-                )
+            admission = admit(
+                miner.mine(events, self.store), self.store, miner=miner.name, episode_id=episode_id,
+                policy=self.config.miner.admission(), record_known=False, data={"run": self.report.run_id},
+            )
+            # The online loop (or an earlier chunk) already stored the known ones: nothing to record.
+            self.report.proposals_known += len(admission.known)
+            self.report.proposals_rejected.extend(f"{name}: {reason}" for name, reason in admission.rejected)
+            self.report.created.extend(a.version_id for a in admission.admitted)
+            log.extend(admission.events)
         if log:
-            store.log_events(log)
+            self.store.log_events(log)
 
     # ------------------------------------------------------------------ 2. check
 
@@ -615,7 +576,7 @@ class _Run:
                     if v.status is not VersionStatus.CANDIDATE:
                         continue
                     checked += 1
-                    problem = _candidate_problem(skill, v, store, self.config.miner.min_trigger_rate)
+                    problem = candidate_problem(skill, v, store, self.config.miner.admission())
                     if problem:
                         store.set_status(
                             v.id, VersionStatus.REJECTED, reason=f"failed the nightly checks: {problem}",
@@ -937,22 +898,6 @@ def _activated_at(store: SkillStore, version: SkillVersion) -> float:
     """When `version` last changed status (its promotion), else when it was created."""
     changes = [e.ts for e in store.events(version_id=version.id) if e.kind in (EventKind.LIFECYCLE, EventKind.REVIEW)]
     return max(changes, default=version.created_at)
-
-
-def _candidate_problem(skill: Skill, version: SkillVersion, store: SkillStore, min_rate: float) -> str:
-    """Why a stored candidate should not be tested ("" when it passes)."""
-    from ._mining import evidence_policy, trigger_rate
-
-    strategy = version.strategy
-    if looks_like_injection((strategy.guidance or "") + " " + skill.description):
-        return "its text reads like an instruction injection"
-    measured = trigger_rate(
-        skill.trigger, strategy, store, policy_version=evidence_policy(version.origin.episodes, store)
-    )
-    if measured is not None and measured[0] < min_rate:
-        rate, n = measured
-        return f"fires on {rate:.0%} of the {n} failures it targets (minimum {min_rate:.0%})"
-    return ""
 
 
 def off_policy_estimates(
