@@ -48,7 +48,8 @@ from skillevo import (
 )
 from skillevo._config import SkillevoConfig, config_from_dict
 from skillevo._lifecycle import LifecycleConfig
-from skillevo._train import LOCK_KEY, _ips, lock_holder, off_policy_estimates
+from skillevo._ope import _ips
+from skillevo._train import LOCK_KEY, lock_holder, off_policy_estimates
 from skillevo.cli import main as cli_main
 
 ONLINE = LifecycleConfig(min_updates=10**6, min_episodes=10**6, retire_min_obs=10**6, max_test_updates=10**6)
@@ -662,7 +663,7 @@ def test_the_lock_admits_exactly_one_of_many_racing_runs(
 ) -> None:
     import threading
 
-    from skillevo._train import _Lock
+    from skillevo._train_lock import Lock as _Lock
 
     location = str(tmp_path / "lock.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
     SkillLibrary(location).close()  # create the schema once
