@@ -109,7 +109,7 @@ def library_diff(
         if (ev.id or 0) > after_id and ev.version_id:
             last_change[ev.version_id] = ev
     builder = EntryBuilder(new, before, last_change, evidence_per_version)
-    pending = _pending_versions(log, current)
+    pending = _pending_events(log, current)
     held = held_back(
         new,
         [vid for vid, v in current.versions.items() if v.status is VersionStatus.TESTING and vid not in pending],
@@ -179,8 +179,9 @@ def library_diff(
     intervals(every)
     totals: dict[str, int] = {}
     for versions in by_skill.values():
-        st = next((s for s in _RANK if any(v.status is s for v in versions)), VersionStatus.CANDIDATE)
-        totals[st.value] = totals.get(st.value, 0) + 1
+        # The store's own ranking of a skill's versions (`Skill.status`).
+        st = current.skills[versions[0].skill].status.value
+        totals[st] = totals.get(st, 0) + 1
     return LibraryDiff(
         old_label=before.label,
         new_label=current.label,
@@ -197,25 +198,15 @@ def _number(version_id: str) -> int:
     return int(tail) if tail.isdigit() else -1
 
 
-_RANK = (
-    VersionStatus.ACTIVE,
-    VersionStatus.TESTING,
-    VersionStatus.CANDIDATE,
-    VersionStatus.RETIRED,
-    VersionStatus.REJECTED,
-)
+def _pending_events(log: Sequence[Event], current: Snapshot) -> dict[str, Event]:
+    """The pending-promotion event of each version the store marks as awaiting review.
 
-
-def _pending_versions(log: Sequence[Event], current: Snapshot) -> dict[str, Event]:
-    """Versions under test with a pending-promotion event and no review after it."""
-    testing = {vid for vid, v in current.versions.items() if v.status is VersionStatus.TESTING}
-    out: dict[str, Event] = {}
-    for e in log:
-        vid = e.version_id or ""
-        if vid not in testing:
-            continue
-        if e.kind == EventKind.LIFECYCLE and e.data.get("pending") == "promote":
-            out[vid] = e
-        elif e.kind == EventKind.REVIEW:
-            out.pop(vid, None)
-    return out
+    Which versions wait is the stored ``pending_review`` flag (the lifecycle reads the same); the
+    log only supplies the details of the last pending event (why, when, by whom, the probability).
+    """
+    waiting = {vid for vid, v in current.versions.items() if v.pending_review and v.status is VersionStatus.TESTING}
+    return {
+        e.version_id: e
+        for e in log
+        if e.version_id in waiting and e.kind == EventKind.LIFECYCLE and e.data.get("pending") == "promote"
+    }

@@ -45,6 +45,8 @@ class VersionState:
     alpha: float
     beta: float
     observations: float
+    #: won its test under required review and no review has answered yet (stored by the library)
+    pending_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class SkillState:
     name: str
     description: str
     trigger: Trigger
+    #: the most advanced status among its versions (`Skill.status`)
+    status: VersionStatus = VersionStatus.CANDIDATE
 
 
 @dataclass
@@ -86,11 +90,11 @@ def snapshot_of(store: SkillStore, label: str | None = None) -> Snapshot:
     """The current state of `store`."""
     snap = Snapshot(label=mask_url(label or store.location))
     for skill in store.skills():
-        snap.skills[skill.name] = SkillState(skill.name, skill.description, skill.trigger)
+        snap.skills[skill.name] = SkillState(skill.name, skill.description, skill.trigger, skill.status)
         for v in skill.versions:
             snap.versions[v.id] = VersionState(
                 v.id, v.skill, v.number, v.status, v.strategy, v.parent, v.origin, v.created_at,
-                v.alpha, v.beta, v.observations,
+                v.alpha, v.beta, v.observations, v.pending_review,
             )
     return snap
 

@@ -22,6 +22,7 @@ from ._ope import off_policy_estimates
 from ._store import SkillStore
 from ._train_report import StageResult
 from ._train_state import AGGREGATES_KEY, COMPACTED_KEY, MINED_KEY, RUNS_KEY, STATE_KEY, load_json
+from ._usage import count_usage
 
 if TYPE_CHECKING:
     from ._train import Run
@@ -322,15 +323,9 @@ def _fold(
     tools: dict[str, dict[str, float]],
 ) -> None:
     """Add one event to the per-version, per-key and per-tool aggregates."""
-    if e.kind in (EventKind.GUIDANCE, EventKind.REPAIR) and e.version_id:
-        v = versions.setdefault(e.version_id, {})
-        v["applied"] = v.get("applied", 0) + 1
-        v["last_applied"] = max(v.get("last_applied", 0.0), e.ts)
-    elif e.kind == EventKind.CREDIT and e.version_id and isinstance(e.data.get("reward"), int | float):
-        v = versions.setdefault(e.version_id, {})
-        v["credited"] = v.get("credited", 0) + 1
-        v["reward_sum"] = v.get("reward_sum", 0.0) + float(e.data["reward"])  # type: ignore[arg-type]
-    elif e.kind == EventKind.SELECTION and isinstance(e.data.get("key"), str):
+    if count_usage(e, versions):
+        return
+    if e.kind == EventKind.SELECTION and isinstance(e.data.get("key"), str):
         k = keys.setdefault(str(e.data["key"]), {})
         k["selections"] = k.get("selections", 0) + 1
         k["last_selected"] = max(k.get("last_selected", 0.0), e.ts)
