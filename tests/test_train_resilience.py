@@ -29,25 +29,19 @@ from skillevo.cli import main as cli_main
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared scripted world, train_world.py
 
+import train_world
 from train_world import (
-    library_copy,
     reference_state,
-    scripted_library,
     state,
     statuses,
     train_config,
     write_config,
 )
 
-
-@pytest.fixture(scope="module")
-def scripted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return scripted_library(tmp_path_factory)
-
-
-@pytest.fixture
-def db(scripted_db: Path, tmp_path: Path) -> Path:
-    return library_copy(scripted_db, tmp_path)
+# The world's fixtures, in this module so pytest finds them: the filled library (built once per
+# module) and a private copy of it per test.
+scripted_db = train_world.scripted_db
+db = train_world.db
 
 
 @pytest.fixture(scope="module")

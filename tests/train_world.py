@@ -119,14 +119,16 @@ def train_config(db: Path, **train: Any) -> SkillevoConfig:
     )
 
 
-def scripted_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A library the scripted run filled (build it once per test module)."""
+@pytest.fixture(scope="module")
+def scripted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library the scripted run filled (built once per test module that imports this fixture)."""
     path = tmp_path_factory.mktemp("world") / "scripted.db"
     fill(path)
     return path
 
 
-def library_copy(scripted_db: Path, tmp_path: Path) -> Path:
+@pytest.fixture
+def db(scripted_db: Path, tmp_path: Path) -> Path:
     """A private copy of the scripted library for one test."""
     copy = tmp_path / "lib.db"
     shutil.copy(scripted_db, copy)
