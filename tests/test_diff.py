@@ -285,3 +285,16 @@ def test_html_renders_in_headless_chromium_without_requests(snapshots: tuple[Pat
     control.write_text("<html><body><img src='http://skillevo-probe.invalid/x.png'>hi</body></html>")
     _, _, control_requests = _chromium(control, tmp_path)
     assert control_requests == ["http://skillevo-probe.invalid/x.png"]
+
+
+def test_a_pending_promotion_a_review_answered_is_no_longer_pending(snapshots: tuple[Path, Path]) -> None:
+    """The diff reads "awaiting review" from the library's stored flag, as the lifecycle does."""
+    old, new = snapshots
+    with SkillLibrary(new) as lib:
+        assert lib.version("pend@1").pending_review
+        lib.set_status("pend@1", VersionStatus.TESTING, reason="not yet: more evidence first", actor="alice",
+                       kind=EventKind.REVIEW)
+        assert not lib.version("pend@1").pending_review
+        with SkillLibrary(old) as before:
+            diff = library_diff(before, lib)
+    assert _ids(diff.sections["pending"]) == []

@@ -1,25 +1,13 @@
-"""`skillevo train`: a library filled by a scripted run, then the nightly job over it.
+"""`skillevo train` over a library filled by a scripted run: what each stage decides and reports.
 
-The scripted world (seeded): three kinds of task run through a real `Evolver` whose own lifecycle
-is switched off (thresholds out of reach), so every decision is left to the nightly job:
-
-* flight bookings: the agent writes dates as DD/MM/YYYY unless the guidance under test
-  (``iso-dates-hint``) tells it otherwise; a rejected call is corrected on a second turn, so the
-  log holds correction pairs for the miner; reward 1 when the first call worked;
-* summaries: the active ``verbose-summaries`` guidance makes them worse (it should be retired);
-* greetings: ``greeting-style@2`` (under test) is worse than the active ``@1`` (should be rejected);
-* ``legacy-export`` is active on a tool nobody calls any more (should be pruned).
+The scripted world is described in tests/train_world.py; tests/test_train_resilience.py covers kills,
+exceptions and the lock.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import textwrap
 import time
@@ -40,146 +28,30 @@ from skillevo import (
     SkillevoError,
     SkillLibrary,
     Strategy,
-    TrainLockedError,
     Trigger,
     TriggerKind,
     VersionStatus,
     run_train,
 )
-from skillevo._config import SkillevoConfig, config_from_dict
-from skillevo._lifecycle import LifecycleConfig
-from skillevo._train import LOCK_KEY, _ips, lock_holder, off_policy_estimates
+from skillevo._config import config_from_dict
+from skillevo._ope import _ips
+from skillevo._train import LOCK_KEY, lock_holder, off_policy_estimates
 from skillevo.cli import main as cli_main
 
-ONLINE = LifecycleConfig(min_updates=10**6, min_episodes=10**6, retire_min_obs=10**6, max_test_updates=10**6)
+sys.path.insert(0, str(Path(__file__).parent))  # the shared scripted world, train_world.py
 
+import train_world
+from train_world import (
+    state,
+    statuses,
+    train_config,
+    write_config,
+)
 
-def _book_flight(args: dict[str, Any]) -> dict[str, str]:
-    date = str(args.get("date", ""))
-    if len(date) != 10 or date[4] != "-" or date[7] != "-":
-        raise ValueError(f"invalid date {date!r}: expected format YYYY-MM-DD")
-    return {"status": "booked", "date": date}
-
-
-def fill(path: Path, rounds: int = 60, seed: int = 0) -> None:
-    """The scripted run described in the module docstring."""
-    rng = np.random.default_rng(seed)
-    with SkillLibrary(path) as lib:
-        lib.add_skill(
-            "iso-dates-hint",
-            Trigger(kind=TriggerKind.TASK_START, task_pattern="flight"),
-            Strategy(guidance="Write every date as YYYY-MM-DD (ISO 8601)."),
-            status=VersionStatus.TESTING,
-            description="Dates for the booking tools",
-        )
-        lib.add_skill(
-            "verbose-summaries",
-            Trigger(kind=TriggerKind.TASK_START, task_pattern="summar"),
-            Strategy(guidance="Always write very long summaries with every detail."),
-            status=VersionStatus.ACTIVE,
-        )
-        lib.add_skill(
-            "greeting-style",
-            Trigger(kind=TriggerKind.TASK_START, task_pattern="greet"),
-            Strategy(guidance="Greet the user by name."),
-            status=VersionStatus.ACTIVE,
-        )
-        lib.add_version(
-            "greeting-style",
-            Strategy(guidance="Greet the user in capital letters."),
-            parent="greeting-style@1",
-            status=VersionStatus.TESTING,
-        )
-        lib.add_skill(
-            "legacy-export",
-            Trigger(kind=TriggerKind.BEFORE_TOOL, tool="legacy_export"),
-            Strategy(guidance="Call legacy_export with format=csv."),
-            status=VersionStatus.ACTIVE,
-        )
-        evo = Evolver(lib, miner=None, seed=seed, lifecycle=ONLINE)
-        for i in range(rounds):
-            day = f"{i % 28 + 1:02d}"
-            with evo.episode(task=f"book a flight #{i}") as ep:
-                iso = "YYYY-MM-DD" in ep.guidance(tools=["book_flight"]) and rng.random() < 0.9
-                args = ep.before_tool("book_flight", {"date": f"2026-11-{day}" if iso else f"{day}/11/2026"})
-                try:
-                    ep.on_tool_result("book_flight", args, _book_flight(args))
-                    first_try = True
-                except ValueError as exc:
-                    ep.on_tool_error("book_flight", args, exc)
-                    fixed = ep.before_tool("book_flight", {"date": f"2026-11-{day}"})
-                    ep.on_tool_result("book_flight", fixed, _book_flight(fixed))
-                    first_try = False
-                ep.finish(1.0 if first_try else 0.0)
-            with evo.episode(task=f"summarize report #{i}") as ep:
-                p = 0.15 if "long summaries" in ep.guidance() else 0.8
-                ep.finish(float(rng.random() < p))
-            with evo.episode(task=f"greet customer #{i}") as ep:
-                text = ep.guidance()
-                p = 0.1 if "capital" in text else 0.85 if "by name" in text else 0.5
-                ep.finish(float(rng.random() < p))
-
-
-def train_config(db: Path, **train: Any) -> SkillevoConfig:
-    return config_from_dict(
-        {
-            "library": {"db": str(db)},
-            "lifecycle": {"min_updates": 3, "min_episodes": 3, "retire_min_obs": 5},
-            "train": {
-                "stale_after_days": 0,
-                "stale_min_episodes": 50,
-                "settle_s": 0,
-                "report_dir": str(db.parent / "reports"),
-                **train,
-            },
-        }
-    )
-
-
-@pytest.fixture(scope="module")
-def scripted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("world") / "scripted.db"
-    fill(path)
-    return path
-
-
-@pytest.fixture
-def db(scripted_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "lib.db"
-    shutil.copy(scripted_db, copy)
-    return copy
-
-
-@pytest.fixture(scope="module")
-def reference(scripted_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The state an uninterrupted run (mining in chunks of 3 episodes) leaves."""
-    path = tmp_path_factory.mktemp("reference") / "lib.db"
-    shutil.copy(scripted_db, path)
-    run_train(train_config(path, chunk_episodes=3))
-    return state(path)
-
-
-def state(path: Path) -> dict[str, Any]:
-    """Everything a run decides: versions with status and content, posteriors, watermarks."""
-    with SkillLibrary(path) as lib:
-        versions = {
-            v.id: (v.status.value, v.strategy.model_dump_json(), v.origin.miner, tuple(v.origin.evidence))
-            for s in lib.skills()
-            for v in s.versions
-        }
-        posteriors = {(p.key, p.arm): (round(p.alpha, 9), round(p.beta, 9)) for p in lib.posteriors()}
-        transitions = sorted(
-            (e.version_id or "", str(e.data.get("from")), str(e.data.get("to")))
-            for kind in (EventKind.LIFECYCLE, EventKind.REVIEW)
-            for e in lib.events(kind=kind)
-        )
-        meta = {k: lib.get_meta(k) for k in ("train.mined_upto", "train.compacted_upto", "train.state")}
-    return {"versions": versions, "posteriors": posteriors, "transitions": transitions, "meta": meta}
-
-
-def statuses(path: Path) -> dict[str, str]:
-    with SkillLibrary(path) as lib:
-        return {v.id: v.status.value for s in lib.skills() for v in s.versions}
+# The world's fixtures, in this module so pytest finds them: the filled library (built once per
+# module) and a private copy of it per test.
+scripted_db = train_world.scripted_db
+db = train_world.db
 
 
 # --------------------------------------------------------------------------- the nightly job
@@ -234,194 +106,13 @@ def test_a_second_run_changes_nothing(db: Path, capsys: pytest.CaptureFixture[st
     assert s1["posteriors"] == s2["posteriors"]
     assert second.created == [] and second.transitions == [] and second.pruned == []
     # and a third, as cron runs it: the command, through a config file
-    config = _write_config(db.parent / "skillevo.toml", db)
+    config = write_config(db.parent / "skillevo.toml", db)
     capsys.readouterr()
     assert cli_main(["train", "--config", str(config), "--quiet"]) == 0
     assert "no skill changed" in capsys.readouterr().out
     s3 = state(db)
     assert s3["versions"] == s1["versions"] and s3["transitions"] == s1["transitions"]
     assert s3["posteriors"] == s1["posteriors"]
-
-
-_KILLER = textwrap.dedent(
-    """
-    import os, signal, sys
-    from skillevo import run_train
-    from skillevo._config import load_config
-    from skillevo._sqlite import SQLiteLibrary
-
-    config, stage, how = sys.argv[1], sys.argv[2], sys.argv[3]
-    current = []
-
-    def die():
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    def progress(name, done, total):
-        current[:] = [name]
-        if how == "boundary" and name == stage and done == 0:
-            die()  # the stage is about to start: everything before it has committed
-
-    def trap(method, nth, when):
-        # SIGKILL inside the nth call of `method` during `stage`: mid-stage, inside an open transaction.
-        original = getattr(SQLiteLibrary, method)
-        seen = []
-
-        def wrapper(self, *args, **kwargs):
-            if current == [stage] and when(*args):
-                seen.append(1)
-                if len(seen) == nth:
-                    assert self._local.depth > 0, "not inside a transaction"
-                    die()
-            return original(self, *args, **kwargs)
-
-        setattr(SQLiteLibrary, method, wrapper)
-
-    if how == "mid-chunk":  # inside the third mining chunk's transaction, as its watermark is written
-        trap("set_meta", 3, lambda key, value: key == "train.mined_upto")
-    elif how == "mid-decisions":  # the second status change of the lifecycle stage's chunk
-        trap("set_status", 2, lambda *args: True)
-    run_train(load_config(config), progress=progress)
-    """
-)
-
-
-def _write_config(path: Path, db: Path, **train: Any) -> Path:
-    lines = [
-        "[library]",
-        f'db = "{db.name}"',
-        "[lifecycle]",
-        "min_updates = 3",
-        "min_episodes = 3",
-        "retire_min_obs = 5",
-        "[train]",
-        "stale_after_days = 0",
-        "stale_min_episodes = 50",
-        "settle_s = 0",
-        'report_dir = "reports"',
-    ]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in train.items()]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-@pytest.mark.parametrize(
-    ("stage", "how"),
-    [("lifecycle", "boundary"), ("report", "boundary"), ("mine", "mid-chunk"), ("lifecycle", "mid-decisions")],
-)
-def test_a_killed_run_restarts_cleanly_and_ends_in_the_same_state(
-    scripted_db: Path, tmp_path: Path, reference: dict[str, Any], stage: str, how: str
-) -> None:
-    b = tmp_path / "lib.db"
-    shutil.copy(scripted_db, b)
-    config = _write_config(tmp_path / "skillevo.toml", b, chunk_episodes=3)
-    killed = subprocess.run(
-        [sys.executable, "-c", _KILLER, str(config), stage, how], capture_output=True, text=True, timeout=180
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-    with SkillLibrary(b) as lib:
-        holder = lock_holder(lib)  # the dead run still "holds" the lock ...
-        assert holder is not None and holder["host"] == socket.gethostname()
-        unfinished = json.loads(lib.get_meta("train.state") or "{}")
-        assert stage not in unfinished["done"]
-        assert how == "mid-chunk" or "mine" in unfinished["done"]
-        if how == "mid-chunk":  # killed between committed chunks: part of the log is mined, not all
-            assert 0 < int(lib.get_meta("train.mined_upto") or 0) < int(unfinished["upto"])
-    # ... which the restart recognises as stale (its pid is gone) and takes over.
-    assert cli_main(["train", "--config", str(config), "--quiet"]) == 0
-    sa, sb = reference, state(b)
-    assert sb["versions"] == sa["versions"]
-    assert sb["posteriors"] == sa["posteriors"]
-    assert sb["transitions"] == sa["transitions"]
-    assert sb["meta"]["train.mined_upto"] == sa["meta"]["train.mined_upto"]
-    with SkillLibrary(b) as lib:
-        runs = json.loads(lib.get_meta("train.runs") or "[]")
-        assert len(runs) == 1 and runs[0]["run"] == unfinished["run"]  # the same run, finished
-        assert lib.get_meta("train.state") == ""
-        assert lib.get_meta(LOCK_KEY) == ""
-
-
-def test_an_exception_in_the_middle_of_mining_loses_nothing(
-    scripted_db: Path, tmp_path: Path, reference: dict[str, Any]
-) -> None:
-    b = tmp_path / "lib.db"
-    shutil.copy(scripted_db, b)
-    ticks = []
-
-    def boom(stage: str, done: int, total: int | None) -> None:
-        if stage == "mine" and done > 0:
-            ticks.append(done)
-            if len(ticks) == 2:
-                raise RuntimeError("injected failure between two committed chunks")
-
-    with pytest.raises(RuntimeError, match="injected"):
-        run_train(train_config(b, chunk_episodes=3), progress=boom)
-    with SkillLibrary(b) as lib:
-        assert 0 < int(lib.get_meta("train.mined_upto") or 0) < int(json.loads(lib.get_meta("train.state") or "{}")
-                                                                     ["upto"])
-        assert lib.get_meta(LOCK_KEY) == ""  # an exception releases the lock
-    resumed = run_train(train_config(b, chunk_episodes=3))
-    assert resumed.resumed
-    after = state(b)
-    assert after["versions"] == reference["versions"] and after["transitions"] == reference["transitions"]
-    assert after["posteriors"] == reference["posteriors"]
-
-
-def test_two_runs_never_overlap(db: Path) -> None:
-    now = time.time()
-    with SkillLibrary(db) as lib:
-        # A live holder: this very process, on this host, heard from just now.
-        live = {"token": "x" * 32, "pid": os.getpid(), "host": socket.gethostname(), "since": now,
-                "heartbeat": now, "run": "other"}
-        lib.set_meta(LOCK_KEY, json.dumps(live))
-    with pytest.raises(TrainLockedError, match=f"pid {os.getpid()} on host"):
-        run_train(train_config(db))
-    assert statuses(db)["iso-dates-hint@1"] == "testing"  # nothing ran
-    assert cli_main(["train", "--db", str(db), "--quiet"]) == 3
-    with SkillLibrary(db) as lib:
-        # Another host's holder that stopped beating long ago is stale and taken over.
-        lib.set_meta(LOCK_KEY, json.dumps({**live, "host": "elsewhere", "pid": 1, "heartbeat": now - 10 * 3600}))
-    run_train(train_config(db))
-    assert statuses(db)["iso-dates-hint@1"] == "active"
-
-
-_HOLDER = textwrap.dedent(
-    """
-    import pathlib, sys, time
-    from skillevo import run_train
-    from skillevo._config import load_config
-
-    def progress(name, done, total):
-        if name == "lifecycle" and done == 0:
-            pathlib.Path(sys.argv[2]).write_text("holding")
-            time.sleep(120)  # a long stage: the parent tries to start a second run meanwhile
-
-    run_train(load_config(sys.argv[1]), progress=progress)
-    """
-)
-
-
-def test_a_second_process_is_refused_while_a_run_is_going(
-    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = _write_config(tmp_path / "skillevo.toml", db)
-    marker = tmp_path / "holding"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(config), str(marker)])
-    try:
-        deadline = time.time() + 120
-        while not marker.exists() and holder.poll() is None and time.time() < deadline:
-            time.sleep(0.1)
-        assert marker.exists(), "the first run never reached its lifecycle stage"
-        capsys.readouterr()
-        assert cli_main(["train", "--config", str(config), "--quiet"]) == 3
-        err = capsys.readouterr().err
-        assert f"pid {holder.pid} on host {socket.gethostname()}" in err
-        assert statuses(db)["iso-dates-hint@1"] == "testing"  # the refused run did nothing
-    finally:
-        holder.kill()
-        holder.wait(timeout=60)
-    # The holder is gone (killed mid-run): the next run takes the lock over and finishes its work.
-    assert cli_main(["train", "--config", str(config), "--quiet"]) == 0
-    assert statuses(db)["iso-dates-hint@1"] == "active"
 
 
 def test_dry_run_computes_everything_and_writes_nothing(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -434,7 +125,7 @@ def test_dry_run_computes_everything_and_writes_nothing(db: Path, capsys: pytest
     with SkillLibrary(db) as lib:
         assert list(lib.dump()) == before
     assert not (db.parent / "reports").exists()
-    config = _write_config(db.parent / "skillevo.toml", db)
+    config = write_config(db.parent / "skillevo.toml", db)
     capsys.readouterr()
     assert cli_main(["train", "--config", str(config), "--dry-run", "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -655,40 +346,3 @@ def test_off_policy_estimates_read_logged_propensities() -> None:
     assert est.snips == pytest.approx(0.8, abs=0.12)
     assert est.baseline_arm == NULL_ARM and est.baseline_snips == pytest.approx(0.4, abs=0.08)
     assert est.ips is not None and est.ess is not None and est.ess == pytest.approx(est.matched)
-
-
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_the_lock_admits_exactly_one_of_many_racing_runs(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    import threading
-
-    from skillevo._train import _Lock
-
-    location = str(tmp_path / "lock.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
-    SkillLibrary(location).close()  # create the schema once
-    libs = [SkillLibrary(location) for _ in range(6)]
-    barrier = threading.Barrier(len(libs))
-    won: list[int] = []
-    lost: list[int] = []
-
-    def race(i: int) -> None:
-        barrier.wait()
-        try:
-            _Lock(libs[i], stale_after_s=3600).acquire(f"run-{i}")
-            won.append(i)
-        except TrainLockedError:
-            lost.append(i)
-
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(len(libs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    try:
-        assert len(won) == 1 and len(lost) == len(libs) - 1
-        holder = lock_holder(libs[0])
-        assert holder is not None and holder["run"] == f"run-{won[0]}"
-    finally:
-        for lib in libs:
-            lib.close()

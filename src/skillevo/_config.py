@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ._admission import AdmissionPolicy
 from ._errors import ConfigError
 from ._lifecycle import LifecycleConfig
 
@@ -175,6 +176,10 @@ class MinerSection(_Section):
     llm_failures_per_episode: int = Field(default=3, ge=1)
 
     _llm = field_validator("llm")(_check_import_path)
+
+    def admission(self) -> AdmissionPolicy:
+        """The proposal checks, for the nightly job and for an online ``evo.admission = ...``."""
+        return AdmissionPolicy(min_trigger_rate=self.min_trigger_rate)
 
 
 class TrainSection(_Section):

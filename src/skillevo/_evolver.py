@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ._admission import AdmissionPolicy
 from ._detect import SCAN_CHARS, classify_error, detect_failure, error_signature
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._guidance import compose_guidance
@@ -41,7 +42,6 @@ from ._models import (
     Episode,
     Event,
     EventKind,
-    Origin,
     Repair,
     Retry,
     Skill,
@@ -539,11 +539,16 @@ class Evolver:
         if changed:
             self.invalidate()
 
+    #: The checks a mined proposal must pass (``[miner]`` of the config: ``cfg.miner.admission()``);
+    #: the nightly job admits by the same rule.
+    admission: AdmissionPolicy = AdmissionPolicy()
+
     def _mine(self, episode: Episode, events: Sequence[Event]) -> list[str]:
         """Mine the episode's failures; store accepted proposals as candidates and start their tests."""
         if self.miner is None or not any(e.kind == EventKind.TOOL_ERROR for e in events):
             return []
-        from ._mining import check_proposal, observed_win
+        from ._admission import admit
+        from ._mining import observed_win
 
         try:
             proposals = self.miner.mine(events, self.store)
@@ -554,71 +559,13 @@ class Evolver:
                                                                                       "reason": reason})]
             )
             return []
-        created: list[str] = []
-        won: set[str] = set()  # created versions whose repair this episode already saw beat doing nothing
-        log: list[Event] = []
-        for proposal in proposals:
-            verdict = check_proposal(proposal, self.store)
-            ok, reason = _verdict(verdict)
-            if not ok:
-                log.append(
-                    Event(
-                        kind=EventKind.PROPOSAL_REJECTED,
-                        episode_id=episode.id,
-                        data={"name": proposal.name, "reason": reason, "miner": self.miner.name},
-                    )
-                )
-                continue
-            origin = Origin(
-                miner=self.miner.name,
-                evidence=list(proposal.evidence),
-                episodes=list(proposal.episodes) or [episode.id],
-                note=proposal.note,
-            )
-            try:
-                try:
-                    existing = self.store.skill(proposal.name)
-                except NotFoundError:
-                    existing = None
-                if existing is None:
-                    version = self.store.add_skill(
-                        proposal.name,
-                        proposal.trigger,
-                        proposal.strategy,
-                        description=proposal.description,
-                        origin=origin,
-                    )
-                else:
-                    parent = existing.active() or (existing.versions[-1] if existing.versions else None)
-                    version = self.store.add_version(
-                        proposal.name, proposal.strategy, parent=parent.id if parent else None, origin=origin
-                    )
-            except SkillevoError as exc:
-                # Another process stored the same proposal first: not an error, nothing lost.
-                log.append(
-                    Event(
-                        kind=EventKind.PROPOSAL_REJECTED,
-                        episode_id=episode.id,
-                        data={"name": proposal.name, "reason": str(exc), "miner": self.miner.name},
-                    )
-                )
-                continue
-            if version.origin != origin:  # the library had this content already: one version per content
-                reason = f"duplicate of {version.id} (proposed concurrently)"
-                log.append(Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id,
-                                 data={"name": proposal.name, "reason": reason, "miner": self.miner.name}))
-                continue
-            log.append(
-                Event(
-                    kind=EventKind.PROPOSAL,
-                    episode_id=episode.id,
-                    version_id=version.id,
-                    data={"name": proposal.name, "miner": self.miner.name, "kind": proposal.strategy.kind},
-                )
-            )
-            created.append(version.id)
-            if observed_win(proposal, events):
-                won.add(version.id)
+        admission = admit(
+            proposals, self.store, miner=self.miner.name, episode_id=episode.id, policy=self.admission
+        )
+        log = admission.events
+        created = [a.version_id for a in admission.admitted]
+        # Created versions whose repair this episode already saw beat doing nothing.
+        won = {a.version_id for a in admission.admitted if observed_win(a.proposal, events)}
         started = [v for v in created if self.lifecycle.start(v) is not None]
         for version_id in started:
             if version_id in won:
@@ -640,15 +587,6 @@ class Evolver:
         if created:
             self.invalidate()
         return created
-
-
-def _verdict(verdict: Any) -> tuple[bool, str]:
-    """Read `check_proposal`'s answer: a bool, ``(ok, reason)``, or an object with ``ok``/``reason``."""
-    if isinstance(verdict, bool):
-        return verdict, "" if verdict else "rejected"
-    if isinstance(verdict, tuple):
-        return bool(verdict[0]), str(verdict[1]) if len(verdict) > 1 else ""
-    return bool(getattr(verdict, "ok", False)), str(getattr(verdict, "reason", ""))
 
 
 def _check_reward(reward: float) -> float:

@@ -13,6 +13,7 @@ from ._errors import ConfigError
 from ._models import EventKind, VersionStatus
 from ._redaction import mask_url
 from ._store import SkillStore
+from ._usage import count_usage
 
 if TYPE_CHECKING:
     from ._skillimport import ImportResult
@@ -87,35 +88,26 @@ class SkillLibrary(SkillStore):
 
     def stats(self) -> list[VersionStats]:
         """How often each version was applied and how it fared (from the event log)."""
-        applied: dict[str, int] = {}
-        credited: dict[str, int] = {}
-        reward: dict[str, float] = {}
-        last: dict[str, float] = {}
-        for kind in (EventKind.GUIDANCE, EventKind.REPAIR):
+        usage: dict[str, dict[str, float]] = {}
+        for kind in (EventKind.GUIDANCE, EventKind.REPAIR, EventKind.CREDIT):
             for event in self.events(kind=kind):
-                if event.version_id:
-                    applied[event.version_id] = applied.get(event.version_id, 0) + 1
-                    last[event.version_id] = max(last.get(event.version_id, 0.0), event.ts)
-        for event in self.events(kind=EventKind.CREDIT):
-            value = event.data.get("reward")
-            if event.version_id and isinstance(value, int | float):
-                credited[event.version_id] = credited.get(event.version_id, 0) + 1
-                reward[event.version_id] = reward.get(event.version_id, 0.0) + float(value)
+                count_usage(event, usage)
         out = []
         for skill in self.skills():
             for v in skill.versions:
-                n = credited.get(v.id, 0)
+                u = usage.get(v.id, {})
+                n = int(u.get("credited", 0))
                 out.append(
                     VersionStats(
                         version_id=v.id,
                         skill=skill.name,
                         status=v.status,
                         kind=v.strategy.kind,
-                        applied=applied.get(v.id, 0),
+                        applied=int(u.get("applied", 0)),
                         credited=n,
-                        mean_reward=reward[v.id] / n if n else None,
+                        mean_reward=u["reward_sum"] / n if n else None,
                         posterior_mean=v.mean,
-                        last_applied=last.get(v.id),
+                        last_applied=u.get("last_applied"),
                     )
                 )
         return out

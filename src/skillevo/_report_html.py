@@ -14,15 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._diff import (
-    READING_GUIDE,
-    SECTIONS,
-    DiffEntry,
-    LibraryDiff,
-    ReportSection,
-    origin_text,
-)
-from ._diff import _when as _diff_when
+from ._diff_entries import origin_text
+from ._diff_markdown import READING_GUIDE
+from ._diff_markdown import when as _diff_when
+from ._diff_model import SECTIONS, DiffEntry, LibraryDiff, ReportSection
 
 __all__ = ["render_html"]
 

@@ -186,9 +186,9 @@ def diff(
     with _open_existing(_config(config, db).db_location()) as new:
         run = since_run
         if old_db is None and when is None and run is None:
-            from .._train import _load_json
+            from .._train_state import RUNS_KEY, load_json
 
-            runs = _load_json(new.get_meta("train.runs"))
+            runs = load_json(new.get_meta(RUNS_KEY))
             if isinstance(runs, list) and runs and isinstance(runs[-1], dict):
                 run = str(runs[-1].get("run"))
         if old_db is not None:

@@ -1,0 +1,166 @@
+"""Admitting mined proposals into the library: one rule for the online loop and the nightly job.
+
+A proposal is admitted when it passes `check_proposal` under the `AdmissionPolicy` (caps, no
+instruction-like text, not a duplicate, trigger rate on the stored failures it targets); it is then
+stored as a candidate version (a new skill, or a new version of the skill of that name). What
+happens next differs by caller and stays with it: the online loop starts the test at once and
+credits the repair the episode already saw win; the nightly job leaves candidates to its check and
+lifecycle stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import JsonValue
+
+from ._errors import NotFoundError, SkillevoError
+from ._hygiene import looks_like_injection
+from ._mining import Proposal, check_proposal, evidence_policy, trigger_rate
+from ._models import Event, EventKind, Origin, Skill, SkillVersion
+from ._store import SkillStore
+
+__all__ = ["Admission", "AdmissionPolicy", "Admitted", "admit", "candidate_problem"]
+
+_DUPLICATE = "duplicate of"
+
+
+@dataclass(frozen=True)
+class AdmissionPolicy:
+    """The settings a proposal is checked under (``[miner]`` in the config; the same online and nightly).
+
+    Attributes:
+        min_trigger_rate: the share of the stored failures a proposal targets that it must fire on.
+    """
+
+    min_trigger_rate: float = 0.5
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A proposal stored as the candidate version `version_id`."""
+
+    version_id: str
+    proposal: Proposal
+
+
+@dataclass
+class Admission:
+    """What `admit` did with one episode's proposals.
+
+    Attributes:
+        admitted: the proposals stored as candidates, in order.
+        known: ``(name, reason)`` of proposals the library already holds (a duplicate of a stored
+            version, or one another process stored first).
+        rejected: ``(name, reason)`` of proposals that failed a check or could not be stored.
+        events: the ``proposal`` / ``proposal_rejected`` events to log, in order (the caller logs
+            them, so they commit with whatever else it writes).
+    """
+
+    admitted: list[Admitted] = field(default_factory=list)
+    known: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+def admit(
+    proposals: Sequence[Proposal],
+    store: SkillStore,
+    *,
+    miner: str,
+    episode_id: str | None,
+    policy: AdmissionPolicy,
+    record_known: bool = True,
+    data: Mapping[str, JsonValue] | None = None,
+) -> Admission:
+    """Check each proposal and store those that pass as candidate versions.
+
+    Args:
+        proposals: one episode's proposals, from the miner named `miner`.
+        store: the library (read for the checks, written for the admitted versions).
+        miner: the miner's name, recorded in each version's origin and event.
+        episode_id: the episode mined (the origin's episode when a proposal names none).
+        policy: the check settings.
+        record_known: log a ``proposal_rejected`` event for a proposal the library already holds
+            (the online loop does; the nightly job re-mines episodes the online loop saw, where
+            such a duplicate is expected and not news).
+        data: extra fields for every event (the nightly job's run id).
+    """
+    out = Admission()
+    extra = dict(data or {})
+
+    def refuse(name: str, reason: str) -> None:
+        known = reason.startswith(_DUPLICATE)
+        (out.known if known else out.rejected).append((name, reason))
+        if record_known or not known:
+            out.events.append(
+                Event(
+                    kind=EventKind.PROPOSAL_REJECTED,
+                    episode_id=episode_id,
+                    data={"name": name, "reason": reason, "miner": miner, **extra},
+                )
+            )
+
+    for proposal in proposals:
+        verdict = check_proposal(proposal, store, min_trigger_rate=policy.min_trigger_rate)
+        if not verdict.ok:
+            refuse(proposal.name, verdict.reason)
+            continue
+        origin = Origin(
+            miner=miner,
+            evidence=list(proposal.evidence),
+            episodes=list(proposal.episodes) or ([episode_id] if episode_id else []),
+            note=proposal.note,
+        )
+        try:
+            version = _store(proposal, origin, store)
+        except SkillevoError as exc:
+            # Another process stored the same name first: not an error, nothing lost.
+            refuse(proposal.name, str(exc))
+            continue
+        if version.origin != origin:  # the library had this content already: one version per content
+            refuse(proposal.name, f"{_DUPLICATE} {version.id} (proposed concurrently)")
+            continue
+        out.events.append(
+            Event(
+                kind=EventKind.PROPOSAL,
+                episode_id=episode_id,
+                version_id=version.id,
+                data={"name": proposal.name, "miner": miner, "kind": proposal.strategy.kind, **extra},
+            )
+        )
+        out.admitted.append(Admitted(version.id, proposal))
+    return out
+
+
+def _store(proposal: Proposal, origin: Origin, store: SkillStore) -> SkillVersion:
+    """A new skill, or a new version of the skill of that name (its parent the active or latest version)."""
+    try:
+        existing: Skill | None = store.skill(proposal.name)
+    except NotFoundError:
+        existing = None
+    if existing is None:
+        return store.add_skill(
+            proposal.name, proposal.trigger, proposal.strategy, description=proposal.description, origin=origin
+        )
+    parent = existing.active() or (existing.versions[-1] if existing.versions else None)
+    return store.add_version(proposal.name, proposal.strategy, parent=parent.id if parent else None, origin=origin)
+
+
+def candidate_problem(skill: Skill, version: SkillVersion, store: SkillStore, policy: AdmissionPolicy) -> str:
+    """Why a stored candidate (mined or imported) should not be tested; ``""`` when it passes.
+
+    The admission checks again, on what is stored now: no instruction-like text, and the trigger
+    rate on the failures stored since it was admitted.
+    """
+    strategy = version.strategy
+    if looks_like_injection((strategy.guidance or "") + " " + skill.description):
+        return "its text reads like an instruction injection"
+    measured = trigger_rate(
+        skill.trigger, strategy, store, policy_version=evidence_policy(version.origin.episodes, store)
+    )
+    if measured is not None and measured[0] < policy.min_trigger_rate:
+        rate, n = measured
+        return f"fires on {rate:.0%} of the {n} failures it targets (minimum {policy.min_trigger_rate:.0%})"
+    return ""
