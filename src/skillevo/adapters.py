@@ -64,8 +64,9 @@ _ERROR_CHARS = 300
 #: error text marks a result the framework already calls an error (e.g. ``ToolMessage.status``)
 ReadResult = Callable[[Any], tuple[Any, str | None]]
 
-# Exceptions a caller stopping the run raises into it: the run did not fail, its reward is unknown.
-_STOPPED: tuple[type[BaseException], ...] = (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt)
+# Exceptions a caller stopping the run (or the process) raises into it: the run did not fail, its
+# reward is unknown.
+_STOPPED: tuple[type[BaseException], ...] = (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt, SystemExit)
 
 
 # ---------------------------------------------------------------------------------------- errors
@@ -387,7 +388,9 @@ def score_reward(
     """``reward_fn(state)`` checked to be a real number in [0, 1]: ``(reward, None)``.
 
     A reward function that raises, or returns anything else (5, ``"0.7"``, ``True``, NaN), gives
-    ``(None, error)``: the error is logged and recorded as ``metadata["reward_error"]``.
+    ``(None, error)``: the error is logged and recorded as ``metadata["reward_error"]``. An
+    interruption inside it (``KeyboardInterrupt``, ``SystemExit``, a cancellation) ends the run:
+    the episode is recorded as aborted (`abort`, reward unknown) and the interruption re-raised.
     """
     if reward_fn is None:
         return None, None
@@ -397,6 +400,9 @@ def score_reward(
         error = str(exc)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:  # never swallowed, never the reason the episode is lost
+        abort(ep, exc)
+        raise
     error = error[:_ERROR_CHARS]
     with contextlib.suppress(Exception):
         ep.episode.metadata["reward_error"] = error

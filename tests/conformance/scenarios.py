@@ -50,7 +50,8 @@ class Harness(ABC):
     @abstractmethod
     def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
         """Run the booking task once. Policies: ``"booking"`` (a US date first, corrected after the
-        error), ``"fails_second"`` (a tool call, then the model raises ``TimeoutError``)."""
+        error), ``"fails_second"`` (a tool call, then the model raises ``TimeoutError``),
+        ``"interrupted_second"`` (a tool call, then ``KeyboardInterrupt`` in the model)."""
 
     def script(self) -> str | None:
         """Python source run in a fresh process: it must define ``run(evo)`` running the task once
@@ -97,6 +98,21 @@ def reward_of_the_wrong_type_is_a_reward_error(h: Harness, lib: SkillLibrary) ->
     assert all("reward_error" in e.metadata for e in lib.episodes())
 
 
+def reward_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibrary) -> None:
+    # Ctrl-C (or SystemExit) inside the user's reward ends the run: never swallowed, never lost.
+    for stop in (KeyboardInterrupt, SystemExit):
+
+        def reward(state: Any, stop: type[BaseException] = stop) -> float:
+            raise stop()
+
+        with pytest.raises(stop):
+            h.run(Evolver(lib, miner=None), reward=reward)
+    episodes = sorted(lib.episodes(), key=lambda e: e.started_at)
+    assert [e.metadata.get("aborted") for e in episodes] == ["KeyboardInterrupt", "SystemExit"]
+    assert all(e.reward is None for e in episodes)  # stopped, not failed: the reward is unknown
+    assert all(lib.events(episode_id=e.id, kind=EventKind.TOOL_ERROR) for e in episodes)
+
+
 def bad_constructor_args_are_refused(h: Harness, lib: SkillLibrary) -> None:
     with pytest.raises(ConfigError):
         h.wrap("evo")
@@ -110,6 +126,14 @@ def model_failing_on_the_second_call_is_stored_aborted(h: Harness, lib: SkillLib
     assert "TimeoutError" in type(info.value).__name__ or "model timed out" in str(info.value)
     (episode,) = lib.episodes()
     assert episode.metadata.get("aborted") and episode.reward == 0.0
+    assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
+
+
+def model_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibrary) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        h.run(Evolver(lib, miner=None), policy="interrupted_second")
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") == "KeyboardInterrupt" and episode.reward is None
     assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
 
 
@@ -161,5 +185,7 @@ SHARED = [
     reward_of_the_wrong_type_is_a_reward_error,
     bad_constructor_args_are_refused,
     model_failing_on_the_second_call_is_stored_aborted,
+    reward_interrupted_is_stored_aborted_and_reraised,
+    model_interrupted_is_stored_aborted_and_reraised,
     repair_is_visible_in_the_conversation_and_the_trace,
 ]

@@ -220,7 +220,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(key, None)
         if ep is None:
             return None, None
-        value, error = score_reward(ep, self.reward, state)
+        try:
+            value, error = score_reward(ep, self.reward, state)
+        except BaseException:  # an interruption in the reward: recorded as aborted by score_reward
+            self._done(ep)
+            raise
         trace = trace_of(ep)
         if trace is not None:
             trace.reward(value, error)
