@@ -122,6 +122,8 @@ class WriteBehind(Generic[T]):
             raise LibraryError(f"the library {self._location} is closed")
         if self.sync:
             with self._lock:
+                if self._refusing:  # closed by another thread while this one waited for the lock
+                    raise LibraryError(f"the library {self._location} is closed")
                 self.drain()
                 self._write_batch([record])
             return

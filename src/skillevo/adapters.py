@@ -76,10 +76,11 @@ def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> N
     """Log an error skillevo made while observing a run and record it on the episode.
 
     The first error of an episode is kept in ``metadata["skillevo_error"]`` (``"<where>: <Type>:
-    <message>"``, cut to 300 characters); every one is logged with its traceback.
+    <message>"``, cut to 300 characters); every one is logged with its traceback and the episode's
+    id (an episode the store could not save is then still traceable).
     """
     text = f"{where}: {type(exc).__name__}: {exc}"[:_ERROR_CHARS]
-    log.error("skillevo: %s (the run goes on)", text, exc_info=exc)
+    log.error("skillevo: episode %s: %s (the run goes on)", ep.id if ep is not None else "-", text, exc_info=exc)
     if ep is not None:
         with contextlib.suppress(Exception):
             ep.episode.metadata.setdefault("skillevo_error", text)

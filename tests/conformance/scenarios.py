@@ -9,9 +9,12 @@ visible, and the request path imports nothing heavy.
 
 from __future__ import annotations
 
+import logging
+import re
 import subprocess
 import sys
 import textwrap
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +140,29 @@ def model_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibra
     assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
 
 
+def library_closed_mid_run_is_logged_not_raised(h: Harness, lib: SkillLibrary) -> None:
+    # An application shutting down closes the library from another thread while a run finishes:
+    # the run's episode cannot be saved; the run still succeeds and the loss is logged by episode.
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("skillevo").addHandler(handler)
+
+    def reward(state: Any) -> float:
+        closer = threading.Thread(target=lib.close)
+        closer.start()
+        closer.join()
+        return 1.0
+
+    try:
+        run = h.run(Evolver(lib, miner=None), reward=reward)
+    finally:
+        logging.getLogger("skillevo").removeHandler(handler)
+    assert run.answer == "booked"
+    lost = [r.getMessage() for r in records if "finish" in r.getMessage() and "closed" in r.getMessage()]
+    assert lost and all(re.search(r"episode [0-9a-f]{32}", m) for m in lost), [r.getMessage() for r in records]
+
+
 def repair_is_visible_in_the_conversation_and_the_trace(h: Harness, lib: SkillLibrary) -> None:
     run = h.run(repair_skill(lib), reward=lambda s: 1.0)
     assert run.answer == "booked"
@@ -187,5 +213,6 @@ SHARED = [
     model_failing_on_the_second_call_is_stored_aborted,
     reward_interrupted_is_stored_aborted_and_reraised,
     model_interrupted_is_stored_aborted_and_reraised,
+    library_closed_mid_run_is_logged_not_raised,
     repair_is_visible_in_the_conversation_and_the_trace,
 ]
