@@ -440,23 +440,25 @@ async def afinish_with(ep: EpisodeContext, reward_fn: Callable[[Any], Any] | Non
     return await asyncio.to_thread(_finish, ep, value)
 
 
-def abort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | None:
+def abort(ep: EpisodeContext, exc: BaseException | type[BaseException] | None = None) -> Episode | None:
     """Record a run that ended without finishing: ``metadata["aborted"]`` names why; never raises.
 
     A run that raised (`exc`, e.g. the model timing out) is a failed run: reward 0, as in
     ``with evo.episode()``. A run the caller stopped (``GeneratorExit``, cancellation, no `exc`)
-    did not fail: its reward stays unknown (send one later with ``evo.feedback``).
+    did not fail: its reward stays unknown (send one later with ``evo.feedback``). `exc` may be the
+    exception's class (an adapter that keeps only that, not the exception and its traceback).
     """
     if ep.finished:
         return ep.episode
-    stopped = exc is None or isinstance(exc, _STOPPED)
+    cls = exc if isinstance(exc, type) else type(exc) if exc is not None else None
+    stopped = cls is None or issubclass(cls, _STOPPED)
     with contextlib.suppress(Exception):
-        ep.episode.metadata["aborted"] = type(exc).__name__ if exc is not None else "stopped"
-        if not stopped and exc is not None:
-            ep.episode.metadata["exception"] = type(exc).__name__
+        ep.episode.metadata["aborted"] = cls.__name__ if cls is not None else "stopped"
+        if not stopped and cls is not None:
+            ep.episode.metadata["exception"] = cls.__name__
     return _finish(ep, None if stopped else 0.0)
 
 
-async def aabort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | None:
+async def aabort(ep: EpisodeContext, exc: BaseException | type[BaseException] | None = None) -> Episode | None:
     """`abort` with the store write in a worker thread."""
     return await asyncio.to_thread(abort, ep, exc)
