@@ -72,6 +72,15 @@ _STOPPED: tuple[type[BaseException], ...] = (GeneratorExit, asyncio.CancelledErr
 # ---------------------------------------------------------------------------------------- errors
 
 
+def _describe(exc: BaseException) -> str:
+    """``"<Type>: <message>"``, or the type alone when the exception's ``__str__`` fails (a user's
+    exception must never turn skillevo's error handling into an error of its own)."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:
+        return type(exc).__name__
+
+
 def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> None:
     """Log an error skillevo made while observing a run and record it on the episode.
 
@@ -79,7 +88,7 @@ def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> N
     <message>"``, cut to 300 characters); every one is logged with its traceback and the episode's
     id (an episode the store could not save is then still traceable).
     """
-    text = f"{where}: {type(exc).__name__}: {exc}"[:_ERROR_CHARS]
+    text = f"{where}: {_describe(exc)}"[:_ERROR_CHARS]
     log.error("skillevo: episode %s: %s (the run goes on)", ep.id if ep is not None else "-", text, exc_info=exc)
     if ep is not None:
         with contextlib.suppress(Exception):
@@ -400,7 +409,7 @@ def score_reward(
     except ConfigError as exc:
         error = str(exc)
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = _describe(exc)
     except BaseException as exc:  # never swallowed, never the reason the episode is lost
         abort(ep, exc)
         raise
