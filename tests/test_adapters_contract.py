@@ -213,3 +213,14 @@ def test_an_exception_whose_str_fails_stays_the_tools_and_the_rewards() -> None:
     ep.finish(None)
     (error,) = lib.events(episode_id=ep.id, kind=EventKind.TOOL_ERROR)
     assert error.data["error_type"] == "_Unprintable"
+
+
+def test_an_async_reward_function_is_a_reward_error_and_leaves_no_unawaited_coroutine() -> None:
+    from skillevo.adapters import score_reward
+
+    async def reward(state: Any) -> float:
+        return 1.0
+
+    ep = Evolver(SkillLibrary(":memory:"), miner=None).episode(task="t")
+    value, error = score_reward(ep, reward, None)  # warnings are errors here: none may be left
+    assert value is None and error is not None and "awaitable" in error

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from typing import Any
@@ -405,7 +406,13 @@ def score_reward(
     if reward_fn is None:
         return None, None
     try:
-        return _check_reward(reward_fn(state)), None
+        value = reward_fn(state)
+        if inspect.isawaitable(value):  # an async reward function: closed, so it warns of nothing
+            close = getattr(value, "close", None)
+            if callable(close):
+                close()
+            raise ConfigError("reward must return a number in [0, 1], not an awaitable (use a sync function)")
+        return _check_reward(value), None
     except ConfigError as exc:
         error = str(exc)
     except Exception as exc:
