@@ -298,7 +298,12 @@ def interrupted(agent: Any, before: list[Any], exc: BaseException) -> None:
     that `agent` takes part in. Never raises."""
     try:
         current = _run.get()
-        ended = [r for r in live_runs() if r is current or (r not in before and agent in _agents_of(r.owner))]
+        earlier = {id(r) for r in before}
+        ended = [
+            r
+            for r in live_runs()
+            if r is current or (id(r) not in earlier and any(a is agent for a in _agents_of(r.owner)))
+        ]
         for run in ended:
             _end_run(run, None, failed=True, error=exc)
     except Exception:
