@@ -119,6 +119,16 @@ def settle() -> None:
             _handle(item)
 
 
+def _after_fork_in_child() -> None:
+    # The thread (and a lock it may have held) stayed in the parent; the child starts its own.
+    global _handling, _ENDED
+    _handling = threading.Lock()
+    _ENDED = queue.SimpleQueue()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @atexit.register
 def _at_exit() -> None:
     # Registered after skillevo's own exit hook (imported first), so it runs before the queues are written.
