@@ -185,3 +185,42 @@ def test_use_episode_sets_the_current_episode_without_finishing_it(lib: SkillLib
     with use_episode(ep):
         assert current_episode() is ep
     assert current_episode() is None and not ep.finished
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise ValueError("__str__ failed")
+
+
+def test_an_exception_whose_str_fails_stays_the_tools_and_the_rewards() -> None:
+    # skillevo's handling of a user's exception must not raise an error of its own into the run.
+    from skillevo.adapters import call_tool, record_error, score_reward
+
+    lib = SkillLibrary(":memory:")
+    ep = Evolver(lib, miner=None).episode(task="t")
+
+    def tool(args: Any) -> Any:
+        raise _Unprintable()
+
+    with pytest.raises(_Unprintable):
+        call_tool(ep, "t", {"x": 1}, tool)
+    record_error(ep, "probe", _Unprintable())
+
+    def reward(state: Any) -> float:
+        raise _Unprintable()
+
+    assert score_reward(ep, reward, None) == (None, "_Unprintable")
+    ep.finish(None)
+    (error,) = lib.events(episode_id=ep.id, kind=EventKind.TOOL_ERROR)
+    assert error.data["error_type"] == "_Unprintable"
+
+
+def test_an_async_reward_function_is_a_reward_error_and_leaves_no_unawaited_coroutine() -> None:
+    from skillevo.adapters import score_reward
+
+    async def reward(state: Any) -> float:
+        return 1.0
+
+    ep = Evolver(SkillLibrary(":memory:"), miner=None).episode(task="t")
+    value, error = score_reward(ep, reward, None)  # warnings are errors here: none may be left
+    assert value is None and error is not None and "awaitable" in error

@@ -110,3 +110,39 @@ def test_durability_comes_from_the_config() -> None:
         assert lib.durability == "sync"  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match=r"library\.durability"):
         config_from_dict({"library": {"durability": "fast"}})
+
+
+@pytest.mark.parametrize(
+    ("args", "recorded"),
+    [
+        ({1: "a"}, {"1": "a"}),
+        ({(1, 2): "a"}, {"(1, 2)": "a"}),
+        ({"x": {(1, "b"): [1, {2: 3}]}}, {"x": {"(1, 'b')": [1, {"2": 3}]}}),
+        ({None: 1, 2.5: 2, True: 3, (0,): 4}, {"null": 1, "2.5": 2, "true": 3, "(0,)": 4}),
+    ],
+)
+def test_arguments_with_keys_that_are_not_strings_are_recorded(
+    evo: Evolver, args: dict[object, object], recorded: dict[str, object]
+) -> None:
+    ep = evo.episode("t")
+    assert ep.before_tool("tool", args) is args  # nothing to repair: the call runs as it came
+    assert ep.on_tool_error("tool", args, ValueError("bad")) is None
+    ep.finish(1.0)
+    evo.store.flush()
+    kinds = {e.kind.value: e.data for e in evo.store.events(episode_id=ep.id)}
+    assert kinds["tool_error"]["args"] == recorded  # keys as JSON would write them, the same every time
+
+
+def test_a_tool_call_with_tuple_keys_runs_and_is_recorded(evo: Evolver) -> None:
+    from skillevo.adapters import call_tool, record_error
+
+    ran: list[object] = []
+    ep = evo.episode("t")
+    out = call_tool(ep, "tool", {"m": {(1, 2): "a"}}, lambda a: ran.append(a) or "ok")
+    assert out == "ok" and ran == [{"m": {(1, 2): "a"}}]
+    record_error(ep, "probe", RuntimeError("x"))  # the first skillevo error wins: there was none before
+    assert ep.episode.metadata["skillevo_error"].startswith("probe")
+    ep.finish(1.0)
+    evo.store.flush()
+    (event,) = [e for e in evo.store.events(episode_id=ep.id) if e.kind.value == "tool_call"]
+    assert event.data["args"] == {"m": {"(1, 2)": "a"}}

@@ -44,6 +44,41 @@ CHILD = textwrap.dedent(
 )
 
 
+FORKS = textwrap.dedent(
+    """
+    import multiprocessing, os, sys
+    from skillevo import Evolver, SkillLibrary
+    lib = SkillLibrary(sys.argv[1], durability=sys.argv[2])
+    evo = Evolver(lib, miner=None, sandbox=None)
+
+    def work(tag):
+        for i in range(20):
+            evo.episode(task=f"{tag} {i}").finish(1.0)
+
+    work("parent")
+    child = multiprocessing.get_context("fork").Process(target=work, args=("process",))
+    child.start()
+    child.join()
+    pid = os.fork()
+    if pid == 0:
+        work("forked")
+        os._exit(0)  # no atexit, no daemon thread finishing: nothing but what finish() wrote
+    os.waitpid(pid, 0)
+    lib.close()
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["batched", "sync"])
+def test_a_forked_child_loses_nothing_it_finished(tmp_path: Path, mode: str) -> None:
+    path = tmp_path / "lib.db"
+    out = subprocess.run([sys.executable, "-c", FORKS, str(path), mode], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    with SkillLibrary(path) as lib:
+        tasks = {e.task.split()[0] for e in lib.episodes()}
+        assert lib.count_episodes() == 60 and tasks == {"parent", "process", "forked"}
+
+
 def _kill_mid_run(path: Path, mode: str, sig: signal.Signals, seed: int) -> tuple[list[str], int]:
     """Run the child, send `sig` at a random moment after it has started finishing episodes."""
     SkillLibrary(path).close()

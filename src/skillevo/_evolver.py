@@ -127,7 +127,11 @@ def _error_parts(error: BaseException | str | Any) -> tuple[str, str]:
     """(error type, message) of an exception, an error string, or anything failure-shaped; the
     message bounded to its first `SCAN_CHARS` characters (a 10 MB error costs what 8 KB does)."""
     if isinstance(error, BaseException):
-        return type(error).__name__, str(error)[:SCAN_CHARS] or type(error).__name__
+        try:
+            text = str(error)
+        except Exception:  # a tool's exception whose __str__ fails is still a failure of that type
+            text = ""
+        return type(error).__name__, text[:SCAN_CHARS] or type(error).__name__
     if isinstance(error, str):
         return "error", error[:SCAN_CHARS]
     failure = detect_failure(error)

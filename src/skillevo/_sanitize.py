@@ -5,7 +5,9 @@ PostgreSQL refuses NUL characters in text and in ``jsonb``, ``NaN`` and ``±Infi
 and any lone UTF-16 surrogate (which Python strings may hold, UTF-8 may not); a 3,000-deep
 structure overflows the JSON encoder's recursion. Rather than losing the record (and, in a batch,
 the records written with it), the value is mended: NUL and lone surrogates become U+FFFD, a
-non-finite float becomes ``null``, nesting deeper than `MAX_DEPTH` becomes the string ``"…"``.
+non-finite float becomes ``null``, nesting deeper than `MAX_DEPTH` becomes the string ``"…"``, a
+dict key JSON cannot hold (a tuple, any object) becomes its ``str`` (the keys JSON can hold are
+written as JSON writes them: ``1`` -> ``"1"``, ``True`` -> ``"true"``, ``None`` -> ``"null"``).
 The common case (nothing to mend) costs one ``json.dumps`` and one regex search.
 """
 
@@ -52,17 +54,26 @@ def clean_value(value: Any, depth: int = 0) -> Any:
     if depth >= MAX_DEPTH:
         return "…"
     if isinstance(value, dict):
-        return {clean_text(str(k)): clean_value(v, depth + 1) for k, v in value.items()}
+        return {_key(k): clean_value(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [clean_value(v, depth + 1) for v in value]
     return clean_text(str(value))
+
+
+def _key(key: Any) -> str:
+    """A dict key as JSON writes it (so both paths of `json_text` agree), or its ``str``."""
+    if isinstance(key, str):
+        return clean_text(key)
+    if key is None or isinstance(key, bool | int | float):
+        return json.dumps(key)
+    return clean_text(str(key))
 
 
 def json_text(value: Any) -> str:
     """`value` as compact JSON text any store accepts (see the module docstring)."""
     try:
         text = json.dumps(value, allow_nan=False, separators=(",", ":"), default=str)
-    except (ValueError, RecursionError):  # NaN/Infinity, too deep, or circular
+    except (ValueError, TypeError, RecursionError):  # NaN/Infinity, a tuple key, too deep, or circular
         return json.dumps(clean_value(value), allow_nan=False, separators=(",", ":"))
     if _BAD_ESCAPE.search(text):
         return json.dumps(clean_value(value), allow_nan=False, separators=(",", ":"))

@@ -15,8 +15,9 @@ finds it full and unwritable is refused with the error, not queued. A record who
 store refuses (one of `poison`) is dropped alone: the batch is written again one record at a
 time, every other record is written, and the drop is raised to a caller as `LibraryError`. The
 thread ends after `idle_s` without records (an owner nobody closes can then be collected) and
-starts again with the next record. A forked child starts with an empty queue: what was queued
-belongs to the parent.
+starts again with the next record. A forked child starts with an empty queue (what was queued
+belongs to the parent) and writes through, as with ``sync=True``: a child ends with ``os._exit``
+(multiprocessing's do), which runs no exit hook, so a queue would be lost there.
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ class WriteBehind(Generic[T]):
             raise LibraryError(f"the library {self._location} is closed")
         if self.sync:
             with self._lock:
+                if self._refusing:  # closed by another thread while this one waited for the lock
+                    raise LibraryError(f"the library {self._location} is closed")
                 self.drain()
                 self._write_batch([record])
             return
@@ -296,14 +299,43 @@ def flush_all(grace_s: float) -> None:
         queue.write_for_exit(deadline - time.monotonic())
 
 
-def _after_fork_in_child() -> None:
+# A fork copies one thread: the one that forks. Locks another thread held (a batch being written)
+# would stay held in the child forever, and a queue the child fills is lost when it ends with
+# ``os._exit`` (every multiprocessing child does: no atexit, no daemon thread finishing), as a
+# SIGKILL loses it. So the forking thread takes every owner's lock across the fork (no write is in
+# flight in the copy), and in the child the queues write through: what a forked child recorded is
+# written before its `finish()` returns, whatever its `durability` ("sync" already did).
+_FORK_LOCK_S = 10.0
+_held: list[threading.RLock] = []
+
+
+def _before_fork() -> None:
+    _held.clear()
     for queue in list(_LIVE):
-        queue._queue = []
+        if queue._lock.acquire(timeout=_FORK_LOCK_S):
+            _held.append(queue._lock)
+
+
+def _after_fork_in_parent() -> None:
+    while _held:
+        _held.pop().release()
+
+
+def _after_fork_in_child() -> None:
+    _after_fork_in_parent()
+    for queue in list(_LIVE):
+        queue._queue = []  # what was queued belongs to the parent, which writes it
+        queue._inflight = 0
         queue._queue_lock = threading.Lock()
+        queue._wake = threading.Event()
+        queue._stopped = threading.Event()
+        queue._failed = False
+        queue._dropped = []
         queue._thread = None
+        queue.sync = True
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
 @atexit.register

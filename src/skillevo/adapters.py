@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from typing import Any
@@ -65,21 +66,32 @@ _ERROR_CHARS = 300
 #: error text marks a result the framework already calls an error (e.g. ``ToolMessage.status``)
 ReadResult = Callable[[Any], tuple[Any, str | None]]
 
-# Exceptions a caller stopping the run raises into it: the run did not fail, its reward is unknown.
-_STOPPED: tuple[type[BaseException], ...] = (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt)
+# Exceptions a caller stopping the run (or the process) raises into it: the run did not fail, its
+# reward is unknown.
+_STOPPED: tuple[type[BaseException], ...] = (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt, SystemExit)
 
 
 # ---------------------------------------------------------------------------------------- errors
+
+
+def _describe(exc: BaseException) -> str:
+    """``"<Type>: <message>"``, or the type alone when the exception's ``__str__`` fails (a user's
+    exception must never turn skillevo's error handling into an error of its own)."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:
+        return type(exc).__name__
 
 
 def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> None:
     """Log an error skillevo made while observing a run and record it on the episode.
 
     The first error of an episode is kept in ``metadata["skillevo_error"]`` (``"<where>: <Type>:
-    <message>"``, cut to 300 characters); every one is logged with its traceback.
+    <message>"``, cut to 300 characters); every one is logged with its traceback and the episode's
+    id (an episode the store could not save is then still traceable).
     """
-    text = f"{where}: {type(exc).__name__}: {exc}"[:_ERROR_CHARS]
-    log.error("skillevo: %s (the run goes on)", text, exc_info=exc)
+    text = f"{where}: {_describe(exc)}"[:_ERROR_CHARS]
+    log.error("skillevo: episode %s: %s (the run goes on)", ep.id if ep is not None else "-", text, exc_info=exc)
     if ep is not None:
         with contextlib.suppress(Exception):
             ep.episode.metadata.setdefault("skillevo_error", text)
@@ -388,16 +400,27 @@ def score_reward(
     """``reward_fn(state)`` checked to be a real number in [0, 1]: ``(reward, None)``.
 
     A reward function that raises, or returns anything else (5, ``"0.7"``, ``True``, NaN), gives
-    ``(None, error)``: the error is logged and recorded as ``metadata["reward_error"]``.
+    ``(None, error)``: the error is logged and recorded as ``metadata["reward_error"]``. An
+    interruption inside it (``KeyboardInterrupt``, ``SystemExit``, a cancellation) ends the run:
+    the episode is recorded as aborted (`abort`, reward unknown) and the interruption re-raised.
     """
     if reward_fn is None:
         return None, None
     try:
-        return _check_reward(reward_fn(state)), None
+        value = reward_fn(state)
+        if inspect.isawaitable(value):  # an async reward function: closed, so it warns of nothing
+            close = getattr(value, "close", None)
+            if callable(close):
+                close()
+            raise ConfigError("reward must return a number in [0, 1], not an awaitable (use a sync function)")
+        return _check_reward(value), None
     except ConfigError as exc:
         error = str(exc)
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = _describe(exc)
+    except BaseException as exc:  # never swallowed, never the reason the episode is lost
+        abort(ep, exc)
+        raise
     error = error[:_ERROR_CHARS]
     with contextlib.suppress(Exception):
         ep.episode.metadata["reward_error"] = error
@@ -434,24 +457,26 @@ async def afinish_with(ep: EpisodeContext, reward_fn: Callable[[Any], Any] | Non
     return await asyncio.to_thread(_finish, ep, value)
 
 
-def abort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | None:
+def abort(ep: EpisodeContext, exc: BaseException | type[BaseException] | None = None) -> Episode | None:
     """Record a run that ended without finishing: ``metadata["aborted"]`` names why; never raises.
 
     A run that raised (`exc`, e.g. the model timing out) is a failed run: reward 0, as in
     ``with evo.episode()``. A run the caller stopped (``GeneratorExit``, cancellation, no `exc`)
-    did not fail: its reward stays unknown (send one later with ``evo.feedback``).
+    did not fail: its reward stays unknown (send one later with ``evo.feedback``). `exc` may be the
+    exception's class (an adapter that keeps only that, not the exception and its traceback).
     """
     if ep.finished:
         return ep.episode
-    stopped = exc is None or isinstance(exc, _STOPPED)
+    cls = exc if isinstance(exc, type) else type(exc) if exc is not None else None
+    stopped = cls is None or issubclass(cls, _STOPPED)
     with contextlib.suppress(Exception):
-        ep.episode.metadata["aborted"] = type(exc).__name__ if exc is not None else "stopped"
-        if not stopped and exc is not None:
-            ep.episode.metadata["exception"] = type(exc).__name__
+        ep.episode.metadata["aborted"] = cls.__name__ if cls is not None else "stopped"
+        if not stopped and cls is not None:
+            ep.episode.metadata["exception"] = cls.__name__
     return _finish(ep, None if stopped else 0.0)
 
 
-async def aabort(ep: EpisodeContext, exc: BaseException | None = None) -> Episode | None:
+async def aabort(ep: EpisodeContext, exc: BaseException | type[BaseException] | None = None) -> Episode | None:
     """`abort` with the store write in a worker thread."""
     return await asyncio.to_thread(abort, ep, exc)
 

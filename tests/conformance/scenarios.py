@@ -9,9 +9,12 @@ visible, and the request path imports nothing heavy.
 
 from __future__ import annotations
 
+import logging
+import re
 import subprocess
 import sys
 import textwrap
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +53,8 @@ class Harness(ABC):
     @abstractmethod
     def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
         """Run the booking task once. Policies: ``"booking"`` (a US date first, corrected after the
-        error), ``"fails_second"`` (a tool call, then the model raises ``TimeoutError``)."""
+        error), ``"fails_second"`` (a tool call, then the model raises ``TimeoutError``),
+        ``"interrupted_second"`` (a tool call, then ``KeyboardInterrupt`` in the model)."""
 
     def script(self) -> str | None:
         """Python source run in a fresh process: it must define ``run(evo)`` running the task once
@@ -97,6 +101,21 @@ def reward_of_the_wrong_type_is_a_reward_error(h: Harness, lib: SkillLibrary) ->
     assert all("reward_error" in e.metadata for e in lib.episodes())
 
 
+def reward_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibrary) -> None:
+    # Ctrl-C (or SystemExit) inside the user's reward ends the run: never swallowed, never lost.
+    for stop in (KeyboardInterrupt, SystemExit):
+
+        def reward(state: Any, stop: type[BaseException] = stop) -> float:
+            raise stop()
+
+        with pytest.raises(stop):
+            h.run(Evolver(lib, miner=None), reward=reward)
+    episodes = sorted(lib.episodes(), key=lambda e: e.started_at)
+    assert [e.metadata.get("aborted") for e in episodes] == ["KeyboardInterrupt", "SystemExit"]
+    assert all(e.reward is None for e in episodes)  # stopped, not failed: the reward is unknown
+    assert all(lib.events(episode_id=e.id, kind=EventKind.TOOL_ERROR) for e in episodes)
+
+
 def bad_constructor_args_are_refused(h: Harness, lib: SkillLibrary) -> None:
     with pytest.raises(ConfigError):
         h.wrap("evo")
@@ -111,6 +130,37 @@ def model_failing_on_the_second_call_is_stored_aborted(h: Harness, lib: SkillLib
     (episode,) = lib.episodes()
     assert episode.metadata.get("aborted") and episode.reward == 0.0
     assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
+
+
+def model_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibrary) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        h.run(Evolver(lib, miner=None), policy="interrupted_second")
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") == "KeyboardInterrupt" and episode.reward is None
+    assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
+
+
+def library_closed_mid_run_is_logged_not_raised(h: Harness, lib: SkillLibrary) -> None:
+    # An application shutting down closes the library from another thread while a run finishes:
+    # the run's episode cannot be saved; the run still succeeds and the loss is logged by episode.
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("skillevo").addHandler(handler)
+
+    def reward(state: Any) -> float:
+        closer = threading.Thread(target=lib.close)
+        closer.start()
+        closer.join()
+        return 1.0
+
+    try:
+        run = h.run(Evolver(lib, miner=None), reward=reward)
+    finally:
+        logging.getLogger("skillevo").removeHandler(handler)
+    assert run.answer == "booked"
+    lost = [r.getMessage() for r in records if "finish" in r.getMessage() and "closed" in r.getMessage()]
+    assert lost and all(re.search(r"episode [0-9a-f]{32}", m) for m in lost), [r.getMessage() for r in records]
 
 
 def repair_is_visible_in_the_conversation_and_the_trace(h: Harness, lib: SkillLibrary) -> None:
@@ -161,5 +211,8 @@ SHARED = [
     reward_of_the_wrong_type_is_a_reward_error,
     bad_constructor_args_are_refused,
     model_failing_on_the_second_call_is_stored_aborted,
+    reward_interrupted_is_stored_aborted_and_reraised,
+    model_interrupted_is_stored_aborted_and_reraised,
+    library_closed_mid_run_is_logged_not_raised,
     repair_is_visible_in_the_conversation_and_the_trace,
 ]

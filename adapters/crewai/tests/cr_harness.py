@@ -29,7 +29,14 @@ def fails_second(messages: list[dict[str, Any]]) -> str:
     raise TimeoutError("model timed out")
 
 
-POLICIES = {"booking": booking_policy, "fails_second": fails_second}
+def interrupted_second(messages: list[dict[str, Any]]) -> str:
+    """A tool call (with the US date), then Ctrl-C during the model call."""
+    if last_observation(messages) is None:
+        return WRONG
+    raise KeyboardInterrupt
+
+
+POLICIES = {"booking": booking_policy, "fails_second": fails_second, "interrupted_second": interrupted_second}
 
 
 def _agent(policy: str) -> Agent:

@@ -32,7 +32,14 @@ def fails_second(messages: Sequence[BaseMessage]) -> AIMessage:
     raise TimeoutError("model timed out")
 
 
-POLICIES = {"booking": booking_policy, "fails_second": fails_second}
+def interrupted_second(messages: Sequence[BaseMessage]) -> AIMessage:
+    """A tool call (with the US date), then Ctrl-C during the model call."""
+    if isinstance(messages[-1], HumanMessage):
+        return booking_policy(messages)
+    raise KeyboardInterrupt
+
+
+POLICIES = {"booking": booking_policy, "fails_second": fails_second, "interrupted_second": interrupted_second}
 
 
 class Recorder(BaseCallbackHandler):

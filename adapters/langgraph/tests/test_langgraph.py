@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
@@ -434,10 +436,26 @@ def test_runs_that_never_finish_are_capped_oldest_first(lib: SkillLibrary, monke
     monkeypatch.setattr(middleware, "_MAX_OPEN", 3)
     evo = Evolver(lib, miner=None)
     mw = SkillMiddleware(evo, reward=ok_reward, catch_tool_errors=False)
-    agent = create_agent(ScriptedChat(boom_policy), [book, explode], middleware=[mw])
+    # On checkpointed threads (a run there may be resumed, so it is not taken for a stopped one).
+    agent = create_agent(ScriptedChat(boom_policy), [book, explode], middleware=[mw], checkpointer=InMemorySaver())
     for i in range(5):  # each run crashes in its tool call and leaves its episode open
         with pytest.raises(ZeroDivisionError):
-            agent.invoke(_ask(f"explode {i}"))
+            agent.invoke(_ask(f"explode {i}"), {"configurable": {"thread_id": f"t{i}"}})
     assert sorted(ep.episode.task for ep in mw._open.values()) == ["explode 2", "explode 3", "explode 4"]
     assert sorted(e.task for e in lib.episodes()) == ["explode 0", "explode 1"]  # finished, no reward
     assert {e.reward for e in lib.episodes()} == {None}
+
+
+def test_a_run_ended_by_a_tools_exception_is_a_failed_episode(lib: SkillLibrary) -> None:
+    from skillevo_langgraph._stopped import settle
+
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=ok_reward, catch_tool_errors=False)
+    agent = create_agent(ScriptedChat(boom_policy), [book, explode], middleware=[mw])
+    with pytest.raises(ZeroDivisionError) as raised:
+        agent.invoke(_ask("explode"))
+    del raised  # its traceback holds the run's frames: the run ends when the caller drops it
+    gc.collect()
+    settle()
+    (episode,) = lib.episodes()
+    assert episode.reward == 0.0 and episode.metadata.get("aborted") == "ZeroDivisionError"
+    assert not mw._open and not mw._raised

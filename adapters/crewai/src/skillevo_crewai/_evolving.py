@@ -16,7 +16,7 @@ from skillevo import ConfigError, Episode, Evolver
 from skillevo.adapters import EpisodeContext, IsFailure, abort, finish_with
 
 from ._events import reward_event
-from ._hooks import BINDING_ATTR, attach_executors, install, uninstall
+from ._hooks import BINDING_ATTR, attach_executors, install, interrupted, live_runs, uninstall
 
 __all__ = ["Evolving", "evolving"]
 
@@ -174,11 +174,16 @@ class Evolving:
             marked = self._classes.get(base)
             if marked is None:
                 # Same name and module as the original, so reprs, logs and CrewAI's own checks read alike.
-                marked = type(
-                    base.__name__,
-                    (base,),
-                    {"__module__": base.__module__, "__qualname__": base.__qualname__, BINDING_ATTR: self},
-                )
+                namespace: dict[str, Any] = {
+                    "__module__": base.__module__,
+                    "__qualname__": base.__qualname__,
+                    BINDING_ATTR: self,
+                }
+                for name in _ENTRY_POINTS:
+                    method = getattr(base, name, None)
+                    if callable(method):
+                        namespace[name] = _guarded(method)
+                marked = type(base.__name__, (base,), namespace)
                 self._classes[base] = marked
             return marked
 
@@ -200,8 +205,15 @@ class Evolving:
         if failed:
             done = abort(ep, error if error is not None else RuntimeError("kickoff failed"))
         else:
-            done = finish_with(ep, self.reward, output)
-        episode = done if done is not None else ep.episode
+            try:
+                done = finish_with(ep, self.reward, output)
+            except BaseException:  # an interruption in the reward: recorded as aborted, then raised
+                self._told(ep, ep.episode, source)
+                raise
+        self._told(ep, done if done is not None else ep.episode, source)
+
+    def _told(self, ep: EpisodeContext, episode: Episode, source: Any) -> None:
+        """Make a finished episode known: `last_episode_id`, the reward event, `on_finish`."""
         self.last_episode_id = ep.id
         run_id = episode.metadata.get("run_id")
         self.last_run_id = run_id if isinstance(run_id, str) else None
@@ -212,6 +224,56 @@ class Evolving:
                 self.on_finish(episode)
             except Exception:
                 log.exception("skillevo: on_finish raised")
+
+
+#: the methods a kickoff with a marked agent runs through (its own kickoff, or a crew's task)
+_ENTRY_POINTS = ("kickoff", "kickoff_async", "akickoff", "execute_task", "aexecute_task")
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method` recording the kickoff it is part of as aborted when an interruption (Ctrl-C,
+    ``SystemExit``, a cancellation) ends it: CrewAI reports only an ``Exception`` to the
+    EXECUTION_END hook, so without this the episode would be lost. The interruption goes on."""
+    if inspect.iscoroutinefunction(method):
+
+        @functools.wraps(method)
+        async def aguarded(agent: Any, *args: Any, **kwargs: Any) -> Any:
+            before = live_runs()
+            try:
+                return await method(agent, *args, **kwargs)
+            except Exception:
+                raise
+            except BaseException as exc:
+                interrupted(agent, before, exc)
+                raise
+
+        return aguarded
+
+    @functools.wraps(method)
+    def guarded(agent: Any, *args: Any, **kwargs: Any) -> Any:
+        before = live_runs()
+        try:
+            result = method(agent, *args, **kwargs)
+        except Exception:
+            raise
+        except BaseException as exc:
+            interrupted(agent, before, exc)
+            raise
+        if inspect.iscoroutine(result):  # Agent.kickoff inside a running event loop returns one
+            return _guard_coroutine(agent, before, result)
+        return result
+
+    return guarded
+
+
+async def _guard_coroutine(agent: Any, before: list[Any], coroutine: Any) -> Any:
+    try:
+        return await coroutine
+    except Exception:
+        raise
+    except BaseException as exc:
+        interrupted(agent, before, exc)
+        raise
 
 
 def evolving(

@@ -25,6 +25,7 @@ Where each piece hangs:
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import logging
 import threading
@@ -55,7 +56,7 @@ from ._events import listen
 if TYPE_CHECKING:
     from ._evolving import Evolving
 
-__all__ = ["BINDING_ATTR", "attach_executors", "binding_of", "install", "uninstall"]
+__all__ = ["BINDING_ATTR", "attach_executors", "binding_of", "install", "interrupted", "live_runs", "uninstall"]
 
 log = logging.getLogger("skillevo_crewai")
 
@@ -130,6 +131,9 @@ class _Run:
 
 
 _run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("skillevo_crewai_run", default=None)
+#: the kickoffs whose EXECUTION_END has not come yet (an interruption never sends it)
+_live: dict[int, _Run] = {}
+_live_lock = threading.Lock()
 _call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("skillevo_crewai_call", default=None)
 
 
@@ -248,8 +252,7 @@ def _on_start(ctx: Any) -> None:
             bindings.setdefault(id(binding), binding)
     if not bindings:
         if ctx.crew is None and _is_flow(owner):  # marked agents may act inside its steps
-            run = _Run(owner=owner, episodes={})
-            run.token = _run.set(run)
+            _open_run(_Run(owner=owner, episodes={}))
         return
     try:
         task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
@@ -259,8 +262,63 @@ def _on_start(ctx: Any) -> None:
     except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
         log.exception("skillevo: could not start the kickoff's episode")
         return
-    run = _Run(owner=owner, episodes=episodes)
+    _open_run(_Run(owner=owner, episodes=episodes))
+
+
+def _open_run(run: _Run) -> None:
     run.token = _run.set(run)
+    with _live_lock:
+        _live[id(run)] = run
+
+
+def _close_run(run: _Run) -> bool:
+    """Take `run` out of the live kickoffs (False when it was taken already) and out of the context."""
+    with _live_lock:
+        found = _live.pop(id(run), None) is not None
+    if run.token is not None:
+        try:
+            _run.reset(run.token)
+        except ValueError:  # ended in another context than it started in
+            if _run.get() is run:
+                _run.set(None)
+    return found
+
+
+def live_runs() -> list[Any]:
+    """The kickoffs running now (to tell those a marked agent's call opened: see `interrupted`)."""
+    with _live_lock:
+        return list(_live.values())
+
+
+def interrupted(agent: Any, before: list[Any], exc: BaseException) -> None:
+    """A marked agent's kickoff or task ended by an interruption (``KeyboardInterrupt``,
+    ``SystemExit``, a cancellation): CrewAI sends no EXECUTION_END for those (it reports only an
+    ``Exception``), so the kickoffs the interruption ends are recorded as aborted here: the one
+    this context runs in, and those opened during the call (`before`: `live_runs` at its start)
+    that `agent` takes part in. Never raises."""
+    try:
+        current = _run.get()
+        earlier = {id(r) for r in before}
+        ended = [
+            r
+            for r in live_runs()
+            if r is current or (id(r) not in earlier and any(a is agent for a in _agents_of(r.owner)))
+        ]
+        for run in ended:
+            _end_run(run, None, failed=True, error=exc)
+    except Exception:
+        log.exception("skillevo: could not record an interrupted kickoff")
+
+
+@atexit.register
+def _abort_live_at_exit() -> None:
+    """Kickoffs still open when the interpreter exits (an interruption outside any marked agent's
+    code, in a flow step of its own) are recorded as aborted before skillevo writes its queues."""
+    for run in live_runs():
+        try:
+            _end_run(run, None, failed=True, error=SystemExit("the interpreter exited during the kickoff"))
+        except BaseException:
+            log.exception("skillevo: could not record a kickoff open at exit")
 
 
 def kickoff_id(owner: Any) -> str | None:
@@ -280,21 +338,31 @@ def _on_end(ctx: Any) -> None:
     run = _run.get()
     if run is None or run.owner is not owner:
         return
-    if run.token is not None:
-        try:
-            _run.reset(run.token)
-        except ValueError:  # ended in another context than it started in
-            _run.set(None)
     failed = getattr(ctx, "status", "completed") == "failed"
     error = getattr(ctx, "error", None) if failed else None
+    _end_run(run, None if failed else _answer(owner, ctx.output), failed=failed, error=error)
+
+
+def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | None) -> None:
+    """Finish every episode of a kickoff, once. An interruption inside a reward function (recorded
+    as aborted by `finish_with`) aborts the run's other episodes too, then goes on to the caller."""
+    if not _close_run(run):
+        return
     if not run.linked:
         run.link()
-    output = None if failed else _answer(owner, ctx.output)
+    stop: BaseException | None = None
     for binding, ep in list(run.episodes.values()):
         try:
-            binding._finished(ep, output, failed=failed, error=error, source=owner)
+            if stop is not None:
+                binding._finished(ep, None, failed=True, error=stop, source=run.owner)
+            else:
+                binding._finished(ep, output, failed=failed, error=error, source=run.owner)
         except Exception:  # e.g. the store is unreachable; the other episodes still finish
             log.exception("skillevo: could not finish episode %s", ep.id)
+        except BaseException as exc:  # Ctrl-C in a reward: never swallowed
+            stop = stop or exc
+    if stop is not None:
+        raise stop
 
 
 # ---------------------------------------------------------------------------------------- model calls

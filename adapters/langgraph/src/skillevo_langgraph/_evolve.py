@@ -217,7 +217,11 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
 
     def _end(self, ep: EpisodeContext, state: Any) -> tuple[float | None, list[Record]]:
         b = self._skillevo
-        value, error = score(b.reward, None if state is _NOTHING else state, ep)
+        try:
+            value, error = score(b.reward, None if state is _NOTHING else state, ep)
+        except BaseException:  # an interruption in the reward: recorded as aborted by score_reward
+            self._done(ep)
+            raise
         trace = trace_of(ep)
         if trace is None:
             return value, []

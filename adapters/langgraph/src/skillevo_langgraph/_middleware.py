@@ -30,6 +30,7 @@ from ._common import (
     task_text,
     tool_names,
 )
+from ._stopped import RunWatch
 from ._trace import Trace, aemit, emit, mark_repairs, policy_args, trace_of
 
 __all__ = ["SkillMiddleware"]
@@ -132,6 +133,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._tools_seen: Any = None
         self._direct_names: set[str | None] = set()
         self.last_episode_id: str | None = None
+        # Runs the caller stopped between two hooks (a closed stream, a cancelled task).
+        self._watch = RunWatch(self._stopped)
+        # The exception a tool call raised last in each open run: the run failed with it if it ends there.
+        # (its class only: the exception's traceback would keep the whole run alive)
+        self._raised: dict[str, type[BaseException]] = {}
         # LangChain calls every wrap hook through LangSmith's `traceable`, whose sync wrapper computes
         # the hook's `inspect.signature` on each call, traced or not; for a bound method that is slow
         # (it was a large part of this middleware's per-call cost). The instance's hooks are the same
@@ -182,6 +188,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             if ep is not None and self._markers.get(ep.id) == marker:
                 return ep, False
             stale = self._open.pop(ep.id, None) if ep is not None else None
+            if stale is not None:
+                self._raised.pop(stale.id, None)
             if key:
                 self._markers.pop(key, None)
         if stale is not None:  # an earlier run of this thread that never finished its episode
@@ -199,6 +207,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             ep.link_run(root_run_id(runtime))
         except Exception:  # the run id is a convenience: the episode id still works
             log.exception("skillevo: could not read the run id")
+        self._watch.watch(ep.id, runtime)
         with self._lock:
             self._open[ep.id] = ep
             self._markers[ep.id] = marker
@@ -207,6 +216,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             while len(self._open) > _MAX_OPEN:
                 old = self._open.pop(next(iter(self._open)))
                 self._markers.pop(old.id, None)
+                self._raised.pop(old.id, None)
                 dropped.append(old)
         for old in dropped:
             abort(old)
@@ -220,7 +230,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(key, None)
         if ep is None:
             return None, None
-        value, error = score_reward(ep, self.reward, state)
+        self._watch.forget(ep.id)
+        self._raised.pop(ep.id, None)
+        try:
+            value, error = score_reward(ep, self.reward, state)
+        except BaseException:  # an interruption in the reward: recorded as aborted by score_reward
+            self._done(ep)
+            raise
         trace = trace_of(ep)
         if trace is not None:
             trace.reward(value, error)
@@ -262,7 +278,21 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             found = self._open.pop(ep.id, None) is not None
             self._markers.pop(ep.id, None)
             self._direct.pop(ep.id, None)
+            self._raised.pop(ep.id, None)
+        self._watch.forget(ep.id)
         return found
+
+    def _stopped(self, ids: list[str]) -> None:
+        """Record the runs that ended without a hook hearing of it (see `RunWatch`) as aborted."""
+        for episode_id in ids:
+            with self._lock:
+                ep = self._open.pop(episode_id, None)
+                self._markers.pop(episode_id, None)
+                self._direct.pop(episode_id, None)
+                raised = self._raised.pop(episode_id, None)
+            if ep is not None:
+                abort(ep, raised)  # failed with a tool's exception (reward 0), or stopped (unknown)
+                self._done(ep)
 
     # ------------------------------------------------------------------ model calls
 
@@ -272,6 +302,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             self._direct_names = {getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False)}
         ep, new = self._episode(request.state, create=True, runtime=request.runtime)
         assert ep is not None
+        if self._raised:
+            self._raised.pop(ep.id, None)  # the run went on after a tool's exception
         text = guidance_for(ep, tool_names(request.tools))
         if text:
             request = request.override(system_message=add_guidance(request.system_message, text))
@@ -421,8 +453,12 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     def _interrupted(self, ep: EpisodeContext, exc: BaseException) -> None:
         """A tool call ended by an interruption (KeyboardInterrupt, SystemExit, a cancellation): the
         run is over, so its episode is recorded as aborted. A tool's ordinary exception is left to
-        the framework's own handling (the run may go on), and graph interrupts are not failures."""
-        if not isinstance(exc, Exception) and self._aborted(ep):
+        the framework's own handling (the run may go on; if it ends there instead, `_stopped`
+        records it as the run's failure), and graph interrupts are not failures."""
+        if isinstance(exc, Exception):
+            if not isinstance(exc, GraphBubbleUp):
+                self._raised[ep.id] = type(exc)
+        elif self._aborted(ep):
             abort(ep, exc)
             self._done(ep)
 

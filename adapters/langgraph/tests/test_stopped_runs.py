@@ -1,0 +1,115 @@
+"""Runs the caller stopped: a stream closed early (``break``, ``close()``), an ``astream`` the caller
+leaves or cancels. Each is one episode, recorded as aborted with its reward unknown, under
+``create_agent`` + `SkillMiddleware` (where the stop happens between two hooks) and under `evolve`."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain.agents import create_agent
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from skillevo import Evolver, SkillLibrary
+from skillevo_langgraph import SkillMiddleware
+from skillevo_langgraph._stopped import settle
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lg_fakes import ScriptedChat, book, booking_policy
+from lg_harness import CreateAgent, EvolvedGraph
+from scenarios import TASK
+
+
+@pytest.fixture
+def lib() -> Iterator[SkillLibrary]:
+    with SkillLibrary(":memory:") as store:
+        yield store
+
+
+def _break(app: Any) -> None:
+    for _ in app.stream({"messages": [HumanMessage(content=TASK)]}, stream_mode="updates"):
+        break
+
+
+def _close(app: Any) -> None:
+    chunks = app.stream({"messages": [HumanMessage(content=TASK)]}, stream_mode="updates")
+    next(chunks)
+    next(chunks)
+    chunks.close()
+
+
+def _abreak(app: Any) -> None:
+    async def main() -> None:
+        chunks = app.astream({"messages": [HumanMessage(content=TASK)]}, stream_mode="updates")
+        async for _ in chunks:
+            break
+        await chunks.aclose()
+
+    asyncio.run(main())
+
+
+def _cancel(app: Any) -> None:
+    async def main() -> None:
+        first = asyncio.Event()
+
+        async def consume() -> None:
+            async for _ in app.astream({"messages": [HumanMessage(content=TASK)]}, stream_mode="updates"):
+                first.set()
+                await asyncio.Event().wait()  # the caller stops reading here; never resumed
+
+        task = asyncio.create_task(consume())
+        await first.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+
+
+STOPS = [_break, _close, _abreak, _cancel]
+
+
+def _app(harness: Any, evo: Evolver, **compile: Any) -> Any:
+    if isinstance(harness, CreateAgent):
+        return harness.agent(evo, lambda s: 1.0, **compile)
+    return harness.app(evo, lambda s: 1.0, **compile)
+
+
+@pytest.mark.parametrize("harness", [CreateAgent(), EvolvedGraph()], ids=lambda h: h.name)
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: s.__name__.strip("_"))
+def test_a_run_the_caller_stopped_is_one_aborted_episode(harness: Any, stop: Any, lib: SkillLibrary) -> None:
+    app = _app(harness, Evolver(lib, miner=None))
+    stop(app)
+    gc.collect()
+    settle()
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") and episode.reward is None
+
+
+def test_the_middleware_keeps_nothing_open_and_a_finished_run_is_not_aborted_later(lib: SkillLibrary) -> None:
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=lambda s: 1.0)
+    agent = create_agent(ScriptedChat(booking_policy), [book], middleware=[mw])
+    _break(agent)
+    agent.invoke({"messages": [HumanMessage(content=TASK)]})
+    gc.collect()
+    settle()
+    assert not mw._open
+    rewards = sorted((e.reward is None, e.metadata.get("aborted")) for e in lib.episodes())
+    assert rewards == [(False, None), (True, "stopped")]
+
+
+def test_a_checkpointed_run_stopped_early_stays_open_for_its_thread(lib: SkillLibrary) -> None:
+    # A run on a thread may stop at an interrupt and be resumed: it is not taken for a stopped one.
+    app = CreateAgent().agent(Evolver(lib, miner=None), lambda s: 1.0, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t1"}}
+    for _ in app.stream({"messages": [HumanMessage(content=TASK)]}, config, stream_mode="updates"):
+        break
+    gc.collect()
+    settle()
+    assert lib.episodes() == []
