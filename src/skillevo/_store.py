@@ -43,7 +43,9 @@ class SkillStore(ABC):
     The extension point for a storage backend: every method is abstract. The SQL backends share
     one implementation (`skillevo._sql_store.SQLStore`, under `SkillLibrary`); another backend
     implements them all, and ``tests/test_store_conformance.py`` is the suite it must pass.
-    A framework's async path uses `AsyncSkillStore`, which runs these methods in a worker thread.
+    There is no async twin: the one async path that reaches a store, the episode API an adapter's
+    ``ainvoke``/``astream`` calls (`Evolver.afinish`, ``aon_tool_error``, ...), runs the store
+    calls in a worker thread (``asyncio.to_thread``), so an event loop never waits on the database.
 
     Contract shared by all backends:
       * every public write is atomic: it commits whole or (on any exception) not at all;
