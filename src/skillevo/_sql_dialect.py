@@ -78,6 +78,11 @@ class Dialect(ABC):
         raises. `pipelined`: the statements need no answer until the end (one round trip)."""
 
     @abstractmethod
+    def waiting_at_most(self, seconds: float) -> AbstractContextManager[None]:
+        """Inside the block a transaction waits at most `seconds` for a lock another connection
+        holds before it fails (the caller holds the guard)."""
+
+    @abstractmethod
     def savepoint(self, conn: Any, depth: int) -> AbstractContextManager[None]:
         """A savepoint inside the open transaction of `conn` (the `depth`-th nested one)."""
 

@@ -10,6 +10,7 @@ its connections, migrates its schema and hands a `Dialect` to `_open`.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -79,6 +80,11 @@ _POSTERIOR_UPSERT = (
     "observations = excluded.observations, updated_at = excluded.updated_at, extra = excluded.extra, "
     "epoch = posteriors.epoch + 1"  # an overwrite: caches drop what they derived from the old state
 )
+
+
+#: With ``durability="sync"``, the most seconds a recorded episode's write waits for a lock another
+#: process holds before `finish()` hears `LibraryError` (the episode stays queued).
+SYNC_WAIT_S = 5.0
 
 
 def _marks(n: int) -> str:
@@ -343,7 +349,10 @@ class SQLStore(SQLConnections):
         # errors go through as they are: the queue tells a refused record from a refused write.
         episodes = [row for row, _ in batch]
         events = [e for _, rows in batch for e in rows]
-        with self._write(queued_first=False, translate=False) as conn:
+        # "sync": the caller (an agent's `finish()`) waits for this write; another process holding
+        # the write lock makes it fail within SYNC_WAIT_S, the records kept queued, not block 60 s.
+        wait = self._d.waiting_at_most(SYNC_WAIT_S) if self.durability == "sync" else contextlib.nullcontext()
+        with wait, self._write(queued_first=False, translate=False) as conn:
             self._d.insert_rows(conn, self._d.sql(EPISODE_UPSERT), 9, episodes)
             if events:
                 self._d.insert_rows(conn, self._d.sql(EVENT_INSERT), 6, events)

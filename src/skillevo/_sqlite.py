@@ -46,6 +46,15 @@ def _dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at `path` (device, inode), or None when there is none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 @functools.lru_cache(maxsize=64)
 def _multi_row(statement: str, width: int, n: int) -> str:
     """`statement` (one ``VALUES (?, ...)`` row of `width` values) with `n` rows."""
@@ -66,6 +75,8 @@ class SQLiteDialect(Dialect):
     def __init__(self, conn: sqlite3.Connection, location: str) -> None:
         self.conn = conn
         self.location = location
+        #: the file the library opened, once it is one (`SQLiteLibrary` sets it after migrating)
+        self.file: tuple[Path, tuple[int, int] | None] | None = None
         self.lock = threading.RLock()
         self.errors = (sqlite3.Error,)
         self.poison = (sqlite3.DataError, sqlite3.IntegrityError)
@@ -90,8 +101,30 @@ class SQLiteDialect(Dialect):
         return self.conn.execute(statement, params).fetchall()
 
     @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        # The busy timeout is the connection's, which the guard held by the caller keeps to itself.
+        (configured,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
+        self.conn.execute(f"PRAGMA busy_timeout = {min(int(seconds * 1000), int(configured))}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(configured)}")
+
+    def _same_file(self) -> None:
+        """A write goes to the file the library opened. One deleted or replaced since (moved
+        aside, restored from a backup, a new library made in its place) would take the writes into
+        an unlinked inode, lost at close without a word: refused instead, before anything is
+        written (queued records stay queued)."""
+        if self.file is not None and _identity(self.file[0]) != self.file[1]:
+            raise LibraryError(
+                f"{self.location} was deleted or replaced while this library had it open; "
+                "nothing was written (open the library again)"
+            )
+
+    @contextmanager
     def writing(self, *, pipelined: bool = False) -> Iterator[sqlite3.Connection]:
         conn = self.conn
+        self._same_file()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -123,6 +156,7 @@ class SQLiteDialect(Dialect):
         conn.execute(f"RELEASE {name}")
 
     def autocommit(self, statement: Statement) -> None:
+        self._same_file()
         self.conn.execute(*statement)
 
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
@@ -202,7 +236,8 @@ class SQLiteLibrary(SkillLibrary):
         conn.row_factory = sqlite3.Row
         conn.create_function("skillevo_content_hash", 1, content_hash, deterministic=True)
         self._conn = conn
-        self._open(SQLiteDialect(conn, text))
+        dialect = SQLiteDialect(conn, text)
+        self._open(dialect)
         try:
             # What wrapping the connection in `sqlite_utils.Database` used to set here; the wrapper
             # itself is now made on first use of `db` (importing sqlite_utils pulls in pandas:
@@ -216,6 +251,8 @@ class SQLiteLibrary(SkillLibrary):
                 # commit; "sync" durability pays the fsync: a commit is on disk when it returns.
                 conn.execute(f"PRAGMA synchronous = {'FULL' if self.durability == 'sync' else 'NORMAL'}")
             self._check_schema() if self.read_only else self._migrate()
+            if not memory and not self.read_only:
+                dialect.file = (Path(text), _identity(Path(text)))
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise LibraryError(f"cannot use {text} as a skill library: {exc}") from None
