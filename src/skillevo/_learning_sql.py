@@ -76,15 +76,20 @@ class KeyCounters:
 Statement = tuple[str, tuple[Any, ...]]
 
 
-def increment_statements(inc: PosteriorIncrement, now: float, encode: Callable[[Any], Any]) -> list[Statement]:
-    """The statements of one update, in order (run them in one transaction)."""
-    out: list[Statement] = [
-        (
-            "INSERT INTO posterior_keys (key, steps, detections) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
-            "SET steps = posterior_keys.steps + 1, detections = posterior_keys.detections + excluded.detections",
-            (inc.key, 1 if inc.reset else 0),
-        )
-    ]
+def increment_statements(
+    inc: PosteriorIncrement, now: float, encode: Callable[[Any], Any], *, one_statement: bool = False
+) -> list[Statement]:
+    """The statements of one update, in order (run them in one transaction).
+
+    `one_statement` (a database with writable ``WITH``, PostgreSQL): an update that touches only
+    the key's counters and the credited arm (no decay of the other arms, no window, no reset, the
+    common case) is one statement, atomic alone, that needs no transaction around it."""
+    key_upsert: Statement = (
+        "INSERT INTO posterior_keys (key, steps, detections) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
+        "SET steps = posterior_keys.steps + 1, detections = posterior_keys.detections + excluded.detections",
+        (inc.key, 1 if inc.reset else 0),
+    )
+    out: list[Statement] = [key_upsert]
     if inc.decay != 1.0:
         out.append(
             (
@@ -107,6 +112,10 @@ def increment_statements(inc: PosteriorIncrement, now: float, encode: Callable[[
             (inc.key, inc.arm, 1.0 + r, 2.0 - r, now, encode(inc.extra), *set_params),
         )
     )
+    if one_statement and len(out) == 2 and inc.unwind is None and not inc.reset:
+        # The key's counter and the arm are different tables: one statement may write both.
+        (keys, key_params), (arm, arm_params) = out
+        return [(f"WITH k AS ({keys} RETURNING 1) {arm}", (*key_params, *arm_params))]
     if inc.unwind is not None:
         old_arm, old = inc.unwind
         out.append(
@@ -191,12 +200,13 @@ def counter_updates(
 
 def decode_json(value: Any) -> Any:
     """A JSON column's value, text or already decoded."""
+    value = getattr(value, "obj", value)  # psycopg's Jsonb wrapper (of an object, or of its text)
     if isinstance(value, str | bytes):
         try:
             return json.loads(value)
         except ValueError:
             return None
-    return getattr(value, "obj", value)  # psycopg's Jsonb wrapper
+    return value
 
 
 def _recount(json_pending: str) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,7 @@ from pydantic import BaseModel
 from ._errors import ConfigError
 from ._models import EventKind, VersionStatus
 from ._redaction import mask_url
-from ._store import SkillStore
+from ._sql_store import SQLStore
 from ._usage import count_usage
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def _backend(location: str) -> type[SkillLibrary]:
     return SQLiteLibrary
 
 
-class SkillLibrary(SkillStore):
+class SkillLibrary(SQLStore):
     """The skill library: skills, versions, posteriors, episodes and events in one database.
 
     ``SkillLibrary("skills.db")`` (or ``":memory:"``, or ``"sqlite:///path"``) opens the embedded
@@ -56,17 +55,6 @@ class SkillLibrary(SkillStore):
     def __repr__(self) -> str:
         # The location of a PostgreSQL library is a URL: never shown with its password.
         return f"{type(self).__name__}({mask_url(getattr(self, 'location', '?'))!r})"
-
-    # ------------------------------------------------------------------ bulk copy
-
-    def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, meta,
-        episodes, events (ids kept). Feeds `load` of another backend (``skillevo migrate``)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot dump")
-
-    def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
-        """Copy `dump()` records into this empty library in one transaction; returns counts per kind."""
-        raise NotImplementedError(f"{type(self).__name__} cannot load")
 
     # ------------------------------------------------------------------ conveniences on any backend
 

@@ -9,7 +9,7 @@ import inspect
 import logging
 import threading
 import weakref
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -40,9 +40,12 @@ __all__ = ["SkillStore"]
 class SkillStore(ABC):
     """Persistent skills, versions, posteriors, episodes and events.
 
-    Every method must be implemented by a backend; they raise `NotImplementedError` here rather than
-    being abstract so that ``SkillLibrary(location)`` (which picks the backend) type-checks as a
-    constructor. ``tests/test_store_conformance.py`` checks that each backend overrides them all.
+    The extension point for a storage backend: every method is abstract. The SQL backends share
+    one implementation (`skillevo._sql_store.SQLStore`, under `SkillLibrary`); another backend
+    implements them all, and ``tests/test_store_conformance.py`` is the suite it must pass.
+    There is no async twin: the one async path that reaches a store, the episode API an adapter's
+    ``ainvoke``/``astream`` calls (`Evolver.afinish`, ``aon_tool_error``, ...), runs the store
+    calls in a worker thread (``asyncio.to_thread``), so an event loop never waits on the database.
 
     Contract shared by all backends:
       * every public write is atomic: it commits whole or (on any exception) not at all;
@@ -99,9 +102,9 @@ class SkillStore(ABC):
     #: a human-readable location (file path or URL with the password removed)
     location: str
 
+    @abstractmethod
     def close(self) -> None:
         """Release connections. Idempotent."""
-        raise NotImplementedError
 
     def __enter__(self) -> Self:
         return self
@@ -114,17 +117,18 @@ class SkillStore(ABC):
     ) -> None:
         self.close()
 
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """Group writes: all commit together, or none do if the block raises. Re-entrant."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def schema_version(self) -> int:
         """The schema version of the open database."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ skills & versions
 
+    @abstractmethod
     def add_skill(
         self,
         name: str,
@@ -136,8 +140,8 @@ class SkillStore(ABC):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
-        raise NotImplementedError
 
+    @abstractmethod
     def add_version(
         self,
         name: str,
@@ -148,20 +152,20 @@ class SkillStore(ABC):
         status: VersionStatus = VersionStatus.CANDIDATE,
     ) -> SkillVersion:
         """Append a version to an existing skill (number = previous max + 1)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def skill(self, name: str) -> Skill:
         """One skill with all its versions. Raises `NotFoundError`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
         """All skills (with versions), optionally only those whose derived status is `status`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def version(self, version_id: str) -> SkillVersion:
         """One version by id (``"name@n"``). Raises `NotFoundError`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def set_status(
         self,
         version_id: str,
@@ -173,8 +177,8 @@ class SkillStore(ABC):
         data: dict[str, object] | None = None,
     ) -> SkillVersion:
         """Change a version's status and record the transition as an event (one transaction)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def match(
         self,
         kind: TriggerKind,
@@ -189,18 +193,18 @@ class SkillStore(ABC):
         skills with none are left out. Pattern/error-type conditions are the caller's to check
         (`Trigger.matches`).
         """
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ posteriors
 
+    @abstractmethod
     def posteriors(self, key: str | None = None) -> list[PosteriorState]:
         """Stored selector states, for one key or all."""
-        raise NotImplementedError
 
+    @abstractmethod
     def put_posterior(self, state: PosteriorState) -> None:
         """Overwrite one arm's state (resets, restores)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def update_posterior(
         self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
     ) -> PosteriorState:
@@ -209,8 +213,8 @@ class SkillStore(ABC):
         `update` receives the stored state (a fresh prior if none) and returns the new state; no
         concurrent update is lost.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def increment_posterior(self, increment: PosteriorIncrement) -> None:
         """Apply one selector update as atomic increments in SQL (no read-modify-write).
 
@@ -220,25 +224,25 @@ class SkillStore(ABC):
         the prior with a new epoch and ``detections + 1``. Concurrent increments from any number of
         processes all count (see `_learning_sql`).
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
         """Return one arm, every arm of `key`, or every arm to the prior, each with a new epoch."""
-        raise NotImplementedError
 
+    @abstractmethod
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
         """The stored arms of `key` (or of every key) and their keys' counters, in one read."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ episodes & events
 
+    @abstractmethod
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction.
 
         Returns the new events' ids. Once this returns, the episode and events are durable.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
         """`save_episode` for a caller that needs no event ids and does not wait for the write.
 
@@ -247,20 +251,20 @@ class SkillStore(ABC):
         reads what it recorded), and by `flush` and `close`. Inside `transaction()` it is part of
         the transaction.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def flush(self) -> None:
         """Write whatever `record_episode` has queued; raises `LibraryError` if that fails."""
-        raise NotImplementedError
 
+    @abstractmethod
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def episode(self, episode_id: str) -> Episode:
         """One episode. Raises `NotFoundError`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def episodes(
         self,
         *,
@@ -269,16 +273,16 @@ class SkillStore(ABC):
         limit: int | None = None,
     ) -> list[Episode]:
         """Episodes started at or after `since` (oldest first)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def count_episodes(self) -> int:
         """How many episodes are stored."""
-        raise NotImplementedError
 
+    @abstractmethod
     def log_events(self, events: Sequence[Event]) -> list[int]:
         """Append events in one batched transaction; returns their ids in order."""
-        raise NotImplementedError
 
+    @abstractmethod
     def events(
         self,
         *,
@@ -290,22 +294,21 @@ class SkillStore(ABC):
         limit: int | None = None,
     ) -> list[Event]:
         """Events in id order, filtered."""
-        raise NotImplementedError
 
+    @abstractmethod
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order without loading them all."""
-        raise NotImplementedError
 
+    @abstractmethod
     def count_events(self, kind: EventKind | str | None = None) -> int:
         """How many events (of one kind) are stored."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ metadata
 
+    @abstractmethod
     def get_meta(self, key: str) -> str | None:
         """A small string value (watermarks, settings) or None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def set_meta(self, key: str, value: str) -> None:
         """Store a small string value."""
-        raise NotImplementedError

@@ -122,11 +122,19 @@ class WriteBehind(Generic[T]):
         if self._refusing:
             raise LibraryError(f"the library {self._location} is closed")
         if self.sync:
+            # Written now, after whatever earlier writes left queued; if the store refuses (its
+            # write lock held past the timeout, a full disk), it stays queued with them.
             with self._lock:
                 if self._refusing:  # closed by another thread while this one waited for the lock
                     raise LibraryError(f"the library {self._location} is closed")
+                with self._queue_lock:
+                    if len(self._queue) >= self.max_pending:
+                        raise LibraryError(
+                            f"{self._location}: {len(self._queue)} recorded episodes wait to be written; "
+                            "this episode was not recorded (the queue is full)"
+                        )
+                    self._queue.append(record)
                 self.drain()
-                self._write_batch([record])
             return
         refused = full = wait = False
         with self._queue_lock:
@@ -183,10 +191,11 @@ class WriteBehind(Generic[T]):
             self._failed = False
             return
         except BaseException as exc:
-            if not isinstance(exc, self._poison) or (self.sync and len(batch) == 1):
-                if not self.sync:
-                    self._requeue(batch)
-                raise self._error(exc, len(self._queue) if not self.sync else 0) from None
+            if self.sync and len(batch) == 1 and isinstance(exc, self._poison):
+                raise self._error(exc, 0) from None  # its content refused: told to its caller, not kept
+            if not isinstance(exc, self._poison):
+                self._requeue(batch)
+                raise self._error(exc, len(self._queue)) from None
         # Some record's content was refused: write them one by one, drop only those refused.
         for i, record in enumerate(batch):
             try:

@@ -1,0 +1,163 @@
+"""The connection side of the SQL store: one outermost transaction per thread, savepoints inside
+it, the write-behind queue written before each read and write, driver errors as `LibraryError`.
+
+`skillevo._sql_store.SQLStore` builds every store method on these; a `Dialect` opens the
+connections and transactions themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ._durability import Durability
+from ._errors import LibraryError
+from ._sql_dialect import Dialect, EventRow, Statement
+from ._store import SkillStore
+from ._writebehind import WriteBehind
+
+__all__ = ["Queued", "SQLConnections"]
+
+#: What the write-behind queue holds: an episode row and its event rows, serialised when recorded
+#: (the queue never holds live objects).
+Queued = tuple[tuple[Any, ...], list[EventRow]]
+
+
+class SQLConnections(SkillStore):
+    """The connection side of `SQLStore`: transactions, savepoints, the queue, closing."""
+
+    location: str
+    durability: Durability
+    read_only: bool = False
+    _d: Dialect
+    _behind: WriteBehind[Queued]
+    _local: threading.local
+    _closed: bool
+
+    def _open(self, dialect: Dialect) -> None:
+        """Take `dialect`'s connections (the backend's constructor calls this before migrating)."""
+        self._d = dialect
+        self._local = threading.local()
+        self._closed = False
+        self._behind = WriteBehind(
+            self._write_recorded, dialect.lock, self.location, dialect.errors,
+            poison=dialect.poison, sync=self.durability == "sync",
+        )
+
+    @abstractmethod
+    def _write_recorded(self, batch: list[Queued]) -> None:
+        """Write queued records in one transaction (the queue's writer)."""
+
+    def flush(self) -> None:
+        """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they
+        stay queued)."""
+        with self._d.guard():
+            if not self._closed:
+                self._behind.drain()
+
+    def close(self) -> None:
+        """Write what is queued and close the connection(s). Idempotent. If the queued episodes
+        cannot be written it raises `LibraryError` and stays open (call it again to retry)."""
+        self._behind.close(self._close_connection)
+
+    def _close_connection(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._d.close()
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise LibraryError(f"{self.location} is open read-only (the file or its folder cannot be written)")
+
+    @contextmanager
+    def _outermost(self, *, writing: bool, queued_first: bool = True, translate: bool = True) -> Iterator[None]:
+        """Around a read or transaction that no transaction of this thread encloses: the dialect's
+        guard, the queue written first (a process reads what it recorded; writes keep their order),
+        driver errors that mean "the database refused" raised as `LibraryError`."""
+        with self._d.guard():
+            if self._closed:
+                raise LibraryError(f"the library {self.location} is closed")
+            if writing:
+                self._writable()
+            if queued_first and self._behind:
+                self._behind.drain()
+            try:
+                yield
+            except self._d.errors as exc:
+                error = self._d.library_error(exc, writing=writing) if translate else None
+                if error is None:
+                    raise
+                raise error from None
+
+    def _current(self) -> Any:
+        return getattr(self._local, "conn", None)
+
+    @contextmanager
+    def _write(self, *, pipelined: bool = False, queued_first: bool = True, translate: bool = True) -> Iterator[Any]:
+        """A write transaction, or a savepoint inside this thread's open one; rolls back on any
+        exception."""
+        current = self._current()
+        if current is not None:
+            depth = self._local.depth
+            self._local.depth = depth + 1
+            try:
+                with self._d.savepoint(current, depth):
+                    yield current
+            finally:
+                self._local.depth = depth
+            return
+        with (
+            self._outermost(writing=True, queued_first=queued_first, translate=translate),
+            self._d.writing(pipelined=pipelined) as conn,
+        ):
+            self._local.conn, self._local.depth = conn, 1
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        """A connection to read on (this thread's transaction, if one is open)."""
+        current = self._current()
+        if current is not None:
+            yield current
+            return
+        with self._outermost(writing=False), self._d.reading() as conn:
+            yield conn
+
+    def _select(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one SELECT (outside a transaction: on its own, no BEGIN/COMMIT)."""
+        current = self._current()
+        if current is not None:
+            return list(current.execute(self._d.sql(statement), tuple(params)).fetchall())
+        with self._outermost(writing=False):
+            return self._d.select(self._d.sql(statement), tuple(params))
+
+    def _run(self, statements: Sequence[Statement]) -> None:
+        """Run `statements` atomically: a single one commits alone, several in one transaction."""
+        if len(statements) == 1 and self._current() is None:
+            with self._outermost(writing=True):
+                self._d.autocommit((self._d.sql(statements[0][0]), statements[0][1]))
+            return
+        with self._write(pipelined=True) as conn:
+            for statement, params in statements:
+                conn.execute(self._d.sql(statement), params)
+
+    def _x(self, conn: Any, statement: str, params: Sequence[Any] = ()) -> Any:
+        return conn.execute(self._d.sql(statement), tuple(params))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: all commit together, or none do if the block raises. Re-entrant."""
+        with self._write():
+            yield
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        rows = self._select("SELECT max(version) AS v FROM schema_version")
+        return int(rows[0]["v"]) if rows and rows[0]["v"] is not None else 0

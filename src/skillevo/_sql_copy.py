@@ -1,0 +1,103 @@
+"""Bulk copy of a SQL library (``skillevo migrate``): every record out, backend-neutral, and in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._errors import LibraryError
+from ._learning_sql import decode_json, recount_statements
+from ._models import Episode, Event, PosteriorState, Trigger
+from ._store_common import episode_values, posterior_from_row, tool_key
+
+if TYPE_CHECKING:
+    from ._sql_store import SQLStore
+
+__all__ = ["dump", "load"]
+
+_VERSION_FIELDS = ("id", "skill", "number", "strategy", "parent", "origin", "status", "created_at")
+_COPY_BATCH = 5000
+
+
+def dump(store: SQLStore) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every record, backend-neutral, for `skillevo migrate`."""
+    with store._read() as conn:
+        skills = store._x(conn, "SELECT * FROM skills ORDER BY created_at, name").fetchall()
+        versions = store._x(conn, "SELECT * FROM versions ORDER BY skill, number").fetchall()
+        posteriors = store._x(conn, "SELECT * FROM posteriors ORDER BY key, arm").fetchall()
+        meta = store._x(conn, "SELECT * FROM meta ORDER BY key").fetchall()
+    for row in skills:
+        yield "skill", {"name": row["name"], "description": row["description"],
+                        "trigger": decode_json(row["trigger"]), "created_at": row["created_at"]}
+    for row in versions:
+        fields = {k: row[k] for k in _VERSION_FIELDS}
+        yield "version", {**fields, "strategy": decode_json(row["strategy"]), "origin": decode_json(row["origin"])}
+    for row in posteriors:
+        yield "posterior", posterior_from_row(row).model_dump(mode="json")
+    for row in meta:
+        yield "meta", {"key": row["key"], "value": row["value"]}
+    for episode in store.iter_episodes():
+        yield "episode", episode.model_dump(mode="json")
+    for event in store.iter_events():
+        yield "event", event.model_dump(mode="json")
+
+
+def load(store: SQLStore, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+    """Copy records from `dump()` into this (empty) library, keeping ids; one transaction."""
+    counts: dict[str, int] = {}
+    d = store._d
+    with store._write() as conn:
+        existing = store._x(
+            conn,
+            "SELECT (SELECT count(*) FROM skills) + (SELECT count(*) FROM episodes) "
+            "+ (SELECT count(*) FROM events) AS n",
+        ).fetchone()
+        if existing["n"]:
+            raise LibraryError(f"{store.location} is not empty: migrate copies into an empty library only")
+        events: list[tuple[Any, ...]] = []
+        for kind, rec in records:
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind == "skill":
+                trigger = Trigger.model_validate(rec["trigger"])
+                store._x(conn, "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                         (rec["name"], rec["description"], d.json(trigger.model_dump(mode="json")), trigger.kind.value,
+                          tool_key(trigger), rec["created_at"]))
+            elif kind == "version":
+                strategy = decode_json(rec["strategy"])
+                key_sql, key_params = d.content_key(strategy)
+                # One version per content; a duplicate from an older library keeps no key (NULL).
+                store._x(conn, "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at, "
+                         f"content_hash) SELECT ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM versions "
+                         f"WHERE skill = ? AND content_hash = {key_sql}) THEN NULL ELSE {key_sql} END",
+                         (rec["id"], rec["skill"], rec["number"], d.json(strategy), rec["parent"],
+                          d.json(decode_json(rec["origin"])), rec["status"], rec["created_at"], rec["skill"],
+                          *key_params, *key_params))
+            elif kind == "posterior":
+                state = PosteriorState.model_validate({**rec, "extra": decode_json(rec["extra"])})
+                store._upsert_posterior(conn, state)
+            elif kind == "meta":
+                store._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?)", (rec["key"], rec["value"]))
+            elif kind == "episode":
+                row = episode_values(Episode.model_validate(rec), d.json)
+                store._x(conn, "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, "
+                         "reward, applied, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            elif kind == "event":
+                ev = Event.model_validate(rec)
+                events.append((ev.id, ev.ts, ev.kind.value, ev.episode_id, ev.tool, ev.version_id, d.json(ev.data)))
+            else:
+                raise LibraryError(f"unknown record kind {kind!r} in the migration stream")
+            if len(events) >= _COPY_BATCH:
+                _copy_events(store, conn, events)
+                events = []
+        _copy_events(store, conn, events)
+        for statement in recount_statements(d.name):  # the version counters, from the copied events
+            store._x(conn, statement)
+        d.after_load(conn)
+    return counts
+
+
+def _copy_events(store: SQLStore, conn: Any, rows: list[tuple[Any, ...]]) -> None:
+    if rows:
+        statement = "INSERT INTO events (id, ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        store._d.insert_rows(conn, store._d.sql(statement), 7, rows)

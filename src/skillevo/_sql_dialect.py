@@ -1,0 +1,111 @@
+"""What one SQL database does its own way, behind one small interface (`Dialect`).
+
+`skillevo._sql_store.SQLStore` writes the store once, against this: statements are written with
+``?`` placeholders and the dialect rewrites them (`sql`), JSON values are encoded by it (`json`),
+and it owns the connections: how a read and a transaction are opened, savepoints, single
+statements that commit alone, multi-row inserts and event ids. Migrations stay with each backend
+(their DDL differs in types), written from one template (`skillevo._sql_schema`).
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar
+
+__all__ = ["Dialect", "EventRow", "Statement"]
+
+#: A statement with ``?`` placeholders and its parameters.
+Statement = tuple[str, tuple[Any, ...]]
+#: An events row as written: (ts, kind, episode_id, tool, version_id, data).
+EventRow = tuple[Any, ...]
+
+
+class Dialect(ABC):
+    """One database's connections and SQL spelling, for `SQLStore`.
+
+    A connection handed out by `reading`, `writing` or `savepoint` has ``execute(sql, params)``
+    returning a cursor (``fetchone``, ``fetchall``, ``rowcount``) whose rows are read by column
+    name; statements passed to it have already been through `sql`.
+    """
+
+    #: the dialect's name for `skillevo._learning_sql` (``"sqlite"`` or ``"postgres"``)
+    name: ClassVar[str]
+    #: appended to a SELECT that reads a row the transaction then writes (a row lock where needed)
+    for_update: ClassVar[str]
+    #: whether one statement can write two tables (PostgreSQL's writable ``WITH``)
+    writable_cte: ClassVar[bool]
+    #: whether an event's tool name is mended (`skillevo._sanitize.clean_text`) or refused as it is
+    mend_text: ClassVar[bool]
+    #: prefixed to a column to keep the planner off its index (SQLite's ``+``), or empty
+    unindexed: ClassVar[str]
+    #: what the driver raises when the database refuses a write (the queue keeps the records)
+    errors: tuple[type[BaseException], ...]
+    #: what the driver raises when a record's content is refused (that record alone is dropped)
+    poison: tuple[type[BaseException], ...]
+    #: the lock the write-behind queue holds while it writes a batch
+    lock: threading.RLock
+
+    @abstractmethod
+    def sql(self, statement: str) -> str:
+        """`statement`, written with ``?`` placeholders, in this driver's parameter style."""
+
+    @abstractmethod
+    def json(self, value: Any) -> Any:
+        """`value` as the parameter of a JSON column, serialised now (a snapshot of it)."""
+
+    @abstractmethod
+    def content_key(self, strategy: Any) -> Statement:
+        """The SQL expression of a version's content digest and its parameters."""
+
+    @abstractmethod
+    def guard(self) -> AbstractContextManager[Any]:
+        """Held around a whole read or transaction (SQLite: its one connection's lock)."""
+
+    @abstractmethod
+    def reading(self) -> AbstractContextManager[Any]:
+        """A connection to read on (outside any transaction of this thread)."""
+
+    @abstractmethod
+    def select(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        """The rows of one SELECT run on its own (outside any transaction of this thread)."""
+
+    @abstractmethod
+    def writing(self, *, pipelined: bool = False) -> AbstractContextManager[Any]:
+        """A connection in a new transaction: committed when the block ends, rolled back if it
+        raises. `pipelined`: the statements need no answer until the end (one round trip)."""
+
+    @abstractmethod
+    def waiting_at_most(self, seconds: float) -> AbstractContextManager[None]:
+        """Inside the block a transaction waits at most `seconds` for a lock another connection
+        holds before it fails (the caller holds the guard)."""
+
+    @abstractmethod
+    def savepoint(self, conn: Any, depth: int) -> AbstractContextManager[None]:
+        """A savepoint inside the open transaction of `conn` (the `depth`-th nested one)."""
+
+    @abstractmethod
+    def autocommit(self, statement: Statement) -> None:
+        """Run one statement that is atomic alone, committing it at once (no BEGIN/COMMIT)."""
+
+    @abstractmethod
+    def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
+        """The `LibraryError` to raise for a driver error, or None to let `exc` through as it is."""
+
+    @abstractmethod
+    def insert_rows(self, conn: Any, statement: str, width: int, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert many rows with `statement` (one ``VALUES`` row of `width` ``?``) at once."""
+
+    @abstractmethod
+    def insert_events(self, conn: Any, rows: Sequence[EventRow]) -> Callable[[], list[int]]:
+        """Insert event rows; returns what reads their ids once the transaction has run."""
+
+    @abstractmethod
+    def after_load(self, conn: Any) -> None:
+        """Bring id sequences past the ids a bulk load copied."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection(s). Called once."""

@@ -1,0 +1,472 @@
+"""The SQL store, written once: every `SkillStore` method against a `Dialect` (SQLite, PostgreSQL).
+
+As langgraph's checkpoint savers share a base, the two backends share this class: it holds the
+statements (``?`` placeholders; the dialect rewrites them), the transaction discipline (one
+outermost transaction per thread, nested writes as savepoints, the write-behind queue written
+before every read and write of the caller), the version/posterior/episode/event logic and the
+version counters. A backend (`skillevo._sqlite`, `skillevo._postgres`) parses its location, opens
+its connections, migrates its schema and hands a `Dialect` to `_open`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from ._errors import NotFoundError, SkillevoError
+from ._learning_sql import (
+    KeyCounters,
+    PosteriorIncrement,
+    counter_updates,
+    decode_json,
+    increment_statements,
+    reset_statements,
+    snapshot_counters,
+    snapshot_query,
+)
+from ._models import (
+    Episode,
+    Event,
+    EventKind,
+    Origin,
+    PosteriorState,
+    Skill,
+    SkillVersion,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from ._sanitize import clean_text
+from ._sql_conn import Queued, SQLConnections
+from ._sql_dialect import EventRow
+from ._store_common import (
+    episode_from_row,
+    episode_values,
+    event_from_row,
+    lifecycle_event_data,
+    new_skill,
+    posterior_from_row,
+    select_query,
+    skills_from_rows,
+    tool_key,
+    version_from_row,
+)
+
+__all__ = ["EPISODE_UPSERT", "EVENT_INSERT", "VERSION_SELECT", "SQLStore"]
+
+_Record = tuple[tuple[Any, ...], list[EventRow]]
+
+VERSION_SELECT = """
+    SELECT v.id, v.skill, v.number, v.strategy, v.parent, v.origin, v.status, v.created_at,
+           v.selected_episodes, v.pending_review, p.alpha AS p_alpha, p.beta AS p_beta, p.observations AS p_obs
+    FROM versions v LEFT JOIN posteriors p ON p.key = v.skill AND p.arm = v.id
+"""
+EVENT_INSERT = "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) VALUES (?, ?, ?, ?, ?, ?)"
+EPISODE_UPSERT = (
+    "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, reward, applied, "
+    "metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET task = excluded.task, "
+    "group_id = excluded.group_id, policy_version = excluded.policy_version, started_at = "
+    "excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward, applied = "
+    "excluded.applied, metadata = excluded.metadata"
+)
+_POSTERIOR_UPSERT = (
+    "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (key, arm) DO UPDATE SET alpha = excluded.alpha, beta = excluded.beta, "
+    "observations = excluded.observations, updated_at = excluded.updated_at, extra = excluded.extra, "
+    "epoch = posteriors.epoch + 1"  # an overwrite: caches drop what they derived from the old state
+)
+
+
+#: With ``durability="sync"``, the most seconds a recorded episode's write waits for a lock another
+#: process holds before `finish()` hears `LibraryError` (the episode stays queued).
+SYNC_WAIT_S = 5.0
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+class SQLStore(SQLConnections):
+    """`SkillStore` on a SQL database, the database's own ways left to a `Dialect`."""
+
+    # ------------------------------------------------------------------ skills & versions
+
+    def add_skill(
+        self,
+        name: str,
+        trigger: Trigger,
+        strategy: Strategy,
+        *,
+        description: str = "",
+        origin: Origin | None = None,
+        status: VersionStatus = VersionStatus.CANDIDATE,
+    ) -> SkillVersion:
+        """Create a skill with its first version. Raises `SkillevoError` if the name is taken."""
+        skill = new_skill(name, description, trigger)  # validates the name: one line, ConfigError
+        with self._write() as conn:
+            cur = self._x(
+                conn,
+                "INSERT INTO skills (name, description, trigger, kind, tool_key, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                (skill.name, skill.description, self._d.json(trigger.model_dump(mode="json")), trigger.kind.value,
+                 tool_key(trigger), skill.created_at),
+            )
+            if cur.rowcount == 0:
+                raise SkillevoError(f"a skill named {name!r} already exists")
+            return self._insert_version(conn, name, 1, strategy, None, origin, status)
+
+    def _insert_version(
+        self,
+        conn: Any,
+        name: str,
+        number: int,
+        strategy: Strategy,
+        parent: str | None,
+        origin: Origin | None,
+        status: VersionStatus,
+    ) -> SkillVersion:
+        content = strategy.model_dump(mode="json", exclude_none=True)
+        key_sql, key_params = self._d.content_key(content)
+        same = self._x(conn, VERSION_SELECT + f" WHERE v.skill = ? AND v.content_hash = {key_sql}",
+                       (name, *key_params)).fetchone()
+        if same is not None:  # one version per content: a concurrent proposal of it gets the stored one
+            return version_from_row(same)
+        version = SkillVersion(
+            id=f"{name}@{number}", skill=name, number=number, strategy=strategy, parent=parent,
+            origin=origin or Origin(), status=status,
+        )
+        self._x(
+            conn,
+            "INSERT INTO versions (id, skill, number, strategy, parent, origin, status, created_at, content_hash) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {key_sql})",
+            (version.id, name, number, self._d.json(content), parent,
+             self._d.json(version.origin.model_dump(mode="json")), status.value, version.created_at, *key_params),
+        )
+        data = lifecycle_event_data(None, status, "created", "skillevo")
+        self._x(conn, EVENT_INSERT,
+                (version.created_at, EventKind.LIFECYCLE.value, None, None, version.id, self._d.json(data)))
+        return version
+
+    def add_version(
+        self,
+        name: str,
+        strategy: Strategy,
+        *,
+        parent: str | None = None,
+        origin: Origin | None = None,
+        status: VersionStatus = VersionStatus.CANDIDATE,
+    ) -> SkillVersion:
+        """Append a version to an existing skill (number = previous max + 1)."""
+        with self._write() as conn:
+            # Lock the skill row (PostgreSQL) so two hosts adding versions at once get distinct numbers.
+            if self._x(conn, "SELECT name FROM skills WHERE name = ?" + self._d.for_update, (name,)).fetchone() is None:
+                raise NotFoundError(f"no skill named {name!r}")
+            top = self._x(conn, "SELECT max(number) AS n FROM versions WHERE skill = ?", (name,)).fetchone()
+            number = int(top["n"] or 0) + 1
+            return self._insert_version(conn, name, number, strategy, parent, origin, status)
+
+    def skill(self, name: str) -> Skill:
+        """One skill with all its versions. Raises `NotFoundError`."""
+        with self._read() as conn:
+            rows = self._x(conn, "SELECT * FROM skills WHERE name = ?", (name,)).fetchall()
+            if not rows:
+                raise NotFoundError(f"no skill named {name!r}")
+            versions = self._x(conn, VERSION_SELECT + " WHERE v.skill = ?", (name,)).fetchall()
+        return skills_from_rows(rows, versions)[0]
+
+    def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
+        """All skills (with versions), optionally only those whose derived status is `status`."""
+        wanted = VersionStatus(status) if status is not None else None
+        with self._read() as conn:
+            rows = self._x(conn, "SELECT * FROM skills ORDER BY name").fetchall()
+            versions = self._x(conn, VERSION_SELECT).fetchall()
+        return [s for s in skills_from_rows(rows, versions) if wanted is None or s.status is wanted]
+
+    def version(self, version_id: str) -> SkillVersion:
+        """One version by id (``"name@n"``). Raises `NotFoundError`."""
+        rows = self._select(VERSION_SELECT + " WHERE v.id = ?", (version_id,))
+        if not rows:
+            raise NotFoundError(f"no skill version {version_id!r}")
+        return version_from_row(rows[0])
+
+    def set_status(
+        self,
+        version_id: str,
+        status: VersionStatus,
+        *,
+        reason: str,
+        actor: str = "skillevo",
+        kind: EventKind = EventKind.LIFECYCLE,
+        data: dict[str, object] | None = None,
+    ) -> SkillVersion:
+        """Change a version's status and record the transition as an event (one transaction)."""
+        status = VersionStatus(status)
+        with self._write() as conn:
+            lock = self._d.for_update
+            row = self._x(conn, "SELECT status FROM versions WHERE id = ?" + lock, (version_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no skill version {version_id!r}")
+            old = VersionStatus(row["status"])
+            self._x(conn, "UPDATE versions SET status = ? WHERE id = ?", (status.value, version_id))
+            if EventKind(kind) is EventKind.REVIEW:  # a review answers any pending promotion
+                self._x(conn, "UPDATE versions SET pending_review = 0 WHERE id = ?", (version_id,))
+            payload = self._d.json(lifecycle_event_data(old, status, reason, actor, data))
+            self._x(conn, EVENT_INSERT, (time.time(), EventKind(kind).value, None, None, version_id, payload))
+            updated = self._x(conn, VERSION_SELECT + " WHERE v.id = ?", (version_id,)).fetchone()
+        return version_from_row(updated)
+
+    def match(
+        self,
+        kind: TriggerKind,
+        tool: str | None = None,
+        *,
+        statuses: Sequence[VersionStatus] = (VersionStatus.ACTIVE, VersionStatus.TESTING),
+    ) -> list[Skill]:
+        """Skills whose trigger has `kind` and whose tool glob can match `tool` (indexed)."""
+        keys = ("*",) if tool is None else (tool, "*")
+        status_values = [VersionStatus(s).value for s in statuses]
+        with self._read() as conn:
+            rows = self._x(
+                conn,
+                f"SELECT * FROM skills WHERE kind = ? AND tool_key IN ({_marks(len(keys))}) ORDER BY name",
+                (TriggerKind(kind).value, *keys),
+            ).fetchall()
+            rows = [
+                r
+                for r in rows
+                if tool is None or r["tool_key"] == tool
+                or fnmatch.fnmatchcase(tool, str(decode_json(r["trigger"]).get("tool", "*")))
+            ]
+            if not rows or not status_values:
+                return []
+            names = [r["name"] for r in rows]
+            versions = self._x(
+                conn,
+                VERSION_SELECT + f" WHERE v.skill IN ({_marks(len(names))})"
+                f" AND {self._d.unindexed}v.status IN ({_marks(len(status_values))})",
+                (*names, *status_values),
+            ).fetchall()
+        return [s for s in skills_from_rows(rows, versions) if s.versions]
+
+    # ------------------------------------------------------------------ posteriors
+
+    def posteriors(self, key: str | None = None) -> list[PosteriorState]:
+        """Stored selector states, for one key or all."""
+        if key is None:
+            rows = self._select("SELECT * FROM posteriors ORDER BY key, arm")
+        else:
+            rows = self._select("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,))
+        return [posterior_from_row(r) for r in rows]
+
+    def _upsert_posterior(self, conn: Any, state: PosteriorState) -> None:
+        self._x(conn, _POSTERIOR_UPSERT, (state.key, state.arm, state.alpha, state.beta, state.observations,
+                                          state.updated_at, self._d.json(state.extra), state.epoch))
+
+    def put_posterior(self, state: PosteriorState) -> None:
+        """Overwrite one arm's state."""
+        with self._write() as conn:
+            self._upsert_posterior(conn, state)
+
+    def update_posterior(
+        self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
+    ) -> PosteriorState:
+        """Read-modify-write one arm's state in one write transaction, the row locked (PostgreSQL:
+        ``FOR UPDATE``; SQLite: ``BEGIN IMMEDIATE``): no concurrent update is lost."""
+        with self._write() as conn:
+            self._x(conn, "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra) "
+                    "VALUES (?, ?, 1, 1, 0, ?, ?) ON CONFLICT (key, arm) DO NOTHING",
+                    (key, arm, time.time(), self._d.json({})))
+            row = self._x(conn, "SELECT * FROM posteriors WHERE key = ? AND arm = ?" + self._d.for_update,
+                          (key, arm)).fetchone()
+            new = update(posterior_from_row(row))
+            if (new.key, new.arm) != (key, arm):
+                raise SkillevoError("update_posterior: the update function must keep key and arm")
+            self._upsert_posterior(conn, new)
+        return new
+
+    def increment_posterior(self, increment: PosteriorIncrement) -> None:
+        """One selector update as atomic increments: where the database can, one statement that
+        commits alone (one round trip, no BEGIN/COMMIT); otherwise one transaction."""
+        self._run(increment_statements(increment, time.time(), self._d.json, one_statement=self._d.writable_cte))
+
+    def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
+        """Back to the prior, with a new epoch."""
+        self._run(reset_statements(key, arm, time.time(), self._d.json))
+
+    def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
+        """The stored arms of `key` (or of every key) and their keys' counters, in one statement."""
+        statement, params = snapshot_query(key)
+        rows = self._select(statement, params)
+        return [posterior_from_row(r) for r in rows], snapshot_counters(rows)
+
+    # ------------------------------------------------------------------ episodes & events
+
+    def _count(self, conn: Any, rows: Iterable[EventRow]) -> None:
+        """Keep the version counters with the events that move them (same transaction)."""
+        for statement, params in counter_updates(((r[1], r[2], r[4], r[5]) for r in rows), decode_json):
+            self._x(conn, statement, params)
+
+    def _event_rows(self, events: Sequence[Event], episode_id: str | None = None) -> list[EventRow]:
+        mend = self._d.mend_text
+        return [
+            (e.ts, EventKind(e.kind).value, episode_id or e.episode_id,
+             (e.tool and clean_text(e.tool)) if mend else e.tool, e.version_id, self._d.json(e.data))
+            for e in events
+        ]
+
+    def _record(self, episode: Episode, events: Sequence[Event]) -> _Record:
+        """The rows of an episode and its events, serialised now (a snapshot)."""
+        return episode_values(episode, self._d.json), self._event_rows(events, clean_text(episode.id))
+
+    def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
+        """Insert or replace an episode together with its events, in one transaction."""
+        row, event_rows = self._record(episode, events)
+        with self._write(pipelined=True) as conn:  # PostgreSQL: BEGIN, the rows, COMMIT in one round trip
+            self._x(conn, EPISODE_UPSERT, row)
+            ids = self._d.insert_events(conn, event_rows)
+            self._count(conn, event_rows)
+        return ids()
+
+    def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
+        """Save an episode and its events in a background thread, batched with others (what the
+        Evolver does when it needs no event ids). Written before this library's next read or write
+        returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
+        self._writable()
+        record = self._record(episode, events)
+        if self._current() is not None:  # inside this thread's transaction: part of it
+            self._write_recorded([record])
+            return
+        self._behind.put(record)
+
+    def _write_recorded(self, batch: list[Queued]) -> None:
+        # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
+        # which a background thread must take the GIL back from the agent's thread for. Driver
+        # errors go through as they are: the queue tells a refused record from a refused write.
+        episodes = [row for row, _ in batch]
+        events = [e for _, rows in batch for e in rows]
+        # "sync": the caller (an agent's `finish()`) waits for this write; another process holding
+        # the write lock makes it fail within SYNC_WAIT_S, the records kept queued, not block 60 s.
+        wait = self._d.waiting_at_most(SYNC_WAIT_S) if self.durability == "sync" else contextlib.nullcontext()
+        with wait, self._write(queued_first=False, translate=False) as conn:
+            self._d.insert_rows(conn, self._d.sql(EPISODE_UPSERT), 9, episodes)
+            if events:
+                self._d.insert_rows(conn, self._d.sql(EVENT_INSERT), 6, events)
+                self._count(conn, events)
+
+    def set_reward(self, episode_id: str, reward: float) -> Episode:
+        """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
+        with self._write() as conn:
+            if self._x(conn, "UPDATE episodes SET reward = ? WHERE id = ?", (float(reward), episode_id)).rowcount == 0:
+                raise NotFoundError(f"no episode {episode_id!r}")
+            row = self._x(conn, "SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+        return episode_from_row(row)
+
+    def episode(self, episode_id: str) -> Episode:
+        """One episode. Raises `NotFoundError`."""
+        rows = self._select("SELECT * FROM episodes WHERE id = ?", (episode_id,))
+        if not rows:
+            raise NotFoundError(f"no episode {episode_id!r}")
+        return episode_from_row(rows[0])
+
+    def episodes(
+        self,
+        *,
+        since: float | None = None,
+        group_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[Episode]:
+        """Episodes started at or after `since` (oldest first)."""
+        query, params = select_query(
+            "episodes", [("started_at >= {}", since), ("group_id = {}", group_id)],
+            order="started_at, id", limit=limit, placeholder="?",
+        )
+        return [episode_from_row(r) for r in self._select(query, params)]
+
+    def iter_episodes(self, batch: int = 5000) -> Iterator[Episode]:
+        """Every episode, streamed in id order (keyset pagination)."""
+        last = ""
+        while rows := self._select("SELECT * FROM episodes WHERE id > ? ORDER BY id LIMIT ?", (last, batch)):
+            yield from (episode_from_row(r) for r in rows)
+            last = rows[-1]["id"]
+
+    def count_episodes(self) -> int:
+        """How many episodes are stored."""
+        return int(self._select("SELECT count(*) AS n FROM episodes")[0]["n"])
+
+    def log_events(self, events: Sequence[Event]) -> list[int]:
+        """Append events in one batched transaction; returns their ids in order."""
+        rows = self._event_rows(events)
+        with self._write(pipelined=True) as conn:
+            ids = self._d.insert_events(conn, rows)
+            self._count(conn, rows)
+        return ids()
+
+    def events(
+        self,
+        *,
+        kind: EventKind | str | None = None,
+        episode_id: str | None = None,
+        version_id: str | None = None,
+        tool: str | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Events in id order, filtered."""
+        query, params = select_query(
+            "events",
+            [
+                ("kind = {}", EventKind(kind).value if kind is not None else None),
+                ("episode_id = {}", episode_id),
+                ("version_id = {}", version_id),
+                ("tool = {}", tool),
+                ("id > {}", int(after_id) if after_id is not None else None),
+            ],
+            order="id", limit=limit, placeholder="?",
+        )
+        return [event_from_row(r) for r in self._select(query, params)]
+
+    def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
+        """All events after `after_id`, streamed in id order (keyset pagination)."""
+        last = after_id if after_id is not None else 0
+        while rows := self._select("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (last, batch)):
+            yield from (event_from_row(r) for r in rows)
+            last = int(rows[-1]["id"])
+
+    def count_events(self, kind: EventKind | str | None = None) -> int:
+        """How many events (of one kind) are stored."""
+        if kind is None:
+            return int(self._select("SELECT count(*) AS n FROM events")[0]["n"])
+        return int(self._select("SELECT count(*) AS n FROM events WHERE kind = ?", (EventKind(kind).value,))[0]["n"])
+
+    # ------------------------------------------------------------------ metadata
+
+    def get_meta(self, key: str) -> str | None:
+        """A small string value or None."""
+        rows = self._select("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small string value."""
+        with self._write() as conn:
+            self._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # ------------------------------------------------------------------ bulk copy (migrate)
+
+    def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, meta,
+        episodes, events (ids kept). Feeds `load` of another backend (``skillevo migrate``)."""
+        from ._sql_copy import dump
+
+        return dump(self)
+
+    def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Copy `dump()` records into this empty library in one transaction; returns counts per kind."""
+        from ._sql_copy import load
+
+        return load(self, records)
