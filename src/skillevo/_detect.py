@@ -235,7 +235,9 @@ def classify_error(message: str, error_type: str = "") -> str:
     return "unknown"
 
 
-_RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,10}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
+# "Retry-After: 2", "retry after 500 ms", "retry_after=3", "retry after waiting about 2 s": one parser for
+# the engine's back-off and structured output's.
+_RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,20}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
 
 
 def retry_after(message: str) -> float | None:
