@@ -235,8 +235,8 @@ def classify_error(message: str, error_type: str = "") -> str:
     return "unknown"
 
 
-# "Retry-After: 2", "retry after 500 ms", "retry_after=3", "retry after waiting about 2 s": one parser for
-# the engine's back-off and structured output's.
+# One parser for the engine's learned back-off and structured output's retries; up to 20 characters
+# may stand between the words and the number ("Retry-After header value: 2").
 _RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,20}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
 
 
