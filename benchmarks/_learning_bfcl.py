@@ -185,15 +185,15 @@ class Diagnosis:
     def record(self, ep: Any, name: str, args: dict[str, Any], error: Any) -> None:
         """Classify one failed call that `ep.on_tool_error` did not repair."""
         from skillevo._detect import classify_error, error_signature
-        from skillevo._evolver import _error_parts, _may_repair
         from skillevo._models import TriggerKind
+        from skillevo._repair_plan import error_parts, may_repair
 
         phase = "before" if self.index < self.upgrade_at else "after"
-        error_type, message = _error_parts(error)
+        error_type, message = error_parts(error)
         category = classify_error(message, error_type)
         skills = [
             sk
-            for sk in ep.evo._match(TriggerKind.TOOL_ERROR, name)
+            for sk in ep.evo.triggers.match(TriggerKind.TOOL_ERROR, name)
             if any(
                 sk.trigger.matches(tool=name, error_type=t, text=message, task=ep.episode.task)
                 for t in (error_type, category)
@@ -204,7 +204,7 @@ class Diagnosis:
             self.first[phase] += 1
         if not skills:
             cause = "no skill"
-        elif not any(_may_repair(v, args) for sk in skills for v in sk.versions):
+        elif not any(may_repair(v, args) for sk in skills for v in sk.versions):
             cause = "no repair applies"
         else:
             cause = "no episode"  # a repair applies but was not tried (e.g. tried on this call already)

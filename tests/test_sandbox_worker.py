@@ -257,3 +257,18 @@ def test_a_call_during_interpreter_shutdown_still_answers(monkeypatch: pytest.Mo
     with ProcessSandbox() as sb:
         assert sb.run_repair(code, "t", {"n": 1}, "e") == {"n": 2}
         assert sb.run_repair(code, "t", {"n": 2}, "e") == {"n": 3}
+
+
+def test_a_deep_reply_reads_the_same_at_any_stack_depth() -> None:
+    """The JSON parser's depth budget counts the caller's frames: a reply means the same wherever it is read."""
+    from skillevo._sandbox_result import parse_reply
+
+    nested: Any = 1
+    for _ in range(900):
+        nested = [nested]
+    reply = json.dumps({"ok": True, "result": {"units": nested}}).encode()
+
+    def read_at(depth: int) -> Any:
+        return read_at(depth - 1) if depth else parse_reply(reply)
+
+    assert read_at(0) == read_at(200) == json.loads(reply)

@@ -145,7 +145,7 @@ def test_a_transferred_candidate_that_loses_is_rejected_and_the_original_is_unto
     for _ in range(60):
         evo.selector.update(victim.name, version.id, 0.0)
         evo.selector.update(victim.name, NULL_ARM, 1.0)
-    evo._evaluate({victim.name})
+    evo.ledger.evaluate({victim.name})
     assert lib.skill(victim.name).versions[0].status is VersionStatus.REJECTED
     assert {s.name: [v.status for v in s.versions] for s in lib.skills() if s.trigger.tool == TOOLS[0]} == before
 

@@ -235,7 +235,9 @@ def classify_error(message: str, error_type: str = "") -> str:
     return "unknown"
 
 
-_RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,10}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
+# One parser for the engine's learned back-off and structured output's retries; up to 20 characters
+# may stand between the words and the number ("Retry-After header value: 2").
+_RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,20}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.I)
 
 
 def retry_after(message: str) -> float | None:

@@ -53,7 +53,7 @@ from ._grpo_groups import (
     tools_message,
 )
 from ._grpo_snapshot import ADVANTAGE_EPS, TRAJECTORY, Snapshot, finite, to_json, unique
-from ._guidance import compose_guidance
+from ._guidance import compose_guidance, rank_guidance
 from ._lifecycle import group_advantages
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, TriggerKind
 from ._redaction import mask_url, redact
@@ -200,9 +200,7 @@ def current_guidance(
         )
         if fires:
             chosen.append(version)
-    chosen.sort(key=lambda v: (-v.mean, v.skill))
-    text, used = compose_guidance([v.strategy.guidance or "" for v in chosen], budget_tokens)
-    return text, [chosen[i] for i in used]
+    return rank_guidance(chosen, budget_tokens)
 
 
 def current_prompts(store: SkillStore, *, budget_tokens: int = GUIDANCE_BUDGET_TOKENS) -> list[dict[str, Any]]:

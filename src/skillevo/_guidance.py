@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-__all__ = ["GUIDANCE_HEADER", "compose_guidance", "estimate_tokens"]
+if TYPE_CHECKING:
+    from ._models import SkillVersion
+
+__all__ = ["GUIDANCE_HEADER", "compose_guidance", "estimate_tokens", "rank_guidance"]
 
 GUIDANCE_HEADER = "Learned skills (apply when relevant):"
 
@@ -52,3 +56,16 @@ def compose_guidance(texts: Sequence[str], budget_tokens: int) -> tuple[str, lis
     if not lines:
         return "", []
     return GUIDANCE_HEADER + "\n" + "\n".join(lines), used
+
+
+def rank_guidance(versions: Sequence[SkillVersion], budget_tokens: int) -> tuple[str, list[SkillVersion]]:
+    """The guidance block of the versions chosen for one prompt: best posterior mean first (then
+    skill name), within `budget_tokens`. The Evolver (versions it drew) and the GRPO export (the
+    incumbents) both compose guidance with it.
+
+    Returns:
+        The block (``""`` if none) and the versions whose guidance it includes.
+    """
+    ranked = sorted(versions, key=lambda v: (-v.mean, v.skill))
+    text, used = compose_guidance([v.strategy.guidance or "" for v in ranked], budget_tokens)
+    return text, [ranked[i] for i in used]

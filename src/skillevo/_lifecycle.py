@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._errors import ConfigError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
+from ._review_gate import check_review, gated_since, is_approved
 from ._selection import Selector
 from ._store import SkillStore
 
@@ -108,8 +109,6 @@ class Lifecycle:
         config: LifecycleConfig | None = None,
         review: str = "auto",
     ) -> None:
-        from ._review_gate import check_review
-
         check_review(review)
         self.store = store
         self.selector = selector
@@ -371,8 +370,6 @@ class Lifecycle:
         event). Under ``"required"`` / ``"canary"``, also every version under test (it runs in
         shadow) and every active version nobody approved (see `_review_gate.is_approved`).
         """
-        from ._review_gate import gated_since, is_approved
-
         since = gated_since(self.store) if self.review != "auto" else None
         out = []
         for skill in self.store.skills():
@@ -395,8 +392,6 @@ class Lifecycle:
         A version under test (or a candidate) is promoted and its incumbent retired; an active
         version nobody had approved is recorded as approved and stays active.
         """
-        from ._review_gate import is_approved
-
         with self._lock:
             version = self.store.version(version_id)
             if version.status is VersionStatus.ACTIVE and not is_approved(self.store, version):

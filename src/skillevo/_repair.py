@@ -36,7 +36,6 @@ __all__ = [
     "RepairError",
     "apply_repair",
     "precondition_holds",
-    "retry_delays",
     "same_args",
     "shape_regex",
     "swaps_day_and_month",
@@ -245,20 +244,6 @@ def precondition_holds(repair: Repair, args: dict[str, Any]) -> bool:
         if cond.regex is not None and (not present or not _regex.fullmatch(cond.regex, str(value))):
             return False
     return True
-
-
-def retry_delays(repair: Repair, retry_after_s: float | None = None) -> list[float]:
-    """Waits before each retry of a repair's `Retry` op (honouring Retry-After, capped)."""
-    retry = next((op for op in repair.ops if isinstance(op, Retry)), None)
-    if retry is None:
-        return []
-    delays = []
-    wait = retry.backoff_s
-    for i in range(retry.max_attempts):
-        first = retry_after_s if (i == 0 and retry.honour_retry_after and retry_after_s is not None) else wait
-        delays.append(min(retry.max_wait_s, max(0.0, first)))
-        wait *= retry.factor
-    return delays
 
 
 # --------------------------------------------------------------------------- synthesis

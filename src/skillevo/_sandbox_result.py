@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from typing import Any
 
 from ._errors import SandboxError
@@ -29,8 +30,28 @@ def parse_reply(reply: bytes) -> Any:
     """The reply's JSON value, or None when it is not strict JSON (or too deep for the parser)."""
     try:
         return json.loads(reply, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+    except ValueError:
         return None
+    except RecursionError:
+        # The parser's depth budget counts the caller's frames: parsed again on a fresh stack, what a
+        # reply means (a result `checked_result` refuses as too deep, or an unreadable one) does not
+        # depend on how deep in the agent's stack the tool call happened.
+        return _parse_on_fresh_stack(reply)
+
+
+def _parse_on_fresh_stack(reply: bytes) -> Any:
+    parsed: list[Any] = [None]
+
+    def parse() -> None:
+        try:
+            parsed[0] = json.loads(reply, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            pass
+
+    thread = threading.Thread(target=parse, name="skillevo-sandbox-reply", daemon=True)
+    thread.start()
+    thread.join()
+    return parsed[0]
 
 
 def checked_result(result: dict[str, Any]) -> dict[str, Any]:

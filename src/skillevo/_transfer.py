@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._errors import ConfigError, NotFoundError, SkillevoError
+from ._mining import Proposal, check_proposal
 from ._models import (
     NULL_ARM,
     Affix,
@@ -265,8 +266,6 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
     catalog: ToolCatalog = evo.tools
     if not created and not catalog.changed:
         return []
-    from ._mining import Proposal, check_proposal
-
     scan_all = catalog.changed
     catalog.changed = False
 
@@ -325,7 +324,7 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
                 null_wins, null_losses = _shrunk(evo.selector.posterior(skill.name, NULL_ARM))
                 for arm, ws, ls in ((new.id, wins, losses), (NULL_ARM, null_wins, null_losses)):
                     for reward in [1.0] * ws + [0.0] * ls:
-                        evo._credit(name, arm, reward)
+                        evo.ledger.credit(name, arm, reward)
                         log.append(Event(kind=EventKind.CREDIT, version_id=None if arm == NULL_ARM else arm,
                                          data={"key": name, "arm": arm, "reward": reward, "source": "transfer",
                                                "from": version.id}))

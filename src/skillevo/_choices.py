@@ -1,0 +1,117 @@
+"""One episode's choice at each call site: a version of the skill, or nothing (the null arm).
+
+A call site is a skill; the episode chooses there once (Thompson sampling, or the arm a
+within-group comparison assigned) and reuses the choice for the rest of the episode, so one
+episode is one draw per arm and its outcome can be credited to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from ._models import NULL_ARM, Applied, EventKind, Skill, SkillVersion, TriggerKind, VersionStatus
+
+if TYPE_CHECKING:
+    from ._recording import EventRecorder
+    from ._selection import Selector
+
+__all__ = ["Choice", "SiteChoices", "ToolSite"]
+
+#: the arm a within-group comparison assigned to this rollout at a skill, with its propensity
+Assign = Callable[[Skill], "tuple[str, float] | None"]
+
+
+@dataclass
+class Choice:
+    """The arm chosen at one call site, and its version (None for the null arm)."""
+
+    arm: str
+    version: SkillVersion | None
+
+
+class ToolSite(NamedTuple):
+    """Where guidance about one tool's failures was chosen: the tool, and its calls until then."""
+
+    tool: str
+    calls_then: int
+
+
+class SiteChoices:
+    """The choices of one episode (not thread-safe: the episode's lock is held by every caller).
+
+    Args:
+        selector: draws an arm where no comparison assigned one.
+        null_arm: whether "apply nothing" competes at every site.
+        applied: the episode's record of selections (appended to).
+        recorder: logs each selection.
+        assign: the group comparison's assignment, when this episode may test versions in one.
+    """
+
+    def __init__(
+        self,
+        selector: Selector,
+        null_arm: bool,
+        applied: list[Applied],
+        recorder: EventRecorder,
+        assign: Assign | None,
+    ) -> None:
+        self._selector = selector
+        self._null_arm = null_arm
+        self._applied = applied
+        self._recorder = recorder
+        self._assign = assign
+        self.chosen: dict[str, Choice] = {}
+        # For guidance about one tool's failures, credited by that tool's calls (see
+        # `CreditLedger.credit_tool_guidance`): the tool's calls so far, where the episode chose at
+        # the skill's site, and the sites whose trigger fired on a failure after that choice.
+        self.tool_calls: dict[str, int] = {}
+        self.chosen_at: dict[str, ToolSite] = {}
+        self.failed_after: set[str] = set()
+
+    def count_call(self, tool: str) -> None:
+        """One more call of `tool` in this episode."""
+        self.tool_calls[tool] = self.tool_calls.get(tool, 0) + 1
+
+    def select(
+        self, skill: Skill, versions: Sequence[SkillVersion], kind: Literal["guidance", "repair", "code"]
+    ) -> Choice:
+        """The episode's choice at call site `skill.name` (made once per episode, then reused)."""
+        choice = self.chosen.get(skill.name)
+        if choice is not None:
+            return choice
+        candidate = False
+        assigned = self._assign(skill) if self._assign is not None else None
+        if assigned is not None:
+            arm, propensity = assigned
+            version = next((v for v in versions if v.id == arm), None)
+            choice = Choice(arm, version)
+            candidate = version is not None and version.status is VersionStatus.TESTING
+        else:
+            choice, propensity = self._draw(skill, versions)
+        self.chosen[skill.name] = choice
+        trigger = skill.trigger
+        if trigger.kind is TriggerKind.TOOL_ERROR and trigger.tool and not trigger.tool_is_glob:
+            self.chosen_at[skill.name] = ToolSite(trigger.tool, self.tool_calls.get(trigger.tool, 0))
+        applied = Applied(key=skill.name, arm=choice.arm, propensity=propensity, kind=kind, candidate=candidate)
+        self._applied.append(applied)
+        self._recorder.log(
+            EventKind.SELECTION,
+            version_id=choice.version.id if choice.version else None,
+            key=skill.name,
+            arm=choice.arm,
+            propensity=propensity,
+            strategy=kind,
+            candidate=candidate,
+        )
+        return choice
+
+    def _draw(self, skill: Skill, arms_versions: Sequence[SkillVersion]) -> tuple[Choice, float]:
+        arms = [v.id for v in arms_versions]
+        if self._null_arm or not arms:
+            arms.append(NULL_ARM)
+        arm = self._selector.choose(skill.name, arms)
+        propensity = self._selector.propensity(skill.name, arms, arm)
+        version = next((v for v in arms_versions if v.id == arm), None)
+        return Choice(arm, version), propensity

@@ -1,0 +1,309 @@
+"""The episode facade adapters call: model calls, tool calls, and the end of one run.
+
+`EpisodeContext` holds one episode's state and delegates: choices per call site to `SiteChoices`,
+tool calls to `ToolCalls`, events to `EventRecorder`, rewards to the Evolver's `CreditLedger`. Of
+its Evolver it uses only public members: the trigger index (`triggers`), the ledger (`ledger`), the
+review gate, the tool catalogue, the selector, sandbox and miner, the store, `feedback` and `learn`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._choices import SiteChoices
+from ._guidance import rank_guidance
+from ._ledger import check_reward
+from ._models import NULL_ARM, Episode, Event, EventKind, Skill
+from ._recording import EventRecorder, jsonable, snapshot
+from ._shadow import ShadowBook
+from ._tool_calls import ToolCalls
+
+if TYPE_CHECKING:
+    from ._evolver import Evolver
+    from ._group import GroupContext
+
+__all__ = ["EpisodeContext", "current_episode"]
+
+_current: contextvars.ContextVar[EpisodeContext | None] = contextvars.ContextVar("skillevo_episode", default=None)
+
+
+def current_episode() -> EpisodeContext | None:
+    """The episode entered (``with evo.episode(...)``) in the current thread / asyncio task, if any."""
+    return _current.get()
+
+
+class EpisodeContext:
+    """One run of the agent on one task: the per-call hooks adapters call.
+
+    Use as a context manager. Leaving the block normally finishes the episode with no reward (send
+    one later with `Evolver.feedback`) unless `finish` was called; leaving it by an exception
+    finishes it with reward 0 (the run failed) and lets the exception propagate. Entering an entered
+    episode again is a no-op; finishing twice is a no-op, except that a reward given to the second
+    `finish` when the first gave none is recorded as feedback.
+    """
+
+    def __init__(
+        self,
+        evo: Evolver,
+        *,
+        task: str,
+        group_id: str | None,
+        metadata: dict[str, Any] | None = None,
+        group: GroupContext | None = None,
+        index: int = 0,
+    ) -> None:
+        self.evo = evo
+        self.episode = Episode(
+            task=task,
+            group_id=group_id,
+            policy_version=evo.policy_version,
+            metadata=jsonable(metadata or {}, 10_000) if metadata else {},
+        )
+        # Review gating: a canary episode lets unapproved versions apply; elsewhere they run in shadow.
+        self._canary = evo.gate.draw_canary()
+        if self._canary:
+            self.episode.metadata["review_canary"] = True
+        self._lock = threading.RLock()
+        self._rec = EventRecorder(self.episode.id)
+        # A within-group comparison tests a version on live calls: not where review holds it back.
+        may_test = self._canary or not evo.gate.gated
+        assign = (lambda skill: group.assigned(skill, index)) if group is not None and may_test else None
+        self._choices = SiteChoices(evo.selector, evo.null_arm, self.episode.applied, self._rec, assign)
+        self._shadow = ShadowBook(self._rec.log_private, snapshot)
+        self._tools = ToolCalls(self._lock, evo, task, self._canary, self._choices, self._rec, self._shadow)
+        self._guided: set[str] = set()
+        self._model_calls = 0
+        self._finished = False
+        self._entered = 0
+        self._token: contextvars.Token[EpisodeContext | None] | None = None
+
+    @property
+    def listener(self) -> Callable[[Event], None] | None:
+        """Called with each selection, repair and guidance event as it happens (redacted), for an
+        adapter to put in the framework's trace; an error in it is logged, never raised."""
+        return self._rec.listener
+
+    @listener.setter
+    def listener(self, value: Callable[[Event], None] | None) -> None:
+        self._rec.listener = value
+
+    # ------------------------------------------------------------------ identity & context manager
+
+    def link_run(self, run_id: str | None) -> None:
+        """Record the framework's id of this run (metadata ``run_id``): `Evolver.feedback` accepts it."""
+        if not run_id:
+            return
+        self.episode.metadata["run_id"] = str(run_id)
+        self.evo.ledger.link_run(str(run_id), self.id)
+
+    @property
+    def id(self) -> str:
+        """The episode id (use it with `Evolver.feedback`)."""
+        return self.episode.id
+
+    @property
+    def finished(self) -> bool:
+        """Whether `finish` ran."""
+        return self._finished
+
+    @property
+    def events(self) -> list[Event]:
+        """The events recorded so far (a copy; ids are set once the episode is saved)."""
+        with self._lock:
+            return list(self._rec.built())
+
+    def __enter__(self) -> EpisodeContext:
+        with self._lock:
+            self._entered += 1
+            if self._entered == 1:
+                self._token = _current.set(self)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with self._lock:
+            self._entered -= 1
+            if self._entered > 0:
+                return
+            token, self._token = self._token, None
+        if token is not None:
+            try:
+                _current.reset(token)
+            except ValueError:  # exited in another context (e.g. a different asyncio task)
+                _current.set(None)
+        if not self._finished:
+            if exc is not None and not isinstance(exc, GeneratorExit):
+                self.episode.metadata["exception"] = type(exc).__name__
+                self.finish(reward=0.0)
+            else:
+                self.finish()
+
+    async def __aenter__(self) -> EpisodeContext:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with self._lock:
+            last = self._entered == 1 and not self._finished
+        if last:
+            # Finish (store writes, mining) off the event loop, then leave the context here.
+            reward = 0.0 if exc is not None else None
+            if exc is not None:
+                self.episode.metadata["exception"] = type(exc).__name__
+            await asyncio.to_thread(self.finish, reward)
+        self.__exit__(exc_type, exc, tb)
+
+    # ------------------------------------------------------------------ model calls
+
+    def guidance(self, tools: Sequence[str] | None = None) -> str:
+        """The system-prompt addition for the next model call (``""`` if none).
+
+        Includes skills triggered on every call (``always``), at the first model call
+        (``task_start``), skills whose tool-error / observation trigger fired earlier in this
+        episode, and, when `tools` names the tools the model may call, guidance about those tools
+        (so a learned lesson applies before the mistake). Each skill's version (or nothing) is
+        chosen once per episode.
+        """
+        evo = self.evo
+        with self._lock:
+            self._model_calls += 1
+            first = self._model_calls == 1
+            chosen = self._choices.chosen
+            fired = self._tools.fired
+            every, at_start = evo.triggers.guidance_candidates(tuple(tools or ()))
+            if not every and not fired and not (at_start and (first or chosen)):
+                return ""
+            candidates: dict[str, Skill] = {sk.name: sk for sk in every}
+            for skill in at_start:
+                if first or skill.name in chosen:
+                    candidates.setdefault(skill.name, skill)
+            for name, skill in fired.items():
+                candidates.setdefault(name, skill)
+            versions_chosen = []
+            for skill in candidates.values():
+                if skill.trigger.task_pattern is not None and not skill.trigger.matches(
+                    tool=None if skill.trigger.tool == "*" else skill.trigger.tool, task=self.episode.task
+                ):
+                    continue
+                versions, shadow = evo.gate.split([v for v in skill.versions if v.strategy.guidance], self._canary)
+                for held in shadow:
+                    self._shadow.guidance(skill, held)
+                if not versions:
+                    continue
+                choice = self._choices.select(skill, versions, "guidance")
+                if choice.version is None or not choice.version.strategy.guidance:
+                    continue
+                versions_chosen.append(choice.version)
+                if skill.name not in self._guided:
+                    self._guided.add(skill.name)
+                    self._rec.log(EventKind.GUIDANCE, version_id=choice.version.id, skill=skill.name)
+            text, _ = rank_guidance(versions_chosen, evo.guidance_budget_tokens)
+            return text
+
+    # ------------------------------------------------------------------ tool calls
+
+    def before_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Record a tool call and return its arguments, repaired pre-emptively when a learned repair's
+        precondition holds (its outcome is credited when the call returns)."""
+        return self._tools.before(name, args)
+
+    def on_tool_result(self, name: str, args: dict[str, Any], result: Any) -> bool:
+        """Record a tool's result. Failure-shaped results (error strings, ``{"error": ...}``,
+        ``status="error"`` objects, or the `is_failure` predicate) are recorded as errors.
+
+        Returns:
+            True when the result was judged a failure (the caller may then call `on_tool_error`).
+        """
+        return self._tools.result(name, args, result)
+
+    def _repair_after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
+        # Without the back-off: skillevo_langgraph's callbacks record errors they cannot retry with it.
+        return self._tools.after_error(name, args, error)
+
+    def on_tool_error(self, name: str, args: dict[str, Any], error: BaseException | str | Any) -> dict[str, Any] | None:
+        """Record a failed call and return repaired arguments to retry with, or None.
+
+        The caller should retry once with the returned arguments and report the outcome with
+        `on_tool_result` / `on_tool_error` again (the repair is credited with it). Blocks for a
+        learned retry's back-off; use `aon_tool_error` in async code.
+        """
+        args_out, delay = self._repair_after_error(name, args, error)
+        if args_out is not None and delay > 0:
+            time.sleep(delay)
+        return args_out
+
+    async def aon_tool_error(
+        self, name: str, args: dict[str, Any], error: BaseException | str | Any
+    ) -> dict[str, Any] | None:
+        """`on_tool_error` for async code: credit writes run in a worker thread, back-off is awaited."""
+        args_out, delay = await asyncio.to_thread(self._repair_after_error, name, args, error)
+        if args_out is not None and delay > 0:
+            await asyncio.sleep(delay)
+        return args_out
+
+    async def aon_tool_result(self, name: str, args: dict[str, Any], result: Any) -> bool:
+        """`on_tool_result` with its (possible) credit write in a worker thread."""
+        with self._lock:
+            waiting = bool(self._tools.pending)
+        if not waiting:
+            return self.on_tool_result(name, args, result)
+        return await asyncio.to_thread(self.on_tool_result, name, args, result)
+
+    # ------------------------------------------------------------------ end
+
+    def finish(self, reward: float | None = None) -> Episode:
+        """End the episode: credit guidance with `reward` (if given), save the episode and its events
+        in one transaction, mine its failures, and run the lifecycle of the skills it touched."""
+        evo = self.evo
+        r = None if reward is None else check_reward(reward)
+        with self._lock:
+            if self._finished:
+                if r is not None and self.episode.reward is None:
+                    self.episode.reward = r
+                    evo.feedback(self.id, r)
+                return self.episode
+            self._finished = True
+            # Calls that never reported an outcome: their repairs are not credited.
+            self._tools.pending.clear()
+            ep = self.episode
+            ep.finished_at = time.time()
+            ep.reward = r
+            self._shadow.finish()
+            events = list(self._rec.built())
+            self._rec.secrets.clear()
+        events.extend(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
+        if r is not None:
+            n = evo.ledger.credit_episode(ep.applied, r)
+            if n:
+                events.append(Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n}))
+        else:
+            evo.ledger.await_feedback(ep.id, ep.applied)
+        if evo.miner is not None and any(e.kind == EventKind.TOOL_ERROR for e in events):
+            # Mining cites its evidence by event id: written now.
+            ids = evo.store.save_episode(ep, events)
+            stored = [e.model_copy(update={"id": i, "episode_id": ep.id}) for e, i in zip(events, ids, strict=True)]
+        else:
+            # Nothing waits on this write: queued, written off the agent's thread (the store's next
+            # read in this process sees it).
+            evo.store.record_episode(ep, events)
+            stored = []
+        with self._lock:
+            self._rec.events = stored or events
+        evo.ledger.evaluate({a.key for a in ep.applied})
+        repairs = [a.arm for a in ep.applied if a.kind == "repair" and a.arm != NULL_ARM]
+        created = evo.learn(ep, stored, repairs) if stored or repairs else []
+        if created:
+            ep.metadata["mined"] = list(created)
+        return ep
+
+    async def afinish(self, reward: float | None = None) -> Episode:
+        """`finish` in a worker thread (it writes to the store and mines)."""
+        return await asyncio.to_thread(self.finish, reward)

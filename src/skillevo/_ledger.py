@@ -1,0 +1,160 @@
+"""The credit ledger: the one place outcomes reach the selector and the lifecycle.
+
+Every reward an arm gets (a repaired call's outcome, an episode's reward, a delayed `feedback`,
+the tool calls that test guidance about a tool's failures) goes through `CreditLedger.credit`, and
+every lifecycle decision those updates may make due is taken in `evaluate`. The ledger also keeps
+what is still owed: episodes finished without a reward (their guidance is credited by a later
+`feedback`) and the run ids `feedback` may name them by.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import numbers
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ._errors import ConfigError, NotFoundError
+from ._models import NULL_ARM, Applied, Event, EventKind
+
+if TYPE_CHECKING:
+    from ._choices import SiteChoices
+    from ._lifecycle import Lifecycle
+    from ._selection import Selector
+
+__all__ = ["CreditLedger", "check_reward"]
+
+_KEPT = 10_000  # episodes (and run ids) remembered in memory; the store is the fallback
+
+
+def check_reward(reward: float) -> float:
+    """`reward` as a float in [0, 1], or a one-line `ConfigError`."""
+    # A real number: "0.7" (a string) or True (a bool) is a mistake in the caller's reward, not a score.
+    # Decimal is a real number too (it does not register as numbers.Real).
+    if isinstance(reward, bool) or not isinstance(reward, numbers.Real | decimal.Decimal):
+        raise ConfigError(f"reward must be a number in [0, 1] (got {type(reward).__name__} {str(reward)[:40]!r})")
+    try:
+        r = float(reward)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"reward must be a number in [0, 1] (got {reward!r})") from None
+    if math.isnan(r) or not 0.0 <= r <= 1.0:
+        raise ConfigError(f"reward must be in [0, 1] (got {reward!r})")
+    return r
+
+
+class CreditLedger:
+    """Credits arms and runs the lifecycle decisions due (thread-safe).
+
+    Args:
+        selector: the posteriors credited.
+        lifecycle: decides on the skills whose arms were credited.
+        changed: called after a lifecycle decision changed the library (drops cached matches).
+    """
+
+    def __init__(self, selector: Selector, lifecycle: Lifecycle, changed: Callable[[], None]) -> None:
+        self.selector = selector
+        self.lifecycle = lifecycle
+        self._changed = changed
+        self._lock = threading.Lock()
+        # Episodes finished without a reward, kept so a later `feedback` can credit their guidance
+        # without re-reading the store; bounded, the store is the fallback.
+        self._awaiting: dict[str, list[Applied]] = {}
+        # Run ids (a framework's id for one invocation) -> episode ids, for `feedback` by run id;
+        # bounded, the episodes' ``run_id`` metadata in the store is the fallback.
+        self._runs: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ crediting
+
+    def credit(self, key: str, arm: str, reward: float) -> None:
+        """One outcome of `arm` at call site `key`."""
+        self.selector.update(key, arm, reward)
+
+    def credit_episode(self, applied: Sequence[Applied], reward: float) -> int:
+        """Credit the episode's guidance not yet settled with its reward; returns how many arms."""
+        n = 0
+        for a in applied:
+            if a.kind == "guidance" and not a.credited:
+                self.credit(a.key, a.arm, reward)
+                n += 1
+        return n
+
+    def evaluate(self, keys: set[str]) -> None:
+        """Take the lifecycle decisions due for these skills."""
+        changed = False
+        for key in sorted(keys):
+            try:
+                transitions = self.lifecycle.evaluate(key)
+            except NotFoundError:
+                continue
+            changed = changed or bool(transitions)
+        if changed:
+            self._changed()
+
+    def credit_tool_guidance(self, applied: list[Applied], sites: SiteChoices) -> list[Event]:
+        """Credit guidance about one tool's failures by that tool's calls, and mark it `credited`.
+
+        A tool-error skill asserts "when T fails with E, do S"; its guidance is tested by the calls
+        to T after the episode chose at its site: 0 when the skill's trigger fired on a failure of
+        one of them, 1 when T was called and none did (the same for the null arm, so the two are
+        compared on the same outcome). Nothing is credited when T was not called after the choice.
+        The episode reward would also count every other step of the episode, and could credit
+        guidance that causes the failure when something else repairs it.
+
+        Returns:
+            The credit events to record with the episode.
+        """
+        events: list[Event] = []
+        for i, a in enumerate(applied):
+            chosen = sites.chosen_at.get(a.key) if a.kind == "guidance" else None
+            if chosen is None:
+                continue
+            reward: float | None
+            if a.key in sites.failed_after:
+                reward = 0.0
+            elif sites.tool_calls.get(chosen.tool, 0) > chosen.calls_then:
+                reward = 1.0
+            else:
+                reward = None
+            applied[i] = a.model_copy(update={"credited": True})  # a later `feedback` must not credit it
+            if reward is None:
+                continue
+            self.credit(a.key, a.arm, reward)
+            events.append(
+                Event(
+                    kind=EventKind.CREDIT,
+                    tool=chosen.tool,
+                    version_id=None if a.arm == NULL_ARM else a.arm,
+                    data={"key": a.key, "arm": a.arm, "reward": reward, "source": "tool_calls", "strategy": "guidance"},
+                )
+            )
+        return events
+
+    # ------------------------------------------------------------------ owed later
+
+    def await_feedback(self, episode_id: str, applied: Sequence[Applied]) -> None:
+        """Keep an unrewarded episode's selections for a later `feedback`, if it has guidance to credit."""
+        with self._lock:
+            if any(a.kind == "guidance" and not a.credited for a in applied):
+                if len(self._awaiting) > _KEPT:
+                    self._awaiting.pop(next(iter(self._awaiting)))
+                self._awaiting[episode_id] = list(applied)
+
+    def awaiting(self, episode_id: str) -> list[Applied] | None:
+        """The selections kept for `episode_id` (forgotten now: feedback credits them once)."""
+        with self._lock:
+            return self._awaiting.pop(episode_id, None)
+
+    def link_run(self, run_id: str, episode_id: str) -> None:
+        """Remember that the framework's run `run_id` is episode `episode_id`."""
+        with self._lock:
+            self._runs.pop(run_id, None)
+            self._runs[run_id] = episode_id
+            while len(self._runs) > _KEPT:
+                self._runs.pop(next(iter(self._runs)))
+
+    def episode_of_run(self, run_id: str) -> str | None:
+        """The episode linked to `run_id` in this process, if any."""
+        with self._lock:
+            return self._runs.get(run_id)

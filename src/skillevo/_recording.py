@@ -1,0 +1,148 @@
+"""Recording one episode's events: snapshots taken on the call, redaction and validation deferred.
+
+The per-call path only appends a `_Logged` record (the snapshots of arguments, results and error
+texts are taken at once with `jsonable`, so a caller mutating its dict later changes nothing);
+redaction and `Event` validation run in one batch when the events are read (`built`), in the
+order they were logged. Events a trace listener is told about are redacted when logged, once, so
+the listener and the stored event see the same values.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from ._models import Event, EventKind
+from ._redaction import capped_text, redact
+from ._sanitize import json_text
+from ._store_common import mark_scrubbed
+
+__all__ = ["ERROR_MAX_CHARS", "RESULT_MAX_CHARS", "EventRecorder", "jsonable", "snapshot"]
+
+RESULT_MAX_CHARS = 2000
+ERROR_MAX_CHARS = 2000  # with the ellipsis a cut adds
+
+#: the events an episode's `listener` is told about as they happen
+_TRACED = frozenset({EventKind.SELECTION, EventKind.REPAIR, EventKind.GUIDANCE})
+_SCALARS = (bool, int, float)
+_logger = logging.getLogger("skillevo")
+
+Listener = Callable[[Event], None]
+
+
+def jsonable(value: Any, max_chars: int) -> Any:
+    """A JSON-safe, size-capped copy of `value` (strings are cut, other objects become their repr).
+
+    What is cut is redacted first (a cut can split a secret so that no rule sees it); what is kept
+    whole is redacted when the event is built."""
+    # Fast paths for the common small shapes: no JSON round trip on the per-call path.
+    if isinstance(value, str):
+        return value if len(value) <= max_chars else capped_text(value, max_chars)
+    if value is None or isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dict) and len(value) <= 32:
+        for k, v in value.items():
+            if not isinstance(k, str) or not (
+                v is None or isinstance(v, _SCALARS) or (isinstance(v, str) and len(v) <= 256)
+            ):
+                break
+        else:
+            return dict(value)
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):  # circular or 3,000 deep: bounded, mended
+        text = json_text(value)
+    if len(text) <= max_chars:
+        return json.loads(text)
+    return capped_text(json.dumps(redact(json.loads(text)), ensure_ascii=False), max_chars)
+
+
+def snapshot(value: Any) -> Any:
+    """`jsonable` at the size an event keeps of arguments and results."""
+    return jsonable(value, RESULT_MAX_CHARS)
+
+
+class _Logged(NamedTuple):
+    """An event logged but not yet built."""
+
+    kind: EventKind
+    tool: str | None
+    version_id: str | None
+    ts: float
+    data: dict[str, Any]
+    private: dict[str, Any] | None
+
+
+class EventRecorder:
+    """The events of one episode (not thread-safe: the episode's lock is held by every caller).
+
+    Args:
+        episode_id: the episode the listener's events name.
+    """
+
+    def __init__(self, episode_id: str) -> None:
+        self.episode_id = episode_id
+        self.events: list[Event] = []
+        self._unbuilt: list[_Logged] = []
+        # Values this episode passed under secret keys, hidden where they are echoed later (a
+        # result, an error); this episode's only, dropped at finish.
+        self.secrets: set[str] = set()
+        #: called with each selection, repair and guidance event as it happens (redacted)
+        self.listener: Listener | None = None
+
+    def log(self, kind: EventKind, tool: str | None = None, version_id: str | None = None, **data: Any) -> None:
+        """Log an event whose data holds no snapshot of the caller's values."""
+        self._unbuilt.append(_Logged(kind, tool, version_id, time.time(), data, None))
+        if self.listener is not None and kind in _TRACED:
+            self.tell(kind, tool, version_id, redact(data, known=self.secrets))
+
+    def log_private(
+        self, kind: EventKind, tool: str | None, version_id: str | None, private: dict[str, Any], **data: Any
+    ) -> None:
+        """Log an event whose `private` fields (snapshots of arguments, results, error texts, taken
+        now with `jsonable`) are added to its data when the event is built (and redacted with it)."""
+        if self.listener is not None and kind in _TRACED:
+            # Redacted now, once: the listener and the stored event see the same values.
+            data.update(private)
+            data = redact(data, known=self.secrets)
+            self._unbuilt.append(_Logged(kind, tool, version_id, time.time(), data, None))
+            self.tell(kind, tool, version_id, data)
+            return
+        self._unbuilt.append(_Logged(kind, tool, version_id, time.time(), data, private))
+
+    def tell(self, kind: EventKind, tool: str | None, version_id: str | None, data: dict[str, Any]) -> None:
+        """Hand one (redacted) event to the listener; an error in it is logged, never raised."""
+        listener = self.listener
+        if listener is None:
+            return
+        try:
+            listener(
+                Event.model_validate(
+                    {"kind": kind, "episode_id": self.episode_id, "tool": tool, "version_id": version_id,
+                     "data": dict(data)}
+                )
+            )
+        except Exception:  # tracing is an observer: it never breaks the run
+            _logger.exception("skillevo: the episode's trace listener failed")
+
+    def built(self) -> list[Event]:
+        """The events logged so far, as `Event`s (the recorder's own list: copy it to hand it out)."""
+        if self._unbuilt:
+            for kind, tool, version_id, ts, data, private in self._unbuilt:
+                if private:
+                    data.update(private)
+                # All of it, not only the private snapshots: an error text may echo a secret
+                # argument without its name (known from this episode's earlier events).
+                data = redact(data, known=self.secrets)
+                self.events.append(
+                    mark_scrubbed(
+                        Event.model_validate(
+                            {"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data}
+                        )
+                    )
+                )
+            self._unbuilt.clear()
+        return self.events

@@ -1,0 +1,448 @@
+"""An episode's tool calls: pre-emptive repairs, outcomes, repairs after an error, and their credit.
+
+`ToolCalls` is the tool-call half of `EpisodeContext` (which holds the lock around every method
+here). A repair (or a null arm drawn) waits on the call it produced, keyed by `CallKey`; the
+call's reported outcome credits it through the ledger. What a repair does is planned by
+`_repair_plan` (pure); running a code strategy in the sandbox and the retry's back-off are the
+only effects besides recording and credit.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from ._detect import Failure, classify_error, detect_failure, error_signature
+from ._errors import SkillevoError
+from ._models import NULL_ARM, EventKind, Skill, SkillVersion, TriggerKind
+from ._recording import ERROR_MAX_CHARS, snapshot
+from ._redaction import capped_text
+from ._repair import precondition_holds, same_args
+from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
+from ._sanitize import json_text
+
+if TYPE_CHECKING:
+    from ._choices import SiteChoices
+    from ._evolver import Evolver
+    from ._recording import EventRecorder
+    from ._shadow import ShadowBook
+
+__all__ = ["CallKey", "ToolCalls"]
+
+
+class CallKey(NamedTuple):
+    """One call: the tool and its arguments as canonical JSON."""
+
+    tool: str
+    args: str
+
+    @classmethod
+    def of(cls, tool: str, args: Any) -> CallKey:
+        try:
+            return cls(tool, json.dumps(args, sort_keys=True, default=str))
+        except (TypeError, ValueError, RecursionError):
+            return cls(tool, json_text(args))
+
+
+class _Attempt(NamedTuple):
+    """A skill's retries of one call."""
+
+    call: CallKey
+    skill: str
+
+
+@dataclass
+class _Pending:
+    """A call whose outcome will credit a repair (or its null arm) at one call site."""
+
+    key: str
+    arm: str
+    kind: Literal["repair", "code"]
+
+
+@dataclass
+class _Tried:
+    """What already happened after errors of one call."""
+
+    skills: set[str] = field(default_factory=set)  # skills that repaired it (an edit is tried once)
+    null_credited: set[str] = field(default_factory=set)  # sites whose null arm was credited 0 here
+    error_repair: bool = False  # the repair the error itself spells out was asked for
+
+
+class ToolCalls:
+    """The tool calls of one episode (thread-safe).
+
+    Args:
+        lock: the episode's lock (held while this records, chooses and credits).
+        evo: the Evolver (its trigger index, ledger, review gate, tool catalogue, sandbox, miner).
+        task: the episode's task (triggers may match on it).
+        canary: unapproved versions apply in this episode.
+        choices: the episode's choice per call site.
+        recorder: the episode's events.
+        shadow: the episode's shadow predictions.
+    """
+
+    def __init__(
+        self,
+        lock: threading.RLock,
+        evo: Evolver,
+        task: str,
+        canary: bool,
+        choices: SiteChoices,
+        recorder: EventRecorder,
+        shadow: ShadowBook,
+    ) -> None:
+        self._lock = lock
+        self.evo = evo
+        self.task = task
+        self.canary = canary
+        self.choices = choices
+        self.recorder = recorder
+        self.shadow = shadow
+        self.calls = 0
+        #: skills whose tool-error / observation trigger fired (their guidance joins the prompt)
+        self.fired: dict[str, Skill] = {}
+        self.pending: dict[CallKey, list[_Pending]] = {}
+        self._attempts: dict[_Attempt, int] = {}
+        self._tried: dict[CallKey, _Tried] = {}
+        self._error_logged: CallKey | None = None
+
+    def _repair_versions(self, skill: Skill) -> list[SkillVersion]:
+        return [v for v in skill.versions if v.strategy.repair is not None or (v.strategy.code and self.evo.sandbox)]
+
+    def before(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Record a call; its arguments after the pre-emptive repairs whose preconditions hold."""
+        with self._lock:
+            return self._before(name, args)
+
+    def _before(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        evo, log = self.evo, self.recorder
+        self.calls += 1
+        self.choices.count_call(name)
+        self._error_logged = None
+        evo.tools.observe(name, args)
+        new_args = args
+        # Every repair of this call (and every null arm drawn) waits on the call's *final*
+        # arguments: keyed on an intermediate one, an earlier repair was never credited when a
+        # later one changed the call again.
+        waiting: list[_Pending] = []
+        # Preconditions are read on the arguments the caller sent, edits applied in turn: one
+        # repair's output never triggers another (a repair undoing an earlier one's edit would
+        # otherwise share the credit for a call whose arguments nothing changed).
+        for kind, skill in evo.triggers.preemptive(name):
+            if not skill.trigger.matches(tool=name, task=self.task) and (
+                kind is TriggerKind.BEFORE_TOOL or skill.trigger.task_pattern is not None
+            ):
+                continue
+            versions = [
+                v
+                for v in self._repair_versions(skill)
+                if v.strategy.repair is not None
+                and v.strategy.repair.precondition is not None
+                and precondition_holds(v.strategy.repair, args)
+            ]
+            versions, shadow = evo.gate.split(versions, self.canary)
+            for held in shadow:
+                self.shadow.repair(skill, held, name, args, when="before")
+            if not versions:
+                continue
+            choice = self.choices.select(skill, versions, "repair")
+            if choice.version is not None and choice.version not in versions:
+                continue  # chosen earlier at another site of this skill; its precondition does not hold here
+            if choice.version is None:
+                waiting.append(_Pending(skill.name, NULL_ARM, "repair"))
+                continue
+            repair = choice.version.strategy.repair
+            assert repair is not None
+            try:
+                repaired = preemptive_args(repair, new_args)
+            except Exception as exc:  # a repair that cannot apply to these args is skipped, not fatal
+                log.log(
+                    EventKind.REPAIR,
+                    name,
+                    choice.version.id,
+                    skill=skill.name,
+                    when="before",
+                    applied=False,
+                    error=capped_text(str(exc), 300),
+                )
+                continue
+            if same_args(repaired, new_args):
+                continue
+            log.log_private(
+                EventKind.REPAIR,
+                name,
+                choice.version.id,
+                {"before": snapshot(new_args), "after": snapshot(repaired)},
+                skill=skill.name,
+                when="before",
+                applied=True,
+            )
+            new_args = repaired
+            waiting.append(_Pending(skill.name, choice.version.id, "repair"))
+        for pending in waiting:
+            self._expect(name, new_args, pending)
+        private = {"args": snapshot(new_args)}
+        if new_args is not args:
+            private["original_args"] = snapshot(args)
+        log.log_private(EventKind.TOOL_CALL, name, None, private, call=self.calls)
+        return new_args
+
+    def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
+        self.pending.setdefault(CallKey.of(tool, args), []).append(pending)
+
+    def _resolve(self, tool: str, args: Any, success: bool) -> None:
+        """Credit the repairs (and null arms) waiting on this call's outcome."""
+        if not self.pending:
+            return
+        waiting = self.pending.pop(CallKey.of(tool, args), None)
+        if waiting is None:
+            # Adapters that report the original rather than the repaired args: match by tool alone.
+            keys = [k for k in self.pending if k.tool == tool]
+            if len(keys) != 1:
+                return
+            waiting = self.pending.pop(keys[0])
+        reward = 1.0 if success else 0.0
+        touched: set[str] = set()
+        for p in waiting:
+            self.evo.ledger.credit(p.key, p.arm, reward)
+            touched.add(p.key)
+            self._log_credit(tool, p.key, p.arm, reward, p.kind)
+        self.evo.ledger.evaluate(touched)
+
+    def _log_credit(self, tool: str, key: str, arm: str, reward: float, strategy: str) -> None:
+        self.recorder.log(
+            EventKind.CREDIT,
+            tool,
+            None if arm == NULL_ARM else arm,
+            key=key,
+            arm=arm,
+            reward=reward,
+            source="call",
+            strategy=strategy,
+        )
+
+    def result(self, name: str, args: dict[str, Any], result: Any) -> bool:
+        """Record a call's result; True when it was judged a failure."""
+        failure = detect_failure(result, is_failure=self.evo.is_failure)
+        with self._lock:
+            return self._result(name, args, result, failure)
+
+    def _result(self, name: str, args: dict[str, Any], result: Any, failure: Failure | None) -> bool:
+        if failure is not None:
+            self._record_error(name, args, failure.error_type or "error", failure.message)
+            self._resolve(name, args, success=False)
+            self._error_logged = CallKey.of(name, args)
+            return True
+        self._error_logged = None
+        self.recorder.log_private(
+            EventKind.TOOL_RESULT,
+            name,
+            None,
+            {"args": snapshot(args), "result": snapshot(result)},
+            call=self.calls,
+        )
+        self._resolve(name, args, success=True)
+        self.evo.tools.observe(name, args, success=True)
+        self.shadow.success(name, args)
+        observers = self.evo.triggers.observers(name)
+        if observers:
+            text = result if isinstance(result, str) else json.dumps(snapshot(result))
+            for skill, pattern in observers:
+                # The compiled pattern rejects most results cheaply; `matches` decides the rest.
+                if pattern is not None and pattern.search(text) is None:
+                    continue
+                if skill.trigger.matches(tool=name, text=text, task=self.task):
+                    self.fired.setdefault(skill.name, skill)
+        return False
+
+    def _record_error(self, name: str, args: Any, error_type: str, message: str) -> None:
+        self.recorder.log_private(
+            EventKind.TOOL_ERROR,
+            name,
+            None,
+            {"args": snapshot(args), "error": capped_text(message, ERROR_MAX_CHARS - 1)},
+            call=self.calls,
+            error_type=error_type,
+            signature=error_signature(message),
+        )
+
+    def after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
+        """Record a failed call; the arguments to retry it with (or None) and the wait before."""
+        error_type, message = error_parts(error)
+        # Triggers name an exception class or an error category (e.g. "rate_limit"): accept either.
+        category = classify_error(message, error_type)
+        call_key = CallKey.of(name, args)
+        with self._lock:
+            return self._after_error(name, args, error_type, category, message, call_key)
+
+    def _after_error(
+        self, name: str, args: dict[str, Any], error_type: str, category: str, message: str, call_key: CallKey
+    ) -> tuple[dict[str, Any] | None, float]:
+        evo = self.evo
+        if self._error_logged != call_key:
+            self._record_error(name, args, error_type, message)
+            self._resolve(name, args, success=False)
+        self._error_logged = None
+        tried = self._tried.setdefault(call_key, _Tried())
+        for skill in evo.triggers.match(TriggerKind.TOOL_ERROR, name):
+            if not any(
+                skill.trigger.matches(tool=name, error_type=t, text=message, task=self.task)
+                for t in (error_type, category)
+            ):
+                continue
+            if skill.name in self.choices.chosen:
+                self.choices.failed_after.add(skill.name)
+            self.fired.setdefault(skill.name, skill)
+            self.shadow.fired(skill.name)
+            versions, shadow = evo.gate.split(self._repair_versions(skill), self.canary)
+            for held in shadow:
+                run_code = evo.sandbox.run_repair if evo.sandbox is not None else None
+                self.shadow.repair(skill, held, name, args, when="after_error", message=message, run_code=run_code)
+            if not versions:
+                continue
+            version = self._version_after_error(skill, versions, name, args, tried)
+            if version is None or version not in versions:
+                continue
+            repaired, delay, kind = self._repaired(skill, version, name, args, message, call_key, tried)
+            if repaired is None:
+                continue
+            tried.skills.add(skill.name)
+            self._expect(name, repaired, _Pending(skill.name, version.id, kind))
+            self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
+            return repaired, delay
+        return self._repair_now(name, args, error_type, message, tried), 0.0
+
+    def _version_after_error(
+        self, skill: Skill, versions: list[SkillVersion], name: str, args: dict[str, Any], tried: _Tried
+    ) -> SkillVersion | None:
+        """The version to try at this site: the episode's choice, or a rescue where it chose nothing."""
+        choice = self.choices.select(skill, versions, "code" if versions[0].strategy.repair is None else "repair")
+        if choice.version is not None:
+            return choice.version
+        # The episode chose "apply nothing" here, but this call has already failed: the null arm's
+        # outcome at this site is known (0). A version whose repair applies to these arguments is
+        # tried anyway (Thompson among those), and credited with the retried call's outcome like any
+        # chosen repair. None applies: no comparison, no credit.
+        usable = [v for v in versions if may_repair(v, args)]
+        if not usable:
+            return None
+        if skill.name not in tried.null_credited:
+            tried.null_credited.add(skill.name)
+            self.evo.ledger.credit(skill.name, NULL_ARM, 0.0)
+            self._log_credit(name, skill.name, NULL_ARM, 0.0, "repair")
+            self.evo.ledger.evaluate({skill.name})
+        rescue = self.evo.selector.choose(skill.name, [v.id for v in usable])
+        return next(v for v in usable if v.id == rescue)
+
+    def _repaired(
+        self,
+        skill: Skill,
+        version: SkillVersion,
+        name: str,
+        args: dict[str, Any],
+        message: str,
+        call_key: CallKey,
+        tried: _Tried,
+    ) -> tuple[dict[str, Any] | None, float, Literal["repair", "code"]]:
+        """The retried call `version` makes (None: nothing), its back-off, and the strategy kind."""
+        strategy = version.strategy
+        if strategy.repair is not None:
+            attempt = _Attempt(call_key, skill.name)
+            done = self._attempts.get(attempt, 0)
+            plan = plan_stored_repair(strategy.repair, args, message, attempts=done, tried=skill.name in tried.skills)
+            if plan.attempt is not None:
+                self._attempts[attempt] = plan.attempt
+            if plan.error is not None:
+                self.recorder.log(
+                    EventKind.REPAIR, name, version.id, skill=skill.name, when="after_error", applied=False,
+                    error=plan.error,
+                )
+            if plan.give_up:
+                tried.skills.add(skill.name)
+            return plan.args, plan.delay_s, "repair"
+        sandbox = self.evo.sandbox
+        if not strategy.code or sandbox is None or skill.name in tried.skills:
+            return None, 0.0, "code"
+        try:
+            repaired = sandbox.run_repair(strategy.code, name, dict(args), message)
+        except SkillevoError as exc:
+            repaired = None
+            self.recorder.log(
+                EventKind.REPAIR,
+                name,
+                version.id,
+                skill=skill.name,
+                when="after_error",
+                applied=False,
+                error=capped_text(str(exc), 300),
+                strategy="code",
+            )
+        if not changes(repaired, args):
+            tried.skills.add(skill.name)
+            self.evo.ledger.credit(skill.name, version.id, 0.0)
+            self.evo.ledger.evaluate({skill.name})
+            return None, 0.0, "code"
+        return repaired, 0.0, "code"
+
+    def _repair_now(
+        self, name: str, args: dict[str, Any], error_type: str, message: str, tried: _Tried
+    ) -> dict[str, Any] | None:
+        """No stored skill repairs this call: retry it with the repair the error itself spells out, if any.
+
+        Not a skill version (nothing is credited); the failed call and its retry are logged, so the
+        episode's mining learns the skill from them and tests it like any candidate.
+        """
+        miner = self.evo.miner
+        if miner is None or tried.error_repair:
+            return None
+        tried.error_repair = True
+        try:
+            repaired = plan_error_repair(miner.repair_now(name, dict(args), error_type, message), args)
+        except Exception as exc:  # a miner that raises or returns garbage changes nothing
+            error = capped_text(str(exc), 300)
+            self.recorder.log(
+                EventKind.REPAIR, name, None, when="after_error", applied=False, source="error", error=error
+            )
+            return None
+        if repaired is None:
+            return None
+        if self.evo.gate.gated and not self.canary:
+            # Nobody approved it: logged for the audit, the agent handles the error itself.
+            self.recorder.log_private(
+                EventKind.SHADOW,
+                name,
+                None,
+                {"before": snapshot(args), "after": snapshot(repaired)},
+                what="repair",
+                when="after_error",
+                source="error",
+            )
+            return None
+        self._log_retry(name, None, args, repaired, strategy="repair", source="error", delay_s=0.0)
+        return repaired
+
+    def _log_retry(
+        self, name: str, version_id: str | None, args: dict[str, Any], repaired: dict[str, Any], **data: Any
+    ) -> None:
+        """Log a repair after an error and the retried call it makes."""
+        self.recorder.log_private(
+            EventKind.REPAIR,
+            name,
+            version_id,
+            {"before": snapshot(args), "after": snapshot(repaired)},
+            when="after_error",
+            applied=True,
+            **data,
+        )
+        self.calls += 1
+        self.recorder.log_private(
+            EventKind.TOOL_CALL,
+            name,
+            None,
+            {"args": snapshot(repaired)},
+            call=self.calls,
+            retry=True,
+        )

@@ -1,0 +1,151 @@
+"""The trigger index: which stored skills a call site can use, and the views derived from them.
+
+Reads the store at most every `ttl_s` per (trigger kind, tool), so `guidance` and `before_tool`
+cost dictionary lookups on the per-call path; `invalidate` drops everything at once after a change
+made in this process (a lifecycle decision, a mined version).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from ._models import Skill, TriggerKind
+from ._regex import Pattern
+from ._regex import usable as usable_pattern
+from ._store import SkillStore
+
+__all__ = ["TriggerIndex"]
+
+
+class _MatchKey(NamedTuple):
+    kind: TriggerKind
+    tool: str | None
+
+
+class _Matched(NamedTuple):
+    skills: list[Skill]
+    at: float
+
+
+class _DerivedKey(NamedTuple):
+    view: str  # which derived view ("preemptive", "observation", "guidance")
+    arg: Any  # what it was derived for (a tool name, a tuple of tool names)
+
+
+class _Derived(NamedTuple):
+    at: float
+    generation: int
+    value: Any
+
+
+class TriggerIndex:
+    """Trigger matches read from `store`, cached for `ttl_s` seconds (thread-safe)."""
+
+    def __init__(self, store: SkillStore, ttl_s: float) -> None:
+        self.store = store
+        self.ttl_s = float(ttl_s)
+        self._lock = threading.Lock()
+        self._matches: dict[_MatchKey, _Matched] = {}
+        self._derived_views: dict[_DerivedKey, _Derived] = {}
+        self._generation = 0
+
+    def invalidate(self) -> None:
+        """Forget every cached match and derived view."""
+        with self._lock:
+            self._matches.clear()
+            self._derived_views.clear()
+            self._generation += 1
+
+    def match(self, kind: TriggerKind, tool: str | None) -> list[Skill]:
+        """The skills whose trigger is of `kind` on `tool` (a cached store `match`)."""
+        now = time.monotonic()
+        key = _MatchKey(kind, tool)
+        with self._lock:
+            hit = self._matches.get(key)
+            if hit is not None and now - hit.at < self.ttl_s:
+                return hit.skills
+        skills = self.store.match(kind, tool)
+        with self._lock:
+            self._matches[key] = _Matched(skills, now)
+        return skills
+
+    def _fresh(self, view: str, arg: Any) -> Any:
+        """The cached derived value `view` for `arg` while it is fresh, else None (the per-call fast path)."""
+        # A dict read is atomic: no lock needed; `invalidate` bumps the generation after clearing.
+        hit = self._derived_views.get(_DerivedKey(view, arg))
+        if hit is not None and time.monotonic() - hit.at < self.ttl_s and hit.generation == self._generation:
+            return hit.value
+        return None
+
+    def _derived(self, view: str, arg: Any, build: Callable[[], Any]) -> Any:
+        """A value computed from trigger matches, cached as long as the matches are."""
+        now = time.monotonic()
+        hit = self._fresh(view, arg)
+        if hit is not None:
+            return hit
+        generation = self._generation
+        value = build()
+        with self._lock:
+            self._derived_views[_DerivedKey(view, arg)] = _Derived(now, generation, value)
+        return value
+
+    def preemptive(self, tool: str) -> list[tuple[TriggerKind, Skill]]:
+        """Skills on `tool` with a live repair version that has a precondition (pre-emptive candidates)."""
+        hit: list[tuple[TriggerKind, Skill]] | None = self._fresh("preemptive", tool)
+        if hit is not None:
+            return hit
+
+        def build() -> list[tuple[TriggerKind, Skill]]:
+            return [
+                (kind, skill)
+                for kind in (TriggerKind.BEFORE_TOOL, TriggerKind.TOOL_ERROR)
+                for skill in self.match(kind, tool)
+                if any(
+                    v.strategy.repair is not None and v.strategy.repair.precondition is not None for v in skill.versions
+                )
+            ]
+
+        result: list[tuple[TriggerKind, Skill]] = self._derived("preemptive", tool, build)
+        return result
+
+    def observers(self, tool: str) -> list[tuple[Skill, Pattern | None]]:
+        """Skills with an observation trigger on `tool`, each with its result pattern compiled (RE2)."""
+        hit: list[tuple[Skill, Pattern | None]] | None = self._fresh("observation", tool)
+        if hit is not None:
+            return hit
+
+        def build() -> list[tuple[Skill, Pattern | None]]:
+            return [
+                (skill, None if skill.trigger.pattern is None else usable_pattern(skill.trigger.pattern, True))
+                for skill in self.match(TriggerKind.OBSERVATION, tool)
+            ]
+
+        result: list[tuple[Skill, Pattern | None]] = self._derived("observation", tool, build)
+        return result
+
+    def guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
+        """(skills for every call, task-start skills) that carry guidance, for this tool set."""
+        hit: tuple[list[Skill], list[Skill]] | None = self._fresh("guidance", tools)
+        if hit is not None:
+            return hit
+
+        def build() -> tuple[list[Skill], list[Skill]]:
+            every: dict[str, Skill] = {}
+            for skill in self.match(TriggerKind.ALWAYS, None):
+                every.setdefault(skill.name, skill)
+            for tool in tools:
+                for kind in (TriggerKind.BEFORE_TOOL, TriggerKind.TOOL_ERROR):
+                    for skill in self.match(kind, tool):
+                        every.setdefault(skill.name, skill)
+            start = list(self.match(TriggerKind.TASK_START, None))
+
+            def has(sk: Skill) -> bool:
+                return any(v.strategy.guidance for v in sk.versions)
+
+            return [sk for sk in every.values() if has(sk)], [sk for sk in start if has(sk)]
+
+        result: tuple[list[Skill], list[Skill]] = self._derived("guidance", tools, build)
+        return result
