@@ -50,7 +50,7 @@ from ._models import (
     VersionStatus,
 )
 from ._redaction import capped_text, redact
-from ._regex import Pattern
+from ._regex import Pattern, any_of
 from ._regex import usable as usable_pattern
 from ._repair import apply_repair, precondition_holds, same_args
 from ._review_gate import ReviewGate, ReviewMode
@@ -484,6 +484,19 @@ class Evolver:
         result: list[tuple[Skill, Pattern | None]] = self._derived("observation", tool, build)
         return result
 
+    def _observer_gate(self, tool: str) -> Pattern | None:
+        """All the result patterns of `tool`'s observers in one program (None: search them one by one)."""
+        hit: tuple[Pattern | None] | None = self._fresh("observation-gate", tool)
+        if hit is not None:
+            return hit[0]
+
+        def build() -> tuple[Pattern | None]:
+            patterns = [s.trigger.pattern for s, p in self._observers(tool) if p is not None and s.trigger.pattern]
+            return (any_of(tuple(patterns), True) if patterns else None,)
+
+        gate: tuple[Pattern | None] = self._derived("observation-gate", tool, build)
+        return gate[0]
+
     def _guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
         """(skills for every call, task-start skills) that carry guidance, for this tool set."""
         hit: tuple[list[Skill], list[Skill]] | None = self._fresh("guidance", tools)
@@ -550,8 +563,13 @@ class Evolver:
         except Exception as exc:  # a miner that fails (on hostile tool text, a model down) loses no episode
             reason = f"miner failed: {type(exc).__name__}: {capped_text(str(exc), 300)}"
             self.store.log_events(
-                [Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id, data={"miner": self.miner.name,
-                                                                                      "reason": reason})]
+                [
+                    Event(
+                        kind=EventKind.PROPOSAL_REJECTED,
+                        episode_id=episode.id,
+                        data={"miner": self.miner.name, "reason": reason},
+                    )
+                ]
             )
             return []
         created: list[str] = []
@@ -605,8 +623,13 @@ class Evolver:
                 continue
             if version.origin != origin:  # the library had this content already: one version per content
                 reason = f"duplicate of {version.id} (proposed concurrently)"
-                log.append(Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id,
-                                 data={"name": proposal.name, "reason": reason, "miner": self.miner.name}))
+                log.append(
+                    Event(
+                        kind=EventKind.PROPOSAL_REJECTED,
+                        episode_id=episode.id,
+                        data={"name": proposal.name, "reason": reason, "miner": self.miner.name},
+                    )
+                )
                 continue
             log.append(
                 Event(
@@ -1071,9 +1094,11 @@ class EpisodeContext:
             observers = self.evo._observers(name)
             if observers:
                 text = result if isinstance(result, str) else json.dumps(_jsonable(result, _RESULT_MAX_CHARS))
+                gate = self.evo._observer_gate(name)
+                passed = gate is None or gate.search(text) is not None  # one search for every pattern
                 for skill, pattern in observers:
                     # The compiled pattern rejects most results cheaply; `matches` decides the rest.
-                    if pattern is not None and pattern.search(text) is None:
+                    if pattern is not None and (not passed or pattern.search(text) is None):
                         continue
                     if skill.trigger.matches(tool=name, text=text, task=self.episode.task):
                         self._fired.setdefault(skill.name, skill)
