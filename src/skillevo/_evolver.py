@@ -563,13 +563,8 @@ class Evolver:
         except Exception as exc:  # a miner that fails (on hostile tool text, a model down) loses no episode
             reason = f"miner failed: {type(exc).__name__}: {capped_text(str(exc), 300)}"
             self.store.log_events(
-                [
-                    Event(
-                        kind=EventKind.PROPOSAL_REJECTED,
-                        episode_id=episode.id,
-                        data={"miner": self.miner.name, "reason": reason},
-                    )
-                ]
+                [Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id, data={"miner": self.miner.name,
+                                                                                      "reason": reason})]
             )
             return []
         created: list[str] = []
@@ -623,13 +618,8 @@ class Evolver:
                 continue
             if version.origin != origin:  # the library had this content already: one version per content
                 reason = f"duplicate of {version.id} (proposed concurrently)"
-                log.append(
-                    Event(
-                        kind=EventKind.PROPOSAL_REJECTED,
-                        episode_id=episode.id,
-                        data={"name": proposal.name, "reason": reason, "miner": self.miner.name},
-                    )
-                )
+                log.append(Event(kind=EventKind.PROPOSAL_REJECTED, episode_id=episode.id,
+                                 data={"name": proposal.name, "reason": reason, "miner": self.miner.name}))
                 continue
             log.append(
                 Event(
