@@ -19,10 +19,12 @@ SECRET = "sk-ant-api03-" + "A" * 40
 
 @pytest.fixture
 def cold() -> Iterator[None]:
-    """An empty clean-text cache, before and after."""
+    """Empty clean-text and plain-key caches, before and after."""
     _redaction._clean.clear()
+    _redaction._plain_keys.clear()
     yield
     _redaction._clean.clear()
+    _redaction._plain_keys.clear()
 
 
 def test_a_secret_after_clean_values_is_still_caught(cold: None) -> None:
@@ -41,6 +43,20 @@ def test_a_remembered_text_that_is_an_episodes_secret_is_hidden(cold: None) -> N
     known: set[str] = set()
     out = redact({"password": "hunter2-blue", "echo": "hunter2-blue"}, known=known)
     assert out == {"password": "[REDACTED:secret]", "echo": "[REDACTED:secret]"}
+
+
+def test_remembered_keys_never_let_a_secret_through(cold: None) -> None:
+    for _ in range(3):
+        assert redact({"city": "Paris", "password": "x"}) == {"city": "Paris", "password": "[REDACTED:secret]"}
+    assert "city" in _redaction._plain_keys and "password" not in _redaction._plain_keys
+    # A secret sent as a key is hidden, remembered keys or not.
+    assert SECRET not in str(redact({SECRET: 1, "city": "Rome"}))
+    assert SECRET not in _redaction._plain_keys
+    # An episode's own secret echoed as a key that was remembered as plain is still hidden.
+    assert redact({"hunter2-blue": 1}) == {"hunter2-blue": 1}
+    known = {"hunter2-blue"}
+    assert redact({"hunter2-blue": 1, "city": "Rome"}, known=known) == {"[REDACTED:secret]": 1, "city": "Rome"}
+    assert redact({"ana@example.com": 1}, emails=True) == {"[REDACTED:email]": 1}
 
 
 def test_emails_are_hidden_after_the_same_text_was_remembered_without(cold: None) -> None:

@@ -521,6 +521,10 @@ def _remember(value: Any, known: set[str]) -> None:
 
 
 _SCALARS = (bool, int, float)
+# Dict keys that name no secret and hold none (the same few names come back in every event): one
+# look-up instead of the key-name rule and a text scan. Bounded like `_clean`; without `known`
+# values only (an episode's secret may be echoed as a key).
+_plain_keys: dict[str, None] = {}
 
 
 def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -> Any:
@@ -536,19 +540,28 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            if isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+            if not known and k in _plain_keys and not (emails and "@" in k):
+                key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
+            elif isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
                 if known is not None:
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"
-            else:
+                continue
+            elif isinstance(k, str):
                 # A key is text too (a secret can be sent, or echoed, as a dict key).
-                key = redact_text(k, emails=emails, known=known) if isinstance(k, str) else k
-                if isinstance(v, str):  # the common leaf, without a second dispatch
-                    out[key] = redact_text(v, emails=emails, known=known)
-                elif v is None or isinstance(v, _SCALARS):
-                    out[key] = v
-                else:
-                    out[key] = redact(v, emails=emails, known=known)
+                key = redact_text(k, emails=emails, known=known)
+                if key == k and not is_secret_key(k) and len(k) <= _CLEAN_MAX_CHARS and type(k) is str:
+                    if len(_plain_keys) >= _CLEAN_MAX:
+                        _plain_keys.clear()
+                    _plain_keys[k] = None
+            else:
+                key = k
+            if isinstance(v, str):  # the common leaf, without a second dispatch
+                out[key] = redact_text(v, emails=emails, known=known)
+            elif v is None or isinstance(v, _SCALARS):
+                out[key] = v
+            else:
+                out[key] = redact(v, emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):
         return [redact(v, emails=emails, known=known) for v in value]
