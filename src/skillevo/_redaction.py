@@ -474,6 +474,16 @@ def _redact_all_rules(text: str, emails: bool) -> str:
     return _apply(text, list(_spans(text, emails, _ALL_GROUPS, gated=False)))
 
 
+# Short texts the rules found nothing in. The same key names and values come back on every call
+# ("args", "text", a tool's name, an enum value): remembered, they are not scanned again. Only a text
+# the rules left unchanged is remembered, so a hit returns exactly what the rules would; `known`
+# values are replaced before the look-up, so an episode's own secrets are still hidden. Bounded:
+# emptied when full.
+_CLEAN_MAX_CHARS = 256
+_CLEAN_MAX = 16_384
+_clean: dict[str, None] = {}
+
+
 def redact_text(text: str, *, emails: bool = False, known: set[str] | None = None) -> str:
     """`text` with every secret shape replaced by ``[REDACTED:kind]`` (see the module doc).
 
@@ -485,11 +495,17 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     if known:
         for value in sorted((k for k in known if k in text), key=len, reverse=True):
             text = text.replace(value, "[REDACTED:secret]")
+    if text in _clean and not (emails and "@" in text):  # e-mails need an "@": the rest is the same
+        return text
     if not _may_hold_secret(text) and not (emails and "@" in text):
-        if not _DS_UNREVIEWED:
-            return text
-        return _apply(text, list(_spans(text, emails, _UNREVIEWED_GROUPS)))
-    return _apply(text, list(_spans(text, emails, _ALL_GROUPS)))
+        out = _apply(text, list(_spans(text, emails, _UNREVIEWED_GROUPS))) if _DS_UNREVIEWED else text
+    else:
+        out = _apply(text, list(_spans(text, emails, _ALL_GROUPS)))
+    if out == text and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
+        if len(_clean) >= _CLEAN_MAX:
+            _clean.clear()
+        _clean[text] = None
+    return out
 
 
 def _remember(value: Any, known: set[str]) -> None:
@@ -502,6 +518,13 @@ def _remember(value: Any, known: set[str]) -> None:
     elif isinstance(value, list | tuple):
         for v in value:
             _remember(v, known)
+
+
+_SCALARS = (bool, int, float)
+# Dict keys that name no secret and hold none (the same few names come back in every event): one
+# look-up instead of the key-name rule and a text scan. Bounded like `_clean`; without `known`
+# values only (an episode's secret may be echoed as a key).
+_plain_keys: dict[str, None] = {}
 
 
 def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -> Any:
@@ -517,13 +540,27 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            if isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+            if not known and k in _plain_keys and not (emails and "@" in k):
+                key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
+            elif isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
                 if known is not None:
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"
-            else:
+                continue
+            elif isinstance(k, str):
                 # A key is text too (a secret can be sent, or echoed, as a dict key).
-                key = redact_text(k, emails=emails, known=known) if isinstance(k, str) else k
+                key = redact_text(k, emails=emails, known=known)
+                if key == k and not is_secret_key(k) and len(k) <= _CLEAN_MAX_CHARS and type(k) is str:
+                    if len(_plain_keys) >= _CLEAN_MAX:
+                        _plain_keys.clear()
+                    _plain_keys[k] = None
+            else:
+                key = k
+            if isinstance(v, str):  # the common leaf, without a second dispatch
+                out[key] = redact_text(v, emails=emails, known=known)
+            elif v is None or isinstance(v, _SCALARS):
+                out[key] = v
+            else:
                 out[key] = redact(v, emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):

@@ -27,7 +27,17 @@ from typing import Protocol
 
 import re2  # type: ignore[import-untyped]
 
-__all__ = ["MAX_PROGRAM", "MAX_TEXT", "Pattern", "compile_pattern", "fullmatch", "pattern_error", "search", "usable"]
+__all__ = [
+    "MAX_PROGRAM",
+    "MAX_TEXT",
+    "Pattern",
+    "any_of",
+    "compile_pattern",
+    "fullmatch",
+    "pattern_error",
+    "search",
+    "usable",
+]
 
 # RE2's memory budget when a pattern is checked: a program far past `MAX_PROGRAM` fails to compile
 # within milliseconds instead of being built in full (a second for some 30-character patterns).
@@ -138,3 +148,16 @@ def fullmatch(pattern: str, text: str, *, ignorecase: bool = False) -> bool:
     """Whether `pattern` matches the whole of `text` (False for a text longer than `MAX_TEXT`)."""
     compiled = usable(pattern, ignorecase)
     return compiled is not None and compiled.fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def any_of(patterns: tuple[str, ...], ignorecase: bool = False) -> Pattern | None:
+    """One program that searches for all `patterns` at once (cached): it finds a match exactly when
+    one of them would, so a text none of them matches is rejected by one search instead of one per
+    pattern. None when there is nothing to gain or it cannot be built within the same bounds as a
+    single pattern (a caller then searches them one by one)."""
+    unique = tuple(dict.fromkeys(patterns))
+    # \Q...\E quotes to the end of the pattern when \E is missing: it would swallow the group's end.
+    if len(unique) < 2 or any("\\Q" in p for p in unique):
+        return usable(unique[0], ignorecase) if len(unique) == 1 else None
+    return usable("|".join(f"(?:{p})" for p in unique), ignorecase)

@@ -260,7 +260,9 @@ def mark_scrubbed(event: Event) -> Event:
     """Mark `event`, whose data the redaction engine has just produced, as redacted (its tool name is
     redacted here): `scrub_events` then keeps it as it is while its data is still that object."""
     if event.tool:
-        event.tool = redact_text(event.tool)
+        tool = redact_text(event.tool)
+        if tool != event.tool:  # an assignment is a validation: only when the name changes
+            event.tool = tool
     event._scrubbed = (event.data, event.tool)
     return event
 

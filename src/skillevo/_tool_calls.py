@@ -250,9 +250,11 @@ class ToolCalls:
         observers = self.evo.triggers.observers(name)
         if observers:
             text = result if isinstance(result, str) else json.dumps(snapshot(result))
+            gate = self.evo.triggers.observer_gate(name)
+            passed = gate is None or gate.search(text) is not None  # one search for every pattern
             for skill, pattern in observers:
                 # The compiled pattern rejects most results cheaply; `matches` decides the rest.
-                if pattern is not None and pattern.search(text) is None:
+                if pattern is not None and (not passed or pattern.search(text) is None):
                     continue
                 if skill.trigger.matches(tool=name, text=text, task=self.task):
                     self.fired.setdefault(skill.name, skill)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ._models import Skill, TriggerKind
-from ._regex import Pattern
+from ._regex import Pattern, any_of
 from ._regex import usable as usable_pattern
 from ._store import SkillStore
 
@@ -125,6 +125,19 @@ class TriggerIndex:
 
         result: list[tuple[Skill, Pattern | None]] = self._derived("observation", tool, build)
         return result
+
+    def observer_gate(self, tool: str) -> Pattern | None:
+        """All the result patterns of `tool`'s observers in one program (None: search them one by one)."""
+        hit: tuple[Pattern | None] | None = self._fresh("observation-gate", tool)
+        if hit is not None:
+            return hit[0]
+
+        def build() -> tuple[Pattern | None]:
+            patterns = [s.trigger.pattern for s, p in self.observers(tool) if p is not None and s.trigger.pattern]
+            return (any_of(tuple(patterns), True) if patterns else None,)
+
+        gate: tuple[Pattern | None] = self._derived("observation-gate", tool, build)
+        return gate[0]
 
     def guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
         """(skills for every call, task-start skills) that carry guidance, for this tool set."""

@@ -121,12 +121,16 @@ class Trace:
 
     def drain(self) -> list[Record]:
         """The records collected since the last drain."""
+        if not self._pending:  # most hooks made none: no lock, no new list
+            return []
         with self._lock:
             out, self._pending = self._pending, []
         return out
 
     def repairs(self, tool: str | None) -> list[dict[str, Any]]:
         """The applied repairs of `tool` since the last call (for the tool message's metadata)."""
+        if not self._repairs:
+            return []
         with self._lock:
             mine = [r for r in self._repairs if tool is None or r.get("tool") == tool]
             self._repairs = [r for r in self._repairs if not (tool is None or r.get("tool") == tool)]
