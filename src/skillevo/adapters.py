@@ -32,6 +32,7 @@ from typing import Any
 
 from ._errors import ConfigError
 from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
+from ._framework import require_framework
 from ._models import Episode
 from ._repair import same_args
 from ._surface import present_as
@@ -50,6 +51,7 @@ __all__ = [
     "guidance_for",
     "injected_params",
     "record_error",
+    "require_framework",
     "same_args",
     "score_reward",
     "strip_injected",

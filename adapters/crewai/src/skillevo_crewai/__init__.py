@@ -9,14 +9,14 @@ in `skillevo.testing`, with the other test doubles; re-exported here).
 
 from __future__ import annotations
 
-try:
-    import crewai.hooks
-    import crewai.llms.base_llm  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only without the framework installed
-    raise ImportError(
-        f"skillevo_crewai needs crewai>=1.15 ({exc}); "
-        "`pip install skillevo-crewai` (or `pip install crewai`) fixes it"
-    ) from exc
+from skillevo.adapters import require_framework
+
+require_framework(
+    "skillevo_crewai",
+    ("crewai.hooks", "crewai.llms.base_llm"),
+    needs="crewai>=1.15",
+    fix="`pip install skillevo-crewai` (or `pip install crewai`)",
+)
 
 from skillevo.testing import LLMPolicy as Policy
 from skillevo.testing import ScriptedLLM, last_observation

@@ -7,15 +7,14 @@
 
 from __future__ import annotations
 
-try:
-    import langchain.agents.middleware  # noqa: F401
-    import langchain_core  # noqa: F401
-    import langgraph  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only without the framework installed
-    raise ImportError(
-        f"skillevo_langgraph needs langchain, langchain-core and langgraph ({exc}); "
-        "`pip install skillevo-langgraph` (or `pip install langchain langgraph`) fixes it"
-    ) from exc
+from skillevo.adapters import require_framework
+
+require_framework(
+    "skillevo_langgraph",
+    ("langchain.agents.middleware", "langchain_core", "langgraph"),
+    needs="langchain, langchain-core and langgraph",
+    fix="`pip install skillevo-langgraph` (or `pip install langchain langgraph`)",
+)
 
 from ._evolve import EvolvingGraph, evolve
 from ._graph import llm_complete, with_guidance, wrap_tools

@@ -7,17 +7,14 @@ Qwen2 model with a locally trained tokenizer for offline tests. See docs/trainin
 
 from __future__ import annotations
 
-try:
-    import datasets  # noqa: F401
-    import peft  # noqa: F401
-    import torch  # noqa: F401
-    import transformers  # noqa: F401
-    import trl  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only without the dependencies installed
-    raise ImportError(
-        f"skillevo_trl needs torch, transformers, trl, datasets and peft ({exc}); "
-        '`pip install "skillevo-trl"` fixes it (on a GPU, `pip install "skillevo-trl[vllm]"` in its own venv)'
-    ) from exc
+from skillevo.adapters import require_framework
+
+require_framework(
+    "skillevo_trl",
+    ("datasets", "peft", "torch", "transformers", "trl"),
+    needs="torch, transformers, trl, datasets and peft",
+    fix='`pip install "skillevo-trl"` (on a GPU, `pip install "skillevo-trl[vllm]"` in its own venv)',
+)
 
 from ._reward import SkillIntegratedReward, completion_text, skill_markers
 from ._tiny import CHAT_TEMPLATE, build_tiny_model
