@@ -38,6 +38,7 @@ from ._lifecycle import Lifecycle, LifecycleConfig
 from ._miners import as_miner
 from ._mining_mode import MiningMode, MiningOptions
 from ._models import NULL_ARM, Episode, Event, EventKind
+from ._policy_change import announce_policy
 from ._redaction import capped_text
 from ._review_gate import ReviewGate, ReviewMode, check_review
 from ._sandbox import ProcessSandbox
@@ -166,8 +167,7 @@ class Evolver:
             if value == old:
                 return
             self._policy_version = value
-            self.selector.notify_change()
-            self.store.log_events([Event(kind=EventKind.POLICY_CHANGE, data={"from": old, "to": value})])
+            announce_policy(self.store, self.selector, old, value)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the mining of finished episodes has run (False when `timeout` passed first)."""
