@@ -39,65 +39,7 @@ from detect_secrets.plugins.base import RegexBasedDetector
 
 __all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text"]
 
-# ---------------------------------------------------------------------------------------------- key names
-
-#: Words that make a key secret wherever they appear in it.
-_SECRET_WORDS = frozenset(
-    {
-        "password", "passwd", "pwd", "passphrase", "passcode", "secret", "secrets", "credential",
-        "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
-        "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
-        "contraseña", "contrasena",
-        # the same names written as one word ("apikey", "accesstoken", "sessionid")
-        "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "secretkey", "privatekey",
-        "accesskey", "sessionid", "sessid", "clientsecret", "xapikey", "sessiontoken",
-    }
-)  # fmt: skip
-#: Head words that are secret only after one of these modifiers (``api_key``, ``session_id``).
-_SECRET_HEADS: dict[str, frozenset[str]] = {
-    "key": frozenset(
-        {"api", "access", "secret", "private", "signing", "encryption", "master", "session", "client",
-         "ssh", "license", "account", "service", "db", "database", "priv", "subscription", "webhook"}
-    ),
-    "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
-    "id": frozenset({"session", "sess"}),
-    "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp"}),
-}  # fmt: skip
-#: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).
-_DESCRIPTOR_TAILS = frozenset(
-    {
-        "type", "types", "kind", "count", "length", "len", "expiry", "expires", "expiration", "expired",
-        "policy", "required", "enabled", "disabled", "method", "methods", "mode", "url", "uri", "endpoint",
-        "name", "names", "hint", "format", "scheme", "provider", "status", "field", "fields", "label",
-        "strength", "version", "ttl", "lifetime", "scope", "scopes", "rotation", "reset", "changed",
-        "updated", "created", "at", "date", "time", "timestamp", "source", "path", "file", "env", "valid",
-        "limit", "limits", "usage", "used", "min", "max", "set", "present", "exists", "error", "errors",
-    }
-)  # fmt: skip
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_WORD = re.compile(r"[^0-9a-zñ]+")
-
-
-@functools.lru_cache(maxsize=4096)
-def _key_words(key: str) -> tuple[str, ...]:
-    return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
-
-
-@functools.lru_cache(maxsize=4096)
-def is_secret_key(key: str) -> bool:
-    """Whether a value under `key` is a secret, judged on the key's words (see the module doc)."""
-    words = _key_words(key)
-    if not words:
-        return False
-    if words[-1] in _DESCRIPTOR_TAILS and len(words) > 1:
-        return False
-    if any(w in _SECRET_WORDS for w in words):
-        return True
-    if len(words) == 1:
-        return words[0] == "pass"
-    modifiers = _SECRET_HEADS.get(words[-1])
-    return modifiers is not None and any(w in modifiers for w in words[:-1])
-
+from ._secret_keys import _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401 (tests read the word lists here)
 
 # ---------------------------------------------------------------------------------------------- text rules
 
@@ -398,7 +340,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
             if is_secret_key(key):
                 value = m.group("v")
                 start, end = m.span("v")
-                if "cookie" in _key_words(key):  # a cookie header's value runs to the end of the line
+                if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
                     newline = text.find("\n", start)
                     end = len(text) if newline < 0 else newline
                 if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
