@@ -27,6 +27,7 @@ from ._errors import LibraryError, NotFoundError, SchemaVersionError, SkillevoEr
 from ._learning_sql import (
     KeyCounters,
     PosteriorIncrement,
+    check_expected,
     counter_updates,
     decode_json,
     increment_statements,
@@ -486,14 +487,21 @@ class PostgresLibrary(SkillLibrary):
         actor: str = "skillevo",
         kind: EventKind = EventKind.LIFECYCLE,
         data: dict[str, object] | None = None,
+        expected: VersionStatus | None = None,
     ) -> SkillVersion:
         """Change a version's status and record the transition as an event (one transaction)."""
         status = VersionStatus(status)
         with self._conn() as conn:
-            row = conn.execute("SELECT status FROM versions WHERE id = %s FOR UPDATE", (version_id,)).fetchone()
+            # The skill's row is locked too: status changes of one skill's versions are serialized
+            # across processes (a test start checks that no sibling is under test).
+            row = conn.execute(
+                "SELECT v.status FROM versions v JOIN skills s ON s.name = v.skill WHERE v.id = %s FOR UPDATE",
+                (version_id,),
+            ).fetchone()
             if row is None:
                 raise NotFoundError(f"no skill version {version_id!r}")
             old = VersionStatus(row["status"])
+            check_expected(version_id, old, expected)
             conn.execute("UPDATE versions SET status = %s WHERE id = %s", (status.value, version_id))
             if EventKind(kind) is EventKind.REVIEW:  # a review answers any pending promotion
                 conn.execute("UPDATE versions SET pending_review = 0 WHERE id = %s", (version_id,))

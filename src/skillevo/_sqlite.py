@@ -27,6 +27,7 @@ from ._integrity import check_existing_file, connect_read_only, content_hash, wr
 from ._learning_sql import (
     KeyCounters,
     PosteriorIncrement,
+    check_expected,
     counter_updates,
     decode_json,
     increment_statements,
@@ -513,6 +514,7 @@ class SQLiteLibrary(SkillLibrary):
         actor: str = "skillevo",
         kind: EventKind = EventKind.LIFECYCLE,
         data: dict[str, object] | None = None,
+        expected: VersionStatus | None = None,
     ) -> SkillVersion:
         """Change a version's status and record the transition as an event (one transaction)."""
         status = VersionStatus(status)
@@ -521,6 +523,7 @@ class SQLiteLibrary(SkillLibrary):
             if row is None:
                 raise NotFoundError(f"no skill version {version_id!r}")
             old = VersionStatus(row[0])
+            check_expected(version_id, old, expected)
             conn.execute("UPDATE versions SET status = ? WHERE id = ?", (status.value, version_id))
             if EventKind(kind) is EventKind.REVIEW:  # a review answers any pending promotion
                 conn.execute("UPDATE versions SET pending_review = 0 WHERE id = ?", (version_id,))
