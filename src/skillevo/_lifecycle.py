@@ -156,10 +156,12 @@ class Lifecycle:
                         for v in self.store.skill(version.skill).versions
                     ):
                         raise StatusConflictError(f"{version.skill} already has a version under test")
-                    # A fresh test starts from the prior, whatever an earlier version with this id left.
-                    self.selector.notify_change(version.skill, version_id)
             except StatusConflictError:
                 return None
+            # A fresh test starts from the prior, whatever an earlier version with this id left.
+            # After the commit: inside the store's transaction this would take the selector's lock
+            # while holding the store's, the reverse of an update's order (a deadlock).
+            self.selector.notify_change(version.skill, version_id)
             return Transition(
                 version_id=version_id,
                 from_status=VersionStatus.CANDIDATE,
