@@ -58,6 +58,9 @@ def _evolver(lib: SkillLibrary, seed: int, cache_ttl_s: float) -> Evolver:
         policy_version=POLICY_V1.version,
         lifecycle=LifecycleConfig(**DEMO_LIFECYCLE),
         cache_ttl_s=cache_ttl_s,
+        # As the demo and bench_learning: simulated episodes take milliseconds, so `finish()` mines
+        # (what background mining gives a live agent), and a one-process run is seeded, repeatable.
+        mining="inline",
     )
 
 
