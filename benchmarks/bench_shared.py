@@ -1,18 +1,30 @@
 """Shared learning: N processes on one library against one process running every episode.
 
-Run: .venv/bin/python benchmarks/bench_shared.py [--episodes 300] [--procs 4] [--seeds 0]
+Run: .venv/bin/python benchmarks/bench_shared.py [--episodes 300] [--procs 4] [--seeds 0,1,2,3,4]
      [--pg postgresql://127.0.0.1:5432/test] [--backends sqlite,postgres]
 
 The demo world's episodes (the `skillevo` arm of bench_learning: the demo's lifecycle thresholds,
-the hand-written candidate, a silent upgrade halfway) run once in one process, and once split over
-`--procs` processes sharing one library (a SQLite file, and PostgreSQL when it answers): process k
-runs episodes k, k + N, k + 2N, ..., all of them in lockstep (a barrier after each round), so the
+the hand-written candidate, a silent upgrade halfway) run in one process, and split over `--procs`
+processes sharing one library (a SQLite file, and PostgreSQL when it answers): process k runs
+episodes k, k + N, k + 2N, ..., all of them in lockstep (a barrier after each round), so the
 episodes interleave in time as behind a load balancer. Each process has its own copy of the world
 (an agent replica) and its own selector seed; what they share is the library, which is the point.
 
-Prints failed calls per episode over the last 50 episodes (by episode index) of each run, the
-N-process / 1-process ratio (the target: at most 1.2), and whether the two runs end with the same
-lifecycle decisions (the same skills active and retired).
+Per seed it prints failed calls per episode over the last 50 episodes (by episode index) of
+
+* the one-process run (Evolver seed = the seed),
+* a second one-process run that differs only in the Evolver's seed (the selector's and the test
+  assignment's random draws: same world, same tasks, same policy): the noise floor of both the
+  metric and the decisions,
+* the N-process run on each backend,
+
+with the N-process / one-process ratio (the target: at most 1.2) next to the one-process /
+one-process ratio, and the mean and the standard deviation over seeds. Lifecycle decisions are
+compared as end states: the skills whose status (active, retired, testing, ...) differs between
+two runs, counted over the skills either run made. Within the N-process run it checks that the
+processes agree: every lifecycle transition in the log starts from the status the previous one
+left (no decision taken twice, none taken from a status that had changed), and at the end every
+process's view (its selector's posteriors and the statuses it reads) equals the store's.
 """
 
 from __future__ import annotations
@@ -24,16 +36,19 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skillevo import Evolver, LifecycleConfig, SkillLibrary, VersionStatus
+from skillevo import EventKind, Evolver, LifecycleConfig, SkillLibrary
 from skillevo.cli._demo_cmd import DEMO_CACHE_TTL_S, DEMO_LIFECYCLE
 from skillevo.demo import POLICY_V1, POLICY_V2, EpisodeResult, World, add_authored_skills, make_task, run_episode
 
 #: With several processes a library change made elsewhere reaches this one's trigger cache within
 #: this many seconds (the one-process run keeps the demo's setting: every change is its own).
 SHARED_CACHE_TTL_S = 0.5
+#: The second one-process run's Evolver seed is the seed plus this.
+OTHER_DRAWS = 7919
 
 
 def _evolver(lib: SkillLibrary, seed: int, cache_ttl_s: float) -> Evolver:
@@ -43,6 +58,9 @@ def _evolver(lib: SkillLibrary, seed: int, cache_ttl_s: float) -> Evolver:
         policy_version=POLICY_V1.version,
         lifecycle=LifecycleConfig(**DEMO_LIFECYCLE),
         cache_ttl_s=cache_ttl_s,
+        # As the demo and bench_learning: simulated episodes take milliseconds, so `finish()` mines
+        # (what background mining gives a live agent), and a one-process run is seeded, repeatable.
+        mining="inline",
     )
 
 
@@ -67,10 +85,21 @@ def _decisions(lib: SkillLibrary) -> dict[str, str]:
     return {s.name: s.status.value for s in lib.skills()}
 
 
-_DECIDED = (VersionStatus.ACTIVE.value, VersionStatus.RETIRED.value)
+def _view(evo: Evolver, lib: SkillLibrary) -> dict[str, Any]:
+    """What this process holds of the library: every skill's status, every arm's posterior."""
+    posteriors = {}
+    for p in lib.posteriors():
+        a, b = evo.selector.posterior(p.key, p.arm)
+        posteriors[f"{p.key}/{p.arm}"] = (round(a, 9), round(b, 9))
+    return {"status": _decisions(lib), "posteriors": posteriors}
 
 
-def _worker(location: str, k: int, procs: int, episodes: int, seed: int, barrier: Any) -> list[EpisodeResult]:
+def _stored_view(lib: SkillLibrary) -> dict[str, Any]:
+    posteriors = {f"{p.key}/{p.arm}": (round(p.alpha, 9), round(p.beta, 9)) for p in lib.posteriors()}
+    return {"status": _decisions(lib), "posteriors": posteriors}
+
+
+def _worker(location: str, k: int, procs: int, episodes: int, seed: int, barrier: Any) -> tuple[Any, ...]:
     try:
         with SkillLibrary(location) as lib:
             evo = _evolver(lib, seed * 1000 + k, SHARED_CACHE_TTL_S)
@@ -79,7 +108,11 @@ def _worker(location: str, k: int, procs: int, episodes: int, seed: int, barrier
             out = _run(evo, indices, seed, episodes // 2, barrier)
             for _ in range(rounds - len(indices)):  # keep the lockstep when N does not divide the episodes
                 barrier.wait()
-            return out
+            evo.flush()
+            lib.flush()
+            barrier.wait()  # everyone's last writes are in
+            time.sleep(evo.selector.staleness_s)  # type: ignore[attr-defined]  # the bounded staleness
+            return out, _view(evo, lib)
     except BaseException:
         barrier.abort()  # the others stop waiting for this one: the run fails as a whole, and says why
         raise
@@ -93,37 +126,80 @@ def _init(barrier: Any) -> None:
     _BARRIER = barrier
 
 
-def _pool_job(args: tuple[str, int, int, int, int]) -> list[EpisodeResult]:
+def _pool_job(args: tuple[str, int, int, int, int]) -> tuple[Any, ...]:
     return _worker(*args, _BARRIER)
 
 
-def one_process(location: str, episodes: int, seed: int) -> tuple[list[EpisodeResult], dict[str, str], float]:
+@dataclass
+class Run:
+    results: list[EpisodeResult]
+    decisions: dict[str, str]
+    seconds: float
+    detections: int  # change detections the library counted, over every key
+    bad_transitions: list[str]  # transitions that did not start from the status the previous one left
+    views_differ: int = 0  # processes whose view at the end differs from the store's
+
+    @property
+    def failed_last(self) -> float:
+        return failed_last(self.results)
+
+
+def _audit(lib: SkillLibrary) -> tuple[int, list[str]]:
+    """The library's detection count, and every lifecycle transition taken from a stale status."""
+    last: dict[str, str | None] = {}
+    bad = []
+    for e in lib.events(kind=EventKind.LIFECYCLE) + lib.events(kind=EventKind.REVIEW):
+        if e.version_id is None or "pending" in e.data:
+            continue
+        frm, to = e.data.get("from"), e.data.get("to")
+        if e.version_id in last and (frm != last[e.version_id] or frm == to):
+            bad.append(f"{e.version_id}: {frm} -> {to} after {last[e.version_id]}")
+        last[e.version_id] = str(to)
+    _, counters = lib.posterior_snapshot()
+    return sum(c.detections for c in counters.values()), bad
+
+
+def one_process(location: str, episodes: int, seed: int, evo_seed: int) -> Run:
     with SkillLibrary(location) as lib:
-        evo = _evolver(lib, seed, DEMO_CACHE_TTL_S)
+        evo = _evolver(lib, evo_seed, DEMO_CACHE_TTL_S)
         add_authored_skills(evo)
         t0 = time.perf_counter()
         results = _run(evo, range(episodes), seed, episodes // 2)
-        return results, _decisions(lib), time.perf_counter() - t0
+        elapsed = time.perf_counter() - t0
+        evo.flush()
+        return Run(results, _decisions(lib), elapsed, *_audit(lib))
 
 
-def n_processes(
-    location: str, episodes: int, seed: int, procs: int
-) -> tuple[list[EpisodeResult], dict[str, str], float]:
+def n_processes(location: str, episodes: int, seed: int, procs: int) -> Run:
     with SkillLibrary(location) as lib:  # the library and its hand-written candidate, made once
         add_authored_skills(_evolver(lib, seed, SHARED_CACHE_TTL_S))
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(procs)
     t0 = time.perf_counter()
-    with ctx.Pool(procs, initializer=_init, initargs=(barrier,)) as pool:
+    pool = ctx.Pool(procs, initializer=_init, initargs=(barrier,))
+    try:
         parts = pool.map(_pool_job, [(location, k, procs, episodes, seed) for k in range(procs)])
+    finally:
+        # Workers end on their own (not Pool.terminate's SIGTERM, which skillevo's SIGTERM flush
+        # handler turns into a flush first: a pool worker blocked on the task queue then lingers).
+        pool.close()
+        pool.join()
     elapsed = time.perf_counter() - t0
-    results = sorted((r for part in parts for r in part), key=lambda r: r.index)
+    results = sorted((r for part, _ in parts for r in part), key=lambda r: r.index)
     with SkillLibrary(location) as lib:
-        return results, _decisions(lib), elapsed
+        stored = _stored_view(lib)
+        run = Run(results, _decisions(lib), elapsed, *_audit(lib))
+    run.views_differ = sum(view != stored for _, view in parts)
+    return run
 
 
 def failed_last(results: Sequence[EpisodeResult], n: int = 50) -> float:
     return statistics.fmean(r.failed_calls for r in results[-n:])
+
+
+def differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    """The skills whose end status differs between two runs (a skill one run never made: '-')."""
+    return sorted(f"{n}: {a.get(n, '-')} vs {b.get(n, '-')}" for n in set(a) | set(b) if a.get(n) != b.get(n))
 
 
 def _pg_location(url: str) -> str | None:
@@ -144,57 +220,94 @@ def _drop_schema(url: str, schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else float("inf")
+
+
+def _spread(values: Sequence[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.fmean(values):.2f} ± {sd:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=300)
     parser.add_argument("--procs", type=int, default=4)
-    parser.add_argument("--seeds", default="0", help="comma-separated seeds")
+    parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds")
     parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    rows: list[tuple[str, int, float, float, float, float, float, bool, str]] = []
+    pg = _pg_location(args.pg) if "postgres" in backends else None
+    # rows: (backend, seed, run, baseline one-process run, other one-process run)
+    rows: list[tuple[str, int, Run, Run, Run]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
-            single, single_done, single_s = one_process(str(Path(tmp) / f"one-{seed}.db"), args.episodes, seed)
+            single = one_process(str(Path(tmp) / f"one-{seed}.db"), args.episodes, seed, seed)
+            other = one_process(str(Path(tmp) / f"other-{seed}.db"), args.episodes, seed, seed + OTHER_DRAWS)
             for backend in backends:
                 schema = None
                 if backend == "sqlite":
                     location = str(Path(tmp) / f"shared-{seed}.db")
                 elif backend == "postgres":
-                    if _pg_location(args.pg) is None:
+                    if pg is None:
                         continue
                     schema = f"bench_shared_{uuid.uuid4().hex[:8]}"
-                    location = f"{args.pg}?schema={schema}"
+                    location = f"{pg}?schema={schema}"
                 else:
                     raise SystemExit(f"unknown backend {backend!r}: use sqlite, postgres")
                 try:
-                    shared, shared_done, shared_s = n_processes(location, args.episodes, seed, args.procs)
+                    shared = n_processes(location, args.episodes, seed, args.procs)
                 finally:
                     if schema is not None:
                         _drop_schema(args.pg, schema)
-                diff = sorted(
-                    f"{name}: {single_done.get(name, '-')} vs {shared_done.get(name, '-')}"
-                    for name in set(single_done) | set(shared_done)
-                    if single_done.get(name) != shared_done.get(name)
-                    and (single_done.get(name) in _DECIDED or shared_done.get(name) in _DECIDED)
-                )
-                one, many = failed_last(single), failed_last(shared)
-                rows.append(
-                    (backend, seed, one, many, many / one if one else float("inf"), single_s, shared_s,
-                     not diff, "; ".join(diff))
-                )
-    print(f"\n{args.episodes} episodes of the demo world, 1 process vs {args.procs} processes on one library")
-    print("| backend | seed | failed calls/ep, last 50: 1 proc | N procs | ratio | wall s: 1 proc | N procs "
-          "| same decisions |")
-    print("|---|---|---|---|---|---|---|---|")
-    for backend, seed, one, many, ratio, s1, sn, same, _ in rows:
-        print(f"| {backend} | {seed} | {one:.2f} | {many:.2f} | {ratio:.2f} | {s1:.0f} | {sn:.0f} | "
-              f"{'yes' if same else 'no'} |")
-    for backend, seed, *_, diff in rows:
-        if diff:
-            print(f"{backend}, seed {seed}: decisions that differ (1 proc vs N procs): {diff}")
+                rows.append((backend, seed, shared, single, other))
+                _row(rows[-1], args.procs)  # as it goes: a long run's rows so far are not lost
+    _report(rows, args.episodes, args.procs)
+
+
+def _row(row: tuple[str, int, Run, Run, Run], procs: int) -> None:
+    backend, seed, n, one, other = row
+    union = len(set(one.decisions) | set(n.decisions) | set(other.decisions))
+    print(
+        f"| {backend} | {seed} | {one.failed_last:.2f} | {other.failed_last:.2f} | {n.failed_last:.2f} | "
+        f"{_ratio(n.failed_last, one.failed_last):.2f} | {_ratio(other.failed_last, one.failed_last):.2f} | "
+        f"{len(differing(one.decisions, n.decisions))} | {len(differing(one.decisions, other.decisions))} | "
+        f"{union} | {one.detections} / {other.detections} / {n.detections} | {len(n.bad_transitions)} | "
+        f"{n.views_differ} of {procs} | {one.seconds:.0f} / {n.seconds:.0f} |",
+        flush=True,
+    )
+
+
+def _report(rows: Sequence[tuple[str, int, Run, Run, Run]], episodes: int, procs: int) -> None:
+    print(f"\n{episodes} episodes of the demo world; failed calls per episode over the last 50; 1 process "
+          f"(seed s), 1 process (other draws), {procs} processes on one library")
+    print("| backend | seed | 1 proc | 1 proc, other draws | N procs | N / 1 | other / 1 | skills that differ: "
+          "N vs 1 | other vs 1 | of | detections 1 / other / N | stale transitions | views != store | "
+          "wall s 1 / N |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        _row(row, procs)
+    for backend in dict.fromkeys(r[0] for r in rows):
+        mine = [r for r in rows if r[0] == backend]
+        ones = [r[3].failed_last for r in mine]
+        many = [r[2].failed_last for r in mine]
+        others = [r[4].failed_last for r in mine]
+        print(
+            f"{backend}, {len(mine)} seeds (mean ± sd): 1 proc {_spread(ones)}, other draws {_spread(others)}, "
+            f"N procs {_spread(many)}; ratio of means N / 1 {_ratio(statistics.fmean(many), statistics.fmean(ones)):.2f}"
+            f", other / 1 {_ratio(statistics.fmean(others), statistics.fmean(ones)):.2f}; per-seed ratio N / 1 "
+            f"{_spread([_ratio(m, o) for m, o in zip(many, ones, strict=True)])}, other / 1 "
+            f"{_spread([_ratio(m, o) for m, o in zip(others, ones, strict=True)])}; skills that differ N vs 1 "
+            f"{_spread([len(differing(r[3].decisions, r[2].decisions)) for r in mine])}, other vs 1 "
+            f"{_spread([len(differing(r[3].decisions, r[4].decisions)) for r in mine])}"
+        )
+    for backend, seed, n, one, other in rows:
+        print(f"{backend}, seed {seed}: N vs 1: {'; '.join(differing(one.decisions, n.decisions)) or 'none'}")
+        print(f"{backend}, seed {seed}: other vs 1: {'; '.join(differing(one.decisions, other.decisions)) or 'none'}")
+        for line in n.bad_transitions + one.bad_transitions:
+            print(f"{backend}, seed {seed}: stale transition {line}")
 
 
 if __name__ == "__main__":

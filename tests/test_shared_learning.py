@@ -5,15 +5,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
 
 from skillevo import (
     NULL_ARM,
+    Event,
+    EventKind,
     Evolver,
+    LifecycleConfig,
     Repair,
+    Skill,
     SkillLibrary,
     Strategy,
     ThompsonSelector,
@@ -21,6 +25,7 @@ from skillevo import (
     TriggerKind,
     VersionStatus,
 )
+from skillevo._lifecycle import Lifecycle
 from skillevo._models import SetArg
 
 
@@ -191,3 +196,98 @@ def test_a_repaired_call_costs_at_most_one_store_write_and_no_scan(status: Versi
         assert lib.posteriors("add-units")[[p.arm for p in lib.posteriors("add-units")].index(vid)].alpha == (
             before[0] + 1.0
         )
+
+
+# ---------------------------------------------------------------- lifecycle decisions, taken once
+
+
+class _ReadBefore:
+    """A process that decides on what it read earlier: its first `skill()` answers the snapshot
+    taken at construction (another process may have changed the library since); every later read,
+    and everything else, is live."""
+
+    def __init__(self, lib: SkillLibrary, name: str) -> None:
+        self._lib = lib
+        self._seen: Skill | None = lib.skill(name)
+
+    def skill(self, name: str) -> Skill:
+        seen, self._seen = self._seen, None
+        return seen if seen is not None and seen.name == name else self._lib.skill(name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._lib, attr)
+
+
+def _under_test(lib: SkillLibrary, status: VersionStatus = VersionStatus.TESTING) -> str:
+    vid = lib.add_skill(
+        "units", Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather"), Strategy(guidance="say units"), status=status
+    ).id
+    lib.log_events([Event(kind=EventKind.SELECTION, episode_id="e1", version_id=vid)])
+    return vid
+
+
+def _transitions(lib: SkillLibrary, vid: str) -> list[tuple[str | None, str]]:
+    return [(e.data["from"], e.data["to"]) for e in lib.events(version_id=vid) if e.kind is not EventKind.SELECTION]
+
+
+_CFG = LifecycleConfig(min_updates=5, min_episodes=1)
+
+
+def test_a_promotion_decided_by_two_processes_is_taken_once(two: tuple[SkillLibrary, SkillLibrary]) -> None:
+    a_lib, b_lib = two
+    vid = _under_test(a_lib)
+    a, b = _attached(a_lib, staleness_s=3600.0), _attached(b_lib, staleness_s=3600.0)
+    b.posterior("units", vid)  # B has read the key: its cache holds none of what follows
+    for _ in range(20):
+        a.update("units", vid, 1.0)
+        a.update("units", NULL_ARM, 0.0)
+        b.update("units", vid, 1.0)
+        b.update("units", NULL_ARM, 0.0)
+    stale = _ReadBefore(b_lib, "units")  # B read the skill while the test was still running
+    assert [t.to_status for t in Lifecycle(a_lib, a, _CFG).evaluate("units")] == [VersionStatus.ACTIVE]
+    # The same evidence makes the promotion look due to B as well: it is conditional on the status
+    # B read (testing), so B's changes nothing.
+    assert Lifecycle(cast(Any, stale), b, _CFG).evaluate("units") == []
+    assert _transitions(a_lib, vid) == [(None, "testing"), ("testing", "active")]
+
+
+def test_a_stale_promotion_does_not_undo_another_processs_rejection(two: tuple[SkillLibrary, SkillLibrary]) -> None:
+    a_lib, b_lib = two
+    vid = _under_test(a_lib)
+    b = _attached(b_lib, staleness_s=0.0)
+    for _ in range(20):
+        b.update("units", vid, 1.0)
+        b.update("units", NULL_ARM, 0.0)
+    stale = _ReadBefore(b_lib, "units")
+    Lifecycle(a_lib, _attached(a_lib), _CFG).reject(vid, "a reviewer said no")
+    assert Lifecycle(cast(Any, stale), b, _CFG).evaluate("units") == []
+    assert b_lib.version(vid).status is VersionStatus.REJECTED
+    assert _transitions(a_lib, vid)[-1] == ("testing", "rejected")
+
+
+def test_two_processes_cannot_start_two_tests_of_one_skill(two: tuple[SkillLibrary, SkillLibrary]) -> None:
+    a_lib, b_lib = two
+    first = _under_test(a_lib, VersionStatus.CANDIDATE)
+    second = a_lib.add_version("units", Strategy(guidance="say the units, in Celsius")).id
+    stale = _ReadBefore(b_lib, "units")  # B saw both waiting as candidates, and no test running
+    assert Lifecycle(a_lib, _attached(a_lib), _CFG).start(first) is not None
+    assert Lifecycle(cast(Any, stale), _attached(b_lib), _CFG).start(second) is None
+    assert Lifecycle(b_lib, _attached(b_lib), _CFG).start(first) is None  # already started: not twice
+    assert [v.status for v in a_lib.skill("units").versions] == [VersionStatus.TESTING, VersionStatus.CANDIDATE]
+    assert _transitions(a_lib, first) == [(None, "candidate"), ("candidate", "testing")]
+    assert _transitions(a_lib, second) == [(None, "candidate")]
+
+
+def test_one_change_detected_by_two_processes_counts_and_resets_once(two: tuple[SkillLibrary, SkillLibrary]) -> None:
+    a, b = _attached(two[0], staleness_s=3600.0), _attached(two[1], staleness_s=3600.0)
+    rewards = [1.0] * 40 + [0.0] * 40  # both processes see the same change on their share of the arm
+    for sel in (a, b):
+        for r in rewards:
+            sel.update("k", "v1", r)
+        assert sel.detections("k") == 1  # each detected it on its own evidence
+    b.update("k", "v2", 1.0)
+    arms, counters = two[0].posterior_snapshot("k")
+    assert counters["k"].detections == 1  # B's detection was made on evidence from before A's reset
+    assert {p.arm: p.epoch for p in arms} == {"v1": 1, "v2": 0}
+    fresh = _attached(two[1])
+    assert fresh.detections("k") == 1

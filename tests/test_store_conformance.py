@@ -20,6 +20,7 @@ from skillevo import (
     TriggerKind,
     VersionStatus,
 )
+from skillevo._errors import StatusConflictError
 from skillevo._models import Applied
 
 
@@ -260,3 +261,32 @@ def test_versions_carry_their_lifecycle_counters(store: SkillLibrary) -> None:
     assert store.skill("dates").versions[0].pending_review
     store.set_status(vid, VersionStatus.ACTIVE, reason="ok", actor="reviewer", kind=EventKind.REVIEW)
     assert not store.version(vid).pending_review
+
+
+def test_a_conditional_status_change_is_taken_once(store: SkillLibrary) -> None:
+    vid = _add(store, "dates", status=VersionStatus.TESTING)
+    store.set_status(vid, VersionStatus.ACTIVE, reason="won", expected=VersionStatus.TESTING)
+    for status in (VersionStatus.ACTIVE, VersionStatus.REJECTED):  # the same decision again, a stale one
+        with pytest.raises(StatusConflictError, match="another process decided first"):
+            store.set_status(vid, status, reason="decided on an old read", expected=VersionStatus.TESTING)
+    with store.transaction():  # a refused change inside a transaction leaves the rest of it alone
+        other = _add(store, "other", status=VersionStatus.CANDIDATE)
+        with pytest.raises(StatusConflictError):
+            store.set_status(vid, VersionStatus.RETIRED, reason="stale", expected=VersionStatus.TESTING)
+    assert store.version(vid).status is VersionStatus.ACTIVE and store.version(other).status is VersionStatus.CANDIDATE
+    log = store.events(kind=EventKind.LIFECYCLE, version_id=vid)
+    assert [(e.data["from"], e.data["to"]) for e in log] == [(None, "testing"), ("testing", "active")]
+
+
+def test_a_detected_change_resets_only_the_epoch_it_was_seen_in(store: SkillLibrary) -> None:
+    from skillevo._learning_sql import PosteriorIncrement
+
+    store.increment_posterior(PosteriorIncrement("k", "a", 1.0))
+    store.increment_posterior(PosteriorIncrement("k", "b", 1.0))
+    store.increment_posterior(PosteriorIncrement("k", "a", 0.0, reset=True, epoch=0))  # resets the key
+    store.increment_posterior(PosteriorIncrement("k", "b", 1.0))
+    store.increment_posterior(PosteriorIncrement("k", "a", 0.0, reset=True, epoch=0))  # on evidence before it
+    arms, counters = store.posterior_snapshot("k")
+    by_arm = {p.arm: (p.alpha, p.beta, p.epoch) for p in arms}
+    assert counters["k"].detections == 1 and counters["k"].steps == 5
+    assert by_arm == {"a": (1.0, 2.0, 1), "b": (2.0, 1.0, 1)}  # both updates since the reset count

@@ -11,6 +11,7 @@ __all__ = [
     "SchemaVersionError",
     "SkillFormatError",
     "SkillevoError",
+    "StatusConflictError",
 ]
 
 
@@ -61,3 +62,10 @@ class MinerError(SkillevoError):
 
 class SandboxError(SkillevoError):
     """Sandboxed code was refused, broke a limit, raised, or returned something unusable."""
+
+
+class StatusConflictError(SkillevoError):
+    """A status change found the version in another status than the one it was decided from.
+
+    Another process (or thread) sharing the library decided first; nothing was changed.
+    """

@@ -9,6 +9,10 @@ processes on one library learn as one:
   g (alpha - 1)``): each update, from whichever process, decays the key once, as one process would;
 * a reset (an announced change, a detected change) sets the arms back to the prior and bumps their
   ``epoch``; every process sees the new epoch at its next refresh and drops its local history;
+* a detected change is taken once: its reset and its ``detections`` increment apply only while the
+  credited arm is still in the epoch the detecting process's history belongs to, so when several
+  processes detect one change (each on its share of the arm's updates) the first resets the key
+  and the others' detections, made on evidence from before that reset, change nothing;
 * per-key counters (``steps``, ``detections``) that the adaptive discount reads live in
   ``posterior_keys``, incremented in the same transaction;
 * per-version lifecycle counters live on the version row: ``selected_episodes`` (distinct episodes
@@ -25,11 +29,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._models import EventKind
+from ._errors import StatusConflictError
+from ._models import EventKind, VersionStatus
 
 __all__ = [
     "KeyCounters",
     "PosteriorIncrement",
+    "check_expected",
     "counter_updates",
     "increment_statements",
     "migration",
@@ -50,7 +56,9 @@ class PosteriorIncrement:
         arm_decay: the credited arm alone first decays by this factor (ReSkill's w; 1: none).
         unwind: ``(arm, reward)`` leaving a sliding window: subtracted again.
         reset: a change was detected here: after the update every arm of the key returns to the
-            prior (a new epoch) and the key's ``detections`` counter grows by one.
+            prior (a new epoch) and the key's ``detections`` counter grows by one ...
+        epoch: ... if the credited arm's stored epoch is still this one (the epoch the detection's
+            evidence belongs to; None: unconditionally).
         extra: the credited arm's auxiliary state (change-detector history, memory M), stored as
             the last writer left it (it only seeds a process that starts later).
     """
@@ -62,6 +70,7 @@ class PosteriorIncrement:
     arm_decay: float = 1.0
     unwind: tuple[str, float] | None = None
     reset: bool = False
+    epoch: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,7 +96,7 @@ def increment_statements(
     key_upsert: Statement = (
         "INSERT INTO posterior_keys (key, steps, detections) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
         "SET steps = posterior_keys.steps + 1, detections = posterior_keys.detections + excluded.detections",
-        (inc.key, 1 if inc.reset else 0),
+        (inc.key, 1 if inc.reset and inc.epoch is None else 0),
     )
     out: list[Statement] = [key_upsert]
     if inc.decay != 1.0:
@@ -124,8 +133,20 @@ def increment_statements(
                 (float(old), 1.0 - float(old), inc.key, old_arm),
             )
         )
-    if inc.reset:
+    if inc.reset and inc.epoch is None:
         out.extend(reset_statements(inc.key, None, now, encode))
+    elif inc.reset:
+        # Conditional on the credited arm's epoch. Its own row is reset last, so the condition the
+        # other arms' reset reads is not changed by that statement itself.
+        same_epoch = "EXISTS (SELECT 1 FROM posteriors q WHERE q.key = ? AND q.arm = ? AND q.epoch = ?)"
+        guard = (inc.key, inc.arm, inc.epoch)
+        reset = "UPDATE posteriors SET alpha = 1, beta = 1, extra = ?, epoch = epoch + 1, updated_at = ?"
+        out += [
+            (f"UPDATE posterior_keys SET detections = detections + 1 WHERE key = ? AND {same_epoch}",
+             (inc.key, *guard)),
+            (f"{reset} WHERE key = ? AND arm <> ? AND {same_epoch}", (encode({}), now, inc.key, inc.arm, *guard)),
+            (f"{reset} WHERE key = ? AND arm = ? AND epoch = ?", (encode({}), now, *guard)),
+        ]
     return out
 
 
@@ -196,6 +217,14 @@ def counter_updates(
         for vid, flag in sorted(pending.items())
     )
     return out
+
+
+def check_expected(version_id: str, current: VersionStatus, expected: VersionStatus | None) -> None:
+    """A conditional status change's guard, run on the row the transaction holds locked."""
+    if expected is not None and current is not VersionStatus(expected):
+        raise StatusConflictError(
+            f"{version_id} is {current.value}, not {VersionStatus(expected).value}: another process decided first"
+        )
 
 
 def decode_json(value: Any) -> Any:

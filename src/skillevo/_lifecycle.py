@@ -15,6 +15,18 @@
   observations: it no longer beats doing nothing (a policy upgrade can make a skill harmful).
 * At most `max_active_per_scope` skills are active per scope (trigger kind + tool); the weakest
   goes first. Every transition is a logged status change; nothing is deleted.
+
+Many processes may share one library, each running this lifecycle on the posteriors it caches
+(`ThompsonSelector`, at most `staleness_s` old). So that the library takes each decision once:
+
+* a decision that looks due on the cached posteriors is re-checked on the stored ones (the key is
+  re-read first) and taken only if it still holds;
+* every transition is conditional (`SkillStore.set_status(..., expected=...)`): it applies only if
+  the version still has the status the decision was taken from, so a second process taking the
+  same decision (or a conflicting one, a promotion racing a retirement) from what it read earlier
+  changes nothing (`StatusConflictError`, caught here);
+* a test starts only if no sibling version is under test, checked while the store holds the
+  skill's versions locked, and a promotion retires whatever is active when it commits.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._errors import ConfigError
+from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._review_gate import check_review, gated_since, is_approved
 from ._selection import Selector
@@ -127,8 +139,27 @@ class Lifecycle:
             skill = self.store.skill(version.skill)
             if any(v.status is VersionStatus.TESTING for v in skill.versions):
                 return None
-            self.store.set_status(version_id, VersionStatus.TESTING, reason="test started", actor="lifecycle")
+            try:
+                with self.store.transaction():
+                    self.store.set_status(
+                        version_id,
+                        VersionStatus.TESTING,
+                        reason="test started",
+                        actor="lifecycle",
+                        expected=VersionStatus.CANDIDATE,
+                    )
+                    # Checked again under the lock set_status holds: another process may have
+                    # started a sibling since the read above (then this start is undone).
+                    if any(
+                        v.status is VersionStatus.TESTING and v.id != version_id
+                        for v in self.store.skill(version.skill).versions
+                    ):
+                        raise StatusConflictError(f"{version.skill} already has a version under test")
+            except StatusConflictError:
+                return None
             # A fresh test starts from the prior, whatever an earlier version with this id left.
+            # After the commit: inside the store's transaction this would take the selector's lock
+            # while holding the store's, the reverse of an update's order (a deadlock).
             self.selector.notify_change(version.skill, version_id)
             return Transition(
                 version_id=version_id,
@@ -193,16 +224,34 @@ class Lifecycle:
                         out.append(started)
             return out
 
-    def _decide_test(self, skill: Skill, testing: SkillVersion) -> list[Transition]:
+    def _test_verdict(self, skill: Skill, testing: SkillVersion) -> tuple[str | None, float, float]:
+        """What the test's posteriors call for: ``"promote"``, ``"reject"``, ``"inconclusive"`` or
+        None, with P(test > incumbent) and the test's update count."""
         cfg = self.config
         a, b = self.selector.posterior(skill.name, testing.id)
         updates = a + b - 2.0
         if updates < cfg.min_updates:
-            return []
-        incumbent = self.incumbent_arm(skill)
-        p = self.selector.prob_better(skill.name, testing.id, incumbent)
+            return None, 0.5, updates
+        p = self.selector.prob_better(skill.name, testing.id, self.incumbent_arm(skill))
         enough = testing.selected_episodes >= cfg.min_episodes
         if enough and p >= cfg.promote_p:
+            return "promote", p, updates
+        if enough and p <= cfg.reject_p:
+            return "reject", p, updates
+        if updates >= cfg.max_test_updates and not (self.review == "required" and testing.pending_review):
+            return "inconclusive", p, updates
+        return None, p, updates
+
+    def _decide_test(self, skill: Skill, testing: SkillVersion) -> list[Transition]:
+        verdict, p, updates = self._test_verdict(skill, testing)
+        if verdict is None:
+            return []
+        # Due on this process's cached posteriors: decided on the stored ones (other processes'
+        # updates included), so every process takes the decision the library's evidence calls for.
+        self.selector.refresh(skill.name)
+        verdict, p, updates = self._test_verdict(skill, testing)
+        incumbent = self.incumbent_arm(skill)
+        if verdict == "promote":
             if self.review == "required":
                 if testing.pending_review:
                     return []
@@ -224,14 +273,14 @@ class Lifecycle:
                 actor="lifecycle",
                 kind=EventKind.LIFECYCLE,
             )
-        if enough and p <= cfg.reject_p:
-            self.store.set_status(
-                testing.id,
+        if verdict == "reject":
+            if not self._transition(
+                testing,
                 VersionStatus.REJECTED,
-                actor="lifecycle",
                 reason=f"lost its test: P(better than {incumbent}) = {p:.3f}",
                 data={"p": p},
-            )
+            ):
+                return []
             return [
                 Transition(
                     version_id=testing.id,
@@ -241,14 +290,14 @@ class Lifecycle:
                     p=p,
                 )
             ]
-        if updates >= cfg.max_test_updates and not (self.review == "required" and testing.pending_review):
-            self.store.set_status(
-                testing.id,
+        if verdict == "inconclusive":
+            if not self._transition(
+                testing,
                 VersionStatus.REJECTED,
-                actor="lifecycle",
                 reason=f"inconclusive after {int(updates)} updates (P = {p:.3f})",
                 data={"p": p},
-            )
+            ):
+                return []
             return [
                 Transition(
                     version_id=testing.id,
@@ -264,52 +313,84 @@ class Lifecycle:
         self, skill: Skill, version: SkillVersion, reason: str, p: float | None, *, actor: str, kind: EventKind
     ) -> list[Transition]:
         out = []
-        with self.store.transaction():
-            old = skill.active()
-            self.store.set_status(
-                version.id,
-                VersionStatus.ACTIVE,
-                reason=reason,
-                actor=actor,
-                kind=kind,
-                data={"p": p} if p is not None else None,
-            )
-            out.append(
-                Transition(
-                    version_id=version.id,
-                    from_status=version.status,
-                    to_status=VersionStatus.ACTIVE,
-                    reason=reason,
-                    p=p,
-                )
-            )
-            if old is not None and old.id != version.id:
+        try:
+            with self.store.transaction():
                 self.store.set_status(
-                    old.id, VersionStatus.RETIRED, reason=f"superseded by {version.id}", actor=actor, kind=kind
+                    version.id,
+                    VersionStatus.ACTIVE,
+                    reason=reason,
+                    actor=actor,
+                    kind=kind,
+                    data={"p": p} if p is not None else None,
+                    expected=version.status,
                 )
                 out.append(
                     Transition(
-                        version_id=old.id,
-                        from_status=VersionStatus.ACTIVE,
-                        to_status=VersionStatus.RETIRED,
-                        reason=f"superseded by {version.id}",
+                        version_id=version.id,
+                        from_status=version.status,
+                        to_status=VersionStatus.ACTIVE,
+                        reason=reason,
+                        p=p,
                     )
                 )
-            out.extend(self._enforce_cap(skill, keep=version.skill))
+                # What is active now, read under the lock the promotion holds (not the caller's
+                # copy, which another process may have changed since), is superseded.
+                for old in self.store.skill(skill.name).versions:
+                    if old.status is not VersionStatus.ACTIVE or old.id == version.id:
+                        continue
+                    self.store.set_status(
+                        old.id,
+                        VersionStatus.RETIRED,
+                        reason=f"superseded by {version.id}",
+                        actor=actor,
+                        kind=kind,
+                        expected=VersionStatus.ACTIVE,
+                    )
+                    out.append(
+                        Transition(
+                            version_id=old.id,
+                            from_status=VersionStatus.ACTIVE,
+                            to_status=VersionStatus.RETIRED,
+                            reason=f"superseded by {version.id}",
+                        )
+                    )
+                out.extend(self._enforce_cap(skill, keep=version.skill))
+        except StatusConflictError:  # decided elsewhere first: nothing of this promotion was written
+            return []
         return out
+
+    def _transition(
+        self, version: SkillVersion, status: VersionStatus, *, reason: str, data: dict[str, object] | None = None
+    ) -> bool:
+        """`version` goes from the status it was read with to `status`; False when it had changed."""
+        try:
+            self.store.set_status(
+                version.id, status, reason=reason, actor="lifecycle", data=data, expected=version.status
+            )
+        except StatusConflictError:
+            return False
+        return True
+
+    def _harm(self, skill: Skill, active: SkillVersion) -> float | None:
+        """P(active > null) when it is low enough to retire the version, else None."""
+        a, b = self.selector.posterior(skill.name, active.id)
+        if a + b - 2.0 < self.config.retire_min_obs:
+            return None
+        p = self.selector.prob_better(skill.name, active.id, NULL_ARM)
+        return p if p < self.config.retire_p else None
 
     def _retire_harmful(self, skill: Skill) -> list[Transition]:
         active = skill.active()
-        if active is None:
+        if active is None or self._harm(skill, active) is None:
             return []
-        a, b = self.selector.posterior(skill.name, active.id)
-        if a + b - 2.0 < self.config.retire_min_obs:
-            return []
-        p = self.selector.prob_better(skill.name, active.id, NULL_ARM)
-        if p >= self.config.retire_p:
+        # Due on the cached posteriors: decided on the stored ones (see `_decide_test`).
+        self.selector.refresh(skill.name)
+        p = self._harm(skill, active)
+        if p is None:
             return []
         reason = f"no longer beats doing nothing: P(better than null) = {p:.3f}"
-        self.store.set_status(active.id, VersionStatus.RETIRED, reason=reason, actor="lifecycle", data={"p": p})
+        if not self._transition(active, VersionStatus.RETIRED, reason=reason, data={"p": p}):
+            return []
         return [
             Transition(
                 version_id=active.id,
@@ -341,7 +422,8 @@ class Lifecycle:
             if version is None:
                 continue
             reason = f"over the cap of {self.config.max_active_per_scope} active skills for {scope[0]}:{scope[1]}"
-            self.store.set_status(version.id, VersionStatus.RETIRED, reason=reason, actor="lifecycle")
+            if not self._transition(version, VersionStatus.RETIRED, reason=reason):
+                continue
             out.append(
                 Transition(
                     version_id=version.id,
@@ -410,6 +492,8 @@ class Lifecycle:
                 raise ConfigError(f"{version_id} is {version.status.value}: only a version under test can be approved")
             skill = self.store.skill(version.skill)
             out = self._promote(skill, version, f"approved: {reason}", None, actor=actor, kind=EventKind.REVIEW)
+            if not out:
+                raise ConfigError(f"{version_id} changed while being approved; look again")
             return out + self._start_next(version.skill)
 
     def reject(self, version_id: str, reason: str, actor: str = "reviewer") -> Transition:
@@ -418,9 +502,17 @@ class Lifecycle:
             version = self.store.version(version_id)
             if version.status in (VersionStatus.REJECTED, VersionStatus.RETIRED):
                 raise ConfigError(f"{version_id} is already {version.status.value}")
-            self.store.set_status(
-                version_id, VersionStatus.REJECTED, reason=f"rejected: {reason}", actor=actor, kind=EventKind.REVIEW
-            )
+            try:
+                self.store.set_status(
+                    version_id,
+                    VersionStatus.REJECTED,
+                    reason=f"rejected: {reason}",
+                    actor=actor,
+                    kind=EventKind.REVIEW,
+                    expected=version.status,
+                )
+            except StatusConflictError as exc:
+                raise ConfigError(f"{version_id} changed while being rejected ({exc}); look again") from None
             self._start_next(version.skill)
             return Transition(
                 version_id=version_id, from_status=version.status, to_status=VersionStatus.REJECTED, reason=reason

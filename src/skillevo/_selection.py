@@ -77,6 +77,9 @@ class Selector(ABC):
     def attach(self, store: SkillStore) -> None:
         """Persist posteriors in `store` and restore what it holds."""
 
+    def refresh(self, key: str) -> None:  # noqa: B027 - optional: a selector without a cache has nothing to do
+        """Re-read `key` from the attached store now (before a decision that must see every update)."""
+
 
 @dataclass
 class _Key:
@@ -349,6 +352,7 @@ class ThompsonSelector(Selector):
             if i is None:
                 i = state.add(arm)
                 state.cache_arms = ()
+            epoch = state.epoch[i]  # the epoch this update's evidence (and a detection on it) belongs to
             step = self._apply(state, i, r)
             if self._store is None:
                 return
@@ -364,6 +368,7 @@ class ThompsonSelector(Selector):
                     arm_decay=step.arm_decay,
                     unwind=unwind,
                     reset=step.detected,
+                    epoch=epoch,
                     extra=self._extra(state, i),
                 )
             )
@@ -463,6 +468,11 @@ class ThompsonSelector(Selector):
     def prob_better(self, key: str, a: str, b: str) -> float:
         """P(theta_a > theta_b), integrating pdf_a * cdf_b numerically."""
         return prob_greater(self.posterior(key, a), self.posterior(key, b))
+
+    def refresh(self, key: str) -> None:
+        """Re-read `key` from the attached store now, whatever `staleness_s` allows."""
+        with self._lock:
+            self._refresh(key, self._key(key), force=True)
 
     def detections(self, key: str) -> int:
         """How many changes the adaptive mode detected at `key` (for stats and tests)."""

@@ -20,6 +20,7 @@ from ._errors import NotFoundError, SkillevoError
 from ._learning_sql import (
     KeyCounters,
     PosteriorIncrement,
+    check_expected,
     counter_updates,
     decode_json,
     increment_statements,
@@ -203,15 +204,23 @@ class SQLStore(SQLConnections):
         actor: str = "skillevo",
         kind: EventKind = EventKind.LIFECYCLE,
         data: dict[str, object] | None = None,
+        expected: VersionStatus | None = None,
     ) -> SkillVersion:
-        """Change a version's status and record the transition as an event (one transaction)."""
+        """Change a version's status and record the transition as an event (one transaction);
+        conditional with `expected` (see `SkillStore.set_status`)."""
         status = VersionStatus(status)
         with self._write() as conn:
-            lock = self._d.for_update
-            row = self._x(conn, "SELECT status FROM versions WHERE id = ?" + lock, (version_id,)).fetchone()
+            # The skill's row is locked too: status changes of one skill's versions are serialized
+            # across processes (a test start checks that no sibling is under test).
+            row = self._x(
+                conn,
+                "SELECT v.status FROM versions v JOIN skills s ON s.name = v.skill WHERE v.id = ?" + self._d.for_update,
+                (version_id,),
+            ).fetchone()
             if row is None:
                 raise NotFoundError(f"no skill version {version_id!r}")
             old = VersionStatus(row["status"])
+            check_expected(version_id, old, expected)
             self._x(conn, "UPDATE versions SET status = ? WHERE id = ?", (status.value, version_id))
             if EventKind(kind) is EventKind.REVIEW:  # a review answers any pending promotion
                 self._x(conn, "UPDATE versions SET pending_review = 0 WHERE id = ?", (version_id,))

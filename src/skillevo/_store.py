@@ -175,8 +175,15 @@ class SkillStore(ABC):
         actor: str = "skillevo",
         kind: EventKind = EventKind.LIFECYCLE,
         data: dict[str, object] | None = None,
+        expected: VersionStatus | None = None,
     ) -> SkillVersion:
-        """Change a version's status and record the transition as an event (one transaction)."""
+        """Change a version's status and record the transition as an event (one transaction).
+
+        With `expected`, the change is conditional: when the stored status is another, nothing is
+        written and `StatusConflictError` is raised (another process decided first). The check and
+        the write hold the version's row (and its skill's) locked, so of several processes taking
+        the same decision from what they read earlier exactly one takes it.
+        """
 
     @abstractmethod
     def match(
