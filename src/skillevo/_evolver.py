@@ -333,6 +333,15 @@ class Evolver:
             _logger.exception("skillevo: offering learned repairs to other tools failed")
             return []
 
+    def _from_schema(self, tool: str, args: Any) -> None:
+        """Candidates for the ways a call breaks its tool's declared schema (see `_schema_repair`)."""
+        from ._schema_repair import propose
+
+        try:
+            propose(self, tool, args)
+        except Exception:  # learning more must never be the reason a call fails
+            _logger.exception("skillevo: proposing repairs from %s's schema failed", tool)
+
     def invalidate(self) -> None:
         """Forget cached trigger matches (call after editing the library from outside this Evolver)."""
         with self._lock:
@@ -945,6 +954,8 @@ class EpisodeContext:
             self._tool_calls[name] = self._tool_calls.get(name, 0) + 1
             self._error_logged = None
             evo.tools.observe(name, args)
+            if evo.tools.schema(name) is not None:
+                evo._from_schema(name, args)
             new_args = args
             # Every repair of this call (and every null arm drawn) waits on the call's *final*
             # arguments: keyed on an intermediate one, an earlier repair was never credited when a
