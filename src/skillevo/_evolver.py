@@ -46,6 +46,7 @@ from ._models import (
     Retry,
     Skill,
     SkillVersion,
+    Trigger,
     TriggerKind,
     VersionStatus,
 )
@@ -152,6 +153,7 @@ class _Pending:
     key: str
     arm: str
     kind: Literal["repair", "code"]
+    trigger: Trigger | None = None  # the site's trigger: which failures are its business (`_attribution`)
 
 
 @dataclass
@@ -530,6 +532,9 @@ class Evolver:
         self.selector.update(key, arm, reward)
 
     def _credit_episode(self, episode_id: str, applied: Sequence[Applied], reward: float, source: str) -> int:
+        from ._attribution import credit_episode
+
+        credit_episode(self, applied, reward)  # the episode-reward check of repair promotions
         n = 0
         for a in applied:
             if a.kind == "guidance" and not a.credited:
@@ -725,6 +730,7 @@ class EpisodeContext:
         self._fired: dict[str, Skill] = {}
         self._guided: set[str] = set()
         self._pending: dict[str, list[_Pending]] = {}
+        self._parked: dict[str, list[_Pending]] = {}
         self._attempts: dict[str, int] = {}
         self._tried: dict[str, set[str]] = {}
         self._model_calls = 0
@@ -985,7 +991,7 @@ class EpisodeContext:
                 if choice.version is not None and choice.version not in versions:
                     continue  # chosen earlier at another site of this skill; its precondition does not hold here
                 if choice.version is None:
-                    waiting.append(_Pending(skill.name, NULL_ARM, "repair"))
+                    waiting.append(_Pending(skill.name, NULL_ARM, "repair", skill.trigger))
                     continue
                 repair = choice.version.strategy.repair
                 assert repair is not None
@@ -1014,7 +1020,7 @@ class EpisodeContext:
                     applied=True,
                 )
                 new_args = repaired
-                waiting.append(_Pending(skill.name, choice.version.id, "repair"))
+                waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger))
             for pending in waiting:
                 self._expect(name, new_args, pending)
             private = {"args": _jsonable(new_args, _RESULT_MAX_CHARS)}
@@ -1026,8 +1032,9 @@ class EpisodeContext:
     def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
         self._pending.setdefault(_args_key(tool, args), []).append(pending)
 
-    def _resolve(self, tool: str, args: Any, success: bool) -> None:
-        """Credit the repairs (and null arms) waiting on this call's outcome."""
+    def _resolve(self, tool: str, args: Any, success: bool, error: tuple[str, str] | None = None) -> None:
+        """Credit the repairs (and null arms) waiting on this call's outcome; a failure (`error`: type,
+        message) only those whose site it concerns, the others wait on the call's retry (`_attribution`)."""
         if not self._pending:
             return
         waiting = self._pending.pop(_args_key(tool, args), None)
@@ -1037,6 +1044,13 @@ class EpisodeContext:
             if len(keys) != 1:
                 return
             waiting = self._pending.pop(keys[0])
+        if error is not None:
+            from ._attribution import attributable
+
+            parked = [p for p in waiting if not attributable(p.trigger, tool, *error, self.episode.task)]
+            if parked:
+                self._parked[_args_key(tool, args)] = parked
+                waiting = [p for p in waiting if p not in parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
         for p in waiting:
@@ -1065,7 +1079,7 @@ class EpisodeContext:
         with self._lock:
             if failure is not None:
                 self._record_error(name, args, failure.error_type or "error", failure.message)
-                self._resolve(name, args, success=False)
+                self._resolve(name, args, success=False, error=(failure.error_type or "error", failure.message))
                 self._error_logged = _args_key(name, args)
                 return True
             self._error_logged = None
@@ -1110,7 +1124,7 @@ class EpisodeContext:
         with self._lock:
             if self._error_logged != call_key:
                 self._record_error(name, args, error_type, message)
-                self._resolve(name, args, success=False)
+                self._resolve(name, args, success=False, error=(error_type, message))
             self._error_logged = None
             tried = self._tried.setdefault(call_key, set())
             for skill in evo._match(TriggerKind.TOOL_ERROR, name):
@@ -1220,7 +1234,9 @@ class EpisodeContext:
                 if repaired is None:
                     continue
                 tried.add(skill.name)
-                self._expect(name, repaired, _Pending(skill.name, version.id, kind))
+                self._expect(name, repaired, _Pending(skill.name, version.id, kind, skill.trigger))
+                for parked in self._parked.pop(call_key, []):  # earlier edits ride along in the retry
+                    self._expect(name, repaired, parked)
                 self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
                 return repaired, delay
             return self._repair_now(name, args, error_type, message, tried), 0.0
@@ -1331,6 +1347,7 @@ class EpisodeContext:
             self._finished = True
             # Calls that never reported an outcome: their repairs are not credited.
             self._pending.clear()
+            self._parked.clear()
             ep = self.episode
             ep.finished_at = time.time()
             ep.reward = r
