@@ -112,3 +112,20 @@ def test_reward_holds_needs_episodes_on_both_sides(lib: SkillLibrary) -> None:
     for _ in range(10):
         evo._credit(episode_key("k"), NULL_ARM, 1.0)
     assert not reward_holds(evo.selector, "k", "v")
+
+
+def test_a_repair_that_made_a_call_fail_is_not_applied_to_the_same_call_again_in_the_episode(
+    lib: SkillLibrary,
+) -> None:
+    evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
+    _skill(evo, "fix-x", r"\bx\b", Repair(ops=[CoerceArg(arg="x", to="float")],
+                                          precondition=[ArgCondition(arg="x", type="int")]))
+    with evo.episode(task="t") as ep:
+        first = ep.before_tool("t", {"x": 5, "y": "good"})
+        assert first == {"x": 5.0, "y": "good"}
+        assert ep.on_tool_result("t", first, _tool(**first))  # its own kind of failure
+        again = ep.before_tool("t", {"x": 5, "y": "good"})  # the model sends the same call again
+        assert again == {"x": 5, "y": "good"}
+        other = ep.before_tool("t", {"x": 6, "y": "good"})  # another call: still repaired
+        assert other == {"x": 6.0, "y": "good"}
+        ep.finish(reward=0.0)

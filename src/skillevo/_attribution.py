@@ -9,7 +9,9 @@ failure is *attributable* to their site: the error is one the skill's trigger is
 repaired again and retried in the episode, the arms ride along and are credited with the retry's
 outcome (the earlier edits are still in the retried arguments); when nothing retries it, they get
 no credit from that call. A success credits every arm waiting on the call, as before. A skill whose
-trigger fires on any error of its tool (schema candidates) is charged every failure.
+trigger fires on any error of its tool (schema candidates) is charged every failure. A pre-emptive
+repair charged a failure is not applied again to the same call (the same arguments as sent) in that
+episode: a model re-issuing the call after the error gets it through as it meant it.
 
 The call-level outcome does not see everything a repair changes (a repaired value the tool accepts
 but that is semantically wrong fails nothing at that call), so promotion also needs the episode

@@ -154,6 +154,7 @@ class _Pending:
     arm: str
     kind: Literal["repair", "code"]
     trigger: Trigger | None = None  # the site's trigger: which failures are its business (`_attribution`)
+    sent: str | None = None  # a pre-emptive repair: the call as the caller sent it (`_args_key`)
 
 
 @dataclass
@@ -731,6 +732,9 @@ class EpisodeContext:
         self._guided: set[str] = set()
         self._pending: dict[str, list[_Pending]] = {}
         self._parked: dict[str, list[_Pending]] = {}
+        # (skill, call as sent) whose pre-emptive repair made that call fail: the same call sent
+        # again in this episode is not repaired that way again.
+        self._backfired: set[tuple[str, str]] = set()
         self._attempts: dict[str, int] = {}
         self._tried: dict[str, set[str]] = {}
         self._model_calls = 0
@@ -981,6 +985,7 @@ class EpisodeContext:
                     if v.strategy.repair is not None
                     and v.strategy.repair.precondition is not None
                     and precondition_holds(v.strategy.repair, args)
+                    and (skill.name, _args_key(name, args)) not in self._backfired
                 ]
                 versions, shadow = evo.gate.split(versions, self._canary)
                 for held in shadow:
@@ -1020,7 +1025,7 @@ class EpisodeContext:
                     applied=True,
                 )
                 new_args = repaired
-                waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger))
+                waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, _args_key(name, args)))
             for pending in waiting:
                 self._expect(name, new_args, pending)
             private = {"args": _jsonable(new_args, _RESULT_MAX_CHARS)}
@@ -1048,6 +1053,7 @@ class EpisodeContext:
             from ._attribution import attributable
 
             parked = [p for p in waiting if not attributable(p.trigger, tool, *error, self.episode.task)]
+            self._backfired.update((p.key, p.sent) for p in waiting if p.sent is not None and p not in parked)
             if parked:
                 self._parked[_args_key(tool, args)] = parked
                 waiting = [p for p in waiting if p not in parked]
