@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from skillevo import NULL_ARM, Evolver, SkillLibrary
+from skillevo import NULL_ARM, Evolver, SkillLibrary, VersionStatus
 from skillevo._conform import NO, conform, conforms
 from skillevo._models import ConformArg, RenameArg, Repair, SetArg
 from skillevo._repair import apply_repair
@@ -194,7 +194,7 @@ def test_a_schema_repair_the_tool_disagrees_with_loses_to_doing_nothing(lib: Ski
             ep.finish(reward=1.0)
     assert repaired[0]  # tried first: the schema is the tool's own word
     assert not any(repaired[-20:])
-    skill = lib.skill("schema-fetch-n-integer")
+    skill = next(s for s in lib.skills() if s.name.startswith("schema-fetch-n-integer-"))
     assert evo.selector.prob_better(skill.name, skill.versions[0].id, NULL_ARM) < 0.05
 
 
@@ -240,4 +240,22 @@ def test_tool_objects_declare_their_schemas_refs_inlined(lib: SkillLibrary) -> N
             {"ids": ["5"], "mode": "fast"}, {"ids": ["5"], "mode": "FAST"}, {"ids": 5, "mode": "fast"},
             {"ids": 5, "mode": "FAST"})
         ep.finish(reward=1.0)
-    assert {s.name for s in lib.skills()} == {"schema-lookup-ids-integer", "schema-lookup-mode-string"}
+    made = {s.name.rsplit("-", 1)[0] for s in lib.skills()}  # the suffix: the schema's digest
+    assert made == {"schema-lookup-ids-integer", "schema-lookup-mode-string"}
+
+
+def test_a_tool_declaring_another_schema_retires_the_candidates_of_the_old_one(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"find": {"properties": {"date": STR}, "required": ["date"]}})
+    with evo.episode(task="t") as ep:
+        ep.before_tool("find", {})  # leaves out the required `date`: guidance by shape
+        ep.finish(reward=0.0)
+    (old,) = lib.skills()
+    assert old.versions[0].strategy.guidance == "When calling `find`: `date` is required (a string)."
+    evo.register_tools({"find": {"properties": {"departure_date": STR}, "required": ["departure_date"]}})
+    assert lib.skill(old.name).versions[0].status is VersionStatus.RETIRED
+    with evo.episode(task="t") as ep:
+        assert ep.before_tool("find", {"date": "2025-01-01"}) in (
+            {"departure_date": "2025-01-01"}, {"date": "2025-01-01"})  # the new schema's rename
+        ep.finish(reward=1.0)
+    assert len(lib.skills()) == 2

@@ -319,11 +319,14 @@ class Evolver:
         ``args_schema.model_json_schema()``, an MCP tool's ``inputSchema``).
 
         A repair learned on one tool's argument is then offered, as a candidate tested against doing
-        nothing, to every declared tool with an argument of that name and type (see `_transfer`).
+        nothing, to every declared tool with an argument of that name and type (see `_transfer`), and
+        a call that breaks its tool's schema gets a candidate repair before it fails (`_schema_repair`;
+        a tool declaring another schema retires the candidates drawn from its old one).
         """
+        from ._schema_repair import retire_stale
         from ._transfer import sync_transfers
 
-        self.tools.register(tools)
+        retire_stale(self, self.tools.register(tools))
         sync_transfers(self, [])
 
     def _transfer(self, created: list[str]) -> list[str]:

@@ -29,6 +29,7 @@ value; later calls only read the in-memory cache).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,13 +51,14 @@ from ._models import (
     Strategy,
     Trigger,
     TriggerKind,
+    VersionStatus,
 )
 from ._untrusted import identifier, name_words
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
 
-__all__ = ["PRIOR", "SCHEMA_MINER", "Finding", "findings", "propose"]
+__all__ = ["PRIOR", "SCHEMA_MINER", "Finding", "findings", "propose", "retire_stale", "schema_digest"]
 
 #: Pseudo-observations a schema repair starts with (wins for it, failures for the null arm).
 PRIOR = 2
@@ -79,12 +81,16 @@ class Finding:
     why: str
 
 
-def _skill_name(tool: str, arg: str, what: str) -> str:
+def schema_digest(schema: Mapping[str, Any]) -> str:
+    """A short digest of a tool's declared schema: the candidates drawn from it carry it in their name."""
+    return hashlib.sha1(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:6]
+
+
+def _skill_name(tool: str, arg: str, what: str, digest: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", f"schema-{tool}-{arg}-{what}".lower()).strip("-")
-    if len(base) > 64:
-        digest = hashlib.sha1(base.encode()).hexdigest()[:6]
-        base = base[:57].rstrip("-") + "-" + digest
-    return base
+    if len(base) > 57:
+        base = base[:50].rstrip("-") + "-" + hashlib.sha1(base.encode()).hexdigest()[:6]
+    return f"{base}-{digest}"
 
 
 def _norm(name: str) -> str:
@@ -152,6 +158,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
     required = [r for r in schema.get("required") or [] if isinstance(r, str) and r in props]
     out: list[Finding] = []
     covered: set[str] = set()
+    digest = schema_digest(schema)
     for arg, value in args.items():
         if not isinstance(arg, str):
             continue
@@ -163,7 +170,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             covered.add(target)
             repair = Repair(ops=[RenameArg(arg=arg, to=target)],
                             precondition=[ArgCondition(arg=arg, present=True), ArgCondition(arg=target, present=False)])
-            out.append(Finding(_skill_name(tool, target, "name-" + arg), target, Strategy(repair=repair),
+            out.append(Finding(_skill_name(tool, target, "name-" + arg, digest), target, Strategy(repair=repair),
                                f"argument {arg} is not declared; {target} is"))
             continue
         sub = compact_schema(declared)
@@ -173,12 +180,12 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         if conform(value, sub) is not NO:
             repair = Repair(ops=[ConformArg(arg=arg, to=sub)],
                             precondition=[ArgCondition(arg=arg, type=_TYPE_OF.get(kind, "str"))])
-            out.append(Finding(_skill_name(tool, arg, kind), arg, Strategy(repair=repair),
+            out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),
                                f"{arg}: a {kind} where the schema declares {sub.get('type', 'other values')}"))
             continue
         text = _guidance(tool, arg, sub, missing=False, observed=value)
         if text is not None:
-            out.append(Finding(_skill_name(tool, arg, kind + "-shape"), arg, Strategy(guidance=text),
+            out.append(Finding(_skill_name(tool, arg, kind + "-shape", digest), arg, Strategy(guidance=text),
                                f"{arg}: a {kind} no lossless conversion fits"))
     for arg in required:
         if arg in args or arg in covered:
@@ -187,12 +194,12 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         if "default" in sub:
             repair = Repair(ops=[SetArg(arg=arg, value=sub["default"])],
                             precondition=[ArgCondition(arg=arg, present=False)])
-            out.append(Finding(_skill_name(tool, arg, "default"), arg, Strategy(repair=repair),
+            out.append(Finding(_skill_name(tool, arg, "default", digest), arg, Strategy(repair=repair),
                                f"{arg}: required, missing, declared default"))
             continue
         text = _guidance(tool, arg, sub, missing=True, observed=None)
         if text is not None:
-            out.append(Finding(_skill_name(tool, arg, "required"), arg, Strategy(guidance=text),
+            out.append(Finding(_skill_name(tool, arg, "required", digest), arg, Strategy(guidance=text),
                                f"{arg}: required and missing"))
     return out
 
@@ -240,3 +247,22 @@ def propose(evo: Evolver, tool: str, args: Any) -> list[str]:
     if made:
         evo.invalidate()
     return made
+
+
+def retire_stale(evo: Evolver, tools: list[str]) -> None:
+    """Retire the live candidates drawn from a schema `tools` no longer declare (their name carries
+    the digest of the schema they came from)."""
+    for tool in tools:
+        schema = evo.tools.schema(tool)
+        current = schema_digest(schema) if schema is not None else ""
+        for skill in evo.store.skills():
+            if skill.trigger.tool != tool or skill.name.endswith("-" + current):
+                continue
+            for version in skill.versions:
+                if version.origin.miner == SCHEMA_MINER and version.status in (
+                    VersionStatus.ACTIVE, VersionStatus.TESTING, VersionStatus.CANDIDATE
+                ):
+                    evo.store.set_status(version.id, VersionStatus.RETIRED, actor="lifecycle",
+                                         reason=f"{tool} declared another schema")
+    if tools:
+        evo.invalidate()

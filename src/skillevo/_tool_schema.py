@@ -106,7 +106,8 @@ def tool_schema(tool: Any) -> tuple[str, dict[str, Any]] | None:
 
 
 def declare_tools(evo: Evolver, tools: Iterable[Any]) -> None:
-    """Declare the schemas of `tools` (framework tool objects or dicts) that `evo` does not know yet.
+    """Declare the schemas of `tools` (framework tool objects or dicts) that `evo` does not know yet,
+    or knows with another schema (an API that moved to a new version).
 
     Never raises: an adapter calls it on the agent's path.
     """
@@ -114,7 +115,7 @@ def declare_tools(evo: Evolver, tools: Iterable[Any]) -> None:
         new: dict[str, dict[str, Any]] = {}
         for tool in tools:
             found = tool_schema(tool)
-            if found is not None and evo.tools.schema(found[0]) is None:
+            if found is not None and evo.tools.schema(found[0]) != found[1]:
                 new[found[0]] = found[1]
         if new:
             evo.register_tools(new)
