@@ -18,9 +18,9 @@ nothing at its own call site and credited with the outcome of the call it change
 is rejected or retired (and not proposed again: its skill exists). Because the schema is the
 tool's own statement that such a call is refused, a repair starts with `PRIOR` pseudo-observations
 in its favour (and as many failures of the null arm), so it is tried from the first call; a tool
-that accepts the value after all pays that prior back in a few calls. Its trigger also fires on
-any later failure of the tool, so a call sent unrepaired (the null arm drawn) is repaired and
-retried at once.
+that accepts the value after all pays that prior back in a few calls. A repair's trigger is
+``before_tool`` (it acts before the call only); guidance's is the tool's errors, so that it is
+credited by the tool's later calls.
 
 The first sighting writes the candidate to the library (once per tool, argument and kind of
 value; later calls only read the in-memory cache).
@@ -223,7 +223,11 @@ def propose(evo: Evolver, tool: str, args: Any) -> list[str]:
             continue  # proposed before (whatever became of it): not again
         except NotFoundError:
             pass
-        trigger = Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool)
+        # A repair acts before the call only: a trigger on the tool's errors would match every error
+        # (none is known yet) and take the retry from the skill that error is about (a rate limit's).
+        # Guidance about the tool is credited by its later calls (see `EpisodeContext.finish`).
+        kind = TriggerKind.BEFORE_TOOL if finding.strategy.repair is not None else TriggerKind.TOOL_ERROR
+        trigger = Trigger(kind=kind, tool=tool)
         origin = Origin(miner=SCHEMA_MINER, note=f"declared schema of {tool}: {finding.why}"[:2000])
         try:
             version = evo.store.add_skill(finding.name, trigger, finding.strategy, origin=origin,
