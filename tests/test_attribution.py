@@ -129,3 +129,17 @@ def test_a_repair_that_made_a_call_fail_is_not_applied_to_the_same_call_again_in
         other = ep.before_tool("t", {"x": 6, "y": "good"})  # another call: still repaired
         assert other == {"x": 6.0, "y": "good"}
         ep.finish(reward=0.0)
+
+
+def test_a_rate_limit_is_not_charged_to_an_argument_repair_that_names_no_error(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
+    version = lib.add_skill("conv-x", Trigger(kind=TriggerKind.BEFORE_TOOL, tool="t"), Strategy(
+        repair=Repair(ops=[CoerceArg(arg="x", to="str")], precondition=[ArgCondition(arg="x", type="int")])))
+    evo.lifecycle.start(version.id)
+    evo.invalidate()
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("t", {"x": 5, "y": "good"})
+        assert sent["x"] == "5"
+        assert ep.on_tool_result("t", sent, "Error: 429 Too Many Requests, retry after 1 s")
+        ep.finish(reward=1.0)
+    assert _counts(evo, "conv-x", version.id) == (0.0, 0.0)

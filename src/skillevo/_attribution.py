@@ -9,7 +9,8 @@ failure is *attributable* to their site: the error is one the skill's trigger is
 repaired again and retried in the episode, the arms ride along and are credited with the retry's
 outcome (the earlier edits are still in the retried arguments); when nothing retries it, they get
 no credit from that call. A success credits every arm waiting on the call, as before. A skill whose
-trigger fires on any error of its tool (schema candidates) is charged every failure. A pre-emptive
+trigger names no error (schema candidates) is charged every failure but a rate limit, an outage
+or an authorisation error, which no argument causes or fixes. A pre-emptive
 repair charged a failure is not applied again to the same call (the same arguments as sent) in that
 episode: a model re-issuing the call after the error gets it through as it meant it.
 
@@ -37,15 +38,17 @@ __all__ = ["EPISODE_SUFFIX", "attributable", "credit_episode", "episode_key", "r
 EPISODE_SUFFIX = "#episode"
 #: Promotion is refused when P(the version's episodes score better than the null arm's) is below this.
 REWARD_DROP_P = 0.1
+#: Failures no argument can cause or fix: not charged to a site whose trigger names no error.
+_NOT_ABOUT_ARGUMENTS = frozenset({"rate_limit", "transient", "auth"})
 #: Episodes on each side before the episode-reward check can refuse a promotion.
 MIN_EPISODES = 5
 
 
 def attributable(trigger: Trigger | None, tool: str, error_type: str, message: str, task: str) -> bool:
     """Whether a failure of `tool` is one the skill with `trigger` is about (its error class and pattern)."""
-    if trigger is None or (trigger.error_type is None and trigger.pattern is None):
-        return True
     category = classify_error(message, error_type)
+    if trigger is None or (trigger.error_type is None and trigger.pattern is None):
+        return category not in _NOT_ABOUT_ARGUMENTS
     return any(trigger.matches(tool=tool, error_type=t, text=message, task=task) for t in (error_type, category))
 
 
