@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ._attribution import reward_holds
 from ._errors import ConfigError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._review_gate import check_review, gated_since, is_approved
@@ -202,7 +203,9 @@ class Lifecycle:
         incumbent = self.incumbent_arm(skill)
         p = self.selector.prob_better(skill.name, testing.id, incumbent)
         enough = testing.selected_episodes >= cfg.min_episodes
-        if enough and p >= cfg.promote_p:
+        # A repair must also not lower the reward of the episodes it runs in (`_attribution`).
+        holds = testing.strategy.repair is None or reward_holds(self.selector, skill.name, testing.id)
+        if enough and p >= cfg.promote_p and holds:
             if self.review == "required":
                 if testing.pending_review:
                     return []
