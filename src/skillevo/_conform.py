@@ -32,7 +32,7 @@ from typing import Any, Final
 
 from ._regex import search
 
-__all__ = ["NO", "compact_schema", "conform", "conforms", "json_type"]
+__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type"]
 
 
 class _No:
@@ -53,6 +53,11 @@ _DATE_INPUTS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%m/%d/%Y", "%d-
 _KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default")
 _MAX_DEPTH = 4
 _MAX_ENUM = 256
+
+
+#: JSON Schema type -> the type name `ArgCondition.type` and the tool catalogue use.
+PYTHON_TYPE: Final = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
+                      "object": "dict", "null": "null"}
 
 
 def json_type(value: Any) -> str:

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._conform import NO, compact_schema, conform, conforms, json_type
+from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance
 from ._models import (
@@ -66,8 +66,6 @@ _logger = logging.getLogger("skillevo")
 #: Pseudo-observations a schema repair starts with (wins for it, failures for the null arm).
 PRIOR = 2
 SCHEMA_MINER = "schema"
-_TYPE_OF = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
-            "object": "dict", "null": "null"}
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
                "array": "a list", "object": "an object"}
 _MAX_VALUES = 16
@@ -182,7 +180,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         kind = json_type(value)
         if conform(value, sub) is not NO:
             repair = Repair(ops=[ConformArg(arg=arg, to=sub)],
-                            precondition=[ArgCondition(arg=arg, type=_TYPE_OF.get(kind, "str"))])
+                            precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
             out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),
                                f"{arg}: a {kind} where the schema declares {sub.get('type', 'other values')}"))
             continue

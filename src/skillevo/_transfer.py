@@ -24,6 +24,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._conform import PYTHON_TYPE, json_type
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._mining import Proposal, check_proposal
 from ._models import (
@@ -69,19 +70,7 @@ TRANSFER_MINER = "transfer"
 
 
 def _value_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, dict):
-        return "dict"
-    return "str"
+    return PYTHON_TYPE.get(json_type(value), "str")
 
 
 class ToolCatalog:
