@@ -366,9 +366,10 @@ def task_sequence(tasks: Sequence[BfclTask], episodes: int, seed: int) -> list[B
 _TASKS: list[BfclTask] | None = None
 #: The BFCL multi-turn category the tasks come from (``--category``; set before any task is loaded).
 CATEGORY = "multi_turn_base"
-#: Declare every tool's JSON schema to the Evolvers (``--schemas``), as an adapter passing LangChain
-#: ``args_schema`` would: learned argument repairs then transfer to tools not called yet.
-SCHEMAS = False
+#: Declare every tool's JSON schema to the Evolvers (the default; ``--no-schemas`` to leave them
+#: out), as the adapters do with LangChain / CrewAI ``args_schema``: calls that break a schema get a
+#: candidate repair before they fail, and learned argument repairs transfer to tools not called yet.
+SCHEMAS = True
 
 
 def usable_tasks() -> list[BfclTask]:
@@ -571,7 +572,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="episodes per seed and arm")
     parser.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: up to 2)")
-    parser.add_argument("--schemas", action="store_true", help="declare the tools' JSON schemas to the Evolvers")
+    parser.add_argument(
+        "--schemas", action=argparse.BooleanOptionalAction, default=True,
+        help="declare the tools' JSON schemas to the Evolvers (default: on, as the adapters do)",
+    )
     parser.add_argument(
         "--category", default="multi_turn_base", help="BFCL multi-turn category (e.g. multi_turn_miss_param)"
     )

@@ -27,8 +27,8 @@ PUBLIC = {
     "NULL_ARM", "ArgCondition", "Origin", "Repair", "Skill", "SkillVersion", "Strategy", "Trigger",
     "TriggerKind", "VersionStatus",
     # the operations of a Repair
-    "Affix", "ChangeCase", "CoerceArg", "DropArg", "MapValue", "Pad", "ReformatDate", "RenameArg", "Retry",
-    "SetArg", "Strip",
+    "Affix", "ChangeCase", "CoerceArg", "ConformArg", "DropArg", "MapValue", "Pad", "ReformatDate", "RenameArg",
+    "Retry", "SetArg", "Strip",
     # what was recorded
     "Applied", "Episode", "Event", "EventKind", "PosteriorState",
     # the extension points and their defaults

@@ -51,7 +51,8 @@ def test_fixed_selector_always_repairs_and_records_the_credit() -> None:
                 ep.on_tool_result("book", retry, "booked")
                 ep.finish(reward=1.0)
         version = lib.skill("iso-dates").versions[0].id
-    assert [(arm, reward) for _key, arm, reward in selector.updates] == [(version, 1.0)] * 3
+    # Each episode credits the repaired call, then the repair site's episode reward (`<skill>#episode`).
+    assert selector.updates == [("iso-dates", version, 1.0), ("iso-dates#episode", version, 1.0)] * 3
     assert selector.posterior("any", version) == (1.0, 1.0)
     assert selector.propensity("k", [NULL_ARM, version], version) == 1.0
 

@@ -96,13 +96,17 @@ def _learn_on_first_tool(evo: Evolver) -> None:
             ep.finish(reward=1.0)
 
 
+#: The same tools declared with argument names only (no type or format: nothing to check a call against).
+UNTYPED = {name: {"properties": {"customer_id": {}, "date": {}}, "required": ["customer_id", "date"]} for name in TOOLS}
+
+
 @pytest.mark.parametrize("declared", [True, False])
 def test_a_mistake_learned_on_one_tool_is_repaired_on_the_others_before_it_fails(
     lib: SkillLibrary, declared: bool
 ) -> None:
     evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
     if declared:
-        evo.register_tools(SCHEMAS)  # an adapter passes each tool's JSON schema
+        evo.register_tools(UNTYPED)  # an adapter passes each tool's JSON schema
     else:
         # Tools known only from the calls seen: one correct call of each, before anything is learned.
         with evo.episode(task="warm-up") as ep:
@@ -113,6 +117,19 @@ def test_a_mistake_learned_on_one_tool_is_repaired_on_the_others_before_it_fails
     assert {s.trigger.tool for s in transferred} == set(TOOLS[1:])
     clean_first_calls = 0
     for j, name in enumerate(TOOLS[1:]):
+        with evo.episode(task=f"use {name}") as ep:
+            ok, _ = _call(ep, name, _mistaken(9000 + j, dt.date(2025, 11, 27), bad_id=True, bad_date=True))
+            clean_first_calls += ok
+            ep.finish(reward=1.0)
+    assert clean_first_calls >= 6, clean_first_calls
+
+
+def test_with_typed_schemas_no_tool_needs_to_learn_first(lib: SkillLibrary) -> None:
+    """Declared types and formats: the calls are repaired before any failure (schema candidates)."""
+    evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
+    evo.register_tools(SCHEMAS)
+    clean_first_calls = 0
+    for j, name in enumerate(TOOLS):
         with evo.episode(task=f"use {name}") as ep:
             ok, _ = _call(ep, name, _mistaken(9000 + j, dt.date(2025, 11, 27), bad_id=True, bad_date=True))
             clean_first_calls += ok
@@ -134,7 +151,7 @@ def test_without_transfer_every_other_tool_pays_its_own_failures(lib: SkillLibra
 
 def test_a_transferred_candidate_that_loses_is_rejected_and_the_original_is_untouched(lib: SkillLibrary) -> None:
     evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"), lifecycle=LifecycleConfig(min_episodes=1))
-    evo.register_tools(SCHEMAS)
+    evo.register_tools(UNTYPED)
     _learn_on_first_tool(evo)
     with evo.episode(task="use refund") as ep:
         _call(ep, "refund", _mistaken(5, dt.date(2025, 11, 27), bad_id=True, bad_date=False))
@@ -168,7 +185,7 @@ def test_only_value_edits_of_one_argument_with_its_precondition_transfer() -> No
 
 def test_a_tool_whose_argument_has_another_type_gets_no_transfer(lib: SkillLibrary) -> None:
     evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
-    schemas = dict(SCHEMAS)
+    schemas = dict(UNTYPED)
     schemas["ledger"] = {"properties": {"customer_id": {"type": "integer"}, "date": {"type": "string"}}}
     evo.register_tools(schemas)
     _learn_on_first_tool(evo)
@@ -217,7 +234,7 @@ def test_a_date_whose_day_and_month_read_both_ways_is_not_reformatted_unproven(l
     assert rule is not None and isinstance(rule.ops[0], ReformatDate)
     # Transferred to another tool, the re-format applies only to dates that read one way.
     evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
-    evo.register_tools(SCHEMAS)
+    evo.register_tools(UNTYPED)
     _learn_on_first_tool(evo)
     moved = next(
         s.versions[0].strategy.repair

@@ -272,7 +272,7 @@ class EpisodeContext:
                 return self.episode
             self._finished = True
             # Calls that never reported an outcome: their repairs are not credited.
-            self._tools.pending.clear()
+            self._tools.forget()
             ep = self.episode
             ep.finished_at = time.time()
             ep.reward = r

@@ -42,6 +42,7 @@ from ._policy_change import announce_policy
 from ._redaction import capped_text
 from ._review_gate import ReviewGate, ReviewMode, check_review
 from ._sandbox import ProcessSandbox
+from ._schema_repair import retire_stale
 from ._selection import ThompsonSelector
 from ._store import SkillStore
 from ._transfer import ToolCatalog, sync_transfers
@@ -186,9 +187,11 @@ class Evolver:
         ``args_schema.model_json_schema()``, an MCP tool's ``inputSchema``).
 
         A repair learned on one tool's argument is then offered, as a candidate tested against doing
-        nothing, to every declared tool with an argument of that name and type (see `_transfer`).
+        nothing, to every declared tool with an argument of that name and type (see `_transfer`), and
+        a call that breaks its tool's schema gets a candidate repair before it fails (`_schema_repair`;
+        a tool declaring another schema retires the candidates drawn from its old one).
         """
-        self.tools.register(tools)
+        retire_stale(self, self.tools.register(tools))
         sync_transfers(self, [])
 
     def _transfer(self, created: list[str]) -> list[str]:

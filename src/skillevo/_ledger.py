@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from ._attribution import episode_key
 from ._errors import ConfigError, NotFoundError
 from ._models import NULL_ARM, Applied, Event, EventKind
 
@@ -72,7 +73,16 @@ class CreditLedger:
         self.selector.update(key, arm, reward)
 
     def credit_episode(self, applied: Sequence[Applied], reward: float) -> int:
-        """Credit the episode's guidance not yet settled with its reward; returns how many arms."""
+        """Credit the episode's guidance not yet settled with its reward; returns how many arms.
+
+        Each repair site's chosen arm is also credited with the reward under `episode_key`: the
+        episode-reward check of repair promotions (`_attribution.reward_holds`).
+        """
+        sites: set[str] = set()
+        for a in applied:
+            if a.kind in ("repair", "code") and a.key not in sites:
+                sites.add(a.key)
+                self.credit(episode_key(a.key), a.arm, reward)
         n = 0
         for a in applied:
             if a.kind == "guidance" and not a.credited:

@@ -37,6 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._review_gate import check_review, gated_since, is_approved
@@ -234,7 +235,9 @@ class Lifecycle:
             return None, 0.5, updates
         p = self.selector.prob_better(skill.name, testing.id, self.incumbent_arm(skill))
         enough = testing.selected_episodes >= cfg.min_episodes
-        if enough and p >= cfg.promote_p:
+        # A repair must also not lower the reward of the episodes it runs in (`_attribution`).
+        holds = testing.strategy.repair is None or reward_holds(self.selector, skill.name, testing.id)
+        if enough and p >= cfg.promote_p and holds:
             return "promote", p, updates
         if enough and p <= cfg.reject_p:
             return "reject", p, updates

@@ -33,6 +33,7 @@ __all__ = [
     "ArgCondition",
     "ChangeCase",
     "CoerceArg",
+    "ConformArg",
     "DropArg",
     "Episode",
     "Event",
@@ -250,6 +251,23 @@ class ChangeCase(_Op):
     to: Literal["lower", "upper", "title", "capitalize"]
 
 
+class ConformArg(_Op):
+    """Convert the argument to its declared JSON schema `to` when that loses nothing and only one
+    value can be meant (``123`` -> ``"123"``, ``"a"`` -> ``["a"]``, an enum member's case); else leave it."""
+
+    op: Literal["conform"] = "conform"
+    to: dict[str, JsonValue] = Field(description="the argument's declared schema: type, items, enum, pattern, format")
+
+    @field_validator("to")
+    @classmethod
+    def _bounded(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        from ._conform import compact_schema
+
+        if len(repr(value)) > 8000:
+            raise ValueError("conform: the declared schema is too large")
+        return compact_schema(value)
+
+
 class Retry(_Frozen):
     """Retry the same call after a pause (transient errors, rate limits)."""
 
@@ -262,7 +280,8 @@ class Retry(_Frozen):
 
 
 RepairOp = Annotated[
-    SetArg | RenameArg | DropArg | CoerceArg | MapValue | ReformatDate | Pad | Strip | Affix | ChangeCase | Retry,
+    SetArg | RenameArg | DropArg | CoerceArg | MapValue | ReformatDate | Pad | Strip | Affix | ChangeCase | ConformArg
+    | Retry,
     Field(discriminator="op"),
 ]
 

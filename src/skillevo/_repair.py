@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _regex
+from ._conform import NO, conform
 from ._errors import SkillevoError
 from ._models import (
     Affix,
     ArgCondition,
     ChangeCase,
     CoerceArg,
+    ConformArg,
     DropArg,
     MapValue,
     Pad,
@@ -169,6 +171,10 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
         new = {"lower": value.lower, "upper": value.upper, "title": value.title, "capitalize": value.capitalize}[
             op.to
         ]()
+    elif isinstance(op, ConformArg):
+        new = conform(value, op.to)
+        if new is NO:
+            return  # no lossless, unambiguous conversion: the argument is left as it is
     elif isinstance(op, Affix):
         if not isinstance(value, str):
             value = str(value)

@@ -14,14 +14,16 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from ._attribution import attributable
 from ._detect import Failure, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
-from ._models import NULL_ARM, EventKind, Skill, SkillVersion, TriggerKind
+from ._models import NULL_ARM, EventKind, Skill, SkillVersion, Trigger, TriggerKind
 from ._recording import ERROR_MAX_CHARS, snapshot
 from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._sanitize import json_text
+from ._schema_repair import propose_safely
 
 if TYPE_CHECKING:
     from ._choices import SiteChoices
@@ -60,6 +62,8 @@ class _Pending:
     key: str
     arm: str
     kind: Literal["repair", "code"]
+    trigger: Trigger | None = None  # the site's trigger: which failures are its business (`_attribution`)
+    sent: CallKey | None = None  # a pre-emptive repair: the call as the caller sent it
 
 
 @dataclass
@@ -105,6 +109,12 @@ class ToolCalls:
         #: skills whose tool-error / observation trigger fired (their guidance joins the prompt)
         self.fired: dict[str, Skill] = {}
         self.pending: dict[CallKey, list[_Pending]] = {}
+        # Arms whose call failed on an error that is not their site's business: they wait on the
+        # call's retry (`_attribution`).
+        self.parked: dict[CallKey, list[_Pending]] = {}
+        # (skill, call as sent) whose pre-emptive repair made that call fail: the same call sent
+        # again in this episode is not repaired that way again.
+        self._backfired: set[tuple[str, CallKey]] = set()
         self._attempts: dict[_Attempt, int] = {}
         self._tried: dict[CallKey, _Tried] = {}
         self._error_logged: CallKey | None = None
@@ -123,7 +133,10 @@ class ToolCalls:
         self.choices.count_call(name)
         self._error_logged = None
         evo.tools.observe(name, args)
+        if evo.tools.schema(name) is not None:
+            propose_safely(evo, name, args)
         new_args = args
+        sent = CallKey.of(name, args)
         # Every repair of this call (and every null arm drawn) waits on the call's *final*
         # arguments: keyed on an intermediate one, an earlier repair was never credited when a
         # later one changed the call again.
@@ -142,6 +155,7 @@ class ToolCalls:
                 if v.strategy.repair is not None
                 and v.strategy.repair.precondition is not None
                 and precondition_holds(v.strategy.repair, args)
+                and (skill.name, sent) not in self._backfired
             ]
             versions, shadow = evo.gate.split(versions, self.canary)
             for held in shadow:
@@ -152,7 +166,7 @@ class ToolCalls:
             if choice.version is not None and choice.version not in versions:
                 continue  # chosen earlier at another site of this skill; its precondition does not hold here
             if choice.version is None:
-                waiting.append(_Pending(skill.name, NULL_ARM, "repair"))
+                waiting.append(_Pending(skill.name, NULL_ARM, "repair", skill.trigger))
                 continue
             repair = choice.version.strategy.repair
             assert repair is not None
@@ -181,7 +195,7 @@ class ToolCalls:
                 applied=True,
             )
             new_args = repaired
-            waiting.append(_Pending(skill.name, choice.version.id, "repair"))
+            waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent))
         for pending in waiting:
             self._expect(name, new_args, pending)
         private = {"args": snapshot(new_args)}
@@ -193,8 +207,14 @@ class ToolCalls:
     def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
         self.pending.setdefault(CallKey.of(tool, args), []).append(pending)
 
-    def _resolve(self, tool: str, args: Any, success: bool) -> None:
-        """Credit the repairs (and null arms) waiting on this call's outcome."""
+    def forget(self) -> None:
+        """Drop the arms still waiting: calls that never reported an outcome credit nothing."""
+        self.pending.clear()
+        self.parked.clear()
+
+    def _resolve(self, tool: str, args: Any, success: bool, error: tuple[str, str] | None = None) -> None:
+        """Credit the repairs (and null arms) waiting on this call's outcome; a failure (`error`: type,
+        message) only those whose site it concerns, the others wait on the call's retry (`_attribution`)."""
         if not self.pending:
             return
         waiting = self.pending.pop(CallKey.of(tool, args), None)
@@ -204,6 +224,12 @@ class ToolCalls:
             if len(keys) != 1:
                 return
             waiting = self.pending.pop(keys[0])
+        if error is not None:
+            parked = [p for p in waiting if not attributable(p.trigger, tool, *error, self.task)]
+            self._backfired.update((p.key, p.sent) for p in waiting if p.sent is not None and p not in parked)
+            if parked:
+                self.parked[CallKey.of(tool, args)] = parked
+                waiting = [p for p in waiting if p not in parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
         for p in waiting:
@@ -233,7 +259,7 @@ class ToolCalls:
     def _result(self, name: str, args: dict[str, Any], result: Any, failure: Failure | None) -> bool:
         if failure is not None:
             self._record_error(name, args, failure.error_type or "error", failure.message)
-            self._resolve(name, args, success=False)
+            self._resolve(name, args, success=False, error=(failure.error_type or "error", failure.message))
             self._error_logged = CallKey.of(name, args)
             return True
         self._error_logged = None
@@ -286,7 +312,7 @@ class ToolCalls:
         evo = self.evo
         if self._error_logged != call_key:
             self._record_error(name, args, error_type, message)
-            self._resolve(name, args, success=False)
+            self._resolve(name, args, success=False, error=(error_type, message))
         self._error_logged = None
         tried = self._tried.setdefault(call_key, _Tried())
         for skill in evo.triggers.match(TriggerKind.TOOL_ERROR, name):
@@ -312,7 +338,9 @@ class ToolCalls:
             if repaired is None:
                 continue
             tried.skills.add(skill.name)
-            self._expect(name, repaired, _Pending(skill.name, version.id, kind))
+            self._expect(name, repaired, _Pending(skill.name, version.id, kind, skill.trigger))
+            for parked in self.parked.pop(call_key, []):  # earlier edits ride along in the retry
+                self._expect(name, repaired, parked)
             self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
             return repaired, delay
         return self._repair_now(name, args, error_type, message, tried), 0.0

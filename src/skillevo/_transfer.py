@@ -24,6 +24,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._conform import PYTHON_TYPE, json_type
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._mining import Proposal, check_proposal
 from ._models import (
@@ -69,19 +70,7 @@ TRANSFER_MINER = "transfer"
 
 
 def _value_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, dict):
-        return "dict"
-    return "str"
+    return PYTHON_TYPE.get(json_type(value), "str")
 
 
 class ToolCatalog:
@@ -95,8 +84,9 @@ class ToolCatalog:
         self.changed = False  #: a tool or argument was added since `sync_transfers` last ran
         self.offered: set[str] = set()  #: transferred skills known to exist (the store is the truth)
 
-    def register(self, tools: Mapping[str, Any]) -> None:
-        """Declare tools' JSON schemas (``{"properties": {...}, "required": [...]}``), by tool name."""
+    def register(self, tools: Mapping[str, Any]) -> list[str]:
+        """Declare tools' JSON schemas (``{"properties": {...}, "required": [...]}``), by tool name;
+        returns the tools that had declared another schema before."""
         if not isinstance(tools, Mapping):
             raise ConfigError(
                 f"register_tools: expected a mapping of tool name -> JSON schema (got {type(tools).__name__})"
@@ -112,13 +102,17 @@ class ToolCatalog:
                 raise ConfigError(f"register_tools: the schema of {name!r} needs a 'properties' object of objects")
             checked[name] = {"properties": {k: dict(v) for k, v in props.items()},
                              "required": [r for r in schema.get("required", []) if isinstance(r, str)]}
+        replaced: list[str] = []
         with self._lock:
             for name, schema in checked.items():
+                if self._schemas.get(name, schema) != schema:
+                    replaced.append(name)
                 self._schemas[name] = schema
                 known = self._args.setdefault(name, set())
                 if not set(schema["properties"]) <= known:
                     known.update(list(schema["properties"])[:_MAX_ARGS])
                     self.changed = True
+        return replaced
 
     def observe(self, tool: str, args: Any, success: bool | None = None) -> None:
         """Record a call's argument names (and, for a successful call, its value types)."""

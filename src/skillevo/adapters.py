@@ -14,6 +14,8 @@ episode. Everything it needs is here, with one policy, the same everywhere:
 * **Rewards are real numbers in [0, 1]** (not ``"0.7"``, not ``True``): anything else is a
   reward error.
 * **Guidance goes into the model request**, never into the framework's state (`guidance_for`).
+* **Tools declare their schemas** (`declare_tools`): a call that breaks its tool's declared JSON
+  schema then gets a candidate repair before it fails (see docs/mining.md).
 * **Injected parameters are not arguments**: values a framework injects into a tool call (the
   graph state, a store, a runtime, the call id) are passed to the tool but neither recorded nor
   seen by repairs (`injected_params`, `call_tool(..., injected=...)`).
@@ -36,6 +38,7 @@ from ._framework import require_framework
 from ._models import Episode
 from ._repair import same_args
 from ._surface import present_as
+from ._tool_schema import declare_tools
 
 __all__ = [
     "MAX_REPAIRS",
@@ -47,6 +50,7 @@ __all__ = [
     "afinish_with",
     "call_tool",
     "current_episode",
+    "declare_tools",
     "finish_with",
     "guidance_for",
     "injected_params",

@@ -49,7 +49,7 @@ from crewai.hooks import (
 )
 from crewai.utilities.i18n import I18N_DEFAULT
 
-from skillevo.adapters import MAX_REPAIRS, EpisodeContext, guidance_for, record_error, same_args
+from skillevo.adapters import MAX_REPAIRS, EpisodeContext, declare_tools, guidance_for, record_error, same_args
 
 from ._events import listen
 
@@ -456,6 +456,9 @@ def _before_tool(ctx: Any) -> None:
     run, ep = found
     name = str(ctx.tool_name)
     try:
+        tool = getattr(ctx, "tool", None)
+        if tool is not None:
+            declare_tools(ep.evo, [tool])  # schema-aware repairs need the tool's JSON schema
         args = dict(ctx.tool_input or {})
         new = ep.before_tool(name, args)
         if new is not args and isinstance(ctx.tool_input, MutableMapping):

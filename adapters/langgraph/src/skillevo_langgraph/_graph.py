@@ -14,7 +14,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
 from skillevo import Evolver
-from skillevo.adapters import EpisodeContext, current_episode, guidance_for, record_error
+from skillevo.adapters import EpisodeContext, current_episode, declare_tools, guidance_for, record_error
 
 from ._common import add_guidance, arun_tool_call, injected_of, run_tool_call, tool_names
 from ._trace import aemit, emit, mark_repairs, trace_of
@@ -131,6 +131,7 @@ class _EvolvingTool(BaseTool):
         ep = current_episode()
         if ep is None:
             return self.inner.invoke(input, config, **kwargs)
+        declare_tools(ep.evo, [self.inner])
         call = {**self._call(input), "name": self.name}
         inner_config = self._inner_config(config)
         original = call.get("args")
@@ -151,6 +152,7 @@ class _EvolvingTool(BaseTool):
         ep = current_episode()
         if ep is None:
             return await self.inner.ainvoke(input, config, **kwargs)
+        declare_tools(ep.evo, [self.inner])
         call = {**self._call(input), "name": self.name}
         inner_config = self._inner_config(config)
         original = call.get("args")

@@ -18,7 +18,16 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, TracePolicy
 
 from skillevo import ConfigError, Evolver
-from skillevo.adapters import EpisodeContext, IsFailure, aabort, abort, guidance_for, record_error, score_reward
+from skillevo.adapters import (
+    EpisodeContext,
+    IsFailure,
+    aabort,
+    abort,
+    declare_tools,
+    guidance_for,
+    record_error,
+    score_reward,
+)
 
 from ._common import (
     add_guidance,
@@ -300,6 +309,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if request.tools is not self._tools_seen:  # which tools end the run (read where their calls return)
             self._tools_seen = request.tools
             self._direct_names = {getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False)}
+            declare_tools(self.evo, request.tools)  # schema-aware repairs need each tool's JSON schema
         ep, new = self._episode(request.state, create=True, runtime=request.runtime)
         assert ep is not None
         if self._raised:

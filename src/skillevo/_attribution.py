@@ -1,0 +1,67 @@
+"""Credit that isolates a repair's effect: judged on the outcome it can affect.
+
+A call often carries two mistakes and the tool reports one at a time. A repair that fixed the
+first one, in a call that then fails on the second, did its job: charging it the failure (as the
+null arm is charged at the same site) teaches the bandit nothing and keeps good repairs near 0.1.
+So a repair arm, and the null arm at the same site, are credited with a failure only when the
+failure is *attributable* to their site: the error is one the skill's trigger is about
+(`attributable`). A failure that is not is set aside (`Parked`) with the call; when the call is
+repaired again and retried in the episode, the arms ride along and are credited with the retry's
+outcome (the earlier edits are still in the retried arguments); when nothing retries it, they get
+no credit from that call. A success credits every arm waiting on the call, as before. A skill whose
+trigger names no error (schema candidates) is charged every failure but a rate limit, an outage
+or an authorisation error, which no argument causes or fixes. A pre-emptive
+repair charged a failure is not applied again to the same call (the same arguments as sent) in that
+episode: a model re-issuing the call after the error gets it through as it meant it.
+
+The call-level outcome does not see everything a repair changes (a repaired value the tool accepts
+but that is semantically wrong fails nothing at that call), so promotion also needs the episode
+reward not to drop: each repair site keeps a second posterior, keyed ``<skill>#episode``, of the
+rewards of the episodes in which each arm was chosen there (`CreditLedger.credit_episode`), and a version under
+test is promoted only when its episodes do not score worse than the null arm's (`reward_holds`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._detect import classify_error
+from ._models import NULL_ARM, Trigger
+
+if TYPE_CHECKING:
+    from ._selection import Selector
+
+__all__ = ["EPISODE_SUFFIX", "attributable", "episode_key", "reward_holds"]
+
+EPISODE_SUFFIX = "#episode"
+#: Promotion is refused when P(the version's episodes score better than the null arm's) is below this.
+REWARD_DROP_P = 0.1
+#: Failures no argument can cause or fix: not charged to a site whose trigger names no error.
+_NOT_ABOUT_ARGUMENTS = frozenset({"rate_limit", "transient", "auth"})
+#: Episodes on each side before the episode-reward check can refuse a promotion.
+MIN_EPISODES = 5
+
+
+def attributable(trigger: Trigger | None, tool: str, error_type: str, message: str, task: str) -> bool:
+    """Whether a failure of `tool` is one the skill with `trigger` is about (its error class and pattern)."""
+    category = classify_error(message, error_type)
+    if trigger is None or (trigger.error_type is None and trigger.pattern is None):
+        return category not in _NOT_ABOUT_ARGUMENTS
+    return any(trigger.matches(tool=tool, error_type=t, text=message, task=task) for t in (error_type, category))
+
+
+def episode_key(skill: str) -> str:
+    """The posterior key of the episode rewards at a repair site."""
+    return skill + EPISODE_SUFFIX
+
+
+def reward_holds(selector: Selector, skill: str, version_id: str) -> bool:
+    """Whether the episodes in which `version_id` was chosen at `skill` do not score worse than the
+    null arm's (too few episodes on either side: not judged)."""
+    key = episode_key(skill)
+    a, b = selector.posterior(key, version_id)
+    na, nb = selector.posterior(key, NULL_ARM)
+    if a + b - 2.0 < MIN_EPISODES or na + nb - 2.0 < MIN_EPISODES:
+        return True
+    return selector.prob_better(key, version_id, NULL_ARM) >= REWARD_DROP_P
+

@@ -1,0 +1,276 @@
+"""A value against its declared JSON schema: whether it conforms, and its lossless, unambiguous conversion.
+
+A tool declares what each argument must be (``type``, the ``items`` of an array, ``enum``,
+``pattern``, ``format``, ``anyOf``). `conform` converts a value that does not conform only when the
+conversion loses nothing and only one conforming value can be meant:
+
+* a number to a string (``123`` -> ``"123"``), a numeric string to an integer or number
+  (``" 5"`` -> ``5``), an integral float to an integer (``20.0`` -> ``20``), ``"true"`` /
+  ``"false"`` to a boolean;
+* a scalar to a one-element array when an array of that kind is declared (``"a"`` -> ``["a"]``),
+  and each element of an array (``[123]`` -> ``["123"]``), all elements or none;
+* a string differing from exactly one ``enum`` member only by case and white space;
+* a string that matches the ``pattern`` only once stripped or in one case (lower or upper);
+* a date read one way only into ``format: date`` (``YYYY-MM-DD``): ``2025/03/14``, ``11/27/2025``;
+  ``03/04/2025`` reads both ways and is left alone.
+
+Anything else (a boolean to a string, ``"abc"`` to an integer, ``1.5`` to an integer, a string
+that fits two enum members, a union whose branches convert differently) is refused: `conform`
+returns `NO`. Nothing here looks at a particular tool or argument; patterns run on RE2.
+
+Types are exact, as strict tool layers (pydantic's strict mode, most MCP servers) read them: ``20.0``
+is not an ``integer`` and ``True`` is not a ``number``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ._regex import search
+
+__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type"]
+
+
+class _No:
+    """No lossless, unambiguous conversion exists."""
+
+    def __repr__(self) -> str:
+        return "NO"
+
+
+NO: Final = _No()
+
+_INT = re.compile(r"[+-]?\d{1,18}")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Date spellings read into ``YYYY-MM-DD``; a text two of them read as different dates is refused.
+_DATE_INPUTS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y",
+                "%Y%m%d", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y")
+_KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default")
+_MAX_DEPTH = 4
+_MAX_ENUM = 256
+
+
+#: JSON Schema type -> the type name `ArgCondition.type` and the tool catalogue use.
+PYTHON_TYPE: Final = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
+                      "object": "dict", "null": "null"}
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value as JSON Schema names it (``integer`` for ints, ``number`` for floats)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return "unknown"
+
+
+def compact_schema(schema: Any, depth: int = 0) -> dict[str, Any]:
+    """The parts of a property's schema `conform` reads (the rest dropped), bounded in depth and size."""
+    if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
+        return {}
+    out: dict[str, Any] = {}
+    for key in _KEYS:
+        if key not in schema:
+            continue
+        value = schema[key]
+        if key == "items":
+            out[key] = compact_schema(value, depth + 1)
+        elif key in ("anyOf", "oneOf") and isinstance(value, list):
+            out[key] = [compact_schema(v, depth + 1) for v in value[:8]]
+        elif key == "enum" and isinstance(value, list) and len(value) <= _MAX_ENUM:
+            out[key] = [v for v in value if v is None or isinstance(v, str | int | float | bool)]
+        elif _keep(key, value):
+            out[key] = value
+    return out
+
+
+def _keep(key: str, value: Any) -> bool:
+    if key == "type":
+        return isinstance(value, str) or (isinstance(value, list) and len(value) <= 8)
+    if key in ("pattern", "format"):
+        return isinstance(value, str) and len(value) <= 1000
+    return key == "default" and (value is None or isinstance(value, str | int | float | bool))
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json_type(a) == json_type(b) and a == b
+
+
+def _type_ok(value: Any, declared: str) -> bool:
+    kind = json_type(value)
+    if declared == "number":
+        return kind in ("integer", "number")
+    if declared in ("string", "integer", "boolean", "array", "object", "null"):
+        return kind == declared
+    return True  # a type this module does not know: not judged
+
+
+def _is_date(text: str) -> bool:
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
+    """Whether `value` satisfies the parts of `schema` this module reads."""
+    if depth > _MAX_DEPTH:
+        return True
+    for key in ("anyOf", "oneOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches and not any(
+            conforms(value, b, depth + 1) for b in branches if isinstance(b, Mapping)
+        ):
+            return False
+    declared = schema.get("type")
+    if isinstance(declared, str) and not _type_ok(value, declared):
+        return False
+    if isinstance(declared, list) and declared and not any(_type_ok(value, t) for t in declared if isinstance(t, str)):
+        return False
+    enum = schema.get("enum")
+    if isinstance(enum, list) and not any(_same(value, m) for m in enum):
+        return False
+    if isinstance(value, str):
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and not _pattern_ok(pattern, value):
+            return False
+        if schema.get("format") == "date" and not _is_date(value):
+            return False
+    items = schema.get("items")
+    return not (
+        isinstance(value, list | tuple) and isinstance(items, Mapping)
+        and not all(conforms(v, items, depth + 1) for v in value)
+    )
+
+
+def _pattern_ok(pattern: str, text: str) -> bool:
+    try:
+        return search(pattern, text)
+    except ValueError:  # a pattern RE2 refuses: not judged
+        return True
+
+
+def _unique(candidates: list[Any]) -> Any:
+    """The one distinct candidate, else `NO`."""
+    distinct: list[Any] = []
+    for c in candidates:
+        if c is not NO and not any(_same(c, d) for d in distinct):
+            distinct.append(c)
+    return distinct[0] if len(distinct) == 1 else NO
+
+
+def _to_type(value: Any, declared: str) -> Any:
+    """`value` as a `declared` JSON type without loss, or `NO`."""
+    kind = json_type(value)
+    if _type_ok(value, declared):
+        return value
+    if declared == "string" and kind == "integer":
+        return str(value)
+    if declared == "string" and kind == "number" and math.isfinite(value) and float(str(value)) == value:
+        return str(value)
+    if declared == "integer":
+        if kind == "number" and math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        if kind == "string" and _INT.fullmatch(value.strip()):
+            return int(value.strip())
+    if declared == "number" and kind == "string":
+        text = value.strip()
+        if _INT.fullmatch(text):
+            return int(text)
+        if _NUMBER.fullmatch(text):
+            number = float(text)
+            return number if math.isfinite(number) else NO
+    if declared == "boolean" and kind == "string" and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return NO
+
+
+def _string_forms(text: str, schema: Mapping[str, Any]) -> Any:
+    """A string conforming to the string constraints (enum, pattern, format) of `schema`, or `NO`."""
+    enum = schema.get("enum")
+    if isinstance(enum, list):
+        key = " ".join(text.split()).casefold()
+        return _unique([m for m in enum if isinstance(m, str) and " ".join(m.split()).casefold() == key])
+    if schema.get("format") == "date" and not _is_date(text):
+        return _date(text)
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and not _pattern_ok(pattern, text):
+        stripped = text.strip()
+        forms = [stripped, stripped.lower(), stripped.upper()]
+        return _unique([f for f in forms if _pattern_ok(pattern, f)])
+    return text
+
+
+def _date(text: str) -> Any:
+    dates = []
+    for fmt in _DATE_INPUTS:
+        try:
+            dates.append(dt.datetime.strptime(text.strip(), fmt).date().isoformat())
+        except ValueError:
+            continue
+    return _unique(dates)
+
+
+def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
+    """Candidate conversion for one schema without union keywords (checked by the caller)."""
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        return _unique([_convert(value, {**schema, "type": t}, depth) for t in declared if isinstance(t, str)])
+    if declared == "array":
+        items = schema.get("items")
+        item_schema: Mapping[str, Any] = items if isinstance(items, Mapping) else {}
+        if isinstance(value, list | tuple):
+            out = [v if conforms(v, item_schema, depth + 1) else conform(v, item_schema, depth + 1) for v in value]
+            return NO if any(v is NO for v in out) else out
+        if value is None or isinstance(value, Mapping):
+            return NO
+        one = value if conforms(value, item_schema, depth + 1) else conform(value, item_schema, depth + 1)
+        return NO if one is NO else [one]
+    if isinstance(declared, str):
+        value = _to_type(value, declared)
+        if value is NO:
+            return NO
+    elif "enum" in schema and not isinstance(value, str):
+        return NO
+    if isinstance(value, str):
+        return _string_forms(value, schema)
+    enum = schema.get("enum")
+    if isinstance(enum, list):
+        return value if any(_same(value, m) for m in enum) else NO
+    return value
+
+
+def conform(value: Any, schema: Mapping[str, Any], depth: int = 0) -> Any:
+    """`value` itself when it conforms to `schema`; else its one lossless conversion that does; else `NO`."""
+    if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
+        return NO
+    if conforms(value, schema, depth):
+        return value
+    for key in ("anyOf", "oneOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            rest = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+            found = _unique(
+                [conform(value, {**rest, **b}, depth + 1) for b in branches if isinstance(b, Mapping)]
+            )
+            return found if found is not NO and conforms(found, schema, depth) else NO
+    found = _convert(value, schema, depth)
+    return found if found is not NO and conforms(found, schema, depth) else NO

@@ -1,0 +1,281 @@
+"""Schema-aware repairs: a call that breaks its tool's declared schema gets a candidate before it fails.
+
+When an adapter declared a tool's JSON schema (`Evolver.register_tools`), each call is read against
+it before it runs (`propose`). An argument that does not conform gets, once per (tool, argument,
+kind of value), a candidate skill of its own:
+
+* a **repair** when the conversion loses nothing and only one value can be meant (`_conform`:
+  ``123`` -> ``"123"``, ``"5"`` -> ``5``, ``[123]`` -> ``["123"]``, ``"a"`` -> ``["a"]``, an enum
+  member's case, a date read one way only); an argument the schema does not declare whose name is a
+  missing declared one's in another case or separator style (``fileName`` for ``file_name``), or
+  the last words of the only missing declared one, is renamed; a missing required argument with a
+  declared ``default`` is set to it;
+* otherwise **guidance by shape**, built from the schema's facts only (tool and argument names,
+  the JSON type, a declared small closed set of values), never from the value sent.
+
+Each is a candidate like any mined one: a version under test, chosen by the bandit against doing
+nothing at its own call site and credited with the outcome of the call it changed; one that loses
+is rejected or retired (and not proposed again: its skill exists). Because the schema is the
+tool's own statement that such a call is refused, a repair starts with `PRIOR` pseudo-observations
+in its favour (and as many failures of the null arm), so it is tried from the first call; a tool
+that accepts the value after all pays that prior back in a few calls. A repair's trigger is
+``before_tool`` (it acts before the call only); guidance's is the tool's errors, so that it is
+credited by the tool's later calls.
+
+The first sighting writes the candidate to the library (once per tool, argument and kind of
+value; later calls only read the in-memory cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type
+from ._errors import NotFoundError, SkillevoError
+from ._guidance_facts import clean_guidance
+from ._models import (
+    NULL_ARM,
+    ArgCondition,
+    ConformArg,
+    Event,
+    EventKind,
+    Origin,
+    RenameArg,
+    Repair,
+    SetArg,
+    Strategy,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from ._untrusted import identifier, name_words
+
+if TYPE_CHECKING:
+    from ._evolver import Evolver
+
+__all__ = ["PRIOR", "SCHEMA_MINER", "Finding", "findings", "propose", "propose_safely", "retire_stale", "schema_digest"]
+
+_logger = logging.getLogger("skillevo")
+
+#: Pseudo-observations a schema repair starts with (wins for it, failures for the null arm).
+PRIOR = 2
+SCHEMA_MINER = "schema"
+_TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
+               "array": "a list", "object": "an object"}
+_MAX_VALUES = 16
+_MEMBER = re.compile(r"^[^\W_][\w.+\-/:]{0,31}$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A candidate for one way a call breaks its tool's schema."""
+
+    name: str
+    arg: str
+    strategy: Strategy
+    why: str
+
+
+def schema_digest(schema: Mapping[str, Any]) -> str:
+    """A short digest of a tool's declared schema: the candidates drawn from it carry it in their name."""
+    return hashlib.sha1(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:6]
+
+
+def _skill_name(tool: str, arg: str, what: str, digest: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", f"schema-{tool}-{arg}-{what}".lower()).strip("-")
+    if len(base) > 57:
+        base = base[:50].rstrip("-") + "-" + hashlib.sha1(base.encode()).hexdigest()[:6]
+    return f"{base}-{digest}"
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _rename_target(arg: str, args: Mapping[str, Any], props: Mapping[str, Any]) -> str | None:
+    """The declared argument an undeclared `arg` stands for: the one missing declared name equal to
+    it but for case and separators; else the only missing declared one whose last words it is."""
+    missing = [p for p in props if p not in args]
+    same = [p for p in missing if _norm(p) == _norm(arg)]
+    if len(same) == 1:
+        return same[0]
+    if same:
+        return None
+    words = name_words(arg)
+    if not words:
+        return None
+    ends = [p for p in missing if len(name_words(p)) > len(words) and name_words(p)[-len(words):] == words]
+    return ends[0] if len(ends) == 1 else None
+
+
+def _type_text(schema: Mapping[str, Any]) -> str | None:
+    declared = schema.get("type")
+    if isinstance(declared, str) and declared in _TYPE_WORDS:
+        text = _TYPE_WORDS[declared]
+        items = schema.get("items")
+        if declared == "array" and isinstance(items, Mapping) and isinstance(items.get("type"), str):
+            inner = _TYPE_WORDS.get(str(items["type"]))
+            if inner is not None:
+                text += " of " + inner.split(" ", 1)[1] + "s"
+        return text
+    return None
+
+
+def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, observed: Any) -> str | None:
+    """Guidance from the schema's facts alone; None when there is nothing checkable to say."""
+    if identifier(tool) is None or identifier(arg) is None:
+        return None
+    facts = []
+    kind = _type_text(schema)
+    if kind is not None:
+        facts.append(kind)
+    allowed: list[str] = []
+    enum = schema.get("enum")
+    if isinstance(enum, list) and 0 < len(enum) <= _MAX_VALUES and all(
+        isinstance(m, str) and _MEMBER.match(m) for m in enum
+    ):
+        allowed = [str(m) for m in enum]
+        facts.append("one of " + ", ".join(f"`{m}`" for m in allowed))
+    if schema.get("format") == "date":
+        facts.append("a date written YYYY-MM-DD")
+    if missing:
+        text = f"When calling `{tool}`: `{arg}` is required" + (f" ({'; '.join(facts)})" if facts else "") + "."
+    elif facts:
+        text = f"When calling `{tool}`: send `{arg}` as {'; '.join(facts)}."
+    else:
+        return None
+    return clean_guidance(text, [observed], allowed=allowed, names=[tool, arg])
+
+
+def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> list[Finding]:
+    """The candidates for the ways `args` breaks `schema` (``{"properties": ..., "required": ...}``)."""
+    props: Mapping[str, Any] = schema.get("properties") or {}
+    required = [r for r in schema.get("required") or [] if isinstance(r, str) and r in props]
+    out: list[Finding] = []
+    covered: set[str] = set()
+    digest = schema_digest(schema)
+    for arg, value in args.items():
+        if not isinstance(arg, str):
+            continue
+        declared = props.get(arg)
+        if not isinstance(declared, Mapping):
+            target = _rename_target(arg, args, props)
+            if target is None or identifier(target) is None:
+                continue
+            covered.add(target)
+            repair = Repair(ops=[RenameArg(arg=arg, to=target)],
+                            precondition=[ArgCondition(arg=arg, present=True), ArgCondition(arg=target, present=False)])
+            out.append(Finding(_skill_name(tool, target, "name-" + arg, digest), target, Strategy(repair=repair),
+                               f"argument {arg} is not declared; {target} is"))
+            continue
+        sub = compact_schema(declared)
+        if conforms(value, sub):
+            continue
+        kind = json_type(value)
+        if conform(value, sub) is not NO:
+            repair = Repair(ops=[ConformArg(arg=arg, to=sub)],
+                            precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
+            out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),
+                               f"{arg}: a {kind} where the schema declares {sub.get('type', 'other values')}"))
+            continue
+        text = _guidance(tool, arg, sub, missing=False, observed=value)
+        if text is not None:
+            out.append(Finding(_skill_name(tool, arg, kind + "-shape", digest), arg, Strategy(guidance=text),
+                               f"{arg}: a {kind} no lossless conversion fits"))
+    for arg in required:
+        if arg in args or arg in covered:
+            continue
+        sub = compact_schema(props[arg])
+        if "default" in sub:
+            repair = Repair(ops=[SetArg(arg=arg, value=sub["default"])],
+                            precondition=[ArgCondition(arg=arg, present=False)])
+            out.append(Finding(_skill_name(tool, arg, "default", digest), arg, Strategy(repair=repair),
+                               f"{arg}: required, missing, declared default"))
+            continue
+        text = _guidance(tool, arg, sub, missing=True, observed=None)
+        if text is not None:
+            out.append(Finding(_skill_name(tool, arg, "required", digest), arg, Strategy(guidance=text),
+                               f"{arg}: required and missing"))
+    return out
+
+
+def propose(evo: Evolver, tool: str, args: Any) -> list[str]:
+    """Store (and start testing) a candidate for each new way this call breaks `tool`'s declared
+    schema; returns the versions created. Cheap when nothing is new."""
+    schema = evo.tools.schema(tool)
+    if schema is None or not isinstance(args, dict):
+        return []
+    offered = evo.tools.offered
+    new = [f for f in findings(tool, args, schema) if f.name not in offered]
+    if not new:
+        return []
+    made: list[str] = []
+    log: list[Event] = []
+    for finding in new:
+        offered.add(finding.name)
+        try:
+            evo.store.skill(finding.name)
+            continue  # proposed before (whatever became of it): not again
+        except NotFoundError:
+            pass
+        # A repair acts before the call only: a trigger on the tool's errors would match every error
+        # (none is known yet) and take the retry from the skill that error is about (a rate limit's).
+        # Guidance about the tool is credited by its later calls (see `EpisodeContext.finish`).
+        kind = TriggerKind.BEFORE_TOOL if finding.strategy.repair is not None else TriggerKind.TOOL_ERROR
+        trigger = Trigger(kind=kind, tool=tool)
+        origin = Origin(miner=SCHEMA_MINER, note=f"declared schema of {tool}: {finding.why}"[:2000])
+        try:
+            version = evo.store.add_skill(finding.name, trigger, finding.strategy, origin=origin,
+                                          description=f"{tool}: {finding.why}"[:1024])
+        except SkillevoError:
+            continue  # stored concurrently by another process
+        if evo.lifecycle.start(version.id) is None:
+            continue
+        made.append(version.id)
+        log.append(Event(kind=EventKind.PROPOSAL, version_id=version.id, tool=tool,
+                         data={"name": finding.name, "miner": SCHEMA_MINER, "kind": finding.strategy.kind}))
+        if finding.strategy.repair is not None:
+            for arm, reward in ((version.id, 1.0), (NULL_ARM, 0.0)):
+                for _ in range(PRIOR):
+                    evo.ledger.credit(finding.name, arm, reward)
+            log.append(Event(kind=EventKind.CREDIT, version_id=version.id, tool=tool,
+                             data={"key": finding.name, "arm": version.id, "reward": 1.0, "null_reward": 0.0,
+                                   "source": "schema", "pseudo": PRIOR}))
+    if log:
+        evo.store.log_events(log)
+    if made:
+        evo.invalidate()
+    return made
+
+
+def propose_safely(evo: Evolver, tool: str, args: Any) -> None:
+    """`propose`, on the agent's path: an error is logged, never raised into the call."""
+    try:
+        propose(evo, tool, args)
+    except Exception:  # learning more must never be the reason a call fails
+        _logger.exception("skillevo: proposing repairs from %s's schema failed", tool)
+
+
+def retire_stale(evo: Evolver, tools: list[str]) -> None:
+    """Retire the live candidates drawn from a schema `tools` no longer declare (their name carries
+    the digest of the schema they came from)."""
+    for tool in tools:
+        schema = evo.tools.schema(tool)
+        current = schema_digest(schema) if schema is not None else ""
+        for skill in evo.store.skills():
+            if skill.trigger.tool != tool or skill.name.endswith("-" + current):
+                continue
+            for version in skill.versions:
+                if version.origin.miner == SCHEMA_MINER and version.status in (
+                    VersionStatus.ACTIVE, VersionStatus.TESTING, VersionStatus.CANDIDATE
+                ):
+                    evo.store.set_status(version.id, VersionStatus.RETIRED, actor="lifecycle",
+                                         reason=f"{tool} declared another schema")
+    if tools:
+        evo.invalidate()

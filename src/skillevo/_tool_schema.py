@@ -1,0 +1,124 @@
+"""A framework's tool objects -> their JSON schemas, declared to an Evolver (`declare_tools`).
+
+Reads, by duck typing (no framework imported): a LangChain tool's ``tool_call_schema`` (what the
+model sees, injected parameters left out) or ``args_schema``; a CrewAI tool's ``args_schema``; an
+MCP tool's ``inputSchema``; a pydantic model class; an OpenAI / Anthropic tool dict (``function.
+parameters``, ``parameters``, ``input_schema``). Local ``$ref``s into ``$defs`` (pydantic writes
+an ``Enum`` or a nested model that way) are inlined. A tool whose schema cannot be read is left
+out; nothing here raises into the agent's run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# At run time, not under TYPE_CHECKING: `declare_tools` is public (`skillevo.adapters`), and its
+# type hints must resolve there.
+from ._evolver import Evolver
+
+__all__ = ["declare_tools", "tool_schema"]
+
+_logger = logging.getLogger("skillevo")
+_MAX_DEPTH = 6
+_CACHE_MAX = 4096
+# id -> (the tool object, its (name, schema) or None); the object is kept so that its id is not reused.
+_cache: dict[int, tuple[Any, tuple[str, dict[str, Any]] | None]] = {}
+
+
+def _as_json_schema(source: Any) -> Mapping[str, Any] | None:
+    if isinstance(source, Mapping):
+        return source
+    dump = getattr(source, "model_json_schema", None)
+    if callable(dump):
+        schema = dump()
+        return schema if isinstance(schema, Mapping) else None
+    return None
+
+
+def _inline(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
+    """`node` with local ``#/$defs/...`` (and ``#/definitions/...``) references replaced by their targets."""
+    if depth > _MAX_DEPTH:
+        return {}
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+            target = defs.get(ref.rsplit("/", 1)[1])
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            merged = {**(target if isinstance(target, Mapping) else {}), **rest}
+            return _inline(merged, defs, depth + 1)
+        return {k: _inline(v, defs, depth + 1) for k, v in node.items() if k not in ("$defs", "definitions")}
+    if isinstance(node, list):
+        return [_inline(v, defs, depth + 1) for v in node]
+    return node
+
+
+def _read(tool: Any) -> tuple[str, dict[str, Any]] | None:
+    if isinstance(tool, Mapping):
+        inner = tool.get("function")
+        fn: Mapping[str, Any] = inner if isinstance(inner, Mapping) else tool
+        name = fn.get("name")
+        source: Any = fn.get("parameters") or fn.get("input_schema") or fn.get("inputSchema")
+    else:
+        name = getattr(tool, "name", None)
+        source = None
+        for attr in ("tool_call_schema", "args_schema", "inputSchema", "input_schema"):
+            source = getattr(tool, attr, None)
+            if source is not None:
+                break
+        if source is None and isinstance(tool, type):
+            name, source = tool.__name__, tool
+    schema = _as_json_schema(source)
+    if not isinstance(name, str) or schema is None:
+        return None
+    defs: dict[str, Any] = {}
+    for key in ("$defs", "definitions"):
+        found = schema.get(key)
+        if isinstance(found, Mapping):
+            defs.update(found)
+    props = schema.get("properties")
+    if not isinstance(props, Mapping):
+        return None
+    required = schema.get("required")
+    return name, {
+        "properties": {k: _inline(v, defs) for k, v in props.items() if isinstance(k, str) and isinstance(v, Mapping)},
+        "required": [r for r in required if isinstance(r, str)] if isinstance(required, list) else [],
+    }
+
+
+def tool_schema(tool: Any) -> tuple[str, dict[str, Any]] | None:
+    """(name, ``{"properties": ..., "required": ...}``) of a tool object or tool dict, or None.
+
+    Computed once per tool object (LangChain builds ``tool_call_schema`` anew on each read).
+    """
+    cached = _cache.get(id(tool))
+    if cached is not None and cached[0] is tool:
+        return cached[1]
+    try:
+        found = _read(tool)
+    except Exception:  # a tool whose schema cannot be built is simply not declared
+        found = None
+    if not isinstance(tool, Mapping):  # dicts are rebuilt per request: their ids are not stable
+        if len(_cache) >= _CACHE_MAX:
+            _cache.pop(next(iter(_cache)))
+        _cache[id(tool)] = (tool, found)
+    return found
+
+
+def declare_tools(evo: Evolver, tools: Iterable[Any]) -> None:
+    """Declare the schemas of `tools` (framework tool objects or dicts) that `evo` does not know yet,
+    or knows with another schema (an API that moved to a new version).
+
+    Never raises: an adapter calls it on the agent's path.
+    """
+    try:
+        new: dict[str, dict[str, Any]] = {}
+        for tool in tools:
+            found = tool_schema(tool)
+            if found is not None and evo.tools.schema(found[0]) != found[1]:
+                new[found[0]] = found[1]
+        if new:
+            evo.register_tools(new)
+    except Exception:
+        _logger.exception("skillevo: declaring the tools' schemas failed")

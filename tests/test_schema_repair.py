@@ -1,0 +1,261 @@
+"""Schema-aware repairs: a call that breaks its tool's declared JSON schema is repaired before it fails.
+
+Conversions are lossless and unambiguous or not made at all (`skillevo._conform`); each way a call
+breaks a schema becomes a candidate skill (`skillevo._schema_repair`) tested against doing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from skillevo import NULL_ARM, Evolver, SkillLibrary, VersionStatus
+from skillevo._conform import NO, conform, conforms
+from skillevo._models import ConformArg, RenameArg, Repair, SetArg
+from skillevo._repair import apply_repair
+from skillevo._schema_repair import SCHEMA_MINER, findings
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+NUM = {"type": "number"}
+STRS = {"type": "array", "items": STR}
+
+
+@pytest.mark.parametrize(
+    ("value", "schema", "expected"),
+    [
+        (123, STR, "123"),
+        (-4, STR, "-4"),
+        (2.5, STR, "2.5"),
+        ("5", INT, 5),
+        (" 42 ", INT, 42),
+        (20.0, INT, 20),
+        ("2.5", NUM, 2.5),
+        ("7", NUM, 7),
+        ("true", {"type": "boolean"}, True),
+        (" False", {"type": "boolean"}, False),
+        ([123], STRS, ["123"]),
+        ([1, "b"], STRS, ["1", "b"]),
+        ("a", STRS, ["a"]),
+        (7, STRS, ["7"]),
+        (["3"], {"type": "array", "items": INT}, [3]),
+        ("economy", {"type": "string", "enum": ["Economy", "Business"]}, "Economy"),
+        (" BUSINESS ", {"type": "string", "enum": ["Economy", "Business"]}, "Business"),
+        (" ab12 ", {"type": "string", "pattern": "^[a-z]+[0-9]+$"}, "ab12"),
+        ("AB12", {"type": "string", "pattern": "^[a-z]+[0-9]+$"}, "ab12"),
+        ("2025/03/14", {"type": "string", "format": "date"}, "2025-03-14"),
+        ("11/27/2025", {"type": "string", "format": "date"}, "2025-11-27"),
+        ("5", {"anyOf": [INT, {"type": "null"}]}, 5),
+        ("5", {"type": ["integer", "null"]}, 5),
+    ],
+)
+def test_each_lossless_conversion(value: Any, schema: dict[str, Any], expected: Any) -> None:
+    out = conform(value, schema)
+    assert out == expected and type(out) is type(expected)
+    assert conforms(out, schema)
+
+
+@pytest.mark.parametrize(
+    ("value", "schema"),
+    [
+        ("abc", INT),  # not a number at all
+        (1.5, INT),  # loses the fraction
+        ("1.5", INT),
+        (True, STR),  # "True" or "true": two spellings
+        (True, INT),  # a boolean is not a count
+        ("yes", {"type": "boolean"}),
+        ({"a": 1}, STR),
+        (None, STRS),
+        (["a", "x"], {"type": "array", "items": INT}),  # all elements or none
+        ("first", {"type": "string", "enum": ["First", "FIRST"]}),  # fits two members
+        ("third", {"type": "string", "enum": ["First", "Second"]}),  # fits none
+        ("03/04/2025", {"type": "string", "format": "date"}),  # March 4th or April 3rd
+        ("soon", {"type": "string", "format": "date"}),
+        ("ab-12", {"type": "string", "pattern": "^[a-z]+[0-9]+$"}),
+        ("5", {"anyOf": [INT, STR]}),  # already a string: conforms, nothing to do (checked below)
+        ("5", {"anyOf": [INT, NUM, {"type": "boolean"}], "enum": [5.5]}),
+    ],
+)
+def test_lossy_or_ambiguous_conversions_are_refused(value: Any, schema: dict[str, Any]) -> None:
+    out = conform(value, schema)
+    if conforms(value, schema):
+        assert out is value
+    else:
+        assert out is NO
+
+
+def test_a_union_whose_branches_convert_differently_is_refused() -> None:
+    assert conform(5, {"anyOf": [STR, STRS]}) is NO  # "5" or ["5"]
+
+
+def test_the_conform_op_leaves_what_it_cannot_convert() -> None:
+    repair = Repair(ops=[ConformArg(arg="n", to=INT)])
+    assert apply_repair(repair, {"n": "12"}) == {"n": 12}
+    assert apply_repair(repair, {"n": "twelve"}) == {"n": "twelve"}
+    assert apply_repair(repair, {"m": "12"}) == {"m": "12"}
+
+
+SCHEMA = {
+    "properties": {
+        "file_name": STR,
+        "count": INT,
+        "tags": STRS,
+        "mode": {"type": "string", "enum": ["fast", "safe"]},
+        "travel_date": {"type": "string"},
+        "limit": {"type": "integer", "default": 10},
+    },
+    "required": ["file_name", "travel_date", "limit"],
+}
+
+
+def test_findings_name_each_way_a_call_breaks_the_schema() -> None:
+    args = {"fileName": "a.txt", "count": "3", "tags": "x", "mode": "FAST", "date": "2025-01-01"}
+    found = {f.arg: f for f in findings("save", args, SCHEMA)}
+    assert set(found) == {"file_name", "count", "tags", "mode", "travel_date", "limit"}
+    assert found["file_name"].strategy.repair is not None
+    assert isinstance(found["file_name"].strategy.repair.ops[0], RenameArg)  # another case style
+    assert found["travel_date"].strategy.repair.ops[0] == RenameArg(arg="date", to="travel_date")  # type: ignore[union-attr]
+    assert isinstance(found["limit"].strategy.repair.ops[0], SetArg)  # type: ignore[union-attr]
+    repaired = args
+    for f in found.values():
+        assert f.strategy.repair is not None
+        repaired = apply_repair(f.strategy.repair, repaired)
+    assert repaired == {"file_name": "a.txt", "count": 3, "tags": ["x"], "mode": "fast",
+                        "travel_date": "2025-01-01", "limit": 10}
+
+
+def test_no_lossless_conversion_gives_guidance_by_shape_without_the_value() -> None:
+    found = findings("save", {"file_name": "a", "travel_date": "x", "limit": 1, "count": "three",
+                              "mode": "quick"}, SCHEMA)
+    by_arg = {f.arg: f.strategy.guidance for f in found}
+    assert by_arg["count"] is not None and "`count`" in by_arg["count"] and "integer" in by_arg["count"]
+    assert "three" not in by_arg["count"]
+    assert by_arg["mode"] is not None and "`fast`" in by_arg["mode"] and "quick" not in by_arg["mode"]
+    missing = findings("save", {"file_name": "a", "limit": 1}, SCHEMA)
+    assert [f.strategy.guidance for f in missing] == ["When calling `save`: `travel_date` is required (a string)."]
+
+
+def test_an_ambiguous_rename_is_not_proposed() -> None:
+    schema = {"properties": {"start_date": STR, "end_date": STR}, "required": ["start_date", "end_date"]}
+    found = findings("book", {"date": "2025-01-01"}, schema)
+    assert [f.strategy.repair for f in found] == [None, None]  # guidance on the two required ones only
+
+
+@pytest.fixture
+def lib() -> Iterator[SkillLibrary]:
+    with SkillLibrary(":memory:") as store:
+        yield store
+
+
+def _lookup(ids: Any, kind: Any = "open") -> Any:
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return f"Error: {ids} not found"
+    if kind not in ("open", "closed"):
+        return f"Error: unknown kind {kind}"
+    return {"found": ids}
+
+
+TOOLS = {
+    f"lookup_{i}": {"properties": {"ids": STRS, "kind": {"type": "string", "enum": ["open", "closed"]}},
+                    "required": ["ids"]}
+    for i in range(8)
+}
+
+
+def test_a_call_breaking_the_schema_is_repaired_before_it_ever_fails(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools(TOOLS)
+    first_calls_ok = 0
+    for i, tool in enumerate(TOOLS):
+        with evo.episode(task=f"t{i}") as ep:
+            sent = ep.before_tool(tool, {"ids": [100 + i], "kind": "open"})
+            failed = ep.on_tool_result(tool, sent, _lookup(**sent))
+            first_calls_ok += not failed
+            ep.finish(reward=0.0 if failed else 1.0)
+    assert first_calls_ok >= 6
+    made = [s for s in lib.skills() if s.versions[0].origin.miner == SCHEMA_MINER]
+    assert {s.trigger.tool for s in made} == set(TOOLS)
+    assert all(s.versions[0].strategy.repair is not None for s in made)
+
+
+def test_a_schema_repair_the_tool_disagrees_with_loses_to_doing_nothing(lib: SkillLibrary) -> None:
+    """The schema says string; the tool really wants the number as sent: the candidate stops being applied."""
+    evo = Evolver(lib, seed=1, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"fetch": {"properties": {"n": STR}, "required": ["n"]}})
+    repaired = []
+    for i in range(40):
+        with evo.episode(task=f"t{i}") as ep:
+            sent = ep.before_tool("fetch", {"n": i})
+            repaired.append(not isinstance(sent["n"], int))
+            result = {"ok": i} if isinstance(sent["n"], int) else "Error: n must be a number"
+            ep.on_tool_result("fetch", sent, result)
+            ep.finish(reward=1.0)
+    assert repaired[0]  # tried first: the schema is the tool's own word
+    assert not any(repaired[-20:])
+    skill = next(s for s in lib.skills() if s.name.startswith("schema-fetch-n-integer-"))
+    assert evo.selector.prob_better(skill.name, skill.versions[0].id, NULL_ARM) < 0.05
+
+
+def test_a_conforming_call_proposes_nothing(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools(TOOLS)
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("lookup_0", {"ids": ["a"], "kind": "open"})
+        assert sent == {"ids": ["a"], "kind": "open"}
+        ep.finish(reward=1.0)
+    assert lib.skills() == []
+
+
+def test_tool_objects_declare_their_schemas_refs_inlined(lib: SkillLibrary) -> None:
+    import enum
+
+    from pydantic import BaseModel
+
+    from skillevo.adapters import declare_tools
+
+    class Mode(enum.Enum):
+        FAST = "fast"
+        SAFE = "safe"
+
+    class Args(BaseModel):
+        ids: list[str]
+        mode: Mode = Mode.FAST
+
+    class Tool:  # the shape of a LangChain / CrewAI tool: a name and an args_schema
+        name = "lookup"
+        args_schema = Args
+
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    openai_style = {"type": "function", "function": {"name": "ping", "parameters": {
+        "type": "object", "properties": {"n": INT}, "required": ["n"]}}}
+    declare_tools(evo, [Tool(), openai_style, object()])
+    schema = evo.tools.schema("lookup")
+    assert schema is not None and schema["required"] == ["ids"]
+    assert schema["properties"]["mode"]["enum"] == ["fast", "safe"]
+    assert evo.tools.schema("ping") == {"properties": {"n": INT}, "required": ["n"]}
+    with evo.episode(task="t") as ep:
+        assert ep.before_tool("lookup", {"ids": 5, "mode": "FAST"}) in (
+            {"ids": ["5"], "mode": "fast"}, {"ids": ["5"], "mode": "FAST"}, {"ids": 5, "mode": "fast"},
+            {"ids": 5, "mode": "FAST"})
+        ep.finish(reward=1.0)
+    made = {s.name.rsplit("-", 1)[0] for s in lib.skills()}  # the suffix: the schema's digest
+    assert made == {"schema-lookup-ids-integer", "schema-lookup-mode-string"}
+
+
+def test_a_tool_declaring_another_schema_retires_the_candidates_of_the_old_one(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"find": {"properties": {"date": STR}, "required": ["date"]}})
+    with evo.episode(task="t") as ep:
+        ep.before_tool("find", {})  # leaves out the required `date`: guidance by shape
+        ep.finish(reward=0.0)
+    (old,) = lib.skills()
+    assert old.versions[0].strategy.guidance == "When calling `find`: `date` is required (a string)."
+    evo.register_tools({"find": {"properties": {"departure_date": STR}, "required": ["departure_date"]}})
+    assert lib.skill(old.name).versions[0].status is VersionStatus.RETIRED
+    with evo.episode(task="t") as ep:
+        assert ep.before_tool("find", {"date": "2025-01-01"}) in (
+            {"departure_date": "2025-01-01"}, {"date": "2025-01-01"})  # the new schema's rename
+        ep.finish(reward=1.0)
+    assert len(lib.skills()) == 2
