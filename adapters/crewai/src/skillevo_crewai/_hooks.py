@@ -49,9 +49,10 @@ from crewai.hooks import (
 )
 from crewai.utilities.i18n import I18N_DEFAULT
 
-from skillevo.adapters import MAX_REPAIRS, EpisodeContext, declare_tools, guidance_for, record_error, same_args
+from skillevo.adapters import MAX_REPAIRS, EpisodeContext, declare_tools, guidance_for, record_error
 
 from ._events import listen
+from ._tool_io import format_output, invoke, raised_message, replace_args
 
 if TYPE_CHECKING:
     from ._evolving import Evolving
@@ -64,11 +65,6 @@ log = logging.getLogger("skillevo_crewai")
 BINDING_ATTR = "__skillevo_binding__"
 #: how long the after-tool hook waits for CrewAI's event bus to deliver a tool's exception
 FLUSH_TIMEOUT_S = 5.0
-
-# CrewAI's text for a tool that raised on every attempt (``tool_usage_exception``): the part before
-# the error is a framework constant, so a result that starts with it is a raised call.
-_RAISED_PREFIX = I18N_DEFAULT.errors("tool_usage_exception").split("{error}", 1)[0].strip()
-_RAISED_SUFFIX = ".\n Tool "
 
 
 def binding_of(agent: Any) -> Evolving | None:
@@ -441,14 +437,6 @@ def _before_llm(ctx: Any) -> None:
 # ---------------------------------------------------------------------------------------- tool calls
 
 
-def _replace(target: MutableMapping[str, Any], args: dict[str, Any]) -> None:
-    """Edit CrewAI's ``tool_input`` in place: the dict is the one the call runs with."""
-    if same_args(dict(target), args):
-        return
-    target.clear()
-    target.update(args)
-
-
 def _before_tool(ctx: Any) -> None:
     found = _current(ctx.agent)
     if found is None:
@@ -462,7 +450,7 @@ def _before_tool(ctx: Any) -> None:
         args = dict(ctx.tool_input or {})
         new = ep.before_tool(name, args)
         if new is not args and isinstance(ctx.tool_input, MutableMapping):
-            _replace(ctx.tool_input, new)
+            replace_args(ctx.tool_input, new)
     except Exception:
         log.exception("skillevo: before_tool_call for %r failed", name)
         return None
@@ -480,31 +468,6 @@ def _on_tool_error_event(source: Any, event: Any) -> None:
     error = getattr(event, "error", None)
     if call is not None and isinstance(error, BaseException) and str(getattr(event, "tool_name", "")) == call.name:
         call.errors.append(error)
-
-
-def _raised_message(result: Any) -> str | None:
-    """The error text inside CrewAI's message for a tool that raised, or None for other results."""
-    if not isinstance(result, str):
-        return None
-    text = result.strip()
-    if not text.startswith(_RAISED_PREFIX):
-        return None
-    body = text[len(_RAISED_PREFIX) :].strip()
-    return body.split(_RAISED_SUFFIX, 1)[0].strip() or "tool error"
-
-
-def _invoke(tool: Any, args: dict[str, Any]) -> Any:
-    """Call a CrewAI structured tool the way CrewAI's tool usage does (arguments outside its schema dropped)."""
-    schema = getattr(tool, "args_schema", None)
-    if schema is not None and hasattr(schema, "model_json_schema"):
-        accepted = schema.model_json_schema().get("properties", {}).keys()
-        args = {k: v for k, v in args.items() if k in accepted}
-    return tool.invoke(input=args)
-
-
-def _format(tool: Any, raw: Any) -> str:
-    formatter = getattr(tool, "format_output_for_agent", None)
-    return str(formatter(raw)) if callable(formatter) else str(raw)
 
 
 def _after_tool(ctx: Any) -> str | None:
@@ -535,7 +498,7 @@ def _settle(ep: EpisodeContext, ctx: Any, call: _Call, name: str) -> str | None:
     args = dict(ctx.tool_input or {})
     task = getattr(ctx, "task", None)
     errors_after = getattr(task, "tools_errors", None)
-    message = _raised_message(ctx.tool_result)
+    message = raised_message(ctx.tool_result)
     raised = message is not None or (
         call.errors_before is not None and isinstance(errors_after, int) and errors_after > call.errors_before
     )
@@ -551,20 +514,20 @@ def _settle(ep: EpisodeContext, ctx: Any, call: _Call, name: str) -> str | None:
     for _ in range(MAX_REPAIRS):
         if retry is None or not isinstance(ctx.tool_input, MutableMapping):
             return None
-        _replace(ctx.tool_input, retry)
+        replace_args(ctx.tool_input, retry)
         args = retry
         try:
-            raw = _invoke(ctx.tool, args)
+            raw = invoke(ctx.tool, args)
         except Exception as exc:
             retry = ep.on_tool_error(name, args, exc)
             continue
         if ep.on_tool_result(name, args, raw):
             next_retry = ep.on_tool_error(name, args, raw)
             if next_retry is None:
-                return _format(ctx.tool, raw)
+                return format_output(ctx.tool, raw)
             retry = next_retry
             continue
-        return _format(ctx.tool, raw)
+        return format_output(ctx.tool, raw)
     return None
 
 
