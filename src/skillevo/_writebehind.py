@@ -169,7 +169,9 @@ class WriteBehind(Generic[T]):
     def drain(self) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
         refuses the write (the records stay queued then), or if records were dropped."""
-        if not self._queue and not self._dropped:  # the common case, without taking a lock
+        # The common case, without taking a lock; a batch the thread is writing is waited for (a
+        # caller refused by a full queue drains, then queues again).
+        if not self._queue and not self._inflight and not self._dropped:
             return
         with self._lock:
             batch = self._take()
