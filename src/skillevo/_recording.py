@@ -3,8 +3,9 @@
 The per-call path only appends a `_Logged` record (the snapshots of arguments, results and error
 texts are taken at once with `jsonable`, so a caller mutating its dict later changes nothing);
 redaction and `Event` validation run in one batch when the events are read (`built`), in the
-order they were logged. Events a trace listener is told about are redacted when logged, once, so
-the listener and the stored event see the same values.
+order they were logged. At the end of an episode `hand_off` passes them on still unbuilt
+(`PendingEvents`): a queued store write builds them off the agent's thread. Events a trace listener
+is told about are redacted when logged, once, so the listener and the stored event see the same values.
 """
 
 from __future__ import annotations
