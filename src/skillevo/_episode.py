@@ -277,18 +277,18 @@ class EpisodeContext:
             ep.finished_at = time.time()
             ep.reward = r
             self._shadow.finish()
-            events = list(self._rec.built())
-            self._rec.secrets.clear()
-        events.extend(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
+            # Built (redacted, validated) where they are first read: by a queued write, off this thread.
+            events = self._rec.hand_off()
+        events.add(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
         if r is not None:
             n = evo.ledger.credit_episode(ep.applied, r)
             if n:
-                events.append(Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n}))
+                events.add([Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n})])
         else:
             evo.ledger.await_feedback(ep.id, ep.applied)
-        if evo.miner is not None and any(e.kind == EventKind.TOOL_ERROR for e in events):
+        if evo.miner is not None and EventKind.TOOL_ERROR in events.kinds():
             # Mining cites its evidence by event id: written now.
-            ids = evo.store.save_episode(ep, events)
+            ids = evo.store.save_episode(ep, events.resolve())
             stored = [e.model_copy(update={"id": i, "episode_id": ep.id}) for e, i in zip(events, ids, strict=True)]
         else:
             # Nothing waits on this write: queued, written off the agent's thread (the store's next

@@ -3,8 +3,9 @@
 The per-call path only appends a `_Logged` record (the snapshots of arguments, results and error
 texts are taken at once with `jsonable`, so a caller mutating its dict later changes nothing);
 redaction and `Event` validation run in one batch when the events are read (`built`), in the
-order they were logged. Events a trace listener is told about are redacted when logged, once, so
-the listener and the stored event see the same values.
+order they were logged. At the end of an episode `hand_off` passes them on still unbuilt
+(`PendingEvents`): a queued store write builds them off the agent's thread. Events a trace listener
+is told about are redacted when logged, once, so the listener and the stored event see the same values.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ._models import Event, EventKind
 from ._redaction import capped_text, redact
 from ._sanitize import json_text
-from ._store_common import mark_scrubbed
+from ._store_common import DeferredEvents, mark_scrubbed
 
-__all__ = ["ERROR_MAX_CHARS", "RESULT_MAX_CHARS", "EventRecorder", "jsonable", "snapshot"]
+__all__ = ["ERROR_MAX_CHARS", "RESULT_MAX_CHARS", "EventRecorder", "PendingEvents", "jsonable", "snapshot"]
 
 RESULT_MAX_CHARS = 2000
 ERROR_MAX_CHARS = 2000  # with the ellipsis a cut adds
@@ -76,6 +77,48 @@ class _Logged(NamedTuple):
     private: dict[str, Any] | None
 
 
+def _build(logged: list[_Logged], secrets: set[str]) -> list[Event]:
+    """`logged` as `Event`s, redacted in the order they were logged (`secrets` grows on the way)."""
+    out = []
+    for kind, tool, version_id, ts, data, private in logged:
+        if private:
+            data.update(private)
+        # All of it, not only the private snapshots: an error text may echo a secret
+        # argument without its name (known from this episode's earlier events).
+        data = redact(data, known=secrets)
+        out.append(
+            mark_scrubbed(
+                Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
+            )
+        )
+    return out
+
+
+class PendingEvents(DeferredEvents):
+    """A finished episode's events, built when first read (see `DeferredEvents`): at the end of a run
+    the recorder hands them over unbuilt, and a queued store write builds them off the run's thread.
+    `add` more (already built) before handing them on."""
+
+    def __init__(self, built: list[Event], logged: list[_Logged], secrets: set[str]) -> None:
+        super().__init__()
+        self._built, self._logged, self._secrets = built, logged, secrets
+        self._added: list[Event] = []
+
+    def add(self, events: list[Event]) -> None:
+        """Append `events` (before the events are first read)."""
+        self._added.extend(events)
+
+    def kinds(self) -> set[EventKind]:
+        """The kinds of the events, without building them."""
+        return {EventKind(e.kind) for e in (*self._built, *self._added)} | {r.kind for r in self._logged}
+
+    def __len__(self) -> int:
+        return len(self._built) + len(self._logged) + len(self._added)
+
+    def _build(self) -> list[Event]:
+        return [*self._built, *_build(self._logged, self._secrets), *self._added]
+
+
 class EventRecorder:
     """The events of one episode (not thread-safe: the episode's lock is held by every caller).
 
@@ -85,7 +128,7 @@ class EventRecorder:
 
     def __init__(self, episode_id: str) -> None:
         self.episode_id = episode_id
-        self.events: list[Event] = []
+        self.events: list[Event] | PendingEvents = []
         self._unbuilt: list[_Logged] = []
         # Values this episode passed under secret keys, hidden where they are echoed later (a
         # result, an error); this episode's only, dropped at finish.
@@ -128,21 +171,19 @@ class EventRecorder:
         except Exception:  # tracing is an observer: it never breaks the run
             _logger.exception("skillevo: the episode's trace listener failed")
 
-    def built(self) -> list[Event]:
+    def built(self) -> Sequence[Event]:
         """The events logged so far, as `Event`s (the recorder's own list: copy it to hand it out)."""
         if self._unbuilt:
-            for kind, tool, version_id, ts, data, private in self._unbuilt:
-                if private:
-                    data.update(private)
-                # All of it, not only the private snapshots: an error text may echo a secret
-                # argument without its name (known from this episode's earlier events).
-                data = redact(data, known=self.secrets)
-                self.events.append(
-                    mark_scrubbed(
-                        Event.model_validate(
-                            {"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data}
-                        )
-                    )
-                )
+            events = self.events if isinstance(self.events, list) else list(self.events)
+            events.extend(_build(self._unbuilt, self.secrets))
             self._unbuilt.clear()
+            self.events = events
         return self.events
+
+    def hand_off(self) -> PendingEvents:
+        """The events logged so far, unbuilt (see `PendingEvents`), with this episode's secrets; the
+        recorder keeps them as its events and forgets the secrets."""
+        events = self.events if isinstance(self.events, list) else list(self.events)
+        pending = PendingEvents(events, self._unbuilt, self.secrets)
+        self.events, self._unbuilt, self.secrets = pending, [], set()
+        return pending

@@ -11,19 +11,32 @@ import threading
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._durability import Durability
 from ._errors import LibraryError
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._store import SkillStore
+from ._store_common import DeferredEvents
 from ._writebehind import WriteBehind
 
-__all__ = ["Queued", "SQLConnections"]
+__all__ = ["Deferred", "Queued", "SQLConnections"]
+
+
+
+class Deferred(NamedTuple):
+    """A queued episode whose events are built and serialised by the thread that writes it (the
+    queue's writer, off the agent's thread): its row is serialised when recorded; its events are a
+    snapshot nothing changes (`DeferredEvents`), redacted when built, before anything is written."""
+
+    episode: tuple[Any, ...]
+    events: DeferredEvents
+    episode_id: str
+
 
 #: What the write-behind queue holds: an episode row and its event rows, serialised when recorded
-#: (the queue never holds live objects).
-Queued = tuple[tuple[Any, ...], list[EventRow]]
+#: (the queue never holds live objects), or a `Deferred` one.
+Queued = tuple[tuple[Any, ...], list[EventRow]] | Deferred
 
 
 class SQLConnections(SkillStore):

@@ -42,9 +42,10 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
-from ._sql_conn import Queued, SQLConnections
+from ._sql_conn import Deferred, Queued, SQLConnections
 from ._sql_dialect import EventRow
 from ._store_common import (
+    DeferredEvents,
     episode_from_row,
     episode_values,
     event_from_row,
@@ -346,7 +347,11 @@ class SQLStore(SQLConnections):
         Evolver does when it needs no event ids). Written before this library's next read or write
         returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
         self._writable()
-        record = self._record(episode, events)
+        record: Queued
+        if isinstance(events, DeferredEvents):  # built and serialised by the thread that writes them
+            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id))
+        else:
+            record = self._record(episode, events)
         if self._current() is not None:  # inside this thread's transaction: part of it
             self._write_recorded([record])
             return
@@ -356,8 +361,11 @@ class SQLStore(SQLConnections):
         # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
         # which a background thread must take the GIL back from the agent's thread for. Driver
         # errors go through as they are: the queue tells a refused record from a refused write.
-        episodes = [row for row, _ in batch]
-        events = [e for _, rows in batch for e in rows]
+        records = [
+            (r.episode, self._event_rows(r.events, r.episode_id)) if isinstance(r, Deferred) else r for r in batch
+        ]
+        episodes = [row for row, _ in records]
+        events = [e for _, rows in records for e in rows]
         # "sync": the caller (an agent's `finish()`) waits for this write; another process holding
         # the write lock makes it fail within SYNC_WAIT_S, the records kept queued, not block 60 s.
         wait = self._d.waiting_at_most(SYNC_WAIT_S) if self.durability == "sync" else contextlib.nullcontext()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+import threading
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 from pydantic import JsonValue, ValidationError
 
@@ -28,6 +30,7 @@ from ._sanitize import clean_text
 
 __all__ = [
     "STATUS_RANK",
+    "DeferredEvents",
     "derived_status",
     "episode_from_row",
     "event_from_row",
@@ -267,8 +270,54 @@ def mark_scrubbed(event: Event) -> Event:
     return event
 
 
+class DeferredEvents(Sequence[Event]):
+    """Events built (redacted, validated) when first read, once, in whichever thread reads them first:
+    a store that writes them off the caller's thread (a queued `record_episode`) builds them there.
+    What they build to has passed `scrub_events`. A failure to build is raised to every reader as
+    `ValueError` (a record whose content cannot be written)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[Event] | None = None
+        self._failed: str | None = None
+
+    @abstractmethod
+    def _build(self) -> list[Event]:
+        """The events (called once)."""
+
+    def resolve(self) -> list[Event]:
+        """The built events (the same list on every call)."""
+        events = self._events
+        if events is not None:
+            return events
+        with self._lock:
+            if self._events is None:
+                if self._failed is not None:
+                    raise ValueError(self._failed)
+                try:
+                    self._events = list(scrub_events(self._build()))
+                except Exception as exc:
+                    self._failed = f"the episode's events could not be built ({type(exc).__name__}: {exc})"
+                    raise ValueError(self._failed) from None
+            return self._events
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        return self.resolve()[index]
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.resolve())
+
+
 def scrub_events(events: Sequence[Event]) -> Sequence[Event]:
     """`events` with every value in their data redacted (unchanged events are kept as they are)."""
+    if isinstance(events, DeferredEvents):  # redacted when built
+        return events
     out: list[Event] | None = None
     for i, event in enumerate(events):
         mark = event._scrubbed

@@ -69,6 +69,11 @@ _MAX_ARGS = 200
 TRANSFER_MINER = "transfer"
 
 
+#: `_value_type` of the exact built-in types, looked up without a call (observed on every tool call)
+_TYPE_NAMES: dict[type, str] = {type(None): "null", bool: "bool", int: "int", float: "float", list: "list",
+                                tuple: "list", dict: "dict", str: "str"}
+
+
 def _value_type(value: Any) -> str:
     return PYTHON_TYPE.get(json_type(value), "str")
 
@@ -132,9 +137,11 @@ class ToolCatalog:
             types = self._ok_types.setdefault(tool, {})
             for k, v in args.items():
                 if k in known:
-                    seen = types.setdefault(k, set())
+                    seen = types.get(k)
+                    if seen is None:
+                        seen = types.setdefault(k, set())
                     if len(seen) < 4:
-                        seen.add(_value_type(v))
+                        seen.add(_TYPE_NAMES.get(type(v)) or _value_type(v))
 
     def tools(self) -> list[str]:
         """The known tool names."""

@@ -30,9 +30,9 @@ class _Matched(NamedTuple):
     at: float
 
 
-class _DerivedKey(NamedTuple):
-    view: str  # which derived view ("preemptive", "observation", "guidance")
-    arg: Any  # what it was derived for (a tool name, a tuple of tool names)
+#: (view, arg): which derived view ("preemptive", "observation", "guidance") for what (a tool name,
+#: a tuple of tool names). A plain tuple: it is built on every lookup, several times per tool call.
+_DerivedKey = tuple[str, Any]
 
 
 class _Derived(NamedTuple):
@@ -75,8 +75,8 @@ class TriggerIndex:
     def _fresh(self, view: str, arg: Any) -> Any:
         """The cached derived value `view` for `arg` while it is fresh, else None (the per-call fast path)."""
         # A dict read is atomic: no lock needed; `invalidate` bumps the generation after clearing.
-        hit = self._derived_views.get(_DerivedKey(view, arg))
-        if hit is not None and time.monotonic() - hit.at < self.ttl_s and hit.generation == self._generation:
+        hit = self._derived_views.get((view, arg))
+        if hit is not None and hit.generation == self._generation and time.monotonic() - hit.at < self.ttl_s:
             return hit.value
         return None
 
@@ -89,7 +89,7 @@ class TriggerIndex:
         generation = self._generation
         value = build()
         with self._lock:
-            self._derived_views[_DerivedKey(view, arg)] = _Derived(now, generation, value)
+            self._derived_views[(view, arg)] = _Derived(now, generation, value)
         return value
 
     def preemptive(self, tool: str) -> list[tuple[TriggerKind, Skill]]:

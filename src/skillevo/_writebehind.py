@@ -1,10 +1,11 @@
 """A write-behind queue: records written later, in batches, by one background thread.
 
 For the writes nobody waits on (an episode record at the end of an agent run, the largest single
-cost skillevo adds to a run): the caller serialises the record in its own thread, queues it and
-goes on; a daemon thread writes everything queued in one transaction, shortly after. The owner
-drains the queue in the caller's thread before each of its reads and writes, so a process always
-reads what it recorded, and at ``flush``, ``close``, interpreter exit and ``SIGTERM`` (see
+cost skillevo adds to a run): the caller snapshots the record in its own thread (the owner may
+leave part of its serialisation to the write), queues it and goes on; a daemon thread writes
+everything queued in one transaction, shortly after. The owner drains the queue in the caller's
+thread before each of its reads and writes, so a process always reads what it recorded, and at
+``flush``, ``close``, interpreter exit and ``SIGTERM`` (see
 `skillevo._durability`). With ``sync=True`` nothing waits: `put` writes in the caller's thread.
 
 A failed write keeps its records queued (nothing is dropped), and the failure reaches a caller:
@@ -169,7 +170,9 @@ class WriteBehind(Generic[T]):
     def drain(self) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
         refuses the write (the records stay queued then), or if records were dropped."""
-        if not self._queue and not self._dropped:  # the common case, without taking a lock
+        # The common case, without taking a lock; a batch the thread is writing is waited for (a
+        # caller refused by a full queue drains, then queues again).
+        if not self._queue and not self._inflight and not self._dropped:
             return
         with self._lock:
             batch = self._take()

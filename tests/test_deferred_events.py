@@ -1,0 +1,92 @@
+"""An episode's events are built (redacted, validated, serialised) by the thread that writes them.
+
+With ``durability="batched"`` that is the write-behind queue's thread, not the agent's; with
+``"sync"`` it is `finish()` itself. Either way nothing unredacted is written, and an episode whose
+events cannot be built is refused alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from skillevo import EventKind, Evolver, LibraryError, SkillLibrary, _recording
+
+SECRET = "sk-live-51HxQmZ2eZvKYlo2C0aBcDeFgHiJkLmNoP"
+
+
+def _run(evo: Evolver, task: str, *, unbuildable: bool = False) -> str:
+    ep = evo.episode(task=task)
+    args = ep.before_tool("lookup", {"q": task, "api_key": SECRET})
+    ep.on_tool_result("lookup", args, f"echo {SECRET}")
+    if unbuildable:
+        ep._rec.log(EventKind.TOOL_CALL, "lookup", None, value=object())  # no JSON value
+    ep.finish(1.0)
+    return ep.id
+
+
+def test_batched_events_are_built_by_the_writer_thread_and_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built_in: list[str] = []
+    build = _recording._build
+
+    def spy(*args: object, **kwargs: object) -> object:
+        built_in.append(threading.current_thread().name)
+        return build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_recording, "_build", spy)
+    lib = SkillLibrary(tmp_path / "lib.db")
+    lib._behind.linger_s = 0.0  # type: ignore[attr-defined]
+    evo = Evolver(lib, miner=None, sandbox=None)
+    ids = []
+    for i in range(3):
+        ids.append(_run(evo, f"task {i}"))
+        assert threading.current_thread().name not in built_in  # finish() left the building
+        deadline = time.monotonic() + 60
+        while len(lib._behind) and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.01)  # the writer thread writes it (else this thread's next write would)
+    assert len(built_in) == 3 and threading.current_thread().name not in built_in
+    lib.close()
+    with SkillLibrary(tmp_path / "lib.db") as again:
+        events = [e for i in ids for e in again.events(episode_id=i)]
+    assert len(events) >= 6 and SECRET not in repr([e.data for e in events])
+
+
+def test_the_finished_episode_reads_its_events_redacted(tmp_path: Path) -> None:
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        ep = Evolver(lib, miner=None, sandbox=None).episode(task="t")
+        ep.on_tool_result("lookup", {"api_key": SECRET}, f"echo {SECRET}")
+        ep.finish(1.0)
+        events = ep.events
+    assert {e.kind for e in events} >= {EventKind.TOOL_RESULT} and SECRET not in repr([e.data for e in events])
+
+
+def test_an_episode_whose_events_cannot_be_built_is_dropped_alone(tmp_path: Path) -> None:
+    lib = SkillLibrary(tmp_path / "lib.db")
+    lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]  # one batch, written by the flush below
+    evo = Evolver(lib, miner=None, sandbox=None)
+    good = [_run(evo, "a"), _run(evo, "b")]
+    bad = _run(evo, "c", unbuildable=True)  # finish() returns: the record is refused where it is written
+    good.append(_run(evo, "d"))
+    with pytest.raises(LibraryError, match="dropped") as info:
+        lib.flush()
+    assert "\n" not in str(info.value)
+    stored = {e.id for e in lib.episodes()}
+    assert set(good) <= stored and bad not in stored
+    lib.close()
+
+
+def test_sync_durability_builds_in_finish_and_refuses_an_unbuildable_episode(tmp_path: Path) -> None:
+    lib = SkillLibrary(tmp_path / "lib.db", durability="sync")
+    evo = Evolver(lib, miner=None, sandbox=None)
+    first = _run(evo, "a")
+    assert first in {e.id for e in lib.episodes()}
+    with pytest.raises(LibraryError, match="could not be written"):
+        _run(evo, "c", unbuildable=True)
+    later = _run(evo, "d")
+    assert later in {e.id for e in lib.episodes()}
+    lib.close()
