@@ -53,6 +53,7 @@ from _bfcl_env import (
     replay_ground_truth,
     tool_specs,
 )
+from _bfcl_frozen import FROZEN_LIFECYCLE, FrozenSelector, frozen_versions
 from _bfcl_policy import (
     POLICY_V1,
     POLICY_V2,
@@ -67,8 +68,6 @@ from _bfcl_policy import (
 from skillevo import Evolver, SkillLibrary, ThompsonSelector
 from skillevo._detect import detect_failure
 from skillevo._guidance import estimate_tokens
-from skillevo._lifecycle import LifecycleConfig
-from skillevo._models import NULL_ARM, VersionStatus
 from skillevo.demo._runner import Notes
 
 __all__ = [
@@ -92,47 +91,6 @@ NOTES_K = 5
 MAX_REPAIRED_RETRIES = 3
 
 
-class FrozenSelector(ThompsonSelector):
-    """A frozen library: always applies the version that was active when it froze, learns nothing.
-
-    At a call site whose arms include none of `active` it applies nothing (the null arm) when it
-    may, else the first arm.
-    """
-
-    def __init__(self, active: set[str]) -> None:
-        super().__init__(discount="none", seed=0)
-        self.active = set(active)
-
-    def choose(self, key: str, arms: Sequence[str]) -> str:
-        """The frozen active version among `arms`."""
-        for arm in arms:
-            if arm in self.active:
-                return arm
-        return NULL_ARM if NULL_ARM in arms else arms[0]
-
-    def propensity(self, key: str, arms: Sequence[str], arm: str) -> float:
-        """Deterministic choice: 1 for the arm `choose` returns."""
-        return 1.0 if self.choose(key, arms) == arm else 0.0
-
-    def update(self, key: str, arm: str, reward: float) -> None:
-        """Frozen: outcomes change nothing."""
-
-    def notify_change(self, key: str | None = None, arm: str | None = None) -> None:
-        """Frozen: announced changes change nothing."""
-
-
-def frozen_versions(lib: SkillLibrary) -> set[str]:
-    """What the static library keeps per skill: its active version, else the one under test."""
-    keep: set[str] = set()
-    for skill in lib.skills():
-        version = skill.active() or next((v for v in skill.versions if v.status is VersionStatus.TESTING), None)
-        if version is not None:
-            keep.add(version.id)
-    return keep
-
-
-#: No lifecycle decision can be reached: the frozen library's statuses stay as they were.
-FROZEN_LIFECYCLE = LifecycleConfig(min_updates=10**9, min_episodes=10**9, retire_min_obs=10**9)
 
 
 @dataclass
