@@ -146,3 +146,29 @@ def test_a_tool_call_with_tuple_keys_runs_and_is_recorded(evo: Evolver) -> None:
     evo.store.flush()
     (event,) = [e for e in evo.store.events(episode_id=ep.id) if e.kind.value == "tool_call"]
     assert event.data["args"] == {"m": {"(1, 2)": "a"}}
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("str fails")
+
+    __repr__ = __str__
+
+
+@pytest.mark.parametrize("durability", ["sync", "batched"])
+def test_arguments_that_cannot_be_printed_are_recorded_and_never_raise(tmp_path: Path, durability: str) -> None:
+    # An object whose __str__ raises, and an int too wide for Python to print (> 4,300 digits):
+    # the call runs, and the episode is stored with markers in their place.
+    with SkillLibrary(tmp_path / "lib.db", durability=durability) as lib:  # type: ignore[arg-type]
+        evo = Evolver(lib, miner=None)
+        ep = evo.episode("t")
+        args = {"obj": _Unprintable(), "n": 10**5000, "ok": "fine"}
+        assert ep.before_tool("tool", args) is args
+        assert ep.on_tool_result("tool", args, "done") is False
+        ep.finish(1.0)
+        lib.flush()
+        (stored,) = lib.episodes()
+        assert stored.id == ep.id
+        (call,) = [e for e in lib.events(episode_id=ep.id) if e.kind.value == "tool_call"]
+        assert call.data["args"]["obj"] == "<_Unprintable>" and call.data["args"]["ok"] == "fine"
+        assert call.data["args"]["n"].startswith("<int of ")

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from ._models import Event, EventKind
 from ._redaction import capped_text, redact
-from ._sanitize import json_text
+from ._sanitize import json_text, safe_str
 from ._store_common import DeferredEvents, mark_scrubbed
 
 __all__ = ["ERROR_MAX_CHARS", "RESULT_MAX_CHARS", "EventRecorder", "PendingEvents", "jsonable", "snapshot"]
@@ -53,7 +53,7 @@ def jsonable(value: Any, max_chars: int) -> Any:
         else:
             return dict(value)
     try:
-        text = json.dumps(value, default=str, ensure_ascii=False)
+        text = json.dumps(value, default=safe_str, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):  # circular or 3,000 deep: bounded, mended
         text = json_text(value)
     if len(text) <= max_chars:

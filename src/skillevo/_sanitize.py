@@ -18,10 +18,13 @@ import math
 import re
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "clean_text", "clean_value", "json_text"]
+__all__ = ["MAX_DEPTH", "clean_text", "clean_value", "json_text", "safe_str"]
 
 #: Nesting kept in a stored JSON value; deeper levels are replaced by ``"…"``.
 MAX_DEPTH = 64
+#: Integers wider than this are written as a marker: Python refuses to print ints of more than
+#: 4,300 digits (about 14,000 bits), and no tool argument needs one.
+_MAX_INT_BITS = 4096
 
 _REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -49,30 +52,41 @@ def clean_value(value: Any, depth: int = 0) -> Any:
         return clean_text(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if value is None or isinstance(value, bool | int):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= _MAX_INT_BITS else f"<int of {value.bit_length()} bits>"
     if depth >= MAX_DEPTH:
         return "…"
     if isinstance(value, dict):
         return {_key(k): clean_value(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [clean_value(v, depth + 1) for v in value]
-    return clean_text(str(value))
+    return clean_text(safe_str(value))
+
+
+def safe_str(value: Any) -> str:
+    """``str(value)``, or ``<TypeName>`` when the object's own ``__str__`` fails (a caller's
+    object must never turn recording into an exception in the caller's tool call)."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 def _key(key: Any) -> str:
     """A dict key as JSON writes it (so both paths of `json_text` agree), or its ``str``."""
     if isinstance(key, str):
         return clean_text(key)
-    if key is None or isinstance(key, bool | int | float):
+    if key is None or isinstance(key, bool | float) or (isinstance(key, int) and key.bit_length() <= _MAX_INT_BITS):
         return json.dumps(key)
-    return clean_text(str(key))
+    return clean_text(safe_str(key))
 
 
 def json_text(value: Any) -> str:
     """`value` as compact JSON text any store accepts (see the module docstring)."""
     try:
-        text = json.dumps(value, allow_nan=False, separators=(",", ":"), default=str)
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"), default=safe_str)
     except (ValueError, TypeError, RecursionError):  # NaN/Infinity, a tuple key, too deep, or circular
         return json.dumps(clean_value(value), allow_nan=False, separators=(",", ":"))
     if _BAD_ESCAPE.search(text):

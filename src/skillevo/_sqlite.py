@@ -25,6 +25,7 @@ from ._durability import Durability, check_durability
 from ._errors import LibraryError, SchemaVersionError
 from ._integrity import check_existing_file, connect_read_only, content_hash, writable
 from ._library import SkillLibrary
+from ._sanitize import clean_value
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._sql_schema import migrations
 from ._sql_store import EVENT_INSERT
@@ -43,7 +44,10 @@ _MAX_VALUES = 999
 
 
 def _dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
+    try:
+        return _ENCODER.encode(value)
+    except (ValueError, TypeError, RecursionError):  # what only `clean_value` can write (a huge int, a key)
+        return _ENCODER.encode(clean_value(value))
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -22,7 +22,7 @@ from ._recording import ERROR_MAX_CHARS, snapshot
 from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
-from ._sanitize import json_text
+from ._sanitize import json_text, safe_str
 from ._schema_repair import propose_safely
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class CallKey(NamedTuple):
     @classmethod
     def of(cls, tool: str, args: Any) -> CallKey:
         try:
-            return cls(tool, json.dumps(args, sort_keys=True, default=str))
+            return cls(tool, json.dumps(args, sort_keys=True, default=safe_str))
         except (TypeError, ValueError, RecursionError):
             return cls(tool, json_text(args))
 
