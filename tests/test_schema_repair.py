@@ -72,6 +72,10 @@ def test_each_lossless_conversion(value: Any, schema: dict[str, Any], expected: 
         ("first", {"type": "string", "enum": ["First", "FIRST"]}),  # fits two members
         ("third", {"type": "string", "enum": ["First", "Second"]}),  # fits none
         ("03/04/2025", {"type": "string", "format": "date"}),  # March 4th or April 3rd
+        ("2025121", {"type": "string", "format": "date"}),  # 2025-12-01 or 2025-01-21 (fields without width)
+        ("12345678901234567890123", NUM),  # no float holds it exactly
+        ("0.10000000000000000555", NUM),
+        ("\u0661\u0662\u0663", INT),  # digits of another script are not an ASCII number
         ("soon", {"type": "string", "format": "date"}),
         ("ab-12", {"type": "string", "pattern": "^[a-z]+[0-9]+$"}),
         ("5", {"anyOf": [INT, STR]}),  # already a string: conforms, nothing to do (checked below)

@@ -25,6 +25,7 @@ is not an ``integer`` and ``True`` is not a ``number``.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import re
 from collections.abc import Mapping
@@ -44,8 +45,8 @@ class _No:
 
 NO: Final = _No()
 
-_INT = re.compile(r"[+-]?\d{1,18}")
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INT = re.compile(r"[+-]?\d{1,18}", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Date spellings read into ``YYYY-MM-DD``; a text two of them read as different dates is refused.
 _DATE_INPUTS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y",
@@ -197,7 +198,9 @@ def _to_type(value: Any, declared: str) -> Any:
             return int(text)
         if _NUMBER.fullmatch(text):
             number = float(text)
-            return number if math.isfinite(number) else NO
+            # Lossless only: the float must hold exactly the number the text wrote.
+            exact = math.isfinite(number) and decimal.Decimal(text) == decimal.Decimal(repr(number))
+            return number if exact else NO
     if declared == "boolean" and kind == "string" and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     return NO
@@ -223,9 +226,13 @@ def _date(text: str) -> Any:
     dates = []
     for fmt in _DATE_INPUTS:
         try:
-            dates.append(dt.datetime.strptime(text.strip(), fmt).date().isoformat())
+            parsed = dt.datetime.strptime(text.strip(), fmt)
         except ValueError:
             continue
+        # strptime reads fields greedily and without their width ("2025121" as 2025-12-1): a text
+        # counts as a spelling of `fmt` only when writing the date back in `fmt` gives it again.
+        if parsed.strftime(fmt).casefold() == text.strip().casefold():
+            dates.append(parsed.date().isoformat())
     return _unique(dates)
 
 

@@ -54,6 +54,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._redaction import redact
 from ._untrusted import identifier, name_words
 
 if TYPE_CHECKING:
@@ -192,6 +193,10 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         if arg in args or arg in covered:
             continue
         sub = compact_schema(props[arg])
+        if "default" in sub and redact({arg: sub["default"]}) != {arg: sub["default"]}:
+            # A declared default that is (or sits under the name of) a secret is never sent for the
+            # caller: the placeholder redaction would store is not a value to put in a call.
+            sub = {k: v for k, v in sub.items() if k != "default"}
         if "default" in sub:
             repair = Repair(ops=[SetArg(arg=arg, value=sub["default"])],
                             precondition=[ArgCondition(arg=arg, present=False)])

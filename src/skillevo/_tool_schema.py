@@ -22,6 +22,8 @@ __all__ = ["declare_tools", "tool_schema"]
 
 _logger = logging.getLogger("skillevo")
 _MAX_DEPTH = 6
+#: Nodes a tool's schema may inline to (real tools' schemas hold tens to hundreds).
+_MAX_NODES = 5000
 _CACHE_MAX = 4096
 # id -> (the tool object, its (name, schema) or None); the object is kept so that its id is not reused.
 _cache: dict[int, tuple[Any, tuple[str, dict[str, Any]] | None]] = {}
@@ -37,8 +39,20 @@ def _as_json_schema(source: Any) -> Mapping[str, Any] | None:
     return None
 
 
-def _inline(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
-    """`node` with local ``#/$defs/...`` (and ``#/definitions/...``) references replaced by their targets."""
+class _TooLarge(Exception):
+    """A schema that inlines to more than `_MAX_NODES` nodes: the tool is treated as undeclared."""
+
+
+def _inline(node: Any, defs: Mapping[str, Any], budget: list[int], depth: int = 0) -> Any:
+    """`node` with local ``#/$defs/...`` (and ``#/definitions/...``) references replaced by their targets.
+
+    Bounded twice: in depth (a reference cycle), and in nodes (`budget`, shared by the whole
+    schema), since a few references that fan out to each other inline to a size exponential in
+    their depth: a 4 KB hostile schema would otherwise take seconds and gigabytes.
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
     if depth > _MAX_DEPTH:
         return {}
     if isinstance(node, Mapping):
@@ -47,10 +61,10 @@ def _inline(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
             target = defs.get(ref.rsplit("/", 1)[1])
             rest = {k: v for k, v in node.items() if k != "$ref"}
             merged = {**(target if isinstance(target, Mapping) else {}), **rest}
-            return _inline(merged, defs, depth + 1)
-        return {k: _inline(v, defs, depth + 1) for k, v in node.items() if k not in ("$defs", "definitions")}
+            return _inline(merged, defs, budget, depth + 1)
+        return {k: _inline(v, defs, budget, depth + 1) for k, v in node.items() if k not in ("$defs", "definitions")}
     if isinstance(node, list):
-        return [_inline(v, defs, depth + 1) for v in node]
+        return [_inline(v, defs, budget, depth + 1) for v in node]
     return node
 
 
@@ -81,8 +95,16 @@ def _read(tool: Any) -> tuple[str, dict[str, Any]] | None:
     if not isinstance(props, Mapping):
         return None
     required = schema.get("required")
+    budget = [_MAX_NODES]
+    try:
+        inlined = {
+            k: _inline(v, defs, budget) for k, v in props.items() if isinstance(k, str) and isinstance(v, Mapping)
+        }
+    except _TooLarge:
+        _logger.warning("skillevo: the schema of tool %r is too large to check arguments against (ignored)", name[:80])
+        return None
     return name, {
-        "properties": {k: _inline(v, defs) for k, v in props.items() if isinstance(k, str) and isinstance(v, Mapping)},
+        "properties": inlined,
         "required": [r for r in required if isinstance(r, str)] if isinstance(required, list) else [],
     }
 
