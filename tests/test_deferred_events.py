@@ -90,3 +90,22 @@ def test_sync_durability_builds_in_finish_and_refuses_an_unbuildable_episode(tmp
     later = _run(evo, "d")
     assert later in {e.id for e in lib.episodes()}
     lib.close()
+
+
+@pytest.mark.parametrize("durability", ["sync", "batched"])
+def test_a_secret_echoed_before_it_is_sent_under_its_name_never_reaches_disk(tmp_path: Path, durability: str) -> None:
+    # A tool prints a one-time code (no secret shape), and only later does the agent send it as
+    # `password`: the earlier result is hidden too, whatever order the events were logged in.
+    code = "correcthorse-battery-77x"
+    db = tmp_path / "lib.db"
+    with SkillLibrary(db, durability=durability) as lib:  # type: ignore[arg-type]
+        evo = Evolver(lib, miner=None)
+        ep = evo.episode(task="login")
+        args = ep.before_tool("otp", {"user": "ana"})
+        ep.on_tool_result("otp", args, f"your one-time code is {code}")
+        args = ep.before_tool("login", {"user": "ana", "password": code})
+        ep.on_tool_result("login", args, "welcome")
+        ep.finish(1.0)
+        lib.flush()
+        assert all(code not in str(e.data) for e in lib.events(episode_id=ep.id))
+    assert code.encode() not in db.read_bytes()

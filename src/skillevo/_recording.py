@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ._models import Event, EventKind
-from ._redaction import capped_text, redact
+from ._redaction import capped_text, redact, remember_secrets
 from ._sanitize import json_text, safe_str
 from ._store_common import DeferredEvents, mark_scrubbed
 
@@ -78,11 +78,15 @@ class _Logged(NamedTuple):
 
 
 def _build(logged: list[_Logged], secrets: set[str]) -> list[Event]:
-    """`logged` as `Event`s, redacted in the order they were logged (`secrets` grows on the way)."""
+    """`logged` as `Event`s, redacted (`secrets` grows on the way)."""
+    for entry in logged:
+        if entry.private:
+            entry.data.update(entry.private)
+        # First every value the episode sent under a secret name, wherever it was logged: a
+        # one-time code a tool printed before the agent sent it as `password` is hidden too.
+        remember_secrets(entry.data, secrets)
     out = []
-    for kind, tool, version_id, ts, data, private in logged:
-        if private:
-            data.update(private)
+    for kind, tool, version_id, ts, data, _private in logged:
         # All of it, not only the private snapshots: an error text may echo a secret
         # argument without its name (known from this episode's earlier events).
         data = redact(data, known=secrets)

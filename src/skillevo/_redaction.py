@@ -37,7 +37,7 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 from detect_secrets.plugins import keyword as ds_keyword
 from detect_secrets.plugins.base import RegexBasedDetector
 
-__all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text"]
+__all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text", "remember_secrets"]
 
 from ._secret_keys import _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401 (tests read the word lists here)
 
@@ -460,6 +460,20 @@ def _remember(value: Any, known: set[str]) -> None:
     elif isinstance(value, list | tuple):
         for v in value:
             _remember(v, known)
+
+
+def remember_secrets(value: Any, known: set[str]) -> None:
+    """Add to `known` every string `value` holds under a secret key (no redaction): a first pass
+    over a whole episode, so that a secret echoed *before* it was sent under its name is hidden too."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+                _remember(v, known)
+            elif isinstance(v, dict | list | tuple):
+                remember_secrets(v, known)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            remember_secrets(v, known)
 
 
 _SCALARS = (bool, int, float)
