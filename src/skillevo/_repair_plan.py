@@ -13,6 +13,7 @@ from ._detect import SCAN_CHARS, detect_failure, retry_after
 from ._models import Repair, Retry, SkillVersion
 from ._redaction import capped_text
 from ._repair import apply_repair, same_args
+from ._sanitize import safe_str
 
 __all__ = [
     "RepairPlan",
@@ -49,10 +50,7 @@ def error_parts(error: BaseException | str | Any) -> tuple[str, str]:
     """(error type, message) of an exception, an error string, or anything failure-shaped; the
     message bounded to its first `SCAN_CHARS` characters (a 10 MB error costs what 8 KB does)."""
     if isinstance(error, BaseException):
-        try:
-            text = str(error)
-        except Exception:  # a tool's exception whose __str__ fails is still a failure of that type
-            text = ""
+        text = safe_str(error, default="")  # an exception whose __str__ fails is still a failure of its type
         return type(error).__name__, text[:SCAN_CHARS] or type(error).__name__
     if isinstance(error, str):
         return "error", error[:SCAN_CHARS]

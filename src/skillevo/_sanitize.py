@@ -65,13 +65,14 @@ def clean_value(value: Any, depth: int = 0) -> Any:
     return clean_text(safe_str(value))
 
 
-def safe_str(value: Any) -> str:
-    """``str(value)``, or ``<TypeName>`` when the object's own ``__str__`` fails (a caller's
-    object must never turn recording into an exception in the caller's tool call)."""
+def safe_str(value: Any, default: str | None = None) -> str:
+    """``str(value)``, or `default` (``<TypeName>`` when not given) when the object's own
+    ``__str__`` fails (a caller's object must never turn recording into an exception in the
+    caller's tool call)."""
     try:
         return str(value)
     except Exception:
-        return f"<{type(value).__name__}>"
+        return f"<{type(value).__name__}>" if default is None else default
 
 
 def _key(key: Any) -> str:

@@ -84,8 +84,22 @@ class Finding:
 
 
 def schema_digest(schema: Mapping[str, Any]) -> str:
-    """A short digest of a tool's declared schema: the candidates drawn from it carry it in their name."""
-    return hashlib.sha1(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:6]
+    """A short digest of a tool's declared schema: the candidates drawn from it carry it in their name.
+
+    Computed once per schema object (the tool catalogue keeps one per tool and replaces it when the
+    tool declares another), not re-serialised on every call of the tool."""
+    hit = _digests.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    digest = hashlib.sha1(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:6]
+    if len(_digests) >= _DIGESTS_MAX:
+        _digests.clear()
+    _digests[id(schema)] = (schema, digest)  # the schema is kept so that its id is not reused
+    return digest
+
+
+_DIGESTS_MAX = 1024
+_digests: dict[int, tuple[Mapping[str, Any], str]] = {}
 
 
 def _skill_name(tool: str, arg: str, what: str, digest: str) -> str:
