@@ -32,6 +32,7 @@ __all__ = [
     "missing_fields",
     "numeric_target",
     "observed_values",
+    "plain_tokens",
     "renames",
     "repair_guidance",
     "suggested_value",
@@ -39,8 +40,10 @@ __all__ = [
 
 #: At most this many values make a "small closed set"; a longer list is a dump, not an enum.
 MAX_DECLARED = 16
-#: An enum member: one token, no white space, at most 32 characters.
-_MEMBER = re.compile(r"^[^\W_][\w.+\-/:]{0,31}$")
+#: An enum member: one ASCII token, no white space, at most 32 characters. ASCII only: a whole word
+#: of another script is neither checked by the instruction patterns nor folded by the look-alike
+#: skeleton, so it cannot be told from an instruction in that language.
+_MEMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-/:]{0,31}$")
 _MEMBER_MAX_WORDS = 3
 #: A name read from an error message alone (a missing or expected argument) is shorter than a sentence.
 _MESSAGE_NAME_MAX_WORDS = 4
@@ -201,6 +204,28 @@ def _member(raw: str) -> str | None:
     if is_instance_value(v):
         return None  # an id, a phone number, an address: one record's data, not a member of a set
     return v if redact(v) == v else None
+
+
+def plain_tokens(values: Sequence[object]) -> list[str] | None:
+    """`values` (duplicates dropped) when each may be shown as a declared value, else None.
+
+    The boundary every declared value crosses on its way to guidance, whichever source declared it
+    (a tool's schema, an error message): at most `MAX_DECLARED` values, each a string that is
+    exactly one plain token (`_member`: ASCII, no white space, at most 32 characters and three
+    words, no URL, no secret, no record's data), and the list read as one text, in its own order
+    and sorted, no instruction. One value that fails voids the list: the caller then says that
+    declared values exist without listing them.
+    """
+    if not values or len(values) > MAX_DECLARED:
+        return None
+    members: list[str] = []
+    for v in values:
+        if not isinstance(v, str) or _member(v) != v:
+            return None
+        members.append(v)
+    if looks_like_injection(" ".join(members)) or looks_like_injection(" ".join(sorted(members))):
+        return None
+    return list(dict.fromkeys(members))
 
 
 def declared_values(message: str) -> list[str]:

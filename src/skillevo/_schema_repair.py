@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type
 from ._errors import NotFoundError, SkillevoError
-from ._guidance_facts import clean_guidance
+from ._guidance_facts import clean_guidance, plain_tokens
 from ._models import (
     NULL_ARM,
     ArgCondition,
@@ -69,8 +69,8 @@ PRIOR = 2
 SCHEMA_MINER = "schema"
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
                "array": "a list", "object": "an object"}
-_MAX_VALUES = 16
-_MEMBER = re.compile(r"^[^\W_][\w.+\-/:]{0,31}$")
+#: What guidance says of a declared set whose values may not be shown (see `plain_tokens`).
+DECLARED_SET = "one of the values its schema declares"
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,13 @@ def _rename_target(arg: str, args: Mapping[str, Any], props: Mapping[str, Any]) 
     return ends[0] if len(ends) == 1 else None
 
 
+def _shown(name: str, instead: str = "an argument") -> str:
+    """A schema's or a call's name as a candidate's description and note may show it: an identifier,
+    else `instead` (a property named with a sentence is input like any tool text, and descriptions
+    reach reports and SKILL.md exports)."""
+    return identifier(name) or instead
+
+
 def _type_text(schema: Mapping[str, Any]) -> str | None:
     declared = schema.get("type")
     if isinstance(declared, str) and declared in _TYPE_WORDS:
@@ -143,29 +150,38 @@ def _type_text(schema: Mapping[str, Any]) -> str | None:
 
 
 def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, observed: Any) -> str | None:
-    """Guidance from the schema's facts alone; None when there is nothing checkable to say."""
+    """Guidance from the schema's facts alone; None when there is nothing checkable to say.
+
+    Every schema text in it crossed a boundary: names are identifiers, the type and format are
+    words of this module, and ``enum`` members are listed only when they pass `plain_tokens`, in
+    sorted order (so a schema cannot spell a sentence one word per member); else the guidance
+    says that the schema declares the values, without them.
+    """
     if identifier(tool) is None or identifier(arg) is None:
         return None
     facts = []
     kind = _type_text(schema)
     if kind is not None:
         facts.append(kind)
-    allowed: list[str] = []
     enum = schema.get("enum")
-    if isinstance(enum, list) and 0 < len(enum) <= _MAX_VALUES and all(
-        isinstance(m, str) and _MEMBER.match(m) for m in enum
-    ):
-        allowed = [str(m) for m in enum]
-        facts.append("one of " + ", ".join(f"`{m}`" for m in allowed))
-    if schema.get("format") == "date":
-        facts.append("a date written YYYY-MM-DD")
-    if missing:
-        text = f"When calling `{tool}`: `{arg}` is required" + (f" ({'; '.join(facts)})" if facts else "") + "."
-    elif facts:
-        text = f"When calling `{tool}`: send `{arg}` as {'; '.join(facts)}."
-    else:
-        return None
-    return clean_guidance(text, [observed], allowed=allowed, names=[tool, arg])
+    members = plain_tokens(enum) if isinstance(enum, list) and enum else None
+    # Each way of stating the declared set, most useful first: its members, that it exists, nothing.
+    listings: list[list[str]] = [[]] if not isinstance(enum, list) or not enum else [[DECLARED_SET]]
+    if members is not None:
+        listings.insert(0, ["one of " + ", ".join(f"`{m}`" for m in sorted(members))])
+    date = ["a date written YYYY-MM-DD"] if schema.get("format") == "date" else []
+    for listing in listings:
+        said = facts + listing + date
+        if missing:
+            text = f"When calling `{tool}`: `{arg}` is required" + (f" ({'; '.join(said)})" if said else "") + "."
+        elif said:
+            text = f"When calling `{tool}`: send `{arg}` as {'; '.join(said)}."
+        else:
+            return None
+        checked = clean_guidance(text, [observed], allowed=members or (), names=[tool, arg])
+        if checked is not None:
+            return checked
+    return None
 
 
 def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> list[Finding]:
@@ -187,7 +203,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             repair = Repair(ops=[RenameArg(arg=arg, to=target)],
                             precondition=[ArgCondition(arg=arg, present=True), ArgCondition(arg=target, present=False)])
             out.append(Finding(_skill_name(tool, target, "name-" + arg, digest), target, Strategy(repair=repair),
-                               f"argument {arg} is not declared; {target} is"))
+                               f"argument {_shown(arg)} is not declared; {target} is"))
             continue
         sub = compact_schema(declared)
         if conforms(value, sub):
@@ -196,13 +212,14 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         if conform(value, sub) is not NO:
             repair = Repair(ops=[ConformArg(arg=arg, to=sub)],
                             precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
+            wanted = _type_text(sub) or "other values"
             out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),
-                               f"{arg}: a {kind} where the schema declares {sub.get('type', 'other values')}"))
+                               f"{_shown(arg)}: a {kind} where the schema declares {wanted}"))
             continue
         text = _guidance(tool, arg, sub, missing=False, observed=value)
         if text is not None:
             out.append(Finding(_skill_name(tool, arg, kind + "-shape", digest), arg, Strategy(guidance=text),
-                               f"{arg}: a {kind} no lossless conversion fits"))
+                               f"{_shown(arg)}: a {kind} no lossless conversion fits"))
     for arg in required:
         if arg in args or arg in covered:
             continue
@@ -215,12 +232,12 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             repair = Repair(ops=[SetArg(arg=arg, value=sub["default"])],
                             precondition=[ArgCondition(arg=arg, present=False)])
             out.append(Finding(_skill_name(tool, arg, "default", digest), arg, Strategy(repair=repair),
-                               f"{arg}: required, missing, declared default"))
+                               f"{_shown(arg)}: required, missing, declared default"))
             continue
         text = _guidance(tool, arg, sub, missing=True, observed=None)
         if text is not None:
             out.append(Finding(_skill_name(tool, arg, "required", digest), arg, Strategy(guidance=text),
-                               f"{arg}: required and missing"))
+                               f"{_shown(arg)}: required and missing"))
     return out
 
 
@@ -248,10 +265,10 @@ def propose(evo: Evolver, tool: str, args: Any) -> list[str]:
         # Guidance about the tool is credited by its later calls (see `EpisodeContext.finish`).
         kind = TriggerKind.BEFORE_TOOL if finding.strategy.repair is not None else TriggerKind.TOOL_ERROR
         trigger = Trigger(kind=kind, tool=tool)
-        origin = Origin(miner=SCHEMA_MINER, note=f"declared schema of {tool}: {finding.why}"[:2000])
+        origin = Origin(miner=SCHEMA_MINER, note=f"declared schema of {_shown(tool, 'a tool')}: {finding.why}"[:2000])
         try:
             version = evo.store.add_skill(finding.name, trigger, finding.strategy, origin=origin,
-                                          description=f"{tool}: {finding.why}"[:1024])
+                                          description=f"{_shown(tool, 'a tool')}: {finding.why}"[:1024])
         except SkillevoError:
             continue  # stored concurrently by another process
         if evo.lifecycle.start(version.id) is None:
