@@ -189,9 +189,9 @@ class EpisodeContext:
                 candidates.setdefault(name, skill)
             versions_chosen = []
             for skill in candidates.values():
-                if skill.trigger.task_pattern is not None and not skill.trigger.matches(
-                    tool=None if skill.trigger.tool == "*" else skill.trigger.tool, task=self.episode.task
-                ):
+                # The trigger's tool and error were decided where the skill became a candidate
+                # (its tool is in play, or its error fired): only the task scope is left.
+                if not skill.trigger.task_matches(self.episode.task):
                     continue
                 versions, shadow = evo.gate.split([v for v in skill.versions if v.strategy.guidance], self._canary)
                 for held in shadow:

@@ -170,9 +170,16 @@ class Trigger(_Frozen):
             return False
         if self.pattern is not None and (text is None or not search(self.pattern, text, ignorecase=True)):
             return False
-        return not (
-            self.task_pattern is not None and (task is None or not search(self.task_pattern, task, ignorecase=True))
-        )
+        return self.task_matches(task)
+
+    def task_matches(self, task: str | None) -> bool:
+        """Whether the task condition alone holds (no `task_pattern`, or it is found in `task`).
+
+        Where the rest of the trigger was already decided (its tool's error fired it, or the call
+        site is its tool's), only the task scope is left to check: `matches` without the error's
+        type and text would refuse every trigger that names them.
+        """
+        return self.task_pattern is None or (task is not None and search(self.task_pattern, task, ignorecase=True))
 
 
 # --------------------------------------------------------------------------- repairs

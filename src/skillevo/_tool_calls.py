@@ -145,8 +145,12 @@ class ToolCalls:
         # repair's output never triggers another (a repair undoing an earlier one's edit would
         # otherwise share the credit for a call whose arguments nothing changed).
         for kind, skill in evo.triggers.preemptive(name):
-            if not skill.trigger.matches(tool=name, task=self.task) and (
-                kind is TriggerKind.BEFORE_TOOL or skill.trigger.task_pattern is not None
+            # A before-call trigger is decided here in full; an error trigger's error has not
+            # happened (its repair is tried pre-emptively), so only its task scope is checked.
+            if not (
+                skill.trigger.matches(tool=name, task=self.task)
+                if kind is TriggerKind.BEFORE_TOOL
+                else skill.trigger.task_matches(self.task)
             ):
                 continue
             versions = [
