@@ -290,3 +290,27 @@ def test_a_detected_change_resets_only_the_epoch_it_was_seen_in(store: SkillLibr
     by_arm = {p.arm: (p.alpha, p.beta, p.epoch) for p in arms}
     assert counters["k"].detections == 1 and counters["k"].steps == 5
     assert by_arm == {"a": (1.0, 2.0, 1), "b": (2.0, 1.0, 1)}  # both updates since the reset count
+
+
+def test_a_pending_review_is_logged_once_per_transition_by_racing_threads(store: SkillLibrary) -> None:
+    from skillevo._lifecycle import _pending_event
+
+    vid = store.add_skill("race", Trigger(kind=TriggerKind.TOOL_ERROR, tool="t"), Strategy(guidance="Be brief."),
+                          status=VersionStatus.TESTING).id
+    wrote: list[bool] = []
+    start = threading.Barrier(4)
+
+    def announce() -> None:
+        start.wait()
+        wrote.append(store.log_pending_review(_pending_event(vid, "null", 0.99)))
+
+    threads = [threading.Thread(target=announce) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wrote) == [False, False, False, True]
+    assert len([e for e in store.events(kind=EventKind.LIFECYCLE) if e.data.get("pending")]) == 1
+    assert store.version(vid).pending_review
+    other = store.add_version("race", Strategy(guidance="Be briefer."), status=VersionStatus.CANDIDATE).id
+    assert not store.log_pending_review(_pending_event(other, "null", 0.99))  # not under test: nothing

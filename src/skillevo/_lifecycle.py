@@ -256,9 +256,12 @@ class Lifecycle:
         incumbent = self.incumbent_arm(skill)
         if verdict == "promote":
             if self.review == "required":
-                if testing.pending_review:
+                # One won test, one pending event: decided again (here, later, or by another
+                # process from what it read before this one wrote), the store writes nothing.
+                if testing.pending_review or not self.store.log_pending_review(
+                    _pending_event(testing.id, incumbent, p)
+                ):
                     return []
-                self.store.log_events([_pending_event(testing.id, incumbent, p)])
                 return [
                     Transition(
                         version_id=testing.id,

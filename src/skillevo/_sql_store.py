@@ -423,6 +423,25 @@ class SQLStore(SQLConnections):
             self._count(conn, rows)
         return ids()
 
+    def log_pending_review(self, event: Event) -> bool:
+        """Log a pending-promotion event once per transition (see `SkillStore.log_pending_review`)."""
+        if event.version_id is None:
+            raise SkillevoError("a pending-promotion event names its version")
+        rows = self._event_rows([event])
+        with self._write() as conn:
+            # The flag is taken by a conditional update: the database serialises it, so one writer
+            # finds the row still unflagged and every later one finds it taken.
+            taken = self._x(
+                conn,
+                "UPDATE versions SET pending_review = 1 WHERE id = ? AND status = ? AND pending_review = 0",
+                (event.version_id, VersionStatus.TESTING.value),
+            ).rowcount
+            if taken != 1:
+                return False
+            self._d.insert_events(conn, rows)
+            self._count(conn, rows)
+        return True
+
     def events(
         self,
         *,

@@ -290,6 +290,16 @@ class SkillStore(ABC):
         """Append events in one batched transaction; returns their ids in order."""
 
     @abstractmethod
+    def log_pending_review(self, event: Event) -> bool:
+        """Log a pending-promotion event (a test won under required review) once per transition.
+
+        Written, with the version's ``pending_review`` flag, only while the version is ``testing``
+        and not already awaiting review (the check and the write in one transaction, like
+        `set_status` with ``expected``): of several processes announcing one won test from what
+        each read earlier, exactly one writes. Returns whether this call wrote it.
+        """
+
+    @abstractmethod
     def events(
         self,
         *,

@@ -382,6 +382,14 @@ def _events_write(fn: _F) -> _F:
     return write  # type: ignore[return-value]
 
 
+def _event_write(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def write(self: Any, event: Event, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, scrub_events([event])[0], *args, **kwargs)
+
+    return write  # type: ignore[return-value]
+
+
 _MARKER = re.compile(r"\[REDACTED:\w+\]")
 
 
@@ -471,6 +479,7 @@ _SCRUBBED: dict[str, Callable[[Any], Any]] = {
     "save_episode": _episode_write,
     "record_episode": _episode_write,
     "log_events": _events_write,
+    "log_pending_review": _event_write,
     "add_skill": _version_write(2),  # (name, trigger, strategy, ...)
     "add_version": _version_write(1),  # (name, strategy, ...)
     "set_status": _status_write,
