@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from skillevo import Episode, LibraryError, SkillLibrary, _sql_store
+from skillevo import Episode, LibraryError, SkillLibrary, _sql_store, _writebehind
 
 
 def _ids(path: Path) -> set[str]:
@@ -38,6 +41,37 @@ def test_writes_to_a_library_file_deleted_or_replaced_are_refused_and_kept(tmp_p
         lib.save_episode(Episode(id="after", task="t"))
     if how == "replaced":
         assert not {"queued", "after"} & _ids(path)  # the file now at the path was not written either
+    with pytest.raises(LibraryError, match="deleted or replaced"):
+        lib.close()  # refused too: closing would lose the queued record without a word
+    assert len(lib._behind) == 1  # type: ignore[attr-defined]
+    # Such a library is reported at interpreter exit (`test_records_no_file_can_take_are_reported_at_exit`);
+    # this test's process ends its queue here, so the report does not fall on the rest of the suite.
+    lib._behind._end_thread()  # type: ignore[attr-defined]
+    assert lib._behind not in _writebehind._LIVE  # type: ignore[attr-defined]
+
+
+def test_records_no_file_can_take_are_reported_at_exit_once(tmp_path: Path) -> None:
+    """A process that ends with records queued for a deleted library file says so on stderr, once,
+    with the count and the reason, and still exits normally."""
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from skillevo import Episode, SkillLibrary
+        path = Path({str(tmp_path / "lib.db")!r})
+        lib = SkillLibrary(path)
+        lib._behind.linger_s = 3600.0
+        lib.save_episode(Episode(id="before", task="t"))
+        lib.record_episode(Episode(id="queued", task="t"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{{path}}{{suffix}}").unlink(missing_ok=True)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("skillevo: 1 queued records were lost at exit (not written): ")
+    assert "deleted or replaced" in lines[0] and "stay queued" not in lines[0]
 
 
 @pytest.mark.parametrize("bound", ["timeout", "sync wait"])
@@ -61,3 +95,30 @@ def test_a_sync_write_that_cannot_get_the_lock_keeps_the_episode_queued(
     lib.record_episode(Episode(id="e2", task="t"))  # the queue goes first, then this one
     lib.close()
     assert _ids(path) == {"e1", "e2"}
+
+
+def test_reads_on_the_agents_path_go_on_while_a_write_is_refused(tmp_path: Path) -> None:
+    """A record the store refuses stays queued and its writer is told; the reads an agent's tool
+    call makes (trigger matches) do not fail in its place. Before, on a full disk, the second
+    episode's ``on_tool_result`` raised the first episode's write error."""
+    from skillevo import Evolver
+
+    path = tmp_path / "lib.db"
+    SkillLibrary(path).close()
+    lib = SkillLibrary(path, durability="sync", timeout=0.05)
+    evo = Evolver(lib, miner=None, sandbox=None, cache_ttl_s=0.0)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    with pytest.raises(LibraryError, match="locked"):
+        lib.record_episode(Episode(id="e1", task="t"))
+    ep = evo.episode(task="next")
+    ep.before_tool("lookup", {"q": 1})
+    ep.on_tool_result("lookup", {"q": 1}, {"rows": []})  # reads the library: no error
+    assert ep.guidance(["lookup"]) == ""
+    assert lib.skills() == [] and len(lib._behind) == 1  # type: ignore[attr-defined]
+    with pytest.raises(LibraryError, match="locked"):
+        ep.finish(1.0)  # the write is refused: told to the writer
+    holder.execute("ROLLBACK")
+    holder.close()
+    lib.close()
+    assert "e1" in _ids(path)

@@ -96,7 +96,14 @@ class SQLConnections(SkillStore):
             if writing:
                 self._writable()
             if queued_first and self._behind:
-                self._behind.drain()
+                try:
+                    self._behind.drain()
+                except LibraryError:
+                    # A read goes on without the records the store refuses now (a full disk, a
+                    # held lock): they stay queued and their writer was or will be told (`finish`,
+                    # `flush`, `close`); a read on the agent's path must not fail in its place.
+                    if writing or not len(self._behind):  # nothing kept: the error is the only report
+                        raise
             try:
                 yield
             except self._d.errors as exc:

@@ -42,6 +42,8 @@ T = TypeVar("T")
 
 _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
 _log = logging.getLogger("skillevo")
+#: How a write error ends when the records it refused are kept for a later write.
+_KEPT = "; they stay queued"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -234,9 +236,7 @@ class WriteBehind(Generic[T]):
         reason = _one_line(exc)
         if not queued:
             return LibraryError(f"{self._location}: the episode could not be written ({reason})")
-        return LibraryError(
-            f"{self._location}: {queued} recorded episodes could not be written ({reason}); they stay queued"
-        )
+        return LibraryError(f"{self._location}: {queued} recorded episodes could not be written ({reason}){_KEPT}")
 
     def close(self, then: Callable[[], None]) -> None:
         """Refuse further records, write what is queued, call `then()` (the owner's close, with the
@@ -357,4 +357,7 @@ def _drain_all() -> None:
         try:
             queue.drain()
         except Exception as exc:
-            print(f"skillevo: {len(queue)} queued records could not be written at exit: {exc}", file=sys.stderr)
+            # The process is ending: what could not be written is lost, whatever the error says of
+            # a queue that outlives it.
+            reason = str(exc).removesuffix(_KEPT)
+            print(f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
