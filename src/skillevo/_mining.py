@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._detect import classify_error, detect_failure, error_signature, same_signature
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
+from ._instance_data import mask_data
 from ._models import (
     GUIDANCE_MAX_CHARS,
     SKILL_NAME_RE,
@@ -402,9 +403,19 @@ def _signature_of(event: Event) -> str:
 
 
 def _signature_note(err: Event) -> str:
-    """The error's signature (instance values already replaced by placeholders), quoted as data."""
-    signature = str(err.data.get("signature") or error_signature(str(err.data.get("error", ""))))
-    return quote_untrusted(signature, 120)
+    """The error's signature, quoted as data, with the message's instance data masked.
+
+    A signature replaces numbers but keeps words, and is lower-cased: a customer's name or city in
+    the message ("for the order of Alice Moreau") would go into the note, and with it into every
+    export and report. So it is computed again from the message with `mask_data` applied first
+    (the call's values, tokens with two digits, words capitalised inside a sentence), while the
+    capitals that mark a name can still be read."""
+    raw = str(err.data.get("error", ""))
+    if not raw:
+        return quote_untrusted(str(err.data.get("signature") or ""), 120)
+    args = err.data.get("args")
+    masked = mask_data(raw, observed_values(args if isinstance(args, dict) else {}))
+    return quote_untrusted(error_signature(masked), 120)
 
 
 def same_behaviour(a: Strategy, b: Strategy) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 # At run time, not under TYPE_CHECKING: `declare_tools` is public (`skillevo.adapters`), and its
 # type hints must resolve there.
 from ._evolver import Evolver
+from ._untrusted import identifier
 
 __all__ = ["declare_tools", "tool_schema"]
 
@@ -85,6 +86,11 @@ def _read(tool: Any) -> tuple[str, dict[str, Any]] | None:
             name, source = tool.__name__, tool
     schema = _as_json_schema(source)
     if not isinstance(name, str) or schema is None:
+        return None
+    if identifier(name) is None:
+        # A tool list is read as a whole: one name that is a sentence (an MCP server's), refused by
+        # `register_tools`, would leave every other tool of the list undeclared with it.
+        _logger.warning("skillevo: tool name %r is not an identifier; its schema is not declared", name[:80])
         return None
     defs: dict[str, Any] = {}
     for key in ("$defs", "definitions"):
