@@ -34,6 +34,7 @@ from ._hygiene import looks_like_injection, redact
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
+from ._untrusted import has_hidden
 
 if TYPE_CHECKING:
     from ._sandbox import Sandbox
@@ -97,7 +98,23 @@ def _texts(doc: SkillDocument) -> Iterator[tuple[str, str]]:
 _MARKUP_SYNTAX = re.compile(r"!?\[([^\]]{0,500})\]\([^)]{0,2000}\)|<!--|-->|</?[A-Za-z][^>]{0,500}>")
 
 
+def _one_line_trigger(doc: SkillDocument) -> str | None:
+    """Why the trigger's texts cannot be stored, or None. A tool name, an error type and a pattern
+    are each one line of visible characters, without backticks: each is shown (in reports, in the
+    SKILL.md this library exports) as a name or a pattern, and a line break or a backtick there
+    would let an imported file write a heading or a section into what the library exports."""
+    trigger = doc.trigger
+    for field in ("tool", "error_type", "pattern", "task_pattern"):
+        text = getattr(trigger, field)
+        if text is not None and (has_hidden(text) or "`" in text or "\n" in text or "\r" in text):
+            return f"its trigger's {field} is not one line of visible characters without backticks"
+    return None
+
+
 def _injected(doc: SkillDocument) -> str | None:
+    line = _one_line_trigger(doc)
+    if line is not None:
+        return line
     for field, text in _texts(doc):
         if field == "SKILL.md body":
             text = _MARKUP_SYNTAX.sub(lambda m: f" {m.group(1) or ''} ", text)

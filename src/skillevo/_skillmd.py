@@ -32,6 +32,7 @@ from ._redaction import redact_text
 from ._skillfs import SkillFolder, load_front_matter, load_json, read_skill_folder, split_front_matter
 from ._store import SkillStore
 from ._store_common import scrub_origin, scrub_strategy
+from ._untrusted import infix_code
 
 __all__ = [
     "SKILLEVO_FILE",
@@ -82,6 +83,8 @@ def current_version(skill: Skill) -> SkillVersion | None:
 
 
 def _describe_trigger(trigger: Trigger) -> str:
+    # Every field is stored text (a tool's name, a pattern, an imported file's values): each is one
+    # inert code span, so none can open a heading or a section of its own in the exported SKILL.md.
     moments = {
         "always": "On every model call",
         "task_start": "At the start of a task",
@@ -90,13 +93,13 @@ def _describe_trigger(trigger: Trigger) -> str:
         "observation": "When a tool returns, on",
     }
     parts = [moments[trigger.kind.value]]
-    parts.append("any tool" if trigger.tool == "*" else f"`{trigger.tool}`")
+    parts.append("any tool" if trigger.tool == "*" else infix_code(trigger.tool))
     if trigger.error_type:
-        parts.append(f"with error type `{trigger.error_type}`")
+        parts.append(f"with error type {infix_code(trigger.error_type)}")
     if trigger.pattern:
-        parts.append(f"where the text matches `{trigger.pattern}`")
+        parts.append(f"where the text matches {infix_code(trigger.pattern, 1000)}")
     if trigger.task_pattern:
-        parts.append(f"for tasks matching `{trigger.task_pattern}`")
+        parts.append(f"for tasks matching {infix_code(trigger.task_pattern, 1000)}")
     return " ".join(parts) + "."
 
 
@@ -105,12 +108,12 @@ def _describe_repair(repair: Repair) -> list[str]:
     for op in repair.ops:
         fields = op.model_dump(mode="json", exclude={"op"})
         detail = ", ".join(f"{k}={json.dumps(v, sort_keys=True)}" for k, v in fields.items())
-        lines.append(f"- `{op.op}` {detail}")
+        lines.append(f"- `{op.op}` {infix_code(detail, 2000)}")
     if repair.precondition:
         conds = "; ".join(
             json.dumps(c.model_dump(mode="json", exclude_none=True), sort_keys=True) for c in repair.precondition
         )
-        lines.append(f"- applied before the call when: {conds}")
+        lines.append(f"- applied before the call when: {infix_code(conds, 2000)}")
     else:
         lines.append("- applied only after the call failed")
     return lines

@@ -25,6 +25,7 @@ __all__ = [
     "clean_text",
     "has_hidden",
     "identifier",
+    "infix_code",
     "injection_score",
     "is_mixed_script",
     "looks_like_injection",
@@ -226,3 +227,16 @@ def quote_untrusted(text: Any, max_chars: int = 160) -> str:
     if len(flat) > max_chars:
         flat = flat[: max(0, max_chars - 3)].rstrip() + "..."
     return f'"{flat}"'
+
+
+def infix_code(text: object, max_chars: int = 300) -> str:
+    """`text` as one Markdown inline code span, inert wherever the Markdown is read.
+
+    One line (a line break in a tool name or a pattern would otherwise start a heading or a
+    section of its own), without hidden characters, capped, fenced with one more backtick than
+    its longest run of backticks (so a backtick in it cannot close the span early).
+    """
+    flat = clean_text(text, max_chars, keep_lines=False)
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    ticks = "`" * (longest + 1)
+    return f"{ticks}{flat}{ticks}" if longest == 0 else f"{ticks} {flat} {ticks}"
