@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from skillevo import Evolver, SkillLibrary
+from skillevo._repair import apply_repair
 from skillevo._schema_repair import findings
 from skillevo._tool_schema import tool_schema
 
@@ -59,3 +60,41 @@ def test_a_declared_secret_default_never_reaches_a_call(tmp_path: Any) -> None:
             sent = ep.before_tool("pay", {})
             assert "password" not in sent
             ep.finish(1.0)
+
+
+def test_a_secrets_declared_constants_never_reach_the_library_file(tmp_path: Any) -> None:
+    """A conversion repair stores the argument's declared schema: a secret's default or allowed
+    values must not ride along into the file (nor its exports)."""
+    schema = {"properties": {"password": {"type": "string", "default": "hunter2-Correct-Horse"},
+                             "pin": {"type": "integer", "enum": [4711, 8642]},
+                             "pins": {"type": "array", "items": {"type": "integer", "enum": [5390, 7777]}}},
+              "required": []}
+    path = tmp_path / "lib.db"
+    with SkillLibrary(path) as lib:
+        evo = Evolver(lib, miner=None)
+        evo.register_tools({"login": schema})
+        with evo.episode("login") as ep:
+            ep.before_tool("login", {"password": 12345678, "pin": "4711", "pins": ["5390"]})
+            ep.finish(1.0)
+        repairs = {s.name.split("-")[2]: s.versions[0].strategy.repair for s in lib.skills()}
+        assert set(repairs) == {"password", "pin", "pins"}
+        call = {"password": 12345678, "pin": "4711", "pins": ["5390"]}
+        for repair in repairs.values():
+            assert repair is not None
+            call = apply_repair(repair, call)
+        assert call == {"password": "12345678", "pin": 4711, "pins": [5390]}  # the conversions still apply
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("lib.db*"))
+    for secret in (b"hunter2", b"8642", b"7777"):
+        assert secret not in raw
+
+
+def test_the_store_strips_a_secrets_constants_from_a_conversion_from_any_road(tmp_path: Any) -> None:
+    from skillevo import Strategy, Trigger, TriggerKind
+    from skillevo._models import ConformArg, Repair
+
+    repair = Repair(ops=[ConformArg(arg="api_token", to={"type": "string", "enum": ["tok-Abcdef-123456"],
+                                                          "default": "tok-Abcdef-123456"})])
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        version = lib.add_skill("imported", Trigger(kind=TriggerKind.BEFORE_TOOL, tool="t"), Strategy(repair=repair))
+        stored = version.strategy.repair
+    assert stored is not None and stored.ops[0].to == {"type": "string"}  # type: ignore[union-attr]

@@ -363,6 +363,11 @@ def test_ordinary_text_and_ids_survive() -> None:
         ("aws_secret_access_key", True),
         ("db_pass", True),
         ("max_tokens", False),
+        ("passwords", True),  # plurals: a list of secrets (failed before 2026-12-05)
+        ("pins", True),
+        ("access_tokens", True),
+        ("tokens", False),
+        ("num_tokens", False),
         ("author", False),
         ("shipping_address", False),
         ("mapping", False),

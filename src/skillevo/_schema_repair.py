@@ -129,6 +129,20 @@ def _rename_target(arg: str, args: Mapping[str, Any], props: Mapping[str, Any]) 
     return ends[0] if len(ends) == 1 else None
 
 
+def _without_secrets(arg: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` (compact) without the declared constants that are, or sit under the name of, a
+    secret: a ``default`` or ``enum`` of a ``password`` would be stored with the candidate (a
+    repair's `to`, a value to set) and so reach the library file and its exports. A secret default
+    is never sent for the caller either: the placeholder redaction would store is no value to send."""
+    out = {k: v for k, v in schema.items() if k not in ("default", "enum") or redact({arg: v}) == {arg: v}}
+    if isinstance(out.get("items"), dict):
+        out["items"] = _without_secrets(arg, out["items"])
+    for key in ("anyOf", "oneOf"):
+        if isinstance(out.get(key), list):
+            out[key] = [_without_secrets(arg, b) if isinstance(b, dict) else b for b in out[key]]
+    return out
+
+
 def _shown(name: str, instead: str = "an argument") -> str:
     """A schema's or a call's name as a candidate's description and note may show it: an identifier,
     else `instead` (a property named with a sentence is input like any tool text, and descriptions
@@ -164,7 +178,9 @@ def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, 
     if kind is not None:
         facts.append(kind)
     enum = schema.get("enum")
-    members = plain_tokens(enum) if isinstance(enum, list) and enum else None
+    # A secret's declared values are not shown (nor stored with the text), whatever their shape.
+    secret = isinstance(enum, list) and redact({arg: enum}) != {arg: enum}
+    members = plain_tokens(enum) if isinstance(enum, list) and enum and not secret else None
     # Each way of stating the declared set, most useful first: its members, that it exists, nothing.
     listings: list[list[str]] = [[]] if not isinstance(enum, list) or not enum else [[DECLARED_SET]]
     if members is not None:
@@ -210,7 +226,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             continue
         kind = json_type(value)
         if conform(value, sub) is not NO:
-            repair = Repair(ops=[ConformArg(arg=arg, to=sub)],
+            repair = Repair(ops=[ConformArg(arg=arg, to=_without_secrets(arg, sub))],
                             precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
             wanted = _type_text(sub) or "other values"
             out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),

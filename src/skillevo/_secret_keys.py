@@ -20,6 +20,8 @@ _SECRET_WORDS = frozenset(
         "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
         "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
         "contraseña", "contrasena",
+        # plurals that name only secrets (a list of them); "tokens" is not one ("max_tokens")
+        "passwords", "passwds", "pwds", "passphrases", "passcodes", "pins", "otps", "ssns", "jwts", "cvvs",
         # the same names written as one word ("apikey", "accesstoken", "sessionid")
         "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "secretkey", "privatekey",
         "accesskey", "sessionid", "sessid", "clientsecret", "xapikey", "sessiontoken",
@@ -33,6 +35,7 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     ),
     "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
     "id": frozenset({"session", "sess"}),
+    "tokens": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth"}),
     "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp"}),
 }  # fmt: skip
 #: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).

@@ -344,6 +344,20 @@ def _scrub_ops(repair: dict[str, Any]) -> None:
             for field in ("value", "mapping"):
                 if op.get(field) is not None:
                     op[field] = "[REDACTED:secret]" if field == "value" else {"[REDACTED:secret]": "[REDACTED:secret]"}
+            # A conversion's declared schema may carry the secret's constants (a default, the allowed
+            # values): the conversion reads neither the default nor, for a secret, needs the list.
+            if isinstance(op.get("to"), dict):
+                op["to"] = _without_constants(op["to"])
+
+
+def _without_constants(schema: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in schema.items() if k not in ("default", "enum")}
+    for key, value in out.items():
+        if isinstance(value, dict):
+            out[key] = _without_constants(value)
+        elif isinstance(value, list):
+            out[key] = [_without_constants(v) if isinstance(v, dict) else v for v in value]
+    return out
 
 
 def scrub_strategy(strategy: Strategy) -> Strategy:
