@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ._models import NULL_ARM, Applied, EventKind, Skill, SkillVersion, TriggerKind, VersionStatus
+from ._models import NULL_ARM, SCHEMA_MINER, Applied, EventKind, Skill, SkillVersion, TriggerKind, VersionStatus
 
 if TYPE_CHECKING:
     from ._recording import EventRecorder
@@ -69,6 +69,10 @@ class SiteChoices:
         self.tool_calls: dict[str, int] = {}
         self.chosen_at: dict[str, ToolSite] = {}
         self.failed_after: set[str] = set()
+        # Guidance drawn from a tool's declared schema says how to send one argument: it is judged by
+        # whether the tool's later calls still break the schema that way (`ToolCalls.before`), not
+        # by the tool's failures, most of which concern other arguments and would drown its effect.
+        self.conformance: set[str] = set()
 
     def count_call(self, tool: str) -> None:
         """One more call of `tool` in this episode."""
@@ -94,6 +98,8 @@ class SiteChoices:
         trigger = skill.trigger
         if trigger.kind is TriggerKind.TOOL_ERROR and trigger.tool and not trigger.tool_is_glob:
             self.chosen_at[skill.name] = ToolSite(trigger.tool, self.tool_calls.get(trigger.tool, 0))
+            if kind == "guidance" and versions and all(v.origin.miner == SCHEMA_MINER for v in versions):
+                self.conformance.add(skill.name)
         applied = Applied(key=skill.name, arm=choice.arm, propensity=propensity, kind=kind, candidate=candidate)
         self._applied.append(applied)
         self._recorder.log(

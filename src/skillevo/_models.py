@@ -29,6 +29,7 @@ from ._regex import pattern_error, search
 
 __all__ = [
     "NULL_ARM",
+    "SCHEMA_MINER",
     "Affix",
     "Applied",
     "ArgCondition",
@@ -61,6 +62,8 @@ __all__ = [
 
 #: The arm name of "apply nothing", which competes at every call site.
 NULL_ARM = "null"
+#: The miner name of the candidates drawn from a tool's declared schema (`_schema_repair`).
+SCHEMA_MINER = "schema"
 
 GUIDANCE_MAX_CHARS = 600
 CODE_MAX_CHARS = 20_000

@@ -41,6 +41,7 @@ from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, plain_tokens
 from ._models import (
     NULL_ARM,
+    SCHEMA_MINER,
     ArgCondition,
     ConformArg,
     Event,
@@ -66,7 +67,6 @@ _logger = logging.getLogger("skillevo")
 
 #: Pseudo-observations a schema repair starts with (wins for it, failures for the null arm).
 PRIOR = 2
-SCHEMA_MINER = "schema"
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
                "array": "a list", "object": "an object"}
 #: What guidance says of a declared set whose values may not be shown (see `plain_tokens`).
@@ -257,14 +257,21 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
     return out
 
 
-def propose(evo: Evolver, tool: str, args: Any) -> list[str]:
+def propose(evo: Evolver, tool: str, args: Any, broken: set[str] | None = None) -> list[str]:
     """Store (and start testing) a candidate for each new way this call breaks `tool`'s declared
-    schema; returns the versions created. Cheap when nothing is new."""
+    schema; returns the versions created. Cheap when nothing is new.
+
+    `broken`, when given, receives the names of every candidate this call shows (new or not): a
+    guidance candidate is judged by whether the tool's later calls still break the schema its way
+    (`SiteChoices.conformance`)."""
     schema = evo.tools.schema(tool)
     if schema is None or not isinstance(args, dict):
         return []
     offered = evo.tools.offered
-    new = [f for f in findings(tool, args, schema) if f.name not in offered]
+    found = findings(tool, args, schema)
+    if broken is not None:
+        broken.update(f.name for f in found)
+    new = [f for f in found if f.name not in offered]
     if not new:
         return []
     made: list[str] = []
@@ -299,6 +306,13 @@ def propose(evo: Evolver, tool: str, args: Any) -> list[str]:
             log.append(Event(kind=EventKind.CREDIT, version_id=version.id, tool=tool,
                              data={"key": finding.name, "arm": version.id, "reward": 1.0, "null_reward": 0.0,
                                    "source": "schema", "pseudo": PRIOR}))
+        else:
+            # This call is one observation of the null arm on the outcome guidance is judged by (the
+            # model, told nothing, sent the tool an argument its schema refuses), as a mined repair's
+            # correction is one observed comparison (the Evolver's "evidence" credit).
+            evo.ledger.credit(finding.name, NULL_ARM, 0.0)
+            log.append(Event(kind=EventKind.CREDIT, tool=tool,
+                             data={"key": finding.name, "arm": NULL_ARM, "reward": 0.0, "source": "evidence"}))
     if log:
         evo.store.log_events(log)
     if made:
@@ -306,12 +320,15 @@ def propose(evo: Evolver, tool: str, args: Any) -> list[str]:
     return made
 
 
-def propose_safely(evo: Evolver, tool: str, args: Any) -> None:
-    """`propose`, on the agent's path: an error is logged, never raised into the call."""
+def propose_safely(evo: Evolver, tool: str, args: Any) -> set[str]:
+    """`propose`, on the agent's path: an error is logged, never raised into the call. Returns the
+    names of the candidates this call shows (`propose`'s `broken`)."""
+    broken: set[str] = set()
     try:
-        propose(evo, tool, args)
+        propose(evo, tool, args, broken)
     except Exception:  # learning more must never be the reason a call fails
         _logger.exception("skillevo: proposing repairs from %s's schema failed", tool)
+    return broken
 
 
 def retire_stale(evo: Evolver, tools: list[str]) -> None:

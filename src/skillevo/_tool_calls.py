@@ -134,7 +134,10 @@ class ToolCalls:
         self._error_logged = None
         evo.tools.observe(name, args)
         if evo.tools.schema(name) is not None:
-            propose_safely(evo, name, args)
+            broken = propose_safely(evo, name, args)
+            for key in self.choices.conformance:
+                if key in broken and self.choices.chosen_at[key].tool == name:
+                    self.choices.failed_after.add(key)
         new_args = args
         sent = CallKey.of(name, args)
         # Every repair of this call (and every null arm drawn) waits on the call's *final*
@@ -325,7 +328,7 @@ class ToolCalls:
                 for t in (error_type, category)
             ):
                 continue
-            if skill.name in self.choices.chosen:
+            if skill.name in self.choices.chosen and skill.name not in self.choices.conformance:
                 self.choices.failed_after.add(skill.name)
             self.fired.setdefault(skill.name, skill)
             self.shadow.fired(skill.name)
