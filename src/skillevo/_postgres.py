@@ -35,7 +35,7 @@ from ._redaction import capped_text, mask_url, mask_urls_in
 from ._sanitize import json_text
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._sql_schema import migrations
-from ._sql_store import EVENT_INSERT
+from ._sql_store import EPISODE_UPSERT, EVENT_INSERT
 
 try:
     import psycopg
@@ -78,6 +78,17 @@ def _safe_location(url: str) -> str:
 def _pg(statement: str) -> str:
     """A ``?``-placeholder statement in psycopg's ``%s`` style."""
     return statement.replace("?", "%s")
+
+
+_EPISODE_UPSERT = _pg(EPISODE_UPSERT)
+# Events as one array per column: one statement for any number of rows. Rows are inserted in their
+# order (the ids come from the sequence in that order), so the returned ids, sorted, are in order.
+_EVENTS_UNNEST = (
+    "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) "
+    "SELECT t.ts, t.kind, t.episode_id, t.tool, t.version_id, t.data::jsonb "
+    "FROM unnest(%s::float8[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+    "WITH ORDINALITY AS t(ts, kind, episode_id, tool, version_id, data, n) ORDER BY t.n RETURNING id"
+)
 
 
 def _as_is(text: str) -> str:
@@ -177,9 +188,30 @@ class PostgresDialect(Dialect):
         with conn.transaction():
             yield
 
-    def autocommit(self, statement: Statement) -> None:
+    def autocommit(self, statement: Statement) -> list[Any]:
         with self._connection() as conn:
-            conn.execute(statement[0], statement[1], prepare=True)
+            cur = conn.execute(statement[0], statement[1], prepare=True)
+            return cur.fetchall() if cur.description is not None else []
+
+    def events_statement(
+        self, episode: tuple[Any, ...] | None, events: Sequence[EventRow], counters: Sequence[Statement]
+    ) -> Statement | None:
+        # Writable WITHs: the episode's upsert and each counter's UPDATE run with the events'
+        # insert, one statement that commits alone. Two of them must not change one row.
+        if len({params[-1] for _, params in counters}) != len(counters):
+            return None
+        ctes: list[str] = []
+        params: list[Any] = []
+        if episode is not None:
+            ctes.append(f"e AS ({_EPISODE_UPSERT} RETURNING 1)")
+            params.extend(episode)
+        for i, (statement, counter_params) in enumerate(counters):
+            ctes.append(f"c{i} AS ({_pg(statement)} RETURNING 1)")
+            params.extend(counter_params)
+        columns = [list(c) for c in zip(*events, strict=True)] if events else [[] for _ in range(6)]
+        ts, kinds, episodes, tools, versions, data = columns
+        params += [[float(t) for t in ts], kinds, episodes, tools, versions, [d.obj for d in data]]
+        return (f"WITH {', '.join(ctes)} {_EVENTS_UNNEST}" if ctes else _EVENTS_UNNEST), tuple(params)
 
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):  # connection lost, server gone
