@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import select
 import sys
 import threading
@@ -81,14 +82,27 @@ def _pg(statement: str) -> str:
 
 
 _EPISODE_UPSERT = _pg(EPISODE_UPSERT)
-# Events as one array per column: one statement for any number of rows. Rows are inserted in their
-# order (the ids come from the sequence in that order), so the returned ids, sorted, are in order.
-_EVENTS_UNNEST = (
+# Events as one statement for any number of rows: their times as one float8[] and the rest as one
+# JSON array of rows (one string: dumping a parameter per column costs the client, which holds the
+# GIL, twice as much). Rows are inserted in their order (ids come from the sequence in that order),
+# so the returned ids, sorted, are in order.
+_EVENTS_INSERT = (
     "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) "
-    "SELECT t.ts, t.kind, t.episode_id, t.tool, t.version_id, t.data::jsonb "
-    "FROM unnest(%s::float8[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) "
-    "WITH ORDINALITY AS t(ts, kind, episode_id, tool, version_id, data, n) ORDER BY t.n RETURNING id"
+    "SELECT t.ts, r->>0, r->>1, r->>2, r->>3, r->4 "
+    "FROM unnest(%s::float8[], ARRAY(SELECT e FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS x(e, i) "
+    "ORDER BY i)) WITH ORDINALITY AS t(ts, r, n) "
+    "ORDER BY t.n RETURNING id"
 )
+
+
+def _json_rows(events: Sequence[EventRow]) -> str:
+    """Each event's (kind, episode_id, tool, version_id, data) as one JSON array; `data` is already
+    JSON text (`PostgresDialect.json`)."""
+    dumps = json.dumps
+    return "[" + ",".join(
+        f"[{dumps(kind)},{dumps(episode)},{dumps(tool)},{dumps(version)},{data.obj}]"
+        for _, kind, episode, tool, version, data in events
+    ) + "]"
 
 
 def _as_is(text: str) -> str:
@@ -208,10 +222,8 @@ class PostgresDialect(Dialect):
         for i, (statement, counter_params) in enumerate(counters):
             ctes.append(f"c{i} AS ({_pg(statement)} RETURNING 1)")
             params.extend(counter_params)
-        columns = [list(c) for c in zip(*events, strict=True)] if events else [[] for _ in range(6)]
-        ts, kinds, episodes, tools, versions, data = columns
-        params += [[float(t) for t in ts], kinds, episodes, tools, versions, [d.obj for d in data]]
-        return (f"WITH {', '.join(ctes)} {_EVENTS_UNNEST}" if ctes else _EVENTS_UNNEST), tuple(params)
+        params += [[float(row[0]) for row in events], _json_rows(events)]
+        return (f"WITH {', '.join(ctes)} {_EVENTS_INSERT}" if ctes else _EVENTS_INSERT), tuple(params)
 
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):  # connection lost, server gone
