@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from skillevo import ConfigError, SkillLibrary, ThompsonSelector
+from skillevo._reward_text import decode_rewards, reward_token
 
 ARMS = ["v1", "v2", "null"]
 
@@ -212,3 +213,42 @@ def test_change_counts_survive_a_restart(tmp_path: object) -> None:
 def test_invalid_adaptive_settings_are_clear_config_errors(kwargs: dict[str, float]) -> None:
     with pytest.raises(ConfigError, match=next(iter(kwargs))):
         ThompsonSelector(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_process_that_attaches_later_continues_the_stored_change_history(tmp_path: object) -> None:
+    # The stored history (compact text: 0/1 one character, other rewards exactly) seeds a later
+    # process's change test, which then detects the drop at the same update as one process would.
+    rng = np.random.default_rng(5)
+    before = [float(rng.random() < 0.9) for _ in range(110)] + [0.25, 0.1 + 0.2, 1 / 3, 0.5, 1.0, 0.0]
+    after = [float(rng.random() < 0.1) for _ in range(200)]
+
+    def first_detection(sel: ThompsonSelector, rewards: list[float]) -> int:
+        for n, r in enumerate(rewards):
+            sel.update("k", "v1", r)
+            if sel.detections("k"):
+                return n
+        return -1
+
+    one = ThompsonSelector(seed=0)
+    assert first_detection(one, before) == -1
+    expected = first_detection(one, after)
+    assert expected > 0
+    path = f"{tmp_path}/lib.db"
+    with SkillLibrary(path) as lib:
+        sel = ThompsonSelector(seed=0)
+        sel.attach(lib)
+        assert first_detection(sel, before) == -1
+        (stored,) = lib.posteriors("k")
+        assert decode_rewards(stored.extra["history"]) == before
+    with SkillLibrary(path) as lib:
+        later = ThompsonSelector(seed=0)
+        later.attach(lib)
+        assert first_detection(later, after) == expected
+
+
+def test_a_stored_history_is_read_in_either_form_and_garbage_seeds_nothing() -> None:
+    assert decode_rewards("10(0.25)1") == [1.0, 0.0, 0.25, 1.0]
+    assert decode_rewards([1.0, 0, 0.5]) == [1.0, 0.0, 0.5]  # written by earlier versions
+    for bad in ("10x", "(0.5", "(2.0)", "(nan)", 7, None, ["a"]):
+        assert decode_rewards(bad) is None
+    assert all(decode_rewards(reward_token(r)) == [r] for r in (0.0, 1.0, 0.1 + 0.2, 1e-300))

@@ -263,6 +263,31 @@ def test_versions_carry_their_lifecycle_counters(store: SkillLibrary) -> None:
     assert not store.version(vid).pending_review
 
 
+def test_an_episode_write_is_atomic_and_returns_its_event_ids_in_order(store: SkillLibrary) -> None:
+    vid = _add(store, "dates", status=VersionStatus.TESTING)
+    events = [Event(kind=EventKind.TOOL_CALL, tool=f"t{i % 3}", data={"i": i}) for i in range(12)]
+    events[4] = Event(kind=EventKind.SELECTION, version_id=vid, data={"i": 4})
+    ep = Episode(task="t")
+    ids = store.save_episode(ep, events)
+    assert ids == sorted(ids) and len(set(ids)) == 12
+    assert [(e.id, e.data["i"]) for e in store.events(episode_id=ep.id)] == list(zip(ids, range(12), strict=True))
+    assert store.save_episode(Episode(task="no events")) == []
+    # Two counters of one version (a selection, a pending promotion) in one episode: both kept.
+    both = [Event(kind=EventKind.SELECTION, version_id=vid),
+            Event(kind=EventKind.LIFECYCLE, version_id=vid, data={"pending": "promote"})]
+    assert len(store.save_episode(Episode(task="both"), both)) == 2
+    assert store.version(vid).selected_episodes == 2 and store.version(vid).pending_review
+    before = (store.count_episodes(), store.count_events())
+    with pytest.raises(RuntimeError), store.transaction():
+        store.save_episode(Episode(task="rolled back"), events)
+        raise RuntimeError("the block fails")
+    assert (store.count_episodes(), store.count_events()) == before
+    assert store.version(vid).selected_episodes == 2
+    ep.reward = 0.25  # saved again: the episode row is replaced
+    store.save_episode(ep, events[:1])
+    assert store.episode(ep.id).reward == 0.25 and store.count_episodes() == before[0]
+
+
 def test_a_conditional_status_change_is_taken_once(store: SkillLibrary) -> None:
     vid = _add(store, "dates", status=VersionStatus.TESTING)
     store.set_status(vid, VersionStatus.ACTIVE, reason="won", expected=VersionStatus.TESTING)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import select
 import sys
 import threading
@@ -35,7 +36,7 @@ from ._redaction import capped_text, mask_url, mask_urls_in
 from ._sanitize import json_text
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._sql_schema import migrations
-from ._sql_store import EVENT_INSERT
+from ._sql_store import EPISODE_UPSERT, EVENT_INSERT
 
 try:
     import psycopg
@@ -78,6 +79,30 @@ def _safe_location(url: str) -> str:
 def _pg(statement: str) -> str:
     """A ``?``-placeholder statement in psycopg's ``%s`` style."""
     return statement.replace("?", "%s")
+
+
+_EPISODE_UPSERT = _pg(EPISODE_UPSERT)
+# Events as one statement for any number of rows: their times as one float8[] and the rest as one
+# JSON array of rows (one string: dumping a parameter per column costs the client, which holds the
+# GIL, twice as much). Rows are inserted in their order (ids come from the sequence in that order),
+# so the returned ids, sorted, are in order.
+_EVENTS_INSERT = (
+    "INSERT INTO events (ts, kind, episode_id, tool, version_id, data) "
+    "SELECT t.ts, r->>0, r->>1, r->>2, r->>3, r->4 "
+    "FROM unnest(%s::float8[], ARRAY(SELECT e FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS x(e, i) "
+    "ORDER BY i)) WITH ORDINALITY AS t(ts, r, n) "
+    "ORDER BY t.n RETURNING id"
+)
+
+
+def _json_rows(events: Sequence[EventRow]) -> str:
+    """Each event's (kind, episode_id, tool, version_id, data) as one JSON array; `data` is already
+    JSON text (`PostgresDialect.json`)."""
+    dumps = json.dumps
+    return "[" + ",".join(
+        f"[{dumps(kind)},{dumps(episode)},{dumps(tool)},{dumps(version)},{data.obj}]"
+        for _, kind, episode, tool, version, data in events
+    ) + "]"
 
 
 def _as_is(text: str) -> str:
@@ -177,9 +202,28 @@ class PostgresDialect(Dialect):
         with conn.transaction():
             yield
 
-    def autocommit(self, statement: Statement) -> None:
+    def autocommit(self, statement: Statement) -> list[Any]:
         with self._connection() as conn:
-            conn.execute(statement[0], statement[1], prepare=True)
+            cur = conn.execute(statement[0], statement[1], prepare=True)
+            return cur.fetchall() if cur.description is not None else []
+
+    def events_statement(
+        self, episode: tuple[Any, ...] | None, events: Sequence[EventRow], counters: Sequence[Statement]
+    ) -> Statement | None:
+        # Writable WITHs: the episode's upsert and each counter's UPDATE run with the events'
+        # insert, one statement that commits alone. Two of them must not change one row.
+        if len({params[-1] for _, params in counters}) != len(counters):
+            return None
+        ctes: list[str] = []
+        params: list[Any] = []
+        if episode is not None:
+            ctes.append(f"e AS ({_EPISODE_UPSERT} RETURNING 1)")
+            params.extend(episode)
+        for i, (statement, counter_params) in enumerate(counters):
+            ctes.append(f"c{i} AS ({_pg(statement)} RETURNING 1)")
+            params.extend(counter_params)
+        params += [[float(row[0]) for row in events], _json_rows(events)]
+        return (f"WITH {', '.join(ctes)} {_EVENTS_INSERT}" if ctes else _EVENTS_INSERT), tuple(params)
 
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):  # connection lost, server gone

@@ -35,6 +35,7 @@ import numpy as np
 from ._errors import ConfigError
 from ._learning_sql import PosteriorIncrement
 from ._models import PosteriorState
+from ._reward_text import decode_rewards, reward_token
 from ._store import SkillStore
 
 __all__ = ["Selector", "ThompsonSelector"]
@@ -89,6 +90,8 @@ class _Key:
     beta: np.ndarray = field(default_factory=lambda: np.ones(0))
     obs: list[float] = field(default_factory=list)
     history: list[deque[float]] = field(default_factory=list)
+    # The last _PERSIST_HISTORY rewards of `history` as stored (`_reward_text`), kept alongside it.
+    tokens: list[deque[str]] = field(default_factory=list)
     # Updates since the arm's last reset (the history is capped; this count is not).
     count: list[int] = field(default_factory=list)
     memory: list[float] = field(default_factory=list)
@@ -108,6 +111,7 @@ class _Key:
         self.beta = np.append(self.beta, 1.0)
         self.obs.append(0.0)
         self.history.append(deque(maxlen=_HISTORY_CAP))
+        self.tokens.append(deque(maxlen=_PERSIST_HISTORY))
         self.count.append(0)
         self.memory.append(math.inf)
         self.epoch.append(0)
@@ -273,6 +277,7 @@ class ThompsonSelector(Selector):
             state.alpha[i] = 1.0
             state.beta[i] = 1.0
             state.history[i].clear()
+            state.tokens[i].clear()
             state.count[i] = 0
             state.memory[i] = math.inf
         if len(idx) == len(state.arms):
@@ -304,6 +309,7 @@ class ThompsonSelector(Selector):
         state.beta[i] += 1.0 - reward
         state.obs[i] += 1.0
         state.history[i].append(reward)
+        state.tokens[i].append(reward_token(reward))
         state.count[i] += 1
         if mode == "window":
             state.window.append((i, reward))
@@ -375,7 +381,7 @@ class ThompsonSelector(Selector):
 
     def _extra(self, state: _Key, i: int) -> dict[str, Any]:
         """The arm's auxiliary state as stored: it seeds a process that starts later."""
-        extra: dict[str, Any] = {"history": list(state.history[i])[-_PERSIST_HISTORY:], "mode": self.mode}
+        extra: dict[str, Any] = {"history": "".join(state.tokens[i]), "mode": self.mode}
         if math.isfinite(state.memory[i]):
             extra["memory"] = state.memory[i]
         return extra
@@ -408,13 +414,15 @@ class ThompsonSelector(Selector):
             # Reset by another process since we last looked (or a first load): what this process
             # derived from the old evidence goes too.
             state.history[i].clear()
+            state.tokens[i].clear()
             state.count[i] = 0
             state.memory[i] = math.inf
             state.window = deque((j, r) for j, r in state.window if j != i)
             if seed:
-                hist = stored.extra.get("history")
-                if isinstance(hist, list):
-                    state.history[i].extend(float(x) for x in hist)
+                hist = decode_rewards(stored.extra.get("history"))
+                if hist is not None:
+                    state.history[i].extend(hist)
+                    state.tokens[i].extend(reward_token(x) for x in hist)
                     state.count[i] = len(state.history[i])
                 memory = stored.extra.get("memory")
                 state.memory[i] = float(memory) if isinstance(memory, int | float) else math.inf

@@ -167,6 +167,16 @@ class SQLConnections(SkillStore):
             for statement, params in statements:
                 conn.execute(self._d.sql(statement), params)
 
+    def _run_one(self, statement: Statement) -> list[Any]:
+        """One statement in the dialect's own SQL, atomic alone: committed at once (no BEGIN/COMMIT),
+        or part of this thread's open transaction. Its rows."""
+        current = self._current()
+        if current is not None:
+            cur = current.execute(*statement)
+            return list(cur.fetchall()) if cur.description is not None else []
+        with self._outermost(writing=True):
+            return self._d.autocommit(statement)
+
     def _x(self, conn: Any, statement: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(self._d.sql(statement), tuple(params))
 

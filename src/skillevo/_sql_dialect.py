@@ -87,8 +87,17 @@ class Dialect(ABC):
         """A savepoint inside the open transaction of `conn` (the `depth`-th nested one)."""
 
     @abstractmethod
-    def autocommit(self, statement: Statement) -> None:
-        """Run one statement that is atomic alone, committing it at once (no BEGIN/COMMIT)."""
+    def autocommit(self, statement: Statement) -> list[Any]:
+        """Run one statement that is atomic alone, committing it at once (no BEGIN/COMMIT); its
+        rows, if it returns any."""
+
+    def events_statement(
+        self, episode: tuple[Any, ...] | None, events: Sequence[EventRow], counters: Sequence[Statement]
+    ) -> Statement | None:
+        """One statement, in this driver's SQL, that writes an episode row (if any), its events and
+        their version counters, atomic alone and returning the events' ids; None where the
+        database cannot (the store then writes them in a transaction)."""
+        return None
 
     @abstractmethod
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:

@@ -43,7 +43,7 @@ from ._models import (
 )
 from ._sanitize import clean_text
 from ._sql_conn import Deferred, Queued, SQLConnections
-from ._sql_dialect import EventRow
+from ._sql_dialect import EventRow, Statement
 from ._store_common import (
     DeferredEvents,
     episode_from_row,
@@ -87,6 +87,10 @@ _POSTERIOR_UPSERT = (
 #: With ``durability="sync"``, the most seconds a recorded episode's write waits for a lock another
 #: process holds before `finish()` hears `LibraryError` (the episode stays queued).
 SYNC_WAIT_S = 5.0
+
+
+def _counters(rows: Iterable[EventRow]) -> list[Statement]:
+    return counter_updates(((r[1], r[2], r[4], r[5]) for r in rows), decode_json)
 
 
 def _marks(n: int) -> str:
@@ -318,8 +322,22 @@ class SQLStore(SQLConnections):
 
     def _count(self, conn: Any, rows: Iterable[EventRow]) -> None:
         """Keep the version counters with the events that move them (same transaction)."""
-        for statement, params in counter_updates(((r[1], r[2], r[4], r[5]) for r in rows), decode_json):
+        for statement, params in _counters(rows):
             self._x(conn, statement, params)
+
+    def _write_events(self, episode: tuple[Any, ...] | None, rows: list[EventRow]) -> list[int]:
+        """An episode row (if any), its events and their counters written atomically; the event ids."""
+        counters = _counters(rows)
+        one = self._d.events_statement(episode, rows, counters)
+        if one is not None:  # PostgreSQL: one statement that commits alone, no BEGIN/COMMIT
+            return sorted(int(r["id"]) for r in self._run_one(one))
+        with self._write(pipelined=True) as conn:  # BEGIN, the rows, COMMIT
+            if episode is not None:
+                self._x(conn, EPISODE_UPSERT, episode)
+            ids = self._d.insert_events(conn, rows)
+            for statement, params in counters:
+                self._x(conn, statement, params)
+        return ids()
 
     def _event_rows(self, events: Sequence[Event], episode_id: str | None = None) -> list[EventRow]:
         mend = self._d.mend_text
@@ -335,12 +353,7 @@ class SQLStore(SQLConnections):
 
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
-        row, event_rows = self._record(episode, events)
-        with self._write(pipelined=True) as conn:  # PostgreSQL: BEGIN, the rows, COMMIT in one round trip
-            self._x(conn, EPISODE_UPSERT, row)
-            ids = self._d.insert_events(conn, event_rows)
-            self._count(conn, event_rows)
-        return ids()
+        return self._write_events(*self._record(episode, events))
 
     def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
         """Save an episode and its events in a background thread, batched with others (what the
@@ -417,11 +430,7 @@ class SQLStore(SQLConnections):
 
     def log_events(self, events: Sequence[Event]) -> list[int]:
         """Append events in one batched transaction; returns their ids in order."""
-        rows = self._event_rows(events)
-        with self._write(pipelined=True) as conn:
-            ids = self._d.insert_events(conn, rows)
-            self._count(conn, rows)
-        return ids()
+        return self._write_events(None, self._event_rows(events))
 
     def log_pending_review(self, event: Event) -> bool:
         """Log a pending-promotion event once per transition (see `SkillStore.log_pending_review`)."""

@@ -159,9 +159,9 @@ class SQLiteDialect(Dialect):
             raise
         conn.execute(f"RELEASE {name}")
 
-    def autocommit(self, statement: Statement) -> None:
+    def autocommit(self, statement: Statement) -> list[Any]:
         self._same_file()
-        self.conn.execute(*statement)
+        return self.conn.execute(*statement).fetchall()
 
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         if not writing:
