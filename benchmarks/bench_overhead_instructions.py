@@ -3,7 +3,8 @@
 Wall time on a shared machine measures the other jobs; instruction counts do not. This runs one
 agent of `bench_overhead.py` (after the same warm-up) with callgrind's instrumentation switched on
 only around each timed run (a client request from a tiny C helper compiled here), the episode
-queue flushed and a garbage collection made between runs, outside the count; trigger-cache TTL
+queue flushed and a garbage collection made between runs, outside the count (``--natural-gc``: no
+collection between runs, so each run pays for the collections its garbage triggers); trigger-cache TTL
 long enough that no library refresh falls inside. Prints the instructions per run.
 
 Agents: ``plain`` (no middleware), ``pass`` (a pass-through ``wrap_model_call`` / ``wrap_tool_call``
@@ -104,7 +105,7 @@ def _agents(evo: Any) -> dict[str, Any]:
     }
 
 
-def child(name: str, runs: int) -> None:
+def child(name: str, runs: int, natural_gc: bool = False) -> None:
     """Inside valgrind: warm up, then count only the timed runs."""
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_overhead import fill, run_once
@@ -121,8 +122,10 @@ def child(name: str, runs: int) -> None:
             run_once(agents["plain"])
             run_once(agents[name])
             lib.flush()
+        gc.collect()
         for _ in range(runs):
-            gc.collect()
+            if not natural_gc:
+                gc.collect()
             cg.cg_on()
             run_once(agents[name])
             cg.cg_off()
@@ -134,10 +137,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("agent", choices=AGENTS)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--natural-gc", action="store_true",
+                        help="no collection between runs: each run pays the collections its garbage triggers"
+                             " (as in bench_overhead.py's wall time); use more runs, the count varies more")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.agent, args.runs)
+        child(args.agent, args.runs, args.natural_gc)
         return 0
     if shutil.which("valgrind") is None:
         print("valgrind is not installed", file=sys.stderr)
@@ -146,10 +152,12 @@ def main() -> int:
         out = Path(tmp) / "callgrind.out"
         cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
         cmd += [sys.executable, __file__, args.agent, "--runs", str(args.runs), "--child"]
+        cmd += ["--natural-gc"] if args.natural_gc else []
         subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
         totals = next(line for line in out.read_text().splitlines() if line.startswith("totals:"))
     per_run = int(totals.split()[1]) / args.runs
-    print(f"{args.agent}: {per_run / 1e6:.2f} M instructions per run ({args.runs} runs)")
+    gc_note = ", natural GC" if args.natural_gc else ""
+    print(f"{args.agent}: {per_run / 1e6:.2f} M instructions per run ({args.runs} runs{gc_note})")
     return 0
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from skillevo import Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus, _redaction
 from skillevo._redaction import redact, redact_text
-from skillevo._regex import any_of, usable
+from skillevo._regex import any_of, found, usable
 
 SECRET = "sk-ant-api03-" + "A" * 40
 
@@ -92,6 +92,15 @@ def test_one_program_finds_what_one_of_the_patterns_finds(text: str) -> None:
     assert gate is not None
     each = any(p is not None and p.search(text) is not None for p in (usable(q, True) for q in patterns))
     assert (gate.search(text) is not None) == each
+    assert found(gate, text) == each  # the gate's question, asked without a match object
+
+
+@pytest.mark.parametrize("text", ["ÉTÉ x", "日本 x", "é" * 9000 + "x", "x" * 8191 + "é", "a\x00x", "y"])
+def test_asking_whether_a_pattern_matches_agrees_with_search_on_any_text(text: str) -> None:
+    for pattern in ("x", "été", "^日", "é+x$"):
+        compiled = usable(pattern, True)
+        assert compiled is not None
+        assert found(compiled, text) == (compiled.search(text) is not None)
 
 
 def test_patterns_that_cannot_share_a_program_are_searched_one_by_one() -> None:

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from ._regex import search
 
-__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type"]
+__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type", "type_ok"]
 
 
 class _No:
@@ -61,6 +61,11 @@ PYTHON_TYPE: Final = {"string": "str", "integer": "int", "number": "float", "boo
                       "object": "dict", "null": "null"}
 
 
+# A tuple of types, not ``list | tuple``: that union is built anew on every evaluation (these run on
+# every argument of every call of a tool with a declared schema).
+_SEQUENCE = (list, tuple)
+
+
 def json_type(value: Any) -> str:
     """The JSON type of a value as JSON Schema names it (``integer`` for ints, ``number`` for floats)."""
     if value is None:
@@ -73,7 +78,7 @@ def json_type(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCE):
         return "array"
     if isinstance(value, Mapping):
         return "object"
@@ -112,7 +117,8 @@ def _same(a: Any, b: Any) -> bool:
     return json_type(a) == json_type(b) and a == b
 
 
-def _type_ok(value: Any, declared: str) -> bool:
+def type_ok(value: Any, declared: str) -> bool:
+    """Whether `value` is of the JSON Schema type `declared` (a type this module does not know: True)."""
     kind = json_type(value)
     if declared == "number":
         return kind in ("integer", "number")
@@ -142,9 +148,9 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
         ):
             return False
     declared = schema.get("type")
-    if isinstance(declared, str) and not _type_ok(value, declared):
+    if isinstance(declared, str) and not type_ok(value, declared):
         return False
-    if isinstance(declared, list) and declared and not any(_type_ok(value, t) for t in declared if isinstance(t, str)):
+    if isinstance(declared, list) and declared and not any(type_ok(value, t) for t in declared if isinstance(t, str)):
         return False
     enum = schema.get("enum")
     if isinstance(enum, list) and not any(_same(value, m) for m in enum):
@@ -157,7 +163,7 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
             return False
     items = schema.get("items")
     return not (
-        isinstance(value, list | tuple) and isinstance(items, Mapping)
+        isinstance(value, _SEQUENCE) and isinstance(items, Mapping)
         and not all(conforms(v, items, depth + 1) for v in value)
     )
 
@@ -181,7 +187,7 @@ def _unique(candidates: list[Any]) -> Any:
 def _to_type(value: Any, declared: str) -> Any:
     """`value` as a `declared` JSON type without loss, or `NO`."""
     kind = json_type(value)
-    if _type_ok(value, declared):
+    if type_ok(value, declared):
         return value
     if declared == "string" and kind == "integer":
         return str(value)

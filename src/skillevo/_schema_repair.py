@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type
+from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type, type_ok
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, plain_tokens
 from ._models import (
@@ -100,6 +100,28 @@ def schema_digest(schema: Mapping[str, Any]) -> str:
 
 _DIGESTS_MAX = 1024
 _digests: dict[int, tuple[Mapping[str, Any], str]] = {}
+
+
+def _declared(schema: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, tuple[dict[str, Any], str | None]]:
+    """For each property declared as an object: its `compact_schema`, and its type when that is all
+    `conforms` reads of it (then a type check decides). Computed once per schema object (as
+    `schema_digest`): a tool's every call is checked against them."""
+    hit = _compacts.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    out: dict[str, tuple[dict[str, Any], str | None]] = {}
+    for arg, declared in props.items():
+        if isinstance(declared, Mapping):
+            sub = compact_schema(declared)
+            only_type = sub.get("type") if sub.keys() <= {"type", "default"} else None
+            out[arg] = (sub, only_type if isinstance(only_type, str) else None)
+    if len(_compacts) >= _DIGESTS_MAX:
+        _compacts.clear()
+    _compacts[id(schema)] = (schema, out)
+    return out
+
+
+_compacts: dict[int, tuple[Mapping[str, Any], dict[str, tuple[dict[str, Any], str | None]]]] = {}
 
 
 def _skill_name(tool: str, arg: str, what: str, digest: str) -> str:
@@ -207,11 +229,12 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
     out: list[Finding] = []
     covered: set[str] = set()
     digest = schema_digest(schema)
+    declared = _declared(schema, props)
     for arg, value in args.items():
         if not isinstance(arg, str):
             continue
-        declared = props.get(arg)
-        if not isinstance(declared, Mapping):
+        entry = declared.get(arg)
+        if entry is None:  # not declared (or not as an object)
             target = _rename_target(arg, args, props)
             if target is None or identifier(target) is None:
                 continue
@@ -221,8 +244,8 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             out.append(Finding(_skill_name(tool, target, "name-" + arg, digest), target, Strategy(repair=repair),
                                f"argument {_shown(arg)} is not declared; {target} is"))
             continue
-        sub = compact_schema(declared)
-        if conforms(value, sub):
+        sub, only_type = entry
+        if conforms(value, sub) if only_type is None else type_ok(value, only_type):
             continue
         kind = json_type(value)
         if conform(value, sub) is not NO:

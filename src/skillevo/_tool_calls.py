@@ -20,6 +20,7 @@ from ._errors import SkillevoError
 from ._models import NULL_ARM, EventKind, Skill, SkillVersion, Trigger, TriggerKind
 from ._recording import ERROR_MAX_CHARS, snapshot
 from ._redaction import capped_text
+from ._regex import found
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._sanitize import json_text, safe_str
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["CallKey", "ToolCalls"]
 
 
+# `json.dumps(..., sort_keys=True, default=safe_str)` without building an encoder per call.
+_KEY_JSON = json.JSONEncoder(sort_keys=True, default=safe_str)
+
+
 class CallKey(NamedTuple):
     """One call: the tool and its arguments as canonical JSON."""
 
@@ -43,7 +48,7 @@ class CallKey(NamedTuple):
     @classmethod
     def of(cls, tool: str, args: Any) -> CallKey:
         try:
-            return cls(tool, json.dumps(args, sort_keys=True, default=safe_str))
+            return cls(tool, _KEY_JSON.encode(args))
         except (TypeError, ValueError, RecursionError):
             return cls(tool, json_text(args))
 
@@ -139,7 +144,7 @@ class ToolCalls:
                 if key in broken and self.choices.chosen_at[key].tool == name:
                     self.choices.failed_after.add(key)
         new_args = args
-        sent = CallKey.of(name, args)
+        sent: CallKey | None = None  # the call as sent: serialised only when a repair needs it
         # Every repair of this call (and every null arm drawn) waits on the call's *final*
         # arguments: keyed on an intermediate one, an earlier repair was never credited when a
         # later one changed the call again.
@@ -156,6 +161,8 @@ class ToolCalls:
                 else skill.trigger.task_matches(self.task)
             ):
                 continue
+            if self._backfired and sent is None:
+                sent = CallKey.of(name, args)
             versions = [
                 v
                 for v in self._repair_versions(skill)
@@ -202,6 +209,7 @@ class ToolCalls:
                 applied=True,
             )
             new_args = repaired
+            sent = sent or CallKey.of(name, args)
             waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent))
         for pending in waiting:
             self._expect(name, new_args, pending)
@@ -284,7 +292,7 @@ class ToolCalls:
         if observers:
             text = result if isinstance(result, str) else json.dumps(snapshot(result))
             gate = self.evo.triggers.observer_gate(name)
-            passed = gate is None or gate.search(text) is not None  # one search for every pattern
+            passed = gate is None or found(gate, text)  # one search for every pattern
             for skill, pattern in observers:
                 # The compiled pattern rejects most results cheaply; `matches` decides the rest.
                 if pattern is not None and (not passed or pattern.search(text) is None):

@@ -165,15 +165,16 @@ def injected_params(source: Any) -> frozenset[str]:
     Anything else has none. A tool's answer is computed once (tools are long-lived; LangChain
     builds its ``tool_call_schema`` anew on each read).
     """
+    # A tool seen before first: the type checks below cost more than the look-up (every tool call asks).
+    cached = _injected_cache.get(id(source))
+    if cached is not None and cached[0] is source:
+        return cached[1]
     if source is None:
         return frozenset()
     if isinstance(source, str):
         return frozenset({source})
     if isinstance(source, Collection) and not isinstance(source, Mapping) and not isinstance(source, type):
         return frozenset(str(n) for n in source)
-    cached = _injected_cache.get(id(source))
-    if cached is not None and cached[0] is source:
-        return cached[1]
     names = _injected_names(source)
     if len(_injected_cache) >= _INJECTED_CACHE_MAX:
         _injected_cache.pop(next(iter(_injected_cache)))

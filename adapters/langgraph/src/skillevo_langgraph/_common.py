@@ -6,9 +6,13 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables.config import get_callback_manager_for_config, var_child_runnable_config
 from langgraph.errors import GraphBubbleUp
+from langsmith.run_helpers import get_current_run_tree
 
 from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params
+
+from ._callbacks import existing_handlers
 
 
 def task_text(messages: Sequence[Any] | None) -> str:
@@ -132,25 +136,22 @@ def root_run_id(runtime: Any = None) -> str | None:
     rid = getattr(info, "run_id", None)
     if rid:
         return str(rid)
-    try:
-        from langsmith.run_helpers import get_current_run_tree
-
-        tree = get_current_run_tree()
-    except Exception:  # pragma: no cover - langsmith missing: the other sources remain
-        tree = None
+    tree = get_current_run_tree()
     if tree is not None and getattr(tree, "trace_id", None):
         return str(tree.trace_id)
-    from langchain_core.runnables.config import get_callback_manager_for_config, var_child_runnable_config
-
     config = var_child_runnable_config.get()
     if config is None:
         return None
-    manager = get_callback_manager_for_config(config)
-    for handler in manager.handlers:
+    found = existing_handlers(config)
+    if found is None:  # LangChain would add more than the existing handlers: let it build the manager
+        manager = get_callback_manager_for_config(config)
+        found = manager.handlers, manager.parent_run_id
+    handlers, parent_run_id = found
+    for handler in handlers:
         run_map = getattr(handler, "run_map", None)
         if not isinstance(run_map, dict) or not run_map:
             continue
-        run = run_map.get(str(manager.parent_run_id))
+        run = run_map.get(str(parent_run_id))
         while run is not None and getattr(run, "parent_run_id", None) is not None:
             parent = run_map.get(str(run.parent_run_id))
             if parent is None:
@@ -171,8 +172,6 @@ GROUP_KEY_METADATA = "skillevo_group_key"
 
 def run_group_key() -> str | None:
     """The group key the caller put in the invocation's config metadata, if any (a short string)."""
-    from langchain_core.runnables.config import var_child_runnable_config
-
     config = var_child_runnable_config.get()
     metadata = (config or {}).get("metadata") or {}
     value = metadata.get(GROUP_KEY_METADATA) if isinstance(metadata, dict) else None

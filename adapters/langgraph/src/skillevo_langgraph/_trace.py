@@ -22,15 +22,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.callbacks.manager import adispatch_custom_event, dispatch_custom_event
 from langchain_core.messages import ToolMessage
+from langsmith.run_helpers import get_current_run_tree
 
 from skillevo import Event, EventKind
 from skillevo.adapters import EpisodeContext, score_reward
+
+from ._callbacks import no_receivers
 
 __all__ = ["EVENT_NAMES", "REWARD_EVENT", "Trace", "aemit", "emit", "mark_repairs", "policy_args", "score", "trace_of"]
 
@@ -62,7 +66,11 @@ class Trace:
     """
 
     def __init__(self, ep: EpisodeContext, process_args: Callable[[Any], Any] | None = None) -> None:
-        self.ep = ep
+        # The episode holds its trace (its listener); a strong reference back would make a cycle,
+        # and every finished episode, with its events, would wait for the garbage collector.
+        self._ep = weakref.ref(ep)
+        self.episode_id = ep.id
+        self._episode = ep.episode
         self.process_args = process_args
         self._pending: list[Record] = []
         self._repairs: list[dict[str, Any]] = []
@@ -71,6 +79,11 @@ class Trace:
         self.tools: list[str] = []
         self._local = threading.local()
         ep.listener = self.listen
+
+    @property
+    def ep(self) -> EpisodeContext | None:
+        """The episode (None once nothing else holds it)."""
+        return self._ep()
 
     @contextlib.contextmanager
     def observing(self) -> Iterator[None]:
@@ -87,7 +100,7 @@ class Trace:
         if event.kind is EventKind.REPAIR and getattr(self._local, "observing", False):
             return
         data = dict(event.data)
-        record: dict[str, Any] = {"episode_id": self.ep.id}
+        record: dict[str, Any] = {"episode_id": self.episode_id}
         if event.kind is EventKind.SELECTION:
             record.update(skill=data.get("key"), version=event.version_id, arm=data.get("arm"))
             record.update({k: data.get(k) for k in ("propensity", "strategy", "candidate")})
@@ -110,8 +123,8 @@ class Trace:
     def reward(self, reward: float | None, error: str | None = None) -> None:
         """Queue the episode's reward record."""
         record: dict[str, Any] = {
-            "episode_id": self.ep.id,
-            "run_id": self.ep.episode.metadata.get("run_id"),
+            "episode_id": self.episode_id,
+            "run_id": self._episode.metadata.get("run_id"),
             "reward": reward,
         }
         if error:
@@ -160,12 +173,7 @@ def trace_of(ep: EpisodeContext | None) -> Trace | None:
 
 def _langsmith(records: list[Record]) -> None:
     """Add the records to the current LangSmith run (only when LangSmith tracing is on)."""
-    try:
-        from langsmith.run_helpers import get_current_run_tree
-
-        run = get_current_run_tree()
-    except Exception:  # pragma: no cover - langsmith missing or too old: custom events still go out
-        return
+    run = get_current_run_tree()
     if run is None:
         return
     now = datetime.now(UTC).isoformat()
@@ -176,6 +184,9 @@ def _langsmith(records: list[Record]) -> None:
 def emit(records: list[Record], config: Any = None) -> None:
     """Dispatch records from inside a run (outside one, with `config` naming the run to attach to)."""
     if not records:
+        return
+    if no_receivers(config):  # nobody listens: skip building a callback manager per record
+        _langsmith(records)
         return
     for name, data in records:
         try:
@@ -190,6 +201,9 @@ def emit(records: list[Record], config: Any = None) -> None:
 async def aemit(records: list[Record], config: Any = None) -> None:
     """Async `emit` (async callback handlers are awaited in the run's event loop)."""
     if not records:
+        return
+    if no_receivers(config):
+        _langsmith(records)
         return
     for name, data in records:
         try:
@@ -210,7 +224,7 @@ def mark_repairs(result: Any, trace: Trace | None, tool: str | None) -> Any:
         return result
     meta = dict(result.response_metadata or {})
     meta["skillevo"] = {
-        "episode_id": trace.ep.id,
+        "episode_id": trace.episode_id,
         "repairs": [{k: r.get(k) for k in ("skill", "version", "when", "changed", "before", "after")} for r in repairs],
     }
     return result.model_copy(update={"response_metadata": meta})
