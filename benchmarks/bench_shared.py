@@ -1,6 +1,6 @@
 """Shared learning: N processes on one library against one process running every episode.
 
-Run: .venv/bin/python benchmarks/bench_shared.py [--episodes 300] [--procs 4] [--seeds 0,1,2,3,4]
+Run: .venv/bin/python benchmarks/bench_shared.py [--episodes 300] [--procs 4] [--seeds 0-15] [--jobs 2]
      [--pg postgresql://127.0.0.1:5432/test] [--backends sqlite,postgres]
 
 The demo world's episodes (the `skillevo` arm of bench_learning: the demo's lifecycle thresholds,
@@ -19,7 +19,10 @@ Per seed it prints failed calls per episode over the last 50 episodes (by episod
 * the N-process run on each backend,
 
 with the N-process / one-process ratio (the target: at most 1.2) next to the one-process /
-one-process ratio, and the mean and the standard deviation over seeds. Lifecycle decisions are
+one-process ratio. Over seeds it prints each ratio of means with a 95% bootstrap interval (seeds
+resampled with replacement): N / 1, the control other / 1 (what the same code gives one process
+against another; an interval for N / 1 no narrower than this one cannot tell N processes from one),
+and N / the mean of both one-process runs. `--jobs` seeds run at once, each in its own process. Lifecycle decisions are
 compared as end states: the skills whose status (active, retired, testing, ...) differs between
 two runs, counted over the skills either run made. Within the N-process run it checks that the
 processes agree: every lifecycle transition in the log starts from the status the previous one
@@ -31,11 +34,13 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import random
 import statistics
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +54,8 @@ from skillevo.demo import POLICY_V1, POLICY_V2, EpisodeResult, World, add_author
 SHARED_CACHE_TTL_S = 0.5
 #: The second one-process run's Evolver seed is the seed plus this.
 OTHER_DRAWS = 7919
+#: Bootstrap resamples behind each interval.
+BOOTSTRAP_DRAWS = 10_000
 
 
 def _evolver(lib: SkillLibrary, seed: int, cache_ttl_s: float) -> Evolver:
@@ -229,41 +236,86 @@ def _spread(values: Sequence[float]) -> str:
     return f"{statistics.fmean(values):.2f} ± {sd:.2f}"
 
 
+def ratio_ci(num: Sequence[float], den: Sequence[float], *, draws: int = BOOTSTRAP_DRAWS) -> tuple[float, float, float]:
+    """The ratio of means sum(num) / sum(den) and its 95% percentile bootstrap interval, seeds
+    resampled with replacement (paired: a resample takes both runs of the seeds it draws)."""
+    n = len(num)
+    rng = random.Random(0)  # the interval is repeatable: same rows, same bounds
+    ratios = []
+    for _ in range(draws):
+        picks = [rng.randrange(n) for _ in range(n)]
+        ratios.append(_ratio(sum(num[i] for i in picks), sum(den[i] for i in picks)))
+    ratios.sort()
+    return _ratio(sum(num), sum(den)), ratios[int(0.025 * draws)], ratios[int(0.975 * draws) - 1]
+
+
+def _ci(num: Sequence[float], den: Sequence[float]) -> str:
+    ratio, lo, hi = ratio_ci(num, den)
+    return f"{ratio:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def _parse_seeds(text: str) -> list[int]:
+    """``0,1,2`` or ``0-15`` (or both: ``0-3,8``)."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        seeds.extend(range(int(first), int(last or first) + 1))
+    return seeds
+
+
+Row = tuple[str, int, Run, Run, Run]  # backend, seed, N-process run, one-process run, other draws
+
+
+def seed_rows(seed: int, episodes: int, procs: int, backends: Sequence[str], pg: str | None) -> list[Row]:
+    """Every run of one seed: the two one-process runs, and the N-process run on each backend."""
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        single = one_process(str(Path(tmp) / "one.db"), episodes, seed, seed)
+        other = one_process(str(Path(tmp) / "other.db"), episodes, seed, seed + OTHER_DRAWS)
+        for backend in backends:
+            schema = None
+            if backend == "sqlite":
+                location = str(Path(tmp) / "shared.db")
+            elif backend == "postgres":
+                if pg is None:
+                    continue
+                schema = f"bench_shared_{uuid.uuid4().hex[:8]}"
+                location = f"{pg}?schema={schema}"
+            else:
+                raise SystemExit(f"unknown backend {backend!r}: use sqlite, postgres")
+            try:
+                shared = n_processes(location, episodes, seed, procs)
+            finally:
+                if schema is not None and pg is not None:
+                    _drop_schema(pg, schema)
+            rows.append((backend, seed, shared, single, other))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=300)
     parser.add_argument("--procs", type=int, default=4)
-    parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds")
+    parser.add_argument("--seeds", default="0-15", help="seeds: 0,1,2 or 0-15")
+    parser.add_argument("--jobs", type=int, default=2, help="seeds run at once (each in its own process)")
     parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = _parse_seeds(args.seeds)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     pg = _pg_location(args.pg) if "postgres" in backends else None
-    # rows: (backend, seed, run, baseline one-process run, other one-process run)
-    rows: list[tuple[str, int, Run, Run, Run]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for seed in seeds:
-            single = one_process(str(Path(tmp) / f"one-{seed}.db"), args.episodes, seed, seed)
-            other = one_process(str(Path(tmp) / f"other-{seed}.db"), args.episodes, seed, seed + OTHER_DRAWS)
-            for backend in backends:
-                schema = None
-                if backend == "sqlite":
-                    location = str(Path(tmp) / f"shared-{seed}.db")
-                elif backend == "postgres":
-                    if pg is None:
-                        continue
-                    schema = f"bench_shared_{uuid.uuid4().hex[:8]}"
-                    location = f"{pg}?schema={schema}"
-                else:
-                    raise SystemExit(f"unknown backend {backend!r}: use sqlite, postgres")
-                try:
-                    shared = n_processes(location, args.episodes, seed, args.procs)
-                finally:
-                    if schema is not None:
-                        _drop_schema(args.pg, schema)
-                rows.append((backend, seed, shared, single, other))
-                _row(rows[-1], args.procs)  # as it goes: a long run's rows so far are not lost
+    rows: list[Row] = []
+    t0 = time.perf_counter()
+    # Seeds are independent: several at once use the cores that one lockstep run leaves idle (its
+    # processes mostly wait at the barrier). Each job spawns its own pool of N processes.
+    with ProcessPoolExecutor(max(1, args.jobs), mp_context=mp.get_context("spawn")) as pool:
+        jobs = [pool.submit(seed_rows, seed, args.episodes, args.procs, backends, pg) for seed in seeds]
+        for job in as_completed(jobs):
+            for row in job.result():
+                rows.append(row)
+                _row(row, args.procs)  # as it goes: a long run's rows so far are not lost
+    rows.sort(key=lambda r: (backends.index(r[0]), r[1]))
+    print(f"\n{len(seeds)} seeds in {time.perf_counter() - t0:.0f} s, {args.jobs} at a time")
     _report(rows, args.episodes, args.procs)
 
 
@@ -294,14 +346,18 @@ def _report(rows: Sequence[tuple[str, int, Run, Run, Run]], episodes: int, procs
         ones = [r[3].failed_last for r in mine]
         many = [r[2].failed_last for r in mine]
         others = [r[4].failed_last for r in mine]
+        both = [(a + b) / 2 for a, b in zip(ones, others, strict=True)]
         print(
             f"{backend}, {len(mine)} seeds (mean ± sd): 1 proc {_spread(ones)}, other draws {_spread(others)}, "
-            f"N procs {_spread(many)}; ratio of means N / 1 {_ratio(statistics.fmean(many), statistics.fmean(ones)):.2f}"
-            f", other / 1 {_ratio(statistics.fmean(others), statistics.fmean(ones)):.2f}; per-seed ratio N / 1 "
-            f"{_spread([_ratio(m, o) for m, o in zip(many, ones, strict=True)])}, other / 1 "
-            f"{_spread([_ratio(m, o) for m, o in zip(others, ones, strict=True)])}; skills that differ N vs 1 "
+            f"N procs {_spread(many)}; ratio of means [95% bootstrap interval over seeds]: N / 1 {_ci(many, ones)}, "
+            f"other / 1 {_ci(others, ones)} (the control: what the same code gives one process against another), "
+            f"N / mean of both one-process runs {_ci(many, both)}; skills that differ N vs 1 "
             f"{_spread([len(differing(r[3].decisions, r[2].decisions)) for r in mine])}, other vs 1 "
-            f"{_spread([len(differing(r[3].decisions, r[4].decisions)) for r in mine])}"
+            f"{_spread([len(differing(r[3].decisions, r[4].decisions)) for r in mine])}; lifecycle checks over "
+            f"{len(mine)} N-process runs: stale or repeated transitions {sum(len(r[2].bad_transitions) for r in mine)}, "
+            f"process views != store {sum(r[2].views_differ for r in mine)}, change detections N "
+            f"{_spread([r[2].detections for r in mine])} vs 1 {_spread([r[3].detections for r in mine])} vs other "
+            f"{_spread([r[4].detections for r in mine])}"
         )
     for backend, seed, n, one, other in rows:
         print(f"{backend}, seed {seed}: N vs 1: {'; '.join(differing(one.decisions, n.decisions)) or 'none'}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,9 +16,12 @@ from skillevo import (
     EventKind,
     Evolver,
     LifecycleConfig,
+    Miner,
+    Proposal,
     Repair,
     Skill,
     SkillLibrary,
+    SkillStore,
     Strategy,
     ThompsonSelector,
     Trigger,
@@ -291,3 +294,99 @@ def test_one_change_detected_by_two_processes_counts_and_resets_once(two: tuple[
     assert {p.arm: p.epoch for p in arms} == {"v1": 1, "v2": 0}
     fresh = _attached(two[1])
     assert fresh.detections("k") == 1
+
+
+# ---------------------------------------------------------------- a policy announced by every process, once
+
+
+@pytest.fixture(params=["sqlite-file", "postgres"])
+def location(request: pytest.FixtureRequest, path: str) -> str:
+    """One library two processes open: a SQLite file, or a PostgreSQL schema."""
+    return path if request.param == "sqlite-file" else str(request.getfixturevalue("pg_url"))
+
+
+def _replica(lib: SkillLibrary) -> Evolver:
+    """One process of an agent running under policy m@1 (its cache is never re-read on its own)."""
+    return Evolver(lib, miner=None, selector=ThompsonSelector(seed=0, staleness_s=3600.0), policy_version="m@1")
+
+
+def test_a_policy_announced_by_two_processes_resets_the_library_once(location: str) -> None:
+    with SkillLibrary(location) as a_lib, SkillLibrary(location) as b_lib:
+        a, b = _replica(a_lib), _replica(b_lib)
+        for _ in range(10):
+            b.selector.update("k", "v1", 1.0)
+        a.policy_version = "m@2"  # the first replica upgraded announces it: the library resets
+        assert a.selector.posterior("k", "v1") == (1.0, 1.0)
+        for _ in range(3):  # learning under m@2 has begun
+            a.selector.update("k", "v1", 0.0)
+        b.policy_version = "m@2"  # the second announces the same upgrade: nothing is reset again
+        assert b.selector.posterior("k", "v1") == (1.0, 4.0)  # B holds the store's state at once
+        (stored,) = a_lib.posteriors("k")
+        assert (stored.alpha, stored.beta, stored.epoch) == (1.0, 4.0, 1)
+        assert [e.data for e in a_lib.events(kind=EventKind.POLICY_CHANGE)] == [{"from": "m@1", "to": "m@2"}]
+        assert a_lib.get_meta("policy.version") == "m@2"
+        b.policy_version = "m@3"  # another version is another change
+        assert a_lib.posteriors("k")[0].epoch == 2
+        assert [e.data["to"] for e in a_lib.events(kind=EventKind.POLICY_CHANGE)] == ["m@2", "m@3"]
+
+
+def test_processes_announcing_one_policy_at_once_reset_it_once(location: str) -> None:
+    from skillevo._policy_change import announce_policy
+
+    libs = [SkillLibrary(location) for _ in range(4)]
+    try:
+        selectors = [_attached(lib) for lib in libs]
+        selectors[0].update("k", "v1", 1.0)
+        start = threading.Barrier(len(libs))
+        changed: list[bool] = []
+
+        def announce(lib: SkillLibrary, sel: ThompsonSelector) -> None:
+            start.wait()
+            changed.append(announce_policy(lib, sel, "m@1", "m@2"))
+
+        threads = [threading.Thread(target=announce, args=pair) for pair in zip(libs, selectors, strict=True)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(changed) == [False, False, False, True]
+        assert len(libs[0].events(kind=EventKind.POLICY_CHANGE)) == 1
+        assert [p.epoch for p in libs[0].posteriors("k")] == [1]
+        assert all(sel.posterior("k", "v1") == (1.0, 1.0) for sel in selectors)
+    finally:
+        for lib in libs:
+            lib.close()
+
+
+class _UnitsMiner(Miner):
+    """'missing units' -> set units (deterministic)."""
+
+    name = "units"
+
+    def mine(self, events: Sequence[Event], store: SkillStore) -> list[Proposal]:
+        errors = [e for e in events if e.kind is EventKind.TOOL_ERROR and "missing units" in str(e.data.get("error"))]
+        return [
+            Proposal(
+                name="set-units",
+                description="weather needs units",
+                trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="missing units"),
+                strategy=Strategy(repair=Repair(ops=[SetArg(arg="units", value="C")])),
+                evidence=[e.id or 0],
+                episodes=[e.episode_id or ""],
+            )
+            for e in errors[:1]
+        ]
+
+
+def test_a_process_that_mines_what_another_stored_first_reads_its_triggers_again(path: str) -> None:
+    with SkillLibrary(path) as a_lib, SkillLibrary(path) as b_lib:
+        a, b = (Evolver(lib, miner=_UnitsMiner(), cache_ttl_s=3600.0, mining="inline") for lib in (a_lib, b_lib))
+        assert b.triggers.match(TriggerKind.TOOL_ERROR, "weather") == []  # cached by B for an hour
+        for evo in (a, b):  # each replica meets the same failure once: A mines the repair first
+            with evo.episode(task="weather in Oslo") as ep:
+                assert ep.on_tool_error("weather", {"city": "Oslo"}, ValueError("missing units")) is None
+                ep.finish(0.0)
+        (known,) = b_lib.events(kind=EventKind.PROPOSAL_REJECTED)
+        assert known.data["reason"] == "duplicate of set-units@1 (already in the library)"
+        # B's mining met A's version: B reads its triggers again, its next failure gets the repair.
+        assert [s.name for s in b.triggers.match(TriggerKind.TOOL_ERROR, "weather")] == ["set-units"]

@@ -162,7 +162,8 @@ class Evolver:
 
     @policy_version.setter
     def policy_version(self, value: str | None) -> None:
-        """Announce a new policy: every posterior is reset at once and a POLICY_CHANGE event is logged."""
+        """Announce a new policy: every posterior is reset at once and a POLICY_CHANGE event is logged,
+        once per library (another process that announced this version first has reset it already)."""
         with self._lock:
             old = self._policy_version
             if value == old:
@@ -337,6 +338,9 @@ class Evolver:
                 )
         if log:
             self.store.log_events(log)
-        if created:
+        if created or admission.known:
+            # A proposal the library holds already may be one another process stored since this
+            # one last read its triggers: read them again now, not up to `cache_ttl_s` later (in
+            # the meantime every episode here meets the failure that version repairs).
             self.invalidate()
         return created

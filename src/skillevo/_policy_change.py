@@ -2,7 +2,9 @@
 and for the nightly job's fine-tune.
 
 Every persisted posterior is reset (what was learned about each skill was learned under the old
-policy) and a ``policy_change`` event records from/to.
+policy) and a ``policy_change`` event records from/to, once per library: processes sharing one
+library that each announce the same version (every replica of an agent upgraded together) reset
+it once, not once each, or learning after the upgrade would restart as many times.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["POLICY_VERSION_KEY", "announce_policy", "library_policy_version"]
 
-#: Meta key holding the policy version the last fine-tune produced: an Evolver started later can
-#: run under it, ``Evolver(lib, policy_version=lib.get_meta(POLICY_VERSION_KEY))``.
+#: Meta key holding the policy version the library runs under (the last announced, by an Evolver or
+#: a fine-tune): an Evolver started later can run under it,
+#: ``Evolver(lib, policy_version=lib.get_meta(POLICY_VERSION_KEY))``.
 POLICY_VERSION_KEY = "policy.version"
 
 
@@ -31,14 +34,31 @@ def announce_policy(
     previous: str | None,
     version: str | None,
     data: Mapping[str, JsonValue] | None = None,
-) -> None:
-    """Reset every posterior `selector` persists in `store` and log the change (`data`: extra fields)."""
-    selector.notify_change()
-    store.log_events([Event(kind=EventKind.POLICY_CHANGE, data={"from": previous, "to": version, **(data or {})})])
+) -> bool:
+    """Reset every posterior persisted in `store` and log the change (`data`: extra fields), unless
+    the library runs under `version` already; `selector` then holds the store's state.
+
+    Returns False when another announcement of `version` came first (another process's, for one):
+    its reset stands and nothing is reset or logged again. The check, the reset and the event
+    commit together, so a crash leaves either all three or none.
+    """
+    with store.transaction():
+        # The conditional write is the store's: of N processes announcing one version at once,
+        # exactly one is told it changed the library's version, and only that one resets it.
+        changed = store.change_meta(POLICY_VERSION_KEY, version or "")
+        if changed:
+            store.reset_posteriors()
+            change = {"from": previous, "to": version, **(data or {})}
+            store.log_events([Event(kind=EventKind.POLICY_CHANGE, data=change)])
+    # After the commit, outside the store's transaction: the selector's lock is never taken while a
+    # write is held (its updates take them in the other order).
+    selector.notify_stored_change()
+    return changed
 
 
 def library_policy_version(store: SkillStore) -> str | None:
-    """The policy version the library runs under: the last one a fine-tune recorded, else the last announced."""
+    """The policy version the library runs under: the last announced (`POLICY_VERSION_KEY`; a
+    library older than that key: the last ``policy_change`` event's)."""
     stored = store.get_meta(POLICY_VERSION_KEY)
     if stored:
         return stored

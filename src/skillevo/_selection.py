@@ -62,6 +62,14 @@ class Selector(ABC):
     def notify_change(self, key: str | None = None, arm: str | None = None) -> None:
         """An announced change: reset `arm` (or every arm) at `key` (or at every key)."""
 
+    def notify_stored_change(self) -> None:
+        """An announced change the attached store has taken already: every stored posterior was
+        reset once, for every process sharing it (`announce_policy`). Drop what this selector holds.
+
+        The default is `notify_change()`; a selector that persists its posteriors in the store
+        should re-read them instead, or it resets the store a second time."""
+        self.notify_change()
+
     @abstractmethod
     def posterior(self, key: str, arm: str) -> tuple[float, float]:
         """The Beta posterior (alpha, beta) of `arm` at `key`."""
@@ -448,6 +456,16 @@ class ThompsonSelector(Selector):
             if self._store is not None:
                 self._store.reset_posteriors(key, arm)
 
+    def notify_stored_change(self) -> None:
+        """Every stored posterior was reset (an announced change, written once for every process):
+        re-read them all now, dropping what was derived from the old evidence. Not attached to a
+        store: `notify_change()`."""
+        with self._lock:
+            if self._store is None:
+                self.notify_change()
+                return
+            self._load_all(self._store, seed=False)
+
     def posterior(self, key: str, arm: str) -> tuple[float, float]:
         """The Beta posterior (alpha, beta) of `arm` at `key` ((1, 1) if never seen)."""
         with self._lock:
@@ -500,15 +518,19 @@ class ThompsonSelector(Selector):
         written as atomic increments, and each key is re-read at most every `staleness_s`."""
         with self._lock:
             self._store = store
-            arms, counters = store.posterior_snapshot()
-            now = time.monotonic()
-            for stored in arms:
-                self._load_arm(self._key(stored.key), stored, seed=True)
-            for key, kept in counters.items():
-                state = self._key(key)
-                state.steps, state.detections = kept.steps, kept.detections
-            for state in self._keys.values():
-                state.fresh_at = now
+            self._load_all(store, seed=True)
+
+    def _load_all(self, store: SkillStore, *, seed: bool) -> None:
+        """Take every stored arm and key counter as the truth (`seed`: see `_load_arm`)."""
+        arms, counters = store.posterior_snapshot()
+        now = time.monotonic()
+        for stored in arms:
+            self._load_arm(self._key(stored.key), stored, seed=seed)
+        for key, kept in counters.items():
+            state = self._key(key)
+            state.steps, state.detections = kept.steps, kept.detections
+        for state in self._keys.values():
+            state.fresh_at = now
 
 
 _GRID = np.linspace(0.0, 1.0, 2049)

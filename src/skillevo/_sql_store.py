@@ -501,6 +501,16 @@ class SQLStore(SQLConnections):
             self._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
+    def change_meta(self, key: str, value: str) -> bool:
+        """Set `key` to `value` unless it holds it already; True when this call changed it (one
+        conditional upsert: the row lock serialises concurrent callers, the second sees the first's
+        value and changes nothing)."""
+        with self._write() as conn:
+            changed = self._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                              "SET value = excluded.value WHERE meta.value <> excluded.value RETURNING key",
+                              (key, value)).fetchall()
+        return bool(changed)
+
     # ------------------------------------------------------------------ bulk copy (migrate)
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:

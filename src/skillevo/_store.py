@@ -329,3 +329,17 @@ class SkillStore(ABC):
     @abstractmethod
     def set_meta(self, key: str, value: str) -> None:
         """Store a small string value."""
+
+    def change_meta(self, key: str, value: str) -> bool:
+        """Set `key` to `value` unless it holds `value` already; True when this call changed it.
+
+        Atomic across processes: of several setting the same value, exactly one is told it changed
+        it (inside an open `transaction()`, the write is part of it). The SQL backends use one
+        conditional upsert; this default reads and writes inside `transaction()`, which is atomic
+        only where a transaction serialises writers (override it where one does not).
+        """
+        with self.transaction():
+            if self.get_meta(key) == value:
+                return False
+            self.set_meta(key, value)
+            return True

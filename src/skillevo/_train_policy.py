@@ -1,8 +1,8 @@
 """The policy stage of `skillevo train`: the optional GRPO fine-tune and the announcement of its version.
 
 ``skillevo_trl.train_policy(PolicyConfig, store)`` returns the new ``policy_version``; it is
-announced the way ``Evolver.policy_version = ...`` announces one (`announce_policy`), and the meta
-key `POLICY_VERSION_KEY` holds it for Evolvers started later, all in the stage's commit.
+announced the way ``Evolver.policy_version = ...`` announces one (`announce_policy`, which also sets the meta
+key `POLICY_VERSION_KEY` for Evolvers started later), all in the stage's commit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, JsonValue
 
 from ._errors import ConfigError, SkillevoError
-from ._policy_change import POLICY_VERSION_KEY, announce_policy, library_policy_version
+from ._policy_change import announce_policy, library_policy_version
 from ._train_lock import Heartbeat
 from ._train_report import StageResult
 
@@ -82,5 +82,4 @@ def _announce(run: Run, previous: str | None, version: str, output_dir: JsonValu
         "actor": "train",
         "output_dir": output_dir if isinstance(output_dir, str) else None,
     }
-    announce_policy(run.store, selector, previous, version, data)
-    run.store.set_meta(POLICY_VERSION_KEY, version)
+    announce_policy(run.store, selector, previous, version, data)  # records the version too
