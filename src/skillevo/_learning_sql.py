@@ -122,9 +122,12 @@ def increment_statements(
         )
     )
     if one_statement and len(out) == 2 and inc.unwind is None and not inc.reset:
-        # The key's counter and the arm are different tables: one statement may write both.
+        # The key's counter and the arm are different tables: one statement may write both. The
+        # main statement runs before a WITH it does not read, so the key's row is locked first, as
+        # in every multi-statement update here (a decay, a window, a reset): two writers of one key
+        # wait on that row instead of each holding a row the other needs (a deadlock).
         (keys, key_params), (arm, arm_params) = out
-        return [(f"WITH k AS ({keys} RETURNING 1) {arm}", (*key_params, *arm_params))]
+        return [(f"WITH a AS ({arm} RETURNING 1) {keys}", (*arm_params, *key_params))]
     if inc.unwind is not None:
         old_arm, old = inc.unwind
         out.append(
