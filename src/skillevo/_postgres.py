@@ -210,9 +210,12 @@ class PostgresDialect(Dialect):
     def events_statement(
         self, episode: tuple[Any, ...] | None, events: Sequence[EventRow], counters: Sequence[Statement]
     ) -> Statement | None:
-        # Writable WITHs: the episode's upsert and each counter's UPDATE run with the events'
-        # insert, one statement that commits alone. Two of them must not change one row.
-        if len({params[-1] for _, params in counters}) != len(counters):
+        # Writable WITHs: the episode's upsert and a counter's UPDATE run with the events' insert,
+        # one statement that commits alone. At most one counter: PostgreSQL runs a statement's
+        # unread WITHs in an order of its own, so two version rows locked here could be taken in
+        # the opposite order to a transaction that locks them sorted (a deadlock between processes,
+        # seen with 4 processes on one library); several counters take the sorted transaction.
+        if len(counters) > 1:
             return None
         ctes: list[str] = []
         params: list[Any] = []
