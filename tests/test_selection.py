@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from skillevo import ConfigError, SkillLibrary, ThompsonSelector
+from skillevo._models import PosteriorState
 from skillevo._reward_text import decode_rewards, reward_token
 
 ARMS = ["v1", "v2", "null"]
@@ -252,3 +255,13 @@ def test_a_stored_history_is_read_in_either_form_and_garbage_seeds_nothing() -> 
     for bad in ("10x", "(0.5", "(2.0)", "(nan)", 7, None, ["a"]):
         assert decode_rewards(bad) is None
     assert all(decode_rewards(reward_token(r)) == [r] for r in (0.0, 1.0, 0.1 + 0.2, 1e-300))
+
+
+def test_a_hostile_stored_list_history_seeds_nothing_and_attach_survives(tmp_path: Path) -> None:
+    for bad in ([10**400], [0.5, 5.0], [float("nan")], [-2.0]):
+        assert decode_rewards(bad) is None
+    with SkillLibrary(str(tmp_path / "lib.db")) as lib:
+        lib.put_posterior(PosteriorState(key="k", arm="a", alpha=2.0, beta=1.0, extra={"history": [10**400]}))
+        sel = ThompsonSelector(seed=0)
+        sel.attach(lib)  # an int too wide for a float must not crash the attach
+        assert sel.posterior("k", "a") == (2.0, 1.0)

@@ -33,9 +33,11 @@ def decode_rewards(stored: Any) -> list[float] | None:
     None for anything else (a history that does not parse seeds nothing)."""
     if isinstance(stored, list):
         try:
-            return [float(x) for x in stored]
-        except (TypeError, ValueError):
+            rewards = [float(x) for x in stored]
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int too wide for a float
             return None
+        # The text form's rule: every reward in [0, 1] (NaN fails it), else the history seeds nothing.
+        return rewards if all(0.0 <= r <= 1.0 for r in rewards) else None
     if not isinstance(stored, str):
         return None
     out: list[float] = []
