@@ -447,6 +447,23 @@ def test_postgres_a_refused_record_is_dropped_alone(pg_url: str) -> None:
 
 
 @pytest.mark.postgres
+def test_postgres_a_record_over_a_database_limit_is_dropped_alone(pg_url: str) -> None:
+    import random
+
+    lib = SkillLibrary(pg_url)
+    lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]  # one batch
+    # A tool name too long for an index row (incompressible): the database's limit, not the connection.
+    huge = "".join(random.Random(0).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=12_000))
+    for i in range(11):
+        tool = huge if i == 0 else "lookup"
+        lib.record_episode(Episode(id=f"e{i}", task="t"), [Event(kind=EventKind.TOOL_CALL, tool=tool, data={})])
+    with pytest.raises(LibraryError, match="refused by the store and dropped"):
+        lib.flush()
+    assert lib.count_episodes() == 10
+    lib.close()
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("mode", ["sync", "batched"])
 def test_postgres_backend_kills_surface_every_loss(pg_url: str, mode: str) -> None:
     url, name = _pg_app(pg_url)

@@ -129,7 +129,10 @@ class PostgresDialect(Dialect):
         self.location = location
         self.lock = threading.RLock()
         self.errors = (psycopg.Error,)
-        self.poison = (psycopg.DataError, psycopg.IntegrityError)
+        # A database limit a record exceeds (SQLSTATE class 54: an index row too large, say) refuses
+        # that record's content, like bad data: psycopg files it under OperationalError, next to a
+        # lost connection, which would keep it queued ahead of every later record.
+        self.poison = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
 
     def sql(self, statement: str) -> str:
         return _pg(statement)
