@@ -38,7 +38,7 @@ from ._lifecycle import Lifecycle, LifecycleConfig
 from ._miners import as_miner
 from ._mining_mode import MiningMode, MiningOptions
 from ._models import NULL_ARM, Episode, Event, EventKind
-from ._policy_change import announce_policy
+from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._review_gate import ReviewGate, ReviewMode, check_review
 from ._sandbox import ProcessSandbox
@@ -143,7 +143,7 @@ class Evolver:
         self.is_failure = is_failure
         self.cache_ttl_s = float(cache_ttl_s)
         self.null_arm = bool(null_arm)
-        self._policy_version = policy_version
+        self._policy_version = check_policy_version(policy_version)
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
         #: which stored skills a call site can use (cached store matches); internal
@@ -163,13 +163,16 @@ class Evolver:
     @policy_version.setter
     def policy_version(self, value: str | None) -> None:
         """Announce a new policy: every posterior is reset at once and a POLICY_CHANGE event is logged,
-        once per library (another process that announced this version first has reset it already)."""
+        once per library (another process that announced this version first has reset it already).
+        A version that is not text a store can hold is a `ConfigError`; the Evolver takes the new
+        version only once the library has it (a failed announcement leaves the old one in place)."""
+        version = check_policy_version(value)
         with self._lock:
             old = self._policy_version
-            if value == old:
+            if version == old:
                 return
-            self._policy_version = value
-            announce_policy(self.store, self.selector, old, value)
+            announce_policy(self.store, self.selector, old, version)
+            self._policy_version = version
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the mining of finished episodes has run (False when `timeout` passed first)."""

@@ -14,18 +14,33 @@ from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
+from ._errors import ConfigError
 from ._models import Event, EventKind
+from ._sanitize import clean_text
 from ._store import SkillStore
 
 if TYPE_CHECKING:
     from ._selection import Selector
 
-__all__ = ["POLICY_VERSION_KEY", "announce_policy", "library_policy_version"]
+__all__ = ["POLICY_VERSION_KEY", "announce_policy", "check_policy_version", "library_policy_version"]
 
 #: Meta key holding the policy version the library runs under (the last announced, by an Evolver or
 #: a fine-tune): an Evolver started later can run under it,
 #: ``Evolver(lib, policy_version=lib.get_meta(POLICY_VERSION_KEY))``.
 POLICY_VERSION_KEY = "policy.version"
+
+
+def check_policy_version(value: object) -> str | None:
+    """`value` as a policy version (a non-empty string every store can hold, or None); a
+    `ConfigError` naming it otherwise. Refused rather than mended: a version is an identifier, and
+    a mended one would no longer match what the caller compares it with."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"policy_version: must be a string or None (got {type(value).__name__} {value!r:.80})")
+    if not value or clean_text(value) != value:
+        raise ConfigError(f"policy_version: must be non-empty text without NUL or lone surrogates (got {value!r:.80})")
+    return value
 
 
 def announce_policy(
