@@ -290,8 +290,10 @@ def test_a_poison_record_is_dropped_alone_and_reported(tmp_path: Path) -> None:
     lib = SkillLibrary(path)
     lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]  # one batch, written by the flush below
     for i in range(81):
-        tool = "bad\udc80tool" if i == 0 else "lookup"  # a lone surrogate SQLite cannot bind
-        lib.record_episode(Episode(id=f"e{i}", task="t"), [Event(kind=EventKind.TOOL_CALL, tool=tool, data={})])
+        # A lone surrogate SQLite cannot bind, in a field no run fills (a run's text is mended).
+        version = "bad\udc80version" if i == 0 else None
+        events = [Event(kind=EventKind.TOOL_CALL, version_id=version, data={})]
+        lib.record_episode(Episode(id=f"e{i}", task="t"), events)
     with pytest.raises(LibraryError, match="refused by the store and dropped") as info:
         lib.flush()
     assert "\n" not in str(info.value)

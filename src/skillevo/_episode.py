@@ -22,7 +22,7 @@ from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill
 from ._recording import EventRecorder, jsonable, snapshot
 from ._shadow import ShadowBook
-from ._tool_calls import ToolCalls
+from ._tool_calls import ToolCalls, tool_name
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
@@ -178,7 +178,7 @@ class EpisodeContext:
             first = self._model_calls == 1
             chosen = self._choices.chosen
             fired = self._tools.fired
-            every, at_start = evo.triggers.guidance_candidates(tuple(tools or ()))
+            every, at_start = evo.triggers.guidance_candidates(tuple(tool_name(t) for t in tools or ()))
             if not every and not fired and not (at_start and (first or chosen)):
                 return ""
             candidates: dict[str, Skill] = {sk.name: sk for sk in every}

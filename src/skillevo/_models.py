@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from ._regex import pattern_error, search
+from ._sanitize import clean_text
 
 __all__ = [
     "NULL_ARM",
@@ -148,6 +149,12 @@ class Trigger(_Frozen):
     task_pattern: str | None = Field(default=None, max_length=1000)
 
     _check_pattern = field_validator("pattern", "task_pattern")(_check_regex)
+
+    @field_validator("tool", mode="before")
+    @classmethod
+    def _storable_tool(cls, value: Any) -> Any:
+        # A tool name is the run's text: mended as every store and every call site mends it.
+        return clean_text(value) if isinstance(value, str) else value
 
     @property
     def tool_is_glob(self) -> bool:

@@ -121,7 +121,6 @@ class PostgresDialect(Dialect):
     name = "postgres"
     for_update = " FOR UPDATE"
     writable_cte = True
-    mend_text = True
     unindexed = ""
 
     def __init__(self, pool: ConnectionPool[Any], location: str) -> None:

@@ -153,23 +153,24 @@ class SQLConnections(SkillStore):
         """The rows of one SELECT (outside a transaction: on its own, no BEGIN/COMMIT)."""
         current = self._current()
         if current is not None:
-            return list(current.execute(self._d.sql(statement), tuple(params)).fetchall())
+            return list(current.execute(self._d.sql(statement), self._d.params(params)).fetchall())
         with self._outermost(writing=False):
-            return self._d.select(self._d.sql(statement), tuple(params))
+            return self._d.select(self._d.sql(statement), self._d.params(params))
 
     def _run(self, statements: Sequence[Statement]) -> None:
         """Run `statements` atomically: a single one commits alone, several in one transaction."""
         if len(statements) == 1 and self._current() is None:
             with self._outermost(writing=True):
-                self._d.autocommit((self._d.sql(statements[0][0]), statements[0][1]))
+                self._d.autocommit((self._d.sql(statements[0][0]), self._d.params(statements[0][1])))
             return
         with self._write(pipelined=True) as conn:
             for statement, params in statements:
-                conn.execute(self._d.sql(statement), params)
+                conn.execute(self._d.sql(statement), self._d.params(params))
 
     def _run_one(self, statement: Statement) -> list[Any]:
         """One statement in the dialect's own SQL, atomic alone: committed at once (no BEGIN/COMMIT),
         or part of this thread's open transaction. Its rows."""
+        statement = (statement[0], self._d.params(statement[1]))
         current = self._current()
         if current is not None:
             cur = current.execute(*statement)
@@ -178,7 +179,7 @@ class SQLConnections(SkillStore):
             return self._d.autocommit(statement)
 
     def _x(self, conn: Any, statement: str, params: Sequence[Any] = ()) -> Any:
-        return conn.execute(self._d.sql(statement), tuple(params))
+        return conn.execute(self._d.sql(statement), self._d.params(params))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

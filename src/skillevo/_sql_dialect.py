@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
+from ._sanitize import clean_text
+
 __all__ = ["Dialect", "EventRow", "Statement"]
 
 #: A statement with ``?`` placeholders and its parameters.
@@ -37,8 +39,6 @@ class Dialect(ABC):
     for_update: ClassVar[str]
     #: whether one statement can write two tables (PostgreSQL's writable ``WITH``)
     writable_cte: ClassVar[bool]
-    #: whether an event's tool name is mended (`skillevo._sanitize.clean_text`) or refused as it is
-    mend_text: ClassVar[bool]
     #: prefixed to a column to keep the planner off its index (SQLite's ``+``), or empty
     unindexed: ClassVar[str]
     #: what the driver raises when the database refuses a write (the queue keeps the records)
@@ -47,6 +47,18 @@ class Dialect(ABC):
     poison: tuple[type[BaseException], ...]
     #: the lock the write-behind queue holds while it writes a batch
     lock: threading.RLock
+
+    def text(self, value: str) -> str:
+        """`value` with NUL and lone surrogates replaced by U+FFFD (`clean_text`): PostgreSQL refuses
+        both and SQLite cannot bind a lone surrogate, so every backend stores text mended alike
+        (a library copied from one to the other matches the same), and a lookup by a run's text
+        finds what was stored from it."""
+        return clean_text(value)
+
+    def params(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        """`params` with every text parameter mended (`text`): a tool name, task or error text from
+        a run never reaches the driver as something it refuses."""
+        return tuple(self.text(p) if type(p) is str else p for p in params)
 
     @abstractmethod
     def sql(self, statement: str) -> str:

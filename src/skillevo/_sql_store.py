@@ -242,6 +242,8 @@ class SQLStore(SQLConnections):
         statuses: Sequence[VersionStatus] = (VersionStatus.ACTIVE, VersionStatus.TESTING),
     ) -> list[Skill]:
         """Skills whose trigger has `kind` and whose tool glob can match `tool` (indexed)."""
+        if tool is not None:
+            tool = self._d.text(tool)  # as its skills' triggers were stored (`Dialect.text`)
         keys = ("*",) if tool is None else (tool, "*")
         status_values = [VersionStatus(s).value for s in statuses]
         with self._read() as conn:
@@ -340,10 +342,10 @@ class SQLStore(SQLConnections):
         return ids()
 
     def _event_rows(self, events: Sequence[Event], episode_id: str | None = None) -> list[EventRow]:
-        mend = self._d.mend_text
+        text = self._d.text
         return [
             (e.ts, EventKind(e.kind).value, episode_id or e.episode_id,
-             (e.tool and clean_text(e.tool)) if mend else e.tool, e.version_id, self._d.json(e.data))
+             e.tool and text(e.tool), e.version_id, self._d.json(e.data))
             for e in events
         ]
 

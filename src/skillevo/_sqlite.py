@@ -73,7 +73,6 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     for_update = ""  # BEGIN IMMEDIATE has taken the write lock already
     writable_cte = False
-    mend_text = False  # a tool name SQLite cannot bind refuses its record alone
     unindexed = "+"  # the status index would be the wrong one for `match`
 
     def __init__(self, conn: sqlite3.Connection, location: str) -> None:

@@ -23,7 +23,7 @@ from ._redaction import capped_text
 from ._regex import found
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
-from ._sanitize import json_text, safe_str
+from ._sanitize import clean_text, json_text, safe_str
 from ._schema_repair import propose_safely
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ._recording import EventRecorder
     from ._shadow import ShadowBook
 
-__all__ = ["CallKey", "ToolCalls"]
+__all__ = ["CallKey", "ToolCalls", "tool_name"]
 
 
 # `json.dumps(..., sort_keys=True, default=safe_str)` without building an encoder per call.
@@ -78,6 +78,12 @@ class _Tried:
     skills: set[str] = field(default_factory=set)  # skills that repaired it (an edit is tried once)
     null_credited: set[str] = field(default_factory=set)  # sites whose null arm was credited 0 here
     error_repair: bool = False  # the repair the error itself spells out was asked for
+
+
+def tool_name(name: object) -> str:
+    """A tool name as every store holds it and every trigger is matched on: text, without NUL or
+    lone surrogates (`clean_text`); an object that is not a string, as its ``str``."""
+    return clean_text(name if isinstance(name, str) else safe_str(name))
 
 
 class ToolCalls:
@@ -129,6 +135,7 @@ class ToolCalls:
 
     def before(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Record a call; its arguments after the pre-emptive repairs whose preconditions hold."""
+        name = tool_name(name)
         with self._lock:
             return self._before(name, args)
 
@@ -267,6 +274,7 @@ class ToolCalls:
 
     def result(self, name: str, args: dict[str, Any], result: Any) -> bool:
         """Record a call's result; True when it was judged a failure."""
+        name = tool_name(name)
         failure = detect_failure(result, is_failure=self.evo.is_failure)
         with self._lock:
             return self._result(name, args, result, failure)
@@ -314,6 +322,7 @@ class ToolCalls:
 
     def after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
         """Record a failed call; the arguments to retry it with (or None) and the wait before."""
+        name = tool_name(name)
         error_type, message = error_parts(error)
         # Triggers name an exception class or an error category (e.g. "rate_limit"): accept either.
         category = classify_error(message, error_type)
