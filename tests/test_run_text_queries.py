@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from skillevo import EventKind, Evolver, Repair, SetArg, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+from skillevo._regex import fullmatch, search
 
 TOOLS = ["wea\x00ther", "wea\ud800ther", "\udfffweather\x00"]
 
@@ -57,3 +58,20 @@ def test_a_repair_added_for_such_a_tool_is_found_and_applied(store: SkillLibrary
     assert _run(evo, tool) == 0  # repaired: no extra model turn
     store.flush()
     assert store.events(kind=EventKind.REPAIR)[0].version_id == version.id
+
+
+@pytest.mark.parametrize("bad", ["\udc80", "\ud800", "\x00"])
+def test_a_learned_trigger_matches_an_error_text_utf8_cannot_encode(bad: str) -> None:
+    lib = SkillLibrary(":memory:")
+    lib.add_skill(
+        "add-units", Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="missing units .* for"),
+        Strategy(repair=Repair(ops=[SetArg(arg="units", value="C")])), status=VersionStatus.ACTIVE,
+    )
+    evo = Evolver(lib, miner=None, seed=1, sandbox=None, null_arm=False)
+    with evo.episode(task="t") as ep:
+        args = ep.before_tool("weather", {"city": "Oslo"})
+        retry = ep.on_tool_error("weather", args, ValueError(f"missing units {bad} for Oslo {bad}"))
+        assert retry == {"city": "Oslo", "units": "C"}  # matched, not a caught UnicodeEncodeError
+        ep.finish(1.0)
+    assert search("units \ufffd for", f"missing units {bad} for Oslo")  # as the store keeps the text
+    assert fullmatch("a.b", f"a{bad}b")

@@ -17,7 +17,9 @@ when its program has more than `MAX_PROGRAM` instructions; and a pattern only ev
 learned from them sees all it was learned on).
 
 Matching never raises into the agent's run: a pattern stored before these bounds (a library keeps
-reading; see `pattern_error`'s ``stored``) that they refuse simply never matches.
+reading; see `pattern_error`'s ``stored``) that they refuse simply never matches. A text is matched
+as the store keeps it (`clean_text`: NUL and lone surrogates, which UTF-8 cannot encode, as U+FFFD),
+so a pattern learned from a stored error matches the live one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import functools
 from typing import Protocol
 
 import re2  # type: ignore[import-untyped]
+
+from ._sanitize import clean_text
 
 __all__ = [
     "MAX_PROGRAM",
@@ -79,19 +83,19 @@ class _Bounded:
         self._raw = raw if _UNANCHORED is not None and callable(getattr(raw, "Match", None)) else None
 
     def search(self, text: str) -> object | None:
-        return self._regexp.search(text[:MAX_TEXT])
+        return self._regexp.search(clean_text(text[:MAX_TEXT]))
 
     def found(self, text: str) -> bool:
         """Whether `search` finds a match (what the wrapper's search asks RE2, without its match object)."""
         if self._raw is None:
             return self.search(text) is not None
-        encoded = text[:MAX_TEXT].encode("utf-8")
+        encoded = clean_text(text[:MAX_TEXT]).encode("utf-8")
         return bool(self._raw.Match(_UNANCHORED, encoded, 0, len(encoded))[0] != (-1, -1))
 
     def fullmatch(self, text: str) -> object | None:
         if len(text) > MAX_TEXT:
             return None
-        return self._regexp.fullmatch(text)
+        return self._regexp.fullmatch(clean_text(text))
 
 
 def _options(ignorecase: bool, max_mem: int) -> object:
