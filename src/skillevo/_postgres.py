@@ -34,7 +34,7 @@ from ._errors import LibraryError, SchemaVersionError
 from ._library import SkillLibrary
 from ._redaction import capped_text, mask_url, mask_urls_in
 from ._sanitize import json_text
-from ._sql_dialect import Dialect, EventRow, Statement
+from ._sql_dialect import Dialect, EventRow, Statement, TransactionAborted
 from ._sql_schema import migrations
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT
 
@@ -52,6 +52,9 @@ __all__ = ["MIGRATIONS", "PostgresLibrary"]
 _Conn = psycopg.Connection[dict[str, Any]]
 _SCHEMA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _ATTEMPTS = 3
+# SQLSTATEs of a transaction the server aborted before it took effect, that another attempt may
+# not meet: serialization_failure, deadlock_detected (not 40003: completion unknown).
+_ABORTED = frozenset({"40001", "40P01"})
 
 MIGRATIONS: list[list[str]] = migrations("postgres")
 
@@ -230,7 +233,12 @@ class PostgresDialect(Dialect):
         params += [[float(row[0]) for row in events], _json_rows(events)]
         return (f"WITH {', '.join(ctes)} {_EVENTS_INSERT}" if ctes else _EVENTS_INSERT), tuple(params)
 
+    def aborted(self, exc: BaseException) -> bool:
+        return isinstance(exc, TransactionAborted) or getattr(exc, "sqlstate", None) in _ABORTED
+
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
+        if self.aborted(exc):
+            return TransactionAborted(f"PostgreSQL aborted the transaction at {self.location}: {_one_line(exc)}")
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):  # connection lost, server gone
             return LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}")
         return None

@@ -7,20 +7,49 @@ connections and transactions themselves.
 
 from __future__ import annotations
 
+import functools
 import threading
+import time
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ._durability import Durability
 from ._errors import LibraryError
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._store import SkillStore
 from ._store_common import DeferredEvents
-from ._writebehind import WriteBehind
+from ._writebehind import ABORTED_ATTEMPTS, WriteBehind, aborted_pause
 
-__all__ = ["Deferred", "Queued", "SQLConnections"]
+__all__ = ["Deferred", "Queued", "SQLConnections", "retried"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_Store = TypeVar("_Store", bound="SQLConnections")
+
+
+def retried(method: Callable[Concatenate[_Store, _P], _R]) -> Callable[Concatenate[_Store, _P], _R]:
+    """A write method run again when the database aborted its transaction before it took effect (a
+    deadlock, a serialization failure: `Dialect.aborted`), up to `ABORTED_ATTEMPTS` times in all.
+    Inside a transaction of the caller's it runs once: the caller's transaction was aborted with
+    it, and only the caller can run that again."""
+
+    @functools.wraps(method)
+    def run(self: _Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if self._current() is not None:
+            return method(self, *args, **kwargs)
+        attempt = 0
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except LibraryError as exc:
+                attempt += 1
+                if attempt >= ABORTED_ATTEMPTS or not self._d.aborted(exc):
+                    raise
+            time.sleep(aborted_pause(attempt - 1))
+
+    return run
 
 
 
@@ -57,7 +86,7 @@ class SQLConnections(SkillStore):
         self._closed = False
         self._behind = WriteBehind(
             self._write_recorded, dialect.lock, self.location, dialect.errors,
-            poison=dialect.poison, sync=self.durability == "sync",
+            poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync",
         )
 
     @abstractmethod

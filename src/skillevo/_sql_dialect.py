@@ -15,14 +15,20 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
+from ._errors import LibraryError
 from ._sanitize import clean_text
 
-__all__ = ["Dialect", "EventRow", "Statement"]
+__all__ = ["Dialect", "EventRow", "Statement", "TransactionAborted"]
 
 #: A statement with ``?`` placeholders and its parameters.
 Statement = tuple[str, tuple[Any, ...]]
 #: An events row as written: (ts, kind, episode_id, tool, version_id, data).
 EventRow = tuple[Any, ...]
+
+
+class TransactionAborted(LibraryError):
+    """The database aborted a write transaction before it took effect (a deadlock, a serialization
+    failure): running it again may succeed. The store does, a bounded number of times."""
 
 
 class Dialect(ABC):
@@ -47,6 +53,11 @@ class Dialect(ABC):
     poison: tuple[type[BaseException], ...]
     #: the lock the write-behind queue holds while it writes a batch
     lock: threading.RLock
+
+    def aborted(self, exc: BaseException) -> bool:
+        """Whether `exc` (a driver error or `library_error`'s) means the database aborted the
+        transaction before it took effect, for a reason another attempt may not meet."""
+        return isinstance(exc, TransactionAborted)
 
     def text(self, value: str) -> str:
         """`value` with NUL and lone surrogates replaced by U+FFFD (`clean_text`): PostgreSQL refuses

@@ -42,7 +42,7 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
-from ._sql_conn import Deferred, Queued, SQLConnections
+from ._sql_conn import Deferred, Queued, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
 from ._store_common import (
     DeferredEvents,
@@ -102,6 +102,7 @@ class SQLStore(SQLConnections):
 
     # ------------------------------------------------------------------ skills & versions
 
+    @retried
     def add_skill(
         self,
         name: str,
@@ -158,6 +159,7 @@ class SQLStore(SQLConnections):
                 (version.created_at, EventKind.LIFECYCLE.value, None, None, version.id, self._d.json(data)))
         return version
 
+    @retried
     def add_version(
         self,
         name: str,
@@ -200,6 +202,7 @@ class SQLStore(SQLConnections):
             raise NotFoundError(f"no skill version {version_id!r}")
         return version_from_row(rows[0])
 
+    @retried
     def set_status(
         self,
         version_id: str,
@@ -283,11 +286,13 @@ class SQLStore(SQLConnections):
         self._x(conn, _POSTERIOR_UPSERT, (state.key, state.arm, state.alpha, state.beta, state.observations,
                                           state.updated_at, self._d.json(state.extra), state.epoch))
 
+    @retried
     def put_posterior(self, state: PosteriorState) -> None:
         """Overwrite one arm's state."""
         with self._write() as conn:
             self._upsert_posterior(conn, state)
 
+    @retried
     def update_posterior(
         self, key: str, arm: str, update: Callable[[PosteriorState], PosteriorState]
     ) -> PosteriorState:
@@ -305,11 +310,13 @@ class SQLStore(SQLConnections):
             self._upsert_posterior(conn, new)
         return new
 
+    @retried
     def increment_posterior(self, increment: PosteriorIncrement) -> None:
         """One selector update as atomic increments: where the database can, one statement that
         commits alone (one round trip, no BEGIN/COMMIT); otherwise one transaction."""
         self._run(increment_statements(increment, time.time(), self._d.json, one_statement=self._d.writable_cte))
 
+    @retried
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
         """Back to the prior, with a new epoch."""
         self._run(reset_statements(key, arm, time.time(), self._d.json))
@@ -353,6 +360,7 @@ class SQLStore(SQLConnections):
         """The rows of an episode and its events, serialised now (a snapshot)."""
         return episode_values(episode, self._d.json), self._event_rows(events, clean_text(episode.id))
 
+    @retried
     def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction."""
         return self._write_events(*self._record(episode, events))
@@ -390,6 +398,7 @@ class SQLStore(SQLConnections):
                 self._d.insert_rows(conn, self._d.sql(EVENT_INSERT), 6, events)
                 self._count(conn, events)
 
+    @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
         with self._write() as conn:
@@ -430,10 +439,12 @@ class SQLStore(SQLConnections):
         """How many episodes are stored."""
         return int(self._select("SELECT count(*) AS n FROM episodes")[0]["n"])
 
+    @retried
     def log_events(self, events: Sequence[Event]) -> list[int]:
         """Append events in one batched transaction; returns their ids in order."""
         return self._write_events(None, self._event_rows(events))
 
+    @retried
     def log_pending_review(self, event: Event) -> bool:
         """Log a pending-promotion event once per transition (see `SkillStore.log_pending_review`)."""
         if event.version_id is None:
@@ -497,12 +508,14 @@ class SQLStore(SQLConnections):
         rows = self._select("SELECT value FROM meta WHERE key = ?", (key,))
         return str(rows[0]["value"]) if rows else None
 
+    @retried
     def set_meta(self, key: str, value: str) -> None:
         """Store a small string value."""
         with self._write() as conn:
             self._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
+    @retried
     def change_meta(self, key: str, value: str) -> bool:
         """Set `key` to `value` unless it holds it already; True when this call changed it (one
         conditional upsert: the row lock serialises concurrent callers, the second sees the first's

@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import random
 import sys
 import threading
 import time
@@ -36,7 +37,7 @@ from typing import Generic, TypeVar
 from . import _durability
 from ._errors import LibraryError
 
-__all__ = ["WriteBehind", "flush_all"]
+__all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all"]
 
 T = TypeVar("T")
 
@@ -44,6 +45,16 @@ _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
 _log = logging.getLogger("skillevo")
 #: How a write error ends when the records it refused are kept for a later write.
 _KEPT = "; they stay queued"
+
+#: How many times a write the database aborted before it took effect (a deadlock, a serialization
+#: failure: `aborted`) is tried in all before its error is raised.
+ABORTED_ATTEMPTS = 4
+
+
+def aborted_pause(attempt: int) -> float:
+    """Seconds to wait before trying an aborted write again: 10-30 ms, doubling, jittered (two
+    writers that deadlocked each other must not meet again at the same instant)."""
+    return 0.01 * float(2**attempt) * (1.0 + 2.0 * random.random())
 
 
 def _one_line(exc: BaseException) -> str:
@@ -60,6 +71,8 @@ class WriteBehind(Generic[T]):
         location: the owner's location, for error messages.
         errors: what `write` raises when the store refuses the write (reported as `LibraryError`).
         poison: what `write` raises when a record's content is refused (the record is dropped alone).
+        aborted: whether an exception of `write` means the database aborted the transaction before
+            it took effect, for a reason a new attempt may not meet (it is tried `ABORTED_ATTEMPTS` times).
         sync: write each record in the caller's thread when it is put (``durability="sync"``).
         linger_s: how long the thread waits after the first record of a batch for more.
         retry_s: pause after a failed background write.
@@ -75,6 +88,7 @@ class WriteBehind(Generic[T]):
         errors: tuple[type[BaseException], ...],
         *,
         poison: tuple[type[BaseException], ...] = (),
+        aborted: Callable[[BaseException], bool] | None = None,
         sync: bool = False,
         name: str = "skillevo-writer",
         linger_s: float = 0.2,
@@ -87,6 +101,7 @@ class WriteBehind(Generic[T]):
         self._location = location
         self._errors = (*errors, LibraryError)
         self._poison: tuple[type[BaseException], ...] = (ValueError, TypeError, OverflowError, *poison)
+        self._aborted = aborted
         self.sync = sync
         self._name = name
         self.linger_s = linger_s
@@ -190,9 +205,22 @@ class WriteBehind(Generic[T]):
             with self._queue_lock:
                 self._inflight = 0
 
+    def _write_tried(self, records: list[T]) -> None:
+        """`write`, tried again while the database aborts it before it took effect (bounded)."""
+        attempt = 0
+        while True:
+            try:
+                self._write(records)
+                return
+            except BaseException as exc:
+                attempt += 1
+                if self._aborted is None or attempt >= ABORTED_ATTEMPTS or not self._aborted(exc):
+                    raise
+            time.sleep(aborted_pause(attempt - 1))
+
     def _write_batch_once(self, batch: list[T]) -> None:
         try:
-            self._write(batch)
+            self._write_tried(batch)
             self._failed = False
             return
         except BaseException as exc:
@@ -204,7 +232,7 @@ class WriteBehind(Generic[T]):
         # Some record's content was refused: write them one by one, drop only those refused.
         for i, record in enumerate(batch):
             try:
-                self._write([record])
+                self._write_tried([record])
             except BaseException as exc:
                 if isinstance(exc, self._poison):
                     self._drop(exc)
