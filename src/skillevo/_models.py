@@ -480,6 +480,13 @@ class Episode(BaseModel):
     applied: list[Applied] = Field(default_factory=list)
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
 
+    @field_validator("task", "group_id", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        # A task is whatever the user or the framework sent (a lone surrogate fails pydantic's str
+        # check, and the episode would be lost): mended as the store mends text.
+        return clean_text(value) if isinstance(value, str) else value
+
 
 class EventKind(StrEnum):
     """What an event records."""
