@@ -57,7 +57,7 @@ def error_parts(error: BaseException | str | Any) -> tuple[str, str]:
     failure = detect_failure(error)
     if failure is not None:
         return failure.error_type or "error", failure.message
-    return "error", str(error)[:SCAN_CHARS]
+    return "error", safe_str(error)[:SCAN_CHARS]
 
 
 def _retry_op(repair: Repair) -> Retry | None:

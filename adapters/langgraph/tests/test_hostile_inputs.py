@@ -6,15 +6,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain.agents import create_agent
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 
-from skillevo import Evolver, SkillLibrary
+from skillevo import EventKind, Evolver, SkillLibrary
 from skillevo_langgraph import SkillMiddleware
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lg_fakes import ScriptedChat
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("this exception cannot be printed")
+
+
+class _IntStr(Exception):
+    def __str__(self) -> str:
+        return 5  # type: ignore[return-value]
 
 
 def _calls_act(messages: list[BaseMessage]) -> AIMessage:
@@ -30,6 +41,20 @@ def _run(lib: SkillLibrary, act: Any, task: str = "do it") -> dict[str, Any]:
     out: dict[str, Any] = agent.invoke({"messages": [HumanMessage(content=task)]})
     lib.flush()
     return out
+
+
+@pytest.mark.parametrize("error", [_Unprintable, _IntStr])
+def test_a_tool_exception_that_cannot_be_printed_becomes_an_error_message(error: type[Exception]) -> None:
+    def act(x: str) -> str:
+        """Act."""
+        raise error()
+
+    with SkillLibrary(":memory:") as lib:
+        out = _run(lib, act)
+        message = next(m for m in out["messages"] if isinstance(m, ToolMessage))
+        assert message.status == "error" and message.text == f"Error: {error.__name__}"
+        assert out["messages"][-1].text == "done"  # the agent went on
+        assert lib.count_episodes() == 1 and lib.events(kind=EventKind.TOOL_ERROR)
 
 
 def test_a_task_with_a_lone_surrogate_is_recorded_mended() -> None:

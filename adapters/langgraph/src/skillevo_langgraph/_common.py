@@ -54,8 +54,12 @@ def tool_names(tools: Sequence[Any]) -> list[str]:
 
 
 def _error_message(exc: BaseException, call: dict[str, Any]) -> ToolMessage:
+    try:
+        described = f"{type(exc).__name__}: {exc}"
+    except Exception:  # the tool's exception cannot say what it is (its __str__ raises): its type does
+        described = type(exc).__name__
     return ToolMessage(
-        content=f"Error: {type(exc).__name__}: {exc}",
+        content=f"Error: {described}",
         tool_call_id=call.get("id") or "",
         name=call.get("name"),
         status="error",
