@@ -1,0 +1,37 @@
+"""Huge tool results and errors cost the agent's thread what their kept part costs."""
+
+from __future__ import annotations
+
+import pytest
+
+from skillevo import Evolver, SkillLibrary, _redaction
+from skillevo._recording import RESULT_MAX_CHARS
+
+
+def test_a_twenty_megabyte_result_is_redacted_only_around_what_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    real = _redaction.redact_text
+
+    def measured(text: str, **kwargs: object) -> str:
+        seen.append(len(text))
+        return real(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_redaction, "redact_text", measured)
+    huge = "x" * 20_000_000 + " password=hunter2hunter2"
+    evo = Evolver(SkillLibrary(":memory:"), miner=None, sandbox=None)
+    with evo.episode("t") as ep:
+        ep.on_tool_result("tool", {}, huge)
+        ep.finish(1.0)
+    assert seen and max(seen) <= RESULT_MAX_CHARS + _redaction.REDACT_PAST_CUT  # not 20 MB
+    (result,) = [e for e in evo.store.events(episode_id=ep.id) if e.data.get("result")]
+    assert len(str(result.data["result"])) <= RESULT_MAX_CHARS + 1
+
+
+def test_a_secret_across_the_cut_is_still_redacted() -> None:
+    key = "-----BEGIN RSA PRIVATE KEY-----\n" + "Q" * 300_000  # unterminated, far past the read window
+    text = "a" * 100 + key
+    kept = _redaction.capped_text(text, 2000)
+    assert "QQQQ" not in kept and "REDACTED" in kept
+    token = "sk-" + "A1b2C3d4" * 6
+    kept = _redaction.capped_text("b" * 1989 + " " + token + " " + "c" * 10_000_000, 2000)
+    assert token[:10] not in kept
