@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,20 @@ def test_arguments_that_cannot_be_printed_are_recorded_and_never_raise(tmp_path:
         (call,) = [e for e in lib.events(episode_id=ep.id) if e.kind.value == "tool_call"]
         assert call.data["args"]["obj"] == "<_Unprintable>" and call.data["args"]["ok"] == "fine"
         assert call.data["args"]["n"].startswith("<int of ")
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (lambda e: e.episode(None), "episode: task must be a string"),
+        (lambda e: e.episode(5), "episode: task must be a string"),
+        (lambda e: e.episode("t", 7), "episode: group must be a string"),
+        (lambda e: e.episode("t", metadata=[1, 2]), "episode: metadata must be a mapping"),
+        (lambda e: e.group(None), "group: task must be a string"),
+        (lambda e: e.group("t", size="3"), "group size must be an int"),
+    ],
+)
+def test_an_episode_or_group_started_with_bad_input_is_a_config_error(evo: Evolver, start: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        start(evo)
+    assert "\n" not in str(info.value)

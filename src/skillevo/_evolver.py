@@ -42,6 +42,7 @@ from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._review_gate import ReviewGate, ReviewMode, check_review
 from ._sandbox import ProcessSandbox
+from ._sanitize import safe_str
 from ._schema_repair import retire_stale
 from ._selection import ThompsonSelector
 from ._store import SkillStore
@@ -216,13 +217,20 @@ class Evolver:
     def episode(
         self, task: str = "", group: str | None = None, *, metadata: dict[str, Any] | None = None
     ) -> EpisodeContext:
-        """Start an episode (use as a context manager, or call `EpisodeContext.finish`)."""
+        """Start an episode (use as a context manager, or call `EpisodeContext.finish`). A task or
+        group that is not a string, or metadata that is not a mapping, is a `ConfigError`."""
+        _check_text("episode: task", task)
+        if group is not None:
+            _check_text("episode: group", group)
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise ConfigError(f"episode: metadata must be a mapping (got {type(metadata).__name__})")
         return EpisodeContext(self, task=task, group_id=group, metadata=metadata)
 
     def group(self, task: str = "", size: int = 8) -> GroupContext:
         """Start a group of `size` rollouts of one task for a within-group comparison."""
-        if size < 1:
-            raise ConfigError(f"group size must be >= 1 (got {size!r})")
+        _check_text("group: task", task)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(f"group size must be an int >= 1 (got {size!r})")
         return GroupContext(self, task=task, size=size, rng=self._rng)
 
     def feedback(self, episode_id: str, reward: float) -> Episode:
@@ -347,3 +355,8 @@ class Evolver:
             # the meantime every episode here meets the failure that version repairs).
             self.invalidate()
         return created
+
+
+def _check_text(what: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise ConfigError(f"{what} must be a string (got {type(value).__name__} {safe_str(value)[:80]!r})")
