@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -112,3 +113,26 @@ def test_closing_the_library_finishes_the_mining_queued_for_it(tmp_path: Any) ->
         _failing_run(evo)
     with SkillLibrary(path) as lib:
         assert lib.events(kind=EventKind.PROPOSAL), "the queued mining was lost when the library closed"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_mines_its_own_episodes_without_waiting_for_the_parents_thread() -> None:
+    release = threading.Event()
+    worker = MiningWorker()
+    worker.submit(release.wait)  # the parent's mining thread is busy at the fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        ran: list[int] = []
+        worker.submit(lambda: ran.append(1))
+        ok = worker.flush(5.0) and ran == [1] and worker.pending == 0
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    try:
+        assert os.read(read, 1) == b"1"  # not False after 5 s, waiting for a thread the child lacks
+    finally:
+        release.set()
+        os.waitpid(pid, 0)
+        os.close(read)
+    assert worker.flush(5.0)

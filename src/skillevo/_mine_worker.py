@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import collections
 import logging
+import os
 import threading
 import time
 import weakref
@@ -137,3 +138,18 @@ def _drain_at_exit() -> None:
     for worker in list(_live):
         if worker.pending and not worker.flush(EXIT_WAIT_S):
             log.warning("skillevo: interpreter exit: %d mining jobs not run", worker.pending)
+
+
+def _after_fork_in_child() -> None:
+    # A forked child has none of the parent's threads: a worker would wait forever for the parent's
+    # mining thread (a child's `flush`, and its library's `close`, waited 10 s and gave up), and its
+    # lock may have been held by it. The parent mines what it queued; the child starts afresh.
+    for worker in list(_live):
+        worker._cond = threading.Condition()
+        worker._jobs = collections.deque()
+        worker._busy = False
+        worker._flushing = False
+        worker._thread = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
