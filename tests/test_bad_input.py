@@ -190,3 +190,21 @@ def test_an_episode_or_group_started_with_bad_input_is_a_config_error(evo: Evolv
     with pytest.raises(ConfigError, match=message) as info:
         start(evo)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda lib: lib.events(limit=-1),
+        lambda lib: lib.events(limit=2**70),
+        lambda lib: lib.events(after_id=-5),
+        lambda lib: lib.events(kind="nope"),
+        lambda lib: lib.episodes(limit=True),
+        lambda lib: lib.count_events("nope"),
+        lambda lib: list(lib.iter_events(after_id=2**64)),
+    ],
+)
+def test_a_read_with_a_bad_count_or_kind_is_a_config_error_on_every_backend(store: SkillLibrary, read: Any) -> None:
+    with pytest.raises(ConfigError) as info:
+        read(store)
+    assert "\n" not in str(info.value)

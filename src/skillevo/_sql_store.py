@@ -46,9 +46,11 @@ from ._sql_conn import Deferred, Queued, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
 from ._store_common import (
     DeferredEvents,
+    count_arg,
     episode_from_row,
     episode_values,
     event_from_row,
+    event_kind,
     lifecycle_event_data,
     new_skill,
     posterior_from_row,
@@ -478,11 +480,11 @@ class SQLStore(SQLConnections):
         query, params = select_query(
             "events",
             [
-                ("kind = {}", EventKind(kind).value if kind is not None else None),
+                ("kind = {}", event_kind(kind).value if kind is not None else None),
                 ("episode_id = {}", episode_id),
                 ("version_id = {}", version_id),
                 ("tool = {}", tool),
-                ("id > {}", int(after_id) if after_id is not None else None),
+                ("id > {}", count_arg("after_id", after_id) if after_id is not None else None),
             ],
             order="id", limit=limit, placeholder="?",
         )
@@ -490,7 +492,8 @@ class SQLStore(SQLConnections):
 
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order (keyset pagination)."""
-        last = after_id if after_id is not None else 0
+        last = count_arg("after_id", after_id) if after_id is not None else 0
+        batch = count_arg("batch", batch) or 1
         while rows := self._select("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (last, batch)):
             yield from (event_from_row(r) for r in rows)
             last = int(rows[-1]["id"])
@@ -499,7 +502,7 @@ class SQLStore(SQLConnections):
         """How many events (of one kind) are stored."""
         if kind is None:
             return int(self._select("SELECT count(*) AS n FROM events")[0]["n"])
-        return int(self._select("SELECT count(*) AS n FROM events WHERE kind = ?", (EventKind(kind).value,))[0]["n"])
+        return int(self._select("SELECT count(*) AS n FROM events WHERE kind = ?", (event_kind(kind).value,))[0]["n"])
 
     # ------------------------------------------------------------------ metadata
 

@@ -31,9 +31,11 @@ from ._sanitize import clean_text
 __all__ = [
     "STATUS_RANK",
     "DeferredEvents",
+    "count_arg",
     "derived_status",
     "episode_from_row",
     "event_from_row",
+    "event_kind",
     "lifecycle_event_data",
     "new_skill",
     "posterior_from_row",
@@ -234,8 +236,28 @@ def select_query(
     query += f" ORDER BY {order}"
     if limit is not None:
         query += f" LIMIT {placeholder}"
-        params.append(int(limit))
+        params.append(count_arg("limit", limit))
     return query, params
+
+
+#: The largest row count or id a query takes (a signed 64-bit integer, as both databases store them).
+_MAX_ROWS = 2**63 - 1
+
+
+def count_arg(name: str, value: object) -> int:
+    """`value` as a row count or id for a query; a `ConfigError` for anything but an int in range
+    (PostgreSQL raised its own error for ``limit=-1`` or ``limit=2**70``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_ROWS:
+        raise ConfigError(f"{name}: expected a whole number from 0 to 2**63-1 (got {value!r:.80})")
+    return value
+
+
+def event_kind(kind: EventKind | str) -> EventKind:
+    """`kind` as an `EventKind`; a `ConfigError` naming it otherwise (not Python's ValueError)."""
+    try:
+        return EventKind(kind)
+    except ValueError:
+        raise ConfigError(f"kind: not an event kind {kind!r:.80} (one of {', '.join(EventKind)})") from None
 
 
 # ------------------------------------------------------------------ the store's one redaction point
