@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._choices import SiteChoices
+from ._errors import LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill
@@ -279,16 +280,32 @@ class EpisodeContext:
             self._shadow.finish()
             # Built (redacted, validated) where they are first read: by a queued write, off this thread.
             events = self._rec.hand_off()
-        events.add(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
-        if r is not None:
-            n = evo.ledger.credit_episode(ep.applied, r)
-            if n:
-                events.add([Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n})])
-        else:
-            evo.ledger.await_feedback(ep.id, ep.applied)
+        try:
+            events.add(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
+            if r is not None:
+                n = evo.ledger.credit_episode(ep.applied, r)
+                if n:
+                    events.add([Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n})])
+            else:
+                evo.ledger.await_feedback(ep.id, ep.applied)
+        except Exception:
+            # A credit the store refused (a lost connection): the episode is still recorded (queued
+            # if the store refuses that too), then the caller hears the error. Before, it was lost.
+            evo.store.record_episode(ep, events)
+            raise
         if evo.miner is not None and EventKind.TOOL_ERROR in events.kinds():
             # Mining cites its evidence by event id: written now.
-            ids = evo.store.save_episode(ep, events.resolve())
+            resolved = events.resolve()
+            try:
+                ids = evo.store.save_episode(ep, resolved)
+            except LibraryError:
+                # The store refused the write now (a connection lost, a full disk): the episode is
+                # queued like any other, written when the store takes writes again, and the caller
+                # still hears why (it is not mined). Before, it was lost.
+                evo.store.record_episode(ep, resolved)
+                with self._lock:
+                    self._rec.events = resolved
+                raise
             stored = [e.model_copy(update={"id": i, "episode_id": ep.id}) for e, i in zip(events, ids, strict=True)]
         else:
             # Nothing waits on this write: queued, written off the agent's thread (the store's next
