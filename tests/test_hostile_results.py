@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skillevo import Evolver, SkillLibrary, _redaction
-from skillevo._recording import RESULT_MAX_CHARS
+from skillevo._recording import RESULT_MAX_CHARS, snapshot
 
 
 def test_a_twenty_megabyte_result_is_redacted_only_around_what_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,3 +35,38 @@ def test_a_secret_across_the_cut_is_still_redacted() -> None:
     token = "sk-" + "A1b2C3d4" * 6
     kept = _redaction.capped_text("b" * 1989 + " " + token + " " + "c" * 10_000_000, 2000)
     assert token[:10] not in kept
+
+
+def _old_jsonable(value: object, max_chars: int) -> object:
+    """The snapshot as it was taken before containers and strings were cut first."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return _redaction.capped_text(json.dumps(_redaction.redact(json.loads(text)), ensure_ascii=False), max_chars)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {f"k{i}": i for i in range(100_000)},
+        {"a": list(range(1_000_000))},
+        {"a": "x" * 3_000_000, "password": "hunter2hunter2"},
+        [{"token": "t" * 10, "rows": [[i, str(i)] for i in range(5000)]}],
+    ],
+)
+def test_a_huge_argument_is_snapshot_from_what_is_kept_and_reads_the_same(
+    monkeypatch: pytest.MonkeyPatch, value: object
+) -> None:
+    expected = _old_jsonable(value, RESULT_MAX_CHARS)
+    seen: list[int] = []
+    real = _redaction.redact
+
+    def measured(v: object, **kwargs: object) -> object:
+        import json
+
+        seen.append(len(json.dumps(v)))
+        return real(v, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("skillevo._recording.redact", measured)
+    assert snapshot(value) == expected  # the kept text is the same
+    assert seen and max(seen) <= 2 * (RESULT_MAX_CHARS + _redaction.REDACT_PAST_CUT) * 8  # not the whole value

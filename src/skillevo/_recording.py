@@ -10,6 +10,7 @@ is told about are redacted when logged, once, so the listener and the stored eve
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -17,8 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ._models import Event, EventKind
-from ._redaction import capped_text, redact, remember_secrets
-from ._sanitize import json_text, safe_str
+from ._redaction import REDACT_PAST_CUT, capped_text, redact, remember_secrets
+from ._sanitize import MAX_DEPTH, json_text, safe_str
 from ._store_common import DeferredEvents, mark_scrubbed
 
 __all__ = ["ERROR_MAX_CHARS", "RESULT_MAX_CHARS", "EventRecorder", "PendingEvents", "jsonable", "snapshot"]
@@ -52,6 +53,11 @@ def jsonable(value: Any, max_chars: int) -> Any:
                 break
         else:
             return dict(value)
+    # Only the first `max_chars` of the JSON text are kept: no string needs more than that plus
+    # what redaction reads past a cut (as in `capped_text`), no container more than `max_chars`
+    # items; the kept text is the same (a 10 MB argument or a 100,000-key dict cost the agent's
+    # thread 1-7 s per call, serialised and redacted whole).
+    value = _cut(value, max_chars, max_chars + REDACT_PAST_CUT, 0)
     try:
         text = json.dumps(value, default=safe_str, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):  # circular or 3,000 deep: bounded, mended
@@ -59,6 +65,23 @@ def jsonable(value: Any, max_chars: int) -> Any:
     if len(text) <= max_chars:
         return json.loads(text)
     return capped_text(json.dumps(redact(json.loads(text)), ensure_ascii=False), max_chars)
+
+
+def _cut(value: Any, items: int, chars: int, depth: int) -> Any:
+    """`value` with strings cut to `chars` and dicts, lists and tuples to their first `items`
+    entries (what lies past them is past the cut of the JSON text); deeper than `MAX_DEPTH` and
+    other objects are left for the serialiser to bound."""
+    if isinstance(value, str):
+        return value[:chars] if len(value) > chars else value
+    if depth >= MAX_DEPTH:
+        return value
+    if isinstance(value, dict):
+        if len(value) > items:
+            value = dict(itertools.islice(value.items(), items))
+        return {k: _cut(v, items, chars, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_cut(v, items, chars, depth + 1) for v in value[:items]]
+    return value
 
 
 def snapshot(value: Any) -> Any:

@@ -37,7 +37,16 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 from detect_secrets.plugins import keyword as ds_keyword
 from detect_secrets.plugins.base import RegexBasedDetector
 
-__all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text", "remember_secrets"]
+__all__ = [
+    "REDACT_PAST_CUT",
+    "capped_text",
+    "is_secret_key",
+    "mask_url",
+    "mask_urls_in",
+    "redact",
+    "redact_text",
+    "remember_secrets",
+]
 
 from ._secret_keys import _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401 (tests read the word lists here)
 
