@@ -39,6 +39,7 @@ from detect_secrets.plugins.base import RegexBasedDetector
 
 __all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text", "remember_secrets"]
 
+from ._secret_forms import form_spans, named_secret_fields, names_secret_pair
 from ._secret_keys import _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401 (tests read the word lists here)
 
 # ---------------------------------------------------------------------------------------------- text rules
@@ -75,11 +76,13 @@ _EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
 _PAIR = re.compile(
     # The value is matched inside a lookahead: a pair inside another pair's value is found too
     # ("next: password=...", "url=https://h/?token=...").
-    r"(?<![\w.\-])(?P<q>[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=])\s*"
+    # Quotes may be escaped (JSON inside a JSON string: \"password\": \"...\"); "=" and ":" may be
+    # percent-encoded (a query inside a URL's parameter: "next=%2Flogin%3Fpassword%3D...").
+    r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
-    r"(?=(?P<v>\"[^\"\n]{0,256}\"|'[^'\n]{0,256}'|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
+    r"(?=(?P<v>\"[^\"\n]{0,256}\"|'[^'\n]{0,256}'|\\{1,3}[\"'][^\"'\n]{0,256}[\"']|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
     r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
     re.IGNORECASE,
 )
@@ -197,7 +200,7 @@ def _may_hold_secret(text: str) -> bool:
     """The cheap pre-filter: False only when no rule could match `text` (str methods, mostly)."""
     if _LONG_RUN.search(text) is not None:
         return True
-    lower = text.lower()
+    lower = text.casefold()  # "ſecret" folds to a key word (NFKC, see `key_words`)
     if any(word in lower for word in _PREFILTER_WORDS):
         return True
     if _AP.search(text) is not None:
@@ -273,7 +276,7 @@ class _Gates:
     def __init__(self, text: str, on: bool) -> None:
         self.on = on
         if on:
-            lower = text.lower()
+            lower = text.casefold()
             self.present = frozenset(lit for lit in _GATE_LITERALS if lit in lower)
             self.run = _LONG_RUN.search(text) is not None
 
@@ -343,8 +346,9 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
                 if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
                     newline = text.find("\n", start)
                     end = len(text) if newline < 0 else newline
-                if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
-                    start, end = start + 1, end - 1  # keep the quotes: the text stays readable
+                quote = len(value) - len(value.lstrip("\\")) + 1  # an opening quote, escaped or not
+                if value[quote - 1 : quote] in "\"'" and value.endswith(value[:quote]) and len(value) >= 2 * quote:
+                    start, end = start + quote, end - quote  # keep the quotes: the text stays readable
                 elif len(value) >= _PAIR_VALUE and value[:1] not in "\"'[{":
                     # cut at the bound: a secret runs on to its terminator
                     if not run_end[0] <= end <= run_end[1]:  # one search per terminator-free run
@@ -353,6 +357,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
                     end = run_end[1]
                 if end > start and not value.startswith("[REDACTED"):
                     yield start, end, "secret"
+        yield from form_spans(text)
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
         for regex, group in _DS_KEYWORD:
             for m in regex.finditer(text):
@@ -466,12 +471,16 @@ def remember_secrets(value: Any, known: set[str]) -> None:
     """Add to `known` every string `value` holds under a secret key (no redaction): a first pass
     over a whole episode, so that a secret echoed *before* it was sent under its name is hidden too."""
     if isinstance(value, dict):
+        named = named_secret_fields(value)
         for k, v in value.items():
-            if isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+            secret = k in named or (isinstance(k, str) and is_secret_key(k))
+            if secret and v is not None and not isinstance(v, bool):
                 _remember(v, known)
             elif isinstance(v, dict | list | tuple):
                 remember_secrets(v, known)
     elif isinstance(value, list | tuple):
+        if names_secret_pair(value):
+            _remember(value[1], known)
         for v in value:
             remember_secrets(v, known)
 
@@ -495,7 +504,13 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
         return redact_text(value, emails=emails, known=known)
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
+        named = named_secret_fields(value)  # {"name": "DB_PASSWORD", "value": ...}: `value` is secret
         for k, v in value.items():
+            if named and k in named and v is not None and not isinstance(v, bool):
+                if known is not None:
+                    _remember(v, known)
+                out[k] = "[REDACTED:secret]"
+                continue
             if not known and k in _plain_keys and not (emails and "@" in k):
                 key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
             elif isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
@@ -515,12 +530,24 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
             if isinstance(v, str):  # the common leaf, without a second dispatch
                 out[key] = redact_text(v, emails=emails, known=known)
             elif v is None or isinstance(v, _SCALARS):
-                out[key] = v
+                out[key] = v if type(v) is not int or v < 10**12 else _card_number(v)
             else:
                 out[key] = redact(v, emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):
+        if len(value) == 2 and names_secret_pair(value):  # ["X-Api-Key", "..."]: a header as a pair
+            if known is not None:
+                _remember(value[1], known)
+            return [redact(value[0], emails=emails, known=known), "[REDACTED:secret]"]
         return [redact(v, emails=emails, known=known) for v in value]
+    return _card_number(value)
+
+
+def _card_number(value: Any) -> Any:
+    """`value`, or a redaction mark when it is an integer that reads as a card number: 13-19 digits led
+    by a card issuer's industry digit (2-6; a millisecond timestamp starts with 1), Luhn-valid."""
+    if type(value) is int and 10**12 <= value < 10**19 and str(value)[0] in "23456" and _luhn(str(value)):
+        return "[REDACTED:card]"
     return value
 
 

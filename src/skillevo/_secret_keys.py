@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 __all__ = ["is_secret_key", "key_words"]
 
@@ -55,6 +56,10 @@ _NON_WORD = re.compile(r"[^0-9a-zñ]+")
 
 @functools.lru_cache(maxsize=4096)
 def key_words(key: str) -> tuple[str, ...]:
+    # Read as a person reads it: full-width and other compatibility forms folded (NFKC), invisible
+    # format characters (zero-width, bidi controls) dropped, so "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are
+    # the word "password".
+    key = "".join(c for c in unicodedata.normalize("NFKC", key) if unicodedata.category(c) != "Cf")
     return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
 
 

@@ -1,0 +1,85 @@
+"""Secret forms beyond ``key=value``: a secret named by a sibling, a command-line option, an XML element.
+
+Structures (`named_secret_fields`, `names_secret_pair`): many formats name a value in one field and
+hold it in another, so the secret's name is a *value*, not a key: HTTP headers in HAR and fetch
+APIs (``{"name": "Authorization", "value": ...}``, ``[["X-Api-Key", ...]]``), Kubernetes and
+container environments (``{"name": "DB_PASSWORD", "value": ...}``), AWS tags and parameters
+(``{"Key": ..., "Value": ...}``), form fields (``{"field": "pin", "value": ...}``). The holder is
+hidden when the label names a secret by the key-word rule (`is_secret_key`).
+
+Text forms (`form_spans`): ``--password=...`` and ``--token ...`` options on a command line, and
+``<password>...</password>`` elements. The ``key=value`` pair rule lives in `_redaction`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._secret_keys import is_secret_key, key_words
+
+__all__ = ["form_spans", "named_secret_fields", "names_secret_pair"]
+
+#: Last words of a key that *names* the entry it sits in (a header's, a variable's, a field's name).
+_LABELS = frozenset({"name", "key", "header", "field", "param", "parameter", "variable", "var", "label"})
+#: Last words of a key that *holds* the named entry's value.
+_HOLDERS = frozenset({"value", "values", "val", "data", "content", "contents", "text", "secret"})
+_MAX_LABEL = 80
+_MAX_ENTRY = 16  # an entry of a name/value list is small; a larger dict is a record, not an entry
+
+
+_NONE, _LABEL, _HOLDER = 0, 1, 2
+_EMPTY: frozenset[Any] = frozenset()
+
+
+@functools.lru_cache(maxsize=4096)
+def _role(key: str) -> int:
+    """Whether `key` names its entry (a label), holds its value (a holder), or neither."""
+    words = key_words(key)
+    last = words[-1] if words else ""
+    return _LABEL if last in _LABELS else _HOLDER if last in _HOLDERS else _NONE
+
+
+def _names_secret(value: Any) -> bool:
+    return type(value) is str and 0 < len(value) <= _MAX_LABEL and is_secret_key(value)
+
+
+def named_secret_fields(entry: Mapping[Any, Any]) -> frozenset[Any]:
+    """The keys of `entry` that hold a value its label field names as a secret (empty when none)."""
+    if not 2 <= len(entry) <= _MAX_ENTRY:
+        return _EMPTY
+    for k, v in entry.items():
+        if type(v) is str and type(k) is str and _role(k) == _LABEL and _names_secret(v):
+            return frozenset(k for k in entry if type(k) is str and _role(k) == _HOLDER)
+    return _EMPTY
+
+
+def names_secret_pair(pair: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether `pair` is a ``[name, value]`` pair whose name names a secret (``["X-Api-Key", ...]``)."""
+    return len(pair) == 2 and _names_secret(pair[0]) and pair[1] is not None and not isinstance(pair[1], bool)
+
+
+_VALUE = r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|[^\s\"'<>-][^\s\"'<>]{0,255}))"
+# A long option and its value, after "=" or a space: "--password=...", "--api-key ...".
+_FLAG = re.compile(r"(?<![\w.\-])--(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _VALUE)
+# An element holding text: "<password>...</password>", "<ns:ApiKey attr=...>...".
+_ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>(?=(?P<v>[^<]{1,256}))")
+
+
+def form_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` holding a secret in an option or element form whose name is a secret key."""
+    for regex in (_FLAG, _ELEMENT):
+        for m in regex.finditer(text):
+            if not is_secret_key(m.group("k").rsplit(":", 1)[-1]):
+                continue
+            start, end = m.span("v")
+            value = m.group("v")
+            if value[:1] in "\"'" and len(value) >= 2:
+                start, end = start + 1, end - 1
+            elif regex is _ELEMENT and len(value) == 256:  # cut at the bound: runs on to its element's end
+                stop = text.find("<", end)
+                end = len(text) if stop < 0 else stop
+            if value.strip() and not value.startswith("[REDACTED"):
+                yield start, end, "secret"

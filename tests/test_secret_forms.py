@@ -1,0 +1,97 @@
+"""Secrets in forms beyond ``key=value`` never reach the library file (round three, 2026-12-05).
+
+A fresh attacker's pass found each of these stored verbatim in the SQLite file: a secret *named by a
+sibling* (HTTP headers as ``{"name", "value"}`` entries or ``[name, value]`` pairs, a container's
+environment), JSON inside a JSON string (escaped quotes), a query inside a URL parameter
+(percent-encoded ``=``), command-line options (``--password=...``, ``--api-key ...``), XML elements,
+key names written in full-width letters or split by a zero-width character, and a card number sent
+as a JSON integer. Each case runs two episodes through the `Evolver` (the secret in the arguments,
+echoed in the result) and reads every byte of the database files. Ordinary values of the same
+shapes survive.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skillevo import Evolver, SkillLibrary
+from skillevo._redaction import redact, redact_text
+
+SECRET = "Hunter2-Very-Secret-Pw9"
+CARD = 4111111111111111
+
+LEAKS: dict[str, dict[str, Any]] = {
+    "header entries": {"headers": [{"name": "Authorization", "value": f"Token {SECRET}"}]},
+    "container environment": {"env": [{"name": "DB_PASSWORD", "value": SECRET}, {"name": "MODE", "value": "x"}]},
+    "tag entries (Key/Value)": {"tags": [{"Key": "api-key", "Value": SECRET}]},
+    "header pairs": {"headers": [["Accept", "json"], ["X-Api-Key", SECRET]]},
+    "JSON inside a JSON string": {"body": json.dumps(json.dumps({"user": "ana", "password": SECRET}))},
+    "percent-encoded query in a parameter": {"url": f"https://h/login?next=%2Fhome%3Fpassword%3D{SECRET}"},
+    "long option with =": {"cmd": f"mysql -u root --password={SECRET} shop"},
+    "long option and a space": {"cmd": f"deploy --api-key {SECRET} --verbose"},
+    "XML element": {"body": f"<login><user>ana</user><ns:Password>{SECRET}</ns:Password></login>"},
+    "full-width key": {"ｐａｓｓｗｏｒｄ": SECRET},
+    "zero-width in a key": {"pass\u200bword": SECRET},
+    "bidi control in a key": {"api\u202e_key": SECRET},
+    "long s in a key": {"ſecret": SECRET},
+}
+
+
+def _db_bytes(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+@pytest.mark.parametrize("name", sorted(LEAKS))
+def test_a_secret_in_another_form_never_reaches_the_database(tmp_path: Path, name: str) -> None:
+    args = LEAKS[name]
+    db = tmp_path / "lib.db"
+    lib = SkillLibrary(str(db))
+    evo = Evolver(lib)
+    for _ in range(2):
+        with evo.episode(task="t") as ep:
+            sent = ep.before_tool("call", args)
+            ep.on_tool_error("call", sent, ValueError(f"rejected: {json.dumps(args)}"))
+            ep.on_tool_result("call", sent, {"echo": args})
+            ep.finish(reward=1.0)
+    assert SECRET.encode() not in _db_bytes(db)
+    lib.close()
+    assert SECRET.encode() not in _db_bytes(db)
+
+
+def test_a_card_number_sent_as_an_integer_never_reaches_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    lib = SkillLibrary(str(db))
+    with Evolver(lib).episode(task="t") as ep:
+        ep.on_tool_result("pay", ep.before_tool("pay", {"card": CARD, "items": [CARD]}), {"charged": CARD})
+        ep.finish(reward=1.0)
+    lib.close()
+    assert str(CARD).encode() not in _db_bytes(db)
+
+
+def test_ordinary_values_of_the_same_shapes_survive() -> None:
+    # a product named like a secret keeps its other fields; an entry naming no secret keeps its value
+    assert redact({"name": "cookie", "qty": 3, "price": "2.50"}) == {"name": "cookie", "qty": 3, "price": "2.50"}
+    assert redact({"name": "Alice", "value": "gold"}) == {"name": "Alice", "value": "gold"}
+    assert redact([["Accept", "json"], ["token", None]]) == [["Accept", "json"], ["token", None]]
+    assert redact(["ana", "bob"]) == ["ana", "bob"]
+    # a millisecond timestamp, an order number and an id are not card numbers
+    assert redact({"since": 1796512691079, "order": 12345678, "n": 4111111111111112}) == {
+        "since": 1796512691079,
+        "order": 12345678,
+        "n": 4111111111111112,
+    }
+    assert redact_text("deploy --verbose true --region eu-west-1") == "deploy --verbose true --region eu-west-1"
+    assert redact_text("<order><name>Ana</name><qty>3</qty></order>") == "<order><name>Ana</name><qty>3</qty></order>"
+    assert redact_text(json.dumps(json.dumps({"user": "ana"}))) == json.dumps(json.dumps({"user": "ana"}))
+
+
+def test_the_forms_keep_the_text_readable() -> None:
+    assert redact_text(json.dumps(json.dumps({"password": SECRET}))) == json.dumps(
+        json.dumps({"password": "[REDACTED:secret]"})
+    )
+    assert redact_text(f'run --token "{SECRET}" now') == 'run --token "[REDACTED:secret]" now'
+    assert redact_text(f"<pin>{SECRET}</pin>") == "<pin>[REDACTED:secret]</pin>"
