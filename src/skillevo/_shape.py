@@ -22,7 +22,7 @@ from typing import Any
 
 from ._repair import DATE_FORMATS
 
-__all__ = ["date_format", "format_label", "is_instance_value", "literal_is_code", "shape", "synthetic"]
+__all__ = ["date_format", "format_label", "is_address", "is_instance_value", "literal_is_code", "shape", "synthetic"]
 
 _EMAIL = re.compile(r"^[\w.%+-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S*$")
@@ -91,6 +91,12 @@ def is_instance_value(value: str) -> bool:
     a phone number, e-mail address, URL, UUID or secret, or a run of five digits or more (an order
     number, an account, a ticket). Short codes and versions (``v2``, ``utf-8``, ``2024-08-06``) are not."""
     return _ID_DIGITS.search(value) is not None or _kind(value.strip()) is not None
+
+
+def is_address(value: str) -> bool:
+    """Whether `value` is an e-mail address or a URL: where a message can be sent or data posted."""
+    value = value.strip()
+    return _URL.match(value) is not None or _EMAIL.match(value) is not None
 
 
 def _runs(value: str) -> list[str]:
