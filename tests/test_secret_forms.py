@@ -4,10 +4,12 @@ A fresh attacker's pass found each of these stored verbatim in the SQLite file: 
 sibling* (HTTP headers as ``{"name", "value"}`` entries or ``[name, value]`` pairs, a container's
 environment), JSON inside a JSON string (escaped quotes), a query inside a URL parameter
 (percent-encoded ``=``), command-line options (``--password=...``, ``--api-key ...``), XML elements,
-key names written in full-width letters or split by a zero-width character, and a card number sent
-as a JSON integer. Each case runs two episodes through the `Evolver` (the secret in the arguments,
-echoed in the result) and reads every byte of the database files. Ordinary values of the same
-shapes survive.
+key names written in full-width letters or split by a zero-width character, a card number sent
+as a JSON integer, a request signature (presigned URLs, SAS tokens, webhook HMACs), and key names
+meaning "password" in other languages or scripts (a Cyrillic or CJK key had no words at all, and
+JSON's ASCII escapes hid one in an error message quoting the call). Each case runs two episodes
+through the `Evolver` (the secret in the arguments, echoed in the error and the result) and reads
+every byte of the database files. Ordinary values of the same shapes survive.
 """
 
 from __future__ import annotations
@@ -38,6 +40,17 @@ LEAKS: dict[str, dict[str, Any]] = {
     "zero-width in a key": {"pass\u200bword": SECRET},
     "bidi control in a key": {"api\u202e_key": SECRET},
     "long s in a key": {"ſecret": SECRET},
+    # a request's signature grants what its credential grants (presigned URLs, SAS tokens, webhooks)
+    "S3 presigned URL": {"url": f"https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature={SECRET}"},
+    "Azure SAS URL": {"url": f"https://a.blob.core.windows.net/c/f?sv=2021-08-06&sp=r&sig={SECRET}"},
+    "GCS signed URL": {"url": f"https://storage.googleapis.com/b/o?X-Goog-Signature={SECRET}"},
+    "webhook signature header": {"headers": f"X-Hub-Signature-256: sha256={SECRET}"},
+    "signature and hmac keys": {"X-Signature": SECRET, "webhook_signature": SECRET, "hmac_key": SECRET},
+    "numbered copies of secret keys": {"password2": SECRET, "api_key_2": SECRET, "token_1": SECRET},
+    # key names in other languages and scripts
+    "German and Portuguese keys": {"Passwort": SECRET, "senha": SECRET, "mot_de_passe": SECRET},
+    "Cyrillic and CJK keys": {"пароль": SECRET, "密码": SECRET},
+    "Cyrillic key in text": {"log": f"вход: логин=ana пароль={SECRET}"},
 }
 
 
@@ -87,6 +100,10 @@ def test_ordinary_values_of_the_same_shapes_survive() -> None:
     assert redact_text("deploy --verbose true --region eu-west-1") == "deploy --verbose true --region eu-west-1"
     assert redact_text("<order><name>Ana</name><qty>3</qty></order>") == "<order><name>Ana</name><qty>3</qty></order>"
     assert redact_text(json.dumps(json.dumps({"user": "ana"}))) == json.dumps(json.dumps({"user": "ana"}))
+    # what describes a signature is no signature; words holding "sig" are not the word
+    described = {"signature_method": "HMAC-SHA1", "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "design": "flat"}
+    described |= {"signature": "v2:status must be one of", "error_signature": "x", "key2": "k", "sha256": "ab12"}
+    assert redact({**described, "assignee": "ana", "имя": "Анна"}) == {**described, "assignee": "ana", "имя": "Анна"}
 
 
 def test_the_forms_keep_the_text_readable() -> None:

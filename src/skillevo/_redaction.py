@@ -39,8 +39,8 @@ from detect_secrets.plugins.base import RegexBasedDetector
 
 __all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text", "remember_secrets"]
 
-from ._secret_forms import form_spans, named_secret_fields, names_secret_pair
-from ._secret_keys import _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401 (tests read the word lists here)
+from ._secret_forms import form_spans, named_secret_fields, names_secret_pair, unescape
+from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------- text rules
 
@@ -76,9 +76,11 @@ _EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
 _PAIR = re.compile(
     # The value is matched inside a lookahead: a pair inside another pair's value is found too
     # ("next: password=...", "url=https://h/?token=...").
-    # Quotes may be escaped (JSON inside a JSON string: \"password\": \"...\"); "=" and ":" may be
+    # Quotes may be escaped (JSON inside a JSON string: \"password\": \"...\"), and a key's letters
+    # too (JSON's ASCII escapes: \u043f\u0430... is "па..."); "=" and ":" may be
     # percent-encoded (a query inside a URL's parameter: "next=%2Flogin%3Fpassword%3D...").
-    r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=]|%3[ad])\s*"
+    r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)"
+    r"(?P<k>(?:[^\W\d]|\\u[0-9a-f]{4})(?:[\w.\-]|\\u[0-9a-f]{4}){0,79})(?P=q)\s*(?::=|=>|[:=]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
@@ -86,12 +88,8 @@ _PAIR = re.compile(
     r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
     re.IGNORECASE,
 )
-# Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
-# a text without any holds no secret key.
 _PAIR_VALUE = 256
 _VALUE_END = re.compile(r"[\s,;&}\]\"'<>]|$")
-_KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
-              "pin", "otp", "ssn", "jwt", "mfa", "contras")  # fmt: skip
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
@@ -339,7 +337,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
     if gates.open(_KEY_STEMS):
         run_end = (-1, -1)
         for m in _PAIR.finditer(text):
-            key = m.group("k")
+            key = unescape(m.group("k"))
             if is_secret_key(key):
                 value = m.group("v")
                 start, end = m.span("v")

@@ -20,7 +20,15 @@ from typing import Any
 
 from ._secret_keys import is_secret_key, key_words
 
-__all__ = ["form_spans", "named_secret_fields", "names_secret_pair"]
+__all__ = ["form_spans", "named_secret_fields", "names_secret_pair", "unescape"]
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def unescape(key: str) -> str:
+    """`key` with JSON's ASCII escapes read (``\\u043f\\u0430\\u0440\\u043e\\u043b\\u044c`` is "пароль")."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), key) if "\\u" in key else key
+
 
 #: Last words of a key that *names* the entry it sits in (a header's, a variable's, a field's name).
 _LABELS = frozenset({"name", "key", "header", "field", "param", "parameter", "variable", "var", "label"})
