@@ -54,13 +54,34 @@ def _names_secret(value: Any) -> bool:
     return type(value) is str and 0 < len(value) <= _MAX_LABEL and is_secret_key(value)
 
 
+# The label and holder keys of an entry's key set: the same few shapes come back (a list of 60 rows
+# of one record type), so each is worked out once. Bounded: emptied when full.
+_SHAPES: dict[tuple[Any, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
+_SHAPES_MAX = 4096
+
+
+def _shape(keys: tuple[Any, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        strings = [k for k in keys if type(k) is str]
+        holders = frozenset(k for k in strings if _role(k) == _HOLDER)
+        shape = (tuple(k for k in strings if _role(k) == _LABEL) if holders else (), holders)
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        _SHAPES[keys] = shape
+    return shape
+
+
 def named_secret_fields(entry: Mapping[Any, Any]) -> frozenset[Any]:
     """The keys of `entry` that hold a value its label field names as a secret (empty when none)."""
     if not 2 <= len(entry) <= _MAX_ENTRY:
         return _EMPTY
-    for k, v in entry.items():
-        if type(v) is str and type(k) is str and _role(k) == _LABEL and _names_secret(v):
-            return frozenset(k for k in entry if type(k) is str and _role(k) == _HOLDER)
+    keys = tuple(entry)
+    labels, holders = _SHAPES.get(keys) or _shape(keys)
+    if labels:
+        for k in labels:
+            if _names_secret(entry[k]):
+                return holders
     return _EMPTY
 
 
