@@ -7,13 +7,15 @@ environment), JSON inside a JSON string (escaped quotes), a query inside a URL p
 key names written in full-width letters or split by a zero-width character, a card number sent
 as a JSON integer, a request signature (presigned URLs, SAS tokens, webhook HMACs), and key names
 meaning "password" in other languages or scripts (a Cyrillic or CJK key had no words at all, and
-JSON's ASCII escapes hid one in an error message quoting the call). Each case runs two episodes
+JSON's ASCII escapes hid one in an error message quoting the call), and base64 wrapping a
+credential (``user:password`` without the ``Basic`` word, a JSON body holding a password). Each case runs two episodes
 through the `Evolver` (the secret in the arguments, echoed in the error and the result) and reads
 every byte of the database files. Ordinary values of the same shapes survive.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -52,10 +54,44 @@ LEAKS: dict[str, dict[str, Any]] = {
     "Cyrillic and CJK keys": {"пароль": SECRET, "密码": SECRET},
     "Cyrillic key in text": {"log": f"вход: логин=ana пароль={SECRET}"},
 }
+#: base64 wrapping a credential: HTTP Basic's user:password without its word, a JSON body.
+ENCODED = {
+    "base64 of user:password": base64.b64encode(f"admin:{SECRET}".encode()).decode(),
+    "base64 JSON": base64.b64encode(json.dumps({"password": SECRET}).encode()).decode(),
+    "URL-safe base64 JSON": base64.urlsafe_b64encode(json.dumps({"note": "x", "api_key": SECRET}).encode()).decode(),
+}
+#: What the encoded forms must not hide: base64 of text without a secret.
+B64_PLAIN = [
+    base64.b64encode(b"hello world, this is plain text").decode(),
+    base64.b64encode(json.dumps({"page": 2, "after": "o-1"}).encode()).decode(),  # a pagination cursor
+    base64.b64encode(b"https://example.com/callback").decode(),  # a URL is no user:password
+    base64.b64encode(bytes(range(64))).decode(),  # binary
+]
 
 
 def _db_bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+def _run_two_episodes(db: Path, args: dict[str, Any]) -> None:
+    lib = SkillLibrary(str(db))
+    evo = Evolver(lib)
+    for _ in range(2):
+        with evo.episode(task="t") as ep:
+            sent = ep.before_tool("call", args)
+            ep.on_tool_error("call", sent, ValueError(f"rejected: {json.dumps(args)}"))
+            ep.on_tool_result("call", sent, {"echo": args})
+            ep.finish(reward=1.0)
+    lib.close()
+
+
+@pytest.mark.parametrize("name", sorted(ENCODED))
+def test_a_secret_wrapped_in_base64_never_reaches_the_database(tmp_path: Path, name: str) -> None:
+    blob = ENCODED[name]
+    _run_two_episodes(tmp_path / "lib.db", {"blob": blob, "note": f"state={blob}&x=1"})
+    data = _db_bytes(tmp_path / "lib.db")
+    assert blob.encode() not in data
+    assert blob.rstrip("=")[:24].encode() not in data
 
 
 @pytest.mark.parametrize("name", sorted(LEAKS))
@@ -104,6 +140,8 @@ def test_ordinary_values_of_the_same_shapes_survive() -> None:
     described = {"signature_method": "HMAC-SHA1", "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "design": "flat"}
     described |= {"signature": "v2:status must be one of", "error_signature": "x", "key2": "k", "sha256": "ab12"}
     assert redact({**described, "assignee": "ana", "имя": "Анна"}) == {**described, "assignee": "ana", "имя": "Анна"}
+    for blob in B64_PLAIN:
+        assert redact_text(f"cursor {blob} next") == f"cursor {blob} next"
 
 
 def test_the_forms_keep_the_text_readable() -> None:

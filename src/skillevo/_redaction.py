@@ -39,7 +39,9 @@ from detect_secrets.plugins.base import RegexBasedDetector
 
 __all__ = ["capped_text", "is_secret_key", "mask_url", "mask_urls_in", "redact", "redact_text", "remember_secrets"]
 
-from ._secret_forms import form_spans, named_secret_fields, names_secret_pair, unescape
+from ._secret_forms import card_number as _card_number
+from ._secret_forms import encoded_spans, form_spans, named_secret_fields, names_secret_pair, unescape
+from ._secret_forms import luhn as _luhn
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------- text rules
@@ -241,18 +243,6 @@ def _is_basic_credential(value: str) -> bool:
     return b":" in decoded
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 @functools.lru_cache(maxsize=256)
 def _literals(gate: Gate) -> frozenset[str]:
     return frozenset(g for g in gate or () if g != _RUN)
@@ -332,8 +322,10 @@ def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator
             yield start, end, kind
 
 
-def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True) -> Iterator[Span]:
+def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True, decode: bool = True) -> Iterator[Span]:
     gates = _Gates(text, gated)
+    if decode and (not gated or gates.run):  # base64 of a secret (`encoded_spans`), read once
+        yield from encoded_spans(text, lambda inner: _holds_secret(inner, groups, gated))
     if gates.open(_KEY_STEMS):
         run_end = (-1, -1)
         for m in _PAIR.finditer(text):
@@ -386,6 +378,11 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
     if emails:
         for m in _EMAIL.finditer(text):
             yield m.start(), m.end(), "email"
+
+
+def _holds_secret(text: str, groups: list[RuleGroup], gated: bool) -> bool:
+    """Whether any rule finds a secret in `text` (a decoded run: not decoded again)."""
+    return (not gated or _may_hold_secret(text)) and any(True for _ in _spans(text, False, groups, gated, False))
 
 
 def _apply(text: str, spans: list[Span]) -> str:
@@ -539,14 +536,6 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
             return [redact(value[0], emails=emails, known=known), "[REDACTED:secret]"]
         return [redact(v, emails=emails, known=known) for v in value]
     return _card_number(value)
-
-
-def _card_number(value: Any) -> Any:
-    """`value`, or a redaction mark when it is an integer that reads as a card number: 13-19 digits led
-    by a card issuer's industry digit (2-6; a millisecond timestamp starts with 1), Luhn-valid."""
-    if type(value) is int and 10**12 <= value < 10**19 and str(value)[0] in "23456" and _luhn(str(value)):
-        return "[REDACTED:card]"
-    return value
 
 
 def capped_text(text: str, max_chars: int, *, known: set[str] | None = None) -> str:

@@ -9,18 +9,24 @@ hidden when the label names a secret by the key-word rule (`is_secret_key`).
 
 Text forms (`form_spans`): ``--password=...`` and ``--token ...`` options on a command line, and
 ``<password>...</password>`` elements. The ``key=value`` pair rule lives in `_redaction`.
+
+Encoded text (`encoded_spans`): a base64 run (standard or URL-safe) that decodes to text is read
+again by every rule, once; a run whose text holds a secret (``{"password": ...}``,
+``user:password`` as HTTP Basic sends it without its ``Basic`` word) is hidden whole.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ._secret_keys import is_secret_key, key_words
 
-__all__ = ["form_spans", "named_secret_fields", "names_secret_pair", "unescape"]
+__all__ = ["card_number", "encoded_spans", "form_spans", "luhn", "named_secret_fields", "names_secret_pair", "unescape"]
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
@@ -112,3 +118,55 @@ def form_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 end = len(text) if stop < 0 else stop
             if value.strip() and not value.startswith("[REDACTED"):
                 yield start, end, "secret"
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def card_number(value: Any) -> Any:
+    """`value`, or a redaction mark when it is an integer that reads as a card number: 13-19 digits led
+    by a card issuer's industry digit (2-6; a millisecond timestamp starts with 1), Luhn-valid."""
+    if type(value) is int and 10**12 <= value < 10**19 and str(value)[0] in "23456" and luhn(str(value)):
+        return "[REDACTED:card]"
+    return value
+
+
+#: A run that may be base64 (standard or URL-safe), long enough to wrap a credential.
+_B64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,}={0,2}(?![A-Za-z0-9+/_\-=])")
+_B64_MAX = 8192  # a longer run (a file, an image) is not a credential's wrapper: not decoded
+#: What HTTP Basic encodes: ``user:password``, one line without spaces.
+_USER_PASSWORD = re.compile(r"[\w.@+\-]{1,128}:(?!//)\S{1,256}")  # not a URL
+
+
+def _decoded(token: str) -> str | None:
+    """The text a base64 run encodes, or None (not base64, not UTF-8, or not printable text)."""
+    body = token.rstrip("=")
+    urlsafe = "-" in body or "_" in body
+    if urlsafe and ("+" in body or "/" in body):
+        return None
+    try:
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_" if urlsafe else None, validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    return text if all(c.isprintable() or c in "\n\r\t" for c in text) else None
+
+
+def encoded_spans(text: str, holds_secret: Callable[[str], bool]) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` that are base64 of text holding a secret (judged by `holds_secret`, or a
+    ``user:password`` pair)."""
+    for m in _B64.finditer(text):
+        if len(m.group(0)) > _B64_MAX:
+            continue
+        decoded = _decoded(m.group(0))
+        if decoded and (_USER_PASSWORD.fullmatch(decoded) or holds_secret(decoded)):
+            yield m.start(), m.end(), "encoded_secret"
