@@ -8,9 +8,11 @@ key names written in full-width letters or split by a zero-width character, a ca
 as a JSON integer, a request signature (presigned URLs, SAS tokens, webhook HMACs), and key names
 meaning "password" in other languages or scripts (a Cyrillic or CJK key had no words at all, and
 JSON's ASCII escapes hid one in an error message quoting the call), and base64 wrapping a
-credential (``user:password`` without the ``Basic`` word, a JSON body holding a password). Each case runs two episodes
-through the `Evolver` (the secret in the arguments, echoed in the error and the result) and reads
-every byte of the database files. Ordinary values of the same shapes survive.
+credential (``user:password`` without the ``Basic`` word, a JSON body holding a password), and a
+quoted value right after its name (SQL's ``IDENTIFIED BY '...'``, ``ALTER ROLE ... PASSWORD
+'...'``). Each case runs two episodes through the `Evolver` (the secret in the arguments, echoed in
+the error and the result) and reads every byte of the database files. Ordinary values of the same
+shapes survive.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ LEAKS: dict[str, dict[str, Any]] = {
     "German and Portuguese keys": {"Passwort": SECRET, "senha": SECRET, "mot_de_passe": SECRET},
     "Cyrillic and CJK keys": {"пароль": SECRET, "密码": SECRET},
     "Cyrillic key in text": {"log": f"вход: логин=ana пароль={SECRET}"},
+    # a quoted value right after its name: SQL, and prose in an error
+    "SQL IDENTIFIED BY": {"sql": f"CREATE USER 'app'@'%' IDENTIFIED BY '{SECRET}';"},
+    "SQL role PASSWORD": {"sql": f"ALTER ROLE app PASSWORD '{SECRET}'; SET PASSWORD = PASSWORD('{SECRET}')"},
+    "quoted after its name in prose": {"note": f'password "{SECRET}" is too short'},
 }
 #: base64 wrapping a credential: HTTP Basic's user:password without its word, a JSON body.
 ENCODED = {
@@ -140,6 +146,9 @@ def test_ordinary_values_of_the_same_shapes_survive() -> None:
     described = {"signature_method": "HMAC-SHA1", "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "design": "flat"}
     described |= {"signature": "v2:status must be one of", "error_signature": "x", "key2": "k", "sha256": "ab12"}
     assert redact({**described, "assignee": "ana", "имя": "Анна"}) == {**described, "assignee": "ana", "имя": "Анна"}
+    assert redact_text('the field "name" is required; key "region" missing') == (
+        'the field "name" is required; key "region" missing'
+    )
     for blob in B64_PLAIN:
         assert redact_text(f"cursor {blob} next") == f"cursor {blob} next"
 

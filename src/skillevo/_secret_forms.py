@@ -7,8 +7,10 @@ container environments (``{"name": "DB_PASSWORD", "value": ...}``), AWS tags and
 (``{"Key": ..., "Value": ...}``), form fields (``{"field": "pin", "value": ...}``). The holder is
 hidden when the label names a secret by the key-word rule (`is_secret_key`).
 
-Text forms (`form_spans`): ``--password=...`` and ``--token ...`` options on a command line, and
-``<password>...</password>`` elements. The ``key=value`` pair rule lives in `_redaction`.
+Text forms (`form_spans`): ``--password=...`` and ``--token ...`` options on a command line,
+``<password>...</password>`` elements, and a quoted value right after its name (SQL's ``WITH
+PASSWORD '...'`` and ``IDENTIFIED BY '...'``, ``password "..." is too short``, its quotes escaped
+or not). The ``key=value`` pair rule lives in `_redaction`.
 
 Encoded text (`encoded_spans`): a base64 run (standard or URL-safe) that decodes to text is read
 again by every rule, once; a run whose text holds a secret (``{"password": ...}``,
@@ -103,16 +105,33 @@ _FLAG = re.compile(r"(?<![\w.\-])--(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _V
 _ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>(?=(?P<v>[^<]{1,256}))")
 
 
+# A quoted value right after its name, with no "=" between (SQL and prose): "WITH PASSWORD '...'",
+# "PASSWORD('...')", "IDENTIFIED BY '...'", 'password "..." is too short'.
+_QUOTED_AFTER = re.compile(
+    r"(?<![\w.\-])(?P<k>[^\W\d][\w\-]{0,79})(?P<by>\s+by)?(?:\s+|\s*\(\s*)"
+    r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|\\{1,3}[\"'][^\"'\n]{1,256}[\"']))",
+    re.IGNORECASE,
+)
+
+
+def _names_a_secret(m: re.Match[str]) -> bool:
+    key = m.group("k").rsplit(":", 1)[-1]
+    if m.re is _QUOTED_AFTER and m.group("by"):
+        return key.casefold() == "identified"  # SQL's CREATE/ALTER USER ... IDENTIFIED BY '...'
+    return is_secret_key(key)
+
+
 def form_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """Spans of `text` holding a secret in an option or element form whose name is a secret key."""
-    for regex in (_FLAG, _ELEMENT):
+    """Spans of `text` holding a secret in an option, element or quoted form whose name is a secret key."""
+    for regex in (_FLAG, _ELEMENT, _QUOTED_AFTER):
         for m in regex.finditer(text):
-            if not is_secret_key(m.group("k").rsplit(":", 1)[-1]):
+            if not _names_a_secret(m):
                 continue
             start, end = m.span("v")
             value = m.group("v")
-            if value[:1] in "\"'" and len(value) >= 2:
-                start, end = start + 1, end - 1
+            quote = len(value) - len(value.lstrip("\\")) + 1  # an opening quote, escaped or not
+            if value[quote - 1 : quote] in "\"'" and len(value) >= 2 * quote:
+                start, end = start + quote, end - quote
             elif regex is _ELEMENT and len(value) == 256:  # cut at the bound: runs on to its element's end
                 stop = text.find("<", end)
                 end = len(text) if stop < 0 else stop

@@ -65,11 +65,12 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[\W_]+")  # letters of any script are words ("пароль", "密码")
 #: Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
 #: a text without any (case-folded) holds no secret key, so the key=value rules need not run on it.
-#: The last, an escaped letter: a key may be written in JSON's ASCII escapes ("\\u043f\\u0430...").
+#: Then an escaped letter (a key written in JSON's ASCII escapes, "\\u043f\\u0430...") and SQL's
+#: "IDENTIFIED BY '...'", which names a password without the word.
 _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
               "pin", "otp", "ssn", "jwt", "mfa", "contras", "sig", "hmac", "mnemonic", "kennw", "senha", "wachtw",
               "hasło", "haslo", "lösen", "losen", "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
-              "\\u")  # fmt: skip
+              "\\u", "identified")  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4096)
