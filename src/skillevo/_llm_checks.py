@@ -22,23 +22,16 @@ from typing import Any
 from ._guidance_facts import declared_values, observed_values
 from ._instance_data import message_data
 from ._mining import Proposal
-from ._shape import is_address
+from ._shape import carries_address
 from ._untrusted import identifier, looks_like_injection
 
 __all__ = ["proposal_copies"]
 
 _DIGIT_RUN = re.compile(r"\d{4,}")
-_WORD = re.compile(r"\S+")
 #: A dotted name ending in a top-level domain's shape ("evil-corp.io", "pay.example.com"): where a
 #: message can send its reader. Shown in an error message (alone, in an e-mail address or a URL),
 #: it is that message's data.
 _HOST = re.compile(r"(?<![\w.\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\w\-])", re.I)
-_PUNCT = "()[]{}<>.,;:!?'\"`"
-
-
-def _carries_address(text: str) -> bool:
-    """Whether `text` holds an e-mail address or a URL (a model can compose one the tool only spelled out)."""
-    return any(is_address(m.group(0).strip(_PUNCT)) for m in _WORD.finditer(text))
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -132,7 +125,7 @@ def proposal_copies(
         copied = _copies(text, values, folded, declared)
         if copied is not None:
             return f"the {label} copies a value it was shown"
-        if _carries_address(text):
+        if carries_address(text):
             # a skill says how to call the tools; an address in it is where data would go
             return f"the {label} carries an e-mail address or a URL"
         if label not in ("code", "guidance", "description") and looks_like_injection(text):

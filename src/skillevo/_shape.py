@@ -22,7 +22,10 @@ from typing import Any
 
 from ._repair import DATE_FORMATS
 
-__all__ = ["date_format", "format_label", "is_address", "is_instance_value", "literal_is_code", "shape", "synthetic"]
+__all__ = [
+    "carries_address", "date_format", "format_label", "is_address", "is_instance_value", "literal_is_code", "shape",
+    "synthetic",
+]
 
 _EMAIL = re.compile(r"^[\w.%+-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S*$")
@@ -97,6 +100,11 @@ def is_address(value: str) -> bool:
     """Whether `value` is an e-mail address or a URL: where a message can be sent or data posted."""
     value = value.strip()
     return _URL.match(value) is not None or _EMAIL.match(value) is not None
+
+
+def carries_address(text: str) -> bool:
+    """Whether `text` holds an e-mail address or a URL as one of its words (punctuation around it ignored)."""
+    return any(is_address(word.strip("()[]{}<>.,;:!?'\"`")) for word in text.split())
 
 
 def _runs(value: str) -> list[str]:
