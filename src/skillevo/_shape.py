@@ -17,14 +17,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from ._repair import DATE_FORMATS
 
 __all__ = [
-    "carries_address", "date_format", "format_label", "is_address", "is_instance_value", "literal_is_code", "shape",
+    "carries_address",
+    "date_format",
+    "format_label",
+    "is_address",
+    "is_instance_value",
+    "literal_is_code",
+    "shape",
     "synthetic",
+    "writes_address",
 ]
 
 _EMAIL = re.compile(r"^[\w.%+-]+@[\w-]+(\.[\w-]+)+$")
@@ -105,6 +112,29 @@ def is_address(value: str) -> bool:
 def carries_address(text: str) -> bool:
     """Whether `text` holds an e-mail address or a URL as one of its words (punctuation around it ignored)."""
     return any(is_address(word.strip("()[]{}<>.,;:!?'\"`")) for word in text.split())
+
+
+#: The fields of a repair operation that hold constants it writes into a call.
+_CONSTANT_FIELDS = ("value", "mapping", "text", "chars")
+
+
+def writes_address(ops: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether repair operations (as JSON) write an e-mail address or a URL into a call: a constant
+    they set, map to or affix. Learned from one tool response (a hostile one, or one echoing a
+    customer's text) or imported, such a repair would send every later call's data there."""
+    return any(carries_address(text) for op in ops for k in _CONSTANT_FIELDS for text in _texts(op.get(k)))
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _texts(k)
+            yield from _texts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _texts(v)
 
 
 def _runs(value: str) -> list[str]:

@@ -32,7 +32,6 @@ from ._agentskill import clean_text, defines_repair, visible
 from ._errors import SandboxError, SkillFormatError
 from ._hygiene import looks_like_injection, redact
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
-from ._shape import carries_address
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
 from ._untrusted import has_hidden
@@ -112,23 +111,10 @@ def _one_line_trigger(doc: SkillDocument) -> str | None:
     return None
 
 
-def _writes_address(doc: SkillDocument) -> bool:
-    """Whether the skill's repair writes an e-mail address or a URL into a call (a constant it sets,
-    maps to or affixes): an imported file would make every repaired call send data there."""
-    repair = doc.strategy.repair
-    for op in repair.model_dump(mode="json")["ops"] if repair is not None else ():
-        constants = {k: v for k, v in op.items() if k in ("value", "mapping", "text", "chars")}
-        if any(carries_address(text) for text in _strings(constants)):
-            return True
-    return False
-
-
 def _injected(doc: SkillDocument) -> str | None:
     line = _one_line_trigger(doc)
     if line is not None:
         return line
-    if _writes_address(doc):
-        return "its repair writes an e-mail address or a URL into the call"
     for field, text in _texts(doc):
         if field == "SKILL.md body":
             text = _MARKUP_SYNTAX.sub(lambda m: f" {m.group(1) or ''} ", text)
