@@ -466,7 +466,8 @@ def check_proposal(
     """The checks a proposal must pass before it is tested.
 
     * length caps and no instruction-like text in its guidance;
-    * no e-mail address or URL among the constants its repair writes into a call (`writes_address`);
+    * no address (e-mail, URL, phone, account number) among the constants its repair writes into
+      a call (`writes_address`);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -483,7 +484,8 @@ def check_proposal(
         return CheckResult(ok=False, reason="guidance holds hidden or look-alike characters")
     repair = proposal.strategy.repair
     if repair is not None and writes_address(repair.model_dump(mode="json")["ops"]):
-        return CheckResult(ok=False, reason="its repair writes an e-mail address or a URL into the call")
+        reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
+        return CheckResult(ok=False, reason=reason)
     for skill in store.skills():
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (

@@ -119,10 +119,18 @@ _CONSTANT_FIELDS = ("value", "mapping", "text", "chars")
 
 
 def writes_address(ops: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether repair operations (as JSON) write an e-mail address or a URL into a call: a constant
-    they set, map to or affix. Learned from one tool response (a hostile one, or one echoing a
-    customer's text) or imported, such a repair would send every later call's data there."""
-    return any(carries_address(text) for op in ops for k in _CONSTANT_FIELDS for text in _texts(op.get(k)))
+    """Whether repair operations (as JSON) write an address into a call: an e-mail address, a URL, a
+    phone number, or an account or record number (a run of five digits) as a constant they set, map
+    to or affix. Learned from one tool response (a hostile one, or one echoing a customer's text)
+    or imported, such a repair would send every later call's data, or money, there."""
+    return any(_is_address_like(text) for op in ops for k in _CONSTANT_FIELDS for text in _texts(op.get(k)))
+
+
+_ADDRESS_KINDS = frozenset({"a URL", "a connection URL with credentials", "an e-mail address", "a phone number"})
+
+
+def _is_address_like(text: str) -> bool:
+    return carries_address(text) or _ID_DIGITS.search(text) is not None or _kind(text.strip()) in _ADDRESS_KINDS
 
 
 def _texts(value: Any) -> Iterator[str]:
