@@ -13,7 +13,10 @@ Three kinds of evidence mark a value as secret:
   SendGrid, JWTs, private keys, Basic-auth URLs, ...), its keyword detector for quoted values
   behind secret-sounding names (the name then checked by the same word rule), plus the shapes it
   lacks, kept in `_EXTRA_RULES` below;
-* **a card number** that passes the Luhn check; and e-mail addresses when asked.
+* **a card number** that passes the Luhn check (in text, or a JSON integer); and e-mail addresses
+  when asked;
+* **its form** (`_secret_forms`): a value a sibling field names (``{"name": "DB_PASSWORD", "value":
+  ...}``), a command-line option, an XML element, a quoted value after its name, base64 of a secret.
 
 Detected text becomes ``[REDACTED:kind]``. There is no memory across calls: a caller that wants a
 value seen under a secret key removed where it is echoed later passes its own `known` set (the
