@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
+from skillevo import EventKind, Evolver, SkillLibrary
 from skillevo._redaction import redact, redact_text
 
 SECRET = "Hunter2-Very-Secret-Pw9"
@@ -159,3 +159,28 @@ def test_the_forms_keep_the_text_readable() -> None:
     )
     assert redact_text(f'run --token "{SECRET}" now') == 'run --token "[REDACTED:secret]" now'
     assert redact_text(f"<pin>{SECRET}</pin>") == "<pin>[REDACTED:secret]</pin>"
+
+
+@pytest.mark.parametrize("args", [{"q": f"password={SECRET}"}, {"cmd": f"--password={SECRET}"}])
+def test_a_secret_found_in_text_is_hidden_where_it_is_echoed_bare(tmp_path: Path, args: dict[str, Any]) -> None:
+    # before: only values under secret *keys* were remembered; "password=..." inside a string was
+    # hidden there and stored where the error echoed it without its name
+    db = tmp_path / "lib.db"
+    lib = SkillLibrary(str(db))
+    with Evolver(lib).episode(task="t") as ep:
+        ep.on_tool_error("login", ep.before_tool("login", args), ValueError(f"bad value {SECRET}"))
+        ep.finish(reward=1.0)
+    lib.close()
+    assert SECRET.encode() not in _db_bytes(db)
+
+
+def test_a_word_found_after_a_secret_name_is_not_hidden_elsewhere(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    lib = SkillLibrary(str(db))
+    with Evolver(lib).episode(task="t") as ep:
+        sent = ep.before_tool("signup", {"form": "password: required"})
+        ep.on_tool_error("signup", sent, ValueError("email: required"))
+        ep.finish(reward=1.0)
+    errors = [e.data["error"] for e in lib.events(kind=EventKind.TOOL_ERROR)]
+    lib.close()
+    assert errors == ["email: required"]

@@ -443,9 +443,13 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     if text in _clean and not (emails and "@" in text):  # e-mails need an "@": the rest is the same
         return text
     if not _may_hold_secret(text) and not (emails and "@" in text):
-        out = _apply(text, list(_spans(text, emails, _UNREVIEWED_GROUPS))) if _DS_UNREVIEWED else text
+        spans = list(_spans(text, emails, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
-        out = _apply(text, list(_spans(text, emails, _ALL_GROUPS)))
+        spans = list(_spans(text, emails, _ALL_GROUPS))
+    if known is not None:  # a secret found in text ("--password=..."): hidden where it is echoed bare,
+        # when it reads like a credential (not a word: "password: required" must not hide "required")
+        known.update(v for s, e, _ in spans if len(v := text[s:e]) >= 8 and not v.isalpha() and "[REDACTED" not in v)
+    out = _apply(text, spans)
     if out == text and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
         if len(_clean) >= _CLEAN_MAX:
             _clean.clear()
