@@ -59,6 +59,7 @@ from ._models import (
     VersionStatus,
 )
 from ._repair import apply_repair, precondition_holds, same_args, synthesize
+from ._shape import writes_address
 from ._store import SkillStore
 from ._structured import structured_rule
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
@@ -465,6 +466,8 @@ def check_proposal(
     """The checks a proposal must pass before it is tested.
 
     * length caps and no instruction-like text in its guidance;
+    * no address (e-mail, URL, phone, account number) among the constants its repair writes into
+      a call (`writes_address`);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -479,6 +482,10 @@ def check_proposal(
         return CheckResult(ok=False, reason="guidance reads like an instruction injection")
     if any(has_hidden(t) or is_mixed_script(t) for t in (guidance, proposal.description)):
         return CheckResult(ok=False, reason="guidance holds hidden or look-alike characters")
+    repair = proposal.strategy.repair
+    if repair is not None and writes_address(repair.model_dump(mode="json")["ops"]):
+        reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
+        return CheckResult(ok=False, reason=reason)
     for skill in store.skills():
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (

@@ -13,7 +13,10 @@ Three kinds of evidence mark a value as secret:
   SendGrid, JWTs, private keys, Basic-auth URLs, ...), its keyword detector for quoted values
   behind secret-sounding names (the name then checked by the same word rule), plus the shapes it
   lacks, kept in `_EXTRA_RULES` below;
-* **a card number** that passes the Luhn check; and e-mail addresses when asked.
+* **a card number** that passes the Luhn check (in text, or a JSON integer); and e-mail addresses
+  when asked;
+* **its form** (`_secret_forms`): a value a sibling field names (``{"name": "DB_PASSWORD", "value":
+  ...}``), a command-line option, an XML element, a quoted value after its name, base64 of a secret.
 
 Detected text becomes ``[REDACTED:kind]``. There is no memory across calls: a caller that wants a
 value seen under a secret key removed where it is echoed later passes its own `known` set (the
@@ -48,7 +51,10 @@ __all__ = [
     "remember_secrets",
 ]
 
-from ._secret_keys import _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401 (tests read the word lists here)
+from ._secret_forms import card_number as _card_number
+from ._secret_forms import encoded_spans, form_spans, named_secret_fields, names_secret_pair, unescape
+from ._secret_forms import luhn as _luhn
+from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------- text rules
 
@@ -84,20 +90,20 @@ _EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
 _PAIR = re.compile(
     # The value is matched inside a lookahead: a pair inside another pair's value is found too
     # ("next: password=...", "url=https://h/?token=...").
-    r"(?<![\w.\-])(?P<q>[\"']?)(?P<k>[A-Za-z_ñ][\w.\-]{0,79})(?P=q)\s*(?::=|=>|[:=])\s*"
+    # Quotes may be escaped (JSON inside a JSON string: \"password\": \"...\"), and a key's letters
+    # too (JSON's ASCII escapes: \u043f\u0430... is "па..."); "=" and ":" may be
+    # percent-encoded (a query inside a URL's parameter: "next=%2Flogin%3Fpassword%3D...").
+    r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)"
+    r"(?P<k>(?:[^\W\d]|\\u[0-9a-f]{4})(?:[\w.\-]|\\u[0-9a-f]{4}){0,79})(?P=q)\s*(?::=|=>|[:=]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
-    r"(?=(?P<v>\"[^\"\n]{0,256}\"|'[^'\n]{0,256}'|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
+    r"(?=(?P<v>\"[^\"\n]{0,256}\"|'[^'\n]{0,256}'|\\{1,3}[\"'][^\"'\n]{0,256}[\"']|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
     r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
     re.IGNORECASE,
 )
-# Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
-# a text without any holds no secret key.
 _PAIR_VALUE = 256
 _VALUE_END = re.compile(r"[\s,;&}\]\"'<>]|$")
-_KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
-              "pin", "otp", "ssn", "jwt", "mfa", "contras")  # fmt: skip
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
@@ -206,7 +212,7 @@ def _may_hold_secret(text: str) -> bool:
     """The cheap pre-filter: False only when no rule could match `text` (str methods, mostly)."""
     if _LONG_RUN.search(text) is not None:
         return True
-    lower = text.lower()
+    lower = text.casefold()  # "ſecret" folds to a key word (NFKC, see `key_words`)
     if any(word in lower for word in _PREFILTER_WORDS):
         return True
     if _AP.search(text) is not None:
@@ -249,18 +255,6 @@ def _is_basic_credential(value: str) -> bool:
     return b":" in decoded
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 @functools.lru_cache(maxsize=256)
 def _literals(gate: Gate) -> frozenset[str]:
     return frozenset(g for g in gate or () if g != _RUN)
@@ -282,7 +276,7 @@ class _Gates:
     def __init__(self, text: str, on: bool) -> None:
         self.on = on
         if on:
-            lower = text.lower()
+            lower = text.casefold()
             self.present = frozenset(lit for lit in _GATE_LITERALS if lit in lower)
             self.run = _LONG_RUN.search(text) is not None
 
@@ -340,20 +334,23 @@ def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator
             yield start, end, kind
 
 
-def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True) -> Iterator[Span]:
+def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True, decode: bool = True) -> Iterator[Span]:
     gates = _Gates(text, gated)
+    if decode and (not gated or gates.run):  # base64 of a secret (`encoded_spans`), read once
+        yield from encoded_spans(text, lambda inner: _holds_secret(inner, groups, gated))
     if gates.open(_KEY_STEMS):
         run_end = (-1, -1)
         for m in _PAIR.finditer(text):
-            key = m.group("k")
+            key = unescape(m.group("k"))
             if is_secret_key(key):
                 value = m.group("v")
                 start, end = m.span("v")
                 if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
                     newline = text.find("\n", start)
                     end = len(text) if newline < 0 else newline
-                if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
-                    start, end = start + 1, end - 1  # keep the quotes: the text stays readable
+                quote = len(value) - len(value.lstrip("\\")) + 1  # an opening quote, escaped or not
+                if value[quote - 1 : quote] in "\"'" and value.endswith(value[:quote]) and len(value) >= 2 * quote:
+                    start, end = start + quote, end - quote  # keep the quotes: the text stays readable
                 elif len(value) >= _PAIR_VALUE and value[:1] not in "\"'[{":
                     # cut at the bound: a secret runs on to its terminator
                     if not run_end[0] <= end <= run_end[1]:  # one search per terminator-free run
@@ -362,6 +359,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
                     end = run_end[1]
                 if end > start and not value.startswith("[REDACTED"):
                     yield start, end, "secret"
+        yield from form_spans(text)
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
         for regex, group in _DS_KEYWORD:
             for m in regex.finditer(text):
@@ -392,6 +390,11 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True)
     if emails:
         for m in _EMAIL.finditer(text):
             yield m.start(), m.end(), "email"
+
+
+def _holds_secret(text: str, groups: list[RuleGroup], gated: bool) -> bool:
+    """Whether any rule finds a secret in `text` (a decoded run: not decoded again)."""
+    return (not gated or _may_hold_secret(text)) and any(True for _ in _spans(text, False, groups, gated, False))
 
 
 def _apply(text: str, spans: list[Span]) -> str:
@@ -449,9 +452,13 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     if text in _clean and not (emails and "@" in text):  # e-mails need an "@": the rest is the same
         return text
     if not _may_hold_secret(text) and not (emails and "@" in text):
-        out = _apply(text, list(_spans(text, emails, _UNREVIEWED_GROUPS))) if _DS_UNREVIEWED else text
+        spans = list(_spans(text, emails, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
-        out = _apply(text, list(_spans(text, emails, _ALL_GROUPS)))
+        spans = list(_spans(text, emails, _ALL_GROUPS))
+    if known is not None:  # a secret found in text ("--password=..."): hidden where it is echoed bare,
+        # when it reads like a credential (not a word: "password: required" must not hide "required")
+        known.update(v for s, e, _ in spans if len(v := text[s:e]) >= 8 and not v.isalpha() and "[REDACTED" not in v)
+    out = _apply(text, spans)
     if out == text and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
         if len(_clean) >= _CLEAN_MAX:
             _clean.clear()
@@ -475,12 +482,16 @@ def remember_secrets(value: Any, known: set[str]) -> None:
     """Add to `known` every string `value` holds under a secret key (no redaction): a first pass
     over a whole episode, so that a secret echoed *before* it was sent under its name is hidden too."""
     if isinstance(value, dict):
+        named = named_secret_fields(value)
         for k, v in value.items():
-            if isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+            secret = k in named or (isinstance(k, str) and is_secret_key(k))
+            if secret and v is not None and not isinstance(v, bool):
                 _remember(v, known)
             elif isinstance(v, dict | list | tuple):
                 remember_secrets(v, known)
     elif isinstance(value, list | tuple):
+        if names_secret_pair(value):
+            _remember(value[1], known)
         for v in value:
             remember_secrets(v, known)
 
@@ -504,7 +515,13 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
         return redact_text(value, emails=emails, known=known)
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
+        named = named_secret_fields(value)  # {"name": "DB_PASSWORD", "value": ...}: `value` is secret
         for k, v in value.items():
+            if named and k in named and v is not None and not isinstance(v, bool):
+                if known is not None:
+                    _remember(v, known)
+                out[k] = "[REDACTED:secret]"
+                continue
             if not known and k in _plain_keys and not (emails and "@" in k):
                 key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
             elif isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
@@ -524,13 +541,17 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
             if isinstance(v, str):  # the common leaf, without a second dispatch
                 out[key] = redact_text(v, emails=emails, known=known)
             elif v is None or isinstance(v, _SCALARS):
-                out[key] = v
+                out[key] = v if type(v) is not int or v < 10**12 else _card_number(v)
             else:
                 out[key] = redact(v, emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):
+        if len(value) == 2 and names_secret_pair(value):  # ["X-Api-Key", "..."]: a header as a pair
+            if known is not None:
+                _remember(value[1], known)
+            return [redact(value[0], emails=emails, known=known), "[REDACTED:secret]"]
         return [redact(v, emails=emails, known=known) for v in value]
-    return value
+    return _card_number(value)
 
 
 #: How far past a cut a text is still redacted: a secret that starts before the cut is matched whole

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 __all__ = ["is_secret_key", "key_words"]
 
@@ -25,6 +26,13 @@ _SECRET_WORDS = frozenset(
         # the same names written as one word ("apikey", "accesstoken", "sessionid")
         "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "secretkey", "privatekey",
         "accesskey", "sessionid", "sessid", "clientsecret", "xapikey", "sessiontoken",
+        # a request's signature (an Azure SAS `sig`, a webhook's HMAC; `signature` itself is a head word
+        # below, an error's or a function's signature being none) grants what its credential grants;
+        # a wallet's recovery words
+        "sig", "hmac", "mnemonic",
+        # "password" in other languages (key names are read in any script; see `key_words`)
+        "passwort", "kennwort", "motdepasse", "senha", "wachtwoord", "hasło", "haslo", "lösenord", "losenord",
+        "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
     }
 )  # fmt: skip
 #: Head words that are secret only after one of these modifiers (``api_key``, ``session_id``).
@@ -37,6 +45,9 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "id": frozenset({"session", "sess"}),
     "tokens": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth"}),
     "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp"}),
+    "passe": frozenset({"mot"}),  # mot_de_passe
+    # X-Amz-Signature, X-Goog-Signature, X-Hub-Signature-256, X-Slack-Signature, webhook_signature
+    "signature": frozenset({"amz", "goog", "hub", "slack", "x", "request", "webhook", "hmac", "url", "api", "payload"}),
 }  # fmt: skip
 #: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).
 _DESCRIPTOR_TAILS = frozenset(
@@ -47,21 +58,37 @@ _DESCRIPTOR_TAILS = frozenset(
         "strength", "version", "ttl", "lifetime", "scope", "scopes", "rotation", "reset", "changed",
         "updated", "created", "at", "date", "time", "timestamp", "source", "path", "file", "env", "valid",
         "limit", "limits", "usage", "used", "min", "max", "set", "present", "exists", "error", "errors",
+        "alg", "algorithm",
     }
 )  # fmt: skip
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_WORD = re.compile(r"[^0-9a-zñ]+")
+_NON_WORD = re.compile(r"[\W_]+")  # letters of any script are words ("пароль", "密码")
+#: Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
+#: a text without any (case-folded) holds no secret key, so the key=value rules need not run on it.
+#: Then an escaped letter (a key written in JSON's ASCII escapes, "\\u043f\\u0430...") and SQL's
+#: "IDENTIFIED BY '...'", which names a password without the word.
+_KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
+              "pin", "otp", "ssn", "jwt", "mfa", "contras", "sig", "hmac", "mnemonic", "kennw", "senha", "wachtw",
+              "hasło", "haslo", "lösen", "losen", "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
+              "\\u", "identified")  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4096)
 def key_words(key: str) -> tuple[str, ...]:
+    # Read as a person reads it: full-width and other compatibility forms folded (NFKC), invisible
+    # format characters (zero-width, bidi controls) dropped, so "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are
+    # the word "password".
+    key = "".join(c for c in unicodedata.normalize("NFKC", key) if unicodedata.category(c) != "Cf")
     return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
 
 
 @functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     """Whether a value under `key` is a secret, judged on the key's words (see the module doc)."""
-    words = key_words(key)
+    # A numbered copy is the same key: "password2", "api_key_2", "X-Hub-Signature-256".
+    words = tuple(w.rstrip("0123456789") or w for w in key_words(key))
+    while len(words) > 1 and words[-1].isdigit():
+        words = words[:-1]
     if not words:
         return False
     if words[-1] in _DESCRIPTOR_TAILS and len(words) > 1:

@@ -17,12 +17,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from ._repair import DATE_FORMATS
 
-__all__ = ["date_format", "format_label", "is_instance_value", "literal_is_code", "shape", "synthetic"]
+__all__ = [
+    "carries_address",
+    "date_format",
+    "format_label",
+    "is_address",
+    "is_instance_value",
+    "literal_is_code",
+    "shape",
+    "synthetic",
+    "writes_address",
+]
 
 _EMAIL = re.compile(r"^[\w.%+-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S*$")
@@ -91,6 +101,48 @@ def is_instance_value(value: str) -> bool:
     a phone number, e-mail address, URL, UUID or secret, or a run of five digits or more (an order
     number, an account, a ticket). Short codes and versions (``v2``, ``utf-8``, ``2024-08-06``) are not."""
     return _ID_DIGITS.search(value) is not None or _kind(value.strip()) is not None
+
+
+def is_address(value: str) -> bool:
+    """Whether `value` is an e-mail address or a URL: where a message can be sent or data posted."""
+    value = value.strip()
+    return _URL.match(value) is not None or _EMAIL.match(value) is not None
+
+
+def carries_address(text: str) -> bool:
+    """Whether `text` holds an e-mail address or a URL as one of its words (punctuation around it ignored)."""
+    return any(is_address(word.strip("()[]{}<>.,;:!?'\"`")) for word in text.split())
+
+
+#: The fields of a repair operation that hold constants it writes into a call.
+_CONSTANT_FIELDS = ("value", "mapping", "text", "chars")
+
+
+def writes_address(ops: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether repair operations (as JSON) write an address into a call: an e-mail address, a URL, a
+    phone number, or an account or record number (a run of five digits) as a constant they set, map
+    to or affix. Learned from one tool response (a hostile one, or one echoing a customer's text)
+    or imported, such a repair would send every later call's data, or money, there."""
+    return any(_is_address_like(text) for op in ops for k in _CONSTANT_FIELDS for text in _texts(op.get(k)))
+
+
+_ADDRESS_KINDS = frozenset({"a URL", "a connection URL with credentials", "an e-mail address", "a phone number"})
+
+
+def _is_address_like(text: str) -> bool:
+    return carries_address(text) or _ID_DIGITS.search(text) is not None or _kind(text.strip()) in _ADDRESS_KINDS
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _texts(k)
+            yield from _texts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _texts(v)
 
 
 def _runs(value: str) -> list[str]:
