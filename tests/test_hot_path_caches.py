@@ -168,3 +168,16 @@ def test_asking_a_plain_text_pattern_about_an_ascii_text_keeps_the_gil() -> None
         sys.setswitchinterval(interval)
         other.join()
     assert not any(results) and ran == [1]
+
+
+def test_an_observer_without_a_pattern_still_fires_when_the_others_patterns_reject_the_result() -> None:
+    with SkillLibrary(":memory:") as lib:
+        lib.add_skill("full", Trigger(kind=TriggerKind.OBSERVATION, tool="*", pattern="fully booked"),
+                      Strategy(guidance="Try another day."), status=VersionStatus.ACTIVE)  # fmt: skip
+        lib.add_skill("any", Trigger(kind=TriggerKind.OBSERVATION, tool="book"),
+                      Strategy(guidance="Read the result."), status=VersionStatus.ACTIVE)  # fmt: skip
+        evo = Evolver(lib, miner=None, seed=0, null_arm=False)
+        assert evo.triggers.observer_gate("book") is not None
+        shown = _observe(evo, "booked")  # the gate rejects it: only the pattern-less observer can fire
+        assert "Read the result." in shown and "Try another day." not in shown
+        assert "Try another day." in _observe(evo, "monday is fully booked")

@@ -105,7 +105,7 @@ class _Bounded:
         cut = text[:MAX_TEXT]
         if self._literals is not None and cut.isascii():
             folded = cut.lower() if self._fold else cut
-            return any(t in folded for t in self._literals)
+            return any(map(folded.__contains__, self._literals))  # no generator frame
         if self._raw is None:
             return self._regexp.search(cut) is not None
         encoded = cut.encode("utf-8")
