@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/bench_overhead.py [--runs N] [--blocks N]``.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -92,6 +93,12 @@ def run_once(agent: Any) -> float:
     return elapsed
 
 
+def switches() -> int:
+    """Voluntary context switches of this process so far (all threads): a thread that waits, e.g. for
+    the GIL another thread released, switches once. Not load-dependent, unlike wall time."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+
+
 def first_call_child() -> None:
     """In a fresh process: a repaired, credited tool call per episode; prints the first and the rest's median."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,9 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_once(evolving)
         base: list[float] = []
         with_mw: list[float] = []
+        waits = [0, 0]  # voluntary context switches during the plain / the evolving runs
         for _ in range(args.runs):  # interleaved so drift hits both equally
+            s0 = switches()
             base.append(run_once(plain))
+            s1 = switches()
             with_mw.append(run_once(evolving))
+            waits[0] += s1 - s0
+            waits[1] += switches() - s1
             lib.flush()
         block_ratios: list[float] = []
         for _ in range(args.blocks):
@@ -167,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"throughput ratio (median of {len(block_ratios)} blocks, background writes included): "
               f"{statistics.median(block_ratios):.3f}")
     print(f"median wall-time ratio: {ratio:.3f} (target <= 1.10); episodes stored: {episodes}")
+    print(f"voluntary context switches per run: {waits[0] / args.runs:.1f} without, {waits[1] / args.runs:.1f} with")
     first, rest = first_call_cost()
     print(f"first repaired tool call after start-up: {first:.2f} ms; median of the next 59: {rest:.2f} ms "
           f"(ratio {first / rest:.2f})")

@@ -6,13 +6,16 @@ searched as one program. Neither may miss a secret or a trigger that the plain p
 
 from __future__ import annotations
 
+import random
+import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from skillevo import Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus, _redaction
 from skillevo._redaction import redact, redact_text
-from skillevo._regex import any_of, found, usable
+from skillevo._regex import MAX_TEXT, any_of, found, usable
 
 SECRET = "sk-ant-api03-" + "A" * 40
 
@@ -131,3 +134,50 @@ def test_each_observation_pattern_still_fires_its_own_skill() -> None:
                       Strategy(guidance="Take an umbrella."), status=VersionStatus.ACTIVE)  # fmt: skip
         evo.invalidate()
         assert "Take an umbrella." in _observe(evo, "rain expected")
+
+
+def test_plain_text_patterns_are_answered_exactly_as_re2_answers() -> None:
+    rng = random.Random(7)
+    alphabet = "abkKsS \x00:-_/\u212a\u017f\u00e9"  # Kelvin sign and long s fold to ASCII letters in RE2
+    texts = ["", "QUOTA exceeded", "x" * MAX_TEXT + "quota exceeded", "\u212aey", "\u017fafe", "caf\u00e9 key"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(300)]
+    patterns = ["quota exceeded", "key", "safe", "k", "S", "a b", "-:_/", "", "\u00e9", "a\x00"]
+    for fold in (True, False):
+        gates = [usable(p, fold) for p in patterns] + [any_of(("key", "safe"), fold), any_of(("k", "\u00e9"), fold)]
+        for gate in gates:
+            assert gate is not None
+            for text in texts:
+                assert found(gate, text) == (gate.search(text) is not None), (text, fold)
+
+
+def test_asking_a_plain_text_pattern_about_an_ascii_text_keeps_the_gil() -> None:
+    # RE2's matcher releases the GIL: a thread waiting for it (LangGraph's agent thread, while a tool
+    # thread it has just started reports the result) would run, costing two context switches.
+    gate = any_of(("quota exceeded for tenant", "rate limit"), True)
+    assert gate is not None
+    go, ran = threading.Event(), []
+    other = threading.Thread(target=lambda: (go.wait(), ran.append(1)))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)  # no forced switch: only a release lets the other thread run
+    try:
+        other.start()
+        go.set()
+        results = [found(gate, f"echo t{i}") for i in range(2000)]
+        assert not ran
+    finally:
+        sys.setswitchinterval(interval)
+        other.join()
+    assert not any(results) and ran == [1]
+
+
+def test_an_observer_without_a_pattern_still_fires_when_the_others_patterns_reject_the_result() -> None:
+    with SkillLibrary(":memory:") as lib:
+        lib.add_skill("full", Trigger(kind=TriggerKind.OBSERVATION, tool="*", pattern="fully booked"),
+                      Strategy(guidance="Try another day."), status=VersionStatus.ACTIVE)  # fmt: skip
+        lib.add_skill("any", Trigger(kind=TriggerKind.OBSERVATION, tool="book"),
+                      Strategy(guidance="Read the result."), status=VersionStatus.ACTIVE)  # fmt: skip
+        evo = Evolver(lib, miner=None, seed=0, null_arm=False)
+        assert evo.triggers.observer_gate("book") is not None
+        shown = _observe(evo, "booked")  # the gate rejects it: only the pattern-less observer can fire
+        assert "Read the result." in shown and "Try another day." not in shown
+        assert "Try another day." in _observe(evo, "monday is fully booked")

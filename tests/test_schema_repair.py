@@ -263,3 +263,24 @@ def test_a_tool_declaring_another_schema_retires_the_candidates_of_the_old_one(l
             {"departure_date": "2025-01-01"}, {"date": "2025-01-01"})  # the new schema's rename
         ep.finish(reward=1.0)
     assert len(lib.skills()) == 2
+
+
+def test_the_quick_conformance_check_finds_what_the_full_check_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillevo import _schema_repair
+
+    schemas = [
+        {"properties": {"text": {"type": "string"}, "n": {"type": "integer"}}, "required": ["text"]},
+        {"properties": {"x": {"type": "number"}, "flag": {"type": "boolean"}, "tags": {"type": "array"},
+                        "o": {"type": "object"}, "z": {"type": "null"}, "w": {"type": "weird"}},
+         "required": ["x", "missing-from-props"]},
+        {"properties": {"day": {"type": "string", "format": "date"}, "k": {"enum": ["a", "b"]}}, "required": ["day"]},
+    ]  # fmt: skip
+    values = ["t0", 3, 2.5, True, None, [1], (1,), {"a": 1}, "2026-01-02", "a", object()]
+    names = ["text", "n", "x", "flag", "tags", "o", "z", "w", "day", "k", "undeclared", 7]
+    cases = [{name: value} for name in names for value in values]
+    cases += [{"text": "a", "n": 1}, {"x": 1, "flag": False}, {}, {"n": 1}, {"day": "2026-01-02", "k": "a"}]
+    quick = [[f.name for f in _schema_repair.findings("t", args, s)] for s in schemas for args in cases]
+    monkeypatch.setattr(_schema_repair, "_plainly_conforms", lambda *a: False)
+    full = [[f.name for f in _schema_repair.findings("t", args, s)] for s in schemas for args in cases]
+    assert quick == full
+    assert any(quick) and not all(quick)

@@ -72,24 +72,47 @@ class Pattern(Protocol):
 _UNANCHORED = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
 
 
+# Characters with a meaning in RE2's syntax: an ASCII pattern without any of them matches itself.
+_SYNTAX = frozenset("\\.^$|?*+()[]{}")
+
+
+def _literal(pattern: str) -> str | None:
+    """`pattern` as the text it matches when it is plain ASCII text, else None."""
+    return pattern if pattern.isascii() and _SYNTAX.isdisjoint(pattern) else None
+
+
 class _Bounded:
-    """An RE2 program that reads at most `MAX_TEXT` characters of any text."""
+    """An RE2 program that reads at most `MAX_TEXT` characters of any text.
 
-    __slots__ = ("_raw", "_regexp")
+    `literals`: when the program is plain ASCII text (or an alternation of such texts), those texts
+    (lower-cased when `fold`): `found` then answers for an ASCII text with a substring test. Exact:
+    on ASCII, RE2's case folding is ASCII's (it folds ``k`` with the Kelvin sign and ``s`` with the
+    long s, which are not ASCII: such texts go to RE2). RE2's matcher releases the GIL, so asking
+    it wakes any thread waiting for the GIL (in a tool thread that LangGraph has just started, the
+    agent's own: two context switches per tool result); the substring test keeps the GIL.
+    """
 
-    def __init__(self, regexp: Pattern) -> None:
+    __slots__ = ("_fold", "_literals", "_raw", "_regexp")
+
+    def __init__(self, regexp: Pattern, literals: tuple[str, ...] | None = None, fold: bool = False) -> None:
         self._regexp = regexp
         raw = getattr(regexp, "_regexp", None)
         self._raw = raw if _UNANCHORED is not None and callable(getattr(raw, "Match", None)) else None
+        self._fold = fold
+        self._literals = None if literals is None else tuple(t.lower() for t in literals) if fold else literals
 
     def search(self, text: str) -> object | None:
         return self._regexp.search(clean_text(text[:MAX_TEXT]))
 
     def found(self, text: str) -> bool:
         """Whether `search` finds a match (what the wrapper's search asks RE2, without its match object)."""
+        cut = text[:MAX_TEXT]
+        if self._literals is not None and cut.isascii():
+            folded = cut.lower() if self._fold else cut
+            return any(map(folded.__contains__, self._literals))  # no generator frame
         if self._raw is None:
-            return self.search(text) is not None
-        encoded = clean_text(text[:MAX_TEXT]).encode("utf-8")
+            return self._regexp.search(clean_text(cut)) is not None
+        encoded = clean_text(cut).encode("utf-8")
         return bool(self._raw.Match(_UNANCHORED, encoded, 0, len(encoded))[0] != (-1, -1))
 
     def fullmatch(self, text: str) -> object | None:
@@ -123,7 +146,10 @@ def compile_pattern(pattern: str, ignorecase: bool = False) -> Pattern:
     if size > MAX_PROGRAM:
         raise _refused(f"its program has {size} instructions, more than {MAX_PROGRAM}")
     # Compiled again with room for the DFA cache: cheap, the program is small.
-    return _Bounded(re2.compile(pattern, _options(ignorecase, _MAX_MEM)))
+    literal = _literal(pattern)
+    return _Bounded(
+        re2.compile(pattern, _options(ignorecase, _MAX_MEM)), None if literal is None else (literal,), ignorecase
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -186,4 +212,8 @@ def any_of(patterns: tuple[str, ...], ignorecase: bool = False) -> Pattern | Non
     # \Q...\E quotes to the end of the pattern when \E is missing: it would swallow the group's end.
     if len(unique) < 2 or any("\\Q" in p for p in unique):
         return usable(unique[0], ignorecase) if len(unique) == 1 else None
-    return usable("|".join(f"(?:{p})" for p in unique), ignorecase)
+    gate = usable("|".join(f"(?:{p})" for p in unique), ignorecase)
+    literals = tuple(t for t in map(_literal, unique) if t is not None)
+    if isinstance(gate, _Bounded) and len(literals) == len(unique):  # plain texts: found() tests substrings
+        return _Bounded(gate._regexp, literals, ignorecase)
+    return gate

@@ -222,14 +222,49 @@ def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, 
     return None
 
 
+def _plainly_conforms(
+    args: Mapping[str, Any], declared: Mapping[str, tuple[dict[str, Any], str | None]], required: Any, props: Any
+) -> bool:
+    """Whether `findings` has nothing to say, decided the common way (most calls): every argument
+    is declared with a schema that is only a type, and has it; every required one is sent. False
+    does not mean a finding: the full check decides then."""
+    for arg, value in args.items():
+        entry = declared.get(arg) if isinstance(arg, str) else None
+        if entry is None or entry[1] is None:
+            return False
+        if type(value) not in _OF_TYPE.get(entry[1], ()) and not type_ok(value, entry[1]):
+            return False
+    for r in required:  # (a loop, not all() over a generator: this runs on every call)
+        if isinstance(r, str) and r not in args and r in props:
+            break
+    else:
+        return True
+    return False
+
+
+# The built-in classes whose values are of each JSON type for `type_ok` (a set look-up instead of its
+# chain of isinstance tests; a value of another class is asked to `type_ok`).
+_OF_TYPE: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({type(None)}),
+    "array": frozenset({list, tuple}),
+    "object": frozenset({dict}),
+}
+
+
 def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> list[Finding]:
     """The candidates for the ways `args` breaks `schema` (``{"properties": ..., "required": ...}``)."""
     props: Mapping[str, Any] = schema.get("properties") or {}
+    declared = _declared(schema, props)
+    if _plainly_conforms(args, declared, schema.get("required") or (), props):
+        return []
     required = [r for r in schema.get("required") or [] if isinstance(r, str) and r in props]
     out: list[Finding] = []
     covered: set[str] = set()
     digest = schema_digest(schema)
-    declared = _declared(schema, props)
     for arg, value in args.items():
         if not isinstance(arg, str):
             continue
@@ -292,6 +327,8 @@ def propose(evo: Evolver, tool: str, args: Any, broken: set[str] | None = None) 
         return []
     offered = evo.tools.offered
     found = findings(tool, args, schema)
+    if not found:  # most calls
+        return []
     if broken is not None:
         broken.update(f.name for f in found)
     new = [f for f in found if f.name not in offered]

@@ -296,14 +296,14 @@ class ToolCalls:
         self._resolve(name, args, success=True)
         self.evo.tools.observe(name, args, success=True)
         self.shadow.success(name, args)
-        observers = self.evo.triggers.observers(name)
+        observers, gate, without_pattern = self.evo.triggers.observation(name)
         if observers:
             text = result if isinstance(result, str) else json.dumps(snapshot(result))
-            gate = self.evo.triggers.observer_gate(name)
-            passed = gate is None or found(gate, text)  # one search for every pattern
+            if gate is not None and not found(gate, text):  # one search for every pattern
+                observers = [(skill, None) for skill in without_pattern]  # the rest cannot fire
             for skill, pattern in observers:
                 # The compiled pattern rejects most results cheaply; `matches` decides the rest.
-                if pattern is not None and (not passed or pattern.search(text) is None):
+                if pattern is not None and pattern.search(text) is None:
                     continue
                 if skill.trigger.matches(tool=name, text=text, task=self.task):
                     self.fired.setdefault(skill.name, skill)

@@ -128,16 +128,28 @@ class TriggerIndex:
 
     def observer_gate(self, tool: str) -> Pattern | None:
         """All the result patterns of `tool`'s observers in one program (None: search them one by one)."""
-        hit: tuple[Pattern | None] | None = self._fresh("observation-gate", tool)
+        return self.observation(tool)[1]
+
+    def observation(self, tool: str) -> tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]]:
+        """What a successful result of `tool` is checked against, in one look-up (every result asks):
+        its observers (`observers`), their patterns in one program (`observer_gate`), and the
+        observers without a pattern (the only ones a result that program rejects can still fire)."""
+        hit: tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]] | None = self._fresh(
+            "observation-gate", tool
+        )
         if hit is not None:
-            return hit[0]
+            return hit
 
-        def build() -> tuple[Pattern | None]:
-            patterns = [s.trigger.pattern for s, p in self.observers(tool) if p is not None and s.trigger.pattern]
-            return (any_of(tuple(patterns), True) if patterns else None,)
+        def build() -> tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]]:
+            observers = self.observers(tool)
+            patterns = [s.trigger.pattern for s, p in observers if p is not None and s.trigger.pattern]
+            without = [s for s, _ in observers if s.trigger.pattern is None]
+            return observers, (any_of(tuple(patterns), True) if patterns else None), without
 
-        gate: tuple[Pattern | None] = self._derived("observation-gate", tool, build)
-        return gate[0]
+        view: tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]] = self._derived(
+            "observation-gate", tool, build
+        )
+        return view
 
     def guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
         """(skills for every call, task-start skills) that carry guidance, for this tool set."""
