@@ -218,13 +218,16 @@ def increment_statements(
     return out
 
 
-def reset_statements(key: str | None, arm: str | None, now: float, encode: Callable[[Any], Any]) -> list[Statement]:
+def reset_statements(
+    key: str | None, arm: str | None, now: float, encode: Callable[[Any], Any], *, for_update: str = ""
+) -> list[Statement]:
     """Back to the prior (a new epoch): one arm, every arm of `key`, or every arm of every key.
 
     A reset of a whole key moves the key's epoch on too (every key's and the library's, for all
     keys): updates gathered before it are dropped when they arrive (`PosteriorIncrement.key_epoch`).
-    The key's row is written first, as every update locks it first. `observations` (every update
-    ever made) is kept."""
+    The key's row is written first, as every update locks it first; every key's rows are locked in
+    key order (`for_update`: the dialect's row-lock clause), as a batch of queued updates locks
+    them. `observations` (every update ever made) is kept."""
     reset = (encode({}), now)
     if key is not None and arm is not None:
         return [(f"{_RESET_SET} WHERE key = ? AND arm = ?", (*reset, key, arm))]
@@ -237,7 +240,8 @@ def reset_statements(key: str | None, arm: str | None, now: float, encode: Calla
     return [
         (f"INSERT INTO meta (key, value) VALUES ('{LIBRARY_EPOCH_KEY}', '1') ON CONFLICT (key) DO UPDATE "
          "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)", ()),
-        ("UPDATE posterior_keys SET epoch = epoch + 1", ()),
+        (f"UPDATE posterior_keys SET epoch = epoch + 1 WHERE key IN (SELECT key FROM posterior_keys ORDER BY key"
+         f"{for_update})", ()),
         (_RESET_SET, reset),
     ]
 

@@ -318,7 +318,7 @@ class SQLStore(SQLConnections):
 
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
         """Back to the prior, with a new epoch."""
-        self._run(reset_statements(key, arm, time.time(), self._d.json))
+        self._run(reset_statements(key, arm, time.time(), self._d.json, for_update=self._d.for_update))
 
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
         """The stored arms of `key` (or of every key) and their keys' counters and epochs, in one
@@ -383,10 +383,13 @@ class SQLStore(SQLConnections):
         # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
         # which a background thread must take the GIL back from the agent's thread for. Driver
         # errors go through as they are: the queue tells a refused record from a refused write.
+        # Keys in sorted order (each key's updates in the order they were made): every writer of
+        # several key rows locks them in that order (a reset of every key too), so two processes'
+        # batches never each hold a key row the other waits for (PostgreSQL: a deadlock).
+        queued = sorted((r for r in batch if isinstance(r, QueuedIncrement)), key=lambda r: r.increment.key)
         increments = [
             statement
-            for r in batch
-            if isinstance(r, QueuedIncrement)
+            for r in queued
             for statement in increment_statements(r.increment, r.at, self._d.json, one_statement=self._d.writable_cte)
         ]
         records = [
