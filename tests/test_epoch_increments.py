@@ -120,3 +120,18 @@ def test_a_queued_increment_is_read_back_by_its_own_process_and_sync_writes_at_o
     with _two(location, "sync") as (a, b):
         _attached(a).update("k2", "v1", 1.0)
         assert [(p.alpha, p.beta) for p in b.posteriors("k2")] == [(2.0, 1.0)]  # written before update returned
+
+
+def test_updates_queued_before_another_processs_announcement_are_dropped_when_written(location: str) -> None:
+    with _two(location, "batched") as (a_lib, b_lib):
+        b_lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]  # written by the flush below
+        b = _attached(b_lib, staleness_s=0.0)
+        for _ in range(5):
+            b.update("k", "v1", 1.0)  # B's evidence under m@1, still queued
+        announce_policy(a_lib, _attached(a_lib), "m@1", "m@2")
+        b_lib.flush()  # B's writer's batch arrives after the reset: nothing of it lands
+        assert a_lib.posteriors() == [] and a_lib.posterior_snapshot("k")[1]["k"].steps == 0
+        assert b.posterior("k", "v1") == (1.0, 1.0)  # B re-read the key: the old epoch is gone
+        b.update("k", "v1", 1.0)
+        b_lib.flush()
+        assert [(p.alpha, p.beta) for p in a_lib.posteriors()] == [(2.0, 1.0)]
