@@ -153,14 +153,14 @@ class SQLConnections(SkillStore):
                 self._local.conn = None
 
     @contextmanager
-    def _read(self, *, posteriors: bool = True) -> Iterator[Any]:
+    def _read(self, *, posteriors: bool = True, pipelined: bool = False) -> Iterator[Any]:
         """A connection to read on (this thread's transaction, if one is open); `posteriors`: see
-        `_outermost`."""
+        `_outermost`; `pipelined`: see `Dialect.reading`."""
         current = self._current()
         if current is not None:
             yield current
             return
-        with self._outermost(writing=False, posteriors=posteriors), self._d.reading() as conn:
+        with self._outermost(writing=False, posteriors=posteriors), self._d.reading(pipelined=pipelined) as conn:
             yield conn
 
     def _select(self, statement: str, params: Sequence[Any] = (), *, posteriors: bool = True) -> list[Any]:

@@ -178,11 +178,14 @@ class SQLStore(SQLConnections):
 
     def skill(self, name: str) -> Skill:
         """One skill with all its versions. Raises `NotFoundError`."""
-        with self._read(posteriors=False) as conn:
-            rows = self._x(conn, "SELECT * FROM skills WHERE name = ?", (name,)).fetchall()
-            if not rows:
-                raise NotFoundError(f"no skill named {name!r}")
-            versions = self._x(conn, VERSION_SELECT + " WHERE v.skill = ?", (name,)).fetchall()
+        # Both statements sent before either is read: one round trip on PostgreSQL (the lifecycle
+        # check after every credited call reads a skill).
+        with self._read(posteriors=False, pipelined=True) as conn:
+            skill_rows = self._x(conn, "SELECT * FROM skills WHERE name = ?", (name,))
+            version_rows = self._x(conn, VERSION_SELECT + " WHERE v.skill = ?", (name,))
+            rows, versions = skill_rows.fetchall(), version_rows.fetchall()
+        if not rows:
+            raise NotFoundError(f"no skill named {name!r}")
         return skills_from_rows(rows, versions)[0]
 
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
