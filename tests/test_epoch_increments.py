@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from skillevo import SkillLibrary, ThompsonSelector
-from skillevo._learning_sql import PosteriorIncrement
+from skillevo._learning_sql import KeyCounters, PosteriorIncrement
 from skillevo._policy_change import announce_policy
 
 
@@ -135,3 +135,22 @@ def test_updates_queued_before_another_processs_announcement_are_dropped_when_wr
         b.update("k", "v1", 1.0)
         b_lib.flush()
         assert [(p.alpha, p.beta) for p in a_lib.posteriors()] == [(2.0, 1.0)]
+
+
+def test_a_library_from_before_key_epochs_is_upgraded_in_place(location: str) -> None:
+    with SkillLibrary(location, durability="sync") as lib:
+        sel = _attached(lib)
+        for _ in range(3):
+            sel.update("k", "v1", 1.0)
+        # What the previous release wrote: schema 3, no key epoch nor stamp.
+        with lib.transaction():
+            lib._run([("ALTER TABLE posterior_keys DROP COLUMN epoch", ()),  # type: ignore[attr-defined]
+                      ("ALTER TABLE posterior_keys DROP COLUMN stamp", ()),
+                      ("DELETE FROM schema_version WHERE version = 4", ())])
+    with SkillLibrary(location, durability="sync") as lib:
+        assert lib.schema_version == 4
+        arms, counters = lib.posterior_snapshot("k")
+        assert [(p.alpha, p.beta) for p in arms] == [(4.0, 1.0)] and counters["k"] == KeyCounters(3, 0, 0)
+        sel = _attached(lib)
+        sel.update("k", "v1", 0.0)
+        assert lib.posteriors("k")[0].beta == 2.0
