@@ -3,7 +3,9 @@
 Run: .venv/bin/python benchmarks/bench_multihost.py [--pg postgresql://127.0.0.1:5432/test]
 Prints episodes/s (one writer thread, and 4 threads sharing one library object), the median latency
 of a selection (`choose`, served from the selector's memory) and of a credited update (`update`,
-an atomic read-modify-write in the store), with PostgreSQL / SQLite ratios.
+atomic increments in the store: queued behind the library's writer under the default
+``durability="batched"``), the same update with 4 writer threads (each its own selector attached
+to the one library, all crediting one key), with PostgreSQL / SQLite ratios.
 """
 
 from __future__ import annotations
@@ -56,6 +58,30 @@ def selection_us(lib: SkillLibrary, reps: int = 300) -> tuple[float, float]:
     return statistics.median(choose) * 1e6, statistics.median(update) * 1e6
 
 
+def update_4_writers_us(lib: SkillLibrary, reps: int = 300, writers: int = 4) -> float:
+    """Median `update` latency with `writers` threads, each its own selector on `lib`, one key."""
+    arms = [f"skill@{i}" for i in range(3)] + ["null"]
+    times: list[list[float]] = [[] for _ in range(writers)]
+    start = threading.Barrier(writers)
+
+    def work(k: int) -> None:
+        sel = ThompsonSelector(seed=k)
+        sel.attach(lib)
+        start.wait()
+        for r in range(reps):
+            arm = sel.choose("shared", arms)
+            t0 = time.perf_counter()
+            sel.update("shared", arm, float(r % 2))
+            times[k].append(time.perf_counter() - t0)
+
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(writers)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return statistics.median(x for w in times for x in w) * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
@@ -75,13 +101,15 @@ def main() -> None:
                 one = episodes_per_s(lib, args.episodes, 1)
                 four = episodes_per_s(lib, args.episodes, 4)
                 c, u = selection_us(lib)
-                rows[name] = {"1 thread ep/s": one, "4 threads ep/s": four, "choose us": c, "update us": u}
+                u4 = update_4_writers_us(lib)
+                rows[name] = {"1 thread ep/s": one, "4 threads ep/s": four, "choose us": c, "update us": u,
+                              "update 4w us": u4}
         if "postgres" in rows:
             import psycopg
 
             with psycopg.connect(args.pg, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    cols = ["1 thread ep/s", "4 threads ep/s", "choose us", "update us"]
+    cols = ["1 thread ep/s", "4 threads ep/s", "choose us", "update us", "update 4w us"]
     print(f"{'backend':<10}" + "".join(f"{c:>16}" for c in cols))
     for name, vals in rows.items():
         print(f"{name:<10}" + "".join(f"{vals[c]:>16.1f}" for c in cols))

@@ -39,9 +39,17 @@ def path(tmp_path: Path) -> str:
 
 @pytest.fixture
 def two(path: str) -> Iterator[tuple[SkillLibrary, SkillLibrary]]:
-    """Two store objects on one file: what two processes see."""
-    with SkillLibrary(path) as a, SkillLibrary(path) as b:
+    """Two store objects on one file: what two processes see. They write at once (``"sync"``):
+    what one writes, the other can read next (queued writes: the tests parametrized on durability)."""
+    with SkillLibrary(path, durability="sync") as a, SkillLibrary(path, durability="sync") as b:
         yield a, b
+
+
+@pytest.fixture(params=["sync", "batched"])
+def durability(request: pytest.FixtureRequest) -> str:
+    """Written at once, or queued behind the library's writer (then `flush` stands for the writer's
+    next batch, due within its linger time)."""
+    return str(request.param)
 
 
 def _attached(lib: SkillLibrary, **kwargs: Any) -> ThompsonSelector:
@@ -65,8 +73,8 @@ def test_a_selector_sees_another_processs_updates_within_its_staleness(
     assert a.posterior("k", "v1") == (21.0, 2.0)
 
 
-def test_concurrent_updates_from_many_selectors_all_count(path: str) -> None:
-    libs = [SkillLibrary(path) for _ in range(4)]
+def test_concurrent_updates_from_many_selectors_all_count(path: str, durability: str) -> None:
+    libs = [SkillLibrary(path, durability=durability) for _ in range(4)]  # type: ignore[arg-type]
     try:
         selectors = [_attached(lib) for lib in libs]
 
@@ -79,6 +87,8 @@ def test_concurrent_updates_from_many_selectors_all_count(path: str) -> None:
             t.start()
         for t in threads:
             t.join()
+        for lib in libs:
+            lib.flush()
         (stored,) = libs[0].posteriors("k")
         assert (stored.alpha, stored.beta, stored.observations) == (41.0, 81.0, 120.0)
     finally:
@@ -283,6 +293,7 @@ def test_two_processes_cannot_start_two_tests_of_one_skill(two: tuple[SkillLibra
 
 def test_one_change_detected_by_two_processes_counts_and_resets_once(two: tuple[SkillLibrary, SkillLibrary]) -> None:
     a, b = _attached(two[0], staleness_s=3600.0), _attached(two[1], staleness_s=3600.0)
+    b.posterior("k", "v1")  # B has read the key in its first epoch; its cache is fresh for an hour
     rewards = [1.0] * 40 + [0.0] * 40  # both processes see the same change on their share of the arm
     for sel in (a, b):
         for r in rewards:
@@ -291,7 +302,10 @@ def test_one_change_detected_by_two_processes_counts_and_resets_once(two: tuple[
     b.update("k", "v2", 1.0)
     arms, counters = two[0].posterior_snapshot("k")
     assert counters["k"].detections == 1  # B's detection was made on evidence from before A's reset
-    assert {p.arm: p.epoch for p in arms} == {"v1": 1, "v2": 0}
+    # ... and so was every update B made in that epoch (or after its own detection, which the
+    # store never took): dropped whole, the key holds A's evidence since A's reset alone.
+    assert {p.arm: p.epoch for p in arms} == {"v1": 1}
+    assert arms[0].observations == 80 and counters["k"].steps == 80
     fresh = _attached(two[1])
     assert fresh.detections("k") == 1
 
@@ -310,8 +324,11 @@ def _replica(lib: SkillLibrary) -> Evolver:
     return Evolver(lib, miner=None, selector=ThompsonSelector(seed=0, staleness_s=3600.0), policy_version="m@1")
 
 
-def test_a_policy_announced_by_two_processes_resets_the_library_once(location: str) -> None:
-    with SkillLibrary(location) as a_lib, SkillLibrary(location) as b_lib:
+def test_a_policy_announced_by_two_processes_resets_the_library_once(location: str, durability: str) -> None:
+    with (
+        SkillLibrary(location, durability=durability) as a_lib,  # type: ignore[arg-type]
+        SkillLibrary(location, durability=durability) as b_lib,  # type: ignore[arg-type]
+    ):
         a, b = _replica(a_lib), _replica(b_lib)
         for _ in range(10):
             b.selector.update("k", "v1", 1.0)
@@ -319,24 +336,28 @@ def test_a_policy_announced_by_two_processes_resets_the_library_once(location: s
         assert a.selector.posterior("k", "v1") == (1.0, 1.0)
         for _ in range(3):  # learning under m@2 has begun
             a.selector.update("k", "v1", 0.0)
+        a_lib.flush()  # (batched: A's writer writes them in its next batch)
         b.policy_version = "m@2"  # the second announces the same upgrade: nothing is reset again
         assert b.selector.posterior("k", "v1") == (1.0, 4.0)  # B holds the store's state at once
-        (stored,) = a_lib.posteriors("k")
-        assert (stored.alpha, stored.beta, stored.epoch) == (1.0, 4.0, 1)
+        (stored,), counters = a_lib.posterior_snapshot("k")
+        # Reset once: the key's epoch (the arm's row, batched, may be newer than the reset: B's
+        # queued updates from before it were dropped, not written and then reset).
+        assert (stored.alpha, stored.beta, counters["k"].epoch) == (1.0, 4.0, 1)
         assert [e.data for e in a_lib.events(kind=EventKind.POLICY_CHANGE)] == [{"from": "m@1", "to": "m@2"}]
         assert a_lib.get_meta("policy.version") == "m@2"
         b.policy_version = "m@3"  # another version is another change
-        assert a_lib.posteriors("k")[0].epoch == 2
+        assert a_lib.posterior_snapshot("k")[1]["k"].epoch == 2
         assert [e.data["to"] for e in a_lib.events(kind=EventKind.POLICY_CHANGE)] == ["m@2", "m@3"]
 
 
-def test_processes_announcing_one_policy_at_once_reset_it_once(location: str) -> None:
+def test_processes_announcing_one_policy_at_once_reset_it_once(location: str, durability: str) -> None:
     from skillevo._policy_change import announce_policy
 
-    libs = [SkillLibrary(location) for _ in range(4)]
+    libs = [SkillLibrary(location, durability=durability) for _ in range(4)]  # type: ignore[arg-type]
     try:
         selectors = [_attached(lib) for lib in libs]
         selectors[0].update("k", "v1", 1.0)
+        libs[0].flush()  # stored before the race (batched: A's writer's next batch)
         start = threading.Barrier(len(libs))
         changed: list[bool] = []
 

@@ -25,14 +25,17 @@ Statements are written with ``?`` placeholders; PostgreSQL's backend turns them 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ._errors import StatusConflictError
 from ._models import EventKind, VersionStatus
 
 __all__ = [
+    "KEY_EPOCH",
+    "LIBRARY_EPOCH_KEY",
     "KeyCounters",
     "PosteriorIncrement",
     "check_expected",
@@ -56,9 +59,16 @@ class PosteriorIncrement:
         arm_decay: the credited arm alone first decays by this factor (ReSkill's w; 1: none).
         unwind: ``(arm, reward)`` leaving a sliding window: subtracted again.
         reset: a change was detected here: after the update every arm of the key returns to the
-            prior (a new epoch) and the key's ``detections`` counter grows by one ...
-        epoch: ... if the credited arm's stored epoch is still this one (the epoch the detection's
+            prior (a new epoch), and the key's ``detections`` counter and epoch grow by one ...
+        epoch: ... if the credited arm's stored epoch is still this one (the epoch the update's
             evidence belongs to; None: unconditionally).
+        key_epoch: the key's epoch the evidence was gathered in (None: any). Given, the whole
+            update applies only while the key's stored epoch is still this one and the arm's row
+            is absent or at `epoch`; otherwise it is dropped: evidence from before a reset (an
+            announced policy, another process's detection) never reaches the epoch after it.
+        next_key_epoch: with `key_epoch` and `reset`: the key's epoch after this detection, chosen
+            by the detecting process at random (not ``key_epoch + 1``, which another process's
+            reset of the same epoch also reaches: its later updates would then pass as that one's).
         extra: the credited arm's auxiliary state (change-detector history, memory M), stored as
             the last writer left it (it only seeds a process that starts later).
     """
@@ -71,18 +81,31 @@ class PosteriorIncrement:
     unwind: tuple[str, float] | None = None
     reset: bool = False
     epoch: int | None = None
+    key_epoch: int | None = None
+    next_key_epoch: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class KeyCounters:
-    """The stored key-level counters of a selector key."""
+    """The stored key-level counters of a selector key, and its epoch (a key without a row of its
+    own is in the library's epoch: see `KEY_EPOCH`)."""
 
     steps: int = 0
     detections: int = 0
+    epoch: int = 0
 
 
 Statement = tuple[str, tuple[Any, ...]]
+
+#: Meta key of the library's posterior epoch: a reset of every key moves it on, so that a key with
+#: no row yet (its evidence still queued in some process) is in a new epoch too.
+LIBRARY_EPOCH_KEY = "posteriors.epoch"
+_LIBRARY_EPOCH = f"(SELECT coalesce(max(CAST(m.value AS INTEGER)), 0) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}')"
+#: A key's epoch (one `?`: the key): its row's, or the library's if it has none.
+KEY_EPOCH = f"coalesce((SELECT ke.epoch FROM posterior_keys ke WHERE ke.key = ?), {_LIBRARY_EPOCH})"
+_ARM_INSERT = "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
+_RESET_SET = "UPDATE posteriors SET alpha = 1, beta = 1, extra = ?, epoch = epoch + 1, updated_at = ?"
 
 
 def increment_statements(
@@ -90,105 +113,167 @@ def increment_statements(
 ) -> list[Statement]:
     """The statements of one update, in order (run them in one transaction).
 
+    An update with a `key_epoch` is conditional: its first statement writes the key's row only
+    where the key and the arm are still in the update's epochs, and stamps the row with a value of
+    this update's own; every later statement applies only where the key's row carries that stamp
+    (the row stays locked to the transaction: on SQLite the whole file, on PostgreSQL that row).
+    So the condition is checked once, on the rows as they were, by the database, and a dropped
+    update writes nothing.
+
     `one_statement` (a database with writable ``WITH``, PostgreSQL): an update that touches only
     the key's counters and the credited arm (no decay of the other arms, no window, no reset, the
     common case) is one statement, atomic alone, that needs no transaction around it."""
-    key_upsert: Statement = (
-        "INSERT INTO posterior_keys (key, steps, detections) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
-        "SET steps = posterior_keys.steps + 1, detections = posterior_keys.detections + excluded.detections",
-        (inc.key, 1 if inc.reset and inc.epoch is None else 0),
-    )
+    r = float(inc.reward)
+    arm_epoch = 0 if inc.epoch is None else inc.epoch
+    guarded = inc.key_epoch is not None
+    mine, mine_params = "", cast(tuple[str, ...], ())
+    if guarded:
+        stamp = os.urandom(8).hex()
+        cond, cond_params = f"{KEY_EPOCH} = ?", [inc.key, inc.key_epoch]
+        if inc.epoch is not None:
+            cond += " AND NOT EXISTS (SELECT 1 FROM posteriors q WHERE q.key = ? AND q.arm = ? AND q.epoch <> ?)"
+            cond_params += [inc.key, inc.arm, inc.epoch]
+        key_upsert: Statement = (
+            f"INSERT INTO posterior_keys (key, steps, detections, epoch, stamp) SELECT ?, 1, 0, ?, ? WHERE {cond} "
+            "ON CONFLICT (key) DO UPDATE SET steps = posterior_keys.steps + 1, stamp = excluded.stamp "
+            "WHERE posterior_keys.epoch = excluded.epoch",
+            (inc.key, inc.key_epoch, stamp, *cond_params),
+        )
+        mine, mine_params = " AND EXISTS (SELECT 1 FROM posterior_keys s WHERE s.key = ? AND s.stamp = ?)", (
+            inc.key, stamp)
+    else:
+        key_upsert = (
+            "INSERT INTO posterior_keys (key, steps, detections) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
+            "SET steps = posterior_keys.steps + 1, detections = posterior_keys.detections + excluded.detections",
+            (inc.key, 1 if inc.reset and inc.epoch is None else 0),
+        )
     out: list[Statement] = [key_upsert]
     if inc.decay != 1.0:
         out.append(
             (
-                "UPDATE posteriors SET alpha = 1 + ? * (alpha - 1), beta = 1 + ? * (beta - 1) WHERE key = ?",
-                (inc.decay, inc.decay, inc.key),
+                f"UPDATE posteriors SET alpha = 1 + ? * (alpha - 1), beta = 1 + ? * (beta - 1) WHERE key = ?{mine}",
+                (inc.decay, inc.decay, inc.key, *mine_params),
             )
         )
-    r = float(inc.reward)
     if inc.arm_decay != 1.0:
         sets = "alpha = 1 + ? * (posteriors.alpha - 1) + ?, beta = 1 + ? * (posteriors.beta - 1) + ?"
         set_params: tuple[Any, ...] = (inc.arm_decay, r, inc.arm_decay, 1.0 - r)
     else:
         sets = "alpha = posteriors.alpha + ?, beta = posteriors.beta + ?"
         set_params = (r, 1.0 - r)
-    out.append(
-        (
-            "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
-            f"VALUES (?, ?, ?, ?, 1, ?, ?, 0) ON CONFLICT (key, arm) DO UPDATE SET {sets}, "
-            "observations = posteriors.observations + 1, updated_at = excluded.updated_at, extra = excluded.extra",
-            (inc.key, inc.arm, 1.0 + r, 2.0 - r, now, encode(inc.extra), *set_params),
-        )
+    upsert = (
+        f"ON CONFLICT (key, arm) DO UPDATE SET {sets}, observations = posteriors.observations + 1, "
+        "updated_at = excluded.updated_at, extra = excluded.extra"
     )
-    if one_statement and len(out) == 2 and inc.unwind is None and not inc.reset:
-        # The key's counter and the arm are different tables: one statement may write both. The
-        # main statement runs before a WITH it does not read, so the key's row is locked first, as
-        # in every multi-statement update here (a decay, a window, a reset): two writers of one key
-        # wait on that row instead of each holding a row the other needs (a deadlock).
-        (keys, key_params), (arm, arm_params) = out
-        return [(f"WITH a AS ({arm} RETURNING 1) {keys}", (*arm_params, *key_params))]
+    values = (inc.key, inc.arm, 1.0 + r, 2.0 - r, now, encode(inc.extra), arm_epoch)
+    simple = len(out) == 1 and inc.unwind is None and not inc.reset
+    if guarded:
+        # The arm's row is checked again where it is written: on PostgreSQL a reset of that arm
+        # alone may commit between the key's check and this row's lock.
+        check = " WHERE posteriors.epoch = excluded.epoch" if inc.epoch is not None else ""
+        if one_statement and simple:
+            keys, key_params = key_upsert
+            return [(f"WITH k AS ({keys} RETURNING 1) {_ARM_INSERT}SELECT ?, ?, ?, ?, 1, ?, ?, ? FROM k "
+                     f"{upsert}{check}", (*key_params, *values, *set_params))]
+        out.append((f"{_ARM_INSERT}SELECT ?, ?, ?, ?, 1, ?, ?, ? WHERE true{mine} {upsert}{check}",
+                    (*values, *mine_params, *set_params)))
+    else:
+        out.append((f"{_ARM_INSERT}VALUES (?, ?, ?, ?, 1, ?, ?, ?) {upsert}", (*values, *set_params)))
+        if one_statement and simple:
+            # The key's counter and the arm are different tables: one statement may write both. The
+            # main statement runs before a WITH it does not read, so the key's row is locked first,
+            # as in every multi-statement update here (a decay, a window, a reset): two writers of
+            # one key wait on that row instead of each holding a row the other needs (a deadlock).
+            (keys, key_params), (arm, arm_params) = out
+            return [(f"WITH a AS ({arm} RETURNING 1) {keys}", (*arm_params, *key_params))]
     if inc.unwind is not None:
         old_arm, old = inc.unwind
         out.append(
             (
-                "UPDATE posteriors SET alpha = alpha - ?, beta = beta - ? WHERE key = ? AND arm = ?",
-                (float(old), 1.0 - float(old), inc.key, old_arm),
+                f"UPDATE posteriors SET alpha = alpha - ?, beta = beta - ? WHERE key = ? AND arm = ?{mine}",
+                (float(old), 1.0 - float(old), inc.key, old_arm, *mine_params),
             )
         )
-    if inc.reset and inc.epoch is None:
+    if not inc.reset:
+        return out
+    if guarded:  # the update's own condition was the detection's: its stamp says it held
+        out += [
+            ("UPDATE posterior_keys SET detections = detections + 1, epoch = coalesce(?, epoch + 1) "
+             "WHERE key = ? AND stamp = ?", (inc.next_key_epoch, *mine_params)),
+            (f"{_RESET_SET} WHERE key = ?{mine}", (encode({}), now, inc.key, *mine_params)),
+        ]
+    elif inc.epoch is None:
         out.extend(reset_statements(inc.key, None, now, encode))
-    elif inc.reset:
+    else:
         # Conditional on the credited arm's epoch. Its own row is reset last, so the condition the
         # other arms' reset reads is not changed by that statement itself.
         same_epoch = "EXISTS (SELECT 1 FROM posteriors q WHERE q.key = ? AND q.arm = ? AND q.epoch = ?)"
         guard = (inc.key, inc.arm, inc.epoch)
-        reset = "UPDATE posteriors SET alpha = 1, beta = 1, extra = ?, epoch = epoch + 1, updated_at = ?"
         out += [
-            (f"UPDATE posterior_keys SET detections = detections + 1 WHERE key = ? AND {same_epoch}",
-             (inc.key, *guard)),
-            (f"{reset} WHERE key = ? AND arm <> ? AND {same_epoch}", (encode({}), now, inc.key, inc.arm, *guard)),
-            (f"{reset} WHERE key = ? AND arm = ? AND epoch = ?", (encode({}), now, *guard)),
+            ("UPDATE posterior_keys SET detections = detections + 1, epoch = epoch + 1 "
+             f"WHERE key = ? AND {same_epoch}", (inc.key, *guard)),
+            (f"{_RESET_SET} WHERE key = ? AND arm <> ? AND {same_epoch}", (encode({}), now, inc.key, inc.arm, *guard)),
+            (f"{_RESET_SET} WHERE key = ? AND arm = ? AND epoch = ?", (encode({}), now, *guard)),
         ]
     return out
 
 
-def reset_statements(key: str | None, arm: str | None, now: float, encode: Callable[[Any], Any]) -> list[Statement]:
+def reset_statements(
+    key: str | None, arm: str | None, now: float, encode: Callable[[Any], Any], *, for_update: str = ""
+) -> list[Statement]:
     """Back to the prior (a new epoch): one arm, every arm of `key`, or every arm of every key.
 
-    `observations` (every update ever made) is kept."""
-    where: str = ""
-    params: tuple[str, ...] = ()
+    A reset of a whole key moves the key's epoch on too (every key's and the library's, for all
+    keys): updates gathered before it are dropped when they arrive (`PosteriorIncrement.key_epoch`).
+    The key's row is written first, as every update locks it first; every key's rows are locked in
+    key order (`for_update`: the dialect's row-lock clause), as a batch of queued updates locks
+    them. `observations` (every update ever made) is kept."""
+    reset = (encode({}), now)
+    if key is not None and arm is not None:
+        return [(f"{_RESET_SET} WHERE key = ? AND arm = ?", (*reset, key, arm))]
     if key is not None:
-        where, params = " WHERE key = ?", (key,)
-        if arm is not None:
-            where, params = " WHERE key = ? AND arm = ?", (key, arm)
+        return [
+            (f"INSERT INTO posterior_keys (key, steps, detections, epoch) VALUES (?, 0, 0, {_LIBRARY_EPOCH} + 1) "
+             "ON CONFLICT (key) DO UPDATE SET epoch = posterior_keys.epoch + 1", (key,)),
+            (f"{_RESET_SET} WHERE key = ?", (*reset, key)),
+        ]
     return [
-        (
-            "UPDATE posteriors SET alpha = 1, beta = 1, extra = ?, epoch = epoch + 1, updated_at = ?" + where,
-            (encode({}), now, *params),
-        )
+        (f"INSERT INTO meta (key, value) VALUES ('{LIBRARY_EPOCH_KEY}', '1') ON CONFLICT (key) DO UPDATE "
+         "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)", ()),
+        (f"UPDATE posterior_keys SET epoch = epoch + 1 WHERE key IN (SELECT key FROM posterior_keys ORDER BY key"
+         f"{for_update})", ()),
+        (_RESET_SET, reset),
     ]
 
 
-#: One read of a key's arms with its counters (`snapshot_from_rows` splits them).
-SNAPSHOT_SELECT = (
-    "SELECT p.*, k.steps AS k_steps, k.detections AS k_detections FROM posteriors p "
-    "LEFT JOIN posterior_keys k ON k.key = p.key"
-)
+_ARMS = "SELECT p.key, p.arm, p.alpha, p.beta, p.observations, p.updated_at, p.extra, p.epoch"
 
 
 def snapshot_query(key: str | None) -> Statement:
-    """The `SNAPSHOT_SELECT` of one key, or of every key."""
+    """One read of a key's arms (or every key's) with its counters and epoch (`snapshot_counters`):
+    the arms' rows, and one row per key with ``arm`` NULL. Read for one key, that row is there
+    even when the key has none of its own (it carries the library's epoch then)."""
     if key is None:
-        return SNAPSHOT_SELECT + " ORDER BY p.key, p.arm", ()
-    return SNAPSHOT_SELECT + " WHERE p.key = ? ORDER BY p.arm", (key,)
+        return (
+            f"{_ARMS}, NULL AS k_steps, NULL AS k_detections FROM posteriors p UNION ALL "
+            "SELECT k.key, NULL, NULL, NULL, NULL, NULL, NULL, k.epoch, k.steps, k.detections FROM posterior_keys k "
+            "ORDER BY 1, 2",
+            (),
+        )
+    return (
+        f"{_ARMS}, NULL AS k_steps, NULL AS k_detections FROM posteriors p WHERE p.key = ? UNION ALL "
+        f"SELECT CAST(? AS TEXT), NULL, NULL, NULL, NULL, NULL, NULL, {KEY_EPOCH}, k.steps, k.detections "
+        "FROM (SELECT 1 AS one) o LEFT JOIN posterior_keys k ON k.key = ? ORDER BY 1, 2",
+        (key, key, key, key),
+    )
 
 
 def snapshot_counters(rows: Iterable[Mapping[str, Any]]) -> dict[str, KeyCounters]:
-    """The key counters carried on `SNAPSHOT_SELECT` rows."""
+    """The key counters and epochs carried on `snapshot_query` rows."""
     return {
-        r["key"]: KeyCounters(int(r["k_steps"]), int(r["k_detections"])) for r in rows if r["k_steps"] is not None
+        r["key"]: KeyCounters(int(r["k_steps"] or 0), int(r["k_detections"] or 0), int(r["epoch"]))
+        for r in rows
+        if r["arm"] is None
     }
 
 

@@ -162,9 +162,13 @@ class PostgresDialect(Dialect):
                 return
 
     @contextmanager
-    def reading(self) -> Iterator[_Conn]:
+    def reading(self, *, pipelined: bool = False) -> Iterator[_Conn]:
         with self._connection() as conn:  # autocommit: READ COMMITTED gives each statement its snapshot anyway
-            yield conn
+            if not pipelined:
+                yield conn
+                return
+            with conn.pipeline():
+                yield conn
 
     def select(self, statement: str, params: Sequence[Any]) -> list[Any]:
         for attempt in range(_ATTEMPTS):

@@ -22,6 +22,7 @@ w = M / (M + n) with the memory M re-fit by maximum likelihood). See docs/select
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import ConfigError
-from ._learning_sql import PosteriorIncrement
+from ._learning_sql import KeyCounters, PosteriorIncrement
 from ._models import PosteriorState
 from ._reward_text import decode_rewards, reward_token
 from ._store import SkillStore
@@ -43,6 +44,7 @@ __all__ = ["Selector", "ThompsonSelector"]
 DiscountSpec = str | tuple[str, float] | tuple[str, int]
 
 _HISTORY_CAP = 2000
+_FRESH_EPOCHS = random.SystemRandom()
 _PERSIST_HISTORY = 256
 _RESKILL_GRID = np.unique(np.round(np.logspace(0, math.log10(2000), 24)))
 
@@ -107,6 +109,9 @@ class _Key:
     window: deque[tuple[int, float]] = field(default_factory=deque)
     detections: int = 0
     steps: int = 0
+    # The key's stored epoch as last read, moved on by this process's own resets of the key.
+    key_epoch: int = 0
+    # -inf: never read from the store (its epoch unknown): read before the first update.
     fresh_at: float = -math.inf
     cache_arms: tuple[str, ...] = ()
     cache_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -363,15 +368,23 @@ class ThompsonSelector(Selector):
         with self._lock:
             state = self._key(key)
             i = state.index.get(arm)
+            if self._store is not None and state.fresh_at == -math.inf:
+                self._refresh(key, state, force=True)  # the key's epoch, before evidence is credited in it
+            i = state.index.get(arm)
             if i is None:
                 i = state.add(arm)
                 state.cache_arms = ()
-            epoch = state.epoch[i]  # the epoch this update's evidence (and a detection on it) belongs to
+            # The epochs this update's evidence (and a detection on it) belongs to: the store drops
+            # the update if the key or the arm has been reset since (by any process).
+            epoch, key_epoch = state.epoch[i], state.key_epoch
             step = self._apply(state, i, r)
             if self._store is None:
                 return
-            if step.detected:  # the store resets every stored arm of the key: a new epoch
+            next_key_epoch = None
+            if step.detected:  # the store resets the key and every stored arm of it: new epochs
                 state.epoch = [e + 1 for e in state.epoch]
+                # Drawn apart from the seeded streams: which epoch a key is in never changes a choice.
+                next_key_epoch = state.key_epoch = _FRESH_EPOCHS.randrange(1 << 20, 1 << 31)
             unwind = None if step.unwind is None else (state.arms[step.unwind[0]], step.unwind[1])
             self._store.increment_posterior(
                 PosteriorIncrement(
@@ -383,6 +396,8 @@ class ThompsonSelector(Selector):
                     unwind=unwind,
                     reset=step.detected,
                     epoch=epoch,
+                    key_epoch=key_epoch,
+                    next_key_epoch=next_key_epoch,
                     extra=self._extra(state, i),
                 )
             )
@@ -402,12 +417,20 @@ class ThompsonSelector(Selector):
         if not force and now - state.fresh_at < self.staleness_s:
             return
         arms, counters = self._store.posterior_snapshot(key)
-        for stored in arms:
-            self._load_arm(state, stored, seed=False)
         kept = counters.get(key)
         if kept is not None:
-            state.steps, state.detections = kept.steps, kept.detections
+            self._load_key(state, kept)
+        for stored in arms:
+            self._load_arm(state, stored, seed=False)
         state.fresh_at = now
+
+    def _load_key(self, state: _Key, kept: KeyCounters) -> None:
+        """Take a key's stored counters and epoch; a key reset elsewhere since (another epoch)
+        drops everything this process holds of it first."""
+        if kept.epoch != state.key_epoch:
+            self._reset(state, range(len(state.arms)))
+            state.key_epoch = kept.epoch
+        state.steps, state.detections = kept.steps, kept.detections
 
     def _load_arm(self, state: _Key, stored: PosteriorState, *, seed: bool) -> None:
         """Take one stored arm as the truth. `seed`: also restore its history and memory (at attach)."""
@@ -453,6 +476,8 @@ class ThompsonSelector(Selector):
                 if self._store is not None:
                     for i in idx:
                         state.epoch[i] += 1
+                    if arm is None:
+                        state.key_epoch += 1
             if self._store is not None:
                 self._store.reset_posteriors(key, arm)
 
@@ -524,13 +549,14 @@ class ThompsonSelector(Selector):
         """Take every stored arm and key counter as the truth (`seed`: see `_load_arm`)."""
         arms, counters = store.posterior_snapshot()
         now = time.monotonic()
+        for key, kept in counters.items():
+            self._load_key(self._key(key), kept)
         for stored in arms:
             self._load_arm(self._key(stored.key), stored, seed=seed)
-        for key, kept in counters.items():
-            state = self._key(key)
-            state.steps, state.detections = kept.steps, kept.detections
-        for state in self._keys.values():
-            state.fresh_at = now
+        for key, state in self._keys.items():
+            # A key without a row of its own is in the library's epoch, which this read does not
+            # carry: read it again before its next use.
+            state.fresh_at = now if key in counters else -math.inf
 
 
 _GRID = np.linspace(0.0, 1.0, 2049)

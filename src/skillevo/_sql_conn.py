@@ -17,12 +17,13 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ._durability import Durability
 from ._errors import LibraryError
+from ._learning_sql import PosteriorIncrement
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._store import SkillStore
 from ._store_common import DeferredEvents
 from ._writebehind import ABORTED_ATTEMPTS, WriteBehind, aborted_pause
 
-__all__ = ["Deferred", "Queued", "SQLConnections", "retried"]
+__all__ = ["Deferred", "Queued", "QueuedIncrement", "SQLConnections", "retried"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -63,9 +64,18 @@ class Deferred(NamedTuple):
     episode_id: str
 
 
+class QueuedIncrement(NamedTuple):
+    """A queued posterior update (``durability="batched"``) and the time it was made. It carries
+    the epochs its evidence was gathered in, so the store drops it if the key or the arm has been
+    reset since, by whichever process (`PosteriorIncrement.key_epoch`)."""
+
+    increment: PosteriorIncrement
+    at: float
+
+
 #: What the write-behind queue holds: an episode row and its event rows, serialised when recorded
-#: (the queue never holds live objects), or a `Deferred` one.
-Queued = tuple[tuple[Any, ...], list[EventRow]] | Deferred
+#: (the queue never holds live objects), a `Deferred` one, or a posterior update.
+Queued = tuple[tuple[Any, ...], list[EventRow]] | Deferred | QueuedIncrement
 
 
 class SQLConnections(SkillStore):
@@ -115,16 +125,20 @@ class SQLConnections(SkillStore):
             raise LibraryError(f"{self.location} is open read-only (the file or its folder cannot be written)")
 
     @contextmanager
-    def _outermost(self, *, writing: bool, queued_first: bool = True, translate: bool = True) -> Iterator[None]:
+    def _outermost(
+        self, *, writing: bool, queued_first: bool = True, translate: bool = True, posteriors: bool = True
+    ) -> Iterator[None]:
         """Around a read or transaction that no transaction of this thread encloses: the dialect's
         guard, the queue written first (a process reads what it recorded; writes keep their order),
-        driver errors that mean "the database refused" raised as `LibraryError`."""
+        driver errors that mean "the database refused" raised as `LibraryError`. A read that does
+        not read posteriors (`posteriors` False) does not wait for a queue of posterior updates
+        alone: it could not see them (a credit's lifecycle check reads the skill next)."""
         with self._d.guard():
             if self._closed:
                 raise LibraryError(f"the library {self.location} is closed")
             if writing:
                 self._writable()
-            if queued_first and self._behind:
+            if queued_first and self._behind and (posteriors or not self._behind.holds_only(QueuedIncrement)):
                 try:
                     self._behind.drain()
                 except LibraryError:
@@ -169,21 +183,22 @@ class SQLConnections(SkillStore):
                 self._local.conn = None
 
     @contextmanager
-    def _read(self) -> Iterator[Any]:
-        """A connection to read on (this thread's transaction, if one is open)."""
+    def _read(self, *, posteriors: bool = True, pipelined: bool = False) -> Iterator[Any]:
+        """A connection to read on (this thread's transaction, if one is open); `posteriors`: see
+        `_outermost`; `pipelined`: see `Dialect.reading`."""
         current = self._current()
         if current is not None:
             yield current
             return
-        with self._outermost(writing=False), self._d.reading() as conn:
+        with self._outermost(writing=False, posteriors=posteriors), self._d.reading(pipelined=pipelined) as conn:
             yield conn
 
-    def _select(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+    def _select(self, statement: str, params: Sequence[Any] = (), *, posteriors: bool = True) -> list[Any]:
         """The rows of one SELECT (outside a transaction: on its own, no BEGIN/COMMIT)."""
         current = self._current()
         if current is not None:
             return list(current.execute(self._d.sql(statement), self._d.params(params)).fetchall())
-        with self._outermost(writing=False):
+        with self._outermost(writing=False, posteriors=posteriors):
             return self._d.select(self._d.sql(statement), self._d.params(params))
 
     def _run(self, statements: Sequence[Statement]) -> None:

@@ -88,8 +88,9 @@ class Dialect(ABC):
         """Held around a whole read or transaction (SQLite: its one connection's lock)."""
 
     @abstractmethod
-    def reading(self) -> AbstractContextManager[Any]:
-        """A connection to read on (outside any transaction of this thread)."""
+    def reading(self, *, pipelined: bool = False) -> AbstractContextManager[Any]:
+        """A connection to read on (outside any transaction of this thread); `pipelined`: the
+        statements sent on it before their rows are fetched travel together (one round trip)."""
 
     @abstractmethod
     def select(self, statement: str, params: Sequence[Any]) -> list[Any]:

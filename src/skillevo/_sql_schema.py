@@ -100,4 +100,8 @@ def migrations(dialect: str) -> list[list[str]]:
             "CREATE UNIQUE INDEX versions_content ON versions (skill, content_hash)",
         ],
         migration(dialect),  # learning state: atomic posterior increments, key counters, version counters
+        [  # epoch-conditional increments: a key's epoch, and the stamp of the update holding its row
+            f"ALTER TABLE posterior_keys ADD COLUMN epoch {types['integer']} NOT NULL DEFAULT 0",
+            f"ALTER TABLE posterior_keys ADD COLUMN stamp {types['text']}",
+        ],
     ]

@@ -42,7 +42,7 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
-from ._sql_conn import Deferred, Queued, SQLConnections, retried
+from ._sql_conn import Deferred, Queued, QueuedIncrement, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
 from ._store_common import (
     DeferredEvents,
@@ -182,24 +182,27 @@ class SQLStore(SQLConnections):
 
     def skill(self, name: str) -> Skill:
         """One skill with all its versions. Raises `NotFoundError`."""
-        with self._read() as conn:
-            rows = self._x(conn, "SELECT * FROM skills WHERE name = ?", (name,)).fetchall()
-            if not rows:
-                raise NotFoundError(f"no skill named {name!r}")
-            versions = self._x(conn, VERSION_SELECT + " WHERE v.skill = ?", (name,)).fetchall()
+        # Both statements sent before either is read: one round trip on PostgreSQL (the lifecycle
+        # check after every credited call reads a skill).
+        with self._read(posteriors=False, pipelined=True) as conn:
+            skill_rows = self._x(conn, "SELECT * FROM skills WHERE name = ?", (name,))
+            version_rows = self._x(conn, VERSION_SELECT + " WHERE v.skill = ?", (name,))
+            rows, versions = skill_rows.fetchall(), version_rows.fetchall()
+        if not rows:
+            raise NotFoundError(f"no skill named {name!r}")
         return skills_from_rows(rows, versions)[0]
 
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
         """All skills (with versions), optionally only those whose derived status is `status`."""
         wanted = VersionStatus(status) if status is not None else None
-        with self._read() as conn:
+        with self._read(posteriors=False) as conn:
             rows = self._x(conn, "SELECT * FROM skills ORDER BY name").fetchall()
             versions = self._x(conn, VERSION_SELECT).fetchall()
         return [s for s in skills_from_rows(rows, versions) if wanted is None or s.status is wanted]
 
     def version(self, version_id: str) -> SkillVersion:
         """One version by id (``"name@n"``). Raises `NotFoundError`."""
-        rows = self._select(VERSION_SELECT + " WHERE v.id = ?", (version_id,))
+        rows = self._select(VERSION_SELECT + " WHERE v.id = ?", (version_id,), posteriors=False)
         if not rows:
             raise NotFoundError(f"no skill version {version_id!r}")
         return version_from_row(rows[0])
@@ -251,7 +254,7 @@ class SQLStore(SQLConnections):
             tool = self._d.text(tool)  # as its skills' triggers were stored (`Dialect.text`)
         keys = ("*",) if tool is None else (tool, "*")
         status_values = [VersionStatus(s).value for s in statuses]
-        with self._read() as conn:
+        with self._read(posteriors=False) as conn:
             rows = self._x(
                 conn,
                 f"SELECT * FROM skills WHERE kind = ? AND tool_key IN ({_marks(len(keys))}) ORDER BY name",
@@ -314,20 +317,29 @@ class SQLStore(SQLConnections):
 
     @retried
     def increment_posterior(self, increment: PosteriorIncrement) -> None:
-        """One selector update as atomic increments: where the database can, one statement that
-        commits alone (one round trip, no BEGIN/COMMIT); otherwise one transaction."""
-        self._run(increment_statements(increment, time.time(), self._d.json, one_statement=self._d.writable_cte))
+        """One selector update as atomic increments. ``durability="batched"``: queued, written by
+        the background writer in its next batch and before this library's next read or write
+        returns (as `record_episode`), dropped there if its epochs have passed. ``"sync"`` (or
+        inside `transaction()`): written now, where the database can in one statement that commits
+        alone (one round trip, no BEGIN/COMMIT), otherwise in one transaction."""
+        now = time.time()
+        if self.durability == "sync" or self._current() is not None:
+            self._run(increment_statements(increment, now, self._d.json, one_statement=self._d.writable_cte))
+            return
+        self._writable()
+        self._behind.put(QueuedIncrement(increment, now))
 
     @retried
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
         """Back to the prior, with a new epoch."""
-        self._run(reset_statements(key, arm, time.time(), self._d.json))
+        self._run(reset_statements(key, arm, time.time(), self._d.json, for_update=self._d.for_update))
 
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
-        """The stored arms of `key` (or of every key) and their keys' counters, in one statement."""
+        """The stored arms of `key` (or of every key) and their keys' counters and epochs, in one
+        statement (`key`'s counters even where it has no row: its epoch is the library's then)."""
         statement, params = snapshot_query(key)
         rows = self._select(statement, params)
-        return [posterior_from_row(r) for r in rows], snapshot_counters(rows)
+        return [posterior_from_row(r) for r in rows if r["arm"] is not None], snapshot_counters(rows)
 
     # ------------------------------------------------------------------ episodes & events
 
@@ -386,19 +398,34 @@ class SQLStore(SQLConnections):
         # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
         # which a background thread must take the GIL back from the agent's thread for. Driver
         # errors go through as they are: the queue tells a refused record from a refused write.
+        # Keys in sorted order (each key's updates in the order they were made): every writer of
+        # several key rows locks them in that order (a reset of every key too), so two processes'
+        # batches never each hold a key row the other waits for (PostgreSQL: a deadlock).
+        queued = sorted((r for r in batch if isinstance(r, QueuedIncrement)), key=lambda r: r.increment.key)
+        increments = [
+            statement
+            for r in queued
+            for statement in increment_statements(r.increment, r.at, self._d.json, one_statement=self._d.writable_cte)
+        ]
         records = [
-            (r.episode, self._event_rows(r.events, r.episode_id)) if isinstance(r, Deferred) else r for r in batch
+            (r.episode, self._event_rows(r.events, r.episode_id)) if isinstance(r, Deferred) else r
+            for r in batch
+            if not isinstance(r, QueuedIncrement)
         ]
         episodes = [row for row, _ in records]
         events = [e for _, rows in records for e in rows]
         # "sync": the caller (an agent's `finish()`) waits for this write; another process holding
         # the write lock makes it fail within SYNC_WAIT_S, the records kept queued, not block 60 s.
         wait = self._d.waiting_at_most(SYNC_WAIT_S) if self.durability == "sync" else contextlib.nullcontext()
-        with wait, self._write(queued_first=False, translate=False) as conn:
-            self._d.insert_rows(conn, self._d.sql(EPISODE_UPSERT), 9, episodes)
+        # Posterior updates go out pipelined (PostgreSQL: the batch's statements in one round trip).
+        with wait, self._write(queued_first=False, translate=False, pipelined=bool(increments)) as conn:
+            if episodes:
+                self._d.insert_rows(conn, self._d.sql(EPISODE_UPSERT), 9, episodes)
             if events:
                 self._d.insert_rows(conn, self._d.sql(EVENT_INSERT), 6, events)
                 self._count(conn, events)
+            for statement, params in increments:
+                self._x(conn, statement, params)
 
     @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:

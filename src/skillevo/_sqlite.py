@@ -97,7 +97,7 @@ class SQLiteDialect(Dialect):
         return self.lock
 
     @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
+    def reading(self, *, pipelined: bool = False) -> Iterator[sqlite3.Connection]:
         yield self.conn
 
     def select(self, statement: str, params: Sequence[Any]) -> list[Any]:

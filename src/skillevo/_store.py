@@ -229,7 +229,9 @@ class SkillStore(ABC):
         ``increment.decay``, the arm gets ``+reward`` / ``+(1 - reward)`` (after its own
         ``arm_decay``), a window's leaving reward is taken back, and on ``reset`` the key returns to
         the prior with a new epoch and ``detections + 1``. Concurrent increments from any number of
-        processes all count (see `_learning_sql`).
+        processes all count (see `_learning_sql`). With ``increment.key_epoch`` the update applies
+        only while the key and the arm are still in the epochs it carries, else it is dropped. A
+        store may queue it (``durability="batched"``), writing it before its next posterior read.
         """
 
     @abstractmethod
@@ -238,7 +240,8 @@ class SkillStore(ABC):
 
     @abstractmethod
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
-        """The stored arms of `key` (or of every key) and their keys' counters, in one read."""
+        """The stored arms of `key` (or of every key) and their keys' counters and epochs, in one
+        read (for one `key`, its counters even where it has no row: the library's epoch then)."""
 
     # ------------------------------------------------------------------ episodes & events
 

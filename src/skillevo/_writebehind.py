@@ -125,6 +125,12 @@ class WriteBehind(Generic[T]):
     def __len__(self) -> int:
         return len(self._queue) + self._inflight
 
+    def holds_only(self, kind: type) -> bool:
+        """Whether every queued record is a `kind` and no batch is being written (a reader that
+        cannot see such records need not wait for them)."""
+        with self._queue_lock:
+            return not self._inflight and all(isinstance(r, kind) for r in self._queue)
+
     def _take(self) -> list[T]:
         """Take the queued records to write (the write lock held); they count against the cap
         until written or put back, so records queued meanwhile never push it past `max_pending`."""
