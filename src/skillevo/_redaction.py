@@ -55,6 +55,7 @@ from ._secret_forms import card_number as _card_number
 from ._secret_forms import encoded_spans, form_spans, named_secret_fields, names_secret_pair, unescape
 from ._secret_forms import luhn as _luhn
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401
+from ._url_mask import mask_url, mask_urls_in
 
 # ---------------------------------------------------------------------------------------------- text rules
 
@@ -567,45 +568,3 @@ def capped_text(text: str, max_chars: int, *, known: set[str] | None = None) -> 
         text = text[: max_chars + REDACT_PAST_CUT]
     text = redact_text(text, known=known)
     return text if len(text) <= max_chars else text[:max_chars] + "…"
-
-
-# ---------------------------------------------------------------------------------------------- URLs
-
-_QUERY_SECRET = re.compile(r"(?P<sep>[?&;])(?P<k>[^=&#;\s]+)=(?P<v>[^&#;\s]*)")
-
-
-def mask_url(url: str) -> str:
-    """A database URL fit to show: ``postgresql://user:***@host/db?password=***``.
-
-    The password in the user-info part and every query parameter whose name is secret
-    (``password``, ``sslpassword``, ``token``, ``api_key`` ...) become ``***``; anything that is not
-    a URL is returned as it is (a file path). Never raises, whatever the text.
-    """
-    if "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    first_at = rest.find("@")
-    if first_at >= 0:
-        # The user-info ends at the last "@" before the query: a raw password may hold "@", "/" or "#".
-        query_at = rest.find("?", first_at)
-        at = rest.rfind("@", 0, len(rest) if query_at < 0 else query_at)
-        userinfo = rest[:at]
-        if ":" in userinfo:
-            rest = userinfo.split(":", 1)[0] + ":***" + rest[at:]
-
-    def query(m: re.Match[str]) -> str:
-        return f"{m.group('sep')}{m.group('k')}=***" if _secret_param(m.group("k")) else m.group(0)
-
-    return f"{scheme}://{_QUERY_SECRET.sub(query, rest)}"
-
-
-def _secret_param(name: str) -> bool:
-    return is_secret_key(name) or name.lower() in {"sslpassword", "sslkey", "passfile"}
-
-
-_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
-
-
-def mask_urls_in(text: str) -> str:
-    """`text` with every URL in it passed through `mask_url` (an error message quoting a DSN)."""
-    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)

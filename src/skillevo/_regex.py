@@ -106,13 +106,13 @@ class _Bounded:
 
     def found(self, text: str) -> bool:
         """Whether `search` finds a match (what the wrapper's search asks RE2, without its match object)."""
-        cut = text[:MAX_TEXT]
+        cut = clean_text(text[:MAX_TEXT])  # as `search` reads it: a NUL is no longer ASCII here
         if self._literals is not None and cut.isascii():
             folded = cut.lower() if self._fold else cut
             return any(map(folded.__contains__, self._literals))  # no generator frame
         if self._raw is None:
-            return self._regexp.search(clean_text(cut)) is not None
-        encoded = clean_text(cut).encode("utf-8")
+            return self._regexp.search(cut) is not None
+        encoded = cut.encode("utf-8")
         return bool(self._raw.Match(_UNANCHORED, encoded, 0, len(encoded))[0] != (-1, -1))
 
     def fullmatch(self, text: str) -> object | None:
