@@ -104,16 +104,7 @@ def test_a_secret_wrapped_in_base64_never_reaches_the_database(tmp_path: Path, n
 def test_a_secret_in_another_form_never_reaches_the_database(tmp_path: Path, name: str) -> None:
     args = LEAKS[name]
     db = tmp_path / "lib.db"
-    lib = SkillLibrary(str(db))
-    evo = Evolver(lib)
-    for _ in range(2):
-        with evo.episode(task="t") as ep:
-            sent = ep.before_tool("call", args)
-            ep.on_tool_error("call", sent, ValueError(f"rejected: {json.dumps(args)}"))
-            ep.on_tool_result("call", sent, {"echo": args})
-            ep.finish(reward=1.0)
-    assert SECRET.encode() not in _db_bytes(db)
-    lib.close()
+    _run_two_episodes(db, args)  # closed: whatever the WAL held is in the file now
     assert SECRET.encode() not in _db_bytes(db)
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "is_instance_value",
     "literal_is_code",
     "shape",
+    "strings_in",
     "synthetic",
     "writes_address",
 ]
@@ -123,7 +124,7 @@ def writes_address(ops: Iterable[Mapping[str, Any]]) -> bool:
     phone number, or an account or record number (a run of five digits) as a constant they set, map
     to or affix. Learned from one tool response (a hostile one, or one echoing a customer's text)
     or imported, such a repair would send every later call's data, or money, there."""
-    return any(_is_address_like(text) for op in ops for k in _CONSTANT_FIELDS for text in _texts(op.get(k)))
+    return any(_is_address_like(text) for op in ops for k in _CONSTANT_FIELDS for text in strings_in(op.get(k)))
 
 
 _ADDRESS_KINDS = frozenset({"a URL", "a connection URL with credentials", "an e-mail address", "a phone number"})
@@ -133,16 +134,17 @@ def _is_address_like(text: str) -> bool:
     return carries_address(text) or _ID_DIGITS.search(text) is not None or _kind(text.strip()) in _ADDRESS_KINDS
 
 
-def _texts(value: Any) -> Iterator[str]:
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string in a JSON-like value: its dicts' keys and values, its lists' items, at any depth."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _texts(k)
-            yield from _texts(v)
+            yield from strings_in(k)
+            yield from strings_in(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _texts(v)
+            yield from strings_in(v)
 
 
 def _runs(value: str) -> list[str]:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationError
 
@@ -32,6 +32,7 @@ from ._agentskill import clean_text, defines_repair, visible
 from ._errors import SandboxError, SkillFormatError
 from ._hygiene import looks_like_injection, redact
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
+from ._shape import strings_in
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
 from ._untrusted import has_hidden
@@ -67,27 +68,15 @@ class ImportResult(list[str]):
         self.refused = refused
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(k)
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
-
 def _texts(doc: SkillDocument) -> Iterator[tuple[str, str]]:
     yield "description", doc.description
     yield "guidance", doc.strategy.guidance or ""
     yield "SKILL.md body", doc.text
     yield "origin note", doc.origin.note
-    for text in _strings(doc.trigger.model_dump(mode="json", exclude_none=True)):
+    for text in strings_in(doc.trigger.model_dump(mode="json", exclude_none=True)):
         yield "trigger", text
     if doc.strategy.repair is not None:
-        for text in _strings(doc.strategy.repair.model_dump(mode="json", exclude_none=True)):
+        for text in strings_in(doc.strategy.repair.model_dump(mode="json", exclude_none=True)):
             yield "repair", text
     yield "code", doc.strategy.code or ""
 
