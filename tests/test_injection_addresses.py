@@ -105,3 +105,16 @@ def test_a_mined_repair_never_writes_an_address_a_tool_response_asked_for(case: 
     assert not any(value in r for r in stored)
     reasons = [e.data.get("reason", "") for e in lib.events(kind=EventKind.PROPOSAL_REJECTED)]
     assert any("address" in r for r in reasons)
+
+
+def test_a_map_is_judged_by_what_it_writes_not_by_the_texts_it_reads() -> None:
+    """A mined map reads what the model sent (which may quote a booking number) and writes a value
+    the tool declared: learnable. The same map writing an address or an account number is not.
+    Before, the demo's cancellation-reason map (``"booked twice (BK198221)" -> "duplicate"``) was
+    refused for the number in what it reads, and the demo learned less."""
+    from skillevo._shape import writes_address
+
+    reads_a_record = {"booked twice (BK198221)": "duplicate", "illness (BK216603)": "medical"}
+    assert not writes_address([{"op": "map", "arg": "reason", "mapping": reads_a_record}])
+    for written in ("collector@evil-corp.io", "DE89370400440532013000", "+1 415-555-0199"):
+        assert writes_address([{"op": "map", "arg": "reason", "mapping": {"duplicate": written}}])

@@ -123,8 +123,15 @@ def writes_address(ops: Iterable[Mapping[str, Any]]) -> bool:
     """Whether repair operations (as JSON) write an address into a call: an e-mail address, a URL, a
     phone number, or an account or record number (a run of five digits) as a constant they set, map
     to or affix. Learned from one tool response (a hostile one, or one echoing a customer's text)
-    or imported, such a repair would send every later call's data, or money, there."""
-    return any(_is_address_like(text) for op in ops for k in _CONSTANT_FIELDS for text in strings_in(op.get(k)))
+    or imported, such a repair would send every later call's data, or money, there. A mapping's
+    keys are what it reads, not what it writes: a mined map from the texts the model sent (which
+    may quote a booking number) to a declared value writes only the value."""
+    return any(_is_address_like(text) for op in ops for k in _CONSTANT_FIELDS for text in strings_in(_written(op, k)))
+
+
+def _written(op: Mapping[str, Any], field: str) -> Any:
+    value = op.get(field)
+    return list(value.values()) if field == "mapping" and isinstance(value, Mapping) else value
 
 
 _ADDRESS_KINDS = frozenset({"a URL", "a connection URL with credentials", "an e-mail address", "a phone number"})
