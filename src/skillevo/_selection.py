@@ -367,7 +367,6 @@ class ThompsonSelector(Selector):
             raise ConfigError(f"update: reward must be in [0, 1] (got {reward!r})")
         with self._lock:
             state = self._key(key)
-            i = state.index.get(arm)
             if self._store is not None and state.fresh_at == -math.inf:
                 self._refresh(key, state, force=True)  # the key's epoch, before evidence is credited in it
             i = state.index.get(arm)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from ._learning_sql import PosteriorIncrement
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._store import SkillStore
 from ._store_common import DeferredEvents
-from ._writebehind import ABORTED_ATTEMPTS, WriteBehind, aborted_pause
+from ._writebehind import WriteBehind, retry_aborted
 
 __all__ = ["Deferred", "Queued", "QueuedIncrement", "SQLConnections", "retried"]
 
@@ -40,15 +39,7 @@ def retried(method: Callable[Concatenate[_Store, _P], _R]) -> Callable[Concatena
     def run(self: _Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         if self._current() is not None:
             return method(self, *args, **kwargs)
-        attempt = 0
-        while True:
-            try:
-                return method(self, *args, **kwargs)
-            except LibraryError as exc:
-                attempt += 1
-                if attempt >= ABORTED_ATTEMPTS or not self._d.aborted(exc):
-                    raise
-            time.sleep(aborted_pause(attempt - 1))
+        return retry_aborted(lambda: method(self, *args, **kwargs), self._d.aborted)
 
     return run
 

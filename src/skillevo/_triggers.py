@@ -41,6 +41,10 @@ class _Derived(NamedTuple):
     value: Any
 
 
+#: What a successful result of a tool is checked against (`TriggerIndex.observation`).
+_Observation = tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]]
+
+
 class TriggerIndex:
     """Trigger matches read from `store`, cached for `ttl_s` seconds (thread-safe)."""
 
@@ -130,25 +134,21 @@ class TriggerIndex:
         """All the result patterns of `tool`'s observers in one program (None: search them one by one)."""
         return self.observation(tool)[1]
 
-    def observation(self, tool: str) -> tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]]:
+    def observation(self, tool: str) -> _Observation:
         """What a successful result of `tool` is checked against, in one look-up (every result asks):
         its observers (`observers`), their patterns in one program (`observer_gate`), and the
         observers without a pattern (the only ones a result that program rejects can still fire)."""
-        hit: tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]] | None = self._fresh(
-            "observation-gate", tool
-        )
+        hit: _Observation | None = self._fresh("observation-gate", tool)
         if hit is not None:
             return hit
 
-        def build() -> tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]]:
+        def build() -> _Observation:
             observers = self.observers(tool)
             patterns = [s.trigger.pattern for s, p in observers if p is not None and s.trigger.pattern]
             without = [s for s, _ in observers if s.trigger.pattern is None]
             return observers, (any_of(tuple(patterns), True) if patterns else None), without
 
-        view: tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]] = self._derived(
-            "observation-gate", tool, build
-        )
+        view: _Observation = self._derived("observation-gate", tool, build)
         return view
 
     def guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:

@@ -37,9 +37,10 @@ from typing import Generic, TypeVar
 from . import _durability
 from ._errors import LibraryError
 
-__all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all"]
+__all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all", "retry_aborted"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
 _log = logging.getLogger("skillevo")
@@ -55,6 +56,20 @@ def aborted_pause(attempt: int) -> float:
     """Seconds to wait before trying an aborted write again: 10-30 ms, doubling, jittered (two
     writers that deadlocked each other must not meet again at the same instant)."""
     return 0.01 * float(2**attempt) * (1.0 + 2.0 * random.random())
+
+
+def retry_aborted(write: Callable[[], R], aborted: Callable[[BaseException], bool] | None) -> R:
+    """`write()`, run again while it raises what `aborted` says the database aborted before it
+    took effect (a deadlock, a serialization failure), up to `ABORTED_ATTEMPTS` times in all."""
+    attempt = 0
+    while True:
+        try:
+            return write()
+        except BaseException as exc:
+            attempt += 1
+            if aborted is None or attempt >= ABORTED_ATTEMPTS or not aborted(exc):
+                raise
+        time.sleep(aborted_pause(attempt - 1))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -213,16 +228,7 @@ class WriteBehind(Generic[T]):
 
     def _write_tried(self, records: list[T]) -> None:
         """`write`, tried again while the database aborts it before it took effect (bounded)."""
-        attempt = 0
-        while True:
-            try:
-                self._write(records)
-                return
-            except BaseException as exc:
-                attempt += 1
-                if self._aborted is None or attempt >= ABORTED_ATTEMPTS or not self._aborted(exc):
-                    raise
-            time.sleep(aborted_pause(attempt - 1))
+        retry_aborted(lambda: self._write(records), self._aborted)
 
     def _write_batch_once(self, batch: list[T]) -> None:
         try:
