@@ -125,10 +125,11 @@ def test_a_queued_increment_is_read_back_by_its_own_process_and_sync_writes_at_o
 def test_updates_queued_before_another_processs_announcement_are_dropped_when_written(location: str) -> None:
     with _two(location, "batched") as (a_lib, b_lib):
         b_lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]  # written by the flush below
-        b = _attached(b_lib, staleness_s=0.0)
+        b = _attached(b_lib)  # not stale: B's updates do not re-read the key (which drains its queue)
         for _ in range(5):
             b.update("k", "v1", 1.0)  # B's evidence under m@1, still queued
         announce_policy(a_lib, _attached(a_lib), "m@1", "m@2")
+        b.staleness_s = 0.0  # from here B re-reads the key before each use
         b_lib.flush()  # B's writer's batch arrives after the reset: nothing of it lands
         assert a_lib.posteriors() == [] and a_lib.posterior_snapshot("k")[1]["k"].steps == 0
         assert b.posterior("k", "v1") == (1.0, 1.0)  # B re-read the key: the old epoch is gone
@@ -154,3 +155,64 @@ def test_a_library_from_before_key_epochs_is_upgraded_in_place(location: str) ->
         sel = _attached(lib)
         sel.update("k", "v1", 0.0)
         assert lib.posteriors("k")[0].beta == 2.0
+
+
+def test_a_process_that_only_updates_follows_another_processs_reset(location: str, durability: str) -> None:
+    """A process crediting a key without choosing on it re-reads the key once stale, as `choose`
+    does: after another process's reset its evidence lands in the new epoch within `staleness_s`
+    (before, every later update was dropped: alpha stayed 1)."""
+    import time
+
+    with _two(location, durability) as (a, b):
+        sel = _attached(a, staleness_s=0.05)
+        sel.update("k", "v1", 1.0)
+        a.flush()
+        b.reset_posteriors("k")
+        time.sleep(0.1)
+        for _ in range(5):
+            sel.update("k", "v1", 1.0)
+        a.flush()
+        assert [(p.alpha, p.beta) for p in b.posterior_snapshot("k")[0]] == [(6.0, 1.0)]
+
+
+def test_a_window_takes_back_a_reward_only_from_the_epoch_it_was_credited_in(location: str, durability: str) -> None:
+    """Rewards leaving a sliding window are taken back from their arm's row only while it is in the
+    epoch they were credited in: another process's reset of that arm already removed them (before,
+    the arm's stored alpha went to -1 and every later read of the library failed)."""
+    with _two(location, durability) as (a, b):
+        sel = ThompsonSelector(("window", 2), seed=0, staleness_s=3600.0)
+        sel.attach(a)
+        sel.update("k", "v1", 1.0)
+        sel.update("k", "v1", 1.0)
+        a.flush()
+        other = _attached(b)
+        other.notify_change("k", "v1")
+        sel.update("k", "v2", 0.0)  # v1's two rewards leave the window
+        sel.update("k", "v2", 0.0)
+        a.flush()
+        stored = {p.arm: (p.alpha, p.beta, p.epoch) for p in b.posterior_snapshot("k")[0]}
+        assert stored["v1"] == (1.0, 1.0, 1)
+        assert stored["v2"] == (1.0, 3.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("key", "arm", "reward"),
+    [("k", 1, 1.0), ("k", b"a", 1.0), (None, "a", 1.0), ("k", "a", "0.5"), ("k", "a", True)],
+)
+def test_an_update_that_is_not_text_and_a_number_is_refused_at_once(
+    tmp_path: Path, key: object, arm: object, reward: object
+) -> None:
+    """Before, an int arm queued under ``"batched"`` on PostgreSQL kept every later write queued
+    (its batch refused again and again); here it is a one-line `ConfigError` and nothing is queued."""
+    from skillevo import ConfigError
+
+    with SkillLibrary(str(tmp_path / "lib.db")) as lib:
+        sel = _attached(lib)
+        with pytest.raises(ConfigError):
+            sel.update(key, arm, reward)  # type: ignore[arg-type]
+        if (key, arm) != ("k", "a"):  # a site that is not text is refused by `choose` too
+            with pytest.raises(ConfigError):
+                sel.choose(key, [arm])  # type: ignore[arg-type, list-item]
+        sel.update("k", "good", 1.0)
+        lib.flush()
+        assert [p.arm for p in lib.posteriors("k")] == ["good"]

@@ -69,6 +69,8 @@ class PosteriorIncrement:
         next_key_epoch: with `key_epoch` and `reset`: the key's epoch after this detection, chosen
             by the detecting process at random (not ``key_epoch + 1``, which another process's
             reset of the same epoch also reaches: its later updates would then pass as that one's).
+        unwind_epoch: with `unwind`: the leaving arm's epoch its reward was credited in (None:
+            any); taken back only from that epoch's row (an arm reset since no longer holds it).
         extra: the credited arm's auxiliary state (change-detector history, memory M), stored as
             the last writer left it (it only seeds a process that starts later).
     """
@@ -83,6 +85,7 @@ class PosteriorIncrement:
     epoch: int | None = None
     key_epoch: int | None = None
     next_key_epoch: int | None = None
+    unwind_epoch: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -188,10 +191,11 @@ def increment_statements(
             return [(f"WITH a AS ({arm} RETURNING 1) {keys}", (*arm_params, *key_params))]
     if inc.unwind is not None:
         old_arm, old = inc.unwind
+        same, same_params = ("", ()) if inc.unwind_epoch is None else (" AND epoch = ?", (inc.unwind_epoch,))
         out.append(
             (
-                f"UPDATE posteriors SET alpha = alpha - ?, beta = beta - ? WHERE key = ? AND arm = ?{mine}",
-                (float(old), 1.0 - float(old), inc.key, old_arm, *mine_params),
+                f"UPDATE posteriors SET alpha = alpha - ?, beta = beta - ? WHERE key = ? AND arm = ?{same}{mine}",
+                (float(old), 1.0 - float(old), inc.key, old_arm, *same_params, *mine_params),
             )
         )
     if not inc.reset:

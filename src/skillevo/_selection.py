@@ -35,6 +35,7 @@ import numpy as np
 
 from ._errors import ConfigError
 from ._learning_sql import KeyCounters, PosteriorIncrement
+from ._ledger import check_reward
 from ._models import PosteriorState
 from ._reward_text import decode_rewards, reward_token
 from ._store import SkillStore
@@ -352,6 +353,7 @@ class ThompsonSelector(Selector):
         """Draw theta ~ Beta(alpha, beta) for each arm and return the argmax."""
         if not arms:
             raise ConfigError("choose: arms is empty")
+        _check_site("choose", key, arms)
         with self._lock:
             state = self._key(key)
             self._refresh(key, state)
@@ -362,13 +364,18 @@ class ThompsonSelector(Selector):
     def update(self, key: str, arm: str, reward: float) -> None:
         """Credit `arm` at `key` with a reward in [0, 1] (seen by this process at once, and written
         to the attached store as atomic increments)."""
-        r = float(reward)
-        if not 0.0 <= r <= 1.0 or math.isnan(r):
-            raise ConfigError(f"update: reward must be in [0, 1] (got {reward!r})")
+        _check_site("update", key, (arm,))
+        try:
+            r = check_reward(reward)
+        except ConfigError as exc:
+            raise ConfigError(f"update: {exc}") from None
         with self._lock:
             state = self._key(key)
-            if self._store is not None and state.fresh_at == -math.inf:
-                self._refresh(key, state, force=True)  # the key's epoch, before evidence is credited in it
+            if self._store is not None:
+                # The key's epoch before evidence is credited in it: read before the first update and
+                # again once stale, as `choose` does (a process that only updates would otherwise
+                # credit an epoch another process has reset, and every update would be dropped).
+                self._refresh(key, state, force=state.fresh_at == -math.inf)
             i = state.index.get(arm)
             if i is None:
                 i = state.add(arm)
@@ -385,6 +392,8 @@ class ThompsonSelector(Selector):
                 # Drawn apart from the seeded streams: which epoch a key is in never changes a choice.
                 next_key_epoch = state.key_epoch = _FRESH_EPOCHS.randrange(1 << 20, 1 << 31)
             unwind = None if step.unwind is None else (state.arms[step.unwind[0]], step.unwind[1])
+            # A window's entries are in their arm's current epoch (a reset drops them).
+            unwind_epoch = None if step.unwind is None else state.epoch[step.unwind[0]]
             self._store.increment_posterior(
                 PosteriorIncrement(
                     key=key,
@@ -393,6 +402,7 @@ class ThompsonSelector(Selector):
                     decay=step.decay,
                     arm_decay=step.arm_decay,
                     unwind=unwind,
+                    unwind_epoch=unwind_epoch,
                     reset=step.detected,
                     epoch=epoch,
                     key_epoch=key_epoch,
@@ -556,6 +566,13 @@ class ThompsonSelector(Selector):
             # A key without a row of its own is in the library's epoch, which this read does not
             # carry: read it again before its next use.
             state.fresh_at = now if key in counters else -math.inf
+
+
+def _check_site(what: str, key: object, arms: Sequence[object]) -> None:
+    """Keys and arms are text (a store keys its rows by them): a `ConfigError` for anything else."""
+    for name, value in (("key", key), *(("arm", a) for a in arms)):
+        if not isinstance(value, str):
+            raise ConfigError(f"{what}: {name} must be a string (got {type(value).__name__} {value!r:.60})")
 
 
 _GRID = np.linspace(0.0, 1.0, 2049)
