@@ -9,8 +9,10 @@ long enough that no library refresh falls inside. Prints the instructions per ru
 
 Agents: ``plain`` (no middleware), ``pass`` (a pass-through ``wrap_model_call`` / ``wrap_tool_call``
 middleware: LangChain's own cost of such hooks), ``shape`` (the same plus this middleware's private
-state key and first-call ``Command``), ``mw`` (``SkillMiddleware``), ``core`` (only the Evolver
-calls of one such run, no LangChain).
+state key and first-call ``Command``), ``mw`` (``SkillMiddleware``), ``adapter`` (``SkillMiddleware``
+with the Evolver's per-run work made a no-op: the episode's tool-call hooks return at once, its
+guidance is empty and `finish` records nothing; what is left above ``shape`` is the adapter's own
+cost), ``core`` (only the Evolver calls of one such run, no LangChain).
 
 Run: ``.venv/bin/python benchmarks/bench_overhead_instructions.py mw [--runs 20]`` (needs valgrind
 and its headers, and a C compiler).
@@ -35,7 +37,7 @@ _HELPER = """#include <valgrind/callgrind.h>
 void cg_on(void) { CALLGRIND_START_INSTRUMENTATION; }
 void cg_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
 """
-AGENTS = ("plain", "pass", "shape", "mw", "core")
+AGENTS = ("plain", "pass", "shape", "mw", "adapter", "core")
 
 
 def _helper(tmp: Path) -> ctypes.CDLL:
@@ -101,8 +103,23 @@ def _agents(evo: Any) -> dict[str, Any]:
         "pass": agent([Pass()]),
         "shape": agent([Shape()]),
         "mw": agent([SkillMiddleware(evo, reward=lambda s: 1.0)]),
+        "adapter": agent([SkillMiddleware(evo, reward=lambda s: 1.0)]),
         "core": Core(),
     }
+
+
+def _core_as_no_op() -> None:
+    """The Evolver's per-run work made a no-op (this process only): the adapter's share alone."""
+    from skillevo.adapters import EpisodeContext
+
+    def finish(self: Any, reward: float | None = None) -> Any:
+        self._finished = True
+        return self.episode
+
+    EpisodeContext.before_tool = lambda self, name, args: args  # type: ignore[method-assign]
+    EpisodeContext.on_tool_result = lambda self, name, args, result: False  # type: ignore[method-assign]
+    EpisodeContext.guidance = lambda self, tools=None: ""  # type: ignore[method-assign]
+    EpisodeContext.finish = finish  # type: ignore[method-assign]
 
 
 def child(name: str, runs: int, natural_gc: bool = False) -> None:
@@ -112,6 +129,8 @@ def child(name: str, runs: int, natural_gc: bool = False) -> None:
 
     from skillevo import Evolver, SkillLibrary
 
+    if name == "adapter":
+        _core_as_no_op()
     with tempfile.TemporaryDirectory() as tmp:
         cg = _helper(Path(tmp))
         lib = SkillLibrary(Path(tmp) / "bench.db")
