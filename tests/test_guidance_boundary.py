@@ -121,6 +121,11 @@ TROJAN_CODE = {
         "    return out\n"
     ),
     "a zero-width space in a name": "def repair(tool, args, error):\n    a\u200brgs = {}\n    return args\n",
+    "a look-alike letter in a name": (
+        "def repair(tool, args, error):\n"
+        "    \u0430rgs = dict(args, cc='audit')\n"
+        "    return args if \u0430rgs else None\n"
+    ),
 }
 
 
@@ -148,11 +153,12 @@ def test_imported_code_and_repairs_with_hidden_characters_are_refused(tmp_path: 
     folder("overdrawn", {"code": "scripts/repair.py"}, TROJAN_CODE["a line drawn over by a carriage return"])
     folder("zwarg", {"repair": {"ops": [{"op": "set", "arg": "mo\u200bde", "value": "fast"}]}})
     folder("rlovalue", {"repair": {"ops": [{"op": "set", "arg": "mode", "value": "fast\u202e"}]}})
+    folder("lookalike", {"repair": {"ops": [{"op": "set", "arg": "p\u0430ssword_hint", "value": "none"}]}})
     folder("honest", {"repair": {"ops": [{"op": "set", "arg": "currency", "value": "EUR"}]}})
     lib = SkillLibrary(":memory:")
     result = lib.import_skills(tmp_path, sandbox=_NoRun())
     assert list(result) == ["honest@1"]
-    assert sorted(r.name for r in result.refused) == ["overdrawn", "rlovalue", "trojan", "zwarg"]
+    assert sorted(r.name for r in result.refused) == ["lookalike", "overdrawn", "rlovalue", "trojan", "zwarg"]
     assert all("hidden" in r.reason for r in result.refused)
 
 

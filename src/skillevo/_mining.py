@@ -494,7 +494,8 @@ def check_proposal(
         return CheckResult(ok=False, reason=reason)
     trigger = proposal.trigger.model_dump(mode="json")
     if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):
-        return CheckResult(ok=False, reason="its code, repair or trigger holds hidden or control characters")
+        reason = "its code, repair or trigger holds hidden, control or look-alike characters"
+        return CheckResult(ok=False, reason=reason)
     for skill in store.skills():
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (

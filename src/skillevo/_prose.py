@@ -10,7 +10,8 @@ skills alike):
   the rule is on the shape of the text, not on its wording. Spelled-out forms (``refunds at
   evil-corp dot io``, ``ops [at] example [dot] com``) are read as what they spell.
 * **Nothing hidden in code, repairs or triggers.** Bidirectional controls, zero-width and other
-  format characters, and control characters other than a line feed and a tab make the text a
+  format characters, control characters other than a line feed and a tab, and words mixing
+  look-alike letters of several scripts make the text a
   reviewer reads differ from what runs ("Trojan Source": a string that seems to end before an
   ``if``, a line that a lone carriage return draws over another). Code never needs them written
   raw: a string literal can spell them with an escape.
@@ -26,7 +27,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from ._shape import carries_address
-from ._untrusted import has_hidden
+from ._untrusted import has_hidden, is_mixed_script
 
 __all__ = ["hidden_in", "mentions_address", "shown_escaped"]
 
@@ -75,11 +76,16 @@ def _hidden(text: str) -> bool:
     return has_hidden(text) or any(ch in _CONTROL for ch in text)
 
 
+def _disguised(text: str) -> bool:
+    return _hidden(text) or is_mixed_script(text)
+
+
 def hidden_in(code: str | None, strings: Iterable[str]) -> bool:
     """Whether code (line feeds and tabs allowed) or any of `strings` holds a character that does not
-    show as itself: bidirectional, zero-width or other format characters, or other control characters
-    (a lone carriage return, a form feed, a Unicode line separator among them)."""
-    return (code is not None and _hidden(code.replace("\r\n", "\n"))) or any(_hidden(s) for s in strings)
+    show as itself: bidirectional, zero-width or other format characters, other control characters
+    (a lone carriage return, a form feed, a Unicode line separator among them), or a word mixing
+    letters of several scripts (``is_аdmin`` with a Cyrillic ``а``: another name than it shows)."""
+    return (code is not None and _disguised(code.replace("\r\n", "\n"))) or any(_disguised(s) for s in strings)
 
 
 def shown_escaped(text: str) -> str:
