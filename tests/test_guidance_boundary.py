@@ -183,7 +183,7 @@ def test_the_review_report_shows_stored_hidden_characters_as_escapes() -> None:
         diff = library_diff(None, lib)
         for text in (diff.to_markdown(), diff.to_html()):
             assert not any(ch in text for ch in "\u202e\u2066\u2069\r")
-            assert "\\u202e" in text and "\\u2066" in text and "\\u000d" in text
+            assert "\\u202e" in text and "\\u2066" in text and "\\x0d" in text
 
 
 def _model_answer(guidance: str, **fields: Any) -> dict[str, Any]:

@@ -89,8 +89,8 @@ def hidden_in(code: str | None, strings: Iterable[str]) -> bool:
 
 
 def shown_escaped(text: str) -> str:
-    """`text` with every character that does not show as itself written as a ``\\u`` escape (line
-    feeds and tabs kept), so a report shows a reviewer exactly what is stored."""
+    """`text` with every character that does not show as itself written as an escape (``\\x1b``,
+    ``\\u202e``; line feeds and tabs kept), so a report shows a reviewer exactly what is stored."""
     if text.isascii() and all(" " <= ch < "\x7f" or ch in "\n\t" for ch in text):
         return text
     out = []
@@ -98,5 +98,6 @@ def shown_escaped(text: str) -> str:
         if ch in "\n\t" or not _hidden(ch):
             out.append(ch)
         else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+            code = ord(ch)  # written as `skillevo show` writes it (cli._render), one style everywhere
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
     return "".join(out)
