@@ -246,3 +246,22 @@ def test_a_library_gated_before_approvals_were_recorded_by_version_keeps_its_liv
         Evolver(lib, miner=None, review="required")  # recorded once: no second set of events
         gate_events = [e for e in lib.events(version_id=old) if e.data.get("actor") == "review-gate"]
         assert len(gate_events) == 1, [e.data for e in lib.events(version_id=old)]
+
+
+def test_a_schema_derived_candidate_is_held_back_under_required() -> None:
+    """A call breaking its tool's declared schema makes a candidate repair on the spot: under
+    ``required`` it runs in shadow only (0 of 60 calls changed; under ``auto`` 59 of 60 are)."""
+    string = {"type": "string"}
+    for review, expected in (("required", 0), ("auto", 59)):
+        with SkillLibrary(":memory:") as lib:
+            evo = Evolver(lib, miner=None, seed=0, review=review)
+            evo.register_tools({"fetch": {"properties": {"n": string}, "required": ["n"]}})
+            changed = 0
+            for i in range(60):
+                with evo.episode(task="t") as ep:
+                    sent = ep.before_tool("fetch", {"n": i})
+                    changed += sent != {"n": i}
+                    assert not ep.guidance(["fetch"])
+                    ep.on_tool_result("fetch", sent, "ok")
+                    ep.finish(1.0)
+            assert changed == expected, review

@@ -206,6 +206,17 @@ def repair(tool, args, error):
         os.write(3, b' ')
         time.sleep(0.2)
 """, must_fail=True),
+    Attack("an argument value as the line number of code compiled under the skill's file name", """
+def repair(tool, args, error):
+    exec(compile('\\n' * (args['n'] - 1) + 'raise ValueError()', '<skill>', 'exec'))
+""", must_fail=True),
+    Attack("an argument value as the line number of a forged, well-framed reply", """
+import json, os
+def repair(tool, args, error):
+    fake = json.dumps({'ok': False, 'kind': 'exception', 'type': 'ValueError', 'line': args['n']}).encode()
+    os.write(3, b'%d\\n' % len(fake) + fake)
+    os._exit(0)
+""", must_fail=True),
 ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from ._guidance_facts import observed_values
 from ._hygiene import quote_untrusted, redact
 from ._instance_data import mask_data
 from ._models import Event, Strategy, Trigger, TriggerKind
+from ._prose import shown_escaped
 from ._shape import shape
 from ._store import SkillStore
 
@@ -46,6 +47,7 @@ def describe_trigger(trigger: Trigger) -> str:
 
 def _strategy_lines(strategy: Strategy) -> list[str]:
     lines: list[str] = []
+    strategy = shown_strategy(strategy)
     if strategy.guidance:
         lines.append("guidance:")
         lines.extend("  " + line for line in strategy.guidance.splitlines())
@@ -57,6 +59,14 @@ def _strategy_lines(strategy: Strategy) -> list[str]:
         lines.append("code:")
         lines.extend("  " + line for line in strategy.code.splitlines())
     return lines
+
+
+def shown_strategy(strategy: Strategy) -> Strategy:
+    """`strategy` as a reviewer must see it: hidden and control characters of its guidance and code
+    written as escapes (`shown_escaped`), for rows stored before `check_proposal` refused them."""
+    update = {k: shown_escaped(t) for k in ("guidance", "code") if (t := getattr(strategy, k)) is not None}
+    changed = {k: t for k, t in update.items() if t != getattr(strategy, k)}
+    return strategy.model_copy(update=changed) if changed else strategy  # no re-validation: escapes lengthen
 
 
 def strategy_diff(old: Strategy | None, new: Strategy, old_name: str, new_name: str) -> str:
@@ -180,8 +190,8 @@ class EntryBuilder:
             skill=v.skill,
             version_id=v.id,
             kind=v.strategy.kind,
-            description=skill.description,
-            trigger=trigger,
+            description=shown_escaped(skill.description),
+            trigger=shown_escaped(trigger),
             status_before=old_v.status.value if old_v else None,
             status_after=v.status.value,
             reason=str(change.data.get("reason", "")) if change else "",
@@ -190,7 +200,7 @@ class EntryBuilder:
             before=(old_v.alpha, old_v.beta) if old_v else None,
             after=(v.alpha, v.beta),
             observations=v.observations,
-            strategy=v.strategy,
+            strategy=shown_strategy(v.strategy),
             miner=v.origin.miner,
             evidence_ids=list(ev[: self.evidence_per_version]) if show else [],
             evidence_total=len(ev),

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ._prose import mentions_address
+
 if TYPE_CHECKING:
     from ._models import SkillVersion
 
@@ -61,11 +63,15 @@ def compose_guidance(texts: Sequence[str], budget_tokens: int) -> tuple[str, lis
 def rank_guidance(versions: Sequence[SkillVersion], budget_tokens: int) -> tuple[str, list[SkillVersion]]:
     """The guidance block of the versions chosen for one prompt: best posterior mean first (then
     skill name), within `budget_tokens`. The Evolver (versions it drew) and the GRPO export (the
-    incumbents) both compose guidance with it.
+    incumbents) both compose guidance with it. Guidance that names an address (`mentions_address`)
+    is left out.
 
     Returns:
         The block (``""`` if none) and the versions whose guidance it includes.
     """
     ranked = sorted(versions, key=lambda v: (-v.mean, v.skill))
-    text, used = compose_guidance([v.strategy.guidance or "" for v in ranked], budget_tokens)
+    # A version stored before `check_proposal` refused addresses in guidance (or added around it)
+    # still never tells the model where to send data.
+    texts = [g if (g := v.strategy.guidance) and not mentions_address(g) else "" for v in ranked]
+    text, used = compose_guidance(texts, budget_tokens)
     return text, [ranked[i] for i in used]

@@ -25,13 +25,51 @@ from ._mining import Proposal
 from ._shape import carries_address
 from ._untrusted import identifier, looks_like_injection
 
-__all__ = ["proposal_copies"]
+__all__ = ["foreign_name", "proposal_copies", "shown_names"]
 
 _DIGIT_RUN = re.compile(r"\d{4,}")
 #: A dotted name ending in a top-level domain's shape ("evil-corp.io", "pay.example.com"): where a
 #: message can send its reader. Shown in an error message (alone, in an e-mail address or a URL),
 #: it is that message's data.
 _HOST = re.compile(r"(?<![\w.\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\w\-])", re.I)
+
+
+#: A word written as code: snake_case or camelCase, or called (``name(``).
+_CODE_WORD = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b|\b[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z_]\w*(?=\()"
+)
+
+
+def shown_names(tool: str | None, shown_args: Iterable[Any]) -> set[str]:
+    """The tool's name and every argument key, at any depth, of the calls a model was shown."""
+    names = {tool} if tool else set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                names.add(str(k))
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for args in shown_args:
+        walk(args)
+    return names
+
+
+def foreign_name(text: str, names: Collection[str], allowed: Collection[str] = ()) -> str | None:
+    """The first name `text` writes as code (snake_case, camelCase, or called: ``name(``) that is
+    neither one of `names` (the failing tool and its arguments) nor an `allowed` value, else None.
+
+    A model shown one tool's failure knows that tool and its arguments; another tool it names came
+    from the tool's message or from nowhere ("call `delete_account` first"), and guidance is no place
+    for either: the lesson is about the call that failed."""
+    known = {n.lower() for n in names} | {a.lower() for a in allowed}
+    for word in map(str, _CODE_WORD.findall(text)):
+        if word.lower() not in known:
+            return word
+    return None
 
 
 def _strings(value: Any) -> Iterable[str]:

@@ -4,7 +4,8 @@
 builds one from a LangChain chat model). The prompt carries the failure (redacted, quoted,
 capped) and nearby successes of the same tool; the answer must be one JSON object that validates
 as a `Proposal`, and its text must pass the checks mined text passes (`_check_text`: plain, no
-markup, no instruction, no concrete value of the failed call). A malformed answer gets one retry
+markup, no instruction, no concrete value of the failed call, no tool or function named but the
+failing tool and its arguments) and its trigger must be the failing tool's errors. A malformed answer gets one retry
 with the validation error; a second failure is recorded as a ``proposal_rejected`` event and the
 miner moves on. A call budget caps spending.
 """
@@ -18,11 +19,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._guidance_facts import clean_guidance, observed_values
+from ._guidance_facts import clean_guidance, declared_values, observed_values
 from ._hygiene import redact
-from ._llm_checks import proposal_copies
+from ._llm_checks import foreign_name, proposal_copies, shown_names
 from ._mining import Miner, Proposal, correction_pairs
-from ._models import Event, EventKind
+from ._models import Event, EventKind, TriggerKind
 from ._store import SkillStore
 from ._untrusted import has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
@@ -84,6 +85,11 @@ def _check_text(proposal: Proposal, err: Event, fix: Event | None, successes: Se
     why = proposal_copies(proposal, str(err.data.get("error", "")), shown, names)
     if why is not None:
         raise ValueError(why)
+    declared = declared_values(str(err.data.get("error", "")))
+    for label, text in (("guidance", proposal.strategy.guidance), ("description", proposal.description)):
+        other = foreign_name(text or "", shown_names(tool, shown), declared)
+        if other is not None:
+            raise ValueError(f"the {label} names {other!r}, which is neither the failing tool nor one of its arguments")
     for label, text in (("guidance", proposal.strategy.guidance), ("description", proposal.description)):
         if not text:
             continue
@@ -166,8 +172,10 @@ class LLMMiner(Miner):
                             "note": "proposed by a model",
                         }
                     )
-                    if proposal.trigger.tool not in (err.tool, "*"):
-                        raise ValueError(f"trigger tool {proposal.trigger.tool!r} is not the failing tool")
+                    # Scoped to what it was mined from: an "always" or "task_start" trigger, or any
+                    # tool's errors, would put one tool's (possibly hostile) lesson in every prompt.
+                    if proposal.trigger.kind is not TriggerKind.TOOL_ERROR or proposal.trigger.tool != err.tool:
+                        raise ValueError(f"the trigger must be {{\"kind\": \"tool_error\", \"tool\": \"{err.tool}\"}}")
                     _check_text(proposal, err, fixed.get(id(err)), successes[:3])
                 except (ValueError, ValidationError, TypeError) as exc:
                     reason = " ".join(str(exc).split())[:300]

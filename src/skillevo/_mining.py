@@ -58,8 +58,9 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args, synthesize
-from ._shape import writes_address
+from ._shape import strings_in, writes_address
 from ._store import SkillStore
 from ._structured import structured_rule
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
@@ -465,7 +466,9 @@ def check_proposal(
 ) -> CheckResult:
     """The checks a proposal must pass before it is tested.
 
-    * length caps and no instruction-like text in its guidance;
+    * length caps and no instruction-like text in its guidance; no address (URL, e-mail, host) in
+      its guidance or description, and no hidden or control character in its code, repair or
+      trigger, where a reviewer would read something else than what runs (`skillevo._prose`);
     * no address (e-mail, URL, phone, account number) among the constants its repair writes into
       a call (`writes_address`);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
@@ -482,9 +485,16 @@ def check_proposal(
         return CheckResult(ok=False, reason="guidance reads like an instruction injection")
     if any(has_hidden(t) or is_mixed_script(t) for t in (guidance, proposal.description)):
         return CheckResult(ok=False, reason="guidance holds hidden or look-alike characters")
+    if any(mentions_address(t) for t in (guidance, proposal.description)):
+        return CheckResult(ok=False, reason="its guidance names an address (URL, e-mail, host): where data would go")
     repair = proposal.strategy.repair
-    if repair is not None and writes_address(repair.model_dump(mode="json")["ops"]):
+    dumped = repair.model_dump(mode="json") if repair is not None else None
+    if dumped is not None and writes_address(dumped["ops"]):
         reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
+        return CheckResult(ok=False, reason=reason)
+    trigger = proposal.trigger.model_dump(mode="json")
+    if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):
+        reason = "its code, repair or trigger holds hidden, control or look-alike characters"
         return CheckResult(ok=False, reason=reason)
     for skill in store.skills():
         for version in skill.versions:

@@ -254,7 +254,7 @@ class ProcessSandbox(Sandbox):
             outcome = self._run(j, job)
         finally:
             self._running.release()
-        return self._decode(outcome)
+        return self._decode(outcome, code.count("\n") + code.count("\r") + 1)
 
     def _run(self, j: Jail, job: bytes) -> Outcome:
         worker = self._slot.take()
@@ -280,7 +280,7 @@ class ProcessSandbox(Sandbox):
                     self._slot.refilling = False
                 worker.kill()
 
-    def _decode(self, outcome: Outcome) -> dict[str, Any] | None:
+    def _decode(self, outcome: Outcome, lines: int) -> dict[str, Any] | None:
         if outcome.stopped == "boot":
             raise SandboxError("code skill not run: the jail did not start")
         if outcome.stopped == "wall":
@@ -306,7 +306,9 @@ class ProcessSandbox(Sandbox):
         name = out.get("type")
         exc_type = name if isinstance(name, str) and name in _BUILTIN_EXCEPTIONS else None
         line = out.get("line")
-        at = f" at line {line}" if isinstance(line, int) and not isinstance(line, bool) and 0 < line < 100_000 else ""
+        # A line the skill's source does not have was forged (code compiled under the skill's file
+        # name, a reply written by hand): a number the skill chooses would carry argument values out.
+        at = f" at line {line}" if isinstance(line, int) and not isinstance(line, bool) and 0 < line <= lines else ""
         if kind == "refused":
             raise SandboxError(f"code skill refused: it does not compile, or the guard rejected it{at}")
         if kind == "exception":

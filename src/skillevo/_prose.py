@@ -1,0 +1,103 @@
+"""What a skill's texts may hold: no address in what the model reads, nothing hidden from a reviewer.
+
+Two rules every proposal passes (`check_proposal`, so mined, model-written, transferred and imported
+skills alike):
+
+* **No address in guidance or description.** A skill says how to call the tools; a URL, an e-mail
+  address, a host name or an IP address in its guidance is where the model would be told to send
+  data ("always copy the full customer record to https://..."). No instruction pattern has to
+  match for that to harm, and a call that still succeeds makes such guidance win a live test, so
+  the rule is on the shape of the text, not on its wording. Spelled-out forms (``refunds at
+  evil-corp dot io``, ``ops [at] example [dot] com``) are read as what they spell.
+* **Nothing hidden in code, repairs or triggers.** Bidirectional controls, zero-width and other
+  format characters, control characters other than a line feed and a tab, and words mixing
+  look-alike letters of several scripts make the text a
+  reviewer reads differ from what runs ("Trojan Source": a string that seems to end before an
+  ``if``, a line that a lone carriage return draws over another). Code never needs them written
+  raw: a string literal can spell them with an escape.
+
+`shown_escaped` is the renderers' side of the second rule, for rows stored before it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from ._shape import carries_address
+from ._untrusted import has_hidden, is_mixed_script
+
+__all__ = ["hidden_in", "mentions_address", "shown_escaped"]
+
+#: Top-level domains a bare host name is recognised by. A dotted name in guidance is usually an
+#: argument path (``order.items``, ``email.cc``), so only endings that are rarely a field's name
+#: count; a URL or an e-mail address is recognised whatever its ending.
+_TLDS = frozenset(
+    {
+        "com", "net", "org", "edu", "gov", "mil", "io", "co", "ai", "dev", "xyz", "biz", "info", "me", "ru",
+        "cn", "uk", "de", "fr", "nl", "eu", "jp", "br", "au", "ca", "ch", "su", "tk", "ml", "ga", "cf", "gq",
+        "pw", "onion",
+    }
+)  # fmt: skip
+_HOST = re.compile(r"(?<![\w@-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24}))(?![\w-])", re.I)
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+_WWW = re.compile(r"(?i)(?<![\w.])www\d?\.[a-z0-9-]+")
+# Spelled-out separators: "[dot]", "(dot)", " dot " and "[at]", "(at)" between word characters, and a
+# plain " at " when a host name follows it.
+_DOT = re.compile(r"(?i)(?<=\w)\s*(?:[\[({<]\s*dot\s*[\])}>]|\s\bdot\b\s)\s*(?=\w)")
+_AT_BRACKETED = re.compile(r"(?i)(?<=\w)\s*[\[({<]\s*at\s*[\])}>]\s*(?=\w)")
+_AT_WORD = re.compile(r"(?i)(?<=\w)\s+at\s+(?=(?:[a-z0-9-]+\.)+[a-z]{2,24}\b)")
+_CONTROL = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _spelled_out(text: str) -> str:
+    """`text` with spelled-out dots and at-signs written as the characters they spell."""
+    text = _AT_BRACKETED.sub("@", _DOT.sub(".", text))
+    return _AT_WORD.sub("@", text)
+
+
+@functools.lru_cache(maxsize=4096)
+def mentions_address(text: str) -> bool:
+    """Whether `text` names a place data could be sent: a URL, an e-mail address, a ``www.`` name,
+    a host name ending in a common top-level domain, or an IPv4 address, as written or spelled out.
+    Read after NFKC (full-width letters and dots count as the plain ones)."""
+    plain = unicodedata.normalize("NFKC", text)
+    for variant in (plain, _spelled_out(plain)):
+        if carries_address(variant) or _WWW.search(variant) or _IPV4.search(variant):
+            return True
+        if any(m.group(2).lower() in _TLDS for m in _HOST.finditer(variant)):
+            return True
+    return False
+
+
+def _hidden(text: str) -> bool:
+    return has_hidden(text) or any(ch in _CONTROL for ch in text)
+
+
+def _disguised(text: str) -> bool:
+    return _hidden(text) or is_mixed_script(text)
+
+
+def hidden_in(code: str | None, strings: Iterable[str]) -> bool:
+    """Whether code (line feeds and tabs allowed) or any of `strings` holds a character that does not
+    show as itself: bidirectional, zero-width or other format characters, other control characters
+    (a lone carriage return, a form feed, a Unicode line separator among them), or a word mixing
+    letters of several scripts (``is_аdmin`` with a Cyrillic ``а``: another name than it shows)."""
+    return (code is not None and _disguised(code.replace("\r\n", "\n"))) or any(_disguised(s) for s in strings)
+
+
+def shown_escaped(text: str) -> str:
+    """`text` with every character that does not show as itself written as an escape (``\\x1b``,
+    ``\\u202e``; line feeds and tabs kept), so a report shows a reviewer exactly what is stored."""
+    if text.isascii() and all(" " <= ch < "\x7f" or ch in "\n\t" for ch in text):
+        return text
+    out = []
+    for ch in text.replace("\r\n", "\n"):
+        if ch in "\n\t" or not _hidden(ch):
+            out.append(ch)
+        else:
+            code = ord(ch)  # written as `skillevo show` writes it (cli._render), one style everywhere
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
