@@ -35,6 +35,7 @@ import functools
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins import keyword as ds_keyword
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 from ._secret_forms import card_number as _card_number
-from ._secret_forms import encoded_spans, form_spans, named_secret_fields, names_secret_pair, unescape
+from ._secret_forms import encoded_spans, form_spans, iban_spans, named_secret_fields, names_secret_pair, unescape
 from ._secret_forms import luhn as _luhn
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401
 from ._url_mask import mask_url, mask_urls_in
@@ -83,6 +84,10 @@ _EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
     ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
     # Any scheme's user:password@ (postgresql://user:pw@host, redis://:pw@host, https://u:p@h)
     ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@"), ("://",)),
+    # A webhook's URL is its credential: the path after a hook segment ("/api/webhooks/<id>/<token>",
+    # "/hooks/<token>", "/IncomingWebhook/<id>/<token>") when it holds a digit and 16+ characters
+    # ("/webhooks/list" and ".git/hooks/pre-commit" stay)
+    ("webhook", re.compile(r"(?i)/(?:[\w\-]*web)?hooks?/(?=[^\s?#\"'<>]*\d)(?P<s>[^\s?#\"'<>]{16,})"), ("hook",)),
     # HTTP auth schemes outside a header ("Authorization: ..." itself is a secret key, see _PAIR)
     ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*"), ("bearer",)),
 ]
@@ -92,10 +97,12 @@ _PAIR = re.compile(
     # The value is matched inside a lookahead: a pair inside another pair's value is found too
     # ("next: password=...", "url=https://h/?token=...").
     # Quotes may be escaped (JSON inside a JSON string: \"password\": \"...\"), and a key's letters
-    # too (JSON's ASCII escapes: \u043f\u0430... is "па..."); "=" and ":" may be
-    # percent-encoded (a query inside a URL's parameter: "next=%2Flogin%3Fpassword%3D...").
+    # too (JSON's ASCII escapes: \u043f\u0430... is "па..."; percent-encoding: "pass%77ord"), and it may
+    # start with a number ("2fa_code"); "=" and ":" may be percent-encoded (a query inside a URL's
+    # parameter: "next=%2Flogin%3Fpassword%3D...").
     r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)"
-    r"(?P<k>(?:[^\W\d]|\\u[0-9a-f]{4})(?:[\w.\-]|\\u[0-9a-f]{4}){0,79})(?P=q)\s*(?::=|=>|[:=]|%3[ad])\s*"
+    r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}){0,79})(?P=q)"
+    r"\s*(?::=|=>|[:=]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
@@ -207,18 +214,28 @@ _LONG_RUN = re.compile(f"[{_TOKEN_CHARS}]{{16}}")
 _PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty")
 _AP = re.compile(r"AP[\dA-F]")
 _CARD_HINT = re.compile(r"\d[\d -]{11,}\d")
+_IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}")
+_PERCENT = re.compile(r"%[0-9a-f]{2}")
 
 
 def _may_hold_secret(text: str) -> bool:
     """The cheap pre-filter: False only when no rule could match `text` (str methods, mostly)."""
     if _LONG_RUN.search(text) is not None:
         return True
-    lower = text.casefold()  # "ſecret" folds to a key word (NFKC, see `key_words`)
+    lower = _folded(text)  # "ſecret" folds to a key word (NFKC, see `key_words`)
     if any(word in lower for word in _PREFILTER_WORDS):
         return True
     if _AP.search(text) is not None:
         return True
-    return _CARD_HINT.search(text) is not None
+    return _CARD_HINT.search(text) is not None or _IBAN_HINT.search(text) is not None
+
+
+def _folded(text: str) -> str:
+    """`text` case-folded, with its percent-decoded reading after it when it has one ("pass%77ord")."""
+    lower = text.casefold()
+    if "%" in lower and _PERCENT.search(lower) is not None:
+        lower += "\n" + unquote(unquote(lower))
+    return lower
 
 
 Span = tuple[int, int, str]
@@ -277,7 +294,7 @@ class _Gates:
     def __init__(self, text: str, on: bool) -> None:
         self.on = on
         if on:
-            lower = text.casefold()
+            lower = _folded(text)
             self.present = frozenset(lit for lit in _GATE_LITERALS if lit in lower)
             self.run = _LONG_RUN.search(text) is not None
 
@@ -360,7 +377,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                     end = run_end[1]
                 if end > start and not value.startswith("[REDACTED"):
                     yield start, end, "secret"
-        yield from form_spans(text)
+        yield from form_spans(text, gates.present.intersection(_KEY_STEMS) if gated else None)
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
         for regex, group in _DS_KEYWORD:
             for m in regex.finditer(text):
@@ -388,6 +405,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         digits = re.sub(r"\D", "", m.group(0))
         if 13 <= len(digits) <= 19 and _luhn(digits):
             yield m.start(), m.start() + len(m.group(0).rstrip(" -")), "card"
+    if not gated or _IBAN_HINT.search(text) is not None:
+        yield from iban_spans(text)
     if emails:
         for m in _EMAIL.finditer(text):
             yield m.start(), m.end(), "email"

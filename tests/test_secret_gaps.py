@@ -1,0 +1,112 @@
+"""Secrets in the forms the 2026-12-05 pass left stored, and skillevo's own log records (2026-12-06).
+
+Each form below was stored verbatim in the SQLite file before its rule: a short option with the
+value attached (``-pSECRET``), a ``user:password`` option value (``curl -u``), a key written as one
+word (``PGPASSWORD``), key names whose letters are percent-encoded (``pass%77ord``, ``api%5Fkey``),
+a webhook's token in a URL path, one-time and reset codes (``reset_code``, ``verification_code``),
+a secret written in prose ("my password is ...", in other languages too), an IBAN. Each runs two
+episodes through the `Evolver` (the secret in the arguments, echoed in the error and the result)
+and reads every byte of the database files; the ordinary values of the same shapes survive.
+
+skillevo's log records (``record_error``, a failing reward function, a listener that raised) are
+written to the application's handlers: their message and traceback quote exception text, which
+can quote a secret argument. They are redacted like everything stored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skillevo import Evolver, SkillLibrary
+from skillevo._redaction import is_secret_key, redact, redact_text
+
+SECRET = "Hunter2-Very-Secret-Pw9"
+IBANS = ["DE89370400440532013000", "GB82 WEST 1234 5698 7654 32", "NL91ABNA0417164300", "FR1420041010050500013M02606"]
+
+LEAKS: dict[str, dict[str, Any]] = {
+    "short option with the value attached": {"cmd": f"mysql -u root -p{SECRET} shop"},
+    "user:password option": {"cmd": f"curl -u admin:{SECRET} https://h/ && curl --user=ana:{SECRET} https://h/"},
+    "key written as one word": {"cmd": f"PGPASSWORD={SECRET} psql -h db", "env": {"ROOTPASSWORD": SECRET}},
+    "percent-encoded key letters": {"q": f"pass%77ord={SECRET}&x=1", "url": f"https://h/?api%5Fkey={SECRET}"},
+    "percent-encoded dict key": {"api%5Fkey": SECRET, "p%61ssword": SECRET},
+    "webhook token in a URL path": {"url": f"https://discord.com/api/webhooks/1234567890123/{SECRET}"},
+    "incoming webhook path": {"url": f"https://outlook.office.com/webhook/a1-b2@c3/IncomingWebhook/{SECRET}/d4"},
+    "hooks path": {"url": f"https://chat.example.com/hooks/{SECRET}"},
+    "reset and verification codes": {"reset_code": SECRET, "verification_code": SECRET, "one_time_code": SECRET},
+    "codes in text": {"log": f"verificationCode={SECRET} 2fa_code: {SECRET}"},
+    "password in prose": {"note": f"my password is {SECRET}, log in with password {SECRET} please"},
+    "password in German and Spanish prose": {"note": f"mein Passwort ist {SECRET}; la contraseña es {SECRET}"},
+    "password in French prose": {"note": f"le mot de passe est {SECRET}"},
+}
+
+
+def _db_bytes(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+def _run_two_episodes(db: Path, args: dict[str, Any]) -> None:
+    lib = SkillLibrary(str(db))
+    evo = Evolver(lib)
+    for _ in range(2):
+        with evo.episode(task="t") as ep:
+            sent = ep.before_tool("call", args)
+            ep.on_tool_error("call", sent, ValueError(f"rejected: {json.dumps(args, ensure_ascii=False)}"))
+            ep.on_tool_result("call", sent, {"echo": args})
+            ep.finish(reward=1.0)
+    lib.close()
+
+
+@pytest.mark.parametrize("name", sorted(LEAKS))
+def test_a_secret_in_a_form_left_before_never_reaches_the_database(tmp_path: Path, name: str) -> None:
+    db = tmp_path / "lib.db"
+    _run_two_episodes(db, LEAKS[name])
+    assert SECRET.encode() not in _db_bytes(db)
+
+
+def test_short_pins_and_codes_under_pin_like_keys_are_hidden() -> None:
+    out = redact({"reset_code": "918273", "otp_code": 481516, "verification_code": "A1B2C3", "PINCODE": "4821"})
+    assert "918273" not in json.dumps(out) and "481516" not in json.dumps(out)
+    assert "A1B2C3" not in json.dumps(out) and "4821" not in json.dumps(out)
+    for text in ("your one-time code is 481516", "OTP 481516", "PIN 4821 was wrong", "your pin is 4821"):
+        assert "481516" not in redact_text(text) and "4821" not in redact_text(text), text
+
+
+@pytest.mark.parametrize("iban", IBANS)
+def test_an_iban_never_reaches_the_database(tmp_path: Path, iban: str) -> None:
+    db = tmp_path / "lib.db"
+    _run_two_episodes(db, {"refund_account": iban, "note": f"refund to {iban} today"})
+    data = _db_bytes(db)
+    assert iban.encode() not in data and iban.replace(" ", "")[4:].encode() not in data
+
+
+def test_ordinary_values_of_these_shapes_survive() -> None:
+    kept = [
+        "tar -pxvf archive.tar && mkdir -p build/out && ssh -p 2222 host && docker run -p8080:80 img",
+        "gcc -O2 -Wall -I/usr/include -DNDEBUG=1 main.c",
+        "curl -u ana https://h/ && git log -u",
+        "https://api.example.com/webhooks/list?page=2",
+        "cp .git/hooks/pre-commit.sample .git/hooks/pre-commit",
+        "status code 404, error code E1234, zip code 75001",
+        "the password is required; password must be at least 12 characters",
+        "password is too short; token expired at 10:00; auth failed for user ana",
+        "password was changed 3 days ago; the secret santa draw; session started",
+        "max tokens 4096; token limit exceeded: 12000 tokens",
+        "order #W6067464 for Yusuf Rossi, 2 items; call 1-800-555-0199",
+        "SKU AB12CDEF34567890 in stock; ISO 8601; build DE12 ok",
+        "DE89370400440532013001",  # fails the IBAN check digits
+        "the pin 2 of the connector",
+        "100%25 done, 50%20off",
+    ]
+    for text in kept:
+        assert redact_text(text) == text, text
+    ordinary = {"status_code": 404, "zip_code": "75001", "country_code": "DE", "code": "E1234", "error_code": "x1"}
+    ordinary |= {"postal_code": "75001", "promo_code": "SAVE10", "discount%20code": "SAVE10", "spinner": "on"}
+    assert redact(ordinary) == ordinary
+    for key in ("opinion", "spin", "oldpwd_hint", "secretary", "tokenizer", "monkey"):
+        assert not is_secret_key(key), key
+    for key in ("PGPASSWORD", "rootpassword", "csrftoken", "resetCode", "pincode", "otpcode", "pass%77ord"):
+        assert is_secret_key(key), key
