@@ -16,14 +16,19 @@ can quote a secret argument. They are redacted like everything stored.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from skillevo import Evolver, SkillLibrary
+from skillevo._logsafe import LOGGERS
 from skillevo._redaction import is_secret_key, redact, redact_text
+from skillevo.adapters import record_error, score_reward
 
+ROOT = Path(__file__).resolve().parent.parent
 SECRET = "Hunter2-Very-Secret-Pw9"
 IBANS = ["DE89370400440532013000", "GB82 WEST 1234 5698 7654 32", "NL91ABNA0417164300", "FR1420041010050500013M02606"]
 
@@ -110,3 +115,81 @@ def test_ordinary_values_of_these_shapes_survive() -> None:
         assert not is_secret_key(key), key
     for key in ("PGPASSWORD", "rootpassword", "csrftoken", "resetCode", "pincode", "otpcode", "pass%77ord"):
         assert is_secret_key(key), key
+
+
+# ------------------------------------------------------------------------------------------- log records
+
+
+class _Capture(logging.Handler):
+    """What an application's handler receives, formatted as a plain formatter writes it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def captured() -> Any:
+    handler = _Capture()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield handler
+    root.removeHandler(handler)
+
+
+def test_record_error_logs_no_secret(tmp_path: Path, captured: _Capture) -> None:
+    lib = SkillLibrary(str(tmp_path / "lib.db"))
+    with Evolver(lib).episode(task="t") as ep:
+        ep.before_tool("login", {"user": "ana", "password": SECRET})
+        try:
+            raise ValueError(f"could not sign in with {SECRET} (password={SECRET})")
+        except ValueError as exc:
+            record_error(ep, "after_tool", exc)
+        ep.finish(reward=1.0)
+    lib.close()
+    logged = "\n".join(captured.lines)
+    assert "could not sign in" in logged and "Traceback" in logged
+    assert SECRET not in logged
+    assert SECRET.encode() not in _db_bytes(tmp_path / "lib.db")
+
+
+def test_a_failing_reward_function_logs_no_secret(tmp_path: Path, captured: _Capture) -> None:
+    lib = SkillLibrary(str(tmp_path / "lib.db"))
+    with Evolver(lib).episode(task="t") as ep:
+
+        def reward(state: Any) -> float:
+            raise KeyError(f"api_key={SECRET} rejected")
+
+        assert score_reward(ep, reward, {})[0] is None
+        ep.finish(reward=None)
+    lib.close()
+    logged = "\n".join(captured.lines)
+    assert "reward function failed" in logged
+    assert SECRET not in logged
+
+
+def test_a_log_record_of_any_skillevo_logger_is_redacted(captured: _Capture) -> None:
+    # a listener, a miner or an adapter hook that raised: the exception text is logged by skillevo
+    for name in LOGGERS:
+        try:
+            raise RuntimeError(f"token={SECRET}")
+        except RuntimeError:
+            logging.getLogger(name).exception("skillevo: a hook failed for %s", f"password={SECRET}")
+    assert len(captured.lines) == len(LOGGERS)
+    assert all("RuntimeError" in line and "a hook failed" in line for line in captured.lines)
+    assert not [line for line in captured.lines if SECRET in line]
+
+
+def test_every_logger_skillevo_uses_is_redacted() -> None:
+    roots = [ROOT / "src", *(ROOT / "adapters").glob("*/src"), *(ROOT / "integrations").glob("*/src")]
+    names = {
+        m.group(1)
+        for root in roots
+        for path in root.rglob("*.py")
+        for m in re.finditer(r"getLogger\(\s*[\"']([^\"']+)[\"']", path.read_text(encoding="utf-8"))
+    }
+    assert names and names <= set(LOGGERS), names - set(LOGGERS)
