@@ -15,9 +15,11 @@ can quote a secret argument. They are redacted like everything stored.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +195,52 @@ def test_every_logger_skillevo_uses_is_redacted() -> None:
         for m in re.finditer(r"getLogger\(\s*[\"']([^\"']+)[\"']", path.read_text(encoding="utf-8"))
     }
     assert names and names <= set(LOGGERS), names - set(LOGGERS)
+
+
+# ----------------------------------------------------------------------- a fresh attacker's pass (2026-12-06)
+
+#: Found by probing other members of each class after the fixes above; each was stored before.
+MORE: dict[str, Any] = {
+    "a YAML list under a secret key": f"credentials:\n  - {SECRET}\n  - second-{SECRET}\nname: ana",
+    "a two-word key with a colon": f"PRIVATE KEY: {SECRET}; api key: {SECRET}",
+    "a short option and a space": f"sshpass -p {SECRET} ssh host",
+    "a reset link's token": f"https://app.example.com/reset-password/{SECRET}",
+    "an invitation link's token": f"https://app.example.com/invite/{SECRET}?ref=mail",
+    "a German PIN": "Ihre PIN lautet 4821",
+    "a social security number in prose": "SSN 123-45-6789, social security number 123-45-6789",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_another_member_of_a_class_is_hidden(name: str) -> None:
+    out = redact_text(MORE[name])
+    for value in (SECRET, "4821", "123-45-6789"):
+        assert value not in out, out
+
+
+def test_the_new_forms_reach_no_report_or_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # end to end: the error a tool produced echoes the forms; mining runs (two episodes); then every
+    # output (CLI, Markdown/HTML report, SKILL.md and GRPO exports) is read
+    spec = importlib.util.spec_from_file_location("secret_attacks", Path(__file__).with_name("test_secret_attacks.py"))
+    assert spec is not None and spec.loader is not None
+    attacks = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("secret_attacks", attacks)  # its dataclasses look their module up
+    spec.loader.exec_module(attacks)
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    db = folder / "lib.db"
+    iban = IBANS[0]
+    args = {"cmd": f"mysql -p{SECRET}", "hook": f"https://h/api/webhooks/123/{SECRET}", "account": iban}
+    error = f"login failed: my password is {SECRET}; refund to {iban}; your verification code is 481516"
+    lib = SkillLibrary(str(db))
+    evo = Evolver(lib, seed=0)
+    for _ in range(2):
+        with evo.episode(task=f"log in with password {SECRET}") as ep:
+            sent = ep.before_tool("login", args)
+            ep.on_tool_error("login", sent, ValueError(error))
+            ep.finish(reward=0.0)
+    lib.close()
+    places = {"database": b"".join(p.read_bytes() for p in folder.iterdir())}
+    places.update(attacks._everything_shown(tmp_path, str(db), capsys))
+    for value in (SECRET, iban, "481516"):
+        assert not [p for p, data in places.items() if value.encode() in data], value

@@ -53,7 +53,15 @@ __all__ = [
 ]
 
 from ._secret_forms import card_number as _card_number
-from ._secret_forms import encoded_spans, form_spans, iban_spans, named_secret_fields, names_secret_pair, unescape
+from ._secret_forms import (
+    encoded_spans,
+    form_spans,
+    iban_spans,
+    named_secret_fields,
+    names_secret_pair,
+    path_token_spans,
+    unescape,
+)
 from ._secret_forms import luhn as _luhn
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401
 from ._url_mask import mask_url, mask_urls_in
@@ -378,6 +386,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                 if end > start and not value.startswith("[REDACTED"):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_KEY_STEMS) if gated else None)
+    if gates.open(("://",)):
+        yield from path_token_spans(text)
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
         for regex, group in _DS_KEYWORD:
             for m in regex.finditer(text):

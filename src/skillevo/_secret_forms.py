@@ -36,6 +36,7 @@ __all__ = [
     "luhn",
     "named_secret_fields",
     "names_secret_pair",
+    "path_token_spans",
     "unescape",
 ]
 
@@ -123,9 +124,10 @@ _QUOTED_AFTER = re.compile(
 )
 
 
-# A short option with its value attached: "-pSECRET" (mysql, 7z), "-PSECRET" (zip); a value that
-# reads as a port or a mapping ("-p8080:80") or a cluster of flags ("-pxvf") is none (`_credential_like`).
-_SHORT_FLAG = re.compile(r"(?<![\w.\-])-[pP](?P<v>[^\s\"'<>\-][^\s\"'<>]{3,255})")
+# A short option with its value attached: "-pSECRET" (mysql, 7z), "-PSECRET" (zip), or after a space
+# ("sshpass -p ..."); a value that reads as a port or a mapping ("-p8080:80"), a cluster of flags
+# ("-pxvf"), a word ("mkdir -p build") or, after a space, a path ("-p src/app2") is none.
+_SHORT_FLAG = re.compile(r"(?<![\w.\-])-[pP](?P<sp>[ \t]+)?(?P<v>[^\s\"'<>\-][^\s\"'<>]{3,255})")
 # A user:password option value: "curl -u ana:...", "--user=ana:..." (a uid:gid pair is digits).
 _USER_FLAG = re.compile(
     r"(?<![\w.\-])(?:-u|--user|--proxy-user)(?:=|[ \t]+)[^\s:\"'<>]{1,128}:(?P<v>[^\s\"'<>]{1,256})"
@@ -135,15 +137,15 @@ _USER_FLAG = re.compile(
 # The key is judged with up to two words before it ("verification code", "mot de passe").
 _PROSE = re.compile(
     # a head word that names a secret only after a modifier may follow the word ("verification code")
-    r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id)(?![\w\-]))?)[ \t]+"
-    r"(?:(?:is|was|ist|war|est|es|era|é|är|er|jest|is[ \t]+now|set[ \t]+to)[ \t]+)?"
+    r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id|key|number)(?![\w\-]))?):?[ \t]+"
+    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|jest|wynosi|is[ \t]+now|set[ \t]+to)[ \t]+)?"
     r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
     re.IGNORECASE,
 )
 _BEFORE = re.compile(r"((?:\d{0,3}[^\W\d][\w\-]{0,39}[ \t]+){1,2})\Z")
 #: Key words whose values are short digit codes (a PIN, a one-time code): 3 digits are one.
 _CODE_WORDS = frozenset(
-    {"pin", "pins", "otp", "totp", "code", "codes", "cvv", "cvc", "cvv2", "cvc2", "passcode", "mfa"}
+    {"pin", "pins", "otp", "totp", "code", "codes", "cvv", "cvc", "cvv2", "cvc2", "passcode", "mfa", "ssn", "number"}
 )
 
 
@@ -161,6 +163,8 @@ def _credential_like(value: str, code: bool) -> bool:
         return False
     if value.isdigit():
         return len(value) >= (3 if code else 6)
+    if code and value.replace("-", "").replace(" ", "").isdigit():  # a code in groups: 123-45-6789
+        return True
     if len(value) < 6 or _TIME_LIKE.fullmatch(value):
         return False
     if _WORDS_ONLY.fullmatch(value):
@@ -215,17 +219,29 @@ def _names_a_secret(m: re.Match[str]) -> bool:
     return is_secret_key(key)
 
 
+# A YAML key with its value as an indented block on the lines after it ("credentials:\n  - ...").
+_YAML_BLOCK = re.compile(
+    r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<k>[^\s:#\-][^:\n]{0,79}?):[ \t]*\n(?P<v>(?:(?P=i)[ \t]+\S[^\n]*(?:\n|\Z))+)"
+)
+
+
 def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` holding a secret in an option, element or quoted form whose name is a secret key,
     a short option, a user:password option value, or prose naming it (read from the words holding
     one of `stems`, the key stems `text` holds, when given)."""
     if "-" in text:
         for m in _SHORT_FLAG.finditer(text):
-            if _credential_like(m.group("v"), False) and not m.group("v").startswith(("/", "~", ".")):
+            value = m.group("v")
+            path = value.startswith(("/", "~", ".")) or (m.group("sp") and ("/" in value or "\\" in value))
+            if _credential_like(value, False) and not path:
                 yield m.start("v"), m.end("v"), "secret"
         for m in _USER_FLAG.finditer(text):
             if not m.group("v").isdigit() and not m.group("v").startswith("[REDACTED"):
                 yield m.start("v"), m.end("v"), "secret"
+    if ":\n" in text:
+        for m in _YAML_BLOCK.finditer(text):
+            if is_secret_key(m.group("k").strip().strip("\"'")):
+                yield m.start("v"), m.end("v") - m.group("v").endswith("\n"), "secret"
     yield from _prose_spans(text, stems)
     for regex in (_FLAG, _ELEMENT, _QUOTED_AFTER):
         for m in regex.finditer(text):
@@ -253,6 +269,27 @@ def luhn(digits: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+# A link's token in its path: "/reset-password/<token>", "/invite/<token>", "/verify/<token>".
+_PATH_TOKEN = re.compile(r"/(?P<seg>[A-Za-z][\w\-]{1,39})/(?P<s>[\w\-]{16,256})(?=[/?#\s\"'<>]|\Z)")
+#: Path segments whose next segment is a one-time link's token (it signs the holder in, or acts for them).
+_LINK_WORDS = frozenset(
+    {"invite", "invitation", "verify", "verification", "confirm", "confirmation", "activate", "activation",
+     "magic", "reset", "unsubscribe", "login", "signin", "recover", "recovery", "approve"}
+)  # fmt: skip
+
+
+def path_token_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` holding a token in a URL path after a segment naming a secret or a one-time link
+    (``/reset-password/<token>``, ``/invite/<token>``): a token mixes letters and digits."""
+    for m in _PATH_TOKEN.finditer(text):
+        token = m.group("s")
+        if not (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)):
+            continue
+        seg = m.group("seg")
+        if is_secret_key(seg) or not _LINK_WORDS.isdisjoint(key_words(seg)):
+            yield m.start("s"), m.end("s"), "link_token"
 
 
 #: IBAN lengths by country (the ISO 13616 registry).

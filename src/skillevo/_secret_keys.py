@@ -59,6 +59,8 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "signature": frozenset({"amz", "goog", "hub", "slack", "x", "request", "webhook", "hmac", "url", "api", "payload"}),
     # one-time, reset and card codes (``reset_code``, ``verificationCode``, ``2fa_code``, ``security_code``);
     # ``status_code``, ``zip_code``, ``promo_code`` are none
+    # a social security number, a PIN number (an account number is a customer's record: kept)
+    "number": frozenset({"security", "pin", "ssn"}),
     "code": _CODE_MODIFIERS,
     "codes": _CODE_MODIFIERS,
 }  # fmt: skip
