@@ -22,10 +22,11 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
+from skillevo import EventKind, Evolver, SkillLibrary
 from skillevo._logsafe import LOGGERS
 from skillevo._redaction import is_secret_key, redact, redact_text
 from skillevo.adapters import record_error, score_reward
@@ -244,3 +245,22 @@ def test_the_new_forms_reach_no_report_or_export(tmp_path: Path, capsys: pytest.
     places.update(attacks._everything_shown(tmp_path, str(db), capsys))
     for value in (SECRET, iban, "481516"):
         assert not [p for p, data in places.items() if value.encode() in data], value
+
+
+@pytest.mark.parametrize("secret", ['Hun"ter2\\Very-Secret', "Hunter2 Very/Secret&Pw9", "пароль-Секрет-2024"])
+def test_a_known_secret_echoed_escaped_or_encoded_is_hidden(tmp_path: Path, secret: str) -> None:
+    # a tool's error quoting the call as JSON (escaped quotes and backslashes, ASCII escapes) and the
+    # password percent-encoded in a URL: before, the pair rule stopped at the escaped quote and left
+    # the rest, and only the raw value was replaced where it was echoed
+    db = tmp_path / "lib.db"
+    lib = SkillLibrary(str(db))
+    with Evolver(lib).episode(task="t") as ep:
+        sent = ep.before_tool("login", {"password": secret, "user": "ana"})
+        echo = f"rejected {json.dumps(sent)} in https://h/?u=ana&x={quote(secret)} ({quote_plus(secret)})"
+        ep.on_tool_error("login", sent, ValueError(echo + f" {json.dumps(secret, ensure_ascii=False)}"))
+        ep.finish(reward=1.0)
+    errors = [e.data["error"] for e in lib.events(kind=EventKind.TOOL_ERROR)]
+    lib.close()
+    forms = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], quote(secret), quote_plus(secret)}
+    tails = {f[len(f) // 2 :] for f in forms}
+    assert not [f for f in forms | tails if f in errors[0]], errors

@@ -37,6 +37,8 @@ __all__ = [
     "named_secret_fields",
     "names_secret_pair",
     "path_token_spans",
+    "remember",
+    "remember_secrets",
     "unescape",
 ]
 
@@ -149,10 +151,6 @@ _CODE_WORDS = frozenset(
 )
 
 
-_WORDS_ONLY = re.compile(r"[^\W\d_]+(?:[\-_.][^\W\d_]+)*")
-_TIME_LIKE = re.compile(r"[\d:./\-]+")
-
-
 def _credential_like(value: str, code: bool) -> bool:
     """Whether a bare value after a secret's name reads as the secret, not a word of the sentence:
     digits (3 or more after a code's name, 6 or more after any), or 6+ characters mixing in a digit
@@ -165,9 +163,9 @@ def _credential_like(value: str, code: bool) -> bool:
         return len(value) >= (3 if code else 6)
     if code and value.replace("-", "").replace(" ", "").isdigit():  # a code in groups: 123-45-6789
         return True
-    if len(value) < 6 or _TIME_LIKE.fullmatch(value):
+    if len(value) < 6 or not value.strip("0123456789:./-"):  # a time, a date
         return False
-    if _WORDS_ONLY.fullmatch(value):
+    if value.isalpha() or value.replace("-", "").replace("_", "").replace(".", "").isalpha():  # words
         return not value[1:].islower()
     return True
 
@@ -373,3 +371,34 @@ def encoded_spans(text: str, holds_secret: Callable[[str], bool]) -> Iterator[tu
         decoded = _decoded(m.group(0))
         if decoded and (_USER_PASSWORD.fullmatch(decoded) or holds_secret(decoded)):
             yield m.start(), m.end(), "encoded_secret"
+
+
+def remember(value: Any, known: set[str]) -> None:
+    """Add every string of 6+ characters `value` holds (at any depth) to `known`."""
+    if isinstance(value, str):
+        if len(value) >= 6 and not value.startswith("[REDACTED"):
+            known.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            remember(v, known)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            remember(v, known)
+
+
+def remember_secrets(value: Any, known: set[str]) -> None:
+    """Add to `known` every string `value` holds under a secret key (no redaction): a first pass
+    over a whole episode, so that a secret echoed *before* it was sent under its name is hidden too."""
+    if isinstance(value, dict):
+        named = named_secret_fields(value)
+        for k, v in value.items():
+            secret = k in named or (isinstance(k, str) and is_secret_key(k))
+            if secret and v is not None and not isinstance(v, bool):
+                remember(v, known)
+            elif isinstance(v, dict | list | tuple):
+                remember_secrets(v, known)
+    elif isinstance(value, list | tuple):
+        if names_secret_pair(value):
+            remember(value[1], known)
+        for v in value:
+            remember_secrets(v, known)
