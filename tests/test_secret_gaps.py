@@ -209,6 +209,9 @@ MORE: dict[str, Any] = {
     "an invitation link's token": f"https://app.example.com/invite/{SECRET}?ref=mail",
     "a German PIN": "Ihre PIN lautet 4821",
     "a social security number in prose": "SSN 123-45-6789, social security number 123-45-6789",
+    "a password changed to a value": f"the passcode was changed to {SECRET}; set the password to {SECRET}",
+    "a Finnish linking word": f"salasana on {SECRET}",
+    "an HTML form field": f'<input name="password" value="{SECRET}"><input value=\'{SECRET}\' name=\'pin\'>',
 }
 
 

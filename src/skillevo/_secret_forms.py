@@ -134,13 +134,13 @@ _SHORT_FLAG = re.compile(r"(?<![\w.\-])-[pP](?P<sp>[ \t]+)?(?P<v>[^\s\"'<>\-][^\
 _USER_FLAG = re.compile(
     r"(?<![\w.\-])(?:-u|--user|--proxy-user)(?:=|[ \t]+)[^\s:\"'<>]{1,128}:(?P<v>[^\s\"'<>]{1,256})"
 )
-# A secret in prose: a key word, an optional linking word, the value ("my password is ...",
+# A secret in prose: a key word, up to three linking words, the value ("my password is ...", "changed to",
 # "log in with password ...", "Passwort ist ...", "la contraseña es ...", "your code is 481516").
 # The key is judged with up to two words before it ("verification code", "mot de passe").
 _PROSE = re.compile(
     # a head word that names a secret only after a modifier may follow the word ("verification code")
     r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id|key|number)(?![\w\-]))?):?[ \t]+"
-    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|jest|wynosi|is[ \t]+now|set[ \t]+to)[ \t]+)?"
+    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to)[ \t]+){0,3}"
     r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
     re.IGNORECASE,
 )
@@ -217,6 +217,14 @@ def _names_a_secret(m: re.Match[str]) -> bool:
     return is_secret_key(key)
 
 
+# An HTML form field naming its value by a sibling attribute: <input name="password" value="...">, in
+# either order.
+_HTML_FIELD = re.compile(
+    r"<[^<>]{0,256}?\b(?:name\s*=\s*(?P<q1>[\"'])(?P<k1>[^\"'<>]{1,80})(?P=q1)[^<>]{0,256}?\bvalue\s*=\s*(?P<q2>[\"'])"
+    r"(?P<v1>[^\"'<>]{1,256})(?P=q2)|value\s*=\s*(?P<q3>[\"'])(?P<v2>[^\"'<>]{1,256})(?P=q3)[^<>]{0,256}?\bname\s*=\s*"
+    r"(?P<q4>[\"'])(?P<k2>[^\"'<>]{1,80})(?P=q4))",
+    re.IGNORECASE,
+)
 # A YAML key with its value as an indented block on the lines after it ("credentials:\n  - ...").
 _YAML_BLOCK = re.compile(
     r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<k>[^\s:#\-][^:\n]{0,79}?):[ \t]*\n(?P<v>(?:(?P=i)[ \t]+\S[^\n]*(?:\n|\Z))+)"
@@ -236,6 +244,11 @@ def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[
         for m in _USER_FLAG.finditer(text):
             if not m.group("v").isdigit() and not m.group("v").startswith("[REDACTED"):
                 yield m.start("v"), m.end("v"), "secret"
+    if "<" in text:
+        for m in _HTML_FIELD.finditer(text):
+            which = "1" if m.group("k1") is not None else "2"
+            if is_secret_key(m.group("k" + which)) and not m.group("v" + which).startswith("[REDACTED"):
+                yield m.start("v" + which), m.end("v" + which), "secret"
     if ":\n" in text:
         for m in _YAML_BLOCK.finditer(text):
             if is_secret_key(m.group("k").strip().strip("\"'")):
