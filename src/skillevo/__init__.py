@@ -12,6 +12,7 @@ models and fakes for your own tests), `skillevo.grpo` (the offline GRPO data). M
 start with ``_`` are private and change without notice.
 """
 
+from . import _logsafe  # noqa: F401  (skillevo's loggers redact their records from the first import)
 from ._config import PolicyConfig, SkillevoConfig, load_config
 from ._diff import LibraryDiff, library_diff
 from ._errors import (

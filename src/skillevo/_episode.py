@@ -119,6 +119,13 @@ class EpisodeContext:
         with self._lock:
             return list(self._rec.built())
 
+    def _secrets_seen(self) -> set[str]:
+        """The values this episode sent under secret names so far: its error logs hide them where an
+        exception repeats them without their name."""
+        with self._lock:
+            self._rec.built()
+            return set(self._rec.secrets)
+
     def __enter__(self) -> EpisodeContext:
         with self._lock:
             self._entered += 1

@@ -23,12 +23,24 @@ import base64
 import binascii
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ._secret_keys import is_secret_key, key_words
+from ._secret_keys import _SECRET_HEADS, is_secret_key, key_words
 
-__all__ = ["card_number", "encoded_spans", "form_spans", "luhn", "named_secret_fields", "names_secret_pair", "unescape"]
+__all__ = [
+    "card_number",
+    "encoded_spans",
+    "form_spans",
+    "iban_spans",
+    "luhn",
+    "named_secret_fields",
+    "names_secret_pair",
+    "path_token_spans",
+    "remember",
+    "remember_secrets",
+    "unescape",
+]
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
@@ -114,6 +126,90 @@ _QUOTED_AFTER = re.compile(
 )
 
 
+# A short option with its value attached: "-pSECRET" (mysql, 7z), "-PSECRET" (zip), or after a space
+# ("sshpass -p ..."); a value that reads as a port or a mapping ("-p8080:80"), a cluster of flags
+# ("-pxvf"), a word ("mkdir -p build") or, after a space, a path ("-p src/app2") is none.
+_SHORT_FLAG = re.compile(r"(?<![\w.\-])-[pP](?P<sp>[ \t]+)?(?P<v>[^\s\"'<>\-][^\s\"'<>]{3,255})")
+# A user:password option value: "curl -u ana:...", "--user=ana:..." (a uid:gid pair is digits).
+_USER_FLAG = re.compile(
+    r"(?<![\w.\-])(?:-u|--user|--proxy-user)(?:=|[ \t]+)[^\s:\"'<>]{1,128}:(?P<v>[^\s\"'<>]{1,256})"
+)
+# A secret in prose: a key word, up to three linking words, the value ("my password is ...", "changed to",
+# "log in with password ...", "Passwort ist ...", "la contraseña es ...", "your code is 481516").
+# The key is judged with up to two words before it ("verification code", "mot de passe").
+_PROSE = re.compile(
+    # a head word that names a secret only after a modifier may follow the word ("verification code")
+    r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id|key|number)(?![\w\-]))?):?[ \t]+"
+    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to)[ \t]+){0,3}"
+    r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
+    re.IGNORECASE,
+)
+_BEFORE = re.compile(r"((?:\d{0,3}[^\W\d][\w\-]{0,39}[ \t]+){1,2})\Z")
+#: Key words whose values are short digit codes (a PIN, a one-time code): 3 digits are one.
+_CODE_WORDS = frozenset(
+    {"pin", "pins", "otp", "totp", "code", "codes", "cvv", "cvc", "cvv2", "cvc2", "passcode", "mfa", "ssn", "number"}
+)
+
+
+def _credential_like(value: str, code: bool) -> bool:
+    """Whether a bare value after a secret's name reads as the secret, not a word of the sentence:
+    digits (3 or more after a code's name, 6 or more after any), or 6+ characters mixing in a digit
+    or a symbol, or words with a capital after the first letter ("required", "too-short",
+    "Expired" are words; a time or a date is none)."""
+    value = value.rstrip(".!?:")
+    if len(value) < 3 or value.startswith("[REDACTED"):
+        return False
+    if value.isdigit():
+        return len(value) >= (3 if code else 6)
+    if code and value.replace("-", "").replace(" ", "").isdigit():  # a code in groups: 123-45-6789
+        return True
+    if len(value) < 6 or not value.strip("0123456789:./-"):  # a time, a date
+        return False
+    if value.isalpha() or value.replace("-", "").replace("_", "").replace(".", "").isalpha():  # words
+        return not value[1:].islower()
+    return True
+
+
+_WORD_START = re.compile(r"(?<![\w\-])\d{0,3}[^\W\d]")
+
+
+def _prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
+    """Where a prose key may start: every word, or (given the key stems `text` holds, lower-case)
+    each word holding one."""
+    lower = text.lower()
+    if stems is None or len(lower) != len(text):
+        return [m.start() for m in _WORD_START.finditer(text)]
+    starts = set()
+    for stem in stems:
+        i = lower.find(stem)
+        while i >= 0:
+            start = i
+            while start and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                start -= 1
+            starts.add(start)
+            i = lower.find(stem, i + len(stem))
+    return sorted(starts)
+
+
+def _prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[tuple[int, int, str]]:
+    for start in _prose_starts(text, stems):
+        m = _PROSE.match(text, start)
+        if m is None:
+            continue
+        key = m.group("k")
+        if not is_secret_key(key):
+            words = key_words(key)
+            if not words or words[-1] not in _SECRET_HEADS:  # only a head word takes modifiers before it
+                continue
+            before = _BEFORE.search(text, max(0, m.start() - 82), m.start())
+            if before is None or not is_secret_key(before.group(1) + key):
+                continue
+            key = before.group(1) + key
+        value = m.group("v").rstrip(".!?:")
+        if _credential_like(value, not _CODE_WORDS.isdisjoint(key_words(key))):
+            yield m.start("v"), m.start("v") + len(value), "secret"
+
+
 def _names_a_secret(m: re.Match[str]) -> bool:
     key = m.group("k").rsplit(":", 1)[-1]
     if m.re is _QUOTED_AFTER and m.group("by"):
@@ -121,8 +217,43 @@ def _names_a_secret(m: re.Match[str]) -> bool:
     return is_secret_key(key)
 
 
-def form_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """Spans of `text` holding a secret in an option, element or quoted form whose name is a secret key."""
+# An HTML form field naming its value by a sibling attribute: <input name="password" value="...">, in
+# either order.
+_HTML_FIELD = re.compile(
+    r"<[^<>]{0,256}?\b(?:name\s*=\s*(?P<q1>[\"'])(?P<k1>[^\"'<>]{1,80})(?P=q1)[^<>]{0,256}?\bvalue\s*=\s*(?P<q2>[\"'])"
+    r"(?P<v1>[^\"'<>]{1,256})(?P=q2)|value\s*=\s*(?P<q3>[\"'])(?P<v2>[^\"'<>]{1,256})(?P=q3)[^<>]{0,256}?\bname\s*=\s*"
+    r"(?P<q4>[\"'])(?P<k2>[^\"'<>]{1,80})(?P=q4))",
+    re.IGNORECASE,
+)
+# A YAML key with its value as an indented block on the lines after it ("credentials:\n  - ...").
+_YAML_BLOCK = re.compile(
+    r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<k>[^\s:#\-][^:\n]{0,79}?):[ \t]*\n(?P<v>(?:(?P=i)[ \t]+\S[^\n]*(?:\n|\Z))+)"
+)
+
+
+def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` holding a secret in an option, element or quoted form whose name is a secret key,
+    a short option, a user:password option value, or prose naming it (read from the words holding
+    one of `stems`, the key stems `text` holds, when given)."""
+    if "-" in text:
+        for m in _SHORT_FLAG.finditer(text):
+            value = m.group("v")
+            path = value.startswith(("/", "~", ".")) or (m.group("sp") and ("/" in value or "\\" in value))
+            if _credential_like(value, False) and not path:
+                yield m.start("v"), m.end("v"), "secret"
+        for m in _USER_FLAG.finditer(text):
+            if not m.group("v").isdigit() and not m.group("v").startswith("[REDACTED"):
+                yield m.start("v"), m.end("v"), "secret"
+    if "<" in text:
+        for m in _HTML_FIELD.finditer(text):
+            which = "1" if m.group("k1") is not None else "2"
+            if is_secret_key(m.group("k" + which)) and not m.group("v" + which).startswith("[REDACTED"):
+                yield m.start("v" + which), m.end("v" + which), "secret"
+    if ":\n" in text:
+        for m in _YAML_BLOCK.finditer(text):
+            if is_secret_key(m.group("k").strip().strip("\"'")):
+                yield m.start("v"), m.end("v") - m.group("v").endswith("\n"), "secret"
+    yield from _prose_spans(text, stems)
     for regex in (_FLAG, _ELEMENT, _QUOTED_AFTER):
         for m in regex.finditer(text):
             if not _names_a_secret(m):
@@ -149,6 +280,70 @@ def luhn(digits: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+# A link's token in its path: "/reset-password/<token>", "/invite/<token>", "/verify/<token>".
+_PATH_TOKEN = re.compile(r"/(?P<seg>[A-Za-z][\w\-]{1,39})/(?P<s>[\w\-]{16,256})(?=[/?#\s\"'<>]|\Z)")
+#: Path segments whose next segment is a one-time link's token (it signs the holder in, or acts for them).
+_LINK_WORDS = frozenset(
+    {"invite", "invitation", "verify", "verification", "confirm", "confirmation", "activate", "activation",
+     "magic", "reset", "unsubscribe", "login", "signin", "recover", "recovery", "approve"}
+)  # fmt: skip
+
+
+def path_token_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` holding a token in a URL path after a segment naming a secret or a one-time link
+    (``/reset-password/<token>``, ``/invite/<token>``): a token mixes letters and digits."""
+    for m in _PATH_TOKEN.finditer(text):
+        token = m.group("s")
+        if not (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)):
+            continue
+        seg = m.group("seg")
+        if is_secret_key(seg) or not _LINK_WORDS.isdisjoint(key_words(seg)):
+            yield m.start("s"), m.end("s"), "link_token"
+
+
+#: IBAN lengths by country (the ISO 13616 registry).
+_IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27, "BR": 29,
+    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+    "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20,
+    "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25,
+    "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27,
+    "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+# A candidate: country, check digits, then the account, in groups of four or not.
+_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?: ?[A-Z0-9]){11,30}")
+
+
+def _iban_valid(iban: str) -> bool:
+    """ISO 13616's check: the country's length, and mod 97 of the rearranged number is 1."""
+    if len(iban) != _IBAN_LENGTHS.get(iban[:2], 0):
+        return False
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+def iban_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` holding an IBAN (its country's length, valid check digits): an account is a
+    payment credential, like a card number."""
+    for m in _IBAN.finditer(text):
+        length = _IBAN_LENGTHS.get(m.group(0)[:2])
+        if length is None:
+            continue
+        chars: list[str] = []
+        end = m.start()
+        for i, c in enumerate(m.group(0)):
+            if c != " ":
+                chars.append(c)
+                end = m.start() + i + 1
+                if len(chars) == length:
+                    break
+        after = text[end : end + 1]
+        if len(chars) == length and not (after.isalnum() and after.isascii()) and _iban_valid("".join(chars)):
+            yield m.start(), end, "iban"
 
 
 def card_number(value: Any) -> Any:
@@ -189,3 +384,34 @@ def encoded_spans(text: str, holds_secret: Callable[[str], bool]) -> Iterator[tu
         decoded = _decoded(m.group(0))
         if decoded and (_USER_PASSWORD.fullmatch(decoded) or holds_secret(decoded)):
             yield m.start(), m.end(), "encoded_secret"
+
+
+def remember(value: Any, known: set[str]) -> None:
+    """Add every string of 6+ characters `value` holds (at any depth) to `known`."""
+    if isinstance(value, str):
+        if len(value) >= 6 and not value.startswith("[REDACTED"):
+            known.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            remember(v, known)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            remember(v, known)
+
+
+def remember_secrets(value: Any, known: set[str]) -> None:
+    """Add to `known` every string `value` holds under a secret key (no redaction): a first pass
+    over a whole episode, so that a secret echoed *before* it was sent under its name is hidden too."""
+    if isinstance(value, dict):
+        named = named_secret_fields(value)
+        for k, v in value.items():
+            secret = k in named or (isinstance(k, str) and is_secret_key(k))
+            if secret and v is not None and not isinstance(v, bool):
+                remember(v, known)
+            elif isinstance(v, dict | list | tuple):
+                remember_secrets(v, known)
+    elif isinstance(value, list | tuple):
+        if names_secret_pair(value):
+            remember(value[1], known)
+        for v in value:
+            remember_secrets(v, known)

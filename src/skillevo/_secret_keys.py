@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from urllib.parse import unquote
 
 __all__ = ["is_secret_key", "key_words"]
 
@@ -35,6 +36,14 @@ _SECRET_WORDS = frozenset(
         "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
     }
 )  # fmt: skip
+_CODE_MODIFIERS = frozenset(
+    {"reset", "verification", "verify", "confirmation", "confirm", "otp", "onetime", "2fa", "mfa", "tfa",
+     "sms", "recovery", "backup", "activation", "security", "access", "login", "unlock", "auth", "pin", "magic"}
+)  # fmt: skip
+#: Words that end a one-word compound key naming a secret (``PGPASSWORD``, ``rootpassword``,
+#: ``csrftoken``): long enough that no ordinary word ends with one ("bypass" ends with "pass").
+_SECRET_SUFFIXES = ("password", "passwd", "passphrase", "passcode", "secret", "token", "credential", "credentials",
+                    "apikey")  # fmt: skip
 #: Head words that are secret only after one of these modifiers (``api_key``, ``session_id``).
 _SECRET_HEADS: dict[str, frozenset[str]] = {
     "key": frozenset(
@@ -48,6 +57,12 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "passe": frozenset({"mot"}),  # mot_de_passe
     # X-Amz-Signature, X-Goog-Signature, X-Hub-Signature-256, X-Slack-Signature, webhook_signature
     "signature": frozenset({"amz", "goog", "hub", "slack", "x", "request", "webhook", "hmac", "url", "api", "payload"}),
+    # one-time, reset and card codes (``reset_code``, ``verificationCode``, ``2fa_code``, ``security_code``);
+    # ``status_code``, ``zip_code``, ``promo_code`` are none
+    # a social security number, a PIN number (an account number is a customer's record: kept)
+    "number": frozenset({"security", "pin", "ssn"}),
+    "code": _CODE_MODIFIERS,
+    "codes": _CODE_MODIFIERS,
 }  # fmt: skip
 #: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).
 _DESCRIPTOR_TAILS = frozenset(
@@ -70,6 +85,8 @@ _NON_WORD = re.compile(r"[\W_]+")  # letters of any script are words ("паро�
 _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
               "pin", "otp", "ssn", "jwt", "mfa", "contras", "sig", "hmac", "mnemonic", "kennw", "senha", "wachtw",
               "hasło", "haslo", "lösen", "losen", "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
+              "reset", "verif", "confirm", "one_time", "one-time", "onetime", "2fa", "tfa", "sms", "recover",
+              "backup", "activation", "security", "access", "login", "unlock", "magic",
               "\\u", "identified")  # fmt: skip
 
 
@@ -79,6 +96,8 @@ def key_words(key: str) -> tuple[str, ...]:
     # format characters (zero-width, bidi controls) dropped, so "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are
     # the word "password".
     key = "".join(c for c in unicodedata.normalize("NFKC", key) if unicodedata.category(c) != "Cf")
+    if "%" in key:  # percent-encoded letters ("pass%77ord", "api%5Fkey"), encoded twice at most
+        key = unquote(unquote(key))
     return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
 
 
@@ -91,11 +110,25 @@ def is_secret_key(key: str) -> bool:
         words = words[:-1]
     if not words:
         return False
+    if "one" in words:  # "one_time_code", "oneTimeCode": the modifier is two words
+        words = tuple(" ".join(words).replace("one time", "onetime").split())
     if words[-1] in _DESCRIPTOR_TAILS and len(words) > 1:
         return False
     if any(w in _SECRET_WORDS for w in words):
+        return True
+    if any(_compound(w) for w in words):
         return True
     if len(words) == 1:
         return words[0] == "pass"
     modifiers = _SECRET_HEADS.get(words[-1])
     return modifiers is not None and any(w in modifiers for w in words[:-1])
+
+
+def _compound(word: str) -> bool:
+    """Whether one word is a secret's name written without separators: a strong secret word after
+    a prefix (``pgpassword``), or a head word after one of its modifiers (``resetcode``, ``pincode``)."""
+    if len(word) < 6:
+        return False
+    if any(word.endswith(s) and len(word) > len(s) for s in _SECRET_SUFFIXES):
+        return True
+    return any(word.endswith(head) and word[: -len(head)] in modifiers for head, modifiers in _SECRET_HEADS.items())

@@ -125,7 +125,9 @@ def writes_address(ops: Iterable[Mapping[str, Any]]) -> bool:
     to or affix. Learned from one tool response (a hostile one, or one echoing a customer's text)
     or imported, such a repair would send every later call's data, or money, there. A mapping's
     keys are what it reads, not what it writes: a mined map from the texts the model sent (which
-    may quote a booking number) to a declared value writes only the value."""
+    may quote a booking number) to a declared value writes only the value. A constant redaction hid
+    (``[REDACTED:iban]``, an account or a secret the evidence held) counts too: the placeholder is
+    no value to send, and the value it hides was one customer's."""
     return any(_is_address_like(text) for op in ops for k in _CONSTANT_FIELDS for text in strings_in(_written(op, k)))
 
 
@@ -138,6 +140,8 @@ _ADDRESS_KINDS = frozenset({"a URL", "a connection URL with credentials", "an e-
 
 
 def _is_address_like(text: str) -> bool:
+    if "[REDACTED:" in text:
+        return True
     return carries_address(text) or _ID_DIGITS.search(text) is not None or _kind(text.strip()) in _ADDRESS_KINDS
 
 

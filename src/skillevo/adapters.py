@@ -35,7 +35,9 @@ from typing import Any
 from ._errors import ConfigError
 from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
 from ._framework import require_framework
+from ._logsafe import KNOWN
 from ._models import Episode
+from ._redaction import capped_text
 from ._repair import same_args
 from ._surface import present_as
 from ._tool_schema import declare_tools
@@ -89,6 +91,14 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
+def _secrets_of(ep: EpisodeContext | None) -> set[str] | None:
+    """The episode's secrets seen so far (see `_logsafe`), or None."""
+    try:
+        return ep._secrets_seen() if ep is not None else None
+    except Exception:  # a log line must never fail the run
+        return None
+
+
 def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> None:
     """Log an error skillevo made while observing a run and record it on the episode.
 
@@ -96,8 +106,15 @@ def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> N
     <message>"``, cut to 300 characters); every one is logged with its traceback and the episode's
     id (an episode the store could not save is then still traceable).
     """
-    text = f"{where}: {_describe(exc)}"[:_ERROR_CHARS]
-    log.error("skillevo: episode %s: %s (the run goes on)", ep.id if ep is not None else "-", text, exc_info=exc)
+    known = _secrets_of(ep)
+    text = capped_text(f"{where}: {_describe(exc)}", _ERROR_CHARS, known=known)  # redacted before the cut
+    log.error(
+        "skillevo: episode %s: %s (the run goes on)",
+        ep.id if ep is not None else "-",
+        text,
+        exc_info=exc,
+        extra={KNOWN: known},
+    )
     if ep is not None:
         with contextlib.suppress(Exception):
             ep.episode.metadata.setdefault("skillevo_error", text)
@@ -428,10 +445,13 @@ def score_reward(
     except BaseException as exc:  # never swallowed, never the reason the episode is lost
         abort(ep, exc)
         raise
-    error = error[:_ERROR_CHARS]
+    known = _secrets_of(ep)
+    error = capped_text(error, _ERROR_CHARS, known=known)  # redacted before the cut
     with contextlib.suppress(Exception):
         ep.episode.metadata["reward_error"] = error
-    log.warning("skillevo: reward function failed (%s); episode %s kept without a reward", error, ep.id)
+    log.warning(
+        "skillevo: reward function failed (%s); episode %s kept without a reward", error, ep.id, extra={KNOWN: known}
+    )
     return None, error
 
 
