@@ -13,7 +13,10 @@ Event data this module reads (written by the Evolver, redacted before storage):
    with different arguments: the agent fixed its own mistake. `synthesize` looks for the smallest
    DSL edit mapping every stored failed call of that (tool, error class) to its correction; if one
    holds on all of them it becomes a repair skill with a precondition (apply it before the call
-   when the arguments have the failing shape) and a guidance text. Corrections made under another
+   when the arguments have the failing shape) and a guidance text. When none does, the
+   corrections that changed the same arguments as the newest one may get their own rule, if it
+   leaves every other correction's values alone (`synthesize_apart`: one signature can stand for
+   mistakes in several arguments when the message names none). Corrections made under another
    policy version (an announced change, `Evolver.policy_version`) are kept apart: a new policy's
    mistakes may need another rule, and the old policy's corrections must not veto it.
 2. **Structured errors** that say what to do without a correction: rate limits and transient errors
@@ -58,10 +61,11 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
-from ._repair import apply_repair, precondition_holds, same_args, synthesize
+from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
 from ._shape import writes_address
 from ._store import SkillStore
 from ._structured import structured_rule
+from ._trigger_rate import evidence_policy, repairs_explaining, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
@@ -325,7 +329,7 @@ class RuleMiner(Miner):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
         else:
             # A required argument's value is the caller's data: one correction's value is no rule.
-            repair = synthesize(arg_pairs, confirm_additions=category == "missing_arg")
+            repair = synthesize_apart(arg_pairs, confirm_additions=category == "missing_arg")
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
@@ -471,9 +475,9 @@ def check_proposal(
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
-      `lookback`, from episodes of the policy version its evidence came from), the share on which
-      it would fire — its repair's precondition holds, or its trigger matches — must reach
-      `min_trigger_rate`.
+      `lookback`, from episodes of the policy version its evidence came from, less those another
+      live repair of the tool fires on), the share on which it would fire — its repair's
+      precondition holds, or its trigger matches — must reach `min_trigger_rate`.
     """
     guidance = proposal.strategy.guidance or ""
     if len(guidance) > max_guidance_chars:
@@ -499,6 +503,7 @@ def check_proposal(
         store,
         lookback=lookback,
         policy_version=evidence_policy(proposal.episodes, store),
+        explained=repairs_explaining(proposal.trigger, proposal.strategy, store),
     )
     if measured is None:
         return CheckResult(ok=True, trigger_rate=None)
@@ -510,75 +515,3 @@ def check_proposal(
             trigger_rate=rate,
         )
     return CheckResult(ok=True, trigger_rate=rate)
-
-
-class _AnyPolicy:
-    """`trigger_rate`'s default: failures under every policy version count."""
-
-
-ANY_POLICY = _AnyPolicy()
-
-
-def evidence_policy(episodes: Sequence[str], store: SkillStore) -> str | _AnyPolicy | None:
-    """The policy version the episodes a proposal was mined from ran under (`ANY_POLICY` when unknown)."""
-    for episode_id in episodes:
-        try:
-            return store.episode(episode_id).policy_version
-        except NotFoundError:
-            continue
-    return ANY_POLICY
-
-
-def trigger_rate(
-    trigger: Trigger,
-    strategy: Strategy,
-    store: SkillStore,
-    *,
-    lookback: int = 200,
-    policy_version: str | _AnyPolicy | None = ANY_POLICY,
-) -> tuple[float, int] | None:
-    """The share of the stored failures a skill targets on which it would fire, and how many it targets.
-
-    Targets: the last `lookback` tool errors of the trigger's tool with its error class, only those
-    from episodes run under `policy_version` when one is given: after an announced policy change
-    the old policy's failures say nothing about which mistakes the new one makes, and a rule for a
-    new mistake would otherwise be measured against failures it was never meant to fix. It fires on
-    one when its repair's precondition holds for the failed call's arguments (or, without a
-    precondition, when its trigger matches the error). None when the skill targets no stored
-    failure, or is no tool-error skill on one named tool (the rate is then undefined).
-    """
-    if trigger.kind is not TriggerKind.TOOL_ERROR or not trigger.tool or trigger.tool_is_glob:
-        return None
-    targets = [
-        e
-        for e in store.events(kind=EventKind.TOOL_ERROR, tool=trigger.tool)[-lookback:]
-        if trigger.error_type is None
-        or _category(e) == trigger.error_type
-        or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()
-    ]
-    if not isinstance(policy_version, _AnyPolicy):
-        policies: dict[str, str | None] = {}
-
-        def policy_of(episode_id: str | None) -> str | _AnyPolicy | None:
-            if not episode_id:
-                return ANY_POLICY
-            if episode_id not in policies:
-                try:
-                    policies[episode_id] = store.episode(episode_id).policy_version
-                except NotFoundError:
-                    return ANY_POLICY
-            return policies[episode_id]
-
-        targets = [e for e in targets if policy_of(e.episode_id) == policy_version]
-    if not targets:
-        return None
-    repair = strategy.repair
-    if repair is not None and repair.precondition:
-        fired = sum(1 for e in targets if precondition_holds(repair, _args(e) or {}))
-    else:
-        fired = sum(
-            1
-            for e in targets
-            if trigger.matches(tool=e.tool, error_type=trigger.error_type, text=str(e.data.get("error", "")))
-        )
-    return fired / len(targets), len(targets)
