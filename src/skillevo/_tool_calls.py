@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ._attribution import attributable
+from ._attribution import about_arguments, attributable
 from ._detect import Failure, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
 from ._models import NULL_ARM, EventKind, Skill, SkillVersion, Trigger, TriggerKind
@@ -248,7 +248,10 @@ class ToolCalls:
             waiting = self.pending.pop(keys[0])
         if error is not None:
             parked = [p for p in waiting if not attributable(p.trigger, tool, *error, self.task)]
-            self._backfired.update((p.key, p.sent) for p in waiting if p.sent is not None and p not in parked)
+            about_args = about_arguments(*error)
+            self._backfired.update(
+                (p.key, p.sent) for p in waiting if p.sent is not None and (p not in parked or about_args)
+            )
             if parked:
                 self.parked[CallKey.of(tool, args)] = parked
                 waiting = [p for p in waiting if p not in parked]
