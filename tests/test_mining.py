@@ -432,3 +432,15 @@ def test_the_trigger_rate_leaves_out_failures_another_live_repair_of_the_tool_fi
     lib.set_status(version.id, VersionStatus.RETIRED, reason="test")
     verdict = check_proposal(p, lib)
     assert not verdict.ok and verdict.trigger_rate == 1 / 3
+
+
+def test_a_required_value_two_corrections_of_one_episode_agree_on_is_not_learned_as_a_rule() -> None:
+    # One task sends the same card twice: its two corrections agree because they are its data.
+    message = "1 validation error for book\ncard_id\n  Field required [type=missing]"
+    lib = SkillLibrary(":memory:")
+    ep = Episode(task="t")
+    events = _episode_events("book", {"to": "a"}, {"to": "a", "card_id": "card123"}, message)
+    events += _episode_events("book", {"to": "b"}, {"to": "b", "card_id": "card123"}, message)
+    lib.save_episode(ep, events)
+    proposals = RuleMiner().mine(lib.events(episode_id=ep.id), lib)
+    assert proposals and not [p for p in proposals if p.strategy.repair]

@@ -56,6 +56,7 @@ from ._models import (
     EventKind,
     RenameArg,
     Repair,
+    SetArg,
     Strategy,
     Trigger,
     TriggerKind,
@@ -333,6 +334,8 @@ class RuleMiner(Miner):
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
+        if category == "missing_arg" and not _added_in_two_episodes(repair, pairs):
+            return None  # within one task a value used twice is still that task's data
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
@@ -381,6 +384,21 @@ class RuleMiner(Miner):
             episodes=[err.episode_id] if err.episode_id else [],
             note=f"structured {category} error; error signature: {_signature_note(err)}",
         )
+
+
+def _added_in_two_episodes(repair: Repair, pairs: Sequence[tuple[Event, Event]]) -> bool:
+    """Whether every constant the repair adds to a call was added, with that value, in corrections of
+    two episodes (two corrections of one episode agree because they are one task's data)."""
+    for op in repair.ops:
+        if isinstance(op, SetArg):
+            episodes = {
+                a.episode_id
+                for a, b in pairs
+                if op.arg not in (_args(a) or {}) and same_args((_args(b) or {}).get(op.arg), op.value)
+            }
+            if len(episodes) < 2:
+                return False
+    return True
 
 
 def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
