@@ -6,6 +6,8 @@ breaks a schema becomes a candidate skill (`skillevo._schema_repair`) tested aga
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 from typing import Any
 
@@ -219,6 +221,22 @@ def test_python_type_names_in_a_hand_written_schema_read_as_json_schema_types(li
         ep.finish(reward=1.0)
     # A type name that is no alias is kept as declared (and checks nothing it does not know).
     assert standard_types({"type": "any", "items": {"type": "float"}}) == {"type": "any", "items": {"type": "number"}}
+
+
+def test_a_schema_candidate_about_a_secret_named_argument_keeps_its_description_and_not_the_secret(
+    lib: SkillLibrary,
+) -> None:
+    # "token: required" reads as a secret's value to redaction: the stored description lost its words.
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"login": {"properties": {"token": STR, "user": STR}, "required": ["token", "user"]}})
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("login", {"user": "ann", "password": "hunter2-Secret"})
+        ep.on_tool_result("login", sent, "Error: token: field required")
+        ep.finish(reward=0.0)
+    described = {s.description for s in lib.skills()}
+    assert "login: `token`: required and missing" in described
+    stored = json.dumps([e.data for e in lib.events()])
+    assert "hunter2-Secret" not in stored and "REDACTED" in stored  # the secret itself is still hidden
 
 
 def test_a_conforming_call_proposes_nothing(lib: SkillLibrary) -> None:
