@@ -20,7 +20,7 @@ from ._hygiene import looks_like_injection
 from ._mining import Proposal, check_proposal
 from ._models import Event, EventKind, Origin, Skill, SkillVersion
 from ._store import SkillStore
-from ._trigger_rate import evidence_policy, repairs_explaining, trigger_rate
+from ._trigger_rate import evidence_policy, trigger_rate
 
 __all__ = ["Admission", "AdmissionPolicy", "Admitted", "admit", "candidate_problem"]
 
@@ -159,8 +159,7 @@ def candidate_problem(skill: Skill, version: SkillVersion, store: SkillStore, po
     if looks_like_injection((strategy.guidance or "") + " " + skill.description):
         return "its text reads like an instruction injection"
     measured = trigger_rate(
-        skill.trigger, strategy, store, policy_version=evidence_policy(version.origin.episodes, store),
-        explained=repairs_explaining(skill.trigger, strategy, store),
+        skill.trigger, strategy, store, policy_version=evidence_policy(version.origin.episodes, store)
     )
     if measured is not None and measured[0] < policy.min_trigger_rate:
         rate, n = measured

@@ -66,7 +66,7 @@ from ._repair import apply_repair, precondition_holds, same_args, synthesize_apa
 from ._shape import writes_address
 from ._store import SkillStore
 from ._structured import structured_rule
-from ._trigger_rate import evidence_policy, repairs_explaining, trigger_rate
+from ._trigger_rate import evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
@@ -493,9 +493,9 @@ def check_proposal(
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
-      `lookback`, from episodes of the policy version its evidence came from, less those another
-      live repair of the tool fires on), the share on which it would fire — its repair's
-      precondition holds, or its trigger matches — must reach `min_trigger_rate`.
+      `lookback`, from episodes of the policy version its evidence came from), the share on which
+      it would fire — its repair's precondition holds, or its trigger matches — must reach
+      `min_trigger_rate`.
     """
     guidance = proposal.strategy.guidance or ""
     if len(guidance) > max_guidance_chars:
@@ -521,7 +521,6 @@ def check_proposal(
         store,
         lookback=lookback,
         policy_version=evidence_policy(proposal.episodes, store),
-        explained=repairs_explaining(proposal.trigger, proposal.strategy, store),
     )
     if measured is None:
         return CheckResult(ok=True, trigger_rate=None)

@@ -2,9 +2,7 @@
 
 A rule that fires on few of its tool's failures of a class is narrow (one instance memorised, not
 a mistake learned); `check_proposal` and the admission of stored candidates refuse it below a
-minimum rate. Failures another live repair of the tool already fires on are not counted as
-targets: a signature can stand for mistakes in several arguments, each with its own rule, and a
-second rule is judged on the failures the first one leaves.
+minimum rate.
 """
 
 from __future__ import annotations
@@ -14,11 +12,11 @@ from typing import Any
 
 from ._detect import classify_error
 from ._errors import NotFoundError
-from ._models import Event, EventKind, Repair, Strategy, Trigger, TriggerKind
+from ._models import Event, EventKind, Strategy, Trigger, TriggerKind
 from ._repair import precondition_holds
 from ._store import SkillStore
 
-__all__ = ["ANY_POLICY", "evidence_policy", "repairs_explaining", "trigger_rate"]
+__all__ = ["ANY_POLICY", "evidence_policy", "trigger_rate"]
 
 
 def _args(event: Event) -> dict[str, Any]:
@@ -28,22 +26,6 @@ def _args(event: Event) -> dict[str, Any]:
 
 def _category(event: Event) -> str:
     return classify_error(str(event.data.get("error", "")), str(event.data.get("error_type", "")))
-
-
-def repairs_explaining(trigger: Trigger, strategy: Strategy, store: SkillStore) -> list[Repair]:
-    """The repairs of the library's live versions on the trigger's tool (the strategy's own left
-    out) whose precondition recognises a failing call: the failures they fire on are theirs."""
-    if trigger.kind is not TriggerKind.TOOL_ERROR or not trigger.tool or trigger.tool_is_glob:
-        return []
-    out: list[Repair] = []
-    for skill in store.match(TriggerKind.TOOL_ERROR, trigger.tool):
-        if skill.trigger.tool != trigger.tool:
-            continue
-        for version in skill.versions:
-            repair = version.strategy.repair
-            if version.status.live and repair is not None and repair.precondition and repair != strategy.repair:
-                out.append(repair)
-    return out
 
 
 class _AnyPolicy:
@@ -70,7 +52,6 @@ def trigger_rate(
     *,
     lookback: int = 200,
     policy_version: str | _AnyPolicy | None = ANY_POLICY,
-    explained: Sequence[Repair] = (),
 ) -> tuple[float, int] | None:
     """The share of the stored failures a skill targets on which it would fire, and how many it targets.
 
@@ -79,8 +60,7 @@ def trigger_rate(
     the old policy's failures say nothing about which mistakes the new one makes, and a rule for a
     new mistake would otherwise be measured against failures it was never meant to fix. It fires on
     one when its repair's precondition holds for the failed call's arguments (or, without a
-    precondition, when its trigger matches the error). Failures on which a repair of `explained`
-    fires are left out (`repairs_explaining`). None when the skill targets no stored
+    precondition, when its trigger matches the error). None when the skill targets no stored
     failure, or is no tool-error skill on one named tool (the rate is then undefined).
     """
     if trigger.kind is not TriggerKind.TOOL_ERROR or not trigger.tool or trigger.tool_is_glob:
@@ -106,7 +86,6 @@ def trigger_rate(
             return policies[episode_id]
 
         targets = [e for e in targets if policy_of(e.episode_id) == policy_version]
-    targets = [e for e in targets if not any(precondition_holds(r, _args(e)) for r in explained)]
     if not targets:
         return None
     repair = strategy.repair
