@@ -7,7 +7,6 @@ breaks a schema becomes a candidate skill (`skillevo._schema_repair`) tested aga
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterator
 from typing import Any
 

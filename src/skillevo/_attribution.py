@@ -11,10 +11,12 @@ outcome (the earlier edits are still in the retried arguments); when nothing ret
 no credit from that call. A success credits every arm waiting on the call, as before. A skill whose
 trigger names no error (schema candidates) is charged every failure but a rate limit, an outage
 or an authorisation error, which no argument causes or fixes. A pre-emptive
-repair whose call failed on an error about arguments, charged or set aside, is not applied again
-to the same call (the same arguments as sent) in that episode: a model re-issuing the call after
-the error gets it through as it meant it (a repair that wrote a wrong constant, "card not
-registered", would otherwise make every re-issue fail the same way, uncharged).
+repair charged a failure is not applied again to the same call (the same arguments as sent) in that
+episode: a model re-issuing the call after the error gets it through as it meant it. Nor is one
+that wrote a constant into the call (a set or a value map) whose call failed on any error about
+arguments, charged or set aside: a value the caller never sent can cause any kind of error (a
+wrong card id: "card not registered"), and re-applying it would make every re-issue fail the same
+way, uncharged.
 
 The call-level outcome does not see everything a repair changes (a repaired value the tool accepts
 but that is semantically wrong fails nothing at that call), so promotion also needs the episode
