@@ -11,7 +11,7 @@ import pytest
 from skillevo import NULL_ARM, Evolver, SkillLibrary, VersionStatus
 from skillevo._attribution import episode_key, reward_holds
 from skillevo._lifecycle import LifecycleConfig
-from skillevo._models import ArgCondition, CoerceArg, MapValue, Repair, Strategy, Trigger, TriggerKind
+from skillevo._models import ArgCondition, CoerceArg, MapValue, Repair, SetArg, Strategy, Trigger, TriggerKind
 
 
 @pytest.fixture
@@ -129,6 +129,31 @@ def test_a_repair_that_made_a_call_fail_is_not_applied_to_the_same_call_again_in
         other = ep.before_tool("t", {"x": 6, "y": "good"})  # another call: still repaired
         assert other == {"x": 6.0, "y": "good"}
         ep.finish(reward=0.0)
+
+
+def test_a_repair_whose_call_failed_on_another_argument_error_is_not_applied_to_the_same_call_again(
+    lib: SkillLibrary,
+) -> None:
+    # A constant written into a call ("card not registered" in a real tool): the error is not the
+    # skill's business (not charged), but re-sending the same call with the same edit fails the same way.
+    evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
+    _skill(evo, "set-y", r"\bmissing\b", Repair(ops=[SetArg(arg="y", value="bad")],
+                                                precondition=[ArgCondition(arg="y", present=False)]))
+    with evo.episode(task="t") as ep:
+        first = ep.before_tool("t", {"x": "a"})
+        assert first == {"x": "a", "y": "bad"}
+        assert ep.on_tool_result("t", first, _tool(**first))  # "y is invalid": not the skill's class
+        again = ep.before_tool("t", {"x": "a"})  # the model sends the same call again
+        assert again == {"x": "a"}
+        other = ep.before_tool("t", {"x": "b"})  # another call: still repaired
+        assert other == {"x": "b", "y": "bad"}
+        ep.finish(reward=0.0)
+    # A rate limit says nothing about the arguments: the same call keeps its repair.
+    with evo.episode(task="t") as ep:
+        first = ep.before_tool("t", {"x": "a"})
+        assert ep.on_tool_result("t", first, "Error: 429 Too Many Requests, retry after 1 s")
+        assert ep.before_tool("t", {"x": "a"}) == {"x": "a", "y": "bad"}
+        ep.finish(reward=1.0)
 
 
 def test_a_rate_limit_is_not_charged_to_an_argument_repair_that_names_no_error(lib: SkillLibrary) -> None:

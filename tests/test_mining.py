@@ -375,3 +375,45 @@ def test_the_correction_a_repair_is_learned_from_counts_as_one_win_over_doing_no
     )
     assert not observed_win(wrong, events)
     assert not observed_win(wrong.model_copy(update={"evidence": []}), events)
+
+
+def _correct_in_turn(corrections: list[tuple[dict[str, Any], dict[str, Any]]], error: str) -> list[Proposal]:
+    lib = SkillLibrary(":memory:")
+    miner = RuleMiner()
+    proposals: list[Proposal] = []
+    for bad, good in corrections:
+        ep = Episode(task="t")
+        lib.save_episode(ep, _episode_events("get_route", bad, good, error))
+        proposals = miner.mine(lib.events(episode_id=ep.id), lib)
+    return proposals
+
+
+def test_corrections_of_different_arguments_under_one_signature_each_get_a_rule() -> None:
+    # The error names no argument: a wrong case in either airport code reads the same. The newest
+    # correction (the origin's case) must not be vetoed by the earlier one (the destination's).
+    error = "No available route for the given airports."
+    first = ({"origin": "SFO", "dest": "lax"}, {"origin": "SFO", "dest": "LAX"})
+    second = ({"origin": "jfk", "dest": "ORD"}, {"origin": "JFK", "dest": "ORD"})
+    (p,) = [p for p in _correct_in_turn([first, second], error) if p.strategy.repair]
+    assert _ops(p) == [{"arg": "origin", "op": "case", "to": "upper"}]
+    assert p.strategy.repair is not None and p.strategy.repair.precondition
+
+
+def test_a_split_rule_that_would_change_a_value_another_correction_kept_is_vetoed() -> None:
+    # The earlier correction kept a lower-case origin: upper-casing every origin contradicts it.
+    error = "No available route for the given airports."
+    first = ({"origin": "sfo", "dest": "lax"}, {"origin": "sfo", "dest": "LAX"})
+    second = ({"origin": "jfk", "dest": "ORD"}, {"origin": "JFK", "dest": "ORD"})
+    assert not [p for p in _correct_in_turn([first, second], error) if p.strategy.repair]
+
+
+def test_a_required_value_two_corrections_of_one_episode_agree_on_is_not_learned_as_a_rule() -> None:
+    # One task sends the same card twice: its two corrections agree because they are its data.
+    message = "1 validation error for book\ncard_id\n  Field required [type=missing]"
+    lib = SkillLibrary(":memory:")
+    ep = Episode(task="t")
+    events = _episode_events("book", {"to": "a"}, {"to": "a", "card_id": "card123"}, message)
+    events += _episode_events("book", {"to": "b"}, {"to": "b", "card_id": "card123"}, message)
+    lib.save_episode(ep, events)
+    proposals = RuleMiner().mine(lib.events(episode_id=ep.id), lib)
+    assert proposals and not [p for p in proposals if p.strategy.repair]

@@ -6,13 +6,14 @@ breaks a schema becomes a candidate skill (`skillevo._schema_repair`) tested aga
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from skillevo import NULL_ARM, Evolver, SkillLibrary, VersionStatus
-from skillevo._conform import NO, conform, conforms
+from skillevo._conform import NO, conform, conforms, standard_types
 from skillevo._models import ConformArg, RenameArg, Repair, SetArg
 from skillevo._repair import apply_repair
 from skillevo._schema_repair import SCHEMA_MINER, findings
@@ -200,6 +201,41 @@ def test_a_schema_repair_the_tool_disagrees_with_loses_to_doing_nothing(lib: Ski
     assert not any(repaired[-20:])
     skill = next(s for s in lib.skills() if s.name.startswith("schema-fetch-n-integer-"))
     assert evo.selector.prob_better(skill.name, skill.versions[0].id, NULL_ARM) < 0.05
+
+
+def test_python_type_names_in_a_hand_written_schema_read_as_json_schema_types(lib: SkillLibrary) -> None:
+    # Function-calling schemas written by hand often say "float", "int", "dict": each means one JSON type.
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"fund": {"properties": {"amount": {"type": "float"}, "n": {"type": "int"},
+                                                "tags": {"type": "list", "items": {"type": "str"}},
+                                                "meta": {"type": "dict"}},
+                                 "required": ["amount"]}})
+    schema = evo.tools.schema("fund")
+    assert schema is not None
+    found = findings("fund", {"amount": "5000.5", "n": "3", "tags": [7], "meta": "x"}, schema)
+    assert {f.arg: f.strategy.repair is not None for f in found} == {"amount": True, "n": True, "tags": True,
+                                                                     "meta": False}
+    with evo.episode(task="t") as ep:
+        assert ep.before_tool("fund", {"amount": "5000.5"}) == {"amount": 5000.5}  # repaired before it fails
+        ep.finish(reward=1.0)
+    # A type name that is no alias is kept as declared (and checks nothing it does not know).
+    assert standard_types({"type": "any", "items": {"type": "float"}}) == {"type": "any", "items": {"type": "number"}}
+
+
+def test_a_schema_candidate_about_a_secret_named_argument_keeps_its_description_and_not_the_secret(
+    lib: SkillLibrary,
+) -> None:
+    # "token: required" reads as a secret's value to redaction: the stored description lost its words.
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"login": {"properties": {"token": STR, "user": STR}, "required": ["token", "user"]}})
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("login", {"user": "ann", "password": "hunter2-Secret"})
+        ep.on_tool_result("login", sent, "Error: token: field required")
+        ep.finish(reward=0.0)
+    described = {s.description for s in lib.skills()}
+    assert "login: `token`: required and missing" in described
+    stored = json.dumps([e.data for e in lib.events()])
+    assert "hunter2-Secret" not in stored and "REDACTED" in stored  # the secret itself is still hidden
 
 
 def test_a_conforming_call_proposes_nothing(lib: SkillLibrary) -> None:

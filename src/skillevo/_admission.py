@@ -17,9 +17,10 @@ from pydantic import JsonValue
 
 from ._errors import NotFoundError, SkillevoError
 from ._hygiene import looks_like_injection
-from ._mining import Proposal, check_proposal, evidence_policy, trigger_rate
+from ._mining import Proposal, check_proposal
 from ._models import Event, EventKind, Origin, Skill, SkillVersion
 from ._store import SkillStore
+from ._trigger_rate import evidence_policy, trigger_rate
 
 __all__ = ["Admission", "AdmissionPolicy", "Admitted", "admit", "candidate_problem"]
 

@@ -12,7 +12,11 @@ no credit from that call. A success credits every arm waiting on the call, as be
 trigger names no error (schema candidates) is charged every failure but a rate limit, an outage
 or an authorisation error, which no argument causes or fixes. A pre-emptive
 repair charged a failure is not applied again to the same call (the same arguments as sent) in that
-episode: a model re-issuing the call after the error gets it through as it meant it.
+episode: a model re-issuing the call after the error gets it through as it meant it. Nor is one
+that wrote a constant into the call (a set or a value map) whose call failed on any error about
+arguments, charged or set aside: a value the caller never sent can cause any kind of error (a
+wrong card id: "card not registered"), and re-applying it would make every re-issue fail the same
+way, uncharged.
 
 The call-level outcome does not see everything a repair changes (a repaired value the tool accepts
 but that is semantically wrong fails nothing at that call), so promotion also needs the episode
@@ -31,7 +35,7 @@ from ._models import NULL_ARM, Trigger
 if TYPE_CHECKING:
     from ._selection import Selector
 
-__all__ = ["EPISODE_SUFFIX", "attributable", "episode_key", "reward_holds"]
+__all__ = ["EPISODE_SUFFIX", "about_arguments", "attributable", "episode_key", "reward_holds"]
 
 EPISODE_SUFFIX = "#episode"
 #: Promotion is refused when P(the version's episodes score better than the null arm's) is below this.
@@ -48,6 +52,12 @@ def attributable(trigger: Trigger | None, tool: str, error_type: str, message: s
     if trigger is None or (trigger.error_type is None and trigger.pattern is None):
         return category not in _NOT_ABOUT_ARGUMENTS
     return any(trigger.matches(tool=tool, error_type=t, text=message, task=task) for t in (error_type, category))
+
+
+def about_arguments(error_type: str, message: str) -> bool:
+    """Whether a failure can be caused by a call's arguments (not a rate limit, an outage or an
+    authorisation error)."""
+    return classify_error(message, error_type) not in _NOT_ABOUT_ARGUMENTS
 
 
 def episode_key(skill: str) -> str:

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from ._regex import search
 
-__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type", "type_ok"]
+__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type", "standard_types", "type_ok"]
 
 
 class _No:
@@ -59,6 +59,35 @@ _MAX_ENUM = 256
 #: JSON Schema type -> the type name `ArgCondition.type` and the tool catalogue use.
 PYTHON_TYPE: Final = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
                       "object": "dict", "null": "null"}
+
+
+#: Type names tool schemas written by hand use for JSON Schema's (function-calling dialects that
+#: name Python's types): each means one JSON type, so it is read as that type.
+_TYPE_ALIASES: Final = {"float": "number", "double": "number", "int": "integer", "bool": "boolean", "str": "string",
+                        "dict": "object", "list": "array"}
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def standard_types(schema: Any, depth: int = 0) -> Any:
+    """A copy of a JSON schema with type names of `_TYPE_ALIASES` replaced by JSON Schema's
+    (``"float"`` -> ``"number"``), in its sub-schemas too; any other value is returned as it is."""
+    if not isinstance(schema, Mapping) or depth > _MAX_DEPTH * 2:
+        return schema
+    out = dict(schema)
+    declared = out.get("type")
+    if isinstance(declared, str):
+        out["type"] = _TYPE_ALIASES.get(declared, declared)
+    elif isinstance(declared, list):
+        out["type"] = [_TYPE_ALIASES.get(t, t) if isinstance(t, str) else t for t in declared]
+    for key in ("items", "additionalProperties"):
+        if isinstance(out.get(key), Mapping):
+            out[key] = standard_types(out[key], depth + 1)
+    if isinstance(out.get("properties"), Mapping):
+        out["properties"] = {k: standard_types(v, depth + 1) for k, v in out["properties"].items()}
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [standard_types(v, depth + 1) for v in out[key]]
+    return out
 
 
 # A tuple of types, not ``list | tuple``: that union is built anew on every evaluation (these run on

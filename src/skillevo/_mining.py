@@ -13,7 +13,10 @@ Event data this module reads (written by the Evolver, redacted before storage):
    with different arguments: the agent fixed its own mistake. `synthesize` looks for the smallest
    DSL edit mapping every stored failed call of that (tool, error class) to its correction; if one
    holds on all of them it becomes a repair skill with a precondition (apply it before the call
-   when the arguments have the failing shape) and a guidance text. Corrections made under another
+   when the arguments have the failing shape) and a guidance text. When none does, the
+   corrections that changed the same arguments as the newest one may get their own rule, if it
+   leaves every other correction's values alone (`synthesize_apart`: one signature can stand for
+   mistakes in several arguments when the message names none). Corrections made under another
    policy version (an announced change, `Evolver.policy_version`) are kept apart: a new policy's
    mistakes may need another rule, and the old policy's corrections must not veto it.
 2. **Structured errors** that say what to do without a correction: rate limits and transient errors
@@ -53,16 +56,18 @@ from ._models import (
     EventKind,
     RenameArg,
     Repair,
+    SetArg,
     Strategy,
     Trigger,
     TriggerKind,
     VersionStatus,
 )
 from ._prose import hidden_in, mentions_address
-from ._repair import apply_repair, precondition_holds, same_args, synthesize
+from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
 from ._shape import strings_in, writes_address
 from ._store import SkillStore
 from ._structured import structured_rule
+from ._trigger_rate import evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
@@ -326,10 +331,12 @@ class RuleMiner(Miner):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
         else:
             # A required argument's value is the caller's data: one correction's value is no rule.
-            repair = synthesize(arg_pairs, confirm_additions=category == "missing_arg")
+            repair = synthesize_apart(arg_pairs, confirm_additions=category == "missing_arg")
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
+        if category == "missing_arg" and not _added_in_two_episodes(repair, pairs):
+            return None  # within one task a value used twice is still that task's data
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
@@ -378,6 +385,21 @@ class RuleMiner(Miner):
             episodes=[err.episode_id] if err.episode_id else [],
             note=f"structured {category} error; error signature: {_signature_note(err)}",
         )
+
+
+def _added_in_two_episodes(repair: Repair, pairs: Sequence[tuple[Event, Event]]) -> bool:
+    """Whether every constant the repair adds to a call was added, with that value, in corrections of
+    two episodes (two corrections of one episode agree because they are one task's data)."""
+    for op in repair.ops:
+        if isinstance(op, SetArg):
+            episodes = {
+                a.episode_id
+                for a, b in pairs
+                if op.arg not in (_args(a) or {}) and same_args((_args(b) or {}).get(op.arg), op.value)
+            }
+            if len(episodes) < 2:
+                return False
+    return True
 
 
 def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
@@ -520,75 +542,3 @@ def check_proposal(
             trigger_rate=rate,
         )
     return CheckResult(ok=True, trigger_rate=rate)
-
-
-class _AnyPolicy:
-    """`trigger_rate`'s default: failures under every policy version count."""
-
-
-ANY_POLICY = _AnyPolicy()
-
-
-def evidence_policy(episodes: Sequence[str], store: SkillStore) -> str | _AnyPolicy | None:
-    """The policy version the episodes a proposal was mined from ran under (`ANY_POLICY` when unknown)."""
-    for episode_id in episodes:
-        try:
-            return store.episode(episode_id).policy_version
-        except NotFoundError:
-            continue
-    return ANY_POLICY
-
-
-def trigger_rate(
-    trigger: Trigger,
-    strategy: Strategy,
-    store: SkillStore,
-    *,
-    lookback: int = 200,
-    policy_version: str | _AnyPolicy | None = ANY_POLICY,
-) -> tuple[float, int] | None:
-    """The share of the stored failures a skill targets on which it would fire, and how many it targets.
-
-    Targets: the last `lookback` tool errors of the trigger's tool with its error class, only those
-    from episodes run under `policy_version` when one is given: after an announced policy change
-    the old policy's failures say nothing about which mistakes the new one makes, and a rule for a
-    new mistake would otherwise be measured against failures it was never meant to fix. It fires on
-    one when its repair's precondition holds for the failed call's arguments (or, without a
-    precondition, when its trigger matches the error). None when the skill targets no stored
-    failure, or is no tool-error skill on one named tool (the rate is then undefined).
-    """
-    if trigger.kind is not TriggerKind.TOOL_ERROR or not trigger.tool or trigger.tool_is_glob:
-        return None
-    targets = [
-        e
-        for e in store.events(kind=EventKind.TOOL_ERROR, tool=trigger.tool)[-lookback:]
-        if trigger.error_type is None
-        or _category(e) == trigger.error_type
-        or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()
-    ]
-    if not isinstance(policy_version, _AnyPolicy):
-        policies: dict[str, str | None] = {}
-
-        def policy_of(episode_id: str | None) -> str | _AnyPolicy | None:
-            if not episode_id:
-                return ANY_POLICY
-            if episode_id not in policies:
-                try:
-                    policies[episode_id] = store.episode(episode_id).policy_version
-                except NotFoundError:
-                    return ANY_POLICY
-            return policies[episode_id]
-
-        targets = [e for e in targets if policy_of(e.episode_id) == policy_version]
-    if not targets:
-        return None
-    repair = strategy.repair
-    if repair is not None and repair.precondition:
-        fired = sum(1 for e in targets if precondition_holds(repair, _args(e) or {}))
-    else:
-        fired = sum(
-            1
-            for e in targets
-            if trigger.matches(tool=e.tool, error_type=trigger.error_type, text=str(e.data.get("error", "")))
-        )
-    return fired / len(targets), len(targets)

@@ -42,6 +42,7 @@ __all__ = [
     "shape_regex",
     "swaps_day_and_month",
     "synthesize",
+    "synthesize_apart",
     "unambiguous_date_regex",
 ]
 
@@ -426,6 +427,51 @@ def synthesize(
     if not all(same_args(apply_repair(repair, bad), good) for bad, good in pairs):
         return None
     return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
+
+
+def _changed(bad: dict[str, Any], good: dict[str, Any]) -> frozenset[str]:
+    fb, fg = _flat(bad), _flat(good)
+    return frozenset(k for k in fb.keys() | fg.keys() if k not in fb or k not in fg or not same_args(fb[k], fg[k]))
+
+
+def _leaves_alone(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
+    """Whether `repair` keeps every argument value this correction kept (applied after the error,
+    and before the corrected call when its precondition holds there)."""
+    fb, fg = _flat(bad), _flat(good)
+    kept = [k for k in fb if k in fg and same_args(fb[k], fg[k])]
+    try:
+        after = _flat(apply_repair(repair, bad))
+        if precondition_holds(repair, good) and not same_args(apply_repair(repair, good), good):
+            return False
+    except (RepairError, SkillevoError, ValueError, TypeError):
+        return True  # it cannot apply to these arguments: it changes nothing
+    return all(same_args(after.get(k, _MISSING), fb[k]) for k in kept)
+
+
+def synthesize_apart(
+    pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]], *, confirm_additions: bool = False
+) -> Repair | None:
+    """`synthesize`, or, when no one rule explains every pair, a rule for the pairs that changed the
+    same arguments as the first.
+
+    An error that does not name its argument ("no route for the given airports") is one signature
+    for mistakes in several arguments; each correction fixes one of them, so requiring one rule for
+    all of them learns none. The split rule must still leave every other correction alone: it may
+    not change a value any of them kept (the mistake it fixes is then absent there, not contradicted),
+    so conflicting corrections of the same argument still veto each other.
+    """
+    repair = synthesize(pairs, confirm_additions=confirm_additions)
+    if repair is not None or len(pairs) < 2:
+        return repair
+    own = _changed(*pairs[0])
+    group = [p for p in pairs if _changed(*p) == own]
+    rest = [p for p in pairs if _changed(*p) != own]
+    if not rest:
+        return None
+    repair = synthesize(group, confirm_additions=confirm_additions)
+    if repair is None or not all(_leaves_alone(repair, bad, good) for bad, good in rest):
+        return None
+    return repair
 
 
 def swaps_day_and_month(fmt: str) -> bool:

@@ -172,6 +172,13 @@ def _shown(name: str, instead: str = "an argument") -> str:
     return identifier(name) or instead
 
 
+def _named(name: str) -> str:
+    """An argument's name in a finding's description: in backticks, read as a name (a bare
+    ``token: required`` reads as a secret's value to redaction, which would hide the words)."""
+    shown = identifier(name)
+    return f"`{shown}`" if shown else "an argument"
+
+
 def _type_text(schema: Mapping[str, Any]) -> str | None:
     declared = schema.get("type")
     if isinstance(declared, str) and declared in _TYPE_WORDS:
@@ -277,7 +284,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             repair = Repair(ops=[RenameArg(arg=arg, to=target)],
                             precondition=[ArgCondition(arg=arg, present=True), ArgCondition(arg=target, present=False)])
             out.append(Finding(_skill_name(tool, target, "name-" + arg, digest), target, Strategy(repair=repair),
-                               f"argument {_shown(arg)} is not declared; {target} is"))
+                               f"argument {_named(arg)} is not declared; {_named(target)} is"))
             continue
         sub, only_type = entry
         if conforms(value, sub) if only_type is None else type_ok(value, only_type):
@@ -288,12 +295,12 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
                             precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
             wanted = _type_text(sub) or "other values"
             out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),
-                               f"{_shown(arg)}: a {kind} where the schema declares {wanted}"))
+                               f"{_named(arg)}: a {kind} where the schema declares {wanted}"))
             continue
         text = _guidance(tool, arg, sub, missing=False, observed=value)
         if text is not None:
             out.append(Finding(_skill_name(tool, arg, kind + "-shape", digest), arg, Strategy(guidance=text),
-                               f"{_shown(arg)}: a {kind} no lossless conversion fits"))
+                               f"{_named(arg)}: a {kind} no lossless conversion fits"))
     for arg in required:
         if arg in args or arg in covered:
             continue
@@ -306,12 +313,12 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             repair = Repair(ops=[SetArg(arg=arg, value=sub["default"])],
                             precondition=[ArgCondition(arg=arg, present=False)])
             out.append(Finding(_skill_name(tool, arg, "default", digest), arg, Strategy(repair=repair),
-                               f"{_shown(arg)}: required, missing, declared default"))
+                               f"{_named(arg)}: required, missing, declared default"))
             continue
         text = _guidance(tool, arg, sub, missing=True, observed=None)
         if text is not None:
             out.append(Finding(_skill_name(tool, arg, "required", digest), arg, Strategy(guidance=text),
-                               f"{_shown(arg)}: required and missing"))
+                               f"{_named(arg)}: required and missing"))
     return out
 
 

@@ -14,10 +14,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ._attribution import attributable
+from ._attribution import about_arguments, attributable
 from ._detect import Failure, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
-from ._models import NULL_ARM, EventKind, Skill, SkillVersion, Trigger, TriggerKind
+from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
 from ._recording import ERROR_MAX_CHARS, snapshot
 from ._redaction import capped_text
 from ._regex import found
@@ -69,6 +69,7 @@ class _Pending:
     kind: Literal["repair", "code"]
     trigger: Trigger | None = None  # the site's trigger: which failures are its business (`_attribution`)
     sent: CallKey | None = None  # a pre-emptive repair: the call as the caller sent it
+    writes: bool = False  # its repair writes a constant into the call (a set or a value map)
 
 
 @dataclass
@@ -217,7 +218,9 @@ class ToolCalls:
             )
             new_args = repaired
             sent = sent or CallKey.of(name, args)
-            waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent))
+            repair = choice.version.strategy.repair
+            writes = repair is not None and any(isinstance(op, SetArg | MapValue) for op in repair.ops)
+            waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes))
         for pending in waiting:
             self._expect(name, new_args, pending)
         private = {"args": snapshot(new_args)}
@@ -248,7 +251,13 @@ class ToolCalls:
             waiting = self.pending.pop(keys[0])
         if error is not None:
             parked = [p for p in waiting if not attributable(p.trigger, tool, *error, self.task)]
-            self._backfired.update((p.key, p.sent) for p in waiting if p.sent is not None and p not in parked)
+            # A constant the caller never sent can cause any error, not only its site's kind.
+            about_args = about_arguments(*error)
+            self._backfired.update(
+                (p.key, p.sent)
+                for p in waiting
+                if p.sent is not None and (p not in parked or (about_args and p.writes))
+            )
             if parked:
                 self.parked[CallKey.of(tool, args)] = parked
                 waiting = [p for p in waiting if p not in parked]

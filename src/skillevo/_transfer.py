@@ -24,7 +24,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._conform import PYTHON_TYPE, json_type
+from ._conform import PYTHON_TYPE, json_type, standard_types
 from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._mining import Proposal, check_proposal
 from ._models import (
@@ -105,7 +105,7 @@ class ToolCatalog:
                 isinstance(k, str) and isinstance(v, Mapping) for k, v in props.items()
             ):
                 raise ConfigError(f"register_tools: the schema of {name!r} needs a 'properties' object of objects")
-            checked[name] = {"properties": {k: dict(v) for k, v in props.items()},
+            checked[name] = {"properties": {k: standard_types(v) for k, v in props.items()},
                              "required": [r for r in schema.get("required", []) if isinstance(r, str)]}
         replaced: list[str] = []
         with self._lock:
