@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["dump", "load"]
 
 _VERSION_FIELDS = ("id", "skill", "number", "strategy", "parent", "origin", "status", "created_at")
+_KEY_FIELDS = ("key", "steps", "detections", "epoch", "stamp")
 _COPY_BATCH = 5000
 
 
@@ -25,6 +26,7 @@ def dump(store: SQLStore) -> Iterator[tuple[str, dict[str, Any]]]:
         skills = store._x(conn, "SELECT * FROM skills ORDER BY created_at, name").fetchall()
         versions = store._x(conn, "SELECT * FROM versions ORDER BY skill, number").fetchall()
         posteriors = store._x(conn, "SELECT * FROM posteriors ORDER BY key, arm").fetchall()
+        keys = store._x(conn, "SELECT * FROM posterior_keys ORDER BY key").fetchall()
         meta = store._x(conn, "SELECT * FROM meta ORDER BY key").fetchall()
     for row in skills:
         yield "skill", {"name": row["name"], "description": row["description"],
@@ -34,6 +36,8 @@ def dump(store: SQLStore) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "version", {**fields, "strategy": decode_json(row["strategy"]), "origin": decode_json(row["origin"])}
     for row in posteriors:
         yield "posterior", posterior_from_row(row).model_dump(mode="json")
+    for row in keys:  # a key's counters and epoch: without them a copied key restarts at the library's epoch
+        yield "posterior_key", {k: row[k] for k in _KEY_FIELDS}
     for row in meta:
         yield "meta", {"key": row["key"], "value": row["value"]}
     for episode in store.iter_episodes():
@@ -76,8 +80,15 @@ def load(store: SQLStore, records: Iterable[tuple[str, dict[str, Any]]]) -> dict
             elif kind == "posterior":
                 state = PosteriorState.model_validate({**rec, "extra": decode_json(rec["extra"])})
                 store._upsert_posterior(conn, state)
-            elif kind == "meta":
-                store._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?)", (rec["key"], rec["value"]))
+            elif kind == "posterior_key":
+                store._x(conn, "INSERT INTO posterior_keys (key, steps, detections, epoch, stamp) VALUES (?, ?, ?, ?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET steps = excluded.steps, detections = excluded.detections, "
+                         "epoch = excluded.epoch, stamp = excluded.stamp",
+                         (str(rec["key"]), int(rec["steps"]), int(rec["detections"]), int(rec["epoch"]),
+                          None if rec.get("stamp") is None else str(rec["stamp"])))
+            elif kind == "meta":  # a row the destination's migrations wrote is the source's value
+                store._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                         "SET value = excluded.value", (rec["key"], rec["value"]))
             elif kind == "episode":
                 row = episode_values(Episode.model_validate(rec), d.json)
                 store._x(conn, "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, "

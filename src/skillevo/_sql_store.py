@@ -559,8 +559,8 @@ class SQLStore(SQLConnections):
     # ------------------------------------------------------------------ bulk copy (migrate)
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, meta,
-        episodes, events (ids kept). Feeds `load` of another backend (``skillevo migrate``)."""
+        """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, posterior
+        keys (counters and epochs), meta, episodes, events (ids kept). Feeds `load` of another backend (``skillevo migrate``)."""
         from ._sql_copy import dump
 
         return dump(self)
