@@ -12,7 +12,7 @@ from typing import Any, TypeVar, overload
 
 from pydantic import JsonValue, ValidationError
 
-from ._errors import ConfigError
+from ._errors import ConfigError, LibraryError, SkillevoError
 from ._models import (
     Episode,
     Event,
@@ -106,6 +106,38 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+def _reasons(exc: Exception) -> str:
+    """Why a stored row did not read, without the stored value (it may be anything, a secret too)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON ({exc.msg})"
+    return type(exc).__name__
+
+
+def _stored(table: str, row: Mapping[str, Any], *names: str) -> Callable[[_F], _F]:
+    """Around the reading of one stored row: a row the database holds but the models refuse (edited
+    by hand, written by a broken tool, a disk fault) is a one-line `LibraryError` naming the row,
+    not pydantic's or json's error; the other rows read as before."""
+
+    def wrap(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def read(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except SkillevoError:
+                raise
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                ident = ", ".join(f"{n} {str(row[n])[:80]!r}" for n in names if n in row.keys())
+                raise LibraryError(f"a corrupt {table} row ({ident}): {_reasons(exc)}"[:400]) from None
+
+        return read  # type: ignore[return-value]
+
+    return wrap
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 # Validation context of what a store reads back: patterns accepted when written stay readable even
 # if a later bound refuses them (they then never match; see `_regex.pattern_error`).
 _STORED = {"stored": True}
@@ -113,6 +145,11 @@ _STORED = {"stored": True}
 
 def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
     """A `SkillVersion` from a versions row joined with its posterior (``p_alpha``, ``p_beta``, ``p_obs``)."""
+    return _stored("versions", row, "id")(_version)(row)
+
+
+def _version(row: Mapping[str, Any]) -> SkillVersion:
+    _stored("posteriors", row, "skill", "id")(_check_posterior)(row)
     return SkillVersion(
         id=row["id"],
         skill=row["skill"],
@@ -130,6 +167,13 @@ def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
     )
 
 
+def _check_posterior(row: Mapping[str, Any]) -> None:
+    """The joined posterior of a version row as a `PosteriorState` would take it."""
+    if row["p_alpha"] is not None:
+        PosteriorState(key=row["skill"], arm=row["id"], alpha=row["p_alpha"], beta=row["p_beta"],
+                       observations=row["p_obs"])
+
+
 def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
     """Skills (in `skill_rows` order) with their versions, sorted by number, and derived status."""
     by_skill: dict[str, list[SkillVersion]] = {}
@@ -138,17 +182,19 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
     out = []
     for row in skill_rows:
         versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
-        out.append(
-            Skill(
-                name=row["name"],
-                description=row["description"],
-                trigger=Trigger.model_validate(_json(row["trigger"]), context=_STORED),
-                created_at=row["created_at"],
-                status=derived_status(versions),
-                versions=versions,
-            )
-        )
+        out.append(_stored("skills", row, "name")(_skill)(row, versions))
     return out
+
+
+def _skill(row: Mapping[str, Any], versions: list[SkillVersion]) -> Skill:
+    return Skill(
+        name=row["name"],
+        description=row["description"],
+        trigger=Trigger.model_validate(_json(row["trigger"]), context=_STORED),
+        created_at=row["created_at"],
+        status=derived_status(versions),
+        versions=versions,
+    )
 
 
 def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any, ...]:
@@ -170,6 +216,10 @@ def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any,
 
 def episode_from_row(row: Mapping[str, Any]) -> Episode:
     """An `Episode` from an episodes row."""
+    return _stored("episodes", row, "id")(_episode)(row)
+
+
+def _episode(row: Mapping[str, Any]) -> Episode:
     return Episode(
         id=row["id"],
         task=row["task"],
@@ -185,6 +235,10 @@ def episode_from_row(row: Mapping[str, Any]) -> Episode:
 
 def event_from_row(row: Mapping[str, Any]) -> Event:
     """An `Event` from an events row."""
+    return _stored("events", row, "id")(_event)(row)
+
+
+def _event(row: Mapping[str, Any]) -> Event:
     return Event(
         id=row["id"],
         ts=row["ts"],
@@ -198,6 +252,10 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
 
 def posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
     """A `PosteriorState` from a posteriors row."""
+    return _stored("posteriors", row, "key", "arm")(_posterior)(row)
+
+
+def _posterior(row: Mapping[str, Any]) -> PosteriorState:
     return PosteriorState(
         key=row["key"],
         arm=row["arm"],
@@ -398,8 +456,6 @@ def scrub_origin(origin: Origin | None) -> Origin | None:
     note = redact_text(origin.note)
     return origin if note == origin.note else origin.model_copy(update={"note": note})
 
-
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _episode_write(fn: _F) -> _F:
