@@ -243,7 +243,10 @@ class PostgresDialect(Dialect):
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         if self.aborted(exc):
             return TransactionAborted(f"PostgreSQL aborted the transaction at {self.location}: {_one_line(exc)}")
-        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):  # connection lost, server gone
+        # Every driver error: a lost connection, and as much a dropped table, a permission refused,
+        # a statement timeout, a constraint (the queue's writer, which tells a refused record from
+        # a refused write, reads the driver's own errors: it does not translate).
+        if isinstance(exc, psycopg.Error):
             return LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}")
         return None
 

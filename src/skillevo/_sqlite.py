@@ -163,9 +163,8 @@ class SQLiteDialect(Dialect):
         return self.conn.execute(*statement).fetchall()
 
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
-        if not writing:
-            return None
-        return LibraryError(f"{self.location}: the write failed ({' '.join(str(exc).split())})")
+        what = "write" if writing else "read"  # a read too: a dropped table, a corrupt page, an I/O error
+        return LibraryError(f"{self.location}: the {what} failed ({' '.join(str(exc).split())})")
 
     def insert_rows(
         self, conn: sqlite3.Connection, statement: str, width: int, rows: Sequence[tuple[Any, ...]]
