@@ -36,11 +36,13 @@ from ._models import EventKind, VersionStatus
 __all__ = [
     "KEY_EPOCH",
     "LIBRARY_EPOCH_KEY",
+    "LIBRARY_EPOCH_ROW",
     "KeyCounters",
     "PosteriorIncrement",
     "check_expected",
     "counter_updates",
     "increment_statements",
+    "key_epoch_sql",
     "migration",
     "reset_statements",
     "snapshot_counters",
@@ -105,14 +107,35 @@ Statement = tuple[str, tuple[Any, ...]]
 #: no row yet (its evidence still queued in some process) is in a new epoch too.
 LIBRARY_EPOCH_KEY = "posteriors.epoch"
 _LIBRARY_EPOCH = f"(SELECT coalesce(max(CAST(m.value AS INTEGER)), 0) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}')"
-#: A key's epoch (one `?`: the key): its row's, or the library's if it has none.
-KEY_EPOCH = f"coalesce((SELECT ke.epoch FROM posterior_keys ke WHERE ke.key = ?), {_LIBRARY_EPOCH})"
+
+
+def key_epoch_sql(lock: str = "") -> str:
+    """A key's epoch (one `?`: the key): its row's, or the library's if it has none. `lock` (the
+    dialect's ``FOR SHARE``) locks the library's epoch row where it is read: a write it conditions
+    then waits for a reset of every key in flight and reads its new epoch, or holds that reset back
+    until it commits (the reset then moves the key it wrote on). Read without the lock, a first
+    update of a key that raced such a reset on PostgreSQL wrote its evidence into the epoch the reset
+    had just left. The row exists from schema 5 on (its migration writes it), so there is always a
+    row to lock; coalesce reads it only for a key with no row of its own (its first update)."""
+    library = f"(SELECT CAST(m.value AS INTEGER) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}'{lock})"
+    return f"coalesce((SELECT ke.epoch FROM posterior_keys ke WHERE ke.key = ?), {library}, 0)"
+
+
+#: A key's epoch (one `?`: the key), for reads (`key_epoch_sql`).
+KEY_EPOCH = key_epoch_sql()
+#: The library epoch's row, written by schema migration 5 (a row to lock: `key_epoch_sql`).
+LIBRARY_EPOCH_ROW = f"INSERT INTO meta (key, value) VALUES ('{LIBRARY_EPOCH_KEY}', '0') ON CONFLICT (key) DO NOTHING"
 _ARM_INSERT = "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
 _RESET_SET = "UPDATE posteriors SET alpha = 1, beta = 1, extra = ?, epoch = epoch + 1, updated_at = ?"
 
 
 def increment_statements(
-    inc: PosteriorIncrement, now: float, encode: Callable[[Any], Any], *, one_statement: bool = False
+    inc: PosteriorIncrement,
+    now: float,
+    encode: Callable[[Any], Any],
+    *,
+    one_statement: bool = False,
+    lock: str = "",
 ) -> list[Statement]:
     """The statements of one update, in order (run them in one transaction).
 
@@ -125,14 +148,15 @@ def increment_statements(
 
     `one_statement` (a database with writable ``WITH``, PostgreSQL): an update that touches only
     the key's counters and the credited arm (no decay of the other arms, no window, no reset, the
-    common case) is one statement, atomic alone, that needs no transaction around it."""
+    common case) is one statement, atomic alone, that needs no transaction around it. `lock`: the
+    dialect's ``FOR SHARE``, for the library epoch the condition reads (`key_epoch_sql`)."""
     r = float(inc.reward)
     arm_epoch = 0 if inc.epoch is None else inc.epoch
     guarded = inc.key_epoch is not None
     mine, mine_params = "", cast(tuple[str, ...], ())
     if guarded:
         stamp = os.urandom(8).hex()
-        cond, cond_params = f"{KEY_EPOCH} = ?", [inc.key, inc.key_epoch]
+        cond, cond_params = f"{key_epoch_sql(lock)} = ?", [inc.key, inc.key_epoch]
         if inc.epoch is not None:
             cond += " AND NOT EXISTS (SELECT 1 FROM posteriors q WHERE q.key = ? AND q.arm = ? AND q.epoch <> ?)"
             cond_params += [inc.key, inc.arm, inc.epoch]

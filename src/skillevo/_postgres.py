@@ -123,6 +123,7 @@ class PostgresDialect(Dialect):
 
     name = "postgres"
     for_update = " FOR UPDATE"
+    for_share = " FOR SHARE"
     writable_cte = True
     unindexed = ""
 

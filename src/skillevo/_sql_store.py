@@ -324,7 +324,8 @@ class SQLStore(SQLConnections):
         alone (one round trip, no BEGIN/COMMIT), otherwise in one transaction."""
         now = time.time()
         if self.durability == "sync" or self._current() is not None:
-            self._run(increment_statements(increment, now, self._d.json, one_statement=self._d.writable_cte))
+            self._run(increment_statements(increment, now, self._d.json, one_statement=self._d.writable_cte,
+                                           lock=self._d.for_share))
             return
         self._writable()
         self._behind.put(QueuedIncrement(increment, now))
@@ -405,7 +406,9 @@ class SQLStore(SQLConnections):
         increments = [
             statement
             for r in queued
-            for statement in increment_statements(r.increment, r.at, self._d.json, one_statement=self._d.writable_cte)
+            for statement in increment_statements(
+                r.increment, r.at, self._d.json, one_statement=self._d.writable_cte, lock=self._d.for_share
+            )
         ]
         records = [
             (r.episode, self._event_rows(r.events, r.episode_id)) if isinstance(r, Deferred) else r

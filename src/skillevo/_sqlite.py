@@ -72,6 +72,7 @@ class SQLiteDialect(Dialect):
 
     name = "sqlite"
     for_update = ""  # BEGIN IMMEDIATE has taken the write lock already
+    for_share = ""
     writable_cte = False
     unindexed = "+"  # the status index would be the wrong one for `match`
 
