@@ -81,9 +81,9 @@ def load(store: SQLStore, records: Iterable[tuple[str, dict[str, Any]]]) -> dict
                 state = PosteriorState.model_validate({**rec, "extra": decode_json(rec["extra"])})
                 store._upsert_posterior(conn, state)
             elif kind == "posterior_key":
-                store._x(conn, "INSERT INTO posterior_keys (key, steps, detections, epoch, stamp) VALUES (?, ?, ?, ?, ?) "
-                         "ON CONFLICT (key) DO UPDATE SET steps = excluded.steps, detections = excluded.detections, "
-                         "epoch = excluded.epoch, stamp = excluded.stamp",
+                store._x(conn, "INSERT INTO posterior_keys (key, steps, detections, epoch, stamp) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET steps = excluded.steps, "
+                         "detections = excluded.detections, epoch = excluded.epoch, stamp = excluded.stamp",
                          (str(rec["key"]), int(rec["steps"]), int(rec["detections"]), int(rec["epoch"]),
                           None if rec.get("stamp") is None else str(rec["stamp"])))
             elif kind == "meta":  # a row the destination's migrations wrote is the source's value

@@ -563,7 +563,8 @@ class SQLStore(SQLConnections):
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, posterior
-        keys (counters and epochs), meta, episodes, events (ids kept). Feeds `load` of another backend (``skillevo migrate``)."""
+        keys (counters and epochs), meta, episodes, events (ids kept). Feeds `load` of another
+        backend (``skillevo migrate``)."""
         from ._sql_copy import dump
 
         return dump(self)

@@ -128,7 +128,7 @@ def _stored(table: str, row: Mapping[str, Any], *names: str) -> Callable[[_F], _
             except SkillevoError:
                 raise
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                ident = ", ".join(f"{n} {str(row[n])[:80]!r}" for n in names if n in row.keys())
+                ident = ", ".join(f"{n} {str(row[n])[:80]!r}" for n in names)
                 raise LibraryError(f"a corrupt {table} row ({ident}): {_reasons(exc)}"[:400]) from None
 
         return read  # type: ignore[return-value]
