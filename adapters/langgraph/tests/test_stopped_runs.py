@@ -150,3 +150,17 @@ def test_a_run_ended_by_the_recursion_limit_is_recorded_when_it_ends(lib: SkillL
         gc.enable()
     assert episode.reward == 0.0 and episode.metadata.get("aborted") == "GraphRecursionError"
     assert not mw._open
+
+
+def test_a_checkpointed_run_out_of_steps_is_recorded_as_failed(lib: SkillLibrary) -> None:
+    # A run on a thread that ran out of steps ended there: not kept open for the thread's next run.
+    from langgraph.errors import GraphRecursionError
+
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=lambda s: 1.0)
+    agent = create_agent(ScriptedChat(_loop_policy), [book], middleware=[mw], checkpointer=InMemorySaver())
+    with pytest.raises(GraphRecursionError):
+        agent.invoke({"messages": [HumanMessage(content=TASK)]},
+                     {"recursion_limit": 6, "configurable": {"thread_id": "t"}})
+    settle()
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") == "GraphRecursionError" and not mw._open
