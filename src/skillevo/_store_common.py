@@ -12,7 +12,7 @@ from typing import Any, TypeVar, overload
 
 from pydantic import JsonValue, ValidationError
 
-from ._errors import ConfigError, LibraryError, SkillevoError
+from ._errors import ConfigError
 from ._models import (
     Episode,
     Event,
@@ -27,6 +27,7 @@ from ._models import (
 )
 from ._redaction import is_secret_key, redact, redact_text
 from ._sanitize import clean_text
+from ._store_args import events_arg, instance_arg, stored
 
 __all__ = [
     "STATUS_RANK",
@@ -106,36 +107,6 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _reasons(exc: Exception) -> str:
-    """Why a stored row did not read, without the stored value (it may be anything, a secret too)."""
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
-    if isinstance(exc, json.JSONDecodeError):
-        return f"not JSON ({exc.msg})"
-    return type(exc).__name__
-
-
-def _stored(table: str, row: Mapping[str, Any], *names: str) -> Callable[[_F], _F]:
-    """Around the reading of one stored row: a row the database holds but the models refuse (edited
-    by hand, written by a broken tool, a disk fault) is a one-line `LibraryError` naming the row,
-    not pydantic's or json's error; the other rows read as before."""
-
-    def wrap(fn: _F) -> _F:
-        @functools.wraps(fn)
-        def read(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except SkillevoError:
-                raise
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                ident = ", ".join(f"{n} {str(row[n])[:80]!r}" for n in names)
-                raise LibraryError(f"a corrupt {table} row ({ident}): {_reasons(exc)}"[:400]) from None
-
-        return read  # type: ignore[return-value]
-
-    return wrap
-
-
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 # Validation context of what a store reads back: patterns accepted when written stay readable even
@@ -145,11 +116,11 @@ _STORED = {"stored": True}
 
 def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
     """A `SkillVersion` from a versions row joined with its posterior (``p_alpha``, ``p_beta``, ``p_obs``)."""
-    return _stored("versions", row, "id")(_version)(row)
+    return stored("versions", row, "id")(_version)(row)
 
 
 def _version(row: Mapping[str, Any]) -> SkillVersion:
-    _stored("posteriors", row, "skill", "id")(_check_posterior)(row)
+    stored("posteriors", row, "skill", "id")(_check_posterior)(row)
     return SkillVersion(
         id=row["id"],
         skill=row["skill"],
@@ -182,7 +153,7 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
     out = []
     for row in skill_rows:
         versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
-        out.append(_stored("skills", row, "name")(_skill)(row, versions))
+        out.append(stored("skills", row, "name")(_skill)(row, versions))
     return out
 
 
@@ -216,7 +187,7 @@ def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any,
 
 def episode_from_row(row: Mapping[str, Any]) -> Episode:
     """An `Episode` from an episodes row."""
-    return _stored("episodes", row, "id")(_episode)(row)
+    return stored("episodes", row, "id")(_episode)(row)
 
 
 def _episode(row: Mapping[str, Any]) -> Episode:
@@ -235,7 +206,7 @@ def _episode(row: Mapping[str, Any]) -> Episode:
 
 def event_from_row(row: Mapping[str, Any]) -> Event:
     """An `Event` from an events row."""
-    return _stored("events", row, "id")(_event)(row)
+    return stored("events", row, "id")(_event)(row)
 
 
 def _event(row: Mapping[str, Any]) -> Event:
@@ -252,7 +223,7 @@ def _event(row: Mapping[str, Any]) -> Event:
 
 def posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
     """A `PosteriorState` from a posteriors row."""
-    return _stored("posteriors", row, "key", "arm")(_posterior)(row)
+    return stored("posteriors", row, "key", "arm")(_posterior)(row)
 
 
 def _posterior(row: Mapping[str, Any]) -> PosteriorState:
@@ -461,6 +432,9 @@ def scrub_origin(origin: Origin | None) -> Origin | None:
 def _episode_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, episode: Episode, events: Sequence[Event] = (), *args: Any, **kwargs: Any) -> Any:
+        instance_arg("episode", episode, Episode)
+        if not isinstance(events, DeferredEvents):
+            events_arg(events, Event)
         return fn(self, scrub_episode(episode), scrub_events(events), *args, **kwargs)
 
     return write  # type: ignore[return-value]
@@ -469,6 +443,7 @@ def _episode_write(fn: _F) -> _F:
 def _events_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, events: Sequence[Event], *args: Any, **kwargs: Any) -> Any:
+        events_arg(events, Event)
         return fn(self, scrub_events(events), *args, **kwargs)
 
     return write  # type: ignore[return-value]
@@ -477,7 +452,7 @@ def _events_write(fn: _F) -> _F:
 def _event_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, event: Event, *args: Any, **kwargs: Any) -> Any:
-        return fn(self, scrub_events([event])[0], *args, **kwargs)
+        return fn(self, scrub_events([instance_arg("event", event, Event)])[0], *args, **kwargs)
 
     return write  # type: ignore[return-value]
 
@@ -505,6 +480,9 @@ def _version_write(strategy_at: int) -> Callable[[_F], _F]:
     def wrap(fn: _F) -> _F:
         @functools.wraps(fn)
         def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            instance_arg("strategy", args[strategy_at] if len(args) > strategy_at else kwargs.get("strategy"), Strategy)
+            if strategy_at == 2:
+                instance_arg("trigger", args[1] if len(args) > 1 else kwargs.get("trigger"), Trigger)
             if strategy_at == 2 and len(args) > 1 and isinstance(args[1], Trigger):  # add_skill(name, trigger, ...)
                 args = (args[0], scrub_trigger(args[1]), *args[2:])
             elif isinstance(kwargs.get("trigger"), Trigger):
@@ -562,7 +540,12 @@ def scrub_record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
 def _records_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, records: Iterable[tuple[str, dict[str, Any]]], *args: Any, **kwargs: Any) -> Any:
-        return fn(self, ((kind, scrub_record(kind, fields)) for kind, fields in records), *args, **kwargs)
+        def scrubbed() -> Iterator[Any]:
+            for record in records:  # a malformed one goes through as it is: `load` names it
+                ok = isinstance(record, tuple) and len(record) == 2 and isinstance(record[1], dict)
+                yield (record[0], scrub_record(*record)) if ok else record
+
+        return fn(self, scrubbed(), *args, **kwargs)
 
     return write  # type: ignore[return-value]
 

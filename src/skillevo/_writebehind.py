@@ -13,12 +13,13 @@ after a failed background write the next `put` writes the queue in its caller's 
 `LibraryError` there if the store still refuses (the thread also retries after a pause). The queue
 never holds more than `max_pending` records: the caller that fills it writes it, and a record that
 finds it full and unwritable is refused with the error, not queued. A record whose *content* the
-store refuses (one of `poison`) is dropped alone: the batch is written again one record at a
-time, every other record is written, and the drop is raised to a caller as `LibraryError`. The
-thread ends after `idle_s` without records (an owner nobody closes can then be collected) and
-starts again with the next record. A forked child starts with an empty queue (what was queued
-belongs to the parent) and writes through, as with ``sync=True``: a child ends with ``os._exit``
-(multiprocessing's do), which runs no exit hook, so a queue would be lost there.
+store refuses (one of `poison`, or an error that is no store's: a record its writer cannot
+serialise) is dropped alone: the batch is written again one record at a time, every other record is
+written, and the drop is raised to a caller as `LibraryError`. The thread ends after `idle_s`
+without records (an owner nobody closes can then be collected) and starts again with the next
+record. A forked child starts with an empty queue (what was queued belongs to the parent) and
+writes through, as with ``sync=True``: a child ends with ``os._exit`` (multiprocessing's do), which
+runs no exit hook, so a queue would be lost there.
 """
 
 from __future__ import annotations
@@ -239,9 +240,9 @@ class WriteBehind(Generic[T]):
             self._failed = False
             return
         except BaseException as exc:
-            if self.sync and len(batch) == 1 and isinstance(exc, self._poison):
+            if self.sync and len(batch) == 1 and self._refused(exc):
                 raise self._error(exc, batch) from None  # its content refused: told to its caller, not kept
-            if not isinstance(exc, self._poison):
+            if not self._refused(exc):
                 self._requeue(batch)
                 raise self._error(exc, self._queue, kept=True) from None
         # Some record's content was refused: write them one by one, drop only those refused.
@@ -249,12 +250,20 @@ class WriteBehind(Generic[T]):
             try:
                 self._write_tried([record])
             except BaseException as exc:
-                if isinstance(exc, self._poison):
+                if self._refused(exc):
                     self._drop(exc, record)
                     continue
                 self._requeue(batch[i:])
                 raise self._error(exc, self._queue, kept=True) from None
         self._failed = False
+
+    def _refused(self, exc: BaseException) -> bool:
+        """Whether `exc` refuses a record's content (it is dropped alone), not the write: one of
+        `poison`, or an error that is no store's (a record the writer cannot serialise fails with
+        AttributeError, say). Kept queued, such a record would fail every later batch behind it."""
+        if isinstance(exc, self._poison):
+            return True
+        return isinstance(exc, Exception) and not isinstance(exc, self._errors)
 
     def _requeue(self, batch: list[T]) -> None:
         with self._queue_lock:
@@ -285,7 +294,7 @@ class WriteBehind(Generic[T]):
         return f"this {self._noun(record).removeprefix('recorded ')} was not recorded"
 
     def _error(self, exc: BaseException, records: list[T], *, kept: bool = False) -> BaseException:
-        if not isinstance(exc, (*self._errors, *self._poison)):
+        if not isinstance(exc, Exception):
             return exc
         reason = _one_line(exc)
         if not kept:
