@@ -12,7 +12,7 @@ from skillevo import Episode, Event, EventKind, SkillLibrary, Strategy, Trigger,
 from skillevo._learning_sql import PosteriorIncrement
 from skillevo.cli import main
 
-pytestmark = pytest.mark.postgres
+
 
 
 def _fill(lib: SkillLibrary) -> None:
@@ -41,6 +41,7 @@ def _tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+@pytest.mark.postgres
 def test_migrate_copies_every_table_both_ways(pg_url: str, tmp_path: Path) -> None:
     src, back = tmp_path / "src.db", tmp_path / "back.db"
     with SkillLibrary(src) as lib:
@@ -56,3 +57,12 @@ def test_migrate_copies_every_table_both_ways(pg_url: str, tmp_path: Path) -> No
     assert before.get("posterior_keys")
     for table in before:
         assert after[table] == before[table], table
+
+
+def test_migrate_from_a_missing_file_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing, out = tmp_path / "typo.db", tmp_path / "out.db"
+    assert main(["migrate", str(missing), str(out)]) == 1
+    assert "no skill library at" in capsys.readouterr().err
+    assert not missing.exists() and not out.exists()  # a typo made no empty library, copied nothing
+    assert main(["migrate", f"sqlite:///{missing}", str(out)]) == 1
+    assert not missing.exists() and not out.exists()
