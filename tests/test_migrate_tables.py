@@ -13,8 +13,6 @@ from skillevo._learning_sql import PosteriorIncrement
 from skillevo.cli import main
 
 
-
-
 def _fill(lib: SkillLibrary) -> None:
     v = lib.add_skill("iso-dates", Trigger(tool="book"), Strategy(guidance="g"), status=VersionStatus.TESTING)
     lib.add_version("iso-dates", Strategy(guidance="g2"), parent=v.id)
