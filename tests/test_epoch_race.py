@@ -43,3 +43,20 @@ def test_a_first_update_racing_a_reset_of_every_key_is_dropped(pg_url: str, dura
         arms, counters = lib.posterior_snapshot("k")
         assert arms == []  # evidence of epoch 0, after the reset: dropped
         assert counters["k"].epoch == 1
+
+
+def test_a_reset_of_one_key_racing_a_reset_of_every_key_moves_it_past_both(pg_url: str) -> None:
+    import psycopg
+
+    with SkillLibrary(pg_url, durability="sync") as lib:
+        with psycopg.connect(pg_url.split("?")[0], options=f"-c search_path={lib.schema}") as other:
+            for statement, params in reset_statements(None, None, time.time(), json_text, for_update=" FOR UPDATE"):
+                other.execute(_pg(statement), params)
+            worker = threading.Thread(target=lib.reset_posteriors, args=("k",))
+            worker.start()
+            worker.join(1.0)  # before the fix: done, the key at the library's old epoch + 1 = the new one
+            other.commit()
+        worker.join(10)
+        # Evidence gathered in "k" after its own reset and before the reset of every key committed
+        # (key epoch 1) must not pass after both: "k" is past the library's new epoch (1).
+        assert lib.posterior_snapshot("k")[1]["k"].epoch == 2

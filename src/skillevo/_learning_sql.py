@@ -106,7 +106,6 @@ Statement = tuple[str, tuple[Any, ...]]
 #: Meta key of the library's posterior epoch: a reset of every key moves it on, so that a key with
 #: no row yet (its evidence still queued in some process) is in a new epoch too.
 LIBRARY_EPOCH_KEY = "posteriors.epoch"
-_LIBRARY_EPOCH = f"(SELECT coalesce(max(CAST(m.value AS INTEGER)), 0) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}')"
 
 
 def key_epoch_sql(lock: str = "") -> str:
@@ -117,8 +116,12 @@ def key_epoch_sql(lock: str = "") -> str:
     update of a key that raced such a reset on PostgreSQL wrote its evidence into the epoch the reset
     had just left. The row exists from schema 5 on (its migration writes it), so there is always a
     row to lock; coalesce reads it only for a key with no row of its own (its first update)."""
-    library = f"(SELECT CAST(m.value AS INTEGER) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}'{lock})"
-    return f"coalesce((SELECT ke.epoch FROM posterior_keys ke WHERE ke.key = ?), {library}, 0)"
+    return f"coalesce((SELECT ke.epoch FROM posterior_keys ke WHERE ke.key = ?), {_library_epoch(lock)})"
+
+
+def _library_epoch(lock: str = "") -> str:
+    """The library's epoch; `lock` (``FOR SHARE``) locks its row (see `key_epoch_sql`)."""
+    return f"coalesce((SELECT CAST(m.value AS INTEGER) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}'{lock}), 0)"
 
 
 #: A key's epoch (one `?`: the key), for reads (`key_epoch_sql`).
@@ -231,7 +234,7 @@ def increment_statements(
             (f"{_RESET_SET} WHERE key = ?{mine}", (encode({}), now, inc.key, *mine_params)),
         ]
     elif inc.epoch is None:
-        out.extend(reset_statements(inc.key, None, now, encode))
+        out.extend(reset_statements(inc.key, None, now, encode, lock=lock))
     else:
         # Conditional on the credited arm's epoch. Its own row is reset last, so the condition the
         # other arms' reset reads is not changed by that statement itself.
@@ -247,7 +250,13 @@ def increment_statements(
 
 
 def reset_statements(
-    key: str | None, arm: str | None, now: float, encode: Callable[[Any], Any], *, for_update: str = ""
+    key: str | None,
+    arm: str | None,
+    now: float,
+    encode: Callable[[Any], Any],
+    *,
+    for_update: str = "",
+    lock: str = "",
 ) -> list[Statement]:
     """Back to the prior (a new epoch): one arm, every arm of `key`, or every arm of every key.
 
@@ -255,13 +264,16 @@ def reset_statements(
     keys): updates gathered before it are dropped when they arrive (`PosteriorIncrement.key_epoch`).
     The key's row is written first, as every update locks it first; every key's rows are locked in
     key order (`for_update`: the dialect's row-lock clause), as a batch of queued updates locks
-    them. `observations` (every update ever made) is kept."""
+    them. A key without a row of its own moves past the library's epoch, read under `lock` (the
+    dialect's ``FOR SHARE``: a reset of every key in flight is waited for, or waits; read without
+    it, the key could stay at the epoch that reset moved the library to). `observations` (every
+    update ever made) is kept."""
     reset = (encode({}), now)
     if key is not None and arm is not None:
         return [(f"{_RESET_SET} WHERE key = ? AND arm = ?", (*reset, key, arm))]
     if key is not None:
         return [
-            (f"INSERT INTO posterior_keys (key, steps, detections, epoch) VALUES (?, 0, 0, {_LIBRARY_EPOCH} + 1) "
+            (f"INSERT INTO posterior_keys (key, steps, detections, epoch) VALUES (?, 0, 0, {_library_epoch(lock)} + 1) "
              "ON CONFLICT (key) DO UPDATE SET epoch = posterior_keys.epoch + 1", (key,)),
             (f"{_RESET_SET} WHERE key = ?", (*reset, key)),
         ]

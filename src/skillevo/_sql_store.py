@@ -339,7 +339,8 @@ class SQLStore(SQLConnections):
     @retried
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
         """Back to the prior, with a new epoch."""
-        self._run(reset_statements(key, arm, time.time(), self._d.json, for_update=self._d.for_update))
+        self._run(reset_statements(key, arm, time.time(), self._d.json, for_update=self._d.for_update,
+                                   lock=self._d.for_share))
 
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
         """The stored arms of `key` (or of every key) and their keys' counters and epochs, in one
