@@ -8,7 +8,6 @@ would otherwise fail every later batch behind it. A stored row the models refuse
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import numbers
@@ -21,9 +20,9 @@ from pydantic import ValidationError
 
 from ._errors import ConfigError, LibraryError, SkillevoError
 
-__all__ = ["enum_arg", "events_arg", "increment_arg", "instance_arg", "location_arg", "number_arg", "stored"]
+__all__ = [
+    "BadValue","enum_arg", "events_arg", "increment_arg", "instance_arg", "location_arg", "number_arg", "stored"]
 
-_F = TypeVar("_F", bound=Callable[..., Any])
 _E = TypeVar("_E", bound=Enum)
 _T = TypeVar("_T")
 
@@ -95,8 +94,14 @@ def increment_arg(increment: Any, cls: type[_T]) -> _T:
     return inc
 
 
+class BadValue(ValueError):
+    """A stored value a check by hand refused; its message names the field, never the value."""
+
+
 def _reasons(exc: Exception) -> str:
     """Why a stored row did not read, without the stored value (it may be anything, a secret too)."""
+    if isinstance(exc, BadValue):
+        return str(exc)
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
     if isinstance(exc, json.JSONDecodeError):
@@ -104,22 +109,18 @@ def _reasons(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def stored(table: str, row: Mapping[str, Any], *names: str) -> Callable[[_F], _F]:
-    """Around the reading of one stored row: a row the database holds but the models refuse (edited
-    by hand, written by a broken tool, a disk fault) is a one-line `LibraryError` naming the row,
-    not pydantic's or json's error; the other rows read as before."""
+#: What reading a row the models refuse raises (a `SkillevoError` among them goes through as it is).
+ROW_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
 
-    def wrap(fn: _F) -> _F:
-        @functools.wraps(fn)
-        def read(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except SkillevoError:
-                raise
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                ident = ", ".join(f"{n} {str(row[n])[:80]!r}" for n in names)
-                raise LibraryError(f"a corrupt {table} row ({ident}): {_reasons(exc)}"[:400]) from None
 
-        return read  # type: ignore[return-value]
-
-    return wrap
+def stored(table: str, row: Mapping[str, Any], names: tuple[str, ...], read: Callable[..., _T], *args: Any) -> _T:
+    """``read(*args)``, the reading of one stored row: a row the database holds but the models
+    refuse (edited by hand, written by a broken tool, a disk fault) is a one-line `LibraryError`
+    naming the row, not pydantic's or json's error; the other rows read as before."""
+    try:
+        return read(*args)
+    except SkillevoError:
+        raise
+    except ROW_ERRORS as exc:
+        ident = ", ".join(f"{n} {str(row[n])[:80]!r}" for n in names)
+        raise LibraryError(f"a corrupt {table} row ({ident}): {_reasons(exc)}"[:400]) from None

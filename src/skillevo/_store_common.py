@@ -27,7 +27,7 @@ from ._models import (
 )
 from ._redaction import is_secret_key, redact, redact_text
 from ._sanitize import clean_text
-from ._store_args import events_arg, instance_arg, stored
+from ._store_args import BadValue, events_arg, instance_arg, stored
 
 __all__ = [
     "STATUS_RANK",
@@ -116,11 +116,11 @@ _STORED = {"stored": True}
 
 def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
     """A `SkillVersion` from a versions row joined with its posterior (``p_alpha``, ``p_beta``, ``p_obs``)."""
-    return stored("versions", row, "id")(_version)(row)
+    return stored("versions", row, ("id",), _version, row)
 
 
 def _version(row: Mapping[str, Any]) -> SkillVersion:
-    stored("posteriors", row, "skill", "id")(_check_posterior)(row)
+    stored("posteriors", row, ("skill", "id"), _check_posterior, row)
     return SkillVersion(
         id=row["id"],
         skill=row["skill"],
@@ -139,10 +139,15 @@ def _version(row: Mapping[str, Any]) -> SkillVersion:
 
 
 def _check_posterior(row: Mapping[str, Any]) -> None:
-    """The joined posterior of a version row as a `PosteriorState` would take it."""
-    if row["p_alpha"] is not None:
-        PosteriorState(key=row["skill"], arm=row["id"], alpha=row["p_alpha"], beta=row["p_beta"],
-                       observations=row["p_obs"])
+    """The joined posterior of a version row as a `PosteriorState` would take it (numbers, alpha
+    and beta above 0; checked by hand: this runs for every version a skill read returns)."""
+    alpha, beta, obs = row["p_alpha"], row["p_beta"], row["p_obs"]
+    if alpha is None:
+        return
+    if not all(isinstance(v, int | float) for v in (alpha, beta, obs)):
+        raise BadValue("alpha, beta, observations: Input should be a valid number")
+    if not (alpha > 0 and beta > 0 and obs >= 0):
+        raise BadValue("alpha, beta: Input should be greater than 0")
 
 
 def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
@@ -153,7 +158,7 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
     out = []
     for row in skill_rows:
         versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
-        out.append(stored("skills", row, "name")(_skill)(row, versions))
+        out.append(stored("skills", row, ("name",), _skill, row, versions))
     return out
 
 
@@ -187,7 +192,7 @@ def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any,
 
 def episode_from_row(row: Mapping[str, Any]) -> Episode:
     """An `Episode` from an episodes row."""
-    return stored("episodes", row, "id")(_episode)(row)
+    return stored("episodes", row, ("id",), _episode, row)
 
 
 def _episode(row: Mapping[str, Any]) -> Episode:
@@ -206,7 +211,7 @@ def _episode(row: Mapping[str, Any]) -> Episode:
 
 def event_from_row(row: Mapping[str, Any]) -> Event:
     """An `Event` from an events row."""
-    return stored("events", row, "id")(_event)(row)
+    return stored("events", row, ("id",), _event, row)
 
 
 def _event(row: Mapping[str, Any]) -> Event:
@@ -223,7 +228,7 @@ def _event(row: Mapping[str, Any]) -> Event:
 
 def posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
     """A `PosteriorState` from a posteriors row."""
-    return stored("posteriors", row, "key", "arm")(_posterior)(row)
+    return stored("posteriors", row, ("key", "arm"), _posterior, row)
 
 
 def _posterior(row: Mapping[str, Any]) -> PosteriorState:
