@@ -263,7 +263,8 @@ class WriteBehind(Generic[T]):
         AttributeError, say). Kept queued, such a record would fail every later batch behind it."""
         if isinstance(exc, self._poison):
             return True
-        return isinstance(exc, Exception) and not isinstance(exc, self._errors)
+        # Memory running out says nothing of the record: it stays queued for a later write.
+        return isinstance(exc, Exception) and not isinstance(exc, (*self._errors, MemoryError))
 
     def _requeue(self, batch: list[T]) -> None:
         with self._queue_lock:
