@@ -36,11 +36,13 @@ from ._models import EventKind, VersionStatus
 __all__ = [
     "KEY_EPOCH",
     "LIBRARY_EPOCH_KEY",
+    "LIBRARY_EPOCH_ROW",
     "KeyCounters",
     "PosteriorIncrement",
     "check_expected",
     "counter_updates",
     "increment_statements",
+    "key_epoch_sql",
     "migration",
     "reset_statements",
     "snapshot_counters",
@@ -104,15 +106,39 @@ Statement = tuple[str, tuple[Any, ...]]
 #: Meta key of the library's posterior epoch: a reset of every key moves it on, so that a key with
 #: no row yet (its evidence still queued in some process) is in a new epoch too.
 LIBRARY_EPOCH_KEY = "posteriors.epoch"
-_LIBRARY_EPOCH = f"(SELECT coalesce(max(CAST(m.value AS INTEGER)), 0) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}')"
-#: A key's epoch (one `?`: the key): its row's, or the library's if it has none.
-KEY_EPOCH = f"coalesce((SELECT ke.epoch FROM posterior_keys ke WHERE ke.key = ?), {_LIBRARY_EPOCH})"
+
+
+def key_epoch_sql(lock: str = "") -> str:
+    """A key's epoch (one `?`: the key): its row's, or the library's if it has none. `lock` (the
+    dialect's ``FOR SHARE``) locks the library's epoch row where it is read: a write it conditions
+    then waits for a reset of every key in flight and reads its new epoch, or holds that reset back
+    until it commits (the reset then moves the key it wrote on). Read without the lock, a first
+    update of a key that raced such a reset on PostgreSQL wrote its evidence into the epoch the reset
+    had just left. The row exists from schema 5 on (its migration writes it), so there is always a
+    row to lock; coalesce reads it only for a key with no row of its own (its first update)."""
+    return f"coalesce((SELECT ke.epoch FROM posterior_keys ke WHERE ke.key = ?), {_library_epoch(lock)})"
+
+
+def _library_epoch(lock: str = "") -> str:
+    """The library's epoch; `lock` (``FOR SHARE``) locks its row (see `key_epoch_sql`)."""
+    return f"coalesce((SELECT CAST(m.value AS INTEGER) FROM meta m WHERE m.key = '{LIBRARY_EPOCH_KEY}'{lock}), 0)"
+
+
+#: A key's epoch (one `?`: the key), for reads (`key_epoch_sql`).
+KEY_EPOCH = key_epoch_sql()
+#: The library epoch's row, written by schema migration 5 (a row to lock: `key_epoch_sql`).
+LIBRARY_EPOCH_ROW = f"INSERT INTO meta (key, value) VALUES ('{LIBRARY_EPOCH_KEY}', '0') ON CONFLICT (key) DO NOTHING"
 _ARM_INSERT = "INSERT INTO posteriors (key, arm, alpha, beta, observations, updated_at, extra, epoch) "
 _RESET_SET = "UPDATE posteriors SET alpha = 1, beta = 1, extra = ?, epoch = epoch + 1, updated_at = ?"
 
 
 def increment_statements(
-    inc: PosteriorIncrement, now: float, encode: Callable[[Any], Any], *, one_statement: bool = False
+    inc: PosteriorIncrement,
+    now: float,
+    encode: Callable[[Any], Any],
+    *,
+    one_statement: bool = False,
+    lock: str = "",
 ) -> list[Statement]:
     """The statements of one update, in order (run them in one transaction).
 
@@ -125,14 +151,15 @@ def increment_statements(
 
     `one_statement` (a database with writable ``WITH``, PostgreSQL): an update that touches only
     the key's counters and the credited arm (no decay of the other arms, no window, no reset, the
-    common case) is one statement, atomic alone, that needs no transaction around it."""
+    common case) is one statement, atomic alone, that needs no transaction around it. `lock`: the
+    dialect's ``FOR SHARE``, for the library epoch the condition reads (`key_epoch_sql`)."""
     r = float(inc.reward)
     arm_epoch = 0 if inc.epoch is None else inc.epoch
     guarded = inc.key_epoch is not None
     mine, mine_params = "", cast(tuple[str, ...], ())
     if guarded:
         stamp = os.urandom(8).hex()
-        cond, cond_params = f"{KEY_EPOCH} = ?", [inc.key, inc.key_epoch]
+        cond, cond_params = f"{key_epoch_sql(lock)} = ?", [inc.key, inc.key_epoch]
         if inc.epoch is not None:
             cond += " AND NOT EXISTS (SELECT 1 FROM posteriors q WHERE q.key = ? AND q.arm = ? AND q.epoch <> ?)"
             cond_params += [inc.key, inc.arm, inc.epoch]
@@ -207,7 +234,7 @@ def increment_statements(
             (f"{_RESET_SET} WHERE key = ?{mine}", (encode({}), now, inc.key, *mine_params)),
         ]
     elif inc.epoch is None:
-        out.extend(reset_statements(inc.key, None, now, encode))
+        out.extend(reset_statements(inc.key, None, now, encode, lock=lock))
     else:
         # Conditional on the credited arm's epoch. Its own row is reset last, so the condition the
         # other arms' reset reads is not changed by that statement itself.
@@ -223,7 +250,13 @@ def increment_statements(
 
 
 def reset_statements(
-    key: str | None, arm: str | None, now: float, encode: Callable[[Any], Any], *, for_update: str = ""
+    key: str | None,
+    arm: str | None,
+    now: float,
+    encode: Callable[[Any], Any],
+    *,
+    for_update: str = "",
+    lock: str = "",
 ) -> list[Statement]:
     """Back to the prior (a new epoch): one arm, every arm of `key`, or every arm of every key.
 
@@ -231,13 +264,16 @@ def reset_statements(
     keys): updates gathered before it are dropped when they arrive (`PosteriorIncrement.key_epoch`).
     The key's row is written first, as every update locks it first; every key's rows are locked in
     key order (`for_update`: the dialect's row-lock clause), as a batch of queued updates locks
-    them. `observations` (every update ever made) is kept."""
+    them. A key without a row of its own moves past the library's epoch, read under `lock` (the
+    dialect's ``FOR SHARE``: a reset of every key in flight is waited for, or waits; read without
+    it, the key could stay at the epoch that reset moved the library to). `observations` (every
+    update ever made) is kept."""
     reset = (encode({}), now)
     if key is not None and arm is not None:
         return [(f"{_RESET_SET} WHERE key = ? AND arm = ?", (*reset, key, arm))]
     if key is not None:
         return [
-            (f"INSERT INTO posterior_keys (key, steps, detections, epoch) VALUES (?, 0, 0, {_LIBRARY_EPOCH} + 1) "
+            (f"INSERT INTO posterior_keys (key, steps, detections, epoch) VALUES (?, 0, 0, {_library_epoch(lock)} + 1) "
              "ON CONFLICT (key) DO UPDATE SET epoch = posterior_keys.epoch + 1", (key,)),
             (f"{_RESET_SET} WHERE key = ?", (*reset, key)),
         ]

@@ -12,6 +12,7 @@ from ._errors import ConfigError
 from ._models import EventKind, VersionStatus
 from ._redaction import mask_url
 from ._sql_store import SQLStore
+from ._store_args import location_arg
 from ._usage import count_usage
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ class SkillLibrary(SQLStore):
 
     def __new__(cls, location: str | os.PathLike[str] | None = None, *args: Any, **kwargs: Any) -> SkillLibrary:
         if cls is SkillLibrary:
-            cls = _backend(default_db() if location is None else os.fspath(location))
+            cls = _backend(default_db() if location is None else location_arg(location))
+        elif location is not None:
+            location_arg(location)
         return super().__new__(cls)
 
     def __repr__(self) -> str:

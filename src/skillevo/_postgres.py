@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import select
 import sys
 import threading
@@ -37,6 +38,7 @@ from ._sanitize import json_text
 from ._sql_dialect import Dialect, EventRow, Statement, TransactionAborted
 from ._sql_schema import migrations
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT
+from ._store_args import location_arg, number_arg
 
 try:
     import psycopg
@@ -123,13 +125,19 @@ class PostgresDialect(Dialect):
 
     name = "postgres"
     for_update = " FOR UPDATE"
+    for_share = " FOR SHARE"
     writable_cte = True
     unindexed = ""
 
-    def __init__(self, pool: ConnectionPool[Any], location: str) -> None:
+    def __init__(
+        self, pool: ConnectionPool[Any], location: str, reopen: Callable[[], ConnectionPool[Any]] | None = None
+    ) -> None:
         self.pool = pool
         self.location = location
         self.lock = threading.RLock()
+        self._reopen = reopen
+        self._pid = os.getpid()
+        self._inherited: list[ConnectionPool[Any]] = []
         self.errors = (psycopg.Error,)
         # A database limit a record exceeds (SQLSTATE class 54: an index row too large, say) refuses
         # that record's content, like bad data: psycopg files it under OperationalError, next to a
@@ -146,6 +154,20 @@ class PostgresDialect(Dialect):
     def content_key(self, strategy: Any) -> Statement:
         return "md5(?::jsonb::text)", (self.json(strategy),)
 
+    def _live_pool(self) -> ConnectionPool[Any]:
+        """This process's pool. A forked child (multiprocessing, a pre-forking server) inherits its
+        parent's connections, whose sockets the parent goes on using (two clients on one socket:
+        their messages interleave), and none of the pool's threads (every wait for a connection
+        timed out): it opens a pool of its own on first use. The inherited one is never closed
+        here: closing it would end the parent's sessions (psycopg leaves them alone when collected)."""
+        if self._pid != os.getpid() and self._reopen is not None:
+            with self.lock:  # free in a child: the queue's fork hook holds it across the fork
+                if self._pid != os.getpid():
+                    self._inherited.append(self.pool)
+                    self.pool = self._reopen()
+                    self._pid = os.getpid()
+        return self.pool
+
     def guard(self) -> contextlib.nullcontext[None]:
         return contextlib.nullcontext()  # connections are per transaction: nothing to serialise here
 
@@ -154,7 +176,7 @@ class PostgresDialect(Dialect):
         """A pooled connection, not one the server has closed while it sat in the pool: an idle
         connection's socket has nothing to read unless the server said goodbye (or vanished)."""
         for attempt in range(_ATTEMPTS):
-            with self.pool.connection() as conn:
+            with self._live_pool().connection() as conn:
                 if attempt < _ATTEMPTS - 1 and select.select([conn.fileno()], [], [], 0)[0]:
                     conn.close()  # the pool drops a closed connection and opens another
                     continue
@@ -243,7 +265,10 @@ class PostgresDialect(Dialect):
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         if self.aborted(exc):
             return TransactionAborted(f"PostgreSQL aborted the transaction at {self.location}: {_one_line(exc)}")
-        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):  # connection lost, server gone
+        # Every driver error: a lost connection, and as much a dropped table, a permission refused,
+        # a statement timeout, a constraint (the queue's writer, which tells a refused record from
+        # a refused write, reads the driver's own errors: it does not translate).
+        if isinstance(exc, psycopg.Error):
             return LibraryError(f"PostgreSQL error at {self.location}: {_one_line(exc)}")
         return None
 
@@ -275,7 +300,8 @@ class PostgresDialect(Dialect):
         conn.execute("SELECT setval(pg_get_serial_sequence('events', 'id'), GREATEST((SELECT max(id) FROM events), 1))")
 
     def close(self) -> None:
-        self.pool.close()
+        if self._pid == os.getpid():  # a child that never opened its own pool has none to close
+            self.pool.close()
 
 
 class PostgresLibrary(SkillLibrary):
@@ -301,7 +327,8 @@ class PostgresLibrary(SkillLibrary):
         durability: Durability = "batched",
     ) -> None:
         self.durability = check_durability(durability)
-        conninfo, url_schema = _split_url(location)
+        timeout = number_arg("timeout", timeout)
+        conninfo, url_schema = _split_url(location_arg(location))
         self.schema = (schema or url_schema).lower()
         if not self.schema or not set(self.schema) <= _SCHEMA_NAME_CHARS or self.schema[0].isdigit():
             raise LibraryError(f"invalid PostgreSQL schema name {self.schema!r}: use lowercase letters, digits, _")
@@ -311,7 +338,21 @@ class PostgresLibrary(SkillLibrary):
             psycopg.connect(conninfo, connect_timeout=max(1, int(timeout))).close()
         except psycopg.Error as exc:
             raise LibraryError(f"cannot connect to PostgreSQL at {self.location}: {_one_line(exc)}") from None
-        self._pool: ConnectionPool[Any] = ConnectionPool(
+        self._pool = self._new_pool(conninfo, min_size, max_size, timeout)
+        self._open(PostgresDialect(self._pool, self.location,
+                                   functools.partial(self._new_pool, conninfo, min_size, max_size, timeout)))
+        try:
+            self._migrate()
+        except psycopg.Error as exc:  # e.g. the connection was killed half-way: that migration rolled back
+            self._pool.close()
+            raise LibraryError(f"cannot prepare the library at {self.location}: {_one_line(exc)}") from None
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def _new_pool(self, conninfo: str, min_size: int, max_size: int, timeout: float) -> ConnectionPool[Any]:
+        """An open pool of connections to the library's schema (`LibraryError` if none opens)."""
+        pool: ConnectionPool[Any] = ConnectionPool(
             conninfo,
             min_size=min_size,
             max_size=max_size,
@@ -329,19 +370,11 @@ class PostgresLibrary(SkillLibrary):
             name="skillevo",
         )
         try:
-            self._pool.open(wait=True, timeout=timeout)
+            pool.open(wait=True, timeout=timeout)
         except Exception as exc:  # psycopg_pool raises PoolTimeout with the libpq error inside
-            self._pool.close()
+            pool.close()
             raise LibraryError(f"cannot connect to PostgreSQL at {self.location}: {_one_line(exc)}") from None
-        self._open(PostgresDialect(self._pool, self.location))
-        try:
-            self._migrate()
-        except psycopg.Error as exc:  # e.g. the connection was killed half-way: that migration rolled back
-            self._pool.close()
-            raise LibraryError(f"cannot prepare the library at {self.location}: {_one_line(exc)}") from None
-        except BaseException:
-            self._pool.close()
-            raise
+        return pool
 
     def _migrate(self) -> None:
         # A session-level advisory lock on a connection of its own: hosts starting together queue

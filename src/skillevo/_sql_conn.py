@@ -69,6 +69,11 @@ class QueuedIncrement(NamedTuple):
 Queued = tuple[tuple[Any, ...], list[EventRow]] | Deferred | QueuedIncrement
 
 
+def _noun(record: Queued) -> str:
+    """What a queued record is, in the queue's error messages."""
+    return "posterior update" if isinstance(record, QueuedIncrement) else "recorded episode"
+
+
 class SQLConnections(SkillStore):
     """The connection side of `SQLStore`: transactions, savepoints, the queue, closing."""
 
@@ -87,7 +92,7 @@ class SQLConnections(SkillStore):
         self._closed = False
         self._behind = WriteBehind(
             self._write_recorded, dialect.lock, self.location, dialect.errors,
-            poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync",
+            poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,
         )
 
     @abstractmethod

@@ -43,6 +43,8 @@ class Dialect(ABC):
     name: ClassVar[str]
     #: appended to a SELECT that reads a row the transaction then writes (a row lock where needed)
     for_update: ClassVar[str]
+    #: appended to a sub-SELECT whose row a write is conditioned on (a shared row lock where needed)
+    for_share: ClassVar[str]
     #: whether one statement can write two tables (PostgreSQL's writable ``WITH``)
     writable_cte: ClassVar[bool]
     #: prefixed to a column to keep the planner off its index (SQLite's ``+``), or empty

@@ -7,7 +7,7 @@ together with its ``schema_version`` row. Never edit a released migration: appen
 
 from __future__ import annotations
 
-from ._learning_sql import migration
+from ._learning_sql import LIBRARY_EPOCH_ROW, migration
 
 __all__ = ["migrations"]
 
@@ -104,4 +104,5 @@ def migrations(dialect: str) -> list[list[str]]:
             f"ALTER TABLE posterior_keys ADD COLUMN epoch {types['integer']} NOT NULL DEFAULT 0",
             f"ALTER TABLE posterior_keys ADD COLUMN stamp {types['text']}",
         ],
+        [LIBRARY_EPOCH_ROW],  # the library's epoch as a row from the start: a key's first update locks it
     ]

@@ -44,6 +44,7 @@ from ._models import (
 from ._sanitize import clean_text
 from ._sql_conn import Deferred, Queued, QueuedIncrement, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
+from ._store_args import enum_arg, increment_arg, instance_arg, number_arg
 from ._store_common import (
     DeferredEvents,
     count_arg,
@@ -194,7 +195,7 @@ class SQLStore(SQLConnections):
 
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
         """All skills (with versions), optionally only those whose derived status is `status`."""
-        wanted = VersionStatus(status) if status is not None else None
+        wanted = enum_arg("status", VersionStatus, status) if status is not None else None
         with self._read(posteriors=False) as conn:
             rows = self._x(conn, "SELECT * FROM skills ORDER BY name").fetchall()
             versions = self._x(conn, VERSION_SELECT).fetchall()
@@ -221,7 +222,7 @@ class SQLStore(SQLConnections):
     ) -> SkillVersion:
         """Change a version's status and record the transition as an event (one transaction);
         conditional with `expected` (see `SkillStore.set_status`)."""
-        status = VersionStatus(status)
+        status, kind = enum_arg("status", VersionStatus, status), enum_arg("kind", EventKind, kind)
         with self._write() as conn:
             # The skill's row is locked too: status changes of one skill's versions are serialized
             # across processes (a test start checks that no sibling is under test).
@@ -253,7 +254,8 @@ class SQLStore(SQLConnections):
         if tool is not None:
             tool = self._d.text(tool)  # as its skills' triggers were stored (`Dialect.text`)
         keys = ("*",) if tool is None else (tool, "*")
-        status_values = [VersionStatus(s).value for s in statuses]
+        kind = enum_arg("kind", TriggerKind, kind)
+        status_values = [enum_arg("statuses", VersionStatus, s).value for s in statuses]
         with self._read(posteriors=False) as conn:
             rows = self._x(
                 conn,
@@ -294,6 +296,7 @@ class SQLStore(SQLConnections):
     @retried
     def put_posterior(self, state: PosteriorState) -> None:
         """Overwrite one arm's state."""
+        instance_arg("state", state, PosteriorState)
         with self._write() as conn:
             self._upsert_posterior(conn, state)
 
@@ -309,7 +312,8 @@ class SQLStore(SQLConnections):
                     (key, arm, time.time(), self._d.json({})))
             row = self._x(conn, "SELECT * FROM posteriors WHERE key = ? AND arm = ?" + self._d.for_update,
                           (key, arm)).fetchone()
-            new = update(posterior_from_row(row))
+            new = instance_arg("update_posterior: the update function's result", update(posterior_from_row(row)),
+                               PosteriorState)
             if (new.key, new.arm) != (key, arm):
                 raise SkillevoError("update_posterior: the update function must keep key and arm")
             self._upsert_posterior(conn, new)
@@ -321,10 +325,13 @@ class SQLStore(SQLConnections):
         the background writer in its next batch and before this library's next read or write
         returns (as `record_episode`), dropped there if its epochs have passed. ``"sync"`` (or
         inside `transaction()`): written now, where the database can in one statement that commits
-        alone (one round trip, no BEGIN/COMMIT), otherwise in one transaction."""
+        alone (one round trip, no BEGIN/COMMIT), otherwise in one transaction. A malformed update is
+        a `ConfigError`, never queued."""
+        increment = increment_arg(increment, PosteriorIncrement)
         now = time.time()
         if self.durability == "sync" or self._current() is not None:
-            self._run(increment_statements(increment, now, self._d.json, one_statement=self._d.writable_cte))
+            self._run(increment_statements(increment, now, self._d.json, one_statement=self._d.writable_cte,
+                                           lock=self._d.for_share))
             return
         self._writable()
         self._behind.put(QueuedIncrement(increment, now))
@@ -332,7 +339,8 @@ class SQLStore(SQLConnections):
     @retried
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
         """Back to the prior, with a new epoch."""
-        self._run(reset_statements(key, arm, time.time(), self._d.json, for_update=self._d.for_update))
+        self._run(reset_statements(key, arm, time.time(), self._d.json, for_update=self._d.for_update,
+                                   lock=self._d.for_share))
 
     def posterior_snapshot(self, key: str | None = None) -> tuple[list[PosteriorState], dict[str, KeyCounters]]:
         """The stored arms of `key` (or of every key) and their keys' counters and epochs, in one
@@ -405,7 +413,9 @@ class SQLStore(SQLConnections):
         increments = [
             statement
             for r in queued
-            for statement in increment_statements(r.increment, r.at, self._d.json, one_statement=self._d.writable_cte)
+            for statement in increment_statements(
+                r.increment, r.at, self._d.json, one_statement=self._d.writable_cte, lock=self._d.for_share
+            )
         ]
         records = [
             (r.episode, self._event_rows(r.events, r.episode_id)) if isinstance(r, Deferred) else r
@@ -431,7 +441,8 @@ class SQLStore(SQLConnections):
     def set_reward(self, episode_id: str, reward: float) -> Episode:
         """Record a (delayed) reward on a stored episode. Raises `NotFoundError`."""
         with self._write() as conn:
-            if self._x(conn, "UPDATE episodes SET reward = ? WHERE id = ?", (float(reward), episode_id)).rowcount == 0:
+            if self._x(conn, "UPDATE episodes SET reward = ? WHERE id = ?",
+                       (number_arg("reward", reward), episode_id)).rowcount == 0:
                 raise NotFoundError(f"no episode {episode_id!r}")
             row = self._x(conn, "SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
         return episode_from_row(row)
@@ -559,8 +570,9 @@ class SQLStore(SQLConnections):
     # ------------------------------------------------------------------ bulk copy (migrate)
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, meta,
-        episodes, events (ids kept). Feeds `load` of another backend (``skillevo migrate``)."""
+        """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, posterior
+        keys (counters and epochs), meta, episodes, events (ids kept). Feeds `load` of another
+        backend (``skillevo migrate``)."""
         from ._sql_copy import dump
 
         return dump(self)

@@ -29,6 +29,7 @@ from ._sanitize import clean_value
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._sql_schema import migrations
 from ._sql_store import EVENT_INSERT
+from ._store_args import location_arg, number_arg
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -72,6 +73,7 @@ class SQLiteDialect(Dialect):
 
     name = "sqlite"
     for_update = ""  # BEGIN IMMEDIATE has taken the write lock already
+    for_share = ""
     writable_cte = False
     unindexed = "+"  # the status index would be the wrong one for `match`
 
@@ -163,9 +165,8 @@ class SQLiteDialect(Dialect):
         return self.conn.execute(*statement).fetchall()
 
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
-        if not writing:
-            return None
-        return LibraryError(f"{self.location}: the write failed ({' '.join(str(exc).split())})")
+        what = "write" if writing else "read"  # a read too: a dropped table, a corrupt page, an I/O error
+        return LibraryError(f"{self.location}: the {what} failed ({' '.join(str(exc).split())})")
 
     def insert_rows(
         self, conn: sqlite3.Connection, statement: str, width: int, rows: Sequence[tuple[Any, ...]]
@@ -212,7 +213,8 @@ class SQLiteLibrary(SkillLibrary):
         durability: Durability = "batched",
         read_only: bool = False,
     ) -> None:
-        text = os.fspath(location)
+        text = location_arg(location)
+        timeout = number_arg("timeout", timeout)
         if text.startswith("sqlite:///"):
             text = text[len("sqlite:///") :]
             if not text:

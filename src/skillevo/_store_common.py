@@ -27,6 +27,7 @@ from ._models import (
 )
 from ._redaction import is_secret_key, redact, redact_text
 from ._sanitize import clean_text
+from ._store_args import BadValue, events_arg, instance_arg, stored
 
 __all__ = [
     "STATUS_RANK",
@@ -106,6 +107,8 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 # Validation context of what a store reads back: patterns accepted when written stay readable even
 # if a later bound refuses them (they then never match; see `_regex.pattern_error`).
 _STORED = {"stored": True}
@@ -113,6 +116,11 @@ _STORED = {"stored": True}
 
 def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
     """A `SkillVersion` from a versions row joined with its posterior (``p_alpha``, ``p_beta``, ``p_obs``)."""
+    return stored("versions", row, ("id",), _version, row)
+
+
+def _version(row: Mapping[str, Any]) -> SkillVersion:
+    stored("posteriors", row, ("skill", "id"), _check_posterior, row)
     return SkillVersion(
         id=row["id"],
         skill=row["skill"],
@@ -130,6 +138,18 @@ def version_from_row(row: Mapping[str, Any]) -> SkillVersion:
     )
 
 
+def _check_posterior(row: Mapping[str, Any]) -> None:
+    """The joined posterior of a version row as a `PosteriorState` would take it (numbers, alpha
+    and beta above 0; checked by hand: this runs for every version a skill read returns)."""
+    alpha, beta, obs = row["p_alpha"], row["p_beta"], row["p_obs"]
+    if alpha is None:
+        return
+    if not all(isinstance(v, int | float) for v in (alpha, beta, obs)):
+        raise BadValue("alpha, beta, observations: Input should be a valid number")
+    if not (alpha > 0 and beta > 0 and obs >= 0):
+        raise BadValue("alpha, beta: Input should be greater than 0")
+
+
 def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
     """Skills (in `skill_rows` order) with their versions, sorted by number, and derived status."""
     by_skill: dict[str, list[SkillVersion]] = {}
@@ -138,17 +158,19 @@ def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iter
     out = []
     for row in skill_rows:
         versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
-        out.append(
-            Skill(
-                name=row["name"],
-                description=row["description"],
-                trigger=Trigger.model_validate(_json(row["trigger"]), context=_STORED),
-                created_at=row["created_at"],
-                status=derived_status(versions),
-                versions=versions,
-            )
-        )
+        out.append(stored("skills", row, ("name",), _skill, row, versions))
     return out
+
+
+def _skill(row: Mapping[str, Any], versions: list[SkillVersion]) -> Skill:
+    return Skill(
+        name=row["name"],
+        description=row["description"],
+        trigger=Trigger.model_validate(_json(row["trigger"]), context=_STORED),
+        created_at=row["created_at"],
+        status=derived_status(versions),
+        versions=versions,
+    )
 
 
 def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any, ...]:
@@ -170,6 +192,10 @@ def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any,
 
 def episode_from_row(row: Mapping[str, Any]) -> Episode:
     """An `Episode` from an episodes row."""
+    return stored("episodes", row, ("id",), _episode, row)
+
+
+def _episode(row: Mapping[str, Any]) -> Episode:
     return Episode(
         id=row["id"],
         task=row["task"],
@@ -185,6 +211,10 @@ def episode_from_row(row: Mapping[str, Any]) -> Episode:
 
 def event_from_row(row: Mapping[str, Any]) -> Event:
     """An `Event` from an events row."""
+    return stored("events", row, ("id",), _event, row)
+
+
+def _event(row: Mapping[str, Any]) -> Event:
     return Event(
         id=row["id"],
         ts=row["ts"],
@@ -198,6 +228,10 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
 
 def posterior_from_row(row: Mapping[str, Any]) -> PosteriorState:
     """A `PosteriorState` from a posteriors row."""
+    return stored("posteriors", row, ("key", "arm"), _posterior, row)
+
+
+def _posterior(row: Mapping[str, Any]) -> PosteriorState:
     return PosteriorState(
         key=row["key"],
         arm=row["arm"],
@@ -399,12 +433,13 @@ def scrub_origin(origin: Origin | None) -> Origin | None:
     return origin if note == origin.note else origin.model_copy(update={"note": note})
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
 
 def _episode_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, episode: Episode, events: Sequence[Event] = (), *args: Any, **kwargs: Any) -> Any:
+        instance_arg("episode", episode, Episode)
+        if not isinstance(events, DeferredEvents):
+            events_arg(events, Event)
         return fn(self, scrub_episode(episode), scrub_events(events), *args, **kwargs)
 
     return write  # type: ignore[return-value]
@@ -413,6 +448,7 @@ def _episode_write(fn: _F) -> _F:
 def _events_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, events: Sequence[Event], *args: Any, **kwargs: Any) -> Any:
+        events_arg(events, Event)
         return fn(self, scrub_events(events), *args, **kwargs)
 
     return write  # type: ignore[return-value]
@@ -421,7 +457,7 @@ def _events_write(fn: _F) -> _F:
 def _event_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, event: Event, *args: Any, **kwargs: Any) -> Any:
-        return fn(self, scrub_events([event])[0], *args, **kwargs)
+        return fn(self, scrub_events([instance_arg("event", event, Event)])[0], *args, **kwargs)
 
     return write  # type: ignore[return-value]
 
@@ -449,6 +485,9 @@ def _version_write(strategy_at: int) -> Callable[[_F], _F]:
     def wrap(fn: _F) -> _F:
         @functools.wraps(fn)
         def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            instance_arg("strategy", args[strategy_at] if len(args) > strategy_at else kwargs.get("strategy"), Strategy)
+            if strategy_at == 2:
+                instance_arg("trigger", args[1] if len(args) > 1 else kwargs.get("trigger"), Trigger)
             if strategy_at == 2 and len(args) > 1 and isinstance(args[1], Trigger):  # add_skill(name, trigger, ...)
                 args = (args[0], scrub_trigger(args[1]), *args[2:])
             elif isinstance(kwargs.get("trigger"), Trigger):
@@ -506,7 +545,12 @@ def scrub_record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
 def _records_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, records: Iterable[tuple[str, dict[str, Any]]], *args: Any, **kwargs: Any) -> Any:
-        return fn(self, ((kind, scrub_record(kind, fields)) for kind, fields in records), *args, **kwargs)
+        def scrubbed() -> Iterator[Any]:
+            for record in records:  # a malformed one goes through as it is: `load` names it
+                ok = isinstance(record, tuple) and len(record) == 2 and isinstance(record[1], dict)
+                yield (record[0], scrub_record(*record)) if ok else record
+
+        return fn(self, scrubbed(), *args, **kwargs)
 
     return write  # type: ignore[return-value]
 

@@ -13,12 +13,13 @@ after a failed background write the next `put` writes the queue in its caller's 
 `LibraryError` there if the store still refuses (the thread also retries after a pause). The queue
 never holds more than `max_pending` records: the caller that fills it writes it, and a record that
 finds it full and unwritable is refused with the error, not queued. A record whose *content* the
-store refuses (one of `poison`) is dropped alone: the batch is written again one record at a
-time, every other record is written, and the drop is raised to a caller as `LibraryError`. The
-thread ends after `idle_s` without records (an owner nobody closes can then be collected) and
-starts again with the next record. A forked child starts with an empty queue (what was queued
-belongs to the parent) and writes through, as with ``sync=True``: a child ends with ``os._exit``
-(multiprocessing's do), which runs no exit hook, so a queue would be lost there.
+store refuses (one of `poison`, or an error that is no store's: a record its writer cannot
+serialise) is dropped alone: the batch is written again one record at a time, every other record is
+written, and the drop is raised to a caller as `LibraryError`. The thread ends after `idle_s`
+without records (an owner nobody closes can then be collected) and starts again with the next
+record. A forked child starts with an empty queue (what was queued belongs to the parent) and
+writes through, as with ``sync=True``: a child ends with ``os._exit`` (multiprocessing's do), which
+runs no exit hook, so a queue would be lost there.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class WriteBehind(Generic[T]):
         aborted: whether an exception of `write` means the database aborted the transaction before
             it took effect, for a reason a new attempt may not meet (it is tried `ABORTED_ATTEMPTS` times).
         sync: write each record in the caller's thread when it is put (``durability="sync"``).
+        noun: what a record is, for error messages (``"recorded episode"``, ``"posterior update"``).
         linger_s: how long the thread waits after the first record of a batch for more.
         retry_s: pause after a failed background write.
         max_pending: the most records the queue holds.
@@ -105,6 +107,7 @@ class WriteBehind(Generic[T]):
         poison: tuple[type[BaseException], ...] = (),
         aborted: Callable[[BaseException], bool] | None = None,
         sync: bool = False,
+        noun: Callable[[T], str] = lambda record: "recorded episode",
         name: str = "skillevo-writer",
         linger_s: float = 0.2,
         retry_s: float = 1.0,
@@ -118,6 +121,7 @@ class WriteBehind(Generic[T]):
         self._poison: tuple[type[BaseException], ...] = (ValueError, TypeError, OverflowError, *poison)
         self._aborted = aborted
         self.sync = sync
+        self._noun = noun
         self._name = name
         self.linger_s = linger_s
         self.retry_s = retry_s
@@ -169,8 +173,8 @@ class WriteBehind(Generic[T]):
                 with self._queue_lock:
                     if len(self._queue) >= self.max_pending:
                         raise LibraryError(
-                            f"{self._location}: {len(self._queue)} recorded episodes wait to be written; "
-                            "this episode was not recorded (the queue is full)"
+                            f"{self._location}: {self._count(self._queue)} wait to be written; "
+                            f"{self._not_recorded(record)} (the queue is full)"
                         )
                     self._queue.append(record)
                 self.drain()
@@ -193,12 +197,12 @@ class WriteBehind(Generic[T]):
             # SIGTERM is writing the queue and the process ends when it is written: not accepted.
             self._lock.acquire()
             self._lock.release()
-            raise LibraryError(f"{self._location}: the process is ending (SIGTERM); this episode was not recorded")
+            raise LibraryError(f"{self._location}: the process is ending (SIGTERM); {self._not_recorded(record)}")
         if refused:
             try:
                 self.drain()
             except LibraryError as exc:
-                raise LibraryError(f"{exc}; this episode was not recorded (the queue is full)") from None
+                raise LibraryError(f"{exc}; {self._not_recorded(record)} (the queue is full)") from None
             self.put(record)
             return
         self._wake.set()
@@ -236,29 +240,38 @@ class WriteBehind(Generic[T]):
             self._failed = False
             return
         except BaseException as exc:
-            if self.sync and len(batch) == 1 and isinstance(exc, self._poison):
-                raise self._error(exc, 0) from None  # its content refused: told to its caller, not kept
-            if not isinstance(exc, self._poison):
+            if self.sync and len(batch) == 1 and self._refused(exc):
+                raise self._error(exc, batch) from None  # its content refused: told to its caller, not kept
+            if not self._refused(exc):
                 self._requeue(batch)
-                raise self._error(exc, len(self._queue)) from None
+                raise self._error(exc, self._queue, kept=True) from None
         # Some record's content was refused: write them one by one, drop only those refused.
         for i, record in enumerate(batch):
             try:
                 self._write_tried([record])
             except BaseException as exc:
-                if isinstance(exc, self._poison):
-                    self._drop(exc)
+                if self._refused(exc):
+                    self._drop(exc, record)
                     continue
                 self._requeue(batch[i:])
-                raise self._error(exc, len(self._queue)) from None
+                raise self._error(exc, self._queue, kept=True) from None
         self._failed = False
+
+    def _refused(self, exc: BaseException) -> bool:
+        """Whether `exc` refuses a record's content (it is dropped alone), not the write: one of
+        `poison`, or an error that is no store's (a record the writer cannot serialise fails with
+        AttributeError, say). Kept queued, such a record would fail every later batch behind it."""
+        if isinstance(exc, self._poison):
+            return True
+        # Memory running out says nothing of the record: it stays queued for a later write.
+        return isinstance(exc, Exception) and not isinstance(exc, (*self._errors, MemoryError))
 
     def _requeue(self, batch: list[T]) -> None:
         with self._queue_lock:
             self._queue[:0] = batch
 
-    def _drop(self, exc: BaseException) -> None:
-        message = f"{self._location}: a recorded episode was refused by the store and dropped ({_one_line(exc)})"
+    def _drop(self, exc: BaseException, record: T) -> None:
+        message = f"{self._location}: a {self._noun(record)} was refused by the store and dropped ({_one_line(exc)})"
         _log.error("skillevo: %s", message)
         with self._queue_lock:
             self._dropped.append(message)
@@ -270,13 +283,24 @@ class WriteBehind(Generic[T]):
             more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
             raise LibraryError(dropped[0] + more + "; the other records were written")
 
-    def _error(self, exc: BaseException, queued: int) -> BaseException:
-        if not isinstance(exc, (*self._errors, *self._poison)):
+    def _count(self, records: list[T]) -> str:
+        """How many records of each kind: "2 posterior updates and 1 recorded episodes"."""
+        counts: dict[str, int] = {}
+        for record in records:
+            noun = self._noun(record)
+            counts[noun] = counts.get(noun, 0) + 1
+        return " and ".join(f"{n} {noun}s" for noun, n in counts.items()) or "0 records"
+
+    def _not_recorded(self, record: T) -> str:
+        return f"this {self._noun(record).removeprefix('recorded ')} was not recorded"
+
+    def _error(self, exc: BaseException, records: list[T], *, kept: bool = False) -> BaseException:
+        if not isinstance(exc, Exception):
             return exc
         reason = _one_line(exc)
-        if not queued:
-            return LibraryError(f"{self._location}: the episode could not be written ({reason})")
-        return LibraryError(f"{self._location}: {queued} recorded episodes could not be written ({reason}){_KEPT}")
+        if not kept:
+            return LibraryError(f"{self._location}: the {self._noun(records[0])} could not be written ({reason})")
+        return LibraryError(f"{self._location}: {self._count(records)} could not be written ({reason}){_KEPT}")
 
     def close(self, then: Callable[[], None]) -> None:
         """Refuse further records, write what is queued, call `then()` (the owner's close, with the

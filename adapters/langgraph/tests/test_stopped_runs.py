@@ -113,3 +113,54 @@ def test_a_checkpointed_run_stopped_early_stays_open_for_its_thread(lib: SkillLi
     gc.collect()
     settle()
     assert lib.episodes() == []
+
+
+def _loop_policy(messages: Any) -> Any:
+    from langchain_core.messages import AIMessage
+    from lg_fakes import _counter
+
+    # Never answers: calls the tool again and again, until the recursion limit ends the run.
+    return AIMessage(content="", tool_calls=[{"name": "book", "args": {"date": "2025-03-04", "city": "Oslo"},
+                                              "id": f"c{next(_counter)}"}])
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream", "ainvoke"])
+def test_a_run_ended_by_the_recursion_limit_is_recorded_when_it_ends(lib: SkillLibrary, mode: str) -> None:
+    from langgraph.errors import GraphRecursionError
+
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=lambda s: 1.0)
+    agent = create_agent(ScriptedChat(_loop_policy), [book], middleware=[mw])
+    inputs = {"messages": [HumanMessage(content=TASK)]}
+    config = {"recursion_limit": 6}
+    gc.disable()  # a collection would hand the run over late; it must be recorded without one
+    try:
+        with pytest.raises(GraphRecursionError) as info:
+            if mode == "invoke":
+                agent.invoke(inputs, config)
+            elif mode == "stream":
+                for _ in agent.stream(inputs, config, stream_mode="updates"):
+                    pass
+            else:
+                asyncio.run(agent.ainvoke(inputs, config))
+        settle()
+        # Recorded as the run ends: the caller still holds the error (and its traceback, with the run's frames).
+        assert info.value is not None
+        (episode,) = lib.episodes()
+    finally:
+        gc.enable()
+    assert episode.reward == 0.0 and episode.metadata.get("aborted") == "GraphRecursionError"
+    assert not mw._open
+
+
+def test_a_checkpointed_run_out_of_steps_is_recorded_as_failed(lib: SkillLibrary) -> None:
+    # A run on a thread that ran out of steps ended there: not kept open for the thread's next run.
+    from langgraph.errors import GraphRecursionError
+
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=lambda s: 1.0)
+    agent = create_agent(ScriptedChat(_loop_policy), [book], middleware=[mw], checkpointer=InMemorySaver())
+    with pytest.raises(GraphRecursionError):
+        agent.invoke({"messages": [HumanMessage(content=TASK)]},
+                     {"recursion_limit": 6, "configurable": {"thread_id": "t"}})
+    settle()
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") == "GraphRecursionError" and not mw._open

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,6 +33,10 @@ def migrate(
     """
     if src == dst:
         raise fail("SRC and DST are the same library")
+    path = src.removeprefix("sqlite:///")
+    if "://" not in path and path != ":memory:" and not Path(path).expanduser().exists():
+        # A typo in SRC would otherwise make an empty library there and copy it, and say "verified".
+        raise fail(f"no skill library at {mask_url(src)}: SRC must be an existing library")
     with SkillLibrary(src) as source, SkillLibrary(dst) as target:
         copied = target.load(source.dump())
         expected = _counts(source)

@@ -291,8 +291,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._watch.forget(ep.id)
         return found
 
-    def _stopped(self, ids: list[str]) -> None:
-        """Record the runs that ended without a hook hearing of it (see `RunWatch`) as aborted."""
+    def _stopped(self, ids: list[str], why: type[BaseException] | None = None) -> None:
+        """Record the runs that ended without a hook hearing of it (see `RunWatch`) as aborted: by
+        `why` (the recursion limit), else by a tool's exception it ended on, else stopped."""
         for episode_id in ids:
             with self._lock:
                 ep = self._open.pop(episode_id, None)
@@ -300,7 +301,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._direct.pop(episode_id, None)
                 raised = self._raised.pop(episode_id, None)
             if ep is not None:
-                abort(ep, raised)  # failed with a tool's exception (reward 0), or stopped (unknown)
+                abort(ep, why or raised)  # failed (reward 0), or stopped (unknown)
                 self._done(ep)
 
     # ------------------------------------------------------------------ model calls

@@ -11,9 +11,19 @@ the reference's callback (run by the garbage collector, anywhere) only puts the 
 the episode as aborted ("stopped", reward unknown) unless a hook finished it meanwhile. At
 interpreter exit every episode still watched is handed over.
 
-Only runs without a checkpointed thread are watched: a run on a thread can stop at an interrupt
-and be resumed by a later ``stream`` call (one episode for both), and the thread's next run already
-ends an episode it did not resume.
+The writer is dropped only when nothing refers to it any more: a run that ended by raising (the
+recursion limit's ``GraphRecursionError``) leaves it in the frames of the traceback the caller
+holds, and in reference cycles only the garbage collector frees, so such a run was recorded late,
+or at exit. Where LangGraph's loop can be found from the hook (the run's task config carries its
+methods), the watch also registers a callback on the loop's exit stack: it runs as the loop exits,
+however the run ends, before the error reaches the caller, and reads why it ended (a loop out of
+steps: the run failed with ``GraphRecursionError``, reward 0). The writer's reference stays as the
+fallback for a LangGraph whose loop is not found.
+
+Only runs without a checkpointed thread are watched for a stop: a run on a thread can stop at an
+interrupt and be resumed by a later ``stream`` call (one episode for both), and the thread's next
+run already ends an episode it did not resume. A run on a thread that runs out of steps is recorded
+as failed all the same: it ended there.
 """
 
 from __future__ import annotations
@@ -28,37 +38,73 @@ from collections.abc import Callable
 from typing import Any
 
 from langchain_core.runnables.config import var_child_runnable_config
+from langgraph.errors import GraphRecursionError
 
 __all__ = ["RunWatch", "settle"]
 
 log = logging.getLogger("skillevo_langgraph")
 
 _CHECKPOINTER = "__pregel_checkpointer"  # LangGraph's CONFIG_KEY_CHECKPOINTER
+_CALL = "__pregel_call"  # LangGraph's CONFIG_KEY_CALL: a partial holding the loop's own methods
+_OUT_OF_STEPS = "out_of_steps"  # the loop's status when the recursion limit ended the run
+_GONE = object()
+
+
+def _configurable() -> dict[str, Any]:
+    config = var_child_runnable_config.get() or {}
+    return config.get("configurable") or {}
 
 
 def _threaded() -> bool:
-    config = var_child_runnable_config.get() or {}
-    conf = config.get("configurable") or {}
+    conf = _configurable()
     return conf.get("thread_id") is not None or conf.get(_CHECKPOINTER) is not None
 
 
-class RunWatch:
-    """Hands the middleware (`stopped(ids)`) the episodes whose run ended without a hook hearing of it."""
+def _run_loop() -> Any:
+    """The LangGraph loop running the current task (its exit stack takes callbacks), or None."""
+    call = _configurable().get(_CALL)
+    keywords = getattr(call, "keywords", None)
+    method = keywords.get("schedule_task") if isinstance(keywords, dict) else None
+    loop = getattr(method, "__self__", None)
+    stack = getattr(loop, "stack", None)
+    return loop if callable(getattr(stack, "callback", None)) and hasattr(loop, "status") else None
 
-    def __init__(self, stopped: Callable[[list[str]], None]) -> None:
+
+def _loop_exited(watch: weakref.ref[RunWatch], episode_id: str, loop: weakref.ref[Any], threaded: bool) -> None:
+    # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued.
+    if getattr(loop(), "status", None) == _OUT_OF_STEPS:
+        _ENDED.put((watch, episode_id, GraphRecursionError))
+    elif not threaded:
+        _ENDED.put((watch, episode_id, None))
+    elif (live := watch()) is not None:  # a threaded run may be resumed: its next run ends it
+        live.forget(episode_id)
+
+
+class RunWatch:
+    """Hands the middleware (`stopped(ids, why)`) the episodes whose run ended without a hook
+    hearing of it: `why` is the exception class that ended it (None: the caller stopped it)."""
+
+    def __init__(self, stopped: Callable[[list[str], type[BaseException] | None], None]) -> None:
         self._stopped = stopped
-        self._refs: dict[str, weakref.ref[Any]] = {}
+        # The episodes watched: the weak reference to their run's writer (None: the loop's exit alone).
+        self._refs: dict[str, weakref.ref[Any] | None] = {}
         _LIVE.add(self)
 
     def watch(self, episode_id: str, runtime: Any) -> None:
-        """Watch the run `runtime` belongs to (not when it cannot be told apart, or is threaded)."""
-        writer = getattr(runtime, "stream_writer", None)
-        if writer is None or _threaded():
-            return
+        """Watch the run `runtime` belongs to (a threaded run only for running out of steps)."""
         me = weakref.ref(self)
+        threaded = _threaded()
+        loop = _run_loop()
+        if loop is not None:
+            self._refs[episode_id] = None
+            loop.stack.callback(_loop_exited, me, episode_id, weakref.ref(loop), threaded)
+            _start()
+        writer = getattr(runtime, "stream_writer", None)
+        if writer is None or threaded:
+            return
         try:
-            self._refs[episode_id] = weakref.ref(writer, lambda _: _ENDED.put((me, episode_id)))
-        except TypeError:  # not weak-referenceable: the run is not watched
+            self._refs[episode_id] = weakref.ref(writer, lambda _: _ENDED.put((me, episode_id, None)))
+        except TypeError:  # not weak-referenceable: the run is not watched that way
             return
         _start()
 
@@ -66,26 +112,28 @@ class RunWatch:
         """A hook finished or aborted the episode (its reference goes, and with it the callback)."""
         self._refs.pop(episode_id, None)
 
-    def hand_over(self, ids: list[str]) -> None:
-        ids = [i for i in ids if self._refs.pop(i, None) is not None]
+    def hand_over(self, ids: list[str], why: type[BaseException] | None = None) -> None:
+        """Record `ids` as ended by `why` (those still watched: a hook may have finished them)."""
+        ids = [i for i in ids if self._refs.pop(i, _GONE) is not _GONE]
         if ids:
-            self._stopped(ids)
+            self._stopped(ids, why)
 
 
-# (the watch, the episode id) of each run that ended; put from weakref callbacks
-_ENDED: queue.SimpleQueue[tuple[weakref.ref[RunWatch], str]] = queue.SimpleQueue()
+# (the watch, the episode id, why it ended) of each run that ended; put from weakref callbacks
+# and from the loop's exit
+_ENDED: queue.SimpleQueue[tuple[weakref.ref[RunWatch], str, type[BaseException] | None]] = queue.SimpleQueue()
 _LIVE: weakref.WeakSet[RunWatch] = weakref.WeakSet()
 _handling = threading.Lock()
 _started_in: int | None = None
 _start_lock = threading.Lock()
 
 
-def _handle(item: tuple[weakref.ref[RunWatch], str]) -> None:
+def _handle(item: tuple[weakref.ref[RunWatch], str, type[BaseException] | None]) -> None:
     watch = item[0]()
     if watch is None:
         return
     try:
-        watch.hand_over([item[1]])
+        watch.hand_over([item[1]], item[2])
     except Exception:
         log.exception("skillevo: could not record a stopped run")
 
@@ -135,6 +183,6 @@ def _at_exit() -> None:
     settle()
     for watch in list(_LIVE):
         try:
-            watch.hand_over(list(watch._refs))
+            watch.hand_over([i for i, ref in list(watch._refs.items()) if ref is not None])
         except Exception:  # the process is ending: nothing left to tell
             pass

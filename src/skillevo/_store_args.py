@@ -1,0 +1,126 @@
+"""The store's public boundary: arguments checked, and stored rows read, as one-line library errors.
+
+A wrong argument (a dict where an `Episode` goes, an unknown status, a reward that is no number)
+is a `ConfigError` before anything is written or queued: a queued record the writer cannot write
+would otherwise fail every later batch behind it. A stored row the models refuse is a
+`LibraryError` naming the row (`stored`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from ._errors import ConfigError, LibraryError, SkillevoError
+
+__all__ = [
+    "BadValue","enum_arg", "events_arg", "increment_arg", "instance_arg", "location_arg", "number_arg", "stored"]
+
+_E = TypeVar("_E", bound=Enum)
+_T = TypeVar("_T")
+
+
+def _shown(value: object) -> str:
+    return f"{type(value).__name__} {str(value)[:40]!r}"
+
+
+def instance_arg(name: str, value: object, cls: type[_T]) -> _T:
+    """`value`, if it is a `cls`; else a `ConfigError` naming `name`."""
+    if not isinstance(value, cls):
+        raise ConfigError(f"{name}: expected a {cls.__name__} (got {type(value).__name__})")
+    return value
+
+
+def enum_arg(name: str, cls: type[_E], value: object) -> _E:
+    """`value` as a member of `cls`; a `ConfigError` listing the members otherwise (not ValueError)."""
+    try:
+        return cls(value)
+    except (ValueError, TypeError):
+        choices = ", ".join(str(m.value) for m in cls)
+        raise ConfigError(f"{name}: expected one of {choices} (got {_shown(value)})") from None
+
+
+def number_arg(name: str, value: object) -> float:
+    """`value` as a finite float; a `ConfigError` for a string, a bool, NaN or an infinity."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name}: expected a number (got {_shown(value)})")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(f"{name}: expected a finite number (got {value!r})")
+    return number
+
+
+def location_arg(location: object) -> str:
+    """A library location as text: a str or path, without NUL (the OS would refuse it)."""
+    try:
+        text = os.fspath(location)  # type: ignore[call-overload]
+    except TypeError:
+        raise ConfigError(f"location: expected a file path or a URL (got {type(location).__name__})") from None
+    if not isinstance(text, str):
+        raise ConfigError("location: expected a text path or a URL (got bytes)")
+    if "\x00" in text:
+        raise ConfigError("location: a path or URL cannot hold a NUL character")
+    return text
+
+
+def events_arg(events: object, event_cls: type) -> None:
+    """A sequence of `event_cls` (not a string, which iterates into characters)."""
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise ConfigError(f"events: expected a list of Event (got {type(events).__name__})")
+    for event in events:
+        instance_arg("events", event, event_cls)
+
+
+def increment_arg(increment: Any, cls: type[_T]) -> _T:
+    """A posterior update the queue's writer can write: text key and arm, rewards in [0, 1], factors
+    finite (checked before it is queued: queued, it would fail every batch behind it)."""
+    inc = instance_arg("increment", increment, cls)
+    for field in ("key", "arm"):
+        if not isinstance(getattr(inc, field), str):
+            raise ConfigError(f"increment.{field}: expected text (got {type(getattr(inc, field)).__name__})")
+    rewards = [("reward", increment.reward)] + ([("unwind", increment.unwind[1])] if increment.unwind else [])
+    for name, value in rewards:
+        if not 0.0 <= number_arg(f"increment.{name}", value) <= 1.0:
+            raise ConfigError(f"increment.{name}: expected a number in [0, 1] (got {value!r})")
+    number_arg("increment.decay", increment.decay)
+    number_arg("increment.arm_decay", increment.arm_decay)
+    return inc
+
+
+class BadValue(ValueError):
+    """A stored value a check by hand refused; its message names the field, never the value."""
+
+
+def _reasons(exc: Exception) -> str:
+    """Why a stored row did not read, without the stored value (it may be anything, a secret too)."""
+    if isinstance(exc, BadValue):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON ({exc.msg})"
+    return type(exc).__name__
+
+
+#: What reading a row the models refuse raises (a `SkillevoError` among them goes through as it is).
+ROW_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
+
+
+def stored(table: str, row: Mapping[str, Any], names: tuple[str, ...], read: Callable[..., _T], *args: Any) -> _T:
+    """``read(*args)``, the reading of one stored row: a row the database holds but the models
+    refuse (edited by hand, written by a broken tool, a disk fault) is a one-line `LibraryError`
+    naming the row, not pydantic's or json's error; the other rows read as before."""
+    try:
+        return read(*args)
+    except SkillevoError:
+        raise
+    except ROW_ERRORS as exc:
+        ident = ", ".join(f"{n} {str(row[n])[:80]!r}" for n in names)
+        raise LibraryError(f"a corrupt {table} row ({ident}): {_reasons(exc)}"[:400]) from None
