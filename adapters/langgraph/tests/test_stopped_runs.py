@@ -164,3 +164,29 @@ def test_a_checkpointed_run_out_of_steps_is_recorded_as_failed(lib: SkillLibrary
     settle()
     (episode,) = lib.episodes()
     assert episode.metadata.get("aborted") == "GraphRecursionError" and not mw._open
+
+
+def test_a_run_a_hook_finished_wakes_no_background_thread(lib: SkillLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The loop's exit callback fires for every run; a run the final answer already finished must not
+    # hand the background thread anything (it would take the GIL from the caller's thread each run).
+    import skillevo_langgraph._stopped as stopped
+
+    handed: list[Any] = []
+    ended = stopped._ENDED
+
+    class Counting:
+        def put(self, item: Any) -> None:
+            handed.append(item)
+            ended.put(item)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(ended, name)
+
+    monkeypatch.setattr(stopped, "_ENDED", Counting())
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=lambda s: 1.0)
+    agent = create_agent(ScriptedChat(booking_policy), [book], middleware=[mw])
+    for _ in range(3):
+        agent.invoke({"messages": [HumanMessage(content=TASK)]})
+    settle()
+    assert len(lib.episodes()) == 3 and not mw._open
+    assert handed == []

@@ -71,12 +71,17 @@ def _run_loop() -> Any:
 
 
 def _loop_exited(watch: weakref.ref[RunWatch], episode_id: str, loop: weakref.ref[Any], threaded: bool) -> None:
-    # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued.
+    # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued. A run
+    # a hook already finished (nearly every run) queues nothing: waking the background thread at
+    # the end of every run would take the GIL from the caller's thread for nothing.
+    live = watch()
+    if live is None or episode_id not in live._refs:
+        return
     if getattr(loop(), "status", None) == _OUT_OF_STEPS:
         _ENDED.put((watch, episode_id, GraphRecursionError))
     elif not threaded:
         _ENDED.put((watch, episode_id, None))
-    elif (live := watch()) is not None:  # a threaded run may be resumed: its next run ends it
+    else:  # a threaded run may be resumed: its next run ends it
         live.forget(episode_id)
 
 
