@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ import pytest
 
 from skillevo import EventKind, Evolver, SkillLibrary
 from skillevo._redaction import redact, redact_text
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import db_bytes, run_two_episodes
 
 SECRET = "Hunter2-Very-Secret-Pw9"
 CARD = 4111111111111111
@@ -75,27 +79,11 @@ B64_PLAIN = [
 ]
 
 
-def _db_bytes(path: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
-
-
-def _run_two_episodes(db: Path, args: dict[str, Any]) -> None:
-    lib = SkillLibrary(str(db))
-    evo = Evolver(lib)
-    for _ in range(2):
-        with evo.episode(task="t") as ep:
-            sent = ep.before_tool("call", args)
-            ep.on_tool_error("call", sent, ValueError(f"rejected: {json.dumps(args)}"))
-            ep.on_tool_result("call", sent, {"echo": args})
-            ep.finish(reward=1.0)
-    lib.close()
-
-
 @pytest.mark.parametrize("name", sorted(ENCODED))
 def test_a_secret_wrapped_in_base64_never_reaches_the_database(tmp_path: Path, name: str) -> None:
     blob = ENCODED[name]
-    _run_two_episodes(tmp_path / "lib.db", {"blob": blob, "note": f"state={blob}&x=1"})
-    data = _db_bytes(tmp_path / "lib.db")
+    run_two_episodes(tmp_path / "lib.db", {"blob": blob, "note": f"state={blob}&x=1"})
+    data = db_bytes(tmp_path / "lib.db")
     assert blob.encode() not in data
     assert blob.rstrip("=")[:24].encode() not in data
 
@@ -104,8 +92,8 @@ def test_a_secret_wrapped_in_base64_never_reaches_the_database(tmp_path: Path, n
 def test_a_secret_in_another_form_never_reaches_the_database(tmp_path: Path, name: str) -> None:
     args = LEAKS[name]
     db = tmp_path / "lib.db"
-    _run_two_episodes(db, args)  # closed: whatever the WAL held is in the file now
-    assert SECRET.encode() not in _db_bytes(db)
+    run_two_episodes(db, args)  # closed: whatever the WAL held is in the file now
+    assert SECRET.encode() not in db_bytes(db)
 
 
 def test_a_card_number_sent_as_an_integer_never_reaches_the_database(tmp_path: Path) -> None:
@@ -115,7 +103,7 @@ def test_a_card_number_sent_as_an_integer_never_reaches_the_database(tmp_path: P
         ep.on_tool_result("pay", ep.before_tool("pay", {"card": CARD, "items": [CARD]}), {"charged": CARD})
         ep.finish(reward=1.0)
     lib.close()
-    assert str(CARD).encode() not in _db_bytes(db)
+    assert str(CARD).encode() not in db_bytes(db)
 
 
 def test_ordinary_values_of_the_same_shapes_survive() -> None:
@@ -162,7 +150,7 @@ def test_a_secret_found_in_text_is_hidden_where_it_is_echoed_bare(tmp_path: Path
         ep.on_tool_error("login", ep.before_tool("login", args), ValueError(f"bad value {SECRET}"))
         ep.finish(reward=1.0)
     lib.close()
-    assert SECRET.encode() not in _db_bytes(db)
+    assert SECRET.encode() not in db_bytes(db)
 
 
 def test_a_word_found_after_a_secret_name_is_not_hidden_elsewhere(tmp_path: Path) -> None:

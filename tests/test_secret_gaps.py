@@ -31,6 +31,9 @@ from skillevo._logsafe import LOGGERS
 from skillevo._redaction import is_secret_key, redact, redact_text
 from skillevo.adapters import record_error, score_reward
 
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import db_bytes, run_two_episodes
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "Hunter2-Very-Secret-Pw9"
 IBANS = ["DE89370400440532013000", "GB82 WEST 1234 5698 7654 32", "NL91ABNA0417164300", "FR1420041010050500013M02606"]
@@ -52,27 +55,11 @@ LEAKS: dict[str, dict[str, Any]] = {
 }
 
 
-def _db_bytes(path: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
-
-
-def _run_two_episodes(db: Path, args: dict[str, Any]) -> None:
-    lib = SkillLibrary(str(db))
-    evo = Evolver(lib)
-    for _ in range(2):
-        with evo.episode(task="t") as ep:
-            sent = ep.before_tool("call", args)
-            ep.on_tool_error("call", sent, ValueError(f"rejected: {json.dumps(args, ensure_ascii=False)}"))
-            ep.on_tool_result("call", sent, {"echo": args})
-            ep.finish(reward=1.0)
-    lib.close()
-
-
 @pytest.mark.parametrize("name", sorted(LEAKS))
 def test_a_secret_in_a_form_left_before_never_reaches_the_database(tmp_path: Path, name: str) -> None:
     db = tmp_path / "lib.db"
-    _run_two_episodes(db, LEAKS[name])
-    assert SECRET.encode() not in _db_bytes(db)
+    run_two_episodes(db, LEAKS[name], ensure_ascii=False)
+    assert SECRET.encode() not in db_bytes(db)
 
 
 def test_short_pins_and_codes_under_pin_like_keys_are_hidden() -> None:
@@ -86,8 +73,8 @@ def test_short_pins_and_codes_under_pin_like_keys_are_hidden() -> None:
 @pytest.mark.parametrize("iban", IBANS)
 def test_an_iban_never_reaches_the_database(tmp_path: Path, iban: str) -> None:
     db = tmp_path / "lib.db"
-    _run_two_episodes(db, {"refund_account": iban, "note": f"refund to {iban} today"})
-    data = _db_bytes(db)
+    run_two_episodes(db, {"refund_account": iban, "note": f"refund to {iban} today"}, ensure_ascii=False)
+    data = db_bytes(db)
     assert iban.encode() not in data and iban.replace(" ", "")[4:].encode() not in data
 
 
@@ -157,7 +144,7 @@ def test_record_error_logs_no_secret(tmp_path: Path, captured: _Capture) -> None
     logged = "\n".join(captured.lines)
     assert "could not sign in" in logged and "Traceback" in logged
     assert SECRET not in logged
-    assert SECRET.encode() not in _db_bytes(tmp_path / "lib.db")
+    assert SECRET.encode() not in db_bytes(tmp_path / "lib.db")
 
 
 def test_a_failing_reward_function_logs_no_secret(tmp_path: Path, captured: _Capture) -> None:
