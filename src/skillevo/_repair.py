@@ -454,7 +454,7 @@ def synthesize_apart(
     """`synthesize`, or, when no one rule explains every pair, a rule for the pairs that changed the
     same arguments as the first.
 
-    An error that does not name its argument ("no route for the given airports") is one signature
+    An error that does not name its argument ("no match for the given values") is one signature
     for mistakes in several arguments; each correction fixes one of them, so requiring one rule for
     all of them learns none. The split rule must still leave every other correction alone: it may
     not change a value any of them kept (the mistake it fixes is then absent there, not contradicted),
