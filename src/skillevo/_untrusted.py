@@ -122,11 +122,21 @@ def _script(ch: str) -> str | None:
     return name.split(" ", 1)[0] if name else None
 
 
+#: The scripts one word of Japanese, Korean or Chinese text mixes as written (UTS #39's "highly
+#: restrictive" level: Han with Hiragana and Katakana, with Hangul, or with Bopomofo, and Latin with
+#: any of them: ``IDが無効です``, ``時々``), by the first word of their characters' names.
+_CJK_SETS = tuple(
+    frozenset({"LATIN", "CJK", "IDEOGRAPHIC", "HALFWIDTH", *extra})
+    for extra in (("HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA"), ("HANGUL",), ("BOPOMOFO",))
+)
+
+
 def is_mixed_script(text: str) -> bool:
-    """Whether one word of `text` mixes letters of more than one script (Latin with Cyrillic, ...)."""
+    """Whether one word of `text` mixes letters of more than one script (Latin with Cyrillic, ...),
+    other than the mixes Japanese, Korean and Chinese are written in (`_CJK_SETS`)."""
     for word in re.findall(r"\w+", text):
         scripts = {s for s in map(_script, word) if s is not None}
-        if len(scripts) > 1:
+        if len(scripts) > 1 and not any(scripts <= allowed for allowed in _CJK_SETS):
             return True
     return False
 
