@@ -262,3 +262,10 @@ def test_japanese_and_korean_text_is_not_read_as_look_alike_letters() -> None:
     assert hidden_in(None, ["Ошибка: неверная дата"]) is False
     # Latin with Cyrillic or Greek look-alikes is still refused, beside CJK too.
     assert all(is_mixed_script(t) for t in ["is_аdmin", "hellο", "pаypal日本", "한글ひらがな"])
+
+
+@pytest.mark.parametrize("mark", ["\u034f", "\u17b4", "\u17b5", "\u180b", "\u180f"])
+def test_an_invisible_combining_mark_in_a_name_is_hidden(mark: str) -> None:
+    # Default-ignorable combining marks draw nothing, and a Python identifier may hold them.
+    code = f"def apply(call):\n    is_ad{mark}min = True\n    return call\n"
+    assert f"is_ad{mark}min".isidentifier() and hidden_in(code, [])

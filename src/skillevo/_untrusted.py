@@ -37,10 +37,13 @@ __all__ = [
 #: Unicode categories removed from tool text: format (zero-width, bidi, tags), control, private use,
 #: unassigned. Newlines are kept where lines matter (`clean_text(keep_lines=True)`).
 _DROP_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cn", "Cs"})
-#: Invisible characters outside those categories: variation selectors, Hangul fillers, braille blank.
+#: Invisible characters outside those categories: variation selectors, Hangul fillers, braille blank,
+#: and the default-ignorable combining marks (the combining grapheme joiner, Khmer's inherent vowels,
+#: Mongolian's variation selectors), which a Python identifier may hold: ``is_ad\u034fmin`` is
+#: another name than the ``is_admin`` it shows.
 _INVISIBLE = frozenset(
     [*map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0)), "\u115f", "\u1160", "\u3164", "\uffa0",
-     "\u2800"]
+     "\u2800", "\u034f", "\u17b4", "\u17b5", "\u180b", "\u180c", "\u180d", "\u180f"]
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
