@@ -269,3 +269,11 @@ def test_an_invisible_combining_mark_in_a_name_is_hidden(mark: str) -> None:
     # Default-ignorable combining marks draw nothing, and a Python identifier may hold them.
     code = f"def apply(call):\n    is_ad{mark}min = True\n    return call\n"
     assert f"is_ad{mark}min".isidentifier() and hidden_in(code, [])
+
+
+def test_a_plural_in_parentheses_is_no_call() -> None:
+    # "value(s)" is English, not a function called: a model's guidance was refused for naming 'value'.
+    from skillevo._llm_checks import foreign_name
+
+    assert foreign_name("Pass the value(s) as strings; check the field(s) the error names.", ["book", "date"]) is None
+    assert foreign_name("Call purge() first.", ["book", "date"]) == "purge"
