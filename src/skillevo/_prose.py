@@ -48,7 +48,7 @@ _WWW = re.compile(r"(?i)(?<![\w.])www\d?\.[a-z0-9-]+")
 # ``webhook.site/abc``, ``evil.shop:8080``): an argument path has neither. A bracketed IPv6 address.
 _HOST_PATH = re.compile(r"(?i)(?<![\w@./-])(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d{1,5})?/(?!\d+\b)[\w~%?#=-]|"
                         r"(?<![\w@./-])(?:[a-z0-9-]+\.)+[a-z]{2,24}:\d{2,5}\b")
-_IPV6 = re.compile(r"(?i)\[[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\]")
+_IPV6 = re.compile(r"(?i)(?<![\w\])])\[[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\]")  # not a slice: items[::2]
 # The dots IDNA reads as a label separator (ideographic, full-width and half-width full stops).
 _IDNA_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 # Spelled-out separators: "[dot]", "(dot)", " dot " and "[at]", "(at)" between word characters, and a
