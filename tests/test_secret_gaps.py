@@ -174,6 +174,14 @@ def test_a_log_record_of_any_skillevo_logger_is_redacted(captured: _Capture) -> 
     assert not [line for line in captured.lines if SECRET in line]
 
 
+def test_a_record_whose_arguments_do_not_fit_its_format_keeps_them_redacted(captured: _Capture) -> None:
+    # logging's own error report shows the format and the arguments; the filter dropped the arguments
+    logging.getLogger("skillevo").warning("tool %s failed with %d", "book", f"password={SECRET}")
+    (line,) = captured.lines
+    assert line.startswith("tool %s failed with %d") and "'book'" in line and "password=" in line
+    assert SECRET not in line
+
+
 def test_every_logger_skillevo_uses_is_redacted() -> None:
     roots = [ROOT / "src", *(ROOT / "adapters").glob("*/src"), *(ROOT / "integrations").glob("*/src")]
     names = {

@@ -92,3 +92,18 @@ def test_a_queued_record_that_fails_for_no_store_reason_is_dropped_alone(tmp_pat
             lib.flush()
         assert {e.id for e in lib.episodes()} == {"a", "b"}
         lib.save_episode(Episode(id="c", task="t"))  # the queue is not blocked
+
+
+@pytest.mark.parametrize("write", ["save_episode", "record_episode", "log_events"])
+def test_events_from_a_generator_are_all_written(tmp_path: Path, write: str) -> None:
+    # The boundary's check read the generator; the writer then got it empty: the episode was stored
+    # without its events, and nothing was said.
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        events = (Event(kind=EventKind.TOOL_CALL, episode_id="e", tool="book", data={"n": n}) for n in range(3))
+        if write == "log_events":
+            lib.save_episode(Episode(id="e", task="t"))
+            lib.log_events(events)
+        else:
+            getattr(lib, write)(Episode(id="e", task="t"), events)
+        lib.flush()
+        assert [e.data["n"] for e in lib.events(episode_id="e")] == [0, 1, 2]

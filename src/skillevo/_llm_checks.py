@@ -36,7 +36,7 @@ _HOST = re.compile(r"(?<![\w.\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 
 #: A word written as code: snake_case or camelCase, or called (``name(``).
 _CODE_WORD = re.compile(
-    r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b|\b[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z_]\w*(?=\()"
+    r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b|\b[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z_]\w*(?=\((?!s\)))"
 )
 
 

@@ -34,10 +34,7 @@ class _Redacting(logging.Filter):
             return True  # the same record passed a parent's filter already (it propagates)
         known = getattr(record, KNOWN, None)
         known = set(known) if isinstance(known, set | frozenset) else None
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: what the handler would have shown is no message
-            message = str(record.msg)
+        message = _message(record)
         record.msg, record.args = _clean(message, known), None
         if record.exc_info and record.exc_info[1] is not None:
             text = "".join(traceback.format_exception(record.exc_info[1]))
@@ -51,6 +48,18 @@ class _Redacting(logging.Filter):
             setattr(record, KNOWN, None)
         record.skillevo_redacted = True
         return True
+
+
+def _message(record: logging.LogRecord) -> str:
+    """The record's message; with a format its arguments do not fit, the format and the arguments
+    (what logging's own error report shows: dropped, they were lost with nothing said)."""
+    try:
+        return record.getMessage()
+    except Exception:
+        try:
+            return f"{record.msg} (arguments: {record.args!r})" if record.args else str(record.msg)
+        except Exception:
+            return f"<a {type(record.msg).__name__} message that could not be shown>"
 
 
 def _clean(text: str, known: set[str] | None) -> str:

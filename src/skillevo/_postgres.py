@@ -62,17 +62,20 @@ MIGRATIONS: list[list[str]] = migrations("postgres")
 
 
 def _split_url(url: str) -> tuple[str, str]:
-    """Take skillevo's own ``schema`` query parameter out of a libpq URL."""
+    """Take skillevo's own ``schema`` query parameter out of a libpq URL. The other parameters go to
+    libpq as written: libpq reads ``+`` as a plus, not a space, so decoding and encoding them again
+    broke ``options=-c%20statement_timeout%3D5000`` (sent as ``-c+statement_timeout=5000``) and a
+    ``+`` in a value (read back as a space)."""
     parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     schema = "skillevo"
     kept = []
-    for key, value in query:
-        if key == "schema":
-            schema = value
-        else:
-            kept.append((key, value))
-    conninfo = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(kept)))
+    for field in parts.query.split("&") if parts.query else []:
+        key, _, value = field.partition("=")
+        if urllib.parse.unquote(key) == "schema":
+            schema = urllib.parse.unquote(value)
+        elif field:
+            kept.append(field)
+    conninfo = urllib.parse.urlunsplit(parts._replace(query="&".join(kept)))
     return conninfo, schema
 
 

@@ -12,7 +12,7 @@ import json
 import math
 import numbers
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -70,12 +70,17 @@ def location_arg(location: object) -> str:
     return text
 
 
-def events_arg(events: object, event_cls: type) -> None:
-    """A sequence of `event_cls` (not a string, which iterates into characters)."""
+def events_arg(events: object, event_cls: type) -> Sequence[Any]:
+    """A sequence of `event_cls` (not a string, which iterates into characters). Another iterable (a
+    generator) is read into a list once: checked here and then written, it was consumed by the
+    check and the episode stored without its events."""
     if isinstance(events, str | bytes) or not isinstance(events, Iterable):
         raise ConfigError(f"events: expected a list of Event (got {type(events).__name__})")
+    if not isinstance(events, Sequence):
+        events = list(events)
     for event in events:
         instance_arg("events", event, event_cls)
+    return events
 
 
 def increment_arg(increment: Any, cls: type[_T]) -> _T:

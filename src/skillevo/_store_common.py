@@ -439,7 +439,7 @@ def _episode_write(fn: _F) -> _F:
     def write(self: Any, episode: Episode, events: Sequence[Event] = (), *args: Any, **kwargs: Any) -> Any:
         instance_arg("episode", episode, Episode)
         if not isinstance(events, DeferredEvents):
-            events_arg(events, Event)
+            events = events_arg(events, Event)
         return fn(self, scrub_episode(episode), scrub_events(events), *args, **kwargs)
 
     return write  # type: ignore[return-value]
@@ -448,8 +448,7 @@ def _episode_write(fn: _F) -> _F:
 def _events_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, events: Sequence[Event], *args: Any, **kwargs: Any) -> Any:
-        events_arg(events, Event)
-        return fn(self, scrub_events(events), *args, **kwargs)
+        return fn(self, scrub_events(events_arg(events, Event)), *args, **kwargs)
 
     return write  # type: ignore[return-value]
 

@@ -37,10 +37,13 @@ __all__ = [
 #: Unicode categories removed from tool text: format (zero-width, bidi, tags), control, private use,
 #: unassigned. Newlines are kept where lines matter (`clean_text(keep_lines=True)`).
 _DROP_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cn", "Cs"})
-#: Invisible characters outside those categories: variation selectors, Hangul fillers, braille blank.
+#: Invisible characters outside those categories: variation selectors, Hangul fillers, braille blank,
+#: and the default-ignorable combining marks (the combining grapheme joiner, Khmer's inherent vowels,
+#: Mongolian's variation selectors), which a Python identifier may hold: ``is_ad\u034fmin`` is
+#: another name than the ``is_admin`` it shows.
 _INVISIBLE = frozenset(
     [*map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0)), "\u115f", "\u1160", "\u3164", "\uffa0",
-     "\u2800"]
+     "\u2800", "\u034f", "\u17b4", "\u17b5", "\u180b", "\u180c", "\u180d", "\u180f"]
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -122,11 +125,21 @@ def _script(ch: str) -> str | None:
     return name.split(" ", 1)[0] if name else None
 
 
+#: The scripts one word of Japanese, Korean or Chinese text mixes as written (UTS #39's "highly
+#: restrictive" level: Han with Hiragana and Katakana, with Hangul, or with Bopomofo, and Latin with
+#: any of them: ``IDが無効です``, ``時々``), by the first word of their characters' names.
+_CJK_SETS = tuple(
+    frozenset({"LATIN", "CJK", "IDEOGRAPHIC", "HALFWIDTH", *extra})
+    for extra in (("HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA"), ("HANGUL",), ("BOPOMOFO",))
+)
+
+
 def is_mixed_script(text: str) -> bool:
-    """Whether one word of `text` mixes letters of more than one script (Latin with Cyrillic, ...)."""
+    """Whether one word of `text` mixes letters of more than one script (Latin with Cyrillic, ...),
+    other than the mixes Japanese, Korean and Chinese are written in (`_CJK_SETS`)."""
     for word in re.findall(r"\w+", text):
         scripts = {s for s in map(_script, word) if s is not None}
-        if len(scripts) > 1:
+        if len(scripts) > 1 and not any(scripts <= allowed for allowed in _CJK_SETS):
             return True
     return False
 

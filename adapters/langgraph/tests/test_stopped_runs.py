@@ -190,3 +190,34 @@ def test_a_run_a_hook_finished_wakes_no_background_thread(lib: SkillLibrary, mon
     settle()
     assert len(lib.episodes()) == 3 and not mw._open
     assert handed == []
+
+
+def test_a_resumed_run_out_of_steps_is_recorded_as_failed(lib: SkillLibrary) -> None:
+    # A run on a thread stops at an interrupt; the run resuming it (Command(resume=...)) is a new loop
+    # with the same episode, and it ran out of steps: it ended there (it stayed open before).
+    from langchain_core.messages import AIMessage
+    from langchain_core.tools import tool
+    from langgraph.errors import GraphRecursionError
+    from langgraph.types import Command, interrupt
+
+    @tool
+    def approve(city: str) -> str:
+        """Ask a person to approve the trip."""
+        return f"approved: {interrupt({'city': city})}"
+
+    def policy(messages: Any) -> AIMessage:
+        if isinstance(messages[-1], HumanMessage):
+            return AIMessage(content="", tool_calls=[{"name": "approve", "args": {"city": "Oslo"}, "id": "a0"}])
+        return _loop_policy(messages)
+
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=lambda s: 1.0)
+    agent = create_agent(ScriptedChat(policy), [approve, book], middleware=[mw], checkpointer=InMemorySaver())
+    config = {"recursion_limit": 8, "configurable": {"thread_id": "t"}}
+    agent.invoke({"messages": [HumanMessage(content=TASK)]}, config)
+    settle()
+    assert lib.episodes() == [] and len(mw._open) == 1  # interrupted: open for the resume
+    with pytest.raises(GraphRecursionError):
+        agent.invoke(Command(resume="yes"), config)
+    settle()
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") == "GraphRecursionError" and not mw._open and not mw._watch._refs

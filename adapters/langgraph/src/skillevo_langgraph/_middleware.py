@@ -194,8 +194,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         marker = self._run_marker(state)
         with self._lock:
             ep = self._open.get(key) if key else None
-            if ep is not None and self._markers.get(ep.id) == marker:
-                return ep, False
+            found = ep is not None and self._markers.get(ep.id) == marker
+        if found:  # a later hook of the run, or a run of its thread resuming it (``Command(resume=...)``)
+            self._watch.rewatch(ep.id)
+            return ep, False
+        with self._lock:
             stale = self._open.pop(ep.id, None) if ep is not None else None
             if stale is not None:
                 self._raised.pop(stale.id, None)

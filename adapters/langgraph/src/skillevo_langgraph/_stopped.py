@@ -23,7 +23,8 @@ fallback for a LangGraph whose loop is not found.
 Only runs without a checkpointed thread are watched for a stop: a run on a thread can stop at an
 interrupt and be resumed by a later ``stream`` call (one episode for both), and the thread's next
 run already ends an episode it did not resume. A run on a thread that runs out of steps is recorded
-as failed all the same: it ended there.
+as failed all the same: it ended there (a run resuming the episode, ``Command(resume=...)``, as well:
+`RunWatch.rewatch` watches its loop).
 """
 
 from __future__ import annotations
@@ -112,6 +113,19 @@ class RunWatch:
         except TypeError:  # not weak-referenceable: the run is not watched that way
             return
         _start()
+
+    def rewatch(self, episode_id: str) -> None:
+        """A hook of a run that found its episode open: a run of a thread resuming the episode an
+        interrupted run left (``Command(resume=...)``) is a new loop, whose exit is watched too (a
+        resumed run that ran out of steps stayed open until the thread's next run). A dict lookup
+        for a run already watched: nearly every call."""
+        if episode_id in self._refs:
+            return
+        loop = _run_loop()
+        if loop is not None:
+            self._refs[episode_id] = None
+            loop.stack.callback(_loop_exited, weakref.ref(self), episode_id, weakref.ref(loop), _threaded())
+            _start()
 
     def forget(self, episode_id: str) -> None:
         """A hook finished or aborted the episode (its reference goes, and with it the callback)."""
