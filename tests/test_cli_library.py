@@ -196,3 +196,33 @@ def test_json_output_of_every_read_command(busy_db: str, tmp_path: Path) -> None
     assert added[f"{LONG}@1"]["status_after"] == "active" and added[f"{LONG}@1"]["skill"] == LONG
     grpo = json.loads(_run(["export", "grpo", str(tmp_path / "grpo"), "--json", "--db", busy_db], 80))
     assert grpo["episodes"] == 3 and grpo["group_sizes"] == {"3": 1} and grpo["grouped_by"] == {"template": 3}
+
+
+def test_reading_commands_never_create_a_postgresql_library_from_a_typo(capsys: pytest.CaptureFixture[str]) -> None:
+    # Opening a PostgreSQL library creates its schema and tables: a mistyped ?schema= in a reading
+    # command made an empty library there (and `ls` printed nothing, as if the library were empty).
+    import uuid
+
+    from .conftest import PG_SKIP_REASON, PG_URL, drop_pg_schema
+
+    if PG_SKIP_REASON:
+        pytest.skip(PG_SKIP_REASON)
+    import psycopg
+
+    real, typo = f"cli_real_{uuid.uuid4().hex[:8]}", f"cli_typo_{uuid.uuid4().hex[:8]}"
+    try:
+        with SkillLibrary(f"{PG_URL}?schema={real}") as lib:
+            lib.add_skill("iso-dates", Trigger(tool="book_flight"), Strategy(guidance="Send dates as YYYY-MM-DD."),
+                          status=VersionStatus.ACTIVE)
+        assert main(["ls", "--db", f"{PG_URL}?schema={real}"]) == 0
+        assert "iso-dates" in capsys.readouterr().out
+        for command in (["ls"], ["stats"], ["show", "iso-dates"]):
+            assert main([*command, "--db", f"{PG_URL}?schema={typo}"]) == 1
+            err = capsys.readouterr().err
+            assert "no skill library at" in err and len(err.strip().splitlines()) == 1
+        with psycopg.connect(PG_URL) as conn:
+            made = conn.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (typo,)).fetchone()
+        assert made is None
+    finally:
+        drop_pg_schema(real)
+        drop_pg_schema(typo)

@@ -18,13 +18,26 @@ from ._usage import count_usage
 if TYPE_CHECKING:
     from ._skillimport import ImportResult
 
-__all__ = ["SkillLibrary", "VersionStats", "default_db"]
+__all__ = ["SkillLibrary", "VersionStats", "default_db", "library_exists"]
 
 
 def default_db() -> str:
     """The library location used when none is given: ``$SKILLEVO_DB`` or ``./skillevo.db``."""
     location = os.environ.get("SKILLEVO_DB") or "skillevo.db"
     return location if "://" in location else os.path.expanduser(location)
+
+
+def library_exists(location: str) -> bool:
+    """Whether a library already lives at `location`, found without creating one: a file path that
+    exists, ``:memory:``, a PostgreSQL schema that holds skillevo's tables (any other URL: True, its
+    backend decides). Reading commands check it, so that a typo never creates an empty library."""
+    if location.startswith(("postgresql://", "postgres://")):
+        from ._postgres import holds_library
+
+        return holds_library(location)
+    if "://" in location or location == ":memory:":
+        return True
+    return Path(location).expanduser().exists()
 
 
 def _backend(location: str) -> type[SkillLibrary]:

@@ -49,7 +49,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError('the PostgreSQL backend needs psycopg 3: pip install "skillevo[postgres]"') from exc
 
-__all__ = ["MIGRATIONS", "PostgresLibrary"]
+__all__ = ["MIGRATIONS", "PostgresLibrary", "holds_library"]
 
 _Conn = psycopg.Connection[dict[str, Any]]
 _SCHEMA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -81,6 +81,19 @@ def _split_url(url: str) -> tuple[str, str]:
 
 def _safe_location(url: str) -> str:
     return mask_url(url)
+
+
+def holds_library(location: str, timeout: float = 10.0) -> bool:
+    """Whether the schema `location` names holds a skillevo library, read without creating anything
+    (opening a `PostgresLibrary` creates its schema and tables: a reading command with a mistyped
+    ``?schema=`` would leave an empty library behind). `LibraryError` if the server cannot be read."""
+    conninfo, schema = _split_url(location)
+    try:
+        with psycopg.connect(conninfo, connect_timeout=max(1, int(timeout))) as conn:
+            row = conn.execute("SELECT to_regclass(%s)", (f"{schema.lower()}.schema_version",)).fetchone()
+    except psycopg.Error as exc:
+        raise LibraryError(f"PostgreSQL error at {_safe_location(location)}: {_one_line(exc)}") from None
+    return row is not None and row[0] is not None
 
 
 @functools.lru_cache(maxsize=256)

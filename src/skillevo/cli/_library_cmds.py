@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from .._library import SkillLibrary
+from .._library import SkillLibrary, library_exists
 from .._models import SkillVersion, VersionStatus
 from .._redaction import mask_url
 from .._skillmd import current_version
@@ -23,7 +23,7 @@ __all__ = ["register"]
 
 def _open(db: str | None, *, must_exist: bool = True) -> SkillLibrary:
     location = resolve_db(db)
-    if must_exist and "://" not in location and location != ":memory:" and not Path(location).exists():
+    if must_exist and not library_exists(location):
         # Reading commands never create a library as a side effect of a typo.
         raise fail(f"no skill library at {location} (use --db PATH or set SKILLEVO_DB)")
     return SkillLibrary(location)

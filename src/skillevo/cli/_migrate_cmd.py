@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from .._library import SkillLibrary
+from .._library import SkillLibrary, library_exists
 from .._redaction import mask_url
 from ._common import console, fail
 
@@ -33,8 +32,7 @@ def migrate(
     """
     if src == dst:
         raise fail("SRC and DST are the same library")
-    path = src.removeprefix("sqlite:///")
-    if "://" not in path and path != ":memory:" and not Path(path).expanduser().exists():
+    if not library_exists(src.removeprefix("sqlite:///")):
         # A typo in SRC would otherwise make an empty library there and copy it, and say "verified".
         raise fail(f"no skill library at {mask_url(src)}: SRC must be an existing library")
     with SkillLibrary(src) as source, SkillLibrary(dst) as target:

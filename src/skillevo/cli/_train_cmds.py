@@ -23,7 +23,7 @@ from rich.text import Text
 
 from .._config import LibrarySection, SkillevoConfig, load_config
 from .._errors import ConfigError
-from .._library import SkillLibrary
+from .._library import SkillLibrary, library_exists
 from .._lifecycle import Lifecycle, Transition
 from .._models import Strategy
 from ._common import DbOption, JsonOption, err_console, fail, print_error
@@ -57,7 +57,7 @@ def _config(path: Path | None, db: str | None) -> SkillevoConfig:
 
 
 def _open_existing(location: str) -> SkillLibrary:
-    if "://" not in location and location != ":memory:" and not Path(location).exists():
+    if not library_exists(location):
         # Reading commands never create a library as a side effect of a typo.
         raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
     return SkillLibrary(location)
@@ -86,7 +86,7 @@ def train(
 
     cfg = _config(config, db)
     location = cfg.db_location()
-    if "://" not in location and location != ":memory:" and not Path(location).exists():
+    if not library_exists(location):
         raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
     columns = (
         SpinnerColumn(),
