@@ -21,7 +21,16 @@ from pydantic import ValidationError
 from ._errors import ConfigError, LibraryError, SkillevoError
 
 __all__ = [
-    "BadValue","enum_arg", "events_arg", "increment_arg", "instance_arg", "location_arg", "number_arg", "stored"]
+    "ROW_ERRORS",
+    "BadValue",
+    "enum_arg",
+    "events_arg",
+    "increment_arg",
+    "instance_arg",
+    "location_arg",
+    "number_arg",
+    "stored",
+]
 
 _E = TypeVar("_E", bound=Enum)
 _T = TypeVar("_T")

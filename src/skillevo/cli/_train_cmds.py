@@ -56,10 +56,14 @@ def _config(path: Path | None, db: str | None) -> SkillevoConfig:
     return config
 
 
-def _open_existing(location: str) -> SkillLibrary:
+def _require_library(location: str) -> None:
     if not library_exists(location):
         # Reading commands never create a library as a side effect of a typo.
         raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
+
+
+def _open_existing(location: str) -> SkillLibrary:
+    _require_library(location)
     return SkillLibrary(location)
 
 
@@ -86,8 +90,7 @@ def train(
 
     cfg = _config(config, db)
     location = cfg.db_location()
-    if not library_exists(location):
-        raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
+    _require_library(location)
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description:<10}"),

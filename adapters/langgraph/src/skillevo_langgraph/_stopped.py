@@ -100,11 +100,7 @@ class RunWatch:
         """Watch the run `runtime` belongs to (a threaded run only for running out of steps)."""
         me = weakref.ref(self)
         threaded = _threaded()
-        loop = _run_loop()
-        if loop is not None:
-            self._refs[episode_id] = None
-            loop.stack.callback(_loop_exited, me, episode_id, weakref.ref(loop), threaded)
-            _start()
+        self._watch_loop(episode_id, threaded)
         writer = getattr(runtime, "stream_writer", None)
         if writer is None or threaded:
             return
@@ -119,12 +115,15 @@ class RunWatch:
         interrupted run left (``Command(resume=...)``) is a new loop, whose exit is watched too (a
         resumed run that ran out of steps stayed open until the thread's next run). A dict lookup
         for a run already watched: nearly every call."""
-        if episode_id in self._refs:
-            return
+        if episode_id not in self._refs:
+            self._watch_loop(episode_id, _threaded())
+
+    def _watch_loop(self, episode_id: str, threaded: bool) -> None:
+        """Register `_loop_exited` on the exit of the LangGraph loop running this hook, if it is found."""
         loop = _run_loop()
         if loop is not None:
             self._refs[episode_id] = None
-            loop.stack.callback(_loop_exited, weakref.ref(self), episode_id, weakref.ref(loop), _threaded())
+            loop.stack.callback(_loop_exited, weakref.ref(self), episode_id, weakref.ref(loop), threaded)
             _start()
 
     def forget(self, episode_id: str) -> None:
