@@ -143,10 +143,14 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._direct_names: set[str | None] = set()
         self.last_episode_id: str | None = None
         # Runs the caller stopped between two hooks (a closed stream, a cancelled task).
-        self._watch = RunWatch(self._stopped)
+        self._watch = RunWatch(self._stopped, self._failed_with)
         # The exception a tool call raised last in each open run: the run failed with it if it ends there.
         # (its class only: the exception's traceback would keep the whole run alive)
         self._raised: dict[str, type[BaseException]] = {}
+        # The exception a model call raised last in each open run, left to an outer middleware that
+        # may call the model again in the same step (ModelRetryMiddleware, ModelFallbackMiddleware):
+        # episode id -> (its class, the state of the run's first model call when that call raised).
+        self._failing: dict[str, tuple[type[BaseException], Any]] = {}
         # LangChain calls every wrap hook through LangSmith's `traceable`, whose sync wrapper computes
         # the hook's `inspect.signature` on each call, traced or not; for a bound method that is slow
         # (it was a large part of this middleware's per-call cost). The instance's hooks are the same
@@ -191,17 +195,28 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if not create:
             with self._lock:
                 return (self._open.get(key) if key else None), False
+        if key is None and self._failing:  # the run's first model call, called again after it raised
+            with self._lock:
+                retried = next((self._open.get(i) for i, (_, s) in list(self._failing.items()) if s is state), None)
+            if retried is not None:
+                return retried, True
         marker = self._run_marker(state)
         with self._lock:
             ep = self._open.get(key) if key else None
             found = ep is not None and self._markers.get(ep.id) == marker
-        if found:  # a later hook of the run, or a run of its thread resuming it (``Command(resume=...)``)
-            self._watch.rewatch(ep.id)
+        if ep is not None and found:  # a later hook of the run, or a run of its thread resuming it
+            self._watch.rewatch(ep.id)  # (``Command(resume=...)``)
+            return ep, False
+        if ep is not None and self._watch.in_run(ep.id):
+            # The run's own history was rewritten (summarized, trimmed): its input message changed.
+            with self._lock:
+                self._markers[ep.id] = marker
             return ep, False
         with self._lock:
             stale = self._open.pop(ep.id, None) if ep is not None else None
             if stale is not None:
                 self._raised.pop(stale.id, None)
+                self._failing.pop(stale.id, None)
             if key:
                 self._markers.pop(key, None)
         if stale is not None:  # an earlier run of this thread that never finished its episode
@@ -229,6 +244,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 old = self._open.pop(next(iter(self._open)))
                 self._markers.pop(old.id, None)
                 self._raised.pop(old.id, None)
+                self._failing.pop(old.id, None)
                 dropped.append(old)
         for old in dropped:
             abort(old)
@@ -244,6 +260,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             return None, None
         self._watch.forget(ep.id)
         self._raised.pop(ep.id, None)
+        self._failing.pop(ep.id, None)
         try:
             value, error = score_reward(ep, self.reward, state)
         except BaseException:  # an interruption in the reward: recorded as aborted by score_reward
@@ -291,8 +308,27 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             self._markers.pop(ep.id, None)
             self._direct.pop(ep.id, None)
             self._raised.pop(ep.id, None)
+            self._failing.pop(ep.id, None)
         self._watch.forget(ep.id)
         return found
+
+    def _model_failed(self, ep: EpisodeContext, exc: BaseException, state: Any) -> bool:
+        """A model call of `ep`'s run raised `exc`: True when the episode is to be recorded as
+        aborted now. An ordinary exception may be retried by an outer middleware in the same step:
+        it is kept, and the run's loop records the episode as failed when it exits on it (before
+        the error reaches the caller). An interruption, or a run whose loop is not found, ends it now.
+        `state` is the run's state when this was its first model call (a retry finds it by it)."""
+        if isinstance(exc, Exception) and self._watch.in_run(ep.id):
+            with self._lock:
+                if ep.id in self._open:
+                    self._failing[ep.id] = (type(exc), state)
+                    return False
+        return self._aborted(ep)
+
+    def _failed_with(self, episode_id: str) -> type[BaseException] | None:
+        """The exception a model call of the run raised last, when the run went no further."""
+        failing = self._failing.get(episode_id)
+        return failing[0] if failing is not None else None
 
     def _stopped(self, ids: list[str], why: type[BaseException] | None = None) -> None:
         """Record the runs that ended without a hook hearing of it (see `RunWatch`) as aborted: by
@@ -303,6 +339,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(episode_id, None)
                 self._direct.pop(episode_id, None)
                 raised = self._raised.pop(episode_id, None)
+                self._failing.pop(episode_id, None)
             if ep is not None:
                 abort(ep, why or raised)  # failed (reward 0), or stopped (unknown)
                 self._done(ep)
@@ -318,6 +355,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         assert ep is not None
         if self._raised:
             self._raised.pop(ep.id, None)  # the run went on after a tool's exception
+        if self._failing:
+            self._failing.pop(ep.id, None)  # the model is called again: the run goes on
         text = guidance_for(ep, tool_names(request.tools))
         if text:
             request = request.override(system_message=add_guidance(request.system_message, text))
@@ -365,8 +404,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             emit(trace.drain())
         try:
             response = handler(guided)
-        except BaseException as exc:  # the model (or an inner middleware) failed: the run is over
-            if not isinstance(exc, GraphBubbleUp) and self._aborted(ep):
+        except BaseException as exc:  # the model (or an inner middleware) failed
+            if not isinstance(exc, GraphBubbleUp) and self._model_failed(ep, exc, request.state if new else None):
                 abort(ep, exc)
                 self._done(ep)
             raise
@@ -393,7 +432,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         try:
             response = await handler(guided)
         except BaseException as exc:
-            if not isinstance(exc, GraphBubbleUp) and self._aborted(ep):
+            if not isinstance(exc, GraphBubbleUp) and self._model_failed(ep, exc, request.state if new else None):
                 await aabort(ep, exc)
                 self._done(ep)
             raise

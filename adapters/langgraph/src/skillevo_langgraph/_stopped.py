@@ -20,6 +20,12 @@ however the run ends, before the error reaches the caller, and reads why it ende
 steps: the run failed with ``GraphRecursionError``, reward 0). The writer's reference stays as the
 fallback for a LangGraph whose loop is not found.
 
+A run that ends on a model call's exception is recorded there too, at once: the middleware leaves
+that exception to an outer middleware that may call the model again in the same step (a retry, a
+fallback model), so only the loop's exit tells that the run went no further. The loop each episode
+runs in is also how the middleware tells a run whose history another middleware rewrote (a summary
+in place of its input message) from the next run of its thread (`RunWatch.in_run`).
+
 Only runs without a checkpointed thread are watched for a stop: a run on a thread can stop at an
 interrupt and be resumed by a later ``stream`` call (one episode for both), and the thread's next
 run already ends an episode it did not resume. A run on a thread that runs out of steps is recorded
@@ -80,6 +86,13 @@ def _loop_exited(watch: weakref.ref[RunWatch], episode_id: str, loop: weakref.re
         return
     if getattr(loop(), "status", None) == _OUT_OF_STEPS:
         _ENDED.put((watch, episode_id, GraphRecursionError))
+    elif (failed := live._failed(episode_id)) is not None:
+        # The run ended on a model call's exception, which the hook left to an outer retry: recorded
+        # here, before the error reaches the caller (as when the hook records it itself).
+        try:
+            live.hand_over([episode_id], failed)
+        except Exception:  # the exit stack must never replace the run's own outcome
+            log.exception("skillevo: could not record a failed run")
     elif not threaded:
         _ENDED.put((watch, episode_id, None))
     else:  # a threaded run may be resumed: its next run ends it
@@ -90,10 +103,18 @@ class RunWatch:
     """Hands the middleware (`stopped(ids, why)`) the episodes whose run ended without a hook
     hearing of it: `why` is the exception class that ended it (None: the caller stopped it)."""
 
-    def __init__(self, stopped: Callable[[list[str], type[BaseException] | None], None]) -> None:
+    def __init__(
+        self,
+        stopped: Callable[[list[str], type[BaseException] | None], None],
+        failed: Callable[[str], type[BaseException] | None] = lambda _: None,
+    ) -> None:
         self._stopped = stopped
+        # why a run that ended at its loop's exit failed there, if it did (recorded at once)
+        self._failed = failed
         # The episodes watched: the weak reference to their run's writer (None: the loop's exit alone).
         self._refs: dict[str, weakref.ref[Any] | None] = {}
+        # The LangGraph loop running each episode's run, where it was found.
+        self._loops: dict[str, weakref.ref[Any]] = {}
         _LIVE.add(self)
 
     def watch(self, episode_id: str, runtime: Any) -> None:
@@ -123,15 +144,26 @@ class RunWatch:
         loop = _run_loop()
         if loop is not None:
             self._refs[episode_id] = None
-            loop.stack.callback(_loop_exited, weakref.ref(self), episode_id, weakref.ref(loop), threaded)
+            ref = self._loops[episode_id] = weakref.ref(loop)
+            loop.stack.callback(_loop_exited, weakref.ref(self), episode_id, ref, threaded)
             _start()
+
+    def in_run(self, episode_id: str) -> bool:
+        """Whether the hook calling is one of the episode's run: the LangGraph loop running it is the
+        one the episode's run started in (False where the loop is not found)."""
+        ref = self._loops.get(episode_id)
+        loop = ref() if ref is not None else None
+        return loop is not None and loop is _run_loop()
 
     def forget(self, episode_id: str) -> None:
         """A hook finished or aborted the episode (its reference goes, and with it the callback)."""
         self._refs.pop(episode_id, None)
+        self._loops.pop(episode_id, None)
 
     def hand_over(self, ids: list[str], why: type[BaseException] | None = None) -> None:
         """Record `ids` as ended by `why` (those still watched: a hook may have finished them)."""
+        for i in ids:
+            self._loops.pop(i, None)
         ids = [i for i in ids if self._refs.pop(i, _GONE) is not _GONE]
         if ids:
             self._stopped(ids, why)
