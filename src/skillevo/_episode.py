@@ -257,6 +257,11 @@ class EpisodeContext:
             await asyncio.sleep(delay)
         return args_out
 
+    def _tool_paused(self, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:
+        """A tool call the framework paused (a graph interrupt) while it ran with `sent`: it runs again
+        from `args` on resume, with its repairs (see `ToolCalls.paused`)."""
+        self._tools.paused(name, args, sent)
+
     async def aon_tool_result(self, name: str, args: dict[str, Any], result: Any) -> bool:
         """`on_tool_result` with its (possible) credit write in a worker thread."""
         with self._lock:

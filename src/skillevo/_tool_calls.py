@@ -232,6 +232,21 @@ class ToolCalls:
     def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
         self.pending.setdefault(CallKey.of(tool, args), []).append(pending)
 
+    def paused(self, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:
+        """A call the framework paused while it ran as `sent` (a graph interrupt: `args` is how it
+        came): it runs again from `args` when the run resumes. Nothing waits on this attempt's
+        outcome, and its repairs may apply again to the call run anew."""
+        name = tool_name(name)
+        original, attempted = CallKey.of(name, args), CallKey.of(name, sent)
+        with self._lock:
+            self.pending.pop(attempted, None)
+            self.parked.pop(attempted, None)
+            self.parked.pop(original, None)
+            self._tried.pop(original, None)
+            for attempt in [a for a in self._attempts if a.call == original]:
+                del self._attempts[attempt]
+            self._error_logged = None
+
     def forget(self) -> None:
         """Drop the arms still waiting: calls that never reported an outcome credit nothing."""
         self.pending.clear()

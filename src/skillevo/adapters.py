@@ -277,6 +277,13 @@ class _Call:
             record_error(self.ep, f"on_tool_error({self.name})", exc)
             return None
 
+    def paused(self, sent: dict[str, Any]) -> None:
+        """The framework's control flow (an interrupt) left the call while it ran with `sent`."""
+        try:
+            self.ep._tool_paused(self.name, self.args, sent)
+        except Exception as exc:
+            record_error(self.ep, f"tool paused({self.name})", exc)
+
     def outcome(self, args: dict[str, Any], result: Any, read: ReadResult) -> str | Any | None:
         """The error (text, or the result itself) when `result` is a failure, else None."""
         try:
@@ -324,7 +331,8 @@ def call_tool(
         injected: parameters the framework injects (see `injected_params`): passed to the tool,
             never recorded or repaired.
         passthrough: exception types that are the framework's control flow (an interrupt): they
-            propagate at once, unrecorded.
+            propagate at once, unrecorded; the call's repairs wait on no outcome of it and apply
+            again when the framework runs the call anew (a resumed run).
         on_exception: turns the tool's last exception (no repair left) into a result; without it
             the exception propagates, as it would without skillevo.
 
@@ -339,6 +347,7 @@ def call_tool(
         try:
             result = invoke(call.full(recorded))
         except passthrough:
+            call.paused(recorded)
             raise
         except Exception as exc:
             retry = call.failed(recorded, exc)
@@ -378,6 +387,7 @@ async def acall_tool(
         try:
             result = await invoke(call.full(recorded))
         except passthrough:
+            call.paused(recorded)
             raise
         except Exception as exc:
             retry = await call.afailed(recorded, exc)

@@ -69,3 +69,48 @@ def test_a_decimal_reward_is_a_reward(tmp_path: Path) -> None:
         ep.finish(Decimal("0.5"))  # type: ignore[arg-type]
     assert lib.episode(ep.id).reward == 0.5
     lib.close()
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_a_graph_interrupt_inside_a_repaired_retry_is_repaired_again_on_resume(tmp_path: Path, mode: str) -> None:
+    # The repaired retry asks for a confirmation (`interrupt()`); the resumed run runs the call again
+    # from its original arguments: the repair applies again, the confirmation given is used, and
+    # the repair is credited with the call's real outcome (never with the pause).
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command, interrupt
+
+    from skillevo import EventKind
+
+    sys.path.insert(0, str(Path(__file__).parents[3] / "tests" / "conformance"))
+    from lg_fakes import booking_policy
+    from scenarios import repair_skill
+
+    @tool
+    def book(date: str, city: str) -> str:
+        """Book a trip on an ISO date (YYYY-MM-DD), once confirmed."""
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            raise ValueError(f"invalid date '{date}': expected format YYYY-MM-DD") from None
+        return f"booked {city} on {date}" if interrupt({"confirm": city}) else "cancelled"
+
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        mw = SkillMiddleware(repair_skill(lib), reward=lambda s: 1.0 if s["messages"][-1].text == "booked" else 0.0)
+        agent = create_agent(ScriptedChat(booking_policy), [book], middleware=[mw], checkpointer=InMemorySaver())
+        config: Any = {"configurable": {"thread_id": "t"}}
+
+        def run(payload: Any) -> Any:
+            return agent.invoke(payload, config) if mode == "invoke" else asyncio.run(agent.ainvoke(payload, config))
+
+        first = run({"messages": [HumanMessage("book Oslo on March 4th")]})
+        assert first["__interrupt__"]
+        out = run(Command(resume=True))
+        assert "__interrupt__" not in out  # asked once, not again
+        assert [m.text for m in out["messages"][-2:]] == ["booked Oslo on 2025-03-04", "booked"]
+        (episode,) = lib.episodes()
+        assert episode.reward == 1.0
+        credits = [e.data for e in lib.events(episode_id=episode.id, kind=EventKind.CREDIT)]
+        credits = [c for c in credits if c.get("source") == "call"]
+        assert credits and all(c["reward"] == 1.0 for c in credits), credits
