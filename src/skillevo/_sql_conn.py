@@ -8,6 +8,7 @@ connections and transactions themselves.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +23,7 @@ from ._store import SkillStore
 from ._store_common import DeferredEvents
 from ._writebehind import WriteBehind, retry_aborted
 
-__all__ = ["Deferred", "Queued", "QueuedIncrement", "SQLConnections", "retried"]
+__all__ = ["Deferred", "Queued", "QueuedIncrement", "Recorded", "SQLConnections", "retried", "write_key"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -44,6 +45,20 @@ def retried(method: Callable[Concatenate[_Store, _P], _R]) -> Callable[Concatena
     return run
 
 
+def write_key() -> str:
+    """A queued record's key, made once when it is recorded (`skillevo._sql_batch`): 128 random
+    bits, so that no two records of any process ever share one (an episode id and a counter would:
+    two processes, or a restart, recording the same caller-chosen id)."""
+    return os.urandom(16).hex()
+
+
+class Recorded(NamedTuple):
+    """A queued episode row and its event rows, serialised when recorded, and the record's key."""
+
+    episode: tuple[Any, ...]
+    events: list[EventRow]
+    key: str | None = None
+
 
 class Deferred(NamedTuple):
     """A queued episode whose events are built and serialised by the thread that writes it (the
@@ -53,6 +68,7 @@ class Deferred(NamedTuple):
     episode: tuple[Any, ...]
     events: DeferredEvents
     episode_id: str
+    key: str | None = None
 
 
 class QueuedIncrement(NamedTuple):
@@ -62,11 +78,13 @@ class QueuedIncrement(NamedTuple):
 
     increment: PosteriorIncrement
     at: float
+    key: str | None = None
 
 
 #: What the write-behind queue holds: an episode row and its event rows, serialised when recorded
-#: (the queue never holds live objects), a `Deferred` one, or a posterior update.
-Queued = tuple[tuple[Any, ...], list[EventRow]] | Deferred | QueuedIncrement
+#: (the queue never holds live objects), a `Deferred` one, or a posterior update; each with the
+#: key that makes writing it again a no-op (None: written unconditionally).
+Queued = Recorded | Deferred | QueuedIncrement
 
 
 def _noun(record: Queued) -> str:
@@ -84,12 +102,16 @@ class SQLConnections(SkillStore):
     _behind: WriteBehind[Queued]
     _local: threading.local
     _closed: bool
+    #: the keys of the queue's last batch known committed, deleted by its next (`_sql_batch`);
+    #: None before the first batch (which deletes keys past their retention instead)
+    _settled: list[str] | None
 
     def _open(self, dialect: Dialect) -> None:
         """Take `dialect`'s connections (the backend's constructor calls this before migrating)."""
         self._d = dialect
         self._local = threading.local()
         self._closed = False
+        self._settled = None
         self._behind = WriteBehind(
             self._write_recorded, dialect.lock, self.location, dialect.errors,
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,

@@ -105,4 +105,7 @@ def migrations(dialect: str) -> list[list[str]]:
             f"ALTER TABLE posterior_keys ADD COLUMN stamp {types['text']}",
         ],
         [LIBRARY_EPOCH_ROW],  # the library's epoch as a row from the start: a key's first update locks it
+        [  # each queued record's key, taken once: a batch written again is applied once (`_sql_batch`)
+            f"CREATE TABLE write_keys (key {types['text']} PRIMARY KEY, at {types['real']} NOT NULL)",
+        ],
     ]

@@ -10,7 +10,6 @@ its connections, migrates its schema and hands a `Dialect` to `_open`.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,7 +41,7 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
-from ._sql_conn import Deferred, Queued, QueuedIncrement, SQLConnections, retried
+from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded, SQLConnections, retried, write_key
 from ._sql_dialect import EventRow, Statement
 from ._store_args import enum_arg, increment_arg, instance_arg, number_arg
 from ._store_common import (
@@ -334,7 +333,7 @@ class SQLStore(SQLConnections):
                                            lock=self._d.for_share))
             return
         self._writable()
-        self._behind.put(QueuedIncrement(increment, now))
+        self._behind.put(QueuedIncrement(increment, now, write_key()))
 
     @retried
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
@@ -394,48 +393,20 @@ class SQLStore(SQLConnections):
         self._writable()
         record: Queued
         if isinstance(events, DeferredEvents):  # built and serialised by the thread that writes them
-            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id))
+            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id), write_key())
         else:
-            record = self._record(episode, events)
+            record = Recorded(*self._record(episode, events), write_key())
         if self._current() is not None:  # inside this thread's transaction: part of it
             self._write_recorded([record])
             return
         self._behind.put(record)
 
     def _write_recorded(self, batch: list[Queued]) -> None:
-        # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
-        # which a background thread must take the GIL back from the agent's thread for. Driver
-        # errors go through as they are: the queue tells a refused record from a refused write.
-        # Keys in sorted order (each key's updates in the order they were made): every writer of
-        # several key rows locks them in that order (a reset of every key too), so two processes'
-        # batches never each hold a key row the other waits for (PostgreSQL: a deadlock).
-        queued = sorted((r for r in batch if isinstance(r, QueuedIncrement)), key=lambda r: r.increment.key)
-        increments = [
-            statement
-            for r in queued
-            for statement in increment_statements(
-                r.increment, r.at, self._d.json, one_statement=self._d.writable_cte, lock=self._d.for_share
-            )
-        ]
-        records = [
-            (r.episode, self._event_rows(r.events, r.episode_id)) if isinstance(r, Deferred) else r
-            for r in batch
-            if not isinstance(r, QueuedIncrement)
-        ]
-        episodes = [row for row, _ in records]
-        events = [e for _, rows in records for e in rows]
         # "sync": the caller (an agent's `finish()`) waits for this write; another process holding
         # the write lock makes it fail within SYNC_WAIT_S, the records kept queued, not block 60 s.
-        wait = self._d.waiting_at_most(SYNC_WAIT_S) if self.durability == "sync" else contextlib.nullcontext()
-        # Posterior updates go out pipelined (PostgreSQL: the batch's statements in one round trip).
-        with wait, self._write(queued_first=False, translate=False, pipelined=bool(increments)) as conn:
-            if episodes:
-                self._d.insert_rows(conn, self._d.sql(EPISODE_UPSERT), 9, episodes)
-            if events:
-                self._d.insert_rows(conn, self._d.sql(EVENT_INSERT), 6, events)
-                self._count(conn, events)
-            for statement, params in increments:
-                self._x(conn, statement, params)
+        from ._sql_batch import write_batch
+
+        write_batch(self, batch, wait_s=SYNC_WAIT_S if self.durability == "sync" else None)
 
     @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:
@@ -571,8 +542,8 @@ class SQLStore(SQLConnections):
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, posterior
-        keys (counters and epochs), meta, episodes, events (ids kept). Feeds `load` of another
-        backend (``skillevo migrate``)."""
+        keys (counters and epochs), meta, the queue's write keys, episodes, events (ids kept). Feeds
+        `load` of another backend (``skillevo migrate``)."""
         from ._sql_copy import dump
 
         return dump(self)
