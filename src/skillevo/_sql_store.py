@@ -499,6 +499,15 @@ class SQLStore(SQLConnections):
         )
         return [event_from_row(r) for r in self._select(query, params)]
 
+    def newest_events(self, *, kind: EventKind | str, tool: str | None = None, limit: int) -> list[Event]:
+        """The newest `limit` events of `kind` (of `tool`), in id order: one read of those rows
+        (newest first, ``LIMIT``), not of all of them."""
+        query, params = select_query(
+            "events", [("kind = {}", event_kind(kind).value), ("tool = {}", tool)],
+            order="id DESC", limit=count_arg("limit", limit), placeholder="?",
+        )
+        return [event_from_row(r) for r in reversed(self._select(query, params))]
+
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order (keyset pagination)."""
         last = count_arg("after_id", after_id) if after_id is not None else 0

@@ -316,6 +316,11 @@ class SkillStore(ABC):
         """Events in id order, filtered."""
 
     @abstractmethod
+    def newest_events(self, *, kind: EventKind | str, tool: str | None = None, limit: int) -> list[Event]:
+        """The newest `limit` events of `kind` (of `tool`, if given), in id order: what
+        ``events(kind=kind, tool=tool)[-limit:]`` returns (none for a `limit` of 0), reading only them."""
+
+    @abstractmethod
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order without loading them all."""
 
