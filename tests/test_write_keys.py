@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from skillevo import Episode, Event, EventKind, LibraryError, SkillLibrary, Strategy, Trigger
+from skillevo import Episode, Event, EventKind, Evolver, LibraryError, SkillLibrary, Strategy, Trigger
 from skillevo._learning_sql import PosteriorIncrement
 
 
@@ -33,18 +33,26 @@ def lose_replies(lib: SkillLibrary, times: int = 1) -> list[int]:
     """The next `times` write transactions commit, then fail as if the COMMIT's reply was lost.
     Returns a one-item list: how many are left to lose."""
     dialect: Any = lib._d  # type: ignore[attr-defined]
-    real = dialect.writing
+    real_writing, real_autocommit = dialect.writing, dialect.autocommit
     left = [times]
 
-    @contextmanager
-    def writing(*, pipelined: bool = False) -> Iterator[Any]:
-        with real(pipelined=pipelined) as conn:
-            yield conn
+    def lost() -> None:
         if left[0] > 0:  # committed: the reply never came
             left[0] -= 1
             raise _lost_reply(lib)
 
-    dialect.writing = writing
+    @contextmanager
+    def writing(*, pipelined: bool = False) -> Iterator[Any]:
+        with real_writing(pipelined=pipelined) as conn:
+            yield conn
+        lost()
+
+    def autocommit(statement: Any) -> list[Any]:  # a lone statement that commits alone (PostgreSQL)
+        rows: list[Any] = real_autocommit(statement)
+        lost()
+        return rows
+
+    dialect.writing, dialect.autocommit = writing, autocommit
     return left
 
 
@@ -160,3 +168,36 @@ def test_the_keys_table_holds_about_one_batch_per_writer(location: str) -> None:
         with lib.transaction():  # a record made inside a transaction is part of it: no key
             lib.record_episode(Episode(id="tx", task="t"))
         assert _keys(lib) == 1 and lib.count_episodes() == 2
+
+
+def test_an_episode_whose_direct_save_lost_its_reply_is_stored_once(location: str) -> None:
+    """`finish()` saves an episode to mine at once; when that save raises, it queues the episode
+    (so that it is not lost) with the save's key: a save that did commit is not written twice."""
+    with SkillLibrary(location) as lib:
+        lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]
+        evo = Evolver(lib, sandbox=None, mining="inline")
+        ep = evo.episode("t")
+        args = ep.before_tool("book", {"date": "03/04/2025"})
+        ep.on_tool_error("book", args, ValueError("invalid date: expected YYYY-MM-DD"))
+        left = lose_replies(lib)
+        with pytest.raises(LibraryError, match=r"disk I/O error|closed the connection"):
+            ep.finish(0.0)
+        assert left == [0]
+        lib.flush()
+        assert [e.kind.value for e in lib.events(episode_id=ep.id)] == ["tool_call", "tool_error"]
+        assert lib.episode(ep.id).reward == 0.0
+
+
+def test_a_write_key_is_text(tmp_path: Path) -> None:
+    from skillevo import ConfigError
+
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        for bad in (1, b"k", "", "k" * 201):
+            with pytest.raises(ConfigError, match="key"):
+                lib.save_episode(Episode(task="t"), key=bad)  # type: ignore[arg-type]
+            with pytest.raises(ConfigError, match="key"):
+                lib.record_episode(Episode(task="t"), key=bad)  # type: ignore[arg-type]
+        assert lib.save_episode(Episode(id="a", task="t"), [Event(kind=EventKind.TOOL_CALL)], key="k1") == [1]
+        assert lib.save_episode(Episode(id="a", task="t"), [Event(kind=EventKind.TOOL_CALL)], key="k1") == []
+        lib.record_episode(Episode(id="a", task="t"), [Event(kind=EventKind.TOOL_CALL)], key="k1")
+        assert lib.count_events(EventKind.TOOL_CALL) == 1  # one write under one key

@@ -1,7 +1,7 @@
 """The write-behind queue's batches, each record applied once however often its batch is written.
 
 A queued record (an episode with its events, a posterior update) carries a key made once, when it
-is recorded (`skillevo._sql_conn.write_key`). A batch's transaction first inserts its records'
+is recorded (`skillevo._store_args.write_key`). A batch's transaction first inserts its records'
 keys into ``write_keys`` (the key is its primary key) with ``ON CONFLICT DO NOTHING RETURNING
 key``: a key that is already there belongs to a record an earlier transaction committed, and that
 record is skipped. The queue writes a batch again whenever its write raised, and a write can raise
@@ -10,11 +10,15 @@ reported after the commit): before, such a batch's events, version counters and 
 increments were applied twice, double-counted evidence. Now it is a no-op; the records of the batch
 the first write did not commit (it really failed) are written as ever.
 
+A direct save may carry a key too (`SQLStore.save_episode`): the Evolver's `finish()` queues an
+episode whose save raised under the save's key, so a save that committed is not written again.
+
 A key is needed until its writer knows its transaction committed: the writer deletes the keys of
-its last acknowledged batch in its next batch, and its first batch deletes every key older than
-`KEY_RETENTION_S` (those of a process that ended before its next batch). The table holds about one
-batch per live writer. On PostgreSQL the claim is the one statement of the batch that is waited on
-(its answer says which records to write): a batch takes two round trips instead of one.
+its last acknowledged batch (and of the saves acknowledged since) in its next batch, and its first
+batch deletes every key older than `KEY_RETENTION_S` (those of a process that ended before its next
+batch). The table holds about one batch per live writer. On PostgreSQL the claim is the one
+statement of the batch that is waited on (its answer says which records to write): a batch takes
+two round trips instead of one.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from ._sql_conn import Deferred, Queued, QueuedIncrement
 from ._sql_dialect import EventRow
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT, SQLStore
 
-__all__ = ["KEY_RETENTION_S", "write_batch"]
+__all__ = ["KEY_RETENTION_S", "claim_keys", "write_batch"]
 
 #: How long a key a writer never deleted (its process ended first) is kept: a batch written again
 #: later than this after its lost reply would be applied twice.
@@ -64,9 +68,9 @@ def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float | None) -
     # Posterior updates go out pipelined (PostgreSQL: the batch's statements in one round trip).
     with wait, store._write(queued_first=False, translate=False, pipelined=bool(increments)) as conn:
         if keyed:
-            _settle(store, conn)
+            _settle(store, conn, set(keys))
             if keys:
-                fresh = _claim(store, conn, keys)
+                fresh = claim_keys(store, conn, keys)
                 increments = [(k, s) for k, s in increments if k is None or k in fresh]
                 records = [(k, e, rows) for k, e, rows in records if k is None or k in fresh]
         episodes = [row for _, row, _ in records]
@@ -79,22 +83,25 @@ def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float | None) -
         for _, statements in increments:
             for statement, params in statements:
                 store._x(conn, statement, params)
-    if keyed:
-        store._settled = keys  # committed, and known to be: the next batch deletes them
+    if keyed:  # committed, and known to be: the next batch deletes them
+        store._settled, store._pruned = keys, True
 
 
-def _settle(store: SQLStore, conn: Any) -> None:
-    """Delete the keys of the last batch known committed (the first batch: those past retention)."""
-    settled = store._settled
-    if settled is None:
+def _settle(store: SQLStore, conn: Any, batch: set[str]) -> None:
+    """Delete the keys known committed but those of `batch` (they are claimed again now and
+    deleted by the next batch); the first batch also deletes those past retention."""
+    saved = store._saved
+    while saved:  # a deque: direct saves append from other threads
+        store._settled.append(saved.popleft())
+    settled = [key for key in store._settled if key not in batch]
+    if not store._pruned:
         store._x(conn, "DELETE FROM write_keys WHERE at < ?", (time.time() - KEY_RETENTION_S,))
-        return
     for i in range(0, len(settled), _PER_STATEMENT * 2):
         chunk = settled[i : i + _PER_STATEMENT * 2]
         store._x(conn, f"DELETE FROM write_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
 
 
-def _claim(store: SQLStore, conn: Any, keys: list[str]) -> set[str]:
+def claim_keys(store: SQLStore, conn: Any, keys: list[str]) -> set[str]:
     """Insert `keys`; the ones that were not there yet (their records are written now)."""
     now = time.time()
     fresh: set[str] = set()

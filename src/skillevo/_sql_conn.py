@@ -7,8 +7,8 @@ connections and transactions themselves.
 
 from __future__ import annotations
 
+import collections
 import functools
-import os
 import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +23,7 @@ from ._store import SkillStore
 from ._store_common import DeferredEvents
 from ._writebehind import WriteBehind, retry_aborted
 
-__all__ = ["Deferred", "Queued", "QueuedIncrement", "Recorded", "SQLConnections", "retried", "write_key"]
+__all__ = ["Deferred", "Queued", "QueuedIncrement", "Recorded", "SQLConnections", "retried"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -43,13 +43,6 @@ def retried(method: Callable[Concatenate[_Store, _P], _R]) -> Callable[Concatena
         return retry_aborted(lambda: method(self, *args, **kwargs), self._d.aborted)
 
     return run
-
-
-def write_key() -> str:
-    """A queued record's key, made once when it is recorded (`skillevo._sql_batch`): 128 random
-    bits, so that no two records of any process ever share one (an episode id and a counter would:
-    two processes, or a restart, recording the same caller-chosen id)."""
-    return os.urandom(16).hex()
 
 
 class Recorded(NamedTuple):
@@ -102,16 +95,19 @@ class SQLConnections(SkillStore):
     _behind: WriteBehind[Queued]
     _local: threading.local
     _closed: bool
-    #: the keys of the queue's last batch known committed, deleted by its next (`_sql_batch`);
-    #: None before the first batch (which deletes keys past their retention instead)
-    _settled: list[str] | None
+    #: write keys known committed, deleted by the queue's next batch (`_sql_batch`): its last
+    #: batch's, and (`_saved`) those of direct saves
+    _settled: list[str]
+    _saved: collections.deque[str]
+    #: whether a batch has deleted the keys past their retention yet (its first does)
+    _pruned: bool
 
     def _open(self, dialect: Dialect) -> None:
         """Take `dialect`'s connections (the backend's constructor calls this before migrating)."""
         self._d = dialect
         self._local = threading.local()
         self._closed = False
-        self._settled = None
+        self._settled, self._saved, self._pruned = [], collections.deque(), False
         self._behind = WriteBehind(
             self._write_recorded, dialect.lock, self.location, dialect.errors,
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,

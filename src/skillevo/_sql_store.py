@@ -41,9 +41,9 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
-from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded, SQLConnections, retried, write_key
+from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
-from ._store_args import enum_arg, increment_arg, instance_arg, number_arg
+from ._store_args import enum_arg, increment_arg, instance_arg, key_arg, number_arg, write_key
 from ._store_common import (
     DeferredEvents,
     count_arg,
@@ -355,18 +355,26 @@ class SQLStore(SQLConnections):
         for statement, params in _counters(rows):
             self._x(conn, statement, params)
 
-    def _write_events(self, episode: tuple[Any, ...] | None, rows: list[EventRow]) -> list[int]:
-        """An episode row (if any), its events and their counters written atomically; the event ids."""
+    def _write_events(self, episode: tuple[Any, ...] | None, rows: list[EventRow], key: str | None = None) -> list[int]:
+        """An episode row (if any), its events and their counters written atomically; the event ids.
+        With a `key`: claimed with them, nothing written (no ids) if a write took it before."""
         counters = _counters(rows)
-        one = self._d.events_statement(episode, rows, counters)
+        one = self._d.events_statement(episode, rows, counters) if key is None else None
         if one is not None:  # PostgreSQL: one statement that commits alone, no BEGIN/COMMIT
             return sorted(int(r["id"]) for r in self._run_one(one))
         with self._write(pipelined=True) as conn:  # BEGIN, the rows, COMMIT
+            if key is not None:
+                from ._sql_batch import claim_keys
+
+                if not claim_keys(self, conn, [key]):
+                    return []
             if episode is not None:
                 self._x(conn, EPISODE_UPSERT, episode)
             ids = self._d.insert_events(conn, rows)
             for statement, params in counters:
                 self._x(conn, statement, params)
+        if key is not None and self._current() is None:
+            self._saved.append(key)  # committed: the queue's next batch deletes it
         return ids()
 
     def _event_rows(self, events: Sequence[Event], episode_id: str | None = None) -> list[EventRow]:
@@ -382,20 +390,23 @@ class SQLStore(SQLConnections):
         return episode_values(episode, self._d.json), self._event_rows(events, clean_text(episode.id))
 
     @retried
-    def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
-        """Insert or replace an episode together with its events, in one transaction."""
-        return self._write_events(*self._record(episode, events))
+    def save_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> list[int]:
+        """Insert or replace an episode together with its events, in one transaction (with `key`,
+        once: see `SkillStore.save_episode`)."""
+        return self._write_events(*self._record(episode, events), key_arg(key))
 
-    def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
+    def record_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> None:
         """Save an episode and its events in a background thread, batched with others (what the
         Evolver does when it needs no event ids). Written before this library's next read or write
-        returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
+        returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once.
+        Written once under its `key` (one made here if None), however often the queue writes it."""
         self._writable()
+        key = key_arg(key) or write_key()
         record: Queued
         if isinstance(events, DeferredEvents):  # built and serialised by the thread that writes them
-            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id), write_key())
+            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id), key)
         else:
-            record = Recorded(*self._record(episode, events), write_key())
+            record = Recorded(*self._record(episode, events), key)
         if self._current() is not None:  # inside this thread's transaction: part of it
             self._write_recorded([record])
             return
