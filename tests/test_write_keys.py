@@ -201,3 +201,27 @@ def test_a_write_key_is_text(tmp_path: Path) -> None:
         assert lib.save_episode(Episode(id="a", task="t"), [Event(kind=EventKind.TOOL_CALL)], key="k1") == []
         lib.record_episode(Episode(id="a", task="t"), [Event(kind=EventKind.TOOL_CALL)], key="k1")
         assert lib.count_events(EventKind.TOOL_CALL) == 1  # one write under one key
+
+
+def test_an_old_library_opened_read_only_is_still_copied(tmp_path: Path) -> None:
+    """A library of the previous schema on a read-only mount (not migrated: it cannot be written)
+    is read, and `skillevo migrate` copies it; its missing `write_keys` table is no error."""
+    from skillevo._sql_schema import WRITE_KEYS_SCHEMA
+    from skillevo._sqlite import MIGRATIONS, SQLiteLibrary
+    from skillevo.cli import main
+
+    assert "write_keys" in MIGRATIONS[WRITE_KEYS_SCHEMA - 1][0]
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    with SkillLibrary(old) as lib:
+        vid = _version(lib)
+        lib.record_episode(*_episode(lib, vid, "e1"))
+        lib.flush()
+        with lib.transaction():
+            lib._run([("DROP TABLE write_keys", ()),  # type: ignore[attr-defined]
+                      ("DELETE FROM schema_version WHERE version >= 6", ())])
+    with SQLiteLibrary(old, read_only=True) as ro:
+        assert ro.schema_version == 5 == WRITE_KEYS_SCHEMA - 1
+        assert {kind for kind, _ in ro.dump()} >= {"skill", "version", "episode", "event"}
+    assert main(["migrate", f"sqlite:///{old}", str(new)]) == 0
+    with SkillLibrary(new) as lib:
+        assert _counts(lib, vid)[:3] == (1, 3, 1)

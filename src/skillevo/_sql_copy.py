@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import LibraryError, SkillevoError
 from ._learning_sql import decode_json, recount_statements
 from ._models import Episode, Event, PosteriorState, Trigger
+from ._sql_schema import WRITE_KEYS_SCHEMA
 from ._store_common import episode_values, posterior_from_row, tool_key
 
 if TYPE_CHECKING:
@@ -22,13 +23,15 @@ _COPY_BATCH = 5000
 
 def dump(store: SQLStore) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every record, backend-neutral, for `skillevo migrate` (`SQLStore.dump`)."""
+    # A library opened read-only is not migrated: one of an older schema has no write keys.
+    has_keys = store.schema_version >= WRITE_KEYS_SCHEMA
     with store._read() as conn:
         skills = store._x(conn, "SELECT * FROM skills ORDER BY created_at, name").fetchall()
         versions = store._x(conn, "SELECT * FROM versions ORDER BY skill, number").fetchall()
         posteriors = store._x(conn, "SELECT * FROM posteriors ORDER BY key, arm").fetchall()
         keys = store._x(conn, "SELECT * FROM posterior_keys ORDER BY key").fetchall()
         meta = store._x(conn, "SELECT * FROM meta ORDER BY key").fetchall()
-        write_keys = store._x(conn, "SELECT * FROM write_keys ORDER BY key").fetchall()
+        write_keys = store._x(conn, "SELECT * FROM write_keys ORDER BY key").fetchall() if has_keys else []
     for row in skills:
         yield "skill", {"name": row["name"], "description": row["description"],
                         "trigger": decode_json(row["trigger"]), "created_at": row["created_at"]}

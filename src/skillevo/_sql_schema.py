@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from ._learning_sql import LIBRARY_EPOCH_ROW, migration
 
-__all__ = ["migrations"]
+__all__ = ["WRITE_KEYS_SCHEMA", "migrations"]
+
+#: The schema version that adds ``write_keys`` (a library opened read-only may be older).
+WRITE_KEYS_SCHEMA = 6
 
 _TYPES = {
     "sqlite": {
