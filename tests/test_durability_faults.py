@@ -122,3 +122,39 @@ def test_reads_on_the_agents_path_go_on_while_a_write_is_refused(tmp_path: Path)
     holder.close()
     lib.close()
     assert "e1" in _ids(path)
+
+
+FULL_DISK = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from skillevo import LibraryError, SkillLibrary
+    from skillevo.cli import main
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
+    try:
+        SkillLibrary(sys.argv[1])
+    except LibraryError as exc:
+        print("open:", exc)
+    sys.exit(main(["stats", "--db", sys.argv[1]]))
+    """
+)
+
+
+def test_a_library_on_a_full_disk_is_read_by_the_reading_commands(tmp_path: Path) -> None:
+    """A closed library on a disk that filled up since: SQLite cannot create its WAL files, so it
+    cannot be opened to write. Before, that was "cannot use lib.db as a skill library: disk I/O
+    error" (as a damaged file is), and `skillevo stats` exited 1; the reading commands now read it
+    read-only, and the library's error says what it is."""
+    pytest.importorskip("resource")
+    path = tmp_path / "lib.db"
+    with SkillLibrary(path) as lib:
+        lib.save_episode(Episode(id="e1", task="t"))
+    done = subprocess.run([sys.executable, "-c", FULL_DISK, str(path)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    opened = [line for line in done.stdout.splitlines() if line.startswith("open:")]
+    assert len(opened) == 1 and "as a skill library" not in opened[0], done.stdout
+    assert "cannot be opened to write" in opened[0] and "read_only=True" in opened[0]
+    assert "1 episodes" in done.stdout
+    assert "read-only" in done.stderr  # the command says why it only reads
+    assert _ids(path) == {"e1"}  # untouched, and opened to write again once there is room

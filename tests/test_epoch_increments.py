@@ -148,9 +148,10 @@ def test_a_library_from_before_key_epochs_is_upgraded_in_place(location: str) ->
             lib._run([("ALTER TABLE posterior_keys DROP COLUMN epoch", ()),  # type: ignore[attr-defined]
                       ("ALTER TABLE posterior_keys DROP COLUMN stamp", ()),
                       ("DELETE FROM meta WHERE key = 'posteriors.epoch'", ()),
+                      ("DROP TABLE write_keys", ()),
                       ("DELETE FROM schema_version WHERE version >= 4", ())])
     with SkillLibrary(location, durability="sync") as lib:
-        assert lib.schema_version == 5
+        assert lib.schema_version == 6
         assert lib.get_meta("posteriors.epoch") == "0"  # the library epoch's row (5), for a first update to lock
         arms, counters = lib.posterior_snapshot("k")
         assert [(p.alpha, p.beta) for p in arms] == [(4.0, 1.0)] and counters["k"] == KeyCounters(3, 0, 0)

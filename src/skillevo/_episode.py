@@ -23,6 +23,7 @@ from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill
 from ._recording import EventRecorder, jsonable, snapshot
 from ._shadow import ShadowBook
+from ._store_args import write_key
 from ._tool_calls import ToolCalls, tool_name
 
 if TYPE_CHECKING:
@@ -308,13 +309,15 @@ class EpisodeContext:
         if evo.miner is not None and EventKind.TOOL_ERROR in events.kinds():
             # Mining cites its evidence by event id: written now.
             resolved = events.resolve()
+            key = write_key()
             try:
-                ids = evo.store.save_episode(ep, resolved)
+                ids = evo.store.save_episode(ep, resolved, key=key)
             except LibraryError:
                 # The store refused the write now (a connection lost, a full disk): the episode is
                 # queued like any other, written when the store takes writes again, and the caller
-                # still hears why (it is not mined). Before, it was lost.
-                evo.store.record_episode(ep, resolved)
+                # still hears why (it is not mined). Before, it was lost. Under the save's key: a
+                # save that committed before its reply was lost is not written twice.
+                evo.store.record_episode(ep, resolved, key=key)
                 with self._lock:
                     self._rec.events = resolved
                 raise

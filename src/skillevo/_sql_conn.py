@@ -7,6 +7,7 @@ connections and transactions themselves.
 
 from __future__ import annotations
 
+import collections
 import functools
 import threading
 from abc import abstractmethod
@@ -22,7 +23,7 @@ from ._store import SkillStore
 from ._store_common import DeferredEvents
 from ._writebehind import WriteBehind, retry_aborted
 
-__all__ = ["Deferred", "Queued", "QueuedIncrement", "SQLConnections", "retried"]
+__all__ = ["Deferred", "Queued", "QueuedIncrement", "Recorded", "SQLConnections", "retried"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -44,6 +45,13 @@ def retried(method: Callable[Concatenate[_Store, _P], _R]) -> Callable[Concatena
     return run
 
 
+class Recorded(NamedTuple):
+    """A queued episode row and its event rows, serialised when recorded, and the record's key."""
+
+    episode: tuple[Any, ...]
+    events: list[EventRow]
+    key: str | None = None
+
 
 class Deferred(NamedTuple):
     """A queued episode whose events are built and serialised by the thread that writes it (the
@@ -53,6 +61,7 @@ class Deferred(NamedTuple):
     episode: tuple[Any, ...]
     events: DeferredEvents
     episode_id: str
+    key: str | None = None
 
 
 class QueuedIncrement(NamedTuple):
@@ -62,11 +71,13 @@ class QueuedIncrement(NamedTuple):
 
     increment: PosteriorIncrement
     at: float
+    key: str | None = None
 
 
 #: What the write-behind queue holds: an episode row and its event rows, serialised when recorded
-#: (the queue never holds live objects), a `Deferred` one, or a posterior update.
-Queued = tuple[tuple[Any, ...], list[EventRow]] | Deferred | QueuedIncrement
+#: (the queue never holds live objects), a `Deferred` one, or a posterior update; each with the
+#: key that makes writing it again a no-op (None: written unconditionally).
+Queued = Recorded | Deferred | QueuedIncrement
 
 
 def _noun(record: Queued) -> str:
@@ -84,12 +95,19 @@ class SQLConnections(SkillStore):
     _behind: WriteBehind[Queued]
     _local: threading.local
     _closed: bool
+    #: write keys known committed, deleted by the queue's next batch (`_sql_batch`): its last
+    #: batch's, and (`_saved`) those of direct saves
+    _settled: list[str]
+    _saved: collections.deque[str]
+    #: whether a batch has deleted the keys past their retention yet (its first does)
+    _pruned: bool
 
     def _open(self, dialect: Dialect) -> None:
         """Take `dialect`'s connections (the backend's constructor calls this before migrating)."""
         self._d = dialect
         self._local = threading.local()
         self._closed = False
+        self._settled, self._saved, self._pruned = [], collections.deque(), False
         self._behind = WriteBehind(
             self._write_recorded, dialect.lock, self.location, dialect.errors,
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import LibraryError, SkillevoError
 from ._learning_sql import decode_json, recount_statements
 from ._models import Episode, Event, PosteriorState, Trigger
+from ._sql_schema import WRITE_KEYS_SCHEMA
 from ._store_common import episode_values, posterior_from_row, tool_key
 
 if TYPE_CHECKING:
@@ -21,13 +22,16 @@ _COPY_BATCH = 5000
 
 
 def dump(store: SQLStore) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every record, backend-neutral, for `skillevo migrate`."""
+    """Every record, backend-neutral, for `skillevo migrate` (`SQLStore.dump`)."""
+    # A library opened read-only is not migrated: one of an older schema has no write keys.
+    has_keys = store.schema_version >= WRITE_KEYS_SCHEMA
     with store._read() as conn:
         skills = store._x(conn, "SELECT * FROM skills ORDER BY created_at, name").fetchall()
         versions = store._x(conn, "SELECT * FROM versions ORDER BY skill, number").fetchall()
         posteriors = store._x(conn, "SELECT * FROM posteriors ORDER BY key, arm").fetchall()
         keys = store._x(conn, "SELECT * FROM posterior_keys ORDER BY key").fetchall()
         meta = store._x(conn, "SELECT * FROM meta ORDER BY key").fetchall()
+        write_keys = store._x(conn, "SELECT * FROM write_keys ORDER BY key").fetchall() if has_keys else []
     for row in skills:
         yield "skill", {"name": row["name"], "description": row["description"],
                         "trigger": decode_json(row["trigger"]), "created_at": row["created_at"]}
@@ -40,6 +44,8 @@ def dump(store: SQLStore) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "posterior_key", {k: row[k] for k in _KEY_FIELDS}
     for row in meta:
         yield "meta", {"key": row["key"], "value": row["value"]}
+    for row in write_keys:  # a queued record's key: a writer that replays its batch at the copy finds it
+        yield "write_key", {"key": row["key"], "at": row["at"]}
     for episode in store.iter_episodes():
         yield "episode", episode.model_dump(mode="json")
     for event in store.iter_events():
@@ -113,6 +119,9 @@ def _load_one(store: SQLStore, conn: Any, kind: Any, rec: Any, events: list[tupl
     elif kind == "meta":  # a row the destination's migrations wrote is the source's value
         store._x(conn, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                  "SET value = excluded.value", (rec["key"], rec["value"]))
+    elif kind == "write_key":
+        store._x(conn, "INSERT INTO write_keys (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                 (str(rec["key"]), float(rec["at"])))
     elif kind == "episode":
         row = episode_values(Episode.model_validate(rec), d.json)
         store._x(conn, "INSERT INTO episodes (id, task, group_id, policy_version, started_at, finished_at, "

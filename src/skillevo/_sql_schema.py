@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from ._learning_sql import LIBRARY_EPOCH_ROW, migration
 
-__all__ = ["migrations"]
+__all__ = ["WRITE_KEYS_SCHEMA", "migrations"]
+
+#: The schema version that adds ``write_keys`` (a library opened read-only may be older).
+WRITE_KEYS_SCHEMA = 6
 
 _TYPES = {
     "sqlite": {
@@ -105,4 +108,7 @@ def migrations(dialect: str) -> list[list[str]]:
             f"ALTER TABLE posterior_keys ADD COLUMN stamp {types['text']}",
         ],
         [LIBRARY_EPOCH_ROW],  # the library's epoch as a row from the start: a key's first update locks it
+        [  # each queued record's key, taken once: a batch written again is applied once (`_sql_batch`)
+            f"CREATE TABLE write_keys (key {types['text']} PRIMARY KEY, at {types['real']} NOT NULL)",
+        ],
     ]

@@ -10,7 +10,6 @@ its connections, migrates its schema and hands a `Dialect` to `_open`.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,9 +41,9 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
-from ._sql_conn import Deferred, Queued, QueuedIncrement, SQLConnections, retried
+from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
-from ._store_args import enum_arg, increment_arg, instance_arg, number_arg
+from ._store_args import enum_arg, increment_arg, instance_arg, key_arg, number_arg, write_key
 from ._store_common import (
     DeferredEvents,
     count_arg,
@@ -334,7 +333,7 @@ class SQLStore(SQLConnections):
                                            lock=self._d.for_share))
             return
         self._writable()
-        self._behind.put(QueuedIncrement(increment, now))
+        self._behind.put(QueuedIncrement(increment, now, write_key()))
 
     @retried
     def reset_posteriors(self, key: str | None = None, arm: str | None = None) -> None:
@@ -356,18 +355,26 @@ class SQLStore(SQLConnections):
         for statement, params in _counters(rows):
             self._x(conn, statement, params)
 
-    def _write_events(self, episode: tuple[Any, ...] | None, rows: list[EventRow]) -> list[int]:
-        """An episode row (if any), its events and their counters written atomically; the event ids."""
+    def _write_events(self, episode: tuple[Any, ...] | None, rows: list[EventRow], key: str | None = None) -> list[int]:
+        """An episode row (if any), its events and their counters written atomically; the event ids.
+        With a `key`: claimed with them, nothing written (no ids) if a write took it before."""
         counters = _counters(rows)
-        one = self._d.events_statement(episode, rows, counters)
+        one = self._d.events_statement(episode, rows, counters) if key is None else None
         if one is not None:  # PostgreSQL: one statement that commits alone, no BEGIN/COMMIT
             return sorted(int(r["id"]) for r in self._run_one(one))
         with self._write(pipelined=True) as conn:  # BEGIN, the rows, COMMIT
+            if key is not None:
+                from ._sql_batch import claim_keys
+
+                if not claim_keys(self, conn, [key]):
+                    return []
             if episode is not None:
                 self._x(conn, EPISODE_UPSERT, episode)
             ids = self._d.insert_events(conn, rows)
             for statement, params in counters:
                 self._x(conn, statement, params)
+        if key is not None and self._current() is None:
+            self._saved.append(key)  # committed: the queue's next batch deletes it
         return ids()
 
     def _event_rows(self, events: Sequence[Event], episode_id: str | None = None) -> list[EventRow]:
@@ -383,59 +390,34 @@ class SQLStore(SQLConnections):
         return episode_values(episode, self._d.json), self._event_rows(events, clean_text(episode.id))
 
     @retried
-    def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
-        """Insert or replace an episode together with its events, in one transaction."""
-        return self._write_events(*self._record(episode, events))
+    def save_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> list[int]:
+        """Insert or replace an episode together with its events, in one transaction (with `key`,
+        once: see `SkillStore.save_episode`)."""
+        return self._write_events(*self._record(episode, events), key_arg(key))
 
-    def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
+    def record_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> None:
         """Save an episode and its events in a background thread, batched with others (what the
         Evolver does when it needs no event ids). Written before this library's next read or write
-        returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once."""
+        returns, and at `flush`, `close` and interpreter exit; inside `transaction()`, at once.
+        Written once under its `key` (one made here if None), however often the queue writes it."""
         self._writable()
+        key = key_arg(key) or write_key()
         record: Queued
         if isinstance(events, DeferredEvents):  # built and serialised by the thread that writes them
-            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id))
+            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id), key)
         else:
-            record = self._record(episode, events)
+            record = Recorded(*self._record(episode, events), key)
         if self._current() is not None:  # inside this thread's transaction: part of it
             self._write_recorded([record])
             return
         self._behind.put(record)
 
     def _write_recorded(self, batch: list[Queued]) -> None:
-        # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
-        # which a background thread must take the GIL back from the agent's thread for. Driver
-        # errors go through as they are: the queue tells a refused record from a refused write.
-        # Keys in sorted order (each key's updates in the order they were made): every writer of
-        # several key rows locks them in that order (a reset of every key too), so two processes'
-        # batches never each hold a key row the other waits for (PostgreSQL: a deadlock).
-        queued = sorted((r for r in batch if isinstance(r, QueuedIncrement)), key=lambda r: r.increment.key)
-        increments = [
-            statement
-            for r in queued
-            for statement in increment_statements(
-                r.increment, r.at, self._d.json, one_statement=self._d.writable_cte, lock=self._d.for_share
-            )
-        ]
-        records = [
-            (r.episode, self._event_rows(r.events, r.episode_id)) if isinstance(r, Deferred) else r
-            for r in batch
-            if not isinstance(r, QueuedIncrement)
-        ]
-        episodes = [row for row, _ in records]
-        events = [e for _, rows in records for e in rows]
         # "sync": the caller (an agent's `finish()`) waits for this write; another process holding
         # the write lock makes it fail within SYNC_WAIT_S, the records kept queued, not block 60 s.
-        wait = self._d.waiting_at_most(SYNC_WAIT_S) if self.durability == "sync" else contextlib.nullcontext()
-        # Posterior updates go out pipelined (PostgreSQL: the batch's statements in one round trip).
-        with wait, self._write(queued_first=False, translate=False, pipelined=bool(increments)) as conn:
-            if episodes:
-                self._d.insert_rows(conn, self._d.sql(EPISODE_UPSERT), 9, episodes)
-            if events:
-                self._d.insert_rows(conn, self._d.sql(EVENT_INSERT), 6, events)
-                self._count(conn, events)
-            for statement, params in increments:
-                self._x(conn, statement, params)
+        from ._sql_batch import write_batch
+
+        write_batch(self, batch, wait_s=SYNC_WAIT_S if self.durability == "sync" else None)
 
     @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:
@@ -528,6 +510,15 @@ class SQLStore(SQLConnections):
         )
         return [event_from_row(r) for r in self._select(query, params)]
 
+    def newest_events(self, *, kind: EventKind | str, tool: str | None = None, limit: int) -> list[Event]:
+        """The newest `limit` events of `kind` (of `tool`), in id order: one read of those rows
+        (newest first, ``LIMIT``), not of all of them."""
+        query, params = select_query(
+            "events", [("kind = {}", event_kind(kind).value), ("tool = {}", tool)],
+            order="id DESC", limit=count_arg("limit", limit), placeholder="?",
+        )
+        return [event_from_row(r) for r in reversed(self._select(query, params))]
+
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:
         """All events after `after_id`, streamed in id order (keyset pagination)."""
         last = count_arg("after_id", after_id) if after_id is not None else 0
@@ -571,8 +562,8 @@ class SQLStore(SQLConnections):
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every record as ``(kind, fields)``, backend-neutral: skills, versions, posteriors, posterior
-        keys (counters and epochs), meta, episodes, events (ids kept). Feeds `load` of another
-        backend (``skillevo migrate``)."""
+        keys (counters and epochs), meta, the queue's write keys, episodes, events (ids kept). Feeds
+        `load` of another backend (``skillevo migrate``)."""
         from ._sql_copy import dump
 
         return dump(self)

@@ -195,6 +195,18 @@ class SQLiteDialect(Dialect):
         self.conn.close()
 
 
+def _unwritable(path: str, existed: bool, exc: sqlite3.OperationalError) -> LibraryError:
+    """Why the library file at `path` could not be prepared for writing (a valid file: the check
+    before found it one), in words that do not call it damaged."""
+    # SQLITE_IOERR, SQLITE_FULL: a full disk, where SQLite cannot make the WAL and its index
+    cause = " (is its disk full?)" if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (10, 13) else ""
+    if not existed:
+        return LibraryError(f"cannot create {path}: {exc}{cause}")
+    return LibraryError(
+        f"{path} cannot be opened to write: {exc}{cause}; SQLiteLibrary(path, read_only=True) reads it"
+    )
+
+
 class SQLiteLibrary(SkillLibrary):
     """`SkillLibrary` on an embedded SQLite file (the default).
 
@@ -231,6 +243,7 @@ class SQLiteLibrary(SkillLibrary):
             self.read_only = self.read_only or (path.exists() and not writable(path))
             if self.read_only and not path.exists():
                 raise LibraryError(f"no skill library at {path} to open read-only")
+        existed = not memory and Path(text).exists()
         try:
             if self.read_only:
                 conn = connect_read_only(Path(text), timeout)
@@ -258,6 +271,11 @@ class SQLiteLibrary(SkillLibrary):
             self._check_schema() if self.read_only else self._migrate()
             if not memory and not self.read_only:
                 dialect.file = (Path(text), _identity(Path(text)))
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if memory or self.read_only:
+                raise LibraryError(f"cannot use {text} as a skill library: {exc}") from None
+            raise _unwritable(text, existed, exc) from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise LibraryError(f"cannot use {text} as a skill library: {exc}") from None

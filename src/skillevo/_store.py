@@ -246,20 +246,25 @@ class SkillStore(ABC):
     # ------------------------------------------------------------------ episodes & events
 
     @abstractmethod
-    def save_episode(self, episode: Episode, events: Sequence[Event] = ()) -> list[int]:
+    def save_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> list[int]:
         """Insert or replace an episode together with its events, in one transaction.
 
-        Returns the new events' ids. Once this returns, the episode and events are durable.
+        Returns the new events' ids. Once this returns, the episode and events are durable. `key`
+        (made once by the caller for one write and its retries: `skillevo._store_args.write_key`)
+        makes it happen once: a save or record whose key a committed write took writes nothing (a
+        save returns ``[]``), so a caller that records again what a save that raised may have
+        committed (a connection lost after its COMMIT) does not write it twice.
         """
 
     @abstractmethod
-    def record_episode(self, episode: Episode, events: Sequence[Event] = ()) -> None:
+    def record_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> None:
         """`save_episode` for a caller that needs no event ids and does not wait for the write.
 
         A backend may queue the record and write it later, batched, off the caller's thread; what
         was recorded is then written before the store's next read or write returns (one process
         reads what it recorded), and by `flush` and `close`. Inside `transaction()` it is part of
-        the transaction.
+        the transaction. It is written once under its `key` (see `save_episode`; a backend makes
+        one if None), however often the queue has to write it.
         """
 
     @abstractmethod
@@ -314,6 +319,11 @@ class SkillStore(ABC):
         limit: int | None = None,
     ) -> list[Event]:
         """Events in id order, filtered."""
+
+    @abstractmethod
+    def newest_events(self, *, kind: EventKind | str, tool: str | None = None, limit: int) -> list[Event]:
+        """The newest `limit` events of `kind` (of `tool`, if given), in id order: what
+        ``events(kind=kind, tool=tool)[-limit:]`` returns (none for a `limit` of 0), reading only them."""
 
     @abstractmethod
     def iter_events(self, *, after_id: int | None = None, batch: int = 5000) -> Iterator[Event]:

@@ -27,9 +27,11 @@ __all__ = [
     "events_arg",
     "increment_arg",
     "instance_arg",
+    "key_arg",
     "location_arg",
     "number_arg",
     "stored",
+    "write_key",
 ]
 
 _E = TypeVar("_E", bound=Enum)
@@ -54,6 +56,20 @@ def enum_arg(name: str, cls: type[_E], value: object) -> _E:
     except (ValueError, TypeError):
         choices = ", ".join(str(m.value) for m in cls)
         raise ConfigError(f"{name}: expected one of {choices} (got {_shown(value)})") from None
+
+
+def write_key() -> str:
+    """A write's key, made once by its caller (`SkillStore.save_episode`): 128 random bits, so no two
+    writes of any process ever share one (an episode id and a counter would: two processes, or a
+    restart, writing the same caller-chosen id)."""
+    return os.urandom(16).hex()
+
+
+def key_arg(key: object) -> str | None:
+    """A write's key: None, or text of 1-200 characters; a `ConfigError` otherwise."""
+    if key is None or (isinstance(key, str) and 0 < len(key) <= 200):
+        return key
+    raise ConfigError(f"key: expected text of 1 to 200 characters or None (got {_shown(key)})")
 
 
 def number_arg(name: str, value: object) -> float:

@@ -67,7 +67,7 @@ def trigger_rate(
         return None
     targets = [
         e
-        for e in store.events(kind=EventKind.TOOL_ERROR, tool=trigger.tool)[-lookback:]
+        for e in store.newest_events(kind=EventKind.TOOL_ERROR, tool=trigger.tool, limit=lookback)
         if trigger.error_type is None
         or _category(e) == trigger.error_type
         or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()

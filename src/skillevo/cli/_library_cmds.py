@@ -10,11 +10,12 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
+from .._errors import LibraryError
 from .._library import SkillLibrary, library_exists
 from .._models import SkillVersion, VersionStatus
 from .._redaction import mask_url
 from .._skillmd import current_version
-from ._common import DbOption, JsonOption, console, fail, resolve_db
+from ._common import DbOption, JsonOption, console, fail, print_error, resolve_db
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
 from ._render import Column, emit_json, fitted_table, stdout_console, visible_text
 
@@ -26,7 +27,20 @@ def _open(db: str | None, *, must_exist: bool = True) -> SkillLibrary:
     if must_exist and not library_exists(location):
         # Reading commands never create a library as a side effect of a typo.
         raise fail(f"no skill library at {location} (use --db PATH or set SKILLEVO_DB)")
-    return SkillLibrary(location)
+    try:
+        return SkillLibrary(location)
+    except LibraryError as exc:
+        if not must_exist or location == ":memory:" or ("://" in location and not location.startswith("sqlite://")):
+            raise
+        # A reading command reads a SQLite file it cannot open to write (its disk full) read-only.
+        from .._sqlite import SQLiteLibrary
+
+        try:
+            lib = SQLiteLibrary(location, read_only=True)
+        except LibraryError:
+            raise exc from None
+        print_error(f"{exc}; read read-only", label="note:", style="yellow")
+        return lib
 
 
 def _when(ts: float | None) -> str:

@@ -1,0 +1,118 @@
+"""The write-behind queue's batches, each record applied once however often its batch is written.
+
+A queued record (an episode with its events, a posterior update) carries a key made once, when it
+is recorded (`skillevo._store_args.write_key`). A batch's transaction first inserts its records'
+keys into ``write_keys`` (the key is its primary key) with ``ON CONFLICT DO NOTHING RETURNING
+key``: a key that is already there belongs to a record an earlier transaction committed, and that
+record is skipped. The queue writes a batch again whenever its write raised, and a write can raise
+after its COMMIT took effect (the connection lost before the server's reply came, an I/O error
+reported after the commit): before, such a batch's events, version counters and posterior
+increments were applied twice, double-counted evidence. Now it is a no-op; the records of the batch
+the first write did not commit (it really failed) are written as ever.
+
+A direct save may carry a key too (`SQLStore.save_episode`): the Evolver's `finish()` queues an
+episode whose save raised under the save's key, so a save that committed is not written again.
+
+A key is needed until its writer knows its transaction committed: the writer deletes the keys of
+its last acknowledged batch (and of the saves acknowledged since) in its next batch, and its first
+batch deletes every key older than `KEY_RETENTION_S` (those of a process that ended before its next
+batch). The table holds about one batch per live writer. On PostgreSQL the claim is the one
+statement of the batch that is waited on (its answer says which records to write): a batch takes
+two round trips instead of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from ._learning_sql import increment_statements
+from ._sql_conn import Deferred, Queued, QueuedIncrement
+from ._sql_dialect import EventRow
+from ._sql_store import EPISODE_UPSERT, EVENT_INSERT, SQLStore
+
+__all__ = ["KEY_RETENTION_S", "claim_keys", "write_batch"]
+
+#: How long a key a writer never deleted (its process ended first) is kept: a batch written again
+#: later than this after its lost reply would be applied twice.
+KEY_RETENTION_S = 7 * 86400.0
+_PER_STATEMENT = 400  # keys per statement: two values each, under SQLite's old 999
+
+
+def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float | None) -> None:
+    """Write `batch` in one transaction, each record at most once (see the module); `wait_s`: the
+    most seconds to wait for another process's write lock (None: the library's timeout)."""
+    # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
+    # which a background thread must take the GIL back from the agent's thread for. Driver
+    # errors go through as they are: the queue tells a refused record from a refused write.
+    # Keys in sorted order (each key's updates in the order they were made): every writer of
+    # several key rows locks them in that order (a reset of every key too), so two processes'
+    # batches never each hold a key row the other waits for (PostgreSQL: a deadlock).
+    d = store._d
+    queued = sorted((r for r in batch if isinstance(r, QueuedIncrement)), key=lambda r: r.increment.key)
+    increments = [
+        (r.key, increment_statements(r.increment, r.at, d.json, one_statement=d.writable_cte, lock=d.for_share))
+        for r in queued
+    ]
+    records = [
+        (r.key, r.episode, store._event_rows(r.events, r.episode_id) if isinstance(r, Deferred) else r.events)
+        for r in batch
+        if not isinstance(r, QueuedIncrement)
+    ]
+    # Inside a transaction of the caller's (a record made there) the write is part of it: the queue
+    # never writes it again, and it needs no key.
+    keyed = store._current() is None
+    keys = [r.key for r in batch if r.key is not None] if keyed else []
+    wait = d.waiting_at_most(wait_s) if wait_s is not None else contextlib.nullcontext()
+    # Posterior updates go out pipelined (PostgreSQL: the batch's statements in one round trip).
+    with wait, store._write(queued_first=False, translate=False, pipelined=bool(increments)) as conn:
+        if keyed:
+            _settle(store, conn, set(keys))
+            if keys:
+                fresh = claim_keys(store, conn, keys)
+                increments = [(k, s) for k, s in increments if k is None or k in fresh]
+                records = [(k, e, rows) for k, e, rows in records if k is None or k in fresh]
+        episodes = [row for _, row, _ in records]
+        events: list[EventRow] = [e for _, _, rows in records for e in rows]
+        if episodes:
+            d.insert_rows(conn, d.sql(EPISODE_UPSERT), 9, episodes)
+        if events:
+            d.insert_rows(conn, d.sql(EVENT_INSERT), 6, events)
+            store._count(conn, events)
+        for _, statements in increments:
+            for statement, params in statements:
+                store._x(conn, statement, params)
+    if keyed:  # committed, and known to be: the next batch deletes them
+        store._settled, store._pruned = keys, True
+
+
+def _settle(store: SQLStore, conn: Any, batch: set[str]) -> None:
+    """Delete the keys known committed but those of `batch` (they are claimed again now and
+    deleted by the next batch); the first batch also deletes those past retention."""
+    saved = store._saved
+    while saved:  # a deque: direct saves append from other threads
+        store._settled.append(saved.popleft())
+    settled = [key for key in store._settled if key not in batch]
+    if not store._pruned:
+        store._x(conn, "DELETE FROM write_keys WHERE at < ?", (time.time() - KEY_RETENTION_S,))
+    for i in range(0, len(settled), _PER_STATEMENT * 2):
+        chunk = settled[i : i + _PER_STATEMENT * 2]
+        store._x(conn, f"DELETE FROM write_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
+
+
+def claim_keys(store: SQLStore, conn: Any, keys: list[str]) -> set[str]:
+    """Insert `keys`; the ones that were not there yet (their records are written now)."""
+    now = time.time()
+    fresh: set[str] = set()
+    for i in range(0, len(keys), _PER_STATEMENT):
+        chunk = keys[i : i + _PER_STATEMENT]
+        rows = store._x(
+            conn,
+            f"INSERT INTO write_keys (key, at) VALUES {', '.join(['(?, ?)'] * len(chunk))} "
+            "ON CONFLICT (key) DO NOTHING RETURNING key",
+            [v for key in chunk for v in (key, now)],
+        ).fetchall()
+        fresh.update(str(r["key"]) for r in rows)
+    return fresh
+
