@@ -19,7 +19,8 @@ import pytest
 
 from skillevo import Evolver, ProcessSandbox, SkillLibrary, Strategy, Trigger, VersionStatus
 from skillevo._models import Origin, Repair, SetArg
-from skillevo._redaction import _DS_GATES, _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, mask_url, redact
+from skillevo._redaction import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, mask_url, redact
+from skillevo._secret_shapes import DS_GATES
 from skillevo.cli import main
 
 PEM_BODY = "MIIEowIBAAKCAQEAq7BFUpkGp3+LQmlQYh2WJzN8HgBmAxYbzQ9UvK3mXcR1aT0lP4sE"
@@ -422,7 +423,7 @@ DS_SAMPLES = {
 
 
 def test_every_reviewed_detect_secrets_plugin_has_a_sample() -> None:
-    assert set(DS_SAMPLES) == set(_DS_GATES)
+    assert set(DS_SAMPLES) == set(DS_GATES)
 
 
 @pytest.mark.parametrize("plugin", sorted(DS_SAMPLES))

@@ -26,34 +26,26 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ._address import bare_address
 from ._shape import carries_address
 from ._untrusted import has_hidden, is_mixed_script
 
 __all__ = ["hidden_in", "mentions_address", "shown_escaped"]
 
-#: Top-level domains a bare host name is recognised by. A dotted name in guidance is usually an
-#: argument path (``order.items``, ``email.cc``), so only endings that are rarely a field's name
-#: count; a URL or an e-mail address is recognised whatever its ending.
-_TLDS = frozenset(
-    {
-        "com", "net", "org", "edu", "gov", "mil", "io", "co", "ai", "dev", "xyz", "biz", "info", "me", "ru",
-        "cn", "uk", "de", "fr", "nl", "eu", "jp", "br", "au", "ca", "ch", "su", "tk", "ml", "ga", "cf", "gq",
-        "pw", "onion",
-    }
-)  # fmt: skip
-_HOST = re.compile(r"(?<![\w@-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24}))(?![\w-])", re.I)
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
 _WWW = re.compile(r"(?i)(?<![\w.])www\d?\.[a-z0-9-]+")
 # A dotted name with a path or a port after it is a host whatever its ending (``bit.ly/x``,
-# ``webhook.site/abc``, ``evil.shop:8080``): an argument path has neither. A bracketed IPv6 address.
+# ``webhook.site/abc``, ``evil.shop:8080``): an argument path has neither.
 _HOST_PATH = re.compile(r"(?i)(?<![\w@./-])(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d{1,5})?/(?!\d+\b)[\w~%?#=-]|"
                         r"(?<![\w@./-])(?:[a-z0-9-]+\.)+[a-z]{2,24}:\d{2,5}\b")
-_IPV6 = re.compile(r"(?i)(?<![\w\])])\[[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\]")  # not a slice: items[::2]
 # The dots IDNA reads as a label separator (ideographic, full-width and half-width full stops).
 _IDNA_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
-# Spelled-out separators: "[dot]", "(dot)", " dot " and "[at]", "(at)" between word characters, and a
-# plain " at " when a host name follows it.
-_DOT = re.compile(r"(?i)(?<=\w)\s*(?:[\[({<]\s*(?:dot|\.)\s*[\])}>]|\s\bdot\b\s)\s*(?=\w)")
+# Spelled-out separators: "[dot]", "(dot)", " dot ", a dot with spaces before it ("evil . com", before a
+# lower-case label) and "[at]", "(at)" between word characters, and a plain " at " when a host name
+# follows it.
+_DOT = re.compile(
+    r"(?i)(?<=\w)\s*(?:[\[({<]\s*(?:dot|\.)\s*[\])}>]|\s\bdot\b\s)\s*(?=\w)"
+    r"|(?<=[A-Za-z0-9])[ \t]+\.[ \t]*(?=(?-i:[a-z]{2,24})(?![\w.-]))"
+)
 _AT_BRACKETED = re.compile(r"(?i)(?<=\w)\s*[\[({<]\s*at\s*[\])}>]\s*(?=\w)")
 _AT_WORD = re.compile(r"(?i)(?<=\w)\s+at\s+(?=(?:[a-z0-9-]+\.)+[a-z]{2,24}\b)")
 _CONTROL = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -68,16 +60,14 @@ def _spelled_out(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def mentions_address(text: str) -> bool:
     """Whether `text` names a place data could be sent: a URL, an e-mail address, a ``www.`` name,
-    a host name ending in a common top-level domain or followed by a path or a port, or an IP
-    address, as written or spelled out (``[dot]``, ``[.]``, an ideographic full stop).
+    a host name (followed by a path or a port, or by its ending: `_address.bare_address`), or an IP
+    address, as written or spelled out (``[dot]``, ``[.]``, ``evil . com``, an ideographic full stop).
     Read after NFKC (full-width letters and dots count as the plain ones)."""
     plain = unicodedata.normalize("NFKC", text).translate(_IDNA_DOTS)
     for variant in (plain, _spelled_out(plain)):
-        if carries_address(variant) or _WWW.search(variant) or _IPV4.search(variant) or _IPV6.search(variant):
+        if carries_address(variant) or _WWW.search(variant) or _HOST_PATH.search(variant):
             return True
-        if _HOST_PATH.search(variant):
-            return True
-        if any(m.group(2).lower() in _TLDS for m in _HOST.finditer(variant)):
+        if bare_address(variant):
             return True
     return False
 

@@ -12,7 +12,7 @@ Three kinds of evidence mark a value as secret:
   <https://github.com/Yelp/detect-secrets>`_ (AWS, Azure, GitHub, GitLab, Slack, Stripe, Twilio,
   SendGrid, JWTs, private keys, Basic-auth URLs, ...), its keyword detector for quoted values
   behind secret-sounding names (the name then checked by the same word rule), plus the shapes it
-  lacks, kept in `_EXTRA_RULES` below;
+  lacks, kept in `_secret_shapes`;
 * **a card number** that passes the Luhn check (in text, or a JSON integer), an IBAN its check
   digits; and e-mail addresses when asked;
 * **its form** (`_secret_forms`): a value a sibling field names (``{"name": "DB_PASSWORD", "value":
@@ -33,6 +33,7 @@ import base64
 import binascii
 import bisect
 import functools
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -40,9 +41,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
 import re2  # type: ignore[import-untyped]
-from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins import keyword as ds_keyword
-from detect_secrets.plugins.base import RegexBasedDetector
 
 __all__ = [
     "REDACT_PAST_CUT",
@@ -55,20 +54,25 @@ __all__ = [
     "remember_secrets",
 ]
 
+from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
     encoded_spans,
+    entity_spans,
     form_spans,
     iban_spans,
     named_secret_fields,
     names_secret_pair,
+    oauth_code_spans,
     path_token_spans,
     remember_secrets,
     unescape,
 )
 from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
-from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_secret_key, key_words  # noqa: F401
+from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
+from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status
+from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._url_mask import mask_url, mask_urls_in
 
 # ---------------------------------------------------------------------------------------------- text rules
@@ -76,33 +80,6 @@ from ._url_mask import mask_url, mask_urls_in
 _TOKEN_CHARS = "A-Za-z0-9_\\-+/=.~"
 _TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
 
-# ---- Shapes detect-secrets does not (yet) know, kept here in one list. Each is (kind, pattern);
-# ---- group "s" (when present) is the part to hide, else the whole match.
-# ---- (gate: lower-case texts one of which a text must hold for the rule to run; None: always run)
-Gate = tuple[str, ...] | None
-_EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
-    # Anthropic, OpenAI project / service-account keys, and older "sk-" keys (OpenAI, DeepSeek, ...)
-    ("api_key", re.compile(r"sk-ant-[a-z]{2,8}\d{0,3}-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
-    ("api_key", re.compile(r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,}"), ("sk-",)),
-    ("api_key", re.compile(r"\bsk-[A-Za-z0-9]{20,}"), ("sk-",)),
-    # Stripe-style live/test keys (secret, publishable, restricted)
-    ("api_key", re.compile(r"\b(?:sk|pk|rk)[-_](?:live|test)[-_][A-Za-z0-9]{16,}"), ("live", "test")),
-    # Google API keys and OAuth access tokens
-    ("api_key", re.compile(r"AIza[0-9A-Za-z_\-]{35}"), ("aiza",)),
-    ("oauth_token", re.compile(r"ya29\.[0-9A-Za-z_\-]{20,}"), ("ya29.",)),
-    # GitHub fine-grained and classic tokens, Hugging Face tokens, Slack tokens in any form
-    ("github_token", re.compile(r"github_pat_[A-Za-z0-9_]{22,}"), ("github_pat_",)),
-    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    ("api_key", re.compile(r"\bhf_[A-Za-z0-9]{30,}"), ("hf_",)),
-    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
-    # Any scheme's user:password@ (postgresql://user:pw@host, redis://:pw@host, https://u:p@h)
-    ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@"), ("://",)),
-    # A webhook's URL is its credential: the path after a hook segment ("/api/webhooks/<id>/<token>")
-    # when it holds a digit and 16+ characters ("/webhooks/list", ".git/hooks/pre-commit" stay)
-    ("webhook", re.compile(r"(?i)/(?:[\w\-]*web)?hooks?/(?=[^\s?#\"'<>]*\d)(?P<s>[^\s?#\"'<>]{16,})"), ("hook",)),
-    # HTTP auth schemes outside a header ("Authorization: ..." itself is a secret key, see _PAIR)
-    ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*"), ("bearer",)),
-]
 # Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
 # '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
 _PAIR = re.compile(
@@ -114,7 +91,7 @@ _PAIR = re.compile(
     # parameter: "next=%2Flogin%3Fpassword%3D...").
     r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)"
     r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}){0,79})(?P=q)"
-    r"\s*(?::=|=>|[:=]|%3[ad])\s*"
+    r"\s*(?::=|=>|[:=：＝]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
@@ -129,79 +106,7 @@ _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*(?:PRIVATE KEY|KEY BLOCK)-----|\Z")
 
-# detect-secrets plugins by kind; plugins not listed keep a kind made from their secret type.
-_DS_KINDS = {
-    "AWSKeyDetector": "aws_key",
-    "GitHubTokenDetector": "github_token",
-    "SlackDetector": "slack_token",
-    "JwtTokenDetector": "jwt",
-    "PrivateKeyDetector": "private_key",
-    "OpenAIDetector": "api_key",
-    "StripeDetector": "api_key",
-    "BasicAuthDetector": "password",
-}
-# Not secrets (a public IP address), or not regex rules (entropy scores, handled by keyword below).
-_DS_SKIP = {"IPPublicDetector", "KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"}
-
-
-def _kind_of(plugin: type[RegexBasedDetector]) -> str:
-    return _DS_KINDS.get(plugin.__name__) or re.sub(r"[^a-z0-9]+", "_", str(plugin.secret_type).lower()).strip("_")
-
-
-# What a text must hold for each reviewed plugin's patterns to match: a literal (lower-case), or
-# "run" for a run of 16 or more token characters (every such plugin's secret is one).
-# The reviewed plugins (detect-secrets 1.5), each with its gate: what a text must hold for any of
-# its patterns to match (checked by tests/test_secret_attacks.py on a sample of each). A plugin added
-# by a later version is not gated, and runs on every text, until it is reviewed here.
-_RUN = "\x00run"  # in a gate: the text must also hold a run of 16+ token characters
-_DS_GATES: dict[str, Gate] = {
-    "ArtifactoryDetector": ("akc", "ap"),
-    "AWSKeyDetector": ("a3t", "abia", "acca", "akia", "asia", "aws", _RUN),
-    "AzureStorageKeyDetector": ("accountkey=", _RUN),
-    "BasicAuthDetector": ("://",),
-    "CloudantDetector": ("key", "pw", "pass", "token", "cloudant", _RUN),
-    "DiscordBotTokenDetector": (_RUN,),
-    "GitHubTokenDetector": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", _RUN),
-    "GitLabTokenDetector": ("gl", "gr1348941", _RUN),
-    "IbmCloudIamDetector": ("key", "pwd", "pass", "token", _RUN),
-    "IbmCosHmacDetector": ("key", _RUN),
-    "JwtTokenDetector": ("eyj",),
-    "MailchimpDetector": ("-us", _RUN),
-    "NpmDetector": ("_authtoken",),
-    "OpenAIDetector": ("t3blbkfj", _RUN),
-    "PrivateKeyDetector": ("private key", "putty"),
-    "PypiTokenDetector": ("pypi-", _RUN),
-    "SendGridDetector": ("sg.", _RUN),
-    "SlackDetector": ("xox", "hooks.slack.com"),
-    "SoftlayerDetector": ("key", "pwd", "pass", "token", "softlayer", _RUN),
-    "SquareOAuthDetector": ("sq0csp-", _RUN),
-    "StripeDetector": ("k_live_", _RUN),
-    "TelegramBotTokenDetector": (":", _RUN),
-    "TwilioKeyDetector": ("ac", "sk", _RUN),
-}
-
-Rule = tuple[str, re.Pattern[str], Gate]
-
-
-def _ds_rules() -> tuple[list[Rule], list[Rule]]:
-    """(reviewed, unreviewed) regex rules of the installed detect-secrets plugins."""
-    reviewed: list[Rule] = []
-    unreviewed: list[Rule] = []
-    plugins: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
-    for plugin in plugins:
-        if plugin.__name__ in _DS_SKIP or not issubclass(plugin, RegexBasedDetector):
-            continue
-        if plugin.__name__ in _DS_GATES:
-            target, gate = reviewed, _DS_GATES[plugin.__name__]
-        else:
-            target, gate = unreviewed, None
-        # `denylist` is a class attribute (a list of compiled patterns) typed as a property upstream.
-        patterns: list[re.Pattern[str]] = list(vars(plugin).get("denylist") or ())
-        target.extend((_kind_of(plugin), p, gate) for p in patterns)
-    return reviewed, unreviewed
-
-
-_DS_RULES, _DS_UNREVIEWED = _ds_rules()
+_DS_RULES, _DS_UNREVIEWED = ds_rules()
 RuleGroup = tuple[Gate, list[tuple[str, re.Pattern[str]]]]
 
 
@@ -236,16 +141,19 @@ def _may_hold_secret(text: str) -> bool:
         return True
     if not _literals_in(_folded(text)).isdisjoint(_PREFILTER_WORDS):  # "ſecret" folds to a key word
         return True
-    if _AP.search(text) is not None:
+    if _AP.search(text) is not None or flag_hint(text) or determiner_code_hint(text):
         return True
     return _CARD_HINT.search(text) is not None or _IBAN_HINT.search(text) is not None
 
 
 def _folded(text: str) -> str:
-    """`text` case-folded, with its percent-decoded reading after it when it has one ("pass%77ord")."""
+    """`text` case-folded, with its percent-decoded and HTML-unescaped readings after it when it has them
+    ("pass%77ord", "pass&#119;ord")."""
     lower = text.casefold()
     if "%" in lower and _PERCENT.search(lower) is not None:
         lower += "\n" + unquote(unquote(lower))
+    if "&" in lower and ";" in lower:
+        lower += "\n" + html.unescape(lower)
     return lower
 
 
@@ -286,13 +194,13 @@ def _is_basic_credential(value: str) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _literals(gate: Gate) -> frozenset[str]:
-    return frozenset(g for g in gate or () if g != _RUN)
+    return frozenset(g for g in gate or () if g != RUN)
 
 
 # Every literal any gate names: a text is searched for each once, then gates are set look-ups.
 _GATE_LITERALS = frozenset().union(
     *(_literals(g) for g, _ in _ALL_GROUPS),
-    *(_literals(g) for _, _, g in _EXTRA_RULES),
+    *(_literals(g) for _, _, g in EXTRA_RULES),
     _KEY_STEMS,
     _DS_KEYWORD_STEMS,
     ("basic",),
@@ -331,7 +239,7 @@ class _Gates:
     def open(self, gate: Gate) -> bool:
         if not self.on or gate is None:
             return True
-        if _RUN in gate and not self.run:
+        if RUN in gate and not self.run:
             return False
         literals = _literals(gate)
         return not literals or not self.present.isdisjoint(literals)
@@ -386,6 +294,12 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
     gates = _Gates(text, gated)
     if decode and (not gated or gates.run):  # base64 of a secret (`encoded_spans`), read once
         yield from encoded_spans(text, lambda inner: _holds_secret(inner, groups, gated))
+    if decode:  # HTML character references read as what they spell ("pass&#119;ord="), once
+        yield from entity_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
+    if not gated or flag_hint(text):
+        yield from flag_spans(text)
+    if not gated or determiner_code_hint(text):
+        yield from determiner_code_spans(text)
     if gates.open(_KEY_STEMS):
         run_end = (-1, -1)
         for m in _PAIR.finditer(text):
@@ -405,22 +319,25 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                         stop = _VALUE_END.search(text, end)
                         run_end = (end, stop.start() if stop else len(text))
                     end = run_end[1]
-                if end > start and not value.startswith("[REDACTED"):
+                if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
     if gates.open(("://",)):
         yield from path_token_spans(text)
+    if not gated or "code=" in text:
+        yield from oauth_code_spans(text)
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
         for regex, group in _DS_KEYWORD:
             for m in regex.finditer(text):
                 ks, ke = _widen(text, *m.span(1))
-                if is_secret_key(text[ks:ke].strip(".-")):
+                key = text[ks:ke].strip(".-")
+                if is_secret_key(key) and not _not_a_secret(text, key, m.start(group), m.end(group)):
                     yield m.start(group), m.end(group), "secret"
     if gates.open(("basic",)):
         for m in _BASIC.finditer(text):
             if _is_basic_credential(m.group("s")):
                 yield m.start(), m.end(), "basic_auth"
-    for kind, regex, gate in _EXTRA_RULES:
+    for kind, regex, gate in EXTRA_RULES:
         if not gates.open(gate):
             continue
         has_secret_group = "s" in regex.groupindex
@@ -442,6 +359,19 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
     if emails:
         for m in _EMAIL.finditer(text):
             yield m.start(), m.end(), "email"
+
+
+_STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
+
+
+def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
+    """Whether a pair's value is no secret after all: a word describing the argument ("password:
+    required", "token: missing"), or a postal PIN code beside an address ("Pincode: 560001")."""
+    value = text[start:end]
+    phrase = _STATUS_PHRASE.match(text, start)  # "not set", "too short": a status of several words
+    if is_status(value) or (phrase is not None and is_status(phrase.group(0))):
+        return True
+    return is_postal_pin(key, value, text[max(0, start - 240) : start])
 
 
 def _holds_secret(text: str, groups: list[RuleGroup], gated: bool) -> bool:
@@ -555,7 +485,10 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                 continue
             if not known and k in _plain_keys and not (emails and "@" in k):
                 key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
-            elif isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k):
+            elif (
+                isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k)
+                and not is_postal_pin(k, v, value)
+            ):  # fmt: skip
                 if known is not None:
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"

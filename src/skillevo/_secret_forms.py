@@ -22,20 +22,24 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import html
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ._secret_keys import _SECRET_HEADS, is_secret_key, key_words
+from ._secret_keys import is_secret_key, key_words
+from ._secret_prose import prose_spans, seed_phrase_spans
 
 __all__ = [
     "card_number",
     "encoded_spans",
+    "entity_spans",
     "form_spans",
     "iban_spans",
     "luhn",
     "named_secret_fields",
     "names_secret_pair",
+    "oauth_code_spans",
     "path_token_spans",
     "remember",
     "remember_secrets",
@@ -110,9 +114,12 @@ def names_secret_pair(pair: list[Any] | tuple[Any, ...]) -> bool:
     return len(pair) == 2 and _names_secret(pair[0]) and pair[1] is not None and not isinstance(pair[1], bool)
 
 
+#: The stems of a recovery phrase's names ("seed phrase", "recovery phrase", "mnemonic", "backup words").
+_SEED_STEMS = frozenset({"seed", "recover", "mnemonic", "backup"})
 _VALUE = r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|[^\s\"'<>-][^\s\"'<>]{0,255}))"
-# A long option and its value, after "=" or a space: "--password=...", "--api-key ...".
-_FLAG = re.compile(r"(?<![\w.\-])--(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _VALUE)
+# A long option and its value, after "=" or a space: "--password=...", "--api-key ...", and one-dash long
+# options ("keytool -storepass ...", "openssl -passin pass:...").
+_FLAG = re.compile(r"(?<![\w.\-])(?:--|-(?=[A-Za-z][\w\-]))(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _VALUE)
 # An element holding text: "<password>...</password>", "<ns:ApiKey attr=...>...".
 _ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>(?=(?P<v>[^<]{1,256}))")
 
@@ -124,90 +131,6 @@ _QUOTED_AFTER = re.compile(
     r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|\\{1,3}[\"'][^\"'\n]{1,256}[\"']))",
     re.IGNORECASE,
 )
-
-
-# A short option with its value attached: "-pSECRET" (mysql, 7z), "-PSECRET" (zip), or after a space
-# ("sshpass -p ..."); a value that reads as a port or a mapping ("-p8080:80"), a cluster of flags
-# ("-pxvf"), a word ("mkdir -p build") or, after a space, a path ("-p src/app2") is none.
-_SHORT_FLAG = re.compile(r"(?<![\w.\-])-[pP](?P<sp>[ \t]+)?(?P<v>[^\s\"'<>\-][^\s\"'<>]{3,255})")
-# A user:password option value: "curl -u ana:...", "--user=ana:..." (a uid:gid pair is digits).
-_USER_FLAG = re.compile(
-    r"(?<![\w.\-])(?:-u|--user|--proxy-user)(?:=|[ \t]+)[^\s:\"'<>]{1,128}:(?P<v>[^\s\"'<>]{1,256})"
-)
-# A secret in prose: a key word, up to three linking words, the value ("my password is ...", "changed to",
-# "log in with password ...", "Passwort ist ...", "la contraseña es ...", "your code is 481516").
-# The key is judged with up to two words before it ("verification code", "mot de passe").
-_PROSE = re.compile(
-    # a head word that names a secret only after a modifier may follow the word ("verification code")
-    r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id|key|number)(?![\w\-]))?):?[ \t]+"
-    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to)[ \t]+){0,3}"
-    r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
-    re.IGNORECASE,
-)
-_BEFORE = re.compile(r"((?:\d{0,3}[^\W\d][\w\-]{0,39}[ \t]+){1,2})\Z")
-#: Key words whose values are short digit codes (a PIN, a one-time code): 3 digits are one.
-_CODE_WORDS = frozenset(
-    {"pin", "pins", "otp", "totp", "code", "codes", "cvv", "cvc", "cvv2", "cvc2", "passcode", "mfa", "ssn", "number"}
-)
-
-
-def _credential_like(value: str, code: bool) -> bool:
-    """Whether a bare value after a secret's name reads as the secret, not a word of the sentence:
-    digits (3 or more after a code's name, 6 or more after any), or 6+ characters mixing in a digit
-    or a symbol, or words with a capital after the first letter ("required", "too-short",
-    "Expired" are words; a time or a date is none)."""
-    value = value.rstrip(".!?:")
-    if len(value) < 3 or value.startswith("[REDACTED"):
-        return False
-    if value.isdigit():
-        return len(value) >= (3 if code else 6)
-    if code and value.replace("-", "").replace(" ", "").isdigit():  # a code in groups: 123-45-6789
-        return True
-    if len(value) < 6 or not value.strip("0123456789:./-"):  # a time, a date
-        return False
-    if value.isalpha() or value.replace("-", "").replace("_", "").replace(".", "").isalpha():  # words
-        return not value[1:].islower()
-    return True
-
-
-_WORD_START = re.compile(r"(?<![\w\-])\d{0,3}[^\W\d]")
-
-
-def _prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
-    """Where a prose key may start: every word, or (given the key stems `text` holds, lower-case)
-    each word holding one."""
-    lower = text.lower()
-    if stems is None or len(lower) != len(text):
-        return [m.start() for m in _WORD_START.finditer(text)]
-    starts = set()
-    for stem in stems:
-        i = lower.find(stem)
-        while i >= 0:
-            start = i
-            while start and (text[start - 1].isalnum() or text[start - 1] in "_-"):
-                start -= 1
-            starts.add(start)
-            i = lower.find(stem, i + len(stem))
-    return sorted(starts)
-
-
-def _prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[tuple[int, int, str]]:
-    for start in _prose_starts(text, stems):
-        m = _PROSE.match(text, start)
-        if m is None:
-            continue
-        key = m.group("k")
-        if not is_secret_key(key):
-            words = key_words(key)
-            if not words or words[-1] not in _SECRET_HEADS:  # only a head word takes modifiers before it
-                continue
-            before = _BEFORE.search(text, max(0, m.start() - 82), m.start())
-            if before is None or not is_secret_key(before.group(1) + key):
-                continue
-            key = before.group(1) + key
-        value = m.group("v").rstrip(".!?:")
-        if _credential_like(value, not _CODE_WORDS.isdisjoint(key_words(key))):
-            yield m.start("v"), m.start("v") + len(value), "secret"
 
 
 def _names_a_secret(m: re.Match[str]) -> bool:
@@ -233,17 +156,8 @@ _YAML_BLOCK = re.compile(
 
 def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` holding a secret in an option, element or quoted form whose name is a secret key,
-    a short option, a user:password option value, or prose naming it (read from the words holding
-    one of `stems`, the key stems `text` holds, when given)."""
-    if "-" in text:
-        for m in _SHORT_FLAG.finditer(text):
-            value = m.group("v")
-            path = value.startswith(("/", "~", ".")) or (m.group("sp") and ("/" in value or "\\" in value))
-            if _credential_like(value, False) and not path:
-                yield m.start("v"), m.end("v"), "secret"
-        for m in _USER_FLAG.finditer(text):
-            if not m.group("v").isdigit() and not m.group("v").startswith("[REDACTED"):
-                yield m.start("v"), m.end("v"), "secret"
+    or prose naming it (read from the words holding one of `stems`, the key stems `text` holds, when
+    given), or a recovery phrase."""
     if "<" in text:
         for m in _HTML_FIELD.finditer(text):
             which = "1" if m.group("k1") is not None else "2"
@@ -253,7 +167,9 @@ def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[
         for m in _YAML_BLOCK.finditer(text):
             if is_secret_key(m.group("k").strip().strip("\"'")):
                 yield m.start("v"), m.end("v") - m.group("v").endswith("\n"), "secret"
-    yield from _prose_spans(text, stems)
+    yield from prose_spans(text, stems)
+    if stems is None or not _SEED_STEMS.isdisjoint(stems):
+        yield from seed_phrase_spans(text)
     for regex in (_FLAG, _ELEMENT, _QUOTED_AFTER):
         for m in regex.finditer(text):
             if not _names_a_secret(m):
@@ -415,3 +331,64 @@ def remember_secrets(value: Any, known: set[str]) -> None:
             remember(value[1], known)
         for v in value:
             remember_secrets(v, known)
+
+
+# An HTML character reference ("&#119;", "&#x77;", "&quot;"): a key or a quote written with them reads
+# as what it spells ("pass&#119;ord=...", "&quot;token&quot;: &quot;...&quot;").
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def entity_spans(
+    text: str, spans_of: Callable[[str], Iterable[tuple[int, int, str]]]
+) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` that `spans_of` finds in its HTML-unescaped reading, mapped back onto `text`
+    (a character an entity spells covers the whole entity)."""
+    if "&" not in text or ";" not in text:
+        return
+    parts: list[str] = []
+    lo: list[int] = []  # where each character of the reading starts and ends in `text`
+    hi: list[int] = []
+    pos = 0
+    for m in _ENTITY.finditer(text):
+        spelled = html.unescape(m.group(0))
+        if spelled == m.group(0):
+            continue
+        parts.append(text[pos : m.start()])
+        lo.extend(range(pos, m.start()))
+        hi.extend(range(pos + 1, m.start() + 1))
+        parts.append(spelled)
+        lo.extend([m.start()] * len(spelled))
+        hi.extend([m.end()] * len(spelled))
+        pos = m.end()
+    if not parts:
+        return
+    parts.append(text[pos:])
+    lo.extend(range(pos, len(text)))
+    hi.extend(range(pos + 1, len(text) + 1))
+    for start, end, kind in spans_of("".join(parts)):
+        if end > start:
+            yield lo[start], hi[end - 1], kind
+
+
+# An OAuth authorization code (and its state) in a redirect's query or fragment: "/callback?code=...&state=...".
+_OAUTH_PARAM = re.compile(r"[?&#](?P<k>code|state)=(?P<s>[^&#\s\"'<>]{1,512})")
+_URL_TOKEN_END = re.compile(r"[\s\"'<>]|$")
+#: Path words of a redirect endpoint; a query with both `code` and `state` is one wherever it is.
+_REDIRECT_WORDS = frozenset({"callback", "callbacks", "oauth", "oauth2", "redirect", "authorize", "authorization",
+                             "auth", "signin", "login", "sso", "cb", "openid", "oidc"})  # fmt: skip
+
+
+def oauth_code_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` holding an OAuth authorization code (``code=``; its ``state`` beside it) in a
+    redirect URL: one whose query holds both, or whose path names a callback or sign-in endpoint.
+    ``code`` alone names no secret (a status or error code)."""
+    for m in _OAUTH_PARAM.finditer(text):
+        begin = max(text.rfind(c, 0, m.start()) for c in " \t\n\"'<>") + 1
+        stop = _URL_TOKEN_END.search(text, m.end())
+        url = text[begin : stop.start() if stop else len(text)]
+        query = url[url.find("?") :] if "?" in url else url[url.find("#") :]
+        both = "code=" in query and "state=" in query
+        path = url.split("?", 1)[0].split("#", 1)[0]
+        redirect = both or not _REDIRECT_WORDS.isdisjoint(key_words(path))
+        if (m.group("k") == "code" or both) and redirect and not m.group("s").startswith("[REDACTED"):
+            yield m.start("s"), m.end("s"), "oauth_code"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["is_secret_key", "key_words"]
+__all__ = ["is_postal_pin", "is_secret_key", "key_words"]
 
 
 #: Words that make a key secret wherever they appear in it.
@@ -31,6 +33,8 @@ _SECRET_WORDS = frozenset(
         # below, an error's or a function's signature being none) grants what its credential grants;
         # a wallet's recovery words
         "sig", "hmac", "mnemonic",
+        # a command's password options written as one word (keytool -storepass, openssl -passin)
+        "storepass", "keypass", "passin", "passout",
         # "password" in other languages (key names are read in any script; see `key_words`)
         "passwort", "kennwort", "motdepasse", "senha", "wachtwoord", "hasło", "haslo", "lösenord", "losenord",
         "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
@@ -43,7 +47,26 @@ _CODE_MODIFIERS = frozenset(
 #: Words that end a one-word compound key naming a secret (``PGPASSWORD``, ``rootpassword``,
 #: ``csrftoken``): long enough that no ordinary word ends with one ("bypass" ends with "pass").
 _SECRET_SUFFIXES = ("password", "passwd", "passphrase", "passcode", "secret", "token", "credential", "credentials",
-                    "apikey")  # fmt: skip
+                    "apikey", "sessid", "sessionid", "storepass", "keypass")  # fmt: skip
+#: Last words that name a session's identifier, a bearer credential: a cookie's ``sid``, ``session``,
+#: ``connect.sid``, ``laravel_session``, ``_gh_sess`` (``session_start``, ``session_timeout`` are none).
+_SESSION_WORDS = frozenset({"sid", "sess", "session"})
+#: Modifiers that follow a Romance head word ("código de verificação", "code de vérification", "codice
+#: di verifica", "clave de acceso"): the head is the key's first word, its modifier a later one.
+_ROMANCE_HEADS = frozenset(
+    {"código", "codigo", "códigos", "codigos", "codice", "codici", "code", "codes", "clave", "chave", "clé", "cle",
+     "chiave", "número", "numero", "numéro"}
+)  # fmt: skip
+_ROMANCE_MODIFIERS = frozenset(
+    {"verificação", "verificacao", "verificación", "verificacion", "vérification", "verification", "verifica",
+     "seguridad", "segurança", "seguranca", "sécurité", "securite", "sicurezza", "acesso", "acceso", "accès",
+     "acces", "accesso", "confirmação", "confirmacao", "confirmación", "confirmacion", "confirmation", "conferma",
+     "ativação", "ativacao", "activación", "activacion", "activation", "attivazione", "recuperação",
+     "recuperacao", "recuperación", "recuperacion", "récupération", "recuperation", "recupero", "autenticação",
+     "autenticacao", "autenticación", "autenticacion", "authentification", "autenticazione", "desbloqueo",
+     "desbloqueio", "déverrouillage", "deverrouillage", "sblocco", "secreto", "secreta", "segreto", "secret",
+     "pin", "otp", "sms", "2fa", "uso", "único", "unico"}
+)  # fmt: skip
 #: Head words that are secret only after one of these modifiers (``api_key``, ``session_id``).
 _SECRET_HEADS: dict[str, frozenset[str]] = {
     "key": frozenset(
@@ -54,7 +77,7 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "id": frozenset({"session", "sess"}),
     "tokens": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth"}),
     "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp"}),
-    "passe": frozenset({"mot"}),  # mot_de_passe
+    "passe": frozenset({"mot", "palavra"}),  # mot_de_passe, palavra-passe
     # X-Amz-Signature, X-Goog-Signature, X-Hub-Signature-256, X-Slack-Signature, webhook_signature
     "signature": frozenset({"amz", "goog", "hub", "slack", "x", "request", "webhook", "hmac", "url", "api", "payload"}),
     # one-time, reset and card codes (``reset_code``, ``verificationCode``, ``2fa_code``, ``security_code``);
@@ -87,6 +110,8 @@ _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred",
               "hasło", "haslo", "lösen", "losen", "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
               "reset", "verif", "confirm", "one_time", "one-time", "onetime", "2fa", "tfa", "sms", "recover",
               "backup", "activation", "security", "access", "login", "unlock", "magic",
+              "sid", "seed", "vérif", "segur", "sicur", "sécur", "accè", "conferm", "ativa", "activa", "attiva",
+              "recupe", "récupé", "autent", "desbloque", "déverrouill", "deverrouill", "sblocc", "segret", "uso ",
               "\\u", "identified")  # fmt: skip
 
 
@@ -118,6 +143,10 @@ def is_secret_key(key: str) -> bool:
         return True
     if any(_compound(w) for w in words):
         return True
+    if words[-1] in _SESSION_WORDS:
+        return True
+    if words[0] in _ROMANCE_HEADS and len(words) > 1 and not _ROMANCE_MODIFIERS.isdisjoint(words[1:]):
+        return True
     if len(words) == 1:
         return words[0] == "pass"
     modifiers = _SECRET_HEADS.get(words[-1])
@@ -132,3 +161,31 @@ def _compound(word: str) -> bool:
     if any(word.endswith(s) and len(word) > len(s) for s in _SECRET_SUFFIXES):
         return True
     return any(word.endswith(head) and word[: -len(head)] in modifiers for head, modifiers in _SECRET_HEADS.items())
+
+
+#: A "PIN code" is also India's postal code (Postal Index Number): a postal-code-shaped value under such
+#: a key beside an address (the key's other words, or the text or record around it) is one, not a PIN.
+_PIN_CODE = (("pincode",), ("pin", "code"))
+_POSTAL = re.compile(r"[1-9]\d{2} ?\d{3}|\d{5}(?:-\d{4})?")
+_ADDRESS_WORDS = frozenset(
+    {"address", "addr", "street", "road", "lane", "city", "town", "district", "state", "country", "village",
+     "locality", "landmark", "postal", "post", "zip", "shipping", "billing", "delivery", "colony", "sector",
+     "apartment", "building", "taluk", "tehsil", "area", "ship", "shipped", "deliver", "delivered"}
+)  # fmt: skip
+_ADDRESS = re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(sorted(_ADDRESS_WORDS)) + r")(?![^\W_])")
+
+
+def is_postal_pin(key: str, value: object, context: str | Mapping[Any, Any]) -> bool:
+    """Whether `value` under `key` is a postal PIN code: the key is ``pincode`` or ``pin_code`` (with
+    address words or none), the value a postal code's shape (``560001``, ``560 001``, ``94107``), and an
+    address word is in the key or in `context` (the text before it, or the record it sits in: its keys)."""
+    words = key_words(key)
+    rest = tuple(w for w in words if w not in _ADDRESS_WORDS)
+    if rest not in _PIN_CODE or type(value) not in (str, int):
+        return False
+    if _POSTAL.fullmatch(str(value).strip()) is None:
+        return False
+    if len(rest) < len(words):
+        return True
+    text = context if isinstance(context, str) else " ".join(str(k) for k in context)
+    return _ADDRESS.search(text) is not None

@@ -1,0 +1,186 @@
+"""Secrets written in prose: a secret's name, linking words, then its value.
+
+``my password is ...``, ``la contraseña es ...``, ``your verification code is 481516``: the name is
+judged by the key-word rule (`is_secret_key`), in either word order (English modifiers come before
+their head, "verification code"; Romance ones after it, "código de verificação", "codice di
+verifica"). A bare code word is a secret only after a determiner and before a PIN-sized value ("o
+código é 1234", "your code is 481516"; "the status code is 404" stays). A wallet's recovery phrase
+(twelve or more lower-case words after "seed phrase", "recovery phrase", "mnemonic") is hidden whole.
+
+`is_status` tells a secret's *value* from a word describing the argument ("password: required",
+"token: missing"): the pair rule keeps those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from ._secret_keys import _SECRET_HEADS, is_postal_pin, is_secret_key, key_words
+
+__all__ = ["credential_like", "determiner_code_hint", "is_status", "prose_spans", "seed_phrase_spans"]
+
+Span = tuple[int, int, str]
+
+# A secret in prose: a key word, up to three linking words, the value ("my password is ...", "changed to",
+# "log in with password ...", "Passwort ist ...", "la contraseña es ...", "código de verificação é ...").
+# The key is judged with up to two words before it ("verification code", "mot de passe"), or with a
+# Romance modifier after it ("code de vérification", "codice di verifica").
+_PROSE = re.compile(
+    # a head word that names a secret only after a modifier may follow the word ("verification code")
+    r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id|key|number)(?![\w\-]))?"
+    r"(?:[ \t]+(?:de|di|da|do|du|del|della|dello|des)[ \t]+[^\W\d][\w\-]{0,39}|[ \t]+d['’][^\W\d][\w\-]{0,39})?)"
+    r":?[ \t]+"
+    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to)[ \t]+){0,3}"
+    r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
+    re.IGNORECASE,
+)
+_BEFORE = re.compile(r"((?:\d{0,3}[^\W\d][\w\-]{0,39}[ \t]+){1,2})\Z")
+# A Romance head with its linking "de"/"di" right before a modifier word ("código de " before "verificação").
+_ROMANCE_HEAD = re.compile(
+    r"(?i)(?<![\w\-])(?:c[oó]digos?|codic[ei]|codes?|n[uú]mero|num[eé]ro|clave|chave|cl[eé]|chiave)"
+    r"[ \t]+(?:de|di|da|do|du|del|della|dello|des)[ \t]+\Z|(?<![\w\-])codes?[ \t]+d['’]\Z"
+)
+#: Key words whose values are short digit codes (a PIN, a one-time code): 3 digits are one.
+_CODE_WORDS = frozenset(
+    {"pin", "pins", "pincode", "otp", "totp", "code", "codes", "cvv", "cvc", "cvv2", "cvc2", "passcode", "mfa", "ssn",
+     "number", "código", "codigo", "códigos", "codigos", "codice", "codici", "número", "numero", "numéro"}
+)  # fmt: skip
+
+
+def credential_like(value: str, code: bool) -> bool:
+    """Whether a bare value after a secret's name reads as the secret, not a word of the sentence:
+    digits (3 or more after a code's name, 6 or more after any), or 6+ characters mixing in a digit
+    or a symbol, or words with a capital after the first letter ("required", "too-short",
+    "Expired" are words; a time or a date is none)."""
+    value = value.rstrip(".!?:")
+    if len(value) < 3 or value.startswith("[REDACTED"):
+        return False
+    if value.isdigit():
+        return len(value) >= (3 if code else 6)
+    if code and value.replace("-", "").replace(" ", "").isdigit():  # a code in groups: 123-45-6789
+        return True
+    if len(value) < 6 or not value.strip("0123456789:./-"):  # a time, a date
+        return False
+    if value.isalpha() or value.replace("-", "").replace("_", "").replace(".", "").isalpha():  # words
+        return not value[1:].islower()
+    return True
+
+
+#: Words that describe an argument's state where its value would be ("password: required", "token:
+#: missing", "pin=invalid"): a pair whose whole value is one of them holds no secret.
+_STATUS = frozenset(
+    {"required", "missing", "invalid", "incorrect", "wrong", "expired", "revoked", "empty", "blank", "none",
+     "null", "nil", "undefined", "unset", "unknown", "ok", "valid", "accepted", "rejected", "denied",
+     "present", "absent", "redacted", "hidden", "masked", "mismatch", "optional", "true", "false", "yes", "no",
+     "set", "changed", "updated", "reset", "locked", "disabled", "enabled", "weak", "strong", "n/a", "na",
+     "not set", "not provided", "not found", "not valid", "too short", "too long", "too weak", "does not match",
+     "is required", "is missing", "is invalid"}
+)  # fmt: skip
+_STATUS_TRIM = " \t.!?,;:()[]{}<>'\"`*_-"
+
+
+def is_status(value: str) -> bool:
+    """Whether `value` (a pair's whole value) is a word describing the argument, not the secret."""
+    return len(value) <= 24 and " ".join(value.strip(_STATUS_TRIM).lower().split()) in _STATUS
+
+
+_WORD_START = re.compile(r"(?<![\w\-])\d{0,3}[^\W\d]")
+
+
+def _prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
+    """Where a prose key may start: every word, or (given the key stems `text` holds, lower-case)
+    each word holding one, and a Romance head before such a word ("código de" before "verificação")."""
+    lower = text.lower()
+    if stems is None or len(lower) != len(text):
+        return [m.start() for m in _WORD_START.finditer(text)]
+    starts = set()
+    for stem in stems:
+        i = lower.find(stem)
+        while i >= 0:
+            start = i
+            while start and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                start -= 1
+            starts.add(start)
+            head = _ROMANCE_HEAD.search(text, max(0, start - 24), start)
+            if head is not None:
+                starts.add(head.start())
+            i = lower.find(stem, i + len(stem))
+    return sorted(starts)
+
+
+def prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
+    """Spans of `text` holding a secret named in prose (read from the words holding one of `stems`,
+    the key stems `text` holds, when given; from every word when None)."""
+    for start in _prose_starts(text, stems):
+        m = _PROSE.match(text, start)
+        if m is None:
+            continue
+        key = m.group("k")
+        if not is_secret_key(key):
+            words = key_words(key)
+            if not words or words[-1] not in _SECRET_HEADS:  # only a head word takes modifiers before it
+                continue
+            before = _BEFORE.search(text, max(0, m.start() - 82), m.start())
+            if before is None or not is_secret_key(before.group(1) + key):
+                continue
+            key = before.group(1) + key
+        value = m.group("v").rstrip(".!?:")
+        if is_postal_pin(key, value, text[max(0, m.start() - 240) : m.start()]):
+            continue
+        if credential_like(value, not _CODE_WORDS.isdisjoint(key_words(key))):
+            yield m.start("v"), m.start("v") + len(value), "secret"
+
+
+# A bare code word right after a determiner, a linking word, then the value: "o código é 1234", "il codice
+# è 4821", "your code is 481516", "votre code est 4821", "Ihr Code lautet 4821". No stem holds "code"
+# (status and error codes are everywhere), so this has its own hint.
+_DETERMINER_CODE = re.compile(
+    r"(?i)(?<![\w\-])(?:your|the|my|o|a|os|el|la|le|il|lo|los|las|les|tu|su|seu|sua|teu|tua|votre|ton|vostro|"
+    r"tuo|suo|ihr|ihre|dein|deine|uw|je|het|de)[ \t]+(?:c[oó]digo|codice|code)[ \t]*:?[ \t]+"
+    r"(?:(?:is|was|é|è|es|est|era|ist|lautet|war|foi|fue)[ \t]+)?"
+    r"(?P<v>[^\s\"'<>,;()\[\]]{4,16})"
+)
+
+
+def determiner_code_hint(text: str) -> bool:
+    """Whether `text` may hold a code after a determiner (cheap: a substring, then one search)."""
+    lower = text.lower()
+    return ("code" in lower or "código" in lower or "codice" in lower) and _DETERMINER_CODE.search(text) is not None
+
+
+def determiner_code_spans(text: str) -> Iterator[Span]:
+    """A PIN-sized code (4-8 digits, or 6+ characters mixing letters and digits) after a determiner and
+    a bare code word: a three-digit status ("the code is 404") and words stay."""
+    for m in _DETERMINER_CODE.finditer(text):
+        value = m.group("v").rstrip(".!?:")
+        digits = value.replace("-", "").replace(" ", "")
+        if (digits.isdigit() and 4 <= len(digits) <= 8) or (
+            len(value) >= 6 and credential_like(value, True) and any(c.isdigit() for c in value)
+        ):
+            yield m.start("v"), m.start("v") + len(value), "secret"
+
+
+# A wallet's recovery phrase: its name, a separator or a linking word, then 12-24 lower-case words of
+# 3-8 letters (BIP39's words), optionally numbered ("1. abandon 2. ability ...").
+_SEED_NAME = re.compile(
+    r"(?i)(?<![\w\-])(?:(?:secret[ \t]+)?(?:recovery|seed|backup|wallet|mnemonic)[ \t]+(?:phrase|words)|"
+    r"mnemonic|seed)(?![\w\-])[ \t]*"
+    r"(?:[:=][ \t]*\n?[ \t]*|\n[ \t]*|[ \t]+(?:is|was|are|were)[ \t]*:?[ \t]*)[\"'\[]?[ \t]*"
+)
+_SEED_WORD = re.compile(r"(?:\d{1,2}[.)][ \t]*)?[a-z]{3,8}(?![\w\-])")
+_SEED_GAP = re.compile(r"[ \t]*,?[ \t\n]*")
+
+
+def seed_phrase_spans(text: str) -> Iterator[Span]:
+    """Spans of `text` holding a recovery phrase of 12 or more words after its name."""
+    for m in _SEED_NAME.finditer(text):
+        pos, words, end = m.end(), 0, m.end()
+        while words < 24:
+            w = _SEED_WORD.match(text, pos)
+            if w is None:
+                break
+            words, end = words + 1, w.end()
+            pos = _SEED_GAP.match(text, end).end()  # type: ignore[union-attr]  # it matches empty
+        if words >= 12:
+            yield m.end(), end, "secret"
