@@ -349,6 +349,10 @@ def test_an_undeclared_argument_is_dropped_only_when_the_schema_is_closed(lib: S
     (found,) = findings("hold", {"ids": ["a"], "confirm": True}, closed)
     assert found.strategy.repair is not None and found.strategy.repair.ops == [DropArg(arg="confirm")]
     assert findings("peek", {"ids": ["a"], "confirm": True}, open_) == []
+    # not while a required argument is missing, nor a declared one sharing a name word (a misnaming)
+    assert all(f.strategy.repair is None for f in findings("hold", {"confirm": True}, closed))
+    wide = {**closed, "properties": {**closed["properties"], "held_until": {"type": "string"}}}
+    assert findings("hold", {"ids": ["a"], "until_day": "x"}, wide) == []
     # a misnamed argument of a closed schema is still renamed, not dropped
     renamed = findings("hold", {"Ids": ["a"]}, closed)
     assert [type(op).__name__ for f in renamed for op in (f.strategy.repair.ops if f.strategy.repair else [])] == [

@@ -153,6 +153,16 @@ def _rename_target(arg: str, args: Mapping[str, Any], props: Mapping[str, Any]) 
     return ends[0] if len(ends) == 1 else None
 
 
+def _only_extra(arg: str, args: Mapping[str, Any], props: Mapping[str, Any], required: list[str]) -> bool:
+    """Whether undeclared `arg` can be nothing but extra: no required argument is missing, and no
+    missing declared one shares a name word with it (``departure_date`` may be a misnamed ``date``:
+    dropping it would lose the value the call meant to send)."""
+    if identifier(arg) is None or any(r not in args for r in required):
+        return False
+    words = set(name_words(arg))
+    return not any(p not in args and words & set(name_words(p)) for p in props)
+
+
 def _without_secrets(arg: str, schema: dict[str, Any]) -> dict[str, Any]:
     """`schema` (compact) without the declared constants that are, or sit under the name of, a
     secret: a ``default`` or ``enum`` of a ``password`` would be stored with the candidate (a
@@ -280,7 +290,8 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         entry = declared.get(arg)
         if entry is None:  # not declared (or not as an object)
             target = _rename_target(arg, args, props)
-            if target is None and schema.get("additionalProperties") is False and identifier(arg):
+            if target is None and schema.get("additionalProperties") is False and _only_extra(arg, args, props,
+                                                                                             required):
                 # A closed schema: the tool refuses what it does not declare, so leaving it out
                 # loses nothing the tool would have read.
                 drop = Repair(ops=[DropArg(arg=arg)], precondition=[ArgCondition(arg=arg, present=True)])
