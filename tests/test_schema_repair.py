@@ -320,3 +320,43 @@ def test_the_quick_conformance_check_finds_what_the_full_check_finds(monkeypatch
     full = [[f.name for f in _schema_repair.findings("t", args, s)] for s in schemas for args in cases]
     assert quick == full
     assert any(quick) and not all(quick)
+
+
+def test_an_undeclared_argument_is_dropped_only_when_the_schema_is_closed(lib: SkillLibrary) -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    from skillevo._models import DropArg
+    from skillevo.adapters import declare_tools
+
+    class Args(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        ids: list[str]
+
+    class Open(BaseModel):
+        ids: list[str]
+
+    class Tool:  # LangChain's shape: tool_call_schema is a copy of args_schema without the flag
+        def __init__(self, name: str, model: type[BaseModel]) -> None:
+            self.name, self.args_schema = name, model
+            self.tool_call_schema = {"properties": model.model_json_schema()["properties"], "required": ["ids"]}
+
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    declare_tools(evo, [Tool("hold", Args), Tool("peek", Open)])
+    closed: dict[str, Any] | None = evo.tools.schema("hold")
+    open_: dict[str, Any] | None = evo.tools.schema("peek")
+    assert closed is not None and open_ is not None
+    assert closed["additionalProperties"] is False and "additionalProperties" not in open_
+    (found,) = findings("hold", {"ids": ["a"], "confirm": True}, closed)
+    assert found.strategy.repair is not None and found.strategy.repair.ops == [DropArg(arg="confirm")]
+    assert findings("peek", {"ids": ["a"], "confirm": True}, open_) == []
+    # not while a required argument is missing, nor a declared one sharing a name word (a misnaming)
+    assert all(f.strategy.repair is None for f in findings("hold", {"confirm": True}, closed))
+    wide = {**closed, "properties": {**closed["properties"], "held_until": {"type": "string"}}}
+    assert findings("hold", {"ids": ["a"], "until_day": "x"}, wide) == []
+    # a misnamed argument of a closed schema is still renamed, not dropped
+    renamed = findings("hold", {"Ids": ["a"]}, closed)
+    assert [type(op).__name__ for f in renamed for op in (f.strategy.repair.ops if f.strategy.repair else [])] == [
+        "RenameArg"]
+    with evo.episode(task="t") as ep:
+        assert ep.before_tool("hold", {"ids": ["a"], "confirm": True}) == {"ids": ["a"]}
+        ep.finish(reward=1.0)

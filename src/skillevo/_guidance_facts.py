@@ -14,6 +14,7 @@ instruction or contains any concrete argument value of the failure (other than a
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Collection, Iterable, Sequence
@@ -28,6 +29,7 @@ from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, loo
 __all__ = [
     "clean_guidance",
     "declared_values",
+    "extra_fields",
     "fields_named",
     "missing_fields",
     "numeric_target",
@@ -36,6 +38,7 @@ __all__ = [
     "renames",
     "repair_guidance",
     "suggested_value",
+    "without_echo",
 ]
 
 #: At most this many values make a "small closed set"; a longer list is a dump, not an enum.
@@ -52,14 +55,41 @@ _MESSAGE_NAME_MAX_WORDS = 4
 # --------------------------------------------------------------------------- names in messages
 
 
+#: A mapping literal (``{'a': 1, 'b': [2]}``), innermost first.
+_MAPPING = re.compile(r"\{[^{}]{0,4000}\}")
+#: A location in a flattened validation message: a lower-case name, a colon, a capitalised message
+#: (``qty: Field required``, ``ids.0: Input should be a valid string``).
+_LOCATED = re.compile(r"(?<![\w.'\"`])([a-z_]\w{0,60}(?:\.\w{1,20}){0,4}):\s+(?=[A-Z][a-z])")
+
+
+def without_echo(message: str) -> str:
+    """`message` without the mappings it quotes (``... with kwargs {'a': 1, 'b': 2} with error: ...``).
+
+    A mapping in an error is the call's own arguments echoed back: the names in it are what was
+    sent, not what is wrong. (A set literal, ``{'a'}``, has no colon and is kept, as a tuple.)"""
+    for _ in range(8):
+        new = _MAPPING.sub(lambda m: "<...>" if ":" in m.group(0) else f"({m.group(0)[1:-1]})", message)
+        if new == message:
+            break
+        message = new
+    return message
+
+
 def fields_named(message: str) -> list[str]:
-    """Argument names an error message points at (pydantic loc lines, quoted names), identifiers only."""
+    """Argument names an error message points at (pydantic loc lines, flattened or not, quoted names,
+    a name after "parameter"), identifiers only; the names of an echoed mapping of the call's
+    arguments (`without_echo`) are not pointed at."""
+    message = without_echo(message)
     found: list[str] = []
     for m in re.finditer(r"(?m)^\s*([A-Za-z_][\w.]{0,60})\s*(?:$|:)", message):
         found.append(m.group(1))
+    for m in _LOCATED.finditer(message):
+        found.append(m.group(1))
     for m in re.finditer(r"['\"`]([A-Za-z_][\w.]{0,60})['\"`]", message):
         found.append(m.group(1))
-    for m in re.finditer(r"\b(?:field|argument|parameter|property|key)\s+['\"`]?([A-Za-z_][\w.]{0,60})", message, re.I):
+    for m in re.finditer(
+        r"\b(?:field|argument|parameter|property|key)s?\b\s*:?\s*['\"`]?([A-Za-z_][\w.]{0,60})", message, re.I
+    ):
         found.append(m.group(1))
     # A name with "..." in it was elided (a capped message): it names nothing.
     return [f for f in dict.fromkeys(found) if identifier(f) and "..." not in f and f.lower() not in _NOT_FIELDS]
@@ -134,19 +164,27 @@ def _reported(message: str, words: re.Pattern[str], present: bool, args: dict[st
     """Names the lines matching `words` report (quoted in the line, at its start before a colon as
     in ``seats: Field required``, or alone on the line before, as pydantic prints locations), kept
     when they are (`present`) or are not in `args`."""
-    lines = message.splitlines()
+    lines = without_echo(message).splitlines()
     found: list[str] = []
     for i, line in enumerate(lines):
-        if not words.search(line):
-            continue
-        names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", line)
-        lead = re.match(r"\s*([A-Za-z_][\w.\-]{0,60})\s*:", line)
-        if lead:
-            names.append(lead.group(1))
-        if i > 0 and identifier(lines[i - 1].strip()):
-            names.append(lines[i - 1].strip())
-        found.extend(n for n in names if (n in args) is present)
+        # A flattened validation message is one line of "name: message" clauses: each is read alone.
+        cuts = [0, *(m.start() for m in _LOCATED.finditer(line) if m.start() > 0), len(line)]
+        for k, clause in enumerate(line[a:b] for a, b in itertools.pairwise(cuts)):
+            if not words.search(clause):
+                continue
+            names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", clause)
+            lead = re.match(r"\s*([A-Za-z_][\w.\-]{0,60})\s*:", clause)
+            if lead:
+                names.append(lead.group(1))
+            if k == 0 and i > 0 and identifier(lines[i - 1].strip()):
+                names.append(lines[i - 1].strip())
+            found.extend(n for n in names if (n in args) is present)
     return list(dict.fromkeys(found))
+
+
+def extra_fields(message: str, args: dict[str, Any]) -> list[str]:
+    """The sent arguments an error reports as not accepted (in the clause that says so)."""
+    return [f for f in _reported(message, EXTRA_WORDS, True, args) if identifier(f)]
 
 
 def renames(message: str, args: dict[str, Any]) -> dict[str, str]:

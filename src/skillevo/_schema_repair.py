@@ -8,8 +8,9 @@ kind of value), a candidate skill of its own:
   ``123`` -> ``"123"``, ``"5"`` -> ``5``, ``[123]`` -> ``["123"]``, ``"a"`` -> ``["a"]``, an enum
   member's case, a date read one way only); an argument the schema does not declare whose name is a
   missing declared one's in another case or separator style (``fileName`` for ``file_name``), or
-  the last words of the only missing declared one, is renamed; a missing required argument with a
-  declared ``default`` is set to it;
+  the last words of the only missing declared one, is renamed; any other undeclared argument is
+  dropped when the schema is closed (``additionalProperties: false``, pydantic's ``extra="forbid"``);
+  a missing required argument with a declared ``default`` is set to it;
 * otherwise **guidance by shape**, built from the schema's facts only (tool and argument names,
   the JSON type, a declared small closed set of values), never from the value sent.
 
@@ -44,6 +45,7 @@ from ._models import (
     SCHEMA_MINER,
     ArgCondition,
     ConformArg,
+    DropArg,
     Event,
     EventKind,
     Origin,
@@ -149,6 +151,16 @@ def _rename_target(arg: str, args: Mapping[str, Any], props: Mapping[str, Any]) 
         return None
     ends = [p for p in missing if len(name_words(p)) > len(words) and name_words(p)[-len(words):] == words]
     return ends[0] if len(ends) == 1 else None
+
+
+def _only_extra(arg: str, args: Mapping[str, Any], props: Mapping[str, Any], required: list[str]) -> bool:
+    """Whether undeclared `arg` can be nothing but extra: no required argument is missing, and no
+    missing declared one shares a name word with it (``departure_date`` may be a misnamed ``date``:
+    dropping it would lose the value the call meant to send)."""
+    if identifier(arg) is None or any(r not in args for r in required):
+        return False
+    words = set(name_words(arg))
+    return not any(p not in args and words & set(name_words(p)) for p in props)
 
 
 def _without_secrets(arg: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -278,6 +290,14 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         entry = declared.get(arg)
         if entry is None:  # not declared (or not as an object)
             target = _rename_target(arg, args, props)
+            if target is None and schema.get("additionalProperties") is False and _only_extra(arg, args, props,
+                                                                                             required):
+                # A closed schema: the tool refuses what it does not declare, so leaving it out
+                # loses nothing the tool would have read.
+                drop = Repair(ops=[DropArg(arg=arg)], precondition=[ArgCondition(arg=arg, present=True)])
+                out.append(Finding(_skill_name(tool, arg, "undeclared", digest), arg, Strategy(repair=drop),
+                                   f"argument {_named(arg)} is not declared and the schema accepts no other"))
+                continue
             if target is None or identifier(target) is None:
                 continue
             covered.add(target)

@@ -17,6 +17,7 @@ from ._detect import retry_after
 from ._guidance_facts import (
     BOOL_WORDS,
     declared_values,
+    extra_fields,
     fields_named,
     missing_fields,
     numeric_target,
@@ -63,7 +64,8 @@ def structured_rule(
             Repair(ops=[Retry(max_attempts=retry_attempts, backoff_s=wait)]),
         )
     sent = [f for f in args if identifier(f)]
-    named = fields_named(message)
+    # The tool's own name is no argument of it ("Error invoking tool 'x' ...").
+    named = [f for f in fields_named(message) if f != tool]
     found = renames(message, args)
     if found:
         rename = Repair(
@@ -73,7 +75,7 @@ def structured_rule(
         suffix = "-".join([category, *sorted(found)[:2]])
         return StructuredRule(suffix, repair_guidance(tool, rename, (args, {})), rename)
     if category == "extra_arg":
-        extra = [f for f in named if f in sent]
+        extra = [f for f in extra_fields(message, args) if f != tool]
         if extra:
             return StructuredRule(
                 "drop-" + "-".join(extra[:2]),
@@ -84,7 +86,8 @@ def structured_rule(
                 ),
             )
     if category == "missing_arg":
-        fields = missing_fields(message, args)
+        # Not the tool's name, nor a place inside a value the call sent (``ids.0``: an element).
+        fields = [f for f in missing_fields(message, args) if f != tool and f.split(".", 1)[0] not in args]
         if fields:
             return StructuredRule(
                 "required-" + "-".join(fields[:2]),

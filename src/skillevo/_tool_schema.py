@@ -4,8 +4,8 @@ Reads, by duck typing (no framework imported): a LangChain tool's ``tool_call_sc
 model sees, injected parameters left out) or ``args_schema``; a CrewAI tool's ``args_schema``; an
 MCP tool's ``inputSchema``; a pydantic model class; an OpenAI / Anthropic tool dict (``function.
 parameters``, ``parameters``, ``input_schema``). Local ``$ref``s into ``$defs`` (pydantic writes
-an ``Enum`` or a nested model that way) are inlined. A tool whose schema cannot be read is left
-out; nothing here raises into the agent's run.
+an ``Enum`` or a nested model that way) are inlined; ``additionalProperties: false`` is kept. A tool
+whose schema cannot be read is left out; nothing here raises into the agent's run.
 """
 
 from __future__ import annotations
@@ -109,10 +109,25 @@ def _read(tool: Any) -> tuple[str, dict[str, Any]] | None:
     except _TooLarge:
         _logger.warning("skillevo: the schema of tool %r is too large to check arguments against (ignored)", name[:80])
         return None
-    return name, {
+    out: dict[str, Any] = {
         "properties": inlined,
         "required": [r for r in required if isinstance(r, str)] if isinstance(required, list) else [],
     }
+    if _closed(tool, schema):
+        out["additionalProperties"] = False
+    return name, out
+
+
+def _closed(tool: Any, schema: Mapping[str, Any]) -> bool:
+    """Whether the tool accepts no argument its schema does not declare (``additionalProperties:
+    false``; pydantic writes it for ``extra="forbid"``). LangChain's ``tool_call_schema`` is a copy
+    of the ``args_schema`` that leaves the flag out: the ``args_schema`` is asked too."""
+    if schema.get("additionalProperties") is False:
+        return True
+    if isinstance(tool, Mapping):
+        return False
+    declared = _as_json_schema(getattr(tool, "args_schema", None))
+    return declared is not None and declared.get("additionalProperties") is False
 
 
 def tool_schema(tool: Any) -> tuple[str, dict[str, Any]] | None:

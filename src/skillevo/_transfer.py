@@ -107,6 +107,8 @@ class ToolCatalog:
                 raise ConfigError(f"register_tools: the schema of {name!r} needs a 'properties' object of objects")
             checked[name] = {"properties": {k: standard_types(v) for k, v in props.items()},
                              "required": [r for r in schema.get("required", []) if isinstance(r, str)]}
+            if schema.get("additionalProperties") is False:  # a closed schema: no other argument is accepted
+                checked[name]["additionalProperties"] = False
         replaced: list[str] = []
         with self._lock:
             for name, schema in checked.items():

@@ -1,0 +1,58 @@
+"""Structured-error rules read what an error reports, not the call's arguments it echoes back.
+
+LangChain's tool node answers a call that fails its pydantic ``args_schema`` with one message that
+quotes the whole call (``Error invoking tool 'x' with kwargs {...} with error: ...``), then one
+``name: message`` clause per problem; skillevo stores it flattened to one line. Every sent argument
+is named in it, and so is the tool.
+"""
+
+from __future__ import annotations
+
+from skillevo._detect import classify_error
+from skillevo._guidance_facts import extra_fields, fields_named, without_echo
+from skillevo._models import DropArg
+from skillevo._structured import structured_rule
+
+
+def _flat(tool: str, args: dict[str, object], *clauses: str) -> str:
+    text = f"Error invoking tool '{tool}' with kwargs {args!r} with error:\n " + "\n".join(clauses)
+    return " ".join((text + "\n Please fix the error and try again.").split())
+
+
+def test_an_unaccepted_argument_is_dropped_alone() -> None:
+    args: dict[str, object] = {"member_ref": 700123, "tier": "gold", "effective_on": "2025-03-04", "confirm": True}
+    message = _flat("update_tier", args, "member_ref: Input should be a valid string",
+                    "confirm: Extra inputs are not permitted")
+    rule = structured_rule("update_tier", message, "extra_arg", args, 3)
+    assert rule is not None and rule.repair is not None
+    assert rule.repair.ops == [DropArg(arg="confirm")]
+    assert extra_fields(message, args) == ["confirm"]
+
+
+def test_missing_arguments_are_the_reported_ones() -> None:
+    args: dict[str, object] = {"confirm": True}
+    message = _flat("credit_note", args, "member_ref: Field required", "amount_cents: Field required",
+                    "confirm: Extra inputs are not permitted")
+    assert classify_error(message) == "missing_arg"
+    rule = structured_rule("credit_note", message, "missing_arg", args, 3)
+    assert rule is not None and rule.guidance is not None
+    assert "`member_ref`, `amount_cents`" in rule.guidance
+    assert "`credit_note`" not in rule.guidance.split("requires", 1)[1]
+
+
+def test_an_element_of_a_sent_list_is_no_missing_argument() -> None:
+    args: dict[str, object] = {"sku_list": [100234, 100777], "window_hours": 12}
+    message = _flat("recall", args, "sku_list.0: Input should be a valid string",
+                    "sku_list.1: Input should be a valid string", "reason: Field required")
+    rule = structured_rule("recall", message, "missing_arg", args, 3)
+    assert rule is not None and rule.guidance is not None
+    assert "`reason`" in rule.guidance and "sku_list" not in rule.guidance
+
+
+def test_a_name_after_parameter_and_colon() -> None:
+    assert "remit_code" in fields_named("Error: missing required parameter: remit_code")
+
+
+def test_without_echo_keeps_set_literals_and_drops_mappings() -> None:
+    assert without_echo("bad {'a': {'b': 1}} and {'c'}") == "bad <...> and ('c')"
+    assert fields_named("keyboard layout") == []
