@@ -18,8 +18,18 @@ __all__ = [
 class SkillevoError(Exception):
     """Base class of every error skillevo raises on purpose.
 
-    The message is one line a user can act on; the CLI prints it and exits with status 1.
+    The message is one line a user can act on; the CLI prints it and exits with status 1. It may
+    quote what the user passed (a value, a path, a URL), so it is masked and redacted when the
+    error is made (``postgresql://app:***@host/db``, ``[REDACTED:...]``): the exception reaches the
+    application's logs, tracebacks and error trackers, not only the CLI, which masked it alone.
     """
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            from ._redaction import mask_urls_in, redact_text  # on first use: errors are rare
+
+            args = (redact_text(mask_urls_in(args[0])), *args[1:])
+        super().__init__(*args)
 
 
 class LibraryError(SkillevoError):
