@@ -3,8 +3,8 @@
 A user's mistake can put a credential into the value an error quotes: a database URL passed where a
 library belongs, a URL with its password typed into the wrong key of ``skillevo.toml``. The CLI
 printed such errors masked, but the exception itself carried the password into the application's
-logs, tracebacks and error trackers. Every message of skillevo's error types now passes the same
-masking and redaction as what the CLI prints, when the error is made.
+logs, tracebacks and error trackers. Every message of skillevo's error types now has its URLs
+masked (`mask_urls_in`, what the CLI shows) when the error is made.
 """
 
 from __future__ import annotations
@@ -52,19 +52,26 @@ def test_an_error_quoting_a_credential_does_not_carry_it(make: Any) -> None:
 
 @pytest.mark.parametrize("kind", [ConfigError, LibraryError, SandboxError, SkillevoError])
 def test_every_error_type_masks_what_it_is_given(kind: type[SkillevoError]) -> None:
-    exc = kind(f"cannot use {DSN} with password={PASSWORD}")
+    exc = kind(f"cannot use {DSN} nor https://db.internal/x?password={PASSWORD}&sslmode=require")
     _clean(exc)
     assert "postgresql://app:***@db.internal:5432/skills" in str(exc)
 
 
 def test_a_format_error_masks_its_message_and_keeps_its_fields() -> None:
-    exc = SkillFormatError("skills/a/SKILL.md", "description", f"token={PASSWORD} is not allowed")
+    exc = SkillFormatError("skills/a/SKILL.md", "description", f"links to https://bot:{PASSWORD}@git.example/x")
     _clean(exc)
     assert (exc.path, exc.field) == ("skills/a/SKILL.md", "description")
-    assert str(exc).startswith("skills/a/SKILL.md: description: token=")
+    assert str(exc) == "skills/a/SKILL.md: description: links to https://bot:***@git.example/x"
 
 
-def test_ordinary_messages_are_unchanged() -> None:
-    text = "review: must be 'auto', 'canary' or 'required' (got 'sometimes')"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "review: must be 'auto', 'canary' or 'required' (got 'sometimes')",
+        "config: miner.api_key: Input should be a valid string (got 5)",  # a secret key named as a place
+        "skills/credentials: cannot read: Not a directory",
+    ],
+)
+def test_ordinary_messages_are_unchanged(text: str) -> None:
     assert str(ConfigError(text)) == text
     assert ConfigError(text).args == (text,)
