@@ -77,7 +77,7 @@ class EpisodeContext:
         may_test = self._canary or not evo.gate.gated
         assign = (lambda skill: group.assigned(skill, index)) if group is not None and may_test else None
         self._choices = SiteChoices(evo.selector, evo.null_arm, self.episode.applied, self._rec, assign)
-        self._shadow = ShadowBook(self._rec.log_private, snapshot)
+        self._shadow = ShadowBook(self._rec.log_private, snapshot, code=evo.shadow_code)
         self._tools = ToolCalls(self._lock, evo, task, self._canary, self._choices, self._rec, self._shadow)
         self._guided: set[str] = set()
         self._model_calls = 0

@@ -18,8 +18,20 @@ __all__ = [
 class SkillevoError(Exception):
     """Base class of every error skillevo raises on purpose.
 
-    The message is one line a user can act on; the CLI prints it and exits with status 1.
+    The message is one line a user can act on; the CLI prints it and exits with status 1. It may
+    quote what the user passed (a value, a path, a URL), so every URL in it is masked when the error
+    is made (``postgresql://app:***@host/db``, ``?password=***``): the exception reaches the
+    application's logs, tracebacks and error trackers, not only the CLI, which masked it alone.
+    (Whole-text redaction is left to the CLI: it reads ``api_key: Input should be ...``, a
+    message naming a secret *key*, as a pair and would hide the reason.)
     """
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            from ._url_mask import mask_urls_in  # on first use: errors are rare
+
+            args = (mask_urls_in(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class LibraryError(SkillevoError):

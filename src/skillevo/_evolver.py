@@ -45,6 +45,7 @@ from ._sandbox import ProcessSandbox
 from ._sanitize import safe_str
 from ._schema_repair import retire_stale
 from ._selection import ThompsonSelector
+from ._shadow import SHADOW_BUDGET_S, ShadowCode
 from ._store import SkillStore
 from ._transfer import ToolCatalog, sync_transfers
 from ._triggers import TriggerIndex
@@ -94,6 +95,9 @@ class Evolver:
             ``"inline"``: ``finish()`` mines before it returns (deterministic; scripts and tests).
             See docs/evolver.md.
         mine_budget_s: seconds of background mining per minute.
+        shadow_budget_s: seconds of one episode that shadow runs of unapproved code skills may hold
+            the agent's failed calls (``review="required"``/``"canary"``); a version whose one run
+            takes longer is not run in shadow again by this Evolver (see `_shadow.ShadowCode`).
     """
 
     def __init__(
@@ -114,6 +118,7 @@ class Evolver:
         null_arm: bool = True,
         mining: MiningMode | None = None,
         mine_budget_s: float = 10.0,
+        shadow_budget_s: float = SHADOW_BUDGET_S,
     ) -> None:
         if not isinstance(lib, SkillStore):
             raise ConfigError(
@@ -123,6 +128,7 @@ class Evolver:
         review, canary_share = check_review(review, canary_share)
         if guidance_budget_tokens < 0:
             raise ConfigError(f"guidance_budget_tokens: must be >= 0 (got {guidance_budget_tokens!r})")
+        shadow_code = ShadowCode(shadow_budget_s)
         self.store = lib
         preload()  # heavy imports at start-up, never inside a tool call
         self.miner: Miner | None = as_miner(miner)
@@ -139,6 +145,8 @@ class Evolver:
         self.canary_share = canary_share
         # Decides, per episode and version, what may change a call or a prompt and what runs in shadow.
         self.gate = ReviewGate(lib, review, canary_share, seed=seed, ttl_s=cache_ttl_s)
+        #: what shadow runs of unapproved code skills may cost the agent; internal
+        self.shadow_code = shadow_code
         self.lifecycle: Lifecycle = Lifecycle(lib, self.selector, lifecycle or LifecycleConfig(), review=review)
         self.guidance_budget_tokens = int(guidance_budget_tokens)
         self.is_failure = is_failure

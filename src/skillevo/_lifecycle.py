@@ -483,9 +483,15 @@ class Lifecycle:
         with self._lock:
             version = self.store.version(version_id)
             if version.status is VersionStatus.ACTIVE and not is_approved(self.store, version):
-                self.store.set_status(
-                    version_id, VersionStatus.ACTIVE, reason=f"approved: {reason}", actor=actor, kind=EventKind.REVIEW
-                )
+                try:
+                    # Conditional, like every transition: a version another process rejected or
+                    # retired since it was read is not brought back, approved, by this decision.
+                    self.store.set_status(
+                        version_id, VersionStatus.ACTIVE, reason=f"approved: {reason}", actor=actor,
+                        kind=EventKind.REVIEW, expected=VersionStatus.ACTIVE,
+                    )
+                except StatusConflictError:
+                    raise ConfigError(f"{version_id} changed while being approved; look again") from None
                 return [
                     Transition(
                         version_id=version_id,

@@ -25,16 +25,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._detect import classify_error
+from ._errors import ConfigError
 from ._models import EventKind, Repair, Retry, Skill, SkillVersion, TriggerKind
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
-__all__ = ["ShadowBook", "ShadowEvidence", "held_back", "replay_failures", "shadow_evidence", "text_id"]
+__all__ = [
+    "SHADOW_BUDGET_S",
+    "ShadowBook",
+    "ShadowCode",
+    "ShadowEvidence",
+    "held_back",
+    "replay_failures",
+    "shadow_evidence",
+    "text_id",
+]
 
 #: ``(kind, tool, version_id, private fields (redacted when stored), **data)``: how the book logs.
 LogFn = Callable[..., None]
@@ -66,6 +78,38 @@ def predicted_args(
     return None
 
 
+#: Seconds of one episode that shadow runs of unapproved code skills may hold the agent's calls.
+SHADOW_BUDGET_S = 1.0
+
+
+class ShadowCode:
+    """What shadow runs of unapproved code skills may cost the agent (one per Evolver).
+
+    A shadow run happens on the agent's failed call, which waits for it; a version nobody approved
+    may not change a call, its time included. So the code runs of one episode stop once they took
+    `budget_s` in all (a honest skill answers in milliseconds, warm), and a version whose one run
+    took longer than that (a skill that behaved on its import's smoke run and burns its CPU limit
+    on real arguments) is not run in shadow again by this process: it lost, and waits for a person.
+
+    Raises:
+        ConfigError: `budget_s` is not a finite number >= 0.
+    """
+
+    def __init__(self, budget_s: float = SHADOW_BUDGET_S) -> None:
+        if isinstance(budget_s, bool) or not isinstance(budget_s, int | float) or not 0 <= budget_s < math.inf:
+            raise ConfigError(f"shadow_budget_s: must be a number of seconds >= 0 (got {budget_s!r})")
+        self.budget_s = float(budget_s)
+        self.slow: set[str] = set()  # version ids; a set's add is atomic, episodes share it
+
+    def why_not(self, version_id: str, spent_s: float) -> str | None:
+        """Why `version_id` is not run in shadow now (`spent_s`: the episode's shadow time), or None."""
+        if version_id in self.slow:
+            return "one shadow run of it took longer than the shadow budget: not run again by this process"
+        if spent_s >= self.budget_s:
+            return "this episode's shadow time budget is spent"
+        return None
+
+
 @dataclass
 class _Prediction:
     version_id: str
@@ -86,6 +130,9 @@ class ShadowBook:
     guided: dict[str, str] = field(default_factory=dict)
     fired_skills: set[str] = field(default_factory=set)
     seen: set[tuple[str, str]] = field(default_factory=set)
+    code: ShadowCode = field(default_factory=ShadowCode)
+    code_spent_s: float = 0.0
+    skipped: set[str] = field(default_factory=set)
 
     # ------------------------------------------------------------------ guidance
 
@@ -128,6 +175,14 @@ class ShadowBook:
         if mark in self.seen:
             return
         self.seen.add(mark)
+        runs_code = version.strategy.repair is None and bool(version.strategy.code) and run_code is not None
+        if runs_code and (why := self.code.why_not(version.id, self.code_spent_s)) is not None:
+            if version.id not in self.skipped:  # once an episode: the reviewer sees why evidence stops
+                self.skipped.add(version.id)
+                self.log(EventKind.SHADOW, tool, version.id, {}, what="repair", skill=skill.name, when=when,
+                         skipped=why)
+            return
+        started = time.monotonic()
         try:
             after = predicted_args(version, tool, args, message, run_code)
         except Exception as exc:  # an unapproved repair that cannot apply: a loss, never an error in the run
@@ -135,6 +190,12 @@ class ShadowBook:
                      error=type(exc).__name__)
             self._outcome(tool, version.id, skill.name, False, "its repair cannot apply to these arguments")
             return
+        finally:
+            if runs_code:
+                took = time.monotonic() - started
+                self.code_spent_s += took
+                if took > self.code.budget_s:
+                    self.code.slow.add(version.id)
         if not isinstance(after, dict):
             return
         retry = version.strategy.repair is not None and any(isinstance(op, Retry) for op in version.strategy.repair.ops)
