@@ -7,7 +7,10 @@ Each test broke before its fix:
   process rejects or retires it brought the rejected version back to active, approved;
 * a held-back code skill that behaves on the import's smoke run but burns its limits on real
   arguments ran in shadow on every failed call, holding the agent's call for its whole CPU limit
-  each time, for as long as nobody reviewed it.
+  each time, for as long as nobody reviewed it;
+* a guidance version rejected in another process while an episode ran stayed in that episode's
+  prompt until it ended (the guidance site reused the episode's choice without asking whether it
+  was still live; the repair sites did).
 """
 
 from __future__ import annotations
@@ -156,3 +159,28 @@ def test_a_real_code_skill_that_passed_its_smoke_run_does_not_hold_every_failed_
 def test_a_bad_shadow_budget_is_a_one_line_config_error(bad: Any) -> None:
     with SkillLibrary(":memory:") as lib, pytest.raises(ConfigError, match="shadow_budget_s"):
         Evolver(lib, miner=None, sandbox=None, shadow_budget_s=bad)
+
+
+def test_a_guidance_version_rejected_mid_episode_leaves_the_prompt_at_once(tmp_path: Path) -> None:
+    """The episode chose `tone@1`'s guidance at its first model call; a reviewer in another process
+    rejects it before the next one. The next model call must not carry the rejected text (the repair
+    sites already re-checked their episode's choice; the guidance site reused it as chosen)."""
+    path = tmp_path / "lib.db"
+    lib = SkillLibrary(str(path))
+    trigger = Trigger(kind=TriggerKind.ALWAYS)
+    v1 = lib.add_skill("tone", trigger, Strategy(guidance="Answer in a formal register (version one)."),
+                       status=VersionStatus.ACTIVE).id
+    lib.add_version("tone", Strategy(guidance="Answer briefly (version two)."), status=VersionStatus.TESTING)
+    for seed in range(40):
+        evo = Evolver(lib, miner=None, seed=seed, null_arm=False, cache_ttl_s=0.0)
+        ep = evo.episode(task="write to the customer")
+        if "version one" in ep.guidance():
+            break
+        ep.finish(None)
+    else:
+        pytest.fail("no seed chose version one")
+    with SkillLibrary(str(path)) as second:  # the other process
+        Lifecycle(second, ThompsonSelector()).reject(v1, "reads as rude", actor="bob")
+    assert "version one" not in ep.guidance()
+    ep.finish(None)
+    lib.close()

@@ -210,6 +210,8 @@ class EpisodeContext:
                 choice = self._choices.select(skill, versions, "guidance")
                 if choice.version is None or not choice.version.strategy.guidance:
                     continue
+                if all(v.id != choice.version.id for v in versions):
+                    continue  # chosen earlier in the episode, no longer live or allowed (rejected since)
                 versions_chosen.append(choice.version)
                 if skill.name not in self._guided:
                     self._guided.add(skill.name)
