@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._attribution import about_arguments, attributable
+from ._code_seal import run_sealed, sealed
 from ._detect import Failure, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
@@ -375,7 +376,7 @@ class ToolCalls:
             self.shadow.fired(skill.name)
             versions, shadow = evo.gate.split(self._repair_versions(skill), self.canary)
             for held in shadow:
-                run_code = evo.sandbox.run_repair if evo.sandbox is not None else None
+                run_code = sealed(evo.sandbox.run_repair) if evo.sandbox is not None else None
                 self.shadow.repair(skill, held, name, args, when="after_error", message=message, run_code=run_code)
             if not versions:
                 continue
@@ -445,7 +446,7 @@ class ToolCalls:
         if not strategy.code or sandbox is None or skill.name in tried.skills:
             return None, 0.0, "code"
         try:
-            repaired = sandbox.run_repair(strategy.code, name, dict(args), message)
+            repaired = run_sealed(sandbox.run_repair, strategy.code, name, dict(args), message)
         except SkillevoError as exc:
             repaired = None
             self.recorder.log(
