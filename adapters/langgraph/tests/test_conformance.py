@@ -360,6 +360,35 @@ def test_a_return_direct_tool_ends_the_run_and_its_episode(lib: SkillLibrary) ->
     assert episode.reward == 1.0 and mw.last_episode_id == episode.id
 
 
+@tool(return_direct=True)
+def note_direct(text: str) -> str:
+    """Write a note; its result is the answer."""
+    return f"noted {text}"
+
+
+def test_a_return_direct_batch_is_finished_while_an_agent_with_other_tools_shares_the_middleware(
+    lib: SkillLibrary,
+) -> None:
+    """One middleware, two agents with different tools. Agent B's model call lands between agent A's
+    model call and A's batch of two return_direct calls (B is asked from inside A's model here, as a
+    concurrent request would interleave). A's run must still end with its reward, not as stopped."""
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=lambda s: 1.0)
+    other = create_agent(ScriptedChat(lambda m: AIMessage(content="fine")), [book], middleware=[mw])
+
+    def policy(messages: Sequence[BaseMessage]) -> AIMessage:
+        other.invoke({"messages": [HumanMessage(content="anything new?")]})
+        return AIMessage(content="", tool_calls=[
+            {"name": "book_direct", "args": {"date": "2025-03-04", "city": "Oslo"}, "id": "d1"},
+            {"name": "note_direct", "args": {"text": "Oslo"}, "id": "d2"},
+        ])
+
+    out = create_agent(ScriptedChat(policy), [book_direct, note_direct], middleware=[mw]).invoke(_ask())
+    assert out["messages"][-1].text in ("booked Oslo on 2025-03-04", "noted Oslo")
+    lib.flush()
+    rewards = sorted((e.task, e.reward) for e in lib.episodes())
+    assert len(rewards) == 2 and all(r == 1.0 for _, r in rewards), rewards
+
+
 @pytest.mark.parametrize("harness", HARNESSES, ids=lambda h: h.name)
 def test_8_concurrent_invokes_on_one_agent_are_8_episodes(harness: Any, tmp_path: Path) -> None:
     with SkillLibrary(tmp_path / "lib.db") as lib:

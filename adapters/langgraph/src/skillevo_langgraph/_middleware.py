@@ -139,8 +139,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._lock = threading.Lock()
         # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
         self._direct: dict[str, tuple[int, list[Any]]] = {}
-        self._tools_seen: Any = None
-        self._direct_names: set[str | None] = set()
+        # The last tool list seen and its return_direct tools' names (one tuple: read and replaced whole,
+        # as agents with other tools may share this middleware), and each open run's own such names.
+        self._tools_seen: tuple[Any, frozenset[str | None]] = (None, frozenset())
+        self._direct_of: dict[str, frozenset[str | None]] = {}
         self.last_episode_id: str | None = None
         # Runs the caller stopped between two hooks (a closed stream, a cancelled task).
         self._watch = RunWatch(self._stopped, self._failed_with)
@@ -216,6 +218,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             stale = self._open.pop(ep.id, None) if ep is not None else None
             if stale is not None:
                 self._raised.pop(stale.id, None)
+                self._direct_of.pop(stale.id, None)
                 self._failing.pop(stale.id, None)
             if key:
                 self._markers.pop(key, None)
@@ -245,6 +248,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers.pop(old.id, None)
                 self._raised.pop(old.id, None)
                 self._failing.pop(old.id, None)
+                self._direct_of.pop(old.id, None)
                 dropped.append(old)
         for old in dropped:
             abort(old)
@@ -256,6 +260,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             ep = self._open.pop(key, None) if key else None
             if key:
                 self._markers.pop(key, None)
+                self._direct_of.pop(key, None)
         if ep is None:
             return None, None
         self._watch.forget(ep.id)
@@ -307,6 +312,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             found = self._open.pop(ep.id, None) is not None
             self._markers.pop(ep.id, None)
             self._direct.pop(ep.id, None)
+            self._direct_of.pop(ep.id, None)
             self._raised.pop(ep.id, None)
             self._failing.pop(ep.id, None)
         self._watch.forget(ep.id)
@@ -338,6 +344,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 ep = self._open.pop(episode_id, None)
                 self._markers.pop(episode_id, None)
                 self._direct.pop(episode_id, None)
+                self._direct_of.pop(episode_id, None)
                 raised = self._raised.pop(episode_id, None)
                 self._failing.pop(episode_id, None)
             if ep is not None:
@@ -347,12 +354,15 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     # ------------------------------------------------------------------ model calls
 
     def _guided(self, request: ModelRequest[Any]) -> tuple[ModelRequest[Any], EpisodeContext, bool]:
-        if request.tools is not self._tools_seen:  # which tools end the run (read where their calls return)
-            self._tools_seen = request.tools
-            self._direct_names = {getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False)}
+        seen = self._tools_seen
+        if request.tools is not seen[0]:  # which tools end the run (read where their calls return)
+            direct = frozenset(getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False))
+            seen = self._tools_seen = (request.tools, direct)
             declare_tools(self.evo, request.tools)  # schema-aware repairs need each tool's JSON schema
         ep, new = self._episode(request.state, create=True, runtime=request.runtime)
         assert ep is not None
+        if seen[1]:
+            self._direct_of[ep.id] = seen[1]
         if self._raised:
             self._raised.pop(ep.id, None)  # the run went on after a tool's exception
         if self._failing:
@@ -446,21 +456,21 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
 
     # ------------------------------------------------------------------ tool calls
 
-    def _direct_batch(self, request: ToolCallRequest) -> int:
+    def _direct_batch(self, request: ToolCallRequest, ep: EpisodeContext) -> int:
         """How many calls the run's last batch has when every one of them is to a return_direct tool
         (create_agent then ends the run after them), else 0."""
         if not getattr(request.tool, "return_direct", False):
             return 0
         last = next((m for m in reversed(self._messages(request.state)) if isinstance(m, AIMessage)), None)
         calls = last.tool_calls if last is not None else []
-        direct = self._direct_names | {request.tool_call.get("name")}
+        direct = self._direct_of.get(ep.id, frozenset()) | {request.tool_call.get("name")}
         return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
 
     def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
         """The final state once the last call of an all-return_direct batch has returned, else None."""
         if self.finish_on != "final_response" or not isinstance(result, ToolMessage) or result.status == "error":
             return None
-        n = self._direct_batch(request)
+        n = self._direct_batch(request, ep)
         if not n:
             return None
         with self._lock:
