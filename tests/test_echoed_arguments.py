@@ -67,3 +67,11 @@ def test_an_error_body_is_read_not_dropped_as_an_echo() -> None:
     rule = structured_rule("t", extra, "extra_arg", {"color": "red", "sku": "a"}, 3)
     assert rule is not None and rule.repair is not None and rule.repair.ops == [DropArg(arg="color")]
     assert without_echo("kwargs {'message': 'hi', 'channel': 'ops'} with error: x") == "kwargs <...> with error: x"
+
+
+def test_an_echoed_reason_is_still_an_echo() -> None:
+    args: dict[str, object] = {"reason": "item missing from the box", "confirm": True}
+    message = _flat("credit_note", args, "member_ref: Field required", "confirm: Extra inputs are not permitted")
+    rule = structured_rule("credit_note", message, "missing_arg", args, 3)
+    assert rule is not None and rule.guidance is not None
+    assert "`member_ref`" in rule.guidance and "`reason`" not in rule.guidance

@@ -64,7 +64,7 @@ _LOCATED = re.compile(r"(?<![\w.'\"`])([a-z_]\w{0,60}(?:\.\w{1,20}){0,4}):\s+(?=
 
 #: An error body: a mapping with a key an error's report goes under, and wording that reports one
 #: (``{"error": "unexpected argument 'color'"}``, ``{"detail": [{"loc": [...], "msg": "field required"}]}``).
-_BODY_KEY = re.compile(r"(?i)[{,]\s*['\"]?(?:errors?|details?|message|msg|reason|description|title|problem)['\"]?\s*:")
+_BODY_KEY = re.compile(r"(?i)[{,]\s*['\"]?(?:errors?|details?|message|msg|problem|fault)['\"]?\s*:")
 _BODY_WORDS = re.compile(
     r"(?i)\b(?:missing|required|unexpected|invalid|unknown|expected|must"
     r"|not (?:permitted|allowed|accepted|recogni[sz]ed))\b"
