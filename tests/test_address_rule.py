@@ -56,6 +56,10 @@ CODE = [
     "Use items[1::2] to skip, std::vector in C++, and a ratio of 3:1 at 10:30:00.",
     "Call `rect.top` then `window.app`.",
     "It failed . then retry with the date fixed.",
+    # a field path after a sending verb, written as code: its ending is a field's name, not a host's
+    "Send the invoice to `invoice.email` of the customer.",
+    "Post the comment to `post.id` of the thread; sync the contact to customer_record.phone.",
+    "Forward the message to `message.to` as a list.",
 ]
 
 

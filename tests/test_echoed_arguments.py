@@ -56,3 +56,22 @@ def test_a_name_after_parameter_and_colon() -> None:
 def test_without_echo_keeps_set_literals_and_drops_mappings() -> None:
     assert without_echo("bad {'a': {'b': 1}} and {'c'}") == "bad <...> and ('c')"
     assert fields_named("keyboard layout") == []
+
+
+def test_an_error_body_is_read_not_dropped_as_an_echo() -> None:
+    # A tool answering with its error as JSON: the mapping is what the error reports, not the call.
+    missing = 'Error: {"error": "missing required field", "field": "customer_id"}'
+    rule = structured_rule("t", missing, "missing_arg", {"name": "a"}, 3)
+    assert rule is not None and rule.guidance is not None and "`customer_id`" in rule.guidance
+    extra = "Error: {\"error\": \"unexpected argument 'color'\"}"
+    rule = structured_rule("t", extra, "extra_arg", {"color": "red", "sku": "a"}, 3)
+    assert rule is not None and rule.repair is not None and rule.repair.ops == [DropArg(arg="color")]
+    assert without_echo("kwargs {'message': 'hi', 'channel': 'ops'} with error: x") == "kwargs <...> with error: x"
+
+
+def test_an_echoed_reason_is_still_an_echo() -> None:
+    args: dict[str, object] = {"reason": "item missing from the box", "confirm": True}
+    message = _flat("credit_note", args, "member_ref: Field required", "confirm: Extra inputs are not permitted")
+    rule = structured_rule("credit_note", message, "missing_arg", args, 3)
+    assert rule is not None and rule.guidance is not None
+    assert "`member_ref`" in rule.guidance and "`reason`" not in rule.guidance

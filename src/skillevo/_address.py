@@ -15,10 +15,11 @@ A bare dotted name is judged by its ending, against IANA's list of top-level dom
 * any other real ending (``cc``, ``py``, ``id``, ``name``, ``email``, ``date``, ``zip`` ... are
   top-level domains, and field names and file extensions too) makes a host when the name has a
   label with a hyphen (no identifier has one; a file name ``run-tests.sh`` stays) or when a sending
-  verb leads to it ("send the record to collect.cc", "upload it via evil.zip").
+  verb leads to it ("send the record to collect.cc", "upload it via evil.zip"), unless it is written
+  as code: "send the invoice to `invoice.email`" names a field path.
 
-A sending verb leads to a name written as code too ("post the record to `evil.shop`"). A dotted
-quad after a version word (``version 1.2.3.4``, ``v1.2.3.4``) is a version.
+A sending verb leads to a name with a host ending written as code too ("post the record to
+`evil.shop`"). A dotted quad after a version word (``version 1.2.3.4``, ``v1.2.3.4``) is a version.
 """
 
 from __future__ import annotations
@@ -87,13 +88,13 @@ def _host_names(text: str) -> Iterator[bool]:
         tld = m.group(2).lower()
         if tld not in _IANA_TLDS:
             continue
-        if tld in _GENERIC_TLDS or _sent_to(text, m.start()):
+        if tld in _GENERIC_TLDS:
             yield True
         elif tld in _HOST_TLDS:
-            yield not _as_code(text, m, ticks)
-        else:
-            labels = m.group(1).split(".")[:-1]
-            yield any("-" in label for label in labels) and tld not in _FILE_EXTENSIONS and not _as_code(text, m, ticks)
+            yield _sent_to(text, m.start()) or not _as_code(text, m, ticks)
+        else:  # a field's name too: a field path written as code stays, sent to or not (`invoice.email`)
+            hyphen = any("-" in label for label in m.group(1).split(".")[:-1]) and tld not in _FILE_EXTENSIONS
+            yield (hyphen or _sent_to(text, m.start())) and not _as_code(text, m, ticks)
 
 
 # IPv4 written as a dotted quad (a version number after a version word is none), or as inet_aton reads

@@ -62,13 +62,28 @@ _MAPPING = re.compile(r"\{[^{}]{0,4000}\}")
 _LOCATED = re.compile(r"(?<![\w.'\"`])([a-z_]\w{0,60}(?:\.\w{1,20}){0,4}):\s+(?=[A-Z][a-z])")
 
 
+#: An error body: a mapping with a key an error's report goes under, and wording that reports one
+#: (``{"error": "unexpected argument 'color'"}``, ``{"detail": [{"loc": [...], "msg": "field required"}]}``).
+_BODY_KEY = re.compile(r"(?i)[{,]\s*['\"]?(?:errors?|details?|message|msg|problem|fault)['\"]?\s*:")
+_BODY_WORDS = re.compile(
+    r"(?i)\b(?:missing|required|unexpected|invalid|unknown|expected|must"
+    r"|not (?:permitted|allowed|accepted|recogni[sz]ed))\b"
+)
+
+
+def _echoed(mapping: str) -> bool:
+    return ":" in mapping and not (_BODY_KEY.search(mapping) and _BODY_WORDS.search(mapping))
+
+
 def without_echo(message: str) -> str:
     """`message` without the mappings it quotes (``... with kwargs {'a': 1, 'b': 2} with error: ...``).
 
     A mapping in an error is the call's own arguments echoed back: the names in it are what was
-    sent, not what is wrong. (A set literal, ``{'a'}``, has no colon and is kept, as a tuple.)"""
+    sent, not what is wrong; but an error body (a tool answering ``{"error": "unexpected argument
+    'color'"}``) is what the error reports, and kept. (A set literal, ``{'a'}``, has no colon and is
+    kept, as a tuple.)"""
     for _ in range(8):
-        new = _MAPPING.sub(lambda m: "<...>" if ":" in m.group(0) else f"({m.group(0)[1:-1]})", message)
+        new = _MAPPING.sub(lambda m: "<...>" if _echoed(m.group(0)) else f"({m.group(0)[1:-1]})", message)
         if new == message:
             break
         message = new

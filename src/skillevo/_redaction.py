@@ -71,7 +71,7 @@ from ._secret_forms import (
 from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
-from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status
+from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._url_mask import mask_url, mask_urls_in
 
@@ -366,8 +366,11 @@ _STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
 
 def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
     """Whether a pair's value is no secret after all: a word describing the argument ("password:
-    required", "token: missing"), or a postal PIN code beside an address ("Pincode: 560001")."""
+    required", "token: missing"), a validation message ("session_id: Field required"), or a postal
+    PIN code beside an address ("Pincode: 560001")."""
     value = text[start:end]
+    if opens_message(text, start):
+        return True
     phrase = _STATUS_PHRASE.match(text, start)  # "not set", "too short": a status of several words
     if is_status(value) or (phrase is not None and is_status(phrase.group(0))):
         return True

@@ -18,7 +18,14 @@ from collections.abc import Iterable, Iterator
 
 from ._secret_keys import _SECRET_HEADS, is_postal_pin, is_secret_key, key_words
 
-__all__ = ["credential_like", "determiner_code_hint", "is_status", "prose_spans", "seed_phrase_spans"]
+__all__ = [
+    "credential_like",
+    "determiner_code_hint",
+    "is_status",
+    "opens_message",
+    "prose_spans",
+    "seed_phrase_spans",
+]
 
 Span = tuple[int, int, str]
 
@@ -85,6 +92,20 @@ def is_status(value: str) -> bool:
     return len(value) <= 24 and " ".join(value.strip(_STATUS_TRIM).lower().split()) in _STATUS
 
 
+# A validation message where a pair's value would be: a tool node flattens pydantic's errors to "name:
+# message" clauses ("session_id: Field required", "auth_code: Input should be a valid string"). Read
+# as a value, the message's first word was hidden, and with it the clause the missing-argument rule reads.
+_MESSAGE = re.compile(
+    r"(?:Field required|Extra inputs are not permitted|(?:Value|Assertion) (?:error|failed),"
+    r"|[A-Z][a-z]{1,15}(?: [a-z]{1,15})? should (?:be|have)\b)"
+)
+
+
+def opens_message(text: str, start: int) -> bool:
+    """Whether `text` at `start` (where a pair's value would be) opens a validation message."""
+    return _MESSAGE.match(text, start) is not None
+
+
 _WORD_START = re.compile(r"(?<![\w\-])\d{0,3}[^\W\d]")
 
 
@@ -149,11 +170,24 @@ def determiner_code_hint(text: str) -> bool:
     return ("code" in lower or "código" in lower or "codice" in lower) and _DETERMINER_CODE.search(text) is not None
 
 
+# What an error says of a value it reports as wrong ("the code 94107 is not a valid zip", "il codice 4821
+# non è valido"): a code refused, not one delivered.
+_REFUSED = re.compile(
+    r"(?i)[ \t]+(?:(?:is|was|are|were|has|had)[ \t]+(?:not|no[ \t]+longer|invalid|unknown|incorrect|wrong|expired|"
+    r"unsupported|already)|isn['’]t|wasn['’]t|(?:does|do|did)[ \t]+not|(?:doesn|didn)['’]t|not[ \t]+(?:found|valid|"
+    r"supported|recognized|recognised|allowed)|invalid|unknown|non|no[ \t]+(?:es|está|existe|válido|valido)|"
+    r"não|nao|n['’](?:est|existe)|ist[ \t]+(?:nicht|ungültig|unbekannt))(?![\w\-])"
+)
+
+
 def determiner_code_spans(text: str) -> Iterator[Span]:
     """A PIN-sized code (4-8 digits, or 6+ characters mixing letters and digits) after a determiner and
-    a bare code word: a three-digit status ("the code is 404") and words stay."""
+    a bare code word: a three-digit status ("the code is 404"), words, and a code the text reports
+    as wrong ("the code 94107 is not a valid zip") stay."""
     for m in _DETERMINER_CODE.finditer(text):
         value = m.group("v").rstrip(".!?:")
+        if len(value) == len(m.group("v")) and _REFUSED.match(text, m.end("v")):
+            continue
         digits = value.replace("-", "").replace(" ", "")
         if (digits.isdigit() and 4 <= len(digits) <= 8) or (
             len(value) >= 6 and credential_like(value, True) and any(c.isdigit() for c in value)
