@@ -2,15 +2,11 @@
 
 A `set` of an argument the caller left out is mined only when corrections of two episodes added
 it with one value; two tasks may agree by chance (a free-text reason, a category). Applied, such a
-constant makes its calls succeed and its episodes fail, and the model never gets to send the
-task's own value. So:
-
-* where an episode chose "apply nothing", a failed call is not rescued with a constant the caller
-  never sent (`adds_constant`): the model's own correction is the evidence;
-* a correction that adds the argument with another value is a call the constant would have got
-  wrong: it is charged to every live version writing that constant (a call-level 0, logged as a
-  ``contradicted`` credit), and a version contradicted in `RETRACT_EPISODES` episodes is retired
-  (rejected while under test): the stored corrections show the value varies by task.
+constant makes its calls succeed and its episodes fail. A correction of a later episode that adds
+the argument with another value is a call the constant would have got wrong: it is charged to every
+live version writing that constant (a call-level 0, logged as a ``contradicted`` credit), and a
+version contradicted in `RETRACT_EPISODES` episodes is retired (rejected while under test): the
+stored corrections show the value varies by task.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from ._models import (
     SetArg,
     Strip,
 )
+from ._units import split_unit, unit_regex, without_unit
 
 __all__ = [
     "RepairError",
@@ -134,34 +135,6 @@ def _coerce(value: Any, to: str) -> Any:
         raise RepairError(f"cannot cast {value!r} to {to}") from None
 
 
-#: ``"<number><unit>"`` / ``"<number> <unit>"``: a plain decimal number, then a word of letters only.
-_WITH_UNIT = re.compile(r"\s*([+-]?\d{1,15}(?:\.\d{1,15})?)\s*([^\W\d_]{1,16})\s*")
-
-
-def split_unit(value: Any) -> tuple[str, str] | None:
-    """``(number, unit)`` of a string ``"48h"`` or ``"3 days"``, else None."""
-    if not isinstance(value, str):
-        return None
-    m = _WITH_UNIT.fullmatch(value)
-    return (m.group(1), m.group(2)) if m else None
-
-
-def unit_regex(unit: str) -> str:
-    """A full-match regex for a number followed by `unit` (a unit repair's precondition)."""
-    return r"\s*[+-]?\d+(?:\.\d+)?\s*" + re.escape(unit) + r"\s*"
-
-
-def _without_unit(value: Any, unit: str, to: str) -> Any:
-    """The number of ``"<number><unit>"`` cast to `to`; `_MISSING` for another unit or a lossy cast."""
-    parts = split_unit(value)
-    if parts is None or parts[1] != unit:
-        return _MISSING
-    number = float(parts[0])
-    if to == "int":
-        return int(number) if number.is_integer() else _MISSING
-    return number
-
-
 def _apply_op(args: dict[str, Any], op: Any) -> None:
     if isinstance(op, Retry):
         return
@@ -180,8 +153,8 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     if value is _MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
     if isinstance(op, CoerceArg) and op.unit is not None:
-        new: Any = _without_unit(value, op.unit, op.to)
-        if new is _MISSING:
+        new: Any = without_unit(value, op.unit, op.to)
+        if new is None:
             return  # another unit, or a number the cast would round: left as it is
     elif isinstance(op, CoerceArg):
         new = _coerce(value, op.to)
@@ -359,7 +332,7 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
         # A unit dropped, scale kept ("48h" -> 48): the number itself is the corrected value. A
         # zero shows no scale, and "90min" -> 1.5 (another scale) is left to a value map.
         to = "int" if type(good) is int else "float"
-        if same_args(_without_unit(bad, parts[1], to), good):
+        if same_args(without_unit(bad, parts[1], to), good):
             cands.append(("coerce", {"to": to, "unit": parts[1]}))
     if (
         isinstance(good, int | str)

@@ -22,15 +22,7 @@ from ._recording import ERROR_MAX_CHARS, snapshot
 from ._redaction import capped_text
 from ._regex import found
 from ._repair import precondition_holds, same_args
-from ._repair_plan import (
-    adds_constant,
-    changes,
-    error_parts,
-    may_repair,
-    plan_error_repair,
-    plan_stored_repair,
-    preemptive_args,
-)
+from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._sanitize import clean_text, json_text, safe_str
 from ._schema_repair import propose_safely
 
@@ -412,9 +404,7 @@ class ToolCalls:
         # outcome at this site is known (0). A version whose repair applies to these arguments is
         # tried anyway (Thompson among those), and credited with the retried call's outcome like any
         # chosen repair. None applies: no comparison, no credit.
-        # Not a constant the caller never sent: the model's own value is the evidence that tests it
-        # (`_contradiction`), and "apply nothing" stays nothing for the episode-reward check.
-        usable = [v for v in versions if may_repair(v, args) and not adds_constant(v.strategy.repair, args)]
+        usable = [v for v in versions if may_repair(v, args)]
         if not usable:
             return None
         if skill.name not in tried.null_credited:
