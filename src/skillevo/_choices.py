@@ -100,7 +100,12 @@ class SiteChoices:
             self.chosen_at[skill.name] = ToolSite(trigger.tool, self.tool_calls.get(trigger.tool, 0))
             if kind == "guidance" and versions and all(v.origin.miner == SCHEMA_MINER for v in versions):
                 self.conformance.add(skill.name)
-        applied = Applied(key=skill.name, arm=choice.arm, propensity=propensity, kind=kind, candidate=candidate)
+        # A version with guidance and a repair is chosen once per episode, often first for its
+        # guidance: the site is still a repair site, whose episode reward the promotion check needs.
+        repairs = kind != "guidance" or any(v.strategy.repair is not None or v.strategy.code is not None
+                                            for v in versions)
+        applied = Applied(key=skill.name, arm=choice.arm, propensity=propensity, kind=kind, candidate=candidate,
+                          repairs=repairs)
         self._applied.append(applied)
         self._recorder.log(
             EventKind.SELECTION,

@@ -321,6 +321,7 @@ class Evolver:
         if self.miner is None or not any(e.kind == EventKind.TOOL_ERROR for e in events):
             return []
         from ._admission import admit
+        from ._contradiction import charge_contradicted
         from ._mining import observed_win
 
         try:
@@ -355,9 +356,11 @@ class Evolver:
                         data={"key": key, "arm": version_id, "reward": 1.0, "null_reward": 0.0, "source": "evidence"},
                     )
                 )
+        contradicted = charge_contradicted(self, episode.id, events)
+        log.extend(contradicted)
         if log:
             self.store.log_events(log)
-        if created or admission.known:
+        if created or admission.known or contradicted:
             # A proposal the library holds already may be one another process stored since this
             # one last read its triggers: read them again now, not up to `cache_ttl_s` later (in
             # the meantime every episode here meets the failure that version repairs).

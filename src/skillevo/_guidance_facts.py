@@ -379,6 +379,8 @@ def repair_guidance(
             parts.append(f"leave out `{arg}`")
         elif op.op == "set":
             parts.append(f"set `{arg}`")
+        elif op.op == "coerce" and op.unit is not None:
+            parts.append(f"send `{arg}` as a plain number, without its unit")
         elif op.op != "retry":
             parts.append(f"fix the format of `{arg}` ({op.op.replace('_', ' ')})")
     text = f"When calling `{tool}`: " + "; ".join(parts) + "."

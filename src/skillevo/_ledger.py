@@ -75,12 +75,13 @@ class CreditLedger:
     def credit_episode(self, applied: Sequence[Applied], reward: float) -> int:
         """Credit the episode's guidance not yet settled with its reward; returns how many arms.
 
-        Each repair site's chosen arm is also credited with the reward under `episode_key`: the
-        episode-reward check of repair promotions (`_attribution.reward_holds`).
+        Each repair site's chosen arm (a site chosen first for its versions' guidance included) is
+        also credited with the reward under `episode_key`: the episode-reward check of repair
+        promotions (`_attribution.reward_holds`).
         """
         sites: set[str] = set()
         for a in applied:
-            if a.kind in ("repair", "code") and a.key not in sites:
+            if (a.kind in ("repair", "code") or a.repairs) and a.key not in sites:
                 sites.add(a.key)
                 self.credit(episode_key(a.key), a.arm, reward)
         n = 0

@@ -407,6 +407,21 @@ class Lifecycle:
             )
         ]
 
+    def retract(self, version_id: str, reason: str) -> Transition | None:
+        """Take back a version its evidence no longer supports: retired when active, rejected while a
+        candidate or under test; None when it had another status (or changed meanwhile)."""
+        with self._lock:
+            version = self.store.version(version_id)
+            if version.status is VersionStatus.ACTIVE:
+                to = VersionStatus.RETIRED
+            elif version.status in (VersionStatus.CANDIDATE, VersionStatus.TESTING):
+                to = VersionStatus.REJECTED
+            else:
+                return None
+            if not self._transition(version, to, reason=reason):
+                return None
+            return Transition(version_id=version.id, from_status=version.status, to_status=to, reason=reason)
+
     def _enforce_cap(self, skill: Skill, keep: str) -> list[Transition]:
         scope = (skill.trigger.kind, skill.trigger.tool)
         actives = [

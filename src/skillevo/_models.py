@@ -220,10 +220,27 @@ class DropArg(_Op):
 
 
 class CoerceArg(_Op):
-    """Cast an argument's value to another JSON type."""
+    """Cast an argument's value to another JSON type.
+
+    With `unit`, a string ``"<number><unit>"`` or ``"<number> <unit>"`` (``"48h"``, ``"3 days"``)
+    is read as the number, unit dropped, and cast to `to` (``int`` or ``float``); a value with any
+    other unit, or one the cast would round, is left as it is. Mined only when every correction of
+    the argument maps the number to itself with the same unit (an identity scale: never cents to
+    dollars or minutes to hours).
+    """
 
     op: Literal["coerce"] = "coerce"
     to: Literal["int", "float", "str", "bool"]
+    unit: str | None = Field(default=None, min_length=1, max_length=16)
+
+    @model_validator(mode="after")
+    def _unit_ok(self) -> Self:
+        if self.unit is not None:
+            if self.to not in ("int", "float"):
+                raise ValueError("coerce: a unit is dropped only for a cast to int or float")
+            if not self.unit.isalpha():
+                raise ValueError("coerce: a unit is letters only")
+        return self
 
 
 class MapValue(_Op):
@@ -460,6 +477,11 @@ class Applied(_Frozen):
     propensity: float = Field(ge=0.0, le=1.0)
     kind: Literal["guidance", "repair", "code"] = "guidance"
     candidate: bool = Field(default=False, description="assigned by a within-group comparison")
+    repairs: bool = Field(
+        default=False,
+        description="the site's versions carry a repair or code (chosen first for their guidance or not): "
+        "its episode reward is kept for the promotion check",
+    )
     credited: bool = Field(
         default=False, description="settled at the episode's end (guidance on one tool: by that tool's calls)"
     )

@@ -33,6 +33,7 @@ from ._models import (
     SetArg,
     Strip,
 )
+from ._units import split_unit, unit_regex, without_unit
 
 __all__ = [
     "RepairError",
@@ -151,8 +152,12 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     value = _get(args, op.arg)
     if value is _MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
-    if isinstance(op, CoerceArg):
-        new: Any = _coerce(value, op.to)
+    if isinstance(op, CoerceArg) and op.unit is not None:
+        new: Any = without_unit(value, op.unit, op.to)
+        if new is None:
+            return  # another unit, or a number the cast would round: left as it is
+    elif isinstance(op, CoerceArg):
+        new = _coerce(value, op.to)
     elif isinstance(op, MapValue):
         new = op.mapping.get(str(value), value)
     elif isinstance(op, ReformatDate):
@@ -322,6 +327,13 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
                     cands.append(("coerce", {"to": to}))
             except RepairError:
                 pass
+    parts = split_unit(bad)
+    if parts is not None and type(good) in (int, float) and float(parts[0]) != 0:
+        # A unit dropped, scale kept ("48h" -> 48): the number itself is the corrected value. A
+        # zero shows no scale, and "90min" -> 1.5 (another scale) is left to a value map.
+        to = "int" if type(good) is int else "float"
+        if same_args(without_unit(bad, parts[1], to), good):
+            cands.append(("coerce", {"to": to, "unit": parts[1]}))
     if (
         isinstance(good, int | str)
         and not isinstance(good, bool)
@@ -549,6 +561,8 @@ def _precondition(
             conds.append(ArgCondition(arg=op.arg, present=True))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
+        elif isinstance(op, CoerceArg) and op.unit is not None:
+            conds.append(ArgCondition(arg=op.arg, regex=unit_regex(op.unit)))
         elif isinstance(op, CoerceArg):
             bad_types = {_type_name(_get(b, op.arg)) for b, _ in pairs}
             if len(bad_types) == 1:

@@ -1,0 +1,120 @@
+"""Units learned as a rule (not a value map), and constants that later corrections contradict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skillevo import Episode, Event, EventKind, RuleMiner, SkillLibrary
+from skillevo._detect import error_signature
+from skillevo._mining import Proposal
+from skillevo._repair import apply_repair, precondition_holds, synthesize
+
+
+def _episode_events(tool: str, failed: dict[str, Any], corrected: dict[str, Any], error: str) -> list[Event]:
+    return [
+        Event(kind=EventKind.TOOL_CALL, tool=tool, data={"call": 1, "args": failed}),
+        Event(
+            kind=EventKind.TOOL_ERROR,
+            tool=tool,
+            data={"call": 1, "args": failed, "error": error, "error_type": "ToolError",
+                  "signature": error_signature(error)},
+        ),
+        Event(kind=EventKind.TOOL_CALL, tool=tool, data={"call": 2, "args": corrected}),
+        Event(kind=EventKind.TOOL_RESULT, tool=tool, data={"call": 2, "args": corrected, "result": {"ok": True}}),
+    ]
+
+
+def _mine_in_turn(corrections: list[tuple[dict[str, Any], dict[str, Any]]], error: str) -> list[Proposal]:
+    lib = SkillLibrary(":memory:")
+    miner = RuleMiner()
+    proposals: list[Proposal] = []
+    for bad, good in corrections:
+        ep = Episode(task="t")
+        lib.save_episode(ep, _episode_events("hold", bad, good, error))
+        proposals = miner.mine(lib.events(episode_id=ep.id), lib)
+    return [p for p in proposals if p.strategy.repair is not None]
+
+
+def test_a_unit_dropped_at_the_same_scale_is_learned_as_a_rule_that_repairs_unseen_values() -> None:
+    error = "Error: window must be an integer"
+    (p,) = _mine_in_turn([({"window": "12h", "n": 1}, {"window": 12, "n": 1}),
+                          ({"window": "48 h", "n": 2}, {"window": 48, "n": 2})], error)
+    repair = p.strategy.repair
+    assert repair is not None
+    # A value never corrected is repaired too (a value map of 12h and 48h would leave it).
+    assert apply_repair(repair, {"window": "72h"}) == {"window": 72}
+    assert precondition_holds(repair, {"window": "6 h"}) and not precondition_holds(repair, {"window": 6})
+    # Another unit, or a number the cast would round, is left as it is.
+    assert apply_repair(repair, {"window": "3d"}) == {"window": "3d"}
+    assert apply_repair(repair, {"window": "1.5h"}) == {"window": "1.5h"}
+
+
+def test_a_unit_with_another_scale_or_mixed_units_is_not_stripped() -> None:
+    # Minutes corrected to hours: the number changes, so no unit rule (left to value maps/guidance).
+    assert synthesize([({"t": "90min"}, {"t": 1.5}), ({"t": "30min"}, {"t": 0.5})]) is None
+    # Two corrections with different units: no one unit to drop, at most a map of the instances.
+    mixed = synthesize([({"t": "12h"}, {"t": 12}), ({"t": "2d"}, {"t": 48})])
+    assert mixed is not None and [op.op for op in mixed.ops] == ["map"]
+    # A zero shows no scale.
+    assert synthesize([({"t": "0h"}, {"t": 0})]) is None
+
+
+def test_a_repair_site_chosen_first_for_its_guidance_keeps_its_episode_reward() -> None:
+    """A version with guidance and a constant repair is chosen once per episode, first for its
+    guidance; its calls succeed and its episodes fail, so promotion's episode-reward check must see
+    those episodes (it saw none, and such a constant was promoted on its calls alone)."""
+    from skillevo import Evolver
+    from skillevo._attribution import episode_key
+    from skillevo._models import ArgCondition, Repair, SetArg, Strategy, Trigger, TriggerKind
+
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline", miner=None, null_arm=False)
+    repair = Repair(ops=[SetArg(arg="why", value="late")], precondition=[ArgCondition(arg="why", present=False)])
+    version = lib.add_skill(
+        "t-missing-why",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="t", error_type="missing_arg"),
+        Strategy(guidance="`t` requires `why`: always include it.", repair=repair),
+    ).id
+    evo.lifecycle.start(version)
+    evo.invalidate()
+    for i in range(6):
+        with evo.episode(task=f"t{i}") as ep:
+            assert "`why`" in ep.guidance(["t"])
+            sent = ep.before_tool("t", {"n": i})
+            assert sent["why"] == "late"  # the constant: the call succeeds, the task wanted another value
+            assert not ep.on_tool_result("t", sent, {"ok": True})
+            ep.finish(reward=0.0)
+    a, b = evo.selector.posterior(episode_key("t-missing-why"), version)
+    assert (a, b) == (1.0, 7.0)  # every episode it ran in is counted, and they failed
+
+
+def _correction(tool: str, failed: dict[str, Any], corrected: dict[str, Any], error: str) -> list[Event]:
+    return _episode_events(tool, failed, corrected, error)
+
+
+def test_a_constant_that_later_corrections_contradict_is_charged_and_retired() -> None:
+    """Two tasks agreed on a free-text value by chance: the constant is learned; the corrections of
+    two later tasks add the argument with other values, so the value varies by task."""
+    from skillevo import Evolver, VersionStatus
+
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    error = "1 validation error for recall\nwhy\n  Field required [type=missing]"
+
+    def episode(why: str, n: int) -> None:
+        ep = Episode(task=f"t{n}")
+        lib.save_episode(ep, _correction("recall", {"n": n}, {"n": n, "why": why}, error))
+        evo.learn(ep, lib.events(episode_id=ep.id))
+
+    episode("late", 1)
+    episode("late", 2)
+    (constant,) = [v for s in lib.skills() for v in s.versions
+                   if v.strategy.repair and v.strategy.repair.ops[0].op == "set"]
+    assert constant.status in (VersionStatus.CANDIDATE, VersionStatus.TESTING)
+    episode("damaged", 3)
+    assert lib.version(constant.id).status is not VersionStatus.REJECTED  # one contradiction: charged only
+    charged = [e for e in lib.events(kind=EventKind.CREDIT, version_id=constant.id)
+               if e.data.get("source") == "contradicted"]
+    assert [e.data["reward"] for e in charged] == [0.0]
+    episode("duplicate", 4)
+    assert lib.version(constant.id).status is VersionStatus.REJECTED
