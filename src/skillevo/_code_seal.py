@@ -8,23 +8,59 @@ recognise it. So a code skill never sees a secret: each value the call sends und
 (the names the redaction engine reads as secrets), and each copy of such a value elsewhere in the
 arguments, is replaced by an opaque placeholder before the call, and the placeholders in the skill's
 answer are replaced by the values again (a skill may move, rename or wrap a secret argument, never read
-it). The error text it is handed is redacted. What a skill can compute from a placeholder is nothing.
+it). A copy is found in any form a skill could read back: in another case, JSON-escaped,
+percent-encoded, inside base64, in a dict key, and a short secret (a PIN) where another argument is
+equal to it; a secret the redaction rules find in a text argument (a URL's ``api_key=``, a command
+line's ``--password``) is sealed the same way. The error text it is handed is redacted. What a skill
+can compute from a placeholder is nothing. An answer may not expand, placeholders replaced, past a
+few times the secrets it was shown (a few-character placeholder can stand for a large key).
 """
 
 from __future__ import annotations
 
+import base64
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
 
-from ._redaction import redact_text
-from ._secret_forms import named_secret_fields, remember_secrets
+from ._errors import SandboxError
+from ._redaction import _known_forms, redact_text, secret_spans
+from ._secret_forms import encoded_spans, named_secret_fields, names_secret_pair, remember_secrets
 from ._secret_keys import is_secret_key
 
 __all__ = ["run_sealed", "sealed"]
 
 #: How a code skill is called: ``(code, tool, args, error message) -> new args or None``.
 RunCode = Callable[[str, str, dict[str, Any], str], Any]
+
+_MIN_EQUAL = 4  # a secret this short is sealed only where a whole argument equals it
+_GROWTH = 4  # an answer may hold each secret it was shown about this many times over ...
+_SLACK = 1 << 16  # ... plus this many characters
+
+
+def _forms(secret: str) -> set[str]:
+    """`secret` as another argument may carry it: quoted as text quotes it, or base64 (any alphabet)."""
+    raw = secret.encode()
+    coded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    return set(_known_forms(secret)) | coded | {c.rstrip("=") for c in coded}
+
+
+def _short_secrets(value: Any, out: set[str]) -> None:
+    """Add to `out` the short strings and numbers `value` holds under a secret's name."""
+    if isinstance(value, dict):
+        named = named_secret_fields(value)
+        for k, v in value.items():
+            if k in named or (isinstance(k, str) and is_secret_key(k)):
+                if isinstance(v, str | int | float) and not isinstance(v, bool) and len(str(v)) >= _MIN_EQUAL:
+                    out.add(str(v))
+            else:
+                _short_secrets(v, out)
+    elif isinstance(value, list | tuple):
+        if names_secret_pair(value) and isinstance(value[1], str | int | float) and len(str(value[1])) >= _MIN_EQUAL:
+            out.add(str(value[1]))
+        for v in value:
+            _short_secrets(v, out)
 
 
 class _Seal:
@@ -33,50 +69,100 @@ class _Seal:
     def __init__(self, args: dict[str, Any]) -> None:
         self._nonce = secrets.token_hex(4)
         self._values: dict[str, Any] = {}  # placeholder -> the value it stands for
+        self._sizes: dict[str, int] = {}  # placeholder -> the size of that value, as text
+        self._shown = 0  # the sizes of the values the skill was shown placeholders for, summed
         known: set[str] = set()
         remember_secrets(args, known)
-        # Longest first: a secret that contains another is replaced whole.
-        self._known = sorted(known, key=len, reverse=True)
-        self._of: dict[str, str] = {}  # a known secret string -> its placeholder
+        self.known = known
+        self._equal: set[str] = set()
+        _short_secrets(args, self._equal)
+        forms = sorted({f for k in known for f in _forms(k)}, key=len, reverse=True)
+        self._copies = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE) if forms else None
+        self._lower = [k.lower() for k in known]
+        self._of: dict[str, str] = {}  # a sealed string -> its placeholder
+        self._left = 0  # what `unseal` may still add
 
     def _placeholder(self, value: Any) -> str:
+        text = value if isinstance(value, str) else str(value)
+        self._shown += len(text)
         if isinstance(value, str) and value in self._of:
             return self._of[value]
         mark = f"<secret-{self._nonce}-{len(self._values)}>"
         self._values[mark] = value
+        self._sizes[mark] = len(text)
         if isinstance(value, str):
             self._of[value] = mark
         return mark
 
+    def _holds_known(self, decoded: str) -> bool:
+        lower = decoded.lower()
+        return any(k in lower for k in self._lower)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where `text` holds a secret: a copy of a known one in any form, or one the rules find."""
+        found = list(secret_spans(text))
+        if self._copies is not None:
+            found += [m.span() for m in self._copies.finditer(text)]
+            found += [(s, e) for s, e, _ in encoded_spans(text, self._holds_known)]
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(found):
+            if merged and start < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def _seal_text(self, text: str) -> str:
+        if text in self._equal:
+            return self._placeholder(text)
+        out: list[str] = []
+        pos = 0
+        for start, end in self.spans(text):
+            out += [text[pos:start], self._placeholder(text[start:end])]
+            pos = end
+        return "".join(out) + text[pos:] if out else text
+
     def seal(self, value: Any) -> Any:
         if isinstance(value, dict):
             named = named_secret_fields(value)
-            out: dict[Any, Any] = {}
+            sealed: dict[Any, Any] = {}
             for k, v in value.items():
                 secret = k in named or (isinstance(k, str) and is_secret_key(k))
+                key = self._seal_text(k) if isinstance(k, str) else k
                 if secret and v is not None and not isinstance(v, bool):
-                    out[k] = self._placeholder(v)
+                    sealed[key] = self._placeholder(v)
                 else:
-                    out[k] = self.seal(v)
-            return out
+                    sealed[key] = self.seal(v)
+            return sealed
         if isinstance(value, list | tuple):
+            if names_secret_pair(value):
+                return [self.seal(value[0]), self._placeholder(value[1])]
             return [self.seal(v) for v in value]
         if isinstance(value, str):
-            for known in self._known:
-                if known in value:
-                    value = value.replace(known, self._placeholder(known))
-            return value
+            return self._seal_text(value)
+        if isinstance(value, int | float) and not isinstance(value, bool) and str(value) in self._equal:
+            return self._placeholder(value)
         return value
 
     def unseal(self, value: Any) -> Any:
-        if not self._values:
-            return value
+        """`value` with the placeholders replaced; `SandboxError` where that would grow it past bound."""
+        self._left = _GROWTH * self._shown + _SLACK
+        return self._unseal(value) if self._values else value
+
+    def _spend(self, size: int) -> None:
+        self._left -= size
+        if self._left < 0:
+            raise SandboxError("code skill stopped: its answer expands, placeholders replaced, past "
+                               f"{_GROWTH} times the secrets it was shown")
+
+    def _unseal(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return {self._text(k) if isinstance(k, str) else k: self.unseal(v) for k, v in value.items()}
+            return {self._text(k) if isinstance(k, str) else k: self._unseal(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self.unseal(v) for v in value]
+            return [self._unseal(v) for v in value]
         if isinstance(value, str):
             if value in self._values:  # the value itself, of whatever type it was
+                self._spend(self._sizes[value])
                 return self._values[value]
             return self._text(value)
         return value
@@ -85,14 +171,25 @@ class _Seal:
         if f"<secret-{self._nonce}-" not in text:
             return text
         for mark, original in self._values.items():
-            text = text.replace(mark, original if isinstance(original, str) else str(original))
+            if mark in text:
+                self._spend(text.count(mark) * self._sizes[mark])
+                text = text.replace(mark, original if isinstance(original, str) else str(original))
         return text
+
+    def redact(self, message: str) -> str:
+        """`message` with every secret `spans` finds, and every rule's, redacted."""
+        out: list[str] = []
+        pos = 0
+        for start, end in self.spans(message):
+            out += [message[pos:start], "[REDACTED:secret]"]
+            pos = end
+        return redact_text("".join(out) + message[pos:], known=set(self.known))
 
 
 def run_sealed(run: RunCode, code: str, tool: str, args: dict[str, Any], message: str) -> Any:
     """`run(code, tool, args, message)` with the call's secrets sealed from the skill (see the module)."""
     seal = _Seal(args)
-    answer = run(code, tool, seal.seal(args), redact_text(message, known=set(seal._known)) if message else message)
+    answer = run(code, tool, seal.seal(args), seal.redact(message) if message else message)
     return seal.unseal(answer)
 
 

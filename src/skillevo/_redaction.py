@@ -52,6 +52,7 @@ __all__ = [
     "redact",
     "redact_text",
     "remember_secrets",
+    "secret_spans",
 ]
 
 from ._secret_flags import flag_hint, flag_spans
@@ -406,6 +407,26 @@ def _apply(text: str, spans: list[Span]) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where the rules find a secret in `text` (what `redact_text` without `known` hides): sorted,
+    merged ``(start, end)`` spans."""
+    if text in _clean:
+        return []
+    if not _may_hold_secret(text):
+        spans = list(_spans(text, False, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
+    else:
+        spans = list(_spans(text, False, _ALL_GROUPS))
+    merged: list[tuple[int, int]] = []
+    for start, end, _ in sorted(spans):
+        if not text[start:end].strip("*"):
+            continue
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _redact_all_rules(text: str, emails: bool) -> str:
