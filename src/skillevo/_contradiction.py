@@ -7,6 +7,13 @@ the argument with another value is a call the constant would have got wrong: it 
 live version writing that constant (a call-level 0, logged as a ``contradicted`` credit), and a
 version contradicted in `RETRACT_EPISODES` episodes is retired (rejected while under test): the
 stored corrections show the value varies by task.
+
+Only a call the version would have acted on contradicts it: its precondition holds on the failed
+call's arguments (it writes the constant before the call), or its trigger fires on that call's error
+and the episode's task. A version a person approved (its last status decision a review) is charged
+like any other but not retired by this count: a few episodes whose corrections disagree (which a
+tool's error text can steer an agent into) do not undo a person's decision; the ledger's evidence
+rule still retires it when it stops beating doing nothing.
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._detect import classify_error
 from ._mining import correction_pairs
-from ._models import Event, EventKind, SetArg, SkillVersion, TriggerKind, VersionStatus
-from ._repair import same_args
+from ._models import Event, EventKind, SetArg, Skill, SkillVersion, TriggerKind, VersionStatus
+from ._repair import precondition_holds, same_args
 from ._repair_plan import adds_constant
 
 if TYPE_CHECKING:
@@ -37,7 +45,39 @@ def _contradicts(version: SkillVersion, bad: dict[str, Any], good: dict[str, Any
     )
 
 
-def _contradicted(evo: Evolver, events: Sequence[Event]) -> Iterable[tuple[str, SkillVersion]]:
+def _would_act(skill: Skill, version: SkillVersion, bad: Event, args: dict[str, Any], task: str | None) -> bool:
+    """Whether `version` would have acted on the failed call `bad`: before it, or after its error."""
+    repair = version.strategy.repair
+    if repair is not None and precondition_holds(repair, args) and skill.trigger.task_matches(task):
+        return True
+    text, error_type = bad.data.get("error"), bad.data.get("error_type")
+    text = text if isinstance(text, str) else ""
+    error_type = error_type if isinstance(error_type, str) else ""
+    return any(
+        skill.trigger.matches(tool=bad.tool, error_type=t, text=text, task=task)
+        for t in (error_type, classify_error(text, error_type))
+    )
+
+
+def _approved_by_a_person(evo: Evolver, version: SkillVersion) -> bool:
+    """Whether `version` is active by a person's decision (its last status decision a review)."""
+    if version.status is not VersionStatus.ACTIVE:
+        return False
+    decisions = [
+        e
+        for kind in (EventKind.REVIEW, EventKind.LIFECYCLE)
+        for e in evo.store.events(kind=kind, version_id=version.id)
+        if e.data.get("pending") is None
+    ]
+    if not decisions:
+        return False
+    last = max(decisions, key=lambda e: (e.id or 0, e.ts))
+    return last.kind is EventKind.REVIEW and last.data.get("to") == VersionStatus.ACTIVE.value
+
+
+def _contradicted(
+    evo: Evolver, events: Sequence[Event], task: str | None
+) -> Iterable[tuple[str, SkillVersion]]:
     for bad, good in correction_pairs(events):
         args, fixed = bad.data.get("args"), good.data.get("args")
         if not bad.tool or not isinstance(args, dict) or not isinstance(fixed, dict) or fixed.keys() <= args.keys():
@@ -46,22 +86,31 @@ def _contradicted(evo: Evolver, events: Sequence[Event]) -> Iterable[tuple[str, 
             if kind is not TriggerKind.TOOL_ERROR:
                 continue
             for version in skill.versions:
-                if version.status in _LIVE and _contradicts(version, args, fixed):
+                if (
+                    version.status in _LIVE
+                    and _contradicts(version, args, fixed)
+                    and _would_act(skill, version, bad, args, task)
+                ):
                     yield skill.name, version
 
 
-def charge_contradicted(evo: Evolver, episode_id: str, events: Sequence[Event]) -> list[Event]:
+def charge_contradicted(
+    evo: Evolver, episode_id: str, events: Sequence[Event], task: str | None = None
+) -> list[Event]:
     """Charge (and, when contradicted often enough, retire) the constants this episode's corrections
-    contradict; returns the credit events to log."""
+    contradict (`task`: the episode's); returns the credit events to log."""
     log: list[Event] = []
     seen: set[str] = set()
-    for key, version in _contradicted(evo, events):
+    for key, version in _contradicted(evo, events, task):
         if version.id in seen:
             continue
         seen.add(version.id)
         evo.ledger.credit(key, version.id, 0.0)
         log.append(Event(kind=EventKind.CREDIT, episode_id=episode_id, version_id=version.id,
                          data={"key": key, "arm": version.id, "reward": 0.0, "source": "contradicted"}))
+        if _approved_by_a_person(evo, version):
+            evo.ledger.evaluate({key})
+            continue
         earlier = {
             e.episode_id
             for e in evo.store.events(kind=EventKind.CREDIT, version_id=version.id)

@@ -356,7 +356,7 @@ class Evolver:
                         data={"key": key, "arm": version_id, "reward": 1.0, "null_reward": 0.0, "source": "evidence"},
                     )
                 )
-        contradicted = charge_contradicted(self, episode.id, events)
+        contradicted = charge_contradicted(self, episode.id, events, episode.task)
         log.extend(contradicted)
         if log:
             self.store.log_events(log)
