@@ -377,13 +377,16 @@ def test_the_correction_a_repair_is_learned_from_counts_as_one_win_over_doing_no
     assert not observed_win(wrong.model_copy(update={"evidence": []}), events)
 
 
-def _correct_in_turn(corrections: list[tuple[dict[str, Any], dict[str, Any]]], error: str) -> list[Proposal]:
+def _correct_in_turn(
+    corrections: list[tuple[dict[str, Any], dict[str, Any]]], error: str, tool: str = "get_route"
+) -> list[Proposal]:
+    """What the rule miner proposes after each correction of `tool` in turn, one episode each (the last)."""
     lib = SkillLibrary(":memory:")
     miner = RuleMiner()
     proposals: list[Proposal] = []
     for bad, good in corrections:
         ep = Episode(task="t")
-        lib.save_episode(ep, _episode_events("get_route", bad, good, error))
+        lib.save_episode(ep, _episode_events(tool, bad, good, error))
         proposals = miner.mine(lib.events(episode_id=ep.id), lib)
     return proposals
 

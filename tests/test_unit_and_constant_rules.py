@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
-from skillevo import Episode, Event, EventKind, RuleMiner, SkillLibrary
-from skillevo._detect import error_signature
+from skillevo import Episode, Event, EventKind, SkillLibrary
 from skillevo._mining import Proposal
 from skillevo._repair import apply_repair, precondition_holds, synthesize
 
-
-def _episode_events(tool: str, failed: dict[str, Any], corrected: dict[str, Any], error: str) -> list[Event]:
-    return [
-        Event(kind=EventKind.TOOL_CALL, tool=tool, data={"call": 1, "args": failed}),
-        Event(
-            kind=EventKind.TOOL_ERROR,
-            tool=tool,
-            data={"call": 1, "args": failed, "error": error, "error_type": "ToolError",
-                  "signature": error_signature(error)},
-        ),
-        Event(kind=EventKind.TOOL_CALL, tool=tool, data={"call": 2, "args": corrected}),
-        Event(kind=EventKind.TOOL_RESULT, tool=tool, data={"call": 2, "args": corrected, "result": {"ok": True}}),
-    ]
+sys.path.insert(0, str(Path(__file__).parent))  # the corrections harness of test_mining
+from test_mining import _correct_in_turn, _episode_events
 
 
 def _mine_in_turn(corrections: list[tuple[dict[str, Any], dict[str, Any]]], error: str) -> list[Proposal]:
-    lib = SkillLibrary(":memory:")
-    miner = RuleMiner()
-    proposals: list[Proposal] = []
-    for bad, good in corrections:
-        ep = Episode(task="t")
-        lib.save_episode(ep, _episode_events("hold", bad, good, error))
-        proposals = miner.mine(lib.events(episode_id=ep.id), lib)
-    return [p for p in proposals if p.strategy.repair is not None]
+    return [p for p in _correct_in_turn(corrections, error, tool="hold") if p.strategy.repair is not None]
 
 
 def test_a_unit_dropped_at_the_same_scale_is_learned_as_a_rule_that_repairs_unseen_values() -> None:
