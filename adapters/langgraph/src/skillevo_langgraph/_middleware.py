@@ -215,13 +215,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._markers[ep.id] = marker
             return ep, False
         with self._lock:
-            stale = self._open.pop(ep.id, None) if ep is not None else None
-            if stale is not None:
-                self._raised.pop(stale.id, None)
-                self._direct_of.pop(stale.id, None)
-                self._failing.pop(stale.id, None)
-            if key:
-                self._markers.pop(key, None)
+            stale = self._take(key)[0] if key else None
         if stale is not None:  # an earlier run of this thread that never finished its episode
             abort(stale)
         try:
@@ -244,12 +238,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             # Runs that crashed never finish their episodes: keep them from piling up (oldest first).
             dropped = []
             while len(self._open) > _MAX_OPEN:
-                old = self._open.pop(next(iter(self._open)))
-                self._markers.pop(old.id, None)
-                self._raised.pop(old.id, None)
-                self._failing.pop(old.id, None)
-                self._direct_of.pop(old.id, None)
-                dropped.append(old)
+                old, _ = self._take(next(iter(self._open)))
+                if old is not None:
+                    dropped.append(old)
         for old in dropped:
             abort(old)
         return ep, True
@@ -257,15 +248,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
         key: str | None = state.get(_KEY)
         with self._lock:
-            ep = self._open.pop(key, None) if key else None
-            if key:
-                self._markers.pop(key, None)
-                self._direct_of.pop(key, None)
+            ep = self._take(key)[0] if key else None
         if ep is None:
             return None, None
         self._watch.forget(ep.id)
-        self._raised.pop(ep.id, None)
-        self._failing.pop(ep.id, None)
         try:
             value, error = score_reward(ep, self.reward, state)
         except BaseException:  # an interruption in the reward: recorded as aborted by score_reward
@@ -309,14 +295,18 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     def _aborted(self, ep: EpisodeContext) -> bool:
         """Take `ep` out of the open runs (False when another hook already finished it)."""
         with self._lock:
-            found = self._open.pop(ep.id, None) is not None
-            self._markers.pop(ep.id, None)
-            self._direct.pop(ep.id, None)
-            self._direct_of.pop(ep.id, None)
-            self._raised.pop(ep.id, None)
-            self._failing.pop(ep.id, None)
+            found = self._take(ep.id)[0] is not None
         self._watch.forget(ep.id)
         return found
+
+    def _take(self, episode_id: str) -> tuple[EpisodeContext | None, type[BaseException] | None]:
+        """Take a run out of the open runs with all its bookkeeping (the lock held): its episode, and
+        the exception a tool call of it raised last."""
+        self._markers.pop(episode_id, None)
+        self._direct.pop(episode_id, None)
+        self._direct_of.pop(episode_id, None)
+        self._failing.pop(episode_id, None)
+        return self._open.pop(episode_id, None), self._raised.pop(episode_id, None)
 
     def _model_failed(self, ep: EpisodeContext, exc: BaseException, state: Any) -> bool:
         """A model call of `ep`'s run raised `exc`: True when the episode is to be recorded as
@@ -341,12 +331,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         `why` (the recursion limit), else by a tool's exception it ended on, else stopped."""
         for episode_id in ids:
             with self._lock:
-                ep = self._open.pop(episode_id, None)
-                self._markers.pop(episode_id, None)
-                self._direct.pop(episode_id, None)
-                self._direct_of.pop(episode_id, None)
-                raised = self._raised.pop(episode_id, None)
-                self._failing.pop(episode_id, None)
+                ep, raised = self._take(episode_id)
             if ep is not None:
                 abort(ep, why or raised)  # failed (reward 0), or stopped (unknown)
                 self._done(ep)
