@@ -360,3 +360,21 @@ def test_an_undeclared_argument_is_dropped_only_when_the_schema_is_closed(lib: S
     with evo.episode(task="t") as ep:
         assert ep.before_tool("hold", {"ids": ["a"], "confirm": True}) == {"ids": ["a"]}
         ep.finish(reward=1.0)
+
+
+def test_a_schema_with_python_type_names_is_registered_once() -> None:
+    """`declare_tools` runs at model calls: a schema naming `float` (read as `number`) must compare
+    equal to the stored one, not be registered again (and transfers re-synced) at every call."""
+    from unittest import mock
+
+    from skillevo._tool_schema import declare_tools
+
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, miner=None)
+    tool = {"name": "pay", "parameters": {"type": "object", "properties": {
+        "amount": {"type": "float"}, "n": {"type": "int"}}, "required": ["amount"]}}
+    with mock.patch.object(evo, "register_tools", wraps=evo.register_tools) as register:
+        for _ in range(5):
+            declare_tools(evo, [dict(tool)])
+    assert register.call_count == 1
+    assert evo.tools.schema("pay")["properties"]["amount"]["type"] == "number"  # type: ignore[index]

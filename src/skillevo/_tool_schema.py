@@ -16,6 +16,7 @@ from typing import Any
 
 # At run time, not under TYPE_CHECKING: `declare_tools` is public (`skillevo.adapters`), and its
 # type hints must resolve there.
+from ._conform import standard_types
 from ._evolver import Evolver
 from ._untrusted import identifier
 
@@ -103,8 +104,12 @@ def _read(tool: Any) -> tuple[str, dict[str, Any]] | None:
     required = schema.get("required")
     budget = [_MAX_NODES]
     try:
+        # In the form the catalog stores (``float`` read as ``number``), so a declared schema compares
+        # equal to the stored one and is registered once, not at every model call.
         inlined = {
-            k: _inline(v, defs, budget) for k, v in props.items() if isinstance(k, str) and isinstance(v, Mapping)
+            k: standard_types(_inline(v, defs, budget))
+            for k, v in props.items()
+            if isinstance(k, str) and isinstance(v, Mapping)
         }
     except _TooLarge:
         _logger.warning("skillevo: the schema of tool %r is too large to check arguments against (ignored)", name[:80])
