@@ -80,6 +80,9 @@ def test_user_errors_exit_1_with_one_line(db: str, tmp_path: Path, capsys: pytes
     assert "no skill named 'missing'" in err and err.strip().count("\n") == 0
     assert main(["ls", "--db", str(tmp_path / "absent.db")]) == 1
     assert not (tmp_path / "absent.db").exists()
+    for command in (["ls"], ["stats"], ["show", "x"]):  # the same typo written as a URL
+        assert main([*command, "--db", f"sqlite:///{tmp_path / 'typo.db'}"]) == 1
+    assert not (tmp_path / "typo.db").exists()
     bad = tmp_path / "bad.db"
     bad.write_text("not a database")
     assert main(["ls", "--db", str(bad)]) == 1

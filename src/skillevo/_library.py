@@ -30,7 +30,9 @@ def default_db() -> str:
 def library_exists(location: str) -> bool:
     """Whether a library already lives at `location`, found without creating one: a file path that
     exists, ``:memory:``, a PostgreSQL schema that holds skillevo's tables (any other URL: True, its
-    backend decides). Reading commands check it, so that a typo never creates an empty library."""
+    backend decides; ``sqlite:///PATH`` is its path). Reading commands check it, so that a typo never
+    creates an empty library."""
+    location = location.removeprefix("sqlite:///") or location
     if location.startswith(("postgresql://", "postgres://")):
         from ._postgres import holds_library
 

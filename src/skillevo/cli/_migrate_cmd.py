@@ -32,7 +32,7 @@ def migrate(
     """
     if src == dst:
         raise fail("SRC and DST are the same library")
-    if not library_exists(src.removeprefix("sqlite:///")):
+    if not library_exists(src):
         # A typo in SRC would otherwise make an empty library there and copy it, and say "verified".
         raise fail(f"no skill library at {mask_url(src)}: SRC must be an existing library")
     with SkillLibrary(src) as source, SkillLibrary(dst) as target:
