@@ -48,9 +48,9 @@ MIN_EPISODES = 5
 
 def attributable(trigger: Trigger | None, tool: str, error_type: str, message: str, task: str) -> bool:
     """Whether a failure of `tool` is one the skill with `trigger` is about (its error class and pattern)."""
-    category = classify_error(message, error_type)
     if trigger is None or (trigger.error_type is None and trigger.pattern is None):
-        return category not in _NOT_ABOUT_ARGUMENTS
+        return about_arguments(error_type, message)
+    category = classify_error(message, error_type)
     return any(trigger.matches(tool=tool, error_type=t, text=message, task=task) for t in (error_type, category))
 
 

@@ -29,7 +29,7 @@ from ._redaction import _known_forms, redact_text, secret_spans
 from ._secret_forms import encoded_spans, named_secret_fields, names_secret_pair, remember_secrets
 from ._secret_keys import is_secret_key
 
-__all__ = ["run_sealed", "sealed"]
+__all__ = ["run_sealed"]
 
 #: How a code skill is called: ``(code, tool, args, error message) -> new args or None``.
 RunCode = Callable[[str, str, dict[str, Any], str], Any]
@@ -46,21 +46,11 @@ def _forms(secret: str) -> set[str]:
     return set(_known_forms(secret)) | coded | {c.rstrip("=") for c in coded}
 
 
-def _short_secrets(value: Any, out: set[str]) -> None:
-    """Add to `out` the short strings and numbers `value` holds under a secret's name."""
-    if isinstance(value, dict):
-        named = named_secret_fields(value)
-        for k, v in value.items():
-            if k in named or (isinstance(k, str) and is_secret_key(k)):
-                if isinstance(v, str | int | float) and not isinstance(v, bool) and len(str(v)) >= _MIN_EQUAL:
-                    out.add(str(v))
-            else:
-                _short_secrets(v, out)
-    elif isinstance(value, list | tuple):
-        if names_secret_pair(value) and isinstance(value[1], str | int | float) and len(str(value[1])) >= _MIN_EQUAL:
-            out.add(str(value[1]))
-        for v in value:
-            _short_secrets(v, out)
+def _short(value: Any, out: set[str]) -> None:
+    """Add `value` to `out` when it is a string or number of `_MIN_EQUAL`+ characters (a secret's
+    value: `remember_secrets` hands it over)."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and len(str(value)) >= _MIN_EQUAL:
+        out.add(str(value))
 
 
 class _Seal:
@@ -75,7 +65,7 @@ class _Seal:
         remember_secrets(args, known)
         self.known = known
         self._equal: set[str] = set()
-        _short_secrets(args, self._equal)
+        remember_secrets(args, self._equal, _short)
         forms = sorted({f for k in known for f in _forms(k)}, key=len, reverse=True)
         self._copies = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE) if forms else None
         self._lower = [k.lower() for k in known]
@@ -192,11 +182,3 @@ def run_sealed(run: RunCode, code: str, tool: str, args: dict[str, Any], message
     answer = run(code, tool, seal.seal(args), seal.redact(message) if message else message)
     return seal.unseal(answer)
 
-
-def sealed(run: RunCode) -> RunCode:
-    """`run` as `run_sealed` calls it."""
-
-    def call(code: str, tool: str, args: dict[str, Any], message: str) -> Any:
-        return run_sealed(run, code, tool, args, message)
-
-    return call

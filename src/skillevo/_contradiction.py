@@ -25,12 +25,12 @@ from ._detect import classify_error
 from ._mining import correction_pairs
 from ._models import Event, EventKind, SetArg, Skill, SkillVersion, TriggerKind, VersionStatus
 from ._repair import precondition_holds, same_args
-from ._repair_plan import adds_constant
+from ._review_gate import decisions
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
 
-__all__ = ["RETRACT_EPISODES", "adds_constant", "charge_contradicted"]
+__all__ = ["RETRACT_EPISODES", "charge_contradicted"]
 
 #: Episodes whose corrections contradict a constant before it is retired.
 RETRACT_EPISODES = 2
@@ -63,15 +63,10 @@ def _approved_by_a_person(evo: Evolver, version: SkillVersion) -> bool:
     """Whether `version` is active by a person's decision (its last status decision a review)."""
     if version.status is not VersionStatus.ACTIVE:
         return False
-    decisions = [
-        e
-        for kind in (EventKind.REVIEW, EventKind.LIFECYCLE)
-        for e in evo.store.events(kind=kind, version_id=version.id)
-        if e.data.get("pending") is None
-    ]
-    if not decisions:
+    made = decisions(evo.store, version)
+    if not made:
         return False
-    last = max(decisions, key=lambda e: (e.id or 0, e.ts))
+    last = made[-1]
     return last.kind is EventKind.REVIEW and last.data.get("to") == VersionStatus.ACTIVE.value
 
 

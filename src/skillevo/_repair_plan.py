@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ._detect import SCAN_CHARS, detect_failure, retry_after
-from ._models import Repair, Retry, SetArg, SkillVersion
+from ._models import Repair, Retry, SkillVersion
 from ._redaction import capped_text
 from ._repair import apply_repair, same_args
 from ._sanitize import safe_str
 
 __all__ = [
     "RepairPlan",
-    "adds_constant",
     "changes",
     "error_parts",
     "may_repair",
@@ -89,11 +88,6 @@ def retry_delay(retry: Retry, attempt: int, message: str) -> float:
     after = retry_after(message) if retry.honour_retry_after else None
     delay = after if after is not None else retry.backoff_s * retry.factor**attempt
     return min(delay, retry.max_wait_s)
-
-
-def adds_constant(repair: Repair | None, args: dict[str, Any]) -> bool:
-    """Whether `repair` would write a constant into an argument absent from `args` (`_contradiction`)."""
-    return repair is not None and any(isinstance(op, SetArg) and op.arg not in args for op in repair.ops)
 
 
 def may_repair(version: SkillVersion, args: dict[str, Any]) -> bool:

@@ -44,7 +44,16 @@ from ._errors import ConfigError
 from ._models import Event, EventKind, SkillVersion, VersionStatus
 from ._store import SkillStore
 
-__all__ = ["GATED_SINCE_KEY", "GATE_ACTOR", "REVIEW_MODES", "ReviewGate", "ReviewMode", "check_review", "is_approved"]
+__all__ = [
+    "GATED_SINCE_KEY",
+    "GATE_ACTOR",
+    "REVIEW_MODES",
+    "ReviewGate",
+    "ReviewMode",
+    "check_review",
+    "decisions",
+    "is_approved",
+]
 
 ReviewMode = Literal["auto", "canary", "required"]
 REVIEW_MODES: tuple[str, ...] = ("auto", "canary", "required")
@@ -109,11 +118,19 @@ def _active(store: SkillStore) -> list[SkillVersion]:
     return [v for skill in store.skills() for v in skill.versions if v.status is VersionStatus.ACTIVE]
 
 
-def _first_active(store: SkillStore, version: SkillVersion) -> float:
-    times = [
-        e.ts for kind in (EventKind.REVIEW, EventKind.LIFECYCLE) for e in store.events(kind=kind, version_id=version.id)
-        if e.data.get("to") == VersionStatus.ACTIVE.value and e.data.get("pending") is None
+def decisions(store: SkillStore, version: SkillVersion) -> list[Event]:
+    """`version`'s status decisions in the order they were made: its review and lifecycle events,
+    without the pending ones (a test won under ``required``: awaiting a person, not a decision)."""
+    events = [
+        e for kind in (EventKind.REVIEW, EventKind.LIFECYCLE) for e in store.events(kind=kind, version_id=version.id)
+        if e.data.get("pending") is None
     ]
+    events.sort(key=lambda e: (e.id is None, e.id or 0, e.ts))
+    return events
+
+
+def _first_active(store: SkillStore, version: SkillVersion) -> float:
+    times = [e.ts for e in decisions(store, version) if e.data.get("to") == VersionStatus.ACTIVE.value]
     return min(times, default=version.created_at)
 
 
@@ -141,15 +158,9 @@ def is_approved(store: SkillStore, version: SkillVersion, since: float | None = 
         return False
     if (gated_since(store) if since is None else since) is None:
         return True
-    events = [
-        e for kind in (EventKind.REVIEW, EventKind.LIFECYCLE) for e in store.events(kind=kind, version_id=version.id)
-    ]
-    events.sort(key=lambda e: (e.id is None, e.id or 0, e.ts))
     approved = False
-    for event in events:
+    for event in decisions(store, version):
         data = event.data
-        if data.get("pending") is not None:
-            continue  # a test won under required: awaiting a person, not a decision
         if data.get("to") != VersionStatus.ACTIVE.value:
             approved = False  # it left active (retired, rejected ...): an earlier approval is spent
             continue

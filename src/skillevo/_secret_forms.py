@@ -315,22 +315,25 @@ def remember(value: Any, known: set[str]) -> None:
             remember(v, known)
 
 
-def remember_secrets(value: Any, known: set[str]) -> None:
+def remember_secrets(
+    value: Any, known: set[str], keep: Callable[[Any, set[str]], None] = remember
+) -> None:
     """Add to `known` every string `value` holds under a secret key (no redaction): a first pass
-    over a whole episode, so that a secret echoed *before* it was sent under its name is hidden too."""
+    over a whole episode, so that a secret echoed *before* it was sent under its name is hidden too.
+    `keep(secret value, known)` decides what of each value is added (by default `remember`)."""
     if isinstance(value, dict):
         named = named_secret_fields(value)
         for k, v in value.items():
             secret = k in named or (isinstance(k, str) and is_secret_key(k))
             if secret and v is not None and not isinstance(v, bool):
-                remember(v, known)
+                keep(v, known)
             elif isinstance(v, dict | list | tuple):
-                remember_secrets(v, known)
+                remember_secrets(v, known, keep)
     elif isinstance(value, list | tuple):
         if names_secret_pair(value):
-            remember(value[1], known)
+            keep(value[1], known)
         for v in value:
-            remember_secrets(v, known)
+            remember_secrets(v, known, keep)
 
 
 # An HTML character reference ("&#119;", "&#x77;", "&quot;"): a key or a quote written with them reads

@@ -9,13 +9,14 @@ only effects besides recording and credit.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._attribution import about_arguments, attributable
-from ._code_seal import run_sealed, sealed
+from ._code_seal import run_sealed
 from ._detect import Failure, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
@@ -268,7 +269,7 @@ class ToolCalls:
         if error is not None:
             parked = [p for p in waiting if not attributable(p.trigger, tool, *error, self.task)]
             # A constant the caller never sent can cause any error, not only its site's kind.
-            about_args = about_arguments(*error)
+            about_args = any(p.writes for p in waiting) and about_arguments(*error)
             self._backfired.update(
                 (p.key, p.sent)
                 for p in waiting
@@ -375,8 +376,9 @@ class ToolCalls:
             self.fired.setdefault(skill.name, skill)
             self.shadow.fired(skill.name)
             versions, shadow = evo.gate.split(self._repair_versions(skill), self.canary)
+            sandbox = evo.sandbox
+            run_code = functools.partial(run_sealed, sandbox.run_repair) if shadow and sandbox is not None else None
             for held in shadow:
-                run_code = sealed(evo.sandbox.run_repair) if evo.sandbox is not None else None
                 self.shadow.repair(skill, held, name, args, when="after_error", message=message, run_code=run_code)
             if not versions:
                 continue
