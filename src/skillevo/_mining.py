@@ -43,7 +43,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._detect import classify_error, detect_failure, error_signature, same_signature
+from ._detect import detect_failure, error_signature, same_signature
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._instance_data import mask_data
@@ -67,7 +67,7 @@ from ._repair import apply_repair, precondition_holds, same_args, synthesize_apa
 from ._shape import strings_in, writes_address
 from ._store import SkillStore
 from ._structured import structured_rule
-from ._trigger_rate import evidence_policy, trigger_rate
+from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
@@ -131,11 +131,6 @@ def _slug(*parts: str) -> str:
 def _args(event: Event) -> dict[str, Any] | None:
     args = event.data.get("args")
     return dict(args) if isinstance(args, dict) else None
-
-
-def _category(event: Event) -> str:
-    message = str(event.data.get("error", ""))
-    return classify_error(message, str(event.data.get("error_type", "")))
 
 
 def _is_success(event: Event) -> bool:
@@ -307,7 +302,7 @@ class RuleMiner(Miner):
         tool = identifier(err.tool)
         if tool is None:
             return None  # a tool whose name is no identifier gets no skill: its name would reach a prompt
-        category = _category(err)
+        category = error_category(err)
         signature = _signature_of(err)
         with self._lock:
             policy = self._policy_of(err.episode_id, store)
@@ -365,7 +360,7 @@ class RuleMiner(Miner):
             return None
         raw = str(err.data.get("error", ""))
         message = clean_text(raw, _NOW_MAX_CHARS)
-        category = _category(err)
+        category = error_category(err)
         if has_hidden(raw[:_NOW_MAX_CHARS]) and category not in ("rate_limit", "transient"):
             return None  # a message hiding characters (zero-width, bidi, tag characters) gives no facts
         args = _args(err) or {}

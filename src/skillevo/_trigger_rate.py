@@ -16,7 +16,7 @@ from ._models import Event, EventKind, Strategy, Trigger, TriggerKind
 from ._repair import precondition_holds
 from ._store import SkillStore
 
-__all__ = ["ANY_POLICY", "evidence_policy", "trigger_rate"]
+__all__ = ["ANY_POLICY", "error_category", "evidence_policy", "trigger_rate"]
 
 
 def _args(event: Event) -> dict[str, Any]:
@@ -24,7 +24,8 @@ def _args(event: Event) -> dict[str, Any]:
     return dict(args) if isinstance(args, dict) else {}
 
 
-def _category(event: Event) -> str:
+def error_category(event: Event) -> str:
+    """The error class of a stored tool-error event (`classify_error` on its text and type)."""
     return classify_error(str(event.data.get("error", "")), str(event.data.get("error_type", "")))
 
 
@@ -69,7 +70,7 @@ def trigger_rate(
         e
         for e in store.newest_events(kind=EventKind.TOOL_ERROR, tool=trigger.tool, limit=lookback)
         if trigger.error_type is None
-        or _category(e) == trigger.error_type
+        or error_category(e) == trigger.error_type
         or str(e.data.get("error_type", "")).lower() == trigger.error_type.lower()
     ]
     if not isinstance(policy_version, _AnyPolicy):
