@@ -14,6 +14,11 @@ with the Evolver's per-run work made a no-op: the episode's tool-call hooks retu
 guidance is empty and `finish` records nothing; what is left above ``shape`` is the adapter's own
 cost), ``core`` (only the Evolver calls of one such run, no LangChain).
 
+``--cache-sim``: callgrind also simulates the caches and prints the misses per run and its estimate of
+cycles (Ir + 10 x L1 misses + 100 x last-level misses): a run's wall time follows the cache misses as
+much as the instructions (skillevo's code runs cold, between LangChain's), and the simulation does not
+depend on the machine's load.
+
 Run: ``.venv/bin/python benchmarks/bench_overhead_instructions.py mw [--runs 20]`` (needs valgrind
 and its headers, and a C compiler).
 """
@@ -159,6 +164,7 @@ def main() -> int:
     parser.add_argument("--natural-gc", action="store_true",
                         help="no collection between runs: each run pays the collections its garbage triggers"
                              " (as in bench_overhead.py's wall time); use more runs, the count varies more")
+    parser.add_argument("--cache-sim", action="store_true", help="also simulate the caches: misses and estimated cycles per run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -170,13 +176,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+        cmd += ["--cache-sim=yes"] if args.cache_sim else []
         cmd += [sys.executable, __file__, args.agent, "--runs", str(args.runs), "--child"]
         cmd += ["--natural-gc"] if args.natural_gc else []
         subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-        totals = next(line for line in out.read_text().splitlines() if line.startswith("totals:"))
-    per_run = int(totals.split()[1]) / args.runs
+        lines = out.read_text().splitlines()
+    events = next(line for line in lines if line.startswith("events:")).split()[1:]
+    totals = dict(zip(events, map(int, next(line for line in lines if line.startswith("totals:")).split()[1:]), strict=False))
+    per_run = totals["Ir"] / args.runs
     gc_note = ", natural GC" if args.natural_gc else ""
     print(f"{args.agent}: {per_run / 1e6:.2f} M instructions per run ({args.runs} runs{gc_note})")
+    if args.cache_sim:
+        l1 = totals["I1mr"] + totals["D1mr"] + totals["D1mw"]
+        ll = totals["ILmr"] + totals["DLmr"] + totals["DLmw"]
+        cycles = totals["Ir"] + 10 * l1 + 100 * ll
+        print(f"{args.agent}: {l1 / args.runs / 1e3:.1f} K L1 misses, {ll / args.runs / 1e3:.2f} K last-level misses, "
+              f"{cycles / args.runs / 1e6:.2f} M estimated cycles per run")
     return 0
 
 
