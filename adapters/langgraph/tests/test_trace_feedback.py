@@ -219,3 +219,37 @@ def test_langsmith_runs_carry_skillevo_events_and_the_trace_id_is_the_run_id(lib
     run_id = lib.episode(mw.last_episode_id or "").metadata["run_id"]
     assert run_id in roots
     assert evo.feedback(str(run_id), 1.0).id == mw.last_episode_id
+
+
+def test_a_run_resumed_with_a_handler_dispatches_its_records_though_its_first_invocation_had_none(
+    lib: SkillLibrary,
+) -> None:
+    # A run's records are dropped unread in an invocation that had no receiver when its episode
+    # started; the invocation resuming it (another LangGraph loop) has one: it must get them.
+    from langchain_core.tools import tool
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command, interrupt
+
+    @tool
+    def book(date: str, city: str) -> str:
+        """Book a trip on an ISO date (YYYY-MM-DD), once confirmed."""
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            raise ValueError(f"invalid date '{date}': expected format YYYY-MM-DD") from None
+        return f"booked {city} on {date}" if interrupt({"confirm": city}) else "cancelled"
+
+    evo, repair, _ = _skills(lib)
+    mw = SkillMiddleware(evo, reward=ok_reward)
+    agent = create_agent(ScriptedChat(booking_policy), [book], middleware=[mw], checkpointer=InMemorySaver())
+    config: dict[str, Any] = {"configurable": {"thread_id": "t"}}
+    assert agent.invoke(_ask(), config)["__interrupt__"]
+    rec = Recorder()
+    out = agent.invoke(Command(resume=True), {**config, "callbacks": [rec]})
+    assert out["messages"][-1].text == "booked"
+    fixes = rec.named("skillevo.repair")  # (the call ran again in the resumed invocation)
+    assert fixes and all(f["version"] == repair and f["changed"] == ["date"] for f in fixes)
+    (reward,) = rec.named("skillevo.reward")
+    assert reward["episode_id"] == mw.last_episode_id and reward["reward"] == 1.0

@@ -29,7 +29,7 @@ try:
 except ImportError:  # pragma: no cover - another langchain_core: the manager is built instead
     _configure_hooks = None  # type: ignore[assignment]
 
-__all__ = ["existing_handlers", "no_receivers"]
+__all__ = ["existing_handlers", "handlers_and_silence", "no_receivers"]
 
 
 def _callbacks(config: Any) -> Any:
@@ -88,3 +88,12 @@ def no_receivers(config: Any = None) -> bool:
     if found is None or found[0]:
         return False
     return not get_debug() and not tracing_is_enabled(tracing)
+
+
+def handlers_and_silence(config: Any = None) -> tuple[tuple[list[Any], Any] | None, bool]:
+    """`existing_handlers(config)` and `no_receivers(config)`, from one read of the tracing context
+    (an episode's start asks both)."""
+    tracing = get_tracing_context()
+    found = _existing(config, tracing)
+    silent = found is not None and not found[0] and not get_debug() and not tracing_is_enabled(tracing)
+    return found, silent

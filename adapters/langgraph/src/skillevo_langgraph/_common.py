@@ -12,7 +12,7 @@ from langsmith.run_helpers import get_current_run_tree
 
 from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params
 
-from ._callbacks import existing_handlers
+from ._callbacks import handlers_and_silence
 
 
 def task_text(messages: Sequence[Any] | None) -> str:
@@ -129,24 +129,27 @@ def injected_of(tool: Any) -> frozenset[str]:
     return injected_params(tool) if tool is not None else frozenset()
 
 
-def root_run_id(runtime: Any = None) -> str | None:
-    """The id of the run a user sees for the current invocation, if it can be known.
+def run_identity(runtime: Any = None) -> tuple[str | None, bool]:
+    """The id of the run a user sees for the current invocation, if it can be known, and whether a
+    custom event dispatched now would reach nobody (`no_receivers`).
 
-    In order: the ``run_id`` the caller passed in the invocation's config (LangGraph's
+    The run id, in order: the ``run_id`` the caller passed in the invocation's config (LangGraph's
     ``runtime.execution_info``); the current LangSmith trace's id (its root run); the root of the
     run tree kept by a tracer among the run's callback handlers (e.g. ``collect_runs``).
     """
+    found, silent = handlers_and_silence()
     info = getattr(runtime, "execution_info", None)
     rid = getattr(info, "run_id", None)
     if rid:
-        return str(rid)
+        return str(rid), silent
+    if silent:  # no handler, no LangSmith run: nothing else to read it from
+        return None, True
     tree = get_current_run_tree()
     if tree is not None and getattr(tree, "trace_id", None):
-        return str(tree.trace_id)
+        return str(tree.trace_id), False
     config = var_child_runnable_config.get()
     if config is None:
-        return None
-    found = existing_handlers(config)
+        return None, False
     if found is None:  # LangChain would add more than the existing handlers: let it build the manager
         manager = get_callback_manager_for_config(config)
         found = manager.handlers, manager.parent_run_id
@@ -162,11 +165,11 @@ def root_run_id(runtime: Any = None) -> str | None:
                 break
             run = parent
         if run is not None and getattr(run, "parent_run_id", None) is None:
-            return str(run.id)
+            return str(run.id), False
         roots = [r for r in run_map.values() if getattr(r, "parent_run_id", None) is None]
         if len(roots) == 1:
-            return str(roots[0].id)
-    return None
+            return str(roots[0].id), False
+    return None, False
 
 
 #: The key of the invocation config's ``metadata`` whose value becomes the episode's group key

@@ -25,6 +25,7 @@ from skillevo.adapters import (
     abort,
     declare_tools,
     guidance_for,
+    injected_params,
     record_error,
     score_reward,
 )
@@ -32,14 +33,13 @@ from skillevo.adapters import (
 from ._common import (
     add_guidance,
     arun_tool_call,
-    injected_of,
-    root_run_id,
     run_group_key,
+    run_identity,
     run_tool_call,
     task_text,
     tool_names,
 )
-from ._stopped import RunWatch
+from ._stopped import RunWatch, run_loop
 from ._trace import Trace, aemit, emit, mark_repairs, policy_args, trace_of
 
 __all__ = ["SkillMiddleware"]
@@ -49,6 +49,8 @@ log = logging.getLogger("skillevo_langgraph")
 _KEY = "skillevo_episode"
 _MAX_OPEN = 10_000
 _HOOKS = ("wrap_model_call", "awrap_model_call", "wrap_tool_call", "awrap_tool_call")
+# message class -> whether it is a human message (see `_run_marker`)
+_HUMAN: dict[type, bool] = {HumanMessage: True}
 
 
 class SkillState(AgentState[Any]):
@@ -141,7 +143,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._direct: dict[str, tuple[int, list[Any]]] = {}
         # The last tool list seen and its return_direct tools' names (one tuple: read and replaced whole,
         # as agents with other tools may share this middleware), and each open run's own such names.
-        self._tools_seen: tuple[Any, frozenset[str | None]] = (None, frozenset())
+        self._tools_seen: tuple[Any, frozenset[str | None], list[str]] = (None, frozenset(), [])
         self._direct_of: dict[str, frozenset[str | None]] = {}
         self.last_episode_id: str | None = None
         # Runs the caller stopped between two hooks (a closed stream, a cancelled task).
@@ -186,8 +188,17 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     @classmethod
     def _run_marker(cls, state: Any) -> str | None:
         """The id of the run's input message (the last human message): tells runs of one thread apart."""
+        # Every model call reads it, across the whole history: `isinstance` against a message class
+        # that does not match walks the ABC caches (most of the messages are not human ones), so the
+        # answer is kept per message class.
+        human = _HUMAN
         for message in reversed(cls._messages(state)):
-            if isinstance(message, HumanMessage):
+            is_human = human.get(type(message))
+            if is_human is None:
+                is_human = isinstance(message, HumanMessage)
+                if len(human) < 64:
+                    human[type(message)] = is_human
+            if is_human:
                 return message.id
         return None
 
@@ -205,9 +216,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         marker = self._run_marker(state)
         with self._lock:
             ep = self._open.get(key) if key else None
-            found = ep is not None and self._markers.get(ep.id) == marker
+            found = ep is not None and self._markers.get(key) == marker  # type: ignore[arg-type]
         if ep is not None and found:  # a later hook of the run, or a run of its thread resuming it
-            self._watch.rewatch(ep.id)  # (``Command(resume=...)``)
+            if key not in self._watch.watched:  # (``Command(resume=...)``)
+                self._watch.rewatch(ep.id)
             return ep, False
         if ep is not None and self._watch.in_run(ep.id):
             # The run's own history was rewritten (summarized, trimmed): its input message changed.
@@ -226,12 +238,16 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         ep = self.evo.episode(
             task=task_text(self._messages(state)), metadata={"group_key": group_key} if group_key else None
         )
-        Trace(ep, self._trace_args)
+        trace = Trace(ep, self._trace_args)
         try:
-            ep.link_run(root_run_id(runtime))
+            run_id, silent = run_identity(runtime)
+            ep.link_run(run_id)
         except Exception:  # the run id is a convenience: the episode id still works
             log.exception("skillevo: could not read the run id")
+            silent = False
         self._watch.watch(ep.id, runtime)
+        if silent:  # nothing would receive the run's trace events: this invocation's hooks drop them
+            trace.silent_in = self._watch.loop_of(ep.id)
         with self._lock:
             self._open[ep.id] = ep
             self._markers[ep.id] = marker
@@ -244,6 +260,11 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         for old in dropped:
             abort(old)
         return ep, True
+
+    def _tool_episode(self, state: Any) -> EpisodeContext | None:
+        """The open episode of a tool call's run (`_episode` without `create`: one dict read needs no lock)."""
+        key: str | None = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
+        return self._open.get(key) if key else None
 
     def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
         key: str | None = state.get(_KEY)
@@ -261,6 +282,22 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if trace is not None:
             trace.reward(value, error)
         return ep, value
+
+    @staticmethod
+    def _emit(trace: Trace) -> None:
+        """Dispatch the trace's pending records; in the invocation the episode started in, when that
+        one had no receiver, they are dropped unread (asking again would cost more than the hook)."""
+        records = trace.drain()
+        loop = trace.silent_in() if trace.silent_in is not None else None
+        if loop is None or loop is not run_loop():
+            emit(records)
+
+    @staticmethod
+    async def _aemit(trace: Trace) -> None:
+        records = trace.drain()
+        loop = trace.silent_in() if trace.silent_in is not None else None
+        if loop is None or loop is not run_loop():
+            await aemit(records)
 
     def _trace_args(self, value: Any) -> Any:
         """Arguments in trace events, shaped by the effective trace policy's ``process_inputs``."""
@@ -342,7 +379,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         seen = self._tools_seen
         if request.tools is not seen[0]:  # which tools end the run (read where their calls return)
             direct = frozenset(getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False))
-            seen = self._tools_seen = (request.tools, direct)
+            seen = self._tools_seen = (request.tools, direct, tool_names(request.tools))
             declare_tools(self.evo, request.tools)  # schema-aware repairs need each tool's JSON schema
         ep, new = self._episode(request.state, create=True, runtime=request.runtime)
         assert ep is not None
@@ -352,15 +389,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             self._raised.pop(ep.id, None)  # the run went on after a tool's exception
         if self._failing:
             self._failing.pop(ep.id, None)  # the model is called again: the run goes on
-        text = guidance_for(ep, tool_names(request.tools))
+        text = guidance_for(ep, seen[2])
         if text:
             request = request.override(system_message=add_guidance(request.system_message, text))
         return request, ep, new
 
     @staticmethod
-    def _result(response: Any, ep: EpisodeContext, new: bool) -> Any:
-        if not new:
-            return response
+    def _result(response: Any, ep: EpisodeContext) -> Any:
         # The first model call of a run opens its episode and records the id in the agent state
         # (cheaper than a before_agent node; later calls and the tool node read it from there).
         if isinstance(response, AIMessage):
@@ -371,18 +406,23 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         """The state the run ends in when `response` is the model's final answer, else None."""
         if self.finish_on != "final_response":
             return None
-        if isinstance(response, AIMessage):
-            messages: list[Any] = [response]
-            structured = None
-        elif isinstance(response, ModelResponse):
-            messages, structured = list(response.result), response.structured_response
+        # A ModelResponse first: `isinstance` against a message class that does not match is slow.
+        if isinstance(response, ModelResponse):
+            messages, structured = response.result, response.structured_response
+        elif isinstance(response, AIMessage):
+            messages, structured = [response], None
         else:  # an inner middleware's command (a jump, a state update): the run may go on
             return None
-        last = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
-        if structured is None and (last is None or last.tool_calls):
-            return None
-        extra = {} if structured is None else {"structured_response": structured}
-        return self._ended(request.state, ep, messages, **extra)
+        if structured is None:
+            last = None
+            for message in reversed(messages):
+                if isinstance(message, AIMessage):
+                    last = message
+                    break
+            if last is None or last.tool_calls:
+                return None
+            return self._ended(request.state, ep, messages)
+        return self._ended(request.state, ep, messages, structured_response=structured)
 
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
@@ -395,8 +435,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             record_error(None, "episode start", exc)
             return handler(request)
         trace = trace_of(ep)
-        if trace is not None:
-            emit(trace.drain())
+        if trace is not None and trace.pending:
+            self._emit(trace)
         try:
             response = handler(guided)
         except BaseException as exc:  # the model (or an inner middleware) failed
@@ -407,10 +447,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         final = self._final_state(request, response, ep)
         if final is not None:
             self._finish_state(final)
-            if trace is not None:
-                emit(trace.drain())
+            if trace is not None and trace.pending:
+                self._emit(trace)
             return response
-        return self._result(response, ep, new)
+        return self._result(response, ep) if new else response
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
@@ -422,8 +462,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             record_error(None, "episode start", exc)
             return await handler(request)
         trace = trace_of(ep)
-        if trace is not None:
-            await aemit(trace.drain())
+        if trace is not None and trace.pending:
+            await self._aemit(trace)
         try:
             response = await handler(guided)
         except BaseException as exc:
@@ -434,10 +474,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         final = self._final_state(request, response, ep)
         if final is not None:
             await self._afinish_state(final)
-            if trace is not None:
-                await aemit(trace.drain())
+            if trace is not None and trace.pending:
+                await self._aemit(trace)
             return response
-        return self._result(response, ep, new)
+        return self._result(response, ep) if new else response
 
     # ------------------------------------------------------------------ tool calls
 
@@ -471,31 +511,33 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
     ) -> ToolMessage | Command[Any]:
         """Repair before the call, repair-and-retry after a failure, never let a tool exception escape."""
-        ep, _ = self._episode(request.state)
+        ep = self._tool_episode(request.state)
         if ep is None:
             return handler(request)
-        call = dict(request.tool_call)
+        call: dict[str, Any] = request.tool_call  # type: ignore[assignment]
         original = call.get("args")
 
         def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
             if args is original:  # not repaired: the request as it came
                 return handler(request)
-            return handler(request.override(tool_call={**request.tool_call, "args": args}))
+            return handler(request.override(tool_call={**call, "args": args}))  # type: ignore[typeddict-item]
 
         try:
             result: ToolMessage | Command[Any] = run_tool_call(
-                ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
+                ep, call, execute, catch=self.catch_tool_errors, injected=injected_params(request.tool)
             )
         except BaseException as exc:
             self._interrupted(ep, exc)
             raise
         trace = trace_of(ep)
-        result = mark_repairs(result, trace, str(call.get("name") or ""))
-        final = self._after_tool(request, ep, result)
-        if final is not None:
-            self._finish_state(final)
-        if trace is not None:
-            emit(trace.drain())
+        if trace is not None and trace.repaired:
+            result = mark_repairs(result, trace, str(call.get("name") or ""))
+        if getattr(request.tool, "return_direct", False):  # the run may end with this call
+            final = self._after_tool(request, ep, result)
+            if final is not None:
+                self._finish_state(final)
+        if trace is not None and trace.pending:
+            self._emit(trace)
         return result
 
     def _interrupted(self, ep: EpisodeContext, exc: BaseException) -> None:
@@ -516,31 +558,33 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
         """Async `wrap_tool_call`."""
-        ep, _ = self._episode(request.state)
+        ep = self._tool_episode(request.state)
         if ep is None:
             return await handler(request)
-        call = dict(request.tool_call)
+        call: dict[str, Any] = request.tool_call  # type: ignore[assignment]
         original = call.get("args")
 
         async def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
             if args is original:  # not repaired: the request as it came
                 return await handler(request)
-            return await handler(request.override(tool_call={**request.tool_call, "args": args}))
+            return await handler(request.override(tool_call={**call, "args": args}))  # type: ignore[typeddict-item]
 
         try:
             result: ToolMessage | Command[Any] = await arun_tool_call(
-                ep, call, execute, catch=self.catch_tool_errors, injected=injected_of(request.tool)
+                ep, call, execute, catch=self.catch_tool_errors, injected=injected_params(request.tool)
             )
         except BaseException as exc:
             self._interrupted(ep, exc)
             raise
         trace = trace_of(ep)
-        result = mark_repairs(result, trace, str(call.get("name") or ""))
-        final = self._after_tool(request, ep, result)
-        if final is not None:
-            await self._afinish_state(final)
-        if trace is not None:
-            await aemit(trace.drain())
+        if trace is not None and trace.repaired:
+            result = mark_repairs(result, trace, str(call.get("name") or ""))
+        if getattr(request.tool, "return_direct", False):
+            final = self._after_tool(request, ep, result)
+            if final is not None:
+                await self._afinish_state(final)
+        if trace is not None and trace.pending:
+            await self._aemit(trace)
         return result
 
 
@@ -553,8 +597,8 @@ class _AfterAgentSkillMiddleware(SkillMiddleware):
         ep, _ = self._episode(ended)
         self._finish_state(ended)
         trace = trace_of(ep)
-        if trace is not None:
-            emit(trace.drain())
+        if trace is not None and trace.pending:
+            self._emit(trace)
         return None
 
     async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
@@ -563,6 +607,6 @@ class _AfterAgentSkillMiddleware(SkillMiddleware):
         ep, _ = self._episode(ended)
         await self._afinish_state(ended)
         trace = trace_of(ep)
-        if trace is not None:
-            await aemit(trace.drain())
+        if trace is not None and trace.pending:
+            await self._aemit(trace)
         return None

@@ -41,13 +41,13 @@ import os
 import queue
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from langchain_core.runnables.config import var_child_runnable_config
 from langgraph.errors import GraphRecursionError
 
-__all__ = ["RunWatch", "settle"]
+__all__ = ["RunWatch", "run_loop", "settle"]
 
 log = logging.getLogger("skillevo_langgraph")
 
@@ -67,7 +67,7 @@ def _threaded() -> bool:
     return conf.get("thread_id") is not None or conf.get(_CHECKPOINTER) is not None
 
 
-def _run_loop() -> Any:
+def run_loop() -> Any:
     """The LangGraph loop running the current task (its exit stack takes callbacks), or None."""
     call = _configurable().get(_CALL)
     keywords = getattr(call, "keywords", None)
@@ -113,6 +113,8 @@ class RunWatch:
         self._failed = failed
         # The episodes watched: the weak reference to their run's writer (None: the loop's exit alone).
         self._refs: dict[str, weakref.ref[Any] | None] = {}
+        #: the ids of the episodes watched (read only; a hook of a run already watched skips `rewatch`)
+        self.watched: Collection[str] = self._refs.keys()
         # The LangGraph loop running each episode's run, where it was found.
         self._loops: dict[str, weakref.ref[Any]] = {}
         _LIVE.add(self)
@@ -141,19 +143,23 @@ class RunWatch:
 
     def _watch_loop(self, episode_id: str, threaded: bool) -> None:
         """Register `_loop_exited` on the exit of the LangGraph loop running this hook, if it is found."""
-        loop = _run_loop()
+        loop = run_loop()
         if loop is not None:
             self._refs[episode_id] = None
             ref = self._loops[episode_id] = weakref.ref(loop)
             loop.stack.callback(_loop_exited, weakref.ref(self), episode_id, ref, threaded)
             _start()
 
+    def loop_of(self, episode_id: str) -> weakref.ref[Any] | None:
+        """The LangGraph loop the episode's run was found in (see `watch`), if it was."""
+        return self._loops.get(episode_id)
+
     def in_run(self, episode_id: str) -> bool:
         """Whether the hook calling is one of the episode's run: the LangGraph loop running it is the
         one the episode's run started in (False where the loop is not found)."""
         ref = self._loops.get(episode_id)
         loop = ref() if ref is not None else None
-        return loop is not None and loop is _run_loop()
+        return loop is not None and loop is run_loop()
 
     def forget(self, episode_id: str) -> None:
         """A hook finished or aborted the episode (its reference goes, and with it the callback)."""

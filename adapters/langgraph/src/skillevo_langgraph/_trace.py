@@ -72,12 +72,18 @@ class Trace:
         self.episode_id = ep.id
         self._episode = ep.episode
         self.process_args = process_args
-        self._pending: list[Record] = []
-        self._repairs: list[dict[str, Any]] = []
+        #: the records not yet dispatched (read without the lock: a hook with none skips `drain`)
+        self.pending: list[Record] = []
+        #: the applied repairs not yet put on a tool message (read without the lock, as `pending`)
+        self.repaired: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         #: the graph's tool names (from `evolve`), for guidance before a model bound no tools
         self.tools: list[str] = []
-        self._local = threading.local()
+        #: the LangGraph loop of the invocation the episode started in, when nothing would receive its
+        #: records there (set by the middleware: its hooks in that loop drop them)
+        self.silent_in: weakref.ref[Any] | None = None
+        # made by the first `observing` (only the graph wrapper observes calls)
+        self._local: threading.local | None = None
         ep.listener = self.listen
 
     @property
@@ -89,6 +95,10 @@ class Trace:
     def observing(self) -> Iterator[None]:
         """Calls seen only through callbacks in this thread: the core's repairs cannot reach them,
         so no repair of theirs goes into the trace."""
+        if self._local is None:
+            with self._lock:
+                if self._local is None:
+                    self._local = threading.local()
         self._local.observing = True
         try:
             yield
@@ -97,7 +107,7 @@ class Trace:
 
     def listen(self, event: Event) -> None:
         """Collect one event of the episode (called by the core as it happens)."""
-        if event.kind is EventKind.REPAIR and getattr(self._local, "observing", False):
+        if event.kind is EventKind.REPAIR and self._local is not None and getattr(self._local, "observing", False):
             return
         data = dict(event.data)
         record: dict[str, Any] = {"episode_id": self.episode_id}
@@ -113,12 +123,12 @@ class Trace:
             record["changed"] = _changed(before, after)
             if data.get("applied"):
                 with self._lock:
-                    self._repairs.append({**record, "before": before, "after": after})
+                    self.repaired.append({**record, "before": before, "after": after})
             if self.process_args is not None:
                 before, after = self.process_args(before), self.process_args(after)
             record.update(before=before, after=after)
         with self._lock:
-            self._pending.append((EVENT_NAMES[event.kind], record))
+            self.pending.append((EVENT_NAMES[event.kind], record))
 
     def reward(self, reward: float | None, error: str | None = None) -> None:
         """Queue the episode's reward record."""
@@ -130,23 +140,23 @@ class Trace:
         if error:
             record["error"] = error
         with self._lock:
-            self._pending.append((REWARD_EVENT, record))
+            self.pending.append((REWARD_EVENT, record))
 
     def drain(self) -> list[Record]:
         """The records collected since the last drain."""
-        if not self._pending:  # most hooks made none: no lock, no new list
+        if not self.pending:  # most hooks made none: no lock, no new list
             return []
         with self._lock:
-            out, self._pending = self._pending, []
+            out, self.pending = self.pending, []
         return out
 
     def repairs(self, tool: str | None) -> list[dict[str, Any]]:
         """The applied repairs of `tool` since the last call (for the tool message's metadata)."""
-        if not self._repairs:
+        if not self.repaired:
             return []
         with self._lock:
-            mine = [r for r in self._repairs if tool is None or r.get("tool") == tool]
-            self._repairs = [r for r in self._repairs if not (tool is None or r.get("tool") == tool)]
+            mine = [r for r in self.repaired if tool is None or r.get("tool") == tool]
+            self.repaired = [r for r in self.repaired if not (tool is None or r.get("tool") == tool)]
         return mine
 
 
