@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._choices import SiteChoices
 from ._errors import LibraryError
@@ -38,6 +38,31 @@ _current: contextvars.ContextVar[EpisodeContext | None] = contextvars.ContextVar
 def current_episode() -> EpisodeContext | None:
     """The episode entered (``with evo.episode(...)``) in the current thread / asyncio task, if any."""
     return _current.get()
+
+
+class _Memo(NamedTuple):
+    """The last guidance text of an episode and what it was made from (`EpisodeContext.guidance`)."""
+
+    tools: Sequence[str] | None  # a list or a tuple (one equals only its kind)
+    chosen: int  # how many call sites the episode had chosen at
+    fired: int  # how many skills had fired
+    task: str
+    budget: int
+    generation: int  # the trigger view's (`TriggerIndex.unchanged`)
+    at: float
+    text: str
+
+
+def _plain_names(tools: Sequence[object] | None) -> bool:
+    """Whether `tools` is None or a list or tuple of plain `str` names (two such that compare equal
+    name the same tools)."""
+    if tools is not None:
+        if type(tools) is not list and type(tools) is not tuple:
+            return False
+        for tool in tools:
+            if type(tool) is not str:
+                return False
+    return True
 
 
 class EpisodeContext:
@@ -80,6 +105,7 @@ class EpisodeContext:
         self._shadow = ShadowBook(self._rec.log_private, snapshot, code=evo.shadow_code)
         self._tools = ToolCalls(self._lock, evo, task, self._canary, self._choices, self._rec, self._shadow)
         self._guided: set[str] = set()
+        self._memo: _Memo | None = None
         self._model_calls = 0
         self._finished = False
         self._entered = 0
@@ -184,40 +210,87 @@ class EpisodeContext:
         evo = self.evo
         with self._lock:
             self._model_calls += 1
-            first = self._model_calls == 1
-            chosen = self._choices.chosen
-            fired = self._tools.fired
-            every, at_start = evo.triggers.guidance_candidates(tuple(tool_name(t) for t in tools or ()))
-            if not every and not fired and not (at_start and (first or chosen)):
-                return ""
-            candidates: dict[str, Skill] = {sk.name: sk for sk in every}
-            for skill in at_start:
-                if first or skill.name in chosen:
-                    candidates.setdefault(skill.name, skill)
-            for name, skill in fired.items():
-                candidates.setdefault(name, skill)
-            versions_chosen = []
-            for skill in candidates.values():
-                # The trigger's tool and error were decided where the skill became a candidate
-                # (its tool is in play, or its error fired): only the task scope is left.
-                if not skill.trigger.task_matches(self.episode.task):
-                    continue
-                versions, shadow = evo.gate.split([v for v in skill.versions if v.strategy.guidance], self._canary)
-                for held in shadow:
-                    self._shadow.guidance(skill, held)
-                if not versions:
-                    continue
-                choice = self._choices.select(skill, versions, "guidance")
-                if choice.version is None or not choice.version.strategy.guidance:
-                    continue
-                if all(v.id != choice.version.id for v in versions):
-                    continue  # chosen earlier in the episode, no longer live or allowed (rejected since)
-                versions_chosen.append(choice.version)
-                if skill.name not in self._guided:
-                    self._guided.add(skill.name)
-                    self._rec.log(EventKind.GUIDANCE, version_id=choice.version.id, skill=skill.name)
-            text, _ = rank_guidance(versions_chosen, evo.guidance_budget_tokens)
-            return text
+            memo = self._memo
+            # Most model calls of a run see the same tools and nothing new since the last one: the
+            # same text, as long as nothing it was made from changed (see `_Memo`).
+            if (
+                memo is not None
+                and len(self._choices.chosen) == memo.chosen
+                and len(self._tools.fired) == memo.fired
+                and self.episode.task is memo.task
+                and evo.guidance_budget_tokens == memo.budget
+                and evo.triggers.unchanged(memo.generation, memo.at)
+            ):
+                if tools is None:
+                    if memo.tools is None:
+                        return memo.text
+                elif type(tools) is list or type(tools) is tuple:
+                    for tool in tools:
+                        if type(tool) is not str:
+                            break
+                    else:
+                        # Only plain names: an equal list names the same tools.
+                        if tools == memo.tools:
+                            return memo.text
+            return self._compose(tools)
+
+    def _compose(self, tools: Sequence[str] | None) -> str:
+        """`guidance` made afresh (the episode's lock held), remembered for the next model call."""
+        evo = self.evo
+        first = self._model_calls == 1
+        chosen = self._choices.chosen
+        fired = self._tools.fired
+        task = self.episode.task
+        budget = evo.guidance_budget_tokens
+        names = tuple(tool_name(t) for t in tools or ())
+        (every, at_start), generation, at = evo.triggers.guidance_lease(names)
+        # Made from the tools, the trigger view, the task, the budget and the episode's choices
+        # and fired skills (both only grow: their sizes tell a change). A first call's text holds
+        # for the later ones: the task-start skills it chose stay chosen. Where review holds
+        # versions back, whether one is approved is read again at every call: a text made from
+        # candidates is not remembered there.
+        if every or fired or (at_start and (first or chosen)):
+            text = self._chosen_guidance(every, at_start, first, task, budget)
+            keep = self._canary or not evo.gate.gated
+        else:
+            text, keep = "", True
+        self._memo = None
+        if keep and _plain_names(tools):
+            self._memo = _Memo(None if tools is None else tools[:], len(chosen), len(fired), task, budget,
+                               generation, at, text)
+        return text
+
+    def _chosen_guidance(self, every: list[Skill], at_start: list[Skill], first: bool, task: str, budget: int) -> str:
+        evo = self.evo
+        chosen = self._choices.chosen
+        candidates: dict[str, Skill] = {sk.name: sk for sk in every}
+        for skill in at_start:
+            if first or skill.name in chosen:
+                candidates.setdefault(skill.name, skill)
+        for name, skill in self._tools.fired.items():
+            candidates.setdefault(name, skill)
+        versions_chosen = []
+        for skill in candidates.values():
+            # The trigger's tool and error were decided where the skill became a candidate
+            # (its tool is in play, or its error fired): only the task scope is left.
+            if not skill.trigger.task_matches(task):
+                continue
+            versions, shadow = evo.gate.split([v for v in skill.versions if v.strategy.guidance], self._canary)
+            for held in shadow:
+                self._shadow.guidance(skill, held)
+            if not versions:
+                continue
+            choice = self._choices.select(skill, versions, "guidance")
+            if choice.version is None or not choice.version.strategy.guidance:
+                continue
+            if all(v.id != choice.version.id for v in versions):
+                continue  # chosen earlier in the episode, no longer live or allowed (rejected since)
+            versions_chosen.append(choice.version)
+            if skill.name not in self._guided:
+                self._guided.add(skill.name)
+                self._rec.log(EventKind.GUIDANCE, version_id=choice.version.id, skill=skill.name)
+        text, _ = rank_guidance(versions_chosen, budget)
+        return text
 
     # ------------------------------------------------------------------ tool calls
 

@@ -174,3 +174,17 @@ class TriggerIndex:
 
         result: tuple[list[Skill], list[Skill]] = self._derived("guidance", tools, build)
         return result
+
+    def guidance_lease(self, tools: tuple[str, ...]) -> tuple[tuple[list[Skill], list[Skill]], int, float]:
+        """`guidance_candidates`, with what `unchanged` needs to tell whether a lookup would still
+        return that same value: its generation and when it was read (-inf: another thread
+        replaced it meanwhile)."""
+        value = self.guidance_candidates(tools)
+        hit = self._derived_views.get(("guidance", tools))
+        if hit is None or hit.value is not value:
+            return value, -1, float("-inf")
+        return value, hit.generation, hit.at
+
+    def unchanged(self, generation: int, at: float) -> bool:
+        """Whether a view of `generation` read at `at` is what a lookup returns now (as `_fresh`)."""
+        return generation == self._generation and time.monotonic() - at < self.ttl_s
