@@ -284,12 +284,13 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
             return _failure("PredicateError", f"is_failure raised {type(exc).__name__}: {exc}")
         if flagged:
             return _failure("ToolFailure", _text_of(result))
-    status = getattr(result, "status", None)
-    if isinstance(status, str) and status.lower() == "error":
-        return _failure("ToolError", _text_of(getattr(result, "content", result)))
     text = result
-    if not isinstance(text, str) and hasattr(result, "content") and isinstance(result.content, str):
-        text = result.content
+    if type(result) is not str:  # (a plain text has no status and no content: most results)
+        status = getattr(result, "status", None)
+        if isinstance(status, str) and status.lower() == "error":
+            return _failure("ToolError", _text_of(getattr(result, "content", result)))
+        if not isinstance(text, str) and hasattr(result, "content") and isinstance(result.content, str):
+            text = result.content
     if isinstance(text, str):
         stripped = text.lstrip()
         if stripped[:5].lower() == "error":

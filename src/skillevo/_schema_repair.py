@@ -34,6 +34,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -407,15 +408,25 @@ def propose(evo: Evolver, tool: str, args: Any, broken: set[str] | None = None) 
     return made
 
 
-def propose_safely(evo: Evolver, tool: str, args: Any) -> set[str]:
+def propose_safely(evo: Evolver, tool: str, args: Any, schema: Mapping[str, Any] | None = None) -> AbstractSet[str]:
     """`propose`, on the agent's path: an error is logged, never raised into the call. Returns the
-    names of the candidates this call shows (`propose`'s `broken`)."""
+    names of the candidates this call shows (`propose`'s `broken`). `schema`: the tool's declared
+    schema, when the caller has read it (a call that plainly conforms to it is answered here)."""
     broken: set[str] = set()
     try:
+        if schema is not None and isinstance(args, dict):
+            hit = _compacts.get(id(schema))
+            props = schema.get("properties") or {}
+            declared = hit[1] if hit is not None and hit[0] is schema else _declared(schema, props)
+            if _plainly_conforms(args, declared, schema.get("required") or (), props):
+                return _NOTHING  # most calls: nothing to find, nothing to store
         propose(evo, tool, args, broken)
     except Exception:  # learning more must never be the reason a call fails
         _logger.exception("skillevo: proposing repairs from %s's schema failed", tool)
     return broken
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 def retire_stale(evo: Evolver, tools: list[str]) -> None:
