@@ -29,6 +29,7 @@ from ._redaction import capped_text, redact
 
 __all__ = [
     "CLASSIFY_CHARS",
+    "FAILURE_FIRST",
     "SCAN_CHARS",
     "SIGNATURE_VERSION",
     "Failure",
@@ -42,6 +43,10 @@ __all__ = [
     "signatures",
 ]
 
+#: What a text result's first character is, after any whitespace, when `detect_failure` may read it
+#: as an error ("Error ..." in any case, or a JSON object with an "error" key): a text starting with
+#: any other character is a success unless `is_failure` says otherwise.
+FAILURE_FIRST = "eE{"
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).

@@ -414,12 +414,23 @@ def propose_safely(evo: Evolver, tool: str, args: Any, schema: Mapping[str, Any]
     schema, when the caller has read it (a call that plainly conforms to it is answered here)."""
     broken: set[str] = set()
     try:
-        if schema is not None and isinstance(args, dict):
-            hit = _compacts.get(id(schema))
-            props = schema.get("properties") or {}
-            declared = hit[1] if hit is not None and hit[0] is schema else _declared(schema, props)
-            if _plainly_conforms(args, declared, schema.get("required") or (), props):
-                return _NOTHING  # most calls: nothing to find, nothing to store
+        if schema is not None and type(args) is dict:
+            # Most calls: every argument declared as only a type, and of it; every required one sent.
+            # (`_plainly_conforms` on exact types, without its frame: then nothing can be found.)
+            hit = _quick.get(id(schema))
+            if hit is None or hit[0] is not schema:
+                hit = _quick_check(schema)
+            types, required = hit[1], hit[2]
+            for k, v in args.items():
+                of = types.get(k) if type(k) is str else None
+                if of is None or type(v) not in of:
+                    break
+            else:
+                for r in required:
+                    if r not in args:
+                        break
+                else:
+                    return _NOTHING
         propose(evo, tool, args, broken)
     except Exception:  # learning more must never be the reason a call fails
         _logger.exception("skillevo: proposing repairs from %s's schema failed", tool)
@@ -427,6 +438,25 @@ def propose_safely(evo: Evolver, tool: str, args: Any, schema: Mapping[str, Any]
 
 
 _NOTHING: frozenset[str] = frozenset()
+_Quick = tuple[Mapping[str, Any], dict[str, frozenset[type]], tuple[str, ...]]
+_quick: dict[int, _Quick] = {}
+
+
+def _quick_check(schema: Mapping[str, Any]) -> _Quick:
+    """(schema, for each argument declared as only a type the classes `_plainly_conforms` accepts
+    without asking `type_ok`, the required arguments it declares), cached per schema object."""
+    props: Mapping[str, Any] = schema.get("properties") or {}
+    types = {
+        arg: _OF_TYPE[only]
+        for arg, (_sub, only) in _declared(schema, props).items()
+        if isinstance(arg, str) and only is not None and only in _OF_TYPE
+    }
+    required = tuple(r for r in schema.get("required") or () if isinstance(r, str) and r in props)
+    if len(_quick) >= _DIGESTS_MAX:
+        _quick.clear()
+    hit: _Quick = (schema, types, required)
+    _quick[id(schema)] = hit  # the schema is kept so that its id is not reused
+    return hit
 
 
 def retire_stale(evo: Evolver, tools: list[str]) -> None:

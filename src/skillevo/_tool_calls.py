@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._attribution import about_arguments, attributable
 from ._code_seal import run_sealed
-from ._detect import classify_error, detect_failure, error_signature
+from ._detect import FAILURE_FIRST, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
-from ._recording import ERROR_MAX_CHARS, snapshot
+from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
 from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from ._evolver import Evolver
     from ._recording import EventRecorder
     from ._shadow import ShadowBook
-    from ._triggers import ToolPlan
 
 __all__ = ["CallKey", "ToolCalls", "tool_name"]
 
@@ -146,7 +145,9 @@ class ToolCalls:
         # tool's plan, and records one event (no more frames than that).
         if type(name) is not str or not name.isascii() or "\x00" in name:
             name = tool_name(name)  # (a plain ASCII name without NUL is its own `tool_name`)
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # (not `with`: it builds two bound methods per call)
+        try:
             evo = self.evo
             self.calls += 1
             counts = self.choices.tool_calls  # `SiteChoices.count_call`, without its frame
@@ -166,6 +167,8 @@ class ToolCalls:
                 data["original_args"] = snapshot(args)
             self.recorder.log_call(_TOOL_CALL, name, data)
             return new_args
+        finally:
+            lock.release()
 
     def _preempt(self, name: str, args: dict[str, Any], candidates: list[tuple[TriggerKind, Skill]]) -> dict[str, Any]:
         """`args` after the pre-emptive repairs of `candidates` whose preconditions hold; the repairs
@@ -316,8 +319,17 @@ class ToolCalls:
         """Record a call's result; True when it was judged a failure."""
         if type(name) is not str or not name.isascii() or "\x00" in name:
             name = tool_name(name)
-        failure = detect_failure(result, is_failure=self.evo.is_failure)
-        with self._lock:
+        evo = self.evo
+        is_failure = evo.is_failure
+        text: Any = result if type(result) is str else None
+        head = text[:1] if text is not None and is_failure is None else ""
+        # Most results: a text `detect_failure` cannot read as an error, told by its first character.
+        failure = None if head and head not in FAILURE_FIRST and not head.isspace() else detect_failure(
+            result, is_failure=is_failure
+        )
+        lock = self._lock
+        lock.acquire()
+        try:
             if failure is not None:
                 error = (failure.error_type or "error", failure.message)
                 self._record_error(name, args, *error)
@@ -325,32 +337,31 @@ class ToolCalls:
                 self._error_logged = CallKey.of(name, args)
                 return True
             self._error_logged = None
-            self.recorder.log_call(
-                _TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": snapshot(result)}
-            )
+            kept = text if text is not None and len(text) <= RESULT_MAX_CHARS else snapshot(result)
+            self.recorder.log_call(_TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": kept})
             if self.pending:  # (`_resolve` credits nothing else)
                 self._resolve(name, args, success=True)
-            evo = self.evo
             evo.tools.observe(name, args, success=True)
             if self.shadow.waiting:  # (`ShadowBook.success` scores nothing else)
                 self.shadow.success(name, args)
             plan = evo.triggers.plan(name)
-            if plan.observers:
-                self._observed(name, result, plan)
+            if not plan.observers:
+                return False
+            # The observation triggers this result fires.
+            if text is None:
+                text = result if isinstance(result, str) else json.dumps(snapshot(result))
+            observers = plan.observers
+            if plan.gate_found is not None and not plan.gate_found(text):  # one search for every pattern
+                observers = plan.without_pattern  # the rest cannot fire
+            for skill, pattern in observers:
+                # The compiled pattern rejects most results cheaply; `matches` decides the rest.
+                if pattern is not None and pattern.search(text) is None:
+                    continue
+                if skill.trigger.matches(tool=name, text=text, task=self.task):
+                    self.fired.setdefault(skill.name, skill)
             return False
-
-    def _observed(self, name: str, result: Any, plan: ToolPlan) -> None:
-        """The observation triggers of `plan` that a successful `result` fires."""
-        text = result if isinstance(result, str) else json.dumps(snapshot(result))
-        observers = plan.observers
-        if plan.gate_found is not None and not plan.gate_found(text):  # one search for every pattern
-            observers = plan.without_pattern  # the rest cannot fire
-        for skill, pattern in observers:
-            # The compiled pattern rejects most results cheaply; `matches` decides the rest.
-            if pattern is not None and pattern.search(text) is None:
-                continue
-            if skill.trigger.matches(tool=name, text=text, task=self.task):
-                self.fired.setdefault(skill.name, skill)
+        finally:
+            lock.release()
 
     def _record_error(self, name: str, args: Any, error_type: str, message: str) -> None:
         self.recorder.log_private(
