@@ -29,6 +29,7 @@ from ._redaction import capped_text, redact
 
 __all__ = [
     "CLASSIFY_CHARS",
+    "FAILURE_FIRST",
     "SCAN_CHARS",
     "SIGNATURE_VERSION",
     "Failure",
@@ -42,6 +43,10 @@ __all__ = [
     "signatures",
 ]
 
+#: What a text result's first character is, after any whitespace, when `detect_failure` may read it
+#: as an error ("Error ..." in any case, or a JSON object with an "error" key): a text starting with
+#: any other character is a success unless `is_failure` says otherwise.
+FAILURE_FIRST = "eE{"
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
@@ -284,12 +289,13 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
             return _failure("PredicateError", f"is_failure raised {type(exc).__name__}: {exc}")
         if flagged:
             return _failure("ToolFailure", _text_of(result))
-    status = getattr(result, "status", None)
-    if isinstance(status, str) and status.lower() == "error":
-        return _failure("ToolError", _text_of(getattr(result, "content", result)))
     text = result
-    if not isinstance(text, str) and hasattr(result, "content") and isinstance(result.content, str):
-        text = result.content
+    if type(result) is not str:  # (a plain text has no status and no content: most results)
+        status = getattr(result, "status", None)
+        if isinstance(status, str) and status.lower() == "error":
+            return _failure("ToolError", _text_of(getattr(result, "content", result)))
+        if not isinstance(text, str) and hasattr(result, "content") and isinstance(result.content, str):
+            text = result.content
     if isinstance(text, str):
         stripped = text.lstrip()
         if stripped[:5].lower() == "error":

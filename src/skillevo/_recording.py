@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from ._models import Event, EventKind
 from ._redaction import REDACT_PAST_CUT, capped_text, redact, remember_secrets
@@ -30,6 +30,7 @@ ERROR_MAX_CHARS = 2000  # with the ellipsis a cut adds
 #: the events an episode's `listener` is told about as they happen
 _TRACED = frozenset({EventKind.SELECTION, EventKind.REPAIR, EventKind.GUIDANCE})
 _SCALARS = (bool, int, float)
+_SCALAR_TYPES = frozenset(_SCALARS)
 _logger = logging.getLogger("skillevo")
 
 Listener = Callable[[Event], None]
@@ -86,28 +87,36 @@ def _cut(value: Any, items: int, chars: int, depth: int) -> Any:
 
 def snapshot(value: Any) -> Any:
     """`jsonable` at the size an event keeps of arguments and results."""
+    # `jsonable`'s fast paths, on exact types (anything else is left to it): every tool call takes
+    # two or three snapshots, most of them of a short text or a small flat dict.
+    kind = type(value)
+    if kind is str:
+        if len(value) <= RESULT_MAX_CHARS:
+            return value
+    elif kind is dict and len(value) <= 32:
+        for k, v in value.items():
+            if type(k) is not str or not (
+                v is None or type(v) in _SCALAR_TYPES or (type(v) is str and len(v) <= 256)
+            ):
+                break
+        else:
+            return dict(value)
     return jsonable(value, RESULT_MAX_CHARS)
 
 
-class _Logged(NamedTuple):
-    """An event logged but not yet built."""
-
-    kind: EventKind
-    tool: str | None
-    version_id: str | None
-    ts: float
-    data: dict[str, Any]
-    private: dict[str, Any] | None
+#: An event logged but not yet built: (kind, tool, version_id, ts, data, private). A plain tuple:
+#: every tool call logs two, and a NamedTuple's ``__new__`` is a Python call.
+_Logged = tuple[EventKind, str | None, str | None, float, dict[str, Any], dict[str, Any] | None]
 
 
 def _build(logged: list[_Logged], secrets: set[str]) -> list[Event]:
     """`logged` as `Event`s, redacted (`secrets` grows on the way)."""
-    for entry in logged:
-        if entry.private:
-            entry.data.update(entry.private)
+    for _kind, _tool, _version_id, _ts, logged_data, private in logged:
+        if private:
+            logged_data.update(private)
         # First every value the episode sent under a secret name, wherever it was logged: a
         # one-time code a tool printed before the agent sent it as `password` is hidden too.
-        remember_secrets(entry.data, secrets)
+        remember_secrets(logged_data, secrets)
     out = []
     for kind, tool, version_id, ts, data, _private in logged:
         # All of it, not only the private snapshots: an error text may echo a secret
@@ -137,7 +146,7 @@ class PendingEvents(DeferredEvents):
 
     def kinds(self) -> set[EventKind]:
         """The kinds of the events, without building them."""
-        return {EventKind(e.kind) for e in (*self._built, *self._added)} | {r.kind for r in self._logged}
+        return {EventKind(e.kind) for e in (*self._built, *self._added)} | {r[0] for r in self._logged}
 
     def __len__(self) -> int:
         return len(self._built) + len(self._logged) + len(self._added)
@@ -165,9 +174,15 @@ class EventRecorder:
 
     def log(self, kind: EventKind, tool: str | None = None, version_id: str | None = None, **data: Any) -> None:
         """Log an event whose data holds no snapshot of the caller's values."""
-        self._unbuilt.append(_Logged(kind, tool, version_id, time.time(), data, None))
+        self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
         if self.listener is not None and kind in _TRACED:
             self.tell(kind, tool, version_id, redact(data, known=self.secrets))
+
+    def log_call(self, kind: EventKind, tool: str, data: dict[str, Any]) -> None:
+        """`log_private` of a tool call or result (kinds the listener is not told about), on every
+        call's path: appended, nothing else. `data` holds the private snapshots too, after the
+        other fields (where `log_private`'s build puts them)."""
+        self._unbuilt.append((kind, tool, None, time.time(), data, None))
 
     def log_private(
         self, kind: EventKind, tool: str | None, version_id: str | None, private: dict[str, Any], **data: Any
@@ -178,10 +193,10 @@ class EventRecorder:
             # Redacted now, once: the listener and the stored event see the same values.
             data.update(private)
             data = redact(data, known=self.secrets)
-            self._unbuilt.append(_Logged(kind, tool, version_id, time.time(), data, None))
+            self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
             self.tell(kind, tool, version_id, data)
             return
-        self._unbuilt.append(_Logged(kind, tool, version_id, time.time(), data, private))
+        self._unbuilt.append((kind, tool, version_id, time.time(), data, private))
 
     def tell(self, kind: EventKind, tool: str | None, version_id: str | None, data: dict[str, Any]) -> None:
         """Hand one (redacted) event to the listener; an error in it is logged, never raised."""

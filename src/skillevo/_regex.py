@@ -25,6 +25,7 @@ so a pattern learned from a stored error matches the live one.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Protocol
 
 import re2  # type: ignore[import-untyped]
@@ -38,6 +39,7 @@ __all__ = [
     "any_of",
     "compile_pattern",
     "found",
+    "found_in",
     "fullmatch",
     "pattern_error",
     "search",
@@ -106,10 +108,17 @@ class _Bounded:
 
     def found(self, text: str) -> bool:
         """Whether `search` finds a match (what the wrapper's search asks RE2, without its match object)."""
-        cut = clean_text(text[:MAX_TEXT])  # as `search` reads it: a NUL is no longer ASCII here
-        if self._literals is not None and cut.isascii():
+        cut = text[:MAX_TEXT]
+        # Read as `search` reads it (`clean_text`): an ASCII text without NUL is its own clean text;
+        # a NUL becomes U+FFFD, no longer ASCII.
+        if not cut.isascii() or "\x00" in cut:
+            cut = clean_text(cut)
+        elif self._literals is not None:
             folded = cut.lower() if self._fold else cut
-            return any(map(folded.__contains__, self._literals))  # no generator frame
+            literals = self._literals
+            if len(literals) == 1:
+                return literals[0] in folded
+            return any(map(folded.__contains__, literals))  # no generator frame
         if self._raw is None:
             return self._regexp.search(cut) is not None
         encoded = cut.encode("utf-8")
@@ -188,6 +197,13 @@ def found(pattern: Pattern, text: str) -> bool:
     if isinstance(pattern, _Bounded):
         return pattern.found(text)
     return pattern.search(text) is not None
+
+
+def found_in(pattern: Pattern) -> Callable[[str], bool]:
+    """``found(pattern, text)`` as a function of the text (one call less where it is asked often)."""
+    if isinstance(pattern, _Bounded):
+        return pattern.found
+    return functools.partial(found, pattern)
 
 
 def search(pattern: str, text: str, *, ignorecase: bool = False) -> bool:

@@ -34,6 +34,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -407,15 +408,55 @@ def propose(evo: Evolver, tool: str, args: Any, broken: set[str] | None = None) 
     return made
 
 
-def propose_safely(evo: Evolver, tool: str, args: Any) -> set[str]:
+def propose_safely(evo: Evolver, tool: str, args: Any, schema: Mapping[str, Any] | None = None) -> AbstractSet[str]:
     """`propose`, on the agent's path: an error is logged, never raised into the call. Returns the
-    names of the candidates this call shows (`propose`'s `broken`)."""
+    names of the candidates this call shows (`propose`'s `broken`). `schema`: the tool's declared
+    schema, when the caller has read it (a call that plainly conforms to it is answered here)."""
     broken: set[str] = set()
     try:
+        if schema is not None and type(args) is dict:
+            # Most calls: every argument declared as only a type, and of it; every required one sent.
+            # (`_plainly_conforms` on exact types, without its frame: then nothing can be found.)
+            hit = _quick.get(id(schema))
+            if hit is None or hit[0] is not schema:
+                hit = _quick_check(schema)
+            types, required = hit[1], hit[2]
+            for k, v in args.items():
+                of = types.get(k) if type(k) is str else None
+                if of is None or type(v) not in of:
+                    break
+            else:
+                for r in required:
+                    if r not in args:
+                        break
+                else:
+                    return _NOTHING
         propose(evo, tool, args, broken)
     except Exception:  # learning more must never be the reason a call fails
         _logger.exception("skillevo: proposing repairs from %s's schema failed", tool)
     return broken
+
+
+_NOTHING: frozenset[str] = frozenset()
+_Quick = tuple[Mapping[str, Any], dict[str, frozenset[type]], tuple[str, ...]]
+_quick: dict[int, _Quick] = {}
+
+
+def _quick_check(schema: Mapping[str, Any]) -> _Quick:
+    """(schema, for each argument declared as only a type the classes `_plainly_conforms` accepts
+    without asking `type_ok`, the required arguments it declares), cached per schema object."""
+    props: Mapping[str, Any] = schema.get("properties") or {}
+    types = {
+        arg: _OF_TYPE[only]
+        for arg, (_sub, only) in _declared(schema, props).items()
+        if isinstance(arg, str) and only is not None and only in _OF_TYPE
+    }
+    required = tuple(r for r in schema.get("required") or () if isinstance(r, str) and r in props)
+    if len(_quick) >= _DIGESTS_MAX:
+        _quick.clear()
+    hit: _Quick = (schema, types, required)
+    _quick[id(schema)] = hit  # the schema is kept so that its id is not reused
+    return hit
 
 
 def retire_stale(evo: Evolver, tools: list[str]) -> None:

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._attribution import about_arguments, attributable
 from ._code_seal import run_sealed
-from ._detect import Failure, classify_error, detect_failure, error_signature
+from ._detect import FAILURE_FIRST, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
-from ._recording import ERROR_MAX_CHARS, snapshot
+from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
 from ._redaction import capped_text
-from ._regex import found
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._sanitize import clean_text, json_text, safe_str
@@ -36,6 +35,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CallKey", "ToolCalls", "tool_name"]
 
+
+# An enum member read from its class costs a slow attribute look-up (about 150 ns: `EnumType` has a
+# `__getattr__`); the events every call records name their kind from here.
+_TOOL_CALL, _TOOL_RESULT = EventKind.TOOL_CALL, EventKind.TOOL_RESULT
 
 # `json.dumps(..., sort_keys=True, default=safe_str)` without building an encoder per call.
 _KEY_JSON = json.JSONEncoder(sort_keys=True, default=safe_str)
@@ -138,21 +141,39 @@ class ToolCalls:
 
     def before(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Record a call; its arguments after the pre-emptive repairs whose preconditions hold."""
-        name = tool_name(name)
-        with self._lock:
-            return self._before(name, args)
+        # Every call's path: a call of a tool with nothing to do counts it, reads the catalog and the
+        # tool's plan, and records one event (no more frames than that).
+        if type(name) is not str or not name.isascii() or "\x00" in name:
+            name = tool_name(name)  # (a plain ASCII name without NUL is its own `tool_name`)
+        lock = self._lock
+        lock.acquire()  # (not `with`: it builds two bound methods per call)
+        try:
+            evo = self.evo
+            self.calls += 1
+            counts = self.choices.tool_calls  # `SiteChoices.count_call`, without its frame
+            counts[name] = counts.get(name, 0) + 1
+            self._error_logged = None
+            schema = evo.tools.seen(name, args)
+            if schema is not None:
+                broken = propose_safely(evo, name, args, schema)
+                if broken:
+                    for key in self.choices.conformance:
+                        if key in broken and self.choices.chosen_at[key].tool == name:
+                            self.choices.failed_after.add(key)
+            preemptive = evo.triggers.plan(name).preemptive
+            new_args = self._preempt(name, args, preemptive) if preemptive else args
+            data = {"call": self.calls, "args": snapshot(new_args)}
+            if new_args is not args:
+                data["original_args"] = snapshot(args)
+            self.recorder.log_call(_TOOL_CALL, name, data)
+            return new_args
+        finally:
+            lock.release()
 
-    def _before(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _preempt(self, name: str, args: dict[str, Any], candidates: list[tuple[TriggerKind, Skill]]) -> dict[str, Any]:
+        """`args` after the pre-emptive repairs of `candidates` whose preconditions hold; the repairs
+        (and null arms drawn) wait on the call's outcome."""
         evo, log = self.evo, self.recorder
-        self.calls += 1
-        self.choices.count_call(name)
-        self._error_logged = None
-        evo.tools.observe(name, args)
-        if evo.tools.schema(name) is not None:
-            broken = propose_safely(evo, name, args)
-            for key in self.choices.conformance:
-                if key in broken and self.choices.chosen_at[key].tool == name:
-                    self.choices.failed_after.add(key)
         new_args = args
         sent: CallKey | None = None  # the call as sent: serialised only when a repair needs it
         # Every repair of this call (and every null arm drawn) waits on the call's *final*
@@ -162,7 +183,7 @@ class ToolCalls:
         # Preconditions are read on the arguments the caller sent, edits applied in turn: one
         # repair's output never triggers another (a repair undoing an earlier one's edit would
         # otherwise share the credit for a call whose arguments nothing changed).
-        for kind, skill in evo.triggers.preemptive(name):
+        for kind, skill in candidates:
             # A before-call trigger is decided here in full; an error trigger's error has not
             # happened (its repair is tried pre-emptively), so only its task scope is checked.
             if not (
@@ -225,10 +246,6 @@ class ToolCalls:
             waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes))
         for pending in waiting:
             self._expect(name, new_args, pending)
-        private = {"args": snapshot(new_args)}
-        if new_args is not args:
-            private["original_args"] = snapshot(args)
-        log.log_private(EventKind.TOOL_CALL, name, None, private, call=self.calls)
         return new_args
 
     def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
@@ -300,40 +317,51 @@ class ToolCalls:
 
     def result(self, name: str, args: dict[str, Any], result: Any) -> bool:
         """Record a call's result; True when it was judged a failure."""
-        name = tool_name(name)
-        failure = detect_failure(result, is_failure=self.evo.is_failure)
-        with self._lock:
-            return self._result(name, args, result, failure)
-
-    def _result(self, name: str, args: dict[str, Any], result: Any, failure: Failure | None) -> bool:
-        if failure is not None:
-            self._record_error(name, args, failure.error_type or "error", failure.message)
-            self._resolve(name, args, success=False, error=(failure.error_type or "error", failure.message))
-            self._error_logged = CallKey.of(name, args)
-            return True
-        self._error_logged = None
-        self.recorder.log_private(
-            EventKind.TOOL_RESULT,
-            name,
-            None,
-            {"args": snapshot(args), "result": snapshot(result)},
-            call=self.calls,
+        if type(name) is not str or not name.isascii() or "\x00" in name:
+            name = tool_name(name)
+        evo = self.evo
+        is_failure = evo.is_failure
+        text: Any = result if type(result) is str else None
+        head = text[:1] if text is not None and is_failure is None else ""
+        # Most results: a text `detect_failure` cannot read as an error, told by its first character.
+        failure = None if head and head not in FAILURE_FIRST and not head.isspace() else detect_failure(
+            result, is_failure=is_failure
         )
-        self._resolve(name, args, success=True)
-        self.evo.tools.observe(name, args, success=True)
-        self.shadow.success(name, args)
-        observers, gate, without_pattern = self.evo.triggers.observation(name)
-        if observers:
-            text = result if isinstance(result, str) else json.dumps(snapshot(result))
-            if gate is not None and not found(gate, text):  # one search for every pattern
-                observers = [(skill, None) for skill in without_pattern]  # the rest cannot fire
+        lock = self._lock
+        lock.acquire()
+        try:
+            if failure is not None:
+                error = (failure.error_type or "error", failure.message)
+                self._record_error(name, args, *error)
+                self._resolve(name, args, success=False, error=error)
+                self._error_logged = CallKey.of(name, args)
+                return True
+            self._error_logged = None
+            kept = text if text is not None and len(text) <= RESULT_MAX_CHARS else snapshot(result)
+            self.recorder.log_call(_TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": kept})
+            if self.pending:  # (`_resolve` credits nothing else)
+                self._resolve(name, args, success=True)
+            evo.tools.observe(name, args, success=True)
+            if self.shadow.waiting:  # (`ShadowBook.success` scores nothing else)
+                self.shadow.success(name, args)
+            plan = evo.triggers.plan(name)
+            if not plan.observers:
+                return False
+            # The observation triggers this result fires.
+            if text is None:
+                text = result if isinstance(result, str) else json.dumps(snapshot(result))
+            observers = plan.observers
+            if plan.gate_found is not None and not plan.gate_found(text):  # one search for every pattern
+                observers = plan.without_pattern  # the rest cannot fire
             for skill, pattern in observers:
                 # The compiled pattern rejects most results cheaply; `matches` decides the rest.
                 if pattern is not None and pattern.search(text) is None:
                     continue
                 if skill.trigger.matches(tool=name, text=text, task=self.task):
                     self.fired.setdefault(skill.name, skill)
-        return False
+            return False
+        finally:
+            lock.release()
 
     def _record_error(self, name: str, args: Any, error_type: str, message: str) -> None:
         self.recorder.log_private(

@@ -126,7 +126,7 @@ class ToolCatalog:
         if not isinstance(args, dict):
             return
         known = self._args.get(tool)
-        if known is None or not args.keys() <= known:
+        if known is None or not known.issuperset(args):  # (no view of the keys to build)
             with self._lock:
                 if tool not in self._args and len(self._args) >= _MAX_TOOLS:
                     return
@@ -136,7 +136,9 @@ class ToolCatalog:
                         known.add(k)
                 self.changed = True
         if success:
-            types = self._ok_types.setdefault(tool, {})
+            types = self._ok_types.get(tool)
+            if types is None:
+                types = self._ok_types.setdefault(tool, {})
             for k, v in args.items():
                 if k in known:
                     seen = types.get(k)
@@ -144,6 +146,14 @@ class ToolCatalog:
                         seen = types.setdefault(k, set())
                     if len(seen) < 4:
                         seen.add(_TYPE_NAMES.get(type(v)) or _value_type(v))
+
+    def seen(self, tool: str, args: Any) -> dict[str, Any] | None:
+        """`observe` a call's argument names; `schema` of its tool (one call of the two, on every call's path)."""
+        if isinstance(args, dict):
+            known = self._args.get(tool)
+            if known is None or not known.issuperset(args):
+                self.observe(tool, args)
+        return self._schemas.get(tool)
 
     def tools(self) -> list[str]:
         """The known tool names."""

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ._models import Skill, TriggerKind
-from ._regex import Pattern, any_of
+from ._regex import Pattern, any_of, found_in
 from ._regex import usable as usable_pattern
 from ._store import SkillStore
 
-__all__ = ["TriggerIndex"]
+__all__ = ["ToolPlan", "TriggerIndex"]
 
 
 class _MatchKey(NamedTuple):
@@ -45,6 +45,24 @@ class _Derived(NamedTuple):
 _Observation = tuple[list[tuple[Skill, Pattern | None]], Pattern | None, list[Skill]]
 
 
+class ToolPlan(NamedTuple):
+    """What a call of one tool can meet, read in one look-up (`TriggerIndex.plan`): a call of a tool
+    with nothing to do reads two empty lists and None."""
+
+    at: float
+    generation: int
+    #: `TriggerIndex.preemptive`
+    preemptive: list[tuple[TriggerKind, Skill]]
+    #: `TriggerIndex.observation`'s observers, their patterns in one program, and the observers
+    #: without a pattern (each with None for its pattern: the only ones a result the program rejects
+    #: can still fire)
+    observers: list[tuple[Skill, Pattern | None]]
+    gate: Pattern | None
+    without_pattern: list[tuple[Skill, Pattern | None]]
+    #: ``found(gate, text)`` bound to the gate (None without a gate)
+    gate_found: Callable[[str], bool] | None
+
+
 class TriggerIndex:
     """Trigger matches read from `store`, cached for `ttl_s` seconds (thread-safe)."""
 
@@ -54,6 +72,7 @@ class TriggerIndex:
         self._lock = threading.Lock()
         self._matches: dict[_MatchKey, _Matched] = {}
         self._derived_views: dict[_DerivedKey, _Derived] = {}
+        self._plans: dict[str, ToolPlan] = {}
         self._generation = 0
 
     def invalidate(self) -> None:
@@ -61,6 +80,7 @@ class TriggerIndex:
         with self._lock:
             self._matches.clear()
             self._derived_views.clear()
+            self._plans.clear()
             self._generation += 1
 
     def match(self, kind: TriggerKind, tool: str | None) -> list[Skill]:
@@ -150,6 +170,25 @@ class TriggerIndex:
 
         view: _Observation = self._derived("observation-gate", tool, build)
         return view
+
+    def plan(self, tool: str) -> ToolPlan:
+        """`preemptive` and `observation` of `tool` in one look-up (each tool call asks twice), cached
+        as they are."""
+        # A dict read is atomic: no lock needed; `invalidate` bumps the generation after clearing.
+        hit = self._plans.get(tool)
+        if hit is not None and hit.generation == self._generation and time.monotonic() - hit.at < self.ttl_s:
+            return hit
+        generation = self._generation
+        preemptive = self.preemptive(tool)
+        observers, gate, without = self.observation(tool)
+        # As old as the oldest view it holds: it expires with them.
+        views = (self._derived_views.get(("preemptive", tool)), self._derived_views.get(("observation-gate", tool)))
+        at = min([time.monotonic()] + [v.at for v in views if v is not None])
+        finder = None if gate is None else found_in(gate)
+        plan = ToolPlan(at, generation, preemptive, observers, gate, [(s, None) for s in without], finder)
+        with self._lock:
+            self._plans[tool] = plan
+        return plan
 
     def guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
         """(skills for every call, task-start skills) that carry guidance, for this tool set."""

@@ -244,8 +244,8 @@ class _Call:
     def __init__(self, ep: EpisodeContext, name: str, args: Any, injected: Collection[str]) -> None:
         self.ep = ep
         self.name = name
-        full: dict[str, Any] = dict(args) if isinstance(args, Mapping) else {"input": args}
-        self.extra = {k: v for k, v in full.items() if k in injected}
+        full: dict[str, Any] = dict(args) if type(args) is dict or isinstance(args, Mapping) else {"input": args}
+        self.extra = {k: v for k, v in full.items() if k in injected} if injected else {}
         self.args = strip_injected(full, injected) if self.extra else full
         self.raw: Any = args
 
@@ -255,13 +255,6 @@ class _Call:
         if recorded is self.args:
             return self.raw
         return {**recorded, **self.extra} if self.extra else recorded
-
-    def before(self) -> dict[str, Any]:
-        try:
-            return self.ep.before_tool(self.name, self.args)
-        except Exception as exc:
-            record_error(self.ep, f"before_tool({self.name})", exc)
-            return self.args
 
     def failed(self, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
         try:
@@ -283,27 +276,6 @@ class _Call:
             self.ep._tool_paused(self.name, self.args, sent)
         except Exception as exc:
             record_error(self.ep, f"tool paused({self.name})", exc)
-
-    def outcome(self, args: dict[str, Any], result: Any, read: ReadResult) -> str | Any | None:
-        """The error (text, or the result itself) when `result` is a failure, else None."""
-        try:
-            content, error = read(result)
-            if error is not None:
-                return error
-            return content if self.ep.on_tool_result(self.name, args, content) else None
-        except Exception as exc:
-            record_error(self.ep, f"on_tool_result({self.name})", exc)
-            return None
-
-    async def aoutcome(self, args: dict[str, Any], result: Any, read: ReadResult) -> str | Any | None:
-        try:
-            content, error = read(result)
-            if error is not None:
-                return error
-            return content if await self.ep.aon_tool_result(self.name, args, content) else None
-        except Exception as exc:
-            record_error(self.ep, f"on_tool_result({self.name})", exc)
-            return None
 
 
 def call_tool(
@@ -339,13 +311,18 @@ def call_tool(
     Returns:
         The result of the last attempt.
     """
+    # The hooks are called inline, not through `_Call` methods: this runs on every tool call.
     reader = read or _default_read
     call = _Call(ep, name, args, injected)
-    recorded = call.before()
+    try:
+        recorded = ep.before_tool(name, call.args)
+    except Exception as exc:
+        record_error(ep, f"before_tool({name})", exc)
+        recorded = call.args
     result: Any = None
     for _ in range(MAX_REPAIRS + 1):
         try:
-            result = invoke(call.full(recorded))
+            result = invoke(args if recorded is call.args else call.full(recorded))
         except passthrough:
             call.paused(recorded)
             raise
@@ -357,7 +334,13 @@ def call_tool(
                 raise
             recorded = retry
             continue
-        error = call.outcome(recorded, result, reader)
+        try:
+            content, error = reader(result)
+            if error is None and ep.on_tool_result(name, recorded, content):
+                error = content  # the error is the result itself
+        except Exception as exc:
+            record_error(ep, f"on_tool_result({name})", exc)
+            error = None
         if error is None:
             return result
         retry = call.failed(recorded, error)
@@ -381,11 +364,15 @@ async def acall_tool(
     """`call_tool` for async tools: store writes run in a worker thread, back-off is awaited."""
     reader = read or _default_read
     call = _Call(ep, name, args, injected)
-    recorded = call.before()
+    try:
+        recorded = ep.before_tool(name, call.args)
+    except Exception as exc:
+        record_error(ep, f"before_tool({name})", exc)
+        recorded = call.args
     result: Any = None
     for _ in range(MAX_REPAIRS + 1):
         try:
-            result = await invoke(call.full(recorded))
+            result = await invoke(args if recorded is call.args else call.full(recorded))
         except passthrough:
             call.paused(recorded)
             raise
@@ -397,7 +384,13 @@ async def acall_tool(
                 raise
             recorded = retry
             continue
-        error = await call.aoutcome(recorded, result, reader)
+        try:
+            content, error = reader(result)
+            if error is None and await ep.aon_tool_result(name, recorded, content):
+                error = content
+        except Exception as exc:
+            record_error(ep, f"on_tool_result({name})", exc)
+            error = None
         if error is None:
             return result
         retry = await call.afailed(recorded, error)
