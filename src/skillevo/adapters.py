@@ -238,44 +238,35 @@ def _default_read(result: Any) -> tuple[Any, str | None]:
     return (result if isinstance(result, str | dict | list | int | float | bool) or result is None else "ok"), None
 
 
-class _Call:
-    """The bookkeeping of one tool call: recorded arguments vs the injected values passed along."""
+def _split(args: Any, injected: Collection[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the arguments recorded and repaired, the injected values passed along with them)."""
+    full: dict[str, Any] = dict(args) if isinstance(args, Mapping) else {"input": args}
+    extra = {k: v for k, v in full.items() if k in injected} if injected else {}
+    return (strip_injected(full, injected) if extra else full), extra
 
-    def __init__(self, ep: EpisodeContext, name: str, args: Any, injected: Collection[str]) -> None:
-        self.ep = ep
-        self.name = name
-        full: dict[str, Any] = dict(args) if type(args) is dict or isinstance(args, Mapping) else {"input": args}
-        self.extra = {k: v for k, v in full.items() if k in injected} if injected else {}
-        self.args = strip_injected(full, injected) if self.extra else full
-        self.raw: Any = args
 
-    def full(self, recorded: dict[str, Any]) -> Any:
-        """The arguments the tool runs with: the call's own object when nothing was repaired, else
-        `recorded` plus the injected values."""
-        if recorded is self.args:
-            return self.raw
-        return {**recorded, **self.extra} if self.extra else recorded
+def _failed(ep: EpisodeContext, name: str, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
+    try:
+        return ep.on_tool_error(name, args, error)
+    except Exception as exc:
+        record_error(ep, f"on_tool_error({name})", exc)
+        return None
 
-    def failed(self, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
-        try:
-            return self.ep.on_tool_error(self.name, args, error)
-        except Exception as exc:
-            record_error(self.ep, f"on_tool_error({self.name})", exc)
-            return None
 
-    async def afailed(self, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
-        try:
-            return await self.ep.aon_tool_error(self.name, args, error)
-        except Exception as exc:
-            record_error(self.ep, f"on_tool_error({self.name})", exc)
-            return None
+async def _afailed(ep: EpisodeContext, name: str, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
+    try:
+        return await ep.aon_tool_error(name, args, error)
+    except Exception as exc:
+        record_error(ep, f"on_tool_error({name})", exc)
+        return None
 
-    def paused(self, sent: dict[str, Any]) -> None:
-        """The framework's control flow (an interrupt) left the call while it ran with `sent`."""
-        try:
-            self.ep._tool_paused(self.name, self.args, sent)
-        except Exception as exc:
-            record_error(self.ep, f"tool paused({self.name})", exc)
+
+def _paused(ep: EpisodeContext, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:
+    """The framework's control flow (an interrupt) left the call while it ran with `sent`."""
+    try:
+        ep._tool_paused(name, args, sent)
+    except Exception as exc:
+        record_error(ep, f"tool paused({name})", exc)
 
 
 def call_tool(
@@ -311,23 +302,25 @@ def call_tool(
     Returns:
         The result of the last attempt.
     """
-    # The hooks are called inline, not through `_Call` methods: this runs on every tool call.
+    # Every tool call runs this: the hooks are called inline, the error paths are functions.
     reader = read or _default_read
-    call = _Call(ep, name, args, injected)
+    # What is recorded and repaired (a copy), and the injected values passed along with it.
+    sent, extra = (dict(args), {}) if type(args) is dict and not injected else _split(args, injected)
     try:
-        recorded = ep.before_tool(name, call.args)
+        recorded = ep.before_tool(name, sent)
     except Exception as exc:
         record_error(ep, f"before_tool({name})", exc)
-        recorded = call.args
+        recorded = sent
     result: Any = None
     for _ in range(MAX_REPAIRS + 1):
         try:
-            result = invoke(args if recorded is call.args else call.full(recorded))
+            # The call's own object when nothing was repaired, else the repaired args plus the injected values.
+            result = invoke(args if recorded is sent else {**recorded, **extra} if extra else recorded)
         except passthrough:
-            call.paused(recorded)
+            _paused(ep, name, sent, recorded)
             raise
         except Exception as exc:
-            retry = call.failed(recorded, exc)
+            retry = _failed(ep, name, recorded, exc)
             if retry is None:
                 if on_exception is not None:
                     return on_exception(exc)
@@ -343,7 +336,7 @@ def call_tool(
             error = None
         if error is None:
             return result
-        retry = call.failed(recorded, error)
+        retry = _failed(ep, name, recorded, error)
         if retry is None:
             return result
         recorded = retry
@@ -363,21 +356,21 @@ async def acall_tool(
 ) -> Any:
     """`call_tool` for async tools: store writes run in a worker thread, back-off is awaited."""
     reader = read or _default_read
-    call = _Call(ep, name, args, injected)
+    sent, extra = (dict(args), {}) if type(args) is dict and not injected else _split(args, injected)
     try:
-        recorded = ep.before_tool(name, call.args)
+        recorded = ep.before_tool(name, sent)
     except Exception as exc:
         record_error(ep, f"before_tool({name})", exc)
-        recorded = call.args
+        recorded = sent
     result: Any = None
     for _ in range(MAX_REPAIRS + 1):
         try:
-            result = await invoke(args if recorded is call.args else call.full(recorded))
+            result = await invoke(args if recorded is sent else {**recorded, **extra} if extra else recorded)
         except passthrough:
-            call.paused(recorded)
+            _paused(ep, name, sent, recorded)
             raise
         except Exception as exc:
-            retry = await call.afailed(recorded, exc)
+            retry = await _afailed(ep, name, recorded, exc)
             if retry is None:
                 if on_exception is not None:
                     return on_exception(exc)
@@ -393,7 +386,7 @@ async def acall_tool(
             error = None
         if error is None:
             return result
-        retry = await call.afailed(recorded, error)
+        retry = await _afailed(ep, name, recorded, error)
         if retry is None:
             return result
         recorded = retry
