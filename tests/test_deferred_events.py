@@ -109,3 +109,48 @@ def test_a_secret_echoed_before_it_is_sent_under_its_name_never_reaches_disk(tmp
         lib.flush()
         assert all(code not in str(e.data) for e in lib.events(episode_id=ep.id))
     assert code.encode() not in db.read_bytes()
+
+
+def test_the_episode_row_is_redacted_by_the_writer_thread_as_of_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillevo import _sql_store
+
+    made_in: list[str] = []
+    made = _sql_store.recorded_row
+
+    def spy(*args: object, **kwargs: object) -> object:
+        made_in.append(threading.current_thread().name)
+        return made(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sql_store, "recorded_row", spy)
+    db = tmp_path / "lib.db"
+    lib = SkillLibrary(db)
+    lib._behind.linger_s = 0.0  # type: ignore[attr-defined]
+    evo = Evolver(lib, miner=None, sandbox=None)
+    ep = evo.episode(task=f"log in with {SECRET}", metadata={"run": "r1", "key": SECRET})
+    ep.finish(1.0)
+    ep.episode.metadata["later"] = "after finish"  # not part of the recorded row
+    deadline = time.monotonic() + 60
+    while len(lib._behind) and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert made_in and threading.current_thread().name not in made_in
+    stored = lib.episode(ep.id)
+    assert SECRET not in stored.task and SECRET not in repr(stored.metadata)
+    assert stored.metadata["run"] == "r1" and "later" not in stored.metadata and stored.reward == 1.0
+    lib.close()
+    assert SECRET.encode() not in db.read_bytes()
+
+
+@pytest.mark.parametrize("durability", ["sync", "batched"])
+def test_nested_metadata_is_recorded_as_of_finish_and_redacted(tmp_path: Path, durability: str) -> None:
+    db = tmp_path / "lib.db"
+    with SkillLibrary(db, durability=durability) as lib:  # type: ignore[arg-type]
+        lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]  # written by the read below
+        evo = Evolver(lib, miner=None, sandbox=None)
+        ep = evo.episode(task="t", metadata={"tags": ["a"], "auth": {"token": SECRET}})
+        ep.finish()
+        ep.episode.metadata["tags"].append("after finish")  # type: ignore[union-attr]
+        stored = lib.episode(ep.id)
+        assert stored.metadata["tags"] == ["a"] and SECRET not in repr(stored.metadata)
+    assert SECRET.encode() not in db.read_bytes()

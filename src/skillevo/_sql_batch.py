@@ -56,7 +56,7 @@ def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float | None) -
         for r in queued
     ]
     records = [
-        (r.key, r.episode, store._event_rows(r.events, r.episode_id) if isinstance(r, Deferred) else r.events)
+        (r.key, *(store._deferred_rows(r) if isinstance(r, Deferred) else (r.episode, r.events)))
         for r in batch
         if not isinstance(r, QueuedIncrement)
     ]

@@ -55,10 +55,11 @@ class Recorded(NamedTuple):
 
 class Deferred(NamedTuple):
     """A queued episode whose events are built and serialised by the thread that writes it (the
-    queue's writer, off the agent's thread): its row is serialised when recorded; its events are a
-    snapshot nothing changes (`DeferredEvents`), redacted when built, before anything is written."""
+    queue's writer, off the agent's thread): its events are a snapshot nothing changes
+    (`DeferredEvents`), redacted when built, before anything is written; its row is made with them
+    from a snapshot of its fields (`recorded_episode`), or was made when recorded (a tuple)."""
 
-    episode: tuple[Any, ...]
+    episode: tuple[Any, ...] | dict[str, Any]
     events: DeferredEvents
     episode_id: str
     key: str | None = None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ._episode_rows import episode_values
 from ._errors import LibraryError, SkillevoError
 from ._learning_sql import decode_json, recount_statements
 from ._models import Episode, Event, PosteriorState, Trigger
 from ._sql_schema import WRITE_KEYS_SCHEMA
-from ._store_common import episode_values, posterior_from_row, tool_key
+from ._store_common import posterior_from_row, tool_key
 
 if TYPE_CHECKING:
     from ._sql_store import SQLStore

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ._episode_rows import episode_values, recorded_episode, recorded_row
 from ._errors import NotFoundError, SkillevoError
 from ._learning_sql import (
     KeyCounters,
@@ -48,12 +49,13 @@ from ._store_common import (
     DeferredEvents,
     count_arg,
     episode_from_row,
-    episode_values,
     event_from_row,
     event_kind,
     lifecycle_event_data,
     new_skill,
     posterior_from_row,
+    redacts_deferred,
+    scrub_episode,
     select_query,
     skills_from_rows,
     tool_key,
@@ -395,6 +397,7 @@ class SQLStore(SQLConnections):
         once: see `SkillStore.save_episode`)."""
         return self._write_events(*self._record(episode, events), key_arg(key))
 
+    @redacts_deferred
     def record_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> None:
         """Save an episode and its events in a background thread, batched with others (what the
         Evolver does when it needs no event ids). Written before this library's next read or write
@@ -403,14 +406,24 @@ class SQLStore(SQLConnections):
         self._writable()
         key = key_arg(key) or write_key()
         record: Queued
-        if isinstance(events, DeferredEvents):  # built and serialised by the thread that writes them
-            record = Deferred(episode_values(episode, self._d.json), events, clean_text(episode.id), key)
+        if isinstance(events, DeferredEvents):
+            # Built, redacted and serialised by the thread that writes them, the episode with them
+            # (not redacted yet: see `redacts_deferred`).
+            fields = recorded_episode(episode)
+            row = fields if fields is not None else episode_values(scrub_episode(episode), self._d.json)
+            record = Deferred(row, events, clean_text(episode.id), key)
         else:
             record = Recorded(*self._record(episode, events), key)
         if self._current() is not None:  # inside this thread's transaction: part of it
             self._write_recorded([record])
             return
         self._behind.put(record)
+
+    def _deferred_rows(self, record: Deferred) -> _Record:
+        """The rows of a `Deferred` record, made now (by the thread that writes them)."""
+        episode = record.episode
+        row = recorded_row(episode, self._d.json) if isinstance(episode, dict) else episode
+        return row, self._event_rows(record.events, record.episode_id)
 
     def _write_recorded(self, batch: list[Queued]) -> None:
         # "sync": the caller (an agent's `finish()`) waits for this write; another process holding

@@ -26,7 +26,6 @@ from ._models import (
     VersionStatus,
 )
 from ._redaction import is_secret_key, redact, redact_text
-from ._sanitize import clean_text
 from ._store_args import BadValue, events_arg, instance_arg, stored
 
 __all__ = [
@@ -40,6 +39,7 @@ __all__ = [
     "lifecycle_event_data",
     "new_skill",
     "posterior_from_row",
+    "redacts_deferred",
     "scrub_episode",
     "scrub_events",
     "scrub_origin",
@@ -173,23 +173,6 @@ def _skill(row: Mapping[str, Any], versions: list[SkillVersion]) -> Skill:
     )
 
 
-def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """The values of an ``episodes`` row (id, task, group_id, policy_version, started_at,
-    finished_at, reward, applied, metadata), the two JSON columns through `encode`, the text
-    columns without what no database stores (NUL, lone surrogates: `skillevo._sanitize`)."""
-    return (
-        clean_text(episode.id),
-        clean_text(episode.task),
-        None if episode.group_id is None else clean_text(episode.group_id),
-        None if episode.policy_version is None else clean_text(episode.policy_version),
-        episode.started_at,
-        episode.finished_at,
-        episode.reward,
-        encode([a.model_dump(mode="json") for a in episode.applied]),
-        encode(episode.metadata),
-    )
-
-
 def episode_from_row(row: Mapping[str, Any]) -> Episode:
     """An `Episode` from an episodes row."""
     return stored("episodes", row, ("id",), _episode, row)
@@ -299,7 +282,8 @@ def event_kind(kind: EventKind | str) -> EventKind:
 # Every row a store writes passes through these before the backend sees it (`scrubbing_writes`
 # wraps the write methods of every backend class), whatever built the row: the Evolver redacts
 # events when it builds them too, but a miner, a lifecycle reason, a user's own `log_events` or an
-# episode's task and metadata reach the store by other roads.
+# episode's task and metadata reach the store by other roads. One exception, in a backend's own
+# code: an episode recorded with events built later is redacted with them (`redacts_deferred`).
 
 
 def scrub_episode(episode: Episode) -> Episode:
@@ -434,13 +418,26 @@ def scrub_origin(origin: Origin | None) -> Origin | None:
 
 
 
+_REDACTS_DEFERRED = "__skillevo_redacts_deferred__"
+
+
+def redacts_deferred(fn: _F) -> _F:
+    """Mark a backend's ``record_episode`` that, given events built later (`DeferredEvents`), redacts
+    the episode itself where it serialises it, off the caller's thread (`recorded_episode`,
+    `recorded_row`): the write wrapper then leaves it as it is."""
+    setattr(fn, _REDACTS_DEFERRED, True)
+    return fn
+
+
 def _episode_write(fn: _F) -> _F:
+    later = getattr(fn, _REDACTS_DEFERRED, False)
+
     @functools.wraps(fn)
     def write(self: Any, episode: Episode, events: Sequence[Event] = (), *args: Any, **kwargs: Any) -> Any:
         instance_arg("episode", episode, Episode)
-        if not isinstance(events, DeferredEvents):
-            events = events_arg(events, Event)
-        return fn(self, scrub_episode(episode), scrub_events(events), *args, **kwargs)
+        if isinstance(events, DeferredEvents):  # redacted when built
+            return fn(self, episode if later else scrub_episode(episode), events, *args, **kwargs)
+        return fn(self, scrub_episode(episode), scrub_events(events_arg(events, Event)), *args, **kwargs)
 
     return write  # type: ignore[return-value]
 

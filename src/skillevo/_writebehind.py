@@ -135,6 +135,10 @@ class WriteBehind(Generic[T]):
         self._refusing = False
         self._ending = False  # SIGTERM: the queue is being written for the last time
         self._failed = False  # the last background write failed: the next caller writes (and hears)
+        # The thread is awake and will take the queue when its linger ends: a record queued
+        # meanwhile needs no wake-up (one per batch, not one per record: a wake-up costs the
+        # caller a hand-over of the GIL and the thread's cold code in the middle of its run).
+        self._armed = False
         self._dropped: list[str] = []  # records refused in the background, not yet told to a caller
         self._thread: threading.Thread | None = None
         _LIVE.add(self)  # type: ignore[arg-type]
@@ -179,7 +183,7 @@ class WriteBehind(Generic[T]):
                     self._queue.append(record)
                 self.drain()
             return
-        refused = full = wait = False
+        refused = full = wait = wake = False
         with self._queue_lock:
             if self._refusing:
                 raise LibraryError(f"the library {self._location} is closed")
@@ -190,6 +194,7 @@ class WriteBehind(Generic[T]):
             else:
                 self._queue.append(record)
                 full = self._failed or len(self._queue) + self._inflight >= self.max_pending
+                wake = not self._armed
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
@@ -205,7 +210,8 @@ class WriteBehind(Generic[T]):
                 raise LibraryError(f"{exc}; {self._not_recorded(record)} (the queue is full)") from None
             self.put(record)
             return
-        self._wake.set()
+        if wake:
+            self._wake.set()
         if full or self._dropped:
             self.drain()  # the writer is behind, or failing: this caller writes, and hears why
 
@@ -353,11 +359,15 @@ class WriteBehind(Generic[T]):
                         self._thread = None
                         return
                 continue
-            self._wake.clear()
+            with self._queue_lock:
+                self._wake.clear()
+                self._armed = True
             if self._stopped.wait(self.linger_s):
                 return
             try:
                 with self._lock:
+                    with self._queue_lock:
+                        self._armed = False  # what is queued from now on wakes it again
                     batch = self._take()
                     if batch:
                         self._write_batch(batch)
@@ -406,6 +416,7 @@ def _after_fork_in_child() -> None:
         queue._wake = threading.Event()
         queue._stopped = threading.Event()
         queue._failed = False
+        queue._armed = False
         queue._dropped = []
         queue._thread = None
         queue.sync = True
