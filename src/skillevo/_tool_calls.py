@@ -89,6 +89,8 @@ class _Tried:
 def tool_name(name: object) -> str:
     """A tool name as every store holds it and every trigger is matched on: text, without NUL or
     lone surrogates (`clean_text`); an object that is not a string, as its ``str``."""
+    if type(name) is str and name.isascii() and "\x00" not in name:  # its own clean text (most names)
+        return name
     return clean_text(name if isinstance(name, str) else safe_str(name))
 
 
