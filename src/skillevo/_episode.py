@@ -20,7 +20,7 @@ from ._choices import SiteChoices
 from ._errors import LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
-from ._models import NULL_ARM, Episode, Event, EventKind, Skill
+from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
 from ._recording import EventRecorder, jsonable, snapshot
 from ._shadow import ShadowBook
 from ._store_args import write_key
@@ -65,6 +65,30 @@ def _plain_names(tools: Sequence[object] | None) -> bool:
     return True
 
 
+class _NoShadow(ShadowBook):
+    """The shadow book of an episode in which review holds nothing back (``review="auto"``, a canary
+    episode): no version runs in shadow there, so a call's outcome has no prediction to score."""
+
+    def guidance(self, skill: Skill, version: SkillVersion) -> None:
+        pass
+
+    def repair(self, skill: Skill, version: SkillVersion, tool: str, args: dict[str, Any], **kwargs: Any) -> None:
+        pass
+
+    def fired(self, skill_name: str) -> None:
+        pass
+
+    def success(self, tool: str, args: dict[str, Any]) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+#: shared by those episodes: it keeps nothing
+_NO_SHADOW = _NoShadow(lambda *args, **kwargs: None, snapshot)
+
+
 class EpisodeContext:
     """One run of the agent on one task: the per-call hooks adapters call.
 
@@ -102,7 +126,7 @@ class EpisodeContext:
         may_test = self._canary or not evo.gate.gated
         assign = (lambda skill: group.assigned(skill, index)) if group is not None and may_test else None
         self._choices = SiteChoices(evo.selector, evo.null_arm, self.episode.applied, self._rec, assign)
-        self._shadow = ShadowBook(self._rec.log_private, snapshot, code=evo.shadow_code)
+        self._shadow = _NO_SHADOW if may_test else ShadowBook(self._rec.log_private, snapshot, code=evo.shadow_code)
         self._tools = ToolCalls(self._lock, evo, task, self._canary, self._choices, self._rec, self._shadow)
         self._guided: set[str] = set()
         self._memo: _Memo | None = None
@@ -369,13 +393,15 @@ class EpisodeContext:
             # Built (redacted, validated) where they are first read: by a queued write, off this thread.
             events = self._rec.hand_off()
         try:
-            events.add(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
-            if r is not None:
-                n = evo.ledger.credit_episode(ep.applied, r)
-                if n:
-                    events.add([Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode", "credited": n})])
-            else:
-                evo.ledger.await_feedback(ep.id, ep.applied)
+            if ep.applied:  # else nothing to credit, now or by a later feedback
+                events.add(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
+                if r is not None:
+                    n = evo.ledger.credit_episode(ep.applied, r)
+                    if n:
+                        events.add([Event(kind=EventKind.CREDIT, data={"reward": r, "source": "episode",
+                                                                       "credited": n})])
+                else:
+                    evo.ledger.await_feedback(ep.id, ep.applied)
         except Exception:
             # A credit the store refused (a lost connection): the episode is still recorded (queued
             # if the store refuses that too), then the caller hears the error. Before, it was lost.
@@ -404,8 +430,10 @@ class EpisodeContext:
             stored = []
         with self._lock:
             self._rec.events = stored or events
-        evo.ledger.evaluate({a.key for a in ep.applied})
-        repairs = [a.arm for a in ep.applied if a.kind == "repair" and a.arm != NULL_ARM]
+        repairs: list[str] = []
+        if ep.applied:
+            evo.ledger.evaluate({a.key for a in ep.applied})
+            repairs = [a.arm for a in ep.applied if a.kind == "repair" and a.arm != NULL_ARM]
         created = evo.learn(ep, stored, repairs) if stored or repairs else []
         if created:
             ep.metadata["mined"] = list(created)

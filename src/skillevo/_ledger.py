@@ -33,7 +33,12 @@ _KEPT = 10_000  # episodes (and run ids) remembered in memory; the store is the 
 def check_reward(reward: float) -> float:
     """`reward` as a float in [0, 1], or a one-line `ConfigError`."""
     # A real number: "0.7" (a string) or True (a bool) is a mistake in the caller's reward, not a score.
-    # Decimal is a real number too (it does not register as numbers.Real).
+    # Decimal is a real number too (it does not register as numbers.Real). A plain float, the common
+    # case, skips the abstract-class check.
+    if type(reward) is float:
+        if math.isnan(reward) or not 0.0 <= reward <= 1.0:
+            raise ConfigError(f"reward must be in [0, 1] (got {reward!r})")
+        return reward
     if isinstance(reward, bool) or not isinstance(reward, numbers.Real | decimal.Decimal):
         raise ConfigError(f"reward must be a number in [0, 1] (got {type(reward).__name__} {str(reward)[:40]!r})")
     try:
