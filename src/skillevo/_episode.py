@@ -12,7 +12,7 @@ import asyncio
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,8 +20,9 @@ from ._choices import SiteChoices
 from ._errors import LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
-from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
+from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
 from ._recording import EventRecorder, jsonable, snapshot
+from ._sanitize import clean_text
 from ._shadow import ShadowBook
 from ._store_args import write_key
 from ._tool_calls import ToolCalls, tool_name
@@ -63,6 +64,40 @@ def _plain_names(tools: Sequence[object] | None) -> bool:
             if type(tool) is not str:
                 return False
     return True
+
+
+#: the fields an `Episode` made by `_new_episode` was given (what pydantic records as set)
+_GIVEN = frozenset({"task", "group_id", "policy_version", "metadata"})
+_set = object.__setattr__
+
+
+def _new_episode(task: str, group_id: str | None, policy_version: str | None, metadata: Mapping[str, Any] | None
+                 ) -> Episode:
+    """``Episode(task=..., group_id=..., policy_version=..., metadata=...)``, as validation makes it.
+
+    Without metadata and with plain text where text goes (the episodes adapters start), it is made
+    without pydantic's validator, whose code and schema are cold at every agent run (half the cost
+    of starting an episode): each value is of its field's type already, the texts mended as the
+    validator mends them (`clean_text`). A test holds the two ways equal.
+    """
+    if (
+        metadata
+        or type(task) is not str
+        or (group_id is not None and type(group_id) is not str)
+        or (policy_version is not None and type(policy_version) is not str)
+    ):
+        return Episode(task=task, group_id=group_id, policy_version=policy_version,
+                       metadata=jsonable(metadata, 10_000) if metadata else {})
+    episode = Episode.__new__(Episode)
+    _set(episode, "__dict__", {
+        "id": new_id(), "task": clean_text(task), "group_id": None if group_id is None else clean_text(group_id),
+        "policy_version": policy_version, "started_at": time.time(), "finished_at": None, "reward": None,
+        "applied": [], "metadata": {},
+    })
+    _set(episode, "__pydantic_fields_set__", set(_GIVEN))
+    _set(episode, "__pydantic_extra__", None)
+    _set(episode, "__pydantic_private__", None)
+    return episode
 
 
 class _NoShadow(ShadowBook):
@@ -110,18 +145,14 @@ class EpisodeContext:
         index: int = 0,
     ) -> None:
         self.evo = evo
-        self.episode = Episode(
-            task=task,
-            group_id=group_id,
-            policy_version=evo.policy_version,
-            metadata=jsonable(metadata or {}, 10_000) if metadata else {},
-        )
+        self.episode = _new_episode(task, group_id, evo.policy_version, metadata)
+        self._id = self.episode.id  # read by adapters many times a run: not through pydantic's attribute hook
         # Review gating: a canary episode lets unapproved versions apply; elsewhere they run in shadow.
         self._canary = evo.gate.draw_canary()
         if self._canary:
             self.episode.metadata["review_canary"] = True
         self._lock = threading.RLock()
-        self._rec = EventRecorder(self.episode.id)
+        self._rec = EventRecorder(self._id)
         # A within-group comparison tests a version on live calls: not where review holds it back.
         may_test = self._canary or not evo.gate.gated
         assign = (lambda skill: group.assigned(skill, index)) if group is not None and may_test else None
@@ -157,7 +188,7 @@ class EpisodeContext:
     @property
     def id(self) -> str:
         """The episode id (use it with `Evolver.feedback`)."""
-        return self.episode.id
+        return self._id
 
     @property
     def finished(self) -> bool:
@@ -387,8 +418,10 @@ class EpisodeContext:
             # Calls that never reported an outcome: their repairs are not credited.
             self._tools.forget()
             ep = self.episode
-            ep.finished_at = time.time()
-            ep.reward = r
+            # Pydantic's assignment on a model that does not validate assignments, without its hook.
+            ep.__dict__["finished_at"] = time.time()
+            ep.__dict__["reward"] = r
+            ep.__pydantic_fields_set__.update(("finished_at", "reward"))
             self._shadow.finish()
             # Built (redacted, validated) where they are first read: by a queued write, off this thread.
             events = self._rec.hand_off()
