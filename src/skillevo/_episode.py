@@ -20,7 +20,7 @@ from ._choices import SiteChoices
 from ._errors import LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
-from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
+from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
 from ._recording import EventRecorder, jsonable, snapshot
 from ._sanitize import clean_text
 from ._shadow import ShadowBook
@@ -66,19 +66,14 @@ def _plain_names(tools: Sequence[object] | None) -> bool:
     return True
 
 
-#: the fields an `Episode` made by `_new_episode` was given (what pydantic records as set)
-_GIVEN = frozenset({"task", "group_id", "policy_version", "metadata"})
-_set = object.__setattr__
-
-
 def _new_episode(task: str, group_id: str | None, policy_version: str | None, metadata: Mapping[str, Any] | None
                  ) -> Episode:
     """``Episode(task=..., group_id=..., policy_version=..., metadata=...)``, as validation makes it.
 
     Without metadata and with plain text where text goes (the episodes adapters start), it is made
-    without pydantic's validator, whose code and schema are cold at every agent run (half the cost
-    of starting an episode): each value is of its field's type already, the texts mended as the
-    validator mends them (`clean_text`). A test holds the two ways equal.
+    with pydantic's `model_construct` (no validation: the validator's code and schema are cold at
+    every agent run, half the cost of starting an episode): each value is of its field's type
+    already, the texts mended as the validator mends them (`clean_text`). A test holds the two equal.
     """
     if (
         metadata
@@ -88,16 +83,12 @@ def _new_episode(task: str, group_id: str | None, policy_version: str | None, me
     ):
         return Episode(task=task, group_id=group_id, policy_version=policy_version,
                        metadata=jsonable(metadata, 10_000) if metadata else {})
-    episode = Episode.__new__(Episode)
-    _set(episode, "__dict__", {
-        "id": new_id(), "task": clean_text(task), "group_id": None if group_id is None else clean_text(group_id),
-        "policy_version": policy_version, "started_at": time.time(), "finished_at": None, "reward": None,
-        "applied": [], "metadata": {},
-    })
-    _set(episode, "__pydantic_fields_set__", set(_GIVEN))
-    _set(episode, "__pydantic_extra__", None)
-    _set(episode, "__pydantic_private__", None)
-    return episode
+    return Episode.model_construct(
+        task=clean_text(task),
+        group_id=None if group_id is None else clean_text(group_id),
+        policy_version=policy_version,
+        metadata={},
+    )
 
 
 class _NoShadow(ShadowBook):
@@ -418,10 +409,8 @@ class EpisodeContext:
             # Calls that never reported an outcome: their repairs are not credited.
             self._tools.forget()
             ep = self.episode
-            # Pydantic's assignment on a model that does not validate assignments, without its hook.
-            ep.__dict__["finished_at"] = time.time()
-            ep.__dict__["reward"] = r
-            ep.__pydantic_fields_set__.update(("finished_at", "reward"))
+            ep.finished_at = time.time()
+            ep.reward = r
             self._shadow.finish()
             # Built (redacted, validated) where they are first read: by a queued write, off this thread.
             events = self._rec.hand_off()
