@@ -29,6 +29,27 @@ def task_text(messages: Sequence[Any] | None) -> str:
     return ""
 
 
+# message class -> whether it is a human message (see `last_human`)
+_HUMAN: dict[type, bool] = {HumanMessage: True}
+
+
+def last_human(messages: Sequence[Any]) -> HumanMessage | None:
+    """The last human message of `messages` (LangChain messages), if any."""
+    # Every model call of the middleware reads it, across the whole history: `isinstance` against a
+    # message class that does not match walks the ABC caches (most messages are not human ones), so
+    # the answer is kept per message class.
+    human = _HUMAN
+    for message in reversed(messages):
+        is_human = human.get(type(message))
+        if is_human is None:
+            is_human = isinstance(message, HumanMessage)
+            if len(human) < 64:
+                human[type(message)] = is_human
+        if is_human:
+            return message  # type: ignore[no-any-return]
+    return None
+
+
 def add_guidance(system: SystemMessage | None, text: str) -> SystemMessage:
     """A system message with `text` appended (content blocks kept)."""
     if system is None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, NotRequired
 
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse, PrivateStateAttr
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
@@ -33,6 +33,7 @@ from skillevo.adapters import (
 from ._common import (
     add_guidance,
     arun_tool_call,
+    last_human,
     run_group_key,
     run_identity,
     run_tool_call,
@@ -49,8 +50,6 @@ log = logging.getLogger("skillevo_langgraph")
 _KEY = "skillevo_episode"
 _MAX_OPEN = 10_000
 _HOOKS = ("wrap_model_call", "awrap_model_call", "wrap_tool_call", "awrap_tool_call")
-# message class -> whether it is a human message (see `_run_marker`)
-_HUMAN: dict[type, bool] = {HumanMessage: True}
 
 
 class SkillState(AgentState[Any]):
@@ -185,23 +184,6 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         out[_KEY] = ep.id
         return out
 
-    @classmethod
-    def _run_marker(cls, state: Any) -> str | None:
-        """The id of the run's input message (the last human message): tells runs of one thread apart."""
-        # Every model call reads it, across the whole history: `isinstance` against a message class
-        # that does not match walks the ABC caches (most of the messages are not human ones), so the
-        # answer is kept per message class.
-        human = _HUMAN
-        for message in reversed(cls._messages(state)):
-            is_human = human.get(type(message))
-            if is_human is None:
-                is_human = isinstance(message, HumanMessage)
-                if len(human) < 64:
-                    human[type(message)] = is_human
-            if is_human:
-                return message.id
-        return None
-
     def _episode(self, state: Any, *, create: bool = False, runtime: Any = None) -> tuple[EpisodeContext | None, bool]:
         """The run's episode; with `create`, open one when the state has none (returns True then)."""
         key: str | None = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
@@ -213,7 +195,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 retried = next((self._open.get(i) for i, (_, s) in list(self._failing.items()) if s is state), None)
             if retried is not None:
                 return retried, True
-        marker = self._run_marker(state)
+        # The run's marker: its input message's id (the last human one) tells runs of one thread apart.
+        human = last_human(self._messages(state))
+        marker = human.id if human is not None else None
         with self._lock:
             ep = self._open.get(key) if key else None
             found = ep is not None and self._markers.get(key) == marker  # type: ignore[arg-type]
