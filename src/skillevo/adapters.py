@@ -238,11 +238,22 @@ def _default_read(result: Any) -> tuple[Any, str | None]:
     return (result if isinstance(result, str | dict | list | int | float | bool) or result is None else "ok"), None
 
 
-def _split(args: Any, injected: Collection[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the arguments recorded and repaired, the injected values passed along with them)."""
-    full: dict[str, Any] = dict(args) if isinstance(args, Mapping) else {"input": args}
-    extra = {k: v for k, v in full.items() if k in injected} if injected else {}
-    return (strip_injected(full, injected) if extra else full), extra
+def _start(
+    ep: EpisodeContext, name: str, args: Any, injected: Collection[str]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A tool call's start: (the arguments recorded and repaired, a copy; the injected values passed
+    along with them; the arguments after the pre-emptive repairs)."""
+    if type(args) is dict and not injected:
+        sent, extra = dict(args), {}
+    else:
+        full: dict[str, Any] = dict(args) if isinstance(args, Mapping) else {"input": args}
+        extra = {k: v for k, v in full.items() if k in injected} if injected else {}
+        sent = strip_injected(full, injected) if extra else full
+    try:
+        return sent, extra, ep.before_tool(name, sent)
+    except Exception as exc:
+        record_error(ep, f"before_tool({name})", exc)
+        return sent, extra, sent
 
 
 def _failed(ep: EpisodeContext, name: str, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
@@ -304,13 +315,7 @@ def call_tool(
     """
     # Every tool call runs this: the hooks are called inline, the error paths are functions.
     reader = read or _default_read
-    # What is recorded and repaired (a copy), and the injected values passed along with it.
-    sent, extra = (dict(args), {}) if type(args) is dict and not injected else _split(args, injected)
-    try:
-        recorded = ep.before_tool(name, sent)
-    except Exception as exc:
-        record_error(ep, f"before_tool({name})", exc)
-        recorded = sent
+    sent, extra, recorded = _start(ep, name, args, injected)
     result: Any = None
     for _ in range(MAX_REPAIRS + 1):
         try:
@@ -356,12 +361,7 @@ async def acall_tool(
 ) -> Any:
     """`call_tool` for async tools: store writes run in a worker thread, back-off is awaited."""
     reader = read or _default_read
-    sent, extra = (dict(args), {}) if type(args) is dict and not injected else _split(args, injected)
-    try:
-        recorded = ep.before_tool(name, sent)
-    except Exception as exc:
-        record_error(ep, f"before_tool({name})", exc)
-        recorded = sent
+    sent, extra, recorded = _start(ep, name, args, injected)
     result: Any = None
     for _ in range(MAX_REPAIRS + 1):
         try:
