@@ -75,7 +75,8 @@ class _Text(str):
     """A str subclass: never taken for a plain text by a shortcut."""
 
 
-def test_the_events_of_a_call_keep_their_fields_in_order(evo: Evolver) -> None:
+def _add_fill_tenant(evo: Evolver) -> None:
+    """An active pre-emptive repair of `book`: a missing tenant is filled in."""
     evo.store.add_skill(
         "fill-tenant",
         Trigger(kind=TriggerKind.BEFORE_TOOL, tool="book"),
@@ -83,6 +84,10 @@ def test_the_events_of_a_call_keep_their_fields_in_order(evo: Evolver) -> None:
                                precondition=[ArgCondition(arg="tenant", present=False)])),
         status=VersionStatus.ACTIVE,
     )
+
+
+def test_the_events_of_a_call_keep_their_fields_in_order(evo: Evolver) -> None:
+    _add_fill_tenant(evo)
     with evo.episode(task="t") as ep:
         sent = {"day": "mon"}
         args = ep.before_tool("book", sent)
@@ -102,13 +107,7 @@ def test_the_events_of_a_call_keep_their_fields_in_order(evo: Evolver) -> None:
 
 def test_a_plan_follows_the_library(evo: Evolver) -> None:
     assert evo.triggers.plan("book").preemptive == []
-    evo.store.add_skill(
-        "fill-tenant",
-        Trigger(kind=TriggerKind.BEFORE_TOOL, tool="book"),
-        Strategy(repair=Repair(ops=[SetArg(arg="tenant", value="shared")],
-                               precondition=[ArgCondition(arg="tenant", present=False)])),
-        status=VersionStatus.ACTIVE,
-    )
+    _add_fill_tenant(evo)
     assert evo.triggers.plan("book").preemptive == []  # cached until invalidated (or its TTL)
     evo.invalidate()
     assert [s.name for _, s in evo.triggers.plan("book").preemptive] == ["fill-tenant"]

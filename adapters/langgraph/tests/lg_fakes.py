@@ -73,6 +73,20 @@ def book(date: str, city: str) -> str:
     return f"booked {city} on {date}"
 
 
+@tool("book")
+def confirmed_book(date: str, city: str) -> str:
+    """Book a trip on an ISO date (YYYY-MM-DD), once confirmed."""
+    import datetime
+
+    from langgraph.types import interrupt
+
+    try:
+        datetime.date.fromisoformat(date)
+    except ValueError:
+        raise ValueError(f"invalid date '{date}': expected format YYYY-MM-DD") from None
+    return f"booked {city} on {date}" if interrupt({"confirm": city}) else "cancelled"
+
+
 @tool
 def explode(x: int) -> str:
     """Always fails with an arbitrary exception."""

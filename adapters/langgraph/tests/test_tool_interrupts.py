@@ -77,24 +77,15 @@ def test_a_graph_interrupt_inside_a_repaired_retry_is_repaired_again_on_resume(t
     # from its original arguments: the repair applies again, the confirmation given is used, and
     # the repair is credited with the call's real outcome (never with the pause).
     from langgraph.checkpoint.memory import InMemorySaver
-    from langgraph.types import Command, interrupt
+    from langgraph.types import Command
 
     from skillevo import EventKind
 
     sys.path.insert(0, str(Path(__file__).parents[3] / "tests" / "conformance"))
-    from lg_fakes import booking_policy
+    from lg_fakes import booking_policy, confirmed_book
     from scenarios import repair_skill
 
-    @tool
-    def book(date: str, city: str) -> str:
-        """Book a trip on an ISO date (YYYY-MM-DD), once confirmed."""
-        import datetime
-
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise ValueError(f"invalid date '{date}': expected format YYYY-MM-DD") from None
-        return f"booked {city} on {date}" if interrupt({"confirm": city}) else "cancelled"
+    book = confirmed_book
 
     with SkillLibrary(tmp_path / "lib.db") as lib:
         mw = SkillMiddleware(repair_skill(lib), reward=lambda s: 1.0 if s["messages"][-1].text == "booked" else 0.0)

@@ -21,7 +21,7 @@ from skillevo import NULL_ARM, Evolver, NotFoundError, SkillLibrary, Strategy, T
 from skillevo_langgraph import SkillMiddleware
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lg_fakes import ScriptedChat, book, booking_policy, ok_reward
+from lg_fakes import ScriptedChat, book, booking_policy, confirmed_book, ok_reward
 
 
 class Recorder(BaseCallbackHandler):
@@ -226,20 +226,10 @@ def test_a_run_resumed_with_a_handler_dispatches_its_records_though_its_first_in
 ) -> None:
     # A run's records are dropped unread in an invocation that had no receiver when its episode
     # started; the invocation resuming it (another LangGraph loop) has one: it must get them.
-    from langchain_core.tools import tool
     from langgraph.checkpoint.memory import InMemorySaver
-    from langgraph.types import Command, interrupt
+    from langgraph.types import Command
 
-    @tool
-    def book(date: str, city: str) -> str:
-        """Book a trip on an ISO date (YYYY-MM-DD), once confirmed."""
-        import datetime
-
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise ValueError(f"invalid date '{date}': expected format YYYY-MM-DD") from None
-        return f"booked {city} on {date}" if interrupt({"confirm": city}) else "cancelled"
+    book = confirmed_book
 
     evo, repair, _ = _skills(lib)
     mw = SkillMiddleware(evo, reward=ok_reward)
