@@ -20,7 +20,7 @@ from ._choices import SiteChoices
 from ._errors import LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
-from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
+from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
 from ._recording import EventRecorder, jsonable, snapshot
 from ._sanitize import clean_text
 from ._shadow import ShadowBook
@@ -83,10 +83,19 @@ def _new_episode(task: str, group_id: str | None, policy_version: str | None, me
     ):
         return Episode(task=task, group_id=group_id, policy_version=policy_version,
                        metadata=jsonable(metadata, 10_000) if metadata else {})
+    # Every field given, in field order, and the fields-set the validated constructor records: left
+    # to it, `model_construct` calls each default factory through `inspect.signature`, which for a
+    # builtin (`list`) parses its text signature with `tokenize` and `ast` at every episode.
     return Episode.model_construct(
+        {"task", "group_id", "policy_version", "metadata"},  # a set of its own: assignment adds to it
+        id=new_id(),
         task=clean_text(task),
         group_id=None if group_id is None else clean_text(group_id),
         policy_version=policy_version,
+        started_at=time.time(),
+        finished_at=None,
+        reward=None,
+        applied=[],
         metadata={},
     )
 
