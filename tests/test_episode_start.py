@@ -38,6 +38,17 @@ def test_an_episode_without_metadata_is_the_one_validation_makes(
     assert made.model_copy().reward == 0.5 and Episode.model_validate_json(made.model_dump_json()) == made
 
 
+def test_a_task_of_a_str_subclass_is_stored_as_its_plain_text() -> None:
+    class Text(str):  # a framework's text type (LangChain's message `.text` is one)
+        def __str__(self) -> str:
+            return "not the text"
+
+    made = _new_episode(Text("book \x00 a room"), None, None, None)
+    validated = _validated(made, task=Text("book \x00 a room"), group_id=None, policy_version=None, metadata={})
+    assert type(made.task) is str and made.task == validated.task == "book \ufffd a room"
+    assert made.model_dump() == validated.model_dump()
+
+
 def test_other_episodes_are_still_validated() -> None:
     assert _new_episode("t", None, None, {"k": "v"}).metadata == {"k": "v"}
     with pytest.raises(ValueError):

@@ -75,6 +75,8 @@ def _new_episode(task: str, group_id: str | None, policy_version: str | None, me
     every agent run, half the cost of starting an episode): each value is of its field's type
     already, the texts mended as the validator mends them (`clean_text`). A test holds the two equal.
     """
+    if type(task) is not str and isinstance(task, str):  # a framework's text type (LangChain's `.text`)
+        task = str.__str__(task)  # its characters as a plain str (what validation stores)
     if (
         metadata
         or type(task) is not str
