@@ -45,10 +45,12 @@ void cg_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
 AGENTS = ("plain", "pass", "shape", "mw", "adapter", "core")
 
 
-def _helper(tmp: Path) -> ctypes.CDLL:
+def _helper(tmp: Path) -> ctypes.PyDLL:
     (tmp / "cg.c").write_text(_HELPER)
     subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(tmp / "cg.so"), str(tmp / "cg.c")], check=True)
-    return ctypes.CDLL(str(tmp / "cg.so"))
+    # PyDLL: the calls keep the GIL (a CDLL call releases it, and another thread could run at the edge
+    # of the counted span).
+    return ctypes.PyDLL(str(tmp / "cg.so"))
 
 
 def _agents(evo: Any) -> dict[str, Any]:
