@@ -321,35 +321,58 @@ class EpisodeContext:
         evo = self.evo
         first = self._model_calls == 1
         chosen = self._choices.chosen
-        fired = self._tools.fired
+        count = len(self._tools.fired)
         task = self.episode.task
         budget = evo.guidance_budget_tokens
         names = tuple(tool_name(t) for t in tools or ())
         (every, at_start), generation, at = evo.triggers.guidance_lease(names)
+        fired, at = self._fired_now(at)
         # Made from the tools, the trigger view, the task, the budget and the episode's choices
         # and fired skills (both only grow: their sizes tell a change). A first call's text holds
         # for the later ones: the task-start skills it chose stay chosen. Where review holds
         # versions back, whether one is approved is read again at every call: a text made from
         # candidates is not remembered there.
         if every or fired or (at_start and (first or chosen)):
-            text = self._chosen_guidance(every, at_start, first, task, budget)
+            text = self._chosen_guidance(every, at_start, fired, first, task, budget)
             keep = self._canary or not evo.gate.gated
         else:
             text, keep = "", True
         self._memo = None
         if keep and _plain_names(tools):
-            self._memo = _Memo(None if tools is None else tools[:], len(chosen), len(fired), task, budget,
+            self._memo = _Memo(None if tools is None else tools[:], len(chosen), count, task, budget,
                                generation, at, text)
         return text
 
-    def _chosen_guidance(self, every: list[Skill], at_start: list[Skill], first: bool, task: str, budget: int) -> str:
+    def _fired_now(self, at: float) -> tuple[dict[str, Skill], float]:
+        """The skills that fired in this episode as the trigger view has them now, and `at` (when the
+        guidance view was read) lowered to when the oldest of their views was read.
+
+        A skill is kept as it was when it fired; its versions are read again here, so a version
+        rejected or retired since (by a reviewer, the lifecycle, another process) leaves the prompt
+        when the trigger view next changes, as one a tool's trigger holds does; a skill left with no
+        live version is gone."""
+        fired = self._tools.fired
+        if not fired:
+            return fired, at
+        triggers, where = self.evo.triggers, self._tools.fired_on
+        now: dict[str, Skill] = {}
+        for name, skill in fired.items():
+            current, read = triggers.current(skill.trigger.kind, where[name], name)
+            at = min(at, read)
+            if current is not None:
+                now[name] = current
+        return now, at
+
+    def _chosen_guidance(
+        self, every: list[Skill], at_start: list[Skill], fired: dict[str, Skill], first: bool, task: str, budget: int
+    ) -> str:
         evo = self.evo
         chosen = self._choices.chosen
         candidates: dict[str, Skill] = {sk.name: sk for sk in every}
         for skill in at_start:
             if first or skill.name in chosen:
                 candidates.setdefault(skill.name, skill)
-        for name, skill in self._tools.fired.items():
+        for name, skill in fired.items():
             candidates.setdefault(name, skill)
         versions_chosen = []
         for skill in candidates.values():

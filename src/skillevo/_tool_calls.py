@@ -127,6 +127,8 @@ class ToolCalls:
         self.calls = 0
         #: skills whose tool-error / observation trigger fired (their guidance joins the prompt)
         self.fired: dict[str, Skill] = {}
+        #: the tool each of them fired on (where the trigger view is asked for it again)
+        self.fired_on: dict[str, str] = {}
         self.pending: dict[CallKey, list[_Pending]] = {}
         # Arms whose call failed on an error that is not their site's business: they wait on the
         # call's retry (`_attribution`).
@@ -361,6 +363,7 @@ class ToolCalls:
                     continue
                 if skill.trigger.matches(tool=name, text=text, task=self.task):
                     self.fired.setdefault(skill.name, skill)
+                    self.fired_on.setdefault(skill.name, name)
             return False
         finally:
             lock.release()
@@ -404,6 +407,7 @@ class ToolCalls:
             if skill.name in self.choices.chosen and skill.name not in self.choices.conformance:
                 self.choices.failed_after.add(skill.name)
             self.fired.setdefault(skill.name, skill)
+            self.fired_on.setdefault(skill.name, name)
             self.shadow.fired(skill.name)
             versions, shadow = evo.gate.split(self._repair_versions(skill), self.canary)
             sandbox = evo.sandbox

@@ -96,6 +96,15 @@ class TriggerIndex:
             self._matches[key] = _Matched(skills, now)
         return skills
 
+    def current(self, kind: TriggerKind, tool: str, name: str) -> tuple[Skill | None, float]:
+        """Skill `name` as `match` (`kind` on `tool`) returns it now (None: it has no live version
+        there any more), and when that lookup was read (-inf: another thread replaced it meanwhile;
+        see `unchanged`)."""
+        skills = self.match(kind, tool)
+        hit = self._matches.get(_MatchKey(kind, tool))
+        at = hit.at if hit is not None and hit.skills is skills else float("-inf")
+        return next((skill for skill in skills if skill.name == name), None), at
+
     def _fresh(self, view: str, arg: Any) -> Any:
         """The cached derived value `view` for `arg` while it is fresh, else None (the per-call fast path)."""
         # A dict read is atomic: no lock needed; `invalidate` bumps the generation after clearing.
