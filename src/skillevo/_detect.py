@@ -30,6 +30,7 @@ from ._redaction import capped_text, redact
 __all__ = [
     "CLASSIFY_CHARS",
     "FAILURE_FIRST",
+    "INVISIBLE_LEAD",
     "SCAN_CHARS",
     "SIGNATURE_VERSION",
     "Failure",
@@ -43,10 +44,15 @@ __all__ = [
     "signatures",
 ]
 
+#: Characters a text may start with that no reader sees (a byte-order mark a file or an HTTP body
+#: decoded as plain UTF-8 keeps, zero-width spaces and joiners): skipped, with whitespace, before a
+#: text is read as an error.
+INVISIBLE_LEAD = "\ufeff\u200b\u200c\u200d\u2060"
 #: What a text result's first character is, after any whitespace, when `detect_failure` may read it
-#: as an error ("Error ..." in any case, or a JSON object with an "error" key): a text starting with
-#: any other character is a success unless `is_failure` says otherwise.
-FAILURE_FIRST = "eE{"
+#: as an error ("Error ..." in any case, or a JSON object with an "error" key), or one of
+#: `INVISIBLE_LEAD` before them: a text starting with any other character is a success unless
+#: `is_failure` says otherwise.
+FAILURE_FIRST = "eE{" + INVISIBLE_LEAD
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
@@ -277,8 +283,11 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
     """The failure `result` reports, or None if it looks like a success.
 
     Recognised: an exception object; an object with ``status == "error"`` (LangChain ToolMessage);
-    a string starting with "Error" (tau-bench style); a dict with an ``"error"`` key whose value is
-    truthy (BFCL style); anything for which `is_failure(result)` is true.
+    a string starting with "Error" (tau-bench style), or a JSON object with a truthy ``"error"``,
+    after any whitespace and invisible characters (`INVISIBLE_LEAD`); the same text as bytes, as a
+    list of content blocks (``[{"type": "text", "text": "Error: ..."}]``: a LangChain message's or
+    an MCP tool's content) or as an object's ``content``; a dict with an ``"error"`` key whose
+    value is truthy (BFCL style); anything for which `is_failure(result)` is true.
     """
     if isinstance(result, BaseException):
         return failure_from_exception(result)
@@ -293,11 +302,15 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
     if type(result) is not str:  # (a plain text has no status and no content: most results)
         status = getattr(result, "status", None)
         if isinstance(status, str) and status.lower() == "error":
-            return _failure("ToolError", _text_of(getattr(result, "content", result)))
-        if not isinstance(text, str) and hasattr(result, "content") and isinstance(result.content, str):
-            text = result.content
+            content = getattr(result, "content", result)
+            return _failure("ToolError", _read_as_text(content) or _text_of(content))
+        text = _read_as_text(result)
+        if text is None and hasattr(result, "content"):
+            text = _read_as_text(result.content)
     if isinstance(text, str):
         stripped = text.lstrip()
+        if stripped and stripped[0] in INVISIBLE_LEAD:
+            stripped = _without_invisible_lead(stripped)
         if stripped[:5].lower() == "error":
             return _failure(_error_type_in(stripped), stripped)
         if stripped.startswith("{") and '"error"' in stripped:
@@ -310,6 +323,33 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
     if isinstance(result, dict) and result.get("error"):
         return _failure("ToolError", _text_of(result["error"]))
     return None
+
+
+def _read_as_text(value: Any) -> str | None:
+    """The text a result that is not a `str` reads as, when it is one in another form: bytes (as
+    UTF-8), or a list of content blocks with text in them (``[{"type": "text", "text": ...}]``, how
+    LangChain messages and MCP tools carry text); None for anything else (data)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value[: SCAN_CHARS * 4]).decode("utf-8", "replace")
+    if isinstance(value, list) and value:
+        texts: list[str] = []
+        for block in value[:64]:
+            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                return None  # not content blocks: data a tool returned
+            if block["type"] == "text" and isinstance(block.get("text"), str):
+                texts.append(block["text"])
+        return "\n".join(texts) if texts else None
+    return None
+
+
+def _without_invisible_lead(text: str) -> str:
+    """`text` without the whitespace and `INVISIBLE_LEAD` characters it starts with."""
+    i = 0
+    while i < len(text) and (text[i] in INVISIBLE_LEAD or text[i].isspace()):
+        i += 1
+    return text[i:]
 
 
 _TYPE_IN_TEXT = re.compile(r"^error[:\s]+([A-Z][A-Za-z]+(?:Error|Exception))\b")

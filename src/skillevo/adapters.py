@@ -235,7 +235,8 @@ def strip_injected(args: Mapping[str, Any], injected: Collection[str]) -> dict[s
 
 def _default_read(result: Any) -> tuple[Any, str | None]:
     # Objects that are not data (a framework's control object, a message) count as "went through".
-    return (result if isinstance(result, str | dict | list | int | float | bool) or result is None else "ok"), None
+    data = isinstance(result, str | bytes | dict | list | int | float | bool) or result is None
+    return (result if data else "ok"), None
 
 
 def _start(
