@@ -23,10 +23,11 @@ from ._errors import ConfigError, LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
-from ._recording import EventRecorder, jsonable, snapshot
+from ._recording import EventRecorder, PendingEvents, jsonable, snapshot
 from ._sanitize import clean_text, safe_str
 from ._shadow import ShadowBook
 from ._store_args import write_key
+from ._store_common import scrub_episode
 from ._tool_calls import ToolCalls, tool_name
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ class EpisodeContext:
         self._tools = ToolCalls(self._lock, evo, task, self._canary, self._choices, self._rec, self._shadow)
         self._guided: set[str] = set()
         self._memo: _Memo | None = None
+        self._handed: PendingEvents | None = None  # the events `finish` handed on (what they hide)
         self._model_calls = 0
         self._finished = False
         self._entered = 0
@@ -472,7 +474,7 @@ class EpisodeContext:
             ep.reward = r
             self._shadow.finish()
             # Built (redacted, validated) where they are first read: by a queued write, off this thread.
-            events = self._rec.hand_off()
+            events = self._handed = self._rec.hand_off()
         try:
             if ep.applied:  # else nothing to credit, now or by a later feedback
                 events.add(evo.ledger.credit_tool_guidance(ep.applied, self._choices))
@@ -493,13 +495,14 @@ class EpisodeContext:
             resolved = events.resolve()
             key = write_key()
             try:
-                ids = evo.store.save_episode(ep, resolved, key=key)
+                # (The built events themselves: the episode's row hides what they hide, `known`.)
+                ids = evo.store.save_episode(ep, events, key=key)
             except LibraryError:
                 # The store refused the write now (a connection lost, a full disk): the episode is
                 # queued like any other, written when the store takes writes again, and the caller
                 # still hears why (it is not mined). Before, it was lost. Under the save's key: a
                 # save that committed before its reply was lost is not written twice.
-                evo.store.record_episode(ep, resolved, key=key)
+                evo.store.record_episode(ep, events, key=key)
                 with self._lock:
                     self._rec.events = resolved
                 raise
@@ -519,6 +522,13 @@ class EpisodeContext:
         if created:
             ep.metadata["mined"] = list(created)
         return ep
+
+    def _stored_episode(self) -> Episode:
+        """The episode as the store writes it: redacted, the values it sent under secret names
+        hidden too (as in its events), for a later write of the finished episode (a group's
+        advantages)."""
+        handed = self._handed
+        return scrub_episode(self.episode, handed.known() if handed is not None else ())
 
     async def afinish(self, reward: float | None = None) -> Episode:
         """`finish` in a worker thread (it writes to the store and mines)."""

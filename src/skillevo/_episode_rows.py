@@ -3,7 +3,7 @@ write-behind queue writes, from a snapshot of its fields by the thread that writ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ._models import Episode
@@ -53,14 +53,18 @@ def recorded_episode(episode: Episode) -> dict[str, Any] | None:
     return fields
 
 
-def recorded_row(fields: Mapping[str, Any], encode: Callable[[Any], Any]) -> tuple[Any, ...]:
+def recorded_row(fields: Mapping[str, Any], encode: Callable[[Any], Any], known: Collection[str] = ()
+                 ) -> tuple[Any, ...]:
     """The ``episodes`` row (`episode_values`) of a `recorded_episode` snapshot, redacted as
-    `scrub_episode` redacts an episode."""
+    `scrub_episode` redacts an episode (`known`: the values it sent under secret names)."""
+    def text(value: str) -> str:
+        return redact_text(value, known=set(known)) if known else redact_text(value)
+
     scrubbed = dict(fields)
-    scrubbed["task"] = redact_text(fields["task"])
-    scrubbed["metadata"] = redact(fields["metadata"])
+    scrubbed["task"] = text(fields["task"])
+    scrubbed["metadata"] = redact(fields["metadata"], known=set(known)) if known else redact(fields["metadata"])
     for field in ("group_id", "policy_version"):
         value = fields[field]
         if isinstance(value, str):
-            scrubbed[field] = redact_text(value)
+            scrubbed[field] = text(value)
     return _episode_values(scrubbed, encode)

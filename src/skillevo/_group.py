@@ -108,7 +108,7 @@ class GroupContext:
         with self.evo.store.transaction():
             for ep, adv in zip(rewarded, advantages, strict=True):
                 ep.episode.metadata["advantage"] = float(adv)
-                self.evo.store.save_episode(ep.episode)
+                self.evo.store.save_episode(ep._stored_episode())  # its own secrets hidden, as at finish
 
     def rewards(self) -> list[float | None]:
         """The rewards of the rollouts so far."""

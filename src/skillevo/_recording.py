@@ -154,6 +154,12 @@ class PendingEvents(DeferredEvents):
     def _build(self) -> list[Event]:
         return [*self._built, *_build(self._logged, self._secrets), *self._added]
 
+    def known(self) -> frozenset[str]:
+        """The values the episode sent under secret names, once its events are built (this builds
+        them): everything its events hide (`_build` collects them)."""
+        self.resolve()
+        return frozenset(self._secrets)
+
 
 class EventRecorder:
     """The events of one episode (not thread-safe: the episode's lock is held by every caller).

@@ -410,7 +410,8 @@ class SQLStore(SQLConnections):
             # Built, redacted and serialised by the thread that writes them, the episode with them
             # (not redacted yet: see `redacts_deferred`).
             fields = recorded_episode(episode)
-            row = fields if fields is not None else episode_values(scrub_episode(episode), self._d.json)
+            row = fields if fields is not None else episode_values(scrub_episode(episode, events.known()),
+                                                                   self._d.json)
             record = Deferred(row, events, clean_text(episode.id), key)
         else:
             record = Recorded(*self._record(episode, events), key)
@@ -422,8 +423,9 @@ class SQLStore(SQLConnections):
     def _deferred_rows(self, record: Deferred) -> _Record:
         """The rows of a `Deferred` record, made now (by the thread that writes them)."""
         episode = record.episode
-        row = recorded_row(episode, self._d.json) if isinstance(episode, dict) else episode
-        return row, self._event_rows(record.events, record.episode_id)
+        events = self._event_rows(record.events, record.episode_id)  # built first: what they hide, the row hides
+        row = recorded_row(episode, self._d.json, record.events.known()) if isinstance(episode, dict) else episode
+        return row, events
 
     def _write_recorded(self, batch: list[Queued]) -> None:
         # "sync": the caller (an agent's `finish()`) waits for this write; another process holding

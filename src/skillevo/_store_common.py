@@ -7,7 +7,7 @@ import json
 import re
 import threading
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from pydantic import JsonValue, ValidationError
@@ -286,14 +286,21 @@ def event_kind(kind: EventKind | str) -> EventKind:
 # code: an episode recorded with events built later is redacted with them (`redacts_deferred`).
 
 
-def scrub_episode(episode: Episode) -> Episode:
+def scrub_episode(episode: Episode, known: Collection[str] = ()) -> Episode:
     """`episode` with its task, metadata, group and policy version redacted (the same object when
-    nothing changes): every caller-written text of the row."""
-    update: dict[str, Any] = {"task": redact_text(episode.task), "metadata": redact(episode.metadata)}
+    nothing changes): every caller-written text of the row. `known`: the values the episode sent
+    under secret names (`DeferredEvents.known`), hidden there too, as in its events."""
+    def text(value: str) -> str:
+        return redact_text(value, known=set(known)) if known else redact_text(value)
+
+    update: dict[str, Any] = {
+        "task": text(episode.task),
+        "metadata": redact(episode.metadata, known=set(known)) if known else redact(episode.metadata),
+    }
     for field in ("group_id", "policy_version"):
         value = getattr(episode, field)
         if isinstance(value, str):
-            update[field] = redact_text(value)
+            update[field] = text(value)
     if all(getattr(episode, k) == v for k, v in update.items()):
         return episode
     return episode.model_copy(update=update)
@@ -324,6 +331,12 @@ class DeferredEvents(Sequence[Event]):
     @abstractmethod
     def _build(self) -> list[Event]:
         """The events (called once)."""
+
+    def known(self) -> Collection[str]:
+        """The values the episode sent under secret names (hidden wherever its events echo them),
+        once the events are built (this builds them): its episode's row hides them too."""
+        self.resolve()
+        return ()
 
     def resolve(self) -> list[Event]:
         """The built events (the same list on every call)."""
@@ -435,8 +448,8 @@ def _episode_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, episode: Episode, events: Sequence[Event] = (), *args: Any, **kwargs: Any) -> Any:
         instance_arg("episode", episode, Episode)
-        if isinstance(events, DeferredEvents):  # redacted when built
-            return fn(self, episode if later else scrub_episode(episode), events, *args, **kwargs)
+        if isinstance(events, DeferredEvents):  # redacted when built (the episode with them: `known`)
+            return fn(self, episode if later else scrub_episode(episode, events.known()), events, *args, **kwargs)
         return fn(self, scrub_episode(episode), scrub_events(events_arg(events, Event)), *args, **kwargs)
 
     return write  # type: ignore[return-value]
