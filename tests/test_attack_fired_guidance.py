@@ -65,3 +65,29 @@ def test_a_rejection_in_another_process_reaches_a_fired_skill_when_its_view_expi
         now[0] = 11.0  # the fired skill's view (read at 0) has expired; the guidance view has not
         assert ADVICE not in ep.guidance(tools=["lookup"])
     lib.close()
+
+
+def test_a_match_read_before_an_invalidation_does_not_outlive_it() -> None:
+    # Another thread rejects a version and invalidates the trigger view while this one is reading
+    # the store: what this one read (the version still live) must not be kept for a whole TTL.
+    lib = SkillLibrary(":memory:")
+    version = lib.add_skill("tone", Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance=ADVICE),
+                            status=VersionStatus.ACTIVE)
+    evo = Evolver(lib, miner=None, sandbox=None, null_arm=False, cache_ttl_s=3600.0)
+    real = lib.match
+    raced: list[bool] = []
+
+    def match(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        if not raced:
+            raced.append(True)
+            evo.lifecycle.reject(version.id, "wrong advice")  # meanwhile, in another thread
+            evo.invalidate()
+        return found
+
+    lib.match = match  # type: ignore[method-assign]
+    with evo.episode(task="t") as ep:
+        ep.guidance()  # read as the rejection landed: either answer is right for this call
+        assert ADVICE not in ep.guidance()
+        assert ADVICE not in ep.guidance(tools=["search"])
+    lib.close()

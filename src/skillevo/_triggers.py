@@ -91,9 +91,14 @@ class TriggerIndex:
             hit = self._matches.get(key)
             if hit is not None and now - hit.at < self.ttl_s:
                 return hit.skills
+            generation = self._generation
         skills = self.store.match(kind, tool)
         with self._lock:
-            self._matches[key] = _Matched(skills, now)
+            # Read before an `invalidate` that ran meanwhile (another thread's rejection, say): not
+            # kept, else it would outlive the invalidation by a whole `ttl_s`, and every view built
+            # from it after the invalidation would carry the new generation.
+            if generation == self._generation:
+                self._matches[key] = _Matched(skills, now)
         return skills
 
     def current(self, kind: TriggerKind, tool: str, name: str) -> tuple[Skill | None, float]:
