@@ -66,3 +66,16 @@ def test_a_groups_advantages_written_later_keep_it_hidden(tmp_path: Path) -> Non
         stored = lib.episodes(group_id=group.id)
         assert len(stored) == 2 and all("advantage" in e.metadata and CODE not in e.task for e in stored)
     assert CODE.encode() not in _files(db)
+
+
+@pytest.mark.parametrize("durability", ["batched", "sync"])
+def test_unbuildable_events_with_nested_metadata_are_refused_as_before(tmp_path: Path, durability: str) -> None:
+    from skillevo import EventKind, LibraryError
+
+    with SkillLibrary(tmp_path / "lib.db", durability=durability) as lib:  # type: ignore[arg-type]
+        evo = Evolver(lib, miner=None, sandbox=None)
+        ep = evo.episode(task="t", metadata={"tags": ["a"]})
+        ep._rec.log(EventKind.TOOL_CALL, "lookup", None, value=object())  # no JSON value
+        with pytest.raises(LibraryError):  # never a bare ValueError out of finish()
+            ep.finish(1.0)
+            lib.flush()

@@ -9,8 +9,9 @@ from typing import Any
 from ._models import Episode
 from ._redaction import redact, redact_text
 from ._sanitize import clean_text
+from ._store_common import DeferredEvents
 
-__all__ = ["episode_values", "recorded_episode", "recorded_row"]
+__all__ = ["episode_values", "known_secrets", "recorded_episode", "recorded_row"]
 
 
 def episode_values(episode: Episode, encode: Callable[[Any], Any]) -> tuple[Any, ...]:
@@ -68,3 +69,12 @@ def recorded_row(fields: Mapping[str, Any], encode: Callable[[Any], Any], known:
         if isinstance(value, str):
             scrubbed[field] = text(value)
     return _episode_values(scrubbed, encode)
+
+
+def known_secrets(events: DeferredEvents) -> Collection[str]:
+    """`events.known()` (what the episode's row hides besides secret shapes); nothing when the events
+    cannot be built (the record is refused where it is written, with them: `DeferredEvents`)."""
+    try:
+        return events.known()
+    except ValueError:
+        return ()

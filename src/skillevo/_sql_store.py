@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from ._episode_rows import episode_values, recorded_episode, recorded_row
+from ._episode_rows import episode_values, known_secrets, recorded_episode, recorded_row
 from ._errors import NotFoundError, SkillevoError
 from ._learning_sql import (
     KeyCounters,
@@ -410,7 +410,7 @@ class SQLStore(SQLConnections):
             # Built, redacted and serialised by the thread that writes them, the episode with them
             # (not redacted yet: see `redacts_deferred`).
             fields = recorded_episode(episode)
-            row = fields if fields is not None else episode_values(scrub_episode(episode, events.known()),
+            row = fields if fields is not None else episode_values(scrub_episode(episode, known_secrets(events)),
                                                                    self._d.json)
             record = Deferred(row, events, clean_text(episode.id), key)
         else:
