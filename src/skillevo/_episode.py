@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import ValidationError
 
 from ._choices import SiteChoices
+from ._episode_rows import known_secrets
 from ._errors import ConfigError, LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
@@ -528,7 +529,7 @@ class EpisodeContext:
         hidden too (as in its events), for a later write of the finished episode (a group's
         advantages)."""
         handed = self._handed
-        return scrub_episode(self.episode, handed.known() if handed is not None else ())
+        return scrub_episode(self.episode, known_secrets(handed) if handed is not None else ())
 
     async def afinish(self, reward: float | None = None) -> Episode:
         """`finish` in a worker thread (it writes to the store and mines)."""
