@@ -9,7 +9,7 @@ from typing import Any
 from ._models import Episode
 from ._redaction import redact, redact_text
 from ._sanitize import clean_text
-from ._store_common import DeferredEvents
+from ._store_common import DeferredEvents, stored_task
 
 __all__ = ["episode_values", "known_secrets", "recorded_episode", "recorded_row"]
 
@@ -62,7 +62,7 @@ def recorded_row(fields: Mapping[str, Any], encode: Callable[[Any], Any], known:
         return redact_text(value, known=set(known)) if known else redact_text(value)
 
     scrubbed = dict(fields)
-    scrubbed["task"] = text(fields["task"])
+    scrubbed["task"] = stored_task(fields["task"], known)
     scrubbed["metadata"] = redact(fields["metadata"], known=set(known)) if known else redact(fields["metadata"])
     for field in ("group_id", "policy_version"):
         value = fields[field]

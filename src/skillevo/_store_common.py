@@ -25,11 +25,12 @@ from ._models import (
     Trigger,
     VersionStatus,
 )
-from ._redaction import is_secret_key, redact, redact_text
+from ._redaction import capped_text, is_secret_key, redact, redact_text
 from ._store_args import BadValue, events_arg, instance_arg, stored
 
 __all__ = [
     "STATUS_RANK",
+    "TASK_MAX_CHARS",
     "DeferredEvents",
     "count_arg",
     "derived_status",
@@ -49,6 +50,7 @@ __all__ = [
     "scrubbing_writes",
     "select_query",
     "skills_from_rows",
+    "stored_task",
     "tool_key",
     "version_from_row",
 ]
@@ -286,6 +288,16 @@ def event_kind(kind: EventKind | str) -> EventKind:
 # code: an episode recorded with events built later is redacted with them (`redacts_deferred`).
 
 
+#: The most characters of an episode's task a row keeps (cut after redaction, which reads a bounded
+#: prefix: a 10 MB task held the writer, and the store's lock, for 19 s); triggers read 8,192.
+TASK_MAX_CHARS = 16_384
+
+
+def stored_task(task: str, known: Collection[str] = ()) -> str:
+    """An episode's task as its row keeps it: redacted (`known` too), at most `TASK_MAX_CHARS`."""
+    return capped_text(task, TASK_MAX_CHARS, known=set(known) if known else None)
+
+
 def scrub_episode(episode: Episode, known: Collection[str] = ()) -> Episode:
     """`episode` with its task, metadata, group and policy version redacted (the same object when
     nothing changes): every caller-written text of the row. `known`: the values the episode sent
@@ -294,7 +306,7 @@ def scrub_episode(episode: Episode, known: Collection[str] = ()) -> Episode:
         return redact_text(value, known=set(known)) if known else redact_text(value)
 
     update: dict[str, Any] = {
-        "task": text(episode.task),
+        "task": stored_task(episode.task, known),
         "metadata": redact(episode.metadata, known=set(known)) if known else redact(episode.metadata),
     }
     for field in ("group_id", "policy_version"):
