@@ -8,6 +8,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.runnables.config import get_callback_manager_for_config, var_child_runnable_config
 from langgraph.errors import GraphBubbleUp
+from langgraph.prebuilt.tool_node import ToolCallRequest
 from langsmith.run_helpers import get_current_run_tree
 
 from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params
@@ -143,6 +144,57 @@ async def arun_tool_call(
         passthrough=(GraphBubbleUp,),
         on_exception=(lambda exc: _error_message(exc, call)) if catch else None,
     )
+
+
+_PASSTHROUGH = (GraphBubbleUp,)
+
+
+class ToolRun:
+    """One tool call of a middleware hook, as `call_tool` calls it back: `execute(args)` runs it (the
+    request as it came when `args` is its own arguments object, else a copy with `args`), `error`
+    makes the error message of an exception. Methods of one object, where closures would make a
+    function and a cell per variable on every call (live while the tool runs)."""
+
+    __slots__ = ("call", "handler", "original", "request")
+
+    def __init__(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any]) -> None:
+        self.request = request
+        self.handler = handler
+        self.call: dict[str, Any] = request.tool_call  # type: ignore[assignment]
+        self.original = self.call.get("args")
+
+    def execute(self, args: dict[str, Any]) -> Any:
+        if args is self.original:  # not repaired: the request as it came
+            return self.handler(self.request)
+        return self.handler(self.request.override(tool_call={**self.call, "args": args}))  # type: ignore[typeddict-item]
+
+    async def aexecute(self, args: dict[str, Any]) -> Any:
+        if args is self.original:
+            return await self.handler(self.request)
+        return await self.handler(self.request.override(tool_call={**self.call, "args": args}))  # type: ignore[typeddict-item]
+
+    def error(self, exc: BaseException) -> ToolMessage:
+        return _error_message(exc, self.call)
+
+
+def run_request(
+    ep: EpisodeContext, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any], catch: bool
+) -> Any:
+    """`run_tool_call` for a middleware's request: `handler(request)` runs the call."""
+    run = ToolRun(request, handler)
+    on_exception = run.error if catch else None
+    return call_tool(ep, str(run.call.get("name") or ""), run.original, run.execute, read=read_result,
+                     injected=injected_params(request.tool), passthrough=_PASSTHROUGH, on_exception=on_exception)
+
+
+async def arun_request(
+    ep: EpisodeContext, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[Any]], catch: bool
+) -> Any:
+    """`run_request` for async tools."""
+    run = ToolRun(request, handler)
+    on_exception = run.error if catch else None
+    return await acall_tool(ep, str(run.call.get("name") or ""), run.original, run.aexecute, read=read_result,
+                            injected=injected_params(request.tool), passthrough=_PASSTHROUGH, on_exception=on_exception)
 
 
 def injected_of(tool: Any) -> frozenset[str]:

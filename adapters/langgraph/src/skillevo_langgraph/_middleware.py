@@ -25,23 +25,22 @@ from skillevo.adapters import (
     abort,
     declare_tools,
     guidance_for,
-    injected_params,
     record_error,
     score_reward,
 )
 
 from ._common import (
     add_guidance,
-    arun_tool_call,
+    arun_request,
     last_human,
     run_group_key,
     run_identity,
-    run_tool_call,
+    run_request,
     task_text,
     tool_names,
 )
 from ._stopped import RunWatch, run_loop
-from ._trace import Trace, aemit, emit, mark_repairs, policy_args, trace_of
+from ._trace import Trace, aemit, emit, mark_repairs, policy_args
 
 __all__ = ["SkillMiddleware"]
 
@@ -136,6 +135,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self.catch_tool_errors = catch_tool_errors
         self.on_finish = on_finish
         self._open: dict[str, EpisodeContext] = {}
+        # Each open run's trace (the episode's listener), read by every hook: one dict read.
+        self._traces: dict[str, Trace] = {}
+        # `_trace_args` bound once: a bound method made per run would live as long as the run.
+        self._process_args = self._trace_args
         self._markers: dict[str, str | None] = {}
         self._lock = threading.Lock()
         # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
@@ -222,7 +225,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         ep = self.evo.episode(
             task=task_text(self._messages(state)), metadata={"group_key": group_key} if group_key else None
         )
-        trace = Trace(ep, self._trace_args)
+        trace = Trace(ep, self._process_args)
         try:
             run_id, silent = run_identity(runtime)
             ep.link_run(run_id)
@@ -234,6 +237,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             trace.silent_in = self._watch.loop_of(ep.id)
         with self._lock:
             self._open[ep.id] = ep
+            self._traces[ep.id] = trace
             self._markers[ep.id] = marker
             # Runs that crashed never finish their episodes: keep them from piling up (oldest first).
             dropped = []
@@ -245,14 +249,16 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             abort(old)
         return ep, True
 
-    def _tool_episode(self, state: Any) -> EpisodeContext | None:
-        """The open episode of a tool call's run (`_episode` without `create`: one dict read needs no lock)."""
+    def _tool_episode(self, state: Any) -> tuple[EpisodeContext | None, Trace | None]:
+        """The open episode of a tool call's run and its trace (`_episode` without `create`: a dict
+        read needs no lock)."""
         key: str | None = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
-        return self._open.get(key) if key else None
+        return (self._open.get(key), self._traces.get(key)) if key else (None, None)
 
     def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
         key: str | None = state.get(_KEY)
         with self._lock:
+            trace = self._traces.get(key) if key else None
             ep = self._take(key)[0] if key else None
         if ep is None:
             return None, None
@@ -262,7 +268,6 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         except BaseException:  # an interruption in the reward: recorded as aborted by score_reward
             self._done(ep)
             raise
-        trace = trace_of(ep)
         if trace is not None:
             trace.reward(value, error)
         return ep, value
@@ -324,6 +329,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         """Take a run out of the open runs with all its bookkeeping (the lock held): its episode, and
         the exception a tool call of it raised last."""
         self._markers.pop(episode_id, None)
+        self._traces.pop(episode_id, None)
         self._direct.pop(episode_id, None)
         self._direct_of.pop(episode_id, None)
         self._failing.pop(episode_id, None)
@@ -359,7 +365,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
 
     # ------------------------------------------------------------------ model calls
 
-    def _guided(self, request: ModelRequest[Any]) -> tuple[ModelRequest[Any], EpisodeContext, bool]:
+    def _guided(self, request: ModelRequest[Any]) -> tuple[ModelRequest[Any], EpisodeContext, bool, Trace | None]:
         seen = self._tools_seen
         if request.tools is not seen[0]:  # which tools end the run (read where their calls return)
             direct = frozenset(getattr(t, "name", None) for t in request.tools if getattr(t, "return_direct", False))
@@ -376,7 +382,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         text = guidance_for(ep, seen[2])
         if text:
             request = request.override(system_message=add_guidance(request.system_message, text))
-        return request, ep, new
+        return request, ep, new, self._traces.get(ep.id)
 
     @staticmethod
     def _result(response: Any, ep: EpisodeContext) -> Any:
@@ -414,11 +420,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         """Open the run's episode on its first model call; append the selected guidance to the system
         message; finish the episode at the final answer."""
         try:
-            guided, ep, new = self._guided(request)
+            guided, ep, new, trace = self._guided(request)
         except Exception as exc:  # skillevo could not open the run's episode: the run goes on unobserved
             record_error(None, "episode start", exc)
             return handler(request)
-        trace = trace_of(ep)
         if trace is not None and trace.pending:
             self._emit(trace)
         try:
@@ -441,11 +446,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     ) -> Any:
         """Async `wrap_model_call` (the store write and mining at the final answer run in a worker thread)."""
         try:
-            guided, ep, new = self._guided(request)
+            guided, ep, new, trace = self._guided(request)
         except Exception as exc:
             record_error(None, "episode start", exc)
             return await handler(request)
-        trace = trace_of(ep)
         if trace is not None and trace.pending:
             await self._aemit(trace)
         try:
@@ -495,27 +499,16 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
     ) -> ToolMessage | Command[Any]:
         """Repair before the call, repair-and-retry after a failure, never let a tool exception escape."""
-        ep = self._tool_episode(request.state)
+        ep, trace = self._tool_episode(request.state)
         if ep is None:
             return handler(request)
-        call: dict[str, Any] = request.tool_call  # type: ignore[assignment]
-        original = call.get("args")
-
-        def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
-            if args is original:  # not repaired: the request as it came
-                return handler(request)
-            return handler(request.override(tool_call={**call, "args": args}))  # type: ignore[typeddict-item]
-
         try:
-            result: ToolMessage | Command[Any] = run_tool_call(
-                ep, call, execute, catch=self.catch_tool_errors, injected=injected_params(request.tool)
-            )
+            result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors)
         except BaseException as exc:
             self._interrupted(ep, exc)
             raise
-        trace = trace_of(ep)
         if trace is not None and trace.repaired:
-            result = mark_repairs(result, trace, str(call.get("name") or ""))
+            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
         if getattr(request.tool, "return_direct", False):  # the run may end with this call
             final = self._after_tool(request, ep, result)
             if final is not None:
@@ -542,27 +535,16 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
         """Async `wrap_tool_call`."""
-        ep = self._tool_episode(request.state)
+        ep, trace = self._tool_episode(request.state)
         if ep is None:
             return await handler(request)
-        call: dict[str, Any] = request.tool_call  # type: ignore[assignment]
-        original = call.get("args")
-
-        async def execute(args: dict[str, Any]) -> ToolMessage | Command[Any]:
-            if args is original:  # not repaired: the request as it came
-                return await handler(request)
-            return await handler(request.override(tool_call={**call, "args": args}))  # type: ignore[typeddict-item]
-
         try:
-            result: ToolMessage | Command[Any] = await arun_tool_call(
-                ep, call, execute, catch=self.catch_tool_errors, injected=injected_params(request.tool)
-            )
+            result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors)
         except BaseException as exc:
             self._interrupted(ep, exc)
             raise
-        trace = trace_of(ep)
         if trace is not None and trace.repaired:
-            result = mark_repairs(result, trace, str(call.get("name") or ""))
+            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
         if getattr(request.tool, "return_direct", False):
             final = self._after_tool(request, ep, result)
             if final is not None:
@@ -578,9 +560,8 @@ class _AfterAgentSkillMiddleware(SkillMiddleware):
     def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode with the reward of the final state."""
         ended: dict[str, Any] = dict(state)
-        ep, _ = self._episode(ended)
+        trace = self._traces.get(ended.get(_KEY) or "")
         self._finish_state(ended)
-        trace = trace_of(ep)
         if trace is not None and trace.pending:
             self._emit(trace)
         return None
@@ -588,9 +569,8 @@ class _AfterAgentSkillMiddleware(SkillMiddleware):
     async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode; the store write and mining run in a worker thread."""
         ended: dict[str, Any] = dict(state)
-        ep, _ = self._episode(ended)
+        trace = self._traces.get(ended.get(_KEY) or "")
         await self._afinish_state(ended)
-        trace = trace_of(ep)
         if trace is not None and trace.pending:
             await self._aemit(trace)
         return None

@@ -62,41 +62,72 @@ def _configurable() -> dict[str, Any]:
     return config.get("configurable") or {}
 
 
-def _threaded() -> bool:
-    conf = _configurable()
+def _threaded(conf: dict[str, Any]) -> bool:
     return conf.get("thread_id") is not None or conf.get(_CHECKPOINTER) is not None
 
 
-def run_loop() -> Any:
-    """The LangGraph loop running the current task (its exit stack takes callbacks), or None."""
-    call = _configurable().get(_CALL)
+def run_loop(conf: dict[str, Any] | None = None) -> Any:
+    """The LangGraph loop running the current task (its exit stack takes exit callbacks), or None;
+    `conf`: the task config's ``configurable``, when the caller has read it already."""
+    call = (_configurable() if conf is None else conf).get(_CALL)
     keywords = getattr(call, "keywords", None)
     method = keywords.get("schedule_task") if isinstance(keywords, dict) else None
     loop = getattr(method, "__self__", None)
     stack = getattr(loop, "stack", None)
-    return loop if callable(getattr(stack, "callback", None)) and hasattr(loop, "status") else None
+    return loop if callable(getattr(stack, "push", None)) and hasattr(loop, "status") else None
 
 
-def _loop_exited(watch: weakref.ref[RunWatch], episode_id: str, loop: weakref.ref[Any], threaded: bool) -> None:
-    # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued. A run
-    # a hook already finished (nearly every run) queues nothing: waking the background thread at
-    # the end of every run would take the GIL from the caller's thread for nothing.
-    live = watch()
-    if live is None or episode_id not in live._refs:
-        return
-    if getattr(loop(), "status", None) == _OUT_OF_STEPS:
-        _ENDED.put((watch, episode_id, GraphRecursionError))
-    elif (failed := live._failed(episode_id)) is not None:
-        # The run ended on a model call's exception, which the hook left to an outer retry: recorded
-        # here, before the error reaches the caller (as when the hook records it itself).
-        try:
-            live.hand_over([episode_id], failed)
-        except Exception:  # the exit stack must never replace the run's own outcome
-            log.exception("skillevo: could not record a failed run")
-    elif not threaded:
-        _ENDED.put((watch, episode_id, None))
-    else:  # a threaded run may be resumed: its next run ends it
-        live.forget(episode_id)
+class _LoopExit:
+    """Registered on the exit stack of the LangGraph loop running an episode's run (`RunWatch`).
+
+    An object with ``__exit__`` (pushed with ``ExitStack.push``): ``ExitStack.callback`` would make a
+    closure, its cells, an argument tuple and a keyword dict per run, all live until the run ends
+    (young objects the run's garbage collections go through).
+    """
+
+    __slots__ = ("episode_id", "loop", "threaded", "watch")
+
+    def __init__(self, watch: weakref.ref[RunWatch], episode_id: str, loop: weakref.ref[Any], threaded: bool) -> None:
+        self.watch = watch
+        self.episode_id = episode_id
+        self.loop = loop
+        self.threaded = threaded
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued. A run
+        # a hook already finished (nearly every run) queues nothing: waking the background thread at
+        # the end of every run would take the GIL from the caller's thread for nothing. Returns None:
+        # the run's own exception, if any, goes on (as with ``ExitStack.callback``).
+        live = self.watch()
+        episode_id = self.episode_id
+        if live is None or episode_id not in live._refs:
+            return
+        if getattr(self.loop(), "status", None) == _OUT_OF_STEPS:
+            _ENDED.put((self.watch, episode_id, GraphRecursionError))
+        elif (failed := live._failed(episode_id)) is not None:
+            # The run ended on a model call's exception, which the hook left to an outer retry: recorded
+            # here, before the error reaches the caller (as when the hook records it itself).
+            try:
+                live.hand_over([episode_id], failed)
+            except Exception:  # the exit stack must never replace the run's own outcome
+                log.exception("skillevo: could not record a failed run")
+        elif not self.threaded:
+            _ENDED.put((self.watch, episode_id, None))
+        else:  # a threaded run may be resumed: its next run ends it
+            live.forget(episode_id)
+
+
+class _WriterRef(weakref.ref):  # type: ignore[type-arg]
+    """The weak reference to a run's stream writer, with what its callback needs (`_writer_dropped`):
+    one object per run where a lambda would add a function and its cells."""
+
+    __slots__ = ("episode_id", "watch")
+    episode_id: str
+    watch: weakref.ref[RunWatch]
+
+
+def _writer_dropped(ref: _WriterRef) -> None:
+    _ENDED.put((ref.watch, ref.episode_id, None))
 
 
 class RunWatch:
@@ -117,20 +148,25 @@ class RunWatch:
         self.watched: Collection[str] = self._refs.keys()
         # The LangGraph loop running each episode's run, where it was found.
         self._loops: dict[str, weakref.ref[Any]] = {}
+        # the weak reference to the watch every run's callbacks hold (one, not one per run)
+        self._me = weakref.ref(self)
         _LIVE.add(self)
 
     def watch(self, episode_id: str, runtime: Any) -> None:
         """Watch the run `runtime` belongs to (a threaded run only for running out of steps)."""
-        me = weakref.ref(self)
-        threaded = _threaded()
-        self._watch_loop(episode_id, threaded)
+        conf = _configurable()
+        threaded = _threaded(conf)
+        self._watch_loop(episode_id, threaded, conf)
         writer = getattr(runtime, "stream_writer", None)
         if writer is None or threaded:
             return
         try:
-            self._refs[episode_id] = weakref.ref(writer, lambda _: _ENDED.put((me, episode_id, None)))
+            ref = _WriterRef(writer, _writer_dropped)
         except TypeError:  # not weak-referenceable: the run is not watched that way
             return
+        ref.watch = self._me
+        ref.episode_id = episode_id
+        self._refs[episode_id] = ref
         _start()
 
     def rewatch(self, episode_id: str) -> None:
@@ -139,15 +175,16 @@ class RunWatch:
         resumed run that ran out of steps stayed open until the thread's next run). A dict lookup
         for a run already watched: nearly every call."""
         if episode_id not in self._refs:
-            self._watch_loop(episode_id, _threaded())
+            conf = _configurable()
+            self._watch_loop(episode_id, _threaded(conf), conf)
 
-    def _watch_loop(self, episode_id: str, threaded: bool) -> None:
-        """Register `_loop_exited` on the exit of the LangGraph loop running this hook, if it is found."""
-        loop = run_loop()
+    def _watch_loop(self, episode_id: str, threaded: bool, conf: dict[str, Any]) -> None:
+        """Register a `_LoopExit` on the exit of the LangGraph loop running this hook, if it is found."""
+        loop = run_loop(conf)
         if loop is not None:
             self._refs[episode_id] = None
             ref = self._loops[episode_id] = weakref.ref(loop)
-            loop.stack.callback(_loop_exited, weakref.ref(self), episode_id, ref, threaded)
+            loop.stack.push(_LoopExit(self._me, episode_id, ref, threaded))
             _start()
 
     def loop_of(self, episode_id: str) -> weakref.ref[Any] | None:

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,14 +56,23 @@ def _changed(before: Any, after: Any) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k, ...) != after.get(k, ...))
 
 
+# Guards every trace's lists: a hook holds it for a list operation only, and a lock per run would be
+# one more object live for the whole run (young objects the run's garbage collections go through).
+_LOCK = threading.Lock()
+
+
 class Trace:
-    """The records of one episode not yet dispatched (the episode's `listener`).
+    """The records of one episode not yet dispatched (the episode's `listener`: the trace itself is
+    called with each event, no bound method made per run).
 
     Args:
         ep: the episode.
         process_args: applied to the (already redacted) arguments of repair records before they
             reach the trace, e.g. a LangChain ``TracePolicy``'s ``process_inputs``.
     """
+
+    __slots__ = ("__weakref__", "_ep", "_episode", "_local", "episode_id", "pending", "process_args", "repaired",
+                 "silent_in", "tools")
 
     def __init__(self, ep: EpisodeContext, process_args: Callable[[Any], Any] | None = None) -> None:
         # The episode holds its trace (its listener); a strong reference back would make a cycle,
@@ -72,19 +81,19 @@ class Trace:
         self.episode_id = ep.id
         self._episode = ep.episode
         self.process_args = process_args
-        #: the records not yet dispatched (read without the lock: a hook with none skips `drain`)
-        self.pending: list[Record] = []
-        #: the applied repairs not yet put on a tool message (read without the lock, as `pending`)
-        self.repaired: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        #: the records not yet dispatched, None while there are none (read without the lock: a hook
+        #: with none skips `drain`; most runs have none, so the list is made by the first record)
+        self.pending: list[Record] | None = None
+        #: the applied repairs not yet put on a tool message (None while none; read as `pending`)
+        self.repaired: list[dict[str, Any]] | None = None
         #: the graph's tool names (from `evolve`), for guidance before a model bound no tools
-        self.tools: list[str] = []
+        self.tools: Sequence[str] = ()
         #: the LangGraph loop of the invocation the episode started in, when nothing would receive its
         #: records there (set by the middleware: its hooks in that loop drop them)
         self.silent_in: weakref.ref[Any] | None = None
         # made by the first `observing` (only the graph wrapper observes calls)
         self._local: threading.local | None = None
-        ep.listener = self.listen
+        ep.listener = self
 
     @property
     def ep(self) -> EpisodeContext | None:
@@ -96,7 +105,7 @@ class Trace:
         """Calls seen only through callbacks in this thread: the core's repairs cannot reach them,
         so no repair of theirs goes into the trace."""
         if self._local is None:
-            with self._lock:
+            with _LOCK:
                 if self._local is None:
                     self._local = threading.local()
         self._local.observing = True
@@ -105,7 +114,7 @@ class Trace:
         finally:
             self._local.observing = False
 
-    def listen(self, event: Event) -> None:
+    def __call__(self, event: Event) -> None:
         """Collect one event of the episode (called by the core as it happens)."""
         if event.kind is EventKind.REPAIR and self._local is not None and getattr(self._local, "observing", False):
             return
@@ -122,13 +131,26 @@ class Trace:
             record.update({k: data.get(k) for k in ("when", "applied", "strategy", "source", "error") if k in data})
             record["changed"] = _changed(before, after)
             if data.get("applied"):
-                with self._lock:
-                    self.repaired.append({**record, "before": before, "after": after})
+                repair = {**record, "before": before, "after": after}
+                with _LOCK:
+                    if self.repaired is None:
+                        self.repaired = [repair]
+                    else:
+                        self.repaired.append(repair)
             if self.process_args is not None:
                 before, after = self.process_args(before), self.process_args(after)
             record.update(before=before, after=after)
-        with self._lock:
-            self.pending.append((EVENT_NAMES[event.kind], record))
+        self._queue((EVENT_NAMES[event.kind], record))
+
+    #: `Trace(ep)(event)`: the name it had as a bound-method listener
+    listen = __call__
+
+    def _queue(self, item: Record) -> None:
+        with _LOCK:
+            if self.pending is None:
+                self.pending = [item]
+            else:
+                self.pending.append(item)
 
     def reward(self, reward: float | None, error: str | None = None) -> None:
         """Queue the episode's reward record."""
@@ -139,24 +161,24 @@ class Trace:
         }
         if error:
             record["error"] = error
-        with self._lock:
-            self.pending.append((REWARD_EVENT, record))
+        self._queue((REWARD_EVENT, record))
 
     def drain(self) -> list[Record]:
         """The records collected since the last drain."""
         if not self.pending:  # most hooks made none: no lock, no new list
             return []
-        with self._lock:
-            out, self.pending = self.pending, []
-        return out
+        with _LOCK:
+            out, self.pending = self.pending, None
+        return out or []
 
     def repairs(self, tool: str | None) -> list[dict[str, Any]]:
         """The applied repairs of `tool` since the last call (for the tool message's metadata)."""
         if not self.repaired:
             return []
-        with self._lock:
-            mine = [r for r in self.repaired if tool is None or r.get("tool") == tool]
-            self.repaired = [r for r in self.repaired if not (tool is None or r.get("tool") == tool)]
+        with _LOCK:
+            repaired = self.repaired or []
+            mine = [r for r in repaired if tool is None or r.get("tool") == tool]
+            self.repaired = [r for r in repaired if not (tool is None or r.get("tool") == tool)] or None
         return mine
 
 
@@ -177,7 +199,9 @@ def policy_args(policy: Any, value: Any) -> Any:
 def trace_of(ep: EpisodeContext | None) -> Trace | None:
     """The `Trace` listening to `ep`, if any."""
     listener = getattr(ep, "listener", None)
-    owner = getattr(listener, "__self__", None)
+    if isinstance(listener, Trace):
+        return listener
+    owner = getattr(listener, "__self__", None)  # a `Trace.listen` bound by hand
     return owner if isinstance(owner, Trace) else None
 
 
