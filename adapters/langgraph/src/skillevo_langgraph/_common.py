@@ -18,7 +18,7 @@ from ._callbacks import handlers_and_silence
 
 def task_text(messages: Sequence[Any] | None) -> str:
     """The episode's task: the text of the last human message."""
-    for message in reversed(list(messages or [])):
+    for message in reversed(messages if isinstance(messages, list | tuple) else list(messages or [])):
         if isinstance(message, HumanMessage):
             return message.text
         if isinstance(message, dict) and message.get("role") in ("user", "human"):

@@ -199,7 +199,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             if retried is not None:
                 return retried, True
         # The run's marker: its input message's id (the last human one) tells runs of one thread apart.
-        human = last_human(self._messages(state))
+        messages = (state.get("messages") or ()) if isinstance(state, dict) else self._messages(state)
+        human = last_human(messages)
         marker = human.id if human is not None else None
         with self._lock:
             ep = self._open.get(key) if key else None
@@ -222,9 +223,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         except Exception:  # the group key only shapes the GRPO export: the run goes on without it
             log.exception("skillevo: could not read the group key")
             group_key = None
-        ep = self.evo.episode(
-            task=task_text(self._messages(state)), metadata={"group_key": group_key} if group_key else None
-        )
+        ep = self.evo.episode(task=task_text(messages), metadata={"group_key": group_key} if group_key else None)
+        episode_id = ep.id
         trace = Trace(ep, self._process_args)
         try:
             run_id, silent = run_identity(runtime)
@@ -232,13 +232,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         except Exception:  # the run id is a convenience: the episode id still works
             log.exception("skillevo: could not read the run id")
             silent = False
-        self._watch.watch(ep.id, runtime)
+        self._watch.watch(episode_id, runtime)
         if silent:  # nothing would receive the run's trace events: this invocation's hooks drop them
-            trace.silent_in = self._watch.loop_of(ep.id)
+            trace.silent_in = self._watch.loop_of(episode_id)
         with self._lock:
-            self._open[ep.id] = ep
-            self._traces[ep.id] = trace
-            self._markers[ep.id] = marker
+            self._open[episode_id] = ep
+            self._traces[episode_id] = trace
+            self._markers[episode_id] = marker
             # Runs that crashed never finish their episodes: keep them from piling up (oldest first).
             dropped = []
             while len(self._open) > _MAX_OPEN:
@@ -248,12 +248,6 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         for old in dropped:
             abort(old)
         return ep, True
-
-    def _tool_episode(self, state: Any) -> tuple[EpisodeContext | None, Trace | None]:
-        """The open episode of a tool call's run and its trace (`_episode` without `create`: a dict
-        read needs no lock)."""
-        key: str | None = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
-        return (self._open.get(key), self._traces.get(key)) if key else (None, None)
 
     def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
         key: str | None = state.get(_KEY)
@@ -268,24 +262,28 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         except BaseException:  # an interruption in the reward: recorded as aborted by score_reward
             self._done(ep)
             raise
-        if trace is not None:
+        if trace is not None and not self._silent(trace):  # (dropped unread when silent: not made)
             trace.reward(value, error)
         return ep, value
 
     @staticmethod
-    def _emit(trace: Trace) -> None:
-        """Dispatch the trace's pending records; in the invocation the episode started in, when that
-        one had no receiver, they are dropped unread (asking again would cost more than the hook)."""
-        records = trace.drain()
+    def _silent(trace: Trace) -> bool:
+        """Whether this hook runs in the invocation the episode started in, when that one had no
+        receiver for its records (asking again would cost more than the hook)."""
         loop = trace.silent_in() if trace.silent_in is not None else None
-        if loop is None or loop is not run_loop():
+        return loop is not None and loop is run_loop()
+
+    @staticmethod
+    def _emit(trace: Trace) -> None:
+        """Dispatch the trace's pending records (dropped unread where `_silent`)."""
+        records = trace.drain()
+        if not SkillMiddleware._silent(trace):
             emit(records)
 
     @staticmethod
     async def _aemit(trace: Trace) -> None:
         records = trace.drain()
-        loop = trace.silent_in() if trace.silent_in is not None else None
-        if loop is None or loop is not run_loop():
+        if not SkillMiddleware._silent(trace):
             await aemit(records)
 
     def _trace_args(self, value: Any) -> Any:
@@ -373,16 +371,17 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             declare_tools(self.evo, request.tools)  # schema-aware repairs need each tool's JSON schema
         ep, new = self._episode(request.state, create=True, runtime=request.runtime)
         assert ep is not None
+        episode_id = ep.id
         if seen[1]:
-            self._direct_of[ep.id] = seen[1]
+            self._direct_of[episode_id] = seen[1]
         if self._raised:
-            self._raised.pop(ep.id, None)  # the run went on after a tool's exception
+            self._raised.pop(episode_id, None)  # the run went on after a tool's exception
         if self._failing:
-            self._failing.pop(ep.id, None)  # the model is called again: the run goes on
+            self._failing.pop(episode_id, None)  # the model is called again: the run goes on
         text = guidance_for(ep, seen[2])
         if text:
             request = request.override(system_message=add_guidance(request.system_message, text))
-        return request, ep, new, self._traces.get(ep.id)
+        return request, ep, new, self._traces.get(episode_id)
 
     @staticmethod
     def _result(response: Any, ep: EpisodeContext) -> Any:
@@ -499,9 +498,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
     ) -> ToolMessage | Command[Any]:
         """Repair before the call, repair-and-retry after a failure, never let a tool exception escape."""
-        ep, trace = self._tool_episode(request.state)
+        # The run's open episode (`_episode` without `create`, inline: a dict read needs no lock).
+        state = request.state
+        key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
+        ep = self._open.get(key) if key else None
         if ep is None:
             return handler(request)
+        trace = self._traces.get(key)
         try:
             result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors)
         except BaseException as exc:
@@ -535,9 +538,12 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
         """Async `wrap_tool_call`."""
-        ep, trace = self._tool_episode(request.state)
+        state = request.state
+        key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
+        ep = self._open.get(key) if key else None
         if ep is None:
             return await handler(request)
+        trace = self._traces.get(key)
         try:
             result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors)
         except BaseException as exc:

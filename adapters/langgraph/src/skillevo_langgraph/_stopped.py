@@ -156,7 +156,7 @@ class RunWatch:
         """Watch the run `runtime` belongs to (a threaded run only for running out of steps)."""
         conf = _configurable()
         threaded = _threaded(conf)
-        self._watch_loop(episode_id, threaded, conf)
+        found = self._watch_loop(episode_id, threaded, conf)
         writer = getattr(runtime, "stream_writer", None)
         if writer is None or threaded:
             return
@@ -167,7 +167,8 @@ class RunWatch:
         ref.watch = self._me
         ref.episode_id = episode_id
         self._refs[episode_id] = ref
-        _start()
+        if not found:  # (else `_watch_loop` started it)
+            _start()
 
     def rewatch(self, episode_id: str) -> None:
         """A hook of a run that found its episode open: a run of a thread resuming the episode an
@@ -178,14 +179,17 @@ class RunWatch:
             conf = _configurable()
             self._watch_loop(episode_id, _threaded(conf), conf)
 
-    def _watch_loop(self, episode_id: str, threaded: bool, conf: dict[str, Any]) -> None:
-        """Register a `_LoopExit` on the exit of the LangGraph loop running this hook, if it is found."""
+    def _watch_loop(self, episode_id: str, threaded: bool, conf: dict[str, Any]) -> bool:
+        """Register a `_LoopExit` on the exit of the LangGraph loop running this hook, if it is found
+        (returns whether it was)."""
         loop = run_loop(conf)
-        if loop is not None:
-            self._refs[episode_id] = None
-            ref = self._loops[episode_id] = weakref.ref(loop)
-            loop.stack.push(_LoopExit(self._me, episode_id, ref, threaded))
-            _start()
+        if loop is None:
+            return False
+        self._refs[episode_id] = None
+        ref = self._loops[episode_id] = weakref.ref(loop)
+        loop.stack.push(_LoopExit(self._me, episode_id, ref, threaded))
+        _start()
+        return True
 
     def loop_of(self, episode_id: str) -> weakref.ref[Any] | None:
         """The LangGraph loop the episode's run was found in (see `watch`), if it was."""
