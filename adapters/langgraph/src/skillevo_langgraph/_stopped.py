@@ -77,21 +77,19 @@ def run_loop(conf: dict[str, Any] | None = None) -> Any:
     return loop if callable(getattr(stack, "push", None)) and hasattr(loop, "status") else None
 
 
-class _LoopExit:
-    """Registered on the exit stack of the LangGraph loop running an episode's run (`RunWatch`).
+class _LoopExit(weakref.ref):  # type: ignore[type-arg]
+    """The weak reference to the LangGraph loop running an episode's run (`RunWatch`), registered on
+    the loop's exit stack (``ExitStack.push``: an object with ``__exit__``).
 
-    An object with ``__exit__`` (pushed with ``ExitStack.push``): ``ExitStack.callback`` would make a
-    closure, its cells, an argument tuple and a keyword dict per run, all live until the run ends
-    (young objects the run's garbage collections go through).
+    One object per run: ``ExitStack.callback`` would make a closure, its cells, an argument tuple and
+    a keyword dict, and the loop a reference of its own, all live until the run ends (young objects
+    the run's garbage collections go through).
     """
 
-    __slots__ = ("episode_id", "loop", "threaded", "watch")
-
-    def __init__(self, watch: weakref.ref[RunWatch], episode_id: str, loop: weakref.ref[Any], threaded: bool) -> None:
-        self.watch = watch
-        self.episode_id = episode_id
-        self.loop = loop
-        self.threaded = threaded
+    __slots__ = ("episode_id", "threaded", "watch")
+    episode_id: str
+    threaded: bool
+    watch: weakref.ref[RunWatch]
 
     def __exit__(self, *exc_info: object) -> None:
         # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued. A run
@@ -102,7 +100,7 @@ class _LoopExit:
         episode_id = self.episode_id
         if live is None or episode_id not in live._refs:
             return
-        if getattr(self.loop(), "status", None) == _OUT_OF_STEPS:
+        if getattr(self(), "status", None) == _OUT_OF_STEPS:
             _ENDED.put((self.watch, episode_id, GraphRecursionError))
         elif (failed := live._failed(episode_id)) is not None:
             # The run ended on a model call's exception, which the hook left to an outer retry: recorded
@@ -186,8 +184,11 @@ class RunWatch:
         if loop is None:
             return False
         self._refs[episode_id] = None
-        ref = self._loops[episode_id] = weakref.ref(loop)
-        loop.stack.push(_LoopExit(self._me, episode_id, ref, threaded))
+        ref = self._loops[episode_id] = _LoopExit(loop)
+        ref.watch = self._me
+        ref.episode_id = episode_id
+        ref.threaded = threaded
+        loop.stack.push(ref)
         _start()
         return True
 
