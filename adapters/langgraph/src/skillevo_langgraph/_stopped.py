@@ -91,7 +91,7 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
     threaded: bool
     watch: weakref.ref[RunWatch]
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued. A run
         # a hook already finished (nearly every run) queues nothing: waking the background thread at
         # the end of every run would take the GIL from the caller's thread for nothing. Returns None:
@@ -103,6 +103,12 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
         if getattr(self(), "status", None) == _OUT_OF_STEPS:
             _ENDED.put((self.watch, episode_id, GraphRecursionError))
         elif (failed := live._failed(episode_id)) is not None:
+            if exc_type is not None and issubclass(exc_type, GeneratorExit):
+                # A stream closed, maybe by the garbage collector, which runs in whatever thread
+                # allocates, in the middle of anything (a section holding the middleware's lock):
+                # only queued. No error reaches the caller to be ahead of.
+                _ENDED.put((self.watch, episode_id, failed))
+                return
             # The run ended on a model call's exception, which the hook left to an outer retry: recorded
             # here, before the error reaches the caller (as when the hook records it itself).
             try:
