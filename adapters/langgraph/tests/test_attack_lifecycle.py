@@ -4,6 +4,7 @@ middleware's exception ends. Each is one episode with the right reward, and noth
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 import threading
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 from langchain.agents import create_agent
-from langchain.agents.middleware import ModelCallLimitMiddleware, ModelRetryMiddleware
+from langchain.agents.middleware import ModelCallLimitMiddleware, ModelRetryMiddleware, after_model
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from skillevo import Evolver, SkillLibrary
@@ -21,7 +22,7 @@ from skillevo_langgraph import SkillMiddleware
 from skillevo_langgraph._stopped import settle
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lg_fakes import ScriptedChat, book, ok_reward
+from lg_fakes import ScriptedChat, book, booking_policy, ok_reward
 
 TASK = "book Oslo on March 4th"
 
@@ -84,3 +85,29 @@ def test_a_stream_the_collector_closes_under_the_middlewares_lock_does_not_deadl
     assert episode.reward == 0.0 and episode.metadata.get("aborted") == "TimeoutError"
     assert _left(mw) == []
 
+
+@after_model
+def _crashing_guard(state: Any, runtime: Any) -> None:
+    raise ValueError("the guardrail crashed")
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream", "ainvoke"])
+def test_a_run_another_middlewares_exception_ended_is_a_failed_episode(lib: SkillLibrary, mode: str) -> None:
+    # The run raised (the caller gets the ValueError): it failed, reward 0, as a model call's or a
+    # tool's exception that ends the run; not "stopped" by the caller with its reward unknown.
+    mw = SkillMiddleware(Evolver(lib, miner=None), reward=ok_reward)
+    agent = create_agent(ScriptedChat(booking_policy), [book], middleware=[_crashing_guard, mw])
+    ask = {"messages": [HumanMessage(TASK)]}
+    with pytest.raises(ValueError, match="guardrail"):
+        if mode == "invoke":
+            agent.invoke(ask)
+        elif mode == "stream":
+            for _ in agent.stream(ask, stream_mode="updates"):
+                pass
+        else:
+            asyncio.run(agent.ainvoke(ask))
+    gc.collect()
+    settle()
+    (episode,) = lib.episodes()
+    assert episode.reward == 0.0 and episode.metadata.get("aborted") == "ValueError"
+    assert _left(mw) == []
