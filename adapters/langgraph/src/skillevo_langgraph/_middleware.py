@@ -353,12 +353,15 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
 
     def _stopped(self, ids: list[str], why: type[BaseException] | None = None) -> None:
         """Record the runs that ended without a hook hearing of it (see `RunWatch`) as aborted: by
-        `why` (the recursion limit), else by a tool's exception it ended on, else stopped."""
+        `why` (the recursion limit), else by a model call's exception it ended on (whoever hands it
+        over first: a stream the garbage collector closed drops its writer before its loop exits),
+        else by a tool's exception, else stopped."""
         for episode_id in ids:
             with self._lock:
+                failing = self._failing.get(episode_id)
                 ep, raised = self._take(episode_id)
             if ep is not None:
-                abort(ep, why or raised)  # failed (reward 0), or stopped (unknown)
+                abort(ep, why or (failing[0] if failing else None) or raised)  # failed (reward 0), or stopped
                 self._done(ep)
 
     # ------------------------------------------------------------------ model calls

@@ -8,7 +8,8 @@ makes one function per ``stream`` call (``Runtime.stream_writer``, shared by eve
 run) and drops it when the run ends, however it ends. The watch holds a weak reference to it;
 the reference's callback (run by the garbage collector, anywhere) only puts the episode's id on a
 `queue.SimpleQueue` (safe there), and a daemon thread hands it to the middleware, which records
-the episode as aborted ("stopped", reward unknown) unless a hook finished it meanwhile. At
+the episode as aborted ("stopped", reward unknown; failed, reward 0, where the loop exited on an
+ordinary exception, e.g. another middleware's) unless a hook finished it meanwhile. At
 interpreter exit every episode still watched is handed over.
 
 The writer is dropped only when nothing refers to it any more: a run that ended by raising (the
@@ -45,7 +46,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from langchain_core.runnables.config import var_child_runnable_config
-from langgraph.errors import GraphRecursionError
+from langgraph.errors import GraphBubbleUp, GraphRecursionError, NodeCancelledError
 
 __all__ = ["RunWatch", "run_loop", "settle"]
 
@@ -55,6 +56,7 @@ _CHECKPOINTER = "__pregel_checkpointer"  # LangGraph's CONFIG_KEY_CHECKPOINTER
 _CALL = "__pregel_call"  # LangGraph's CONFIG_KEY_CALL: a partial holding the loop's own methods
 _OUT_OF_STEPS = "out_of_steps"  # the loop's status when the recursion limit ended the run
 _GONE = object()
+_NOT_FAILED = (GraphBubbleUp, NodeCancelledError)  # exceptions a run's loop exits on that are no failure
 
 
 def _configurable() -> dict[str, Any]:
@@ -91,7 +93,7 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
     threaded: bool
     watch: weakref.ref[RunWatch]
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued. A run
         # a hook already finished (nearly every run) queues nothing: waking the background thread at
         # the end of every run would take the GIL from the caller's thread for nothing. Returns None:
@@ -103,6 +105,12 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
         if getattr(self(), "status", None) == _OUT_OF_STEPS:
             _ENDED.put((self.watch, episode_id, GraphRecursionError))
         elif (failed := live._failed(episode_id)) is not None:
+            if exc_type is not None and issubclass(exc_type, GeneratorExit):
+                # A stream closed, maybe by the garbage collector, which runs in whatever thread
+                # allocates, in the middle of anything (a section holding the middleware's lock):
+                # only queued. No error reaches the caller to be ahead of.
+                _ENDED.put((self.watch, episode_id, failed))
+                return
             # The run ended on a model call's exception, which the hook left to an outer retry: recorded
             # here, before the error reaches the caller (as when the hook records it itself).
             try:
@@ -110,9 +118,19 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
             except Exception:  # the exit stack must never replace the run's own outcome
                 log.exception("skillevo: could not record a failed run")
         elif not self.threaded:
-            _ENDED.put((self.watch, episode_id, None))
+            _ENDED.put((self.watch, episode_id, _failure(exc_type)))
         else:  # a threaded run may be resumed: its next run ends it
             live.forget(episode_id)
+
+
+def _failure(exc_type: type[BaseException] | None) -> type[BaseException] | None:
+    """The exception a run's loop exited on when it is the run's failure (reward 0): an ordinary one
+    (another middleware's, a node's); not the caller stopping the run (``GeneratorExit``, a
+    cancellation, LangGraph's ``NodeCancelledError`` for one, Ctrl-C: None, stopped) nor a graph
+    interrupt."""
+    if exc_type is None or not issubclass(exc_type, Exception) or issubclass(exc_type, _NOT_FAILED):
+        return None
+    return exc_type
 
 
 class _WriterRef(weakref.ref):  # type: ignore[type-arg]
