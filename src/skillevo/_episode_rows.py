@@ -7,9 +7,8 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ._models import Episode
-from ._redaction import redact, redact_text
 from ._sanitize import clean_text
-from ._store_common import DeferredEvents, stored_task
+from ._store_common import DeferredEvents, redacted_texts
 
 __all__ = ["episode_values", "known_secrets", "recorded_episode", "recorded_row"]
 
@@ -57,17 +56,8 @@ def recorded_episode(episode: Episode) -> dict[str, Any] | None:
 def recorded_row(fields: Mapping[str, Any], encode: Callable[[Any], Any], known: Collection[str] = ()
                  ) -> tuple[Any, ...]:
     """The ``episodes`` row (`episode_values`) of a `recorded_episode` snapshot, redacted as
-    `scrub_episode` redacts an episode (`known`: the values it sent under secret names)."""
-    def text(value: str) -> str:
-        return redact_text(value, known=set(known)) if known else redact_text(value)
-
-    scrubbed = dict(fields)
-    scrubbed["task"] = stored_task(fields["task"], known)
-    scrubbed["metadata"] = redact(fields["metadata"], known=set(known)) if known else redact(fields["metadata"])
-    for field in ("group_id", "policy_version"):
-        value = fields[field]
-        if isinstance(value, str):
-            scrubbed[field] = text(value)
+    `scrub_episode` redacts an episode (`redacted_texts`)."""
+    scrubbed = {**fields, **redacted_texts(fields, known)}
     return _episode_values(scrubbed, encode)
 
 

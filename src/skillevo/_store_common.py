@@ -40,6 +40,7 @@ __all__ = [
     "lifecycle_event_data",
     "new_skill",
     "posterior_from_row",
+    "redacted_texts",
     "redacts_deferred",
     "scrub_episode",
     "scrub_events",
@@ -50,7 +51,6 @@ __all__ = [
     "scrubbing_writes",
     "select_query",
     "skills_from_rows",
-    "stored_task",
     "tool_key",
     "version_from_row",
 ]
@@ -293,26 +293,27 @@ def event_kind(kind: EventKind | str) -> EventKind:
 TASK_MAX_CHARS = 16_384
 
 
-def stored_task(task: str, known: Collection[str] = ()) -> str:
-    """An episode's task as its row keeps it: redacted (`known` too), at most `TASK_MAX_CHARS`."""
-    return capped_text(task, TASK_MAX_CHARS, known=set(known) if known else None)
+def redacted_texts(fields: Mapping[str, Any], known: Collection[str] = ()) -> dict[str, Any]:
+    """The caller-written texts of an episode's row, redacted, from its field values `fields`: the
+    task (also cut to `TASK_MAX_CHARS`), the metadata, and the group and policy version when set.
+    `known`: the values the episode sent under secret names (`DeferredEvents.known`), hidden there
+    too, as in its events."""
+    hide = set(known) or None
+    texts: dict[str, Any] = {
+        "task": capped_text(fields["task"], TASK_MAX_CHARS, known=hide),
+        "metadata": redact(fields["metadata"], known=hide),
+    }
+    for field in ("group_id", "policy_version"):
+        value = fields[field]
+        if isinstance(value, str):
+            texts[field] = redact_text(value, known=hide)
+    return texts
 
 
 def scrub_episode(episode: Episode, known: Collection[str] = ()) -> Episode:
-    """`episode` with its task, metadata, group and policy version redacted (the same object when
-    nothing changes): every caller-written text of the row. `known`: the values the episode sent
-    under secret names (`DeferredEvents.known`), hidden there too, as in its events."""
-    def text(value: str) -> str:
-        return redact_text(value, known=set(known)) if known else redact_text(value)
-
-    update: dict[str, Any] = {
-        "task": stored_task(episode.task, known),
-        "metadata": redact(episode.metadata, known=set(known)) if known else redact(episode.metadata),
-    }
-    for field in ("group_id", "policy_version"):
-        value = getattr(episode, field)
-        if isinstance(value, str):
-            update[field] = text(value)
+    """`episode` with every caller-written text of its row redacted (`redacted_texts`; the same object
+    when nothing changes)."""
+    update = redacted_texts(episode.__dict__, known)
     if all(getattr(episode, k) == v for k, v in update.items()):
         return episode
     return episode.model_copy(update=update)
