@@ -99,30 +99,26 @@ def read_result(result: Any) -> tuple[Any, str | None]:
     return (result if isinstance(result, str | dict | list) else "ok"), None
 
 
+_PASSTHROUGH = (GraphBubbleUp,)
+
+
 def run_tool_call(
     ep: EpisodeContext,
     call: dict[str, Any],
     execute: Callable[[dict[str, Any]], Any],
     *,
-    catch: bool,
+    on_exception: Callable[[BaseException], Any] | None = None,
     injected: Collection[str] = (),
 ) -> Any:
     """Run one tool call under the adapter contract (`skillevo.adapters.call_tool`).
 
     `execute(args)` runs the tool with those args (the call's own ``args`` object when nothing was
-    repaired). With `catch`, an exception becomes an error `ToolMessage` instead of propagating
-    (graph interrupts always propagate). `injected` parameters are passed on, never recorded.
+    repaired). With `on_exception`, an exception becomes what it returns (an error `ToolMessage`:
+    `ToolRun.error`) instead of propagating (graph interrupts always propagate). `injected`
+    parameters are passed on, never recorded.
     """
-    return call_tool(
-        ep,
-        str(call.get("name") or ""),
-        call.get("args"),
-        execute,
-        read=read_result,
-        injected=injected,
-        passthrough=(GraphBubbleUp,),
-        on_exception=(lambda exc: _error_message(exc, call)) if catch else None,
-    )
+    return call_tool(ep, str(call.get("name") or ""), call.get("args"), execute, read=read_result,
+                     injected=injected, passthrough=_PASSTHROUGH, on_exception=on_exception)
 
 
 async def arun_tool_call(
@@ -130,23 +126,12 @@ async def arun_tool_call(
     call: dict[str, Any],
     execute: Callable[[dict[str, Any]], Awaitable[Any]],
     *,
-    catch: bool,
+    on_exception: Callable[[BaseException], Any] | None = None,
     injected: Collection[str] = (),
 ) -> Any:
     """`run_tool_call` for async tools; store writes and back-off waits do not block the loop."""
-    return await acall_tool(
-        ep,
-        str(call.get("name") or ""),
-        call.get("args"),
-        execute,
-        read=read_result,
-        injected=injected,
-        passthrough=(GraphBubbleUp,),
-        on_exception=(lambda exc: _error_message(exc, call)) if catch else None,
-    )
-
-
-_PASSTHROUGH = (GraphBubbleUp,)
+    return await acall_tool(ep, str(call.get("name") or ""), call.get("args"), execute, read=read_result,
+                            injected=injected, passthrough=_PASSTHROUGH, on_exception=on_exception)
 
 
 class ToolRun:
@@ -182,9 +167,8 @@ def run_request(
 ) -> Any:
     """`run_tool_call` for a middleware's request: `handler(request)` runs the call."""
     run = ToolRun(request, handler)
-    on_exception = run.error if catch else None
-    return call_tool(ep, str(run.call.get("name") or ""), run.original, run.execute, read=read_result,
-                     injected=injected_params(request.tool), passthrough=_PASSTHROUGH, on_exception=on_exception)
+    return run_tool_call(ep, run.call, run.execute, on_exception=run.error if catch else None,
+                         injected=injected_params(request.tool))
 
 
 async def arun_request(
@@ -192,9 +176,8 @@ async def arun_request(
 ) -> Any:
     """`run_request` for async tools."""
     run = ToolRun(request, handler)
-    on_exception = run.error if catch else None
-    return await acall_tool(ep, str(run.call.get("name") or ""), run.original, run.aexecute, read=read_result,
-                            injected=injected_params(request.tool), passthrough=_PASSTHROUGH, on_exception=on_exception)
+    return await arun_tool_call(ep, run.call, run.aexecute, on_exception=run.error if catch else None,
+                                injected=injected_params(request.tool))
 
 
 def injected_of(tool: Any) -> frozenset[str]:

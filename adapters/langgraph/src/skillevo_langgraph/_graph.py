@@ -139,7 +139,7 @@ class _EvolvingTool(BaseTool):
         def execute(args: Any) -> Any:
             return self.inner.invoke(input if args is original else self._rebuild(input, args), inner_config, **kwargs)
 
-        result = run_tool_call(ep, call, execute, catch=False, injected=injected_of(self.inner))
+        result = run_tool_call(ep, call, execute, injected=injected_of(self.inner))
         trace = trace_of(ep)
         if trace is None:
             return result
@@ -161,7 +161,7 @@ class _EvolvingTool(BaseTool):
             rebuilt = input if args is original else self._rebuild(input, args)
             return await self.inner.ainvoke(rebuilt, inner_config, **kwargs)
 
-        result = await arun_tool_call(ep, call, execute, catch=False, injected=injected_of(self.inner))
+        result = await arun_tool_call(ep, call, execute, injected=injected_of(self.inner))
         trace = trace_of(ep)
         if trace is None:
             return result
