@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from skillevo import EventKind, Evolver, SkillLibrary
 from skillevo._detect import FAILURE_FIRST, detect_failure, error_signature
+from skillevo._repair_plan import error_parts
 
 
 def _jsonrpc(request_id: str, value: str) -> dict[str, Any]:
@@ -365,3 +366,14 @@ def test_deep_or_huge_structures_cost_a_bounded_read() -> None:
     many = {"data": None, "errors": [{"message": f"bad {i}"} for i in range(100_000)]}
     failure = detect_failure(many)
     assert failure is not None and len(failure.message) < 2000
+
+
+@pytest.mark.parametrize("make", list(CONVENTIONS.values()), ids=list(CONVENTIONS))
+def test_the_error_hook_reads_a_structured_text_as_the_result_hook_did(make: Any) -> None:
+    # `on_tool_error` with the text `on_tool_result` judged: the same message (and so category).
+    text = _as_text(make(42))
+    failure = detect_failure(text)
+    assert failure is not None and error_parts(text) == (failure.error_type, failure.message)
+    traceback = "Traceback (most recent call last):\n  File \"t.py\", line 1\nKeyError: 'XL'"
+    assert error_parts(traceback) == ("KeyError", "KeyError: 'XL'")
+    assert error_parts("Error: order 42 not found") == ("error", "Error: order 42 not found")

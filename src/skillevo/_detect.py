@@ -307,6 +307,9 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
     if type(result) is str:  # most results: one look at the first character decides most of them
         found = _text_failure(result)
         return None if found is None else _failure(*found)
+    if type(result) is dict:  # (a dict has no status attribute and no content: read its members)
+        message = mapping_failure(result)
+        return None if message is None else _failure("ToolError", message)
     status = getattr(result, "status", None)
     if isinstance(status, str) and status.lower() == "error":
         content = getattr(result, "content", result)
@@ -335,7 +338,7 @@ def _text_failure(text: str) -> tuple[str, str] | None:
             return None
         return _error_type_in(stripped), stripped
     if first in "{[":
-        if not (_JSON_HINT.search(stripped, 0, SCAN_CHARS) or '"error' in stripped):
+        if not _worth_parsing(stripped):
             return None  # (no member a convention reads: not worth parsing)
         try:
             parsed = json.loads(stripped)
@@ -346,7 +349,7 @@ def _text_failure(text: str) -> tuple[str, str] | None:
     if first == "<":
         message = markup_failure(stripped[:SCAN_CHARS])
         return None if message is None else ("ToolError", message)
-    if "A" <= first <= "Z":
+    if "A" <= first <= "Z" and (first == "T" or "Error" in stripped[:90] or "Exception" in stripped[:90]):
         return traceback_failure(stripped[:SCAN_CHARS])
     return None
 
@@ -430,10 +433,42 @@ _ERROR_LABEL = re.compile(
 )
 # A label whose value says there is none: "Error: none", "Errors: 0", "error=null".
 _EMPTY_LABEL = re.compile(r"errors?[ \t]*[:=][ \t]*(?:none|null|nil|0|false|no|n/a|\[\]|\{\})[ \t]*[.!]?\s*", re.I)
-# A JSON text worth parsing names a member some convention reads, or quotes an error text.
-_JSON_HINT = re.compile(
-    r'"(?:ok|success|status(?:_?code)?|code|title|detail|isError)"\s*:|"\s*(?:error|traceback)', re.I
+# A JSON text is parsed only when it quotes an error text or key, or has a member with a value some
+# convention reads as a failure: a necessary condition, checked with literal-prefixed searches (data
+# with "status" or "code" members, or a long list, is not parsed, and not scanned character by character).
+# (Each starts with a literal, which `re` scans for quickly: an alternation first scans slowly.)
+_JSON_FALSE = (re.compile(r'"ok"\s*:\s*false'), re.compile(r'"success"\s*:\s*false'))
+_JSON_TRUE = re.compile(r'"isError"\s*:\s*true')
+_JSON_STATUS = (
+    re.compile(r'"status"\s*:\s*"?(?:[45]\d\d\b|[Ff]ail|FAIL)'),
+    re.compile(r'"statusCode"\s*:\s*"?[45]\d\d\b'),
+    re.compile(r'"status_code"\s*:\s*"?[45]\d\d\b'),
 )
+_JSON_CODE = re.compile(r'"code"\s*:\s*"?[45]\d\d\b')
+_JSON_OTHER = (re.compile(r'"type"\s*:\s*"(?:about:blank|[a-z][\w+.-]*://|/)'), re.compile(r'"detail"\s*:\s*\['))
+#: The longest JSON text whose envelope flags (``ok``/``success``/``isError``/``status``/``code``,
+#: a problem's ``type``, a ``detail`` list) are looked for: an envelope that reports an error with
+#: no error word in it is small; a longer text is parsed when it has one ("error", as before).
+FLAG_SCAN_CHARS = 2048
+
+
+def _worth_parsing(text: str) -> bool:
+    """Whether a JSON text may report a failure: it has an error word ("error", "Errors", "ERROR"
+    ... anywhere in its first `SCAN_CHARS` characters, or an "error" member anywhere), or, when it
+    is short, a member with a value a convention flags. A necessary condition, cheap to check: most
+    data with "status" or "code" members is not parsed."""
+    if text.find("rror", 0, SCAN_CHARS) >= 0 or text.find("RROR", 0, SCAN_CHARS) >= 0:
+        return True
+    if len(text) > FLAG_SCAN_CHARS:
+        return len(text) > SCAN_CHARS and '"error"' in text
+    return (
+        ("false" in text and any(p.search(text) is not None for p in _JSON_FALSE))
+        or ("true" in text and _JSON_TRUE.search(text) is not None)
+        or ('"status' in text and any(p.search(text) is not None for p in _JSON_STATUS))
+        or ('"code"' in text and _JSON_CODE.search(text) is not None)
+        or any(p.search(text) is not None for p in _JSON_OTHER)
+    )
+
 
 _TYPE_IN_TEXT = re.compile(r"^error[:\s]+([A-Z][A-Za-z]+(?:Error|Exception))\b")
 

@@ -46,7 +46,10 @@ _MESSAGE_KEYS = ("message", "msg", "error_message", "errorMessage", "error_descr
                  "description", "reason", "faultstring")
 # Where it keeps its code: a class, not an instance (`error_signature` abstracts the numbers).
 _CODE_KEYS = ("code", "error_code", "errorCode", "status", "statusCode", "status_code", "type")
-_HTTP_STATUS_KEYS = ("status", "statusCode", "status_code", "code")
+# A result with none of these members reports no failure by any convention (checked first: cheap).
+_MARKERS = frozenset(
+    {"error", "errors", "isError", "ok", "success", "title", "detail", "status", "statusCode", "status_code", "code"}
+)
 _NULLISH = frozenset({"", "none", "null", "nil", "0", "false", "no", "n/a", "[]", "{}"})
 _MAX_ITEMS = 3  # error objects of a list that make the message (the first are the cause)
 _MAX_DEPTH = 4  # nesting read for a message: an error object inside an error object ...
@@ -65,11 +68,11 @@ def _nullish(value: Any) -> bool:
 
 def _http_error(value: Any) -> bool:
     """An HTTP error status (400-599), as a number or a numeric text."""
-    if isinstance(value, bool):
+    if value is None:
         return False
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    return isinstance(value, int) and 400 <= value <= 599
+    if type(value) is str and len(value) == 3 and value.isdigit():
+        value = int(value)
+    return type(value) is int and 400 <= value <= 599
 
 
 def _is_envelope(obj: Mapping[Any, Any]) -> bool:
@@ -148,8 +151,12 @@ def _problem(obj: Mapping[Any, Any]) -> bool:
 def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
     """The error text of a result object that reports a failure by one of the conventions (module
     doc), or None when its structure does not say so."""
+    if _MARKERS.isdisjoint(obj.keys()):  # most results: no member any convention reads
+        return None
     error = obj.get("error")
-    if isinstance(error, str):
+    if error is None:
+        pass
+    elif isinstance(error, str):
         if not _nullish(error):  # the text as it is (what BFCL-style failures were always recorded as)
             extra = next((m for m in (_scalar(obj.get(k)) for k in _MESSAGE_KEYS) if m and m != error), None)
             return f"{error}: {extra}" if extra else error
@@ -160,19 +167,19 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
         return describe({k: v for k, v in obj.items() if k != "error"}) or f"error: {error}"
     if obj.get("isError") is True:  # MCP: the content says what
         return describe(obj.get("content")) or "isError: true"
-    errors = obj.get("errors")
-    if not _nullish(errors) and isinstance(errors, list | tuple | Mapping) and _nullish(obj.get("data")) \
-            and _is_envelope(obj):
+    get = obj.get
+    errors = get("errors")
+    if errors and isinstance(errors, list | tuple | Mapping) and _nullish(get("data")) and _is_envelope(obj):
         return describe(errors, 1) or "errors"
-    if _is_envelope(obj):
-        flag = next((f"{k}: false" for k in ("ok", "success") if obj.get(k) is False), None)
-        status = obj.get("status")
-        if flag is None and isinstance(status, str) and status.strip().lower() in ("error", "fail"):
-            flag = f"status: {status.strip().lower()}"
-        if flag is None and any(_http_error(obj.get(k)) for k in _HTTP_STATUS_KEYS):
-            flag = "status"
-        if flag is not None:
-            return describe(obj) or flag
+    flag = "ok: false" if get("ok") is False else "success: false" if get("success") is False else None
+    status = get("status")
+    if flag is None and isinstance(status, str) and status.strip().lower() in ("error", "fail"):
+        flag = f"status: {status.strip().lower()}"
+    if flag is None and (_http_error(status) or _http_error(get("code")) or _http_error(get("statusCode"))
+                         or _http_error(get("status_code"))):
+        flag = "status"
+    if flag is not None and _is_envelope(obj):
+        return describe(obj) or flag
     if _problem(obj):
         return describe(obj)
     detail = obj.get("detail")
