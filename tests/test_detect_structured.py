@@ -377,3 +377,14 @@ def test_the_error_hook_reads_a_structured_text_as_the_result_hook_did(make: Any
     traceback = "Traceback (most recent call last):\n  File \"t.py\", line 1\nKeyError: 'XL'"
     assert error_parts(traceback) == ("KeyError", "KeyError: 'XL'")
     assert error_parts("Error: order 42 not found") == ("error", "Error: order 42 not found")
+
+
+def test_hostile_texts_cost_a_bounded_read_and_raise_nothing() -> None:
+    assert detect_failure('{"error": ' + "[" * 200_000) is None  # deeper than the JSON parser's stack
+    assert detect_failure("[" * 200_000 + '"Error: x"' + "]" * 200_000) is None
+    failure = detect_failure("Error " + "a" * 5_000_000)
+    assert failure is None or len(failure.message) < 2000
+    long_traceback = "Traceback (most recent call last):\n" + '  File "t.py", line 1\n' * 2000 + "KeyError: 'XL'\n"
+    failure = detect_failure(long_traceback)
+    assert failure is not None and failure.error_type == "KeyError"
+    assert detect_failure({f"k{i}": i for i in range(100_000)}) is None

@@ -333,7 +333,7 @@ def _text_failure(text: str) -> tuple[str, str] | None:
     if first in INVISIBLE_LEAD:
         stripped = _without_invisible_lead(stripped)
         first = stripped[:1]
-    if first in "eE" and _ERROR_LABEL.match(stripped):
+    if first in "eE" and _ERROR_LABEL.match(stripped, 0, SCAN_CHARS):
         if _EMPTY_LABEL.fullmatch(stripped[:80]):  # "Error: none", "errors=0": no error reported
             return None
         return _error_type_in(stripped), stripped
@@ -342,7 +342,7 @@ def _text_failure(text: str) -> tuple[str, str] | None:
             return None  # (no member a convention reads: not worth parsing)
         try:
             parsed = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # (nesting deeper than the parser's stack is no result we read)
             return None
         message = _object_failure(parsed)
         return None if message is None else ("ToolError", message)
@@ -350,7 +350,7 @@ def _text_failure(text: str) -> tuple[str, str] | None:
         message = markup_failure(stripped[:SCAN_CHARS])
         return None if message is None else ("ToolError", message)
     if "A" <= first <= "Z" and (first == "T" or "Error" in stripped[:90] or "Exception" in stripped[:90]):
-        return traceback_failure(stripped[:SCAN_CHARS])
+        return traceback_failure(stripped)
     return None
 
 

@@ -151,7 +151,8 @@ def _problem(obj: Mapping[Any, Any]) -> bool:
 def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
     """The error text of a result object that reports a failure by one of the conventions (module
     doc), or None when its structure does not say so."""
-    if _MARKERS.isdisjoint(obj.keys()):  # most results: no member any convention reads
+    # Most results: no member any convention reads (asked of the smaller side: a huge dict costs 11 looks).
+    if (_MARKERS.isdisjoint(obj.keys()) if len(obj) <= len(_MARKERS) else not any(k in obj for k in _MARKERS)):
         return None
     error = obj.get("error")
     if error is None:
@@ -238,6 +239,7 @@ def markup_failure(text: str) -> str | None:
 # ------------------------------------------------------------------ Python exception text
 
 _TRACEBACK = "Traceback (most recent call last):"
+_SCAN = 8192  # (`_detect.SCAN_CHARS`: the most of a text read)
 # The exception line: a class name (maybe module-qualified) ending in Error/Exception, then ": ".
 _EXCEPTION_LINE = re.compile(r"((?:[A-Za-z_]\w*\.){0,8}([A-Z]\w{0,80}(?:Error|Exception)))(?::[ \t]+|:?$)(.*)")
 _EXCEPTION_HEAD = re.compile(r"[A-Z]\w{0,80}(?:Error|Exception):(?:[ \t]|$)")
@@ -245,17 +247,18 @@ _EXCEPTION_HEAD = re.compile(r"[A-Z]\w{0,80}(?:Error|Exception):(?:[ \t]|$)")
 
 def traceback_failure(text: str) -> tuple[str, str] | None:
     """(exception type, message) of a Python traceback or of an exception line
-    (``ValueError: ...``, what ``traceback.format_exception_only`` writes); None for other text."""
+    (``ValueError: ...``, what ``traceback.format_exception_only`` writes); None for other text.
+    Reads the first and (for a traceback, whose exception line is its last) the last 8 KB."""
     if text.startswith(_TRACEBACK):
-        for line in reversed(text.splitlines()[-40:]):
+        for line in reversed(text[-_SCAN:].splitlines()[-40:]):
             if line[:1].isspace() or not line:
                 continue
-            m = _EXCEPTION_LINE.match(line)
+            m = _EXCEPTION_LINE.match(line, 0, _SCAN)
             if m:
                 return m.group(2), line
-        return "Exception", text
-    if _EXCEPTION_HEAD.match(text):
-        m = _EXCEPTION_LINE.match(text)
+        return "Exception", text[:_SCAN]
+    if _EXCEPTION_HEAD.match(text, 0, 90):
+        m = _EXCEPTION_LINE.match(text, 0, _SCAN)
         if m:
             return m.group(2), text
     return None
