@@ -267,12 +267,44 @@ def test_an_episode_records_the_extracted_message(evo: Evolver, make: Any) -> No
     assert event.data["signature"] == failure.signature
 
 
+#: Texts that start with an error word and report an error in their own words, without a label's
+#: punctuation: failures (a tool's plain error text), however the words after it run.
+PLAIN_ERROR_TEXTS = [
+    "Error invalid date",
+    "ERROR invalid date",
+    "Error user not found",
+    "Error unknown city",
+    "Error 'x' not found",
+    "Error NotFound",
+    "Error, bad input",
+    "Error; bad",
+    "error x",
+    "Error rate limit exceeded",
+    "Error invalid value 5",
+    "Error unknown id 42",
+    "Error on line 3",
+    "Error at position 12",
+    "Error invalid amount: 5",
+    "Error code 42",
+    "Error user 123 not found",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_ERROR_TEXTS)
+def test_a_plain_error_text_is_a_failure(text: str) -> None:
+    assert detect_failure(text) is not None
+
+
 #: Successes whose text or structure mentions an error word: data, not a failure.
 SUCCESSES: dict[str, Any] = {
     "error rate report": "Error rate for service checkout: 0.1%",
     "error budget": "Error budget remaining: 40% (SLO 99.9%)",
     "error count zero": "Errors: 0",
     "error none": "Error: none",
+    "error rate": "Error rate 0.1%",
+    "error count": "Error count: 3",
+    "error budget without a colon": "Error budget remaining 99%",
+    "error logs none": "Error logs: none",
     "error null with data": {"error": None, "data": {"id": 42}},
     "empty errors with data": {"errors": [], "data": {"id": 42}},
     "success true": {"success": True, "message": "Order 42 shipped"},
@@ -383,7 +415,7 @@ def test_hostile_texts_cost_a_bounded_read_and_raise_nothing() -> None:
     assert detect_failure('{"error": ' + "[" * 200_000) is None  # deeper than the JSON parser's stack
     assert detect_failure("[" * 200_000 + '"Error: x"' + "]" * 200_000) is None
     failure = detect_failure("Error " + "a" * 5_000_000)
-    assert failure is None or len(failure.message) < 2000
+    assert failure is not None and len(failure.message) <= 2000  # what is classified: the first 2,000
     long_traceback = "Traceback (most recent call last):\n" + '  File "t.py", line 1\n' * 2000 + "KeyError: 'XL'\n"
     failure = detect_failure(long_traceback)
     assert failure is not None and failure.error_type == "KeyError"

@@ -333,8 +333,11 @@ def _text_failure(text: str) -> tuple[str, str] | None:
     if first in INVISIBLE_LEAD:
         stripped = _without_invisible_lead(stripped)
         first = stripped[:1]
-    if first in "eE" and _ERROR_LABEL.match(stripped, 0, SCAN_CHARS):
+    if first in "eE" and stripped[:5].lower() == "error":
         if _EMPTY_LABEL.fullmatch(stripped[:80]):  # "Error: none", "errors=0": no error reported
+            return None
+        head = stripped[:200]
+        if _MEASUREMENT.match(head) and classify_error(head) == "unknown":  # "Error rate: 0.1%": data
             return None
         return _error_type_in(stripped), stripped
     if first in "{[":
@@ -419,16 +422,18 @@ def _without_invisible_lead(text: str) -> str:
     return text[i:]
 
 
-# "Error" used as what the text is, not as a word of data ("Error rate for X: 0.1%"): a label
-# ("Error:", "Error -", "Error!", "Error(...)", "Error" alone or on its own line, "Errors:"), an
-# error code ("Error 404", "error #E12"), an exception ("Error ValueError ..."), an event ("Error
-# invoking ...", "Error in ...", "Error occurred ..."), or one of an error's own fields ("Error
-# code: 400", "ErrorType: x", "error_message=...").
-_ERROR_LABEL = re.compile(
-    r"errors?(?=[ \t]*(?:[:!\-\u2013\u2014(\[{|>=]|\.(?:\s|$)|\r?\n|$))"
-    r"|error\s+(?:#?[a-z_]*\d|[a-z][\w.]*(?:error|exception)\b|[a-z]+ing\b|(?:in|while|during|when|on|at|from|"
-    r"for|with|after|before|occurred|occured|happened|raised|thrown|encountered|returned|reported)\b)"
-    r"|error[ \t_-]?(?:code|message|msg|type|details?|description|reason|id|number|no|name|class|info|text)\b",
+# A text that starts with "Error" reports an error (a label, a code, an event, or its own words:
+# "Error invalid date", "Error user 42 not found"), unless it is a measurement of errors: "Error"
+# and a few words naming a quantity, then its value (a number after ":" or "=", a decimal or a
+# percentage, or none) ending the clause: "Error rate for service X: 0.1%", "Error count: 3". The
+# words may not start with a preposition or one of an error's own fields ("Error on line 3", "Error
+# code 42" are errors), and a text whose words classify as an error of some kind ("Error invalid
+# amount: 5") is one.
+_MEASUREMENT = re.compile(
+    r"errors?[ \t]+(?!(?:on|at|in|for|while|during|when|with|from|after|before|near|by|of|to|code|message|msg"
+    r"|type|id|number|no|name|class)\b)[a-z][\w-]*(?:[ \t]+[\w-]+){0,4}[ \t]*"
+    r"(?:[:=][ \t]*(?:[-+]?\d[\d.,]*[ \t]*%?|none|null|nil|n/a)|[-+]?\d*\.\d+[ \t]*%?|[-+]?\d[\d,]*[ \t]*%)"
+    r"(?=[ \t]*(?:[.;,(]|\r?\n|$))",
     re.I,
 )
 # A label whose value says there is none: "Error: none", "Errors: 0", "error=null".
