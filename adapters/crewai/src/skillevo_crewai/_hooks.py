@@ -7,8 +7,12 @@ once, so other agents in the process are untouched.
 
 Where each piece hangs:
 
-* ``EXECUTION_START`` / ``EXECUTION_END`` (dispatched by ``Crew.kickoff`` and by a standalone
-  ``Agent.kickoff``): one episode per kickoff and per `Evolving` whose agents take part. The open
+* ``INPUT`` / ``EXECUTION_END`` (dispatched by ``Crew.kickoff`` and by a standalone
+  ``Agent.kickoff``): one episode per kickoff and per `Evolving` whose agents take part. The
+  episode opens at ``INPUT``, not ``EXECUTION_START``: another hook may refuse the kickoff at
+  ``EXECUTION_START`` (``HookAborted``), and CrewAI then sends no ``EXECUTION_END``, whereas every
+  kickoff that reaches ``INPUT`` gets one. The ``EXECUTION_END`` hook runs first of the global
+  ones, so that another hook aborting there cannot keep it from closing the episode. The open
   episodes live in a context variable, which CrewAI copies into async-task threads and
   ``kickoff_async``'s worker thread.
 * ``before_llm_call``: the selected guidance goes into the agent's system message. CrewAI copies the
@@ -47,6 +51,7 @@ from crewai.hooks import (
     unregister_before_tool_call_hook,
     unregister_hook,
 )
+from crewai.hooks.dispatch import get_global_hook_list
 from crewai.utilities.i18n import I18N_DEFAULT
 
 from skillevo.adapters import MAX_REPAIRS, EpisodeContext, declare_tools, guidance_for, record_error
@@ -108,7 +113,7 @@ class _Run:
     injected: dict[int, _Injected] = field(default_factory=dict)
     calls: dict[int, _Call] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    #: whether the kickoff id (set by CrewAI just after EXECUTION_START) is on the episodes yet
+    #: whether the kickoff id (set by CrewAI around the opening of the episodes) is on them yet
     linked: bool = False
 
     def link(self) -> None:
@@ -539,9 +544,17 @@ _open: dict[int, Evolving] = {}
 _executors: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
 
 
+def _register_first(point: InterceptionPoint, hook: Any) -> None:
+    """Put `hook` ahead of the global hooks registered at `point` (CrewAI runs them in order, and
+    one raising ``HookAborted`` stops the rest)."""
+    hooks = get_global_hook_list(point)
+    if hook not in hooks:
+        hooks.insert(0, hook)
+
+
 def _register() -> None:
-    register_hook(InterceptionPoint.EXECUTION_START, _on_start)
-    register_hook(InterceptionPoint.EXECUTION_END, _on_end)
+    register_hook(InterceptionPoint.INPUT, _on_start)
+    _register_first(InterceptionPoint.EXECUTION_END, _on_end)
     register_before_llm_call_hook(_before_llm)
     register_before_tool_call_hook(_before_tool)
     register_after_tool_call_hook(_after_tool)
@@ -549,7 +562,7 @@ def _register() -> None:
 
 
 def _unregister() -> None:
-    unregister_hook(InterceptionPoint.EXECUTION_START, _on_start)
+    unregister_hook(InterceptionPoint.INPUT, _on_start)
     unregister_hook(InterceptionPoint.EXECUTION_END, _on_end)
     unregister_before_llm_call_hook(_before_llm)
     unregister_before_tool_call_hook(_before_tool)
