@@ -42,9 +42,7 @@ from crewai.events import crewai_event_bus
 from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
 from crewai.hooks import (
     InterceptionPoint,
-    register_after_tool_call_hook,
     register_before_llm_call_hook,
-    register_before_tool_call_hook,
     register_hook,
     unregister_after_tool_call_hook,
     unregister_before_llm_call_hook,
@@ -54,10 +52,10 @@ from crewai.hooks import (
 from crewai.hooks.dispatch import get_global_hook_list
 from crewai.utilities.i18n import I18N_DEFAULT
 
-from skillevo.adapters import MAX_REPAIRS, EpisodeContext, declare_tools, guidance_for, record_error
+from skillevo.adapters import EpisodeContext, guidance_for, record_error
 
 from ._events import listen
-from ._tool_io import format_output, invoke, raised_message, replace_args
+from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
 
 if TYPE_CHECKING:
     from ._evolving import Evolving
@@ -68,8 +66,6 @@ log = logging.getLogger("skillevo_crewai")
 
 #: the class attribute that marks an agent class as evolving (holds its `Evolving`)
 BINDING_ATTR = "__skillevo_binding__"
-#: how long the after-tool hook waits for CrewAI's event bus to deliver a tool's exception
-FLUSH_TIMEOUT_S = 5.0
 
 
 def binding_of(agent: Any) -> Evolving | None:
@@ -94,16 +90,6 @@ class _Injected:
 
 
 @dataclass
-class _Call:
-    """One tool call seen by the before-hook, until the after-hook closes it."""
-
-    name: str
-    errors_before: int | None
-    errors: list[BaseException] = field(default_factory=list)
-    token: contextvars.Token[_Call | None] | None = None
-
-
-@dataclass
 class _Run:
     """One kickoff: its owner (a crew or a standalone agent's executor) and its episodes."""
 
@@ -111,7 +97,7 @@ class _Run:
     episodes: dict[int, tuple[Evolving, EpisodeContext]]
     token: contextvars.Token[_Run | None] | None = None
     injected: dict[int, _Injected] = field(default_factory=dict)
-    calls: dict[int, _Call] = field(default_factory=dict)
+    calls: dict[int, Call] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: whether the kickoff id (set by CrewAI around the opening of the episodes) is on them yet
     linked: bool = False
@@ -135,7 +121,6 @@ _run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("skillevo_cre
 #: the kickoffs whose EXECUTION_END has not come yet (an interruption never sends it)
 _live: dict[int, _Run] = {}
 _live_lock = threading.Lock()
-_call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("skillevo_crewai_call", default=None)
 
 
 def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | None:
@@ -443,97 +428,17 @@ def _before_llm(ctx: Any) -> None:
 
 
 def _before_tool(ctx: Any) -> None:
+    if judging():  # one of our own repaired retries, put to the other hooks
+        return None
     found = _current(ctx.agent)
-    if found is None:
-        return None
-    run, ep = found
-    name = str(ctx.tool_name)
-    try:
-        tool = getattr(ctx, "tool", None)
-        if tool is not None:
-            declare_tools(ep.evo, [tool])  # schema-aware repairs need the tool's JSON schema
-        args = dict(ctx.tool_input or {})
-        new = ep.before_tool(name, args)
-        if new is not args and isinstance(ctx.tool_input, MutableMapping):
-            replace_args(ctx.tool_input, new)
-    except Exception:
-        log.exception("skillevo: before_tool_call for %r failed", name)
-        return None
-    task = getattr(ctx, "task", None)
-    call = _Call(name, errors_before=getattr(task, "tools_errors", None))
-    call.token = _call.set(call)
-    with run.lock:
-        run.calls[id(ctx.tool_input)] = call
+    if found is not None:
+        before_tool(found[0], found[1], ctx)
     return None
-
-
-def _on_tool_error_event(source: Any, event: Any) -> None:
-    # Runs on CrewAI's handler pool in a copy of the emitting context: `_call` is the call that raised.
-    call = _call.get()
-    error = getattr(event, "error", None)
-    if call is not None and isinstance(error, BaseException) and str(getattr(event, "tool_name", "")) == call.name:
-        call.errors.append(error)
 
 
 def _after_tool(ctx: Any) -> str | None:
     found = _current(ctx.agent)
-    if found is None:
-        return None
-    run, ep = found
-    with run.lock:
-        call = run.calls.pop(id(ctx.tool_input), None)
-    if call is not None and call.token is not None:
-        try:
-            _call.reset(call.token)
-        except ValueError:
-            _call.set(None)
-    name = str(ctx.tool_name)
-    try:
-        if call is None:  # the before-hook did not see this call (another hook blocked it first)
-            call = _Call(name, errors_before=None)
-            ep.before_tool(name, dict(ctx.tool_input or {}))
-        return _settle(ep, ctx, call, name)
-    except Exception:
-        log.exception("skillevo: after_tool_call for %r failed", name)
-        return None
-
-
-def _settle(ep: EpisodeContext, ctx: Any, call: _Call, name: str) -> str | None:
-    """Record the call's outcome; on failure, retry with repaired arguments while a learned repair offers them."""
-    args = dict(ctx.tool_input or {})
-    task = getattr(ctx, "task", None)
-    errors_after = getattr(task, "tools_errors", None)
-    message = raised_message(ctx.tool_result)
-    raised = message is not None or (
-        call.errors_before is not None and isinstance(errors_after, int) and errors_after > call.errors_before
-    )
-    retry: dict[str, Any] | None
-    if raised:
-        if not call.errors:
-            crewai_event_bus.flush(timeout=FLUSH_TIMEOUT_S)
-        error: Any = call.errors[-1] if call.errors else (message or str(ctx.tool_result))
-        retry = ep.on_tool_error(name, args, error)
-    else:
-        raw = ctx.raw_tool_result if ctx.raw_tool_result is not None else ctx.tool_result
-        retry = ep.on_tool_error(name, args, raw) if ep.on_tool_result(name, args, raw) else None
-    for _ in range(MAX_REPAIRS):
-        if retry is None or not isinstance(ctx.tool_input, MutableMapping):
-            return None
-        replace_args(ctx.tool_input, retry)
-        args = retry
-        try:
-            raw = invoke(ctx.tool, args)
-        except Exception as exc:
-            retry = ep.on_tool_error(name, args, exc)
-            continue
-        if ep.on_tool_result(name, args, raw):
-            next_retry = ep.on_tool_error(name, args, raw)
-            if next_retry is None:
-                return format_output(ctx.tool, raw)
-            retry = next_retry
-            continue
-        return format_output(ctx.tool, raw)
-    return None
+    return None if found is None else after_tool(found[0], found[1], ctx)
 
 
 # ---------------------------------------------------------------------------------------- registration
@@ -556,9 +461,11 @@ def _register() -> None:
     register_hook(InterceptionPoint.INPUT, _on_start)
     _register_first(InterceptionPoint.EXECUTION_END, _on_end)
     register_before_llm_call_hook(_before_llm)
-    register_before_tool_call_hook(_before_tool)
-    register_after_tool_call_hook(_after_tool)
-    crewai_event_bus.register_handler(ToolUsageErrorEvent, _on_tool_error_event)
+    # First of the tool hooks too: the other hooks see the arguments a call runs with and the result
+    # the model sees (see `_tool_hooks`).
+    _register_first(InterceptionPoint.PRE_TOOL_CALL, _before_tool)
+    _register_first(InterceptionPoint.POST_TOOL_CALL, _after_tool)
+    crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
 
 
 def _unregister() -> None:
@@ -567,7 +474,7 @@ def _unregister() -> None:
     unregister_before_llm_call_hook(_before_llm)
     unregister_before_tool_call_hook(_before_tool)
     unregister_after_tool_call_hook(_after_tool)
-    crewai_event_bus.off(ToolUsageErrorEvent, _on_tool_error_event)
+    crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
     for executor in list(_executors.values()):
         hooks = getattr(executor, "before_llm_call_hooks", None)
         while isinstance(hooks, list) and _before_llm in hooks:
