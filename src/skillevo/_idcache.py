@@ -1,0 +1,76 @@
+"""A bounded cache of answers about objects, by identity, that keeps none of them alive.
+
+The adapters ask the same questions of a framework's tool objects on every call (their schema,
+their injected parameters), and tools are often built anew per request: holding them (to keep
+their ids from being reused) would keep each one's clients, connections and files alive until the
+cache overflows. An entry holds a weak reference instead and goes when its object does; objects
+that cannot be weakly referenced are held, as before, up to the bound.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["IdCache"]
+
+V = TypeVar("V")
+
+
+class IdCache(Generic[V]):
+    """``id(obj) -> value`` for the objects still alive, at most `limit` of them (oldest dropped)."""
+
+    __slots__ = ("_entries", "_limit", "_lock")
+
+    def __init__(self, limit: int) -> None:
+        self._entries: dict[int, tuple[Callable[[], object], V]] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, obj: object) -> tuple[bool, V | None]:
+        """``(True, value)`` for an object seen before, else ``(False, None)``."""
+        entry = self._entries.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            return True, entry[1]
+        return False, None
+
+    def put(self, obj: object, value: V) -> None:
+        key = id(obj)
+        ref: Callable[[], object]
+        try:
+            ref = weakref.ref(obj, lambda dead: self._drop(key, dead))
+        except TypeError:  # not weakly referenceable: held (its id then stays its own)
+            ref = _Held(obj)
+        with self._lock:
+            entries = self._entries
+            entries.pop(key, None)
+            entries[key] = (ref, value)
+            while len(entries) > self._limit:
+                entries.pop(next(iter(entries)))
+
+    def _drop(self, key: int, dead: object) -> None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is dead:  # not a newer object's entry at the same id
+                del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class _Held:
+    """A strong reference with a weak reference's call (``ref() -> obj``)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __call__(self) -> object:
+        return self.obj
