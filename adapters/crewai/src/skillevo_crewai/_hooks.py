@@ -118,6 +118,12 @@ class _Run:
 
 
 _run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("skillevo_crewai_run", default=None)
+#: the bindings (ids) whose reward or on_finish is running in this context: a kickoff from inside
+#: one (an LLM judge built from the same marked project) is scoring, not an episode of theirs, or
+#: its own reward would run the judge again, without end
+_scoring: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "skillevo_crewai_scoring", default=frozenset()
+)
 #: the kickoffs whose EXECUTION_END has not come yet (an interruption never sends it)
 _live: dict[int, _Run] = {}
 _live_lock = threading.Lock()
@@ -203,6 +209,8 @@ def _join(run: _Run, binding: Evolving, messages: Any) -> EpisodeContext | None:
     """Open `binding`'s episode in a flow's run (once; the flow's end finishes it)."""
     user = [m for m in messages or [] if isinstance(m, MutableMapping) and m.get("role") == "user"]
     task = _request_of(str(user[-1].get("content", ""))) if user else ""
+    if id(binding) in _scoring.get():  # inside this binding's own reward or on_finish
+        return None
     with run.lock:
         entry = run.episodes.get(id(binding))
         if entry is not None:
@@ -232,9 +240,10 @@ def _on_start(ctx: Any) -> None:
     if owner is None:
         return
     bindings: dict[int, Evolving] = {}
+    scoring = _scoring.get()
     for agent in _agents_of(owner):
         binding = binding_of(agent)
-        if binding is not None:
+        if binding is not None and id(binding) not in scoring:
             bindings.setdefault(id(binding), binding)
     if not bindings:
         if ctx.crew is None and _is_flow(owner):  # marked agents may act inside its steps
@@ -338,6 +347,7 @@ def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | Non
         run.link()
     stop: BaseException | None = None
     for binding, ep in list(run.episodes.values()):
+        token = _scoring.set(_scoring.get() | {id(binding)})
         try:
             if stop is not None:
                 binding._finished(ep, None, failed=True, error=stop, source=run.owner)
@@ -347,6 +357,8 @@ def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | Non
             log.exception("skillevo: could not finish episode %s", ep.id)
         except BaseException as exc:  # Ctrl-C in a reward: never swallowed
             stop = stop or exc
+        finally:
+            _scoring.reset(token)
     if stop is not None:
         raise stop
 
