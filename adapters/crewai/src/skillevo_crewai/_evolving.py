@@ -199,10 +199,20 @@ class Evolving:
     # ------------------------------------------------------------------ episodes
 
     def _finished(
-        self, ep: EpisodeContext, output: Any, *, failed: bool, error: BaseException | None, source: Any = None
+        self,
+        ep: EpisodeContext,
+        output: Any,
+        *,
+        failed: bool,
+        error: BaseException | None,
+        source: Any = None,
+        stopped: bool = False,
     ) -> None:
-        """Finish a kickoff's episode (called from CrewAI's EXECUTION_END hook, which swallows errors)."""
-        if failed:
+        """Finish a kickoff's episode (called from CrewAI's EXECUTION_END hook, which swallows errors;
+        `stopped`: a run that ended without failing and without an output, a paused flow)."""
+        if stopped:
+            done = abort(ep)
+        elif failed:
             done = abort(ep, error if error is not None else RuntimeError("kickoff failed"))
         else:
             try:

@@ -34,11 +34,12 @@ import contextvars
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crewai.events import crewai_event_bus
+from crewai.events.types.flow_events import FlowPausedEvent
 from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
 from crewai.hooks import (
     InterceptionPoint,
@@ -324,7 +325,9 @@ def kickoff_id(owner: Any) -> str | None:
         rid = getattr(holder, "_kickoff_event_id", None)
         if isinstance(rid, str) and rid:
             return rid
-    state_id = getattr(getattr(owner, "state", None), "id", None)
+    state = getattr(owner, "state", None)
+    # A flow's state is a model, or a dict for an unstructured flow (``Flow[dict]``, the default).
+    state_id = state.get("id") if isinstance(state, Mapping) else getattr(state, "id", None)
     return str(state_id) if state_id else None
 
 
@@ -338,9 +341,23 @@ def _on_end(ctx: Any) -> None:
     _end_run(run, None if failed else _answer(owner, ctx.output), failed=failed, error=error)
 
 
-def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | None) -> None:
-    """Finish every episode of a kickoff, once. An interruption inside a reward function (recorded
-    as aborted by `finish_with`) aborts the run's other episodes too, then goes on to the caller."""
+def _on_flow_paused(source: Any, event: Any) -> None:
+    """A flow paused for human feedback: CrewAI returns from its kickoff without an EXECUTION_END
+    (the resume sends one, but in another context and without a start). Its episodes are recorded
+    now as stopped, their reward unknown (``evo.feedback(flow_id, r)`` when the human answers), and
+    the run is let go. CrewAI waits for this handler before the kickoff returns."""
+    try:
+        for run in live_runs():
+            if run.owner is source:
+                _end_run(run, None, failed=True, error=None, stopped=True)
+    except Exception:
+        log.exception("skillevo: could not record a paused flow")
+
+
+def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | None, stopped: bool = False) -> None:
+    """Finish every episode of a kickoff, once (`stopped`: without a reward, the run did not fail).
+    An interruption inside a reward function (recorded as aborted by `finish_with`) aborts the
+    run's other episodes too, then goes on to the caller."""
     if not _close_run(run):
         return
     if not run.linked:
@@ -352,7 +369,7 @@ def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | Non
             if stop is not None:
                 binding._finished(ep, None, failed=True, error=stop, source=run.owner)
             else:
-                binding._finished(ep, output, failed=failed, error=error, source=run.owner)
+                binding._finished(ep, output, failed=failed, error=error, source=run.owner, stopped=stopped)
         except Exception:  # e.g. the store is unreachable; the other episodes still finish
             log.exception("skillevo: could not finish episode %s", ep.id)
         except BaseException as exc:  # Ctrl-C in a reward: never swallowed
@@ -478,6 +495,7 @@ def _register() -> None:
     _register_first(InterceptionPoint.PRE_TOOL_CALL, _before_tool)
     _register_first(InterceptionPoint.POST_TOOL_CALL, _after_tool)
     crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
+    crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
 
 
 def _unregister() -> None:
@@ -487,6 +505,7 @@ def _unregister() -> None:
     unregister_before_tool_call_hook(_before_tool)
     unregister_after_tool_call_hook(_after_tool)
     crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
+    crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
     for executor in list(_executors.values()):
         hooks = getattr(executor, "before_llm_call_hooks", None)
         while isinstance(hooks, list) and _before_llm in hooks:
