@@ -138,14 +138,16 @@ def _settle(ep: EpisodeContext, ctx: Any, call: Call, name: str) -> str | None:
     task = getattr(ctx, "task", None)
     errors_after = getattr(task, "tools_errors", None)
     message = raised_message(ctx.tool_result)
-    raised = message is not None or (
-        call.errors_before is not None and isinstance(errors_after, int) and errors_after > call.errors_before
-    )
+    counted = call.errors_before is not None and isinstance(errors_after, int) and errors_after > call.errors_before
+    if counted and not call.errors:
+        crewai_event_bus.flush(timeout=FLUSH_TIMEOUT_S)
+    # The task's error counter is shared by the calls of a model turn, which CrewAI runs in parallel
+    # (native tool calls): it says that some call raised. This one raised when its own error event
+    # came (delivered in its context, see `on_tool_error_event`) or its result is CrewAI's text for it.
+    raised = message is not None or bool(call.errors)
     retry: dict[str, Any] | None
     if raised:
-        if not call.errors:
-            crewai_event_bus.flush(timeout=FLUSH_TIMEOUT_S)
-        error: Any = call.errors[-1] if call.errors else (message or str(ctx.tool_result))
+        error: Any = call.errors[-1] if call.errors else message
         retry = ep.on_tool_error(name, args, error)
     else:
         raw = ctx.raw_tool_result if ctx.raw_tool_result is not None else ctx.tool_result
