@@ -3,8 +3,11 @@
 The adapters ask the same questions of a framework's tool objects on every call (their schema,
 their injected parameters), and tools are often built anew per request: holding them (to keep
 their ids from being reused) would keep each one's clients, connections and files alive until the
-cache overflows. An entry holds a weak reference instead and goes when its object does; objects
-that cannot be weakly referenced are held, as before, up to the bound.
+cache overflows. An entry holds a weak reference instead; objects that cannot be weakly referenced
+are held, as before, up to the bound. A dead object's entry (a dead reference and a small answer)
+stays until the bound pushes it out or a new object at its id replaces it: no callback runs when
+an object dies, since the garbage collector may run one in any thread, at any allocation, even
+inside `put` with the lock held.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ V = TypeVar("V")
 
 
 class IdCache(Generic[V]):
-    """``id(obj) -> value`` for the objects still alive, at most `limit` of them (oldest dropped)."""
+    """``id(obj) -> value`` for the objects still alive, at most `limit` entries (oldest dropped)."""
 
     __slots__ = ("_entries", "_limit", "_lock")
 
@@ -43,7 +46,7 @@ class IdCache(Generic[V]):
         key = id(obj)
         ref: Callable[[], object]
         try:
-            ref = weakref.ref(obj, lambda dead: self._drop(key, dead))
+            ref = weakref.ref(obj)
         except TypeError:  # not weakly referenceable: held (its id then stays its own)
             ref = _Held(obj)
         with self._lock:
@@ -52,12 +55,6 @@ class IdCache(Generic[V]):
             entries[key] = (ref, value)
             while len(entries) > self._limit:
                 entries.pop(next(iter(entries)))
-
-    def _drop(self, key: int, dead: object) -> None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] is dead:  # not a newer object's entry at the same id
-                del self._entries[key]
 
     def clear(self) -> None:
         with self._lock:
