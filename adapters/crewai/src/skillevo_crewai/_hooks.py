@@ -43,8 +43,10 @@ from crewai.events.types.flow_events import FlowPausedEvent
 from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
 from crewai.hooks import (
     InterceptionPoint,
+    register_after_llm_call_hook,
     register_before_llm_call_hook,
     register_hook,
+    unregister_after_llm_call_hook,
     unregister_after_tool_call_hook,
     unregister_before_llm_call_hook,
     unregister_before_tool_call_hook,
@@ -433,9 +435,7 @@ def _inject(run: _Run, messages: list[Any], text: str) -> None:
 def _before_llm(ctx: Any) -> None:
     if not _open:
         # Registered no more, but CrewAI copied this hook into the executor when it was built.
-        hooks = getattr(ctx.executor, "before_llm_call_hooks", None)
-        while isinstance(hooks, list) and _before_llm in hooks:
-            hooks.remove(_before_llm)
+        _detach(ctx.executor)
         return None
     found = _current(ctx.agent, ctx.messages)
     if found is None or not isinstance(ctx.messages, list):
@@ -450,6 +450,25 @@ def _before_llm(ctx: Any) -> None:
         _inject(run, ctx.messages, guidance_for(ep, _tool_names(ctx.executor)))
     except Exception as exc:  # a failing injection must not stop the agent; CrewAI would swallow it silently
         record_error(ep, "guidance", exc)
+    return None
+
+
+def _after_llm(ctx: Any) -> None:
+    """Take the guidance out of the messages once the model answered: they are the executor's own
+    list, which CrewAI hands back (``TaskOutput.messages``, an agent's output) and checkpoints.
+    (No after-hook runs for a turn of native tool calls: the next model call replaces the guidance,
+    and the final answer's turn takes it out.)"""
+    if not _open:
+        _detach(ctx.executor)
+        return None
+    run = _run.get()
+    messages = ctx.messages
+    if run is None or not run.injected or not isinstance(messages, list):
+        return None
+    with run.lock:
+        injected = run.injected.pop(id(messages), None)
+        if injected is not None:
+            _restore(injected, messages)
     return None
 
 
@@ -474,7 +493,7 @@ def _after_tool(ctx: Any) -> str | None:
 
 _lock = threading.Lock()
 _open: dict[int, Evolving] = {}
-#: executors whose snapshot of the LLM hooks got `_before_llm` from us or from the global list
+#: executors whose snapshot of the LLM hooks got ours (`_llm_hooks`) from us or from the global list
 _executors: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
 
 
@@ -490,6 +509,7 @@ def _register() -> None:
     register_hook(InterceptionPoint.INPUT, _on_start)
     _register_first(InterceptionPoint.EXECUTION_END, _on_end)
     register_before_llm_call_hook(_before_llm)
+    register_after_llm_call_hook(_after_llm)
     # First of the tool hooks too: the other hooks see the arguments a call runs with and the result
     # the model sees (see `_tool_hooks`).
     _register_first(InterceptionPoint.PRE_TOOL_CALL, _before_tool)
@@ -502,15 +522,26 @@ def _unregister() -> None:
     unregister_hook(InterceptionPoint.INPUT, _on_start)
     unregister_hook(InterceptionPoint.EXECUTION_END, _on_end)
     unregister_before_llm_call_hook(_before_llm)
+    unregister_after_llm_call_hook(_after_llm)
     unregister_before_tool_call_hook(_before_tool)
     unregister_after_tool_call_hook(_after_tool)
     crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
     crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
     for executor in list(_executors.values()):
-        hooks = getattr(executor, "before_llm_call_hooks", None)
-        while isinstance(hooks, list) and _before_llm in hooks:
-            hooks.remove(_before_llm)
+        _detach(executor)
     _executors.clear()
+
+
+def _llm_hooks() -> tuple[tuple[str, Any], ...]:
+    """The executor attributes holding CrewAI's snapshot of the LLM hooks, with our hook for each."""
+    return (("before_llm_call_hooks", _before_llm), ("after_llm_call_hooks", _after_llm))
+
+
+def _detach(executor: Any) -> None:
+    for attr, hook in _llm_hooks():
+        hooks = getattr(executor, attr, None)
+        while isinstance(hooks, list) and hook in hooks:
+            hooks.remove(hook)
 
 
 def install(binding: Evolving) -> None:
@@ -529,15 +560,16 @@ def uninstall(binding: Evolving) -> None:
 
 
 def attach_executors(agents: Iterable[Any]) -> None:
-    """Give executors built before the hooks were registered the LLM hook (CrewAI snapshots that list)."""
+    """Give executors built before the hooks were registered the LLM hooks (CrewAI snapshots those lists)."""
     with _lock:
         for agent in agents:
             executor = getattr(agent, "agent_executor", None)
-            hooks = getattr(executor, "before_llm_call_hooks", None)
-            if isinstance(hooks, list):
-                if _before_llm not in hooks:
-                    hooks.append(_before_llm)
-                try:
+            for attr, hook in _llm_hooks():
+                hooks = getattr(executor, attr, None)
+                if isinstance(hooks, list) and hook not in hooks:
+                    hooks.append(hook)
+            try:
+                if executor is not None:
                     _executors[id(executor)] = executor
-                except TypeError:
-                    pass
+            except TypeError:
+                pass
