@@ -492,7 +492,11 @@ def _after_tool(ctx: Any) -> str | None:
 # ---------------------------------------------------------------------------------------- registration
 
 _lock = threading.Lock()
-_open: dict[int, Evolving] = {}
+#: the open `Evolving`s, held weakly: one made per request and never closed goes with its agents
+#: (their class holds it) instead of living, with its reward's closure, as long as the process
+_open: weakref.WeakValueDictionary[int, Evolving] = weakref.WeakValueDictionary()
+#: whether the hooks are registered (`_open` may empty without a `close`)
+_registered = False
 #: executors whose snapshot of the LLM hooks got ours (`_llm_hooks`) from us or from the global list
 _executors: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
 
@@ -546,17 +550,21 @@ def _detach(executor: Any) -> None:
 
 def install(binding: Evolving) -> None:
     """Register the hooks (once for all open bindings)."""
+    global _registered
     with _lock:
-        if not _open:
+        if not _registered:
             _register()
+            _registered = True
         _open[id(binding)] = binding
 
 
 def uninstall(binding: Evolving) -> None:
     """Drop a binding; the last one out unregisters every hook and handler."""
+    global _registered
     with _lock:
-        if _open.pop(id(binding), None) is not None and not _open:
+        if _open.pop(id(binding), None) is not None and not _open and _registered:
             _unregister()
+            _registered = False
 
 
 def attach_executors(agents: Iterable[Any]) -> None:
