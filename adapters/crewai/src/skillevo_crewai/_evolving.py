@@ -49,8 +49,8 @@ class Evolving:
     Args:
         evo: the Evolver.
         reward: ``fn(output) -> float`` in [0, 1]; ``None`` leaves the reward to ``evo.feedback``.
-        is_failure: a predicate on tool results marking application-level failures (overrides
-            the Evolver's).
+        is_failure: a predicate on tool results marking application-level failures in this
+            decorator's kickoffs (over the Evolver's, which it leaves as it is).
         on_finish: called with each finished ``skillevo.Episode``.
     """
 
@@ -69,8 +69,9 @@ class Evolving:
                 raise ConfigError(f"evolving: {label} must be callable or None (got {type(fn).__name__})")
         self.evo = evo
         self.reward = reward
-        if is_failure is not None:
-            evo.is_failure = is_failure
+        #: the predicate on tool results of this decorator's kickoffs (None: the Evolver's), set on
+        #: each of its episodes: the Evolver, maybe shared with other decorators, keeps its own
+        self.is_failure = is_failure
         self.on_finish = on_finish
         #: the id of the episode finished last (use it with ``evo.feedback``)
         self.last_episode_id: str | None = None
@@ -197,6 +198,13 @@ class Evolving:
         attach_executors([agent])
 
     # ------------------------------------------------------------------ episodes
+
+    def _episode(self, task: str) -> EpisodeContext:
+        """A new episode of one of this decorator's kickoffs."""
+        ep = self.evo.episode(task=task)
+        if self.is_failure is not None:
+            ep.is_failure = self.is_failure
+        return ep
 
     def _finished(
         self,

@@ -219,7 +219,7 @@ def _join(run: _Run, binding: Evolving, messages: Any) -> EpisodeContext | None:
         if entry is not None:
             return entry[1]
         try:
-            ep = binding.evo.episode(task=task)
+            ep = binding._episode(task)
             listen(ep, run.owner)
         except Exception as exc:
             record_error(None, "episode start", exc)
@@ -254,7 +254,7 @@ def _on_start(ctx: Any) -> None:
         return
     try:
         task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
-        episodes = {key: (b, b.evo.episode(task=task)) for key, b in bindings.items()}
+        episodes = {key: (b, b._episode(task)) for key, b in bindings.items()}
         for _, ep in episodes.values():
             listen(ep, owner)
     except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
