@@ -20,27 +20,28 @@ from typing import Generic, TypeVar
 __all__ = ["IdCache"]
 
 V = TypeVar("V")
+D = TypeVar("D")
 
 
 class IdCache(Generic[V]):
     """``id(obj) -> value`` for the objects still alive, at most `limit` entries (oldest dropped)."""
 
-    __slots__ = ("_entries", "_limit", "_lock")
+    __slots__ = ("_limit", "_lock", "entries")
 
     def __init__(self, limit: int) -> None:
-        self._entries: dict[int, tuple[Callable[[], object], V]] = {}
+        #: ``id(obj) -> (a reference to obj, value)``: callers on a hot path read it inline
+        #: (``e = entries.get(id(obj)); e is not None and e[0]() is obj``), sparing a call
+        self.entries: dict[int, tuple[Callable[[], object], V]] = {}
         self._limit = limit
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
 
-    def get(self, obj: object) -> tuple[bool, V | None]:
-        """``(True, value)`` for an object seen before, else ``(False, None)``."""
-        entry = self._entries.get(id(obj))
-        if entry is not None and entry[0]() is obj:
-            return True, entry[1]
-        return False, None
+    def get(self, obj: object, default: D) -> V | D:
+        """The value put for `obj`, or `default` for an object not seen (or not seen alive)."""
+        entry = self.entries.get(id(obj))
+        return entry[1] if entry is not None and entry[0]() is obj else default
 
     def put(self, obj: object, value: V) -> None:
         key = id(obj)
@@ -50,7 +51,7 @@ class IdCache(Generic[V]):
         except TypeError:  # not weakly referenceable: held (its id then stays its own)
             ref = _Held(obj)
         with self._lock:
-            entries = self._entries
+            entries = self.entries
             entries.pop(key, None)
             entries[key] = (ref, value)
             while len(entries) > self._limit:
@@ -58,7 +59,7 @@ class IdCache(Generic[V]):
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
+            self.entries.clear()
 
 
 class _Held:

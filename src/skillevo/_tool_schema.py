@@ -141,9 +141,9 @@ def tool_schema(tool: Any) -> tuple[str, dict[str, Any]] | None:
 
     Computed once per tool object (LangChain builds ``tool_call_schema`` anew on each read).
     """
-    seen, cached = _cache.get(tool)
-    if seen:
-        return cached
+    cached = _cache.entries.get(id(tool))  # `IdCache.get`, inline: every tool call asks
+    if cached is not None and cached[0]() is tool:
+        return cached[1]
     try:
         found = _read(tool)
     except Exception:  # a tool whose schema cannot be built is simply not declared

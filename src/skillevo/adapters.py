@@ -184,9 +184,9 @@ def injected_params(source: Any) -> frozenset[str]:
     builds its ``tool_call_schema`` anew on each read).
     """
     # A tool seen before first: the type checks below cost more than the look-up (every tool call asks).
-    seen, cached = _injected_cache.get(source)
-    if seen and cached is not None:
-        return cached
+    cached = _injected_cache.entries.get(id(source))  # `IdCache.get`, inline: every tool call asks
+    if cached is not None and cached[0]() is source:
+        return cached[1]
     if source is None:
         return frozenset()
     if isinstance(source, str):
