@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import ValidationError
 
 from ._choices import SiteChoices
+from ._detect import IsFailure
 from ._episode_rows import known_secrets
 from ._errors import ConfigError, LibraryError
 from ._guidance import rank_guidance
@@ -195,6 +196,19 @@ class EpisodeContext:
         self._finished = False
         self._entered = 0
         self._token: contextvars.Token[EpisodeContext | None] | None = None
+
+    @property
+    def is_failure(self) -> IsFailure | None:
+        """This episode's predicate marking application-level failures in tool results (None: the
+        Evolver's). An adapter set up with its own (``evolving(evo, is_failure=...)``) sets it on
+        its episodes, leaving the Evolver's for everything else."""
+        return self._tools.is_failure
+
+    @is_failure.setter
+    def is_failure(self, value: IsFailure | None) -> None:
+        if value is not None and not callable(value):
+            raise ConfigError(f"is_failure must be callable or None (got {type(value).__name__})")
+        self._tools.is_failure = value
 
     @property
     def listener(self) -> Callable[[Event], None] | None:

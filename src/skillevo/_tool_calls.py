@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._attribution import about_arguments, attributable
 from ._code_seal import run_sealed
-from ._detect import FAILURE_FIRST, classify_error, detect_failure, error_signature
+from ._detect import FAILURE_FIRST, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
@@ -124,6 +124,8 @@ class ToolCalls:
         self.choices = choices
         self.recorder = recorder
         self.shadow = shadow
+        #: this episode's failure predicate, over the Evolver's (see `EpisodeContext.is_failure`)
+        self.is_failure: IsFailure | None = None
         self.calls = 0
         #: skills whose tool-error / observation trigger fired (their guidance joins the prompt)
         self.fired: dict[str, Skill] = {}
@@ -324,7 +326,7 @@ class ToolCalls:
         if type(name) is not str or not name.isascii() or "\x00" in name:
             name = tool_name(name)
         evo = self.evo
-        is_failure = evo.is_failure
+        is_failure = self.is_failure or evo.is_failure
         text: Any = result if type(result) is str else None
         head = text[:1] if text is not None and is_failure is None else ""
         # Most results: a text `detect_failure` cannot read as an error, told by its first character.

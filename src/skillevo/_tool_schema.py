@@ -18,6 +18,7 @@ from typing import Any
 # type hints must resolve there.
 from ._conform import standard_types
 from ._evolver import Evolver
+from ._idcache import IdCache
 from ._untrusted import identifier
 
 __all__ = ["declare_tools", "tool_schema"]
@@ -27,8 +28,8 @@ _MAX_DEPTH = 6
 #: Nodes a tool's schema may inline to (real tools' schemas hold tens to hundreds).
 _MAX_NODES = 5000
 _CACHE_MAX = 4096
-# id -> (the tool object, its (name, schema) or None); the object is kept so that its id is not reused.
-_cache: dict[int, tuple[Any, tuple[str, dict[str, Any]] | None]] = {}
+# tool -> its (name, schema) or None, for the tools still alive (a tool built per request is freed).
+_cache: IdCache[tuple[str, dict[str, Any]] | None] = IdCache(_CACHE_MAX)
 
 
 def _as_json_schema(source: Any) -> Mapping[str, Any] | None:
@@ -140,17 +141,15 @@ def tool_schema(tool: Any) -> tuple[str, dict[str, Any]] | None:
 
     Computed once per tool object (LangChain builds ``tool_call_schema`` anew on each read).
     """
-    cached = _cache.get(id(tool))
-    if cached is not None and cached[0] is tool:
+    cached = _cache.entries.get(id(tool))  # `IdCache.get`, inline: every tool call asks
+    if cached is not None and cached[0]() is tool:
         return cached[1]
     try:
         found = _read(tool)
     except Exception:  # a tool whose schema cannot be built is simply not declared
         found = None
     if not isinstance(tool, Mapping):  # dicts are rebuilt per request: their ids are not stable
-        if len(_cache) >= _CACHE_MAX:
-            _cache.pop(next(iter(_cache)))
-        _cache[id(tool)] = (tool, found)
+        _cache.put(tool, found)
     return found
 
 

@@ -35,6 +35,7 @@ from typing import Any
 from ._errors import ConfigError
 from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
 from ._framework import require_framework
+from ._idcache import IdCache
 from ._logsafe import KNOWN
 from ._models import Episode
 from ._redaction import capped_text
@@ -183,8 +184,8 @@ def injected_params(source: Any) -> frozenset[str]:
     builds its ``tool_call_schema`` anew on each read).
     """
     # A tool seen before first: the type checks below cost more than the look-up (every tool call asks).
-    cached = _injected_cache.get(id(source))
-    if cached is not None and cached[0] is source:
+    cached = _injected_cache.entries.get(id(source))  # `IdCache.get`, inline: every tool call asks
+    if cached is not None and cached[0]() is source:
         return cached[1]
     if source is None:
         return frozenset()
@@ -193,15 +194,13 @@ def injected_params(source: Any) -> frozenset[str]:
     if isinstance(source, Collection) and not isinstance(source, Mapping) and not isinstance(source, type):
         return frozenset(str(n) for n in source)
     names = _injected_names(source)
-    if len(_injected_cache) >= _INJECTED_CACHE_MAX:
-        _injected_cache.pop(next(iter(_injected_cache)))
-    _injected_cache[id(source)] = (source, names)
+    _injected_cache.put(source, names)
     return names
 
 
 _INJECTED_CACHE_MAX = 4096
-# id -> (the object, its injected names); the object is kept so that its id is not reused.
-_injected_cache: dict[int, tuple[Any, frozenset[str]]] = {}
+# tool -> its injected names, for the tools still alive (a tool built per request is freed).
+_injected_cache: IdCache[frozenset[str]] = IdCache(_INJECTED_CACHE_MAX)
 
 
 def _injected_names(source: Any) -> frozenset[str]:

@@ -12,6 +12,7 @@ import pytest
 from crewai import Agent, Crew, Task
 from crewai.hooks import (
     InterceptionPoint,
+    get_after_llm_call_hooks,
     get_after_tool_call_hooks,
     get_before_llm_call_hooks,
     get_before_tool_call_hooks,
@@ -358,14 +359,19 @@ def test_close_unregisters_every_hook(lib: SkillLibrary) -> None:
     from skillevo_crewai import _hooks
 
     before = (get_before_llm_call_hooks(), get_before_tool_call_hooks(), get_after_tool_call_hooks())
+    after_llm = get_after_llm_call_hooks()
     with evolving(Evolver(lib, miner=None), reward=ok_reward) as ev:
         assert _hooks._before_llm in get_before_llm_call_hooks()
+        assert _hooks._on_start in get_hooks(InterceptionPoint.INPUT)
         crew_ = ev(booking_crew(ScriptedLLM(booking_policy)))
         crew_.kickoff(inputs=DAY)
         executor = crew_.agents[0].agent_executor
         assert executor is not None and _hooks._before_llm in executor.before_llm_call_hooks
     assert ev.closed
     assert (get_before_llm_call_hooks(), get_before_tool_call_hooks(), get_after_tool_call_hooks()) == before
+    assert get_after_llm_call_hooks() == after_llm  # the hook that takes the guidance out again
+    assert _hooks._after_llm not in executor.after_llm_call_hooks
+    assert _hooks._on_start not in get_hooks(InterceptionPoint.INPUT)  # episodes open at INPUT
     assert _hooks._on_start not in get_hooks(InterceptionPoint.EXECUTION_START)
     assert _hooks._on_end not in get_hooks(InterceptionPoint.EXECUTION_END)
     assert _hooks._before_llm not in executor.before_llm_call_hooks  # removed from CrewAI's snapshot too

@@ -49,8 +49,8 @@ class Evolving:
     Args:
         evo: the Evolver.
         reward: ``fn(output) -> float`` in [0, 1]; ``None`` leaves the reward to ``evo.feedback``.
-        is_failure: a predicate on tool results marking application-level failures (overrides
-            the Evolver's).
+        is_failure: a predicate on tool results marking application-level failures in this
+            decorator's kickoffs (over the Evolver's, which it leaves as it is).
         on_finish: called with each finished ``skillevo.Episode``.
     """
 
@@ -69,8 +69,9 @@ class Evolving:
                 raise ConfigError(f"evolving: {label} must be callable or None (got {type(fn).__name__})")
         self.evo = evo
         self.reward = reward
-        if is_failure is not None:
-            evo.is_failure = is_failure
+        #: the predicate on tool results of this decorator's kickoffs (None: the Evolver's), set on
+        #: each of its episodes: the Evolver, maybe shared with other decorators, keeps its own
+        self.is_failure = is_failure
         self.on_finish = on_finish
         #: the id of the episode finished last (use it with ``evo.feedback``)
         self.last_episode_id: str | None = None
@@ -198,11 +199,28 @@ class Evolving:
 
     # ------------------------------------------------------------------ episodes
 
+    def _episode(self, task: str) -> EpisodeContext:
+        """A new episode of one of this decorator's kickoffs."""
+        ep = self.evo.episode(task=task)
+        if self.is_failure is not None:
+            ep.is_failure = self.is_failure
+        return ep
+
     def _finished(
-        self, ep: EpisodeContext, output: Any, *, failed: bool, error: BaseException | None, source: Any = None
+        self,
+        ep: EpisodeContext,
+        output: Any,
+        *,
+        failed: bool,
+        error: BaseException | None,
+        source: Any = None,
+        stopped: bool = False,
     ) -> None:
-        """Finish a kickoff's episode (called from CrewAI's EXECUTION_END hook, which swallows errors)."""
-        if failed:
+        """Finish a kickoff's episode (called from CrewAI's EXECUTION_END hook, which swallows errors;
+        `stopped`: a run that ended without failing and without an output, a paused flow)."""
+        if stopped:
+            done = abort(ep)
+        elif failed:
             done = abort(ep, error if error is not None else RuntimeError("kickoff failed"))
         else:
             try:

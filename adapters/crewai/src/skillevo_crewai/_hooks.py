@@ -7,8 +7,12 @@ once, so other agents in the process are untouched.
 
 Where each piece hangs:
 
-* ``EXECUTION_START`` / ``EXECUTION_END`` (dispatched by ``Crew.kickoff`` and by a standalone
-  ``Agent.kickoff``): one episode per kickoff and per `Evolving` whose agents take part. The open
+* ``INPUT`` / ``EXECUTION_END`` (dispatched by ``Crew.kickoff`` and by a standalone
+  ``Agent.kickoff``): one episode per kickoff and per `Evolving` whose agents take part. The
+  episode opens at ``INPUT``, not ``EXECUTION_START``: another hook may refuse the kickoff at
+  ``EXECUTION_START`` (``HookAborted``), and CrewAI then sends no ``EXECUTION_END``, whereas every
+  kickoff that reaches ``INPUT`` gets one. The ``EXECUTION_END`` hook runs first of the global
+  ones, so that another hook aborting there cannot keep it from closing the episode. The open
   episodes live in a context variable, which CrewAI copies into async-task threads and
   ``kickoff_async``'s worker thread.
 * ``before_llm_call``: the selected guidance goes into the agent's system message. CrewAI copies the
@@ -30,29 +34,31 @@ import contextvars
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crewai.events import crewai_event_bus
+from crewai.events.types.flow_events import FlowPausedEvent
 from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
 from crewai.hooks import (
     InterceptionPoint,
-    register_after_tool_call_hook,
+    register_after_llm_call_hook,
     register_before_llm_call_hook,
-    register_before_tool_call_hook,
     register_hook,
+    unregister_after_llm_call_hook,
     unregister_after_tool_call_hook,
     unregister_before_llm_call_hook,
     unregister_before_tool_call_hook,
     unregister_hook,
 )
+from crewai.hooks.dispatch import get_global_hook_list
 from crewai.utilities.i18n import I18N_DEFAULT
 
-from skillevo.adapters import MAX_REPAIRS, EpisodeContext, declare_tools, guidance_for, record_error
+from skillevo.adapters import EpisodeContext, guidance_for, record_error
 
 from ._events import listen
-from ._tool_io import format_output, invoke, raised_message, replace_args
+from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
 
 if TYPE_CHECKING:
     from ._evolving import Evolving
@@ -63,8 +69,6 @@ log = logging.getLogger("skillevo_crewai")
 
 #: the class attribute that marks an agent class as evolving (holds its `Evolving`)
 BINDING_ATTR = "__skillevo_binding__"
-#: how long the after-tool hook waits for CrewAI's event bus to deliver a tool's exception
-FLUSH_TIMEOUT_S = 5.0
 
 
 def binding_of(agent: Any) -> Evolving | None:
@@ -89,16 +93,6 @@ class _Injected:
 
 
 @dataclass
-class _Call:
-    """One tool call seen by the before-hook, until the after-hook closes it."""
-
-    name: str
-    errors_before: int | None
-    errors: list[BaseException] = field(default_factory=list)
-    token: contextvars.Token[_Call | None] | None = None
-
-
-@dataclass
 class _Run:
     """One kickoff: its owner (a crew or a standalone agent's executor) and its episodes."""
 
@@ -106,9 +100,9 @@ class _Run:
     episodes: dict[int, tuple[Evolving, EpisodeContext]]
     token: contextvars.Token[_Run | None] | None = None
     injected: dict[int, _Injected] = field(default_factory=dict)
-    calls: dict[int, _Call] = field(default_factory=dict)
+    calls: dict[int, Call] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    #: whether the kickoff id (set by CrewAI just after EXECUTION_START) is on the episodes yet
+    #: whether the kickoff id (set by CrewAI around the opening of the episodes) is on them yet
     linked: bool = False
 
     def link(self) -> None:
@@ -127,10 +121,15 @@ class _Run:
 
 
 _run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("skillevo_crewai_run", default=None)
+#: the bindings (ids) whose reward or on_finish is running in this context: a kickoff from inside
+#: one (an LLM judge built from the same marked project) is scoring, not an episode of theirs, or
+#: its own reward would run the judge again, without end
+_scoring: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "skillevo_crewai_scoring", default=frozenset()
+)
 #: the kickoffs whose EXECUTION_END has not come yet (an interruption never sends it)
 _live: dict[int, _Run] = {}
 _live_lock = threading.Lock()
-_call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("skillevo_crewai_call", default=None)
 
 
 def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | None:
@@ -213,12 +212,14 @@ def _join(run: _Run, binding: Evolving, messages: Any) -> EpisodeContext | None:
     """Open `binding`'s episode in a flow's run (once; the flow's end finishes it)."""
     user = [m for m in messages or [] if isinstance(m, MutableMapping) and m.get("role") == "user"]
     task = _request_of(str(user[-1].get("content", ""))) if user else ""
+    if id(binding) in _scoring.get():  # inside this binding's own reward or on_finish
+        return None
     with run.lock:
         entry = run.episodes.get(id(binding))
         if entry is not None:
             return entry[1]
         try:
-            ep = binding.evo.episode(task=task)
+            ep = binding._episode(task)
             listen(ep, run.owner)
         except Exception as exc:
             record_error(None, "episode start", exc)
@@ -242,9 +243,10 @@ def _on_start(ctx: Any) -> None:
     if owner is None:
         return
     bindings: dict[int, Evolving] = {}
+    scoring = _scoring.get()
     for agent in _agents_of(owner):
         binding = binding_of(agent)
-        if binding is not None:
+        if binding is not None and id(binding) not in scoring:
             bindings.setdefault(id(binding), binding)
     if not bindings:
         if ctx.crew is None and _is_flow(owner):  # marked agents may act inside its steps
@@ -252,7 +254,7 @@ def _on_start(ctx: Any) -> None:
         return
     try:
         task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
-        episodes = {key: (b, b.evo.episode(task=task)) for key, b in bindings.items()}
+        episodes = {key: (b, b._episode(task)) for key, b in bindings.items()}
         for _, ep in episodes.values():
             listen(ep, owner)
     except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
@@ -325,7 +327,9 @@ def kickoff_id(owner: Any) -> str | None:
         rid = getattr(holder, "_kickoff_event_id", None)
         if isinstance(rid, str) and rid:
             return rid
-    state_id = getattr(getattr(owner, "state", None), "id", None)
+    state = getattr(owner, "state", None)
+    # A flow's state is a model, or a dict for an unstructured flow (``Flow[dict]``, the default).
+    state_id = state.get("id") if isinstance(state, Mapping) else getattr(state, "id", None)
     return str(state_id) if state_id else None
 
 
@@ -339,24 +343,41 @@ def _on_end(ctx: Any) -> None:
     _end_run(run, None if failed else _answer(owner, ctx.output), failed=failed, error=error)
 
 
-def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | None) -> None:
-    """Finish every episode of a kickoff, once. An interruption inside a reward function (recorded
-    as aborted by `finish_with`) aborts the run's other episodes too, then goes on to the caller."""
+def _on_flow_paused(source: Any, event: Any) -> None:
+    """A flow paused for human feedback: CrewAI returns from its kickoff without an EXECUTION_END
+    (the resume sends one, but in another context and without a start). Its episodes are recorded
+    now as stopped, their reward unknown (``evo.feedback(flow_id, r)`` when the human answers), and
+    the run is let go. CrewAI waits for this handler before the kickoff returns."""
+    try:
+        for run in live_runs():
+            if run.owner is source:
+                _end_run(run, None, failed=True, error=None, stopped=True)
+    except Exception:
+        log.exception("skillevo: could not record a paused flow")
+
+
+def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | None, stopped: bool = False) -> None:
+    """Finish every episode of a kickoff, once (`stopped`: without a reward, the run did not fail).
+    An interruption inside a reward function (recorded as aborted by `finish_with`) aborts the
+    run's other episodes too, then goes on to the caller."""
     if not _close_run(run):
         return
     if not run.linked:
         run.link()
     stop: BaseException | None = None
     for binding, ep in list(run.episodes.values()):
+        token = _scoring.set(_scoring.get() | {id(binding)})
         try:
             if stop is not None:
                 binding._finished(ep, None, failed=True, error=stop, source=run.owner)
             else:
-                binding._finished(ep, output, failed=failed, error=error, source=run.owner)
+                binding._finished(ep, output, failed=failed, error=error, source=run.owner, stopped=stopped)
         except Exception:  # e.g. the store is unreachable; the other episodes still finish
             log.exception("skillevo: could not finish episode %s", ep.id)
         except BaseException as exc:  # Ctrl-C in a reward: never swallowed
             stop = stop or exc
+        finally:
+            _scoring.reset(token)
     if stop is not None:
         raise stop
 
@@ -414,9 +435,7 @@ def _inject(run: _Run, messages: list[Any], text: str) -> None:
 def _before_llm(ctx: Any) -> None:
     if not _open:
         # Registered no more, but CrewAI copied this hook into the executor when it was built.
-        hooks = getattr(ctx.executor, "before_llm_call_hooks", None)
-        while isinstance(hooks, list) and _before_llm in hooks:
-            hooks.remove(_before_llm)
+        _detach(ctx.executor)
         return None
     found = _current(ctx.agent, ctx.messages)
     if found is None or not isinstance(ctx.messages, list):
@@ -434,159 +453,131 @@ def _before_llm(ctx: Any) -> None:
     return None
 
 
+def _after_llm(ctx: Any) -> None:
+    """Take the guidance out of the messages once the model answered: they are the executor's own
+    list, which CrewAI hands back (``TaskOutput.messages``, an agent's output) and checkpoints.
+    (No after-hook runs for a turn of native tool calls: the next model call replaces the guidance,
+    and the final answer's turn takes it out.)"""
+    if not _open:
+        _detach(ctx.executor)
+        return None
+    run = _run.get()
+    messages = ctx.messages
+    if run is None or not run.injected or not isinstance(messages, list):
+        return None
+    with run.lock:
+        injected = run.injected.pop(id(messages), None)
+        if injected is not None:
+            _restore(injected, messages)
+    return None
+
+
 # ---------------------------------------------------------------------------------------- tool calls
 
 
 def _before_tool(ctx: Any) -> None:
+    if judging():  # one of our own repaired retries, put to the other hooks
+        return None
     found = _current(ctx.agent)
-    if found is None:
-        return None
-    run, ep = found
-    name = str(ctx.tool_name)
-    try:
-        tool = getattr(ctx, "tool", None)
-        if tool is not None:
-            declare_tools(ep.evo, [tool])  # schema-aware repairs need the tool's JSON schema
-        args = dict(ctx.tool_input or {})
-        new = ep.before_tool(name, args)
-        if new is not args and isinstance(ctx.tool_input, MutableMapping):
-            replace_args(ctx.tool_input, new)
-    except Exception:
-        log.exception("skillevo: before_tool_call for %r failed", name)
-        return None
-    task = getattr(ctx, "task", None)
-    call = _Call(name, errors_before=getattr(task, "tools_errors", None))
-    call.token = _call.set(call)
-    with run.lock:
-        run.calls[id(ctx.tool_input)] = call
+    if found is not None:
+        before_tool(found[0], found[1], ctx)
     return None
-
-
-def _on_tool_error_event(source: Any, event: Any) -> None:
-    # Runs on CrewAI's handler pool in a copy of the emitting context: `_call` is the call that raised.
-    call = _call.get()
-    error = getattr(event, "error", None)
-    if call is not None and isinstance(error, BaseException) and str(getattr(event, "tool_name", "")) == call.name:
-        call.errors.append(error)
 
 
 def _after_tool(ctx: Any) -> str | None:
     found = _current(ctx.agent)
-    if found is None:
-        return None
-    run, ep = found
-    with run.lock:
-        call = run.calls.pop(id(ctx.tool_input), None)
-    if call is not None and call.token is not None:
-        try:
-            _call.reset(call.token)
-        except ValueError:
-            _call.set(None)
-    name = str(ctx.tool_name)
-    try:
-        if call is None:  # the before-hook did not see this call (another hook blocked it first)
-            call = _Call(name, errors_before=None)
-            ep.before_tool(name, dict(ctx.tool_input or {}))
-        return _settle(ep, ctx, call, name)
-    except Exception:
-        log.exception("skillevo: after_tool_call for %r failed", name)
-        return None
-
-
-def _settle(ep: EpisodeContext, ctx: Any, call: _Call, name: str) -> str | None:
-    """Record the call's outcome; on failure, retry with repaired arguments while a learned repair offers them."""
-    args = dict(ctx.tool_input or {})
-    task = getattr(ctx, "task", None)
-    errors_after = getattr(task, "tools_errors", None)
-    message = raised_message(ctx.tool_result)
-    raised = message is not None or (
-        call.errors_before is not None and isinstance(errors_after, int) and errors_after > call.errors_before
-    )
-    retry: dict[str, Any] | None
-    if raised:
-        if not call.errors:
-            crewai_event_bus.flush(timeout=FLUSH_TIMEOUT_S)
-        error: Any = call.errors[-1] if call.errors else (message or str(ctx.tool_result))
-        retry = ep.on_tool_error(name, args, error)
-    else:
-        raw = ctx.raw_tool_result if ctx.raw_tool_result is not None else ctx.tool_result
-        retry = ep.on_tool_error(name, args, raw) if ep.on_tool_result(name, args, raw) else None
-    for _ in range(MAX_REPAIRS):
-        if retry is None or not isinstance(ctx.tool_input, MutableMapping):
-            return None
-        replace_args(ctx.tool_input, retry)
-        args = retry
-        try:
-            raw = invoke(ctx.tool, args)
-        except Exception as exc:
-            retry = ep.on_tool_error(name, args, exc)
-            continue
-        if ep.on_tool_result(name, args, raw):
-            next_retry = ep.on_tool_error(name, args, raw)
-            if next_retry is None:
-                return format_output(ctx.tool, raw)
-            retry = next_retry
-            continue
-        return format_output(ctx.tool, raw)
-    return None
+    return None if found is None else after_tool(found[0], found[1], ctx)
 
 
 # ---------------------------------------------------------------------------------------- registration
 
 _lock = threading.Lock()
-_open: dict[int, Evolving] = {}
-#: executors whose snapshot of the LLM hooks got `_before_llm` from us or from the global list
+#: the open `Evolving`s, held weakly: one made per request and never closed goes with its agents
+#: (their class holds it) instead of living, with its reward's closure, as long as the process
+_open: weakref.WeakValueDictionary[int, Evolving] = weakref.WeakValueDictionary()
+#: whether the hooks are registered (`_open` may empty without a `close`)
+_registered = False
+#: executors whose snapshot of the LLM hooks got ours (`_llm_hooks`) from us or from the global list
 _executors: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
 
 
+def _register_first(point: InterceptionPoint, hook: Any) -> None:
+    """Put `hook` ahead of the global hooks registered at `point` (CrewAI runs them in order, and
+    one raising ``HookAborted`` stops the rest)."""
+    hooks = get_global_hook_list(point)
+    if hook not in hooks:
+        hooks.insert(0, hook)
+
+
 def _register() -> None:
-    register_hook(InterceptionPoint.EXECUTION_START, _on_start)
-    register_hook(InterceptionPoint.EXECUTION_END, _on_end)
+    register_hook(InterceptionPoint.INPUT, _on_start)
+    _register_first(InterceptionPoint.EXECUTION_END, _on_end)
     register_before_llm_call_hook(_before_llm)
-    register_before_tool_call_hook(_before_tool)
-    register_after_tool_call_hook(_after_tool)
-    crewai_event_bus.register_handler(ToolUsageErrorEvent, _on_tool_error_event)
+    register_after_llm_call_hook(_after_llm)
+    # First of the tool hooks too: the other hooks see the arguments a call runs with and the result
+    # the model sees (see `_tool_hooks`).
+    _register_first(InterceptionPoint.PRE_TOOL_CALL, _before_tool)
+    _register_first(InterceptionPoint.POST_TOOL_CALL, _after_tool)
+    crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
+    crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
 
 
 def _unregister() -> None:
-    unregister_hook(InterceptionPoint.EXECUTION_START, _on_start)
+    unregister_hook(InterceptionPoint.INPUT, _on_start)
     unregister_hook(InterceptionPoint.EXECUTION_END, _on_end)
     unregister_before_llm_call_hook(_before_llm)
+    unregister_after_llm_call_hook(_after_llm)
     unregister_before_tool_call_hook(_before_tool)
     unregister_after_tool_call_hook(_after_tool)
-    crewai_event_bus.off(ToolUsageErrorEvent, _on_tool_error_event)
+    crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
+    crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
     for executor in list(_executors.values()):
-        hooks = getattr(executor, "before_llm_call_hooks", None)
-        while isinstance(hooks, list) and _before_llm in hooks:
-            hooks.remove(_before_llm)
+        _detach(executor)
     _executors.clear()
+
+
+def _llm_hooks() -> tuple[tuple[str, Any], ...]:
+    """The executor attributes holding CrewAI's snapshot of the LLM hooks, with our hook for each."""
+    return (("before_llm_call_hooks", _before_llm), ("after_llm_call_hooks", _after_llm))
+
+
+def _detach(executor: Any) -> None:
+    for attr, hook in _llm_hooks():
+        hooks = getattr(executor, attr, None)
+        while isinstance(hooks, list) and hook in hooks:
+            hooks.remove(hook)
 
 
 def install(binding: Evolving) -> None:
     """Register the hooks (once for all open bindings)."""
+    global _registered
     with _lock:
-        if not _open:
+        if not _registered:
             _register()
+            _registered = True
         _open[id(binding)] = binding
 
 
 def uninstall(binding: Evolving) -> None:
     """Drop a binding; the last one out unregisters every hook and handler."""
+    global _registered
     with _lock:
-        if _open.pop(id(binding), None) is not None and not _open:
+        if _open.pop(id(binding), None) is not None and not _open and _registered:
             _unregister()
+            _registered = False
 
 
 def attach_executors(agents: Iterable[Any]) -> None:
-    """Give executors built before the hooks were registered the LLM hook (CrewAI snapshots that list)."""
+    """Give executors built before the hooks were registered the LLM hooks (CrewAI snapshots those lists)."""
     with _lock:
         for agent in agents:
             executor = getattr(agent, "agent_executor", None)
-            hooks = getattr(executor, "before_llm_call_hooks", None)
-            if isinstance(hooks, list):
-                if _before_llm not in hooks:
-                    hooks.append(_before_llm)
-                try:
+            for attr, hook in _llm_hooks():
+                hooks = getattr(executor, attr, None)
+                if isinstance(hooks, list) and hook not in hooks:
+                    hooks.append(hook)
+            try:
+                if executor is not None:
                     _executors[id(executor)] = executor
-                except TypeError:
-                    pass
+            except TypeError:
+                pass

@@ -9,7 +9,7 @@ from crewai.utilities.i18n import I18N_DEFAULT
 
 from skillevo.adapters import same_args
 
-__all__ = ["format_output", "invoke", "raised_message", "replace_args"]
+__all__ = ["blocked", "format_output", "invoke", "raised_message", "replace_args"]
 
 # CrewAI's text for a tool that raised on every attempt (``tool_usage_exception``): the part before
 # the error is a framework constant, so a result that starts with it is a raised call.
@@ -48,3 +48,13 @@ def invoke(tool: Any, args: dict[str, Any]) -> Any:
 def format_output(tool: Any, raw: Any) -> str:
     formatter = getattr(tool, "format_output_for_agent", None)
     return str(formatter(raw)) if callable(formatter) else str(raw)
+
+
+# CrewAI's result for a call a ``before_tool_call`` hook refused (the same text on every tool path;
+# not a translated string): the tool did not run.
+_BLOCKED_PREFIX = "Tool execution blocked by hook. Tool: "
+
+
+def blocked(raw_result: Any) -> bool:
+    """Whether a call's raw result is CrewAI's text for a call another hook refused."""
+    return isinstance(raw_result, str) and raw_result.startswith(_BLOCKED_PREFIX)
