@@ -74,8 +74,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         reward: ``fn(state) -> float`` in [0, 1] on the final agent state; ``None`` leaves the
             reward to a later ``evo.feedback(episode_id, reward)`` (the id is in
             ``SkillMiddleware.last_episode_id`` and the ``on_finish`` callback).
-        is_failure: a predicate on tool results marking application-level failures (overrides
-            the Evolver's).
+        is_failure: a predicate on tool results marking application-level failures in this
+            middleware's runs, in place of the Evolver's (which its other users keep).
         catch_tool_errors: turn tool exceptions into error ``ToolMessage``s so the agent goes on.
         on_finish: called with the finished ``skillevo.Episode``.
         finish_on: ``"final_response"`` (default): the episode ends with the model's final answer
@@ -130,8 +130,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self.finish_on = finish_on
         self.evo = evo
         self.reward = reward
-        if is_failure is not None:
-            evo.is_failure = is_failure
+        # Set on each episode this middleware opens: the Evolver's stays for its other users.
+        self.is_failure = is_failure
         self.catch_tool_errors = catch_tool_errors
         self.on_finish = on_finish
         self._open: dict[str, EpisodeContext] = {}
@@ -224,6 +224,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             log.exception("skillevo: could not read the group key")
             group_key = None
         ep = self.evo.episode(task=task_text(messages), metadata={"group_key": group_key} if group_key else None)
+        if self.is_failure is not None:
+            ep.is_failure = self.is_failure
         episode_id = ep.id
         trace = Trace(ep, self._process_args)
         try:
