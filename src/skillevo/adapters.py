@@ -51,6 +51,7 @@ __all__ = [
     "abort",
     "acall_tool",
     "afinish_with",
+    "call_left",
     "call_tool",
     "current_episode",
     "declare_tools",
@@ -58,6 +59,7 @@ __all__ = [
     "guidance_for",
     "injected_params",
     "record_error",
+    "record_tool_error",
     "require_framework",
     "same_args",
     "score_reward",
@@ -272,8 +274,16 @@ async def _afailed(ep: EpisodeContext, name: str, args: dict[str, Any], error: A
         return None
 
 
-def _paused(ep: EpisodeContext, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:
-    """The framework's control flow (an interrupt) left the call while it ran with `sent`."""
+def record_tool_error(ep: EpisodeContext, name: str, args: dict[str, Any], error: Any) -> None:
+    """Record a failed call that cannot be retried (a framework callback only observes it): what
+    `EpisodeContext.on_tool_error` records and credits, without its back-off wait or a retry."""
+    ep._repair_after_error(name, args, error)
+
+
+def call_left(ep: EpisodeContext, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:
+    """The framework left a tool call without an outcome (an interrupt paused it, another hook
+    refused it) while it was to run with `sent`: nothing waits on it (a later call of `args` is
+    repaired again). Never raises: an error is recorded on the episode."""
     try:
         ep._tool_paused(name, args, sent)
     except Exception as exc:
@@ -322,7 +332,7 @@ def call_tool(
             # The call's own object when nothing was repaired, else the repaired args plus the injected values.
             result = invoke(args if recorded is sent else {**recorded, **extra} if extra else recorded)
         except passthrough:
-            _paused(ep, name, sent, recorded)
+            call_left(ep, name, sent, recorded)
             raise
         except Exception as exc:
             retry = _failed(ep, name, recorded, exc)
@@ -367,7 +377,7 @@ async def acall_tool(
         try:
             result = await invoke(args if recorded is sent else {**recorded, **extra} if extra else recorded)
         except passthrough:
-            _paused(ep, name, sent, recorded)
+            call_left(ep, name, sent, recorded)
             raise
         except Exception as exc:
             retry = await _afailed(ep, name, recorded, exc)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from crewai.events import crewai_event_bus
 from crewai.hooks.tool_hooks import ToolCallHookContext, run_before_tool_call_hooks
 
-from skillevo.adapters import MAX_REPAIRS, EpisodeContext, declare_tools, record_error
+from skillevo.adapters import MAX_REPAIRS, EpisodeContext, call_left, declare_tools, record_error
 
 from ._tool_io import blocked, format_output, invoke, raised_message, replace_args
 
@@ -97,7 +97,7 @@ def after_tool(run: _Run, ep: EpisodeContext, ctx: Any) -> str | None:
         if blocked(ctx.raw_tool_result):  # refused by another hook: the tool did not run
             if call is not None:
                 args = dict(ctx.tool_input or {})
-                ep._tool_paused(name, args, args)  # no outcome: nothing waits on it
+                call_left(ep, name, args, args)  # no outcome: nothing waits on it
             return None
         if call is None:  # the before-hook did not see this call
             call = Call(name, errors_before=None)
@@ -158,7 +158,7 @@ def _settle(ep: EpisodeContext, ctx: Any, call: Call, name: str) -> str | None:
             return shown
         allowed = _allowed(ep, ctx, retry)
         if allowed is None:
-            ep._tool_paused(name, args, retry)  # the repair's attempt never ran: it waits on nothing
+            call_left(ep, name, args, retry)  # the repair's attempt never ran: it waits on nothing
             return shown
         replace_args(ctx.tool_input, allowed)
         args = allowed

@@ -14,7 +14,14 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
 from skillevo import Evolver
-from skillevo.adapters import EpisodeContext, current_episode, declare_tools, guidance_for, record_error
+from skillevo.adapters import (
+    EpisodeContext,
+    current_episode,
+    declare_tools,
+    guidance_for,
+    record_error,
+    record_tool_error,
+)
 
 from ._common import add_guidance, arun_tool_call, injected_of, run_tool_call, tool_names
 from ._trace import aemit, emit, mark_repairs, trace_of
@@ -63,7 +70,7 @@ class _ToolObserver(BaseCallbackHandler):
         try:
             if isinstance(output, ToolMessage) and output.status == "error":
                 with _observing(self.ep):
-                    self.ep._repair_after_error(name, args, output.text)  # observe only: a callback cannot retry
+                    record_tool_error(self.ep, name, args, output.text)  # observe only: a callback cannot retry
                 return
             self.ep.on_tool_result(name, args, output.content if isinstance(output, BaseMessage) else output)
         except Exception as exc:
@@ -75,7 +82,7 @@ class _ToolObserver(BaseCallbackHandler):
             return
         try:
             with _observing(self.ep):
-                self.ep._repair_after_error(started[0], started[1], error)  # observe only: a callback cannot retry
+                record_tool_error(self.ep, started[0], started[1], error)  # observe only: a callback cannot retry
         except Exception as exc:
             record_error(self.ep, f"on_tool_error({started[0]})", exc)
 
