@@ -74,6 +74,7 @@ from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
+from ._secret_urls import percent_spans, userinfo_spans
 from ._url_mask import mask_url, mask_urls_in
 
 # ---------------------------------------------------------------------------------------------- text rules
@@ -297,6 +298,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from encoded_spans(text, lambda inner: _holds_secret(inner, groups, gated))
     if decode:  # HTML character references read as what they spell ("pass&#119;ord="), once
         yield from entity_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
+        # percent-encoded text (a URL inside a query: "https%3A%2F%2Fuser%3Apw%40host"), likewise
+        yield from percent_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
     if not gated or flag_hint(text):
         yield from flag_spans(text)
     if not gated or determiner_code_hint(text):
@@ -325,6 +328,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
     if gates.open(("://",)):
         yield from path_token_spans(text)
+        yield from userinfo_spans(text)
     if not gated or "code=" in text:
         yield from oauth_code_spans(text)
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
