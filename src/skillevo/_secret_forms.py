@@ -303,10 +303,15 @@ def encoded_spans(text: str, holds_secret: Callable[[str], bool]) -> Iterator[tu
 
 
 def remember(value: Any, known: set[str]) -> None:
-    """Add every string of 6+ characters `value` holds (at any depth) to `known`."""
+    """Add every string of 6+ characters `value` holds (at any depth) to `known`, and every number
+    as the text it is echoed as (an OTP or a PIN sent as a JSON number, ``{"otp": 48219377}``)."""
     if isinstance(value, str):
         if len(value) >= 6 and not value.startswith("[REDACTED"):
             known.add(value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value)
+        if len(text) >= 6:
+            known.add(text)
     elif isinstance(value, dict):
         for v in value.values():
             remember(v, known)
