@@ -55,3 +55,22 @@ def test_a_secret_in_a_named_tuple_is_not_stored(case: str, tmp_path: Path) -> N
     data = _run(tmp_path, args, result)
     assert TOKEN.encode() not in data
     assert b"ana" in data  # the object was recorded, with its ordinary fields
+
+
+def test_a_code_skill_is_not_handed_a_secret_inside_a_named_tuple() -> None:
+    """The code seal (`run_sealed`) hides every value sent under a secret's name from a code skill;
+    a named tuple's field names are names too (the skill was handed the token as a list item)."""
+    from skillevo._code_seal import run_sealed
+
+    handed: dict[str, Any] = {}
+
+    def run(code: str, tool: str, args: dict[str, Any], message: str) -> dict[str, Any]:
+        handed.update(args=args, message=message)
+        return dict(args)  # a skill that passes every argument through
+
+    args = {"login": Credentials("ana", TOKEN), "note": f"copy of {TOKEN}"}
+    answer = run_sealed(run, "def repair(tool, args, error): ...", "vault_read", args, f"bad token {TOKEN}")
+    assert TOKEN not in repr(handed)
+    assert "ana" in repr(handed["args"])
+    # what the skill passed through is put back: the tool still gets the token
+    assert answer["login"] == ["ana", TOKEN] and answer["note"] == f"copy of {TOKEN}"

@@ -37,6 +37,7 @@ __all__ = [
     "form_spans",
     "iban_spans",
     "luhn",
+    "named_fields",
     "named_secret_fields",
     "names_secret_pair",
     "oauth_code_spans",
@@ -337,8 +338,18 @@ def remember_secrets(
     elif isinstance(value, list | tuple):
         if names_secret_pair(value):
             keep(value[1], known)
-        for v in value:
-            remember_secrets(v, known, keep)
+        names = named_fields(value)
+        for i, v in enumerate(value):
+            if i < len(names) and is_secret_key(names[i]) and v is not None and not isinstance(v, bool):
+                keep(v, known)  # a named tuple's field named like a secret (`Credentials(user, token)`)
+            else:
+                remember_secrets(v, known, keep)
+
+
+def named_fields(value: Any) -> tuple[str, ...]:
+    """The field names of a named tuple (`value._fields`), or ``()`` for any other value."""
+    fields = getattr(value, "_fields", None) if isinstance(value, tuple) else None
+    return fields if isinstance(fields, tuple) and all(isinstance(f, str) for f in fields) else ()
 
 
 # An HTML character reference ("&#119;", "&#x77;", "&quot;"): a key or a quote written with them reads
