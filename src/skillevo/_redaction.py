@@ -72,6 +72,7 @@ from ._secret_forms import (
 from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
+from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_urls import percent_spans, userinfo_spans
@@ -326,6 +327,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                 if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
+    if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
+        yield from prefixed_key_spans(text)
     if gates.open(("://",)):
         yield from path_token_spans(text)
         yield from userinfo_spans(text)

@@ -8,9 +8,12 @@ with no password for the ``user:password@`` rule to hide. A user name is read as
 its end: ``service-account-2024``, ``app_user``, ``git`` stay.
 
 Percent-encoding (`percent_spans`): a URL inside another URL's query (``/login?next=https%3A%2F%2F
-user%3A<password>%40host``) hides its ``:`` and ``@`` from every rule. A text holding ``%XX`` runs
-is read again decoded (twice over, for a value encoded twice), every rule runs on that reading, and
-what they find is mapped back onto the text (a character a run spells covers the whole run).
+user%3A<password>%40host``) hides its ``:`` and ``@`` from every rule. Each word (a run of non-space
+characters) holding a ``%XX`` run that spells such a character, a quote, a letter or a digit is read
+again decoded (twice over, for a value encoded twice), every rule runs on that reading, and what
+they find is mapped back onto the text (a character a run spells covers the whole run). A run of
+encoded spaces or commas alone ("hello%20world") is read as written: reading every text with one
+again tripled the cost of redacting it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 __all__ = ["percent_spans", "userinfo_spans"]
 
 # A URL's user name, then an optional ":password", then "@": the user name is group "s".
-_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(?P<s>[A-Za-z0-9_\-~]{16,256})(?::[^\s/?#@\[\]]*)?@")
+# (From the "://": a pattern starting at the scheme was tried at every letter of a text.)
+_USERINFO = re.compile(r"://(?P<s>[A-Za-z0-9_\-~]{16,256})(?::[^\s/?#@\[\]]*)?@")
 _TRAILING_NUMBER = re.compile(r"[\-_~]?\d+\Z")
 
 
@@ -70,21 +74,60 @@ def _percent_reading(text: str) -> tuple[str, list[int], list[int]] | None:
     return "".join(parts), lo, hi
 
 
+#: What an encoded run may spell that changes what a rule reads: a URL's or a pair's punctuation,
+#: a quote, a percent sign (encoded twice), a letter or digit ("pass%77ord"), any non-ASCII letter.
+#: A run spelling only spaces and other punctuation ("hello%20world", "a%2Cb") is read as written.
+_TELLING = frozenset(":/@=&?#%\"'\\")
+
+
+def _telling(run: str) -> bool:
+    for i in range(0, len(run), 3):
+        code = int(run[i + 1 : i + 3], 16)
+        char = chr(code)
+        if code >= 0x80 or char.isalnum() or char in _TELLING:
+            return True
+    return False
+
+
+def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The run of non-space characters around ``text[start:end]``."""
+    lo = max(text.rfind(c, 0, start) for c in " \n\t\r") + 1
+    ends = [i for i in (text.find(c, end) for c in " \n\t\r") if i >= 0]
+    return lo, min(ends) if ends else len(text)
+
+
 def percent_spans(
     text: str, spans_of: Callable[[str], Iterable[tuple[int, int, str]]], depth: int = 2
 ) -> Iterator[tuple[int, int, str]]:
-    """Spans of `text` that `spans_of` finds in its percent-decoded reading (and, `depth` times over,
-    in that reading's own decoded reading), mapped back onto `text`."""
+    """Spans of `text` that `spans_of` finds in the percent-decoded reading of the words holding an
+    encoded run that spells something a rule reads (and, `depth` times over, in that reading's own
+    decoded reading), mapped back onto `text`. Only such words are read again, all of them in one
+    reading (one line each): a text's other words, and words whose runs spell only spaces or
+    commas, cost nothing more."""
     if "%" not in text:
         return
-    reading = _percent_reading(text)
+    words: list[tuple[int, int]] = []
+    for m in _PERCENT_RUN.finditer(text):
+        if (words and m.start() < words[-1][1]) or not _telling(m.group(0)):
+            continue
+        words.append(_token_bounds(text, m.start(), m.end()))
+    if not words:
+        return
+    # The words joined by line breaks, and where each of its characters starts and ends in `text`
+    # (a line break: at the end of the word before it).
+    joined = "\n".join(text[lo:hi] for lo, hi in words)
+    at: list[int] = []
+    for i, (lo, hi) in enumerate(words):
+        at.extend(range(lo, hi))
+        if i < len(words) - 1:
+            at.append(hi)
+    reading = _percent_reading(joined)
     if reading is None:
         return
-    decoded, lo, hi = reading
-    for start, end, kind in spans_of(decoded):
-        if end > start:
-            yield lo[start], hi[end - 1], kind
+    decoded, starts, ends = reading
+    found = list(spans_of(decoded))
     if depth > 1:
-        for start, end, kind in percent_spans(decoded, spans_of, depth - 1):
-            if end > start:
-                yield lo[start], hi[end - 1], kind
+        found += percent_spans(decoded, spans_of, depth - 1)
+    for start, end, kind in found:
+        if end > start:
+            yield at[starts[start]], at[ends[end - 1] - 1] + 1, kind
