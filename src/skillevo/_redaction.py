@@ -75,6 +75,7 @@ from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pi
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
+from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
 from ._url_mask import mask_url, mask_urls_in
 
@@ -327,6 +328,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                 if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
+        if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
+            yield from table_spans(text)
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
         yield from prefixed_key_spans(text)
     if gates.open(("://",)):
