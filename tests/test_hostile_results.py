@@ -70,3 +70,29 @@ def test_a_huge_argument_is_snapshot_from_what_is_kept_and_reads_the_same(
     monkeypatch.setattr("skillevo._recording.redact", measured)
     assert snapshot(value) == expected  # the kept text is the same
     assert seen and max(seen) <= 2 * (RESULT_MAX_CHARS + _redaction.REDACT_PAST_CUT) * 8  # not the whole value
+
+
+class _Report:
+    """A tool's own result object whose text is huge (a report, a table's repr)."""
+
+    def __str__(self) -> str:
+        return "x" * 20_000_000 + " password=hunter2hunter2"
+
+
+@pytest.mark.parametrize(
+    "wrap", [lambda o: o, lambda o: {"report": o}, lambda o: [1, o]], ids=["bare", "in dict", "in list"]
+)
+def test_an_object_with_a_huge_text_is_redacted_only_around_what_is_kept(
+    monkeypatch: pytest.MonkeyPatch, wrap: object
+) -> None:
+    seen: list[int] = []
+    real = _redaction.redact
+
+    def measured(v: object, **kwargs: object) -> object:
+        seen.append(len(str(v)))
+        return real(v, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("skillevo._recording.redact", measured)
+    kept = snapshot(wrap(_Report()))  # type: ignore[operator]
+    assert "x" * 100 in str(kept) and len(str(kept)) <= RESULT_MAX_CHARS + 100
+    assert not seen or max(seen) <= 2 * (RESULT_MAX_CHARS + _redaction.REDACT_PAST_CUT)  # not 20 MB

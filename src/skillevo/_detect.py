@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._detect_shapes import describe, mapping_failure, markup_failure, traceback_failure
 from ._redaction import capped_text, redact
 
 __all__ = [
@@ -49,10 +51,10 @@ __all__ = [
 #: text is read as an error.
 INVISIBLE_LEAD = "\ufeff\u200b\u200c\u200d\u2060"
 #: What a text result's first character is, after any whitespace, when `detect_failure` may read it
-#: as an error ("Error ..." in any case, or a JSON object with an "error" key), or one of
-#: `INVISIBLE_LEAD` before them: a text starting with any other character is a success unless
-#: `is_failure` says otherwise.
-FAILURE_FIRST = "eE{" + INVISIBLE_LEAD
+#: as an error ("Error ..." in any case, a JSON object or list, XML or HTML, a Python traceback or
+#: exception line, which starts with a capital), or one of `INVISIBLE_LEAD` before them: a text
+#: starting with any other character is a success unless `is_failure` says otherwise.
+FAILURE_FIRST = "e{[<" + string.ascii_uppercase + INVISIBLE_LEAD
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
@@ -283,11 +285,15 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
     """The failure `result` reports, or None if it looks like a success.
 
     Recognised: an exception object; an object with ``status == "error"`` (LangChain ToolMessage);
-    a string starting with "Error" (tau-bench style), or a JSON object with a truthy ``"error"``,
-    after any whitespace and invisible characters (`INVISIBLE_LEAD`); the same text as bytes, as a
-    list of content blocks (``[{"type": "text", "text": "Error: ..."}]``: a LangChain message's or
-    an MCP tool's content) or as an object's ``content``; a dict with an ``"error"`` key whose
-    value is truthy (BFCL style); anything for which `is_failure(result)` is true.
+    a text whose structure says it is an error (an ``Error`` label: ``Error: ...``, ``Error 404``,
+    ``Error invoking ...``; a Python traceback or ``ValueError: ...`` line; a JSON object or list
+    or an XML/HTML error document, read as below), after any whitespace and invisible characters
+    (`INVISIBLE_LEAD`); the same text as bytes, as a list of content blocks (``[{"type": "text",
+    "text": "Error: ..."}]``: a LangChain message's or an MCP tool's content) or as an object's
+    ``content``; a dict, pydantic model or list whose structure reports a failure by one of the
+    conventions real APIs use (JSON-RPC, GraphQL, JSON:API, RFC 7807, REST envelopes, MCP: see
+    `skillevo._detect_shapes`); anything for which `is_failure(result)` is true. Data that merely
+    mentions an error word ("Error rate: 0.1%", ``{"error": null}``) is a success.
     """
     if isinstance(result, BaseException):
         return failure_from_exception(result)
@@ -297,32 +303,96 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
         except Exception as exc:  # a broken predicate must not break the agent; say why instead
             return _failure("PredicateError", f"is_failure raised {type(exc).__name__}: {exc}")
         if flagged:
-            return _failure("ToolFailure", _text_of(result))
-    text = result
-    if type(result) is not str:  # (a plain text has no status and no content: most results)
-        status = getattr(result, "status", None)
-        if isinstance(status, str) and status.lower() == "error":
-            content = getattr(result, "content", result)
-            return _failure("ToolError", _read_as_text(content) or _text_of(content))
-        text = _read_as_text(result)
-        if text is None and hasattr(result, "content"):
-            text = _read_as_text(result.content)
-    if isinstance(text, str):
-        stripped = text.lstrip()
-        if stripped and stripped[0] in INVISIBLE_LEAD:
-            stripped = _without_invisible_lead(stripped)
-        if stripped[:5].lower() == "error":
-            return _failure(_error_type_in(stripped), stripped)
-        if stripped.startswith("{") and '"error"' in stripped:
-            try:
-                parsed = json.loads(stripped)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, dict) and parsed.get("error"):
-                return _failure("ToolError", _text_of(parsed["error"]))
-    if isinstance(result, dict) and result.get("error"):
-        return _failure("ToolError", _text_of(result["error"]))
+            return _failure("ToolFailure", _flagged_text(result))
+    if type(result) is str:  # most results: one look at the first character decides most of them
+        found = _text_failure(result)
+        return None if found is None else _failure(*found)
+    if type(result) is dict:  # (a dict has no status attribute and no content: read its members)
+        message = mapping_failure(result)
+        return None if message is None else _failure("ToolError", message)
+    status = getattr(result, "status", None)
+    if isinstance(status, str) and status.lower() == "error":
+        content = getattr(result, "content", result)
+        return _failure("ToolError", _read_as_text(content) or _text_of(content))
+    text = _read_as_text(result)
+    if text is None and not isinstance(result, Mapping) and hasattr(result, "content"):
+        text = _read_as_text(result.content)
+    if text is not None:  # a text in another form: read as that text
+        found = _text_failure(text)
+        return None if found is None else _failure(*found)
+    message = _object_failure(result)
+    return None if message is None else _failure("ToolError", message)
+
+
+def _text_failure(text: str) -> tuple[str, str] | None:
+    """(error type, message) when the text's structure says it reports an error, else None."""
+    stripped = text.lstrip()
+    if not stripped:
+        return None
+    first = stripped[0]
+    if first in INVISIBLE_LEAD:
+        stripped = _without_invisible_lead(stripped)
+        first = stripped[:1]
+    if first in "eE" and stripped[:5].lower() == "error":
+        if _EMPTY_LABEL.fullmatch(stripped[:80]):  # "Error: none", "errors=0": no error reported
+            return None
+        head = stripped[:200]
+        if _MEASUREMENT.match(head) and classify_error(head) == "unknown":  # "Error rate: 0.1%": data
+            return None
+        return _error_type_in(stripped), stripped
+    if first in "{[":
+        if not _worth_parsing(stripped):
+            return None  # (no member a convention reads: not worth parsing)
+        try:
+            parsed = json.loads(stripped)
+        except (ValueError, RecursionError):  # (nesting deeper than the parser's stack is no result we read)
+            return None
+        message = _object_failure(parsed)
+        return None if message is None else ("ToolError", message)
+    if first == "<":
+        message = markup_failure(stripped[:SCAN_CHARS])
+        return None if message is None else ("ToolError", message)
+    if "A" <= first <= "Z" and (first == "T" or "Error" in stripped[:90] or "Exception" in stripped[:90]):
+        return traceback_failure(stripped)
     return None
+
+
+def _object_failure(value: Any, depth: int = 0) -> str | None:
+    """The error text of a dict, pydantic model or list that reports a failure, else None. A list
+    does when every item does (``["Error: ..."]``, ``[{"error": ...}]``): one that mixes failures
+    and other items is data (log lines, rows)."""
+    if isinstance(value, Mapping):
+        return mapping_failure(value)
+    if isinstance(value, BaseModel):
+        try:
+            dumped = value.model_dump()
+        except Exception:  # a model whose dump fails is data we cannot read, not a failure of ours
+            return None
+        return mapping_failure(dumped) if isinstance(dumped, Mapping) else None
+    if isinstance(value, list | tuple) and value and depth == 0:
+        first: str | None = None
+        for item in value[:64]:
+            if isinstance(item, str):
+                found = _text_failure(item)
+                message = None if found is None else found[1]
+            else:
+                message = _object_failure(item, depth + 1)
+            if message is None:
+                return None
+            first = first or message
+        return first
+    return None
+
+
+def _flagged_text(result: Any) -> str:
+    """What a result `is_failure` flagged says: its text, its error's message and code fields, or
+    (when it has none) all of it."""
+    text = _read_as_text(result)
+    if text is not None:
+        return text
+    if isinstance(result, Mapping):
+        return _object_failure(result) or describe(result) or _text_of(result)
+    return _object_failure(result) or _text_of(result)
 
 
 def _read_as_text(value: Any) -> str | None:
@@ -350,6 +420,59 @@ def _without_invisible_lead(text: str) -> str:
     while i < len(text) and (text[i] in INVISIBLE_LEAD or text[i].isspace()):
         i += 1
     return text[i:]
+
+
+# A text that starts with "Error" reports an error (a label, a code, an event, or its own words:
+# "Error invalid date", "Error user 42 not found"), unless it is a measurement of errors: "Error"
+# and a few words naming a quantity, then its value (a number after ":" or "=", a decimal or a
+# percentage, or none) ending the clause: "Error rate for service X: 0.1%", "Error count: 3". The
+# words may not start with a preposition or one of an error's own fields ("Error on line 3", "Error
+# code 42" are errors), and a text whose words classify as an error of some kind ("Error invalid
+# amount: 5") is one.
+_MEASUREMENT = re.compile(
+    r"errors?[ \t]+(?!(?:on|at|in|for|while|during|when|with|from|after|before|near|by|of|to|code|message|msg"
+    r"|type|id|number|no|name|class)\b)[a-z][\w-]*(?:[ \t]+[\w-]+){0,4}[ \t]*"
+    r"(?:[:=][ \t]*(?:[-+]?\d[\d.,]*[ \t]*%?|none|null|nil|n/a)|[-+]?\d*\.\d+[ \t]*%?|[-+]?\d[\d,]*[ \t]*%)"
+    r"(?=[ \t]*(?:[.;,(]|\r?\n|$))",
+    re.I,
+)
+# A label whose value says there is none: "Error: none", "Errors: 0", "error=null".
+_EMPTY_LABEL = re.compile(r"errors?[ \t]*[:=][ \t]*(?:none|null|nil|0|false|no|n/a|\[\]|\{\})[ \t]*[.!]?\s*", re.I)
+# A JSON text is parsed only when it quotes an error text or key, or has a member with a value some
+# convention reads as a failure: a necessary condition, checked with literal-prefixed searches (data
+# with "status" or "code" members, or a long list, is not parsed, and not scanned character by character).
+# (Each starts with a literal, which `re` scans for quickly: an alternation first scans slowly.)
+_JSON_FALSE = (re.compile(r'"ok"\s*:\s*false'), re.compile(r'"success"\s*:\s*false'))
+_JSON_TRUE = re.compile(r'"isError"\s*:\s*true')
+_JSON_STATUS = (
+    re.compile(r'"status"\s*:\s*"?(?:[45]\d\d\b|[Ff]ail|FAIL)'),
+    re.compile(r'"statusCode"\s*:\s*"?[45]\d\d\b'),
+    re.compile(r'"status_code"\s*:\s*"?[45]\d\d\b'),
+)
+_JSON_CODE = re.compile(r'"code"\s*:\s*"?[45]\d\d\b')
+_JSON_OTHER = (re.compile(r'"type"\s*:\s*"(?:about:blank|[a-z][\w+.-]*://|/)'), re.compile(r'"detail"\s*:\s*\['))
+#: The longest JSON text whose envelope flags (``ok``/``success``/``isError``/``status``/``code``,
+#: a problem's ``type``, a ``detail`` list) are looked for: an envelope that reports an error with
+#: no error word in it is small; a longer text is parsed when it has one ("error", as before).
+FLAG_SCAN_CHARS = 2048
+
+
+def _worth_parsing(text: str) -> bool:
+    """Whether a JSON text may report a failure: it has an error word ("error", "Errors", "ERROR"
+    ... anywhere in its first `SCAN_CHARS` characters, or an "error" member anywhere), or, when it
+    is short, a member with a value a convention flags. A necessary condition, cheap to check: most
+    data with "status" or "code" members is not parsed."""
+    if text.find("rror", 0, SCAN_CHARS) >= 0 or text.find("RROR", 0, SCAN_CHARS) >= 0:
+        return True
+    if len(text) > FLAG_SCAN_CHARS:
+        return len(text) > SCAN_CHARS and '"error"' in text
+    return (
+        ("false" in text and any(p.search(text) is not None for p in _JSON_FALSE))
+        or ("true" in text and _JSON_TRUE.search(text) is not None)
+        or ('"status' in text and any(p.search(text) is not None for p in _JSON_STATUS))
+        or ('"code"' in text and _JSON_CODE.search(text) is not None)
+        or any(p.search(text) is not None for p in _JSON_OTHER)
+    )
 
 
 _TYPE_IN_TEXT = re.compile(r"^error[:\s]+([A-Z][A-Za-z]+(?:Error|Exception))\b")

@@ -71,9 +71,15 @@ def jsonable(value: Any, max_chars: int) -> Any:
 def _cut(value: Any, items: int, chars: int, depth: int) -> Any:
     """`value` with strings cut to `chars` and dicts, lists and tuples to their first `items`
     entries (what lies past them is past the cut of the JSON text), named tuples as the mapping of
-    their fields; deeper than `MAX_DEPTH` and other objects are left for the serialiser to bound."""
+    their fields; other objects become their text (as the serialiser's ``default`` would write
+    them), cut the same; deeper than `MAX_DEPTH` is left for the serialiser to bound."""
     if isinstance(value, str):
         return value[:chars] if len(value) > chars else value
+    if value is None or isinstance(value, _SCALARS):
+        return value
+    if not isinstance(value, dict | list | tuple):  # a tool's own object: its text may be megabytes
+        text = safe_str(value)
+        return text[:chars] if len(text) > chars else text
     if depth >= MAX_DEPTH:
         return value
     if isinstance(value, dict):

@@ -53,6 +53,13 @@ def error_parts(error: BaseException | str | Any) -> tuple[str, str]:
         text = safe_str(error, default="")  # an exception whose __str__ fails is still a failure of its type
         return type(error).__name__, text[:SCAN_CHARS] or type(error).__name__
     if isinstance(error, str):
+        head = error[:64].lstrip()[:1]
+        if head in ("{", "[", "<") or error[:64].lstrip().startswith("Traceback"):
+            # A structured text: its error's message and code fields, what `on_tool_result` recorded
+            # (the whole JSON would be classified by its member names and request ids).
+            failure = detect_failure(error)
+            if failure is not None:
+                return failure.error_type or "error", failure.message
         return "error", error[:SCAN_CHARS]
     failure = detect_failure(error)
     if failure is not None:

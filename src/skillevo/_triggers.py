@@ -17,7 +17,12 @@ from ._regex import Pattern, any_of, found_in
 from ._regex import usable as usable_pattern
 from ._store import SkillStore
 
-__all__ = ["ToolPlan", "TriggerIndex"]
+__all__ = ["MAX_CACHED", "ToolPlan", "TriggerIndex"]
+
+#: The most entries each of the index's caches holds. The keys are tool names (and tool sets), which a
+#: long-lived process may meet without end (a model inventing names, tools made per tenant); a full
+#: cache drops what has expired, then its oldest half, and a dropped entry is read again when asked.
+MAX_CACHED = 4096
 
 
 class _MatchKey(NamedTuple):
@@ -98,6 +103,8 @@ class TriggerIndex:
             # kept, else it would outlive the invalidation by a whole `ttl_s`, and every view built
             # from it after the invalidation would carry the new generation.
             if generation == self._generation:
+                if len(self._matches) >= MAX_CACHED:
+                    self._evict(self._matches, lambda hit: now - hit.at >= self.ttl_s)
                 self._matches[key] = _Matched(skills, now)
         return skills
 
@@ -127,7 +134,10 @@ class TriggerIndex:
         generation = self._generation
         value = build()
         with self._lock:
-            self._derived_views[(view, arg)] = _Derived(now, generation, value)
+            views = self._derived_views
+            if len(views) >= MAX_CACHED:
+                self._evict(views, lambda hit: hit.generation != self._generation or now - hit.at >= self.ttl_s)
+            views[(view, arg)] = _Derived(now, generation, value)
         return value
 
     def preemptive(self, tool: str) -> list[tuple[TriggerKind, Skill]]:
@@ -201,8 +211,21 @@ class TriggerIndex:
         finder = None if gate is None else found_in(gate)
         plan = ToolPlan(at, generation, preemptive, observers, gate, [(s, None) for s in without], finder)
         with self._lock:
-            self._plans[tool] = plan
+            plans = self._plans
+            if len(plans) >= MAX_CACHED:
+                now = time.monotonic()
+                self._evict(plans, lambda hit: hit.generation != self._generation or now - hit.at >= self.ttl_s)
+            plans[tool] = plan
         return plan
+
+    @staticmethod
+    def _evict(cache: dict[Any, Any], stale: Callable[[Any], bool]) -> None:
+        """Make room in a full cache (the lock held): drop its stale entries, else its oldest half."""
+        for key in [k for k, hit in cache.items() if stale(hit)]:
+            del cache[key]
+        if len(cache) >= MAX_CACHED:
+            for key in list(cache)[: len(cache) // 2]:
+                del cache[key]
 
     def guidance_candidates(self, tools: tuple[str, ...]) -> tuple[list[Skill], list[Skill]]:
         """(skills for every call, task-start skills) that carry guidance, for this tool set."""

@@ -21,7 +21,8 @@ however the run ends, before the error reaches the caller, and reads why it ende
 steps: the run failed with ``GraphRecursionError``, reward 0). The writer's reference stays as the
 fallback for a LangGraph whose loop is not found.
 
-A run that ends on a model call's exception is recorded there too, at once: the middleware leaves
+A run that ends on a model call's exception is recorded there too, at once (an async loop's exit
+awaits the record in a worker thread, so the store write never holds the event loop): the middleware leaves
 that exception to an outer middleware that may call the model again in the same step (a retry, a
 fallback model), so only the loop's exit tells that the run went no further. The loop each episode
 runs in is also how the middleware tells a run whose history another middleware rewrote (a summary
@@ -36,6 +37,7 @@ as failed all the same: it ended there (a run resuming the episode, ``Command(re
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import os
@@ -94,14 +96,23 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
     watch: weakref.ref[RunWatch]
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        # Returns None: the run's own exception, if any, goes on (as with ``ExitStack.callback``).
+        failed = self._ended(exc_type)
+        if failed is not None:
+            try:
+                failed[0].hand_over([self.episode_id], failed[1])
+            except Exception:  # the exit stack must never replace the run's own outcome
+                log.exception("skillevo: could not record a failed run")
+
+    def _ended(self, exc_type: type[BaseException] | None) -> tuple[RunWatch, type[BaseException]] | None:
+        """Queue the run's end, or return what records it in place: (the watch, why it failed)."""
         # Run by the loop's exit stack, in the thread (or event loop) ending the run: only queued. A run
         # a hook already finished (nearly every run) queues nothing: waking the background thread at
-        # the end of every run would take the GIL from the caller's thread for nothing. Returns None:
-        # the run's own exception, if any, goes on (as with ``ExitStack.callback``).
+        # the end of every run would take the GIL from the caller's thread for nothing.
         live = self.watch()
         episode_id = self.episode_id
         if live is None or episode_id not in live._refs:
-            return
+            return None
         if getattr(self(), "status", None) == _OUT_OF_STEPS:
             _ENDED.put((self.watch, episode_id, GraphRecursionError))
         elif (failed := live._failed(episode_id)) is not None:
@@ -110,17 +121,31 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
                 # allocates, in the middle of anything (a section holding the middleware's lock):
                 # only queued. No error reaches the caller to be ahead of.
                 _ENDED.put((self.watch, episode_id, failed))
-                return
+                return None
             # The run ended on a model call's exception, which the hook left to an outer retry: recorded
-            # here, before the error reaches the caller (as when the hook records it itself).
-            try:
-                live.hand_over([episode_id], failed)
-            except Exception:  # the exit stack must never replace the run's own outcome
-                log.exception("skillevo: could not record a failed run")
+            # in place, before the error reaches the caller (as when the hook records it itself).
+            return live, failed
         elif not self.threaded:
             _ENDED.put((self.watch, episode_id, _failure(exc_type)))
         else:  # a threaded run may be resumed: its next run ends it
             live.forget(episode_id)
+        return None
+
+
+class _AsyncLoopExit(_LoopExit):
+    """`_LoopExit` on an async loop's exit stack (``AsyncExitStack.push_async_exit``): a failed run is
+    recorded in a worker thread, as the async hooks record theirs, so the store write (a commit, a
+    round trip to PostgreSQL) never holds the event loop."""
+
+    __slots__ = ()
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        failed = self._ended(exc_type)
+        if failed is not None:
+            try:
+                await asyncio.to_thread(failed[0].hand_over, [self.episode_id], failed[1])
+            except Exception:
+                log.exception("skillevo: could not record a failed run")
 
 
 def _failure(exc_type: type[BaseException] | None) -> type[BaseException] | None:
@@ -202,11 +227,16 @@ class RunWatch:
         if loop is None:
             return False
         self._refs[episode_id] = None
-        ref = self._loops[episode_id] = _LoopExit(loop)
+        stack = loop.stack
+        is_async = callable(getattr(stack, "push_async_exit", None))
+        ref = self._loops[episode_id] = (_AsyncLoopExit if is_async else _LoopExit)(loop)
         ref.watch = self._me
         ref.episode_id = episode_id
         ref.threaded = threaded
-        loop.stack.push(ref)
+        if is_async:
+            stack.push_async_exit(ref)
+        else:
+            stack.push(ref)
         _start()
         return True
 

@@ -1,0 +1,264 @@
+"""The structural rules `detect_failure` reads a structured result with, and the error text it keeps.
+
+Real APIs report a failure in a handful of conventions; each is one rule on the *structure* of the
+result, never on words it happens to contain:
+
+* an ``error`` member that is a non-empty text, an error object, a list of them, ``true`` or a
+  non-zero integer code (BFCL, JSON-RPC 2.0, OAuth, Slack, most REST envelopes);
+* an ``errors`` member that is a non-empty list (or a field -> messages object) in an *error
+  envelope*: no data beside it (GraphQL with ``"data": null``, JSON:API, Rails-style validation);
+* an explicit flag in an envelope: ``"ok": false``, ``"success": false``, ``"isError": true``
+  (MCP), a ``status`` of ``"error"``/``"fail"`` (JSend), or an HTTP error status (400-599) as
+  ``status``/``statusCode``/``status_code``/``code``;
+* an RFC 7807 problem (``type`` a URI, ``title``, and ``detail``/``instance``/an error ``status``);
+* FastAPI / pydantic validation errors (only ``detail``: a list of ``{"loc", "msg"}``).
+
+An *envelope* holds only members these conventions define (message, code, status, request ids,
+timestamps, links ...): a job record ``{"job_id": ..., "status": "failed"}`` or a link checker's
+``{"url": ..., "status": 404}`` is data about something else, not a failed call.
+
+The kept text is the error's message and code fields (``title: detail (code: X)``), never the whole
+object: a request id, a timestamp or an echoed input would make each failure its own class.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["mapping_failure", "markup_failure", "traceback_failure"]
+
+# Members an error envelope may have besides its error (the conventions' own vocabulary).
+_ENVELOPE = frozenset(
+    {
+        "error", "errors", "message", "msg", "detail", "details", "description", "error_description",
+        "error_message", "errormessage", "reason", "title", "type", "code", "error_code", "errorcode",
+        "status", "statuscode", "status_code", "ok", "success", "data", "result", "meta", "extensions",
+        "jsonapi", "links", "instance", "path", "timestamp", "request_id", "requestid", "trace_id",
+        "traceid", "correlation_id", "id", "jsonrpc", "source", "help", "hint", "documentation_url",
+        "more_info", "errno", "warning", "response_metadata",
+    }
+)
+# Where an error object keeps its message, most specific first (RFC 7807's title + detail is joined).
+_MESSAGE_KEYS = ("message", "msg", "error_message", "errorMessage", "error_description", "detail",
+                 "description", "reason", "faultstring")
+# Where it keeps its code: a class, not an instance (`error_signature` abstracts the numbers).
+_CODE_KEYS = ("code", "error_code", "errorCode", "status", "statusCode", "status_code", "type")
+# A result with none of these members reports no failure by any convention (checked first: cheap).
+_MARKERS = frozenset(
+    {"error", "errors", "isError", "ok", "success", "title", "detail", "status", "statusCode", "status_code", "code"}
+)
+_NULLISH = frozenset({"", "none", "null", "nil", "0", "false", "no", "n/a", "[]", "{}"})
+_MAX_ITEMS = 3  # error objects of a list that make the message (the first are the cause)
+_MAX_DEPTH = 4  # nesting read for a message: an error object inside an error object ...
+_MAX_PART = 400  # characters kept of one field
+
+
+def _nullish(value: Any) -> bool:
+    if value is None or value is False:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in _NULLISH
+    if isinstance(value, list | tuple | dict):
+        return not value
+    return False
+
+
+def _http_error(value: Any) -> bool:
+    """An HTTP error status (400-599), as a number or a numeric text."""
+    if value is None:
+        return False
+    if type(value) is str and len(value) == 3 and value.isdigit():
+        value = int(value)
+    return type(value) is int and 400 <= value <= 599
+
+
+def _is_envelope(obj: Mapping[Any, Any]) -> bool:
+    return all(isinstance(k, str) and k.lower() in _ENVELOPE for k in obj)
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        text = " ".join(str(value).split())[:_MAX_PART]
+        return text or None
+    return None
+
+
+def describe(value: Any, depth: int = 0) -> str:
+    """An error value's message and codes as one line: ``message (code: X, status: Y)``; a list's
+    first items joined by ``; ``; ``""`` when it has neither (the caller then says what flagged it)."""
+    if depth > _MAX_DEPTH:
+        return ""
+    if isinstance(value, str):
+        return " ".join(value.split())[: _MAX_PART * 2]
+    if isinstance(value, list | tuple):
+        parts = [describe(v, depth + 1) for v in value[:_MAX_ITEMS]]
+        return "; ".join(p for p in parts if p)
+    if not isinstance(value, Mapping):
+        return _scalar(value) or ""
+    if value.get("type") == "text" and isinstance(value.get("text"), str):  # a content block (MCP)
+        return " ".join(value["text"].split())[: _MAX_PART * 2]
+    message = next((m for m in (_scalar(value.get(k)) for k in _MESSAGE_KEYS) if m), None)
+    title = _scalar(value.get("title"))
+    if title and message and title != message:
+        message = f"{title}: {message}"
+    message = message or title
+    if message is None:  # a nested error object, a list of messages, or JSend's field -> message data
+        for key in ("error", "errors", "message", "detail", "details", "data"):
+            inner = value.get(key)
+            if isinstance(inner, Mapping | list | tuple) and inner:
+                message = describe(inner, depth + 1) or None
+                if message:
+                    break
+    if message is None and depth > 0:  # a field -> message object ({"email": ["is invalid"]})
+        fields = [f"{k}: {describe(v, depth + 1)}" for k, v in list(value.items())[:_MAX_ITEMS]
+                  if isinstance(k, str) and isinstance(v, str | list)]
+        message = "; ".join(f for f in fields if not f.endswith(": ")) or None
+    # (A problem's `type` is a URI naming what its `title` says.)
+    keys = _CODE_KEYS if value.get("title") is None else _CODE_KEYS[:-1]
+    codes = [f"{k}: {c}" for k in keys if (c := _scalar(value.get(k))) is not None and c != message]
+    extensions = value.get("extensions")
+    if isinstance(extensions, Mapping) and (c := _scalar(extensions.get("code"))):
+        codes.append(f"code: {c}")
+    source = value.get("source")
+    if isinstance(source, Mapping):  # JSON:API: which member failed, its last path segment
+        where = _scalar(source.get("pointer")) or _scalar(source.get("parameter"))
+        if where:
+            codes.append(f"field: {where.rstrip('/').rsplit('/', 1)[-1]}")
+    loc = value.get("loc")
+    if isinstance(loc, list) and loc:  # pydantic / FastAPI: the failing input's location
+        codes.append("field: " + ".".join(str(p) for p in loc[:6] if isinstance(p, str | int)))
+    if not message:
+        return ", ".join(codes)
+    return f"{message} ({', '.join(codes)})" if codes else message
+
+
+def _problem(obj: Mapping[Any, Any]) -> bool:
+    """An RFC 7807 problem: ``title`` and a problem ``type`` (a URI or ``about:blank``) or an
+    error ``status``, with what the problem was (``detail``, ``instance`` or that status)."""
+    kind, title = obj.get("type"), obj.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return False
+    status = _http_error(obj.get("status"))
+    uri = isinstance(kind, str) and (kind == "about:blank" or "://" in kind or kind.startswith("/"))
+    return (uri or status) and (status or "detail" in obj or "instance" in obj)
+
+
+def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
+    """The error text of a result object that reports a failure by one of the conventions (module
+    doc), or None when its structure does not say so."""
+    # Most results: no member any convention reads (asked of the smaller side: a huge dict costs 11 looks).
+    if (_MARKERS.isdisjoint(obj.keys()) if len(obj) <= len(_MARKERS) else not any(k in obj for k in _MARKERS)):
+        return None
+    error = obj.get("error")
+    if error is None:
+        pass
+    elif isinstance(error, str):
+        if not _nullish(error):  # the text as it is (what BFCL-style failures were always recorded as)
+            extra = next((m for m in (_scalar(obj.get(k)) for k in _MESSAGE_KEYS) if m and m != error), None)
+            return f"{error}: {extra}" if extra else error
+    elif isinstance(error, Mapping | list | tuple):
+        if error:
+            return describe(error, 1) or describe({k: v for k, v in obj.items() if k != "error"}) or "error"
+    elif error is True or (type(error) is int and error != 0):  # a flag, or a non-zero code (a float is a measure)
+        return describe({k: v for k, v in obj.items() if k != "error"}) or f"error: {error}"
+    if obj.get("isError") is True:  # MCP: the content says what
+        return describe(obj.get("content")) or "isError: true"
+    get = obj.get
+    errors = get("errors")
+    if errors and isinstance(errors, list | tuple | Mapping) and _nullish(get("data")) and _is_envelope(obj):
+        return describe(errors, 1) or "errors"
+    flag = "ok: false" if get("ok") is False else "success: false" if get("success") is False else None
+    status = get("status")
+    if flag is None and isinstance(status, str) and status.strip().lower() in ("error", "fail"):
+        flag = f"status: {status.strip().lower()}"
+    if flag is None and (_http_error(status) or _http_error(get("code")) or _http_error(get("statusCode"))
+                         or _http_error(get("status_code"))):
+        flag = "status"
+    if flag is not None and _is_envelope(obj):
+        return describe(obj) or flag
+    if _problem(obj):
+        return describe(obj)
+    detail = obj.get("detail")
+    if len(obj) == 1 and isinstance(detail, list) and detail and all(
+        isinstance(d, Mapping) and "msg" in d and "loc" in d for d in detail[:_MAX_ITEMS]
+    ):
+        return describe(detail, 1)
+    return None
+
+
+# ------------------------------------------------------------------ markup (XML, HTML)
+
+_PROLOGUE = re.compile(r"\s*(?:<\?[^>]{0,300}\?>\s*|<!--.{0,2000}?-->\s*|<!doctype[^>]{0,300}>\s*)*", re.I | re.S)
+_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_ERROR_ROOT = re.compile(r"\w*error|errors|\w*errorresponse|fault", re.I)
+_TITLE = re.compile(r"<title[^>]{0,200}>(.{0,300}?)</title>|<h1[^>]{0,200}>(.{0,300}?)</h1>", re.I | re.S)
+# A page titled by an HTTP error status: "404 Not Found", "Error 404 (Not Found)", "HTTP Status 500 - ...".
+_STATUS_TITLE = re.compile(r"(?:(?:http(?:/[\d.]+)?|error|status)\b[\s:#-]*)*[45]\d\d\b", re.I)
+_SOAP_FAULT = re.compile(r"<(?:[\w.\-]+:)?Body\b[^>]{0,300}>\s*<(?:[\w.\-]+:)?Fault\b", re.I)
+_TAG = re.compile(r"<[^>]{0,300}>")
+
+
+def _element(name: str, text: str) -> str | None:
+    m = re.search(rf"<(?:[\w.\-]+:)?{name}\b[^>]{{0,200}}>(.{{0,600}}?)</(?:[\w.\-]+:)?{name}>", text, re.I | re.S)
+    if m is None:
+        return None
+    inner = " ".join(html.unescape(_TAG.sub(" ", m.group(1))).split())
+    return inner or None
+
+
+def markup_failure(text: str) -> str | None:
+    """The error text of an XML error document (a root named ``Error``, ``...ErrorResponse``,
+    ``Fault``, or a SOAP fault) or of an HTML page titled by an HTTP error status; None for any
+    other markup. Read with regular expressions over the bounded prefix: no parser, no entities."""
+    rest = text[_PROLOGUE.match(text).end():]  # type: ignore[union-attr]  # (it matches the empty string)
+    root = _ROOT.match(rest)
+    if root is None:
+        return None
+    name = root.group(2)
+    if name.lower() == "html" or text.lstrip()[:9].lower() == "<!doctype":
+        m = _TITLE.search(rest)
+        if m is None:
+            return None
+        title = " ".join(html.unescape(_TAG.sub(" ", m.group(1) or m.group(2) or "")).split())
+        return title if _STATUS_TITLE.match(title) else None
+    if not (_ERROR_ROOT.fullmatch(name) or (name.lower() == "envelope" and _SOAP_FAULT.search(rest))):
+        return None
+    message = next((t for k in ("Message", "faultstring", "Text", "Reason", "Description", "Detail")
+                    if (t := _element(k, rest))), None)
+    code = _element("Code", rest) or _element("faultcode", rest)
+    if message and code:
+        return f"{code}: {message}"
+    return message or code or name
+
+
+# ------------------------------------------------------------------ Python exception text
+
+_TRACEBACK = "Traceback (most recent call last):"
+_SCAN = 8192  # (`_detect.SCAN_CHARS`: the most of a text read)
+# The exception line: a class name (maybe module-qualified) ending in Error/Exception, then ": ".
+_EXCEPTION_LINE = re.compile(r"((?:[A-Za-z_]\w*\.){0,8}([A-Z]\w{0,80}(?:Error|Exception)))(?::[ \t]+|:?$)(.*)")
+_EXCEPTION_HEAD = re.compile(r"[A-Z]\w{0,80}(?:Error|Exception):(?:[ \t]|$)")
+
+
+def traceback_failure(text: str) -> tuple[str, str] | None:
+    """(exception type, message) of a Python traceback or of an exception line
+    (``ValueError: ...``, what ``traceback.format_exception_only`` writes); None for other text.
+    Reads the first and (for a traceback, whose exception line is its last) the last 8 KB."""
+    if text.startswith(_TRACEBACK):
+        for line in reversed(text[-_SCAN:].splitlines()[-40:]):
+            if line[:1].isspace() or not line:
+                continue
+            m = _EXCEPTION_LINE.match(line, 0, _SCAN)
+            if m:
+                return m.group(2), line
+        return "Exception", text[:_SCAN]
+    if _EXCEPTION_HEAD.match(text, 0, 90):
+        m = _EXCEPTION_LINE.match(text, 0, _SCAN)
+        if m:
+            return m.group(2), text
+    return None
