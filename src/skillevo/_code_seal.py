@@ -26,7 +26,7 @@ from typing import Any
 
 from ._errors import SandboxError
 from ._redaction import _known_forms, redact_text, secret_spans
-from ._secret_forms import encoded_spans, named_secret_fields, names_secret_pair, remember_secrets
+from ._secret_forms import encoded_spans, named_fields, named_secret_fields, names_secret_pair, remember_secrets
 from ._secret_keys import is_secret_key
 
 __all__ = ["run_sealed"]
@@ -127,6 +127,14 @@ class _Seal:
         if isinstance(value, list | tuple):
             if names_secret_pair(value):
                 return [self.seal(value[0]), self._placeholder(value[1])]
+            names = named_fields(value)
+            if names:  # a named tuple: its field names are names (the skill gets it as a list, as JSON writes it)
+                return [
+                    self._placeholder(v)
+                    if is_secret_key(f) and v is not None and not isinstance(v, bool)
+                    else self.seal(v)
+                    for f, v in zip(names, value, strict=False)
+                ] + [self.seal(v) for v in value[len(names) :]]
             return [self.seal(v) for v in value]
         if isinstance(value, str):
             return self._seal_text(value)

@@ -437,16 +437,32 @@ def _signature_note(err: Event) -> str:
     return quote_untrusted(error_signature(masked), 120)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _wording(guidance: str | None) -> list[str] | None:
+    """The words of `guidance` as a model reads them: NFKC, invisible characters dropped, case
+    folded; spacing, punctuation and code marks are left out."""
+    if guidance is None:
+        return None
+    return _WORD.findall(clean_text(guidance, GUIDANCE_MAX_CHARS * 2).casefold())
+
+
 def same_behaviour(a: Strategy, b: Strategy) -> bool:
-    """Whether two strategies act the same: equal repair and code when they have one, else equal guidance.
+    """Whether two strategies act the same: equal repair and code when they have one, else guidance
+    of the same words.
 
     Mined guidance carries an example of the failing call's shape, so the same repair learned from
     two episodes may differ only in its example text; it is one idea (and one rejected by a reviewer
-    stays rejected).
+    stays rejected). Guidance is compared by its words, not its bytes: the same text in another
+    case, spacing or punctuation (an import or a miner rewording what reviewers rejected) is the
+    same guidance to the model, so it is the same idea.
     """
     if a.repair is not None or a.code is not None:
         return (a.repair, a.code) == (b.repair, b.code)
-    return a == b
+    if b.repair is not None or b.code is not None:
+        return False
+    return _wording(a.guidance) == _wording(b.guidance)
 
 
 def observed_win(proposal: Proposal, events: Sequence[Event]) -> bool:

@@ -70,9 +70,9 @@ def jsonable(value: Any, max_chars: int) -> Any:
 
 def _cut(value: Any, items: int, chars: int, depth: int) -> Any:
     """`value` with strings cut to `chars` and dicts, lists and tuples to their first `items`
-    entries (what lies past them is past the cut of the JSON text); other objects become their text
-    (as the serialiser's ``default`` would write them), cut the same; deeper than `MAX_DEPTH` is
-    left for the serialiser to bound."""
+    entries (what lies past them is past the cut of the JSON text), named tuples as the mapping of
+    their fields; other objects become their text (as the serialiser's ``default`` would write
+    them), cut the same; deeper than `MAX_DEPTH` is left for the serialiser to bound."""
     if isinstance(value, str):
         return value[:chars] if len(value) > chars else value
     if value is None or isinstance(value, _SCALARS):
@@ -86,6 +86,11 @@ def _cut(value: Any, items: int, chars: int, depth: int) -> Any:
         if len(value) > items:
             value = dict(itertools.islice(value.items(), items))
         return {k: _cut(v, items, chars, depth + 1) for k, v in value.items()}
+    if isinstance(value, tuple) and isinstance(fields := getattr(value, "_fields", None), tuple):
+        # A named tuple: JSON would write it as a list, dropping the field names that tell a
+        # `token` from a `user`; as the mapping of its fields, redaction reads it like any dict.
+        named = itertools.islice(zip(fields, value, strict=False), items)  # (a forged `_fields` may differ)
+        return {str(k): _cut(v, items, chars, depth + 1) for k, v in named}
     if isinstance(value, list | tuple):
         return [_cut(v, items, chars, depth + 1) for v in value[:items]]
     return value

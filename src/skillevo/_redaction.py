@@ -72,8 +72,11 @@ from ._secret_forms import (
 from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
+from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
+from ._secret_tables import table_spans
+from ._secret_urls import percent_spans, userinfo_spans
 from ._url_mask import mask_url, mask_urls_in
 
 # ---------------------------------------------------------------------------------------------- text rules
@@ -297,6 +300,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from encoded_spans(text, lambda inner: _holds_secret(inner, groups, gated))
     if decode:  # HTML character references read as what they spell ("pass&#119;ord="), once
         yield from entity_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
+        # percent-encoded text (a URL inside a query: "https%3A%2F%2Fuser%3Apw%40host"), likewise
+        yield from percent_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
     if not gated or flag_hint(text):
         yield from flag_spans(text)
     if not gated or determiner_code_hint(text):
@@ -323,8 +328,13 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                 if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
+        if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
+            yield from table_spans(text)
+    if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
+        yield from prefixed_key_spans(text)
     if gates.open(("://",)):
         yield from path_token_spans(text)
+        yield from userinfo_spans(text)
     if not gated or "code=" in text:
         yield from oauth_code_spans(text)
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
@@ -452,6 +462,33 @@ def _known_forms(value: str) -> frozenset[str]:
     return frozenset(f for f in forms if len(f) >= 6)
 
 
+@functools.lru_cache(maxsize=1024)
+def _known_folded(value: str) -> frozenset[str]:
+    """`_known_forms(value)`, lower-cased: a tool may echo a value in another case ("no account for
+    hunter2-..."), where an exact match misses it."""
+    return frozenset(f.lower() for f in _known_forms(value))
+
+
+def _hide_known(text: str, known: set[str]) -> str:
+    """`text` with the episode's own secrets hidden, in each form a text quotes them in (JSON-escaped,
+    percent-encoded), longest first, and then in any case."""
+    found = {form for k in known for form in _known_forms(k) if form in text}
+    for value in sorted(found, key=len, reverse=True):
+        text = text.replace(value, "[REDACTED:secret]")
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): positions would shift
+        return text
+    spans: list[tuple[int, int]] = []
+    for form in sorted({f for k in known for f in _known_folded(k) if f in lowered}, key=len, reverse=True):
+        start = lowered.find(form)
+        while start >= 0:
+            spans.append((start, start + len(form)))
+            start = lowered.find(form, start + len(form))
+    if not spans:
+        return text
+    return _apply(text, [(start, end, "secret") for start, end in spans])
+
+
 def redact_text(text: str, *, emails: bool = False, known: set[str] | None = None) -> str:
     """`text` with every secret shape replaced by ``[REDACTED:kind]`` (see the module doc).
 
@@ -460,10 +497,8 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
         emails: also hide e-mail addresses.
         known: values to hide wherever they appear (an episode's own secrets, seen under secret keys).
     """
-    if known:  # each in the forms a text quotes it in (JSON-escaped, percent-encoded), longest first
-        found = {form for k in known for form in _known_forms(k) if form in text}
-        for value in sorted(found, key=len, reverse=True):
-            text = text.replace(value, "[REDACTED:secret]")
+    if known:
+        text = _hide_known(text, known)
     if text in _clean and not (emails and "@" in text):  # e-mails need an "@": the rest is the same
         return text
     if not _may_hold_secret(text) and not (emails and "@" in text):
@@ -529,7 +564,10 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
             if isinstance(v, str):  # the common leaf, without a second dispatch
                 out[key] = redact_text(v, emails=emails, known=known)
             elif v is None or isinstance(v, _SCALARS):
-                out[key] = v if type(v) is not int or v < 10**12 else _card_number(v)
+                if known and not isinstance(v, bool) and str(v) in known:  # the episode's secret number, echoed
+                    out[key] = "[REDACTED:secret]"
+                else:
+                    out[key] = v if type(v) is not int or v < 10**12 else _card_number(v)
             else:
                 out[key] = redact(v, emails=emails, known=known)
         return out
@@ -539,6 +577,8 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                 _remember(value[1], known)
             return [redact(value[0], emails=emails, known=known), "[REDACTED:secret]"]
         return [redact(v, emails=emails, known=known) for v in value]
+    if known and isinstance(value, int | float) and not isinstance(value, bool) and str(value) in known:
+        return "[REDACTED:secret]"
     return _card_number(value)
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "form_spans",
     "iban_spans",
     "luhn",
+    "named_fields",
     "named_secret_fields",
     "names_secret_pair",
     "oauth_code_spans",
@@ -303,10 +304,15 @@ def encoded_spans(text: str, holds_secret: Callable[[str], bool]) -> Iterator[tu
 
 
 def remember(value: Any, known: set[str]) -> None:
-    """Add every string of 6+ characters `value` holds (at any depth) to `known`."""
+    """Add every string of 6+ characters `value` holds (at any depth) to `known`, and every number
+    as the text it is echoed as (an OTP or a PIN sent as a JSON number, ``{"otp": 48219377}``)."""
     if isinstance(value, str):
         if len(value) >= 6 and not value.startswith("[REDACTED"):
             known.add(value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value)
+        if len(text) >= 6:
+            known.add(text)
     elif isinstance(value, dict):
         for v in value.values():
             remember(v, known)
@@ -332,8 +338,18 @@ def remember_secrets(
     elif isinstance(value, list | tuple):
         if names_secret_pair(value):
             keep(value[1], known)
-        for v in value:
-            remember_secrets(v, known, keep)
+        names = named_fields(value)
+        for i, v in enumerate(value):
+            if i < len(names) and is_secret_key(names[i]) and v is not None and not isinstance(v, bool):
+                keep(v, known)  # a named tuple's field named like a secret (`Credentials(user, token)`)
+            else:
+                remember_secrets(v, known, keep)
+
+
+def named_fields(value: Any) -> tuple[str, ...]:
+    """The field names of a named tuple (`value._fields`), or ``()`` for any other value."""
+    fields = getattr(value, "_fields", None) if isinstance(value, tuple) else None
+    return fields if isinstance(fields, tuple) and all(isinstance(f, str) for f in fields) else ()
 
 
 # An HTML character reference ("&#119;", "&#x77;", "&quot;"): a key or a quote written with them reads
