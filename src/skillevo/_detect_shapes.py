@@ -13,6 +13,10 @@ result, never on words it happens to contain:
 * an RFC 7807 problem (``type`` a URI, ``title``, and ``detail``/``instance``/an error ``status``);
 * FastAPI / pydantic validation errors (only ``detail``: a list of ``{"loc", "msg"}``).
 
+A result that flags its call a success (``"ok": true``, ``"success": true``, ``"isError": false``,
+``"status": "success"``) is one, whatever else it holds: a failure read where the call took effect
+would retry it (a second booking).
+
 An *envelope* holds only members these conventions define (message, code, status, request ids,
 timestamps, links ...): a job record ``{"job_id": ..., "status": "failed"}`` or a link checker's
 ``{"url": ..., "status": 404}`` is data about something else, not a failed call.
@@ -148,11 +152,25 @@ def _problem(obj: Mapping[Any, Any]) -> bool:
     return (uri or status) and (status or "detail" in obj or "instance" in obj)
 
 
+def _says_succeeded(obj: Mapping[Any, Any]) -> bool:
+    """Whether the result flags its call a success (``"ok": true``, ``"success": true``, MCP's
+    ``"isError": false``, JSend's ``"status": "success"``). Such a flag wins over any other member:
+    an ``error`` beside it reports no error (``{"code": 0, "message": "OK"}``), and reading the call
+    as failed would retry a call that took effect (a second booking, a second payment)."""
+    get = obj.get
+    if get("ok") is True or get("success") is True or get("isError") is False:
+        return True
+    status = get("status")
+    return isinstance(status, str) and status.strip().lower() in ("success", "ok")
+
+
 def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
     """The error text of a result object that reports a failure by one of the conventions (module
     doc), or None when its structure does not say so."""
     # Most results: no member any convention reads (asked of the smaller side: a huge dict costs 11 looks).
     if (_MARKERS.isdisjoint(obj.keys()) if len(obj) <= len(_MARKERS) else not any(k in obj for k in _MARKERS)):
+        return None
+    if _says_succeeded(obj):
         return None
     error = obj.get("error")
     if error is None:
