@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ._detect_shapes import describe, mapping_failure, markup_failure, traceback_failure
 from ._redaction import capped_text, redact
+from ._sanitize import safe_str
 
 __all__ = [
     "CLASSIFY_CHARS",
@@ -277,7 +278,7 @@ def _failure(error_type: str, message: str) -> Failure:
 
 def failure_from_exception(exc: BaseException) -> Failure:
     """Describe a raised exception (its class name is the error type)."""
-    message = str(exc)[:SCAN_CHARS] or type(exc).__name__
+    message = safe_str(exc, default="")[:SCAN_CHARS] or type(exc).__name__
     return _failure(type(exc).__name__, message)
 
 
@@ -294,34 +295,51 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
     conventions real APIs use (JSON-RPC, GraphQL, JSON:API, RFC 7807, REST envelopes, MCP: see
     `skillevo._detect_shapes`); anything for which `is_failure(result)` is true. Data that merely
     mentions an error word ("Error rate: 0.1%", ``{"error": null}``) is a success.
+
+    Never raises: a result whose own methods raise when read (an attribute look-up, a mapping's
+    items) is no failure (read as one, a call that took effect would be retried); an exception
+    whose ``__str__`` raises is a failure of its type.
     """
-    if isinstance(result, BaseException):
-        return failure_from_exception(result)
-    if is_failure is not None:
-        try:
-            flagged = bool(is_failure(result))
-        except Exception as exc:  # a broken predicate must not break the agent; say why instead
-            return _failure("PredicateError", f"is_failure raised {type(exc).__name__}: {exc}")
-        if flagged:
-            return _failure("ToolFailure", _flagged_text(result))
-    if type(result) is str:  # most results: one look at the first character decides most of them
-        found = _text_failure(result)
-        return None if found is None else _failure(*found)
-    if type(result) is dict:  # (a dict has no status attribute and no content: read its members)
-        message = mapping_failure(result)
+    # (One try around the whole read: free on the per-call path, where most results raise nothing.)
+    try:
+        if isinstance(result, BaseException):
+            return failure_from_exception(result)
+        if is_failure is not None:
+            try:
+                flagged = bool(is_failure(result))
+            except Exception as exc:  # a broken predicate must not break the agent; say why instead
+                said = safe_str(exc, default="")
+                return _failure("PredicateError", f"is_failure raised {type(exc).__name__}: {said}")
+            if flagged:
+                try:
+                    flagged_text = _flagged_text(result)
+                except Exception:  # the result's own code raised: the predicate's word stands
+                    flagged_text = f"is_failure flagged a {type(result).__name__}"
+                return _failure("ToolFailure", flagged_text)
+        if type(result) is str:  # most results: one look at the first character decides most of them
+            found = _text_failure(result)
+            return None if found is None else _failure(*found)
+        if type(result) is dict:  # (a dict has no status attribute and no content: read its members)
+            message = mapping_failure(result)
+            return None if message is None else _failure("ToolError", message)
+        status = getattr(result, "status", None)
+        if isinstance(status, str) and status.lower() == "error":
+            try:
+                content = getattr(result, "content", result)
+                message = _read_as_text(content) or _text_of(content)
+            except Exception:  # its content cannot be read: the status still says it failed
+                message = "status: error"
+            return _failure("ToolError", message)
+        text = _read_as_text(result)
+        if text is None and not isinstance(result, Mapping) and hasattr(result, "content"):
+            text = _read_as_text(result.content)
+        if text is not None:  # a text in another form: read as that text
+            found = _text_failure(text)
+            return None if found is None else _failure(*found)
+        message = _object_failure(result)
         return None if message is None else _failure("ToolError", message)
-    status = getattr(result, "status", None)
-    if isinstance(status, str) and status.lower() == "error":
-        content = getattr(result, "content", result)
-        return _failure("ToolError", _read_as_text(content) or _text_of(content))
-    text = _read_as_text(result)
-    if text is None and not isinstance(result, Mapping) and hasattr(result, "content"):
-        text = _read_as_text(result.content)
-    if text is not None:  # a text in another form: read as that text
-        found = _text_failure(text)
-        return None if found is None else _failure(*found)
-    message = _object_failure(result)
-    return None if message is None else _failure("ToolError", message)
+    except Exception:  # the result's own code raised while it was read: nothing it says is known
+        return None
 
 
 def _text_failure(text: str) -> tuple[str, str] | None:

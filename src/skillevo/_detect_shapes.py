@@ -86,9 +86,13 @@ def _is_envelope(obj: Mapping[Any, Any]) -> bool:
 def _scalar(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, str | int | float):
-        text = " ".join(str(value).split())[:_MAX_PART]
-        return text or None
+    if isinstance(value, str):
+        return " ".join(value.split())[:_MAX_PART] or None
+    if isinstance(value, int | float):
+        try:
+            return str(value)[:_MAX_PART] or None
+        except ValueError:  # an integer longer than Python writes as text (4,300 digits): not one code
+            return f"<{value.bit_length()}-bit integer>" if isinstance(value, int) else None
     return None
 
 
@@ -135,7 +139,7 @@ def describe(value: Any, depth: int = 0) -> str:
             codes.append(f"field: {where.rstrip('/').rsplit('/', 1)[-1]}")
     loc = value.get("loc")
     if isinstance(loc, list) and loc:  # pydantic / FastAPI: the failing input's location
-        codes.append("field: " + ".".join(str(p) for p in loc[:6] if isinstance(p, str | int)))
+        codes.append("field: " + ".".join(t for p in loc[:6] if isinstance(p, str | int) and (t := _scalar(p))))
     if not message:
         return ", ".join(codes)
     return f"{message} ({', '.join(codes)})" if codes else message
@@ -183,7 +187,7 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
         if error:
             return describe(error, 1) or describe({k: v for k, v in obj.items() if k != "error"}) or "error"
     elif error is True or (type(error) is int and error != 0):  # a flag, or a non-zero code (a float is a measure)
-        return describe({k: v for k, v in obj.items() if k != "error"}) or f"error: {error}"
+        return describe({k: v for k, v in obj.items() if k != "error"}) or f"error: {_scalar(error)}"
     if obj.get("isError") is True:  # MCP: the content says what
         return describe(obj.get("content")) or "isError: true"
     get = obj.get
