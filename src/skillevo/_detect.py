@@ -432,12 +432,15 @@ def _read_as_text(value: Any) -> str | None:
     return None
 
 
+# (`\s` is what `str.isspace` calls whitespace.)
+_LEAD = re.compile(f"[\\s{INVISIBLE_LEAD}]*")
+
+
 def _without_invisible_lead(text: str) -> str:
-    """`text` without the whitespace and `INVISIBLE_LEAD` characters it starts with."""
-    i = 0
-    while i < len(text) and (text[i] in INVISIBLE_LEAD or text[i].isspace()):
-        i += 1
-    return text[i:]
+    """`text` without the whitespace and `INVISIBLE_LEAD` characters it starts with, skipped
+    within the first `SCAN_CHARS` (a text blank that far reports nothing): in one regular
+    expression match, not a Python step per character (a megabyte of them cost 200 ms a call)."""
+    return text[_LEAD.match(text, 0, SCAN_CHARS).end():]  # type: ignore[union-attr]  # (it matches "")
 
 
 # A text that starts with "Error" reports an error (a label, a code, an event, or its own words:
