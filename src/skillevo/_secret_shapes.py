@@ -33,8 +33,10 @@ EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
     ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
     ("api_key", re.compile(r"\bhf_[A-Za-z0-9]{30,}"), ("hf_",)),
     ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
-    # Any scheme's user:password@ (postgresql://user:pw@host, redis://:pw@host, https://u:p@h)
-    ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@"), ("://",)),
+    # Any scheme's user:password@ (postgresql://user:pw@host, redis://:pw@host, https://u:p@h). The
+    # scheme is read for at most 32 characters (its tail, for a longer one: only the password is
+    # kept): tried at every letter, an unbounded one read a long word once per letter of it.
+    ("password", re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s:/?#@\[\]]*:(?P<s>[^\s/?#]*)@"), ("://",)),
     # A webhook's URL is its credential: the path after a hook segment ("/api/webhooks/<id>/<token>")
     # when it holds a digit and 16+ characters ("/webhooks/list", ".git/hooks/pre-commit" stay)
     ("webhook", re.compile(r"(?i)/(?:[\w\-]*web)?hooks?/(?=[^\s?#\"'<>]*\d)(?P<s>[^\s?#\"'<>]{16,})"), ("hook",)),
