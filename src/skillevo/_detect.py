@@ -352,7 +352,7 @@ def _text_failure(text: str) -> tuple[str, str] | None:
         stripped = _without_invisible_lead(stripped)
         first = stripped[:1]
     if first in "eE" and stripped[:5].lower() == "error":
-        if _EMPTY_LABEL.fullmatch(stripped[:80]):  # "Error: none", "errors=0": no error reported
+        if _EMPTY_LABEL.match(stripped[:80]):  # "Error: none", "Errors: 0, Warnings: 2": no error reported
             return None
         head = stripped[:200]
         if _MEASUREMENT.match(head) and classify_error(head) == "unknown":  # "Error rate: 0.1%": data
@@ -457,8 +457,15 @@ _MEASUREMENT = re.compile(
     r"(?=[ \t]*(?:[.;,(]|\r?\n|$))",
     re.I,
 )
-# A label whose value says there is none: "Error: none", "Errors: 0", "error=null".
-_EMPTY_LABEL = re.compile(r"errors?[ \t]*[:=][ \t]*(?:none|null|nil|0|false|no|n/a|\[\]|\{\})[ \t]*[.!]?\s*", re.I)
+# A label whose value says there is none: alone ("Error: none", "Errors: 0", "error=null"), or, for
+# a value no message starts with (none, nil, 0, n/a), followed by other news: a clause mark then more
+# ("Errors: 0, Warnings: 2", "Error: none. Payment P1 captured") or another label ("errors=0
+# warnings=1"). ("Error: null" then a stack, "Error: no such card", "Error: 0 rows written" stay errors.)
+_EMPTY_LABEL = re.compile(
+    r"errors?[ \t]*[:=][ \t]*(?:(?:none|null|nil|0|false|no|n/a|\[\]|\{\})[ \t]*[.!]?\s*\Z"
+    r"|(?:none|nil|0|n/a)[ \t]*(?:[.;,|][ \t]*\S|\s+[A-Za-z][\w -]{0,30}?[ \t]*[:=]))",
+    re.I,
+)
 # A JSON text is parsed only when it quotes an error text or key, or has a member with a value some
 # convention reads as a failure: a necessary condition, checked with literal-prefixed searches (data
 # with "status" or "code" members, or a long list, is not parsed, and not scanned character by character).
