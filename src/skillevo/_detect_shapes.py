@@ -5,12 +5,13 @@ result, never on words it happens to contain:
 
 * an ``error`` member that is a non-empty text, an error object, a list of them, ``true`` or a
   non-zero integer code (BFCL, JSON-RPC 2.0, OAuth, Slack, most REST envelopes);
-* an ``errors`` member that is a non-empty list (or a field -> messages object) in an *error
-  envelope*: no data beside it (GraphQL with ``"data": null``, JSON:API, Rails-style validation);
+* an ``errors`` member that is a non-empty list (or a field -> messages object with a message) in
+  an *error envelope*: no data (``data``, ``result``) beside it (GraphQL with ``"data": null``,
+  JSON:API, Rails-style validation);
 * an explicit flag in an envelope: ``"ok": false``, ``"success": false``, ``"isError": true``
   (MCP), a ``status`` of ``"error"``/``"fail"`` (JSend), or an HTTP error status (400-599) as
   ``status``/``statusCode``/``status_code``/``code``;
-* an RFC 7807 problem (``type`` a URI, ``title``, and ``detail``/``instance``/an error ``status``);
+* an RFC 7807 problem (``title`` with an error ``status``, or with a ``type`` URI and ``instance``);
 * FastAPI / pydantic validation errors (only ``detail``: a list of ``{"loc", "msg"}``).
 
 A result that flags its call a success (``"ok": true``, ``"success": true``, ``"isError": false``,
@@ -146,14 +147,25 @@ def describe(value: Any, depth: int = 0) -> str:
 
 
 def _problem(obj: Mapping[Any, Any]) -> bool:
-    """An RFC 7807 problem: ``title`` and a problem ``type`` (a URI or ``about:blank``) or an
-    error ``status``, with what the problem was (``detail``, ``instance`` or that status)."""
+    """An RFC 7807 problem: ``title`` with an error ``status``, or with a problem ``type`` (a URI
+    or ``about:blank``) and the occurrence it names (``instance``). A type URI, a title and a
+    ``detail`` alone describe resources too (a schema.org event, an issue), and an object with its
+    own ``id`` is a resource: neither is a problem without an error status."""
     kind, title = obj.get("type"), obj.get("title")
     if not isinstance(title, str) or not title.strip():
         return False
-    status = _http_error(obj.get("status"))
+    if _http_error(obj.get("status")):
+        return True
     uri = isinstance(kind, str) and (kind == "about:blank" or "://" in kind or kind.startswith("/"))
-    return (uri or status) and (status or "detail" in obj or "instance" in obj)
+    return uri and "instance" in obj and "id" not in obj
+
+
+def _has_messages(errors: Any) -> bool:
+    """Whether an ``errors`` member holds a message: a field -> messages object whose lists are all
+    empty (``{"email": []}``) reports none."""
+    if isinstance(errors, Mapping):
+        return any(not _nullish(v) for v in errors.values())
+    return bool(errors)
 
 
 def _says_succeeded(obj: Mapping[Any, Any]) -> bool:
@@ -192,7 +204,9 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
         return describe(obj.get("content")) or "isError: true"
     get = obj.get
     errors = get("errors")
-    if errors and isinstance(errors, list | tuple | Mapping) and _nullish(get("data")) and _is_envelope(obj):
+    # (With data beside them, in ``data`` or ``result``, errors are a partial success's warnings.)
+    if (errors and isinstance(errors, list | tuple | Mapping) and _nullish(get("data")) and _nullish(get("result"))
+            and _is_envelope(obj) and _has_messages(errors)):
         return describe(errors, 1) or "errors"
     flag = "ok: false" if get("ok") is False else "success: false" if get("success") is False else None
     status = get("status")
