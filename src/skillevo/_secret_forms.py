@@ -90,7 +90,11 @@ def _shape(keys: tuple[Any, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     if shape is None:
         strings = [k for k in keys if type(k) is str]
         holders = frozenset(k for k in strings if _role(k) == _HOLDER)
-        shape = (tuple(k for k in strings if _role(k) == _LABEL) if holders else (), holders)
+        labels = tuple(k for k in strings if _role(k) == _LABEL) if holders else ()
+        if not labels and len(holders) == 1 and len(strings) == 2:
+            # Two fields, one the value: the other names it, whatever it is called ("setting", "option", "env").
+            labels = tuple(k for k in strings if k not in holders)
+        shape = (labels, holders)
         if len(_SHAPES) >= _SHAPES_MAX:
             _SHAPES.clear()
         _SHAPES[keys] = shape

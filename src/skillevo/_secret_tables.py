@@ -4,9 +4,10 @@ A database or spreadsheet tool answers with a table (CSV, TSV, semicolons, a Mar
 a secret's name is a column header and its values sit in the rows below, with no ``:`` or ``=``
 between name and value for the pair rule to read. A header is a line of at least two short cells
 (at most four words each, no sentence punctuation); each column whose header is a secret key (the
-key-word rule, a header of at most two words) is hidden in every following row of the same number
-of cells, and so is a row's value cell beside a label cell naming a secret (``name,value`` rows,
-read by `named_secret_fields` as it reads a dict). A Markdown separator row (``|---|``) is skipped.
+key-word rule, a trailing note such as "(prod)" left out) is hidden in every following row of the
+same number of cells, and so is a row's value cell beside a label cell naming a secret (``name,value``
+rows, and in a two-column table any column beside a value column: ``setting,value``; read by
+`named_secret_fields` as it reads a dict). A Markdown separator row (``|---|``) is skipped.
 """
 
 from __future__ import annotations
@@ -74,8 +75,13 @@ def _header(line: str, cells: list[tuple[int, int]]) -> list[str] | None:
     return names
 
 
+_NOTE = re.compile(r"\s*\([^()]{0,40}\)\Z")
+
+
 def _secret_columns(names: list[str]) -> list[int]:
-    return [j for j, n in enumerate(names) if n and len(n.split()) <= 2 and is_secret_key(n)]
+    """The columns whose header (a trailing note such as "(prod)" left out) names a secret: any
+    header `_header` accepts, up to four words ("Admin user password", "SMTP relay server password")."""
+    return [j for j, n in enumerate(names) if n and is_secret_key(_NOTE.sub("", n) or n)]
 
 
 def _table_end(lines: list[tuple[int, str]], i: int, delimiter: str, count: int) -> int:
@@ -103,9 +109,12 @@ def table_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 continue
             columns = _secret_columns(names)
             last = [key_words(n)[-1:] if n else () for n in names]
+            holders = [j for j, w in enumerate(last) if not _HOLDER_WORDS.isdisjoint(w)]
             labels = [j for j, w in enumerate(last) if not _LABEL_WORDS.isdisjoint(w)]
-            if not any(not _HOLDER_WORDS.isdisjoint(w) for w in last):
+            if not holders:
                 labels = []  # a label column needs a value column beside it ("name,value")
+            elif len(names) == 2 and not labels:  # two columns, one the value: the other names it ("setting,value")
+                labels = [1 - holders[0]]
             if not columns and not labels:
                 # a table of nothing secret: its rows are not read, nor tried as headers
                 i = _table_end(lines, i, delimiter, line.count(delimiter))
