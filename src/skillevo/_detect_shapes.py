@@ -3,8 +3,9 @@
 Real APIs report a failure in a handful of conventions; each is one rule on the *structure* of the
 result, never on words it happens to contain:
 
-* an ``error`` member that is a non-empty text, an error object, a list of them, ``true`` or a
-  non-zero integer code (BFCL, JSON-RPC 2.0, OAuth, Slack, most REST envelopes);
+* an ``error`` member that is a non-empty text, an error object or a list of them that reports
+  something (not only nulls, blanks and zero codes), ``true`` or a non-zero integer code (BFCL,
+  JSON-RPC 2.0, OAuth, Slack, most REST envelopes);
 * an ``errors`` member that is a non-empty list (or a field -> messages object with a message) in
   an *error envelope*: no data (``data``, ``result``) beside it (GraphQL with ``"data": null``,
   JSON:API, Rails-style validation);
@@ -68,6 +69,21 @@ def _nullish(value: Any) -> bool:
         return value.strip().lower() in _NULLISH
     if isinstance(value, list | tuple | dict):
         return not value
+    return False
+
+
+def _reports_nothing(value: Any, depth: int = 0) -> bool:
+    """Whether an error value says nothing: nullish, a zero code, or an object or list of nothing
+    but those (``{"code": null, "message": null}``, ``{"code": 0, "message": ""}``, ``[null]``:
+    an error member some APIs always send)."""
+    if _nullish(value) or (type(value) is int and value == 0):
+        return True
+    if depth >= _MAX_DEPTH:
+        return False
+    if isinstance(value, Mapping):
+        return len(value) <= 64 and all(_reports_nothing(v, depth + 1) for v in value.values())
+    if isinstance(value, list | tuple):
+        return len(value) <= 64 and all(_reports_nothing(v, depth + 1) for v in value)
     return False
 
 
@@ -196,7 +212,7 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
             extra = next((m for m in (_scalar(obj.get(k)) for k in _MESSAGE_KEYS) if m and m != error), None)
             return f"{error}: {extra}" if extra else error
     elif isinstance(error, Mapping | list | tuple):
-        if error:
+        if not _reports_nothing(error):
             return describe(error, 1) or describe({k: v for k, v in obj.items() if k != "error"}) or "error"
     elif error is True or (type(error) is int and error != 0):  # a flag, or a non-zero code (a float is a measure)
         return describe({k: v for k, v in obj.items() if k != "error"}) or f"error: {_scalar(error)}"
