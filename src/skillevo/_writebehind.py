@@ -37,6 +37,8 @@ from typing import Generic, TypeVar
 
 from . import _durability
 from ._errors import LibraryError
+from ._redaction import capped_text
+from ._sanitize import safe_str
 
 __all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all", "retry_aborted"]
 
@@ -349,7 +351,7 @@ class WriteBehind(Generic[T]):
         try:
             self.drain()
         except Exception as exc:
-            print(f"skillevo: {len(self)} queued records could not be written: {exc}", file=sys.stderr)
+            print(f"skillevo: {len(self)} queued records could not be written: {_shown(exc)}", file=sys.stderr)
 
     def _run(self) -> None:
         while not self._stopped.is_set():
@@ -425,6 +427,12 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
+def _shown(exc: BaseException) -> str:
+    """An error's text as stderr may show it: redacted (a store error may quote what it could not
+    write), one line's worth."""
+    return capped_text(safe_str(exc), 2000)
+
+
 @atexit.register
 def _drain_all() -> None:
     """At interpreter exit, write what is still queued (daemon threads die without finishing)."""
@@ -434,5 +442,5 @@ def _drain_all() -> None:
         except Exception as exc:
             # The process is ending: what could not be written is lost, whatever the error says of
             # a queue that outlives it.
-            reason = str(exc).removesuffix(_KEPT)
+            reason = _shown(exc).removesuffix(_KEPT)
             print(f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
