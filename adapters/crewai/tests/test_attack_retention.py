@@ -13,12 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crewai.events import crewai_event_bus
 
 from skillevo import Evolver, SkillLibrary
 from skillevo_crewai import ScriptedLLM, evolving
 
 sys.path.insert(0, str(Path(__file__).parent))
 from crewai_fakes import Book, booking_crew, booking_policy, ok_reward
+
+
+def _freed(refs: list[weakref.ref[Any]]) -> bool:
+    """Whether every referent but the last kickoff's is freed: what grows with the kickoffs is what
+    this guards. (Under load the last kickoff's agent, tools and Evolving may still be held for a
+    while by CrewAI's event bus threads and the test's log capture.)"""
+    crewai_event_bus.flush(timeout=30.0)
+    gc.collect()
+    return all(r() is None for r in refs[:-1])
 
 
 @pytest.fixture
@@ -30,14 +40,13 @@ def lib() -> Iterator[SkillLibrary]:
 def test_tools_of_finished_kickoffs_are_not_kept_alive(lib: SkillLibrary) -> None:
     tools: list[weakref.ref[Book]] = []
     with evolving(Evolver(lib, miner=None), reward=ok_reward) as ev:
-        for day in range(3):
+        for day in range(5):
             tool = Book(accept_any_date=True)
             tools.append(weakref.ref(tool))
             ev(booking_crew(ScriptedLLM(booking_policy), tool)).kickoff(inputs={"day": str(day)})
         del tool
-        gc.collect()
-        assert [t() for t in tools] == [None] * len(tools)
-    assert lib.count_episodes() == 3
+        assert _freed(tools)
+    assert lib.count_episodes() == 5
 
 
 def test_an_evolving_made_per_request_and_never_closed_is_freed_with_its_crews(lib: SkillLibrary) -> None:
@@ -46,18 +55,17 @@ def test_an_evolving_made_per_request_and_never_closed_is_freed_with_its_crews(l
     evo = Evolver(lib, miner=None)
     made: list[weakref.ref[Any]] = []
     rewards: list[float] = []
-    for day in range(3):
+    for day in range(5):
         request = {"expected": "booked", "day": str(day)}
         ev = evolving(evo, reward=lambda out, request=request: float(out.raw == request["expected"]))
         made.append(weakref.ref(ev))
         ev(booking_crew(ScriptedLLM(booking_policy), Book(accept_any_date=True))).kickoff(inputs={"day": str(day)})
         rewards.append(lib.episode(ev.last_episode_id or "").reward or 0.0)
     del ev
-    gc.collect()
-    assert [r() for r in made] == [None, None, None]
-    assert rewards == [1.0, 1.0, 1.0]
+    assert _freed(made)
+    assert rewards == [1.0] * 5
     # The hooks still work for an Evolving made afterwards.
     with evolving(evo, reward=lambda out: 0.5) as ev:
         ev(booking_crew(ScriptedLLM(booking_policy), Book(accept_any_date=True))).kickoff(inputs={"day": "x"})
         assert lib.episode(ev.last_episode_id or "").reward == 0.5
-    assert lib.count_episodes() == 4
+    assert lib.count_episodes() == 6
