@@ -32,6 +32,7 @@ from ._secret_prose import prose_spans, seed_phrase_spans
 
 __all__ = [
     "card_number",
+    "decoded_reading",
     "encoded_spans",
     "entity_spans",
     "form_spans",
@@ -356,6 +357,36 @@ def named_fields(value: Any) -> tuple[str, ...]:
     return fields if isinstance(fields, tuple) and all(isinstance(f, str) for f in fields) else ()
 
 
+def decoded_reading(
+    text: str, pattern: re.Pattern[str], decode: Callable[[str], str | None]
+) -> tuple[str, list[int], list[int]] | None:
+    """`text` with each match of `pattern` replaced by what `decode` reads it as (None, or the match
+    itself: left as written), and where each character of that reading starts and ends in `text` (a
+    character a match spells covers the whole match); None when nothing decodes."""
+    parts: list[str] = []
+    lo: list[int] = []
+    hi: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        written = m.group(0)
+        spelled = decode(written)
+        if spelled is None or spelled == written:
+            continue
+        parts.append(text[pos : m.start()])
+        lo.extend(range(pos, m.start()))
+        hi.extend(range(pos + 1, m.start() + 1))
+        parts.append(spelled)
+        lo.extend([m.start()] * len(spelled))
+        hi.extend([m.end()] * len(spelled))
+        pos = m.end()
+    if not parts:
+        return None
+    parts.append(text[pos:])
+    lo.extend(range(pos, len(text)))
+    hi.extend(range(pos + 1, len(text) + 1))
+    return "".join(parts), lo, hi
+
+
 # An HTML character reference ("&#119;", "&#x77;", "&quot;"): a key or a quote written with them reads
 # as what it spells ("pass&#119;ord=...", "&quot;token&quot;: &quot;...&quot;").
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -368,27 +399,11 @@ def entity_spans(
     (a character an entity spells covers the whole entity)."""
     if "&" not in text or ";" not in text:
         return
-    parts: list[str] = []
-    lo: list[int] = []  # where each character of the reading starts and ends in `text`
-    hi: list[int] = []
-    pos = 0
-    for m in _ENTITY.finditer(text):
-        spelled = html.unescape(m.group(0))
-        if spelled == m.group(0):
-            continue
-        parts.append(text[pos : m.start()])
-        lo.extend(range(pos, m.start()))
-        hi.extend(range(pos + 1, m.start() + 1))
-        parts.append(spelled)
-        lo.extend([m.start()] * len(spelled))
-        hi.extend([m.end()] * len(spelled))
-        pos = m.end()
-    if not parts:
+    reading = decoded_reading(text, _ENTITY, html.unescape)
+    if reading is None:
         return
-    parts.append(text[pos:])
-    lo.extend(range(pos, len(text)))
-    hi.extend(range(pos + 1, len(text) + 1))
-    for start, end, kind in spans_of("".join(parts)):
+    decoded, lo, hi = reading
+    for start, end, kind in spans_of(decoded):
         if end > start:
             yield lo[start], hi[end - 1], kind
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from ._secret_forms import decoded_reading
+
 __all__ = ["percent_spans", "userinfo_spans"]
 
 # A URL's user name, then an optional ":password", then "@": the user name is group "s".
@@ -46,32 +48,12 @@ def userinfo_spans(text: str) -> Iterator[tuple[int, int, str]]:
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
-def _percent_reading(text: str) -> tuple[str, list[int], list[int]] | None:
-    """`text` with its percent-encoded runs decoded (runs that are not UTF-8 stay as written), and
-    where each character of that reading starts and ends in `text`; None when nothing decodes."""
-    parts: list[str] = []
-    lo: list[int] = []
-    hi: list[int] = []
-    pos = 0
-    for m in _PERCENT_RUN.finditer(text):
-        run = m.group(0)
-        try:
-            spelled = bytes(int(run[i + 1 : i + 3], 16) for i in range(0, len(run), 3)).decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        parts.append(text[pos : m.start()])
-        lo.extend(range(pos, m.start()))
-        hi.extend(range(pos + 1, m.start() + 1))
-        parts.append(spelled)
-        lo.extend([m.start()] * len(spelled))
-        hi.extend([m.end()] * len(spelled))
-        pos = m.end()
-    if not parts:
+def _percent_decoded(run: str) -> str | None:
+    """What a percent-encoded run spells, or None when it is not UTF-8 (it stays as written)."""
+    try:
+        return bytes(int(run[i + 1 : i + 3], 16) for i in range(0, len(run), 3)).decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    parts.append(text[pos:])
-    lo.extend(range(pos, len(text)))
-    hi.extend(range(pos + 1, len(text) + 1))
-    return "".join(parts), lo, hi
 
 
 #: What an encoded run may spell that changes what a rule reads: a URL's or a pair's punctuation,
@@ -121,7 +103,7 @@ def percent_spans(
         at.extend(range(lo, hi))
         if i < len(words) - 1:
             at.append(hi)
-    reading = _percent_reading(joined)
+    reading = decoded_reading(joined, _PERCENT_RUN, _percent_decoded)
     if reading is None:
         return
     decoded, starts, ends = reading
