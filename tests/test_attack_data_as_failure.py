@@ -6,15 +6,19 @@ active skillevo created the resource a second time."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
+from skillevo import Evolver
 from skillevo._detect import detect_failure
-from skillevo._models import Repair, SetArg, Strategy, Trigger, TriggerKind
 from skillevo.adapters import call_tool
+
+sys.path.insert(0, str(Path(__file__).parent))
+from repair_armed import armed
 
 CREATED: dict[str, Any] = {
     "schema.org event": {"id": "E1", "type": "https://schema.org/Event", "title": "Team sync", "detail": "Room 4"},
@@ -35,14 +39,7 @@ STILL_FAILED: dict[str, Any] = {
 
 @pytest.fixture
 def evo() -> Iterator[Evolver]:
-    with SkillLibrary(":memory:") as lib:
-        evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
-        version = lib.add_skill(
-            "event-retry", Trigger(kind=TriggerKind.TOOL_ERROR, tool="create_event"),
-            Strategy(repair=Repair(ops=[SetArg(arg="room", value="any")])),
-        )
-        evo.lifecycle.start(version.id)
-        evo.invalidate()
+    with armed("create_event", "room", "any") as evo:
         yield evo
 
 

@@ -4,15 +4,19 @@ was read as a failure, and with a learned repair active skillevo made the bookin
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
+from skillevo import Evolver
 from skillevo._detect import detect_failure
-from skillevo._models import Repair, SetArg, Strategy, Trigger, TriggerKind
 from skillevo.adapters import call_tool
+
+sys.path.insert(0, str(Path(__file__).parent))
+from repair_armed import armed
 
 EMPTY: dict[str, Any] = {
     "null fields": {"booking_id": "B1", "error": {"code": None, "message": None}},
@@ -32,14 +36,7 @@ REPORTED: dict[str, Any] = {
 
 @pytest.fixture
 def evo() -> Iterator[Evolver]:
-    with SkillLibrary(":memory:") as lib:
-        evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
-        version = lib.add_skill(
-            "book-retry", Trigger(kind=TriggerKind.TOOL_ERROR, tool="book"),
-            Strategy(repair=Repair(ops=[SetArg(arg="seat", value="any")])),
-        )
-        evo.lifecycle.start(version.id)
-        evo.invalidate()
+    with armed("book", "seat", "any") as evo:
         yield evo
 
 

@@ -5,15 +5,19 @@ failure, and with a learned repair active skillevo made the call again (a second
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
+from skillevo import Evolver
 from skillevo._detect import detect_failure
-from skillevo._models import Repair, SetArg, Strategy, Trigger, TriggerKind
 from skillevo.adapters import call_tool
+
+sys.path.insert(0, str(Path(__file__).parent))
+from repair_armed import armed
 
 NO_ERROR = [
     "Errors: 0, Warnings: 2",
@@ -37,14 +41,7 @@ STILL_ERRORS = [
 
 @pytest.fixture
 def evo() -> Iterator[Evolver]:
-    with SkillLibrary(":memory:") as lib:
-        evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
-        version = lib.add_skill(
-            "pay-retry", Trigger(kind=TriggerKind.TOOL_ERROR, tool="pay"),
-            Strategy(repair=Repair(ops=[SetArg(arg="currency", value="EUR")])),
-        )
-        evo.lifecycle.start(version.id)
-        evo.invalidate()
+    with armed("pay", "currency", "EUR") as evo:
         yield evo
 
 
