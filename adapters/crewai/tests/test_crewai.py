@@ -387,9 +387,9 @@ def test_bad_input_gets_a_clear_error(lib: SkillLibrary, closing: list[Evolving]
     ev = _evolving(closing, Evolver(lib, miner=None))
     with pytest.raises(ConfigError, match="reward must be callable"):
         evolving(ev.evo, reward=1.0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="expected an Agent, a Crew"):
+    with pytest.raises(ConfigError, match="expected an Agent, a Crew"):
         ev(42)
-    with pytest.raises(TypeError, match="returned str, expected an Agent or a Crew"):
+    with pytest.raises(ConfigError, match="returned str, expected an Agent or a Crew"):
         ev(lambda: "not an agent")()
-    with pytest.raises(TypeError, match="is not a @CrewBase class"):
+    with pytest.raises(ConfigError, match="is not a @CrewBase class"):
         ev(dict)

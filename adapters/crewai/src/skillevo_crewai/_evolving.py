@@ -118,14 +118,14 @@ class Evolving:
         if isinstance(target, type):
             if getattr(target, "is_crew_class", False):
                 return self._mark_class(target)  # type: ignore[return-value]
-            raise TypeError(f"evolving: {target.__name__} is not a @CrewBase class")
+            raise ConfigError(f"evolving: {target.__name__} is not a @CrewBase class")
         if getattr(target, "is_agent", False) and callable(getattr(target, "_meth", None)):
             # An @agent method (evolving above @agent): keep CrewAI's wrapper type so @CrewBase finds it.
             rewrapped: T = type(target)(self._wrap(target._meth))  # type: ignore[attr-defined,call-arg]
             return rewrapped
         if callable(target):
             return self._wrap(target)  # type: ignore[return-value]
-        raise TypeError(
+        raise ConfigError(
             f"evolving: expected an Agent, a Crew, a @CrewBase class or a function returning one "
             f"(got {type(target).__name__})"
         )
@@ -152,7 +152,7 @@ class Evolving:
             self._mark_crew(result)
         else:
             name = getattr(fn, "__qualname__", repr(fn))
-            raise TypeError(f"evolving: {name} returned {type(result).__name__}, expected an Agent or a Crew")
+            raise ConfigError(f"evolving: {name} returned {type(result).__name__}, expected an Agent or a Crew")
         return result
 
     def _mark_class(self, cls: type) -> type:
