@@ -219,6 +219,7 @@ def test_soap_fault_is_a_failure() -> None:
         " was not found on the server.</p>",
         "<!DOCTYPE html><html><head><title>Error 404 (Not Found)!!1</title></head><body></body></html>",
         "<html><head><title>HTTP Status 500 &#8211; Internal Server Error</title></head><body></body></html>",
+        "<html><head><title>Oops!</title></head><body><h1>500 Internal Server Error</h1><p>Sorry.</p></body></html>",
     ],
 )
 def test_html_error_page_is_a_failure(page: str) -> None:
@@ -242,6 +243,22 @@ def test_python_traceback_text_is_a_failure_of_its_exception_type() -> None:
 def test_exception_line_text_is_a_failure_of_its_exception_type() -> None:
     failure = detect_failure("ValueError: invalid literal for int() with base 10: 'abc'")
     assert failure is not None and failure.error_type == "ValueError" and failure.category == "type"
+
+
+@pytest.mark.parametrize(
+    ("text", "error_type"),
+    [
+        ("requests.exceptions.HTTPError: 404 Client Error: Not Found for url: https://api.example/x", "HTTPError"),
+        ("sqlite3.OperationalError: no such table: users", "OperationalError"),
+        ("botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling GetObject", "ClientError"),
+        ("java.lang.IllegalArgumentException: id must be positive", "IllegalArgumentException"),
+        ("System.ArgumentNullException: Value cannot be null. (Parameter 'name')", "ArgumentNullException"),
+        ("Exception: the export failed", "Exception"),
+    ],
+)
+def test_a_qualified_or_bare_exception_line_is_a_failure_of_its_class(text: str, error_type: str) -> None:
+    failure = detect_failure(text)
+    assert failure is not None and failure.error_type == error_type and failure.message == text
 
 
 class _Envelope(BaseModel):
@@ -324,6 +341,12 @@ SUCCESSES: dict[str, Any] = {
     "model with no error": _Envelope(ok=True, error=None),
     "prose": "Traceback analysis shows no fault",
     "exception named in prose": "ValueError is raised when a value is wrong",
+    "qualified exception named in prose": "see requests.exceptions.HTTPError: it is raised on a 4xx status",
+    "lower-case prose about exceptions": "exceptions are logged to errors.log",
+    "dotted name that is no exception": "app.models.User: created id 3",
+    "heading that is no status": (
+        "<html><head><title>Orders</title></head><body><h1>Order 500 shipped</h1></body></html>"
+    ),
 }
 
 
@@ -368,6 +391,8 @@ def test_error_labels_in_text_stay_failures(text: str) -> None:
         "<html><head><title>404 Not Found</title></head></html>",
         "Traceback (most recent call last):\n  File \"t.py\", line 1\nKeyError: 'XL'",
         "KeyError: 'XL'",
+        "sqlite3.OperationalError: no such table: users",
+        "orders shipped: 3",
         '["Error: order 42 not found"]',
         "<html><head><title>Orders</title></head></html>",
         "Order 42 shipped",

@@ -53,9 +53,10 @@ __all__ = [
 INVISIBLE_LEAD = "\ufeff\u200b\u200c\u200d\u2060"
 #: What a text result's first character is, after any whitespace, when `detect_failure` may read it
 #: as an error ("Error ..." in any case, a JSON object or list, XML or HTML, a Python traceback or
-#: exception line, which starts with a capital), or one of `INVISIBLE_LEAD` before them: a text
+#: an exception line, maybe module-qualified, ``sqlite3.OperationalError: ...``), or one of
+#: `INVISIBLE_LEAD` before them: a text
 #: starting with any other character is a success unless `is_failure` says otherwise.
-FAILURE_FIRST = "e{[<" + string.ascii_uppercase + INVISIBLE_LEAD
+FAILURE_FIRST = "{[<" + string.ascii_letters + INVISIBLE_LEAD
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
@@ -370,7 +371,8 @@ def _text_failure(text: str) -> tuple[str, str] | None:
     if first == "<":
         message = markup_failure(stripped[:SCAN_CHARS])
         return None if message is None else ("ToolError", message)
-    if "A" <= first <= "Z" and (first == "T" or "Error" in stripped[:90] or "Exception" in stripped[:90]):
+    lead = stripped[:90]
+    if first.isascii() and first.isalpha() and (first == "T" or "Error" in lead or "Exception" in lead):
         return traceback_failure(stripped)
     return None
 

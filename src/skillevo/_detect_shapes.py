@@ -273,11 +273,12 @@ def markup_failure(text: str) -> str | None:
         return None
     name = root.group(2)
     if name.lower() == "html" or text.lstrip()[:9].lower() == "<!doctype":
-        m = _TITLE.search(rest)
-        if m is None:
-            return None
-        title = " ".join(html.unescape(_TAG.sub(" ", m.group(1) or m.group(2) or "")).split())
-        return title if _STATUS_TITLE.match(title) else None
+        # The title or the first headings: a page titled "Oops" may head its body "500 Internal Server Error".
+        for _, m in zip(range(3), _TITLE.finditer(rest), strict=False):
+            title = " ".join(html.unescape(_TAG.sub(" ", m.group(1) or m.group(2) or "")).split())
+            if _STATUS_TITLE.match(title):
+                return title
+        return None
     if not (_ERROR_ROOT.fullmatch(name) or (name.lower() == "envelope" and _SOAP_FAULT.search(rest))):
         return None
     message = next((t for k in ("Message", "faultstring", "Text", "Reason", "Description", "Detail")
@@ -293,8 +294,12 @@ def markup_failure(text: str) -> str | None:
 _TRACEBACK = "Traceback (most recent call last):"
 _SCAN = 8192  # (`_detect.SCAN_CHARS`: the most of a text read)
 # The exception line: a class name (maybe module-qualified) ending in Error/Exception, then ": ".
-_EXCEPTION_LINE = re.compile(r"((?:[A-Za-z_]\w*\.){0,8}([A-Z]\w{0,80}(?:Error|Exception)))(?::[ \t]+|:?$)(.*)")
-_EXCEPTION_HEAD = re.compile(r"[A-Z]\w{0,80}(?:Error|Exception):(?:[ \t]|$)")
+# Qualified the way Python, Java and .NET print it: ``requests.exceptions.HTTPError: ...``,
+# ``java.lang.IllegalArgumentException: ...``; a bare ``Exception: ...`` too.
+_EXCEPTION_LINE = re.compile(
+    r"((?:[A-Za-z_]\w{0,60}\.){0,8}((?:[A-Z]\w{0,80})?(?:Error|Exception)))(?::[ \t]+|:?$)(.*)"
+)
+_EXCEPTION_HEAD = re.compile(r"(?:[A-Za-z_]\w{0,60}\.){0,8}(?:[A-Z]\w{0,80})?(?:Error|Exception):(?:[ \t]|$)")
 
 
 def traceback_failure(text: str) -> tuple[str, str] | None:
