@@ -42,6 +42,7 @@ STRS = {"type": "array", "items": STR}
         ("a", STRS, ["a"]),
         (7, STRS, ["7"]),
         (["3"], {"type": "array", "items": INT}, [3]),
+        ({"sku": "x", "n": 2}, {"type": "array", "items": {"type": "object"}}, [{"sku": "x", "n": 2}]),
         ("economy", {"type": "string", "enum": ["Economy", "Business"]}, "Economy"),
         (" BUSINESS ", {"type": "string", "enum": ["Economy", "Business"]}, "Business"),
         (" ab12 ", {"type": "string", "pattern": "^[a-z]+[0-9]+$"}, "ab12"),
@@ -69,6 +70,11 @@ def test_each_lossless_conversion(value: Any, schema: dict[str, Any], expected: 
         ("yes", {"type": "boolean"}),
         ({"a": 1}, STR),
         (None, STRS),
+        # one item with a separator in it, or several items sent as one text: which is meant is unknown
+        ("a1,a2", STRS),
+        ("a1; a2", STRS),
+        ("a1\na2", STRS),
+        ({"sku": "x"}, STRS),  # an object is no string item
         (["a", "x"], {"type": "array", "items": INT}),  # all elements or none
         ("first", {"type": "string", "enum": ["First", "FIRST"]}),  # fits two members
         ("third", {"type": "string", "enum": ["First", "Second"]}),  # fits none
@@ -183,6 +189,22 @@ def test_a_call_breaking_the_schema_is_repaired_before_it_ever_fails(lib: SkillL
     made = [s for s in lib.skills() if s.versions[0].origin.miner == SCHEMA_MINER]
     assert {s.trigger.tool for s in made} == set(TOOLS)
     assert all(s.versions[0].strategy.repair is not None for s in made)
+
+
+def test_several_items_sent_as_one_text_are_never_sent_as_one_item(lib: SkillLibrary) -> None:
+    """A tool taking a list of labels, sent ``"red,blue"``: wrapped as ``["red,blue"]`` the tool would
+    accept one label the caller did not mean. The call goes as sent (the tool's error tells the model)."""
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"label": {"properties": {"labels": STRS}, "required": ["labels"]}})
+    for i in range(6):
+        with evo.episode(task=f"t{i}") as ep:
+            sent = ep.before_tool("label", {"labels": f"red{i},blue"})
+            assert sent == {"labels": f"red{i},blue"}
+            ep.on_tool_result("label", sent, "Error: labels must be a list")
+            sent = ep.before_tool("label", {"labels": f"green{i}"})
+            assert sent["labels"] in ([f"green{i}"], f"green{i}")  # one item: wrapping it is lossless
+            ep.on_tool_result("label", sent, {"ok": True})
+            ep.finish(reward=1.0)
 
 
 def test_a_schema_repair_the_tool_disagrees_with_loses_to_doing_nothing(lib: SkillLibrary) -> None:

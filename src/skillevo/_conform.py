@@ -7,8 +7,9 @@ conversion loses nothing and only one conforming value can be meant:
 * a number to a string (``123`` -> ``"123"``), a numeric string to an integer or number
   (``" 5"`` -> ``5``), an integral float to an integer (``20.0`` -> ``20``), ``"true"`` /
   ``"false"`` to a boolean;
-* a scalar to a one-element array when an array of that kind is declared (``"a"`` -> ``["a"]``),
-  and each element of an array (``[123]`` -> ``["123"]``), all elements or none;
+* a scalar to a one-element array when an array of that kind is declared (``"a"`` -> ``["a"]``; a
+  text with a list separator, ``"a,b"``, is refused: one item or two?), an object to a one-element
+  array of objects, and each element of an array (``[123]`` -> ``["123"]``), all elements or none;
 * a string differing from exactly one ``enum`` member only by case and white space;
 * a string that matches the ``pattern`` only once stripped or in one case (lower or upper);
 * a date read one way only into ``format: date`` (``YYYY-MM-DD``): ``2025/03/14``, ``11/27/2025``;
@@ -47,6 +48,8 @@ NO: Final = _No()
 
 _INT = re.compile(r"[+-]?\d{1,18}", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+#: A text that may be several items written as one (a list separator in it): never wrapped as one item.
+_LIST_TEXT = re.compile(r"[,;\n|]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Date spellings read into ``YYYY-MM-DD``; a text two of them read as different dates is refused.
 _DATE_INPUTS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y",
@@ -282,7 +285,16 @@ def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
         if isinstance(value, list | tuple):
             out = [v if conforms(v, item_schema, depth + 1) else conform(v, item_schema, depth + 1) for v in value]
             return NO if any(v is NO for v in out) else out
-        if value is None or isinstance(value, Mapping):
+        if value is None:
+            return NO
+        if isinstance(value, Mapping):
+            # One object where an array of objects is declared: the one-element array is the only
+            # array holding it. Any other item type (a string, a number) gets no object.
+            return [value] if item_schema.get("type") == "object" else NO
+        if isinstance(value, str) and _LIST_TEXT.search(value):
+            # "a1,a2": one item with a comma in it, or two items sent as one text? Wrapped, it would
+            # reach the tool as one item and could succeed with another meaning; split, it could cut
+            # one item apart. Neither is lossless: left to the tool's error and the model.
             return NO
         one = value if conforms(value, item_schema, depth + 1) else conform(value, item_schema, depth + 1)
         return NO if one is NO else [one]
