@@ -287,10 +287,10 @@ def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
             return NO if any(v is NO for v in out) else out
         if value is None:
             return NO
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and item_schema.get("type") != "object":
             # One object where an array of objects is declared: the one-element array is the only
-            # array holding it. Any other item type (a string, a number) gets no object.
-            return [value] if item_schema.get("type") == "object" else NO
+            # array holding it (conformed like any item). Any other item type gets no object.
+            return NO
         if isinstance(value, str) and _LIST_TEXT.search(value):
             # "a1,a2": one item with a comma in it, or two items sent as one text? Wrapped, it would
             # reach the tool as one item and could succeed with another meaning; split, it could cut
