@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from leak_harness import db_bytes
+
 from skillevo import Evolver, SkillLibrary
 from skillevo._redaction import redact, redact_text
 
