@@ -45,6 +45,8 @@ LEAKED: dict[str, tuple[str, list[str]]] = {
         [B64SIG],
     ),
     "a signature in prose of an error": (f"rejected: signature {SIGV4} does not match", [SIGV4]),
+    "a credentials tuple in code": (f"requests.get(url, auth=('ana', '{B64SIG}'))", [B64SIG]),
+    "a credentials object in code": (f"session.auth = HTTPDigestAuth('ana', '{B64SIG}')", [B64SIG]),
     "a signature header": (f"X-Signature: {SIGV4}\nX-Timestamp: 1700000000", [SIGV4]),
 }
 
@@ -53,6 +55,7 @@ KEPT = {
     "a function's signature": "signature=(a, b, *, c=None)",
     "a commit": "commit=9fceb02d0ae598e95dc970b74767f19372d61af8",
     "the method of a signature": "oauth_signature_method=HMAC-SHA1, signature_version=4",
+    "a libpq DSN's next field": "host=db user=app password=[REDACTED:secret] dbname=shop sslmode=require",
     "a Digest challenge's realm": 'WWW-Authenticate: Digest realm="api", qop="auth"',
 }
 

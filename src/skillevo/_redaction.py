@@ -104,6 +104,7 @@ _PAIR = re.compile(
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
     r"(?=(?P<v>\"(?:[^\"\\\n]|\\[^\n]){0,256}\"|'(?:[^'\\\n]|\\[^\n]){0,256}'|\\{1,3}[\"'][^\"'\n]{0,256}[\"']|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
+    r"|[\w.]{0,64}\([^)\n]{0,256}\)"  # a tuple or a call ("auth=('ana', '...')", "HTTPBasicAuth(...)")
     r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
     re.IGNORECASE,
 )

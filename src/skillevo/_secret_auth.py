@@ -21,7 +21,7 @@ __all__ = ["auth_params_end", "is_digest", "signature_spans"]
 _AUTH_PARAMS = re.compile(
     r"[A-Za-z][\w.\-]{0,63}[ \t]+"
     r"(?:[A-Za-z][\w.\-]{0,63}[ \t]*=[ \t]*(?:\\{0,3}\"(?:[^\"\\\n]|\\[^\"\n]){0,512}\\{0,3}\"|[^\s,\"\\]{0,512})"
-    r"(?:[ \t]*,[ \t]*|[ \t]+(?=[A-Za-z][\w.\-]{0,63}[ \t]*=))?){1,32}"
+    r"(?:[ \t]*,[ \t]*)?){1,32}"
 )
 
 
@@ -29,7 +29,8 @@ def auth_params_end(text: str, start: int, end: int) -> int:
     """Where a secret key's value that starts at `start` ends when it is a scheme with parameters
     (``Digest username="u", response="..."``): past its last parameter; else `end`."""
     m = _AUTH_PARAMS.match(text, start)
-    if m is None or m.end() <= end:
+    # a list of parameters has a comma ("password=x dbname=y" is a libpq DSN's next field)
+    if m is None or m.end() <= end or "," not in text[end : m.end()].rstrip(" \t,"):
         return end
     stop = m.end()
     while stop > end and text[stop - 1] in " \t,":

@@ -44,6 +44,10 @@ def _tuple(text: str, pos: int) -> tuple[list[tuple[int, int]], int] | None:
     start, depth = i, 0
     while i < n:
         c = text[i]
+        if c == "\\" and text[i + 1 : i + 2] in ("'", '"'):  # an escaped quote opens a literal (SQL inside JSON)
+            close = text.find(text[i : i + 2], i + 2)
+            i = n if close < 0 else close + 2
+            continue
         if c in "'\"":
             close = i + 1
             while close < n:
@@ -85,8 +89,9 @@ def _value(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
     cell = text[lo:hi]
     if not cell or cell.lower() in _NOT_A_VALUE or _PLACEHOLDER.fullmatch(cell) or cell.startswith("[REDACTED"):
         return None
-    if len(cell) >= 2 and cell[0] in "'\"" and cell[-1] == cell[0]:
-        return (lo + 1, hi - 1) if hi - lo > 2 else None
+    quote = len(cell) - len(cell.lstrip("\\")) + 1  # an opening quote, escaped or not (SQL inside JSON)
+    if cell[quote - 1 : quote] in ("'", '"') and cell.endswith(cell[:quote]) and len(cell) >= 2 * quote:
+        return (lo + quote, hi - quote) if hi - lo > 2 * quote else None
     return lo, hi
 
 
