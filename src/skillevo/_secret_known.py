@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import re
+import string
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
@@ -25,8 +25,18 @@ Span = tuple[int, int, str]
 _MIN_FORM = 6
 _MIN_ENCODED = 8  # a shorter base64 or hex run of a secret may occur by chance
 _MIN_SKELETON = 8
-_SEPARATORS = re.compile(r"[\W_]+")
-_ALNUM = re.compile(r"[^\W_]")
+#: What may stand between a secret's characters in an echo: ASCII punctuation, white space, and
+#: the Unicode spaces. (bytes.translate on ASCII text: a regex deleting them took 200 us on 2 KB.)
+_DROP = string.punctuation + string.whitespace + "\u00a0\u2000\u2001\u2002\u2003\u2009\u200b\u202f\u3000"
+_DROP_SET = frozenset(_DROP)
+_DROP_BYTES = _DROP.encode("ascii", "ignore")
+_DROP_TABLE = str.maketrans(dict.fromkeys(_DROP))
+
+
+def _strip(lowered: str) -> str:
+    if lowered.isascii():
+        return lowered.encode("ascii").translate(None, _DROP_BYTES).decode("ascii")
+    return lowered.translate(_DROP_TABLE)
 
 
 def _base64_runs(raw: bytes) -> set[str]:
@@ -65,18 +75,18 @@ def _folded(value: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=1024)
 def _skeleton(value: str) -> str:
     """`value`'s letters and digits, lower-cased ("" when fewer than `_MIN_SKELETON`)."""
-    skeleton = _SEPARATORS.sub("", value.lower())
+    skeleton = _strip(value.lower())
     return skeleton if len(skeleton) >= _MIN_SKELETON else ""
 
 
 def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[int, int]]:
     """Where `text` spells one of `skeletons` with any separators between its characters (at most
     as many separator characters as the skeleton has characters, plus 8)."""
-    stripped = _SEPARATORS.sub("", lowered)
+    stripped = _strip(lowered)
     found = [s for s in skeletons if s in stripped]
     if not found:
         return []
-    where = [m.start() for m in _ALNUM.finditer(lowered)]  # stripped[i] is lowered[where[i]]
+    where = [i for i, c in enumerate(lowered) if c not in _DROP_SET]  # stripped[i] is lowered[where[i]]
     spans: list[tuple[int, int]] = []
     for skeleton in sorted(found, key=len, reverse=True):
         i = stripped.find(skeleton)
@@ -91,12 +101,13 @@ def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[
 def hide_known(text: str, known: set[str], apply: Callable[[str, list[Span]], str]) -> str:
     """`text` with the episode's own secrets hidden in each spelling a text echoes them in (see the
     module); `apply` replaces the spans found."""
-    found = {form for k in known for form in known_forms(k) if form in text}
-    for value in sorted(found, key=len, reverse=True):
-        text = text.replace(value, "[REDACTED:secret]")
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): positions would shift
+        found = {form for k in known for form in known_forms(k) if form in text}
+        for value in sorted(found, key=len, reverse=True):
+            text = text.replace(value, "[REDACTED:secret]")
         return text
+    # every form in any case (a form as written is one of them), then the separator-free spelling
     spans: list[tuple[int, int]] = []
     for form in sorted({f for k in known for f in _folded(k) if f in lowered}, key=len, reverse=True):
         start = lowered.find(form)
