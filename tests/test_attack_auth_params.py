@@ -8,12 +8,15 @@ the word ``signature`` with other values (an error's signature, a function's) ke
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from leak_harness import db_bytes, run_two_episodes
 
 from skillevo._redaction import redact, redact_text
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import db_bytes, run_two_episodes
 
 DIGEST = "6629fae49393a05397450978507c4ef1"
 SIGV4 = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"

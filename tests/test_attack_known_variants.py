@@ -8,14 +8,17 @@ short words, keep what they are."""
 from __future__ import annotations
 
 import base64
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from leak_harness import db_bytes
 
 from skillevo import Evolver, SkillLibrary
 from skillevo._redaction import redact
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import db_bytes
 
 KEY = "ABCD-EF12-3456-7890-WXYZ"
 PHRASE = "correct horse battery staple"

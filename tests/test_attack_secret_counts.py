@@ -6,14 +6,17 @@ its value, in a table, a dict or a pair; a secret's own name still hides its val
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from leak_harness import db_bytes
 
 from skillevo import Evolver, SkillLibrary
 from skillevo._redaction import redact, redact_text
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import db_bytes
 
 KEY = "Zq4Lr7Mx2Nb9Vc6Kd1Hf8Jg3"
 

@@ -8,12 +8,15 @@ the library file; the other columns must keep theirs."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from leak_harness import db_bytes, run_two_episodes
 
 from skillevo._redaction import redact_text
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import db_bytes, run_two_episodes
 
 PW1, PW2 = "Tr0ub4dor&3xq", "S3cr3tPa55wd"
 KEY = "k9f8s7d6f5g4h3j2"
