@@ -25,9 +25,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ._errors import SandboxError
-from ._redaction import _known_forms, redact_text, secret_spans
+from ._redaction import redact_text, secret_spans
 from ._secret_forms import encoded_spans, named_fields, named_secret_fields, names_secret_pair, remember_secrets
 from ._secret_keys import is_secret_key
+from ._secret_known import known_forms as _known_forms
 
 __all__ = ["run_sealed"]
 

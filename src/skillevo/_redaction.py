@@ -17,11 +17,13 @@ Three kinds of evidence mark a value as secret:
   digits; and e-mail addresses when asked;
 * **its form** (`_secret_forms`): a value a sibling field names (``{"name": "DB_PASSWORD", "value":
   ...}``), a command-line option, an XML element, a quoted value after its name, base64 of a secret,
-  prose ("my password is ..."), a YAML block, a one-time link's or a webhook's token in a URL path.
+  prose ("my password is ..."), a YAML block, a one-time link's or a webhook's token in a URL path,
+  a table's secret column (`_secret_tables`), an INSERT's secret column or a value bound to one
+  (`_secret_sql`), an auth scheme's parameters and a digest named a signature (`_secret_auth`).
 
 Detected text becomes ``[REDACTED:kind]``. There is no memory across calls: a caller that wants a
 value seen under a secret key removed where it is echoed later passes its own `known` set (the
-Evolver keeps one per episode and drops it at finish).
+Evolver keeps one per episode and drops it at finish; `_secret_known` matches its spellings).
 
 Redaction must run before any truncation (a cut can split a secret so that no rule sees it):
 `capped_text` redacts, then cuts.
@@ -34,11 +36,10 @@ import binascii
 import bisect
 import functools
 import html
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote
+from urllib.parse import unquote
 
 import re2  # type: ignore[import-untyped]
 from detect_secrets.plugins import keyword as ds_keyword
@@ -55,6 +56,7 @@ __all__ = [
     "secret_spans",
 ]
 
+from ._secret_auth import auth_params_end, is_digest, signature_spans
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -72,9 +74,11 @@ from ._secret_forms import (
 from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
+from ._secret_known import hide_known
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
+from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
 from ._url_mask import mask_url, mask_urls_in
@@ -100,6 +104,7 @@ _PAIR = re.compile(
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
     r"(?=(?P<v>\"(?:[^\"\\\n]|\\[^\n]){0,256}\"|'(?:[^'\\\n]|\\[^\n]){0,256}'|\\{1,3}[\"'][^\"'\n]{0,256}[\"']|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
+    r"|[\w.]{0,64}\([^)\n]{0,256}\)"  # a tuple or a call ("auth=('ana', '...')", "HTTPBasicAuth(...)")
     r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
     re.IGNORECASE,
 )
@@ -325,11 +330,15 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                         stop = _VALUE_END.search(text, end)
                         run_end = (end, stop.start() if stop else len(text))
                     end = run_end[1]
+                elif value[:1].isalpha():  # a scheme's parameters ("Digest username=..., response=...")
+                    end = auth_params_end(text, start, end)
                 if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
         if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
             yield from table_spans(text)
+        yield from sql_spans(text)  # a value under a secret column of an INSERT, or bound to one
+        yield from signature_spans(text)  # "Signature=<digest>", "X-Signature: ...", a signature in prose
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
         yield from prefixed_key_spans(text)
     if gates.open(("://",)):
@@ -454,41 +463,6 @@ _CLEAN_MAX = 16_384
 _clean: dict[str, None] = {}
 
 
-@functools.lru_cache(maxsize=1024)
-def _known_forms(value: str) -> frozenset[str]:
-    """`value` as a text may quote it: raw, JSON-escaped (ASCII or not), percent-encoded (a URL, a form)."""
-    forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
-    forms |= {quote(value, safe=""), quote(value), quote_plus(value)}
-    return frozenset(f for f in forms if len(f) >= 6)
-
-
-@functools.lru_cache(maxsize=1024)
-def _known_folded(value: str) -> frozenset[str]:
-    """`_known_forms(value)`, lower-cased: a tool may echo a value in another case ("no account for
-    hunter2-..."), where an exact match misses it."""
-    return frozenset(f.lower() for f in _known_forms(value))
-
-
-def _hide_known(text: str, known: set[str]) -> str:
-    """`text` with the episode's own secrets hidden, in each form a text quotes them in (JSON-escaped,
-    percent-encoded), longest first, and then in any case."""
-    found = {form for k in known for form in _known_forms(k) if form in text}
-    for value in sorted(found, key=len, reverse=True):
-        text = text.replace(value, "[REDACTED:secret]")
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): positions would shift
-        return text
-    spans: list[tuple[int, int]] = []
-    for form in sorted({f for k in known for f in _known_folded(k) if f in lowered}, key=len, reverse=True):
-        start = lowered.find(form)
-        while start >= 0:
-            spans.append((start, start + len(form)))
-            start = lowered.find(form, start + len(form))
-    if not spans:
-        return text
-    return _apply(text, [(start, end, "secret") for start, end in spans])
-
-
 def redact_text(text: str, *, emails: bool = False, known: set[str] | None = None) -> str:
     """`text` with every secret shape replaced by ``[REDACTED:kind]`` (see the module doc).
 
@@ -498,7 +472,7 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
         known: values to hide wherever they appear (an episode's own secrets, seen under secret keys).
     """
     if known:
-        text = _hide_known(text, known)
+        text = hide_known(text, known, _apply)
     if text in _clean and not (emails and "@" in text):  # e-mails need an "@": the rest is the same
         return text
     if not _may_hold_secret(text) and not (emails and "@" in text):
@@ -552,10 +526,15 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"
                 continue
+            elif type(v) is str and isinstance(k, str) and "ignature" in k.lower() and is_digest(v):
+                out[k] = "[REDACTED:signature]"  # {"signature": "<hex digest>"}; an error's signature is text
+                continue
             elif isinstance(k, str):
                 # A key is text too (a secret can be sent, or echoed, as a dict key).
                 key = redact_text(k, emails=emails, known=known)
-                if key == k and not is_secret_key(k) and len(k) <= _CLEAN_MAX_CHARS and type(k) is str:
+                if key == k and not is_secret_key(k) and len(k) <= _CLEAN_MAX_CHARS and type(k) is str and (
+                    "ignature" not in k.lower()  # its value is read by shape (a digest or not)
+                ):
                     if len(_plain_keys) >= _CLEAN_MAX:
                         _plain_keys.clear()
                     _plain_keys[k] = None

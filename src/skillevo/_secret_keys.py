@@ -99,6 +99,9 @@ _DESCRIPTOR_TAILS = frozenset(
         "alg", "algorithm",
     }
 )  # fmt: skip
+#: First words of a name that counts secrets rather than holding one ("Number of API keys", ``num_tokens``,
+#: ``total_passwords``, "How many keys"): its value is a count.
+_COUNT_LEADS = frozenset({"number", "num", "count", "total", "how", "amount", "quantity", "qty"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[\W_]+")  # letters of any script are words ("пароль", "密码")
 #: Stems of every secret key word (`_SECRET_WORDS`, `_SECRET_HEADS`; a test checks each holds one):
@@ -137,7 +140,7 @@ def is_secret_key(key: str) -> bool:
         return False
     if "one" in words:  # "one_time_code", "oneTimeCode": the modifier is two words
         words = tuple(" ".join(words).replace("one time", "onetime").split())
-    if words[-1] in _DESCRIPTOR_TAILS and len(words) > 1:
+    if len(words) > 1 and (words[-1] in _DESCRIPTOR_TAILS or words[0] in _COUNT_LEADS):
         return False
     if any(w in _SECRET_WORDS for w in words):
         return True

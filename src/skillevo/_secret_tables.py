@@ -25,6 +25,7 @@ _DELIMITERS = (",", "\t", "|", ";")
 _MAX_CELLS = 64
 _MAX_HEADER = 48  # characters of a header cell
 _SEPARATOR = re.compile(r"\s*:?-{3,}:?\s*")
+_BORDER = re.compile(r"[ \t]*\+[-=+]{2,512}\+[ \t]*")
 _SENTENCE = re.compile(r"[.!?]\s|[.!?]$")
 _STRIP = " \t\"'`*"
 #: Last words of a header naming the entry of its row (as `named_secret_fields` reads them).
@@ -123,6 +124,9 @@ def table_spans(text: str) -> Iterator[tuple[int, int, str]]:
             rows = 0
             while k < len(lines):
                 row_start, row = lines[k][0], lines[k][1].rstrip("\r")
+                if _BORDER.fullmatch(row):  # a drawn table's rule line ("+------+------+", as mysql prints)
+                    k += 1
+                    continue
                 row_cells = _cells(row, delimiter) if delimiter in row else []
                 if len(row_cells) != len(cells):
                     break

@@ -1,0 +1,122 @@
+"""An episode's own secrets (values it sent under secret keys), hidden wherever a text echoes them.
+
+A tool may echo what it was sent in another spelling: JSON-escaped, percent-encoded, in another
+case, with its separators dropped, changed or put in (``ABCD-EF12-...`` as ``ABCDEF12...`` or
+``abcd ef12 ...``, a passphrase without its spaces, ``h.u.n.t.e.r``), or encoded (base64 at any
+offset: ``base64("user:" + secret)`` holds the secret's base64 shifted; hex). Each is matched:
+the written forms as text, case ignored (`known_forms`); the separator-free spelling (the secret's
+letters and digits, 8 or more) against the text's letters and digits, through whatever lies between
+them, within a bounded stretch.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import string
+from collections.abc import Callable
+from urllib.parse import quote, quote_plus
+
+__all__ = ["hide_known", "known_forms"]
+
+Span = tuple[int, int, str]
+
+_MIN_FORM = 6
+_MIN_ENCODED = 8  # a shorter base64 or hex run of a secret may occur by chance
+_MIN_SKELETON = 8
+#: What may stand between a secret's characters in an echo: ASCII punctuation, white space, and
+#: the Unicode spaces. (bytes.translate on ASCII text: a regex deleting them took 200 us on 2 KB.)
+_DROP = string.punctuation + string.whitespace + "\u00a0\u2000\u2001\u2002\u2003\u2009\u200b\u202f\u3000"
+_DROP_SET = frozenset(_DROP)
+_DROP_BYTES = _DROP.encode("ascii", "ignore")
+_DROP_TABLE = str.maketrans(dict.fromkeys(_DROP))
+
+
+def _strip(lowered: str) -> str:
+    if lowered.isascii():
+        return lowered.encode("ascii").translate(None, _DROP_BYTES).decode("ascii")
+    return lowered.translate(_DROP_TABLE)
+
+
+def _base64_runs(raw: bytes) -> set[str]:
+    """The base64 characters that spell `raw` wherever it sits in a longer encoded text: at each of
+    the three byte offsets, only the characters no neighbouring byte changes (standard and URL-safe)."""
+    runs: set[str] = set()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode().rstrip("=")
+        first = -(-8 * offset // 6)  # the first character holding only the secret's bits
+        last = 8 * (offset + len(raw)) // 6  # past the last one
+        run = encoded[first:last]
+        runs.add(run)
+        runs.add(run.replace("+", "-").replace("/", "_"))
+    return {r for r in runs if len(r) >= _MIN_ENCODED}
+
+
+@functools.lru_cache(maxsize=1024)
+def known_forms(value: str) -> frozenset[str]:
+    """`value` as a text may quote it: raw, JSON-escaped (ASCII or not), percent-encoded (a URL, a
+    form), base64 (at any offset) and hex."""
+    forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    forms |= {quote(value, safe=""), quote(value), quote_plus(value)}
+    forms = {f for f in forms if len(f) >= _MIN_FORM}
+    raw = value.encode("utf-8", "surrogatepass")
+    if len(raw) * 2 >= _MIN_ENCODED:
+        forms |= _base64_runs(raw) | {raw.hex()}
+    return frozenset(forms)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded(value: str) -> frozenset[str]:
+    """`known_forms(value)`, lower-cased: a tool may echo a value in another case."""
+    return frozenset(f.lower() for f in known_forms(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _skeleton(value: str) -> str:
+    """`value`'s letters and digits, lower-cased ("" when fewer than `_MIN_SKELETON`)."""
+    skeleton = _strip(value.lower())
+    return skeleton if len(skeleton) >= _MIN_SKELETON else ""
+
+
+def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[int, int]]:
+    """Where `text` spells one of `skeletons` with any separators between its characters (at most
+    as many separator characters as the skeleton has characters, plus 8)."""
+    stripped = _strip(lowered)
+    found = [s for s in skeletons if s in stripped]
+    if not found:
+        return []
+    where = [i for i, c in enumerate(lowered) if c not in _DROP_SET]  # stripped[i] is lowered[where[i]]
+    spans: list[tuple[int, int]] = []
+    for skeleton in sorted(found, key=len, reverse=True):
+        i = stripped.find(skeleton)
+        while i >= 0:
+            start, end = where[i], where[i + len(skeleton) - 1] + 1
+            if end - start <= 2 * len(skeleton) + 8:
+                spans.append((start, end))
+            i = stripped.find(skeleton, i + len(skeleton))
+    return spans
+
+
+def hide_known(text: str, known: set[str], apply: Callable[[str, list[Span]], str]) -> str:
+    """`text` with the episode's own secrets hidden in each spelling a text echoes them in (see the
+    module); `apply` replaces the spans found."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): positions would shift
+        found = {form for k in known for form in known_forms(k) if form in text}
+        for value in sorted(found, key=len, reverse=True):
+            text = text.replace(value, "[REDACTED:secret]")
+        return text
+    # every form in any case (a form as written is one of them), then the separator-free spelling
+    spans: list[tuple[int, int]] = []
+    for form in sorted({f for k in known for f in _folded(k) if f in lowered}, key=len, reverse=True):
+        start = lowered.find(form)
+        while start >= 0:
+            spans.append((start, start + len(form)))
+            start = lowered.find(form, start + len(form))
+    skeletons = {s for k in known if (s := _skeleton(k))}
+    if skeletons:
+        spans += _skeleton_spans(text, lowered, skeletons)
+    if not spans:
+        return text
+    return apply(text, [(start, end, "secret") for start, end in spans])
