@@ -101,3 +101,39 @@ def test_a_constant_that_later_corrections_contradict_is_charged_and_retired() -
     assert [e.data["reward"] for e in charged] == [0.0]
     episode("duplicate", 4)
     assert lib.version(constant.id).status is VersionStatus.REJECTED
+
+
+def test_a_grouped_number_is_learned_as_a_rule_that_repairs_unseen_values() -> None:
+    error = "Error: quantity must be an integer"
+    (p,) = _mine_in_turn([({"quantity": "1,200", "n": 1}, {"quantity": 1200, "n": 1}),
+                          ({"quantity": "3,450", "n": 2}, {"quantity": 3450, "n": 2})], error)
+    repair = p.strategy.repair
+    assert repair is not None
+    assert apply_repair(repair, {"quantity": "12,000,000"}) == {"quantity": 12000000}
+    assert precondition_holds(repair, {"quantity": "2,500"}) and not precondition_holds(repair, {"quantity": 2500})
+    # Not a grouping this rule proved, or a number the cast would round: left as it is.
+    assert apply_repair(repair, {"quantity": "1.200"}) == {"quantity": "1.200"}
+    assert apply_repair(repair, {"quantity": "1,5"}) == {"quantity": "1,5"}
+    assert apply_repair(repair, {"quantity": "1,200.5"}) == {"quantity": "1,200.5"}
+
+
+def test_which_mark_groups_digits_is_what_the_corrections_prove() -> None:
+    # The same text, read the other way by another tool's corrections: each rule keeps its reading.
+    comma = synthesize([({"amount": "1.200,50"}, {"amount": 1200.5})])
+    dot = synthesize([({"amount": "1,200.50"}, {"amount": 1200.5})])
+    assert comma is not None and dot is not None
+    assert apply_repair(comma, {"amount": "2.000,25"}) == {"amount": 2000.25}
+    assert apply_repair(dot, {"amount": "2,000.25"}) == {"amount": 2000.25}
+    assert apply_repair(comma, {"amount": "2,000.25"}) == {"amount": "2,000.25"}
+    # "1,200" corrected to 1.2 is no grouping: no rule reads it as twelve hundred.
+    decimal = synthesize([({"amount": "1,200"}, {"amount": 1.2}), ({"amount": "3,5"}, {"amount": 3.5})])
+    assert decimal is None or apply_repair(decimal, {"amount": "7,250"}) != {"amount": 7250}
+
+
+def test_a_currency_symbol_on_either_side_is_dropped_at_the_same_scale() -> None:
+    repair = synthesize([({"price": "$1,299.50"}, {"price": 1299.5}), ({"price": "$12"}, {"price": 12.0})])
+    assert repair is not None
+    assert apply_repair(repair, {"price": "$7.25"}) == {"price": 7.25}
+    assert apply_repair(repair, {"price": "€7.25"}) == {"price": "€7.25"}  # another currency
+    cents = synthesize([({"price": "$12.50"}, {"price": 1250}), ({"price": "$3"}, {"price": 300})])
+    assert cents is None or apply_repair(cents, {"price": "$4"}) != {"price": 4}  # another scale

@@ -27,6 +27,7 @@ from pydantic import (
 
 from ._regex import pattern_error, search
 from ._sanitize import clean_text
+from ._units import is_currency
 
 __all__ = [
     "NULL_ARM",
@@ -222,24 +223,26 @@ class DropArg(_Op):
 class CoerceArg(_Op):
     """Cast an argument's value to another JSON type.
 
-    With `unit`, a string ``"<number><unit>"`` or ``"<number> <unit>"`` (``"48h"``, ``"3 days"``)
-    is read as the number, unit dropped, and cast to `to` (``int`` or ``float``); a value with any
-    other unit, or one the cast would round, is left as it is. Mined only when every correction of
-    the argument maps the number to itself with the same unit (an identity scale: never cents to
-    dollars or minutes to hours).
+    With `unit`, a string ``"<number><unit>"`` or ``"<number> <unit>"`` (``"48h"``, ``"3 days"``;
+    a currency symbol may also precede it, ``"$12"``) is read as the number, unit dropped, and cast
+    to `to` (``int`` or ``float``); with `grouping`, the digits may be grouped by threes with that
+    separator (``"1,200"``; the decimal mark is then ``,`` after a ``.`` grouping, else ``.``). A
+    value with any other unit or grouping, or one the cast would round, is left as it is. Mined only
+    when every correction of the argument maps the text to exactly that number (an identity scale:
+    never cents to dollars, minutes to hours, or ``"1,5"`` to 1.5 unless corrections show it).
     """
 
     op: Literal["coerce"] = "coerce"
     to: Literal["int", "float", "str", "bool"]
     unit: str | None = Field(default=None, min_length=1, max_length=16)
+    grouping: Literal[",", ".", " ", "'"] | None = None
 
     @model_validator(mode="after")
     def _unit_ok(self) -> Self:
-        if self.unit is not None:
-            if self.to not in ("int", "float"):
-                raise ValueError("coerce: a unit is dropped only for a cast to int or float")
-            if not self.unit.isalpha():
-                raise ValueError("coerce: a unit is letters only")
+        if (self.unit is not None or self.grouping is not None) and self.to not in ("int", "float"):
+            raise ValueError("coerce: a unit or grouping is read only for a cast to int or float")
+        if self.unit is not None and not (self.unit.isalpha() or is_currency(self.unit)):
+            raise ValueError("coerce: a unit is letters only, or one currency symbol")
         return self
 
 

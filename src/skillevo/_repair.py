@@ -33,7 +33,7 @@ from ._models import (
     SetArg,
     Strip,
 )
-from ._units import split_unit, unit_regex, without_unit
+from ._units import number_regex, read_number, readings, split_unit
 
 __all__ = [
     "RepairError",
@@ -152,10 +152,10 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     value = _get(args, op.arg)
     if value is _MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
-    if isinstance(op, CoerceArg) and op.unit is not None:
-        new: Any = without_unit(value, op.unit, op.to)
+    if isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None):
+        new: Any = read_number(value, op.to, op.unit, op.grouping)
         if new is None:
-            return  # another unit, or a number the cast would round: left as it is
+            return  # another unit or grouping, or a number the cast would round: left as it is
     elif isinstance(op, CoerceArg):
         new = _coerce(value, op.to)
     elif isinstance(op, MapValue):
@@ -332,8 +332,15 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
         # A unit dropped, scale kept ("48h" -> 48): the number itself is the corrected value. A
         # zero shows no scale, and "90min" -> 1.5 (another scale) is left to a value map.
         to = "int" if type(good) is int else "float"
-        if same_args(without_unit(bad, parts[1], to), good):
+        if same_args(read_number(bad, to, parts[1]), good):
             cands.append(("coerce", {"to": to, "unit": parts[1]}))
+    if type(good) in (int, float) and good != 0:
+        # A number written for people ("1,200", "$1,299.50") read as exactly the corrected number:
+        # the correction proves which mark groups digits here (one text reads 1200 or 1.2).
+        to = "int" if type(good) is int else "float"
+        for unit, grouping in readings(bad):
+            if same_args(read_number(bad, to, unit, grouping), good):
+                cands.append(("coerce", {"to": to, "unit": unit, "grouping": grouping}))
     if (
         isinstance(good, int | str)
         and not isinstance(good, bool)
@@ -561,8 +568,8 @@ def _precondition(
             conds.append(ArgCondition(arg=op.arg, present=True))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
-        elif isinstance(op, CoerceArg) and op.unit is not None:
-            conds.append(ArgCondition(arg=op.arg, regex=unit_regex(op.unit)))
+        elif isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None):
+            conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping)))
         elif isinstance(op, CoerceArg):
             bad_types = {_type_name(_get(b, op.arg)) for b, _ in pairs}
             if len(bad_types) == 1:

@@ -1,18 +1,44 @@
-"""Numbers sent with a unit (``"48h"``, ``"3 days"``): read, matched, and cast without the unit.
+"""Numbers written for people (``"48h"``, ``"3 days"``, ``"1,200"``, ``"$1,299.50"``): read, matched,
+and cast to the plain number.
 
-A `CoerceArg` with a `unit` drops it (`_repair`); it is mined only when every correction of the
-argument maps ``"<number><unit>"`` to that number (an identity scale, `_repair._value_transforms`).
+A `CoerceArg` with a `unit` (a word after the number, or a currency symbol on either side) and/or a
+`grouping` separator between groups of three digits reads such a text as its number (`_repair`). It
+is mined only when every correction of the argument maps the text to exactly that number (an
+identity scale, `_repair._value_transforms`): whether ``"1,200"`` is twelve hundred or one point two
+depends on who wrote it, and only the tool's own corrections say which.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from typing import Any
 
-__all__ = ["split_unit", "unit_regex", "without_unit"]
+__all__ = [
+    "GROUPINGS",
+    "is_currency",
+    "number_regex",
+    "read_number",
+    "readings",
+    "split_unit",
+    "unit_regex",
+]
+
+#: Separators between groups of three digits (``1,200``, ``1.200``, ``1 200``, ``1'200``); the
+#: decimal mark is ``,`` after a ``.`` grouping and ``.`` after any other.
+GROUPINGS = (",", ".", " ", "'")
 
 #: ``"<number><unit>"`` / ``"<number> <unit>"``: a plain decimal number, then a word of letters only.
 _WITH_UNIT = re.compile(r"\s*([+-]?\d{1,15}(?:\.\d{1,15})?)\s*([^\W\d_]{1,16})\s*")
+
+
+_TRAILING_WORD = re.compile(r"(?<=[\d\s])[^\W\d_]{1,16}$")
+
+
+def is_currency(unit: str) -> bool:
+    """Whether `unit` is one currency symbol (``$``, ``€``, ``£``: Unicode category Sc)."""
+    return len(unit) == 1 and unicodedata.category(unit) == "Sc"
 
 
 def split_unit(value: Any) -> tuple[str, str] | None:
@@ -28,13 +54,83 @@ def unit_regex(unit: str) -> str:
     return r"\s*[+-]?\d+(?:\.\d+)?\s*" + re.escape(unit) + r"\s*"
 
 
-def without_unit(value: Any, unit: str, to: str) -> int | float | None:
-    """The number of ``"<number><unit>"`` cast to `to` (``int``/``float``); None for another unit,
-    no number, or a cast that would round."""
-    parts = split_unit(value)
-    if parts is None or parts[1] != unit:
+def _number_parts(grouping: str | None, grouped: bool = False) -> tuple[str, str]:
+    """(integer part, decimal mark) regexes of a number grouped by `grouping` (or not grouped); the
+    digits may stand ungrouped (``"950"``, ``"$12"``) unless `grouped`."""
+    if grouping is None:
+        return r"\d{1,15}", r"\."
+    sep = re.escape(grouping)
+    whole = rf"\d{{1,3}}(?:{sep}\d{{3}}){{1,4}}"
+    return (whole if grouped else rf"(?:{whole}|\d{{1,15}})"), ("," if grouping == "." else r"\.")
+
+
+@functools.lru_cache(maxsize=64)
+def _number(grouping: str | None) -> re.Pattern[str]:
+    whole, mark = _number_parts(grouping)
+    return re.compile(rf"(?P<sign>[+-]?)(?P<int>{whole})(?:{mark}(?P<frac>\d{{1,15}}))?")
+
+
+def number_regex(unit: str | None, grouping: str | None) -> str:
+    """A full-match regex for the texts `read_number` reads with this unit and grouping: the unit
+    required (a word after the number, a currency symbol before or after it); without a unit, the
+    grouping separator required (a plain ``"950"`` is another shape)."""
+    if grouping is None and unit is not None and not is_currency(unit):
+        return unit_regex(unit)  # (the form stored unit repairs carry)
+    whole, mark = _number_parts(grouping, grouped=unit is None)
+    number = rf"[+-]?{whole}(?:{mark}\d+)?"
+    if unit is None:
+        return rf"\s*{number}\s*"
+    u = re.escape(unit)
+    if is_currency(unit):
+        return rf"\s*(?:{u}\s*{number}|{number}\s*{u})\s*"
+    return rf"\s*{number}\s*{u}\s*"
+
+
+def read_number(value: Any, to: str, unit: str | None = None, grouping: str | None = None) -> int | float | None:
+    """The number a text like ``"1,200"``, ``"48 h"`` or ``"$1,299.50"`` writes, cast to `to` (``int``
+    or ``float``); None when the text has another unit, another grouping, no number, or a cast that
+    would round. Without a unit or grouping, None (a plain cast is another op)."""
+    if not isinstance(value, str) or (unit is None and grouping is None) or len(value) > 64:
         return None
-    number = float(parts[0])
+    text = value.strip()
+    if unit is not None:
+        if text.endswith(unit):
+            text = text[: len(text) - len(unit)].rstrip()
+        elif is_currency(unit) and text.startswith(unit):
+            text = text[len(unit) :].lstrip()
+        else:
+            return None
+    m = _number(grouping).fullmatch(text)
+    if m is None:
+        return None
+    digits = m.group("int") if grouping is None else m.group("int").replace(grouping, "")
+    frac = m.group("frac") or ""
     if to == "int":
-        return int(number) if number.is_integer() else None
-    return number
+        if frac.strip("0"):
+            return None
+        return int(m.group("sign") + digits)
+    return float(f"{m.group('sign')}{digits}.{frac or '0'}")
+
+
+def readings(bad: Any) -> list[tuple[str | None, str | None]]:
+    """The (unit, grouping) readings of a text that writes a number for people, each one that parses:
+    a currency symbol at either end or a word after it, and each grouping separator the text holds
+    (a word unit with no grouping is `split_unit`'s)."""
+    if not isinstance(bad, str) or len(bad) > 64:
+        return []
+    text = bad.strip()
+    units: list[str | None] = [None]
+    for end in (text[:1], text[-1:]):
+        if end and is_currency(end):
+            units.append(end)
+    word = _TRAILING_WORD.search(text)
+    if word is not None:  # "1,200 km"
+        units.append(word.group(0))
+    out: list[tuple[str | None, str | None]] = []
+    for unit in units:
+        for grouping in (None, *GROUPINGS):
+            # (a word unit alone is `split_unit`'s reading)
+            shown = grouping in text if grouping is not None else unit is not None and is_currency(unit)
+            if shown and read_number(bad, "float", unit, grouping) is not None:
+                out.append((unit, grouping))
+    return out
