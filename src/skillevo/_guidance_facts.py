@@ -23,6 +23,7 @@ from typing import Any
 from ._hygiene import redact
 from ._models import GUIDANCE_MAX_CHARS, Repair
 from ._repair import apply_repair
+from ._secret_keys import is_secret_key
 from ._shape import is_instance_value, literal_is_code, shape, synthetic
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, name_words, skeleton
 
@@ -281,7 +282,7 @@ def plain_tokens(values: Sequence[object]) -> list[str] | None:
     return list(dict.fromkeys(members))
 
 
-def declared_values(message: str) -> list[str]:
+def declared_values(message: str, args: Iterable[object] = ()) -> list[str]:
     """The allowed values a message declares as a small closed set, each validated; [] when none.
 
     The list must follow "must be one of", "should be", "allowed values" (and the like), read as a
@@ -289,7 +290,27 @@ def declared_values(message: str) -> list[str]:
     script, no secret, no long number), at most `MAX_DECLARED` of them, ending where a sentence or
     an annotation starts. One member that is prose, an instruction fragment or hidden text voids
     the whole list, and so does the list read as one text (fragments split across members).
+
+    A secret's accepted values are no declared values, whatever they look like ("'pin' must be one
+    of 4821, 9930": the valid PINs): [] when the message points at an argument named as a secret
+    (`is_secret_key`), or, `args` being the names the failed call sent, points at none of them
+    while one of them is a secret's (the list may be that secret's). The schema road holds the
+    same line (`_schema_repair`).
     """
+    if _may_list_a_secret(message, args):
+        return []
+    return _declared_values(message)
+
+
+def _may_list_a_secret(message: str, args: Iterable[object]) -> bool:
+    named = fields_named(message)
+    if any(is_secret_key(f.rsplit(".", 1)[-1]) for f in named):
+        return True
+    sent = [a for a in args if isinstance(a, str)]
+    return not any(f.split(".", 1)[0] in sent for f in named) and any(is_secret_key(a) for a in sent)
+
+
+def _declared_values(message: str) -> list[str]:
     text = clean_text(message, 4000)
     lead = _DECLARED_LEAD.search(text)
     if lead is None:

@@ -118,7 +118,8 @@ def proposal_copies(
         shown_args: every argument dict it was shown (the failed call, its correction, other calls).
         names: the tool's and the arguments' names (a field may name them).
     """
-    declared = set(declared_values(message))
+    shown_args = list(shown_args)
+    declared = set(declared_values(message, [k for a in shown_args for k in a]))
     data = message_data(message)
     proper = [w for w in dict.fromkeys(data) if not any(c.isdigit() for c in w) and w not in names]
     # alone, or in an e-mail address or a URL; a dotted path from an argument ("order.items") is a name

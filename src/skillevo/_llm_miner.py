@@ -85,7 +85,7 @@ def _check_text(proposal: Proposal, err: Event, fix: Event | None, successes: Se
     why = proposal_copies(proposal, str(err.data.get("error", "")), shown, names)
     if why is not None:
         raise ValueError(why)
-    declared = declared_values(str(err.data.get("error", "")))
+    declared = declared_values(str(err.data.get("error", "")), args)
     for label, text in (("guidance", proposal.strategy.guidance), ("description", proposal.description)):
         other = foreign_name(text or "", shown_names(tool, shown), declared)
         if other is not None:

@@ -337,7 +337,7 @@ class RuleMiner(Miner):
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
         observed = [v for a, b in arg_pairs for v in observed_values(a, b)]
         raw = str(err.data.get("error", ""))[:_NOW_MAX_CHARS]
-        declared = [] if has_hidden(raw) else declared_values(raw)
+        declared = [] if has_hidden(raw) else declared_values(raw, arg_pairs[0][0])
         text = repair_guidance(tool, repair, arg_pairs[0], declared)
         guidance = clean_guidance(text, observed, declared, names)
         return Proposal(

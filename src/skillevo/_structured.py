@@ -106,7 +106,7 @@ def structured_rule(
 def _enum_rule(
     tool: str, message: str, fields: list[str], args: dict[str, Any], sent: list[str]
 ) -> StructuredRule | None:
-    declared = declared_values(message)
+    declared = declared_values(message, args)
     hint = suggested_value(message)
     allowed = declared or ([hint] if hint else [])
     if not allowed:
