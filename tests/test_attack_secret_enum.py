@@ -37,6 +37,9 @@ CASES: dict[str, tuple[dict[str, Any], str, tuple[str, ...]]] = {
     "a list the error attributes to no argument, on a call sending a PIN": (
         {"pin": "0000"}, "Invalid value: must be one of 4821, 9930, 1177.", ("4821", "9930", "1177"),
     ),
+    "a list that another argument's value could also be, on a call sending a PIN": (
+        {"door": "1234", "pin": "0000"}, "Invalid value: must be one of 4821, 9930, 1177.", ("4821", "9930", "1177"),
+    ),
     "a PIN's valid values in the wrong case (a case repair's example)": (
         {"door": "a", "otp": "abcd"}, "Invalid value for 'otp': must be one of ABCD, QRST.", ("ABCD", "QRST"),
     ),
@@ -85,3 +88,11 @@ def test_an_agent_correcting_a_password_to_a_listed_value_stores_none_of_the_lis
 def test_an_ordinary_arguments_declared_values_are_still_listed(tmp_path: Path) -> None:
     prompts, _ = _run(tmp_path, {"city": "Oslo", "unit": "kelvin"}, "Invalid value for 'unit': must be one of C, F.")
     assert "`C`, `F`" in prompts
+
+
+def test_a_list_another_arguments_value_is_a_member_of_is_still_listed_beside_a_token(tmp_path: Path) -> None:
+    """The list names no argument, but the call's cabin is one of its members in another case: it
+    is the cabin's list, not the token's (a tool taking a token keeps its other arguments' lists)."""
+    args = {"cabin": "Economy", "access_token": "tok-8f7e6d5c4b"}
+    prompts, _ = _run(tmp_path, args, "Invalid value: must be one of economy, business, first.")
+    assert "`economy`" in prompts

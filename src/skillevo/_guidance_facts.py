@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ._hygiene import redact
@@ -282,7 +282,7 @@ def plain_tokens(values: Sequence[object]) -> list[str] | None:
     return list(dict.fromkeys(members))
 
 
-def declared_values(message: str, args: Iterable[object] = ()) -> list[str]:
+def declared_values(message: str, args: Mapping[str, object] | Iterable[object] = ()) -> list[str]:
     """The allowed values a message declares as a small closed set, each validated; [] when none.
 
     The list must follow "must be one of", "should be", "allowed values" (and the like), read as a
@@ -293,21 +293,53 @@ def declared_values(message: str, args: Iterable[object] = ()) -> list[str]:
 
     A secret's accepted values are no declared values, whatever they look like ("'pin' must be one
     of 4821, 9930": the valid PINs): [] when the message points at an argument named as a secret
-    (`is_secret_key`), or, `args` being the names the failed call sent, points at none of them
-    while one of them is a secret's (the list may be that secret's). The schema road holds the
-    same line (`_schema_repair`).
+    (`is_secret_key`), or, `args` being the failed call's arguments (or only their names), points
+    at none of them while one of them is a secret's, unless the list reads as another argument's:
+    one whose sent value is a member in another case (``"Economy"`` for ``economy, business``), or
+    one written with the same kinds of characters where every secret's value is known and is not.
+    The schema road holds the same line (`_schema_repair`).
     """
-    if _may_list_a_secret(message, args):
+    declared = _declared_values(message)
+    if declared and _may_list_a_secret(message, args, declared):
         return []
-    return _declared_values(message)
+    return declared
 
 
-def _may_list_a_secret(message: str, args: Iterable[object]) -> bool:
+def _kinds(text: str) -> tuple[bool, bool, bool]:
+    return any(c.isdigit() for c in text), any(c.isalpha() for c in text), any(not c.isalnum() for c in text)
+
+
+def _reads_as_member(value: object, members: Sequence[str], *, loosely: bool) -> bool:
+    """Whether a sent value reads as one of `members` mistaken: in another case, or (`loosely`)
+    written with the same kinds of characters."""
+    if not isinstance(value, str) or not value:
+        return False
+    folded, kinds = value.lower(), _kinds(value)
+    return any(folded == m.lower() or (loosely and _kinds(m) == kinds) for m in members)
+
+
+def _may_list_a_secret(message: str, args: Mapping[str, object] | Iterable[object], members: Sequence[str]) -> bool:
     named = fields_named(message)
     if any(is_secret_key(f.rsplit(".", 1)[-1]) for f in named):
         return True
-    sent = [a for a in args if isinstance(a, str)]
-    return not any(f.split(".", 1)[0] in sent for f in named) and any(is_secret_key(a) for a in sent)
+    sent = {a: args[a] for a in args if isinstance(a, str)} if isinstance(args, Mapping) else {
+        a: None for a in args if isinstance(a, str)
+    }
+    secrets = [a for a in sent if is_secret_key(a)]
+    if not secrets or any(f.split(".", 1)[0] in sent for f in named):
+        return False
+    # Which argument the list is about, the message does not say. Another one's, when its value is a
+    # member in another case; or written like the members where every secret's value is known
+    # (neither redacted nor unseen) and is not.
+    others = [v for a, v in sent.items() if a not in secrets]
+    if any(_reads_as_member(v, members, loosely=False) for v in others):
+        return False
+    known = all(isinstance(sent[a], str) and not str(sent[a]).startswith("[REDACTED") for a in secrets)
+    return not (
+        known
+        and any(_reads_as_member(v, members, loosely=True) for v in others)
+        and not any(_reads_as_member(sent[a], members, loosely=True) for a in secrets)
+    )
 
 
 def _declared_values(message: str) -> list[str]:
