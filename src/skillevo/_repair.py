@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _regex
+from ._arg_paths import MISSING, flat, get_path, pop_path, set_path
 from ._conform import NO, conform
 from ._errors import SkillevoError
 from ._models import (
@@ -33,6 +34,14 @@ from ._models import (
     SetArg,
     Strip,
 )
+from ._repair_dates import (
+    DATE_FORMATS,
+    DateError,
+    date_mapping_proven,
+    parse_date,
+    swaps_day_and_month,
+    unambiguous_date_regex,
+)
 from ._units import number_regex, read_number, readings, split_unit
 
 __all__ = [
@@ -47,72 +56,10 @@ __all__ = [
     "unambiguous_date_regex",
 ]
 
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d-%m-%Y",
-    "%m-%d-%Y",
-    "%Y/%m/%d",
-    "%d.%m.%Y",
-    "%Y%m%d",
-    "%d %b %Y",
-    "%b %d, %Y",
-    "%B %d, %Y",
-    "%d %B %Y",
-    "%Y-%m-%dT%H:%M:%S",
-    "%m/%d/%y",
-    "%d/%m/%y",
-)
-_MISSING = object()
 
 
 class RepairError(SkillevoError):
     """A repair could not be applied to these arguments."""
-
-
-def _get(args: dict[str, Any], path: str) -> Any:
-    node: Any = args
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
-
-
-def _set(args: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
-    node = args
-    for part in parts[:-1]:
-        nxt = node.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            node[part] = nxt
-        node = nxt
-    node[parts[-1]] = value
-
-
-def _pop(args: dict[str, Any], path: str) -> Any:
-    parts = path.split(".")
-    node: Any = args
-    for part in parts[:-1]:
-        if not isinstance(node, dict) or part not in node:
-            return _MISSING
-        node = node[part]
-    if not isinstance(node, dict):
-        return _MISSING
-    return node.pop(parts[-1], _MISSING)
-
-
-def parse_date(text: str, fmt: str | None = None) -> dt.datetime:
-    """Parse `text` with `fmt`, or with the first common format that fits."""
-    formats = (fmt,) if fmt else DATE_FORMATS
-    for f in formats:
-        try:
-            return dt.datetime.strptime(text.strip(), f)
-        except ValueError:
-            continue
-    raise RepairError(f"cannot read {text!r} as a date")
 
 
 def _coerce(value: Any, to: str) -> Any:
@@ -139,18 +86,18 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     if isinstance(op, Retry):
         return
     if isinstance(op, SetArg):
-        _set(args, op.arg, copy.deepcopy(op.value))
+        set_path(args, op.arg, copy.deepcopy(op.value))
         return
     if isinstance(op, DropArg):
-        _pop(args, op.arg)
+        pop_path(args, op.arg)
         return
     if isinstance(op, RenameArg):
-        value = _pop(args, op.arg)
-        if value is not _MISSING:
-            _set(args, op.to, value)
+        value = pop_path(args, op.arg)
+        if value is not MISSING:
+            set_path(args, op.to, value)
         return
-    value = _get(args, op.arg)
-    if value is _MISSING:
+    value = get_path(args, op.arg)
+    if value is MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
     if isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None):
         new: Any = read_number(value, op.to, op.unit, op.grouping)
@@ -163,7 +110,10 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     elif isinstance(op, ReformatDate):
         if not isinstance(value, str):
             return
-        new = parse_date(value, op.from_format).strftime(op.to_format)
+        try:
+            new = parse_date(value, op.from_format).strftime(op.to_format)
+        except DateError as exc:
+            raise RepairError(str(exc)) from None
     elif isinstance(op, Pad):
         text = str(value)
         new = text.rjust(op.width, op.fill) if op.side == "left" else text.ljust(op.width, op.fill)
@@ -194,7 +144,7 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
             new = value.removesuffix(op.text)
     else:  # pragma: no cover - the discriminated union is closed
         raise RepairError(f"unknown repair op {op!r}")
-    _set(args, op.arg, new)
+    set_path(args, op.arg, new)
 
 
 def apply_repair(repair: Repair, args: dict[str, Any]) -> dict[str, Any]:
@@ -247,8 +197,8 @@ def precondition_holds(repair: Repair, args: dict[str, Any]) -> bool:
     if not repair.precondition:
         return False
     for cond in repair.precondition:
-        value = _get(args, cond.arg)
-        present = value is not _MISSING
+        value = get_path(args, cond.arg)
+        present = value is not MISSING
         if cond.present is not None and present != cond.present:
             return False
         if cond.type is not None and (not present or _type_name(value) != cond.type):
@@ -366,20 +316,9 @@ def _make_op(name: str, arg: str, params: dict[str, Any]) -> Any:
     return cls(arg=arg, **params)
 
 
-def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.update(_flat(v, key + "."))
-        else:
-            out[key] = v
-    return out
-
-
 def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]] | None:
     """Per changed argument, the candidate ops for one pair (None when no DSL edit relates them)."""
-    fb, fg = _flat(bad), _flat(good)
+    fb, fg = flat(bad), flat(good)
     edits: list[list[Any]] = []
     removed = [k for k in fb if k not in fg]
     added = [k for k in fg if k not in fb]
@@ -432,14 +371,15 @@ def synthesize(
         if confirm_additions and _is_addition(kept, pairs) and len(pairs) < 2:
             return None
         if isinstance(kept, MapValue | SetArg) and not _is_addition(kept, pairs):
-            distinct = {repr(_get(bad, kept.arg)) for bad, _ in pairs}
+            distinct = {repr(get_path(bad, kept.arg)) for bad, _ in pairs}
             if len(distinct) < 2 and not isinstance(kept, MapValue):
                 return None
             if isinstance(kept, MapValue):
-                kept = MapValue(arg=kept.arg, mapping={str(_get(b, kept.arg)): _get(g, kept.arg) for b, g in pairs})
+                mapping = {str(get_path(b, kept.arg)): get_path(g, kept.arg) for b, g in pairs}
+                kept = MapValue(arg=kept.arg, mapping=mapping)
                 if len(kept.mapping) < 2:
                     return None
-        if isinstance(kept, ReformatDate) and not _date_mapping_proven(kept, pairs):
+        if isinstance(kept, ReformatDate) and not date_mapping_proven(kept, pairs):
             return None  # every corrected date reads the same either way: which field is the day is unproven
         chosen.append(kept)
     repair = Repair(ops=chosen)
@@ -449,22 +389,22 @@ def synthesize(
 
 
 def _changed(bad: dict[str, Any], good: dict[str, Any]) -> frozenset[str]:
-    fb, fg = _flat(bad), _flat(good)
+    fb, fg = flat(bad), flat(good)
     return frozenset(k for k in fb.keys() | fg.keys() if k not in fb or k not in fg or not same_args(fb[k], fg[k]))
 
 
 def _leaves_alone(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     """Whether `repair` keeps every argument value this correction kept (applied after the error,
     and before the corrected call when its precondition holds there)."""
-    fb, fg = _flat(bad), _flat(good)
+    fb, fg = flat(bad), flat(good)
     kept = [k for k in fb if k in fg and same_args(fb[k], fg[k])]
     try:
-        after = _flat(apply_repair(repair, bad))
+        after = flat(apply_repair(repair, bad))
         if precondition_holds(repair, good) and not same_args(apply_repair(repair, good), good):
             return False
     except (RepairError, SkillevoError, ValueError, TypeError):
         return True  # it cannot apply to these arguments: it changes nothing
-    return all(same_args(after.get(k, _MISSING), fb[k]) for k in kept)
+    return all(same_args(after.get(k, MISSING), fb[k]) for k in kept)
 
 
 def synthesize_apart(
@@ -493,69 +433,28 @@ def synthesize_apart(
     return repair
 
 
-def swaps_day_and_month(fmt: str) -> bool:
-    """Whether a date format has numeric day and month fields (a value may read either way)."""
-    return "%d" in fmt and "%m" in fmt
-
-
-def _date_mapping_proven(op: ReformatDate, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
-    """Whether some corrected date shows which field is the day: one whose day and month differ.
-
-    Semantic safety: a correction of ``05/05/2025`` fits day-first and month-first alike, and a
-    rule learned from it alone would silently swap the fields of every later ``03/04/2025``.
-    """
-    if not swaps_day_and_month(op.from_format or ""):
-        return True
-    for bad, _ in pairs:
-        try:
-            parsed = parse_date(str(_get(bad, op.arg)), op.from_format)
-        except RepairError:
-            continue
-        if parsed.day != parsed.month:
-            return True
-    return False
-
-
-def unambiguous_date_regex(fmt: str) -> str | None:
-    """A regex matching only dates of `fmt` whose day is above 12 (they read one way only); None
-    when `fmt` has no numeric day and month."""
-    if not swaps_day_and_month(fmt):
-        return None
-    parts = {"%d": r"(?:1[3-9]|2\d|3[01])", "%m": r"(?:0?[1-9]|1[0-2])", "%Y": r"\d{4}", "%y": r"\d{2}",
-             "%H": r"\d{2}", "%M": r"\d{2}", "%S": r"\d{2}"}
-    out = []
-    for tok in re.findall(r"%[A-Za-z]|[^%]+", fmt):
-        if tok.startswith("%"):
-            if tok not in parts:
-                return None
-            out.append(parts[tok])
-        else:
-            out.append(re.escape(tok))
-    return "".join(out)
-
-
 def _is_addition(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
-    return isinstance(op, SetArg) and all(_get(bad, op.arg) is _MISSING for bad, _ in pairs)
+    return isinstance(op, SetArg) and all(get_path(bad, op.arg) is MISSING for bad, _ in pairs)
 
 
 def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     try:
         trial = copy.deepcopy(bad)
         if isinstance(op, MapValue):
-            trial_value = _get(bad, op.arg)
-            target = _get(good, op.arg)
-            return trial_value is not _MISSING and target is not _MISSING
+            trial_value = get_path(bad, op.arg)
+            target = get_path(good, op.arg)
+            return trial_value is not MISSING and target is not MISSING
         _apply_op(trial, op)
     except (RepairError, SkillevoError, ValueError, TypeError):
         return False
-    fl_t, fl_g = _flat(trial), _flat(good)
+    fl_t, fl_g = flat(trial), flat(good)
     if isinstance(op, RenameArg):
         return op.to in fl_g and same_args(fl_t.get(op.to), fl_g[op.to])
     if isinstance(op, DropArg):
         return op.arg not in fl_g
     if isinstance(op, SetArg):
-        return same_args(fl_g.get(op.arg, _MISSING), op.value)
-    return same_args(fl_t.get(op.arg, _MISSING), fl_g.get(op.arg, _MISSING))
+        return same_args(fl_g.get(op.arg, MISSING), op.value)
+    return same_args(fl_t.get(op.arg, MISSING), fl_g.get(op.arg, MISSING))
 
 
 def _precondition(
@@ -571,7 +470,7 @@ def _precondition(
         elif isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None):
             conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping)))
         elif isinstance(op, CoerceArg):
-            bad_types = {_type_name(_get(b, op.arg)) for b, _ in pairs}
+            bad_types = {_type_name(get_path(b, op.arg)) for b, _ in pairs}
             if len(bad_types) == 1:
                 conds.append(ArgCondition(arg=op.arg, type=bad_types.pop()))
         elif isinstance(op, ChangeCase) and op.to in ("lower", "upper"):
@@ -581,7 +480,7 @@ def _precondition(
         elif isinstance(op, Strip) and op.chars is None:
             conds.append(ArgCondition(arg=op.arg, regex=r"(?s)\s.*|.*\s"))
         elif not isinstance(op, Retry | SetArg | MapValue):
-            values = [str(_get(b, op.arg)) for b, _ in pairs]
+            values = [str(get_path(b, op.arg)) for b, _ in pairs]
             regex = shape_regex(values)
             if regex is not None:
                 conds.append(ArgCondition(arg=op.arg, regex=regex))

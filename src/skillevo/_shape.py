@@ -20,7 +20,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from ._repair import DATE_FORMATS
+from ._repair_dates import DATE_FORMATS
 
 __all__ = [
     "carries_address",

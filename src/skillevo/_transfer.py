@@ -47,7 +47,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
-from ._repair import swaps_day_and_month, unambiguous_date_regex
+from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
 from ._untrusted import identifier
 
 if TYPE_CHECKING:

@@ -1,0 +1,96 @@
+"""Dates in repairs: the formats a date re-format reads and writes, and which of them are ambiguous
+(numeric day and month: ``03/04/2025`` reads two ways) until a correction shows the order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ._arg_paths import get_path
+from ._errors import SkillevoError
+from ._models import ReformatDate
+
+__all__ = [
+    "DATE_FORMATS",
+    "DateError",
+    "date_mapping_proven",
+    "parse_date",
+    "swaps_day_and_month",
+    "unambiguous_date_regex",
+]
+
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%Y%m%d",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%Y-%m-%dT%H:%M:%S",
+    "%m/%d/%y",
+    "%d/%m/%y",
+)
+
+
+class DateError(SkillevoError, ValueError):
+    """A text that no date format given reads."""
+
+
+def parse_date(text: str, fmt: str | None = None) -> dt.datetime:
+    """Parse `text` with `fmt`, or with the first common format that fits."""
+    formats = (fmt,) if fmt else DATE_FORMATS
+    for f in formats:
+        try:
+            return dt.datetime.strptime(text.strip(), f)
+        except ValueError:
+            continue
+    raise DateError(f"cannot read {text!r} as a date")
+
+
+def swaps_day_and_month(fmt: str) -> bool:
+    """Whether a date format has numeric day and month fields (a value may read either way)."""
+    return "%d" in fmt and "%m" in fmt
+
+
+def date_mapping_proven(op: ReformatDate, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+    """Whether some corrected date shows which field is the day: one whose day and month differ.
+
+    Semantic safety: a correction of ``05/05/2025`` fits day-first and month-first alike, and a
+    rule learned from it alone would silently swap the fields of every later ``03/04/2025``.
+    """
+    if not swaps_day_and_month(op.from_format or ""):
+        return True
+    for bad, _ in pairs:
+        try:
+            parsed = parse_date(str(get_path(bad, op.arg)), op.from_format)
+        except DateError:
+            continue
+        if parsed.day != parsed.month:
+            return True
+    return False
+
+
+def unambiguous_date_regex(fmt: str) -> str | None:
+    """A regex matching only dates of `fmt` whose day is above 12 (they read one way only); None
+    when `fmt` has no numeric day and month."""
+    if not swaps_day_and_month(fmt):
+        return None
+    parts = {"%d": r"(?:1[3-9]|2\d|3[01])", "%m": r"(?:0?[1-9]|1[0-2])", "%Y": r"\d{4}", "%y": r"\d{2}",
+             "%H": r"\d{2}", "%M": r"\d{2}", "%S": r"\d{2}"}
+    out = []
+    for tok in re.findall(r"%[A-Za-z]|[^%]+", fmt):
+        if tok.startswith("%"):
+            if tok not in parts:
+                return None
+            out.append(parts[tok])
+        else:
+            out.append(re.escape(tok))
+    return "".join(out)
