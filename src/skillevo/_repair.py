@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _regex
-from ._arg_paths import MISSING, flat, get_path, pop_path, set_path
+from ._arg_paths import MISSING, STAR, expand, flat, get_path, pop_path, set_path, starred
 from ._conform import NO, conform
 from ._errors import SkillevoError
 from ._models import (
@@ -82,8 +82,27 @@ def _coerce(value: Any, to: str) -> Any:
         raise RepairError(f"cannot cast {value!r} to {to}") from None
 
 
+def _concrete(op: Any, args: dict[str, Any]) -> list[Any]:
+    """A ``*`` op as one op per element of the list it addresses (a rename's target at the same index)."""
+    out = []
+    stars = [n for n, part in enumerate(op.arg.split(".")) if part == STAR]
+    for path in expand(args, op.arg):
+        parts = path.split(".")
+        update = {"arg": path}
+        if isinstance(op, RenameArg):
+            indices = iter([parts[n] for n in stars])
+            target = [next(indices, STAR) if part == STAR else part for part in op.to.split(".")]
+            update["to"] = ".".join(target)
+        out.append(op.model_copy(update=update))
+    return out
+
+
 def _apply_op(args: dict[str, Any], op: Any) -> None:
     if isinstance(op, Retry):
+        return
+    if STAR in op.arg:  # every element of a list
+        for one in _concrete(op, args):
+            _apply_op(args, one)
         return
     if isinstance(op, SetArg):
         set_path(args, op.arg, copy.deepcopy(op.value))
@@ -197,15 +216,22 @@ def precondition_holds(repair: Repair, args: dict[str, Any]) -> bool:
     if not repair.precondition:
         return False
     for cond in repair.precondition:
-        value = get_path(args, cond.arg)
-        present = value is not MISSING
-        if cond.present is not None and present != cond.present:
-            return False
-        if cond.type is not None and (not present or _type_name(value) != cond.type):
-            return False
-        if cond.regex is not None and (not present or not _regex.fullmatch(cond.regex, str(value))):
+        if STAR in cond.arg:  # some element of the list
+            values = [get_path(args, p) for p in expand(args, cond.arg)] or [MISSING]
+            if not any(_holds(cond, value) for value in values):
+                return False
+        elif not _holds(cond, get_path(args, cond.arg)):
             return False
     return True
+
+
+def _holds(cond: ArgCondition, value: Any) -> bool:
+    present = value is not MISSING
+    if cond.present is not None and present != cond.present:
+        return False
+    if cond.type is not None and (not present or _type_name(value) != cond.type):
+        return False
+    return cond.regex is None or (present and _regex.fullmatch(cond.regex, str(value)))
 
 
 # --------------------------------------------------------------------------- synthesis
@@ -324,7 +350,10 @@ def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]]
     added = [k for k in fg if k not in fb]
     renamed: set[str] = set()
     for old in removed:
-        match = next((new for new in added if same_args(fg[new], fb[old]) and new not in renamed), None)
+        match = next(
+            (new for new in added if same_args(fg[new], fb[old]) and new not in renamed and _may_rename(bad, old, new)),
+            None,
+        )
         if match is not None:
             edits.append([RenameArg(arg=old, to=match)])
             renamed.add(match)
@@ -338,7 +367,42 @@ def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]]
             options = [_make_op(name, key, params) for name, params in _value_transforms(fb[key], fg[key])]
             options.append(SetArg(arg=key, value=fg[key]))
             edits.append(options)
-    return edits
+    return _each_element(edits, bad)
+
+
+def _may_rename(bad: dict[str, Any], old: str, new: str) -> bool:
+    """A key inside a list's element is renamed within that element only (``items.0.w`` -> ``items.0.kg``)."""
+    if starred(bad, old) == old:
+        return True
+    return old.rpartition(".")[0] == new.rpartition(".")[0]
+
+
+def _each_element(edits: list[list[Any]], bad: dict[str, Any]) -> list[list[Any]]:
+    """Edits of the elements of a list of objects as one edit of every element (``items.*.w``): the
+    mistake is the caller's habit for that kind of element, not for one index. The first element's
+    candidates stand for the others; `synthesize` keeps one only if it fits every element."""
+    out: list[list[Any]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for options in edits:
+        first = options[0]
+        arg = starred(bad, first.arg)
+        if arg == first.arg:
+            out.append(options)
+            continue
+        to = starred(bad, first.to) if isinstance(first, RenameArg) else ""
+        key = (type(first).__name__ if isinstance(first, RenameArg | DropArg) else "value", arg, to)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append([_star(op, bad) for op in options])
+    return out
+
+
+def _star(op: Any, bad: dict[str, Any]) -> Any:
+    update = {"arg": starred(bad, op.arg)}
+    if isinstance(op, RenameArg):
+        update["to"] = starred(bad, op.to)
+    return op.model_copy(update=update)
 
 
 def synthesize(
@@ -371,12 +435,12 @@ def synthesize(
         if confirm_additions and _is_addition(kept, pairs) and len(pairs) < 2:
             return None
         if isinstance(kept, MapValue | SetArg) and not _is_addition(kept, pairs):
-            distinct = {repr(get_path(bad, kept.arg)) for bad, _ in pairs}
+            changed = [vv for bad, good in pairs for vv in _changed_values(bad, good, kept.arg)]
+            distinct = {repr(b) for b, _ in changed}
             if len(distinct) < 2 and not isinstance(kept, MapValue):
                 return None
             if isinstance(kept, MapValue):
-                mapping = {str(get_path(b, kept.arg)): get_path(g, kept.arg) for b, g in pairs}
-                kept = MapValue(arg=kept.arg, mapping=mapping)
+                kept = MapValue(arg=kept.arg, mapping={str(b): g for b, g in changed})
                 if len(kept.mapping) < 2:
                     return None
         if isinstance(kept, ReformatDate) and not date_mapping_proven(kept, pairs):
@@ -390,7 +454,19 @@ def synthesize(
 
 def _changed(bad: dict[str, Any], good: dict[str, Any]) -> frozenset[str]:
     fb, fg = flat(bad), flat(good)
-    return frozenset(k for k in fb.keys() | fg.keys() if k not in fb or k not in fg or not same_args(fb[k], fg[k]))
+    keys = (k for k in fb.keys() | fg.keys() if k not in fb or k not in fg or not same_args(fb[k], fg[k]))
+    return frozenset(starred(bad if k in fb else good, k) for k in keys)
+
+
+def _changed_values(bad: dict[str, Any], good: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
+    """(failed, corrected) values at `path`'s concrete paths where the correction changed them (every
+    one, changed or not, for a path with no ``*``)."""
+    out = []
+    for p in expand(bad, path):
+        b, g = get_path(bad, p), get_path(good, p)
+        if STAR not in path or (b is not MISSING and not same_args(b, g)):
+            out.append((b, g))
+    return out
 
 
 def _leaves_alone(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
@@ -434,10 +510,17 @@ def synthesize_apart(
 
 
 def _is_addition(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
-    return isinstance(op, SetArg) and all(get_path(bad, op.arg) is MISSING for bad, _ in pairs)
+    if not isinstance(op, SetArg):
+        return False
+    if STAR in op.arg:  # (added to some element)
+        return all(any(get_path(bad, p) is MISSING for p in expand(bad, op.arg)) for bad, _ in pairs)
+    return all(get_path(bad, op.arg) is MISSING for bad, _ in pairs)
 
 
 def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
+    if STAR in getattr(op, "arg", ""):  # it must fit every element
+        ops = _concrete(op, bad if not isinstance(op, SetArg) else good)
+        return bool(ops) and all(_op_consistent(one, bad, good) for one in ops)
     try:
         trial = copy.deepcopy(bad)
         if isinstance(op, MapValue):
@@ -470,7 +553,7 @@ def _precondition(
         elif isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None):
             conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping)))
         elif isinstance(op, CoerceArg):
-            bad_types = {_type_name(get_path(b, op.arg)) for b, _ in pairs}
+            bad_types = {_type_name(v) for b, g in pairs for v, _ in _changed_values(b, g, op.arg)}
             if len(bad_types) == 1:
                 conds.append(ArgCondition(arg=op.arg, type=bad_types.pop()))
         elif isinstance(op, ChangeCase) and op.to in ("lower", "upper"):
@@ -480,7 +563,7 @@ def _precondition(
         elif isinstance(op, Strip) and op.chars is None:
             conds.append(ArgCondition(arg=op.arg, regex=r"(?s)\s.*|.*\s"))
         elif not isinstance(op, Retry | SetArg | MapValue):
-            values = [str(get_path(b, op.arg)) for b, _ in pairs]
+            values = [str(v) for b, g in pairs for v, _ in _changed_values(b, g, op.arg)]
             regex = shape_regex(values)
             if regex is not None:
                 conds.append(ArgCondition(arg=op.arg, regex=regex))

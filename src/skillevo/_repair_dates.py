@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ._arg_paths import get_path
+from ._arg_paths import values_at
 from ._errors import SkillevoError
 from ._models import ReformatDate
 
@@ -69,12 +69,13 @@ def date_mapping_proven(op: ReformatDate, pairs: Sequence[tuple[dict[str, Any], 
     if not swaps_day_and_month(op.from_format or ""):
         return True
     for bad, _ in pairs:
-        try:
-            parsed = parse_date(str(get_path(bad, op.arg)), op.from_format)
-        except DateError:
-            continue
-        if parsed.day != parsed.month:
-            return True
+        for value in values_at(bad, op.arg):
+            try:
+                parsed = parse_date(str(value), op.from_format)
+            except DateError:
+                continue
+            if parsed.day != parsed.month:
+                return True
     return False
 
 
