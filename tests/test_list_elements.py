@@ -126,3 +126,14 @@ def test_a_learned_element_rule_repairs_lists_of_other_lengths_before_they_fail(
                 ep.finish(reward=1.0)
         assert first[0] is False  # nothing is known before the first error
         assert sum(first[4:]) >= 7, first
+
+
+def test_nested_stars_cost_a_bounded_walk_in_all() -> None:
+    # An imported rule with a star per level of a deeply nested list: 256 concrete paths at most.
+    from skillevo._arg_paths import MAX_ELEMENTS, expand
+
+    nested: Any = [{"w": 1}]
+    for _ in range(4):
+        nested = [{"a": nested} for _ in range(50)]
+    paths = expand({"a": nested}, "a.*.a.*.a.*.a.*.w")
+    assert 0 < len(paths) <= MAX_ELEMENTS

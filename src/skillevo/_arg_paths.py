@@ -71,18 +71,22 @@ def pop_path(args: dict[str, Any], path: str) -> Any:
 
 
 def expand(args: dict[str, Any], path: str) -> list[str]:
-    """The concrete paths `path` addresses in `args`: itself without a ``*``; with one, a path per
-    element of the list there (none where there is no list)."""
-    parts = path.split(".")
-    if STAR not in parts:
+    """The concrete paths `path` addresses in `args`: itself without a ``*``; with ``*``s, a path per
+    element of the list at each (none where there is no list), at most `MAX_ELEMENTS` in all."""
+    if STAR not in path.split("."):
         return [path]
-    i = parts.index(STAR)
-    node = get_path(args, ".".join(parts[:i])) if i else args
-    if not isinstance(node, list):
-        return []
     out: list[str] = []
-    for n in range(min(len(node), MAX_ELEMENTS)):
-        out.extend(expand(args, ".".join([*parts[:i], str(n), *parts[i + 1 :]])))
+    todo = [path.split(".")]
+    while todo and len(out) < MAX_ELEMENTS:
+        parts = todo.pop(0)
+        if STAR not in parts:
+            out.append(".".join(parts))
+            continue
+        i = parts.index(STAR)
+        node = get_path(args, ".".join(parts[:i])) if i else args
+        if isinstance(node, list):
+            room = MAX_ELEMENTS - len(out) - len(todo)
+            todo.extend([*parts[:i], str(n), *parts[i + 1 :]] for n in range(min(len(node), max(room, 0))))
     return out
 
 
