@@ -10,10 +10,13 @@ conversion loses nothing and only one conforming value can be meant:
 * a scalar to a one-element array when an array of that kind is declared (``"a"`` -> ``["a"]``; a
   text with a list separator, ``"a,b"``, is refused: one item or two?), an object to a one-element
   array of objects, and each element of an array (``[123]`` -> ``["123"]``), all elements or none;
-* a string differing from exactly one ``enum`` member only by case and white space;
+* a string differing from exactly one ``enum`` member only by case, white space and which word
+  separator it writes (space, ``-`` or ``_``: ``"Follow-Up"`` for ``follow_up``);
 * a string that matches the ``pattern`` only once stripped or in one case (lower or upper);
 * a date read one way only into ``format: date`` (``YYYY-MM-DD``): ``2025/03/14``, ``11/27/2025``;
-  ``03/04/2025`` reads both ways and is left alone.
+  ``03/04/2025`` reads both ways and is left alone;
+* a 12-hour clock time into ``format: time`` (``HH:MM[:SS]``): ``"3pm"``, ``"3:30 p.m."`` ->
+  ``"15:00"``, ``"15:30"``; a time without am/pm (``"3:00"``) reads both ways and is left alone.
 
 Anything else (a boolean to a string, ``"abc"`` to an integer, ``1.5`` to an integer, a string
 that fits two enum members, a union whose branches convert differently) is refused: `conform`
@@ -54,6 +57,13 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Date spellings read into ``YYYY-MM-DD``; a text two of them read as different dates is refused.
 _DATE_INPUTS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y",
                 "%Y%m%d", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y")
+#: A 24-hour time as ``format: time`` validators read it (seconds, fraction and offset optional).
+_TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:[zZ]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?",
+                   re.ASCII)
+#: A 12-hour clock time: hour 1-12, optional minutes and seconds, then am/pm (``a.m.`` too).
+_TIME_12 = re.compile(r"(1[0-2]|0?[1-9])(?::([0-5]\d)(?::([0-5]\d))?)?\s*([ap])\.?\s*m\.?", re.ASCII | re.IGNORECASE)
+#: Word separators an enum member may be written with: one member's spelling is another's.
+_SEPARATORS = re.compile(r"[\s_-]+")
 _KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default")
 _MAX_DEPTH = 4
 _MAX_ENUM = 256
@@ -193,6 +203,8 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
             return False
         if schema.get("format") == "date" and not _is_date(value):
             return False
+        if schema.get("format") == "time" and not _TIME.fullmatch(value):
+            return False
     items = schema.get("items")
     return not (
         isinstance(value, _SEQUENCE) and isinstance(items, Mapping)
@@ -248,16 +260,35 @@ def _string_forms(text: str, schema: Mapping[str, Any]) -> Any:
     """A string conforming to the string constraints (enum, pattern, format) of `schema`, or `NO`."""
     enum = schema.get("enum")
     if isinstance(enum, list):
-        key = " ".join(text.split()).casefold()
-        return _unique([m for m in enum if isinstance(m, str) and " ".join(m.split()).casefold() == key])
+        key = _member_key(text)
+        return _unique([m for m in enum if isinstance(m, str) and _member_key(m) == key])
     if schema.get("format") == "date" and not _is_date(text):
         return _date(text)
+    if schema.get("format") == "time" and not _TIME.fullmatch(text):
+        return _time(text)
     pattern = schema.get("pattern")
     if isinstance(pattern, str) and not _pattern_ok(pattern, text):
         stripped = text.strip()
         forms = [stripped, stripped.lower(), stripped.upper()]
         return _unique([f for f in forms if _pattern_ok(pattern, f)])
     return text
+
+
+def _member_key(text: str) -> str:
+    """An enum member's spelling with case and word separators left out of the comparison (a
+    separator is unified, never removed: ``followup`` is not ``follow_up``)."""
+    return _SEPARATORS.sub("_", text.strip()).casefold()
+
+
+def _time(text: str) -> Any:
+    """A 12-hour clock time as ``HH:MM`` (``HH:MM:SS`` when it has seconds), else `NO`."""
+    found = _TIME_12.fullmatch(text.strip())
+    if found is None:
+        return NO
+    hour, minute, second, half = found.groups()
+    hour24 = int(hour) % 12 + (12 if half.lower() == "p" else 0)
+    out = f"{hour24:02d}:{minute or '00'}"
+    return out + f":{second}" if second else out
 
 
 def _date(text: str) -> Any:

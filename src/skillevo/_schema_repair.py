@@ -227,9 +227,10 @@ def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, 
     listings: list[list[str]] = [[]] if not isinstance(enum, list) or not enum else [[DECLARED_SET]]
     if members is not None:
         listings.insert(0, ["one of " + ", ".join(f"`{m}`" for m in sorted(members))])
-    date = ["a date written YYYY-MM-DD"] if schema.get("format") == "date" else []
+    written = {"date": ["a date written YYYY-MM-DD"], "time": ["a 24-hour time written HH:MM"]}.get(
+        str(schema.get("format")), [])
     for listing in listings:
-        said = facts + listing + date
+        said = facts + listing + written
         if missing:
             text = f"When calling `{tool}`: `{arg}` is required" + (f" ({'; '.join(said)})" if said else "") + "."
         elif said:
