@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
 from leak_harness import db_bytes, run_two_episodes
+
 from skillevo._redaction import redact
 from skillevo._secret_keys import is_secret_key
 
@@ -44,7 +45,9 @@ def test_the_question_stays_readable_beside_its_hidden_answer() -> None:
     assert out == {"security_question": "Name of your first pet?", "security_answer": "[REDACTED:secret]"}
 
 
-@pytest.mark.parametrize("key", ["security_answer", "security_question_answer", "mothers_maiden_name", "memorable_word"])
+@pytest.mark.parametrize(
+    "key", ["security_answer", "security_question_answer", "mothers_maiden_name", "memorable_word"]
+)
 def test_the_answer_reaches_no_library_file(key: str, tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
     run_two_episodes(db, {"user": "ana", key: "Quokka-Tamarind"})
