@@ -13,11 +13,14 @@ import re._parser as sre_parse  # type: ignore[import-not-found]
 import pytest
 
 from skillevo._redaction import _DS_RULES, _DS_UNREVIEWED, _redact_all_rules, redact
+from skillevo._secret_accepted import _CUE, _ITEM, _QUOTED_NAME, _SEP, _WORD
 from skillevo._secret_shapes import EXTRA_RULES
 
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
 _ANCHORS = (sre_constants.LITERAL, sre_constants.SUBPATTERN, sre_constants.BRANCH)
 _RULES = [(kind, regex) for kind, regex, _ in _DS_RULES + _DS_UNREVIEWED + EXTRA_RULES]
+# the stated-values rule's patterns (a secret's name, a connecting phrase, its values)
+_RULES += [("accepted", regex) for regex in (_CUE, _ITEM, _QUOTED_NAME, _SEP, _WORD)]
 
 
 def _unbounded_lead(regex: re.Pattern[str]) -> bool:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from ._customer_keys import is_personal_key
 from ._hygiene import redact
 from ._models import GUIDANCE_MAX_CHARS, Repair
 from ._repair import apply_repair
@@ -298,11 +299,25 @@ def declared_values(message: str, args: Mapping[str, object] | Iterable[object] 
     one whose sent value is a member in another case (``"Economy"`` for ``economy, business``), or
     one written with the same kinds of characters where every secret's value is known and is not.
     The schema road holds the same line (`_schema_repair`).
+
+    A person's values are no declared values either ("'holder' must be one of Moreau, Stone": one
+    customer's account holders, shown to every later session): [] when the message points at an
+    argument naming a person, their contact or identity (`is_personal_key`), or points at none and
+    every argument of the call is such a field.
     """
     declared = _declared_values(message)
-    if declared and _may_list_a_secret(message, args, declared):
+    if declared and (_may_list_a_secret(message, args, declared) or _lists_a_person(message, args, declared)):
         return []
     return declared
+
+
+def _lists_a_person(message: str, args: Mapping[str, object] | Iterable[object], members: Sequence[str]) -> bool:
+    folded = {m.lower() for m in members}
+    named = [f for f in fields_named(message) if f.lower() not in folded]  # a quoted member names nothing
+    if named:
+        return any(is_personal_key(f.rsplit(".", 1)[-1]) for f in named)
+    sent = [a for a in args if isinstance(a, str)]
+    return bool(sent) and all(is_personal_key(a) or is_secret_key(a) for a in sent)
 
 
 def _kinds(text: str) -> tuple[bool, bool, bool]:

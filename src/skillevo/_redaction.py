@@ -56,6 +56,7 @@ __all__ = [
     "secret_spans",
 ]
 
+from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
@@ -335,6 +336,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                 if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
+        yield from accepted_value_spans(text)  # "pin: must be one of 4821, 9930", "password should be ..."
         if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
             yield from table_spans(text)
         yield from sql_spans(text)  # a value under a secret column of an INSERT, or bound to one
@@ -386,11 +388,12 @@ _STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
 
 def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
     """Whether a pair's value is no secret after all: a word describing the argument ("password:
-    required", "token: missing"), a validation message ("session_id: Field required"), or a postal
+    required", "token: missing"), a validation message ("session_id: Field required"), a phrase
+    before the values a tool accepts ("pin: must be one of ..."), or a postal
     PIN code beside an address ("Pincode: 560001")."""
     value = text[start:end]
-    if opens_message(text, start):
-        return True
+    if opens_message(text, start) or opens_connector(text, start):  # "pin: must be one of ...": the values
+        return True  # after the phrase are read by `accepted_value_spans`, not the phrase's first word
     phrase = _STATUS_PHRASE.match(text, start)  # "not set", "too short": a status of several words
     if is_status(value) or (phrase is not None and is_status(phrase.group(0))):
         return True

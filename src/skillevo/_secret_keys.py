@@ -38,7 +38,24 @@ _SECRET_WORDS = frozenset(
         # "password" in other languages (key names are read in any script; see `key_words`)
         "passwort", "kennwort", "motdepasse", "senha", "wachtwoord", "hasło", "haslo", "lösenord", "losenord",
         "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
+        # knowledge-based authentication: an answer that signs a customer in like a password (a bank's
+        # "memorable word", a mother's maiden name, joined to one word by `_JOINS`)
+        "memorable", "maidenname",
     }
+)  # fmt: skip
+#: Two-word names of a secret, joined to one word before the descriptor rule reads the last word
+#: ("one time code", "mothers maiden name", "memorable date": "name" and "date" are descriptor
+#: tails, "maiden name" and a memorable date hold the answer).
+_JOINS = {
+    ("one", "time"): "onetime", ("maiden", "name"): "maidenname", ("memorable", "date"): "memorable",
+    ("memorable", "name"): "memorable", ("memorable", "time"): "memorable",
+}  # fmt: skip
+_JOIN_FIRSTS = frozenset(first for first, _ in _JOINS)
+#: Modifiers that make an answer a secret: a security question's answer signs its holder in
+#: (``security_answer``, ``security_question_answer``, ``kba_answer``); a quiz's answer is none.
+_ANSWER_MODIFIERS = frozenset(
+    {"security", "secret", "challenge", "recovery", "kba", "memorable", "verification", "auth", "authentication",
+     "securityquestion", "secretquestion", "challengequestion"}
 )  # fmt: skip
 _CODE_MODIFIERS = frozenset(
     {"reset", "verification", "verify", "confirmation", "confirm", "otp", "onetime", "2fa", "mfa", "tfa",
@@ -47,7 +64,7 @@ _CODE_MODIFIERS = frozenset(
 #: Words that end a one-word compound key naming a secret (``PGPASSWORD``, ``rootpassword``,
 #: ``csrftoken``): long enough that no ordinary word ends with one ("bypass" ends with "pass").
 _SECRET_SUFFIXES = ("password", "passwd", "passphrase", "passcode", "secret", "token", "credential", "credentials",
-                    "apikey", "sessid", "sessionid", "storepass", "keypass")  # fmt: skip
+                    "apikey", "sessid", "sessionid", "storepass", "keypass", "maidenname")  # fmt: skip
 #: Last words that name a session's identifier, a bearer credential: a cookie's ``sid``, ``session``,
 #: ``connect.sid``, ``laravel_session``, ``_gh_sess`` (``session_start``, ``session_timeout`` are none).
 _SESSION_WORDS = frozenset({"sid", "sess", "session"})
@@ -86,6 +103,8 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "number": frozenset({"security", "pin", "ssn"}),
     "code": _CODE_MODIFIERS,
     "codes": _CODE_MODIFIERS,
+    "answer": _ANSWER_MODIFIERS,
+    "answers": _ANSWER_MODIFIERS,
 }  # fmt: skip
 #: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).
 _DESCRIPTOR_TAILS = frozenset(
@@ -115,6 +134,7 @@ _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred",
               "backup", "activation", "security", "access", "login", "unlock", "magic",
               "sid", "seed", "vérif", "segur", "sicur", "sécur", "accè", "conferm", "ativa", "activa", "attiva",
               "recupe", "récupé", "autent", "desbloque", "déverrouill", "deverrouill", "sblocc", "segret", "uso ",
+              "memorab", "maiden", "challeng", "kba",
               "\\u", "identified")  # fmt: skip
 
 
@@ -138,8 +158,8 @@ def is_secret_key(key: str) -> bool:
         words = words[:-1]
     if not words:
         return False
-    if "one" in words:  # "one_time_code", "oneTimeCode": the modifier is two words
-        words = tuple(" ".join(words).replace("one time", "onetime").split())
+    if not _JOIN_FIRSTS.isdisjoint(words[:-1]):  # "one_time_code", "mothersMaidenName": two words, one name
+        words = _joined(words)
     if len(words) > 1 and (words[-1] in _DESCRIPTOR_TAILS or words[0] in _COUNT_LEADS):
         return False
     if any(w in _SECRET_WORDS for w in words):
@@ -154,6 +174,18 @@ def is_secret_key(key: str) -> bool:
         return words[0] == "pass"
     modifiers = _SECRET_HEADS.get(words[-1])
     return modifiers is not None and any(w in modifiers for w in words[:-1])
+
+
+def _joined(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`words` with each two-word secret name (`_JOINS`) written as one word."""
+    out: list[str] = []
+    for w in words:
+        joined = _JOINS.get((out[-1], w)) if out else None
+        if joined is None:
+            out.append(w)
+        else:
+            out[-1] = joined
+    return tuple(out)
 
 
 def _compound(word: str) -> bool:
