@@ -81,9 +81,10 @@ def test_a_tools_own_closed_set_is_still_listed(arg: str, tmp_path: Path) -> Non
 PERSONAL = ["holder", "account_holder", "cardholder", "passenger_name", "first_name", "lastName", "surname",
             "full_name", "recipient", "beneficiary", "payee", "customer", "customer_name", "guest", "email",
             "phone_number", "mobile", "contact", "home_address", "date_of_birth", "dob", "passport_number",
-            "national_id", "iban", "account_number"]  # fmt: skip
+            "national_id", "iban", "account_number", "birth_date", "billing_address", "recipient_email"]  # fmt: skip
 NOT_PERSONAL = ["city", "cabin", "unit", "name", "file_name", "tool_name", "product_name", "status", "currency",
-                "holder_type", "recipient_count", "email_format", "name_format", "country"]  # fmt: skip
+                "holder_type", "recipient_count", "email_format", "name_format", "country", "contact_method",
+                "customer_tier", "customer_segment", "mail_class", "passenger_class"]  # fmt: skip
 
 
 @pytest.mark.parametrize("key", PERSONAL)

@@ -49,4 +49,8 @@ def is_personal_key(key: str) -> bool:
         return any(w in _NAME_MODIFIERS for w in before)
     if last in ("number", "id", "no", "num"):
         return any(w in _ID_MODIFIERS or w in _PERSON_WORDS for w in before)
-    return any(w in _PERSON_WORDS for w in words)
+    if last in ("date", "day"):
+        return "birth" in before
+    # The field holds the person or their contact (``recipient``, ``billing_address``); a person's
+    # attribute names its kind last (``customer_tier``, ``contact_method``: a closed set of the tool's).
+    return last in _PERSON_WORDS
