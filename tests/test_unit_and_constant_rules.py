@@ -137,3 +137,32 @@ def test_a_currency_symbol_on_either_side_is_dropped_at_the_same_scale() -> None
     assert apply_repair(repair, {"price": "€7.25"}) == {"price": "€7.25"}  # another currency
     cents = synthesize([({"price": "$12.50"}, {"price": 1250}), ({"price": "$3"}, {"price": 300})])
     assert cents is None or apply_repair(cents, {"price": "$4"}) != {"price": 4}  # another scale
+
+
+def test_an_ids_number_behind_a_fixed_prefix_is_learned_as_a_rule() -> None:
+    error = "Error: patient must be an integer"
+    (p,) = _mine_in_turn([({"patient": "P-0042", "n": 1}, {"patient": 42, "n": 1}),
+                          ({"patient": "P-0107", "n": 2}, {"patient": 107, "n": 2})], error)
+    repair = p.strategy.repair
+    assert repair is not None
+    assert apply_repair(repair, {"patient": "P-0900"}) == {"patient": 900}  # an id never corrected
+    assert precondition_holds(repair, {"patient": "P-12"}) and not precondition_holds(repair, {"patient": 12})
+    # Another prefix, or text after the number, is left as it is; "P-" is never read as a minus sign.
+    assert apply_repair(repair, {"patient": "E-0042"}) == {"patient": "E-0042"}
+    assert apply_repair(repair, {"patient": "P-0042b"}) == {"patient": "P-0042b"}
+    assert synthesize([({"n": "#42"}, {"n": 42})]) is not None
+    assert synthesize([({"n": "P-42"}, {"n": -42})]) is None or apply_repair(
+        synthesize([({"n": "P-42"}, {"n": -42})]), {"n": "P-7"}) != {"n": 7}
+
+
+def test_a_prefix_holding_a_digit_or_space_is_refused() -> None:
+    import pytest
+
+    from skillevo._errors import SkillFormatError
+    from skillevo._models import CoerceArg
+
+    for prefix in ("P1-", "P -", ""):
+        with pytest.raises((ValueError, SkillFormatError)):
+            CoerceArg(arg="patient", to="int", prefix=prefix)
+    with pytest.raises(ValueError):
+        CoerceArg(arg="patient", to="str", prefix="P-")

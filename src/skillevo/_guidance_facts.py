@@ -447,8 +447,9 @@ def repair_guidance(
             parts.append(f"leave out `{arg}`")
         elif op.op == "set":
             parts.append(f"set `{arg}`")
-        elif op.op == "coerce" and (op.unit is not None or op.grouping is not None):
-            dropped = " or ".join(w for w, on in (("its unit", op.unit), ("digit grouping", op.grouping)) if on)
+        elif op.op == "coerce" and (op.unit is not None or op.grouping is not None or op.prefix is not None):
+            said = (("its prefix", op.prefix), ("its unit", op.unit), ("digit grouping", op.grouping))
+            dropped = " or ".join(w for w, on in said if on)
             parts.append(f"send `{arg}` as a plain number, without {dropped}")
         elif op.op != "retry":
             parts.append(f"fix the format of `{arg}` ({op.op.replace('_', ' ')})")

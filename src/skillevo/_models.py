@@ -226,7 +226,8 @@ class CoerceArg(_Op):
     With `unit`, a string ``"<number><unit>"`` or ``"<number> <unit>"`` (``"48h"``, ``"3 days"``;
     a currency symbol may also precede it, ``"$12"``) is read as the number, unit dropped, and cast
     to `to` (``int`` or ``float``); with `grouping`, the digits may be grouped by threes with that
-    separator (``"1,200"``; the decimal mark is then ``,`` after a ``.`` grouping, else ``.``). A
+    separator (``"1,200"``; the decimal mark is then ``,`` after a ``.`` grouping, else ``.``); with
+    `prefix`, the text before an id's number is dropped (``"P-0042"`` -> ``42``). A
     value with any other unit or grouping, or one the cast would round, is left as it is. Mined only
     when every correction of the argument maps the text to exactly that number (an identity scale:
     never cents to dollars, minutes to hours, or ``"1,5"`` to 1.5 unless corrections show it).
@@ -236,11 +237,13 @@ class CoerceArg(_Op):
     to: Literal["int", "float", "str", "bool"]
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     grouping: Literal[",", ".", " ", "'"] | None = None
+    prefix: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[^\d\s]+$")
 
     @model_validator(mode="after")
     def _unit_ok(self) -> Self:
-        if (self.unit is not None or self.grouping is not None) and self.to not in ("int", "float"):
-            raise ValueError("coerce: a unit or grouping is read only for a cast to int or float")
+        reads = self.unit is not None or self.grouping is not None or self.prefix is not None
+        if reads and self.to not in ("int", "float"):
+            raise ValueError("coerce: a unit, grouping or prefix is read only for a cast to int or float")
         if self.unit is not None and not (self.unit.isalpha() or is_currency(self.unit)):
             raise ValueError("coerce: a unit is letters only, or one currency symbol")
         return self

@@ -42,7 +42,7 @@ from ._repair_dates import (
     swaps_day_and_month,
     unambiguous_date_regex,
 )
-from ._units import number_regex, read_number, readings, split_unit
+from ._units import number_prefix, number_regex, read_number, readings, split_unit
 
 __all__ = [
     "RepairError",
@@ -118,8 +118,8 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     value = get_path(args, op.arg)
     if value is MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
-    if isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None):
-        new: Any = read_number(value, op.to, op.unit, op.grouping)
+    if isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None or op.prefix is not None):
+        new: Any = read_number(value, op.to, op.unit, op.grouping, op.prefix)
         if new is None:
             return  # another unit or grouping, or a number the cast would round: left as it is
     elif isinstance(op, CoerceArg):
@@ -317,6 +317,9 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
         for unit, grouping in readings(bad):
             if same_args(read_number(bad, to, unit, grouping), good):
                 cands.append(("coerce", {"to": to, "unit": unit, "grouping": grouping}))
+        prefix = number_prefix(bad)  # an id's number behind a fixed prefix ("P-0042" -> 42)
+        if prefix is not None and same_args(read_number(bad, to, prefix=prefix), good):
+            cands.append(("coerce", {"to": to, "prefix": prefix}))
     if (
         isinstance(good, int | str)
         and not isinstance(good, bool)
@@ -550,8 +553,8 @@ def _precondition(
             conds.append(ArgCondition(arg=op.arg, present=True))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
-        elif isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None):
-            conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping)))
+        elif isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None or op.prefix is not None):
+            conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping, op.prefix)))
         elif isinstance(op, CoerceArg):
             bad_types = {_type_name(v) for b, g in pairs for v, _ in _changed_values(b, g, op.arg)}
             if len(bad_types) == 1:

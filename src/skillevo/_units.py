@@ -1,8 +1,9 @@
-"""Numbers written for people (``"48h"``, ``"3 days"``, ``"1,200"``, ``"$1,299.50"``): read, matched,
-and cast to the plain number.
+"""Numbers written for people (``"48h"``, ``"3 days"``, ``"1,200"``, ``"$1,299.50"``, ``"P-0042"``):
+read, matched, and cast to the plain number.
 
-A `CoerceArg` with a `unit` (a word after the number, or a currency symbol on either side) and/or a
-`grouping` separator between groups of three digits reads such a text as its number (`_repair`). It
+A `CoerceArg` with a `unit` (a word after the number, or a currency symbol on either side), a
+`grouping` separator between groups of three digits, or a `prefix` before an id's number reads such
+a text as its number (`_repair`). It
 is mined only when every correction of the argument maps the text to exactly that number (an
 identity scale, `_repair._value_transforms`): whether ``"1,200"`` is twelve hundred or one point two
 depends on who wrote it, and only the tool's own corrections say which.
@@ -18,6 +19,7 @@ from typing import Any
 __all__ = [
     "GROUPINGS",
     "is_currency",
+    "number_prefix",
     "number_regex",
     "read_number",
     "readings",
@@ -70,14 +72,16 @@ def _number(grouping: str | None) -> re.Pattern[str]:
     return re.compile(rf"(?P<sign>[+-]?)(?P<int>{whole})(?:{mark}(?P<frac>\d{{1,15}}))?")
 
 
-def number_regex(unit: str | None, grouping: str | None) -> str:
-    """A full-match regex for the texts `read_number` reads with this unit and grouping: the unit
-    required (a word after the number, a currency symbol before or after it); without a unit, the
-    grouping separator required (a plain ``"950"`` is another shape)."""
-    if grouping is None and unit is not None and not is_currency(unit):
+def number_regex(unit: str | None, grouping: str | None, prefix: str | None = None) -> str:
+    """A full-match regex for the texts `read_number` reads with this unit, grouping and prefix: the
+    unit required (a word after the number, a currency symbol before or after it), the prefix
+    required; with neither, the grouping separator required (a plain ``"950"`` is another shape)."""
+    if grouping is None and prefix is None and unit is not None and not is_currency(unit):
         return unit_regex(unit)  # (the form stored unit repairs carry)
-    whole, mark = _number_parts(grouping, grouped=unit is None)
+    whole, mark = _number_parts(grouping, grouped=unit is None and prefix is None)
     number = rf"[+-]?{whole}(?:{mark}\d+)?"
+    if prefix is not None:
+        number = rf"{re.escape(prefix)}\s*{number}"
     if unit is None:
         return rf"\s*{number}\s*"
     u = re.escape(unit)
@@ -86,13 +90,19 @@ def number_regex(unit: str | None, grouping: str | None) -> str:
     return rf"\s*{number}\s*{u}\s*"
 
 
-def read_number(value: Any, to: str, unit: str | None = None, grouping: str | None = None) -> int | float | None:
-    """The number a text like ``"1,200"``, ``"48 h"`` or ``"$1,299.50"`` writes, cast to `to` (``int``
-    or ``float``); None when the text has another unit, another grouping, no number, or a cast that
-    would round. Without a unit or grouping, None (a plain cast is another op)."""
-    if not isinstance(value, str) or (unit is None and grouping is None) or len(value) > 64:
+def read_number(
+    value: Any, to: str, unit: str | None = None, grouping: str | None = None, prefix: str | None = None
+) -> int | float | None:
+    """The number a text like ``"1,200"``, ``"48 h"``, ``"$1,299.50"`` or ``"P-0042"`` writes, cast to
+    `to` (``int`` or ``float``); None when the text has another unit, grouping or prefix, no number,
+    or a cast that would round. With none of them, None (a plain cast is another op)."""
+    if not isinstance(value, str) or (unit is None and grouping is None and prefix is None) or len(value) > 64:
         return None
     text = value.strip()
+    if prefix is not None:
+        if not text.startswith(prefix):
+            return None
+        text = text[len(prefix) :].lstrip()
     if unit is not None:
         if text.endswith(unit):
             text = text[: len(text) - len(unit)].rstrip()
@@ -110,6 +120,23 @@ def read_number(value: Any, to: str, unit: str | None = None, grouping: str | No
             return None
         return int(m.group("sign") + digits)
     return float(f"{m.group('sign')}{digits}.{frac or '0'}")
+
+
+#: What stands before an id's number (``"P-0042"``, ``"#42"``, ``"INV 0042"``): no digit, at most 16.
+_PREFIX = re.compile(r"(\D{1,16}?)\s*(?=\d)")
+
+
+def number_prefix(bad: Any) -> str | None:
+    """The text before the number of ``"P-0042"`` (``"P-"``), when the rest reads as a plain number;
+    else None."""
+    if not isinstance(bad, str) or len(bad) > 64:
+        return None
+    text = bad.strip()
+    m = _PREFIX.match(text)
+    if m is None or not m.group(1).strip() or is_currency(m.group(1)):
+        return None
+    prefix = m.group(1).rstrip()
+    return prefix if read_number(text, "float", prefix=prefix) is not None else None
 
 
 def readings(bad: Any) -> list[tuple[str | None, str | None]]:
