@@ -151,6 +151,7 @@ class PostgresDialect(Dialect):
         self.pool = pool
         self.location = location
         self.lock = threading.RLock()
+        self._waits = threading.local()  # a bound on lock waits this thread's next writes set (`waiting_at_most`)
         self._reopen = reopen
         self._pid = os.getpid()
         self._inherited: list[ConnectionPool[Any]] = []
@@ -223,6 +224,7 @@ class PostgresDialect(Dialect):
     def writing(self, *, pipelined: bool = False) -> Iterator[_Conn]:
         if pipelined:
             with self._connection() as conn, conn.pipeline(), conn.transaction():
+                self._bound_waits(conn)
                 yield conn
             return
         # A connection the server closed fails at BEGIN, before anything was done: take another.
@@ -236,13 +238,27 @@ class PostgresDialect(Dialect):
                     raise
                 continue
             with stack:
+                self._bound_waits(conn)
                 yield conn
             return
 
+    def _bound_waits(self, conn: _Conn) -> None:
+        """In a transaction just begun: `waiting_at_most`'s bound, for this transaction alone."""
+        ms = getattr(self._waits, "ms", None)
+        if ms is not None:
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{ms}ms",))
+
     @contextmanager
     def waiting_at_most(self, seconds: float) -> Iterator[None]:
-        # A write waits only on the rows it writes (no library-wide lock): nothing to bound here.
-        yield
+        # A write waits only on the rows it writes, but another session may hold them (or their
+        # table: a long transaction, a LOCK TABLE, a schema change) without end: the transaction's
+        # lock_timeout fails it instead (LockNotAvailable, a store error: its records stay queued).
+        previous = getattr(self._waits, "ms", None)
+        self._waits.ms = max(1, int(seconds * 1000))
+        try:
+            yield
+        finally:
+            self._waits.ms = previous
 
     @contextmanager
     def savepoint(self, conn: _Conn, depth: int) -> Iterator[None]:

@@ -112,11 +112,14 @@ class SQLConnections(SkillStore):
         self._behind = WriteBehind(
             self._write_recorded, dialect.lock, self.location, dialect.errors,
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,
+            probe=functools.partial(self._write_recorded, briefly=True),
         )
 
     @abstractmethod
-    def _write_recorded(self, batch: list[Queued]) -> None:
-        """Write queued records in one transaction (the queue's writer)."""
+    def _write_recorded(self, batch: list[Queued], *, briefly: bool = False) -> None:
+        """Write queued records in one transaction (the queue's writer); `briefly`: waiting for
+        no lock another process holds (a read on the agent's path, while the store refuses the
+        queue, must not wait for the refusal again)."""
 
     def flush(self) -> None:
         """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they
@@ -153,9 +156,13 @@ class SQLConnections(SkillStore):
                 raise LibraryError(f"the library {self.location} is closed")
             if writing:
                 self._writable()
-            if queued_first and self._behind and (posteriors or not self._behind.holds_only(QueuedIncrement)):
+            if (
+                queued_first
+                and self._behind
+                and (posteriors or not self._behind.holds_only(QueuedIncrement))
+            ):
                 try:
-                    self._behind.drain()
+                    self._behind.drain(briefly=not writing)
                 except LibraryError:
                     # A read goes on without the records the store refuses now (a full disk, a
                     # held lock): they stay queued and their writer was or will be told (`finish`,

@@ -92,6 +92,8 @@ class WriteBehind(Generic[T]):
         aborted: whether an exception of `write` means the database aborted the transaction before
             it took effect, for a reason a new attempt may not meet (it is tried `ABORTED_ATTEMPTS` times).
         sync: write each record in the caller's thread when it is put (``durability="sync"``).
+        probe: `write` waiting for no lock another process holds, for a reader's `drain` while
+            the store refuses the queue (`failing`); None: `write`.
         noun: what a record is, for error messages (``"recorded episode"``, ``"posterior update"``).
         linger_s: how long the thread waits after the first record of a batch for more.
         retry_s: pause after a failed background write.
@@ -109,6 +111,7 @@ class WriteBehind(Generic[T]):
         poison: tuple[type[BaseException], ...] = (),
         aborted: Callable[[BaseException], bool] | None = None,
         sync: bool = False,
+        probe: Callable[[list[T]], None] | None = None,
         noun: Callable[[T], str] = lambda record: "recorded episode",
         name: str = "skillevo-writer",
         linger_s: float = 0.2,
@@ -123,6 +126,8 @@ class WriteBehind(Generic[T]):
         self._poison: tuple[type[BaseException], ...] = (ValueError, TypeError, OverflowError, *poison)
         self._aborted = aborted
         self.sync = sync
+        self._probe = probe
+        self._probing = False  # a reader's drain is writing with `probe` (the lock held)
         self._noun = noun
         self._name = name
         self.linger_s = linger_s
@@ -217,17 +222,25 @@ class WriteBehind(Generic[T]):
         if full or self._dropped:
             self.drain()  # the writer is behind, or failing: this caller writes, and hears why
 
-    def drain(self) -> None:
+    def drain(self, *, briefly: bool = False) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
-        refuses the write (the records stay queued then), or if records were dropped."""
+        refuses the write (the records stay queued then), or if records were dropped.
+        `briefly`: a reader's drain: while the store refuses the queue (`failing`, also when that is
+        learnt while it waited for the lock) it tries with `probe`, which waits for no other
+        process's lock (a store that takes writes again is written at once; one that still
+        refuses costs the reader no wait)."""
         # The common case, without taking a lock; a batch the thread is writing is waited for (a
         # caller refused by a full queue drains, then queues again).
         if not self._queue and not self._inflight and not self._dropped:
             return
         with self._lock:
-            batch = self._take()
-            if batch:
-                self._write_batch(batch)
+            self._probing = briefly and self._probe is not None and self.failing
+            try:
+                batch = self._take()
+                if batch:
+                    self._write_batch(batch)
+            finally:
+                self._probing = False
             self._raise_dropped()
 
     def _write_batch(self, batch: list[T]) -> None:
@@ -240,7 +253,8 @@ class WriteBehind(Generic[T]):
 
     def _write_tried(self, records: list[T]) -> None:
         """`write`, tried again while the database aborts it before it took effect (bounded)."""
-        retry_aborted(lambda: self._write(records), self._aborted)
+        write = self._probe if self._probing and self._probe is not None else self._write
+        retry_aborted(lambda: write(records), self._aborted)
 
     def _write_batch_once(self, batch: list[T]) -> None:
         try:
@@ -277,6 +291,15 @@ class WriteBehind(Generic[T]):
     def _requeue(self, batch: list[T]) -> None:
         with self._queue_lock:
             self._queue[:0] = batch
+        self._failed = True  # the store refuses the write now: see `failing`
+
+    @property
+    def failing(self) -> bool:
+        """Whether the last write of the queue failed, its records kept (the store refuses writes
+        now: another process's lock, a full disk, a lost connection). A reader that need not see
+        them goes on without writing them (it would only wait for the refusal again); the next
+        `put` and the background thread try again."""
+        return self._failed and bool(self._queue)
 
     def _drop(self, exc: BaseException, record: T) -> None:
         message = f"{self._location}: a {self._noun(record)} was refused by the store and dropped ({_one_line(exc)})"
