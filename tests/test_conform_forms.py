@@ -103,3 +103,36 @@ def test_a_time_read_two_ways_gets_guidance_naming_the_format_not_the_value() ->
     guidance = [f.strategy.guidance for f in found]
     assert len(guidance) == 1 and guidance[0] is not None
     assert "24-hour" in guidance[0] and "HH:MM" in guidance[0] and "3:00" not in guidance[0]
+
+
+LOCATION = {"type": "object", "properties": {"room": {"type": "integer"},
+                                             "wing": {"type": "string", "enum": ["east", "west"]}}}
+
+
+def test_an_objects_declared_members_are_checked_and_converted_like_arguments() -> None:
+    assert not conforms({"room": "12", "wing": "east"}, LOCATION)
+    assert conform({"room": "12", "wing": "East"}, LOCATION) == {"room": 12, "wing": "east"}
+    assert conform({"room": "12a", "wing": "east"}, LOCATION) is NO  # one member cannot: none is converted
+    assert conform({"room": 3, "note": "x"}, LOCATION) == {"room": 3, "note": "x"}  # undeclared members kept
+
+
+def _visit(patient: Any, location: Any) -> Any:
+    # A tool whose nested object is validated in its own words.
+    if not isinstance(location, dict) or not isinstance(location.get("room"), int):
+        return f"Error: invalid room {location}"
+    return {"patient": patient, "room": location["room"]}
+
+
+def test_a_new_tool_gets_its_nested_objects_member_converted_before_its_first_failure(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    tools = {f"visit_{i}": {"properties": {"patient": {"type": "string"}, "location": LOCATION},
+                            "required": ["patient", "location"]} for i in range(8)}
+    evo.register_tools(tools)
+    first_calls_ok = 0
+    for i, tool in enumerate(tools):
+        with evo.episode(task=f"t{i}") as ep:
+            sent = ep.before_tool(tool, {"patient": f"p{i}", "location": {"room": str(10 + i), "wing": "east"}})
+            failed = ep.on_tool_result(tool, sent, _visit(**sent))
+            first_calls_ok += not failed
+            ep.finish(reward=0.0 if failed else 1.0)
+    assert first_calls_ok >= 6

@@ -64,9 +64,12 @@ _TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:[zZ]
 _TIME_12 = re.compile(r"(1[0-2]|0?[1-9])(?::([0-5]\d)(?::([0-5]\d))?)?\s*([ap])\.?\s*m\.?", re.ASCII | re.IGNORECASE)
 #: Word separators an enum member may be written with: one member's spelling is another's.
 _SEPARATORS = re.compile(r"[\s_-]+")
-_KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default")
+_KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default", "properties")
 _MAX_DEPTH = 4
 _MAX_ENUM = 256
+_MAX_MEMBERS = 64
+#: The most characters an object's compacted member schemas may take (a conform repair stores them).
+_MAX_PROPERTIES_CHARS = 4000
 
 
 #: JSON Schema type -> the type name `ArgCondition.type` and the tool catalogue use.
@@ -142,6 +145,12 @@ def compact_schema(schema: Any, depth: int = 0) -> dict[str, Any]:
             out[key] = [compact_schema(v, depth + 1) for v in value[:8]]
         elif key == "enum" and isinstance(value, list) and len(value) <= _MAX_ENUM:
             out[key] = [v for v in value if v is None or isinstance(v, str | int | float | bool)]
+        elif key == "properties" and isinstance(value, Mapping):
+            members = {k: compact_schema(v, depth + 1) for k, v in list(value.items())[:_MAX_MEMBERS]
+                       if isinstance(k, str) and len(k) <= 200}
+            members = {k: v for k, v in members.items() if v}
+            if members and len(repr(members)) <= _MAX_PROPERTIES_CHARS:  # (a repair stores it)
+                out[key] = members
         elif _keep(key, value):
             out[key] = value
     return out
@@ -206,10 +215,25 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
         if schema.get("format") == "time" and not _TIME.fullmatch(value):
             return False
     items = schema.get("items")
-    return not (
-        isinstance(value, _SEQUENCE) and isinstance(items, Mapping)
-        and not all(conforms(v, items, depth + 1) for v in value)
-    )
+    if isinstance(value, _SEQUENCE) and isinstance(items, Mapping) and not all(
+        conforms(v, items, depth + 1) for v in value
+    ):
+        return False
+    return not any(not conforms(v, sub, depth + 1) for _, v, sub in _declared_members(value, schema))
+
+
+def _declared_members(value: Any, schema: Mapping[str, Any]) -> list[tuple[str, Any, Mapping[str, Any]]]:
+    """(key, value, schema) of an object's members its schema declares (``properties``), at most
+    `_MAX_MEMBERS` of them: an object's members are checked and converted like arguments."""
+    props = schema.get("properties")
+    if not isinstance(value, Mapping) or not isinstance(props, Mapping) or not props:
+        return []
+    out = []
+    for key in list(value)[:_MAX_MEMBERS]:
+        sub = props.get(key) if isinstance(key, str) else None
+        if isinstance(sub, Mapping):
+            out.append((key, value[key], sub))
+    return out
 
 
 def _pattern_ok(pattern: str, text: str) -> bool:
@@ -340,6 +364,15 @@ def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
     enum = schema.get("enum")
     if isinstance(enum, list):
         return value if any(_same(value, m) for m in enum) else NO
+    members = _declared_members(value, schema)
+    if members:  # an object: each declared member converted like an argument, all or none
+        converted: dict[Any, Any] = dict(value)
+        for key, v, sub in members:
+            if not conforms(v, sub, depth + 1):
+                converted[key] = conform(v, sub, depth + 1)
+                if converted[key] is NO:
+                    return NO
+        return converted
     return value
 
 
