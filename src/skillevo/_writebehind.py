@@ -142,6 +142,7 @@ class WriteBehind(Generic[T]):
         self._refusing = False
         self._ending = False  # SIGTERM: the queue is being written for the last time
         self._failed = False  # the last background write failed: the next caller writes (and hears)
+        self._stalled = False  # the last write of the queue, any thread's, was refused (`failing`)
         # The thread is awake and will take the queue when its linger ends: a record queued
         # meanwhile needs no wake-up (one per batch, not one per record: a wake-up costs the
         # caller a hand-over of the GIL and the thread's cold code in the middle of its run).
@@ -259,7 +260,7 @@ class WriteBehind(Generic[T]):
     def _write_batch_once(self, batch: list[T]) -> None:
         try:
             self._write_tried(batch)
-            self._failed = False
+            self._failed = self._stalled = False
             return
         except BaseException as exc:
             if self.sync and len(batch) == 1 and self._refused(exc):
@@ -277,7 +278,7 @@ class WriteBehind(Generic[T]):
                     continue
                 self._requeue(batch[i:])
                 raise self._error(exc, self._queue, kept=True) from None
-        self._failed = False
+        self._failed = self._stalled = False
 
     def _refused(self, exc: BaseException) -> bool:
         """Whether `exc` refuses a record's content (it is dropped alone), not the write: one of
@@ -291,7 +292,7 @@ class WriteBehind(Generic[T]):
     def _requeue(self, batch: list[T]) -> None:
         with self._queue_lock:
             self._queue[:0] = batch
-        self._failed = True  # the store refuses the write now: see `failing`
+        self._stalled = True  # the store refuses the write now: see `failing`
 
     @property
     def failing(self) -> bool:
@@ -299,7 +300,7 @@ class WriteBehind(Generic[T]):
         now: another process's lock, a full disk, a lost connection). A reader that need not see
         them goes on without writing them (it would only wait for the refusal again); the next
         `put` and the background thread try again."""
-        return self._failed and bool(self._queue)
+        return (self._failed or self._stalled) and bool(self._queue)
 
     def _drop(self, exc: BaseException, record: T) -> None:
         message = f"{self._location}: a {self._noun(record)} was refused by the store and dropped ({_one_line(exc)})"
@@ -440,7 +441,7 @@ def _after_fork_in_child() -> None:
         queue._queue_lock = threading.Lock()
         queue._wake = threading.Event()
         queue._stopped = threading.Event()
-        queue._failed = False
+        queue._failed = queue._stalled = False
         queue._armed = False
         queue._dropped = []
         queue._thread = None
