@@ -373,6 +373,8 @@ def _text_failure(text: str) -> tuple[str, str] | None:
         return None if message is None else ("ToolError", message)
     lead = stripped[:90]
     if first.isascii() and first.isalpha() and (first == "T" or "Error" in lead or "Exception" in lead):
+        if _EMPTY_EXCEPTION.match(stripped, 0, SCAN_CHARS):  # "Exception: none": a report with no exception in it
+            return None
         return traceback_failure(stripped)
     return None
 
@@ -463,11 +465,14 @@ _MEASUREMENT = re.compile(
 # a value no message starts with (none, nil, 0, n/a), followed by other news: a clause mark then more
 # ("Errors: 0, Warnings: 2", "Error: none. Payment P1 captured") or another label ("errors=0
 # warnings=1"). ("Error: null" then a stack, "Error: no such card", "Error: 0 rows written" stay errors.)
-_EMPTY_LABEL = re.compile(
-    r"errors?[ \t]*[:=][ \t]*(?:(?:none|null|nil|0|false|no|n/a|\[\]|\{\})[ \t]*[.!]?\s*\Z"
-    r"|(?:none|nil|0|n/a)[ \t]*(?:[.;,|][ \t]*\S|\s+[A-Za-z][\w -]{0,30}?[ \t]*[:=]))",
-    re.I,
+_EMPTY_VALUE = (
+    r"[ \t]*[:=][ \t]*(?:(?:none|null|nil|0|false|no|n/a|\[\]|\{\})[ \t]*[.!]?\s*\Z"
+    r"|(?:none|nil|0|n/a)[ \t]*(?:[.;,|][ \t]*\S|\s+[A-Za-z][\w -]{0,30}?[ \t]*[:=]))"
 )
+_EMPTY_LABEL = re.compile(r"errors?" + _EMPTY_VALUE, re.I)
+# The generic ``Exception`` label (maybe module-qualified) is a status field too ("Exception: none",
+# "job.Exception: n/a, 3 retries"); a named class keeps its value ("KeyError: 0" is the missing key).
+_EMPTY_EXCEPTION = re.compile(r"(?:[A-Za-z_]\w{0,60}\.){0,8}exceptions?" + _EMPTY_VALUE, re.I)
 # A JSON text is parsed only when it quotes an error text or key, or has a member with a value some
 # convention reads as a failure: a necessary condition, checked with literal-prefixed searches (data
 # with "status" or "code" members, or a long list, is not parsed, and not scanned character by character).

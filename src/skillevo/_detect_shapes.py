@@ -30,6 +30,7 @@ object: a request id, a timestamp or an echoed input would make each failure its
 from __future__ import annotations
 
 import html
+import http
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -250,7 +251,33 @@ _ROOT = re.compile(r"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 _ERROR_ROOT = re.compile(r"\w*error|errors|\w*errorresponse|fault", re.I)
 _TITLE = re.compile(r"<title[^>]{0,200}>(.{0,300}?)</title>|<h1[^>]{0,200}>(.{0,300}?)</h1>", re.I | re.S)
 # A page titled by an HTTP error status: "404 Not Found", "Error 404 (Not Found)", "HTTP Status 500 - ...".
-_STATUS_TITLE = re.compile(r"(?:(?:http(?:/[\d.]+)?|error|status)\b[\s:#-]*)*[45]\d\d\b", re.I)
+# The number alone says nothing ("500 Days of Summer", "450 units shipped", "401(k) plans" head pages
+# that loaded): the status is one when it stands alone, after "Error", or before its reason phrase or
+# words that say the request failed (servers word them their own way: "504 Gateway Time-out",
+# "503 Service Temporarily Unavailable", "404 - File or directory not found.").
+_STATUS_TITLE = re.compile(r"((?:(?:http(?:/[\d.]+)?|error|status)\b[\s:#-]*)*)([45]\d\d)\b(.{0,200})", re.I | re.S)
+_REASONS = {s.value: re.sub(r"[^a-z]", "", s.phrase.lower()) for s in http.HTTPStatus if s.value >= 400}
+_FAILED_WORDS = re.compile(
+    r"error|not found|forbidden|unauthori[sz]ed|unavailable|denied|time-?d? ?out|fail|not allowed|"
+    r"bad (?:request|gateway)|too many requests|not implemented|overloaded",
+    re.I,
+)
+
+
+def _status_title(title: str) -> bool:
+    """Whether a page's title or heading names an HTTP error status (above)."""
+    m = _STATUS_TITLE.match(title)
+    if m is None:
+        return False
+    rest = m.group(3).lstrip(" \t:#-\u2013\u2014(|")
+    if not rest or "error" in m.group(1).lower():
+        return True
+    reason = _REASONS.get(int(m.group(2)))
+    if reason and re.sub(r"[^a-z]", "", rest[: len(reason) * 2].lower()).startswith(reason):
+        return True
+    return _FAILED_WORDS.search(rest, 0, 80) is not None
+
+
 _SOAP_FAULT = re.compile(r"<(?:[\w.\-]+:)?Body\b[^>]{0,300}>\s*<(?:[\w.\-]+:)?Fault\b", re.I)
 _TAG = re.compile(r"<[^>]{0,300}>")
 
@@ -276,7 +303,7 @@ def markup_failure(text: str) -> str | None:
         # The title or the first headings: a page titled "Oops" may head its body "500 Internal Server Error".
         for _, m in zip(range(3), _TITLE.finditer(rest), strict=False):
             title = " ".join(html.unescape(_TAG.sub(" ", m.group(1) or m.group(2) or "")).split())
-            if _STATUS_TITLE.match(title):
+            if _status_title(title):
                 return title
         return None
     if not (_ERROR_ROOT.fullmatch(name) or (name.lower() == "envelope" and _SOAP_FAULT.search(rest))):
