@@ -27,7 +27,7 @@ from pydantic import (
 
 from ._regex import pattern_error, search
 from ._sanitize import clean_text
-from ._units import is_currency
+from ._units import SIGNS, is_currency
 
 __all__ = [
     "NULL_ARM",
@@ -244,6 +244,8 @@ class CoerceArg(_Op):
         reads = self.unit is not None or self.grouping is not None or self.prefix is not None
         if reads and self.to not in ("int", "float"):
             raise ValueError("coerce: a unit, grouping or prefix is read only for a cast to int or float")
+        if self.prefix is not None and not self.prefix.strip(SIGNS):
+            raise ValueError("coerce: a prefix of signs only would drop the number's sign")
         if self.unit is not None and not (self.unit.isalpha() or is_currency(self.unit)):
             raise ValueError("coerce: a unit is letters only, or one currency symbol")
         return self

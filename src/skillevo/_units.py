@@ -18,6 +18,7 @@ from typing import Any
 
 __all__ = [
     "GROUPINGS",
+    "SIGNS",
     "is_currency",
     "number_prefix",
     "number_regex",
@@ -80,8 +81,8 @@ def number_regex(unit: str | None, grouping: str | None, prefix: str | None = No
         return unit_regex(unit)  # (the form stored unit repairs carry)
     whole, mark = _number_parts(grouping, grouped=unit is None and prefix is None)
     number = rf"[+-]?{whole}(?:{mark}\d+)?"
-    if prefix is not None:
-        number = rf"{re.escape(prefix)}\s*{number}"
+    if prefix is not None:  # (an id's number has no sign: "P-42" behind "P" is no minus 42)
+        number = rf"{re.escape(prefix)}\s*{whole}(?:{mark}\d+)?"
     if unit is None:
         return rf"\s*{number}\s*"
     u = re.escape(unit)
@@ -103,6 +104,8 @@ def read_number(
         if not text.startswith(prefix):
             return None
         text = text[len(prefix) :].lstrip()
+        if not text[:1].isdigit():  # a sign after an id's prefix is no sign of its number ("P-42", "P--42")
+            return None
     if unit is not None:
         if text.endswith(unit):
             text = text[: len(text) - len(unit)].rstrip()
@@ -122,6 +125,8 @@ def read_number(
     return float(f"{m.group('sign')}{digits}.{frac or '0'}")
 
 
+#: The characters a number's sign is written with: a prefix of nothing else is a sign, not an id's.
+SIGNS = "+-\u2212"
 #: What stands before an id's number (``"P-0042"``, ``"#42"``, ``"INV 0042"``): no digit, at most 16.
 _PREFIX = re.compile(r"(\D{1,16}?)\s*(?=\d)")
 
@@ -133,8 +138,8 @@ def number_prefix(bad: Any) -> str | None:
         return None
     text = bad.strip()
     m = _PREFIX.match(text)
-    if m is None or not m.group(1).strip() or is_currency(m.group(1)):
-        return None
+    if m is None or not m.group(1).strip(SIGNS + " ") or is_currency(m.group(1)):
+        return None  # (a sign alone is no prefix: "-42" corrected to 42 drops a sign, not an id's label)
     prefix = m.group(1).rstrip()
     return prefix if read_number(text, "float", prefix=prefix) is not None else None
 
