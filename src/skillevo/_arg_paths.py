@@ -21,6 +21,11 @@ STAR = "*"
 MAX_ELEMENTS = 256
 
 
+def has_star(path: str) -> bool:
+    """Whether `path` has a ``*`` segment (a key that merely holds the character, ``"qty*"``, is a key)."""
+    return STAR in path and STAR in path.split(".")
+
+
 def _step(node: Any, part: str) -> Any:
     if isinstance(node, dict):
         return node.get(part, MISSING)
@@ -73,7 +78,7 @@ def pop_path(args: dict[str, Any], path: str) -> Any:
 def expand(args: dict[str, Any], path: str) -> list[str]:
     """The concrete paths `path` addresses in `args`: itself without a ``*``; with ``*``s, a path per
     element of the list at each (none where there is no list), at most `MAX_ELEMENTS` in all."""
-    if STAR not in path.split("."):
+    if not has_star(path):
         return [path]
     out: list[str] = []
     todo = [path.split(".")]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _regex
-from ._arg_paths import MISSING, STAR, expand, flat, get_path, pop_path, set_path, starred
+from ._arg_paths import MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
 from ._conform import NO, conform
 from ._errors import SkillevoError
 from ._models import (
@@ -83,7 +83,11 @@ def _coerce(value: Any, to: str) -> Any:
 
 
 def _concrete(op: Any, args: dict[str, Any]) -> list[Any]:
-    """A ``*`` op as one op per element of the list it addresses (a rename's target at the same index)."""
+    """A ``*`` op as one op per element of the list it addresses (a rename's target at the same index).
+
+    Raises `RepairError` for a rename whose target leaves the element (``items.*.sku`` -> ``sku``,
+    ``items.*``, ``other.*.sku``): it would collapse every element's value into one key, replace
+    the elements, or write ``"*"`` keys; a ``*`` rename moves a key within each element only."""
     out = []
     stars = [n for n, part in enumerate(op.arg.split(".")) if part == STAR]
     for path in expand(args, op.arg):
@@ -92,6 +96,9 @@ def _concrete(op: Any, args: dict[str, Any]) -> list[Any]:
         if isinstance(op, RenameArg):
             indices = iter([parts[n] for n in stars])
             target = [next(indices, STAR) if part == STAR else part for part in op.to.split(".")]
+            keep = stars[-1] + 1
+            if STAR in target or len(target) <= keep or target[:keep] != parts[:keep]:
+                raise RepairError(f"rename {op.arg} -> {op.to} moves a key out of its list's element")
             update["to"] = ".".join(target)
         out.append(op.model_copy(update=update))
     return out
@@ -100,7 +107,7 @@ def _concrete(op: Any, args: dict[str, Any]) -> list[Any]:
 def _apply_op(args: dict[str, Any], op: Any) -> None:
     if isinstance(op, Retry):
         return
-    if STAR in op.arg:  # every element of a list
+    if has_star(op.arg):  # every element of a list
         for one in _concrete(op, args):
             _apply_op(args, one)
         return
@@ -216,7 +223,7 @@ def precondition_holds(repair: Repair, args: dict[str, Any]) -> bool:
     if not repair.precondition:
         return False
     for cond in repair.precondition:
-        if STAR in cond.arg:  # some element of the list
+        if has_star(cond.arg):  # some element of the list
             values = [get_path(args, p) for p in expand(args, cond.arg)] or [MISSING]
             if not any(_holds(cond, value) for value in values):
                 return False
@@ -467,7 +474,7 @@ def _changed_values(bad: dict[str, Any], good: dict[str, Any], path: str) -> lis
     out = []
     for p in expand(bad, path):
         b, g = get_path(bad, p), get_path(good, p)
-        if STAR not in path or (b is not MISSING and not same_args(b, g)):
+        if not has_star(path) or (b is not MISSING and not same_args(b, g)):
             out.append((b, g))
     return out
 
@@ -515,13 +522,13 @@ def synthesize_apart(
 def _is_addition(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
     if not isinstance(op, SetArg):
         return False
-    if STAR in op.arg:  # (added to some element)
+    if has_star(op.arg):  # (added to some element)
         return all(any(get_path(bad, p) is MISSING for p in expand(bad, op.arg)) for bad, _ in pairs)
     return all(get_path(bad, op.arg) is MISSING for bad, _ in pairs)
 
 
 def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
-    if STAR in getattr(op, "arg", ""):  # it must fit every element
+    if has_star(getattr(op, "arg", "")):  # it must fit every element
         ops = _concrete(op, bad if not isinstance(op, SetArg) else good)
         return bool(ops) and all(_op_consistent(one, bad, good) for one in ops)
     try:
