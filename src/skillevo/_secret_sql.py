@@ -6,7 +6,8 @@ password = '...'`` is a pair, read there). Each row's value under a secret colum
 is hidden. A driver's log prints the statement with positional placeholders (``?``, ``%s``,
 ``%(name)s``, ``$1``) and the bound values after it (``params=(...)``, SQLAlchemy's ``[parameters:
 (...)]``, an ``executemany`` list of rows): a placeholder under a secret column, in ``VALUES`` or
-after ``secret_column =``, hides the bound value at its position.
+after ``secret_column =``, hides the bound value at its position (``$N``: the N-th, whatever its
+place); the bound values may be a tuple or a list (TypeORM's ``-- PARAMETERS: ["...", 3]``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _INSERT = re.compile(
 )
 _UPDATE = re.compile(r"\bupdate\s+[^\s(]{1,128}\s+set\s", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\?|%s|%\(\w{1,64}\)s|\$\d{1,3}")
+_OPEN = re.compile(r"[(\[]")
+_LABEL = re.compile(r"\[\s*[A-Za-z][\w ]{0,32}:")
 _STATEMENT_END = re.compile(r"[;\]\n]")
 _NOT_A_VALUE = frozenset({"null", "default", "true", "false"})
 _MAX_ROWS = 10_000
@@ -37,8 +40,10 @@ def _names(cols: str) -> list[str]:
 
 
 def _tuple(text: str, pos: int) -> tuple[list[tuple[int, int]], int] | None:
-    """The cells of the parenthesised row at `pos` (``text[pos] == "("``) as (start, end) spans, quotes
-    left on, and the position after its ``)``; None when it does not close (within the cell bound)."""
+    """The cells of the row at `pos` (``text[pos]`` is ``(``, or ``[`` for a list of bound values) as
+    (start, end) spans, quotes left on, and the position after its closing bracket; None when it does
+    not close (within the cell bound)."""
+    closer = ")" if text[pos] == "(" else "]"
     cells: list[tuple[int, int]] = []
     i, n = pos + 1, len(text)
     start, depth = i, 0
@@ -62,13 +67,15 @@ def _tuple(text: str, pos: int) -> tuple[list[tuple[int, int]], int] | None:
                 close += 1
             i = close + 1
             continue
-        if c == "(":
+        if c in "([":
             depth += 1
-        elif c == ")":
+        elif c in ")]":
             if depth == 0:
-                cells.append((start, i))
-                return cells, i + 1
-            depth -= 1
+                if c == closer:
+                    cells.append((start, i))
+                    return cells, i + 1
+            else:  # (at depth 0 a bracket of the other kind closes nothing)
+                depth -= 1
         elif c == "," and depth == 0:
             cells.append((start, i))
             if len(cells) > _MAX_CELLS:
@@ -96,11 +103,11 @@ def _value(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
 
 
 def _rows(text: str, pos: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
-    """The rows from `pos` on: ``(...), (...)``, optionally inside ``[...]`` (a list of rows)."""
+    """The rows from `pos` on: ``(...), (...)`` (or ``[...], [...]``: JSON rows)."""
     for _ in range(_MAX_ROWS):
-        while pos < len(text) and text[pos] in " \t\r\n[":
+        while pos < len(text) and text[pos] in " \t\r\n":
             pos += 1
-        if pos >= len(text) or text[pos] != "(":
+        if pos >= len(text) or text[pos] not in "([":
             return
         row = _tuple(text, pos)
         if row is None:
@@ -116,7 +123,21 @@ def _rows(text: str, pos: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
 
 def _bound(text: str, after: int, secret: set[int]) -> Iterator[tuple[int, int, str]]:
     """The bound values at the `secret` positions of the rows that follow a statement ending at `after`."""
-    start = text.find("(", after, after + _PARAMS_WINDOW)
+    start = -1
+    for found in _OPEN.finditer(text, after, after + _PARAMS_WINDOW):
+        start = found.start()
+        if text[start] == "(":
+            break
+        if _LABEL.match(text, start):  # "[parameters: (...)]": a bracketed label, the values inside it
+            start = -1
+            continue
+        # A list: of rows (``executemany``), or itself the row (``PARAMETERS: ["..", 3]``).
+        inner = start + 1
+        while inner < len(text) and text[inner] in " \t\r\n":
+            inner += 1
+        if inner < len(text) and text[inner] in "([":
+            start = inner
+        break
     if start < 0:
         return
     for cells, _ in _rows(text, start):
@@ -139,10 +160,10 @@ def sql_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 pos = end
                 ordinal = 0
                 for i, cell in enumerate(cells):
-                    placeholder = _PLACEHOLDER.fullmatch(text[cell[0] : cell[1]].strip()) is not None
-                    if placeholder and i in secret:
-                        bound.add(ordinal)
-                    ordinal += placeholder
+                    found = _PLACEHOLDER.fullmatch(text[cell[0] : cell[1]].strip())
+                    if found is not None and i in secret:
+                        bound.add(_slot(found.group(0), ordinal))
+                    ordinal += found is not None
                     if i in secret and (span := _value(text, cell)) is not None:
                         yield (*span, "secret")
             if bound:
@@ -157,9 +178,15 @@ def sql_spans(text: str) -> Iterator[tuple[int, int, str]]:
             for ordinal, p in enumerate(_PLACEHOLDER.finditer(text, m.end(), end)):
                 last = p.end()
                 if is_secret_key(_assigned(text, p.start(), m.end())):
-                    bound.add(ordinal)
+                    bound.add(_slot(p.group(0), ordinal))
             if bound:
                 yield from _bound(text, last, bound)
+
+
+def _slot(placeholder: str, ordinal: int) -> int:
+    """The bound value's position a placeholder takes: PostgreSQL's ``$N`` names its parameter by
+    number (``SET name = $2, password = $1``); the others take the next one."""
+    return int(placeholder[1:]) - 1 if placeholder.startswith("$") else ordinal
 
 
 _IDENTIFIER = frozenset('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"`[].')
