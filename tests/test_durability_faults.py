@@ -82,8 +82,8 @@ def test_a_sync_write_that_cannot_get_the_lock_keeps_the_episode_queued(
     SkillLibrary(path).close()
     if bound == "timeout":  # the library's own lock timeout is the shorter
         lib = SkillLibrary(path, durability="sync", timeout=0.05)
-    else:  # the default 60 s timeout: a sync write still gives up after SYNC_WAIT_S
-        monkeypatch.setattr(_sql_store, "SYNC_WAIT_S", 0.05)
+    else:  # the default 60 s timeout: a sync write still gives up after QUEUE_WAIT_S
+        monkeypatch.setattr(_sql_store, "QUEUE_WAIT_S", 0.05)
         lib = SkillLibrary(path, durability="sync")
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock

@@ -4,8 +4,8 @@ run in the default ``durability="batched"``: the runs go on, and nothing recorde
 Before, the queue's background write waited for the lock as long as the library's timeout allowed
 (SQLite: the busy timeout, 60 s by default; PostgreSQL: without end) holding the queue's lock, and
 every read on the agent's path (guidance, trigger matches) waited behind it: the "nothing waits"
-mode stalled runs longer than ``"sync"`` (bounded by ``SYNC_WAIT_S``), for as long as the other
-process kept its lock.
+mode stalled runs longer than ``"sync"`` (bounded by ``_sql_store.QUEUE_WAIT_S``, then named
+``SYNC_WAIT_S``), for as long as the other process kept its lock.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _in_time(work: Callable[[], tuple[list[str], list[str]]]) -> tuple[list[str]
 
 @pytest.fixture
 def short_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_sql_store, "SYNC_WAIT_S", 0.2)
+    monkeypatch.setattr(_sql_store, "QUEUE_WAIT_S", 0.2)
 
 
 def test_sqlite_runs_go_on_while_another_process_holds_the_write_lock(tmp_path: Path, short_wait: None) -> None:

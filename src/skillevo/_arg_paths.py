@@ -38,7 +38,8 @@ def get_path(args: dict[str, Any], path: str) -> Any:
     """The value at `path` (no ``*``), or `MISSING`."""
     node: Any = args
     for part in path.split("."):
-        node = _step(node, part)
+        # (an object inline: this runs for each precondition of each tool call)
+        node = node.get(part, MISSING) if isinstance(node, dict) else _step(node, part)
         if node is MISSING:
             return MISSING
     return node

@@ -447,7 +447,7 @@ def repair_guidance(
             parts.append(f"leave out `{arg}`")
         elif op.op == "set":
             parts.append(f"set `{arg}`")
-        elif op.op == "coerce" and (op.unit is not None or op.grouping is not None or op.prefix is not None):
+        elif op.op == "coerce" and op.reads_number:
             said = (("its prefix", op.prefix), ("its unit", op.unit), ("digit grouping", op.grouping))
             dropped = " or ".join(w for w, on in said if on)
             parts.append(f"send `{arg}` as a plain number, without {dropped}")

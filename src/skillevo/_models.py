@@ -239,10 +239,14 @@ class CoerceArg(_Op):
     grouping: Literal[",", ".", " ", "'"] | None = None
     prefix: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[^\d\s]+$")
 
+    @property
+    def reads_number(self) -> bool:
+        """Whether the cast reads a number written for people (a `unit`, `grouping` or `prefix`)."""
+        return self.unit is not None or self.grouping is not None or self.prefix is not None
+
     @model_validator(mode="after")
     def _unit_ok(self) -> Self:
-        reads = self.unit is not None or self.grouping is not None or self.prefix is not None
-        if reads and self.to not in ("int", "float"):
+        if self.reads_number and self.to not in ("int", "float"):
             raise ValueError("coerce: a unit, grouping or prefix is read only for a cast to int or float")
         if self.prefix is not None and not self.prefix.strip(SIGNS):
             raise ValueError("coerce: a prefix of signs only would drop the number's sign")

@@ -4,6 +4,10 @@
 agent produced itself, it searches the small DSL of edits (rename, drop, set, cast, case change,
 strip, zero-pad, prefix/suffix, date re-format, value map) for the smallest edit list that maps
 every failed call to its correction, and a precondition that recognises the failing shape.
+
+Arguments are addressed by path (`_arg_paths`: ``address.zip``, ``items.0.sku``, ``items.*.sku``
+for every element of a list); dates are read by `_repair_dates`, numbers written for people
+(``"48h"``, ``"1,200"``, ``"P-0042"``) by `_units`.
 """
 
 from __future__ import annotations
@@ -34,14 +38,7 @@ from ._models import (
     SetArg,
     Strip,
 )
-from ._repair_dates import (
-    DATE_FORMATS,
-    DateError,
-    date_mapping_proven,
-    parse_date,
-    swaps_day_and_month,
-    unambiguous_date_regex,
-)
+from ._repair_dates import DATE_FORMATS, DateError, date_mapping_proven, parse_date
 from ._units import number_prefix, number_regex, read_number, readings, split_unit
 
 __all__ = [
@@ -50,12 +47,9 @@ __all__ = [
     "precondition_holds",
     "same_args",
     "shape_regex",
-    "swaps_day_and_month",
     "synthesize",
     "synthesize_apart",
-    "unambiguous_date_regex",
 ]
-
 
 
 class RepairError(SkillevoError):
@@ -125,7 +119,7 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     value = get_path(args, op.arg)
     if value is MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
-    if isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None or op.prefix is not None):
+    if isinstance(op, CoerceArg) and op.reads_number:
         new: Any = read_number(value, op.to, op.unit, op.grouping, op.prefix)
         if new is None:
             return  # another unit or grouping, or a number the cast would round: left as it is
@@ -560,7 +554,7 @@ def _precondition(
             conds.append(ArgCondition(arg=op.arg, present=True))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
-        elif isinstance(op, CoerceArg) and (op.unit is not None or op.grouping is not None or op.prefix is not None):
+        elif isinstance(op, CoerceArg) and op.reads_number:
             conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping, op.prefix)))
         elif isinstance(op, CoerceArg):
             bad_types = {_type_name(v) for b, g in pairs for v, _ in _changed_values(b, g, op.arg)}

@@ -23,7 +23,6 @@ two round trips instead of one.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
@@ -40,9 +39,9 @@ KEY_RETENTION_S = 7 * 86400.0
 _PER_STATEMENT = 400  # keys per statement: two values each, under SQLite's old 999
 
 
-def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float | None) -> None:
+def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float) -> None:
     """Write `batch` in one transaction, each record at most once (see the module); `wait_s`: the
-    most seconds to wait for another process's write lock (None: the library's timeout)."""
+    most seconds to wait for another process's write lock."""
     # Multi-row statements (SQLite) or a pipelined executemany (PostgreSQL): few steps, each of
     # which a background thread must take the GIL back from the agent's thread for. Driver
     # errors go through as they are: the queue tells a refused record from a refused write.
@@ -64,9 +63,11 @@ def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float | None) -
     # never writes it again, and it needs no key.
     keyed = store._current() is None
     keys = [r.key for r in batch if r.key is not None] if keyed else []
-    wait = d.waiting_at_most(wait_s) if wait_s is not None else contextlib.nullcontext()
     # Posterior updates go out pipelined (PostgreSQL: the batch's statements in one round trip).
-    with wait, store._write(queued_first=False, translate=False, pipelined=bool(increments)) as conn:
+    with (
+        d.waiting_at_most(wait_s),
+        store._write(queued_first=False, translate=False, pipelined=bool(increments)) as conn,
+    ):
         if keyed:
             _settle(store, conn, set(keys))
             if keys:

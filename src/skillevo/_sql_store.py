@@ -93,7 +93,7 @@ _POSTERIOR_UPSERT = (
 #: ``"sync"`` `finish()` hears `LibraryError`; with ``"batched"`` the background write tries again
 #: later, and the agent's reads, which wait for the queue's lock, are not held up behind it for the
 #: library's whole lock timeout (60 s by default; without end on PostgreSQL).
-SYNC_WAIT_S = 5.0
+QUEUE_WAIT_S = 5.0
 #: What a read waits for another process's lock when it writes a queue the store refused a moment
 #: ago (`WriteBehind.drain(briefly=True)`): next to nothing.
 PROBE_WAIT_S = 0.01
@@ -434,12 +434,12 @@ class SQLStore(SQLConnections):
         return row, events
 
     def _write_recorded(self, batch: list[Queued], *, briefly: bool = False) -> None:
-        # Another process holding the write lock makes it fail within SYNC_WAIT_S, the records kept
+        # Another process holding the write lock makes it fail within QUEUE_WAIT_S, the records kept
         # queued: "sync" (an agent's `finish()` waits for it) or not (the background write holds
         # the queue's lock, which the agent's reads wait for), it must not block 60 s or more.
         from ._sql_batch import write_batch
 
-        write_batch(self, batch, wait_s=PROBE_WAIT_S if briefly else SYNC_WAIT_S)
+        write_batch(self, batch, wait_s=PROBE_WAIT_S if briefly else QUEUE_WAIT_S)
 
     @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:

@@ -298,8 +298,9 @@ class WriteBehind(Generic[T]):
     def failing(self) -> bool:
         """Whether the last write of the queue failed, its records kept (the store refuses writes
         now: another process's lock, a full disk, a lost connection). A reader that need not see
-        them goes on without writing them (it would only wait for the refusal again); the next
-        `put` and the background thread try again."""
+        them tries them once with `probe`, waiting for no other process's lock (`drain(briefly=True)`),
+        and goes on without them if they are refused again; the next `put` and the background thread
+        try again."""
         return (self._failed or self._stalled) and bool(self._queue)
 
     def _drop(self, exc: BaseException, record: T) -> None:
