@@ -7,6 +7,12 @@ conversion loses nothing and only one conforming value can be meant:
 * a number to a string (``123`` -> ``"123"``), a numeric string to an integer or number
   (``" 5"`` -> ``5``), an integral float to an integer (``20.0`` -> ``20``), ``"true"`` /
   ``"false"`` to a boolean;
+* the JSON text of an array or an object where an array or an object is declared
+  (``'["a", "b"]'`` -> ``["a", "b"]``, ``'{"city": "Lyon"}'`` -> ``{"city": "Lyon"}``; its content
+  then conformed like any value): the text is that value written out, so never wrapped as one item;
+  a text that starts like one and does not parse is refused;
+* ``0`` / ``1`` to a boolean; a numeric string in scientific notation to an integer when it writes
+  an integer exactly (``"1.2e3"`` -> ``1200``; ``"1.25e1"`` is refused);
 * a scalar to a one-element array when an array of that kind is declared (``"a"`` -> ``["a"]``; a
   text with a list separator, ``"a,b"``, is refused: one item or two?), an object to a one-element
   array of objects, and each element of an array (``[123]`` -> ``["123"]``), all elements or none;
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -53,6 +60,8 @@ _INT = re.compile(r"[+-]?\d{1,18}", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 #: A text that may be several items written as one (a list separator in it): never wrapped as one item.
 _LIST_TEXT = re.compile(r"[,;\n|]")
+#: The most characters of a text read as the JSON of an array or object (longer: left as it is).
+_MAX_JSON_TEXT = 100_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Date spellings read into ``YYYY-MM-DD``; a text two of them read as different dates is refused.
 _DATE_INPUTS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y",
@@ -266,6 +275,9 @@ def _to_type(value: Any, declared: str) -> Any:
             return int(value)
         if kind == "string" and _INT.fullmatch(value.strip()):
             return int(value.strip())
+        if kind == "string" and _NUMBER.fullmatch(value.strip()) and "e" in value.lower():
+            written = decimal.Decimal(value.strip())  # "1.2e3" is 1200 exactly; "1.25e1" is no integer
+            return int(written) if abs(written) < 2**53 and written == written.to_integral_value() else NO
     if declared == "number" and kind == "string":
         text = value.strip()
         if _INT.fullmatch(text):
@@ -277,7 +289,23 @@ def _to_type(value: Any, declared: str) -> Any:
             return number if exact else NO
     if declared == "boolean" and kind == "string" and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
+    if declared == "boolean" and kind == "integer" and value in (0, 1):
+        return value == 1
+    if declared in ("array", "object") and kind == "string":
+        return _json_text(value, declared)
     return NO
+
+
+def _json_text(text: str, declared: str) -> Any:
+    """The array or object a text is the JSON of (``'["a"]'``), else `NO`."""
+    stripped = text.strip()
+    if len(stripped) > _MAX_JSON_TEXT or not stripped.startswith("[" if declared == "array" else "{"):
+        return NO
+    try:
+        parsed = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return NO
+    return parsed if json_type(parsed) == declared else NO
 
 
 def _string_forms(text: str, schema: Mapping[str, Any]) -> Any:
@@ -342,6 +370,11 @@ def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
             return NO if any(v is NO for v in out) else out
         if value is None:
             return NO
+        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+            # The JSON of an array or an object (or what starts like one): read as that value (an
+            # object then as one item), never wrapped as a text.
+            parsed = _json_text(value, "array" if value.lstrip()[0] == "[" else "object")
+            return NO if parsed is NO else _convert(parsed, schema, depth)
         if isinstance(value, Mapping) and item_schema.get("type") != "object":
             # One object where an array of objects is declared: the one-element array is the only
             # array holding it (conformed like any item). Any other item type gets no object.
