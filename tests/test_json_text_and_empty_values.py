@@ -133,6 +133,29 @@ def test_a_new_tool_gets_its_json_text_array_converted_before_its_first_failure(
     assert first_calls_ok >= 6
 
 
+def _pay(amount: str, order: int) -> Any:
+    # A tool that wants an ISO currency code after each amount.
+    if not amount.endswith((" EUR", " USD", " GBP")):
+        return {"ok": False, "error": f"amount {amount} has no currency"}
+    return {"ok": True, "order": order}
+
+
+def test_a_learned_suffix_that_later_corrections_contradict_stops_being_added(lib: SkillLibrary) -> None:
+    # Each task's own currency: the first correction adds " EUR", later ones other codes. A suffix
+    # learned from the first would charge every later order in euros, and its calls would succeed.
+    evo = Evolver(lib, seed=0, cache_ttl_s=0.0, mining="inline")
+    codes = [" EUR", " USD", " GBP", " USD", " GBP", " EUR", " USD", " GBP", " USD", " GBP"]
+    added_late = 0
+    for i, code in enumerate(codes):
+        with evo.episode(task=f"t{i}") as ep:
+            for sent in ({"amount": f"{10 + i}.50", "order": i}, {"amount": f"{10 + i}.50{code}", "order": i}):
+                args = ep.before_tool("pay", sent)
+                added_late += i >= 4 and args != sent
+                ep.on_tool_result("pay", args, _pay(**args))
+            ep.finish(reward=1.0)
+    assert added_late == 0
+
+
 def _book(start: str, room: int) -> Any:
     # A tool that wants a UTC offset on its datetimes and says so in a JSON envelope.
     if not start.endswith(("Z", "+01:00", "-05:00")):
@@ -140,18 +163,16 @@ def _book(start: str, room: int) -> Any:
     return {"ok": True, "room": room}
 
 
-def test_a_learned_suffix_that_later_corrections_contradict_stops_being_added(lib: SkillLibrary) -> None:
-    # Each task's own time zone: the first correction adds "Z", later ones other offsets. A suffix
-    # learned from the first would move every later meeting to UTC, and its calls would succeed.
+def test_a_time_zone_added_by_a_correction_is_never_learned_as_a_suffix(lib: SkillLibrary) -> None:
+    # The zone is the meeting's, not a format: one task's correction says nothing of the next's.
     evo = Evolver(lib, seed=0, cache_ttl_s=0.0, mining="inline")
-    zones = ["Z", "+01:00", "-05:00", "+01:00", "-05:00", "Z", "+01:00", "-05:00", "+01:00", "-05:00"]
-    added_late = 0
-    for i, zone in enumerate(zones):
+    changed = 0
+    for i, zone in enumerate(["Z", "Z", "Z", "+01:00", "Z", "Z"]):
         with evo.episode(task=f"t{i}") as ep:
             naive = f"2026-12-{10 + i:02d}T09:30:00"
             for sent in ({"start": naive, "room": i}, {"start": naive + zone, "room": i}):
                 args = ep.before_tool("book", sent)
-                added_late += i >= 4 and args != sent
+                changed += args != sent
                 ep.on_tool_result("book", args, _book(**args))
             ep.finish(reward=1.0)
-    assert added_late == 0
+    assert changed == 0

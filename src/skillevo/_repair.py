@@ -37,6 +37,7 @@ from ._models import (
 from ._repair_dates import (
     DATE_FORMATS,
     DateError,
+    adds_time_zone,
     date_mapping_proven,
     parse_date,
     swaps_day_and_month,
@@ -281,7 +282,7 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
             cands.append(("add_prefix", {"text": good[: len(good) - len(bad)]}))
         if bad.endswith(good) and good != bad and len(good) > 0:
             cands.append(("remove_prefix", {"text": bad[: len(bad) - len(good)]}))
-        if good.startswith(bad) and good != bad:
+        if good.startswith(bad) and good != bad and not adds_time_zone(bad, good):
             cands.append(("add_suffix", {"text": good[len(bad) :]}))
         if bad.startswith(good) and good != bad and len(good) > 0:
             cands.append(("remove_suffix", {"text": bad[len(good) :]}))
