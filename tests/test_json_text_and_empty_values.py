@@ -176,3 +176,29 @@ def test_a_time_zone_added_by_a_correction_is_never_learned_as_a_suffix(lib: Ski
                 ep.on_tool_result("book", args, _book(**args))
             ep.finish(reward=1.0)
     assert changed == 0
+
+
+SHIP_TO = {"type": "object", "properties": {"postal_code": {"type": "string"}, "country_code": {"type": "string"},
+                                            "city": {"type": "string"}},
+           "required": ["postal_code", "country_code", "city"]}
+
+
+def test_a_members_name_in_another_case_style_is_renamed_inside_objects_and_lists_of_them() -> None:
+    sent = {"postalCode": 69001, "CountryCode": "FR", "city": "Lyon"}
+    assert not conforms(sent, SHIP_TO)
+    assert conform(sent, SHIP_TO) == {"postal_code": "69001", "country_code": "FR", "city": "Lyon"}
+    lines = {"type": "array", "items": {"type": "object", "properties": {"unit_price": {"type": "number"}}}}
+    assert conform([{"unitPrice": "2.5"}, {"unit_price": 3}], lines) == [{"unit_price": 2.5}, {"unit_price": 3}]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"postalCode": "1", "postal_code": "2", "country_code": "FR", "city": "Lyon"},  # the declared one is there
+        {"postalCode": "1", "PostalCode": "2", "country_code": "FR", "city": "Lyon"},  # two for one
+        {"zip": "1", "country_code": "FR", "city": "Lyon"},  # another word: not guessed
+    ],
+)
+def test_a_member_is_not_renamed_when_two_names_or_none_fit(sent: dict[str, Any]) -> None:
+    out = conform(sent, SHIP_TO)
+    assert out is sent or out is NO or out == sent

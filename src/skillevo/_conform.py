@@ -16,6 +16,9 @@ conversion loses nothing and only one conforming value can be meant:
 * a scalar to a one-element array when an array of that kind is declared (``"a"`` -> ``["a"]``; a
   text with a list separator, ``"a,b"``, is refused: one item or two?), an object to a one-element
   array of objects, and each element of an array (``[123]`` -> ``["123"]``), all elements or none;
+* an object's declared members (``properties``), each converted like a value, all or none; a
+  member named as exactly one absent declared member but for case and separators is renamed
+  (``{"postalCode": ...}`` -> ``{"postal_code": ...}``);
 * a string differing from exactly one ``enum`` member only by case, white space and which word
   separator it writes (space, ``-`` or ``_``: ``"Follow-Up"`` for ``follow_up``);
 * a string that matches the ``pattern`` only once stripped or in one case (lower or upper);
@@ -228,7 +231,33 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
         conforms(v, items, depth + 1) for v in value
     ):
         return False
+    if _member_renames(value, schema):
+        return False
     return not any(not conforms(v, sub, depth + 1) for _, v, sub in _declared_members(value, schema))
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _member_renames(value: Any, schema: Mapping[str, Any]) -> dict[str, str]:
+    """{sent: declared} for an object's undeclared members named as exactly one absent declared
+    member but for case and separators (``postalCode`` for ``postal_code``): the rename of an
+    undeclared argument (`_schema_repair`), inside an object. Two sent members for one declared
+    member, or one fitting two, are left as they are."""
+    props = schema.get("properties")
+    if not isinstance(value, Mapping) or not isinstance(props, Mapping) or not props:
+        return {}
+    undeclared = [k for k in list(value)[:_MAX_MEMBERS] if isinstance(k, str) and k not in props]
+    if not undeclared:
+        return {}
+    absent: dict[str, list[str]] = {}
+    for name in list(props)[:_MAX_MEMBERS]:
+        if isinstance(name, str) and name not in value:
+            absent.setdefault(_name_key(name), []).append(name)
+    found = {k: absent[_name_key(k)][0] for k in undeclared if len(absent.get(_name_key(k), ())) == 1}
+    targets = list(found.values())
+    return {k: t for k, t in found.items() if targets.count(t) == 1}
 
 
 def _declared_members(value: Any, schema: Mapping[str, Any]) -> list[tuple[str, Any, Mapping[str, Any]]]:
@@ -397,6 +426,9 @@ def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
     enum = schema.get("enum")
     if isinstance(enum, list):
         return value if any(_same(value, m) for m in enum) else NO
+    renames = _member_renames(value, schema)
+    if renames:
+        value = {renames.get(k, k): v for k, v in value.items()}
     members = _declared_members(value, schema)
     if members:  # an object: each declared member converted like an argument, all or none
         converted: dict[Any, Any] = dict(value)
