@@ -7,9 +7,18 @@ conversion loses nothing and only one conforming value can be meant:
 * a number to a string (``123`` -> ``"123"``), a numeric string to an integer or number
   (``" 5"`` -> ``5``), an integral float to an integer (``20.0`` -> ``20``), ``"true"`` /
   ``"false"`` to a boolean;
+* the JSON text of an array or an object where an array or an object is declared
+  (``'["a", "b"]'`` -> ``["a", "b"]``, ``'{"city": "Lyon"}'`` -> ``{"city": "Lyon"}``; its content
+  then conformed like any value): the text is that value written out, so never wrapped as one item;
+  a text that starts like one and does not parse is refused;
+* ``0`` / ``1`` to a boolean; a numeric string in scientific notation to an integer when it writes
+  an integer exactly (``"1.2e3"`` -> ``1200``; ``"1.25e1"`` is refused);
 * a scalar to a one-element array when an array of that kind is declared (``"a"`` -> ``["a"]``; a
   text with a list separator, ``"a,b"``, is refused: one item or two?), an object to a one-element
   array of objects, and each element of an array (``[123]`` -> ``["123"]``), all elements or none;
+* an object's declared members (``properties``), each converted like a value, all or none; a
+  member named as exactly one absent declared member but for case and separators is renamed
+  (``{"postalCode": ...}`` -> ``{"postal_code": ...}``);
 * a string differing from exactly one ``enum`` member only by case, white space and which word
   separator it writes (space, ``-`` or ``_``: ``"Follow-Up"`` for ``follow_up``);
 * a string that matches the ``pattern`` only once stripped or in one case (lower or upper);
@@ -30,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -53,6 +63,8 @@ _INT = re.compile(r"[+-]?\d{1,18}", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 #: A text that may be several items written as one (a list separator in it): never wrapped as one item.
 _LIST_TEXT = re.compile(r"[,;\n|]")
+#: The most characters of a text read as the JSON of an array or object (longer: left as it is).
+_MAX_JSON_TEXT = 100_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Date spellings read into ``YYYY-MM-DD``; a text two of them read as different dates is refused.
 _DATE_INPUTS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y",
@@ -219,7 +231,33 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
         conforms(v, items, depth + 1) for v in value
     ):
         return False
+    if _member_renames(value, schema):
+        return False
     return not any(not conforms(v, sub, depth + 1) for _, v, sub in _declared_members(value, schema))
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _member_renames(value: Any, schema: Mapping[str, Any]) -> dict[str, str]:
+    """{sent: declared} for an object's undeclared members named as exactly one absent declared
+    member but for case and separators (``postalCode`` for ``postal_code``): the rename of an
+    undeclared argument (`_schema_repair`), inside an object. Two sent members for one declared
+    member, or one fitting two, are left as they are."""
+    props = schema.get("properties")
+    if not isinstance(value, Mapping) or not isinstance(props, Mapping) or not props:
+        return {}
+    undeclared = [k for k in list(value)[:_MAX_MEMBERS] if isinstance(k, str) and k not in props]
+    if not undeclared:
+        return {}
+    absent: dict[str, list[str]] = {}
+    for name in list(props)[:_MAX_MEMBERS]:
+        if isinstance(name, str) and name not in value:
+            absent.setdefault(_name_key(name), []).append(name)
+    found = {k: absent[_name_key(k)][0] for k in undeclared if len(absent.get(_name_key(k), ())) == 1}
+    targets = list(found.values())
+    return {k: t for k, t in found.items() if targets.count(t) == 1}
 
 
 def _declared_members(value: Any, schema: Mapping[str, Any]) -> list[tuple[str, Any, Mapping[str, Any]]]:
@@ -266,6 +304,9 @@ def _to_type(value: Any, declared: str) -> Any:
             return int(value)
         if kind == "string" and _INT.fullmatch(value.strip()):
             return int(value.strip())
+        if kind == "string" and _NUMBER.fullmatch(value.strip()) and "e" in value.lower():
+            written = decimal.Decimal(value.strip())  # "1.2e3" is 1200 exactly; "1.25e1" is no integer
+            return int(written) if abs(written) < 2**53 and written == written.to_integral_value() else NO
     if declared == "number" and kind == "string":
         text = value.strip()
         if _INT.fullmatch(text):
@@ -277,7 +318,23 @@ def _to_type(value: Any, declared: str) -> Any:
             return number if exact else NO
     if declared == "boolean" and kind == "string" and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
+    if declared == "boolean" and kind == "integer" and value in (0, 1):
+        return value == 1
+    if declared in ("array", "object") and kind == "string":
+        return _json_text(value, declared)
     return NO
+
+
+def _json_text(text: str, declared: str) -> Any:
+    """The array or object a text is the JSON of (``'["a"]'``), else `NO`."""
+    stripped = text.strip()
+    if len(stripped) > _MAX_JSON_TEXT or not stripped.startswith("[" if declared == "array" else "{"):
+        return NO
+    try:
+        parsed = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return NO
+    return parsed if json_type(parsed) == declared else NO
 
 
 def _string_forms(text: str, schema: Mapping[str, Any]) -> Any:
@@ -342,6 +399,11 @@ def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
             return NO if any(v is NO for v in out) else out
         if value is None:
             return NO
+        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+            # The JSON of an array or an object (or what starts like one): read as that value (an
+            # object then as one item), never wrapped as a text.
+            parsed = _json_text(value, "array" if value.lstrip()[0] == "[" else "object")
+            return NO if parsed is NO else _convert(parsed, schema, depth)
         if isinstance(value, Mapping) and item_schema.get("type") != "object":
             # One object where an array of objects is declared: the one-element array is the only
             # array holding it (conformed like any item). Any other item type gets no object.
@@ -364,6 +426,9 @@ def _convert(value: Any, schema: Mapping[str, Any], depth: int) -> Any:
     enum = schema.get("enum")
     if isinstance(enum, list):
         return value if any(_same(value, m) for m in enum) else NO
+    renames = _member_renames(value, schema)
+    if renames:
+        value = {renames.get(k, k): v for k, v in value.items()}
     members = _declared_members(value, schema)
     if members:  # an object: each declared member converted like an argument, all or none
         converted: dict[Any, Any] = dict(value)

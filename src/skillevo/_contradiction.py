@@ -3,7 +3,8 @@
 A `set` of an argument the caller left out is mined only when corrections of two episodes added
 it with one value; two tasks may agree by chance (a free-text reason, a category). Applied, such a
 constant makes its calls succeed and its episodes fail. A correction of a later episode that adds
-the argument with another value is a call the constant would have got wrong: it is charged to every
+the argument with another value (or, for a learned prefix or suffix, adds another literal to the
+value: a time zone, a currency, a unit) is a call the constant would have got wrong: it is charged to every
 live version writing that constant (a call-level 0, logged as a ``contradicted`` credit), and a
 version contradicted in `RETRACT_EPISODES` episodes is retired (rejected while under test): the
 stored corrections show the value varies by task.
@@ -21,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._arg_paths import get_path
 from ._detect import classify_error
 from ._mining import correction_pairs
-from ._models import Event, EventKind, SetArg, Skill, SkillVersion, TriggerKind, VersionStatus
+from ._models import Affix, Event, EventKind, SetArg, Skill, SkillVersion, TriggerKind, VersionStatus
 from ._repair import precondition_holds, same_args
 from ._review_gate import decisions
 
@@ -40,9 +42,26 @@ _LIVE = (VersionStatus.CANDIDATE, VersionStatus.TESTING, VersionStatus.ACTIVE)
 def _contradicts(version: SkillVersion, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     repair = version.strategy.repair
     return repair is not None and any(
-        isinstance(op, SetArg) and op.arg not in bad and op.arg in good and not same_args(good[op.arg], op.value)
+        (isinstance(op, SetArg) and op.arg not in bad and op.arg in good and not same_args(good[op.arg], op.value))
+        or _other_literal(op, bad, good)
         for op in repair.ops
     )
+
+
+def _other_literal(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
+    """Whether the correction added another literal than the one `op` adds: ``2026-12-07T09:30``
+    corrected with ``+01:00`` contradicts a learned suffix ``Z`` (a time zone, a currency, a unit
+    that is the task's data, not a format)."""
+    if not isinstance(op, Affix) or op.op not in ("add_prefix", "add_suffix"):
+        return False
+    before, after = get_path(bad, op.arg), get_path(good, op.arg)
+    if not isinstance(before, str) or not isinstance(after, str) or before == after:
+        return False
+    # The agent kept its value and added something else to the same end (a value it rewrote is
+    # about something else).
+    if op.op == "add_prefix":
+        return not before.startswith(op.text) and after.endswith(before) and after != op.text + before
+    return not before.endswith(op.text) and after.startswith(before) and after != before + op.text
 
 
 def _would_act(skill: Skill, version: SkillVersion, bad: Event, args: dict[str, Any], task: str | None) -> bool:
@@ -75,7 +94,7 @@ def _contradicted(
 ) -> Iterable[tuple[str, SkillVersion]]:
     for bad, good in correction_pairs(events):
         args, fixed = bad.data.get("args"), good.data.get("args")
-        if not bad.tool or not isinstance(args, dict) or not isinstance(fixed, dict) or fixed.keys() <= args.keys():
+        if not bad.tool or not isinstance(args, dict) or not isinstance(fixed, dict):
             continue
         for kind, skill in evo.triggers.preemptive(bad.tool):
             if kind is not TriggerKind.TOOL_ERROR:

@@ -38,7 +38,7 @@ from ._models import (
     SetArg,
     Strip,
 )
-from ._repair_dates import DATE_FORMATS, DateError, date_mapping_proven, parse_date
+from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, parse_date
 from ._units import number_prefix, number_regex, read_number, readings, split_unit
 
 __all__ = [
@@ -282,7 +282,7 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
             cands.append(("add_prefix", {"text": good[: len(good) - len(bad)]}))
         if bad.endswith(good) and good != bad and len(good) > 0:
             cands.append(("remove_prefix", {"text": bad[: len(bad) - len(good)]}))
-        if good.startswith(bad) and good != bad:
+        if good.startswith(bad) and good != bad and not adds_time_zone(bad, good):
             cands.append(("add_suffix", {"text": good[len(bad) :]}))
         if bad.startswith(good) and good != bad and len(good) > 0:
             cands.append(("remove_suffix", {"text": bad[len(good) :]}))
@@ -544,6 +544,18 @@ def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     return same_args(fl_t.get(op.arg, MISSING), fl_g.get(op.arg, MISSING))
 
 
+def _empty_value(arg: str, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> list[ArgCondition]:
+    """A dropped argument's failed values, when every one is null or empty text: then its *value*
+    was the mistake (the tool takes the argument), and the drop must leave a real value alone
+    (``in_stock: true`` dropped because ``in_stock: null`` was refused would change the call)."""
+    values = [get_path(bad, arg) for bad, _ in pairs]
+    if values and all(v is None for v in values):
+        return [ArgCondition(arg=arg, type="null")]
+    if values and all(isinstance(v, str) and not v.strip() for v in values):
+        return [ArgCondition(arg=arg, type="str", regex=r"\s*")]
+    return []
+
+
 def _precondition(
     ops: Sequence[Any], pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]
 ) -> list[ArgCondition] | None:
@@ -552,6 +564,8 @@ def _precondition(
     for op in ops:
         if isinstance(op, RenameArg | DropArg):
             conds.append(ArgCondition(arg=op.arg, present=True))
+            if isinstance(op, DropArg):
+                conds.extend(_empty_value(op.arg, pairs))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
         elif isinstance(op, CoerceArg) and op.reads_number:

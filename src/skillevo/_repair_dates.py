@@ -15,6 +15,7 @@ from ._models import ReformatDate
 __all__ = [
     "DATE_FORMATS",
     "DateError",
+    "adds_time_zone",
     "date_mapping_proven",
     "parse_date",
     "swaps_day_and_month",
@@ -95,3 +96,17 @@ def unambiguous_date_regex(fmt: str) -> str | None:
         else:
             out.append(re.escape(tok))
     return "".join(out)
+
+
+#: A date and time written with no zone (ISO, ``T`` or a space between them).
+_NAIVE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?", re.ASCII)
+#: A zone written after a time: ``Z``, a UTC offset, an abbreviation (``UTC``, ``CET``) or an IANA name.
+_ZONE = re.compile(r"\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5}|[A-Za-z]+/[A-Za-z_]+)", re.ASCII)
+
+
+def adds_time_zone(bad: str, good: str) -> bool:
+    """Whether `good` is the date-time `bad` with a time zone added. That zone is the task's data (the
+    meeting's place), not a format: learned as a suffix from one correction, it would move every
+    later time of every other zone to that one, and the tool would accept it."""
+    return (good.startswith(bad) and _NAIVE_DATETIME.fullmatch(bad) is not None
+            and _ZONE.fullmatch(good[len(bad):]) is not None)
