@@ -83,6 +83,11 @@ _NAME_SEPARATORS = re.compile(r"[\s_.-]+")
 _KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default", "properties")
 _MAX_DEPTH = 4
 _MAX_ENUM = 256
+#: The most branches a union may have, and the most paths unions nested in unions may multiply to:
+#: past either the schema is not judged (a branch left unread may accept the value as it is, and
+#: every path is tried on every conversion).
+_MAX_BRANCHES = 8
+_MAX_PATHS = 16
 _MAX_MEMBERS = 64
 #: The most characters an object's compacted member schemas may take (a conform repair stores them).
 _MAX_PROPERTIES_CHARS = 4000
@@ -146,19 +151,29 @@ def json_type(value: Any) -> str:
     return "unknown"
 
 
-def compact_schema(schema: Any, depth: int = 0) -> dict[str, Any]:
-    """The parts of a property's schema `conform` reads (the rest dropped), bounded in depth and size."""
+def compact_schema(schema: Any, depth: int = 0, paths: int = 1) -> dict[str, Any]:
+    """The parts of a property's schema `conform` reads (the rest dropped), bounded in depth and size;
+    ``{}`` (not judged) for a schema whose unions are past `_MAX_BRANCHES` / `_MAX_PATHS`."""
     if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
         return {}
+    for key in ("anyOf", "oneOf"):
+        union = schema.get(key)
+        if isinstance(union, list):
+            paths *= max(1, len(union))
+            if len(union) > _MAX_BRANCHES or paths > _MAX_PATHS:
+                return {}
     out: dict[str, Any] = {}
     for key in _KEYS:
         if key not in schema:
             continue
         value = schema[key]
         if key == "items":
-            out[key] = compact_schema(value, depth + 1)
+            out[key] = compact_schema(value, depth + 1, paths)
         elif key in ("anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [compact_schema(v, depth + 1) for v in value[:8]]
+            branches = [compact_schema(v, depth + 1, paths) for v in value]
+            if any(not b for b in branches):  # a branch not judged: nor is the union
+                return {}
+            out[key] = branches
         elif key == "enum" and isinstance(value, list) and len(value) <= _MAX_ENUM:
             out[key] = [v for v in value if v is None or isinstance(v, str | int | float | bool)]
         elif key == "properties" and isinstance(value, Mapping):
