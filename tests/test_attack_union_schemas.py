@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skillevo._conform import conform, compact_schema
+from skillevo._conform import compact_schema, conform
 
 
 def test_a_union_with_more_branches_than_read_converts_nothing() -> None:
