@@ -47,7 +47,8 @@ from typing import Any, Final
 
 from ._regex import search
 
-__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type", "standard_types", "type_ok"]
+__all__ = ["NO", "PYTHON_TYPE", "compact_schema", "conform", "conforms", "json_type", "name_key", "standard_types",
+           "type_ok"]
 
 
 class _No:
@@ -76,9 +77,17 @@ _TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:[zZ]
 _TIME_12 = re.compile(r"(1[0-2]|0?[1-9])(?::([0-5]\d)(?::([0-5]\d))?)?\s*([ap])\.?\s*m\.?", re.ASCII | re.IGNORECASE)
 #: Word separators an enum member may be written with: one member's spelling is another's.
 _SEPARATORS = re.compile(r"[\s_-]+")
+#: What a name may differ by and still be the same name: case and these separators (``postalCode``,
+#: ``postal-code``, ``postal.code``); any other character (``$`` / ``€``, ``%``, a letter) is the name's.
+_NAME_SEPARATORS = re.compile(r"[\s_.-]+")
 _KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default", "properties")
 _MAX_DEPTH = 4
 _MAX_ENUM = 256
+#: The most branches a union may have, and the most paths unions nested in unions may multiply to:
+#: past either the schema is not judged (a branch left unread may accept the value as it is, and
+#: every path is tried on every conversion).
+_MAX_BRANCHES = 8
+_MAX_PATHS = 16
 _MAX_MEMBERS = 64
 #: The most characters an object's compacted member schemas may take (a conform repair stores them).
 _MAX_PROPERTIES_CHARS = 4000
@@ -142,19 +151,29 @@ def json_type(value: Any) -> str:
     return "unknown"
 
 
-def compact_schema(schema: Any, depth: int = 0) -> dict[str, Any]:
-    """The parts of a property's schema `conform` reads (the rest dropped), bounded in depth and size."""
+def compact_schema(schema: Any, depth: int = 0, paths: int = 1) -> dict[str, Any]:
+    """The parts of a property's schema `conform` reads (the rest dropped), bounded in depth and size;
+    ``{}`` (not judged) for a schema whose unions are past `_MAX_BRANCHES` / `_MAX_PATHS`."""
     if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
         return {}
+    for key in ("anyOf", "oneOf"):
+        union = schema.get(key)
+        if isinstance(union, list):
+            paths *= max(1, len(union))
+            if len(union) > _MAX_BRANCHES or paths > _MAX_PATHS:
+                return {}
     out: dict[str, Any] = {}
     for key in _KEYS:
         if key not in schema:
             continue
         value = schema[key]
         if key == "items":
-            out[key] = compact_schema(value, depth + 1)
+            out[key] = compact_schema(value, depth + 1, paths)
         elif key in ("anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [compact_schema(v, depth + 1) for v in value[:8]]
+            branches = [compact_schema(v, depth + 1, paths) for v in value]
+            if any(not b for b in branches):  # a branch not judged: nor is the union
+                return {}
+            out[key] = branches
         elif key == "enum" and isinstance(value, list) and len(value) <= _MAX_ENUM:
             out[key] = [v for v in value if v is None or isinstance(v, str | int | float | bool)]
         elif key == "properties" and isinstance(value, Mapping):
@@ -236,8 +255,11 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
     return not any(not conforms(v, sub, depth + 1) for _, v, sub in _declared_members(value, schema))
 
 
-def _name_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+def name_key(name: str) -> str:
+    """A name with case and word separators left out of the comparison (``postalCode`` and
+    ``postal_code`` are one name; ``price_$`` and ``price_€`` are two). ``""`` (a name of separators
+    only) is no name: it matches none."""
+    return _NAME_SEPARATORS.sub("", name).casefold()
 
 
 def _member_renames(value: Any, schema: Mapping[str, Any]) -> dict[str, str]:
@@ -253,9 +275,9 @@ def _member_renames(value: Any, schema: Mapping[str, Any]) -> dict[str, str]:
         return {}
     absent: dict[str, list[str]] = {}
     for name in list(props)[:_MAX_MEMBERS]:
-        if isinstance(name, str) and name not in value:
-            absent.setdefault(_name_key(name), []).append(name)
-    found = {k: absent[_name_key(k)][0] for k in undeclared if len(absent.get(_name_key(k), ())) == 1}
+        if isinstance(name, str) and name not in value and name_key(name):
+            absent.setdefault(name_key(name), []).append(name)
+    found = {k: absent[name_key(k)][0] for k in undeclared if len(absent.get(name_key(k), ())) == 1}
     targets = list(found.values())
     return {k: t for k, t in found.items() if targets.count(t) == 1}
 
@@ -305,17 +327,19 @@ def _to_type(value: Any, declared: str) -> Any:
         if kind == "string" and _INT.fullmatch(value.strip()):
             return int(value.strip())
         if kind == "string" and _NUMBER.fullmatch(value.strip()) and "e" in value.lower():
-            written = decimal.Decimal(value.strip())  # "1.2e3" is 1200 exactly; "1.25e1" is no integer
-            return int(written) if abs(written) < 2**53 and written == written.to_integral_value() else NO
+            written = _decimal(value.strip())  # "1.2e3" is 1200 exactly; "1.25e1" is no integer
+            # (the exponent first: `abs` of "1e99999999999999999999" raises)
+            if (written is None or written.adjusted() > 15 or abs(written) >= 2**53
+                    or written != written.to_integral_value()):
+                return NO
+            return int(written)
     if declared == "number" and kind == "string":
         text = value.strip()
         if _INT.fullmatch(text):
             return int(text)
         if _NUMBER.fullmatch(text):
-            number = float(text)
-            # Lossless only: the float must hold exactly the number the text wrote.
-            exact = math.isfinite(number) and decimal.Decimal(text) == decimal.Decimal(repr(number))
-            return number if exact else NO
+            number = _exact_float(text)
+            return NO if number is None else number
     if declared == "boolean" and kind == "string" and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     if declared == "boolean" and kind == "integer" and value in (0, 1):
@@ -325,13 +349,50 @@ def _to_type(value: Any, declared: str) -> Any:
     return NO
 
 
+def _decimal(text: str) -> decimal.Decimal | None:
+    try:
+        return decimal.Decimal(text)
+    except decimal.DecimalException:  # an exponent past what decimal holds
+        return None
+
+
+def _exact_float(text: str) -> float | None:
+    """The float a numeric text writes when it holds exactly that number (lossless only: the text's
+    digits are the float's shortest spelling's value), else None."""
+    number = float(text)
+    written = _decimal(text)
+    exact = math.isfinite(number) and written is not None and written == decimal.Decimal(repr(number))
+    return number if exact else None
+
+
+def _strict_float(text: str) -> float:
+    number = _exact_float(text)
+    if number is None:  # a number the float rounds: the tool would get another one
+        raise ValueError("inexact")
+    return number
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is no JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a key written twice: first or last, two values can be meant
+        raise ValueError("duplicate key")
+    return out
+
+
 def _json_text(text: str, declared: str) -> Any:
-    """The array or object a text is the JSON of (``'["a"]'``), else `NO`."""
+    """The array or object a text is the JSON of (``'["a"]'``), else `NO`. Read strictly: only a
+    text that is exactly one JSON value (no key written twice, no ``NaN`` / ``Infinity``, no number
+    the float would round) is that value."""
     stripped = text.strip()
     if len(stripped) > _MAX_JSON_TEXT or not stripped.startswith("[" if declared == "array" else "{"):
         return NO
     try:
-        parsed = json.loads(stripped)
+        parsed = json.loads(stripped, parse_float=_strict_float, parse_constant=_no_constant,
+                            object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError):
         return NO
     return parsed if json_type(parsed) == declared else NO

@@ -38,7 +38,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type, type_ok
+from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type, name_key, type_ok
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, plain_tokens
 from ._models import (
@@ -134,15 +134,11 @@ def _skill_name(tool: str, arg: str, what: str, digest: str) -> str:
     return f"{base}-{digest}"
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def _rename_target(arg: str, args: Mapping[str, Any], props: Mapping[str, Any]) -> str | None:
     """The declared argument an undeclared `arg` stands for: the one missing declared name equal to
     it but for case and separators; else the only missing declared one whose last words it is."""
     missing = [p for p in props if p not in args]
-    same = [p for p in missing if _norm(p) == _norm(arg)]
+    same = [p for p in missing if name_key(arg) and name_key(p) == name_key(arg)]
     if len(same) == 1:
         return same[0]
     if same:
