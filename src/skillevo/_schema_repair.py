@@ -308,14 +308,10 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         if conforms(value, sub) if only_type is None else type_ok(value, only_type):
             continue
         kind = json_type(value)
-        if value is None and arg not in required:
-            # null for an optional argument whose schema has no null: the caller gave no value, and
-            # left out the tool applies its own default; a value is never invented.
-            drop = Repair(ops=[DropArg(arg=arg)], precondition=[ArgCondition(arg=arg, type="null")])
-            out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=drop),
-                               f"{_named(arg)}: null for an optional argument that declares no null"))
-            continue
-        if conform(value, sub) is not NO:
+        # (null for an optional argument that declares no null is not dropped here: the caller may
+        # mean "clear it", which left out would not do; the model decides, taught by the guidance
+        # below, or a drop its own corrections prove, value by value, tool by tool)
+        if value is not None and conform(value, sub) is not NO:
             repair = Repair(ops=[ConformArg(arg=arg, to=_without_secrets(arg, sub))],
                             precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
             wanted = _type_text(sub) or "other values"
