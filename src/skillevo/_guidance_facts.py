@@ -306,17 +306,23 @@ def declared_values(message: str, args: Mapping[str, object] | Iterable[object] 
     every argument of the call is such a field.
     """
     declared = _declared_values(message)
-    if declared and (_may_list_a_secret(message, args, declared) or _lists_a_person(message, args, declared)):
+    if not declared:
+        return declared
+    named = fields_named(message)
+    sent: dict[str, object] = (
+        {a: args[a] for a in args if isinstance(a, str)} if isinstance(args, Mapping)
+        else dict.fromkeys(a for a in args if isinstance(a, str))
+    )
+    if _may_list_a_secret(named, sent, declared) or _lists_a_person(named, sent, declared):
         return []
     return declared
 
 
-def _lists_a_person(message: str, args: Mapping[str, object] | Iterable[object], members: Sequence[str]) -> bool:
+def _lists_a_person(named: Sequence[str], sent: Mapping[str, object], members: Sequence[str]) -> bool:
     folded = {m.lower() for m in members}
-    named = [f for f in fields_named(message) if f.lower() not in folded]  # a quoted member names nothing
-    if named:
-        return any(is_personal_key(f.rsplit(".", 1)[-1]) for f in named)
-    sent = [a for a in args if isinstance(a, str)]
+    pointed = [f for f in named if f.lower() not in folded]  # a quoted member names nothing
+    if pointed:
+        return any(is_personal_key(f.rsplit(".", 1)[-1]) for f in pointed)
     return bool(sent) and all(is_personal_key(a) or is_secret_key(a) for a in sent)
 
 
@@ -333,13 +339,9 @@ def _reads_as_member(value: object, members: Sequence[str], *, loosely: bool) ->
     return any(folded == m.lower() or (loosely and _kinds(m) == kinds) for m in members)
 
 
-def _may_list_a_secret(message: str, args: Mapping[str, object] | Iterable[object], members: Sequence[str]) -> bool:
-    named = fields_named(message)
+def _may_list_a_secret(named: Sequence[str], sent: Mapping[str, object], members: Sequence[str]) -> bool:
     if any(is_secret_key(f.rsplit(".", 1)[-1]) for f in named):
         return True
-    sent = {a: args[a] for a in args if isinstance(a, str)} if isinstance(args, Mapping) else {
-        a: None for a in args if isinstance(a, str)
-    }
     secrets = [a for a in sent if is_secret_key(a)]
     if not secrets or any(f.split(".", 1)[0] in sent for f in named):
         return False
