@@ -39,7 +39,7 @@ from ._models import (
     Strip,
 )
 from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, parse_date
-from ._units import number_prefix, number_regex, read_number, readings, split_unit
+from ._units import number_regex, read_number, readings
 
 __all__ = [
     "RepairError",
@@ -304,23 +304,14 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
                     cands.append(("coerce", {"to": to}))
             except RepairError:
                 pass
-    parts = split_unit(bad)
-    if parts is not None and type(good) in (int, float) and float(parts[0]) != 0:
-        # A unit dropped, scale kept ("48h" -> 48): the number itself is the corrected value. A
-        # zero shows no scale, and "90min" -> 1.5 (another scale) is left to a value map.
-        to = "int" if type(good) is int else "float"
-        if same_args(read_number(bad, to, parts[1]), good):
-            cands.append(("coerce", {"to": to, "unit": parts[1]}))
     if type(good) in (int, float) and good != 0:
-        # A number written for people ("1,200", "$1,299.50") read as exactly the corrected number:
-        # the correction proves which mark groups digits here (one text reads 1200 or 1.2).
+        # A number written for people ("48h", "1,200", "$1,299.50", "P-0042") read as exactly the
+        # corrected number: the correction proves the unit's scale and which mark groups digits here
+        # (one text reads 1200 or 1.2). A zero shows no scale; "90min" -> 1.5 is left to a value map.
         to = "int" if type(good) is int else "float"
-        for unit, grouping in readings(bad):
-            if same_args(read_number(bad, to, unit, grouping), good):
-                cands.append(("coerce", {"to": to, "unit": unit, "grouping": grouping}))
-        prefix = number_prefix(bad)  # an id's number behind a fixed prefix ("P-0042" -> 42)
-        if prefix is not None and same_args(read_number(bad, to, prefix=prefix), good):
-            cands.append(("coerce", {"to": to, "prefix": prefix}))
+        for reading in readings(bad):
+            if same_args(read_number(bad, to, **reading), good):
+                cands.append(("coerce", {"to": to, **reading}))
     if (
         isinstance(good, int | str)
         and not isinstance(good, bool)

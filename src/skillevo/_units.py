@@ -5,7 +5,7 @@ A `CoerceArg` with a `unit` (a word after the number, or a currency symbol on ei
 `grouping` separator between groups of three digits, or a `prefix` before an id's number reads such
 a text as its number (`_repair`). It
 is mined only when every correction of the argument maps the text to exactly that number (an
-identity scale, `_repair._value_transforms`): whether ``"1,200"`` is twelve hundred or one point two
+identity scale, `readings` then `_repair._value_transforms`): whether ``"1,200"`` is twelve hundred or one point two
 depends on who wrote it, and only the tool's own corrections say which.
 """
 
@@ -144,12 +144,17 @@ def number_prefix(bad: Any) -> str | None:
     return prefix if read_number(text, "float", prefix=prefix) is not None else None
 
 
-def readings(bad: Any) -> list[tuple[str | None, str | None]]:
-    """The (unit, grouping) readings of a text that writes a number for people, each one that parses:
-    a currency symbol at either end or a word after it, and each grouping separator the text holds
-    (a word unit with no grouping is `split_unit`'s)."""
+def readings(bad: Any) -> list[dict[str, str]]:
+    """The ways a text may write a number for people, as `read_number`'s ``unit`` / ``grouping`` /
+    ``prefix``, each one that parses, in the order a miner prefers them: a word unit after it
+    (``"48h"``), a currency symbol at either end or a word after a grouped number with each grouping
+    separator the text holds (``"$1,299.50"``, ``"1,200 km"``), a prefix before an id's number."""
     if not isinstance(bad, str) or len(bad) > 64:
         return []
+    out: list[dict[str, str]] = []
+    parts = split_unit(bad)
+    if parts is not None:
+        out.append({"unit": parts[1]})
     text = bad.strip()
     units: list[str | None] = [None]
     for end in (text[:1], text[-1:]):
@@ -158,11 +163,13 @@ def readings(bad: Any) -> list[tuple[str | None, str | None]]:
     word = _TRAILING_WORD.search(text)
     if word is not None:  # "1,200 km"
         units.append(word.group(0))
-    out: list[tuple[str | None, str | None]] = []
     for unit in units:
         for grouping in (None, *GROUPINGS):
-            # (a word unit alone is `split_unit`'s reading)
+            # (a word unit alone is `split_unit`'s reading, above)
             shown = grouping in text if grouping is not None else unit is not None and is_currency(unit)
             if shown and read_number(bad, "float", unit, grouping) is not None:
-                out.append((unit, grouping))
+                out.append({k: v for k, v in (("unit", unit), ("grouping", grouping)) if v is not None})
+    prefix = number_prefix(bad)  # an id's number behind a fixed prefix ("P-0042" -> 42)
+    if prefix is not None:
+        out.append({"prefix": prefix})
     return out
