@@ -9,14 +9,16 @@ declares no values to list. A tool's real closed sets (a city, a cabin, a unit) 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
 from skillevo._customer_keys import is_personal_key
-from skillevo._diff import library_diff
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import error_outputs
 
 CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any], tuple[str, ...]]] = {
     "account holders": (
@@ -44,23 +46,7 @@ CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any], tuple[str, ...]]] = 
 
 def _outputs(folder: Path, args: dict[str, Any], message: str, correct: dict[str, Any]) -> str:
     """Every prompt's guidance, every stored version, the SKILL.md export and the diff report."""
-    prompts: list[str] = []
-    with SkillLibrary(str(folder / "lib.db")) as lib:
-        evo = Evolver(lib, seed=0, mining="inline")
-        for _ in range(4):
-            with evo.episode(task="send the transfer") as ep:
-                prompts.append(ep.guidance() or "")
-                sent = ep.before_tool("transfer", dict(args))
-                ep.on_tool_error("transfer", sent, ValueError(message))
-                prompts.append(ep.guidance() or "")
-                fixed = ep.before_tool("transfer", dict(correct))
-                ep.on_tool_result("transfer", fixed, {"ok": True})
-                ep.finish(reward=1.0)
-        lib.flush()
-        stored = "\n".join(v.model_dump_json() for s in lib.skills() for v in s.versions)
-        exported = "\n".join(p.read_text() for p in lib.export_skills(folder / "export") if p.is_file())
-        report = library_diff(None, lib)
-        return "\n".join([*prompts, stored, exported, report.to_markdown(), report.to_html()])
+    return "\n".join(error_outputs(folder, "transfer", args, message, correct, task="send the transfer"))
 
 
 @pytest.mark.parametrize("case", list(CASES))

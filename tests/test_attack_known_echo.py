@@ -7,33 +7,22 @@ must not hold it. A number that was not sent under a secret key keeps its value.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
 from skillevo._redaction import redact
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import echo_episodes
 
 PASSWORD = "Hunter2-Correct-Staple"
 
 
-def _db_bytes(folder: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
-
-
 def _run(folder: Path, args: dict[str, Any], echo: str) -> bytes:
-    db = folder / "lib.db"
-    with SkillLibrary(str(db)) as lib:
-        evo = Evolver(lib, seed=0)
-        for _ in range(2):
-            with evo.episode(task="sign in") as ep:
-                sent = ep.before_tool("sign_in", args)
-                ep.on_tool_error("sign_in", sent, ValueError(f"rejected: no match for {echo}"))
-                ep.on_tool_result("sign_in", sent, {"detail": f"last attempt used {echo}"})
-                ep.finish(reward=1.0)
-        lib.flush()
-        return _db_bytes(folder)
+    return echo_episodes(folder / "lib.db", args, echo)
 
 
 CASES: dict[str, tuple[dict[str, Any], str]] = {

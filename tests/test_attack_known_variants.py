@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
 from skillevo._redaction import redact
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
-from leak_harness import db_bytes
+from leak_harness import echo_episodes
 
 KEY = "ABCD-EF12-3456-7890-WXYZ"
 PHRASE = "correct horse battery staple"
@@ -26,16 +25,7 @@ PW = "Hunter2-Zq9x"
 
 
 def _run(db: Path, args: dict[str, Any], echo: str) -> bytes:
-    with SkillLibrary(str(db)) as lib:
-        evo = Evolver(lib, seed=0)
-        for _ in range(2):
-            with evo.episode(task="sign in") as ep:
-                sent = ep.before_tool("sign_in", args)
-                ep.on_tool_error("sign_in", sent, ValueError(f"rejected: no match for {echo}"))
-                ep.on_tool_result("sign_in", sent, {"detail": f"last attempt used {echo}", "raw": echo})
-                ep.finish(reward=1.0)
-        lib.flush()
-    return db_bytes(db)
+    return echo_episodes(db, args, echo, raw=True)
 
 
 def _b64(text: str) -> str:

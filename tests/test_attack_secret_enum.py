@@ -9,12 +9,14 @@ argument's declared values are still listed (the control)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from skillevo import Evolver, SkillLibrary
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import error_outputs
 
 CASES: dict[str, tuple[dict[str, Any], str, tuple[str, ...]]] = {
     "a PIN's valid values": (
@@ -48,23 +50,8 @@ CASES: dict[str, tuple[dict[str, Any], str, tuple[str, ...]]] = {
 
 def _run(folder: Path, args: dict[str, Any], message: str, correct: dict[str, Any] | None = None) -> tuple[str, str]:
     """(every prompt's guidance, every stored version as JSON) after four episodes seeing `message`."""
-    prompts: list[str] = []
-    with SkillLibrary(str(folder / "lib.db")) as lib:
-        evo = Evolver(lib, seed=0, mining="inline")
-        for _ in range(4):
-            with evo.episode(task="unlock the door") as ep:
-                prompts.append(ep.guidance() or "")
-                sent = ep.before_tool("unlock", dict(args))
-                ep.on_tool_error("unlock", sent, ValueError(message))
-                prompts.append(ep.guidance() or "")
-                if correct is not None:
-                    fixed = ep.before_tool("unlock", dict(correct))
-                    ep.on_tool_result("unlock", fixed, {"ok": True})
-                ep.finish(reward=1.0 if correct else 0.0)
-        lib.flush()
-        stored = "\n".join(v.model_dump_json() for s in lib.skills() for v in s.versions)
-        exported = "\n".join(p.read_text() for p in lib.export_skills(folder / "export") if p.is_file())
-    return "\n".join(prompts), stored + exported
+    prompts, stored, _ = error_outputs(folder, "unlock", args, message, correct, task="unlock the door")
+    return prompts, stored
 
 
 @pytest.mark.parametrize("case", list(CASES))
