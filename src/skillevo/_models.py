@@ -20,8 +20,11 @@ from pydantic import (
     Field,
     JsonValue,
     PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -205,6 +208,15 @@ class SetArg(_Op):
 
     op: Literal["set"] = "set"
     value: JsonValue
+
+    @model_serializer(mode="wrap")
+    def _null_is_a_value(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        # A dump that leaves out None fields (what the store and exports write) would drop the very
+        # value a "set to null" repair sets, and the stored version would no longer read back.
+        data = handler(self)
+        if isinstance(data, dict) and "value" not in data and not info.exclude:
+            data["value"] = None
+        return data
 
 
 class RenameArg(_Op):
