@@ -136,3 +136,13 @@ def test_a_new_tool_gets_its_nested_objects_member_converted_before_its_first_fa
             first_calls_ok += not failed
             ep.finish(reward=0.0 if failed else 1.0)
     assert first_calls_ok >= 6
+
+
+NAMED = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+ITEMS_WITH_A_NAME = {"anyOf": [{"type": "array", "items": NAMED}]}
+
+
+def test_an_object_missing_a_required_member_does_not_conform_and_is_not_wrapped() -> None:
+    assert not conforms({}, NAMED)
+    assert conform({}, ITEMS_WITH_A_NAME) is NO  # [{}] would break the schema as much as {} does
+    assert conform({"name": "x"}, ITEMS_WITH_A_NAME) == [{"name": "x"}]

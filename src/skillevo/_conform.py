@@ -252,6 +252,11 @@ def conforms(value: Any, schema: Mapping[str, Any], depth: int = 0) -> bool:
         return False
     if _member_renames(value, schema):
         return False
+    required = schema.get("required")
+    if isinstance(value, Mapping) and isinstance(required, list) and any(
+        isinstance(k, str) and k not in value for k in required[:_MAX_MEMBERS]
+    ):
+        return False
     return not any(not conforms(v, sub, depth + 1) for _, v, sub in _declared_members(value, schema))
 
 
