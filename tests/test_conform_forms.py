@@ -146,3 +146,12 @@ def test_an_object_missing_a_required_member_does_not_conform_and_is_not_wrapped
     assert not conforms({}, NAMED)
     assert conform({}, ITEMS_WITH_A_NAME) is NO  # [{}] would break the schema as much as {} does
     assert conform({"name": "x"}, ITEMS_WITH_A_NAME) == [{"name": "x"}]
+
+
+def test_a_new_tool_does_not_get_a_wrap_that_still_breaks_its_schema(lib: SkillLibrary) -> None:
+    evo = Evolver(lib, mining="inline")
+    evo.register_tools({"tag": {"type": "object", "properties": {"items": ITEMS_WITH_A_NAME}}})
+    for _ in range(4):  # (a candidate is tried on some calls and not on others)
+        with evo.episode(task="t") as ep:
+            assert ep.before_tool("tag", {"items": {}}) == {"items": {}}
+            ep.on_tool_result("tag", {"items": {}}, "ok")

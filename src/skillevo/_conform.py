@@ -80,7 +80,7 @@ _SEPARATORS = re.compile(r"[\s_-]+")
 #: What a name may differ by and still be the same name: case and these separators (``postalCode``,
 #: ``postal-code``, ``postal.code``); any other character (``$`` / ``€``, ``%``, a letter) is the name's.
 _NAME_SEPARATORS = re.compile(r"[\s_.-]+")
-_KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default", "properties")
+_KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default", "properties", "required")
 _MAX_DEPTH = 4
 _MAX_ENUM = 256
 #: The most branches a union may have, and the most paths unions nested in unions may multiply to:
@@ -192,6 +192,10 @@ def _keep(key: str, value: Any) -> bool:
         return isinstance(value, str) or (isinstance(value, list) and len(value) <= 8)
     if key in ("pattern", "format"):
         return isinstance(value, str) and len(value) <= 1000
+    if key == "required":
+        return isinstance(value, list) and len(value) <= _MAX_MEMBERS and all(
+            isinstance(k, str) and len(k) <= 200 for k in value
+        )
     return key == "default" and (value is None or isinstance(value, str | int | float | bool))
 
 
