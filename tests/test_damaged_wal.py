@@ -94,3 +94,39 @@ def test_a_crash_without_damage_or_a_write_cut_off_is_no_loss(
         assert len(_ids(cut)) == 11
     assert not [r for r in caplog.records if "write-ahead log" in r.getMessage()]
     assert not list(tmp_path.rglob("*.damaged*"))
+
+
+def test_a_log_another_process_or_library_has_open_is_not_judged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the open that replays the log judges it: a live writer's log may end in a frame being
+    written. Another process with the file open holds the WAL index's dead-man-switch byte; a
+    library of this process with it open is known here (and closing a descriptor of the index of
+    our own would drop that library's locks, so it is not even looked at)."""
+    import subprocess
+    import sys
+
+    from skillevo import _wal
+
+    path = tmp_path / "lib.db"
+    SkillLibrary(path).close()
+    live = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+         "c.execute('SELECT count(*) FROM episodes').fetchall(); print('open', flush=True); sys.stdin.read()",
+         str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )
+    try:
+        assert live.stdout is not None and live.stdout.readline().strip() == b"open"
+        assert _wal.recovery_owner(path) is False
+    finally:
+        live.kill()
+        live.wait()
+    assert _wal.recovery_owner(path) is True
+    looked: list[Path] = []
+    monkeypatch.setattr(_wal, "recovery_owner", lambda p: looked.append(p) or True)
+    with SkillLibrary(path):
+        Path(f"{path}-wal").touch()  # a log, as a library that is writing has
+        looked.clear()
+        with SkillLibrary(path):
+            assert looked == []
