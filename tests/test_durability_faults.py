@@ -158,3 +158,45 @@ def test_a_library_on_a_full_disk_is_read_by_the_reading_commands(tmp_path: Path
     assert "1 episodes" in done.stdout
     assert "read-only" in done.stderr  # the command says why it only reads
     assert _ids(path) == {"e1"}  # untouched, and opened to write again once there is room
+
+
+def test_a_held_lock_holds_up_no_batched_call_on_the_agents_path_for_the_queues_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the write lock. With ``durability="batched"`` neither the background
+    write nor a recording caller may wait on the agent's path for the queue's whole lock wait
+    (`QUEUE_WAIT_S`): the background thread holds the connection's lock meanwhile, which every
+    read of a tool call waits for, and `finish()` wrote the queue itself once a background write
+    had failed. Each waited 5 s. Every write the queue makes here must ask for a short wait
+    (`BACKGROUND_WAIT_S`, `PROBE_WAIT_S`); the library's lock timeout keeps this test short."""
+    path = tmp_path / "lib.db"
+    SkillLibrary(path).close()
+    lib = SkillLibrary(path, timeout=1.0)  # batched
+    waits: list[float] = []
+    from skillevo import _sql_batch
+
+    real = _sql_batch.write_batch
+
+    def spy(store: object, batch: list[object], *, wait_s: float) -> None:
+        waits.append(wait_s)
+        real(store, batch, wait_s=wait_s)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sql_batch, "write_batch", spy)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    behind = lib._behind  # type: ignore[attr-defined]
+    lib.record_episode(Episode(id="e1", task="t"))
+    behind._wake.set()
+    behind.linger_s = 0.0
+    while not behind._failed:  # the background write, refused
+        behind._stopped.wait(0.01)
+    try:
+        lib.record_episode(Episode(id="e2", task="t"))  # finish(): the caller writes the queue, and hears why
+    except LibraryError as exc:
+        assert "locked" in str(exc)
+    assert lib.skills() == []  # a tool call's read goes on
+    assert waits and max(waits) < _sql_store.QUEUE_WAIT_S / 10
+    holder.execute("ROLLBACK")
+    holder.close()
+    lib.close()  # close waits as long as it must: both are written
+    assert _ids(path) == {"e1", "e2"}

@@ -19,6 +19,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from . import _wal
 from ._errors import LibraryError
 
 __all__ = ["QUICK_CHECK_S", "check_existing_file", "connect_read_only", "content_hash", "writable"]
@@ -55,8 +56,11 @@ def connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     )
 
 
-def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S) -> None:
-    """Refuse a file that is not a usable skillevo library, without writing a byte to it."""
+def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S, replays_log: bool = False) -> None:
+    """Refuse a file that is not a usable skillevo library, without writing a byte to it.
+    `replays_log`: no connection of this process has the file open, so this check may be the one
+    that replays its write-ahead log after a crash; committed transactions the replay leaves out
+    (a damaged or truncated log) are then said in a warning, the log kept aside (`skillevo._wal`)."""
     if not path.exists():
         return
     if path.is_dir():
@@ -70,6 +74,8 @@ def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S) -> None:
         raise LibraryError(f"cannot read {path}: {exc.strerror or exc}") from None
     if header != _SQLITE_MAGIC:
         raise LibraryError(f"{path} is not a SQLite database (corrupt, or some other kind of file); left untouched")
+    replaying = replays_log and Path(f"{path}-wal").exists() and _wal.recovery_owner(path)
+    before = _wal.index_header(path) if replaying else None  # what the last writer had committed
     try:
         probe = connect_read_only(path, timeout=5.0)
         try:
@@ -77,6 +83,10 @@ def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S) -> None:
             problem = _quick_check(probe, budget_s)
         finally:
             probe.close()
+        # Read after the probe is closed: closing a descriptor of the index would drop its locks.
+        lost = _wal.lost_frames(path, before) if replaying else None
+        if lost is not None:
+            _wal.keep_damaged_log(path, lost)
     except sqlite3.DatabaseError as exc:
         raise LibraryError(f"{path} is a damaged SQLite database ({_one_line(exc)}); left untouched") from None
     if problem:

@@ -113,13 +113,15 @@ class SQLConnections(SkillStore):
             self._write_recorded, dialect.lock, self.location, dialect.errors,
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,
             probe=functools.partial(self._write_recorded, briefly=True),
+            background=functools.partial(self._write_recorded, background=True),
         )
 
     @abstractmethod
-    def _write_recorded(self, batch: list[Queued], *, briefly: bool = False) -> None:
+    def _write_recorded(self, batch: list[Queued], *, briefly: bool = False, background: bool = False) -> None:
         """Write queued records in one transaction (the queue's writer); `briefly`: waiting for
         no lock another process holds (a read on the agent's path, while the store refuses the
-        queue, must not wait for the refusal again)."""
+        queue, must not wait for the refusal again); `background`: the queue's thread, waiting
+        only a moment for such a lock (it holds the connection's lock meanwhile)."""
 
     def flush(self) -> None:
         """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they

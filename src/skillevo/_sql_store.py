@@ -94,6 +94,10 @@ _POSTERIOR_UPSERT = (
 #: later, and the agent's reads, which wait for the queue's lock, are not held up behind it for the
 #: library's whole lock timeout (60 s by default; without end on PostgreSQL).
 QUEUE_WAIT_S = 5.0
+#: What the queue's background thread waits for another process's lock before it gives up and tries
+#: again `WriteBehind.retry_s` later: it holds the connection's lock meanwhile, which every read of
+#: the agent's (a tool call's trigger match) and every recording waits for.
+BACKGROUND_WAIT_S = 0.1
 #: What a read waits for another process's lock when it writes a queue the store refused a moment
 #: ago (`WriteBehind.drain(briefly=True)`): next to nothing.
 PROBE_WAIT_S = 0.01
@@ -433,13 +437,15 @@ class SQLStore(SQLConnections):
         row = recorded_row(episode, self._d.json, record.events.known()) if isinstance(episode, dict) else episode
         return row, events
 
-    def _write_recorded(self, batch: list[Queued], *, briefly: bool = False) -> None:
-        # Another process holding the write lock makes it fail within QUEUE_WAIT_S, the records kept
-        # queued: "sync" (an agent's `finish()` waits for it) or not (the background write holds
-        # the queue's lock, which the agent's reads wait for), it must not block 60 s or more.
+    def _write_recorded(self, batch: list[Queued], *, briefly: bool = False, background: bool = False) -> None:
+        # Another process holding the write lock makes it fail, the records kept queued, within
+        # QUEUE_WAIT_S ("sync": `finish()` waits for it; `flush`, `close`), BACKGROUND_WAIT_S (the
+        # queue's thread: it holds the lock the agent's reads wait for) or PROBE_WAIT_S (a read,
+        # or a batched `finish()`, writing a queue the store refused a moment ago).
         from ._sql_batch import write_batch
 
-        write_batch(self, batch, wait_s=PROBE_WAIT_S if briefly else QUEUE_WAIT_S)
+        wait_s = PROBE_WAIT_S if briefly else BACKGROUND_WAIT_S if background else QUEUE_WAIT_S
+        write_batch(self, batch, wait_s=wait_s)
 
     @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:

@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +61,17 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+#: The dialects of this process with a file open: a file one of them has open is not replayed by a
+#: new library's open (`check_existing_file(replays_log=...)`).
+_OPEN: weakref.WeakSet[SQLiteDialect] = weakref.WeakSet()
+
+
+def _open_here(path: Path) -> bool:
+    """Whether a library of this process has the file at `path` open."""
+    identity = _identity(path)
+    return any(d.opened == identity and not d.closed for d in list(_OPEN))
+
+
 @functools.lru_cache(maxsize=64)
 def _multi_row(statement: str, width: int, n: int) -> str:
     """`statement` (one ``VALUES (?, ...)`` row of `width` values) with `n` rows."""
@@ -82,6 +94,10 @@ class SQLiteDialect(Dialect):
         self.location = location
         #: the file the library opened, once it is one (`SQLiteLibrary` sets it after migrating)
         self.file: tuple[Path, tuple[int, int] | None] | None = None
+        #: the file's identity when the connection was made (None in memory), until `close`
+        self.opened = None if location == ":memory:" else _identity(Path(location))
+        self.closed = False
+        _OPEN.add(self)
         self.lock = threading.RLock()
         self.errors = (sqlite3.Error,)
         self.poison = (sqlite3.DataError, sqlite3.IntegrityError)
@@ -192,6 +208,7 @@ class SQLiteDialect(Dialect):
         """Nothing to do: AUTOINCREMENT's sequence follows the largest id inserted."""
 
     def close(self) -> None:
+        self.closed = True
         self.conn.close()
 
 
@@ -237,7 +254,7 @@ class SQLiteLibrary(SkillLibrary):
         self.read_only = bool(read_only) and not memory
         if not memory:
             path = Path(text)
-            check_existing_file(path)
+            check_existing_file(path, replays_log=not _open_here(path))
             if not path.parent.exists():
                 raise LibraryError(f"cannot create {path}: folder {path.parent} does not exist")
             self.read_only = self.read_only or (path.exists() and not writable(path))
@@ -272,15 +289,15 @@ class SQLiteLibrary(SkillLibrary):
             if not memory and not self.read_only:
                 dialect.file = (Path(text), _identity(Path(text)))
         except sqlite3.OperationalError as exc:
-            conn.close()
+            dialect.close()
             if memory or self.read_only:
                 raise LibraryError(f"cannot use {text} as a skill library: {exc}") from None
             raise _unwritable(text, existed, exc) from None
         except sqlite3.DatabaseError as exc:
-            conn.close()
+            dialect.close()
             raise LibraryError(f"cannot use {text} as a skill library: {exc}") from None
         except BaseException:
-            conn.close()
+            dialect.close()
             raise
 
     @functools.cached_property

@@ -3,6 +3,12 @@
 A lock row in the library's meta table (holder pid, host, heartbeat), taken with a compare-and-set
 inside a transaction; a holder that died on this host, or that has not been heard from for
 ``lock_stale_after_s``, is taken over.
+
+On the holder's own host (same host name and boot id) neither is judged by the wall clock, which an
+operator or NTP may step by hours: the holder is the process with its pid *and* its start time (a
+pid reused by another process is no holder), and its silence is measured on the system-wide
+monotonic clock it wrote with each beat. The wall-clock heartbeat only judges a holder on another
+host.
 """
 
 from __future__ import annotations
@@ -41,6 +47,29 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _boot_id() -> str | None:
+    """This boot of this machine's kernel (Linux), or None."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            return fh.read().strip() or None
+    except OSError:
+        return None
+
+
+def _started(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat.rpartition(b")")[2].split()  # the command name, in parentheses, may hold spaces
+    try:
+        return int(fields[19])  # field 22 of proc(5); the first two are before the parenthesis
+    except (IndexError, ValueError):
+        return None
+
+
 def _holder(raw: str | None) -> dict[str, Any] | None:
     if not raw:
         return None
@@ -53,8 +82,20 @@ def _holder(raw: str | None) -> dict[str, Any] | None:
 
 def _stale(holder: dict[str, Any], stale_after_s: float, now: float) -> bool:
     same_host = holder.get("host") == socket.gethostname()
-    if same_host and isinstance(holder.get("pid"), int) and not _pid_alive(holder["pid"]):
-        return True
+    pid = holder.get("pid")
+    if same_host and isinstance(pid, int):
+        if not _pid_alive(pid):
+            return True
+        boot = _boot_id()
+        if boot is not None and holder.get("boot") == boot:
+            # This boot of this machine: the pid names the holder only if it started when the
+            # holder did, and its silence is read on the monotonic clock, which no one steps.
+            started = _started(pid)
+            if started is not None and holder.get("started") not in (None, started):
+                return True
+            mono = holder.get("monotonic")
+            if isinstance(mono, int | float):
+                return time.monotonic() - float(mono) > stale_after_s
     beat = holder.get("heartbeat")
     return not isinstance(beat, int | float) or now - float(beat) > stale_after_s
 
@@ -109,6 +150,9 @@ class Lock:
                     "since": since,
                     "heartbeat": beat,
                     "run": self.run,
+                    "boot": _boot_id(),
+                    "started": _started(os.getpid()),
+                    "monotonic": time.monotonic(),
                 }
             ),
         )

@@ -94,6 +94,9 @@ class WriteBehind(Generic[T]):
         sync: write each record in the caller's thread when it is put (``durability="sync"``).
         probe: `write` waiting for no lock another process holds, for a reader's `drain` while
             the store refuses the queue (`failing`); None: `write`.
+        background: `write` waiting only a moment for another process's lock, for the thread: it
+            holds `lock` meanwhile, which the agent's reads and records wait for; a refused write
+            is tried again after `retry_s`. None: `write`.
         noun: what a record is, for error messages (``"recorded episode"``, ``"posterior update"``).
         linger_s: how long the thread waits after the first record of a batch for more.
         retry_s: pause after a failed background write.
@@ -112,6 +115,7 @@ class WriteBehind(Generic[T]):
         aborted: Callable[[BaseException], bool] | None = None,
         sync: bool = False,
         probe: Callable[[list[T]], None] | None = None,
+        background: Callable[[list[T]], None] | None = None,
         noun: Callable[[T], str] = lambda record: "recorded episode",
         name: str = "skillevo-writer",
         linger_s: float = 0.2,
@@ -128,6 +132,7 @@ class WriteBehind(Generic[T]):
         self.sync = sync
         self._probe = probe
         self._probing = False  # a reader's drain is writing with `probe` (the lock held)
+        self._background = background
         self._noun = noun
         self._name = name
         self.linger_s = linger_s
@@ -211,9 +216,11 @@ class WriteBehind(Generic[T]):
             self._lock.acquire()
             self._lock.release()
             raise LibraryError(f"{self._location}: the process is ending (SIGTERM); {self._not_recorded(record)}")
+        # The agent's thread (``finish()``) writes the queue itself below, as a reader does: a
+        # store that refuses it now (another process's lock) costs it a moment, not the queue's wait.
         if refused:
             try:
-                self.drain()
+                self.drain(briefly=True)
             except LibraryError as exc:
                 raise LibraryError(f"{exc}; {self._not_recorded(record)} (the queue is full)") from None
             self.put(record)
@@ -221,7 +228,7 @@ class WriteBehind(Generic[T]):
         if wake:
             self._wake.set()
         if full or self._dropped:
-            self.drain()  # the writer is behind, or failing: this caller writes, and hears why
+            self.drain(briefly=True)  # the writer is behind, or failing: this caller writes, and hears why
 
     def drain(self, *, briefly: bool = False) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
@@ -244,22 +251,25 @@ class WriteBehind(Generic[T]):
                 self._probing = False
             self._raise_dropped()
 
-    def _write_batch(self, batch: list[T]) -> None:
-        """Write `batch` (the lock held); on failure put it back at the head of the queue."""
+    def _write_batch(self, batch: list[T], *, background: bool = False) -> None:
+        """Write `batch` (the lock held); on failure put it back at the head of the queue.
+        `background`: the thread's write (see `background` in the class's arguments)."""
         try:
-            self._write_batch_once(batch)
+            self._write_batch_once(batch, background)
         finally:
             with self._queue_lock:
                 self._inflight = 0
 
-    def _write_tried(self, records: list[T]) -> None:
+    def _write_tried(self, records: list[T], background: bool = False) -> None:
         """`write`, tried again while the database aborts it before it took effect (bounded)."""
         write = self._probe if self._probing and self._probe is not None else self._write
+        if background and self._background is not None and not self._probing:
+            write = self._background
         retry_aborted(lambda: write(records), self._aborted)
 
-    def _write_batch_once(self, batch: list[T]) -> None:
+    def _write_batch_once(self, batch: list[T], background: bool) -> None:
         try:
-            self._write_tried(batch)
+            self._write_tried(batch, background)
             self._failed = self._stalled = False
             return
         except BaseException as exc:
@@ -271,7 +281,7 @@ class WriteBehind(Generic[T]):
         # Some record's content was refused: write them one by one, drop only those refused.
         for i, record in enumerate(batch):
             try:
-                self._write_tried([record])
+                self._write_tried([record], background)
             except BaseException as exc:
                 if self._refused(exc):
                     self._drop(exc, record)
@@ -397,7 +407,7 @@ class WriteBehind(Generic[T]):
                         self._armed = False  # what is queued from now on wakes it again
                     batch = self._take()
                     if batch:
-                        self._write_batch(batch)
+                        self._write_batch(batch, background=True)
             except Exception:  # kept queued; the next caller writes it and hears why
                 self._failed = True
                 if self._stopped.wait(self.retry_s):
