@@ -43,6 +43,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._customer_keys import writes_person
 from ._detect import detect_failure, error_signature, same_signature
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
@@ -503,7 +504,8 @@ def check_proposal(
       its guidance or description, and no hidden or control character in its code, repair or
       trigger, where a reviewer would read something else than what runs (`skillevo._prose`);
     * no address (e-mail, URL, phone, account number) among the constants its repair writes into
-      a call (`writes_address`);
+      a call (`writes_address`), and no constant written into a field that holds a person
+      (`writes_person`: a payee, a recipient, a holder's name);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -524,6 +526,9 @@ def check_proposal(
     dumped = repair.model_dump(mode="json") if repair is not None else None
     if dumped is not None and writes_address(dumped["ops"]):
         reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
+        return CheckResult(ok=False, reason=reason)
+    if dumped is not None and writes_person(dumped["ops"]):
+        reason = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
         return CheckResult(ok=False, reason=reason)
     trigger = proposal.trigger.model_dump(mode="json")
     if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):
