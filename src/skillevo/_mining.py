@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._customer_keys import writes_person
 from ._detect import detect_failure, error_signature, same_signature
@@ -67,6 +67,7 @@ from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
 from ._shape import strings_in, writes_address
 from ._store import SkillStore
+from ._store_common import scrub_strategy
 from ._structured import structured_rule
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
@@ -522,7 +523,12 @@ def check_proposal(
         return CheckResult(ok=False, reason="guidance holds hidden or look-alike characters")
     if any(mentions_address(t) for t in (guidance, proposal.description)):
         return CheckResult(ok=False, reason="its guidance names an address (URL, e-mail, host): where data would go")
-    repair = proposal.strategy.repair
+    try:
+        # Judged as the store will keep it (redacted): a constant the store would replace by a
+        # placeholder ("set api_key = [REDACTED:secret]") is no value to send.
+        repair = scrub_strategy(proposal.strategy).repair
+    except ValidationError:
+        return CheckResult(ok=False, reason="its strategy is invalid once its secrets are redacted")
     dumped = repair.model_dump(mode="json") if repair is not None else None
     if dumped is not None and writes_address(dumped["ops"]):
         reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
