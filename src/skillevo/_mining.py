@@ -65,7 +65,7 @@ from ._models import (
 )
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
-from ._shape import strings_in, writes_address
+from ._shape import is_instance_value, strings_in, writes_address
 from ._store import SkillStore
 from ._store_common import scrub_strategy
 from ._structured import structured_rule
@@ -332,8 +332,10 @@ class RuleMiner(Miner):
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
-        if category == "missing_arg" and not _added_in_two_episodes(repair, pairs):
-            return None  # within one task a value used twice is still that task's data
+        if (category == "missing_arg" or _adds_instance_value(repair)) and not _added_in_two_episodes(repair, pairs):
+            # Within one task a value used twice is still that task's data; a value shaped like one
+            # record's (free text, an id, a phone) is, whatever the error's wording.
+            return None
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
@@ -382,6 +384,27 @@ class RuleMiner(Miner):
             episodes=[err.episode_id] if err.episode_id else [],
             note=f"structured {category} error; error signature: {_signature_note(err)}",
         )
+
+
+def _adds_instance_value(repair: Repair) -> bool:
+    """Whether the repair sets a value shaped like one record's data (`is_instance_value`: free
+    text, an id's run of digits, a phone, an address), at any depth of the value it sets."""
+    for op in repair.ops:
+        if isinstance(op, SetArg):
+            stack: list[Any] = [op.value]
+            while stack:
+                value = stack.pop()
+                if isinstance(value, dict):
+                    stack.extend(value.values())
+                elif isinstance(value, list):
+                    stack.extend(value)
+                elif (
+                    isinstance(value, str | int | float)
+                    and not isinstance(value, bool)
+                    and is_instance_value(str(value))
+                ):
+                    return True
+    return False
 
 
 def _added_in_two_episodes(repair: Repair, pairs: Sequence[tuple[Event, Event]]) -> bool:
