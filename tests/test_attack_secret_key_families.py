@@ -2,9 +2,9 @@
 
 Each family had a member the redaction engine knew (``cvv``/``cvc``, ``mfa_code``, ``mnemonic``,
 ``pwd``, ``passcode``, ``access_code``, ``api_key``) and members it did not, whose values reached the
-library file as sent: a card's verification value under its other names (``csc``, ``cvn``, ``cvd``,
-``card_code``, ``card_verification_value``), a second factor's code (``two_factor_code``, ``2fa``
-spelled ``twofa``/``two_fa``), a wallet's recovery words (``seed_phrase``, ``recovery_phrase``,
+library file as sent: a card's verification value under its other names (``csc``, ``cvn``,
+``card_code``, ``card_verification_value``; ``cvd`` is also a disease, left readable), a second
+factor's code (``two_factor_code``, ``2fa`` spelled ``twofa``/``two_fa``), a wallet's recovery words (``seed_phrase``, ``recovery_phrase``,
 ``wallet_seed``), a password abbreviated (``pw``) or split (``pass_code``, ``keystore_pass``), a
 physical access code (``door_code``, ``gate_code``, ``alarm_code``) and a network's shared key
 (``psk``, ``pre_shared_key``, ``wpa_key``). Ordinary keys around them stay readable.
@@ -24,7 +24,7 @@ from skillevo._secret_keys import is_secret_key
 
 SECRET = [
     # a card's verification value
-    "csc", "cvn", "cvd", "card_code", "cardCode", "card_verification_value", "card_verification_code",
+    "csc", "cvn", "card_code", "cardCode", "card_verification_value", "card_verification_code",
     "card_security_code", "cvn2",
     # a second factor's one-time code
     "two_factor_code", "twoFactorCode", "second_factor_code", "two_factor_token", "twofa_code", "two_fa", "twofa",
@@ -42,7 +42,7 @@ SECRET = [
 PLAIN = [
     "seed", "random_seed", "phrase", "search_phrase", "key_phrase", "factor", "scale_factor", "factor_code",
     "door_number", "gate", "gate_id", "alarm_id", "alarm_time", "card_type", "card_last4", "code", "country_code",
-    "status_code", "cid", "pw_policy", "two_factor_enabled", "seed_phrase_length", "door_code_hint",
+    "status_code", "cid", "cvd_risk", "pw_policy", "two_factor_enabled", "seed_phrase_length", "door_code_hint",
     "psk_type", "passenger", "password_policy",
 ]  # fmt: skip
 

@@ -23,9 +23,9 @@ _SECRET_WORDS = frozenset(
         "password", "passwd", "pwd", "passphrase", "passcode", "secret", "secrets", "credential",
         "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
         "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
-        # a card's verification value under its other brands' names (CSC, CVN, CVD), a password
-        # abbreviated, a second factor written as one word, a network's pre-shared key
-        "csc", "cvn", "cvd", "pw", "twofa", "psk",
+        # a card's verification value under its other brands' names (CSC, CVN; not "cvd", also a
+        # disease in a patient's record), a password abbreviated, a second factor written as one word, a network's pre-shared key
+        "csc", "cvn", "pw", "twofa", "psk",
         "contraseña", "contrasena",
         # plurals that name only secrets (a list of them); "tokens" is not one ("max_tokens")
         "passwords", "passwds", "pwds", "passphrases", "passcodes", "pins", "otps", "ssns", "jwts", "cvvs",
@@ -154,7 +154,7 @@ _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred",
               "sid", "seed", "vérif", "segur", "sicur", "sécur", "accè", "conferm", "ativa", "activa", "attiva",
               "recupe", "récupé", "autent", "desbloque", "déverrouill", "deverrouill", "sblocc", "segret", "uso ",
               "memorab", "maiden", "challeng", "kba",
-              "csc", "cvn", "cvd", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
+              "csc", "cvn", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
               "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet",
               "\\u", "identified")  # fmt: skip
 
