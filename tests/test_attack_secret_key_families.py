@@ -4,10 +4,11 @@ Each family had a member the redaction engine knew (``cvv``/``cvc``, ``mfa_code`
 ``pwd``, ``passcode``, ``access_code``, ``api_key``) and members it did not, whose values reached the
 library file as sent: a card's verification value under its other names (``csc``, ``cvn``,
 ``card_code``, ``card_verification_value``; ``cvd`` is also a disease, left readable), a second
-factor's code (``two_factor_code``, ``2fa`` spelled ``twofa``/``two_fa``), a wallet's recovery words (``seed_phrase``, ``recovery_phrase``,
-``wallet_seed``), a password abbreviated (``pw``) or split (``pass_code``, ``keystore_pass``), a
-physical access code (``door_code``, ``gate_code``, ``alarm_code``) and a network's shared key
-(``psk``, ``pre_shared_key``, ``wpa_key``). Ordinary keys around them stay readable.
+factor's code (``two_factor_code``, ``2fa`` spelled ``twofa``/``two_fa``), a wallet's recovery
+words (``seed_phrase``, ``recovery_phrase``, ``wallet_seed``), a password abbreviated (``pw``) or
+split (``pass_code``, ``keystore_pass``), a physical access code (``door_code``, ``gate_code``,
+``alarm_code``) and a network's shared key (``psk``, ``pre_shared_key``, ``wpa_key``). Ordinary
+keys around them stay readable.
 """
 
 from __future__ import annotations

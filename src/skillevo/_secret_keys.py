@@ -24,7 +24,8 @@ _SECRET_WORDS = frozenset(
         "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
         "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
         # a card's verification value under its other brands' names (CSC, CVN; not "cvd", also a
-        # disease in a patient's record), a password abbreviated, a second factor written as one word, a network's pre-shared key
+        # disease in a patient's record), a password abbreviated, a second factor written as one
+        # word, a network's pre-shared key
         "csc", "cvn", "pw", "twofa", "psk",
         "contraseña", "contrasena",
         # plurals that name only secrets (a list of them); "tokens" is not one ("max_tokens")
