@@ -5,10 +5,11 @@ Each family had a member the redaction engine knew (``cvv``/``cvc``, ``mfa_code`
 library file as sent: a card's verification value under its other names (``csc``, ``cvn``,
 ``card_code``, ``card_verification_value``; ``cvd`` is also a disease, left readable), a second
 factor's code (``two_factor_code``, ``2fa`` spelled ``twofa``/``two_fa``), a wallet's recovery
-words (``seed_phrase``, ``recovery_phrase``, ``wallet_seed``), a password abbreviated (``pw``) or
-split (``pass_code``, ``keystore_pass``), a physical access code (``door_code``, ``gate_code``,
-``alarm_code``) and a network's shared key (``psk``, ``pre_shared_key``, ``wpa_key``). Ordinary
-keys around them stay readable.
+words (``seed_phrase``, ``recovery_phrase``, ``wallet_seed``), a password abbreviated (``user_pw``;
+``pw`` alone is also the end of a base64 text, ``...Pw==``) or split (``pass_code``,
+``keystore_pass``), a physical access code (``door_code``, ``gate_code``, ``alarm_code``) and a
+network's shared key (``psk``, ``pre_shared_key``, ``wpa_key``). Ordinary keys around them stay
+readable.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ SECRET = [
     "seed_phrase", "seedPhrase", "recovery_phrase", "mnemonic_phrase", "wallet_seed", "secret_phrase",
     "backup_phrase",
     # a password abbreviated or split
-    "pw", "user_pw", "pass_code", "keystore_pass", "truststore_pass",
+    "user_pw", "admin_pw", "pass_code", "keystore_pass", "truststore_pass",
     # a physical access code
     "door_code", "gate_code", "alarm_code", "garage_code", "lockbox_code", "keypad_code",
     # a network's shared key
@@ -43,7 +44,7 @@ SECRET = [
 PLAIN = [
     "seed", "random_seed", "phrase", "search_phrase", "key_phrase", "factor", "scale_factor", "factor_code",
     "door_number", "gate", "gate_id", "alarm_id", "alarm_time", "card_type", "card_last4", "code", "country_code",
-    "status_code", "cid", "cvd_risk", "pw_policy", "two_factor_enabled", "seed_phrase_length", "door_code_hint",
+    "status_code", "cid", "cvd_risk", "pw", "pw_policy", "two_factor_enabled", "seed_phrase_length", "door_code_hint",
     "psk_type", "passenger", "password_policy",
 ]  # fmt: skip
 
@@ -58,7 +59,7 @@ def test_other_keys_are_not(key: str) -> None:
     assert not is_secret_key(key)
 
 
-@pytest.mark.parametrize("key", ["csc", "two_factor_code", "seed_phrase", "pw", "door_code", "psk"])
+@pytest.mark.parametrize("key", ["csc", "two_factor_code", "seed_phrase", "user_pw", "door_code", "psk"])
 def test_the_value_reaches_no_library_file(key: str, tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
     run_two_episodes(db, {"user": "ana", key: "Quokka-Tamarind-4417"})

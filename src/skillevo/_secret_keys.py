@@ -24,9 +24,9 @@ _SECRET_WORDS = frozenset(
         "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
         "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
         # a card's verification value under its other brands' names (CSC, CVN; not "cvd", also a
-        # disease in a patient's record), a password abbreviated, a second factor written as one
-        # word, a network's pre-shared key
-        "csc", "cvn", "pw", "twofa", "psk",
+        # disease in a patient's record), a second factor written as one word, a network's
+        # pre-shared key
+        "csc", "cvn", "twofa", "psk",
         "contraseña", "contrasena",
         # plurals that name only secrets (a list of them); "tokens" is not one ("max_tokens")
         "passwords", "passwds", "pwds", "passphrases", "passcodes", "pins", "otps", "ssns", "jwts", "cvvs",
@@ -110,6 +110,8 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "tokens": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth"}),
     "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp", "keystore", "truststore",
                        "store"}),
+    # a password abbreviated: only after a modifier ("Pw" alone is also the end of a base64 text, "...Pw==")
+    "pw": frozenset({"user", "admin", "root", "db", "database", "login", "account", "smtp", "ftp", "ssh", "wifi"}),
     "passe": frozenset({"mot", "palavra"}),  # mot_de_passe, palavra-passe
     # X-Amz-Signature, X-Goog-Signature, X-Hub-Signature-256, X-Slack-Signature, webhook_signature
     "signature": frozenset({"amz", "goog", "hub", "slack", "x", "request", "webhook", "hmac", "url", "api", "payload"}),
