@@ -387,8 +387,8 @@ def test_key_names_are_judged_on_whole_words(key: str, secret: bool) -> None:
 def test_every_secret_word_is_seen_by_the_prefilter() -> None:
     # A secret key holds a secret word, or a head word with a modifier (``session_id``): one of them
     # must hold a stem the pre-filter looks for.
-    # (``id``, ``code``, ``number`` name no secret alone: their modifiers hold the stem)
-    modified = ("id", "code", "codes", "number", "answer", "answers")
+    # (``id``, ``code``, ``number``, ``value``, ``phrase`` name no secret alone: their modifiers hold the stem)
+    modified = ("id", "code", "codes", "number", "answer", "answers", "value", "phrase", "phrases")
     words = set(_SECRET_WORDS) | {h for h in _SECRET_HEADS if h not in modified}
     words |= {w for h in modified for w in _SECRET_HEADS[h]}
     assert [w for w in words if not any(stem in w for stem in _KEY_STEMS)] == []

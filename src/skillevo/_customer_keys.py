@@ -5,15 +5,21 @@
 accepts for them ("must be one of Moreau, Stone") are one customer's records, not a closed set the
 tool declares, so no prompt lists them (`_guidance_facts.declared_values`). ``name``, ``file_name``,
 ``city``, ``holder_type`` name no person.
+
+The same judgement keeps a person out of a repair (`writes_person`): a constant a repair writes into
+such a field was one customer's (the payee one agent's correction added), and as a rule it would
+write that person into every later customer's call.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ._secret_keys import key_words
 
-__all__ = ["is_personal_key"]
+__all__ = ["is_personal_key", "writes_person"]
 
 #: Words naming a person (their values are people's names) or a person's contact or identity field.
 _PERSON_WORDS = frozenset(
@@ -54,3 +60,45 @@ def is_personal_key(key: str) -> bool:
     # The field holds the person or their contact (``recipient``, ``billing_address``); a person's
     # attribute names its kind last (``customer_tier``, ``contact_method``: a closed set of the tool's).
     return last in _PERSON_WORDS
+
+
+def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether repair operations (as JSON) write a constant into a field that holds a person.
+
+    A value set under a person's key (``payee``, ``card.holder_name``, ``legs.*.passenger``), a
+    member of a set object or list under one (``transfer = {"beneficiary": ...}``), and any value
+    map on a person's field (what it reads and what it writes are both people's values) count; a
+    cleared field (``None``) and a flag do not, nor do the ops that reshape the agent's own value
+    (case, strip, a cast). Learned from one customer's correction, such a constant is that
+    customer's record, never a rule.
+    """
+    for op in ops:
+        arg = op.get("arg")
+        if not isinstance(arg, str):
+            continue
+        if op.get("op") == "set" and _holds_person(op.get("value"), is_personal_key(arg)):
+            return True
+        if op.get("op") == "map":
+            mapping = op.get("mapping")
+            if not isinstance(mapping, Mapping) or not mapping:
+                continue
+            if is_personal_key(arg) or any(_holds_person(v, False) for v in mapping.values()):
+                return True
+    return False
+
+
+def _holds_person(value: Any, personal: bool) -> bool:
+    """Whether `value` holds a value (not None, not a flag) under a person's key; `personal`: the
+    key `value` itself is written under is one. Walked without recursion (a hostile import)."""
+    stack: list[tuple[Any, bool]] = [(value, personal)]
+    while stack:
+        item, under_person = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(
+                (v, under_person or (isinstance(k, str) and is_personal_key(k))) for k, v in item.items()
+            )
+        elif isinstance(item, list):
+            stack.extend((v, under_person) for v in item)
+        elif under_person and item is not None and not isinstance(item, bool):
+            return True
+    return False

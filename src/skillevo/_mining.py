@@ -41,8 +41,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ._customer_keys import writes_person
 from ._detect import detect_failure, error_signature, same_signature
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
@@ -64,8 +65,9 @@ from ._models import (
 )
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
-from ._shape import strings_in, writes_address
+from ._shape import is_instance_value, strings_in, writes_address
 from ._store import SkillStore
+from ._store_common import scrub_strategy
 from ._structured import structured_rule
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
@@ -330,8 +332,10 @@ class RuleMiner(Miner):
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
-        if category == "missing_arg" and not _added_in_two_episodes(repair, pairs):
-            return None  # within one task a value used twice is still that task's data
+        if (category == "missing_arg" or _adds_instance_value(repair)) and not _added_in_two_episodes(repair, pairs):
+            # Within one task a value used twice is still that task's data; a value shaped like one
+            # record's (free text, an id, a phone) is, whatever the error's wording.
+            return None
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]
@@ -380,6 +384,27 @@ class RuleMiner(Miner):
             episodes=[err.episode_id] if err.episode_id else [],
             note=f"structured {category} error; error signature: {_signature_note(err)}",
         )
+
+
+def _adds_instance_value(repair: Repair) -> bool:
+    """Whether the repair sets a value shaped like one record's data (`is_instance_value`: free
+    text, an id's run of digits, a phone, an address), at any depth of the value it sets."""
+    for op in repair.ops:
+        if isinstance(op, SetArg):
+            stack: list[Any] = [op.value]
+            while stack:
+                value = stack.pop()
+                if isinstance(value, dict):
+                    stack.extend(value.values())
+                elif isinstance(value, list):
+                    stack.extend(value)
+                elif (
+                    isinstance(value, str | int | float)
+                    and not isinstance(value, bool)
+                    and is_instance_value(str(value))
+                ):
+                    return True
+    return False
 
 
 def _added_in_two_episodes(repair: Repair, pairs: Sequence[tuple[Event, Event]]) -> bool:
@@ -503,7 +528,8 @@ def check_proposal(
       its guidance or description, and no hidden or control character in its code, repair or
       trigger, where a reviewer would read something else than what runs (`skillevo._prose`);
     * no address (e-mail, URL, phone, account number) among the constants its repair writes into
-      a call (`writes_address`);
+      a call (`writes_address`), and no constant written into a field that holds a person
+      (`writes_person`: a payee, a recipient, a holder's name);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -520,10 +546,18 @@ def check_proposal(
         return CheckResult(ok=False, reason="guidance holds hidden or look-alike characters")
     if any(mentions_address(t) for t in (guidance, proposal.description)):
         return CheckResult(ok=False, reason="its guidance names an address (URL, e-mail, host): where data would go")
-    repair = proposal.strategy.repair
+    try:
+        # Judged as the store will keep it (redacted): a constant the store would replace by a
+        # placeholder ("set api_key = [REDACTED:secret]") is no value to send.
+        repair = scrub_strategy(proposal.strategy).repair
+    except ValidationError:
+        return CheckResult(ok=False, reason="its strategy is invalid once its secrets are redacted")
     dumped = repair.model_dump(mode="json") if repair is not None else None
     if dumped is not None and writes_address(dumped["ops"]):
         reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
+        return CheckResult(ok=False, reason=reason)
+    if dumped is not None and writes_person(dumped["ops"]):
+        reason = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
         return CheckResult(ok=False, reason=reason)
     trigger = proposal.trigger.model_dump(mode="json")
     if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):

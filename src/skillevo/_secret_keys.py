@@ -23,6 +23,10 @@ _SECRET_WORDS = frozenset(
         "password", "passwd", "pwd", "passphrase", "passcode", "secret", "secrets", "credential",
         "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
         "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
+        # a card's verification value under its other brands' names (CSC, CVN; not "cvd", also a
+        # disease in a patient's record), a second factor written as one word, a network's
+        # pre-shared key
+        "csc", "cvn", "twofa", "psk",
         "contraseña", "contrasena",
         # plurals that name only secrets (a list of them); "tokens" is not one ("max_tokens")
         "passwords", "passwds", "pwds", "passphrases", "passcodes", "pins", "otps", "ssns", "jwts", "cvvs",
@@ -49,6 +53,9 @@ _SECRET_WORDS = frozenset(
 _JOINS = {
     ("one", "time"): "onetime", ("maiden", "name"): "maidenname", ("memorable", "date"): "memorable",
     ("memorable", "name"): "memorable", ("memorable", "time"): "memorable",
+    # a second factor ("two_factor_code", "two_fa") and a pre-shared key: "factor" and "shared" alone are none
+    ("two", "factor"): "twofactor", ("second", "factor"): "twofactor", ("two", "fa"): "twofa",
+    ("pre", "shared"): "preshared",
 }  # fmt: skip
 _JOIN_FIRSTS = frozenset(first for first, _ in _JOINS)
 #: Modifiers that make an answer a secret: a security question's answer signs its holder in
@@ -59,8 +66,14 @@ _ANSWER_MODIFIERS = frozenset(
 )  # fmt: skip
 _CODE_MODIFIERS = frozenset(
     {"reset", "verification", "verify", "confirmation", "confirm", "otp", "onetime", "2fa", "mfa", "tfa",
-     "sms", "recovery", "backup", "activation", "security", "access", "login", "unlock", "auth", "pin", "magic"}
+     "sms", "recovery", "backup", "activation", "security", "access", "login", "unlock", "auth", "pin", "magic",
+     "twofactor", "pass",
+     # a card's verification code ("card_code") and the codes that open a door, a gate, an alarm, a box
+     "card", "door", "gate", "alarm", "garage", "lockbox", "keypad"}
 )  # fmt: skip
+#: Modifiers that make a phrase or a seed a wallet's recovery words (``seed_phrase``, ``wallet_seed``):
+#: whoever holds them holds the wallet.
+_PHRASE_MODIFIERS = frozenset({"seed", "recovery", "mnemonic", "secret", "backup", "wallet"})
 #: Words that end a one-word compound key naming a secret (``PGPASSWORD``, ``rootpassword``,
 #: ``csrftoken``): long enough that no ordinary word ends with one ("bypass" ends with "pass").
 _SECRET_SUFFIXES = ("password", "passwd", "passphrase", "passcode", "secret", "token", "credential", "credentials",
@@ -88,12 +101,17 @@ _ROMANCE_MODIFIERS = frozenset(
 _SECRET_HEADS: dict[str, frozenset[str]] = {
     "key": frozenset(
         {"api", "access", "secret", "private", "signing", "encryption", "master", "session", "client",
-         "ssh", "license", "account", "service", "db", "database", "priv", "subscription", "webhook"}
+         "ssh", "license", "account", "service", "db", "database", "priv", "subscription", "webhook",
+         # a wireless network's key
+         "preshared", "shared", "wpa", "wpa2", "wep", "wifi"}
     ),
     "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
     "id": frozenset({"session", "sess"}),
     "tokens": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth"}),
-    "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp"}),
+    "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp", "keystore", "truststore",
+                       "store"}),
+    # a password abbreviated: only after a modifier ("Pw" alone is also the end of a base64 text, "...Pw==")
+    "pw": frozenset({"user", "admin", "root", "db", "database", "login", "account", "smtp", "ftp", "ssh", "wifi"}),
     "passe": frozenset({"mot", "palavra"}),  # mot_de_passe, palavra-passe
     # X-Amz-Signature, X-Goog-Signature, X-Hub-Signature-256, X-Slack-Signature, webhook_signature
     "signature": frozenset({"amz", "goog", "hub", "slack", "x", "request", "webhook", "hmac", "url", "api", "payload"}),
@@ -105,6 +123,10 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "codes": _CODE_MODIFIERS,
     "answer": _ANSWER_MODIFIERS,
     "answers": _ANSWER_MODIFIERS,
+    "value": frozenset({"verification", "security"}),  # card_verification_value
+    "phrase": _PHRASE_MODIFIERS,
+    "phrases": _PHRASE_MODIFIERS,
+    "seed": _PHRASE_MODIFIERS - {"seed"},
 }  # fmt: skip
 #: A last word that describes a secret rather than holding it (``token_type``, ``password_policy``).
 _DESCRIPTOR_TAILS = frozenset(
@@ -135,6 +157,8 @@ _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred",
               "sid", "seed", "vérif", "segur", "sicur", "sécur", "accè", "conferm", "ativa", "activa", "attiva",
               "recupe", "récupé", "autent", "desbloque", "déverrouill", "deverrouill", "sblocc", "segret", "uso ",
               "memorab", "maiden", "challeng", "kba",
+              "csc", "cvn", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
+              "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet",
               "\\u", "identified")  # fmt: skip
 
 

@@ -35,6 +35,7 @@ from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
 from ._shape import strings_in
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
+from ._store_common import scrub_strategy
 from ._untrusted import has_hidden
 
 if TYPE_CHECKING:
@@ -113,14 +114,19 @@ def _injected(doc: SkillDocument) -> str | None:
 
 
 def _sanitised(doc: SkillDocument) -> SkillDocument | str:
-    """`doc` with its stored texts in NFKC, without invisible characters, and redacted; or why it cannot be."""
+    """`doc` with its stored texts in NFKC, without invisible characters, and redacted (its strategy as the
+    store keeps it); or why it cannot be."""
 
     def fix(text: str) -> str:
         return str(redact(visible(text))).strip()
 
     guidance = fix(doc.strategy.guidance) if doc.strategy.guidance else None
     try:
-        strategy = Strategy(guidance=guidance or None, repair=doc.strategy.repair, code=doc.strategy.code)
+        # As the store will keep it (its repair values and code redacted too): the checks and the
+        # smoke run judge the strategy that is stored, not the file's.
+        strategy = scrub_strategy(
+            Strategy(guidance=guidance or None, repair=doc.strategy.repair, code=doc.strategy.code)
+        )
         origin = Origin(miner=doc.origin.miner, note=fix(doc.origin.note))
     except ValidationError as exc:
         return "once normalised and redacted: " + " ".join(str(exc.errors()[0]["msg"]).split())
