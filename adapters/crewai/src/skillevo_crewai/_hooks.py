@@ -133,7 +133,9 @@ _live_lock = threading.Lock()
 
 
 def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | None:
-    binding = binding_of(agent)
+    # The binding even when closed: a kickoff that opened its episode before `close` is recorded to
+    # its end (a call seen before the close gets its outcome); a closed binding opens no new episode.
+    binding: Evolving | None = getattr(type(agent), BINDING_ATTR, None)
     if binding is None:
         return None
     run = _run.get()
@@ -141,7 +143,7 @@ def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | 
         return None
     ep = run.episode(binding)
     if ep is None:
-        if not _is_flow(run.owner):
+        if binding.closed or not _is_flow(run.owner):
             return None
         # A marked agent's kickoff inside a step of the caller's flow: CrewAI gives it no execution
         # boundary of its own (the flow owns the run), so its episode opens here, with the flow's.
@@ -265,14 +267,21 @@ def _on_start(ctx: Any) -> None:
 
 def _open_run(run: _Run) -> None:
     run.token = _run.set(run)
-    with _live_lock:
-        _live[id(run)] = run
+    with _lock:
+        with _live_lock:
+            _live[id(run)] = run
+        # A live kickoff holds the hooks (see `install`): the last binding may have closed between
+        # this kickoff's INPUT and now, and its end must still be seen.
+        _hold()
 
 
 def _close_run(run: _Run) -> bool:
-    """Take `run` out of the live kickoffs (False when it was taken already) and out of the context."""
-    with _live_lock:
-        found = _live.pop(id(run), None) is not None
+    """Take `run` out of the live kickoffs (False when it was taken already) and out of the context;
+    the last one out, with no binding open, unregisters the hooks."""
+    with _lock:
+        with _live_lock:
+            found = _live.pop(id(run), None) is not None
+        _release()
     if run.token is not None:
         try:
             _run.reset(run.token)
@@ -433,9 +442,9 @@ def _inject(run: _Run, messages: list[Any], text: str) -> None:
 
 
 def _before_llm(ctx: Any) -> None:
-    if not _open:
+    if not _registered:
         # Registered no more, but CrewAI copied this hook into the executor when it was built.
-        _detach(ctx.executor)
+        _detach_unregistered(ctx.executor)
         return None
     found = _current(ctx.agent, ctx.messages)
     if found is None or not isinstance(ctx.messages, list):
@@ -458,8 +467,8 @@ def _after_llm(ctx: Any) -> None:
     list, which CrewAI hands back (``TaskOutput.messages``, an agent's output) and checkpoints.
     (No after-hook runs for a turn of native tool calls: the next model call replaces the guidance,
     and the final answer's turn takes it out.)"""
-    if not _open:
-        _detach(ctx.executor)
+    if not _registered:
+        _detach_unregistered(ctx.executor)
         return None
     run = _run.get()
     messages = ctx.messages
@@ -548,23 +557,46 @@ def _detach(executor: Any) -> None:
             hooks.remove(hook)
 
 
-def install(binding: Evolving) -> None:
-    """Register the hooks (once for all open bindings)."""
-    global _registered
+def _detach_unregistered(executor: Any) -> None:
+    # Checked again under the lock: a binding opened since may have registered the hooks and
+    # attached them to this very executor.
     with _lock:
         if not _registered:
-            _register()
-            _registered = True
+            _detach(executor)
+
+
+def _hold() -> None:
+    """Register the hooks unless they are (`_lock` held)."""
+    global _registered
+    if not _registered:
+        _register()
+        _registered = True
+
+
+def _release() -> None:
+    """Unregister the hooks once no binding is open and no kickoff is live (`_lock` held): they are
+    held by both, or closing the last binding from one thread would take them out from under a crew
+    another thread runs (its tool outcomes and its end unseen: the episode lost)."""
+    global _registered
+    with _live_lock:
+        live = bool(_live)
+    if _registered and not _open and not live:
+        _unregister()
+        _registered = False
+
+
+def install(binding: Evolving) -> None:
+    """Register the hooks (once for all open bindings and live kickoffs)."""
+    with _lock:
+        _hold()
         _open[id(binding)] = binding
 
 
 def uninstall(binding: Evolving) -> None:
-    """Drop a binding; the last one out unregisters every hook and handler."""
-    global _registered
+    """Drop a binding; the last one out, with no kickoff live, unregisters every hook and handler."""
     with _lock:
-        if _open.pop(id(binding), None) is not None and not _open and _registered:
-            _unregister()
-            _registered = False
+        _open.pop(id(binding), None)
+        _release()
 
 
 def attach_executors(agents: Iterable[Any]) -> None:
