@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from crewai.hooks import InterceptionPoint
+from crewai.hooks import InterceptionPoint, clear_all_global_hooks
 from crewai.hooks.dispatch import get_global_hook_list
 
 from skillevo import EventKind, Evolver, SkillLibrary
@@ -99,3 +99,24 @@ def test_a_decorator_opened_and_closed_while_another_crew_runs_leaves_it_the_hoo
         assert episode.reward == 1.0 and episode.finished_at is not None
         assert _ours(InterceptionPoint.POST_TOOL_CALL, hooks._after_tool) == 0
         assert _ours(InterceptionPoint.INPUT, hooks._on_start) == 0
+
+
+def test_hooks_cleared_by_crewai_are_registered_again_by_the_next_kickoff() -> None:
+    # CrewAI's documented reset (between tests, between execution contexts) takes skillevo's tool and
+    # model hooks out while a decorator is open: the next kickoff must be observed all the same.
+    with SkillLibrary(":memory:") as lib, evolving(Evolver(lib, miner=None), reward=ok_reward) as evolve:
+        clear_all_global_hooks()
+        crew = evolve(booking_crew(ScriptedLLM(_answer_after_booking), Book()))
+        crew.kickoff(inputs={"day": "March 4"})
+        (episode,) = lib.episodes()
+        kinds = [(e.kind, e.tool) for e in lib.events(episode_id=episode.id) if e.kind in _CALL_KINDS]
+        assert kinds == [(EventKind.TOOL_CALL, "book"), (EventKind.TOOL_RESULT, "book")]
+        evolve(booking_crew(ScriptedLLM(_answer_after_booking), Book())).kickoff(inputs={"day": "March 5"})
+        for point, hook in (
+            (InterceptionPoint.PRE_MODEL_CALL, hooks._before_llm),
+            (InterceptionPoint.POST_MODEL_CALL, hooks._after_llm),
+            (InterceptionPoint.PRE_TOOL_CALL, hooks._before_tool),
+            (InterceptionPoint.POST_TOOL_CALL, hooks._after_tool),
+            (InterceptionPoint.INPUT, hooks._on_start),
+        ):
+            assert _ours(point, hook) == 1

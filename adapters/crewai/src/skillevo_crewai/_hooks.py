@@ -43,9 +43,6 @@ from crewai.events.types.flow_events import FlowPausedEvent
 from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
 from crewai.hooks import (
     InterceptionPoint,
-    register_after_llm_call_hook,
-    register_before_llm_call_hook,
-    register_hook,
     unregister_after_llm_call_hook,
     unregister_after_tool_call_hook,
     unregister_before_llm_call_hook,
@@ -510,25 +507,33 @@ _registered = False
 _executors: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
 
 
-def _register_first(point: InterceptionPoint, hook: Any) -> None:
-    """Put `hook` ahead of the global hooks registered at `point` (CrewAI runs them in order, and
-    one raising ``HookAborted`` stops the rest)."""
+def _ensure(point: InterceptionPoint, hook: Any, *, first: bool = False) -> None:
+    """Put `hook` in the global hooks of `point` unless it is there (`first`: ahead of the others;
+    CrewAI runs them in order, and one raising ``HookAborted`` stops the rest)."""
     hooks = get_global_hook_list(point)
-    if hook not in hooks:
+    if hook in hooks:
+        return
+    if first:
         hooks.insert(0, hook)
+    else:
+        hooks.append(hook)
 
 
-def _register() -> None:
-    register_hook(InterceptionPoint.INPUT, _on_start)
-    _register_first(InterceptionPoint.EXECUTION_END, _on_end)
-    register_before_llm_call_hook(_before_llm)
-    register_after_llm_call_hook(_after_llm)
+def _register(handlers: bool) -> None:
+    """Register every hook that is not registered, each one once, whatever took some out (CrewAI's
+    ``clear_all_global_hooks``, a reset between tests) while a binding stayed open; with `handlers`,
+    the event handlers too (a set each: registering one twice is a no-op, but empties a cache)."""
+    _ensure(InterceptionPoint.INPUT, _on_start)
+    _ensure(InterceptionPoint.EXECUTION_END, _on_end, first=True)
+    _ensure(InterceptionPoint.PRE_MODEL_CALL, _before_llm)
+    _ensure(InterceptionPoint.POST_MODEL_CALL, _after_llm)
     # First of the tool hooks too: the other hooks see the arguments a call runs with and the result
     # the model sees (see `_tool_hooks`).
-    _register_first(InterceptionPoint.PRE_TOOL_CALL, _before_tool)
-    _register_first(InterceptionPoint.POST_TOOL_CALL, _after_tool)
-    crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
-    crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
+    _ensure(InterceptionPoint.PRE_TOOL_CALL, _before_tool, first=True)
+    _ensure(InterceptionPoint.POST_TOOL_CALL, _after_tool, first=True)
+    if handlers:
+        crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
+        crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
 
 
 def _unregister() -> None:
@@ -566,11 +571,10 @@ def _detach_unregistered(executor: Any) -> None:
 
 
 def _hold() -> None:
-    """Register the hooks unless they are (`_lock` held)."""
+    """Register the hooks, those missing only (`_lock` held)."""
     global _registered
-    if not _registered:
-        _register()
-        _registered = True
+    _register(handlers=not _registered)
+    _registered = True
 
 
 def _release() -> None:
