@@ -34,9 +34,9 @@ import contextvars
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crewai.events import crewai_event_bus
 from crewai.events.types.flow_events import FlowPausedEvent
@@ -55,6 +55,8 @@ from crewai.utilities.i18n import I18N_DEFAULT
 from skillevo.adapters import EpisodeContext, guidance_for, record_error
 
 from ._events import listen
+from ._guidance_inject import Injected, inject, restore
+from ._replay import patch_replay, unpatch_replay
 from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ if TYPE_CHECKING:
 __all__ = ["BINDING_ATTR", "attach_executors", "binding_of", "install", "interrupted", "live_runs", "uninstall"]
 
 log = logging.getLogger("skillevo_crewai")
+
+T = TypeVar("T")
 
 #: the class attribute that marks an agent class as evolving (holds its `Evolving`)
 BINDING_ATTR = "__skillevo_binding__"
@@ -80,23 +84,13 @@ def binding_of(agent: Any) -> Evolving | None:
 
 
 @dataclass
-class _Injected:
-    """A system message whose content the LLM hook extended: what to restore before recomposing."""
-
-    message: MutableMapping[str, Any]
-    original: Any
-    written: Any
-    created: bool
-
-
-@dataclass
 class _Run:
     """One kickoff: its owner (a crew or a standalone agent's executor) and its episodes."""
 
     owner: Any
     episodes: dict[int, tuple[Evolving, EpisodeContext]]
     token: contextvars.Token[_Run | None] | None = None
-    injected: dict[int, _Injected] = field(default_factory=dict)
+    injected: dict[int, Injected] = field(default_factory=dict)
     calls: dict[int, Call] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: whether the kickoff id (set by CrewAI around the opening of the episodes) is on them yet
@@ -239,8 +233,12 @@ def _answer(owner: Any, output: Any) -> Any:
 
 def _on_start(ctx: Any) -> None:
     owner = ctx.crew if ctx.crew is not None else ctx.flow
-    if owner is None:
-        return
+    if owner is not None:
+        _start(owner, dict(getattr(ctx, "inputs", None) or {}), flow=ctx.crew is None)
+
+
+def _start(owner: Any, inputs: dict[str, Any], *, flow: bool) -> _Run | None:
+    """Open the run of a kickoff of `owner` (None: no marked agent takes part)."""
     bindings: dict[int, Evolving] = {}
     scoring = _scoring.get()
     for agent in _agents_of(owner):
@@ -248,21 +246,37 @@ def _on_start(ctx: Any) -> None:
         if binding is not None and id(binding) not in scoring:
             bindings.setdefault(id(binding), binding)
     if not bindings:
-        if ctx.crew is None and _is_flow(owner):  # marked agents may act inside its steps
-            _open_run(_Run(owner=owner, episodes={}))
-        return
+        if flow and _is_flow(owner):  # marked agents may act inside its steps
+            return _open_run(_Run(owner=owner, episodes={}))
+        return None
     try:
-        task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
+        task = _task_text(owner, inputs)
         episodes = {key: (b, b._episode(task)) for key, b in bindings.items()}
         for _, ep in episodes.values():
             listen(ep, owner)
     except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
         log.exception("skillevo: could not start the kickoff's episode")
-        return
-    _open_run(_Run(owner=owner, episodes=episodes))
+        return None
+    return _open_run(_Run(owner=owner, episodes=episodes))
 
 
-def _open_run(run: _Run) -> None:
+def replaying(crew: Any, inputs: dict[str, Any] | None, body: Callable[[], T]) -> T:
+    """Run `body`, a replay of `crew` from one of its tasks on (``Crew.replay``), as one kickoff:
+    CrewAI dispatches no INPUT / EXECUTION_END for it, so its episode opens and finishes here. An
+    error or interruption of the replay is recorded as the run's end, then goes on."""
+    run = _start(crew, dict(inputs or {}), flow=False)
+    if run is None:
+        return body()
+    try:
+        output = body()
+    except BaseException as exc:
+        _end_run(run, None, failed=True, error=exc)
+        raise
+    _end_run(run, output, failed=False, error=None)
+    return output
+
+
+def _open_run(run: _Run) -> _Run:
     run.token = _run.set(run)
     with _lock:
         with _live_lock:
@@ -270,6 +284,7 @@ def _open_run(run: _Run) -> None:
         # A live kickoff holds the hooks (see `install`): the last binding may have closed between
         # this kickoff's INPUT and now, and its end must still be seen.
         _hold()
+    return run
 
 
 def _close_run(run: _Run) -> bool:
@@ -279,12 +294,14 @@ def _close_run(run: _Run) -> bool:
         with _live_lock:
             found = _live.pop(id(run), None) is not None
         _release()
-    if run.token is not None:
+    token, run.token = run.token, None  # a token resets once: a second end (replay's own) must not
+    if token is not None:
         try:
-            _run.reset(run.token)
+            _run.reset(token)
         except ValueError:  # ended in another context than it started in
-            if _run.get() is run:
-                _run.set(None)
+            pass
+    if _run.get() is run:
+        _run.set(None)
     return found
 
 
@@ -395,49 +412,6 @@ def _tool_names(executor: Any) -> list[str]:
     return [str(t.name) for t in getattr(executor, "tools", None) or [] if getattr(t, "name", None)]
 
 
-def _restore(injected: _Injected, messages: list[Any]) -> bool:
-    """Undo an earlier injection if it is still in place; False when someone else changed it since."""
-    message = injected.message
-    if message.get("content") != injected.written:
-        return False
-    if injected.created:
-        for i, m in enumerate(messages):
-            if m is message:
-                del messages[i]
-                break
-    else:
-        message["content"] = injected.original
-    return True
-
-
-def _with_text(content: Any, text: str) -> Any:
-    if isinstance(content, list):
-        return [*content, {"type": "text", "text": text}]
-    content = "" if content is None else str(content)
-    return f"{content}\n\n{text}" if content else text
-
-
-def _inject(run: _Run, messages: list[Any], text: str) -> None:
-    """Put `text` at the end of the system message (one is added when there is none); a previous
-    injection into these messages is replaced, so the text never piles up across the calls of a task."""
-    with run.lock:
-        previous = run.injected.pop(id(messages), None)
-        if previous is not None:
-            _restore(previous, messages)
-        if not text:
-            return
-        system = next((m for m in messages if isinstance(m, MutableMapping) and m.get("role") == "system"), None)
-        if system is None:
-            system = {"role": "system", "content": text}
-            messages.insert(0, system)
-            run.injected[id(messages)] = _Injected(system, None, text, created=True)
-            return
-        original = system.get("content")
-        written = _with_text(original, text)
-        system["content"] = written
-        run.injected[id(messages)] = _Injected(system, original, written, created=False)
-
-
 def _before_llm(ctx: Any) -> None:
     if not _registered:
         # Registered no more, but CrewAI copied this hook into the executor when it was built.
@@ -453,7 +427,7 @@ def _before_llm(ctx: Any) -> None:
         except TypeError:  # not weak-referenceable: it drops the hook itself at its next call
             pass
     try:
-        _inject(run, ctx.messages, guidance_for(ep, _tool_names(ctx.executor)))
+        inject(run, ctx.messages, guidance_for(ep, _tool_names(ctx.executor)))
     except Exception as exc:  # a failing injection must not stop the agent; CrewAI would swallow it silently
         record_error(ep, "guidance", exc)
     return None
@@ -474,7 +448,7 @@ def _after_llm(ctx: Any) -> None:
     with run.lock:
         injected = run.injected.pop(id(messages), None)
         if injected is not None:
-            _restore(injected, messages)
+            restore(injected, messages)
     return None
 
 
@@ -534,6 +508,7 @@ def _register(handlers: bool) -> None:
     if handlers:
         crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
         crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
+        patch_replay(replaying)
 
 
 def _unregister() -> None:
@@ -545,6 +520,7 @@ def _unregister() -> None:
     unregister_after_tool_call_hook(_after_tool)
     crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
     crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
+    unpatch_replay()
     for executor in list(_executors.values()):
         _detach(executor)
     _executors.clear()
