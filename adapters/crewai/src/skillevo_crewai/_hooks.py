@@ -34,9 +34,9 @@ import contextvars
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from crewai.events import crewai_event_bus
 from crewai.events.types.flow_events import FlowPausedEvent
@@ -54,9 +54,9 @@ from crewai.utilities.i18n import I18N_DEFAULT
 
 from skillevo.adapters import EpisodeContext, guidance_for, record_error
 
+from ._boundaries import patch_boundaries, unpatch_boundaries
 from ._events import listen
 from ._guidance_inject import Injected, inject, restore
-from ._replay import patch_replay, unpatch_replay
 from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
 
 if TYPE_CHECKING:
@@ -65,8 +65,6 @@ if TYPE_CHECKING:
 __all__ = ["BINDING_ATTR", "attach_executors", "binding_of", "install", "interrupted", "live_runs", "uninstall"]
 
 log = logging.getLogger("skillevo_crewai")
-
-T = TypeVar("T")
 
 #: the class attribute that marks an agent class as evolving (holds its `Evolving`)
 BINDING_ATTR = "__skillevo_binding__"
@@ -258,22 +256,6 @@ def _start(owner: Any, inputs: dict[str, Any], *, flow: bool) -> _Run | None:
         log.exception("skillevo: could not start the kickoff's episode")
         return None
     return _open_run(_Run(owner=owner, episodes=episodes))
-
-
-def replaying(crew: Any, inputs: dict[str, Any] | None, body: Callable[[], T]) -> T:
-    """Run `body`, a replay of `crew` from one of its tasks on (``Crew.replay``), as one kickoff:
-    CrewAI dispatches no INPUT / EXECUTION_END for it, so its episode opens and finishes here. An
-    error or interruption of the replay is recorded as the run's end, then goes on."""
-    run = _start(crew, dict(inputs or {}), flow=False)
-    if run is None:
-        return body()
-    try:
-        output = body()
-    except BaseException as exc:
-        _end_run(run, None, failed=True, error=exc)
-        raise
-    _end_run(run, output, failed=False, error=None)
-    return output
 
 
 def _open_run(run: _Run) -> _Run:
@@ -508,7 +490,7 @@ def _register(handlers: bool) -> None:
     if handlers:
         crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
         crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
-        patch_replay(replaying)
+        patch_boundaries(_start, _end_run)
 
 
 def _unregister() -> None:
@@ -520,7 +502,7 @@ def _unregister() -> None:
     unregister_after_tool_call_hook(_after_tool)
     crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
     crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
-    unpatch_replay()
+    unpatch_boundaries()
     for executor in list(_executors.values()):
         _detach(executor)
     _executors.clear()
