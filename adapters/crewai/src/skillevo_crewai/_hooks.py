@@ -354,9 +354,12 @@ def _on_flow_paused(source: Any, event: Any) -> None:
     now as stopped, their reward unknown (``evo.feedback(flow_id, r)`` when the human answers), and
     the run is let go. CrewAI waits for this handler before the kickoff returns."""
     try:
-        for run in live_runs():
-            if run.owner is source:
-                _end_run(run, None, failed=True, error=None, stopped=True)
+        # The handler runs in a copy of the emitting context: the paused run is the one there. Only
+        # without one (a CrewAI that emits it elsewhere) does the pause take every run of the flow.
+        runs: list[_Run] = [r for r in live_runs() if r.owner is source]
+        own = [r for r in runs if r is _run.get()]
+        for run in own or runs:
+            _end_run(run, None, failed=True, error=None, stopped=True)
     except Exception:
         log.exception("skillevo: could not record a paused flow")
 
