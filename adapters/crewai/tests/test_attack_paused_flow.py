@@ -5,7 +5,9 @@ the pause unrecorded until the interpreter exits."""
 
 from __future__ import annotations
 
+import contextvars
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,3 +91,53 @@ def test_an_unstructured_flows_id_is_the_episodes_run_id(lib: SkillLibrary) -> N
         assert episode.metadata.get("run_id") == str(flow.state["id"])
         ev.evo.feedback(str(flow.state["id"]), 0.5)  # the flow's id reaches the episode
     assert lib.episode(episode.id).reward == 0.5
+
+
+_pauser: contextvars.ContextVar[bool] = contextvars.ContextVar("pauser", default=False)
+
+
+class GatedBook(Book):
+    """Books once told to: it signals that it started, then waits for the gate."""
+
+    started: Any = None
+    gate: Any = None
+
+    def _run(self, date: str, city: str) -> str:
+        self.started.set()
+        assert self.gate.wait(timeout=30)
+        return super()._run(date, city)
+
+
+def test_a_pause_stops_only_its_own_run_of_a_flow_instance(lib: SkillLibrary) -> None:
+    tool = GatedBook(accept_any_date=True, started=threading.Event(), gate=threading.Event())
+    finished: list[Episode] = []
+    with evolving(Evolver(lib, miner=None), reward=lambda out: 1.0, on_finish=finished.append) as ev:
+
+        class Shared(Flow[dict[str, Any]]):
+            @start()
+            def step(self) -> str:
+                if _pauser.get():
+                    context = PendingFeedbackContext(
+                        flow_id=str(self.state["id"]),
+                        flow_class="Shared",
+                        method_name="step",
+                        method_output="",
+                        message="Approve?",
+                    )
+                    raise HumanFeedbackPending(context=context)
+                agent = ev(booker(ScriptedLLM(booking_policy), tool))
+                return str(agent.kickoff("Book Oslo on March 4th.").raw)
+
+        flow = Shared()
+        outputs: list[Any] = []
+        worker = threading.Thread(target=lambda: outputs.append(flow.kickoff()))
+        worker.start()
+        assert tool.started.wait(timeout=30)  # the worker's run is mid-tool-call
+        _pauser.set(True)
+        assert isinstance(flow.kickoff(), HumanFeedbackPending)  # this run pauses
+        tool.gate.set()
+        worker.join(timeout=60)
+        assert outputs == ["booked"]
+        assert live_runs() == []
+    (episode,) = finished
+    assert episode.reward == 1.0 and "aborted" not in episode.metadata

@@ -90,8 +90,10 @@ class Evolving:
         return self._closed
 
     def close(self) -> None:
-        """Stop evolving: the marked agents run untouched, and the last open `Evolving` of the process
-        unregisters skillevo's CrewAI hooks and event handler."""
+        """Stop evolving: kickoffs of the marked agents that start from now on run untouched (one
+        already running, maybe in another thread, is recorded to its end), and once the last open
+        `Evolving` of the process is closed and no kickoff is left running, skillevo's CrewAI hooks
+        and event handlers are unregistered."""
         if not self._closed:
             self._closed = True
             uninstall(self)

@@ -43,9 +43,6 @@ from crewai.events.types.flow_events import FlowPausedEvent
 from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
 from crewai.hooks import (
     InterceptionPoint,
-    register_after_llm_call_hook,
-    register_before_llm_call_hook,
-    register_hook,
     unregister_after_llm_call_hook,
     unregister_after_tool_call_hook,
     unregister_before_llm_call_hook,
@@ -57,7 +54,9 @@ from crewai.utilities.i18n import I18N_DEFAULT
 
 from skillevo.adapters import EpisodeContext, guidance_for, record_error
 
+from ._boundaries import patch_boundaries, unpatch_boundaries
 from ._events import listen
+from ._guidance_inject import Injected, inject, restore
 from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
 
 if TYPE_CHECKING:
@@ -83,23 +82,13 @@ def binding_of(agent: Any) -> Evolving | None:
 
 
 @dataclass
-class _Injected:
-    """A system message whose content the LLM hook extended: what to restore before recomposing."""
-
-    message: MutableMapping[str, Any]
-    original: Any
-    written: Any
-    created: bool
-
-
-@dataclass
 class _Run:
     """One kickoff: its owner (a crew or a standalone agent's executor) and its episodes."""
 
     owner: Any
     episodes: dict[int, tuple[Evolving, EpisodeContext]]
     token: contextvars.Token[_Run | None] | None = None
-    injected: dict[int, _Injected] = field(default_factory=dict)
+    injected: dict[int, Injected] = field(default_factory=dict)
     calls: dict[int, Call] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: whether the kickoff id (set by CrewAI around the opening of the episodes) is on them yet
@@ -133,7 +122,9 @@ _live_lock = threading.Lock()
 
 
 def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | None:
-    binding = binding_of(agent)
+    # The binding even when closed: a kickoff that opened its episode before `close` is recorded to
+    # its end (a call seen before the close gets its outcome); a closed binding opens no new episode.
+    binding: Evolving | None = getattr(type(agent), BINDING_ATTR, None)
     if binding is None:
         return None
     run = _run.get()
@@ -141,7 +132,7 @@ def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | 
         return None
     ep = run.episode(binding)
     if ep is None:
-        if not _is_flow(run.owner):
+        if binding.closed or not _is_flow(run.owner):
             return None
         # A marked agent's kickoff inside a step of the caller's flow: CrewAI gives it no execution
         # boundary of its own (the flow owns the run), so its episode opens here, with the flow's.
@@ -240,8 +231,12 @@ def _answer(owner: Any, output: Any) -> Any:
 
 def _on_start(ctx: Any) -> None:
     owner = ctx.crew if ctx.crew is not None else ctx.flow
-    if owner is None:
-        return
+    if owner is not None:
+        _start(owner, dict(getattr(ctx, "inputs", None) or {}), flow=ctx.crew is None)
+
+
+def _start(owner: Any, inputs: dict[str, Any], *, flow: bool) -> _Run | None:
+    """Open the run of a kickoff of `owner` (None: no marked agent takes part)."""
     bindings: dict[int, Evolving] = {}
     scoring = _scoring.get()
     for agent in _agents_of(owner):
@@ -249,36 +244,46 @@ def _on_start(ctx: Any) -> None:
         if binding is not None and id(binding) not in scoring:
             bindings.setdefault(id(binding), binding)
     if not bindings:
-        if ctx.crew is None and _is_flow(owner):  # marked agents may act inside its steps
-            _open_run(_Run(owner=owner, episodes={}))
-        return
+        if flow and _is_flow(owner):  # marked agents may act inside its steps
+            return _open_run(_Run(owner=owner, episodes={}))
+        return None
     try:
-        task = _task_text(owner, dict(getattr(ctx, "inputs", None) or {}))
+        task = _task_text(owner, inputs)
         episodes = {key: (b, b._episode(task)) for key, b in bindings.items()}
         for _, ep in episodes.values():
             listen(ep, owner)
     except Exception:  # CrewAI swallows hook errors silently: say what went wrong, run unobserved
         log.exception("skillevo: could not start the kickoff's episode")
-        return
-    _open_run(_Run(owner=owner, episodes=episodes))
+        return None
+    return _open_run(_Run(owner=owner, episodes=episodes))
 
 
-def _open_run(run: _Run) -> None:
+def _open_run(run: _Run) -> _Run:
     run.token = _run.set(run)
-    with _live_lock:
-        _live[id(run)] = run
+    with _lock:
+        with _live_lock:
+            _live[id(run)] = run
+        # A live kickoff holds the hooks (see `install`): the last binding may have closed between
+        # this kickoff's INPUT and now, and its end must still be seen.
+        _hold()
+    return run
 
 
 def _close_run(run: _Run) -> bool:
-    """Take `run` out of the live kickoffs (False when it was taken already) and out of the context."""
-    with _live_lock:
-        found = _live.pop(id(run), None) is not None
-    if run.token is not None:
+    """Take `run` out of the live kickoffs (False when it was taken already) and out of the context;
+    the last one out, with no binding open, unregisters the hooks."""
+    with _lock:
+        with _live_lock:
+            found = _live.pop(id(run), None) is not None
+        _release()
+    token, run.token = run.token, None  # a token resets once: a second end (replay's own) must not
+    if token is not None:
         try:
-            _run.reset(run.token)
+            _run.reset(token)
         except ValueError:  # ended in another context than it started in
-            if _run.get() is run:
-                _run.set(None)
+            pass
+    if _run.get() is run:
+        _run.set(None)
     return found
 
 
@@ -349,9 +354,12 @@ def _on_flow_paused(source: Any, event: Any) -> None:
     now as stopped, their reward unknown (``evo.feedback(flow_id, r)`` when the human answers), and
     the run is let go. CrewAI waits for this handler before the kickoff returns."""
     try:
-        for run in live_runs():
-            if run.owner is source:
-                _end_run(run, None, failed=True, error=None, stopped=True)
+        # The handler runs in a copy of the emitting context: the paused run is the one there. Only
+        # without one (a CrewAI that emits it elsewhere) does the pause take every run of the flow.
+        runs: list[_Run] = [r for r in live_runs() if r.owner is source]
+        own = [r for r in runs if r is _run.get()]
+        for run in own or runs:
+            _end_run(run, None, failed=True, error=None, stopped=True)
     except Exception:
         log.exception("skillevo: could not record a paused flow")
 
@@ -389,53 +397,10 @@ def _tool_names(executor: Any) -> list[str]:
     return [str(t.name) for t in getattr(executor, "tools", None) or [] if getattr(t, "name", None)]
 
 
-def _restore(injected: _Injected, messages: list[Any]) -> bool:
-    """Undo an earlier injection if it is still in place; False when someone else changed it since."""
-    message = injected.message
-    if message.get("content") != injected.written:
-        return False
-    if injected.created:
-        for i, m in enumerate(messages):
-            if m is message:
-                del messages[i]
-                break
-    else:
-        message["content"] = injected.original
-    return True
-
-
-def _with_text(content: Any, text: str) -> Any:
-    if isinstance(content, list):
-        return [*content, {"type": "text", "text": text}]
-    content = "" if content is None else str(content)
-    return f"{content}\n\n{text}" if content else text
-
-
-def _inject(run: _Run, messages: list[Any], text: str) -> None:
-    """Put `text` at the end of the system message (one is added when there is none); a previous
-    injection into these messages is replaced, so the text never piles up across the calls of a task."""
-    with run.lock:
-        previous = run.injected.pop(id(messages), None)
-        if previous is not None:
-            _restore(previous, messages)
-        if not text:
-            return
-        system = next((m for m in messages if isinstance(m, MutableMapping) and m.get("role") == "system"), None)
-        if system is None:
-            system = {"role": "system", "content": text}
-            messages.insert(0, system)
-            run.injected[id(messages)] = _Injected(system, None, text, created=True)
-            return
-        original = system.get("content")
-        written = _with_text(original, text)
-        system["content"] = written
-        run.injected[id(messages)] = _Injected(system, original, written, created=False)
-
-
 def _before_llm(ctx: Any) -> None:
-    if not _open:
+    if not _registered:
         # Registered no more, but CrewAI copied this hook into the executor when it was built.
-        _detach(ctx.executor)
+        _detach_unregistered(ctx.executor)
         return None
     found = _current(ctx.agent, ctx.messages)
     if found is None or not isinstance(ctx.messages, list):
@@ -447,7 +412,7 @@ def _before_llm(ctx: Any) -> None:
         except TypeError:  # not weak-referenceable: it drops the hook itself at its next call
             pass
     try:
-        _inject(run, ctx.messages, guidance_for(ep, _tool_names(ctx.executor)))
+        inject(run, ctx.messages, guidance_for(ep, _tool_names(ctx.executor)))
     except Exception as exc:  # a failing injection must not stop the agent; CrewAI would swallow it silently
         record_error(ep, "guidance", exc)
     return None
@@ -458,8 +423,8 @@ def _after_llm(ctx: Any) -> None:
     list, which CrewAI hands back (``TaskOutput.messages``, an agent's output) and checkpoints.
     (No after-hook runs for a turn of native tool calls: the next model call replaces the guidance,
     and the final answer's turn takes it out.)"""
-    if not _open:
-        _detach(ctx.executor)
+    if not _registered:
+        _detach_unregistered(ctx.executor)
         return None
     run = _run.get()
     messages = ctx.messages
@@ -468,7 +433,7 @@ def _after_llm(ctx: Any) -> None:
     with run.lock:
         injected = run.injected.pop(id(messages), None)
         if injected is not None:
-            _restore(injected, messages)
+            restore(injected, messages)
     return None
 
 
@@ -501,25 +466,34 @@ _registered = False
 _executors: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
 
 
-def _register_first(point: InterceptionPoint, hook: Any) -> None:
-    """Put `hook` ahead of the global hooks registered at `point` (CrewAI runs them in order, and
-    one raising ``HookAborted`` stops the rest)."""
+def _ensure(point: InterceptionPoint, hook: Any, *, first: bool = False) -> None:
+    """Put `hook` in the global hooks of `point` unless it is there (`first`: ahead of the others;
+    CrewAI runs them in order, and one raising ``HookAborted`` stops the rest)."""
     hooks = get_global_hook_list(point)
-    if hook not in hooks:
+    if hook in hooks:
+        return
+    if first:
         hooks.insert(0, hook)
+    else:
+        hooks.append(hook)
 
 
-def _register() -> None:
-    register_hook(InterceptionPoint.INPUT, _on_start)
-    _register_first(InterceptionPoint.EXECUTION_END, _on_end)
-    register_before_llm_call_hook(_before_llm)
-    register_after_llm_call_hook(_after_llm)
+def _register(handlers: bool) -> None:
+    """Register every hook that is not registered, each one once, whatever took some out (CrewAI's
+    ``clear_all_global_hooks``, a reset between tests) while a binding stayed open; with `handlers`,
+    the event handlers too (a set each: registering one twice is a no-op, but empties a cache)."""
+    _ensure(InterceptionPoint.INPUT, _on_start)
+    _ensure(InterceptionPoint.EXECUTION_END, _on_end, first=True)
+    _ensure(InterceptionPoint.PRE_MODEL_CALL, _before_llm)
+    _ensure(InterceptionPoint.POST_MODEL_CALL, _after_llm)
     # First of the tool hooks too: the other hooks see the arguments a call runs with and the result
     # the model sees (see `_tool_hooks`).
-    _register_first(InterceptionPoint.PRE_TOOL_CALL, _before_tool)
-    _register_first(InterceptionPoint.POST_TOOL_CALL, _after_tool)
-    crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
-    crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
+    _ensure(InterceptionPoint.PRE_TOOL_CALL, _before_tool, first=True)
+    _ensure(InterceptionPoint.POST_TOOL_CALL, _after_tool, first=True)
+    if handlers:
+        crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
+        crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
+        patch_boundaries(_start, _end_run)
 
 
 def _unregister() -> None:
@@ -531,6 +505,7 @@ def _unregister() -> None:
     unregister_after_tool_call_hook(_after_tool)
     crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
     crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
+    unpatch_boundaries()
     for executor in list(_executors.values()):
         _detach(executor)
     _executors.clear()
@@ -548,23 +523,45 @@ def _detach(executor: Any) -> None:
             hooks.remove(hook)
 
 
-def install(binding: Evolving) -> None:
-    """Register the hooks (once for all open bindings)."""
-    global _registered
+def _detach_unregistered(executor: Any) -> None:
+    # Checked again under the lock: a binding opened since may have registered the hooks and
+    # attached them to this very executor.
     with _lock:
         if not _registered:
-            _register()
-            _registered = True
+            _detach(executor)
+
+
+def _hold() -> None:
+    """Register the hooks, those missing only (`_lock` held)."""
+    global _registered
+    _register(handlers=not _registered)
+    _registered = True
+
+
+def _release() -> None:
+    """Unregister the hooks once no binding is open and no kickoff is live (`_lock` held): they are
+    held by both, or closing the last binding from one thread would take them out from under a crew
+    another thread runs (its tool outcomes and its end unseen: the episode lost)."""
+    global _registered
+    with _live_lock:
+        live = bool(_live)
+    if _registered and not _open and not live:
+        _unregister()
+        _registered = False
+
+
+def install(binding: Evolving) -> None:
+    """Register the hooks (once for all open bindings and live kickoffs)."""
+    with _lock:
+        _hold()
         _open[id(binding)] = binding
 
 
 def uninstall(binding: Evolving) -> None:
-    """Drop a binding; the last one out unregisters every hook and handler."""
-    global _registered
+    """Drop a binding; the last one out, with no kickoff live, unregisters every hook and handler."""
     with _lock:
-        if _open.pop(id(binding), None) is not None and not _open and _registered:
-            _unregister()
-            _registered = False
+        _open.pop(id(binding), None)
+        _release()
 
 
 def attach_executors(agents: Iterable[Any]) -> None:

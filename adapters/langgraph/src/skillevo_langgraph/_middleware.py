@@ -14,7 +14,6 @@ from langchain.agents.middleware.types import ExtendedModelResponse, PrivateStat
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
-from langgraph.runtime import Runtime
 from langgraph.types import Command, TracePolicy
 
 from skillevo import ConfigError, Evolver
@@ -103,7 +102,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         # create_agent adds an after_agent node only for a class that defines the hook: the choice
         # is made by the instance's class.
         if finish_on == "after_agent" and cls is SkillMiddleware:
-            cls = _AfterAgentSkillMiddleware
+            from ._after_agent import AfterAgentSkillMiddleware  # a subclass: imported once built
+
+            cls = AfterAgentSkillMiddleware
         return super().__new__(cls)
 
     def __init__(
@@ -141,6 +142,9 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._process_args = self._trace_args
         self._markers: dict[str, str | None] = {}
         self._lock = threading.Lock()
+        # Episode id -> the foreign key it was adopted by (see `_adopt`; one adoption per run).
+        self._aliases: dict[str, str] = {}
+        self._adopting = threading.Lock()
         # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
         self._direct: dict[str, tuple[int, list[Any]]] = {}
         # The last tool list seen and its return_direct tools' names (one tuple: read and replaced whole,
@@ -254,7 +258,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
     def _close(self, state: dict[str, Any]) -> tuple[EpisodeContext | None, float | None]:
         key: str | None = state.get(_KEY)
         with self._lock:
-            trace = self._traces.get(key) if key else None
+            trace = self._trace_of(key)
             ep = self._take(key)[0] if key else None
         if ep is None:
             return None, None
@@ -325,9 +329,20 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._watch.forget(ep.id)
         return found
 
-    def _take(self, episode_id: str) -> tuple[EpisodeContext | None, type[BaseException] | None]:
+    def _trace_of(self, key: str | None) -> Trace | None:
+        """The trace of the run whose state holds `key` (its episode's id, or the key it was adopted by)."""
+        ep = self._open.get(key) if key else None
+        return self._traces.get(ep.id) if ep is not None else None
+
+    def _take(self, key: str) -> tuple[EpisodeContext | None, type[BaseException] | None]:
         """Take a run out of the open runs with all its bookkeeping (the lock held): its episode, and
-        the exception a tool call of it raised last."""
+        the exception a tool call of it raised last. `key`: the episode's id, or the key it was adopted by."""
+        adopted = self._open.get(key)
+        episode_id = adopted.id if adopted is not None else key
+        alias = self._aliases.pop(episode_id, None)
+        if alias is not None:
+            self._open.pop(alias, None)
+            self._markers.pop(alias, None)
         self._markers.pop(episode_id, None)
         self._traces.pop(episode_id, None)
         self._direct.pop(episode_id, None)
@@ -506,10 +521,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         # The run's open episode (`_episode` without `create`, inline: a dict read needs no lock).
         state = request.state
         key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
-        ep = self._open.get(key) if key else None
+        ep = (self._open.get(key) or self._adopt(key, request)) if key else None
         if ep is None:
             return handler(request)
-        trace = self._traces.get(key)
+        trace = self._traces.get(ep.id)
         try:
             result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors)
         except BaseException as exc:
@@ -524,6 +539,26 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if trace is not None and trace.pending:
             self._emit(trace)
         return result
+
+    def _adopt(self, key: Any, request: ToolCallRequest) -> EpisodeContext | None:
+        """The episode of a tool call whose run's state names one this instance never opened: a run
+        interrupted in a tool, resumed by another process or instance sharing the checkpointer. Its
+        resumed part is an episode here (its calls come before any model call of the resume), found
+        by the state's key until a model call writes its id. None: no key, or it could not open."""
+        with self._adopting:
+            ep = self._open.get(key) if isinstance(key, str) else None
+            if ep is not None or not isinstance(key, str):  # adopted first by a parallel call of the turn
+                return ep
+            try:
+                ep = self._episode(request.state, create=True, runtime=request.runtime)[0]
+            except Exception:
+                log.exception("skillevo: could not open the resumed run's episode")
+                return None
+            if ep is None:
+                return None
+            with self._lock:
+                self._open[key], self._markers[key], self._aliases[ep.id] = ep, self._markers.get(ep.id), key
+            return ep
 
     def _interrupted(self, ep: EpisodeContext, exc: BaseException) -> None:
         """A tool call ended by an interruption (KeyboardInterrupt, SystemExit, a cancellation): the
@@ -545,10 +580,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         """Async `wrap_tool_call`."""
         state = request.state
         key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
-        ep = self._open.get(key) if key else None
+        ep = (self._open.get(key) or self._adopt(key, request)) if key else None
         if ep is None:
             return await handler(request)
-        trace = self._traces.get(key)
+        trace = self._traces.get(ep.id)
         try:
             result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors)
         except BaseException as exc:
@@ -563,25 +598,3 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         if trace is not None and trace.pending:
             await self._aemit(trace)
         return result
-
-
-class _AfterAgentSkillMiddleware(SkillMiddleware):
-    """`SkillMiddleware(..., finish_on="after_agent")`: the episode ends in an ``after_agent`` node."""
-
-    def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        """Finish the run's episode with the reward of the final state."""
-        ended: dict[str, Any] = dict(state)
-        trace = self._traces.get(ended.get(_KEY) or "")
-        self._finish_state(ended)
-        if trace is not None and trace.pending:
-            self._emit(trace)
-        return None
-
-    async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        """Finish the run's episode; the store write and mining run in a worker thread."""
-        ended: dict[str, Any] = dict(state)
-        trace = self._traces.get(ended.get(_KEY) or "")
-        await self._afinish_state(ended)
-        if trace is not None and trace.pending:
-            await self._aemit(trace)
-        return None
