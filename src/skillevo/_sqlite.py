@@ -270,7 +270,8 @@ class SQLiteLibrary(SkillLibrary):
                 conn.execute(f"PRAGMA synchronous = {'FULL' if self.durability == 'sync' else 'NORMAL'}")
             self._check_schema() if self.read_only else self._migrate()
             if not memory and not self.read_only:
-                dialect.file = (Path(text), _identity(Path(text)))
+                # Absolute: a relative path names another file once the process changes directory.
+                dialect.file = (Path(text).absolute(), _identity(Path(text)))
         except sqlite3.OperationalError as exc:
             conn.close()
             if memory or self.read_only:
