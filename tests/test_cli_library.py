@@ -250,3 +250,16 @@ def test_reading_commands_never_create_a_postgresql_library_from_a_typo(capsys: 
     finally:
         drop_pg_schema(real)
         drop_pg_schema(typo)
+
+
+@pytest.mark.parametrize("folder", ["missing", "a-file", "malformed"])
+def test_an_import_that_cannot_read_its_folders_creates_no_library(
+    tmp_path: Path, folder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "malformed" / "iso").mkdir(parents=True)
+    (tmp_path / "malformed" / "iso" / "SKILL.md").write_text("no front matter")
+    new = tmp_path / "new.db"
+    assert main(["import", str(tmp_path / folder), "--db", str(new)]) == 1
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not new.exists()  # a typo in the folder leaves no empty library behind
