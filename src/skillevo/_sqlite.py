@@ -29,7 +29,7 @@ from ._sanitize import clean_value
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._sql_schema import migrations
 from ._sql_store import EVENT_INSERT
-from ._store_args import location_arg, number_arg
+from ._store_args import location_arg, seconds_arg
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -226,7 +226,7 @@ class SQLiteLibrary(SkillLibrary):
         read_only: bool = False,
     ) -> None:
         text = location_arg(location)
-        timeout = number_arg("timeout", timeout)
+        timeout = seconds_arg("timeout", timeout)
         if text.startswith("sqlite:///"):
             text = text[len("sqlite:///") :]
             if not text:
