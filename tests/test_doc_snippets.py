@@ -24,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^([ \t]*)```python\n(.*?)^[ \t]*```", re.S | re.M)
+TOML = re.compile(r"^([ \t]*)```toml\n(.*?)^[ \t]*```", re.S | re.M)
 
 # Names the snippets take as given. Each setup is plain Python, run before the snippet.
 LANGCHAIN = '''
@@ -253,6 +254,17 @@ def program(key: str, source: str) -> str:
         assert old in source, f"{key}: the doc no longer says {old!r}; update CASES"
         source = source.replace(old, new)
     return "\n".join([textwrap.dedent(case.setup), source, textwrap.dedent(case.check)])
+
+
+def test_every_toml_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    from skillevo import load_config
+
+    blocks = [m.group(2) for doc in DOCS for m in TOML.finditer(doc.read_text(encoding="utf-8"))]
+    assert blocks  # train.md's [library]... and training.md's [policy]
+    for n, block in enumerate(blocks):
+        path = tmp_path / f"{n}.toml"
+        path.write_text(textwrap.dedent(block))
+        load_config(path)  # a key the docs show but the loader refuses is a ConfigError here
 
 
 def test_every_snippet_is_run_or_skipped_with_a_reason() -> None:
