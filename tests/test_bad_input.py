@@ -238,3 +238,14 @@ def test_a_negative_library_timeout_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="timeout"):
         SkillLibrary(tmp_path / "lib.db", timeout=-1)
     assert not (tmp_path / "lib.db").exists()
+
+
+def test_an_option_of_the_other_backend_is_a_config_error_that_says_so(tmp_path: Path) -> None:
+    # Code that passes PostgreSQL pool options to a SkillLibrary whose location (SKILLEVO_DB) turns
+    # out to be a file gets one line naming the backend, not a TypeError from a private class.
+    with pytest.raises(ConfigError, match=r"max_size: .*PostgreSQL") as info:
+        SkillLibrary(tmp_path / "lib.db", max_size=8)  # type: ignore[call-arg]
+    assert "\n" not in str(info.value) and "SQLiteLibrary" not in str(info.value)
+    with pytest.raises(ConfigError, match=r"bogus: not an option of SkillLibrary"):
+        SkillLibrary(tmp_path / "lib.db", bogus=1)  # type: ignore[call-arg]
+    assert not (tmp_path / "lib.db").exists()
