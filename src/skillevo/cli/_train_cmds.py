@@ -149,6 +149,8 @@ def parse_time(text: str, *, now: float | None = None) -> float:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
+    if when.timestamp() > (time.time() if now is None else now):
+        raise ConfigError(f"--since: {text!r} is in the future: nothing can have changed since then")
     return when.timestamp()
 
 
