@@ -158,19 +158,3 @@ def test_a_library_on_a_full_disk_is_read_by_the_reading_commands(tmp_path: Path
     assert "1 episodes" in done.stdout
     assert "read-only" in done.stderr  # the command says why it only reads
     assert _ids(path) == {"e1"}  # untouched, and opened to write again once there is room
-
-
-def test_a_library_opened_by_a_relative_path_keeps_writing_after_the_process_changes_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The file is the one opened, not whatever the relative path names from a later directory:
-    # an agent tool that calls os.chdir must not make every later write look like a replaced file.
-    (tmp_path / "elsewhere").mkdir()
-    monkeypatch.chdir(tmp_path)
-    lib = SkillLibrary("skills.db")
-    monkeypatch.chdir(tmp_path / "elsewhere")
-    lib.save_episode(Episode(id="after-chdir", task="t"))
-    lib.record_episode(Episode(id="queued-after-chdir", task="t"))
-    lib.close()
-    assert _ids(tmp_path / "skills.db") == {"after-chdir", "queued-after-chdir"}
-    assert not (tmp_path / "elsewhere" / "skills.db").exists()
