@@ -208,3 +208,44 @@ def test_a_read_with_a_bad_count_or_kind_is_a_config_error_on_every_backend(stor
     with pytest.raises(ConfigError) as info:
         read(store)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("seed", "a"), ("seed", -1), ("seed", 1.5), ("seed", True),
+        ("guidance_budget_tokens", "x"), ("guidance_budget_tokens", 2.5),
+        ("cache_ttl_s", "x"), ("cache_ttl_s", -1), ("cache_ttl_s", float("nan")),
+        ("null_arm", "no"), ("is_failure", 3), ("sandbox", 3), ("selector", 3), ("lifecycle", 3),
+    ],
+)
+def test_every_evolver_argument_of_the_wrong_kind_is_a_config_error(name: str, value: object) -> None:
+    # Each would otherwise fail later, inside numpy or a tool call, with a foreign error (or not at all).
+    with SkillLibrary(":memory:") as lib, pytest.raises(ConfigError, match=name) as info:
+        Evolver(lib, miner=None, **{name: value})  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True])
+def test_a_selector_seed_of_the_wrong_kind_is_a_config_error(seed: object) -> None:
+    from skillevo import ThompsonSelector
+
+    with pytest.raises(ConfigError, match="seed"):
+        ThompsonSelector(seed=seed)  # type: ignore[arg-type]
+
+
+def test_a_negative_library_timeout_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="timeout"):
+        SkillLibrary(tmp_path / "lib.db", timeout=-1)
+    assert not (tmp_path / "lib.db").exists()
+
+
+def test_an_option_of_the_other_backend_is_a_config_error_that_says_so(tmp_path: Path) -> None:
+    # Code that passes PostgreSQL pool options to a SkillLibrary whose location (SKILLEVO_DB) turns
+    # out to be a file gets one line naming the backend, not a TypeError from a private class.
+    with pytest.raises(ConfigError, match=r"max_size: .*PostgreSQL") as info:
+        SkillLibrary(tmp_path / "lib.db", max_size=8)  # type: ignore[call-arg]
+    assert "\n" not in str(info.value) and "SQLiteLibrary" not in str(info.value)
+    with pytest.raises(ConfigError, match=r"bogus: not an option of SkillLibrary"):
+        SkillLibrary(tmp_path / "lib.db", bogus=1)  # type: ignore[call-arg]
+    assert not (tmp_path / "lib.db").exists()

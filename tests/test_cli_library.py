@@ -91,10 +91,31 @@ def test_user_errors_exit_1_with_one_line(db: str, tmp_path: Path, capsys: pytes
     assert main(["import", str(tmp_path / "nowhere"), "--db", db]) == 1
 
 
-def test_usage_errors_exit_2(db: str) -> None:
-    assert main(["ls", "--bogus"]) == 2
-    assert main(["frobnicate"]) == 2
-    assert main(["show"]) == 2
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["ls", "--bogus"], "--bogus"),
+        (["frobnicate"], "frobnicate"),
+        (["show"], "NAME"),
+        (["demo", "--episodes", "3"], "--episodes"),
+        (["export", "grpo", "out", "--min-group-size", "x"], "--min-group-size"),
+        (["review", "approve", "x@1"], "--reason"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line_of_skillevos_own(
+    db: str, argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--db", db] if argv[0] == "ls" else argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and says.lower() in lines[0].lower(), captured.err
+    assert "--help" in lines[0] and captured.out == ""  # where to look next
+
+
+def test_no_arguments_still_shows_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    main([])
+    captured = capsys.readouterr()
+    assert "Commands" in captured.out + captured.err and "train" in captured.out + captured.err
 
 
 # --------------------------------------------------------------------------- width and --json
@@ -229,3 +250,16 @@ def test_reading_commands_never_create_a_postgresql_library_from_a_typo(capsys: 
     finally:
         drop_pg_schema(real)
         drop_pg_schema(typo)
+
+
+@pytest.mark.parametrize("folder", ["missing", "a-file", "malformed"])
+def test_an_import_that_cannot_read_its_folders_creates_no_library(
+    tmp_path: Path, folder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "malformed" / "iso").mkdir(parents=True)
+    (tmp_path / "malformed" / "iso" / "SKILL.md").write_text("no front matter")
+    new = tmp_path / "new.db"
+    assert main(["import", str(tmp_path / folder), "--db", str(new)]) == 1
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not new.exists()  # a typo in the folder leaves no empty library behind

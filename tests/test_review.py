@@ -110,3 +110,24 @@ def test_review_errors_are_one_line(pending_db: tuple[Path, str], capsys: pytest
     assert "is rejected: only a version under test can be approved" in capsys.readouterr().err
     assert cli_main(["review", "--db", str(path.parent / "missing.db")]) == 1
     assert not (path.parent / "missing.db").exists()
+
+
+def test_options_given_to_review_itself_reach_its_subcommands(
+    pending_db: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `skillevo review --db PROD list` must read PROD, and `review --db PROD approve` decide there,
+    # not in ./skillevo.db (which may be another library).
+    path, vid = pending_db
+    other = tmp_path / "cwd"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    monkeypatch.delenv("SKILLEVO_DB", raising=False)
+    SkillLibrary("skillevo.db").close()  # the default library: empty, must stay untouched
+    assert cli_main(["review", "--db", str(path), "--json", "list"]) == 0
+    assert [r["version_id"] for r in json.loads(capsys.readouterr().out)["pending"]] == [vid]
+    assert cli_main(["review", "--db", str(path), "approve", vid, "--reason", "ok"]) == 0
+    assert "testing -> active" in capsys.readouterr().out
+    with SkillLibrary(path) as lib:
+        assert lib.version(vid).status is VersionStatus.ACTIVE
+    with SkillLibrary(other / "skillevo.db") as lib:
+        assert lib.skills() == []

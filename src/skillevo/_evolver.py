@@ -41,12 +41,13 @@ from ._models import NULL_ARM, Episode, Event, EventKind
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._review_gate import ReviewGate, ReviewMode, check_review
-from ._sandbox import ProcessSandbox
+from ._sandbox import ProcessSandbox, Sandbox
 from ._sanitize import safe_str
 from ._schema_repair import retire_stale
-from ._selection import ThompsonSelector
+from ._selection import Selector, ThompsonSelector
 from ._shadow import SHADOW_BUDGET_S, ShadowCode
 from ._store import SkillStore
+from ._store_args import seed_arg
 from ._transfer import ToolCatalog, sync_transfers
 from ._triggers import TriggerIndex
 from ._warmup import preload
@@ -61,6 +62,37 @@ __all__ = ["EpisodeContext", "Evolver", "GroupContext", "IsFailure", "_check_rew
 
 _CLOSE_FLUSH_S = 10.0  # the most a library's close waits for an Evolver's queued mining
 _logger = logging.getLogger("skillevo")
+
+
+def _check_args(
+    *, seed: object, guidance_budget_tokens: object, cache_ttl_s: object, null_arm: object, is_failure: object,
+    sandbox: object, selector: object, lifecycle: object,
+) -> int:
+    """The Evolver's arguments of the wrong kind, refused at construction: each would otherwise
+    fail later (in numpy, in a tool call's hook) with a foreign error, or be taken for something else."""
+    checked = seed_arg("seed", seed)
+    if checked is None:
+        raise ConfigError("seed: expected a non-negative int (got None)")
+    budget = guidance_budget_tokens
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        raise ConfigError(f"guidance_budget_tokens: must be an int >= 0 (got {safe_str(budget)[:40]!r})")
+    ttl = cache_ttl_s
+    # An infinite TTL is meaningful (never re-read: one process owns the library); NaN is not.
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl >= 0:
+        raise ConfigError(f"cache_ttl_s: expected seconds >= 0 (got {safe_str(ttl)[:40]!r})")
+    if not isinstance(null_arm, bool):
+        raise ConfigError(f"null_arm: must be True or False (got {type(null_arm).__name__})")
+    if is_failure is not None and not callable(is_failure):
+        raise ConfigError(f"is_failure: must be callable or None (got {type(is_failure).__name__})")
+    kinds: tuple[tuple[str, object, type, str], ...] = (
+        ("sandbox", None if sandbox == "default" else sandbox, Sandbox, "a skillevo Sandbox, 'default' or None"),
+        ("selector", selector, Selector, "a skillevo Selector or None"),
+        ("lifecycle", lifecycle, LifecycleConfig, "a LifecycleConfig or None"),
+    )
+    for name, value, kind, expected in kinds:
+        if value is not None and not isinstance(value, kind):
+            raise ConfigError(f"{name}: expected {expected} (got {type(value).__name__})")
+    return checked
 
 
 class Evolver:
@@ -126,8 +158,10 @@ class Evolver:
                 "use Evolver(SkillLibrary(location))"
             )
         review, canary_share = check_review(review, canary_share)
-        if guidance_budget_tokens < 0:
-            raise ConfigError(f"guidance_budget_tokens: must be >= 0 (got {guidance_budget_tokens!r})")
+        seed = _check_args(
+            seed=seed, guidance_budget_tokens=guidance_budget_tokens, cache_ttl_s=cache_ttl_s, null_arm=null_arm,
+            is_failure=is_failure, sandbox=sandbox, selector=selector, lifecycle=lifecycle,
+        )
         shadow_code = ShadowCode(shadow_budget_s)
         self.store = lib
         preload()  # heavy imports at start-up, never inside a tool call

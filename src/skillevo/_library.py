@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,42 @@ def _backend(location: str) -> type[SkillLibrary]:
     return SQLiteLibrary
 
 
+def _options(backend: type) -> set[str]:
+    # The nearest __init__ a backend (or a subclass of one) defines: its keyword parameters.
+    init = next(k.__dict__["__init__"] for k in backend.__mro__ if "__init__" in k.__dict__)
+    return {
+        name for name, p in inspect.signature(init).parameters.items()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name not in ("self", "location")
+    }
+
+
+def _check_options(backend: type, options: dict[str, Any]) -> None:
+    """Refuse an option the chosen backend does not take with one line naming the backend that
+    does: the location often comes from $SKILLEVO_DB, so the same code meets both backends."""
+    init = next(k.__dict__["__init__"] for k in backend.__mro__ if "__init__" in k.__dict__)
+    if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(init).parameters.values()):
+        return  # a subclass that takes any option decides itself
+    known = _options(backend)
+    for name in options:
+        if name in known:
+            continue
+        owners = [label for label, other in _backends().items() if other is not backend and name in _options(other)]
+        if owners:
+            raise ConfigError(f"{name}: an option of {owners[0]} libraries only, and this location is not one")
+        raise ConfigError(f"{name}: not an option of SkillLibrary (options: {', '.join(sorted(known))})")
+
+
+def _backends() -> dict[str, type]:
+    from ._sqlite import SQLiteLibrary
+
+    found: dict[str, type] = {"SQLite": SQLiteLibrary}
+    try:
+        from ._postgres import PostgresLibrary
+    except ImportError:  # without the postgres extra there is no other backend to name
+        return found
+    return {"PostgreSQL": PostgresLibrary, **found}
+
+
 class SkillLibrary(SQLStore):
     """The skill library: skills, versions, posteriors, episodes and events in one database.
 
@@ -68,6 +105,7 @@ class SkillLibrary(SQLStore):
             cls = _backend(default_db() if location is None else location_arg(location))
         elif location is not None:
             location_arg(location)
+        _check_options(cls, kwargs)
         return super().__new__(cls)
 
     def __repr__(self) -> str:

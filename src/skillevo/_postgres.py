@@ -38,7 +38,7 @@ from ._sanitize import json_text
 from ._sql_dialect import Dialect, EventRow, Statement, TransactionAborted
 from ._sql_schema import migrations
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT
-from ._store_args import location_arg, number_arg
+from ._store_args import location_arg, seconds_arg
 
 try:
     import psycopg
@@ -359,7 +359,7 @@ class PostgresLibrary(SkillLibrary):
         durability: Durability = "batched",
     ) -> None:
         self.durability = check_durability(durability)
-        timeout = number_arg("timeout", timeout)
+        timeout = seconds_arg("timeout", timeout)
         conninfo, url_schema = _split_url(location_arg(location))
         self.schema = (schema or url_schema).lower()
         if not self.schema or not set(self.schema) <= _SCHEMA_NAME_CHARS or self.schema[0].isdigit():

@@ -39,6 +39,7 @@ from ._ledger import check_reward
 from ._models import PosteriorState
 from ._reward_text import decode_rewards, reward_token
 from ._store import SkillStore
+from ._store_args import seed_arg
 
 __all__ = ["Selector", "ThompsonSelector"]
 
@@ -251,6 +252,7 @@ class ThompsonSelector(Selector):
         propensity_samples: int = 2000,
         staleness_s: float = 0.5,
     ) -> None:
+        seed = seed_arg("seed", seed)
         self.mode, self.param = _parse_discount(discount)
         if not 0.0 <= staleness_s <= 3600.0 or math.isnan(staleness_s):
             raise ConfigError(f"staleness_s: must be between 0 and 3600 seconds (got {staleness_s!r})")

@@ -41,7 +41,7 @@ from ._untrusted import has_hidden
 if TYPE_CHECKING:
     from ._sandbox import Sandbox
 
-__all__ = ["ImportResult", "Refusal", "import_skills"]
+__all__ = ["ImportResult", "Refusal", "import_skills", "read_skill_folders"]
 
 MAX_FOLDERS = 1000
 #: Code skills one import may hold: each costs a sandbox smoke run (up to its CPU limit, 2 s by
@@ -182,6 +182,27 @@ def _folders(root: Path) -> list[Path]:
     return folders
 
 
+def read_skill_folders(directory: str | Path) -> list[SkillDocument]:
+    """Parse every skill folder under `directory` (or `directory` itself), touching no library.
+
+    Raises:
+        SkillFormatError: a folder is missing, malformed or breaks a bound.
+    """
+    docs: list[SkillDocument] = []
+    seen: set[str] = set()
+    for folder in _folders(Path(directory)):
+        for doc in parse_skill_dir(folder):
+            if doc.name in seen:
+                raise SkillFormatError(doc.path, "name", f"{doc.name!r} appears twice")
+            seen.add(doc.name)
+            docs.append(doc)
+    if sum(1 for doc in docs if doc.strategy.code is not None) > MAX_CODE_SKILLS:
+        raise SkillFormatError(
+            str(directory), None, f"more than {MAX_CODE_SKILLS} code skills in one import (each is smoke-run): split it"
+        )
+    return docs
+
+
 def import_skills(
     store: SkillStore,
     directory: str | Path,
@@ -212,18 +233,7 @@ def import_skills(
         from ._sandbox import ProcessSandbox
 
         sandbox = ProcessSandbox()
-    docs: list[SkillDocument] = []
-    seen: set[str] = set()
-    for folder in _folders(Path(directory)):
-        for doc in parse_skill_dir(folder):
-            if doc.name in seen:
-                raise SkillFormatError(doc.path, "name", f"{doc.name!r} appears twice")
-            seen.add(doc.name)
-            docs.append(doc)
-    if sum(1 for doc in docs if doc.strategy.code is not None) > MAX_CODE_SKILLS:
-        raise SkillFormatError(
-            str(directory), None, f"more than {MAX_CODE_SKILLS} code skills in one import (each is smoke-run): split it"
-        )
+    docs = read_skill_folders(directory)
     existing = {s.name: s for s in store.skills()}
     accepted: list[SkillDocument] = []
     refused: list[Refusal] = []

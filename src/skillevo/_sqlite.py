@@ -30,7 +30,7 @@ from ._sanitize import clean_value
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._sql_schema import migrations
 from ._sql_store import EVENT_INSERT
-from ._store_args import location_arg, number_arg
+from ._store_args import location_arg, seconds_arg
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -243,7 +243,7 @@ class SQLiteLibrary(SkillLibrary):
         read_only: bool = False,
     ) -> None:
         text = location_arg(location)
-        timeout = number_arg("timeout", timeout)
+        timeout = seconds_arg("timeout", timeout)
         if text.startswith("sqlite:///"):
             text = text[len("sqlite:///") :]
             if not text:
@@ -287,7 +287,8 @@ class SQLiteLibrary(SkillLibrary):
                 conn.execute(f"PRAGMA synchronous = {'FULL' if self.durability == 'sync' else 'NORMAL'}")
             self._check_schema() if self.read_only else self._migrate()
             if not memory and not self.read_only:
-                dialect.file = (Path(text), _identity(Path(text)))
+                # Absolute: a relative path names another file once the process changes directory.
+                dialect.file = (Path(text).absolute(), _identity(Path(text)))
         except sqlite3.OperationalError as exc:
             dialect.close()
             if memory or self.read_only:

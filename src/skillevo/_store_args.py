@@ -30,6 +30,8 @@ __all__ = [
     "key_arg",
     "location_arg",
     "number_arg",
+    "seconds_arg",
+    "seed_arg",
     "stored",
     "write_key",
 ]
@@ -79,6 +81,24 @@ def number_arg(name: str, value: object) -> float:
     number = float(value)
     if not math.isfinite(number):
         raise ConfigError(f"{name}: expected a finite number (got {value!r})")
+    return number
+
+
+def seed_arg(name: str, value: object) -> int | None:
+    """A random seed: a non-negative int, or None (fresh entropy). numpy would take a bool as 0/1
+    and fail on anything else only at the first draw, with its own error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
+        raise ConfigError(f"{name}: expected a non-negative int or None (got {_shown(value)})")
+    return int(value)
+
+
+def seconds_arg(name: str, value: object) -> float:
+    """A duration in seconds: a finite number >= 0."""
+    number = number_arg(name, value)
+    if number < 0:
+        raise ConfigError(f"{name}: expected seconds >= 0 (got {value!r})")
     return number
 
 

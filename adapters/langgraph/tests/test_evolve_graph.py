@@ -181,6 +181,21 @@ def test_evolve_rejects_what_is_not_a_compiled_graph(lib: SkillLibrary) -> None:
         evolve(graph, evo, reward=1.0)  # type: ignore[arg-type]
 
 
+def test_the_graph_helpers_refuse_what_they_cannot_wrap(lib: SkillLibrary) -> None:
+    # Each would otherwise fail later, inside the graph's run, with a foreign AttributeError.
+    from skillevo_langgraph import llm_complete
+
+    for bad in ([1], [lambda date: date], "book"):
+        with pytest.raises(ConfigError, match="wrap_tools") as info:
+            wrap_tools(bad)  # type: ignore[arg-type]
+        assert "\n" not in str(info.value)
+    with pytest.raises(ConfigError, match="Evolver"):
+        wrap_tools([book], "evo")  # type: ignore[arg-type]
+    for fn in (with_guidance, llm_complete):
+        with pytest.raises(ConfigError, match=fn.__name__):
+            fn("gpt-4o")  # type: ignore[arg-type]
+
+
 def test_a_failing_reward_function_never_fails_an_evolved_graphs_run(lib: SkillLibrary) -> None:
     graph = _builder(ScriptedChat(booking_policy)).compile()
     for bad in (lambda s: s["score"], lambda s: 5, lambda s: "0.7x"):

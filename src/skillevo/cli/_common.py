@@ -54,11 +54,14 @@ def fail(message: str) -> typer.Exit:
 
 
 def run_app(app: typer.Typer, argv: list[str]) -> int:
-    """Run `app` without letting a traceback or SystemExit escape: 0 ok, 1 user error, 2 usage."""
+    """Run `app` without letting a traceback or SystemExit escape: 0 ok, 1 user error, 2 usage
+    (every error one line on stderr)."""
     command = typer.main.get_command(app)
     try:
-        # Standalone mode lets typer print usage errors (exit 2) and --help itself.
-        command.main(args=argv, prog_name="skillevo", standalone_mode=True)
+        # Not standalone: usage errors come back here, to be told in one line like every other
+        # error (typer would draw a box of several lines); --help and typer.Exit return a code.
+        code = command.main(args=argv, prog_name="skillevo", standalone_mode=False)
+        return code if isinstance(code, int) and not isinstance(code, bool) else 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SkillevoError as exc:
@@ -70,4 +73,23 @@ def run_app(app: typer.Typer, argv: list[str]) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
+    except Exception as exc:
+        usage = _usage_error(exc)
+        if usage is None:
+            raise
+        return usage
+
+
+def _usage_error(exc: Exception) -> int | None:
+    """Tell a usage error (typer's click exceptions, matched by shape: typer vendors click
+    privately) in one line, with the command's --help; None for anything else."""
+    code, message = getattr(exc, "exit_code", None), getattr(exc, "format_message", None)
+    if not isinstance(code, int) or not callable(message):
+        return None
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help is the answer
+        err_console.print(str(message()), markup=False, highlight=False)
+        return code
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", None) or "skillevo"
+    print_error(f"{message()} (see: {path} --help)")
+    return code

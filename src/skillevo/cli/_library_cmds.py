@@ -14,6 +14,7 @@ from .._errors import LibraryError
 from .._library import SkillLibrary, library_exists
 from .._models import SkillVersion, VersionStatus
 from .._redaction import mask_url
+from .._skillimport import read_skill_folders
 from .._skillmd import current_version
 from ._common import DbOption, JsonOption, console, fail, print_error, resolve_db
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
@@ -239,6 +240,8 @@ def import_(
     A malformed folder stops the import before anything is written; a skill that fails a check
     (injection filter, proposal check, sandbox smoke run) is refused with its reason, and the rest import.
     """
+    # Read the folders first: a typo in DIRECTORY must not leave a new, empty library behind.
+    read_skill_folders(directory)
     with _open(db, must_exist=False) as lib:
         result = lib.import_skills(directory, start_tests=start_tests)
         statuses = {vid: lib.version(vid).status.value for vid in result}

@@ -149,6 +149,8 @@ def parse_time(text: str, *, now: float | None = None) -> float:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
+    if when.timestamp() > (time.time() if now is None else now):
+        raise ConfigError(f"--since: {text!r} is in the future: nothing can have changed since then")
     return when.timestamp()
 
 
@@ -225,10 +227,20 @@ review_app = typer.Typer(
 )
 
 
-def _lifecycle(config: Path | None, db: str | None) -> tuple[SkillLibrary, Lifecycle]:
+def _from_group(ctx: typer.Context, name: str, value: Any) -> Any:
+    """A subcommand's option left out falls back to the one given to ``review`` itself, so
+    ``skillevo review --db PROD approve ...`` decides in PROD, never in the default library."""
+    if value is not None and value is not False:
+        return value
+    parent = ctx.parent
+    inherited = parent.params.get(name) if parent is not None and parent.command.name == "review" else None
+    return value if inherited is None else inherited
+
+
+def _lifecycle(ctx: typer.Context, config: Path | None, db: str | None) -> tuple[SkillLibrary, Lifecycle]:
     from .._selection import ThompsonSelector
 
-    cfg = _config(config, db)
+    cfg = _config(_from_group(ctx, "config", config), _from_group(ctx, "db", db))
     lib = _open_existing(cfg.db_location())
     # Review decisions read no posterior: a bare selector is enough (and loads nothing).
     return lib, Lifecycle(lib, ThompsonSelector(seed=cfg.selector.seed), cfg.lifecycle.thresholds(), review="required")
@@ -249,7 +261,7 @@ def review_default(
 ) -> None:
     """List the versions awaiting review (same as `skillevo review list`)."""
     if ctx.invoked_subcommand is None:
-        review_list(config=config, db=db, as_json=as_json)
+        review_list(ctx, config=config, db=db, as_json=as_json)
 
 
 #: The most of a strategy the review table shows; `skillevo show SKILL` and --json show all of it.
@@ -282,12 +294,15 @@ def _summary(strategy: Strategy) -> str:
 
 
 @review_app.command("list")
-def review_list(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+def review_list(
+    ctx: typer.Context, config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False
+) -> None:
     """Versions that wait for a human decision, with their shadow evidence."""
     from .._models import EventKind
     from .._shadow import shadow_evidence
 
-    lib, life = _lifecycle(config, db)
+    lib, life = _lifecycle(ctx, config, db)
+    as_json = _from_group(ctx, "as_json", as_json)
     pending: list[dict[str, Any]] = []
     with lib:
         location = lib.location
@@ -354,6 +369,7 @@ ActorOption = Annotated[
 
 @review_app.command("approve")
 def review_approve(
+    ctx: typer.Context,
     version_id: Annotated[str, typer.Argument(help="Version id, e.g. book-flight-format-date@2.")],
     reason: ReasonOption,
     actor: ActorOption = None,
@@ -362,7 +378,7 @@ def review_approve(
 ) -> None:
     """Approve a version: one under test is promoted (its incumbent retired), an unapproved active one
     is marked approved; recorded as a review event."""
-    lib, life = _lifecycle(config, db)
+    lib, life = _lifecycle(ctx, config, db)
     with lib:
         transitions = life.approve(version_id, _why(reason), actor=_actor(actor))
     for t in transitions:
@@ -371,6 +387,7 @@ def review_approve(
 
 @review_app.command("reject")
 def review_reject(
+    ctx: typer.Context,
     version_id: Annotated[str, typer.Argument(help="Version id, e.g. book-flight-format-date@2.")],
     reason: ReasonOption,
     actor: ActorOption = None,
@@ -378,7 +395,7 @@ def review_reject(
     db: DbOption = None,
 ) -> None:
     """Reject a version (it is kept for audit, never applied); recorded as a review event."""
-    lib, life = _lifecycle(config, db)
+    lib, life = _lifecycle(ctx, config, db)
     with lib:
         _print_transition(life.reject(version_id, _why(reason), actor=_actor(actor)))
 

@@ -13,7 +13,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, To
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
-from skillevo import Evolver
+from skillevo import ConfigError, Evolver
 from skillevo.adapters import (
     EpisodeContext,
     current_episode,
@@ -184,6 +184,16 @@ def wrap_tools(tools: Sequence[BaseTool], evo: Evolver | None = None) -> list[Ba
     exceptions propagate as before, so the graph's own error handling is unchanged. `evo` is
     accepted for symmetry: the episode is found through a context variable set by `evolve`.
     """
+    if evo is not None and not isinstance(evo, Evolver):
+        raise ConfigError(f"wrap_tools: evo must be a skillevo.Evolver or None (got {type(evo).__name__})")
+    if isinstance(tools, str | bytes) or not isinstance(tools, Sequence):
+        raise ConfigError(f"wrap_tools: expected a list of LangChain tools (got {type(tools).__name__})")
+    for i, t in enumerate(tools):
+        if not isinstance(t, BaseTool):
+            raise ConfigError(
+                f"wrap_tools: tools[{i}] is a {type(t).__name__}, not a LangChain BaseTool "
+                "(make a function one with langchain_core.tools.tool)"
+            )
     return [
         _EvolvingTool(
             name=t.name,
@@ -262,11 +272,18 @@ class GuidedModel(Runnable[Any, Any]):
 
 def with_guidance(model: Runnable[Any, Any]) -> GuidedModel:
     """Wrap a chat model (or a tool-bound one) so each call carries the running episode's guidance."""
-    return GuidedModel(model)
+    return GuidedModel(_runnable("with_guidance", model))
+
+
+def _runnable(who: str, model: object) -> Runnable[Any, Any]:
+    if not isinstance(model, Runnable):
+        raise ConfigError(f"{who}: expected a LangChain chat model or Runnable (got {type(model).__name__})")
+    return model
 
 
 def llm_complete(chat_model: BaseChatModel | Runnable[Any, Any]) -> Callable[[str], str]:
     """A ``complete(prompt) -> text`` callable over a LangChain chat model, for ``LLMMiner``."""
+    _runnable("llm_complete", chat_model)
 
     def complete(prompt: str) -> str:
         out = chat_model.invoke([HumanMessage(content=prompt)])
