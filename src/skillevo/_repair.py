@@ -40,6 +40,7 @@ from ._models import (
     Strip,
 )
 from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, parse_date
+from ._shape import shape_regex
 from ._units import number_regex, pad_after, padded_prefix, read_number, readings
 
 __all__ = [
@@ -243,33 +244,6 @@ def _holds(cond: ArgCondition, value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- synthesis
-
-
-def shape_regex(values: Sequence[str]) -> str | None:
-    """A regex for the common *shape* of `values` (digit runs -> \\d{n}, letters -> classes), or None."""
-
-    def shape(text: str) -> str:
-        out = []
-        for m in re.finditer(r"\d+|[a-z]+|[A-Z]+|\s+|.", text):
-            tok = m.group(0)
-            if tok.isdigit():
-                out.append(f"\\d{{{len(tok)}}}")
-            elif tok.isalpha() and tok.islower():
-                out.append("[a-z]+")
-            elif tok.isalpha() and tok.isupper():
-                out.append("[A-Z]+")
-            elif tok.isspace():
-                out.append("\\s+")
-            else:
-                out.append(re.escape(tok))
-        return "".join(out)
-
-    shapes = {shape(v) for v in values}
-    if len(shapes) == 1:
-        return shapes.pop()
-    # Digit runs of varying length: generalise to \d+ and try again.
-    loose = {re.sub(r"\\d\{\d+\}", r"\\d+", s) for s in shapes}
-    return loose.pop() if len(loose) == 1 else None
 
 
 def _value_transforms(bad: Any, good: Any) -> list[Any]:
