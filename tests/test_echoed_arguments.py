@@ -75,3 +75,27 @@ def test_an_echoed_reason_is_still_an_echo() -> None:
     rule = structured_rule("credit_note", message, "missing_arg", args, 3)
     assert rule is not None and rule.guidance is not None
     assert "`member_ref`" in rule.guidance and "`reason`" not in rule.guidance
+
+
+def _raw(tool: str, args: dict[str, object], *clauses: str) -> str:
+    """The tool node's message as the agent sees it (one clause a line)."""
+    return f"Error invoking tool '{tool}' with kwargs {args!r} with error:\n " + "\n".join(clauses) + (
+        "\n Please fix the error and try again."
+    )
+
+
+def test_allowed_values_are_the_argument_s_whose_clause_declares_them() -> None:
+    # Two mistakes in one call: the first clause is about another argument; the declared set is
+    # the second's. The guidance named the first ("`badge` must be one of `red`, `blue`, `green`").
+    args: dict[str, object] = {"badge": "B7", "colour": "crimson", "floor": 3}
+    message = _raw("issue_badge", args, "badge: String should match pattern '^B\\d{3}$'",
+                   "colour: Input should be 'red', 'blue' or 'green'")
+    rule = structured_rule("issue_badge", message, "enum", args, 3)
+    assert rule is not None and rule.guidance is not None
+    assert "`colour` must be one of" in rule.guidance, rule.guidance
+    assert "`badge`" not in rule.guidance
+    # Clauses in the other order: still the argument whose clause declares the set.
+    message = _raw("issue_badge", args, "floor: Input should be less than 3",
+                   "colour: Input should be 'red', 'blue' or 'green'")
+    rule = structured_rule("issue_badge", message, "enum", args, 3)
+    assert rule is not None and rule.guidance is not None and "`colour` must be one of" in rule.guidance, rule

@@ -33,8 +33,10 @@ def test_a_unit_dropped_at_the_same_scale_is_learned_as_a_rule_that_repairs_unse
 
 
 def test_a_unit_with_another_scale_or_mixed_units_is_not_stripped() -> None:
-    # Minutes corrected to hours: the number changes, so no unit rule (left to value maps/guidance).
-    assert synthesize([({"t": "90min"}, {"t": 1.5}), ({"t": "30min"}, {"t": 0.5})]) is None
+    # Centimetres corrected to metres: the number changes, so no unit rule (left to value maps/guidance).
+    assert synthesize([({"t": "150cm"}, {"t": 1.5}), ({"t": "30cm"}, {"t": 0.3})]) is None
+    # (Minutes corrected to hours is a length of time, read in the unit the corrections prove:
+    # tests/test_durations.py.)
     # Two corrections with different units: no one unit to drop, at most a map of the instances.
     mixed = synthesize([({"t": "12h"}, {"t": 12}), ({"t": "2d"}, {"t": 48})])
     assert mixed is not None and [op.op for op in mixed.ops] == ["map"]

@@ -532,7 +532,9 @@ class EpisodeContext:
         repairs: list[str] = []
         if ep.applied:
             evo.ledger.evaluate({a.key for a in ep.applied})
-            repairs = [a.arm for a in ep.applied if a.kind == "repair" and a.arm != NULL_ARM]
+            # A version chosen for its guidance may carry the repair that acted too (`repairs`): the
+            # transfer step checks each one's wins itself.
+            repairs = [a.arm for a in ep.applied if (a.kind == "repair" or a.repairs) and a.arm != NULL_ARM]
         created = evo.learn(ep, stored, repairs) if stored or repairs else []
         if created:
             ep.metadata["mined"] = list(created)

@@ -50,6 +50,8 @@ MAX_DECLARED = 16
 #: skeleton, so it cannot be told from an instruction in that language.
 _MEMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-/:]{0,31}$")
 _MEMBER_MAX_WORDS = 3
+#: how guidance names the unit a duration repair counts in
+_DURATION_WORDS = {"s": "seconds", "min": "minutes", "h": "hours", "d": "days"}
 #: A name read from an error message alone (a missing or expected argument) is shorter than a sentence.
 _MESSAGE_NAME_MAX_WORDS = 4
 
@@ -449,6 +451,8 @@ def repair_guidance(
             parts.append(f"leave out `{arg}`")
         elif op.op == "set":
             parts.append(f"set `{arg}`")
+        elif op.op == "coerce" and op.duration is not None:
+            parts.append(f"send `{arg}` as a plain number of {_DURATION_WORDS[op.duration]}")
         elif op.op == "coerce" and op.reads_number:
             said = (("its prefix", op.prefix), ("its unit", op.unit), ("digit grouping", op.grouping))
             dropped = " or ".join(w for w, on in said if on)

@@ -243,6 +243,8 @@ class CoerceArg(_Op):
     value with any other unit or grouping, or one the cast would round, is left as it is. Mined only
     when every correction of the argument maps the text to exactly that number (an identity scale:
     never cents to dollars, minutes to hours, or ``"1,5"`` to 1.5 unless corrections show it).
+    With `duration`, a length of time (``"90 minutes"``, ``"1.5 hours"``, ``"PT1H30M"``) is read as
+    the number of that unit it lasts; mined only when a correction gives exactly that number.
     """
 
     op: Literal["coerce"] = "coerce"
@@ -250,11 +252,12 @@ class CoerceArg(_Op):
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     grouping: Literal[",", ".", " ", "'"] | None = None
     prefix: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[^\d\s]+$")
+    duration: Literal["s", "min", "h", "d"] | None = None
 
     @property
     def reads_number(self) -> bool:
-        """Whether the cast reads a number written for people (a `unit`, `grouping` or `prefix`)."""
-        return self.unit is not None or self.grouping is not None or self.prefix is not None
+        """Whether the cast reads a number written for people (a `unit`, `grouping`, `prefix` or `duration`)."""
+        return any(v is not None for v in (self.unit, self.grouping, self.prefix, self.duration))
 
     @model_validator(mode="after")
     def _unit_ok(self) -> Self:
@@ -264,6 +267,8 @@ class CoerceArg(_Op):
             raise ValueError("coerce: a prefix of signs only would drop the number's sign")
         if self.unit is not None and not (self.unit.isalpha() or is_currency(self.unit)):
             raise ValueError("coerce: a unit is letters only, or one currency symbol")
+        if self.duration is not None and (self.unit or self.grouping or self.prefix):
+            raise ValueError("coerce: a duration is read alone, without a unit, grouping or prefix")
         return self
 
 
@@ -283,12 +288,24 @@ class ReformatDate(_Op):
 
 
 class Pad(_Op):
-    """Pad a value (as a string) to `width` with `fill` (zero-pad by default)."""
+    """Pad a value (as a string) to `width` with `fill` (zero-pad by default).
+
+    With `after`, only an id's number is padded: a value that is `after` followed by digits gets
+    zeros between the two until the digits are `width` long (``"E42"`` -> ``"E0042"``); any other
+    value is left as it is. Mined only from corrections that insert zeros there, which keeps the number.
+    """
 
     op: Literal["pad"] = "pad"
     width: int = Field(ge=1, le=256)
     fill: str = Field(default="0", min_length=1, max_length=1)
     side: Literal["left", "right"] = "left"
+    after: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^\D+$")
+
+    @model_validator(mode="after")
+    def _after_ok(self) -> Self:
+        if self.after is not None and (self.fill != "0" or self.side != "left"):
+            raise ValueError("pad: a prefix's digits are padded with leading zeros only")
+        return self
 
 
 class Strip(_Op):

@@ -21,6 +21,7 @@ from typing import Any
 from . import _regex
 from ._arg_paths import MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
 from ._conform import NO, conform
+from ._durations import duration_regex, duration_units, read_duration
 from ._errors import SkillevoError
 from ._models import (
     Affix,
@@ -39,7 +40,8 @@ from ._models import (
     Strip,
 )
 from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, parse_date
-from ._units import number_regex, read_number, readings
+from ._shape import shape_regex
+from ._units import number_regex, pad_after, padded_prefix, read_number, readings
 
 __all__ = [
     "RepairError",
@@ -119,8 +121,12 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     value = get_path(args, op.arg)
     if value is MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
-    if isinstance(op, CoerceArg) and op.reads_number:
-        new: Any = read_number(value, op.to, op.unit, op.grouping, op.prefix)
+    if isinstance(op, CoerceArg) and op.duration is not None:
+        new: Any = read_duration(value, op.to, op.duration)
+        if new is None:
+            return  # not a length of time, or one the cast would round: left as it is
+    elif isinstance(op, CoerceArg) and op.reads_number:
+        new = read_number(value, op.to, op.unit, op.grouping, op.prefix)
         if new is None:
             return  # another unit or grouping, or a number the cast would round: left as it is
     elif isinstance(op, CoerceArg):
@@ -134,6 +140,8 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
             new = parse_date(value, op.from_format).strftime(op.to_format)
         except DateError as exc:
             raise RepairError(str(exc)) from None
+    elif isinstance(op, Pad) and op.after is not None:
+        new = pad_after(value, op.after, op.width)
     elif isinstance(op, Pad):
         text = str(value)
         new = text.rjust(op.width, op.fill) if op.side == "left" else text.ljust(op.width, op.fill)
@@ -238,33 +246,6 @@ def _holds(cond: ArgCondition, value: Any) -> bool:
 # --------------------------------------------------------------------------- synthesis
 
 
-def shape_regex(values: Sequence[str]) -> str | None:
-    """A regex for the common *shape* of `values` (digit runs -> \\d{n}, letters -> classes), or None."""
-
-    def shape(text: str) -> str:
-        out = []
-        for m in re.finditer(r"\d+|[a-z]+|[A-Z]+|\s+|.", text):
-            tok = m.group(0)
-            if tok.isdigit():
-                out.append(f"\\d{{{len(tok)}}}")
-            elif tok.isalpha() and tok.islower():
-                out.append("[a-z]+")
-            elif tok.isalpha() and tok.isupper():
-                out.append("[A-Z]+")
-            elif tok.isspace():
-                out.append("\\s+")
-            else:
-                out.append(re.escape(tok))
-        return "".join(out)
-
-    shapes = {shape(v) for v in values}
-    if len(shapes) == 1:
-        return shapes.pop()
-    # Digit runs of varying length: generalise to \d+ and try again.
-    loose = {re.sub(r"\\d\{\d+\}", r"\\d+", s) for s in shapes}
-    return loose.pop() if len(loose) == 1 else None
-
-
 def _value_transforms(bad: Any, good: Any) -> list[Any]:
     """Candidate single-value ops (without `arg`) that turn `bad` into `good`, smallest first."""
     cands: list[Any] = []
@@ -288,6 +269,9 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
             cands.append(("remove_suffix", {"text": bad[len(good) :]}))
         if len(good) > len(bad) and good.lstrip(good[0]) == bad.lstrip(good[0]) and good[0] == "0":
             cands.append(("pad", {"width": len(good), "fill": "0"}))
+        padded = padded_prefix(bad, good)
+        if padded is not None:
+            cands.append(("pad", {"width": padded[1], "fill": "0", "after": padded[0]}))
         for f_from in DATE_FORMATS:
             try:
                 parsed = dt.datetime.strptime(bad, f_from)
@@ -309,6 +293,8 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
         # corrected number: the correction proves the unit's scale and which mark groups digits here
         # (one text reads 1200 or 1.2). A zero shows no scale; "90min" -> 1.5 is left to a value map.
         to = "int" if type(good) is int else "float"
+        # A length of time first: it reads every way of writing one ("2 hours" after "90 minutes").
+        cands.extend(("coerce", {"to": to, "duration": unit}) for unit in duration_units(bad, good))
         for reading in readings(bad):
             if same_args(read_number(bad, to, **reading), good):
                 cands.append(("coerce", {"to": to, **reading}))
@@ -559,6 +545,8 @@ def _precondition(
                 conds.extend(_empty_value(op.arg, pairs))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
+        elif isinstance(op, CoerceArg) and op.duration is not None:
+            conds.append(ArgCondition(arg=op.arg, regex=duration_regex()))
         elif isinstance(op, CoerceArg) and op.reads_number:
             conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping, op.prefix)))
         elif isinstance(op, CoerceArg):
@@ -567,6 +555,8 @@ def _precondition(
                 conds.append(ArgCondition(arg=op.arg, type=bad_types.pop()))
         elif isinstance(op, ChangeCase) and op.to in ("lower", "upper"):
             conds.append(ArgCondition(arg=op.arg, regex=r".*[A-Z].*" if op.to == "lower" else r".*[a-z].*"))
+        elif isinstance(op, Pad) and op.after is not None:
+            conds.append(ArgCondition(arg=op.arg, regex=re.escape(op.after) + f"\\d{{1,{op.width - 1}}}"))
         elif isinstance(op, Pad):
             conds.append(ArgCondition(arg=op.arg, regex=f".{{0,{op.width - 1}}}"))
         elif isinstance(op, Strip) and op.chars is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._repair_dates import DATE_FORMATS
@@ -30,6 +30,7 @@ __all__ = [
     "is_instance_value",
     "literal_is_code",
     "shape",
+    "shape_regex",
     "strings_in",
     "synthetic",
     "writes_address",
@@ -302,3 +303,30 @@ def synthetic(value: Any, avoid: Collection[Any] = (), variant: int = 0) -> Any 
         if str(candidate) not in banned:
             return candidate
     return None
+
+
+def shape_regex(values: Sequence[str]) -> str | None:
+    """A regex for the common *shape* of `values` (digit runs -> \\d{n}, letters -> classes), or None."""
+
+    def shape(text: str) -> str:
+        out = []
+        for m in re.finditer(r"\d+|[a-z]+|[A-Z]+|\s+|.", text):
+            tok = m.group(0)
+            if tok.isdigit():
+                out.append(f"\\d{{{len(tok)}}}")
+            elif tok.isalpha() and tok.islower():
+                out.append("[a-z]+")
+            elif tok.isalpha() and tok.isupper():
+                out.append("[A-Z]+")
+            elif tok.isspace():
+                out.append("\\s+")
+            else:
+                out.append(re.escape(tok))
+        return "".join(out)
+
+    shapes = {shape(v) for v in values}
+    if len(shapes) == 1:
+        return shapes.pop()
+    # Digit runs of varying length: generalise to \d+ and try again.
+    loose = {re.sub(r"\\d\{\d+\}", r"\\d+", s) for s in shapes}
+    return loose.pop() if len(loose) == 1 else None

@@ -11,6 +11,7 @@ message, and no value the caller sent, is copied (a declared allowed value is th
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from ._detect import retry_after
@@ -24,6 +25,7 @@ from ._guidance_facts import (
     renames,
     repair_guidance,
     suggested_value,
+    without_echo,
 )
 from ._models import ArgCondition, ChangeCase, CoerceArg, DropArg, RenameArg, Repair, Retry
 from ._untrusted import identifier
@@ -107,6 +109,12 @@ def _enum_rule(
     tool: str, message: str, fields: list[str], args: dict[str, Any], sent: list[str]
 ) -> StructuredRule | None:
     declared = declared_values(message, args)
+    if len(fields) > 1:
+        # Several arguments failed in one call: the set is the one whose own clause declares it,
+        # and no argument's when that cannot be told (the first named may be another mistake).
+        owners = _declaring(message, fields, args)
+        fields = sent = list(owners) if len(owners) == 1 else []
+        declared = next(iter(owners.values())) if len(owners) == 1 else declared
     hint = suggested_value(message)
     allowed = declared or ([hint] if hint else [])
     if not allowed:
@@ -140,6 +148,18 @@ def _enum_rule(
         f"`{tool}`: {what} must be one of {shown}. DO use one of these exactly. DON'T invent variants.",
         allowed=tuple(declared),
     )
+
+
+def _declaring(message: str, fields: list[str], args: dict[str, Any]) -> dict[str, list[str]]:
+    """The named arguments whose clause (from the name to the next named argument) declares a set,
+    with that set."""
+    text = without_echo(message)
+    spots = sorted(
+        (m.start(), f) for f in fields if (m := re.search(rf"(?<![\w.]){re.escape(f)}(?!\w)", text)) is not None
+    )
+    ends = [pos for pos, _ in spots[1:]] + [len(text)]
+    found = {f: declared_values(text[pos:end], args) for (pos, f), end in zip(spots, ends, strict=True)}
+    return {f: values for f, values in found.items() if values}
 
 
 #: Made-up numbers for the cast examples (the caller's own number is never shown).

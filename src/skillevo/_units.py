@@ -22,6 +22,8 @@ __all__ = [
     "is_currency",
     "number_prefix",
     "number_regex",
+    "pad_after",
+    "padded_prefix",
     "read_number",
     "readings",
     "split_unit",
@@ -173,3 +175,35 @@ def readings(bad: Any) -> list[dict[str, str]]:
     if prefix is not None:
         out.append({"prefix": prefix})
     return out
+
+
+#: an id written as a prefix of non-digits, then its number (``"E42"``, ``"POL-457"``)
+_PREFIXED_ID = re.compile(r"(\D{1,16})(\d{1,64})")
+
+
+def padded_prefix(bad: Any, good: Any) -> tuple[str, int] | None:
+    """``(prefix, width)`` when `good` is `bad` with zeros inserted between its prefix and its number.
+
+    ``"E42"`` -> ``"E0042"`` is ``("E", 4)``: the prefix and the number are kept, only the width
+    changes, so the same edit fits every id of that prefix. Any other change (another number,
+    another prefix, zeros taken away) is None.
+    """
+    if not isinstance(bad, str) or not isinstance(good, str):
+        return None
+    b, g = _PREFIXED_ID.fullmatch(bad), _PREFIXED_ID.fullmatch(good)
+    if b is None or g is None or b.group(1) != g.group(1):
+        return None
+    short, full = b.group(2), g.group(2)
+    if len(full) <= len(short) or full.lstrip("0") != short.lstrip("0") or not full.endswith(short):
+        return None
+    return g.group(1), len(full)
+
+
+def pad_after(value: Any, prefix: str, width: int) -> Any:
+    """`value` with the digits after `prefix` zero-padded to `width`; any other value as it is."""
+    if not isinstance(value, str) or not value.startswith(prefix):
+        return value
+    digits = value[len(prefix) :]
+    if not digits.isascii() or not digits.isdigit():
+        return value
+    return prefix + digits.rjust(width, "0")

@@ -1,0 +1,91 @@
+"""Lengths of time written for people (``"90 minutes"``, ``"1h 30min"``, ``"PT1H30M"``), read as a
+plain number of one unit.
+
+A `CoerceArg` with a `duration` unit reads such a text as its length in that unit (`_repair`). It is
+mined only when a correction maps the text to exactly that length (`_repair._value_transforms`):
+the correction proves the unit the tool counts in, so ``"2 hours"`` is repaired to ``120`` where
+``"90 minutes"`` was corrected to ``90``. Only fixed lengths are read: ISO 8601 days, hours, minutes
+and seconds, and those unit words; months and years (no fixed length) and a bare ``m`` (minutes,
+months or metres) are not durations here.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Any
+
+__all__ = ["DURATION_UNITS", "duration_regex", "duration_units", "read_duration"]
+
+#: the units a duration is expressed in, with their length in seconds
+DURATION_UNITS: dict[str, int] = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+
+_WORDS: dict[str, int] = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+}
+_NUM = r"\d{1,9}(?:\.\d{1,9})?"
+_WORD_ALT = "|".join(sorted(_WORDS, key=len, reverse=True))
+_ISO = re.compile(
+    rf"[Pp](?:(?P<d>{_NUM})[Dd])?(?:[Tt](?:(?P<h>{_NUM})[Hh])?(?:(?P<m>{_NUM})[Mm])?(?:(?P<s>{_NUM})[Ss])?)?"
+)
+_PART = re.compile(rf"\s*({_NUM})\s*({_WORD_ALT})(?![a-zA-Z])\s*,?\s*(?:and\s+)?", re.IGNORECASE)
+_ISO_REGEX = rf"\s*[Pp](?:{_NUM}[Dd])?(?:[Tt](?:{_NUM}[Hh])?(?:{_NUM}[Mm])?(?:{_NUM}[Ss])?)?\s*"
+_WORDS_REGEX = rf"(?i:(?:\s*{_NUM}\s*(?:{_WORD_ALT})\s*,?\s*(?:and\s+)?)+)"
+
+
+def _read(value: Any) -> tuple[Fraction, bool] | None:
+    """The length `value` writes, in seconds, and whether the text can only be a length of time (ISO
+    8601, a unit word, or several parts: ``"12h"`` alone may be another unit called h); None when
+    it writes no duration."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    text = value.strip()
+    iso = _ISO.fullmatch(text)
+    if iso is not None:
+        parts = [(iso.group(k), n) for k, n in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))]
+        if not any(p for p, _ in parts):
+            return None  # "P" or "PT" alone
+        return sum((Fraction(p) * n for p, n in parts if p), Fraction(0)), True
+    total, pos, words = Fraction(0), 0, []
+    for m in _PART.finditer(text):
+        if m.start() != pos:
+            return None
+        total += Fraction(m.group(1)) * _WORDS[m.group(2).lower()]
+        pos = m.end()
+        words.append(m.group(2))
+    if not words or pos != len(text):
+        return None
+    return total, len(words) > 1 or len(words[0]) > 1
+
+
+def read_duration(value: Any, to: str, unit: str) -> int | float | None:
+    """The length `value` writes (``"PT1H30M"``, ``"90 minutes"``, ``"1.5 hours"``) in `unit`, cast
+    to `to` (``int`` or ``float``); None for any other value or a cast that would round."""
+    read = _read(value)
+    if read is None or unit not in DURATION_UNITS:
+        return None
+    length = read[0] / DURATION_UNITS[unit]
+    if to == "int":
+        return int(length) if length.denominator == 1 else None
+    as_float = float(length)
+    return as_float if Fraction(as_float) == length else None
+
+
+def duration_units(bad: Any, good: Any) -> list[str]:
+    """The units in which text `bad` is exactly the number `good` (one, or none: a correction that
+    proves no unit, like a zero or a text that may be another unit, proves nothing)."""
+    if isinstance(good, bool) or not isinstance(good, int | float) or good == 0:
+        return []
+    read = _read(bad)
+    if read is None or not read[1]:
+        return []
+    to = "int" if isinstance(good, int) else "float"
+    return [u for u in DURATION_UNITS if read_duration(bad, to, u) == good]
+
+
+def duration_regex() -> str:
+    """A full-match regex for the texts `read_duration` reads (a duration repair's precondition)."""
+    return rf"{_ISO_REGEX}|{_WORDS_REGEX}"
