@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
@@ -239,3 +240,25 @@ def run_group_key() -> str | None:
     metadata = (config or {}).get("metadata") or {}
     value = metadata.get(GROUP_KEY_METADATA) if isinstance(metadata, dict) else None
     return value[:200] if isinstance(value, str) and value.strip() else None
+
+
+class EndedRuns:
+    """The ids of the last `limit` episodes a middleware ended (thread-safe): a tool call of a run
+    arriving after its run ended (a parallel call still running when another's exception ended the
+    run) is that run's straggler, not a run resumed in this instance, and opens no episode."""
+
+    __slots__ = ("_ids", "_limit", "_lock")
+
+    def __init__(self, limit: int) -> None:
+        self._ids: dict[str, None] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def add(self, episode_id: str) -> None:
+        with self._lock:
+            self._ids[episode_id] = None
+            if len(self._ids) > self._limit:
+                del self._ids[next(iter(self._ids))]
+
+    def __contains__(self, episode_id: object) -> bool:
+        return episode_id in self._ids

@@ -29,6 +29,7 @@ from skillevo.adapters import (
 )
 
 from ._common import (
+    EndedRuns,
     add_guidance,
     arun_request,
     last_human,
@@ -38,8 +39,8 @@ from ._common import (
     task_text,
     tool_names,
 )
-from ._stopped import RunWatch, run_loop
-from ._trace import Trace, aemit, emit, mark_repairs, policy_args
+from ._stopped import RunWatch
+from ._trace import Trace, aemit_pending, emit_pending, mark_repairs, policy_args, silent
 
 __all__ = ["SkillMiddleware"]
 
@@ -145,6 +146,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         # Episode id -> the foreign key it was adopted by (see `_adopt`; one adoption per run).
         self._aliases: dict[str, str] = {}
         self._adopting = threading.Lock()
+        self._ended_runs = EndedRuns(_MAX_OPEN)  # runs ended here: a late call of one is no resumed run
         # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
         self._direct: dict[str, tuple[int, list[Any]]] = {}
         # The last tool list seen and its return_direct tools' names (one tuple: read and replaced whole,
@@ -272,25 +274,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             trace.reward(value, error)
         return ep, value
 
-    @staticmethod
-    def _silent(trace: Trace) -> bool:
-        """Whether this hook runs in the invocation the episode started in, when that one had no
-        receiver for its records (asking again would cost more than the hook)."""
-        loop = trace.silent_in() if trace.silent_in is not None else None
-        return loop is not None and loop is run_loop()
-
-    @staticmethod
-    def _emit(trace: Trace) -> None:
-        """Dispatch the trace's pending records (dropped unread where `_silent`)."""
-        records = trace.drain()
-        if not SkillMiddleware._silent(trace):
-            emit(records)
-
-    @staticmethod
-    async def _aemit(trace: Trace) -> None:
-        records = trace.drain()
-        if not SkillMiddleware._silent(trace):
-            await aemit(records)
+    # Dispatch a trace's pending records, dropped unread where it is `silent` (see `_trace`).
+    _silent, _emit, _aemit = staticmethod(silent), staticmethod(emit_pending), staticmethod(aemit_pending)
 
     def _trace_args(self, value: Any) -> Any:
         """Arguments in trace events, shaped by the effective trace policy's ``process_inputs``."""
@@ -348,7 +333,10 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         self._direct.pop(episode_id, None)
         self._direct_of.pop(episode_id, None)
         self._failing.pop(episode_id, None)
-        return self._open.pop(episode_id, None), self._raised.pop(episode_id, None)
+        ep = self._open.pop(episode_id, None)
+        if ep is not None:
+            self._ended_runs.add(episode_id)
+        return ep, self._raised.pop(episode_id, None)
 
     def _model_failed(self, ep: EpisodeContext, exc: BaseException, state: Any) -> bool:
         """A model call of `ep`'s run raised `exc`: True when the episode is to be recorded as
@@ -541,13 +529,13 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         return result
 
     def _adopt(self, key: Any, request: ToolCallRequest) -> EpisodeContext | None:
-        """The episode of a tool call whose run's state names one this instance never opened: a run
-        interrupted in a tool, resumed by another process or instance sharing the checkpointer. Its
-        resumed part is an episode here (its calls come before any model call of the resume), found
-        by the state's key until a model call writes its id. None: no key, or it could not open."""
+        """The episode of a tool call whose run's state names one this instance never opened (a run
+        interrupted in a tool, resumed by another process or instance sharing the checkpointer): its
+        resumed part, found by the state's key until a model call writes its id. None: no key, a run
+        this instance ended (`EndedRuns`), or it could not open."""
         with self._adopting:
             ep = self._open.get(key) if isinstance(key, str) else None
-            if ep is not None or not isinstance(key, str):  # adopted first by a parallel call of the turn
+            if ep is not None or not isinstance(key, str) or key in self._ended_runs:  # (or adopted by a parallel call)
                 return ep
             try:
                 ep = self._episode(request.state, create=True, runtime=request.runtime)[0]

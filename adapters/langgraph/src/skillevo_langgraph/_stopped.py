@@ -21,7 +21,9 @@ however the run ends, before the error reaches the caller, and reads why it ende
 steps: the run failed with ``GraphRecursionError``, reward 0). The writer's reference stays as the
 fallback for a LangGraph whose loop is not found.
 
-A run that ends on a model call's exception is recorded there too, at once (an async loop's exit
+A run that ends on an ordinary exception (a model call's, a tool's under ``catch_tool_errors=False``,
+another middleware's) is recorded there too, at once, before the exception reaches a caller that
+may close the library as it leaves a ``with`` block (an async loop's exit
 awaits the record in a worker thread, so the store write never holds the event loop): the middleware leaves
 that exception to an outer middleware that may call the model again in the same step (a retry, a
 fallback model), so only the loop's exit tells that the run went no further. The loop each episode
@@ -126,7 +128,14 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
             # in place, before the error reaches the caller (as when the hook records it itself).
             return live, failed
         elif not self.threaded:
-            _ENDED.put((self.watch, episode_id, _failure(exc_type)))
+            why = _failure(exc_type)
+            if why is None:  # the caller stopped it (or it ended with no hook hearing): queued
+                _ENDED.put((self.watch, episode_id, None))
+            else:
+                # An ordinary exception (a tool's, with catch_tool_errors=False; another middleware's)
+                # ends the run here, in the caller's thread: recorded in place, before it reaches the
+                # caller, whose `with SkillLibrary(...)` it may leave (closing the library at once).
+                return live, why
         else:  # a threaded run may be resumed: its next run ends it
             live.forget(episode_id)
         return None

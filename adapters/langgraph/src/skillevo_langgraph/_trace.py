@@ -35,8 +35,12 @@ from skillevo import Event, EventKind
 from skillevo.adapters import EpisodeContext, score_reward
 
 from ._callbacks import no_receivers
+from ._stopped import run_loop
 
-__all__ = ["EVENT_NAMES", "REWARD_EVENT", "Trace", "aemit", "emit", "mark_repairs", "policy_args", "score", "trace_of"]
+__all__ = [
+    "EVENT_NAMES", "REWARD_EVENT", "Trace", "aemit", "aemit_pending", "emit", "emit_pending", "mark_repairs",
+    "policy_args", "score", "silent", "trace_of",
+]
 
 log = logging.getLogger("skillevo_langgraph")
 
@@ -267,3 +271,24 @@ def mark_repairs(result: Any, trace: Trace | None, tool: str | None) -> Any:
 def score(reward: Callable[[Any], Any] | None, state: Any, ep: EpisodeContext) -> tuple[float | None, str | None]:
     """``reward(state)`` under the adapter contract (`skillevo.adapters.score_reward`)."""
     return score_reward(ep, reward, state)
+
+
+def silent(trace: Trace) -> bool:
+    """Whether this hook runs in the invocation the episode started in, when that one had no
+    receiver for its records (asking again would cost more than the hook)."""
+    loop = trace.silent_in() if trace.silent_in is not None else None
+    return loop is not None and loop is run_loop()
+
+
+def emit_pending(trace: Trace) -> None:
+    """Dispatch the trace's pending records (dropped unread where `silent`)."""
+    records = trace.drain()
+    if not silent(trace):
+        emit(records)
+
+
+async def aemit_pending(trace: Trace) -> None:
+    """`emit_pending`, async."""
+    records = trace.drain()
+    if not silent(trace):
+        await aemit(records)
