@@ -203,3 +203,13 @@ def test_a_members_name_in_another_case_style_is_renamed_inside_objects_and_list
 def test_a_member_is_not_renamed_when_two_names_or_none_fit(sent: dict[str, Any]) -> None:
     out = conform(sent, SHIP_TO)
     assert out is sent or out is NO or out == sent
+
+
+def test_a_time_zone_added_by_corrections_is_never_learned_as_a_value_map() -> None:
+    from skillevo._repair import synthesize
+
+    # The same naive times corrected twice each: a map of them would set that zone on another task's same time.
+    pairs = [({"start": f"2026-08-0{d}T09:30:00"}, {"start": f"2026-08-0{d}T09:30:00+02:00"}) for d in (3, 4, 3, 4)]
+    assert synthesize(pairs) is None
+    readable = [({"day": "Mon"}, {"day": "monday"}), ({"day": "Tue"}, {"day": "tuesday"})]
+    assert synthesize(readable) is not None  # (other value maps are learned as before)

@@ -422,7 +422,9 @@ def synthesize(
                 return None
             if isinstance(kept, MapValue):
                 kept = MapValue(arg=kept.arg, mapping={str(b): g for b, g in changed})
-                if len(kept.mapping) < 2:
+                if len(kept.mapping) < 2 or any(
+                    isinstance(b, str) and isinstance(g, str) and adds_time_zone(b, g) for b, g in changed
+                ):  # (a zone is the task's data: a map would set it on another task's same time)
                     return None
         if isinstance(kept, ReformatDate) and not date_mapping_proven(kept, pairs):
             return None  # every corrected date reads the same either way: which field is the day is unproven
