@@ -99,3 +99,16 @@ def test_allowed_values_are_the_argument_s_whose_clause_declares_them() -> None:
                    "colour: Input should be 'red', 'blue' or 'green'")
     rule = structured_rule("issue_badge", message, "enum", args, 3)
     assert rule is not None and rule.guidance is not None and "`colour` must be one of" in rule.guidance, rule
+
+
+def test_the_allowed_values_of_a_flattened_message_are_read_up_to_the_next_clause() -> None:
+    from skillevo._guidance_facts import declared_values
+
+    args: dict[str, object] = {"plan": "gold", "start": "2026-01-01"}
+    plan = "plan: Input should be 'hmo', 'ppo' or 'hdhp'"
+    last = _flat("enroll", args, plan)
+    middle = _flat("enroll", args, plan, "start: Input should be a valid date")
+    assert declared_values(last, args) == ["hmo", "ppo", "hdhp"]
+    assert declared_values(middle, args) == ["hmo", "ppo", "hdhp"]
+    # Unquoted members still end only at a sentence's end: what runs on is prose, not a list.
+    assert declared_values("Error: plan must be one of hmo, ppo or hdhp Please fix it", args) == []

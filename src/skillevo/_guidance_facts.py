@@ -247,6 +247,10 @@ _LIST = re.compile(rf"[\[({{]?\s*({_MEMBER_TEXT}(?:\s*(?:,|\bor\b|\|)\s*{_MEMBER
 #: What may follow a declared list: the end, a sentence's end, or a bracketed annotation
 #: (pydantic's ``[type=literal_error, ...]``); anything else means the "list" ran into prose.
 _AFTER_LIST = re.compile(r"^(\s*$|[.;!?](\s|$)|\s*[\[(])")
+#: What may also follow a list of quoted members (each delimited: nothing after is read as one): the
+#: next clause of a message stored on one line (LangChain's ``... 'ppo' or 'hdhp' Please fix the
+#: error``, or ``... 'hdhp' start: Input should be ...``).
+_AFTER_QUOTED = re.compile(r"^\s*(?:[A-Z]|[\w.]{1,64}:\s)")
 
 
 def _member(raw: str) -> str | None:
@@ -376,7 +380,8 @@ def _declared_values(message: str) -> list[str]:
         after = "." + rest[m.end() :]
     else:
         after = rest[m.end() :]
-    if not _AFTER_LIST.match(after):
+    quoted = bool(raw) and len(last := raw[-1].strip()) > 1 and last[0] == last[-1] and last[0] in "'\"`"
+    if not _AFTER_LIST.match(after) and not (quoted and _AFTER_QUOTED.match(after)):
         return []
     values = [_member(v) for v in raw if v.strip()]
     if not values or any(v is None for v in values) or len(values) > MAX_DECLARED:
