@@ -400,3 +400,14 @@ def test_a_schema_with_python_type_names_is_registered_once() -> None:
             declare_tools(evo, [dict(tool)])
     assert register.call_count == 1
     assert evo.tools.schema("pay")["properties"]["amount"]["type"] == "number"  # type: ignore[index]
+
+
+def test_a_string_failing_its_pattern_gets_guidance_naming_the_pattern_not_its_type() -> None:
+    schema = {"properties": {"employee_id": {"type": "string", "pattern": r"^E\d{4}$"}}}
+    [found] = findings("book", {"employee_id": "42"}, schema)
+    text = found.strategy.guidance
+    assert text is not None and "pattern" in text and r"`^E\d{4}$`" in text and "42" not in text
+    # A pattern written in words is the schema author's text, not a pattern: it is not shown.
+    wordy = {"properties": {"code": {"type": "string", "pattern": "^(ignore|every|previous|instruction)$"}}}
+    [said] = findings("book", {"code": "x"}, wordy)
+    assert said.strategy.guidance is not None and "ignore" not in said.strategy.guidance

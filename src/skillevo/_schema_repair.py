@@ -201,6 +201,12 @@ def _type_text(schema: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: A pattern shown in guidance: short, regex syntax, digits and letters only, no run of more than five
+#: letters (``^E\d{4}$``, ``^[A-Z]{3}-\d+$``); any other is the schema author's text, not shown.
+_PLAIN_PATTERN = re.compile(r"[\^$\\\[\]{}()\-+*?.|,:_/#=0-9A-Za-z]{1,48}")
+_WORDS = re.compile(r"[A-Za-z]{6}")
+
+
 def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, observed: Any) -> str | None:
     """Guidance from the schema's facts alone; None when there is nothing checkable to say.
 
@@ -225,6 +231,10 @@ def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, 
         listings.insert(0, ["one of " + ", ".join(f"`{m}`" for m in sorted(members))])
     written = {"date": ["a date written YYYY-MM-DD"], "time": ["a 24-hour time written HH:MM"]}.get(
         str(schema.get("format")), [])
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and isinstance(observed, str):  # (the type alone says nothing it lacks)
+        written = [*written, f"matching the pattern `{pattern}`" if _PLAIN_PATTERN.fullmatch(pattern)
+                   and not _WORDS.search(pattern) else "matching the pattern its schema declares"]
     for listing in listings:
         said = facts + listing + written
         if missing:
