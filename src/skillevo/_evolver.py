@@ -280,17 +280,24 @@ class Evolver:
 
         `episode_id` is an episode id, or the run id an adapter recorded for the episode (LangChain's
         root ``run_id``, a CrewAI kickoff id: see `EpisodeContext.link_run`). Repairs were credited
-        when their calls returned and are not credited again.
+        when their calls returned and are not credited again. An episode's reward is credited once:
+        a reward for an episode that has one already replaces the stored reward and credits nothing
+        (crediting it too counted the episode's choices twice).
         """
         r = _check_reward(reward)
         if not isinstance(episode_id, str) or not episode_id:
             raise ConfigError(f"feedback: expected an episode id or a run id (got {episode_id!r})")
         episode_id = self.ledger.episode_of_run(episode_id) or episode_id
         try:
-            episode = self.store.set_reward(episode_id, r)
+            stored = self.store.episode(episode_id)
         except NotFoundError:  # a run id linked in another process
             episode_id = self.episode_for(episode_id)
-            episode = self.store.set_reward(episode_id, r)
+            stored = self.store.episode(episode_id)
+        episode = self.store.set_reward(episode_id, r)
+        if stored.reward is not None:
+            self.store.log_events([Event(kind=EventKind.FEEDBACK, episode_id=episode_id,
+                                         data={"reward": r, "credited": 0, "replaced": stored.reward})])
+            return episode
         applied = self.ledger.awaiting(episode_id)
         if applied is None:
             applied = episode.applied
