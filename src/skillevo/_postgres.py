@@ -34,7 +34,7 @@ from ._durability import Durability, check_durability
 from ._errors import LibraryError, SchemaVersionError
 from ._library import SkillLibrary
 from ._redaction import capped_text, mask_url, mask_urls_in
-from ._sanitize import json_text
+from ._sanitize import json_text, numeric_floats
 from ._sql_dialect import Dialect, EventRow, Statement, TransactionAborted
 from ._sql_schema import migrations
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT
@@ -165,8 +165,9 @@ class PostgresDialect(Dialect):
         return _pg(statement)
 
     def json(self, value: Any) -> Any:
-        # Serialised now, with what jsonb refuses mended (`_sanitize`): NaN, NUL, lone surrogates.
-        return Jsonb(json_text(value), dumps=_as_is)
+        # Serialised now, with what jsonb refuses mended (`_sanitize`): NaN, NUL, lone surrogates;
+        # large floats spelled out so that jsonb's numeric gives them back as floats.
+        return Jsonb(numeric_floats(json_text(value)), dumps=_as_is)
 
     def content_key(self, strategy: Any) -> Statement:
         return "md5(?::jsonb::text)", (self.json(strategy),)

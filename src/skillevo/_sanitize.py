@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "clean_text", "clean_value", "json_text", "safe_str"]
+__all__ = ["MAX_DEPTH", "clean_text", "clean_value", "json_text", "numeric_floats", "safe_str"]
 
 #: Nesting kept in a stored JSON value; deeper levels are replaced by ``"…"``.
 MAX_DEPTH = 64
@@ -32,6 +33,27 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _BAD_ESCAPE = re.compile(
     r"\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", re.I
 )
+
+
+# In JSON text: a string (skipped whole) or a number written with a positive exponent.
+_STRING_OR_BIG_FLOAT = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?[eE]\+?\d+')
+
+
+def numeric_floats(text: str) -> str:
+    """JSON `text` with each float written with a positive exponent (``1e+16``) spelled out with a
+    fraction (``10000000000000000.0``): PostgreSQL's jsonb prints numbers without an exponent and
+    keeps their scale, so ``1e+16`` would read back as an int and ``10000000000000000.0`` reads
+    back as the float it was."""
+    if "e+" not in text and "E+" not in text:
+        return text
+    return _STRING_OR_BIG_FLOAT.sub(_spelled_out, text)
+
+
+def _spelled_out(match: re.Match[str]) -> str:
+    token = match.group()
+    if token.startswith('"'):
+        return token
+    return f"{Decimal(token):f}" + ("" if "." in f"{Decimal(token):f}" else ".0")
 
 
 def clean_text(text: str) -> str:

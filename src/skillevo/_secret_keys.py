@@ -162,12 +162,19 @@ _KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred",
               "\\u", "identified")  # fmt: skip
 
 
+# What redaction writes in place of a secret ("[REDACTED:api_key]"): it names no secret itself, or
+# redacting stored data again (migrate, export, compaction) would take the value beside it.
+_MARKER = re.compile(r"\[REDACTED:\w*\]")
+
+
 @functools.lru_cache(maxsize=4096)
 def key_words(key: str) -> tuple[str, ...]:
     # Read as a person reads it: full-width and other compatibility forms folded (NFKC), invisible
     # format characters (zero-width, bidi controls) dropped, so "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are
     # the word "password".
     key = "".join(c for c in unicodedata.normalize("NFKC", key) if unicodedata.category(c) != "Cf")
+    if "[REDACTED:" in key:
+        key = _MARKER.sub(" ", key)
     if "%" in key:  # percent-encoded letters ("pass%77ord", "api%5Fkey"), encoded twice at most
         key = unquote(unquote(key))
     return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
