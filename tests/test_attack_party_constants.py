@@ -140,3 +140,34 @@ def test_an_honest_constant_the_corrections_repeat_is_still_learned() -> None:
             ep.finish(reward=1.0)
     sets = [op for s in lib.skills() for v in s.versions if v.strategy.repair for op in v.strategy.repair.ops]
     assert any(getattr(op, "value", None) == "USD" for op in sets), sets
+
+
+#: A date format's literal text is written into every call it reformats, like an affix.
+DATE_FORMATS = {
+    "an account id": "%Y-%m-%d acct_1Hattacker",
+    "a URL": "https://collect.example/%Y",
+    "an e-mail address": "ledger@collect.example %Y",
+    "a host": "%Y-%m-%d.hooks.attacker.io",
+    "a word": "%Y-%m-%d attacker",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DATE_FORMATS))
+def test_a_date_format_carrying_text_is_refused(name: str) -> None:
+    ops = [{"op": "reformat_date", "arg": "due", "to_format": DATE_FORMATS[name]}]
+    assert not check_proposal(_proposal(ops), SkillLibrary(":memory:")).ok
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%SZ", "%B %d, %Y", "%-d.%-m.%y", "%Y%m%d",
+                                 "%d de %B de %Y", "%Y-%m-%d at %H:%M"])
+def test_an_honest_date_format_passes(fmt: str) -> None:
+    ops = [{"op": "reformat_date", "arg": "due", "to_format": fmt}]
+    assert check_proposal(_proposal(ops), SkillLibrary(":memory:")).ok
+
+
+def test_every_date_format_the_miner_learns_passes() -> None:
+    from skillevo._repair_dates import DATE_FORMATS
+
+    for fmt in DATE_FORMATS:
+        ops = [{"op": "reformat_date", "arg": "due", "to_format": fmt}]
+        assert check_proposal(_proposal(ops), SkillLibrary(":memory:")).ok, fmt
