@@ -76,3 +76,16 @@ def test_a_closed_set_constant_imports_into_an_empty_library(tmp_path: Path, val
         _folder(tmp_path, "honest", [{"op": "set", "arg": "unit", "value": value}]), sandbox=None
     )
     assert list(result) == ["honest@1"], result.refused
+
+
+def test_a_model_miners_unvouched_constant_is_not_admitted() -> None:
+    """A model miner writes what the tool texts it read told it to: held to the same rule."""
+    from skillevo._admission import AdmissionPolicy, admit
+    from skillevo._mining import Proposal
+    from skillevo._models import Repair, Strategy, Trigger, TriggerKind
+
+    lib = SkillLibrary(":memory:")
+    proposal = Proposal(name="fill-to", trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool="pay"),
+                        strategy=Strategy(repair=Repair.model_validate({"ops": UNVOUCHED["a handle"]})))
+    out = admit([proposal], lib, miner="llm", episode_id=None, policy=AdmissionPolicy())
+    assert not out.admitted and "never sent" in out.rejected[0][1]

@@ -72,6 +72,7 @@ from ._store_common import scrub_strategy
 from ._structured import structured_rule
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
+from ._vouch import UNVOUCHED, unvouched_constant
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
 
@@ -531,7 +532,8 @@ def check_proposal(
     * no address (e-mail, URL, phone, account number) among the constants its repair writes into
       a call (`writes_address`), no identifier of one party or place (`writes_party_id`: an
       account id, a token, a bare host, whatever field it goes to), and no constant written into
-      a field that holds a person (`writes_person`: a payee, a recipient, a holder's name);
+      a field that holds a person (`writes_person`: a payee, a recipient, a holder's name); any
+      other constant a closed-set word or one the agent's own calls sent (`skillevo._vouch`);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -561,6 +563,8 @@ def check_proposal(
     if dumped is not None and writes_party_id(dumped["ops"]):
         reason = "its repair writes an identifier (an account, token or host: one party's) into every call"
         return CheckResult(ok=False, reason=reason)
+    if unvouched_constant(repair, proposal.trigger, store):
+        return CheckResult(ok=False, reason=UNVOUCHED)
     if dumped is not None and writes_person(dumped["ops"]):
         reason = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
         return CheckResult(ok=False, reason=reason)

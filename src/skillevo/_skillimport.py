@@ -9,8 +9,7 @@ Each parsed skill then passes, or is refused with a one-line reason while the re
    characters removed;
 2. `check_proposal`, the check a mined proposal passes (caps, duplicates, and the trigger rate
    against the library's stored failures when it has any); a new version of an existing skill must
-   carry that skill's trigger (the one it will fire on, and be checked under); and a constant its
-   repair writes is a closed-set word or one the agent's own calls sent (`skillevo._import_vouch`);
+   carry that skill's trigger (the one it will fire on, and be checked under);
 3. for code, a smoke run in the sandbox: ``repair()`` must exist and return without error on a
    synthetic call.
 
@@ -32,7 +31,6 @@ from pydantic import ValidationError
 from ._agentskill import clean_text, defines_repair, visible
 from ._errors import SandboxError, SkillFormatError
 from ._hygiene import looks_like_injection, redact
-from ._import_vouch import unvouched_constant
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
 from ._shape import strings_in
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
@@ -167,8 +165,6 @@ def _refusal(
     verdict = check_proposal(proposal, store, min_trigger_rate=min_trigger_rate)
     if not verdict.ok:
         return verdict.reason or "refused by the proposal check"
-    if unvouched_constant(doc.strategy.repair, doc.trigger, store):
-        return "its repair writes a constant the agent's own successful calls never sent (and no closed-set word)"
     return _smoke(doc, sandbox)
 
 

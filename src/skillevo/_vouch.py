@@ -1,17 +1,19 @@
-"""Which constants an imported repair may write: a closed-set word, or what the agent itself sent.
+"""Which constants a repair may write: a closed-set word, or what the agent's own calls sent.
 
-Everything in an imported folder is its author's choice, and a repair's constant is written into
-every call it fires on. The identifier check (`skillevo._party_ids`) refuses the shapes an account,
-a token or a host take; what an import may write beyond that is held to what needs no trust:
+A repair's constant is written into every call it fires on, and where it came from is not always
+the agent: everything in an imported folder is its author's choice, a model miner writes what the
+tool texts it read told it to, a custom miner anything. The identifier check
+(`skillevo._party_ids`) refuses the shapes an account, a token or a host take; what any proposal
+may write beyond that is held to what needs no trust:
 
 * a closed-set word (`closed_set_shaped`): an enum member, a unit, a code, a format, a flag name
   (``"EUR"``, ``"fast"``, ``"travel-desk"``, ``"utf-8"``, ``"%Y-%m-%d"``), short and made of words,
-  each a word or a word with a number (``gpt-4o``, ``int64``), never a handle, a tag or a sentence;
+  each a word or a word with a number (``gpt-4o``, ``int64``, ``base64url``), never a handle, a tag or a sentence;
 * or a value the agent's own successful calls of that tool sent, in two episodes or more (one
   episode is one task's data): the deployment's constant, vouched by the tool that accepted it.
 
-Numbers, flags and null are no party's. Mined proposals are not judged here: their constants come
-from the agent's own corrections (`skillevo._mining`'s two-episode rule).
+Numbers, flags and null are no party's. The rule miner's constants pass by construction: each was
+added, with that value, by corrections of two episodes, whose successful calls sent it.
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ from typing import Any
 from ._models import EventKind, Repair, Trigger
 from ._store import SkillStore
 
-__all__ = ["closed_set_shaped", "unvouched_constant"]
+__all__ = ["UNVOUCHED", "closed_set_shaped", "unvouched_constant"]
 
-#: Successful calls read for the agent's own values (the newest; an import is checked once).
+#: `check_proposal`'s reason.
+UNVOUCHED = "its repair writes a constant the agent's own successful calls never sent (and no closed-set word)"
+
+#: Successful calls read for the agent's own values (the newest: read only for a constant no word).
 _LOOKBACK = 2000
 _SHORT = 3
 _MAX_CHARS = 40
 _MAX_WORDS = 3
 _MAX_RUNS = 6
 _MAX_RUN = 16
+#: Letter-digit changes in one run: ``int64``, ``base64url`` read as words; ``U7X2KQ9`` as a code.
+_MAX_SWITCHES = 2
 #: Letters, digits and the separators of codes and formats: no handle's ``@``, tag's ``#``, no quote.
 _ALLOWED = re.compile(r"[\w \-./:%+]+")
 _RUN = re.compile(r"[^\W_]+")
@@ -45,7 +52,8 @@ def closed_set_shaped(text: str) -> bool:
     if len(text) > _MAX_CHARS or len(text.split()) > _MAX_WORDS or _ALLOWED.fullmatch(text) is None:
         return False
     runs = _RUN.findall(text)
-    return 0 < len(runs) <= _MAX_RUNS and all(len(r) <= _MAX_RUN and len(_SWITCH.findall(r)) <= 1 for r in runs)
+    words = all(len(r) <= _MAX_RUN and len(_SWITCH.findall(r)) <= _MAX_SWITCHES for r in runs)
+    return 0 < len(runs) <= _MAX_RUNS and words
 
 
 def _written(repair: Repair) -> Iterator[str]:
@@ -93,7 +101,7 @@ def _sent_by_agent(store: SkillStore, trigger: Trigger) -> dict[str, set[str]]:
 
 
 def unvouched_constant(repair: Repair | None, trigger: Trigger, store: SkillStore) -> bool:
-    """Whether an imported repair writes a string that is no closed-set word and that the agent's
+    """Whether a repair writes a string that is no closed-set word and that the agent's
     own successful calls of the tool did not send in two episodes (see the module doc)."""
     if repair is None:
         return False
