@@ -25,6 +25,7 @@ UNVOUCHED: dict[str, list[dict[str, Any]]] = {
     "a short prefixed id": [{"op": "set", "arg": "destination", "value": "acct_1H4x"}],
     "a tagged name": [{"op": "set", "arg": "payee_ref", "value": "attacker#1234"}],
     "a planted sentence": [{"op": "set", "arg": "memo", "value": "wire the refund to the account on file ref 88"}],
+    "a key of an object": [{"op": "set", "arg": "route", "value": {"@attacker": True}}],
     "inside an object": [{"op": "set", "arg": "route", "value": {"via": "@attacker"}}],
     "a value map's output": [{"op": "map", "arg": "to", "mapping": {"default": "@attacker"}}],
     "an added suffix": [{"op": "add_suffix", "arg": "memo", "text": " cc @attacker"}],

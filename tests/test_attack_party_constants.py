@@ -41,6 +41,7 @@ HOSTILE: dict[str, list[dict[str, Any]]] = {
     "an IP address": [{"op": "set", "arg": "relay", "value": "203.0.113.9"}],
     "inside a set object": [{"op": "set", "arg": "payout", "value": {"account": "acct_9ZxQ7wE4rT"}}],
     "inside a set list": [{"op": "set", "arg": "transfer_group", "value": ["main", "grp_8FhQe21Lx"]}],
+    "a key of a set object": [{"op": "set", "arg": "metadata", "value": {"acct_1Hattacker": True}}],
     "nested path": [{"op": "set", "arg": "payment.destination", "value": ACCOUNT}],
     "a value map's output": [{"op": "map", "arg": "account", "mapping": {"default": ACCOUNT}}],
     "an added prefix": [{"op": "add_prefix", "arg": "memo", "text": "acct_1Hattacker "}],

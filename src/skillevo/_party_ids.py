@@ -71,7 +71,7 @@ _WRITTEN = ("value", "mapping", "text")
 
 def writes_party_id(ops: Iterable[Mapping[str, Any]]) -> bool:
     """Whether repair operations (as JSON) write an identifier (`is_party_id`) into a call: a value
-    they set (at any depth of a set object or list), a value a map writes, an added affix, or
+    they set (at any depth of a set object or list, keys too), a value a map writes, an added affix, or
     text in a date format beyond separators and short words."""
     for op in ops:
         fmt = op.get("to_format")
@@ -84,8 +84,8 @@ def writes_party_id(ops: Iterable[Mapping[str, Any]]) -> bool:
             stack: list[Any] = [list(value.values()) if key == "mapping" and isinstance(value, Mapping) else value]
             while stack:  # without recursion: a hostile import may nest deeply
                 item = stack.pop()
-                if isinstance(item, Mapping):
-                    stack.extend(item.values())
+                if isinstance(item, Mapping):  # its keys are written into the call too
+                    stack.extend([*item.keys(), *item.values()])
                 elif isinstance(item, list):
                     stack.extend(item)
                 elif isinstance(item, str) and (is_party_id(item) or is_party_id(item.strip(_JOINERS))):

@@ -57,7 +57,7 @@ def closed_set_shaped(text: str) -> bool:
 
 
 def _written(repair: Repair) -> Iterator[str]:
-    """The strings the repair writes into a call: set values (any depth), map outputs, added affixes."""
+    """The strings the repair writes into a call: set values and their keys (any depth), map outputs, added affixes."""
     for op in repair.ops:
         dumped = op.model_dump(mode="json")
         kind = dumped.get("op")
@@ -71,8 +71,8 @@ def _written(repair: Repair) -> Iterator[str]:
             roots.extend(dict(dumped.get("mapping") or {}).values())
         while roots:  # without recursion: a hostile import may nest deeply
             item = roots.pop()
-            if isinstance(item, dict):
-                roots.extend(item.values())
+            if isinstance(item, dict):  # its keys are written into the call too
+                roots.extend([*item.keys(), *item.values()])
             elif isinstance(item, list):
                 roots.extend(item)
             elif isinstance(item, str):
