@@ -563,8 +563,6 @@ def check_proposal(
     if dumped is not None and writes_party_id(dumped["ops"]):
         reason = "its repair writes an identifier (an account, token or host: one party's) into every call"
         return CheckResult(ok=False, reason=reason)
-    if unvouched_constant(repair, proposal.trigger, store):
-        return CheckResult(ok=False, reason=UNVOUCHED)
     if dumped is not None and writes_person(dumped["ops"]):
         reason = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
         return CheckResult(ok=False, reason=reason)
@@ -572,6 +570,8 @@ def check_proposal(
     if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):
         reason = "its code, repair or trigger holds hidden, control or look-alike characters"
         return CheckResult(ok=False, reason=reason)
+    if unvouched_constant(repair, proposal.trigger, store):
+        return CheckResult(ok=False, reason=UNVOUCHED)
     for skill in store.skills():
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (

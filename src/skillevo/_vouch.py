@@ -47,7 +47,7 @@ _SWITCH = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 def closed_set_shaped(text: str) -> bool:
     """Whether `text` reads as a member of a closed set (see the module doc), not one party's value."""
-    if len(text) <= _SHORT and not any(c.isspace() or c in "@#" for c in text):
+    if len(text) <= _SHORT and not any(c.isspace() for c in text):  # a symbol, a code: ``#``, ``$``, ``C``
         return True
     if len(text) > _MAX_CHARS or len(text.split()) > _MAX_WORDS or _ALLOWED.fullmatch(text) is None:
         return False
