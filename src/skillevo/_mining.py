@@ -63,6 +63,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._party_ids import writes_party_id
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
 from ._shape import is_instance_value, strings_in, writes_address
@@ -71,6 +72,7 @@ from ._store_common import scrub_strategy
 from ._structured import structured_rule
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
+from ._vouch import UNVOUCHED, unvouched_constant
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
 
@@ -528,8 +530,10 @@ def check_proposal(
       its guidance or description, and no hidden or control character in its code, repair or
       trigger, where a reviewer would read something else than what runs (`skillevo._prose`);
     * no address (e-mail, URL, phone, account number) among the constants its repair writes into
-      a call (`writes_address`), and no constant written into a field that holds a person
-      (`writes_person`: a payee, a recipient, a holder's name);
+      a call (`writes_address`), no identifier of one party or place (`writes_party_id`: an
+      account id, a token, a bare host, whatever field it goes to), and no constant written into
+      a field that holds a person (`writes_person`: a payee, a recipient, a holder's name); any
+      other constant a closed-set word or one the agent's own calls sent (`skillevo._vouch`);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -556,6 +560,9 @@ def check_proposal(
     if dumped is not None and writes_address(dumped["ops"]):
         reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
         return CheckResult(ok=False, reason=reason)
+    if dumped is not None and writes_party_id(dumped["ops"]):
+        reason = "its repair writes an identifier (an account, token or host: one party's) into every call"
+        return CheckResult(ok=False, reason=reason)
     if dumped is not None and writes_person(dumped["ops"]):
         reason = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
         return CheckResult(ok=False, reason=reason)
@@ -563,6 +570,8 @@ def check_proposal(
     if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):
         reason = "its code, repair or trigger holds hidden, control or look-alike characters"
         return CheckResult(ok=False, reason=reason)
+    if unvouched_constant(repair, proposal.trigger, store):
+        return CheckResult(ok=False, reason=UNVOUCHED)
     for skill in store.skills():
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (

@@ -1,0 +1,93 @@
+"""Whether a constant names one record, party or destination: never a rule, whatever field it goes to.
+
+A repair's constant is written into every later call it fires on. A flag, an enum member, a unit or
+a currency code (``true``, ``"metric"``, ``"USD"``, ``"utf-8"``, ``"gpt-4o-mini"``) is the same for
+every customer; an account id (``acct_1Hx...``, ``ba_1Mx9Qz...``), a hash, a token or a host
+(``hooks.example.io``, ``10.0.0.7``) names one party or one place, so as a rule it redirects every
+other customer's call there (money to an attacker's account, a webhook to their host). This is
+judged on the value alone, never on the field's name: a payout account hides under ``destination``,
+``to``, ``stripe_account``, ``target`` or any other name a tool chooses.
+
+An identifier, as platforms write them, is
+
+* a prefixed id: a short word, ``_`` or ``-``, then a run of six or more letters and digits
+  mixing both (``acct_1Hattacker``, ``cus_9aB3xY``, ``grp-8FhQe21Lx``);
+* an opaque run: eight or more letters and digits that mix both and read as no word, either
+  mixed case inside it (``1Hattacker``, ``9ZxQ7wE4rT``), or twelve long (a hash), or alternating
+  letters and digits three times or more (``a1b2c3d4``). ``bfloat16``, ``base64url``,
+  ``Windows10`` and ``ISO8601`` are words with a number, not ids;
+* a host or an IP address written bare (`skillevo._address.bare_address`).
+
+A date format's literal text (what is left once its ``%`` directives are taken out) is written into
+every date it reformats, as an affix is: beyond separators and short words (``T``, ``Z``, ``at``,
+``de``) it carries no word, ``@``, id or host (``"%Y-%m-%d acct_1Hattacker"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._address import bare_address
+
+__all__ = ["is_party_id", "writes_party_id"]
+
+_PREFIXED = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,12}[_-](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{6,}(?![A-Za-z0-9])"
+)
+_RUN = re.compile(r"[A-Za-z0-9]{8,}")
+_INNER_CAPITAL = re.compile(r"(?<=[a-z0-9])[A-Z]")
+_SWITCH = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
+_DIRECTIVE = re.compile(r"%[-#_0^]?[A-Za-z%]")
+_FORMAT_WORD = re.compile(r"[^\W_]{4,}")
+
+
+def _format_writes_text(fmt: str) -> bool:
+    literal = _DIRECTIVE.sub(" ", fmt)
+    return "@" in literal or _FORMAT_WORD.search(literal) is not None or is_party_id(literal)
+
+
+def _opaque(run: str) -> bool:
+    if run.isdigit() or run.isalpha():
+        return False
+    return _INNER_CAPITAL.search(run) is not None or len(run) >= 12 or len(_SWITCH.findall(run)) >= 3
+
+
+def is_party_id(text: str) -> bool:
+    """Whether `text` holds an identifier of one record, party or destination (see the module doc)."""
+    if _PREFIXED.search(text) is not None or any(_opaque(m.group(0)) for m in _RUN.finditer(text)):
+        return True
+    return bare_address(text)
+
+
+#: What an affix is glued on by (``".hooks.example.io"`` appended makes a host of any value): judged without it.
+_JOINERS = " ._-/:@"
+#: The fields of a repair operation that hold text it writes into a call (a map's values, not its keys).
+_WRITTEN = ("value", "mapping", "text")
+
+
+def writes_party_id(ops: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether repair operations (as JSON) write an identifier (`is_party_id`) into a call: a value
+    they set (at any depth of a set object or list, keys too), a value a map writes, an added affix, or
+    text in a date format beyond separators and short words."""
+    for op in ops:
+        fmt = op.get("to_format")
+        if op.get("op") == "reformat_date" and isinstance(fmt, str) and _format_writes_text(fmt):
+            return True
+        if op.get("op") in ("remove_prefix", "remove_suffix"):
+            continue  # text it takes away, never sends
+        for key in _WRITTEN:
+            value = op.get(key)
+            stack: list[Any] = [list(value.values()) if key == "mapping" and isinstance(value, Mapping) else value]
+            while stack:  # without recursion: a hostile import may nest deeply
+                item = stack.pop()
+                if isinstance(item, Mapping):  # its keys are written into the call too
+                    stack.extend([*item.keys(), *item.values()])
+                elif isinstance(item, list):
+                    stack.extend(item)
+                elif isinstance(item, str) and (is_party_id(item) or is_party_id(item.strip(_JOINERS))):
+                    return True
+    return False

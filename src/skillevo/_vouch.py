@@ -1,0 +1,112 @@
+"""Which constants a repair may write: a closed-set word, or what the agent's own calls sent.
+
+A repair's constant is written into every call it fires on, and where it came from is not always
+the agent: everything in an imported folder is its author's choice, a model miner writes what the
+tool texts it read told it to, a custom miner anything. The identifier check
+(`skillevo._party_ids`) refuses the shapes an account, a token or a host take; what any proposal
+may write beyond that is held to what needs no trust:
+
+* a closed-set word (`closed_set_shaped`): an enum member, a unit, a code, a format, a flag name
+  (``"EUR"``, ``"fast"``, ``"travel-desk"``, ``"utf-8"``, ``"%Y-%m-%d"``), short and made of words,
+  each a word or a word with a number (``gpt-4o``, ``int64``, ``base64url``), never a handle, a tag or a sentence;
+* or a value the agent's own successful calls of that tool sent, in two episodes or more (one
+  episode is one task's data): the deployment's constant, vouched by the tool that accepted it.
+
+Numbers, flags and null are no party's. The rule miner's constants pass by construction: each was
+added, with that value, by corrections of two episodes, whose successful calls sent it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ._models import EventKind, Repair, Trigger
+from ._store import SkillStore
+
+__all__ = ["UNVOUCHED", "closed_set_shaped", "unvouched_constant"]
+
+#: `check_proposal`'s reason.
+UNVOUCHED = "its repair writes a constant the agent's own successful calls never sent (and no closed-set word)"
+
+#: Successful calls read for the agent's own values (the newest: read only for a constant no word).
+_LOOKBACK = 2000
+_SHORT = 3
+_MAX_CHARS = 40
+_MAX_WORDS = 3
+_MAX_RUNS = 6
+_MAX_RUN = 16
+#: Letter-digit changes in one run: ``int64``, ``base64url`` read as words; ``U7X2KQ9`` as a code.
+_MAX_SWITCHES = 2
+#: Letters, digits and the separators of codes and formats: no handle's ``@``, tag's ``#``, no quote.
+_ALLOWED = re.compile(r"[\w \-./:%+]+")
+_RUN = re.compile(r"[^\W_]+")
+_SWITCH = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def closed_set_shaped(text: str) -> bool:
+    """Whether `text` reads as a member of a closed set (see the module doc), not one party's value."""
+    if len(text) <= _SHORT and not any(c.isspace() for c in text):  # a symbol, a code: ``#``, ``$``, ``C``
+        return True
+    if len(text) > _MAX_CHARS or len(text.split()) > _MAX_WORDS or _ALLOWED.fullmatch(text) is None:
+        return False
+    runs = _RUN.findall(text)
+    words = all(len(r) <= _MAX_RUN and len(_SWITCH.findall(r)) <= _MAX_SWITCHES for r in runs)
+    return 0 < len(runs) <= _MAX_RUNS and words
+
+
+def _written(repair: Repair) -> Iterator[str]:
+    """The strings the repair writes into a call: set values and their keys (any depth), map outputs, added affixes."""
+    for op in repair.ops:
+        dumped = op.model_dump(mode="json")
+        kind = dumped.get("op")
+        if kind in ("add_prefix", "add_suffix"):
+            yield str(dumped["text"]).strip(" ._-/:")
+            continue
+        roots: list[Any] = []
+        if kind == "set":
+            roots.append(dumped.get("value"))
+        elif kind == "map":
+            roots.extend(dict(dumped.get("mapping") or {}).values())
+        while roots:  # without recursion: a hostile import may nest deeply
+            item = roots.pop()
+            if isinstance(item, dict):  # its keys are written into the call too
+                roots.extend([*item.keys(), *item.values()])
+            elif isinstance(item, list):
+                roots.extend(item)
+            elif isinstance(item, str):
+                yield item
+
+
+def _sent_by_agent(store: SkillStore, trigger: Trigger) -> dict[str, set[str]]:
+    """Each string the agent's own successful calls of the trigger's tool sent -> the episodes that sent it."""
+    from ._mining import _is_success
+
+    tool = None if trigger.tool_is_glob else trigger.tool
+    seen: dict[str, set[str]] = {}
+    for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
+        if event.episode_id is None or not _is_success(event):
+            continue
+        stack: list[Any] = [event.data.get("args")]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str):
+                seen.setdefault(item, set()).add(event.episode_id)
+    return seen
+
+
+def unvouched_constant(repair: Repair | None, trigger: Trigger, store: SkillStore) -> bool:
+    """Whether a repair writes a string that is no closed-set word and that the agent's
+    own successful calls of the tool did not send in two episodes (see the module doc)."""
+    if repair is None:
+        return False
+    pending = [text for text in _written(repair) if not closed_set_shaped(text)]
+    if not pending:
+        return False
+    sent = _sent_by_agent(store, trigger)
+    return any(len(sent.get(text, ())) < 2 for text in pending)
