@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from ._episode_rows import episode_values, known_secrets, recorded_episode, recorded_row
-from ._errors import NotFoundError, SkillevoError
+from ._errors import LibraryError, NotFoundError, SkillevoError
 from ._learning_sql import (
     KeyCounters,
     PosteriorIncrement,
@@ -42,6 +42,7 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
+from ._skill_rows import skills_from_rows
 from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
 from ._store_args import enum_arg, increment_arg, instance_arg, key_arg, number_arg, write_key
@@ -57,7 +58,6 @@ from ._store_common import (
     redacts_deferred,
     scrub_episode,
     select_query,
-    skills_from_rows,
     tool_key,
     version_from_row,
 )
@@ -88,27 +88,19 @@ _POSTERIOR_UPSERT = (
 )
 
 
-#: The most seconds a write of the queue (recorded episodes, posterior updates) waits for a lock
-#: another process holds before it fails, its records kept queued, whatever the durability: with
-#: ``"sync"`` `finish()` hears `LibraryError`; with ``"batched"`` the background write tries again
-#: later, and the agent's reads, which wait for the queue's lock, are not held up behind it for the
-#: library's whole lock timeout (60 s by default; without end on PostgreSQL).
-QUEUE_WAIT_S = 5.0
-#: What the queue's background thread waits for another process's lock before it gives up and tries
-#: again `WriteBehind.retry_s` later: it holds the connection's lock meanwhile, which every read of
-#: the agent's (a tool call's trigger match) and every recording waits for.
-BACKGROUND_WAIT_S = 0.1
-#: What a read waits for another process's lock when it writes a queue the store refused a moment
-#: ago (`WriteBehind.drain(briefly=True)`): next to nothing.
-PROBE_WAIT_S = 0.01
-
-
 def _counters(rows: Iterable[EventRow]) -> list[Statement]:
     return counter_updates(((r[1], r[2], r[4], r[5]) for r in rows), decode_json)
 
 
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
+
+
+def _glob_matches(trigger: Any, tool: str) -> bool:
+    """Whether a stored trigger's tool glob matches `tool`; a trigger that does not read is kept (its
+    skill is then left out, and named, where the trigger is read: `skills_from_rows`)."""
+    stored = decode_json(trigger)
+    return not isinstance(stored, dict) or fnmatch.fnmatchcase(tool, str(stored.get("tool", "*")))
 
 
 class SQLStore(SQLConnections):
@@ -205,12 +197,22 @@ class SQLStore(SQLConnections):
         return skills_from_rows(rows, versions)[0]
 
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
-        """All skills (with versions), optionally only those whose derived status is `status`."""
+        """All skills (with versions), optionally only those whose derived status is `status`; a
+        skill a stored row of which does not read is left out, with a warning (`_skill_rows`)."""
         wanted = enum_arg("status", VersionStatus, status) if status is not None else None
+        return [s for s in self._all_skills(self._unreadable.skip) if wanted is None or s.status is wanted]
+
+    def _all_skills(self, skip: Callable[[str, LibraryError], None]) -> list[Skill]:
         with self._read(posteriors=False) as conn:
             rows = self._x(conn, "SELECT * FROM skills ORDER BY name").fetchall()
             versions = self._x(conn, VERSION_SELECT).fetchall()
-        return [s for s in skills_from_rows(rows, versions) if wanted is None or s.status is wanted]
+        return skills_from_rows(rows, versions, skip)
+
+    def unreadable_skills(self) -> dict[str, str]:
+        """The skills `skills` leaves out, each with the one-line error of its first unreadable row."""
+        found: dict[str, LibraryError] = {}
+        self._all_skills(found.setdefault)
+        return {name: str(error) for name, error in found.items()}
 
     def version(self, version_id: str) -> SkillVersion:
         """One version by id (``"name@n"``). Raises `NotFoundError`."""
@@ -273,12 +275,7 @@ class SQLStore(SQLConnections):
                 f"SELECT * FROM skills WHERE kind = ? AND tool_key IN ({_marks(len(keys))}) ORDER BY name",
                 (TriggerKind(kind).value, *keys),
             ).fetchall()
-            rows = [
-                r
-                for r in rows
-                if tool is None or r["tool_key"] == tool
-                or fnmatch.fnmatchcase(tool, str(decode_json(r["trigger"]).get("tool", "*")))
-            ]
+            rows = [r for r in rows if tool is None or r["tool_key"] == tool or _glob_matches(r["trigger"], tool)]
             if not rows or not status_values:
                 return []
             names = [r["name"] for r in rows]
@@ -288,17 +285,15 @@ class SQLStore(SQLConnections):
                 f" AND {self._d.unindexed}v.status IN ({_marks(len(status_values))})",
                 (*names, *status_values),
             ).fetchall()
-        return [s for s in skills_from_rows(rows, versions) if s.versions]
+        return [s for s in skills_from_rows(rows, versions, self._unreadable.skip) if s.versions]
 
     # ------------------------------------------------------------------ posteriors
 
     def posteriors(self, key: str | None = None) -> list[PosteriorState]:
         """Stored selector states, for one key or all."""
-        if key is None:
-            rows = self._select("SELECT * FROM posteriors ORDER BY key, arm")
-        else:
-            rows = self._select("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,))
-        return [posterior_from_row(r) for r in rows]
+        if key is None:  # all keys: an arm whose row does not read is left out, with a warning
+            return self._unreadable.posteriors(self._select("SELECT * FROM posteriors ORDER BY key, arm"))
+        return [posterior_from_row(r) for r in self._select("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,))]
 
     def _upsert_posterior(self, conn: Any, state: PosteriorState) -> None:
         self._x(conn, _POSTERIOR_UPSERT, (state.key, state.arm, state.alpha, state.beta, state.observations,
@@ -358,7 +353,9 @@ class SQLStore(SQLConnections):
         statement (`key`'s counters even where it has no row: its epoch is the library's then)."""
         statement, params = snapshot_query(key)
         rows = self._select(statement, params)
-        return [posterior_from_row(r) for r in rows if r["arm"] is not None], snapshot_counters(rows)
+        arms = [r for r in rows if r["arm"] is not None]
+        read = self._unreadable.posteriors(arms) if key is None else [posterior_from_row(r) for r in arms]
+        return read, snapshot_counters(rows)
 
     # ------------------------------------------------------------------ episodes & events
 
@@ -442,7 +439,7 @@ class SQLStore(SQLConnections):
         # QUEUE_WAIT_S ("sync": `finish()` waits for it; `flush`, `close`), BACKGROUND_WAIT_S (the
         # queue's thread: it holds the lock the agent's reads wait for) or PROBE_WAIT_S (a read,
         # or a batched `finish()`, writing a queue the store refused a moment ago).
-        from ._sql_batch import write_batch
+        from ._sql_batch import BACKGROUND_WAIT_S, PROBE_WAIT_S, QUEUE_WAIT_S, write_batch
 
         wait_s = PROBE_WAIT_S if briefly else BACKGROUND_WAIT_S if background else QUEUE_WAIT_S
         write_batch(self, batch, wait_s=wait_s)
