@@ -231,7 +231,7 @@ def test_export_refuses_a_library_with_an_unreadable_skill(tmp_path: Path, capsy
             lib.export_skills(out, ["shop-b"])
 
 
-@pytest.mark.parametrize("case", _PG_UNREADABLE + ["strategy-not-json"])
+@pytest.mark.parametrize("case", [*_PG_UNREADABLE, "strategy-not-json"])
 def test_migrate_refuses_a_library_with_an_unreadable_row(
     tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

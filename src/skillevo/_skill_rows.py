@@ -12,17 +12,19 @@ and ``export`` and ``migrate`` refuse rather than drop it (docs/library.md).
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ._errors import LibraryError
+from ._learning_sql import decode_json
 from ._models import PosteriorState, Skill, SkillVersion
 from ._store_args import stored
 from ._store_common import derived_status, posterior_from_row, trigger_from_stored, version_from_row
 
-__all__ = ["UnreadableRows", "skills_from_rows"]
+__all__ = ["UnreadableRows", "glob_matches", "skills_from_rows"]
 
 _log = logging.getLogger("skillevo")
 
@@ -30,7 +32,7 @@ _log = logging.getLogger("skillevo")
 def skills_from_rows(
     skill_rows: Sequence[Mapping[str, Any]],
     version_rows: Iterable[Mapping[str, Any]],
-    skip: Callable[[str, LibraryError], None] | None = None,
+    skip: Callable[[str, LibraryError], object] | None = None,
 ) -> list[Skill]:
     """Skills (in `skill_rows` order) with their versions, sorted by number, and derived status.
 
@@ -62,6 +64,13 @@ def skills_from_rows(
             continue
         out.append(skill)
     return out
+
+
+def glob_matches(trigger: Any, tool: str) -> bool:
+    """Whether a stored trigger's tool glob matches `tool`; a trigger that does not read is kept (its
+    skill is then left out, and named, where the trigger is read: `skills_from_rows`)."""
+    stored_trigger = decode_json(trigger)
+    return not isinstance(stored_trigger, dict) or fnmatch.fnmatchcase(tool, str(stored_trigger.get("tool", "*")))
 
 
 def _skill(row: Mapping[str, Any], versions: list[SkillVersion]) -> Skill:

@@ -18,9 +18,9 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 from ._durability import Durability
 from ._errors import LibraryError
 from ._learning_sql import PosteriorIncrement
+from ._skill_rows import UnreadableRows
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._store import SkillStore
-from ._skill_rows import UnreadableRows
 from ._store_common import DeferredEvents
 from ._writebehind import WriteBehind, retry_aborted
 

@@ -10,7 +10,6 @@ its connections, migrates its schema and hands a `Dialect` to `_open`.
 
 from __future__ import annotations
 
-import fnmatch
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -42,7 +41,7 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
-from ._skill_rows import skills_from_rows
+from ._skill_rows import glob_matches, skills_from_rows
 from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
 from ._store_args import enum_arg, increment_arg, instance_arg, key_arg, number_arg, write_key
@@ -94,13 +93,6 @@ def _counters(rows: Iterable[EventRow]) -> list[Statement]:
 
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
-
-
-def _glob_matches(trigger: Any, tool: str) -> bool:
-    """Whether a stored trigger's tool glob matches `tool`; a trigger that does not read is kept (its
-    skill is then left out, and named, where the trigger is read: `skills_from_rows`)."""
-    stored = decode_json(trigger)
-    return not isinstance(stored, dict) or fnmatch.fnmatchcase(tool, str(stored.get("tool", "*")))
 
 
 class SQLStore(SQLConnections):
@@ -202,7 +194,7 @@ class SQLStore(SQLConnections):
         wanted = enum_arg("status", VersionStatus, status) if status is not None else None
         return [s for s in self._all_skills(self._unreadable.skip) if wanted is None or s.status is wanted]
 
-    def _all_skills(self, skip: Callable[[str, LibraryError], None]) -> list[Skill]:
+    def _all_skills(self, skip: Callable[[str, LibraryError], object]) -> list[Skill]:
         with self._read(posteriors=False) as conn:
             rows = self._x(conn, "SELECT * FROM skills ORDER BY name").fetchall()
             versions = self._x(conn, VERSION_SELECT).fetchall()
@@ -275,7 +267,7 @@ class SQLStore(SQLConnections):
                 f"SELECT * FROM skills WHERE kind = ? AND tool_key IN ({_marks(len(keys))}) ORDER BY name",
                 (TriggerKind(kind).value, *keys),
             ).fetchall()
-            rows = [r for r in rows if tool is None or r["tool_key"] == tool or _glob_matches(r["trigger"], tool)]
+            rows = [r for r in rows if tool is None or r["tool_key"] == tool or glob_matches(r["trigger"], tool)]
             if not rows or not status_values:
                 return []
             names = [r["name"] for r in rows]
@@ -293,7 +285,8 @@ class SQLStore(SQLConnections):
         """Stored selector states, for one key or all."""
         if key is None:  # all keys: an arm whose row does not read is left out, with a warning
             return self._unreadable.posteriors(self._select("SELECT * FROM posteriors ORDER BY key, arm"))
-        return [posterior_from_row(r) for r in self._select("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,))]
+        rows = self._select("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,))
+        return [posterior_from_row(r) for r in rows]
 
     def _upsert_posterior(self, conn: Any, state: PosteriorState) -> None:
         self._x(conn, _POSTERIOR_UPSERT, (state.key, state.arm, state.alpha, state.beta, state.observations,
