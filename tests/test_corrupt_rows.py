@@ -164,6 +164,8 @@ def test_an_unreadable_skill_is_skipped_by_every_multi_skill_read(
         # The one named thing still raises its one-line error, naming the row.
         with pytest.raises(LibraryError, match=f"corrupt {table} row .*shop-b"):
             lib.skill("shop-b")
+        for arms in ({p.arm for p in lib.posteriors()}, {p.arm for p in lib.posterior_snapshot()[0]}):
+            assert {"shop-a@1", "shop-c@1"} <= arms and ("shop-b@1" in arms) is (table != "posteriors")
         assert lib.unreadable_skills().keys() == {"shop-b"}
         assert f"corrupt {table} row" in lib.unreadable_skills()["shop-b"]
     warnings = [r.getMessage() for r in caplog.records if "shop-b" in r.getMessage()]
@@ -172,6 +174,19 @@ def test_an_unreadable_skill_is_skipped_by_every_multi_skill_read(
     assert f"corrupt {table} row" in warnings[0] and "\n" not in warnings[0]
     assert not any(_SECRET in r.getMessage() for r in caplog.records)  # the stored value is never echoed
     assert _raw(location) == before  # nothing deleted or rewritten
+
+
+def test_an_unreadable_glob_trigger_is_left_out_of_the_match(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from skillevo import TriggerKind
+
+    path = str(tmp_path / "lib.db")
+    _shop_library(path)
+    _corrupt_any(path, "UPDATE skills SET trigger = '[\"" + _SECRET + "\"]' WHERE name = 'shop-c'")  # tool '*'
+    with SkillLibrary(path) as lib, caplog.at_level("WARNING", logger="skillevo"):
+        assert [s.name for s in lib.match(TriggerKind.TOOL_ERROR, "shop")] == ["shop-a", "shop-b"]
+        assert [s.name for s in lib.match(TriggerKind.TOOL_ERROR, "other")] == []
+    assert any("corrupt skills row (name 'shop-c')" in r.getMessage() for r in caplog.records)
+    assert not any(_SECRET in r.getMessage() for r in caplog.records)
 
 
 def test_a_strict_read_of_one_version_still_raises(tmp_path: Path) -> None:
