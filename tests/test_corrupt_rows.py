@@ -189,6 +189,53 @@ def test_an_unreadable_glob_trigger_is_left_out_of_the_match(tmp_path: Path, cap
     assert not any(_SECRET in r.getMessage() for r in caplog.records)
 
 
+def test_a_skill_with_an_unreadable_retired_version_is_left_out_of_the_match(tmp_path: Path) -> None:
+    """Matched on its readable active version, it would be chosen and credited, and the lifecycle's
+    read of the whole skill after the credit would fail the episode's `finish()`."""
+    from skillevo import Evolver
+
+    path = str(tmp_path / "lib.db")
+    with SkillLibrary(path) as lib:
+        lib.add_skill("shop-b", Trigger(tool="shop"), Strategy(guidance="b old"), status=VersionStatus.ACTIVE)
+        lib.add_version("shop-b", Strategy(guidance="b new"), status=VersionStatus.TESTING)
+        lib.set_status("shop-b@1", VersionStatus.RETIRED, reason="superseded")
+        lib.set_status("shop-b@2", VersionStatus.ACTIVE, reason="won")
+        lib.add_skill("shop-a", Trigger(tool="shop"), Strategy(guidance="use ISO dates"), status=VersionStatus.ACTIVE)
+    _corrupt_any(path, "UPDATE versions SET strategy = '{' WHERE id = 'shop-b@1'")
+    with SkillLibrary(path) as lib:
+        evo = Evolver(lib, mining="inline")
+        for _ in range(5):
+            with evo.episode(task="t") as ep:
+                assert "b new" not in ep.guidance(["shop"])
+                ep.before_tool("shop", {"date": "2024-01-01"})
+            evo.feedback(ep.id, 1.0)
+        with pytest.raises(LibraryError, match=r"corrupt versions row \(id 'shop-b@1'\)"):
+            lib.skill("shop-b")
+
+
+def test_a_row_gone_unreadable_after_the_match_does_not_fail_the_episode(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The match is cached (`cache_ttl_s`): a skill chosen from it is credited, and the lifecycle's
+    read of it after the credit meets the row gone unreadable meanwhile."""
+    from skillevo import Evolver
+
+    path = str(tmp_path / "lib.db")
+    with SkillLibrary(path) as lib:
+        lib.add_skill("shop-a", Trigger(tool="shop"), Strategy(guidance="use ISO dates"), status=VersionStatus.ACTIVE)
+    with SkillLibrary(path) as lib, caplog.at_level("WARNING", logger="skillevo"):
+        evo = Evolver(lib, mining="inline", cache_ttl_s=3600.0)
+        for i in range(10):  # the seeded selector chooses the skill in some of them
+            with evo.episode(task="t") as ep:
+                ep.guidance(["shop"])
+                ep.before_tool("shop", {"date": "2024-01-01"})
+                if i == 0:
+                    _corrupt_any(path, "UPDATE versions SET strategy = '{' WHERE id = 'shop-a@1'")
+            evo.feedback(ep.id, 1.0)
+    warnings = [r.getMessage() for r in caplog.records if "shop-a@1" in r.getMessage()]
+    assert len(warnings) == 1 and "lifecycle" in warnings[0], warnings
+
+
 def test_a_strict_read_of_one_version_still_raises(tmp_path: Path) -> None:
     path = str(tmp_path / "lib.db")
     _shop_library(path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ._errors import LibraryError
@@ -24,7 +24,7 @@ from ._models import PosteriorState, Skill, SkillVersion
 from ._store_args import stored
 from ._store_common import derived_status, posterior_from_row, trigger_from_stored, version_from_row
 
-__all__ = ["UnreadableRows", "glob_matches", "skills_from_rows"]
+__all__ = ["UNREADABLE", "UnreadableRows", "glob_matches", "skills_from_rows"]
 
 _log = logging.getLogger("skillevo")
 
@@ -33,17 +33,21 @@ def skills_from_rows(
     skill_rows: Sequence[Mapping[str, Any]],
     version_rows: Iterable[Mapping[str, Any]],
     skip: Callable[[str, LibraryError], object] | None = None,
+    statuses: Collection[str] | None = None,
 ) -> list[Skill]:
     """Skills (in `skill_rows` order) with their versions, sorted by number, and derived status.
 
     A row the models refuse raises its `LibraryError`; with `skip`, its skill is left out instead
     (a skill short of a version would be chosen, numbered and judged wrongly) and
-    ``skip(name, error)`` is called for each such row."""
+    ``skip(name, error)`` is called for each such row. With `statuses`, only the versions of those
+    statuses are kept (all are read)."""
     by_skill: dict[str, list[SkillVersion]] = {}
     bad: dict[str, list[LibraryError]] = {}
     for row in version_rows:
         try:
-            by_skill.setdefault(row["skill"], []).append(version_from_row(row))
+            version = version_from_row(row)
+            if statuses is None or version.status.value in statuses:
+                by_skill.setdefault(row["skill"], []).append(version)
         except LibraryError as exc:
             if skip is None:
                 raise
@@ -95,7 +99,7 @@ class UnreadableRows:
 
     def skip(self, name: str, error: LibraryError) -> None:
         """Skill `name` was left out of a read because of `error` (which names the row, not its value)."""
-        self._warn(f"skill {name!r} is left out of the reads of many skills", error)
+        self.warn(f"skill {name!r} is left out of the reads of many skills", error)
 
     def posteriors(self, rows: Iterable[Mapping[str, Any]]) -> list[PosteriorState]:
         """The arms of posteriors rows, a row that does not read left out with a warning: the reads of
@@ -105,13 +109,18 @@ class UnreadableRows:
             try:
                 out.append(posterior_from_row(row))
             except LibraryError as exc:
-                self._warn(f"the arm {str(row['arm'])[:80]!r} is left out of the reads of every key's arms", exc)
+                self.warn(f"the arm {str(row['arm'])[:80]!r} is left out of the reads of every key's arms", exc)
         return out
 
-    def _warn(self, what: str, error: LibraryError) -> None:
+    def warn(self, what: str, error: LibraryError) -> None:
+        """Log `what` happened because of `error`, once per row (its one-line error)."""
         reason = str(error)
         with self._lock:
             if reason in self._warned:
                 return
             self._warned.add(reason)
         _log.warning("skillevo: %s: %s; the row is kept as it is (fix or remove it by hand)", what, reason)
+
+
+#: The process's record, for a read outside a store's multi-skill reads (the credit ledger's).
+UNREADABLE = UnreadableRows()

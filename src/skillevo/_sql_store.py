@@ -271,13 +271,10 @@ class SQLStore(SQLConnections):
             if not rows or not status_values:
                 return []
             names = [r["name"] for r in rows]
-            versions = self._x(
-                conn,
-                VERSION_SELECT + f" WHERE v.skill IN ({_marks(len(names))})"
-                f" AND {self._d.unindexed}v.status IN ({_marks(len(status_values))})",
-                (*names, *status_values),
-            ).fetchall()
-        return [s for s in skills_from_rows(rows, versions, self._unreadable.skip) if s.versions]
+            # Every version is read, not only those of `statuses`: a skill one row of which does not
+            # read is left out here as everywhere (kept, its lifecycle and credit would fail on it).
+            versions = self._x(conn, VERSION_SELECT + f" WHERE v.skill IN ({_marks(len(names))})", names).fetchall()
+        return [s for s in skills_from_rows(rows, versions, self._unreadable.skip, status_values) if s.versions]
 
     # ------------------------------------------------------------------ posteriors
 
