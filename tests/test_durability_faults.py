@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from skillevo import Episode, LibraryError, SkillLibrary, _sql_store, _writebehind
+from skillevo import Episode, LibraryError, SkillLibrary, _sql_batch, _writebehind
 
 
 def _ids(path: Path) -> set[str]:
@@ -83,7 +83,7 @@ def test_a_sync_write_that_cannot_get_the_lock_keeps_the_episode_queued(
     if bound == "timeout":  # the library's own lock timeout is the shorter
         lib = SkillLibrary(path, durability="sync", timeout=0.05)
     else:  # the default 60 s timeout: a sync write still gives up after QUEUE_WAIT_S
-        monkeypatch.setattr(_sql_store, "QUEUE_WAIT_S", 0.05)
+        monkeypatch.setattr(_sql_batch, "QUEUE_WAIT_S", 0.05)
         lib = SkillLibrary(path, durability="sync")
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
@@ -195,7 +195,7 @@ def test_a_held_lock_holds_up_no_batched_call_on_the_agents_path_for_the_queues_
     except LibraryError as exc:
         assert "locked" in str(exc)
     assert lib.skills() == []  # a tool call's read goes on
-    assert waits and max(waits) < _sql_store.QUEUE_WAIT_S / 10
+    assert waits and max(waits) < _sql_batch.QUEUE_WAIT_S / 10
     holder.execute("ROLLBACK")
     holder.close()
     lib.close()  # close waits as long as it must: both are written

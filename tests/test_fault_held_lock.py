@@ -4,7 +4,7 @@ run in the default ``durability="batched"``: the runs go on, and nothing recorde
 Before, the queue's background write waited for the lock as long as the library's timeout allowed
 (SQLite: the busy timeout, 60 s by default; PostgreSQL: without end) holding the queue's lock, and
 every read on the agent's path (guidance, trigger matches) waited behind it: the "nothing waits"
-mode stalled runs longer than ``"sync"`` (bounded by ``_sql_store.QUEUE_WAIT_S``, then named
+mode stalled runs longer than ``"sync"`` (bounded by ``_sql_batch.QUEUE_WAIT_S``, then named
 ``SYNC_WAIT_S``), for as long as the other process kept its lock.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from skillevo import Evolver, LibraryError, SkillLibrary, _sql_store
+from skillevo import Evolver, LibraryError, SkillLibrary, _sql_batch
 
 #: How long the test waits for a run before calling it hung (the lock is held far longer).
 HUNG_S = 60.0
@@ -63,7 +63,7 @@ def _in_time(work: Callable[[], tuple[list[str], list[str]]]) -> tuple[list[str]
 
 @pytest.fixture
 def short_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_sql_store, "QUEUE_WAIT_S", 0.2)
+    monkeypatch.setattr(_sql_batch, "QUEUE_WAIT_S", 0.2)
 
 
 def test_sqlite_runs_go_on_while_another_process_holds_the_write_lock(tmp_path: Path, short_wait: None) -> None:

@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ._attribution import episode_key
-from ._errors import ConfigError, NotFoundError
+from ._errors import ConfigError, LibraryError, NotFoundError
 from ._models import NULL_ARM, Applied, Event, EventKind
+from ._skill_rows import UNREADABLE
 
 if TYPE_CHECKING:
     from ._choices import SiteChoices
@@ -103,6 +104,9 @@ class CreditLedger:
             try:
                 transitions = self.lifecycle.evaluate(key)
             except NotFoundError:
+                continue
+            except LibraryError as exc:  # a row gone unreadable since the match: its decisions wait
+                UNREADABLE.warn(f"skill {key!r} is left out of the lifecycle's decisions", exc)
                 continue
             changed = changed or bool(transitions)
         if changed:

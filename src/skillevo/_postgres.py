@@ -143,7 +143,6 @@ class PostgresDialect(Dialect):
     for_update = " FOR UPDATE"
     for_share = " FOR SHARE"
     writable_cte = True
-    unindexed = ""
 
     def __init__(
         self, pool: ConnectionPool[Any], location: str, reopen: Callable[[], ConnectionPool[Any]] | None = None

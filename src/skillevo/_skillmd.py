@@ -26,7 +26,7 @@ import yaml
 from pydantic import ValidationError
 
 from ._agentskill import defines_repair, derive_trigger, guidance_from_body, script_skill_name
-from ._errors import SkillFormatError
+from ._errors import LibraryError, SkillFormatError
 from ._models import SKILL_NAME_RE, Origin, Repair, Skill, SkillVersion, Strategy, Trigger, TriggerKind, VersionStatus
 from ._redaction import redact_text
 from ._skillfs import SkillFolder, load_front_matter, load_json, read_skill_folder, split_front_matter
@@ -198,6 +198,13 @@ def render_skill(skill: Skill, version: SkillVersion) -> dict[str, str]:
 
 def export_skills(store: SkillStore, directory: str | Path, names: list[str] | None = None) -> list[Path]:
     """Write each skill's current version as ``<directory>/<name>/``; returns the folders written."""
+    # A skill whose row does not read is refused, not left out: an export that looks whole is not.
+    unreadable = [(n, why) for n, why in store.unreadable_skills().items() if names is None or n in names]
+    if unreadable:
+        name, why = unreadable[0]
+        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+        raise LibraryError(f"export refused: skill {name!r}{more} does not read: {why}; nothing was written "
+                           "(fix or remove the row, or export the other skills by name)")
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
     written = []

@@ -31,12 +31,26 @@ from ._sql_conn import Deferred, Queued, QueuedIncrement
 from ._sql_dialect import EventRow
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT, SQLStore
 
-__all__ = ["KEY_RETENTION_S", "claim_keys", "write_batch"]
+__all__ = ["BACKGROUND_WAIT_S", "KEY_RETENTION_S", "PROBE_WAIT_S", "QUEUE_WAIT_S", "claim_keys", "write_batch"]
 
 #: How long a key a writer never deleted (its process ended first) is kept: a batch written again
 #: later than this after its lost reply would be applied twice.
 KEY_RETENTION_S = 7 * 86400.0
 _PER_STATEMENT = 400  # keys per statement: two values each, under SQLite's old 999
+
+#: The most seconds a write of the queue (recorded episodes, posterior updates) waits for a lock
+#: another process holds before it fails, its records kept queued, whatever the durability: with
+#: ``"sync"`` `finish()` hears `LibraryError`; with ``"batched"`` the background write tries again
+#: later, and the agent's reads, which wait for the queue's lock, are not held up behind it for the
+#: library's whole lock timeout (60 s by default; without end on PostgreSQL).
+QUEUE_WAIT_S = 5.0
+#: What the queue's background thread waits for another process's lock before it gives up and tries
+#: again `WriteBehind.retry_s` later: it holds the connection's lock meanwhile, which every read of
+#: the agent's (a tool call's trigger match) and every recording waits for.
+BACKGROUND_WAIT_S = 0.1
+#: What a read waits for another process's lock when it writes a queue the store refused a moment
+#: ago (`WriteBehind.drain(briefly=True)`): next to nothing.
+PROBE_WAIT_S = 0.01
 
 
 def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 from ._durability import Durability
 from ._errors import LibraryError
 from ._learning_sql import PosteriorIncrement
+from ._skill_rows import UnreadableRows
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._store import SkillStore
 from ._store_common import DeferredEvents
@@ -102,6 +103,8 @@ class SQLConnections(SkillStore):
     _saved: collections.deque[str]
     #: whether a batch has deleted the keys past their retention yet (its first does)
     _pruned: bool
+    #: the unreadable rows this store has warned about (`_skill_rows`)
+    _unreadable: UnreadableRows
 
     def _open(self, dialect: Dialect) -> None:
         """Take `dialect`'s connections (the backend's constructor calls this before migrating)."""
@@ -109,6 +112,7 @@ class SQLConnections(SkillStore):
         self._local = threading.local()
         self._closed = False
         self._settled, self._saved, self._pruned = [], collections.deque(), False
+        self._unreadable = UnreadableRows()
         self._behind = WriteBehind(
             self._write_recorded, dialect.lock, self.location, dialect.errors,
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,

@@ -26,6 +26,13 @@ def dump(store: SQLStore) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every record, backend-neutral, for `skillevo migrate` (`SQLStore.dump`)."""
     # A library opened read-only is not migrated: one of an older schema has no write keys.
     has_keys = store.schema_version >= WRITE_KEYS_SCHEMA
+    # A skill whose row does not read is refused, not copied: its JSON may not even be JSON (which
+    # PostgreSQL's jsonb cannot hold), and a copy that changed or dropped it would say "verified".
+    unreadable = next(iter(store.unreadable_skills().items()), None)
+    if unreadable is not None:
+        name, why = unreadable
+        raise LibraryError(f"migrate refused: skill {name!r} does not read: {why}; nothing was copied "
+                           "(fix or remove the row, then migrate again)")
     with store._read() as conn:
         skills = store._x(conn, "SELECT * FROM skills ORDER BY created_at, name").fetchall()
         versions = store._x(conn, "SELECT * FROM versions ORDER BY skill, number").fetchall()

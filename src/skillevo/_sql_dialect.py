@@ -47,8 +47,6 @@ class Dialect(ABC):
     for_share: ClassVar[str]
     #: whether one statement can write two tables (PostgreSQL's writable ``WITH``)
     writable_cte: ClassVar[bool]
-    #: prefixed to a column to keep the planner off its index (SQLite's ``+``), or empty
-    unindexed: ClassVar[str]
     #: what the driver raises when the database refuses a write (the queue keeps the records)
     errors: tuple[type[BaseException], ...]
     #: what the driver raises when a record's content is refused (that record alone is dropped)

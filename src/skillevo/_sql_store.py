@@ -10,13 +10,12 @@ its connections, migrates its schema and hands a `Dialect` to `_open`.
 
 from __future__ import annotations
 
-import fnmatch
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from ._episode_rows import episode_values, known_secrets, recorded_episode, recorded_row
-from ._errors import NotFoundError, SkillevoError
+from ._errors import LibraryError, NotFoundError, SkillevoError
 from ._learning_sql import (
     KeyCounters,
     PosteriorIncrement,
@@ -42,6 +41,7 @@ from ._models import (
     VersionStatus,
 )
 from ._sanitize import clean_text
+from ._skill_rows import glob_matches, skills_from_rows
 from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded, SQLConnections, retried
 from ._sql_dialect import EventRow, Statement
 from ._store_args import enum_arg, increment_arg, instance_arg, key_arg, number_arg, write_key
@@ -57,7 +57,6 @@ from ._store_common import (
     redacts_deferred,
     scrub_episode,
     select_query,
-    skills_from_rows,
     tool_key,
     version_from_row,
 )
@@ -86,21 +85,6 @@ _POSTERIOR_UPSERT = (
     "observations = excluded.observations, updated_at = excluded.updated_at, extra = excluded.extra, "
     "epoch = posteriors.epoch + 1"  # an overwrite: caches drop what they derived from the old state
 )
-
-
-#: The most seconds a write of the queue (recorded episodes, posterior updates) waits for a lock
-#: another process holds before it fails, its records kept queued, whatever the durability: with
-#: ``"sync"`` `finish()` hears `LibraryError`; with ``"batched"`` the background write tries again
-#: later, and the agent's reads, which wait for the queue's lock, are not held up behind it for the
-#: library's whole lock timeout (60 s by default; without end on PostgreSQL).
-QUEUE_WAIT_S = 5.0
-#: What the queue's background thread waits for another process's lock before it gives up and tries
-#: again `WriteBehind.retry_s` later: it holds the connection's lock meanwhile, which every read of
-#: the agent's (a tool call's trigger match) and every recording waits for.
-BACKGROUND_WAIT_S = 0.1
-#: What a read waits for another process's lock when it writes a queue the store refused a moment
-#: ago (`WriteBehind.drain(briefly=True)`): next to nothing.
-PROBE_WAIT_S = 0.01
 
 
 def _counters(rows: Iterable[EventRow]) -> list[Statement]:
@@ -205,12 +189,22 @@ class SQLStore(SQLConnections):
         return skills_from_rows(rows, versions)[0]
 
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
-        """All skills (with versions), optionally only those whose derived status is `status`."""
+        """All skills (with versions), optionally only those whose derived status is `status`; a
+        skill a stored row of which does not read is left out, with a warning (`_skill_rows`)."""
         wanted = enum_arg("status", VersionStatus, status) if status is not None else None
+        return [s for s in self._all_skills(self._unreadable.skip) if wanted is None or s.status is wanted]
+
+    def _all_skills(self, skip: Callable[[str, LibraryError], object]) -> list[Skill]:
         with self._read(posteriors=False) as conn:
             rows = self._x(conn, "SELECT * FROM skills ORDER BY name").fetchall()
             versions = self._x(conn, VERSION_SELECT).fetchall()
-        return [s for s in skills_from_rows(rows, versions) if wanted is None or s.status is wanted]
+        return skills_from_rows(rows, versions, skip)
+
+    def unreadable_skills(self) -> dict[str, str]:
+        """The skills `skills` leaves out, each with the one-line error of its first unreadable row."""
+        found: dict[str, LibraryError] = {}
+        self._all_skills(found.setdefault)
+        return {name: str(error) for name, error in found.items()}
 
     def version(self, version_id: str) -> SkillVersion:
         """One version by id (``"name@n"``). Raises `NotFoundError`."""
@@ -273,31 +267,22 @@ class SQLStore(SQLConnections):
                 f"SELECT * FROM skills WHERE kind = ? AND tool_key IN ({_marks(len(keys))}) ORDER BY name",
                 (TriggerKind(kind).value, *keys),
             ).fetchall()
-            rows = [
-                r
-                for r in rows
-                if tool is None or r["tool_key"] == tool
-                or fnmatch.fnmatchcase(tool, str(decode_json(r["trigger"]).get("tool", "*")))
-            ]
+            rows = [r for r in rows if tool is None or r["tool_key"] == tool or glob_matches(r["trigger"], tool)]
             if not rows or not status_values:
                 return []
             names = [r["name"] for r in rows]
-            versions = self._x(
-                conn,
-                VERSION_SELECT + f" WHERE v.skill IN ({_marks(len(names))})"
-                f" AND {self._d.unindexed}v.status IN ({_marks(len(status_values))})",
-                (*names, *status_values),
-            ).fetchall()
-        return [s for s in skills_from_rows(rows, versions) if s.versions]
+            # Every version is read, not only those of `statuses`: a skill one row of which does not
+            # read is left out here as everywhere (kept, its lifecycle and credit would fail on it).
+            versions = self._x(conn, VERSION_SELECT + f" WHERE v.skill IN ({_marks(len(names))})", names).fetchall()
+        return [s for s in skills_from_rows(rows, versions, self._unreadable.skip, status_values) if s.versions]
 
     # ------------------------------------------------------------------ posteriors
 
     def posteriors(self, key: str | None = None) -> list[PosteriorState]:
         """Stored selector states, for one key or all."""
-        if key is None:
-            rows = self._select("SELECT * FROM posteriors ORDER BY key, arm")
-        else:
-            rows = self._select("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,))
+        if key is None:  # all keys: an arm whose row does not read is left out, with a warning
+            return self._unreadable.posteriors(self._select("SELECT * FROM posteriors ORDER BY key, arm"))
+        rows = self._select("SELECT * FROM posteriors WHERE key = ? ORDER BY arm", (key,))
         return [posterior_from_row(r) for r in rows]
 
     def _upsert_posterior(self, conn: Any, state: PosteriorState) -> None:
@@ -358,7 +343,9 @@ class SQLStore(SQLConnections):
         statement (`key`'s counters even where it has no row: its epoch is the library's then)."""
         statement, params = snapshot_query(key)
         rows = self._select(statement, params)
-        return [posterior_from_row(r) for r in rows if r["arm"] is not None], snapshot_counters(rows)
+        arms = [r for r in rows if r["arm"] is not None]
+        read = self._unreadable.posteriors(arms) if key is None else [posterior_from_row(r) for r in arms]
+        return read, snapshot_counters(rows)
 
     # ------------------------------------------------------------------ episodes & events
 
@@ -442,7 +429,7 @@ class SQLStore(SQLConnections):
         # QUEUE_WAIT_S ("sync": `finish()` waits for it; `flush`, `close`), BACKGROUND_WAIT_S (the
         # queue's thread: it holds the lock the agent's reads wait for) or PROBE_WAIT_S (a read,
         # or a batched `finish()`, writing a queue the store refused a moment ago).
-        from ._sql_batch import write_batch
+        from ._sql_batch import BACKGROUND_WAIT_S, PROBE_WAIT_S, QUEUE_WAIT_S, write_batch
 
         wait_s = PROBE_WAIT_S if briefly else BACKGROUND_WAIT_S if background else QUEUE_WAIT_S
         write_batch(self, batch, wait_s=wait_s)

@@ -87,7 +87,6 @@ class SQLiteDialect(Dialect):
     for_update = ""  # BEGIN IMMEDIATE has taken the write lock already
     for_share = ""
     writable_cte = False
-    unindexed = "+"  # the status index would be the wrong one for `match`
 
     def __init__(self, conn: sqlite3.Connection, location: str) -> None:
         self.conn = conn

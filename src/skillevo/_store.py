@@ -73,7 +73,7 @@ class SkillStore(ABC):
             cls.close = close  # type: ignore[method-assign]
 
     #: methods written once here for every backend (the rest each backend implements)
-    CONCRETE: ClassVar[frozenset[str]] = frozenset({"before_close", "_run_before_close"})
+    CONCRETE: ClassVar[frozenset[str]] = frozenset({"before_close", "_run_before_close", "unreadable_skills"})
 
     def before_close(self, callback: Callable[[], object]) -> None:
         """Call `callback` (held weakly when it is a bound method) before the library closes: an
@@ -160,6 +160,12 @@ class SkillStore(ABC):
     @abstractmethod
     def skills(self, status: VersionStatus | str | None = None) -> list[Skill]:
         """All skills (with versions), optionally only those whose derived status is `status`."""
+
+    def unreadable_skills(self) -> dict[str, str]:
+        """The skills `skills` and `match` leave out because a stored row of theirs does not read
+        (edited by hand, a broken tool, a disk fault), each with that row's one-line error (naming
+        the row, never its value). A backend whose rows always read has none: this default."""
+        return {}
 
     @abstractmethod
     def version(self, version_id: str) -> SkillVersion:

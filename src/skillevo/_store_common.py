@@ -50,8 +50,8 @@ __all__ = [
     "scrub_trigger",
     "scrubbing_writes",
     "select_query",
-    "skills_from_rows",
     "tool_key",
+    "trigger_from_stored",
     "version_from_row",
 ]
 
@@ -152,27 +152,9 @@ def _check_posterior(row: Mapping[str, Any]) -> None:
         raise BadValue("alpha, beta: Input should be greater than 0")
 
 
-def skills_from_rows(skill_rows: Sequence[Mapping[str, Any]], version_rows: Iterable[Mapping[str, Any]]) -> list[Skill]:
-    """Skills (in `skill_rows` order) with their versions, sorted by number, and derived status."""
-    by_skill: dict[str, list[SkillVersion]] = {}
-    for row in version_rows:
-        by_skill.setdefault(row["skill"], []).append(version_from_row(row))
-    out = []
-    for row in skill_rows:
-        versions = sorted(by_skill.get(row["name"], []), key=lambda v: v.number)
-        out.append(stored("skills", row, ("name",), _skill, row, versions))
-    return out
-
-
-def _skill(row: Mapping[str, Any], versions: list[SkillVersion]) -> Skill:
-    return Skill(
-        name=row["name"],
-        description=row["description"],
-        trigger=Trigger.model_validate(_json(row["trigger"]), context=_STORED),
-        created_at=row["created_at"],
-        status=derived_status(versions),
-        versions=versions,
-    )
+def trigger_from_stored(value: Any) -> Trigger:
+    """A skill row's stored trigger (a JSON column), read as stored: see `_STORED`."""
+    return Trigger.model_validate(_json(value), context=_STORED)
 
 
 def episode_from_row(row: Mapping[str, Any]) -> Episode:

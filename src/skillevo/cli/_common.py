@@ -12,9 +12,21 @@ from rich.text import Text
 from .._errors import SkillevoError
 from .._library import default_db
 from .._redaction import mask_urls_in, redact_text
+from .._store import SkillStore
 from ._render import visible_text
 
-__all__ = ["DbOption", "JsonOption", "console", "err_console", "fail", "print_error", "resolve_db", "run_app", "shown"]
+__all__ = [
+    "DbOption",
+    "JsonOption",
+    "console",
+    "err_console",
+    "fail",
+    "name_unreadable",
+    "print_error",
+    "resolve_db",
+    "run_app",
+    "shown",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +57,13 @@ def print_error(message: object, label: str = "error:", style: str = "bold red")
 def shown(message: str) -> str:
     """A message fit for the terminal: database URLs masked, secrets redacted."""
     return redact_text(mask_urls_in(message))
+
+
+def name_unreadable(store: SkillStore) -> None:
+    """One line on stderr for each skill a listing leaves out because a stored row of it does not
+    read (`SkillStore.unreadable_skills`): on stderr, so that ``--json`` stays one JSON document."""
+    for name, reason in store.unreadable_skills().items():
+        print_error(f"skill {name!r} is not listed: {reason}", label="unreadable:", style="bold yellow")
 
 
 def fail(message: str) -> typer.Exit:

@@ -16,7 +16,7 @@ from .._models import SkillVersion, VersionStatus
 from .._redaction import mask_url
 from .._skillimport import read_skill_folders
 from .._skillmd import current_version
-from ._common import DbOption, JsonOption, console, fail, print_error, resolve_db
+from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
 from ._render import Column, emit_json, fitted_table, stdout_console, visible_text
 
@@ -78,6 +78,7 @@ def ls(
         skills = lib.skills(status=status)
         stats = {s.version_id: s for s in lib.stats()}
         location = mask_url(lib.location)
+        name_unreadable(lib)
     listed = []
     for skill in skills:
         version = current_version(skill)
@@ -269,6 +270,7 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
         rows = lib.stats()
         episodes = lib.count_episodes()
         events = lib.count_events()
+        name_unreadable(lib)
     if as_json:
         emit_json({"episodes": episodes, "events": events, "versions": [r.model_dump(mode="json") for r in rows]})
         return

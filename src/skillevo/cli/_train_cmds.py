@@ -26,7 +26,7 @@ from .._errors import ConfigError
 from .._library import SkillLibrary, library_exists
 from .._lifecycle import Lifecycle, Transition
 from .._models import Strategy
-from ._common import DbOption, JsonOption, err_console, fail, print_error
+from ._common import DbOption, JsonOption, err_console, fail, name_unreadable, print_error
 from ._diff_json import diff_summary
 from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
@@ -196,8 +196,10 @@ def diff(
             runs = load_json(new.get_meta(RUNS_KEY))
             if isinstance(runs, list) and runs and isinstance(runs[-1], dict):
                 run = str(runs[-1].get("run"))
+        name_unreadable(new)
         if old_db is not None:
             with _open_existing(old_db) as old:
+                name_unreadable(old)
                 result = library_diff(old, new)
         else:
             result = library_diff(None, new, since=when, since_run=run)
