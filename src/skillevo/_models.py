@@ -7,10 +7,7 @@ parent and origin) is immutable; status and posterior change and every status ch
 from __future__ import annotations
 
 import fnmatch
-import functools
-import os
 import re
-import time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -22,13 +19,13 @@ from pydantic import (
     PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
-    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
 
-from ._regex import pattern_error, search
+from ._model_base import Frozen, check_regex, new_id, now
+from ._regex import search
 from ._sanitize import clean_text
 from ._units import SIGNS, is_currency
 
@@ -75,51 +72,6 @@ CODE_MAX_CHARS = 20_000
 SKILL_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
-def new_id() -> str:
-    """A random 32-hex-digit id, unique across hosts (a version-4 UUID's hex)."""
-    # uuid4().hex without building a UUID object (one per episode, on the agent's thread).
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    return raw.hex()
-
-
-def _now() -> float:
-    return time.time()
-
-
-_REGEX_SYNTAX = frozenset("\\[](){}*+?|^$.")
-# A literal this short compiles within the program bound whatever its case folding (at most a few
-# instructions a character), so it needs no compile to be known good.
-_SHORT_LITERAL = 200
-
-
-@functools.lru_cache(maxsize=65536)
-def _regex_error(value: str, stored: bool = False) -> str | None:
-    # Reading a library validates every trigger; only the verdict is cached here (the compiled
-    # patterns have their own cache in `_regex`). Patterns are matched by the linear-time engine,
-    # so one it cannot compile (backreferences, lookaround) or whose program is too large is
-    # refused here, at creation; one read back from a store (`stored`) only when RE2 cannot compile it.
-    if len(value) <= _SHORT_LITERAL and _REGEX_SYNTAX.isdisjoint(value):
-        return None
-    return pattern_error(value, stored)
-
-
-def _check_regex(value: str | None, info: ValidationInfo) -> str | None:
-    if value is not None:
-        stored = bool(info.context and info.context.get("stored"))
-        error = _regex_error(value, stored)
-        if error is not None:
-            raise ValueError(f"{error}: {value!r}")
-    return value
-
-
-class _Frozen(BaseModel):
-    # No NaN or infinity anywhere in a skill (a JSON value ``1e999`` is one): PostgreSQL's JSON and
-    # every strict JSON reader refuse them, so such a skill could be neither stored nor exported.
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
 # --------------------------------------------------------------------------- triggers
 
 
@@ -133,7 +85,7 @@ class TriggerKind(StrEnum):
     OBSERVATION = "observation"  #: after a tool returned; `pattern` is matched on the result text
 
 
-class Trigger(_Frozen):
+class Trigger(Frozen):
     """When a skill applies.
 
     Attributes:
@@ -152,7 +104,7 @@ class Trigger(_Frozen):
     pattern: str | None = Field(default=None, max_length=1000)
     task_pattern: str | None = Field(default=None, max_length=1000)
 
-    _check_pattern = field_validator("pattern", "task_pattern")(_check_regex)
+    _check_pattern = field_validator("pattern", "task_pattern")(check_regex)
 
     @field_validator("tool", mode="before")
     @classmethod
@@ -199,7 +151,7 @@ class Trigger(_Frozen):
 # --------------------------------------------------------------------------- repairs
 
 
-class _Op(_Frozen):
+class _Op(Frozen):
     arg: str = Field(min_length=1, max_length=200, description="argument name; dots address nested keys")
 
 
@@ -346,7 +298,7 @@ class ConformArg(_Op):
         return compact_schema(value)
 
 
-class Retry(_Frozen):
+class Retry(Frozen):
     """Retry the same call after a pause (transient errors, rate limits)."""
 
     op: Literal["retry"] = "retry"
@@ -364,7 +316,7 @@ RepairOp = Annotated[
 ]
 
 
-class ArgCondition(_Frozen):
+class ArgCondition(Frozen):
     """A test on one argument; a repair's precondition is a list of these, all of which must hold."""
 
     arg: str = Field(min_length=1, max_length=200)
@@ -372,10 +324,10 @@ class ArgCondition(_Frozen):
     regex: str | None = Field(default=None, max_length=1000, description="full match on str(value)")
     type: Literal["int", "float", "str", "bool", "null", "list", "dict"] | None = None
 
-    _check = field_validator("regex")(_check_regex)
+    _check = field_validator("regex")(check_regex)
 
 
-class Repair(_Frozen):
+class Repair(Frozen):
     """Declarative argument edits, applied in order.
 
     Attributes:
@@ -391,7 +343,7 @@ class Repair(_Frozen):
 # --------------------------------------------------------------------------- strategy / skill
 
 
-class Strategy(_Frozen):
+class Strategy(Frozen):
     """What a skill does: prompt guidance, a declarative repair, sandboxed code, or a mix."""
 
     guidance: str | None = Field(default=None, min_length=1, max_length=GUIDANCE_MAX_CHARS)
@@ -434,7 +386,7 @@ class VersionStatus(StrEnum):
         return self in (VersionStatus.TESTING, VersionStatus.ACTIVE)
 
 
-class Origin(_Frozen):
+class Origin(Frozen):
     """Where a version came from: the miner and the evidence it used."""
 
     miner: str = Field(default="manual", max_length=200)
@@ -443,7 +395,7 @@ class Origin(_Frozen):
     note: str = Field(default="", max_length=2000)
 
 
-class SkillVersion(_Frozen):
+class SkillVersion(Frozen):
     """One immutable version of a skill, with its current status and posterior.
 
     Attributes:
@@ -462,7 +414,7 @@ class SkillVersion(_Frozen):
     parent: str | None = None
     origin: Origin = Field(default_factory=Origin)
     status: VersionStatus = VersionStatus.CANDIDATE
-    created_at: float = Field(default_factory=_now)
+    created_at: float = Field(default_factory=now)
     alpha: float = 1.0
     beta: float = 1.0
     observations: float = 0.0
@@ -475,7 +427,7 @@ class SkillVersion(_Frozen):
         return self.alpha / (self.alpha + self.beta)
 
 
-class Skill(_Frozen):
+class Skill(Frozen):
     """A named line of versions sharing one trigger.
 
     `status` is the most advanced status among the versions (active > testing > candidate >
@@ -485,7 +437,7 @@ class Skill(_Frozen):
     name: str
     description: str = Field(default="", max_length=1024)
     trigger: Trigger
-    created_at: float = Field(default_factory=_now)
+    created_at: float = Field(default_factory=now)
     status: VersionStatus = VersionStatus.CANDIDATE
     versions: list[SkillVersion] = Field(default_factory=list)
 
@@ -510,7 +462,7 @@ class Skill(_Frozen):
 # --------------------------------------------------------------------------- episodes / events
 
 
-class Applied(_Frozen):
+class Applied(Frozen):
     """One selection made during an episode: at call site `key`, `arm` was chosen."""
 
     key: str
@@ -537,7 +489,7 @@ class Episode(BaseModel):
     task: str = ""
     group_id: str | None = None
     policy_version: str | None = None
-    started_at: float = Field(default_factory=_now)
+    started_at: float = Field(default_factory=now)
     finished_at: float | None = None
     reward: float | None = None
     applied: list[Applied] = Field(default_factory=list)
@@ -580,7 +532,7 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: int | None = None
-    ts: float = Field(default_factory=_now)
+    ts: float = Field(default_factory=now)
     kind: EventKind
     episode_id: str | None = None
     tool: str | None = None
@@ -606,6 +558,6 @@ class PosteriorState(BaseModel):
     alpha: float = Field(default=1.0, gt=0.0)
     beta: float = Field(default=1.0, gt=0.0)
     observations: float = Field(default=0.0, ge=0.0)
-    updated_at: float = Field(default_factory=_now)
+    updated_at: float = Field(default_factory=now)
     extra: dict[str, Any] = Field(default_factory=dict)
     epoch: int = Field(default=0, ge=0)
