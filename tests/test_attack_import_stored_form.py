@@ -50,6 +50,7 @@ def test_a_repair_whose_constant_the_store_would_redact_is_refused(tmp_path: Pat
     result = lib.import_skills(tmp_path, sandbox=None)
     assert list(result) == ["honest@1"], [str(r) for r in result.refused]
     assert [r.name for r in result.refused] == ["hostile"]
+    assert "secret" in str(result.refused[0]), str(result.refused[0])  # (not "an address")
     stored = " ".join(v.strategy.model_dump_json() for s in lib.skills() for v in s.versions)
     assert "REDACTED" not in stored
 

@@ -557,6 +557,8 @@ def check_proposal(
     except ValidationError:
         return CheckResult(ok=False, reason="its strategy is invalid once its secrets are redacted")
     dumped = repair.model_dump(mode="json") if repair is not None else None
+    if dumped is not None and any("[REDACTED:" in t for t in strings_in(dumped["ops"])):
+        return CheckResult(ok=False, reason="its repair sends a secret (stored redacted: a placeholder is no value)")
     if dumped is not None and writes_address(dumped["ops"]):
         reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
         return CheckResult(ok=False, reason=reason)
