@@ -69,8 +69,8 @@ def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
     member of a set object or list under one (``transfer = {"beneficiary": ...}``), text with a
     letter added before or after a person's value, and any value map on a person's field (what it
     reads and what it writes are both people's values) count; a cleared field (``None``) and a flag
-    do not, nor do the ops that reshape the agent's own value (case, strip, a cast, a sign added). Learned from one customer's correction, such a constant is that
-    customer's record, never a rule.
+    do not, nor do the ops that reshape the agent's own value (case, strip, a cast, a sign added).
+    Learned from one customer's correction, such a constant is that customer's record, never a rule.
     """
     for op in ops:
         arg = op.get("arg")
