@@ -96,8 +96,11 @@ _UNREADABLE = {
     "status-unknown": ("UPDATE versions SET status = 'zombie' WHERE skill = 'shop-b'", "versions"),
     "trigger-not-object": ("UPDATE skills SET trigger = '[\"" + _SECRET + "\"]' WHERE name = 'shop-b'", "skills"),
     "posterior-negative": ("UPDATE posteriors SET alpha = -1 WHERE key = 'shop-b'", "posteriors"),
+    # attack10: JSON nested past the decoder's recursion limit (json raises RecursionError, no ValueError)
+    "strategy-nested-deep": ("UPDATE versions SET strategy = '{\"guidance\": " + "[" * 100_000 + "]" * 100_000 + "}' "
+                             "WHERE skill = 'shop-b'", "versions"),
 }
-_PG_UNREADABLE = [k for k in _UNREADABLE if k != "strategy-not-json"]
+_PG_UNREADABLE = [k for k in _UNREADABLE if k not in ("strategy-not-json", "strategy-nested-deep")]
 
 
 def _shop_library(location: str) -> None:

@@ -130,3 +130,48 @@ def test_a_log_another_process_or_library_has_open_is_not_judged(
         looked.clear()
         with SkillLibrary(path):
             assert looked == []
+
+
+def test_a_writer_that_opened_the_library_during_the_check_is_not_judged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process may open the library (a second worker starting after the same crash) between
+    the look at who has it open and the reading of the replayed log: its log may then end in a
+    transaction it is committing (frames written, the index not yet), which is no loss, and a live
+    log is not copied."""
+    import subprocess
+    import sys
+
+    from skillevo import _integrity
+
+    path, _ = _crashed_copy(tmp_path, 4)
+    wal = Path(f"{path}-wal")
+    real = _integrity._quick_check
+    live: list[subprocess.Popen[bytes]] = []
+
+    def check_then_a_writer_opens(conn: object, budget_s: float) -> str | None:
+        found = real(conn, budget_s)  # type: ignore[arg-type]
+        writer = subprocess.Popen(
+            [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+             "c.execute('UPDATE episodes SET task = task'); print('open', flush=True); sys.stdin.read()",
+             str(path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+        live.append(writer)
+        assert writer.stdout is not None and writer.stdout.readline().strip() == b"open"
+        last = wal.read_bytes()[-_FRAME:]
+        with wal.open("ab") as fh:  # its next transaction's frames, the index not yet updated
+            fh.write(last + last)
+        return found
+
+    monkeypatch.setattr(_integrity, "_quick_check", check_then_a_writer_opens)
+    try:
+        with caplog.at_level(logging.WARNING, logger="skillevo"):
+            _integrity.check_existing_file(path, replays_log=True)
+    finally:
+        for writer in live:
+            writer.kill()
+            writer.wait()
+    assert live
+    assert not [r for r in caplog.records if "write-ahead log" in r.getMessage()]
+    assert not list(tmp_path.rglob("*.damaged*"))

@@ -411,3 +411,34 @@ def test_a_string_failing_its_pattern_gets_guidance_naming_the_pattern_not_its_t
     wordy = {"properties": {"code": {"type": "string", "pattern": "^(ignore|every|previous|instruction)$"}}}
     [said] = findings("book", {"code": "x"}, wordy)
     assert said.strategy.guidance is not None and "ignore" not in said.strategy.guidance
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "^4111111111111111$",  # one card's number
+        r"^\+15551234567$",  # one person's phone
+        "^ACCT-88231$",  # one account's id
+        r"^(sk_live_4eC39Hq1yjW2arjt3T1zdp7dc)$",  # a key
+        r"^192\.168\.1\.23$",  # one host
+        "^(pwd=hunt3r2)$",  # a secret's pair
+        "^411111{1}111111{1}1111$",  # one number spelled through repeats ...
+        "^[4][1][1][1][1][1][1][1][1][1][1][1]$",  # ... through classes of one character
+        "^4?1?1?1?1?1?1?1?1?1?1?1?1?1?1?1$",
+    ],
+)
+def test_a_pattern_spelling_one_record_or_a_secret_is_not_shown(pattern: str) -> None:
+    # A pattern's literal text crosses the boundary an enum member does (`plain_tokens`): a dynamic
+    # schema naming one customer's value would otherwise write it into guidance every session sees.
+    schema = {"properties": {"account": {"type": "string", "pattern": pattern}}}
+    [found] = findings("pay", {"account": "zzz"}, schema)
+    text = found.strategy.guidance
+    assert text is not None and "matching the pattern its schema declares" in text
+    assert pattern not in text
+
+
+@pytest.mark.parametrize("pattern", [r"^[A-Z]{3}-\d+$", r"^INV-\d{6}$", r"^\d{4}-\d{2}-\d{2}$", r"^(USD|EUR|GBP)$",
+                                     r"^\+?[0-9]{7,15}$", r"^v\d+\.\d+$"])
+def test_a_pattern_of_shapes_and_codes_is_shown(pattern: str) -> None:
+    [found] = findings("pay", {"code": "zzz"}, {"properties": {"code": {"type": "string", "pattern": pattern}}})
+    assert f"`{pattern}`" in (found.strategy.guidance or "")

@@ -70,3 +70,24 @@ def test_a_live_holder_heard_from_just_now_keeps_its_lock(lib: SkillLibrary) -> 
     _held_by_this_process(lib)
     with pytest.raises(TrainLockedError):
         Lock(lib, _STALE).acquire("second")
+
+
+def test_a_holder_in_another_pid_namespace_on_this_host_is_not_judged_by_its_pid(
+    lib: SkillLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two containers sharing the host's name and kernel (Kubernetes hostNetwork pods, docker
+    # --uts=host) each number their processes from 1: the holder's pid is absent, or another
+    # process, here. It beat just now, so it keeps its lock.
+    monkeypatch.setattr(train_lock, "_pid_ns", lambda: "pid:[4026531836]")
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)  # a pid no process of this namespace has now
+    _held_by_this_process(lib, pid=child, pidns="pid:[4026532999]")
+    with pytest.raises(TrainLockedError, match="holds the lock"):
+        Lock(lib, _STALE).acquire("second")
+    # In this namespace the same record names a process that is gone: taken over.
+    _held_by_this_process(lib, pid=child, pidns="pid:[4026531836]")
+    Lock(lib, _STALE).acquire("third")
+    holder = train_lock.lock_holder(lib)
+    assert holder is not None and holder["run"] == "third"

@@ -66,17 +66,24 @@ def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
     """Whether repair operations (as JSON) write a constant into a field that holds a person.
 
     A value set under a person's key (``payee``, ``card.holder_name``, ``legs.*.passenger``), a
-    member of a set object or list under one (``transfer = {"beneficiary": ...}``), and any value
-    map on a person's field (what it reads and what it writes are both people's values) count; a
-    cleared field (``None``) and a flag do not, nor do the ops that reshape the agent's own value
-    (case, strip, a cast). Learned from one customer's correction, such a constant is that
-    customer's record, never a rule.
+    member of a set object or list under one (``transfer = {"beneficiary": ...}``), text with a
+    letter added before or after a person's value, and any value map on a person's field (what it
+    reads and what it writes are both people's values) count; a cleared field (``None``) and a flag
+    do not, nor do the ops that reshape the agent's own value (case, strip, a cast, a sign added).
+    Learned from one customer's correction, such a constant is that customer's record, never a rule.
     """
     for op in ops:
         arg = op.get("arg")
         if not isinstance(arg, str):
             continue
         if op.get("op") == "set" and _holds_person(op.get("value"), is_personal_key(arg)):
+            return True
+        # Text glued onto a person's value ("Mallory " before a payee) writes a name all the same; a
+        # sign or digits (a phone's "+") name no one.
+        text = op.get("text")
+        if op.get("op") in ("add_prefix", "add_suffix") and isinstance(text, str) and is_personal_key(arg) and any(
+            c.isalpha() for c in text
+        ):
             return True
         if op.get("op") == "map":
             mapping = op.get("mapping")

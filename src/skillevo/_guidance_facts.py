@@ -251,6 +251,9 @@ _AFTER_LIST = re.compile(r"^(\s*$|[.;!?](\s|$)|\s*[\[(])")
 #: next clause of a message stored on one line (LangChain's ``... 'ppo' or 'hdhp' Please fix the
 #: error``, or ``... 'hdhp' start: Input should be ...``).
 _AFTER_QUOTED = re.compile(r"^\s*(?:[A-Z]|[\w.]{1,64}:\s)")
+#: "Expected X" then what came instead: one record's value compared with the one sent (a surname, a
+#: code the tool holds for this booking), not a set the tool declares.
+_INSTEAD = re.compile(r"\b(?:got|received|found|actual|instead|but)\b", re.I)
 
 
 def _member(raw: str) -> str | None:
@@ -387,6 +390,8 @@ def _declared_values(message: str) -> list[str]:
     if not values or any(v is None for v in values) or len(values) > MAX_DECLARED:
         return []
     members = [v for v in values if v is not None]
+    if len(members) == 1 and lead.group(0).strip(" :").lower() == "expected" and _INSTEAD.search(after):
+        return []
     joined = " ".join(members)
     if looks_like_injection(joined) or looks_like_injection(m.group(1)):
         return []

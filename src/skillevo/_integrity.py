@@ -84,7 +84,9 @@ def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S, replays_
         finally:
             probe.close()
         # Read after the probe is closed: closing a descriptor of the index would drop its locks.
-        lost = _wal.lost_frames(path, before) if replaying else None
+        # Asked again: a process that opened the file since may be committing (its frames written,
+        # the index not yet), which is no loss, and its log is live.
+        lost = _wal.lost_frames(path, before) if replaying and _wal.recovery_owner(path) else None
         if lost is not None:
             _wal.keep_damaged_log(path, lost)
     except sqlite3.DatabaseError as exc:

@@ -205,6 +205,24 @@ def _type_text(schema: Mapping[str, Any]) -> str | None:
 #: letters (``^E\d{4}$``, ``^[A-Z]{3}-\d+$``); any other is the schema author's text, not shown.
 _PLAIN_PATTERN = re.compile(r"[\^$\\\[\]{}()\-+*?.|,:_/#=0-9A-Za-z]{1,48}")
 _WORDS = re.compile(r"[A-Za-z]{6}")
+#: What separates a pattern's literal runs: a class escape (``\d``), a class of several characters,
+#: an anchor, a group, an alternative, any character. An escaped character (``\.``) is literal text.
+_PATTERN_SYNTAX = re.compile(r"\\[A-Za-z]|\[[^\]]{2,}\]|(?<!\\)[\^$()|.]")
+#: What a literal run is read through: a repeat (``{1}``, ``?``, ``+``) or a class of one character
+#: (``[4]``) leaves the text on both sides one run (``^4111[1]{1}11?11$`` spells one number).
+_PATTERN_GLUE = re.compile(r"\{[\d,]*\}|(?<!\\)[*?+]|\[(\\?.)\]")
+
+
+def _pattern_shown(pattern: str) -> bool:
+    """Whether a declared pattern may be shown: plain regex syntax whose literal text crosses the
+    boundary an ``enum`` member does (`plain_tokens`: no record's data, no secret, no instruction);
+    a dynamic schema pinned to one customer's value (``^4111111111111111$``) keeps it out of guidance."""
+    if not _PLAIN_PATTERN.fullmatch(pattern) or _WORDS.search(pattern) or redact(pattern) != pattern:
+        return False
+    glued = _PATTERN_GLUE.sub(lambda m: m.group(1) or "", pattern)
+    runs = [run.replace("\\", "") for run in _PATTERN_SYNTAX.split(glued)]
+    literal = [run for run in runs if any(c.isalnum() for c in run)]
+    return not literal or plain_tokens(literal) is not None
 
 
 def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, observed: Any) -> str | None:
@@ -233,8 +251,8 @@ def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, 
         str(schema.get("format")), [])
     pattern = schema.get("pattern")
     if isinstance(pattern, str) and isinstance(observed, str):  # (the type alone says nothing it lacks)
-        written = [*written, f"matching the pattern `{pattern}`" if _PLAIN_PATTERN.fullmatch(pattern)
-                   and not _WORDS.search(pattern) else "matching the pattern its schema declares"]
+        written = [*written, f"matching the pattern `{pattern}`" if _pattern_shown(pattern)
+                   else "matching the pattern its schema declares"]
     for listing in listings:
         said = facts + listing + written
         if missing:

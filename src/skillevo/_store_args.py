@@ -159,8 +159,9 @@ def _reasons(exc: Exception) -> str:
     return type(exc).__name__
 
 
-#: What reading a row the models refuse raises (a `SkillevoError` among them goes through as it is).
-ROW_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
+#: What reading a row the models refuse raises (a `SkillevoError` among them goes through as it is);
+#: JSON nested past the decoder's depth is a RecursionError, no ValueError.
+ROW_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
 
 
 def stored(table: str, row: Mapping[str, Any], names: tuple[str, ...], read: Callable[..., _T], *args: Any) -> _T:

@@ -56,6 +56,15 @@ def _boot_id() -> str | None:
         return None
 
 
+def _pid_ns() -> str | None:
+    """This process's pid namespace (Linux), or None: containers that share a host name and kernel
+    (Kubernetes hostNetwork pods, docker ``--uts=host``) each number their processes from 1."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+
+
 def _started(pid: int) -> int | None:
     """When process `pid` started, in clock ticks since boot (Linux), or None."""
     try:
@@ -83,7 +92,10 @@ def _holder(raw: str | None) -> dict[str, Any] | None:
 def _stale(holder: dict[str, Any], stale_after_s: float, now: float) -> bool:
     same_host = holder.get("host") == socket.gethostname()
     pid = holder.get("pid")
-    if same_host and isinstance(pid, int):
+    # A pid names a process only in the namespace that numbered it (a record that says none was
+    # written before namespaces were recorded, or where they are not known).
+    ns, here = holder.get("pidns"), _pid_ns()
+    if same_host and isinstance(pid, int) and (ns is None or here is None or ns == here):
         if not _pid_alive(pid):
             return True
         boot = _boot_id()
@@ -152,6 +164,7 @@ class Lock:
                     "run": self.run,
                     "boot": _boot_id(),
                     "started": _started(os.getpid()),
+                    "pidns": _pid_ns(),
                     "monotonic": time.monotonic(),
                 }
             ),

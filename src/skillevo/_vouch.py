@@ -12,12 +12,16 @@ may write beyond that is held to what needs no trust:
 * or a value the agent's own successful calls of that tool sent, in two episodes or more (one
   episode is one task's data): the deployment's constant, vouched by the tool that accepted it.
 
-Numbers, flags and null are no party's. The rule miner's constants pass by construction: each was
-added, with that value, by corrections of two episodes, whose successful calls sent it.
+Flags, null and short numbers are no party's; a number of seven digits or more, as a JSON number or
+written in groups (``370400440532``, ``"DE89-3704-0044-0532-0130-00"``, ``"123-45-6789"``), is one
+record's (an account, a card, a phone, a tax id): it needs the agent's calls. The rule miner's
+constants pass by construction: each was added, with that value, by corrections of two episodes,
+whose successful calls sent it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -43,10 +47,23 @@ _MAX_SWITCHES = 2
 _ALLOWED = re.compile(r"[\w \-./:%+]+")
 _RUN = re.compile(r"[^\W_]+")
 _SWITCH = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+#: Digits that make a value one record's number, however grouped: a phone has seven or more.
+_RECORD_DIGITS = 7
+
+
+def _text(item: object) -> str | None:
+    """A written or sent value as the text the rule reads: a string, or a number as JSON writes it."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, int | float) and not isinstance(item, bool):
+        return json.dumps(item)
+    return None
 
 
 def closed_set_shaped(text: str) -> bool:
     """Whether `text` reads as a member of a closed set (see the module doc), not one party's value."""
+    if sum(c.isdigit() for c in text) >= _RECORD_DIGITS:
+        return False
     if len(text) <= _SHORT and not any(c.isspace() for c in text):  # a symbol, a code: ``#``, ``$``, ``C``
         return True
     if len(text) > _MAX_CHARS or len(text.split()) > _MAX_WORDS or _ALLOWED.fullmatch(text) is None:
@@ -57,7 +74,8 @@ def closed_set_shaped(text: str) -> bool:
 
 
 def _written(repair: Repair) -> Iterator[str]:
-    """The strings the repair writes into a call: set values and their keys (any depth), map outputs, added affixes."""
+    """The strings and numbers (as JSON text) the repair writes into a call: set values and their keys
+    (any depth), map outputs, added affixes."""
     for op in repair.ops:
         dumped = op.model_dump(mode="json")
         kind = dumped.get("op")
@@ -75,8 +93,8 @@ def _written(repair: Repair) -> Iterator[str]:
                 roots.extend([*item.keys(), *item.values()])
             elif isinstance(item, list):
                 roots.extend(item)
-            elif isinstance(item, str):
-                yield item
+            elif (text := _text(item)) is not None:
+                yield text
 
 
 def _sent_by_agent(store: SkillStore, trigger: Trigger) -> dict[str, set[str]]:
@@ -95,8 +113,8 @@ def _sent_by_agent(store: SkillStore, trigger: Trigger) -> dict[str, set[str]]:
                 stack.extend(item.values())
             elif isinstance(item, list):
                 stack.extend(item)
-            elif isinstance(item, str):
-                seen.setdefault(item, set()).add(event.episode_id)
+            elif (text := _text(item)) is not None:
+                seen.setdefault(text, set()).add(event.episode_id)
     return seen
 
 
