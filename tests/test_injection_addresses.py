@@ -104,7 +104,8 @@ def test_a_mined_repair_never_writes_an_address_a_tool_response_asked_for(case: 
     stored = [v.strategy.repair.model_dump_json() for s in lib.skills() for v in s.versions if v.strategy.repair]
     assert not any(value in r for r in stored)
     reasons = [e.data.get("reason", "") for e in lib.events(kind=EventKind.PROPOSAL_REJECTED)]
-    assert any("address" in r for r in reasons)
+    # (an account number the store keeps redacted is refused as the secret it is stored as)
+    assert any("address" in r or "sends a secret" in r for r in reasons)
 
 
 def test_a_map_is_judged_by_what_it_writes_not_by_the_texts_it_reads() -> None:
