@@ -66,7 +66,7 @@ from ._models import (
 from ._party_ids import writes_party_id
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
-from ._shape import is_instance_value, strings_in, writes_address
+from ._shape import is_instance_value, leaves, strings_in, writes_address
 from ._store import SkillStore
 from ._store_common import scrub_strategy
 from ._structured import structured_rule
@@ -391,22 +391,11 @@ class RuleMiner(Miner):
 def _adds_instance_value(repair: Repair) -> bool:
     """Whether the repair sets a value shaped like one record's data (`is_instance_value`: free
     text, an id's run of digits, a phone, an address), at any depth of the value it sets."""
-    for op in repair.ops:
-        if isinstance(op, SetArg):
-            stack: list[Any] = [op.value]
-            while stack:
-                value = stack.pop()
-                if isinstance(value, dict):
-                    stack.extend(value.values())
-                elif isinstance(value, list):
-                    stack.extend(value)
-                elif (
-                    isinstance(value, str | int | float)
-                    and not isinstance(value, bool)
-                    and is_instance_value(str(value))
-                ):
-                    return True
-    return False
+    return any(
+        isinstance(value, str | int | float) and not isinstance(value, bool) and is_instance_value(str(value))
+        for op in repair.ops if isinstance(op, SetArg)
+        for value in leaves(op.value, keys=False)
+    )
 
 
 def _added_in_two_episodes(repair: Repair, pairs: Sequence[tuple[Event, Event]]) -> bool:

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._address import bare_address
+from ._shape import strings_in
 
 __all__ = ["is_party_id", "writes_party_id"]
 
@@ -81,13 +82,8 @@ def writes_party_id(ops: Iterable[Mapping[str, Any]]) -> bool:
             continue  # text it takes away, never sends
         for key in _WRITTEN:
             value = op.get(key)
-            stack: list[Any] = [list(value.values()) if key == "mapping" and isinstance(value, Mapping) else value]
-            while stack:  # without recursion: a hostile import may nest deeply
-                item = stack.pop()
-                if isinstance(item, Mapping):  # its keys are written into the call too
-                    stack.extend([*item.keys(), *item.values()])
-                elif isinstance(item, list):
-                    stack.extend(item)
-                elif isinstance(item, str) and (is_party_id(item) or is_party_id(item.strip(_JOINERS))):
+            written = list(value.values()) if key == "mapping" and isinstance(value, Mapping) else value
+            for item in strings_in(written):  # (a set object's keys are written into the call too)
+                if is_party_id(item) or is_party_id(item.strip(_JOINERS)):
                     return True
     return False

@@ -16,6 +16,7 @@ upper-case letters in a value that also has digits (the ``W`` of ``#W6067464``, 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "format_label",
     "is_address",
     "is_instance_value",
+    "leaves",
     "literal_is_code",
     "shape",
     "shape_regex",
@@ -146,17 +148,28 @@ def _is_address_like(text: str) -> bool:
     return carries_address(text) or _ID_DIGITS.search(text) is not None or _kind(text.strip()) in _ADDRESS_KINDS
 
 
+_END = object()
+
+
+def leaves(value: Any, *, keys: bool = True) -> Iterator[Any]:
+    """Every leaf of a JSON-like value, in order: its dicts' keys (with `keys`) and values, its
+    lists' items, at any depth. Without recursion: a hostile value may nest past Python's stack."""
+    stack: list[Iterator[Any]] = [iter((value,))]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, dict):
+            stack.append(itertools.chain.from_iterable(item.items()) if keys else iter(item.values()))
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        else:
+            yield item
+
+
 def strings_in(value: Any) -> Iterator[str]:
     """Every string in a JSON-like value: its dicts' keys and values, its lists' items, at any depth."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from strings_in(k)
-            yield from strings_in(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from strings_in(v)
+    return (leaf for leaf in leaves(value) if isinstance(leaf, str))
 
 
 def _runs(value: str) -> list[str]:

@@ -24,9 +24,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from ._models import EventKind, Repair, Trigger
+from ._shape import leaves
 from ._store import SkillStore
 
 __all__ = ["UNVOUCHED", "closed_set_shaped", "unvouched_constant"]
@@ -82,18 +82,10 @@ def _written(repair: Repair) -> Iterator[str]:
         if kind in ("add_prefix", "add_suffix"):
             yield str(dumped["text"]).strip(" ._-/:")
             continue
-        roots: list[Any] = []
-        if kind == "set":
-            roots.append(dumped.get("value"))
-        elif kind == "map":
-            roots.extend(dict(dumped.get("mapping") or {}).values())
-        while roots:  # without recursion: a hostile import may nest deeply
-            item = roots.pop()
-            if isinstance(item, dict):  # its keys are written into the call too
-                roots.extend([*item.keys(), *item.values()])
-            elif isinstance(item, list):
-                roots.extend(item)
-            elif (text := _text(item)) is not None:
+        written = dumped.get("value") if kind == "set" else (
+            list(dict(dumped.get("mapping") or {}).values()) if kind == "map" else None)
+        for item in leaves(written):  # (a set object's keys are written into the call too)
+            if (text := _text(item)) is not None:
                 yield text
 
 
@@ -106,14 +98,8 @@ def _sent_by_agent(store: SkillStore, trigger: Trigger) -> dict[str, set[str]]:
     for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
         if event.episode_id is None or not _is_success(event):
             continue
-        stack: list[Any] = [event.data.get("args")]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-            elif (text := _text(item)) is not None:
+        for item in leaves(event.data.get("args"), keys=False):
+            if (text := _text(item)) is not None:
                 seen.setdefault(text, set()).add(event.episode_id)
     return seen
 
