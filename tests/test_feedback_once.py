@@ -7,12 +7,17 @@ from skillevo import EventKind, Evolver, SkillLibrary, Strategy, Trigger, Trigge
 from skillevo.testing import FixedSelector
 
 
+def _guided(lib: SkillLibrary) -> tuple[Evolver, FixedSelector]:
+    """An Evolver whose selector always shows the library's one guidance and records each credit."""
+    lib.add_skill("pay-guide", Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance="Send amounts in cents."),
+                  status=VersionStatus.ACTIVE)
+    selector = FixedSelector()
+    return Evolver(lib, miner=None, selector=selector), selector
+
+
 def test_a_second_reward_replaces_the_stored_one_and_credits_nothing() -> None:
     with SkillLibrary(":memory:") as lib:
-        lib.add_skill("pay-guide", Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance="Send amounts in cents."),
-                      status=VersionStatus.ACTIVE)
-        selector = FixedSelector()
-        evo = Evolver(lib, miner=None, selector=selector)
+        evo, selector = _guided(lib)
         with evo.episode(task="t") as ep:
             assert "cents" in ep.guidance()
             ep.finish(1.0)
@@ -26,10 +31,7 @@ def test_a_second_reward_replaces_the_stored_one_and_credits_nothing() -> None:
 
 def test_a_delayed_reward_is_credited_once() -> None:
     with SkillLibrary(":memory:") as lib:
-        lib.add_skill("pay-guide", Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance="Send amounts in cents."),
-                      status=VersionStatus.ACTIVE)
-        selector = FixedSelector()
-        evo = Evolver(lib, miner=None, selector=selector)
+        evo, selector = _guided(lib)
         with evo.episode(task="t") as ep:
             ep.guidance()
         evo.feedback(ep.id, 0.5)
