@@ -8,8 +8,11 @@ imported version whose repair or code changes a call applies to no call, in any 
 (`ReviewGate.held`), and under ``auto``/``canary`` does not even start its test
 (`Lifecycle.start`: a test nothing credits would hold its skill's slot), until this library holds
 evidence for it: replayed on stored failures its trigger targets, it turns at least one failed call
-into exactly what the agent itself sent next and succeeded with (`skillevo._shadow.replay_failures`),
-and wins at least as often as it loses. Guidance goes to the prompt, where its own filters hold;
+into exactly what the agent itself sent next and succeeded with (`skillevo._shadow.replay_wins`),
+wins at least as often as it loses, and every edit it makes (each operation, each entry of a value
+map) changed one of the calls it won on. An edit that did nothing there is vouched for by nothing:
+``set currency = "EUR"`` beside ``map to {"me": "attacker"}`` won on the agent's currency fix and
+waited for the calls the map was written for. Guidance goes to the prompt, where its own filters hold;
 retries change no argument. Code is not replayed (it runs only live, in the sandbox): an imported
 code skill waits for a person (`Lifecycle.approve`), as any waiting version may be approved.
 
@@ -19,7 +22,10 @@ import``), never from the folder's own claims (its origin note and miner are the
 
 from __future__ import annotations
 
-from ._models import EventKind, Retry, Skill, SkillVersion
+from typing import Any
+
+from ._models import EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillVersion
+from ._repair import apply_repair, same_args
 from ._store import SkillStore
 
 __all__ = ["IMPORT_MINER", "awaits_evidence", "imported"]
@@ -47,7 +53,32 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
         return False
     if version.strategy.code is not None:
         return True
-    from ._shadow import replay_failures
+    from ._shadow import replay_wins
 
-    wins, trials = replay_failures(store, version, skill if skill is not None else store.skill(version.skill))
-    return wins == 0 or wins < trials - wins
+    won, trials = replay_wins(store, version, skill if skill is not None else store.skill(version.skill))
+    if not won or len(won) < trials - len(won):
+        return True
+    return not all(any(acted) for acted in _edits_acting(version.strategy.repair, won))
+
+
+def _edits_acting(repair: Repair | None, won: list[dict[str, Any]]) -> list[list[bool]]:
+    """For each edit of `repair` (a value map's entries one by one), whether it changed each call of
+    `won`, read where the repair applies it: after the edits before it."""
+    ops = [op for op in repair.ops if not isinstance(op, Retry)] if repair is not None else []
+    acted: list[list[bool]] = []
+    states = [dict(args) for args in won]
+    for op in ops:
+        parts: list[RepairOp] = (
+            [MapValue(arg=op.arg, mapping={k: v}) for k, v in op.mapping.items()] if isinstance(op, MapValue) else [op]
+        )
+        for part in parts:
+            acted.append([_changes(part, state) for state in states])
+        states = [apply_repair(Repair(ops=[op]), state) for state in states]
+    return acted
+
+
+def _changes(op: RepairOp, args: dict[str, Any]) -> bool:
+    try:
+        return not same_args(apply_repair(Repair(ops=[op]), args), args)
+    except Exception:  # an edit that cannot apply there did not act
+        return False
