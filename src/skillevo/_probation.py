@@ -10,7 +10,9 @@ imported version whose repair or code changes a call applies to no call, in any 
 evidence for it: replayed on stored failures its trigger targets, it turns at least one failed call
 into exactly what the agent itself sent next and succeeded with (`skillevo._shadow.replay_wins`),
 wins at least as often as it loses, and every edit it makes (each operation, each entry of a value
-map) changed one of the calls it won on. An edit that did nothing there is vouched for by nothing:
+map) changed calls it won on in two episodes or more (one episode is one task's data, as for the
+agent's own constants in `skillevo._vouch`: a tool error that talked the model into sending
+``to="attacker"`` once vouches for nothing). An edit that did nothing there is vouched for by nothing:
 ``set currency = "EUR"`` beside ``map to {"me": "attacker"}`` won on the agent's currency fix and
 waited for the calls the map was written for. Guidance goes to the prompt, where its own filters hold;
 retries change no argument. Code is not replayed (it runs only live, in the sandbox): an imported
@@ -32,6 +34,8 @@ __all__ = ["IMPORT_MINER", "awaits_evidence", "imported"]
 
 #: The ``miner`` of the ``proposal`` event an import writes for each version it stores.
 IMPORT_MINER = "import"
+#: Episodes whose corrections each edit must reproduce.
+_EPISODES = 2
 
 
 def _changes_calls(version: SkillVersion) -> bool:
@@ -58,7 +62,9 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
     won, trials = replay_wins(store, version, skill if skill is not None else store.skill(version.skill))
     if not won or len(won) < trials - len(won):
         return True
-    return not all(any(acted) for acted in _edits_acting(version.strategy.repair, won))
+    episodes = [episode for episode, _ in won]
+    acting = _edits_acting(version.strategy.repair, [args for _, args in won])
+    return not all(len({e for e, hit in zip(episodes, acted, strict=True) if hit}) >= _EPISODES for acted in acting)
 
 
 def _edits_acting(repair: Repair | None, won: list[dict[str, Any]]) -> list[list[bool]]:

@@ -325,8 +325,9 @@ def replay_failures(store: SkillStore, version: SkillVersion, skill: Skill, *, l
 
 def replay_wins(
     store: SkillStore, version: SkillVersion, skill: Skill, *, limit: int = 200
-) -> tuple[list[dict[str, Any]], int]:
-    """(the failed arguments it won on, trials) of `version`'s repair replayed on stored failures its trigger targets.
+) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """((episode, failed arguments) of each call it won on, trials) of `version`'s repair replayed on
+    stored failures its trigger targets.
 
     The last `limit` failed calls of the trigger's tool that the trigger matches (or, for a
     pre-emptive repair, whose arguments have its failing shape) and that the agent later corrected
@@ -359,7 +360,7 @@ def replay_wins(
 
     failures = [e for e in failures if targeted(e)][-limit:]
     ids = {e.id for e in failures}
-    won: list[dict[str, Any]] = []
+    won: list[tuple[str, dict[str, Any]]] = []
     trials = 0
     edits = _edits_only(repair)
     for episode_id in dict.fromkeys(e.episode_id for e in failures if e.episode_id):
@@ -373,7 +374,7 @@ def replay_wins(
             except Exception:  # cannot apply: a loss
                 continue
             if same_args(after, good.data.get("args")):
-                won.append(before)
+                won.append((episode_id, before))
     return won, trials
 
 
