@@ -227,3 +227,26 @@ def test_evidence_for_every_edit_of_an_import_starts_it(tmp_path: Path) -> None:
     [vid] = lib.import_skills(_folder(tmp_path, "fix", (ops, [{"arg": "invoice", "present": True}])), sandbox=None,
                               start_tests=True)
     assert lib.version(vid).status is VersionStatus.TESTING
+
+
+def test_an_import_that_would_change_calls_that_succeeded_as_sent_waits(tmp_path: Path) -> None:
+    """Its repair reproduces the agent's fix, but its precondition reaches past the failures the fix
+    was for: ``set currency = "EUR"`` on every call with an invoice overwrote customers' USD."""
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, miner=None, seed=0)
+    _corrected(evo, 2)
+    usd = {"invoice": "U0", "amount": 10, "currency": "USD"}
+    with evo.episode(task="pay") as ep:  # a customer's payment that succeeded as sent
+        ep.on_tool_result("pay", ep.before_tool("pay", dict(usd)), {"ok": True})
+        ep.finish(reward=1.0)
+    wide = (HONEST[0], [{"arg": "invoice", "present": True}])
+    [vid] = lib.import_skills(_folder(tmp_path, "fill-currency", wide), sandbox=None, start_tests=True)
+    assert lib.version(vid).status is VersionStatus.CANDIDATE
+    changed = 0
+    for i in range(200):
+        with evo.episode(task="pay") as ep:
+            sent = ep.before_tool("pay", {**usd, "invoice": f"U{i + 1}"})
+            ep.on_tool_result("pay", sent, {"ok": True})
+            ep.finish(reward=1.0)
+        changed += sent["currency"] != "USD"
+    assert changed == 0

@@ -14,7 +14,10 @@ map) changed calls it won on in two episodes or more (one episode is one task's 
 agent's own constants in `skillevo._vouch`: a tool error that talked the model into sending
 ``to="attacker"`` once vouches for nothing). An edit that did nothing there is vouched for by nothing:
 ``set currency = "EUR"`` beside ``map to {"me": "attacker"}`` won on the agent's currency fix and
-waited for the calls the map was written for. Guidance goes to the prompt, where its own filters hold;
+waited for the calls the map was written for. A repair applied before a call (it has a
+precondition) must also leave alone every stored call of the tool that succeeded as sent: one whose
+precondition reached past the failures (``set currency = "EUR"`` on every call with an invoice)
+reproduced the agent's fix and overwrote customers' USD. Guidance goes to the prompt, where its own filters hold;
 retries change no argument. Code is not replayed (it runs only live, in the sandbox): an imported
 code skill waits for a person (`Lifecycle.approve`), as any waiting version may be approved.
 
@@ -27,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._models import EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillVersion
-from ._repair import apply_repair, same_args
+from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
 __all__ = ["IMPORT_MINER", "awaits_evidence", "imported"]
@@ -36,6 +39,8 @@ __all__ = ["IMPORT_MINER", "awaits_evidence", "imported"]
 IMPORT_MINER = "import"
 #: Episodes whose corrections each edit must reproduce.
 _EPISODES = 2
+#: Successful calls read for one the repair would have changed (the newest).
+_LOOKBACK = 2000
 
 
 def _changes_calls(version: SkillVersion) -> bool:
@@ -61,6 +66,8 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
 
     won, trials = replay_wins(store, version, skill if skill is not None else store.skill(version.skill))
     if not won or len(won) < trials - len(won):
+        return True
+    if _changes_successes(store, version, skill if skill is not None else store.skill(version.skill)):
         return True
     episodes = [episode for episode, _ in won]
     acting = _edits_acting(version.strategy.repair, [args for _, args in won])
@@ -88,3 +95,25 @@ def _changes(op: RepairOp, args: dict[str, Any]) -> bool:
         return not same_args(apply_repair(Repair(ops=[op]), args), args)
     except Exception:  # an edit that cannot apply there did not act
         return False
+
+
+def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -> bool:
+    """Whether the repair, applied before a call (its precondition holds), would change a call of the
+    tool that succeeded as the agent sent it (the newest `_LOOKBACK`): a loss the failures never show."""
+    from ._mining import _is_success
+
+    repair = version.strategy.repair
+    if repair is None or repair.precondition is None:
+        return False  # applied only after an error: never to a call that succeeds
+    edits = Repair(ops=[op for op in repair.ops if not isinstance(op, Retry)], precondition=repair.precondition)
+    tool = None if skill.trigger.tool_is_glob else skill.trigger.tool
+    for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
+        args = event.data.get("args")
+        if not isinstance(args, dict) or not _is_success(event):
+            continue
+        try:
+            if precondition_holds(edits, args) and not same_args(apply_repair(edits, args), args):
+                return True
+        except Exception:  # an edit that cannot apply there changes nothing
+            continue
+    return False
