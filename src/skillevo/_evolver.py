@@ -365,14 +365,17 @@ class Evolver:
         failed = {e.tool for e in events if e.kind == EventKind.TOOL_ERROR and e.tool}
         if not failed:
             return
-        waiting = {
-            s.name for s in self.store.skills()
-            if (s.trigger.tool in failed or s.trigger.tool_is_glob)
-            and any(v.status is VersionStatus.CANDIDATE for v in s.versions)
-            and not any(v.status is VersionStatus.TESTING for v in s.versions)
-        }
-        if waiting:
-            self.ledger.evaluate(waiting)
+        try:
+            waiting = {
+                s.name for s in self.store.skills()
+                if (s.trigger.tool in failed or s.trigger.tool_is_glob)
+                and any(v.status is VersionStatus.CANDIDATE for v in s.versions)
+                and not any(v.status is VersionStatus.TESTING for v in s.versions)
+            }
+            if waiting:
+                self.ledger.evaluate(waiting)
+        except Exception as exc:  # never the reason an episode fails: they are looked at after a later one
+            _logger.warning("skillevo: waiting candidates not looked at: %s", type(exc).__name__)
 
     def _mine(self, episode: Episode, events: Sequence[Event]) -> list[str]:
         """Mine the episode's failures; store accepted proposals as candidates and start their tests."""
