@@ -70,7 +70,7 @@ GATED_SINCE_KEY = "review.gated_since"
 GATE_ACTOR = "review-gate"
 #: How long an import held for want of evidence is held before the library is read again (a replay of
 #: its tool's stored failures: not on every call).
-_HELD_TTL_S = 30.0
+_HELD_TTL_S = 120.0
 #: Meta key: set when those events were written with the mark (a library gated before they were
 #: recorded by version has its mark alone; see `mark_gated`).
 _RECORDED_KEY = "review.gated_recorded"

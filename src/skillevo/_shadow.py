@@ -324,7 +324,7 @@ def replay_failures(store: SkillStore, version: SkillVersion, skill: Skill, *, l
 
 
 def replay_wins(
-    store: SkillStore, version: SkillVersion, skill: Skill, *, limit: int = 200
+    store: SkillStore, version: SkillVersion, skill: Skill, *, limit: int = 200, read: int | None = None
 ) -> tuple[list[tuple[str, dict[str, Any]]], int]:
     """((episode, failed arguments) of each call it won on, trials) of `version`'s repair replayed on
     stored failures its trigger targets.
@@ -333,7 +333,8 @@ def replay_wins(
     pre-emptive repair, whose arguments have its failing shape) and that the agent later corrected
     in the same episode, outside the episodes the version was mined from (those would prove
     nothing). A win: the repair turns the failed arguments into exactly the corrected ones. Only
-    declarative edits are replayed (code runs only live, in the sandbox).
+    declarative edits are replayed (code runs only live, in the sandbox). `read`: only the tool's
+    newest `read` errors are read (None: all), for a caller on an agent's path.
     """
     from ._mining import correction_pairs
 
@@ -343,7 +344,12 @@ def replay_wins(
         return [], 0
     tool = None if trigger.tool_is_glob else trigger.tool
     own = set(version.origin.episodes)
-    failures = [e for e in store.events(kind=EventKind.TOOL_ERROR, tool=tool) if e.episode_id not in own]
+    errors = (
+        store.events(kind=EventKind.TOOL_ERROR, tool=tool)
+        if read is None
+        else store.newest_events(kind=EventKind.TOOL_ERROR, tool=tool, limit=read)
+    )
+    failures = [e for e in errors if e.episode_id not in own]
 
     def targeted(e: Any) -> bool:
         args = e.data.get("args")
