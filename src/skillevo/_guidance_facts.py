@@ -461,6 +461,8 @@ def repair_guidance(
             parts.append(f"leave out `{arg}`")
         elif op.op == "set":
             parts.append(f"set `{arg}`")
+        elif op.op == "coerce" and op.to == "duration":
+            parts.append(f"send `{arg}` as an ISO 8601 duration (PT36H, P7D)")
         elif op.op == "coerce" and op.duration is not None:
             parts.append(f"send `{arg}` as a plain number of {_DURATION_WORDS[op.duration]}")
         elif op.op == "coerce" and op.reads_number:
