@@ -23,8 +23,15 @@ def test_a_length_in_words_corrected_to_iso_8601_is_learned_as_the_rewriting() -
     assert repair is not None
     (op,) = repair.ops
     assert isinstance(op, CoerceArg) and op.to == "duration" and op.duration is None, op
-    for text, iso in (("48 hours", "PT48H"), ("7 days", "P7D"), ("90 minutes", "PT90M"), ("1h 30min", "PT1H30M"),
-                      ("2 days 12 hours", "P2DT12H"), ("45 seconds", "PT45S"), ("1.5 hours", "PT1.5H")):
+    for text, iso in (
+        ("48 hours", "PT48H"),
+        ("7 days", "P7D"),
+        ("90 minutes", "PT90M"),
+        ("1h 30min", "PT1H30M"),
+        ("2 days 12 hours", "P2DT12H"),
+        ("45 seconds", "PT45S"),
+        ("1.5 hours", "PT1.5H"),
+    ):
         assert precondition_holds(repair, {"window": text}), text
         assert apply_repair(repair, {"window": text}) == {"window": iso}, text
     # a plain number proves no unit here; months have no fixed length; ISO 8601 is left as it is
@@ -80,8 +87,13 @@ def test_unseen_lengths_are_rewritten_before_the_call() -> None:
             with evo.episode(task=f"learn {i}") as ep:
                 _call(ep, text, iso)
                 ep.finish(reward=1.0)
-        unseen = [("48 hours", "PT48H"), ("7 days", "P7D"), ("2 hours", "PT2H"), ("90 minutes", "PT90M"),
-                  ("6 hours", "PT6H")] * 2
+        unseen = [
+            ("48 hours", "PT48H"),
+            ("7 days", "P7D"),
+            ("2 hours", "PT2H"),
+            ("90 minutes", "PT90M"),
+            ("6 hours", "PT6H"),
+        ] * 2
         clean = 0
         for j, (text, iso) in enumerate(unseen):
             with evo.episode(task=f"use {j}") as ep:
