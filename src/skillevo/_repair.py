@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _regex
+from ._affix import completes_a_word
 from ._arg_paths import MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
 from ._conform import NO, conform
 from ._durations import (
@@ -421,7 +422,7 @@ def synthesize(
     for options in first:
         kept = None
         for op in options:
-            if all(_op_consistent(op, bad, good) for bad, good in pairs):
+            if all(_op_consistent(op, bad, good) for bad, good in pairs) and not _completes_a_word(op, pairs):
                 kept = op
                 break
         if kept is None:
@@ -446,6 +447,12 @@ def synthesize(
     if not all(same_args(apply_repair(repair, bad), good) for bad, good in pairs):
         return None
     return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
+
+
+def _completes_a_word(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+    if not isinstance(op, Affix) or not op.op.startswith("add_"):
+        return False
+    return completes_a_word(op.op, op.text, [b for bad, good in pairs for b, _ in _changed_values(bad, good, op.arg)])
 
 
 def _changed(bad: dict[str, Any], good: dict[str, Any]) -> frozenset[str]:
