@@ -76,7 +76,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             ``SkillMiddleware.last_episode_id`` and the ``on_finish`` callback).
         is_failure: a predicate on tool results marking application-level failures in this
             middleware's runs, in place of the Evolver's (which its other users keep).
-        catch_tool_errors: turn tool exceptions into error ``ToolMessage``s so the agent goes on.
+        catch_tool_errors: turn tool exceptions into error ``ToolMessage``s so the agent goes on (a
+            middleware stacked before this one that wraps tool calls gets them instead).
         on_finish: called with the finished ``skillevo.Episode``.
         finish_on: ``"final_response"`` (default): the episode ends with the model's final answer
             (a response without tool calls, or with the structured response), or after a
@@ -514,7 +515,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             return handler(request)
         trace = self._traces.get(ep.id)
         try:
-            result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors)
+            result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors, self)
         except BaseException as exc:
             self._interrupted(ep, exc)
             raise
@@ -573,7 +574,7 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             return await handler(request)
         trace = self._traces.get(ep.id)
         try:
-            result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors)
+            result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors, self)
         except BaseException as exc:
             self._interrupted(ep, exc)
             raise
