@@ -14,7 +14,7 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langsmith.run_helpers import get_current_run_tree
 
-from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params
+from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params, record_error
 
 from ._callbacks import handlers_and_silence
 
@@ -250,9 +250,13 @@ def run_request(
     """`run_tool_call` for a middleware's request: `handler(request)` runs the call. With `catch`, the
     tool's remaining exception becomes an error message, unless a middleware stacked before `owner`
     (the middleware running it) is there to handle it."""
+    try:
+        injected = injected_params(request.tool)
+    except Exception as exc:  # what is not an argument unknown: the call runs unobserved
+        record_error(ep, "injected parameters", exc)
+        return handler(request)
     run = ToolRun(request, handler, owner)
-    return run_tool_call(ep, run.call, run.execute, on_exception=run.error if catch else None,
-                         injected=injected_params(request.tool))
+    return run_tool_call(ep, run.call, run.execute, on_exception=run.error if catch else None, injected=injected)
 
 
 async def arun_request(
@@ -260,9 +264,14 @@ async def arun_request(
     owner: object = None,
 ) -> Any:
     """`run_request` for async tools."""
+    try:
+        injected = injected_params(request.tool)
+    except Exception as exc:
+        record_error(ep, "injected parameters", exc)
+        return await handler(request)
     run = ToolRun(request, handler, owner)
     return await arun_tool_call(ep, run.call, run.aexecute, on_exception=run.error if catch else None,
-                                injected=injected_params(request.tool))
+                                injected=injected)
 
 
 def injected_of(tool: Any) -> frozenset[str]:
