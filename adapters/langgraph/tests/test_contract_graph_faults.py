@@ -165,3 +165,17 @@ def test_a_fault_inside_the_wrapper_leaves_the_run_as_without_skillevo(
 ) -> None:
     monkeypatch.setattr(owner, name, fault)
     assert {key: _run(*key, skillevo=True) for key in baseline} == baseline
+
+
+def test_with_guidance_passes_its_input_on_as_it_came_when_there_is_no_guidance() -> None:
+    # A runnable that is not a chat model (a chain taking a string) under `with_guidance`, in a run
+    # whose library has no skill: it must get what it would get without skillevo.
+    from skillevo.adapters import use_episode
+
+    seen = with_guidance(RunnableLambda(lambda value: type(value).__name__))
+    with SkillLibrary(":memory:") as lib:
+        ep = Evolver(lib, miner=None).episode(task="t")
+        with use_episode(ep):
+            assert seen.invoke("a question") == "str"
+            assert asyncio.run(seen.ainvoke("a question")) == "str"
+        ep.finish(None)
