@@ -114,3 +114,16 @@ def test_skillevo_alone_still_turns_the_exception_into_an_error_message() -> Non
     tool_message = result["messages"][2]
     assert tool_message.status == "error" and "upstream reset" in tool_message.content
     assert calls == [7]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_skillevo_first_lets_an_inner_retry_middleware_retry_then_turns_what_remains_into_a_message(mode: str) -> None:
+    flaky, calls = _world()
+    with SkillLibrary(":memory:") as lib:
+        retry = ToolRetryMiddleware(max_retries=1, initial_delay=0, jitter=False, on_failure="error")
+        agent = create_agent(ScriptedChatModel(_policy), [flaky],
+                             middleware=[SkillMiddleware(Evolver(lib, miner=None)), retry])
+        inputs = {"messages": [HumanMessage("go")]}
+        result = agent.invoke(inputs) if mode == "sync" else asyncio.run(agent.ainvoke(inputs))
+    assert calls == [7, 7]  # the retry middleware's two attempts
+    assert result["messages"][2].status == "error" and "upstream reset" in result["messages"][2].content
