@@ -6,6 +6,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from skillevo.adapters import record_error
+
 from ._middleware import _KEY, SkillMiddleware, SkillState
 
 __all__ = ["AfterAgentSkillMiddleware"]
@@ -16,18 +18,24 @@ class AfterAgentSkillMiddleware(SkillMiddleware):
 
     def after_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode with the reward of the final state."""
-        ended: dict[str, Any] = dict(state)
-        trace = self._trace_of(ended.get(_KEY))
-        self._finish_state(ended)
-        if trace is not None and trace.pending:
-            self._emit(trace)
+        try:
+            ended: dict[str, Any] = dict(state)
+            trace = self._trace_of(ended.get(_KEY))
+            self._finish_state(ended)
+        except Exception as exc:  # never the reason the run fails
+            record_error(None, "after_agent", exc)
+            return None
+        self._emit_guarded(None, trace)
         return None
 
     async def aafter_agent(self, state: SkillState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Finish the run's episode; the store write and mining run in a worker thread."""
-        ended: dict[str, Any] = dict(state)
-        trace = self._trace_of(ended.get(_KEY))
-        await self._afinish_state(ended)
-        if trace is not None and trace.pending:
-            await self._aemit(trace)
+        try:
+            ended: dict[str, Any] = dict(state)
+            trace = self._trace_of(ended.get(_KEY))
+            await self._afinish_state(ended)
+        except Exception as exc:
+            record_error(None, "after_agent", exc)
+            return None
+        await self._aemit_guarded(None, trace)
         return None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import threading
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -12,7 +14,7 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langsmith.run_helpers import get_current_run_tree
 
-from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params
+from skillevo.adapters import EpisodeContext, acall_tool, call_tool, injected_params, record_error
 
 from ._callbacks import handlers_and_silence
 
@@ -135,17 +137,91 @@ async def arun_tool_call(
                             injected=injected, passthrough=_PASSTHROUGH, on_exception=on_exception)
 
 
+_FRAMES_MAX = 400  # how far up the stack an outer tool middleware is looked for
+
+
+def _task_frames(task: Any) -> list[Any]:
+    """The frames of `task`'s coroutine chain, innermost first (where it awaits another task)."""
+    frames: list[Any] = []
+    coro = task.get_coro()
+    while coro is not None and len(frames) < _FRAMES_MAX:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    frames.reverse()
+    return frames
+
+
+def _waiter(task: Any) -> Any:
+    """The task awaiting `task` (LangSmith's ``traceable`` runs each async hook in a task of its own)."""
+    for other in asyncio.all_tasks():
+        if getattr(other, "_fut_waiter", None) is task:
+            return other
+    return None
+
+
+def _callers() -> Iterator[Any]:
+    """The frames of the running call, innermost first, across the asyncio tasks that await it."""
+    frame: Any = sys._getframe(2)
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running event loop: the stack above is all there is
+        return
+    while task is not None:
+        task = _waiter(task)
+        if task is not None:
+            yield from _task_frames(task)
+
+
+def outer_tool_wrapper(owner: object) -> bool:
+    """True when another agent middleware wraps `owner`'s tool-call hook, which is running now.
+
+    ``create_agent`` composes the middlewares' tool-call hooks into one chain (the first middleware
+    outermost) that its tool node calls, and exposes neither the chain nor a middleware's place in
+    it. The call stack has both: above `owner`'s frame, up to the tool node's, a frame run by
+    another ``AgentMiddleware`` (its ``self``) is a hook of a middleware stacked before it (async
+    hooks run in tasks of their own: the stack goes on in the task awaiting each). Called only when
+    a tool raised, never on a call that succeeded; anything unexpected reads as "no outer hook".
+    """
+    from langchain.agents.middleware import AgentMiddleware  # (imported with the middleware already)
+    from langgraph.prebuilt import ToolNode
+
+    above = False
+    try:
+        for depth, frame in enumerate(_callers()):
+            if depth > _FRAMES_MAX:
+                return False
+            this = frame.f_locals.get("self") if frame.f_code.co_varnames[:1] == ("self",) else None
+            if this is owner:
+                above = True
+            elif isinstance(this, ToolNode):
+                return False
+            elif above and isinstance(this, AgentMiddleware):
+                return True
+    except Exception:  # an interpreter or asyncio without these internals: the documented default
+        return False
+    return False
+
+
 class ToolRun:
     """One tool call of a middleware hook, as `call_tool` calls it back: `execute(args)` runs it (the
     request as it came when `args` is its own arguments object, else a copy with `args`), `error`
     makes the error message of an exception. Methods of one object, where closures would make a
     function and a cell per variable on every call (live while the tool runs)."""
 
-    __slots__ = ("call", "handler", "original", "request")
+    __slots__ = ("call", "handler", "original", "owner", "request")
 
-    def __init__(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any]) -> None:
+    def __init__(
+        self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any], owner: object = None
+    ) -> None:
         self.request = request
         self.handler = handler
+        self.owner = owner
         self.call: dict[str, Any] = request.tool_call  # type: ignore[assignment]
         self.original = self.call.get("args")
 
@@ -160,25 +236,42 @@ class ToolRun:
         return await self.handler(self.request.override(tool_call={**self.call, "args": args}))  # type: ignore[typeddict-item]
 
     def error(self, exc: BaseException) -> ToolMessage:
+        # A middleware stacked before the owner (a ToolRetryMiddleware, the user's fallback) handles
+        # the tool's exceptions itself: it gets the exception, as it would without skillevo.
+        if self.owner is not None and outer_tool_wrapper(self.owner):
+            raise exc
         return _error_message(exc, self.call)
 
 
 def run_request(
-    ep: EpisodeContext, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any], catch: bool
+    ep: EpisodeContext, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any], catch: bool,
+    owner: object = None,
 ) -> Any:
-    """`run_tool_call` for a middleware's request: `handler(request)` runs the call."""
-    run = ToolRun(request, handler)
-    return run_tool_call(ep, run.call, run.execute, on_exception=run.error if catch else None,
-                         injected=injected_params(request.tool))
+    """`run_tool_call` for a middleware's request: `handler(request)` runs the call. With `catch`, the
+    tool's remaining exception becomes an error message, unless a middleware stacked before `owner`
+    (the middleware running it) is there to handle it."""
+    try:
+        injected = injected_params(request.tool)
+    except Exception as exc:  # what is not an argument unknown: the call runs unobserved
+        record_error(ep, "injected parameters", exc)
+        return handler(request)
+    run = ToolRun(request, handler, owner)
+    return run_tool_call(ep, run.call, run.execute, on_exception=run.error if catch else None, injected=injected)
 
 
 async def arun_request(
-    ep: EpisodeContext, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[Any]], catch: bool
+    ep: EpisodeContext, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[Any]], catch: bool,
+    owner: object = None,
 ) -> Any:
     """`run_request` for async tools."""
-    run = ToolRun(request, handler)
+    try:
+        injected = injected_params(request.tool)
+    except Exception as exc:
+        record_error(ep, "injected parameters", exc)
+        return await handler(request)
+    run = ToolRun(request, handler, owner)
     return await arun_tool_call(ep, run.call, run.aexecute, on_exception=run.error if catch else None,
-                                injected=injected_params(request.tool))
+                                injected=injected)
 
 
 def injected_of(tool: Any) -> frozenset[str]:

@@ -258,53 +258,97 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
 
     # ------------------------------------------------------------------ runs
 
+    def _modes(self, ep: EpisodeContext, kwargs: dict[str, Any], thread: tuple[str, str] | None) -> _Modes | None:
+        """The stream modes to run with, or None when skillevo cannot read them (the run then goes
+        unobserved, its episode recorded as stopped)."""
+        try:
+            return _Modes(kwargs, self.stream_mode, interrupts=thread is not None)
+        except Exception as exc:
+            record_error(ep, "stream modes", exc)
+            abort(ep)
+            return None
+
+    @staticmethod
+    def _split(ep: EpisodeContext, modes: _Modes, chunk: Any) -> tuple[Any, Any]:
+        """`_Modes.split`, never raising: a chunk skillevo cannot read goes to the caller as it came."""
+        try:
+            return modes.split(chunk)
+        except Exception as exc:
+            record_error(ep, "stream chunk", exc)
+            return chunk, _NOTHING
+
+    # The run is over once its stream ends: an error of skillevo's from here on is recorded on the
+    # episode, never raised into the caller's run (a reward's interruption still goes on).
+
+    def _paused(self, ep: EpisodeContext, modes: _Modes, thread: tuple[str, str] | None) -> bool:
+        """True when the run stopped at an interrupt of its thread: its episode waits for the resume."""
+        if not modes.interrupted or thread is None:
+            return False
+        try:
+            self._pause(ep, thread)
+        except Exception as exc:
+            record_error(ep, "run paused", exc)
+            abort(ep)
+        return True
+
+    def _scored(self, ep: EpisodeContext, state: Any) -> tuple[float | None, list[Record]]:
+        try:
+            return self._end(ep, state)
+        except Exception as exc:
+            record_error(ep, "run end", exc)
+            return None, []
+
+    def _finished(self, ep: EpisodeContext) -> None:
+        try:
+            self._done(ep)
+        except Exception as exc:
+            record_error(ep, "run end", exc)
+
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
         """The wrapped graph's ``stream``, unchanged chunk for chunk, as one episode."""
         begun = self._begin(input, config)
-        if begun is None:
+        modes = self._modes(begun[0], kwargs, begun[2]) if begun is not None else None
+        if begun is None or modes is None:
             yield from super().stream(input, config, **kwargs)
             return
         ep, cfg, thread = begun
-        modes = _Modes(kwargs, self.stream_mode, interrupts=thread is not None)
         state: Any = _NOTHING
         with _running(ep):
             for chunk in super().stream(input, cfg, **modes.kwargs):
-                out, values = modes.split(chunk)
+                out, values = self._split(ep, modes, chunk)
                 if values is not _NOTHING:
                     state = values
                 if out is not _NOTHING:
                     yield out
-        if modes.interrupted and thread is not None:  # one episode for the run and its resumes
-            self._pause(ep, thread)
+        if self._paused(ep, modes, thread):  # one episode for the run and its resumes
             return
-        value, records = self._end(ep, state)
+        value, records = self._scored(ep, state)
         _close(ep, value)
-        self._done(ep)
+        self._finished(ep)
         self._tell(records, cfg)
 
     async def astream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Async `stream`; the episode's store writes run in a worker thread."""
         begun = self._begin(input, config)
-        if begun is None:
+        modes = self._modes(begun[0], kwargs, begun[2]) if begun is not None else None
+        if begun is None or modes is None:
             async for chunk in super().astream(input, config, **kwargs):
                 yield chunk
             return
         ep, cfg, thread = begun
-        modes = _Modes(kwargs, self.stream_mode, interrupts=thread is not None)
         state: Any = _NOTHING
         with _running(ep):
             async for chunk in super().astream(input, cfg, **modes.kwargs):
-                out, values = modes.split(chunk)
+                out, values = self._split(ep, modes, chunk)
                 if values is not _NOTHING:
                     state = values
                 if out is not _NOTHING:
                     yield out
-        if modes.interrupted and thread is not None:
-            self._pause(ep, thread)
+        if self._paused(ep, modes, thread):
             return
-        value, records = self._end(ep, state)
+        value, records = self._scored(ep, state)
         await asyncio.to_thread(_close, ep, value)  # the store write and mining off the event loop
-        self._done(ep)
+        self._finished(ep)
         await self._atell(records, cfg)
 
 

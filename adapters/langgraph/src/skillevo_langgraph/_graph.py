@@ -133,48 +133,76 @@ class _EvolvingTool(BaseTool):
             return {**input, "args": args}
         return args if isinstance(input, dict) else args.get("input", args)
 
+    def _prepared(self, ep: EpisodeContext, input: Any, config: RunnableConfig | None) -> tuple[Any, ...] | None:
+        """(the call, the inner tool's config, its original arguments, its injected parameters), or
+        None when skillevo cannot read the call (it then runs unobserved)."""
+        try:
+            declare_tools(ep.evo, [self.inner])
+            call = {**self._call(input), "name": self.name}
+            return call, self._inner_config(config), call.get("args"), injected_of(self.inner)
+        except Exception as exc:
+            record_error(ep, f"tool call({self.name})", exc)
+            return None
+
+    def _marked(self, ep: EpisodeContext, result: Any) -> tuple[Any, list[Any]]:
+        """The result with what a repair changed, and the trace records to dispatch (never raises:
+        on an error of skillevo's, the tool's result as it came)."""
+        try:
+            trace = trace_of(ep)
+            if trace is None:
+                return result, []
+            return mark_repairs(result, trace, self.name), trace.drain()
+        except Exception as exc:
+            record_error(ep, f"tool result({self.name})", exc)
+            return result, []
+
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Run the tool, with the current episode's repairs (unchanged outside an episode)."""
         ep = current_episode()
-        if ep is None:
+        prepared = self._prepared(ep, input, config) if ep is not None else None
+        if ep is None or prepared is None:
             return self.inner.invoke(input, config, **kwargs)
-        declare_tools(ep.evo, [self.inner])
-        call = {**self._call(input), "name": self.name}
-        inner_config = self._inner_config(config)
-        original = call.get("args")
+        call, inner_config, original, injected = prepared
 
         def execute(args: Any) -> Any:
             return self.inner.invoke(input if args is original else self._rebuild(input, args), inner_config, **kwargs)
 
-        result = run_tool_call(ep, call, execute, injected=injected_of(self.inner))
-        trace = trace_of(ep)
-        if trace is None:
-            return result
-        result = mark_repairs(result, trace, self.name)
-        emit(trace.drain())
+        result, records = self._marked(ep, run_tool_call(ep, call, execute, injected=injected))
+        _guarded(ep, emit, records)
         return result
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Async `invoke`."""
         ep = current_episode()
-        if ep is None:
+        prepared = self._prepared(ep, input, config) if ep is not None else None
+        if ep is None or prepared is None:
             return await self.inner.ainvoke(input, config, **kwargs)
-        declare_tools(ep.evo, [self.inner])
-        call = {**self._call(input), "name": self.name}
-        inner_config = self._inner_config(config)
-        original = call.get("args")
+        call, inner_config, original, injected = prepared
 
         async def execute(args: Any) -> Any:
             rebuilt = input if args is original else self._rebuild(input, args)
             return await self.inner.ainvoke(rebuilt, inner_config, **kwargs)
 
-        result = await arun_tool_call(ep, call, execute, injected=injected_of(self.inner))
-        trace = trace_of(ep)
-        if trace is None:
-            return result
-        result = mark_repairs(result, trace, self.name)
-        await aemit(trace.drain())
+        result, records = self._marked(ep, await arun_tool_call(ep, call, execute, injected=injected))
+        await _aguarded(ep, aemit, records)
         return result
+
+
+def _guarded(ep: EpisodeContext | None, send: Callable[..., Any], records: list[Any], *args: Any) -> None:
+    """Dispatch trace records; an error of skillevo's is recorded, never raised into the run."""
+    if records:
+        try:
+            send(records, *args)
+        except Exception as exc:
+            record_error(ep, "trace events", exc)
+
+
+async def _aguarded(ep: EpisodeContext | None, send: Callable[..., Any], records: list[Any], *args: Any) -> None:
+    if records:
+        try:
+            await send(records, *args)
+        except Exception as exc:
+            record_error(ep, "trace events", exc)
 
 
 def wrap_tools(tools: Sequence[BaseTool], evo: Evolver | None = None) -> list[BaseTool]:
@@ -218,17 +246,23 @@ class GuidedModel(Runnable[Any, Any]):
         ep = current_episode()
         if ep is None:
             return input
-        if hasattr(input, "to_messages"):
-            input = input.to_messages()
-        if isinstance(input, str):
-            input = [HumanMessage(content=input)]
-        if not isinstance(input, list):
+        try:
+            return self._guided(ep, input)
+        except Exception as exc:  # the model is called as without skillevo
+            record_error(ep, "guidance", exc)
+            return input
+
+    def _guided(self, ep: EpisodeContext, input: Any) -> Any:
+        messages = input.to_messages() if hasattr(input, "to_messages") else input
+        if isinstance(messages, str):
+            messages = [HumanMessage(content=messages)]
+        if not isinstance(messages, list):
             return input
         trace = trace_of(ep)
         text = guidance_for(ep, self.tools or (trace.tools if trace is not None else ()))
-        if not text:
+        if not text:  # nothing to add: the model gets its input as it came
             return input
-        messages = list(input)
+        messages = list(messages)
         if messages and isinstance(messages[0], SystemMessage):
             messages[0] = add_guidance(messages[0], text)
         else:
@@ -241,31 +275,36 @@ class GuidedModel(Runnable[Any, Any]):
 
     @staticmethod
     def _records() -> list[Any]:
-        trace = trace_of(current_episode())
-        return trace.drain() if trace is not None else []
+        ep = current_episode()
+        try:
+            trace = trace_of(ep)
+            return trace.drain() if trace is not None else []
+        except Exception as exc:
+            record_error(ep, "trace events", exc)
+            return []
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Call the model with guidance added."""
         messages = self._messages(input)
-        emit(self._records(), config)
+        _guarded(current_episode(), emit, self._records(), config)
         return self.model.invoke(messages, config, **kwargs)
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Async `invoke`."""
         messages = self._messages(input)
-        await aemit(self._records(), config)
+        await _aguarded(current_episode(), aemit, self._records(), config)
         return await self.model.ainvoke(messages, config, **kwargs)
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
         """Stream the model's chunks with guidance added."""
         messages = self._messages(input)
-        emit(self._records(), config)
+        _guarded(current_episode(), emit, self._records(), config)
         yield from self.model.stream(messages, config, **kwargs)
 
     async def astream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Async `stream`."""
         messages = self._messages(input)
-        await aemit(self._records(), config)
+        await _aguarded(current_episode(), aemit, self._records(), config)
         async for chunk in self.model.astream(messages, config, **kwargs):
             yield chunk
 

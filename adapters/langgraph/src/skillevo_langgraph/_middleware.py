@@ -6,7 +6,7 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, NotRequired
 
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
@@ -39,6 +39,7 @@ from ._common import (
     task_text,
     tool_names,
 )
+from ._ending import KEY, RunEnds
 from ._stopped import RunWatch
 from ._trace import Trace, aemit_pending, emit_pending, mark_repairs, policy_args, silent
 
@@ -46,7 +47,7 @@ __all__ = ["SkillMiddleware"]
 
 log = logging.getLogger("skillevo_langgraph")
 
-_KEY = "skillevo_episode"
+_KEY = KEY
 _MAX_OPEN = 10_000
 _HOOKS = ("wrap_model_call", "awrap_model_call", "wrap_tool_call", "awrap_tool_call")
 
@@ -60,7 +61,7 @@ class SkillState(AgentState[Any]):
 FinishOn = Literal["final_response", "after_agent"]
 
 
-class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
+class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
     """Online skill evolution for a ``create_agent`` agent.
 
     Each agent run is one episode: its first model call opens it (its id travels in the agent state,
@@ -76,7 +77,8 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             ``SkillMiddleware.last_episode_id`` and the ``on_finish`` callback).
         is_failure: a predicate on tool results marking application-level failures in this
             middleware's runs, in place of the Evolver's (which its other users keep).
-        catch_tool_errors: turn tool exceptions into error ``ToolMessage``s so the agent goes on.
+        catch_tool_errors: turn tool exceptions into error ``ToolMessage``s so the agent goes on (a
+            middleware stacked before this one that wraps tool calls gets them instead).
         on_finish: called with the finished ``skillevo.Episode``.
         finish_on: ``"final_response"`` (default): the episode ends with the model's final answer
             (a response without tool calls, or with the structured response), or after a
@@ -178,20 +180,6 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         return "SkillMiddleware"
 
     # ------------------------------------------------------------------ episode bookkeeping
-
-    @staticmethod
-    def _messages(state: Any) -> Sequence[Any]:
-        messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
-        return messages or ()
-
-    @staticmethod
-    def _ended(state: Any, ep: EpisodeContext, new: Sequence[Any], **extra: Any) -> dict[str, Any]:
-        """The state a run ends in: `state` plus the messages of its last step (and `extra` keys)."""
-        out: dict[str, Any] = dict(state) if isinstance(state, dict) else {}
-        out["messages"] = [*SkillMiddleware._messages(state), *new]
-        out.update(extra)
-        out[_KEY] = ep.id
-        return out
 
     def _episode(self, state: Any, *, create: bool = False, runtime: Any = None) -> tuple[EpisodeContext | None, bool]:
         """The run's episode; with `create`, open one when the state has none (returns True then)."""
@@ -399,27 +387,40 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
             response = ModelResponse(result=[response])
         return ExtendedModelResponse(model_response=response, command=Command(update={_KEY: ep.id}))
 
-    def _final_state(self, request: ModelRequest[Any], response: Any, ep: EpisodeContext) -> dict[str, Any] | None:
-        """The state the run ends in when `response` is the model's final answer, else None."""
-        if self.finish_on != "final_response":
-            return None
-        # A ModelResponse first: `isinstance` against a message class that does not match is slow.
-        if isinstance(response, ModelResponse):
-            messages, structured = response.result, response.structured_response
-        elif isinstance(response, AIMessage):
-            messages, structured = [response], None
-        else:  # an inner middleware's command (a jump, a state update): the run may go on
-            return None
-        if structured is None:
-            last = None
-            for message in reversed(messages):
-                if isinstance(message, AIMessage):
-                    last = message
-                    break
-            if last is None or last.tool_calls:
-                return None
-            return self._ended(request.state, ep, messages)
-        return self._ended(request.state, ep, messages, structured_response=structured)
+    # Every hook keeps what skillevo does around the framework's own call (the model's, the tool's)
+    # apart from it: an error of skillevo's there is recorded on the episode (`record_error`) and the
+    # hook goes on as if skillevo were not there, with the framework's own result or exception.
+
+    def _emit_guarded(self, ep: EpisodeContext | None, trace: Trace | None) -> None:
+        if trace is not None and trace.pending:
+            try:
+                self._emit(trace)
+            except Exception as exc:
+                record_error(ep, "trace events", exc)
+
+    async def _aemit_guarded(self, ep: EpisodeContext | None, trace: Trace | None) -> None:
+        if trace is not None and trace.pending:
+            try:
+                await self._aemit(trace)
+            except Exception as exc:
+                record_error(ep, "trace events", exc)
+
+    def _model_raised(self, ep: EpisodeContext, exc: BaseException, state: Any) -> bool:
+        """True when the run's episode is to be recorded as aborted by the model call's `exc` now."""
+        try:
+            return not isinstance(exc, GraphBubbleUp) and self._model_failed(ep, exc, state)
+        except Exception as error:  # the model's own exception is what goes on
+            record_error(ep, "model call failed", error)
+            return False
+
+    def _answered(self, request: ModelRequest[Any], response: Any, ep: EpisodeContext, new: bool) -> tuple[Any, bool]:
+        """(what the hook returns, whether the run ended): the episode's id in the state of a new run,
+        the episode finished at the final answer."""
+        final = self._final_state(request, response, ep)
+        if final is not None:
+            self._finish_state(final)
+            return response, True
+        return (self._result(response, ep) if new else response), False
 
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
@@ -431,22 +432,31 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         except Exception as exc:  # skillevo could not open the run's episode: the run goes on unobserved
             record_error(None, "episode start", exc)
             return handler(request)
-        if trace is not None and trace.pending:
-            self._emit(trace)
+        self._emit_guarded(ep, trace)
         try:
             response = handler(guided)
         except BaseException as exc:  # the model (or an inner middleware) failed
-            if not isinstance(exc, GraphBubbleUp) and self._model_failed(ep, exc, request.state if new else None):
+            if self._model_raised(ep, exc, request.state if new else None):
                 abort(ep, exc)
                 self._done(ep)
             raise
+        try:
+            answer, ended = self._answered(request, response, ep, new)
+        except Exception as exc:
+            record_error(ep, "model response", exc)
+            return response
+        if ended:
+            self._emit_guarded(ep, trace)
+        return answer
+
+    async def _aanswered(
+        self, request: ModelRequest[Any], response: Any, ep: EpisodeContext, new: bool
+    ) -> tuple[Any, bool]:
         final = self._final_state(request, response, ep)
         if final is not None:
-            self._finish_state(final)
-            if trace is not None and trace.pending:
-                self._emit(trace)
-            return response
-        return self._result(response, ep) if new else response
+            await self._afinish_state(final)
+            return response, True
+        return (self._result(response, ep) if new else response), False
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
@@ -457,75 +467,65 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         except Exception as exc:
             record_error(None, "episode start", exc)
             return await handler(request)
-        if trace is not None and trace.pending:
-            await self._aemit(trace)
+        await self._aemit_guarded(ep, trace)
         try:
             response = await handler(guided)
         except BaseException as exc:
-            if not isinstance(exc, GraphBubbleUp) and self._model_failed(ep, exc, request.state if new else None):
+            if self._model_raised(ep, exc, request.state if new else None):
                 await aabort(ep, exc)
                 self._done(ep)
             raise
-        final = self._final_state(request, response, ep)
-        if final is not None:
-            await self._afinish_state(final)
-            if trace is not None and trace.pending:
-                await self._aemit(trace)
+        try:
+            answer, ended = await self._aanswered(request, response, ep, new)
+        except Exception as exc:
+            record_error(ep, "model response", exc)
             return response
-        return self._result(response, ep) if new else response
+        if ended:
+            await self._aemit_guarded(ep, trace)
+        return answer
 
     # ------------------------------------------------------------------ tool calls
 
-    def _direct_batch(self, request: ToolCallRequest, ep: EpisodeContext) -> int:
-        """How many calls the run's last batch has when every one of them is to a return_direct tool
-        (create_agent then ends the run after them), else 0."""
-        if not getattr(request.tool, "return_direct", False):
-            return 0
-        last = next((m for m in reversed(self._messages(request.state)) if isinstance(m, AIMessage)), None)
-        calls = last.tool_calls if last is not None else []
-        direct = self._direct_of.get(ep.id, frozenset()) | {request.tool_call.get("name")}
-        return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
+    def _run_of(self, request: ToolCallRequest) -> EpisodeContext | None:
+        """The open episode of a tool call's run (`_episode` without `create`, inline: a dict read needs no lock)."""
+        state = request.state
+        key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
+        return (self._open.get(key) or self._adopt(key, request)) if key else None
 
-    def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
-        """The final state once the last call of an all-return_direct batch has returned, else None."""
-        if self.finish_on != "final_response" or not isinstance(result, ToolMessage) or result.status == "error":
-            return None
-        n = self._direct_batch(request, ep)
-        if not n:
-            return None
-        with self._lock:
-            left, done = self._direct.get(ep.id, (n, []))
-            done = [*done, result]
-            if left > 1:
-                self._direct[ep.id] = (left - 1, done)
-                return None
-            self._direct.pop(ep.id, None)
-        return self._ended(request.state, ep, done)
+    def _tool_returned(
+        self, request: ToolCallRequest, ep: EpisodeContext, result: Any, trace: Trace | None
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """(the call's result, with what a repair changed; the state the run ends in after it, or None)."""
+        if trace is not None and trace.repaired:
+            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
+        final = self._after_tool(request, ep, result) if getattr(request.tool, "return_direct", False) else None
+        return result, final
 
     def wrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
     ) -> ToolMessage | Command[Any]:
         """Repair before the call, repair-and-retry after a failure, never let a tool exception escape."""
-        # The run's open episode (`_episode` without `create`, inline: a dict read needs no lock).
-        state = request.state
-        key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
-        ep = (self._open.get(key) or self._adopt(key, request)) if key else None
+        try:
+            ep = self._run_of(request)
+        except Exception as exc:
+            record_error(None, "tool call", exc)
+            ep = None
         if ep is None:
             return handler(request)
         trace = self._traces.get(ep.id)
         try:
-            result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors)
+            result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors, self)
         except BaseException as exc:
-            self._interrupted(ep, exc)
+            self._tool_raised(ep, exc)
             raise
-        if trace is not None and trace.repaired:
-            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
-        if getattr(request.tool, "return_direct", False):  # the run may end with this call
-            final = self._after_tool(request, ep, result)
-            if final is not None:
+        try:
+            result, final = self._tool_returned(request, ep, result, trace)
+            if final is not None:  # the run ends with this call (return_direct)
                 self._finish_state(final)
-        if trace is not None and trace.pending:
-            self._emit(trace)
+        except Exception as exc:
+            record_error(ep, "tool result", exc)
+            return result
+        self._emit_guarded(ep, trace)
         return result
 
     def _adopt(self, key: Any, request: ToolCallRequest) -> EpisodeContext | None:
@@ -548,17 +548,21 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
                 self._open[key], self._markers[key], self._aliases[ep.id] = ep, self._markers.get(ep.id), key
             return ep
 
-    def _interrupted(self, ep: EpisodeContext, exc: BaseException) -> None:
+    def _tool_raised(self, ep: EpisodeContext, exc: BaseException) -> None:
         """A tool call ended by an interruption (KeyboardInterrupt, SystemExit, a cancellation): the
         run is over, so its episode is recorded as aborted. A tool's ordinary exception is left to
         the framework's own handling (the run may go on; if it ends there instead, `_stopped`
-        records it as the run's failure), and graph interrupts are not failures."""
-        if isinstance(exc, Exception):
-            if not isinstance(exc, GraphBubbleUp):
-                self._raised[ep.id] = type(exc)
-        elif self._aborted(ep):
-            abort(ep, exc)
-            self._done(ep)
+        records it as the run's failure), and graph interrupts are not failures. Never raises: the
+        call's own exception is what goes on."""
+        try:
+            if isinstance(exc, Exception):
+                if not isinstance(exc, GraphBubbleUp):
+                    self._raised[ep.id] = type(exc)
+            elif self._aborted(ep):
+                abort(ep, exc)
+                self._done(ep)
+        except Exception as error:
+            record_error(ep, "tool call raised", error)
 
     async def awrap_tool_call(
         self,
@@ -566,23 +570,25 @@ class SkillMiddleware(AgentMiddleware[SkillState, Any, Any]):
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
         """Async `wrap_tool_call`."""
-        state = request.state
-        key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
-        ep = (self._open.get(key) or self._adopt(key, request)) if key else None
+        try:
+            ep = self._run_of(request)
+        except Exception as exc:
+            record_error(None, "tool call", exc)
+            ep = None
         if ep is None:
             return await handler(request)
         trace = self._traces.get(ep.id)
         try:
-            result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors)
+            result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors, self)
         except BaseException as exc:
-            self._interrupted(ep, exc)
+            self._tool_raised(ep, exc)
             raise
-        if trace is not None and trace.repaired:
-            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
-        if getattr(request.tool, "return_direct", False):
-            final = self._after_tool(request, ep, result)
+        try:
+            result, final = self._tool_returned(request, ep, result, trace)
             if final is not None:
                 await self._afinish_state(final)
-        if trace is not None and trace.pending:
-            await self._aemit(trace)
+        except Exception as exc:
+            record_error(ep, "tool result", exc)
+            return result
+        await self._aemit_guarded(ep, trace)
         return result

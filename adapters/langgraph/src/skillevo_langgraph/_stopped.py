@@ -99,12 +99,12 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         # Returns None: the run's own exception, if any, goes on (as with ``ExitStack.callback``).
-        failed = self._ended(exc_type)
-        if failed is not None:
-            try:
+        try:
+            failed = self._ended(exc_type)
+            if failed is not None:
                 failed[0].hand_over([self.episode_id], failed[1])
-            except Exception:  # the exit stack must never replace the run's own outcome
-                log.exception("skillevo: could not record a failed run")
+        except Exception:  # the exit stack must never replace the run's own outcome
+            log.exception("skillevo: could not record a failed run")
 
     def _ended(self, exc_type: type[BaseException] | None) -> tuple[RunWatch, type[BaseException]] | None:
         """Queue the run's end, or return what records it in place: (the watch, why it failed)."""
@@ -149,12 +149,12 @@ class _AsyncLoopExit(_LoopExit):
     __slots__ = ()
 
     async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
-        failed = self._ended(exc_type)
-        if failed is not None:
-            try:
+        try:
+            failed = self._ended(exc_type)
+            if failed is not None:
                 await asyncio.to_thread(failed[0].hand_over, [self.episode_id], failed[1])
-            except Exception:
-                log.exception("skillevo: could not record a failed run")
+        except Exception:
+            log.exception("skillevo: could not record a failed run")
 
 
 def _failure(exc_type: type[BaseException] | None) -> type[BaseException] | None:

@@ -1,0 +1,90 @@
+"""How a `SkillMiddleware` run ends: the state it ends in, at the model's final answer or after a
+batch of ``return_direct`` tools (a mixin of the middleware, which holds the bookkeeping it reads)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from langchain.agents.middleware import ModelRequest, ModelResponse
+from langchain_core.messages import AIMessage, ToolMessage
+from langgraph.prebuilt.tool_node import ToolCallRequest
+
+from skillevo.adapters import EpisodeContext
+
+__all__ = ["KEY", "RunEnds"]
+
+KEY = "skillevo_episode"  # the agent state's key holding the run's episode id (private to the middleware)
+
+
+class RunEnds:
+    """The final state of a run, read where its last hook returns."""
+
+    finish_on: str
+    _lock: threading.Lock
+    # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
+    _direct: dict[str, tuple[int, list[Any]]]
+    _direct_of: dict[str, frozenset[str | None]]
+
+    @staticmethod
+    def _messages(state: Any) -> Sequence[Any]:
+        messages = state.get("messages") if isinstance(state, dict) else getattr(state, "messages", None)
+        return messages or ()
+
+    @staticmethod
+    def _ended(state: Any, ep: EpisodeContext, new: Sequence[Any], **extra: Any) -> dict[str, Any]:
+        """The state a run ends in: `state` plus the messages of its last step (and `extra` keys)."""
+        out: dict[str, Any] = dict(state) if isinstance(state, dict) else {}
+        out["messages"] = [*RunEnds._messages(state), *new]
+        out.update(extra)
+        out[KEY] = ep.id
+        return out
+
+    def _final_state(self, request: ModelRequest[Any], response: Any, ep: EpisodeContext) -> dict[str, Any] | None:
+        """The state the run ends in when `response` is the model's final answer, else None."""
+        if self.finish_on != "final_response":
+            return None
+        # A ModelResponse first: `isinstance` against a message class that does not match is slow.
+        if isinstance(response, ModelResponse):
+            messages, structured = response.result, response.structured_response
+        elif isinstance(response, AIMessage):
+            messages, structured = [response], None
+        else:  # an inner middleware's command (a jump, a state update): the run may go on
+            return None
+        if structured is None:
+            last = None
+            for message in reversed(messages):
+                if isinstance(message, AIMessage):
+                    last = message
+                    break
+            if last is None or last.tool_calls:
+                return None
+            return self._ended(request.state, ep, messages)
+        return self._ended(request.state, ep, messages, structured_response=structured)
+
+    def _direct_batch(self, request: ToolCallRequest, ep: EpisodeContext) -> int:
+        """How many calls the run's last batch has when every one of them is to a return_direct tool
+        (create_agent then ends the run after them), else 0."""
+        if not getattr(request.tool, "return_direct", False):
+            return 0
+        last = next((m for m in reversed(self._messages(request.state)) if isinstance(m, AIMessage)), None)
+        calls = last.tool_calls if last is not None else []
+        direct = self._direct_of.get(ep.id, frozenset()) | {request.tool_call.get("name")}
+        return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
+
+    def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
+        """The final state once the last call of an all-return_direct batch has returned, else None."""
+        if self.finish_on != "final_response" or not isinstance(result, ToolMessage) or result.status == "error":
+            return None
+        n = self._direct_batch(request, ep)
+        if not n:
+            return None
+        with self._lock:
+            left, done = self._direct.get(ep.id, (n, []))
+            done = [*done, result]
+            if left > 1:
+                self._direct[ep.id] = (left - 1, done)
+                return None
+            self._direct.pop(ep.id, None)
+        return self._ended(request.state, ep, done)
