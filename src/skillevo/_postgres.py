@@ -21,10 +21,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import os
 import select
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -45,7 +47,7 @@ try:
     from psycopg import sql
     from psycopg.rows import dict_row
     from psycopg.types.json import Jsonb
-    from psycopg_pool import ConnectionPool
+    from psycopg_pool import ConnectionPool, PoolTimeout
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError('the PostgreSQL backend needs psycopg 3: pip install "skillevo[postgres]"') from exc
 
@@ -54,6 +56,9 @@ __all__ = ["MIGRATIONS", "PostgresLibrary", "holds_library"]
 _Conn = psycopg.Connection[dict[str, Any]]
 _SCHEMA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _ATTEMPTS = 3
+_FIRST_WAIT_S = 0.5  # a wait for a pooled connection past which the server is asked whether it answers
+_PROBE_EVERY_S = 1.0  # a host that leaves the ask unanswered is asked again after this (the calls between fail at once)
+_log = logging.getLogger("skillevo")
 # SQLSTATEs of a transaction the server aborted before it took effect, that another attempt may
 # not meet: serialization_failure, deadlock_detected (not 40003: completion unknown).
 _ABORTED = frozenset({"40001", "40P01"})
@@ -97,6 +102,11 @@ def holds_library(location: str, timeout: float = 10.0) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
+def _probe(conninfo: str, timeout: float) -> None:
+    """Whether the server answers: one connection, made and closed (raises the driver's error)."""
+    psycopg.connect(conninfo, connect_timeout=max(1, min(int(timeout), 5))).close()
+
+
 def _pg(statement: str) -> str:
     """A ``?``-placeholder statement in psycopg's ``%s`` style."""
     return statement.replace("?", "%s")
@@ -145,11 +155,18 @@ class PostgresDialect(Dialect):
     writable_cte = True
 
     def __init__(
-        self, pool: ConnectionPool[Any], location: str, reopen: Callable[[], ConnectionPool[Any]] | None = None
+        self,
+        pool: ConnectionPool[Any],
+        location: str,
+        reopen: Callable[[], ConnectionPool[Any]] | None = None,
+        probe: Callable[[], None] | None = None,
     ) -> None:
         self.pool = pool
         self.location = location
         self.lock = threading.RLock()
+        self._probe = probe
+        self._down: float | None = None  # when the server was found refusing connections (monotonic)
+        self._probed = 0.0  # before when it is not asked again whether it answers (monotonic)
         self._waits = threading.local()  # a bound on lock waits this thread's next writes set (`waiting_at_most`)
         self._reopen = reopen
         self._pid = os.getpid()
@@ -193,12 +210,68 @@ class PostgresDialect(Dialect):
         """A pooled connection, not one the server has closed while it sat in the pool: an idle
         connection's socket has nothing to read unless the server said goodbye (or vanished)."""
         for attempt in range(_ATTEMPTS):
-            with self._live_pool().connection() as conn:
+            pool, conn = self._get()
+            try:
                 if attempt < _ATTEMPTS - 1 and select.select([conn.fileno()], [], [], 0)[0]:
                     conn.close()  # the pool drops a closed connection and opens another
                     continue
                 yield conn
                 return
+            finally:
+                pool.putconn(conn)
+
+    def _get(self) -> tuple[ConnectionPool[Any], _Conn]:
+        """A connection and the pool it is to go back to. A server that refuses connections (stopped,
+        failing over, cut off) fails the call at once instead of after the pool's whole `timeout`
+        (once per read and write of every episode: a run held up for minutes), and the pool, whose
+        reconnection attempts would log a warning each, is closed until the server answers again."""
+        if self._down is not None:
+            self._revive()
+        pool = self._live_pool()
+        if self._probe is None:
+            return pool, pool.getconn()
+        try:
+            return pool, pool.getconn(timeout=min(_FIRST_WAIT_S, pool.timeout))
+        except PoolTimeout:
+            pass
+        try:
+            self._probe()  # the server answers: the pool is busy, wait for it as long as it says
+        except psycopg.Error as exc:
+            self._went_away(pool, exc)
+            raise psycopg.OperationalError(f"the server does not answer: {_one_line(exc)}") from None
+        return pool, pool.getconn(timeout=max(0.0, pool.timeout - _FIRST_WAIT_S))
+
+    def _went_away(self, pool: ConnectionPool[Any], exc: BaseException) -> None:
+        with self.lock:
+            if self._down is not None or pool is not self.pool:
+                return
+            self._down, self._probed = time.monotonic(), 0.0
+        _log.warning(
+            "skillevo: PostgreSQL at %s does not answer (%s); the library's reads and writes fail at once "
+            "until it does (recorded episodes stay queued)", self.location, _one_line(exc),
+        )
+        threading.Thread(target=pool.close, daemon=True, name="skillevo-pool-close").start()
+
+    def _revive(self) -> None:
+        """Ask the server again (at most every `_PROBE_EVERY_S`); when it answers, a new pool."""
+        assert self._probe is not None and self._reopen is not None
+        with self.lock:
+            if self._down is None:
+                return
+            now = time.monotonic()
+            if now < self._probed:  # the last ask waited for an answer: asking every call would hold runs up
+                raise psycopg.OperationalError("the server did not answer a moment ago")
+            try:
+                self._probe()
+                self.pool = self._reopen()
+            except (psycopg.Error, LibraryError) as exc:
+                # A refusal is answered at once and costs nothing to ask again; a host that does
+                # not answer at all (a network cut) costs the connect timeout: ask it once a second.
+                took = time.monotonic() - now
+                self._probed = now + took + _PROBE_EVERY_S if took > _FIRST_WAIT_S else 0.0
+                raise psycopg.OperationalError(f"the server does not answer: {_one_line(exc)}") from None
+            self._down = None
+        _log.warning("skillevo: PostgreSQL at %s answers again", self.location)
 
     @contextmanager
     def reading(self, *, pipelined: bool = False) -> Iterator[_Conn]:
@@ -372,7 +445,8 @@ class PostgresLibrary(SkillLibrary):
             raise LibraryError(f"cannot connect to PostgreSQL at {self.location}: {_one_line(exc)}") from None
         self._pool = self._new_pool(conninfo, min_size, max_size, timeout)
         self._open(PostgresDialect(self._pool, self.location,
-                                   functools.partial(self._new_pool, conninfo, min_size, max_size, timeout)))
+                                   functools.partial(self._new_pool, conninfo, min_size, max_size, timeout),
+                                   functools.partial(_probe, conninfo, timeout)))
         try:
             self._migrate()
         except psycopg.Error as exc:  # e.g. the connection was killed half-way: that migration rolled back
