@@ -101,12 +101,35 @@ def holds_library(location: str, timeout: float = 10.0) -> bool:
     return row is not None and row[0] is not None
 
 
-@functools.lru_cache(maxsize=256)
+_inside = threading.local()  # depth: this thread is inside one of skillevo's uses of a connection
+
+
+class _OwnConnectionWarnings(logging.Filter):
+    """Drops the driver's warnings logged while skillevo itself uses a connection: they are the
+    teardown of a connection skillevo already reports lost ("error ignored terminating
+    <psycopg.Pipeline [BAD]>", "discarding closed connection": one per dead pooled connection, a
+    flood beside the one `LibraryError` when a server restarts). Errors, and every record logged
+    outside skillevo's calls (the application's own psycopg use), pass unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.WARNING or not getattr(_inside, "depth", 0)
+
+
+_DRIVER_FILTER = _OwnConnectionWarnings()
+
+
+def _quiet_driver() -> None:
+    # A logger's filter sees only what is logged to that logger itself, not its children's records.
+    for name in ("psycopg", "psycopg.pool"):
+        logging.getLogger(name).addFilter(_DRIVER_FILTER)  # once: addFilter skips one already there
+
+
 def _probe(conninfo: str, timeout: float) -> None:
     """Whether the server answers: one connection, made and closed (raises the driver's error)."""
     psycopg.connect(conninfo, connect_timeout=max(1, min(int(timeout), 5))).close()
 
 
+@functools.lru_cache(maxsize=256)
 def _pg(statement: str) -> str:
     """A ``?``-placeholder statement in psycopg's ``%s`` style."""
     return statement.replace("?", "%s")
@@ -165,6 +188,7 @@ class PostgresDialect(Dialect):
         self.location = location
         self.lock = threading.RLock()
         self._probe = probe
+        _quiet_driver()
         self._down: float | None = None  # when the server was found refusing connections (monotonic)
         self._probed = 0.0  # before when it is not asked again whether it answers (monotonic)
         self._waits = threading.local()  # a bound on lock waits this thread's next writes set (`waiting_at_most`)
@@ -209,16 +233,20 @@ class PostgresDialect(Dialect):
     def _connection(self) -> Iterator[_Conn]:
         """A pooled connection, not one the server has closed while it sat in the pool: an idle
         connection's socket has nothing to read unless the server said goodbye (or vanished)."""
-        for attempt in range(_ATTEMPTS):
-            pool, conn = self._get()
-            try:
-                if attempt < _ATTEMPTS - 1 and select.select([conn.fileno()], [], [], 0)[0]:
-                    conn.close()  # the pool drops a closed connection and opens another
-                    continue
-                yield conn
-                return
-            finally:
-                pool.putconn(conn)
+        _inside.depth = getattr(_inside, "depth", 0) + 1
+        try:
+            for attempt in range(_ATTEMPTS):
+                pool, conn = self._get()
+                try:
+                    if attempt < _ATTEMPTS - 1 and select.select([conn.fileno()], [], [], 0)[0]:
+                        conn.close()  # the pool drops a closed connection and opens another
+                        continue
+                    yield conn
+                    return
+                finally:
+                    pool.putconn(conn)
+        finally:
+            _inside.depth -= 1
 
     def _get(self) -> tuple[ConnectionPool[Any], _Conn]:
         """A connection and the pool it is to go back to. A server that refuses connections (stopped,
