@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from . import _sql_batch
 from ._durability import Durability, check_durability
 from ._errors import LibraryError, SchemaVersionError
 from ._library import SkillLibrary
@@ -499,7 +500,11 @@ class PostgresLibrary(SkillLibrary):
                 "row_factory": dict_row,
                 "autocommit": True,  # a transaction says BEGIN; a lone statement needs none
                 "options": f"-c search_path={self.schema}"
-                + (" -c synchronous_commit=off" if self.durability == "batched" else ""),
+                + (" -c synchronous_commit=off" if self.durability == "batched" else "")
+                # A read waits for no lock without end: a table lock (a schema change, LOCK TABLE,
+                # VACUUM FULL) held the agent's guidance() for as long as it was held. A write
+                # transaction sets its own bound (`waiting_at_most`); the migration lifts it.
+                + f" -c lock_timeout={max(1, int(_sql_batch.QUEUE_WAIT_S * 1000))}",
             },
             name="skillevo",
         )
@@ -515,6 +520,7 @@ class PostgresLibrary(SkillLibrary):
         # here, and each migration still commits atomically with its version row.
         with self._pool.connection() as conn:
             lock_key = f"skillevo-migrate:{self.schema}"
+            conn.execute("SET lock_timeout = 0")  # hosts starting together queue here for the migration
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key,))
             try:
                 with conn.transaction():
@@ -534,3 +540,4 @@ class PostgresLibrary(SkillLibrary):
                         conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key,))
+                conn.execute("RESET lock_timeout")  # the connection's own bound, for the pool's next user
