@@ -10,6 +10,7 @@ mode stalled runs longer than ``"sync"`` (bounded by ``_sql_batch.QUEUE_WAIT_S``
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -107,6 +108,56 @@ def test_postgres_runs_go_on_while_another_session_holds_a_table_lock(pg_url: st
     with _table_locked(pg_url):
         ids, errors = _in_time(lambda: _runs(lib, 5))
     assert all("\n" not in e and "stay queued" in e for e in errors), errors
+    lib.close()
+    with SkillLibrary(pg_url) as check:
+        assert set(ids) <= {e.id for e in check.episodes()}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", ["skills", "versions"])
+def test_postgres_reads_on_the_agents_path_go_on_while_a_table_they_read_is_locked(
+    pg_url: str, short_wait: None, table: str
+) -> None:
+    """A lock on a table the agent's reads need (a schema change of a newer skillevo, a DBA's
+    ``LOCK TABLE``, ``VACUUM FULL``): before 2026-12-06 PostgreSQL let the read wait without end
+    and the run's ``guidance()`` hung (past 60 s, for as long as the lock was held). A read now
+    waits at most `QUEUE_WAIT_S` for a lock (the connections' ``lock_timeout``), then goes on
+    without the library (an adapter logs the `LibraryError`), and nothing recorded is lost."""
+    import psycopg
+
+    from .conftest import PG_URL
+
+    lib = SkillLibrary(pg_url)
+    _runs(lib, 2)
+    lib.flush()
+    schema = pg_url.rsplit("schema=", 1)[1]
+    evo = Evolver(lib, miner=None, sandbox=None, cache_ttl_s=0.0)
+
+    def runs() -> tuple[list[str], list[str]]:
+        ids: list[str] = []
+        errors: list[str] = []
+        for i in range(3):
+            ep = evo.episode(task=f"locked {i}")
+            calls = (
+                functools.partial(ep.guidance, ["lookup"]),
+                functools.partial(ep.before_tool, "lookup", {"q": 1}),
+                functools.partial(ep.finish, 1.0),
+            )
+            for call in calls:
+                try:
+                    call()
+                except LibraryError as exc:
+                    errors.append(str(exc))
+            ids.append(ep.id)
+        return ids, errors
+
+    with psycopg.connect(PG_URL) as conn:
+        conn.execute(f'LOCK TABLE "{schema}".{table} IN ACCESS EXCLUSIVE MODE')
+        try:
+            ids, errors = _in_time(runs)
+        finally:
+            conn.rollback()
+    assert all("\n" not in e for e in errors), errors
     lib.close()
     with SkillLibrary(pg_url) as check:
         assert set(ids) <= {e.id for e in check.episodes()}

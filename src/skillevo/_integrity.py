@@ -8,15 +8,20 @@ of some tens of MB whole; of a larger one, what was read by then (the skills and
 the oldest tables) is checked, and the rest is trusted.
 
 A valid library that this process cannot write (a read-only file or mount) is opened read-only
-(``mode=ro``): reading works, a write raises `LibraryError` saying why.
+(``mode=ro``): reading works, a write raises `LibraryError` saying why. On a read-only folder
+without the WAL index, a log with transactions in it is read from a private copy.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
+import weakref
 from pathlib import Path
 
 from . import _wal
@@ -25,6 +30,8 @@ from ._errors import LibraryError
 __all__ = ["QUICK_CHECK_S", "check_existing_file", "connect_read_only", "content_hash", "writable"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_WAL_HEADER_BYTES = 32  # a log no longer than its header holds no frame
+_log = logging.getLogger("skillevo")
 
 #: Seconds the open-time check may take.
 QUICK_CHECK_S = 0.5
@@ -43,17 +50,74 @@ def writable(path: Path) -> bool:
 
 def connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     """A read-only connection to `path`. On a read-only folder where the WAL index cannot be made,
-    the file is opened ``immutable`` (nothing else can write it there either)."""
+    SQLite can open the file only ``immutable``, which reads the main file alone: the transactions
+    still in its write-ahead log (a crash left them there, or the files were copied) would be left
+    out without a word. Such a file and its log are read from a private copy instead (SQLite replays
+    the log there); when no copy can be made, the file is read ``immutable`` with one warning
+    saying how much of the log is not shown."""
     uri = path.resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        conn.close()
+    log = Path(f"{path}-wal")
+    pending = log.stat().st_size if log.exists() else 0
+    # Without an index it may make, SQLite opens even ``mode=ro`` as if immutable (the log ignored).
+    unindexed = pending > _WAL_HEADER_BYTES and not Path(f"{path}-shm").exists() and not writable(path)
+    if not unindexed:
+        conn = sqlite3.connect(
+            f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+    if pending > _WAL_HEADER_BYTES:
+        try:
+            return _snapshot(path, log, timeout)
+        except (OSError, sqlite3.Error) as exc:
+            _log.warning(
+                "%s: its write-ahead log (%d bytes) cannot be read on a read-only folder without its WAL "
+                "index, and no copy could be made (%s): the transactions in it are not shown",
+                path, pending, exc,
+            )
     return sqlite3.connect(
         f"{uri}?mode=ro&immutable=1", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
     )
+
+
+class _SnapshotConnection(sqlite3.Connection):
+    """A connection to a private copy of a library; closing it removes the copy."""
+
+    folder = ""
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _snapshot(path: Path, log: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection to a copy of `path` and its log in a private temporary folder. The
+    folder cannot change under the copy: a read-only folder holds no writer's WAL index."""
+    folder = tempfile.mkdtemp(prefix="skillevo-ro-")
+    try:
+        copy = Path(folder) / "lib.db"
+        shutil.copyfile(path, copy)
+        shutil.copyfile(log, f"{copy}-wal")
+        conn = sqlite3.connect(
+            f"{copy.as_uri()}?mode=ro", uri=True, timeout=timeout, isolation_level=None,
+            check_same_thread=False, factory=_SnapshotConnection,
+        )
+        conn.folder = folder
+        weakref.finalize(conn, shutil.rmtree, folder, True)  # a connection dropped unclosed
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S, replays_log: bool = False) -> None:

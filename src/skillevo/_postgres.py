@@ -21,15 +21,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import os
 import select
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from . import _sql_batch
 from ._durability import Durability, check_durability
 from ._errors import LibraryError, SchemaVersionError
 from ._library import SkillLibrary
@@ -45,7 +48,7 @@ try:
     from psycopg import sql
     from psycopg.rows import dict_row
     from psycopg.types.json import Jsonb
-    from psycopg_pool import ConnectionPool
+    from psycopg_pool import ConnectionPool, PoolTimeout
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError('the PostgreSQL backend needs psycopg 3: pip install "skillevo[postgres]"') from exc
 
@@ -54,6 +57,9 @@ __all__ = ["MIGRATIONS", "PostgresLibrary", "holds_library"]
 _Conn = psycopg.Connection[dict[str, Any]]
 _SCHEMA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _ATTEMPTS = 3
+_FIRST_WAIT_S = 0.5  # a wait for a pooled connection past which the server is asked whether it answers
+_PROBE_EVERY_S = 1.0  # a host that leaves the ask unanswered is asked again after this (the calls between fail at once)
+_log = logging.getLogger("skillevo")
 # SQLSTATEs of a transaction the server aborted before it took effect, that another attempt may
 # not meet: serialization_failure, deadlock_detected (not 40003: completion unknown).
 _ABORTED = frozenset({"40001", "40P01"})
@@ -94,6 +100,34 @@ def holds_library(location: str, timeout: float = 10.0) -> bool:
     except psycopg.Error as exc:
         raise LibraryError(f"PostgreSQL error at {_safe_location(location)}: {_one_line(exc)}") from None
     return row is not None and row[0] is not None
+
+
+_inside = threading.local()  # depth: this thread is inside one of skillevo's uses of a connection
+
+
+class _OwnConnectionWarnings(logging.Filter):
+    """Drops the driver's warnings logged while skillevo itself uses a connection: they are the
+    teardown of a connection skillevo already reports lost ("error ignored terminating
+    <psycopg.Pipeline [BAD]>", "discarding closed connection": one per dead pooled connection, a
+    flood beside the one `LibraryError` when a server restarts). Errors, and every record logged
+    outside skillevo's calls (the application's own psycopg use), pass unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.WARNING or not getattr(_inside, "depth", 0)
+
+
+_DRIVER_FILTER = _OwnConnectionWarnings()
+
+
+def _quiet_driver() -> None:
+    # A logger's filter sees only what is logged to that logger itself, not its children's records.
+    for name in ("psycopg", "psycopg.pool"):
+        logging.getLogger(name).addFilter(_DRIVER_FILTER)  # once: addFilter skips one already there
+
+
+def _probe(conninfo: str, timeout: float) -> None:
+    """Whether the server answers: one connection, made and closed (raises the driver's error)."""
+    psycopg.connect(conninfo, connect_timeout=max(1, min(int(timeout), 5))).close()
 
 
 @functools.lru_cache(maxsize=256)
@@ -145,11 +179,19 @@ class PostgresDialect(Dialect):
     writable_cte = True
 
     def __init__(
-        self, pool: ConnectionPool[Any], location: str, reopen: Callable[[], ConnectionPool[Any]] | None = None
+        self,
+        pool: ConnectionPool[Any],
+        location: str,
+        reopen: Callable[[], ConnectionPool[Any]] | None = None,
+        probe: Callable[[], None] | None = None,
     ) -> None:
         self.pool = pool
         self.location = location
         self.lock = threading.RLock()
+        self._probe = probe
+        _quiet_driver()
+        self._down: float | None = None  # when the server was found refusing connections (monotonic)
+        self._probed = 0.0  # before when it is not asked again whether it answers (monotonic)
         self._waits = threading.local()  # a bound on lock waits this thread's next writes set (`waiting_at_most`)
         self._reopen = reopen
         self._pid = os.getpid()
@@ -192,13 +234,73 @@ class PostgresDialect(Dialect):
     def _connection(self) -> Iterator[_Conn]:
         """A pooled connection, not one the server has closed while it sat in the pool: an idle
         connection's socket has nothing to read unless the server said goodbye (or vanished)."""
-        for attempt in range(_ATTEMPTS):
-            with self._live_pool().connection() as conn:
-                if attempt < _ATTEMPTS - 1 and select.select([conn.fileno()], [], [], 0)[0]:
-                    conn.close()  # the pool drops a closed connection and opens another
-                    continue
-                yield conn
+        _inside.depth = getattr(_inside, "depth", 0) + 1
+        try:
+            for attempt in range(_ATTEMPTS):
+                pool, conn = self._get()
+                try:
+                    if attempt < _ATTEMPTS - 1 and select.select([conn.fileno()], [], [], 0)[0]:
+                        conn.close()  # the pool drops a closed connection and opens another
+                        continue
+                    yield conn
+                    return
+                finally:
+                    pool.putconn(conn)
+        finally:
+            _inside.depth -= 1
+
+    def _get(self) -> tuple[ConnectionPool[Any], _Conn]:
+        """A connection and the pool it is to go back to. A server that refuses connections (stopped,
+        failing over, cut off) fails the call at once instead of after the pool's whole `timeout`
+        (once per read and write of every episode: a run held up for minutes), and the pool, whose
+        reconnection attempts would log a warning each, is closed until the server answers again."""
+        if self._down is not None:
+            self._revive()
+        pool = self._live_pool()
+        if self._probe is None:
+            return pool, pool.getconn()
+        try:
+            return pool, pool.getconn(timeout=min(_FIRST_WAIT_S, pool.timeout))
+        except PoolTimeout:
+            pass
+        try:
+            self._probe()  # the server answers: the pool is busy, wait for it as long as it says
+        except psycopg.Error as exc:
+            self._went_away(pool, exc)
+            raise psycopg.OperationalError(f"the server does not answer: {_one_line(exc)}") from None
+        return pool, pool.getconn(timeout=max(0.0, pool.timeout - _FIRST_WAIT_S))
+
+    def _went_away(self, pool: ConnectionPool[Any], exc: BaseException) -> None:
+        with self.lock:
+            if self._down is not None or pool is not self.pool:
                 return
+            self._down, self._probed = time.monotonic(), 0.0
+        _log.warning(
+            "skillevo: PostgreSQL at %s does not answer (%s); the library's reads and writes fail at once "
+            "until it does (recorded episodes stay queued)", self.location, _one_line(exc),
+        )
+        threading.Thread(target=pool.close, daemon=True, name="skillevo-pool-close").start()
+
+    def _revive(self) -> None:
+        """Ask the server again (at most every `_PROBE_EVERY_S`); when it answers, a new pool."""
+        assert self._probe is not None and self._reopen is not None
+        with self.lock:
+            if self._down is None:
+                return
+            now = time.monotonic()
+            if now < self._probed:  # the last ask waited for an answer: asking every call would hold runs up
+                raise psycopg.OperationalError("the server did not answer a moment ago")
+            try:
+                self._probe()
+                self.pool = self._reopen()
+            except (psycopg.Error, LibraryError) as exc:
+                # A refusal is answered at once and costs nothing to ask again; a host that does
+                # not answer at all (a network cut) costs the connect timeout: ask it once a second.
+                took = time.monotonic() - now
+                self._probed = now + took + _PROBE_EVERY_S if took > _FIRST_WAIT_S else 0.0
+                raise psycopg.OperationalError(f"the server does not answer: {_one_line(exc)}") from None
+            self._down = None
+        _log.warning("skillevo: PostgreSQL at %s answers again", self.location)
 
     @contextmanager
     def reading(self, *, pipelined: bool = False) -> Iterator[_Conn]:
@@ -372,7 +474,8 @@ class PostgresLibrary(SkillLibrary):
             raise LibraryError(f"cannot connect to PostgreSQL at {self.location}: {_one_line(exc)}") from None
         self._pool = self._new_pool(conninfo, min_size, max_size, timeout)
         self._open(PostgresDialect(self._pool, self.location,
-                                   functools.partial(self._new_pool, conninfo, min_size, max_size, timeout)))
+                                   functools.partial(self._new_pool, conninfo, min_size, max_size, timeout),
+                                   functools.partial(_probe, conninfo, timeout)))
         try:
             self._migrate()
         except psycopg.Error as exc:  # e.g. the connection was killed half-way: that migration rolled back
@@ -397,7 +500,11 @@ class PostgresLibrary(SkillLibrary):
                 "row_factory": dict_row,
                 "autocommit": True,  # a transaction says BEGIN; a lone statement needs none
                 "options": f"-c search_path={self.schema}"
-                + (" -c synchronous_commit=off" if self.durability == "batched" else ""),
+                + (" -c synchronous_commit=off" if self.durability == "batched" else "")
+                # A read waits for no lock without end: a table lock (a schema change, LOCK TABLE,
+                # VACUUM FULL) held the agent's guidance() for as long as it was held. A write
+                # transaction sets its own bound (`waiting_at_most`); the migration lifts it.
+                + f" -c lock_timeout={max(1, int(_sql_batch.QUEUE_WAIT_S * 1000))}",
             },
             name="skillevo",
         )
@@ -413,6 +520,7 @@ class PostgresLibrary(SkillLibrary):
         # here, and each migration still commits atomically with its version row.
         with self._pool.connection() as conn:
             lock_key = f"skillevo-migrate:{self.schema}"
+            conn.execute("SET lock_timeout = 0")  # hosts starting together queue here for the migration
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key,))
             try:
                 with conn.transaction():
@@ -432,3 +540,4 @@ class PostgresLibrary(SkillLibrary):
                         conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key,))
+                conn.execute("RESET lock_timeout")  # the connection's own bound, for the pool's next user

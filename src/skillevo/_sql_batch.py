@@ -14,7 +14,8 @@ A direct save may carry a key too (`SQLStore.save_episode`): the Evolver's `fini
 episode whose save raised under the save's key, so a save that committed is not written again.
 
 A key is needed until its writer knows its transaction committed: the writer deletes the keys of
-its last acknowledged batch (and of the saves acknowledged since) in its next batch, and its first
+its last acknowledged batch (and of the saves acknowledged since) in its next batch (a direct save
+deletes those of the saves acknowledged before it in its own transaction), and its first
 batch deletes every key older than `KEY_RETENTION_S` (those of a process that ended before its next
 batch). The table holds about one batch per live writer. On PostgreSQL the claim is the one
 statement of the batch that is waited on (its answer says which records to write): a batch takes
@@ -23,6 +24,8 @@ two round trips instead of one.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import time
 from typing import Any
 
@@ -31,7 +34,10 @@ from ._sql_conn import Deferred, Queued, QueuedIncrement
 from ._sql_dialect import EventRow
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT, SQLStore
 
-__all__ = ["BACKGROUND_WAIT_S", "KEY_RETENTION_S", "PROBE_WAIT_S", "QUEUE_WAIT_S", "claim_keys", "write_batch"]
+__all__ = [
+    "BACKGROUND_WAIT_S", "KEY_RETENTION_S", "PROBE_WAIT_S", "QUEUE_WAIT_S", "claim_keys", "delete_keys", "take_keys",
+    "write_batch",
+]
 
 #: How long a key a writer never deleted (its process ended first) is kept: a batch written again
 #: later than this after its lost reply would be applied twice.
@@ -111,8 +117,26 @@ def _settle(store: SQLStore, conn: Any, batch: set[str]) -> None:
     settled = [key for key in store._settled if key not in batch]
     if not store._pruned:
         store._x(conn, "DELETE FROM write_keys WHERE at < ?", (time.time() - KEY_RETENTION_S,))
-    for i in range(0, len(settled), _PER_STATEMENT * 2):
-        chunk = settled[i : i + _PER_STATEMENT * 2]
+    delete_keys(store, conn, settled)
+
+
+def take_keys(saved: collections.deque[str], *, but: str, most: int = 500) -> list[str]:
+    """Up to `most` keys off `saved` (other threads take from it too: it may empty meanwhile), but
+    `but`, which goes back: a write under a key written before claims it again, and must find it."""
+    taken: list[str] = []
+    with contextlib.suppress(IndexError):
+        while len(taken) < most:
+            taken.append(saved.popleft())
+    if but in taken:
+        taken = [k for k in taken if k != but]
+        saved.append(but)
+    return taken
+
+
+def delete_keys(store: SQLStore, conn: Any, keys: list[str]) -> None:
+    """Delete `keys` (their writes are known committed) in the transaction of `conn`."""
+    for i in range(0, len(keys), _PER_STATEMENT * 2):
+        chunk = keys[i : i + _PER_STATEMENT * 2]
         store._x(conn, f"DELETE FROM write_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
 
 

@@ -361,19 +361,28 @@ class SQLStore(SQLConnections):
         one = self._d.events_statement(episode, rows, counters) if key is None else None
         if one is not None:  # PostgreSQL: one statement that commits alone, no BEGIN/COMMIT
             return sorted(int(r["id"]) for r in self._run_one(one))
-        with self._write(pipelined=True) as conn:  # BEGIN, the rows, COMMIT
-            if key is not None:
-                from ._sql_batch import claim_keys
+        from ._sql_batch import claim_keys, delete_keys, take_keys
 
-                if not claim_keys(self, conn, [key]):
-                    return []
-            if episode is not None:
-                self._x(conn, EPISODE_UPSERT, episode)
-            ids = self._d.insert_events(conn, rows)
-            for statement, params in counters:
-                self._x(conn, statement, params)
-        if key is not None and self._current() is None:
-            self._saved.append(key)  # committed: the queue's next batch deletes it
+        outermost = self._current() is None
+        # Keys of earlier direct saves known committed, deleted in this one: with no queued record
+        # (every episode saved to mine) no batch of the queue would ever come to delete them.
+        done = take_keys(self._saved, but=key) if key and outermost else []
+        try:
+            with self._write(pipelined=True) as conn:  # BEGIN, the rows, COMMIT
+                if key is not None:
+                    delete_keys(self, conn, done)
+                    if not claim_keys(self, conn, [key]):
+                        return []
+                if episode is not None:
+                    self._x(conn, EPISODE_UPSERT, episode)
+                ids = self._d.insert_events(conn, rows)
+                for statement, params in counters:
+                    self._x(conn, statement, params)
+        except BaseException:
+            self._saved.extend(done)  # not deleted: the next write with keys deletes them
+            raise
+        if key is not None and outermost:
+            self._saved.append(key)  # committed: the next write with keys deletes it
         return ids()
 
     def _event_rows(self, events: Sequence[Event], episode_id: str | None = None) -> list[EventRow]:
@@ -588,3 +597,4 @@ class SQLStore(SQLConnections):
         from ._sql_copy import load
 
         return load(self, records)
+

@@ -32,7 +32,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from typing import Any
 
-from ._errors import ConfigError
+from ._errors import ConfigError, LibraryError
 from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
 from ._framework import require_framework
 from ._idcache import IdCache
@@ -40,6 +40,7 @@ from ._logsafe import KNOWN
 from ._models import Episode
 from ._redaction import capped_text
 from ._repair import same_args
+from ._repeats import StoreErrors
 from ._surface import present_as
 from ._tool_schema import declare_tools
 
@@ -68,6 +69,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("skillevo.adapters")
+_STORE_ERRORS = StoreErrors()  # one outage of the store logged once, then counted
 
 #: follow at most this many repaired retries of one tool call
 MAX_REPAIRS = 5
@@ -107,15 +109,19 @@ def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> N
 
     The first error of an episode is kept in ``metadata["skillevo_error"]`` (``"<where>: <Type>:
     <message>"``, cut to 300 characters); every one is logged with its traceback and the episode's
-    id (an episode the store could not save is then still traceable).
+    id (an episode the store could not save is then still traceable), but a store error
+    (`LibraryError`) in the minute after one was logged, which is counted instead (`_repeats`).
     """
     known = _secrets_of(ep)
     text = capped_text(f"{where}: {_describe(exc)}", _ERROR_CHARS, known=known)  # redacted before the cut
-    log.error(
-        "skillevo: episode %s: %s (the run goes on)",
+    loud, note = _STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
+    log.log(
+        logging.ERROR if loud else logging.DEBUG,
+        "skillevo: episode %s: %s (the run goes on%s)",
         ep.id if ep is not None else "-",
         text,
-        exc_info=exc,
+        note,
+        exc_info=exc if loud else None,
         extra={KNOWN: known},
     )
     if ep is not None:

@@ -1,0 +1,42 @@
+"""One store outage, said once: the adapters' log of store errors (`LibraryError`) during a run.
+
+A store that cannot be written or read (a full disk, a server away, a lock held for good) fails a
+call of every run until it comes back, each time with the same cause in slightly different words
+("4 recorded episodes could not be written ...", then 5, then 6). Logging each in full, with its
+traceback, buried the one line that matters under one traceback per run. The first store error is
+logged in full; store errors in the `QUIET_S` seconds after it are counted (and logged at DEBUG);
+the first one logged after that says how many were not. Every error is still recorded on its
+episode (``metadata["skillevo_error"]``). Errors of skillevo that are no store's are not counted
+here: each is a fault of its own and logged in full.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+__all__ = ["QUIET_S", "StoreErrors"]
+
+#: Seconds after a store error is logged in full during which the next ones are counted instead.
+QUIET_S = 60.0
+
+
+class StoreErrors:
+    """Decides, per process, whether a store error is logged in full, and what to say with it."""
+
+    def __init__(self, quiet_s: float = QUIET_S) -> None:
+        self._quiet_s = quiet_s
+        self._lock = threading.Lock()
+        self._logged_at: float | None = None
+        self._counted = 0
+
+    def admit(self) -> tuple[bool, str]:
+        """(log this one in full, the note to add to it): the note counts the errors held back."""
+        now = time.monotonic()
+        with self._lock:
+            if self._logged_at is not None and now - self._logged_at < self._quiet_s:
+                self._counted += 1
+                return False, ""
+            counted, self._counted, self._logged_at = self._counted, 0, now
+        held = f"; {counted} more store errors since the last one logged" if counted else ""
+        return True, f"{held}; store errors of the next {self._quiet_s:.0f} s are counted, not logged"
