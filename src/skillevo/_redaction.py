@@ -76,6 +76,7 @@ from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
 from ._secret_known import hide_known
+from ._secret_labels import tail_matches
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
@@ -91,14 +92,14 @@ _TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
 
 # Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
 # '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
-_PAIR = re.compile(
+_PAIR_BODY = (
     # The value is matched inside a lookahead: a pair inside another pair's value is found too
     # ("next: password=...", "url=https://h/?token=...").
     # Quotes may be escaped (JSON inside a JSON string: \"password\": \"...\"), and a key's letters
     # too (JSON's ASCII escapes: \u043f\u0430... is "па..."; percent-encoding: "pass%77ord"), and it may
     # start with a number ("2fa_code"); "=" and ":" may be percent-encoded (a query inside a URL's
     # parameter: "next=%2Flogin%3Fpassword%3D...").
-    r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)"
+    r"(?P<q>\\{0,3}[\"']?)"
     r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}){0,79})(?P=q)"
     r"\s*(?::=|=>|[:=：＝]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
@@ -106,9 +107,12 @@ _PAIR = re.compile(
     # A secret value cut at the bound is extended to its end in `_spans`.
     r"(?=(?P<v>\"(?:[^\"\\\n]|\\[^\n]){0,256}\"|'(?:[^'\\\n]|\\[^\n]){0,256}'|\\{1,3}[\"'][^\"'\n]{0,256}[\"']|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
     r"|[\w.]{0,64}\([^)\n]{0,256}\)"  # a tuple or a call ("auth=('ana', '...')", "HTTPBasicAuth(...)")
-    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
-    re.IGNORECASE,
+    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))"
 )
+# A pair starts where a run of label characters starts (or after a percent-escape); a label the
+# rule cannot start (longer than it reads, led by digits) is read from its last words (`tail_matches`).
+_PAIR = re.compile(r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))" + _PAIR_BODY, re.IGNORECASE)
+_PAIR_AT = re.compile(_PAIR_BODY, re.IGNORECASE)
 _PAIR_VALUE = 256
 _VALUE_END = re.compile(r"[\s,;&}\]\"'<>]|$")
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
@@ -314,7 +318,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from determiner_code_spans(text)
     if gates.open(_KEY_STEMS):
         run_end = (-1, -1)
-        for m in _PAIR.finditer(text):
+        for m in tail_matches(_PAIR, _PAIR_AT, text):
             key = unescape(m.group("k"))
             if is_secret_key(key):
                 value = m.group("v")
@@ -493,6 +497,18 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     return out
 
 
+def _key_held_secret(key: str, redacted: str, emails: bool, known: set[str] | None) -> bool:
+    """Whether a dict key held a secret (so its value is one too): a credential keying what it opens
+    (``{<AWS key id>: <its secret>}``, ``{<token>: <password>}``), or a key that is a redaction mark
+    already (``{"[REDACTED:password]": ...}``: a mark names no secret by its words, and a tool can
+    write one). A customer's e-mail address as a key (hidden only where asked) keeps the value."""
+    if "[REDACTED:" in key:
+        return True
+    if redacted == key:
+        return False
+    return not emails or redact_text(key, known=known) != key
+
+
 _SCALARS = (bool, int, float)
 # Dict keys that name no secret and hold none (the same few names come back in every event): one
 # look-up instead of the key-name rule and a text scan. Bounded like `_clean`; without `known`
@@ -521,28 +537,31 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                 continue
             if not known and k in _plain_keys and not (emails and "@" in k):
                 key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
-            elif (
-                isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k)
-                and not is_postal_pin(k, v, value)
-            ):  # fmt: skip
-                if known is not None:
-                    _remember(v, known)
-                out[k] = "[REDACTED:secret]"
-                continue
-            elif type(v) is str and isinstance(k, str) and "ignature" in k.lower() and is_digest(v):
-                out[k] = "[REDACTED:signature]"  # {"signature": "<hex digest>"}; an error's signature is text
-                continue
-            elif isinstance(k, str):
-                # A key is text too (a secret can be sent, or echoed, as a dict key).
+            elif not isinstance(k, str):
+                key = k
+            else:
+                # A key is text too (a secret can be sent, or echoed, as a dict key): it is redacted
+                # on every road, a secret's name included ({"password=<pw>": ...} names one and holds one).
                 key = redact_text(k, emails=emails, known=known)
+                if (
+                    v is not None and not isinstance(v, bool)
+                    and (is_secret_key(k) or _key_held_secret(k, key, emails, known))
+                    and not is_postal_pin(k, v, value)
+                ):  # fmt: skip
+                    if known is not None:
+                        _remember(v, known)
+                    out[key] = "[REDACTED:secret]"
+                    continue
+                if type(v) is str and "ignature" in k.lower() and is_digest(v):
+                    out[key] = "[REDACTED:signature]"  # {"signature": "<hex digest>"}; an error's signature is text
+                    continue
                 if key == k and not is_secret_key(k) and len(k) <= _CLEAN_MAX_CHARS and type(k) is str and (
                     "ignature" not in k.lower()  # its value is read by shape (a digest or not)
-                ):
+                    and "[REDACTED:" not in k  # a mark hides its value (`_key_held_secret`)
+                ):  # fmt: skip
                     if len(_plain_keys) >= _CLEAN_MAX:
                         _plain_keys.clear()
                     _plain_keys[k] = None
-            else:
-                key = k
             if isinstance(v, str):  # the common leaf, without a second dispatch
                 out[key] = redact_text(v, emails=emails, known=known)
             elif v is None or isinstance(v, _SCALARS):

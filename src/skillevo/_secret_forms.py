@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ._secret_keys import is_secret_key, key_words
+from ._secret_labels import tail_matches
 from ._secret_prose import prose_spans, seed_phrase_spans
 
 __all__ = [
@@ -125,23 +126,26 @@ _SEED_STEMS = frozenset({"seed", "recover", "mnemonic", "backup"})
 _VALUE = r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|[^\s\"'<>-][^\s\"'<>]{0,255}))"
 # A long option and its value, after "=" or a space: "--password=...", "--api-key ...", and one-dash long
 # options ("keytool -storepass ...", "openssl -passin pass:...").
-_FLAG = re.compile(r"(?<![\w.\-])(?:--|-(?=[A-Za-z][\w\-]))(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _VALUE)
+_FLAG_BODY = r"(?:--|-(?=[A-Za-z][\w\-]))(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _VALUE
+_FLAG = re.compile(r"(?<![\w.\-])" + _FLAG_BODY)
+_FLAG_AT = re.compile(_FLAG_BODY)  # a longer option's last words (`tail_matches`)
 # An element holding text: "<password>...</password>", "<ns:ApiKey attr=...>...".
 _ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>(?=(?P<v>[^<]{1,256}))")
 
 
 # A quoted value right after its name, with no "=" between (SQL and prose): "WITH PASSWORD '...'",
 # "PASSWORD('...')", "IDENTIFIED BY '...'", 'password "..." is too short'.
-_QUOTED_AFTER = re.compile(
-    r"(?<![\w.\-])(?P<k>[^\W\d][\w\-]{0,79})(?P<by>\s+by)?(?:\s+|\s*\(\s*)"
-    r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|\\{1,3}[\"'][^\"'\n]{1,256}[\"']))",
-    re.IGNORECASE,
+_QUOTED_AFTER_BODY = (
+    r"(?P<k>[^\W\d][\w\-]{0,79})(?P<by>\s+by)?(?:\s+|\s*\(\s*)"
+    r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|\\{1,3}[\"'][^\"'\n]{1,256}[\"']))"
 )
+_QUOTED_AFTER = re.compile(r"(?<![\w.\-])" + _QUOTED_AFTER_BODY, re.IGNORECASE)
+_QUOTED_AFTER_AT = re.compile(_QUOTED_AFTER_BODY, re.IGNORECASE)
 
 
 def _names_a_secret(m: re.Match[str]) -> bool:
     key = m.group("k").rsplit(":", 1)[-1]
-    if m.re is _QUOTED_AFTER and m.group("by"):
+    if m.re in (_QUOTED_AFTER, _QUOTED_AFTER_AT) and m.group("by"):
         return key.casefold() == "identified"  # SQL's CREATE/ALTER USER ... IDENTIFIED BY '...'
     return is_secret_key(key)
 
@@ -176,8 +180,13 @@ def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[
     yield from prose_spans(text, stems)
     if stems is None or not _SEED_STEMS.isdisjoint(stems):
         yield from seed_phrase_spans(text)
-    for regex in (_FLAG, _ELEMENT, _QUOTED_AFTER):
-        for m in regex.finditer(text):
+    # A label longer than a rule reads, or led by digits, is read from its last words (`tail_matches`).
+    for regex, matches in (
+        (_FLAG, tail_matches(_FLAG, _FLAG_AT, text, option=True)),
+        (_ELEMENT, _ELEMENT.finditer(text)),
+        (_QUOTED_AFTER, tail_matches(_QUOTED_AFTER, _QUOTED_AFTER_AT, text, dots=False)),
+    ):
+        for m in matches:
             if not _names_a_secret(m):
                 continue
             start, end = m.span("v")
