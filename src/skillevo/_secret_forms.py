@@ -130,7 +130,9 @@ _FLAG_BODY = r"(?:--|-(?=[A-Za-z][\w\-]))(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)
 _FLAG = re.compile(r"(?<![\w.\-])" + _FLAG_BODY)
 _FLAG_AT = re.compile(_FLAG_BODY)  # a longer option's last words (`tail_matches`)
 # An element holding text: "<password>...</password>", "<ns:ApiKey attr=...>...".
-_ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>(?=(?P<v>[^<]{1,256}))")
+# The text may be CDATA ("<password><![CDATA[...]]></password>"): the value is what it wraps.
+_CDATA = r"(?:<!\[CDATA\[(?=(?P<v>(?:(?!\]\]>)[^\n]){1,256}))|(?=(?P<t>[^<]{1,256})))"
+_ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>" + _CDATA)
 
 
 # A quoted value right after its name, with no "=" between (SQL and prose): "WITH PASSWORD '...'",
@@ -150,12 +152,20 @@ def _names_a_secret(m: re.Match[str]) -> bool:
     return is_secret_key(key)
 
 
-# An HTML form field naming its value by a sibling attribute: <input name="password" value="...">, in
-# either order.
+# An HTML form field or an XML setting naming its value by a sibling attribute, in either order:
+# <input name="password" value="...">, .NET's <add key="DbPassword" value="...">.
 _HTML_FIELD = re.compile(
-    r"<[^<>]{0,256}?\b(?:name\s*=\s*(?P<q1>[\"'])(?P<k1>[^\"'<>]{1,80})(?P=q1)[^<>]{0,256}?\bvalue\s*=\s*(?P<q2>[\"'])"
-    r"(?P<v1>[^\"'<>]{1,256})(?P=q2)|value\s*=\s*(?P<q3>[\"'])(?P<v2>[^\"'<>]{1,256})(?P=q3)[^<>]{0,256}?\bname\s*=\s*"
-    r"(?P<q4>[\"'])(?P<k2>[^\"'<>]{1,80})(?P=q4))",
+    r"<[^<>]{0,256}?\b(?:(?:name|key)\s*=\s*(?P<q1>[\"'])(?P<k1>[^\"'<>]{1,80})(?P=q1)[^<>]{0,256}?\bvalue\s*=\s*"
+    r"(?P<q2>[\"'])(?P<v1>[^\"'<>]{1,256})(?P=q2)|value\s*=\s*(?P<q3>[\"'])(?P<v2>[^\"'<>]{1,256})(?P=q3)[^<>]{0,256}?"
+    r"\b(?:name|key)\s*=\s*(?P<q4>[\"'])(?P<k2>[^\"'<>]{1,80})(?P=q4))",
+    re.IGNORECASE,
+)
+# An XML element naming its text by an attribute: Java's <entry key="db.password">...</entry>,
+# Spring's <property name="...password">...</property>, a .NET setting's nested <value>...</value>;
+# the text may be CDATA.
+_LABELLED_ELEMENT = re.compile(
+    r"<[\w.:\-]{1,80}\s[^<>]{0,256}?\b(?:name|key)\s*=\s*(?P<q>[\"'])(?P<k>[^\"'<>]{1,80})(?P=q)[^<>]{0,256}?(?<!/)>"
+    r"(?:\s{0,64}<[\w.:\-]{1,40}>)?\s{0,64}" + _CDATA,
     re.IGNORECASE,
 )
 # A YAML key with its value as an indented block on the lines after it ("credentials:\n  - ...").
@@ -181,21 +191,25 @@ def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[
     if stems is None or not _SEED_STEMS.isdisjoint(stems):
         yield from seed_phrase_spans(text)
     # A label longer than a rule reads, or led by digits, is read from its last words (`tail_matches`).
+    elements = "<" in text
     for regex, matches in (
         (_FLAG, tail_matches(_FLAG, _FLAG_AT, text, option=True)),
-        (_ELEMENT, _ELEMENT.finditer(text)),
+        (_ELEMENT, _ELEMENT.finditer(text) if elements else ()),
+        (_LABELLED_ELEMENT, _LABELLED_ELEMENT.finditer(text) if elements else ()),
         (_QUOTED_AFTER, tail_matches(_QUOTED_AFTER, _QUOTED_AFTER_AT, text, dots=False)),
     ):
         for m in matches:
             if not _names_a_secret(m):
                 continue
-            start, end = m.span("v")
-            value = m.group("v")
+            group = "t" if "t" in m.re.groupindex and m.group("t") is not None else "v"  # an element's text, or CDATA
+            start, end = m.span(group)
+            value = m.group(group)
             quote = len(value) - len(value.lstrip("\\")) + 1  # an opening quote, escaped or not
-            if value[quote - 1 : quote] in "\"'" and len(value) >= 2 * quote:
+            if group == "v" and value[quote - 1 : quote] in "\"'" and len(value) >= 2 * quote:
                 start, end = start + quote, end - quote
-            elif regex is _ELEMENT and len(value) == 256:  # cut at the bound: runs on to its element's end
-                stop = text.find("<", end)
+            elif regex is not _FLAG and regex is not _QUOTED_AFTER and len(value) == 256:
+                # cut at the bound: runs on to its element's end (or its CDATA's)
+                stop = text.find("<" if group == "t" else "]]>", end)
                 end = len(text) if stop < 0 else stop
             if value.strip() and not value.startswith("[REDACTED"):
                 yield start, end, "secret"
