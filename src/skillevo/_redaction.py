@@ -58,6 +58,7 @@ __all__ = [
 
 from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
+from ._secret_contact import contact_hint, contact_spans
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -116,8 +117,8 @@ _PAIR_AT = re.compile(_PAIR_BODY, re.IGNORECASE)
 _PAIR_VALUE = 256
 _VALUE_END = re.compile(r"[\s,;&}\]\"'<>]|$")
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
-_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+# A card number grouped by spaces or dashes, or in fours by dots ("4111.1111.1111.1111"; not a decimal)
+_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b|\b\d{4}(?:\.\d{4}){2}\.\d{1,7}\b")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*(?:PRIVATE KEY|KEY BLOCK)-----|\Z")
 
 _DS_RULES, _DS_UNREVIEWED = ds_rules()
@@ -144,8 +145,8 @@ _LONG_RUN = re.compile(f"[{_TOKEN_CHARS}]{{16}}")
 # a long token run, one of these words or marks (lower-cased), an "AP" + hex digit, or 13 digits in a row.
 _PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty")
 _AP = re.compile(r"AP[\dA-F]")
-_CARD_HINT = re.compile(r"\d[\d -]{11,}\d")
-_IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}")
+_CARD_HINT = re.compile(r"\d[\d .-]{11,}\d")
+_IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}", re.IGNORECASE)
 _PERCENT = re.compile(r"%[0-9a-f]{2}")
 
 
@@ -379,12 +380,11 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
     for m in _CARD.finditer(text) if cards else ():
         digits = re.sub(r"\D", "", m.group(0))
         if 13 <= len(digits) <= 19 and _luhn(digits):
-            yield m.start(), m.start() + len(m.group(0).rstrip(" -")), "card"
+            yield m.start(), m.start() + len(m.group(0).rstrip(" -.")), "card"
     if not gated or _IBAN_HINT.search(text) is not None:
         yield from iban_spans(text)
-    if emails:
-        for m in _EMAIL.finditer(text):
-            yield m.start(), m.end(), "email"
+    if emails:  # a customer's e-mail address or phone number, where asked (text quoted into prompts)
+        yield from contact_spans(text)
 
 
 _STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
@@ -475,14 +475,15 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
 
     Args:
         text: any text (a tool result, an error message, a task).
-        emails: also hide e-mail addresses.
+        emails: also hide contact details: e-mail addresses and phone numbers (`_secret_contact`).
         known: values to hide wherever they appear (an episode's own secrets, seen under secret keys).
     """
     if known:
         text = hide_known(text, known, _apply)
-    if text in _clean and not (emails and "@" in text):  # e-mails need an "@": the rest is the same
+    contact = emails and contact_hint(text)  # contact details need an "@" or digits: the rest is the same
+    if text in _clean and not contact:
         return text
-    if not _may_hold_secret(text) and not (emails and "@" in text):
+    if not _may_hold_secret(text) and not contact:
         spans = list(_spans(text, emails, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
         spans = list(_spans(text, emails, _ALL_GROUPS))
@@ -498,15 +499,14 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
 
 
 def _key_held_secret(key: str, redacted: str, emails: bool, known: set[str] | None) -> bool:
-    """Whether a dict key held a secret (so its value is one too): a credential keying what it opens
-    (``{<AWS key id>: <its secret>}``, ``{<token>: <password>}``), or a key that is a redaction mark
-    already (``{"[REDACTED:password]": ...}``: a mark names no secret by its words, and a tool can
-    write one). A customer's e-mail address as a key (hidden only where asked) keeps the value."""
+    """Whether a dict key held a secret, so its value is one too: a credential keying what it opens
+    (``{<AWS key id>: <secret>}``), or a redaction mark (a tool can write one; a mark names no secret
+    by its words). A contact detail (hidden where asked), or an episode's secret echoed, keeps it."""
     if "[REDACTED:" in key:
         return True
     if redacted == key:
         return False
-    return not emails or redact_text(key, known=known) != key
+    return (not emails and not known) or redact_text(key) != key
 
 
 _SCALARS = (bool, int, float)
@@ -535,7 +535,7 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"
                 continue
-            if not known and k in _plain_keys and not (emails and "@" in k):
+            if not known and k in _plain_keys and not (emails and contact_hint(k)):
                 key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
             elif not isinstance(k, str):
                 key = k

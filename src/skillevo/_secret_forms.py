@@ -260,7 +260,7 @@ _IBAN_LENGTHS = {
     "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }  # fmt: skip
 # A candidate: country, check digits, then the account, in groups of four or not.
-_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?: ?[A-Z0-9]){11,30}")
+_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?: ?[A-Z0-9]){11,30}", re.IGNORECASE)  # written in lower case too
 
 
 def _iban_valid(iban: str) -> bool:
@@ -275,7 +275,7 @@ def iban_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` holding an IBAN (its country's length, valid check digits): an account is a
     payment credential, like a card number."""
     for m in _IBAN.finditer(text):
-        length = _IBAN_LENGTHS.get(m.group(0)[:2])
+        length = _IBAN_LENGTHS.get(m.group(0)[:2].upper())
         if length is None:
             continue
         chars: list[str] = []
@@ -287,7 +287,7 @@ def iban_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 if len(chars) == length:
                     break
         after = text[end : end + 1]
-        if len(chars) == length and not (after.isalnum() and after.isascii()) and _iban_valid("".join(chars)):
+        if len(chars) == length and not (after.isalnum() and after.isascii()) and _iban_valid("".join(chars).upper()):
             yield m.start(), end, "iban"
 
 
