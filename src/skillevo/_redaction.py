@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import functools
 import html
 import re
@@ -78,18 +77,18 @@ from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
 from ._secret_known import hide_known
 from ._secret_labels import tail_matches
+from ._secret_lists import list_secret_items, parallel_secret_cells
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
+from ._secret_windows import TOKEN_CHARS, RuleGroup, rule_spans, widen, windowed
 from ._url_mask import mask_url, mask_urls_in
 
 # ---------------------------------------------------------------------------------------------- text rules
 
-_TOKEN_CHARS = "A-Za-z0-9_\\-+/=.~"
-_TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
 
 # Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
 # '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
@@ -119,10 +118,8 @@ _VALUE_END = re.compile(r"[\s,;&}\]\"'<>]|$")
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
 # A card number grouped by spaces or dashes, or in fours by dots ("4111.1111.1111.1111"; not a decimal)
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b|\b\d{4}(?:\.\d{4}){2}\.\d{1,7}\b")
-_PEM_END = re.compile(r"-----END [A-Z0-9 ]*(?:PRIVATE KEY|KEY BLOCK)-----|\Z")
 
 _DS_RULES, _DS_UNREVIEWED = ds_rules()
-RuleGroup = tuple[Gate, list[tuple[str, re.Pattern[str]]]]
 
 
 def _grouped(rules: list[Rule]) -> list[RuleGroup]:
@@ -139,7 +136,7 @@ _UNREVIEWED_GROUPS = _grouped(_DS_UNREVIEWED)
 _DS_KEYWORD = list(ds_keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items())
 # Every name in its DENYLIST holds one of these (a test checks it): a text without any is skipped.
 _DS_KEYWORD_STEMS = ("key", "pass", "pwd", "secret", "contras")
-_LONG_RUN = re.compile(f"[{_TOKEN_CHARS}]{{16}}")
+_LONG_RUN = re.compile(f"[{TOKEN_CHARS}]{{16}}")
 
 # What clears ordinary text before any rule runs: every rule above (except unreviewed plugins) needs
 # a long token run, one of these words or marks (lower-cased), an "AP" + hex digit, or 13 digits in a row.
@@ -173,30 +170,6 @@ def _folded(text: str) -> str:
 
 
 Span = tuple[int, int, str]
-
-
-def _group_span(m: re.Match[str], kind: str) -> tuple[int, int]:
-    """The part of a detect-secrets match to hide: its longest group when that is secret-sized
-    (a few plugins capture the secret), else the whole match (others capture only a prefix)."""
-    best = (m.start(), m.end())
-    if kind == "password" and m.re.groups:  # user:password@ in a URL: the group is the password
-        return m.span(1)
-    longest = 0
-    chosen = best
-    for i in range(1, (m.re.groups or 0) + 1):
-        start, end = m.span(i)
-        if start >= 0 and end - start > longest:
-            longest, chosen = end - start, (start, end)
-    return chosen if longest >= 8 else best
-
-
-def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    """Grow a detected span to the whole token it sits in (a rule may match a token's middle)."""
-    while start > 0 and _TOKEN_CHAR.match(text, start - 1):
-        start -= 1
-    while end < len(text) and _TOKEN_CHAR.match(text, end):
-        end += 1
-    return start, end
 
 
 def _is_basic_credential(value: str) -> bool:
@@ -260,51 +233,6 @@ class _Gates:
         return not literals or not self.present.isdisjoint(literals)
 
 
-#: Shape rules scan a long text in overlapping windows: several upstream patterns scan from each
-#: candidate start to the end of the text (``eyJ[...]+\.``), quadratic on a hostile text repeating
-#: the start. A secret shorter than the overlap lies whole in some window; a match is then widened
-#: to its whole token on the full text, so a longer one is hidden whole too.
-_WINDOW = 2048
-_OVERLAP = 768
-
-
-def _windowed(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """`regex.finditer(text)`, bounded to windows of `_WINDOW` characters (lookbehinds see the full text)."""
-    if len(text) <= _WINDOW:
-        yield from regex.finditer(text)
-        return
-    for lo in range(0, len(text), _WINDOW - _OVERLAP):
-        yield from regex.finditer(text, lo, min(len(text), lo + _WINDOW))
-        if lo + _WINDOW >= len(text):
-            break
-
-
-def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
-    pem_ends: list[int] | None = None
-    widened = (-1, -1)
-    for kind, regex in rules:
-        for m in _windowed(regex, text):
-            if m.end() == m.start():
-                continue
-            if kind == "private_key":  # the header names it; hide the whole block (or to the end of a cut text)
-                if pem_ends is None:  # every END line once, not a search to the end of the text per header
-                    pem_ends = [e.end() for e in _PEM_END.finditer(text) if e.end() > e.start()]
-                after = bisect.bisect_left(pem_ends, m.end())
-                pem_start = text.rfind("-----", 0, m.start())
-                yield (
-                    pem_start if pem_start >= 0 else m.start(),
-                    pem_ends[after] if after < len(pem_ends) else len(text),
-                    kind,
-                )
-                continue
-            start, end = _group_span(m, kind)
-            if (start, end) == m.span():
-                if widened[0] <= start and end <= widened[1]:
-                    continue  # inside the token the last match was widened to: hidden already
-                start, end = widened = _widen(text, start, end)
-            yield start, end, kind
-
-
 def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True, decode: bool = True) -> Iterator[Span]:
     gates = _Gates(text, gated)
     if decode and (not gated or gates.run):  # base64 of a secret (`encoded_spans`), read once
@@ -356,7 +284,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
         for regex, group in _DS_KEYWORD:
             for m in regex.finditer(text):
-                ks, ke = _widen(text, *m.span(1))
+                ks, ke = widen(text, *m.span(1))
                 key = text[ks:ke].strip(".-")
                 if is_secret_key(key) and not _not_a_secret(text, key, m.start(group), m.end(group)):
                     yield m.start(group), m.end(group), "secret"
@@ -368,14 +296,14 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         if not gates.open(gate):
             continue
         has_secret_group = "s" in regex.groupindex
-        for m in _windowed(regex, text):
+        for m in windowed(regex, text):
             if has_secret_group:
                 yield m.start("s"), m.end("s"), kind
             else:
-                yield (*_widen(text, *m.span()), kind)
+                yield (*widen(text, *m.span()), kind)
     for gate, rules in groups:
         if gates.open(gate):
-            yield from _rule_spans(text, rules)
+            yield from rule_spans(text, rules)
     cards = not gated or _CARD_HINT.search(text) is not None
     for m in _CARD.finditer(text) if cards else ():
         digits = re.sub(r"\D", "", m.group(0))
@@ -510,6 +438,10 @@ def _key_held_secret(key: str, redacted: str, emails: bool, known: set[str] | No
 
 
 _SCALARS = (bool, int, float)
+
+
+def _flat(rows: list[Any]) -> list[Any]:
+    return [c for r in rows for c in (r if isinstance(r, list) else [r])]
 # Dict keys that name no secret and hold none (the same few names come back in every event): one
 # look-up instead of the key-name rule and a text scan. Bounded like `_clean`; without `known`
 # values only (an episode's secret may be echoed as a key).
@@ -529,6 +461,7 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         named = named_secret_fields(value)  # {"name": "DB_PASSWORD", "value": ...}: `value` is secret
+        listed: list[tuple[Any, Any]] = []  # the keys holding lists (original, as stored)
         for k, v in value.items():
             if named and k in named and v is not None and not isinstance(v, bool):
                 if known is not None:
@@ -570,14 +503,31 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                 else:
                     out[key] = v if type(v) is not int or v < 10**12 else _card_number(v)
             else:
+                if type(v) is list:
+                    listed.append((k, key))
                 out[key] = redact(v, emails=emails, known=known)
+        # {"columns": [..., "password"], "rows": [[..., <pw>]]}: a name in one list, its values in another
+        if len(listed) >= 2 and (cells := parallel_secret_cells(value)):
+            for k, key in listed:
+                if k in cells:
+                    if known is not None:
+                        _remember([c for c, h in zip(_flat(value[k]), _flat(cells[k]), strict=True) if c != h], known)
+                    out[key] = redact(cells[k], emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):
         if len(value) == 2 and names_secret_pair(value):  # ["X-Api-Key", "..."]: a header as a pair
             if known is not None:
                 _remember(value[1], known)
             return [redact(value[0], emails=emails, known=known), "[REDACTED:secret]"]
-        return [redact(v, emails=emails, known=known) for v in value]
+        # ["mysql", "--password", <pw>], ["X-Api-Key", <key>, ...]: a name in one item, its value in the next
+        hidden = list_secret_items(value, secret_spans, redact_text)
+        if not hidden:
+            return [redact(v, emails=emails, known=known) for v in value]
+        if known is not None:
+            _remember([value[i] for i in hidden], known)
+        return [
+            "[REDACTED:secret]" if i in hidden else redact(v, emails=emails, known=known) for i, v in enumerate(value)
+        ]
     if known and isinstance(value, int | float) and not isinstance(value, bool) and str(value) in known:
         return "[REDACTED:secret]"
     return _card_number(value)
