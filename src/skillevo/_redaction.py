@@ -50,6 +50,7 @@ __all__ = [
     "mask_url",
     "mask_urls_in",
     "redact",
+    "redact_shapes",
     "redact_text",
     "remember_secrets",
     "secret_spans",
@@ -381,6 +382,14 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def redact_shapes(text: str) -> str:
+    """`text` with what the shape rules find hidden (tokens, keys, cards), not what a name marks as
+    secret: for a message that may name a secret key to say what is wrong with it ("api_key: Input
+    should be ..."), where the key-word rules would hide the reason. Those rules mark "secret"."""
+    spans = list(_spans(text, False, _ALL_GROUPS)) if _may_hold_secret(text) else []
+    return _apply(text, [span for span in spans if span[2] != "secret"])
 
 
 def _redact_all_rules(text: str, emails: bool) -> str:
