@@ -101,8 +101,11 @@ _PAIR_BODY = (
     # start with a number ("2fa_code"); "=" and ":" may be percent-encoded (a query inside a URL's
     # parameter: "next=%2Flogin%3Fpassword%3D...").
     r"(?P<q>\\{0,3}[\"']?)"
-    r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}){0,79})(?P=q)"
-    r"\s*(?::=|=>|[:=：＝]|%3[ad])\s*"
+    # A key may hold a bracketed part or a subscript: form-encoded nesting ("user[password]=", as Rails
+    # and PHP post it), an index ("password[0]=", "password{0}="). An arrow or LDIF's "::" separates too.
+    r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})"
+    r"(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}|\[[\w.\-]{1,40}\]|\{\d{1,4}\}){0,79})(?P=q)"
+    r"\s*(?::=|=>|->|→|::|[:=：＝]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.

@@ -42,7 +42,7 @@ _PROSE = re.compile(
     r"(?:[ \t]+(?:for|of)(?:[ \t]+[^\s:=,;\"'<>()\[\]]{1,40}){1,4}?"
     r"(?=[ \t]*[:=]|[ \t]+(?:is|was|now|changed|reset|set)[ \t])"
     r"(?:[ \t]*[:=])?|:)?[ \t]+"
-    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to)[ \t]+){0,3}"
+    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to):?[ \t]+){0,3}"
     r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
     re.IGNORECASE,
 )
