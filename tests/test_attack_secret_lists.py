@@ -64,3 +64,31 @@ def test_a_secret_split_across_items_reaches_no_file(name: str, tmp_path: Path) 
 )
 def test_lists_naming_no_secret_keep_their_items(value: dict[str, Any]) -> None:
     assert redact(value) == value
+
+
+# ------------------------------------------------------------------------------- what a code skill is handed
+
+SEALED = {
+    "an option and its value as argv items": ({"argv": ["mysql", "--password", PW]}, PW),
+    "a header name and its value as items": ({"cmd": ["curl", "-H", "X-Api-Key", PW]}, PW),
+    "columns and rows": ({"columns": ["user", "password"], "rows": [["ana", PW]]}, PW),
+    "a redaction mark keying a password": ({"extra": {"[REDACTED:password]": PW}}, PW),
+    "a form-encoded nested key": ({"body": f"user[email]=ana&user[password]={PW}"}, PW),
+}
+
+
+@pytest.mark.parametrize("name", list(SEALED))
+def test_a_code_skill_is_never_handed_a_secret_the_redaction_hides(name: str) -> None:
+    """A code skill could hand back what it is shown reversed, where no rule knows it: every value
+    `redact` hides is sealed from it (and put back in what it returns)."""
+    from skillevo._code_seal import run_sealed
+
+    args, secret = SEALED[name]
+    seen: list[str] = []
+
+    def skill(code: str, tool: str, sealed: dict[str, Any], error: str) -> dict[str, Any]:
+        seen.append(json.dumps(sealed))
+        return sealed
+
+    assert run_sealed(skill, "", "t", {"n": 1, **args}, "") == {"n": 1, **args}
+    assert secret not in seen[0] and secret[::-1] not in seen[0]
