@@ -97,3 +97,19 @@ def test_dotted_cards_and_lower_case_ibans_are_hidden_everywhere() -> None:
     for value in (CARD_DOTS, IBAN_LOWER, IBAN_LOWER.replace(" ", "")):
         assert value not in redact_text(f"payment with {value} failed")
     assert redact_text("pi is 3.1415926535897932") == "pi is 3.1415926535897932"
+
+
+def test_a_customer_named_only_by_the_error_reaches_no_prompt(tmp_path: Path) -> None:
+    """An error quoting a customer the call's arguments do not name (a name, a passport number, a
+    birth date, a street): the prompt shows the error's class, not its instance data, as the diff
+    report does (`mask_data`)."""
+    error = (
+        "booking for Alice Moreau (passport X1234567, born 1984-03-07, 12 Rue de Rivoli) failed: "
+        "amount must be an integer"
+    )
+    seen, rows = _prompts(tmp_path, error, {"amount": "3", "invoice": "INV-2291"})
+    assert seen
+    for value in ("Alice", "Moreau", "X1234567", "1984-03-07", "Rivoli"):
+        assert not [p for p in seen if value in p], value
+        assert value not in rows
+    assert all("failed: amount must be an integer" in p and "INV-2291" in p for p in seen)

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from ._customer_keys import is_personal_key
 from ._guidance_facts import clean_guidance, declared_values, observed_values
 from ._hygiene import redact
+from ._instance_data import mask_data
 from ._llm_checks import foreign_name, proposal_copies, shown_names
 from ._mining import Miner, Proposal, correction_pairs
 from ._models import Event, EventKind, TriggerKind
@@ -163,7 +164,8 @@ class LLMMiner(Miner):
         return _PROMPT.format(
             tool=err.tool,
             args=quote_untrusted(json.dumps(shown_args[0], default=str), 300),
-            error=quote_untrusted(_named(str(err.data.get("error", "")), people), 300),
+            # the error's class, not one customer's data (what the diff report shows: `mask_data`)
+            error=quote_untrusted(mask_data(_named(str(err.data.get("error", "")), people)), 300),
             successes=ok,
         )
 
