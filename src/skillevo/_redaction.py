@@ -105,11 +105,14 @@ _PAIR_BODY = (
     # and PHP post it), an index ("password[0]=", "password{0}="). An arrow or LDIF's "::" separates too.
     r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})"
     r"(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}|\[[\w.\-]{1,40}\]|\{\d{1,4}\}){0,79})(?P=q)"
+    r"(?:[ \t]*[(\[][\w \t.\-]{1,24}[)\]])?"  # a qualifier: "password (new): ...", "token [staging]: ..."
     r"\s*(?::=|=>|->|→|::|[:=：＝]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
     r"(?=(?P<v>\"(?:[^\"\\\n]|\\[^\n]){0,256}\"|'(?:[^'\\\n]|\\[^\n]){0,256}'|\\{1,3}[\"'][^\"'\n]{0,256}[\"']|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
+    # a string with a prefix (Python's r"...", b'...'), one whose closing quote the line lost ('password="...')
+    r"|[rbuf]{1,2}(?:\"(?:[^\"\\\n]|\\[^\n]){0,256}\"|'(?:[^'\\\n]|\\[^\n]){0,256}')|\"[^\"\n]{1,256}(?=\n|$)"
     r"|[\w.]{0,64}\([^)\n]{0,256}\)"  # a tuple or a call ("auth=('ana', '...')", "HTTPBasicAuth(...)")
     r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))"
 )
@@ -259,6 +262,9 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                 if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
                     newline = text.find("\n", start)
                     end = len(text) if newline < 0 else newline
+                prefix = len(value) - len(value.lstrip("rbufRBUF"))  # a string's prefix (r"...")
+                if prefix and value[prefix : prefix + 1] in "\"'" and len(value) > prefix + 1:
+                    start, value = start + prefix, value[prefix:]
                 quote = len(value) - len(value.lstrip("\\")) + 1  # an opening quote, escaped or not
                 if value[quote - 1 : quote] in "\"'" and value.endswith(value[:quote]) and len(value) >= 2 * quote:
                     start, end = start + quote, end - quote  # keep the quotes: the text stays readable
@@ -319,6 +325,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from contact_spans(text)
 
 
+_BLOCK_SCALAR = re.compile(r"[|>][+\-]?\d?")
 _STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
 
 
@@ -328,6 +335,8 @@ def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
     before the values a tool accepts ("pin: must be one of ..."), or a postal
     PIN code beside an address ("Pincode: 560001")."""
     value = text[start:end]
+    if _BLOCK_SCALAR.fullmatch(value):  # YAML's "password: |": the value is the block after it (`form_spans`)
+        return True
     if opens_message(text, start) or opens_connector(text, start):  # "pin: must be one of ...": the values
         return True  # after the phrase are read by `accepted_value_spans`, not the phrase's first word
     phrase = _STATUS_PHRASE.match(text, start)  # "not set", "too short": a status of several words

@@ -170,7 +170,10 @@ _LABELLED_ELEMENT = re.compile(
 )
 # A YAML key with its value as an indented block on the lines after it ("credentials:\n  - ...").
 _YAML_BLOCK = re.compile(
-    r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<k>[^\s:#\-][^:\n]{0,79}?):[ \t]*\n(?P<v>(?:(?P=i)[ \t]+\S[^\n]*(?:\n|\Z))+)"
+    r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<k>[^\s:#\-][^:\n]{0,79}?):[ \t]*(?:[|>][+\-]?\d?[ \t]*)?\n"
+    # read in a lookahead, so a nested key's block is read too ("db:\n  password: |\n    ..."); a block is
+    # read for 64 lines at most (a key's own block is far shorter), so nesting costs no square
+    r"(?=(?P<v>(?:(?P=i)[ \t]+\S[^\n]*(?:\n|\Z)){1,64}))"
 )
 
 
@@ -183,7 +186,7 @@ def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[
             which = "1" if m.group("k1") is not None else "2"
             if is_secret_key(m.group("k" + which)) and not m.group("v" + which).startswith("[REDACTED"):
                 yield m.start("v" + which), m.end("v" + which), "secret"
-    if ":\n" in text:
+    if ":\n" in text or "|" in text or ">" in text:  # a block after its key, or a block scalar ("key: |")
         for m in _YAML_BLOCK.finditer(text):
             if is_secret_key(m.group("k").strip().strip("\"'")):
                 yield m.start("v"), m.end("v") - m.group("v").endswith("\n"), "secret"
