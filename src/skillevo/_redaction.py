@@ -256,7 +256,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         run_end = (-1, -1)
         for m in tail_matches(_PAIR, _PAIR_AT, text):
             key = unescape(m.group("k"))
-            if is_secret_key(key):
+            # "key" alone names an API key in a URL's query ("...?address=Oslo&key=..."), not in text
+            if is_secret_key(key) or (key.casefold() == "key" and text[m.start() - 1 : m.start()] in ("?", "&")):
                 value = m.group("v")
                 start, end = m.span("v")
                 if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
