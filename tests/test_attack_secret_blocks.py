@@ -122,3 +122,8 @@ def test_blocks_configs_and_sentences_reach_no_file(tmp_path: Path) -> None:
         data = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert PW.encode() not in data
     assert BODY[:24].encode() not in data
+
+
+def test_a_call_after_a_qualified_name_is_not_read_as_its_value() -> None:
+    text = f"SET PASSWORD FOR ana = PASSWORD('{PW}')"
+    assert redact_text(text) == "SET PASSWORD FOR ana = PASSWORD('[REDACTED:secret]')"

@@ -44,7 +44,7 @@ _PROSE = re.compile(
     r"(?=[ \t]*[:=]|[ \t]+(?:is|was|now|changed|reset|set)[ \t])"
     r"(?:[ \t]*[:=])?|:)?[ \t]+"
     r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to):?[ \t]+){0,3}"
-    r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
+    r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}+)(?!\())",  # a call ("= PASSWORD('...')") is no value: its argument is
     re.IGNORECASE,
 )
 _BEFORE = re.compile(r"((?:\d{0,3}[^\W\d][\w\-]{0,39}[ \t]+){1,2})\Z")
