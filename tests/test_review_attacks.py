@@ -145,9 +145,12 @@ def test_a_real_code_skill_that_passed_its_smoke_run_does_not_hold_every_failed_
     (folder / "skillevo.json").write_text(json.dumps(meta), encoding="utf-8")
     (folder / "scripts" / "repair.py").write_text(LOOPS_ON_REAL_CALLS, encoding="utf-8")
     with SkillLibrary(":memory:") as lib:
+        # The library is gated first: on an ungated one an import without evidence waits as a
+        # candidate (test_attack_import_probation.py); under "required" it is tested in shadow.
+        evo = Evolver(lib, miner=None, seed=6, lifecycle=CFG, review="required", null_arm=False)
         written = lib.import_skills(tmp_path / "skills", start_tests=True)
         assert len(written) == 1 and lib.version(written[0]).status is VersionStatus.TESTING
-        evo = Evolver(lib, miner=None, seed=6, lifecycle=CFG, review="required", null_arm=False)
+        evo.invalidate()
         start = time.monotonic()
         t = run_agent(evo, 6)
         took = time.monotonic() - start

@@ -15,7 +15,15 @@ import re
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["DURATION_UNITS", "duration_regex", "duration_units", "read_duration"]
+__all__ = [
+    "DURATION_UNITS",
+    "as_iso_duration",
+    "duration_regex",
+    "duration_units",
+    "iso_units",
+    "read_duration",
+    "written_duration_regex",
+]
 
 #: the units a duration is expressed in, with their length in seconds
 DURATION_UNITS: dict[str, int] = {"s": 1, "min": 60, "h": 3600, "d": 86400}
@@ -89,3 +97,67 @@ def duration_units(bad: Any, good: Any) -> list[str]:
 def duration_regex() -> str:
     """A full-match regex for the texts `read_duration` reads (a duration repair's precondition)."""
     return rf"{_ISO_REGEX}|{_WORDS_REGEX}"
+
+
+#: the ISO 8601 designator of each unit, in the order ISO 8601 writes them
+_ISO_DESIGNATOR = {"d": "D", "h": "H", "min": "M", "s": "S"}
+_UNIT_OF = {1: "s", 60: "min", 3600: "h", 86400: "d"}
+_PLAIN = re.compile(rf"\s*({_NUM})\s*")
+
+
+def _iso(parts: list[tuple[str, str]]) -> str | None:
+    """ISO 8601 for (number text, unit) parts, each unit once and largest first; None otherwise."""
+    order = list(_ISO_DESIGNATOR)
+    units = [u for _, u in parts]
+    if len(set(units)) != len(units) or units != sorted(units, key=order.index):
+        return None
+    day = "".join(f"{n}D" for n, u in parts if u == "d")
+    time = "".join(f"{n}{_ISO_DESIGNATOR[u]}" for n, u in parts if u != "d")
+    return "P" + day + ("T" + time if time else "")
+
+
+def as_iso_duration(value: Any, unit: str | None) -> str | None:
+    """`value`, a length of time in unit words (``"36 hours"``, ``"1h 30min"``), rewritten in ISO 8601
+    syntax with the same numbers and units (``"PT36H"``, ``"PT1H30M"``): a rewriting, no arithmetic,
+    so nothing is rounded or re-counted. With `unit`, a plain number (``36``, ``"36"``) is that many
+    `unit`. None for anything else (ISO 8601 already, months, a negative or zero plain number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and unit is not None:
+        value = repr(value) if isinstance(value, float) else str(value)
+        if value in ("0", "0.0") or value.startswith("-") or "e" in value:
+            return None
+        return _iso([(value.removesuffix(".0"), unit)])
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    plain = _PLAIN.fullmatch(value)
+    if plain is not None:
+        if unit is None or Fraction(plain.group(1)) == 0:
+            return None
+        return _iso([(plain.group(1), unit)])
+    if _ISO.fullmatch(value.strip()):
+        return None
+    parts, pos = [], 0
+    for m in _PART.finditer(value):
+        if m.start() != pos:
+            return None
+        parts.append((m.group(1), _UNIT_OF[_WORDS[m.group(2).lower()]]))
+        pos = m.end()
+    if not parts or pos != len(value):
+        return None
+    return _iso(parts)
+
+
+def iso_units(bad: Any, good: Any) -> list[str | None]:
+    """How a correction of `bad` to the ISO 8601 duration `good` rewrites it: ``[None]`` for a length
+    in unit words, ``[u]`` for a plain number that is exactly `good` counted in u, ``[]`` otherwise."""
+    if not isinstance(good, str) or not _ISO.fullmatch(good):
+        return []
+    if as_iso_duration(bad, None) == good:
+        return [None]
+    return [u for u in _ISO_DESIGNATOR if as_iso_duration(bad, u) == good]
+
+
+def written_duration_regex(plain: bool) -> str:
+    """A full-match regex for the texts `as_iso_duration` rewrites (a rewriting repair's precondition)."""
+    return _WORDS_REGEX + (rf"|\s*{_NUM}\s*" if plain else "")

@@ -25,6 +25,7 @@ from ._errors import ConfigError, LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
+from ._prose import prompt_safe
 from ._recording import EventRecorder, PendingEvents, jsonable, snapshot
 from ._sanitize import clean_text, safe_str
 from ._shadow import ShadowBook
@@ -397,7 +398,10 @@ class EpisodeContext:
             # (its tool is in play, or its error fired): only the task scope is left.
             if not skill.trigger.task_matches(task):
                 continue
-            versions, shadow = evo.gate.split([v for v in skill.versions if v.strategy.guidance], self._canary)
+            # Guidance no prompt may carry (`prompt_safe`: stored around the proposal check) is not
+            # chosen either: a version credited for text the model never read would learn nothing.
+            shown = [v for v in skill.versions if v.strategy.guidance and prompt_safe(v.strategy.guidance)]
+            versions, shadow = evo.gate.split(shown, self._canary)
             for held in shadow:
                 self._shadow.guidance(skill, held)
             if not versions:

@@ -37,7 +37,7 @@ from ._ledger import check_reward as _check_reward
 from ._lifecycle import Lifecycle, LifecycleConfig
 from ._miners import as_miner
 from ._mining_mode import MiningMode, MiningOptions
-from ._models import NULL_ARM, Episode, Event, EventKind
+from ._models import NULL_ARM, Episode, Event, EventKind, VersionStatus
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._review_gate import ReviewGate, ReviewMode, check_review
@@ -344,6 +344,7 @@ class Evolver:
 
         def learn(episode: Episode, saved: Sequence[Event]) -> list[str]:
             made = self._mine(episode, saved) if saved else []
+            self._wake_imports(saved)
             return made + self._transfer(made + repairs)
 
         return self._mining.run(learn, episode, list(events))
@@ -356,6 +357,25 @@ class Evolver:
     #: The checks a mined proposal must pass (``[miner]`` of the config: ``cfg.miner.admission()``);
     #: the nightly job admits by the same rule.
     admission: AdmissionPolicy = AdmissionPolicy()
+
+    def _wake_imports(self, events: Sequence[Event]) -> None:
+        """An episode that corrected a failed call may be the evidence an imported candidate waits
+        for (`skillevo._probation`): the skills of the tools that failed in it with a candidate and no
+        test are looked at again (the lifecycle starts the first that may start)."""
+        failed = {e.tool for e in events if e.kind == EventKind.TOOL_ERROR and e.tool}
+        if not failed:
+            return
+        try:
+            waiting = {
+                s.name for s in self.store.skills()
+                if (s.trigger.tool in failed or s.trigger.tool_is_glob)
+                and any(v.status is VersionStatus.CANDIDATE for v in s.versions)
+                and not any(v.status is VersionStatus.TESTING for v in s.versions)
+            }
+            if waiting:
+                self.ledger.evaluate(waiting)
+        except Exception as exc:  # never the reason an episode fails: they are looked at after a later one
+            _logger.warning("skillevo: waiting candidates not looked at: %s", type(exc).__name__)
 
     def _mine(self, episode: Episode, events: Sequence[Event]) -> list[str]:
         """Mine the episode's failures; store accepted proposals as candidates and start their tests."""

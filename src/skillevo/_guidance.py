@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ._prose import mentions_address
+from ._prose import prompt_safe
 
 if TYPE_CHECKING:
     from ._models import SkillVersion
@@ -32,7 +32,9 @@ def compose_guidance(texts: Sequence[str], budget_tokens: int) -> tuple[str, lis
 
     Texts that repeat an earlier one (ignoring case and white space) are dropped; a text that does
     not fit whole is skipped rather than cut (a half instruction misleads), and later shorter ones
-    may still fit.
+    may still fit. A text that fails the proposal check's text rules (`prompt_safe`: an instruction,
+    markup, a hidden or look-alike character, an address) is left out, whoever composes the block
+    (the Evolver's prompts, the GRPO export's training prompts).
 
     Returns:
         The block (``""`` when nothing fits) and the indices of the texts it includes.
@@ -46,7 +48,7 @@ def compose_guidance(texts: Sequence[str], budget_tokens: int) -> tuple[str, lis
     for i, text in enumerate(texts):
         line = _normal(text)
         key = line.lower()
-        if not line or key in seen:
+        if not line or key in seen or not prompt_safe(text):
             continue
         cost = estimate_tokens(line) + 1
         if total + cost > budget_tokens:
@@ -63,15 +65,15 @@ def compose_guidance(texts: Sequence[str], budget_tokens: int) -> tuple[str, lis
 def rank_guidance(versions: Sequence[SkillVersion], budget_tokens: int) -> tuple[str, list[SkillVersion]]:
     """The guidance block of the versions chosen for one prompt: best posterior mean first (then
     skill name), within `budget_tokens`. The Evolver (versions it drew) and the GRPO export (the
-    incumbents) both compose guidance with it. Guidance that names an address (`mentions_address`)
-    is left out.
+    incumbents) both compose guidance with it. Guidance that fails the proposal check's text rules
+    (`prompt_safe`: an instruction, markup, a hidden or look-alike character, an address) is left out.
 
     Returns:
         The block (``""`` if none) and the versions whose guidance it includes.
     """
     ranked = sorted(versions, key=lambda v: (-v.mean, v.skill))
-    # A version stored before `check_proposal` refused addresses in guidance (or added around it)
-    # still never tells the model where to send data.
-    texts = [g if (g := v.strategy.guidance) and not mentions_address(g) else "" for v in ranked]
+    # A version stored before `check_proposal` held guidance to these rules (or added around it: an
+    # older release's library, `add_skill`) still never instructs the model: `compose_guidance` reads it again.
+    texts = [v.strategy.guidance or "" for v in ranked]
     text, used = compose_guidance(texts, budget_tokens)
     return text, [ranked[i] for i in used]

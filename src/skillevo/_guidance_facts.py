@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._customer_keys import is_personal_key
@@ -166,11 +166,37 @@ def message_name(name: str, args: dict[str, Any]) -> str | None:
 
 
 def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
-    """The arguments a missing-argument error names that the call lacks (never a name or value it has)."""
-    return [f for f in fields_named(message) if f not in args and message_name(f, args)]
+    """The arguments a missing-argument error names that the call lacks (never a name or value it has),
+    each in a clause that says it is missing or required (or on the location line before one): a
+    framework's heading ("Arguments validation failed: ...") names no argument."""
+    said = _words_in_clauses(message, _MISSING_CLAUSE)
+    return [f for f in fields_named(message) if f not in args and f in said and message_name(f, args)]
 
 
 MISSING_WORDS = re.compile(r"missing|field required|is a required|required (argument|field|parameter|property)", re.I)
+_MISSING_CLAUSE = re.compile(rf"{MISSING_WORDS.pattern}|\brequired\b", re.I)
+
+
+def _clauses(message: str) -> Iterator[tuple[str, str]]:
+    """(clause, the line before it when the clause starts its line) for each clause of each line: a
+    flattened validation message is one line of "name: message" clauses, each read alone."""
+    lines = without_echo(message).splitlines()
+    for i, line in enumerate(lines):
+        cuts = [0, *(m.start() for m in _LOCATED.finditer(line) if m.start() > 0), len(line)]
+        for k, (a, b) in enumerate(itertools.pairwise(cuts)):
+            yield line[a:b], (lines[i - 1].strip() if k == 0 and i > 0 else "")
+
+
+def _words_in_clauses(message: str, words: re.Pattern[str]) -> set[str]:
+    """The name-like words of the clauses matching `words`, and the location lines above them."""
+    found: set[str] = set()
+    for clause, above in _clauses(message):
+        if words.search(clause):
+            found.update(re.findall(r"[A-Za-z_][\w.]{0,60}", clause))
+            found.add(above)
+    return found
+
+
 EXTRA_WORDS = re.compile(
     r"unexpected|extra (fields|inputs?)|not permitted|additional properties|unknown (field|argument|parameter)|"
     r"unrecogni[sz]ed",
@@ -183,21 +209,17 @@ def _reported(message: str, words: re.Pattern[str], present: bool, args: dict[st
     """Names the lines matching `words` report (quoted in the line, at its start before a colon as
     in ``seats: Field required``, or alone on the line before, as pydantic prints locations), kept
     when they are (`present`) or are not in `args`."""
-    lines = without_echo(message).splitlines()
     found: list[str] = []
-    for i, line in enumerate(lines):
-        # A flattened validation message is one line of "name: message" clauses: each is read alone.
-        cuts = [0, *(m.start() for m in _LOCATED.finditer(line) if m.start() > 0), len(line)]
-        for k, clause in enumerate(line[a:b] for a, b in itertools.pairwise(cuts)):
-            if not words.search(clause):
-                continue
-            names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", clause)
-            lead = re.match(r"\s*([A-Za-z_][\w.\-]{0,60})\s*:", clause)
-            if lead:
-                names.append(lead.group(1))
-            if k == 0 and i > 0 and identifier(lines[i - 1].strip()):
-                names.append(lines[i - 1].strip())
-            found.extend(n for n in names if (n in args) is present)
+    for clause, above in _clauses(message):
+        if not words.search(clause):
+            continue
+        names = re.findall(r"['\"`]([A-Za-z_][\w.\-]{0,60})['\"`]", clause)
+        lead = re.match(r"\s*([A-Za-z_][\w.\-]{0,60})\s*:", clause)
+        if lead:
+            names.append(lead.group(1))
+        if above and identifier(above):
+            names.append(above)
+        found.extend(n for n in names if (n in args) is present)
     return list(dict.fromkeys(found))
 
 
@@ -461,6 +483,8 @@ def repair_guidance(
             parts.append(f"leave out `{arg}`")
         elif op.op == "set":
             parts.append(f"set `{arg}`")
+        elif op.op == "coerce" and op.to == "duration":
+            parts.append(f"send `{arg}` as an ISO 8601 duration (PT36H, P7D)")
         elif op.op == "coerce" and op.duration is not None:
             parts.append(f"send `{arg}` as a plain number of {_DURATION_WORDS[op.duration]}")
         elif op.op == "coerce" and op.reads_number:

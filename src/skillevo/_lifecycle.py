@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
+from ._probation import awaits_evidence
 from ._review_gate import check_review, gated_since, is_approved
 from ._selection import Selector
 from ._store import SkillStore
@@ -140,6 +141,11 @@ class Lifecycle:
             skill = self.store.skill(version.skill)
             if any(v.status is VersionStatus.TESTING for v in skill.versions):
                 return None
+            if self.review != "required" and awaits_evidence(self.store, version, skill):
+                # An import this library holds no evidence for applies to no call (`ReviewGate`): a test
+                # here would hold the skill's slot and never be credited. It waits; a person may approve
+                # it. Under "required" it starts, in shadow, where a reviewer sees what it would do.
+                return None
             try:
                 with self.store.transaction():
                     self.store.set_status(
@@ -218,12 +224,18 @@ class Lifecycle:
             if retired:
                 skill = self.store.skill(skill_name)
             if _testing(skill) is None:
-                waiting = [v for v in skill.versions if v.status is VersionStatus.CANDIDATE]
-                if waiting:
-                    started = self.start(waiting[0].id)
-                    if started:
-                        out.append(started)
+                started = self._start_first(skill)
+                if started:
+                    out.append(started)
             return out
+
+    def _start_first(self, skill: Skill) -> Transition | None:
+        """Start the oldest waiting candidate that may start (an import awaiting evidence holds back no other)."""
+        for waiting in (v for v in skill.versions if v.status is VersionStatus.CANDIDATE):
+            started = self.start(waiting.id)
+            if started is not None:
+                return started
+        return None
 
     def _test_verdict(self, skill: Skill, testing: SkillVersion) -> tuple[str | None, float, float]:
         """What the test's posteriors call for: ``"promote"``, ``"reject"``, ``"inconclusive"`` or
@@ -459,11 +471,10 @@ class Lifecycle:
 
     def _start_next(self, skill_name: str) -> list[Transition]:
         """After a decision, the next waiting candidate of the skill starts its test (or its shadow run)."""
-        versions = self.store.skill(skill_name).versions
-        if any(v.status is VersionStatus.TESTING for v in versions):
+        skill = self.store.skill(skill_name)
+        if any(v.status is VersionStatus.TESTING for v in skill.versions):
             return []
-        waiting = next((v for v in versions if v.status is VersionStatus.CANDIDATE), None)
-        started = self.start(waiting.id) if waiting is not None else None
+        started = self._start_first(skill)
         return [started] if started is not None else []
 
     def pending(self) -> list[SkillVersion]:

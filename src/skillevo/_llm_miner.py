@@ -29,6 +29,7 @@ from ._models import Event, EventKind, TriggerKind
 from ._shape import shape
 from ._store import SkillStore
 from ._untrusted import has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
+from ._vouch import UNDECLARED, undeclared_constant
 
 __all__ = ["LLMMiner"]
 
@@ -212,6 +213,13 @@ class LLMMiner(Miner):
                     if proposal.trigger.kind is not TriggerKind.TOOL_ERROR or proposal.trigger.tool != err.tool:
                         raise ValueError(f"the trigger must be {{\"kind\": \"tool_error\", \"tool\": \"{err.tool}\"}}")
                     _check_text(proposal, err, fixed.get(id(err)), successes[:3])
+                    # A model's constant is the tool text's or its own: the error must have declared it,
+                    # or the agent's calls sent it (no word's shape vouches for it, see `_vouch`).
+                    failed = err.data.get("args")
+                    message = str(err.data.get("error", ""))
+                    declared = declared_values(message, failed if isinstance(failed, dict) else ())
+                    if undeclared_constant(proposal.strategy.repair, proposal.trigger, store, declared):
+                        raise ValueError(UNDECLARED)
                 except (ValueError, ValidationError, TypeError) as exc:
                     reason = " ".join(str(exc).split())[:300]
                     prompt = (

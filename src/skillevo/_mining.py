@@ -70,6 +70,7 @@ from ._shape import is_instance_value, leaves, strings_in, writes_address
 from ._store import SkillStore
 from ._store_common import scrub_strategy
 from ._structured import structured_rule
+from ._task_data import sent_otherwise
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 from ._vouch import UNVOUCHED, unvouched_constant
@@ -338,6 +339,8 @@ class RuleMiner(Miner):
             # Within one task a value used twice is still that task's data; a value shaped like one
             # record's (free text, an id, a phone) is, whatever the error's wording.
             return None
+        if category == "missing_arg" and sent_otherwise(repair, tool, store):
+            return None  # the tool's successful calls took other values: the task's data, no constant
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})
         names = [tool, *(k for a, b in arg_pairs for k in (*a, *b) if isinstance(k, str))]

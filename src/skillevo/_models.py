@@ -197,10 +197,13 @@ class CoerceArg(_Op):
     never cents to dollars, minutes to hours, or ``"1,5"`` to 1.5 unless corrections show it).
     With `duration`, a length of time (``"90 minutes"``, ``"1.5 hours"``, ``"PT1H30M"``) is read as
     the number of that unit it lasts; mined only when a correction gives exactly that number.
+    ``to="duration"`` rewrites a length in unit words as an ISO 8601 duration with the same numbers
+    (``"36 hours"`` -> ``"PT36H"``), and, with `duration`, a plain number as that many units
+    (``36`` -> ``"PT36H"``, mined only from a correction of a plain number).
     """
 
     op: Literal["coerce"] = "coerce"
-    to: Literal["int", "float", "str", "bool"]
+    to: Literal["int", "float", "str", "bool", "duration"]
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     grouping: Literal[",", ".", " ", "'"] | None = None
     prefix: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[^\d\s]+$")
@@ -213,6 +216,10 @@ class CoerceArg(_Op):
 
     @model_validator(mode="after")
     def _unit_ok(self) -> Self:
+        if self.to == "duration":
+            if self.unit or self.grouping or self.prefix:
+                raise ValueError("coerce: an ISO 8601 duration is written without a unit, grouping or prefix")
+            return self
         if self.reads_number and self.to not in ("int", "float"):
             raise ValueError("coerce: a unit, grouping or prefix is read only for a cast to int or float")
         if self.prefix is not None and not self.prefix.strip(SIGNS):

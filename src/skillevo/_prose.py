@@ -16,7 +16,9 @@ skills alike):
   ``if``, a line that a lone carriage return draws over another). Code never needs them written
   raw: a string literal can spell them with an escape.
 
-`shown_escaped` is the renderers' side of the second rule, for rows stored before it.
+`shown_escaped` is the renderers' side of the second rule, for rows stored before it, and
+`prompt_safe` the prompt's side of the text rules a proposal's guidance passes: guidance stored
+around the check (an older release's library, ``add_skill``) is judged again before a model reads it.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from collections.abc import Iterable
 
 from ._address import bare_address
 from ._shape import carries_address
-from ._untrusted import has_hidden, is_mixed_script
+from ._untrusted import has_hidden, is_mixed_script, looks_like_injection
 
-__all__ = ["hidden_in", "mentions_address", "shown_escaped"]
+__all__ = ["hidden_in", "mentions_address", "prompt_safe", "shown_escaped"]
 
 _WWW = re.compile(r"(?i)(?<![\w.])www\d?\.[a-z0-9-]+")
 # A dotted name with a path or a port after it is a host whatever its ending (``bit.ly/x``,
@@ -70,6 +72,14 @@ def mentions_address(text: str) -> bool:
         if bare_address(variant):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def prompt_safe(text: str) -> bool:
+    """Whether guidance `text` passes the text rules `check_proposal` holds a proposal's guidance to:
+    nothing that reads like an instruction or markup (`looks_like_injection`), no hidden or look-alike
+    character, no address. Read where guidance enters a prompt, whatever road stored it."""
+    return not (looks_like_injection(text) or has_hidden(text) or is_mixed_script(text) or mentions_address(text))
 
 
 def _hidden(text: str) -> bool:

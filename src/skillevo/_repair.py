@@ -19,9 +19,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _regex
+from ._affix import completes_a_word
 from ._arg_paths import MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
 from ._conform import NO, conform
-from ._durations import duration_regex, duration_units, read_duration
+from ._durations import (
+    as_iso_duration,
+    duration_regex,
+    duration_units,
+    iso_units,
+    read_duration,
+    written_duration_regex,
+)
 from ._errors import SkillevoError
 from ._models import (
     Affix,
@@ -121,8 +129,12 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     value = get_path(args, op.arg)
     if value is MISSING:
         return  # editing an absent argument is a no-op: the repair may cover several call shapes
-    if isinstance(op, CoerceArg) and op.duration is not None:
-        new: Any = read_duration(value, op.to, op.duration)
+    if isinstance(op, CoerceArg) and op.to == "duration":
+        new: Any = as_iso_duration(value, op.duration)
+        if new is None:
+            return  # not a length in unit words (or a plain number of the proven unit): left as it is
+    elif isinstance(op, CoerceArg) and op.duration is not None:
+        new = read_duration(value, op.to, op.duration)
         if new is None:
             return  # not a length of time, or one the cast would round: left as it is
     elif isinstance(op, CoerceArg) and op.reads_number:
@@ -281,6 +293,8 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
                 if f_to != f_from and parsed.strftime(f_to) == good:
                     cands.append(("reformat_date", {"from_format": f_from, "to_format": f_to}))
                     break
+    # A length corrected to ISO 8601: the same numbers rewritten, before a cast to text or a value map.
+    cands.extend(("coerce", {"to": "duration", "duration": unit}) for unit in iso_units(bad, good))
     for to, kind in (("int", int), ("float", float), ("str", str), ("bool", bool)):
         if type(good) is kind and type(bad) is not kind:
             try:
@@ -408,7 +422,7 @@ def synthesize(
     for options in first:
         kept = None
         for op in options:
-            if all(_op_consistent(op, bad, good) for bad, good in pairs):
+            if all(_op_consistent(op, bad, good) for bad, good in pairs) and not _completes_a_word(op, pairs):
                 kept = op
                 break
         if kept is None:
@@ -433,6 +447,12 @@ def synthesize(
     if not all(same_args(apply_repair(repair, bad), good) for bad, good in pairs):
         return None
     return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
+
+
+def _completes_a_word(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+    if not isinstance(op, Affix) or not op.op.startswith("add_"):
+        return False
+    return completes_a_word(op.op, op.text, [b for bad, good in pairs for b, _ in _changed_values(bad, good, op.arg)])
 
 
 def _changed(bad: dict[str, Any], good: dict[str, Any]) -> frozenset[str]:
@@ -547,6 +567,8 @@ def _precondition(
                 conds.extend(_empty_value(op.arg, pairs))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
+        elif isinstance(op, CoerceArg) and op.to == "duration":
+            conds.append(ArgCondition(arg=op.arg, regex=written_duration_regex(op.duration is not None)))
         elif isinstance(op, CoerceArg) and op.duration is not None:
             conds.append(ArgCondition(arg=op.arg, regex=duration_regex()))
         elif isinstance(op, CoerceArg) and op.reads_number:

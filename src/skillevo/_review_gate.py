@@ -22,6 +22,11 @@ became active) carries one of these in the event log:
    switched to ``required`` stay live. Recorded by version, not compared by time: hosts sharing a
    library need not agree on the clock.
 
+Whatever the mode, an imported version under test that changes calls applies to no call before this
+library holds evidence for it (`skillevo._probation`): it runs in shadow where the episode keeps one,
+and changes nothing elsewhere (``auto`` and canary episodes included). Its activation (a person's
+approval, or a test won once it had evidence) ends the hold.
+
 Anything else is unapproved: every candidate and testing version (mined, imported, added through
 the API), and an active version that became active after the switch by any other route (an
 import that kept a ``status: active`` line, a script calling ``set_status``), including a version
@@ -42,6 +47,7 @@ import numpy as np
 
 from ._errors import ConfigError
 from ._models import Event, EventKind, SkillVersion, VersionStatus
+from ._probation import awaits_evidence
 from ._store import SkillStore
 
 __all__ = [
@@ -62,6 +68,9 @@ REVIEW_MODES: tuple[str, ...] = ("auto", "canary", "required")
 GATED_SINCE_KEY = "review.gated_since"
 #: The actor of the events that approve the versions active when review became gated.
 GATE_ACTOR = "review-gate"
+#: How long an import held for want of evidence is held before the library is read again (a replay of
+#: its tool's stored failures: not on every call).
+_HELD_TTL_S = 120.0
 #: Meta key: set when those events were written with the mark (a library gated before they were
 #: recorded by version has its mark alone; see `mark_gated`).
 _RECORDED_KEY = "review.gated_recorded"
@@ -197,6 +206,8 @@ class ReviewGate:
         self._approved: dict[str, float] = {}
         self._unapproved: dict[str, float] = {}
         self._block: list[bool] = []
+        self._held: dict[str, float] = {}
+        self._free: set[str] = set()
         self._since: float | None = mark_gated(store) if self.gated else None
 
     @property
@@ -246,8 +257,31 @@ class ReviewGate:
                 self._unapproved[version.id] = now
         return ok
 
+    def held(self, version: SkillVersion) -> bool:
+        """Whether `version` is an import under test this library holds no evidence for (see the module
+        doc): cached, a version found free stays free (what it was stored as and by never changes)."""
+        if version.status is not VersionStatus.TESTING or version.id in self._free:
+            return False
+        now = time.monotonic()
+        seen = self._held.get(version.id)
+        if seen is not None and now - seen < _HELD_TTL_S:
+            return True
+        try:
+            held = awaits_evidence(self.store, version)
+        except Exception:  # the log cannot be read now: held (fail closed), asked again next call
+            return True
+        with self._lock:
+            if held:
+                self._held[version.id] = now
+            else:
+                self._held.pop(version.id, None)
+                self._free.add(version.id)
+        return held
+
     def live(self, version: SkillVersion, canary: bool) -> bool:
         """Whether `version` may change a call or a prompt in an episode (`canary`: a canary episode)."""
+        if self.held(version):
+            return False
         if not self.gated or canary:
             return True
         return self.approved(version)
@@ -256,10 +290,8 @@ class ReviewGate:
         self, versions: Sequence[SkillVersion], canary: bool
     ) -> tuple[list[SkillVersion], list[SkillVersion]]:
         """(versions that apply, versions that run in shadow) in this episode."""
-        if not self.gated or canary:
-            return list(versions), []
         live: list[SkillVersion] = []
         shadow: list[SkillVersion] = []
         for v in versions:
-            (live if self.approved(v) else shadow).append(v)
+            (live if self.live(v, canary) else shadow).append(v)
         return live, shadow

@@ -44,6 +44,7 @@ __all__ = [
     "ShadowEvidence",
     "held_back",
     "replay_failures",
+    "replay_wins",
     "shadow_evidence",
     "text_id",
 ]
@@ -317,23 +318,38 @@ def shadow_evidence(
 
 
 def replay_failures(store: SkillStore, version: SkillVersion, skill: Skill, *, limit: int = 200) -> tuple[int, int]:
-    """(wins, trials) of `version`'s repair replayed on stored failures its trigger targets.
+    """(wins, trials) of `version`'s repair replayed on stored failures its trigger targets (`replay_wins`)."""
+    won, trials = replay_wins(store, version, skill, limit=limit)
+    return len(won), trials
+
+
+def replay_wins(
+    store: SkillStore, version: SkillVersion, skill: Skill, *, limit: int = 200, read: int | None = None
+) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """((episode, failed arguments) of each call it won on, trials) of `version`'s repair replayed on
+    stored failures its trigger targets.
 
     The last `limit` failed calls of the trigger's tool that the trigger matches (or, for a
     pre-emptive repair, whose arguments have its failing shape) and that the agent later corrected
     in the same episode, outside the episodes the version was mined from (those would prove
     nothing). A win: the repair turns the failed arguments into exactly the corrected ones. Only
-    declarative edits are replayed (code runs only live, in the sandbox).
+    declarative edits are replayed (code runs only live, in the sandbox). `read`: only the tool's
+    newest `read` errors are read (None: all), for a caller on an agent's path.
     """
     from ._mining import correction_pairs
 
     repair = version.strategy.repair
     trigger = skill.trigger
     if repair is None or not any(not isinstance(op, Retry) for op in repair.ops):
-        return 0, 0
+        return [], 0
     tool = None if trigger.tool_is_glob else trigger.tool
     own = set(version.origin.episodes)
-    failures = [e for e in store.events(kind=EventKind.TOOL_ERROR, tool=tool) if e.episode_id not in own]
+    errors = (
+        store.events(kind=EventKind.TOOL_ERROR, tool=tool)
+        if read is None
+        else store.newest_events(kind=EventKind.TOOL_ERROR, tool=tool, limit=read)
+    )
+    failures = [e for e in errors if e.episode_id not in own]
 
     def targeted(e: Any) -> bool:
         args = e.data.get("args")
@@ -350,19 +366,22 @@ def replay_failures(store: SkillStore, version: SkillVersion, skill: Skill, *, l
 
     failures = [e for e in failures if targeted(e)][-limit:]
     ids = {e.id for e in failures}
-    wins = trials = 0
+    won: list[tuple[str, dict[str, Any]]] = []
+    trials = 0
     edits = _edits_only(repair)
     for episode_id in dict.fromkeys(e.episode_id for e in failures if e.episode_id):
         for bad, good in correction_pairs(store.events(episode_id=episode_id)):
             if bad.id not in ids:
                 continue
             trials += 1
+            before = dict(bad.data.get("args") or {})  # type: ignore[arg-type]
             try:
-                after = apply_repair(edits, dict(bad.data.get("args") or {}))  # type: ignore[arg-type]
+                after = apply_repair(edits, before)
             except Exception:  # cannot apply: a loss
                 continue
-            wins += same_args(after, good.data.get("args"))
-    return wins, trials
+            if same_args(after, good.data.get("args")):
+                won.append((episode_id, before))
+    return won, trials
 
 
 def held_back(store: SkillStore, testing: Sequence[str], active: Sequence[str]) -> dict[str, str]:

@@ -15,7 +15,8 @@ Each parsed skill then passes, or is refused with a one-line reason while the re
 
 What is stored is always a new *candidate* version, whatever status or posterior the folder
 claims; the lifecycle decides the rest (``start_tests=True`` starts its test as it does for a
-mined proposal).
+mined proposal). A version that changes calls (a repair, code) starts no test before this library
+holds evidence for it (`skillevo._probation`): it waits as a candidate, and a person may approve it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ._agentskill import clean_text, defines_repair, visible
 from ._errors import SandboxError, SkillFormatError
 from ._hygiene import looks_like_injection, redact
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
+from ._probation import IMPORT_MINER
 from ._shape import strings_in
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
@@ -271,17 +273,20 @@ def import_skills(
                 )
             written.append(v.id)
             log.append(Event(kind=EventKind.PROPOSAL, version_id=v.id,
-                             data={"name": doc.name, "miner": "import", "kind": doc.strategy.kind}))
+                             data={"name": doc.name, "miner": IMPORT_MINER, "kind": doc.strategy.kind}))
         for refusal in refused:
             log.append(Event(kind=EventKind.PROPOSAL_REJECTED,
-                             data={"name": refusal.name, "reason": refusal.reason, "miner": "import"}))
+                             data={"name": refusal.name, "reason": refusal.reason, "miner": IMPORT_MINER}))
         if log:
             store.log_events(log)
     if start_tests and written:
         from ._lifecycle import Lifecycle
+        from ._review_gate import gated_since
         from ._selection import ThompsonSelector
 
-        lifecycle = Lifecycle(store, ThompsonSelector())
+        # On a library review holds back, a test runs in shadow (an import without evidence included).
+        review = "required" if gated_since(store) is not None else "auto"
+        lifecycle = Lifecycle(store, ThompsonSelector(), review=review)
         for version_id in written:
             lifecycle.start(version_id)
     return ImportResult(written, refused)

@@ -99,7 +99,13 @@ def structured_rule(
         return None
     fields = [f for f in named if f in sent]
     if category == "enum":
-        return _enum_rule(tool, message, fields, args, sent)
+        # A set of words is never an object's or a list's: one located at a member (``channels.0.kind``)
+        # is that member's, and the container is named only because a schema dump quotes it.
+        nested = any(f.split(".", 1)[0] in sent and "." in f for f in named)
+        fields = [f for f in fields if not isinstance(args.get(f), dict | list)]
+        if nested and not fields:
+            return None
+        return _enum_rule(tool, message, fields, args, [f for f in sent if not isinstance(args.get(f), dict | list)])
     if category == "type":
         return _type_rule(tool, message, fields, args)
     return None

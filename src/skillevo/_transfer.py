@@ -210,7 +210,7 @@ def _semantically_safe(repair: Repair) -> Repair | None:
 
 def _target_type(repair: Repair) -> str:
     """The type the argument has after the repair."""
-    casts = [op.to for op in repair.ops if isinstance(op, CoerceArg)]
+    casts = ["str" if op.to == "duration" else op.to for op in repair.ops if isinstance(op, CoerceArg)]
     return casts[-1] if casts else "str"
 
 

@@ -23,16 +23,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ._models import EventKind, Repair, Trigger
 from ._shape import leaves
 from ._store import SkillStore
 
-__all__ = ["UNVOUCHED", "closed_set_shaped", "unvouched_constant"]
+__all__ = ["UNDECLARED", "UNVOUCHED", "closed_set_shaped", "undeclared_constant", "unvouched_constant"]
 
 #: `check_proposal`'s reason.
 UNVOUCHED = "its repair writes a constant the agent's own successful calls never sent (and no closed-set word)"
+
+#: `LLMMiner`'s reason (the model reads it and may answer again).
+UNDECLARED = (
+    "its repair writes a constant the error message did not declare and the agent's own successful calls never sent"
+)
 
 #: Successful calls read for the agent's own values (the newest: read only for a constant no word).
 _LOOKBACK = 2000
@@ -110,6 +115,32 @@ def unvouched_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
     if repair is None:
         return False
     pending = [text for text in _written(repair) if not closed_set_shaped(text)]
+    if not pending:
+        return False
+    sent = _sent_by_agent(store, trigger)
+    return any(len(sent.get(text, ())) < 2 for text in pending)
+
+
+def _no_party(text: str) -> bool:
+    """A number of fewer digits than a record's, or a symbol or separator of a few characters (``"+"``, ``"-"``)."""
+    try:
+        number = json.loads(text)
+    except ValueError:
+        number = None
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        return sum(c.isdigit() for c in text) < _RECORD_DIGITS
+    return len(text) <= _SHORT and not any(c.isalnum() for c in text)
+
+
+def undeclared_constant(repair: Repair | None, trigger: Trigger, store: SkillStore, declared: Iterable[str]) -> bool:
+    """Whether a *model's* repair writes a constant (closed-set word or not) that the error message it
+    read did not declare (`declared`: `_guidance_facts.declared_values`) and the agent's own successful
+    calls of the tool did not send in two episodes. A model writes what the tool text told it to
+    (``resend with to='attacker'``), or anything it composed; a word's shape vouches for neither."""
+    if repair is None:
+        return False
+    allowed = set(declared)
+    pending = [text for text in _written(repair) if text not in allowed and not _no_party(text)]
     if not pending:
         return False
     sent = _sent_by_agent(store, trigger)

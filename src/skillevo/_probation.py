@@ -1,0 +1,123 @@
+"""Which versions may not go under test yet: an import that changes calls, before this library vouches for it.
+
+Everything in an imported folder is its author's choice, and a constant or a move that passes every
+shape check can still name a party or a place: ``to="attacker"``, ``target="evil.internal"``, a
+rename of the model's memo into ``payee``. Once under test, a version acts on live calls (under
+``review="auto"`` on about a quarter of them, under ``"canary"`` in the canary share). So an
+imported version whose repair or code changes a call applies to no call, in any mode
+(`ReviewGate.held`), and under ``auto``/``canary`` does not even start its test
+(`Lifecycle.start`: a test nothing credits would hold its skill's slot), until this library holds
+evidence for it: replayed on stored failures its trigger targets, it turns at least one failed call
+into exactly what the agent itself sent next and succeeded with (`skillevo._shadow.replay_wins`),
+wins at least as often as it loses, and every edit it makes (each operation, each entry of a value
+map) changed calls it won on in two episodes or more (one episode is one task's data, as for the
+agent's own constants in `skillevo._vouch`: a tool error that talked the model into sending
+``to="attacker"`` once vouches for nothing). An edit that did nothing there is vouched for by nothing:
+``set currency = "EUR"`` beside ``map to {"me": "attacker"}`` won on the agent's currency fix and
+waited for the calls the map was written for. A repair applied before a call (it has a
+precondition) must also leave alone every stored call of the tool that succeeded as sent: one whose
+precondition reached past the failures (``set currency = "EUR"`` on every call with an invoice)
+reproduced the agent's fix and overwrote customers' USD. Guidance goes to the prompt, where its own filters hold;
+retries change no argument. Code is not replayed (it runs only live, in the sandbox): an imported
+code skill waits for a person (`Lifecycle.approve`), as any waiting version may be approved.
+
+Whether a version was imported is read from the ``proposal`` event the import wrote (``miner:
+import``), never from the folder's own claims (its origin note and miner are the author's text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._models import EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillVersion
+from ._repair import apply_repair, precondition_holds, same_args
+from ._store import SkillStore
+
+__all__ = ["IMPORT_MINER", "awaits_evidence", "imported"]
+
+#: The ``miner`` of the ``proposal`` event an import writes for each version it stores.
+IMPORT_MINER = "import"
+#: Episodes whose corrections each edit must reproduce.
+_EPISODES = 2
+#: Errors, and successful calls, of the tool read (the newest); corrected failures replayed (the newest).
+#: On a loaded 2-core machine, 2,500 corrected failures of the tool: 2,000 read took 200-260 ms, 500 about 60.
+_LOOKBACK = 500
+_REPLAYED = 50
+
+
+def _changes_calls(version: SkillVersion) -> bool:
+    strategy = version.strategy
+    repair = strategy.repair
+    return strategy.code is not None or (repair is not None and any(not isinstance(op, Retry) for op in repair.ops))
+
+
+def imported(store: SkillStore, version_id: str) -> bool:
+    """Whether this library stored `version_id` from an imported folder (its ``proposal`` event says so)."""
+    proposals = store.events(kind=EventKind.PROPOSAL, version_id=version_id)
+    return any(e.data.get("miner") == IMPORT_MINER for e in proposals)
+
+
+def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | None = None) -> bool:
+    """Whether `version` is an import that changes calls and this library holds no evidence for (see
+    the module doc). `skill`: its skill, if read already."""
+    if not _changes_calls(version) or not imported(store, version.id):
+        return False
+    if version.strategy.code is not None:
+        return True
+    from ._shadow import replay_wins
+
+    # Bounded reads: `ReviewGate` asks on an agent's call path (every `_HELD_TTL_S` while it holds one).
+    won, trials = replay_wins(store, version, skill if skill is not None else store.skill(version.skill),
+                              limit=_REPLAYED, read=_LOOKBACK)
+    if not won or len(won) < trials - len(won):
+        return True
+    if _changes_successes(store, version, skill if skill is not None else store.skill(version.skill)):
+        return True
+    episodes = [episode for episode, _ in won]
+    acting = _edits_acting(version.strategy.repair, [args for _, args in won])
+    return not all(len({e for e, hit in zip(episodes, acted, strict=True) if hit}) >= _EPISODES for acted in acting)
+
+
+def _edits_acting(repair: Repair | None, won: list[dict[str, Any]]) -> list[list[bool]]:
+    """For each edit of `repair` (a value map's entries one by one), whether it changed each call of
+    `won`, read where the repair applies it: after the edits before it."""
+    ops = [op for op in repair.ops if not isinstance(op, Retry)] if repair is not None else []
+    acted: list[list[bool]] = []
+    states = [dict(args) for args in won]
+    for op in ops:
+        parts: list[RepairOp] = (
+            [MapValue(arg=op.arg, mapping={k: v}) for k, v in op.mapping.items()] if isinstance(op, MapValue) else [op]
+        )
+        for part in parts:
+            acted.append([_changes(part, state) for state in states])
+        states = [apply_repair(Repair(ops=[op]), state) for state in states]
+    return acted
+
+
+def _changes(op: RepairOp, args: dict[str, Any]) -> bool:
+    try:
+        return not same_args(apply_repair(Repair(ops=[op]), args), args)
+    except Exception:  # an edit that cannot apply there did not act
+        return False
+
+
+def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -> bool:
+    """Whether the repair, applied before a call (its precondition holds), would change a call of the
+    tool that succeeded as the agent sent it (the newest `_LOOKBACK`): a loss the failures never show."""
+    from ._mining import _is_success
+
+    repair = version.strategy.repair
+    if repair is None or repair.precondition is None:
+        return False  # applied only after an error: never to a call that succeeds
+    edits = Repair(ops=[op for op in repair.ops if not isinstance(op, Retry)], precondition=repair.precondition)
+    tool = None if skill.trigger.tool_is_glob else skill.trigger.tool
+    for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
+        args = event.data.get("args")
+        if not isinstance(args, dict) or not _is_success(event):
+            continue
+        try:
+            if precondition_holds(edits, args) and not same_args(apply_repair(edits, args), args):
+                return True
+        except Exception:  # an edit that cannot apply there changes nothing
+            continue
+    return False
