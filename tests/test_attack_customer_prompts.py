@@ -113,3 +113,11 @@ def test_a_customer_named_only_by_the_error_reaches_no_prompt(tmp_path: Path) ->
         assert not [p for p in seen if value in p], value
         assert value not in rows
     assert all("failed: amount must be an integer" in p and "INV-2291" in p for p in seen)
+
+
+def test_the_values_an_error_declares_and_the_calls_values_stay_in_the_prompt(tmp_path: Path) -> None:
+    """The model still reads what a repair needs: the closed set the error declares, and the sent
+    value the error quotes (shown in the arguments anyway)."""
+    error = "Invalid value 'Premium Plus' for cabin: must be one of Economy, Business, First"
+    seen, _ = _prompts(tmp_path, error, {"amount": "3", "cabin": "Premium Plus"})
+    assert seen and all("Economy, Business, First" in p and "Premium Plus" in p for p in seen)

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ._customer_keys import is_personal_key
 from ._guidance_facts import clean_guidance, declared_values, observed_values
 from ._hygiene import redact
-from ._instance_data import mask_data
+from ._instance_data import message_data
 from ._llm_checks import foreign_name, proposal_copies, shown_names
 from ._mining import Miner, Proposal, correction_pairs
 from ._models import Event, EventKind, TriggerKind
@@ -133,6 +133,22 @@ def _named(text: str, people: dict[str, str]) -> str:
     return pattern.sub(lambda m: f"<{lower.get(m.group(0).casefold(), 'value')}>", text)
 
 
+def _error_shown(text: str, err: Event) -> str:
+    """The error's class, not one customer's data: its instance data (a name, a passport number, a
+    street: `message_data`, what the diff report masks) as ``<value>``, except the values it declares
+    (a closed set a repair may map to) and the call's own values (shown in its arguments anyway)."""
+    args = err.data.get("args")
+    keep = {v.casefold() for v in declared_values(text, args if isinstance(args, dict) else ())}
+    if isinstance(args, dict):
+        keep.update(str(v).casefold() for v in observed_values(args))
+    data = {t for t in message_data(text) if t.casefold() not in keep}
+    data = {t for t in data if not any(t.casefold() in k.split() for k in keep)}  # a word of a kept value
+    if not data:
+        return text
+    alternation = "|".join(re.escape(t) for t in sorted(data, key=len, reverse=True))
+    return re.sub(rf"(?<![\w])(?:{alternation})(?![\w])", "<value>", text, flags=re.IGNORECASE)
+
+
 class LLMMiner(Miner):
     """A miner backed by any text-completion callable.
 
@@ -165,8 +181,7 @@ class LLMMiner(Miner):
         return _PROMPT.format(
             tool=err.tool,
             args=quote_untrusted(json.dumps(shown_args[0], default=str), 300),
-            # the error's class, not one customer's data (what the diff report shows: `mask_data`)
-            error=quote_untrusted(mask_data(_named(str(err.data.get("error", "")), people)), 300),
+            error=quote_untrusted(_error_shown(_named(str(err.data.get("error", "")), people), err), 300),
             successes=ok,
         )
 
