@@ -23,6 +23,7 @@ __all__ = ["list_secret_items", "parallel_secret_cells"]
 #: Items read as one text at most (a list this long is cut for storage anyway: see `_redaction`).
 _MAX_ITEMS = 2_000
 _SCALAR = (str, int, float)
+_NAMES: dict[str, bool] = {}  # item -> whether it may name the next item's value (`_names_value`)
 
 
 def list_secret_items(
@@ -32,7 +33,19 @@ def list_secret_items(
     merged spans of a text; `alone`: an item redacted by itself)."""
     if len(items) < 2 or type(items[0]) is dict:  # a list of records: each is read as a dict
         return set()
-    if sum(type(v) is str for v in items[:_MAX_ITEMS]) < 2:
+    # Read as text only when an item may name the next one's value (an option, a key, a header name):
+    # a list of a table's cells or of ids is read item by item, as before.
+    names = _NAMES
+    for v in items if len(items) <= _MAX_ITEMS else items[:_MAX_ITEMS]:
+        if type(v) is str:
+            named = names.get(v)
+            if named is None:
+                if len(names) >= 4096:
+                    names.clear()
+                named = names[v] = _names_value(v)
+            if named:
+                break
+    else:
         return set()
     parts: list[str] = []
     bounds: list[tuple[int, int, int]] = []  # (start, end, index) of each scalar item in the text
@@ -57,6 +70,17 @@ def list_secret_items(
                     hidden.add(i)
                 break
     return hidden
+
+
+def _names_value(item: str) -> bool:
+    """Whether a list item may name the next item's value: a short option, or a secret's name
+    (``--password``, ``X-Api-Key``, ``Authorization:``, ``password``)."""
+    if len(item) > 80:
+        return False
+    if item in ("-p", "-P"):
+        return True
+    name = item.strip(" \t-:=")
+    return bool(name) and is_secret_key(name)
 
 
 def _secret_positions(names: Any) -> set[int]:
