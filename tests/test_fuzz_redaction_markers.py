@@ -14,7 +14,7 @@ SECRET = "sk_live_" + "Q7w2Er5Ty8Ui1Op4As6Df9Gh"
 @pytest.mark.parametrize(
     "value",
     [
-        {SECRET: 0},  # a secret used as a key: the key becomes a marker, its value stays
+        {SECRET: 0},  # a secret used as a key: the key becomes a marker, its value is hidden with it
         {"x": [SECRET, -1304]},  # a [name, value]-looking pair whose first item was a secret
         {"rows": [{"name": SECRET, "value": 42}]},  # a label field holding a secret
     ],

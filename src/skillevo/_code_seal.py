@@ -25,8 +25,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ._errors import SandboxError
-from ._redaction import redact_text, secret_spans
-from ._secret_forms import encoded_spans, named_fields, named_secret_fields, names_secret_pair, remember_secrets
+from ._redaction import redact, redact_text, secret_spans
+from ._secret_forms import (
+    encoded_spans,
+    named_fields,
+    named_secret_fields,
+    names_secret_pair,
+    remember,
+    remember_secrets,
+)
 from ._secret_keys import is_secret_key
 from ._secret_known import known_forms as _known_forms
 
@@ -45,6 +52,22 @@ def _forms(secret: str) -> set[str]:
     raw = secret.encode()
     coded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
     return set(_known_forms(secret)) | coded | {c.rstrip("=") for c in coded}
+
+
+def _hidden_whole(value: Any, redacted: Any) -> list[Any]:
+    """The parts of `value` that `redacted` (its redaction) replaced whole by a mark."""
+    out: list[Any] = []
+    stack = [(value, redacted)]
+    while stack:  # without recursion: arguments may nest deep
+        item, red = stack.pop()
+        if isinstance(red, str) and red.startswith("[REDACTED:") and red.endswith("]") and item != red:
+            if item is not None and not isinstance(item, bool):
+                out.append(item)
+        elif isinstance(item, dict) and isinstance(red, dict) and len(item) == len(red):
+            stack.extend(zip(item.values(), red.values(), strict=True))
+        elif isinstance(item, list | tuple) and isinstance(red, list) and len(item) == len(red):
+            stack.extend(zip(item, red, strict=True))
+    return out
 
 
 def _short(value: Any, out: set[str]) -> None:
@@ -67,6 +90,11 @@ class _Seal:
         self.known = known
         self._equal: set[str] = set()
         remember_secrets(args, self._equal, _short)
+        # Whatever the redaction engine hides whole is a secret too, however it read it: an option's
+        # value in an argument vector, a cell under a "password" column, a value keyed by a mark.
+        for value in _hidden_whole(args, redact(args)):
+            remember(value, known)
+            _short(value, self._equal)  # a short one (a PIN) where another argument equals it
         forms = sorted({f for k in known for f in _forms(k)}, key=len, reverse=True)
         self._copies = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE) if forms else None
         self._lower = [k.lower() for k in known]

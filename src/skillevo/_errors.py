@@ -22,15 +22,17 @@ class SkillevoError(Exception):
     quote what the user passed (a value, a path, a URL), so every URL in it is masked when the error
     is made (``postgresql://app:***@host/db``, ``?password=***``): the exception reaches the
     application's logs, tracebacks and error trackers, not only the CLI, which masked it alone.
-    (Whole-text redaction is left to the CLI: it reads ``api_key: Input should be ...``, a
-    message naming a secret *key*, as a pair and would hide the reason.)
+    What the shape rules find is hidden too (a token, a private key, a card number quoted without
+    a URL: `redact_shapes`). (Whole-text redaction is left to the CLI: it reads ``api_key: Input
+    should be ...``, a message naming a secret *key*, as a pair and would hide the reason.)
     """
 
     def __init__(self, *args: object) -> None:
         if args and isinstance(args[0], str):
-            from ._url_mask import mask_urls_in  # on first use: errors are rare
+            from ._redaction import redact_shapes  # on first use: errors are rare
+            from ._url_mask import mask_urls_in
 
-            args = (mask_urls_in(args[0]), *args[1:])
+            args = (redact_shapes(mask_urls_in(args[0])), *args[1:])
         super().__init__(*args)
 
 

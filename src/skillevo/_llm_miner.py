@@ -19,11 +19,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ._customer_keys import is_personal_key
 from ._guidance_facts import clean_guidance, declared_values, observed_values
 from ._hygiene import redact
+from ._instance_data import message_data
 from ._llm_checks import foreign_name, proposal_copies, shown_names
 from ._mining import Miner, Proposal, correction_pairs
 from ._models import Event, EventKind, TriggerKind
+from ._shape import shape
 from ._store import SkillStore
 from ._untrusted import has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 from ._vouch import UNDECLARED, undeclared_constant
@@ -104,6 +107,48 @@ def _check_text(proposal: Proposal, err: Event, fix: Event | None, successes: Se
             raise ValueError(f"the {label} copies a concrete argument value of the failed call")
 
 
+def _shaped(value: Any, people: dict[str, str], personal: str | None = None) -> Any:
+    """`value` with every value under a person's key (`is_personal_key`) replaced by its shape; the
+    values replaced are added to `people` (value -> the key it was under)."""
+    if isinstance(value, dict):
+        return {k: _shaped(v, people, k if isinstance(k, str) and is_personal_key(k) else personal)
+                for k, v in value.items()}  # fmt: skip
+    if isinstance(value, list):
+        return [_shaped(v, people, personal) for v in value]
+    if personal is None or value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if len(text) >= 3:
+        people[text] = personal
+    return f"({shape(value)})"
+
+
+def _named(text: str, people: dict[str, str]) -> str:
+    """`text` with each of `people`'s values (whole tokens, any case) replaced by its argument's name."""
+    if not people:
+        return text
+    by_length = sorted(people, key=len, reverse=True)
+    lower = {v.casefold(): k for v, k in people.items()}
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in by_length) + r")(?!\w)", re.IGNORECASE)
+    return pattern.sub(lambda m: f"<{lower.get(m.group(0).casefold(), 'value')}>", text)
+
+
+def _error_shown(text: str, err: Event) -> str:
+    """The error's class, not one customer's data: its instance data (a name, a passport number, a
+    street: `message_data`, what the diff report masks) as ``<value>``, except the values it declares
+    (a closed set a repair may map to) and the call's own values (shown in its arguments anyway)."""
+    args = err.data.get("args")
+    keep = {v.casefold() for v in declared_values(text, args if isinstance(args, dict) else ())}
+    if isinstance(args, dict):
+        keep.update(str(v).casefold() for v in observed_values(args))
+    data = {t for t in message_data(text) if t.casefold() not in keep}
+    data = {t for t in data if not any(t.casefold() in k.split() for k in keep)}  # a word of a kept value
+    if not data:
+        return text
+    alternation = "|".join(re.escape(t) for t in sorted(data, key=len, reverse=True))
+    return re.sub(rf"(?<![\w])(?:{alternation})(?![\w])", "<value>", text, flags=re.IGNORECASE)
+
+
 class LLMMiner(Miner):
     """A miner backed by any text-completion callable.
 
@@ -124,14 +169,19 @@ class LLMMiner(Miner):
         self.calls = 0
 
     def _prompt(self, err: Event, successes: Sequence[Event]) -> str:
+        # A person's values (a holder's name, an account number, a date of birth) are shown by their
+        # shape, and by their argument's name where the error repeats them: the model needs the
+        # shape to propose a repair, and no repair may write a person's value (`writes_person`).
+        people: dict[str, str] = {}
+        shown_args = [_shaped(redact(e.data.get("args")), people) for e in (err, *successes[:3])]
         ok = ""
         if successes:
-            shown = [quote_untrusted(json.dumps(redact(s.data.get("args")), default=str), 200) for s in successes[:3]]
+            shown = [quote_untrusted(json.dumps(a, default=str), 200) for a in shown_args[1:]]
             ok = "Successful calls of the same tool used arguments like:\n" + "\n".join(f"  {s}" for s in shown) + "\n"
         return _PROMPT.format(
             tool=err.tool,
-            args=quote_untrusted(json.dumps(redact(err.data.get("args")), default=str), 300),
-            error=quote_untrusted(str(err.data.get("error", "")), 300),
+            args=quote_untrusted(json.dumps(shown_args[0], default=str), 300),
+            error=quote_untrusted(_error_shown(_named(str(err.data.get("error", "")), people), err), 300),
             successes=ok,
         )
 

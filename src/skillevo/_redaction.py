@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import functools
 import html
 import re
@@ -51,6 +50,7 @@ __all__ = [
     "mask_url",
     "mask_urls_in",
     "redact",
+    "redact_shapes",
     "redact_text",
     "remember_secrets",
     "secret_spans",
@@ -58,6 +58,7 @@ __all__ = [
 
 from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
+from ._secret_contact import contact_hint, contact_spans
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -76,48 +77,56 @@ from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
 from ._secret_known import hide_known
+from ._secret_labels import tail_matches
+from ._secret_lists import list_secret_items, parallel_secret_cells
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
+from ._secret_windows import TOKEN_CHARS, RuleGroup, rule_spans, widen, windowed
 from ._url_mask import mask_url, mask_urls_in
 
 # ---------------------------------------------------------------------------------------------- text rules
 
-_TOKEN_CHARS = "A-Za-z0-9_\\-+/=.~"
-_TOKEN_CHAR = re.compile(f"[{_TOKEN_CHARS}]")
 
 # Key = value pairs whose key names a secret, in any text: "password=...", "?api_key=...&",
 # '"token": "..."', "X-Api-Key: ...", "aws_secret_access_key = ...", "Authorization: Basic ...".
-_PAIR = re.compile(
+_PAIR_BODY = (
     # The value is matched inside a lookahead: a pair inside another pair's value is found too
     # ("next: password=...", "url=https://h/?token=...").
     # Quotes may be escaped (JSON inside a JSON string: \"password\": \"...\"), and a key's letters
     # too (JSON's ASCII escapes: \u043f\u0430... is "па..."; percent-encoding: "pass%77ord"), and it may
     # start with a number ("2fa_code"); "=" and ":" may be percent-encoded (a query inside a URL's
     # parameter: "next=%2Flogin%3Fpassword%3D...").
-    r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))(?P<q>\\{0,3}[\"']?)"
-    r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}){0,79})(?P=q)"
-    r"\s*(?::=|=>|[:=：＝]|%3[ad])\s*"
+    r"(?P<q>\\{0,3}[\"']?)"
+    # A key may hold a bracketed part or a subscript: form-encoded nesting ("user[password]=", as Rails
+    # and PHP post it), an index ("password[0]=", "password{0}="). An arrow or LDIF's "::" separates too.
+    r"(?P<k>\d{0,3}(?:[^\W\d]|\\u[0-9a-f]{4}|%[0-9a-f]{2})"
+    r"(?:[\w.\-]|\\u[0-9a-f]{4}|%[0-9a-f]{2}|\[[\w.\-]{1,40}\]|\{\d{1,4}\}){0,79})(?P=q)"
+    r"(?:[ \t]*[(\[][\w \t.\-]{1,24}[)\]])?"  # a qualifier: "password (new): ...", "token [staging]: ..."
+    r"\s*(?::=|=>|->|→|::|[:=：＝]|%3[ad])\s*"
     # Each value form is bounded (`_PAIR_VALUE`): unbounded, every pair in a long run without a
     # terminator ("key=key=key=...") would scan to the end of the text, quadratic in its length.
     # A secret value cut at the bound is extended to its end in `_spans`.
     r"(?=(?P<v>\"(?:[^\"\\\n]|\\[^\n]){0,256}\"|'(?:[^'\\\n]|\\[^\n]){0,256}'|\\{1,3}[\"'][^\"'\n]{0,256}[\"']|\[[^\]\n]{0,256}\]|\{[^}\n]{0,256}\}"
+    # a string with a prefix (Python's r"...", b'...'), one whose closing quote the line lost ('password="...')
+    r"|[rbuf]{1,2}(?:\"(?:[^\"\\\n]|\\[^\n]){0,256}\"|'(?:[^'\\\n]|\\[^\n]){0,256}')|\"[^\"\n]{1,256}(?=\n|$)"
     r"|[\w.]{0,64}\([^)\n]{0,256}\)"  # a tuple or a call ("auth=('ana', '...')", "HTTPBasicAuth(...)")
-    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))",
-    re.IGNORECASE,
+    r"|(?:(?:basic|bearer|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?[^\s,;&}\]\"'<>]{1,256}))"
 )
+# A pair starts where a run of label characters starts (or after a percent-escape); a label the
+# rule cannot start (longer than it reads, led by digits) is read from its last words (`tail_matches`).
+_PAIR = re.compile(r"(?:(?<![\w.\-])|(?<=%[0-9a-f]{2}))" + _PAIR_BODY, re.IGNORECASE)
+_PAIR_AT = re.compile(_PAIR_BODY, re.IGNORECASE)
 _PAIR_VALUE = 256
 _VALUE_END = re.compile(r"[\s,;&}\]\"'<>]|$")
 _BASIC = re.compile(r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])")
-_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
-_PEM_END = re.compile(r"-----END [A-Z0-9 ]*(?:PRIVATE KEY|KEY BLOCK)-----|\Z")
+# A card number grouped by spaces or dashes, or in fours by dots ("4111.1111.1111.1111"; not a decimal)
+_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b|\b\d{4}(?:\.\d{4}){2}\.\d{1,7}\b")
 
 _DS_RULES, _DS_UNREVIEWED = ds_rules()
-RuleGroup = tuple[Gate, list[tuple[str, re.Pattern[str]]]]
 
 
 def _grouped(rules: list[Rule]) -> list[RuleGroup]:
@@ -134,14 +143,14 @@ _UNREVIEWED_GROUPS = _grouped(_DS_UNREVIEWED)
 _DS_KEYWORD = list(ds_keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items())
 # Every name in its DENYLIST holds one of these (a test checks it): a text without any is skipped.
 _DS_KEYWORD_STEMS = ("key", "pass", "pwd", "secret", "contras")
-_LONG_RUN = re.compile(f"[{_TOKEN_CHARS}]{{16}}")
+_LONG_RUN = re.compile(f"[{TOKEN_CHARS}]{{16}}")
 
 # What clears ordinary text before any rule runs: every rule above (except unreviewed plugins) needs
 # a long token run, one of these words or marks (lower-cased), an "AP" + hex digit, or 13 digits in a row.
 _PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty")
 _AP = re.compile(r"AP[\dA-F]")
-_CARD_HINT = re.compile(r"\d[\d -]{11,}\d")
-_IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}")
+_CARD_HINT = re.compile(r"\d[\d .-]{11,}\d")
+_IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}", re.IGNORECASE)
 _PERCENT = re.compile(r"%[0-9a-f]{2}")
 
 
@@ -168,30 +177,6 @@ def _folded(text: str) -> str:
 
 
 Span = tuple[int, int, str]
-
-
-def _group_span(m: re.Match[str], kind: str) -> tuple[int, int]:
-    """The part of a detect-secrets match to hide: its longest group when that is secret-sized
-    (a few plugins capture the secret), else the whole match (others capture only a prefix)."""
-    best = (m.start(), m.end())
-    if kind == "password" and m.re.groups:  # user:password@ in a URL: the group is the password
-        return m.span(1)
-    longest = 0
-    chosen = best
-    for i in range(1, (m.re.groups or 0) + 1):
-        start, end = m.span(i)
-        if start >= 0 and end - start > longest:
-            longest, chosen = end - start, (start, end)
-    return chosen if longest >= 8 else best
-
-
-def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    """Grow a detected span to the whole token it sits in (a rule may match a token's middle)."""
-    while start > 0 and _TOKEN_CHAR.match(text, start - 1):
-        start -= 1
-    while end < len(text) and _TOKEN_CHAR.match(text, end):
-        end += 1
-    return start, end
 
 
 def _is_basic_credential(value: str) -> bool:
@@ -255,51 +240,6 @@ class _Gates:
         return not literals or not self.present.isdisjoint(literals)
 
 
-#: Shape rules scan a long text in overlapping windows: several upstream patterns scan from each
-#: candidate start to the end of the text (``eyJ[...]+\.``), quadratic on a hostile text repeating
-#: the start. A secret shorter than the overlap lies whole in some window; a match is then widened
-#: to its whole token on the full text, so a longer one is hidden whole too.
-_WINDOW = 2048
-_OVERLAP = 768
-
-
-def _windowed(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """`regex.finditer(text)`, bounded to windows of `_WINDOW` characters (lookbehinds see the full text)."""
-    if len(text) <= _WINDOW:
-        yield from regex.finditer(text)
-        return
-    for lo in range(0, len(text), _WINDOW - _OVERLAP):
-        yield from regex.finditer(text, lo, min(len(text), lo + _WINDOW))
-        if lo + _WINDOW >= len(text):
-            break
-
-
-def _rule_spans(text: str, rules: list[tuple[str, re.Pattern[str]]]) -> Iterator[Span]:
-    pem_ends: list[int] | None = None
-    widened = (-1, -1)
-    for kind, regex in rules:
-        for m in _windowed(regex, text):
-            if m.end() == m.start():
-                continue
-            if kind == "private_key":  # the header names it; hide the whole block (or to the end of a cut text)
-                if pem_ends is None:  # every END line once, not a search to the end of the text per header
-                    pem_ends = [e.end() for e in _PEM_END.finditer(text) if e.end() > e.start()]
-                after = bisect.bisect_left(pem_ends, m.end())
-                pem_start = text.rfind("-----", 0, m.start())
-                yield (
-                    pem_start if pem_start >= 0 else m.start(),
-                    pem_ends[after] if after < len(pem_ends) else len(text),
-                    kind,
-                )
-                continue
-            start, end = _group_span(m, kind)
-            if (start, end) == m.span():
-                if widened[0] <= start and end <= widened[1]:
-                    continue  # inside the token the last match was widened to: hidden already
-                start, end = widened = _widen(text, start, end)
-            yield start, end, kind
-
-
 def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True, decode: bool = True) -> Iterator[Span]:
     gates = _Gates(text, gated)
     if decode and (not gated or gates.run):  # base64 of a secret (`encoded_spans`), read once
@@ -314,14 +254,18 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from determiner_code_spans(text)
     if gates.open(_KEY_STEMS):
         run_end = (-1, -1)
-        for m in _PAIR.finditer(text):
+        for m in tail_matches(_PAIR, _PAIR_AT, text):
             key = unescape(m.group("k"))
-            if is_secret_key(key):
+            # "key" alone names an API key in a URL's query ("...?address=Oslo&key=..."), not in text
+            if is_secret_key(key) or (key.casefold() == "key" and text[m.start() - 1 : m.start()] in ("?", "&")):
                 value = m.group("v")
                 start, end = m.span("v")
                 if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
                     newline = text.find("\n", start)
                     end = len(text) if newline < 0 else newline
+                prefix = len(value) - len(value.lstrip("rbufRBUF"))  # a string's prefix (r"...")
+                if prefix and value[prefix : prefix + 1] in "\"'" and len(value) > prefix + 1:
+                    start, value = start + prefix, value[prefix:]
                 quote = len(value) - len(value.lstrip("\\")) + 1  # an opening quote, escaped or not
                 if value[quote - 1 : quote] in "\"'" and value.endswith(value[:quote]) and len(value) >= 2 * quote:
                     start, end = start + quote, end - quote  # keep the quotes: the text stays readable
@@ -351,7 +295,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
     if gates.open(_DS_KEYWORD_STEMS) and (not gated or any(q in text for q in "\"'`")):
         for regex, group in _DS_KEYWORD:
             for m in regex.finditer(text):
-                ks, ke = _widen(text, *m.span(1))
+                ks, ke = widen(text, *m.span(1))
                 key = text[ks:ke].strip(".-")
                 if is_secret_key(key) and not _not_a_secret(text, key, m.start(group), m.end(group)):
                     yield m.start(group), m.end(group), "secret"
@@ -363,26 +307,26 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         if not gates.open(gate):
             continue
         has_secret_group = "s" in regex.groupindex
-        for m in _windowed(regex, text):
+        for m in windowed(regex, text):
             if has_secret_group:
                 yield m.start("s"), m.end("s"), kind
             else:
-                yield (*_widen(text, *m.span()), kind)
+                yield (*widen(text, *m.span()), kind)
     for gate, rules in groups:
         if gates.open(gate):
-            yield from _rule_spans(text, rules)
+            yield from rule_spans(text, rules)
     cards = not gated or _CARD_HINT.search(text) is not None
     for m in _CARD.finditer(text) if cards else ():
         digits = re.sub(r"\D", "", m.group(0))
         if 13 <= len(digits) <= 19 and _luhn(digits):
-            yield m.start(), m.start() + len(m.group(0).rstrip(" -")), "card"
+            yield m.start(), m.start() + len(m.group(0).rstrip(" -.")), "card"
     if not gated or _IBAN_HINT.search(text) is not None:
         yield from iban_spans(text)
-    if emails:
-        for m in _EMAIL.finditer(text):
-            yield m.start(), m.end(), "email"
+    if emails:  # a customer's e-mail address or phone number, where asked (text quoted into prompts)
+        yield from contact_spans(text)
 
 
+_BLOCK_SCALAR = re.compile(r"[|>][+\-]?\d?")
 _STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
 
 
@@ -392,6 +336,8 @@ def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
     before the values a tool accepts ("pin: must be one of ..."), or a postal
     PIN code beside an address ("Pincode: 560001")."""
     value = text[start:end]
+    if _BLOCK_SCALAR.fullmatch(value):  # YAML's "password: |": the value is the block after it (`form_spans`)
+        return True
     if opens_message(text, start) or opens_connector(text, start):  # "pin: must be one of ...": the values
         return True  # after the phrase are read by `accepted_value_spans`, not the phrase's first word
     phrase = _STATUS_PHRASE.match(text, start)  # "not set", "too short": a status of several words
@@ -451,6 +397,14 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
     return merged
 
 
+def redact_shapes(text: str) -> str:
+    """`text` with what the shape rules find hidden (tokens, keys, cards), not what a name marks as
+    secret: for a message that may name a secret key to say what is wrong with it ("api_key: Input
+    should be ..."), where the key-word rules would hide the reason. Those rules mark "secret"."""
+    spans = list(_spans(text, False, _ALL_GROUPS)) if _may_hold_secret(text) else []
+    return _apply(text, [span for span in spans if span[2] != "secret"])
+
+
 def _redact_all_rules(text: str, emails: bool) -> str:
     """Every rule, no pre-filter (what `redact_text` must always equal)."""
     return _apply(text, list(_spans(text, emails, _ALL_GROUPS, gated=False)))
@@ -471,14 +425,15 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
 
     Args:
         text: any text (a tool result, an error message, a task).
-        emails: also hide e-mail addresses.
+        emails: also hide contact details: e-mail addresses and phone numbers (`_secret_contact`).
         known: values to hide wherever they appear (an episode's own secrets, seen under secret keys).
     """
     if known:
         text = hide_known(text, known, _apply)
-    if text in _clean and not (emails and "@" in text):  # e-mails need an "@": the rest is the same
+    contact = emails and contact_hint(text)  # contact details need an "@" or digits: the rest is the same
+    if text in _clean and not contact:
         return text
-    if not _may_hold_secret(text) and not (emails and "@" in text):
+    if not _may_hold_secret(text) and not contact:
         spans = list(_spans(text, emails, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
         spans = list(_spans(text, emails, _ALL_GROUPS))
@@ -493,7 +448,22 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     return out
 
 
+def _key_held_secret(key: str, redacted: str, emails: bool, known: set[str] | None) -> bool:
+    """Whether a dict key held a secret, so its value is one too: a credential keying what it opens
+    (``{<AWS key id>: <secret>}``), or a redaction mark (a tool can write one; a mark names no secret
+    by its words). A contact detail (hidden where asked), or an episode's secret echoed, keeps it."""
+    if "[REDACTED:" in key:
+        return True
+    if redacted == key:
+        return False
+    return (not emails and not known) or redact_text(key) != key
+
+
 _SCALARS = (bool, int, float)
+
+
+def _flat(rows: list[Any]) -> list[Any]:
+    return [c for r in rows for c in (r if isinstance(r, list) else [r])]
 # Dict keys that name no secret and hold none (the same few names come back in every event): one
 # look-up instead of the key-name rule and a text scan. Bounded like `_clean`; without `known`
 # values only (an episode's secret may be echoed as a key).
@@ -513,36 +483,40 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         named = named_secret_fields(value)  # {"name": "DB_PASSWORD", "value": ...}: `value` is secret
+        listed: list[tuple[Any, Any]] = []  # the keys holding lists (original, as stored)
         for k, v in value.items():
             if named and k in named and v is not None and not isinstance(v, bool):
                 if known is not None:
                     _remember(v, known)
                 out[k] = "[REDACTED:secret]"
                 continue
-            if not known and k in _plain_keys and not (emails and "@" in k):
+            if not known and k in _plain_keys and not (emails and contact_hint(k)):
                 key = k  # neither a secret's name nor holding a secret (remembered, see `_plain_keys`)
-            elif (
-                isinstance(k, str) and v is not None and not isinstance(v, bool) and is_secret_key(k)
-                and not is_postal_pin(k, v, value)
-            ):  # fmt: skip
-                if known is not None:
-                    _remember(v, known)
-                out[k] = "[REDACTED:secret]"
-                continue
-            elif type(v) is str and isinstance(k, str) and "ignature" in k.lower() and is_digest(v):
-                out[k] = "[REDACTED:signature]"  # {"signature": "<hex digest>"}; an error's signature is text
-                continue
-            elif isinstance(k, str):
-                # A key is text too (a secret can be sent, or echoed, as a dict key).
+            elif not isinstance(k, str):
+                key = k
+            else:
+                # A key is text too (a secret can be sent, or echoed, as a dict key): it is redacted
+                # on every road, a secret's name included ({"password=<pw>": ...} names one and holds one).
                 key = redact_text(k, emails=emails, known=known)
+                if (
+                    v is not None and not isinstance(v, bool)
+                    and (is_secret_key(k) or _key_held_secret(k, key, emails, known))
+                    and not is_postal_pin(k, v, value)
+                ):  # fmt: skip
+                    if known is not None:
+                        _remember(v, known)
+                    out[key] = "[REDACTED:secret]"
+                    continue
+                if type(v) is str and "ignature" in k.lower() and is_digest(v):
+                    out[key] = "[REDACTED:signature]"  # {"signature": "<hex digest>"}; an error's signature is text
+                    continue
                 if key == k and not is_secret_key(k) and len(k) <= _CLEAN_MAX_CHARS and type(k) is str and (
                     "ignature" not in k.lower()  # its value is read by shape (a digest or not)
-                ):
+                    and "[REDACTED:" not in k  # a mark hides its value (`_key_held_secret`)
+                ):  # fmt: skip
                     if len(_plain_keys) >= _CLEAN_MAX:
                         _plain_keys.clear()
                     _plain_keys[k] = None
-            else:
-                key = k
             if isinstance(v, str):  # the common leaf, without a second dispatch
                 out[key] = redact_text(v, emails=emails, known=known)
             elif v is None or isinstance(v, _SCALARS):
@@ -551,14 +525,31 @@ def redact(value: Any, *, emails: bool = False, known: set[str] | None = None) -
                 else:
                     out[key] = v if type(v) is not int or v < 10**12 else _card_number(v)
             else:
+                if type(v) is list:
+                    listed.append((k, key))
                 out[key] = redact(v, emails=emails, known=known)
+        # {"columns": [..., "password"], "rows": [[..., <pw>]]}: a name in one list, its values in another
+        if len(listed) >= 2 and (cells := parallel_secret_cells(value)):
+            for k, key in listed:
+                if k in cells:
+                    if known is not None:
+                        _remember([c for c, h in zip(_flat(value[k]), _flat(cells[k]), strict=True) if c != h], known)
+                    out[key] = redact(cells[k], emails=emails, known=known)
         return out
     if isinstance(value, list | tuple):
         if len(value) == 2 and names_secret_pair(value):  # ["X-Api-Key", "..."]: a header as a pair
             if known is not None:
                 _remember(value[1], known)
             return [redact(value[0], emails=emails, known=known), "[REDACTED:secret]"]
-        return [redact(v, emails=emails, known=known) for v in value]
+        # ["mysql", "--password", <pw>], ["X-Api-Key", <key>, ...]: a name in one item, its value in the next
+        hidden = list_secret_items(value, secret_spans, redact_text)
+        if not hidden:
+            return [redact(v, emails=emails, known=known) for v in value]
+        if known is not None:
+            _remember([value[i] for i in hidden], known)
+        return [
+            "[REDACTED:secret]" if i in hidden else redact(v, emails=emails, known=known) for i, v in enumerate(value)
+        ]
     if known and isinstance(value, int | float) and not isinstance(value, bool) and str(value) in known:
         return "[REDACTED:secret]"
     return _card_number(value)

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ._secret_keys import is_secret_key, key_words
+from ._secret_labels import tail_matches
 from ._secret_prose import prose_spans, seed_phrase_spans
 
 __all__ = [
@@ -125,38 +126,54 @@ _SEED_STEMS = frozenset({"seed", "recover", "mnemonic", "backup"})
 _VALUE = r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|[^\s\"'<>-][^\s\"'<>]{0,255}))"
 # A long option and its value, after "=" or a space: "--password=...", "--api-key ...", and one-dash long
 # options ("keytool -storepass ...", "openssl -passin pass:...").
-_FLAG = re.compile(r"(?<![\w.\-])(?:--|-(?=[A-Za-z][\w\-]))(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _VALUE)
+_FLAG_BODY = r"(?:--|-(?=[A-Za-z][\w\-]))(?P<k>[A-Za-z][\w\-]{0,79})(?:=|[ \t]+)" + _VALUE
+_FLAG = re.compile(r"(?<![\w.\-])" + _FLAG_BODY)
+_FLAG_AT = re.compile(_FLAG_BODY)  # a longer option's last words (`tail_matches`)
 # An element holding text: "<password>...</password>", "<ns:ApiKey attr=...>...".
-_ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>(?=(?P<v>[^<]{1,256}))")
+# The text may be CDATA ("<password><![CDATA[...]]></password>"): the value is what it wraps.
+_CDATA = r"(?:<!\[CDATA\[(?=(?P<v>(?:(?!\]\]>)[^\n]){1,256}))|(?=(?P<t>[^<]{1,256})))"
+_ELEMENT = re.compile(r"<(?P<k>[A-Za-z_][\w.\-:]{0,79})(?:\s[^<>]{0,256})?>" + _CDATA)
 
 
 # A quoted value right after its name, with no "=" between (SQL and prose): "WITH PASSWORD '...'",
 # "PASSWORD('...')", "IDENTIFIED BY '...'", 'password "..." is too short'.
-_QUOTED_AFTER = re.compile(
-    r"(?<![\w.\-])(?P<k>[^\W\d][\w\-]{0,79})(?P<by>\s+by)?(?:\s+|\s*\(\s*)"
-    r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|\\{1,3}[\"'][^\"'\n]{1,256}[\"']))",
-    re.IGNORECASE,
+_QUOTED_AFTER_BODY = (
+    r"(?P<k>[^\W\d][\w\-]{0,79})(?P<by>\s+by)?(?:\s+|\s*\(\s*)"
+    r"(?=(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|\\{1,3}[\"'][^\"'\n]{1,256}[\"']))"
 )
+_QUOTED_AFTER = re.compile(r"(?<![\w.\-])" + _QUOTED_AFTER_BODY, re.IGNORECASE)
+_QUOTED_AFTER_AT = re.compile(_QUOTED_AFTER_BODY, re.IGNORECASE)
 
 
 def _names_a_secret(m: re.Match[str]) -> bool:
     key = m.group("k").rsplit(":", 1)[-1]
-    if m.re is _QUOTED_AFTER and m.group("by"):
+    if m.re in (_QUOTED_AFTER, _QUOTED_AFTER_AT) and m.group("by"):
         return key.casefold() == "identified"  # SQL's CREATE/ALTER USER ... IDENTIFIED BY '...'
     return is_secret_key(key)
 
 
-# An HTML form field naming its value by a sibling attribute: <input name="password" value="...">, in
-# either order.
+# An HTML form field or an XML setting naming its value by a sibling attribute, in either order:
+# <input name="password" value="...">, .NET's <add key="DbPassword" value="...">.
 _HTML_FIELD = re.compile(
-    r"<[^<>]{0,256}?\b(?:name\s*=\s*(?P<q1>[\"'])(?P<k1>[^\"'<>]{1,80})(?P=q1)[^<>]{0,256}?\bvalue\s*=\s*(?P<q2>[\"'])"
-    r"(?P<v1>[^\"'<>]{1,256})(?P=q2)|value\s*=\s*(?P<q3>[\"'])(?P<v2>[^\"'<>]{1,256})(?P=q3)[^<>]{0,256}?\bname\s*=\s*"
-    r"(?P<q4>[\"'])(?P<k2>[^\"'<>]{1,80})(?P=q4))",
+    r"<[^<>]{0,256}?\b(?:(?:name|key)\s*=\s*(?P<q1>[\"'])(?P<k1>[^\"'<>]{1,80})(?P=q1)[^<>]{0,256}?\bvalue\s*=\s*"
+    r"(?P<q2>[\"'])(?P<v1>[^\"'<>]{1,256})(?P=q2)|value\s*=\s*(?P<q3>[\"'])(?P<v2>[^\"'<>]{1,256})(?P=q3)[^<>]{0,256}?"
+    r"\b(?:name|key)\s*=\s*(?P<q4>[\"'])(?P<k2>[^\"'<>]{1,80})(?P=q4))",
+    re.IGNORECASE,
+)
+# An XML element naming its text by an attribute: Java's <entry key="db.password">...</entry>,
+# Spring's <property name="...password">...</property>, a .NET setting's nested <value>...</value>;
+# the text may be CDATA.
+_LABELLED_ELEMENT = re.compile(
+    r"<[\w.:\-]{1,80}\s[^<>]{0,256}?\b(?:name|key)\s*=\s*(?P<q>[\"'])(?P<k>[^\"'<>]{1,80})(?P=q)[^<>]{0,256}?(?<!/)>"
+    r"(?:\s{0,64}<[\w.:\-]{1,40}>)?\s{0,64}" + _CDATA,
     re.IGNORECASE,
 )
 # A YAML key with its value as an indented block on the lines after it ("credentials:\n  - ...").
 _YAML_BLOCK = re.compile(
-    r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<k>[^\s:#\-][^:\n]{0,79}?):[ \t]*\n(?P<v>(?:(?P=i)[ \t]+\S[^\n]*(?:\n|\Z))+)"
+    r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<k>[^\s:#\-][^:\n]{0,79}?):[ \t]*(?:[|>][+\-]?\d?[ \t]*)?\n"
+    # read in a lookahead, so a nested key's block is read too ("db:\n  password: |\n    ..."); a block is
+    # read for 64 lines at most (a key's own block is far shorter), so nesting costs no square
+    r"(?=(?P<v>(?:(?P=i)[ \t]+\S[^\n]*(?:\n|\Z)){1,64}))"
 )
 
 
@@ -169,24 +186,33 @@ def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[
             which = "1" if m.group("k1") is not None else "2"
             if is_secret_key(m.group("k" + which)) and not m.group("v" + which).startswith("[REDACTED"):
                 yield m.start("v" + which), m.end("v" + which), "secret"
-    if ":\n" in text:
+    if ":\n" in text or "|" in text or ">" in text:  # a block after its key, or a block scalar ("key: |")
         for m in _YAML_BLOCK.finditer(text):
             if is_secret_key(m.group("k").strip().strip("\"'")):
                 yield m.start("v"), m.end("v") - m.group("v").endswith("\n"), "secret"
     yield from prose_spans(text, stems)
     if stems is None or not _SEED_STEMS.isdisjoint(stems):
         yield from seed_phrase_spans(text)
-    for regex in (_FLAG, _ELEMENT, _QUOTED_AFTER):
-        for m in regex.finditer(text):
+    # A label longer than a rule reads, or led by digits, is read from its last words (`tail_matches`).
+    elements = "<" in text
+    for regex, matches in (
+        (_FLAG, tail_matches(_FLAG, _FLAG_AT, text, option=True)),
+        (_ELEMENT, _ELEMENT.finditer(text) if elements else ()),
+        (_LABELLED_ELEMENT, _LABELLED_ELEMENT.finditer(text) if elements else ()),
+        (_QUOTED_AFTER, tail_matches(_QUOTED_AFTER, _QUOTED_AFTER_AT, text, dots=False)),
+    ):
+        for m in matches:
             if not _names_a_secret(m):
                 continue
-            start, end = m.span("v")
-            value = m.group("v")
+            group = "t" if "t" in m.re.groupindex and m.group("t") is not None else "v"  # an element's text, or CDATA
+            start, end = m.span(group)
+            value = m.group(group)
             quote = len(value) - len(value.lstrip("\\")) + 1  # an opening quote, escaped or not
-            if value[quote - 1 : quote] in "\"'" and len(value) >= 2 * quote:
+            if group == "v" and value[quote - 1 : quote] in "\"'" and len(value) >= 2 * quote:
                 start, end = start + quote, end - quote
-            elif regex is _ELEMENT and len(value) == 256:  # cut at the bound: runs on to its element's end
-                stop = text.find("<", end)
+            elif regex is not _FLAG and regex is not _QUOTED_AFTER and len(value) == 256:
+                # cut at the bound: runs on to its element's end (or its CDATA's)
+                stop = text.find("<" if group == "t" else "]]>", end)
                 end = len(text) if stop < 0 else stop
             if value.strip() and not value.startswith("[REDACTED"):
                 yield start, end, "secret"
@@ -237,7 +263,7 @@ _IBAN_LENGTHS = {
     "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }  # fmt: skip
 # A candidate: country, check digits, then the account, in groups of four or not.
-_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?: ?[A-Z0-9]){11,30}")
+_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?: ?[A-Z0-9]){11,30}", re.IGNORECASE)  # written in lower case too
 
 
 def _iban_valid(iban: str) -> bool:
@@ -252,7 +278,7 @@ def iban_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` holding an IBAN (its country's length, valid check digits): an account is a
     payment credential, like a card number."""
     for m in _IBAN.finditer(text):
-        length = _IBAN_LENGTHS.get(m.group(0)[:2])
+        length = _IBAN_LENGTHS.get(m.group(0)[:2].upper())
         if length is None:
             continue
         chars: list[str] = []
@@ -264,7 +290,7 @@ def iban_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 if len(chars) == length:
                     break
         after = text[end : end + 1]
-        if len(chars) == length and not (after.isalnum() and after.isascii()) and _iban_valid("".join(chars)):
+        if len(chars) == length and not (after.isalnum() and after.isascii()) and _iban_valid("".join(chars).upper()):
             yield m.start(), end, "iban"
 
 

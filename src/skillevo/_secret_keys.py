@@ -103,7 +103,10 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
         {"api", "access", "secret", "private", "signing", "encryption", "master", "session", "client",
          "ssh", "license", "account", "service", "db", "database", "priv", "subscription", "webhook",
          # a wireless network's key
-         "preshared", "shared", "wpa", "wpa2", "wep", "wifi"}
+         "preshared", "shared", "wpa", "wpa2", "wep", "wifi",
+         # whose key it is: an app's (Laravel's APP_KEY, Edamam's app_key), a developer's, a merchant's
+         # or a partner's with a payment or a marketplace API
+         "app", "developer", "dev", "merchant", "partner", "secure"}
     ),
     "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
     "id": frozenset({"session", "sess"}),

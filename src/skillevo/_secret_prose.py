@@ -37,9 +37,14 @@ _PROSE = re.compile(
     # a head word that names a secret only after a modifier may follow the word ("verification code")
     r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id|key|number)(?![\w\-]))?"
     r"(?:[ \t]+(?:de|di|da|do|du|del|della|dello|des)[ \t]+[^\W\d][\w\-]{0,39}|[ \t]+d['’][^\W\d][\w\-]{0,39})?)"
-    r":?[ \t]+"
-    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to)[ \t]+){0,3}"
-    r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}))",
+    r"(?:[ \t]*[(\[][\w \t.\-]{1,24}[)\]])?"  # a qualifier in brackets: "API key (prod): ..."
+    # whose secret it is, between its name and its value: "the password for ana is ...", "password of the
+    # admin account = ..." (up to four words; the value must still read as a credential)
+    r"(?:[ \t]+(?:for|of)(?:[ \t]+[^\s:=,;\"'<>()\[\]]{1,40}){1,4}?"
+    r"(?=[ \t]*[:=]|[ \t]+(?:is|was|now|changed|reset|set)[ \t])"
+    r"(?:[ \t]*[:=])?|:)?[ \t]+"
+    r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to):?[ \t]+){0,3}"
+    r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}+)(?!\())",  # a call ("= PASSWORD('...')") is no value: its argument is
     re.IGNORECASE,
 )
 _BEFORE = re.compile(r"((?:\d{0,3}[^\W\d][\w\-]{0,39}[ \t]+){1,2})\Z")

@@ -12,7 +12,7 @@ from typing import Any
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins.base import RegexBasedDetector
 
-__all__ = ["DS_GATES", "EXTRA_RULES", "RUN", "Gate", "Rule", "ds_rules"]
+__all__ = ["DS_GATES", "EXTRA_RULES", "PRIVATE_KEY_LABELS", "RUN", "Gate", "Rule", "ds_rules"]
 
 # ---- Shapes detect-secrets does not (yet) know, kept here in one list. Each is (kind, pattern);
 # ---- group "s" (when present) is the part to hide, else the whole match.
@@ -42,6 +42,17 @@ EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
     ("webhook", re.compile(r"(?i)/(?:[\w\-]*web)?hooks?/(?=[^\s?#\"'<>]*\d)(?P<s>[^\s?#\"'<>]{16,})"), ("hook",)),
     # HTTP auth schemes outside a header ("Authorization: ..." itself is a secret key, see _PAIR)
     ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*"), ("bearer",)),
+    # An age identity (the file-encryption tool's private key: Bech32 after its fixed prefix)
+    ("private_key", re.compile(r"AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{20,}"), ("age-secret-key-",)),
+]
+# Private keys under a label detect-secrets' PrivateKeyDetector does not list (it names eight:
+# PKCS#8's "ENCRYPTED PRIVATE KEY", GnuPG's "SECRET KEY BLOCK" and PuTTY's version-3 files were read
+# by none). Any armor label ending in PRIVATE KEY or SECRET KEY is a private key, whatever words lead
+# it, as is a PuTTY key file of any version. Run with the plugin's own rules (kind "private_key": the
+# block is hidden from its header to its END line, or to the end of a cut text).
+PRIVATE_KEY_LABELS: list[tuple[str, re.Pattern[str], Gate]] = [
+    ("private_key", re.compile(r"BEGIN (?:[A-Z0-9]{1,16} ){0,4}(?:PRIVATE|SECRET) KEY"), ("private key", "secret key")),
+    ("private_key", re.compile(r"PuTTY-User-Key-File-\d{1,3}"), ("putty",)),
 ]
 # detect-secrets plugins by kind; plugins not listed keep a kind made from their secret type.
 _DS_KINDS = {
@@ -112,4 +123,4 @@ def ds_rules() -> tuple[list[Rule], list[Rule]]:
         # `denylist` is a class attribute (a list of compiled patterns) typed as a property upstream.
         patterns: list[re.Pattern[str]] = list(vars(plugin).get("denylist") or ())
         target.extend((_kind_of(plugin), p, gate) for p in patterns)
-    return reviewed, unreviewed
+    return reviewed + PRIVATE_KEY_LABELS, unreviewed

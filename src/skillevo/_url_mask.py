@@ -37,7 +37,8 @@ def mask_url(url: str) -> str:
 
 
 def _secret_param(name: str) -> bool:
-    return is_secret_key(name) or name.lower() in {"sslpassword", "sslkey", "passfile"}
+    # "key" alone is an API key in a query (Google's, Bing Maps', Steam's "?key=...")
+    return is_secret_key(name) or name.lower() in {"sslpassword", "sslkey", "passfile", "key"}
 
 
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
