@@ -100,3 +100,13 @@ def test_unseen_lengths_are_rewritten_before_the_call() -> None:
                 clean += _call(ep, text, iso)
                 ep.finish(reward=1.0)
         assert clean >= 6, (clean, [(s.name, [v.strategy.repair for v in s.versions]) for s in lib.skills()])
+
+
+def test_only_finite_ascii_numbers_are_rewritten() -> None:
+    """A float the agent sent as nan or inf became ``PTnanH``/``PTinfH``, and digits of another script
+    (``٣٦``, matched by ``\\d``) an ISO duration no reader of ISO 8601 takes (attack13): left as sent."""
+    from skillevo._durations import as_iso_duration
+
+    for value, unit in ((float("nan"), "h"), (float("inf"), "h"), ("٣٦", "h"), ("١ hour", None), ("36 ساعة", None)):
+        assert as_iso_duration(value, unit) is None, value
+    assert as_iso_duration(36, "h") == "PT36H" and as_iso_duration("1 hour 30 minutes", None) == "PT1H30M"

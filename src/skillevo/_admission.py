@@ -10,6 +10,9 @@ lifecycle stages.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -128,7 +131,7 @@ def admit(
                 kind=EventKind.PROPOSAL,
                 episode_id=episode_id,
                 version_id=version.id,
-                data={"name": proposal.name, "miner": miner, "kind": proposal.strategy.kind, **extra},
+                data={"name": version.skill, "miner": miner, "kind": proposal.strategy.kind, **extra},
             )
         )
         out.admitted.append(Admitted(version.id, proposal))
@@ -136,17 +139,48 @@ def admit(
 
 
 def _store(proposal: Proposal, origin: Origin, store: SkillStore) -> SkillVersion:
-    """A new skill, or a new version of the skill of that name (its parent the active or latest version)."""
+    """A new skill, or a new version of the skill of that name (its parent the active or latest version).
+
+    A version lives under its skill's trigger, so a proposal whose name a skill with another trigger
+    holds is stored as a skill of its own (`_own_name`): a miner's names are predictable
+    (``pay-missing-arg-currency``), and an imported folder that took one first with a trigger that
+    never fires, or fires on every tool, had the library's own fix stored under that trigger."""
+    name = _own_name(proposal, store)
     try:
-        existing: Skill | None = store.skill(proposal.name)
+        existing: Skill | None = store.skill(name)
     except NotFoundError:
         existing = None
     if existing is None:
-        return store.add_skill(
-            proposal.name, proposal.trigger, proposal.strategy, description=proposal.description, origin=origin
-        )
+        return store.add_skill(name, proposal.trigger, proposal.strategy, description=proposal.description,
+                               origin=origin)
     parent = existing.active() or (existing.versions[-1] if existing.versions else None)
-    return store.add_version(proposal.name, proposal.strategy, parent=parent.id if parent else None, origin=origin)
+    return store.add_version(name, proposal.strategy, parent=parent.id if parent else None, origin=origin)
+
+
+#: Names tried after the proposal's own (each derived from its trigger), before an unpredictable one.
+_NAME_TRIES = 3
+
+
+def _own_name(proposal: Proposal, store: SkillStore) -> str:
+    """`proposal`'s name, or, when a skill with another trigger holds it, a name derived from its
+    trigger that is free or held by a skill with the same trigger (the same proposal mined again, or
+    by another process, lands in one skill); past `_NAME_TRIES` names held by other triggers (they
+    are predictable too), a random one."""
+    def fits(name: str) -> bool:
+        try:
+            return store.skill(name).trigger == proposal.trigger
+        except NotFoundError:
+            return True
+
+    if fits(proposal.name):
+        return proposal.name
+    key = json.dumps(proposal.trigger.model_dump(mode="json"), sort_keys=True)
+    for attempt in range(_NAME_TRIES):
+        digest = hashlib.sha1(f"{key}\n{attempt}".encode()).hexdigest()[:6]
+        name = f"{proposal.name[:57].rstrip('-')}-{digest}"
+        if fits(name):
+            return name
+    return f"{proposal.name[:57].rstrip('-')}-{secrets.token_hex(3)}"
 
 
 def candidate_problem(skill: Skill, version: SkillVersion, store: SkillStore, policy: AdmissionPolicy) -> str:

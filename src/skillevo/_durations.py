@@ -108,6 +108,10 @@ _PLAIN = re.compile(rf"\s*({_NUM})\s*")
 def _iso(parts: list[tuple[str, str]]) -> str | None:
     """ISO 8601 for (number text, unit) parts, each unit once and largest first; None otherwise."""
     order = list(_ISO_DESIGNATOR)
+    # ASCII digits only: ``\d`` also matches other scripts' digits (``٣٦``), and "nan"/"inf" are a
+    # float's repr, not a number ISO 8601 writes; either rewritten is a duration no reader takes.
+    if not all(n.isascii() and n.replace(".", "", 1).isdigit() for n, _ in parts):
+        return None
     units = [u for _, u in parts]
     if len(set(units)) != len(units) or units != sorted(units, key=order.index):
         return None

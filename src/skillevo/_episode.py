@@ -402,6 +402,13 @@ class EpisodeContext:
             # chosen either: a version credited for text the model never read would learn nothing.
             shown = [v for v in skill.versions if v.strategy.guidance and prompt_safe(v.strategy.guidance)]
             versions, shadow = evo.gate.split(shown, self._canary)
+            # Nor an import's own text nothing here vouches for (`ReviewGate.text_held`): it passed the
+            # same rules, which read for an injection's phrases, not for what an order means. It runs
+            # in shadow, where a reviewer sees how often it would have reached a prompt.
+            unvouched = [v for v in versions if evo.gate.text_held(v)]
+            if unvouched:
+                versions = [v for v in versions if v not in unvouched]
+                shadow = [*shadow, *unvouched]
             for held in shadow:
                 self._shadow.guidance(skill, held)
             if not versions:

@@ -56,6 +56,7 @@ from ._grpo_snapshot import ADVANTAGE_EPS, TRAJECTORY, Snapshot, finite, to_json
 from ._guidance import compose_guidance, rank_guidance
 from ._lifecycle import group_advantages
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, TriggerKind
+from ._probation import text_unvouched
 from ._redaction import mask_url, redact
 from ._review_gate import gated_since, is_approved
 from ._store import SkillStore
@@ -223,6 +224,9 @@ def current_prompts(store: SkillStore, *, budget_tokens: int = GUIDANCE_BUDGET_T
         # Review is gated on this library: an active version nobody approved reaches no prompt, a
         # training prompt included (see _review_gate).
         skills = [s for s in skills if (a := s.active()) is None or is_approved(store, a, since)]
+    # An import's own words reach no prompt before a person or this library's miners vouch for them
+    # (`_probation.text_unvouched`): one active by its repair's won test brings its text to none either.
+    skills = [s for s in skills if (a := s.active()) is None or not text_unvouched(store, a, s)]
     rows: list[dict[str, Any]] = []
     for task in tools:
         guidance, versions = current_guidance(

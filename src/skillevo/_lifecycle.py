@@ -139,8 +139,13 @@ class Lifecycle:
             if version.status is not VersionStatus.CANDIDATE:
                 return None
             skill = self.store.skill(version.skill)
-            if any(v.status is VersionStatus.TESTING for v in skill.versions):
-                return None
+            testing = _testing(skill)
+            if testing is not None:
+                if not self._pause_held(skill, testing):
+                    return None
+                skill = self.store.skill(version.skill)
+                if any(v.status is VersionStatus.TESTING for v in skill.versions):
+                    return None
             if self.review != "required" and awaits_evidence(self.store, version, skill):
                 # An import this library holds no evidence for applies to no call (`ReviewGate`): a test
                 # here would hold the skill's slot and never be credited. It waits; a person may approve
@@ -228,6 +233,23 @@ class Lifecycle:
                 if started:
                     out.append(started)
             return out
+
+    def _pause_held(self, skill: Skill, testing: SkillVersion) -> bool:
+        """Under ``auto``/``canary``, send back to waiting a test of an import this library holds no
+        evidence for (it applies to no call, so it is never credited or decided: its skill's later
+        candidates, the library's own mined fixes included, would wait behind it for good). It was
+        started in shadow while review held back, or by a release before the probation. True when
+        it went back (it starts again once evidence comes in; a person may approve it)."""
+        if self.review == "required" or not awaits_evidence(self.store, testing, skill):
+            return False
+        try:
+            self.store.set_status(
+                testing.id, VersionStatus.CANDIDATE, reason="test paused: no evidence for this import here",
+                actor="lifecycle", expected=VersionStatus.TESTING,
+            )
+        except StatusConflictError:
+            return False  # decided or paused by another process since it was read
+        return True
 
     def _start_first(self, skill: Skill) -> Transition | None:
         """Start the oldest waiting candidate that may start (an import awaiting evidence holds back no other)."""

@@ -568,8 +568,11 @@ def check_proposal(
         return CheckResult(ok=False, reason=UNVOUCHED)
     for skill in store.skills():
         for version in skill.versions:
+            # A skill of the proposal's name under another trigger is another skill (`_admission._store`
+            # stores the proposal under its own): only a version rejected there still refuses the idea.
             if same_behaviour(version.strategy, proposal.strategy) and (
-                skill.name == proposal.name or skill.trigger == proposal.trigger
+                skill.trigger == proposal.trigger
+                or (skill.name == proposal.name and version.status is VersionStatus.REJECTED)
             ):
                 state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
                 return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})")

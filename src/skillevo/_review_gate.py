@@ -47,7 +47,7 @@ import numpy as np
 
 from ._errors import ConfigError
 from ._models import Event, EventKind, SkillVersion, VersionStatus
-from ._probation import awaits_evidence
+from ._probation import awaits_evidence, text_unvouched
 from ._store import SkillStore
 
 __all__ = [
@@ -208,6 +208,8 @@ class ReviewGate:
         self._block: list[bool] = []
         self._held: dict[str, float] = {}
         self._free: set[str] = set()
+        self._text_held: dict[str, float] = {}
+        self._text_free: set[str] = set()
         self._since: float | None = mark_gated(store) if self.gated else None
 
     @property
@@ -232,6 +234,7 @@ class ReviewGate:
         with self._lock:
             self._approved.clear()
             self._unapproved.clear()
+            self._text_held.clear()
 
     def approved(self, version: SkillVersion) -> bool:
         """`is_approved`, cached (only active versions cost a read)."""
@@ -276,6 +279,28 @@ class ReviewGate:
             else:
                 self._held.pop(version.id, None)
                 self._free.add(version.id)
+        return held
+
+    def text_held(self, version: SkillVersion) -> bool:
+        """Whether `version`'s guidance may reach no prompt: imported, and neither a person nor this
+        library's own miners vouch for its words (`skillevo._probation.text_unvouched`). Cached like
+        `held`: a text found vouched for stays so (an approval or a mined proposal is never undone)."""
+        if not version.strategy.guidance or version.id in self._text_free:
+            return False
+        now = time.monotonic()
+        seen = self._text_held.get(version.id)
+        if seen is not None and now - seen < _HELD_TTL_S:
+            return True
+        try:
+            held = text_unvouched(self.store, version)
+        except Exception:  # the log cannot be read now: held (fail closed), asked again next call
+            return True
+        with self._lock:
+            if held:
+                self._text_held[version.id] = now
+            else:
+                self._text_held.pop(version.id, None)
+                self._text_free.add(version.id)
         return held
 
     def live(self, version: SkillVersion, canary: bool) -> bool:
