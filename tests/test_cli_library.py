@@ -263,3 +263,31 @@ def test_an_import_that_cannot_read_its_folders_creates_no_library(
     assert main(["import", str(tmp_path / folder), "--db", str(new)]) == 1
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not new.exists()  # a typo in the folder leaves no empty library behind
+
+
+def test_an_import_held_for_a_person_is_said_at_import_and_listed_for_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A guidance-only import reaches no prompt on its author's word (docs/review.md), whatever the
+    # review mode: the import says so, `review list` shows it under the default "auto", and a
+    # person's approval makes it active.
+    folder = tmp_path / "in" / "refund-care"
+    folder.mkdir(parents=True)
+    (folder / "SKILL.md").write_text(
+        "---\nname: refund-care\ndescription: Refunds.\n---\n"
+        "When calling `refund_order`, send `currency` as the order's own three-letter code.\n"
+    )
+    db = str(tmp_path / "lib.db")
+    assert main(["import", str(tmp_path / "in"), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "refund-care@1 (candidate)" in out
+    assert "your approval: refund-care@1" in out and "skillevo review approve refund-care@1" in out
+    assert main(["review", "--db", db, "--json", "list"]) == 0
+    listed = json.loads(capsys.readouterr().out)["pending"]
+    assert [(p["version_id"], p["status"]) for p in listed] == [("refund-care@1", "candidate")]
+    assert main(["review", "--db", db, "approve", "refund-care@1", "-r", "read it"]) == 0
+    capsys.readouterr()
+    assert main(["review", "--db", db, "--json", "list"]) == 0
+    assert json.loads(capsys.readouterr().out)["pending"] == []
+    with SkillLibrary(db) as lib:
+        assert lib.version("refund-care@1").status is VersionStatus.ACTIVE

@@ -43,7 +43,7 @@ from ._models import EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillV
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
-__all__ = ["IMPORT_MINER", "awaits_evidence", "imported", "text_unvouched"]
+__all__ = ["IMPORT_MINER", "awaits_evidence", "held_imports", "imported", "text_unvouched"]
 
 #: The ``miner`` of the ``proposal`` event an import writes for each version it stores.
 IMPORT_MINER = "import"
@@ -156,3 +156,17 @@ def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -
         except Exception:  # an edit that cannot apply there changes nothing
             continue
     return False
+
+
+def held_imports(store: SkillStore) -> list[SkillVersion]:
+    """The imported versions, waiting or under test, that the hold keeps from acting now
+    (`awaits_evidence`): what a person may approve (``skillevo review list`` shows them in every
+    review mode; an imported code skill or guidance text waits for nothing else)."""
+    out: list[SkillVersion] = []
+    for skill in store.skills():
+        for version in skill.versions:
+            if version.status in (VersionStatus.CANDIDATE, VersionStatus.TESTING) and awaits_evidence(
+                store, version, skill
+            ):
+                out.append(version)
+    return out

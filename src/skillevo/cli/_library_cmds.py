@@ -243,13 +243,23 @@ def import_(
     """
     # Read the folders first: a typo in DIRECTORY must not leave a new, empty library behind.
     read_skill_folders(directory)
+    from .._probation import awaits_evidence
+
     with _open(db, must_exist=False) as lib:
         result = lib.import_skills(directory, start_tests=start_tests)
-        statuses = {vid: lib.version(vid).status.value for vid in result}
-    shown = ", ".join(f"{vid} ({statuses[vid]})" for vid in result) or "nothing new"
+        versions = [lib.version(vid) for vid in result]
+        held = [v.id for v in versions if awaits_evidence(lib, v)]
+    shown = ", ".join(f"{v.id} ({v.status.value})" for v in versions) or "nothing new"
     console.print(f"imported {len(result)} version(s): {shown}", highlight=False, markup=False)
     for refusal in result.refused:
         console.print(f"refused {refusal}", highlight=False, markup=False)
+    if held:
+        # An import acts only on this library's own evidence or a person's word (docs/review.md).
+        console.print(
+            f"waiting for this library's evidence or your approval: {', '.join(held)} "
+            f"(skillevo review list; skillevo review approve {held[0]} -r REASON)",
+            highlight=False, markup=False,
+        )
 
 
 _STATS_COLUMNS = (

@@ -223,7 +223,10 @@ def diff(
 # --------------------------------------------------------------------------- review
 
 review_app = typer.Typer(
-    help="Human review of unapproved versions and their shadow evidence (review = \"required\" or \"canary\").",
+    help=(
+        "Human review of unapproved versions and their shadow evidence"
+        " (review = \"required\" or \"canary\"; held imports in every mode)."
+    ),
     no_args_is_help=False,
     invoke_without_command=True,
 )
@@ -301,6 +304,7 @@ def review_list(
 ) -> None:
     """Versions that wait for a human decision, with their shadow evidence."""
     from .._models import EventKind
+    from .._probation import held_imports
     from .._shadow import shadow_evidence
 
     lib, life = _lifecycle(ctx, config, db)
@@ -308,7 +312,12 @@ def review_list(
     pending: list[dict[str, Any]] = []
     with lib:
         location = lib.location
-        for v in life.pending():
+        waiting = life.pending()
+        # Imports the hold keeps from acting (any review mode): a person's approval is what frees
+        # imported code and text, and may free a repair before this library's evidence does.
+        listed = {v.id for v in waiting}
+        waiting += [v for v in held_imports(lib) if v.id not in listed]
+        for v in waiting:
             note = next(
                 (e for e in reversed(lib.events(version_id=v.id, kind=EventKind.LIFECYCLE)) if e.data.get("pending")),
                 None,
