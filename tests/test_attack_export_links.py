@@ -115,3 +115,27 @@ def test_export_into_dir_keeps_the_users_other_files_and_rewrites_its_own(tmp_pa
     assert (out / "date-fix" / "SKILL.md").read_bytes() == first
     assert (out / "notes" / "todo.md").read_text() == USER
     assert sorted(p.name for p in (out / "date-fix").iterdir()) == ["SKILL.md", "skillevo.json"]
+
+
+GRPO_PLANTS = ["manifest.json", "episodes.jsonl", "episodes.jsonl.tmp", "skill_generator.jsonl"]
+
+
+@pytest.mark.parametrize("entry", GRPO_PLANTS)
+@pytest.mark.parametrize("how", ["symlink", "hardlink"])
+def test_the_grpo_export_never_writes_through_a_planted_entry(tmp_path: Path, entry: str, how: str) -> None:
+    from skillevo import Evolver
+    from skillevo._grpo import export_grpo
+
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        evo = Evolver(lib, seed=0)
+        with evo.episode(task="book a flight") as ep:
+            ep.finish(reward=1.0)
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    victim.write_text(USER)
+    out.mkdir()
+    (out / entry).symlink_to(victim) if how == "symlink" else os.link(victim, out / entry)
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        export_grpo(lib, out)
+    assert victim.read_text() == USER
+    for name in ("manifest.json", "episodes.jsonl", "skill_generator.jsonl"):
+        assert not (out / name).is_symlink() and os.stat(out / name).st_nlink == 1
