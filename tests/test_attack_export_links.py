@@ -139,3 +139,24 @@ def test_the_grpo_export_never_writes_through_a_planted_entry(tmp_path: Path, en
     assert victim.read_text() == USER
     for name in ("manifest.json", "episodes.jsonl", "skill_generator.jsonl"):
         assert not (out / name).is_symlink() and os.stat(out / name).st_nlink == 1
+
+
+@pytest.mark.parametrize("entry", ["latest.md", "latest.md.tmp", "latest.html.tmp"])
+def test_the_train_report_never_writes_through_a_planted_entry(tmp_path: Path, entry: str) -> None:
+    """`train.report_dir` is often a shared or published folder: a link named like a report file
+    (or its temporary file) must be replaced, not written through."""
+    from skillevo import run_train
+    from skillevo._config import config_from_dict
+
+    SkillLibrary(tmp_path / "lib.db").close()
+    folder, victim = tmp_path / "reports", tmp_path / "victim.txt"
+    victim.write_text(USER)
+    folder.mkdir()
+    (folder / entry).symlink_to(victim)
+    cfg = config_from_dict({
+        "library": {"db": str(tmp_path / "lib.db")}, "miner": {"rule": False},
+        "train": {"settle_s": 0, "report_dir": str(folder), "formats": ["md", "html"]},
+    })
+    run_train(cfg)
+    assert victim.read_text() == USER
+    assert (folder / "latest.md").is_file() and not (folder / "latest.md").is_symlink()
