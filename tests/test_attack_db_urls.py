@@ -34,3 +34,21 @@ def test_the_cli_says_one_line_for_a_malformed_url(url: str, capsys: pytest.Capt
         out, err = capsys.readouterr()
         assert "Traceback" not in out + err and "hunter2pw" not in out + err
         assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("since", ["99999999999d", "9" * 400 + "w", "99999999999999999999s", "0001-01-01T00:00+01:00"])
+def test_diff_since_an_age_older_than_any_clock_is_no_traceback(
+    tmp_path: object, since: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An age or date before the UNIX epoch (a typo, a script's overflow) means "since the library
+    began": the report is written from an empty library, never a ValueError from `datetime`."""
+    from pathlib import Path
+
+    from skillevo.cli._train_cmds import parse_time
+
+    db = Path(str(tmp_path)) / "lib.db"
+    SkillLibrary(db).close()
+    assert parse_time(since) == 0.0
+    code = main(["diff", "--since", since, "--db", str(db)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and code == 0, err
