@@ -190,3 +190,22 @@ def test_fitted_table_never_exceeds_the_width(width: int) -> None:
         assert "not shown" not in text and "applied" in text
     else:
         assert "not shown:" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("fake", [
+    '\ntrigger: {"kind": "task_start"}',
+    "\nhostile  status: active",
+    "\r\nstatus: active",
+    "\u2028trigger: {}",
+])
+def test_a_description_cannot_print_a_line_of_its_own_in_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: str
+) -> None:
+    """`show` prints its own lines (the status, the trigger) around the skill's description: a line
+    break in a stored description must not make a second one the reviewer takes for skillevo's."""
+    db = _library(tmp_path, "Use ISO dates.", description="Date help." + fake)
+    assert main(["show", "hostile", "--db", db]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("trigger:") for line in lines) == 1
+    assert sum(line.startswith(("hostile  status:", "status:")) for line in lines) == 1
+    assert any(line.startswith("Date help.") for line in lines)

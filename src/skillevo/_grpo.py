@@ -29,7 +29,6 @@ import importlib
 import json
 import logging
 import math
-import os
 import shutil
 from collections import defaultdict
 from collections.abc import Sequence
@@ -40,7 +39,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from . import _regex
-from ._errors import ConfigError
+from ._errors import ConfigError, LibraryError
+from ._export_fs import ExportFolder
 from ._grpo_features import EPISODES, SKILL_GENERATOR, dataset_features
 from ._grpo_generator import skill_generator_rows, skill_generator_rows_of
 from ._grpo_groups import (
@@ -394,12 +394,8 @@ def _warnings(rows: _EpisodeRows) -> list[str]:
 # --------------------------------------------------------------------------- writing and reading
 
 
-def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
-    os.replace(tmp, path)
+def _write_jsonl(folder: ExportFolder, name: str, rows: Sequence[dict[str, Any]]) -> None:
+    folder.write(name, "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows))
 
 
 def _save_dataset(ds: Any, which: str, rows: list[dict[str, Any]], folder: Path) -> None:
@@ -455,10 +451,12 @@ def export_grpo(
     out = Path(out)
     files: list[str] = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, rows in ((EPISODES, episodes), (SKILL_GENERATOR, generator)):
-            _write_jsonl(out / f"{name}.jsonl", rows)
-            files.append(f"{name}.jsonl")
+        # OUT may hold entries others planted (a link or hard link named like a file written here):
+        # `ExportFolder` replaces them, never writes through them.
+        with ExportFolder.root(out) as folder:
+            for name, rows in ((EPISODES, episodes), (SKILL_GENERATOR, generator)):
+                _write_jsonl(folder, f"{name}.jsonl", rows)
+                files.append(f"{name}.jsonl")
         try:
             ds = importlib.import_module("datasets")
         except ImportError:
@@ -487,9 +485,12 @@ def export_grpo(
             warnings=warnings,
         )
         manifest = {"format": FORMAT_VERSION, "library": mask_url(store.location), **result.model_dump()}
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        with ExportFolder.root(out) as folder:
+            folder.write("manifest.json", json.dumps(manifest, indent=2) + "\n")
     except OSError as exc:
         raise ConfigError(f"export grpo: cannot write {out} ({exc})") from None
+    except LibraryError as exc:
+        raise ConfigError(f"export grpo: {exc}") from None
     return result
 
 

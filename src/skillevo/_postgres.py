@@ -72,7 +72,12 @@ def _split_url(url: str) -> tuple[str, str]:
     libpq as written: libpq reads ``+`` as a plus, not a space, so decoding and encoding them again
     broke ``options=-c%20statement_timeout%3D5000`` (sent as ``-c+statement_timeout=5000``) and a
     ``+`` in a value (read back as a space)."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:
+        # urllib checks a bracketed host itself ("Invalid IPv6 URL"): its ValueError is the user's
+        # mistyped URL, so it is said as skillevo's one line, the password masked.
+        raise LibraryError(f"not a valid PostgreSQL URL: {_safe_location(url)}: {_one_line(exc)}") from None
     schema = "skillevo"
     kept = []
     for field in parts.query.split("&") if parts.query else []:

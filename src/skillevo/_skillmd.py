@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from ._agentskill import defines_repair, derive_trigger, guidance_from_body, script_skill_name
 from ._errors import LibraryError, SkillFormatError
+from ._export_fs import ExportFolder
 from ._models import SKILL_NAME_RE, Origin, Repair, Skill, SkillVersion, Strategy, Trigger, TriggerKind, VersionStatus
 from ._redaction import redact_text
 from ._skillfs import SkillFolder, load_front_matter, load_json, read_skill_folder, split_front_matter
@@ -205,29 +206,29 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
         more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
         raise LibraryError(f"export refused: skill {name!r}{more} does not read: {why}; nothing was written "
                            "(fix or remove the row, or export the other skills by name)")
-    root = Path(directory)
-    root.mkdir(parents=True, exist_ok=True)
     written = []
-    for skill in store.skills():
-        if names is not None and skill.name not in names:
-            continue
-        version = current_version(skill)
-        if version is None:
-            continue
-        folder = root / skill.name
-        folder.mkdir(exist_ok=True)
-        # Redacted again on the way out, whatever was stored (older rows, or a rule added since).
-        version = version.model_copy(
-            update={"strategy": scrub_strategy(version.strategy), "origin": scrub_origin(version.origin)}
-        )
-        files = render_skill(skill.model_copy(update={"description": redact_text(skill.description)}), version)
-        for stale in (*_LEGACY_FILES, CODE_FILE):
-            if stale not in files and (folder / stale).is_file():
-                (folder / stale).unlink()
-        for filename, content in files.items():
-            (folder / filename).parent.mkdir(exist_ok=True)
-            (folder / filename).write_text(content, encoding="utf-8")
-        written.append(folder)
+    # Files go in through `ExportFolder`: DIR may hold entries planted by others (links, hard links,
+    # FIFOs), and an export must replace them, never write through them.
+    with ExportFolder.root(Path(directory)) as root:
+        for skill in store.skills():
+            if names is not None and skill.name not in names:
+                continue
+            version = current_version(skill)
+            if version is None:
+                continue
+            # Redacted again on the way out, whatever was stored (older rows, or a rule added since).
+            version = version.model_copy(
+                update={"strategy": scrub_strategy(version.strategy), "origin": scrub_origin(version.origin)}
+            )
+            files = render_skill(skill.model_copy(update={"description": redact_text(skill.description)}), version)
+            with root.folder(skill.name) as folder:
+                for stale in _LEGACY_FILES:
+                    folder.remove(stale)
+                for filename, content in files.items():
+                    folder.write_path(PurePosixPath(filename).parts, content)
+                if CODE_FILE not in files:
+                    folder.remove_path(PurePosixPath(CODE_FILE).parts)
+            written.append(Path(directory) / skill.name)
     return written
 
 

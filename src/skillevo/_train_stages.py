@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
@@ -16,7 +15,8 @@ from pydantic import JsonValue
 from ._admission import candidate_problem
 from ._config import import_callable
 from ._diff import last_event_id_at, library_diff, render_markdown
-from ._errors import ConfigError
+from ._errors import ConfigError, LibraryError
+from ._export_fs import ExportFolder
 from ._models import Event, EventKind, SkillVersion, VersionStatus
 from ._ope import off_policy_estimates
 from ._store import SkillStore
@@ -290,7 +290,12 @@ def write_report(run: Run) -> StageResult:
     if not run.dry_run and run.config.train.formats:
         folder = run.config.resolve(run.config.train.report_dir)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            # The report folder may be shared or published: `ExportFolder` replaces an entry
+            # planted under a report's name (a link, a hard link), never writes through it.
+            out = ExportFolder.root(folder)
+        except LibraryError as exc:
+            raise ConfigError(f"train.report_dir: {exc}") from None
+        try:
             for fmt in dict.fromkeys(run.config.train.formats):
                 if fmt == "md":
                     text = markdown
@@ -299,21 +304,17 @@ def write_report(run: Run) -> StageResult:
 
                     text = render_html(diff)
                 path = folder / f"skillevo-train-{run.report.run_id}.{fmt}"
-                _write_atomic(path, text)
-                _write_atomic(folder / f"latest.{fmt}", text)
+                out.write(path.name, text)
+                out.write(f"latest.{fmt}", text)
                 files.append(str(path))
-        except OSError as exc:
-            raise ConfigError(f"train.report_dir: cannot write the report in {folder} ({exc})") from None
+        except LibraryError as exc:
+            raise ConfigError(f"train.report_dir: {exc}") from None
+        finally:
+            out.close()
     run.report.report_files = files
     counts: dict[str, JsonValue] = {k: v for k, v in diff.counts().items() if v}
     counts["files"] = len(files)
     return StageResult(name="report", status="done", summary=counts)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def _fold(

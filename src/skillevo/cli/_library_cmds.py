@@ -18,7 +18,7 @@ from .._skillimport import read_skill_folders
 from .._skillmd import current_version
 from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
-from ._render import Column, emit_json, fitted_table, stdout_console, visible_text
+from ._render import Column, emit_json, fitted_table, stdout_console, visible_line, visible_text
 
 __all__ = ["register"]
 
@@ -171,7 +171,7 @@ def show(
     out = stdout_console()
     out.print(Text.assemble((skill.name, "bold"), f"  status: {skill.status.value}"))
     if skill.description:
-        out.print(visible_text(skill.description))
+        out.print(visible_line(skill.description))
     trigger = json.dumps(skill.trigger.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
     out.print(Text.assemble("trigger: ", visible_text(trigger)))
     rows = [
@@ -252,7 +252,8 @@ def import_(
     shown = ", ".join(f"{v.id} ({v.status.value})" for v in versions) or "nothing new"
     console.print(f"imported {len(result)} version(s): {shown}", highlight=False, markup=False)
     for refusal in result.refused:
-        console.print(f"refused {refusal}", highlight=False, markup=False)
+        # A refusal's reason may quote the folder's text: shown on one line, hidden characters escaped.
+        console.print(Text.assemble("refused ", visible_line(str(refusal))), highlight=False)
     if held:
         # An import acts only on this library's own evidence or a person's word (docs/review.md).
         console.print(

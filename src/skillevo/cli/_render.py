@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["Column", "emit_json", "fitted_table", "stdout_console", "visible", "visible_text"]
+__all__ = ["Column", "emit_json", "fitted_table", "stdout_console", "visible", "visible_line", "visible_text"]
 
 #: The style of a character shown as an escape, so it stands out from text that merely looks like one.
 ESCAPE_STYLE = "reverse"
@@ -73,6 +73,26 @@ def visible_text(text: object, style: str = "") -> Text:
         out.append(_escape(m.group(0)), style=ESCAPE_STYLE)
         start = m.end()
     out.append(value[start:])
+    return out
+
+
+def visible_line(text: object, style: str = "") -> Text:
+    """`visible_text` kept to one line: a line break or tab shows as its escape too.
+
+    For library text printed where the command's own lines are around it (a description between
+    the skill's status line and its trigger line): a line break there would print a line the
+    reader takes for skillevo's own ("trigger: ...", "status: active").
+    """
+    shown = visible_text(text, style)
+    plain = shown.plain
+    if "\n" not in plain and "\t" not in plain:
+        return shown
+    out = Text(style=style)
+    for piece in shown.divide(i for i, ch in enumerate(plain) if ch in "\n\t" for i in (i, i + 1)):
+        if piece.plain in ("\n", "\t"):
+            out.append(_escape(piece.plain), style=ESCAPE_STYLE)
+        else:
+            out.append_text(piece)
     return out
 
 

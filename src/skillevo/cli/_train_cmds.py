@@ -140,7 +140,9 @@ def parse_time(text: str, *, now: float | None = None) -> float:
     value = text.strip()
     m = _RELATIVE.match(value.lower())
     if m:
-        return (time.time() if now is None else now) - float(m.group(1)) * _UNIT_S[m.group(2)]
+        # Nothing in a library predates the UNIX epoch: an older time (a huge age, -inf) means
+        # "since the library began", which every later step can print as a date.
+        return max(0.0, (time.time() if now is None else now) - float(m.group(1)) * _UNIT_S[m.group(2)])
     try:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -149,9 +151,13 @@ def parse_time(text: str, *, now: float | None = None) -> float:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    if when.timestamp() > (time.time() if now is None else now):
+    try:
+        stamp = when.timestamp()
+    except (OverflowError, ValueError):  # year 1 with a zone ahead of UTC is year 0
+        stamp = 0.0
+    if stamp > (time.time() if now is None else now):
         raise ConfigError(f"--since: {text!r} is in the future: nothing can have changed since then")
-    return when.timestamp()
+    return max(0.0, stamp)
 
 
 def diff(
