@@ -5,7 +5,10 @@ something to mine; the LLM miner's model takes ``--model-s`` seconds per call. I
 waits for the miners; in the background (the default) it only records the episode. Prints the
 median `finish()` latency of each mode and their ratio; the background worker is flushed,
 untimed, after each episode so every run starts from the same state.
-Run: ``.venv/bin/python benchmarks/bench_finish_latency.py [--episodes N] [--model-s S]``.
+``--skills N`` first fills the library with `bench_overhead.py`'s N skills on other tools (what
+`finish()` and the background learning read grows with the library); ``--mode inline`` alone
+with ``--model-s 0`` then measures the end-of-episode work on a large library.
+Run: ``.venv/bin/python benchmarks/bench_finish_latency.py [--episodes N] [--model-s S] [--skills N]``.
 """
 
 from __future__ import annotations
@@ -44,12 +47,17 @@ def _episode(evo: Evolver, i: int) -> float:
     return time.perf_counter() - start
 
 
-def measure(mode: str, episodes: int, model_s: float, root: Path) -> float:
+def measure(mode: str, episodes: int, model_s: float, root: Path, skills: int = 0) -> float:
     def slow(prompt: str) -> str:
         time.sleep(model_s)
         return ANSWER
 
     with SkillLibrary(root / f"{mode}.db") as lib:
+        if skills:
+            import bench_overhead  # type: ignore[import-not-found]
+
+            bench_overhead.N_SKILLS = skills
+            bench_overhead.fill(lib)
         evo = Evolver(lib, miner=[RuleMiner(), LLMMiner(slow, max_calls=10_000)], mining=mode)  # type: ignore[arg-type]
         times = []
         for i in range(episodes):
@@ -63,10 +71,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=8)
     parser.add_argument("--model-s", type=float, default=1.0)
+    parser.add_argument("--skills", type=int, default=0, help="skills on other tools in the library first")
+    parser.add_argument("--mode", choices=("both", "inline"), default="both")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        inline = measure("inline", args.episodes, args.model_s, Path(tmp))
-        background = measure("background", args.episodes, args.model_s, Path(tmp))
+        inline = measure("inline", args.episodes, args.model_s, Path(tmp), args.skills)
+        if args.mode == "inline":
+            print(f"finish() median, mining inline, {args.skills} skills, {args.episodes} episodes: {inline * 1000:.1f} ms")
+            return
+        background = measure("background", args.episodes, args.model_s, Path(tmp), args.skills)
     print(f"finish() median with a {args.model_s:.1f} s LLM miner over {args.episodes} episodes:")
     print(f"  inline (before):     {inline * 1000:9.1f} ms")
     print(f"  background (after):  {background * 1000:9.1f} ms")
