@@ -303,6 +303,11 @@ class ToolCalls:
                 waiting = [p for p in waiting if p not in parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
+        if error is not None and any(p.arm == NULL_ARM for p in waiting):
+            # The null arm's outcome at this call is known now: the rescue after this error
+            # (`_version_after_error`) must not credit it a second 0 for the same call.
+            nulls = self._tried.setdefault(CallKey.of(tool, args), _Tried()).null_credited
+            nulls.update(p.key for p in waiting if p.arm == NULL_ARM)
         for p in waiting:
             self.evo.ledger.credit(p.key, p.arm, reward)
             touched.add(p.key)
