@@ -24,7 +24,7 @@ def sent_otherwise(repair: Repair, tool: str, store: SkillStore) -> bool:
     sets = [op for op in repair.ops if isinstance(op, SetArg) and not has_star(op.arg)]
     if not sets:
         return False
-    for event in store.events(kind=EventKind.TOOL_RESULT, tool=tool)[-_RECENT_CALLS:]:
+    for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_RECENT_CALLS):
         args = event.data.get("args")
         if not isinstance(args, dict):
             continue
