@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 from hypothesis import HealthCheck, given, settings
@@ -22,28 +24,15 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ToolRetryMiddleware
 from langchain.tools import ToolRuntime
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from langchain_core.tools import InjectedToolCallId, StructuredTool, ToolException, tool
+from langchain_core.tools import InjectedToolCallId, tool
 from langgraph.types import Command
 
 from skillevo import Evolver, SkillLibrary, SkillStore, Strategy, Trigger, VersionStatus
 from skillevo.testing import ScriptedChatModel, ScriptedMiner
 from skillevo_langgraph import SkillMiddleware
 
-
-@tool
-def add(a: int, b: int) -> int:
-    """Add two numbers."""
-    return a + b
-
-
-def _fragile(x: int) -> str:
-    """Fails on odd numbers (LangChain turns the failure into an error message)."""
-    if x % 2:
-        raise ToolException(f"odd {x}")
-    return f"even {x}"
-
-
-fragile = StructuredTool.from_function(_fragile, name="fragile", handle_tool_error=True)
+sys.path.insert(0, str(Path(__file__).parent))
+from contract_tools import add, fragile
 
 
 @tool

@@ -13,12 +13,13 @@ monkeypatching it; every run is compared with the same graph built without skill
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableLambda
-from langchain_core.tools import StructuredTool, ToolException, tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
@@ -29,39 +30,15 @@ from skillevo.testing import ScriptedChatModel
 from skillevo_langgraph import evolve, with_guidance, wrap_tools
 from skillevo_langgraph._trace import Trace
 
-
-@tool
-def add(a: int, b: int) -> int:
-    """Add two numbers."""
-    return a + b
-
-
-def _fragile(x: int) -> str:
-    """Fails on odd numbers (LangChain turns the failure into an error message)."""
-    if x % 2:
-        raise ToolException(f"odd {x}")
-    return f"even {x}"
-
-
-fragile = StructuredTool.from_function(_fragile, name="fragile", handle_tool_error=True)
-
-
-@tool
-def raiser(x: int) -> str:
-    """Always raises."""
-    raise ValueError(f"bad {x}")
-
-
-def _call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
-    return {"name": name, "args": args, "id": call_id}
-
+sys.path.insert(0, str(Path(__file__).parent))
+from contract_tools import add, fragile, raiser, tool_call
 
 SCENARIOS: dict[str, tuple[list[Any], list[AIMessage]]] = {
-    "parallel": ([add, fragile], [AIMessage("", tool_calls=[_call("add", {"a": 1, "b": 2}, "a1"),
-                                                            _call("fragile", {"x": 1}, "a2"),
-                                                            _call("fragile", {"x": 2}, "a3")]),
+    "parallel": ([add, fragile], [AIMessage("", tool_calls=[tool_call("add", {"a": 1, "b": 2}, "a1"),
+                                                            tool_call("fragile", {"x": 1}, "a2"),
+                                                            tool_call("fragile", {"x": 2}, "a3")]),
                                   AIMessage("fin")]),
-    "tool_raises": ([raiser], [AIMessage("", tool_calls=[_call("raiser", {"x": 1}, "r1")]), AIMessage("fin")]),
+    "tool_raises": ([raiser], [AIMessage("", tool_calls=[tool_call("raiser", {"x": 1}, "r1")]), AIMessage("fin")]),
 }
 MODES = ("invoke", "ainvoke", "stream")
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain.agents import create_agent
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.tools import StructuredTool, ToolException, tool
+from langchain_core.tools import tool
 from pydantic import BaseModel
 
 import skillevo_langgraph._common as common
@@ -33,27 +35,8 @@ from skillevo_langgraph import SkillMiddleware
 from skillevo_langgraph._stopped import RunWatch
 from skillevo_langgraph._trace import Trace
 
-
-@tool
-def add(a: int, b: int) -> int:
-    """Add two numbers."""
-    return a + b
-
-
-def _fragile(x: int) -> str:
-    """Fails on odd numbers (LangChain turns the failure into an error message)."""
-    if x % 2:
-        raise ToolException(f"odd {x}")
-    return f"even {x}"
-
-
-fragile = StructuredTool.from_function(_fragile, name="fragile", handle_tool_error=True)
-
-
-@tool
-def raiser(x: int) -> str:
-    """Always raises."""
-    raise ValueError(f"bad {x}")
+sys.path.insert(0, str(Path(__file__).parent))
+from contract_tools import add, fragile, raiser, tool_call
 
 
 @tool(return_direct=True)
@@ -66,21 +49,17 @@ class Out(BaseModel):
     answer: str
 
 
-def _call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
-    return {"name": name, "args": args, "id": call_id}
-
-
 SCENARIOS: dict[str, tuple[list[Any], list[AIMessage], dict[str, Any]]] = {
-    "parallel": ([add, fragile], [AIMessage("", tool_calls=[_call("add", {"a": 1, "b": 2}, "a1"),
-                                                            _call("fragile", {"x": 1}, "a2"),
-                                                            _call("fragile", {"x": 2}, "a3")]),
+    "parallel": ([add, fragile], [AIMessage("", tool_calls=[tool_call("add", {"a": 1, "b": 2}, "a1"),
+                                                            tool_call("fragile", {"x": 1}, "a2"),
+                                                            tool_call("fragile", {"x": 2}, "a3")]),
                                   AIMessage("fin")], {}),
-    "return_direct": ([direct, add], [AIMessage("", tool_calls=[_call("direct", {"q": "d"}, "d1")])], {}),
-    "structured": ([add], [AIMessage("", tool_calls=[_call("add", {"a": 1, "b": 2}, "s1")]),
-                           AIMessage("", tool_calls=[_call("Out", {"answer": "3"}, "s2")])],
+    "return_direct": ([direct, add], [AIMessage("", tool_calls=[tool_call("direct", {"q": "d"}, "d1")])], {}),
+    "structured": ([add], [AIMessage("", tool_calls=[tool_call("add", {"a": 1, "b": 2}, "s1")]),
+                           AIMessage("", tool_calls=[tool_call("Out", {"answer": "3"}, "s2")])],
                    {"response_format": ToolStrategy(Out)}),
-    "tool_raises": ([raiser], [AIMessage("", tool_calls=[_call("raiser", {"x": 1}, "r1")]), AIMessage("fin")], {}),
-    "model_raises": ([add], [AIMessage("", tool_calls=[_call("add", {"a": 1, "b": 2}, "m1")])], {"fail_on": 2}),
+    "tool_raises": ([raiser], [AIMessage("", tool_calls=[tool_call("raiser", {"x": 1}, "r1")]), AIMessage("fin")], {}),
+    "model_raises": ([add], [AIMessage("", tool_calls=[tool_call("add", {"a": 1, "b": 2}, "m1")])], {"fail_on": 2}),
 }
 
 
