@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -182,6 +182,43 @@ def is_approved(store: SkillStore, version: SkillVersion, since: float | None = 
     return approved
 
 
+class _Holds:
+    """The versions one check (`awaits_evidence`, `text_unvouched`) holds back, read from the library
+    again after `_HELD_TTL_S` (on an agent's call path: not on every call). A version found free
+    stays free: what frees it (evidence, an approval, a vouched text) is never undone. A check that
+    cannot read the log holds (fail closed) and is asked again on the next call."""
+
+    def __init__(self, check: Callable[[SkillStore, SkillVersion], bool], lock: threading.Lock) -> None:
+        self._check = check
+        self._lock = lock
+        self._held: dict[str, float] = {}
+        self._free: set[str] = set()
+
+    def held(self, store: SkillStore, version: SkillVersion) -> bool:
+        """Whether the check holds `version` back (cached as above)."""
+        if version.id in self._free:
+            return False
+        now = time.monotonic()
+        seen = self._held.get(version.id)
+        if seen is not None and now - seen < _HELD_TTL_S:
+            return True
+        try:
+            held = self._check(store, version)
+        except Exception:  # the log cannot be read now: held (fail closed), asked again next call
+            return True
+        with self._lock:
+            if held:
+                self._held[version.id] = now
+            else:
+                self._held.pop(version.id, None)
+                self._free.add(version.id)
+        return held
+
+    def forget_held(self) -> None:
+        """Ask again on the next call about every version held now (the caller holds the lock)."""
+        self._held.clear()
+
+
 class ReviewGate:
     """Splits the live versions at a call site into those that apply and those that run in shadow.
 
@@ -206,10 +243,8 @@ class ReviewGate:
         self._approved: dict[str, float] = {}
         self._unapproved: dict[str, float] = {}
         self._block: list[bool] = []
-        self._held: dict[str, float] = {}
-        self._free: set[str] = set()
-        self._text_held: dict[str, float] = {}
-        self._text_free: set[str] = set()
+        self._holds = _Holds(awaits_evidence, self._lock)
+        self._text_holds = _Holds(text_unvouched, self._lock)
         self._since: float | None = mark_gated(store) if self.gated else None
 
     @property
@@ -234,7 +269,7 @@ class ReviewGate:
         with self._lock:
             self._approved.clear()
             self._unapproved.clear()
-            self._text_held.clear()
+            self._text_holds.forget_held()
 
     def approved(self, version: SkillVersion) -> bool:
         """`is_approved`, cached (only active versions cost a read)."""
@@ -263,45 +298,13 @@ class ReviewGate:
     def held(self, version: SkillVersion) -> bool:
         """Whether `version` is an import under test this library holds no evidence for (see the module
         doc): cached, a version found free stays free (what it was stored as and by never changes)."""
-        if version.status is not VersionStatus.TESTING or version.id in self._free:
-            return False
-        now = time.monotonic()
-        seen = self._held.get(version.id)
-        if seen is not None and now - seen < _HELD_TTL_S:
-            return True
-        try:
-            held = awaits_evidence(self.store, version)
-        except Exception:  # the log cannot be read now: held (fail closed), asked again next call
-            return True
-        with self._lock:
-            if held:
-                self._held[version.id] = now
-            else:
-                self._held.pop(version.id, None)
-                self._free.add(version.id)
-        return held
+        return version.status is VersionStatus.TESTING and self._holds.held(self.store, version)
 
     def text_held(self, version: SkillVersion) -> bool:
         """Whether `version`'s guidance may reach no prompt: imported, and neither a person nor this
         library's own miners vouch for its words (`skillevo._probation.text_unvouched`). Cached like
         `held`: a text found vouched for stays so (an approval or a mined proposal is never undone)."""
-        if not version.strategy.guidance or version.id in self._text_free:
-            return False
-        now = time.monotonic()
-        seen = self._text_held.get(version.id)
-        if seen is not None and now - seen < _HELD_TTL_S:
-            return True
-        try:
-            held = text_unvouched(self.store, version)
-        except Exception:  # the log cannot be read now: held (fail closed), asked again next call
-            return True
-        with self._lock:
-            if held:
-                self._text_held[version.id] = now
-            else:
-                self._text_held.pop(version.id, None)
-                self._text_free.add(version.id)
-        return held
+        return bool(version.strategy.guidance) and self._text_holds.held(self.store, version)
 
     def live(self, version: SkillVersion, canary: bool) -> bool:
         """Whether `version` may change a call or a prompt in an episode (`canary`: a canary episode)."""
