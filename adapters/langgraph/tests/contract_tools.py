@@ -1,5 +1,5 @@
-"""Tools the contract tests run with and without skillevo: one that answers, one whose failure
-LangChain turns into an error message, one that raises."""
+"""Tools the contract tests run with and without skillevo (one that answers, one whose failure
+LangChain turns into an error message, one that raises), and the faults they put in skillevo's steps."""
 
 from __future__ import annotations
 
@@ -33,3 +33,13 @@ def raiser(x: int) -> str:
 def tool_call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
     """A model's tool call."""
     return {"name": name, "args": args, "id": call_id}
+
+
+def boom(*args: Any, **kwargs: Any) -> Any:
+    """A step of skillevo's that fails."""
+    raise RuntimeError("skillevo internal fault")
+
+
+async def aboom(*args: Any, **kwargs: Any) -> Any:
+    """An async step of skillevo's that fails."""
+    raise RuntimeError("skillevo internal fault")

@@ -31,7 +31,7 @@ from skillevo_langgraph import evolve, with_guidance, wrap_tools
 from skillevo_langgraph._trace import Trace
 
 sys.path.insert(0, str(Path(__file__).parent))
-from contract_tools import add, fragile, raiser, tool_call
+from contract_tools import aboom, add, boom, fragile, raiser, tool_call
 
 SCENARIOS: dict[str, tuple[list[Any], list[AIMessage]]] = {
     "parallel": ([add, fragile], [AIMessage("", tool_calls=[tool_call("add", {"a": 1, "b": 2}, "a1"),
@@ -101,28 +101,20 @@ def _run(scenario: str, mode: str, *, skillevo: bool) -> Any:
         lib.close()
 
 
-def _boom(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("skillevo internal fault")
-
-
-async def _aboom(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("skillevo internal fault")
-
-
 # (owner, attribute, replacement): the wrapper's own steps around the graph's work
 FAULTS = [
-    *[(evolving.EvolvingGraph, name, _boom) for name in ("_task", "_thread", "_resumed", "_end", "_done")],
-    (evolving._Modes, "__init__", _boom),
-    (evolving, "trace_of", _boom),
-    (graph, "trace_of", _boom),
-    (graph, "mark_repairs", _boom),
-    (graph, "emit", _boom),
-    (graph, "aemit", _aboom),
-    (graph, "injected_of", _boom),
-    (graph._EvolvingTool, "_call", staticmethod(_boom)),
-    (graph._EvolvingTool, "_inner_config", _boom),
-    (Trace, "drain", _boom),
-    (Trace, "reward", _boom),
+    *[(evolving.EvolvingGraph, name, boom) for name in ("_task", "_thread", "_resumed", "_end", "_done")],
+    (evolving._Modes, "__init__", boom),
+    (evolving, "trace_of", boom),
+    (graph, "trace_of", boom),
+    (graph, "mark_repairs", boom),
+    (graph, "emit", boom),
+    (graph, "aemit", aboom),
+    (graph, "injected_of", boom),
+    (graph._EvolvingTool, "_call", staticmethod(boom)),
+    (graph._EvolvingTool, "_inner_config", boom),
+    (Trace, "drain", boom),
+    (Trace, "reward", boom),
 ]
 _IDS = [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name, _ in FAULTS]
 

@@ -36,7 +36,7 @@ from skillevo_langgraph._stopped import RunWatch
 from skillevo_langgraph._trace import Trace
 
 sys.path.insert(0, str(Path(__file__).parent))
-from contract_tools import add, fragile, raiser, tool_call
+from contract_tools import aboom, add, boom, fragile, raiser, tool_call
 
 
 @tool(return_direct=True)
@@ -121,26 +121,18 @@ def _run(scenario: str, mode: str, *, skillevo: bool, broken_store: bool = False
         lib.close()
 
 
-def _boom(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("skillevo internal fault")
-
-
-async def _aboom(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("skillevo internal fault")
-
-
 # (owner, attribute, replacement): the adapter's own steps around the framework's calls
 FAULTS = [
-    *[(SkillMiddleware, name, _boom) for name in (
+    *[(SkillMiddleware, name, boom) for name in (
         "_final_state", "_result", "_after_tool", "_direct_batch", "_close", "_done", "_take", "_trace_of",
         "_model_failed", "_failed_with", "_messages", "_ended")],
-    *[(SkillMiddleware, name, _aboom) for name in ("_afinish_state",)],
-    (SkillMiddleware, "_emit", staticmethod(_boom)),
-    (SkillMiddleware, "_aemit", staticmethod(_aboom)),
-    (RunWatch, "forget", _boom),
-    (Trace, "drain", _boom),
-    (middleware, "score_reward", _boom),
-    (common, "injected_params", _boom),
+    *[(SkillMiddleware, name, aboom) for name in ("_afinish_state",)],
+    (SkillMiddleware, "_emit", staticmethod(boom)),
+    (SkillMiddleware, "_aemit", staticmethod(aboom)),
+    (RunWatch, "forget", boom),
+    (Trace, "drain", boom),
+    (middleware, "score_reward", boom),
+    (common, "injected_params", boom),
 ]
 
 
