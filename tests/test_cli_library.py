@@ -291,3 +291,25 @@ def test_an_import_held_for_a_person_is_said_at_import_and_listed_for_review(
     assert json.loads(capsys.readouterr().out)["pending"] == []
     with SkillLibrary(db) as lib:
         assert lib.version("refund-care@1").status is VersionStatus.ACTIVE
+
+
+def test_an_active_import_whose_text_is_held_can_be_listed_and_approved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An imported version can become active by its repair's won test while its guidance is still
+    # held for a person: the person must be able to see it and approve it.
+    folder = tmp_path / "in" / "inv"
+    folder.mkdir(parents=True)
+    (folder / "SKILL.md").write_text("---\nname: inv\ndescription: Invoice amounts.\n---\nAmounts are in euros.\n")
+    db = str(tmp_path / "lib.db")
+    with SkillLibrary(db) as lib:
+        [vid] = lib.import_skills(tmp_path / "in")
+        lib.set_status(vid, VersionStatus.TESTING, reason="test started", actor="lifecycle")
+        lib.set_status(vid, VersionStatus.ACTIVE, reason="won", actor="lifecycle")
+    assert main(["review", "--db", db, "--json", "list"]) == 0
+    listed = json.loads(capsys.readouterr().out)["pending"]
+    assert [(p["version_id"], p["status"]) for p in listed] == [(vid, "active")]
+    assert main(["review", "--db", db, "approve", vid, "-r", "read it"]) == 0
+    capsys.readouterr()
+    assert main(["review", "--db", db, "--json", "list"]) == 0
+    assert json.loads(capsys.readouterr().out)["pending"] == []

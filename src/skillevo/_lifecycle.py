@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
-from ._probation import awaits_evidence
+from ._probation import awaits_evidence, text_unvouched
 from ._review_gate import check_review, gated_since, is_approved
 from ._selection import Selector
 from ._store import SkillStore
@@ -525,12 +525,13 @@ class Lifecycle:
     def approve(self, version_id: str, reason: str, actor: str = "reviewer") -> list[Transition]:
         """A human approves a version (recorded as a review event).
 
-        A version under test (or a candidate) is promoted and its incumbent retired; an active
-        version nobody had approved is recorded as approved and stays active.
+        A version under test (or a candidate) is promoted and its incumbent retired; an active version
+        nobody approved (or an import whose text waits for one) is recorded as approved, stays active.
         """
         with self._lock:
             version = self.store.version(version_id)
-            if version.status is VersionStatus.ACTIVE and not is_approved(self.store, version):
+            if version.status is VersionStatus.ACTIVE and (
+                not is_approved(self.store, version) or text_unvouched(self.store, version)):
                 try:
                     # Conditional, like every transition: a version another process rejected or
                     # retired since it was read is not brought back, approved, by this decision.

@@ -160,13 +160,15 @@ def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -
 
 def held_imports(store: SkillStore) -> list[SkillVersion]:
     """The imported versions, waiting or under test, that the hold keeps from acting now
-    (`awaits_evidence`): what a person may approve (``skillevo review list`` shows them in every
-    review mode; an imported code skill or guidance text waits for nothing else)."""
+    (`awaits_evidence`), and active ones whose text it holds (`text_unvouched`): what a person may
+    approve (``skillevo review list`` shows them in every review mode; an imported code skill or
+    guidance text waits for nothing else)."""
     out: list[SkillVersion] = []
     for skill in store.skills():
         for version in skill.versions:
-            if version.status in (VersionStatus.CANDIDATE, VersionStatus.TESTING) and awaits_evidence(
-                store, version, skill
-            ):
+            waiting = version.status in (VersionStatus.CANDIDATE, VersionStatus.TESTING)
+            if (waiting and awaits_evidence(store, version, skill)) or (
+                version.status is VersionStatus.ACTIVE and text_unvouched(store, version, skill)
+            ):  # (active by its repair's won test, its text still held)
                 out.append(version)
     return out
