@@ -56,6 +56,7 @@ __all__ = [
     "REVIEW_MODES",
     "ReviewGate",
     "ReviewMode",
+    "approved_ids",
     "check_review",
     "decisions",
     "is_approved",
@@ -167,8 +168,13 @@ def is_approved(store: SkillStore, version: SkillVersion, since: float | None = 
         return False
     if (gated_since(store) if since is None else since) is None:
         return True
+    return _approved_by(decisions(store, version))
+
+
+def _approved_by(decided: Sequence[Event]) -> bool:
+    """Whether a version's status decisions (`decisions`, in order) leave its current activation approved."""
     approved = False
-    for event in decisions(store, version):
+    for event in decided:
         data = event.data
         if data.get("to") != VersionStatus.ACTIVE.value:
             approved = False  # it left active (retired, rejected ...): an earlier approval is spent
@@ -180,6 +186,21 @@ def is_approved(store: SkillStore, version: SkillVersion, since: float | None = 
         elif data.get("from") != VersionStatus.ACTIVE.value:
             approved = False  # made active again by another route: a new activation
     return approved
+
+
+def approved_ids(store: SkillStore, versions: Sequence[SkillVersion], since: float | None) -> set[str]:
+    """The ids of `versions` that are approved (`is_approved` with the mark `since`, None: never gated),
+    read at once: the library's review and lifecycle events in two queries, not two per version."""
+    active = {v.id for v in versions if v.status is VersionStatus.ACTIVE}
+    if since is None or not active:
+        return active  # review never gated here: every active version is approved
+    decided: dict[str, list[Event]] = {}
+    for kind in (EventKind.REVIEW, EventKind.LIFECYCLE):
+        for e in store.events(kind=kind):
+            if e.version_id in active and e.data.get("pending") is None:
+                decided.setdefault(e.version_id, []).append(e)
+    key: Callable[[Event], tuple[bool, int, float]] = lambda e: (e.id is None, e.id or 0, e.ts)  # noqa: E731
+    return {vid for vid in active if _approved_by(sorted(decided.get(vid, []), key=key))}
 
 
 class _Holds:
