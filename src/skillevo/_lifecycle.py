@@ -41,7 +41,7 @@ from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
-from ._review_gate import check_review, gated_since, is_approved
+from ._review_gate import approved_ids, check_review, gated_since, is_approved
 from ._selection import Selector
 from ._store import SkillStore
 
@@ -506,18 +506,16 @@ class Lifecycle:
         event). Under ``"required"`` / ``"canary"``, also every version under test (it runs in
         shadow) and every active version nobody approved (see `_review_gate.is_approved`).
         """
-        since = gated_since(self.store) if self.review != "auto" else None
-        out = []
-        for skill in self.store.skills():
+        skills, out = self.store.skills(), []
+        # The approvals of every active version read at once (one at a time: two reads per version).
+        gated, versions = self.review != "auto", [v for s in skills for v in s.versions]
+        approved = approved_ids(self.store, versions, gated_since(self.store)) if gated else set()
+        for skill in skills:
             for v in skill.versions:
                 if v.status is VersionStatus.TESTING:
-                    waiting = self.review != "auto" or v.pending_review
+                    waiting = gated or v.pending_review
                 else:
-                    waiting = (
-                        self.review != "auto"
-                        and v.status is VersionStatus.ACTIVE
-                        and not is_approved(self.store, v, since)
-                    )
+                    waiting = gated and v.status is VersionStatus.ACTIVE and v.id not in approved
                 if waiting:
                     out.append(v)
         return out

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._customer_keys import writes_person
 from ._detect import detect_failure, error_signature, same_signature
+from ._duplicates import duplicate_of
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._instance_data import mask_data
@@ -61,7 +62,6 @@ from ._models import (
     Strategy,
     Trigger,
     TriggerKind,
-    VersionStatus,
 )
 from ._party_ids import writes_party_id
 from ._prose import hidden_in, mentions_address
@@ -566,16 +566,11 @@ def check_proposal(
         return CheckResult(ok=False, reason=reason)
     if unvouched_constant(repair, proposal.trigger, store):
         return CheckResult(ok=False, reason=UNVOUCHED)
-    for skill in store.skills():
-        for version in skill.versions:
-            # A skill of the proposal's name under another trigger is another skill (`_admission._store`
-            # stores the proposal under its own): only a version rejected there still refuses the idea.
-            if same_behaviour(version.strategy, proposal.strategy) and (
-                skill.trigger == proposal.trigger
-                or (skill.name == proposal.name and version.status is VersionStatus.REJECTED)
-            ):
-                state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
-                return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})")
+    # Read by index (`_duplicates`): a skill of the proposal's name under another trigger is another
+    # skill (`_admission._store` stores the proposal under its own): only a version rejected there refuses.
+    duplicate = duplicate_of(proposal, store)
+    if duplicate is not None:
+        return CheckResult(ok=False, reason=duplicate)
     measured = trigger_rate(
         proposal.trigger,
         proposal.strategy,

@@ -56,6 +56,7 @@ __all__ = [
     "REVIEW_MODES",
     "ReviewGate",
     "ReviewMode",
+    "approved_ids",
     "check_review",
     "decisions",
     "is_approved",
@@ -69,7 +70,7 @@ GATED_SINCE_KEY = "review.gated_since"
 #: The actor of the events that approve the versions active when review became gated.
 GATE_ACTOR = "review-gate"
 #: How long an import held for want of evidence is held before the library is read again (a replay of
-#: its tool's stored failures: not on every call).
+#: its tool's stored failures: not on every call, and in the background, never inside the call).
 _HELD_TTL_S = 120.0
 #: Meta key: set when those events were written with the mark (a library gated before they were
 #: recorded by version has its mark alone; see `mark_gated`).
@@ -167,8 +168,13 @@ def is_approved(store: SkillStore, version: SkillVersion, since: float | None = 
         return False
     if (gated_since(store) if since is None else since) is None:
         return True
+    return _approved_by(decisions(store, version))
+
+
+def _approved_by(decided: Sequence[Event]) -> bool:
+    """Whether a version's status decisions (`decisions`, in order) leave its current activation approved."""
     approved = False
-    for event in decisions(store, version):
+    for event in decided:
         data = event.data
         if data.get("to") != VersionStatus.ACTIVE.value:
             approved = False  # it left active (retired, rejected ...): an earlier approval is spent
@@ -182,37 +188,108 @@ def is_approved(store: SkillStore, version: SkillVersion, since: float | None = 
     return approved
 
 
+def approved_ids(store: SkillStore, versions: Sequence[SkillVersion], since: float | None) -> set[str]:
+    """The ids of `versions` that are approved (`is_approved` with the mark `since`, None: never gated),
+    read at once: the library's review and lifecycle events in two queries, not two per version."""
+    active = {v.id for v in versions if v.status is VersionStatus.ACTIVE}
+    if since is None or not active:
+        return active  # review never gated here: every active version is approved
+    decided: dict[str, list[Event]] = {}
+    for kind in (EventKind.REVIEW, EventKind.LIFECYCLE):
+        for e in store.events(kind=kind):
+            if e.version_id in active and e.data.get("pending") is None:
+                decided.setdefault(e.version_id, []).append(e)
+    key: Callable[[Event], tuple[bool, int, float]] = lambda e: (e.id is None, e.id or 0, e.ts)  # noqa: E731
+    return {vid for vid in active if _approved_by(sorted(decided.get(vid, []), key=key))}
+
+
 class _Holds:
-    """The versions one check (`awaits_evidence`, `text_unvouched`) holds back, read from the library
-    again after `_HELD_TTL_S` (on an agent's call path: not on every call). A version found free
-    stays free: what frees it (evidence, an approval, a vouched text) is never undone. A check that
-    cannot read the log holds (fail closed) and is asked again on the next call."""
+    """The versions one check (`awaits_evidence`, `text_unvouched`) holds back. A version is asked
+    about on its first call; a held one is asked again once its answer is `_HELD_TTL_S` old, off the
+    agent's call path: the call that finds the answer old still answers "held" (what it said until
+    then: fail closed) and hands the check (a replay of the tool's stored failures, ~100 ms on a large
+    library) to a background thread, whose answer is the next call's. A version found free stays
+    free: what frees it (evidence, an approval, a vouched text) is never undone. A check that cannot
+    read the log holds (fail closed) and is asked again on the next call."""
 
     def __init__(self, check: Callable[[SkillStore, SkillVersion], bool], lock: threading.Lock) -> None:
         self._check = check
         self._lock = lock
         self._held: dict[str, float] = {}
         self._free: set[str] = set()
+        self._due: dict[str, tuple[SkillStore, SkillVersion]] = {}
+        self._worker: threading.Thread | None = None
 
     def held(self, store: SkillStore, version: SkillVersion) -> bool:
         """Whether the check holds `version` back (cached as above)."""
         if version.id in self._free:
             return False
-        now = time.monotonic()
         seen = self._held.get(version.id)
-        if seen is not None and now - seen < _HELD_TTL_S:
-            return True
+        if seen is None:
+            return self._ask(store, version)
+        if time.monotonic() - seen >= _HELD_TTL_S:
+            self._ask_later(store, version)
+        return True
+
+    def _ask(self, store: SkillStore, version: SkillVersion) -> bool:
+        now = time.monotonic()
         try:
             held = self._check(store, version)
         except Exception:  # the log cannot be read now: held (fail closed), asked again next call
             return True
+        self._answer(version.id, held, now)
+        return held
+
+    def _answer(self, version_id: str, held: bool, now: float) -> None:
         with self._lock:
             if held:
-                self._held[version.id] = now
+                self._held[version_id] = now
             else:
-                self._held.pop(version.id, None)
-                self._free.add(version.id)
-        return held
+                self._held.pop(version_id, None)
+                self._free.add(version_id)
+
+    def _ask_later(self, store: SkillStore, version: SkillVersion) -> None:
+        with self._lock:
+            if version.id in self._due:
+                return
+            self._due[version.id] = (store, version)
+            if self._worker is not None:
+                return
+            worker = self._worker = threading.Thread(target=self._drain, name="skillevo-holds", daemon=True)
+        worker.start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._due:
+                    self._worker = None
+                    return
+                version_id, (store, version) = next(iter(self._due.items()))
+            now = time.monotonic()
+            try:
+                held = self._check(store, version)
+            except Exception:  # held (fail closed); the next call asks again
+                with self._lock:
+                    self._due.pop(version_id, None)
+                    if version_id in self._held:
+                        self._held[version_id] = -math.inf
+                continue
+            self._answer(version_id, held, now)
+            with self._lock:
+                self._due.pop(version_id, None)
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait for the checks handed to the background to answer (False when `timeout` passed first)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                worker = self._worker
+            if worker is None:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            worker.join(left)
 
     def forget_held(self) -> None:
         """Ask again on the next call about every version held now (the caller holds the lock)."""
@@ -299,6 +376,14 @@ class ReviewGate:
         """Whether `version` is an import under test this library holds no evidence for (see the module
         doc): cached, a version found free stays free (what it was stored as and by never changes)."""
         return version.status is VersionStatus.TESTING and self._holds.held(self.store, version)
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait for the holds being looked at again in the background (False when `timeout` passed first)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return all(
+            h.settle(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            for h in (self._holds, self._text_holds)
+        )
 
     def text_held(self, version: SkillVersion) -> bool:
         """Whether `version`'s guidance may reach no prompt: imported, and neither a person nor this
