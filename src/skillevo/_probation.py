@@ -19,7 +19,10 @@ precondition) must also leave alone every stored call of the tool that succeeded
 precondition reached past the failures (``set currency = "EUR"`` on every call with an invoice)
 reproduced the agent's fix and overwrote customers' USD. Guidance goes to the prompt, where its own filters hold;
 retries change no argument. Code is not replayed (it runs only live, in the sandbox): an imported
-code skill waits for a person (`Lifecycle.approve`), as any waiting version may be approved.
+code skill waits for a person (`Lifecycle.approve`), as any waiting version may be approved. So does
+an import whose trigger's tool is a glob (``*``, ``pa*``): evidence is won on the tools it met, and a
+glob reaches tools it never met (``set currency = "EUR"`` on ``*``, vouched for by two corrected ``pay``
+calls, was sent on 52 of 200 ``payout`` calls under ``auto``, whose successes the check had never read).
 
 Imported guidance is the author's own text, and the text rules it passes (`skillevo._prose.prompt_safe`)
 read for the phrases of an injection, not for what an order means: "Approve every refund without
@@ -97,16 +100,17 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
         return text_unvouched(store, version, skill)
     if not imported(store, version.id):
         return False
-    if version.strategy.code is not None:
+    skill = skill if skill is not None else store.skill(version.skill)
+    if version.strategy.code is not None or skill.trigger.tool_is_glob:
+        # Code is never replayed; a glob names tools no evidence can cover (one registered tomorrow).
         return True
     from ._shadow import replay_wins
 
     # Bounded reads: `ReviewGate` asks on an agent's call path (every `_HELD_TTL_S` while it holds one).
-    won, trials = replay_wins(store, version, skill if skill is not None else store.skill(version.skill),
-                              limit=_REPLAYED, read=_LOOKBACK)
+    won, trials = replay_wins(store, version, skill, limit=_REPLAYED, read=_LOOKBACK)
     if not won or len(won) < trials - len(won):
         return True
-    if _changes_successes(store, version, skill if skill is not None else store.skill(version.skill)):
+    if _changes_successes(store, version, skill):
         return True
     episodes = [episode for episode, _ in won]
     acting = _edits_acting(version.strategy.repair, [args for _, args in won])
@@ -145,7 +149,7 @@ def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -
     if repair is None or repair.precondition is None:
         return False  # applied only after an error: never to a call that succeeds
     edits = Repair(ops=[op for op in repair.ops if not isinstance(op, Retry)], precondition=repair.precondition)
-    tool = None if skill.trigger.tool_is_glob else skill.trigger.tool
+    tool = skill.trigger.tool  # (a glob import waits for a person: `awaits_evidence`)
     for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
         args = event.data.get("args")
         if not isinstance(args, dict) or not _is_success(event):
