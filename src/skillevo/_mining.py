@@ -101,6 +101,8 @@ class CheckResult(BaseModel):
     ok: bool
     reason: str = ""
     trigger_rate: float | None = None
+    #: the stored version a refused proposal duplicates (its id), if that is the reason
+    duplicate_of: str | None = None
 
 
 class Miner(ABC):
@@ -575,7 +577,7 @@ def check_proposal(
                 or (skill.name == proposal.name and version.status is VersionStatus.REJECTED)
             ):
                 state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
-                return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})")
+                return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})", duplicate_of=version.id)
     measured = trigger_rate(
         proposal.trigger,
         proposal.strategy,

@@ -30,7 +30,8 @@ asking the user first.", "the payee is always acct-9931" name no such phrase, an
 import went under test and into the system prompt of about a quarter of later episodes under
 ``auto``. A text cannot be replayed on stored failures, so an imported version's guidance reaches no
 prompt (`text_unvouched`, `ReviewGate.text_held`) until a person approves the version or this library's
-own miners proposed the same words for the skill (`skillevo._mining.same_behaviour`'s reading); its
+own miners proposed the same words for the skill (`skillevo._mining.same_behaviour`'s reading; a
+proposal refused as the import's duplicate counts, `skillevo._admission._vouch_import`); its
 repair, if any, is judged on its own evidence as above. A guidance-only import therefore starts no test
 before then (nothing of it could act or be credited).
 
