@@ -568,6 +568,8 @@ def check_proposal(
         return CheckResult(ok=False, reason=reason)
     if unvouched_constant(repair, proposal.trigger, store):
         return CheckResult(ok=False, reason=UNVOUCHED)
+    from ._probation import imported_apart
+
     for skill in store.skills():
         for version in skill.versions:
             # A skill of the proposal's name under another trigger is another skill (`_admission._store`
@@ -575,7 +577,7 @@ def check_proposal(
             if same_behaviour(version.strategy, proposal.strategy) and (
                 skill.trigger == proposal.trigger
                 or (skill.name == proposal.name and version.status is VersionStatus.REJECTED)
-            ):
+            ) and not imported_apart(store, version, proposal.strategy):
                 state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
                 return CheckResult(ok=False, reason=f"duplicate of {version.id} ({state})", duplicate_of=version.id)
     measured = trigger_rate(

@@ -43,11 +43,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._models import EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillVersion, VersionStatus
+from ._models import EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillVersion, Strategy, VersionStatus
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
-__all__ = ["IMPORT_MINER", "awaits_evidence", "held_imports", "imported", "text_unvouched"]
+__all__ = ["IMPORT_MINER", "awaits_evidence", "held_imports", "imported", "imported_apart", "text_unvouched"]
 
 #: The ``miner`` of the ``proposal`` event an import writes for each version it stores.
 IMPORT_MINER = "import"
@@ -84,6 +84,22 @@ def text_unvouched(store: SkillStore, version: SkillVersion, skill: Skill | None
         if any(e.data.get("miner") not in (None, IMPORT_MINER) for e in proposals):
             return False
     return True
+
+
+def imported_apart(store: SkillStore, version: SkillVersion, strategy: Strategy) -> bool:
+    """Whether `version` is a rejected import whose repair or code `strategy` shares beside other
+    words: then it refuses no `strategy` as "rejected before" (`skillevo._mining.check_proposal`).
+
+    Two versions with one repair are one idea (`same_behaviour` reads no guidance beside a repair),
+    but an import's words are its author's, and a reviewer may reject the folder for them: one
+    carrying the repair the miner writes later, with an order beside it, once rejected for that
+    order, had every later proposal of the library's own fix refused as "rejected before", for good."""
+    from ._mining import _wording
+
+    theirs = version.strategy
+    if version.status is not VersionStatus.REJECTED or (theirs.repair is None and theirs.code is None):
+        return False  # guidance alone: the same words are the same idea
+    return _wording(theirs.guidance) != _wording(strategy.guidance) and imported(store, version.id)
 
 
 def imported(store: SkillStore, version_id: str) -> bool:
