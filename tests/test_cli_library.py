@@ -187,6 +187,7 @@ def test_review_list_fits_80_columns(tmp_path: Path) -> None:
         "status": "testing", "waiting_since": listed["pending"][0]["waiting_since"],
         "shadow": {"version_id": f"{LONG}@1", "wins": 0, "trials": 0, "prompts": 0, "needed": 0,
                    "replay_wins": 0, "replay_trials": 0},
+        "trigger": {"kind": "tool_error", "tool": "search_flights"},
         "strategy": {"guidance": "Send the departure date as YYYY-MM-DD. " * 14},
     }]
     assert "more characters: skillevo show" in " ".join(wide.replace("│", " ").split())

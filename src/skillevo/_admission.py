@@ -110,6 +110,8 @@ def admit(
         verdict = check_proposal(proposal, store, min_trigger_rate=policy.min_trigger_rate)
         if not verdict.ok:
             refuse(proposal.name, verdict.reason)
+            if verdict.duplicate_of is not None:
+                out.events.extend(_vouch_import(proposal, verdict.duplicate_of, store, miner, episode_id, extra))
             continue
         origin = Origin(
             miner=miner,
@@ -136,6 +138,35 @@ def admit(
         )
         out.admitted.append(Admitted(version.id, proposal))
     return out
+
+
+def _vouch_import(proposal: Proposal, version_id: str, store: SkillStore, miner: str, episode_id: str | None,
+                  extra: Mapping[str, JsonValue]) -> list[Event]:
+    """The ``proposal`` event by which this library's miner proposes the words of `version_id`, an
+    import it duplicates, when the import's text waits for that (`skillevo._probation.text_unvouched`).
+
+    A proposal duplicating a stored version is not stored (one version per content), so an import
+    carrying the words a miner would write later held its skill's lesson for good: the miner's
+    proposal was refused as its duplicate, and the import's text waited for a miner's proposal of
+    the same words. The miner proposing them is that vouch; only the same words vouch (a repair's
+    duplicate beside other words vouches for no text)."""
+    from ._mining import _wording
+    from ._probation import IMPORT_MINER, imported
+
+    if miner == IMPORT_MINER or not proposal.strategy.guidance:
+        return []
+    try:
+        version = store.version(version_id)
+    except NotFoundError:
+        return []
+    if _wording(version.strategy.guidance) != _wording(proposal.strategy.guidance) or not imported(store, version_id):
+        return []
+    proposed = store.events(kind=EventKind.PROPOSAL, version_id=version_id)
+    if any(e.data.get("miner") not in (None, IMPORT_MINER) for e in proposed):
+        return []  # vouched for already
+    data: dict[str, JsonValue] = {"name": version.skill, "miner": miner, "kind": proposal.strategy.kind,
+                                  "duplicate": True, **extra}
+    return [Event(kind=EventKind.PROPOSAL, episode_id=episode_id, version_id=version_id, data=data)]
 
 
 def _store(proposal: Proposal, origin: Origin, store: SkillStore) -> SkillVersion:

@@ -24,7 +24,8 @@ __all__ = ["EntryBuilder", "describe_trigger", "evidence", "intervals", "load_ev
 
 def describe_trigger(trigger: Trigger) -> str:
     """The trigger in plain words."""
-    tool = "any tool" if trigger.tool == "*" else f"tool {trigger.tool}"
+    tool = "any tool" if trigger.tool == "*" else f"tools matching {trigger.tool}" if trigger.tool_is_glob \
+        else f"tool {trigger.tool}"
     kind = trigger.kind
     if kind is TriggerKind.ALWAYS:
         text = "on every model call"

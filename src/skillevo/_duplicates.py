@@ -35,16 +35,19 @@ def _candidates(proposal: Proposal, store: SkillStore) -> list[Skill]:
     return [found[name] for name in sorted(found)]
 
 
-def duplicate_of(proposal: Proposal, store: SkillStore) -> str | None:
-    """The refusal of a duplicate ("duplicate of <version> (<state>)"), or None."""
+def duplicate_of(proposal: Proposal, store: SkillStore) -> tuple[str, str] | None:
+    """The version a proposal duplicates and its state ("already in the library", "rejected before"),
+    or None. A rejected import sharing only the proposal's repair refuses nothing
+    (`skillevo._probation.imported_apart`)."""
     from ._mining import same_behaviour
+    from ._probation import imported_apart
 
     for skill in _candidates(proposal, store):
         for version in skill.versions:
             if same_behaviour(version.strategy, proposal.strategy) and (
                 skill.trigger == proposal.trigger
                 or (skill.name == proposal.name and version.status is VersionStatus.REJECTED)
-            ):
+            ) and not imported_apart(store, version, proposal.strategy):
                 state = "already in the library" if version.status is not VersionStatus.REJECTED else "rejected before"
-                return f"duplicate of {version.id} ({state})"
+                return version.id, state
     return None

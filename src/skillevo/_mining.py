@@ -101,6 +101,8 @@ class CheckResult(BaseModel):
     ok: bool
     reason: str = ""
     trigger_rate: float | None = None
+    #: the stored version a refused proposal duplicates (its id), if that is the reason
+    duplicate_of: str | None = None
 
 
 class Miner(ABC):
@@ -570,7 +572,8 @@ def check_proposal(
     # skill (`_admission._store` stores the proposal under its own): only a version rejected there refuses.
     duplicate = duplicate_of(proposal, store)
     if duplicate is not None:
-        return CheckResult(ok=False, reason=duplicate)
+        version_id, state = duplicate
+        return CheckResult(ok=False, reason=f"duplicate of {version_id} ({state})", duplicate_of=version_id)
     measured = trigger_rate(
         proposal.trigger,
         proposal.strategy,

@@ -18,7 +18,7 @@ from .._skillimport import read_skill_folders
 from .._skillmd import current_version
 from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
-from ._render import Column, emit_json, fitted_table, stdout_console, visible_line, visible_text
+from ._render import Column, emit_json, fitted_table, framed, stdout_console, visible_line, visible_text
 
 __all__ = ["register"]
 
@@ -191,13 +191,15 @@ def show(
     out.print(fitted_table(_SHOW_COLUMNS, rows, out.width))
     for v in skill.versions:
         out.rule(Text(v.id))
+        # Each text in a frame: a line of the version's own (a box-drawing "rule" with another
+        # version's id, a wrapped tail) starts with the frame's border, never where skillevo's lines do.
         if v.strategy.guidance:
-            out.print(visible_text(v.strategy.guidance))
+            out.print(framed(visible_text(v.strategy.guidance), "guidance"))
         if v.strategy.repair:
             repair = v.strategy.repair.model_dump(mode="json", exclude_none=True)
-            out.print(visible_text(json.dumps(repair, indent=2, ensure_ascii=False)))
+            out.print(framed(visible_text(json.dumps(repair, indent=2, ensure_ascii=False)), "repair"))
         if v.strategy.code:
-            out.print(visible_text(v.strategy.code))
+            out.print(framed(visible_text(v.strategy.code), "code"))
 
 
 def export(

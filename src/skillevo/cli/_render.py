@@ -18,12 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["Column", "emit_json", "fitted_table", "stdout_console", "visible", "visible_line", "visible_text"]
+__all__ = ["Column", "emit_json", "fitted_table", "framed", "stdout_console", "visible", "visible_line", "visible_text"]
 
 #: The style of a character shown as an escape, so it stands out from text that merely looks like one.
 ESCAPE_STYLE = "reverse"
@@ -94,6 +96,15 @@ def visible_line(text: object, style: str = "") -> Text:
         else:
             out.append_text(piece)
     return out
+
+
+def framed(text: Text, title: str) -> Panel:
+    """`text` (library text, from `visible_text`) inside a frame titled `title` (skillevo's word).
+
+    For a text of many lines printed between the command's own lines (`show`'s rule per version):
+    every line of the text, a wrapped tail included, starts with the frame's border, so no line of
+    it (box-drawing dashes around another version's id) reads as one of skillevo's."""
+    return Panel(text, title=Text(title), title_align="left", box=box.SQUARE, expand=True)
 
 
 def stdout_console() -> Console:

@@ -277,6 +277,8 @@ def review_default(
 
 #: The most of a strategy the review table shows; `skillevo show SKILL` and --json show all of it.
 SUMMARY_CHARS = 400
+#: The most of a trigger's description it shows, before the strategy.
+_APPLIES_CHARS = 160
 
 _REVIEW_COLUMNS = (
     Column("version", key=True),
@@ -289,8 +291,13 @@ _REVIEW_COLUMNS = (
 )
 
 
-def _summary(strategy: Strategy) -> str:
-    parts = []
+def _summary(strategy: Strategy, applies: str) -> str:
+    # Where it applies first: a version's name is its author's word for that (an import's trigger
+    # may be every tool's failures under a name that says one tool). Cut on its own, so a long
+    # pattern cannot push what the version does out of the summary.
+    if len(applies) > _APPLIES_CHARS:
+        applies = applies[:_APPLIES_CHARS] + " ... (skillevo show)"
+    parts: list[str] = []
     if strategy.repair:
         parts.append("repair: " + json.dumps(strategy.repair.model_dump(mode="json", exclude_none=True),
                                              ensure_ascii=False))
@@ -301,7 +308,7 @@ def _summary(strategy: Strategy) -> str:
     text = "\n".join(parts)
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS] + f" ... ({len(text) - SUMMARY_CHARS} more characters: skillevo show)"
-    return text
+    return f"applies: {applies}\n{text}"
 
 
 @review_app.command("list")
@@ -309,6 +316,7 @@ def review_list(
     ctx: typer.Context, config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """Versions that wait for a human decision, with their shadow evidence."""
+    from .._diff_entries import describe_trigger
     from .._models import EventKind
     from .._probation import held_imports
     from .._shadow import shadow_evidence
@@ -330,6 +338,7 @@ def review_list(
             )
             p = note.data.get("p") if note else None
             evidence = shadow_evidence(lib, v)
+            trigger = lib.skill(v.skill).trigger
             pending.append(
                 {
                     "version_id": v.id,
@@ -343,12 +352,14 @@ def review_list(
                     "waiting_since": note.ts if note else None,
                     "shadow": dataclasses.asdict(evidence),
                     "shadow_summary": evidence.short(),
+                    "trigger": trigger.model_dump(mode="json", exclude_none=True),
                     "strategy": v.strategy.model_dump(mode="json", exclude_none=True),
                     "_strategy": v.strategy,
+                    "_applies": describe_trigger(trigger),
                 }
             )
     if as_json:
-        hidden = ("_strategy", "shadow_summary")
+        hidden = ("_strategy", "_applies", "shadow_summary")
         emit_json({"library": location, "pending": [{k: v for k, v in r.items() if k not in hidden} for r in pending]})
         return
     out = stdout_console()
@@ -364,7 +375,7 @@ def review_list(
             visible_text(r["against"] or "-"),
             "-" if r["waiting_since"] is None
             else dt.datetime.fromtimestamp(r["waiting_since"], tz=dt.UTC).strftime("%Y-%m-%d %H:%M"),
-            visible_text(_summary(r["_strategy"])),
+            visible_text(_summary(r["_strategy"], r["_applies"])),
         ]
         for r in pending
     ]
