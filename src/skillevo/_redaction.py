@@ -59,6 +59,7 @@ __all__ = [
 from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
 from ._secret_contact import contact_hint, contact_spans
+from ._secret_embedded import embedded_spans, redact_embedded
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -386,6 +387,8 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
         spans = list(_spans(text, False, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
         spans = list(_spans(text, False, _ALL_GROUPS))
+        if "{" in text or "[" in text:  # a structure written in the text (`_secret_embedded`)
+            spans.extend((s, e, "secret") for s, e in embedded_spans(text, redact))
     merged: list[tuple[int, int]] = []
     for start, end, _ in sorted(spans):
         if not text[start:end].strip("*"):
@@ -407,6 +410,8 @@ def redact_shapes(text: str) -> str:
 
 def _redact_all_rules(text: str, emails: bool) -> str:
     """Every rule, no pre-filter (what `redact_text` must always equal)."""
+    if "{" in text or "[" in text:
+        text = redact_embedded(text, functools.partial(redact, emails=emails))
     return _apply(text, list(_spans(text, emails, _ALL_GROUPS, gated=False)))
 
 
@@ -433,7 +438,13 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     contact = emails and contact_hint(text)  # contact details need an "@" or digits: the rest is the same
     if text in _clean and not contact:
         return text
-    if not _may_hold_secret(text) and not contact:
+    original = text
+    may_hold = _may_hold_secret(text)
+    if may_hold and ("{" in text or "[" in text):
+        # JSON or a Python literal in the text (a result string, an error quoting a structure): the
+        # structural rules read it as the structure it spells (`_secret_embedded`)
+        text = redact_embedded(text, functools.partial(redact, emails=emails, known=known))
+    if not may_hold and not contact:
         spans = list(_spans(text, emails, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
         spans = list(_spans(text, emails, _ALL_GROUPS))
@@ -441,7 +452,7 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
         # when it reads like a credential (not a word: "password: required" must not hide "required")
         known.update(v for s, e, _ in spans if len(v := text[s:e]) >= 8 and not v.isalpha() and "[REDACTED" not in v)
     out = _apply(text, spans)
-    if out == text and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
+    if out == original and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
         if len(_clean) >= _CLEAN_MAX:
             _clean.clear()
         _clean[text] = None
