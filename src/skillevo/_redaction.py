@@ -86,6 +86,7 @@ from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
+from ._secret_validation import validation_spans
 from ._secret_windows import TOKEN_CHARS, RuleGroup, rule_spans, widen, windowed
 from ._url_mask import mask_url, mask_urls_in
 
@@ -284,6 +285,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from accepted_value_spans(text)  # "pin: must be one of 4821, 9930", "password should be ..."
         if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
             yield from table_spans(text)
+            yield from validation_spans(text)  # a pydantic error's input under a secret field
         yield from sql_spans(text)  # a value under a secret column of an INSERT, or bound to one
         yield from signature_spans(text)  # "Signature=<digest>", "X-Signature: ...", a signature in prose
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
