@@ -12,7 +12,8 @@ they hid something; the text rules run on the result as before.
 
 Bounded: only a text that the pre-filter says may hold a secret is read, at most `MAX_STARTS`
 openings are tried (the outermost first: a parsed span is not entered again), a span of at most
-`MAX_SPAN` characters nested at most `MAX_DEPTH` deep, and a parser's depth or syntax error is a span left as text.
+`MAX_SPAN` characters nested at most `MAX_DEPTH` deep, at most `MAX_SPAN` brackets and quotes read in
+all, and a span is parsed only once its end is found (a parser's syntax error leaves it as text).
 """
 
 from __future__ import annotations
@@ -31,57 +32,76 @@ MAX_STARTS = 24
 MAX_SPAN = 65_536
 MAX_DEPTH = 64  # what a sandboxed result may nest (`_sandbox_result`); real structures stay far below
 _OPEN = re.compile(r"[\[{]")  # one character class: a linear scan, no backtracking
+_SPECIAL = re.compile(r"[\[\]{}\"'\\\n]")  # what `_literal_end` reads; the runs between are skipped in C
 _DECODER = json.JSONDecoder()
+_OPENINGS = re.compile(r"[\[{\s]*")  # a run of openings (and the space between them)
 _CLOSE = {"[": "]", "{": "}"}
 
 
-def _literal_end(text: str, start: int) -> int | None:
-    """Where the bracketed span opened at `start` closes (quote-aware, Python or JSON strings), or None."""
+def _literal_end(text: str, start: int, budget: list[int]) -> tuple[int | None, int]:
+    """Where the bracketed span opened at `start` closes (quote-aware, Python or JSON strings), or None;
+    and where to look for the next opening.
+
+    Jumps from one bracket, quote, backslash or line break to the next; each costs one of `budget`'s
+    steps (shared by a text's every opening, so a text of brackets that close nothing costs at most
+    `MAX_SPAN` steps in all)."""
     stack: list[str] = []
     quote = ""
-    i, stop = start, min(len(text), start + MAX_SPAN)
-    while i < stop:
-        c = text[i]
+    pos, stop = start, min(len(text), start + MAX_SPAN)
+    while budget[0] > 0:
+        m = _SPECIAL.search(text, pos, stop)
+        if m is None:
+            return None, start + 1
+        budget[0] -= 1
+        i, c = m.start(), m.group(0)
+        pos = i + 1
         if quote:
             if c == "\\":
-                i += 2
-                continue
-            if c == quote:
+                pos = i + 2
+            elif c == quote:
                 quote = ""
             elif c == "\n":
-                return None  # a string literal does not span lines: this is prose, not a literal
+                return None, start + 1  # a string literal does not span lines: this is prose, not a literal
         elif c in "\"'":
             quote = c
         elif c in _CLOSE:
             stack.append(_CLOSE[c])
             if len(stack) > MAX_DEPTH:
-                return None  # deeper than any literal `ast` reads (and a run of brackets is no literal)
+                # deeper than any literal a parser reads: the text is read no further (a structure
+                # nested this deep is no tool's result, and each opening inside it would be read again)
+                budget[0] = 0
+                return None, len(text)
         elif c in "]}":
             if not stack or stack.pop() != c:
-                return None
+                return None, start + 1
             if not stack:
-                return i + 1
-        i += 1
-    return None
+                return i + 1, i + 1
+    return None, len(text)
 
 
-def _parse(text: str, start: int) -> tuple[Any, int, bool] | None:
-    """(value, end, is_json) of the JSON or Python literal opened at `start`, or None."""
+def _parse(text: str, start: int, budget: list[int]) -> tuple[Any, int, bool] | int:
+    """(value, end, is_json) of the JSON or Python literal opened at `start`, or where to look next.
+    JSON is read by the C parser where it stands; anything else has its span found first (bounded,
+    see `_literal_end`), so the literal parser neither reads past it nor recurses deeply."""
+    if _OPENINGS.match(text, start).end() - start <= MAX_DEPTH:  # type: ignore[union-attr]  # `*`: always a match
+        try:
+            value, end = _DECODER.raw_decode(text, start)
+            if end - start <= MAX_SPAN:
+                return value, end, True
+            return end
+        except RecursionError:
+            budget[0] = 0  # nested past the parser's depth: as in `_literal_end`, read no further
+            return len(text)
+        except ValueError:
+            pass
+    close, resume = _literal_end(text, start, budget)
+    if close is None:
+        return max(resume, start + 1)
     try:
-        value, end = _DECODER.raw_decode(text, start)
-        if end - start <= MAX_SPAN:
-            return value, end, True
-        return None
-    except (ValueError, RecursionError):
-        pass
-    end_at = _literal_end(text, start)
-    if end_at is None:
-        return None
-    try:
-        value = ast.literal_eval(text[start:end_at])
+        value = ast.literal_eval(text[start:close])
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-    return (value, end_at, False) if isinstance(value, dict | list | tuple) else None
+        return start + 1
+    return (value, close, False) if isinstance(value, dict | list | tuple) else start + 1
 
 
 def _plain(value: Any) -> Any:
@@ -113,20 +133,21 @@ def _redacted_structures(text: str, redact: Callable[[Any], Any]) -> Iterator[tu
     """(start, end, value, redacted, is_json) of each embedded structure that redacting changed."""
     tried = 0
     pos = 0
-    while tried < MAX_STARTS:
+    budget = [MAX_SPAN]
+    while tried < MAX_STARTS and budget[0] > 0:
         m = _OPEN.search(text, pos)
         if m is None:
             break
         start = m.start()
         tried += 1
-        parsed = _parse(text, start)
-        if parsed is None:
-            pos = start + 1
+        parsed = _parse(text, start, budget)
+        if isinstance(parsed, int):
+            pos = parsed
             continue
         value, end, is_json = parsed
         pos = end
         try:
-            plain = _plain(value)
+            plain = value if is_json else _plain(value)  # JSON has no tuples
             hidden = _left_to_text(plain, redact(value))
         except (ValueError, TypeError, RecursionError):
             continue
