@@ -80,6 +80,8 @@ from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pi
 from ._secret_known import hide_known
 from ._secret_labels import tail_matches
 from ._secret_lists import list_secret_items, parallel_secret_cells
+from ._secret_oracle import CUES as ORACLE_CUES
+from ._secret_oracle import oracle_spans
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
@@ -149,7 +151,7 @@ _LONG_RUN = re.compile(f"[{TOKEN_CHARS}]{{16}}")
 
 # What clears ordinary text before any rule runs: every rule above (except unreviewed plugins) needs
 # a long token run, one of these words or marks (lower-cased), an "AP" + hex digit, or 13 digits in a row.
-_PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty")
+_PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty", *ORACLE_CUES)
 _AP = re.compile(r"AP[\dA-F]")
 _CARD_HINT = re.compile(r"\d[\d .-]{11,}\d")
 _IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}", re.IGNORECASE)
@@ -201,6 +203,7 @@ _GATE_LITERALS = frozenset().union(
     _KEY_STEMS,
     _DS_KEYWORD_STEMS,
     ("basic",),
+    ORACLE_CUES,
 )
 
 
@@ -290,6 +293,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from signature_spans(text)  # "Signature=<digest>", "X-Signature: ...", a signature in prose
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
         yield from prefixed_key_spans(text)
+    if gates.open(ORACLE_CUES):  # "sqlplus scott/<pw>@//db/ORCL"
+        yield from oracle_spans(text)
     if gates.open(("://",)):
         yield from path_token_spans(text)
         yield from userinfo_spans(text)
