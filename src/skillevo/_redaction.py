@@ -59,6 +59,7 @@ __all__ = [
 from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
 from ._secret_contact import contact_hint, contact_spans
+from ._secret_der import der_key_spans
 from ._secret_embedded import embedded_spans, redact_embedded
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
@@ -293,6 +294,7 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from signature_spans(text)  # "Signature=<digest>", "X-Signature: ...", a signature in prose
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
         yield from prefixed_key_spans(text)
+        yield from der_key_spans(text)  # a private key's base64 body without its armor
     if gates.open(ORACLE_CUES):  # "sqlplus scott/<pw>@//db/ORCL"
         yield from oracle_spans(text)
     if gates.open(("://",)):
