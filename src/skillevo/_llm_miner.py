@@ -107,14 +107,43 @@ def _check_text(proposal: Proposal, err: Event, fix: Event | None, successes: Se
             raise ValueError(f"the {label} copies a concrete argument value of the failed call")
 
 
-def _shaped(value: Any, people: dict[str, str], personal: str | None = None) -> Any:
-    """`value` with every value under a person's key (`is_personal_key`) replaced by its shape; the
-    values replaced are added to `people` (value -> the key it was under)."""
+def _reads_as_person(value: Any, closed: bool) -> bool:
+    """Whether a value under a key naming no person may still be one's: a name of words (unless the
+    error declares a closed set for its argument: ``cabin`` "Premium Plus" among "Economy, Business"),
+    a phone number, or free text with a letter (a note, a query, a memo: "refund for Alice Moreau").
+    A single word, an id, a date, an amount stay (a repair needs their form, and the tool's vocabulary)."""
+    if type(value) is not str:
+        return False
+    kind = shape(value)
+    if kind.startswith("free text"):
+        return any(c.isalpha() for c in value)
+    return kind.startswith("a phone number") or (kind.startswith("a name of") and not closed)
+
+
+def _closed_set_args(error: str, args: dict[str, Any]) -> frozenset[str]:
+    """The arguments the error declares a closed set of values for: it lists one (`declared_values`)
+    and names them (a person's field never has one: `declared_values` lists nothing for it)."""
+    if not declared_values(error, args):
+        return frozenset()
+    words = set(re.findall(r"\w+", error.casefold()))
+    return frozenset(k for k in args if isinstance(k, str) and k.casefold() in words)
+
+
+def _shaped(
+    value: Any, people: dict[str, str], personal: str | None = None, key: str | None = None,
+    closed: frozenset[str] = frozenset(),
+) -> Any:  # fmt: skip
+    """`value` with every value under a person's key (`is_personal_key`), and every value that reads
+    as a person's under any key (`_reads_as_person`; `closed`: the arguments the error declares a set
+    of values for), replaced by its shape; the values replaced are added to `people` (value -> its key)."""
     if isinstance(value, dict):
-        return {k: _shaped(v, people, k if isinstance(k, str) and is_personal_key(k) else personal)
+        return {k: _shaped(v, people, k if isinstance(k, str) and is_personal_key(k) else personal,
+                           k if isinstance(k, str) else key, closed)
                 for k, v in value.items()}  # fmt: skip
     if isinstance(value, list):
-        return [_shaped(v, people, personal) for v in value]
+        return [_shaped(v, people, personal, key, closed) for v in value]
+    if personal is None and key is not None and _reads_as_person(value, key in closed):
+        personal = key
     if personal is None or value is None or isinstance(value, bool):
         return value
     text = str(value).strip()
@@ -133,14 +162,15 @@ def _named(text: str, people: dict[str, str]) -> str:
     return pattern.sub(lambda m: f"<{lower.get(m.group(0).casefold(), 'value')}>", text)
 
 
-def _error_shown(text: str, err: Event) -> str:
+def _error_shown(text: str, err: Event, people: dict[str, str]) -> str:
     """The error's class, not one customer's data: its instance data (a name, a passport number, a
     street: `message_data`, what the diff report masks) as ``<value>``, except the values it declares
     (a closed set a repair may map to) and the call's own values (shown in its arguments anyway)."""
     args = err.data.get("args")
     keep = {v.casefold() for v in declared_values(text, args if isinstance(args, dict) else ())}
     if isinstance(args, dict):
-        keep.update(str(v).casefold() for v in observed_values(args))
+        shaped = {p.casefold() for p in people}  # shown by their shape: none of their words is kept
+        keep.update(c for v in observed_values(args) if (c := str(v).casefold()) not in shaped)
     data = {t for t in message_data(text) if t.casefold() not in keep}
     data = {t for t in data if not any(t.casefold() in k.split() for k in keep)}  # a word of a kept value
     if not data:
@@ -173,7 +203,10 @@ class LLMMiner(Miner):
         # shape, and by their argument's name where the error repeats them: the model needs the
         # shape to propose a repair, and no repair may write a person's value (`writes_person`).
         people: dict[str, str] = {}
-        shown_args = [_shaped(redact(e.data.get("args")), people) for e in (err, *successes[:3])]
+        error = str(err.data.get("error", ""))
+        args = err.data.get("args")
+        closed = _closed_set_args(error, args if isinstance(args, dict) else {})
+        shown_args = [_shaped(redact(e.data.get("args")), people, closed=closed) for e in (err, *successes[:3])]
         ok = ""
         if successes:
             shown = [quote_untrusted(json.dumps(a, default=str), 200) for a in shown_args[1:]]
@@ -181,7 +214,7 @@ class LLMMiner(Miner):
         return _PROMPT.format(
             tool=err.tool,
             args=quote_untrusted(json.dumps(shown_args[0], default=str), 300),
-            error=quote_untrusted(_error_shown(_named(str(err.data.get("error", "")), people), err), 300),
+            error=quote_untrusted(_error_shown(_named(error, people), err, people), 300),
             successes=ok,
         )
 

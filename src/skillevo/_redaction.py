@@ -59,6 +59,8 @@ __all__ = [
 from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
 from ._secret_contact import contact_hint, contact_spans
+from ._secret_der import der_key_spans
+from ._secret_embedded import embedded_spans, redact_embedded
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -79,12 +81,15 @@ from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pi
 from ._secret_known import hide_known
 from ._secret_labels import tail_matches
 from ._secret_lists import list_secret_items, parallel_secret_cells
+from ._secret_oracle import CUES as ORACLE_CUES
+from ._secret_oracle import oracle_spans
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
+from ._secret_validation import validation_spans
 from ._secret_windows import TOKEN_CHARS, RuleGroup, rule_spans, widen, windowed
 from ._url_mask import mask_url, mask_urls_in
 
@@ -147,7 +152,7 @@ _LONG_RUN = re.compile(f"[{TOKEN_CHARS}]{{16}}")
 
 # What clears ordinary text before any rule runs: every rule above (except unreviewed plugins) needs
 # a long token run, one of these words or marks (lower-cased), an "AP" + hex digit, or 13 digits in a row.
-_PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty")
+_PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty", *ORACLE_CUES)
 _AP = re.compile(r"AP[\dA-F]")
 _CARD_HINT = re.compile(r"\d[\d .-]{11,}\d")
 _IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}", re.IGNORECASE)
@@ -199,6 +204,7 @@ _GATE_LITERALS = frozenset().union(
     _KEY_STEMS,
     _DS_KEYWORD_STEMS,
     ("basic",),
+    ORACLE_CUES,
 )
 
 
@@ -283,10 +289,14 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from accepted_value_spans(text)  # "pin: must be one of 4821, 9930", "password should be ..."
         if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
             yield from table_spans(text)
+            yield from validation_spans(text)  # a pydantic error's input under a secret field
         yield from sql_spans(text)  # a value under a secret column of an INSERT, or bound to one
         yield from signature_spans(text)  # "Signature=<digest>", "X-Signature: ...", a signature in prose
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
         yield from prefixed_key_spans(text)
+        yield from der_key_spans(text)  # a private key's base64 body without its armor
+    if gates.open(ORACLE_CUES):  # "sqlplus scott/<pw>@//db/ORCL"
+        yield from oracle_spans(text)
     if gates.open(("://",)):
         yield from path_token_spans(text)
         yield from userinfo_spans(text)
@@ -386,6 +396,8 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
         spans = list(_spans(text, False, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
         spans = list(_spans(text, False, _ALL_GROUPS))
+        if "{" in text or "[" in text:  # a structure written in the text (`_secret_embedded`)
+            spans.extend((s, e, "secret") for s, e in embedded_spans(text, redact))
     merged: list[tuple[int, int]] = []
     for start, end, _ in sorted(spans):
         if not text[start:end].strip("*"):
@@ -407,6 +419,8 @@ def redact_shapes(text: str) -> str:
 
 def _redact_all_rules(text: str, emails: bool) -> str:
     """Every rule, no pre-filter (what `redact_text` must always equal)."""
+    if "{" in text or "[" in text:
+        text = redact_embedded(text, functools.partial(redact, emails=emails))
     return _apply(text, list(_spans(text, emails, _ALL_GROUPS, gated=False)))
 
 
@@ -433,7 +447,13 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     contact = emails and contact_hint(text)  # contact details need an "@" or digits: the rest is the same
     if text in _clean and not contact:
         return text
-    if not _may_hold_secret(text) and not contact:
+    original = text
+    may_hold = _may_hold_secret(text)
+    if may_hold and ("{" in text or "[" in text):
+        # JSON or a Python literal in the text (a result string, an error quoting a structure): the
+        # structural rules read it as the structure it spells (`_secret_embedded`)
+        text = redact_embedded(text, functools.partial(redact, emails=emails, known=known))
+    if not may_hold and not contact:
         spans = list(_spans(text, emails, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
         spans = list(_spans(text, emails, _ALL_GROUPS))
@@ -441,7 +461,7 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
         # when it reads like a credential (not a word: "password: required" must not hide "required")
         known.update(v for s, e, _ in spans if len(v := text[s:e]) >= 8 and not v.isalpha() and "[REDACTED" not in v)
     out = _apply(text, spans)
-    if out == text and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
+    if out == original and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
         if len(_clean) >= _CLEAN_MAX:
             _clean.clear()
         _clean[text] = None

@@ -58,9 +58,10 @@ def unescape(key: str) -> str:
 
 
 #: Last words of a key that *names* the entry it sits in (a header's, a variable's, a field's name).
-_LABELS = frozenset({"name", "key", "header", "field", "param", "parameter", "variable", "var", "label"})
+#: ``loc`` and ``input``: a pydantic validation error as JSON (``{"loc": ["api_key"], "input": ...}``).
+_LABELS = frozenset({"name", "key", "header", "field", "param", "parameter", "variable", "var", "label", "loc"})
 #: Last words of a key that *holds* the named entry's value.
-_HOLDERS = frozenset({"value", "values", "val", "data", "content", "contents", "text", "secret"})
+_HOLDERS = frozenset({"value", "values", "val", "data", "content", "contents", "text", "secret", "input"})
 _MAX_LABEL = 80
 _MAX_ENTRY = 16  # an entry of a name/value list is small; a larger dict is a record, not an entry
 
@@ -78,6 +79,9 @@ def _role(key: str) -> int:
 
 
 def _names_secret(value: Any) -> bool:
+    if type(value) in (list, tuple) and 0 < len(value) <= _MAX_ENTRY:
+        # a location path (pydantic's ``loc``: ``["config", "password"]``, ``["items", 0, "token"]``): its field
+        value = next((part for part in reversed(value) if type(part) is not int), None)
     return type(value) is str and 0 < len(value) <= _MAX_LABEL and is_secret_key(value)
 
 

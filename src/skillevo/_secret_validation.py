@@ -1,0 +1,57 @@
+"""The value a pydantic ``ValidationError`` quotes for a secret field.
+
+Pydantic (the validator of LangChain's and CrewAI's tool schemas, of pydantic-settings and of most
+clients' configuration) writes each error as the field's location alone on a line, then the
+message, indented, quoting the input it refused::
+
+    1 validation error for Settings
+    api_token
+      String should match pattern '^tok_' [type=string_pattern_mismatch, input_value='...', input_type=str]
+
+The value is two lines below its name and follows ``input_value=``, which names nothing, so no pair
+rule read it: a tool whose configuration failed to validate put the host's own token into the
+error text, and from there into the library file (2026-12-07, attack16's pass). A secret
+location's ``input_value`` is hidden to ``, input_type=``, whatever the value's repr (a truncated
+one included: pydantic cuts a long input to its first and last characters, and neither half has a
+shape a rule knows). The same errors as JSON (``e.json()``, ``e.errors()``) name the field under
+``loc`` and the value under ``input``: `_secret_forms` reads that pair like a name and its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import re2  # type: ignore[import-untyped]
+
+from ._secret_keys import is_secret_key
+
+__all__ = ["validation_spans"]
+
+# The location line (a dotted path: "api_key", "config.db.password", "items.0.token",
+# "body.headers.X-Api-Key"), then its message line or lines, indented, with the input quoted.
+_ERROR = re2.compile(
+    r"(?m)^(?P<loc>[^\s\[\]][^\n\[\]]{0,199})\n"
+    r"(?:[ \t]{2,}[^\n]*\n){0,3}?"
+    r"[ \t]{2,}[^\n]*?\[type=[\w.\-]{1,80}, input_value=(?P<v>[^\n]*?), input_type=[\w.\-]{1,80}\]"
+)
+
+_LOC, _V = _ERROR.groupindex["loc"], _ERROR.groupindex["v"]  # this binding's match takes group numbers only
+
+
+def _names_secret(loc: str) -> bool:
+    """Whether a location's field (its last part that is not an index) names a secret."""
+    for part in reversed(loc.strip().split(".")):
+        part = part.strip()
+        if part and not part.isdigit():
+            return is_secret_key(part[:80])
+    return False
+
+
+def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """The spans of `text` that a validation error quotes as a secret field's input."""
+    if "input_value=" not in text:
+        return
+    for m in _ERROR.finditer(text):
+        start, end = m.span(_V)
+        if end > start and _names_secret(m.group(_LOC)) and not m.group(_V).startswith("[REDACTED"):
+            yield start, end, "secret"
