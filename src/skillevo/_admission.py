@@ -133,36 +133,46 @@ def admit(
                 kind=EventKind.PROPOSAL,
                 episode_id=episode_id,
                 version_id=version.id,
-                data={"name": version.skill, "miner": miner, "kind": proposal.strategy.kind, **extra},
+                data={"name": version.skill, "miner": miner, "kind": proposal.strategy.kind,
+                      **_authored(proposal), **extra},
             )
         )
         out.admitted.append(Admitted(version.id, proposal))
     return out
 
 
+def _authored(proposal: Proposal) -> dict[str, JsonValue]:
+    """The flag of a model's words (`skillevo._probation.MODEL_TEXT`) for the proposal's event."""
+    from ._probation import MODEL_TEXT
+
+    return {MODEL_TEXT: True} if proposal.model_written and proposal.strategy.guidance else {}
+
+
 def _vouch_import(proposal: Proposal, version_id: str, store: SkillStore, miner: str, episode_id: str | None,
                   extra: Mapping[str, JsonValue]) -> list[Event]:
     """The ``proposal`` event by which this library's miner proposes the words of `version_id`, an
-    import it duplicates, when the import's text waits for that (`skillevo._probation.text_unvouched`).
+    import or a model's text it duplicates, when that text waits for it (`skillevo._probation.text_unvouched`).
 
     A proposal duplicating a stored version is not stored (one version per content), so an import
     carrying the words a miner would write later held its skill's lesson for good: the miner's
     proposal was refused as its duplicate, and the import's text waited for a miner's proposal of
-    the same words. The miner proposing them is that vouch; only the same words vouch (a repair's
-    duplicate beside other words vouches for no text)."""
+    the same words. The miner proposing them from its templates is that vouch; only the same words
+    vouch (a repair's duplicate beside other words vouches for no text), and a model's or an
+    import's proposal vouches for nothing."""
     from ._mining import _wording
-    from ._probation import IMPORT_MINER, imported
+    from ._probation import IMPORT_MINER, foreign_text, vouches
 
-    if miner == IMPORT_MINER or not proposal.strategy.guidance:
+    if miner == IMPORT_MINER or proposal.model_written or not proposal.strategy.guidance:
         return []
     try:
         version = store.version(version_id)
     except NotFoundError:
         return []
-    if _wording(version.strategy.guidance) != _wording(proposal.strategy.guidance) or not imported(store, version_id):
+    if _wording(version.strategy.guidance) != _wording(proposal.strategy.guidance) or not foreign_text(
+        store, version_id
+    ):
         return []
-    proposed = store.events(kind=EventKind.PROPOSAL, version_id=version_id)
-    if any(e.data.get("miner") not in (None, IMPORT_MINER) for e in proposed):
+    if any(vouches(e) for e in store.events(kind=EventKind.PROPOSAL, version_id=version_id)):
         return []  # vouched for already
     data: dict[str, JsonValue] = {"name": version.skill, "miner": miner, "kind": proposal.strategy.kind,
                                   "duplicate": True, **extra}

@@ -254,6 +254,7 @@ class LLMMiner(Miner):
                             "evidence": [err.id] if err.id is not None else [],
                             "episodes": [err.episode_id] if err.episode_id else [],
                             "note": "proposed by a model",
+                            "model_written": True,  # after the answer's fields: the model cannot unset it
                         }
                     )
                     # Scoped to what it was mined from: an "always" or "task_start" trigger, or any

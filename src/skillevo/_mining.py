@@ -91,6 +91,10 @@ class Proposal(BaseModel):
     evidence: list[int] = Field(default_factory=list)
     episodes: list[str] = Field(default_factory=list)
     note: str = Field(default="", max_length=2000)
+    #: Set by a miner whose guidance a model wrote (`LLMMiner` does; a miner of your own that asks a
+    #: model should too): such words reach no prompt until a person approves the version
+    #: (`skillevo._probation.text_unvouched`); its repair is tested like any other.
+    model_written: bool = False
 
 
 class CheckResult(BaseModel):
