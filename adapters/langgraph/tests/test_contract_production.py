@@ -24,14 +24,14 @@ from langchain.agents.middleware import (
     ToolCallLimitMiddleware,
 )
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 from langgraph.types import Command, interrupt
 
-from skillevo import Evolver, SkillLibrary, Strategy, Trigger, VersionStatus
+from skillevo import EventKind, Evolver, SkillLibrary, Strategy, Trigger, VersionStatus
 from skillevo.testing import ScriptedChatModel
 from skillevo_langgraph import SkillMiddleware, evolve, with_guidance, wrap_tools
 
@@ -248,3 +248,55 @@ def test_a_run_cancelled_mid_tool_call_is_cancelled_as_without_skillevo(how: str
     without = _cancelled(None, how)
     assert without in ("cancelled True", "timed out")
     assert _cancelled(setup, how) == without
+
+
+@tool
+def configured(q: str, config: RunnableConfig) -> str:
+    """Says what its run's config holds."""
+    return f"{q} tags={config.get('tags')} metadata={(config.get('metadata') or {}).get('user')}"
+
+
+@tool
+async def aconfigured(q: str, config: RunnableConfig) -> str:
+    """Says what its run's config holds, async."""
+    return f"{q} tags={config.get('tags')} metadata={(config.get('metadata') or {}).get('user')}"
+
+
+def _configured(setup: str | None) -> Any:
+    """A tool under `wrap_tools` reading its config, in a graph under `evolve` (and the tool calls recorded)."""
+    steps = [AIMessage("", tool_calls=[tool_call("configured", {"q": "c"}, "k1"),
+                                       tool_call("aconfigured", {"q": "a"}, "k2")]), AIMessage("fin")]
+    model: Any = ScriptedChatModel(_policy(steps))
+    tools: list[Any] = [configured, aconfigured]
+    if setup is not None:
+        model, tools = with_guidance(model), wrap_tools(tools)
+
+    async def acall_model(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", RunnableLambda(lambda state: {"messages": [model.invoke(state["messages"])]},
+                                             afunc=acall_model))
+    builder.add_node("tools", ToolNode(tools))
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition)
+    builder.add_edge("tools", "model")
+    app: Any = builder.compile()
+    lib = _library(setup)
+    try:
+        if setup is not None:
+            app = evolve(app, Evolver(lib, miner=None), reward=lambda state: 1.0)
+        config: Any = {"tags": ["mine"], "metadata": {"user": "u1"}}
+        inputs = {"messages": [HumanMessage("go", id="h1")]}
+        result = asyncio.run(app.ainvoke(inputs, config))
+        calls = sorted(e.tool for e in lib.events() if e.kind == EventKind.TOOL_CALL)
+        return _shape(result), calls
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+def test_a_wrapped_tool_reading_its_config_sees_it_as_without_skillevo(setup: str) -> None:
+    shape, calls = _configured(setup)
+    assert shape == _configured(None)[0]
+    assert calls == ["aconfigured", "configured"]  # each call recorded once (by the wrapper, not the observer too)
