@@ -1,7 +1,8 @@
 """Differential kickoffs of what production crews do beyond `test_contract_differential`: a tool
 CrewAI caches (``cache_function``) or limits (``max_usage_count``), a tool that always raises,
-``akickoff``, a standalone ``Agent.kickoff``, a crew kicked off inside a ``Flow`` step, and several
-crews kicked off at once from threads (CrewAI's hooks are process-wide), some of them not marked.
+``akickoff``, a standalone ``Agent.kickoff``, a crew kicked off inside a ``Flow`` step, an async
+kickoff cancelled or timed out mid tool call, and several crews kicked off at once from threads
+(CrewAI's hooks are process-wide), some of them not marked.
 Each runs without skillevo and under ``evolving`` with an empty library and with active skills
 whose triggers match no tool of the crew: answers and every message the model saw must be the
 same, every marked kickoff one episode, and nothing left live.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -168,3 +170,59 @@ def test_crews_kicked_off_at_once_from_threads_are_the_same_as_without_skillevo(
     got, episodes = _threads(setup)
     assert got == without
     assert episodes == 4 and live_runs() == []
+
+
+class Slow(BaseTool):
+    name: str = "slow"
+    description: str = "Takes a while."
+    args_schema: type[BaseModel] = Pair
+
+    def _run(self, a: int, b: int) -> str:
+        time.sleep(0.6)
+        return "slow"
+
+    async def _arun(self, a: int, b: int) -> str:
+        await asyncio.sleep(0.6)
+        return "slow"
+
+
+def _cancelled(setup: str | None, how: str, mode: str) -> str:
+    llm = ScriptedLLM(_react('Thought: t\nAction: slow\nAction Input: {"a": 1, "b": 2}', DONE))
+    crew = _crew(_agent(llm, Slow()))
+    with SkillLibrary(":memory:") as lib:
+        evolve = evolving(_evolver(setup, lib), reward=lambda output: 1.0) if setup is not None else None
+        if evolve is not None:
+            evolve(crew)
+
+        async def main() -> str:
+            run = crew.akickoff(inputs={"x": "1"}) if mode == "akickoff" else crew.kickoff_async(inputs={"x": "1"})
+            if how == "wait_for":
+                try:
+                    await asyncio.wait_for(run, 0.3)
+                except TimeoutError:
+                    return "timed out"
+                return "finished"
+            task = asyncio.ensure_future(run)
+            await asyncio.sleep(0.3)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                return f"cancelled {task.cancelled()}"
+            return "finished"
+
+        try:
+            return asyncio.run(main())
+        finally:
+            time.sleep(0.8)  # kickoff_async's worker thread runs on after the cancellation
+            if evolve is not None:
+                evolve.close()
+
+
+@pytest.mark.parametrize("mode", ["akickoff", "kickoff_async"])
+@pytest.mark.parametrize("how", ["cancel", "wait_for"])
+def test_a_kickoff_cancelled_mid_tool_call_is_cancelled_as_without_skillevo(how: str, mode: str) -> None:
+    without = _cancelled(None, how, mode)
+    assert without in ("cancelled True", "timed out")
+    assert _cancelled("unmatched", how, mode) == without
+    assert live_runs() == []
