@@ -16,6 +16,7 @@ goes through it too), put in place once and taken out only if nothing replaced i
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from crewai.crew import Crew
 from crewai.flow.flow import Flow
 
 __all__ = ["patch_boundaries", "unpatch_boundaries"]
+
+log = logging.getLogger("skillevo_crewai")
 
 #: the attribute of a wrapper holding the method it wraps
 _WRAPPED = "__skillevo_wrapped__"
@@ -50,18 +53,33 @@ def _install(cls: type, name: str, make: Callable[[Any], Any]) -> None:
 
 
 def patch_boundaries(start: Start, end: End) -> None:
-    """Wrap ``Crew.replay`` and ``Flow.resume_async`` (once each)."""
+    """Wrap ``Crew.replay`` and ``Flow.resume_async`` (once each). skillevo's own steps around the
+    body never fail it: a run that could not open leaves the body unobserved, and an error ending
+    it is logged (an interruption in a reward goes on, as from CrewAI's own end hook)."""
+
+    def opened(owner: Any, inputs: dict[str, Any], flow: bool) -> Any:
+        try:
+            return start(owner, inputs, flow=flow)
+        except Exception:
+            log.exception("skillevo: could not start the run's episode")
+            return None
+
+    def ended(run: Any, output: Any, *, failed: bool, error: BaseException | None) -> None:
+        try:
+            end(run, output, failed=failed, error=error)
+        except Exception:
+            log.exception("skillevo: could not finish the run's episode")
 
     def run_bounded(owner: Any, inputs: dict[str, Any], flow: bool, body: Callable[[], Any]) -> Any:
-        run = start(owner, inputs, flow=flow)
+        run = opened(owner, inputs, flow)
         if run is None:
             return body()
         try:
             output = body()
         except BaseException as exc:
-            end(run, None, failed=True, error=exc)
+            ended(run, None, failed=True, error=exc)
             raise
-        end(run, output, failed=False, error=None)
+        ended(run, output, failed=False, error=None)
         return output
 
     def replay(original: Any) -> Any:
@@ -72,15 +90,15 @@ def patch_boundaries(start: Start, end: End) -> None:
 
     def resume_async(original: Any) -> Any:
         async def wrapped(self: Any, feedback: str = "") -> Any:
-            run = start(self, {}, flow=True)
+            run = opened(self, {}, True)
             if run is None:
                 return await original(self, feedback)
             try:
                 output = await original(self, feedback)
             except BaseException as exc:
-                end(run, None, failed=True, error=exc)
+                ended(run, None, failed=True, error=exc)
                 raise
-            end(run, output, failed=False, error=None)
+            ended(run, output, failed=False, error=None)
             return output
 
         return wrapped

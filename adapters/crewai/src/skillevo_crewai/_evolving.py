@@ -250,6 +250,16 @@ class Evolving:
 _ENTRY_POINTS = ("kickoff", "kickoff_async", "akickoff", "execute_task", "aexecute_task")
 
 
+def _live_before() -> list[Any] | None:
+    """`live_runs` at the start of a marked agent's call, or None when it could not be read (the
+    call goes on: an interruption then ends the kickoff of its own context only)."""
+    try:
+        return live_runs()
+    except Exception:
+        log.exception("skillevo: could not read the live kickoffs")
+        return None
+
+
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """`method` recording the kickoff it is part of as aborted when an interruption (Ctrl-C,
     ``SystemExit``, a cancellation) ends it: CrewAI reports only an ``Exception`` to the
@@ -258,7 +268,7 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
 
         @functools.wraps(method)
         async def aguarded(agent: Any, *args: Any, **kwargs: Any) -> Any:
-            before = live_runs()
+            before = _live_before()
             try:
                 return await method(agent, *args, **kwargs)
             except Exception:
@@ -271,7 +281,7 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(method)
     def guarded(agent: Any, *args: Any, **kwargs: Any) -> Any:
-        before = live_runs()
+        before = _live_before()
         try:
             result = method(agent, *args, **kwargs)
         except Exception:
@@ -286,7 +296,7 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-async def _guard_coroutine(agent: Any, before: list[Any], coroutine: Any) -> Any:
+async def _guard_coroutine(agent: Any, before: list[Any] | None, coroutine: Any) -> Any:
     try:
         return await coroutine
     except Exception:

@@ -293,19 +293,20 @@ def live_runs() -> list[Any]:
         return list(_live.values())
 
 
-def interrupted(agent: Any, before: list[Any], exc: BaseException) -> None:
+def interrupted(agent: Any, before: list[Any] | None, exc: BaseException) -> None:
     """A marked agent's kickoff or task ended by an interruption (``KeyboardInterrupt``,
     ``SystemExit``, a cancellation): CrewAI sends no EXECUTION_END for those (it reports only an
     ``Exception``), so the kickoffs the interruption ends are recorded as aborted here: the one
-    this context runs in, and those opened during the call (`before`: `live_runs` at its start)
-    that `agent` takes part in. Never raises."""
+    this context runs in, and those opened during the call that `agent` takes part in (`before`:
+    `live_runs` at its start; None when it could not be read: the first only). Never raises."""
     try:
         current = _run.get()
-        earlier = {id(r) for r in before}
+        earlier = {id(r) for r in before} if before is not None else None
         ended = [
             r
             for r in live_runs()
-            if r is current or (id(r) not in earlier and any(a is agent for a in _agents_of(r.owner)))
+            if r is current
+            or (earlier is not None and id(r) not in earlier and any(a is agent for a in _agents_of(r.owner)))
         ]
         for run in ended:
             _end_run(run, None, failed=True, error=exc)
@@ -546,7 +547,11 @@ def _release() -> None:
     with _live_lock:
         live = bool(_live)
     if _registered and not _open and not live:
-        _unregister()
+        try:
+            _unregister()
+        except Exception:  # hooks left registered stand aside (no open binding, no live run)
+            log.exception("skillevo: could not unregister the CrewAI hooks")
+            return
         _registered = False
 
 

@@ -13,9 +13,22 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 
 from skillevo.adapters import EpisodeContext
 
-__all__ = ["KEY", "RunEnds"]
+__all__ = ["KEY", "RunEnds", "without_key"]
 
 KEY = "skillevo_episode"  # the agent state's key holding the run's episode id (private to the middleware)
+
+
+def without_key(request: ToolCallRequest) -> ToolCallRequest:
+    """`request` handing the tool the state it would get without skillevo: the run's state less
+    `KEY` (what ``InjectedState`` and ``ToolRuntime.state`` read). The key stays in the graph's
+    state for the middleware's other hooks; the state is copied only when it holds the key."""
+    state = request.state
+    if not isinstance(state, dict) or KEY not in state:
+        return request
+    try:
+        return request.override(state={k: v for k, v in state.items() if k != KEY})
+    except Exception:  # a request LangGraph may build otherwise: the call runs as it came
+        return request
 
 
 class RunEnds:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
@@ -28,7 +28,23 @@ from ._trace import aemit, emit, mark_repairs, trace_of
 
 __all__ = ["GuidedModel", "llm_complete", "with_guidance", "with_observer", "wrap_tools"]
 
-_WRAPPED_TAG = "skillevo:wrapped"
+#: the run ids of the calls `wrap_tools` makes to its tools: the observer leaves those to the
+#: wrapper, which records them itself (a tag would tell them apart too, but the tool reads its
+#: config's tags: it must get the ones it would get without skillevo)
+_wrapped_runs: set[UUID] = set()
+
+
+def _own_run(config: RunnableConfig, first: bool) -> tuple[RunnableConfig, UUID | None]:
+    """`config` for one call of a wrapped tool: its run id (the caller's on the first call, a new
+    one on a repaired retry), registered for the observer to skip. Never raises (the config as it
+    came, None: the observer records the call too)."""
+    try:
+        given = config.get("run_id") if first else None
+        run_id = given if isinstance(given, UUID) else uuid4()
+        _wrapped_runs.add(run_id)
+        return RunnableConfig(**{**config, "run_id": run_id}), run_id
+    except Exception:
+        return config, None
 
 
 class _ToolObserver(BaseCallbackHandler):
@@ -51,7 +67,7 @@ class _ToolObserver(BaseCallbackHandler):
         inputs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if _WRAPPED_TAG in (tags or []):
+        if run_id in _wrapped_runs:
             return
         name = str((serialized or {}).get("name") or kwargs.get("name") or "tool")
         args = dict(inputs) if isinstance(inputs, dict) else {"input": input_str}
@@ -117,9 +133,7 @@ class _EvolvingTool(BaseTool):
         raise NotImplementedError
 
     def _inner_config(self, config: RunnableConfig | None) -> RunnableConfig:
-        out = RunnableConfig(**(config or {}))
-        out["tags"] = [*(out.get("tags") or []), _WRAPPED_TAG]
-        return out
+        return RunnableConfig(**(config or {}))
 
     @staticmethod
     def _call(input: Any) -> dict[str, Any]:
@@ -163,9 +177,16 @@ class _EvolvingTool(BaseTool):
         if ep is None or prepared is None:
             return self.inner.invoke(input, config, **kwargs)
         call, inner_config, original, injected = prepared
+        calls: list[UUID | None] = []
 
         def execute(args: Any) -> Any:
-            return self.inner.invoke(input if args is original else self._rebuild(input, args), inner_config, **kwargs)
+            run_config, run_id = _own_run(inner_config, not calls)
+            calls.append(run_id)
+            try:
+                rebuilt = input if args is original else self._rebuild(input, args)
+                return self.inner.invoke(rebuilt, run_config, **kwargs)
+            finally:
+                _wrapped_runs.discard(run_id)
 
         result, records = self._marked(ep, run_tool_call(ep, call, execute, injected=injected))
         _guarded(ep, emit, records)
@@ -178,10 +199,16 @@ class _EvolvingTool(BaseTool):
         if ep is None or prepared is None:
             return await self.inner.ainvoke(input, config, **kwargs)
         call, inner_config, original, injected = prepared
+        calls: list[UUID | None] = []
 
         async def execute(args: Any) -> Any:
             rebuilt = input if args is original else self._rebuild(input, args)
-            return await self.inner.ainvoke(rebuilt, inner_config, **kwargs)
+            run_config, run_id = _own_run(inner_config, not calls)
+            calls.append(run_id)
+            try:
+                return await self.inner.ainvoke(rebuilt, run_config, **kwargs)
+            finally:
+                _wrapped_runs.discard(run_id)
 
         result, records = self._marked(ep, await arun_tool_call(ep, call, execute, injected=injected))
         await _aguarded(ep, aemit, records)

@@ -39,7 +39,7 @@ from ._common import (
     task_text,
     tool_names,
 )
-from ._ending import KEY, RunEnds
+from ._ending import KEY, RunEnds, without_key
 from ._stopped import RunWatch
 from ._trace import Trace, aemit_pending, emit_pending, mark_repairs, policy_args, silent
 
@@ -510,11 +510,13 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         except Exception as exc:
             record_error(None, "tool call", exc)
             ep = None
+        # The tool (and the hooks inside this one) get the state without skillevo's private key.
+        call = without_key(request)
         if ep is None:
-            return handler(request)
+            return handler(call)
         trace = self._traces.get(ep.id)
         try:
-            result: ToolMessage | Command[Any] = run_request(ep, request, handler, self.catch_tool_errors, self)
+            result: ToolMessage | Command[Any] = run_request(ep, call, handler, self.catch_tool_errors, self)
         except BaseException as exc:
             self._tool_raised(ep, exc)
             raise
@@ -575,11 +577,12 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         except Exception as exc:
             record_error(None, "tool call", exc)
             ep = None
+        call = without_key(request)
         if ep is None:
-            return await handler(request)
+            return await handler(call)
         trace = self._traces.get(ep.id)
         try:
-            result: ToolMessage | Command[Any] = await arun_request(ep, request, handler, self.catch_tool_errors, self)
+            result: ToolMessage | Command[Any] = await arun_request(ep, call, handler, self.catch_tool_errors, self)
         except BaseException as exc:
             self._tool_raised(ep, exc)
             raise
