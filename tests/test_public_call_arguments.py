@@ -86,3 +86,22 @@ def test_the_local_server_url_with_an_empty_host_opens(pg_url: str) -> None:
         lib.add_skill("iso-dates", TRIGGER, Strategy(guidance="Write dates as YYYY-MM-DD."))
     with SkillLibrary(pg_url) as lib:
         assert [s.name for s in lib.skills()] == ["iso-dates"]
+
+
+@pytest.mark.parametrize("complete", ["gpt-4o", None, 5])
+def test_an_llm_miner_without_a_callable_is_one_config_error(complete: object) -> None:
+    # LLMMiner("gpt-4o") was accepted; every mining call then failed inside ("'str' object is not
+    # callable"), was logged as a model failure and spent the call budget, and nothing was mined.
+    from skillevo import LLMMiner
+
+    with pytest.raises(ConfigError, match="LLMMiner") as info:
+        LLMMiner(complete)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("options", [{"max_calls": "100"}, {"max_calls": -1}, {"max_failures_per_episode": 0}])
+def test_an_llm_miner_budget_of_the_wrong_kind_is_one_config_error(options: dict[str, Any]) -> None:
+    from skillevo import LLMMiner
+
+    with pytest.raises(ConfigError):
+        LLMMiner(lambda prompt: "", **options)
