@@ -1,0 +1,40 @@
+"""A CLI error about a path the user named keeps its reason. The CLI redacts every message as a
+whole, and read a path ending in a secret's word (``skills/api-token``, ``/etc/passwd``) followed by
+``: not a directory`` as a ``key: value`` pair: ``error: skills/api-token: [REDACTED:secret] a
+directory``. The path and the reason are now redacted each on its own; a secret in the reason is
+still hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skillevo import SkillFormatError, SkillLibrary
+from skillevo.cli import main
+from skillevo.cli._common import print_error
+
+
+@pytest.mark.parametrize("name", ["api-token", "passwd", "credentials", "secret"])
+def test_a_missing_import_folder_named_like_a_secret_says_why(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "lib.db"
+    SkillLibrary(str(db)).close()
+    assert main(["import", str(tmp_path / "skills" / name), "--db", str(db)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{name}: not a directory" in err
+    assert "REDACTED" not in err
+
+
+def test_a_secret_in_the_reason_is_still_hidden(capsys: pytest.CaptureFixture[str]) -> None:
+    print_error(SkillFormatError("skills/api-token/SKILL.md", "body", "password: hunter2-Xq9"))
+    err = " ".join(capsys.readouterr().err.split())
+    assert "hunter2-Xq9" not in err
+    assert "skills/api-token/SKILL.md: body:" in err
+
+
+def test_a_field_named_like_a_secret_still_hides_what_its_reason_quotes(capsys: pytest.CaptureFixture[str]) -> None:
+    print_error(SkillFormatError("skills/x/skillevo.json", "api_key", "Xq9-hunter2-zz"))
+    err = " ".join(capsys.readouterr().err.split())
+    assert "hunter2" not in err and "skills/x/skillevo.json:" in err
