@@ -103,7 +103,7 @@ def apply_langsmith_feedback(
         A `FeedbackReport`.
 
     Raises:
-        ConfigError: a bad `since`, `scale` or `batch`.
+        ConfigError: a bad `evo`, `client`, `since`, `keys`, `scale` or `batch`.
     """
     # Every argument is checked before the first episode is read: with none to look up, a missing
     # client or a scale of text went unnoticed until the first night there was one.
