@@ -38,3 +38,21 @@ def test_a_field_named_like_a_secret_still_hides_what_its_reason_quotes(capsys: 
     print_error(SkillFormatError("skills/x/skillevo.json", "api_key", "Xq9-hunter2-zz"))
     err = " ".join(capsys.readouterr().err.split())
     assert "hunter2" not in err and "skills/x/skillevo.json:" in err
+
+
+def test_a_review_reason_is_echoed_as_it_was_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The reason is stored redacted; the confirmation line printed it as typed, so a credential
+    # pasted into --reason reached the terminal and the CI log that keeps it.
+    from skillevo import Strategy, Trigger, TriggerKind, VersionStatus
+
+    db = tmp_path / "lib.db"
+    with SkillLibrary(str(db)) as lib:
+        lib.add_skill("iso-dates", Trigger(kind=TriggerKind.TOOL_ERROR, tool="book"),
+                      Strategy(guidance="Write dates as YYYY-MM-DD."), status=VersionStatus.TESTING)
+    reason = "ok, password: hunter2-Xq9zz"
+    assert main(["review", "approve", "iso-dates@1", "--reason", reason, "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2-Xq9zz" not in out and "iso-dates@1" in out
+    with SkillLibrary(str(db)) as lib:
+        stored = [e.data.get("reason") for e in lib.events(version_id="iso-dates@1") if e.data.get("reason")]
+    assert stored and all("hunter2-Xq9zz" not in str(r) for r in stored)

@@ -26,7 +26,7 @@ from .._errors import ConfigError
 from .._library import SkillLibrary, library_exists
 from .._lifecycle import Lifecycle, Transition
 from .._models import Strategy
-from ._common import DbOption, JsonOption, err_console, fail, name_unreadable, print_error
+from ._common import DbOption, JsonOption, err_console, fail, name_unreadable, print_error, shown
 from ._diff_json import diff_summary
 from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
@@ -426,7 +426,9 @@ def _why(reason: str) -> str:
 def _print_transition(t: Transition) -> None:
     old = t.from_status.value if t.from_status else "-"
     new = t.to_status.value if t.to_status else "-"
-    stdout_console().print(Text.assemble(t.version_id, f": {old} -> {new} (", visible_text(t.reason), ")"))
+    # The reason as the library recorded it (redacted), not as typed: a credential pasted into
+    # --reason would otherwise reach the terminal and the CI log that keeps it.
+    stdout_console().print(Text.assemble(t.version_id, f": {old} -> {new} (", visible_text(shown(t.reason)), ")"))
 
 
 def register(app: typer.Typer) -> None:
