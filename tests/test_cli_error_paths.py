@@ -56,3 +56,21 @@ def test_a_review_reason_is_echoed_as_it_was_recorded(tmp_path: Path, capsys: py
     with SkillLibrary(str(db)) as lib:
         stored = [e.data.get("reason") for e in lib.events(version_id="iso-dates@1") if e.data.get("reason")]
     assert stored and all("hunter2-Xq9zz" not in str(r) for r in stored)
+
+
+@pytest.mark.parametrize("verb", ["approve", "reject"])
+def test_reviewing_a_skill_by_its_name_says_which_versions_wait(
+    verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `skillevo ls` lists skill names; a reviewer who typed one got "no skill version 'iso-dates'".
+    from skillevo import Strategy, Trigger, TriggerKind, VersionStatus
+
+    db = tmp_path / "lib.db"
+    with SkillLibrary(str(db)) as lib:
+        lib.add_skill("iso-dates", Trigger(kind=TriggerKind.TOOL_ERROR, tool="book"),
+                      Strategy(guidance="Write dates as YYYY-MM-DD."), status=VersionStatus.TESTING)
+    assert main(["review", verb, "iso-dates", "--reason", "fine", "--db", str(db)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "iso-dates@1" in err and err.count("\n") <= 1
+    with SkillLibrary(str(db)) as lib:
+        assert lib.skill("iso-dates").versions[0].status is VersionStatus.TESTING
