@@ -74,3 +74,14 @@ def test_reviewing_a_skill_by_its_name_says_which_versions_wait(
     assert "iso-dates@1" in err and err.count("\n") <= 1
     with SkillLibrary(str(db)) as lib:
         assert lib.skill("iso-dates").versions[0].status is VersionStatus.TESTING
+
+
+def test_python_dash_m_skillevo_is_the_cli(tmp_path: Path) -> None:
+    # `python -m skillevo` said "No module named skillevo.__main__" (a venv whose bin is not on PATH).
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "skillevo", "ls", "--db", str(tmp_path / "none.db")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("error: no skill library at") and done.stderr.count("\n") == 1
