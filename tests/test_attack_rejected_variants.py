@@ -38,7 +38,7 @@ def _rejected_library(path: Path) -> SkillLibrary:
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_a_rejected_guidance_does_not_come_back_reworded_by_import(variant: str, tmp_path: Path) -> None:
     with _rejected_library(tmp_path / "lib.db") as lib:
-        lib.export_skills(tmp_path / "out")
+        lib.export_skills(tmp_path / "out", all_statuses=True)  # a rejected skill is left out unless asked
         folder = tmp_path / "in" / "confirm-twice"
         shutil.copytree(tmp_path / "out" / "confirm-twice", folder)
         skill_md = folder / "SKILL.md"

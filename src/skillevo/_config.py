@@ -346,6 +346,8 @@ def load_config(path: str | os.PathLike[str]) -> SkillevoConfig:
         ConfigError: the file is missing, is not valid TOML, or a value is invalid (the message names
             the key path and the offending value).
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"load_config: expected the path of a skillevo.toml (got {type(path).__name__})")
     p = Path(path)
     name = str(path)
     try:

@@ -89,6 +89,9 @@ def library_diff(
             `FULL_LIMIT` entries of a section, versions are listed compactly, without evidence.
         new_label: how the report names `new` (its location by default).
     """
+    if not isinstance(new, SkillStore) or not (old is None or isinstance(old, SkillStore | Snapshot)):
+        wrong = new if not isinstance(new, SkillStore) else old
+        raise ConfigError(f"library_diff: expected open libraries, SkillLibrary(path) (got {type(wrong).__name__})")
     if old is not None and (since is not None or since_run is not None):
         raise ConfigError("compare with an older database or with since/since_run, not both")
     current = snapshot_of(new, mask_url(new_label or new.location))

@@ -60,6 +60,20 @@ class ExportFolder:
                 raise _refuse(shown, "is a link or not a folder") from None
             raise _refuse(shown, f"cannot be opened ({exc.strerror or exc})") from None
 
+    def existing(self, name: str) -> ExportFolder | None:
+        """The sub-folder `name` if it is one (not a link); None otherwise. Nothing is made."""
+        try:
+            return ExportFolder(os.open(name, _DIR_FLAGS, dir_fd=self._fd), self.shown / name)
+        except OSError:
+            return None
+
+    def has_file(self, name: str) -> bool:
+        """Whether `name` is a plain file here (not a link, not a folder)."""
+        try:
+            return stat.S_ISREG(os.stat(name, dir_fd=self._fd, follow_symlinks=False).st_mode)
+        except OSError:
+            return False
+
     def write(self, name: str, content: str) -> None:
         """Put `content` at `name` (one component): a fresh file renamed over whatever entry was there."""
         temp = f".{name}.skillevo-{os.getpid()}-{os.urandom(4).hex()}.tmp"

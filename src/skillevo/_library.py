@@ -114,11 +114,16 @@ class SkillLibrary(SQLStore):
 
     # ------------------------------------------------------------------ conveniences on any backend
 
-    def export_skills(self, directory: str | os.PathLike[str], names: list[str] | None = None) -> list[Path]:
-        """Write skills as Agent Skills folders (``<directory>/<name>/SKILL.md``); see `skillevo._skillmd`."""
+    def export_skills(
+        self, directory: str | os.PathLike[str], names: list[str] | None = None, *, all_statuses: bool = False
+    ) -> list[Path]:
+        """Write skills as Agent Skills folders (``<directory>/<name>/SKILL.md``); see `skillevo._skillmd`.
+
+        Rejected and retired skills are left out (named in `left_out` of the list returned; the
+        files an earlier export wrote for them removed) unless named in `names`, or `all_statuses`."""
         from ._skillmd import export_skills
 
-        return export_skills(self, Path(directory), names)
+        return export_skills(self, Path(directory), names, all_statuses=all_statuses)
 
     def import_skills(self, directory: str | os.PathLike[str], **options: Any) -> ImportResult:
         """Import Agent Skills folders as candidates, each checked like a mined proposal.

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ._customer_keys import is_personal_key
+from ._errors import ConfigError
 from ._guidance_facts import clean_guidance, declared_values, observed_values
 from ._hygiene import redact
 from ._instance_data import message_data
@@ -28,6 +29,7 @@ from ._mining import Miner, Proposal, correction_pairs
 from ._models import Event, EventKind, TriggerKind
 from ._shape import shape
 from ._store import SkillStore
+from ._store_args import count_arg
 from ._untrusted import has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 from ._vouch import UNDECLARED, undeclared_constant
 
@@ -193,9 +195,16 @@ class LLMMiner(Miner):
     def __init__(
         self, complete: Callable[[str], str], *, max_calls: int = 100, max_failures_per_episode: int = 3
     ) -> None:
+        if not callable(complete):
+            # A model's name, or a model object that is not a function, would fail every mining call
+            # inside (logged, the budget spent) and mine nothing: said here, once.
+            raise ConfigError(
+                f"LLMMiner: complete must be a function prompt -> text (got {type(complete).__name__}): "
+                "LLMMiner(skillevo_langgraph.llm_complete(chat_model)), or lambda prompt: crewai_llm.call(prompt)"
+            )
         self.complete = complete
-        self.max_calls = max_calls
-        self.max_failures_per_episode = max_failures_per_episode
+        self.max_calls = count_arg("max_calls", max_calls, 0)
+        self.max_failures_per_episode = count_arg("max_failures_per_episode", max_failures_per_episode)
         self.calls = 0
 
     def _prompt(self, err: Event, successes: Sequence[Event]) -> str:

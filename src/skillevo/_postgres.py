@@ -34,14 +34,14 @@ from typing import Any
 
 from . import _sql_batch
 from ._durability import Durability, check_durability
-from ._errors import LibraryError, SchemaVersionError
+from ._errors import ConfigError, LibraryError, SchemaVersionError
 from ._library import SkillLibrary
 from ._redaction import capped_text, mask_url, mask_urls_in
 from ._sanitize import json_text, numeric_floats
 from ._sql_dialect import Dialect, EventRow, Statement, TransactionAborted
 from ._sql_schema import migrations
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT
-from ._store_args import location_arg, seconds_arg
+from ._store_args import count_arg, location_arg, seconds_arg
 
 try:
     import psycopg
@@ -86,7 +86,10 @@ def _split_url(url: str) -> tuple[str, str]:
             schema = urllib.parse.unquote(value)
         elif field:
             kept.append(field)
-    conninfo = urllib.parse.urlunsplit(parts._replace(query="&".join(kept)))
+    # Only the query is rewritten, in place: urlunsplit drops an empty host, and made libpq's URL
+    # of the local server, postgresql:///db, into postgresql:/db, which libpq refuses.
+    before, mark, fragment = url.partition("#")
+    conninfo = before.partition("?")[0] + (f"?{'&'.join(kept)}" if kept else "") + mark + fragment
     return conninfo, schema
 
 
@@ -467,6 +470,9 @@ class PostgresLibrary(SkillLibrary):
     ) -> None:
         self.durability = check_durability(durability)
         timeout = seconds_arg("timeout", timeout)
+        min_size, max_size = count_arg("min_size", min_size, 0), count_arg("max_size", max_size)
+        if max_size < min_size:
+            raise ConfigError(f"max_size: must be at least min_size ({max_size} < {min_size})")
         conninfo, url_schema = _split_url(location_arg(location))
         self.schema = (schema or url_schema).lower()
         if not self.schema or not set(self.schema) <= _SCHEMA_NAME_CHARS or self.schema[0].isdigit():

@@ -37,6 +37,8 @@ from ._untrusted import infix_code
 
 __all__ = [
     "SKILLEVO_FILE",
+    "WITHDRAWN",
+    "ExportResult",
     "SkillDocument",
     "current_version",
     "export_skills",
@@ -197,8 +199,40 @@ def render_skill(skill: Skill, version: SkillVersion) -> dict[str, str]:
     return files
 
 
-def export_skills(store: SkillStore, directory: str | Path, names: list[str] | None = None) -> list[Path]:
-    """Write each skill's current version as ``<directory>/<name>/``; returns the folders written."""
+class ExportResult(list[Path]):
+    """The folders an export wrote (a list), with `left_out`: the skills it withdrew (rejected or
+    retired: see `export_skills`)."""
+
+    def __init__(self, written: list[Path], left_out: list[str]) -> None:
+        super().__init__(written)
+        self.left_out = left_out
+
+
+#: What an export leaves out unless asked: agents load every SKILL.md of the folder as it is.
+WITHDRAWN = frozenset({VersionStatus.REJECTED, VersionStatus.RETIRED})
+
+
+def _withdraw(root: ExportFolder, name: str, files: tuple[str, ...]) -> None:
+    """Remove the files an earlier export wrote for skill `name` (only from a folder that is
+    skillevo's export, known by its `skillevo.json`; the folder and other files stay)."""
+    folder = root.existing(name)
+    if folder is None:
+        return
+    with folder:
+        if not folder.has_file(SKILLEVO_FILE):
+            return
+        for filename in (*files, *_LEGACY_FILES):
+            folder.remove_path(PurePosixPath(filename).parts)
+
+
+def export_skills(
+    store: SkillStore, directory: str | Path, names: list[str] | None = None, *, all_statuses: bool = False
+) -> ExportResult:
+    """Write each skill's current version as ``<directory>/<name>/``; returns the folders written.
+
+    A skill whose current version is rejected or retired is left out (and the files an earlier
+    export wrote for it removed), unless it is named in `names` or `all_statuses` is set: the
+    agents that read the folder load every SKILL.md in it, whatever status it states."""
     # A skill whose row does not read is refused, not left out: an export that looks whole is not.
     unreadable = [(n, why) for n, why in store.unreadable_skills().items() if names is None or n in names]
     if unreadable:
@@ -206,7 +240,7 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
         more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
         raise LibraryError(f"export refused: skill {name!r}{more} does not read: {why}; nothing was written "
                            "(fix or remove the row, or export the other skills by name)")
-    written = []
+    written, left_out = [], []
     # Files go in through `ExportFolder`: DIR may hold entries planted by others (links, hard links,
     # FIFOs), and an export must replace them, never write through them.
     with ExportFolder.root(Path(directory)) as root:
@@ -215,6 +249,10 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
                 continue
             version = current_version(skill)
             if version is None:
+                continue
+            if version.status in WITHDRAWN and names is None and not all_statuses:
+                _withdraw(root, skill.name, ("SKILL.md", SKILLEVO_FILE, CODE_FILE))
+                left_out.append(skill.name)
                 continue
             # Redacted again on the way out, whatever was stored (older rows, or a rule added since).
             version = version.model_copy(
@@ -229,7 +267,7 @@ def export_skills(store: SkillStore, directory: str | Path, names: list[str] | N
                 if CODE_FILE not in files:
                     folder.remove_path(PurePosixPath(CODE_FILE).parts)
             written.append(Path(directory) / skill.name)
-    return written
+    return ExportResult(written, left_out)
 
 
 # --------------------------------------------------------------------------- import

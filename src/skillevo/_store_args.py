@@ -23,6 +23,7 @@ from ._errors import ConfigError, LibraryError, SkillevoError
 __all__ = [
     "ROW_ERRORS",
     "BadValue",
+    "count_arg",
     "enum_arg",
     "events_arg",
     "increment_arg",
@@ -91,6 +92,13 @@ def seed_arg(name: str, value: object) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
         raise ConfigError(f"{name}: expected a non-negative int or None (got {_shown(value)})")
+    return int(value)
+
+
+def count_arg(name: str, value: object, least: int = 1) -> int:
+    """A count (a pool size): an int >= `least`, not a bool or a number's text."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < least:
+        raise ConfigError(f"{name}: expected an int >= {least} (got {_shown(value)})")
     return int(value)
 
 

@@ -26,7 +26,7 @@ from ._models import (
     VersionStatus,
 )
 from ._redaction import capped_text, is_secret_key, redact, redact_text
-from ._store_args import BadValue, events_arg, instance_arg, stored
+from ._store_args import BadValue, enum_arg, events_arg, instance_arg, stored
 
 __all__ = [
     "STATUS_RANK",
@@ -490,6 +490,8 @@ def _version_write(strategy_at: int) -> Callable[[_F], _F]:
         @functools.wraps(fn)
         def write(self: Any, *args: Any, **kwargs: Any) -> Any:
             instance_arg("strategy", args[strategy_at] if len(args) > strategy_at else kwargs.get("strategy"), Strategy)
+            if "status" in kwargs:  # keyword-only; its text ("active") as `skills(status=...)` takes it
+                kwargs["status"] = enum_arg("status", VersionStatus, kwargs["status"])
             if strategy_at == 2:
                 instance_arg("trigger", args[1] if len(args) > 1 else kwargs.get("trigger"), Trigger)
             if strategy_at == 2 and len(args) > 1 and isinstance(args[1], Trigger):  # add_skill(name, trigger, ...)

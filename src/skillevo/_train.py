@@ -262,6 +262,10 @@ def run_train(
     """
     from ._library import SkillLibrary
 
+    if not isinstance(config, SkillevoConfig):
+        raise ConfigError(f"run_train: expected a SkillevoConfig, load_config(path) (got {type(config).__name__})")
+    if store is not None and not isinstance(store, SkillStore):
+        raise ConfigError(f"run_train: store: expected an open SkillLibrary (got {type(store).__name__})")
     own = store is None
     lib: SkillStore = SkillLibrary(config.db_location()) if store is None else store
     label = lib.location

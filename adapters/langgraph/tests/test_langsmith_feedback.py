@@ -111,3 +111,31 @@ def test_bad_arguments_and_a_failing_client(lib: SkillLibrary) -> None:
 
     report = apply_langsmith_feedback(evo, Down())
     assert report.applied == {} and report.ignored == 1 and lib.episodes()[0].reward is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param({"client": None}, id="no-client"),
+        pytest.param({"client": object()}, id="not-a-client"),
+        pytest.param({"evo": "evo"}, id="evo-text"),
+        pytest.param({"scale": ("a", "b")}, id="scale-text"),
+        pytest.param({"scale": 5}, id="scale-number"),
+        pytest.param({"scale": (1, 2, 3)}, id="scale-three"),
+        pytest.param({"batch": "10"}, id="batch-text"),
+        pytest.param({"batch": True}, id="batch-bool"),
+        pytest.param({"keys": "user_score"}, id="keys-text"),
+        pytest.param({"keys": [1]}, id="keys-numbers"),
+    ],
+)
+def test_an_argument_of_the_wrong_kind_is_one_config_error_even_with_nothing_to_look_up(
+    lib: SkillLibrary, bad: dict[str, Any]
+) -> None:
+    # With no episode to look up, a None client was accepted (and failed only on the first night
+    # there was one); a scale of text was a ValueError, a batch of text a TypeError, and keys
+    # "user_score" asked for the feedback keys "u", "s", "e", ...
+    evo = Evolver(lib, miner=None, seed=0)
+    args: dict[str, Any] = {"evo": evo, "client": FakeLangSmith(), **bad}
+    with pytest.raises(ConfigError) as info:
+        apply_langsmith_feedback(args.pop("evo"), args.pop("client"), **args)
+    assert "\n" not in str(info.value)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .._errors import SkillevoError
+from .._errors import SkillevoError, SkillFormatError
 from .._library import default_db
 from .._redaction import mask_urls_in, redact_text
 from .._store import SkillStore
@@ -49,9 +49,20 @@ def resolve_db(db: str | None) -> str:
 
 def print_error(message: object, label: str = "error:", style: str = "bold red") -> None:
     """One line on stderr: `label` in `style`, then `message` as plain text (it may quote library data)."""
-    text = " ".join(shown(str(message)).split()) or "(no message)"
+    text = " ".join(_shown_error(message).split()) or "(no message)"
     line = Text.assemble((label, style), " ", visible_text(text))
     err_console.print(line, highlight=False, soft_wrap=True)
+
+
+def _shown_error(message: object) -> str:
+    """`shown` of an error's text; a `SkillFormatError`'s path apart from the rest, so that a path
+    ending in a secret's word (``skills/api-token: not a directory``) is not read as a ``key: value``
+    pair and its reason hidden. Field and reason stay together: a field named like a secret (a key
+    of the file) still hides the value the reason quotes."""
+    text = str(message)
+    if isinstance(message, SkillFormatError) and text.startswith(f"{message.path}: "):
+        return f"{shown(message.path)}: {shown(text[len(message.path) + 2:])}"
+    return shown(text)
 
 
 def shown(message: str) -> str:

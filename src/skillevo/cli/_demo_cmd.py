@@ -82,7 +82,7 @@ def run_demo(
     episodes: int = 300,
     seed: int = 0,
     out: Path = Path("skillevo-demo"),
-    db: Path | None = None,
+    db: str | Path | None = None,
     *,
     block: int = 50,
     announce: bool = False,
@@ -99,7 +99,7 @@ def run_demo(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise fail(f"--out {out}: cannot create the output folder ({exc.strerror or exc})") from None
-    db_path = db if db is not None else out / "demo-skills.db"
+    db_path: str | Path = db if db is not None else out / "demo-skills.db"
     if db is None:
         # The demo's own library from an earlier run: replaced, it is this command's output.
         for suffix in ("", "-wal", "-shm"):
@@ -108,6 +108,7 @@ def run_demo(
     runs: dict[str, list[EpisodeResult]] = {}
     t0 = time.perf_counter()
     with SkillLibrary(db_path) as lib:
+        db_path = lib.location if not isinstance(db_path, Path) else db_path  # a URL's password masked
         if lib.skills():
             raise fail(f"{db_path} already holds skills; the demo needs an empty library (omit --db or pass a new one)")
         evo = Evolver(
@@ -209,8 +210,10 @@ def demo(
         "skillevo-demo"
     ),
     db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Library for the run with skillevo (default: OUT/demo-skills.db, replaced)."),
+        str | None,  # a file or a postgresql:// URL (a Path would fold the URL's "//")
+        typer.Option(
+            "--db", help="Library for the run with skillevo, a file or URL (default: OUT/demo-skills.db, replaced)."
+        ),
     ] = None,
     block: Annotated[int, typer.Option("--block", min=1, help="Episodes per row of the table.")] = 50,
     announce: Annotated[

@@ -210,6 +210,9 @@ def export(
     group_key: GroupKeyOption = "group_key",
     tool_schemas: ToolSchemasOption = None,
     min_group_size: MinGroupOption = 1,
+    every: Annotated[
+        bool, typer.Option("--all", help="skills: also write rejected and retired skills (left out by default).")
+    ] = False,
 ) -> None:
     """Export skills as Agent Skills folders (`export DIR`), or episodes for GRPO (`export grpo OUT`)."""
     if target == "grpo":
@@ -227,8 +230,12 @@ def export(
     if target != "skills" and out is not None:
         raise fail(f"unexpected argument {out!r}: use `export DIR`, `export skills DIR` or `export grpo OUT`")
     with _open(db) as lib:
-        folders = lib.export_skills(Path(directory))
+        folders = lib.export_skills(Path(directory), all_statuses=every)
     console.print(f"exported {len(folders)} skill(s) to {directory}", highlight=False)
+    left_out = getattr(folders, "left_out", [])
+    if left_out:
+        console.print(f"left out {len(left_out)} rejected or retired skill(s) (agents load every SKILL.md in the "
+                      f"folder; --all writes them too): {', '.join(left_out)}", highlight=False, markup=False)
 
 
 def import_(

@@ -22,11 +22,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.text import Text
 
 from .._config import LibrarySection, SkillevoConfig, load_config
-from .._errors import ConfigError
+from .._errors import ConfigError, NotFoundError
 from .._library import SkillLibrary, library_exists
 from .._lifecycle import Lifecycle, Transition
 from .._models import Strategy
-from ._common import DbOption, JsonOption, err_console, fail, name_unreadable, print_error
+from ._common import DbOption, JsonOption, err_console, fail, name_unreadable, print_error, shown
 from ._diff_json import diff_summary
 from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
@@ -408,6 +408,7 @@ def review_approve(
     is marked approved; recorded as a review event."""
     lib, life = _lifecycle(ctx, config, db)
     with lib:
+        _version_named(lib, version_id)
         transitions = life.approve(version_id, _why(reason), actor=_actor(actor))
     for t in transitions:
         _print_transition(t)
@@ -425,7 +426,22 @@ def review_reject(
     """Reject a version (it is kept for audit, never applied); recorded as a review event."""
     lib, life = _lifecycle(ctx, config, db)
     with lib:
+        _version_named(lib, version_id)
         _print_transition(life.reject(version_id, _why(reason), actor=_actor(actor)))
+
+
+def _version_named(lib: SkillLibrary, version_id: str) -> None:
+    """A skill's name where a version id goes (what `skillevo ls` lists): one line naming its
+    versions that can be decided, instead of "no skill version"."""
+    if "@" in version_id:
+        return
+    try:
+        skill = lib.skill(version_id)
+    except NotFoundError:
+        return  # the decision says "no skill version ..." itself
+    open_ = [v.id for v in skill.versions if v.status.value in ("candidate", "testing", "active")]
+    raise fail(f"{version_id!r} is a skill; name one of its versions: {', '.join(open_) or 'none is open'} "
+               "(skillevo review list shows those waiting)")
 
 
 def _why(reason: str) -> str:
@@ -437,7 +453,9 @@ def _why(reason: str) -> str:
 def _print_transition(t: Transition) -> None:
     old = t.from_status.value if t.from_status else "-"
     new = t.to_status.value if t.to_status else "-"
-    stdout_console().print(Text.assemble(t.version_id, f": {old} -> {new} (", visible_text(t.reason), ")"))
+    # The reason as the library recorded it (redacted), not as typed: a credential pasted into
+    # --reason would otherwise reach the terminal and the CI log that keeps it.
+    stdout_console().print(Text.assemble(t.version_id, f": {old} -> {new} (", visible_text(shown(t.reason)), ")"))
 
 
 def register(app: typer.Typer) -> None:

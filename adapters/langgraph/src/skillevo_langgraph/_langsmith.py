@@ -54,6 +54,16 @@ def _timestamp(since: float | datetime | None) -> float | None:
     raise ConfigError(f"since: expected a datetime or a POSIX timestamp (got {type(since).__name__})")
 
 
+def _scale(scale: object) -> tuple[float, float]:
+    """`scale` as (low, high), two finite numbers with low < high; a `ConfigError` otherwise."""
+    pair = tuple(scale) if isinstance(scale, tuple | list) else ()
+    if len(pair) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair):
+        low, high = float(pair[0]), float(pair[1])
+        if math.isfinite(low) and math.isfinite(high) and high > low:
+            return low, high
+    raise ConfigError(f"scale: expected (low, high) with low < high (got {scale!r})")
+
+
 def _score(raw: Any, low: float, high: float) -> float | None:
     """A feedback score mapped from [low, high] to [0, 1] (clipped), or None when it has none."""
     if isinstance(raw, bool):
@@ -93,13 +103,19 @@ def apply_langsmith_feedback(
         A `FeedbackReport`.
 
     Raises:
-        ConfigError: a bad `since`, `scale` or `batch`.
+        ConfigError: a bad `evo`, `client`, `since`, `keys`, `scale` or `batch`.
     """
-    low, high = (float(v) for v in scale)
-    if not (math.isfinite(low) and math.isfinite(high) and high > low):
-        raise ConfigError(f"scale: expected (low, high) with low < high (got {scale!r})")
-    if batch < 1:
-        raise ConfigError(f"batch: must be >= 1 (got {batch!r})")
+    # Every argument is checked before the first episode is read: with none to look up, a missing
+    # client or a scale of text went unnoticed until the first night there was one.
+    if not isinstance(evo, Evolver):
+        raise ConfigError(f"evo: expected a skillevo.Evolver (got {type(evo).__name__})")
+    if not callable(getattr(client, "list_feedback", None)):
+        raise ConfigError(f"client: expected a langsmith.Client, with list_feedback (got {type(client).__name__})")
+    low, high = _scale(scale)
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ConfigError(f"batch: expected an int >= 1 (got {batch!r})")
+    if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
+        raise ConfigError(f"keys: expected a list of feedback keys, e.g. ['user_score'] (got {keys!r})")
     start = _timestamp(since)
     runs: dict[str, str] = {}
     for episode in evo.store.episodes(since=start):
