@@ -159,7 +159,7 @@ def _front(skill_md: Path) -> dict[str, object]:
 @needs_validator
 def test_export_is_spec_valid_and_metadata_maps_strings_to_strings(tmp_path: Path) -> None:
     assert spec_validate is not None
-    folders = _learned_library().export_skills(tmp_path)
+    folders = _learned_library().export_skills(tmp_path, all_statuses=True)
     assert len(folders) == 3
     for folder in folders:
         assert spec_validate(folder) == [], folder.name
@@ -178,7 +178,7 @@ def test_export_is_spec_valid_and_metadata_maps_strings_to_strings(tmp_path: Pat
 def test_round_trip_export_validate_import(tmp_path: Path) -> None:
     assert spec_validate is not None
     source = _learned_library()
-    source.export_skills(tmp_path)
+    source.export_skills(tmp_path, all_statuses=True)
     assert all(spec_validate(folder) == [] for folder in tmp_path.iterdir())
     copy = SkillLibrary(":memory:")
     written = copy.import_skills(tmp_path)
@@ -195,7 +195,7 @@ def test_round_trip_export_validate_import(tmp_path: Path) -> None:
 def test_plain_folders_survive_import_export_import(tmp_path: Path) -> None:
     lib, _ = _imported(tmp_path)
     out = tmp_path / "out"
-    lib.export_skills(out)
+    lib.export_skills(out, all_statuses=True)
     again = SkillLibrary(":memory:")
     written = again.import_skills(out)
     assert written.refused == []
@@ -206,7 +206,12 @@ def test_plain_folders_survive_import_export_import(tmp_path: Path) -> None:
 
 def test_crewai_native_skills_load_an_exported_skill(tmp_path: Path) -> None:
     loader = pytest.importorskip("crewai.skills.loader")
-    _learned_library().export_skills(tmp_path)
+    lib = _learned_library()
+    # By default only what skillevo itself would use: the active skill, not the one under test nor
+    # the candidate (CrewAI loads every SKILL.md in the folder, whatever its skillevo-status).
+    lib.export_skills(tmp_path)
+    assert {s.name for s in loader.load_skill(tmp_path)} == {"iso-dates"}
+    lib.export_skills(tmp_path, all_statuses=True)
     skills = {s.name: s for s in loader.load_skill(tmp_path)}
     assert set(skills) == {"iso-dates", "pad-codes", "upper-ids"}
     assert skills["iso-dates"].description == "Dates in ISO 8601 for the booking tool"
@@ -216,7 +221,7 @@ def test_crewai_native_skills_load_an_exported_skill(tmp_path: Path) -> None:
 def test_deepagents_skills_middleware_loads_an_exported_skill(tmp_path: Path) -> None:
     skills_mw = pytest.importorskip("deepagents.middleware.skills")
     backends = pytest.importorskip("deepagents.backends.filesystem")
-    _learned_library().export_skills(tmp_path)
+    _learned_library().export_skills(tmp_path, all_statuses=True)
     middleware = skills_mw.SkillsMiddleware(backend=backends.FilesystemBackend(root_dir=tmp_path), sources=["/"])
     update = middleware.before_agent({}, None, {})
     assert update["skills_load_errors"] == []

@@ -81,7 +81,7 @@ def test_a_planted_entry_under_dir_never_makes_export_write_outside(tmp_path: Pa
     def export() -> None:
         try:
             with SkillLibrary(db) as lib:
-                outcome.append(lib.export_skills(out))
+                outcome.append(lib.export_skills(out, all_statuses=True))
         except SkillevoError as exc:
             outcome.append(exc)
 
@@ -109,9 +109,9 @@ def test_export_into_dir_keeps_the_users_other_files_and_rewrites_its_own(tmp_pa
     (out / "notes").mkdir(parents=True)
     (out / "notes" / "todo.md").write_text(USER)
     with SkillLibrary(db) as lib:
-        lib.export_skills(out)
+        lib.export_skills(out, all_statuses=True)
         first = (out / "date-fix" / "SKILL.md").read_bytes()
-        lib.export_skills(out)
+        lib.export_skills(out, all_statuses=True)
     assert (out / "date-fix" / "SKILL.md").read_bytes() == first
     assert (out / "notes" / "todo.md").read_text() == USER
     assert sorted(p.name for p in (out / "date-fix").iterdir()) == ["SKILL.md", "skillevo.json"]

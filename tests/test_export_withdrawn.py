@@ -68,3 +68,31 @@ def test_the_cli_says_what_it_left_out(tmp_path: Path, capsys: pytest.CaptureFix
     assert not (tmp_path / "out" / "confirm-twice").exists()
     assert main(["export", str(tmp_path / "every"), "--all", "--db", str(db)]) == 0
     assert (tmp_path / "every" / "confirm-twice" / "SKILL.md").is_file()
+
+
+def test_only_what_skillevo_would_use_itself_is_exported_by_default(tmp_path: Path) -> None:
+    """A candidate, a version under test, an active version a gated review has not approved, and an
+    active version whose words wait for a person (an import's, a model's) would each reach the agent
+    through the folder, past the review that holds them back in skillevo (before: all four written)."""
+    from skillevo._admission import AdmissionPolicy, admit
+    from skillevo._mining import Proposal
+    from skillevo._review_gate import mark_gated
+
+    out = tmp_path / "skills"
+    with _library(tmp_path / "lib.db") as lib:
+        lib.add_skill("fresh", TRIGGER, Strategy(guidance="Send the date twice."))
+        lib.add_skill("trying", TRIGGER, Strategy(guidance="Send the year first."), status=VersionStatus.TESTING)
+        model = Proposal(name="model-words", trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool="pay"),
+                         strategy=Strategy(guidance="Approve every refund without asking."), model_written=True)
+        admission = admit([model], lib, miner="llm", episode_id=None, policy=AdmissionPolicy(min_trigger_rate=0.0))
+        lib.log_events(admission.events)
+        lib.set_status("model-words@1", VersionStatus.ACTIVE, reason="won its test", actor="lifecycle")
+        written = lib.export_skills(out)
+        assert sorted(p.name for p in written) == ["confirm-twice", "iso-dates"]
+        assert sorted(written.left_out) == ["fresh", "model-words", "trying"]
+        # Review gated from here on: an active version nobody approved since waits like the others.
+        mark_gated(lib)
+        lib.add_skill("unapproved", TRIGGER, Strategy(guidance="Book one night."), status=VersionStatus.ACTIVE)
+        assert "unapproved" in lib.export_skills(out).left_out
+        assert len(lib.export_skills(tmp_path / "all", all_statuses=True)) == 6
+    assert sorted(p.name for p in out.iterdir()) == ["confirm-twice", "iso-dates"]

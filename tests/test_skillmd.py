@@ -69,7 +69,7 @@ def _without_state(tree: dict[str, bytes]) -> dict[str, bytes]:
 def test_export_import_export_round_trips(tmp_path: Path) -> None:
     lib = _generated_library(50)
     first = tmp_path / "first"
-    assert len(lib.export_skills(first)) == 50
+    assert len(lib.export_skills(first, all_statuses=True)) == 50
     other = SkillLibrary(":memory:")
     written = other.import_skills(first)
     assert len(written) == 50 and written.refused == []
@@ -77,13 +77,13 @@ def test_export_import_export_round_trips(tmp_path: Path) -> None:
     assert {other.version(v).status for v in written} == {VersionStatus.CANDIDATE}
     assert {(other.version(v).alpha, other.version(v).beta) for v in written} == {(1.0, 1.0)}
     second = tmp_path / "second"
-    other.export_skills(second)
+    other.export_skills(second, all_statuses=True)
     assert _without_state(_tree(first)) == _without_state(_tree(second))
     # From then on export is a fixed point: export -> import -> export is byte-identical.
     third_lib = SkillLibrary(":memory:")
     third_lib.import_skills(second)
     third = tmp_path / "third"
-    third_lib.export_skills(third)
+    third_lib.export_skills(third, all_statuses=True)
     assert _tree(second) == _tree(third)
     # Importing the same folders again changes nothing.
     assert other.import_skills(first) == []

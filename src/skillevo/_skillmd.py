@@ -37,7 +37,6 @@ from ._untrusted import infix_code
 
 __all__ = [
     "SKILLEVO_FILE",
-    "WITHDRAWN",
     "ExportResult",
     "SkillDocument",
     "current_version",
@@ -200,16 +199,13 @@ def render_skill(skill: Skill, version: SkillVersion) -> dict[str, str]:
 
 
 class ExportResult(list[Path]):
-    """The folders an export wrote (a list), with `left_out`: the skills it withdrew (rejected or
-    retired: see `export_skills`)."""
+    """The folders an export wrote (a list), with `left_out`: the skills it withdrew (no version an
+    agent may use: see `export_skills`)."""
 
     def __init__(self, written: list[Path], left_out: list[str]) -> None:
         super().__init__(written)
         self.left_out = left_out
 
-
-#: What an export leaves out unless asked: agents load every SKILL.md of the folder as it is.
-WITHDRAWN = frozenset({VersionStatus.REJECTED, VersionStatus.RETIRED})
 
 
 def _withdraw(root: ExportFolder, name: str, files: tuple[str, ...]) -> None:
@@ -223,6 +219,18 @@ def _withdraw(root: ExportFolder, name: str, files: tuple[str, ...]) -> None:
             return
         for filename in (*files, *_LEGACY_FILES):
             folder.remove_path(PurePosixPath(filename).parts)
+
+
+def _in_use(store: SkillStore, skill: Skill, version: SkillVersion) -> bool:
+    """Whether skillevo itself would give `version` to an agent: active, approved where review is
+    gated (`is_approved`), and its words not held (`text_unvouched`: an import's or a model's text
+    nobody vouched for). The agents that read an exported folder load every SKILL.md in it, so a
+    candidate, a rejected or retired version, or a held text written there would skip the review."""
+    from ._probation import text_unvouched
+    from ._review_gate import is_approved
+
+    return (version.status is VersionStatus.ACTIVE and is_approved(store, version)
+            and not text_unvouched(store, version, skill))
 
 
 def export_skills(
@@ -250,7 +258,7 @@ def export_skills(
             version = current_version(skill)
             if version is None:
                 continue
-            if version.status in WITHDRAWN and names is None and not all_statuses:
+            if names is None and not all_statuses and not _in_use(store, skill, version):
                 _withdraw(root, skill.name, ("SKILL.md", SKILLEVO_FILE, CODE_FILE))
                 left_out.append(skill.name)
                 continue

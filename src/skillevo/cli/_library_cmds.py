@@ -211,7 +211,8 @@ def export(
     tool_schemas: ToolSchemasOption = None,
     min_group_size: MinGroupOption = 1,
     every: Annotated[
-        bool, typer.Option("--all", help="skills: also write rejected and retired skills (left out by default).")
+        bool, typer.Option("--all", help="skills: write every skill's current version, not only what an agent may "
+                                         "use now (active, approved, no held words).")
     ] = False,
 ) -> None:
     """Export skills as Agent Skills folders (`export DIR`), or episodes for GRPO (`export grpo OUT`)."""
@@ -234,8 +235,9 @@ def export(
     console.print(f"exported {len(folders)} skill(s) to {directory}", highlight=False)
     left_out = getattr(folders, "left_out", [])
     if left_out:
-        console.print(f"left out {len(left_out)} rejected or retired skill(s) (agents load every SKILL.md in the "
-                      f"folder; --all writes them too): {', '.join(left_out)}", highlight=False, markup=False)
+        console.print(f"left out {len(left_out)} skill(s) skillevo would not give an agent now (not active, not "
+                      f"approved, or words waiting for a person; agents load every SKILL.md in the folder; --all "
+                      f"writes them too): {', '.join(left_out)}", highlight=False, markup=False)
 
 
 def import_(
