@@ -156,6 +156,12 @@ CASES: dict[str, Case] = {
         {'"/var/lib/myagent/skills.db"': '"skills.db"'},
         check="assert lib.location.endswith('skills.db')",
     ),
+    "deploy.md#3": Case(  # a server refusing connections at open: one LibraryError, the agent runs without
+        "import logging\nfrom skillevo import Evolver, LibraryError, SkillLibrary\n"
+        "from skillevo_langgraph import SkillMiddleware\n"
+        "log = logging.getLogger('app')\nurl = 'postgresql://postgres@127.0.0.1:1/test'",
+        check="assert middleware == []",
+    ),
     "evolver.md#1": Case(
         """
 import datetime

@@ -40,6 +40,7 @@ from ._mining_mode import MiningMode, MiningOptions
 from ._models import NULL_ARM, Episode, Event, EventKind, TriggerKind, VersionStatus
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
+from ._repeats import log_failure
 from ._review_gate import ReviewGate, ReviewMode, check_review
 from ._sandbox import ProcessSandbox, Sandbox
 from ._sanitize import safe_str
@@ -245,8 +246,8 @@ class Evolver:
         """Transferred candidates of the versions just mined (or of all, after new tools were seen)."""
         try:
             return sync_transfers(self, created)
-        except Exception:  # learning more must never be the reason an episode fails to finish
-            _logger.exception("skillevo: offering learned repairs to other tools failed")
+        except Exception as exc:  # learning more must never be the reason an episode fails to finish
+            log_failure(_logger, "skillevo: offering learned repairs to other tools failed", exc)
             return []
 
     def invalidate(self) -> None:

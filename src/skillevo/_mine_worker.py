@@ -19,6 +19,8 @@ import time
 import weakref
 from collections.abc import Callable
 
+from ._repeats import log_failure
+
 __all__ = ["MiningWorker"]
 
 log = logging.getLogger("skillevo")
@@ -124,8 +126,8 @@ class MiningWorker:
             start = time.monotonic()
             try:
                 job()
-            except Exception:
-                log.exception("skillevo: mining an episode failed (the episode is stored)")
+            except Exception as exc:
+                log_failure(log, "skillevo: mining an episode failed (the episode is stored)", exc)
             finally:
                 with self._cond:
                     self._spent += time.monotonic() - start

@@ -200,6 +200,11 @@ class PostgresDialect(Dialect):
         _quiet_driver()
         self._down: float | None = None  # when the server was found refusing connections (monotonic)
         self._probed = 0.0  # before when it is not asked again whether it answers (monotonic)
+        # `_down`, `_probed` and `_asking` change under a lock of their own, never held across a
+        # round trip: `lock` is the queue's, held by its writer for a whole batch.
+        self._state = threading.Lock()
+        self._state_pid = os.getpid()
+        self._asking = False  # a thread of this process is asking the server whether it answers
         self._waits = threading.local()  # a bound on lock waits this thread's next writes set (`waiting_at_most`)
         self._reopen = reopen
         self._pid = os.getpid()
@@ -278,8 +283,15 @@ class PostgresDialect(Dialect):
             raise psycopg.OperationalError(f"the server does not answer: {_one_line(exc)}") from None
         return pool, pool.getconn(timeout=max(0.0, pool.timeout - _FIRST_WAIT_S))
 
+    def _state_lock(self) -> threading.Lock:
+        """The lock over `_down`, `_probed` and `_asking`. A forked child takes a fresh one (and no
+        ask in flight): a thread of the parent may have held it, or been asking, at the fork."""
+        if self._state_pid != os.getpid():
+            self._state, self._state_pid, self._asking = threading.Lock(), os.getpid(), False
+        return self._state
+
     def _went_away(self, pool: ConnectionPool[Any], exc: BaseException) -> None:
-        with self.lock:
+        with self._state_lock():
             if self._down is not None or pool is not self.pool:
                 return
             self._down, self._probed = time.monotonic(), 0.0
@@ -290,24 +302,38 @@ class PostgresDialect(Dialect):
         threading.Thread(target=pool.close, daemon=True, name="skillevo-pool-close").start()
 
     def _revive(self) -> None:
-        """Ask the server again (at most every `_PROBE_EVERY_S`); when it answers, a new pool."""
+        """Ask the server again (at most every `_PROBE_EVERY_S`); when it answers, a new pool.
+
+        One thread asks, holding no lock another call waits for: the calls made meanwhile fail at
+        once, as while the server is away (an ask on a host that leaves it unanswered waits out
+        the connect timeout, up to 5 s; before 2026-12-07 it held the queue writer's lock, and
+        every read of the agent's waited for it, and for any batch being written)."""
         assert self._probe is not None and self._reopen is not None
-        with self.lock:
+        with self._state_lock():
             if self._down is None:
                 return
             now = time.monotonic()
+            if self._asking:
+                raise psycopg.OperationalError("the server does not answer (it is being asked again)")
             if now < self._probed:  # the last ask waited for an answer: asking every call would hold runs up
                 raise psycopg.OperationalError("the server did not answer a moment ago")
-            try:
-                self._probe()
-                self.pool = self._reopen()
-            except (psycopg.Error, LibraryError) as exc:
-                # A refusal is answered at once and costs nothing to ask again; a host that does
-                # not answer at all (a network cut) costs the connect timeout: ask it once a second.
-                took = time.monotonic() - now
+            self._asking = True
+        try:
+            self._probe()
+            pool = self._reopen()
+        except BaseException as exc:
+            # A refusal is answered at once and costs nothing to ask again; a host that does
+            # not answer at all (a network cut) costs the connect timeout: ask it once a second.
+            took = time.monotonic() - now
+            with self._state_lock():
+                self._asking = False
                 self._probed = now + took + _PROBE_EVERY_S if took > _FIRST_WAIT_S else 0.0
+            if isinstance(exc, (psycopg.Error, LibraryError)):
                 raise psycopg.OperationalError(f"the server does not answer: {_one_line(exc)}") from None
-            self._down = None
+            raise
+        with self._state_lock():
+            self.pool, self._pid = pool, os.getpid()
+            self._down, self._asking = None, False
         _log.warning("skillevo: PostgreSQL at %s answers again", self.location)
 
     @contextmanager

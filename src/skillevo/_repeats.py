@@ -7,15 +7,20 @@ traceback, buried the one line that matters under one traceback per run. The fir
 logged in full; store errors in the `QUIET_S` seconds after it are counted (and logged at DEBUG);
 the first one logged after that says how many were not. Every error is still recorded on its
 episode (``metadata["skillevo_error"]``). Errors of skillevo that are no store's are not counted
-here: each is a fault of its own and logged in full.
+here: each is a fault of its own and logged in full. The count is the process's (`STORE_ERRORS`):
+the Evolver's background work (mining, the transfer of learned repairs) shares it with the
+adapters, so an outage is said once whichever part meets it first (`log_failure`).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
-__all__ = ["QUIET_S", "StoreErrors"]
+from ._errors import LibraryError
+
+__all__ = ["QUIET_S", "STORE_ERRORS", "StoreErrors", "log_failure"]
 
 #: Seconds after a store error is logged in full during which the next ones are counted instead.
 QUIET_S = 60.0
@@ -40,3 +45,14 @@ class StoreErrors:
             counted, self._counted, self._logged_at = self._counted, 0, now
         held = f"; {counted} more store errors since the last one logged" if counted else ""
         return True, f"{held}; store errors of the next {self._quiet_s:.0f} s are counted, not logged"
+
+
+#: the process's count: one outage of the store logged once, then counted
+STORE_ERRORS = StoreErrors()
+
+
+def log_failure(logger: logging.Logger, message: str, exc: BaseException) -> None:
+    """Log `exc` (caught doing `message`) with its traceback, or, a store error in the quiet window
+    after another was logged, at DEBUG without it."""
+    loud, note = STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
+    logger.log(logging.ERROR if loud else logging.DEBUG, "%s%s", message, note, exc_info=exc if loud else None)

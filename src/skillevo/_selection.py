@@ -21,6 +21,7 @@ w = M / (M + n) with the memory M re-fit by maximum likelihood). See docs/select
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -33,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ConfigError
+from ._beta_compare import prob_greater
+from ._errors import ConfigError, LibraryError
 from ._learning_sql import KeyCounters, PosteriorIncrement
 from ._ledger import check_reward
 from ._models import PosteriorState
@@ -45,6 +47,7 @@ __all__ = ["Selector", "ThompsonSelector"]
 
 DiscountSpec = str | tuple[str, float] | tuple[str, int]
 
+_log = logging.getLogger("skillevo")
 _HISTORY_CAP = 2000
 _FRESH_EPOCHS = random.SystemRandom()
 _PERSIST_HISTORY = 256
@@ -269,6 +272,7 @@ class ThompsonSelector(Selector):
         self._keys: dict[str, _Key] = {}
         self._lock = threading.RLock()
         self._store: SkillStore | None = None
+        self._unseeded = False  # attached, and the store's posteriors not loaded yet (`attach`)
 
     # ------------------------------------------------------------------ internals
 
@@ -424,6 +428,9 @@ class ThompsonSelector(Selector):
         """Re-read `key` from the store when the cached copy is older than `staleness_s`."""
         if self._store is None:
             return
+        if self._unseeded:  # attached while the library did not answer: the first load now
+            self._load_all(self._store, seed=True)
+            self._unseeded = False
         now = time.monotonic()
         if not force and now - state.fresh_at < self.staleness_s:
             return
@@ -554,7 +561,14 @@ class ThompsonSelector(Selector):
         written as atomic increments, and each key is re-read at most every `staleness_s`."""
         with self._lock:
             self._store = store
-            self._load_all(store, seed=True)
+            self._unseeded = True
+            try:
+                self._load_all(store, seed=True)
+            except LibraryError as exc:  # not answering (a server away at start): runs go on; a later read loads
+                _log.warning("skillevo: the selector starts without the stored posteriors (%s); "
+                             "it reads them when the library answers", exc)
+                return
+            self._unseeded = False
 
     def _load_all(self, store: SkillStore, *, seed: bool) -> None:
         """Take every stored arm and key counter as the truth (`seed`: see `_load_arm`)."""
@@ -575,19 +589,3 @@ def _check_site(what: str, key: object, arms: Sequence[object]) -> None:
     for name, value in (("key", key), *(("arm", a) for a in arms)):
         if not isinstance(value, str):
             raise ConfigError(f"{what}: {name} must be a string (got {type(value).__name__} {value!r:.60})")
-
-
-_GRID = np.linspace(0.0, 1.0, 2049)
-
-
-def prob_greater(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """P(X > Y) for X ~ Beta(*a), Y ~ Beta(*b) (works for fractional parameters)."""
-    # Imported on first use: scipy.stats takes seconds to import, which every `skillevo` command
-    # (and `import skillevo`) would otherwise pay at start-up.
-    from scipy import stats
-
-    pdf = stats.beta.pdf(_GRID, a[0], a[1])
-    cdf = stats.beta.cdf(_GRID, b[0], b[1])
-    pdf = np.where(np.isfinite(pdf), pdf, 0.0)
-    value = float(np.trapezoid(pdf * cdf, _GRID))
-    return min(1.0, max(0.0, value))

@@ -210,7 +210,8 @@ def lifecycle(run: Run) -> StageResult:
 def prune(run: Run) -> StageResult:
     store = run.store
     cfg = run.config.train
-    cutoff = run.now - cfg.stale_after_days * 86400.0
+    now = _library_now(store, run.now)
+    cutoff = now - cfg.stale_after_days * 86400.0
     last_seen = _last_selected(store)
     pruned: list[str] = []
     with store.transaction():
@@ -224,7 +225,7 @@ def prune(run: Run) -> StageResult:
             later = store.episodes(since=seen + 1e-6, limit=cfg.stale_min_episodes)
             if len(later) < cfg.stale_min_episodes:
                 continue
-            days = (run.now - seen) / 86400.0
+            days = (now - seen) / 86400.0
             store.set_status(
                 active.id,
                 VersionStatus.RETIRED,
@@ -350,6 +351,19 @@ def _last_selected(store: SkillStore) -> dict[str, float]:
         if isinstance(key, str):
             out[key] = max(out.get(key, 0.0), e.ts)
     return out
+
+
+#: what agents' runs record (the train job and the lifecycle write the others, on the train host's clock)
+_RUN_KINDS = (EventKind.TOOL_CALL, EventKind.TOOL_RESULT, EventKind.TOOL_ERROR, EventKind.SELECTION,
+              EventKind.GUIDANCE, EventKind.REPAIR, EventKind.CREDIT, EventKind.FEEDBACK, EventKind.SHADOW)
+
+
+def _library_now(store: SkillStore, now: float) -> float:
+    """The train host's clock, counted no further than the newest event the agents' runs recorded:
+    staleness is time the library saw pass. A clock stepped forward (a VM resumed with a wrong
+    clock, an NTP step) made every skill in use look unused for as long as the step."""
+    newest = [e.ts for kind in _RUN_KINDS for e in store.newest_events(kind=kind, limit=1)]
+    return min(now, max(newest)) if newest else now
 
 
 def _activated_at(store: SkillStore, version: SkillVersion) -> float:

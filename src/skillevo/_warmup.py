@@ -13,7 +13,7 @@ import threading
 
 __all__ = ["preload"]
 
-#: the modules the request path may import on first use (see `_selection.prob_greater`)
+#: the modules the request path may import on first use (see `_beta_compare.prob_greater`)
 HEAVY = ("scipy.stats",)
 
 _done = threading.Event()

@@ -40,7 +40,7 @@ from ._logsafe import KNOWN
 from ._models import Episode
 from ._redaction import capped_text
 from ._repair import same_args
-from ._repeats import StoreErrors
+from ._repeats import STORE_ERRORS
 from ._surface import present_as
 from ._tool_schema import declare_tools
 
@@ -69,7 +69,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("skillevo.adapters")
-_STORE_ERRORS = StoreErrors()  # one outage of the store logged once, then counted
 
 #: follow at most this many repaired retries of one tool call
 MAX_REPAIRS = 5
@@ -114,7 +113,7 @@ def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> N
     """
     known = _secrets_of(ep)
     text = capped_text(f"{where}: {_describe(exc)}", _ERROR_CHARS, known=known)  # redacted before the cut
-    loud, note = _STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
+    loud, note = STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
     log.log(
         logging.ERROR if loud else logging.DEBUG,
         "skillevo: episode %s: %s (the run goes on%s)",
