@@ -35,6 +35,11 @@ class StoreErrors:
         self._logged_at: float | None = None
         self._counted = 0
 
+    def reset(self) -> None:
+        """Forget what was logged: the next store error is logged in full (a test's fresh process)."""
+        with self._lock:
+            self._logged_at, self._counted = None, 0
+
     def admit(self) -> tuple[bool, str]:
         """(log this one in full, the note to add to it): the note counts the errors held back."""
         now = time.monotonic()
