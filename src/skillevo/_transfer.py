@@ -1,5 +1,6 @@
 """Argument-level skills that transfer: a repair learned on (tool A, argument x) offered to every tool
-with an argument x of the same type.
+with an argument x of the same type (a boolean cast, whose meaning is its type alone, to every
+argument declared or seen as a boolean, whatever its name).
 
 A mistake about an argument (an id sent as a number, a date in another format) is usually the
 policy's habit for that *kind* of argument, not for one tool: every tool taking a ``customer_id``
