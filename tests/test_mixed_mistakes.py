@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from skillevo._models import MapValue
-from skillevo._repair import apply_repair, precondition_holds
+from skillevo._repair import RepairError, apply_repair, precondition_holds
 
 sys.path.insert(0, str(Path(__file__).parent))  # the corrections harness of test_mining
 from test_mining import _correct_in_turn
@@ -42,3 +42,16 @@ def test_a_rule_that_would_change_another_correction_otherwise_is_refused() -> N
                    ({"account": "cd-2", "n": 2}, {"account": "CD-2", "n": 2})]
     for repair in _repairs(corrections):
         assert apply_repair(repair, {"account": "ab-1", "n": 1}) != {"account": "AB-1", "n": 1}
+
+
+def test_dates_in_both_orders_on_one_argument_teach_no_order() -> None:
+    # The model wrote this argument month-first once and day-first once (each unambiguous): which
+    # order a date like 03/04 is in is unproven, so no rule may read it either way.
+    corrections = [({"day": "07/21/2031", "n": 1}, {"day": "2031-07-21", "n": 1}),
+                   ({"day": "19/07/2031", "n": 2}, {"day": "2031-07-19", "n": 2})]
+    for repair in _repairs(corrections):
+        try:
+            out = apply_repair(repair, {"day": "03/04/2031", "n": 3})
+        except RepairError:
+            continue
+        assert out == {"day": "03/04/2031", "n": 3}, repair

@@ -8,7 +8,8 @@ is tried alone: if a general rule (a case change, a cast, a date re-format, a pa
 map or a set) explains it, that rule is learned from the corrections it explains, with their
 precondition, provided every other correction of the signature is one it would leave alone (its
 precondition does not hold there, or it changes nothing). A correction the rule would turn into
-another value contradicts it, and the map (or nothing) stands.
+another value, or claims and cannot read (a month-first date for a day-first rule), contradicts it,
+and the map (or nothing) stands.
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ def _explains(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool
 
 
 def _leaves_alone(repair: Repair, bad: dict[str, Any]) -> bool:
+    """Whether the rule does not claim this failed value: its precondition does not hold there, or it
+    changes nothing. A value it claims and cannot read (a month-first date where it reads day-first)
+    is the same kind of value written another way: the rule's reading of that kind is unproven."""
     try:
         return not precondition_holds(repair, bad) or same_args(apply_repair(repair, bad), bad)
     except (RepairError, SkillevoError, ValueError, TypeError):
-        return True  # it cannot apply there: it changes nothing
+        return False
 
 
 def synthesize_own_rule(pairs: Sequence[Pair], *, confirm_additions: bool = False) -> Repair | None:
