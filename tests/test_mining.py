@@ -13,6 +13,7 @@ from skillevo._detect import detect_failure, error_signature, retry_after
 from skillevo._llm_miner import LLMMiner
 from skillevo._mining import Proposal, check_proposal
 from skillevo._models import Retry, Strategy, Trigger
+from skillevo._repair import apply_repair, precondition_holds
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "corrections.json").read_text())
 
@@ -339,10 +340,13 @@ def test_corrections_under_an_older_policy_do_not_veto_the_new_policy_rule() -> 
     assert _ops(old) == [{"arg": "booking_id", "op": "remove_prefix", "text": "#"}]
     (new,) = correct("m@2", "ID-5551234", "5551234")
     assert _ops(new) == [{"arg": "booking_id", "op": "remove_prefix", "text": "ID-"}]
-    # Within one policy, every correction must still be explained: a conflicting one gives no prefix
-    # rule (at most a map of the instances seen).
-    ops = [op["op"] for p in correct("m@2", "#7654321", "7654321") if p.strategy.repair for op in _ops(p)]
-    assert "remove_prefix" not in ops
+    # Within one policy, another prefix is another habit of the argument: the newest correction's own
+    # rule is learned only because it leaves the other correction's value alone (no rule for both;
+    # before 2026-12-07, a map of the instances seen: tests/test_mixed_mistakes.py).
+    (third,) = [p for p in correct("m@2", "#7654321", "7654321") if p.strategy.repair]
+    assert third.strategy.repair is not None
+    assert apply_repair(third.strategy.repair, {"booking_id": "#1111111"}) == {"booking_id": "1111111"}
+    assert not precondition_holds(third.strategy.repair, {"booking_id": "ID-5551234"})
 
 
 def test_the_correction_a_repair_is_learned_from_counts_as_one_win_over_doing_nothing() -> None:

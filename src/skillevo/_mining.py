@@ -65,7 +65,8 @@ from ._models import (
 )
 from ._party_ids import writes_party_id
 from ._prose import hidden_in, mentions_address
-from ._repair import apply_repair, precondition_holds, same_args, synthesize_apart
+from ._repair import apply_repair, precondition_holds, same_args
+from ._repair_split import synthesize_own_rule
 from ._shape import is_instance_value, leaves, strings_in, writes_address
 from ._store import SkillStore
 from ._store_common import scrub_strategy
@@ -337,7 +338,7 @@ class RuleMiner(Miner):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
         else:
             # A required argument's value is the caller's data: one correction's value is no rule.
-            repair = synthesize_apart(arg_pairs, confirm_additions=category == "missing_arg")
+            repair = synthesize_own_rule(arg_pairs, confirm_additions=category == "missing_arg")
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None

@@ -1,5 +1,6 @@
 """Argument-level skills that transfer: a repair learned on (tool A, argument x) offered to every tool
-with an argument x of the same type.
+with an argument x of the same type (a boolean cast, whose meaning is its type alone, to every
+argument declared or seen as a boolean, whatever its name).
 
 A mistake about an argument (an id sent as a number, a date in another format) is usually the
 policy's habit for that *kind* of argument, not for one tool: every tool taking a ``customer_id``
@@ -160,6 +161,12 @@ class ToolCatalog:
         with self._lock:
             return sorted(self._args)
 
+    def args_of_type(self, tool: str, wanted: str) -> list[str]:
+        """`tool`'s top-level arguments of type `wanted` (declared, else the one type seen succeed)."""
+        with self._lock:
+            names = sorted(self._args.get(tool, ()))
+        return [a for a in names if self.arg_type(tool, a) == wanted]
+
     def has_arg(self, tool: str, arg: str) -> bool:
         """Whether `tool` is known to take `arg` (a top-level argument name)."""
         return arg in self._args.get(tool, ())
@@ -206,6 +213,40 @@ def _semantically_safe(repair: Repair) -> Repair | None:
                 return None
             conds.append(ArgCondition(arg=op.arg, regex=regex))
     return Repair(ops=list(repair.ops), precondition=conds)
+
+
+def _by_type(repair: Repair) -> bool:
+    """Whether the repair's meaning is its target type alone (every edit a plain cast to a boolean: it
+    reads only words that mean one truth value), so it applies to any argument of that type, whatever
+    its name. A unit, a date order or a case is a habit of one kind of argument: those go by name."""
+    return all(isinstance(op, CoerceArg) and op.to == "bool"
+               and op.model_dump(exclude_none=True).keys() <= {"op", "arg", "to"} for op in repair.ops)
+
+
+def _renamed(repair: Repair, arg: str) -> Repair:
+    """The one-argument repair addressing `arg` instead."""
+    return Repair(ops=[op.model_copy(update={"arg": arg}) for op in repair.ops],
+                  precondition=[c.model_copy(update={"arg": arg}) for c in repair.precondition or []])
+
+
+def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> list[tuple[str, str, Repair]]:
+    """(tool, argument, repair) for each other tool the repair is offered to: the argument of the same
+    name with no conflicting type; for a cast by type (`_by_type`), also each argument declared, or
+    seen succeeding as, that type under another name."""
+    wanted = _target_type(part)
+    source_type = catalog.arg_type(source_tool, arg)
+    out: list[tuple[str, str, Repair]] = []
+    for tool in catalog.tools():
+        if tool == source_tool or identifier(tool) is None:
+            continue
+        if catalog.has_arg(tool, arg):
+            have = catalog.arg_type(tool, arg)
+            if have is None or (have == wanted and (source_type is None or source_type == have)):
+                out.append((tool, arg, part))
+        if _by_type(part) and source_type in (None, wanted):
+            out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
+                       if other != arg)
+    return out
 
 
 def _target_type(repair: Repair) -> str:
@@ -291,15 +332,8 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
             part = _semantically_safe(whole)
             if part is None:
                 continue
-            wanted = _target_type(part)
-            source_type = catalog.arg_type(source_tool, arg)
-            for tool in catalog.tools():
-                if tool == source_tool or not catalog.has_arg(tool, arg) or identifier(tool) is None:
-                    continue
-                have = catalog.arg_type(tool, arg)
-                if have is not None and (have != wanted or (source_type is not None and source_type != have)):
-                    continue  # the argument has another type there: not the same kind of argument
-                name = transferred_name(skill.name, tool, arg)
+            for tool, target, repair in _targets(catalog, source_tool, arg, part):
+                name = transferred_name(skill.name, tool, target)
                 if name is None:
                     continue
                 if name in catalog.offered:
@@ -312,9 +346,10 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
                     pass
                 proposal = Proposal(
                     name=name,
-                    description=f"{tool}: the repair of argument {arg} learned on {source_tool}, transferred.",
+                    description=f"{tool}: the repair of argument {arg} learned on {source_tool}, transferred"
+                                + (f" to {target} (the same type)." if target != arg else "."),
                     trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=skill.trigger.error_type),
-                    strategy=Strategy(repair=part),
+                    strategy=Strategy(repair=repair),
                     evidence=list(version.origin.evidence),
                     episodes=list(version.origin.episodes),
                     note=f"transferred from {version.id} (tool {source_tool}, argument {arg})",
