@@ -57,3 +57,29 @@ def test_what_is_kept_is_still_redacted_and_unread_strings_never_show() -> None:
 def test_a_small_result_is_kept_as_it_was() -> None:
     value = {"rows": [{"id": i, "name": f"product {i}"} for i in range(300)]}
     assert snapshot(value).startswith('{"rows": [{"id": 0, "name": "product 0"}')
+
+
+def _chars(value: object) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_chars(k) + _chars(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_chars(v) for v in value)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {("password=" * 6000) + str(i): 1 for i in range(30)},
+        {"rows": [{("k" * 70_000) + str(i): i} for i in range(30)]},
+        {("a" * 100_000) + str(i): "v" for i in range(3)},
+    ],
+    ids=["flat dict of long keys", "records with long keys", "colliding cut keys"],
+)
+def test_long_keys_are_cut_and_budgeted_like_values(redacted: list[int], value: object) -> None:
+    # A small flat dict was kept whole, whatever its keys' length, and redacted when the event was built.
+    out = snapshot(value)
+    assert _chars(out) <= RESULT_MAX_CHARS + 1
+    assert sum(redacted) <= 3 * BUDGET

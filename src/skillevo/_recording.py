@@ -48,7 +48,7 @@ def jsonable(value: Any, max_chars: int) -> Any:
         return value
     if isinstance(value, dict) and len(value) <= 32:
         for k, v in value.items():
-            if not isinstance(k, str) or not (
+            if not isinstance(k, str) or len(k) > 256 or not (
                 v is None or isinstance(v, _SCALARS) or (isinstance(v, str) and len(v) <= 256)
             ):
                 break
@@ -78,7 +78,7 @@ def _cut(value: Any, items: int, chars: int, depth: int, budget: list[int]) -> A
     their fields; other objects become their text (as the serialiser's ``default`` would write
     them), cut the same; deeper than `MAX_DEPTH` is left for the serialiser to bound.
 
-    `budget` holds how many more characters of strings may be kept, for the whole value: a string
+    `budget` holds how many more characters of strings (and long keys) may be kept, for the whole value: a string
     that starts past it becomes `CUT_MARK`, unread (2,000 strings of 60 KB were each redacted in
     full, for 2,000 characters kept); the one that crosses it keeps its `chars`, so that what it
     shows is redacted with as much after it as any string's."""
@@ -93,7 +93,12 @@ def _cut(value: Any, items: int, chars: int, depth: int, budget: list[int]) -> A
     if isinstance(value, dict):
         if len(value) > items:
             value = dict(itertools.islice(value.items(), items))
-        return {k: _cut(v, items, chars, depth + 1, budget) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            key = _cut_text(k, chars, budget) if isinstance(k, str) and len(k) > 256 else k
+            if key not in out:  # (a long key cut to another's: past what the kept text can show)
+                out[key] = _cut(v, items, chars, depth + 1, budget)
+        return out
     if isinstance(value, tuple) and isinstance(fields := getattr(value, "_fields", None), tuple):
         # A named tuple: JSON would write it as a list, dropping the field names that tell a
         # `token` from a `user`; as the mapping of its fields, redaction reads it like any dict.
@@ -122,7 +127,7 @@ def snapshot(value: Any) -> Any:
             return value
     elif kind is dict and len(value) <= 32:
         for k, v in value.items():
-            if type(k) is not str or not (
+            if type(k) is not str or len(k) > 256 or not (
                 v is None or type(v) in _SCALAR_TYPES or (type(v) is str and len(v) <= 256)
             ):
                 break
