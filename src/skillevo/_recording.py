@@ -48,7 +48,7 @@ def jsonable(value: Any, max_chars: int) -> Any:
         return value
     if isinstance(value, dict) and len(value) <= 32:
         for k, v in value.items():
-            if not isinstance(k, str) or not (
+            if not isinstance(k, str) or len(k) > 256 or not (
                 v is None or isinstance(v, _SCALARS) or (isinstance(v, str) and len(v) <= 256)
             ):
                 break
@@ -58,7 +58,7 @@ def jsonable(value: Any, max_chars: int) -> Any:
     # what redaction reads past a cut (as in `capped_text`), no container more than `max_chars`
     # items; the kept text is the same (a 10 MB argument or a 100,000-key dict cost the agent's
     # thread 1-7 s per call, serialised and redacted whole).
-    value = _cut(value, max_chars, max_chars + REDACT_PAST_CUT, 0)
+    value = _cut(value, max_chars, max_chars + REDACT_PAST_CUT, 0, [max_chars + REDACT_PAST_CUT])
     try:
         text = json.dumps(value, default=safe_str, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):  # circular or 3,000 deep: bounded, mended
@@ -68,32 +68,53 @@ def jsonable(value: Any, max_chars: int) -> Any:
     return capped_text(json.dumps(redact(json.loads(text)), ensure_ascii=False), max_chars)
 
 
-def _cut(value: Any, items: int, chars: int, depth: int) -> Any:
+#: What a string past `_cut`'s budget becomes: it is not read (nor shown).
+CUT_MARK = "…"
+
+
+def _cut(value: Any, items: int, chars: int, depth: int, budget: list[int]) -> Any:
     """`value` with strings cut to `chars` and dicts, lists and tuples to their first `items`
     entries (what lies past them is past the cut of the JSON text), named tuples as the mapping of
     their fields; other objects become their text (as the serialiser's ``default`` would write
-    them), cut the same; deeper than `MAX_DEPTH` is left for the serialiser to bound."""
+    them), cut the same; deeper than `MAX_DEPTH` is left for the serialiser to bound.
+
+    `budget` holds how many more characters of strings (and long keys) may be kept, for the whole value: a string
+    that starts past it becomes `CUT_MARK`, unread (2,000 strings of 60 KB were each redacted in
+    full, for 2,000 characters kept); the one that crosses it keeps its `chars`, so that what it
+    shows is redacted with as much after it as any string's."""
     if isinstance(value, str):
-        return value[:chars] if len(value) > chars else value
+        return _cut_text(value, chars, budget)
     if value is None or isinstance(value, _SCALARS):
         return value
     if not isinstance(value, dict | list | tuple):  # a tool's own object: its text may be megabytes
-        text = safe_str(value)
-        return text[:chars] if len(text) > chars else text
+        return _cut_text(safe_str(value), chars, budget) if budget[0] > 0 else CUT_MARK
     if depth >= MAX_DEPTH:
         return value
     if isinstance(value, dict):
         if len(value) > items:
             value = dict(itertools.islice(value.items(), items))
-        return {k: _cut(v, items, chars, depth + 1) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            key = _cut_text(k, chars, budget) if isinstance(k, str) and len(k) > 256 else k
+            if key not in out:  # (a long key cut to another's: past what the kept text can show)
+                out[key] = _cut(v, items, chars, depth + 1, budget)
+        return out
     if isinstance(value, tuple) and isinstance(fields := getattr(value, "_fields", None), tuple):
         # A named tuple: JSON would write it as a list, dropping the field names that tell a
         # `token` from a `user`; as the mapping of its fields, redaction reads it like any dict.
         named = itertools.islice(zip(fields, value, strict=False), items)  # (a forged `_fields` may differ)
-        return {str(k): _cut(v, items, chars, depth + 1) for k, v in named}
+        return {str(k): _cut(v, items, chars, depth + 1, budget) for k, v in named}
     if isinstance(value, list | tuple):
-        return [_cut(v, items, chars, depth + 1) for v in value[:items]]
+        return [_cut(v, items, chars, depth + 1, budget) for v in value[:items]]
     return value
+
+
+def _cut_text(text: str, chars: int, budget: list[int]) -> str:
+    if budget[0] <= 0:
+        return CUT_MARK
+    kept = text[:chars] if len(text) > chars else text
+    budget[0] -= len(kept)
+    return kept
 
 
 def snapshot(value: Any) -> Any:
@@ -106,7 +127,7 @@ def snapshot(value: Any) -> Any:
             return value
     elif kind is dict and len(value) <= 32:
         for k, v in value.items():
-            if type(k) is not str or not (
+            if type(k) is not str or len(k) > 256 or not (
                 v is None or type(v) in _SCALAR_TYPES or (type(v) is str and len(v) <= 256)
             ):
                 break

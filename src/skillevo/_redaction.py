@@ -340,12 +340,21 @@ _BLOCK_SCALAR = re.compile(r"[|>][+\-]?\d?")
 _STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
 
 
+_JUDGED_CHARS, _NOT_MASK = 512, re.compile(r"[^*]")
+
+def _masked(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is empty or all ``*`` (a value masked already), read without copying it."""
+    return _NOT_MASK.search(text, start, end) is None
+
+
 def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
     """Whether a pair's value is no secret after all: a word describing the argument ("password:
     required", "token: missing"), a validation message ("session_id: Field required"), a phrase
     before the values a tool accepts ("pin: must be one of ..."), or a postal
     PIN code beside an address ("Pincode: 560001")."""
-    value = text[start:end]
+    # None holds of a long value: its head is read, with a character none accepts after it (copied whole,
+    # a run of pairs each extended to the run's end, "password=password=...", was quadratic).
+    value = text[start:end] if end - start <= _JUDGED_CHARS else text[start : start + _JUDGED_CHARS] + "\x00"
     if _BLOCK_SCALAR.fullmatch(value):  # YAML's "password: |": the value is the block after it (`form_spans`)
         return True
     if opens_message(text, start) or opens_connector(text, start):  # "pin: must be one of ...": the values
@@ -364,7 +373,7 @@ def _holds_secret(text: str, groups: list[RuleGroup], gated: bool) -> bool:
 def _apply(text: str, spans: list[Span]) -> str:
     """`text` with the spans (merged where they overlap; the widest names the kind) replaced."""
     # A value masked already ("***", as `mask_url` writes it) stays as it is.
-    spans = [span for span in spans if text[span[0] : span[1]].strip("*")]
+    spans = [span for span in spans if not _masked(text, span[0], span[1])]
     if not spans:
         return text
     spans.sort()
@@ -400,7 +409,7 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
             spans.extend((s, e, "secret") for s, e in embedded_spans(text, redact))
     merged: list[tuple[int, int]] = []
     for start, end, _ in sorted(spans):
-        if not text[start:end].strip("*"):
+        if _masked(text, start, end):
             continue
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))

@@ -8,6 +8,11 @@ is hidden. A driver's log prints the statement with positional placeholders (``?
 (...)]``, an ``executemany`` list of rows): a placeholder under a secret column, in ``VALUES`` or
 after ``secret_column =``, hides the bound value at its position (``$N``: the N-th, whatever its
 place); the bound values may be a tuple or a list (TypeORM's ``-- PARAMETERS: ["...", 3]``).
+
+A row under a secret column that does not close (a statement cut short, or more cells than
+`_MAX_CELLS`) hides the rest of the text from its opening bracket, and reading stops there: its
+value cannot be told from what follows, and hostile text repeating ``INSERT INTO t (password) VALUES
+(`` would otherwise have each statement's row read to the end of the text (quadratic).
 """
 
 from __future__ import annotations
@@ -102,6 +107,14 @@ def _value(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
     return lo, hi
 
 
+class _Unclosed(Exception):
+    """A row from `pos` that does not close: the rest of the text is hidden."""
+
+    def __init__(self, pos: int) -> None:
+        super().__init__(pos)
+        self.pos = pos
+
+
 def _rows(text: str, pos: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
     """The rows from `pos` on: ``(...), (...)`` (or ``[...], [...]``: JSON rows)."""
     for _ in range(_MAX_ROWS):
@@ -111,7 +124,7 @@ def _rows(text: str, pos: int) -> Iterator[tuple[list[tuple[int, int]], int]]:
             return
         row = _tuple(text, pos)
         if row is None:
-            return
+            raise _Unclosed(pos)
         yield row
         pos = row[1]
         while pos < len(text) and text[pos] in " \t\r\n":
@@ -148,6 +161,13 @@ def _bound(text: str, after: int, secret: set[int]) -> Iterator[tuple[int, int, 
 
 def sql_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` holding a value under a secret column of an INSERT or an UPDATE (see the module)."""
+    try:
+        yield from _statement_spans(text)
+    except _Unclosed as cut:
+        yield cut.pos + 1, len(text), "secret"
+
+
+def _statement_spans(text: str) -> Iterator[tuple[int, int, str]]:
     if "NSERT" in text or "nsert" in text or "EPLACE" in text or "eplace" in text:
         pos = 0
         while (m := _INSERT.search(text, pos)) is not None:

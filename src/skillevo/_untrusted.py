@@ -51,12 +51,52 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 def clean_text(text: object, max_chars: int = 2000, *, keep_lines: bool = True) -> str:
     """`text` NFKC-normalised, without format/control/invisible characters, runs of spaces collapsed, capped.
 
+    Only as much of `text` is normalised as the cap keeps (hostile tool output may be megabytes long):
+    a prefix cut where nothing after it can change what comes before (`_cut_at`), grown until its
+    cleaned text passes the cap, so the result is the whole text's, cleaned then capped.
+
     Args:
         text: anything; it is converted with ``str``.
         max_chars: the cap (applied after normalisation, so a cap cannot split a hidden sequence).
         keep_lines: keep line breaks (error messages are read line by line); else one line.
     """
-    raw = unicodedata.normalize("NFKC", str(text))
+    raw = str(text)
+    limit = 2 * max_chars + 256
+    while True:
+        cut = _cut_at(raw, limit) if limit < len(raw) else len(raw)
+        if cut < 0:
+            limit *= 4
+            continue
+        cleaned = _cleaned(raw[:cut], keep_lines)
+        # The cleaned prefix agrees with the whole's cleaning but for its last character (a trailing
+        # space it stripped, a blank line it dropped): past the cap by two, what is kept is the same.
+        if cut == len(raw) or len(cleaned) >= max_chars + 2:
+            return cleaned[:max_chars]
+        limit *= 4
+
+
+#: How far past a prefix's wanted end `_cut_at` looks for a place to cut it.
+_CUT_LOOKAHEAD = 64
+
+
+def _cut_at(raw: str, limit: int) -> int:
+    """A position at or after `limit` (within `_CUT_LOOKAHEAD`) where NFKC of the text before it and of
+    the text from it join to NFKC of the whole, or -1: a starter that does not compose with the
+    character before it (an ASCII character always qualifies)."""
+    for i in range(max(1, limit), min(len(raw), limit + _CUT_LOOKAHEAD)):
+        ch = raw[i]
+        if ch.isascii():
+            return i
+        # (Its normal form must start with a starter too: no reordering of marks crosses the cut.)
+        own = unicodedata.normalize("NFKC", ch)
+        before = unicodedata.normalize("NFKC", raw[i - 1])
+        if unicodedata.combining(own[0]) == 0 and unicodedata.normalize("NFKC", raw[i - 1 : i + 1]) == before + own:
+            return i
+    return -1
+
+
+def _cleaned(text: str, keep_lines: bool) -> str:
+    raw = unicodedata.normalize("NFKC", text)
     out: list[str] = []
     for ch in raw:
         if ch in "\n\r":
@@ -68,8 +108,7 @@ def clean_text(text: object, max_chars: int = 2000, *, keep_lines: bool = True) 
         else:
             out.append(ch)
     lines = [_SPACES.sub(" ", line).strip() for line in "".join(out).split("\n")]
-    joined = "\n".join(line for line in lines if line) if keep_lines else " ".join(lines).strip()
-    return joined[:max_chars]
+    return "\n".join(line for line in lines if line) if keep_lines else " ".join(lines).strip()
 
 
 def has_hidden(text: str) -> bool:
