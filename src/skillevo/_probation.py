@@ -61,6 +61,7 @@ __all__ = [
     "awaits_evidence",
     "foreign_text",
     "held_imports",
+    "held_texts",
     "imported",
     "imported_apart",
     "text_unvouched",
@@ -212,6 +213,21 @@ def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -
     return False
 
 
+def _foreign_ids(store: SkillStore) -> set[str]:
+    """The versions whose ``proposal`` event says an import's or a model's words (read in one query)."""
+    return {e.version_id for e in store.events(kind=EventKind.PROPOSAL)
+            if e.version_id and (e.data.get("miner") == IMPORT_MINER or e.data.get(MODEL_TEXT))}
+
+
+def held_texts(store: SkillStore, skills: list[Skill]) -> frozenset[str]:
+    """The versions of `skills`, whatever their status, whose words `text_unvouched` holds."""
+    foreign = _foreign_ids(store)
+    if not foreign:
+        return frozenset()
+    return frozenset(v.id for skill in skills for v in skill.versions
+                     if v.id in foreign and text_unvouched(store, v, skill))
+
+
 def held_imports(store: SkillStore) -> list[SkillVersion]:
     """The imported versions, waiting or under test, that the hold keeps from acting now
     (`awaits_evidence`), and active ones whose text it holds (`text_unvouched`, a model's words too):
@@ -219,8 +235,7 @@ def held_imports(store: SkillStore) -> list[SkillVersion]:
     code skill or a text nothing vouches for waits for nothing else). Only an import or a model's text
     can be held: those versions are read first, in one query, and only they are judged (asked one
     version at a time, the library's own versions cost a read each: 8,000 statements on 5,000 skills)."""
-    imports = {e.version_id for e in store.events(kind=EventKind.PROPOSAL)
-               if e.data.get("miner") == IMPORT_MINER or e.data.get(MODEL_TEXT)}
+    imports = _foreign_ids(store)
     out: list[SkillVersion] = []
     if not imports:
         return out
