@@ -42,3 +42,11 @@ def test_a_text_of_many_openings_stays_cheap() -> None:
         began = time.perf_counter()
         redact_text(text + ' {"name": "DB_PASSWORD", "value": "x1"}')
         assert time.perf_counter() - began < 2.0
+
+
+def test_a_structure_after_many_records_of_a_json_lines_log_is_read() -> None:
+    records = "".join('{"level": "info", "msg": "step %d ok"}\n' % i for i in range(60))  # noqa: UP031
+    for last in STRUCTURES:
+        shown = redact_text(records + last)
+        assert SECRET not in shown
+        assert shown.startswith(records)  # the records without a secret keep their exact spelling

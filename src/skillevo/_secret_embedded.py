@@ -11,10 +11,11 @@ as a Python literal, is redacted with the structural rules and written back in i
 they hid something; the text rules run on the result as before.
 
 Bounded: only a text that the pre-filter says may hold a secret is read, at most `MAX_STARTS`
-openings are tried (the outermost first: a parsed span is not entered again; a short span holding no
-quote, a log's ``[INFO]`` or ``[worker-3]``, holds no string a rule could hide and is no try: 30 such
-tags spent every try before the structure after them, attack17), at most `MAX_OPENINGS` looked at in
-all, a span of at most
+openings that spell no structure are tried (the outermost first: a parsed span is not entered again;
+a short span holding no quote, a log's ``[INFO]`` or ``[worker-3]``, holds no string a rule could hide
+and is no try: 30 such tags spent every try before the structure after them, attack17), structures
+are read to `MAX_SPAN` characters in all (each used to be a try: a JSON-lines log's 30 records spent
+them), at most `MAX_OPENINGS` openings looked at in all, a span of at most
 `MAX_SPAN` characters nested at most `MAX_DEPTH` deep, at most `MAX_SPAN` brackets and quotes read in
 all, and a span is parsed only once its end is found (a parser's syntax error leaves it as text).
 """
@@ -138,7 +139,7 @@ def _left_to_text(plain: Any, hidden: Any) -> Any:
 
 def _redacted_structures(text: str, redact: Callable[[Any], Any]) -> Iterator[tuple[int, int, Any, Any, bool]]:
     """(start, end, value, redacted, is_json) of each embedded structure that redacting changed."""
-    tried = looked = 0
+    tried = looked = read = 0
     pos = 0
     budget = [MAX_SPAN]
     while tried < MAX_STARTS and looked < MAX_OPENINGS and budget[0] > 0:
@@ -151,13 +152,16 @@ def _redacted_structures(text: str, redact: Callable[[Any], Any]) -> Iterator[tu
         if tag is not None:  # flat, short, no string in it: nothing to hide, and no try
             pos = tag.end()
             continue
-        tried += 1
         parsed = _parse(text, start, budget)
         if isinstance(parsed, int):
+            tried += 1  # an opening that spelled no structure: a try spent
             pos = parsed
             continue
         value, end, is_json = parsed
         pos = end
+        read += end - start  # a structure read costs its length (a JSON-lines log's records: no try each)
+        if read > MAX_SPAN:
+            break
         try:
             plain = value if is_json else _plain(value)  # JSON has no tuples
             hidden = _left_to_text(plain, redact(value))
