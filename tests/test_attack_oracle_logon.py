@@ -1,9 +1,10 @@
 """An Oracle logon without a connect identifier, or with a quoted password (attack17).
 
 ``user/password`` alone is a logon to the local database (``sqlplus system/<pw> as sysdba``,
-``expdp system/<pw> directory=...``, ``sqlldr userid=scott/<pw>``, ``CONNECT scott/<pw>``), and a
+``expdp system/<pw> directory=...``, ``sqlldr userid=scott/<pw>``, ``CONNECT scott/<pw>``,
+``rman target sys/<pw>``), and a
 password holding ``@`` is written quoted (``scott/"p@ss"@ORCL``). The connect-string rule wanted
-``@database`` after an unquoted password: 5 of 5 such forms kept the password before.
+``@database`` after an unquoted password: 7 of 7 such forms kept the password before.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ FORMS = [
     f"sqlldr userid=scott/{PW} control=x.ctl: ORA-01017",
     f"Oracle: CONNECT scott/{PW}; ORA-01017: invalid username/password",
     f"ORA-01017 while running: sqlplus -s -L app_rw/{PW}",
+    f"rman target sys/{PW} (Oracle recovery)",
+    f"oracle: rman target sys/x@db catalog rman/{PW}",
 ]
 
 

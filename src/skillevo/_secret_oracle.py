@@ -30,9 +30,11 @@ _PASSWORD = r"(?P<s>\"[^\"\n]{1,128}\"|[^\s/@\"'()]{1,128})"
 _CONNECT = re.compile(
     r"(?<![\w/@.\-$#])[A-Za-z][\w$#]{0,29}/" + _PASSWORD + r"@(?!sha\d{1,3}:)(?://)?[A-Za-z0-9\[][\w.\-:\[\]]{0,252}"
 )
-#: ``user/password`` as a logon argument: after an Oracle tool's name and its options, ``CONNECT`` or ``userid=``.
+#: ``user/password`` as a logon argument: after an Oracle tool's name and its options, ``CONNECT``, ``userid=``,
+#: or RMAN's ``target``/``catalog``/``auxiliary``.
 _LOGON = re.compile(
-    r"(?i:\b(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|connect)\b(?:[ \t]+-\w+)*[ \t]+|\buserid[ \t]*=[ \t]*)"
+    r"(?i:\b(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|connect)\b(?:[ \t]+-\w+)*[ \t]+"
+    r"|\b(?:userid|target|catalog|auxiliary)(?:[ \t]*=[ \t]*|[ \t]+))"
     r"[A-Za-z][\w$#]{0,29}/" + _PASSWORD.replace("()", "();,")
 )
 
