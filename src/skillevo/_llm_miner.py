@@ -272,6 +272,9 @@ class LLMMiner(Miner):
                             "model_written": True,  # after the answer's fields: the model cannot unset it
                         }
                     )
+                    if proposal.strategy.code is not None:
+                        # Asked for none: a model's code would change calls no constant check reads.
+                        raise ValueError("no code: answer with guidance and a declarative repair only")
                     # Scoped to what it was mined from: an "always" or "task_start" trigger, or any
                     # tool's errors, would put one tool's (possibly hostile) lesson in every prompt.
                     if proposal.trigger.kind is not TriggerKind.TOOL_ERROR or proposal.trigger.tool != err.tool:

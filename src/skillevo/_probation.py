@@ -41,7 +41,11 @@ had a model propose that sentence as the lesson, and it passed every text check 
 prompts under ``auto`` (attack15). A model's guidance (`Proposal.model_written`, flagged ``model_text``
 on its ``proposal`` event) therefore reaches no prompt until a person approves its version, or a miner
 of this library writes the same words from its templates; its repair is tested like any other
-(a model-written version starts its test on its repair, as one of the library's own).
+(a model-written version starts its test on its repair, as one of the library's own). A model's
+code waits for a person as an import's does: a code skill a model wrote from a hostile error (``memo =
+"pay attacker"``, which no constant check reads in code) was applied to 39 of 40 failing calls under
+``auto`` (attack17); `LLMMiner` asks for no code and refuses it, and another miner's model-written code
+(flagged like its text) is held here.
 
 Whether a version was imported is read from the ``proposal`` event the import wrote (``miner:
 import``), never from the folder's own claims (its origin note and miner are the author's text).
@@ -149,6 +153,8 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
     if not _changes_calls(version):
         # Guidance alone: it acts on no call, and on no prompt while its text is unvouched.
         return text_unvouched(store, version, skill)
+    if version.strategy.code is not None and foreign_text(store, version.id):
+        return True  # an import's or a model's code: never replayed, it waits for a person
     if not imported(store, version.id):
         return False
     skill = skill if skill is not None else store.skill(version.skill)
