@@ -142,10 +142,12 @@ def admit(
 
 
 def _authored(proposal: Proposal) -> dict[str, JsonValue]:
-    """The flag of a model's words (`skillevo._probation.MODEL_TEXT`) for the proposal's event."""
+    """The flag of a model's words (`skillevo._probation.MODEL_TEXT`) for the proposal's event: its
+    guidance, or its code (which waits for a person as an import's does)."""
     from ._probation import MODEL_TEXT
 
-    return {MODEL_TEXT: True} if proposal.model_written and proposal.strategy.guidance else {}
+    strategy = proposal.strategy
+    return {MODEL_TEXT: True} if proposal.model_written and (strategy.guidance or strategy.code) else {}
 
 
 def _vouch_import(proposal: Proposal, version_id: str, store: SkillStore, miner: str, episode_id: str | None,

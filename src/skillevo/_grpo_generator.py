@@ -1,6 +1,8 @@
 """The GRPO export's ``skill_generator`` dataset: mined skills as training data for the miner's model.
 
-One row per mined skill version: ``prompt`` the failure context in the words `LLMMiner` uses,
+One row per mined skill version whose words no person still has to read (a model's guidance held by
+`skillevo._probation.text_unvouched` gives none: trained on, the miner's model would learn to copy a
+tool's orders as lessons, attack17): ``prompt`` the failure context in the words `LLMMiner` uses,
 ``completion`` the proposed skill as the JSON object `LLMMiner` asks for, and ``score`` Skill-R1's
 bi-level advantage (see `skillevo._grpo`).
 """
@@ -64,6 +66,8 @@ def skill_generator_rows_of(snap: Snapshot, skill_reward_bonus: float) -> list[d
             values = group_advantages([float(rewards[v.id] or 0.0) for v in scored], eps=ADVANTAGE_EPS)
             advantage.update({v.id: finite(float(a)) for v, a in zip(scored, values, strict=True)})
         for v in skill.versions:
+            if v.id in snap.held_text:
+                continue  # a model's (or an import's) words nobody vouched for: no target to learn
             context = _failure_context(snap, v, skill.trigger.tool)
             if context is None:
                 continue  # authored or imported: no failure it answered

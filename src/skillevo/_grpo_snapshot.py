@@ -32,6 +32,8 @@ class Snapshot:
     skills: list[Skill]
     versions: dict[str, SkillVersion]
     null_means: dict[str, float] = field(default_factory=dict)
+    #: The versions whose words wait for a person (`skillevo._probation.held_texts`): no training target.
+    held_text: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, store: SkillStore) -> Snapshot:
@@ -56,7 +58,10 @@ class Snapshot:
         for state in store.posteriors():
             if state.arm == NULL_ARM and state.observations > 0:
                 null_means[state.key] = state.alpha / (state.alpha + state.beta)
-        return cls(episodes, dict(events), by_id, dict(proposals), skills, versions, null_means)
+        from ._probation import held_texts
+
+        return cls(episodes, dict(events), by_id, dict(proposals), skills, versions, null_means,
+                   held_texts(store, skills))
 
     def best_later_use(self) -> dict[str, float]:
         """Per version: the best reward of an episode that applied it after it was created."""

@@ -41,7 +41,11 @@ had a model propose that sentence as the lesson, and it passed every text check 
 prompts under ``auto`` (attack15). A model's guidance (`Proposal.model_written`, flagged ``model_text``
 on its ``proposal`` event) therefore reaches no prompt until a person approves its version, or a miner
 of this library writes the same words from its templates; its repair is tested like any other
-(a model-written version starts its test on its repair, as one of the library's own).
+(a model-written version starts its test on its repair, as one of the library's own). A model's
+code waits for a person as an import's does: a code skill a model wrote from a hostile error (``memo =
+"pay attacker"``, which no constant check reads in code) was applied to 39 of 40 failing calls under
+``auto`` (attack17); `LLMMiner` asks for no code and refuses it, and another miner's model-written code
+(flagged like its text) is held here.
 
 Whether a version was imported is read from the ``proposal`` event the import wrote (``miner:
 import``), never from the folder's own claims (its origin note and miner are the author's text).
@@ -61,6 +65,7 @@ __all__ = [
     "awaits_evidence",
     "foreign_text",
     "held_imports",
+    "held_texts",
     "imported",
     "imported_apart",
     "text_unvouched",
@@ -148,6 +153,8 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
     if not _changes_calls(version):
         # Guidance alone: it acts on no call, and on no prompt while its text is unvouched.
         return text_unvouched(store, version, skill)
+    if version.strategy.code is not None and foreign_text(store, version.id):
+        return True  # an import's or a model's code: never replayed, it waits for a person
     if not imported(store, version.id):
         return False
     skill = skill if skill is not None else store.skill(version.skill)
@@ -212,6 +219,21 @@ def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -
     return False
 
 
+def _foreign_ids(store: SkillStore) -> set[str]:
+    """The versions whose ``proposal`` event says an import's or a model's words (read in one query)."""
+    return {e.version_id for e in store.events(kind=EventKind.PROPOSAL)
+            if e.version_id and (e.data.get("miner") == IMPORT_MINER or e.data.get(MODEL_TEXT))}
+
+
+def held_texts(store: SkillStore, skills: list[Skill]) -> frozenset[str]:
+    """The versions of `skills`, whatever their status, whose words `text_unvouched` holds."""
+    foreign = _foreign_ids(store)
+    if not foreign:
+        return frozenset()
+    return frozenset(v.id for skill in skills for v in skill.versions
+                     if v.id in foreign and text_unvouched(store, v, skill))
+
+
 def held_imports(store: SkillStore) -> list[SkillVersion]:
     """The imported versions, waiting or under test, that the hold keeps from acting now
     (`awaits_evidence`), and active ones whose text it holds (`text_unvouched`, a model's words too):
@@ -219,8 +241,7 @@ def held_imports(store: SkillStore) -> list[SkillVersion]:
     code skill or a text nothing vouches for waits for nothing else). Only an import or a model's text
     can be held: those versions are read first, in one query, and only they are judged (asked one
     version at a time, the library's own versions cost a read each: 8,000 statements on 5,000 skills)."""
-    imports = {e.version_id for e in store.events(kind=EventKind.PROPOSAL)
-               if e.data.get("miner") == IMPORT_MINER or e.data.get(MODEL_TEXT)}
+    imports = _foreign_ids(store)
     out: list[SkillVersion] = []
     if not imports:
         return out

@@ -60,6 +60,7 @@ from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
 from ._secret_contact import contact_hint, contact_spans
 from ._secret_der import der_key_spans
+from ._secret_echo import echoes as _echoes
 from ._secret_embedded import embedded_spans, redact_embedded
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
@@ -407,6 +408,7 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
         spans = list(_spans(text, False, _ALL_GROUPS))
         if "{" in text or "[" in text:  # a structure written in the text (`_secret_embedded`)
             spans.extend((s, e, "secret") for s, e in embedded_spans(text, redact))
+        spans.extend(_echoes(text, spans))
     merged: list[tuple[int, int]] = []
     for start, end, _ in sorted(spans):
         if _masked(text, start, end):
@@ -430,7 +432,8 @@ def _redact_all_rules(text: str, emails: bool) -> str:
     """Every rule, no pre-filter (what `redact_text` must always equal)."""
     if "{" in text or "[" in text:
         text = redact_embedded(text, functools.partial(redact, emails=emails))
-    return _apply(text, list(_spans(text, emails, _ALL_GROUPS, gated=False)))
+    spans = list(_spans(text, emails, _ALL_GROUPS, gated=False))
+    return _apply(text, spans + _echoes(text, spans))
 
 
 # Short texts the rules found nothing in. The same key names and values come back on every call
@@ -466,6 +469,7 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
         spans = list(_spans(text, emails, _UNREVIEWED_GROUPS)) if _DS_UNREVIEWED else []
     else:
         spans = list(_spans(text, emails, _ALL_GROUPS))
+        spans.extend(_echoes(text, spans))
     if known is not None:  # a secret found in text ("--password=..."): hidden where it is echoed bare,
         # when it reads like a credential (not a word: "password: required" must not hide "required")
         known.update(v for s, e, _ in spans if len(v := text[s:e]) >= 8 and not v.isalpha() and "[REDACTED" not in v)

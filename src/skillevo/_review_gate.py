@@ -38,8 +38,10 @@ it would approve whatever is active at that later moment).
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -291,6 +293,13 @@ class _Holds:
                 return False
             worker.join(left)
 
+    def after_fork(self, lock: threading.Lock) -> None:
+        """In a forked child: none of the parent's threads run there, so its worker (and the checks
+        queued for it) are dropped, and `lock` (a fresh one) replaces one a parent's thread may hold."""
+        self._lock = lock
+        self._worker = None
+        self._due = {}
+
     def forget_held(self) -> None:
         """Ask again on the next call about every version held now (the caller holds the lock)."""
         self._held.clear()
@@ -323,6 +332,12 @@ class ReviewGate:
         self._holds = _Holds(awaits_evidence, self._lock)
         self._text_holds = _Holds(text_unvouched, self._lock)
         self._since: float | None = mark_gated(store) if self.gated else None
+        _GATES.add(self)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        for holds in (self._holds, self._text_holds):
+            holds.after_fork(self._lock)
 
     @property
     def gated(self) -> bool:
@@ -408,3 +423,18 @@ class ReviewGate:
         for v in versions:
             (live if self.live(v, canary) else shadow).append(v)
         return live, shadow
+
+
+#: The gates of this process, for a forked child to restart (see `_after_fork_in_child`).
+_GATES: weakref.WeakSet[ReviewGate] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child has none of the parent's threads: a re-check in flight there would never
+    # answer, its worker never start again (an import that won its evidence held in the child for
+    # good), and a lock a parent's thread held at the fork would hang every canary draw and approval.
+    for gate in list(_GATES):
+        gate._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

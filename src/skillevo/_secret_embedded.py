@@ -11,7 +11,11 @@ as a Python literal, is redacted with the structural rules and written back in i
 they hid something; the text rules run on the result as before.
 
 Bounded: only a text that the pre-filter says may hold a secret is read, at most `MAX_STARTS`
-openings are tried (the outermost first: a parsed span is not entered again), a span of at most
+openings that spell no structure are tried (the outermost first: a parsed span is not entered again;
+a short span holding no quote, a log's ``[INFO]`` or ``[worker-3]``, holds no string a rule could hide
+and is no try: 30 such tags spent every try before the structure after them, attack17), structures
+are read to `MAX_SPAN` characters in all (each used to be a try: a JSON-lines log's 30 records spent
+them), at most `MAX_OPENINGS` openings looked at in all, a span of at most
 `MAX_SPAN` characters nested at most `MAX_DEPTH` deep, at most `MAX_SPAN` brackets and quotes read in
 all, and a span is parsed only once its end is found (a parser's syntax error leaves it as text).
 """
@@ -26,9 +30,13 @@ from typing import Any
 
 from ._secret_keys import is_secret_key
 
-__all__ = ["MAX_DEPTH", "MAX_SPAN", "MAX_STARTS", "embedded_spans", "redact_embedded"]
+__all__ = ["MAX_DEPTH", "MAX_OPENINGS", "MAX_SPAN", "MAX_STARTS", "embedded_spans", "redact_embedded"]
 
 MAX_STARTS = 24
+#: Openings looked at in all, the short quote-less spans that are no try included.
+MAX_OPENINGS = 4096
+#: A short flat span holding no quote (a tag, a timestamp, a list of numbers): no try.
+_TAG = re.compile(r"[\[{][^\[\]{}\"'\n]{0,62}[\]}]")
 MAX_SPAN = 65_536
 MAX_DEPTH = 64  # what a sandboxed result may nest (`_sandbox_result`); real structures stay far below
 _OPEN = re.compile(r"[\[{]")  # one character class: a linear scan, no backtracking
@@ -131,21 +139,29 @@ def _left_to_text(plain: Any, hidden: Any) -> Any:
 
 def _redacted_structures(text: str, redact: Callable[[Any], Any]) -> Iterator[tuple[int, int, Any, Any, bool]]:
     """(start, end, value, redacted, is_json) of each embedded structure that redacting changed."""
-    tried = 0
+    tried = looked = read = 0
     pos = 0
     budget = [MAX_SPAN]
-    while tried < MAX_STARTS and budget[0] > 0:
+    while tried < MAX_STARTS and looked < MAX_OPENINGS and budget[0] > 0:
         m = _OPEN.search(text, pos)
         if m is None:
             break
         start = m.start()
-        tried += 1
+        looked += 1
+        tag = _TAG.match(text, start)
+        if tag is not None:  # flat, short, no string in it: nothing to hide, and no try
+            pos = tag.end()
+            continue
         parsed = _parse(text, start, budget)
         if isinstance(parsed, int):
+            tried += 1  # an opening that spelled no structure: a try spent
             pos = parsed
             continue
         value, end, is_json = parsed
         pos = end
+        read += end - start  # a structure read costs its length (a JSON-lines log's records: no try each)
+        if read > MAX_SPAN:
+            break
         try:
             plain = value if is_json else _plain(value)  # JSON has no tuples
             hidden = _left_to_text(plain, redact(value))

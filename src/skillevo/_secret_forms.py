@@ -80,8 +80,9 @@ def _role(key: str) -> int:
 
 def _names_secret(value: Any) -> bool:
     if type(value) in (list, tuple) and 0 < len(value) <= _MAX_ENTRY:
-        # a location path (pydantic's ``loc``: ``["config", "password"]``, ``["items", 0, "token"]``): its field
-        value = next((part for part in reversed(value) if type(part) is not int), None)
+        # a location path (pydantic's ``loc``: ``["config", "password"]``, ``["items", 0, "token"]``, a
+        # union's member after its field: ``["password", "int"]``): any part of it naming a secret
+        return any(_names_secret(part) for part in value if type(part) is str)
     return type(value) is str and 0 < len(value) <= _MAX_LABEL and is_secret_key(value)
 
 

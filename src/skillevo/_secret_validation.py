@@ -30,7 +30,7 @@ __all__ = ["validation_spans"]
 # The location line (a dotted path: "api_key", "config.db.password", "items.0.token",
 # "body.headers.X-Api-Key"), then its message line or lines, indented, with the input quoted.
 _ERROR = re2.compile(
-    r"(?m)^(?P<loc>[^\s\[\]][^\n\[\]]{0,199})\n"
+    r"(?m)^(?P<loc>[^\s\[\]][^\n]{0,199})\n"
     r"(?:[ \t]{2,}[^\n]*\n){0,3}?"
     r"[ \t]{2,}[^\n]*?\[type=[\w.\-]{1,80}, input_value=(?P<v>[^\n]*?), input_type=[\w.\-]{1,80}\]"
 )
@@ -39,12 +39,11 @@ _LOC, _V = _ERROR.groupindex["loc"], _ERROR.groupindex["v"]  # this binding's ma
 
 
 def _names_secret(loc: str) -> bool:
-    """Whether a location's field (its last part that is not an index) names a secret."""
-    for part in reversed(loc.strip().split(".")):
-        part = part.strip()
-        if part and not part.isdigit():
-            return is_secret_key(part[:80])
-    return False
+    """Whether a part of a location (not an index) names a secret: the field is not always the last
+    part, a union's member follows it (``password.int``, ``api_key.list[int]``)."""
+    return any(
+        part and not part.isdigit() and is_secret_key(part[:80]) for part in (p.strip() for p in loc.split("."))
+    )
 
 
 def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
