@@ -184,6 +184,7 @@ class PostgresDialect(Dialect):
     name = "postgres"
     for_update = " FOR UPDATE"
     for_share = " FOR SHARE"
+    clock = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS double precision)"  # the server's
     writable_cte = True
 
     def __init__(
