@@ -529,6 +529,7 @@ class EpisodeContext:
                 # still hears why (it is not mined). Before, it was lost. Under the save's key: a
                 # save that committed before its reply was lost is not written twice.
                 evo.store.record_episode(ep, events, key=key)
+                evo._unlearned.note(ep.id)  # mined once the store answers again
                 with self._lock:
                     self._rec.events = resolved
                 raise
