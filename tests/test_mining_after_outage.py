@@ -111,3 +111,30 @@ def test_the_episodes_kept_to_learn_from_are_bounded() -> None:
     assert [k for k, _, _ in kept.take()] == ["e2", "e3", "e4"] and kept.dropped == 2 and not len(kept)
     kept.note("x", tries=ATTEMPTS)  # tried often enough: left to the nightly job
     assert not len(kept) and kept.dropped == 3
+
+
+def test_repairs_whose_offer_the_store_refused_are_offered_with_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import skillevo._evolver as evolver_module
+
+    lib = SkillLibrary(tmp_path / "lib.db")
+    evo = Evolver(lib, sandbox=None, mining="inline")
+    offered: list[list[str]] = []
+
+    def sync(evo: Evolver, created: list[str]) -> list[str]:
+        offered.append(list(created))
+        evo.tools.changed = False  # as the real one does, before its scan
+        if len(offered) == 1:
+            raise LibraryError("PostgreSQL error at postgresql://db/x: the server does not answer: connection refused")
+        return []
+
+    monkeypatch.setattr(evolver_module, "sync_transfers", sync)
+    evo.tools.changed = True
+    assert evo._transfer(["v1"]) == []
+    assert evo.tools.changed  # the refused scan of all is made again
+    evo._transfer(["v2"])
+    assert offered == [["v1"], ["v1", "v2"]]  # before: [["v1"], ["v2"]]
+    evo._transfer([])
+    assert offered[-1] == []
+    lib.close()
