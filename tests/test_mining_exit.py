@@ -2,7 +2,7 @@
 2026-12-07 "not run" was only a warning: the daemon mining thread went on taking the queued jobs
 one after another through the rest of the exit (the library's own exit write, then the
 interpreter's finalization, which freezes a daemon thread wherever it is: mid-transaction, holding
-a lock, writing to stderr). Here 4 of 5 jobs queued at the deadline still ran after it. Now the
+a lock, writing to stderr). Here all 5 jobs queued at the deadline still ran after it. Now the
 queue is emptied at the deadline (its episodes are stored; the nightly `skillevo train` mines
 them) and at most the job already running goes on; a SQLite or PostgreSQL transaction it leaves
 unfinished is rolled back by the database, never half-applied."""
