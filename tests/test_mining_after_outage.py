@@ -91,10 +91,18 @@ def test_an_episode_whose_save_the_store_refused_is_mined_when_it_answers(
     def refused(*args: object, **kwargs: object) -> list[int]:
         raise LibraryError("PostgreSQL error at postgresql://db/x: the server does not answer: connection refused")
 
+    real_record = lib.record_episode
+
+    def queued_then_refused(*args: object, **kwargs: object) -> None:
+        real_record(*args, **kwargs)  # type: ignore[arg-type]
+        raise LibraryError("the recorded episodes stay queued: the server does not answer")
+
     monkeypatch.setattr(lib, "save_episode", refused)
+    monkeypatch.setattr(lib, "record_episode", queued_then_refused)  # the queue's write refused too
     with pytest.raises(LibraryError):
         _fail(evo, 0)  # queued, not mined
     monkeypatch.setattr(lib, "save_episode", real)
+    monkeypatch.setattr(lib, "record_episode", real_record)
     _fail(evo, 1)
     learned = _learned(lib)
     assert len(learned) == 2 and set(learned.values()) == {1}  # before: 1
