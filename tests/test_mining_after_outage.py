@@ -17,7 +17,15 @@ import pytest
 from skillevo import Event, Evolver, LibraryError, SkillLibrary, Strategy, Trigger
 from skillevo._mining import Miner, Proposal
 from skillevo._models import EventKind, TriggerKind
+from skillevo._repeats import STORE_ERRORS
 from skillevo._store import SkillStore
+
+
+@pytest.fixture(autouse=True)
+def _fresh_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outage logged here leaves the process-wide count of store errors as it found it."""
+    monkeypatch.setattr(STORE_ERRORS, "_logged_at", None)
+    monkeypatch.setattr(STORE_ERRORS, "_counted", 0)
 
 
 class _Away(Miner):
