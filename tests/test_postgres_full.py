@@ -122,3 +122,16 @@ def test_a_server_without_a_session_to_spare_refuses() -> None:
         assert refusal_state(f"host=127.0.0.1 port={port} dbname=test user=u", 2.0) == "53300"
         with pytest.raises(ServerRefuses):
             probe(f"host=127.0.0.1 port={port} dbname=test user=u", 2.0)
+
+
+def test_an_unanswered_ask_is_not_asked_twice() -> None:
+    """A host that leaves the connection unanswered (a network cut) costs the connect timeout once."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(4)  # the kernel takes the connection; nothing ever answers on it
+    with ls:
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError) as info:
+            probe(f"host=127.0.0.1 port={ls.getsockname()[1]} dbname=test user=u", 1.0)
+        assert not isinstance(info.value, ServerRefuses)
+        assert time.monotonic() - started < 2.6  # libpq's connect timeout (at least 2 s) once, not 3 s+

@@ -19,6 +19,7 @@ import getpass
 import os
 import socket
 import struct
+import time
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -37,9 +38,12 @@ def probe(conninfo: str, timeout: float) -> None:
     """Return if the server opens a session; raise `ServerRefuses` if it answers but has no
     session to spare, the driver's error if it does not answer."""
     wait = max(1, min(int(timeout), 5))
+    started = time.monotonic()
     try:
         psycopg.connect(conninfo, connect_timeout=wait).close()
     except psycopg.OperationalError as exc:
+        if time.monotonic() - started >= wait * 0.8:
+            raise  # left unanswered (a network cut): asking again would only double the wait
         state = refusal_state(conninfo, wait)
         if state is not None and state.startswith("53"):
             raise ServerRefuses(str(exc)) from None
