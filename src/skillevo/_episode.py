@@ -528,6 +528,7 @@ class EpisodeContext:
                 # queued like any other, written when the store takes writes again, and the caller
                 # still hears why (it is not mined). Before, it was lost. Under the save's key: a
                 # save that committed before its reply was lost is not written twice.
+                evo._unlearned.note(ep.id)  # mined once the store answers (first: the queueing may raise too)
                 evo.store.record_episode(ep, events, key=key)
                 with self._lock:
                     self._rec.events = resolved

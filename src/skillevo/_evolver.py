@@ -30,7 +30,7 @@ import numpy as np
 from ._admission import AdmissionPolicy
 from ._detect import IsFailure
 from ._episode import EpisodeContext, _current, current_episode
-from ._errors import ConfigError, NotFoundError
+from ._errors import ConfigError, LibraryError, NotFoundError
 from ._group import GroupContext
 from ._ledger import CreditLedger
 from ._ledger import check_reward as _check_reward
@@ -51,6 +51,7 @@ from ._store import SkillStore
 from ._store_args import seed_arg
 from ._transfer import ToolCatalog, sync_transfers
 from ._triggers import TriggerIndex
+from ._unlearned import UNLEARNED_MAX, Unlearned
 from ._warmup import preload
 
 if TYPE_CHECKING:
@@ -196,6 +197,10 @@ class Evolver:
         self.ledger = CreditLedger(self.selector, self.lifecycle, self.invalidate)
         #: the tools this Evolver knows (arguments, declared schemas): where learned repairs transfer
         self.tools = ToolCatalog()
+        #: episodes whose learning the store refused, learned from when it answers (`_unlearned`)
+        self._unlearned = Unlearned()
+        #: versions whose offer to other tools the store refused, offered with the next ones
+        self._offer_later: list[str] = []
 
     # ------------------------------------------------------------------ configuration
 
@@ -243,12 +248,44 @@ class Evolver:
         sync_transfers(self, [])
 
     def _transfer(self, created: list[str]) -> list[str]:
-        """Transferred candidates of the versions just mined (or of all, after new tools were seen)."""
+        """Transferred candidates of the versions just mined (or of all, after new tools were seen).
+        Versions whose offer the store refused are offered again with the next ones (before
+        2026-12-07 they never were), and a scan of all that it refused is made again."""
+        with self._lock:
+            created, self._offer_later = list(dict.fromkeys(self._offer_later + created)), []
+            changed = self.tools.changed
         try:
             return sync_transfers(self, created)
         except Exception as exc:  # learning more must never be the reason an episode fails to finish
+            if isinstance(exc, LibraryError):
+                with self._lock:
+                    self._offer_later = list(dict.fromkeys(created + self._offer_later))[-UNLEARNED_MAX:]
+                    self.tools.changed = self.tools.changed or changed
             log_failure(_logger, "skillevo: offering learned repairs to other tools failed", exc)
             return []
+
+    def _learn_noted(self) -> tuple[list[str], list[str]]:
+        """Learn from the episodes whose learning the store refused earlier (`_unlearned`), read back
+        from it: the versions created, and the repairs those episodes used (to offer). Stops at the
+        first the store refuses again (it and the rest stay noted); never raises."""
+        created: list[str] = []
+        offered: list[str] = []
+        noted = self._unlearned.take()
+        for i, (episode_id, repairs, tries) in enumerate(noted):
+            try:
+                episode = self.store.episode(episode_id)  # not found: its queued write is not in yet
+                events = self.store.events(episode_id=episode_id)
+                created += self._mine(episode, events)
+            except Exception as exc:
+                self._unlearned.note(episode_id, repairs, tries + 1)
+                for rest in noted[i + 1 :]:
+                    self._unlearned.note(*rest)
+                if not isinstance(exc, LibraryError | NotFoundError):  # the store away, or not written yet
+                    log_failure(_logger, "skillevo: mining an earlier episode failed (the episode is stored)", exc)
+                break
+            self._wake_imports(events)
+            offered += repairs
+        return created, offered
 
     def invalidate(self) -> None:
         """Forget cached trigger matches (call after editing the library from outside this Evolver)."""
@@ -344,9 +381,15 @@ class Evolver:
         repairs = list(repaired)
 
         def learn(episode: Episode, saved: Sequence[Event]) -> list[str]:
-            made = self._mine(episode, saved) if saved else []
+            try:
+                made = self._mine(episode, saved) if saved else []
+            except LibraryError:  # the store is away: learned from when it answers (`_unlearned`)
+                self._unlearned.note(episode.id, tuple(repairs))
+                raise
             self._wake_imports(saved)
-            return made + self._transfer(made + repairs)
+            earlier, offered = self._learn_noted()
+            made += earlier
+            return made + self._transfer(made + repairs + offered)
 
         return self._mining.run(learn, episode, list(events))
 
@@ -396,6 +439,8 @@ class Evolver:
 
         try:
             proposals = self.miner.mine(events, self.store)
+        except LibraryError:
+            raise  # the store's, not the miner's: the episode is learned from when it answers
         except Exception as exc:  # a miner that fails (on hostile tool text, a model down) loses no episode
             reason = f"miner failed: {type(exc).__name__}: {capped_text(str(exc), 300)}"
             self.store.log_events(

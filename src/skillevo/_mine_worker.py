@@ -5,7 +5,7 @@ that takes seconds) never delays the agent. The worker spends at most ``budget_s
 mining per ``window_s`` seconds; past that, jobs wait for the next window (queued, at most
 ``max_queue``; beyond that the oldest job is dropped and counted: its episode is stored, only its
 mining is skipped). `flush` waits for the queue to drain (tests call it to stay deterministic);
-at interpreter exit pending jobs get a bounded wait.
+at interpreter exit pending jobs get a bounded wait, past which no queued job starts.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ class MiningWorker:
         """Queue a mining job (the thread starts on the first one)."""
         with self._cond:
             if self._closed:
+                if self._exited:  # a finish() in a later exit handler: its episode is stored, not mined
+                    self.dropped += 1
+                    return
                 raise RuntimeError("the mining worker is closed")
             if len(self._jobs) >= self.max_queue:
                 self._jobs.popleft()
@@ -102,6 +105,8 @@ class MiningWorker:
         return done
 
     _flushing = False
+    #: closed by the interpreter's exit (`_drain_at_exit`): later jobs are skipped, not refused
+    _exited = False
 
     def _wait_for_budget(self) -> None:
         """Called with the lock held: sleep until the window has budget (or a flush asks)."""
@@ -137,9 +142,21 @@ class MiningWorker:
 
 @atexit.register
 def _drain_at_exit() -> None:
+    # Past the wait the queue is emptied and the worker closed: before 2026-12-07 its daemon thread
+    # went on taking queued jobs through the rest of the exit and the interpreter's finalization
+    # (which freezes it wherever it is). Now at most the job already running goes on; a transaction
+    # it leaves unfinished is rolled back by the database. The skipped episodes are stored: the
+    # nightly `skillevo train` mines them.
     for worker in list(_live):
         if worker.pending and not worker.flush(EXIT_WAIT_S):
-            log.warning("skillevo: interpreter exit: %d mining jobs not run", worker.pending)
+            with worker._cond:
+                skipped = len(worker._jobs)
+                worker._jobs.clear()
+                worker.dropped += skipped
+                worker._closed = worker._exited = True
+                worker._cond.notify_all()
+            log.warning("skillevo: interpreter exit: %d mining jobs not run (their episodes are stored; "
+                        "`skillevo train` mines them)", skipped)
 
 
 def _after_fork_in_child() -> None:

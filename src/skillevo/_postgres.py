@@ -36,6 +36,7 @@ from . import _sql_batch
 from ._durability import Durability, check_durability
 from ._errors import ConfigError, LibraryError, SchemaVersionError
 from ._library import SkillLibrary
+from ._pg_probe import ServerRefuses, probe
 from ._redaction import capped_text, mask_url, mask_urls_in
 from ._sanitize import json_text, numeric_floats
 from ._sql_dialect import Dialect, EventRow, Statement, TransactionAborted
@@ -133,11 +134,6 @@ def _quiet_driver() -> None:
         logging.getLogger(name).addFilter(_DRIVER_FILTER)  # once: addFilter skips one already there
 
 
-def _probe(conninfo: str, timeout: float) -> None:
-    """Whether the server answers: one connection, made and closed (raises the driver's error)."""
-    psycopg.connect(conninfo, connect_timeout=max(1, min(int(timeout), 5))).close()
-
-
 @functools.lru_cache(maxsize=256)
 def _pg(statement: str) -> str:
     """A ``?``-placeholder statement in psycopg's ``%s`` style."""
@@ -184,6 +180,7 @@ class PostgresDialect(Dialect):
     name = "postgres"
     for_update = " FOR UPDATE"
     for_share = " FOR SHARE"
+    clock = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS double precision)"  # the server's
     writable_cte = True
 
     def __init__(
@@ -278,6 +275,8 @@ class PostgresDialect(Dialect):
             pass
         try:
             self._probe()  # the server answers: the pool is busy, wait for it as long as it says
+        except ServerRefuses:
+            pass  # it answers, and has no session to spare (`_pg_probe`): busy, not away
         except psycopg.Error as exc:
             self._went_away(pool, exc)
             raise psycopg.OperationalError(f"the server does not answer: {_one_line(exc)}") from None
@@ -512,7 +511,7 @@ class PostgresLibrary(SkillLibrary):
         self._pool = self._new_pool(conninfo, min_size, max_size, timeout)
         self._open(PostgresDialect(self._pool, self.location,
                                    functools.partial(self._new_pool, conninfo, min_size, max_size, timeout),
-                                   functools.partial(_probe, conninfo, timeout)))
+                                   functools.partial(probe, conninfo, timeout)))
         try:
             self._migrate()
         except psycopg.Error as exc:  # e.g. the connection was killed half-way: that migration rolled back

@@ -17,7 +17,10 @@ A key is needed until its writer knows its transaction committed: the writer del
 its last acknowledged batch (and of the saves acknowledged since) in its next batch (a direct save
 deletes those of the saves acknowledged before it in its own transaction), and its first
 batch deletes every key older than `KEY_RETENTION_S` (those of a process that ended before its next
-batch). The table holds about one batch per live writer. On PostgreSQL the claim is the one
+batch). Keys are stamped and aged by the database's clock (`Dialect.clock`), never the writer's:
+before 2026-12-07 a writer whose wall clock had jumped forward more than 7 days deleted every other
+writer's live keys, and their batches written again after a lost reply were applied twice.
+The table holds about one batch per live writer. On PostgreSQL the claim is the one
 statement of the batch that is waited on (its answer says which records to write): a batch takes
 two round trips instead of one.
 """
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import time
 from typing import Any
 
 from ._learning_sql import increment_statements
@@ -42,7 +44,7 @@ __all__ = [
 #: How long a key a writer never deleted (its process ended first) is kept: a batch written again
 #: later than this after its lost reply would be applied twice.
 KEY_RETENTION_S = 7 * 86400.0
-_PER_STATEMENT = 400  # keys per statement: two values each, under SQLite's old 999
+_PER_STATEMENT = 400  # keys per statement, under SQLite's old 999 parameters
 
 #: The most seconds a write of the queue (recorded episodes, posterior updates) waits for a lock
 #: another process holds before it fails, its records kept queued, whatever the durability: with
@@ -116,7 +118,7 @@ def _settle(store: SQLStore, conn: Any, batch: set[str]) -> None:
         store._settled.append(saved.popleft())
     settled = [key for key in store._settled if key not in batch]
     if not store._pruned:
-        store._x(conn, "DELETE FROM write_keys WHERE at < ?", (time.time() - KEY_RETENTION_S,))
+        store._x(conn, f"DELETE FROM write_keys WHERE at < {store._d.clock} - ?", (KEY_RETENTION_S,))
     delete_keys(store, conn, settled)
 
 
@@ -142,15 +144,14 @@ def delete_keys(store: SQLStore, conn: Any, keys: list[str]) -> None:
 
 def claim_keys(store: SQLStore, conn: Any, keys: list[str]) -> set[str]:
     """Insert `keys`; the ones that were not there yet (their records are written now)."""
-    now = time.time()
     fresh: set[str] = set()
     for i in range(0, len(keys), _PER_STATEMENT):
         chunk = keys[i : i + _PER_STATEMENT]
         rows = store._x(
             conn,
-            f"INSERT INTO write_keys (key, at) VALUES {', '.join(['(?, ?)'] * len(chunk))} "
+            f"INSERT INTO write_keys (key, at) VALUES {', '.join([f'(?, {store._d.clock})'] * len(chunk))} "
             "ON CONFLICT (key) DO NOTHING RETURNING key",
-            [v for key in chunk for v in (key, now)],
+            chunk,
         ).fetchall()
         fresh.update(str(r["key"]) for r in rows)
     return fresh

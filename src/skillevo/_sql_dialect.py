@@ -45,6 +45,9 @@ class Dialect(ABC):
     for_update: ClassVar[str]
     #: appended to a sub-SELECT whose row a write is conditioned on (a shared row lock where needed)
     for_share: ClassVar[str]
+    #: an SQL expression: the database's clock, in seconds since the epoch (what ages write keys:
+    #: no one writer's clock, which may have jumped, decides which keys are old; `_sql_batch`)
+    clock: ClassVar[str]
     #: whether one statement can write two tables (PostgreSQL's writable ``WITH``)
     writable_cte: ClassVar[bool]
     #: what the driver raises when the database refuses a write (the queue keeps the records)

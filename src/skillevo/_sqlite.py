@@ -86,6 +86,7 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     for_update = ""  # BEGIN IMMEDIATE has taken the write lock already
     for_share = ""
+    clock = "((julianday('now') - 2440587.5) * 86400.0)"  # read by the engine, not the writer's Python
     writable_cte = False
 
     def __init__(self, conn: sqlite3.Connection, location: str) -> None:
