@@ -92,6 +92,9 @@ from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
 from ._secret_validation import validation_spans
 from ._secret_windows import TOKEN_CHARS, RuleGroup, rule_spans, widen, windowed
+from ._span_apply import Span
+from ._span_apply import apply_spans as _apply
+from ._span_apply import masked as _masked
 from ._url_mask import mask_url, mask_urls_in
 
 # ---------------------------------------------------------------------------------------------- text rules
@@ -181,8 +184,6 @@ def _folded(text: str) -> str:
         lower += "\n" + html.unescape(lower)
     return lower
 
-
-Span = tuple[int, int, str]
 
 
 def _is_basic_credential(value: str) -> bool:
@@ -341,11 +342,7 @@ _BLOCK_SCALAR = re.compile(r"[|>][+\-]?\d?")
 _STATUS_PHRASE = re.compile(r"[^,;&}\]\n\"']{1,24}")
 
 
-_JUDGED_CHARS, _NOT_MASK = 512, re.compile(r"[^*]")
-
-def _masked(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is empty or all ``*`` (a value masked already), read without copying it."""
-    return _NOT_MASK.search(text, start, end) is None
+_JUDGED_CHARS = 512
 
 
 def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
@@ -369,32 +366,6 @@ def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
 def _holds_secret(text: str, groups: list[RuleGroup], gated: bool) -> bool:
     """Whether any rule finds a secret in `text` (a decoded run: not decoded again)."""
     return (not gated or _may_hold_secret(text)) and any(True for _ in _spans(text, False, groups, gated, False))
-
-
-def _apply(text: str, spans: list[Span]) -> str:
-    """`text` with the spans (merged where they overlap; the widest names the kind) replaced."""
-    # A value masked already ("***", as `mask_url` writes it) stays as it is.
-    spans = [span for span in spans if not _masked(text, span[0], span[1])]
-    if not spans:
-        return text
-    spans.sort()
-    merged: list[list[Any]] = []
-    for start, end, kind in spans:
-        if merged and start < merged[-1][1]:
-            last = merged[-1]
-            if end - start > last[1] - last[0]:
-                last[2] = kind
-            last[1] = max(last[1], end)
-        else:
-            merged.append([start, end, kind])
-    out: list[str] = []
-    pos = 0
-    for start, end, kind in merged:
-        out.append(text[pos:start])
-        out.append(f"[REDACTED:{kind}]")
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
