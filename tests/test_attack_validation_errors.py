@@ -83,3 +83,24 @@ def test_a_wrapped_validation_error_reaches_no_file(tmp_path: Path) -> None:
         lib.flush()
     data = db_bytes(db)
     assert TOKEN.encode() not in data and b"connect_store" in data
+
+
+def test_a_missing_secret_field_hides_only_the_secrets_of_the_input_it_quotes() -> None:
+    """For a missing field pydantic quotes the model's whole input (the call's other arguments), not
+    the field's value: those stay readable for the miner, and a secret among them is still hidden."""
+    from pydantic import BaseModel, ValidationError
+
+    from skillevo._redaction import redact_text
+
+    class Booking(BaseModel):
+        access_token: str
+        card_id: str
+        token: str | None = None
+
+    try:
+        Booking.model_validate({"card_id": "card_2108", "token": "Zq81mx0Qa7rT"})
+    except ValidationError as exc:
+        text = str(exc)
+    out = redact_text(text)
+    assert "card_2108" in out and "access_token" in out and "Field required" in out
+    assert "Zq81mx0Qa7rT" not in out

@@ -13,8 +13,11 @@ rule read it: a tool whose configuration failed to validate put the host's own t
 error text, and from there into the library file (2026-12-07, attack16's pass). A secret
 location's ``input_value`` is hidden to ``, input_type=``, whatever the value's repr (a truncated
 one included: pydantic cuts a long input to its first and last characters, and neither half has a
-shape a rule knows). The same errors as JSON (``e.json()``, ``e.errors()``) name the field under
-``loc`` and the value under ``input``: `_secret_forms` reads that pair like a name and its value.
+shape a rule knows), unless the field is missing: then the input quoted is the model's whole input,
+not the field's (a tool call that left out ``access_token`` showed its other arguments hidden as
+one secret, and the lesson of the missing argument was mined from a redacted call). The same errors
+as JSON (``e.json()``, ``e.errors()``) name the field under ``loc`` and the value under ``input``:
+`_secret_forms` reads that pair like a name and its value.
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ __all__ = ["validation_spans"]
 _ERROR = re2.compile(
     r"(?m)^(?P<loc>[^\s\[\]][^\n]{0,199})\n"
     r"(?:[ \t]{2,}[^\n]*\n){0,3}?"
-    r"[ \t]{2,}[^\n]*?\[type=[\w.\-]{1,80}, input_value=(?P<v>[^\n]*?), input_type=[\w.\-]{1,80}\]"
+    r"[ \t]{2,}[^\n]*?\[type=(?P<t>[\w.\-]{1,80}), input_value=(?P<v>[^\n]*?), input_type=[\w.\-]{1,80}\]"
 )
 
-_LOC, _V = _ERROR.groupindex["loc"], _ERROR.groupindex["v"]  # this binding's match takes group numbers only
+# This binding's match takes group numbers only.
+_LOC, _T, _V = _ERROR.groupindex["loc"], _ERROR.groupindex["t"], _ERROR.groupindex["v"]
 
 
 def _names_secret(loc: str) -> bool:
@@ -52,5 +56,9 @@ def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
         return
     for m in _ERROR.finditer(text):
         start, end = m.span(_V)
+        # A missing field has no value to quote: pydantic quotes the input of the model holding it (the
+        # tool's other arguments), whose own secret keys the structural and pair rules read.
+        if m.group(_T) == "missing":
+            continue
         if end > start and _names_secret(m.group(_LOC)) and not m.group(_V).startswith("[REDACTED"):
             yield start, end, "secret"
