@@ -104,3 +104,28 @@ def test_a_missing_secret_field_hides_only_the_secrets_of_the_input_it_quotes() 
     out = redact_text(text)
     assert "card_2108" in out and "access_token" in out and "Field required" in out
     assert "Zq81mx0Qa7rT" not in out
+
+
+@pytest.mark.parametrize("key", ["pw", "p", "passwd", "pwd", "accessTok", "tok", "access"])
+def test_a_secret_sent_under_a_respelling_of_the_missing_field_stays_hidden(key: str) -> None:
+    """The field is missing because the model sent it under another name: that value is the secret."""
+    from pydantic import BaseModel, ValidationError
+
+    from skillevo._redaction import redact_text
+
+    class Login(BaseModel):
+        password: str
+        card_id: str
+
+    class Booking(BaseModel):
+        access_token: str
+        card_id: str
+
+    model = Booking if key.startswith(("a", "t")) else Login
+    try:
+        model.model_validate({"card_id": "card_2108", key: "Zq81mx0Qa7rT"})
+    except ValidationError as exc:
+        out = redact_text(str(exc))
+    else:
+        raise AssertionError("validated")
+    assert "Zq81mx0Qa7rT" not in out and "card_2108" in out

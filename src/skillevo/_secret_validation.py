@@ -15,7 +15,8 @@ location's ``input_value`` is hidden to ``, input_type=``, whatever the value's 
 one included: pydantic cuts a long input to its first and last characters, and neither half has a
 shape a rule knows), unless the field is missing: then the input quoted is the model's whole input,
 not the field's (a tool call that left out ``access_token`` showed its other arguments hidden as
-one secret, and the lesson of the missing argument was mined from a redacted call). The same errors
+one secret, and the lesson of the missing argument was mined from a redacted call), and only the
+values whose keys respell the field's name (``pw``, ``tok``, ``accessTok``) are hidden there. The same errors
 as JSON (``e.json()``, ``e.errors()``) name the field under ``loc`` and the value under ``input``:
 `_secret_forms` reads that pair like a name and its value.
 """
@@ -56,9 +57,52 @@ def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
         return
     for m in _ERROR.finditer(text):
         start, end = m.span(_V)
-        # A missing field has no value to quote: pydantic quotes the input of the model holding it (the
-        # tool's other arguments), whose own secret keys the structural and pair rules read.
-        if m.group(_T) == "missing":
+        if end <= start or not _names_secret(m.group(_LOC)) or m.group(_V).startswith("[REDACTED"):
             continue
-        if end > start and _names_secret(m.group(_LOC)) and not m.group(_V).startswith("[REDACTED"):
-            yield start, end, "secret"
+        if m.group(_T) == "missing":
+            # A missing field has no value to quote: pydantic quotes the input of the model holding it
+            # (the tool's other arguments, which the miner needs). A secret sent under another name is
+            # there: each value whose key abbreviates or respells the field's ("pw", "tok",
+            # "accessTok" for access_token) is hidden; keys that name a secret are the pair rules'.
+            yield from _respelled_values(text, start, end, m.group(_LOC))
+            continue
+        yield start, end, "secret"
+
+
+# A key and its value in a quoted dict (a Python repr or JSON): a quoted string, or a bare value.
+_ENTRY = re2.compile(
+    r"""(?P<q>['"]|\.\.\.)(?P<k>[^'"\n.]{1,80})['"]\s*:\s*"""
+    r"""(?P<v>'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|[^,{}\[\]\s][^,{}\[\]]*)"""
+)
+_EK, _EV = _ENTRY.groupindex["k"], _ENTRY.groupindex["v"]
+# A value right after pydantic's cut, its key gone: up to the next entry or the end.
+_CUT_VALUE = re2.compile(r"""\.\.\.(?P<cv>[^'":,{}\[\]]*['"]?)\s*(?:[,}\]]|$)""")
+_CV = _CUT_VALUE.groupindex["cv"]
+
+
+def _letters(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def _respells(key: str, field: str) -> bool:
+    """Whether `key` could be `field` written another way: its letters in order within the field's
+    ("pw", "accessTok" for password, access_token), or the field's within the key's."""
+    k, f = _letters(key), _letters(field)
+    return bool(k) and bool(f) and (_subsequence(k, f) or _subsequence(f, k))
+
+
+def _respelled_values(text: str, start: int, end: int, loc: str) -> Iterator[tuple[int, int, str]]:
+    parts = [p.strip() for p in loc.split(".")]
+    fields = [p for p in parts if p and not p.isdigit() and is_secret_key(p[:80])]
+    for entry in _ENTRY.finditer(text, start, end):
+        if any(_respells(entry.group(_EK), f) for f in fields):
+            yield entry.start(_EV), entry.end(_EV), "secret"
+    # Pydantic cuts a long input in its middle ("...essTok': '<value>'}"): a key cut there is read from
+    # its tail (above); a value whose key was cut off is judged by nothing, so it is hidden.
+    for cut in _CUT_VALUE.finditer(text, start, end):
+        yield cut.start(_CV), cut.end(_CV), "secret"
