@@ -43,12 +43,11 @@ _ERROR = re2.compile(
 _LOC, _T, _V = _ERROR.groupindex["loc"], _ERROR.groupindex["t"], _ERROR.groupindex["v"]
 
 
-def _names_secret(loc: str) -> bool:
-    """Whether a part of a location (not an index) names a secret: the field is not always the last
+def _secret_parts(loc: str) -> list[str]:
+    """The parts of a location (not an index) that name a secret: the field is not always the last
     part, a union's member follows it (``password.int``, ``api_key.list[int]``)."""
-    return any(
-        part and not part.isdigit() and is_secret_key(part[:80]) for part in (p.strip() for p in loc.split("."))
-    )
+    parts = (p.strip() for p in loc.split("."))
+    return [part for part in parts if part and not part.isdigit() and is_secret_key(part[:80])]
 
 
 def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
@@ -57,7 +56,7 @@ def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
         return
     for m in _ERROR.finditer(text):
         start, end = m.span(_V)
-        if end <= start or not _names_secret(m.group(_LOC)) or m.group(_V).startswith("[REDACTED"):
+        if end <= start or not _secret_parts(m.group(_LOC)) or m.group(_V).startswith("[REDACTED"):
             continue
         if m.group(_T) == "missing":
             # A missing field has no value to quote: pydantic quotes the input of the model holding it
@@ -97,8 +96,7 @@ def _respells(key: str, field: str) -> bool:
 
 
 def _respelled_values(text: str, start: int, end: int, loc: str) -> Iterator[tuple[int, int, str]]:
-    parts = [p.strip() for p in loc.split(".")]
-    fields = [p for p in parts if p and not p.isdigit() and is_secret_key(p[:80])]
+    fields = _secret_parts(loc)
     for entry in _ENTRY.finditer(text, start, end):
         if any(_respells(entry.group(_EK), f) for f in fields):
             yield entry.start(_EV), entry.end(_EV), "secret"
