@@ -28,8 +28,11 @@ def _der(key: object, fmt: object) -> str:
     return base64.b64encode(der).decode()
 
 
-RSA = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-EC = ec.generate_private_key(ec.SECP256R1())
+# Fixed keys, so that which base64 runs a key's body holds does not change from run to run.
+DATA = Path(__file__).parent / "data"
+RSA = serialization.load_pem_private_key((DATA / "test_rsa_1024.pem").read_bytes(), password=None)
+EC = serialization.load_pem_private_key((DATA / "test_ec_p256.pem").read_bytes(), password=None)
+assert isinstance(RSA, rsa.RSAPrivateKey) and isinstance(EC, ec.EllipticCurvePrivateKey)
 BODIES = {
     "PKCS#8 RSA": _der(RSA, serialization.PrivateFormat.PKCS8),
     "PKCS#1 RSA": _der(RSA, serialization.PrivateFormat.TraditionalOpenSSL),

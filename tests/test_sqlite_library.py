@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +18,7 @@ from skillevo import LibraryError, SchemaVersionError, SkillLibrary
 
 def test_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "skills.db"
-    data = b"SQLite format 3\x00" + os.urandom(4000)
+    data = b"SQLite format 3\x00" + random.Random(7).randbytes(4000)
     path.write_bytes(data)
     with pytest.raises(LibraryError, match=r"skills\.db"):
         SkillLibrary(path)
