@@ -37,8 +37,8 @@ PUBLIC = {
     # review and the nightly job
     "LibraryDiff", "TrainLockedError", "TrainReport", "library_diff", "run_train",
     # errors
-    "ConfigError", "LibraryError", "MinerError", "NotFoundError", "SandboxError", "SchemaVersionError",
-    "SkillFormatError", "SkillevoError",
+    "ConfigError", "LibraryError", "MinerError", "NotFoundError", "SandboxError", "SandboxUnavailable",
+    "SchemaVersionError", "SkillFormatError", "SkillevoError",
     "__version__",
 }  # fmt: skip
 

@@ -8,6 +8,7 @@ __all__ = [
     "MinerError",
     "NotFoundError",
     "SandboxError",
+    "SandboxUnavailable",
     "SchemaVersionError",
     "SkillFormatError",
     "SkillevoError",
@@ -76,6 +77,13 @@ class MinerError(SkillevoError):
 
 class SandboxError(SkillevoError):
     """Sandboxed code was refused, broke a limit, raised, or returned something unusable."""
+
+
+class SandboxUnavailable(SandboxError):
+    """The sandbox's engine cannot run on this host (missing, or broken at run time): code skills are off.
+
+    Not the skill's failure: nothing ran, so nothing is credited or scored against it.
+    """
 
 
 class StatusConflictError(SkillevoError):

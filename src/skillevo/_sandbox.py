@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ._errors import SandboxError
-from ._sandbox_jail import Jail, jail
+from ._sandbox_jail import Jail, broken, jail
 from ._sandbox_result import checked_result, parse_reply
 from ._sandbox_worker import BOOT_TIMEOUT_S, Outcome, Worker
 
@@ -132,7 +132,8 @@ class ProcessSandbox(Sandbox):
     """Each call in a fresh interpreter inside a bubblewrap jail; a spare worker is kept started ahead.
 
     Needs Linux with ``bwrap`` (Debian/Ubuntu: ``apt-get install bubblewrap``) and libseccomp; without
-    them every call raises `SandboxError` naming the fix: code never runs unisolated.
+    them (or once the jail stops starting) every call raises `SandboxUnavailable` naming the fix or
+    bwrap's reason, at once (see `skillevo._sandbox_jail.jail`): code never runs unisolated.
 
     Args:
         cpu_s: CPU-time limit of one call (RLIMIT_CPU).
@@ -190,7 +191,7 @@ class ProcessSandbox(Sandbox):
         """Boot a spare worker now (in the background), so that even the first call is warm.
 
         Raises:
-            SandboxError: the jail cannot be built here (no bubblewrap, ...).
+            SandboxUnavailable: the jail cannot be built here (no bubblewrap, ...).
         """
         self._refill(jail())
 
@@ -198,7 +199,7 @@ class ProcessSandbox(Sandbox):
         """Block until a spare worker has booted (starting one if none is coming); False on timeout.
 
         Raises:
-            SandboxError: the jail cannot be built here (no bubblewrap, ...).
+            SandboxUnavailable: the jail cannot be built here (no bubblewrap, ...).
         """
         deadline = time.monotonic() + timeout_s
         self.start()
@@ -264,8 +265,8 @@ class ProcessSandbox(Sandbox):
         if worker is None:
             try:
                 worker = Worker(j, self._config(), allow_processes=self._allow_processes)
-            except OSError as exc:
-                raise SandboxError(f"code skill not run: the jail could not start ({exc.strerror})") from None
+            except OSError as exc:  # bwrap gone or not executable since the jail was built
+                raise broken(f"code skills cannot run: the jail could not start ({exc.strerror})") from None
         try:
             return worker.run(job, self.wall_s, self.max_output_bytes)
         except OSError as exc:  # out of descriptors for the selector, ...: the worker is stopped either way
@@ -281,8 +282,9 @@ class ProcessSandbox(Sandbox):
                 worker.kill()
 
     def _decode(self, outcome: Outcome, lines: int) -> dict[str, Any] | None:
-        if outcome.stopped == "boot":
-            raise SandboxError("code skill not run: the jail did not start")
+        if outcome.stopped == "boot":  # before the job was sent: the engine's failure, not the skill's
+            why = f": {outcome.why}" if outcome.why else " (no worker booted)"
+            raise broken(f"code skills cannot run: the jail stopped starting{why}")
         if outcome.stopped == "wall":
             raise SandboxError(f"code skill stopped: wall-clock limit of {self.wall_s:g} s exceeded")
         if outcome.stopped == "output":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import logging
 import os
 import re
 import shutil
@@ -22,15 +23,17 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._errors import SandboxError
+from ._errors import SandboxError, SandboxUnavailable
 
-__all__ = ["INSTALL_HINT", "Jail", "forget", "jail", "missing_software"]
+__all__ = ["INSTALL_HINT", "RETRY_S", "Jail", "broken", "forget", "jail", "missing_software"]
 
 INSTALL_HINT = "apt-get install bubblewrap libseccomp2"
 SANDBOX_UID = 65534
+RETRY_S = 300.0  # a failed engine is tried again after this long (a host fixed without restarting the agent)
 _RUNNER_DEST = "/sandbox/runner.py"
 _LIB_DEST = "/sandbox/lib"
 
@@ -131,7 +134,7 @@ def _seccomp_filter(allow_processes: bool) -> bytes:
     try:
         import pyseccomp as sc
     except (ImportError, OSError, RuntimeError) as exc:  # pyseccomp loads libseccomp.so.2 at import
-        raise SandboxError(f"code skills cannot run: libseccomp is not usable ({INSTALL_HINT})") from exc
+        raise SandboxUnavailable(f"code skills cannot run: libseccomp is not usable ({INSTALL_HINT})") from exc
     flt = sc.SyscallFilter(defaction=sc.ALLOW)
     deny = sc.ERRNO(errno.EPERM)
     for name in _DENIED_SYSCALLS:
@@ -163,7 +166,7 @@ def _restricted_python_dir() -> str:
     try:
         import RestrictedPython
     except ImportError as exc:  # a core dependency; only a broken install lacks it
-        raise SandboxError("code skills cannot run: RestrictedPython is not installed") from exc
+        raise SandboxUnavailable("code skills cannot run: RestrictedPython is not installed") from exc
     return os.path.dirname(os.path.realpath(RestrictedPython.__file__))
 
 
@@ -196,25 +199,65 @@ def missing_software() -> str | None:
 
 
 _BUILD_LOCK = threading.Lock()
+_log = logging.getLogger("skillevo")
+
+
+class _Failure:
+    """Why the engine failed and when to try it again: code skills are off until then."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.retry_at = 0.0
+
+    def record(self, reason: str) -> SandboxUnavailable:
+        """Turn code skills off (the caller holds `_BUILD_LOCK`); warns once per failure, not per call."""
+        if self.reason is None:
+            _log.warning("%s; code skills are off in this process", reason)
+        self.reason, self.retry_at = reason, time.monotonic() + RETRY_S
+        return SandboxUnavailable(reason)
+
+    def current(self) -> str | None:
+        return self.reason if self.reason is not None and time.monotonic() < self.retry_at else None
+
+
+_FAILURE = _Failure()
 
 
 def jail() -> Jail:
-    """Build (once per process) the jail description; `SandboxError` naming the fix when it cannot be built.
+    """Build (once per process) the jail description; `SandboxUnavailable` naming the fix when it cannot be built.
 
     Concurrent first calls wait for one build (not one ``ldd`` and self-test each); an operating-system
-    failure while building (out of file descriptors, ...) is a `SandboxError` too, never a raw `OSError`.
+    failure while building (out of file descriptors, ...) is a `SandboxUnavailable` too, never a raw
+    `OSError`. A failure is remembered: every call in the next `RETRY_S` seconds (or until `forget`)
+    raises the same one-line error at once, instead of rebuilding and self-testing the jail on the
+    agent's path each time (a ``bwrap`` that hangs would hold every call for the self-test's timeout).
     """
     with _BUILD_LOCK:
+        reason = _FAILURE.current()
+        if reason is not None:
+            raise SandboxUnavailable(reason)
         try:
             return _built()
+        except SandboxError as exc:
+            reason = str(exc)
         except OSError as exc:
-            raise SandboxError(f"code skills cannot run: the jail could not be built ({exc.strerror})") from None
+            reason = f"code skills cannot run: the jail could not be built ({exc.strerror})"
+        raise _FAILURE.record(reason)
+
+
+def broken(reason: str) -> SandboxUnavailable:
+    """A jail that was built stopped starting (``bwrap`` replaced, namespaces switched off): code skills
+    are off as after a failed build (`jail`); returns the error to raise."""
+    with _BUILD_LOCK:
+        _built.cache_clear()
+        return _FAILURE.record(reason)
 
 
 def forget() -> None:
-    """Drop the built jail, so the next `jail` call builds (and self-tests) it again."""
+    """Drop the built jail and any remembered failure, so the next `jail` call builds (and self-tests) it again."""
     with _BUILD_LOCK:
         _built.cache_clear()
+        _FAILURE.reason = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -225,7 +268,7 @@ def _built() -> Jail:
 def _build() -> Jail:
     missing = missing_software()
     if missing:
-        raise SandboxError(missing)
+        raise SandboxUnavailable(missing)
     bwrap = _find_bwrap()
     assert bwrap is not None
     runner = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_sandbox_runner.py")
@@ -273,13 +316,13 @@ def _self_test(j: Jail) -> None:
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, pass_fds=(read_fd,), env={})
     except (OSError, subprocess.SubprocessError) as exc:
-        raise SandboxError(f"code skills cannot run: bubblewrap did not start ({type(exc).__name__})") from None
+        raise SandboxUnavailable(f"code skills cannot run: bubblewrap did not start ({type(exc).__name__})") from None
     finally:
         os.close(read_fd)
     if proc.stdout.strip() != "jail-ok":
         # bwrap's own message (no skill has run yet): e.g. "No permissions to create new namespace".
         why = " ".join(proc.stderr.split())[:200] or f"exit status {proc.returncode}"
-        raise SandboxError(f"code skills cannot run: bubblewrap could not start the jail: {why}")
+        raise SandboxUnavailable(f"code skills cannot run: bubblewrap could not start the jail: {why}")
 
 
 def runner_argv(j: Jail, seccomp_fd: int, config: str) -> list[str]:

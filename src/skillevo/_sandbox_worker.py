@@ -30,6 +30,7 @@ class Outcome:
 
     reply: bytes
     stopped: str | None  # "boot" | "wall" | "output" | None
+    why: str = ""  # for "boot": bwrap's own reason, when it exited saying one
 
 
 class Worker:
@@ -100,6 +101,23 @@ class Worker:
         self.stop()
         self.reap()
 
+    def _exit_reason(self) -> str:
+        """The first words ``bwrap`` wrote on stderr if it has exited before booting (no job was sent,
+        so no skill wrote them), on one line; empty otherwise."""
+        stderr = self.proc.stderr
+        try:
+            self.proc.wait(timeout=0.5)  # its stdout ended: it is exiting (a hung one stays hung)
+        except subprocess.TimeoutExpired:
+            return ""
+        if stderr is None:
+            return ""
+        try:
+            os.set_blocking(stderr.fileno(), False)
+            head = os.read(stderr.fileno(), 512)
+        except OSError:
+            return ""
+        return " ".join(head.decode("utf-8", "replace").split())[:200]
+
     def run(self, job: bytes, wall_s: float, max_output: int) -> Outcome:
         """Send the job, collect at most ``max_output`` bytes of stdout and stderr before ``wall_s``.
 
@@ -109,8 +127,9 @@ class Worker:
         proc = self.proc
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         if not self.wait_booted(BOOT_TIMEOUT_S):
+            why = self._exit_reason()
             self.stop()
-            return Outcome(b"", "boot")
+            return Outcome(b"", "boot", why)
         deadline = time.monotonic() + wall_s
         reply = bytearray()
         seen = 0

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._detect import classify_error
-from ._errors import ConfigError
+from ._errors import ConfigError, SandboxUnavailable
 from ._models import EventKind, Repair, Retry, Skill, SkillVersion, TriggerKind
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
@@ -184,15 +184,23 @@ class ShadowBook:
                          skipped=why)
             return
         started = time.monotonic()
+        host_failed = False
         try:
             after = predicted_args(version, tool, args, message, run_code)
+        except SandboxUnavailable as exc:  # the host cannot run code: no evidence either way
+            host_failed = True
+            if version.id not in self.skipped:
+                self.skipped.add(version.id)
+                self.log(EventKind.SHADOW, tool, version.id, {}, what="repair", skill=skill.name, when=when,
+                         skipped=str(exc))
+            return
         except Exception as exc:  # an unapproved repair that cannot apply: a loss, never an error in the run
             self.log(EventKind.SHADOW, tool, version.id, {}, what="repair", skill=skill.name, when=when,
                      error=type(exc).__name__)
             self._outcome(tool, version.id, skill.name, False, "its repair cannot apply to these arguments")
             return
         finally:
-            if runs_code:
+            if runs_code and not host_failed:  # the engine's time (a failed build) is not the skill's
                 took = time.monotonic() - started
                 self.code_spent_s += took
                 if took > self.code.budget_s:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from ._attribution import about_arguments, attributable
 from ._code_seal import run_sealed
 from ._detect import FAILURE_FIRST, IsFailure, classify_error, detect_failure, error_signature
-from ._errors import SkillevoError
+from ._errors import SandboxUnavailable, SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
 from ._redaction import capped_text
@@ -490,6 +490,9 @@ class ToolCalls:
             return None, 0.0, "code"
         try:
             repaired = run_sealed(sandbox.run_repair, strategy.code, name, dict(args), message)
+        except SandboxUnavailable:  # the host cannot run code (said once, in the log): as with no sandbox,
+            tried.skills.add(skill.name)  # nothing ran, so nothing is credited against the skill
+            return None, 0.0, "code"
         except SkillevoError as exc:
             repaired = None
             self.recorder.log(
