@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._attribution import about_arguments, attributable
-from ._code_seal import run_sealed
+from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxUnavailable, SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
@@ -418,7 +418,11 @@ class ToolCalls:
             self.shadow.fired(skill.name)
             versions, shadow = evo.gate.split(self._repair_versions(skill), self.canary)
             sandbox = evo.sandbox
-            run_code = functools.partial(run_sealed, sandbox.run_repair) if shadow and sandbox is not None else None
+            run_code = (
+                functools.partial(run_checked, sandbox.run_repair, evo.tools.schema(name))
+                if shadow and sandbox is not None
+                else None
+            )
             for held in shadow:
                 self.shadow.repair(skill, held, name, args, when="after_error", message=message, run_code=run_code)
             if not versions:
@@ -489,7 +493,8 @@ class ToolCalls:
         if not strategy.code or sandbox is None or skill.name in tried.skills:
             return None, 0.0, "code"
         try:
-            repaired = run_sealed(sandbox.run_repair, strategy.code, name, dict(args), message)
+            schema = self.evo.tools.schema(name)
+            repaired = run_checked(sandbox.run_repair, schema, strategy.code, name, dict(args), message)
         except SandboxUnavailable:  # the host cannot run code (said once, in the log): as with no sandbox,
             tried.skills.add(skill.name)  # nothing ran, so nothing is credited against the skill
             return None, 0.0, "code"
