@@ -37,7 +37,7 @@ PUBLIC = {
     # review and the nightly job
     "LibraryDiff", "TrainLockedError", "TrainReport", "library_diff", "run_train",
     # errors
-    "ConfigError", "LibraryError", "MinerError", "NotFoundError", "SandboxError", "SandboxUnavailable",
+    "ConfigError", "LibraryError", "MinerError", "NotFoundError", "SandboxError", "SandboxNotRun", "SandboxUnavailable",
     "SchemaVersionError", "SkillFormatError", "SkillevoError",
     "__version__",
 }  # fmt: skip

@@ -24,8 +24,9 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from ._errors import SandboxError
+from ._errors import SandboxError, SandboxNotRun
 from ._redaction import redact, redact_text, secret_spans
+from ._sandbox_result import not_strict_json
 from ._secret_forms import (
     encoded_spans,
     named_fields,
@@ -214,7 +215,14 @@ class _Seal:
 
 
 def run_sealed(run: RunCode, code: str, tool: str, args: dict[str, Any], message: str) -> Any:
-    """`run(code, tool, args, message)` with the call's secrets sealed from the skill (see the module)."""
+    """`run(code, tool, args, message)` with the call's secrets sealed from the skill (see the module).
+
+    Raises:
+        SandboxNotRun: the arguments are not strict JSON (checked before any is read for sealing).
+    """
+    problem = not_strict_json(args)
+    if problem is not None:
+        raise SandboxNotRun(f"code skill not run: the arguments are not JSON ({problem})")
     seal = _Seal(args)
     answer = run(code, tool, seal.seal(args), seal.redact(message) if message else message)
     return seal.unseal(answer)

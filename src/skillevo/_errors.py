@@ -8,6 +8,7 @@ __all__ = [
     "MinerError",
     "NotFoundError",
     "SandboxError",
+    "SandboxNotRun",
     "SandboxUnavailable",
     "SchemaVersionError",
     "SkillFormatError",
@@ -79,11 +80,14 @@ class SandboxError(SkillevoError):
     """Sandboxed code was refused, broke a limit, raised, or returned something unusable."""
 
 
-class SandboxUnavailable(SandboxError):
-    """The sandbox's engine cannot run on this host (missing, or broken at run time): code skills are off.
+class SandboxNotRun(SandboxError):
+    """The code skill was not run: its call's arguments cannot cross to the sandbox as they are, the
+    sandbox is busy, or its engine cannot run here. Not the skill's failure: nothing is credited or
+    scored against it."""
 
-    Not the skill's failure: nothing ran, so nothing is credited or scored against it.
-    """
+
+class SandboxUnavailable(SandboxNotRun):
+    """The sandbox's engine cannot run on this host (missing, or broken at run time): code skills are off."""
 
 
 class StatusConflictError(SkillevoError):

@@ -22,9 +22,9 @@ from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ._errors import SandboxError
+from ._errors import SandboxError, SandboxNotRun
 from ._sandbox_jail import Jail, broken, jail
-from ._sandbox_result import checked_result, parse_reply
+from ._sandbox_result import checked_result, not_strict_json, parse_reply
 from ._sandbox_worker import BOOT_TIMEOUT_S, Outcome, Worker
 
 __all__ = ["ALLOWED_IMPORTS", "ProcessSandbox", "Sandbox"]
@@ -243,14 +243,15 @@ class ProcessSandbox(Sandbox):
         The error's text names the limit hit, or the exception's built-in type and line, never its
         message or an argument value.
         """
-        try:
-            job = json.dumps({"code": code, "tool": tool, "args": args, "error": error}).encode()
-        except (TypeError, ValueError, RecursionError):
-            raise SandboxError("code skill not run: the arguments are not JSON-serialisable") from None
+        # Strict JSON only: what the skill gets is what the call holds (no NaN, no key turned into text).
+        problem = not_strict_json({"code": code, "tool": tool, "args": args, "error": error})
+        if problem is not None:
+            raise SandboxNotRun(f"code skill not run: the arguments are not JSON ({problem})")
+        job = json.dumps({"code": code, "tool": tool, "args": args, "error": error}, allow_nan=False).encode()
         j = jail()
         # A running call holds its slot for at most the boot timeout and its wall clock.
         if not self._running.acquire(timeout=BOOT_TIMEOUT_S + self.wall_s):
-            raise SandboxError(f"code skill not run: {self.max_workers} calls of this sandbox are still running")
+            raise SandboxNotRun(f"code skill not run: {self.max_workers} calls of this sandbox are still running")
         try:
             outcome = self._run(j, job)
         finally:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ._errors import SandboxError
 
-__all__ = ["MAX_DEPTH", "checked_result", "parse_reply"]
+__all__ = ["MAX_DEPTH", "checked_result", "not_strict_json", "parse_reply"]
 
 MAX_DEPTH = 64  # levels of nesting in a repaired argument dict; real tool arguments stay far below
 
@@ -76,6 +76,46 @@ def checked_result(result: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, float) and not math.isfinite(value):
             raise SandboxError("code skill failed: repair() returned a number that is not finite")
     return result
+
+
+# The interpreter refuses to write an integer of more digits (sys.get_int_max_str_digits, 4300 by
+# default) as text; judged by its bits (3.33 per digit), so no conversion is attempted.
+_MAX_INT_BITS = 4300 * 3
+
+
+def not_strict_json(value: Any) -> str | None:
+    """What in `value` strict JSON cannot carry faithfully (None: nothing), without recursion.
+
+    A ``NaN`` or an infinity (Python's ``json`` writes them; strict JSON has none), a lone surrogate,
+    a key that is not text (JSON turns it into text), an integer too long to write, a value of another
+    type. Names the kind of problem, never a value.
+    """
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "text that is not valid Unicode"
+        elif isinstance(item, int):
+            if item.bit_length() > _MAX_INT_BITS:
+                return "an integer too long to write"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return "a number that is not finite"
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                if not isinstance(key, str):
+                    return "a key that is not text"
+                stack += (key, member)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            return f"a value of type {type(item).__name__}"
+    return None
 
 
 def _check_text(text: str) -> None:

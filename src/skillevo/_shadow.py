@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._detect import classify_error
-from ._errors import ConfigError, SandboxUnavailable
+from ._errors import ConfigError, SandboxNotRun
 from ._models import EventKind, Repair, Retry, Skill, SkillVersion, TriggerKind
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
@@ -187,7 +187,7 @@ class ShadowBook:
         host_failed = False
         try:
             after = predicted_args(version, tool, args, message, run_code)
-        except SandboxUnavailable as exc:  # the host cannot run code: no evidence either way
+        except SandboxNotRun as exc:  # nothing ran (no engine here, ...): no evidence either way
             host_failed = True
             if version.id not in self.skipped:
                 self.skipped.add(version.id)

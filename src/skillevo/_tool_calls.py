@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from ._attribution import about_arguments, attributable
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, IsFailure, classify_error, detect_failure, error_signature
-from ._errors import SandboxUnavailable, SkillevoError
+from ._errors import SandboxNotRun, SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
 from ._redaction import capped_text
@@ -495,8 +495,8 @@ class ToolCalls:
         try:
             schema = self.evo.tools.schema(name)
             repaired = run_checked(sandbox.run_repair, schema, strategy.code, name, dict(args), message)
-        except SandboxUnavailable:  # the host cannot run code (said once, in the log): as with no sandbox,
-            tried.skills.add(skill.name)  # nothing ran, so nothing is credited against the skill
+        except SandboxNotRun:  # nothing ran (no engine here, arguments JSON cannot carry, all busy):
+            tried.skills.add(skill.name)  # as with no sandbox, nothing is credited against the skill
             return None, 0.0, "code"
         except SkillevoError as exc:
             repaired = None
