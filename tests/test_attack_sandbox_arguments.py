@@ -2,18 +2,21 @@
 the code skill: values JSON cannot carry faithfully across the sandbox's bridge.
 
 A ``NaN`` or an infinity (Python's ``json`` writes them, strict JSON has none), a lone surrogate, an
-integer key (JSON turns it into text) and an integer past the interpreter's 4,300-digit conversion
-limit. Before the fix, each made a good code skill (``return dict(args, units='C')``) fail or forge:
-the first three went into the jail and came back as "repair() returned something that is not JSON" or
-"not valid Unicode", the huge integer was refused before any run, and each of these 4 was credited to
-the skill as a loss (a caller could bury a good skill by sending such values); the integer key came
-back as text, a retry with an argument the call never had. 5 of 5 harmed the skill or the call. Now
-the job is strict JSON (no ``NaN``/``Infinity``, text that encodes as UTF-8, text keys) or the call is
-not handed to the sandbox at all: `SandboxNotRun`, nothing ran, nothing credited, no retry (0 of 5).
+integer key (JSON turns it into text), an integer past the interpreter's 4,300-digit conversion
+limit, and a value nested 3,000 deep. Before the fix, each harmed a good code skill
+(``return dict(args, units='C')``) or the run: the first three went into the jail and came back as
+"repair() returned something that is not JSON" or "not valid Unicode", each credited to the skill as
+a loss (a caller could bury a good skill by sending such values); the integer key came back as text,
+a retry with an argument the call never had; the huge integer (``ValueError``) and the deep value
+(``RecursionError``) raised out of ``on_tool_error`` into the agent, from the secret seal. 6 of 6.
+Now the job is strict JSON (no ``NaN``/``Infinity``, text that encodes as UTF-8, text keys) nested at
+most 64 deep, or the call is not handed to the sandbox at all: `SandboxNotRun`, nothing ran, nothing
+credited, no retry (0 of 6).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +42,7 @@ HOSTILE: dict[str, dict[Any, Any]] = {
     "lone surrogate": {"city": "Os\ud800lo"},
     "integer key": {"city": "Oslo", 7: "night"},
     "huge integer": {"city": "Oslo", "n": 10**5000},
+    "nested 3,000 deep": {"city": "Oslo", "deep": functools.reduce(lambda inner, _: [inner], range(3000), "x")},
 }
 
 
@@ -60,7 +64,11 @@ def test_hostile_arguments_never_harm_the_skill_or_the_call(sandbox: ProcessSand
                           Strategy(code=FIXES), status=VersionStatus.ACTIVE)  # fmt: skip
             evo = Evolver(lib, miner=None, seed=3, sandbox=sandbox, mining="inline")
             with evo.episode(task="weather") as ep:
-                retried = ep.on_tool_error("weather", dict(args), ValueError("missing units"))
+                try:
+                    retried = ep.on_tool_error("weather", dict(args), ValueError("missing units"))
+                except Exception:  # into the agent: the run fails
+                    harmed.append(name)
+                    continue
                 ep.finish(1.0)
             (version,) = lib.skill("fix").versions
             applied = [e for e in lib.events(kind=EventKind.REPAIR) if e.data.get("applied")]
@@ -71,7 +79,7 @@ def test_hostile_arguments_never_harm_the_skill_or_the_call(sandbox: ProcessSand
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_the_sandbox_refuses_to_hand_them_over(sandbox: ProcessSandbox, name: str) -> None:
-    with pytest.raises(SandboxNotRun, match="not run: the arguments are not JSON") as info:
+    with pytest.raises(SandboxNotRun, match=r"not run: the arguments are (not JSON|nested deeper than 64)") as info:
         sandbox.run_repair(FIXES, "weather", HOSTILE[name], "missing units")
     assert isinstance(info.value, SandboxError) and "Oslo" not in str(info.value)
 

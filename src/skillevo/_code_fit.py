@@ -1,4 +1,9 @@
-"""A code skill's answer held to its tool's declared schema, where the skill changed it.
+"""A code skill's answer held to strict JSON and to its tool's declared schema, where the skill changed it.
+
+Whatever `Sandbox` ran the skill (`ProcessSandbox` or a plug-in), the host's side of the call never
+raises anything but a `SandboxError` into the agent (a plug-in's own exception, arguments too deep
+to seal, are `SandboxNotRun`: nothing is credited), and its answer reaches the tool only as a dict of
+strict JSON (no set, ``NaN``, key that is not text, nesting past 64).
 
 A code skill is untrusted code; its answer is the call the tool receives next. Where the tool
 declared its JSON schema (`Evolver.register_tools`, as the adapters declare every tool), each
@@ -17,7 +22,8 @@ from typing import Any
 
 from ._code_seal import RunCode, run_sealed
 from ._conform import conforms, json_type
-from ._errors import SandboxError
+from ._errors import SandboxError, SandboxNotRun
+from ._sandbox_result import not_strict_json
 
 __all__ = ["run_checked"]
 
@@ -45,10 +51,25 @@ def run_checked(
     """`run_sealed`, then the answer held to `schema` (None: the tool declared none, not judged).
 
     Raises:
-        SandboxError: the skill failed, or its answer adds or writes what the schema refuses.
+        SandboxNotRun: nothing ran (see `run_sealed`), or the sandbox failed with another exception.
+        SandboxError: the skill failed, its answer is not a dict of strict JSON, or it adds or writes
+            what the schema refuses.
     """
-    answer = run_sealed(run, code, tool, args, message)
-    if schema is not None and isinstance(answer, dict):
+    try:
+        answer = run_sealed(run, code, tool, args, message)
+    except SandboxError:
+        raise
+    except Exception as exc:  # a plug-in sandbox (or the host's own path) failing is never the run's end
+        raise SandboxNotRun(f"code skill not run: the sandbox failed ({type(exc).__name__})") from None
+    if answer is None:
+        return None
+    # Whatever `Sandbox` ran it: the answer is a call's arguments, as strict JSON a tool can take.
+    if not isinstance(answer, dict):
+        raise SandboxError("code skill failed: repair() returned something other than a dict of arguments")
+    problem = not_strict_json(answer)
+    if problem is not None:
+        raise SandboxError(f"code skill failed: repair() returned values {problem}")
+    if schema is not None:
         why = _misfit(schema, args, answer)
         if why is not None:
             raise SandboxError(f"code skill failed: repair() returned {why} (the tool's declared schema)")

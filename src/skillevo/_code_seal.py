@@ -222,7 +222,7 @@ def run_sealed(run: RunCode, code: str, tool: str, args: dict[str, Any], message
     """
     problem = not_strict_json(args)
     if problem is not None:
-        raise SandboxNotRun(f"code skill not run: the arguments are not JSON ({problem})")
+        raise SandboxNotRun(f"code skill not run: the arguments are {problem}")
     seal = _Seal(args)
     answer = run(code, tool, seal.seal(args), seal.redact(message) if message else message)
     return seal.unseal(answer)

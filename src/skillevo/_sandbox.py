@@ -244,9 +244,9 @@ class ProcessSandbox(Sandbox):
         message or an argument value.
         """
         # Strict JSON only: what the skill gets is what the call holds (no NaN, no key turned into text).
-        problem = not_strict_json({"code": code, "tool": tool, "args": args, "error": error})
+        problem = not_strict_json(args) or not_strict_json([code, tool, error])
         if problem is not None:
-            raise SandboxNotRun(f"code skill not run: the arguments are not JSON ({problem})")
+            raise SandboxNotRun(f"code skill not run: the arguments are {problem}")
         job = json.dumps({"code": code, "tool": tool, "args": args, "error": error}, allow_nan=False).encode()
         j = jail()
         # A running call holds its slot for at most the boot timeout and its wall clock.

@@ -83,38 +83,49 @@ def checked_result(result: dict[str, Any]) -> dict[str, Any]:
 _MAX_INT_BITS = 4300 * 3
 
 
-def not_strict_json(value: Any) -> str | None:
-    """What in `value` strict JSON cannot carry faithfully (None: nothing), without recursion.
+def not_strict_json(value: Any, max_depth: int = MAX_DEPTH) -> str | None:
+    """What in `value` strict JSON cannot carry faithfully, as "not JSON (...)" (None: nothing), without recursion.
 
     A ``NaN`` or an infinity (Python's ``json`` writes them; strict JSON has none), a lone surrogate,
     a key that is not text (JSON turns it into text), an integer too long to write, a value of another
-    type. Names the kind of problem, never a value.
+    type; or values nested deeper than `max_depth` (what walks them next would recurse that deep).
+    Names the kind of problem, never a value.
     """
-    stack: list[Any] = [value]
+    stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
-        item = stack.pop()
-        if item is None or isinstance(item, bool):
-            continue
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return "text that is not valid Unicode"
-        elif isinstance(item, int):
-            if item.bit_length() > _MAX_INT_BITS:
-                return "an integer too long to write"
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                return "a number that is not finite"
-        elif isinstance(item, dict):
-            for key, member in item.items():
-                if not isinstance(key, str):
-                    return "a key that is not text"
-                stack += (key, member)
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        else:
-            return f"a value of type {type(item).__name__}"
+        item, depth = stack.pop()
+        why = _scalar_problem(item)
+        if why is not None:
+            return f"not JSON ({why})"
+        if isinstance(item, dict | list | tuple):
+            if depth >= max_depth:
+                return f"nested deeper than {max_depth}"
+            if isinstance(item, dict):
+                for key, member in item.items():
+                    if not isinstance(key, str):
+                        return "not JSON (a key that is not text)"
+                    stack += ((key, depth + 1), (member, depth + 1))
+            else:
+                stack.extend((member, depth + 1) for member in item)
+    return None
+
+
+def _scalar_problem(item: Any) -> str | None:
+    if isinstance(item, str):
+        try:
+            item.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text that is not valid Unicode"
+    elif isinstance(item, bool) or item is None:
+        return None
+    elif isinstance(item, int):
+        if item.bit_length() > _MAX_INT_BITS:
+            return "an integer too long to write"
+    elif isinstance(item, float):
+        if not math.isfinite(item):
+            return "a number that is not finite"
+    elif not isinstance(item, dict | list | tuple):
+        return f"a value of type {type(item).__name__}"
     return None
 
 

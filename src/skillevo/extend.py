@@ -14,8 +14,10 @@ An `Evolver` is assembled from four parts, each an ABC here with a default imple
   `skillevo.RuleMiner`, `skillevo.LLMMiner`. ``Evolver(lib, miner=[...])`` chains several.
   `Miner.repair_now` optionally proposes an immediate retry.
 * **`Sandbox`**: runs a code skill's ``repair(tool, args, error)`` on untrusted input and raises
-  `skillevo.SandboxError` when it fails. Default: `skillevo.ProcessSandbox` (a jailed worker
-  process). ``Evolver(lib, sandbox=None)`` never runs code.
+  `skillevo.SandboxError` when it fails (`skillevo.SandboxNotRun` when the skill did not run, so
+  nothing is credited against it; any other exception is taken as that). Its answer is used only as
+  a dict of strict JSON. Default: `skillevo.ProcessSandbox` (a jailed worker process).
+  ``Evolver(lib, sandbox=None)`` never runs code.
 
 `import_callable` resolves ``"package.module:function"`` paths the way the configuration file does
 (``[miner].llm``, ``[policy].verifier``), with a one-line `skillevo.ConfigError` when it cannot.

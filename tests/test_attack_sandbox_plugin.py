@@ -1,0 +1,77 @@
+"""A plug-in `Sandbox` (the extension point `skillevo.extend` documents) that fails or answers badly.
+
+The fault: a sandbox engine of the deployer's own (a container, a remote runner) that raises its own
+exception (a crashed engine: ``RuntimeError``) or reports a skill's answer JSON cannot carry (a set,
+``NaN``, a key that is not text, nesting 100 deep). Before the fix, the exception went out of
+``on_tool_error`` into the agent (the run failed), and each of the 4 answers was sent to the tool as
+the retried call: 5 of 5. Now the host's side of a code call raises only `SandboxError` (the engine's
+own failure a `SandboxNotRun`: nothing credited) and an answer reaches the tool only as a dict of
+strict JSON: 0 of 5, each a `repair` event, the skill credited a loss only for its bad answers.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from skillevo import EventKind, Evolver, Sandbox, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+
+ARGS = {"city": "Oslo"}
+
+
+class _Scripted(Sandbox):
+    """Answers every call with `answer`, or raises it when it is an exception."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    def run_repair(self, code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return dict(args, **self.answer)
+
+
+FAULTS: dict[str, Any] = {
+    "engine crashes": RuntimeError("engine crashed"),
+    "a set": {"units": {"C", "F"}},
+    "NaN": {"lat": float("nan")},
+    "a key that is not text": {"units": {1: "C"}},
+    "nested 100 deep": {"units": functools.reduce(lambda inner, _: [inner], range(100), "C")},
+}
+
+
+def _run(answer: Any) -> tuple[Any, list[dict[str, Any]], tuple[float, float]]:
+    with SkillLibrary(":memory:") as lib:
+        lib.add_skill("fix", Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="units"),
+                      Strategy(code="def repair(tool, args, error):\n    return args\n"),
+                      status=VersionStatus.ACTIVE)  # fmt: skip
+        evo = Evolver(lib, miner=None, seed=3, sandbox=_Scripted(answer), mining="inline")
+        with evo.episode(task="weather") as ep:
+            retried = ep.on_tool_error("weather", dict(ARGS), ValueError("missing units"))
+            ep.finish(1.0)
+        (version,) = lib.skill("fix").versions
+        return retried, [e.data for e in lib.events(kind=EventKind.REPAIR)], (version.alpha, version.beta)
+
+
+def test_a_failing_or_garbling_plugin_never_reaches_the_agent_or_the_tool() -> None:
+    harmed = []
+    for name, answer in FAULTS.items():
+        try:
+            retried, events, posterior = _run(answer)
+        except Exception:  # into the agent: the run fails
+            harmed.append(name)
+            continue
+        if retried is not None:
+            harmed.append(name)
+            continue
+        crashed = isinstance(answer, BaseException)
+        assert posterior == ((1.0, 1.0) if crashed else (1.0, 2.0)), (name, posterior)
+        if not crashed:
+            (event,) = events
+            assert event["applied"] is False and event["error"].startswith("code skill failed: repair() returned")
+    assert not harmed, f"{len(harmed)} of {len(FAULTS)} reached the agent or the tool: {harmed}"
+
+
+def test_a_plugin_with_a_plain_answer_still_repairs() -> None:
+    retried, _, _ = _run({"units": "C", "at": [1.5, None, True]})
+    assert retried == {**ARGS, "units": "C", "at": [1.5, None, True]}
