@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import math
 import os
 import threading
 import time
@@ -22,7 +23,7 @@ from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ._errors import SandboxError, SandboxNotRun
+from ._errors import ConfigError, SandboxError, SandboxNotRun
 from ._sandbox_jail import Jail, broken, jail
 from ._sandbox_result import checked_result, not_strict_json, parse_reply
 from ._sandbox_worker import BOOT_TIMEOUT_S, Outcome, Worker
@@ -128,6 +129,14 @@ def _fill(slot: _Slot, j: Jail, config: str, allow_processes: bool) -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _number(name: str, value: object) -> float:
+    """`value` as a finite number > 0, or `ConfigError`: a limit of NaN, infinity, 0 or below cannot
+    hold (the kernel reads a negative RLIMIT_AS as none, the selector refuses NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ConfigError(f"ProcessSandbox {name}: expected a finite number > 0 (got {str(value)[:40]!r})")
+    return float(value)
+
+
 class ProcessSandbox(Sandbox):
     """Each call in a fresh interpreter inside a bubblewrap jail; a spare worker is kept started ahead.
 
@@ -146,6 +155,9 @@ class ProcessSandbox(Sandbox):
         max_workers: calls of this sandbox that may run at once (each is a process tree with three pipes);
             more wait for a free one (at most the time a call may take), so many agent threads cannot
             exhaust the host's processes, memory or the agent's file descriptors.
+
+    Raises:
+        ConfigError: a limit that is not a finite number > 0, or imports that are not module names.
     """
 
     def __init__(
@@ -160,14 +172,18 @@ class ProcessSandbox(Sandbox):
         warm: bool = True,
         max_workers: int = 8,
     ) -> None:
-        self.cpu_s = max(1, int(cpu_s))
-        self.memory_mb = int(memory_mb)
-        self.wall_s = float(wall_s)
+        self.cpu_s = max(1, int(_number("cpu_s", cpu_s)))
+        self.memory_mb = int(_number("memory_mb", memory_mb))
+        self.wall_s = _number("wall_s", wall_s)
+        if isinstance(imports, str) or not all(
+            isinstance(m, str) and all(part.isidentifier() for part in m.split(".")) for m in imports
+        ):
+            raise ConfigError("ProcessSandbox imports: expected a sequence of module names, like ('json', 're')")
         self.imports = tuple(imports)
         self.guard = bool(guard)
-        self.max_output_bytes = int(max_output_bytes)
+        self.max_output_bytes = int(_number("max_output_bytes", max_output_bytes))
         self.warm = bool(warm)
-        self.max_workers = max(1, int(max_workers))
+        self.max_workers = max(1, int(_number("max_workers", max_workers)))
         self._running = threading.BoundedSemaphore(self.max_workers)
         # No new processes (seccomp and RLIMIT_NPROC); tests lift this to check the pid-namespace kill alone.
         self._allow_processes = False
