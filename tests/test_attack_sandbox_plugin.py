@@ -7,11 +7,14 @@ exception (a crashed engine: ``RuntimeError``) or reports a skill's answer JSON 
 the retried call: 5 of 5. Now the host's side of a code call raises only `SandboxError` (the engine's
 own failure a `SandboxNotRun`: nothing credited) and an answer reaches the tool only as a dict of
 strict JSON: 0 of 5, each a `repair` event, the skill credited a loss only for its bad answers.
+The import's smoke run goes the same way: the crash ended ``import_skills`` and a set passed the
+smoke run (2 of 2 before); now each is that skill's one-line refusal (0 of 2).
 """
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from skillevo import EventKind, Evolver, Sandbox, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
@@ -75,3 +78,24 @@ def test_a_failing_or_garbling_plugin_never_reaches_the_agent_or_the_tool() -> N
 def test_a_plugin_with_a_plain_answer_still_repairs() -> None:
     retried, _, _ = _run({"units": "C", "at": [1.5, None, True]})
     assert retried == {**ARGS, "units": "C", "at": [1.5, None, True]}
+
+
+def test_the_import_smoke_run_refuses_what_a_plugin_crashes_on_or_garbles(tmp_path: Path) -> None:
+    folder = tmp_path / "code-fix"
+    (folder / "scripts").mkdir(parents=True)
+    (folder / "SKILL.md").write_text("---\nname: code-fix\ndescription: A code fix.\n---\n")
+    (folder / "scripts" / "fix.py").write_text("def repair(tool, args, error):\n    return args\n")
+    passed = []
+    for name in ("engine crashes", "a set"):
+        lib = SkillLibrary(":memory:")
+        try:
+            written = lib.import_skills(tmp_path, sandbox=_Scripted(FAULTS[name]))
+        except Exception:  # out of the import: nothing reported per skill
+            passed.append(name)
+            continue
+        reasons = {r.name: r.reason for r in getattr(written, "refused", [])}
+        if "code-fix-fix" not in reasons:
+            passed.append(name)
+            continue
+        assert "smoke run" in reasons["code-fix-fix"] and "\n" not in reasons["code-fix-fix"]
+    assert not passed, f"{len(passed)} of 2 escaped the smoke run: {passed}"
