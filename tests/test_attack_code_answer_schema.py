@@ -53,8 +53,9 @@ def _code(body: str) -> str:
 def sandbox() -> Any:
     from skillevo._sandbox_jail import missing_software
 
-    if missing_software():
-        pytest.skip(missing_software())
+    missing = missing_software()
+    if missing:
+        pytest.skip(missing)
     with ProcessSandbox() as sb:
         yield sb
 

@@ -16,7 +16,6 @@ credited, no retry (0 of 6).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +34,15 @@ from skillevo import (
     VersionStatus,
 )
 
+
+def nested(depth: int) -> Any:
+    """A list nested `depth` deep, built without recursion."""
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 FIXES = "def repair(tool, args, error):\n    return dict(args, units='C')\n"
 HOSTILE: dict[str, dict[Any, Any]] = {
     "NaN": {"city": "Oslo", "lat": float("nan")},
@@ -42,7 +50,7 @@ HOSTILE: dict[str, dict[Any, Any]] = {
     "lone surrogate": {"city": "Os\ud800lo"},
     "integer key": {"city": "Oslo", 7: "night"},
     "huge integer": {"city": "Oslo", "n": 10**5000},
-    "nested 3,000 deep": {"city": "Oslo", "deep": functools.reduce(lambda inner, _: [inner], range(3000), "x")},
+    "nested 3,000 deep": {"city": "Oslo", "deep": nested(3000)},
 }
 
 
@@ -50,8 +58,9 @@ HOSTILE: dict[str, dict[Any, Any]] = {
 def sandbox() -> Iterator[ProcessSandbox]:
     from skillevo._sandbox_jail import missing_software
 
-    if missing_software():
-        pytest.skip(missing_software())
+    missing = missing_software()
+    if missing:
+        pytest.skip(missing)
     with ProcessSandbox() as sb:
         yield sb
 

@@ -13,13 +13,20 @@ smoke run (2 of 2 before); now each is that skill's one-line refusal (0 of 2).
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
 from skillevo import EventKind, Evolver, Sandbox, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
 
 ARGS = {"city": "Oslo"}
+
+
+def nested(depth: int) -> Any:
+    """A list nested `depth` deep, built without recursion."""
+    value: Any = "C"
+    for _ in range(depth):
+        value = [value]
+    return value
 
 
 class _Scripted(Sandbox):
@@ -39,7 +46,7 @@ FAULTS: dict[str, Any] = {
     "a set": {"units": {"C", "F"}},
     "NaN": {"lat": float("nan")},
     "a key that is not text": {"units": {1: "C"}},
-    "nested 100 deep": {"units": functools.reduce(lambda inner, _: [inner], range(100), "C")},
+    "nested 100 deep": {"units": nested(100)},
 }
 
 

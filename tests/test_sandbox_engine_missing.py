@@ -123,7 +123,7 @@ def test_an_unapproved_code_skill_is_never_scored_in_shadow_by_a_host_that_canno
         shadow = lib.events(kind=EventKind.SHADOW)
         losses = [e for e in shadow if e.data.get("outcome") == "loss"]
         assert not losses, f"{len(losses)} of {CALLS} shadow runs scored a loss"
-        skipped = {e.data.get("skipped") for e in shadow if e.data.get("skipped")}
+        skipped = {str(e.data.get("skipped")) for e in shadow if e.data.get("skipped")}
         assert len(skipped) == 1 and "code skills cannot run" in skipped.pop()
 
 
