@@ -8,9 +8,10 @@ with every host (a good skill buried by a host that cannot run it), 20 of 20 sha
 unapproved one were scored as losses for its reviewer, and a broken ``bwrap`` was rebuilt and
 self-tested on each of 5 calls (``ldd`` over the standard library's modules and a jail start, about
 0.5 s each; a ``bwrap`` that hangs held each call up to 60 s). Now the first failure turns code skills
-off for the process (tried again after `RETRY_S`, or at once after `forget`), said in one warning line;
-every later call raises `SandboxUnavailable` at once with the same line, and the Evolver treats its
-code skills as it does with ``sandbox=None``: nothing runs, nothing is credited or scored.
+off for the process (tried again in the background after `RETRY_S`, or at once after `forget`), said
+in one warning line; every later call raises `SandboxUnavailable` at once with the same line, and the
+Evolver treats its code skills as it does with ``sandbox=None``: nothing runs, nothing is credited
+or scored.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,18 +169,37 @@ def test_forget_tries_the_engine_again(tmp_path: Path, monkeypatch: pytest.Monke
     _sandbox_jail.jail()  # built again
 
 
-def test_a_failure_is_tried_again_after_the_retry_interval(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_sandbox_jail, "_find_bwrap", lambda: None)
+def test_a_failed_engine_is_tried_again_off_the_agents_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the first failure, a retry never runs on a caller's thread (before: 2 of 2 did, each up to
+    the self-test's 60 s with a hanging ``bwrap``); once the engine builds again, calls use it."""
     monkeypatch.setattr(_sandbox_jail, "RETRY_S", 0.0)
-    builds = []
-    real_build = _sandbox_jail._build
+    on_caller: list[str] = []
+    outcome: list[Any] = [SandboxUnavailable("code skills cannot run: bubblewrap is stuck")]
+    caller = threading.current_thread()
 
-    def counted() -> _sandbox_jail.Jail:
-        builds.append(1)
-        return real_build()
+    def scripted() -> Any:
+        if threading.current_thread() is caller:
+            on_caller.append("build")
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
 
-    monkeypatch.setattr(_sandbox_jail, "_build", counted)
-    for _ in range(3):
-        with pytest.raises(SandboxUnavailable):
-            _sandbox_jail.jail()
-    assert len(builds) == 3
+    monkeypatch.setattr(_sandbox_jail, "_build", scripted)
+    with pytest.raises(SandboxUnavailable):
+        _sandbox_jail.jail()  # the first build is the caller's: there is nothing to run code with yet
+    with pytest.raises(SandboxUnavailable, match="stuck"):
+        _sandbox_jail.jail()  # due for a retry: started in the background, this call fails at once
+    _join_retries()
+    ready = object()
+    outcome[0] = ready
+    with pytest.raises(SandboxUnavailable, match="stuck"):
+        _sandbox_jail.jail()
+    _join_retries()
+    assert _sandbox_jail.jail() is ready
+    assert on_caller == ["build"], f"{len(on_caller) - 1} of 2 retries ran on the caller's thread"
+
+
+def _join_retries() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "skillevo-sandbox-retry":
+            thread.join(timeout=60)

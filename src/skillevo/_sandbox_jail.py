@@ -203,11 +203,12 @@ _log = logging.getLogger("skillevo")
 
 
 class _Failure:
-    """Why the engine failed and when to try it again: code skills are off until then."""
+    """Why the engine failed and when to try it again: code skills are off until it builds again."""
 
     def __init__(self) -> None:
         self.reason: str | None = None
         self.retry_at = 0.0
+        self.retrying = False
 
     def record(self, reason: str) -> SandboxUnavailable:
         """Turn code skills off (the caller holds `_BUILD_LOCK`); warns once per failure, not per call."""
@@ -215,9 +216,6 @@ class _Failure:
             _log.warning("%s; code skills are off in this process", reason)
         self.reason, self.retry_at = reason, time.monotonic() + RETRY_S
         return SandboxUnavailable(reason)
-
-    def current(self) -> str | None:
-        return self.reason if self.reason is not None and time.monotonic() < self.retry_at else None
 
 
 _FAILURE = _Failure()
@@ -228,14 +226,17 @@ def jail() -> Jail:
 
     Concurrent first calls wait for one build (not one ``ldd`` and self-test each); an operating-system
     failure while building (out of file descriptors, ...) is a `SandboxUnavailable` too, never a raw
-    `OSError`. A failure is remembered: every call in the next `RETRY_S` seconds (or until `forget`)
-    raises the same one-line error at once, instead of rebuilding and self-testing the jail on the
-    agent's path each time (a ``bwrap`` that hangs would hold every call for the self-test's timeout).
+    `OSError`. A failure is remembered: every later call raises the same one-line error at once, and
+    the build is tried again every `RETRY_S` seconds on a background thread (or at the next call after
+    `forget`), never on the agent's path (a ``bwrap`` that hangs holds a build for its timeouts).
     """
     with _BUILD_LOCK:
-        reason = _FAILURE.current()
-        if reason is not None:
-            raise SandboxUnavailable(reason)
+        failed = _FAILURE.reason
+        if failed is not None:
+            if not _FAILURE.retrying and time.monotonic() >= _FAILURE.retry_at:
+                _FAILURE.retrying = True
+                threading.Thread(target=_retry, name="skillevo-sandbox-retry", daemon=True).start()
+            raise SandboxUnavailable(failed)
         try:
             return _built()
         except SandboxError as exc:
@@ -243,6 +244,26 @@ def jail() -> Jail:
         except OSError as exc:
             reason = f"code skills cannot run: the jail could not be built ({exc.strerror})"
         raise _FAILURE.record(reason)
+
+
+def _retry() -> None:
+    """Build the jail again off every caller's path; code skills are on again once it builds."""
+    reason: str | None = None
+    try:
+        _built()
+    except SandboxError as exc:
+        reason = str(exc)
+    except OSError as exc:
+        reason = f"code skills cannot run: the jail could not be built ({exc.strerror})"
+    with _BUILD_LOCK:
+        _FAILURE.retrying = False
+        if _FAILURE.reason is None:  # `forget` ran meanwhile: the next call decides
+            return
+        if reason is None:
+            _FAILURE.reason = None
+            _log.info("code skills are on again: the sandbox's jail builds")
+        else:
+            _FAILURE.record(reason)
 
 
 def broken(reason: str) -> SandboxUnavailable:
