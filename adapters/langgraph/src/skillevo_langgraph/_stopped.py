@@ -116,7 +116,13 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
         if live is None or episode_id not in live._refs:
             return None
         if getattr(self(), "status", None) == _OUT_OF_STEPS:
-            _ENDED.put((self.watch, episode_id, GraphRecursionError))
+            if exc_type is not None and issubclass(exc_type, GeneratorExit):  # (see below: only queued)
+                _ENDED.put((self.watch, episode_id, GraphRecursionError))
+                return None
+            # The loop raises GraphRecursionError once it has exited: recorded in place, before the
+            # error reaches a caller that may close the library as it leaves a `with` block (queued,
+            # it lost that race: 6 of 6 sync runs unrecorded before 2026-12-07).
+            return live, GraphRecursionError
         elif (failed := live._failed(episode_id)) is not None:
             if exc_type is not None and issubclass(exc_type, GeneratorExit):
                 # A stream closed, maybe by the garbage collector, which runs in whatever thread
