@@ -6,7 +6,8 @@ then stops at a tool's ``interrupt()`` for a person's confirmation, and the work
 (the confirmation is resumed later, by another process sharing the checkpointer). The paused run's
 episode waits in memory for the thread's next run, and nothing stored it at exit: its calls (the
 failure and the correction skillevo learns from) were lost (before: 1 of 2 episodes stored, the
-resumed part's; the paused part and its tool error were not). At exit, every run still open is
+resumed part's; the paused part and its tool error were not; the same under `evolve`, whose paused
+runs wait in memory too). At exit, every run still open is
 now recorded as stopped (reward unknown); the resume elsewhere is an episode of its own there,
 and the conversation is the same as without skillevo.
 """
@@ -18,6 +19,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from skillevo import EventKind, SkillLibrary
 
@@ -32,7 +35,7 @@ from skillevo import Evolver, SkillLibrary
 from skillevo.testing import ScriptedChatModel
 from skillevo_langgraph import SkillMiddleware
 
-skillevo, phase, path = sys.argv[1] == "1", sys.argv[2], sys.argv[3]
+skillevo, phase, path, kind = sys.argv[1] == "1", sys.argv[2], sys.argv[3], sys.argv[4]
 
 @tool
 def book(date: str) -> str:
@@ -67,8 +70,23 @@ if phase == "resume":
         storage, writes, blobs = pickle.load(f)
     saver.storage.update(storage); saver.writes.update(writes); saver.blobs.update(blobs)
 lib = SkillLibrary(path)  # left open, as a worker's library is until its process ends
-middleware = [SkillMiddleware(Evolver(lib, miner=None), reward=lambda state: 1.0)] if skillevo else []
-agent = create_agent(ScriptedChatModel(policy), [book, pay], middleware=middleware, checkpointer=saver)
+if kind == "create_agent":
+    middleware = [SkillMiddleware(Evolver(lib, miner=None), reward=lambda state: 1.0)] if skillevo else []
+    agent = create_agent(ScriptedChatModel(policy), [book, pay], middleware=middleware, checkpointer=saver)
+else:
+    from langgraph.graph import START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode, tools_condition
+    from skillevo_langgraph import evolve, with_guidance, wrap_tools
+    model = with_guidance(ScriptedChatModel(policy)) if skillevo else ScriptedChatModel(policy)
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", lambda state: {"messages": [model.invoke(state["messages"])]})
+    builder.add_node("tools", ToolNode(wrap_tools([book, pay]) if skillevo else [book, pay]))
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition)
+    builder.add_edge("tools", "model")
+    agent = builder.compile(checkpointer=saver)
+    if skillevo:
+        agent = evolve(agent, Evolver(lib, miner=None), reward=lambda state: 1.0)
 config = {"configurable": {"thread_id": "t"}}
 inputs = {"messages": [HumanMessage("book and pay")]} if phase == "start" else Command(resume="yes")
 out = agent.invoke(inputs, config)
@@ -79,21 +97,22 @@ print(json.dumps([[m.type, m.text] for m in out["messages"]] + [["interrupted", 
 '''
 
 
-def _phase(tmp: Path, skillevo: bool, phase: str) -> list[list[object]]:
+def _phase(tmp: Path, skillevo: bool, phase: str, kind: str) -> list[list[object]]:
     script = tmp / "agent.py"
     script.write_text(_SCRIPT)
     path = str(tmp / ("with.db" if skillevo else "without.db"))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, str(script), "1" if skillevo else "0", phase, path],
+    done = subprocess.run([sys.executable, str(script), "1" if skillevo else "0", phase, path, kind],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     result: list[list[object]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def test_a_run_paused_when_its_process_ends_is_stored_and_resumes_elsewhere(tmp_path: Path) -> None:
-    without = [_phase(tmp_path, False, "start"), _phase(tmp_path, False, "resume")]
-    with_skillevo = [_phase(tmp_path, True, "start"), _phase(tmp_path, True, "resume")]
+@pytest.mark.parametrize("kind", ["create_agent", "evolve"])
+def test_a_run_paused_when_its_process_ends_is_stored_and_resumes_elsewhere(tmp_path: Path, kind: str) -> None:
+    without = [_phase(tmp_path, False, "start", kind), _phase(tmp_path, False, "resume", kind)]
+    with_skillevo = [_phase(tmp_path, True, "start", kind), _phase(tmp_path, True, "resume", kind)]
     assert with_skillevo == without
     assert without[0][-1] == ["interrupted", True] and without[1][-2:] == [["ai", "done"], ["interrupted", False]]
     with SkillLibrary(str(tmp_path / "with.db")) as lib:
