@@ -281,8 +281,8 @@ class RunWatch:
         `SkillMiddleware._adopt`), recorded as stopped (reward unknown) while the library's own exit
         hook can still write it."""
         self.hand_over([i for i, ref in list(self._refs.items()) if ref is not None])
-        left = [i for i in self._open_runs() if i not in self._refs]
         self._refs.clear()
+        left = list(self._open_runs())  # (those just handed over are no longer open)
         if left:
             self._stopped(left, None)
 
