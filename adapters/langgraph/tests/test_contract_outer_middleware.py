@@ -5,8 +5,13 @@ an audit or fallback ``@wrap_tool_call``) sees them exactly as without skillevo.
 (``catch_tool_errors``). Before 2026-12-06 it did so wherever it stood in the stack, so a
 ``ToolRetryMiddleware`` placed before it never saw the exception: a transient failure it would have
 retried reached the model as an error (the tool ran once instead of three times), and an outer
-middleware's own error handling never ran. The differential tests run the same scripted agent
-with and without skillevo (an empty library: no skill can act) and compare the conversation and
+middleware's own error handling never ran. The outer hook was found on the call stack by a frame
+whose first parameter is named ``self``: a hook made by LangChain's own ``@wrap_tool_call`` /
+``@wrap_model_call`` decorators runs in a frame whose first parameter is ``_self``, so such a
+fallback stacked before skillevo never saw the exception (before 2026-12-07: 2 of 2 decorator
+cases, sync and async, answered skillevo's "Error: ConnectionError..." instead of "fallback"; the
+hook is now found by its first parameter, whatever its name). The differential tests run the same
+scripted agent with and without skillevo (an empty library: no skill can act) and compare the conversation and
 the tool's calls.
 """
 
@@ -18,7 +23,7 @@ from typing import Any
 
 import pytest
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ToolRetryMiddleware
+from langchain.agents.middleware import AgentMiddleware, ToolRetryMiddleware, wrap_tool_call
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
@@ -70,9 +75,51 @@ class _Fallback(AgentMiddleware[Any, Any]):
             return ToolMessage("fallback", tool_call_id=request.tool_call["id"], name=request.tool_call["name"])
 
 
-def _outer(kind: str) -> AgentMiddleware[Any, Any]:
+class _Unusual(AgentMiddleware[Any, Any]):
+    """A fallback whose hooks name their instance otherwise than ``self``."""
+
+    def wrap_tool_call(this, request: Any, handler: Callable[[Any], Any]) -> Any:
+        try:
+            return handler(request)
+        except ConnectionError:
+            return ToolMessage("fallback", tool_call_id=request.tool_call["id"], name=request.tool_call["name"])
+
+    async def awrap_tool_call(this, request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
+        try:
+            return await handler(request)
+        except ConnectionError:
+            return ToolMessage("fallback", tool_call_id=request.tool_call["id"], name=request.tool_call["name"])
+
+
+def _decorated() -> AgentMiddleware[Any, Any]:
+    """The same fallback made by LangChain's ``@wrap_tool_call`` (sync and async functions)."""
+
+    def fallback(request: Any, handler: Callable[[Any], Any]) -> Any:
+        try:
+            return handler(request)
+        except ConnectionError:
+            return ToolMessage("fallback", tool_call_id=request.tool_call["id"], name=request.tool_call["name"])
+
+    return wrap_tool_call(fallback)
+
+
+def _adecorated() -> AgentMiddleware[Any, Any]:
+    async def fallback(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
+        try:
+            return await handler(request)
+        except ConnectionError:
+            return ToolMessage("fallback", tool_call_id=request.tool_call["id"], name=request.tool_call["name"])
+
+    return wrap_tool_call(fallback)
+
+
+def _outer(kind: str, mode: str = "sync") -> AgentMiddleware[Any, Any]:
     if kind == "retry":
         return ToolRetryMiddleware(max_retries=2, initial_delay=0, jitter=False)
+    if kind == "decorated":
+        return _decorated() if mode == "sync" else _adecorated()
+    if kind == "unusual":
+        return _Unusual()
     return _Fallback()
 
 
@@ -80,7 +127,7 @@ def _run(outer: str, skillevo: bool, mode: str) -> tuple[list[tuple[Any, ...]], 
     flaky, calls = _world()
     lib = SkillLibrary(":memory:")
     try:
-        stack: list[AgentMiddleware[Any, Any]] = [_outer(outer)]
+        stack: list[AgentMiddleware[Any, Any]] = [_outer(outer, mode)]
         if skillevo:
             stack.append(SkillMiddleware(Evolver(lib, miner=None), reward=lambda state: 1.0))
         agent = create_agent(ScriptedChatModel(_policy), [flaky], middleware=stack)
@@ -92,7 +139,7 @@ def _run(outer: str, skillevo: bool, mode: str) -> tuple[list[tuple[Any, ...]], 
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-@pytest.mark.parametrize("outer", ["retry", "audit"])
+@pytest.mark.parametrize("outer", ["retry", "audit", "decorated", "unusual"])
 def test_an_outer_tool_middleware_sees_the_tools_exception_as_without_skillevo(outer: str, mode: str) -> None:
     without = _run(outer, skillevo=False, mode=mode)
     with_skillevo = _run(outer, skillevo=True, mode=mode)

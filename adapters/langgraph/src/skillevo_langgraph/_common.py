@@ -184,7 +184,7 @@ def outer_tool_wrapper(owner: object) -> bool:
     ``create_agent`` composes the middlewares' tool-call hooks into one chain (the first middleware
     outermost) that its tool node calls, and exposes neither the chain nor a middleware's place in
     it. The call stack has both: above `owner`'s frame, up to the tool node's, a frame run by
-    another ``AgentMiddleware`` (its ``self``) is a hook of a middleware stacked before it (async
+    another ``AgentMiddleware`` (its first parameter) is a hook of a middleware stacked before it (async
     hooks run in tasks of their own: the stack goes on in the task awaiting each). Called only when
     a tool raised, never on a call that succeeded; anything unexpected reads as "no outer hook".
     """
@@ -196,7 +196,10 @@ def outer_tool_wrapper(owner: object) -> bool:
         for depth, frame in enumerate(_callers()):
             if depth > _FRAMES_MAX:
                 return False
-            this = frame.f_locals.get("self") if frame.f_code.co_varnames[:1] == ("self",) else None
+            # A method's instance is its first parameter, whatever its name (LangChain's own
+            # ``@wrap_tool_call`` hooks call it ``_self``).
+            code = frame.f_code
+            this = frame.f_locals.get(code.co_varnames[0]) if code.co_argcount else None
             if this is owner:
                 above = True
             elif isinstance(this, ToolNode):

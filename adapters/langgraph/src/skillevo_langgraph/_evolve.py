@@ -13,11 +13,13 @@ final state. Nothing is written into the graph's state: guidance reaches the mod
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import functools
 import logging
 import threading
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
@@ -55,6 +57,25 @@ class _Binding:
         self.lock = threading.Lock()
         #: episodes of interrupted runs, by thread (``thread_id``, ``checkpoint_ns``), until resumed
         self.paused: dict[tuple[str, str], EpisodeContext] = {}
+        _BINDINGS.add(self)
+
+
+_BINDINGS: weakref.WeakSet[_Binding] = weakref.WeakSet()
+
+
+@atexit.register
+def _store_paused() -> None:
+    """At interpreter exit, the runs still paused at an interrupt end here (a resume in another
+    process is an episode of its own there): recorded as stopped, reward unknown. Registered after
+    skillevo's own exit hook (imported first), so it runs before the library's queue is written."""
+    for binding in list(_BINDINGS):
+        with binding.lock:
+            paused, binding.paused = list(binding.paused.values()), {}
+        for ep in paused:
+            try:
+                abort(ep)
+            except Exception:  # the process is ending: nothing left to tell
+                log.debug("skillevo: could not record a paused run at exit", exc_info=True)
 
 
 class _Modes:

@@ -157,7 +157,8 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         self._direct_of: dict[str, frozenset[str | None]] = {}
         self.last_episode_id: str | None = None
         # Runs the caller stopped between two hooks (a closed stream, a cancelled task).
-        self._watch = RunWatch(self._stopped, self._failed_with)
+        # (its episodes open at exit: an adopted run's once, by its own id; `list` copies in one step)
+        self._watch = RunWatch(self._stopped, self._failed_with, lambda: {ep.id for ep in list(self._open.values())})
         # The exception a tool call raised last in each open run: the run failed with it if it ends there.
         # (its class only: the exception's traceback would keep the whole run alive)
         self._raised: dict[str, type[BaseException]] = {}

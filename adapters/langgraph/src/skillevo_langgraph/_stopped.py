@@ -10,7 +10,8 @@ the reference's callback (run by the garbage collector, anywhere) only puts the 
 `queue.SimpleQueue` (safe there), and a daemon thread hands it to the middleware, which records
 the episode as aborted ("stopped", reward unknown; failed, reward 0, where the loop exited on an
 ordinary exception, e.g. another middleware's) unless a hook finished it meanwhile. At
-interpreter exit every episode still watched is handed over.
+interpreter exit every episode still open is handed over, a run paused at an interrupt on a
+checkpointed thread too (`RunWatch.at_exit`).
 
 The writer is dropped only when nothing refers to it any more: a run that ended by raising (the
 recursion limit's ``GraphRecursionError``) leaves it in the frames of the traceback the caller
@@ -116,7 +117,13 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
         if live is None or episode_id not in live._refs:
             return None
         if getattr(self(), "status", None) == _OUT_OF_STEPS:
-            _ENDED.put((self.watch, episode_id, GraphRecursionError))
+            if exc_type is not None and issubclass(exc_type, GeneratorExit):  # (see below: only queued)
+                _ENDED.put((self.watch, episode_id, GraphRecursionError))
+                return None
+            # The loop raises GraphRecursionError once it has exited: recorded in place, before the
+            # error reaches a caller that may close the library as it leaves a `with` block (queued,
+            # it lost that race: 6 of 6 sync runs unrecorded before 2026-12-07).
+            return live, GraphRecursionError
         elif (failed := live._failed(episode_id)) is not None:
             if exc_type is not None and issubclass(exc_type, GeneratorExit):
                 # A stream closed, maybe by the garbage collector, which runs in whatever thread
@@ -188,8 +195,11 @@ class RunWatch:
         self,
         stopped: Callable[[list[str], type[BaseException] | None], None],
         failed: Callable[[str], type[BaseException] | None] = lambda _: None,
+        open_runs: Callable[[], Collection[str]] = tuple,
     ) -> None:
         self._stopped = stopped
+        # the episodes of every run still open (a run paused at an interrupt on a checkpointed thread too)
+        self._open_runs = open_runs
         # why a run that ended at its loop's exit failed there, if it did (recorded at once)
         self._failed = failed
         # The episodes watched: the weak reference to their run's writer (None: the loop's exit alone).
@@ -265,6 +275,17 @@ class RunWatch:
         self._refs.pop(episode_id, None)
         self._loops.pop(episode_id, None)
 
+    def at_exit(self) -> None:
+        """The process is ending: every run still open ends here, the one paused at an interrupt on
+        a checkpointed thread too (a resume in another process is an episode of its own there, see
+        `SkillMiddleware._adopt`), recorded as stopped (reward unknown) while the library's own exit
+        hook can still write it."""
+        self.hand_over([i for i, ref in list(self._refs.items()) if ref is not None])
+        self._refs.clear()
+        left = list(self._open_runs())  # (those just handed over are no longer open)
+        if left:
+            self._stopped(left, None)
+
     def hand_over(self, ids: list[str], why: type[BaseException] | None = None) -> None:
         """Record `ids` as ended by `why` (those still watched: a hook may have finished them)."""
         for i in ids:
@@ -338,6 +359,6 @@ def _at_exit() -> None:
     settle()
     for watch in list(_LIVE):
         try:
-            watch.hand_over([i for i, ref in list(watch._refs.items()) if ref is not None])
+            watch.at_exit()
         except Exception:  # the process is ending: nothing left to tell
             pass
