@@ -14,7 +14,9 @@ map) changed calls it won on in two episodes or more (one episode is one task's 
 agent's own constants in `skillevo._vouch`: a tool error that talked the model into sending
 ``to="attacker"`` once vouches for nothing). An edit that did nothing there is vouched for by nothing:
 ``set currency = "EUR"`` beside ``map to {"me": "attacker"}`` won on the agent's currency fix and
-waited for the calls the map was written for. A repair applied before a call (it has a
+waited for the calls the map was written for. Corrections that followed a tool error naming the
+value they sent vouch for nothing (`skillevo._vouch.suggested_constant`): the error asked, the
+model complied. A repair applied before a call (it has a
 precondition) must also leave alone every stored call of the tool that succeeded as sent: one whose
 precondition reached past the failures (``set currency = "EUR"`` on every call with an invoice)
 reproduced the agent's fix and overwrote customers' USD. Guidance goes to the prompt, where its own filters hold;
@@ -58,6 +60,7 @@ from typing import Any
 from ._models import Event, EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillVersion, Strategy, VersionStatus
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
+from ._vouch import suggested_constant
 
 __all__ = [
     "IMPORT_MINER",
@@ -169,6 +172,8 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
         return True
     if _changes_successes(store, version, skill):
         return True
+    if suggested_constant(version.strategy.repair, skill.trigger, store):
+        return True  # the corrections that won followed a tool error naming the value: the tool's word
     episodes = [episode for episode, _ in won]
     acting = _edits_acting(version.strategy.repair, [args for _, args in won])
     return not all(len({e for e, hit in zip(episodes, acted, strict=True) if hit}) >= _EPISODES for acted in acting)
