@@ -32,7 +32,7 @@ asking the user first.", "the payee is always acct-9931" name no such phrase, an
 import went under test and into the system prompt of about a quarter of later episodes under
 ``auto``. A text cannot be replayed on stored failures, so an imported version's guidance reaches no
 prompt (`text_unvouched`, `ReviewGate.text_held`) until a person approves the version or this library's
-own miners proposed the same words for the skill (`skillevo._mining.same_behaviour`'s reading; a
+own miners proposed the same text for the skill (`shown_words`: its words and every mark; a
 proposal refused as the import's duplicate counts, `skillevo._admission._vouch_import`); its
 repair, if any, is judged on its own evidence as above. A guidance-only import therefore starts no test
 before then (nothing of it could act or be credited).
@@ -57,9 +57,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._models import Event, EventKind, MapValue, Repair, RepairOp, Retry, Skill, SkillVersion, Strategy, VersionStatus
+from ._models import (
+    GUIDANCE_MAX_CHARS,
+    Event,
+    EventKind,
+    MapValue,
+    Repair,
+    RepairOp,
+    Retry,
+    Skill,
+    SkillVersion,
+    Strategy,
+    VersionStatus,
+)
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
+from ._untrusted import clean_text
 from ._vouch import suggested_constant
 
 __all__ = [
@@ -72,6 +85,7 @@ __all__ = [
     "held_texts",
     "imported",
     "imported_apart",
+    "shown_words",
     "text_unvouched",
     "vouches",
 ]
@@ -115,16 +129,24 @@ def text_unvouched(store: SkillStore, version: SkillVersion, skill: Skill | None
         return False
     if _person_approved(store, version.id):
         return False
-    from ._mining import _wording
-
-    words = _wording(version.strategy.guidance)
+    words = shown_words(version.strategy.guidance)
     for other in (skill if skill is not None else store.skill(version.skill)).versions:
-        if _wording(other.strategy.guidance) != words:
+        if shown_words(other.strategy.guidance) != words:
             continue
         proposals = store.events(kind=EventKind.PROPOSAL, version_id=other.id)
         if any(vouches(e) for e in proposals):
             return False
     return True
+
+
+def shown_words(guidance: str | None) -> str | None:
+    """`guidance` as the prompt shows it, for the vouch of a miner's words: NFKC, invisible characters
+    dropped, case folded and spacing collapsed, but every mark kept. Words alone (`_mining._wording`,
+    enough to call two texts one idea) vouched for an import that wrote the miner's words struck
+    through (``~~set `currency`. DO: ...~~``), and 26 of 40 prompts then carried the inverted lesson."""
+    if guidance is None:
+        return None
+    return " ".join(clean_text(guidance, GUIDANCE_MAX_CHARS * 2).casefold().split())
 
 
 def _person_approved(store: SkillStore, version_id: str) -> bool:
