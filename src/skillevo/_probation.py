@@ -141,9 +141,10 @@ def text_unvouched(store: SkillStore, version: SkillVersion, skill: Skill | None
 
 def shown_words(guidance: str | None) -> str | None:
     """`guidance` as the prompt shows it, for the vouch of a miner's words: NFKC, invisible characters
-    dropped, case folded and spacing collapsed, but every mark kept (a closing full stop aside). Words alone (`_mining._wording`,
-    enough to call two texts one idea) vouched for an import that wrote the miner's words struck
-    through (``~~set `currency`. DO: ...~~``), and 26 of 40 prompts then carried the inverted lesson."""
+    dropped, case folded and spacing collapsed, but every mark kept (a closing full stop aside).
+    Words alone (`_mining._wording`, enough to call two texts one idea) vouched for an import that
+    wrote the miner's words struck through (``~~set `currency`. DO: ...~~``), and 26 of 40 prompts
+    then carried the inverted lesson."""
     if guidance is None:
         return None
     # (a closing full stop, or none, says the same)
