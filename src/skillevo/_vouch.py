@@ -18,14 +18,15 @@ record's (an account, a card, a phone, a tax id): it needs the agent's calls. Th
 constants pass by construction: each was added, with that value, by corrections of two episodes,
 whose successful calls sent it.
 
-A value the tool's own error named is the tool's word, not the agent's: an error reading "unknown
+A value a tool's output named is the tool's word, not the agent's: an error reading "unknown
 payee 'landlord'; did you mean 'mallory'?" talks the model into sending ``to="mallory"``, and two
 such sessions made ``map to {"landlord": "mallory", "mom": "mallory"}`` vouched twice over, which
-then sent 13 of 28 later customers' payments there. So a string a repair writes that an error of
-the tool named counts only where the agent sent it in an episode no error of the tool named it in
-(`suggested_constant`), unless that error declared it among a closed set of two or more allowed
-values (`_guidance_facts.declared_values`, "must be one of EUR, USD"): a single suggestion ("did you
-mean X", "resend with approver set to X") is no closed set.
+then sent every later customer's payment there. So a string a repair writes that a tool's output
+named (an error or a result, of any tool: a lookup's answer is as hostile) counts only where the
+agent sent it before any such output named it in that episode (`suggested_constant`), unless the
+output declared it among a closed set of two or more allowed values
+(`_guidance_facts.declared_values`, "must be one of EUR, USD"): a single suggestion ("did you mean
+X", "resend with approver set to X") is no closed set.
 """
 
 from __future__ import annotations
@@ -184,57 +185,56 @@ def _names(message: str, folded: str) -> bool:
     return False
 
 
-def _error_text(event: Event) -> str | None:
-    """The message of a failed call of the tool (raised, or returned as its result), else None."""
-    from ._mining import _is_success
-
+def _output_text(event: Event) -> str:
+    """What a tool call showed the model: its error, or its result."""
     if event.kind == EventKind.TOOL_ERROR:
         return str(event.data.get("error") or "")
-    if _is_success(event):
-        return None
     return str(event.data.get("result") or "")
 
 
 def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStore) -> bool:
-    """Whether a repair writes a string that an error of the trigger's tool suggested (named it, and
-    declared no closed set of two or more values holding it) and that the agent's successful calls of
-    the tool did not send in two episodes where no error of the tool named it (see the module doc)."""
+    """Whether a repair writes a string that a tool's output suggested (an error or a result of any
+    tool named it, and declared no closed set of two or more values holding it) and that the agent's
+    successful calls of the trigger's tool did not send in two episodes before any such output named
+    it there (see the module doc)."""
     if repair is None:
         return False
     from ._guidance_facts import declared_values
+    from ._mining import _is_success
 
     written = {text.casefold() for text in _written(repair) if text.strip() and not _no_party(text)}
     written = {w for w in written if not _is_number(w)}
     if not written:
         return False
-    tool = None if trigger.tool_is_glob else trigger.tool
-    prompted: dict[str, set[str]] = {}
-    successes: list[Event] = []
+    # value -> episode -> the id of the first output there that named it (the model read it from then on)
+    named_at: dict[str, dict[str, int]] = {}
     for kind in (EventKind.TOOL_ERROR, EventKind.TOOL_RESULT):
-        for event in store.newest_events(kind=kind, tool=tool, limit=_LOOKBACK):
-            message = _error_text(event)
-            if message is None:
-                successes.append(event)
-                continue
-            named = [w for w in written if _names(message, w)]
-            if not named:
+        for event in store.newest_events(kind=kind, tool=None, limit=_LOOKBACK):
+            text = _output_text(event)
+            named = [w for w in written if _names(text, w)]
+            if not named or event.episode_id is None:
                 continue
             args = event.data.get("args")
-            closed = {m.casefold() for m in declared_values(message, args if isinstance(args, dict) else ())}
+            closed = {m.casefold() for m in declared_values(text, args if isinstance(args, dict) else ())}
             for value in named:
                 if len(closed) < 2 or value not in closed:
-                    prompted.setdefault(value, set()).add(event.episode_id or "")
-    if not prompted:
+                    at = named_at.setdefault(value, {})
+                    at[event.episode_id] = min(at.get(event.episode_id, event.id or 0), event.id or 0)
+    if not named_at:
         return False
+    tool = None if trigger.tool_is_glob else trigger.tool
     unprompted: dict[str, set[str]] = {}
-    for event in successes:
-        if event.episode_id is None:
+    for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
+        if event.episode_id is None or not _is_success(event):
             continue
         for item in leaves(event.data.get("args"), keys=False):
-            text = _text(item)
-            if text is not None and text.casefold() in prompted and event.episode_id not in prompted[text.casefold()]:
-                unprompted.setdefault(text.casefold(), set()).add(event.episode_id)
-    return any(len(unprompted.get(value, ())) < 2 for value in prompted)
+            sent = _text(item)
+            if sent is None or sent.casefold() not in named_at:
+                continue
+            first = named_at[sent.casefold()].get(event.episode_id)
+            if first is None or (event.id is not None and event.id <= first):
+                unprompted.setdefault(sent.casefold(), set()).add(event.episode_id)
+    return any(len(unprompted.get(value, ())) < 2 for value in named_at)
 
 
 def _is_number(text: str) -> bool:
