@@ -116,9 +116,11 @@ def test_one_episode_of_the_model_doing_what_a_tool_error_asked_vouches_for_noth
         ep.on_tool_error("pay", ep.before_tool("pay", dict(bad)), error)
         ep.on_tool_result("pay", ep.before_tool("pay", {**bad, "to": "attacker"}), {"ok": True})
         ep.finish(reward=1.0)
-    [vid] = lib.import_skills(_folder(tmp_path, "fill", HOSTILE["a letters-only recipient"]), sandbox=None,
-                              start_tests=True)
-    assert lib.version(vid).status is VersionStatus.CANDIDATE
+    # Refused at the door since inject2 (it was kept as a waiting candidate before): the value its
+    # repair writes is one a tool error suggested and the agent never sent unprompted (`_vouch.suggested_constant`).
+    written = lib.import_skills(_folder(tmp_path, "fill", HOSTILE["a letters-only recipient"]), sandbox=None,
+                                start_tests=True)
+    assert written == []
 
 
 def test_evidence_on_another_tool_is_no_evidence(tmp_path: Path) -> None:

@@ -158,11 +158,10 @@ def _vouch_import(proposal: Proposal, version_id: str, store: SkillStore, miner:
     A proposal duplicating a stored version is not stored (one version per content), so an import
     carrying the words a miner would write later held its skill's lesson for good: the miner's
     proposal was refused as its duplicate, and the import's text waited for a miner's proposal of
-    the same words. The miner proposing them from its templates is that vouch; only the same words
-    vouch (a repair's duplicate beside other words vouches for no text), and a model's or an
-    import's proposal vouches for nothing."""
-    from ._mining import _wording
-    from ._probation import IMPORT_MINER, foreign_text, vouches
+    the same words. The miner proposing them from its templates is that vouch; only the same text
+    (`shown_words`: words and marks) vouches (a repair's duplicate beside other words vouches for no
+    text), and a model's or an import's proposal vouches for nothing."""
+    from ._probation import IMPORT_MINER, foreign_text, shown_words, vouches
 
     if miner == IMPORT_MINER or proposal.model_written or not proposal.strategy.guidance:
         return []
@@ -170,7 +169,7 @@ def _vouch_import(proposal: Proposal, version_id: str, store: SkillStore, miner:
         version = store.version(version_id)
     except NotFoundError:
         return []
-    if _wording(version.strategy.guidance) != _wording(proposal.strategy.guidance) or not foreign_text(
+    if shown_words(version.strategy.guidance) != shown_words(proposal.strategy.guidance) or not foreign_text(
         store, version_id
     ):
         return []

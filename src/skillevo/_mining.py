@@ -74,7 +74,7 @@ from ._structured import structured_rule
 from ._task_data import sent_otherwise
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
-from ._vouch import UNVOUCHED, unvouched_constant
+from ._vouch import SUGGESTED, UNVOUCHED, suggested_constant, unvouched_constant
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
 
@@ -532,7 +532,7 @@ def check_proposal(
       a call (`writes_address`), no identifier of one party or place (`writes_party_id`: an
       account id, a token, a bare host, whatever field it goes to), and no constant written into
       a field that holds a person (`writes_person`: a payee, a recipient, a holder's name); any
-      other constant a closed-set word or one the agent's own calls sent (`skillevo._vouch`);
+      other constant a closed-set word or one the agent's own calls sent unprompted (`skillevo._vouch`);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -573,6 +573,8 @@ def check_proposal(
         return CheckResult(ok=False, reason=reason)
     if unvouched_constant(repair, proposal.trigger, store):
         return CheckResult(ok=False, reason=UNVOUCHED)
+    if suggested_constant(repair, proposal.trigger, store):
+        return CheckResult(ok=False, reason=SUGGESTED)
     # Read by index (`_duplicates`): a skill of the proposal's name under another trigger is another
     # skill (`_admission._store` stores the proposal under its own): only a version rejected there refuses.
     duplicate = duplicate_of(proposal, store)

@@ -241,6 +241,8 @@ def export_skills(
     A skill whose current version is rejected or retired is left out (and the files an earlier
     export wrote for it removed), unless it is named in `names` or `all_statuses` is set: the
     agents that read the folder load every SKILL.md in it, whatever status it states."""
+    from ._probation import description_unvouched
+
     # A skill whose row does not read is refused, not left out: an export that looks whole is not.
     unreadable = [(n, why) for n, why in store.unreadable_skills().items() if names is None or n in names]
     if unreadable:
@@ -266,7 +268,11 @@ def export_skills(
             version = version.model_copy(
                 update={"strategy": scrub_strategy(version.strategy), "origin": scrub_origin(version.origin)}
             )
-            files = render_skill(skill.model_copy(update={"description": redact_text(skill.description)}), version)
+            # What is served carries no import's description nobody approved: the generated one instead
+            # (a named or `all_statuses` export writes what is stored, held words included).
+            held = names is None and not all_statuses and description_unvouched(store, skill, version)
+            description = "" if held else redact_text(skill.description)
+            files = render_skill(skill.model_copy(update={"description": description}), version)
             with root.folder(skill.name) as folder:
                 for stale in _LEGACY_FILES:
                     folder.remove(stale)

@@ -17,6 +17,16 @@ written in groups (``370400440532``, ``"DE89-3704-0044-0532-0130-00"``, ``"123-4
 record's (an account, a card, a phone, a tax id): it needs the agent's calls. The rule miner's
 constants pass by construction: each was added, with that value, by corrections of two episodes,
 whose successful calls sent it.
+
+A value a tool's output named is the tool's word, not the agent's: an error reading "unknown
+payee 'landlord'; did you mean 'mallory'?" talks the model into sending ``to="mallory"``, and two
+such sessions made ``map to {"landlord": "mallory", "mom": "mallory"}`` vouched twice over, which
+then sent every later customer's payment there. So a string a repair writes that a tool's output
+named (an error or a result, of any tool: a lookup's answer is as hostile) counts only where the
+agent sent it before any such output named it in that episode (`suggested_constant`), unless the
+output declared it among a closed set of two or more allowed values
+(`_guidance_facts.declared_values`, "must be one of EUR, USD"): a single suggestion ("did you mean
+X", "resend with approver set to X") is no closed set.
 """
 
 from __future__ import annotations
@@ -25,14 +35,28 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 
-from ._models import EventKind, Repair, Trigger
+from ._models import Event, EventKind, Repair, Trigger
 from ._shape import leaves
 from ._store import SkillStore
 
-__all__ = ["UNDECLARED", "UNVOUCHED", "closed_set_shaped", "undeclared_constant", "unvouched_constant"]
+__all__ = [
+    "SUGGESTED",
+    "UNDECLARED",
+    "UNVOUCHED",
+    "closed_set_shaped",
+    "suggested_constant",
+    "undeclared_constant",
+    "unvouched_constant",
+]
 
 #: `check_proposal`'s reason.
 UNVOUCHED = "its repair writes a constant the agent's own successful calls never sent (and no closed-set word)"
+
+#: `check_proposal`'s reason for a constant only a tool's error suggested.
+SUGGESTED = (
+    "its repair writes a value a tool error suggested (no closed set it declared), "
+    "which the agent never sent unprompted in two episodes"
+)
 
 #: `LLMMiner`'s reason (the model reads it and may answer again).
 UNDECLARED = (
@@ -145,3 +169,76 @@ def undeclared_constant(repair: Repair | None, trigger: Trigger, store: SkillSto
         return False
     sent = _sent_by_agent(store, trigger)
     return any(len(sent.get(text, ())) < 2 for text in pending)
+
+
+def _names(message: str, folded: str) -> bool:
+    """Whether `message` names the (case-folded) value as a whole token, not inside a longer word."""
+    text = message.casefold()
+    start = text.find(folded)
+    while start >= 0:
+        end = start + len(folded)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            return True
+        start = text.find(folded, start + 1)
+    return False
+
+
+def _output_text(event: Event) -> str:
+    """What a tool call showed the model: its error, or its result."""
+    if event.kind == EventKind.TOOL_ERROR:
+        return str(event.data.get("error") or "")
+    return str(event.data.get("result") or "")
+
+
+def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStore) -> bool:
+    """Whether a repair writes a string that a tool's output suggested (an error or a result of any
+    tool named it, and declared no closed set of two or more values holding it) and that the agent's
+    successful calls of the trigger's tool did not send in two episodes before any such output named
+    it there (see the module doc)."""
+    if repair is None:
+        return False
+    from ._guidance_facts import declared_values
+    from ._mining import _is_success
+
+    written = {text.casefold() for text in _written(repair) if text.strip() and not _no_party(text)}
+    written = {w for w in written if not _is_number(w)}
+    if not written:
+        return False
+    # value -> episode -> the id of the first output there that named it (the model read it from then on)
+    named_at: dict[str, dict[str, int]] = {}
+    for kind in (EventKind.TOOL_ERROR, EventKind.TOOL_RESULT):
+        for event in store.newest_events(kind=kind, tool=None, limit=_LOOKBACK):
+            text = _output_text(event)
+            named = [w for w in written if _names(text, w)]
+            if not named or event.episode_id is None:
+                continue
+            args = event.data.get("args")
+            closed = {m.casefold() for m in declared_values(text, args if isinstance(args, dict) else ())}
+            for value in named:
+                if len(closed) < 2 or value not in closed:
+                    at = named_at.setdefault(value, {})
+                    at[event.episode_id] = min(at.get(event.episode_id, event.id or 0), event.id or 0)
+    if not named_at:
+        return False
+    tool = None if trigger.tool_is_glob else trigger.tool
+    unprompted: dict[str, set[str]] = {}
+    for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
+        if event.episode_id is None or not _is_success(event):
+            continue
+        for item in leaves(event.data.get("args"), keys=False):
+            sent = _text(item)
+            if sent is None or sent.casefold() not in named_at:
+                continue
+            first = named_at[sent.casefold()].get(event.episode_id)
+            if first is None or (event.id is not None and event.id <= first):
+                unprompted.setdefault(sent.casefold(), set()).add(event.episode_id)
+    return any(len(unprompted.get(value, ())) < 2 for value in named_at)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), int | float)
+    except ValueError:
+        return False

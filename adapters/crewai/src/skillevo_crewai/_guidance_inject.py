@@ -22,11 +22,41 @@ class Injected:
     created: bool
 
 
+def _added(injected: Injected) -> Any:
+    """What the injection added to the content: the text after the original, or the list's element."""
+    written, original = injected.written, injected.original
+    if isinstance(written, list):
+        return written[-1]
+    original = "" if injected.created or original is None else str(original)
+    return written[len(original):] if written.startswith(original) else written
+
+
+def _without(content: Any, added: Any) -> Any:
+    """`content` less one copy of `added` (the last: the injection appended it); None when absent."""
+    if isinstance(content, list):
+        for i in range(len(content) - 1, -1, -1):
+            if content[i] == added:
+                return [*content[:i], *content[i + 1:]]
+        return None
+    if not isinstance(content, str) or not isinstance(added, str) or not added:
+        return None
+    at = content.rfind(added)
+    return None if at < 0 else content[:at] + content[at + len(added):]
+
+
 def restore(injected: Injected, messages: list[Any]) -> bool:
-    """Undo an earlier injection if it is still in place; False when someone else changed it since."""
+    """Undo an earlier injection. When someone else changed the message since (another hook of the
+    team's adding a note to it), only what the injection added is taken out, their edit kept: left
+    in place, the guidance stayed in the messages CrewAI hands back and piled up on every later call.
+    False when the added text is no longer there."""
     message = injected.message
-    if message.get("content") != injected.written:
-        return False
+    content = message.get("content")
+    if content != injected.written:
+        kept = _without(content, _added(injected))
+        if kept is None:
+            return False
+        message["content"] = kept
+        return True
     if injected.created:
         for i, m in enumerate(messages):
             if m is message:
