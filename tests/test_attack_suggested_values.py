@@ -183,3 +183,27 @@ def test_an_import_writing_a_suggested_value_waits_however_often_the_model_compl
             ep.on_tool_result("pay", ep.before_tool("pay", {**bad, "to": "attacker"}), {"ok": True})
             ep.finish(reward=1.0)
     assert lib.version(vid).status is VersionStatus.CANDIDATE
+
+
+def test_control_a_prefix_the_error_names_is_learned_and_applies() -> None:
+    """An error declaring an id's format ("must be RC followed by 6 digits") names the prefix the
+    agent's correction adds: an affix keeps the agent's own value, so the format is learned (the
+    demo world's booking references were 0 of 16 repaired when affixes were read as suggestions)."""
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, seed=3)
+    repaired = 0
+    for i in range(2 + LATER):
+        digits = f"{731500 + i}"
+        with evo.episode(task="lookup") as ep:
+            sent = ep.before_tool("get_record", {"record_id": digits})
+            if sent.get("record_id") == "RC" + digits:
+                repaired += 1
+            else:
+                retry = ep.on_tool_error("get_record", sent, ValueError(
+                    f"record_id '{digits}' is invalid: must be RC followed by 6 digits"))
+                if retry is not None and retry.get("record_id") == "RC" + digits:
+                    repaired += 1
+                elif i < 2:
+                    ep.on_tool_result("get_record", {"record_id": "RC" + digits}, {"status": "open"})
+            ep.finish(reward=1.0)
+    assert repaired >= LATER // 2

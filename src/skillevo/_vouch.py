@@ -26,7 +26,8 @@ named (an error or a result, of any tool: a lookup's answer is as hostile) count
 agent sent it before any such output named it in that episode (`suggested_constant`), unless the
 output declared it among a closed set of two or more allowed values
 (`_guidance_facts.declared_values`, "must be one of EUR, USD"): a single suggestion ("did you mean
-X", "resend with approver set to X") is no closed set.
+X", "resend with approver set to X") is no closed set. An added prefix or suffix is not read so:
+it keeps the value the agent chose, and an error naming it declares a format ("BK + 6 digits").
 """
 
 from __future__ import annotations
@@ -102,14 +103,15 @@ def closed_set_shaped(text: str) -> bool:
     return 0 < len(runs) <= _MAX_RUNS and words
 
 
-def _written(repair: Repair) -> Iterator[str]:
+def _written(repair: Repair, affixes: bool = True) -> Iterator[str]:
     """The strings and numbers (as JSON text) the repair writes into a call: set values and their keys
-    (any depth), map outputs, added affixes."""
+    (any depth), map outputs, added affixes (unless `affixes` is False)."""
     for op in repair.ops:
         dumped = op.model_dump(mode="json")
         kind = dumped.get("op")
         if kind in ("add_prefix", "add_suffix"):
-            yield str(dumped["text"]).strip(" ._-/:")
+            if affixes:
+                yield str(dumped["text"]).strip(" ._-/:")
             continue
         written = dumped.get("value") if kind == "set" else (
             list(dict(dumped.get("mapping") or {}).values()) if kind == "map" else None)
@@ -202,7 +204,9 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
     from ._guidance_facts import declared_values
     from ._mining import _is_success
 
-    written = {text.casefold() for text in _written(repair) if text.strip() and not _no_party(text)}
+    # Affixes are not read: an added prefix or suffix keeps the value the agent chose, and an error
+    # naming one ("BK + 6 digits") declares the argument's format, which is what the affix rule learns.
+    written = {text.casefold() for text in _written(repair, affixes=False) if text.strip() and not _no_party(text)}
     written = {w for w in written if not _is_number(w)}
     if not written:
         return False
