@@ -496,6 +496,26 @@ def _after_fork_in_child() -> None:
         queue._unqueued = {}
         queue._thread = None
         queue.sync = True
+    # What a refused write left queued in the child (another process's lock, a server away) is
+    # lost at its ``os._exit`` with no word unless written there. multiprocessing clears the
+    # child's finalizers after this hook, then runs its after-fork callbacks: one of those
+    # registers a finalizer that writes the queues (or reports them lost) before the child ends.
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None and _LIVE:
+        util.register_after_fork(_drain_all, _write_at_child_end)
+
+
+_finalized_in: list[int] = []  # the process whose multiprocessing end writes the queues
+
+
+def _write_at_child_end(drain: Callable[[], None]) -> None:
+    """In a child multiprocessing started (after its fork): `drain` when the child ends, once."""
+    if os.getpid() in _finalized_in:
+        return
+    _finalized_in[:] = [os.getpid()]
+    from multiprocessing import util
+
+    util.Finalize(None, drain, exitpriority=0)
 
 
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
