@@ -133,3 +133,21 @@ def test_an_explicit_finish_still_tells_its_caller(tmp_path: Path, monkeypatch: 
     lib.flush()
     assert lib.count_episodes() == 2
     lib.close()
+
+
+def test_a_group_left_during_an_outage_keeps_every_rollout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`with evo.group()` finishes the rollouts nobody finished as it is left. Before 2026-12-07 the
+    first refused `finish` ended the group's exit with `LibraryError`: the rollouts after it were
+    never finished nor recorded (3 of 4 lost) and the error went into the run."""
+    lib = _library(str(tmp_path / "lib.db"))
+    evo = Evolver(lib, miner=None, sandbox=None, seed=3, cache_ttl_s=0.0)
+    with _away(monkeypatch):
+        lib._behind._failed = True  # as after the thread's refused write: every record hears it
+        with evo.group(task="g", size=4) as group:
+            rollouts = [group.episode() for _ in range(4)]
+            for ep in rollouts:
+                ep.before_tool("book", {"date": "2025-04-03"})
+    assert all(ep.finished for ep in rollouts)
+    lib.flush()
+    assert lib.count_episodes() == 4, f"{4 - lib.count_episodes()} of 4 rollouts lost"
+    lib.close()
