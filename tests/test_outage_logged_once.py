@@ -60,3 +60,22 @@ def test_transfer_logs_one_store_outage_once(
         for _ in range(20):
             assert evo._transfer([]) == []
     assert len(_loud(caplog.records)) == 1
+
+
+def test_waking_imported_candidates_logs_one_store_outage_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The look at imported candidates after an episode with a failed call (`_wake_imports`).
+    Before 2026-12-07 it logged a WARNING per episode, its own count: 36 in 40 episodes of a
+    PostgreSQL whose connections were terminated every 50 ms; 20 of 20 here."""
+    from skillevo import Event, EventKind
+
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, sandbox=None)
+    monkeypatch.setattr(lib, "match", lambda *a, **k: _away())
+    failed = [Event(kind=EventKind.TOOL_ERROR, tool="book", data={"error": "ValueError: bad date"})]
+    with caplog.at_level(logging.DEBUG, logger="skillevo"):
+        for _ in range(20):
+            evo._wake_imports(failed)
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(said) == 1, [r.getMessage() for r in said]

@@ -27,6 +27,7 @@ from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
 from ._prose import prompt_safe
 from ._recording import EventRecorder, PendingEvents, jsonable, snapshot
+from ._run_path import no_guidance, no_repair, no_retry, not_judged, record_run_error, run_path, unchanged
 from ._sanitize import clean_text, safe_str
 from ._shadow import ShadowBook
 from ._store_args import write_key
@@ -274,11 +275,23 @@ class EpisodeContext:
             except ValueError:  # exited in another context (e.g. a different asyncio task)
                 _current.set(None)
         if not self._finished:
-            if exc is not None and not isinstance(exc, GeneratorExit):
+            failed = exc is not None and not isinstance(exc, GeneratorExit)
+            if failed:
                 self.episode.metadata["exception"] = type(exc).__name__
-                self.finish(reward=0.0)
-            else:
-                self.finish()
+            self._finish_leaving(0.0 if failed else None, raised=exc is not None)
+
+    def _finish_leaving(self, reward: float | None, *, raised: bool) -> None:
+        """`finish` as the ``with`` block is left: a store that does not answer is recorded, not
+        raised (the episode stays queued; `run_path`), and nothing replaces an exception the block
+        raised."""
+        try:
+            self.finish(reward)
+        except LibraryError as exc:
+            record_run_error(self, "finish", exc)
+        except Exception as exc:
+            if not raised:
+                raise
+            record_run_error(self, "finish", exc)
 
     async def __aenter__(self) -> EpisodeContext:
         return self.__enter__()
@@ -293,11 +306,12 @@ class EpisodeContext:
             reward = 0.0 if exc is not None else None
             if exc is not None:
                 self.episode.metadata["exception"] = type(exc).__name__
-            await asyncio.to_thread(self.finish, reward)
+            await asyncio.to_thread(self._finish_leaving, reward, raised=exc is not None)
         self.__exit__(exc_type, exc, tb)
 
     # ------------------------------------------------------------------ model calls
 
+    @run_path(no_guidance)
     def guidance(self, tools: Sequence[str] | None = None) -> str:
         """The system-prompt addition for the next model call (``""`` if none).
 
@@ -427,11 +441,13 @@ class EpisodeContext:
 
     # ------------------------------------------------------------------ tool calls
 
+    @run_path(unchanged)
     def before_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Record a tool call and return its arguments, repaired pre-emptively when a learned repair's
         precondition holds (its outcome is credited when the call returns)."""
         return self._tools.before(name, args)
 
+    @run_path(not_judged)
     def on_tool_result(self, name: str, args: dict[str, Any], result: Any) -> bool:
         """Record a tool's result. Failure-shaped results (error strings, ``{"error": ...}``,
         ``status="error"`` objects, or the `is_failure` predicate) are recorded as errors.
@@ -441,10 +457,12 @@ class EpisodeContext:
         """
         return self._tools.result(name, args, result)
 
+    @run_path(no_repair)
     def _repair_after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
         # Without the back-off: skillevo_langgraph's callbacks record errors they cannot retry with it.
         return self._tools.after_error(name, args, error)
 
+    @run_path(no_retry)
     def on_tool_error(self, name: str, args: dict[str, Any], error: BaseException | str | Any) -> dict[str, Any] | None:
         """Record a failed call and return repaired arguments to retry with, or None.
 

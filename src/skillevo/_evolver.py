@@ -40,7 +40,7 @@ from ._mining_mode import MiningMode, MiningOptions
 from ._models import NULL_ARM, Episode, Event, EventKind, TriggerKind, VersionStatus
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
-from ._repeats import log_failure
+from ._repeats import STORE_ERRORS, log_failure
 from ._review_gate import ReviewGate, ReviewMode, check_review
 from ._sandbox import ProcessSandbox, Sandbox
 from ._sanitize import safe_str
@@ -427,7 +427,10 @@ class Evolver:
             if waiting:
                 self.ledger.evaluate(waiting)
         except Exception as exc:  # never the reason an episode fails: they are looked at after a later one
-            _logger.warning("skillevo: waiting candidates not looked at: %s", type(exc).__name__)
+            # A store outage is said once, with the adapters' count (`_repeats`), not once an episode.
+            loud, note = STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
+            _logger.log(logging.WARNING if loud else logging.DEBUG, "skillevo: waiting candidates not looked "
+                        "at: %s%s", type(exc).__name__, note)
 
     def _mine(self, episode: Episode, events: Sequence[Event]) -> list[str]:
         """Mine the episode's failures; store accepted proposals as candidates and start their tests."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -10,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._episode import EpisodeContext
-from ._errors import ConfigError
+from ._errors import ConfigError, LibraryError
 from ._models import NULL_ARM, Skill, VersionStatus, new_id
+from ._repeats import log_failure
+
+_log = logging.getLogger("skillevo")
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
@@ -89,26 +93,43 @@ class GroupContext:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        # Left as an episode's ``with`` is: a store that does not answer is logged, not raised.
+        error = self._close(raised=exc is not None)
+        if error is not None:
+            log_failure(_log, f"skillevo: group {self.id}: the group-relative advantages were not stored", error)
 
     def close(self) -> None:
-        """Finish unfinished rollouts (no reward) and store the group-relative advantages."""
+        """Finish unfinished rollouts (no reward) and store the group-relative advantages. A rollout
+        finished here is as one whose ``with`` is left (a store error recorded on it, the rollout
+        queued); a store error storing the advantages is raised."""
+        error = self._close(raised=False)
+        if error is not None:
+            raise error
+
+    def _close(self, *, raised: bool) -> LibraryError | None:
+        """`close`; the store error that kept advantages from being stored, if any. Each rollout is
+        finished as its ``with`` is left (its store error recorded on it): before 2026-12-07 the
+        first refused `finish` ended the close, and the rollouts after it were never recorded."""
         with self._lock:
             if self._closed:
-                return
+                return None
             self._closed = True
             episodes = list(self._episodes)
         for ep in episodes:
             if not ep.finished:
-                ep.finish()
+                ep._finish_leaving(None, raised=raised)
         rewarded = [ep for ep in episodes if ep.episode.reward is not None]
         if len(rewarded) < 2:
-            return
+            return None
         advantages = self.evo.lifecycle.group_advantages([float(ep.episode.reward or 0.0) for ep in rewarded])
-        with self.evo.store.transaction():
-            for ep, adv in zip(rewarded, advantages, strict=True):
-                ep.episode.metadata["advantage"] = float(adv)
-                self.evo.store.save_episode(ep._stored_episode())  # its own secrets hidden, as at finish
+        try:
+            with self.evo.store.transaction():
+                for ep, adv in zip(rewarded, advantages, strict=True):
+                    ep.episode.metadata["advantage"] = float(adv)
+                    self.evo.store.save_episode(ep._stored_episode())  # its own secrets hidden, as at finish
+        except LibraryError as exc:
+            return exc
+        return None
 
     def rewards(self) -> list[float | None]:
         """The rewards of the rollouts so far."""

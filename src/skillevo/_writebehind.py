@@ -33,7 +33,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import _durability
 from ._errors import LibraryError
@@ -153,6 +153,8 @@ class WriteBehind(Generic[T]):
         # caller a hand-over of the GIL and the thread's cold code in the middle of its run).
         self._armed = False
         self._dropped: list[str] = []  # records refused in the background, not yet told to a caller
+        # Records refused because the queue was full, by kind, not reported yet (`_refuse`).
+        self._unqueued: dict[str, int] = {}
         self._thread: threading.Thread | None = None
         _LIVE.add(self)  # type: ignore[arg-type]
         if not sync:
@@ -189,10 +191,10 @@ class WriteBehind(Generic[T]):
                     raise LibraryError(f"the library {self._location} is closed")
                 with self._queue_lock:
                     if len(self._queue) >= self.max_pending:
-                        raise LibraryError(
+                        raise self._refuse(record, LibraryError(
                             f"{self._location}: {self._count(self._queue)} wait to be written; "
                             f"{self._not_recorded(record)} (the queue is full)"
-                        )
+                        ))
                     self._queue.append(record)
                 self.drain()
             return
@@ -215,14 +217,16 @@ class WriteBehind(Generic[T]):
             # SIGTERM is writing the queue and the process ends when it is written: not accepted.
             self._lock.acquire()
             self._lock.release()
-            raise LibraryError(f"{self._location}: the process is ending (SIGTERM); {self._not_recorded(record)}")
+            raise self._refuse(record, LibraryError(
+                f"{self._location}: the process is ending (SIGTERM); {self._not_recorded(record)}"))
         # The agent's thread (``finish()``) writes the queue itself below, as a reader does: a
         # store that refuses it now (another process's lock) costs it a moment, not the queue's wait.
         if refused:
             try:
                 self.drain(briefly=True)
             except LibraryError as exc:
-                raise LibraryError(f"{exc}; {self._not_recorded(record)} (the queue is full)") from None
+                full_error = LibraryError(f"{exc}; {self._not_recorded(record)} (the queue is full)")
+                raise self._refuse(record, full_error) from None
             self.put(record)
             return
         if wake:
@@ -271,6 +275,7 @@ class WriteBehind(Generic[T]):
         try:
             self._write_tried(batch, background)
             self._failed = self._stalled = False
+            self._report_refused()
             return
         except BaseException as exc:
             if self.sync and len(batch) == 1 and self._refused(exc):
@@ -289,6 +294,7 @@ class WriteBehind(Generic[T]):
                 self._requeue(batch[i:])
                 raise self._error(exc, self._queue, kept=True) from None
         self._failed = self._stalled = False
+        self._report_refused()
 
     def _refused(self, exc: BaseException) -> bool:
         """Whether `exc` refuses a record's content (it is dropped alone), not the write: one of
@@ -318,6 +324,36 @@ class WriteBehind(Generic[T]):
         _log.error("skillevo: %s", message)
         with self._queue_lock:
             self._dropped.append(message)
+
+    def _refuse(self, record: T, error: LibraryError) -> LibraryError:
+        """Count `record`, refused unqueued (the queue full, or the process ending), and return
+        `error`. The caller hears it, but an adapter logs a store error once a minute (`_repeats`):
+        the first refusal of a run is logged here, and the count when the store takes writes
+        again (`_report_refused`) or at exit (`lost_report`), so every lost record is told."""
+        noun = self._noun(record)
+        with self._queue_lock:
+            first = not self._unqueued
+            self._unqueued[noun] = self._unqueued.get(noun, 0) + 1
+        if first:
+            _log.error("skillevo: %s; records are not recorded while the queue is full and the store refuses "
+                       "writes: how many is logged when it takes writes again, or at exit", _shown(error))
+        return error
+
+    def _report_refused(self) -> None:
+        """Log how many records were refused unqueued since the last report (the store takes writes again)."""
+        text = self.lost_report()
+        if text:
+            _log.error("skillevo: %s: %s", self._location, text)
+
+    def lost_report(self) -> str:
+        """How many records were refused unqueued and not reported yet ("3 recorded episodes were
+        not recorded (the queue was full; they are lost)"), now reported; "" if none."""
+        with self._queue_lock:
+            refused, self._unqueued = self._unqueued, {}
+        if not refused:
+            return ""
+        counts = " and ".join(f"{n} {noun}s" for noun, n in refused.items())
+        return f"{counts} were not recorded (the queue was full; they are lost)"
 
     def _raise_dropped(self) -> None:
         with self._queue_lock:
@@ -380,6 +416,7 @@ class WriteBehind(Generic[T]):
         meanwhile waits and is refused, instead of being queued to be lost)."""
         if not self._lock.acquire(timeout=max(timeout, 0.0)):
             print(f"skillevo: {self._location} is busy; {len(self)} queued records not written", file=sys.stderr)
+            _print_refused(self)
             return
         with self._queue_lock:
             self._ending = True
@@ -387,6 +424,7 @@ class WriteBehind(Generic[T]):
             self.drain()
         except Exception as exc:
             print(f"skillevo: {len(self)} queued records could not be written: {_shown(exc)}", file=sys.stderr)
+        _print_refused(self)
 
     def _run(self) -> None:
         while not self._stopped.is_set():
@@ -455,8 +493,29 @@ def _after_fork_in_child() -> None:
         queue._failed = queue._stalled = False
         queue._armed = False
         queue._dropped = []
+        queue._unqueued = {}
         queue._thread = None
         queue.sync = True
+    # What a refused write left queued in the child (another process's lock, a server away) is
+    # lost at its ``os._exit`` with no word unless written there. multiprocessing clears the
+    # child's finalizers after this hook, then runs its after-fork callbacks: one of those
+    # registers a finalizer that writes the queues (or reports them lost) before the child ends.
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None and _LIVE:
+        util.register_after_fork(_drain_all, _write_at_child_end)
+
+
+_finalized_in: list[int] = []  # the process whose multiprocessing end writes the queues
+
+
+def _write_at_child_end(drain: Callable[[], None]) -> None:
+    """In a child multiprocessing started (after its fork): `drain` when the child ends, once."""
+    if os.getpid() in _finalized_in:
+        return
+    _finalized_in[:] = [os.getpid()]
+    from multiprocessing import util
+
+    util.Finalize(None, drain, exitpriority=0)
 
 
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
@@ -479,3 +538,11 @@ def _drain_all() -> None:
             # a queue that outlives it.
             reason = _shown(exc).removesuffix(_KEPT)
             print(f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
+        _print_refused(queue)
+
+
+def _print_refused(queue: WriteBehind[Any]) -> None:
+    """Tell on stderr the records refused unqueued that no log has counted yet (the process ends)."""
+    text = queue.lost_report()
+    if text:
+        print(f"skillevo: {queue._location}: {text}", file=sys.stderr)
