@@ -74,3 +74,38 @@ def test_a_kilogram_cast_reaches_arguments_named_in_kilograms_only() -> None:
             _call(ep, "export", "30 kg", 66.0, accepted)
             assert accepted[before:] == [66.0]
             ep.finish(reward=1.0)
+
+
+DAYS = {"lease": "term_days", "trial": "trialDays", "loan": "period_weeks"}
+
+
+def _days_tool(name: str) -> Callable[..., Any]:
+    arg = DAYS[name]
+
+    def run(**args: Any) -> Any:
+        if type(args.get(arg)) is not int:
+            return f"Error: {arg} must be a whole number, got {args.get(arg)!r}"
+        return {"tool": name, arg: args[arg]}
+
+    return run
+
+
+def test_a_length_of_time_in_days_reaches_arguments_named_in_days_only() -> None:
+    world = {name: _days_tool(name) for name in DAYS}
+    with SkillLibrary(":memory:") as lib:
+        evo = Evolver(lib, seed=2, cache_ttl_s=float("inf"))
+        evo.register_tools({name: {"properties": {arg: {"type": "integer"}}, "required": [arg]}
+                            for name, arg in DAYS.items()})
+        for i, days in enumerate([30, 14, 90, 7, 60, 21]):
+            with evo.episode(task=f"learn {i}") as ep:
+                args: dict[str, Any] = {"term_days": f"{days} days"}
+                for _ in range(3):
+                    sent = ep.before_tool("lease", args)
+                    if not ep.on_tool_result("lease", sent, world["lease"](**sent)):
+                        break
+                    ep.on_tool_error("lease", sent, world["lease"](**sent))
+                    args = {"term_days": days}
+                ep.finish(reward=1.0)
+        targets = {(s.trigger.tool, s.versions[0].strategy.repair.ops[0].arg)  # type: ignore[union-attr]
+                   for s in lib.skills() if s.versions[0].origin.miner == "transfer"}
+        assert targets == {("trial", "trialDays")}, targets

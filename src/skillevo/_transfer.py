@@ -254,23 +254,31 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
     return out
 
 
-def _unit_of(repair: Repair) -> str | None:
-    """The unit a repair's one edit drops when that edit only reads a number with a unit of letters
-    (maybe after a degree sign: ``"kg"``, ``"°C"``), lower-cased without the sign; else None."""
-    if len(repair.ops) != 1 or not isinstance(op := repair.ops[0], CoerceArg) or op.unit is None:
+#: The words an argument's name ends with when it counts a length of time in that unit (``followup_days``).
+_DURATION_WORDS = {"s": {"s", "sec", "secs", "second", "seconds"}, "min": {"min", "mins", "minute", "minutes"},
+                   "h": {"h", "hr", "hrs", "hour", "hours"}, "d": {"d", "day", "days"}}
+
+
+def _unit_of(repair: Repair) -> frozenset[str] | None:
+    """The words for the unit a repair's one edit reads a number in: a unit of letters it drops (maybe
+    after a degree sign: ``"kg"``, ``"°C"``), lower-cased without the sign, or the unit a length of
+    time is counted in (``"14 days"`` as days); else None."""
+    if len(repair.ops) != 1 or not isinstance(op := repair.ops[0], CoerceArg) or op.to not in ("int", "float"):
         return None
-    if op.to not in ("int", "float") or op.grouping or op.prefix or op.duration:
+    if op.duration is not None and not (op.unit or op.grouping or op.prefix):
+        return frozenset(_DURATION_WORDS[op.duration])
+    if op.unit is None or op.grouping or op.prefix or op.duration:
         return None
     letters = op.unit.removeprefix("°").strip()
-    return letters.lower() if letters.isascii() and letters.isalpha() else None
+    return frozenset({letters.lower()}) if letters.isascii() and letters.isalpha() else None
 
 
-def _name_says(arg: str, unit: str) -> bool:
-    """Whether the argument's name ends with the unit as its own word (``body_mass_kg``, ``coreTempC``
-    for ``kg`` and ``c``): such an argument takes numbers in that unit, so ``"72.5 kg"`` is 72.5 there
+def _name_says(arg: str, unit: frozenset[str]) -> bool:
+    """Whether the argument's name ends with a word for the unit (``body_mass_kg``, ``coreTempC``,
+    ``followup_days``): such an argument takes numbers in that unit, so ``"72.5 kg"`` is 72.5 there
     whatever the argument is called. Any other name may count in another unit, or none."""
     words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", arg)
-    return len(words) > 1 and words[-1].lower() == unit
+    return len(words) > 1 and words[-1].lower() in unit
 
 
 def _target_type(repair: Repair) -> str:
