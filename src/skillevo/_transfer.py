@@ -254,7 +254,7 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
     return out
 
 
-#: The words an argument's name ends with when it counts a length of time in that unit (``followup_days``).
+#: The words an argument's name ends with when it counts a length of time in that unit (``grace_days``).
 _DURATION_WORDS = {"s": {"s", "sec", "secs", "second", "seconds"}, "min": {"min", "mins", "minute", "minutes"},
                    "h": {"h", "hr", "hrs", "hour", "hours"}, "d": {"d", "day", "days"}}
 
@@ -274,8 +274,8 @@ def _unit_of(repair: Repair) -> frozenset[str] | None:
 
 
 def _name_says(arg: str, unit: frozenset[str]) -> bool:
-    """Whether the argument's name ends with a word for the unit (``body_mass_kg``, ``coreTempC``,
-    ``followup_days``): such an argument takes numbers in that unit, so ``"72.5 kg"`` is 72.5 there
+    """Whether the argument's name ends with a word for the unit (``load_kg``, ``ovenTempC``,
+    ``grace_days``): such an argument takes numbers in that unit, so ``"12.5 kg"`` is 12.5 there
     whatever the argument is called. Any other name may count in another unit, or none."""
     words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", arg)
     return len(words) > 1 and words[-1].lower() in unit

@@ -39,8 +39,8 @@ __all__ = [
 GROUPINGS = (",", ".", " ", "'")
 
 #: A unit written after a number: a word of letters (``h``, ``kg``, ``tablets``), maybe after a degree
-#: sign (``°C``) and maybe per another word (``mmol/L``, ``km/h``). Read as written: ``°C`` is never
-#: ``°F``, ``mg/dL`` never ``mmol/L`` (a conversion changes the number, so only corrections say it).
+#: sign (``°C``) and maybe per another word (``km/h``, ``g/L``). Read as written: ``°C`` is never
+#: ``°F``, ``mi/h`` never ``km/h`` (a conversion changes the number, so only corrections say it).
 _UNIT = r"(?:°\s?)?[^\W\d_]{1,16}(?:/[^\W\d_]{1,16})?"
 _UNIT_WORD = re.compile(_UNIT)
 #: ``"<number><unit>"`` / ``"<number> <unit>"``: a plain decimal number, then a unit.
@@ -234,7 +234,7 @@ def lost_zeros(bad: Any, good: Any) -> bool:
 
 
 def cuts_fraction(value: Any) -> bool:
-    """Whether a cast of `value` to an integer would cut a fraction off (``75.5``, ``"36.8"``, ``nan``)."""
+    """Whether a cast of `value` to an integer would cut a fraction off (``12.5``, ``"7.25"``, ``nan``)."""
     if isinstance(value, str):
         try:
             value = float(value)
