@@ -2,9 +2,9 @@
 
 A correction of ``72.0`` to ``72`` is a lossless cast, and was learned as ``coerce`` to int on
 floats; applied to ``75.5`` it sent ``75`` and the tool accepted it (held-out clinic world through
-CrewAI, h/heldout9: 6 / 9 / 21 test calls per seed succeeded with another weight or temperature,
-``36.8`` recorded as ``36``). A value the cast would round is now left as it is, as a cast that
-reads a unit already did (``"75.5 kg"`` under an int cast).
+CrewAI, h/heldout9: 0 / 6 / 21 test calls per seed, 1 / 9 / 14 in training, succeeded with
+another weight or temperature, ``7.5`` recorded as ``7``). A value the cast would round is now
+left as it is, as a cast that reads a unit already did (``"75.5 kg"`` under an int cast).
 """
 
 from __future__ import annotations
@@ -32,4 +32,4 @@ def test_a_text_with_a_fraction_is_not_cut_either() -> None:
     repair = Repair(ops=[CoerceArg(arg="n", to="int")])
     assert apply_repair(repair, {"n": "36"}) == {"n": 36}
     assert apply_repair(repair, {"n": "36.0"}) == {"n": 36}
-    assert apply_repair(repair, {"n": "36.8"}) == {"n": "36.8"}
+    assert apply_repair(repair, {"n": "7.25"}) == {"n": "7.25"}

@@ -2,7 +2,7 @@
 
 The correction puts the zeros back: the number's digits, zero-padded to the id's width. Before, it
 was learned only as a value map of the ids seen (one version per new id, none reaching the next
-id; held-out clinic world through CrewAI, h/heldout9: a 6-digit record number and an 8-digit member
+id; held-out clinic world through CrewAI, h/heldout9: a 6-digit and an 8-digit
 id sent as numbers, 0 of 2 learned as a rule). It is now a zero-pad to the corrected width, whose
 precondition is a non-negative integer of fewer digits: a negative number, a wider one, a float or
 a boolean is never padded (``-5`` is no id that lost its zeros). Driven through the real Evolver
@@ -26,8 +26,8 @@ def test_a_number_corrected_to_its_zero_padded_digits_is_a_pad() -> None:
     for value, padded in ((42, "000042"), (99999, "099999"), (0, "000000")):
         assert precondition_holds(repair, {"locker": value}), value
         assert apply_repair(repair, {"locker": value})["locker"] == padded
-    for value in (-5, 123456, 1234567, 4.5, 45.0, True, "000731"):
-        assert not precondition_holds(repair, {"locker": value}), value
+    for other in (-5, 123456, 1234567, 4.5, 45.0, True, "000731"):
+        assert not precondition_holds(repair, {"locker": other}), other
 
 
 def test_other_digits_are_no_lost_zeros() -> None:

@@ -3,7 +3,7 @@
 The world: a scale whose ``load_kg`` the policy writes as ``"12.5 kg"``, and three tools first seen
 later with ``mass_kg``, ``cargoKg`` and ``net_weight_lb`` (and a ``label``). A cast learned on
 ``load_kg`` reached only arguments named ``load_kg`` (held-out clinic world through CrewAI,
-h/heldout9: ``body_mass_kg`` and ``core_temp_c`` on tools first seen in the test phase paid their
+h/heldout9: a weight and a temperature argument of other names on tools first seen in the test phase paid their
 own failures, 0 of 2 transferred). An argument whose name ends with the unit's word takes numbers in
 that unit, so ``"12.5 kg"`` is 12.5 there; one named for another unit (``_lb``) or for none never
 gets the cast: it may count in another unit, and the number would change meaning.
