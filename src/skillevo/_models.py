@@ -27,7 +27,7 @@ from pydantic import (
 from ._model_base import Frozen, check_regex, new_id, now
 from ._regex import search
 from ._sanitize import clean_text
-from ._units import SIGNS, is_currency
+from ._units import SIGNS, is_currency, is_unit_word
 
 __all__ = [
     "NULL_ARM",
@@ -204,7 +204,7 @@ class CoerceArg(_Op):
 
     op: Literal["coerce"] = "coerce"
     to: Literal["int", "float", "str", "bool", "duration"]
-    unit: str | None = Field(default=None, min_length=1, max_length=16)
+    unit: str | None = Field(default=None, min_length=1, max_length=34)
     grouping: Literal[",", ".", " ", "'"] | None = None
     prefix: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[^\d\s]+$")
     duration: Literal["s", "min", "h", "d"] | None = None
@@ -224,8 +224,9 @@ class CoerceArg(_Op):
             raise ValueError("coerce: a unit, grouping or prefix is read only for a cast to int or float")
         if self.prefix is not None and not self.prefix.strip(SIGNS):
             raise ValueError("coerce: a prefix of signs only would drop the number's sign")
-        if self.unit is not None and not (self.unit.isalpha() or is_currency(self.unit)):
-            raise ValueError("coerce: a unit is letters only, or one currency symbol")
+        if self.unit is not None and not (is_unit_word(self.unit) or is_currency(self.unit)):
+            raise ValueError("coerce: a unit is a word of letters (maybe after a degree sign, maybe per another word), "
+                             "or one currency symbol")
         if self.duration is not None and (self.unit or self.grouping or self.prefix):
             raise ValueError("coerce: a duration is read alone, without a unit, grouping or prefix")
         return self

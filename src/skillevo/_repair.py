@@ -47,9 +47,10 @@ from ._models import (
     SetArg,
     Strip,
 )
+from ._repair_conds import empty_value, pad_condition
 from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, parse_date
 from ._shape import shape_regex
-from ._units import number_regex, pad_after, padded_prefix, read_number, readings
+from ._units import cuts_fraction, lost_zeros, number_regex, pad_after, padded_prefix, read_number, readings
 
 __all__ = [
     "RepairError",
@@ -142,6 +143,8 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
         if new is None:
             return  # another unit or grouping, or a number the cast would round: left as it is
     elif isinstance(op, CoerceArg):
+        if op.to == "int" and cuts_fraction(value):
+            return  # 75.5 is no 75: a cast learned on whole numbers never cuts a fraction off
         new = _coerce(value, op.to)
     elif isinstance(op, MapValue):
         new = op.mapping.get(str(value), value)
@@ -293,6 +296,8 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
                 if f_to != f_from and parsed.strftime(f_to) == good:
                     cands.append(("reformat_date", {"from_format": f_from, "to_format": f_to}))
                     break
+    if lost_zeros(bad, good):  # an id sent as a number: zero-padded to the width, that id written back
+        cands.append(("pad", {"width": len(good), "fill": "0"}))
     # A length corrected to ISO 8601: the same numbers rewritten, before a cast to text or a value map.
     cands.extend(("coerce", {"to": "duration", "duration": unit}) for unit in iso_units(bad, good))
     for to, kind in (("int", int), ("float", float), ("str", str), ("bool", bool)):
@@ -543,18 +548,6 @@ def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     return same_args(fl_t.get(op.arg, MISSING), fl_g.get(op.arg, MISSING))
 
 
-def _empty_value(arg: str, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> list[ArgCondition]:
-    """A dropped argument's failed values, when every one is null or empty text: then its *value*
-    was the mistake (the tool takes the argument), and the drop must leave a real value alone
-    (``in_stock: true`` dropped because ``in_stock: null`` was refused would change the call)."""
-    values = [get_path(bad, arg) for bad, _ in pairs]
-    if values and all(v is None for v in values):
-        return [ArgCondition(arg=arg, type="null")]
-    if values and all(isinstance(v, str) and not v.strip() for v in values):
-        return [ArgCondition(arg=arg, type="str", regex=r"\s*")]
-    return []
-
-
 def _precondition(
     ops: Sequence[Any], pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]
 ) -> list[ArgCondition] | None:
@@ -564,7 +557,7 @@ def _precondition(
         if isinstance(op, RenameArg | DropArg):
             conds.append(ArgCondition(arg=op.arg, present=True))
             if isinstance(op, DropArg):
-                conds.extend(_empty_value(op.arg, pairs))
+                conds.extend(empty_value(op.arg, pairs))
         elif isinstance(op, SetArg) and _is_addition(op, pairs):
             conds.append(ArgCondition(arg=op.arg, present=False))
         elif isinstance(op, CoerceArg) and op.to == "duration":
@@ -582,7 +575,7 @@ def _precondition(
         elif isinstance(op, Pad) and op.after is not None:
             conds.append(ArgCondition(arg=op.arg, regex=re.escape(op.after) + f"\\d{{1,{op.width - 1}}}"))
         elif isinstance(op, Pad):
-            conds.append(ArgCondition(arg=op.arg, regex=f".{{0,{op.width - 1}}}"))
+            conds.append(pad_condition(op, [v for b, g in pairs for v, _ in _changed_values(b, g, op.arg)]))
         elif isinstance(op, Strip) and op.chars is None:
             conds.append(ArgCondition(arg=op.arg, regex=r"(?s)\s.*|.*\s"))
         elif not isinstance(op, Retry | SetArg | MapValue):

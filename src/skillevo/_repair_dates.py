@@ -38,6 +38,11 @@ DATE_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
     "%m/%d/%y",
     "%d/%m/%y",
+    # a date with its time of day (to the minute), as people and spreadsheets write one
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
 )
 
 

@@ -21,6 +21,7 @@ from the JSON schemas an adapter declares (`Evolver.register_tools`).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -246,7 +247,38 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
         if _by_type(part) and source_type in (None, wanted):
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
                        if other != arg)
+        unit = _unit_of(part)
+        if unit is not None and source_type in (None, wanted):
+            out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
+                       if other != arg and _name_says(other, unit))
     return out
+
+
+#: The words an argument's name ends with when it counts a length of time in that unit (``grace_days``).
+_DURATION_WORDS = {"s": {"s", "sec", "secs", "second", "seconds"}, "min": {"min", "mins", "minute", "minutes"},
+                   "h": {"h", "hr", "hrs", "hour", "hours"}, "d": {"d", "day", "days"}}
+
+
+def _unit_of(repair: Repair) -> frozenset[str] | None:
+    """The words for the unit a repair's one edit reads a number in: a unit of letters it drops (maybe
+    after a degree sign: ``"kg"``, ``"°C"``), lower-cased without the sign, or the unit a length of
+    time is counted in (``"14 days"`` as days); else None."""
+    if len(repair.ops) != 1 or not isinstance(op := repair.ops[0], CoerceArg) or op.to not in ("int", "float"):
+        return None
+    if op.duration is not None and not (op.unit or op.grouping or op.prefix):
+        return frozenset(_DURATION_WORDS[op.duration])
+    if op.unit is None or op.grouping or op.prefix or op.duration:
+        return None
+    letters = op.unit.removeprefix("°").strip()
+    return frozenset({letters.lower()}) if letters.isascii() and letters.isalpha() else None
+
+
+def _name_says(arg: str, unit: frozenset[str]) -> bool:
+    """Whether the argument's name ends with a word for the unit (``load_kg``, ``ovenTempC``,
+    ``grace_days``): such an argument takes numbers in that unit, so ``"12.5 kg"`` is 12.5 there
+    whatever the argument is called. Any other name may count in another unit, or none."""
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", arg)
+    return len(words) > 1 and words[-1].lower() in unit
 
 
 def _target_type(repair: Repair) -> str:
@@ -258,7 +290,6 @@ def _target_type(repair: Repair) -> str:
 def transferred_name(source: str, tool: str, arg: str) -> str | None:
     """The transferred skill's name (a valid skill name), or None when none fits."""
     import hashlib
-    import re
 
     base = re.sub(r"[^a-z0-9]+", "-", f"{tool}-{arg}-from-{source}".lower()).strip("-")
     if len(base) > 64:
@@ -347,7 +378,7 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
                 proposal = Proposal(
                     name=name,
                     description=f"{tool}: the repair of argument {arg} learned on {source_tool}, transferred"
-                                + (f" to {target} (the same type)." if target != arg else "."),
+                                + (f" to {target} (its type, or the unit its name says)." if target != arg else "."),
                     trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=skill.trigger.error_type),
                     strategy=Strategy(repair=repair),
                     evidence=list(version.origin.evidence),

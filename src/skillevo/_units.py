@@ -12,6 +12,7 @@ depends on who wrote it, and only the tool's own corrections say which.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from typing import Any
@@ -19,7 +20,10 @@ from typing import Any
 __all__ = [
     "GROUPINGS",
     "SIGNS",
+    "cuts_fraction",
     "is_currency",
+    "is_unit_word",
+    "lost_zeros",
     "number_prefix",
     "number_regex",
     "pad_after",
@@ -34,11 +38,22 @@ __all__ = [
 #: decimal mark is ``,`` after a ``.`` grouping and ``.`` after any other.
 GROUPINGS = (",", ".", " ", "'")
 
-#: ``"<number><unit>"`` / ``"<number> <unit>"``: a plain decimal number, then a word of letters only.
-_WITH_UNIT = re.compile(r"\s*([+-]?\d{1,15}(?:\.\d{1,15})?)\s*([^\W\d_]{1,16})\s*")
+#: A unit written after a number: a word of letters (``h``, ``kg``, ``tablets``), maybe after a degree
+#: sign (``°C``) and maybe per another word (``km/h``, ``g/L``). Read as written: ``°C`` is never
+#: ``°F``, ``mi/h`` never ``km/h`` (a conversion changes the number, so only corrections say it).
+_UNIT = r"(?:°\s?)?[^\W\d_]{1,16}(?:/[^\W\d_]{1,16})?"
+_UNIT_WORD = re.compile(_UNIT)
+#: ``"<number><unit>"`` / ``"<number> <unit>"``: a plain decimal number, then a unit.
+_WITH_UNIT = re.compile(r"\s*([+-]?\d{1,15}(?:\.\d{1,15})?)\s*(" + _UNIT + r")\s*")
 
 
-_TRAILING_WORD = re.compile(r"(?<=[\d\s])[^\W\d_]{1,16}$")
+_TRAILING_WORD = re.compile(r"(?<=[\d\s])" + _UNIT + "$")
+
+
+def is_unit_word(unit: str) -> bool:
+    """Whether `unit` is a unit written after a number (`_UNIT`: letters, a degree sign before them, a
+    ``/`` between two words)."""
+    return len(unit) <= 34 and _UNIT_WORD.fullmatch(unit) is not None
 
 
 def is_currency(unit: str) -> bool:
@@ -207,3 +222,22 @@ def pad_after(value: Any, prefix: str, width: int) -> Any:
     if not digits.isascii() or not digits.isdigit():
         return value
     return prefix + digits.rjust(width, "0")
+
+
+def lost_zeros(bad: Any, good: Any) -> bool:
+    """Whether `good` is the digits of the non-negative integer `bad` with leading zeros put back
+    (``731`` -> ``"000731"``: an id with leading zeros that was sent as a number)."""
+    if type(bad) is not int or bad < 0 or not isinstance(good, str) or not (good.isascii() and good.isdigit()):
+        return False
+    digits = str(bad)
+    return len(good) > len(digits) and good.endswith(digits) and set(good[: len(good) - len(digits)]) == {"0"}
+
+
+def cuts_fraction(value: Any) -> bool:
+    """Whether a cast of `value` to an integer would cut a fraction off (``12.5``, ``"7.25"``, ``nan``)."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return False  # no number: the cast refuses it on its own
+    return isinstance(value, float) and not (math.isfinite(value) and value.is_integer())
