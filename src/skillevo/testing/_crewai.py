@@ -88,13 +88,31 @@ class ScriptedLLM(BaseLLM):
         return False
 
 
+def _reminder_head() -> str:
+    """How CrewAI's format reminder starts: it appends the reminder to an observation every few tool
+    uses, and the reminder itself shows ``Observation: the result of the action``."""
+    from crewai.utilities.i18n import I18N_DEFAULT
+
+    return str(I18N_DEFAULT.slice("tools")).split("{tools}", 1)[0].strip()
+
+
 def last_observation(messages: list[dict[str, Any]]) -> str | None:
-    """The last tool result in the conversation: a ``tool`` message, or the text after the last
-    ``Observation:`` (None before any tool ran)."""
+    """The last tool result in the conversation: a ``tool`` message, or the text after the
+    ``Observation:`` that follows the last ``Action Input:``, without CrewAI's format reminder
+    (None before any tool ran)."""
     for message in reversed(messages):
         content = str(message.get("content", ""))
         if message.get("role") == "tool":
             return content.strip()
         if message.get("role") == "assistant" and "Observation:" in content:
-            return content.rsplit("Observation:", 1)[1].strip()
+            head = _reminder_head()
+            if head and head in content:
+                content = content[: content.index(head)]
+            if "Observation:" not in content:
+                continue
+            action = content.rfind("Action Input:")
+            start = content.find("Observation:", max(action, 0))
+            if start < 0:
+                start = content.rfind("Observation:")
+            return content[start + len("Observation:") :].strip()
     return None
