@@ -90,7 +90,7 @@ from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
-from ._secret_validation import validation_spans
+from ._secret_validation import cut_hint, validation_spans
 from ._secret_windows import TOKEN_CHARS, RuleGroup, rule_spans, widen, windowed
 from ._span_apply import Span
 from ._span_apply import apply_spans as _apply
@@ -169,7 +169,7 @@ def _may_hold_secret(text: str) -> bool:
         return True
     if not _literals_in(_folded(text)).isdisjoint(_PREFILTER_WORDS):  # "ſecret" folds to a key word
         return True
-    if _AP.search(text) is not None or flag_hint(text) or determiner_code_hint(text):
+    if _AP.search(text) is not None or flag_hint(text) or determiner_code_hint(text) or cut_hint(text):
         return True
     return _CARD_HINT.search(text) is not None or _IBAN_HINT.search(text) is not None
 
@@ -291,9 +291,11 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from accepted_value_spans(text)  # "pin: must be one of 4821, 9930", "password should be ..."
         if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
             yield from table_spans(text)
-            yield from validation_spans(text)  # a pydantic error's input under a secret field
         yield from sql_spans(text)  # a value under a secret column of an INSERT, or bound to one
         yield from signature_spans(text)  # "Signature=<digest>", "X-Signature: ...", a signature in prose
+    if "\n" in text and (gates.open(_KEY_STEMS) or cut_hint(text)):
+        # a pydantic error's input under a secret field, or a value its cut left without a key
+        yield from validation_spans(text)
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
         yield from prefixed_key_spans(text)
         yield from der_key_spans(text)  # a private key's base64 body without its armor

@@ -29,7 +29,7 @@ import re2  # type: ignore[import-untyped]
 
 from ._secret_keys import is_secret_key
 
-__all__ = ["validation_spans"]
+__all__ = ["cut_hint", "validation_spans"]
 
 # The location line (a dotted path: "api_key", "config.db.password", "items.0.token",
 # "body.headers.X-Api-Key"), then its message line or lines, indented, with the input quoted.
@@ -50,13 +50,23 @@ def _secret_parts(loc: str) -> list[str]:
     return [part for part in parts if part and not part.isdigit() and is_secret_key(part[:80])]
 
 
+def cut_hint(text: str) -> bool:
+    """Whether `text` may quote a pydantic input cut in its middle (whose keys no stem may name)."""
+    return "..." in text and "input_value=" in text
+
+
 def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """The spans of `text` that a validation error quotes as a secret field's input."""
     if "input_value=" not in text:
         return
     for m in _ERROR.finditer(text):
         start, end = m.span(_V)
-        if end <= start or not _secret_parts(m.group(_LOC)) or m.group(_V).startswith("[REDACTED"):
+        if end <= start or m.group(_V).startswith("[REDACTED"):
+            continue
+        # Any field's error may quote a whole input (a settings model's missing "user" quotes the dict
+        # holding its password): what pydantic's cut left without its key is judged by no name.
+        yield from _cut_values(text, start, end)
+        if not _secret_parts(m.group(_LOC)):
             continue
         if m.group(_T) == "missing":
             # A missing field has no value to quote: pydantic quotes the input of the model holding it
@@ -74,8 +84,13 @@ _ENTRY = re2.compile(
     r"""(?P<v>'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|[^,{}\[\]\s][^,{}\[\]]*)"""
 )
 _EK, _EV = _ENTRY.groupindex["k"], _ENTRY.groupindex["v"]
-# A value right after pydantic's cut, its key gone: up to the next entry or the end.
-_CUT_VALUE = re2.compile(r"""\.\.\.(?P<cv>[^'":,{}\[\]]*['"]?)\s*(?:[,}\]]|$)""")
+# What follows pydantic's cut up to the next entry: a value whose key the cut took whole
+# ("...: '<v>'"), cut ("...tial': '<v>'", "'passwo...: '<v>'") or left before it, or the rest of a value
+# cut in its middle ("...731plum'"), which may be another key's (the cut can take whole entries).
+_CUT_VALUE = re2.compile(
+    r"""\.\.\.(?:[^,:{}\[\]'"\n]{0,80}['"]?\s*:\s*)?"""
+    r"""(?P<cv>'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|[{\[][^\n]*|[^,{}\[\]\s'"][^,{}\[\]]*)"""
+)
 _CV = _CUT_VALUE.groupindex["cv"]
 
 
@@ -100,7 +115,19 @@ def _respelled_values(text: str, start: int, end: int, loc: str) -> Iterator[tup
     for entry in _ENTRY.finditer(text, start, end):
         if any(_respells(entry.group(_EK), f) for f in fields):
             yield entry.start(_EV), entry.end(_EV), "secret"
-    # Pydantic cuts a long input in its middle ("...essTok': '<value>'}"): a key cut there is read from
-    # its tail (above); a value whose key was cut off is judged by nothing, so it is hidden.
+
+
+#: The longest input pydantic shows cut: 25 bytes, "...", 24 bytes (fewer characters when not ASCII);
+#: a longer one is whole, judged by its keys ("..." is then its own text).
+_CUT_SHOWN = 60
+
+
+def _cut_values(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+    """The value after pydantic's cut of a long structure (its first and last bytes around ``...``):
+    its key is gone or cut, so nothing judges it, and a piece of a value teaches a repair nothing. A
+    cut string is one field's, judged by its location."""
+    if end - start > _CUT_SHOWN or text[start] not in "{[(" or "..." not in text[start:end]:
+        return
     for cut in _CUT_VALUE.finditer(text, start, end):
-        yield cut.start(_CV), cut.end(_CV), "secret"
+        if cut.end(_CV) > cut.start(_CV):
+            yield cut.start(_CV), cut.end(_CV), "secret"
