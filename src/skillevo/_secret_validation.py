@@ -18,11 +18,14 @@ not the field's (a tool call that left out ``access_token`` showed its other arg
 one secret, and the lesson of the missing argument was mined from a redacted call), and only the
 values whose keys respell the field's name (``pw``, ``tok``, ``accessTok``) are hidden there; JSON
 Schema's ``'password' is a required property`` quotes its whole instance below ``On instance:``, read
-the same way (6 of 6 respellings showed their value, attack18). Pydantic cuts a long input to its
-first and last bytes around ``...``: the value after the cut has lost its key (``'passwo...: '<pw>'``),
-whatever field's error quotes it, so it is hidden (132 of 280 cut errors showed a secret, attack18). The
-same errors as JSON (``e.json()``, ``e.errors()``) name the field under ``loc`` and the value under
-``input``: `_secret_forms` reads that pair like a name and its value.
+the same way (6 of 6 respellings showed their value, attack18). Where a secret field is missing and
+the same error reports an input as extra (``extra_forbidden``), that input is the secret under
+another name, respelling or not (``value``, ``clave``: 6 of 6 kept it, attack18): hidden in both
+places. Pydantic cuts a long input to its first and last bytes around ``...``: the value after the
+cut has lost its key (``'passwo...: '<pw>'``), whatever field's error quotes it, so it is hidden (132
+of 280 cut errors showed a secret, attack18). The same errors as JSON (``e.json()``, ``e.errors()``)
+name the field under ``loc`` and the value under ``input``: `_secret_forms` reads that pair like a
+name and its value.
 """
 
 from __future__ import annotations
@@ -79,13 +82,22 @@ def validation_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 def _pydantic_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    for m in _ERROR.finditer(text):
+    errors = list(_ERROR.finditer(text))
+    # A secret field missing and an input reported as extra: the secret sent under another name
+    # ("value", "clave"), which need not respell the field's. Its value is hidden where the extra's
+    # error quotes it and in the missing field's input; beside no missing secret an extra stays.
+    missing = any(m.group(_T) == "missing" and _secret_parts(m.group(_LOC)) for m in errors)
+    extras = {m.group(_LOC).strip() for m in errors if missing and m.group(_T) == "extra_forbidden"}
+    for m in errors:
         start, end = m.span(_V)
         if end <= start or m.group(_V).startswith("[REDACTED"):
             continue
         # Any field's error may quote a whole input (a settings model's missing "user" quotes the dict
         # holding its password): what pydantic's cut left without its key is judged by no name.
         yield from _cut_values(text, start, end)
+        if m.group(_LOC).strip() in extras:
+            yield start, end, "secret"
+            continue
         if not _secret_parts(m.group(_LOC)):
             continue
         if m.group(_T) == "missing":
@@ -93,7 +105,7 @@ def _pydantic_spans(text: str) -> Iterator[tuple[int, int, str]]:
             # (the tool's other arguments, which the miner needs). A secret sent under another name is
             # there: each value whose key abbreviates or respells the field's ("pw", "tok",
             # "accessTok" for access_token) is hidden; keys that name a secret are the pair rules'.
-            yield from _respelled_values(text, start, end, m.group(_LOC))
+            yield from _respelled_values(text, start, end, m.group(_LOC), extras)
             continue
         yield start, end, "secret"
 
@@ -130,10 +142,13 @@ def _respells(key: str, field: str) -> bool:
     return bool(k) and bool(f) and (_subsequence(k, f) or _subsequence(f, k))
 
 
-def _respelled_values(text: str, start: int, end: int, loc: str) -> Iterator[tuple[int, int, str]]:
+def _respelled_values(
+    text: str, start: int, end: int, loc: str, extras: frozenset[str] | set[str] = frozenset()
+) -> Iterator[tuple[int, int, str]]:
+    """The values of a quoted input whose keys respell a secret part of `loc`, or are in `extras`."""
     fields = _secret_parts(loc)
     for entry in _ENTRY.finditer(text, start, end):
-        if any(_respells(entry.group(_EK), f) for f in fields):
+        if entry.group(_EK) in extras or any(_respells(entry.group(_EK), f) for f in fields):
             yield entry.start(_EV), entry.end(_EV), "secret"
 
 
