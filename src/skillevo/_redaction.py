@@ -62,6 +62,7 @@ from ._secret_contact import contact_hint, contact_spans
 from ._secret_der import der_key_spans
 from ._secret_echo import echoes as _echoes
 from ._secret_embedded import embedded_spans, redact_embedded
+from ._secret_escapes import decoded_view, view_spans
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -182,6 +183,10 @@ def _folded(text: str) -> str:
         lower += "\n" + unquote(unquote(lower))
     if "&" in lower and ";" in lower:
         lower += "\n" + html.unescape(lower)
+    if "\\" in lower or not lower.isascii():  # escapes and compatibility forms ("pass\x77ord", "ｐａｓｓ")
+        view = decoded_view(text)
+        if view is not None:
+            lower += "\n" + view[0].casefold()
     return lower
 
 
@@ -256,6 +261,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from entity_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
         # percent-encoded text (a URL inside a query: "https%3A%2F%2Fuser%3Apw%40host"), likewise
         yield from percent_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
+        # character escapes, compatibility forms, invisible characters ("pass\x77ord=", "ｐａｓｓｗｏｒｄ=")
+        yield from view_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
     if not gated or flag_hint(text):
         yield from flag_spans(text)
     if not gated or determiner_code_hint(text):

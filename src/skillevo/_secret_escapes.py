@@ -5,8 +5,8 @@ A tool may echo a value one character at a time in an escape notation: HTML char
 the escapes of C, Python and JavaScript (``\\x51``, ``\\u0051``, ``\\U00000051``, octal ``\\121``),
 CSS's (``\\51 ``), full-width or other compatibility forms of letters (``Ｑ``), and invisible format
 characters between them (a soft hyphen, a zero-width space). `_secret_known` looks for an episode's
-secrets in this view as well as in the text; a span found here is the span of the escapes that
-wrote it.
+secrets in this view as well as in the text, and the rules read it too (`view_spans`: a key written
+``pass\x77ord`` or ``ｐａｓｓｗｏｒｄ``); a span found here is the span of the escapes that wrote it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["decoded_view", "original_span"]
+__all__ = ["decoded_view", "original_span", "view_spans"]
 
 # One escape, its code in the group that names its base. Octal needs its three digits and no hex
 # digit after them (``\121``), else it is CSS's hex escape (``\51 ``, ended by a space or a non-hex).
@@ -97,3 +98,18 @@ def decoded_view(text: str) -> tuple[str, Map] | None:
 def original_span(where: Map, start: int, end: int) -> tuple[int, int]:
     """The span of the text that wrote the view's characters `start` to `end`."""
     return where[start][0], where[end - 1][1]
+
+
+def view_spans(
+    text: str, spans_of: Callable[[str], Iterable[tuple[int, int, str]]]
+) -> Iterator[tuple[int, int, str]]:
+    """Spans of `text` that `spans_of` finds in its decoded view, mapped back onto `text` (a character
+    an escape spells covers the whole escape): ``pass\\x77ord=...``, ``ｐａｓｓｗｏｒｄ=...``,
+    ``pass<soft hyphen>word=...``, a pair written in ``\\u`` escapes."""
+    view = decoded_view(text)
+    if view is None:
+        return
+    decoded, where = view
+    for start, end, kind in spans_of(decoded):
+        if end > start:
+            yield (*original_span(where, start, end), kind)
