@@ -11,6 +11,7 @@ secrets in this view as well as in the text, and the rules read it too (`view_sp
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -26,6 +27,20 @@ _ESCAPE = re.compile(
     r"|\\(?P<o>[0-3][0-7]{2})(?![0-9a-fA-F])|\\(?P<css>[0-9a-fA-F]{1,6})(?: |(?![0-9a-fA-F]))"
 )
 _HEX_GROUPS = ("x", "p", "bx", "u", "bu", "css")
+# The invisible format characters (Unicode's Cf) a text may hold: checked in C before folding a text
+# character by character (most non-ASCII text is already NFKC and holds none).
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001-\U000e007f]"
+)
+# An escape that spells a printable ASCII character (a key's or a token's): a text holding none is
+# read as written, without decoding its other escapes (JSON's "\u00e9", a Windows path's "\d").
+_SPELLS_ASCII = re.compile(
+    r"&#0*(?:3[2-9]|[4-9]\d|1[01]\d|12[0-6]);?|&#[xX]0*[2-7][0-9a-fA-F];?|&[A-Za-z][A-Za-z0-9]{1,31};"
+    r"|%[2-7][0-9a-fA-F]|\\x[2-7][0-9a-fA-F]|\\u00[2-7][0-9a-fA-F]|\\U000000[2-7][0-9a-fA-F]"
+    r"|\\(?:0[4-7][0-7]|1[0-7][0-7])(?![0-9a-fA-F])|\\0{0,4}[2-7][0-9a-fA-F](?: |(?![0-9a-fA-F]))"
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # What a text must hold for the view to differ from it.
 _MARKS = ("&", "%", "\\")
 
@@ -42,57 +57,78 @@ def _char(m: re.Match[str]) -> str:
     return chr(number) if number <= 0x10FFFF and not 0xD800 <= number <= 0xDFFF else ""
 
 
-def _decode_once(text: str, where: Map) -> tuple[str, Map]:
+def _decode_once(text: str, where: Map) -> tuple[str, Map, bool]:
+    """`text` with its escapes decoded, its map, and whether an escape spelled a printable ASCII
+    character (what a key or a token is written in: ``\\x77`` is "w", ``\\u00e9`` or ``\\d`` are none)."""
     out: list[str] = []
     spans: Map = []
-    pos = 0
+    pos, spelled = 0, False
     for m in _ESCAPE.finditer(text):
         decoded = _char(m)
         if not decoded:
             continue
-        for i in range(pos, m.start()):
-            out.append(text[i])
-            spans.append(where[i])
+        out.append(text[pos : m.start()])
+        spans.extend(where[pos : m.start()])
         start, end = where[m.start()][0], where[m.end() - 1][1]
-        for ch in decoded:
-            out.append(ch)
-            spans.append((start, end))
+        out.append(decoded)
+        spans.extend([(start, end)] * len(decoded))
+        spelled = spelled or any(" " < ch < "\x7f" for ch in decoded)
         pos = m.end()
-    out.extend(text[pos:])
+    out.append(text[pos:])
     spans.extend(where[pos:])
-    return "".join(out), spans
+    return "".join(out), spans, spelled
 
 
-def _fold(text: str, where: Map) -> tuple[str, Map]:
-    """Compatibility forms folded (``Ｑ`` is ``Q``), invisible format characters dropped."""
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> tuple[str, bool]:
+    """A character as NFKC folds it ("" for a format character), and whether that spells ASCII."""
+    if unicodedata.category(ch) == "Cf":
+        return "", True
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded, any(" " < c < "\x7f" for c in folded)
+
+
+def _fold(text: str, where: Map) -> tuple[str, Map, bool]:
+    """Compatibility forms folded (``Ｑ`` is ``Q``), invisible format characters dropped; and whether
+    that spelled ASCII or joined two characters (half-width kana folded to kana changes no word)."""
     out: list[str] = []
     spans: Map = []
-    for ch, span in zip(text, where, strict=True):
-        if ch.isascii():
-            out.append(ch)
-            spans.append(span)
-            continue
-        if unicodedata.category(ch) == "Cf":
-            continue
-        for folded in unicodedata.normalize("NFKC", ch):
+    pos, spelled = 0, False
+    for m in _NON_ASCII.finditer(text):
+        out.append(text[pos : m.start()])
+        spans.extend(where[pos : m.start()])
+        for i in range(m.start(), m.end()):
+            folded, spells = _fold_char(text[i])
+            spelled = spelled or spells
             out.append(folded)
-            spans.append(span)
-    return "".join(out), spans
+            spans.extend([where[i]] * len(folded))
+        pos = m.end()
+    out.append(text[pos:])
+    spans.extend(where[pos:])
+    return "".join(out), spans, spelled
 
 
+@functools.lru_cache(maxsize=8)  # the pre-filter, the rules and the known secrets read the same view
 def decoded_view(text: str) -> tuple[str, Map] | None:
     """`text` with its escapes decoded (twice: a percent-escape of a percent-escape) and folded, and
     for each character of it the span of `text` that wrote it; None when it reads as `text` does."""
-    if text.isascii() and not any(mark in text for mark in _MARKS):
+    ascii_text = text.isascii()
+    if ascii_text and not any(mark in text for mark in _MARKS):
         return None
-    view, where = text, [(i, i + 1) for i in range(len(text))]
-    for _ in range(2):
+    escapes = any(mark in text for mark in _MARKS) and _SPELLS_ASCII.search(text) is not None
+    if not escapes and (ascii_text or (unicodedata.is_normalized("NFKC", text) and not _FORMAT.search(text))):
+        return None
+    view, where, spelled = text, list(zip(range(len(text)), range(1, len(text) + 1), strict=True)), False
+    for _ in range(2 if escapes else 0):
         if not any(mark in view for mark in _MARKS):
             break
-        view, where = _decode_once(view, where)
-    if not view.isascii():
-        view, where = _fold(view, where)
-    return (view, where) if view != text else None
+        view, where, more = _decode_once(view, where)
+        spelled = spelled or more
+    if not view.isascii() and (not unicodedata.is_normalized("NFKC", view) or _FORMAT.search(view)):
+        view, where, folded = _fold(view, where)
+        spelled = spelled or folded
+    # Escapes of other characters only (JSON's "\u00e9", a path's "\d"): read as the text is.
+    return (view, where) if spelled and view != text else None
 
 
 def original_span(where: Map, start: int, end: int) -> tuple[int, int]:
