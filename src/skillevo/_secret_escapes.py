@@ -3,10 +3,12 @@
 A tool may echo a value one character at a time in an escape notation: HTML character references
 (``&#81;``, ``&#x51;``, ``&amp;``), percent-encoding of every character (``%51``, twice: ``%2551``),
 the escapes of C, Python and JavaScript (``\\x51``, ``\\u0051``, ``\\U00000051``, octal ``\\121``),
-CSS's (``\\51 ``), full-width or other compatibility forms of letters (``Ｑ``), and invisible format
-characters between them (a soft hyphen, a zero-width space). `_secret_known` looks for an episode's
-secrets in this view as well as in the text, and the rules read it too (`view_spans`: a key written
-``pass\x77ord`` or ``ｐａｓｓｗｏｒｄ``); a span found here is the span of the escapes that wrote it.
+CSS's (``\\51 ``), full-width or other compatibility forms of letters (``Ｑ``), invisible format
+characters between them (a soft hyphen, a zero-width space), and, in a word mixing ASCII letters with
+others, look-alike letters of another script (Cyrillic ``а`` in ``pаssword``, by TR39's table).
+`_secret_known` looks for an episode's secrets in this view as well as in the text, and the rules
+read it too (`view_spans`: a key written ``pass\\x77ord`` or ``ｐａｓｓｗｏｒｄ``); a span found here is
+the span of the escapes that wrote it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ _SPELLS_ASCII = re.compile(
     r"|\\(?:0[4-7][0-7]|1[0-7][0-7])(?![0-9a-fA-F])|\\0{0,4}[2-7][0-9a-fA-F](?: |(?![0-9a-fA-F]))"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# A character past the Latin blocks beside an ASCII letter: a word mixing scripts ("p\u0430ssword");
+# accented Latin ("Zürich") is its own letters and no reason to read the text again.
+_MIXED = re.compile(r"[A-Za-z][^\x00-\u024f]|[^\x00-\u024f][A-Za-z]")
 # What a text must hold for the view to differ from it.
 _MARKS = ("&", "%", "\\")
 
@@ -88,6 +93,21 @@ def _fold_char(ch: str) -> tuple[str, bool]:
     return folded, any(" " < c < "\x7f" for c in folded)
 
 
+def _ascii_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+@functools.lru_cache(maxsize=4096)
+def _look_alike(ch: str) -> str:
+    """The ASCII letter or digit Unicode's confusables table (TR39) gives `ch` (Cyrillic "а" is "a"), or ""."""
+    from ._untrusted import confusable_table  # that module redacts: imported when first needed
+
+    if len(ch) != 1 or unicodedata.name(ch, "LATIN").startswith("LATIN"):  # "ü", "ß" are their own letters
+        return ""
+    look = confusable_table().get(ch, "")
+    return look if len(look) == 1 and look.isalnum() else ""
+
+
 def _fold(text: str, where: Map) -> tuple[str, Map, bool]:
     """Compatibility forms folded (``Ｑ`` is ``Q``), invisible format characters dropped; and whether
     that spelled ASCII or joined two characters (half-width kana folded to kana changes no word)."""
@@ -97,8 +117,14 @@ def _fold(text: str, where: Map) -> tuple[str, Map, bool]:
     for m in _NON_ASCII.finditer(text):
         out.append(text[pos : m.start()])
         spans.extend(where[pos : m.start()])
+        # A run inside a word of ASCII letters ("p\u0430ssword"): its look-alikes are read as ASCII.
+        mixed = (m.start() > 0 and _ascii_letter(text[m.start() - 1])) or (
+            m.end() < len(text) and _ascii_letter(text[m.end()])
+        )
         for i in range(m.start(), m.end()):
             folded, spells = _fold_char(text[i])
+            if mixed and not spells and (look := _look_alike(folded)):
+                folded, spells = look, True
             spelled = spelled or spells
             out.append(folded)
             spans.extend([where[i]] * len(folded))
@@ -116,7 +142,10 @@ def decoded_view(text: str) -> tuple[str, Map] | None:
     if ascii_text and not any(mark in text for mark in _MARKS):
         return None
     escapes = any(mark in text for mark in _MARKS) and _SPELLS_ASCII.search(text) is not None
-    if not escapes and (ascii_text or (unicodedata.is_normalized("NFKC", text) and not _FORMAT.search(text))):
+    if not escapes and (
+        ascii_text
+        or (unicodedata.is_normalized("NFKC", text) and not _FORMAT.search(text) and not _MIXED.search(text))
+    ):
         return None
     view, where, spelled = text, list(zip(range(len(text)), range(1, len(text) + 1), strict=True)), False
     for _ in range(2 if escapes else 0):
@@ -124,7 +153,9 @@ def decoded_view(text: str) -> tuple[str, Map] | None:
             break
         view, where, more = _decode_once(view, where)
         spelled = spelled or more
-    if not view.isascii() and (not unicodedata.is_normalized("NFKC", view) or _FORMAT.search(view)):
+    if not view.isascii() and (
+        not unicodedata.is_normalized("NFKC", view) or _FORMAT.search(view) or _MIXED.search(view)
+    ):
         view, where, folded = _fold(view, where)
         spelled = spelled or folded
     # Escapes of other characters only (JSON's "\u00e9", a path's "\d"): read as the text is.
