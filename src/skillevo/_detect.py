@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -148,6 +148,26 @@ def error_signature(message: str) -> str:
     for pattern, repl in _SUBS_V2:
         text = pattern.sub(repl, text)
     return f"{SIGNATURE_VERSION}:" + text.lower()[:196]
+
+
+# A run of letters a shape keeps (not a placeholder's name): what makes a secret's shape its own.
+_SHAPE_WORD = re.compile(r"(?<!<)[^\W\d_]{3,}(?!>)")
+
+
+def hide_in_signature(signature: str, secrets: Iterable[str]) -> str:
+    """`signature` with each of `secrets` (an episode's own) hidden in the shape the signature gives
+    it: ``plum orbit 7731 zebra`` is ``plum orbit <n> zebra`` there, which no spelling of the secret
+    matches (the event's redaction hides the secret's spellings, not its shapes). A shape that keeps
+    none of the secret's words (``<id>``) is no secret's."""
+    prefix = f"{SIGNATURE_VERSION}:"
+    if not signature.startswith(prefix):
+        return signature
+    body = signature[len(prefix) :]
+    shapes = {error_signature(s)[len(prefix) :] for s in secrets if isinstance(s, str) and len(s) <= 500}
+    for shape in sorted(shapes, key=len, reverse=True):
+        if shape in body and _SHAPE_WORD.search(shape):
+            body = body.replace(shape, "[REDACTED:secret]")
+    return prefix + body
 
 
 def signatures(message: str) -> tuple[str, str]:

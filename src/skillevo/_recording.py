@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._detect import hide_in_signature
 from ._models import Event, EventKind
 from ._redaction import REDACT_PAST_CUT, capped_text, redact, remember_secrets
 from ._sanitize import MAX_DEPTH, json_text, safe_str
@@ -141,6 +142,15 @@ def snapshot(value: Any) -> Any:
 _Logged = tuple[EventKind, str | None, str | None, float, dict[str, Any], dict[str, Any] | None]
 
 
+def _redacted(data: dict[str, Any], secrets: set[str]) -> dict[str, Any]:
+    """`data` redacted with the episode's `secrets`, its error signature too: the signature reshapes
+    a secret the error echoed (``plum orbit <n> zebra``), so its spellings no longer match there."""
+    out: dict[str, Any] = redact(data, known=secrets)
+    if secrets and isinstance(signature := out.get("signature"), str):
+        out["signature"] = hide_in_signature(signature, secrets)
+    return out
+
+
 def _build(logged: list[_Logged], secrets: set[str]) -> list[Event]:
     """`logged` as `Event`s, redacted (`secrets` grows on the way)."""
     for _kind, _tool, _version_id, _ts, logged_data, private in logged:
@@ -153,7 +163,7 @@ def _build(logged: list[_Logged], secrets: set[str]) -> list[Event]:
     for kind, tool, version_id, ts, data, _private in logged:
         # All of it, not only the private snapshots: an error text may echo a secret
         # argument without its name (known from this episode's earlier events).
-        data = redact(data, known=secrets)
+        data = _redacted(data, secrets)
         out.append(
             mark_scrubbed(
                 Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
@@ -230,7 +240,7 @@ class EventRecorder:
         if self.listener is not None and kind in _TRACED:
             # Redacted now, once: the listener and the stored event see the same values.
             data.update(private)
-            data = redact(data, known=self.secrets)
+            data = _redacted(data, self.secrets)
             self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
             self.tell(kind, tool, version_id, data)
             return

@@ -62,6 +62,7 @@ from ._secret_contact import contact_hint, contact_spans
 from ._secret_der import der_key_spans
 from ._secret_echo import echoes as _echoes
 from ._secret_embedded import embedded_spans, redact_embedded
+from ._secret_escapes import decoded_view, view_spans
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -90,7 +91,7 @@ from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
-from ._secret_validation import validation_spans
+from ._secret_validation import cut_hint, validation_spans
 from ._secret_windows import TOKEN_CHARS, RuleGroup, rule_spans, widen, windowed
 from ._span_apply import Span
 from ._span_apply import apply_spans as _apply
@@ -169,7 +170,7 @@ def _may_hold_secret(text: str) -> bool:
         return True
     if not _literals_in(_folded(text)).isdisjoint(_PREFILTER_WORDS):  # "ſecret" folds to a key word
         return True
-    if _AP.search(text) is not None or flag_hint(text) or determiner_code_hint(text):
+    if _AP.search(text) is not None or flag_hint(text) or determiner_code_hint(text) or cut_hint(text):
         return True
     return _CARD_HINT.search(text) is not None or _IBAN_HINT.search(text) is not None
 
@@ -182,6 +183,10 @@ def _folded(text: str) -> str:
         lower += "\n" + unquote(unquote(lower))
     if "&" in lower and ";" in lower:
         lower += "\n" + html.unescape(lower)
+    if "\\" in lower or not lower.isascii():  # escapes and compatibility forms ("pass\x77ord", "ｐａｓｓ")
+        view = decoded_view(text)
+        if view is not None:
+            lower += "\n" + view[0].casefold()
     return lower
 
 
@@ -256,6 +261,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from entity_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
         # percent-encoded text (a URL inside a query: "https%3A%2F%2Fuser%3Apw%40host"), likewise
         yield from percent_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
+        # character escapes, compatibility forms, invisible characters ("pass\x77ord=", "ｐａｓｓｗｏｒｄ=")
+        yield from view_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
     if not gated or flag_hint(text):
         yield from flag_spans(text)
     if not gated or determiner_code_hint(text):
@@ -291,9 +298,11 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from accepted_value_spans(text)  # "pin: must be one of 4821, 9930", "password should be ..."
         if "\n" in text:  # a table whose column header names a secret (CSV, TSV, Markdown)
             yield from table_spans(text)
-            yield from validation_spans(text)  # a pydantic error's input under a secret field
         yield from sql_spans(text)  # a value under a secret column of an INSERT, or bound to one
         yield from signature_spans(text)  # "Signature=<digest>", "X-Signature: ...", a signature in prose
+    if "\n" in text and (gates.open(_KEY_STEMS) or cut_hint(text)):
+        # a pydantic error's input under a secret field, or a value its cut left without a key
+        yield from validation_spans(text)
     if gates.open((RUN,)):  # a key behind a vendor prefix no rule names ("shpat_...", "gsk_...")
         yield from prefixed_key_spans(text)
         yield from der_key_spans(text)  # a private key's base64 body without its armor

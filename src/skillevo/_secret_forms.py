@@ -309,6 +309,7 @@ def card_number(value: Any) -> Any:
 
 #: A run that may be base64 (standard or URL-safe), long enough to wrap a credential.
 _B64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,}={0,2}(?![A-Za-z0-9+/_\-=])")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]+")
 _B64_MAX = 8192  # a longer run (a file, an image) is not a credential's wrapper: not decoded
 #: What HTTP Basic encodes: ``user:password``, one line without spaces.
 _USER_PASSWORD = re.compile(r"[\w.@+\-]{1,128}:(?!//)\S{1,256}")  # not a URL
@@ -334,9 +335,22 @@ def encoded_spans(text: str, holds_secret: Callable[[str], bool]) -> Iterator[tu
     for m in _B64.finditer(text):
         if len(m.group(0)) > _B64_MAX:
             continue
-        decoded = _decoded(m.group(0))
-        if decoded and (_USER_PASSWORD.fullmatch(decoded) or holds_secret(decoded)):
-            yield m.start(), m.end(), "encoded_secret"
+        # the same text in hex ("70617373776f7264..."): a run of hex digits is base64 too, read both ways
+        for decoded in (_decoded(m.group(0)), _hex_decoded(m.group(0))):
+            if decoded and (_USER_PASSWORD.fullmatch(decoded) or holds_secret(decoded)):
+                yield m.start(), m.end(), "encoded_secret"
+                break
+
+
+def _hex_decoded(token: str) -> str | None:
+    """The printable text a run of hex digits encodes, or None."""
+    if len(token) % 2 or _HEX_RUN.fullmatch(token) is None:
+        return None
+    try:
+        text = bytes.fromhex(token).decode("utf-8")
+    except ValueError:
+        return None
+    return text if all(c.isprintable() or c in "\n\r\t" for c in text) else None
 
 
 def remember(value: Any, known: set[str]) -> None:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -111,6 +112,8 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
     "id": frozenset({"session", "sess"}),
     "tokens": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth"}),
+    # a token abbreviated ("access_tok", "refresh_tok"); "tok" alone is none ("tok_count")
+    "tok": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth", "auth", "bot"}),
     "pass": frozenset({"db", "database", "key", "user", "login", "admin", "root", "smtp", "keystore", "truststore",
                        "store"}),
     # a password abbreviated: only after a modifier ("Pw" alone is also the end of a base64 text, "...Pw==")
@@ -152,7 +155,7 @@ _NON_WORD = re.compile(r"[\W_]+")  # letters of any script are words ("паро�
 #: a text without any (case-folded) holds no secret key, so the key=value rules need not run on it.
 #: Then an escaped letter (a key written in JSON's ASCII escapes, "\\u043f\\u0430...") and SQL's
 #: "IDENTIFIED BY '...'", which names a password without the word.
-_KEY_STEMS = ("pass", "pwd", "secret", "token", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
+_KEY_STEMS = ("pass", "pwd", "secret", "tok", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
               "pin", "otp", "ssn", "jwt", "mfa", "contras", "sig", "hmac", "mnemonic", "kennw", "senha", "wachtw",
               "hasło", "haslo", "lösen", "losen", "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
               "reset", "verif", "confirm", "one_time", "one-time", "onetime", "2fa", "tfa", "sms", "recover",
@@ -197,6 +200,9 @@ def is_secret_key(key: str) -> bool:
     if len(words) > 1 and (words[-1] in _DESCRIPTOR_TAILS or words[0] in _COUNT_LEADS):
         return False
     if any(w in _SECRET_WORDS for w in words):
+        return True
+    # one secret word that a case style split in two ("pass_phrase", "passWord", "pass-wd")
+    if any(a + b in _SECRET_WORDS for a, b in itertools.pairwise(words)):
         return True
     if any(_compound(w) for w in words):
         return True

@@ -18,6 +18,8 @@ import string
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
+from ._secret_escapes import decoded_view, original_span
+
 __all__ = ["hide_known", "known_forms"]
 
 Span = tuple[int, int, str]
@@ -98,6 +100,20 @@ def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[
     return spans
 
 
+def _found(text: str, lowered: str, known: set[str], skeletons: set[str]) -> list[tuple[int, int]]:
+    """Where `text` spells a known secret: every form in any case (a form as written is one of them),
+    then the separator-free spelling."""
+    spans: list[tuple[int, int]] = []
+    for form in sorted({f for k in known for f in _folded(k) if f in lowered}, key=len, reverse=True):
+        start = lowered.find(form)
+        while start >= 0:
+            spans.append((start, start + len(form)))
+            start = lowered.find(form, start + len(form))
+    if skeletons:
+        spans += _skeleton_spans(text, lowered, skeletons)
+    return spans
+
+
 def hide_known(text: str, known: set[str], apply: Callable[[str, list[Span]], str]) -> str:
     """`text` with the episode's own secrets hidden in each spelling a text echoes them in (see the
     module); `apply` replaces the spans found."""
@@ -107,16 +123,12 @@ def hide_known(text: str, known: set[str], apply: Callable[[str, list[Span]], st
         for value in sorted(found, key=len, reverse=True):
             text = text.replace(value, "[REDACTED:secret]")
         return text
-    # every form in any case (a form as written is one of them), then the separator-free spelling
-    spans: list[tuple[int, int]] = []
-    for form in sorted({f for k in known for f in _folded(k) if f in lowered}, key=len, reverse=True):
-        start = lowered.find(form)
-        while start >= 0:
-            spans.append((start, start + len(form)))
-            start = lowered.find(form, start + len(form))
     skeletons = {s for k in known if (s := _skeleton(k))}
-    if skeletons:
-        spans += _skeleton_spans(text, lowered, skeletons)
+    spans = _found(text, lowered, known, skeletons)
+    # the same read through the text's character escapes (`_secret_escapes`): "&#81;&#117;...", "\u0051..."
+    view = decoded_view(text)
+    if view is not None and len(decoded := view[0].lower()) == len(view[0]):
+        spans += [original_span(view[1], s, e) for s, e in _found(view[0], decoded, known, skeletons)]
     if not spans:
         return text
     return apply(text, [(start, end, "secret") for start, end in spans])

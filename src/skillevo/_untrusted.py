@@ -23,6 +23,7 @@ from ._redaction import redact_text
 
 __all__ = [
     "clean_text",
+    "confusable_table",
     "has_hidden",
     "identifier",
     "infix_code",
@@ -122,7 +123,7 @@ def has_hidden(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _confusables() -> dict[str, str]:
+def confusable_table() -> dict[str, str]:
     """Non-ASCII character -> its ASCII look-alike, from the TR39 confusables data the package ships."""
     from confusable_homoglyphs import confusables
 
@@ -144,7 +145,7 @@ def skeleton(text: str) -> str:
     Decomposes (NFD), drops combining marks, and replaces each non-ASCII character that the Unicode
     confusables table maps to an ASCII look-alike by that look-alike; other characters stay.
     """
-    table = _confusables()
+    table = confusable_table()
     out: list[str] = []
     for ch in unicodedata.normalize("NFD", text):
         if ch.isascii():
