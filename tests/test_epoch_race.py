@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,7 +15,29 @@ from skillevo._learning_sql import PosteriorIncrement, reset_statements
 from skillevo._postgres import _pg
 from skillevo._sanitize import json_text
 
+from .conftest import PG_URL
+
+if TYPE_CHECKING:
+    import psycopg
+
 pytestmark = pytest.mark.postgres
+
+
+def _blocked_or(other: psycopg.Connection[Any], finished: Callable[[], bool]) -> None:
+    """Until `finished()` or a session waits on a lock `other`'s transaction holds (the race is on,
+    however slow the machine): a fixed sleep let a slow worker arrive after the commit, untested."""
+    import psycopg
+
+    pid = other.info.backend_pid
+    with psycopg.connect(PG_URL, autocommit=True) as watch:
+        deadline = time.monotonic() + 120.0
+        while not finished() and time.monotonic() < deadline:
+            row = watch.execute("SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                                (pid,)).fetchone()
+            if row is not None and row[0] > 0:
+                return
+            time.sleep(0.01)
+    assert finished(), "the racing write neither finished nor waited for the reset's lock in 120 s"
 
 
 @pytest.mark.parametrize("durability", ["sync", "batched"])
@@ -36,7 +60,7 @@ def test_a_first_update_racing_a_reset_of_every_key_is_dropped(pg_url: str, dura
 
             worker = threading.Thread(target=update)
             worker.start()
-            done.wait(1.0)  # before the fix: written at once, against the epoch the reset is leaving
+            _blocked_or(other, done.is_set)  # before the fix: written at once, against the epoch the reset is leaving
             other.commit()
         worker.join(10)
         assert done.is_set()
@@ -54,7 +78,7 @@ def test_a_reset_of_one_key_racing_a_reset_of_every_key_moves_it_past_both(pg_ur
                 other.execute(_pg(statement), params)
             worker = threading.Thread(target=lib.reset_posteriors, args=("k",))
             worker.start()
-            worker.join(1.0)  # before the fix: done, the key at the library's old epoch + 1 = the new one
+            _blocked_or(other, lambda: not worker.is_alive())  # before the fix: done, the key at the old epoch + 1
             other.commit()
         worker.join(10)
         # Evidence gathered in "k" after its own reset and before the reset of every key committed

@@ -21,7 +21,21 @@ from skillevo._models import MapValue, Repair, SkillVersion
 from skillevo._review_gate import ReviewGate, _Holds
 from skillevo._store import SkillStore
 
-TTL = 0.05
+TTL = 60.0  # the test's clock passes it at will: a slow machine's pauses never expire an answer
+
+
+class _Clock:
+    """`time` as `_review_gate` reads it, with the monotonic clock moved forward by `passes`."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+        self.time = time.time
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead
+
+    def passes(self, seconds: float) -> None:
+        self.ahead += seconds
 
 
 class _Check:
@@ -40,8 +54,13 @@ class _Check:
 
 
 @pytest.fixture
-def short_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    """The held answers' TTL, and a clock the test moves past it (it was 0.05 s of real time, which a
+    machine pausing the test between two calls could pass where the test needed it not passed)."""
+    clock = _Clock()
     monkeypatch.setattr(_review_gate, "_HELD_TTL_S", TTL)
+    monkeypatch.setattr(_review_gate, "time", clock)
+    return clock
 
 
 def _version(tmp_path: Path) -> tuple[SkillLibrary, SkillVersion]:
@@ -53,7 +72,7 @@ def _version(tmp_path: Path) -> tuple[SkillLibrary, SkillVersion]:
 
 
 def test_an_expired_hold_is_looked_at_off_the_call_path_and_frees_in_bounded_time(
-    tmp_path: Path, short_ttl: None
+    tmp_path: Path, clock: _Clock
 ) -> None:
     lib, version = _version(tmp_path)
     check = _Check()
@@ -66,12 +85,12 @@ def test_an_expired_hold_is_looked_at_off_the_call_path_and_frees_in_bounded_tim
             assert holds.held(lib, version)
         assert len(check.threads) == 1
         check.evidence = True
-        time.sleep(TTL * 2)
+        clock.passes(TTL * 2)
         assert holds.held(lib, version)  # old: still held on this call (fail closed) ...
         assert holds.settle(5.0)
         assert len(check.threads) == 2 and check.threads[1] != me  # ... asked off the caller's thread
         assert not holds.held(lib, version)  # the background answer is the next call's
-        time.sleep(TTL * 2)
+        clock.passes(TTL * 2)
         for _ in range(100):  # free stays free: never asked again
             assert not holds.held(lib, version)
         assert holds.settle(5.0)
@@ -80,7 +99,7 @@ def test_an_expired_hold_is_looked_at_off_the_call_path_and_frees_in_bounded_tim
 
 
 def test_calls_after_the_ttl_ask_off_the_path_and_a_failed_check_holds_and_is_asked_again(
-    tmp_path: Path, short_ttl: None
+    tmp_path: Path, clock: _Clock
 ) -> None:
     lib, version = _version(tmp_path)
     check = _Check()
@@ -88,12 +107,12 @@ def test_calls_after_the_ttl_ask_off_the_path_and_a_failed_check_holds_and_is_as
     me = threading.get_ident()
     with lib:
         assert holds.held(lib, version)
-        time.sleep(TTL * 2)
+        clock.passes(TTL * 2)
         for _ in range(200):  # past the TTL: one check in flight at a time, none on the call
             assert holds.held(lib, version)
         assert holds.settle(5.0)
         assert len(check.threads) == 2 and me not in check.threads[1:]
-        time.sleep(TTL * 2)
+        clock.passes(TTL * 2)
         check.failing = True
         for _ in range(50):  # a check that fails holds, and the next call asks again (off the path)
             assert holds.held(lib, version)
@@ -107,7 +126,7 @@ def test_calls_after_the_ttl_ask_off_the_path_and_a_failed_check_holds_and_is_as
 
 
 def test_the_gate_answers_from_the_background_check_for_a_real_import(
-    tmp_path: Path, short_ttl: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, clock: _Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lib, version = _version(tmp_path)
     evidence = {"now": False}
@@ -122,7 +141,7 @@ def test_the_gate_answers_from_the_background_check_for_a_real_import(
         gate = ReviewGate(lib)
         assert gate.held(version) and not gate.live(version, canary=False)
         evidence["now"] = True
-        time.sleep(TTL * 2)
+        clock.passes(TTL * 2)
         assert gate.held(version)
         assert gate.settle(5.0)
         assert not gate.held(version) and gate.live(version, canary=False)

@@ -214,7 +214,8 @@ class ToolCalls:
             if not versions:
                 continue
             choice = self.choices.select(skill, versions, "repair")
-            if choice.version is not None and choice.version not in versions:
+            # By id: the version chosen earlier may be another read of it (its counters moved since).
+            if choice.version is not None and all(v.id != choice.version.id for v in versions):
                 continue  # chosen earlier at another site of this skill; its precondition does not hold here
             if choice.version is None:
                 waiting.append(_Pending(skill.name, NULL_ARM, "repair", skill.trigger))
@@ -428,7 +429,7 @@ class ToolCalls:
             if not versions:
                 continue
             version = self._version_after_error(skill, versions, name, args, tried)
-            if version is None or version not in versions:
+            if version is None or all(v.id != version.id for v in versions):
                 continue
             repaired, delay, kind = self._repaired(skill, version, name, args, message, call_key, tried)
             if repaired is None:
