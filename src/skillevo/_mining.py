@@ -197,8 +197,7 @@ def _partial_fix(err: Event, nxt: Event, success: Event) -> Event | None:
     bad, mid, good = _args(err) or {}, _args(nxt) or {}, _args(success) or {}
     if _signature_of(nxt) == _signature_of(err):
         return None
-    names = [*bad, *(k for k in mid if k not in bad)]  # as written: a set's order follows the hash seed
-    changed = [k for k in names if not (k in bad and k in mid and same_args(bad[k], mid[k]))]
+    changed = [k for k in dict.fromkeys([*bad, *mid]) if not (k in bad and k in mid and same_args(bad[k], mid[k]))]
     if not changed or any(k in mid and (k not in good or not same_args(mid[k], good[k])) for k in changed):
         return None
     if any(k not in mid and k in good for k in changed):
