@@ -235,7 +235,10 @@ def jail() -> Jail:
         if failed is not None:
             if not _FAILURE.retrying and time.monotonic() >= _FAILURE.retry_at:
                 _FAILURE.retrying = True
-                threading.Thread(target=_retry, name="skillevo-sandbox-retry", daemon=True).start()
+                try:
+                    threading.Thread(target=_retry, name="skillevo-sandbox-retry", daemon=True).start()
+                except RuntimeError:  # no thread to be had now (host limit, interpreter ending): next call
+                    _FAILURE.retrying = False
             raise SandboxUnavailable(failed)
         try:
             return _built()
@@ -255,6 +258,8 @@ def _retry() -> None:
         reason = str(exc)
     except OSError as exc:
         reason = f"code skills cannot run: the jail could not be built ({exc.strerror})"
+    except Exception as exc:  # a retry that cannot end in a mark set for good: the next is due as usual
+        reason = f"code skills cannot run: the jail could not be built ({type(exc).__name__})"
     with _BUILD_LOCK:
         _FAILURE.retrying = False
         if _FAILURE.reason is None:  # `forget` ran meanwhile: the next call decides
@@ -272,6 +277,17 @@ def broken(reason: str) -> SandboxUnavailable:
     with _BUILD_LOCK:
         _built.cache_clear()
         return _FAILURE.record(reason)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has no retry thread and no holder of the parent's lock: without this, a fork
+    during a retry left the child's mark "retrying" set for good (code skills off for its life)."""
+    global _BUILD_LOCK
+    _BUILD_LOCK = threading.Lock()
+    _FAILURE.retrying = False
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def forget() -> None:
