@@ -189,13 +189,17 @@ class WriteBehind(Generic[T]):
             with self._lock:
                 if self._refusing:  # closed by another thread while this one waited for the lock
                     raise LibraryError(f"the library {self._location} is closed")
+                overflow: LibraryError | None = None
                 with self._queue_lock:
                     if len(self._queue) >= self.max_pending:
-                        raise self._refuse(record, LibraryError(
+                        overflow = LibraryError(
                             f"{self._location}: {self._count(self._queue)} wait to be written; "
                             f"{self._not_recorded(record)} (the queue is full)"
-                        ))
-                    self._queue.append(record)
+                        )
+                    else:
+                        self._queue.append(record)
+                if overflow is not None:  # counted once the queue's lock (not re-entrant) is let go
+                    raise self._refuse(record, overflow)
                 self.drain()
             return
         refused = full = wait = wake = False
