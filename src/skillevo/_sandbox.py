@@ -175,11 +175,16 @@ class ProcessSandbox(Sandbox):
         self.cpu_s = max(1, int(_number("cpu_s", cpu_s)))
         self.memory_mb = int(_number("memory_mb", memory_mb))
         self.wall_s = _number("wall_s", wall_s)
-        if isinstance(imports, str) or not all(
-            isinstance(m, str) and all(part.isidentifier() for part in m.split(".")) for m in imports
-        ):
+        try:  # read once: an iterator checked and then stored would be stored empty
+            given: tuple[object, ...] | None = None if isinstance(imports, str) else tuple(imports)
+        except TypeError:
+            given = None
+        names = tuple(
+            m for m in given or () if isinstance(m, str) and all(part.isidentifier() for part in m.split("."))
+        )
+        if given is None or len(names) != len(given):
             raise ConfigError("ProcessSandbox imports: expected a sequence of module names, like ('json', 're')")
-        self.imports = tuple(imports)
+        self.imports = names
         self.guard = bool(guard)
         self.max_output_bytes = int(_number("max_output_bytes", max_output_bytes))
         self.warm = bool(warm)
