@@ -26,6 +26,12 @@ def _rep(unit: str, n: int) -> str:
     return (unit * (n // len(unit) + 1))[:n]
 
 
+def _keyed(unit: str, n: int) -> str:
+    """A run of `unit` then a structure naming a secret (so the pre-filter lets the reading run)."""
+    tail = ' {"name": "DB_PASSWORD", "value": "x1"}'
+    return _rep(unit, max(0, n - len(tail))) + tail
+
+
 def _nest(opening: str, closing: str, n: int) -> str:
     k = n // (len(opening) + len(closing))
     return opening * k + closing * k
@@ -50,6 +56,14 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "quotes": lambda n: _rep('"', n),
     "confusables": lambda n: _rep("раsswоrd=ſecret ", n),
     "one token": lambda n: "x" * n,
+    # The structural reading (`_secret_embedded`): its tests count the work, these time it.
+    "[1] tags, then a key": lambda n: _keyed("[1]", n),
+    "[a] tags, then a key": lambda n: _keyed("[a] ", n),
+    "unclosed [, then a key": lambda n: _keyed("[", n),
+    "{' openings, then a key": lambda n: _keyed("{'", n),
+    '{"a": 1} password': lambda n: _rep('{"a": 1} password ', n),
+    "tokentoken (one word)": lambda n: _rep("token", n),
+    "apikeyapikey (one word)": lambda n: _rep("apikey", n),
 }
 
 ENTRIES: dict[str, Callable[[str], Any]] = {

@@ -20,20 +20,24 @@ from skillevo._mine_worker import MiningWorker
 def test_no_mining_job_starts_after_the_exit_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mine_worker, "EXIT_WAIT_S", 0.2)
     worker = MiningWorker()
-    release = threading.Event()
+    release, running = threading.Event(), threading.Event()
     ran: list[int] = []
 
     def job(n: int) -> None:
         ran.append(n)
-        release.wait(5)
+        running.set()
+        release.wait(30)  # only a guard against a hang: released right after the drain
 
     for n in range(6):
         worker.submit(lambda n=n: job(n))
-    mine_worker._drain_at_exit()  # the first job still runs at the deadline
+    # The first job runs at the deadline: waited for, not assumed to have started within the 0.2 s
+    # (on a loaded machine the worker's thread may not have taken it yet).
+    assert running.wait(30)
+    mine_worker._drain_at_exit()
     after = len(ran)
     release.set()
     assert worker._thread is not None
-    worker._thread.join(5)
+    worker._thread.join(30)
     assert not worker._thread.is_alive()
     assert len(ran) == after == 1  # before: 5 more ran after the deadline
     assert worker.dropped == 5 and worker.pending == 0

@@ -21,9 +21,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
 
 from skillevo import SkillLibrary
 from skillevo._pg_probe import ServerRefuses, probe, refusal_state
+from skillevo._postgres import _FIRST_WAIT_S
 
 from .conftest import PG_URL
 
@@ -46,6 +48,10 @@ def limited_url(pg_url: str) -> Iterator[str]:
         conn.execute(f"DROP ROLE {role}")
 
 
+#: Only a guard against a hang: the test releases the held connection as soon as the read has asked.
+HANG_S = 30
+
+
 def _open(url: str) -> Any:
     for _ in range(20):  # the constructor's own first connection may not have ended yet
         try:
@@ -55,24 +61,62 @@ def _open(url: str) -> Any:
     return SkillLibrary(url, min_size=1, max_size=1, timeout=10.0)
 
 
-def test_a_full_server_is_waited_for_not_given_up(limited_url: str) -> None:
+def test_a_full_server_is_waited_for_not_given_up(limited_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     lib: Any = _open(limited_url)
     try:
         dialect = lib._d
-        held = threading.Event()
+        held, release, asked = threading.Event(), threading.Event(), threading.Event()
+        answers: list[str] = []
+        real_probe = dialect._probe
+
+        def probe_seen() -> None:
+            try:
+                real_probe()
+            except BaseException as exc:
+                answers.append(type(exc).__name__)
+                raise
+            finally:
+                asked.set()
+
+        dialect._probe = probe_seen
+        waits: list[float | None] = []  # the reader's waits for a pooled connection, as bounded
+        real_getconn = ConnectionPool.getconn
+
+        def getconn(pool: Any, timeout: float | None = None) -> Any:
+            if threading.current_thread().name == "reader":
+                waits.append(timeout)
+            return real_getconn(pool, timeout)
+
+        monkeypatch.setattr(ConnectionPool, "getconn", getconn)
 
         def hold() -> None:
             with dialect.pool.connection():
                 held.set()
-                time.sleep(1.5)
+                release.wait(HANG_S)
 
         holder = threading.Thread(target=hold)
         holder.start()
-        held.wait(5)
-        started = time.monotonic()
-        assert lib.count_episodes() == 0  # waited for the pool's one connection
-        assert 1.0 < time.monotonic() - started < 8.0
-        holder.join()
+        assert held.wait(HANG_S)
+        read: list[object] = []
+
+        def reader() -> None:
+            try:
+                read.append((lib.count_episodes(), release.is_set()))
+            except Exception as exc:
+                read.append(exc)
+
+        t = threading.Thread(target=reader, name="reader")
+        t.start()
+        # Ordered, not timed: the read found no connection, asked the server, and was told it is full;
+        # only then is the held connection given back.
+        assert asked.wait(HANG_S)
+        release.set()
+        t.join(HANG_S)
+        holder.join(HANG_S)
+        assert answers == ["ServerRefuses"]  # busy, not away
+        assert read == [(0, True)]  # it waited for the pool's one connection, and got it
+        # ... as long as the pool's timeout allows (a short first wait, then the rest of it)
+        assert waits == [_FIRST_WAIT_S, 10.0 - _FIRST_WAIT_S], waits
         assert dialect._down is None  # the pool kept
         assert lib.count_episodes() == 0
     finally:

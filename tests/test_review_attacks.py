@@ -151,11 +151,26 @@ def test_a_real_code_skill_that_passed_its_smoke_run_does_not_hold_every_failed_
         written = lib.import_skills(tmp_path / "skills", start_tests=True)
         assert len(written) == 1 and lib.version(written[0]).status is VersionStatus.TESTING
         evo.invalidate()
-        start = time.monotonic()
+        sandbox = evo.sandbox
+        assert sandbox is not None
+        stopped: list[str] = []
+        real_run = sandbox.run_repair
+
+        def counted(code: str, tool: str, args: dict[str, Any], error: str) -> dict[str, Any] | None:
+            try:
+                return real_run(code, tool, args, error)
+            except SandboxError as exc:
+                stopped.append(str(exc))
+                raise
+
+        sandbox.run_repair = counted  # type: ignore[method-assign]
         t = run_agent(evo, 6)
-        took = time.monotonic() - start
         assert t.changed == 0
-        assert took < evo.sandbox.wall_s + 3.0, took  # type: ignore[union-attr]
+        # What the agent waited for is counted, not timed: one run, stopped at a limit; five not run.
+        assert len(stopped) == 1 and "limit" in stopped[0], stopped
+        runs = [e.data for e in lib.events(kind=EventKind.SHADOW) if e.data.get("what") == "repair"]
+        assert [r.get("error") for r in runs if "skipped" not in r] == ["SandboxError"], runs
+        assert sum(1 for r in runs if "skipped" in r) == 5, runs
 
 
 @pytest.mark.parametrize("bad", [-1, float("nan"), float("inf"), "1s", True])
