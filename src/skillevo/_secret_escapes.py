@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["decoded_view", "original_span", "view_spans"]
+__all__ = ["decoded_view", "drop_invisible", "original_span", "view_spans"]
 
 # One escape, its code in the group that names its base. Octal needs its three digits and no hex
 # digit after them (``\121``), else it is CSS's hex escape (``\51 ``, ended by a space or a non-hex).
@@ -29,11 +29,14 @@ _ESCAPE = re.compile(
     r"|\\(?P<o>[0-3][0-7]{2})(?![0-9a-fA-F])|\\(?P<css>[0-9a-fA-F]{1,6})(?: |(?![0-9a-fA-F]))"
 )
 _HEX_GROUPS = ("x", "p", "bx", "u", "bu", "css")
-# The invisible format characters (Unicode's Cf) a text may hold: checked in C before folding a text
+# The invisible characters a text may hold: Unicode's format characters (Cf) and the rest of its
+# Default_Ignorable_Code_Point set (variation selectors, the combining grapheme joiner, the Hangul
+# fillers: a reader sees none of them, in a key either); checked in C before folding a text
 # character by character (most non-ASCII text is already NFKC and holds none).
 _FORMAT = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001-\U000e007f]"
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 # An escape that spells a printable ASCII character (a key's or a token's): a text holding none is
 # read as written, without decoding its other escapes (JSON's "\u00e9", a Windows path's "\d").
@@ -86,11 +89,19 @@ def _decode_once(text: str, where: Map) -> tuple[str, Map, bool]:
 
 @functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> tuple[str, bool]:
-    """A character as NFKC folds it ("" for a format character), and whether that spells ASCII."""
-    if unicodedata.category(ch) == "Cf":
+    """A character as NFKC folds it ("" for an invisible one), and whether that spells ASCII."""
+    if _FORMAT.match(ch) or unicodedata.category(ch) == "Cf":
         return "", True
     folded = unicodedata.normalize("NFKC", ch)
     return folded, any(" " < c < "\x7f" for c in folded)
+
+
+def drop_invisible(text: str) -> str:
+    """`text` without the characters a reader never sees (format characters, variation selectors,
+    fillers: Unicode's default-ignorable code points)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in _FORMAT.sub("", text) if unicodedata.category(c) != "Cf")
 
 
 def _ascii_letter(ch: str) -> bool:
