@@ -46,9 +46,15 @@ _SPELLS_ASCII = re.compile(
     r"|\\(?:0[4-7][0-7]|1[0-7][0-7])(?![0-9a-fA-F])|\\0{0,4}[2-7][0-9a-fA-F](?: |(?![0-9a-fA-F]))"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-# A character past the Latin blocks beside an ASCII letter: a word mixing scripts ("p\u0430ssword");
-# accented Latin ("Zürich") is its own letters and no reason to read the text again.
-_MIXED = re.compile(r"[A-Za-z][^\x00-\u024f]|[^\x00-\u024f][A-Za-z]")
+# A character past the Latin blocks beside an ASCII letter, or joined to one by a connector: a word
+# mixing scripts ("p\u0430ssword", "x-api-\u043a\u0435\u0443"); or Greek, Cyrillic and Armenian
+# letters side by side (a word of look-alikes from two scripts). Accented Latin ("Zürich") is its own
+# letters and no reason to read the text again.
+_CONNECTOR = "_.-"
+_MIXED = re.compile(
+    r"[A-Za-z][_.-]*[^\x00-\u024f]|[^\x00-\u024f][_.-]*[A-Za-z]"
+    r"|[\u0370-\u03ff][\u0400-\u058f]|[\u0400-\u052f][\u0370-\u03ff\u0530-\u058f]|[\u0530-\u058f][\u0370-\u052f]"
+)
 # What a text must hold for the view to differ from it.
 _MARKS = ("&", "%", "\\")
 
@@ -108,6 +114,22 @@ def _ascii_letter(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
+def _beside_ascii_letter(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` touches an ASCII letter, or is joined to one by connectors ("api_")."""
+    before = start
+    while before > 0 and text[before - 1] in _CONNECTOR:
+        before -= 1
+    after = end
+    while after < len(text) and text[after] in _CONNECTOR:
+        after += 1
+    return (before > 0 and _ascii_letter(text[before - 1])) or (after < len(text) and _ascii_letter(text[after]))
+
+
+def _scripts(run: str) -> int:
+    """How many scripts the letters of `run` are written in (by their names' first word)."""
+    return len({unicodedata.name(c, "?").split(" ", 1)[0] for c in run if c.isalpha()})
+
+
 @functools.lru_cache(maxsize=4096)
 def _look_alike(ch: str) -> str:
     """The ASCII letter or digit Unicode's confusables table (TR39) gives `ch` (Cyrillic "а" is "a"), or ""."""
@@ -129,8 +151,9 @@ def _fold(text: str, where: Map) -> tuple[str, Map, bool]:
         out.append(text[pos : m.start()])
         spans.extend(where[pos : m.start()])
         # A run inside a word of ASCII letters ("p\u0430ssword"): its look-alikes are read as ASCII.
-        mixed = (m.start() > 0 and _ascii_letter(text[m.start() - 1])) or (
-            m.end() < len(text) and _ascii_letter(text[m.end()])
+        # So is a word of letters from two scripts ("\u0422\u041e\u041a\u0415\u039d": Cyrillic, Greek).
+        mixed = _beside_ascii_letter(text, m.start(), m.end()) or any(
+            _scripts(word) > 1 for word in m.group().split()
         )
         for i in range(m.start(), m.end()):
             folded, spells = _fold_char(text[i])
