@@ -2,8 +2,8 @@
 
 A tool may echo a value one character at a time in an escape notation: HTML character references
 (``&#81;``, ``&#x51;``, ``&amp;``), percent-encoding of every character (``%51``, twice: ``%2551``),
-the escapes of C, Python and JavaScript (``\\x51``, ``\\u0051``, ``\\U00000051``, octal ``\\121``),
-CSS's (``\\51 ``), full-width or other compatibility forms of letters (``Ｑ``), invisible format
+the escapes of C, Python and JavaScript (``\\x51``, ``\\u0051``, ``\\u{51}``, ``\\U00000051``, octal
+``\\121``), CSS's (``\\51 ``), full-width or other compatibility forms of letters (``Ｑ``), invisible format
 characters between them (a soft hyphen, a zero-width space), and, in a word mixing ASCII letters with
 others, look-alike letters of another script (Cyrillic ``а`` in ``pаssword``, by TR39's table).
 `_secret_known` looks for an episode's secrets in this view as well as in the text, and the rules
@@ -21,14 +21,17 @@ from collections.abc import Callable, Iterable, Iterator
 
 __all__ = ["decoded_view", "drop_invisible", "original_span", "view_spans"]
 
-# One escape, its code in the group that names its base. Octal needs its three digits and no hex
-# digit after them (``\121``), else it is CSS's hex escape (``\51 ``, ended by a space or a non-hex).
+# One escape, its code in the group that names its base; leading zeros are read past (HTML allows any
+# number) and ``\\u{77}`` is JavaScript's, Rust's, Swift's, Ruby's and PHP's. Octal needs its three
+# digits and no hex digit after them (``\121``), else it is CSS's hex escape (``\51 ``, ended by a
+# space or a non-hex).
 _ESCAPE = re.compile(
-    r"&#(?P<d>\d{1,7});?|&#[xX](?P<x>[0-9a-fA-F]{1,6});?|(?P<named>&[A-Za-z][A-Za-z0-9]{1,31};)"
+    r"&#0*(?P<d>\d{1,7});?|&#[xX]0*(?P<x>[0-9a-fA-F]{1,6});?|(?P<named>&[A-Za-z][A-Za-z0-9]{1,31};)"
     r"|%(?P<p>[0-9a-fA-F]{2})|\\x(?P<bx>[0-9a-fA-F]{2})|\\u(?P<u>[0-9a-fA-F]{4})|\\U(?P<bu>[0-9a-fA-F]{8})"
+    r"|\\u\{0*(?P<ub>[0-9a-fA-F]{1,6})\}"
     r"|\\(?P<o>[0-3][0-7]{2})(?![0-9a-fA-F])|\\(?P<css>[0-9a-fA-F]{1,6})(?: |(?![0-9a-fA-F]))"
 )
-_HEX_GROUPS = ("x", "p", "bx", "u", "bu", "css")
+_HEX_GROUPS = ("x", "p", "bx", "u", "bu", "ub", "css")
 # The invisible characters a text may hold: Unicode's format characters (Cf) and the rest of its
 # Default_Ignorable_Code_Point set (variation selectors, the combining grapheme joiner, the Hangul
 # fillers: a reader sees none of them, in a key either); checked in C before folding a text
@@ -43,6 +46,7 @@ _FORMAT = re.compile(
 _SPELLS_ASCII = re.compile(
     r"&#0*(?:3[2-9]|[4-9]\d|1[01]\d|12[0-6]);?|&#[xX]0*[2-7][0-9a-fA-F];?|&[A-Za-z][A-Za-z0-9]{1,31};"
     r"|%[2-7][0-9a-fA-F]|\\x[2-7][0-9a-fA-F]|\\u00[2-7][0-9a-fA-F]|\\U000000[2-7][0-9a-fA-F]"
+    r"|\\u\{0*[2-7][0-9a-fA-F]\}"
     r"|\\(?:0[4-7][0-7]|1[0-7][0-7])(?![0-9a-fA-F])|\\0{0,4}[2-7][0-9a-fA-F](?: |(?![0-9a-fA-F]))"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
