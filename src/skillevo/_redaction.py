@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -62,7 +61,7 @@ from ._secret_contact import contact_hint, contact_spans
 from ._secret_der import der_key_spans
 from ._secret_echo import echoes as _echoes
 from ._secret_embedded import embedded_spans, redact_embedded
-from ._secret_escapes import decoded_view, view_spans
+from ._secret_escapes import decoded_view, unescape_html, view_spans
 from ._secret_flags import flag_hint, flag_spans
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
@@ -182,7 +181,7 @@ def _folded(text: str) -> str:
     if "%" in lower and _PERCENT.search(lower) is not None:
         lower += "\n" + unquote(unquote(lower))
     if "&" in lower and ";" in lower:
-        lower += "\n" + html.unescape(lower)
+        lower += "\n" + unescape_html(lower)
     if "\\" in lower or not lower.isascii():  # escapes and compatibility forms ("pass\x77ord", "ｐａｓｓ")
         view = decoded_view(text)
         if view is not None:

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["decoded_view", "drop_invisible", "original_span", "view_spans"]
+__all__ = ["decoded_view", "drop_invisible", "original_span", "unescape_html", "view_spans"]
 
 # One escape, its code in the group that names its base; leading zeros are read past (HTML allows any
 # number) and ``\\u{77}`` is JavaScript's, Rust's, Swift's, Ruby's and PHP's. Octal needs its three
@@ -104,6 +104,27 @@ def _fold_char(ch: str) -> tuple[str, bool]:
         return "", True
     folded = unicodedata.normalize("NFKC", ch)
     return folded, any(" " < c < "\x7f" for c in folded)
+
+
+# A numeric character reference as `html.unescape` reads it (digits to the first non-digit).
+_NUMERIC_REF = re.compile(r"&#(?:([xX])0*([0-9a-fA-F]+)|0*([0-9]+))")
+
+
+def _short_ref(m: re.Match[str]) -> str:
+    x, hex_digits, digits = m.groups()
+    number = hex_digits if x else digits
+    if len(number) > 8:  # past U+10FFFF, whatever the digits: U+FFFD, as html.unescape reads it
+        return "&#65533"
+    return f"&#{x or ''}{number}"
+
+
+def unescape_html(text: str) -> str:
+    """`html.unescape(text)`, never raising: it reads a reference's digits with int(), which refuses a
+    string of over 4300 digits (``&#`` and 5000 digits in a tool's page), so leading zeros are dropped
+    and a number longer than any code point's is rewritten as U+FFFD's first."""
+    if "&#" in text:
+        text = _NUMERIC_REF.sub(_short_ref, text)
+    return html.unescape(text)
 
 
 def drop_invisible(text: str) -> str:
