@@ -205,6 +205,7 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
         return False
     from ._guidance_facts import declared_values
     from ._mining import _is_success
+    from ._secret_escapes import decoded_view
 
     # Affixes are not read: an added prefix or suffix keeps the value the agent chose, and an error
     # naming one ("BK + 6 digits") declares the argument's format, which is what the affix rule learns.
@@ -222,7 +223,10 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
             text = _output_text(event)
             if event.episode_id is not None and _was_cut(text):
                 cut_at[event.episode_id] = min(cut_at.get(event.episode_id, event.id or 0), event.id or 0)
-            named = [w for w in written if _names(text, w)]
+            # as the model reads it too: escapes decoded, look-alike forms folded ("\\u006dallory", "&#109;...")
+            view = decoded_view(text)
+            shown = text if view is None else f"{text}\n{view[0]}"
+            named = [w for w in written if _names(shown, w)]
             if not named or event.episode_id is None:
                 continue
             args = event.data.get("args")
