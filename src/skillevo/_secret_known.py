@@ -164,21 +164,25 @@ def _all(text: str, part: str) -> list[int]:
     return found
 
 
+def _lower(text: str) -> str:
+    """`text` lower-cased position for position: a letter whose lower case is longer (Turkish "İ") is
+    kept as it is, so a span of the result is the same span of `text`."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
 def hide_known(text: str, known: set[str], apply: Callable[[str, list[Span]], str]) -> str:
     """`text` with the episode's own secrets hidden in each spelling a text echoes them in (see the
     module); `apply` replaces the spans found."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): positions would shift
-        found = {form for k in known for form in known_forms(k) if form in text}
-        for value in sorted(found, key=len, reverse=True):
-            text = text.replace(value, "[REDACTED:secret]")
-        return text
+    lowered = _lower(text)
     skeletons = {s for k in known if (s := _skeleton(k))}
     spans = _found(text, lowered, known, skeletons) + _cut_spans(lowered, known)
     # the same read through the text's character escapes (`_secret_escapes`): "&#81;&#117;...", "\u0051..."
     view = decoded_view(text)
-    if view is not None and len(decoded := view[0].lower()) == len(view[0]):
-        spans += [original_span(view[1], s, e) for s, e in _found(view[0], decoded, known, skeletons)]
+    if view is not None:
+        spans += [original_span(view[1], s, e) for s, e in _found(view[0], _lower(view[0]), known, skeletons)]
     if not spans:
         return text
     return apply(text, [(start, end, "secret") for start, end in spans])
