@@ -10,6 +10,8 @@ found are now looked for in every spelling an episode's known secrets are (`_sec
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from skillevo._redaction import redact_text
@@ -36,3 +38,23 @@ def test_a_respelled_echo_is_hidden(name: str) -> None:
 def test_ordinary_words_beside_a_secret_stay() -> None:
     shown = redact_text("password='Quokka7731plumZ' rejected for user quokka (plan 7731)")
     assert shown.endswith("rejected for user quokka (plan 7731)"), shown
+
+
+def test_a_dump_of_many_secrets_is_not_searched_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table of a thousand rows, each its own secret, is no echo: looked for again in every spelling
+    it took 4x the rules' time (66 KB, 1500 rows); only a few found values are."""
+    import skillevo._redaction as redaction
+    from skillevo._secret_known import hide_known as real
+
+    calls: list[int] = []
+
+    def counting(text: str, known: set[str], apply: Any) -> str:
+        calls.append(len(known))
+        return real(text, known, apply)
+
+    monkeypatch.setattr(redaction, "hide_known", counting)
+    rows = "\n".join(f"user{i}: password=Qk{i:04d}x7Lm9Pz role=staff" for i in range(40))
+    shown = redact_text(rows)
+    assert "Qk0001x7Lm9Pz" not in shown and calls == []
+    redact_text("password='Quokka7731plumZ' rejected; you sent 'QUOKKA7731PLUMZ'")
+    assert calls == [1]

@@ -423,6 +423,7 @@ def _redact_all_rules(text: str, emails: bool) -> str:
 # emptied when full.
 _CLEAN_MAX_CHARS = 256
 _CLEAN_MAX = 16_384
+_RESPELLED_MAX = 32  # the most values a text's rules found that are looked for in other spellings
 _clean: dict[str, None] = {}
 
 
@@ -456,7 +457,9 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
     out = _apply(text, spans)
     # the same values repeated in another spelling (another case, escapes, separators put in), as an
     # episode's known secrets are looked for: "you sent 'QUOKKA7731PLUMZ'" after "password='Quokka...'"
-    if spans and (found := echoed_values(text, spans)):
+    # (a few values: a dump of a thousand rows, each its own secret, is a table, not an echo; looked
+    # for again it took 4x the time of the rules)
+    if spans and 0 < len(found := echoed_values(text, spans)) <= _RESPELLED_MAX:
         out = hide_known(out, found, _apply)
     if out == original and len(text) <= _CLEAN_MAX_CHARS and type(text) is str:
         if len(_clean) >= _CLEAN_MAX:
