@@ -11,7 +11,8 @@ argument the answer adds must be declared, and each value it writes (added or ch
 to its declaration (`skillevo._conform.conforms`): an ``admin: true`` the tool never declared, a
 declared integer turned into text carrying SQL, a string turned into a query object are refused
 before the tool sees them. What the agent itself sent is not the skill's doing: an undeclared
-argument of the original call, or a non-conforming value, may ride along unchanged. The error names
+argument of the original call, or a non-conforming value, may ride along unchanged (and only
+unchanged: a skill writing a new value into an undeclared argument is refused too). The error names
 the rule broken, never an argument's name or value (both may be the attacker's or the customer's).
 """
 
@@ -33,13 +34,17 @@ def _misfit(schema: Mapping[str, Any], args: Mapping[str, Any], answer: Mapping[
     if not isinstance(props, Mapping):
         return None
     for key, value in answer.items():
+        # unchanged (same JSON type and value: 1 is not True): the agent's own value
+        unchanged = key in args and json_type(args[key]) == json_type(value) and args[key] == value
         declared = props.get(key)
         if not isinstance(declared, Mapping):
             if key not in args:
                 return "an argument the tool does not declare"
+            if not unchanged:  # no declaration to hold a new value to: only the agent's own rides along
+                return "a new value for an argument the tool does not declare"
             continue
-        if key in args and json_type(args[key]) == json_type(value) and args[key] == value:
-            continue  # unchanged: the agent's own value
+        if unchanged:
+            continue
         if not conforms(value, declared):
             return "a value its declared type or values refuse"
     return None

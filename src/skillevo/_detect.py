@@ -152,6 +152,8 @@ def error_signature(message: str) -> str:
 
 # A run of letters a shape keeps (not a placeholder's name): what makes a secret's shape its own.
 _SHAPE_WORD = re.compile(r"(?<!<)[^\W\d_]{3,}(?!>)")
+# The shortest beginning of a secret's shape hidden where it ends a signature (a cap fell inside it).
+_CUT_MIN = 6
 
 
 def hide_in_signature(signature: str, secrets: Iterable[str]) -> str:
@@ -167,6 +169,12 @@ def hide_in_signature(signature: str, secrets: Iterable[str]) -> str:
     for shape in sorted(shapes, key=len, reverse=True):
         if shape in body and _SHAPE_WORD.search(shape):
             body = body.replace(shape, "[REDACTED:secret]")
+    # The cap may fall inside a secret: its shape's beginning ending the signature ("plum orbit <n> ze")
+    for shape in shapes:
+        for cut in range(min(len(shape), len(body)) - 1, _CUT_MIN - 1, -1):
+            if body.endswith(shape[:cut]) and _SHAPE_WORD.search(shape[:cut]):
+                body = body[: len(body) - cut] + "[REDACTED:secret]"
+                break
     return prefix + body
 
 

@@ -14,7 +14,7 @@ again it hid every earlier statement reading the same.
 
 from __future__ import annotations
 
-__all__ = ["ECHO_MAX", "ECHO_MIN", "echoes"]
+__all__ = ["ECHO_MAX", "ECHO_MIN", "echoed_values", "echoes"]
 
 #: The shortest value a rule hid that is hidden where the same text repeats it.
 ECHO_MIN = 8
@@ -33,6 +33,11 @@ def _echoed_value(text: str, start: int, end: int) -> str | None:
     ):
         return None
     return value
+
+
+def echoed_values(text: str, spans: list[tuple[int, int, str]]) -> set[str]:
+    """The values `spans` hid that read like a credential the text may repeat in another spelling."""
+    return {v for s, e, _ in spans if (v := _echoed_value(text, s, e)) is not None}
 
 
 def _bounded(text: str, start: int, end: int) -> bool:

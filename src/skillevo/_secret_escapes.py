@@ -2,8 +2,8 @@
 
 A tool may echo a value one character at a time in an escape notation: HTML character references
 (``&#81;``, ``&#x51;``, ``&amp;``), percent-encoding of every character (``%51``, twice: ``%2551``),
-the escapes of C, Python and JavaScript (``\\x51``, ``\\u0051``, ``\\U00000051``, octal ``\\121``),
-CSS's (``\\51 ``), full-width or other compatibility forms of letters (``Ｑ``), invisible format
+the escapes of C, Python and JavaScript (``\\x51``, ``\\u0051``, ``\\u{51}``, ``\\U00000051``, octal
+``\\121``), CSS's (``\\51 ``), full-width or other compatibility forms of letters (``Ｑ``), invisible format
 characters between them (a soft hyphen, a zero-width space), and, in a word mixing ASCII letters with
 others, look-alike letters of another script (Cyrillic ``а`` in ``pаssword``, by TR39's table).
 `_secret_known` looks for an episode's secrets in this view as well as in the text, and the rules
@@ -19,33 +19,46 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["decoded_view", "original_span", "view_spans"]
+__all__ = ["decoded_view", "drop_invisible", "original_span", "unescape_html", "view_spans"]
 
-# One escape, its code in the group that names its base. Octal needs its three digits and no hex
-# digit after them (``\121``), else it is CSS's hex escape (``\51 ``, ended by a space or a non-hex).
+# One escape, its code in the group that names its base; leading zeros are read past (HTML allows any
+# number) and ``\\u{77}`` is JavaScript's, Rust's, Swift's, Ruby's and PHP's. Octal needs its three
+# digits and no hex digit after them (``\121``), else it is CSS's hex escape (``\51 ``, ended by a
+# space or a non-hex).
 _ESCAPE = re.compile(
-    r"&#(?P<d>\d{1,7});?|&#[xX](?P<x>[0-9a-fA-F]{1,6});?|(?P<named>&[A-Za-z][A-Za-z0-9]{1,31};)"
+    r"&#0*(?P<d>\d{1,7});?|&#[xX]0*(?P<x>[0-9a-fA-F]{1,6});?|(?P<named>&[A-Za-z][A-Za-z0-9]{1,31};)"
     r"|%(?P<p>[0-9a-fA-F]{2})|\\x(?P<bx>[0-9a-fA-F]{2})|\\u(?P<u>[0-9a-fA-F]{4})|\\U(?P<bu>[0-9a-fA-F]{8})"
+    r"|\\u\{0*(?P<ub>[0-9a-fA-F]{1,6})\}"
     r"|\\(?P<o>[0-3][0-7]{2})(?![0-9a-fA-F])|\\(?P<css>[0-9a-fA-F]{1,6})(?: |(?![0-9a-fA-F]))"
 )
-_HEX_GROUPS = ("x", "p", "bx", "u", "bu", "css")
-# The invisible format characters (Unicode's Cf) a text may hold: checked in C before folding a text
+_HEX_GROUPS = ("x", "p", "bx", "u", "bu", "ub", "css")
+# The invisible characters a text may hold: Unicode's format characters (Cf) and the rest of its
+# Default_Ignorable_Code_Point set (variation selectors, the combining grapheme joiner, the Hangul
+# fillers: a reader sees none of them, in a key either); checked in C before folding a text
 # character by character (most non-ASCII text is already NFKC and holds none).
 _FORMAT = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001-\U000e007f]"
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 # An escape that spells a printable ASCII character (a key's or a token's): a text holding none is
 # read as written, without decoding its other escapes (JSON's "\u00e9", a Windows path's "\d").
 _SPELLS_ASCII = re.compile(
     r"&#0*(?:3[2-9]|[4-9]\d|1[01]\d|12[0-6]);?|&#[xX]0*[2-7][0-9a-fA-F];?|&[A-Za-z][A-Za-z0-9]{1,31};"
     r"|%[2-7][0-9a-fA-F]|\\x[2-7][0-9a-fA-F]|\\u00[2-7][0-9a-fA-F]|\\U000000[2-7][0-9a-fA-F]"
+    r"|\\u\{0*[2-7][0-9a-fA-F]\}"
     r"|\\(?:0[4-7][0-7]|1[0-7][0-7])(?![0-9a-fA-F])|\\0{0,4}[2-7][0-9a-fA-F](?: |(?![0-9a-fA-F]))"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-# A character past the Latin blocks beside an ASCII letter: a word mixing scripts ("p\u0430ssword");
-# accented Latin ("Zürich") is its own letters and no reason to read the text again.
-_MIXED = re.compile(r"[A-Za-z][^\x00-\u024f]|[^\x00-\u024f][A-Za-z]")
+# A character past the Latin blocks beside an ASCII letter, or joined to one by a connector: a word
+# mixing scripts ("p\u0430ssword", "x-api-\u043a\u0435\u0443"); or Greek, Cyrillic and Armenian
+# letters side by side (a word of look-alikes from two scripts). Accented Latin ("Zürich") is its own
+# letters and no reason to read the text again.
+_CONNECTOR = "_.-"
+_MIXED = re.compile(
+    r"[A-Za-z][_.-]*[^\x00-\u024f]|[^\x00-\u024f][_.-]*[A-Za-z]"
+    r"|[\u0370-\u03ff][\u0400-\u058f]|[\u0400-\u052f][\u0370-\u03ff\u0530-\u058f]|[\u0530-\u058f][\u0370-\u052f]"
+)
 # What a text must hold for the view to differ from it.
 _MARKS = ("&", "%", "\\")
 
@@ -86,15 +99,60 @@ def _decode_once(text: str, where: Map) -> tuple[str, Map, bool]:
 
 @functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> tuple[str, bool]:
-    """A character as NFKC folds it ("" for a format character), and whether that spells ASCII."""
-    if unicodedata.category(ch) == "Cf":
+    """A character as NFKC folds it ("" for an invisible one), and whether that spells ASCII."""
+    if _FORMAT.match(ch) or unicodedata.category(ch) == "Cf":
         return "", True
     folded = unicodedata.normalize("NFKC", ch)
     return folded, any(" " < c < "\x7f" for c in folded)
 
 
+# A numeric character reference as `html.unescape` reads it (digits to the first non-digit).
+_NUMERIC_REF = re.compile(r"&#(?:([xX])0*([0-9a-fA-F]+)|0*([0-9]+))")
+
+
+def _short_ref(m: re.Match[str]) -> str:
+    x, hex_digits, digits = m.groups()
+    number = hex_digits if x else digits
+    if len(number) > 8:  # past U+10FFFF, whatever the digits: U+FFFD, as html.unescape reads it
+        return "&#65533"
+    return f"&#{x or ''}{number}"
+
+
+def unescape_html(text: str) -> str:
+    """`html.unescape(text)`, never raising: it reads a reference's digits with int(), which refuses a
+    string of over 4300 digits (``&#`` and 5000 digits in a tool's page), so leading zeros are dropped
+    and a number longer than any code point's is rewritten as U+FFFD's first."""
+    if "&#" in text:
+        text = _NUMERIC_REF.sub(_short_ref, text)
+    return html.unescape(text)
+
+
+def drop_invisible(text: str) -> str:
+    """`text` without the characters a reader never sees (format characters, variation selectors,
+    fillers: Unicode's default-ignorable code points)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in _FORMAT.sub("", text) if unicodedata.category(c) != "Cf")
+
+
 def _ascii_letter(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
+
+
+def _beside_ascii_letter(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` touches an ASCII letter, or is joined to one by connectors ("api_")."""
+    before = start
+    while before > 0 and text[before - 1] in _CONNECTOR:
+        before -= 1
+    after = end
+    while after < len(text) and text[after] in _CONNECTOR:
+        after += 1
+    return (before > 0 and _ascii_letter(text[before - 1])) or (after < len(text) and _ascii_letter(text[after]))
+
+
+def _scripts(run: str) -> int:
+    """How many scripts the letters of `run` are written in (by their names' first word)."""
+    return len({unicodedata.name(c, "?").split(" ", 1)[0] for c in run if c.isalpha()})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -118,8 +176,9 @@ def _fold(text: str, where: Map) -> tuple[str, Map, bool]:
         out.append(text[pos : m.start()])
         spans.extend(where[pos : m.start()])
         # A run inside a word of ASCII letters ("p\u0430ssword"): its look-alikes are read as ASCII.
-        mixed = (m.start() > 0 and _ascii_letter(text[m.start() - 1])) or (
-            m.end() < len(text) and _ascii_letter(text[m.end()])
+        # So is a word of letters from two scripts ("\u0422\u041e\u041a\u0415\u039d": Cyrillic, Greek).
+        mixed = _beside_ascii_letter(text, m.start(), m.end()) or any(
+            _scripts(word) > 1 for word in m.group().split()
         )
         for i in range(m.start(), m.end()):
             folded, spells = _fold_char(text[i])

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from ._secret_escapes import drop_invisible
+
 __all__ = ["is_postal_pin", "is_secret_key", "key_words"]
 
 
@@ -176,9 +178,9 @@ _MARKER = re.compile(r"\[REDACTED:\w*\]")
 @functools.lru_cache(maxsize=4096)
 def key_words(key: str) -> tuple[str, ...]:
     # Read as a person reads it: full-width and other compatibility forms folded (NFKC), invisible
-    # format characters (zero-width, bidi controls) dropped, so "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are
-    # the word "password".
-    key = "".join(c for c in unicodedata.normalize("NFKC", key) if unicodedata.category(c) != "Cf")
+    # characters (zero-width, bidi controls, variation selectors, Hangul fillers) dropped, so
+    # "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are the word "password".
+    key = drop_invisible(unicodedata.normalize("NFKC", drop_invisible(key)))
     if "[REDACTED:" in key:
         key = _MARKER.sub(" ", key)
     if "%" in key:  # percent-encoded letters ("pass%77ord", "api%5Fkey"), encoded twice at most

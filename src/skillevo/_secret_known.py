@@ -114,21 +114,75 @@ def _found(text: str, lowered: str, known: set[str], skeletons: set[str]) -> lis
     return spans
 
 
+_ELLIPSES = ("...", "\u2026")
+_MIN_CUT = 8  # the shortest beginning or end of a secret hidden beside an ellipsis
+_TRIES = 4  # occurrences of a secret's first or last characters tried beside one ellipsis
+
+
+def _cut_spans(lowered: str, known: set[str]) -> list[tuple[int, int]]:
+    """Where `lowered` shows a known secret cut by an ellipsis (pydantic's ``'abcd...wxyz'``, a
+    log's ``abcd…``): a beginning of it (`_MIN_CUT` characters or more) an ellipsis ends, an end of it
+    an ellipsis starts, each with its ellipsis. Slices compared in C, a few tries per ellipsis: a text
+    of many ellipses costs a look near each, not a walk per character."""
+    cuts = [(at, e) for e in _ELLIPSES for at in _all(lowered, e)] if any(e in lowered for e in _ELLIPSES) else []
+    spans: list[tuple[int, int]] = []
+    for value in known:
+        secret = value.lower()
+        if len(secret) <= _MIN_CUT:
+            continue
+        head, tail = secret[:_MIN_CUT], secret[-_MIN_CUT:]
+        heads, tails = head in lowered, tail in lowered
+        for at, mark in cuts if heads or tails else ():
+            if heads:  # the longest beginning of the secret that ends at the ellipsis
+                i = lowered.find(head, max(0, at - len(secret) + 1), at)
+                for _ in range(_TRIES):
+                    if i < 0:
+                        break
+                    if lowered[i:at] == secret[: at - i]:
+                        spans.append((i, at + len(mark)))
+                        break
+                    i = lowered.find(head, i + 1, at)
+            after = at + len(mark)
+            if tails:  # the longest end of the secret that starts after it
+                j = lowered.rfind(tail, after, after + len(secret) - 1)
+                for _ in range(_TRIES):
+                    if j < 0:
+                        break
+                    shown = lowered[after : j + _MIN_CUT]
+                    if secret.endswith(shown):
+                        spans.append((at, j + _MIN_CUT))
+                        break
+                    j = lowered.rfind(tail, after, j + _MIN_CUT - 1)
+    return spans
+
+
+def _all(text: str, part: str) -> list[int]:
+    found, at = [], text.find(part)
+    while at >= 0:
+        found.append(at)
+        at = text.find(part, at + len(part))
+    return found
+
+
+def _lower(text: str) -> str:
+    """`text` lower-cased position for position: a letter whose lower case is longer (Turkish "İ") is
+    kept as it is, so a span of the result is the same span of `text`."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
 def hide_known(text: str, known: set[str], apply: Callable[[str, list[Span]], str]) -> str:
     """`text` with the episode's own secrets hidden in each spelling a text echoes them in (see the
     module); `apply` replaces the spans found."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): positions would shift
-        found = {form for k in known for form in known_forms(k) if form in text}
-        for value in sorted(found, key=len, reverse=True):
-            text = text.replace(value, "[REDACTED:secret]")
-        return text
+    lowered = _lower(text)
     skeletons = {s for k in known if (s := _skeleton(k))}
-    spans = _found(text, lowered, known, skeletons)
+    spans = _found(text, lowered, known, skeletons) + _cut_spans(lowered, known)
     # the same read through the text's character escapes (`_secret_escapes`): "&#81;&#117;...", "\u0051..."
     view = decoded_view(text)
-    if view is not None and len(decoded := view[0].lower()) == len(view[0]):
-        spans += [original_span(view[1], s, e) for s, e in _found(view[0], decoded, known, skeletons)]
+    if view is not None:
+        spans += [original_span(view[1], s, e) for s, e in _found(view[0], _lower(view[0]), known, skeletons)]
     if not spans:
         return text
     return apply(text, [(start, end, "secret") for start, end in spans])

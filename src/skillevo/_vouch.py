@@ -26,8 +26,10 @@ named (an error or a result, of any tool: a lookup's answer is as hostile) count
 agent sent it before any such output named it in that episode (`suggested_constant`), unless the
 output declared it among a closed set of two or more allowed values
 (`_guidance_facts.declared_values`, "must be one of EUR, USD"): a single suggestion ("did you mean
-X", "resend with approver set to X") is no closed set. An added prefix or suffix is not read so:
-it keeps the value the agent chose, and an error naming it declares a format ("BK + 6 digits").
+X", "resend with approver set to X") is no closed set. An output an event keeps only the first part of
+(the model read all of it) counts as naming every value: a send after it is not the agent's own.
+An added prefix or suffix is not read so: it keeps the value the agent chose, and an error naming it
+declares a format ("BK + 6 digits").
 """
 
 from __future__ import annotations
@@ -203,6 +205,7 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
         return False
     from ._guidance_facts import declared_values
     from ._mining import _is_success
+    from ._secret_escapes import decoded_view
 
     # Affixes are not read: an added prefix or suffix keeps the value the agent chose, and an error
     # naming one ("BK + 6 digits") declares the argument's format, which is what the affix rule learns.
@@ -212,10 +215,18 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
         return False
     # value -> episode -> the id of the first output there that named it (the model read it from then on)
     named_at: dict[str, dict[str, int]] = {}
+    # episode -> the id of the first output there that the event keeps only part of: the model read
+    # the rest, which may have named any value ("notes": <2,000 characters>, "saved_as": "mallory")
+    cut_at: dict[str, int] = {}
     for kind in (EventKind.TOOL_ERROR, EventKind.TOOL_RESULT):
         for event in store.newest_events(kind=kind, tool=None, limit=_LOOKBACK):
             text = _output_text(event)
-            named = [w for w in written if _names(text, w)]
+            if event.episode_id is not None and _was_cut(text):
+                cut_at[event.episode_id] = min(cut_at.get(event.episode_id, event.id or 0), event.id or 0)
+            # as the model reads it too: escapes decoded, look-alike forms folded ("\\u006dallory", "&#109;...")
+            view = decoded_view(text)
+            shown = text if view is None else f"{text}\n{view[0]}"
+            named = [w for w in written if _names(shown, w)]
             if not named or event.episode_id is None:
                 continue
             args = event.data.get("args")
@@ -224,21 +235,33 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
                 if len(closed) < 2 or value not in closed:
                     at = named_at.setdefault(value, {})
                     at[event.episode_id] = min(at.get(event.episode_id, event.id or 0), event.id or 0)
-    if not named_at:
+    if not named_at and not cut_at:
         return False
     tool = None if trigger.tool_is_glob else trigger.tool
     unprompted: dict[str, set[str]] = {}
+    prompted = set(named_at)  # named, or sent after an output read only in part
     for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
         if event.episode_id is None or not _is_success(event):
             continue
         for item in leaves(event.data.get("args"), keys=False):
             sent = _text(item)
-            if sent is None or sent.casefold() not in named_at:
+            if sent is None or (value := sent.casefold()) not in written:
                 continue
-            first = named_at[sent.casefold()].get(event.episode_id)
-            if first is None or (event.id is not None and event.id <= first):
-                unprompted.setdefault(sent.casefold(), set()).add(event.episode_id)
-    return any(len(unprompted.get(value, ())) < 2 for value in named_at)
+            marks = (named_at.get(value, {}).get(event.episode_id), cut_at.get(event.episode_id))
+            firsts = [at for at in marks if at is not None]
+            if not firsts or (event.id is not None and event.id <= min(firsts)):
+                unprompted.setdefault(value, set()).add(event.episode_id)
+            else:
+                prompted.add(value)
+    return any(len(unprompted.get(value, ())) < 2 for value in prompted)
+
+
+def _was_cut(text: str) -> bool:
+    """Whether a recorded output is only the first part of what the tool answered (a cut text ends
+    with the cut mark; a string cut inside a structure is the mark alone)."""
+    from ._recording import CUT_MARK
+
+    return text.endswith(CUT_MARK) or f"'{CUT_MARK}'" in text or f'"{CUT_MARK}"' in text
 
 
 def _is_number(text: str) -> bool:
