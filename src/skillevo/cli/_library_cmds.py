@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from .._errors import LibraryError
+from .._errors import LibraryError, NotFoundError
 from .._library import SkillLibrary, library_exists
-from .._models import SkillVersion, VersionStatus
+from .._models import Skill, SkillVersion, VersionStatus
 from .._redaction import mask_url
 from .._skillimport import read_skill_folders
 from .._skillmd import current_version
@@ -149,12 +149,29 @@ def _version_json(v: SkillVersion, applied: int) -> dict[str, Any]:
     }
 
 
+def _skill_or_hint(lib: SkillLibrary, name: str) -> Skill:
+    """The skill named `name`; when `name` is a version id (what `review list` and `ls` print), the
+    error names its skill instead of saying no skill has that name."""
+    try:
+        return lib.skill(name)
+    except NotFoundError:
+        if "@" not in name:
+            raise
+        try:
+            version = lib.version(name)
+        except NotFoundError:
+            pass
+        else:
+            raise fail(f"{name!r} is a version of skill {version.skill!r}: skillevo show {version.skill}") from None
+        raise
+
+
 def show(
     name: Annotated[str, typer.Argument(help="Skill name.")], db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """Show one skill: trigger, every version with its status, posterior and strategy."""
     with _open(db) as lib:
-        skill = lib.skill(name)
+        skill = _skill_or_hint(lib, name)
         stats = {s.version_id: s for s in lib.stats()}
     applied = {v.id: (stats[v.id].applied if v.id in stats else 0) for v in skill.versions}
     if as_json:
