@@ -272,10 +272,11 @@ def demo(
         ("library", "db"),
     ):
         if res.get(key) is not None:
-            console.print(f"  {label:<18} {res[key]}", highlight=False, soft_wrap=True)
+            console.print(f"  {label:<18} {res[key]}", highlight=False, soft_wrap=True, markup=False)
     for note in (res["report_note"], res["plot_note"]):
         if note:
-            console.print(f"  note: {note}")
+            # Plain text: a note names a pip extra in brackets ('skillevo[demo]'), not markup.
+            console.print(f"  note: {note}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -249,7 +249,7 @@ def export(
         raise fail(f"unexpected argument {out!r}: use `export DIR`, `export skills DIR` or `export grpo OUT`")
     with _open(db) as lib:
         folders = lib.export_skills(Path(directory), all_statuses=every)
-    console.print(f"exported {len(folders)} skill(s) to {directory}", highlight=False)
+    console.print(f"exported {len(folders)} skill(s) to {directory}", highlight=False, markup=False)
     left_out = getattr(folders, "left_out", [])
     if left_out:
         console.print(f"left out {len(left_out)} skill(s) skillevo would not give an agent now (not active, not "
