@@ -28,6 +28,7 @@ __all__ = [
     "run_app",
     "shown",
     "tell_interrupted",
+    "usage",
 ]
 
 console = Console()
@@ -83,6 +84,13 @@ def fail(message: str) -> typer.Exit:
     """Print a one-line user error and return the exit to raise (status 1)."""
     print_error(message)
     return typer.Exit(1)
+
+
+def usage(message: str, command: str) -> typer.Exit:
+    """Print a one-line usage error naming `command`'s --help and return the exit to raise (status 2,
+    as typer's own usage errors)."""
+    print_error(f"{message} (see: skillevo {command} --help)")
+    return typer.Exit(2)
 
 
 def run_app(app: typer.Typer, argv: list[str]) -> int:

@@ -16,7 +16,7 @@ from .._models import Skill, SkillVersion, VersionStatus
 from .._redaction import mask_url
 from .._skillimport import read_skill_folders
 from .._skillmd import current_version
-from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db
+from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db, usage
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
 from ._render import Column, emit_json, fitted_table, framed, stdout_console, visible_line, visible_text
 
@@ -235,7 +235,7 @@ def export(
     """Export skills as Agent Skills folders (`export DIR`), or episodes for GRPO (`export grpo OUT`)."""
     if target == "grpo":
         if out is None:
-            raise fail("usage: skillevo export grpo OUT")
+            raise usage("usage: skillevo export grpo OUT", "export")
         with _open(db) as lib:
             if not lib.count_episodes():
                 raise fail(f"no episodes in {lib.location}: nothing to export for GRPO (run your agent first)")
@@ -246,7 +246,9 @@ def export(
         return
     directory = out if target == "skills" and out is not None else target
     if target != "skills" and out is not None:
-        raise fail(f"unexpected argument {out!r}: use `export DIR`, `export skills DIR` or `export grpo OUT`")
+        raise usage(
+            f"unexpected argument {out!r}: use `export DIR`, `export skills DIR` or `export grpo OUT`", "export"
+        )
     with _open(db) as lib:
         folders = lib.export_skills(Path(directory), all_statuses=every)
     console.print(f"exported {len(folders)} skill(s) to {directory}", highlight=False, markup=False)

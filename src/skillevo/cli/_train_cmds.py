@@ -26,7 +26,17 @@ from .._errors import ConfigError, NotFoundError
 from .._library import SkillLibrary, library_exists
 from .._lifecycle import Lifecycle, Transition
 from .._models import Strategy
-from ._common import DbOption, JsonOption, err_console, fail, name_unreadable, print_error, shown, tell_interrupted
+from ._common import (
+    DbOption,
+    JsonOption,
+    err_console,
+    fail,
+    name_unreadable,
+    print_error,
+    shown,
+    tell_interrupted,
+    usage,
+)
 from ._diff_json import diff_summary
 from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
@@ -201,7 +211,7 @@ def diff(
 
     chosen = [x for x in (old_db, since, since_run) if x is not None]
     if len(chosen) > 1:
-        raise fail("give one of OLD_DB, --since or --since-run")
+        raise usage("give one of OLD_DB, --since or --since-run", "diff")
     when = parse_time(since) if since is not None else None
     with _open_existing(_config(config, db).db_location()) as new:
         run = since_run
