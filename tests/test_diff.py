@@ -208,7 +208,7 @@ def test_cli_diff(snapshots: tuple[Path, Path], tmp_path: Path, capsys: pytest.C
     assert "## Promoted (1)" in md.read_text() and "tone@2" in page.read_text()
     assert cli_main(["diff", str(old), "--db", str(new)]) == 0
     assert "## Revised skills (1)" in capsys.readouterr().out
-    assert cli_main(["diff", str(old), "--db", str(new), "--since", "1d"]) == 1
+    assert cli_main(["diff", str(old), "--db", str(new), "--since", "1d"]) == 2  # usage (README)
     assert "give one of OLD_DB" in capsys.readouterr().err
     assert cli_main(["diff", "--db", str(new), "--since", "last tuesday"]) == 1
     assert "is not a time" in capsys.readouterr().err

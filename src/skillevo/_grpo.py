@@ -280,6 +280,7 @@ class _EpisodeRows:
     small_group_episodes: int = 0
     grouped_by: dict[str, int] = field(default_factory=dict)
     tools_from: dict[str, int] = field(default_factory=dict)
+    keyless: str | None = None  # a group key the caller named that no rewarded episode holds
 
 
 def _tools(snap: Snapshot, ep: Episode, members: Sequence[Episode], how: _Grouping) -> tuple[list[Any], str]:
@@ -301,14 +302,20 @@ def _episode_rows(snap: Snapshot, skill_reward_bonus: float, how: _Grouping = _G
     groups: dict[str, list[Episode]] = defaultdict(list)
     formed: dict[str, tuple[str, str]] = {}
     unrewarded = 0
+    keyed = False
     for ep in snap.episodes:
         if ep.reward is None:
             unrewarded += 1
             continue
+        keyed = keyed or how.group_key in ep.metadata
         group_id, by, template = group_of(ep, how.group_key)
         groups[group_id].append(ep)
         formed.setdefault(group_id, (by, template))
     out = _EpisodeRows([], [], unrewarded)
+    # Most callers set no key, so the default's absence says nothing; a key the caller named that
+    # no episode holds is likely misspelt, and grouping silently fell back to templates.
+    if groups and not keyed and how.group_key not in ("", DEFAULT_GROUP_KEY):
+        out.keyless = how.group_key
     for group_id, members in groups.items():
         if len(members) < how.min_group_size:
             out.small_groups += 1
@@ -376,6 +383,11 @@ def _grouping(group_key: str, tool_schemas: Any, min_group_size: int) -> _Groupi
 
 def _warnings(rows: _EpisodeRows) -> list[str]:
     out: list[str] = []
+    if rows.keyless is not None:
+        out.append(
+            f"group key {rows.keyless!r}: no rewarded episode's metadata has that field (check its spelling); "
+            "they were grouped by evo.group or task template instead"
+        )
     singles = sum(1 for n in rows.sizes if n == 1)
     if singles:
         out.append(

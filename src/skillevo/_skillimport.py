@@ -182,6 +182,9 @@ def _folders(root: Path) -> list[Path]:
             folders.append(path)
             if len(folders) > MAX_FOLDERS:
                 raise SkillFormatError(str(root), None, f"more than {MAX_FOLDERS} skill folders in one import")
+    if not folders:
+        # A wrong folder (empty, loose files) is the user's mistake, not an import of nothing.
+        raise SkillFormatError(str(root), None, "no SKILL.md in it or in a subfolder: not a folder of skills")
     return folders
 
 

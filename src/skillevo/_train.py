@@ -170,7 +170,7 @@ class Run:
             t0 = time.perf_counter()
             try:
                 result = steps[name](self)
-            except Exception as exc:
+            except BaseException as exc:  # Ctrl-C too: the CLI names the stage it stopped in
                 exc.add_note(f"{STAGE_NOTE}{name}")  # the CLI names the stage in its one-line error
                 raise
             result.seconds = time.perf_counter() - t0

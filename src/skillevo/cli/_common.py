@@ -16,6 +16,7 @@ from .._store import SkillStore
 from ._render import visible_text
 
 __all__ = [
+    "EXIT_INTERRUPTED",
     "DbOption",
     "JsonOption",
     "console",
@@ -26,6 +27,8 @@ __all__ = [
     "resolve_db",
     "run_app",
     "shown",
+    "tell_interrupted",
+    "usage",
 ]
 
 console = Console()
@@ -83,15 +86,26 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def usage(message: str, command: str) -> typer.Exit:
+    """Print a one-line usage error naming `command`'s --help and return the exit to raise (status 2,
+    as typer's own usage errors)."""
+    print_error(f"{message} (see: skillevo {command} --help)")
+    return typer.Exit(2)
+
+
 def run_app(app: typer.Typer, argv: list[str]) -> int:
     """Run `app` without letting a traceback or SystemExit escape: 0 ok, 1 user error, 2 usage
     (every error one line on stderr)."""
     command = typer.main.get_command(app)
+    _told.clear()
     try:
         # Not standalone: usage errors come back here, to be told in one line like every other
         # error (typer would draw a box of several lines); --help and typer.Exit return a code.
         code = command.main(args=argv, prog_name="skillevo", standalone_mode=False)
-        return code if isinstance(code, int) and not isinstance(code, bool) else 0
+        # typer turns Ctrl-C into this status without a word.
+        return _interrupted(code) if code == EXIT_INTERRUPTED else (
+            code if isinstance(code, int) and not isinstance(code, bool) else 0
+        )
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SkillevoError as exc:
@@ -102,12 +116,32 @@ def run_app(app: typer.Typer, argv: list[str]) -> int:
         print_error(f"{exc.strerror or exc}{where}")
         return 1
     except KeyboardInterrupt:
-        return 130
+        return _interrupted(EXIT_INTERRUPTED)
     except Exception as exc:
         usage = _usage_error(exc)
         if usage is None:
             raise
         return usage
+
+
+#: The exit status of a command stopped by Ctrl-C (128 + SIGINT, as a shell reports it).
+EXIT_INTERRUPTED = 130
+
+_told: list[bool] = []  # a command said itself how it was interrupted (one line, not two)
+
+
+def tell_interrupted(message: str) -> int:
+    """Say in one line how a command stopped by Ctrl-C left things; returns its exit status."""
+    print_error(message, label="interrupted:", style="bold yellow")
+    _told.append(True)
+    return EXIT_INTERRUPTED
+
+
+def _interrupted(code: int) -> int:
+    if not _told:
+        # One line, so that a stop is not mistaken for a finished run.
+        print_error("stopped by Ctrl-C before the command finished", label="interrupted:", style="bold yellow")
+    return code
 
 
 def _usage_error(exc: Exception) -> int | None:

@@ -8,9 +8,11 @@ writes the library diff report (Markdown + HTML), a PNG of the learning curves a
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,6 +80,19 @@ def _write_tool_schemas(path: Path, seed: int) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _removed_if_refused(out: Path, created: bool) -> Iterator[None]:
+    """Remove the `out` folder this run created when the run stops before writing into it (a --db it
+    cannot use): a refused run leaves nothing behind; a folder that was there is kept."""
+    try:
+        yield
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only when empty: what the run wrote stays
+        raise
+
+
 def run_demo(
     episodes: int = 300,
     seed: int = 0,
@@ -95,112 +110,116 @@ def run_demo(
     from ..demo._langgraph import run_langgraph
     from ..demo._runner import markdown_table
 
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise fail(f"--out {out}: cannot create the output folder ({exc.strerror or exc})") from None
-    db_path: str | Path = db if db is not None else out / "demo-skills.db"
-    if db is None:
-        # The demo's own library from an earlier run: replaced, it is this command's output.
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    upgrade_at = episodes // 2
-    runs: dict[str, list[EpisodeResult]] = {}
-    t0 = time.perf_counter()
-    with SkillLibrary(db_path) as lib:
-        db_path = lib.location if not isinstance(db_path, Path) else db_path  # a URL's password masked
-        if lib.skills():
-            raise fail(f"{db_path} already holds skills; the demo needs an empty library (omit --db or pass a new one)")
-        evo = Evolver(
-            lib,
-            seed=seed,
-            policy_version=POLICY_V1.version,
-            lifecycle=LifecycleConfig(**DEMO_LIFECYCLE),
-            cache_ttl_s=DEMO_CACHE_TTL_S,
-            # Simulated episodes run back to back in milliseconds: mining in `finish()` gives them what
-            # background mining gives a live agent whose episodes take seconds (and a seeded, repeatable run).
-            mining="inline",
-        )
-        authored = add_authored_skills(evo)
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("success {task.fields[success]}"),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not show_progress,
-        )
-        with progress:
-            for name, engine in (("without skillevo", None), ("with skillevo", evo)):
-                task_id = progress.add_task(f"{name:>17}", total=episodes, success="-")
-                done: list[EpisodeResult] = []
-
-                def tick(r: EpisodeResult, _t: Any = task_id, _d: list[EpisodeResult] = done) -> None:
-                    _d.append(r)
-                    rate = sum(x.success for x in _d[-50:]) / len(_d[-50:])
-                    progress.update(_t, advance=1, success=f"{rate:.0%} (last 50)")
-
-                runs[name] = run_langgraph(
-                    episodes, seed, engine, upgrade_at=upgrade_at, announce=announce, on_episode=tick
+    with _removed_if_refused(out, created):
+        db_path: str | Path = db if db is not None else out / "demo-skills.db"
+        if db is None:
+            # The demo's own library from an earlier run: replaced, it is this command's output.
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        upgrade_at = episodes // 2
+        runs: dict[str, list[EpisodeResult]] = {}
+        t0 = time.perf_counter()
+        with SkillLibrary(db_path) as lib:
+            db_path = lib.location if not isinstance(db_path, Path) else db_path  # a URL's password masked
+            if lib.skills():
+                raise fail(
+                    f"{db_path} already holds skills; the demo needs an empty library (omit --db or pass a new one)"
                 )
-        elapsed = time.perf_counter() - t0
-        md, html, why = _write_report(lib, out)
-        skills = lib.skills()
-        retired = [
-            (str(e.version_id), str(e.data.get("reason", "")))
-            for e in lib.events(kind=EventKind.LIFECYCLE)
-            if e.data.get("to") == "retired" and e.version_id
-        ]
+            evo = Evolver(
+                lib,
+                seed=seed,
+                policy_version=POLICY_V1.version,
+                lifecycle=LifecycleConfig(**DEMO_LIFECYCLE),
+                cache_ttl_s=DEMO_CACHE_TTL_S,
+                # Simulated episodes run back to back in milliseconds: mining in `finish()` gives them what
+                # background mining gives a live agent whose episodes take seconds (and a seeded, repeatable run).
+                mining="inline",
+            )
+            authored = add_authored_skills(evo)
+            progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("success {task.fields[success]}"),
+                TimeElapsedColumn(),
+                console=console,
+                disable=not show_progress,
+            )
+            with progress:
+                for name, engine in (("without skillevo", None), ("with skillevo", evo)):
+                    task_id = progress.add_task(f"{name:>17}", total=episodes, success="-")
+                    done: list[EpisodeResult] = []
 
-    header, rows = block_table(runs, block=block)
-    names = " -> ".join(runs)
-    table = Table(
-        title=f"{episodes} episodes, seed {seed}; each cell: {names}",
-        caption=f"policy upgrade (v1 -> v2) at episode {upgrade_at + 1}",
-    )
-    for col in header:
-        table.add_column(col, justify="right")
-    for row in rows:
-        table.add_row(*row)
-    table_md = out / "table.md"
-    table_md.write_text(f"Each cell: {names}.\n\n" + markdown_table(header, rows) + "\n", encoding="utf-8")
-    plot: Path | None = None
-    plot_note = None
-    if importlib.util.find_spec("matplotlib") is not None:
-        plot = plot_curves(runs, out / "learning_curves.png", upgrade_at=upgrade_at)
-    else:
-        plot_note = "matplotlib is not installed (pip install 'skillevo[demo]'): no plot"
-    tools = _write_tool_schemas(out / "tools.json", seed)
-    results = out / "results.json"
-    results.write_text(
-        json.dumps({k: [r.as_dict() for r in v] for k, v in runs.items()}, indent=1) + "\n", encoding="utf-8"
-    )
-    summary = {
-        name: {
-            "before": summarize(res[:upgrade_at]),
-            "after": summarize(res[upgrade_at:]),
+                    def tick(r: EpisodeResult, _t: Any = task_id, _d: list[EpisodeResult] = done) -> None:
+                        _d.append(r)
+                        rate = sum(x.success for x in _d[-50:]) / len(_d[-50:])
+                        progress.update(_t, advance=1, success=f"{rate:.0%} (last 50)")
+
+                    runs[name] = run_langgraph(
+                        episodes, seed, engine, upgrade_at=upgrade_at, announce=announce, on_episode=tick
+                    )
+            elapsed = time.perf_counter() - t0
+            md, html, why = _write_report(lib, out)
+            skills = lib.skills()
+            retired = [
+                (str(e.version_id), str(e.data.get("reason", "")))
+                for e in lib.events(kind=EventKind.LIFECYCLE)
+                if e.data.get("to") == "retired" and e.version_id
+            ]
+
+        header, rows = block_table(runs, block=block)
+        names = " -> ".join(runs)
+        table = Table(
+            title=f"{episodes} episodes, seed {seed}; each cell: {names}",
+            caption=f"policy upgrade (v1 -> v2) at episode {upgrade_at + 1}",
+        )
+        for col in header:
+            table.add_column(col, justify="right")
+        for row in rows:
+            table.add_row(*row)
+        table_md = out / "table.md"
+        table_md.write_text(f"Each cell: {names}.\n\n" + markdown_table(header, rows) + "\n", encoding="utf-8")
+        plot: Path | None = None
+        plot_note = None
+        if importlib.util.find_spec("matplotlib") is not None:
+            plot = plot_curves(runs, out / "learning_curves.png", upgrade_at=upgrade_at)
+        else:
+            plot_note = "matplotlib is not installed (pip install 'skillevo[demo]'): no plot"
+        tools = _write_tool_schemas(out / "tools.json", seed)
+        results = out / "results.json"
+        results.write_text(
+            json.dumps({k: [r.as_dict() for r in v] for k, v in runs.items()}, indent=1) + "\n", encoding="utf-8"
+        )
+        summary = {
+            name: {
+                "before": summarize(res[:upgrade_at]),
+                "after": summarize(res[upgrade_at:]),
+            }
+            for name, res in runs.items()
         }
-        for name, res in runs.items()
-    }
-    return {
-        "table": table,
-        "table_md": table_md,
-        "report_md": md,
-        "report_html": html,
-        "report_note": why,
-        "plot": plot,
-        "plot_note": plot_note,
-        "results": results,
-        "tools": tools,
-        "db": db_path,
-        "summary": summary,
-        "skills": skills,
-        "retired": retired,
-        "authored": authored,
-        "elapsed_s": elapsed,
-        "runs": runs,
-    }
+        return {
+            "table": table,
+            "table_md": table_md,
+            "report_md": md,
+            "report_html": html,
+            "report_note": why,
+            "plot": plot,
+            "plot_note": plot_note,
+            "results": results,
+            "tools": tools,
+            "db": db_path,
+            "summary": summary,
+            "skills": skills,
+            "retired": retired,
+            "authored": authored,
+            "elapsed_s": elapsed,
+            "runs": runs,
+        }
 
 
 def demo(
@@ -272,10 +291,11 @@ def demo(
         ("library", "db"),
     ):
         if res.get(key) is not None:
-            console.print(f"  {label:<18} {res[key]}", highlight=False, soft_wrap=True)
+            console.print(f"  {label:<18} {res[key]}", highlight=False, soft_wrap=True, markup=False)
     for note in (res["report_note"], res["plot_note"]):
         if note:
-            console.print(f"  note: {note}")
+            # Plain text: a note names a pip extra in brackets ('skillevo[demo]'), not markup.
+            console.print(f"  note: {note}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

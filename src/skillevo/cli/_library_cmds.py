@@ -10,13 +10,13 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from .._errors import LibraryError
+from .._errors import LibraryError, NotFoundError
 from .._library import SkillLibrary, library_exists
-from .._models import SkillVersion, VersionStatus
+from .._models import Skill, SkillVersion, VersionStatus
 from .._redaction import mask_url
 from .._skillimport import read_skill_folders
 from .._skillmd import current_version
-from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db
+from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db, usage
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
 from ._render import Column, emit_json, fitted_table, framed, stdout_console, visible_line, visible_text
 
@@ -149,12 +149,29 @@ def _version_json(v: SkillVersion, applied: int) -> dict[str, Any]:
     }
 
 
+def _skill_or_hint(lib: SkillLibrary, name: str) -> Skill:
+    """The skill named `name`; when `name` is a version id (what `review list` and `ls` print), the
+    error names its skill instead of saying no skill has that name."""
+    try:
+        return lib.skill(name)
+    except NotFoundError:
+        if "@" not in name:
+            raise
+        try:
+            version = lib.version(name)
+        except NotFoundError:
+            pass
+        else:
+            raise fail(f"{name!r} is a version of skill {version.skill!r}: skillevo show {version.skill}") from None
+        raise
+
+
 def show(
     name: Annotated[str, typer.Argument(help="Skill name.")], db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """Show one skill: trigger, every version with its status, posterior and strategy."""
     with _open(db) as lib:
-        skill = lib.skill(name)
+        skill = _skill_or_hint(lib, name)
         stats = {s.version_id: s for s in lib.stats()}
     applied = {v.id: (stats[v.id].applied if v.id in stats else 0) for v in skill.versions}
     if as_json:
@@ -218,7 +235,7 @@ def export(
     """Export skills as Agent Skills folders (`export DIR`), or episodes for GRPO (`export grpo OUT`)."""
     if target == "grpo":
         if out is None:
-            raise fail("usage: skillevo export grpo OUT")
+            raise usage("usage: skillevo export grpo OUT", "export")
         with _open(db) as lib:
             if not lib.count_episodes():
                 raise fail(f"no episodes in {lib.location}: nothing to export for GRPO (run your agent first)")
@@ -229,10 +246,12 @@ def export(
         return
     directory = out if target == "skills" and out is not None else target
     if target != "skills" and out is not None:
-        raise fail(f"unexpected argument {out!r}: use `export DIR`, `export skills DIR` or `export grpo OUT`")
+        raise usage(
+            f"unexpected argument {out!r}: use `export DIR`, `export skills DIR` or `export grpo OUT`", "export"
+        )
     with _open(db) as lib:
         folders = lib.export_skills(Path(directory), all_statuses=every)
-    console.print(f"exported {len(folders)} skill(s) to {directory}", highlight=False)
+    console.print(f"exported {len(folders)} skill(s) to {directory}", highlight=False, markup=False)
     left_out = getattr(folders, "left_out", [])
     if left_out:
         console.print(f"left out {len(left_out)} skill(s) skillevo would not give an agent now (not active, not "

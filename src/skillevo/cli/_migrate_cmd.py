@@ -48,7 +48,7 @@ def migrate(
     console.print(table)
     if expected != actual:
         raise fail("verification failed: the destination's counts differ from the source's (see the table)")
-    console.print(f"verified: {sum(actual.values())} records copied", highlight=False)
+    console.print(f"verified: {sum(actual.values())} records copied", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

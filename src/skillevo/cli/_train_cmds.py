@@ -26,7 +26,17 @@ from .._errors import ConfigError, NotFoundError
 from .._library import SkillLibrary, library_exists
 from .._lifecycle import Lifecycle, Transition
 from .._models import Strategy
-from ._common import DbOption, JsonOption, err_console, fail, name_unreadable, print_error, shown
+from ._common import (
+    DbOption,
+    JsonOption,
+    err_console,
+    fail,
+    name_unreadable,
+    print_error,
+    shown,
+    tell_interrupted,
+    usage,
+)
 from ._diff_json import diff_summary
 from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
@@ -70,6 +80,14 @@ def _open_existing(location: str) -> SkillLibrary:
 # --------------------------------------------------------------------------- train
 
 
+def _where(exc: BaseException) -> str:
+    """The stage a train run's exception names in its note, or start-up."""
+    from .._train import STAGE_NOTE
+
+    notes = [n for n in getattr(exc, "__notes__", ()) if isinstance(n, str) and n.startswith(STAGE_NOTE)]
+    return f"stage {notes[-1].removeprefix(STAGE_NOTE)}" if notes else "start-up"
+
+
 def train(
     config: ConfigOption = None,
     db: DbOption = None,
@@ -86,7 +104,7 @@ def train(
     Exit codes: 0 done, 1 error, 2 usage error, 3 another run holds the lock.
     """
     from .._errors import SkillevoError
-    from .._train import STAGE_NOTE, TrainLockedError, run_train
+    from .._train import TrainLockedError, run_train
 
     cfg = _config(config, db)
     location = cfg.db_location()
@@ -113,14 +131,15 @@ def train(
             raise typer.Exit(EXIT_LOCKED) from None
         except SkillevoError:
             raise  # already one clear line (printed by the CLI runner)
+        except KeyboardInterrupt as exc:
+            code = tell_interrupted(f"in {_where(exc)} (finished stages are kept; the next run resumes from there)")
+            raise typer.Exit(code) from None
         except Exception as exc:
             # A failing stage (a database error, a bug in a configured miner or fine-tune): one line
             # naming the stage; what finished before it is committed and the next run resumes there.
-            notes = [n for n in getattr(exc, "__notes__", ()) if isinstance(n, str) and n.startswith(STAGE_NOTE)]
-            where = f"stage {notes[-1].removeprefix(STAGE_NOTE)}" if notes else "start-up"
             detail = " ".join(str(exc).split()) or "(no message)"
             raise fail(
-                f"train failed in {where}: {type(exc).__name__}: {detail} "
+                f"train failed in {_where(exc)}: {type(exc).__name__}: {detail} "
                 "(finished stages are kept; the next run resumes from there)"
             ) from None
     out = stdout_console()
@@ -192,7 +211,7 @@ def diff(
 
     chosen = [x for x in (old_db, since, since_run) if x is not None]
     if len(chosen) > 1:
-        raise fail("give one of OLD_DB, --since or --since-run")
+        raise usage("give one of OLD_DB, --since or --since-run", "diff")
     when = parse_time(since) if since is not None else None
     with _open_existing(_config(config, db).db_location()) as new:
         run = since_run
