@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from skillevo import Evolver, LibraryError, SkillLibrary, _sql_batch
+from skillevo._spill import Journal
 
 CODE = "correcthorse-battery-77x"  # no secret shape: known only because it was sent as `password`
 
@@ -186,3 +187,52 @@ def test_past_its_cap_the_journal_refuses_and_counts(tmp_path: Path) -> None:
     lib.close()
     with SkillLibrary(db) as check:
         assert len(set(ids) & {e.id for e in check.episodes()}) == 5
+
+
+@pytest.mark.postgres
+def test_postgres_records_past_the_cap_are_journaled_and_written_once(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: another session holds ``episodes`` locked; the journal lives under the state
+    folder (here `SKILLEVO_JOURNAL_DIR`), its JSON columns wrapped for the driver again on replay."""
+    import psycopg
+
+    monkeypatch.setenv("SKILLEVO_JOURNAL_DIR", str(tmp_path / "state"))
+    lib = SkillLibrary(pg_url)
+    lib._behind.max_pending = 5
+    _runs(lib, 1)
+    lib.flush()
+    base, schema = pg_url.rsplit("?schema=", 1)
+    with psycopg.connect(base) as conn:
+        conn.execute(f'LOCK TABLE "{schema}".episodes IN ACCESS EXCLUSIVE MODE')
+        try:
+            ids, errors = _runs(lib, 12)
+            files = list((tmp_path / "state").glob("journal-*/*.jsonl"))
+            assert files and CODE.encode() not in b"".join(f.read_bytes() for f in files)
+        finally:
+            conn.rollback()
+    assert not [e for e in errors if "not recorded" in e], errors  # 7 of 12 lost before
+    lib.close()
+    with SkillLibrary(pg_url) as check:
+        assert set(ids) <= {e.id for e in check.episodes()}
+    with psycopg.connect(base) as conn:
+        dup = conn.execute(f'SELECT COUNT(*) FROM "{schema}".events GROUP BY episode_id, kind, ts '
+                           "HAVING COUNT(*) > 1").fetchall()
+    assert dup == []
+    assert list((tmp_path / "state").glob("journal-*/*.jsonl")) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+def test_a_live_processs_journal_is_left_to_it(tmp_path: Path) -> None:
+    """A file another live process holds is its own to write: another library skips it, and its
+    own records do not wait behind it (before the fix, every record went through the journal)."""
+    def same(record: str) -> str:
+        return record
+
+    holder = Journal(tmp_path / "j", same, same)
+    assert holder.append("x")
+    other = Journal(tmp_path / "j", same, same)
+    assert other.pending  # a file it has not looked at yet
+    got: list[str] = []
+    assert other.replay(got.extend) == 0 and got == [] and not other.pending
+    assert holder.replay(got.extend) == 1 and got == ["x"] and not holder.pending

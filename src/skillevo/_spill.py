@@ -85,6 +85,7 @@ class Journal(Generic[T]):
         self._pid = os.getpid()
         self._size: int | None = None  # the folder's bytes, counted at the first append
         self.torn = 0  # lines skipped because a crash cut them short
+        self._live: set[Path] = set()  # files a live process holds: it writes them, not this one
         #: whether records wait here (this process's, or a file an ended process left)
         self.pending = any(self._others())
 
@@ -166,7 +167,9 @@ class Journal(Generic[T]):
         if own is not None:
             written += self._replay_file(own, write, chunk, own=True)
         with self._lock:
-            self.pending = (self._path is not None and self._pid == os.getpid()) or any(self._others())
+            # Another live process's file is its own to write: records here need not wait behind it.
+            self.pending = (self._path is not None and self._pid == os.getpid()) or any(
+                p not in self._live for p in self._others())
         return written
 
     def _replay_file(self, path: Path, write: Callable[[list[T]], None], chunk: int, *, own: bool) -> int:
@@ -180,11 +183,13 @@ class Journal(Generic[T]):
                 return 0  # deleted meanwhile by another process's replay
             if fcntl is None:
                 os.close(fd)
+                self._live.add(path)  # no flock: whether its process lives cannot be told
                 return 0
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 os.close(fd)
+                self._live.add(path)
                 return 0  # its process is alive and writes it itself
         assert fd is not None
         written = 0
