@@ -585,7 +585,9 @@ def _drain_all() -> None:
             # The process is ending: what could not be written is lost, whatever the error says of
             # a queue that outlives it.
             reason = _shown(exc).removesuffix(_KEPT)
-            print(f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
+            kept = not len(queue) and queue._journal is not None  # only the journal's: kept, not lost
+            print(f"skillevo: {queue._location}: {reason}; the next process to open it writes them" if kept else
+                  f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
         _print_refused(queue)
 
 
