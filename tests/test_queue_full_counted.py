@@ -77,6 +77,8 @@ def test_refusals_are_logged_once_then_counted_when_the_store_takes_writes(
     behind = lib._behind
     behind.linger_s = 3600.0  # written by the callers below, not by the thread
     behind.max_pending = 3
+    # The fallback when no journal takes them (it cannot be written, or is full: `test_spill_journal`).
+    behind._journal = None
     real = lib._write_recorded
     away = [True]
 

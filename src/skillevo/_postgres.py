@@ -215,6 +215,9 @@ class PostgresDialect(Dialect):
     def sql(self, statement: str) -> str:
         return _pg(statement)
 
+    def json_text(self, text: str) -> Any:
+        return Jsonb(text, dumps=_as_is)
+
     def json(self, value: Any) -> Any:
         # Serialised now, with what jsonb refuses mended (`_sanitize`): NaN, NUL, lone surrogates;
         # large floats spelled out so that jsonb's numeric gives them back as floats.

@@ -19,6 +19,7 @@ from ._durability import Durability
 from ._errors import LibraryError
 from ._learning_sql import PosteriorIncrement
 from ._skill_rows import UnreadableRows
+from ._spill import Journal, journal_folder
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._store import SkillStore
 from ._store_common import DeferredEvents
@@ -118,7 +119,19 @@ class SQLConnections(SkillStore):
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,
             probe=functools.partial(self._write_recorded, briefly=True),
             background=functools.partial(self._write_recorded, background=True),
+            journal=self._new_journal(dialect),
         )
+
+    def _new_journal(self, dialect: Dialect) -> Journal[Queued] | None:
+        """The spill journal of the queue (`skillevo._spill`), or None (an in-memory library)."""
+        from ._sql_spill import decoder, encoder
+
+        folder = None if self.read_only else journal_folder(self.location)  # a reader cannot write it back
+        return None if folder is None else Journal(folder, encoder(self._deferred_rows), decoder(dialect))
+
+    @abstractmethod
+    def _deferred_rows(self, record: Deferred) -> tuple[tuple[Any, ...], list[EventRow]]:
+        """The rows of a `Deferred` record, built and redacted now."""
 
     @abstractmethod
     def _write_recorded(self, batch: list[Queued], *, briefly: bool = False, background: bool = False) -> None:

@@ -82,6 +82,10 @@ class Dialect(ABC):
     def json(self, value: Any) -> Any:
         """`value` as the parameter of a JSON column, serialised now (a snapshot of it)."""
 
+    def json_text(self, text: str) -> Any:
+        """The parameter of a JSON column whose value `json` serialised to `text` (a journaled row's)."""
+        return text
+
     @abstractmethod
     def content_key(self, strategy: Any) -> Statement:
         """The SQL expression of a version's content digest and its parameters."""

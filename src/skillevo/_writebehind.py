@@ -39,6 +39,7 @@ from . import _durability
 from ._errors import LibraryError
 from ._redaction import capped_text
 from ._sanitize import safe_str
+from ._spill import Journal, write_each
 
 __all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all", "retry_aborted"]
 
@@ -102,6 +103,8 @@ class WriteBehind(Generic[T]):
         retry_s: pause after a failed background write.
         max_pending: the most records the queue holds.
         idle_s: the thread ends after this long without a record.
+        journal: where records past a full, unwritable queue go, in order, until the store takes
+            writes (`skillevo._spill`); None: they are refused, counted and reported lost.
     """
 
     def __init__(
@@ -122,6 +125,7 @@ class WriteBehind(Generic[T]):
         retry_s: float = 1.0,
         max_pending: int = 1000,
         idle_s: float = 10.0,
+        journal: Journal[T] | None = None,
     ) -> None:
         self._write = write
         self._lock = lock
@@ -156,12 +160,16 @@ class WriteBehind(Generic[T]):
         # Records refused because the queue was full, by kind, not reported yet (`_refuse`).
         self._unqueued: dict[str, int] = {}
         self._thread: threading.Thread | None = None
+        self._journal = journal
         _LIVE.add(self)  # type: ignore[arg-type]
         if not sync:
             _durability.install_sigterm_flush(flush_all)
 
     def __len__(self) -> int:
         return len(self._queue) + self._inflight
+
+    def __bool__(self) -> bool:  # records wait: queued, or in the journal
+        return bool(len(self)) or self._journaling
 
     def holds_only(self, kind: type) -> bool:
         """Whether every queued record is a `kind` and no batch is being written (a reader that
@@ -192,16 +200,17 @@ class WriteBehind(Generic[T]):
                 overflow: LibraryError | None = None
                 with self._queue_lock:
                     if len(self._queue) >= self.max_pending:
-                        overflow = LibraryError(
-                            f"{self._location}: {self._count(self._queue)} wait to be written; "
-                            f"{self._not_recorded(record)} (the queue is full)"
-                        )
+                        waiting = f"{self._location}: {self._count(self._queue)} wait to be written"
+                        overflow = LibraryError(f"{waiting}; {self._not_recorded(record)} (the queue is full)")
                     else:
                         self._queue.append(record)
-                if overflow is not None:  # counted once the queue's lock (not re-entrant) is let go
+                # Journaled or counted once the queue's lock (not re-entrant) is let go.
+                if overflow is not None and not self._spilled(record):
                     raise self._refuse(record, overflow)
                 self.drain()
             return
+        if self._journaling and not self._ending and self._spilled(record):
+            return  # records journaled before it are written first: it follows them
         refused = full = wait = wake = False
         with self._queue_lock:
             if self._refusing:
@@ -229,6 +238,8 @@ class WriteBehind(Generic[T]):
             try:
                 self.drain(briefly=True)
             except LibraryError as exc:
+                if self._spilled(record):
+                    return
                 full_error = LibraryError(f"{exc}; {self._not_recorded(record)} (the queue is full)")
                 raise self._refuse(record, full_error) from None
             self.put(record)
@@ -237,6 +248,39 @@ class WriteBehind(Generic[T]):
             self._wake.set()
         if full or self._dropped:
             self.drain(briefly=True)  # the writer is behind, or failing: this caller writes, and hears why
+
+    @property
+    def _journaling(self) -> bool:
+        return self._journal is not None and self._journal.pending
+
+    def _spilled(self, record: T) -> bool:
+        """Whether `record` went to the journal (the writer thread woken to write it back)."""
+        if self._journal is None or not self._journal.append(record):
+            return False
+        if not self.sync:
+            with self._queue_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+            self._wake.set()
+        return True
+
+    def _replay(self, *, background: bool = False) -> None:
+        """Write what the journal holds (the lock held, the queue written first)."""
+        if self._journal is None or not self._journal.pending:
+            return
+        try:
+            written = self._journal.replay(lambda part: write_each(
+                part, lambda rs: self._write_tried(rs, background), self._refused, self._drop))
+        except BaseException as exc:
+            self._stalled = True
+            if not isinstance(exc, Exception):
+                raise
+            raise LibraryError(f"{self._location}: journaled records could not be written ({_one_line(exc)}); "
+                               f"they stay in the journal {self._journal.folder}") from None
+        self._failed = self._stalled = False
+        if written:
+            _log.warning("skillevo: %s: %d journaled records were written", self._location, written)
 
     def drain(self, *, briefly: bool = False) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
@@ -247,7 +291,7 @@ class WriteBehind(Generic[T]):
         refuses costs the reader no wait)."""
         # The common case, without taking a lock; a batch the thread is writing is waited for (a
         # caller refused by a full queue drains, then queues again).
-        if not self._queue and not self._inflight and not self._dropped:
+        if not self._queue and not self._inflight and not self._dropped and not self._journaling:
             return
         with self._lock:
             self._probing = briefly and self._probe is not None and self.failing
@@ -255,6 +299,7 @@ class WriteBehind(Generic[T]):
                 batch = self._take()
                 if batch:
                     self._write_batch(batch)
+                self._replay()
             finally:
                 self._probing = False
             self._raise_dropped()
@@ -321,7 +366,7 @@ class WriteBehind(Generic[T]):
         them tries them once with `probe`, waiting for no other process's lock (`drain(briefly=True)`),
         and goes on without them if they are refused again; the next `put` and the background thread
         try again."""
-        return (self._failed or self._stalled) and bool(self._queue)
+        return (self._failed or self._stalled) and (bool(self._queue) or self._journaling)
 
     def _drop(self, exc: BaseException, record: T) -> None:
         message = f"{self._location}: a {self._noun(record)} was refused by the store and dropped ({_one_line(exc)})"
@@ -434,7 +479,7 @@ class WriteBehind(Generic[T]):
         while not self._stopped.is_set():
             if not self._wake.wait(self.idle_s):
                 with self._queue_lock:
-                    if not self._queue and not self._wake.is_set():
+                    if not self._queue and not self._wake.is_set() and not self._journaling:
                         self._thread = None
                         return
                 continue
@@ -450,6 +495,7 @@ class WriteBehind(Generic[T]):
                     batch = self._take()
                     if batch:
                         self._write_batch(batch, background=True)
+                    self._replay(background=True)
             except Exception:  # kept queued; the next caller writes it and hears why
                 self._failed = True
                 if self._stopped.wait(self.retry_s):
@@ -541,7 +587,9 @@ def _drain_all() -> None:
             # The process is ending: what could not be written is lost, whatever the error says of
             # a queue that outlives it.
             reason = _shown(exc).removesuffix(_KEPT)
-            print(f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
+            kept = not len(queue) and queue._journal is not None  # only the journal's: kept, not lost
+            print(f"skillevo: {queue._location}: {reason}; the next process to open it writes them" if kept else
+                  f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
         _print_refused(queue)
 
 

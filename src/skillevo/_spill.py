@@ -1,0 +1,257 @@
+"""The spill journal: records the write-behind queue cannot hold, kept on disk until the store takes them.
+
+During a long store outage (PostgreSQL away, SQLite locked by another process, a full disk) the
+queue fills to its cap; a record past it is appended here instead of being refused. Once a record
+is journaled, every later one is too until the journal is written, so records reach the store in
+the order they were recorded. Each process appends to its own file (``<pid>-<random>.jsonl``) and
+holds an exclusive ``flock`` on it while it lives; a file whose lock can be taken belongs to a
+process that ended (a kill, a crash during the outage) and is written by the next process that
+opens the same library. Records carry their write keys, so a record written twice (a replay cut
+short, two processes taking the same file) is applied once (`skillevo._sql_batch`); progress is
+appended as ``{"done": n}`` after each committed chunk, so a replay cut short resumes there and
+never rewrites records whose keys the store has since forgotten.
+
+What is journaled is what the store would hold: rows already redacted (`Deferred` records are
+built and redacted before they are encoded). The folder is private (0700, files 0600) and bounded
+(`cap_bytes` over all its files); a record past the cap, or one the journal cannot write, is
+refused as before (counted and reported lost). A line cut short by a crash mid-append is skipped and
+reported, never raised. Nothing here raises into the agent's run: `append` returns False instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; only this process's own file is replayed
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["DEFAULT_CAP_BYTES", "Journal", "journal_folder", "write_each"]
+
+T = TypeVar("T")
+_log = logging.getLogger("skillevo")
+#: The most bytes a journal folder holds (all processes' files together) before records are refused.
+DEFAULT_CAP_BYTES = 256 * 1024 * 1024
+_SUFFIX = ".jsonl"
+
+
+def journal_folder(location: str) -> Path | None:
+    """Where the journal of the library at `location` lives: ``$SKILLEVO_JOURNAL_DIR/<hash>`` if
+    set; next to a SQLite file (``<file>.journal``); for a server, under the user's state folder
+    (``$XDG_STATE_HOME/skillevo/journal-<hash>``, keyed by the password-free location). None for
+    an in-memory library (nothing outlives its process)."""
+    if location == ":memory:" or not location:
+        return None
+    key = hashlib.sha256(location.encode()).hexdigest()[:16]
+    configured = os.environ.get("SKILLEVO_JOURNAL_DIR")
+    if configured:
+        return Path(configured).expanduser() / f"journal-{key}"
+    if "://" not in location:
+        return Path(f"{location}.journal")
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "skillevo" / f"journal-{key}"
+
+
+class Journal(Generic[T]):
+    """An append-only journal of records, written back by `replay`.
+
+    Args:
+        folder: the journal's private folder (made 0700 when first needed).
+        encode: a record as a JSON-able object, or None for a record the journal does not keep.
+        decode: the inverse of `encode`.
+        cap_bytes: the most bytes the folder holds.
+    """
+
+    def __init__(
+        self, folder: Path, encode: Callable[[T], Any], decode: Callable[[Any], T], *,
+        cap_bytes: int = DEFAULT_CAP_BYTES,
+    ) -> None:
+        self.folder = folder
+        self._encode = encode
+        self._decode = decode
+        self.cap_bytes = cap_bytes
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._path: Path | None = None
+        self._pid = os.getpid()
+        self._size: int | None = None  # the folder's bytes, counted at the first append
+        self.torn = 0  # lines skipped because a crash cut them short
+        self._live: set[Path] = set()  # files a live process holds: it writes them, not this one
+        #: whether records wait here (this process's, or a file an ended process left)
+        self.pending = any(self._others())
+
+    def append(self, record: T) -> bool:
+        """Append `record`; False if it was not kept (not encodable, the cap reached, the disk
+        refused): the caller refuses it as before. Never raises."""
+        try:
+            encoded = self._encode(record)
+            if encoded is None:
+                return False
+            line = (json.dumps({"r": encoded}, separators=(",", ":")) + "\n").encode()
+        except Exception:
+            return False
+        with self._lock:
+            try:
+                fd = self._own()
+                if self._size is None:
+                    self._size = sum(p.stat().st_size for p in self.folder.glob(f"*{_SUFFIX}"))
+                if self._size + len(line) > self.cap_bytes:
+                    return False
+                if not self._write_all(fd, line):
+                    return False
+            except OSError as exc:
+                _log.error("skillevo: the journal %s cannot be written (%s)", self.folder, exc.strerror or exc)
+                return False
+            self._size += len(line)
+            self.pending = True
+        return True
+
+    def _write_all(self, fd: int, data: bytes) -> bool:
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(28, "short write")
+        except OSError:
+            # A part of the line would glue the next record to it: cut back to the last whole line.
+            try:
+                os.ftruncate(fd, start)
+            except OSError:
+                self._close_own()  # a fresh file next time; the torn line is skipped on reading
+            raise
+        return True
+
+    def _own(self) -> int:
+        if self._pid != os.getpid():  # a forked child: the parent's file and lock are the parent's
+            self._fd, self._path, self._pid, self._size = None, None, os.getpid(), None
+        if self._fd is None:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.folder, 0o700)
+            path = self.folder / f"{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._fd, self._path = fd, path
+        return self._fd
+
+    def _close_own(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = self._path = None
+
+    def _others(self) -> Iterator[Path]:
+        try:
+            paths = sorted(self.folder.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime)
+        except OSError:
+            return
+        yield from (p for p in paths if p != self._path)
+
+    def replay(self, write: Callable[[list[T]], None], chunk: int = 500) -> int:
+        """Write every journaled record with `write` (a batch, in one transaction), oldest file
+        first, then delete what was written; returns how many were written. A file another live
+        process holds is left to it. Raises what `write` raises (the rest stays journaled)."""
+        written = 0
+        for path in list(self._others()):
+            written += self._replay_file(path, write, chunk, own=False)
+        with self._lock:
+            own = self._path if self._pid == os.getpid() else None
+        if own is not None:
+            written += self._replay_file(own, write, chunk, own=True)
+        with self._lock:
+            # Another live process's file is its own to write: records here need not wait behind it.
+            self.pending = (self._path is not None and self._pid == os.getpid()) or any(
+                p not in self._live for p in self._others())
+        return written
+
+    def _replay_file(self, path: Path, write: Callable[[list[T]], None], chunk: int, *, own: bool) -> int:
+        fd: int | None = None
+        if own:
+            fd = self._fd
+        else:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_APPEND)
+            except OSError:
+                return 0  # deleted meanwhile by another process's replay
+            if fcntl is None:
+                os.close(fd)
+                self._live.add(path)  # no flock: whether its process lives cannot be told
+                return 0
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                self._live.add(path)
+                return 0  # its process is alive and writes it itself
+        assert fd is not None
+        written = 0
+        try:
+            while True:
+                records, done = self._read(path)
+                while done < len(records):
+                    part = records[done:done + chunk]
+                    write(part)
+                    done += len(part)
+                    written += len(part)
+                    with self._lock:
+                        os.write(fd, f'{{"done":{done}}}\n'.encode())
+                with self._lock:
+                    if own and self._path == path:
+                        if len(self._read(path)[0]) > len(records):
+                            continue  # appended to while it was written: those too
+                        self._close_own()
+                        self._size = None
+                    path.unlink()
+                return written
+        finally:
+            if not own:
+                os.close(fd)
+
+    def _read(self, path: Path) -> tuple[list[T], int]:
+        records: list[T] = []
+        done = 0
+        torn = 0
+        with open(path, "rb") as f:
+            for raw in f:
+                try:
+                    if not raw.endswith(b"\n"):
+                        raise ValueError("cut short")
+                    item = json.loads(raw)
+                    if "done" in item:
+                        done = max(done, int(item["done"]))
+                    else:
+                        records.append(self._decode(item["r"]))
+                except (ValueError, KeyError, TypeError):
+                    torn += 1
+        if torn:
+            self.torn += torn
+            _log.error("skillevo: the journal %s had %d unreadable line(s) (a crash mid-append); skipped", path, torn)
+        return records, done
+
+
+def write_each(
+    part: list[T], write: Callable[[list[T]], None], refused: Callable[[BaseException], bool],
+    drop: Callable[[BaseException, T], None],
+) -> None:
+    """`write(part)`; if the store refuses some record's content (`refused`), each record alone,
+    those refused dropped (`drop`) and the rest written. Raises what refuses the write itself."""
+    try:
+        write(part)
+    except BaseException as exc:
+        if not refused(exc):
+            raise
+        for record in part:
+            try:
+                write([record])
+            except BaseException as one:
+                if not refused(one):
+                    raise
+                drop(one, record)
