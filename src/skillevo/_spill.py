@@ -16,6 +16,13 @@ built and redacted before they are encoded). The folder is private (0700, files 
 (`cap_bytes` over all its files); a record past the cap, or one the journal cannot write, is
 refused as before (counted and reported lost). A line cut short by a crash mid-append is skipped and
 reported, never raised. Nothing here raises into the agent's run: `append` returns False instead.
+
+A journal is read back into the library, so only this user's own private journal is trusted: a
+folder that is a symbolic link, not a folder, another user's, or writable by others is neither
+written nor read (reported once; records past the queue's cap are refused as without a journal), and
+a file in it that is a symbolic link, not a plain file, another user's, writable or readable by
+others, or linked elsewhere too is left unread and reported. A line is decoded as untrusted input
+(`decode` refuses what the queue does not journal: see `skillevo._sql_spill`).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import json
 import logging
 import os
 import secrets
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,6 +50,25 @@ _log = logging.getLogger("skillevo")
 #: The most bytes a journal folder holds (all processes' files together) before records are refused.
 DEFAULT_CAP_BYTES = 256 * 1024 * 1024
 _SUFFIX = ".jsonl"
+
+
+def _foreign(st: os.stat_result, *, folder: bool) -> str | None:
+    """Why the file or folder `st` (an lstat) is not this user's private journal's, or None."""
+    if stat.S_ISLNK(st.st_mode):
+        return "a symbolic link"
+    if not (stat.S_ISDIR(st.st_mode) if folder else stat.S_ISREG(st.st_mode)):
+        return "not a folder" if folder else "not a plain file"
+    euid = getattr(os, "geteuid", lambda: None)()
+    if euid is not None and st.st_uid != euid:
+        return f"owned by another user (uid {st.st_uid})"
+    if st.st_mode & (0o022 if folder else 0o077):
+        return f"open to other users (mode {stat.S_IMODE(st.st_mode):o})"
+    if not folder and st.st_nlink > 1:
+        return "linked elsewhere too"
+    return None
+
+
+_OPEN_OTHER = os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def journal_folder(location: str) -> Path | None:
@@ -86,6 +113,7 @@ class Journal(Generic[T]):
         self._size: int | None = None  # the folder's bytes, counted at the first append
         self.torn = 0  # lines skipped because a crash cut them short
         self._live: set[Path] = set()  # files a live process holds: it writes them, not this one
+        self._reported: set[Path] = set()  # untrusted paths already reported
         #: whether records wait here (this process's, or a file an ended process left)
         self.pending = any(self._others())
 
@@ -130,11 +158,32 @@ class Journal(Generic[T]):
             raise
         return True
 
+    def _untrusted(self, path: Path, why: str | None) -> bool:
+        """Whether `why` names a reason not to trust `path` (reported once per path)."""
+        if why is None:
+            return False
+        if path not in self._reported:
+            self._reported.add(path)
+            _log.error("skillevo: the journal %s is %s: not trusted, neither written nor read back", path, why)
+        return True
+
+    def _folder_trusted(self) -> bool:
+        """Whether the folder is this user's private one (missing: made so when first needed)."""
+        try:
+            st = os.lstat(self.folder)
+        except FileNotFoundError:
+            return True
+        except OSError as exc:
+            return not self._untrusted(self.folder, f"unreadable ({exc.strerror or exc})")
+        return not self._untrusted(self.folder, _foreign(st, folder=True))
+
     def _own(self) -> int:
         if self._pid != os.getpid():  # a forked child: the parent's file and lock are the parent's
             self._fd, self._path, self._pid, self._size = None, None, os.getpid(), None
         if self._fd is None:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self._folder_trusted():
+                raise OSError(1, "not this user's private folder")
             os.chmod(self.folder, 0o700)
             path = self.folder / f"{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
@@ -149,6 +198,8 @@ class Journal(Generic[T]):
         self._fd = self._path = None
 
     def _others(self) -> Iterator[Path]:
+        if not self._folder_trusted():
+            return
         try:
             paths = sorted(self.folder.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime)
         except OSError:
@@ -178,9 +229,17 @@ class Journal(Generic[T]):
             fd = self._fd
         else:
             try:
-                fd = os.open(path, os.O_RDWR | os.O_APPEND)
-            except OSError:
+                fd = os.open(path, _OPEN_OTHER)  # a symbolic link or a FIFO is refused, never followed
+            except FileNotFoundError:
                 return 0  # deleted meanwhile by another process's replay
+            except OSError as exc:
+                self._live.add(path)
+                self._untrusted(path, f"unopenable ({exc.strerror or exc}): perhaps a symbolic link")
+                return 0
+            if self._untrusted(path, _foreign(os.fstat(fd), folder=False)):
+                os.close(fd)
+                self._live.add(path)  # left where it is: not this journal's to write or delete
+                return 0
             if fcntl is None:
                 os.close(fd)
                 self._live.add(path)  # no flock: whether its process lives cannot be told
@@ -233,7 +292,8 @@ class Journal(Generic[T]):
                     torn += 1
         if torn:
             self.torn += torn
-            _log.error("skillevo: the journal %s had %d unreadable line(s) (a crash mid-append); skipped", path, torn)
+            _log.error("skillevo: the journal %s had %d unreadable line(s) (a crash mid-append, or not "
+                       "a record the queue journals); skipped", path, torn)
         return records, done
 
 
