@@ -285,10 +285,17 @@ class Journal(Generic[T]):
                         raise ValueError("cut short")
                     item = json.loads(raw)
                     if "done" in item:
-                        done = max(done, int(item["done"]))
+                        # A mark counts the records before it, never more: one claiming more
+                        # (corrupt, foreign) would have the records after it skipped as written.
+                        mark = int(item["done"])
+                        if not 0 <= mark <= len(records):
+                            raise ValueError("a progress mark past its records")
+                        done = max(done, mark)
                     else:
                         records.append(self._decode(item["r"]))
-                except (ValueError, KeyError, TypeError):
+                except Exception:  # any line the reader cannot take is skipped, never raised
+                    # (an infinite count's OverflowError, a nesting's RecursionError): raised, the
+                    # same line would fail every process that opens the library, and lose the rest.
                     torn += 1
         if torn:
             self.torn += torn

@@ -1,0 +1,55 @@
+"""One bad line in a spill journal (`skillevo._spill`) is skipped and reported: it neither stops the
+library from opening nor loses the records around it.
+
+The fault: a journal file of a dead process holds, between two good records, a line the reader did
+not expect: a progress mark whose count is infinite (``{"done":1e400}``), a progress mark claiming
+more records than were written before it, or an array nested 200,000 deep (a corrupt or foreign
+file). Before 2026-12-07, 3 of 3 lost records: the first two made every open of the library raise
+`LibraryError` (the reader's ``OverflowError`` and ``RecursionError`` were not skipped, so every
+process failed on the same line), the third skipped both good records as already written and deleted
+the file. Now 0 of 3: the library opens, both records are written, the bad line is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from skillevo import SkillLibrary
+
+
+def _line(episode_id: str) -> str:
+    row = [episode_id, "task", None, None, 1.0, 2.0, 1.0, "[]", "{}"]
+    event = [1.5, "tool_call", episode_id, "login", None, json.dumps({"args": {"user": "u"}})]
+    return json.dumps({"r": {"e": row, "v": [event], "k": f"key-{episode_id}"}}) + "\n"
+
+
+def _plant(folder: Path, text: str) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / "1-00000000.jsonl"
+    path.write_text(text)
+    os.chmod(path, 0o600)
+
+BAD = {
+    "infinite progress": '{"done":1e400}\n',
+    "progress past the records": '{"done":99999999999999999999}\n',
+    "nested too deep": "[" * 200_000 + "]" * 200_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_line_is_skipped_and_the_records_around_it_written(tmp_path: Path, case: str,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "lib.db"
+    SkillLibrary(db).close()
+    _plant(Path(f"{db}.journal"), _line("before") + BAD[case] + _line("after"))
+    with caplog.at_level(logging.ERROR, logger="skillevo"):
+        lib = SkillLibrary(db)
+        ids = sorted(e.id for e in lib.episodes())
+        lib.close()
+    assert ids == ["after", "before"]
+    assert any("skipped" in r.getMessage() for r in caplog.records)
