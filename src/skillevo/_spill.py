@@ -71,14 +71,16 @@ def _foreign(st: os.stat_result, *, folder: bool) -> str | None:
 _OPEN_OTHER = os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def journal_folder(location: str) -> Path | None:
+def journal_folder(location: str, scope: str | None = None) -> Path | None:
     """Where the journal of the library at `location` lives: ``$SKILLEVO_JOURNAL_DIR/<hash>`` if
     set; next to a SQLite file (``<file>.journal``); for a server, under the user's state folder
-    (``$XDG_STATE_HOME/skillevo/journal-<hash>``, keyed by the password-free location). None for
-    an in-memory library (nothing outlives its process)."""
+    (``$XDG_STATE_HOME/skillevo/journal-<hash>``, keyed by the password-free location and the
+    `scope` within it, a PostgreSQL schema: two libraries of one database never share a journal).
+    None for an in-memory library (nothing outlives its process)."""
     if location == ":memory:" or not location:
         return None
-    key = hashlib.sha256(location.encode()).hexdigest()[:16]
+    named = location if scope is None else f"{location}\0{scope}"
+    key = hashlib.sha256(named.encode()).hexdigest()[:16]
     configured = os.environ.get("SKILLEVO_JOURNAL_DIR")
     if configured:
         return Path(configured).expanduser() / f"journal-{key}"
