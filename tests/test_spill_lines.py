@@ -53,3 +53,26 @@ def test_a_bad_line_is_skipped_and_the_records_around_it_written(tmp_path: Path,
         lib.close()
     assert ids == ["after", "before"]
     assert any("skipped" in r.getMessage() for r in caplog.records)
+
+
+NEWER = {
+    "a new event kind": lambda line: line.replace('"tool_call"', '"handoff"'),
+    "a new episode column": lambda line: line.replace('"{}"]', '"{}", 7]', 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEWER))
+def test_a_line_this_version_cannot_write_is_kept_not_deleted(tmp_path: Path, case: str) -> None:
+    """A newer skillevo's record (a new event kind, a new column) read by this version: before
+    2026-12-07 the file was deleted once the rest was written, 2 of 2 such records lost; now 0 of 2:
+    the rest is written and the file kept under a name no replay reads again."""
+    db = tmp_path / "lib.db"
+    SkillLibrary(db).close()
+    newer = NEWER[case](_line("newer"))
+    _plant(Path(f"{db}.journal"), _line("before") + newer + _line("after"))
+    for _ in range(2):  # the kept file is not replayed (nor reported) again
+        with SkillLibrary(db) as lib:
+            assert sorted(e.id for e in lib.episodes()) == ["after", "before"]
+    kept = b"".join(p.read_bytes() for p in Path(f"{db}.journal").iterdir())
+    assert newer.encode() in kept
+    assert list(Path(f"{db}.journal").glob("*.jsonl")) == []

@@ -256,7 +256,7 @@ class Journal(Generic[T]):
         written = 0
         try:
             while True:
-                records, done = self._read(path)
+                records, done, unread = self._read(path)
                 while done < len(records):
                     part = records[done:done + chunk]
                     write(part)
@@ -270,21 +270,39 @@ class Journal(Generic[T]):
                             continue  # appended to while it was written: those too
                         self._close_own()
                         self._size = None
-                    path.unlink()
+                    if unread:
+                        self._set_aside(path, unread)
+                    else:
+                        path.unlink()
                 return written
         finally:
             if not own:
                 os.close(fd)
 
-    def _read(self, path: Path) -> tuple[list[T], int]:
+    def _set_aside(self, path: Path, unread: int) -> None:
+        """Keep a written file whose `unread` whole lines this version could not take (a newer
+        skillevo's records, a corrupt or foreign line) under a name never replayed: not lost."""
+        kept = path.with_name(path.name + ".unread")
+        try:
+            os.replace(path, kept)
+        except OSError:
+            path.unlink()
+            return
+        _log.error("skillevo: the journal %s held %d line(s) this version cannot write (a newer skillevo's, or "
+                   "not a record the queue journals): kept as %s, the rest written", path, unread, kept.name)
+
+    def _read(self, path: Path) -> tuple[list[T], int, int]:
+        """The records of `path`, how many are written (its progress marks), and how many whole
+        lines could not be read."""
         records: list[T] = []
         done = 0
-        torn = 0
+        torn = unread = 0
         with open(path, "rb") as f:
             for raw in f:
                 try:
                     if not raw.endswith(b"\n"):
-                        raise ValueError("cut short")
+                        torn += 1  # cut short by a crash mid-append: nothing to keep
+                        continue
                     item = json.loads(raw)
                     if "done" in item:
                         # A mark counts the records before it, never more: one claiming more
@@ -298,12 +316,12 @@ class Journal(Generic[T]):
                 except Exception:  # any line the reader cannot take is skipped, never raised
                     # (an infinite count's OverflowError, a nesting's RecursionError): raised, the
                     # same line would fail every process that opens the library, and lose the rest.
-                    torn += 1
-        if torn:
-            self.torn += torn
+                    unread += 1
+        if torn + unread:
+            self.torn += torn + unread
             _log.error("skillevo: the journal %s had %d unreadable line(s) (a crash mid-append, or not "
-                       "a record the queue journals); skipped", path, torn)
-        return records, done
+                       "a record the queue journals); skipped", path, torn + unread)
+        return records, done, unread
 
 
 def write_each(
