@@ -112,7 +112,8 @@ class Journal(Generic[T]):
         self._fd: int | None = None
         self._path: Path | None = None
         self._pid = os.getpid()
-        self._size: int | None = None  # the folder's bytes, counted at the first append
+        self._size: int | None = None  # the folder's bytes, as last counted and appended here since
+        self._counted = 0  # the folder's bytes when last counted
         self.torn = 0  # lines skipped because a crash cut them short
         self._live: set[Path] = set()  # files a live process holds: it writes them, not this one
         self._reported: set[Path] = set()  # untrusted paths already reported
@@ -132,10 +133,15 @@ class Journal(Generic[T]):
         with self._lock:
             try:
                 fd = self._own()
-                if self._size is None:
-                    self._size = sum(p.stat().st_size for p in self.folder.glob(f"*{_SUFFIX}"))
+                # Other processes append to the folder too, and replays empty it: it is counted
+                # again after each sixteenth of the cap written here and before a record is refused,
+                # so N writers together hold at most the cap and N sixteenths of it.
+                if self._size is None or self._size - self._counted > self.cap_bytes // 16:
+                    self._size = self._counted = self._folder_bytes()
                 if self._size + len(line) > self.cap_bytes:
-                    return False
+                    self._size = self._counted = self._folder_bytes()
+                    if self._size + len(line) > self.cap_bytes:
+                        return False
                 if not self._write_all(fd, line):
                     return False
             except OSError as exc:
@@ -144,6 +150,15 @@ class Journal(Generic[T]):
             self._size += len(line)
             self.pending = True
         return True
+
+    def _folder_bytes(self) -> int:
+        total = 0
+        for path in self.folder.glob(f"*{_SUFFIX}"):
+            try:
+                total += path.stat().st_size
+            except FileNotFoundError:
+                pass  # written back and deleted meanwhile by another process
+        return total
 
     def _write_all(self, fd: int, data: bytes) -> bool:
         start = os.lseek(fd, 0, os.SEEK_END)
