@@ -76,3 +76,31 @@ def test_a_line_this_version_cannot_write_is_kept_not_deleted(tmp_path: Path, ca
     kept = b"".join(p.read_bytes() for p in Path(f"{db}.journal").iterdir())
     assert newer.encode() in kept
     assert list(Path(f"{db}.journal").glob("*.jsonl")) == []
+
+
+def _typed(column: int, value: object, *, event: bool = False) -> str:
+    item = json.loads(_line("mistyped"))
+    (item["r"]["v"][0] if event else item["r"]["e"])[column] = value
+    return json.dumps(item) + "\n"
+
+
+MISTYPED = {
+    "started_at text": _typed(4, "abc"),
+    "reward text": _typed(6, "high"),
+    "applied not JSON": _typed(7, "notjson"),
+    "metadata a list": _typed(8, "[1, 2]"),
+    "event data not JSON": _typed(5, "notjson", event=True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISTYPED))
+def test_a_row_of_the_wrong_types_never_reaches_the_store(tmp_path: Path, case: str) -> None:
+    """A line whose columns are not what the queue writes (corrupt, or another version's): before
+    2026-12-07 it was written as it was, and every later `episodes()` or `events()` of the library
+    raised "a corrupt ... row" (5 of 5 left the library unreadable); now 0 of 5: it is kept aside."""
+    db = tmp_path / "lib.db"
+    SkillLibrary(db).close()
+    _plant(Path(f"{db}.journal"), _line("before") + MISTYPED[case] + _line("after"))
+    with SkillLibrary(db) as lib:
+        assert sorted(e.id for e in lib.episodes()) == ["after", "before"]
+        assert len(lib.events()) == 2

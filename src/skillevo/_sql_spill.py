@@ -16,6 +16,7 @@ keeps no such record either, so the journal holds nothing its reader would refus
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -35,10 +36,37 @@ JOURNALED_KINDS = frozenset(k.value for k in (
 ))
 
 
+def _is(value: Any, kind: str) -> bool:
+    """Whether a journaled column `value` has the type `kind` names (JSON columns: text, or a
+    driver's wrapped text as ``[text]``, that parses to the named JSON type)."""
+    if kind in ("text", "text?"):
+        return isinstance(value, str) or (kind == "text?" and value is None)
+    if kind in ("number", "number?"):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number or (kind == "number?" and value is None)
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, str):
+        return False
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(parsed, list if kind == "json list" else dict)
+
+
+_EPISODE_TYPES = ("text", "text", "text?", "text?", "number", "number?", "number?", "json list", "json object")
+_EVENT_TYPES = ("number", "text", "text", "text?", "text?", "json object")
+
+
 def _checked(episode: Any, events: Any) -> None:
-    """Raise TypeError unless `episode` and `events` are rows the queue journals (see the module)."""
-    if not isinstance(episode, (list, tuple)) or len(episode) != _EPISODE_COLUMNS or not isinstance(episode[0], str):
-        raise TypeError("a journaled episode row has 9 columns, its id first")
+    """Raise TypeError unless `episode` and `events` are rows the queue journals (see the module),
+    each column of the type the store's readers take: a row of other types, written, would make
+    every later read of the library's episodes or events fail."""
+    if not isinstance(episode, (list, tuple)) or len(episode) != _EPISODE_COLUMNS:
+        raise TypeError("a journaled episode row has 9 columns")
+    if not all(_is(v, t) for v, t in zip(episode, _EPISODE_TYPES, strict=True)):
+        raise TypeError("a journaled episode row's columns are not of the episodes table's types")
     if not isinstance(events, (list, tuple)):
         raise TypeError("a journaled record's events are a list")
     for event in events:
@@ -48,6 +76,8 @@ def _checked(episode: Any, events: Any) -> None:
             raise TypeError(f"a {str(event[1])[:40]!r} event is not a record the queue journals")
         if event[2] != episode[0]:
             raise TypeError("a journaled event belongs to its record's episode")
+        if not all(_is(v, t) for v, t in zip(event, _EVENT_TYPES, strict=True)):
+            raise TypeError("a journaled event row's columns are not of the events table's types")
 
 
 def _value(value: Any) -> Any:
@@ -70,11 +100,12 @@ def encoder(build: Callable[[Deferred], tuple[tuple[Any, ...], list[Any]]]) -> C
         if isinstance(record, QueuedIncrement):
             return None
         row, events = build(record) if isinstance(record, Deferred) else (record.episode, record.events)
+        encoded = {"e": _row(row), "v": [_row(e) for e in events], "k": record.key}
         try:
-            _checked(row, events)
+            _checked(encoded["e"], encoded["v"])
         except TypeError:
             return None  # refused as before: the reader would not write it
-        return {"e": _row(row), "v": [_row(e) for e in events], "k": record.key}
+        return encoded
 
     return encode
 
