@@ -79,6 +79,14 @@ def journal_folder(location: str, scope: str | None = None) -> Path | None:
     None for an in-memory library (nothing outlives its process)."""
     if location == ":memory:" or not location:
         return None
+    # Absolute now: a process that changes its working folder later keeps journaling (and the next
+    # process finds the journal) next to the library it opened.
+    # process finds the journal) next to the library it opened; a file's key is its absolute path,
+    # so two ``lib.db`` of two folders never share a `$SKILLEVO_JOURNAL_DIR` journal.
+    return Path(os.path.abspath(_folder(location if "://" in location else os.path.abspath(location), scope)))
+
+
+def _folder(location: str, scope: str | None) -> Path:
     named = location if scope is None else f"{location}\0{scope}"
     key = hashlib.sha256(named.encode()).hexdigest()[:16]
     configured = os.environ.get("SKILLEVO_JOURNAL_DIR")
