@@ -104,3 +104,27 @@ def test_a_row_of_the_wrong_types_never_reaches_the_store(tmp_path: Path, case: 
     with SkillLibrary(db) as lib:
         assert sorted(e.id for e in lib.episodes()) == ["after", "before"]
         assert len(lib.events()) == 2
+
+
+def test_a_file_deleted_while_the_folder_is_listed_hides_no_other(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes open the library after a crash: one deletes a journal it wrote back while the
+    other lists the folder. Before 2026-12-07 the file gone between the listing and its ``stat``
+    made the whole listing empty: the other dead process's journal was not seen (1 of 1 left
+    unwritten, the library reporting nothing pending); now only the gone file is passed over."""
+    db = tmp_path / "lib.db"
+    SkillLibrary(db).close()
+    folder = Path(f"{db}.journal")
+    _plant(folder, _line("dead"))
+    gone = folder / "0-gone.jsonl"
+    gone.write_text("")
+    real_stat = Path.stat
+
+    def stat(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if self.name == gone.name:
+            raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real_stat(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", stat)
+    with SkillLibrary(db) as lib:
+        assert [e.id for e in lib.episodes()] == ["dead"]

@@ -226,10 +226,17 @@ class Journal(Generic[T]):
         if not self._folder_trusted():
             return
         try:
-            paths = sorted(self.folder.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime)
+            found = list(self.folder.glob(f"*{_SUFFIX}"))
         except OSError:
             return
-        yield from (p for p in paths if p != self._path)
+        stamped = []
+        for path in found:
+            try:  # a file another process wrote back and deleted meanwhile: only it is passed over
+                stamped.append((path.stat().st_mtime, path))
+            except OSError:
+                continue
+        stamped.sort(key=lambda item: item[0])
+        yield from (p for _, p in stamped if p != self._path)
 
     def replay(self, write: Callable[[list[T]], None], chunk: int = 500) -> int:
         """Write every journaled record with `write` (a batch, in one transaction), oldest file
