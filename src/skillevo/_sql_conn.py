@@ -126,7 +126,8 @@ class SQLConnections(SkillStore):
         """The spill journal of the queue (`skillevo._spill`), or None (an in-memory library)."""
         from ._sql_spill import decoder, encoder
 
-        folder = None if self.read_only else journal_folder(self.location)  # a reader cannot write it back
+        # A reader cannot write it back; a server's schema is part of the key (one database, two libraries).
+        folder = None if self.read_only else journal_folder(self.location, getattr(self, "schema", None))
         return None if folder is None else Journal(folder, encoder(self._deferred_rows), decoder(dialect))
 
     @abstractmethod

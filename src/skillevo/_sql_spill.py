@@ -6,19 +6,78 @@ record's events are built (and redacted) by `build` first, as its writer would. 
 that a driver wraps (PostgreSQL's ``Jsonb``) are kept as their text and wrapped again on reading.
 Posterior updates are not journaled: past the queue's cap they are refused and counted as before
 (a selector's evidence, recomputed by later runs; an episode is the record a user owns).
+
+A journal line is read as untrusted input: only what the queue itself journals is decoded, an episode
+row and events of that episode whose kinds a run records (`JOURNALED_KINDS`). A decision (a review,
+a lifecycle move, a policy change, a training mark, a proposal) or an event filed under another
+episode is never written by a replay: the line is refused (skipped and reported), and the encoder
+keeps no such record either, so the journal holds nothing its reader would refuse.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+from ._models import EventKind
 from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded
 from ._sql_dialect import Dialect
 
-__all__ = ["decoder", "encoder"]
+__all__ = ["JOURNALED_KINDS", "decoder", "encoder"]
 
 _PLAIN = (str, int, float, bool, type(None))
+_EPISODE_COLUMNS, _EVENT_COLUMNS = 9, 6
+#: The event kinds a run records with its episode: the only ones a journal line may carry. The
+#: others are decisions (approvals, activations, policy and training marks) no replay may make.
+JOURNALED_KINDS = frozenset(k.value for k in (
+    EventKind.TOOL_CALL, EventKind.TOOL_RESULT, EventKind.TOOL_ERROR, EventKind.REPAIR, EventKind.GUIDANCE,
+    EventKind.SELECTION, EventKind.CREDIT, EventKind.SHADOW, EventKind.FEEDBACK,
+))
+
+
+def _is(value: Any, kind: str) -> bool:
+    """Whether a journaled column `value` has the type `kind` names (JSON columns: text, or a
+    driver's wrapped text as ``[text]``, that parses to the named JSON type)."""
+    if kind in ("text", "text?"):
+        return isinstance(value, str) or (kind == "text?" and value is None)
+    if kind in ("number", "number?"):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number or (kind == "number?" and value is None)
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, str):
+        return False
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(parsed, list if kind == "json list" else dict)
+
+
+_EPISODE_TYPES = ("text", "text", "text?", "text?", "number", "number?", "number?", "json list", "json object")
+_EVENT_TYPES = ("number", "text", "text", "text?", "text?", "json object")
+
+
+def _checked(episode: Any, events: Any) -> None:
+    """Raise TypeError unless `episode` and `events` are rows the queue journals (see the module),
+    each column of the type the store's readers take: a row of other types, written, would make
+    every later read of the library's episodes or events fail."""
+    if not isinstance(episode, (list, tuple)) or len(episode) != _EPISODE_COLUMNS:
+        raise TypeError("a journaled episode row has 9 columns")
+    if not all(_is(v, t) for v, t in zip(episode, _EPISODE_TYPES, strict=True)):
+        raise TypeError("a journaled episode row's columns are not of the episodes table's types")
+    if not isinstance(events, (list, tuple)):
+        raise TypeError("a journaled record's events are a list")
+    for event in events:
+        if not isinstance(event, (list, tuple)) or len(event) != _EVENT_COLUMNS:
+            raise TypeError("a journaled event row has 6 columns")
+        if event[1] not in JOURNALED_KINDS:
+            raise TypeError(f"a {str(event[1])[:40]!r} event is not a record the queue journals")
+        if event[2] != episode[0]:
+            raise TypeError("a journaled event belongs to its record's episode")
+        if not all(_is(v, t) for v, t in zip(event, _EVENT_TYPES, strict=True)):
+            raise TypeError("a journaled event row's columns are not of the events table's types")
 
 
 def _value(value: Any) -> Any:
@@ -41,7 +100,12 @@ def encoder(build: Callable[[Deferred], tuple[tuple[Any, ...], list[Any]]]) -> C
         if isinstance(record, QueuedIncrement):
             return None
         row, events = build(record) if isinstance(record, Deferred) else (record.episode, record.events)
-        return {"e": _row(row), "v": [_row(e) for e in events], "k": record.key}
+        encoded = {"e": _row(row), "v": [_row(e) for e in events], "k": record.key}
+        try:
+            _checked(encoded["e"], encoded["v"])
+        except TypeError:
+            return None  # refused as before: the reader would not write it
+        return encoded
 
     return encode
 
@@ -56,6 +120,7 @@ def decoder(dialect: Dialect) -> Callable[[Any], Queued]:
         key = item["k"]
         if key is not None and not isinstance(key, str):
             raise TypeError("a journaled write key is text")
+        _checked(item["e"], item["v"])
         return Recorded(tuple(value(v) for v in item["e"]), [tuple(value(v) for v in e) for e in item["v"]], key)
 
     return decode
