@@ -236,6 +236,8 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
     seen succeeding as, that type under another name."""
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
+    by_type, unit = _by_type(part), _unit_of(part)
+    renamed = source_type in (None, wanted) and (by_type or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools():
         if tool == source_tool or identifier(tool) is None:
@@ -244,13 +246,9 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
             have = catalog.arg_type(tool, arg)
             if have is None or (have == wanted and (source_type is None or source_type == have)):
                 out.append((tool, arg, part))
-        if _by_type(part) and source_type in (None, wanted):
+        if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
-                       if other != arg)
-        unit = _unit_of(part)
-        if unit is not None and source_type in (None, wanted):
-            out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
-                       if other != arg and _name_says(other, unit))
+                       if other != arg and (by_type or (unit is not None and _name_says(other, unit))))
     return out
 
 
