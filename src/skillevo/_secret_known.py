@@ -60,7 +60,9 @@ def known_forms(value: str) -> frozenset[str]:
     """`value` as a text may quote it: raw, JSON-escaped (ASCII or not), percent-encoded (a URL, a
     form), base64 (at any offset) and hex."""
     forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
-    forms |= {quote(value, safe=""), quote(value), quote_plus(value)}
+    # A lone surrogate (a tool's broken text) is percent-encoded as its bytes, never raised on.
+    sp = "surrogatepass"
+    forms |= {quote(value, safe="", errors=sp), quote(value, errors=sp), quote_plus(value, errors=sp)}
     forms = {f for f in forms if len(f) >= _MIN_FORM}
     raw = value.encode("utf-8", "surrogatepass")
     if len(raw) * 2 >= _MIN_ENCODED:
