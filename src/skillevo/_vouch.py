@@ -44,10 +44,12 @@ from ._shape import leaves
 from ._store import SkillStore
 
 __all__ = [
+    "REMOVES_VALUE",
     "SUGGESTED",
     "UNDECLARED",
     "UNVOUCHED",
     "closed_set_shaped",
+    "removes_value",
     "suggested_constant",
     "undeclared_constant",
     "unvouched_constant",
@@ -66,6 +68,9 @@ SUGGESTED = (
 UNDECLARED = (
     "its repair writes a constant the error message did not declare and the agent's own successful calls never sent"
 )
+
+#: `LLMMiner`'s reason for a model's repair that takes digits or a sign off a value.
+REMOVES_VALUE = "its repair removes digits or a sign from a value (the value itself, not its dressing)"
 
 #: Successful calls read for the agent's own values (the newest: read only for a constant no word).
 _LOOKBACK = 2000
@@ -283,3 +288,25 @@ def _is_number(text: str) -> bool:
         return isinstance(json.loads(text), int | float)
     except ValueError:
         return False
+
+
+_REMOVALS = ("remove_prefix", "remove_suffix", "strip")
+
+
+def removes_value(repair: Repair | None) -> bool:
+    """Whether a *model's* repair takes digits or a sign off a value (a removed affix, stripped characters).
+
+    A model writes what the tool text told it to, and a removal steers as a constant does: ``strip
+    "0"`` turns an amount of ``"1500"`` into ``"15"``, ``remove_prefix "1"`` into ``"500"``, ``remove_prefix
+    "-"`` turns a refund into a charge. A unit, a currency symbol, a ``#`` or white space around a value
+    is its dressing, and stays a model's to remove; digits and signs are the value (the rule miner still
+    learns such a removal from the agent's own corrections)."""
+    if repair is None:
+        return False
+    for op in repair.ops:
+        dumped = op.model_dump(mode="json")
+        if dumped.get("op") in _REMOVALS:
+            text = dumped.get("text") if dumped.get("op") != "strip" else dumped.get("chars")
+            if isinstance(text, str) and any(c.isdigit() or c in "+-\u2212" for c in text):
+                return True
+    return False
