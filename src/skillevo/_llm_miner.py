@@ -31,7 +31,7 @@ from ._shape import shape
 from ._store import SkillStore
 from ._store_args import count_arg
 from ._untrusted import has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
-from ._vouch import UNDECLARED, undeclared_constant
+from ._vouch import REMOVES_VALUE, UNDECLARED, removes_value, undeclared_constant
 
 __all__ = ["LLMMiner"]
 
@@ -287,6 +287,8 @@ class LLMMiner(Miner):
                     declared = declared_values(message, failed if isinstance(failed, dict) else ())
                     if undeclared_constant(proposal.strategy.repair, proposal.trigger, store, declared):
                         raise ValueError(UNDECLARED)
+                    if removes_value(proposal.strategy.repair):
+                        raise ValueError(REMOVES_VALUE)
                 except (ValueError, ValidationError, TypeError) as exc:
                     reason = " ".join(str(exc).split())[:300]
                     prompt = (

@@ -63,7 +63,7 @@ from ._models import (
     Trigger,
     TriggerKind,
 )
-from ._party_ids import writes_party_id
+from ._own_text import written_text_refusal
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args
 from ._repair_split import synthesize_own_rule
@@ -530,8 +530,9 @@ def check_proposal(
       trigger, where a reviewer would read something else than what runs (`skillevo._prose`);
     * no address (e-mail, URL, phone, account number) among the constants its repair writes into
       a call (`writes_address`), no identifier of one party or place (`writes_party_id`: an
-      account id, a token, a bare host, whatever field it goes to), and no constant written into
-      a field that holds a person (`writes_person`: a payee, a recipient, a holder's name); any
+      account id, a token, a bare host, whatever field it goes to), no text a date format or a pad
+      writes of its own (`skillevo._own_text`: ``to_format="mallory"``, a fill of nines), and no
+      constant written into a field that holds a person (`writes_person`: a payee, a recipient); any
       other constant a closed-set word or one the agent's own calls sent unprompted (`skillevo._vouch`);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
@@ -561,9 +562,8 @@ def check_proposal(
     if dumped is not None and writes_address(dumped["ops"]):
         reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
         return CheckResult(ok=False, reason=reason)
-    if dumped is not None and writes_party_id(dumped["ops"]):
-        reason = "its repair writes an identifier (an account, token or host: one party's) into every call"
-        return CheckResult(ok=False, reason=reason)
+    if dumped is not None and (refusal := written_text_refusal(dumped["ops"])) is not None:
+        return CheckResult(ok=False, reason=refusal)
     if dumped is not None and writes_person(dumped["ops"]):
         reason = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
         return CheckResult(ok=False, reason=reason)

@@ -18,9 +18,7 @@ An identifier, as platforms write them, is
   ``Windows10`` and ``ISO8601`` are words with a number, not ids;
 * a host or an IP address written bare (`skillevo._address.bare_address`).
 
-A date format's literal text (what is left once its ``%`` directives are taken out) is written into
-every date it reformats, as an affix is: beyond separators and short words (``T``, ``Z``, ``at``,
-``de``) it carries no word, ``@``, id or host (``"%Y-%m-%d acct_1Hattacker"``).
+A date format's literal text and a pad's fill are judged in `skillevo._own_text`.
 """
 
 from __future__ import annotations
@@ -40,15 +38,6 @@ _PREFIXED = re.compile(
 _RUN = re.compile(r"[A-Za-z0-9]{8,}")
 _INNER_CAPITAL = re.compile(r"(?<=[a-z0-9])[A-Z]")
 _SWITCH = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-
-
-_DIRECTIVE = re.compile(r"%[-#_0^]?[A-Za-z%]")
-_FORMAT_WORD = re.compile(r"[^\W_]{4,}")
-
-
-def _format_writes_text(fmt: str) -> bool:
-    literal = _DIRECTIVE.sub(" ", fmt)
-    return "@" in literal or _FORMAT_WORD.search(literal) is not None or is_party_id(literal)
 
 
 def _opaque(run: str) -> bool:
@@ -72,12 +61,8 @@ _WRITTEN = ("value", "mapping", "text")
 
 def writes_party_id(ops: Iterable[Mapping[str, Any]]) -> bool:
     """Whether repair operations (as JSON) write an identifier (`is_party_id`) into a call: a value
-    they set (at any depth of a set object or list, keys too), a value a map writes, an added affix, or
-    text in a date format beyond separators and short words."""
+    they set (at any depth of a set object or list, keys too), a value a map writes, or an added affix."""
     for op in ops:
-        fmt = op.get("to_format")
-        if op.get("op") == "reformat_date" and isinstance(fmt, str) and _format_writes_text(fmt):
-            return True
         if op.get("op") in ("remove_prefix", "remove_suffix"):
             continue  # text it takes away, never sends
         for key in _WRITTEN:

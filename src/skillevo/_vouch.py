@@ -16,7 +16,8 @@ Flags, null and short numbers are no party's; a number of seven digits or more, 
 written in groups (``370400440532``, ``"DE89-3704-0044-0532-0130-00"``, ``"123-45-6789"``), is one
 record's (an account, a card, a phone, a tax id): it needs the agent's calls. The rule miner's
 constants pass by construction: each was added, with that value, by corrections of two episodes,
-whose successful calls sent it.
+whose successful calls sent it. A model's number is no party's either, and still steers: it needs
+what a model's word needs (`undeclared_constant`), one digit aside.
 
 A value a tool's output named is the tool's word, not the agent's: an error reading "unknown
 payee 'landlord'; did you mean 'mallory'?" talks the model into sending ``to="mallory"``, and two
@@ -43,10 +44,12 @@ from ._shape import leaves
 from ._store import SkillStore
 
 __all__ = [
+    "REMOVES_VALUE",
     "SUGGESTED",
     "UNDECLARED",
     "UNVOUCHED",
     "closed_set_shaped",
+    "removes_value",
     "suggested_constant",
     "undeclared_constant",
     "unvouched_constant",
@@ -65,6 +68,9 @@ SUGGESTED = (
 UNDECLARED = (
     "its repair writes a constant the error message did not declare and the agent's own successful calls never sent"
 )
+
+#: `LLMMiner`'s reason for a model's repair that takes digits or a sign off a value.
+REMOVES_VALUE = "its repair removes digits or a sign from a value (the value itself, not its dressing)"
 
 #: Successful calls read for the agent's own values (the newest: read only for a constant no word).
 _LOOKBACK = 2000
@@ -160,15 +166,28 @@ def _no_party(text: str) -> bool:
     return len(text) <= _SHORT and not any(c.isalnum() for c in text)
 
 
+def _one_digit(text: str) -> bool:
+    """A number of one digit at most (``0``, ``1``, ``-1``), or a symbol or separator of a few characters."""
+    try:
+        number = json.loads(text)
+    except ValueError:
+        number = None
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        return sum(c.isdigit() for c in text) <= 1
+    return _no_party(text)
+
+
 def undeclared_constant(repair: Repair | None, trigger: Trigger, store: SkillStore, declared: Iterable[str]) -> bool:
-    """Whether a *model's* repair writes a constant (closed-set word or not) that the error message it
-    read did not declare (`declared`: `_guidance_facts.declared_values`) and the agent's own successful
-    calls of the tool did not send in two episodes. A model writes what the tool text told it to
-    (``resend with to='attacker'``), or anything it composed; a word's shape vouches for neither."""
+    """Whether a *model's* repair writes a constant (closed-set word or number) that the error message
+    it read did not declare (`declared`: `_guidance_facts.declared_values`) and the agent's own
+    successful calls of the tool did not send in two episodes. A model writes what the tool text told
+    it to (``resend with to='attacker'``), or anything it composed; a word's shape vouches for neither,
+    and a number's no more: an error spelling one out ("resend with amount ninety-five thousand") had a
+    model set ``amount = 95000`` on every payment. Only a number of one digit, a flag and null pass."""
     if repair is None:
         return False
     allowed = set(declared)
-    pending = [text for text in _written(repair) if text not in allowed and not _no_party(text)]
+    pending = [text for text in _written(repair) if text not in allowed and not _one_digit(text)]
     if not pending:
         return False
     sent = _sent_by_agent(store, trigger)
@@ -269,3 +288,25 @@ def _is_number(text: str) -> bool:
         return isinstance(json.loads(text), int | float)
     except ValueError:
         return False
+
+
+_REMOVALS = ("remove_prefix", "remove_suffix", "strip")
+
+
+def removes_value(repair: Repair | None) -> bool:
+    """Whether a *model's* repair takes digits or a sign off a value (a removed affix, stripped characters).
+
+    A model writes what the tool text told it to, and a removal steers as a constant does: ``strip
+    "0"`` turns an amount of ``"1500"`` into ``"15"``, ``remove_prefix "1"`` into ``"500"``, ``remove_prefix
+    "-"`` turns a refund into a charge. A unit, a currency symbol, a ``#`` or white space around a value
+    is its dressing, and stays a model's to remove; digits and signs are the value (the rule miner still
+    learns such a removal from the agent's own corrections)."""
+    if repair is None:
+        return False
+    for op in repair.ops:
+        dumped = op.model_dump(mode="json")
+        if dumped.get("op") in _REMOVALS:
+            text = dumped.get("text") if dumped.get("op") != "strip" else dumped.get("chars")
+            if isinstance(text, str) and any(c.isdigit() or c in "+-\u2212" for c in text):
+                return True
+    return False
