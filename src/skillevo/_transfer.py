@@ -50,6 +50,7 @@ from ._models import (
     VersionStatus,
 )
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
+from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
 
 if TYPE_CHECKING:
@@ -176,6 +177,12 @@ class ToolCatalog:
         """The declared JSON schema of `tool` (None: none declared)."""
         return self._schemas.get(tool)
 
+    def description(self, tool: str, arg: str) -> str | None:
+        """The declared description of `tool`'s argument `arg` (None: none declared)."""
+        schema = self._schemas.get(tool)
+        text = schema["properties"].get(arg, {}).get("description") if schema is not None else None
+        return text if isinstance(text, str) else None
+
     def arg_type(self, tool: str, arg: str) -> str | None:
         """The argument's type: declared (JSON schema), else the one type seen in successful calls."""
         schema = self._schemas.get(tool)
@@ -244,39 +251,45 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
             continue
         if catalog.has_arg(tool, arg):
             have = catalog.arg_type(tool, arg)
-            if have is None or (have == wanted and (source_type is None or source_type == have)):
+            if (have is None or (have == wanted and (source_type is None or source_type == have))) and (
+                unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
+            ):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
-                       if other != arg and (by_type or (unit is not None and _name_says(other, unit))))
+                       if other != arg and (by_type or (unit is not None and _says_only(catalog, tool, other, unit))))
     return out
 
 
-#: The words an argument's name ends with when it counts a length of time in that unit (``grace_days``).
-_DURATION_WORDS = {"s": {"s", "sec", "secs", "second", "seconds"}, "min": {"min", "mins", "minute", "minutes"},
-                   "h": {"h", "hr", "hrs", "hour", "hours"}, "d": {"d", "day", "days"}}
-
-
-def _unit_of(repair: Repair) -> frozenset[str] | None:
-    """The words for the unit a repair's one edit reads a number in: a unit of letters it drops (maybe
-    after a degree sign: ``"kg"``, ``"°C"``), lower-cased without the sign, or the unit a length of
-    time is counted in (``"14 days"`` as days); else None."""
+def _unit_of(repair: Repair) -> str | None:
+    """The unit (`canonical_unit`) a repair's one edit reads a number in: a unit of letters it drops
+    (maybe after a degree sign: ``"kg"``, ``"°C"``), or the unit a length of time is counted in
+    (``"14 days"`` as days); else None."""
     if len(repair.ops) != 1 or not isinstance(op := repair.ops[0], CoerceArg) or op.to not in ("int", "float"):
         return None
     if op.duration is not None and not (op.unit or op.grouping or op.prefix):
-        return frozenset(_DURATION_WORDS[op.duration])
+        return op.duration
     if op.unit is None or op.grouping or op.prefix or op.duration:
         return None
     letters = op.unit.removeprefix("°").strip()
-    return frozenset({letters.lower()}) if letters.isascii() and letters.isalpha() else None
+    return canonical_unit(letters) if letters.isascii() and letters.isalpha() else None
 
 
-def _name_says(arg: str, unit: frozenset[str]) -> bool:
-    """Whether the argument's name ends with a word for the unit (``load_kg``, ``ovenTempC``,
-    ``grace_days``): such an argument takes numbers in that unit, so ``"12.5 kg"`` is 12.5 there
-    whatever the argument is called. Any other name may count in another unit, or none."""
-    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", arg)
-    return len(words) > 1 and words[-1].lower() in unit
+def _says_only(catalog: ToolCatalog, tool: str, arg: str, unit: str) -> bool:
+    """Whether the argument's declaration (its name's last word, its description) says it counts in
+    `unit` and in no other: such an argument takes ``"12.5 kg"`` as 12.5 whatever it is called."""
+    return units_said(arg, catalog.description(tool, arg), unit) == {unit}
+
+
+def _unit_proven(catalog: ToolCatalog, source_tool: str, arg: str, tool: str, unit: str) -> bool:
+    """Whether a unit cast learned on (`source_tool`, `arg`) may be offered to `tool`'s argument of the
+    same name: its declaration says that unit and no other, or neither declaration says any unit
+    (then the name is all either says, and it is the same name). A ``weight`` declared in kilograms
+    on one tool and in pounds, or in no stated unit, on another is not one argument."""
+    said = units_said(arg, catalog.description(tool, arg), unit)
+    if said:
+        return said == {unit}
+    return not units_said(arg, catalog.description(source_tool, arg), unit)
 
 
 def _target_type(repair: Repair) -> str:
