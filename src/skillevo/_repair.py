@@ -77,9 +77,9 @@ def _coerce(value: Any, to: str) -> Any:
             return value if isinstance(value, str) else str(value)
         if isinstance(value, str):
             low = value.strip().lower()
-            if low in ("true", "yes", "1", "on"):  # switch words too: "on" corrected proves "off"
+            if low in ("true", "yes", "y", "1", "on"):  # switch words too: "on" corrected proves "off"
                 return True
-            if low in ("false", "no", "0", "off"):
+            if low in ("false", "no", "n", "0", "off"):
                 return False
             raise ValueError(value)
         return bool(value)

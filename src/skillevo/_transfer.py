@@ -169,6 +169,16 @@ class ToolCatalog:
             names = sorted(self._args.get(tool, ()))
         return [a for a in names if self.arg_type(tool, a) == wanted]
 
+    def nested_of_type(self, tool: str, wanted: str) -> list[str]:
+        """The members of `tool`'s declared object arguments (``options.gift_wrap``), and of the objects
+        in its declared arrays (``items.*.fragile``), declared as the JSON type `wanted` names."""
+        schema = self._schemas.get(tool)
+        if schema is None:
+            return []
+        out: list[str] = []
+        _members_of_type(schema["properties"], wanted, "", out, 0)
+        return [p for p in out if "." in p]
+
     def has_arg(self, tool: str, arg: str) -> bool:
         """Whether `tool` is known to take `arg` (a top-level argument name)."""
         return arg in self._args.get(tool, ())
@@ -194,6 +204,28 @@ class ToolCatalog:
         return next(iter(seen)) if seen is not None and len(seen) == 1 else None
 
 
+#: How deep `nested_of_type` reads declared objects, and how many members it returns at most.
+_MAX_NESTING = 3
+_MAX_NESTED = 64
+
+
+def _members_of_type(props: Any, wanted: str, prefix: str, out: list[str], depth: int) -> None:
+    if not isinstance(props, Mapping) or depth > _MAX_NESTING:
+        return
+    for name, sub in list(props.items())[:_MAX_ARGS]:
+        if not isinstance(name, str) or not isinstance(sub, Mapping) or "." in name or name == "*":
+            continue
+        declared = sub.get("type")
+        path = prefix + name
+        if isinstance(declared, str) and _JSON_TYPES.get(declared) == wanted and len(out) < _MAX_NESTED:
+            out.append(path)
+        items = sub.get("items")
+        if declared == "object":
+            _members_of_type(sub.get("properties"), wanted, path + ".", out, depth + 1)
+        elif declared == "array" and isinstance(items, Mapping) and items.get("type") == "object":
+            _members_of_type(items.get("properties"), wanted, path + ".*.", out, depth + 1)
+
+
 def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     """The repair split into per-argument repairs that may transfer: the value edits of one top-level
     argument with that argument's precondition (an argument without one is not split out)."""
@@ -203,7 +235,9 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     for arg in dict.fromkeys(getattr(op, "arg", "") for op in repair.ops):
         ops = [op for op in repair.ops if getattr(op, "arg", None) == arg]
         conds = [c for c in repair.precondition if c.arg == arg]
-        if not arg or "." in arg or not conds or not all(isinstance(op, _VALUE_OPS) for op in ops):
+        if not arg or not conds or not all(isinstance(op, _VALUE_OPS) for op in ops):
+            continue
+        if "." in arg and not _by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
             continue
         out.append((arg, Repair(ops=ops, precondition=conds)))
     return out
@@ -247,7 +281,16 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
     renamed = source_type in (None, wanted) and (by_type or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools():
-        if tool == source_tool or identifier(tool) is None:
+        if identifier(tool) is None:
+            continue
+        if by_type and source_type in (None, wanted):
+            # A cast by type reaches the members of the same type in the tool's declared objects and
+            # lists of objects (and the tool's other arguments of that type): its meaning is the type.
+            others = catalog.nested_of_type(tool, wanted)
+            if tool == source_tool:
+                others += catalog.args_of_type(tool, wanted)
+            out.extend((tool, other, _renamed(part, other)) for other in others if other != arg)
+        if tool == source_tool:
             continue
         if catalog.has_arg(tool, arg):
             have = catalog.arg_type(tool, arg)
@@ -396,7 +439,9 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
                     episodes=list(version.origin.episodes),
                     note=f"transferred from {version.id} (tool {source_tool}, argument {arg})",
                 )
-                if not check_proposal(proposal, evo.store).ok:
+                # The tool's stored failures of this error class are about its other arguments when
+                # the target is another argument: how often the repair fires on them says nothing.
+                if not check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0).ok:
                     continue
                 origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
                                 note=proposal.note)
