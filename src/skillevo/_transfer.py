@@ -158,6 +158,10 @@ class ToolCatalog:
                 self.observe(tool, args)
         return self._schemas.get(tool)
 
+    def knows(self, tool: str) -> bool:
+        """Whether `tool` was seen or declared before."""
+        return tool in self._args
+
     def tools(self) -> list[str]:
         """The known tool names."""
         with self._lock:
