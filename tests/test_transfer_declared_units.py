@@ -198,3 +198,17 @@ def test_a_name_ending_in_min_is_a_minimum_unless_its_description_says_minutes()
             _call(ep, "alert", {"sensor": "s", "level_min": "20 min"}, {"sensor": "s", "level_min": 20}, sent)
             ep.finish(reward=1.0)
         assert sent[0]["level_min"] == "20 min", sent
+
+
+def test_what_a_declaration_says() -> None:
+    from skillevo._unit_names import units_said
+
+    assert units_said("load_kg", None) == {"kg"}
+    assert units_said("weight", "Weight in kilograms") == {"kg"}
+    assert units_said("weight", "Weight in lb (1 lb = 0.45 kg)") == {"lb", "kg"}  # two: no cast goes there
+    assert units_said("pulse", "beats per minute (bpm)", "bpm") == {"bpm"}  # the rate's minute is no unit
+    assert units_said("price_min", None) == set() and units_said("price_min", "Lowest price") == set()
+    assert units_said("wait_min", "in minutes") == {"min"}
+    assert units_said("kg", None) == set()  # one word: a name, not a unit after one
+    assert units_said("note", "a b c d f g h") == set()  # a letter alone in prose is no unit
+    assert units_said("dose_tablets", None, "tablets") == {"tablets"}

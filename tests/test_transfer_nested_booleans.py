@@ -130,3 +130,35 @@ def test_single_letters_are_boolean_words_and_other_text_is_left_alone() -> None
     for other in ("maybe", "yes please", "nope", "x"):
         with pytest.raises(RepairError):
             apply_repair(cast, {"on": other})
+
+
+def test_the_members_read_are_bounded() -> None:
+    from skillevo._transfer import ToolCatalog
+
+    leaf = {"type": "object", "properties": {f"f{i}": {"type": "boolean"} for i in range(100)}}
+    mid = {"type": "object", "properties": {f"m{i}": leaf for i in range(30)}}
+    catalog = ToolCatalog()
+    catalog.register({"wide": {"properties": {f"a{i}": mid for i in range(30)}}})
+    found = catalog.nested_of_type("wide", "bool")
+    assert 0 < len(found) <= 64 and all(p.count(".") == 2 for p in found)
+    catalog.register(
+        {
+            "deep": {
+                "properties": {
+                    "a": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "b": {
+                                    "type": "object",
+                                    "properties": {"on": {"type": "boolean"}, "name": {"type": "string"}},
+                                }
+                            },
+                        },
+                    }
+                }
+            }
+        }
+    )
+    assert catalog.nested_of_type("deep", "bool") == ["a.*.b.on"]

@@ -180,7 +180,7 @@ class ToolCatalog:
         if schema is None:
             return []
         out: list[str] = []
-        _members_of_type(schema["properties"], wanted, "", out, 0)
+        _members_of_type(schema["properties"], wanted, "", out, 0, [_MAX_NODES])
         return [p for p in out if "." in p]
 
     def has_arg(self, tool: str, arg: str) -> bool:
@@ -208,15 +208,19 @@ class ToolCatalog:
         return next(iter(seen)) if seen is not None and len(seen) == 1 else None
 
 
-#: How deep `nested_of_type` reads declared objects, and how many members it returns at most.
+#: How deep `nested_of_type` reads declared objects, how many members it returns and reads at most.
 _MAX_NESTING = 3
 _MAX_NESTED = 64
+_MAX_NODES = 2000
 
 
-def _members_of_type(props: Any, wanted: str, prefix: str, out: list[str], depth: int) -> None:
+def _members_of_type(props: Any, wanted: str, prefix: str, out: list[str], depth: int, budget: list[int]) -> None:
     if not isinstance(props, Mapping) or depth > _MAX_NESTING:
         return
     for name, sub in list(props.items())[:_MAX_ARGS]:
+        budget[0] -= 1
+        if budget[0] < 0 or len(out) >= _MAX_NESTED:
+            return
         if not isinstance(name, str) or not isinstance(sub, Mapping) or "." in name or name == "*":
             continue
         declared = sub.get("type")
@@ -225,9 +229,9 @@ def _members_of_type(props: Any, wanted: str, prefix: str, out: list[str], depth
             out.append(path)
         items = sub.get("items")
         if declared == "object":
-            _members_of_type(sub.get("properties"), wanted, path + ".", out, depth + 1)
+            _members_of_type(sub.get("properties"), wanted, path + ".", out, depth + 1, budget)
         elif declared == "array" and isinstance(items, Mapping) and items.get("type") == "object":
-            _members_of_type(items.get("properties"), wanted, path + ".*.", out, depth + 1)
+            _members_of_type(items.get("properties"), wanted, path + ".*.", out, depth + 1, budget)
 
 
 def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
