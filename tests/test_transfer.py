@@ -137,16 +137,19 @@ def test_with_typed_schemas_no_tool_needs_to_learn_first(lib: SkillLibrary) -> N
     assert clean_first_calls >= 6, clean_first_calls
 
 
-def test_without_transfer_every_other_tool_pays_its_own_failures(lib: SkillLibrary) -> None:
-    """The control: the same world where the other tools are unknown when the repairs are learned."""
+def test_a_tool_first_seen_after_the_learning_gets_the_repairs_before_its_first_call(lib: SkillLibrary) -> None:
+    """The other tools are unknown when the repairs are learned (no schema declared, never called).
+    Before 2026-12-07 this was the control where every other tool paid its own first failures
+    (0 of 7 first calls clean): transfers were offered only when an episode finished. A call of a tool the
+    catalog did not know now offers them before it is made."""
     evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
     _learn_on_first_tool(evo)
     evo.tools.changed = False  # nothing new to offer to: the other tools have not been seen
     first = []
-    for j, name in enumerate(TOOLS[1:3]):
+    for j, name in enumerate(TOOLS[1:]):
         with evo.episode(task=f"use {name}") as ep:
             first.append(_call(ep, name, _mistaken(9000 + j, dt.date(2025, 11, 27), bad_id=True, bad_date=True))[0])
-    assert first == [False, False]
+    assert sum(first) >= 6, first
 
 
 def test_a_transferred_candidate_that_loses_is_rejected_and_the_original_is_untouched(lib: SkillLibrary) -> None:

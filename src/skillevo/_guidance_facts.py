@@ -487,6 +487,9 @@ def repair_guidance(
             parts.append(f"send `{arg}` as an ISO 8601 duration (PT36H, P7D)")
         elif op.op == "coerce" and op.duration is not None:
             parts.append(f"send `{arg}` as a plain number of {_DURATION_WORDS[op.duration]}")
+        elif op.op == "coerce" and op.separator is not None:
+            parts.append(f"send `{arg}` as " + ("a list of its items, not one text" if op.to == "list"
+                                                 else "one text of its items, not a list"))
         elif op.op == "coerce" and op.reads_number:
             said = (("its prefix", op.prefix), ("its unit", op.unit), ("digit grouping", op.grouping))
             dropped = " or ".join(w for w, on in said if on)

@@ -200,14 +200,17 @@ class CoerceArg(_Op):
     ``to="duration"`` rewrites a length in unit words as an ISO 8601 duration with the same numbers
     (``"36 hours"`` -> ``"PT36H"``), and, with `duration`, a plain number as that many units
     (``36`` -> ``"PT36H"``, mined only from a correction of a plain number).
+    With `separator`, ``to="list"`` cuts one text of items into the list of them (``"a, b"`` ->
+    ``["a", "b"]``) and ``to="str"`` writes a list of texts as one (``_casts``); anything else is left.
     """
 
     op: Literal["coerce"] = "coerce"
-    to: Literal["int", "float", "str", "bool", "duration"]
+    to: Literal["int", "float", "str", "bool", "duration", "list"]
     unit: str | None = Field(default=None, min_length=1, max_length=34)
     grouping: Literal[",", ".", " ", "'"] | None = None
     prefix: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[^\d\s]+$")
     duration: Literal["s", "min", "h", "d"] | None = None
+    separator: Literal[",", ";", "|", "\n", ", ", "; ", " | ", " "] | None = None
 
     @property
     def reads_number(self) -> bool:
@@ -216,6 +219,10 @@ class CoerceArg(_Op):
 
     @model_validator(mode="after")
     def _unit_ok(self) -> Self:
+        if (self.to == "list" and self.separator is None) or (
+            self.separator is not None and (self.to not in ("list", "str") or self.reads_number)
+        ):
+            raise ValueError("coerce: a separator cuts a text into a list (to list) or joins a list into one (to str)")
         if self.to == "duration":
             if self.unit or self.grouping or self.prefix:
                 raise ValueError("coerce: an ISO 8601 duration is written without a unit, grouping or prefix")

@@ -21,6 +21,7 @@ from typing import Any
 from . import _regex
 from ._affix import completes_a_word
 from ._arg_paths import MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
+from ._casts import CastError, cast, join_items, list_separators, split_text, text_separators
 from ._conform import NO, conform
 from ._durations import (
     as_iso_duration,
@@ -69,22 +70,9 @@ class RepairError(SkillevoError):
 
 def _coerce(value: Any, to: str) -> Any:
     try:
-        if to == "int":
-            return int(float(value)) if isinstance(value, str) and "." in value else int(value)
-        if to == "float":
-            return float(value)
-        if to == "str":
-            return value if isinstance(value, str) else str(value)
-        if isinstance(value, str):
-            low = value.strip().lower()
-            if low in ("true", "yes", "1", "on"):  # switch words too: "on" corrected proves "off"
-                return True
-            if low in ("false", "no", "0", "off"):
-                return False
-            raise ValueError(value)
-        return bool(value)
-    except (TypeError, ValueError):
-        raise RepairError(f"cannot cast {value!r} to {to}") from None
+        return cast(value, to)
+    except CastError as exc:
+        raise RepairError(str(exc)) from None
 
 
 def _concrete(op: Any, args: dict[str, Any]) -> list[Any]:
@@ -138,6 +126,10 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
         new = read_duration(value, op.to, op.duration)
         if new is None:
             return  # not a length of time, or one the cast would round: left as it is
+    elif isinstance(op, CoerceArg) and op.separator is not None:
+        new = split_text(value, op.separator) if op.to == "list" else join_items(value, op.separator)
+        if new is None:
+            return  # not one text of items (or not a list of texts): left as it is
     elif isinstance(op, CoerceArg) and op.reads_number:
         new = read_number(value, op.to, op.unit, op.grouping, op.prefix)
         if new is None:
@@ -298,6 +290,9 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
                     break
     if lost_zeros(bad, good):  # an id sent as a number: zero-padded to the width, that id written back
         cands.append(("pad", {"width": len(good), "fill": "0"}))
+    # A list sent as one text of its items, or the reverse: split (joined) at the one separator shown.
+    cands.extend(("coerce", {"to": "list", "separator": sep}) for sep in list_separators(bad, good))
+    cands.extend(("coerce", {"to": "str", "separator": sep}) for sep in text_separators(bad, good))
     # A length corrected to ISO 8601: the same numbers rewritten, before a cast to text or a value map.
     cands.extend(("coerce", {"to": "duration", "duration": unit}) for unit in iso_units(bad, good))
     for to, kind in (("int", int), ("float", float), ("str", str), ("bool", bool)):

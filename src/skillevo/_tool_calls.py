@@ -159,7 +159,12 @@ class ToolCalls:
             counts = self.choices.tool_calls  # `SiteChoices.count_call`, without its frame
             counts[name] = counts.get(name, 0) + 1
             self._error_logged = None
+            new_tool = not evo.tools.knows(name)
             schema = evo.tools.seen(name, args)
+            if new_tool and evo.tools.changed:
+                # A tool first seen now (not declared): the repairs learned on other tools' arguments
+                # of the same name are offered to it before this call, not after its first failure.
+                evo._transfer([])
             if schema is not None:
                 broken = propose_safely(evo, name, args, schema)
                 if broken:

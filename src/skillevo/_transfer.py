@@ -50,6 +50,7 @@ from ._models import (
     VersionStatus,
 )
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
+from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
 
 if TYPE_CHECKING:
@@ -157,6 +158,10 @@ class ToolCatalog:
                 self.observe(tool, args)
         return self._schemas.get(tool)
 
+    def knows(self, tool: str) -> bool:
+        """Whether `tool` was seen or declared before."""
+        return tool in self._args
+
     def tools(self) -> list[str]:
         """The known tool names."""
         with self._lock:
@@ -168,6 +173,16 @@ class ToolCatalog:
             names = sorted(self._args.get(tool, ()))
         return [a for a in names if self.arg_type(tool, a) == wanted]
 
+    def nested_of_type(self, tool: str, wanted: str) -> list[str]:
+        """The members of `tool`'s declared object arguments (``options.gift_wrap``), and of the objects
+        in its declared arrays (``items.*.fragile``), declared as the JSON type `wanted` names."""
+        schema = self._schemas.get(tool)
+        if schema is None:
+            return []
+        out: list[str] = []
+        _members_of_type(schema["properties"], wanted, "", out, 0, [_MAX_NODES])
+        return [p for p in out if "." in p]
+
     def has_arg(self, tool: str, arg: str) -> bool:
         """Whether `tool` is known to take `arg` (a top-level argument name)."""
         return arg in self._args.get(tool, ())
@@ -175,6 +190,12 @@ class ToolCatalog:
     def schema(self, tool: str) -> dict[str, Any] | None:
         """The declared JSON schema of `tool` (None: none declared)."""
         return self._schemas.get(tool)
+
+    def description(self, tool: str, arg: str) -> str | None:
+        """The declared description of `tool`'s argument `arg` (None: none declared)."""
+        schema = self._schemas.get(tool)
+        text = schema["properties"].get(arg, {}).get("description") if schema is not None else None
+        return text if isinstance(text, str) else None
 
     def arg_type(self, tool: str, arg: str) -> str | None:
         """The argument's type: declared (JSON schema), else the one type seen in successful calls."""
@@ -187,6 +208,32 @@ class ToolCatalog:
         return next(iter(seen)) if seen is not None and len(seen) == 1 else None
 
 
+#: How deep `nested_of_type` reads declared objects, how many members it returns and reads at most.
+_MAX_NESTING = 3
+_MAX_NESTED = 64
+_MAX_NODES = 2000
+
+
+def _members_of_type(props: Any, wanted: str, prefix: str, out: list[str], depth: int, budget: list[int]) -> None:
+    if not isinstance(props, Mapping) or depth > _MAX_NESTING:
+        return
+    for name, sub in list(props.items())[:_MAX_ARGS]:
+        budget[0] -= 1
+        if budget[0] < 0 or len(out) >= _MAX_NESTED:
+            return
+        if not isinstance(name, str) or not isinstance(sub, Mapping) or "." in name or name == "*":
+            continue
+        declared = sub.get("type")
+        path = prefix + name
+        if isinstance(declared, str) and _JSON_TYPES.get(declared) == wanted and len(out) < _MAX_NESTED:
+            out.append(path)
+        items = sub.get("items")
+        if declared == "object":
+            _members_of_type(sub.get("properties"), wanted, path + ".", out, depth + 1, budget)
+        elif declared == "array" and isinstance(items, Mapping) and items.get("type") == "object":
+            _members_of_type(items.get("properties"), wanted, path + ".*.", out, depth + 1, budget)
+
+
 def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     """The repair split into per-argument repairs that may transfer: the value edits of one top-level
     argument with that argument's precondition (an argument without one is not split out)."""
@@ -196,7 +243,9 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     for arg in dict.fromkeys(getattr(op, "arg", "") for op in repair.ops):
         ops = [op for op in repair.ops if getattr(op, "arg", None) == arg]
         conds = [c for c in repair.precondition if c.arg == arg]
-        if not arg or "." in arg or not conds or not all(isinstance(op, _VALUE_OPS) for op in ops):
+        if not arg or not conds or not all(isinstance(op, _VALUE_OPS) for op in ops):
+            continue
+        if "." in arg and not _by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
             continue
         out.append((arg, Repair(ops=ops, precondition=conds)))
     return out
@@ -240,43 +289,58 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
     renamed = source_type in (None, wanted) and (by_type or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools():
-        if tool == source_tool or identifier(tool) is None:
+        if identifier(tool) is None:
+            continue
+        if by_type and source_type in (None, wanted):
+            # A cast by type reaches the members of the same type in the tool's declared objects and
+            # lists of objects (and the tool's other arguments of that type): its meaning is the type.
+            others = catalog.nested_of_type(tool, wanted)
+            if tool == source_tool:
+                others += catalog.args_of_type(tool, wanted)
+            out.extend((tool, other, _renamed(part, other)) for other in others if other != arg)
+        if tool == source_tool:
             continue
         if catalog.has_arg(tool, arg):
             have = catalog.arg_type(tool, arg)
-            if have is None or (have == wanted and (source_type is None or source_type == have)):
+            if (have is None or (have == wanted and (source_type is None or source_type == have))) and (
+                unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
+            ):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
-                       if other != arg and (by_type or (unit is not None and _name_says(other, unit))))
+                       if other != arg and (by_type or (unit is not None and _says_only(catalog, tool, other, unit))))
     return out
 
 
-#: The words an argument's name ends with when it counts a length of time in that unit (``grace_days``).
-_DURATION_WORDS = {"s": {"s", "sec", "secs", "second", "seconds"}, "min": {"min", "mins", "minute", "minutes"},
-                   "h": {"h", "hr", "hrs", "hour", "hours"}, "d": {"d", "day", "days"}}
-
-
-def _unit_of(repair: Repair) -> frozenset[str] | None:
-    """The words for the unit a repair's one edit reads a number in: a unit of letters it drops (maybe
-    after a degree sign: ``"kg"``, ``"°C"``), lower-cased without the sign, or the unit a length of
-    time is counted in (``"14 days"`` as days); else None."""
+def _unit_of(repair: Repair) -> str | None:
+    """The unit (`canonical_unit`) a repair's one edit reads a number in: a unit of letters it drops
+    (maybe after a degree sign: ``"kg"``, ``"°C"``), or the unit a length of time is counted in
+    (``"14 days"`` as days); else None."""
     if len(repair.ops) != 1 or not isinstance(op := repair.ops[0], CoerceArg) or op.to not in ("int", "float"):
         return None
     if op.duration is not None and not (op.unit or op.grouping or op.prefix):
-        return frozenset(_DURATION_WORDS[op.duration])
+        return op.duration
     if op.unit is None or op.grouping or op.prefix or op.duration:
         return None
     letters = op.unit.removeprefix("°").strip()
-    return frozenset({letters.lower()}) if letters.isascii() and letters.isalpha() else None
+    return canonical_unit(letters) if letters.isascii() and letters.isalpha() else None
 
 
-def _name_says(arg: str, unit: frozenset[str]) -> bool:
-    """Whether the argument's name ends with a word for the unit (``load_kg``, ``ovenTempC``,
-    ``grace_days``): such an argument takes numbers in that unit, so ``"12.5 kg"`` is 12.5 there
-    whatever the argument is called. Any other name may count in another unit, or none."""
-    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", arg)
-    return len(words) > 1 and words[-1].lower() in unit
+def _says_only(catalog: ToolCatalog, tool: str, arg: str, unit: str) -> bool:
+    """Whether the argument's declaration (its name's last word, its description) says it counts in
+    `unit` and in no other: such an argument takes ``"12.5 kg"`` as 12.5 whatever it is called."""
+    return units_said(arg, catalog.description(tool, arg), unit) == {unit}
+
+
+def _unit_proven(catalog: ToolCatalog, source_tool: str, arg: str, tool: str, unit: str) -> bool:
+    """Whether a unit cast learned on (`source_tool`, `arg`) may be offered to `tool`'s argument of the
+    same name: its declaration says that unit and no other, or neither declaration says any unit
+    (then the name is all either says, and it is the same name). A ``weight`` declared in kilograms
+    on one tool and in pounds, or in no stated unit, on another is not one argument."""
+    said = units_said(arg, catalog.description(tool, arg), unit)
+    if said:
+        return said == {unit}
+    return not units_said(arg, catalog.description(source_tool, arg), unit)
 
 
 def _target_type(repair: Repair) -> str:
@@ -383,7 +447,9 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
                     episodes=list(version.origin.episodes),
                     note=f"transferred from {version.id} (tool {source_tool}, argument {arg})",
                 )
-                if not check_proposal(proposal, evo.store).ok:
+                # The tool's stored failures of this error class are about its other arguments when
+                # the target is another argument: how often the repair fires on them says nothing.
+                if not check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0).ok:
                     continue
                 origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
                                 note=proposal.note)
