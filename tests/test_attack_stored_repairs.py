@@ -152,3 +152,25 @@ def test_a_take_back_that_fails_fails_no_call() -> None:
     vetting = StoredRepairs(broken)
     assert vetting.vet([_skill("pay-fix@1", HOSTILE["a pad of nines"])]) == []
     assert vetting.vet([_skill("pay-fix@1", HOSTILE["a pad of nines"])]) == []
+
+
+def test_a_version_another_host_writes_into_a_shared_library_is_judged_too(pg_url: str) -> None:
+    """Host A (an older release, a script) adds a version to a PostgreSQL library that host B's
+    Evolver is running on: B judges it when it reads it, and the honest version goes on applying."""
+    host_b = SkillLibrary(pg_url)
+    honest = _store(host_b, "stored", HONEST, before=True)
+    evo = Evolver(host_b, miner=None, seed=0, null_arm=False, sandbox=None, cache_ttl_s=0.0)
+    assert _run(evo)[0][0]["currency"] == "USD"
+    host_a = SkillLibrary(pg_url)
+    op = HOSTILE["a party id"]
+    planted = host_a.add_version(
+        "stored",
+        Strategy(repair=Repair.model_validate({"ops": [op], "precondition": [{"arg": op["arg"], "present": True}]})),
+        status=VersionStatus.ACTIVE,
+    )
+    host_a.set_status(honest, VersionStatus.RETIRED, reason="replaced")
+    host_a.close()
+    sent, _ = _run(evo, episodes=3)
+    assert sent == [ARGS] * 3
+    assert host_b.version(planted.id).status is VersionStatus.RETIRED
+    host_b.close()
