@@ -37,7 +37,7 @@ from ._ledger import check_reward as _check_reward
 from ._lifecycle import Lifecycle, LifecycleConfig
 from ._miners import as_miner
 from ._mining_mode import MiningMode, MiningOptions
-from ._models import NULL_ARM, Episode, Event, EventKind, TriggerKind, VersionStatus
+from ._models import NULL_ARM, Episode, Event, EventKind, SkillVersion, TriggerKind, VersionStatus
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._repeats import STORE_ERRORS, log_failure
@@ -49,6 +49,7 @@ from ._selection import Selector, ThompsonSelector
 from ._shadow import SHADOW_BUDGET_S, ShadowCode
 from ._store import SkillStore
 from ._store_args import seed_arg
+from ._stored_repair import StoredRepairs
 from ._transfer import ToolCatalog, sync_transfers
 from ._triggers import TriggerIndex
 from ._unlearned import UNLEARNED_MAX, Unlearned
@@ -192,7 +193,7 @@ class Evolver:
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
         #: which stored skills a call site can use (cached store matches); internal
-        self.triggers = TriggerIndex(lib, cache_ttl_s)
+        self.triggers = TriggerIndex(lib, cache_ttl_s, vet=StoredRepairs(self._take_back).vet)
         #: credits arms and runs the lifecycle decisions due; internal
         self.ledger = CreditLedger(self.selector, self.lifecycle, self.invalidate)
         #: the tools this Evolver knows (arguments, declared schemas): where learned repairs transfer
@@ -286,6 +287,11 @@ class Evolver:
             self._wake_imports(events)
             offered += repairs
         return created, offered
+
+    def _take_back(self, version: SkillVersion, reason: str) -> None:
+        """A stored version whose repair the trigger index refused (`skillevo._stored_repair`) is
+        taken back where every process and `skillevo ls` sees it: retired when active, else rejected."""
+        self.lifecycle.retract(version.id, f"stored repair refused before any call: {reason}")
 
     def invalidate(self) -> None:
         """Forget cached trigger matches (call after editing the library from outside this Evolver)."""

@@ -43,7 +43,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._customer_keys import writes_person
 from ._detect import detect_failure, error_signature, same_signature
 from ._duplicates import duplicate_of
 from ._errors import NotFoundError, SkillevoError
@@ -63,13 +62,13 @@ from ._models import (
     Trigger,
     TriggerKind,
 )
-from ._own_text import written_text_refusal
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args
 from ._repair_split import synthesize_own_rule
-from ._shape import is_instance_value, leaves, strings_in, writes_address
+from ._shape import is_instance_value, leaves, strings_in
 from ._store import SkillStore
 from ._store_common import scrub_strategy
+from ._stored_repair import repair_ops_refusal
 from ._structured import structured_rule
 from ._task_data import sent_otherwise
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
@@ -557,16 +556,9 @@ def check_proposal(
     except ValidationError:
         return CheckResult(ok=False, reason="its strategy is invalid once its secrets are redacted")
     dumped = repair.model_dump(mode="json") if repair is not None else None
-    if dumped is not None and any("[REDACTED:" in t for t in strings_in(dumped["ops"])):
-        return CheckResult(ok=False, reason="its repair sends a secret (stored redacted: a placeholder is no value)")
-    if dumped is not None and writes_address(dumped["ops"]):
-        reason = "its repair writes an address (e-mail, URL, phone or account number) into the call"
-        return CheckResult(ok=False, reason=reason)
-    if dumped is not None and (refusal := written_text_refusal(dumped["ops"])) is not None:
+    # The checks of the operations alone: the trigger index runs them again on a stored repair.
+    if dumped is not None and (refusal := repair_ops_refusal(dumped["ops"])) is not None:
         return CheckResult(ok=False, reason=refusal)
-    if dumped is not None and writes_person(dumped["ops"]):
-        reason = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
-        return CheckResult(ok=False, reason=reason)
     trigger = proposal.trigger.model_dump(mode="json")
     if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):
         reason = "its code, repair or trigger holds hidden, control or look-alike characters"

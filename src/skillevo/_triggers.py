@@ -1,6 +1,7 @@
 """The trigger index: which stored skills a call site can use, and the views derived from them.
 
-Reads the store at most every `ttl_s` per (trigger kind, tool), so `guidance` and `before_tool`
+Reads the store at most every `ttl_s` per (trigger kind, tool), each read vetted (a stored row is
+not trusted input: `skillevo._stored_repair`), so `guidance` and `before_tool`
 cost dictionary lookups on the per-call path; `invalidate` drops everything at once after a change
 made in this process (a lifecycle decision, a mined version).
 """
@@ -71,9 +72,14 @@ class ToolPlan(NamedTuple):
 class TriggerIndex:
     """Trigger matches read from `store`, cached for `ttl_s` seconds (thread-safe)."""
 
-    def __init__(self, store: SkillStore, ttl_s: float) -> None:
+    def __init__(
+        self, store: SkillStore, ttl_s: float, vet: Callable[[list[Skill]], list[Skill]] | None = None
+    ) -> None:
+        """`vet`: applied to each store read before anything sees it (the Evolver's leaves out the
+        versions whose stored repair fails the proposal checks: `skillevo._stored_repair`)."""
         self.store = store
         self.ttl_s = float(ttl_s)
+        self._vet = vet
         self._lock = threading.Lock()
         self._matches: dict[_MatchKey, _Matched] = {}
         self._derived_views: dict[_DerivedKey, _Derived] = {}
@@ -98,6 +104,8 @@ class TriggerIndex:
                 return hit.skills
             generation = self._generation
         skills = self.store.match(kind, tool)
+        if self._vet is not None:
+            skills = self._vet(skills)
         with self._lock:
             # Read before an `invalidate` that ran meanwhile (another thread's rejection, say): not
             # kept, else it would outlive the invalidation by a whole `ttl_s`, and every view built
