@@ -10,9 +10,11 @@ visible, and the request path imports nothing heavy.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from abc import ABC, abstractmethod
@@ -140,27 +142,36 @@ def model_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibra
     assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
 
 
-def library_closed_mid_run_is_logged_not_raised(h: Harness, lib: SkillLibrary) -> None:
+def library_closed_mid_run_keeps_the_episode(h: Harness, lib: SkillLibrary) -> None:
     # An application shutting down closes the library from another thread while a run finishes:
-    # the run's episode cannot be saved; the run still succeeds and the loss is logged by episode.
+    # the run still succeeds, and its episode, still open, is stored as the library closes (stopped,
+    # with the failed call it made); the reward the run gives after that cannot be stored and is
+    # logged by episode, never raised. (Before 2026-12-07 the episode itself was lost.)
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.ERROR)
     handler.emit = records.append  # type: ignore[method-assign]
     logging.getLogger("skillevo").addHandler(handler)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "lib.db")
+        closing = SkillLibrary(path)
 
-    def reward(state: Any) -> float:
-        closer = threading.Thread(target=lib.close)
-        closer.start()
-        closer.join()
-        return 1.0
+        def reward(state: Any) -> float:
+            closer = threading.Thread(target=closing.close)
+            closer.start()
+            closer.join()
+            return 1.0
 
-    try:
-        run = h.run(Evolver(lib, miner=None), reward=reward)
-    finally:
-        logging.getLogger("skillevo").removeHandler(handler)
-    assert run.answer == "booked"
-    lost = [r.getMessage() for r in records if "finish" in r.getMessage() and "closed" in r.getMessage()]
-    assert lost and all(re.search(r"episode [0-9a-f]{32}", m) for m in lost), [r.getMessage() for r in records]
+        try:
+            run = h.run(Evolver(closing, miner=None), reward=reward)
+        finally:
+            logging.getLogger("skillevo").removeHandler(handler)
+            closing.close()
+        assert run.answer == "booked"
+        with SkillLibrary(path) as again:
+            (episode,) = again.episodes()
+            assert episode.metadata.get("aborted") == "stopped" and episode.reward is None
+            assert again.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)
+    assert all(re.search(r"episode [0-9a-f]{32}", r.getMessage()) for r in records), [r.getMessage() for r in records]
 
 
 def repair_is_visible_in_the_conversation_and_the_trace(h: Harness, lib: SkillLibrary) -> None:
@@ -213,6 +224,6 @@ SHARED = [
     model_failing_on_the_second_call_is_stored_aborted,
     reward_interrupted_is_stored_aborted_and_reraised,
     model_interrupted_is_stored_aborted_and_reraised,
-    library_closed_mid_run_is_logged_not_raised,
+    library_closed_mid_run_keeps_the_episode,
     repair_is_visible_in_the_conversation_and_the_trace,
 ]
