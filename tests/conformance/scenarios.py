@@ -29,6 +29,9 @@ from skillevo import VersionStatus as VS
 TASK = "book Oslo on March 4th"
 #: the repair every harness's booking tool needs (its error text asks for YYYY-MM-DD)
 REPAIR = {"ops": [{"op": "set", "arg": "date", "value": "2025-03-04"}]}
+#: the date on which every harness's booking tool raises ``KeyboardInterrupt`` (a person's Ctrl-C
+#: while the tool runs)
+CTRL_C = "ctrl-c"
 
 
 @dataclass
@@ -56,7 +59,9 @@ class Harness(ABC):
     def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
         """Run the booking task once. Policies: ``"booking"`` (a US date first, corrected after the
         error), ``"fails_second"`` (a tool call, then the model raises ``TimeoutError``),
-        ``"interrupted_second"`` (a tool call, then ``KeyboardInterrupt`` in the model)."""
+        ``"interrupted_second"`` (a tool call, then ``KeyboardInterrupt`` in the model),
+        ``"tool_interrupted_second"`` (a tool call, then one with the date `CTRL_C`, on which the
+        booking tool raises ``KeyboardInterrupt``)."""
 
     def script(self) -> str | None:
         """Python source run in a fresh process: it must define ``run(evo)`` running the task once
@@ -137,6 +142,16 @@ def model_failing_on_the_second_call_is_stored_aborted(h: Harness, lib: SkillLib
 def model_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibrary) -> None:
     with pytest.raises(KeyboardInterrupt):
         h.run(Evolver(lib, miner=None), policy="interrupted_second")
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") == "KeyboardInterrupt" and episode.reward is None
+    assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
+
+
+def tool_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibrary) -> None:
+    # Ctrl-C while a tool runs (a BaseException, not an Exception): never turned into a tool error
+    # the agent goes on from, never swallowed; the episode is stored as aborted, with the part that ran.
+    with pytest.raises(KeyboardInterrupt):
+        h.run(repair_skill(lib), reward=lambda s: 1.0, policy="tool_interrupted_second")
     (episode,) = lib.episodes()
     assert episode.metadata.get("aborted") == "KeyboardInterrupt" and episode.reward is None
     assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
@@ -224,6 +239,7 @@ SHARED = [
     model_failing_on_the_second_call_is_stored_aborted,
     reward_interrupted_is_stored_aborted_and_reraised,
     model_interrupted_is_stored_aborted_and_reraised,
+    tool_interrupted_is_stored_aborted_and_reraised,
     library_closed_mid_run_keeps_the_episode,
     repair_is_visible_in_the_conversation_and_the_trace,
 ]
