@@ -198,6 +198,7 @@ class EpisodeContext:
         self._finished = False
         self._entered = 0
         self._token: contextvars.Token[EpisodeContext | None] | None = None
+        evo.open_episodes.opened(self)  # recorded as stopped if the library closes first
 
     @property
     def is_failure(self) -> IsFailure | None:
@@ -511,6 +512,7 @@ class EpisodeContext:
                     evo.feedback(self.id, r)
                 return self.episode
             self._finished = True
+            evo.open_episodes.finished(self)
             # Calls that never reported an outcome: their repairs are not credited.
             self._tools.forget()
             ep = self.episode

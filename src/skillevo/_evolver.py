@@ -38,6 +38,7 @@ from ._lifecycle import Lifecycle, LifecycleConfig
 from ._miners import as_miner
 from ._mining_mode import MiningMode, MiningOptions
 from ._models import NULL_ARM, Episode, Event, EventKind, SkillVersion, TriggerKind, VersionStatus
+from ._open_episodes import OpenEpisodes
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._repeats import STORE_ERRORS, log_failure
@@ -170,6 +171,11 @@ class Evolver:
         preload()  # heavy imports at start-up, never inside a tool call
         self.miner: Miner | None = as_miner(miner)
         self._mining = MiningOptions.of(mining, mine_budget_s)
+        #: the episodes not finished yet; internal
+        self.open_episodes = OpenEpisodes()
+        # Closing the library first records them (a paused run's, another thread's): else lost.
+        # Registered before the mining flush below, which then mines what they queued.
+        lib.before_close(self._stop_open_episodes)
         if self._mining.mode == "background":
             # Closing the library first finishes what this Evolver queued for it (bounded wait).
             lib.before_close(self._flush_before_close)
@@ -231,6 +237,9 @@ class Evolver:
     def _flush_before_close(self) -> None:
         if not self.flush(_CLOSE_FLUSH_S):
             _logger.warning("skillevo: mining still queued after %.0f s when the library closed", _CLOSE_FLUSH_S)
+
+    def _stop_open_episodes(self) -> None:
+        self.open_episodes.stop_all()
 
     def close(self, timeout: float | None = None) -> bool:
         """Run the pending mining, then stop the background miner (the library stays open)."""

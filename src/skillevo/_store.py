@@ -83,7 +83,10 @@ class SkillStore(ABC):
             weakref.WeakMethod(callback) if inspect.ismethod(callback) else (lambda: callback)
         )
         with _BEFORE_CLOSE_LOCK:
-            self.__dict__.setdefault("_before_close_hooks", []).append(ref)
+            hooks = self.__dict__.setdefault("_before_close_hooks", [])
+            # (those of Evolvers gone: a long-lived library sees many come and go)
+            hooks[:] = [h for h in hooks if h() is not None]
+            hooks.append(ref)
 
     def _run_before_close(self) -> None:
         with _BEFORE_CLOSE_LOCK:

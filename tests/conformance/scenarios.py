@@ -10,9 +10,11 @@ visible, and the request path imports nothing heavy.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from abc import ABC, abstractmethod
@@ -27,6 +29,9 @@ from skillevo import VersionStatus as VS
 TASK = "book Oslo on March 4th"
 #: the repair every harness's booking tool needs (its error text asks for YYYY-MM-DD)
 REPAIR = {"ops": [{"op": "set", "arg": "date", "value": "2025-03-04"}]}
+#: the date on which every harness's booking tool raises ``KeyboardInterrupt`` (a person's Ctrl-C
+#: while the tool runs)
+CTRL_C = "ctrl-c"
 
 
 @dataclass
@@ -54,7 +59,9 @@ class Harness(ABC):
     def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
         """Run the booking task once. Policies: ``"booking"`` (a US date first, corrected after the
         error), ``"fails_second"`` (a tool call, then the model raises ``TimeoutError``),
-        ``"interrupted_second"`` (a tool call, then ``KeyboardInterrupt`` in the model)."""
+        ``"interrupted_second"`` (a tool call, then ``KeyboardInterrupt`` in the model),
+        ``"tool_interrupted_second"`` (a tool call, then one with the date `CTRL_C`, on which the
+        booking tool raises ``KeyboardInterrupt``)."""
 
     def script(self) -> str | None:
         """Python source run in a fresh process: it must define ``run(evo)`` running the task once
@@ -140,27 +147,46 @@ def model_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibra
     assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
 
 
-def library_closed_mid_run_is_logged_not_raised(h: Harness, lib: SkillLibrary) -> None:
+def tool_interrupted_is_stored_aborted_and_reraised(h: Harness, lib: SkillLibrary) -> None:
+    # Ctrl-C while a tool runs (a BaseException, not an Exception): never turned into a tool error
+    # the agent goes on from, never swallowed; the episode is stored as aborted, with the part that ran.
+    with pytest.raises(KeyboardInterrupt):
+        h.run(repair_skill(lib), reward=lambda s: 1.0, policy="tool_interrupted_second")
+    (episode,) = lib.episodes()
+    assert episode.metadata.get("aborted") == "KeyboardInterrupt" and episode.reward is None
+    assert lib.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)  # the part that ran is kept
+
+
+def library_closed_mid_run_keeps_the_episode(h: Harness, lib: SkillLibrary) -> None:
     # An application shutting down closes the library from another thread while a run finishes:
-    # the run's episode cannot be saved; the run still succeeds and the loss is logged by episode.
+    # the run still succeeds, and its episode, still open, is stored as the library closes (stopped,
+    # with the failed call it made); the reward the run gives after that cannot be stored and is
+    # logged by episode, never raised. (Before 2026-12-07 the episode itself was lost.)
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.ERROR)
     handler.emit = records.append  # type: ignore[method-assign]
     logging.getLogger("skillevo").addHandler(handler)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "lib.db")
+        closing = SkillLibrary(path)
 
-    def reward(state: Any) -> float:
-        closer = threading.Thread(target=lib.close)
-        closer.start()
-        closer.join()
-        return 1.0
+        def reward(state: Any) -> float:
+            closer = threading.Thread(target=closing.close)
+            closer.start()
+            closer.join()
+            return 1.0
 
-    try:
-        run = h.run(Evolver(lib, miner=None), reward=reward)
-    finally:
-        logging.getLogger("skillevo").removeHandler(handler)
-    assert run.answer == "booked"
-    lost = [r.getMessage() for r in records if "finish" in r.getMessage() and "closed" in r.getMessage()]
-    assert lost and all(re.search(r"episode [0-9a-f]{32}", m) for m in lost), [r.getMessage() for r in records]
+        try:
+            run = h.run(Evolver(closing, miner=None), reward=reward)
+        finally:
+            logging.getLogger("skillevo").removeHandler(handler)
+            closing.close()
+        assert run.answer == "booked"
+        with SkillLibrary(path) as again:
+            (episode,) = again.episodes()
+            assert episode.metadata.get("aborted") == "stopped" and episode.reward is None
+            assert again.events(episode_id=episode.id, kind=EventKind.TOOL_ERROR)
+    assert all(re.search(r"episode [0-9a-f]{32}", r.getMessage()) for r in records), [r.getMessage() for r in records]
 
 
 def repair_is_visible_in_the_conversation_and_the_trace(h: Harness, lib: SkillLibrary) -> None:
@@ -213,6 +239,7 @@ SHARED = [
     model_failing_on_the_second_call_is_stored_aborted,
     reward_interrupted_is_stored_aborted_and_reraised,
     model_interrupted_is_stored_aborted_and_reraised,
-    library_closed_mid_run_is_logged_not_raised,
+    tool_interrupted_is_stored_aborted_and_reraised,
+    library_closed_mid_run_keeps_the_episode,
     repair_is_visible_in_the_conversation_and_the_trace,
 ]

@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[2] / "tests" / "conformance"))
 from crewai_fakes import WRONG, Book, booking_policy  # noqa: E402
-from scenarios import TASK, Harness, Run  # noqa: E402
+from scenarios import CTRL_C, TASK, Harness, Run  # noqa: E402
 
 
 def fails_second(messages: list[dict[str, Any]]) -> str:
@@ -36,7 +36,21 @@ def interrupted_second(messages: list[dict[str, Any]]) -> str:
     raise KeyboardInterrupt
 
 
-POLICIES = {"booking": booking_policy, "fails_second": fails_second, "interrupted_second": interrupted_second}
+def tool_interrupted_second(messages: list[dict[str, Any]]) -> str:
+    """A tool call (with the US date), then one on which the tool raises ``KeyboardInterrupt``."""
+    if last_observation(messages) is None:
+        return WRONG
+    if any(CTRL_C in str(m.get("content")) for m in messages if m.get("role") == "assistant"):
+        return "Thought: done\nFinal Answer: booked"  # the interruption was swallowed: must not end like this
+    return f'Thought: again\nAction: book\nAction Input: {{"date": "{CTRL_C}", "city": "Oslo"}}'
+
+
+POLICIES = {
+    "booking": booking_policy,
+    "fails_second": fails_second,
+    "interrupted_second": interrupted_second,
+    "tool_interrupted_second": tool_interrupted_second,
+}
 
 
 def _agent(policy: str) -> Agent:

@@ -68,6 +68,8 @@ class Book(BaseTool):
 
     def _run(self, date: str, city: str) -> str:
         self.calls.append({"date": date, "city": city})
+        if date == "ctrl-c":  # the conformance suite's `CTRL_C`: Ctrl-C while the tool runs
+            raise KeyboardInterrupt
         if self.accept_any_date:
             return f"booked {city} on {date}"
         try:

@@ -66,6 +66,8 @@ def book(date: str, city: str) -> str:
     """Book a trip on an ISO date (YYYY-MM-DD)."""
     import datetime
 
+    if date == "ctrl-c":  # the conformance suite's `CTRL_C`: Ctrl-C while the tool runs
+        raise KeyboardInterrupt
     try:
         datetime.date.fromisoformat(date)
     except ValueError:

@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[2] / "tests" / "conformance"))
 from lg_fakes import ScriptedChat, book, booking_policy  # noqa: E402
-from scenarios import TASK, Harness, Run  # noqa: E402
+from scenarios import CTRL_C, TASK, Harness, Run  # noqa: E402
 
 
 def fails_second(messages: Sequence[BaseMessage]) -> AIMessage:
@@ -39,7 +39,21 @@ def interrupted_second(messages: Sequence[BaseMessage]) -> AIMessage:
     raise KeyboardInterrupt
 
 
-POLICIES = {"booking": booking_policy, "fails_second": fails_second, "interrupted_second": interrupted_second}
+def tool_interrupted_second(messages: Sequence[BaseMessage]) -> AIMessage:
+    """A tool call (with the US date), then one on which the tool raises ``KeyboardInterrupt``."""
+    if isinstance(messages[-1], HumanMessage):
+        return booking_policy(messages)
+    if any(isinstance(m, ToolMessage) and m.tool_call_id == "stop" for m in messages):
+        return AIMessage(content="booked")  # the interruption was swallowed: the run must not end like this
+    return AIMessage(content="", tool_calls=[{"name": "book", "args": {"date": CTRL_C, "city": "Oslo"}, "id": "stop"}])
+
+
+POLICIES = {
+    "booking": booking_policy,
+    "fails_second": fails_second,
+    "interrupted_second": interrupted_second,
+    "tool_interrupted_second": tool_interrupted_second,
+}
 
 
 class Recorder(BaseCallbackHandler):

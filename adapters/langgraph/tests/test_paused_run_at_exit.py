@@ -123,3 +123,31 @@ def test_a_run_paused_when_its_process_ends_is_stored_and_resumes_elsewhere(tmp_
     assert paused.reward is None and paused.metadata.get("aborted") == "stopped"
     assert resumed.reward == 1.0
     assert [e.episode_id for e in errors] == [paused.id]  # the failed call the paused part made
+
+
+_LEFT_OPEN = "lib = SkillLibrary(path)  # left open, as a worker's library is until its process ends"
+_RUN = "out = agent.invoke(inputs, config)\n"
+_PAUSED_IN_PROCESS = _SCRIPT.replace(_LEFT_OPEN, "lib = SkillLibrary(path)").replace(
+    _RUN, _RUN + "lib.close()  # as a worker shutting down does\n"
+)
+
+
+@pytest.mark.parametrize("kind", ["create_agent", "evolve"])
+def test_a_run_paused_when_its_library_closes_is_stored(tmp_path: Path, kind: str) -> None:
+    # The worker closes its library before its process ends (``with SkillLibrary(...)`` left): the
+    # paused run's episode waits in memory for a resume that cannot write any more. Before: 0 of 1
+    # stored (the at-exit record was refused, "the library ... is closed"), under both adapters.
+    script = tmp_path / "agent.py"
+    script.write_text(_PAUSED_IN_PROCESS)
+    path = str(tmp_path / "with.db")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(script), "1", "start", path, kind],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "is closed" not in done.stderr, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])[-1] == ["interrupted", True]
+    with SkillLibrary(path) as lib:
+        (paused,) = lib.episodes()
+        errors = lib.events(kind=EventKind.TOOL_ERROR)
+    assert paused.reward is None and paused.metadata.get("aborted") == "stopped"
+    assert [e.episode_id for e in errors] == [paused.id]
