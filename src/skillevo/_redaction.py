@@ -64,6 +64,7 @@ from ._secret_echo import echoes as _echoes
 from ._secret_embedded import embedded_spans, redact_embedded
 from ._secret_escapes import decoded_view, unescape_html, view_spans
 from ._secret_flags import flag_hint, flag_spans
+from ._secret_fold import ascii_reading
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
     encoded_spans,
@@ -81,7 +82,7 @@ from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
 from ._secret_known import hide_known
-from ._secret_labels import tail_matches
+from ._secret_labels import names_secret_spaced, tail_matches
 from ._secret_lists import list_secret_items, parallel_secret_cells
 from ._secret_oracle import CUES as ORACLE_CUES
 from ._secret_oracle import oracle_spans
@@ -187,6 +188,8 @@ def _folded(text: str) -> str:
         view = decoded_view(text)
         if view is not None:
             lower += "\n" + view[0].casefold()
+    if not text.isascii():  # accented and look-alike letters read in ASCII ("pássword", "ᴘᴀssᴡᴏʀᴅ")
+        lower += "\n" + ascii_reading(text).casefold()
     return lower
 
 
@@ -272,7 +275,11 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         for m in tail_matches(_PAIR, _PAIR_AT, text):
             key = unescape(m.group("k"))
             # "key" alone names an API key in a URL's query ("...?address=Oslo&key=..."), not in text
-            if is_secret_key(key) or (key.casefold() == "key" and text[m.start() - 1 : m.start()] in ("?", "&")):
+            if (
+                is_secret_key(key)
+                or (key.casefold() == "key" and text[m.start() - 1 : m.start()] in ("?", "&"))
+                or (not m.group("q") and names_secret_spaced(text, m.start(), key, is_secret_key))  # "pass word="
+            ):  # fmt: skip
                 value = m.group("v")
                 start, end = m.span("v")
                 if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
