@@ -87,7 +87,7 @@ from ._secret_lists import list_secret_items, parallel_secret_cells
 from ._secret_oracle import CUES as ORACLE_CUES
 from ._secret_oracle import oracle_spans
 from ._secret_prefixed import prefixed_key_spans
-from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
+from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message, phrase_end
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
@@ -297,8 +297,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                         stop = _VALUE_END.search(text, end)
                         run_end = (end, stop.start() if stop else len(text))
                     end = run_end[1]
-                elif value[:1].isalpha():  # a scheme's parameters ("Digest username=..., response=...")
-                    end = auth_params_end(text, start, end)
+                elif value[:1].isalpha():  # a scheme's parameters ("Digest username=..."), a passphrase's words
+                    end = phrase_end(text, start, auth_params_end(text, start, end))
                 if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)
