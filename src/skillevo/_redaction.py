@@ -64,6 +64,7 @@ from ._secret_echo import echoes as _echoes
 from ._secret_embedded import embedded_spans, redact_embedded
 from ._secret_escapes import decoded_view, unescape_html, view_spans
 from ._secret_flags import flag_hint, flag_spans
+from ._secret_fold import ascii_reading
 from ._secret_forms import card_number as _card_number
 from ._secret_forms import (
     encoded_spans,
@@ -81,12 +82,12 @@ from ._secret_forms import luhn as _luhn
 from ._secret_forms import remember as _remember
 from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pin, is_secret_key, key_words  # noqa: F401
 from ._secret_known import hide_known
-from ._secret_labels import tail_matches
+from ._secret_labels import names_secret_spaced, tail_matches
 from ._secret_lists import list_secret_items, parallel_secret_cells
 from ._secret_oracle import CUES as ORACLE_CUES
 from ._secret_oracle import oracle_spans
 from ._secret_prefixed import prefixed_key_spans
-from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message
+from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message, phrase_end
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
@@ -187,6 +188,8 @@ def _folded(text: str) -> str:
         view = decoded_view(text)
         if view is not None:
             lower += "\n" + view[0].casefold()
+    if not text.isascii():  # accented and look-alike letters read in ASCII ("pássword", "ᴘᴀssᴡᴏʀᴅ")
+        lower += "\n" + ascii_reading(text).casefold()
     return lower
 
 
@@ -272,7 +275,11 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         for m in tail_matches(_PAIR, _PAIR_AT, text):
             key = unescape(m.group("k"))
             # "key" alone names an API key in a URL's query ("...?address=Oslo&key=..."), not in text
-            if is_secret_key(key) or (key.casefold() == "key" and text[m.start() - 1 : m.start()] in ("?", "&")):
+            if (
+                is_secret_key(key)
+                or (key.casefold() == "key" and text[m.start() - 1 : m.start()] in ("?", "&"))
+                or (not m.group("q") and names_secret_spaced(text, m.start(), key, is_secret_key))  # "pass word="
+            ):  # fmt: skip
                 value = m.group("v")
                 start, end = m.span("v")
                 if "cookie" in key_words(key):  # a cookie header's value runs to the end of the line
@@ -290,8 +297,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
                         stop = _VALUE_END.search(text, end)
                         run_end = (end, stop.start() if stop else len(text))
                     end = run_end[1]
-                elif value[:1].isalpha():  # a scheme's parameters ("Digest username=..., response=...")
-                    end = auth_params_end(text, start, end)
+                elif value[:1].isalpha():  # a scheme's parameters ("Digest username=..."), a passphrase's words
+                    end = phrase_end(text, start, auth_params_end(text, start, end))
                 if end > start and not value.startswith("[REDACTED") and not _not_a_secret(text, key, start, end):
                     yield start, end, "secret"
         yield from form_spans(text, gates.present.intersection(_PROSE_STEMS) if gated else None)

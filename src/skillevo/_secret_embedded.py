@@ -44,6 +44,7 @@ _SPECIAL = re.compile(r"[\[\]{}\"'\\\n]")  # what `_literal_end` reads; the runs
 _DECODER = json.JSONDecoder()
 _OPENINGS = re.compile(r"[\[{\s]*")  # a run of openings (and the space between them)
 _CLOSE = {"[": "]", "{": "}"}
+_LABEL = re.compile(r"[\w.\-]{1,80}")  # a name the text's pair rule reads whole (no space, no escape)
 
 
 def _literal_end(text: str, start: int, budget: list[int]) -> tuple[int | None, int]:
@@ -122,12 +123,16 @@ def _plain(value: Any) -> Any:
 
 
 def _left_to_text(plain: Any, hidden: Any) -> Any:
-    """`hidden`, except a string directly under a secret's name: the text rules read that pair where it
-    stands, and keep a status word there (``"password": "required"``) that the structure's rule hides."""
+    """`hidden`, except a string directly under a secret's name the text rules read as a label: they read
+    that pair where it stands, and keep a status word there (``"password": "required"``) that the
+    structure's rule hides. A name they read no label in (``"pass word"``, ``"pass\\u0077ord"``) is hidden here."""
     if isinstance(plain, dict) and isinstance(hidden, dict) and len(plain) == len(hidden):
         out: dict[Any, Any] = {}
         for (k, v), (hk, hv) in zip(plain.items(), hidden.items(), strict=True):
-            if type(k) is str and type(v) is str and hv == "[REDACTED:secret]" and is_secret_key(k):
+            if (
+                type(k) is str and type(v) is str and hv == "[REDACTED:secret]"
+                and _LABEL.fullmatch(k) is not None and is_secret_key(k)
+            ):  # fmt: skip
                 out[hk] = v
             else:
                 out[hk] = _left_to_text(v, hv)

@@ -19,6 +19,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
+from ._secret_fold import letter_reading
+
 __all__ = ["decoded_view", "drop_invisible", "original_span", "unescape_html", "view_spans"]
 
 # One escape, its code in the group that names its base; leading zeros are read past (HTML allows any
@@ -157,13 +159,12 @@ def _scripts(run: str) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def _look_alike(ch: str) -> str:
-    """The ASCII letter or digit Unicode's confusables table (TR39) gives `ch` (Cyrillic "а" is "a"), or ""."""
-    from ._untrusted import confusable_table  # that module redacts: imported when first needed
-
-    if len(ch) != 1 or unicodedata.name(ch, "LATIN").startswith("LATIN"):  # "ü", "ß" are their own letters
+    """The ASCII letter or digit `ch` shows (`letter_reading`: Cyrillic "а" is "a", small capital "ᴘ"
+    is "p"), or "". An accented letter ("ü") is its own letter in a word beside ASCII ("Zürich")."""
+    if len(ch) != 1 or unicodedata.decomposition(ch):
         return ""
-    look = confusable_table().get(ch, "")
-    return look if len(look) == 1 and look.isalnum() else ""
+    look = letter_reading(ch)
+    return look if look != ch and len(look) == 1 and look.isascii() and look.isalnum() else ""
 
 
 def _fold(text: str, where: Map) -> tuple[str, Map, bool]:
@@ -182,6 +183,8 @@ def _fold(text: str, where: Map) -> tuple[str, Map, bool]:
         )
         for i in range(m.start(), m.end()):
             folded, spells = _fold_char(text[i])
+            if mixed and unicodedata.category(text[i]) == "Mn":  # a combining accent on a letter ("pa\u0301ss")
+                folded, spells = "", True
             if mixed and not spells and (look := _look_alike(folded)):
                 folded, spells = look, True
             spelled = spelled or spells

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from ._secret_escapes import drop_invisible
+from ._secret_escapes import decoded_view, drop_invisible
+from ._secret_fold import ascii_reading
 
 __all__ = ["is_postal_pin", "is_secret_key", "key_words"]
 
@@ -167,7 +168,7 @@ _KEY_STEMS = ("pass", "pwd", "secret", "tok", "auth", "key", "cookie", "cred", "
               "memorab", "maiden", "challeng", "kba",
               "csc", "cvn", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
               "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet",
-              "\\u", "identified")  # fmt: skip
+              "\\u", "\\x", "identified")  # fmt: skip
 
 
 # What redaction writes in place of a secret ("[REDACTED:api_key]"): it names no secret itself, or
@@ -176,23 +177,46 @@ _MARKER = re.compile(r"\[REDACTED:\w*\]")
 
 
 @functools.lru_cache(maxsize=4096)
-def key_words(key: str) -> tuple[str, ...]:
+def _as_written(key: str) -> str:
     # Read as a person reads it: full-width and other compatibility forms folded (NFKC), invisible
     # characters (zero-width, bidi controls, variation selectors, Hangul fillers) dropped, so
-    # "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are the word "password".
+    # "ｐａｓｓｗｏｒｄ" and "pass\u200bword" are the word "password"; a letter written in an escape
+    # ("pass\\u0077ord", "pass\\x77ord", "pass&#119;ord", a JSON key quoted twice) is the letter.
     key = drop_invisible(unicodedata.normalize("NFKC", drop_invisible(key)))
     if "[REDACTED:" in key:
         key = _MARKER.sub(" ", key)
+    if ("\\" in key or "&" in key) and (view := decoded_view(key)) is not None:
+        key = view[0]
     if "%" in key:  # percent-encoded letters ("pass%77ord", "api%5Fkey"), encoded twice at most
         key = unquote(unquote(key))
+    return key
+
+
+def _words(key: str) -> tuple[str, ...]:
     return tuple(w for w in _NON_WORD.split(_CAMEL.sub(" ", key).lower()) if w)
 
 
 @functools.lru_cache(maxsize=4096)
+def key_words(key: str) -> tuple[str, ...]:
+    """The words of a key name as written (escapes decoded, compatibility forms folded), lower-cased."""
+    return _words(_as_written(key))
+
+
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """Whether a value under `key` is a secret, judged on the key's words (see the module doc)."""
+    """Whether a value under `key` is a secret, judged on the key's words (see the module doc): as
+    written, and as read in ASCII (`ascii_reading`: "pássword", "pаssword" with a Cyrillic "а",
+    "ᴘᴀssᴡᴏʀᴅ" in small capitals). A key in another script ("пароль") is judged as written."""
+    written = _as_written(key)
+    if _names_secret(_words(written)):
+        return True
+    read = ascii_reading(written)
+    return read != written and _names_secret(_words(read))
+
+
+def _names_secret(words: tuple[str, ...]) -> bool:
     # A numbered copy is the same key: "password2", "api_key_2", "X-Hub-Signature-256".
-    words = tuple(w.rstrip("0123456789") or w for w in key_words(key))
+    words = tuple(w.rstrip("0123456789") or w for w in words)
     while len(words) > 1 and words[-1].isdigit():
         words = words[:-1]
     if not words:

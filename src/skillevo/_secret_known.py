@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import string
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
@@ -116,17 +117,23 @@ def _found(text: str, lowered: str, known: set[str], skeletons: set[str]) -> lis
     return spans
 
 
-_ELLIPSES = ("...", "\u2026")
+# Where a text cut a value: an ellipsis ("...", "\u2026", ". . ."), or a bracket holding one ("[...]",
+# "(\u2026)", "<...>", "[... 120 chars truncated]"), a space either side at most.
+_CUT_MARK = re.compile(
+    r" ?([\[(<{][^\[\](){}<>\n]{0,40}?(?:\. ?\. ?\.|\u2026)[^\[\](){}<>\n]{0,40}?[\])>}]|\.(?: ?\.){2}|\u2026) ?"
+)
 _MIN_CUT = 8  # the shortest beginning or end of a secret hidden beside an ellipsis
 _TRIES = 4  # occurrences of a secret's first or last characters tried beside one ellipsis
 
 
 def _cut_spans(lowered: str, known: set[str]) -> list[tuple[int, int]]:
-    """Where `lowered` shows a known secret cut by an ellipsis (pydantic's ``'abcd...wxyz'``, a
-    log's ``abcd…``): a beginning of it (`_MIN_CUT` characters or more) an ellipsis ends, an end of it
-    an ellipsis starts, each with its ellipsis. Slices compared in C, a few tries per ellipsis: a text
-    of many ellipses costs a look near each, not a walk per character."""
-    cuts = [(at, e) for e in _ELLIPSES for at in _all(lowered, e)] if any(e in lowered for e in _ELLIPSES) else []
+    """Where `lowered` shows a known secret cut (pydantic's ``'abcd...wxyz'``, a log's ``abcd\u2026``, a
+    tool's ``abcd[...]``, ``abcd . . .``): a beginning of it (`_MIN_CUT` characters or more) a cut mark
+    ends, an end of it a cut mark starts, each with its mark. Slices compared in C, a few tries per
+    mark: a text of many marks costs a look near each, not a walk per character."""
+    dotted = ". ." in lowered or ".." in lowered or "\u2026" in lowered
+    # (where the kept part may end, where the mark ends, where it starts, where the other part may start)
+    cuts = [(m.start(), m.end(1), m.start(1), m.end()) for m in _CUT_MARK.finditer(lowered)] if dotted else []
     spans: list[tuple[int, int]] = []
     for value in known:
         secret = value.lower()
@@ -134,17 +141,16 @@ def _cut_spans(lowered: str, known: set[str]) -> list[tuple[int, int]]:
             continue
         head, tail = secret[:_MIN_CUT], secret[-_MIN_CUT:]
         heads, tails = head in lowered, tail in lowered
-        for at, mark in cuts if heads or tails else ():
-            if heads:  # the longest beginning of the secret that ends at the ellipsis
+        for at, mark_end, mark_start, after in cuts if heads or tails else ():
+            if heads:  # the longest beginning of the secret that ends at the mark
                 i = lowered.find(head, max(0, at - len(secret) + 1), at)
                 for _ in range(_TRIES):
                     if i < 0:
                         break
                     if lowered[i:at] == secret[: at - i]:
-                        spans.append((i, at + len(mark)))
+                        spans.append((i, mark_end))
                         break
                     i = lowered.find(head, i + 1, at)
-            after = at + len(mark)
             if tails:  # the longest end of the secret that starts after it
                 j = lowered.rfind(tail, after, after + len(secret) - 1)
                 for _ in range(_TRIES):
@@ -152,18 +158,10 @@ def _cut_spans(lowered: str, known: set[str]) -> list[tuple[int, int]]:
                         break
                     shown = lowered[after : j + _MIN_CUT]
                     if secret.endswith(shown):
-                        spans.append((at, j + _MIN_CUT))
+                        spans.append((mark_start, j + _MIN_CUT))
                         break
                     j = lowered.rfind(tail, after, j + _MIN_CUT - 1)
     return spans
-
-
-def _all(text: str, part: str) -> list[int]:
-    found, at = [], text.find(part)
-    while at >= 0:
-        found.append(at)
-        at = text.find(part, at + len(part))
-    return found
 
 
 def _lower(text: str) -> str:

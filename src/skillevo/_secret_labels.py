@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-__all__ = ["label_tails", "tail_matches"]
+__all__ = ["label_tails", "names_secret_spaced", "tail_matches"]
 
 #: How much of a label the rules read (their key bound).
 LABEL_MAX = 80
@@ -71,3 +71,28 @@ def tail_matches(
         m = at.match(text, pos)
         if m is not None:
             yield m
+
+
+# A word before a label, a space (any: no-break, thin, ideographic) between them on the same line; not a
+# pair's value ("user=ana num_api_keys=3": "ana" is no word of the next label).
+_WORD_BEFORE = re.compile(r"(?<![\w.\-=:])([^\W\d_][^\W_]{0,31})[^\S\r\n]{1,3}\Z")
+_SPACED_WORDS = 2  # "pass word", "api key", "security question answer"
+
+
+def names_secret_spaced(text: str, start: int, label: str, is_secret: Callable[[str], bool]) -> bool:
+    """Whether the label at `start` of `text`, read with the one or two words spaced before it, names a
+    secret: the rules start a label where its run of label characters starts, so ``pass word=``,
+    ``api\u00a0key:`` and ``secret key =`` read as "word", "key" and "key", each naming none."""
+    pos, spaced = start, label
+    for depth in range(_SPACED_WORDS):
+        m = _WORD_BEFORE.search(text, max(0, pos - 40), pos)
+        if m is None:
+            return False
+        # a secret word two words back names its own value, not this label's ("SET PASSWORD FOR ana = ...")
+        if depth and is_secret(m.group(1)):
+            return False
+        spaced = f"{m.group(1)} {spaced}"
+        if is_secret(spaced):
+            return True
+        pos = m.start()
+    return False

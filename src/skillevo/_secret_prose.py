@@ -23,6 +23,7 @@ __all__ = [
     "determiner_code_hint",
     "is_status",
     "opens_message",
+    "phrase_end",
     "prose_spans",
     "seed_phrase_spans",
 ]
@@ -95,6 +96,33 @@ _STATUS_TRIM = " \t.!?,;:()[]{}<>'\"`*_-"
 def is_status(value: str) -> bool:
     """Whether `value` (a pair's whole value) is a word describing the argument, not the secret."""
     return len(value) <= 24 and " ".join(value.strip(_STATUS_TRIM).lower().split()) in _STATUS
+
+
+# The next word of a passphrase written bare after its key ("password: correct horse battery staple"): a
+# word spaced after the last on the same line, ending at a space, the line's end or a punctuation mark; a
+# word that labels the next pair ("user=ana", "host: db") is not one. Bounded: each word is one anchored
+# match of at most 40 characters, the phrase at most `_PHRASE_WORDS` words.
+_PHRASE_WORD = re.compile(r"[^\S\r\n]{1,3}[^\W_]{1,40}(?=[^\w\-]|\Z)(?![^\S\r\n]*[:=])")
+_PHRASE_WORDS = 12
+
+
+def phrase_end(text: str, start: int, end: int) -> int:
+    """Where a secret key's bare value that starts at `start` ends when it is a passphrase: its first
+    word (`text[start:end]`) all letters after a space, then words spaced on the same line; else `end`. The pair rule
+    reads one token as the value, so "password: correct horse battery staple" kept three of its words."""
+    # a token ("hunter2", "Quokka7731") is the whole value; so is a word glued to its "=" ("password=hunter
+    # and ..."): a shell, a DSN or a query ends it at a space, where "password: " and " = " open a phrase
+    if not text[start:end].isalpha() or not text[start - 1 : start].isspace():
+        return end
+    stop = end
+    for _ in range(_PHRASE_WORDS):
+        m = _PHRASE_WORD.match(text, stop)
+        if m is None:
+            break
+        stop = m.end()
+    # a status opening the words is no value ("token: expired for ana", "password: not set for this user")
+    words = text[start:stop].split()
+    return end if any(is_status(" ".join(words[:n])) for n in range(1, 4)) else stop
 
 
 # A validation message where a pair's value would be: a tool node flattens pydantic's errors to "name:
