@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import ValidationError
 
 from ._agentskill import clean_text, defines_repair, visible
-from ._code_fit import run_checked
+from ._code_fit import SMOKE, run_checked
 from ._errors import SandboxError, SkillFormatError
 from ._hygiene import looks_like_injection, redact
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
@@ -146,7 +146,7 @@ def _smoke(doc: SkillDocument, sandbox: Sandbox | None) -> str | None:
         return "a code skill, and no sandbox to test it in"
     tool = "tool" if doc.trigger.tool_is_glob else doc.trigger.tool
     try:  # as a live call runs it: a plug-in's own exception or an answer that is not strict JSON fails
-        run_checked(sandbox.run_repair, None, code, tool, {}, _SMOKE_ERROR)
+        run_checked(sandbox.run_repair, SMOKE, code, tool, {}, _SMOKE_ERROR)
     except SandboxError as exc:
         return "failed its sandbox smoke run: " + " ".join(str(exc).split())[:300]
     return None
