@@ -142,3 +142,27 @@ def test_the_launcher_setting_must_name_an_executable(tmp_path: Path, monkeypatc
     assert why is not None and "SKILLEVO_BWRAP" in why and "\n" not in why
     monkeypatch.delenv("SKILLEVO_BWRAP")
     assert os.environ.get("SKILLEVO_BWRAP") is None
+
+
+def test_calls_during_a_hanging_boot_share_one_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker still booting is waited for `boot_wait_s` after it started, by all calls together:
+    before, each of 5 calls that found it waited a fresh `boot_wait_s` (5 of 5 waited), now the
+    calls after the first find the wait spent and go on at once (counted: runs of the selector wait)."""
+    _launcher(tmp_path, monkeypatch, "workers")
+    from skillevo import _sandbox_jail, _sandbox_worker
+
+    _sandbox_jail.jail()  # the jail builds (its self-test passes): only the workers hang
+
+    waits: list[float] = []
+    real = _sandbox_worker.Worker.wait_booted
+
+    def counted(self: Any, timeout_s: float) -> bool:
+        waits.append(timeout_s)
+        return bool(real(self, timeout_s))
+
+    monkeypatch.setattr(_sandbox_worker.Worker, "wait_booted", counted)
+    with ProcessSandbox(warm=False, boot_wait_s=0.3) as sb:
+        for _ in range(5):
+            out = _in_thread(lambda: sb.run_repair(FIXES, "weather", ARGS, "missing units"))
+            assert out and isinstance(out[0], SandboxNotRun), out
+    assert len(waits) == 5 and sum(1 for w in waits if w > 0) == 1, waits

@@ -294,7 +294,10 @@ class ProcessSandbox(Sandbox):
                 worker = Worker(j, self._config(), allow_processes=self._allow_processes)
             except OSError as exc:  # bwrap gone or not executable since the jail was built
                 raise broken(f"code skills cannot run: the jail could not start ({exc.strerror})") from None
-        if not worker.wait_booted(self.boot_wait_s) and worker.booting():
+        # Waited for at most `boot_wait_s` after the worker started, by all calls together: a spare
+        # still booting from an earlier call costs this one only what is left of that.
+        waited = max(0.0, worker.started + self.boot_wait_s - time.monotonic())
+        if not worker.wait_booted(waited) and worker.booting():
             # Still booting (a launcher that hangs, a host under load): this call goes on without the
             # skill; the worker boots on as the next call's spare, or is stopped once overdue.
             self._park(worker)
