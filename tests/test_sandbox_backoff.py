@@ -30,21 +30,23 @@ def fresh_jail() -> Iterator[None]:
     forget()
 
 
-def _join_retries() -> None:
+def _join_retries(before: set[threading.Thread]) -> None:
+    """Join the builds and retries this test started (not another test's, still ending)."""
     for thread in threading.enumerate():
-        if thread.name in ("skillevo-sandbox-retry", "skillevo-sandbox-build"):
+        if thread not in before and thread.name in ("skillevo-sandbox-retry", "skillevo-sandbox-build"):
             thread.join(timeout=60)
 
 
 def _waits(outcomes: list[Any]) -> list[float]:
     """The wait before the next try after each failed build, driving retries as calls would."""
     waits = []
+    before = set(threading.enumerate())
     for _ in range(len(outcomes)):
         try:
             _sandbox_jail.jail()
         except SandboxUnavailable:
             pass
-        _join_retries()
+        _join_retries(before)
         if _sandbox_jail._FAILURE.reason is None:
             break
         waits.append(round(_sandbox_jail._FAILURE.retry_at - time.monotonic()))
@@ -82,3 +84,27 @@ def test_a_passing_fault_backs_off_growing_and_recovers_at_the_first_success(
     builds.clear()
     _sandbox_jail.broken("code skills cannot run: the jail stopped starting (no worker booted)")
     assert round(_sandbox_jail._FAILURE.retry_at - time.monotonic()) == 1
+
+
+def test_a_code_skill_the_engine_could_not_run_says_why_once_an_episode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live, a code skill the host could not run left no trace (0 events for 3 episodes of 4 failed
+    calls: nothing said why the skill never repaired); now one `repair` event an episode, not applied,
+    whose ``skipped`` names the engine's reason, and nothing credited."""
+    from skillevo import EventKind, Evolver, ProcessSandbox, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+
+    monkeypatch.setattr(_sandbox_jail, "_find_bwrap", lambda: None)
+    code = "def repair(tool, args, error):\n    return dict(args, units='C')\n"
+    with SkillLibrary(":memory:") as lib, ProcessSandbox(warm=False) as sb:
+        lib.add_skill("fixes", Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="missing units"),
+                      Strategy(code=code), status=VersionStatus.ACTIVE)  # fmt: skip
+        evo = Evolver(lib, miner=None, seed=3, sandbox=sb, mining="inline")
+        for _ in range(3):
+            with evo.episode(task="weather") as ep:
+                for n in range(4):
+                    ep.on_tool_error("weather", {"city": f"Oslo-{n}", "units": "K"}, ValueError("missing units"))
+                ep.finish(0.0)
+        events = [e.data for e in lib.events(kind=EventKind.REPAIR)]
+        assert len(events) == 3, events
+        assert all(d["applied"] is False and "bubblewrap" in d["skipped"] for d in events), events
+        (version,) = lib.skill("fixes").versions
+        assert (version.alpha, version.beta) == (1.0, 1.0)

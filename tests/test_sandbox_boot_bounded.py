@@ -52,10 +52,16 @@ exec {real} "$@"
 """
 
 
+_GATES: list[Path] = []
+
+
 @pytest.fixture(autouse=True)
 def fresh_jail() -> Iterator[None]:
     forget()
     yield
+    for gate in _GATES:  # let every launcher still waiting end, so no build outlives its test
+        gate.touch()
+    _GATES.clear()
     forget()
 
 
@@ -64,6 +70,7 @@ def _launcher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> Pa
     if real is None:
         pytest.skip("needs bubblewrap")
     gate = tmp_path / "gate"
+    _GATES.append(gate)
     path = tmp_path / "hanging-bwrap"
     path.write_text(LAUNCHER.format(count=tmp_path / "count", which=which, real=real, gate=gate))
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
