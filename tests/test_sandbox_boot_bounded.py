@@ -141,10 +141,20 @@ def test_a_boot_wait_that_cannot_hold_is_refused(bad: Any) -> None:
         ProcessSandbox(boot_wait_s=bad)
 
 
-def test_the_launcher_setting_must_name_an_executable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SKILLEVO_BWRAP", str(tmp_path / "nothing-here"))
-    from skillevo._sandbox_jail import missing_software
+@pytest.mark.parametrize("kind", ["missing", "not executable", "relative"])
+def test_the_launcher_setting_must_name_an_executable_by_its_absolute_path(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never another bwrap in its place, and never one found relative to the agent's working folder."""
+    from skillevo._sandbox_jail import _find_bwrap, missing_software
 
+    script = tmp_path / "bwrap"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o700 if kind == "relative" else 0o600)
+    given = {"missing": str(tmp_path / "nothing-here"), "not executable": str(script), "relative": "bwrap"}[kind]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SKILLEVO_BWRAP", given)
+    assert _find_bwrap() is None
     why = missing_software()
     assert why is not None and "SKILLEVO_BWRAP" in why and "\n" not in why
     monkeypatch.delenv("SKILLEVO_BWRAP")

@@ -196,7 +196,9 @@ LAUNCHER_ENV = "SKILLEVO_BWRAP"  # the bwrap to use, where it is not the one on 
 def _find_bwrap() -> str | None:
     chosen = os.environ.get(LAUNCHER_ENV)
     if chosen:  # the host's own choice: used as given, never another in its place
-        return chosen if os.path.isfile(chosen) and os.access(chosen, os.X_OK) else None
+        # Absolute only: a relative one would resolve against whatever folder the agent runs in.
+        usable = os.path.isabs(chosen) and os.path.isfile(chosen) and os.access(chosen, os.X_OK)
+        return chosen if usable else None
     found = shutil.which("bwrap")
     if found is None and os.access("/usr/bin/bwrap", os.X_OK):  # PATH may be trimmed; Debian's place
         found = "/usr/bin/bwrap"
@@ -209,7 +211,10 @@ def missing_software() -> str | None:
         return "code skills cannot run: the sandbox needs Linux (bubblewrap namespaces)"
     if _find_bwrap() is None:
         if os.environ.get(LAUNCHER_ENV):
-            return f"code skills cannot run: {LAUNCHER_ENV} does not name an executable file (unset it or fix it)"
+            return (
+                f"code skills cannot run: {LAUNCHER_ENV} does not name an executable file by its absolute path "
+                "(unset it or fix it)"
+            )
         return f"code skills cannot run: bubblewrap (bwrap) is not installed ({INSTALL_HINT})"
     try:
         import pyseccomp  # noqa: F401  (loads libseccomp.so.2)
