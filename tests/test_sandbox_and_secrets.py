@@ -137,8 +137,9 @@ def test_a_code_skill_cannot_smuggle_a_secret_into_the_database(tmp_path: Path, 
                       status=VersionStatus.ACTIVE)
         evo = Evolver(lib, sandbox=SANDBOX, miner=None, null_arm=False)
         with evo.episode(task="pay the invoice") as ep:
+            # "note" and "codes" are the call's own (the tool declares no schema: a skill may not add one).
             args = ep.before_tool("pay", {"invoice": "INV-1", "password": SECRETS["password"],
-                                          "api_key": SECRETS["api_key"]})
+                                          "api_key": SECRETS["api_key"], "note": "", "codes": []})
             retry = ep.on_tool_error("pay", args, ValueError(f"login refused for password {SECRETS['password']}"))
             assert retry is not None  # the skill ran, live
             assert _smuggled(retry, SECRETS["password"], SECRETS["api_key"]) == []
@@ -163,8 +164,9 @@ def test_an_unreviewed_code_skill_in_shadow_cannot_smuggle_a_secret_either(tmp_p
                       status=VersionStatus.TESTING)
         evo = Evolver(lib, sandbox=SANDBOX, miner=None, null_arm=False, review="required")
         with evo.episode(task="pay the invoice") as ep:
+            # "note" and "codes" are the call's own (the tool declares no schema: a skill may not add one).
             args = ep.before_tool("pay", {"invoice": "INV-1", "password": SECRETS["password"],
-                                          "api_key": SECRETS["api_key"]})
+                                          "api_key": SECRETS["api_key"], "note": "", "codes": []})
             assert ep.on_tool_error("pay", args, ValueError("login refused")) is None  # held back
             ep.finish(reward=0.0)
         shadows = [e for e in lib.events() if e.kind.value == "shadow" and "after" in e.data]

@@ -69,6 +69,7 @@ def test_a_code_skill_through_the_evolver_repairs_and_its_failures_leak_no_argum
                 lib.add_skill(name, Trigger(kind=TriggerKind.TOOL_ERROR, tool="weather", pattern="missing units"),
                               Strategy(code=code), status=VersionStatus.ACTIVE)  # fmt: skip
                 evo = Evolver(lib, miner=None, seed=3, sandbox=sb)
+                evo.register_tools({"weather": {"properties": {"units": {"type": "string"}}}})  # units: declared
                 with evo.episode(task="weather") as ep:
                     results[name] = ep.on_tool_error("weather", dict(args), ValueError("missing units"))
                     ep.finish(1.0)

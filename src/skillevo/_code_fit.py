@@ -12,13 +12,17 @@ to its declaration (`skillevo._conform.conforms`): an ``admin: true`` the tool n
 declared integer turned into text carrying SQL, a string turned into a query object are refused
 before the tool sees them. What the agent itself sent is not the skill's doing: an undeclared
 argument of the original call, or a non-conforming value, may ride along unchanged (and only
-unchanged: a skill writing a new value into an undeclared argument is refused too). The error names
-the rule broken, never an argument's name or value (both may be the attacker's or the customer's).
+unchanged: a skill writing a new value into an undeclared argument is refused too). Where the tool
+declared no schema, there is nothing to hold an added argument to: the answer may keep, change or
+drop the call's own arguments, never add one the call did not have (an invented ``admin: true``).
+The error names the rule broken, never an argument's name or value (both may be the attacker's or
+the customer's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ._code_seal import RunCode, run_sealed
@@ -26,7 +30,17 @@ from ._conform import conforms, json_type
 from ._errors import SandboxError, SandboxNotRun
 from ._sandbox_result import not_strict_json
 
-__all__ = ["run_checked"]
+__all__ = ["SMOKE", "run_checked"]
+
+#: The schema an import's smoke run is judged under: a synthetic call with no arguments, whose answer
+#: no tool receives (any keys; strict JSON all the same). A live call passes the tool's own, or None.
+SMOKE: Mapping[str, Any] = MappingProxyType({})
+
+
+def _invented(args: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
+    if any(key not in args for key in answer):
+        return "an argument the call did not have (the tool declares no schema to hold it to)"
+    return None
 
 
 def _misfit(schema: Mapping[str, Any], args: Mapping[str, Any], answer: Mapping[str, Any]) -> str | None:
@@ -53,12 +67,13 @@ def _misfit(schema: Mapping[str, Any], args: Mapping[str, Any], answer: Mapping[
 def run_checked(
     run: RunCode, schema: Mapping[str, Any] | None, code: str, tool: str, args: dict[str, Any], message: str
 ) -> Any:
-    """`run_sealed`, then the answer held to `schema` (None: the tool declared none, not judged).
+    """`run_sealed`, then the answer held to `schema` (None: the tool declared none, so the answer
+    may hold only the call's own argument names; `SMOKE`: an import's smoke run, keys not judged).
 
     Raises:
         SandboxNotRun: nothing ran (see `run_sealed`), or the sandbox failed with another exception.
         SandboxError: the skill failed, its answer is not a dict of strict JSON, or it adds or writes
-            what the schema refuses.
+            what the schema refuses (with no schema: adds an argument the call did not have).
     """
     try:
         answer = run_sealed(run, code, tool, args, message)
@@ -74,7 +89,11 @@ def run_checked(
     problem = not_strict_json(answer)
     if problem is not None:
         raise SandboxError(f"code skill failed: repair() returned values {problem}")
-    if schema is not None:
+    if schema is None:
+        why = _invented(args, answer)
+        if why is not None:
+            raise SandboxError(f"code skill failed: repair() returned {why}")
+    elif schema is not SMOKE:
         why = _misfit(schema, args, answer)
         if why is not None:
             raise SandboxError(f"code skill failed: repair() returned {why} (the tool's declared schema)")

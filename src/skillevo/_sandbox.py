@@ -26,7 +26,7 @@ from typing import Any
 from ._errors import ConfigError, SandboxError, SandboxNotRun
 from ._sandbox_jail import Jail, broken, jail
 from ._sandbox_result import checked_result, not_strict_json, parse_reply
-from ._sandbox_worker import BOOT_TIMEOUT_S, Outcome, Worker
+from ._sandbox_worker import Outcome, Worker
 
 __all__ = ["ALLOWED_IMPORTS", "ProcessSandbox", "Sandbox"]
 
@@ -155,6 +155,9 @@ class ProcessSandbox(Sandbox):
         max_workers: calls of this sandbox that may run at once (each is a process tree with three pipes);
             more wait for a free one (at most the time a call may take), so many agent threads cannot
             exhaust the host's processes, memory or the agent's file descriptors.
+        boot_wait_s: the longest a call waits for the engine (the jail's build, a worker's boot) before
+            it goes on without the code skill (`SandboxNotRun`, "still starting"); the build or boot
+            goes on in the background, so a launcher that hangs never holds the agent's call longer.
 
     Raises:
         ConfigError: a limit that is not a finite number > 0, or imports that are not module names.
@@ -171,6 +174,7 @@ class ProcessSandbox(Sandbox):
         max_output_bytes: int = 1 << 20,
         warm: bool = True,
         max_workers: int = 8,
+        boot_wait_s: float = 5.0,
     ) -> None:
         self.cpu_s = max(1, int(_number("cpu_s", cpu_s)))
         self.memory_mb = int(_number("memory_mb", memory_mb))
@@ -189,6 +193,7 @@ class ProcessSandbox(Sandbox):
         self.max_output_bytes = int(_number("max_output_bytes", max_output_bytes))
         self.warm = bool(warm)
         self.max_workers = max(1, int(_number("max_workers", max_workers)))
+        self.boot_wait_s = _number("boot_wait_s", boot_wait_s)
         self._running = threading.BoundedSemaphore(self.max_workers)
         # No new processes (seccomp and RLIMIT_NPROC); tests lift this to check the pid-namespace kill alone.
         self._allow_processes = False
@@ -269,9 +274,9 @@ class ProcessSandbox(Sandbox):
         if problem is not None:
             raise SandboxNotRun(f"code skill not run: the arguments are {problem}")
         job = json.dumps({"code": code, "tool": tool, "args": args, "error": error}, allow_nan=False).encode()
-        j = jail()
-        # A running call holds its slot for at most the boot timeout and its wall clock.
-        if not self._running.acquire(timeout=BOOT_TIMEOUT_S + self.wall_s):
+        j = jail(self.boot_wait_s)
+        # A running call holds its slot for at most the boot wait and its wall clock.
+        if not self._running.acquire(timeout=self.boot_wait_s + self.wall_s):
             raise SandboxNotRun(f"code skill not run: {self.max_workers} calls of this sandbox are still running")
         try:
             outcome = self._run(j, job)
@@ -289,6 +294,17 @@ class ProcessSandbox(Sandbox):
                 worker = Worker(j, self._config(), allow_processes=self._allow_processes)
             except OSError as exc:  # bwrap gone or not executable since the jail was built
                 raise broken(f"code skills cannot run: the jail could not start ({exc.strerror})") from None
+        # Waited for at most `boot_wait_s` after the worker started, by all calls together: a spare
+        # still booting from an earlier call costs this one only what is left of that.
+        waited = max(0.0, worker.started + self.boot_wait_s - time.monotonic())
+        if not worker.wait_booted(waited) and worker.booting():
+            # Still booting (a launcher that hangs, a host under load): this call goes on without the
+            # skill; the worker boots on as the next call's spare, or is stopped once overdue.
+            self._park(worker)
+            raise SandboxNotRun(
+                f"code skill not run: the sandbox is still starting (no worker booted within {self.boot_wait_s:g} s); "
+                "code skills run once one has"
+            )
         try:
             return worker.run(job, self.wall_s, self.max_output_bytes)
         except OSError as exc:  # out of descriptors for the selector, ...: the worker is stopped either way
@@ -302,6 +318,18 @@ class ProcessSandbox(Sandbox):
                 with self._slot.lock:
                     self._slot.refilling = False
                 worker.kill()
+
+    def _park(self, worker: Worker) -> None:
+        slot = self._slot
+        with slot.lock:
+            if not slot.closed and slot.spare is None:
+                slot.spare, worker = worker, None  # type: ignore[assignment]
+        if worker is not None:
+            worker.stop()
+            try:
+                _BACKGROUND.submit(worker.reap)
+            except RuntimeError:  # the interpreter is shutting down
+                pass
 
     def _decode(self, outcome: Outcome, lines: int) -> dict[str, Any] | None:
         if outcome.stopped == "boot":  # before the job was sent: the engine's failure, not the skill's

@@ -12,7 +12,6 @@ See docs/security.md, "The sandbox".
 from __future__ import annotations
 
 import errno
-import functools
 import logging
 import os
 import re
@@ -24,16 +23,29 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from ._errors import SandboxError, SandboxUnavailable
+from ._errors import SandboxError, SandboxNotRun, SandboxUnavailable
 
-__all__ = ["INSTALL_HINT", "RETRY_S", "Jail", "broken", "forget", "jail", "missing_software"]
+__all__ = [
+    "INSTALL_HINT",
+    "LAUNCHER_ENV",
+    "RETRY_FIRST_S",
+    "RETRY_S",
+    "Jail",
+    "broken",
+    "forget",
+    "jail",
+    "missing_software",
+]
 
 INSTALL_HINT = "apt-get install bubblewrap libseccomp2"
 SANDBOX_UID = 65534
-RETRY_S = 300.0  # a failed engine is tried again after this long (a host fixed without restarting the agent)
+RETRY_FIRST_S = 1.0  # a failed engine is tried again after this long, doubled after each failed try ...
+RETRY_S = 300.0  # ... up to this long (a host fixed without restarting the agent)
 _RUNNER_DEST = "/sandbox/runner.py"
 _LIB_DEST = "/sandbox/lib"
 
@@ -178,7 +190,15 @@ def _supports(bwrap: str, option: str) -> bool:
     return option in out.stdout + out.stderr
 
 
+LAUNCHER_ENV = "SKILLEVO_BWRAP"  # the bwrap to use, where it is not the one on PATH
+
+
 def _find_bwrap() -> str | None:
+    chosen = os.environ.get(LAUNCHER_ENV)
+    if chosen:  # the host's own choice: used as given, never another in its place
+        # Absolute only: a relative one would resolve against whatever folder the agent runs in.
+        usable = os.path.isabs(chosen) and os.path.isfile(chosen) and os.access(chosen, os.X_OK)
+        return chosen if usable else None
     found = shutil.which("bwrap")
     if found is None and os.access("/usr/bin/bwrap", os.X_OK):  # PATH may be trimmed; Debian's place
         found = "/usr/bin/bwrap"
@@ -190,6 +210,11 @@ def missing_software() -> str | None:
     if not sys.platform.startswith("linux"):
         return "code skills cannot run: the sandbox needs Linux (bubblewrap namespaces)"
     if _find_bwrap() is None:
+        if os.environ.get(LAUNCHER_ENV):
+            return (
+                f"code skills cannot run: {LAUNCHER_ENV} does not name an executable file by its absolute path "
+                "(unset it or fix it)"
+            )
         return f"code skills cannot run: bubblewrap (bwrap) is not installed ({INSTALL_HINT})"
     try:
         import pyseccomp  # noqa: F401  (loads libseccomp.so.2)
@@ -209,82 +234,146 @@ class _Failure:
         self.reason: str | None = None
         self.retry_at = 0.0
         self.retrying = False
+        self.failures = 0  # failed builds in a row: each one doubles the wait for the next try
 
     def record(self, reason: str) -> SandboxUnavailable:
-        """Turn code skills off (the caller holds `_BUILD_LOCK`); warns once per failure, not per call."""
+        """Turn code skills off (the caller holds `_BUILD_LOCK`); warns once per failure, not per call.
+
+        The next try waits `RETRY_FIRST_S`, doubled after each failed one up to `RETRY_S`: a passing
+        fault (the agent out of descriptors for a moment) costs seconds of code skills, not minutes,
+        and an engine that stays broken is tried a handful of times an hour.
+        """
         if self.reason is None:
             _log.warning("%s; code skills are off in this process", reason)
-        self.reason, self.retry_at = reason, time.monotonic() + RETRY_S
+        delay = min(RETRY_S, RETRY_FIRST_S * 2.0 ** min(self.failures, 32))
+        self.failures += 1
+        self.reason, self.retry_at = reason, time.monotonic() + delay
         return SandboxUnavailable(reason)
+
+    def cleared(self) -> None:
+        """The engine built: code skills are on, and the next failure starts the back-off afresh."""
+        if self.reason is not None:
+            _log.info("code skills are on again: the sandbox's jail builds")
+        self.reason, self.failures = None, 0
+
+
+class _Built:
+    """The jail once built, and the build under way (on a background thread) until it is."""
+
+    def __init__(self) -> None:
+        self.jail: Jail | None = None
+        self.ready = False  # `jail` holds the build's result
+        self.done: threading.Event | None = None  # set when the build under way ends; None: none is
+        self.started = 0.0
+        self.generation = 0  # bumped by `forget` and at fork: a build begun before it is not kept
 
 
 _FAILURE = _Failure()
+_BUILT = _Built()
 
 
-def jail() -> Jail:
-    """Build (once per process) the jail description; `SandboxUnavailable` naming the fix when it cannot be built.
+def jail(wait_s: float | None = None) -> Jail:
+    """The jail description, built once per process; `SandboxUnavailable` naming the fix when it cannot be.
 
-    Concurrent first calls wait for one build (not one ``ldd`` and self-test each); an operating-system
-    failure while building (out of file descriptors, ...) is a `SandboxUnavailable` too, never a raw
-    `OSError`. A failure is remembered: every later call raises the same one-line error at once, and
-    the build is tried again every `RETRY_S` seconds on a background thread (or at the next call after
-    `forget`), never on the agent's path (a ``bwrap`` that hangs holds a build for its timeouts).
+    The build (``ldd`` over the standard library, ``bwrap``'s self-test) runs on a background thread,
+    once for all callers. A caller waits for it at most `wait_s` seconds after it began (None: until it
+    ends), then gets `SandboxNotRun` ("still starting") and goes on without the code skill while the
+    build continues: a ``bwrap`` that hangs holds the agent's call for `wait_s`, not for its timeouts.
+    An operating-system failure while building (out of file descriptors, ...) is a `SandboxUnavailable`
+    too, never a raw `OSError`. A failure is remembered: every later call raises the same one-line
+    error at once, and the build is tried again on a background thread after a wait that grows with
+    each failed try (`RETRY_FIRST_S` doubled up to `RETRY_S`), or at the next call after `forget`.
     """
-    with _BUILD_LOCK:
-        failed = _FAILURE.reason
-        if failed is not None:
-            if not _FAILURE.retrying and time.monotonic() >= _FAILURE.retry_at:
-                _FAILURE.retrying = True
-                try:
-                    threading.Thread(target=_retry, name="skillevo-sandbox-retry", daemon=True).start()
-                except RuntimeError:  # no thread to be had now (host limit, interpreter ending): next call
-                    _FAILURE.retrying = False
-            raise SandboxUnavailable(failed)
-        try:
-            return _built()
-        except SandboxError as exc:
-            reason = str(exc)
-        except OSError as exc:
-            reason = f"code skills cannot run: the jail could not be built ({exc.strerror})"
-        raise _FAILURE.record(reason)
+    while True:
+        with _BUILD_LOCK:
+            if _BUILT.ready:
+                return cast(Jail, _BUILT.jail)  # set together with `ready`
+            failed = _FAILURE.reason
+            if failed is not None:
+                if not _FAILURE.retrying and time.monotonic() >= _FAILURE.retry_at:
+                    _FAILURE.retrying = _start(_retry, "skillevo-sandbox-retry")
+                raise SandboxUnavailable(failed)
+            if _BUILT.done is None:
+                done, generation = threading.Event(), _BUILT.generation
+                if not _start(_first_build, "skillevo-sandbox-build", done, generation):
+                    raise SandboxNotRun("code skill not run: no thread could be started to build the sandbox")
+                _BUILT.done, _BUILT.started = done, time.monotonic()
+            done, started = _BUILT.done, _BUILT.started
+        left = None if wait_s is None else max(0.0, started + wait_s - time.monotonic())
+        if not done.wait(left):
+            raise SandboxNotRun(
+                f"code skill not run: the sandbox is still starting ({wait_s:g} s after it began); "
+                "code skills run once it has"
+            )
+
+
+def _start(target: Callable[..., None], name: str, *args: object) -> bool:
+    """Start a daemon thread (False: none could be started now: host limit, interpreter ending)."""
+    try:
+        threading.Thread(target=target, name=name, args=args, daemon=True).start()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _try_build() -> Jail | str:
+    """The jail, or why it cannot be built (one line)."""
+    try:
+        return _build()
+    except SandboxError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"code skills cannot run: the jail could not be built ({exc.strerror})"
+    except Exception as exc:  # a build that cannot end in a mark set for good: the next try is due as usual
+        return f"code skills cannot run: the jail could not be built ({type(exc).__name__})"
+
+
+def _settle(built: Jail | str) -> None:
+    """Keep what a build gave (the caller holds `_BUILD_LOCK`)."""
+    if isinstance(built, str):
+        _FAILURE.record(built)
+    else:
+        _BUILT.jail, _BUILT.ready = built, True
+        _FAILURE.cleared()
+
+
+def _first_build(done: threading.Event, generation: int) -> None:
+    try:
+        built = _try_build()
+        with _BUILD_LOCK:
+            if generation == _BUILT.generation:  # not dropped by `forget` meanwhile
+                _BUILT.done = None
+                _settle(built)
+    finally:
+        done.set()
 
 
 def _retry() -> None:
     """Build the jail again off every caller's path; code skills are on again once it builds."""
-    reason: str | None = None
-    try:
-        _built()
-    except SandboxError as exc:
-        reason = str(exc)
-    except OSError as exc:
-        reason = f"code skills cannot run: the jail could not be built ({exc.strerror})"
-    except Exception as exc:  # a retry that cannot end in a mark set for good: the next is due as usual
-        reason = f"code skills cannot run: the jail could not be built ({type(exc).__name__})"
+    built = _try_build()
     with _BUILD_LOCK:
         _FAILURE.retrying = False
         if _FAILURE.reason is None:  # `forget` ran meanwhile: the next call decides
             return
-        if reason is None:
-            _FAILURE.reason = None
-            _log.info("code skills are on again: the sandbox's jail builds")
-        else:
-            _FAILURE.record(reason)
+        _settle(built)
 
 
 def broken(reason: str) -> SandboxUnavailable:
-    """A jail that was built stopped starting (``bwrap`` replaced, namespaces switched off): code skills
-    are off as after a failed build (`jail`); returns the error to raise."""
+    """A jail that was built stopped starting (``bwrap`` replaced, namespaces switched off, a worker
+    that did not boot): code skills are off as after a failed build (`jail`); returns the error to raise."""
     with _BUILD_LOCK:
-        _built.cache_clear()
+        _BUILT.jail, _BUILT.ready = None, False
         return _FAILURE.record(reason)
 
 
 def _after_fork_in_child() -> None:
-    """A forked child has no retry thread and no holder of the parent's lock: without this, a fork
-    during a retry left the child's mark "retrying" set for good (code skills off for its life)."""
+    """A forked child has no build or retry thread and no holder of the parent's lock: without this, a
+    fork during a retry left the child's mark "retrying" set for good (code skills off for its life)."""
     global _BUILD_LOCK
     _BUILD_LOCK = threading.Lock()
     _FAILURE.retrying = False
+    _BUILT.done = None
+    _BUILT.generation += 1
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -293,13 +382,9 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def forget() -> None:
     """Drop the built jail and any remembered failure, so the next `jail` call builds (and self-tests) it again."""
     with _BUILD_LOCK:
-        _built.cache_clear()
-        _FAILURE.reason = None
-
-
-@functools.lru_cache(maxsize=1)
-def _built() -> Jail:
-    return _build()
+        _BUILT.jail, _BUILT.ready, _BUILT.done = None, False, None
+        _BUILT.generation += 1
+        _FAILURE.reason, _FAILURE.failures = None, 0
 
 
 def _build() -> Jail:

@@ -38,6 +38,7 @@ class Worker:
 
     def __init__(self, jail: Jail, config: str, *, allow_processes: bool = False) -> None:
         self.config = config
+        self.started = time.monotonic()
         self.booted = False  # the runner's READY byte (the first byte of its stdout) has been read
         self._first = True  # the next stdout byte is the first one
         bpf = jail.seccomp_bpf_with_processes if allow_processes else jail.seccomp_bpf
@@ -71,6 +72,10 @@ class Worker:
                 self._first = False
                 self.booted = os.read(stdout.fileno(), 1) == READY
         return self.booted
+
+    def booting(self) -> bool:
+        """Still booting: nothing read from it yet (no READY, no end), within `BOOT_TIMEOUT_S` of its start."""
+        return self._first and not self.booted and time.monotonic() - self.started < BOOT_TIMEOUT_S
 
     def alive(self) -> bool:
         """Whether the process is still waiting (a spare that died while idle is not used)."""
@@ -122,11 +127,12 @@ class Worker:
         """Send the job, collect at most ``max_output`` bytes of stdout and stderr before ``wall_s``.
 
         The wall clock starts once the worker has booted (a cold start on a loaded host is not the
-        skill's time); a worker that does not boot within `BOOT_TIMEOUT_S` is stopped as "boot".
+        skill's time); a worker that has not booted `BOOT_TIMEOUT_S` after it was started is stopped
+        as "boot".
         """
         proc = self.proc
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-        if not self.wait_booted(BOOT_TIMEOUT_S):
+        if not self.wait_booted(max(0.0, self.started + BOOT_TIMEOUT_S - time.monotonic())):
             why = self._exit_reason()
             self.stop()
             return Outcome(b"", "boot", why)

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import ValidationError
 
 from ._agentskill import clean_text, defines_repair, visible
-from ._code_fit import run_checked
-from ._errors import SandboxError, SkillFormatError
+from ._code_fit import SMOKE, run_checked
+from ._errors import SandboxError, SandboxNotRun, SandboxUnavailable, SkillFormatError
 from ._hygiene import looks_like_injection, redact
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
 from ._probation import IMPORT_MINER
@@ -146,7 +146,13 @@ def _smoke(doc: SkillDocument, sandbox: Sandbox | None) -> str | None:
         return "a code skill, and no sandbox to test it in"
     tool = "tool" if doc.trigger.tool_is_glob else doc.trigger.tool
     try:  # as a live call runs it: a plug-in's own exception or an answer that is not strict JSON fails
-        run_checked(sandbox.run_repair, None, code, tool, {}, _SMOKE_ERROR)
+        run_checked(sandbox.run_repair, SMOKE, code, tool, {}, _SMOKE_ERROR)
+    except SandboxUnavailable as exc:  # the host's engine, not the skill: nothing ran, nothing to judge it by
+        why = " ".join(str(exc).removeprefix("code skills cannot run: ").split())[:300]
+        return f"its smoke run could not run: code skills cannot run here ({why}); import it again once they can"
+    except SandboxNotRun as exc:
+        why = " ".join(str(exc).removeprefix("code skill not run: ").split())[:300]
+        return f"its smoke run could not run ({why}); import it again once code skills run here"
     except SandboxError as exc:
         return "failed its sandbox smoke run: " + " ".join(str(exc).split())[:300]
     return None

@@ -139,6 +139,7 @@ class ToolCalls:
         # again in this episode is not repaired that way again.
         self._backfired: set[tuple[str, CallKey]] = set()
         self._attempts: dict[_Attempt, int] = {}
+        self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
         self._tried: dict[CallKey, _Tried] = {}
         self._error_logged: CallKey | None = None
 
@@ -501,8 +502,14 @@ class ToolCalls:
         try:
             schema = self.evo.tools.schema(name)
             repaired = run_checked(sandbox.run_repair, schema, strategy.code, name, dict(args), message)
-        except SandboxNotRun:  # nothing ran (no engine here, arguments JSON cannot carry, all busy):
+        except SandboxNotRun as exc:  # nothing ran (no engine here, arguments JSON cannot carry, all busy):
             tried.skills.add(skill.name)  # as with no sandbox, nothing is credited against the skill
+            if version.id not in self._not_run:  # once an episode: why the skill did not run, never a flood
+                self._not_run.add(version.id)
+                self.recorder.log(
+                    EventKind.REPAIR, name, version.id, skill=skill.name, when="after_error", applied=False,
+                    strategy="code", skipped=capped_text(str(exc), 300),
+                )  # fmt: skip
             return None, 0.0, "code"
         except SkillevoError as exc:
             repaired = None
