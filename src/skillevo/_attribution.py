@@ -33,7 +33,7 @@ test is promoted only when its episodes do not score worse than the null arm's (
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._detect import classify_error
 from ._guidance_facts import fields_named
@@ -92,13 +92,18 @@ def site_args(repairs: Iterable[Repair | None]) -> frozenset[str] | None:
     return frozenset(out) or None
 
 
-def names_elsewhere(site: frozenset[str] | None, message: str, is_arg: Callable[[str], bool]) -> bool:
-    """Whether the error `message` names arguments of the call (`is_arg`: a top-level name the tool
-    takes or the call sent) and none of them is the `site`'s: a failure of other arguments."""
+def names_elsewhere(
+    site: frozenset[str] | None, message: str, tool: str, args: Any, takes: Callable[[str, str], bool]
+) -> bool:
+    """Whether the error `message` of a call of `tool` with `args` names arguments of the call (a
+    top-level name the call sent or the tool takes, `takes(tool, name)`) and none of them is the
+    `site`'s: a failure of other arguments. A word the call sent as a value names no argument."""
     if not site:
         return False
-    named = {f.split(".", 1)[0] for f in fields_named(message)}
-    named = {f for f in named if f in site or is_arg(f)}
+    sent: dict[Any, Any] = args if isinstance(args, dict) else {}
+    values = {v for v in sent.values() if isinstance(v, str)}
+    named = {f.split(".", 1)[0] for f in fields_named(message)} - values - {tool}
+    named = {f for f in named if f in site or f in sent or takes(tool, f)}
     return bool(named) and named.isdisjoint(site)
 
 

@@ -297,17 +297,12 @@ class ToolCalls:
                 return
             waiting = self.pending.pop(keys[0])
         if error is not None:
-            known = self.evo.tools.has_arg
-            sent = args if isinstance(args, dict) else {}
-
-            def is_arg(name: str) -> bool:
-                return name != tool and (name in sent or known(tool, name))
-
+            named, takes = error[1] if text is None else text, self.evo.tools.has_arg
             parked = [
                 p
                 for p in waiting
                 if not attributable(p.trigger, tool, *error, self.task)
-                or names_elsewhere(p.site, error[1] if text is None else text, is_arg)
+                or names_elsewhere(p.site, named, tool, args, takes)
             ]
             # A constant the caller never sent can cause any error, not only its site's kind.
             about_args = any(p.writes for p in waiting) and about_arguments(*error)
