@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skillevo import NULL_ARM, Evolver, SkillLibrary
+from skillevo._attribution import names_elsewhere
 from skillevo._models import ArgCondition, ChangeCase, CoerceArg, Repair, Strategy, Trigger, TriggerKind
 
 
@@ -133,3 +134,21 @@ def test_the_null_arm_is_judged_on_the_same_sites(lib: SkillLibrary) -> None:
     # Neither is charged a failure about the other argument.
     assert _counts(evo, "upper-source", version) == (0.0, 0.0)
     assert _counts(evo, "upper-source", NULL_ARM) == (0.0, 0.0)
+
+
+def test_only_names_of_the_call_s_arguments_count() -> None:
+    site = frozenset({"source"})
+
+    def takes(tool: str, name: str) -> bool:
+        return name in {"amount", "source", "target"}
+
+    call = {"amount": 1.0, "source": "EUR", "target": "usd"}
+    assert names_elsewhere(site, "Error: invalid value for parameter 'target'", "convert", call, takes)
+    assert not names_elsewhere(site, "Error: invalid 'source' and 'target'", "convert", call, takes)
+    # A value, the tool's own name, a word that is no argument: no argument named, judged as before.
+    assert not names_elsewhere(site, "Error: currency 'usd' is not supported", "convert", call, takes)
+    assert not names_elsewhere(site, "Error invoking tool 'convert'", "convert", call, takes)
+    # A value the call sent that happens to be an argument's name is still a value.
+    assert not names_elsewhere(site, "Error: no rate for 'amount'", "convert", {**call, "target": "amount"}, takes)
+    # A site of no known arguments (a retry, sandboxed code) is never set aside this way.
+    assert not names_elsewhere(None, "Error: invalid value for parameter 'target'", "convert", call, takes)
