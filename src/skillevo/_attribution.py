@@ -10,7 +10,12 @@ repaired again and retried in the episode, the arms ride along and are credited 
 outcome (the earlier edits are still in the retried arguments); when nothing retries it, they get
 no credit from that call. A success credits every arm waiting on the call, as before. A skill whose
 trigger names no error (schema candidates) is charged every failure but a rate limit, an outage
-or an authorisation error, which no argument causes or fixes. A pre-emptive
+or an authorisation error, which no argument causes or fixes. Whatever its trigger, an arm is
+judged on its site's arguments (`site_args`: those its versions' edits touch, one set for every arm
+at the site, the null arm's included): a failure whose error names arguments of the call, none of
+them the site's, is set aside the same way (`names_elsewhere`; pydantic reports every argument it
+rejects, so the repaired one was accepted); an error that names none of the call's arguments is
+judged as above. A pre-emptive
 repair charged a failure is not applied again to the same call (the same arguments as sent) in that
 episode: a model re-issuing the call after the error gets it through as it meant it. Nor is one
 that wrote a constant into the call (a set or a value map) whose call failed on any error about
@@ -27,15 +32,25 @@ test is promoted only when its episodes do not score worse than the null arm's (
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ._detect import classify_error
-from ._models import NULL_ARM, Trigger
+from ._guidance_facts import fields_named
+from ._models import NULL_ARM, RenameArg, Repair, Trigger
 
 if TYPE_CHECKING:
     from ._selection import Selector
 
-__all__ = ["EPISODE_SUFFIX", "about_arguments", "attributable", "episode_key", "reward_holds"]
+__all__ = [
+    "EPISODE_SUFFIX",
+    "about_arguments",
+    "attributable",
+    "episode_key",
+    "names_elsewhere",
+    "reward_holds",
+    "site_args",
+]
 
 EPISODE_SUFFIX = "#episode"
 #: Promotion is refused when P(the version's episodes score better than the null arm's) is below this.
@@ -60,6 +75,38 @@ def about_arguments(error_type: str, message: str) -> bool:
     return classify_error(message, error_type) not in _NOT_ABOUT_ARGUMENTS
 
 
+def site_args(repairs: Iterable[Repair | None]) -> frozenset[str] | None:
+    """The top-level arguments the `repairs` of one site may change (a rename: both names); None when
+    one of them may change more than named arguments (a retry, sandboxed code) or none is known."""
+    out: set[str] = set()
+    for repair in repairs:
+        if repair is None:
+            return None
+        for op in repair.ops:
+            arg = getattr(op, "arg", None)
+            if not isinstance(arg, str):  # a retry is about the whole call
+                return None
+            out.add(arg.split(".", 1)[0])
+            if isinstance(op, RenameArg):
+                out.add(op.to.split(".", 1)[0])
+    return frozenset(out) or None
+
+
+def names_elsewhere(
+    site: frozenset[str] | None, message: str, tool: str, args: Any, takes: Callable[[str, str], bool]
+) -> bool:
+    """Whether the error `message` of a call of `tool` with `args` names arguments of the call (a
+    top-level name the call sent or the tool takes, `takes(tool, name)`) and none of them is the
+    `site`'s: a failure of other arguments. A word the call sent as a value names no argument."""
+    if not site:
+        return False
+    sent: dict[Any, Any] = args if isinstance(args, dict) else {}
+    values = {v for v in sent.values() if isinstance(v, str)}
+    named = {f.split(".", 1)[0] for f in fields_named(message)} - values - {tool}
+    named = {f for f in named if f in site or f in sent or takes(tool, f)}
+    return bool(named) and named.isdisjoint(site)
+
+
 def episode_key(skill: str) -> str:
     """The posterior key of the episode rewards at a repair site."""
     return skill + EPISODE_SUFFIX
@@ -74,4 +121,3 @@ def reward_holds(selector: Selector, skill: str, version_id: str) -> bool:
     if a + b - 2.0 < MIN_EPISODES or na + nb - 2.0 < MIN_EPISODES:
         return True
     return selector.prob_better(key, version_id, NULL_ARM) >= REWARD_DROP_P
-

@@ -15,9 +15,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ._attribution import about_arguments, attributable
+from ._attribution import about_arguments, attributable, names_elsewhere, site_args
 from ._code_fit import run_checked
-from ._detect import FAILURE_FIRST, IsFailure, classify_error, detect_failure, error_signature
+from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxNotRun, SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
@@ -75,6 +75,7 @@ class _Pending:
     trigger: Trigger | None = None  # the site's trigger: which failures are its business (`_attribution`)
     sent: CallKey | None = None  # a pre-emptive repair: the call as the caller sent it
     writes: bool = False  # its repair writes a constant into the call (a set or a value map)
+    site: frozenset[str] | None = None  # the arguments its site's repairs change (`site_args`)
 
 
 @dataclass
@@ -220,11 +221,12 @@ class ToolCalls:
             if not versions:
                 continue
             choice = self.choices.select(skill, versions, "repair")
+            site = site_args(v.strategy.repair for v in versions)  # every arm here: the same site
             # By id: the version chosen earlier may be another read of it (its counters moved since).
             if choice.version is not None and all(v.id != choice.version.id for v in versions):
                 continue  # chosen earlier at another site of this skill; its precondition does not hold here
             if choice.version is None:
-                waiting.append(_Pending(skill.name, NULL_ARM, "repair", skill.trigger))
+                waiting.append(_Pending(skill.name, NULL_ARM, "repair", skill.trigger, site=site))
                 continue
             repair = choice.version.strategy.repair
             assert repair is not None
@@ -256,7 +258,7 @@ class ToolCalls:
             sent = sent or CallKey.of(name, args)
             repair = choice.version.strategy.repair
             writes = repair is not None and any(isinstance(op, SetArg | MapValue) for op in repair.ops)
-            waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes))
+            waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes, site))
         for pending in waiting:
             self._expect(name, new_args, pending)
         return new_args
@@ -284,9 +286,13 @@ class ToolCalls:
         self.pending.clear()
         self.parked.clear()
 
-    def _resolve(self, tool: str, args: Any, success: bool, error: tuple[str, str] | None = None) -> None:
+    def _resolve(
+        self, tool: str, args: Any, success: bool, error: tuple[str, str] | None = None, text: str | None = None
+    ) -> None:
         """Credit the repairs (and null arms) waiting on this call's outcome; a failure (`error`: type,
-        message) only those whose site it concerns, the others wait on the call's retry (`_attribution`)."""
+        message) only those whose site it concerns, the others wait on the call's retry (`_attribution`).
+        `text`: the error as the tool wrote it, where the arguments it names are read (the message
+        is on one line, and pydantic's argument lines with it)."""
         if not self.pending:
             return
         waiting = self.pending.pop(CallKey.of(tool, args), None)
@@ -297,7 +303,13 @@ class ToolCalls:
                 return
             waiting = self.pending.pop(keys[0])
         if error is not None:
-            parked = [p for p in waiting if not attributable(p.trigger, tool, *error, self.task)]
+            named, takes = error[1] if text is None else text, self.evo.tools.has_arg
+            parked = [
+                p
+                for p in waiting
+                if not attributable(p.trigger, tool, *error, self.task)
+                or names_elsewhere(p.site, named, tool, args, takes)
+            ]
             # A constant the caller never sent can cause any error, not only its site's kind.
             about_args = any(p.writes for p in waiting) and about_arguments(*error)
             self._backfired.update(
@@ -351,7 +363,7 @@ class ToolCalls:
             if failure is not None:
                 error = (failure.error_type or "error", failure.message)
                 self._record_error(name, args, *error)
-                self._resolve(name, args, success=False, error=error)
+                self._resolve(name, args, success=False, error=error, text=None if text is None else text[:SCAN_CHARS])
                 self._error_logged = CallKey.of(name, args)
                 return True
             self._error_logged = None
@@ -441,7 +453,8 @@ class ToolCalls:
             if repaired is None:
                 continue
             tried.skills.add(skill.name)
-            self._expect(name, repaired, _Pending(skill.name, version.id, kind, skill.trigger))
+            site = site_args(v.strategy.repair for v in versions)
+            self._expect(name, repaired, _Pending(skill.name, version.id, kind, skill.trigger, site=site))
             for parked in self.parked.pop(call_key, []):  # earlier edits ride along in the retry
                 self._expect(name, repaired, parked)
             self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
