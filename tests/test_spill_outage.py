@@ -4,7 +4,8 @@ to disk; a record replayed twice counts once; a journal another process leaves l
 long-lived one; a set-aside ``.unread`` file is tried again by each process, or reported.
 
 Real faults: another connection holds the SQLite file's write lock (``BEGIN IMMEDIATE``); the
-recording process is a real subprocess killed with SIGKILL, and a fresh process opens the library.
+recording process is a real subprocess killed with SIGKILL, and a fresh process opens the library;
+for PostgreSQL, a real TCP proxy in front of the server is killed (connections refused).
 Before 2026-12-07 all 21 episodes and 21 posterior updates queued after the store was found
 refusing were lost to the kill (the queue holds up to 1,000 in memory).
 """
@@ -205,3 +206,50 @@ def test_an_unread_file_is_tried_again_or_reported(tmp_path: Path, caplog: pytes
     assert foreign.exists()
     told = [r.getMessage() for r in caplog.records if "222-bb" in r.getMessage()]
     assert len(told) == 1, told  # one clear line, not one per read
+
+
+PG_CHILD = CHILD.replace("SkillLibrary(sys.argv[1], timeout=3600.0)", "SkillLibrary(sys.argv[1], timeout=5)")
+
+
+def test_postgres_away_behind_a_killed_proxy_loses_nothing_to_sigkill(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import urlparse
+
+    from .test_postgres_unreachable import Proxy
+
+    proxy = Proxy(pg_url)
+    proxy.start()
+    via_proxy = urlparse(pg_url)._replace(netloc=f"127.0.0.1:{proxy.listen}").geturl()
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # this test's own journal folder
+    child = subprocess.Popen(
+        [sys.executable, "-c", PG_CHILD, via_proxy, "11"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None and child.stdin is not None
+    try:
+        assert child.stdout.readline().startswith("READY")
+        proxy.kill()  # the server is away: connections refused
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        ids, refused = [], False
+        for line in child.stdout:
+            refused = refused or line.startswith("REFUSED")
+            if line.startswith("ID "):
+                ids.append(line.split()[1])
+            if line.startswith("DONE"):
+                break
+        assert refused and len(ids) == 11
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=60)
+        child.stdout.close()
+        child.stdin.close()
+    proxy.start()  # the server answers again, where the child reached it (the journal's key)
+    try:
+        with SkillLibrary(via_proxy) as lib:
+            stored = {e.id for e in lib.episodes()}
+            observations = sum(p.observations for p in lib.posteriors("site"))
+    finally:
+        proxy.kill()
+    assert set(ids) <= stored  # 11 of 11 episodes (0 before)
+    assert observations == 11  # and 11 of 11 updates, each once
