@@ -16,7 +16,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from skillevo import Evolver, SkillLibrary, _sql_batch
@@ -64,10 +63,14 @@ def _spill(folder: Path, n: int) -> float:
     return time.perf_counter() - start
 
 
+def _unsynced(fd: object) -> None:
+    """`os.fsync` made a no-op."""
+
+
 def _measure(folder: Path, runs: int, synced: bool) -> tuple[float, float]:
-    real: Callable[[int], None] = os.fsync
+    real = os.fsync
     if not synced:
-        os.fsync = lambda fd: None  # the baseline: the journal as it was, written but not synced
+        os.fsync = _unsynced  # the baseline: the journal as it was, written but not synced
     try:
         finishes = [t for _ in range(runs) for t in _finish_during_outage(folder, 100)]
         spills = [_spill(folder, 1000) for _ in range(runs)]
@@ -86,10 +89,14 @@ def main() -> None:
         folder = Path(tmp)
         base_finish, base_spill = _measure(folder, args.runs, synced=False)
         sync_finish, sync_spill = _measure(folder, args.runs, synced=True)
-    print(f"finish() during an outage: {base_finish * 1e6:8.0f} us unsynced, {sync_finish * 1e6:8.0f} us synced "
-          f"(x{sync_finish / base_finish:.2f})")
-    print(f"spill of 1,000 queued records: {base_spill * 1e3:8.2f} ms unsynced, {sync_spill * 1e3:8.2f} ms synced "
-          f"(x{sync_spill / base_spill:.2f})")
+    print(
+        f"finish() during an outage: {base_finish * 1e6:8.0f} us unsynced, {sync_finish * 1e6:8.0f} us synced "
+        f"(x{sync_finish / base_finish:.2f})"
+    )
+    print(
+        f"spill of 1,000 queued records: {base_spill * 1e3:8.2f} ms unsynced, {sync_spill * 1e3:8.2f} ms synced "
+        f"(x{sync_spill / base_spill:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -165,8 +165,13 @@ def test_the_journal_is_synced_to_disk(tmp_path: Path, monkeypatch: pytest.Monke
         assert str(folder) in synced  # its name in the folder, made on create
     else:
         assert len(synced) >= 3
+    before = len(synced)
+    assert journal.append("c", sync=False)  # "batched": written through (a kill loses nothing) ...
+    assert len(synced) == before
+    journal.sync()  # ... and on disk once the writer thread's linger ends
+    assert len(synced) == before + 1
     synced.clear()
-    assert journal.replay(lambda part: None) == 2
+    assert journal.replay(lambda part: None) == 3
     assert synced  # progress and the deletion reach the disk too
 
 
