@@ -15,6 +15,7 @@ exit, so the numbers an operator reads add up to every record lost.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -58,8 +59,13 @@ def _reported_lost(stderr: str) -> int:
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
 def test_every_record_lost_to_a_full_disk_is_reported_with_its_count(tmp_path: Path) -> None:
     path = tmp_path / "lib.db"
+    # The spill journal would keep them (`test_spill_outage`): here it cannot be made either (its
+    # folder's place is a plain file), so the records are refused and counted.
+    blocked = tmp_path / "no-journal"
+    blocked.write_text("")
+    env = {**os.environ, "SKILLEVO_JOURNAL_DIR": str(blocked)}
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(path)], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-c", SCRIPT, str(path)], capture_output=True, text=True, timeout=300, check=False, env=env
     )
     assert done.returncode == 0, done.stderr[-2000:]
     ids = {line.split()[1] for line in done.stdout.splitlines() if line.startswith("ID ")}

@@ -38,9 +38,12 @@ def test_a_failed_write_of_queued_updates_says_posterior_updates(tmp_path: Path)
         assert lib.posteriors("k")[0].observations == 2 and lib.count_episodes() == 1
 
 
-def test_a_full_queue_refuses_an_update_as_an_update(tmp_path: Path) -> None:
+def test_a_full_queue_refuses_an_update_as_an_update(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "lib.db"
     SkillLibrary(path).close()
+    blocked = tmp_path / "no-journal"  # a plain file where the journal's folder would be: no journal
+    blocked.write_text("")
+    monkeypatch.setenv("SKILLEVO_JOURNAL_DIR", str(blocked))
     with SkillLibrary(path, timeout=0.05) as lib:
         lib._behind.linger_s = 3600.0  # type: ignore[attr-defined]
         lib._behind.max_pending = 2  # type: ignore[attr-defined]

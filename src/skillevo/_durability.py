@@ -5,7 +5,8 @@ queue in one transaction about 0.2 s later (`skillevo._writebehind`). The queue 
 ``close``, at interpreter exit (``atexit``) and on ``SIGTERM``: a handler installed here writes
 every live queue, then lets the signal do what it did before (end the process as a signal does).
 What a ``SIGKILL`` (or a crash of the interpreter) loses is what was queued and not yet written:
-at most the queue's cap (1,000 records), in practice the last 0.2-0.3 s.
+the last 0.2-0.3 s. Once the store has refused a write, the queue is moved to the spill journal on
+disk and later records go there (`skillevo._spill`): an outage does not widen that window.
 
 ``"sync"``: `record_episode` writes in the caller's thread and returns when the transaction has
 committed (SQLite with ``synchronous=FULL``: on disk, not only in the OS cache), so what

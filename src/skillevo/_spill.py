@@ -1,15 +1,23 @@
 """The spill journal: records the write-behind queue cannot hold, kept on disk until the store takes them.
 
-During a long store outage (PostgreSQL away, SQLite locked by another process, a full disk) the
-queue fills to its cap; a record past it is appended here instead of being refused. Once a record
-is journaled, every later one is too until the journal is written, so records reach the store in
-the order they were recorded. Each process appends to its own file (``<pid>-<random>.jsonl``) and
-holds an exclusive ``flock`` on it while it lives; a file whose lock can be taken belongs to a
-process that ended (a kill, a crash during the outage) and is written by the next process that
-opens the same library. Records carry their write keys, so a record written twice (a replay cut
+During a store outage (PostgreSQL away, SQLite locked by another process, a full disk) the queue's
+records are moved here when a write of them is refused (`WriteBehind`), and so is each record made
+until the store takes writes again: a process killed during the outage (SIGKILL) loses none of them.
+Once a record is journaled, every later one is too until the journal is written, so records reach
+the store in the order they were recorded. A record is on disk (``fsync``; a new file's folder
+too) before `append` returns, and so is each progress mark, before the next chunk's transaction
+deletes the write keys of the last: a power cut neither loses a journaled record nor has one
+written twice. Each process appends to its own file (``<pid>-<random>.jsonl``) and
+holds an exclusive ``flock`` on it while it lives (taken before the file gets its name); a file
+whose lock can be taken belongs to a process that ended (a kill, a crash during the outage) and is
+written by the next process that opens the same library, or by a process open already: each looks
+for such files again every `RESCAN_S` seconds. Records carry their write keys, so a record written twice (a replay cut
 short, two processes taking the same file) is applied once (`skillevo._sql_batch`); progress is
 appended as ``{"done": n}`` after each committed chunk, so a replay cut short resumes there and
-never rewrites records whose keys the store has since forgotten.
+never rewrites records whose keys the store has since forgotten. Lines a version cannot write
+(another version's records, a corrupt line) are kept alone as ``<name>.jsonl.unread``: each process
+that opens the journal tries them once (a later version may read them) and says in one line what
+it keeps.
 
 What is journaled is what the store would hold: rows already redacted (`Deferred` records are
 built and redacted before they are encoded). The folder is private (0700, files 0600) and bounded
@@ -27,6 +35,7 @@ others, or linked elsewhere too is left unread and reported. A line is decoded a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -34,7 +43,8 @@ import os
 import secrets
 import stat
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -50,6 +60,9 @@ _log = logging.getLogger("skillevo")
 #: The most bytes a journal folder holds (all processes' files together) before records are refused.
 DEFAULT_CAP_BYTES = 256 * 1024 * 1024
 _SUFFIX = ".jsonl"
+_UNREAD = ".unread"
+#: How often (seconds) a process looks again for files other processes left after it opened the journal.
+RESCAN_S = 5.0
 
 
 def _foreign(st: os.stat_result, *, folder: bool) -> str | None:
@@ -66,6 +79,20 @@ def _foreign(st: os.stat_result, *, folder: bool) -> str | None:
     if not folder and st.st_nlink > 1:
         return "linked elsewhere too"
     return None
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync `folder`: a file made, renamed or deleted in it stays so through a power cut."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # no folder descriptors here (Windows): the file's own fsync is what there is
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 _OPEN_OTHER = os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -125,55 +152,154 @@ class Journal(Generic[T]):
         self.torn = 0  # lines skipped because a crash cut them short
         self._live: set[Path] = set()  # files a live process holds: it writes them, not this one
         self._reported: set[Path] = set()  # untrusted paths already reported
-        #: whether records wait here (this process's, or a file an ended process left)
-        self.pending = any(self._others())
+        self._told: set[Path] = set()  # set-aside files already reported kept
+        self._dirty = False  # appended without fsync since the last one (`sync`)
+        #: set-aside files (``.unread``) this process tries once: a later version may read them
+        self._stranded = self._unread()
+        #: how often (seconds) to look again for files processes that ended since left (None: never)
+        self.rescan_s: float | None = RESCAN_S
+        self._scanned = time.monotonic()
+        self._pending = any(self._others()) or bool(self._stranded)
 
-    def append(self, record: T) -> bool:
-        """Append `record`; False if it was not kept (not encodable, the cap reached, the disk
-        refused): the caller refuses it as before. Never raises."""
-        try:
-            encoded = self._encode(record)
-            if encoded is None:
-                return False
-            line = (json.dumps({"r": encoded}, separators=(",", ":")) + "\n").encode()
-        except Exception:
+    @property
+    def pending(self) -> bool:
+        """Whether records wait here: this process's, a file an ended process left (looked for
+        again every `rescan_s`: a process that ends after this one opened leaves one), or a
+        set-aside file not tried yet."""
+        if not self._pending and self.rescan_s is not None and time.monotonic() - self._scanned >= self.rescan_s:
+            self._scanned = time.monotonic()
+            self._pending = self._left_by_ended()
+        return self._pending
+
+    @pending.setter
+    def pending(self, value: bool) -> None:
+        self._pending = value
+
+    def _left_by_ended(self) -> bool:
+        """Whether a trusted file of another process whose lock can be taken (it ended) is here."""
+        if fcntl is None:
             return False
+        for path in self._others():
+            if path in self._reported:
+                continue
+            try:
+                fd = os.open(path, _OPEN_OTHER)
+            except OSError:
+                continue
+            try:
+                if _foreign(os.fstat(fd), folder=False) is not None:
+                    continue  # never replayed: reported (once) when a replay meets it
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except OSError:
+                continue  # its process lives and writes it itself
+            finally:
+                os.close(fd)
+        return False
+
+    def _unread(self) -> list[Path]:
+        if not self._folder_trusted():
+            return []
+        try:
+            return sorted(self.folder.glob(f"*{_SUFFIX}{_UNREAD}"))
+        except OSError:
+            return []
+
+    def append(self, record: T, *, sync: bool = True) -> bool:
+        """Append `record`, on disk (fsync) when it returns True; False if it was not kept (not
+        encodable, the cap reached, the disk refused): the caller refuses it as before. Never raises.
+        `sync` False: in the OS's cache (a killed process loses nothing) until `sync` is called."""
+        return not self.extend([record], sync=sync)
+
+    def sync(self) -> None:
+        """Put on disk what `append` left in the OS's cache. Never raises."""
+        with self._lock:
+            if self._dirty and self._fd is not None and self._pid == os.getpid():
+                with contextlib.suppress(OSError):
+                    os.fsync(self._fd)
+            self._dirty = False
+
+    def extend(self, records: Sequence[T], *, sync: bool = True) -> list[T]:
+        """Append `records` in order, on disk (one fsync; `sync` False: see `append`) when it
+        returns; the records not kept, in order: those it does not encode, and every one from the
+        first past the cap, or all if the disk refused. Never raises."""
+        lines: list[bytes | None] = []
+        for record in records:
+            try:
+                encoded = self._encode(record)
+                text = None if encoded is None else json.dumps({"r": encoded}, separators=(",", ":")) + "\n"
+            except Exception:
+                text = None
+            lines.append(None if text is None else text.encode())
+        encoded_lines = [line for line in lines if line is not None]
+        if not encoded_lines:
+            return list(records)
         with self._lock:
             try:
                 fd = self._own()
-                # Other processes append to the folder too, and replays empty it: it is counted
-                # again after each sixteenth of the cap written here and before a record is refused,
-                # so N writers together hold at most the cap and N sixteenths of it.
-                if self._size is None or self._size - self._counted > self.cap_bytes // 16:
-                    self._size = self._counted = self._folder_bytes()
-                if self._size + len(line) > self.cap_bytes:
-                    self._size = self._counted = self._folder_bytes()
-                    if self._size + len(line) > self.cap_bytes:
-                        return False
-                if not self._write_all(fd, line):
-                    return False
+                n = self._fitting(encoded_lines)
+                data = b"".join(encoded_lines[:n])
+                if n:
+                    self._write_all(fd, data, sync=sync)
             except OSError as exc:
                 _log.error("skillevo: the journal %s cannot be written (%s)", self.folder, exc.strerror or exc)
-                return False
-            self._size += len(line)
-            self.pending = True
-        return True
+                return list(records)
+            self._size = (self._size or 0) + len(data)
+            if n:
+                self._pending = True
+        left: list[T] = []
+        for record, line in zip(records, lines, strict=True):
+            if line is not None and n > 0:
+                n -= 1
+            else:
+                left.append(record)
+        return left
+
+    def held(self) -> list[T]:
+        """The records this process's own file holds, not written yet."""
+        with self._lock:
+            path = self._path if self._pid == os.getpid() else None
+            if path is None:
+                return []
+            records, done, _ = self._read(path, quiet=True)
+        return records[done:]
+
+    def _fitting(self, lines: list[bytes]) -> int:
+        """How many of `lines` fit under the cap (the lock held)."""
+        # Other processes append to the folder too, and replays empty it: it is counted again
+        # after each sixteenth of the cap written here and before a record is refused, so N
+        # writers together hold at most the cap and N sixteenths of it.
+        if self._size is None or self._size - self._counted > self.cap_bytes // 16:
+            self._size = self._counted = self._folder_bytes()
+        total = sum(len(line) for line in lines)
+        if self._size + total > self.cap_bytes:
+            self._size = self._counted = self._folder_bytes()
+        room, n = self.cap_bytes - self._size, 0
+        for line in lines:
+            if len(line) > room:
+                break
+            room -= len(line)
+            n += 1
+        return n
 
     def _folder_bytes(self) -> int:
         total = 0
-        for path in self.folder.glob(f"*{_SUFFIX}"):
+        for path in [*self.folder.glob(f"*{_SUFFIX}"), *self.folder.glob(f"*{_SUFFIX}{_UNREAD}")]:
             try:
                 total += path.stat().st_size
             except FileNotFoundError:
                 pass  # written back and deleted meanwhile by another process
         return total
 
-    def _write_all(self, fd: int, data: bytes) -> bool:
+    def _write_all(self, fd: int, data: bytes, *, sync: bool = True) -> bool:
         start = os.lseek(fd, 0, os.SEEK_END)
         try:
             written = os.write(fd, data)
             if written != len(data):
                 raise OSError(28, "short write")
+            if sync:  # acknowledged records survive a power cut, not only a killed process
+                os.fsync(fd)
+            self._dirty = self._dirty or not sync
         except OSError:
             # A part of the line would glue the next record to it: cut back to the last whole line.
             try:
@@ -206,15 +332,27 @@ class Journal(Generic[T]):
         if self._pid != os.getpid():  # a forked child: the parent's file and lock are the parent's
             self._fd, self._path, self._pid, self._size = None, None, os.getpid(), None
         if self._fd is None:
+            made = not os.path.lexists(self.folder)
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self._folder_trusted():
                 raise OSError(1, "not this user's private folder")
             os.chmod(self.folder, 0o700)
-            path = self.folder / f"{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self._fd, self._path = fd, path
+            if made:
+                _sync_folder(self.folder.parent)
+            name = f"{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}"
+            # Made under a name no reader lists, locked, then named: a file found under a journal
+            # name without its lock is one an ended process left, never one being made.
+            making = self.folder / f".{name}.new"
+            fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.rename(making, self.folder / name)
+            except OSError:
+                os.close(fd)
+                raise
+            _sync_folder(self.folder)
+            self._fd, self._path = fd, self.folder / name
         return self._fd
 
     def _close_own(self) -> None:
@@ -243,8 +381,12 @@ class Journal(Generic[T]):
         first, then delete what was written; returns how many were written. A file another live
         process holds is left to it. Raises what `write` raises (the rest stays journaled)."""
         written = 0
+        self._live.clear()  # a process that held its file then may have ended since: tried again
         for path in list(self._others()):
             written += self._replay_file(path, write, chunk, own=False)
+        while self._stranded:
+            written += self._replay_file(self._stranded[0], write, chunk, own=False)
+            self._stranded.pop(0)
         with self._lock:
             own = self._path if self._pid == os.getpid() else None
         if own is not None:
@@ -284,16 +426,20 @@ class Journal(Generic[T]):
                 return 0  # its process is alive and writes it itself
         assert fd is not None
         written = 0
+        aside = path.name.endswith(_UNREAD)
         try:
             while True:
-                records, done, unread = self._read(path)
+                records, done, unread = self._read(path, quiet=aside)
                 while done < len(records):
                     part = records[done:done + chunk]
                     write(part)
                     done += len(part)
                     written += len(part)
                     with self._lock:
+                        # On disk before the next chunk's transaction deletes this one's write
+                        # keys: a power cut then never has these records written a second time.
                         os.write(fd, f'{{"done":{done}}}\n'.encode())
+                        os.fsync(fd)
                 with self._lock:
                     if own and self._path == path:
                         if len(self._read(path)[0]) > len(records):
@@ -301,32 +447,51 @@ class Journal(Generic[T]):
                         self._close_own()
                         self._size = None
                     if unread:
-                        self._set_aside(path, unread)
+                        self._set_aside(path, unread, rewrite=written > 0 or not aside)
                     else:
                         path.unlink()
+                        _sync_folder(self.folder)
                 return written
         finally:
             if not own:
                 os.close(fd)
 
-    def _set_aside(self, path: Path, unread: int) -> None:
-        """Keep a written file whose `unread` whole lines this version could not take (a newer
-        skillevo's records, a corrupt or foreign line) under a name never replayed: not lost."""
-        kept = path.with_name(path.name + ".unread")
-        try:
-            os.replace(path, kept)
-        except OSError:
-            path.unlink()
+    def _set_aside(self, path: Path, unread: list[bytes], *, rewrite: bool) -> None:
+        """Keep the `unread` whole lines of a written file (another version's records, a corrupt or
+        foreign line) as ``<name>.unread``, alone: each process that opens the journal tries
+        them once more (a later version may read them), and says in one line what stays."""
+        kept = path if path.name.endswith(_UNREAD) else path.with_name(path.name + _UNREAD)
+        if rewrite:
+            making = path.with_name(f".{kept.name}.{secrets.token_hex(4)}.new")
+            try:
+                fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    self._write_all(fd, b"".join(unread))
+                finally:
+                    os.close(fd)
+                os.replace(making, kept)
+                if kept != path:
+                    path.unlink()
+                _sync_folder(self.folder)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(making)
+                with contextlib.suppress(OSError):
+                    os.replace(path, kept)  # as it is: its written records are marked done
+        if kept in self._told:
             return
-        _log.error("skillevo: the journal %s held %d line(s) this version cannot write (a newer skillevo's, or "
-                   "not a record the queue journals): kept as %s, the rest written", path, unread, kept.name)
+        self._told.add(kept)
+        _log.error("skillevo: the journal %s holds %d line(s) this skillevo cannot write (another version's "
+                   "records, or not a record the queue journals): kept as %s, not written; each process that "
+                   "opens the library tries them again", path, len(unread), kept.name)
 
-    def _read(self, path: Path) -> tuple[list[T], int, int]:
-        """The records of `path`, how many are written (its progress marks), and how many whole
-        lines could not be read."""
+    def _read(self, path: Path, *, quiet: bool = False) -> tuple[list[T], int, list[bytes]]:
+        """The records of `path`, how many are written (its progress marks), and the whole lines
+        that could not be read (`quiet`: not logged, a set-aside file's are told once)."""
         records: list[T] = []
         done = 0
-        torn = unread = 0
+        torn = 0
+        unread: list[bytes] = []
         with open(path, "rb") as f:
             for raw in f:
                 try:
@@ -346,11 +511,11 @@ class Journal(Generic[T]):
                 except Exception:  # any line the reader cannot take is skipped, never raised
                     # (an infinite count's OverflowError, a nesting's RecursionError): raised, the
                     # same line would fail every process that opens the library, and lose the rest.
-                    unread += 1
-        if torn + unread:
-            self.torn += torn + unread
+                    unread.append(raw)
+        if torn + len(unread) and not quiet:
+            self.torn += torn + len(unread)
             _log.error("skillevo: the journal %s had %d unreadable line(s) (a crash mid-append, or not "
-                       "a record the queue journals); skipped", path, torn + unread)
+                       "a record the queue journals); skipped", path, torn + len(unread))
         return records, done, unread
 
 

@@ -4,12 +4,14 @@ A journaled record is the rows the store would write, already built and redacted
 and its event rows, with its write key (a record replayed twice is applied once). A `Deferred`
 record's events are built (and redacted) by `build` first, as its writer would. JSON column values
 that a driver wraps (PostgreSQL's ``Jsonb``) are kept as their text and wrapped again on reading.
-Posterior updates are not journaled: past the queue's cap they are refused and counted as before
-(a selector's evidence, recomputed by later runs; an episode is the record a user owns).
+A posterior update (a selector's outcome counts) is journaled with its write key too, as its
+fields: replayed twice (a replay cut short, a file two processes took) it counts once.
 
 A journal line is read as untrusted input: only what the queue itself journals is decoded, an episode
-row and events of that episode whose kinds a run records (`JOURNALED_KINDS`). A decision (a review,
-a lifecycle move, a policy change, a training mark, a proposal) or an event filed under another
+row and events of that episode whose kinds a run records (`JOURNALED_KINDS`), or a posterior update
+whose fields are of their types and in their ranges (`increment_arg`, as `increment_posterior`
+checks). A decision (a review, a lifecycle move, a policy change, a training mark, a proposal) or an
+event filed under another
 episode is never written by a replay: the line is refused (skipped and reported), and the encoder
 keeps no such record either, so the journal holds nothing its reader would refuse.
 """
@@ -20,9 +22,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ._learning_sql import PosteriorIncrement
 from ._models import EventKind
 from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded
 from ._sql_dialect import Dialect
+from ._store_args import increment_arg
 
 __all__ = ["JOURNALED_KINDS", "decoder", "encoder"]
 
@@ -93,12 +97,60 @@ def _row(row: tuple[Any, ...]) -> list[Any]:
     return [_value(v) for v in row]
 
 
+_INCREMENT_FIELDS = {
+    "key": "text", "arm": "text", "reward": "number", "decay": "number", "arm_decay": "number",
+    "unwind": "unwind", "reset": "flag", "epoch": "int?", "key_epoch": "int?", "next_key_epoch": "int?",
+    "unwind_epoch": "int?", "extra": "object",
+}
+
+
+def _increment(record: QueuedIncrement) -> Any:
+    inc = record.increment
+    fields = {name: getattr(inc, name) for name in _INCREMENT_FIELDS}
+    fields["unwind"] = None if inc.unwind is None else list(inc.unwind)
+    try:
+        json.dumps(fields["extra"], allow_nan=False)
+    except (TypeError, ValueError):
+        return None  # stays queued: the journal keeps only what it reads back the same
+    return {"p": fields, "t": record.at, "k": record.key}
+
+
+def _field(name: str, kind: str, value: Any) -> Any:
+    """`value`, a journaled update's field, if of its type (TypeError otherwise)."""
+    if kind == "unwind" and value is not None:
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+            raise TypeError("a journaled update's unwind is [arm, reward]")
+        return (value[0], _field(name, "number", value[1]))
+    ok = {
+        "text": isinstance(value, str),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "flag": isinstance(value, bool),
+        "int?": value is None or (isinstance(value, int) and not isinstance(value, bool)),
+        "object": isinstance(value, dict),
+        "unwind": value is None,
+    }[kind]
+    if not ok:
+        raise TypeError(f"a journaled update's {name} is not of its type")
+    return value
+
+
+def _queued_increment(item: Any, key: str | None) -> QueuedIncrement:
+    fields = item["p"]
+    if not isinstance(fields, dict) or set(fields) != set(_INCREMENT_FIELDS):
+        raise TypeError("a journaled posterior update has the fields of one")
+    at = _field("time", "number", item["t"])
+    kwargs = {name: _field(name, kind, fields[name]) for name, kind in _INCREMENT_FIELDS.items()}
+    # The checks `increment_posterior` makes (rewards in [0, 1], finite factors): ConfigError, a ValueError.
+    increment = increment_arg(PosteriorIncrement(**kwargs), PosteriorIncrement)
+    return QueuedIncrement(increment, float(at), key)
+
+
 def encoder(build: Callable[[Deferred], tuple[tuple[Any, ...], list[Any]]]) -> Callable[[Queued], Any]:
     """A queued record as a JSON-able object (None for one the journal does not keep)."""
 
     def encode(record: Queued) -> Any:
         if isinstance(record, QueuedIncrement):
-            return None
+            return _increment(record)
         row, events = build(record) if isinstance(record, Deferred) else (record.episode, record.events)
         encoded = {"e": _row(row), "v": [_row(e) for e in events], "k": record.key}
         try:
@@ -120,6 +172,8 @@ def decoder(dialect: Dialect) -> Callable[[Any], Queued]:
         key = item["k"]
         if key is not None and not isinstance(key, str):
             raise TypeError("a journaled write key is text")
+        if "p" in item:
+            return _queued_increment(item, key)
         _checked(item["e"], item["v"])
         return Recorded(tuple(value(v) for v in item["e"]), [tuple(value(v) for v in e) for e in item["v"]], key)
 

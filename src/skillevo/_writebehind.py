@@ -8,7 +8,7 @@ thread before each of its reads and writes, so a process always reads what it re
 ``flush``, ``close``, interpreter exit and ``SIGTERM`` (see
 `skillevo._durability`). With ``sync=True`` nothing waits: `put` writes in the caller's thread.
 
-A failed write keeps its records queued (nothing is dropped), and the failure reaches a caller:
+A failed write keeps its records (queued, or moved to the journal if given), and a caller hears:
 after a failed background write the next `put` writes the queue in its caller's thread and raises
 `LibraryError` there if the store still refuses (the thread also retries after a pause). The queue
 never holds more than `max_pending` records: the caller that fills it writes it, and a record that
@@ -27,7 +27,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import random
 import sys
 import threading
 import time
@@ -36,6 +35,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from . import _durability
+from ._aborted import ABORTED_ATTEMPTS, aborted_pause, retry_aborted
 from ._errors import LibraryError
 from ._redaction import capped_text
 from ._sanitize import safe_str
@@ -44,37 +44,11 @@ from ._spill import Journal, write_each
 __all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all", "retry_aborted"]
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
 _log = logging.getLogger("skillevo")
 #: How a write error ends when the records it refused are kept for a later write.
 _KEPT = "; they stay queued"
-
-#: How many times a write the database aborted before it took effect (a deadlock, a serialization
-#: failure: `aborted`) is tried in all before its error is raised.
-ABORTED_ATTEMPTS = 4
-
-
-def aborted_pause(attempt: int) -> float:
-    """Seconds to wait before trying an aborted write again: 10-30 ms, doubling, jittered (two
-    writers that deadlocked each other must not meet again at the same instant)."""
-    return 0.01 * float(2**attempt) * (1.0 + 2.0 * random.random())
-
-
-def retry_aborted(write: Callable[[], R], aborted: Callable[[BaseException], bool] | None) -> R:
-    """`write()`, run again while it raises what `aborted` says the database aborted before it
-    took effect (a deadlock, a serialization failure), up to `ABORTED_ATTEMPTS` times in all."""
-    attempt = 0
-    while True:
-        try:
-            return write()
-        except BaseException as exc:
-            attempt += 1
-            if aborted is None or attempt >= ABORTED_ATTEMPTS or not aborted(exc):
-                raise
-        time.sleep(aborted_pause(attempt - 1))
-
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
@@ -255,7 +229,8 @@ class WriteBehind(Generic[T]):
 
     def _spilled(self, record: T) -> bool:
         """Whether `record` went to the journal (the writer thread woken to write it back)."""
-        if self._journal is None or not self._journal.append(record):
+        # On disk (fsync) at once with "sync"; else by the thread after its linger, as "batched" commits are.
+        if self._journal is None or not self._journal.append(record, sync=self.sync):
             return False
         if not self.sync:
             with self._queue_lock:
@@ -276,8 +251,9 @@ class WriteBehind(Generic[T]):
             self._stalled = True
             if not isinstance(exc, Exception):
                 raise
-            raise LibraryError(f"{self._location}: journaled records could not be written ({_one_line(exc)}); "
-                               f"they stay in the journal {self._journal.folder}") from None
+            held = self._count(self._journal.held()).replace("0 records", "journaled records")  # this process's
+            raise LibraryError(f"{self._location}: {held} could not be written ({_one_line(exc)}); "
+                               f"they stay queued, in the journal {self._journal.folder}") from None
         self._failed = self._stalled = False
         if written:
             _log.warning("skillevo: %s: %d journaled records were written", self._location, written)
@@ -330,8 +306,7 @@ class WriteBehind(Generic[T]):
             if self.sync and len(batch) == 1 and self._refused(exc):
                 raise self._error(exc, batch) from None  # its content refused: told to its caller, not kept
             if not self._refused(exc):
-                self._requeue(batch)
-                raise self._error(exc, self._queue, kept=True) from None
+                raise self._requeued(exc, batch) from None
         # Some record's content was refused: write them one by one, drop only those refused.
         for i, record in enumerate(batch):
             try:
@@ -340,8 +315,7 @@ class WriteBehind(Generic[T]):
                 if self._refused(exc):
                     self._drop(exc, record)
                     continue
-                self._requeue(batch[i:])
-                raise self._error(exc, self._queue, kept=True) from None
+                raise self._requeued(exc, batch[i:]) from None
         self._failed = self._stalled = False
         self._report_refused()
 
@@ -354,10 +328,32 @@ class WriteBehind(Generic[T]):
         # Memory running out says nothing of the record: it stays queued for a later write.
         return isinstance(exc, Exception) and not isinstance(exc, (*self._errors, MemoryError))
 
-    def _requeue(self, batch: list[T]) -> None:
+    def _requeued(self, exc: BaseException, batch: list[T]) -> BaseException:
+        """`batch`, refused by the store, back at the queue's head, the queue moved to the journal: the error."""
         with self._queue_lock:
             self._queue[:0] = batch
+            waiting = list(self._queue)
         self._stalled = True  # the store refuses the write now: see `failing`
+        journaled = self._spill_queue()
+        error = self._error(exc, waiting, kept=True)
+        if journaled and self._journal is not None and isinstance(error, LibraryError):
+            error = LibraryError(f"{error} ({journaled} on disk, in the journal {self._journal.folder})")
+        return error
+
+    def _spill_queue(self) -> int:
+        """The store refuses writes (the lock held): move the queue to the journal, oldest first, where
+        a process killed during the outage (SIGKILL) does not lose it; later records follow it there
+        (`put`) until the store takes them. Not with ``sync`` (its caller hears the refusal). How many."""
+        if self._journal is None or self.sync:
+            return 0
+        with self._queue_lock:
+            queued = list(self._queue)
+        # Only the writer (this thread, the lock held) takes from the head: records queued
+        # meanwhile are appended past `queued`, and stay.
+        left = self._journal.extend(queued)
+        with self._queue_lock:
+            self._queue[: len(queued)] = left
+        return len(queued) - len(left)
 
     @property
     def failing(self) -> bool:
@@ -441,7 +437,8 @@ class WriteBehind(Generic[T]):
             try:
                 self.drain()
             except BaseException as exc:
-                if self._queue or not isinstance(exc, LibraryError):
+                # Journaled records it could not write keep it open too: close again retries.
+                if self._queue or self._journaling or not isinstance(exc, LibraryError):
                     with self._queue_lock:
                         self._refusing = False
                     raise
@@ -488,6 +485,8 @@ class WriteBehind(Generic[T]):
                 self._armed = True
             if self._stopped.wait(self.linger_s):
                 return
+            if self._journal is not None:
+                self._journal.sync()
             try:
                 with self._lock:
                     with self._queue_lock:
@@ -588,6 +587,7 @@ def _drain_all() -> None:
             # a queue that outlives it.
             reason = _shown(exc).removesuffix(_KEPT)
             kept = not len(queue) and queue._journal is not None  # only the journal's: kept, not lost
+            reason = reason.removeprefix(f"{queue._location}: ")
             print(f"skillevo: {queue._location}: {reason}; the next process to open it writes them" if kept else
                   f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
         _print_refused(queue)
