@@ -40,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type, name_key, type_ok
 from ._errors import NotFoundError, SkillevoError
-from ._guidance_facts import clean_guidance, plain_tokens
+from ._guidance_facts import clean_guidance, observed_values, plain_tokens
+from ._members import ITEMS, Culprit, wrong_members
 from ._models import (
     NULL_ARM,
     SCHEMA_MINER,
@@ -225,23 +226,31 @@ def _pattern_shown(pattern: str) -> bool:
     return not literal or plain_tokens(literal) is not None
 
 
-def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, observed: Any) -> str | None:
+def _guidance(tool: str, path: tuple[str, ...], schema: Mapping[str, Any], *, missing: bool, observed: Any,
+              sent: Any = None) -> str | None:
     """Guidance from the schema's facts alone; None when there is nothing checkable to say.
+
+    `path`: the argument's name, then the names of the members it descends to (`ITEMS` for a list's
+    items: ``("items", ITEMS, "qty")`` is shown ``items[].qty``). `observed`: the value sent there;
+    `sent`: the whole argument sent (none of its values may appear in the text).
 
     Every schema text in it crossed a boundary: names are identifiers, the type and format are
     words of this module, and ``enum`` members are listed only when they pass `plain_tokens`, in
     sorted order (so a schema cannot spell a sentence one word per member); else the guidance
     says that the schema declares the values, without them.
     """
-    if identifier(tool) is None or identifier(arg) is None:
+    names = [p for p in path if p != ITEMS]
+    if identifier(tool) is None or not names or any(identifier(n) is None for n in names):
         return None
+    shown = "".join(p if i == 0 else ("[]" if p == ITEMS else "." + p) for i, p in enumerate(path))
+    subject = f"each item of `{shown[:-2]}`" if path[-1] == ITEMS else f"`{shown}`"
     facts = []
     kind = _type_text(schema)
     if kind is not None:
         facts.append(kind)
     enum = schema.get("enum")
     # A secret's declared values are not shown (nor stored with the text), whatever their shape.
-    secret = isinstance(enum, list) and redact({arg: enum}) != {arg: enum}
+    secret = isinstance(enum, list) and redact({names[-1]: enum}) != {names[-1]: enum}
     members = plain_tokens(enum) if isinstance(enum, list) and enum and not secret else None
     # Each way of stating the declared set, most useful first: its members, that it exists, nothing.
     listings: list[list[str]] = [[]] if not isinstance(enum, list) or not enum else [[DECLARED_SET]]
@@ -253,18 +262,40 @@ def _guidance(tool: str, arg: str, schema: Mapping[str, Any], *, missing: bool, 
     if isinstance(pattern, str) and isinstance(observed, str):  # (the type alone says nothing it lacks)
         written = [*written, f"matching the pattern `{pattern}`" if _pattern_shown(pattern)
                    else "matching the pattern its schema declares"]
+    values = [observed, *observed_values({"": sent})] if sent is not None else [observed]
     for listing in listings:
         said = facts + listing + written
         if missing:
-            text = f"When calling `{tool}`: `{arg}` is required" + (f" ({'; '.join(said)})" if said else "") + "."
+            text = f"When calling `{tool}`: {subject} is required" + (f" ({'; '.join(said)})" if said else "") + "."
         elif said:
-            text = f"When calling `{tool}`: send `{arg}` as {'; '.join(said)}."
+            text = f"When calling `{tool}`: send {subject} as {'; '.join(said)}."
         else:
             return None
-        checked = clean_guidance(text, [observed], allowed=members or (), names=[tool, arg])
+        checked = clean_guidance(text, values, allowed=members or (), names=[tool, *names])
         if checked is not None:
             return checked
     return None
+
+
+def _shape_findings(tool: str, arg: str, value: Any, sub: Mapping[str, Any], digest: str) -> list[Finding]:
+    """Guidance candidates for an argument no lossless conversion fits: one per wrong member when
+    the argument is of its declared type and only members inside it are wrong (`wrong_members`),
+    else one about the argument as a whole."""
+    culprits = wrong_members(value, sub) or [Culprit((), value, sub, missing=False)]
+    out = []
+    for c in culprits:
+        path = (arg, *c.path)
+        text = _guidance(tool, path, c.schema, missing=c.missing, observed=c.value, sent=value)
+        if text is None:
+            continue
+        where = ".".join(p for p in path if p != ITEMS)
+        what = "required" if c.missing else json_type(c.value) + "-shape"
+        if c.path:  # (a member's candidate never shares a name with an argument's: `a.b` and `a_b` read alike)
+            what = "member-" + what
+        why = (f"{_named(arg)}: a member is required and missing" if c.missing and c.path
+               else f"{_named(arg)}: a {json_type(c.value)} no lossless conversion fits")
+        out.append(Finding(_skill_name(tool, where, what, digest), arg, Strategy(guidance=text), why))
+    return out
 
 
 def _plainly_conforms(
@@ -346,10 +377,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),
                                f"{_named(arg)}: a {kind} where the schema declares {wanted}"))
             continue
-        text = _guidance(tool, arg, sub, missing=False, observed=value)
-        if text is not None:
-            out.append(Finding(_skill_name(tool, arg, kind + "-shape", digest), arg, Strategy(guidance=text),
-                               f"{_named(arg)}: a {kind} no lossless conversion fits"))
+        out.extend(_shape_findings(tool, arg, value, sub, digest))
     for arg in required:
         if arg in args or arg in covered:
             continue
@@ -364,7 +392,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
             out.append(Finding(_skill_name(tool, arg, "default", digest), arg, Strategy(repair=repair),
                                f"{_named(arg)}: required, missing, declared default"))
             continue
-        text = _guidance(tool, arg, sub, missing=True, observed=None)
+        text = _guidance(tool, (arg,), sub, missing=True, observed=None)
         if text is not None:
             out.append(Finding(_skill_name(tool, arg, "required", digest), arg, Strategy(guidance=text),
                                f"{_named(arg)}: required and missing"))
