@@ -78,3 +78,22 @@ def test_evolvers_gone_leave_no_close_hooks_behind() -> None:
     Evolver(lib, miner=None, sandbox=None)
     assert len(lib.__dict__["_before_close_hooks"]) <= 4
     lib.close()
+
+
+def test_a_reward_given_after_the_close_stopped_the_episode_fails_no_run(tmp_path: Path) -> None:
+    # The run resumes after the close and finishes as usual: with its reward (before review15 the
+    # reward went to `feedback` and raised "the library ... is closed": 1 of 1 runs failed by
+    # skillevo), or leaving its `with` block by its own exception (a control: nothing replaces it).
+    path = str(tmp_path / "lib.db")
+    with SkillLibrary(path) as lib:
+        evo = Evolver(lib, miner=None)
+        rewarded = _open_with_a_failed_call(evo, "rewarded")
+        raising = evo.episode(task="raising")
+        raising.__enter__()
+    assert rewarded.finish(1.0).metadata.get("aborted") == "stopped"
+    try:
+        raise KeyError("the run's own error")
+    except KeyError as exc:
+        assert raising.__exit__(type(exc), exc, exc.__traceback__) in (None, False)
+    with SkillLibrary(path) as lib:
+        assert {e.task: e.reward for e in lib.episodes()} == {"rewarded": None, "raising": None}

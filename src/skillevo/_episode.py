@@ -25,6 +25,7 @@ from ._errors import ConfigError, LibraryError
 from ._guidance import rank_guidance
 from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
+from ._open_episodes import reward_after_close
 from ._prose import prompt_safe
 from ._recording import EventRecorder, PendingEvents, jsonable, snapshot
 from ._run_path import no_guidance, no_repair, no_retry, not_judged, record_run_error, run_path, unchanged
@@ -198,6 +199,7 @@ class EpisodeContext:
         self._finished = False
         self._entered = 0
         self._token: contextvars.Token[EpisodeContext | None] | None = None
+        self._library_closed = False  # stopped as its library closed: a later reward reaches no library
         evo.open_episodes.opened(self)  # recorded as stopped if the library closes first
 
     @property
@@ -507,7 +509,9 @@ class EpisodeContext:
         r = None if reward is None else check_reward(reward)
         with self._lock:
             if self._finished:
-                if r is not None and self.episode.reward is None:
+                if r is not None and self.episode.reward is None and self._library_closed:
+                    reward_after_close(self.id)
+                elif r is not None and self.episode.reward is None:
                     self.episode.reward = r
                     evo.feedback(self.id, r)
                 return self.episode

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._episode import EpisodeContext
 
-__all__ = ["OpenEpisodes"]
+__all__ = ["OpenEpisodes", "reward_after_close"]
 
 log = logging.getLogger("skillevo")
 
@@ -48,7 +48,17 @@ class OpenEpisodes:
         with self._lock:
             left = list(self._open)
         for ep in left:
+            ep._library_closed = True  # the run's own finish later, its reward included, is a no-op
             try:
                 abort(ep)  # records its own store error on the episode and logs it
             except Exception:
                 log.exception("skillevo: could not record episode %s, open when its library closed", ep.id)
+
+
+def reward_after_close(episode_id: str) -> None:
+    """A run's reward for its episode `episode_id`, stopped when its library closed, came after the
+    close: no library takes it, and the run is not failed for it (logged, not raised)."""
+    log.warning(
+        "skillevo: episode %s was stored as stopped when its library closed; its reward, given after, is not recorded",
+        episode_id,
+    )

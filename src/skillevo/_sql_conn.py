@@ -187,7 +187,8 @@ class SQLConnections(SkillStore):
                     # A read goes on without the records the store refuses now (a full disk, a
                     # held lock): they stay queued and their writer was or will be told (`finish`,
                     # `flush`, `close`); a read on the agent's path must not fail in its place.
-                    if writing or not len(self._behind):  # nothing kept: the error is the only report
+                    # Nothing kept (queued, or moved to the spill journal): the error is the only report.
+                    if writing or not self._behind:
                         raise
             try:
                 yield

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._attribution import about_arguments, attributable, names_elsewhere, site_args
+from ._call_key import CallKey, tool_name
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxNotRun, SkillevoError
@@ -24,7 +25,6 @@ from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
 from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
-from ._sanitize import clean_text, json_text, safe_str
 from ._schema_repair import propose_safely
 
 if TYPE_CHECKING:
@@ -39,24 +39,6 @@ __all__ = ["CallKey", "ToolCalls", "tool_name"]
 # An enum member read from its class costs a slow attribute look-up (about 150 ns: `EnumType` has a
 # `__getattr__`); the events every call records name their kind from here.
 _TOOL_CALL, _TOOL_RESULT = EventKind.TOOL_CALL, EventKind.TOOL_RESULT
-
-# `json.dumps(..., sort_keys=True, default=safe_str)` without building an encoder per call.
-_KEY_JSON = json.JSONEncoder(sort_keys=True, default=safe_str)
-
-
-class CallKey(NamedTuple):
-    """One call: the tool and its arguments as canonical JSON."""
-
-    tool: str
-    args: str
-
-    @classmethod
-    def of(cls, tool: str, args: Any) -> CallKey:
-        try:
-            return cls(tool, _KEY_JSON.encode(args))
-        except (TypeError, ValueError, RecursionError):
-            return cls(tool, json_text(args))
-
 
 class _Attempt(NamedTuple):
     """A skill's retries of one call."""
@@ -85,14 +67,6 @@ class _Tried:
     skills: set[str] = field(default_factory=set)  # skills that repaired it (an edit is tried once)
     null_credited: set[str] = field(default_factory=set)  # sites whose null arm was credited 0 here
     error_repair: bool = False  # the repair the error itself spells out was asked for
-
-
-def tool_name(name: object) -> str:
-    """A tool name as every store holds it and every trigger is matched on: text, without NUL or
-    lone surrogates (`clean_text`); an object that is not a string, as its ``str``."""
-    if type(name) is str and name.isascii() and "\x00" not in name:  # its own clean text (most names)
-        return name
-    return clean_text(name if isinstance(name, str) else safe_str(name))
 
 
 class ToolCalls:
