@@ -170,8 +170,10 @@ def decoder(dialect: Dialect) -> Callable[[Any], Queued]:
 
     def decode(item: Any) -> Queued:
         key = item["k"]
-        if key is not None and not isinstance(key, str):
-            raise TypeError("a journaled write key is text")
+        # The queue gives every record a key (`write_key`): one without is written unconditionally,
+        # so a line copied (a file restored, copied into the folder) would be applied again.
+        if not isinstance(key, str) or not key:
+            raise TypeError("a journaled record carries its write key, a text")
         if "p" in item:
             return _queued_increment(item, key)
         _checked(item["e"], item["v"])
