@@ -161,6 +161,49 @@ def test_the_launcher_setting_must_name_an_executable_by_its_absolute_path(
     assert os.environ.get("SKILLEVO_BWRAP") is None
 
 
+@pytest.mark.parametrize("path", [":{real}", ".:{real}", "bin:{real}", "{real}::/bin"])
+def test_a_bwrap_on_path_is_never_one_relative_to_the_working_folder(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PATH with an empty or relative entry (``:/usr/bin``, ``.``) had ``shutil.which`` find a bwrap
+    planted in the agent's working folder first (2 of 4 PATH shapes chose ``bwrap``/``./bwrap``,
+    attack23): only PATH's absolute folders are searched, and the launcher is an absolute path."""
+    from skillevo._sandbox_jail import _find_bwrap
+
+    real = tmp_path / "real"
+    real.mkdir()
+    for folder in (tmp_path, tmp_path / "bin", real):
+        folder.mkdir(exist_ok=True)
+        script = folder / "bwrap"
+        script.write_text("#!/bin/sh\nexit 0\n")
+        script.chmod(0o700)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SKILLEVO_BWRAP", raising=False)
+    monkeypatch.setenv("PATH", path.format(real=real))
+    assert _find_bwrap() == str(real / "bwrap")
+
+
+@pytest.mark.parametrize("path", [":{real}", ".:{real}"])
+def test_the_jail_build_runs_no_ldd_relative_to_the_working_folder(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The jail's library listing ran ``ldd`` as found on PATH (the agent's own process, unjailed):
+    a ``./ldd`` planted in the working folder ran (2 of 2 PATH shapes, attack23) -> the host's."""
+    from skillevo._sandbox_jail import _ldd_paths
+
+    ran = tmp_path / "ran"
+    (tmp_path / "ldd").write_text(f"#!/bin/sh\n: > {ran}\n")
+    (tmp_path / "ldd").chmod(0o700)
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "ldd").write_text("#!/bin/sh\nexit 0\n")
+    (real / "ldd").chmod(0o700)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", path.format(real=real))
+    _ldd_paths(["/bin/sh"])
+    assert not ran.exists()
+
+
 def test_calls_during_a_hanging_boot_share_one_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker still booting is waited for `boot_wait_s` after it started, by all calls together:
     before, each of 5 calls that found it waited a fresh `boot_wait_s` (5 of 5 waited), now the

@@ -7,7 +7,9 @@ more records than were written before it, or an array nested 200,000 deep (a cor
 file). Before 2026-12-07, 3 of 3 lost records: the first two made every open of the library raise
 `LibraryError` (the reader's ``OverflowError`` and ``RecursionError`` were not skipped, so every
 process failed on the same line), the third skipped both good records as already written and deleted
-the file. Now 0 of 3: the library opens, both records are written, the bad line is reported.
+the file. Now 0 of 3: the library opens, both records are written, the bad line is reported. A 4th
+(attack23): an episode row of the table's column types whose ``applied`` holds numbers was written,
+and every later read of the library's episodes raised `LibraryError` (1 of 1) -> refused (0 of 1).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ BAD = {
     "infinite progress": '{"done":1e400}\n',
     "progress past the records": '{"done":99999999999999999999}\n',
     "nested too deep": "[" * 200_000 + "]" * 200_000 + "\n",
+    # Columns of the table's types whose content the store's readers refuse (attack23: written, every
+    # later read of the library's episodes raised LibraryError).
+    "an episode the readers refuse": _line("refused").replace('"[]"', '"[1]"'),
 }
 
 

@@ -86,9 +86,17 @@ class Jail:
     seccomp_bpf_with_processes: bytes  # only for testing the pid-namespace kill on its own
 
 
+def _host_program(name: str) -> str | None:
+    """`name` found in PATH's absolute folders only: an empty or relative entry (``:/usr/bin``, ``.``)
+    would have a program planted in whatever folder the agent runs in (a tool's download, a cloned
+    repository) run, outside the sandbox, in place of the host's."""
+    folders = [f for f in os.environ.get("PATH", os.defpath).split(os.pathsep) if os.path.isabs(f)]
+    return shutil.which(name, path=os.pathsep.join(folders)) if folders else None
+
+
 def _ldd_paths(binaries: list[str]) -> set[str]:
     """Shared libraries the binaries load, as the dynamic loader resolves them."""
-    ldd = shutil.which("ldd")
+    ldd = _host_program("ldd")
     if ldd is None:
         return set()
     found: set[str] = set()
@@ -199,7 +207,7 @@ def _find_bwrap() -> str | None:
         # Absolute only: a relative one would resolve against whatever folder the agent runs in.
         usable = os.path.isabs(chosen) and os.path.isfile(chosen) and os.access(chosen, os.X_OK)
         return chosen if usable else None
-    found = shutil.which("bwrap")
+    found = _host_program("bwrap")
     if found is None and os.access("/usr/bin/bwrap", os.X_OK):  # PATH may be trimmed; Debian's place
         found = "/usr/bin/bwrap"
     return found

@@ -94,8 +94,10 @@ def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float) -> None:
             _settle(store, conn, set(keys))
             if keys:
                 fresh = claim_keys(store, conn, keys)
-                increments = [(k, s) for k, s in increments if k is None or k in fresh]
-                records = [(k, e, rows) for k, e, rows in records if k is None or k in fresh]
+                # A key claimed once is one record's: a second record of the batch under it (a
+                # journal line copied) is the same record again, not written twice.
+                increments = [(k, s) for k, s in increments if k is None or _first(fresh, k)]
+                records = [(k, e, rows) for k, e, rows in records if k is None or _first(fresh, k)]
         episodes = [row for _, row, _ in records]
         events: list[EventRow] = [e for _, _, rows in records for e in rows]
         if episodes:
@@ -108,6 +110,14 @@ def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float) -> None:
                 store._x(conn, statement, params)
     if keyed:  # committed, and known to be: the next batch deletes them
         store._settled, store._pruned = keys, True
+
+
+def _first(fresh: set[str], key: str) -> bool:
+    """Whether `key` is claimed now and not yet taken by a record of this batch (it is taken)."""
+    if key not in fresh:
+        return False
+    fresh.discard(key)
+    return True
 
 
 def _settle(store: SQLStore, conn: Any, batch: set[str]) -> None:

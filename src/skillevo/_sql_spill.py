@@ -8,7 +8,8 @@ A posterior update (a selector's outcome counts) is journaled with its write key
 fields: replayed twice (a replay cut short, a file two processes took) it counts once.
 
 A journal line is read as untrusted input: only what the queue itself journals is decoded, an episode
-row and events of that episode whose kinds a run records (`JOURNALED_KINDS`), or a posterior update
+row and events of that episode whose kinds a run records (`JOURNALED_KINDS`), each read as the
+store's readers read it (`episode_from_row`, `event_from_row`), or a posterior update
 whose fields are of their types and in their ranges (`increment_arg`, as `increment_posterior`
 checks). A decision (a review, a lifecycle move, a policy change, a training mark, a proposal) or an
 event filed under another
@@ -27,6 +28,7 @@ from ._models import EventKind
 from ._sql_conn import Deferred, Queued, QueuedIncrement, Recorded
 from ._sql_dialect import Dialect
 from ._store_args import increment_arg
+from ._store_common import episode_from_row, event_from_row
 
 __all__ = ["JOURNALED_KINDS", "decoder", "encoder"]
 
@@ -59,6 +61,10 @@ def _is(value: Any, kind: str) -> bool:
     return isinstance(parsed, list if kind == "json list" else dict)
 
 
+_EPISODE_NAMES = (
+    "id", "task", "group_id", "policy_version", "started_at", "finished_at", "reward", "applied", "metadata",
+)
+_EVENT_NAMES = ("ts", "kind", "episode_id", "tool", "version_id", "data")
 _EPISODE_TYPES = ("text", "text", "text?", "text?", "number", "number?", "number?", "json list", "json object")
 _EVENT_TYPES = ("number", "text", "text", "text?", "text?", "json object")
 
@@ -82,6 +88,19 @@ def _checked(episode: Any, events: Any) -> None:
             raise TypeError("a journaled event belongs to its record's episode")
         if not all(_is(v, t) for v, t in zip(event, _EVENT_TYPES, strict=True)):
             raise TypeError("a journaled event row's columns are not of the events table's types")
+    # Read as the store's readers read the rows (JSON columns' content too: an episode's ``applied``
+    # of numbers, written, made every later read of the library's episodes fail).
+    try:
+        episode_from_row(dict(zip(_EPISODE_NAMES, map(_text, episode), strict=True)))
+        for event in events:
+            event_from_row({"id": 0, **dict(zip(_EVENT_NAMES, map(_text, event), strict=True))})
+    except Exception as exc:
+        raise TypeError(f"a journaled row its store's readers refuse ({str(exc)[:200]})") from None
+
+
+def _text(value: Any) -> Any:
+    """A journaled column as the store holds it (a driver's wrapped JSON text as that text)."""
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
 
 
 def _value(value: Any) -> Any:
@@ -170,8 +189,10 @@ def decoder(dialect: Dialect) -> Callable[[Any], Queued]:
 
     def decode(item: Any) -> Queued:
         key = item["k"]
-        if key is not None and not isinstance(key, str):
-            raise TypeError("a journaled write key is text")
+        # The queue gives every record a key (`write_key`): one without is written unconditionally,
+        # so a line copied (a file restored, copied into the folder) would be applied again.
+        if not isinstance(key, str) or not key:
+            raise TypeError("a journaled record carries its write key, a text")
         if "p" in item:
             return _queued_increment(item, key)
         _checked(item["e"], item["v"])

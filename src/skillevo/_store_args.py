@@ -137,8 +137,8 @@ def events_arg(events: object, event_cls: type) -> Sequence[Any]:
 
 
 def increment_arg(increment: Any, cls: type[_T]) -> _T:
-    """A posterior update the queue's writer can write: text key and arm, rewards in [0, 1], factors
-    finite (checked before it is queued: queued, it would fail every batch behind it)."""
+    """A posterior update the queue's writer can write: text key and arm, rewards and decay factors
+    in [0, 1] (checked before it is queued: queued, it would fail every batch behind it)."""
     inc = instance_arg("increment", increment, cls)
     for field in ("key", "arm"):
         if not isinstance(getattr(inc, field), str):
@@ -147,8 +147,13 @@ def increment_arg(increment: Any, cls: type[_T]) -> _T:
     for name, value in rewards:
         if not 0.0 <= number_arg(f"increment.{name}", value) <= 1.0:
             raise ConfigError(f"increment.{name}: expected a number in [0, 1] (got {value!r})")
-    number_arg("increment.decay", increment.decay)
-    number_arg("increment.arm_decay", increment.arm_decay)
+    # A decay moves counts toward the prior, never past it nor away from it: a factor above 1
+    # multiplies the evidence (one update promoting an arm), one below 0 makes alpha or beta
+    # negative (a row every later read of the posteriors refuses).
+    for name in ("decay", "arm_decay"):
+        value = getattr(increment, name)
+        if not 0.0 <= number_arg(f"increment.{name}", value) <= 1.0:
+            raise ConfigError(f"increment.{name}: expected a factor in [0, 1] (got {value!r})")
     return inc
 
 

@@ -6,7 +6,8 @@ process or host sharing a PostgreSQL library. The trigger index (`_triggers`) is
 per-call path reads versions from the store, so it passes every version it reads through
 `StoredRepairs.vet`: a repair that fails the checks a proposal's repair must pass and that need no
 store history (`repair_ops_refusal`: no secret placeholder, no address, no identifier of one party,
-no date format's or pad's own text, no constant in a person's field) is left out of what the call
+no date format's or pad's own text, no constant in a person's field, no hidden or look-alike
+character) is left out of what the call
 path sees — the call goes as the model sent it — logged once, and handed to a callback (the
 Evolver's: taken back through the lifecycle, so ``skillevo ls`` and the history show it). The
 vouch rules (`_vouch`) read the store's history and stay at proposal time.
@@ -25,9 +26,11 @@ from typing import Any
 from ._customer_keys import writes_person
 from ._models import Repair, Skill, SkillVersion
 from ._own_text import written_text_refusal
+from ._prose import hidden_in
 from ._shape import strings_in, writes_address
 
 __all__ = [
+    "HIDDEN",
     "SENDS_SECRET",
     "WRITES_ADDRESS",
     "WRITES_PERSON",
@@ -41,6 +44,7 @@ _log = logging.getLogger("skillevo")
 SENDS_SECRET = "its repair sends a secret (stored redacted: a placeholder is no value)"
 WRITES_ADDRESS = "its repair writes an address (e-mail, URL, phone or account number) into the call"
 WRITES_PERSON = "its repair writes a constant into a field that holds a person (one customer's value, never a rule)"
+HIDDEN = "its repair holds hidden, control or look-alike characters"
 _UNREADABLE = "its repair could not be checked"
 
 
@@ -63,9 +67,45 @@ def repair_ops_refusal(ops: Sequence[Mapping[str, Any]]) -> str | None:
 def stored_repair_refusal(repair: Repair) -> str | None:
     """`repair_ops_refusal` of a stored repair; a repair the checks cannot read is refused."""
     try:
-        return repair_ops_refusal(repair.model_dump(mode="json")["ops"])
+        dumped = repair.model_dump(mode="json")
+        refusal = repair_ops_refusal(dumped["ops"])
+        # `check_proposal`'s look at the repair's own characters needs no store either: a constant
+        # with a zero-width or look-alike letter ('mallory\u200b@host', a Cyrillic 'Ѕ') reads as no
+        # address to the checks above and as one to a tool that drops or folds it.
+        if refusal is None and hidden_in(None, _written_texts(dumped["ops"])):
+            return HIDDEN
+        return refusal
     except Exception:  # (a row no check can read is no repair to send: refused, never raised into a call)
         return _UNREADABLE
+
+
+#: The fields of a repair operation whose strings it writes into a call (a conform's, its schema's enum).
+_WRITTEN = ("value", "mapping", "text", "chars")
+
+
+def _written_texts(ops: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The strings `ops` (as JSON) may write into a call. Not a schema's pattern, format or member
+    names, which a stored schema repair copies from the tool's own declaration (a pattern of two
+    scripts, ``[A-Za-zА-Яа-я]``, is a tool's rule, not a disguised constant)."""
+    texts: list[str] = []
+    for op in ops:
+        for field in _WRITTEN:
+            value = op.get(field)
+            if field == "mapping" and isinstance(value, Mapping):
+                value = list(value.values())  # its keys are what it reads, not what it writes
+            texts.extend(strings_in(value))
+        texts.extend(_enum_members(op.get("to")))
+    return texts
+
+
+def _enum_members(schema: Any) -> list[str]:
+    """The string members of every ``enum`` in a conform's declared `schema` (what it may write)."""
+    if isinstance(schema, list):
+        return [m for s in schema for m in _enum_members(s)]
+    if not isinstance(schema, Mapping):
+        return []
+    found = [m for m in schema.get("enum") or [] if isinstance(m, str)] if isinstance(schema.get("enum"), list) else []
+    return found + [m for k, v in schema.items() if k != "enum" for m in _enum_members(v)]
 
 
 class StoredRepairs:
