@@ -333,7 +333,11 @@ def _try_build() -> Jail | str:
     except OSError as exc:
         return f"code skills cannot run: the jail could not be built ({exc.strerror})"
     except Exception as exc:  # a build that cannot end in a mark set for good: the next try is due as usual
-        return f"code skills cannot run: the jail could not be built ({type(exc).__name__})"
+        return _ended(exc)
+
+
+def _ended(exc: BaseException) -> str:
+    return f"code skills cannot run: the jail could not be built ({type(exc).__name__})"
 
 
 def _settle(built: Jail | str) -> None:
@@ -346,19 +350,34 @@ def _settle(built: Jail | str) -> None:
 
 
 def _first_build(done: threading.Event, generation: int) -> None:
+    # Settled in `finally`: a build ended by `SystemExit` or `KeyboardInterrupt` (not an `Exception`)
+    # left the set event as the build under way, and `jail`'s loop spun on it for good.
+    built: Jail | str = "code skills cannot run: the jail build did not end"
     try:
         built = _try_build()
+    except BaseException as exc:
+        built = _ended(exc)
+        raise
+    finally:
         with _BUILD_LOCK:
             if generation == _BUILT.generation:  # not dropped by `forget` meanwhile
                 _BUILT.done = None
                 _settle(built)
-    finally:
         done.set()
 
 
 def _retry() -> None:
     """Build the jail again off every caller's path; code skills are on again once it builds."""
-    built = _try_build()
+    try:
+        built = _try_build()
+    except BaseException as exc:  # `SystemExit` and the like: a "retrying" mark left set ended all retries
+        built = _ended(exc)
+        _settle_retry(built)
+        raise
+    _settle_retry(built)
+
+
+def _settle_retry(built: Jail | str) -> None:
     with _BUILD_LOCK:
         _FAILURE.retrying = False
         if _FAILURE.reason is None:  # `forget` ran meanwhile: the next call decides

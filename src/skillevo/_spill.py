@@ -44,9 +44,12 @@ import secrets
 import stat
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from ._spill_read import LazyFile
 
 try:
     import fcntl
@@ -63,6 +66,7 @@ _SUFFIX = ".jsonl"
 _UNREAD = ".unread"
 #: How often (seconds) a process looks again for files other processes left after it opened the journal.
 RESCAN_S = 5.0
+CHUNK = 500  # records written back in one transaction, and decoded ahead of a write
 
 
 def _foreign(st: os.stat_result, *, folder: bool) -> str | None:
@@ -133,11 +137,12 @@ class Journal(Generic[T]):
         encode: a record as a JSON-able object, or None for a record the journal does not keep.
         decode: the inverse of `encode`.
         cap_bytes: the most bytes the folder holds.
+        kind: a record's kind, as `held_counts` counts them (a noun: "recorded episode").
     """
 
     def __init__(
         self, folder: Path, encode: Callable[[T], Any], decode: Callable[[Any], T], *,
-        cap_bytes: int = DEFAULT_CAP_BYTES,
+        cap_bytes: int = DEFAULT_CAP_BYTES, kind: Callable[[T], str] = lambda record: "record",
     ) -> None:
         self.folder = folder
         self._encode = encode
@@ -154,6 +159,8 @@ class Journal(Generic[T]):
         self._reported: set[Path] = set()  # untrusted paths already reported
         self._told: set[Path] = set()  # set-aside files already reported kept
         self._dirty = False  # appended without fsync since the last one (`sync`)
+        self._kind = kind
+        self._held: Counter[str] = Counter()  # this process's own file's records, not written yet, by kind
         #: set-aside files (``.unread``) this process tries once: a later version may read them
         self._stranded = self._unread()
         #: how often (seconds) to look again for files processes that ended since left (None: never)
@@ -247,13 +254,34 @@ class Journal(Generic[T]):
             self._size = (self._size or 0) + len(data)
             if n:
                 self._pending = True
-        left: list[T] = []
-        for record, line in zip(records, lines, strict=True):
-            if line is not None and n > 0:
-                n -= 1
-            else:
-                left.append(record)
+            left: list[T] = []
+            for record, line in zip(records, lines, strict=True):
+                if line is not None and n > 0:
+                    n -= 1
+                    self._held[self._key(record)] += 1
+                else:
+                    left.append(record)
         return left
+
+    def held_counts(self) -> dict[str, int]:
+        """How many records of each `kind` this process's own file holds, not written yet: counted as
+        they are appended and written, so the error of a refused replay rereads nothing."""
+        with self._lock:
+            return dict(self._held) if self._path is not None and self._pid == os.getpid() else {}
+
+    def _key(self, record: T) -> str:
+        try:
+            return self._kind(record)
+        except Exception:  # a count's wording never fails an append or a replay
+            return "record"
+
+    def _unheld(self, part: Sequence[T]) -> None:
+        """`part` of this process's own file is written (the lock held)."""
+        for record in part:
+            key = self._key(record)
+            self._held[key] -= 1
+            if self._held[key] <= 0:
+                del self._held[key]
 
     def held(self) -> list[T]:
         """The records this process's own file holds, not written yet."""
@@ -359,6 +387,7 @@ class Journal(Generic[T]):
         if self._fd is not None:
             os.close(self._fd)
         self._fd = self._path = None
+        self._held.clear()  # the records of a file no longer this process's own are not counted
 
     def _others(self) -> Iterator[Path]:
         if not self._folder_trusted():
@@ -376,10 +405,11 @@ class Journal(Generic[T]):
         stamped.sort(key=lambda item: item[0])
         yield from (p for _, p in stamped if p != self._path)
 
-    def replay(self, write: Callable[[list[T]], None], chunk: int = 500) -> int:
+    def replay(self, write: Callable[[list[T]], None], chunk: int | None = None) -> int:
         """Write every journaled record with `write` (a batch, in one transaction), oldest file
         first, then delete what was written; returns how many were written. A file another live
         process holds is left to it. Raises what `write` raises (the rest stays journaled)."""
+        chunk = chunk or CHUNK
         written = 0
         self._live.clear()  # a process that held its file then may have ended since: tried again
         for path in list(self._others()):
@@ -429,20 +459,28 @@ class Journal(Generic[T]):
         aside = path.name.endswith(_UNREAD)
         try:
             while True:
-                records, done, unread = self._read(path, quiet=aside)
-                while done < len(records):
-                    part = records[done:done + chunk]
-                    write(part)
-                    done += len(part)
-                    written += len(part)
-                    with self._lock:
-                        # On disk before the next chunk's transaction deletes this one's write
-                        # keys: a power cut then never has these records written a second time.
-                        os.write(fd, f'{{"done":{done}}}\n'.encode())
-                        os.fsync(fd)
+                # Decoded as far as it is written: an attempt refused at its first write (each read
+                # during an outage makes one) decodes one chunk, not the whole journal.
+                lines = LazyFile(path, self._decode)
+                try:
+                    done = lines.done()
+                    while part := lines.part(done, chunk):
+                        write(part)
+                        done += len(part)
+                        written += len(part)
+                        with self._lock:
+                            # On disk before the next chunk's transaction deletes this one's write
+                            # keys: a power cut then never has these records written a second time.
+                            os.write(fd, f'{{"done":{done}}}\n'.encode())
+                            os.fsync(fd)
+                            if own and self._path == path:
+                                self._unheld(part)
+                    unread = lines.finish()
+                finally:
+                    self._tell_unread(path, lines.torn + len(lines.unread), quiet=aside)
                 with self._lock:
                     if own and self._path == path:
-                        if len(self._read(path)[0]) > len(records):
+                        if LazyFile(path, self._decode).count > lines.count:
                             continue  # appended to while it was written: those too
                         self._close_own()
                         self._size = None
@@ -512,11 +550,14 @@ class Journal(Generic[T]):
                     # (an infinite count's OverflowError, a nesting's RecursionError): raised, the
                     # same line would fail every process that opens the library, and lose the rest.
                     unread.append(raw)
-        if torn + len(unread) and not quiet:
-            self.torn += torn + len(unread)
-            _log.error("skillevo: the journal %s had %d unreadable line(s) (a crash mid-append, or not "
-                       "a record the queue journals); skipped", path, torn + len(unread))
+        self._tell_unread(path, torn + len(unread), quiet=quiet)
         return records, done, unread
+
+    def _tell_unread(self, path: Path, n: int, *, quiet: bool) -> None:
+        if n and not quiet:
+            self.torn += n
+            _log.error("skillevo: the journal %s had %d unreadable line(s) (a crash mid-append, or not "
+                       "a record the queue journals); skipped", path, n)
 
 
 def write_each(

@@ -128,7 +128,7 @@ class SQLConnections(SkillStore):
 
         # A reader cannot write it back; a server's schema is part of the key (one database, two libraries).
         folder = None if self.read_only else journal_folder(self.location, getattr(self, "schema", None))
-        return None if folder is None else Journal(folder, encoder(self._deferred_rows), decoder(dialect))
+        return None if folder is None else Journal(folder, encoder(self._deferred_rows), decoder(dialect), kind=_noun)
 
     @abstractmethod
     def _deferred_rows(self, record: Deferred) -> tuple[tuple[Any, ...], list[EventRow]]:

@@ -251,7 +251,7 @@ class WriteBehind(Generic[T]):
             self._stalled = True
             if not isinstance(exc, Exception):
                 raise
-            held = self._count(self._journal.held()).replace("0 records", "journaled records")  # this process's
+            held = " and ".join(f"{n} {k}s" for k, n in self._journal.held_counts().items()) or "journaled records"
             raise LibraryError(f"{self._location}: {held} could not be written ({_one_line(exc)}); "
                                f"they stay queued, in the journal {self._journal.folder}") from None
         self._failed = self._stalled = False
