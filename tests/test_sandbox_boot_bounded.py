@@ -161,6 +161,38 @@ def test_the_launcher_setting_must_name_an_executable_by_its_absolute_path(
     assert os.environ.get("SKILLEVO_BWRAP") is None
 
 
+@pytest.mark.parametrize("writable", ["the file", "its folder", "the folder a link points into"])
+def test_the_launcher_setting_refuses_a_program_others_can_replace(
+    writable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bwrap that another user can rewrite (or swap, through its folder) runs outside the sandbox as
+    whoever starts the agent: refused with a one-line reason, as a missing one is. A private copy of
+    the same program (the control) is used."""
+    from skillevo._sandbox_jail import _find_bwrap, missing_software
+
+    folder = tmp_path / "tools"
+    folder.mkdir(mode=0o700)
+    script = folder / "bwrap"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o700)
+    given = script
+    if writable == "the file":
+        script.chmod(0o777)
+    elif writable == "its folder":
+        folder.chmod(0o777)
+    else:
+        folder.chmod(0o777)
+        given = tmp_path / "bwrap-link"
+        given.symlink_to(script)
+    monkeypatch.setenv("SKILLEVO_BWRAP", str(given))
+    assert _find_bwrap() is None
+    why = missing_software()
+    assert why is not None and "SKILLEVO_BWRAP" in why and "\n" not in why
+    folder.chmod(0o700)
+    script.chmod(0o700)
+    assert _find_bwrap() == str(given)  # the control: the same program, private
+
+
 @pytest.mark.parametrize("path", [":{real}", ".:{real}", "bin:{real}", "{real}::/bin"])
 def test_a_bwrap_on_path_is_never_one_relative_to_the_working_folder(
     path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -201,12 +202,27 @@ def _supports(bwrap: str, option: str) -> bool:
 LAUNCHER_ENV = "SKILLEVO_BWRAP"  # the bwrap to use, where it is not the one on PATH
 
 
+def _only_owner_writes(path: str) -> bool:
+    """Whether `path` (links followed) and its folder are owned by root or this user and writable by
+    no one else: another user who can rewrite the program, or swap it through its folder, would have
+    their code run outside the sandbox as whoever starts the agent."""
+    real = os.path.realpath(path)
+    for place in (real, os.path.dirname(real)):
+        try:
+            st = os.stat(place)
+        except OSError:
+            return False
+        if st.st_uid not in (0, os.getuid()) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+    return True
+
+
 def _find_bwrap() -> str | None:
     chosen = os.environ.get(LAUNCHER_ENV)
     if chosen:  # the host's own choice: used as given, never another in its place
         # Absolute only: a relative one would resolve against whatever folder the agent runs in.
         usable = os.path.isabs(chosen) and os.path.isfile(chosen) and os.access(chosen, os.X_OK)
-        return chosen if usable else None
+        return chosen if usable and _only_owner_writes(chosen) else None
     found = _host_program("bwrap")
     if found is None and os.access("/usr/bin/bwrap", os.X_OK):  # PATH may be trimmed; Debian's place
         found = "/usr/bin/bwrap"
@@ -220,7 +236,8 @@ def missing_software() -> str | None:
     if _find_bwrap() is None:
         if os.environ.get(LAUNCHER_ENV):
             return (
-                f"code skills cannot run: {LAUNCHER_ENV} does not name an executable file by its absolute path "
+                f"code skills cannot run: {LAUNCHER_ENV} does not name an executable file by its absolute path, "
+                "writable by its owner (root or this user) alone, in a folder only its owner writes "
                 "(unset it or fix it)"
             )
         return f"code skills cannot run: bubblewrap (bwrap) is not installed ({INSTALL_HINT})"
