@@ -47,6 +47,7 @@ __all__ = [
     "about_arguments",
     "attributable",
     "episode_key",
+    "error_names",
     "names_elsewhere",
     "reward_holds",
     "site_args",
@@ -92,18 +93,31 @@ def site_args(repairs: Iterable[Repair | None]) -> frozenset[str] | None:
     return frozenset(out) or None
 
 
+def error_names(message: str, tool: str, args: Any) -> frozenset[str]:
+    """The top-level names the error `message` of a call of `tool` with `args` names, less the
+    tool's own name and the words the call sent as values (`names_elsewhere` reads them per site)."""
+    sent: dict[Any, Any] = args if isinstance(args, dict) else {}
+    values = {v for v in sent.values() if isinstance(v, str)}
+    return frozenset({f.split(".", 1)[0] for f in fields_named(message)} - values - {tool})
+
+
 def names_elsewhere(
-    site: frozenset[str] | None, message: str, tool: str, args: Any, takes: Callable[[str, str], bool]
+    site: frozenset[str] | None,
+    message: str,
+    tool: str,
+    args: Any,
+    takes: Callable[[str, str], bool],
+    names: frozenset[str] | None = None,
 ) -> bool:
     """Whether the error `message` of a call of `tool` with `args` names arguments of the call (a
     top-level name the call sent or the tool takes, `takes(tool, name)`) and none of them is the
-    `site`'s: a failure of other arguments. A word the call sent as a value names no argument."""
+    `site`'s: a failure of other arguments. A word the call sent as a value names no argument.
+    `names`: `error_names` of the same error, read once for every site of a call."""
     if not site:
         return False
     sent: dict[Any, Any] = args if isinstance(args, dict) else {}
-    values = {v for v in sent.values() if isinstance(v, str)}
-    named = {f.split(".", 1)[0] for f in fields_named(message)} - values - {tool}
-    named = {f for f in named if f in site or f in sent or takes(tool, f)}
+    named = error_names(message, tool, args) if names is None else names
+    named = frozenset(f for f in named if f in site or f in sent or takes(tool, f))
     return bool(named) and named.isdisjoint(site)
 
 

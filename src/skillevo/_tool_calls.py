@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ._attribution import about_arguments, attributable, names_elsewhere, site_args
+from ._attribution import about_arguments, attributable, error_names, names_elsewhere, site_args
 from ._call_key import CallKey, tool_name
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
@@ -278,11 +278,12 @@ class ToolCalls:
             waiting = self.pending.pop(keys[0])
         if error is not None:
             named, takes = error[1] if text is None else text, self.evo.tools.has_arg
+            names = error_names(named, tool, args) if any(p.site for p in waiting) else None  # once a call
             parked = [
                 p
                 for p in waiting
                 if not attributable(p.trigger, tool, *error, self.task)
-                or names_elsewhere(p.site, named, tool, args, takes)
+                or names_elsewhere(p.site, named, tool, args, takes, names)
             ]
             # A constant the caller never sent can cause any error, not only its site's kind.
             about_args = any(p.writes for p in waiting) and about_arguments(*error)
