@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._detect import classify_error
+from ._detect import NOT_ABOUT_ARGUMENTS, classify_error
 from ._guidance_facts import fields_named
 from ._models import NULL_ARM, RenameArg, Repair, Trigger
 
@@ -60,8 +60,6 @@ __all__ = [
 EPISODE_SUFFIX = "#episode"
 #: Promotion is refused when P(the version's episodes score better than the null arm's) is below this.
 REWARD_DROP_P = 0.1
-#: Failures no argument can cause or fix: not charged to a site whose trigger names no error.
-_NOT_ABOUT_ARGUMENTS = frozenset({"rate_limit", "transient", "auth"})
 #: Episodes on each side before the episode-reward check can refuse a promotion.
 MIN_EPISODES = 5
 
@@ -77,7 +75,7 @@ def attributable(trigger: Trigger | None, tool: str, error_type: str, message: s
 def about_arguments(error_type: str, message: str) -> bool:
     """Whether a failure can be caused by a call's arguments (not a rate limit, an outage or an
     authorisation error)."""
-    return classify_error(message, error_type) not in _NOT_ABOUT_ARGUMENTS
+    return classify_error(message, error_type) not in NOT_ABOUT_ARGUMENTS
 
 
 def site_args(repairs: Iterable[Repair | None]) -> frozenset[str] | None:
