@@ -15,7 +15,10 @@ judged on its site's arguments (`site_args`: those its versions' edits touch, on
 at the site, the null arm's included): a failure whose error names arguments of the call, none of
 them the site's, is set aside the same way (`names_elsewhere`; pydantic reports every argument it
 rejects, so the repaired one was accepted); an error that names none of the call's arguments is
-judged as above. A pre-emptive
+judged as above. The converse holds for a repair that edited the call: an error about arguments
+naming one of its site's arguments is charged to it whatever its class (`names_own_edit`: a stale
+rename's new name reported "unknown parameter" is the rename's doing, not another class's error),
+and such an error of another class than its trigger's is undone at once (`_own_edits`). A pre-emptive
 repair charged a failure is not applied again to the same call (the same arguments as sent) in that
 episode: a model re-issuing the call after the error gets it through as it meant it. Nor is one
 that wrote a constant into the call (a set or a value map) whose call failed on any error about
@@ -35,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._detect import classify_error
+from ._detect import NOT_ABOUT_ARGUMENTS, classify_error
 from ._guidance_facts import fields_named
 from ._models import NULL_ARM, RenameArg, Repair, Trigger
 
@@ -49,6 +52,7 @@ __all__ = [
     "episode_key",
     "error_names",
     "names_elsewhere",
+    "names_own_edit",
     "reward_holds",
     "site_args",
 ]
@@ -56,8 +60,6 @@ __all__ = [
 EPISODE_SUFFIX = "#episode"
 #: Promotion is refused when P(the version's episodes score better than the null arm's) is below this.
 REWARD_DROP_P = 0.1
-#: Failures no argument can cause or fix: not charged to a site whose trigger names no error.
-_NOT_ABOUT_ARGUMENTS = frozenset({"rate_limit", "transient", "auth"})
 #: Episodes on each side before the episode-reward check can refuse a promotion.
 MIN_EPISODES = 5
 
@@ -73,7 +75,7 @@ def attributable(trigger: Trigger | None, tool: str, error_type: str, message: s
 def about_arguments(error_type: str, message: str) -> bool:
     """Whether a failure can be caused by a call's arguments (not a rate limit, an outage or an
     authorisation error)."""
-    return classify_error(message, error_type) not in _NOT_ABOUT_ARGUMENTS
+    return classify_error(message, error_type) not in NOT_ABOUT_ARGUMENTS
 
 
 def site_args(repairs: Iterable[Repair | None]) -> frozenset[str] | None:
@@ -119,6 +121,24 @@ def names_elsewhere(
     named = error_names(message, tool, args) if names is None else names
     named = frozenset(f for f in named if f in site or f in sent or takes(tool, f))
     return bool(named) and named.isdisjoint(site)
+
+
+def names_own_edit(
+    site: frozenset[str] | None,
+    error_type: str,
+    message: str,
+    tool: str,
+    args: Any,
+    names: frozenset[str] | None = None,
+) -> bool:
+    """Whether a failure about arguments names one of the `site`'s arguments, in a call a repair
+    there edited: the edit caused it whatever class the error is (a stale rename's new name
+    reported "unknown parameter" is charged to the rename, not set aside as another class's error).
+    `names`: `error_names` of the same error, read once for every site of a call."""
+    if not site or not about_arguments(error_type, message):
+        return False
+    named = error_names(message, tool, args) if names is None else names
+    return not named.isdisjoint(site)
 
 
 def episode_key(skill: str) -> str:

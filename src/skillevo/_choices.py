@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from ._detect import NOT_ABOUT_ARGUMENTS
 from ._models import NULL_ARM, SCHEMA_MINER, Applied, EventKind, Skill, SkillVersion, TriggerKind, VersionStatus
 
 if TYPE_CHECKING:
@@ -73,6 +74,10 @@ class SiteChoices:
         # whether the tool's later calls still break the schema that way (`ToolCalls.before`), not
         # by the tool's failures, most of which concern other arguments and would drown its effect.
         self.conformance: set[str] = set()
+        # Sites of a failure no argument causes (a rate limit, an outage, an authorisation error):
+        # whether the tool fails that way again is the service's luck under every arm, so a version
+        # that retries is judged by its retries alone (`CreditLedger.credit_tool_guidance`).
+        self.not_argued: set[str] = set()
 
     def count_call(self, tool: str) -> None:
         """One more call of `tool` in this episode."""
@@ -98,6 +103,8 @@ class SiteChoices:
         trigger = skill.trigger
         if trigger.kind is TriggerKind.TOOL_ERROR and trigger.tool and not trigger.tool_is_glob:
             self.chosen_at[skill.name] = ToolSite(trigger.tool, self.tool_calls.get(trigger.tool, 0))
+            if trigger.error_type in NOT_ABOUT_ARGUMENTS:
+                self.not_argued.add(skill.name)
             if kind == "guidance" and versions and all(v.origin.miner == SCHEMA_MINER for v in versions):
                 self.conformance.add(skill.name)
         # A version with guidance and a repair is chosen once per episode, often first for its

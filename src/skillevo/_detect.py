@@ -34,6 +34,7 @@ __all__ = [
     "CLASSIFY_CHARS",
     "FAILURE_FIRST",
     "INVISIBLE_LEAD",
+    "NOT_ABOUT_ARGUMENTS",
     "SCAN_CHARS",
     "SIGNATURE_VERSION",
     "Failure",
@@ -47,6 +48,9 @@ __all__ = [
     "signatures",
 ]
 
+#: Error classes no argument of a call causes or fixes (the service's load, health or the caller's
+#: credentials).
+NOT_ABOUT_ARGUMENTS = frozenset({"rate_limit", "transient", "auth"})
 #: Characters a text may start with that no reader sees (a byte-order mark a file or an HTTP body
 #: decoded as plain UTF-8 keeps, zero-width spaces and joiners): skipped, with whitespace, before a
 #: text is read as an error.

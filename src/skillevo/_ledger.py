@@ -120,7 +120,8 @@ class CreditLedger:
         one of them, 1 when T was called and none did (the same for the null arm, so the two are
         compared on the same outcome). Nothing is credited when T was not called after the choice.
         The episode reward would also count every other step of the episode, and could credit
-        guidance that causes the failure when something else repairs it.
+        guidance that causes the failure when something else repairs it. A skill about a failure no
+        argument causes (`SiteChoices.not_argued`) that also repairs is judged by its retries alone.
 
         Returns:
             The credit events to record with the episode.
@@ -129,6 +130,10 @@ class CreditLedger:
         for i, a in enumerate(applied):
             chosen = sites.chosen_at.get(a.key) if a.kind == "guidance" else None
             if chosen is None:
+                continue
+            if a.repairs and a.key in sites.not_argued:
+                # Its retries are credited by their calls; the outage's recurrence says nothing of it.
+                applied[i] = a.model_copy(update={"credited": True})
                 continue
             reward: float | None
             if a.key in sites.failed_after:

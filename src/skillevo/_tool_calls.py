@@ -15,12 +15,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ._attribution import about_arguments, attributable, error_names, names_elsewhere, site_args
+from ._attribution import about_arguments, attributable, error_names, names_elsewhere, names_own_edit, site_args
 from ._call_key import CallKey, tool_name
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxNotRun, SkillevoError
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
+from ._own_edits import OwnEdits
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
 from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
@@ -113,6 +114,7 @@ class ToolCalls:
         # (skill, call as sent) whose pre-emptive repair made that call fail: the same call sent
         # again in this episode is not repaired that way again.
         self._backfired: set[tuple[str, CallKey]] = set()
+        self.edits = OwnEdits()  # the model's arguments of the calls pre-emptive repairs changed
         self._attempts: dict[_Attempt, int] = {}
         self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
         self._tried: dict[CallKey, _Tried] = {}
@@ -152,6 +154,7 @@ class ToolCalls:
             data = {"call": self.calls, "args": snapshot(new_args)}
             if new_args is not args:
                 data["original_args"] = snapshot(args)
+                self.edits.changed(CallKey.of(name, new_args), args)
             self.recorder.log_call(_TOOL_CALL, name, data)
             return new_args
         finally:
@@ -279,12 +282,20 @@ class ToolCalls:
         if error is not None:
             named, takes = error[1] if text is None else text, self.evo.tools.has_arg
             names = error_names(named, tool, args) if any(p.site for p in waiting) else None  # once a call
+            # A repair that edited this call is charged an error naming what it edited, whatever its
+            # class; one of another class than its trigger's is undone at once (`after_error`).
+            own = [p for p in waiting if p.sent and names_own_edit(p.site, error[0], named, tool, args, names)]
             parked = [
                 p
                 for p in waiting
-                if not attributable(p.trigger, tool, *error, self.task)
-                or names_elsewhere(p.site, named, tool, args, takes, names)
+                if p not in own
+                and (
+                    not attributable(p.trigger, tool, *error, self.task)
+                    or names_elsewhere(p.site, named, tool, args, takes, names)
+                )
             ]
+            if any(not attributable(p.trigger, tool, *error, self.task) for p in own):
+                self.edits.backfired(CallKey.of(tool, args))
             # A constant the caller never sent can cause any error, not only its site's kind.
             about_args = any(p.writes for p in waiting) and about_arguments(*error)
             self._backfired.update(
@@ -398,6 +409,14 @@ class ToolCalls:
             self._record_error(name, args, error_type, message)
             self._resolve(name, args, success=False, error=(error_type, message))
         self._error_logged = None
+        original = self.edits.undo(call_key)
+        if original is not None:  # an edit of ours caused this error: the call as the model wrote it
+            self.parked.pop(call_key, None)  # the other edits are applied (and wait) anew
+            preemptive = evo.triggers.plan(name).preemptive
+            undone = self._preempt(name, original, preemptive) if preemptive else original
+            if changes(undone, args):
+                self._log_retry(name, None, args, undone, strategy="repair", source="undo", delay_s=0.0)
+                return undone, 0.0
         tried = self._tried.setdefault(call_key, _Tried())
         for skill in evo.triggers.match(TriggerKind.TOOL_ERROR, name):
             if not any(

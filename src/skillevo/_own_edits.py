@@ -1,0 +1,50 @@
+"""The calls skillevo's own pre-emptive repairs changed, and which of them backfired.
+
+A pre-emptive repair that rewrites a call and makes it fail with an error of another class than
+the one it was learned from, naming what it wrote (a rename learned before the API renamed the
+argument back: "unknown parameter" for the new name), caused that failure; the model's call, as
+it wrote it, never failed. The retry after such an error is that call (with the episode's other
+repairs re-applied, the backfired one left out), sent before the model sees an error it did not
+cause. Before 2026-12-07 a later in-episode repair read the error on its own terms (dropping the
+argument the rename wrote) and the call failed a second time, on the argument now missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._call_key import CallKey
+
+__all__ = ["OwnEdits"]
+
+#: The changed calls remembered per episode (a long episode keeps the latest ones).
+MAX_CALLS = 256
+
+
+class OwnEdits:
+    """Per episode: the model's arguments of each call a pre-emptive repair changed, by the call as sent."""
+
+    def __init__(self) -> None:
+        self._originals: dict[CallKey, dict[str, Any]] = {}
+        self._backfired: set[CallKey] = set()
+
+    def changed(self, sent: CallKey, original: dict[str, Any]) -> None:
+        """Record that the call `sent` went out instead of the model's `original` arguments."""
+        if len(self._originals) >= MAX_CALLS:
+            oldest = next(iter(self._originals))
+            del self._originals[oldest]
+            self._backfired.discard(oldest)
+        self._originals[sent] = dict(original)
+
+    def backfired(self, sent: CallKey) -> None:
+        """The call `sent` failed on an error one of its pre-emptive edits caused."""
+        if sent in self._originals:
+            self._backfired.add(sent)
+
+    def undo(self, sent: CallKey) -> dict[str, Any] | None:
+        """The model's own arguments of a call whose edit backfired (once: None after, and for any
+        other call)."""
+        if sent not in self._backfired:
+            return None
+        self._backfired.discard(sent)
+        return self._originals.get(sent)
