@@ -76,12 +76,14 @@ def sandbox() -> Any:
         yield sb
 
 
-def _live(sandbox: ProcessSandbox, body: str, args: dict[str, Any]) -> tuple[Any, list[Any]]:
+def _live(
+    sandbox: ProcessSandbox, body: str, args: dict[str, Any], schema: dict[str, Any] = SCHEMA
+) -> tuple[Any, list[Any]]:
     with SkillLibrary(":memory:") as lib:
         lib.add_skill("fix", Trigger(kind=TriggerKind.TOOL_ERROR, tool="search", pattern="limit"),
                       Strategy(code=_code(body)), status=VersionStatus.ACTIVE)  # fmt: skip
         evo = Evolver(lib, miner=None, seed=3, sandbox=sandbox, mining="inline")
-        evo.register_tools(SCHEMA)
+        evo.register_tools(schema)
         with evo.episode(task="search") as ep:
             retried = ep.on_tool_error("search", json.loads(json.dumps(args)), ValueError("limit: field required"))
             ep.finish(1.0)
@@ -110,3 +112,38 @@ def test_an_honest_nested_answer_still_repairs(sandbox: ProcessSandbox, name: st
         args["filter"]["trace"] = "t"
     retried, _ = _live(sandbox, body, args)
     assert retried == {**args, **changed, "limit": 5}
+
+
+def _nested(levels: int, leaf: dict[str, Any]) -> dict[str, Any]:
+    schema = leaf
+    for i in range(levels):
+        schema = {"type": "object", "properties": {f"l{i}": schema}}
+    return schema
+
+
+DEEP_SCHEMA = {"search": {"properties": {"q": _nested(6, {"type": "integer"}),
+                                         "mode": _nested(5, {"type": "string", "enum": ["a", "b"]}),
+                                         "limit": {"type": "integer"}}}}
+DEEP_ARGS = {"q": {"l5": {"l4": {"l3": {"l2": {"l1": {"l0": 1}}}}}},
+             "mode": {"l4": {"l3": {"l2": {"l1": {"l0": "a"}}}}}}
+_DEEP = "import json\n    a = json.loads(json.dumps(args)); {}; a['limit'] = 5; return a"
+
+
+@pytest.mark.parametrize(
+    ("body", "honest"),
+    [
+        pytest.param("a['q']['l5']['l4']['l3']['l2']['l1']['l0'] = '1; DROP TABLE x'", False, id="integer to SQL text"),
+        pytest.param("a['mode']['l4']['l3']['l2']['l1']['l0'] = 'admin'", False, id="enum to another word"),
+        pytest.param("a['q']['l5']['l4']['l3']['l2']['l1']['l0'] = 7", True, id="integer to integer"),
+    ],
+)
+def test_declared_types_hold_at_any_depth(sandbox: ProcessSandbox, body: str, honest: bool) -> None:
+    """`conforms` reads a schema 4 levels down; below that a declared integer took text carrying SQL
+    and an enum took any word (2 of 2 sent before the fix): the walk checks every member it reaches."""
+    retried, events = _live(sandbox, _DEEP.format(body), DEEP_ARGS, DEEP_SCHEMA)
+    if honest:
+        assert retried is not None and retried["q"]["l5"]["l4"]["l3"]["l2"]["l1"]["l0"] == 7
+    else:
+        assert retried is None, retried
+        (event,) = events
+        assert event["applied"] is False and "declared" in event["error"] and "DROP" not in json.dumps(event)

@@ -4,7 +4,8 @@
 declared. An argument may itself be an object with declared members (a pydantic model, a TypedDict:
 ``filter: {status, owner}``, ``legs: [{origin, dest}]``), and the same rule holds at every depth:
 a member the answer adds where the object's schema declares its members must be one of them, or fit
-the object's ``additionalProperties`` schema (``true`` written out: any member). An object whose
+the object's ``additionalProperties`` schema (``true`` written out: any member), and every value it
+writes, at any depth, must conform to its declaration. An object whose
 schema declares no members is free-form (``dict``): nothing to hold a member to. What the agent
 itself sent (a member, an item, left exactly as it was) rides along, as at the top level. Walked
 without recursion, to any depth (the answer is already at most 64 deep, `_sandbox_result.MAX_DEPTH`).
@@ -83,6 +84,10 @@ def added_member(value: Any, sent: Any, schema: Mapping[str, Any]) -> str | None
         val, own, sch = stack.pop()
         if own is not None and _same(val, own):
             continue  # the agent's own, as it sent it
+        # `conforms` reads a few levels below where it starts: started again at every member reached,
+        # a declared type holds at any depth (an integer 6 levels down took text carrying SQL before).
+        if not conforms(val, sch):
+            return "a value its declared type or values refuse inside an object"
         if isinstance(val, dict):
             props, extra = _object_view(sch)
             if not props and not any(isinstance(e, Mapping) for e in extra):
@@ -98,8 +103,6 @@ def added_member(value: Any, sent: Any, schema: Mapping[str, Any]) -> str | None
                     fit = next((e for e in extra if isinstance(e, Mapping)), None)
                     if fit is None:
                         return "a member the tool does not declare inside an object"
-                    if not conforms(member, fit):
-                        return "a member its declared type or values refuse inside an object"
                     stack.append((member, before, fit))
         elif isinstance(val, list):
             items = _items(sch)
