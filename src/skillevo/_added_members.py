@@ -5,7 +5,8 @@ declared. An argument may itself be an object with declared members (a pydantic 
 ``filter: {status, owner}``, ``legs: [{origin, dest}]``), and the same rule holds at every depth:
 a member the answer adds where the object's schema declares its members must be one of them, or fit
 the object's ``additionalProperties`` schema (``true`` written out: any member), and every value it
-writes, at any depth, must conform to its declaration. An object whose
+writes, at any depth, must conform to its declaration. A tool that declared no schema holds an answer
+to the call's own objects (`shape_of`): a member none of them had is refused. An object whose
 schema declares no members is free-form (``dict``): nothing to hold a member to. What the agent
 itself sent (a member, an item, left exactly as it was) rides along, as at the top level. Walked
 without recursion, to any depth (the answer is already at most 64 deep, `_sandbox_result.MAX_DEPTH`).
@@ -19,7 +20,7 @@ from typing import Any
 
 from ._conform import conforms
 
-__all__ = ["added_member"]
+__all__ = ["added_member", "shape_of"]
 
 #: Unions (``anyOf``, ``oneOf``, ``allOf``) read when collecting an object's declared members: as deep
 #: and as wide as `skillevo._conform` reads them; past that a branch is not read, so its members
@@ -90,7 +91,7 @@ def added_member(value: Any, sent: Any, schema: Mapping[str, Any]) -> str | None
             return "a value its declared type or values refuse inside an object"
         if isinstance(val, dict):
             props, extra = _object_view(sch)
-            if not props and not any(isinstance(e, Mapping) for e in extra):
+            if not props and not any(e is False or isinstance(e, Mapping) for e in extra):
                 continue  # free-form: no member declared
             mine = own if isinstance(own, dict) else {}
             for key, member in val.items():
@@ -111,3 +112,18 @@ def added_member(value: Any, sent: Any, schema: Mapping[str, Any]) -> str | None
             mine_items = own if isinstance(own, list) else []
             stack.extend((item, mine_items[i] if i < len(mine_items) else None, items) for i, item in enumerate(val))
     return None
+
+
+def shape_of(value: Any, depth: int = 0) -> dict[str, Any]:
+    """The schema a value the agent sent declares by itself, for a tool that declared none: an object
+    holds exactly its members (closed), a list's items the members any of its items has; anything
+    else is free. The call's arguments are at most 64 deep (`_sandbox_result.MAX_DEPTH`)."""
+    if depth > 64:
+        return {}
+    if isinstance(value, dict):
+        members = {k: shape_of(v, depth + 1) for k, v in value.items() if isinstance(k, str)}
+        return {"properties": members, "additionalProperties": False}
+    if isinstance(value, list | tuple):
+        items = [shape_of(v, depth + 1) for v in value if isinstance(v, dict | list | tuple)]
+        return {"items": {"anyOf": items}} if items else {}
+    return {}

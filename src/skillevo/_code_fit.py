@@ -15,7 +15,8 @@ before the tool sees them. What the agent itself sent is not the skill's doing: 
 argument of the original call, or a non-conforming value, may ride along unchanged (and only
 unchanged: a skill writing a new value into an undeclared argument is refused too). Where the tool
 declared no schema, there is nothing to hold an added argument to: the answer may keep, change or
-drop the call's own arguments, never add one the call did not have (an invented ``admin: true``).
+drop the call's own arguments, never add one the call did not have (an invented ``admin: true``), nor
+a member inside an object the call sent (`skillevo._added_members.shape_of`).
 The error names the rule broken, never an argument's name or value (both may be the attacker's or
 the customer's).
 """
@@ -26,7 +27,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ._added_members import added_member
+from ._added_members import added_member, shape_of
 from ._code_seal import RunCode, run_sealed
 from ._conform import conforms, json_type
 from ._errors import SandboxError, SandboxNotRun
@@ -96,7 +97,10 @@ def run_checked(
     if problem is not None:
         raise SandboxError(f"code skill failed: repair() returned values {problem}")
     if schema is None:
-        why = _invented(args, answer)
+        why = _invented(args, answer) or next(
+            (why for key, value in answer.items() if (why := added_member(value, args[key], shape_of(args[key])))),
+            None,
+        )
         if why is not None:
             raise SandboxError(f"code skill failed: repair() returned {why}")
     elif schema is not SMOKE:
