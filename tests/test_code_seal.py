@@ -76,16 +76,17 @@ def test_an_answer_that_multiplies_a_secret_is_refused() -> None:
     big = {"private_key": "k" * 20_000}
 
     def repeat(code: str, tool: str, sealed: dict[str, Any], error: str) -> dict[str, Any]:
-        return {"x": [sealed["private_key"]] * 5_000}
+        return {"private_key": [sealed["private_key"]] * 5_000}
 
     def concat(code: str, tool: str, sealed: dict[str, Any], error: str) -> dict[str, Any]:
-        return {"x": sealed["private_key"] * 5_000}
+        return {"private_key": sealed["private_key"] * 5_000}
 
     for skill in (repeat, concat):
         with pytest.raises(SandboxError, match="expands"):
             run_sealed(skill, "", "t", big, "")
 
     def legit(code: str, tool: str, sealed: dict[str, Any], error: str) -> dict[str, Any]:
-        return {"key": sealed["private_key"], "auth": "Bearer " + sealed["private_key"]}
+        return {"private_key": sealed["private_key"], "auth": "Bearer " + sealed["private_key"]}
 
-    assert run_sealed(legit, "", "t", big, "") == {"key": big["private_key"], "auth": "Bearer " + big["private_key"]}
+    expected = {"private_key": big["private_key"], "auth": "Bearer " + big["private_key"]}
+    assert run_sealed(legit, "", "t", big, "") == expected

@@ -8,13 +8,15 @@ strict JSON (no set, ``NaN``, key that is not text, nesting past 64).
 A code skill is untrusted code; its answer is the call the tool receives next. Where the tool
 declared its JSON schema (`Evolver.register_tools`, as the adapters declare every tool), each
 argument the answer adds must be declared, and each value it writes (added or changed) must conform
-to its declaration (`skillevo._conform.conforms`): an ``admin: true`` the tool never declared, a
+to its declaration (`skillevo._conform.conforms`), members it adds inside a declared object included
+(`skillevo._added_members`): an ``admin: true`` the tool never declared, a
 declared integer turned into text carrying SQL, a string turned into a query object are refused
 before the tool sees them. What the agent itself sent is not the skill's doing: an undeclared
 argument of the original call, or a non-conforming value, may ride along unchanged (and only
 unchanged: a skill writing a new value into an undeclared argument is refused too). Where the tool
 declared no schema, there is nothing to hold an added argument to: the answer may keep, change or
-drop the call's own arguments, never add one the call did not have (an invented ``admin: true``).
+drop the call's own arguments, never add one the call did not have (an invented ``admin: true``), nor
+a member inside an object the call sent (`skillevo._added_members.shape_of`).
 The error names the rule broken, never an argument's name or value (both may be the attacker's or
 the customer's).
 """
@@ -25,6 +27,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ._added_members import added_member, shape_of
 from ._code_seal import RunCode, run_sealed
 from ._conform import conforms, json_type
 from ._errors import SandboxError, SandboxNotRun
@@ -61,6 +64,10 @@ def _misfit(schema: Mapping[str, Any], args: Mapping[str, Any], answer: Mapping[
             continue
         if not conforms(value, declared):
             return "a value its declared type or values refuse"
+        # The same rule inside an object: a member the answer adds there must be declared too.
+        inside = added_member(value, args.get(key), declared)
+        if inside is not None:
+            return inside
     return None
 
 
@@ -90,7 +97,10 @@ def run_checked(
     if problem is not None:
         raise SandboxError(f"code skill failed: repair() returned values {problem}")
     if schema is None:
-        why = _invented(args, answer)
+        why = _invented(args, answer) or next(
+            (why for key, value in answer.items() if (why := added_member(value, args[key], shape_of(args[key])))),
+            None,
+        )
         if why is not None:
             raise SandboxError(f"code skill failed: repair() returned {why}")
     elif schema is not SMOKE:

@@ -7,8 +7,12 @@ password could return it reversed or XOR-ed under an ordinary argument, where no
 recognise it. So a code skill never sees a secret: each value the call sends under a secret's name
 (the names the redaction engine reads as secrets), and each copy of such a value elsewhere in the
 arguments, is replaced by an opaque placeholder before the call, and the placeholders in the skill's
-answer are replaced by the values again (a skill may move, rename or wrap a secret argument, never read
-it). A copy is found in any form a skill could read back: in another case, JSON-escaped,
+answer are replaced by the values again (a skill may pass a secret through, rename or wrap it, never read
+it). A value goes back only where it may go: into the top-level argument it was taken from, or under a
+name the redaction engine reads as a secret's (``authorization``, a ``[name, value]`` pair naming one);
+a placeholder anywhere else (a payment's ``memo`` the payee reads, a ``callback_url`` the tool calls,
+a member's name) is refused, since the skill chose that place without reading what it sends there.
+A copy is found in any form a skill could read back: in another case, JSON-escaped,
 percent-encoded, inside base64, in a dict key, and a short secret (a PIN) where another argument is
 equal to it; a secret the redaction rules find in a text argument (a URL's ``api_key=``, a command
 line's ``--password``) is sealed the same way. The error text it is handed is redacted. What a skill
@@ -100,14 +104,18 @@ class _Seal:
         self._copies = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE) if forms else None
         self._lower = [k.lower() for k in known]
         self._of: dict[str, str] = {}  # a sealed string -> its placeholder
+        self._top: Any = None  # the top-level argument being sealed
+        self._origins: dict[str, set[Any]] = {}  # placeholder -> the top-level arguments it was taken from
         self._left = 0  # what `unseal` may still add
 
     def _placeholder(self, value: Any) -> str:
         text = value if isinstance(value, str) else str(value)
         self._shown += len(text)
         if isinstance(value, str) and value in self._of:
+            self._origins[self._of[value]].add(self._top)
             return self._of[value]
         mark = f"<secret-{self._nonce}-{len(self._values)}>"
+        self._origins[mark] = {self._top}
         self._values[mark] = value
         self._sizes[mark] = len(text)
         if isinstance(value, str):
@@ -142,13 +150,24 @@ class _Seal:
             pos = end
         return "".join(out) + text[pos:] if out else text
 
-    def seal(self, value: Any) -> Any:
+    def seal_args(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The call's arguments sealed, each placeholder noted with the top-level argument it came from."""
+        sealed: dict[str, Any] = self.seal(args, top=True)
+        return sealed
+
+    def seal(self, value: Any, top: bool = False) -> Any:
         if isinstance(value, dict):
             named = named_secret_fields(value)
             sealed: dict[Any, Any] = {}
             for k, v in value.items():
                 secret = k in named or (isinstance(k, str) and is_secret_key(k))
+                if top:
+                    self._top = None  # a secret in the argument's own name: noted under that name below
                 key = self._seal_text(k) if isinstance(k, str) else k
+                if top:  # as the skill sees the argument's name, and names it in its answer
+                    self._top = key
+                    for mark in (m for m in self._values if isinstance(key, str) and m in key):
+                        self._origins[mark].add(key)
                 if secret and v is not None and not isinstance(v, bool):
                     sealed[key] = self._placeholder(v)
                 else:
@@ -175,7 +194,15 @@ class _Seal:
     def unseal(self, value: Any) -> Any:
         """`value` with the placeholders replaced; `SandboxError` where that would grow it past bound."""
         self._left = _GROWTH * self._shown + _SLACK
-        return self._unseal(value) if self._values else value
+        if not self._values:
+            return value
+        if not isinstance(value, dict):
+            return self._unseal(value, None, False)
+        named = named_secret_fields(value)
+        return {
+            self._text(k, k, False) if isinstance(k, str) else k: self._unseal(v, k, _holds_secret(k, named))
+            for k, v in value.items()
+        }
 
     def _spend(self, size: int) -> None:
         self._left -= size
@@ -183,23 +210,37 @@ class _Seal:
             raise SandboxError("code skill stopped: its answer expands, placeholders replaced, past "
                                f"{_GROWTH} times the secrets it was shown")
 
-    def _unseal(self, value: Any) -> Any:
+    def _unseal(self, value: Any, top: Any, place: bool) -> Any:
+        """`value`, found under the top-level argument `top` (in a secret's `place` or not), unsealed."""
         if isinstance(value, dict):
-            return {self._text(k) if isinstance(k, str) else k: self._unseal(v) for k, v in value.items()}
+            named = named_secret_fields(value)
+            return {
+                self._text(k, top, place) if isinstance(k, str) else k:
+                self._unseal(v, top, place or _holds_secret(k, named))
+                for k, v in value.items()
+            }
         if isinstance(value, list | tuple):
-            return [self._unseal(v) for v in value]
+            pair = not place and names_secret_pair(value)
+            return [self._unseal(v, top, place or (pair and i == 1)) for i, v in enumerate(value)]
         if isinstance(value, str):
             if value in self._values:  # the value itself, of whatever type it was
+                self._check_place(value, top, place)
                 self._spend(self._sizes[value])
                 return self._values[value]
-            return self._text(value)
+            return self._text(value, top, place)
         return value
 
-    def _text(self, text: str) -> str:
+    def _check_place(self, mark: str, top: Any, place: bool) -> None:
+        if not place and top not in self._origins.get(mark, ()):
+            raise SandboxError("code skill failed: repair() put a secret of the call where the call held none "
+                               "(a secret goes back only into its own argument, or under a secret's name)")
+
+    def _text(self, text: str, top: Any, place: bool) -> str:
         if f"<secret-{self._nonce}-" not in text:
             return text
         for mark, original in self._values.items():
             if mark in text:
+                self._check_place(mark, top, place)
                 self._spend(text.count(mark) * self._sizes[mark])
                 text = text.replace(mark, original if isinstance(original, str) else str(original))
         return text
@@ -214,6 +255,11 @@ class _Seal:
         return redact_text("".join(out) + message[pos:], known=set(self.known))
 
 
+def _holds_secret(key: Any, named: frozenset[Any]) -> bool:
+    """Whether a value under `key` of an object whose secret-holding fields are `named` is a secret's."""
+    return key in named or (isinstance(key, str) and is_secret_key(key))
+
+
 def run_sealed(run: RunCode, code: str, tool: str, args: dict[str, Any], message: str) -> Any:
     """`run(code, tool, args, message)` with the call's secrets sealed from the skill (see the module).
 
@@ -224,6 +270,6 @@ def run_sealed(run: RunCode, code: str, tool: str, args: dict[str, Any], message
     if problem is not None:
         raise SandboxNotRun(f"code skill not run: the arguments are {problem}")
     seal = _Seal(args)
-    answer = run(code, tool, seal.seal(args), seal.redact(message) if message else message)
+    answer = run(code, tool, seal.seal_args(args), seal.redact(message) if message else message)
     return seal.unseal(answer)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from . import _wal
 from ._errors import LibraryError
 
-__all__ = ["QUICK_CHECK_S", "check_existing_file", "connect_read_only", "content_hash", "writable"]
+__all__ = ["QUICK_CHECK_S", "check_existing_file", "connect_read_only", "content_hash", "create_private", "writable"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _WAL_HEADER_BYTES = 32  # a log no longer than its header holds no frame
@@ -190,3 +190,24 @@ def _quick_check(conn: sqlite3.Connection, budget_s: float) -> str | None:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def create_private(path: Path) -> None:
+    """Create the empty file of a new library, readable and writable by its owner alone (``0600``),
+    never through a link: SQLite gives the write-ahead log and its index the main file's mode, and a
+    library holds what the agent did (its tasks, arguments and errors), like the spill journals.
+
+    Raises:
+        LibraryError: `path` is a link to nothing (a library is never created where a link points).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        os.close(os.open(path, flags, 0o600))
+    except FileExistsError:
+        # O_EXCL never follows a link: a link to nothing is refused here (another process's new file is fine)
+        if path.is_symlink() and not path.exists():
+            raise LibraryError(
+                f"{path} is a symbolic link to nothing: refused (a new library is never created through a link)"
+            ) from None
+    except OSError:
+        pass  # no right to create it, a full disk: SQLite's own open says why, in its words

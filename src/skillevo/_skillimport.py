@@ -202,16 +202,21 @@ def read_skill_folders(directory: str | Path) -> list[SkillDocument]:
     """
     docs: list[SkillDocument] = []
     seen: set[str] = set()
+    code = 0
     for folder in _folders(Path(directory)):
         for doc in parse_skill_dir(folder):
             if doc.name in seen:
                 raise SkillFormatError(doc.path, "name", f"{doc.name!r} appears twice")
             seen.add(doc.name)
             docs.append(doc)
-    if sum(1 for doc in docs if doc.strategy.code is not None) > MAX_CODE_SKILLS:
-        raise SkillFormatError(
-            str(directory), None, f"more than {MAX_CODE_SKILLS} code skills in one import (each is smoke-run): split it"
-        )
+            code += doc.strategy.code is not None
+        # Counted as read, not after: reading and parsing a script costs as much as a fraction of a
+        # second, and an import past the bound would otherwise be read whole before its refusal.
+        if code > MAX_CODE_SKILLS:
+            raise SkillFormatError(
+                str(directory), None,
+                f"more than {MAX_CODE_SKILLS} code skills in one import (each is smoke-run): split it",
+            )
     return docs
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._durability import Durability, check_durability
 from ._errors import LibraryError, SchemaVersionError
-from ._integrity import check_existing_file, connect_read_only, content_hash, writable
+from ._integrity import check_existing_file, connect_read_only, content_hash, create_private, writable
 from ._library import SkillLibrary
 from ._sanitize import clean_value
 from ._sql_dialect import Dialect, EventRow, Statement
@@ -261,6 +261,8 @@ class SQLiteLibrary(SkillLibrary):
             if self.read_only and not path.exists():
                 raise LibraryError(f"no skill library at {path} to open read-only")
         existed = not memory and Path(text).exists()
+        if not memory and not self.read_only and not existed:
+            create_private(Path(text))
         try:
             if self.read_only:
                 conn = connect_read_only(Path(text), timeout)
