@@ -73,6 +73,9 @@ class SiteChoices:
         # whether the tool's later calls still break the schema that way (`ToolCalls.before`), not
         # by the tool's failures, most of which concern other arguments and would drown its effect.
         self.conformance: set[str] = set()
+        # Guidance sites a prompt reached: the chosen version's text was in it, or (the null arm) one
+        # of the site's versions would have been. Only these learn from the episode's outcome.
+        self.reached: set[str] = set()
 
     def count_call(self, tool: str) -> None:
         """One more call of `tool` in this episode."""

@@ -122,11 +122,18 @@ class CreditLedger:
         The episode reward would also count every other step of the episode, and could credit
         guidance that causes the failure when something else repairs it.
 
+        Guidance no prompt carried (the token budget left it out, or, for the null arm, would have
+        left out every version of its site: `SiteChoices.reached`) is marked `credited` with no credit,
+        so neither the episode's reward nor a later `feedback` credits it.
+
         Returns:
             The credit events to record with the episode.
         """
         events: list[Event] = []
         for i, a in enumerate(applied):
+            if a.kind == "guidance" and a.key not in sites.reached and not a.credited:
+                applied[i] = a.model_copy(update={"credited": True})
+                continue
             chosen = sites.chosen_at.get(a.key) if a.kind == "guidance" else None
             if chosen is None:
                 continue

@@ -1,0 +1,86 @@
+"""Credit only for outcomes an arm could affect: guidance the token budget left out of every prompt
+is not credited (nor the null arm at a site none of whose versions would have fit), the rescue
+after an error does not charge the null arm a failure about other arguments, and a constant the
+tool accepted is applied again when the model repeats the call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from skillevo import NULL_ARM, Evolver, SkillLibrary
+from skillevo._models import EventKind, Strategy, Trigger, TriggerKind
+
+
+@pytest.fixture
+def lib() -> Iterator[SkillLibrary]:
+    with SkillLibrary(":memory:") as store:
+        yield store
+
+
+def _evolver(lib: SkillLibrary, *, null_arm: bool, budget: int = 400) -> Evolver:
+    return Evolver(lib, seed=0, null_arm=null_arm, cache_ttl_s=float("inf"), mining="inline", miner=None,
+                   guidance_budget_tokens=budget)
+
+
+def _counts(evo: Evolver, key: str, arm: str) -> tuple[float, float]:
+    a, b = evo.selector.posterior(key, arm)
+    return round(a - 1.0, 6), round(b - 1.0, 6)
+
+
+def _guidance_skill(evo: Evolver, name: str, text: str, trigger: Trigger | None = None) -> str:
+    version = evo.lifecycle.store.add_skill(
+        name, trigger or Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance=text)
+    )
+    evo.lifecycle.start(version.id)
+    evo.invalidate()
+    return version.id
+
+
+# About 60 tokens each: a budget of 100 holds one of them, never both.
+_FIRST = "Check the order number against the customer's list of orders before refunding. " * 3
+_SECOND = "Quote the booking reference exactly as the customer wrote it in the request. " * 3
+
+
+def test_guidance_the_budget_left_out_is_not_credited(lib: SkillLibrary) -> None:
+    evo = _evolver(lib, null_arm=False, budget=100)
+    first = _guidance_skill(evo, "a-orders", _FIRST)
+    second = _guidance_skill(evo, "b-booking", _SECOND)
+    with evo.episode(task="t") as ep:
+        text = ep.guidance()
+        assert "order number" in text and "booking reference" not in text  # one fits
+        ep.finish(reward=1.0)
+    assert _counts(evo, "a-orders", first) == (1.0, 0.0)
+    assert _counts(evo, "b-booking", second) == (0.0, 0.0)  # never in a prompt: nothing to learn
+    shown = [e.version_id for e in evo.store.events(episode_id=ep.id) if e.kind is EventKind.GUIDANCE]
+    assert shown == [first]
+    # A reward that arrives later (feedback) credits the shown one only, too.
+    with evo.episode(task="t") as ep:
+        ep.guidance()
+        ep.finish()
+    evo.feedback(ep.id, 0.0)
+    assert _counts(evo, "a-orders", first) == (1.0, 1.0)
+    assert _counts(evo, "b-booking", second) == (0.0, 0.0)
+
+
+def test_a_site_none_of_whose_versions_would_fit_credits_neither_arm(lib: SkillLibrary) -> None:
+    evo = _evolver(lib, null_arm=True, budget=100)
+    _guidance_skill(evo, "a-orders", _FIRST)
+    second = _guidance_skill(evo, "b-booking", _SECOND)
+    reached = left_out = 0
+    for i in range(40):
+        with evo.episode(task=f"t{i}") as ep:
+            text = ep.guidance()
+            arm = next(a.arm for a in ep.episode.applied if a.key == "b-booking")
+            # The null arm: would its version have fit beside what the prompt holds?
+            shown = "booking reference" in text if arm == second else "order number" not in text
+            reached += shown
+            left_out += not shown
+            ep.finish(reward=float(i % 2))
+    assert left_out  # crowded episodes happened
+    # Where the other skill's text took the budget, b-booking's version never reached the prompt, and
+    # its null arm stood for nothing a version could have done there: only the others count.
+    a, b = _counts(evo, "b-booking", second)
+    na, nb = _counts(evo, "b-booking", NULL_ARM)
+    assert a + b + na + nb == reached
