@@ -6,11 +6,13 @@ tool accepted is applied again when the model repeats the call."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skillevo import NULL_ARM, Evolver, SkillLibrary
-from skillevo._models import EventKind, Strategy, Trigger, TriggerKind
+from skillevo._models import ChangeCase, EventKind, Repair, Strategy, Trigger, TriggerKind
 
 
 @pytest.fixture
@@ -84,3 +86,49 @@ def test_a_site_none_of_whose_versions_would_fit_credits_neither_arm(lib: SkillL
     a, b = _counts(evo, "b-booking", second)
     na, nb = _counts(evo, "b-booking", NULL_ARM)
     assert a + b + na + nb == reached
+
+
+class _Convert(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    amount: float
+    source: str = Field(pattern=r"^[A-Z]{3}$")
+    target: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class _Lenient(_Convert):
+    source: str = Field(pattern=r"^[A-Za-z]{3}$")  # takes any case
+
+
+def _convert(model: type[_Convert] = _Convert, **args: Any) -> Any:
+    """Validates with pydantic: every argument it rejects is named."""
+    try:
+        call = model(**args)
+    except ValidationError as exc:
+        return f"Error: {exc}"
+    return {"amount": call.amount, "currency": call.target}
+
+
+def test_the_rescue_does_not_charge_the_null_arm_a_failure_about_other_arguments(lib: SkillLibrary) -> None:
+    evo = _evolver(lib, null_arm=True)
+    version = evo.lifecycle.store.add_skill(
+        "upper-source",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="convert", pattern="validation error"),
+        Strategy(repair=Repair(ops=[ChangeCase(arg="source", to="upper")])),
+    )
+    evo.lifecycle.start(version.id)
+    evo.invalidate()
+    nulls = 0
+    for i in range(30):
+        with evo.episode(task=f"t{i}") as ep:
+            sent = ep.before_tool("convert", {"amount": 5.0, "source": "eur", "target": "usd"})
+            result = _convert(_Lenient, **sent)
+            assert "target" in result and "source" not in result  # `source` was accepted
+            assert ep.on_tool_result("convert", sent, result)
+            retry = ep.on_tool_error("convert", sent, result)
+            if next(a.arm for a in ep.episode.applied if a.key == "upper-source") == NULL_ARM:
+                nulls += 1
+                assert retry is None  # no comparison on a failure the site cannot affect
+            ep.finish(reward=0.0)
+    assert nulls
+    na, nb = _counts(evo, "upper-source", NULL_ARM)
+    assert (na, nb) == (0.0, 0.0)

@@ -421,14 +421,14 @@ class ToolCalls:
                 self.shadow.repair(skill, held, name, args, when="after_error", message=message, run_code=run_code)
             if not versions:
                 continue
-            version = self._version_after_error(skill, versions, name, args, tried)
+            site = site_args(v.strategy.repair for v in versions)
+            version = self._version_after_error(skill, versions, name, args, tried, site, message)
             if version is None or all(v.id != version.id for v in versions):
                 continue
             repaired, delay, kind = self._repaired(skill, version, name, args, message, call_key, tried)
             if repaired is None:
                 continue
             tried.skills.add(skill.name)
-            site = site_args(v.strategy.repair for v in versions)
             self._expect(name, repaired, _Pending(skill.name, version.id, kind, skill.trigger, site=site))
             for parked in self.parked.pop(call_key, []):  # earlier edits ride along in the retry
                 self._expect(name, repaired, parked)
@@ -437,7 +437,14 @@ class ToolCalls:
         return self._repair_now(name, args, error_type, message, tried), 0.0
 
     def _version_after_error(
-        self, skill: Skill, versions: list[SkillVersion], name: str, args: dict[str, Any], tried: _Tried
+        self,
+        skill: Skill,
+        versions: list[SkillVersion],
+        name: str,
+        args: dict[str, Any],
+        tried: _Tried,
+        site: frozenset[str] | None,
+        message: str,
     ) -> SkillVersion | None:
         """The version to try at this site: the episode's choice, or a rescue where it chose nothing."""
         choice = self.choices.select(skill, versions, "code" if versions[0].strategy.repair is None else "repair")
@@ -446,9 +453,10 @@ class ToolCalls:
         # The episode chose "apply nothing" here, but this call has already failed: the null arm's
         # outcome at this site is known (0). A version whose repair applies to these arguments is
         # tried anyway (Thompson among those), and credited with the retried call's outcome like any
-        # chosen repair. None applies: no comparison, no credit.
+        # chosen repair. None applies, or the error names only arguments outside the site (the
+        # pre-emptive path sets such a failure aside: `_resolve`): no comparison, no credit.
         usable = [v for v in versions if may_repair(v, args)]
-        if not usable:
+        if not usable or names_elsewhere(site, message, name, args, self.evo.tools.has_arg):
             return None
         if skill.name not in tried.null_credited:
             tried.null_credited.add(skill.name)
