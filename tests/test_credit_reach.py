@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skillevo import NULL_ARM, Evolver, SkillLibrary
-from skillevo._models import ChangeCase, EventKind, Repair, Strategy, Trigger, TriggerKind
+from skillevo._models import ArgCondition, ChangeCase, EventKind, Repair, SetArg, Strategy, Trigger, TriggerKind
 
 
 @pytest.fixture
@@ -132,3 +132,37 @@ def test_the_rescue_does_not_charge_the_null_arm_a_failure_about_other_arguments
     assert nulls
     na, nb = _counts(evo, "upper-source", NULL_ARM)
     assert (na, nb) == (0.0, 0.0)
+
+
+def test_a_constant_the_tool_accepted_is_applied_again_on_the_repeat(lib: SkillLibrary) -> None:
+    evo = _evolver(lib, null_arm=False)
+    version = evo.lifecycle.store.add_skill(
+        "set-source",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="convert", pattern="source"),
+        Strategy(repair=Repair(ops=[SetArg(arg="source", value="EUR")],
+                               precondition=[ArgCondition(arg="source", regex="euro")])),
+    )
+    evo.lifecycle.start(version.id)
+    evo.invalidate()
+    with evo.episode(task="t") as ep:
+        call = {"amount": 5.0, "source": "euro", "target": "usd"}
+        sent = ep.before_tool("convert", call)
+        assert sent["source"] == "EUR"
+        result = _convert(**sent)
+        assert "target" in result and "source" not in result  # the constant was accepted
+        assert ep.on_tool_result("convert", sent, result)
+        again = ep.before_tool("convert", call)  # the model repeats its call
+        assert again["source"] == "EUR"
+        assert ep.on_tool_result("convert", again, _convert(**again))
+        fixed = ep.before_tool("convert", {**call, "target": "USD"})
+        assert not ep.on_tool_result("convert", fixed, _convert(**fixed))
+        ep.finish(reward=1.0)
+    # One success, credited once; the two failures about `target` are set aside.
+    assert _counts(evo, "set-source", version.id) == (1.0, 0.0)
+    # An error that names no argument may be the constant's doing ("card not registered"): the
+    # repeat goes as the model meant it.
+    with evo.episode(task="t2") as ep:
+        sent = ep.before_tool("convert", call)
+        assert ep.on_tool_result("convert", sent, "Error: currency pair not registered")
+        assert ep.before_tool("convert", call) == call
+        ep.finish(reward=0.0)

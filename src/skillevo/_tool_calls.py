@@ -285,12 +285,18 @@ class ToolCalls:
                 if not attributable(p.trigger, tool, *error, self.task)
                 or names_elsewhere(p.site, named, tool, args, takes, names)
             ]
-            # A constant the caller never sent can cause any error, not only its site's kind.
+            # A constant the caller never sent can cause any error, not only its site's kind; not one
+            # that names only other arguments (the tool accepted the constant): the model's repeat of
+            # the call gets it again.
             about_args = any(p.writes for p in waiting) and about_arguments(*error)
             self._backfired.update(
                 (p.key, p.sent)
                 for p in waiting
-                if p.sent is not None and (p not in parked or (about_args and p.writes))
+                if p.sent is not None
+                and (
+                    p not in parked
+                    or (about_args and p.writes and not names_elsewhere(p.site, named, tool, args, takes, names))
+                )
             )
             if parked:
                 self.parked[CallKey.of(tool, args)] = parked
