@@ -88,6 +88,27 @@ def test_a_site_none_of_whose_versions_would_fit_credits_neither_arm(lib: SkillL
     assert a + b + na + nb == reached
 
 
+def test_a_tool_s_calls_before_its_guidance_first_reached_a_prompt_do_not_judge_it(lib: SkillLibrary) -> None:
+    evo = _evolver(lib, null_arm=False, budget=100)
+
+    def about(tool: str) -> Trigger:
+        return Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, pattern="not found")
+
+    first = _guidance_skill(evo, "a-orders", _FIRST, about("get_order"))
+    second = _guidance_skill(evo, "b-booking", _SECOND, about("get_booking"))
+    with evo.episode(task="t") as ep:
+        assert "booking reference" not in ep.guidance(tools=["get_order", "get_booking"])  # left out
+        ep.before_tool("get_booking", {"booking_id": "bk1"})
+        assert ep.on_tool_error("get_booking", {"booking_id": "bk1"}, "Error: booking not found") is None
+        assert "booking reference" in ep.guidance(tools=["get_booking"])  # read from now on
+        ep.before_tool("get_booking", {"booking_id": "BK1"})
+        assert not ep.on_tool_result("get_booking", {"booking_id": "BK1"}, {"id": "BK1"})
+        ep.finish(reward=1.0)
+    # Only the call after the text was read judges it: the one before could not have followed it.
+    assert _counts(evo, "b-booking", second) == (1.0, 0.0)
+    assert _counts(evo, "a-orders", first) == (0.0, 0.0)  # its tool was not called after
+
+
 class _Convert(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     amount: float

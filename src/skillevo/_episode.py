@@ -441,7 +441,7 @@ class EpisodeContext:
             versions_chosen.append(choice.version)
         # Only guidance a prompt carried is credited (`CreditLedger.credit_tool_guidance`).
         text, reached = reached_sites(versions_chosen, nulls, budget)
-        self._choices.reached.update(reached)
+        self._choices.reach(reached)
         for version in versions_chosen:
             if version.skill in reached and version.skill not in self._guided:
                 self._guided.add(version.skill)

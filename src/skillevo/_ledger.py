@@ -116,9 +116,10 @@ class CreditLedger:
         """Credit guidance about one tool's failures by that tool's calls, and mark it `credited`.
 
         A tool-error skill asserts "when T fails with E, do S"; its guidance is tested by the calls
-        to T after the episode chose at its site: 0 when the skill's trigger fired on a failure of
-        one of them, 1 when T was called and none did (the same for the null arm, so the two are
-        compared on the same outcome). Nothing is credited when T was not called after the choice.
+        to T after a prompt first reached its site (`SiteChoices.reach`): 0 when the skill's trigger
+        fired on a failure of one of them, 1 when T was called and none did (the same for the null
+        arm, so the two are compared on the same outcome). Nothing is credited when T was not called
+        after that.
         The episode reward would also count every other step of the episode, and could credit
         guidance that causes the failure when something else repairs it.
 
