@@ -24,7 +24,10 @@ episode: a model re-issuing the call after the error gets it through as it meant
 that wrote a constant into the call (a set or a value map) whose call failed on any error about
 arguments, charged or set aside: a value the caller never sent can cause any kind of error (a
 wrong card id: "card not registered"), and re-applying it would make every re-issue fail the same
-way, uncharged.
+way, uncharged. An error that names only other arguments (`names_elsewhere`) says the tool
+accepted the constant: it is applied again to the model's repeat of the call. The rescue after an
+error (the episode chose the null arm at the site) follows the same rule: no null-arm charge, no
+rescue, for a failure that names only other arguments.
 
 The call-level outcome does not see everything a repair changes (a repaired value the tool accepts
 but that is semantically wrong fails nothing at that call), so promotion also needs the episode

@@ -66,7 +66,8 @@ class SiteChoices:
         self.chosen: dict[str, Choice] = {}
         # For guidance about one tool's failures, credited by that tool's calls (see
         # `CreditLedger.credit_tool_guidance`): the tool's calls so far, where the episode chose at
-        # the skill's site, and the sites whose trigger fired on a failure after that choice.
+        # the skill's site (moved on to where a prompt first reached it: `reach`), and the sites whose
+        # trigger fired on a failure after that.
         self.tool_calls: dict[str, int] = {}
         self.chosen_at: dict[str, ToolSite] = {}
         self.failed_after: set[str] = set()
@@ -78,6 +79,19 @@ class SiteChoices:
         # whether the tool fails that way again is the service's luck under every arm, so a version
         # that retries is judged by its retries alone (`CreditLedger.credit_tool_guidance`).
         self.not_argued: set[str] = set()
+        # Guidance sites a prompt reached: the chosen version's text was in it, or (the null arm) one
+        # of the site's versions would have been. Only these learn from the episode's outcome.
+        self.reached: set[str] = set()
+
+    def reach(self, sites: set[str]) -> None:
+        """A prompt reached these guidance sites. A tool's calls judge a site's guidance from the first
+        prompt that reached it: the calls before could not have followed a text not yet read."""
+        for site in sites - self.reached:
+            chosen = self.chosen_at.get(site)
+            if chosen is not None:
+                self.chosen_at[site] = ToolSite(chosen.tool, self.tool_calls.get(chosen.tool, 0))
+                self.failed_after.discard(site)
+        self.reached |= sites
 
     def count_call(self, tool: str) -> None:
         """One more call of `tool` in this episode."""

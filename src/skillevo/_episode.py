@@ -22,7 +22,7 @@ from ._choices import SiteChoices
 from ._detect import IsFailure
 from ._episode_rows import known_secrets
 from ._errors import ConfigError, LibraryError
-from ._guidance import rank_guidance
+from ._guidance import reached_sites
 from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
 from ._open_episodes import reward_after_close
@@ -409,7 +409,8 @@ class EpisodeContext:
                 candidates.setdefault(skill.name, skill)
         for name, skill in fired.items():
             candidates.setdefault(name, skill)
-        versions_chosen = []
+        versions_chosen: list[SkillVersion] = []
+        nulls: dict[str, list[SkillVersion]] = {}  # null-arm sites not yet reached, with their versions
         for skill in candidates.values():
             # The trigger's tool and error were decided where the skill became a candidate
             # (its tool is in play, or its error fired): only the task scope is left.
@@ -431,15 +432,20 @@ class EpisodeContext:
             if not versions:
                 continue
             choice = self._choices.select(skill, versions, "guidance")
-            if choice.version is None or not choice.version.strategy.guidance:
+            if choice.version is None:
+                if skill.name not in self._choices.reached:
+                    nulls[skill.name] = versions
                 continue
-            if all(v.id != choice.version.id for v in versions):
+            if not choice.version.strategy.guidance or all(v.id != choice.version.id for v in versions):
                 continue  # chosen earlier in the episode, no longer live or allowed (rejected since)
             versions_chosen.append(choice.version)
-            if skill.name not in self._guided:
-                self._guided.add(skill.name)
-                self._rec.log(EventKind.GUIDANCE, version_id=choice.version.id, skill=skill.name)
-        text, _ = rank_guidance(versions_chosen, budget)
+        # Only guidance a prompt carried is credited (`CreditLedger.credit_tool_guidance`).
+        text, reached = reached_sites(versions_chosen, nulls, budget)
+        self._choices.reach(reached)
+        for version in versions_chosen:
+            if version.skill in reached and version.skill not in self._guided:
+                self._guided.add(version.skill)
+                self._rec.log(EventKind.GUIDANCE, version_id=version.id, skill=version.skill)
         return text
 
     # ------------------------------------------------------------------ tool calls

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ._prose import prompt_safe
@@ -11,7 +11,7 @@ from ._prose import prompt_safe
 if TYPE_CHECKING:
     from ._models import SkillVersion
 
-__all__ = ["GUIDANCE_HEADER", "compose_guidance", "estimate_tokens", "rank_guidance"]
+__all__ = ["GUIDANCE_HEADER", "compose_guidance", "estimate_tokens", "rank_guidance", "reached_sites"]
 
 GUIDANCE_HEADER = "Learned skills (apply when relevant):"
 
@@ -71,9 +71,40 @@ def rank_guidance(versions: Sequence[SkillVersion], budget_tokens: int) -> tuple
     Returns:
         The block (``""`` if none) and the versions whose guidance it includes.
     """
-    ranked = sorted(versions, key=lambda v: (-v.mean, v.skill))
+    ranked = sorted(versions, key=_rank)
     # A version stored before `check_proposal` held guidance to these rules (or added around it: an
     # older release's library, `add_skill`) still never instructs the model: `compose_guidance` reads it again.
     texts = [v.strategy.guidance or "" for v in ranked]
     text, used = compose_guidance(texts, budget_tokens)
     return text, [ranked[i] for i in used]
+
+
+def _rank(version: SkillVersion) -> tuple[float, str]:
+    return -version.mean, version.skill
+
+
+def _key(version: SkillVersion) -> str:
+    return _normal(version.strategy.guidance or "").lower()
+
+
+def reached_sites(
+    chosen: Sequence[SkillVersion], nulls: Mapping[str, Sequence[SkillVersion]], budget_tokens: int
+) -> tuple[str, set[str]]:
+    """The guidance block of the `chosen` versions (`rank_guidance`) and the sites it reached: the
+    skill of each chosen version whose text the block carries (a text another skill's repeats is
+    carried too), and each skill of `nulls` (sites that chose the null arm, with their versions)
+    one of whose versions would have been carried in its place.
+
+    Only those sites learn from this prompt: a version the budget left out was never read, and a
+    null arm at a site none of whose versions would have fit stood for nothing a version could
+    have done there (crediting either compared the arms on episodes neither could affect)."""
+    text, used = rank_guidance(chosen, budget_tokens)
+    carried = {_key(v) for v in used}
+    reached = {v.skill for v in chosen if _key(v) in carried}
+    for skill, versions in nulls.items():
+        for version in versions:
+            _, fit = rank_guidance([*chosen, version], budget_tokens)
+            if any(v is version for v in fit):
+                reached.add(skill)
+                break
+    return text, reached

@@ -116,18 +116,26 @@ class CreditLedger:
         """Credit guidance about one tool's failures by that tool's calls, and mark it `credited`.
 
         A tool-error skill asserts "when T fails with E, do S"; its guidance is tested by the calls
-        to T after the episode chose at its site: 0 when the skill's trigger fired on a failure of
-        one of them, 1 when T was called and none did (the same for the null arm, so the two are
-        compared on the same outcome). Nothing is credited when T was not called after the choice.
+        to T after a prompt first reached its site (`SiteChoices.reach`): 0 when the skill's trigger
+        fired on a failure of one of them, 1 when T was called and none did (the same for the null
+        arm, so the two are compared on the same outcome). Nothing is credited when T was not called
+        after that.
         The episode reward would also count every other step of the episode, and could credit
         guidance that causes the failure when something else repairs it. A skill about a failure no
         argument causes (`SiteChoices.not_argued`) that also repairs is judged by its retries alone.
+
+        Guidance no prompt carried (the token budget left it out, or, for the null arm, would have
+        left out every version of its site: `SiteChoices.reached`) is marked `credited` with no credit,
+        so neither the episode's reward nor a later `feedback` credits it.
 
         Returns:
             The credit events to record with the episode.
         """
         events: list[Event] = []
         for i, a in enumerate(applied):
+            if a.kind == "guidance" and a.key not in sites.reached and not a.credited:
+                applied[i] = a.model_copy(update={"credited": True})
+                continue
             chosen = sites.chosen_at.get(a.key) if a.kind == "guidance" else None
             if chosen is None:
                 continue

@@ -12,15 +12,15 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._attribution import about_arguments, attributable, error_names, names_elsewhere, names_own_edit, site_args
 from ._call_key import CallKey, tool_name
+from ._call_sites import Attempt, Pending, Tried
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxNotRun, SkillevoError
-from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, Trigger, TriggerKind
+from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, TriggerKind
 from ._own_edits import OwnEdits
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
 from ._redaction import capped_text
@@ -40,34 +40,6 @@ __all__ = ["CallKey", "ToolCalls", "tool_name"]
 # An enum member read from its class costs a slow attribute look-up (about 150 ns: `EnumType` has a
 # `__getattr__`); the events every call records name their kind from here.
 _TOOL_CALL, _TOOL_RESULT = EventKind.TOOL_CALL, EventKind.TOOL_RESULT
-
-class _Attempt(NamedTuple):
-    """A skill's retries of one call."""
-
-    call: CallKey
-    skill: str
-
-
-@dataclass
-class _Pending:
-    """A call whose outcome will credit a repair (or its null arm) at one call site."""
-
-    key: str
-    arm: str
-    kind: Literal["repair", "code"]
-    trigger: Trigger | None = None  # the site's trigger: which failures are its business (`_attribution`)
-    sent: CallKey | None = None  # a pre-emptive repair: the call as the caller sent it
-    writes: bool = False  # its repair writes a constant into the call (a set or a value map)
-    site: frozenset[str] | None = None  # the arguments its site's repairs change (`site_args`)
-
-
-@dataclass
-class _Tried:
-    """What already happened after errors of one call."""
-
-    skills: set[str] = field(default_factory=set)  # skills that repaired it (an edit is tried once)
-    null_credited: set[str] = field(default_factory=set)  # sites whose null arm was credited 0 here
-    error_repair: bool = False  # the repair the error itself spells out was asked for
 
 
 class ToolCalls:
@@ -107,17 +79,17 @@ class ToolCalls:
         self.fired: dict[str, Skill] = {}
         #: the tool each of them fired on (where the trigger view is asked for it again)
         self.fired_on: dict[str, str] = {}
-        self.pending: dict[CallKey, list[_Pending]] = {}
+        self.pending: dict[CallKey, list[Pending]] = {}
         # Arms whose call failed on an error that is not their site's business: they wait on the
         # call's retry (`_attribution`).
-        self.parked: dict[CallKey, list[_Pending]] = {}
+        self.parked: dict[CallKey, list[Pending]] = {}
         # (skill, call as sent) whose pre-emptive repair made that call fail: the same call sent
         # again in this episode is not repaired that way again.
         self._backfired: set[tuple[str, CallKey]] = set()
         self.edits = OwnEdits()  # the model's arguments of the calls pre-emptive repairs changed
-        self._attempts: dict[_Attempt, int] = {}
+        self._attempts: dict[Attempt, int] = {}
         self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
-        self._tried: dict[CallKey, _Tried] = {}
+        self._tried: dict[CallKey, Tried] = {}
         self._error_logged: CallKey | None = None
 
     def _repair_versions(self, skill: Skill) -> list[SkillVersion]:
@@ -169,7 +141,7 @@ class ToolCalls:
         # Every repair of this call (and every null arm drawn) waits on the call's *final*
         # arguments: keyed on an intermediate one, an earlier repair was never credited when a
         # later one changed the call again.
-        waiting: list[_Pending] = []
+        waiting: list[Pending] = []
         # Preconditions are read on the arguments the caller sent, edits applied in turn: one
         # repair's output never triggers another (a repair undoing an earlier one's edit would
         # otherwise share the credit for a call whose arguments nothing changed).
@@ -203,7 +175,7 @@ class ToolCalls:
             if choice.version is not None and all(v.id != choice.version.id for v in versions):
                 continue  # chosen earlier at another site of this skill; its precondition does not hold here
             if choice.version is None:
-                waiting.append(_Pending(skill.name, NULL_ARM, "repair", skill.trigger, site=site))
+                waiting.append(Pending(skill.name, NULL_ARM, "repair", skill.trigger, site=site))
                 continue
             repair = choice.version.strategy.repair
             assert repair is not None
@@ -235,12 +207,12 @@ class ToolCalls:
             sent = sent or CallKey.of(name, args)
             repair = choice.version.strategy.repair
             writes = repair is not None and any(isinstance(op, SetArg | MapValue) for op in repair.ops)
-            waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes, site))
+            waiting.append(Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes, site))
         for pending in waiting:
             self._expect(name, new_args, pending)
         return new_args
 
-    def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
+    def _expect(self, tool: str, args: Any, pending: Pending) -> None:
         self.pending.setdefault(CallKey.of(tool, args), []).append(pending)
 
     def paused(self, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:
@@ -296,12 +268,18 @@ class ToolCalls:
             ]
             if any(not attributable(p.trigger, tool, *error, self.task) for p in own):
                 self.edits.backfired(CallKey.of(tool, args))
-            # A constant the caller never sent can cause any error, not only its site's kind.
+            # A constant the caller never sent can cause any error, not only its site's kind; not one
+            # that names only other arguments (the tool accepted the constant): the model's repeat of
+            # the call gets it again.
             about_args = any(p.writes for p in waiting) and about_arguments(*error)
             self._backfired.update(
                 (p.key, p.sent)
                 for p in waiting
-                if p.sent is not None and (p not in parked or (about_args and p.writes))
+                if p.sent is not None
+                and (
+                    p not in parked
+                    or (about_args and p.writes and not names_elsewhere(p.site, named, tool, args, takes, names))
+                )
             )
             if parked:
                 self.parked[CallKey.of(tool, args)] = parked
@@ -311,7 +289,7 @@ class ToolCalls:
         if error is not None and any(p.arm == NULL_ARM for p in waiting):
             # The null arm's outcome at this call is known now: the rescue after this error
             # (`_version_after_error`) must not credit it a second 0 for the same call.
-            nulls = self._tried.setdefault(CallKey.of(tool, args), _Tried()).null_credited
+            nulls = self._tried.setdefault(CallKey.of(tool, args), Tried()).null_credited
             nulls.update(p.key for p in waiting if p.arm == NULL_ARM)
         for p in waiting:
             self.evo.ledger.credit(p.key, p.arm, reward)
@@ -417,7 +395,7 @@ class ToolCalls:
             if changes(undone, args):
                 self._log_retry(name, None, args, undone, strategy="repair", source="undo", delay_s=0.0)
                 return undone, 0.0
-        tried = self._tried.setdefault(call_key, _Tried())
+        tried = self._tried.setdefault(call_key, Tried())
         for skill in evo.triggers.match(TriggerKind.TOOL_ERROR, name):
             if not any(
                 skill.trigger.matches(tool=name, error_type=t, text=message, task=self.task)
@@ -440,15 +418,15 @@ class ToolCalls:
                 self.shadow.repair(skill, held, name, args, when="after_error", message=message, run_code=run_code)
             if not versions:
                 continue
-            version = self._version_after_error(skill, versions, name, args, tried)
+            site = site_args(v.strategy.repair for v in versions)
+            version = self._version_after_error(skill, versions, name, args, tried, site, message)
             if version is None or all(v.id != version.id for v in versions):
                 continue
             repaired, delay, kind = self._repaired(skill, version, name, args, message, call_key, tried)
             if repaired is None:
                 continue
             tried.skills.add(skill.name)
-            site = site_args(v.strategy.repair for v in versions)
-            self._expect(name, repaired, _Pending(skill.name, version.id, kind, skill.trigger, site=site))
+            self._expect(name, repaired, Pending(skill.name, version.id, kind, skill.trigger, site=site))
             for parked in self.parked.pop(call_key, []):  # earlier edits ride along in the retry
                 self._expect(name, repaired, parked)
             self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
@@ -456,7 +434,14 @@ class ToolCalls:
         return self._repair_now(name, args, error_type, message, tried), 0.0
 
     def _version_after_error(
-        self, skill: Skill, versions: list[SkillVersion], name: str, args: dict[str, Any], tried: _Tried
+        self,
+        skill: Skill,
+        versions: list[SkillVersion],
+        name: str,
+        args: dict[str, Any],
+        tried: Tried,
+        site: frozenset[str] | None,
+        message: str,
     ) -> SkillVersion | None:
         """The version to try at this site: the episode's choice, or a rescue where it chose nothing."""
         choice = self.choices.select(skill, versions, "code" if versions[0].strategy.repair is None else "repair")
@@ -465,9 +450,10 @@ class ToolCalls:
         # The episode chose "apply nothing" here, but this call has already failed: the null arm's
         # outcome at this site is known (0). A version whose repair applies to these arguments is
         # tried anyway (Thompson among those), and credited with the retried call's outcome like any
-        # chosen repair. None applies: no comparison, no credit.
+        # chosen repair. None applies, or the error names only arguments outside the site (the
+        # pre-emptive path sets such a failure aside: `_resolve`): no comparison, no credit.
         usable = [v for v in versions if may_repair(v, args)]
-        if not usable:
+        if not usable or names_elsewhere(site, message, name, args, self.evo.tools.has_arg):
             return None
         if skill.name not in tried.null_credited:
             tried.null_credited.add(skill.name)
@@ -485,12 +471,12 @@ class ToolCalls:
         args: dict[str, Any],
         message: str,
         call_key: CallKey,
-        tried: _Tried,
+        tried: Tried,
     ) -> tuple[dict[str, Any] | None, float, Literal["repair", "code"]]:
         """The retried call `version` makes (None: nothing), its back-off, and the strategy kind."""
         strategy = version.strategy
         if strategy.repair is not None:
-            attempt = _Attempt(call_key, skill.name)
+            attempt = Attempt(call_key, skill.name)
             done = self._attempts.get(attempt, 0)
             plan = plan_stored_repair(strategy.repair, args, message, attempts=done, tried=skill.name in tried.skills)
             if plan.attempt is not None:
@@ -538,7 +524,7 @@ class ToolCalls:
         return repaired, 0.0, "code"
 
     def _repair_now(
-        self, name: str, args: dict[str, Any], error_type: str, message: str, tried: _Tried
+        self, name: str, args: dict[str, Any], error_type: str, message: str, tried: Tried
     ) -> dict[str, Any] | None:
         """No stored skill repairs this call: retry it with the repair the error itself spells out, if any.
 
