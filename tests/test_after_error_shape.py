@@ -7,8 +7,9 @@ skill is any error of the tool. Later the agent sends a mode (the other value, t
 needs) and makes another mistake: the error is about the reference, not the mode. Before
 2026-12-07 the learned `set` was applied after that error anyway and overwrote the mode the agent
 chose (a held-out clinic world, 3 seeds: 3 of the 19 calls that succeeded with a meaning the agent
-did not intend, a synonym the agent sent replaced by a mode learned for its absence); an edit is now applied after an error only where its argument has the shape the
-precondition describes (present or absent, its JSON type).
+did not intend, a synonym the agent sent replaced by a mode learned for its absence); an edit is
+now applied after an error only where its argument has the shape the precondition describes
+(present or absent, its JSON type).
 """
 
 from __future__ import annotations
