@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ._detect_shapes import describe, mapping_failure, markup_failure, traceback_failure
+from ._detect_shapes import describe, mapping_failure, markup_failure, status_line, traceback_failure
 from ._redaction import capped_text, redact
 from ._sanitize import safe_str
 
@@ -320,7 +320,8 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
 
     Recognised: an exception object; an object with ``status == "error"`` (LangChain ToolMessage);
     a text whose structure says it is an error (an ``Error`` label: ``Error: ...``, ``Error 404``,
-    ``Error invoking ...``; a Python traceback or ``ValueError: ...`` line; a JSON object or list
+    ``Error invoking ...``; a Python traceback or ``ValueError: ...`` line; an HTTP error status
+    line, ``HTTP 400 Bad Request: ...``; a JSON object or list
     or an XML/HTML error document, read as below), after any whitespace and invisible characters
     (`INVISIBLE_LEAD`); the same text as bytes, as a list of content blocks (``[{"type": "text",
     "text": "Error: ..."}]``: a LangChain message's or an MCP tool's content) or as an object's
@@ -403,6 +404,8 @@ def _text_failure(text: str) -> tuple[str, str] | None:
     if first == "<":
         message = markup_failure(stripped[:SCAN_CHARS])
         return None if message is None else ("ToolError", message)
+    if first in "hH" and status_line(stripped):  # "HTTP 400 Bad Request: {...}": an API's response as text
+        return "HTTPError", stripped
     lead = stripped[:90]
     if first.isascii() and first.isalpha() and (first == "T" or "Error" in lead or "Exception" in lead):
         if _EMPTY_EXCEPTION.match(stripped, 0, SCAN_CHARS):  # "Exception: none": a report with no exception in it

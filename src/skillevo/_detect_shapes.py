@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["mapping_failure", "markup_failure", "traceback_failure"]
+__all__ = ["mapping_failure", "markup_failure", "status_line", "traceback_failure"]
 
 # Members an error envelope may have besides its error (the conventions' own vocabulary).
 _ENVELOPE = frozenset(
@@ -276,6 +276,17 @@ def _status_title(title: str) -> bool:
     if reason and re.sub(r"[^a-z]", "", rest[: len(reason) * 2].lower()).startswith(reason):
         return True
     return _FAILED_WORDS.search(rest, 0, 80) is not None
+
+
+_HTTP_LEAD = re.compile(r"http(?:/[\d.]+)?\b", re.I)
+
+
+def status_line(text: str) -> bool:
+    """Whether a text opens with the status line of an HTTP error response (``HTTP 400 Bad Request:
+    {...}``, ``HTTP/1.1 422 Unprocessable Entity``), read as a page title is (`_status_title`): a
+    tool that wraps an API returning the response as text."""
+    head = text[:300].split("\n", 1)[0]
+    return _HTTP_LEAD.match(head) is not None and _status_title(head)
 
 
 _SOAP_FAULT = re.compile(r"<(?:[\w.\-]+:)?Body\b[^>]{0,300}>\s*<(?:[\w.\-]+:)?Fault\b", re.I)

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import _regex
 from ._affix import completes_a_word
-from ._arg_paths import MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
+from ._arg_paths import MAX_ELEMENTS, MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
 from ._casts import CastError, cast, join_items, list_separators, split_text, text_separators
 from ._conform import NO, conform
 from ._durations import (
@@ -359,10 +359,22 @@ def _candidate_ops(bad: dict[str, Any], good: dict[str, Any]) -> list[list[Any]]
             edits.append([SetArg(arg=new, value=fg[new])])
     for key in fb:
         if key in fg and not same_args(fb[key], fg[key]):
-            options = [_make_op(name, key, params) for name, params in _value_transforms(fb[key], fg[key])]
+            options = _element_ops(key, fb[key], fg[key])
+            options += [_make_op(name, key, params) for name, params in _value_transforms(fb[key], fg[key])]
             options.append(SetArg(arg=key, value=fg[key]))
             edits.append(options)
     return _each_element(edits, bad)
+
+
+def _element_ops(key: str, bad: Any, good: Any) -> list[Any]:
+    """Ops of every element (``key.*``, no leaf of `flat`) of a list of plain values corrected item by
+    item (ids sent as numbers); another list, or a map of elements (a reordering), is task data."""
+    lists = isinstance(bad, list) and isinstance(good, list) and 0 < len(bad) == len(good) <= MAX_ELEMENTS
+    if not lists or any(isinstance(v, dict | list | tuple) for v in (*bad, *good)):
+        return []
+    first = next(((b, g) for b, g in zip(bad, good, strict=True) if not same_args(b, g)), None)
+    transforms = _value_transforms(*first) if first is not None else []
+    return [_make_op(name, f"{key}.{STAR}", params) for name, params in transforms if name != "map"]
 
 
 def _may_rename(bad: dict[str, Any], old: str, new: str) -> bool:
@@ -540,7 +552,7 @@ def _op_consistent(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
         return op.arg not in fl_g
     if isinstance(op, SetArg):
         return same_args(fl_g.get(op.arg, MISSING), op.value)
-    return same_args(fl_t.get(op.arg, MISSING), fl_g.get(op.arg, MISSING))
+    return same_args(fl_t.get(op.arg, get_path(trial, op.arg)), fl_g.get(op.arg, get_path(good, op.arg)))
 
 
 def _precondition(

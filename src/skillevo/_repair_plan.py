@@ -10,15 +10,16 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ._detect import SCAN_CHARS, detect_failure, retry_after
-from ._models import Repair, Retry, SkillVersion
+from ._models import ArgCondition, Repair, Retry, SkillVersion
 from ._redaction import capped_text
-from ._repair import apply_repair, same_args
+from ._repair import apply_repair, precondition_holds, same_args
 from ._sanitize import safe_str
 
 __all__ = [
     "RepairPlan",
     "changes",
     "error_parts",
+    "fitting",
     "may_repair",
     "plan_error_repair",
     "plan_stored_repair",
@@ -84,6 +85,39 @@ def _edited(repair: Repair, args: dict[str, Any]) -> dict[str, Any]:
     return apply_repair(repair, args)
 
 
+def _shape_conditions(repair: Repair, arg: str) -> list[ArgCondition]:
+    """The precondition's conditions on `arg`'s shape (present or absent, JSON type), without the
+    text it matched: after an error the error is the evidence for the value, not the regex."""
+    return [
+        ArgCondition(arg=c.arg, present=c.present, type=c.type)
+        for c in repair.precondition or []
+        if c.arg == arg and (c.present is not None or c.type is not None)
+    ]
+
+
+def fitting(repair: Repair, args: dict[str, Any]) -> Repair | None:
+    """`repair` without the edits whose argument, at this call, has another shape than the one its
+    precondition was learned from.
+
+    A trigger names a tool's errors, not one argument's: an edit learned where the agent left an
+    argument out (a constant added) would otherwise overwrite the value the agent sent when the
+    same tool fails on something else, a call that then succeeds with a meaning nobody chose.
+    None when no edit is left (a `Retry` op is kept: it edits nothing).
+    """
+    if not repair.precondition:
+        return repair
+    kept = []
+    for op in repair.ops:
+        arg = getattr(op, "arg", None)
+        conds = _shape_conditions(repair, arg) if isinstance(arg, str) else []
+        if conds and not precondition_holds(Repair(ops=[op], precondition=conds), args):
+            continue
+        kept.append(op)
+    if len(kept) == len(repair.ops):
+        return repair
+    return Repair(ops=kept, precondition=repair.precondition) if kept else None
+
+
 def changes(repaired: Any, args: dict[str, Any]) -> bool:
     """Whether `repaired` is a call that differs from `args`."""
     return isinstance(repaired, dict) and not same_args(repaired, args)
@@ -104,8 +138,11 @@ def may_repair(version: SkillVersion, args: dict[str, Any]) -> bool:
         return bool(version.strategy.code)
     if _retry_op(repair) is not None:
         return True
+    fit = fitting(repair, args)
+    if fit is None:
+        return False
     try:
-        return not same_args(apply_repair(repair, args), args)
+        return not same_args(apply_repair(fit, args), args)
     except Exception:
         return False
 
@@ -138,8 +175,11 @@ def plan_stored_repair(
         delay = retry_delay(retry, attempts, message)
     elif tried:
         return RepairPlan(None)
+    fit = fitting(repair, args)
+    if fit is None:
+        return RepairPlan(None, attempt=attempt, give_up=True)
     try:
-        repaired = _edited(repair, args)
+        repaired = _edited(fit, args)
     except Exception as exc:  # a repair that cannot apply to these args is skipped, not fatal
         return RepairPlan(None, attempt=attempt, error=capped_text(str(exc), 300), give_up=True)
     if retry is None and same_args(repaired, args):

@@ -31,10 +31,12 @@ from ._errors import ConfigError, NotFoundError, SkillevoError
 from ._mining import Proposal, check_proposal
 from ._models import (
     NULL_ARM,
+    SCHEMA_MINER,
     Affix,
     ArgCondition,
     ChangeCase,
     CoerceArg,
+    ConformArg,
     Event,
     EventKind,
     Origin,
@@ -243,12 +245,22 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     for arg in dict.fromkeys(getattr(op, "arg", "") for op in repair.ops):
         ops = [op for op in repair.ops if getattr(op, "arg", None) == arg]
         conds = [c for c in repair.precondition if c.arg == arg]
-        if not arg or not conds or not all(isinstance(op, _VALUE_OPS) for op in ops):
+        if not arg or not conds or not all(isinstance(op, _VALUE_OPS) or _plain_cast(op) for op in ops):
             continue
         if "." in arg and not _by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
             continue
         out.append((arg, Repair(ops=ops, precondition=conds)))
     return out
+
+
+def _plain_cast(op: Any) -> bool:
+    """A schema repair that is a cast to a plain type (maybe of a list's elements): no enum, pattern,
+    format or members, which describe one tool's values; its meaning is the type, as a mined cast's."""
+    if not isinstance(op, ConformArg):
+        return False
+    to, items = op.to, op.to.get("items", {"type": "string"})
+    return (set(to) <= {"type", "items"} and to.get("type") in PYTHON_TYPE and isinstance(items, dict)
+            and set(items) == {"type"} and items["type"] in ("string", "integer", "number", "boolean"))
 
 
 def _semantically_safe(repair: Repair) -> Repair | None:
@@ -345,7 +357,12 @@ def _unit_proven(catalog: ToolCatalog, source_tool: str, arg: str, tool: str, un
 
 def _target_type(repair: Repair) -> str:
     """The type the argument has after the repair."""
-    casts = ["str" if op.to == "duration" else op.to for op in repair.ops if isinstance(op, CoerceArg)]
+    casts: list[str] = []
+    for op in repair.ops:
+        if isinstance(op, CoerceArg):
+            casts.append("str" if op.to == "duration" else op.to)
+        elif isinstance(op, ConformArg) and _plain_cast(op):
+            casts.append(PYTHON_TYPE[str(op.to["type"])])
     return casts[-1] if casts else "str"
 
 
@@ -371,6 +388,11 @@ def _shrunk(posterior: tuple[float, float]) -> tuple[int, int]:
     return wins, round(k) - wins
 
 
+#: The trigger a source's repair is stored under: a schema repair is checked before the call (its
+#: transfer, to a tool with no schema of its own, fires on the tool's errors like a mined one).
+_SOURCE_KIND = {SCHEMA_MINER: TriggerKind.BEFORE_TOOL}
+
+
 def _sources(evo: Evolver, candidates: list[str]) -> list[tuple[Skill, SkillVersion]]:
     """Live (testing or active) argument-level repairs, no transfers themselves, that won at least
     `MIN_WINS` credited calls and beat the null arm on the mean: among `candidates` (version ids),
@@ -394,7 +416,7 @@ def _sources(evo: Evolver, candidates: list[str]) -> list[tuple[Skill, SkillVers
             version.status not in live
             or version.origin.miner == TRANSFER_MINER
             or version.strategy.repair is None
-            or skill.trigger.kind is not TriggerKind.TOOL_ERROR
+            or skill.trigger.kind is not _SOURCE_KIND.get(version.origin.miner, TriggerKind.TOOL_ERROR)
             or skill.trigger.tool_is_glob
         ):
             continue
@@ -426,6 +448,8 @@ def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
             if part is None:
                 continue
             for tool, target, repair in _targets(catalog, source_tool, arg, part):
+                if version.origin.miner == SCHEMA_MINER and catalog.schema(tool) is not None:
+                    continue  # (a tool with a schema has its own schema repairs)
                 name = transferred_name(skill.name, tool, target)
                 if name is None:
                     continue
