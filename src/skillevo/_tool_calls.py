@@ -26,6 +26,7 @@ from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._schema_repair import propose_safely
+from ._undo import undo_quoted
 
 if TYPE_CHECKING:
     from ._choices import SiteChoices
@@ -117,6 +118,10 @@ class ToolCalls:
         self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
         self._tried: dict[CallKey, _Tried] = {}
         self._error_logged: CallKey | None = None
+        # A call pre-emptive repairs changed -> the arguments as sent; and the failed call a repair
+        # was charged, with them (`undo_quoted`: retried as sent when the error quotes the repair's value).
+        self._sent_as: dict[CallKey, dict[str, Any]] = {}
+        self._charged: tuple[CallKey, dict[str, Any]] | None = None
 
     def _repair_versions(self, skill: Skill) -> list[SkillVersion]:
         return [v for v in skill.versions if v.strategy.repair is not None or (v.strategy.code and self.evo.sandbox)]
@@ -235,6 +240,8 @@ class ToolCalls:
             waiting.append(_Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes, site))
         for pending in waiting:
             self._expect(name, new_args, pending)
+        if new_args is not args:
+            self._sent_as[CallKey.of(name, new_args)] = args
         return new_args
 
     def _expect(self, tool: str, args: Any, pending: _Pending) -> None:
@@ -269,6 +276,7 @@ class ToolCalls:
         is on one line, and pydantic's argument lines with it)."""
         if not self.pending:
             return
+        sent_as = self._sent_as.pop(CallKey.of(tool, args), None)
         waiting = self.pending.pop(CallKey.of(tool, args), None)
         if waiting is None:
             # Adapters that report the original rather than the repaired args: match by tool alone.
@@ -295,6 +303,8 @@ class ToolCalls:
             if parked:
                 self.parked[CallKey.of(tool, args)] = parked
                 waiting = [p for p in waiting if p not in parked]
+            if sent_as is not None and any(p.sent is not None for p in waiting):
+                self._charged = (CallKey.of(tool, args), sent_as)
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
         if error is not None and any(p.arm == NULL_ARM for p in waiting):
@@ -398,6 +408,13 @@ class ToolCalls:
             self._record_error(name, args, error_type, message)
             self._resolve(name, args, success=False, error=(error_type, message))
         self._error_logged = None
+        charged, self._charged = self._charged, None
+        undone = undo_quoted(charged[1], args, message) if charged is not None and charged[0] == call_key else None
+        if undone is not None:  # the repair's own value failed: the model's call, before another model turn
+            for parked in self.parked.pop(call_key, []):
+                self._expect(name, undone, parked)
+            self._log_retry(name, None, args, undone, strategy="repair", source="undo", delay_s=0.0)
+            return undone, 0.0
         tried = self._tried.setdefault(call_key, _Tried())
         for skill in evo.triggers.match(TriggerKind.TOOL_ERROR, name):
             if not any(
