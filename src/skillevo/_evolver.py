@@ -466,6 +466,9 @@ class Evolver:
                                                                                       "reason": reason})]
             )
             return []
+        from ._schema_covers import covered_by_schema
+
+        proposals = [p for p in proposals if not covered_by_schema(self, p, events)]
         admission = admit(
             proposals, self.store, miner=self.miner.name, episode_id=episode.id, policy=self.admission
         )

@@ -5,8 +5,11 @@ the one it was learned from, naming what it wrote (a rename learned before the A
 argument back: "unknown parameter" for the new name), caused that failure; the model's call, as
 it wrote it, never failed. The retry after such an error is that call (with the episode's other
 repairs re-applied, the backfired one left out), sent before the model sees an error it did not
-cause. Before 2026-12-07 a later in-episode repair read the error on its own terms (dropping the
-argument the rename wrote) and the call failed a second time, on the argument now missing.
+cause. So is a charged call whose error quotes a value a repair wrote and not the one the model sent
+(a learned lower-casing applied to a name whose case matters: `_undo.undo_quoted`). Before
+2026-12-07 a later in-episode repair read the error on its own terms (dropping the argument the
+rename wrote) and the call failed a second time, on the argument now missing; the quoted value went
+back to the model, which re-sent its own call a model turn later.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ class OwnEdits:
             del self._originals[oldest]
             self._backfired.discard(oldest)
         self._originals[sent] = dict(original)
+
+    def original(self, sent: CallKey) -> dict[str, Any] | None:
+        """The model's own arguments of the call `sent`, where a pre-emptive repair changed it."""
+        return self._originals.get(sent)
 
     def backfired(self, sent: CallKey) -> None:
         """The call `sent` failed on an error one of its pre-emptive edits caused."""

@@ -27,6 +27,7 @@ from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._schema_repair import propose_safely
+from ._undo import undo_quoted
 
 if TYPE_CHECKING:
     from ._choices import SiteChoices
@@ -266,8 +267,16 @@ class ToolCalls:
                     or names_elsewhere(p.site, named, tool, args, takes, names)
                 )
             ]
-            if any(not attributable(p.trigger, tool, *error, self.task) for p in own):
-                self.edits.backfired(CallKey.of(tool, args))
+            # Undone at once (`after_error`): an edit named by an error of another class than its
+            # trigger's, or a charged edit whose value the error quotes and the caller's not (`undo_quoted`).
+            sent_key = CallKey.of(tool, args)
+            original = self.edits.original(sent_key)
+            if any(not attributable(p.trigger, tool, *error, self.task) for p in own) or (
+                original is not None
+                and any(p.sent and p not in parked for p in waiting)
+                and undo_quoted(original, args, named) is not None
+            ):
+                self.edits.backfired(sent_key)
             # A constant the caller never sent can cause any error, not only its site's kind; not one
             # that names only other arguments (the tool accepted the constant): the model's repeat of
             # the call gets it again.

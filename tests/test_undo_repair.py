@@ -1,0 +1,93 @@
+"""A pre-emptive repair whose call failed on the very value it wrote is undone at once: the call is
+retried as the model sent it, instead of handing the repair's error back to the model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from skillevo import Evolver, SkillLibrary
+from skillevo._models import ArgCondition, ChangeCase, Repair, Strategy, Trigger, TriggerKind
+from skillevo._undo import undo_quoted
+
+FOLDERS = {"Reports", "archive"}
+
+
+@pytest.fixture
+def lib() -> Iterator[SkillLibrary]:
+    with SkillLibrary(":memory:") as store:
+        yield store
+
+
+def _open(folder: Any, mode: Any = "read") -> Any:
+    if mode not in ("read", "write"):
+        return f"Error: mode {mode!r} is invalid"
+    if folder not in FOLDERS:
+        return {"error": f"open: '{folder}': No such file or directory"}
+    return {"opened": folder}
+
+
+def _evolver(lib: SkillLibrary) -> tuple[Evolver, str]:
+    evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
+    # Learned where the model wrote a lower-case folder in title case ('Archive' for 'archive').
+    version = lib.add_skill(
+        "open-lower-folder",
+        Trigger(kind=TriggerKind.TOOL_ERROR, tool="open", pattern="No such file"),
+        Strategy(repair=Repair(ops=[ChangeCase(arg="folder", to="lower")],
+                               precondition=[ArgCondition(arg="folder", type="str")])),
+    )
+    evo.lifecycle.start(version.id)
+    evo.invalidate()
+    return evo, version.id
+
+
+def _charged(evo: Evolver, version: str) -> float:
+    _, b = evo.selector.posterior("open-lower-folder", version)
+    return b - 1.0
+
+
+def test_a_repair_whose_written_value_the_error_quotes_is_undone_without_a_model_turn(lib: SkillLibrary) -> None:
+    evo, version = _evolver(lib)
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("open", {"folder": "Reports"})
+        assert sent == {"folder": "reports"}  # the learned repair applied before the call
+        assert ep.on_tool_result("open", sent, _open(**sent))  # "'reports': No such file": its own value
+        retry = ep.on_tool_error("open", sent, _open(**sent))
+        assert retry == {"folder": "Reports"}  # the model's own call, tried at once
+        assert not ep.on_tool_result("open", retry, _open(**retry))
+        ep.finish(reward=1.0)
+    assert _charged(evo, version) == 1.0  # the failure stays the repair's
+
+
+def test_the_repair_still_fixes_what_it_was_learned_for(lib: SkillLibrary) -> None:
+    evo, _ = _evolver(lib)
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("open", {"folder": "Archive"})
+        assert sent == {"folder": "archive"}
+        assert not ep.on_tool_result("open", sent, _open(**sent))
+        ep.finish(reward=1.0)
+
+
+def test_an_error_that_does_not_quote_the_written_value_is_handed_back(lib: SkillLibrary) -> None:
+    evo, _ = _evolver(lib)
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("open", {"folder": "Reports", "mode": "append"})
+        result = _open(**sent)  # fails on the mode, which no repair touched
+        assert ep.on_tool_result("open", sent, result)
+        assert ep.on_tool_error("open", sent, result) is None
+        ep.finish(reward=0.0)
+
+
+def test_undo_quoted_reads_only_values_the_repair_wrote_and_the_model_did_not_send() -> None:
+    sent = {"folder": "Reports", "n": 3}
+    assert undo_quoted(sent, {"folder": "reports", "n": 3}, "'reports': not found") == sent
+    # The error quotes the model's value too (a case-blind backend): nothing tells the repair's apart.
+    assert undo_quoted(sent, {"folder": "reports", "n": 3}, "'reports' (asked: 'Reports'): not found") is None
+    # A part of a longer word is no quote; nothing changed, nothing to undo.
+    assert undo_quoted(sent, {"folder": "reports", "n": 3}, "'reportsX': not found") is None
+    assert undo_quoted(sent, dict(sent), "'Reports': not found") is None
+    # An argument the repair added is taken out again; one it renamed keeps the model's value.
+    assert undo_quoted({"a": "x1"}, {"a": "x1", "region": "eu-west"}, "region eu-west unknown") == {"a": "x1"}
+    assert undo_quoted({"nm": "abc"}, {"name": "abc"}, "abc unknown") is None
