@@ -151,3 +151,24 @@ def test_harmless_label_words_reach_the_miner_prompt(tmp_path: Path) -> None:
         {"amount": "3", "invoice": "INV-2291"},
     )
     assert seen and all("first pass: complete" in p and "started at noon" in p for p in seen)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"reset my account; my password is {PHRASE}",
+        f"log in with p a s s w o r d = {KEY}",
+        f"use password={PHRASE} now",
+    ],
+)
+def test_task_text_arguments_and_results_keep_no_such_secret_in_the_file(text: str, tmp_path: Path) -> None:
+    from skillevo import Evolver, SkillLibrary
+
+    with SkillLibrary(str(tmp_path / "lib.db")) as lib:
+        with Evolver(lib, seed=0, mining="inline").episode(task=text) as ep:
+            sent = ep.before_tool("sign_in", {"note": text})
+            ep.on_tool_result("sign_in", sent, {"echo": text})
+            ep.finish(reward=1.0)
+        lib.flush()
+    data = db_bytes(tmp_path / "lib.db").decode("utf-8", "replace")
+    assert KEY not in data and not any(w in data for w in LATER)
