@@ -73,6 +73,8 @@ BENIGN = [
     "the api key is read from the environment",
     "the session is still running",
     "the secret is kept in a sealed store",
+    "before this session one miner rule read the allowed values",  # no linking word: no passphrase
+    "letters that spell a secret word together name it",
 ]
 
 

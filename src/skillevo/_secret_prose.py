@@ -278,7 +278,9 @@ def prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
             continue
         if credential_like(value, not _CODE_WORDS.isdisjoint(key_words(key))):
             yield m.start("v"), m.start("v") + len(value), "secret"
-        elif (stop := prose_phrase_end(text, m.start("v"), m.start("v") + len(value))) > m.start("v"):
+        elif text[m.end("k") : m.start("v")].strip() and (  # a linking word: "secret word together" is none
+            (stop := prose_phrase_end(text, m.start("v"), m.start("v") + len(value))) > m.start("v")
+        ):
             yield m.start("v"), stop, "secret"  # a passphrase: "my password is correct horse battery staple"
 
 
