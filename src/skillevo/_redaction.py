@@ -88,7 +88,9 @@ from ._secret_oracle import CUES as ORACLE_CUES
 from ._secret_oracle import oracle_spans
 from ._secret_prefixed import prefixed_key_spans
 from ._secret_prose import determiner_code_hint, determiner_code_spans, is_status, opens_message, phrase_end
+from ._secret_prose import words_not_secret as _words_not_secret
 from ._secret_shapes import EXTRA_RULES, RUN, Gate, Rule, ds_rules
+from ._secret_spelled import spelled_spans, spelled_view
 from ._secret_sql import sql_spans
 from ._secret_tables import table_spans
 from ._secret_urls import percent_spans, userinfo_spans
@@ -190,8 +192,8 @@ def _folded(text: str) -> str:
             lower += "\n" + view[0].casefold()
     if not text.isascii():  # accented and look-alike letters read in ASCII ("pássword", "ᴘᴀssᴡᴏʀᴅ")
         lower += "\n" + ascii_reading(text).casefold()
-    return lower
-
+    spelled = spelled_view(text)  # a name spelled letter by letter ("p a s s w o r d =")
+    return lower if spelled is None else lower + "\n" + spelled[0].casefold()
 
 
 def _is_basic_credential(value: str) -> bool:
@@ -264,8 +266,9 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
         yield from entity_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
         # percent-encoded text (a URL inside a query: "https%3A%2F%2Fuser%3Apw%40host"), likewise
         yield from percent_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
-        # character escapes, compatibility forms, invisible characters ("pass\x77ord=", "ｐａｓｓｗｏｒｄ=")
+        # character escapes, compatibility forms, invisible characters ("pass\x77ord=", "ｐａｓｓｗｏｒｄ="), spellings
         yield from view_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
+        yield from spelled_spans(text, lambda inner: _spans(inner, emails, groups, gated, False))
     if not gated or flag_hint(text):
         yield from flag_spans(text)
     if not gated or determiner_code_hint(text):
@@ -363,9 +366,8 @@ _JUDGED_CHARS = 512
 
 def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
     """Whether a pair's value is no secret after all: a word describing the argument ("password:
-    required", "token: missing"), a validation message ("session_id: Field required"), a phrase
-    before the values a tool accepts ("pin: must be one of ..."), or a postal
-    PIN code beside an address ("Pincode: 560001")."""
+    required", "token: missing"), a validation message ("session_id: Field required"), a phrase before
+    the values a tool accepts ("pin: must be one of ..."), words, or a postal PIN ("Pincode: 560001")."""
     # None holds of a long value: its head is read, with a character none accepts after it (copied whole,
     # a run of pairs each extended to the run's end, "password=password=...", was quadratic).
     value = text[start:end] if end - start <= _JUDGED_CHARS else text[start : start + _JUDGED_CHARS] + "\x00"
@@ -376,7 +378,8 @@ def _not_a_secret(text: str, key: str, start: int, end: int) -> bool:
     phrase = _STATUS_PHRASE.match(text, start)  # "not set", "too short": a status of several words
     if is_status(value) or (phrase is not None and is_status(phrase.group(0))):
         return True
-    return is_postal_pin(key, value, text[max(0, start - 240) : start])
+    # words, no secret ("session: started at noon", "first pass: complete"), or a postal code
+    return _words_not_secret(text, key, start, value) or is_postal_pin(key, value, text[max(0, start - 240) : start])
 
 
 def _holds_secret(text: str, groups: list[RuleGroup], gated: bool) -> bool:

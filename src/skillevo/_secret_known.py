@@ -86,7 +86,8 @@ def _skeleton(value: str) -> str:
 
 def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[int, int]]:
     """Where `text` spells one of `skeletons` with any separators between its characters (at most
-    as many separator characters as the skeleton has characters, plus 8)."""
+    three separator characters per character, plus 8: a secret spelled out with ", ", " / " or two
+    spaces between its characters; one each let 3 of 3 such echoes through, attack25)."""
     stripped = _strip(lowered)
     found = [s for s in skeletons if s in stripped]
     if not found:
@@ -97,7 +98,7 @@ def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[
         i = stripped.find(skeleton)
         while i >= 0:
             start, end = where[i], where[i + len(skeleton) - 1] + 1
-            if end - start <= 2 * len(skeleton) + 8:
+            if end - start <= 4 * len(skeleton) + 8:
                 spans.append((start, end))
             i = stripped.find(skeleton, i + len(skeleton))
     return spans

@@ -24,8 +24,11 @@ __all__ = [
     "is_status",
     "opens_message",
     "phrase_end",
+    "prose_phrase_end",
     "prose_spans",
+    "reads_as_sentence",
     "seed_phrase_spans",
+    "words_not_secret",
 ]
 
 Span = tuple[int, int, str]
@@ -99,30 +102,113 @@ def is_status(value: str) -> bool:
 
 
 # The next word of a passphrase written bare after its key ("password: correct horse battery staple"): a
-# word spaced after the last on the same line, ending at a space, the line's end or a punctuation mark; a
-# word that labels the next pair ("user=ana", "host: db") is not one. Bounded: each word is one anchored
-# match of at most 40 characters, the phrase at most `_PHRASE_WORDS` words.
-_PHRASE_WORD = re.compile(r"[^\S\r\n]{1,3}[^\W_]{1,40}(?=[^\w\-]|\Z)(?![^\S\r\n]*[:=])")
+# word spaced after the last on the same line, ending at a space, the line's end or a punctuation mark (not
+# a file name's dot: "app.py"); a word that labels the next pair ("user=ana", "host: db") is not one.
+# Bounded: each word is one anchored match of at most 40 characters, the phrase at most `_PHRASE_WORDS` words.
+_PHRASE_WORD = re.compile(r"[^\S\r\n]{1,3}([^\W_]{1,40})(?=[^\w\-.]|\.(?!\w)|\Z)(?![^\S\r\n]*[:=])")
 _PHRASE_WORDS = 12
+#: English's closed-class words (articles, determiners, pronouns, prepositions, conjunctions, auxiliaries,
+#: negation) and its commonest adverbs of degree and time: a run of words holding one is a sentence, which
+#: a generated passphrase's words (nouns, adjectives, verbs of four letters or more) are not.
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their",
+     "some", "any", "no", "every", "each", "all", "both", "either", "neither", "other", "another", "such",
+     "i", "you", "he", "she", "it", "we", "they", "me", "him", "us", "them", "who", "whom", "which", "what",
+     "at", "by", "for", "from", "in", "into", "of", "off", "on", "onto", "out", "over", "to", "up", "down",
+     "with", "within", "without", "via", "per", "about", "above", "after", "against", "along", "among",
+     "around", "before", "behind", "below", "beneath", "beside", "between", "beyond", "during", "except",
+     "inside", "near", "since", "through", "toward", "towards", "under", "until", "till", "upon", "across",
+     "and", "or", "but", "nor", "so", "yet", "because", "although", "though", "unless", "while", "whereas",
+     "if", "then", "than", "when", "where", "whether", "as",
+     "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did",
+     "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+     "not", "never", "always", "also", "only", "still", "just", "now", "already", "again", "too", "very",
+     "here", "there", "please"}
+)  # fmt: skip
+
+
+def _sentence_word(word: str) -> bool:
+    """Whether a word reads as a sentence's, never a passphrase's: a closed-class word, an adverb in
+    -ly, or a participle in -ed or -ing ("started", "running": a state)."""
+    w = word.lower()
+    return w in _FUNCTION_WORDS or (len(w) > 4 and w.endswith(("ly", "ed", "ing")))
+
+
+def _next_words(text: str, end: int, sentence: bool) -> Iterator[re.Match[str]]:
+    """The words spaced after `end` on the same line, up to a punctuation mark, a label or (unless
+    `sentence`) a sentence's word (`_sentence_word`), at most `_PHRASE_WORDS`."""
+    for _ in range(_PHRASE_WORDS):
+        m = _PHRASE_WORD.match(text, end)
+        if m is None or (not sentence and _sentence_word(m.group(1))):
+            return
+        yield m
+        end = m.end()
 
 
 def phrase_end(text: str, start: int, end: int) -> int:
     """Where a secret key's bare value that starts at `start` ends when it is a passphrase: its first
-    word (`text[start:end]`) all letters after a space, then words spaced on the same line; else `end`. The pair rule
-    reads one token as the value, so "password: correct horse battery staple" kept three of its words."""
-    # a token ("hunter2", "Quokka7731") is the whole value; so is a word glued to its "=" ("password=hunter
-    # and ..."): a shell, a DSN or a query ends it at a space, where "password: " and " = " open a phrase
-    if not text[start:end].isalpha() or not text[start - 1 : start].isspace():
+    word (`text[start:end]`) all letters, then the words spaced after it on the same line, to a
+    punctuation mark or a label; else `end`. The pair rule reads one token as the value, so "password:
+    correct horse battery staple" kept three of its words. A value glued to its "=" (a shell's, a DSN's,
+    a query's) runs on only to a word only a sentence holds ("password=hunter and the hunter left":
+    "and"): "password=correct horse battery staple" kept three words too (attack25)."""
+    # a token ("hunter2", "Quokka7731") is the whole value
+    if not text[start:end].isalpha():
         return end
     stop = end
-    for _ in range(_PHRASE_WORDS):
-        m = _PHRASE_WORD.match(text, stop)
-        if m is None:
-            break
+    for m in _next_words(text, end, sentence=text[start - 1 : start].isspace()):
         stop = m.end()
     # a status opening the words is no value ("token: expired for ana", "password: not set for this user")
     words = text[start:stop].split()
     return end if any(is_status(" ".join(words[:n])) for n in range(1, 4)) else stop
+
+
+_FIRST_WORD = re.compile(r"[^\W\d_]{1,40}")
+
+
+def reads_as_sentence(text: str, start: int) -> bool:
+    """Whether the bare words at `start` (where a pair's value would be) read as a sentence, not a
+    secret: the first a closed-class word or a participle ("session: started at noon", "token: the
+    request needs one", "pass: skipped"). A token (a digit, a capital inside) never does."""
+    m = _FIRST_WORD.match(text, start)
+    if m is None or (m.end() < len(text) and (text[m.end()].isalnum() or text[m.end()] in "_-")):
+        return False
+    first = m.group(0)
+    return (len(first) == 1 or first[1:].islower()) and _sentence_word(first)
+
+
+# The word spaced before a label on its line ("first" in "first pass:"); not a pair's value or a name.
+_LABEL_WORD_BEFORE = re.compile(r"(?<![\w.\-=:/@])([^\W\d_][^\W_]{0,31})[^\S\r\n]{1,3}\Z")
+
+
+def words_not_secret(text: str, key: str, start: int, value: str) -> bool:
+    """Whether a secret key's bare value at `start` (`value`: its bounded head) is words, no secret:
+    they read as a sentence (`reads_as_sentence`), or the label, read with the word spaced before it,
+    names something else ("first pass: complete", "boarding pass: printed at gate 12": "pass" alone
+    names a password). A quoted value is the value as given, whatever its words; a value opening with a
+    token ("hunter2 for ana") is a secret."""
+    first = value.split(maxsplit=1)[0] if value.strip() else value
+    if text[start - 1 : start] in ('"', "'") or credential_like(first, False):
+        return False
+    if reads_as_sentence(text, start):
+        return True
+    label = text[max(0, start - 64) : start].rstrip(" \t:=")
+    if not label.lower().endswith(key.lower()):
+        return False
+    m = _LABEL_WORD_BEFORE.search(label, 0, len(label) - len(key))
+    return m is not None and not is_secret_key(f"{m.group(1)} {key}")
+
+
+def prose_phrase_end(text: str, start: int, end: int) -> int:
+    """Where a passphrase named in prose ends ("my password is correct horse battery staple"): three
+    or more lower-case words, none a sentence's (`_sentence_word`), else `start` (none)."""
+    first = text[start:end]
+    if not first.isalpha() or not first.islower() or _sentence_word(first) or is_status(first):
+        return start
+    words = list(_next_words(text, end, sentence=False))
+    if len(words) < 2 or any(not w.group(1).islower() or is_status(w.group(1)) for w in words):
+        return start
+    return words[-1].end()
 
 
 # A validation message where a pair's value would be: a tool node flattens pydantic's errors to "name:
@@ -192,6 +278,10 @@ def prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
             continue
         if credential_like(value, not _CODE_WORDS.isdisjoint(key_words(key))):
             yield m.start("v"), m.start("v") + len(value), "secret"
+        elif text[m.end("k") : m.start("v")].strip() and (  # a linking word: "secret word together" is none
+            (stop := prose_phrase_end(text, m.start("v"), m.start("v") + len(value))) > m.start("v")
+        ):
+            yield m.start("v"), stop, "secret"  # a passphrase: "my password is correct horse battery staple"
 
 
 # A bare code word right after a determiner, a linking word, then the value: "o código é 1234", "il codice
