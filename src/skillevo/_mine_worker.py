@@ -104,6 +104,16 @@ class MiningWorker:
             self._cond.notify_all()
         return done
 
+    def drop_queued(self) -> int:
+        """Drop the jobs not started yet (the one running goes on): how many. Their episodes are
+        stored; the nightly `skillevo train` mines them."""
+        with self._cond:
+            skipped = len(self._jobs)
+            self._jobs.clear()
+            self.dropped += skipped
+            self._cond.notify_all()
+        return skipped
+
     _flushing = False
     #: closed by the interpreter's exit (`_drain_at_exit`): later jobs are skipped, not refused
     _exited = False
@@ -149,10 +159,8 @@ def _drain_at_exit() -> None:
     # nightly `skillevo train` mines them.
     for worker in list(_live):
         if worker.pending and not worker.flush(EXIT_WAIT_S):
-            with worker._cond:
-                skipped = len(worker._jobs)
-                worker._jobs.clear()
-                worker.dropped += skipped
+            with worker._cond:  # (a re-entrant lock: the drop and the close are one step)
+                skipped = worker.drop_queued()
                 worker._closed = worker._exited = True
                 worker._cond.notify_all()
             log.warning("skillevo: interpreter exit: %d mining jobs not run (their episodes are stored; "
