@@ -197,7 +197,11 @@ class WriteBehind(Generic[T]):
                 self._queue.append(record)
                 full = self._failed or len(self._queue) + self._inflight >= self.max_pending
                 wake = not self._armed
-                if self._thread is None:
+                if _exited:
+                    # Before 2026-12-07 it waited for a writer the ending interpreter never lets
+                    # write: 3 of 3 episodes finished in a later exit handler lost, without a word.
+                    full = True
+                elif self._thread is None:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
         if wait:
@@ -221,7 +225,8 @@ class WriteBehind(Generic[T]):
         if wake:
             self._wake.set()
         if full or self._dropped:
-            self.drain(briefly=True)  # the writer is behind, or failing: this caller writes, and hears why
+            # The writer is behind, or failing, or gone (exit): this caller writes, and hears why.
+            self.drain(briefly=not _exited)
 
     @property
     def _journaling(self) -> bool:
@@ -576,7 +581,17 @@ def _shown(exc: BaseException) -> str:
     return capped_text(safe_str(exc), 2000)
 
 
+#: the exit hook has run: a record queued later (an exit handler registered before skillevo was
+#: imported runs after the hook) is written by its caller (`put`): no thread writes it any more
+_exited: list[bool] = []
+
+
 @atexit.register
+def _at_exit() -> None:
+    _exited[:] = [True]
+    _drain_all()
+
+
 def _drain_all() -> None:
     """At interpreter exit, write what is still queued (daemon threads die without finishing)."""
     for queue in list(_LIVE):
