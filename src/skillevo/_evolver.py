@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from . import _store
 from ._admission import AdmissionPolicy
 from ._detect import IsFailure
 from ._episode import EpisodeContext, _current, current_episode
@@ -64,7 +65,6 @@ if TYPE_CHECKING:
 # `_current`, `_check_reward` and `IsFailure` are imported from here by `skillevo.adapters`.
 __all__ = ["EpisodeContext", "Evolver", "GroupContext", "IsFailure", "_check_reward", "_current", "current_episode"]
 
-_CLOSE_FLUSH_S = 10.0  # the most a library's close waits for an Evolver's queued mining
 _logger = logging.getLogger("skillevo")
 
 
@@ -235,11 +235,23 @@ class Evolver:
         return self._mining.flush(timeout)
 
     def _flush_before_close(self) -> None:
-        if not self.flush(_CLOSE_FLUSH_S):
-            _logger.warning("skillevo: mining still queued after %.0f s when the library closed", _CLOSE_FLUSH_S)
+        if not self.flush(self.store.close_time_left()):
+            # Past the close's budget: what is still queued would only meet a closed library.
+            skipped = self._mining.drop_queued()
+            _logger.warning(
+                "skillevo: %d mining jobs not run when the library closed (past its %.0f s; their episodes "
+                "are stored: `skillevo train` mines them)", skipped, _store.CLOSE_HOOKS_S,
+            )
 
     def _stop_open_episodes(self) -> None:
-        self.open_episodes.stop_all()
+        with self._mining.until(self.store.close_time_left()):
+            self.open_episodes.stop_all()
+        skipped = self._mining.take_skipped()
+        if skipped:
+            _logger.warning(
+                "skillevo: %d episodes stopped when the library closed were not mined (past its %.0f s; "
+                "they are stored: `skillevo train` mines them)", skipped, _store.CLOSE_HOOKS_S,
+            )
 
     def close(self, timeout: float | None = None) -> bool:
         """Run the pending mining, then stop the background miner (the library stays open)."""
@@ -399,14 +411,25 @@ class Evolver:
             try:
                 made = self._mine(episode, saved) if saved else []
             except LibraryError:  # the store is away: learned from when it answers (`_unlearned`)
+                if self.store.closed:
+                    return self._after_close(episode)
                 self._unlearned.note(episode.id, tuple(repairs))
                 raise
+            if self.store.closed:  # closed while it mined (the process shuts down): nothing more to write
+                return made
             self._wake_imports(saved)
             earlier, offered = self._learn_noted()
             made += earlier
             return made + self._transfer(made + repairs + offered)
 
         return self._mining.run(learn, episode, list(events))
+
+    @staticmethod
+    def _after_close(episode: Episode) -> list[str]:
+        # Mining that was running when its library closed: the episode is stored and the nightly
+        # `skillevo train` mines it; before 2026-12-07 each such job logged the closed library's error.
+        _logger.debug("skillevo: mining of episode %s stopped: its library closed", episode.id)
+        return []
 
     # ------------------------------------------------------------------ learning
 
@@ -442,6 +465,8 @@ class Evolver:
             if waiting:
                 self.ledger.evaluate(waiting)
         except Exception as exc:  # never the reason an episode fails: they are looked at after a later one
+            if self.store.closed:
+                return  # the process shuts down: nothing to look at them with
             # A store outage is said once, with the adapters' count (`_repeats`), not once an episode.
             loud, note = STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
             _logger.log(logging.WARNING if loud else logging.DEBUG, "skillevo: waiting candidates not looked "

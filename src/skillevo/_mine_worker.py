@@ -19,7 +19,7 @@ import time
 import weakref
 from collections.abc import Callable
 
-from ._repeats import log_failure
+from ._repeats import StoreErrors, log_failure
 
 __all__ = ["MiningWorker"]
 
@@ -52,6 +52,9 @@ class MiningWorker:
         self._busy = False
         self._closed = False
         self._thread: threading.Thread | None = None
+        # Skips under load are said once a minute with their count: before 2026-12-07 each logged
+        # a line (6 threads for 2 s: 6,321 identical warnings).
+        self._skips = StoreErrors(noun="skipped minings")
         self._window_start = time.monotonic()
         self._spent = 0.0
         _live.add(self)
@@ -67,7 +70,10 @@ class MiningWorker:
             if len(self._jobs) >= self.max_queue:
                 self._jobs.popleft()
                 self.dropped += 1
-                log.warning("skillevo: mining queue full (%d): the oldest episode's mining was skipped", self.max_queue)
+                loud, note = self._skips.admit()
+                log.log(logging.WARNING if loud else logging.DEBUG,
+                        "skillevo: mining queue full (%d): the oldest episode's mining was skipped%s",
+                        self.max_queue, note)
             self._jobs.append(job)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="skillevo-mining", daemon=True)
@@ -103,6 +109,16 @@ class MiningWorker:
             self._closed = True
             self._cond.notify_all()
         return done
+
+    def drop_queued(self) -> int:
+        """Drop the jobs not started yet (the one running goes on): how many. Their episodes are
+        stored; the nightly `skillevo train` mines them."""
+        with self._cond:
+            skipped = len(self._jobs)
+            self._jobs.clear()
+            self.dropped += skipped
+            self._cond.notify_all()
+        return skipped
 
     _flushing = False
     #: closed by the interpreter's exit (`_drain_at_exit`): later jobs are skipped, not refused
@@ -149,10 +165,8 @@ def _drain_at_exit() -> None:
     # nightly `skillevo train` mines them.
     for worker in list(_live):
         if worker.pending and not worker.flush(EXIT_WAIT_S):
-            with worker._cond:
-                skipped = len(worker._jobs)
-                worker._jobs.clear()
-                worker.dropped += skipped
+            with worker._cond:  # (a re-entrant lock: the drop and the close are one step)
+                skipped = worker.drop_queued()
                 worker._closed = worker._exited = True
                 worker._cond.notify_all()
             log.warning("skillevo: interpreter exit: %d mining jobs not run (their episodes are stored; "

@@ -29,8 +29,9 @@ QUIET_S = 60.0
 class StoreErrors:
     """Decides, per process, whether a store error is logged in full, and what to say with it."""
 
-    def __init__(self, quiet_s: float = QUIET_S) -> None:
+    def __init__(self, quiet_s: float = QUIET_S, *, noun: str = "store errors") -> None:
         self._quiet_s = quiet_s
+        self._noun = noun  # what is counted, as the note says it (plural)
         self._lock = threading.Lock()
         self._logged_at: float | None = None
         self._counted = 0
@@ -48,8 +49,8 @@ class StoreErrors:
                 self._counted += 1
                 return False, ""
             counted, self._counted, self._logged_at = self._counted, 0, now
-        held = f"; {counted} more store errors since the last one logged" if counted else ""
-        return True, f"{held}; store errors of the next {self._quiet_s:.0f} s are counted, not logged"
+        held = f"; {counted} more {self._noun} since the last one logged" if counted else ""
+        return True, f"{held}; {self._noun} of the next {self._quiet_s:.0f} s are counted, not logged"
 
 
 #: the process's count: one outage of the store logged once, then counted

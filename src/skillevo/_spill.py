@@ -41,7 +41,6 @@ import json
 import logging
 import os
 import secrets
-import stat
 import threading
 import time
 from collections import Counter
@@ -49,6 +48,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from ._spill_named import contents, still_named
+from ._spill_named import foreign as _foreign
+from ._spill_named import sync_folder as _sync_folder
 from ._spill_read import LazyFile
 
 try:
@@ -67,36 +69,6 @@ _UNREAD = ".unread"
 #: How often (seconds) a process looks again for files other processes left after it opened the journal.
 RESCAN_S = 5.0
 CHUNK = 500  # records written back in one transaction, and decoded ahead of a write
-
-
-def _foreign(st: os.stat_result, *, folder: bool) -> str | None:
-    """Why the file or folder `st` (an lstat) is not this user's private journal's, or None."""
-    if stat.S_ISLNK(st.st_mode):
-        return "a symbolic link"
-    if not (stat.S_ISDIR(st.st_mode) if folder else stat.S_ISREG(st.st_mode)):
-        return "not a folder" if folder else "not a plain file"
-    euid = getattr(os, "geteuid", lambda: None)()
-    if euid is not None and st.st_uid != euid:
-        return f"owned by another user (uid {st.st_uid})"
-    if st.st_mode & (0o022 if folder else 0o077):
-        return f"open to other users (mode {stat.S_IMODE(st.st_mode):o})"
-    if not folder and st.st_nlink > 1:
-        return "linked elsewhere too"
-    return None
-
-
-def _sync_folder(folder: Path) -> None:
-    """fsync `folder`: a file made, renamed or deleted in it stays so through a power cut."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return  # no folder descriptors here (Windows): the file's own fsync is what there is
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 _OPEN_OTHER = os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -359,6 +331,7 @@ class Journal(Generic[T]):
     def _own(self) -> int:
         if self._pid != os.getpid():  # a forked child: the parent's file and lock are the parent's
             self._fd, self._path, self._pid, self._size = None, None, os.getpid(), None
+        self._keep_named()
         if self._fd is None:
             made = not os.path.lexists(self.folder)
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -371,7 +344,7 @@ class Journal(Generic[T]):
             # Made under a name no reader lists, locked, then named: a file found under a journal
             # name without its lock is one an ended process left, never one being made.
             making = self.folder / f".{name}.new"
-            fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
+            fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)  # read back by `_keep_named`
             try:
                 if fcntl is not None:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -382,6 +355,31 @@ class Journal(Generic[T]):
             _sync_folder(self.folder)
             self._fd, self._path = fd, self.folder / name
         return self._fd
+
+    def _keep_named(self) -> None:
+        """This process's file, deleted or replaced under it (its folder removed by a cleaner):
+        what the open file holds goes into a new one (the lock held). Before 2026-12-07 appends
+        went on into the nameless file and the replay, reading by name, lost every record."""
+        old_fd, old_path = self._fd, self._path
+        if old_fd is None or old_path is None or still_named(old_fd, old_path):
+            return
+        data = contents(old_fd)
+        self._fd = self._path = None
+        try:
+            fd = self._own()
+            if data:
+                self._write_all(fd, data)
+        except OSError:
+            if self._fd is not None:  # the new file, if made, is given up; the old one is kept
+                os.close(self._fd)
+                with contextlib.suppress(OSError):
+                    os.unlink(str(self._path))
+            self._fd, self._path = old_fd, old_path
+            raise
+        os.close(old_fd)
+        self._size = None
+        _log.warning("skillevo: the journal file %s was deleted or replaced while this process held records "
+                     "in it; they are kept in %s", old_path, self._path)
 
     def _close_own(self) -> None:
         if self._fd is not None:
@@ -418,6 +416,11 @@ class Journal(Generic[T]):
             written += self._replay_file(self._stranded[0], write, chunk, own=False)
             self._stranded.pop(0)
         with self._lock:
+            if self._pid == os.getpid():
+                try:
+                    self._keep_named()
+                except OSError as exc:
+                    _log.error("skillevo: the journal %s cannot be written (%s)", self.folder, exc.strerror or exc)
             own = self._path if self._pid == os.getpid() else None
         if own is not None:
             written += self._replay_file(own, write, chunk, own=True)

@@ -313,6 +313,8 @@ class SQLiteLibrary(SkillLibrary):
         return sqlite_utils.Database(self._conn)
 
     def _migrate(self) -> None:
+        if self._schema_done():
+            return
         with self._write() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
@@ -330,6 +332,16 @@ class SQLiteLibrary(SkillLibrary):
                 for statement in statements:
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+    def _schema_done(self) -> bool:
+        """Whether the file is at this skillevo's schema already, read without the write lock: a
+        process starting while another holds a long write transaction has nothing to wait for
+        (before 2026-12-07 the open waited the whole busy timeout, then failed)."""
+        conn = self._conn
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone():
+            return False
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        return bool(row) and row[0] == len(MIGRATIONS)
 
     def _check_schema(self) -> None:
         """A read-only library is not migrated: it must be one, and not from a newer skillevo."""

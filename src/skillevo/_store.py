@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +36,12 @@ _log = logging.getLogger("skillevo")
 _BEFORE_CLOSE_LOCK = threading.Lock()
 
 __all__ = ["SkillStore"]
+
+
+#: the most a library's close waits, over all its before-close hooks, for the learning its Evolvers
+#: owe it (queued mining; inline mining of the episodes the close stops): what is left is stored and
+#: the nightly `skillevo train` mines it
+CLOSE_HOOKS_S = 10.0
 
 
 class SkillStore(ABC):
@@ -73,7 +80,9 @@ class SkillStore(ABC):
             cls.close = close  # type: ignore[method-assign]
 
     #: methods written once here for every backend (the rest each backend implements)
-    CONCRETE: ClassVar[frozenset[str]] = frozenset({"before_close", "_run_before_close", "unreadable_skills"})
+    CONCRETE: ClassVar[frozenset[str]] = frozenset(
+        {"before_close", "_run_before_close", "close_time_left", "closed", "unreadable_skills"}
+    )
 
     def before_close(self, callback: Callable[[], object]) -> None:
         """Call `callback` (held weakly when it is a bound method) before the library closes: an
@@ -91,14 +100,34 @@ class SkillStore(ABC):
     def _run_before_close(self) -> None:
         with _BEFORE_CLOSE_LOCK:
             hooks = list(self.__dict__.get("_before_close_hooks", ()))
-        for ref in hooks:
-            callback = ref()
-            if callback is None:
-                continue
-            try:
-                callback()
-            except Exception:  # closing must go on: what the hook owed is logged where it failed
-                _log.exception("skillevo: a before-close hook of %s failed", getattr(self, "location", "a library"))
+        # One budget for the whole close, shared by every hook (every Evolver of the library): a
+        # close is how a process shuts down, and before 2026-12-07 it waited 10 s per Evolver for
+        # queued mining and without bound for inline mining of the episodes it stopped.
+        self.__dict__["_close_deadline"] = time.monotonic() + CLOSE_HOOKS_S
+        try:
+            for ref in hooks:
+                callback = ref()
+                if callback is None:
+                    continue
+                try:
+                    callback()
+                except Exception:  # closing must go on: what the hook owed is logged where it failed
+                    _log.exception(
+                        "skillevo: a before-close hook of %s failed", getattr(self, "location", "a library")
+                    )
+        finally:
+            self.__dict__.pop("_close_deadline", None)
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close` has closed the library (False for a backend that keeps no ``_closed``)."""
+        return bool(self.__dict__.get("_closed", False))
+
+    def close_time_left(self) -> float:
+        """Seconds a before-close hook may still take: what is left of the close's `CLOSE_HOOKS_S`
+        over all hooks (the whole of it outside a close)."""
+        deadline = self.__dict__.get("_close_deadline")
+        return CLOSE_HOOKS_S if deadline is None else max(0.0, deadline - time.monotonic())
 
     # ------------------------------------------------------------------ lifecycle
 

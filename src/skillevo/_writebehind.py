@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import sys
 import threading
 import time
@@ -34,7 +33,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from . import _durability
+from . import _durability, _writebehind_fork
 from ._aborted import ABORTED_ATTEMPTS, aborted_pause, retry_aborted
 from ._errors import LibraryError
 from ._redaction import capped_text
@@ -197,7 +196,11 @@ class WriteBehind(Generic[T]):
                 self._queue.append(record)
                 full = self._failed or len(self._queue) + self._inflight >= self.max_pending
                 wake = not self._armed
-                if self._thread is None:
+                if _exited:
+                    # Before 2026-12-07 it waited for a writer the ending interpreter never lets
+                    # write: 3 of 3 episodes finished in a later exit handler lost, without a word.
+                    full = True
+                elif self._thread is None:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
         if wait:
@@ -221,7 +224,8 @@ class WriteBehind(Generic[T]):
         if wake:
             self._wake.set()
         if full or self._dropped:
-            self.drain(briefly=True)  # the writer is behind, or failing: this caller writes, and hears why
+            # The writer is behind, or failing, or gone (exit): this caller writes, and hears why.
+            self.drain(briefly=not _exited)
 
     @property
     def _journaling(self) -> bool:
@@ -509,74 +513,23 @@ def flush_all(grace_s: float) -> None:
         queue.write_for_exit(deadline - time.monotonic())
 
 
-# A fork copies one thread: the one that forks. Locks another thread held (a batch being written)
-# would stay held in the child forever, and a queue the child fills is lost when it ends with
-# ``os._exit`` (every multiprocessing child does: no atexit, no daemon thread finishing), as a
-# SIGKILL loses it. So the forking thread takes every owner's lock across the fork (no write is in
-# flight in the copy), and in the child the queues write through: what a forked child recorded is
-# written before its `finish()` returns, whatever its `durability` ("sync" already did).
-_FORK_LOCK_S = 10.0
-_held: list[threading.RLock] = []
-
-
-def _before_fork() -> None:
-    _held.clear()
-    for queue in list(_LIVE):
-        if queue._lock.acquire(timeout=_FORK_LOCK_S):
-            _held.append(queue._lock)
-
-
-def _after_fork_in_parent() -> None:
-    while _held:
-        _held.pop().release()
-
-
-def _after_fork_in_child() -> None:
-    _after_fork_in_parent()
-    for queue in list(_LIVE):
-        queue._queue = []  # what was queued belongs to the parent, which writes it
-        queue._inflight = 0
-        queue._queue_lock = threading.Lock()
-        queue._wake = threading.Event()
-        queue._stopped = threading.Event()
-        queue._failed = queue._stalled = False
-        queue._armed = False
-        queue._dropped = []
-        queue._unqueued = {}
-        queue._thread = None
-        queue.sync = True
-    # What a refused write left queued in the child (another process's lock, a server away) is
-    # lost at its ``os._exit`` with no word unless written there. multiprocessing clears the
-    # child's finalizers after this hook, then runs its after-fork callbacks: one of those
-    # registers a finalizer that writes the queues (or reports them lost) before the child ends.
-    util = sys.modules.get("multiprocessing.util")
-    if util is not None and _LIVE:
-        util.register_after_fork(_drain_all, _write_at_child_end)
-
-
-_finalized_in: list[int] = []  # the process whose multiprocessing end writes the queues
-
-
-def _write_at_child_end(drain: Callable[[], None]) -> None:
-    """In a child multiprocessing started (after its fork): `drain` when the child ends, once."""
-    if os.getpid() in _finalized_in:
-        return
-    _finalized_in[:] = [os.getpid()]
-    from multiprocessing import util
-
-    util.Finalize(None, drain, exitpriority=0)
-
-
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
-
-
 def _shown(exc: BaseException) -> str:
     """An error's text as stderr may show it: redacted (a store error may quote what it could not
     write), one line's worth."""
     return capped_text(safe_str(exc), 2000)
 
 
+#: the exit hook has run: a record queued later (an exit handler registered before skillevo was
+#: imported runs after the hook) is written by its caller (`put`): no thread writes it any more
+_exited: list[bool] = []
+
+
 @atexit.register
+def _at_exit() -> None:
+    _exited[:] = [True]
+    _drain_all()
+
+
 def _drain_all() -> None:
     """At interpreter exit, write what is still queued (daemon threads die without finishing)."""
     for queue in list(_LIVE):
@@ -598,3 +551,7 @@ def _print_refused(queue: WriteBehind[Any]) -> None:
     text = queue.lost_report()
     if text:
         print(f"skillevo: {queue._location}: {text}", file=sys.stderr)
+
+
+# The fork hooks (`skillevo._writebehind_fork`), once both of what they use are defined above.
+_writebehind_fork.install(_LIVE, _drain_all)
