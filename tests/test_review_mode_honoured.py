@@ -116,3 +116,29 @@ def test_a_running_process_holds_back_unapproved_versions_once_another_host_gate
         pairs = zip(after.canary, after.changed_in, strict=True)
         assert after.calls_changed == sum(after.canary) and all(canary or not ch for canary, ch in pairs)
         assert lib_a.version(vid).status is VersionStatus.TESTING
+
+
+def test_a_running_processs_group_assigns_no_held_back_version_once_another_host_gates_the_library(
+    tmp_path: Path,
+) -> None:
+    from .test_review_gating import LONG, TOOL, _date_strategy
+
+    path = tmp_path / "lib.db"
+    with SkillLibrary(path) as lib_a, SkillLibrary(path) as lib_b:
+        vid = lib_a.add_skill("date-fix", Trigger(kind=TriggerKind.BEFORE_TOOL, tool=TOOL),
+                              _date_strategy("Dates as YYYY-MM-DD."), status=VersionStatus.TESTING).id
+        running = Evolver(lib_a, miner=None, seed=2, lifecycle=LONG, cache_ttl_s=0.0)
+        Evolver(lib_b, miner=None, seed=1, lifecycle=LONG, review="required")
+        running.invalidate()
+        changed = 0
+        for g in range(4):
+            with running.group(task="book a flight", size=4) as group:
+                for _ in range(4):
+                    with group.episode() as rollout:
+                        sent = {"date": f"{g + 1:02d}/11/2026"}
+                        changed += rollout.before_tool(TOOL, dict(sent)) != sent
+                        changed += bool(rollout.guidance([TOOL]))
+                        rollout.finish(1.0)
+        assert changed == 0
+        assert not any(a.candidate for e in lib_a.episodes() for a in e.applied)
+        assert not lib_a.events(kind=EventKind.SELECTION, version_id=vid)

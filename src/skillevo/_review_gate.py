@@ -369,6 +369,8 @@ class ReviewGate:
 
     def draw_canary(self) -> bool:
         """Whether a new episode is a canary one (unapproved versions apply in it)."""
+        if self.mode != "required" and time.monotonic() >= self._mark_due:
+            self._follow_mark()  # (before the episode decides whether it may test versions live)
         if self.mode != "canary":
             return False
         with self._lock:
