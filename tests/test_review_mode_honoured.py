@@ -142,3 +142,13 @@ def test_a_running_processs_group_assigns_no_held_back_version_once_another_host
         assert changed == 0
         assert not any(a.candidate for e in lib_a.episodes() for a in e.applied)
         assert not lib_a.events(kind=EventKind.SELECTION, version_id=vid)
+
+
+def test_postgresql_hosts_sharing_a_library_run_its_mark(pg_url: str) -> None:
+    with SkillLibrary(pg_url) as host_a, SkillLibrary(pg_url) as host_b:
+        vid = _pending(host_a)  # host A gated the library under `required`; a test won there awaits review
+        later = Evolver(host_b, miner=None, lifecycle=CFG)  # host B: no mode given
+        assert later.review == "required" and later.lifecycle.evaluate("pace") == []
+        with pytest.raises(ConfigError, match="weaker"):
+            Evolver(host_b, miner=None, lifecycle=CFG, review="auto")
+        assert _untouched(host_b, vid)
