@@ -152,3 +152,13 @@ def test_postgresql_hosts_sharing_a_library_run_its_mark(pg_url: str) -> None:
         with pytest.raises(ConfigError, match="weaker"):
             Evolver(host_b, miner=None, lifecycle=CFG, review="auto")
         assert _untouched(host_b, vid)
+
+
+def test_evolver_review_tells_the_mode_a_running_process_follows(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    with SkillLibrary(path) as lib_a, SkillLibrary(path) as lib_b:
+        running = Evolver(lib_a, miner=None, cache_ttl_s=0.0)
+        Evolver(lib_b, miner=None, review="canary")
+        with running.episode(task="t"):
+            pass
+        assert running.review == "canary" and library_review(lib_a) == "canary"

@@ -188,7 +188,6 @@ class Evolver:
         self.sandbox: Sandbox | None = sandbox
         self.selector: Selector = selector if selector is not None else ThompsonSelector(seed=seed)
         self.selector.attach(lib)
-        self.review = review
         self.canary_share = canary_share
         # Decides, per episode and version, what may change a call or a prompt and what runs in shadow.
         self.gate = ReviewGate(lib, review, canary_share, seed=seed, ttl_s=cache_ttl_s)
@@ -216,6 +215,12 @@ class Evolver:
         self._offer_later: list[str] = []
 
     # ------------------------------------------------------------------ configuration
+
+    @property
+    def review(self) -> ReviewMode:
+        """The review mode this process runs: the one it was given or the library's mark, raised when
+        another process raises the mark (`ReviewGate`)."""
+        return self.gate.mode
 
     @property
     def policy_version(self) -> str | None:
