@@ -18,6 +18,7 @@ from skillevo import SkillLibrary
 from skillevo._lifecycle import Lifecycle
 from skillevo._models import ArgCondition, Repair, SetArg, Strategy, VersionStatus
 from skillevo._review_gate import mark_gated
+from skillevo._review_mode import set_review_mode
 from skillevo._selection import ThompsonSelector
 
 
@@ -40,6 +41,7 @@ def test_a_held_import_under_test_gives_its_slot_to_a_waiting_candidate(tmp_path
     honest = lib.add_version("fill-to", Strategy(repair=Repair(ops=[SetArg(arg="currency", value="EUR")],
                                                                precondition=[ArgCondition(arg="currency",
                                                                                           present=False)])))
+    set_review_mode(lib, "auto", reason="the team went back to live tests")  # on purpose (_review_mode)
     lifecycle = Lifecycle(lib, ThompsonSelector(), review="auto")
     assert lifecycle.start(honest.id) is not None
     assert lib.version(honest.id).status is VersionStatus.TESTING

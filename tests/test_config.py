@@ -68,7 +68,7 @@ def test_every_section_is_optional_and_urls_pass_through(monkeypatch: pytest.Mon
     monkeypatch.setenv("SKILLEVO_DB", "/srv/skills.db")
     cfg = SkillevoConfig()
     assert cfg.db_location() == "/srv/skills.db"
-    assert cfg.selector.discount_spec() == "adaptive" and cfg.lifecycle.review == "auto"
+    assert cfg.selector.discount_spec() == "adaptive" and cfg.lifecycle.review is None  # the library's mark
     assert not cfg.policy.enabled and cfg.train.formats == ["md", "html"]
     url = "postgresql://db.internal/skills?schema=prod"
     assert config_from_dict({"library": {"db": url}}).db_location() == url

@@ -64,11 +64,11 @@ def test_pending_lists_the_same_versions_with_reads_independent_of_the_library(
         expected = _reference(lib)
         if gated:
             assert any(v.endswith("@2") for v in expected) and len(expected) > N // 4  # unapproved actives listed
+        life = Lifecycle(lib, ThompsonSelector(seed=0), review="required")  # (reads the library's review mark)
         reads: list[Any] = []
         events, get_meta = lib.events, lib.get_meta
         monkeypatch.setattr(lib, "events", lambda **kw: reads.append(("events", kw)) or events(**kw))
         monkeypatch.setattr(lib, "get_meta", lambda key: reads.append(("meta", key)) or get_meta(key))
-        life = Lifecycle(lib, ThompsonSelector(seed=0), review="required")
         assert [v.id for v in life.pending()] == expected
         assert len(reads) <= 3, reads
         assert all(kw.get("kind") in (EventKind.REVIEW, EventKind.LIFECYCLE) and "version_id" not in kw

@@ -16,11 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from skillevo import EventKind, Evolver, SkillLibrary, VersionStatus
+import pytest
+
+from skillevo import ConfigError, EventKind, Evolver, SkillLibrary, VersionStatus
 from skillevo._grpo import current_prompts
 from skillevo._lifecycle import _pending_event
 from skillevo._models import Strategy, Trigger, TriggerKind
 from skillevo._review_gate import GATED_SINCE_KEY, is_approved
+from skillevo._review_mode import set_review_mode
 from skillevo._shadow import shadow_evidence
 
 sys.path.insert(0, str(Path(__file__).parent))  # the scripted agent of test_review_gating
@@ -213,14 +216,18 @@ def test_a_host_with_a_slow_clock_cannot_date_an_activation_before_the_switch(mo
 
 
 def test_live_tests_in_an_auto_process_sharing_the_library_change_nothing_here() -> None:
-    """Another process runs ``auto`` on the same library (the team's choice there): its live test of a
-    version selects and credits it, and none of that makes the version apply in this gated process
-    until a lifecycle promotion or a person approves it."""
+    """Another process runs ``auto`` on the same library (the team lowered the mark on purpose: a weaker
+    mode than the mark is refused, `_review_mode`): its live test of a version selects and credits it,
+    and none of that makes the version apply in this gated process until a lifecycle promotion or a
+    person approves it."""
     from test_review_gating import LONG
 
     with SkillLibrary(":memory:") as lib:
         vid = _before(lib, "date-fix", VersionStatus.TESTING)
         gated = Evolver(lib, miner=None, seed=1, lifecycle=LONG, review="required", null_arm=False)
+        with pytest.raises(ConfigError, match="weaker"):
+            Evolver(lib, miner=None, seed=2, lifecycle=LONG, review="auto", null_arm=False)
+        set_review_mode(lib, "auto", reason="live tests over there", actor="ops")
         other = Evolver(lib, miner=None, seed=2, lifecycle=LONG, review="auto", null_arm=False)
         assert run_agent(other, 10).calls_changed == 10  # tested live over there
         assert lib.events(kind=EventKind.SELECTION, version_id=vid)

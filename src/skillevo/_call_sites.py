@@ -30,6 +30,7 @@ class Pending:
     sent: CallKey | None = None  # a pre-emptive repair: the call as the caller sent it
     writes: bool = False  # its repair writes a constant into the call (a set or a value map)
     site: frozenset[str] | None = None  # the arguments its site's repairs change (`site_args`)
+    batch: int = 0  # the call it waits on, among identical ones (`_call_waits`)
 
 
 @dataclass

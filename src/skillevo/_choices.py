@@ -82,6 +82,10 @@ class SiteChoices:
         # Guidance sites a prompt reached: the chosen version's text was in it, or (the null arm) one
         # of the site's versions would have been. Only these learn from the episode's outcome.
         self.reached: set[str] = set()
+        # Repair sites whose arm (a version, or the null arm) was in play at a call: a repair waited on
+        # the call's outcome or was credited by it. A site chosen for its guidance that no prompt
+        # reached and whose repair never came into play did nothing: no episode reward is its.
+        self.acted: set[str] = set()
 
     def reach(self, sites: set[str]) -> None:
         """A prompt reached these guidance sites. A tool's calls judge a site's guidance from the first

@@ -14,7 +14,7 @@ discount = "adaptive"          # "none" | "reskill" | ["fixed", 0.99] | ["window
 seed = 0
 
 [lifecycle]                    # LifecycleConfig fields, plus review
-review = "auto"                # "auto" | "canary" | "required" (nothing unapproved changes a call)
+review = "canary"              # "auto" | "canary" | "required"; left out: the library's own mark
 canary_share = 0.05            # under "canary": share of episodes unapproved versions are live in
 min_updates = 5
 
@@ -137,11 +137,12 @@ class LifecycleSection(LifecycleConfig):
         review: ``"auto"`` tests candidates live and promotes winners at once; ``"required"``: no
             version a person has not approved changes a call or a prompt (the others run in
             shadow until ``skillevo review approve``); ``"canary"``: unapproved versions are live
-            on `canary_share` of the episodes, shadow on the rest.
+            on `canary_share` of the episodes, shadow on the rest. Left out: the library's own
+            mark (``"auto"`` on a library never gated); a mode weaker than the mark is refused.
         canary_share: the share of episodes ``"canary"`` tests unapproved versions on.
     """
 
-    review: Literal["auto", "canary", "required"] = "auto"
+    review: Literal["auto", "canary", "required"] | None = None
     canary_share: float = Field(default=0.05, ge=0.0, le=1.0)
 
     def thresholds(self) -> LifecycleConfig:

@@ -44,6 +44,7 @@ from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._repeats import STORE_ERRORS, log_failure
 from ._review_gate import ReviewGate, ReviewMode, check_review
+from ._review_mode import raise_review, resolve_review
 from ._sandbox import ProcessSandbox, Sandbox
 from ._sanitize import safe_str
 from ._schema_repair import retire_stale
@@ -111,11 +112,12 @@ class Evolver:
             posteriors persist and are shared by every process using the library.
         seed: seeds the default selector and the within-group assignment.
         policy_version: the policy (model) version the episodes run under; settable later.
-        review: ``"auto"`` (default) tests candidates on live calls and promotes winners;
+        review: ``"auto"`` tests candidates on live calls and promotes winners;
             ``"required"``: no version a person has not approved changes a call or a prompt, the
             others run in shadow (computed and logged, scored against what really happened);
             ``"canary"``: unapproved versions are live on `canary_share` of the episodes, shadow on
-            the rest (see docs/review.md).
+            the rest (see docs/review.md). None (default): the library's own mark (``"auto"`` on a
+            library never gated); a mode weaker than the mark is refused (`ConfigError`).
         canary_share: the share of episodes in which ``review="canary"`` lets unapproved versions apply.
         lifecycle: thresholds of the candidate -> testing -> active | rejected lifecycle.
         guidance_budget_tokens: the most guidance (estimated tokens) added to one model call.
@@ -144,7 +146,7 @@ class Evolver:
         *,
         seed: int = 0,
         policy_version: str | None = None,
-        review: ReviewMode = "auto",
+        review: ReviewMode | None = None,
         canary_share: float = 0.05,
         lifecycle: LifecycleConfig | None = None,
         guidance_budget_tokens: int = 400,
@@ -161,7 +163,9 @@ class Evolver:
                 f"Evolver needs a skill library, not {type(lib).__name__} {str(lib)[:80]!r}: "
                 "use Evolver(SkillLibrary(location))"
             )
-        review, canary_share = check_review(review, canary_share)
+        _, canary_share = check_review(review or "auto", canary_share)
+        # None: the library's own mark; a weaker mode than the mark is refused (`_review_mode`).
+        review = resolve_review(lib, review, "Evolver: review")
         seed = _check_args(
             seed=seed, guidance_budget_tokens=guidance_budget_tokens, cache_ttl_s=cache_ttl_s, null_arm=null_arm,
             is_failure=is_failure, sandbox=sandbox, selector=selector, lifecycle=lifecycle,
@@ -184,10 +188,11 @@ class Evolver:
         self.sandbox: Sandbox | None = sandbox
         self.selector: Selector = selector if selector is not None else ThompsonSelector(seed=seed)
         self.selector.attach(lib)
-        self.review = review
         self.canary_share = canary_share
         # Decides, per episode and version, what may change a call or a prompt and what runs in shadow.
         self.gate = ReviewGate(lib, review, canary_share, seed=seed, ttl_s=cache_ttl_s)
+        if self.gate.gated:
+            raise_review(lib, review)
         #: what shadow runs of unapproved code skills may cost the agent; internal
         self.shadow_code = shadow_code
         self.lifecycle: Lifecycle = Lifecycle(lib, self.selector, lifecycle or LifecycleConfig(), review=review)
@@ -210,6 +215,12 @@ class Evolver:
         self._offer_later: list[str] = []
 
     # ------------------------------------------------------------------ configuration
+
+    @property
+    def review(self) -> ReviewMode:
+        """The review mode this process runs: the one it was given or the library's mark, raised when
+        another process raises the mark (`ReviewGate`)."""
+        return self.gate.mode
 
     @property
     def policy_version(self) -> str | None:

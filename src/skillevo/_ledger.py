@@ -126,7 +126,9 @@ class CreditLedger:
 
         Guidance no prompt carried (the token budget left it out, or, for the null arm, would have
         left out every version of its site: `SiteChoices.reached`) is marked `credited` with no credit,
-        so neither the episode's reward nor a later `feedback` credits it.
+        so neither the episode's reward nor a later `feedback` credits it; where its site's repair
+        never came into play at a call either (`SiteChoices.acted`), the arm did nothing in the
+        episode and loses its `repairs` mark: `credit_episode` gives it no episode reward.
 
         Returns:
             The credit events to record with the episode.
@@ -134,7 +136,8 @@ class CreditLedger:
         events: list[Event] = []
         for i, a in enumerate(applied):
             if a.kind == "guidance" and a.key not in sites.reached and not a.credited:
-                applied[i] = a.model_copy(update={"credited": True})
+                # Nor the episode's reward when its repair never came into play (`SiteChoices.acted`).
+                applied[i] = a.model_copy(update={"credited": True, "repairs": a.repairs and a.key in sites.acted})
                 continue
             chosen = sites.chosen_at.get(a.key) if a.kind == "guidance" else None
             if chosen is None:

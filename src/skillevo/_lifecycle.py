@@ -41,7 +41,8 @@ from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
-from ._review_gate import approved_ids, check_review, gated_since, is_approved
+from ._review_gate import approved_ids, gated_since, is_approved
+from ._review_mode import resolve_review, stricter_mark
 from ._selection import Selector
 from ._store import SkillStore
 
@@ -113,7 +114,7 @@ class Lifecycle:
         config: thresholds.
         review: ``"auto"`` and ``"canary"`` apply promotions at once; ``"required"`` leaves a winning
             version in ``testing`` with a pending-promotion event until `approve` or `reject`, and
-            lists every unapproved live version in `pending`.
+            lists every unapproved live version in `pending`. None (default): the library's mark (`_review_mode`).
     """
 
     def __init__(
@@ -121,13 +122,12 @@ class Lifecycle:
         store: SkillStore,
         selector: Selector,
         config: LifecycleConfig | None = None,
-        review: str = "auto",
+        review: str | None = None,
     ) -> None:
-        check_review(review)
         self.store = store
         self.selector = selector
         self.config = config or LifecycleConfig()
-        self.review = review
+        self.review: str = resolve_review(store, review, "Lifecycle: review")
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ tests
@@ -240,6 +240,7 @@ class Lifecycle:
         candidates, the library's own mined fixes included, would wait behind it for good). It was
         started in shadow while review held back, or by a release before the probation. True when
         it went back (it starts again once evidence comes in; a person may approve it)."""
+        self.review = stricter_mark(self.store, self.review)
         if self.review == "required" or not awaits_evidence(self.store, testing, skill):
             return False
         try:
@@ -286,6 +287,7 @@ class Lifecycle:
         # Due on this process's cached posteriors: decided on the stored ones (other processes'
         # updates included), so every process takes the decision the library's evidence calls for.
         self.selector.refresh(skill.name)
+        self.review = stricter_mark(self.store, self.review)  # another host may have raised it since
         verdict, p, updates = self._test_verdict(skill, testing)
         incumbent = self.incumbent_arm(skill)
         if verdict == "promote":

@@ -332,7 +332,30 @@ class ReviewGate:
         self._holds = _Holds(awaits_evidence, self._lock)
         self._text_holds = _Holds(text_unvouched, self._lock)
         self._since: float | None = mark_gated(store) if self.gated else None
+        # When the library's mark is read again (`_follow_mark`): another host may raise it meanwhile.
+        self._mark_due = time.monotonic() + self.ttl_s
         _GATES.add(self)
+
+    def _follow_mark(self) -> None:
+        """Run under the library's review mark once another process raised it above this gate's mode
+        (read every `ttl_s`): before 2026-12-07 a process that started under ``auto`` kept applying
+        unapproved versions for its whole life after another host gated the library (5 of 5 calls).
+        A mark that cannot be read now leaves the mode as it is (read again after `ttl_s`)."""
+        from ._review_mode import library_review  # (it builds on this module)
+
+        self._mark_due = time.monotonic() + self.ttl_s
+        try:
+            marked = library_review(self.store)
+            if REVIEW_MODES.index(marked) <= REVIEW_MODES.index(self.mode):
+                return
+            since = gated_since(self.store)
+            since = mark_gated(self.store) if since is None else since
+        except Exception:
+            return
+        with self._lock:
+            self._since = since
+            self.mode = marked
+            self._approved.clear()
 
     def _after_fork(self) -> None:
         self._lock = threading.Lock()
@@ -346,6 +369,8 @@ class ReviewGate:
 
     def draw_canary(self) -> bool:
         """Whether a new episode is a canary one (unapproved versions apply in it)."""
+        if self.mode != "required" and time.monotonic() >= self._mark_due:
+            self._follow_mark()  # (before the episode decides whether it may test versions live)
         if self.mode != "canary":
             return False
         with self._lock:
@@ -410,7 +435,9 @@ class ReviewGate:
         """Whether `version` may change a call or a prompt in an episode (`canary`: a canary episode)."""
         if self.held(version):
             return False
-        if not self.gated or canary:
+        if self.mode != "required" and time.monotonic() >= self._mark_due:
+            self._follow_mark()
+        if not self.gated or (canary and self.mode == "canary"):
             return True
         return self.approved(version)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._attribution import about_arguments, attributable, error_names, names_elsewhere, names_own_edit, site_args
 from ._call_key import CallKey, tool_name
 from ._call_sites import Attempt, Pending, Tried
+from ._call_waits import expect, take
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxNotRun, SkillevoError
@@ -209,12 +210,13 @@ class ToolCalls:
             repair = choice.version.strategy.repair
             writes = repair is not None and any(isinstance(op, SetArg | MapValue) for op in repair.ops)
             waiting.append(Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes, site))
-        for pending in waiting:
-            self._expect(name, new_args, pending)
+        self._expect(name, new_args, *waiting)
         return new_args
 
-    def _expect(self, tool: str, args: Any, pending: Pending) -> None:
-        self.pending.setdefault(CallKey.of(tool, args), []).append(pending)
+    def _expect(self, tool: str, args: Any, *arms: Pending) -> None:
+        """One call's arms wait on its outcome (apart from an identical call's: `_call_waits`)."""
+        expect(self.pending, CallKey.of(tool, args), arms)
+        self.choices.acted.update(p.key for p in arms)
 
     def paused(self, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:
         """A call the framework paused while it ran as `sent` (a graph interrupt: `args` is how it
@@ -223,7 +225,7 @@ class ToolCalls:
         name = tool_name(name)
         original, attempted = CallKey.of(name, args), CallKey.of(name, sent)
         with self._lock:
-            self.pending.pop(attempted, None)
+            take(self.pending, attempted)  # this attempt's arms only: an identical call's still wait
             self.parked.pop(attempted, None)
             self.parked.pop(original, None)
             self._tried.pop(original, None)
@@ -245,13 +247,13 @@ class ToolCalls:
         is on one line, and pydantic's argument lines with it)."""
         if not self.pending:
             return
-        waiting = self.pending.pop(CallKey.of(tool, args), None)
+        waiting = take(self.pending, CallKey.of(tool, args))
         if waiting is None:
             # Adapters that report the original rather than the repaired args: match by tool alone.
             keys = [k for k in self.pending if k.tool == tool]
-            if len(keys) != 1:
+            waiting = take(self.pending, keys[0]) if len(keys) == 1 else None
+            if waiting is None:
                 return
-            waiting = self.pending.pop(keys[0])
         if error is not None:
             named, takes = error[1] if text is None else text, self.evo.tools.has_arg
             names = error_names(named, tool, args) if any(p.site for p in waiting) else None  # once a call
@@ -435,9 +437,9 @@ class ToolCalls:
             if repaired is None:
                 continue
             tried.skills.add(skill.name)
-            self._expect(name, repaired, Pending(skill.name, version.id, kind, skill.trigger, site=site))
-            for parked in self.parked.pop(call_key, []):  # earlier edits ride along in the retry
-                self._expect(name, repaired, parked)
+            # Earlier edits (parked) ride along in the retry.
+            self._expect(name, repaired, Pending(skill.name, version.id, kind, skill.trigger, site=site),
+                         *self.parked.pop(call_key, []))
             self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
             return repaired, delay
         return self._repair_now(name, args, error_type, message, tried), 0.0
@@ -466,6 +468,7 @@ class ToolCalls:
             return None
         if skill.name not in tried.null_credited:
             tried.null_credited.add(skill.name)
+            self.choices.acted.add(skill.name)
             self.evo.ledger.credit(skill.name, NULL_ARM, 0.0)
             self._log_credit(name, skill.name, NULL_ARM, 0.0, "repair")
             self.evo.ledger.evaluate({skill.name})
@@ -527,6 +530,7 @@ class ToolCalls:
             )
         if not changes(repaired, args):
             tried.skills.add(skill.name)
+            self.choices.acted.add(skill.name)
             self.evo.ledger.credit(skill.name, version.id, 0.0)
             self.evo.ledger.evaluate({skill.name})
             return None, 0.0, "code"

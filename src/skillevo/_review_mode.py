@@ -1,0 +1,95 @@
+"""The review mode a library is run under: its own mark, honoured by every entry point.
+
+A process that runs ``canary`` or ``required`` records its mode on the library (``review.mode``),
+raised, never lowered, by a stricter process. Every entry point that runs the lifecycle (an
+`Evolver`, a `Lifecycle`, the nightly job, ``skillevo import``) reads it: a process given no mode
+runs the library's, one given a stricter mode runs that, and one given a weaker mode is refused
+with a `ConfigError`, since a stale config file or an old script must not be what lets unapproved
+versions act (before 2026-12-07 the nightly job without a config file, and every `Evolver` or
+`Lifecycle` built without a mode, ran ``auto`` on a library under ``required``: 5 of 5 such entry
+points rejected a version that had won its test and awaited review). A process already running
+follows a mark another host raised: its gate reads the mark again every ``cache_ttl_s``, its
+lifecycle where a decision is due. Lowering the mark is a decision a person takes, with a reason,
+through `set_review_mode`; it is logged.
+
+A library gated by an earlier release kept only the ``review.gated_since`` mark, not the mode: it
+reads as ``required`` (fail closed; the team lowers it to ``canary`` if that is what it ran).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ._errors import ConfigError
+from ._review_gate import GATED_SINCE_KEY, REVIEW_MODES, ReviewMode, check_review, mark_gated
+from ._store import SkillStore
+
+__all__ = [
+    "REVIEW_MODE_KEY", "library_review", "raise_review", "resolve_review", "set_review_mode", "stricter_mark",
+]
+
+#: Meta key: the strictest review mode a process ran this library under (or one a person set).
+REVIEW_MODE_KEY = "review.mode"
+
+_log = logging.getLogger("skillevo.review")
+
+
+def _strength(mode: str) -> int:
+    return REVIEW_MODES.index(mode)
+
+
+def library_review(store: SkillStore) -> ReviewMode:
+    """The mode this library is marked with: ``auto`` when review was never gated on it."""
+    stored = store.get_meta(REVIEW_MODE_KEY)
+    if stored in REVIEW_MODES:
+        mode: ReviewMode = stored  # type: ignore[assignment]
+        return mode
+    if stored is not None or store.get_meta(GATED_SINCE_KEY) is not None:
+        return "required"  # an unreadable mode, or a mark without one: fail closed
+    return "auto"
+
+
+def resolve_review(store: SkillStore, requested: object, where: str = "review") -> ReviewMode:
+    """The mode a process runs: `requested`, or the library's when None; a `ConfigError` when the
+    requested mode is weaker than the library's mark."""
+    marked = library_review(store)
+    if requested is None:
+        return marked
+    mode, _ = check_review(requested)
+    if _strength(mode) < _strength(marked):
+        raise ConfigError(
+            f"{where}: {mode!r} is weaker than this library's review mark {marked!r}: a process may run it "
+            f"stricter, not weaker (leave the mode out to run {marked!r}, or lower the mark on purpose: "
+            "skillevo._review_mode.set_review_mode(lib, mode, reason=...))"
+        )
+    return mode
+
+
+def stricter_mark(store: SkillStore, mode: str) -> str:
+    """`mode`, or the library's mark where another process raised it above `mode` since (read where a
+    lifecycle decision is due, not on every credit)."""
+    marked = library_review(store)
+    return marked if _strength(marked) > _strength(mode) else mode
+
+
+def raise_review(store: SkillStore, mode: ReviewMode) -> None:
+    """Record that a process runs this library under `mode`, when that is stricter than its mark."""
+    if _strength(mode) > _strength(library_review(store)) or (
+        mode != "auto" and store.get_meta(REVIEW_MODE_KEY) is None
+    ):
+        store.set_meta(REVIEW_MODE_KEY, mode)
+
+
+def set_review_mode(store: SkillStore, mode: object, *, reason: str, actor: str = "reviewer") -> ReviewMode:
+    """Set this library's review mark to `mode`, lower than it is included (a person's decision:
+    `reason` is required, and the change is logged). Processes already running keep their mode
+    for the gate; their lifecycle decisions read the mark again at each decision."""
+    new, _ = check_review(mode)
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError("set_review_mode: a reason is required")
+    old = library_review(store)
+    if new != "auto":
+        mark_gated(store)  # (once: the versions active now stay live)
+    store.set_meta(REVIEW_MODE_KEY, new)
+    _log.warning("review mark of %s changed from %r to %r by %s: %s", store.location, old, new, actor, reason)
+    return new
