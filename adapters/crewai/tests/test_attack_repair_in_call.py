@@ -1,7 +1,9 @@
-"""A learned repair after a tool failed is retried inside the tool's own call, so that CrewAI acts on
-the repaired call's result as on any successful call: a ``result_as_answer`` tool's repaired result
-is the kickoff's answer, the tool runs once with the failing arguments and once repaired (not again
-by CrewAI's own retries of a raising tool), and a ``max_usage_count`` counts one use per call.
+"""A learned repair after a tool failed (raised, or returned a failure) is retried inside the tool's
+own call, so that CrewAI acts on the repaired call's result as on any successful call: a
+``result_as_answer`` tool's repaired result is the kickoff's answer, the tool runs once with the
+failing arguments and once repaired (not again by CrewAI's own retries of a raising tool), a
+``max_usage_count`` counts one use per call, and a repaired result is not cached as the result of
+the arguments that failed.
 
 Before 2026-12-07 CrewAI judged the call from the original failure (its retries and usage counts
 included) before skillevo's after-hook ran the repaired retry."""
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from crewai import Agent, Crew, Task
 from crewai.tools import BaseTool
+from crewai.tools.tool_failure import ToolFailure, ToolFailureReason
 from pydantic import BaseModel, Field
 
 from skillevo import NULL_ARM, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind
@@ -41,6 +44,21 @@ class Multiply(BaseTool):
         if a != 7:
             raise ValueError(f"a must be 7, got {a}")
         return f"product {a * b}"
+
+
+class Returns(Multiply):
+    """`Multiply` that returns its failure (CrewAI's explicit `ToolFailure`, or an error text) instead of raising."""
+
+    shape: str = "text"
+
+    def _run(self, a: int, b: int) -> Any:
+        self.calls.append({"a": a, "b": b})
+        if a == 7:
+            return f"product {a * b}"
+        message = f"a must be 7, got {a}"
+        if self.shape == "text":
+            return f"Error: {message}"
+        return ToolFailure(message=message, reason=ToolFailureReason.EXCEPTION, code="ValueError")
 
 
 CALL = {"a": 1, "b": 2}
@@ -105,6 +123,16 @@ def test_a_repaired_result_as_answer_call_is_the_kickoffs_answer(lib: SkillLibra
     assert _kickoff(lib, protocol, tool) == "product 14"
 
 
+@pytest.mark.parametrize("shape", ["text", "tool_failure"])
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_repaired_returned_failure_of_a_result_as_answer_tool_is_the_answer(
+    lib: SkillLibrary, protocol: str, shape: str
+) -> None:
+    tool = Returns(result_as_answer=True, shape=shape)
+    assert _kickoff(lib, protocol, tool) == "product 14"
+    assert tool.calls == [CALL, GOOD]
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_repaired_call_runs_the_failing_arguments_once_and_the_repair_once(lib: SkillLibrary, protocol: str) -> None:
     tool = Multiply()
@@ -139,3 +167,14 @@ def test_a_repaired_result_is_not_cached_as_the_failing_arguments_result(lib: Sk
         marked.kickoff()  # the same crew (its tool cache) asked the same call again
     # the failing arguments never gave the repaired result: each kickoff runs and repairs the call
     assert tool.calls == [CALL, GOOD, CALL, GOOD], tool.calls
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_successful_call_is_still_cached(lib: SkillLibrary, protocol: str) -> None:
+    tool = Multiply()
+    crew = _crew(protocol, tool, GOOD, cache=True)
+    with evolving(Evolver(lib, miner=None), reward=lambda out: 1.0) as ev:
+        marked = ev(crew)
+        marked.kickoff()
+        marked.kickoff()
+    assert tool.calls == [GOOD]  # the second kickoff's call came from CrewAI's cache

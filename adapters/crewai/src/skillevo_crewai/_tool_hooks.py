@@ -8,13 +8,14 @@ retry's included). A repaired retry is itself a tool call: it goes through the o
 ``before_tool_call`` hooks, and does not run when one of them refuses it. A call another hook
 refused (CrewAI's "blocked by hook" result) is neither the tool's outcome nor retried.
 
-A repair after a raised error runs inside the tool's own call (`guard` wraps the tool's function
-once; the wrapper acts only for the call the before-hook armed in its context): CrewAI then sees the
-repaired call's result as the call's outcome, so its ``result_as_answer``, usage count, cache and
-failure policy follow the repaired call, and its own retries of a raising tool do not run the
-failing arguments again. Before 2026-12-07 the repair ran in the after-hook, after CrewAI had judged
-the call from the original failure (5 of 8 probes wrong, see ``docs/crewai.md``). The after-hook
-still repairs what the wrapper did not see: a failure-shaped result, and a call run outside the
+The outcome is recorded, and a repair after a failure (raised, or returned) runs, inside the
+tool's own call (`guard` wraps the tool's function once; the wrapper acts only for the call the
+before-hook armed in its context): CrewAI then sees the repaired call's result as the call's
+outcome, so its ``result_as_answer``, usage count, cache and failure policy follow the repaired
+call, and its own retries of a raising tool do not run the failing arguments again. Before
+2026-12-07 the repair ran in the after-hook, after CrewAI had judged the call from the original
+failure (8 of 12 probes wrong, see ``docs/crewai.md``). The after-hook still records and repairs
+what the wrapper did not see: a cached result, and a call run outside the
 armed context (an async function, a sync one CrewAI's async path runs in an executor thread).
 """
 
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from crewai.events import crewai_event_bus
 from crewai.hooks.tool_hooks import ToolCallHookContext, run_before_tool_call_hooks
+from crewai.tools.tool_failure import ToolFailure
 from crewai.utilities.string_utils import sanitize_tool_name
 
 from skillevo.adapters import MAX_REPAIRS, EpisodeContext, call_left, declare_tools, record_error
@@ -65,6 +67,8 @@ class Call:
     settled: bool = False
     #: the tool's last run for this call raised (set while it runs)
     raised: bool = False
+    #: the tool's function ran with repaired arguments for this call
+    repaired: bool = False
     #: the wrapper recorded the outcome of the result it returned: the after-hook leaves it
     done: bool = False
 
@@ -127,7 +131,7 @@ def after_tool(run: _Run, ep: EpisodeContext, ctx: Any) -> str | None:
         if call is None:  # the before-hook did not see this call
             call = Call(name, errors_before=None)
             ep.before_tool(name, dict(ctx.tool_input or {}))
-        if call.settled:  # the tool's own call recorded (and repaired) its failure
+        if call.done or call.settled:  # the tool's own call recorded its outcome (and repaired it)
             if call.done or call.raised:
                 return None
             # CrewAI's own retry of the raising tool succeeded after the failure was recorded
@@ -275,7 +279,7 @@ def _uncached_when_repaired(cache: Callable[..., Any], name: str) -> Callable[..
     @functools.wraps(cache)
     def should_cache(*args: Any, **kwargs: Any) -> Any:
         call = _call.get()
-        if call is not None and call.done and call.name == name:
+        if call is not None and call.repaired and call.name == name:
             return False
         return cache(*args, **kwargs)
 
@@ -286,41 +290,56 @@ def _uncached_when_repaired(cache: Callable[..., Any], name: str) -> Callable[..
 def _repair_inside(
     call: Call, ep: EpisodeContext, func: Callable[..., Any], tool: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    """Run the tool's function; after it raised, retry with repaired arguments while a learned repair
-    offers them and the other hooks let the retry run. Raises the last error when none succeeded."""
-    try:
-        return func(*args, **kwargs)
-    except Exception as exc:
-        error: Exception = exc
+    """Run the tool's function and record its outcome; after a failure (raised, or a failure it
+    returned), retry with repaired arguments while a learned repair offers them and the other hooks
+    let the retry run. Returns the last result, or raises the last error, as the tool would."""
     ctx, name = call.ctx, call.name
     sent = dict(ctx.tool_input or {})
-    retry = _next(ep, name, sent, error)
-    call.settled = call.raised = True
-    for _ in range(MAX_REPAIRS):
-        if retry is None or not isinstance(ctx.tool_input, MutableMapping):
-            raise error
+    raw, error = _attempt(func, args, kwargs)
+    for attempt in range(MAX_REPAIRS + 1):
+        failure = error if error is not None else _failure(ep, name, sent, raw)
+        if failure is None:
+            call.done, call.raised = True, False
+            return raw
+        retry = _next(ep, name, sent, failure)
+        call.settled, call.raised = True, error is not None
+        if retry is None or attempt == MAX_REPAIRS or not isinstance(ctx.tool_input, MutableMapping):
+            break
         allowed = _allowed(ep, ctx, retry)
         if allowed is None:
             call_left(ep, name, sent, retry)  # the repair's attempt never ran: it waits on nothing
-            raise error
+            break
         replace_args(ctx.tool_input, allowed)
-        sent = allowed
+        sent, call.repaired = allowed, True
         try:
-            raw = func(**_parsed(tool, allowed))
-        except Exception as exc:
-            error = exc
-            retry = _next(ep, name, sent, exc)
+            parsed = _parsed(tool, allowed)
+        except Exception as exc:  # the repaired arguments break the tool's schema: the tool's error
+            raw, error = None, exc
             continue
-        try:
-            failed = ep.on_tool_result(name, sent, raw)
-        except Exception as exc:
-            record_error(ep, f"on_tool_result({name})", exc)
-            failed = False
-        retry = _next(ep, name, sent, raw) if failed else None
-        if retry is None:
-            call.done, call.raised = True, False
-            return raw
-    raise error
+        raw, error = _attempt(func, (), parsed)
+    if error is not None:
+        raise error
+    call.done = True  # a failure returned, no repair left: recorded, the model sees it
+    return raw
+
+
+def _attempt(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Exception | None]:
+    try:
+        return func(*args, **kwargs), None
+    except Exception as exc:
+        return None, exc
+
+
+def _failure(ep: EpisodeContext, name: str, args: dict[str, Any], raw: Any) -> Any:
+    """Record a returned result: None for a success, else the failure to record (CrewAI's explicit
+    `ToolFailure`, or the result itself when skillevo judges it failure-shaped)."""
+    if isinstance(raw, ToolFailure):
+        return raw.message or str(raw.reason)
+    try:
+        return raw if ep.on_tool_result(name, args, raw) else None
+    except Exception as exc:
+        record_error(ep, f"on_tool_result({name})", exc)
+        return None
 
 
 def _next(ep: EpisodeContext, name: str, args: dict[str, Any], error: Any) -> dict[str, Any] | None:
