@@ -10,6 +10,7 @@ included) before skillevo's after-hook ran the repaired retry."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -102,7 +103,7 @@ def lib() -> Iterator[SkillLibrary]:
         yield store
 
 
-def _kickoff(lib: SkillLibrary, protocol: str, tool: Multiply) -> str:
+def _kickoff(lib: SkillLibrary, protocol: str, tool: Multiply, *, mode: str = "kickoff") -> str:
     evo = Evolver(lib, miner=None, seed=0)
     repair = Strategy(repair={"ops": [{"op": "set", "arg": "a", "value": 7}]})  # type: ignore[arg-type]
     vid = lib.add_skill("a-is-7", Trigger(kind=TriggerKind.TOOL_ERROR, tool="multiply"), repair, status=VS.ACTIVE).id
@@ -111,16 +112,19 @@ def _kickoff(lib: SkillLibrary, protocol: str, tool: Multiply) -> str:
         evo.selector.update("a-is-7", vid, 1.0)
         evo.selector.update("a-is-7", NULL_ARM, 0.0)
     with evolving(evo, reward=lambda out: 1.0) as ev:
-        return str(ev(_crew(protocol, tool)).kickoff().raw)
+        crew = ev(_crew(protocol, tool))
+        return str((asyncio.run(crew.akickoff()) if mode == "akickoff" else crew.kickoff()).raw)
 
 
 PROTOCOLS = ["react", "native"]
 
 
+@pytest.mark.parametrize("mode", ["kickoff", "akickoff"])
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_repaired_result_as_answer_call_is_the_kickoffs_answer(lib: SkillLibrary, protocol: str) -> None:
+def test_a_repaired_result_as_answer_call_is_the_kickoffs_answer(lib: SkillLibrary, protocol: str, mode: str) -> None:
     tool = Multiply(result_as_answer=True)
-    assert _kickoff(lib, protocol, tool) == "product 14"
+    assert _kickoff(lib, protocol, tool, mode=mode) == "product 14"
+    assert tool.calls == [CALL, GOOD]
 
 
 @pytest.mark.parametrize("shape", ["text", "tool_failure"])

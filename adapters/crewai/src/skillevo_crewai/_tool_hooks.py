@@ -14,7 +14,7 @@ before-hook armed in its context): CrewAI then sees the repaired call's result a
 outcome, so its ``result_as_answer``, usage count, cache and failure policy follow the repaired
 call, and its own retries of a raising tool do not run the failing arguments again. Before
 2026-12-07 the repair ran in the after-hook, after CrewAI had judged the call from the original
-failure (8 of 12 probes wrong, see ``docs/crewai.md``). The after-hook still records and repairs
+failure (10 of 14 probes wrong, see ``docs/crewai.md``). The after-hook still records and repairs
 what the wrapper did not see: a cached result, and a call run outside the
 armed context (an async function, a sync one CrewAI's async path runs in an executor thread).
 """
