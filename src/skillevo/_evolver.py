@@ -52,6 +52,7 @@ from ._store import SkillStore
 from ._store_args import seed_arg
 from ._stored_repair import StoredRepairs
 from ._transfer import ToolCatalog, sync_transfers
+from ._transfer_sources import SourceIndex
 from ._triggers import TriggerIndex
 from ._unlearned import UNLEARNED_MAX, Unlearned
 from ._warmup import preload
@@ -204,6 +205,12 @@ class Evolver:
         self.ledger = CreditLedger(self.selector, self.lifecycle, self.invalidate)
         #: the tools this Evolver knows (arguments, declared schemas): where learned repairs transfer
         self.tools = ToolCatalog()
+        #: the repairs that may transfer, by argument (read here, at start-up: never on a call's path)
+        self.transfer_sources = SourceIndex()
+        try:
+            self.transfer_sources.load(lib.skills())
+        except Exception as exc:  # a library away at start: loaded at the first look off the call path
+            log_failure(_logger, "skillevo: the repairs to offer to new tools are read later", exc)
         #: episodes whose learning the store refused, learned from when it answers (`_unlearned`)
         self._unlearned = Unlearned()
         #: versions whose offer to other tools the store refused, offered with the next ones
@@ -255,22 +262,21 @@ class Evolver:
         a tool declaring another schema retires the candidates drawn from its old one).
         """
         retire_stale(self, self.tools.register(tools))
-        sync_transfers(self, [])
+        sync_transfers(self, [], call_path=True)
 
-    def _transfer(self, created: list[str]) -> list[str]:
-        """Transferred candidates of the versions just mined (or of all, after new tools were seen).
-        Versions whose offer the store refused are offered again with the next ones (before
-        2026-12-07 they never were), and a scan of all that it refused is made again."""
+    def _transfer(self, created: list[str], *, call_path: bool = False) -> list[str]:
+        """Transferred candidates of the versions just mined (or of all, after new tools were seen;
+        `call_path`: only for the tools new since, from memory: `sync_transfers`). Versions whose
+        offer the store refused are offered again with the next ones (before 2026-12-07 they never
+        were), and the tools it refused are looked at again (`sync_transfers` keeps them)."""
         with self._lock:
             created, self._offer_later = list(dict.fromkeys(self._offer_later + created)), []
-            changed = self.tools.changed
         try:
-            return sync_transfers(self, created)
+            return sync_transfers(self, created, call_path=call_path)
         except Exception as exc:  # learning more must never be the reason an episode fails to finish
             if isinstance(exc, LibraryError):
                 with self._lock:
                     self._offer_later = list(dict.fromkeys(created + self._offer_later))[-UNLEARNED_MAX:]
-                    self.tools.changed = self.tools.changed or changed
             log_failure(_logger, "skillevo: offering learned repairs to other tools failed", exc)
             return []
 
