@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -51,6 +52,7 @@ from ._shadow import SHADOW_BUDGET_S, ShadowCode
 from ._store import SkillStore
 from ._store_args import seed_arg
 from ._stored_repair import StoredRepairs
+from ._take_back import TakeBackQueue
 from ._transfer import ToolCatalog, sync_transfers
 from ._transfer_sources import SourceIndex
 from ._triggers import TriggerIndex
@@ -200,6 +202,9 @@ class Evolver:
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
         #: which stored skills a call site can use (cached store matches); internal
+        #: refused stored versions to take back, written off the call path; internal
+        self.take_back = TakeBackQueue(self._retract)
+        lib.before_close(self._close_take_back)
         self.triggers = TriggerIndex(lib, cache_ttl_s, vet=StoredRepairs(self._take_back).vet)
         #: credits arms and runs the lifecycle decisions due; internal
         self.ledger = CreditLedger(self.selector, self.lifecycle, self.invalidate)
@@ -238,8 +243,12 @@ class Evolver:
             self._policy_version = version
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until the mining of finished episodes has run (False when `timeout` passed first)."""
-        return self._mining.flush(timeout)
+        """Wait until the mining of finished episodes has run and the refused stored versions are
+        taken back (False when `timeout` passed first, or the store refused a take-back)."""
+        start = time.monotonic()
+        mined = self._mining.flush(timeout)
+        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - start))
+        return self.take_back.flush(left) and mined
 
     def _flush_before_close(self) -> None:
         if not self.flush(_CLOSE_FLUSH_S):
@@ -305,8 +314,15 @@ class Evolver:
 
     def _take_back(self, version: SkillVersion, reason: str) -> None:
         """A stored version whose repair the trigger index refused (`skillevo._stored_repair`) is
-        taken back where every process and `skillevo ls` sees it: retired when active, else rejected."""
-        self.lifecycle.retract(version.id, f"stored repair refused before any call: {reason}")
+        taken back where every process and `skillevo ls` sees it: retired when active, else rejected.
+        Queued (`TakeBackQueue`): the index refuses it on a call's path, which writes nothing."""
+        self.take_back.put(version.id, f"stored repair refused before any call: {reason}")
+
+    def _retract(self, version_id: str, reason: str) -> None:
+        self.lifecycle.retract(version_id, reason)
+
+    def _close_take_back(self) -> None:
+        self.take_back.close(_CLOSE_FLUSH_S)
 
     def invalidate(self) -> None:
         """Forget cached trigger matches (call after editing the library from outside this Evolver)."""
