@@ -218,6 +218,8 @@ class Evolver:
             log_failure(_logger, "skillevo: the repairs to offer to new tools are read later", exc)
         #: episodes whose learning the store refused, learned from when it answers (`_unlearned`)
         self._unlearned = Unlearned()
+        self._closing = False  # the library is closing: the episodes it stops are not mined now
+        self._not_mined_at_close = 0
         #: versions whose offer to other tools the store refused, offered with the next ones
         self._offer_later: list[str] = []
 
@@ -255,7 +257,18 @@ class Evolver:
             _logger.warning("skillevo: mining still queued after %.0f s when the library closed", _CLOSE_FLUSH_S)
 
     def _stop_open_episodes(self) -> None:
-        self.open_episodes.stop_all()
+        # The episodes stopped here are stored, not mined (`learn`): mining each inline made the
+        # close take one mining per open episode (a model call each, with an LLM miner). The
+        # nightly `skillevo train` mines every stored episode with a failure.
+        self._closing = True
+        try:
+            self.open_episodes.stop_all()
+        finally:
+            self._closing = False
+            skipped, self._not_mined_at_close = self._not_mined_at_close, 0
+        if skipped:
+            _logger.info("skillevo: %d episodes stopped as the library closed are stored, not mined now "
+                         "(`skillevo train` mines them)", skipped)
 
     def close(self, timeout: float | None = None) -> bool:
         """Run the pending mining, then stop the background miner (the library stays open)."""
@@ -413,8 +426,12 @@ class Evolver:
         used (`repaired`: version ids) to other tools; `EpisodeContext.finish` calls this.
 
         Runs now (``mining="inline"``) or is queued for the background miner; returns the version
-        ids created (none yet when queued).
+        ids created (none yet when queued). An episode the library's close stops is not mined here
+        (the close would wait on the miner once per open episode): `skillevo train` mines it.
         """
+        if self._closing:
+            self._not_mined_at_close += 1
+            return []
         repairs = list(repaired)
 
         def learn(episode: Episode, saved: Sequence[Event]) -> list[str]:
