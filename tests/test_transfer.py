@@ -144,7 +144,7 @@ def test_a_tool_first_seen_after_the_learning_gets_the_repairs_before_its_first_
     catalog did not know now offers them before it is made."""
     evo = Evolver(lib, seed=3, cache_ttl_s=float("inf"))
     _learn_on_first_tool(evo)
-    evo.tools.changed = False  # nothing new to offer to: the other tools have not been seen
+    evo.tools.take_changed()  # nothing new to offer to: the other tools have not been seen
     first = []
     for j, name in enumerate(TOOLS[1:]):
         with evo.episode(task=f"use {name}") as ep:

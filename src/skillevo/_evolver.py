@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -53,7 +54,9 @@ from ._shadow import SHADOW_BUDGET_S, ShadowCode
 from ._store import SkillStore
 from ._store_args import seed_arg
 from ._stored_repair import StoredRepairs
+from ._take_back import TakeBackQueue
 from ._transfer import ToolCatalog, sync_transfers
+from ._transfer_sources import SourceIndex
 from ._triggers import TriggerIndex
 from ._unlearned import UNLEARNED_MAX, Unlearned
 from ._warmup import preload
@@ -204,13 +207,24 @@ class Evolver:
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
         #: which stored skills a call site can use (cached store matches); internal
+        #: refused stored versions to take back, written off the call path; internal
+        self.take_back = TakeBackQueue(self._retract)
+        lib.before_close(self._close_take_back)
         self.triggers = TriggerIndex(lib, cache_ttl_s, vet=StoredRepairs(self._take_back).vet)
         #: credits arms and runs the lifecycle decisions due; internal
         self.ledger = CreditLedger(self.selector, self.lifecycle, self.invalidate)
         #: the tools this Evolver knows (arguments, declared schemas): where learned repairs transfer
         self.tools = ToolCatalog()
+        #: the repairs that may transfer, by argument (read here, at start-up: never on a call's path)
+        self.transfer_sources = SourceIndex()
+        try:
+            self.transfer_sources.load(lib.skills())
+        except Exception as exc:  # a library away at start: loaded at the first look off the call path
+            log_failure(_logger, "skillevo: the repairs to offer to new tools are read later", exc)
         #: episodes whose learning the store refused, learned from when it answers (`_unlearned`)
         self._unlearned = Unlearned()
+        self._closing = False  # the library is closing: the episodes it stops are not mined now
+        self._not_mined_at_close = 0
         #: versions whose offer to other tools the store refused, offered with the next ones
         self._offer_later: list[str] = []
 
@@ -242,8 +256,12 @@ class Evolver:
             self._policy_version = version
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until the mining of finished episodes has run (False when `timeout` passed first)."""
-        return self._mining.flush(timeout)
+        """Wait until the mining of finished episodes has run and the refused stored versions are
+        taken back (False when `timeout` passed first, or the store refused a take-back)."""
+        start = time.monotonic()
+        mined = self._mining.flush(timeout)
+        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - start))
+        return self.take_back.flush(left) and mined
 
     def _flush_before_close(self) -> None:
         if not self.flush(self.store.close_time_left()):
@@ -255,14 +273,18 @@ class Evolver:
             )
 
     def _stop_open_episodes(self) -> None:
-        with self._mining.until(self.store.close_time_left()):
+        # The episodes stopped here are stored, not mined (`learn`): mining each inline made the
+        # close take one mining per open episode (a model call each, with an LLM miner). The
+        # nightly `skillevo train` mines every stored episode with a failure.
+        self._closing = True
+        try:
             self.open_episodes.stop_all()
-        skipped = self._mining.take_skipped()
+        finally:
+            self._closing = False
+            skipped, self._not_mined_at_close = self._not_mined_at_close, 0
         if skipped:
-            _logger.warning(
-                "skillevo: %d episodes stopped when the library closed were not mined (past its %.0f s; "
-                "they are stored: `skillevo train` mines them)", skipped, _store.CLOSE_HOOKS_S,
-            )
+            _logger.info("skillevo: %d episodes stopped as the library closed are stored, not mined now "
+                         "(`skillevo train` mines them)", skipped)
 
     def close(self, timeout: float | None = None) -> bool:
         """Run the pending mining, then stop the background miner (the library stays open)."""
@@ -278,22 +300,21 @@ class Evolver:
         a tool declaring another schema retires the candidates drawn from its old one).
         """
         retire_stale(self, self.tools.register(tools))
-        sync_transfers(self, [])
+        sync_transfers(self, [], call_path=True)
 
-    def _transfer(self, created: list[str]) -> list[str]:
-        """Transferred candidates of the versions just mined (or of all, after new tools were seen).
-        Versions whose offer the store refused are offered again with the next ones (before
-        2026-12-07 they never were), and a scan of all that it refused is made again."""
+    def _transfer(self, created: list[str], *, call_path: bool = False) -> list[str]:
+        """Transferred candidates of the versions just mined (or of all, after new tools were seen;
+        `call_path`: only for the tools new since, from memory: `sync_transfers`). Versions whose
+        offer the store refused are offered again with the next ones (before 2026-12-07 they never
+        were), and the tools it refused are looked at again (`sync_transfers` keeps them)."""
         with self._lock:
             created, self._offer_later = list(dict.fromkeys(self._offer_later + created)), []
-            changed = self.tools.changed
         try:
-            return sync_transfers(self, created)
+            return sync_transfers(self, created, call_path=call_path)
         except Exception as exc:  # learning more must never be the reason an episode fails to finish
             if isinstance(exc, LibraryError):
                 with self._lock:
                     self._offer_later = list(dict.fromkeys(created + self._offer_later))[-UNLEARNED_MAX:]
-                    self.tools.changed = self.tools.changed or changed
             log_failure(_logger, "skillevo: offering learned repairs to other tools failed", exc)
             return []
 
@@ -322,8 +343,15 @@ class Evolver:
 
     def _take_back(self, version: SkillVersion, reason: str) -> None:
         """A stored version whose repair the trigger index refused (`skillevo._stored_repair`) is
-        taken back where every process and `skillevo ls` sees it: retired when active, else rejected."""
-        self.lifecycle.retract(version.id, f"stored repair refused before any call: {reason}")
+        taken back where every process and `skillevo ls` sees it: retired when active, else rejected.
+        Queued (`TakeBackQueue`): the index refuses it on a call's path, which writes nothing."""
+        self.take_back.put(version.id, f"stored repair refused before any call: {reason}")
+
+    def _retract(self, version_id: str, reason: str) -> None:
+        self.lifecycle.retract(version_id, reason)
+
+    def _close_take_back(self) -> None:
+        self.take_back.close(self.store.close_time_left())
 
     def invalidate(self) -> None:
         """Forget cached trigger matches (call after editing the library from outside this Evolver)."""
@@ -414,8 +442,12 @@ class Evolver:
         used (`repaired`: version ids) to other tools; `EpisodeContext.finish` calls this.
 
         Runs now (``mining="inline"``) or is queued for the background miner; returns the version
-        ids created (none yet when queued).
+        ids created (none yet when queued). An episode the library's close stops is not mined here
+        (the close would wait on the miner once per open episode): `skillevo train` mines it.
         """
+        if self._closing:
+            self._not_mined_at_close += 1
+            return []
         repairs = list(repaired)
 
         def learn(episode: Episode, saved: Sequence[Event]) -> list[str]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from ._errors import ConfigError
@@ -28,10 +26,6 @@ class MiningOptions:
         self.budget_s = budget_s
         self._worker: Any = None
         self._lock = threading.Lock()
-        #: per thread: when inline mining stops (`until`)
-        self._local = threading.local()
-        #: inline mining skipped past an `until` deadline, not yet reported (`take_skipped`)
-        self._skipped = 0
 
     @classmethod
     def of(cls, mode: MiningMode | None, budget_s: float) -> MiningOptions:
@@ -53,11 +47,6 @@ class MiningOptions:
     def run(self, mine: Callable[[Any, Sequence[Any]], list[str]], episode: Any, events: Sequence[Any]) -> list[str]:
         """Mine now (inline: the created version ids) or queue it (background: [])."""
         if self.mode == "inline":
-            deadline = getattr(self._local, "deadline", None)
-            if deadline is not None and time.monotonic() >= deadline:
-                with self._lock:
-                    self._skipped += 1
-                return []
             return mine(episode, events)
         with self._lock:
             if self._worker is None:
@@ -67,22 +56,6 @@ class MiningOptions:
             worker = self._worker
         worker.submit(lambda: mine(episode, events))
         return []
-
-    @contextmanager
-    def until(self, seconds: float) -> Iterator[None]:
-        """Inline mining in this thread, inside the block, is skipped once `seconds` have passed (a
-        library's close: the episode is stored, the nightly `skillevo train` mines it)."""
-        self._local.deadline = time.monotonic() + seconds
-        try:
-            yield
-        finally:
-            self._local.deadline = None
-
-    def take_skipped(self) -> int:
-        """Inline mining skipped past an `until` deadline since the last call."""
-        with self._lock:
-            skipped, self._skipped = self._skipped, 0
-        return skipped
 
     def drop_queued(self) -> int:
         """Drop the background jobs not started yet (their library closed): how many."""

@@ -116,7 +116,7 @@ class ToolCalls:
             if new_tool and evo.tools.changed:
                 # A tool first seen now (not declared): the repairs learned on other tools' arguments
                 # of the same name are offered to it before this call, not after its first failure.
-                evo._transfer([])
+                evo._transfer([], call_path=True)
             if schema is not None:
                 broken = propose_safely(evo, name, args, schema)
                 if broken:

@@ -52,13 +52,23 @@ from ._models import (
     VersionStatus,
 )
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
+from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
 from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
 
-__all__ = ["PRIOR_OBSERVATIONS", "ToolCatalog", "per_argument", "sync_transfers", "transferred_name"]
+__all__ = [
+    "PRIOR_OBSERVATIONS",
+    "TRANSFER_MINER",
+    "ToolCatalog",
+    "by_type",
+    "per_argument",
+    "sync_transfers",
+    "transferred_name",
+    "unit_of",
+]
 
 #: The most pseudo-observations a transferred candidate inherits from the original (each arm).
 PRIOR_OBSERVATIONS = 3
@@ -71,7 +81,6 @@ _JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "float": "f
                "array": "list", "object": "dict", "dict": "dict", "null": "null"}
 _MAX_TOOLS = 2000
 _MAX_ARGS = 200
-TRANSFER_MINER = "transfer"
 
 
 #: `_value_type` of the exact built-in types, looked up without a call (observed on every tool call)
@@ -91,7 +100,7 @@ class ToolCatalog:
         self._args: dict[str, set[str]] = {}
         self._schemas: dict[str, dict[str, Any]] = {}
         self._ok_types: dict[str, dict[str, set[str]]] = {}
-        self.changed = False  #: a tool or argument was added since `sync_transfers` last ran
+        self._changed: set[str] = set()  # tools given an argument since `sync_transfers` last looked
         self.offered: set[str] = set()  #: transferred skills known to exist (the store is the truth)
 
     def register(self, tools: Mapping[str, Any]) -> list[str]:
@@ -123,7 +132,7 @@ class ToolCatalog:
                 known = self._args.setdefault(name, set())
                 if not set(schema["properties"]) <= known:
                     known.update(list(schema["properties"])[:_MAX_ARGS])
-                    self.changed = True
+                    self._changed.add(name)
         return replaced
 
     def observe(self, tool: str, args: Any, success: bool | None = None) -> None:
@@ -139,7 +148,7 @@ class ToolCatalog:
                 for k in args:
                     if isinstance(k, str) and len(known) < _MAX_ARGS:
                         known.add(k)
-                self.changed = True
+                self._changed.add(tool)
         if success:
             types = self._ok_types.get(tool)
             if types is None:
@@ -159,6 +168,27 @@ class ToolCatalog:
             if known is None or not known.issuperset(args):
                 self.observe(tool, args)
         return self._schemas.get(tool)
+
+    @property
+    def changed(self) -> bool:
+        """Whether a tool or argument was added since `sync_transfers` last looked."""
+        return bool(self._changed)
+
+    def take_changed(self) -> set[str]:
+        """The tools given an argument since the last call (forgotten here: `mark_changed` puts back)."""
+        with self._lock:
+            changed, self._changed = self._changed, set()
+        return changed
+
+    def mark_changed(self, tools: set[str]) -> None:
+        """Look at `tools` again at the next `sync_transfers` (a look the store refused)."""
+        with self._lock:
+            self._changed.update(tools)
+
+    def args_of(self, tools: set[str]) -> set[str]:
+        """The top-level argument names of `tools`."""
+        with self._lock:
+            return {a for t in tools for a in self._args.get(t, ())}
 
     def knows(self, tool: str) -> bool:
         """Whether `tool` was seen or declared before."""
@@ -247,7 +277,7 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
         conds = [c for c in repair.precondition if c.arg == arg]
         if not arg or not conds or not all(isinstance(op, _VALUE_OPS) or _plain_cast(op) for op in ops):
             continue
-        if "." in arg and not _by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
+        if "." in arg and not by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
             continue
         out.append((arg, Repair(ops=ops, precondition=conds)))
     return out
@@ -277,7 +307,7 @@ def _semantically_safe(repair: Repair) -> Repair | None:
     return Repair(ops=list(repair.ops), precondition=conds)
 
 
-def _by_type(repair: Repair) -> bool:
+def by_type(repair: Repair) -> bool:
     """Whether the repair's meaning is its target type alone (every edit a plain cast to a boolean: it
     reads only words that mean one truth value), so it applies to any argument of that type, whatever
     its name. A unit, a date order or a case is a habit of one kind of argument: those go by name."""
@@ -291,19 +321,21 @@ def _renamed(repair: Repair, arg: str) -> Repair:
                   precondition=[c.model_copy(update={"arg": arg}) for c in repair.precondition or []])
 
 
-def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> list[tuple[str, str, Repair]]:
-    """(tool, argument, repair) for each other tool the repair is offered to: the argument of the same
-    name with no conflicting type; for a cast by type (`_by_type`), also each argument declared, or
-    seen succeeding as, that type under another name."""
+def _targets(
+    catalog: ToolCatalog, source_tool: str, arg: str, part: Repair, only: set[str] | None = None
+) -> list[tuple[str, str, Repair]]:
+    """(tool, argument, repair) for each other tool (among `only`, else all known) the repair is offered
+    to: the argument of the same name with no conflicting type; for a cast by type (`by_type`), also
+    each argument declared, or seen succeeding as, that type under another name."""
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
-    by_type, unit = _by_type(part), _unit_of(part)
-    renamed = source_type in (None, wanted) and (by_type or unit is not None)
+    typed, unit = by_type(part), unit_of(part)
+    renamed = source_type in (None, wanted) and (typed or unit is not None)
     out: list[tuple[str, str, Repair]] = []
-    for tool in catalog.tools():
+    for tool in catalog.tools() if only is None else sorted(t for t in only if catalog.knows(t)):
         if identifier(tool) is None:
             continue
-        if by_type and source_type in (None, wanted):
+        if typed and source_type in (None, wanted):
             # A cast by type reaches the members of the same type in the tool's declared objects and
             # lists of objects (and the tool's other arguments of that type): its meaning is the type.
             others = catalog.nested_of_type(tool, wanted)
@@ -320,11 +352,11 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
-                       if other != arg and (by_type or (unit is not None and _says_only(catalog, tool, other, unit))))
+                       if other != arg and (typed or (unit is not None and _says_only(catalog, tool, other, unit))))
     return out
 
 
-def _unit_of(repair: Repair) -> str | None:
+def unit_of(repair: Repair) -> str | None:
     """The unit (`canonical_unit`) a repair's one edit reads a number in: a unit of letters it drops
     (maybe after a degree sign: ``"kg"``, ``"°C"``), or the unit a length of time is counted in
     (``"14 days"`` as days); else None."""
@@ -388,115 +420,160 @@ def _shrunk(posterior: tuple[float, float]) -> tuple[int, int]:
     return wins, round(k) - wins
 
 
-#: The trigger a source's repair is stored under: a schema repair is checked before the call (its
-#: transfer, to a tool with no schema of its own, fires on the tool's errors like a mined one).
-_SOURCE_KIND = {SCHEMA_MINER: TriggerKind.BEFORE_TOOL}
+def _won(evo: Evolver, skill: Skill, version: SkillVersion) -> bool:
+    """Whether the repair won at least `MIN_WINS` credited calls and beat the null arm on the mean."""
+    a, b = evo.selector.posterior(skill.name, version.id)
+    na, nb = evo.selector.posterior(skill.name, NULL_ARM)
+    return a - 1.0 >= MIN_WINS and a / (a + b) > na / (na + nb)
 
 
-def _sources(evo: Evolver, candidates: list[str]) -> list[tuple[Skill, SkillVersion]]:
-    """Live (testing or active) argument-level repairs, no transfers themselves, that won at least
-    `MIN_WINS` credited calls and beat the null arm on the mean: among `candidates` (version ids),
-    or every live version when `candidates` is empty."""
-    live = (VersionStatus.TESTING, VersionStatus.ACTIVE)
-    out: list[tuple[Skill, SkillVersion]] = []
-    if candidates:
-        for version_id in dict.fromkeys(candidates):
-            try:
-                version = evo.store.version(version_id)
-                out.append((evo.store.skill(version.skill), version))
-            except NotFoundError:
-                continue
-    else:
-        for skill in evo.store.skills():
-            for version in skill.versions:
-                out.append((skill, version))
-    kept = []
-    for skill, version in out:
-        if (
-            version.status not in live
-            or version.origin.miner == TRANSFER_MINER
-            or version.strategy.repair is None
-            or skill.trigger.kind is not _SOURCE_KIND.get(version.origin.miner, TriggerKind.TOOL_ERROR)
-            or skill.trigger.tool_is_glob
-        ):
+def _still_live(evo: Evolver, source: Source) -> bool:
+    """Whether the indexed source may still transfer as stored now (the index is read once a while)."""
+    try:
+        version = evo.store.version(source.version.id)
+    except NotFoundError:
+        version = source.version.model_copy(update={"status": VersionStatus.REJECTED})
+    evo.transfer_sources.note(source.skill, version)
+    return may_transfer(source.skill, version)
+
+
+def _read(evo: Evolver, version_ids: list[str]) -> list[Source]:
+    """The sources among `version_ids`, read from the store now (and noted in the index)."""
+    out: list[Source] = []
+    for version_id in dict.fromkeys(version_ids):
+        try:
+            version = evo.store.version(version_id)
+            skill = evo.store.skill(version.skill)
+        except NotFoundError:
             continue
-        a, b = evo.selector.posterior(skill.name, version.id)
-        na, nb = evo.selector.posterior(skill.name, NULL_ARM)
-        if a - 1.0 >= MIN_WINS and a / (a + b) > na / (na + nb):
-            kept.append((skill, version))
-    return kept
+        evo.transfer_sources.note(skill, version)
+        found = evo.transfer_sources.get(version_id)
+        if found is not None:
+            out.append(found)
+    return out
 
 
-def sync_transfers(evo: Evolver, created: list[str]) -> list[str]:
-    """Offer the argument-level repairs among `created` (version ids: new ones, or ones an episode
-    just credited), or, when the tool catalog changed, of every live version, to the other known
-    tools with that argument, once each repair has proven itself at its own tool (`_sources`);
-    returns the versions created."""
+def sync_transfers(evo: Evolver, created: list[str], *, call_path: bool = False) -> list[str]:
+    """Offer the argument-level repairs among `created` (version ids: new ones, or ones an episode just
+    credited) to the other known tools with that argument, and every indexed repair to the tools that
+    became known (or took a new argument) since the last look, once each repair has proven itself at
+    its own tool (`_won`); returns the versions created.
+
+    `call_path`: on an agent's call (a tool's first call, a declaration): only the tools that changed
+    are looked at, against the index in memory (`SourceIndex`), never a read of the whole library;
+    before the index is first loaded they wait for the next look off the call path. Off it, the
+    index is reloaded when stale and every repair offered to every tool again (as before 2026-12-07
+    at every change of the tools, on the call path)."""
     catalog: ToolCatalog = evo.tools
-    if not created and not catalog.changed:
+    index: SourceIndex = evo.transfer_sources
+    if not created and not catalog.changed and (call_path or not index.stale()):
         return []
-    scan_all = catalog.changed
-    catalog.changed = False
-
-    made: list[str] = []
-    log: list[Event] = []
-    for skill, version in _sources(evo, [] if scan_all else created):
-        source_tool = skill.trigger.tool
-        assert version.strategy.repair is not None
-        for arg, whole in per_argument(version.strategy.repair):
-            part = _semantically_safe(whole)
-            if part is None:
-                continue
-            for tool, target, repair in _targets(catalog, source_tool, arg, part):
-                if version.origin.miner == SCHEMA_MINER and catalog.schema(tool) is not None:
-                    continue  # (a tool with a schema has its own schema repairs)
-                name = transferred_name(skill.name, tool, target)
-                if name is None:
-                    continue
-                if name in catalog.offered:
-                    continue
-                try:
-                    evo.store.skill(name)
-                    catalog.offered.add(name)
-                    continue  # offered before (whatever became of it): not again
-                except NotFoundError:
-                    pass
-                proposal = Proposal(
-                    name=name,
-                    description=f"{tool}: the repair of argument {arg} learned on {source_tool}, transferred"
-                                + (f" to {target} (its type, or the unit its name says)." if target != arg else "."),
-                    trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=skill.trigger.error_type),
-                    strategy=Strategy(repair=repair),
-                    evidence=list(version.origin.evidence),
-                    episodes=list(version.origin.episodes),
-                    note=f"transferred from {version.id} (tool {source_tool}, argument {arg})",
-                )
-                # The tool's stored failures of this error class are about its other arguments when
-                # the target is another argument: how often the repair fires on them says nothing.
-                if not check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0).ok:
-                    continue
-                origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
-                                note=proposal.note)
-                try:
-                    new = evo.store.add_skill(name, proposal.trigger, proposal.strategy,
-                                              description=proposal.description, origin=origin)
-                except SkillevoError:
-                    continue  # stored concurrently by another process
-                if evo.lifecycle.start(new.id) is None:
-                    continue
-                made.append(new.id)
-                log.append(Event(kind=EventKind.PROPOSAL, version_id=new.id,
-                                 data={"name": name, "miner": TRANSFER_MINER, "kind": "repair", "from": version.id}))
-                wins, losses = _shrunk(evo.selector.posterior(skill.name, version.id))
-                null_wins, null_losses = _shrunk(evo.selector.posterior(skill.name, NULL_ARM))
-                for arm, ws, ls in ((new.id, wins, losses), (NULL_ARM, null_wins, null_losses)):
-                    for reward in [1.0] * ws + [0.0] * ls:
-                        evo.ledger.credit(name, arm, reward)
-                        log.append(Event(kind=EventKind.CREDIT, version_id=None if arm == NULL_ARM else arm,
-                                         data={"key": name, "arm": arm, "reward": reward, "source": "transfer",
-                                               "from": version.id}))
+    changed = catalog.take_changed()
+    if changed:
+        index.tools_changed()
+    try:
+        made: list[str] = []
+        log: list[Event] = []
+        fresh = _read(evo, created)
+        if not call_path and index.stale():
+            index.load(evo.store.skills())
+            _offer(evo, index.all(), None, made, log)
+        else:
+            _offer(evo, fresh, None, made, log, read=True)
+            if changed and index.loaded:
+                _offer(evo, index.for_args(catalog.args_of(changed)), changed, made, log)
+            elif changed:
+                catalog.mark_changed(changed)
+    except BaseException:
+        catalog.mark_changed(changed)
+        raise
     if log:
         evo.store.log_events(log)
     if made:
         evo.invalidate()
     return made
+
+
+def _offer(
+    evo: Evolver, sources: list[Source], only: set[str] | None, made: list[str], log: list[Event], *, read: bool = False
+) -> None:
+    """Offer each of `sources` that won at its tool to the tools (among `only`, else all) it reaches.
+    `read`: the sources were just read from the store (else their record is read again first)."""
+    catalog: ToolCatalog = evo.tools
+    for source in sources:
+        skill, version = source.skill, source.version
+        assert version.strategy.repair is not None
+        usable: bool | None = None  # looked up at its first target not offered yet
+        for arg, whole in per_argument(version.strategy.repair):
+            part = _semantically_safe(whole)
+            if part is None:
+                continue
+            for tool, target, repair in _targets(catalog, skill.trigger.tool, arg, part, only):
+                if version.origin.miner == SCHEMA_MINER and catalog.schema(tool) is not None:
+                    continue  # (a tool with a schema has its own schema repairs)
+                name = transferred_name(skill.name, tool, target)
+                if name is None or name in catalog.offered:
+                    continue
+                # Its record is read only now, for an offer to be made: a look that offers nothing
+                # reads neither the posteriors nor the store.
+                if usable is None:
+                    usable = _won(evo, skill, version) and (read or _still_live(evo, source))
+                if not usable:
+                    break
+                _offer_one(evo, skill, version, (arg, tool, target, repair, name), made, log)
+            if usable is False:
+                break
+
+
+def _offer_one(
+    evo: Evolver,
+    skill: Skill,
+    version: SkillVersion,
+    what: tuple[str, str, str, Repair, str],
+    made: list[str],
+    log: list[Event],
+) -> None:
+    """Store the transferred candidate `what` (argument, tool, target argument, repair, name) and seed
+    its arms with a small share of the original's evidence, unless it was offered before."""
+    arg, tool, target, repair, name = what
+    source_tool = skill.trigger.tool
+    try:
+        evo.store.skill(name)
+        evo.tools.offered.add(name)
+        return  # offered before (whatever became of it): not again
+    except NotFoundError:
+        pass
+    proposal = Proposal(
+        name=name,
+        description=f"{tool}: the repair of argument {arg} learned on {source_tool}, transferred"
+                    + (f" to {target} (its type, or the unit its name says)." if target != arg else "."),
+        trigger=Trigger(kind=TriggerKind.TOOL_ERROR, tool=tool, error_type=skill.trigger.error_type),
+        strategy=Strategy(repair=repair),
+        evidence=list(version.origin.evidence),
+        episodes=list(version.origin.episodes),
+        note=f"transferred from {version.id} (tool {source_tool}, argument {arg})",
+    )
+    # The tool's stored failures of this error class are about its other arguments when
+    # the target is another argument: how often the repair fires on them says nothing.
+    if not check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0).ok:
+        return
+    origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
+                    note=proposal.note)
+    try:
+        new = evo.store.add_skill(name, proposal.trigger, proposal.strategy,
+                                  description=proposal.description, origin=origin)
+    except SkillevoError:
+        return  # stored concurrently by another process
+    if evo.lifecycle.start(new.id) is None:
+        return
+    made.append(new.id)
+    log.append(Event(kind=EventKind.PROPOSAL, version_id=new.id,
+                     data={"name": name, "miner": TRANSFER_MINER, "kind": "repair", "from": version.id}))
+    wins, losses = _shrunk(evo.selector.posterior(skill.name, version.id))
+    null_wins, null_losses = _shrunk(evo.selector.posterior(skill.name, NULL_ARM))
+    for arm, ws, ls in ((new.id, wins, losses), (NULL_ARM, null_wins, null_losses)):
+        for reward in [1.0] * ws + [0.0] * ls:
+            evo.ledger.credit(name, arm, reward)
+            log.append(Event(kind=EventKind.CREDIT, version_id=None if arm == NULL_ARM else arm,
+                             data={"key": name, "arm": arm, "reward": reward, "source": "transfer",
+                                   "from": version.id}))
