@@ -449,10 +449,18 @@ class Evolver:
 
     def _mine(self, episode: Episode, events: Sequence[Event]) -> list[str]:
         """Mine the episode's failures; store accepted proposals as candidates and start their tests."""
-        if self.miner is None or not any(e.kind == EventKind.TOOL_ERROR for e in events):
+        if self.miner is None:
+            return []
+        from ._contradiction import charge_contradicted
+
+        if not any(e.kind == EventKind.TOOL_ERROR for e in events):
+            # Nothing to mine; the episode's own calls may still say a live constant's value varies.
+            charged = charge_contradicted(self, episode.id, events, episode.task)
+            if charged:
+                self.store.log_events(charged)
+                self.invalidate()
             return []
         from ._admission import admit
-        from ._contradiction import charge_contradicted
         from ._mining import observed_win
 
         try:
