@@ -461,10 +461,12 @@ class Evolver:
                 self.invalidate()
             return []
         from ._admission import admit
+        from ._enum_synonyms import synonym_proposals
         from ._mining import observed_win
 
         try:
             proposals = self.miner.mine(events, self.store)
+            proposals = [*proposals, *synonym_proposals(self, events)]
         except LibraryError:
             raise  # the store's, not the miner's: the episode is learned from when it answers
         except Exception as exc:  # a miner that fails (on hostile tool text, a model down) loses no episode
