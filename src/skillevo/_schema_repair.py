@@ -6,11 +6,13 @@ kind of value), a candidate skill of its own:
 
 * a **repair** when the conversion loses nothing and only one value can be meant (`_conform`:
   ``123`` -> ``"123"``, ``"5"`` -> ``5``, ``[123]`` -> ``["123"]``, ``"a"`` -> ``["a"]``, an enum
-  member's case, a date read one way only); an argument the schema does not declare whose name is a
-  missing declared one's in another case or separator style (``fileName`` for ``file_name``), or
-  the last words of the only missing declared one, is renamed; any other undeclared argument is
-  dropped when the schema is closed (``additionalProperties: false``, pydantic's ``extra="forbid"``);
-  a missing required argument with a declared ``default`` is set to it;
+  member's case, a date read one way only; not an integral float for an integer whose declaration
+  says a unit or scale, ``368.0`` "in cents", which may be written in the larger unit); an argument
+  the schema does not declare whose name is a missing declared one's in another case or separator
+  style (``fileName`` for ``file_name``), or the last words of the only missing declared one, is
+  renamed; any other undeclared argument is dropped when the schema is closed
+  (``additionalProperties: false``, pydantic's ``extra="forbid"``); a missing required argument
+  with a declared ``default`` is set to it;
 * otherwise **guidance by shape**, built from the schema's facts only (tool and argument names,
   the JSON type, a declared small closed set of values), never from the value sent.
 
