@@ -103,3 +103,31 @@ def test_an_optional_unit_counted_integer_is_read_the_same_way() -> None:
                                      "description": "Fee in minor units"}}}
     assert all(f.strategy.repair is None for f in findings("t", {"fee": 12.0}, schema))
     assert any(f.strategy.repair is not None for f in findings("t", {"fee": "12"}, schema))
+
+
+def _tally(args: dict[str, Any]) -> Any:
+    return {"ok": True} if isinstance(args.get("amount"), int) else "Error: amount must be an integer"
+
+
+def test_a_float_cast_learned_where_no_scale_is_said_is_not_offered_where_one_is() -> None:
+    """`tally` (no schema) takes a whole count: its corrections prove ``3.0`` -> ``3`` there. `charge`
+    declares its `amount` in cents: the same cast there would bill 368.0 as 368 cents."""
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, seed=0, cache_ttl_s=float("inf"), mining="inline")
+    evo.register_tools({"charge": Charge.model_json_schema(), "count": {
+        "properties": {"ref": {"type": "string"}, "amount": {"type": "integer", "description": "How many"}},
+        "required": ["ref", "amount"]}})
+    for i in range(4):
+        with evo.episode(task=f"t{i}") as ep:
+            sent = ep.before_tool("tally", {"ref": f"r{i}", "amount": float(3 + i)})
+            result = _tally(sent)
+            if ep.on_tool_result("tally", sent, result):
+                ep.on_tool_error("tally", sent, result)
+                fixed = ep.before_tool("tally", {"ref": f"r{i}", "amount": 3 + i})
+                ep.on_tool_result("tally", fixed, _tally(fixed))
+            ep.finish(reward=1.0)
+    assert any(s.trigger.tool == "tally" and s.versions[0].strategy.repair for s in lib.skills())
+    transferred = {s.trigger.tool for s in lib.skills() if s.versions[0].origin.miner == "transfer"}
+    assert "count" in transferred and "charge" not in transferred
+    with evo.episode(task="bill") as ep:
+        assert ep.before_tool("charge", {"ref": "x", "amount": 368.0})["amount"] == 368.0

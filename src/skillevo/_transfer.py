@@ -52,7 +52,7 @@ from ._models import (
     VersionStatus,
 )
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
-from ._unit_names import canonical_unit, units_said
+from ._unit_names import canonical_unit, says_a_scale, units_said
 from ._untrusted import identifier
 
 if TYPE_CHECKING:
@@ -297,7 +297,7 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
     seen succeeding as, that type under another name."""
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
-    by_type, unit = _by_type(part), _unit_of(part)
+    by_type, unit, whole = _by_type(part), _unit_of(part), _float_to_integer(part)
     renamed = source_type in (None, wanted) and (by_type or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools():
@@ -316,12 +316,32 @@ def _targets(catalog: ToolCatalog, source_tool: str, arg: str, part: Repair) -> 
             have = catalog.arg_type(tool, arg)
             if (have is None or (have == wanted and (source_type is None or source_type == have))) and (
                 unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
-            ):
+            ) and (not whole or _same_scale(catalog, source_tool, tool, arg)):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
                        if other != arg and (by_type or (unit is not None and _says_only(catalog, tool, other, unit))))
     return out
+
+
+def _float_to_integer(repair: Repair) -> bool:
+    """Whether the repair casts a float to an integer (``368.0`` -> ``368``): right where the number
+    counts in no unit, or in the one the corrections proved; elsewhere the float may be written in
+    a larger unit (dollars for cents)."""
+    floats = any(c.type == "float" for c in repair.precondition or [])
+    return floats and any(
+        (isinstance(op, CoerceArg) and op.to == "int")
+        or (isinstance(op, ConformArg) and _plain_cast(op) and op.to.get("type") == "integer")
+        for op in repair.ops
+    )
+
+
+def _same_scale(catalog: ToolCatalog, source_tool: str, tool: str, arg: str) -> bool:
+    """Whether `tool`'s `arg` says the unit or scale the source's says (none, or the same units)."""
+    target, source = catalog.description(tool, arg), catalog.description(source_tool, arg)
+    if not says_a_scale(arg, target):
+        return True
+    return says_a_scale(arg, source) and units_said(arg, target) == units_said(arg, source)
 
 
 def _unit_of(repair: Repair) -> str | None:
