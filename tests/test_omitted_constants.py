@@ -69,3 +69,15 @@ def test_a_live_constant_the_agents_own_calls_contradict_is_retired() -> None:
         _episode(evo, n, "office", omit=False)  # the agent's own calls send another value
     assert all(lib.version(v.id).status in (VersionStatus.REJECTED, VersionStatus.RETIRED) for v in live)
     assert _episode(evo, 9, "office", omit=True) == "office"
+
+
+def test_reading_the_live_constants_never_fails_an_episode_end(monkeypatch: Any) -> None:
+    evo = Evolver(SkillLibrary(":memory:"), seed=0, cache_ttl_s=float("inf"), mining="inline")
+
+    def broken(tool: str) -> Any:
+        raise RuntimeError("index away")
+
+    with evo.episode(task="t") as ep:
+        ep.on_tool_result("book", {"patient": "p", "visit": "office"}, {"ok": True})
+        monkeypatch.setattr(evo.triggers, "preemptive", broken)
+        ep.finish(reward=1.0)  # no error reaches the agent

@@ -19,6 +19,7 @@ rule still retires it when it stops beating doing nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from ._evolver import Evolver
 
 __all__ = ["RETRACT_EPISODES", "charge_contradicted", "left_out_constant_called"]
+
+_logger = logging.getLogger("skillevo")
 
 #: Episodes whose corrections contradict a constant before it is retired.
 RETRACT_EPISODES = 2
@@ -136,13 +139,17 @@ def left_out_constant_called(evo: Evolver, tools: Iterable[str | None]) -> bool:
     no error is read for `_sent_otherwise` only then: most are never built on the agent's path)."""
     if evo.miner is None:
         return False
-    return any(
-        version.status in _LIVE and (repair := version.strategy.repair) is not None
-        and any(isinstance(op, SetArg) and _fills_left_out(repair, op.arg) for op in repair.ops)
-        for tool in tools if tool
-        for kind, skill in evo.triggers.preemptive(tool) if kind is TriggerKind.TOOL_ERROR
-        for version in skill.versions
-    )
+    try:
+        return any(
+            version.status in _LIVE and (repair := version.strategy.repair) is not None
+            and any(isinstance(op, SetArg) and _fills_left_out(repair, op.arg) for op in repair.ops)
+            for tool in tools if tool
+            for kind, skill in evo.triggers.preemptive(tool) if kind is TriggerKind.TOOL_ERROR
+            for version in skill.versions
+        )
+    except Exception:  # learning more must never be the reason an episode's end fails
+        _logger.exception("skillevo: reading the live constants failed")
+        return False
 
 
 def _fills_left_out(repair: Any, arg: str) -> bool:
