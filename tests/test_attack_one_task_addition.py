@@ -7,8 +7,9 @@ classified as a missing argument. Under any other wording ("Error: instructions 
 ``instructions: "Leave with Alice Moreau, gate code Zeta"`` once, the RuleMiner learned
 ``set instructions = ...`` and 6 of the next 10 other customers' orders carried that customer's
 name and gate code. Now an added value shaped like one record's data (`is_instance_value`: free
-text, an id, a phone, an address) must be confirmed in two episodes under every error wording; a
-plain flag or a closed-set word is still learned from one correction.
+text, an id, a phone, an address) must be confirmed in two episodes under every error wording; so,
+since 2026-12-07, must a plain flag or a closed-set word added for a left-out argument (one task's
+``visit_type: "telehealth"`` is a choice among the declared values, not a constant).
 """
 
 from __future__ import annotations
@@ -65,10 +66,12 @@ def test_one_tasks_added_value_is_never_sent_for_another(error: str, name: str) 
     assert all(arg not in args for args in sent), sent
 
 
-def test_control_a_plain_flag_added_once_is_still_learned() -> None:
+def test_control_a_plain_flag_two_tasks_add_alike_is_learned_and_one_task_is_not_enough() -> None:
     lib = SkillLibrary(":memory:")
     evo = Evolver(lib, seed=0, mining="inline")
     _ship(evo, {"order": "W100"}, "request rejected", fix={"order": "W100", "signature_required": "no"})
+    assert "no" not in _constants(lib)
+    _ship(evo, {"order": "W101"}, "request rejected", fix={"order": "W101", "signature_required": "no"})
     assert "no" in _constants(lib)
 
 

@@ -19,6 +19,7 @@ rule still retires it when it stops beating doing nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,9 @@ from ._review_gate import decisions
 if TYPE_CHECKING:
     from ._evolver import Evolver
 
-__all__ = ["RETRACT_EPISODES", "charge_contradicted"]
+__all__ = ["RETRACT_EPISODES", "charge_contradicted", "left_out_constant_called"]
+
+_logger = logging.getLogger("skillevo")
 
 #: Episodes whose corrections contradict a constant before it is retired.
 RETRACT_EPISODES = 2
@@ -108,6 +111,52 @@ def _contradicted(
                     yield skill.name, version
 
 
+def _sent_otherwise(evo: Evolver, events: Sequence[Event], task: str | None) -> Iterable[tuple[str, SkillVersion]]:
+    """The live constants for a left-out argument that a successful call of this episode sent, with
+    another value, itself: the value varies by task. (Applied before the call, such a constant meets
+    no correction of the calls it fills in; the calls that send the argument are its evidence left.)"""
+    for event in events:
+        args = event.data.get("args")
+        if event.kind is not EventKind.TOOL_RESULT or not event.tool or not isinstance(args, dict):
+            continue
+        for kind, skill in evo.triggers.preemptive(event.tool):
+            if kind is not TriggerKind.TOOL_ERROR:
+                continue
+            for version in skill.versions:
+                repair = version.strategy.repair
+                if version.status in _LIVE and repair is not None and skill.trigger.task_matches(task) and any(
+                    isinstance(op, SetArg) and _fills_left_out(repair, op.arg)
+                    and op.arg in args and not same_args(args[op.arg], op.value)
+                    # only a call it would have filled in, had the agent left the argument out
+                    and precondition_holds(repair, {k: v for k, v in args.items() if k != op.arg})
+                    for op in repair.ops
+                ):
+                    yield skill.name, version
+
+
+def left_out_constant_called(evo: Evolver, tools: Iterable[str | None]) -> bool:
+    """Whether a live constant for a left-out argument is about one of `tools` (an episode that met
+    no error is read for `_sent_otherwise` only then: most are never built on the agent's path)."""
+    if evo.miner is None:
+        return False
+    try:
+        return any(
+            version.status in _LIVE and (repair := version.strategy.repair) is not None
+            and any(isinstance(op, SetArg) and _fills_left_out(repair, op.arg) for op in repair.ops)
+            for tool in tools if tool
+            for kind, skill in evo.triggers.preemptive(tool) if kind is TriggerKind.TOOL_ERROR
+            for version in skill.versions
+        )
+    except Exception:  # learning more must never be the reason an episode's end fails
+        _logger.exception("skillevo: reading the live constants failed")
+        return False
+
+
+def _fills_left_out(repair: Any, arg: str) -> bool:
+    """Whether the repair's precondition says it acts only where `arg` was left out."""
+    return any(c.arg == arg and c.present is False for c in repair.precondition or [])
+
+
 def charge_contradicted(
     evo: Evolver, episode_id: str, events: Sequence[Event], task: str | None = None
 ) -> list[Event]:
@@ -115,7 +164,7 @@ def charge_contradicted(
     contradict (`task`: the episode's); returns the credit events to log."""
     log: list[Event] = []
     seen: set[str] = set()
-    for key, version in _contradicted(evo, events, task):
+    for key, version in (*_contradicted(evo, events, task), *_sent_otherwise(evo, events, task)):
         if version.id in seen:
             continue
         seen.add(version.id)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import ValidationError
 
 from ._choices import SiteChoices
+from ._contradiction import left_out_constant_called
 from ._detect import IsFailure
 from ._episode_rows import known_secrets
 from ._errors import ConfigError, LibraryError
@@ -568,7 +569,8 @@ class EpisodeContext:
             # Nothing waits on this write: queued, written off the agent's thread (the store's next
             # read in this process sees it).
             evo.store.record_episode(ep, events)
-            stored = []
+            # Its successful calls may contradict a live constant (`_contradiction`): read only then.
+            stored = events.resolve() if left_out_constant_called(evo, events.tools()) else []
         with self._lock:
             self._rec.events = stored or events
         repairs: list[str] = []

@@ -517,14 +517,24 @@ class Evolver:
 
     def _mine(self, episode: Episode, events: Sequence[Event]) -> list[str]:
         """Mine the episode's failures; store accepted proposals as candidates and start their tests."""
-        if self.miner is None or not any(e.kind == EventKind.TOOL_ERROR for e in events):
+        if self.miner is None:
+            return []
+        from ._contradiction import charge_contradicted
+
+        if not any(e.kind == EventKind.TOOL_ERROR for e in events):
+            # Nothing to mine; the episode's own calls may still say a live constant's value varies.
+            charged = charge_contradicted(self, episode.id, events, episode.task)
+            if charged:
+                self.store.log_events(charged)
+                self.invalidate()
             return []
         from ._admission import admit
-        from ._contradiction import charge_contradicted
+        from ._enum_synonyms import synonym_proposals
         from ._mining import observed_win
 
         try:
             proposals = self.miner.mine(events, self.store)
+            proposals = [*proposals, *synonym_proposals(self, events)]
         except LibraryError:
             raise  # the store's, not the miner's: the episode is learned from when it answers
         except Exception as exc:  # a miner that fails (on hostile tool text, a model down) loses no episode

@@ -70,7 +70,7 @@ from ._store import SkillStore
 from ._store_common import scrub_strategy
 from ._stored_repair import repair_ops_refusal
 from ._structured import structured_rule
-from ._task_data import sent_otherwise
+from ._task_data import adds_left_out, sent_otherwise
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
 from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 from ._vouch import SUGGESTED, UNVOUCHED, suggested_constant, unvouched_constant
@@ -324,11 +324,14 @@ class RuleMiner(Miner):
                 self._pairs[key] = known
             pairs = [(err, fix)]
             seen = {(repr(_args(err)), repr(_args(fix)))}
+            alike: list[tuple[Event, Event]] = []  # another episode's same correction: evidence, no new pair
             for a, b in reversed(known):
                 marker = (repr(_args(a)), repr(_args(b)))
                 if (a.id is None or a.id != err.id) and marker not in seen:
                     pairs.append((a, b))
                     seen.add(marker)
+                elif a.id is None or a.id != err.id:
+                    alike.append((a, b))
             if not any(a is err or (a.id is not None and a.id == err.id) for a, _ in known):
                 known.append((err, fix))
         arg_pairs = [(_args(a) or {}, _args(b) or {}) for a, b in pairs]
@@ -341,11 +344,14 @@ class RuleMiner(Miner):
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
-        if (category == "missing_arg" or _adds_instance_value(repair)) and not _added_in_two_episodes(repair, pairs):
+        # A value added for an argument the agent left out is judged as one, whatever the error's
+        # wording (a JSON body saying "missing" is no class the classifier reads).
+        adds = category == "missing_arg" or adds_left_out(repair, arg_pairs)
+        if (adds or _adds_instance_value(repair)) and not _added_in_two_episodes(repair, pairs + alike):
             # Within one task a value used twice is still that task's data; a value shaped like one
             # record's (free text, an id, a phone) is, whatever the error's wording.
             return None
-        if category == "missing_arg" and sent_otherwise(repair, tool, store):
+        if adds and sent_otherwise(repair, tool, store):
             return None  # the tool's successful calls took other values: the task's data, no constant
         self._repairs[key] = repair
         args_touched = sorted({op.arg for op in repair.ops if hasattr(op, "arg")})

@@ -193,6 +193,10 @@ class PendingEvents(DeferredEvents):
     def __len__(self) -> int:
         return len(self._built) + len(self._logged) + len(self._added)
 
+    def tools(self) -> set[str]:
+        """The tools the events are about, without building them."""
+        return {e.tool for e in (*self._built, *self._added) if e.tool} | {r[1] for r in self._logged if r[1]}
+
     def _build(self) -> list[Event]:
         return [*self._built, *_build(self._logged, self._secrets), *self._added]
 

@@ -6,11 +6,13 @@ kind of value), a candidate skill of its own:
 
 * a **repair** when the conversion loses nothing and only one value can be meant (`_conform`:
   ``123`` -> ``"123"``, ``"5"`` -> ``5``, ``[123]`` -> ``["123"]``, ``"a"`` -> ``["a"]``, an enum
-  member's case, a date read one way only); an argument the schema does not declare whose name is a
-  missing declared one's in another case or separator style (``fileName`` for ``file_name``), or
-  the last words of the only missing declared one, is renamed; any other undeclared argument is
-  dropped when the schema is closed (``additionalProperties: false``, pydantic's ``extra="forbid"``);
-  a missing required argument with a declared ``default`` is set to it;
+  member's case, a date read one way only; not an integral float for an integer whose declaration
+  says a unit or scale, ``368.0`` "in cents", which may be written in the larger unit); an argument
+  the schema does not declare whose name is a missing declared one's in another case or separator
+  style (``fileName`` for ``file_name``), or the last words of the only missing declared one, is
+  renamed; any other undeclared argument is dropped when the schema is closed
+  (``additionalProperties: false``, pydantic's ``extra="forbid"``); a missing required argument
+  with a declared ``default`` is set to it;
 * otherwise **guidance by shape**, built from the schema's facts only (tool and argument names,
   the JSON type, a declared small closed set of values), never from the value sent.
 
@@ -60,6 +62,7 @@ from ._models import (
     VersionStatus,
 )
 from ._redaction import redact
+from ._unit_names import says_a_scale
 from ._untrusted import identifier, name_words
 
 if TYPE_CHECKING:
@@ -298,6 +301,26 @@ def _shape_findings(tool: str, arg: str, value: Any, sub: Mapping[str, Any], dig
     return out
 
 
+def _rescales(arg: str, value: Any, sub: Mapping[str, Any], declared: Any) -> bool:
+    """Whether casting `value` could change its scale: a float (integral: ``368.0``) where an integer
+    counted in a unit or at a scale is declared (``amount``, "in cents"). The sender wrote a number
+    with a fraction, as one does in the larger unit (368.00 dollars is 36800 cents), so 368 is one
+    of two readings: left to guidance, and to a cast the tool's own corrections prove."""
+    if not isinstance(value, float) or not _declares_integer(sub):
+        return False
+    description = declared.get("description") if isinstance(declared, Mapping) else None
+    return says_a_scale(arg, description)
+
+
+def _declares_integer(sub: Mapping[str, Any]) -> bool:
+    """Whether the schema (or a branch of its union, an optional integer's) declares an integer."""
+    declared = sub.get("type")
+    if declared == "integer" or (isinstance(declared, list) and "integer" in declared):
+        return True
+    return any(isinstance(b, Mapping) and _declares_integer(b)
+               for key in ("anyOf", "oneOf") for b in (sub.get(key) or ()) if isinstance(sub.get(key), list))
+
+
 def _plainly_conforms(
     args: Mapping[str, Any], declared: Mapping[str, tuple[dict[str, Any], str | None]], required: Any, props: Any
 ) -> bool:
@@ -370,7 +393,7 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         # (null for an optional argument that declares no null is not dropped here: the caller may
         # mean "clear it", which left out would not do; the model decides, taught by the guidance
         # below, or a drop its own corrections prove, value by value, tool by tool)
-        if value is not None and conform(value, sub) is not NO:
+        if value is not None and not _rescales(arg, value, sub, props[arg]) and conform(value, sub) is not NO:
             repair = Repair(ops=[ConformArg(arg=arg, to=_without_secrets(arg, sub))],
                             precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
             wanted = _type_text(sub) or "other values"

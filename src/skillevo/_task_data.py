@@ -8,12 +8,15 @@ task, and a rule adding one of them would make later calls succeed with another 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from ._arg_paths import MISSING, get_path, has_star
 from ._models import EventKind, Repair, SetArg
 from ._repair import same_args
 from ._store import SkillStore
 
-__all__ = ["sent_otherwise"]
+__all__ = ["adds_left_out", "sent_otherwise"]
 
 #: the most recent successful calls read (mining is off the agent's path; this bounds its cost)
 _RECENT_CALLS = 500
@@ -33,3 +36,10 @@ def sent_otherwise(repair: Repair, tool: str, store: SkillStore) -> bool:
             if value is not MISSING and not same_args(value, op.value):
                 return True
     return False
+
+
+def adds_left_out(repair: Repair, pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> bool:
+    """Whether the repair sets an argument some failed call of `pairs` (failed, corrected arguments)
+    left out: a value the agent chose once told, judged as a left-out argument's whatever the error's
+    wording."""
+    return any(isinstance(op, SetArg) and any(op.arg not in bad for bad, _ in pairs) for op in repair.ops)

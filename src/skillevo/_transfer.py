@@ -52,6 +52,7 @@ from ._models import (
     VersionStatus,
 )
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
+from ._transfer_scale import float_to_integer, plain_cast, same_scale
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
 from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
@@ -275,22 +276,12 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     for arg in dict.fromkeys(getattr(op, "arg", "") for op in repair.ops):
         ops = [op for op in repair.ops if getattr(op, "arg", None) == arg]
         conds = [c for c in repair.precondition if c.arg == arg]
-        if not arg or not conds or not all(isinstance(op, _VALUE_OPS) or _plain_cast(op) for op in ops):
+        if not arg or not conds or not all(isinstance(op, _VALUE_OPS) or plain_cast(op) for op in ops):
             continue
         if "." in arg and not by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
             continue
         out.append((arg, Repair(ops=ops, precondition=conds)))
     return out
-
-
-def _plain_cast(op: Any) -> bool:
-    """A schema repair that is a cast to a plain type (maybe of a list's elements): no enum, pattern,
-    format or members, which describe one tool's values; its meaning is the type, as a mined cast's."""
-    if not isinstance(op, ConformArg):
-        return False
-    to, items = op.to, op.to.get("items", {"type": "string"})
-    return (set(to) <= {"type", "items"} and to.get("type") in PYTHON_TYPE and isinstance(items, dict)
-            and set(items) == {"type"} and items["type"] in ("string", "integer", "number", "boolean"))
 
 
 def _semantically_safe(repair: Repair) -> Repair | None:
@@ -329,7 +320,7 @@ def _targets(
     each argument declared, or seen succeeding as, that type under another name."""
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
-    typed, unit = by_type(part), unit_of(part)
+    typed, unit, whole = by_type(part), unit_of(part), float_to_integer(part)
     renamed = source_type in (None, wanted) and (typed or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools() if only is None else sorted(t for t in only if catalog.knows(t)):
@@ -348,7 +339,7 @@ def _targets(
             have = catalog.arg_type(tool, arg)
             if (have is None or (have == wanted and (source_type is None or source_type == have))) and (
                 unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
-            ):
+            ) and (not whole or same_scale(catalog, source_tool, tool, arg)):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
@@ -393,7 +384,7 @@ def _target_type(repair: Repair) -> str:
     for op in repair.ops:
         if isinstance(op, CoerceArg):
             casts.append("str" if op.to == "duration" else op.to)
-        elif isinstance(op, ConformArg) and _plain_cast(op):
+        elif isinstance(op, ConformArg) and plain_cast(op):
             casts.append(PYTHON_TYPE[str(op.to["type"])])
     return casts[-1] if casts else "str"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["canonical_unit", "units_said"]
+__all__ = ["canonical_unit", "says_a_scale", "units_said"]
 
 #: Spellings of common units, by the unit they mean (lower-case). A unit not here is matched as
 #: written (``bpm``, ``tablets``): only its own word says it.
@@ -45,6 +45,7 @@ _SPELLINGS: Final = {
     "k": ("kelvin",),
     "pct": ("percent", "percentage", "pct"),
     "bpm": ("bpm",),
+    "cent": ("cent", "cents", "pence", "centavos", "centimes"),
 }
 _CANONICAL: Final = {word: unit for unit, words in _SPELLINGS.items() for word in words}
 #: Name words that are a unit in one name and something else in another (``timeout_min`` /
@@ -54,6 +55,11 @@ _AMBIGUOUS_IN_NAMES: Final = frozenset({"min", "m", "t", "mo"})
 _WORD = re.compile(r"°?[^\W\d_]+")
 _NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _MAX_DESCRIPTION = 2000
+#: A scale said in words rather than by a unit: a currency's minor unit, a count in thousands.
+_SCALE_WORDS = re.compile(
+    r"\b(?:(?:minor|smallest|lowest)\s+(?:currency\s+)?units?|basis\s+points?|thousands|millions|billions)\b",
+    re.IGNORECASE,
+)
 
 
 def canonical_unit(word: str) -> str:
@@ -86,3 +92,12 @@ def units_said(name: str, description: object, own: str | None = None) -> set[st
             if token in _CANONICAL or token == own:
                 out.add(canonical_unit(token))
     return out
+
+
+def says_a_scale(name: str, description: object) -> bool:
+    """Whether an argument's declaration says it counts in a unit or at a scale (``amount`` "in cents",
+    ``timeout_ms``, "in the smallest currency unit", "in thousands"): a number sent for it in another
+    number type may be written in another unit (``368.0`` dollars for cents), so it is no plain cast."""
+    if units_said(name, description):
+        return True
+    return isinstance(description, str) and _SCALE_WORDS.search(description[:_MAX_DESCRIPTION]) is not None
