@@ -31,7 +31,7 @@ __all__ = [
 #: Meta key: the strictest review mode a process ran this library under (or one a person set).
 REVIEW_MODE_KEY = "review.mode"
 
-_log = logging.getLogger("skillevo.review")
+_log = logging.getLogger("skillevo")  # (redacted: `_logsafe.LOGGERS`)
 
 
 def _strength(mode: str) -> int:

@@ -230,12 +230,14 @@ def original_span(where: Map, start: int, end: int) -> tuple[int, int]:
 
 
 def view_spans(
-    text: str, spans_of: Callable[[str], Iterable[tuple[int, int, str]]]
+    text: str,
+    spans_of: Callable[[str], Iterable[tuple[int, int, str]]],
+    view_of: Callable[[str], tuple[str, Map] | None] = decoded_view,
 ) -> Iterator[tuple[int, int, str]]:
-    """Spans of `text` that `spans_of` finds in its decoded view, mapped back onto `text` (a character
-    an escape spells covers the whole escape): ``pass\\x77ord=...``, ``ｐａｓｓｗｏｒｄ=...``,
-    ``pass<soft hyphen>word=...``, a pair written in ``\\u`` escapes."""
-    view = decoded_view(text)
+    """Spans of `text` that `spans_of` finds in its view (`view_of`: the decoded one unless told),
+    mapped back onto `text` (a character an escape spells covers the whole escape): ``pass\\x77ord=...``,
+    ``ｐａｓｓｗｏｒｄ=...``, ``pass<soft hyphen>word=...``, a pair written in ``\\u`` escapes."""
+    view = view_of(text)
     if view is None:
         return
     decoded, where = view

@@ -177,20 +177,36 @@ def reads_as_sentence(text: str, start: int) -> bool:
     return (len(first) == 1 or first[1:].islower()) and _sentence_word(first)
 
 
+#: Head words of a label naming a secret a system issues (a token, a session, a cookie, credentials): its
+#: value is never ordinary words, so words read as a sentence under it are no secret. A secret a person
+#: chooses (a password, a passphrase, a PIN, a security answer) may be words that open like a sentence
+#: ("security answer: the blue house", "password: my dog rex"): before 2026-12-07 8 of 8 such were kept.
+_ISSUED_HEADS = frozenset(
+    {"token", "tokens", "tok", "session", "sessions", "sess", "sid", "cookie", "cookies", "auth",
+     "authorization", "authentication", "credential", "credentials", "cred", "creds", "bearer", "jwt"}
+)  # fmt: skip
+
+
+def _issued(key: str) -> bool:
+    """Whether the label `key` names a secret a system issues (its head word: "session password" is a password)."""
+    words = key_words(key)
+    return bool(words) and words[-1].rstrip("0123456789") in _ISSUED_HEADS
+
+
 # The word spaced before a label on its line ("first" in "first pass:"); not a pair's value or a name.
 _LABEL_WORD_BEFORE = re.compile(r"(?<![\w.\-=:/@])([^\W\d_][^\W_]{0,31})[^\S\r\n]{1,3}\Z")
 
 
 def words_not_secret(text: str, key: str, start: int, value: str) -> bool:
     """Whether a secret key's bare value at `start` (`value`: its bounded head) is words, no secret:
-    they read as a sentence (`reads_as_sentence`), or the label, read with the word spaced before it,
-    names something else ("first pass: complete", "boarding pass: printed at gate 12": "pass" alone
-    names a password). A quoted value is the value as given, whatever its words; a value opening with a
-    token ("hunter2 for ana") is a secret."""
+    they read as a sentence (`reads_as_sentence`) under a label naming an issued secret (`_issued`), or
+    the label, read with the word spaced before it, names something else ("first pass: complete",
+    "boarding pass: printed at gate 12": "pass" alone names a password). A quoted value is the value
+    as given, whatever its words; a value opening with a token ("hunter2 for ana") is a secret."""
     first = value.split(maxsplit=1)[0] if value.strip() else value
     if text[start - 1 : start] in ('"', "'") or credential_like(first, False):
         return False
-    if reads_as_sentence(text, start):
+    if reads_as_sentence(text, start) and _issued(key):
         return True
     label = text[max(0, start - 64) : start].rstrip(" \t:=")
     if not label.lower().endswith(key.lower()):

@@ -15,6 +15,8 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from ._secret_escapes import view_spans
+
 __all__ = ["spelled_spans", "spelled_view"]
 
 Map = list[tuple[int, int]]
@@ -62,10 +64,4 @@ def spelled_spans(
 ) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` that `spans_of` finds in its spelled view, mapped back onto `text` (a span
     covers the separators between the characters it holds)."""
-    view = spelled_view(text)
-    if view is None:
-        return
-    joined, where = view
-    for start, end, kind in spans_of(joined):
-        if end > start:
-            yield where[start][0], where[end - 1][1], kind
+    return view_spans(text, spans_of, spelled_view)

@@ -247,7 +247,8 @@ class ToolCalls:
         is on one line, and pydantic's argument lines with it)."""
         if not self.pending:
             return
-        waiting = take(self.pending, CallKey.of(tool, args))
+        key = CallKey.of(tool, args)  # (read once: it encodes the arguments)
+        waiting = take(self.pending, key)
         if waiting is None:
             # Adapters that report the original rather than the repaired args: match by tool alone.
             keys = [k for k in self.pending if k.tool == tool]
@@ -271,14 +272,13 @@ class ToolCalls:
             ]
             # Undone at once (`after_error`): an edit named by an error of another class than its
             # trigger's, or a charged edit whose value the error quotes and the caller's not (`undo_quoted`).
-            sent_key = CallKey.of(tool, args)
-            original = self.edits.original(sent_key)
+            original = self.edits.original(key)
             if any(not attributable(p.trigger, tool, *error, self.task) for p in own) or (
                 original is not None
                 and any(p.sent and p not in parked for p in waiting)
                 and undo_quoted(original, args, named) is not None
             ):
-                self.edits.backfired(sent_key)
+                self.edits.backfired(key)
             # A constant the caller never sent can cause any error, not only its site's kind; not one
             # that names only other arguments (the tool accepted the constant): the model's repeat of
             # the call gets it again.
@@ -293,14 +293,14 @@ class ToolCalls:
                 )
             )
             if parked:
-                self.parked[CallKey.of(tool, args)] = parked
+                self.parked[key] = parked
                 waiting = [p for p in waiting if p not in parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
         if error is not None and any(p.arm == NULL_ARM for p in waiting):
             # The null arm's outcome at this call is known now: the rescue after this error
             # (`_version_after_error`) must not credit it a second 0 for the same call.
-            nulls = self._tried.setdefault(CallKey.of(tool, args), Tried()).null_credited
+            nulls = self._tried.setdefault(key, Tried()).null_credited
             nulls.update(p.key for p in waiting if p.arm == NULL_ARM)
         for p in waiting:
             self.evo.ledger.credit(p.key, p.arm, reward)
