@@ -182,6 +182,11 @@ class PostgresDialect(Dialect):
     for_share = " FOR SHARE"
     clock = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS double precision)"  # the server's
     writable_cte = True
+    # Event ids come from a sequence at insert and are visible at commit: a slow transaction's
+    # lower ids show after later ones (`skillevo._train_gaps`).
+    writers_snapshot = "SELECT CAST(pg_current_snapshot() AS text) AS value"
+    writers_done = ("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= pg_snapshot_xmax(CAST(? AS pg_snapshot)) "
+                    "AS value")
 
     def __init__(
         self,
