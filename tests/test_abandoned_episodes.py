@@ -191,3 +191,27 @@ for i in range(5):
     stored = _stored(path)
     assert sorted(e.task for e, _ in stored.values()) == [f"t{i}" for i in range(5)]
     assert all(e.metadata.get("aborted") == "abandoned" for e, _ in stored.values())
+
+
+def test_dropped_episodes_are_stored_when_the_process_is_terminated(tmp_path: Path) -> None:
+    # SIGTERM: the write queues are written, then the signal ends the process (no exit hooks run).
+    path = str(tmp_path / "lib.db")
+    script = f"""
+import os, signal, sys, time
+sys.path[:0] = {sys.path!r}
+from skillevo import Evolver, SkillLibrary
+lib = SkillLibrary({path!r})
+evo = Evolver(lib, miner=None, sandbox=None)
+for i in range(5):
+    ep = evo.episode(task=f"t{{i}}")
+    ep.before_tool("book", {{"date": "03/04/2025"}})
+    ep.on_tool_error("book", {{"date": "03/04/2025"}}, ValueError("expected YYYY-MM-DD"))
+    del ep
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(60)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == -15, done.stderr
+    stored = _stored(path)
+    assert sorted(e.task for e, _ in stored.values()) == [f"t{i}" for i in range(5)]  # before: 0 of 5
+    assert all(e.metadata.get("aborted") == "abandoned" for e, _ in stored.values())

@@ -9,8 +9,9 @@ holding a store lock (the write queue's is not reentrant), a signal handler, int
 So a finalizer here never writes, logs or takes a lock: it appends the episode (resurrected, as
 Python allows a finalizer once) to a deque, which is atomic, and returns. The queue is written
 where no lock of skillevo's is held by the caller: at the next episode's start (`Evolver.episode`),
-at a library's close (before its open episodes are stopped) and at interpreter exit (before the
-write queues' own exit hook, registered earlier, writes what this queued). Each is stored as
+at a library's close (before its open episodes are stopped), at interpreter exit (before the
+write queues' own exit hook, registered earlier, writes what this queued) and on SIGTERM (before
+the queues are written for the last time). Each is stored as
 abandoned: reward unknown, ``metadata["aborted"] == "abandoned"``, with the events it had. A
 ``with evo.episode()`` block the collector leaves (a generator in a reference cycle, closed by it)
 is queued the same way instead of finishing in place.
@@ -34,7 +35,7 @@ from ._run_path import record_run_error
 if TYPE_CHECKING:
     from ._episode import EpisodeContext
 
-__all__ = ["ABANDONED", "abandoned", "in_collector", "store_abandoned"]
+__all__ = ["ABANDONED", "abandoned", "in_collector", "pending", "store_abandoned"]
 
 log = logging.getLogger("skillevo")
 
@@ -69,6 +70,11 @@ def abandoned(ep: EpisodeContext, reward: float | None = None) -> None:
         _queue.append((ep, reward))
     except Exception:
         pass
+
+
+def pending() -> bool:
+    """Whether episodes wait in the queue."""
+    return bool(_queue)
 
 
 def store_abandoned() -> int:
