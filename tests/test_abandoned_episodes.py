@@ -215,3 +215,27 @@ time.sleep(60)
     stored = _stored(path)
     assert sorted(e.task for e, _ in stored.values()) == [f"t{i}" for i in range(5)]  # before: 0 of 5
     assert all(e.metadata.get("aborted") == "abandoned" for e, _ in stored.values())
+
+
+def test_nothing_is_stored_from_inside_the_collector(tmp_path: Path) -> None:
+    # A finalizer that stores the queue (closing a library from a `__del__`, say) runs wherever the
+    # collector runs: there it stores nothing, and the episode waits for a safe point.
+    from skillevo._abandoned import store_abandoned
+
+    path = str(tmp_path / "lib.db")
+    lib = SkillLibrary(path)
+    ep = Evolver(lib, miner=None, sandbox=None).episode(task="dropped")
+    _failed_call(ep, 1)
+    dropped = ep.id
+    del ep  # queued by its finalizer
+    stored_inside: list[int] = []
+
+    class _StoresWhenFreed:
+        def __del__(self) -> None:
+            stored_inside.append(store_abandoned())
+
+    _Cycle(_StoresWhenFreed())
+    gc.collect()
+    assert stored_inside == [0]
+    lib.close()
+    assert _stored(path)[dropped][0].metadata.get("aborted") == "abandoned"

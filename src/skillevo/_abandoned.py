@@ -80,7 +80,10 @@ def pending() -> bool:
 def store_abandoned() -> int:
     """Store every queued episode as abandoned, in this thread; returns how many. Never raises.
 
-    Call only where this thread holds no lock of skillevo's (the stores' writes take theirs)."""
+    Call only where this thread holds no lock of skillevo's (the stores' writes take theirs); a
+    call from inside the collector (a finalizer that closes a library) stores nothing."""
+    if in_collector():
+        return 0
     n = 0
     while True:
         try:
