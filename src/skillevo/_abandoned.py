@@ -82,7 +82,7 @@ def store_abandoned() -> int:
 
     Call only where this thread holds no lock of skillevo's (the stores' writes take theirs); a
     call from inside the collector (a finalizer that closes a library) stores nothing."""
-    if in_collector():
+    if not _queue or in_collector():  # (the first: at every episode's start, nearly always empty)
         return 0
     n = 0
     while True:
