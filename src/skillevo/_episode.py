@@ -12,25 +12,24 @@ import asyncio
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import ValidationError
-
+from ._abandoned import abandoned, in_collector
 from ._choices import SiteChoices
 from ._contradiction import left_out_constant_called
 from ._detect import IsFailure
 from ._episode_rows import known_secrets
+from ._episode_start import new_episode as _new_episode
 from ._errors import ConfigError, LibraryError
 from ._guidance import reached_sites
 from ._ledger import check_reward
-from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion, new_id
+from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
 from ._open_episodes import reward_after_close
 from ._prose import prompt_safe
-from ._recording import EventRecorder, PendingEvents, jsonable, snapshot
+from ._recording import EventRecorder, PendingEvents, snapshot
 from ._run_path import no_guidance, no_repair, no_retry, not_judged, record_run_error, run_path, unchanged
-from ._sanitize import clean_text, safe_str
 from ._shadow import ShadowBook
 from ._store_args import write_key
 from ._store_common import scrub_episode
@@ -73,65 +72,6 @@ def _plain_names(tools: Sequence[object] | None) -> bool:
             if type(tool) is not str:
                 return False
     return True
-
-
-#: The most characters of JSON an episode's metadata given at its start may take.
-METADATA_MAX_CHARS = 10_000
-
-
-def _new_episode(task: str, group_id: str | None, policy_version: str | None, metadata: Mapping[str, Any] | None
-                 ) -> Episode:
-    """``Episode(task=..., group_id=..., policy_version=..., metadata=...)``, as validation makes it.
-
-    Without metadata and with plain text where text goes (the episodes adapters start), it is made
-    with pydantic's `model_construct` (no validation: the validator's code and schema are cold at
-    every agent run, half the cost of starting an episode): each value is of its field's type
-    already, the texts mended as the validator mends them (`clean_text`). A test holds the two equal.
-    Anything validation would refuse is a `ConfigError` naming it (every road that starts an
-    episode comes here: `Evolver.episode`, `GroupContext.episode`), never pydantic's error.
-    """
-    if type(task) is not str and isinstance(task, str):  # a framework's text type (LangChain's `.text`)
-        task = str.__str__(task)  # its characters as a plain str (what validation stores)
-    if (
-        metadata
-        or type(task) is not str
-        or (group_id is not None and type(group_id) is not str)
-        or (policy_version is not None and type(policy_version) is not str)
-    ):
-        for what, value in (("task", task), ("group", group_id), ("policy version", policy_version)):
-            if value is not None and not isinstance(value, str):
-                raise ConfigError(f"episode: {what} must be a string (got {type(value).__name__})")
-        try:
-            return Episode(task=task, group_id=group_id, policy_version=policy_version,
-                           metadata=_metadata(metadata) if metadata else {})
-        except ValidationError as exc:
-            raise ConfigError(f"episode: {safe_str(exc).splitlines()[-1].strip()[:300]}") from None
-    # Every field given, in field order, and the fields-set the validated constructor records: left
-    # to it, `model_construct` calls each default factory through `inspect.signature`, which for a
-    # builtin (`list`) parses its text signature with `tokenize` and `ast` at every episode.
-    return Episode.model_construct(
-        {"task", "group_id", "policy_version", "metadata"},  # a set of its own: assignment adds to it
-        id=new_id(),
-        task=clean_text(task),
-        group_id=None if group_id is None else clean_text(group_id),
-        policy_version=policy_version,
-        started_at=time.time(),
-        finished_at=None,
-        reward=None,
-        applied=[],
-        metadata={},
-    )
-
-
-def _metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
-    """`metadata` as an episode holds it: a JSON-safe copy (any mapping), at most
-    `METADATA_MAX_CHARS` characters of JSON; a `ConfigError` otherwise."""
-    if not isinstance(metadata, Mapping):
-        raise ConfigError(f"episode: metadata must be a mapping (got {type(metadata).__name__})")
-    value = jsonable(dict(metadata), METADATA_MAX_CHARS)
-    if not isinstance(value, dict):  # `jsonable` cut its JSON text: more than the cap
-        raise ConfigError(f"episode: metadata must take at most {METADATA_MAX_CHARS:,} characters as JSON")
-    return value
 
 
 class _NoShadow(ShadowBook):
@@ -202,6 +142,15 @@ class EpisodeContext:
         self._token: contextvars.Token[EpisodeContext | None] | None = None
         self._library_closed = False  # stopped as its library closed: a later reward reaches no library
         evo.open_episodes.opened(self)  # recorded as stopped if the library closes first
+        self._opened = True
+
+    _opened = False  # (an episode whose start raised is never stored)
+
+    def __del__(self) -> None:
+        # Dropped unfinished by its caller: only queued (`skillevo._abandoned`), stored later as
+        # abandoned. The collector may run this anywhere, under any lock: nothing else here.
+        if self._opened and not self._finished:
+            abandoned(self)
 
     @property
     def is_failure(self) -> IsFailure | None:
@@ -282,6 +231,11 @@ class EpisodeContext:
             failed = exc is not None and not isinstance(exc, GeneratorExit)
             if failed:
                 self.episode.metadata["exception"] = type(exc).__name__
+            if in_collector():
+                # The cycle collector closed the generator this block is in: it may be running inside
+                # a section holding a store lock. Only queued, stored as abandoned (`_abandoned`).
+                abandoned(self, 0.0 if failed else None)
+                return
             self._finish_leaving(0.0 if failed else None, raised=exc is not None)
 
     def _finish_leaving(self, reward: float | None, *, raised: bool) -> None:

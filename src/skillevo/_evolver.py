@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from . import _store
+from ._abandoned import store_abandoned
 from ._admission import AdmissionPolicy
 from ._detect import IsFailure
 from ._episode import EpisodeContext, _current, current_episode
@@ -370,6 +371,7 @@ class Evolver:
             _check_text("episode: group", group)
         if metadata is not None and not isinstance(metadata, Mapping):
             raise ConfigError(f"episode: metadata must be a mapping (got {type(metadata).__name__})")
+        store_abandoned()  # those dropped unfinished since (queued by the collector: `_abandoned`)
         return EpisodeContext(self, task=task, group_id=group, metadata=metadata)
 
     def group(self, task: str = "", size: int = 8) -> GroupContext:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._abandoned import store_abandoned
 from ._episode import EpisodeContext
 from ._errors import ConfigError, LibraryError
 from ._models import NULL_ARM, Skill, VersionStatus, new_id
@@ -52,6 +53,7 @@ class GroupContext:
 
     def episode(self, task: str | None = None, *, metadata: dict[str, Any] | None = None) -> EpisodeContext:
         """The next rollout of the group."""
+        store_abandoned()  # (as `Evolver.episode`: outside the group's lock)
         with self._lock:
             if len(self._episodes) >= self.size:
                 raise ConfigError(f"group {self.id}: all {self.size} rollouts were already started")

@@ -34,7 +34,7 @@ from typing import Any
 
 from . import _sql_batch
 from ._durability import Durability, check_durability
-from ._errors import ConfigError, LibraryError, SchemaVersionError
+from ._errors import ConfigError, LibraryError
 from ._library import SkillLibrary
 from ._pg_probe import ServerRefuses, probe
 from ._redaction import capped_text, mask_url, mask_urls_in
@@ -46,7 +46,6 @@ from ._store_args import count_arg, location_arg, seconds_arg
 
 try:
     import psycopg
-    from psycopg import sql
     from psycopg.rows import dict_row
     from psycopg.types.json import Jsonb
     from psycopg_pool import ConnectionPool, PoolTimeout
@@ -182,6 +181,11 @@ class PostgresDialect(Dialect):
     for_share = " FOR SHARE"
     clock = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS double precision)"  # the server's
     writable_cte = True
+    # Event ids come from a sequence at insert and are visible at commit: a slow transaction's
+    # lower ids show after later ones (`skillevo._train_gaps`).
+    writers_snapshot = "SELECT CAST(pg_current_snapshot() AS text) AS value"
+    writers_done = ("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= pg_snapshot_xmax(CAST(? AS pg_snapshot)) "
+                    "AS value")
 
     def __init__(
         self,
@@ -497,7 +501,7 @@ class PostgresLibrary(SkillLibrary):
         durability: Durability = "batched",
     ) -> None:
         self.durability = check_durability(durability)
-        timeout = seconds_arg("timeout", timeout)
+        timeout = self._timeout = seconds_arg("timeout", timeout)
         min_size, max_size = count_arg("min_size", min_size, 0), count_arg("max_size", max_size)
         if max_size < min_size:
             raise ConfigError(f"max_size: must be at least min_size ({max_size} < {min_size})")
@@ -555,28 +559,8 @@ class PostgresLibrary(SkillLibrary):
         return pool
 
     def _migrate(self) -> None:
-        # A session-level advisory lock on a connection of its own: hosts starting together queue
-        # here, and each migration still commits atomically with its version row.
+        # A session-level advisory lock on a connection of its own, only where the schema is behind.
+        from ._pg_migrate import migrate  # (after psycopg's own import check above)
+
         with self._pool.connection() as conn:
-            lock_key = f"skillevo-migrate:{self.schema}"
-            conn.execute("SET lock_timeout = 0")  # hosts starting together queue here for the migration
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key,))
-            try:
-                with conn.transaction():
-                    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-                    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
-                    row = conn.execute("SELECT max(version) AS v FROM schema_version").fetchone()
-                current = int(row["v"]) if row and row["v"] is not None else 0
-                if current > len(MIGRATIONS):
-                    raise SchemaVersionError(
-                        f"{self.location} (schema {self.schema}) has schema version {current}, newer than this "
-                        f"skillevo knows ({len(MIGRATIONS)}): upgrade skillevo"
-                    )
-                for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
-                    with conn.transaction():
-                        for statement in statements:
-                            conn.execute(statement)
-                        conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key,))
-                conn.execute("RESET lock_timeout")  # the connection's own bound, for the pool's next user
+            migrate(conn, self.schema, self.location, MIGRATIONS, self._timeout)

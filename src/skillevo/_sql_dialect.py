@@ -56,6 +56,12 @@ class Dialect(ABC):
     poison: tuple[type[BaseException], ...]
     #: the lock the write-behind queue holds while it writes a batch
     lock: threading.RLock
+    #: SQL (one row, column ``value``) describing the transactions in flight now, or None where
+    #: writers commit one at a time, in id order (an id taken is visible before any later one)
+    writers_snapshot: ClassVar[str | None] = None
+    #: SQL (one row, column ``value``, a parameter: a `writers_snapshot`) true once every
+    #: transaction in flight at that snapshot, or started before it, has ended
+    writers_done: ClassVar[str | None] = None
 
     def aborted(self, exc: BaseException) -> bool:
         """Whether `exc` (a driver error or `library_error`'s) means the database aborted the

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import ClassVar, Self
 
+from ._abandoned import store_abandoned
 from ._learning_sql import KeyCounters, PosteriorIncrement
 from ._models import (
     Episode,
@@ -105,6 +106,8 @@ class SkillStore(ABC):
         # queued mining and without bound for inline mining of the episodes it stopped.
         self.__dict__["_close_deadline"] = time.monotonic() + CLOSE_HOOKS_S
         try:
+            # Episodes dropped unfinished (their Evolver maybe with them, its hook gone) first.
+            store_abandoned()
             for ref in hooks:
                 callback = ref()
                 if callback is None:

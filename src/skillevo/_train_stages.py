@@ -20,6 +20,7 @@ from ._export_fs import ExportFolder
 from ._models import Event, EventKind, SkillVersion, VersionStatus
 from ._ope import off_policy_estimates
 from ._store import SkillStore
+from ._train_gaps import Gaps
 from ._train_report import StageResult
 from ._train_state import AGGREGATES_KEY, COMPACTED_KEY, MINED_KEY, RUNS_KEY, STATE_KEY, load_json
 from ._usage import count_usage
@@ -56,7 +57,9 @@ def mine(run: Run) -> StageResult:
     store = run.store
     miners = _miners(run)
     start = int(store.get_meta(MINED_KEY) or 0)
-    chunk: list[list[Event]] = []
+    # Ids earlier runs passed before they were visible: what committed there since is mined first.
+    gaps = Gaps(store)
+    chunk: list[list[Event]] = gaps.late_failures()
     current: list[Event] = []
     scanned = 0
     last_id = start
@@ -67,6 +70,7 @@ def mine(run: Run) -> StageResult:
             for events in chunk:
                 _mine_episode(run, events, miners)
             store.set_meta(MINED_KEY, str(upto_id))
+            gaps.save()
             run.report.events_scanned = scanned
             store.set_meta(STATE_KEY, run.state_json())
         run.tick("mine", upto_id - start, total)
@@ -78,6 +82,7 @@ def mine(run: Run) -> StageResult:
         for event in store.iter_events(after_id=start):
             if (event.id or 0) > run.upto:
                 break
+            gaps.passed(last_id, event.id or 0)
             scanned += 1
             if current and event.episode_id != current[0].episode_id:
                 if any(e.kind == EventKind.TOOL_ERROR for e in current):
@@ -90,7 +95,10 @@ def mine(run: Run) -> StageResult:
             last_id = event.id or last_id
         if any(e.kind == EventKind.TOOL_ERROR for e in current):
             chunk.append(current)
+        gaps.passed(last_id, run.upto + 1)
         flush(max(last_id, run.upto))
+    elif chunk or gaps.changed:
+        flush(start)
     return StageResult(
         name="mine",
         status="done",

@@ -509,8 +509,21 @@ class WriteBehind(Generic[T]):
 def flush_all(grace_s: float) -> None:
     """Write every live queue for a process that is ending (SIGTERM); waits at most `grace_s` in all."""
     deadline = time.monotonic() + grace_s
+    _store_abandoned(grace_s / 2)
     for queue in list(_LIVE):
         queue.write_for_exit(deadline - time.monotonic())
+
+
+def _store_abandoned(wait_s: float) -> None:
+    """Store the episodes dropped unfinished (`skillevo._abandoned`) before the queues are written
+    for the last time, waiting at most `wait_s` (a lock the interrupted thread holds): after, a
+    record is refused."""
+    from . import _abandoned  # (it imports this module)
+
+    if _abandoned.pending():
+        worker = threading.Thread(target=_abandoned.store_abandoned, name="skillevo-abandoned", daemon=True)
+        worker.start()
+        worker.join(wait_s)
 
 
 def _shown(exc: BaseException) -> str:

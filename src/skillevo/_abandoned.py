@@ -1,0 +1,109 @@
+"""Episodes their caller dropped unfinished: queued by the garbage collector, stored later as abandoned.
+
+A run can lose its episode before ``finish``: an exception path in user code that skips it, a
+generator never resumed, a framework run dropped. Before 2026-12-07 the collector freed such an
+episode with everything it recorded (20 of 20 lost, even at the library's close).
+
+The collector runs finalizers in whatever thread allocates, in the middle of anything: a section
+holding a store lock (the write queue's is not reentrant), a signal handler, interpreter shutdown.
+So a finalizer here never writes, logs or takes a lock: it appends the episode (resurrected, as
+Python allows a finalizer once) to a deque, which is atomic, and returns. The queue is written
+where no lock of skillevo's is held by the caller: at the next episode's start (`Evolver.episode`),
+at a library's close (before its open episodes are stopped), at interpreter exit (before the
+write queues' own exit hook, registered earlier, writes what this queued) and on SIGTERM (before
+the queues are written for the last time). Each is stored as
+abandoned: reward unknown, ``metadata["aborted"] == "abandoned"``, with the events it had. A
+``with evo.episode()`` block the collector leaves (a generator in a reference cycle, closed by it)
+is queued the same way instead of finishing in place.
+
+Memory: the queue holds only episodes dropped since the last of those points, which the process
+held anyway until it dropped them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import gc
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from . import _writebehind  # noqa: F401  (its exit hook registered first, so it runs after `_at_exit`)
+from ._run_path import record_run_error
+
+if TYPE_CHECKING:
+    from ._episode import EpisodeContext
+
+__all__ = ["ABANDONED", "abandoned", "in_collector", "pending", "store_abandoned"]
+
+log = logging.getLogger("skillevo")
+
+#: ``metadata["aborted"]`` of an episode its caller dropped unfinished
+ABANDONED = "abandoned"
+
+# (episode, reward) pairs: appended by finalizers, popped by `store_abandoned` (both atomic)
+_queue: collections.deque[tuple[EpisodeContext, float | None]] = collections.deque()
+
+# The thread the cycle collector is running in, 0 outside a collection (`gc.callbacks`).
+_collecting = [0]
+
+
+def _phase(phase: str, info: dict[str, int]) -> None:
+    _collecting[0] = threading.get_ident() if phase == "start" else 0
+
+
+gc.callbacks.append(_phase)
+
+
+def in_collector() -> bool:
+    """Whether this thread is inside a collection of the cycle collector (running its finalizers)."""
+    return _collecting[0] == threading.get_ident()
+
+
+def abandoned(ep: EpisodeContext, reward: float | None = None) -> None:
+    """Queue `ep`, dropped unfinished (or left by the collector), to be stored with `reward`.
+
+    Safe in a finalizer: no lock, no allocation beyond the pair, never raises (at interpreter
+    shutdown the module's globals may be gone already)."""
+    try:
+        _queue.append((ep, reward))
+    except Exception:
+        pass
+
+
+def pending() -> bool:
+    """Whether episodes wait in the queue."""
+    return bool(_queue)
+
+
+def store_abandoned() -> int:
+    """Store every queued episode as abandoned, in this thread; returns how many. Never raises.
+
+    Call only where this thread holds no lock of skillevo's (the stores' writes take theirs); a
+    call from inside the collector (a finalizer that closes a library) stores nothing."""
+    if not _queue or in_collector():  # (the first: at every episode's start, nearly always empty)
+        return 0
+    n = 0
+    while True:
+        try:
+            ep, reward = _queue.popleft()
+        except IndexError:
+            return n
+        if ep.finished:  # a finish that raced the collector (a library's close stopping it)
+            continue
+        n += 1
+        try:
+            ep.episode.metadata["aborted"] = ABANDONED
+            ep.finish(reward)
+        except Exception as exc:
+            # (a library closed meanwhile, a store away: recorded on the episode and logged)
+            try:
+                record_run_error(ep, "finish", exc)
+            except Exception:
+                log.exception("skillevo: could not store abandoned episode %s", ep.id)
+
+
+@atexit.register
+def _at_exit() -> None:
+    store_abandoned()
