@@ -59,7 +59,7 @@ from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
 from ._secret_contact import contact_hint, contact_spans
 from ._secret_der import der_key_spans
-from ._secret_echo import echoed_values
+from ._secret_echo import credential_values, echoed_values
 from ._secret_echo import echoes as _echoes
 from ._secret_embedded import embedded_spans, redact_embedded
 from ._secret_escapes import decoded_view, unescape_html, view_spans
@@ -463,7 +463,7 @@ def redact_text(text: str, *, emails: bool = False, known: set[str] | None = Non
         spans.extend(_echoes(text, spans))
     if known is not None:  # a secret found in text ("--password=..."): hidden where it is echoed bare,
         # when it reads like a credential (not a word: "password: required" must not hide "required")
-        known.update(v for s, e, _ in spans if len(v := text[s:e]) >= 8 and not v.isalpha() and "[REDACTED" not in v)
+        known.update(credential_values(text, spans))
     out = _apply(text, spans)
     # the same values repeated in another spelling (another case, escapes, separators put in), as an
     # episode's known secrets are looked for: "you sent 'QUOKKA7731PLUMZ'" after "password='Quokka...'"

@@ -10,47 +10,91 @@ kept the copy, attack18) is looked for too, when it is one line of at most `ECHO
 its span ends before the text does or at the value's closing quote: a span hidden to a
 text's end (an unclosed SQL row) or over lines (a block) is a region, not a value, and looked for
 again it hid every earlier statement reading the same.
+
+The values are read in time linear in the text (`value_spans`): a run of pairs without a terminator
+(``token:token:...``, each pair's value extended to the run's end) gives one span per pair, nested, and
+reading each one's value was quadratic (before 2026-12-07: 16,000 characters of ``token:`` took 4 s).
 """
 
 from __future__ import annotations
 
-__all__ = ["ECHO_MAX", "ECHO_MIN", "echoed_values", "echoes"]
+import re
+from collections.abc import Iterator
+
+__all__ = ["ECHO_MAX", "ECHO_MIN", "credential_values", "echoed_values", "echoes", "value_spans"]
 
 #: The shortest value a rule hid that is hidden where the same text repeats it.
 ECHO_MIN = 8
 #: The longest value of several words looked for again.
 ECHO_MAX = 256
 _TRIM = " \t\r\n'\"`"
+_SPACE = re.compile(r"\s")
+_NOT_SPACE = re.compile(r"\S")
 
 
-def _echoed_value(text: str, start: int, end: int) -> str | None:
+def value_spans(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The spans whose values are read one by one: every span of at most `ECHO_MAX` characters, and each
+    longer one not inside another long one (what it holds is part of that one's value, which is read).
+
+    Their values' total length is at most the text's length plus `ECHO_MAX` per span, so reading them is
+    linear in the text, however many nested spans a run of pairs gives (``token:token:...``).
+    """
+    out: list[tuple[int, int, str]] = []
+    reach = -1  # where the long spans kept so far end
+    for span in sorted(spans, key=lambda sp: (sp[0], -sp[1])):
+        start, end, _ = span
+        if end - start <= ECHO_MAX:
+            out.append(span)
+        elif end > reach:
+            out.append(span)
+            reach = end
+    return out
+
+
+def _echoed_value(text: str, start: int, end: int, last: int) -> str | None:
     """The value a span hid, when it reads like a credential that may be repeated, else None."""
     value = text[start:end].strip(_TRIM)
     if len(value) < ECHO_MIN or value.isalpha() or "[REDACTED" in value:
         return None
-    if any(ch.isspace() for ch in value) and (
-        len(value) > ECHO_MAX or "\n" in value or "\r" in value or not _bounded(text, start, end)
+    if _SPACE.search(value) is not None and (
+        len(value) > ECHO_MAX or "\n" in value or "\r" in value or not _bounded(text, start, end, last)
     ):
         return None
     return value
 
 
+def credential_values(text: str, spans: list[tuple[int, int, str]]) -> Iterator[str]:
+    """The values `spans` hid that an episode remembers as its own secrets: `ECHO_MIN` characters or
+    more, not a word ("password: required" must not hide "required"), no redaction mark; one per span of
+    `value_spans` (a span inside a longer one is part of that one's value)."""
+    for start, end, _ in value_spans(spans):
+        value = text[start:end]
+        if len(value) >= ECHO_MIN and not value.isalpha() and "[REDACTED" not in value:
+            yield value
+
+
 def echoed_values(text: str, spans: list[tuple[int, int, str]]) -> set[str]:
     """The values `spans` hid that read like a credential the text may repeat in another spelling."""
-    return {v for s, e, _ in spans if (v := _echoed_value(text, s, e)) is not None}
+    last = len(text.rstrip())  # where the text's last non-blank character ends (`_bounded`), found once
+    return {v for s, e, _ in value_spans(spans) if (v := _echoed_value(text, s, e, last)) is not None}
 
 
-def _bounded(text: str, start: int, end: int) -> bool:
-    """Whether a span ends where its value does: before the text's end, or at its closing quote."""
-    if text[end:].strip():
+def _bounded(text: str, start: int, end: int, last: int) -> bool:
+    """Whether a span ends where its value does: before the text's end (`last`: where its last
+    non-blank character ends), or at its closing quote. Read without copying the rest of the text:
+    copied for each span, it was quadratic in a text of many spans."""
+    if end < last:
         return True
-    quoted = text[start:end].strip()
-    return len(quoted) >= 2 and quoted[0] in "'\"`" and quoted[-1] == quoted[0]
+    first = _NOT_SPACE.search(text, start, last)
+    if first is None:
+        return False
+    opening = text[first.start()]
+    return last - first.start() >= 2 and opening in "'\"`" and text[last - 1] == opening
 
 
 def echoes(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Every place of `text` holding a value one of `spans` hid (the spans themselves included)."""
-    values = {v for s, e, _ in spans if (v := _echoed_value(text, s, e)) is not None}
+    values = echoed_values(text, spans)
     out: list[tuple[int, int, str]] = []
     for value in values:
         at = text.find(value)

@@ -145,6 +145,19 @@ def _next_words(text: str, end: int, sentence: bool) -> Iterator[re.Match[str]]:
         end = m.end()
 
 
+_LETTERS_CHUNK = 256
+
+
+def _all_letters(text: str, start: int, end: int) -> bool:
+    """``text[start:end].isalpha()``, read a chunk at a time: it stops at the first chunk holding a
+    non-letter. A cookie's value runs to the line's end, so in a line of cookie pairs each pair's value
+    held all the rest of the line, and copying it whole was quadratic (before 2026-12-07: 16,000
+    characters of "Cookie: " copied 18 MB, 0.4 s at 64,000)."""
+    if end <= start:
+        return False
+    return all(text[at : min(end, at + _LETTERS_CHUNK)].isalpha() for at in range(start, end, _LETTERS_CHUNK))
+
+
 def phrase_end(text: str, start: int, end: int) -> int:
     """Where a secret key's bare value that starts at `start` ends when it is a passphrase: its first
     word (`text[start:end]`) all letters, then the words spaced after it on the same line, to a
@@ -153,7 +166,7 @@ def phrase_end(text: str, start: int, end: int) -> int:
     a query's) runs on only to a word only a sentence holds ("password=hunter and the hunter left":
     "and"): "password=correct horse battery staple" kept three words too (attack25)."""
     # a token ("hunter2", "Quokka7731") is the whole value
-    if not text[start:end].isalpha():
+    if not _all_letters(text, start, end):
         return end
     stop = end
     for m in _next_words(text, end, sentence=text[start - 1 : start].isspace()):
