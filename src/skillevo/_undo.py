@@ -6,7 +6,8 @@ not quote the value the model sent, the model's own call has not been tried: the
 fail (a learned lower-casing applied to a name whose case matters). Handing that error back costs
 a model turn to re-send a call the model had right; `undo_quoted` gives the arguments to retry with
 at once instead: the model's values where the error quotes the repair's (an argument the repair
-added is taken out again), every other edit kept.
+added is taken out again), every other edit kept. A value the error lists among those it accepts
+("must be one of economy, business") is no such quote.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ._guidance_facts import declared_values
 from ._repair import same_args
 
 __all__ = ["undo_quoted"]
@@ -36,11 +38,16 @@ def undo_quoted(sent: Mapping[str, Any], repaired: Mapping[str, Any], message: s
     repair wrote and not the one the model sent; None when the error quotes none."""
     out = dict(repaired)
     undone = False
+    allowed: set[str] | None = None
     for arg, value in repaired.items():
         if arg in sent and same_args(sent[arg], value):
             continue
         if not _quoted(value, message):
             continue
+        if allowed is None:
+            allowed = set(declared_values(message, repaired))
+        if value in allowed:
+            continue  # the error lists it among the values it accepts: not what the error is about
         if arg not in sent:
             if any(same_args(value, v) for v in sent.values()):
                 continue  # a rename: the model's value under another name, not one the repair wrote
