@@ -5,9 +5,10 @@ only where each was set apart by one space, no-break space, hyphen, dot or under
 (or a customer dictating) spelled ``password`` with a tab, two spaces, a thin, narrow, en or
 ideographic space, a comma (with a space or not), a slash, a pipe, a plus, a star, a colon or
 ``" - "``, and a Stripe key spelled with a hyphen, dot or underscore (its own ``_`` a character of
-the run), or spelled after no key word at all (the pre-filter read no long run): 50 of 60 texts kept the value through `redact_text` and into the library file. Now any
-spacing on the line, or one mark with spacing either side, separates a spelling: 0 of 60. Lists of
-letters that spell no secret stay as written.
+the run), or spelled after no key word at all (the pre-filter read no long run): 50 of 60 texts
+kept the value through `redact_text` and into the library file. Now any spacing on the line, or one
+mark with spacing either side, separates a spelling: 0 of 60. Lists of letters that spell no secret
+stay as written.
 """
 
 from __future__ import annotations
