@@ -21,9 +21,7 @@ from ._redaction import capped_text
 __all__ = ["KNOWN", "LOGGERS"]
 
 #: The loggers of skillevo and its adapters.
-LOGGERS = (
-    "skillevo", "skillevo.adapters", "skillevo.grpo", "skillevo.review", "skillevo_langgraph", "skillevo_crewai",
-)
+LOGGERS = ("skillevo", "skillevo.adapters", "skillevo.grpo", "skillevo_langgraph", "skillevo_crewai")
 #: The `extra` key under which a record carries its episode's known secrets (values seen under a
 #: secret key: hidden where the exception repeats them without their name).
 KNOWN = "skillevo_known_secrets"
