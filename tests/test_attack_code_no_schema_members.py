@@ -6,7 +6,7 @@ call sent (``filter: {status}``, ``legs: [{origin}]``), an invented ``admin: tru
 ``callback_url``, a ``passenger`` added to one item of a list of objects and a ``tenant`` two levels
 down were sent to the tool (4 of 4 before the fix). Now the call's own objects hold the answer's as
 its arguments do: a member the call's object did not have is refused (0 of 4), naming neither the
-member nor its value; a member's value changed or dropped, and a value of another shape, still pass.
+member nor its value; a member's value changed or dropped, and text made a list of text, still pass.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ INVENTED = {
 HONEST = {
     "member's value changed": _with(filter__status="closed"),
     "nested value changed": _with(filter__range__lo=2),
-    "text to another shape": _with(q={"text": "x"}),
+    "text to a list of text": _with(q=["x"]),  # (made an object: `test_attack_code_no_schema_operators.py`)
     "member dropped": {**ARGS, "filter": {"status": "open"}},
 }
 

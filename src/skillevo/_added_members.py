@@ -6,7 +6,10 @@ declared. An argument may itself be an object with declared members (a pydantic 
 a member the answer adds where the object's schema declares its members must be one of them, or fit
 the object's ``additionalProperties`` schema (``true`` written out: any member), and every value it
 writes, at any depth, must conform to its declaration. A tool that declared no schema holds an answer
-to the call's own objects (`shape_of`): a member none of them had is refused. An object whose
+to the call's own objects (`shape_of`): a member none of them had is refused, and so is an object
+where the call sent text, a number or a list of those (``user: "ana"`` made ``{"$ne": null}``, a
+query operator: before 2026-12-07 any value of another shape passed, 4 of 4 operator objects were
+sent); a scalar may still become another scalar or a list of scalars (a cast, a wrap). An object whose
 schema declares no members is free-form (``dict``): nothing to hold a member to. What the agent
 itself sent (a member, an item, left exactly as it was) rides along, as at the top level. Walked
 without recursion, to any depth (the answer is already at most 64 deep, `_sandbox_result.MAX_DEPTH`).
@@ -114,10 +117,17 @@ def added_member(value: Any, sent: Any, schema: Mapping[str, Any]) -> str | None
     return None
 
 
+#: What a scalar the agent sent may become, for a tool that declared no schema: another scalar, or a
+#: list of scalars; never an object (whose members the call never had).
+_SCALAR: dict[str, Any] = {"type": ["string", "number", "integer", "boolean", "null"]}
+_LOOSE: dict[str, Any] = {"anyOf": [_SCALAR, {"type": "array", "items": _SCALAR}]}
+
+
 def shape_of(value: Any, depth: int = 0) -> dict[str, Any]:
     """The schema a value the agent sent declares by itself, for a tool that declared none: an object
-    holds exactly its members (closed), a list's items the members any of its items has; anything
-    else is free. The call's arguments are at most 64 deep (`_sandbox_result.MAX_DEPTH`)."""
+    holds exactly its members (closed), a list's items the shapes of its items (and scalars); a scalar
+    may become a scalar or a list of scalars. The call's arguments are at most 64 deep
+    (`_sandbox_result.MAX_DEPTH`)."""
     if depth > 64:
         return {}
     if isinstance(value, dict):
@@ -125,5 +135,5 @@ def shape_of(value: Any, depth: int = 0) -> dict[str, Any]:
         return {"properties": members, "additionalProperties": False}
     if isinstance(value, list | tuple):
         items = [shape_of(v, depth + 1) for v in value if isinstance(v, dict | list | tuple)]
-        return {"items": {"anyOf": items}} if items else {}
-    return {}
+        return {"items": {"anyOf": [*items, _LOOSE]}}
+    return _LOOSE

@@ -8,10 +8,12 @@ recognise it. So a code skill never sees a secret: each value the call sends und
 (the names the redaction engine reads as secrets), and each copy of such a value elsewhere in the
 arguments, is replaced by an opaque placeholder before the call, and the placeholders in the skill's
 answer are replaced by the values again (a skill may pass a secret through, rename or wrap it, never read
-it). A value goes back only where it may go: into the top-level argument it was taken from, or under a
-name the redaction engine reads as a secret's (``authorization``, a ``[name, value]`` pair naming one);
-a placeholder anywhere else (a payment's ``memo`` the payee reads, a ``callback_url`` the tool calls,
-a member's name) is refused, since the skill chose that place without reading what it sends there.
+it). A value goes back only where it may go: into the place it was taken from (its top-level argument,
+or, nested, the same member of the same object: before 2026-12-07 anywhere in its top-level argument,
+so a tool taking one ``payment`` object got its key in ``payment.memo``, 3 of 3 nested moves sent), or
+under a name the redaction engine reads as a secret's (``authorization``, a ``[name, value]`` pair naming
+one); a placeholder anywhere else (a payment's ``memo`` the payee reads, a ``callback_url`` the tool
+calls, a member's name) is refused, since the skill chose that place without reading what it sends there.
 A copy is found in any form a skill could read back: in another case, JSON-escaped,
 percent-encoded, inside base64, in a dict key, and a short secret (a PIN) where another argument is
 equal to it; a secret the redaction rules find in a text argument (a URL's ``api_key=``, a command
@@ -50,6 +52,10 @@ RunCode = Callable[[str, str, dict[str, Any], str], Any]
 _MIN_EQUAL = 4  # a secret this short is sealed only where a whole argument equals it
 _GROWTH = 4  # an answer may hold each secret it was shown about this many times over ...
 _SLACK = 1 << 16  # ... plus this many characters
+#: A place's step into a list: any element of the same list is the same place (a list may be reordered).
+_ITEM = 0
+#: Where a value sits: the member names from the top-level argument down, as the skill sees them.
+Place = tuple[Any, ...]
 
 
 def _forms(secret: str) -> set[str]:
@@ -104,18 +110,18 @@ class _Seal:
         self._copies = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE) if forms else None
         self._lower = [k.lower() for k in known]
         self._of: dict[str, str] = {}  # a sealed string -> its placeholder
-        self._top: Any = None  # the top-level argument being sealed
-        self._origins: dict[str, set[Any]] = {}  # placeholder -> the top-level arguments it was taken from
+        self._at: Place = ()  # the place being sealed
+        self._origins: dict[str, set[Place]] = {}  # placeholder -> the places it was taken from
         self._left = 0  # what `unseal` may still add
 
     def _placeholder(self, value: Any) -> str:
         text = value if isinstance(value, str) else str(value)
         self._shown += len(text)
         if isinstance(value, str) and value in self._of:
-            self._origins[self._of[value]].add(self._top)
+            self._origins[self._of[value]].add(self._at)
             return self._of[value]
         mark = f"<secret-{self._nonce}-{len(self._values)}>"
-        self._origins[mark] = {self._top}
+        self._origins[mark] = {self._at}
         self._values[mark] = value
         self._sizes[mark] = len(text)
         if isinstance(value, str):
@@ -151,40 +157,41 @@ class _Seal:
         return "".join(out) + text[pos:] if out else text
 
     def seal_args(self, args: dict[str, Any]) -> dict[str, Any]:
-        """The call's arguments sealed, each placeholder noted with the top-level argument it came from."""
-        sealed: dict[str, Any] = self.seal(args, top=True)
+        """The call's arguments sealed, each placeholder noted with the place it came from."""
+        sealed: dict[str, Any] = self.seal(args, ())
         return sealed
 
-    def seal(self, value: Any, top: bool = False) -> Any:
+    def seal(self, value: Any, at: Place = ()) -> Any:
+        """`value`, found at place `at`, sealed."""
+        self._at = at
         if isinstance(value, dict):
             named = named_secret_fields(value)
             sealed: dict[Any, Any] = {}
             for k, v in value.items():
                 secret = k in named or (isinstance(k, str) and is_secret_key(k))
-                if top:
-                    self._top = None  # a secret in the argument's own name: noted under that name below
+                self._at = (*at, None)  # a secret in a member's own name: noted under that name below
                 key = self._seal_text(k) if isinstance(k, str) else k
-                if top:  # as the skill sees the argument's name, and names it in its answer
-                    self._top = key
-                    for mark in (m for m in self._values if isinstance(key, str) and m in key):
-                        self._origins[mark].add(key)
-                if secret and v is not None and not isinstance(v, bool):
-                    sealed[key] = self._placeholder(v)
-                else:
-                    sealed[key] = self.seal(v)
+                place = (*at, key)  # as the skill sees the member's name, and names it in its answer
+                for mark in (m for m in self._values if isinstance(key, str) and m in key):
+                    self._origins[mark].add(place)
+                self._at = place
+                sealed[key] = self._placeholder(v) if secret and v is not None and not isinstance(v, bool) \
+                    else self.seal(v, place)
             return sealed
         if isinstance(value, list | tuple):
+            item = (*at, _ITEM)
             if names_secret_pair(value):
-                return [self.seal(value[0]), self._placeholder(value[1])]
+                first = self.seal(value[0], item)
+                self._at = item
+                return [first, self._placeholder(value[1])]
             names = named_fields(value)
-            if names:  # a named tuple: its field names are names (the skill gets it as a list, as JSON writes it)
-                return [
-                    self._placeholder(v)
-                    if is_secret_key(f) and v is not None and not isinstance(v, bool)
-                    else self.seal(v)
-                    for f, v in zip(names, value, strict=False)
-                ] + [self.seal(v) for v in value[len(names) :]]
-            return [self.seal(v) for v in value]
+            out: list[Any] = []
+            for i, v in enumerate(value):
+                self._at = item
+                # a named tuple: its field names are names (the skill gets it as a list, as JSON writes it)
+                hide = i < len(names) and is_secret_key(names[i]) and v is not None and not isinstance(v, bool)
+                out.append(self._placeholder(v) if hide else self.seal(v, item))
+            return out
         if isinstance(value, str):
             return self._seal_text(value)
         if isinstance(value, int | float) and not isinstance(value, bool) and str(value) in self._equal:
@@ -196,13 +203,7 @@ class _Seal:
         self._left = _GROWTH * self._shown + _SLACK
         if not self._values:
             return value
-        if not isinstance(value, dict):
-            return self._unseal(value, None, False)
-        named = named_secret_fields(value)
-        return {
-            self._text(k, k, False) if isinstance(k, str) else k: self._unseal(v, k, _holds_secret(k, named))
-            for k, v in value.items()
-        }
+        return self._unseal(value, (), False)
 
     def _spend(self, size: int) -> None:
         self._left -= size
@@ -210,37 +211,37 @@ class _Seal:
             raise SandboxError("code skill stopped: its answer expands, placeholders replaced, past "
                                f"{_GROWTH} times the secrets it was shown")
 
-    def _unseal(self, value: Any, top: Any, place: bool) -> Any:
-        """`value`, found under the top-level argument `top` (in a secret's `place` or not), unsealed."""
+    def _unseal(self, value: Any, at: Place, place: bool) -> Any:
+        """`value`, found at place `at` (in a secret's `place` or not), unsealed."""
         if isinstance(value, dict):
             named = named_secret_fields(value)
             return {
-                self._text(k, top, place) if isinstance(k, str) else k:
-                self._unseal(v, top, place or _holds_secret(k, named))
+                self._text(k, (*at, k), place) if isinstance(k, str) else k:
+                self._unseal(v, (*at, k), place or _holds_secret(k, named))
                 for k, v in value.items()
             }
         if isinstance(value, list | tuple):
             pair = not place and names_secret_pair(value)
-            return [self._unseal(v, top, place or (pair and i == 1)) for i, v in enumerate(value)]
+            return [self._unseal(v, (*at, _ITEM), place or (pair and i == 1)) for i, v in enumerate(value)]
         if isinstance(value, str):
             if value in self._values:  # the value itself, of whatever type it was
-                self._check_place(value, top, place)
+                self._check_place(value, at, place)
                 self._spend(self._sizes[value])
                 return self._values[value]
-            return self._text(value, top, place)
+            return self._text(value, at, place)
         return value
 
-    def _check_place(self, mark: str, top: Any, place: bool) -> None:
-        if not place and top not in self._origins.get(mark, ()):
+    def _check_place(self, mark: str, at: Place, place: bool) -> None:
+        if not place and at not in self._origins.get(mark, ()):
             raise SandboxError("code skill failed: repair() put a secret of the call where the call held none "
                                "(a secret goes back only into its own argument, or under a secret's name)")
 
-    def _text(self, text: str, top: Any, place: bool) -> str:
+    def _text(self, text: str, at: Place, place: bool) -> str:
         if f"<secret-{self._nonce}-" not in text:
             return text
         for mark, original in self._values.items():
             if mark in text:
-                self._check_place(mark, top, place)
+                self._check_place(mark, at, place)
                 self._spend(text.count(mark) * self._sizes[mark])
                 text = text.replace(mark, original if isinstance(original, str) else str(original))
         return text

@@ -169,8 +169,8 @@ _PERCENT = re.compile(r"%[0-9a-f]{2}")
 
 def _may_hold_secret(text: str) -> bool:
     """The cheap pre-filter: False only when no rule could match `text` (str methods, mostly)."""
-    if _LONG_RUN.search(text) is not None:
-        return True
+    if _LONG_RUN.search(text) is not None or _LONG_RUN.search((spelled_view(text) or ("",))[0]) is not None:
+        return True  # (a key spelled one character at a time has its long run in the spelled view only)
     if not _literals_in(_folded(text)).isdisjoint(_PREFILTER_WORDS):  # "ſecret" folds to a key word
         return True
     if _AP.search(text) is not None or flag_hint(text) or determiner_code_hint(text) or cut_hint(text):
