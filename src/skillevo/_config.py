@@ -15,7 +15,7 @@ seed = 0
 
 [lifecycle]                    # LifecycleConfig fields, plus review
 review = "canary"              # "auto" | "canary" | "required"; left out: the library's own mark
-canary_share = 0.05            # under "canary": share of episodes unapproved versions are live in
+canary_share = 0.05            # "canary": share of episodes unapproved versions are live in; left out: the library's
 min_updates = 5
 
 [miner]
@@ -139,11 +139,12 @@ class LifecycleSection(LifecycleConfig):
             shadow until ``skillevo review approve``); ``"canary"``: unapproved versions are live
             on `canary_share` of the episodes, shadow on the rest. Left out: the library's own
             mark (``"auto"`` on a library never gated); a mode weaker than the mark is refused.
-        canary_share: the share of episodes ``"canary"`` tests unapproved versions on.
+        canary_share: the share of episodes ``"canary"`` tests unapproved versions on. Left out: the
+            library's (0.05 unless set); one larger than a canary mark's is refused.
     """
 
     review: Literal["auto", "canary", "required"] | None = None
-    canary_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    canary_share: float | None = Field(default=None, ge=0.0, le=1.0)
 
     def thresholds(self) -> LifecycleConfig:
         """The `LifecycleConfig` part."""

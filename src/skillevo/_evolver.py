@@ -45,8 +45,8 @@ from ._open_episodes import OpenEpisodes
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._repeats import STORE_ERRORS, log_failure
-from ._review_gate import ReviewGate, ReviewMode, check_review
-from ._review_mode import raise_review, resolve_review
+from ._review_gate import ReviewGate, ReviewMode
+from ._review_mode import raise_review, resolve_review, resolve_share
 from ._sandbox import ProcessSandbox, Sandbox
 from ._sanitize import safe_str
 from ._schema_repair import retire_stale
@@ -123,6 +123,7 @@ class Evolver:
             the rest (see docs/review.md). None (default): the library's own mark (``"auto"`` on a
             library never gated); a mode weaker than the mark is refused (`ConfigError`).
         canary_share: the share of episodes in which ``review="canary"`` lets unapproved versions apply.
+            None (default): the library's (0.05 unless set); larger than a canary mark's is refused.
         lifecycle: thresholds of the candidate -> testing -> active | rejected lifecycle.
         guidance_budget_tokens: the most guidance (estimated tokens) added to one model call.
         sandbox: runs code strategies (default `ProcessSandbox()`); ``None`` never runs code.
@@ -151,7 +152,7 @@ class Evolver:
         seed: int = 0,
         policy_version: str | None = None,
         review: ReviewMode | None = None,
-        canary_share: float = 0.05,
+        canary_share: float | None = None,
         lifecycle: LifecycleConfig | None = None,
         guidance_budget_tokens: int = 400,
         sandbox: Sandbox | Literal["default"] | None = "default",
@@ -167,9 +168,9 @@ class Evolver:
                 f"Evolver needs a skill library, not {type(lib).__name__} {str(lib)[:80]!r}: "
                 "use Evolver(SkillLibrary(location))"
             )
-        _, canary_share = check_review(review or "auto", canary_share)
-        # None: the library's own mark; a weaker mode than the mark is refused (`_review_mode`).
+        # None: the library's own mark; a weaker mode (or a larger canary share) is refused (`_review_mode`).
         review = resolve_review(lib, review, "Evolver: review")
+        canary_share = resolve_share(lib, review, canary_share, "Evolver: canary_share")
         seed = _check_args(
             seed=seed, guidance_budget_tokens=guidance_budget_tokens, cache_ttl_s=cache_ttl_s, null_arm=null_arm,
             is_failure=is_failure, sandbox=sandbox, selector=selector, lifecycle=lifecycle,
@@ -192,11 +193,10 @@ class Evolver:
         self.sandbox: Sandbox | None = sandbox
         self.selector: Selector = selector if selector is not None else ThompsonSelector(seed=seed)
         self.selector.attach(lib)
-        self.canary_share = canary_share
         # Decides, per episode and version, what may change a call or a prompt and what runs in shadow.
         self.gate = ReviewGate(lib, review, canary_share, seed=seed, ttl_s=cache_ttl_s)
         if self.gate.gated:
-            raise_review(lib, review)
+            raise_review(lib, review, canary_share)
         #: what shadow runs of unapproved code skills may cost the agent; internal
         self.shadow_code = shadow_code
         self.lifecycle: Lifecycle = Lifecycle(lib, self.selector, lifecycle or LifecycleConfig(), review=review)
@@ -236,6 +236,11 @@ class Evolver:
         """The review mode this process runs: the one it was given or the library's mark, raised when
         another process raises the mark (`ReviewGate`)."""
         return self.gate.mode
+
+    @property
+    def canary_share(self) -> float:
+        """The canary share this process runs: lowered when another process lowers the library's."""
+        return self.gate.canary_share
 
     @property
     def policy_version(self) -> str | None:

@@ -333,20 +333,26 @@ class ReviewGate:
         self._text_holds = _Holds(text_unvouched, self._lock)
         self._since: float | None = mark_gated(store) if self.gated else None
         # When the library's mark is read again (`_follow_mark`): another host may raise it meanwhile.
-        self._mark_due = time.monotonic() + self.ttl_s
+        # First at the first episode: a share wider than the library's canary mark never draws a block.
+        self._mark_due = time.monotonic()
         _GATES.add(self)
 
     def _follow_mark(self) -> None:
-        """Run under the library's review mark once another process raised it above this gate's mode
-        (read every `ttl_s`): before 2026-12-07 a process that started under ``auto`` kept applying
-        unapproved versions for its whole life after another host gated the library (5 of 5 calls).
+        """Run under the library's review mark once another process raised it above this gate's mode,
+        and under its canary share once that is smaller than this gate's (read every `ttl_s`): before
+        2026-12-07 a process that started under ``auto`` kept applying unapproved versions for its
+        whole life after another host gated the library (5 of 5 calls), and one started with
+        ``canary_share=1.0`` did so in 100 of 100 episodes after another host gated it ``canary``.
         A mark that cannot be read now leaves the mode as it is (read again after `ttl_s`)."""
-        from ._review_mode import library_review  # (it builds on this module)
+        from ._review_mode import library_review, library_share  # (they build on this module)
 
         self._mark_due = time.monotonic() + self.ttl_s
         try:
             marked = library_review(self.store)
-            if REVIEW_MODES.index(marked) <= REVIEW_MODES.index(self.mode):
+            share = min(self.canary_share, library_share(self.store)) if marked == "canary" else self.canary_share
+            if REVIEW_MODES.index(marked) < REVIEW_MODES.index(self.mode) or (
+                marked == self.mode and share == self.canary_share
+            ):
                 return
             since = gated_since(self.store)
             since = mark_gated(self.store) if since is None else since
@@ -355,6 +361,8 @@ class ReviewGate:
         with self._lock:
             self._since = since
             self.mode = marked
+            if share != self.canary_share:
+                self.canary_share, self._block = share, []  # (a block drawn at the wider share is dropped)
             self._approved.clear()
 
     def _after_fork(self) -> None:

@@ -12,8 +12,15 @@ follows a mark another host raised: its gate reads the mark again every ``cache_
 lifecycle where a decision is due. Lowering the mark is a decision a person takes, with a reason,
 through `set_review_mode`; it is logged.
 
+The canary share is part of the mark (``review.canary_share``): the share the library was gated
+``canary`` with, lowered by a process that runs a smaller one, raised only through `set_review_mode`.
+A process asking none runs it, a running gate follows it, and one asking a larger share is refused
+(before 2026-12-07 any process or config could pass ``canary_share=1.0`` on a library marked
+``canary``: unapproved versions acted in 100 of 100 episodes, in effect ``auto``).
+
 A library gated by an earlier release kept only the ``review.gated_since`` mark, not the mode: it
-reads as ``required`` (fail closed; the team lowers it to ``canary`` if that is what it ran).
+reads as ``required`` (fail closed; the team lowers it to ``canary`` if that is what it ran). A
+``canary`` mark without a stored share reads the documented default, 0.05.
 """
 
 from __future__ import annotations
@@ -25,11 +32,16 @@ from ._review_gate import GATED_SINCE_KEY, REVIEW_MODES, ReviewMode, check_revie
 from ._store import SkillStore
 
 __all__ = [
-    "REVIEW_MODE_KEY", "library_review", "raise_review", "resolve_review", "set_review_mode", "stricter_mark",
+    "CANARY_SHARE_KEY", "DEFAULT_CANARY_SHARE", "REVIEW_MODE_KEY", "library_review", "library_share", "raise_review",
+    "resolve_review", "resolve_share", "set_review_mode", "stricter_mark",
 ]
 
 #: Meta key: the strictest review mode a process ran this library under (or one a person set).
 REVIEW_MODE_KEY = "review.mode"
+#: Meta key: the canary share of the mark (the operator's, or the smallest a process ran it with).
+CANARY_SHARE_KEY = "review.canary_share"
+#: The share a library with no stored share reads (the documented default of ``canary_share``).
+DEFAULT_CANARY_SHARE = 0.05
 
 _log = logging.getLogger("skillevo")  # (redacted: `_logsafe.LOGGERS`)
 
@@ -65,6 +77,34 @@ def resolve_review(store: SkillStore, requested: object, where: str = "review") 
     return mode
 
 
+def library_share(store: SkillStore) -> float:
+    """The canary share of this library's mark: the stored one, `DEFAULT_CANARY_SHARE` when none was
+    stored, 0.0 (no canary episode: fail closed) when it cannot be read."""
+    stored = store.get_meta(CANARY_SHARE_KEY)
+    if stored is None:
+        return DEFAULT_CANARY_SHARE
+    try:
+        share = float(stored)
+    except ValueError:
+        return 0.0
+    return share if 0.0 <= share <= 1.0 else 0.0  # (NaN fails both)
+
+
+def resolve_share(store: SkillStore, mode: str, requested: object, where: str = "canary_share") -> float:
+    """The canary share a process running `mode` runs: `requested`, or the library's when None; a
+    `ConfigError` when it runs ``canary`` on a library marked ``canary`` and asks a larger share."""
+    if requested is None:
+        return library_share(store)
+    _, share = check_review(mode, requested)
+    if mode == "canary" and library_review(store) == "canary" and share > (marked := library_share(store)):
+        raise ConfigError(
+            f"{where}: {share!r} is larger than this library's canary share {marked!r}: a process may run it "
+            f"smaller, not larger (leave canary_share out to run {marked!r}, or raise it on purpose: "
+            "skillevo._review_mode.set_review_mode(lib, 'canary', canary_share=..., reason=...))"
+        )
+    return share
+
+
 def stricter_mark(store: SkillStore, mode: str) -> str:
     """`mode`, or the library's mark where another process raised it above `mode` since (read where a
     lifecycle decision is due, not on every credit)."""
@@ -72,24 +112,36 @@ def stricter_mark(store: SkillStore, mode: str) -> str:
     return marked if _strength(marked) > _strength(mode) else mode
 
 
-def raise_review(store: SkillStore, mode: ReviewMode) -> None:
-    """Record that a process runs this library under `mode`, when that is stricter than its mark."""
-    if _strength(mode) > _strength(library_review(store)) or (
-        mode != "auto" and store.get_meta(REVIEW_MODE_KEY) is None
-    ):
+def raise_review(store: SkillStore, mode: ReviewMode, canary_share: float | None = None) -> None:
+    """Record that a process runs this library under `mode` (and, under ``canary``, `canary_share`),
+    when that is stricter than its mark."""
+    stored = store.get_meta(REVIEW_MODE_KEY)  # (None or "auto": this process gates the library now)
+    if _strength(mode) > _strength(library_review(store)) or (mode != "auto" and stored is None):
         store.set_meta(REVIEW_MODE_KEY, mode)
+    if mode == "canary" and canary_share is not None and (
+        stored in (None, "auto") or canary_share < library_share(store)  # gating it, or a smaller share
+    ):
+        store.set_meta(CANARY_SHARE_KEY, repr(float(canary_share)))
 
 
-def set_review_mode(store: SkillStore, mode: object, *, reason: str, actor: str = "reviewer") -> ReviewMode:
-    """Set this library's review mark to `mode`, lower than it is included (a person's decision:
-    `reason` is required, and the change is logged). Processes already running keep their mode
-    for the gate; their lifecycle decisions read the mark again at each decision."""
-    new, _ = check_review(mode)
+def set_review_mode(
+    store: SkillStore, mode: object, *, reason: str, actor: str = "reviewer", canary_share: object = None,
+) -> ReviewMode:
+    """Set this library's review mark to `mode` (and its canary share to `canary_share`, when given),
+    lower than it is included (a person's decision: `reason` is required, and the change is logged).
+    Processes already running keep their mode and share for the gate; their lifecycle decisions read
+    the mark again at each decision."""
+    new, share = check_review(mode, DEFAULT_CANARY_SHARE if canary_share is None else canary_share)
     if not isinstance(reason, str) or not reason.strip():
         raise ConfigError("set_review_mode: a reason is required")
-    old = library_review(store)
+    old, old_share = library_review(store), library_share(store)
     if new != "auto":
         mark_gated(store)  # (once: the versions active now stay live)
     store.set_meta(REVIEW_MODE_KEY, new)
-    _log.warning("review mark of %s changed from %r to %r by %s: %s", store.location, old, new, actor, reason)
+    if canary_share is not None:
+        store.set_meta(CANARY_SHARE_KEY, repr(share))
+    _log.warning(
+        "review mark of %s changed from %r (canary share %r) to %r (canary share %r) by %s: %s",
+        store.location, old, old_share, new, library_share(store), actor, reason,
+    )
     return new
