@@ -14,8 +14,7 @@ from langchain_core.language_models.fake_chat_models import FakeMessagesListChat
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import tool
 
-from skillevo import Evolver, SkillLibrary
-from skillevo._models import ArgCondition, CoerceArg, Repair, Strategy, Trigger, TriggerKind
+from skillevo import ArgCondition, CoerceArg, Evolver, Repair, SkillLibrary, Strategy, Trigger, TriggerKind
 from skillevo_langgraph import SkillMiddleware
 
 
