@@ -14,13 +14,14 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._attribution import about_arguments, attributable, error_names, names_elsewhere, names_own_edit, site_args
+from ._attribution import names_elsewhere, site_args
 from ._call_key import CallKey, tool_name
 from ._call_sites import Attempt, Pending, Tried
 from ._call_waits import expect, take
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxNotRun, SkillevoError
+from ._failure_sort import sort_failure
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, TriggerKind
 from ._own_edits import OwnEdits
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
@@ -28,7 +29,6 @@ from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._schema_repair import propose_safely
-from ._undo import undo_quoted
 
 if TYPE_CHECKING:
     from ._choices import SiteChoices
@@ -256,45 +256,16 @@ class ToolCalls:
             if waiting is None:
                 return
         if error is not None:
-            named, takes = error[1] if text is None else text, self.evo.tools.has_arg
-            names = error_names(named, tool, args) if any(p.site for p in waiting) else None  # once a call
-            # A repair that edited this call is charged an error naming what it edited, whatever its
-            # class; one of another class than its trigger's is undone at once (`after_error`).
-            own = [p for p in waiting if p.sent and names_own_edit(p.site, error[0], named, tool, args, names)]
-            parked = [
-                p
-                for p in waiting
-                if p not in own
-                and (
-                    not attributable(p.trigger, tool, *error, self.task)
-                    or names_elsewhere(p.site, named, tool, args, takes, names)
-                )
-            ]
-            # Undone at once (`after_error`): an edit named by an error of another class than its
-            # trigger's, or a charged edit whose value the error quotes and the caller's not (`undo_quoted`).
-            original = self.edits.original(key)
-            if any(not attributable(p.trigger, tool, *error, self.task) for p in own) or (
-                original is not None
-                and any(p.sent and p not in parked for p in waiting)
-                and undo_quoted(original, args, named) is not None
-            ):
-                self.edits.backfired(key)
-            # A constant the caller never sent can cause any error, not only its site's kind; not one
-            # that names only other arguments (the tool accepted the constant): the model's repeat of
-            # the call gets it again.
-            about_args = any(p.writes for p in waiting) and about_arguments(*error)
-            self._backfired.update(
-                (p.key, p.sent)
-                for p in waiting
-                if p.sent is not None
-                and (
-                    p not in parked
-                    or (about_args and p.writes and not names_elsewhere(p.site, named, tool, args, takes, names))
-                )
+            named = error[1] if text is None else text
+            sort = sort_failure(
+                waiting, error, named, tool, args, self.task, self.evo.tools.has_arg, self.edits.original(key)
             )
-            if parked:
-                self.parked[key] = parked
-                waiting = [p for p in waiting if p not in parked]
+            if sort.undo:
+                self.edits.backfired(key)
+            self._backfired.update(sort.backfired)
+            if sort.parked:
+                self.parked[key] = sort.parked
+                waiting = [p for p in waiting if p not in sort.parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
         if error is not None and any(p.arm == NULL_ARM for p in waiting):
