@@ -92,7 +92,9 @@ class ToolCalls:
         self._attempts: dict[Attempt, int] = {}
         self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
         self._tried: dict[CallKey, Tried] = {}
-        self._error_logged: CallKey | None = None
+        # Calls whose failure `result` recorded and credited, one entry a call: `after_error` of each
+        # (identical calls too, run concurrently) does not record and resolve it a second time.
+        self._error_logged: tuple[CallKey, ...] = ()
 
     def _repair_versions(self, skill: Skill) -> list[SkillVersion]:
         return [v for v in skill.versions if v.strategy.repair is not None or (v.strategy.code and self.evo.sandbox)]
@@ -110,7 +112,7 @@ class ToolCalls:
             self.calls += 1
             counts = self.choices.tool_calls  # `SiteChoices.count_call`, without its frame
             counts[name] = counts.get(name, 0) + 1
-            self._error_logged = None
+            self._error_logged = ()
             new_tool = not evo.tools.knows(name)
             schema = evo.tools.seen(name, args)
             if new_tool and evo.tools.changed:
@@ -226,12 +228,12 @@ class ToolCalls:
         original, attempted = CallKey.of(name, args), CallKey.of(name, sent)
         with self._lock:
             take(self.pending, attempted)  # this attempt's arms only: an identical call's still wait
-            self.parked.pop(attempted, None)
-            self.parked.pop(original, None)
+            if take(self.parked, attempted) is None:  # (one call's: an identical call's still wait)
+                take(self.parked, original)
             self._tried.pop(original, None)
             for attempt in [a for a in self._attempts if a.call == original]:
                 del self._attempts[attempt]
-            self._error_logged = None
+            self._error_logged = ()
 
     def forget(self) -> None:
         """Drop the arms still waiting: calls that never reported an outcome credit nothing."""
@@ -264,7 +266,9 @@ class ToolCalls:
                 self.edits.backfired(key)
             self._backfired.update(sort.backfired)
             if sort.parked:
-                self.parked[key] = sort.parked
+                # Appended, one batch per call: an identical call's failure sets its own arms aside
+                # beside these, and each retry takes one call's (`_call_waits.take`).
+                expect(self.parked, key, sort.parked)
                 waiting = [p for p in waiting if p not in sort.parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
@@ -310,9 +314,9 @@ class ToolCalls:
                 error = (failure.error_type or "error", failure.message)
                 self._record_error(name, args, *error)
                 self._resolve(name, args, success=False, error=error, text=None if text is None else text[:SCAN_CHARS])
-                self._error_logged = CallKey.of(name, args)
+                self._error_logged += (CallKey.of(name, args),)
                 return True
-            self._error_logged = None
+            self._error_logged = ()
             kept = text if text is not None and len(text) <= RESULT_MAX_CHARS else snapshot(result)
             self.recorder.log_call(_TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": kept})
             if self.pending:  # (`_resolve` credits nothing else)
@@ -365,13 +369,17 @@ class ToolCalls:
         self, name: str, args: dict[str, Any], error_type: str, category: str, message: str, call_key: CallKey
     ) -> tuple[dict[str, Any] | None, float]:
         evo = self.evo
-        if self._error_logged != call_key:
+        logged = self._error_logged
+        if call_key in logged:
+            at = logged.index(call_key)
+            self._error_logged = logged[:at] + logged[at + 1 :]
+        else:
             self._record_error(name, args, error_type, message)
             self._resolve(name, args, success=False, error=(error_type, message))
-        self._error_logged = None
+            self._error_logged = ()
         original = self.edits.undo(call_key)
         if original is not None:  # an edit of ours caused this error: the call as the model wrote it
-            self.parked.pop(call_key, None)  # the other edits are applied (and wait) anew
+            take(self.parked, call_key)  # the other edits are applied (and wait) anew
             preemptive = evo.triggers.plan(name).preemptive
             undone = self._preempt(name, original, preemptive) if preemptive else original
             if changes(undone, args):
@@ -410,7 +418,7 @@ class ToolCalls:
             tried.skills.add(skill.name)
             # Earlier edits (parked) ride along in the retry.
             self._expect(name, repaired, Pending(skill.name, version.id, kind, skill.trigger, site=site),
-                         *self.parked.pop(call_key, []))
+                         *(take(self.parked, call_key) or []))
             self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
             return repaired, delay
         return self._repair_now(name, args, error_type, message, tried), 0.0
