@@ -126,7 +126,10 @@ class ToolCalls:
                         if key in broken and self.choices.chosen_at[key].tool == name:
                             self.choices.failed_after.add(key)
             preemptive = evo.triggers.plan(name).preemptive
-            new_args = self._preempt(name, args, preemptive) if preemptive else args
+            new_args = args
+            if preemptive:
+                new_args, arms = self._preempt(name, args, preemptive)
+                self._expect(name, new_args, *arms)
             data = {"call": self.calls, "args": snapshot(new_args)}
             if new_args is not args:
                 data["original_args"] = snapshot(args)
@@ -136,9 +139,11 @@ class ToolCalls:
         finally:
             lock.release()
 
-    def _preempt(self, name: str, args: dict[str, Any], candidates: list[tuple[TriggerKind, Skill]]) -> dict[str, Any]:
-        """`args` after the pre-emptive repairs of `candidates` whose preconditions hold; the repairs
-        (and null arms drawn) wait on the call's outcome."""
+    def _preempt(
+        self, name: str, args: dict[str, Any], candidates: list[tuple[TriggerKind, Skill]]
+    ) -> tuple[dict[str, Any], list[Pending]]:
+        """`args` after the pre-emptive repairs of `candidates` whose preconditions hold, and the arms
+        (repairs and null arms drawn) to wait on the outcome of the call made with them."""
         evo, log = self.evo, self.recorder
         new_args = args
         sent: CallKey | None = None  # the call as sent: serialised only when a repair needs it
@@ -212,8 +217,7 @@ class ToolCalls:
             repair = choice.version.strategy.repair
             writes = repair is not None and any(isinstance(op, SetArg | MapValue) for op in repair.ops)
             waiting.append(Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes, site))
-        self._expect(name, new_args, *waiting)
-        return new_args
+        return new_args, waiting
 
     def _expect(self, tool: str, args: Any, *arms: Pending) -> None:
         """One call's arms wait on its outcome (apart from an identical call's: `_call_waits`)."""
@@ -381,8 +385,11 @@ class ToolCalls:
         if original is not None:  # an edit of ours caused this error: the call as the model wrote it
             take(self.parked, call_key)  # the other edits are applied (and wait) anew
             preemptive = evo.triggers.plan(name).preemptive
-            undone = self._preempt(name, original, preemptive) if preemptive else original
-            if changes(undone, args):
+            undone, arms = self._preempt(name, original, preemptive) if preemptive else (original, [])
+            if changes(undone, args):  # (else no retry: its arms wait on nothing)
+                self._expect(name, undone, *arms)
+                if undone is not original:  # an edit re-applied here may backfire in turn
+                    self.edits.changed(CallKey.of(name, undone), original)
                 self._log_retry(name, None, args, undone, strategy="repair", source="undo", delay_s=0.0)
                 return undone, 0.0
         tried = self._tried.setdefault(call_key, Tried())
