@@ -85,10 +85,8 @@ class ToolCalls:
         # Arms whose call failed on an error that is not their site's business: they wait on the
         # call's retry (`_attribution`).
         self.parked: dict[CallKey, list[Pending]] = {}
-        # (skill, call as sent) whose pre-emptive repair made that call fail: the same call sent
-        # again in this episode is not repaired that way again.
-        self._backfired: set[tuple[str, CallKey]] = set()
-        self.edits = OwnEdits()  # the model's arguments of the calls pre-emptive repairs changed
+        # the model's arguments of the calls pre-emptive repairs changed, and the edits that backfired
+        self.edits = OwnEdits()
         self._attempts: dict[Attempt, int] = {}
         self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
         self._tried: dict[CallKey, Tried] = {}
@@ -163,7 +161,7 @@ class ToolCalls:
                 else skill.trigger.task_matches(self.task)
             ):
                 continue
-            if self._backfired and sent is None:
+            if self.edits.withholds and sent is None:
                 sent = CallKey.of(name, args)
             versions = [
                 v
@@ -171,7 +169,7 @@ class ToolCalls:
                 if v.strategy.repair is not None
                 and v.strategy.repair.precondition is not None
                 and precondition_holds(v.strategy.repair, args)
-                and (skill.name, sent) not in self._backfired
+                and not self.edits.withheld(skill.name, sent)
             ]
             versions, shadow = evo.gate.split(versions, self.canary)
             for held in shadow:
@@ -268,7 +266,7 @@ class ToolCalls:
             )
             if sort.undo:
                 self.edits.backfired(key)
-            self._backfired.update(sort.backfired)
+            self.edits.withhold(sort.backfired)
             if sort.parked:
                 # Appended, one batch per call: an identical call's failure sets its own arms aside
                 # beside these, and each retry takes one call's (`_call_waits.take`).
