@@ -16,7 +16,7 @@ from typing import Any
 from ._attribution import about_arguments, attributable, error_names, names_elsewhere, names_own_edit
 from ._call_key import CallKey
 from ._call_sites import Pending
-from ._undo import undo_quoted
+from ._undo import quotes_own_edit
 
 __all__ = ["FailureSort", "sort_failure"]
 
@@ -59,11 +59,11 @@ def sort_failure(
         )
     ]
     # Undone at once (`after_error`): an edit named by an error of another class than its
-    # trigger's, or a charged edit whose value the error quotes and the caller's not (`undo_quoted`).
+    # trigger's, or a charged edit whose value the error quotes and the caller's not (`quotes_own_edit`).
     undo = any(not attributable(p.trigger, tool, *error, task) for p in own) or (
         original is not None
         and any(p.sent and p not in parked for p in waiting)
-        and undo_quoted(original, args, named) is not None
+        and quotes_own_edit(original, args, named)
     )
     # A constant the caller never sent can cause any error, not only its site's kind; not one
     # that names only other arguments (the tool accepted the constant): the model's repeat of

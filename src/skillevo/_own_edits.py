@@ -6,7 +6,7 @@ argument back: "unknown parameter" for the new name), caused that failure; the m
 it wrote it, never failed. The retry after such an error is that call (with the episode's other
 repairs re-applied, the backfired one left out), sent before the model sees an error it did not
 cause. So is a charged call whose error quotes a value a repair wrote and not the one the model sent
-(a learned lower-casing applied to a name whose case matters: `_undo.undo_quoted`). Before
+(a learned lower-casing applied to a name whose case matters: `_undo.quotes_own_edit`). Before
 2026-12-07 a later in-episode repair read the error on its own terms (dropping the argument the
 rename wrote) and the call failed a second time, on the argument now missing; the quoted value went
 back to the model, which re-sent its own call a model turn later.
