@@ -48,21 +48,20 @@ def sort_failure(
     names = error_names(named, tool, args) if any(p.site for p in waiting) else None  # once a call
     # A repair that edited this call is charged an error naming what it edited, whatever its
     # class; one of another class than its trigger's is undone at once (`after_error`).
-    own = [p for p in waiting if p.sent and names_own_edit(p.site, error[0], named, tool, args, names)]
+    own = {id(p) for p in waiting if p.sent and names_own_edit(p.site, error[0], named, tool, args, names)}
+    # Whether the error is one each arm's trigger is about (read once an arm).
+    about = {id(p): attributable(p.trigger, tool, *error, task) for p in waiting}
     parked = [
         p
         for p in waiting
-        if p not in own
-        and (
-            not attributable(p.trigger, tool, *error, task)
-            or names_elsewhere(p.site, named, tool, args, takes, names)
-        )
+        if id(p) not in own and (not about[id(p)] or names_elsewhere(p.site, named, tool, args, takes, names))
     ]
+    set_aside = {id(p) for p in parked}
     # Undone at once (`after_error`): an edit named by an error of another class than its
     # trigger's, or a charged edit whose value the error quotes and the caller's not (`quotes_own_edit`).
-    undo = any(not attributable(p.trigger, tool, *error, task) for p in own) or (
+    undo = any(not about[i] for i in own) or (
         original is not None
-        and any(p.sent and p not in parked for p in waiting)
+        and any(p.sent and id(p) not in set_aside for p in waiting)
         and quotes_own_edit(original, args, named)
     )
     # A constant the caller never sent can cause any error, not only its site's kind; not one
@@ -74,7 +73,7 @@ def sort_failure(
         for p in waiting
         if p.sent is not None
         and (
-            p not in parked
+            id(p) not in set_aside
             or (about_args and p.writes and not names_elsewhere(p.site, named, tool, args, takes, names))
         )
     ]

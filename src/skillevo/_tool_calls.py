@@ -271,7 +271,8 @@ class ToolCalls:
                 # Appended, one batch per call: an identical call's failure sets its own arms aside
                 # beside these, and each retry takes one call's (`_call_waits.take`).
                 expect(self.parked, key, sort.parked)
-                waiting = [p for p in waiting if p not in sort.parked]
+                parked = {id(p) for p in sort.parked}
+                waiting = [p for p in waiting if id(p) not in parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
         if error is not None and any(p.arm == NULL_ARM for p in waiting):
