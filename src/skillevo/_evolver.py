@@ -44,7 +44,7 @@ from ._open_episodes import OpenEpisodes
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
 from ._repeats import STORE_ERRORS, log_failure
-from ._review_gate import ReviewGate, ReviewMode, check_review
+from ._review_gate import ReviewGate, ReviewMode, check_share
 from ._review_mode import raise_review, resolve_review
 from ._sandbox import ProcessSandbox, Sandbox
 from ._sanitize import safe_str
@@ -166,9 +166,9 @@ class Evolver:
                 f"Evolver needs a skill library, not {type(lib).__name__} {str(lib)[:80]!r}: "
                 "use Evolver(SkillLibrary(location))"
             )
-        _, canary_share = check_review(review or "auto", canary_share)
         # None: the library's own mark; a weaker mode than the mark is refused (`_review_mode`).
         review = resolve_review(lib, review, "Evolver: review")
+        canary_share = check_share(canary_share)
         seed = _check_args(
             seed=seed, guidance_budget_tokens=guidance_budget_tokens, cache_ttl_s=cache_ttl_s, null_arm=null_arm,
             is_failure=is_failure, sandbox=sandbox, selector=selector, lifecycle=lifecycle,

@@ -60,6 +60,7 @@ __all__ = [
     "ReviewMode",
     "approved_ids",
     "check_review",
+    "check_share",
     "decisions",
     "is_approved",
 ]
@@ -83,13 +84,18 @@ def check_review(review: object, canary_share: object = 0.05) -> tuple[ReviewMod
     """Validate a review mode and canary share; a `ConfigError` naming the bad value otherwise."""
     if review not in REVIEW_MODES:
         raise ConfigError(f"review: must be 'auto', 'canary' or 'required' (got {review!r})")
+    mode: ReviewMode = review  # type: ignore[assignment]
+    return mode, check_share(canary_share)
+
+
+def check_share(canary_share: object) -> float:
+    """Validate a canary share; a `ConfigError` naming the bad value otherwise."""
     if isinstance(canary_share, bool) or not isinstance(canary_share, int | float):
         raise ConfigError(f"canary_share: must be a number between 0 and 1 (got {canary_share!r})")
     share = float(canary_share)
     if not 0.0 <= share <= 1.0:
         raise ConfigError(f"canary_share: must be between 0 and 1 (got {canary_share!r})")
-    mode: ReviewMode = review  # type: ignore[assignment]
-    return mode, share
+    return share
 
 
 def _read_mark(stored: str | None) -> float | None:
@@ -341,12 +347,12 @@ class ReviewGate:
         (read every `ttl_s`): before 2026-12-07 a process that started under ``auto`` kept applying
         unapproved versions for its whole life after another host gated the library (5 of 5 calls).
         A mark that cannot be read now leaves the mode as it is (read again after `ttl_s`)."""
-        from ._review_mode import library_review  # (it builds on this module)
+        from ._review_mode import stricter_mark  # (it builds on this module)
 
         self._mark_due = time.monotonic() + self.ttl_s
         try:
-            marked = library_review(self.store)
-            if REVIEW_MODES.index(marked) <= REVIEW_MODES.index(self.mode):
+            marked = stricter_mark(self.store, self.mode)
+            if marked == self.mode:
                 return
             since = gated_since(self.store)
             since = mark_gated(self.store) if since is None else since
