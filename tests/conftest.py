@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from skillevo import SkillLibrary
+from skillevo import ProcessSandbox, SkillLibrary
 
 PG_URL = os.environ.get("SKILLEVO_TEST_PG", "postgresql://127.0.0.1:5432/test")
 
@@ -80,3 +80,12 @@ def needs_sandbox(sandbox_unavailable: str | None) -> None:
     """Skip, with the reason, only where the jail cannot be built (no bwrap or libseccomp); CI has both."""
     if sandbox_unavailable:
         pytest.skip(sandbox_unavailable)
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandbox_unavailable: str | None) -> Iterator[ProcessSandbox]:
+    """A code sandbox shared by a module's tests; skipped, with the reason, where the jail cannot be built."""
+    if sandbox_unavailable:
+        pytest.skip(sandbox_unavailable)
+    with ProcessSandbox() as sb:
+        yield sb

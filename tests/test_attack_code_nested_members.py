@@ -65,17 +65,6 @@ def _code(body: str) -> str:
     return f"def repair(tool, args, error):\n    {body}\n"
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Any:
-    from skillevo._sandbox_jail import missing_software
-
-    missing = missing_software()
-    if missing:
-        pytest.skip(missing)
-    with ProcessSandbox() as sb:
-        yield sb
-
-
 def _live(
     sandbox: ProcessSandbox, body: str, args: dict[str, Any], schema: dict[str, Any] = SCHEMA
 ) -> tuple[Any, list[Any]]:

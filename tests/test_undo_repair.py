@@ -10,7 +10,7 @@ import pytest
 
 from skillevo import Evolver, SkillLibrary
 from skillevo._models import ArgCondition, ChangeCase, Repair, Strategy, Trigger, TriggerKind
-from skillevo._undo import undo_quoted
+from skillevo._undo import quotes_own_edit
 
 FOLDERS = {"Reports", "archive"}
 
@@ -80,14 +80,14 @@ def test_an_error_that_does_not_quote_the_written_value_is_handed_back(lib: Skil
         ep.finish(reward=0.0)
 
 
-def test_undo_quoted_reads_only_values_the_repair_wrote_and_the_model_did_not_send() -> None:
+def test_quotes_own_edit_reads_only_values_the_repair_wrote_and_the_model_did_not_send() -> None:
     sent = {"folder": "Reports", "n": 3}
-    assert undo_quoted(sent, {"folder": "reports", "n": 3}, "'reports': not found") == sent
+    assert quotes_own_edit(sent, {"folder": "reports", "n": 3}, "'reports': not found")
     # The error quotes the model's value too (a case-blind backend): nothing tells the repair's apart.
-    assert undo_quoted(sent, {"folder": "reports", "n": 3}, "'reports' (asked: 'Reports'): not found") is None
+    assert not quotes_own_edit(sent, {"folder": "reports", "n": 3}, "'reports' (asked: 'Reports'): not found")
     # A part of a longer word is no quote; nothing changed, nothing to undo.
-    assert undo_quoted(sent, {"folder": "reports", "n": 3}, "'reportsX': not found") is None
-    assert undo_quoted(sent, dict(sent), "'Reports': not found") is None
-    # An argument the repair added is taken out again; one it renamed keeps the model's value.
-    assert undo_quoted({"a": "x1"}, {"a": "x1", "region": "eu-west"}, "region eu-west unknown") == {"a": "x1"}
-    assert undo_quoted({"nm": "abc"}, {"name": "abc"}, "abc unknown") is None
+    assert not quotes_own_edit(sent, {"folder": "reports", "n": 3}, "'reportsX': not found")
+    assert not quotes_own_edit(sent, dict(sent), "'Reports': not found")
+    # An argument the repair added is its own value; one it renamed carries the model's value.
+    assert quotes_own_edit({"a": "x1"}, {"a": "x1", "region": "eu-west"}, "region eu-west unknown")
+    assert not quotes_own_edit({"nm": "abc"}, {"name": "abc"}, "abc unknown")

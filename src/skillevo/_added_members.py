@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ._conform import conforms
+from ._sandbox_result import MAX_DEPTH
 
 __all__ = ["added_member", "shape_of"]
 
@@ -125,10 +126,10 @@ _LOOSE: dict[str, Any] = {"anyOf": [_SCALAR, {"type": "array", "items": _SCALAR}
 
 def shape_of(value: Any, depth: int = 0) -> dict[str, Any]:
     """The schema a value the agent sent declares by itself, for a tool that declared none: an object
-    holds exactly its members (closed), a list's items the shapes of its items (and scalars); a scalar
-    may become a scalar or a list of scalars. The call's arguments are at most 64 deep
-    (`_sandbox_result.MAX_DEPTH`)."""
-    if depth > 64:
+    holds exactly its members (closed), a list's items one of its items' closed objects (a union: an
+    item merging two items' members is refused); a scalar may become a scalar or a list of scalars.
+    The call's arguments are at most `_sandbox_result.MAX_DEPTH` deep."""
+    if depth > MAX_DEPTH:
         return {}
     if isinstance(value, dict):
         members = {k: shape_of(v, depth + 1) for k, v in value.items() if isinstance(k, str)}

@@ -101,10 +101,31 @@ def reached_sites(
     text, used = rank_guidance(chosen, budget_tokens)
     carried = {_key(v) for v in used}
     reached = {v.skill for v in chosen if _key(v) in carried}
+    if not nulls or budget_tokens <= 0:
+        return text, reached
+    # Composed once: a version ranked among the chosen ones changes nothing before its place (the
+    # block is filled in rank order), so it is carried exactly when its text is new there and fits
+    # the budget those ranked before it left (one full compose per null version before: the prompt path).
+    carried_ids = {id(v) for v in used}  # (a version both chosen and at a null site: carried already)
+    steps = [(_rank(v), estimate_tokens(_normal(v.strategy.guidance or "")) + 1, _key(v)) for v in used]
     for skill, versions in nulls.items():
-        for version in versions:
-            _, fit = rank_guidance([*chosen, version], budget_tokens)
-            if any(v is version for v in fit):
-                reached.add(skill)
-                break
+        if any(id(v) in carried_ids or _fits(v, steps, budget_tokens) for v in versions):
+            reached.add(skill)
     return text, reached
+
+
+def _fits(version: SkillVersion, steps: list[tuple[tuple[float, str], int, str]], budget_tokens: int) -> bool:
+    """Whether `version` is carried when composed with the versions that made `steps` (rank, cost, key)."""
+    guidance = version.strategy.guidance or ""
+    line = _normal(guidance)
+    if not line or not prompt_safe(guidance):
+        return False
+    rank, key = _rank(version), line.lower()
+    total = estimate_tokens(GUIDANCE_HEADER)
+    for at, cost, carried in steps:
+        if at > rank:  # (ranked after it; an equal rank keeps its place before: the sort is stable)
+            break
+        if carried == key:
+            return False  # it repeats a text carried before it
+        total += cost
+    return total + estimate_tokens(line) + 1 <= budget_tokens

@@ -41,7 +41,7 @@ from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
-from ._review_gate import approved_ids, gated_since, is_approved
+from ._review_gate import ReviewMode, approved_ids, gated_since, is_approved
 from ._review_mode import resolve_review, stricter_mark
 from ._selection import Selector
 from ._store import SkillStore
@@ -127,7 +127,7 @@ class Lifecycle:
         self.store = store
         self.selector = selector
         self.config = config or LifecycleConfig()
-        self.review: str = resolve_review(store, review, "Lifecycle: review")
+        self.review: ReviewMode = resolve_review(store, review, "Lifecycle: review")
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ tests

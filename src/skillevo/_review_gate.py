@@ -60,6 +60,7 @@ __all__ = [
     "ReviewMode",
     "approved_ids",
     "check_review",
+    "check_share",
     "decisions",
     "is_approved",
 ]
@@ -83,13 +84,18 @@ def check_review(review: object, canary_share: object = 0.05) -> tuple[ReviewMod
     """Validate a review mode and canary share; a `ConfigError` naming the bad value otherwise."""
     if review not in REVIEW_MODES:
         raise ConfigError(f"review: must be 'auto', 'canary' or 'required' (got {review!r})")
+    mode: ReviewMode = review  # type: ignore[assignment]
+    return mode, check_share(canary_share)
+
+
+def check_share(canary_share: object) -> float:
+    """Validate a canary share; a `ConfigError` naming the bad value otherwise."""
     if isinstance(canary_share, bool) or not isinstance(canary_share, int | float):
         raise ConfigError(f"canary_share: must be a number between 0 and 1 (got {canary_share!r})")
     share = float(canary_share)
     if not 0.0 <= share <= 1.0:
         raise ConfigError(f"canary_share: must be between 0 and 1 (got {canary_share!r})")
-    mode: ReviewMode = review  # type: ignore[assignment]
-    return mode, share
+    return share
 
 
 def _read_mark(stored: str | None) -> float | None:

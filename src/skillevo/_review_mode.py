@@ -64,10 +64,10 @@ def library_review(store: SkillStore) -> ReviewMode:
 def resolve_review(store: SkillStore, requested: object, where: str = "review") -> ReviewMode:
     """The mode a process runs: `requested`, or the library's when None; a `ConfigError` when the
     requested mode is weaker than the library's mark."""
-    marked = library_review(store)
     if requested is None:
-        return marked
-    mode, _ = check_review(requested)
+        return library_review(store)
+    mode, _ = check_review(requested)  # (before the store is read: a bad value is the caller's error)
+    marked = library_review(store)
     if _strength(mode) < _strength(marked):
         raise ConfigError(
             f"{where}: {mode!r} is weaker than this library's review mark {marked!r}: a process may run it "
@@ -105,7 +105,7 @@ def resolve_share(store: SkillStore, mode: str, requested: object, where: str = 
     return share
 
 
-def stricter_mark(store: SkillStore, mode: str) -> str:
+def stricter_mark(store: SkillStore, mode: ReviewMode) -> ReviewMode:
     """`mode`, or the library's mark where another process raised it above `mode` since (read where a
     lifecycle decision is due, not on every credit)."""
     marked = library_review(store)

@@ -86,8 +86,10 @@ def _skeleton(value: str) -> str:
 
 def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[int, int]]:
     """Where `text` spells one of `skeletons` with any separators between its characters (at most
-    three separator characters per character, plus 8: a secret spelled out with ", ", " / " or two
-    spaces between its characters; one each let 3 of 3 such echoes through, attack25)."""
+    eight separator characters per character, plus 8: a secret spelled out with ", ", " / ", two
+    spaces or " ... " between its characters; one each let 3 of 3 such echoes through, attack25,
+    three each let " ... " through). Only separators stand between the characters, so the width
+    reads no prose: a word between two of them breaks the spelling."""
     stripped = _strip(lowered)
     found = [s for s in skeletons if s in stripped]
     if not found:
@@ -98,7 +100,7 @@ def _skeleton_spans(text: str, lowered: str, skeletons: set[str]) -> list[tuple[
         i = stripped.find(skeleton)
         while i >= 0:
             start, end = where[i], where[i + len(skeleton) - 1] + 1
-            if end - start <= 4 * len(skeleton) + 8:
+            if end - start <= 9 * len(skeleton) + 8:
                 spans.append((start, end))
             i = stripped.find(skeleton, i + len(skeleton))
     return spans

@@ -14,13 +14,14 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._attribution import about_arguments, attributable, error_names, names_elsewhere, names_own_edit, site_args
+from ._attribution import names_elsewhere, site_args
 from ._call_key import CallKey, tool_name
 from ._call_sites import Attempt, Pending, Tried
 from ._call_waits import expect, take
 from ._code_fit import run_checked
 from ._detect import FAILURE_FIRST, SCAN_CHARS, IsFailure, classify_error, detect_failure, error_signature
 from ._errors import SandboxNotRun, SkillevoError
+from ._failure_sort import sort_failure
 from ._models import NULL_ARM, EventKind, MapValue, SetArg, Skill, SkillVersion, TriggerKind
 from ._own_edits import OwnEdits
 from ._recording import ERROR_MAX_CHARS, RESULT_MAX_CHARS, snapshot
@@ -28,7 +29,6 @@ from ._redaction import capped_text
 from ._repair import precondition_holds, same_args
 from ._repair_plan import changes, error_parts, may_repair, plan_error_repair, plan_stored_repair, preemptive_args
 from ._schema_repair import propose_safely
-from ._undo import undo_quoted
 
 if TYPE_CHECKING:
     from ._choices import SiteChoices
@@ -85,14 +85,14 @@ class ToolCalls:
         # Arms whose call failed on an error that is not their site's business: they wait on the
         # call's retry (`_attribution`).
         self.parked: dict[CallKey, list[Pending]] = {}
-        # (skill, call as sent) whose pre-emptive repair made that call fail: the same call sent
-        # again in this episode is not repaired that way again.
-        self._backfired: set[tuple[str, CallKey]] = set()
-        self.edits = OwnEdits()  # the model's arguments of the calls pre-emptive repairs changed
+        # the model's arguments of the calls pre-emptive repairs changed, and the edits that backfired
+        self.edits = OwnEdits()
         self._attempts: dict[Attempt, int] = {}
         self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
         self._tried: dict[CallKey, Tried] = {}
-        self._error_logged: CallKey | None = None
+        # Calls whose failure `result` recorded and credited, one entry a call: `after_error` of each
+        # (identical calls too, run concurrently) does not record and resolve it a second time.
+        self._error_logged: tuple[CallKey, ...] = ()
 
     def _repair_versions(self, skill: Skill) -> list[SkillVersion]:
         return [v for v in skill.versions if v.strategy.repair is not None or (v.strategy.code and self.evo.sandbox)]
@@ -110,7 +110,7 @@ class ToolCalls:
             self.calls += 1
             counts = self.choices.tool_calls  # `SiteChoices.count_call`, without its frame
             counts[name] = counts.get(name, 0) + 1
-            self._error_logged = None
+            self._error_logged = ()
             new_tool = not evo.tools.knows(name)
             schema = evo.tools.seen(name, args)
             if new_tool and evo.tools.changed:
@@ -124,7 +124,10 @@ class ToolCalls:
                         if key in broken and self.choices.chosen_at[key].tool == name:
                             self.choices.failed_after.add(key)
             preemptive = evo.triggers.plan(name).preemptive
-            new_args = self._preempt(name, args, preemptive) if preemptive else args
+            new_args = args
+            if preemptive:
+                new_args, arms = self._preempt(name, args, preemptive)
+                self._expect(name, new_args, *arms)
             data = {"call": self.calls, "args": snapshot(new_args)}
             if new_args is not args:
                 data["original_args"] = snapshot(args)
@@ -134,9 +137,11 @@ class ToolCalls:
         finally:
             lock.release()
 
-    def _preempt(self, name: str, args: dict[str, Any], candidates: list[tuple[TriggerKind, Skill]]) -> dict[str, Any]:
-        """`args` after the pre-emptive repairs of `candidates` whose preconditions hold; the repairs
-        (and null arms drawn) wait on the call's outcome."""
+    def _preempt(
+        self, name: str, args: dict[str, Any], candidates: list[tuple[TriggerKind, Skill]]
+    ) -> tuple[dict[str, Any], list[Pending]]:
+        """`args` after the pre-emptive repairs of `candidates` whose preconditions hold, and the arms
+        (repairs and null arms drawn) to wait on the outcome of the call made with them."""
         evo, log = self.evo, self.recorder
         new_args = args
         sent: CallKey | None = None  # the call as sent: serialised only when a repair needs it
@@ -156,7 +161,7 @@ class ToolCalls:
                 else skill.trigger.task_matches(self.task)
             ):
                 continue
-            if self._backfired and sent is None:
+            if self.edits.withholds and sent is None:
                 sent = CallKey.of(name, args)
             versions = [
                 v
@@ -164,7 +169,7 @@ class ToolCalls:
                 if v.strategy.repair is not None
                 and v.strategy.repair.precondition is not None
                 and precondition_holds(v.strategy.repair, args)
-                and (skill.name, sent) not in self._backfired
+                and not self.edits.withheld(skill.name, sent)
             ]
             versions, shadow = evo.gate.split(versions, self.canary)
             for held in shadow:
@@ -210,8 +215,7 @@ class ToolCalls:
             repair = choice.version.strategy.repair
             writes = repair is not None and any(isinstance(op, SetArg | MapValue) for op in repair.ops)
             waiting.append(Pending(skill.name, choice.version.id, "repair", skill.trigger, sent, writes, site))
-        self._expect(name, new_args, *waiting)
-        return new_args
+        return new_args, waiting
 
     def _expect(self, tool: str, args: Any, *arms: Pending) -> None:
         """One call's arms wait on its outcome (apart from an identical call's: `_call_waits`)."""
@@ -226,12 +230,12 @@ class ToolCalls:
         original, attempted = CallKey.of(name, args), CallKey.of(name, sent)
         with self._lock:
             take(self.pending, attempted)  # this attempt's arms only: an identical call's still wait
-            self.parked.pop(attempted, None)
-            self.parked.pop(original, None)
+            if take(self.parked, attempted) is None:  # (one call's: an identical call's still wait)
+                take(self.parked, original)
             self._tried.pop(original, None)
             for attempt in [a for a in self._attempts if a.call == original]:
                 del self._attempts[attempt]
-            self._error_logged = None
+            self._error_logged = ()
 
     def forget(self) -> None:
         """Drop the arms still waiting: calls that never reported an outcome credit nothing."""
@@ -256,45 +260,19 @@ class ToolCalls:
             if waiting is None:
                 return
         if error is not None:
-            named, takes = error[1] if text is None else text, self.evo.tools.has_arg
-            names = error_names(named, tool, args) if any(p.site for p in waiting) else None  # once a call
-            # A repair that edited this call is charged an error naming what it edited, whatever its
-            # class; one of another class than its trigger's is undone at once (`after_error`).
-            own = [p for p in waiting if p.sent and names_own_edit(p.site, error[0], named, tool, args, names)]
-            parked = [
-                p
-                for p in waiting
-                if p not in own
-                and (
-                    not attributable(p.trigger, tool, *error, self.task)
-                    or names_elsewhere(p.site, named, tool, args, takes, names)
-                )
-            ]
-            # Undone at once (`after_error`): an edit named by an error of another class than its
-            # trigger's, or a charged edit whose value the error quotes and the caller's not (`undo_quoted`).
-            original = self.edits.original(key)
-            if any(not attributable(p.trigger, tool, *error, self.task) for p in own) or (
-                original is not None
-                and any(p.sent and p not in parked for p in waiting)
-                and undo_quoted(original, args, named) is not None
-            ):
-                self.edits.backfired(key)
-            # A constant the caller never sent can cause any error, not only its site's kind; not one
-            # that names only other arguments (the tool accepted the constant): the model's repeat of
-            # the call gets it again.
-            about_args = any(p.writes for p in waiting) and about_arguments(*error)
-            self._backfired.update(
-                (p.key, p.sent)
-                for p in waiting
-                if p.sent is not None
-                and (
-                    p not in parked
-                    or (about_args and p.writes and not names_elsewhere(p.site, named, tool, args, takes, names))
-                )
+            named = error[1] if text is None else text
+            sort = sort_failure(
+                waiting, error, named, tool, args, self.task, self.evo.tools.has_arg, self.edits.original(key)
             )
-            if parked:
-                self.parked[key] = parked
-                waiting = [p for p in waiting if p not in parked]
+            if sort.undo:
+                self.edits.backfired(key)
+            self.edits.withhold(sort.backfired)
+            if sort.parked:
+                # Appended, one batch per call: an identical call's failure sets its own arms aside
+                # beside these, and each retry takes one call's (`_call_waits.take`).
+                expect(self.parked, key, sort.parked)
+                parked = {id(p) for p in sort.parked}
+                waiting = [p for p in waiting if id(p) not in parked]
         reward = 1.0 if success else 0.0
         touched: set[str] = set()
         if error is not None and any(p.arm == NULL_ARM for p in waiting):
@@ -339,9 +317,9 @@ class ToolCalls:
                 error = (failure.error_type or "error", failure.message)
                 self._record_error(name, args, *error)
                 self._resolve(name, args, success=False, error=error, text=None if text is None else text[:SCAN_CHARS])
-                self._error_logged = CallKey.of(name, args)
+                self._error_logged += (CallKey.of(name, args),)
                 return True
-            self._error_logged = None
+            self._error_logged = ()
             kept = text if text is not None and len(text) <= RESULT_MAX_CHARS else snapshot(result)
             self.recorder.log_call(_TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": kept})
             if self.pending:  # (`_resolve` credits nothing else)
@@ -394,16 +372,23 @@ class ToolCalls:
         self, name: str, args: dict[str, Any], error_type: str, category: str, message: str, call_key: CallKey
     ) -> tuple[dict[str, Any] | None, float]:
         evo = self.evo
-        if self._error_logged != call_key:
+        logged = self._error_logged
+        if call_key in logged:
+            at = logged.index(call_key)
+            self._error_logged = logged[:at] + logged[at + 1 :]
+        else:
             self._record_error(name, args, error_type, message)
             self._resolve(name, args, success=False, error=(error_type, message))
-        self._error_logged = None
+            self._error_logged = ()
         original = self.edits.undo(call_key)
         if original is not None:  # an edit of ours caused this error: the call as the model wrote it
-            self.parked.pop(call_key, None)  # the other edits are applied (and wait) anew
+            take(self.parked, call_key)  # the other edits are applied (and wait) anew
             preemptive = evo.triggers.plan(name).preemptive
-            undone = self._preempt(name, original, preemptive) if preemptive else original
-            if changes(undone, args):
+            undone, arms = self._preempt(name, original, preemptive) if preemptive else (original, [])
+            if changes(undone, args):  # (else no retry: its arms wait on nothing)
+                self._expect(name, undone, *arms)
+                if undone is not original:  # an edit re-applied here may backfire in turn
+                    self.edits.changed(CallKey.of(name, undone), original)
                 self._log_retry(name, None, args, undone, strategy="repair", source="undo", delay_s=0.0)
                 return undone, 0.0
         tried = self._tried.setdefault(call_key, Tried())
@@ -439,7 +424,7 @@ class ToolCalls:
             tried.skills.add(skill.name)
             # Earlier edits (parked) ride along in the retry.
             self._expect(name, repaired, Pending(skill.name, version.id, kind, skill.trigger, site=site),
-                         *self.parked.pop(call_key, []))
+                         *(take(self.parked, call_key) or []))
             self._log_retry(name, version.id, args, repaired, skill=skill.name, strategy=kind, delay_s=delay)
             return repaired, delay
         return self._repair_now(name, args, error_type, message, tried), 0.0

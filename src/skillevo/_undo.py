@@ -1,13 +1,12 @@
-"""Undoing a pre-emptive repair whose call failed on the very value it wrote.
+"""Telling a pre-emptive repair whose call failed on the very value it wrote.
 
 A repair applied before a call changes what the model sent. When that call fails, the failure is
 charged to the repair (`_attribution`), and the error quotes a value the repair wrote while it does
 not quote the value the model sent, the model's own call has not been tried: the repair made it
 fail (a learned lower-casing applied to a name whose case matters). Handing that error back costs
-a model turn to re-send a call the model had right; `undo_quoted` gives the arguments to retry with
-at once instead: the model's values where the error quotes the repair's (an argument the repair
-added is taken out again), every other edit kept. A value the error lists among those it accepts
-("must be one of economy, business") is no such quote.
+a model turn to re-send a call the model had right; `quotes_own_edit` tells such an error, and the
+call is retried at once as the model wrote it (`_own_edits`), the episode's other edits re-applied.
+A value the error lists among those it accepts ("must be one of economy, business") is no such quote.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import Any
 from ._guidance_facts import declared_values
 from ._repair import same_args
 
-__all__ = ["undo_quoted"]
+__all__ = ["quotes_own_edit"]
 
 #: A written value shorter than this is no evidence: it may stand in an error by chance.
 _MIN_CHARS = 3
@@ -33,11 +32,9 @@ def _quoted(value: Any, message: str) -> bool:
     return re.search(rf"(?<![\w]){re.escape(value)}(?![\w])", message) is not None
 
 
-def undo_quoted(sent: Mapping[str, Any], repaired: Mapping[str, Any], message: str) -> dict[str, Any] | None:
-    """`repaired` with the model's `sent` values back where the error `message` quotes a value the
-    repair wrote and not the one the model sent; None when the error quotes none."""
-    out = dict(repaired)
-    undone = False
+def quotes_own_edit(sent: Mapping[str, Any], repaired: Mapping[str, Any], message: str) -> bool:
+    """Whether the error `message` quotes a value the repair wrote into `repaired` (an argument it
+    changed or added) and not the one the model `sent`."""
     allowed: set[str] | None = None
     for arg, value in repaired.items():
         if arg in sent and same_args(sent[arg], value):
@@ -51,10 +48,7 @@ def undo_quoted(sent: Mapping[str, Any], repaired: Mapping[str, Any], message: s
         if arg not in sent:
             if any(same_args(value, v) for v in sent.values()):
                 continue  # a rename: the model's value under another name, not one the repair wrote
-            del out[arg]
         elif _quoted(sent[arg], message):
             continue  # the error quotes both: nothing tells which one it is about
-        else:
-            out[arg] = sent[arg]
-        undone = True
-    return out if undone else None
+        return True
+    return False
