@@ -8,7 +8,8 @@ The collector runs finalizers in whatever thread allocates, in the middle of any
 holding a store lock (the write queue's is not reentrant), a signal handler, interpreter shutdown.
 So a finalizer here never writes, logs or takes a lock: it appends the episode (resurrected, as
 Python allows a finalizer once) to a deque, which is atomic, and returns. The queue is written
-where no lock of skillevo's is held by the caller: at the next episode's start (`Evolver.episode`),
+where no lock of skillevo's is held by the caller, nor a transaction on the episode's library
+(a write there would go with the caller's rollback): at the next episode's start (`Evolver.episode`),
 at a library's close (before its open episodes are stopped), at interpreter exit (before the
 write queues' own exit hook, registered earlier, writes what this queued) and on SIGTERM (before
 the queues are written for the last time). Each is stored as
@@ -81,16 +82,24 @@ def store_abandoned() -> int:
     """Store every queued episode as abandoned, in this thread; returns how many. Never raises.
 
     Call only where this thread holds no lock of skillevo's (the stores' writes take theirs); a
-    call from inside the collector (a finalizer that closes a library) stores nothing."""
+    call from inside the collector (a finalizer that closes a library) stores nothing, and an
+    episode of a library this thread holds a transaction on stays queued."""
     if not _queue or in_collector():  # (the first: at every episode's start, nearly always empty)
         return 0
     n = 0
+    held: list[tuple[EpisodeContext, float | None]] = []
     while True:
         try:
             ep, reward = _queue.popleft()
         except IndexError:
+            _queue.extend(held)
             return n
         if ep.finished:  # a finish that raced the collector (a library's close stopping it)
+            continue
+        if _in_transaction(ep):
+            # Its write would join the transaction this thread's caller holds open on its library,
+            # and go with that caller's rollback (before 2026-12-07: lost). It waits for the next point.
+            held.append((ep, reward))
             continue
         n += 1
         try:
@@ -102,6 +111,13 @@ def store_abandoned() -> int:
                 record_run_error(ep, "finish", exc)
             except Exception:
                 log.exception("skillevo: could not store abandoned episode %s", ep.id)
+
+
+def _in_transaction(ep: EpisodeContext) -> bool:
+    try:
+        return bool(ep.evo.store._in_transaction())
+    except Exception:  # (a store of another kind, closed: its own finish reports that)
+        return False
 
 
 @atexit.register
