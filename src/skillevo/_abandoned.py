@@ -27,6 +27,7 @@ import atexit
 import collections
 import gc
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING
 
@@ -95,6 +96,10 @@ def store_abandoned() -> int:
             _queue.extend(held)
             return n
         if ep.finished:  # a finish that raced the collector (a library's close stopping it)
+            continue
+        if ep._opened_pid != os.getpid():
+            # A forked child's copy of its parent's episode (queued before the fork, or dropped here):
+            # the parent stores it (before 2026-12-07 both did: its events recorded twice).
             continue
         if _in_transaction(ep):
             # Its write would join the transaction this thread's caller holds open on its library,

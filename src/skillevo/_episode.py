@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -142,6 +143,9 @@ class EpisodeContext:
         self._token: contextvars.Token[EpisodeContext | None] | None = None
         self._library_closed = False  # stopped as its library closed: a later reward reaches no library
         evo.open_episodes.opened(self)  # recorded as stopped if the library closes first
+        # The process that opened it: the only one that stores it as abandoned (a forked child
+        # inherits the parent's episodes and its queue).
+        self._opened_pid = os.getpid()
         self._opened = True
 
     _opened = False  # (an episode whose start raised is never stored)
