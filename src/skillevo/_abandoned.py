@@ -10,7 +10,7 @@ So a finalizer here never writes, logs or takes a lock: it appends the episode (
 Python allows a finalizer once) to a deque, which is atomic, and returns. The queue is written
 where no lock of skillevo's is held by the caller, nor a transaction on the episode's library
 (a write there would go with the caller's rollback): at the next episode's start (`Evolver.episode`),
-at a library's close (before its open episodes are stopped), at interpreter exit (before the
+at a library's close (before its open episodes are stopped), at interpreter exit (the collector run first; before the
 write queues' own exit hook, registered earlier, writes what this queued) and on SIGTERM (before
 the queues are written for the last time). Each is stored as
 abandoned: reward unknown, ``metadata["aborted"] == "abandoned"``, with the events it had. A
@@ -37,7 +37,7 @@ from ._run_path import record_run_error
 if TYPE_CHECKING:
     from ._episode import EpisodeContext
 
-__all__ = ["ABANDONED", "abandoned", "in_collector", "pending", "store_abandoned"]
+__all__ = ["ABANDONED", "abandoned", "collect_and_store", "in_collector", "pending", "store_abandoned"]
 
 log = logging.getLogger("skillevo")
 
@@ -125,6 +125,17 @@ def _in_transaction(ep: EpisodeContext) -> bool:
         return False
 
 
+def collect_and_store() -> int:
+    """`store_abandoned` for a process that is ending: the collector runs first, so that episodes
+    dropped in reference cycles it has not reached yet are queued too (before 2026-12-07 they were
+    freed after the exit hook, unrecorded). Never raises."""
+    try:
+        gc.collect()
+    except Exception:
+        pass
+    return store_abandoned()
+
+
 @atexit.register
 def _at_exit() -> None:
-    store_abandoned()
+    collect_and_store()
