@@ -29,6 +29,7 @@ import gc
 import logging
 import os
 import threading
+import weakref
 from typing import TYPE_CHECKING
 
 from . import _writebehind  # noqa: F401  (its exit hook registered first, so it runs after `_at_exit`)
@@ -37,7 +38,7 @@ from ._run_path import record_run_error
 if TYPE_CHECKING:
     from ._episode import EpisodeContext
 
-__all__ = ["ABANDONED", "abandoned", "collect_and_store", "in_collector", "pending", "store_abandoned"]
+__all__ = ["ABANDONED", "abandoned", "collect_and_store", "in_collector", "opened", "pending", "store_abandoned"]
 
 log = logging.getLogger("skillevo")
 
@@ -46,6 +47,9 @@ ABANDONED = "abandoned"
 
 # (episode, reward) pairs: appended by finalizers, popped by `store_abandoned` (both atomic)
 _queue: collections.deque[tuple[EpisodeContext, float | None]] = collections.deque()
+
+# The episodes of this process not freed yet (`collect_and_store`).
+_live: weakref.WeakSet[EpisodeContext] = weakref.WeakSet()
 
 # The thread the cycle collector is running in, 0 outside a collection (`gc.callbacks`).
 _collecting = [0]
@@ -130,10 +134,17 @@ def collect_and_store() -> int:
     dropped in reference cycles it has not reached yet are queued too (before 2026-12-07 they were
     freed after the exit hook, unrecorded). Never raises."""
     try:
-        gc.collect()
+        # (only where an episode is still unfinished: a full collection of a large heap costs)
+        if any(not ep.finished for ep in list(_live)):
+            gc.collect()
     except Exception:
         pass
     return store_abandoned()
+
+
+def opened(ep: EpisodeContext) -> None:
+    """Note `ep`, just opened (held weakly: whether the process ends with one unfinished)."""
+    _live.add(ep)
 
 
 @atexit.register

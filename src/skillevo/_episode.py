@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._abandoned import abandoned, in_collector
+from ._abandoned import abandoned, in_collector, opened
 from ._choices import SiteChoices
 from ._contradiction import left_out_constant_called
 from ._detect import IsFailure
@@ -146,6 +146,7 @@ class EpisodeContext:
         # The process that opened it: the only one that stores it as abandoned (a forked child
         # inherits the parent's episodes and its queue).
         self._opened_pid = os.getpid()
+        opened(self)
         self._opened = True
 
     _opened = False  # (an episode whose start raised is never stored)
