@@ -8,8 +8,9 @@ The collector runs finalizers in whatever thread allocates, in the middle of any
 holding a store lock (the write queue's is not reentrant), a signal handler, interpreter shutdown.
 So a finalizer here never writes, logs or takes a lock: it appends the episode (resurrected, as
 Python allows a finalizer once) to a deque, which is atomic, and returns. The queue is written
-where no lock of skillevo's is held by the caller: at the next episode's start (`Evolver.episode`),
-at a library's close (before its open episodes are stopped), at interpreter exit (before the
+where no lock of skillevo's is held by the caller, nor a transaction on the episode's library
+(a write there would go with the caller's rollback): at the next episode's start (`Evolver.episode`),
+at a library's close (before its open episodes are stopped), at interpreter exit (the collector run first; before the
 write queues' own exit hook, registered earlier, writes what this queued) and on SIGTERM (before
 the queues are written for the last time). Each is stored as
 abandoned: reward unknown, ``metadata["aborted"] == "abandoned"``, with the events it had. A
@@ -26,7 +27,9 @@ import atexit
 import collections
 import gc
 import logging
+import os
 import threading
+import weakref
 from typing import TYPE_CHECKING
 
 from . import _writebehind  # noqa: F401  (its exit hook registered first, so it runs after `_at_exit`)
@@ -35,7 +38,7 @@ from ._run_path import record_run_error
 if TYPE_CHECKING:
     from ._episode import EpisodeContext
 
-__all__ = ["ABANDONED", "abandoned", "in_collector", "pending", "store_abandoned"]
+__all__ = ["ABANDONED", "abandoned", "collect_and_store", "in_collector", "opened", "pending", "store_abandoned"]
 
 log = logging.getLogger("skillevo")
 
@@ -44,6 +47,9 @@ ABANDONED = "abandoned"
 
 # (episode, reward) pairs: appended by finalizers, popped by `store_abandoned` (both atomic)
 _queue: collections.deque[tuple[EpisodeContext, float | None]] = collections.deque()
+
+# The episodes of this process not freed yet (`collect_and_store`).
+_live: weakref.WeakSet[EpisodeContext] = weakref.WeakSet()
 
 # The thread the cycle collector is running in, 0 outside a collection (`gc.callbacks`).
 _collecting = [0]
@@ -81,16 +87,28 @@ def store_abandoned() -> int:
     """Store every queued episode as abandoned, in this thread; returns how many. Never raises.
 
     Call only where this thread holds no lock of skillevo's (the stores' writes take theirs); a
-    call from inside the collector (a finalizer that closes a library) stores nothing."""
+    call from inside the collector (a finalizer that closes a library) stores nothing, and an
+    episode of a library this thread holds a transaction on stays queued."""
     if not _queue or in_collector():  # (the first: at every episode's start, nearly always empty)
         return 0
     n = 0
+    held: list[tuple[EpisodeContext, float | None]] = []
     while True:
         try:
             ep, reward = _queue.popleft()
         except IndexError:
+            _queue.extend(held)
             return n
         if ep.finished:  # a finish that raced the collector (a library's close stopping it)
+            continue
+        if ep._opened_pid != os.getpid():
+            # A forked child's copy of its parent's episode (queued before the fork, or dropped here):
+            # the parent stores it (before 2026-12-07 both did: its events recorded twice).
+            continue
+        if _in_transaction(ep):
+            # Its write would join the transaction this thread's caller holds open on its library,
+            # and go with that caller's rollback (before 2026-12-07: lost). It waits for the next point.
+            held.append((ep, reward))
             continue
         n += 1
         try:
@@ -104,6 +122,31 @@ def store_abandoned() -> int:
                 log.exception("skillevo: could not store abandoned episode %s", ep.id)
 
 
+def _in_transaction(ep: EpisodeContext) -> bool:
+    try:
+        return bool(ep.evo.store._in_transaction())
+    except Exception:  # (a store of another kind, closed: its own finish reports that)
+        return False
+
+
+def collect_and_store() -> int:
+    """`store_abandoned` for a process that is ending: the collector runs first, so that episodes
+    dropped in reference cycles it has not reached yet are queued too (before 2026-12-07 they were
+    freed after the exit hook, unrecorded). Never raises."""
+    try:
+        # (only where an episode is still unfinished: a full collection of a large heap costs)
+        if any(not ep.finished for ep in list(_live)):
+            gc.collect()
+    except Exception:
+        pass
+    return store_abandoned()
+
+
+def opened(ep: EpisodeContext) -> None:
+    """Note `ep`, just opened (held weakly: whether the process ends with one unfinished)."""
+    _live.add(ep)
+
+
 @atexit.register
 def _at_exit() -> None:
-    store_abandoned()
+    collect_and_store()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._abandoned import abandoned, in_collector
+from ._abandoned import abandoned, in_collector, opened
 from ._choices import SiteChoices
 from ._contradiction import left_out_constant_called
 from ._detect import IsFailure
@@ -142,6 +143,10 @@ class EpisodeContext:
         self._token: contextvars.Token[EpisodeContext | None] | None = None
         self._library_closed = False  # stopped as its library closed: a later reward reaches no library
         evo.open_episodes.opened(self)  # recorded as stopped if the library closes first
+        # The process that opened it: the only one that stores it as abandoned (a forked child
+        # inherits the parent's episodes and its queue).
+        self._opened_pid = os.getpid()
+        opened(self)
         self._opened = True
 
     _opened = False  # (an episode whose start raised is never stored)

@@ -26,8 +26,11 @@ reads as ``required`` (fail closed; the team lowers it to ``canary`` if that is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ._errors import ConfigError
+from ._model_base import new_id
 from ._review_gate import GATED_SINCE_KEY, REVIEW_MODES, ReviewMode, check_review, mark_gated
 from ._store import SkillStore
 
@@ -40,6 +43,8 @@ __all__ = [
 REVIEW_MODE_KEY = "review.mode"
 #: Meta key: the canary share of the mark (the operator's, or the smallest a process ran it with).
 CANARY_SHARE_KEY = "review.canary_share"
+# Meta key written first in each change of the mark: concurrent changes queue on it.
+_GUARD_KEY = "review.mark_guard"
 #: The share a library with no stored share reads (the documented default of ``canary_share``).
 DEFAULT_CANARY_SHARE = 0.05
 
@@ -115,13 +120,25 @@ def stricter_mark(store: SkillStore, mode: ReviewMode) -> ReviewMode:
 def raise_review(store: SkillStore, mode: ReviewMode, canary_share: float | None = None) -> None:
     """Record that a process runs this library under `mode` (and, under ``canary``, `canary_share`),
     when that is stricter than its mark."""
-    stored = store.get_meta(REVIEW_MODE_KEY)  # (None or "auto": this process gates the library now)
-    if _strength(mode) > _strength(library_review(store)) or (mode != "auto" and stored is None):
-        store.set_meta(REVIEW_MODE_KEY, mode)
-    if mode == "canary" and canary_share is not None and (
-        stored in (None, "auto") or canary_share < library_share(store)  # gating it, or a smaller share
-    ):
-        store.set_meta(CANARY_SHARE_KEY, repr(float(canary_share)))
+    with _guarded(store):
+        stored = store.get_meta(REVIEW_MODE_KEY)  # (None or "auto": this process gates the library now)
+        if _strength(mode) > _strength(library_review(store)) or (mode != "auto" and stored is None):
+            store.set_meta(REVIEW_MODE_KEY, mode)
+        if mode == "canary" and canary_share is not None and (
+            stored in (None, "auto") or canary_share < library_share(store)  # gating it, or a smaller share
+        ):
+            store.set_meta(CANARY_SHARE_KEY, repr(float(canary_share)))
+
+
+@contextmanager
+def _guarded(store: SkillStore) -> Iterator[None]:
+    """One transaction whose first write is the guard row: a second process's read of the mark waits
+    for this one's commit (on SQLite the write transaction does; on PostgreSQL the row's lock), so
+    it never writes over a stricter mark it did not see (before 2026-12-07 a ``canary`` host starting
+    beside a ``required`` one could leave the library marked ``canary``)."""
+    with store.transaction():
+        store.set_meta(_GUARD_KEY, new_id())
+        yield
 
 
 def set_review_mode(
@@ -134,12 +151,13 @@ def set_review_mode(
     new, share = check_review(mode, DEFAULT_CANARY_SHARE if canary_share is None else canary_share)
     if not isinstance(reason, str) or not reason.strip():
         raise ConfigError("set_review_mode: a reason is required")
-    old, old_share = library_review(store), library_share(store)
     if new != "auto":
         mark_gated(store)  # (once: the versions active now stay live)
-    store.set_meta(REVIEW_MODE_KEY, new)
-    if canary_share is not None:
-        store.set_meta(CANARY_SHARE_KEY, repr(share))
+    with _guarded(store):
+        old, old_share = library_review(store), library_share(store)
+        store.set_meta(REVIEW_MODE_KEY, new)
+        if canary_share is not None:
+            store.set_meta(CANARY_SHARE_KEY, repr(share))
     _log.warning(
         "review mark of %s changed from %r (canary share %r) to %r (canary share %r) by %s: %s",
         store.location, old, old_share, new, library_share(store), actor, reason,

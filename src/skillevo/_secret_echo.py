@@ -33,22 +33,34 @@ _NOT_SPACE = re.compile(r"\S")
 
 
 def value_spans(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """The spans whose values are read one by one: every span of at most `ECHO_MAX` characters, and each
-    longer one not inside another long one (what it holds is part of that one's value, which is read).
+    """The spans whose values are read one by one: every span of at most `ECHO_MAX` characters, and of
+    the longer ones each not inside another long one (what it holds is part of that one's value) and
+    each holding no other long one (the innermost value of a nest: ``token:<S>`` holds ``<S>``, which
+    the text may repeat bare; before 2026-12-07 it was not read, and such a copy of a secret longer
+    than `ECHO_MAX` stayed in the text).
 
-    Their values' total length is at most the text's length plus `ECHO_MAX` per span, so reading them is
-    linear in the text, however many nested spans a run of pairs gives (``token:token:...``).
+    A nest of spans (a run of pairs, ``token:token:...``, gives one per pair) yields two long values,
+    not one per span: reading them is linear in the text.
     """
     out: list[tuple[int, int, str]] = []
+    long: list[tuple[int, int, str]] = []
+    for span in spans:
+        (out if span[1] - span[0] <= ECHO_MAX else long).append(span)
+    unique = sorted({(s, e) for s, e, _ in long}, key=lambda se: (-se[0], se[1]))
+    innermost: set[tuple[int, int]] = set()
+    nearest_end = None  # the least end of the long spans starting at or after this one (seen so far)
+    for start, end in unique:
+        if nearest_end is None or nearest_end > end:
+            innermost.add((start, end))
+            nearest_end = end
     reach = -1  # where the long spans kept so far end
-    for span in sorted(spans, key=lambda sp: (sp[0], -sp[1])):
+    for span in sorted(long, key=lambda sp: (sp[0], -sp[1])):
         start, end, _ = span
-        if end - start <= ECHO_MAX:
+        if end > reach or (start, end) in innermost:
             out.append(span)
-        elif end > reach:
-            out.append(span)
-            reach = end
-    return out
+            reach = max(reach, end)
+            innermost.discard((start, end))  # (once: the same bounds may come from several rules)
+    return sorted(out, key=lambda sp: (sp[0], -sp[1]))
 
 
 def _echoed_value(text: str, start: int, end: int, last: int) -> str | None:

@@ -201,6 +201,9 @@ class SQLConnections(SkillStore):
     def _current(self) -> Any:
         return getattr(self._local, "conn", None)
 
+    def _in_transaction(self) -> bool:
+        return self._current() is not None
+
     @contextmanager
     def _write(self, *, pipelined: bool = False, queued_first: bool = True, translate: bool = True) -> Iterator[Any]:
         """A write transaction, or a savepoint inside this thread's open one; rolls back on any

@@ -82,7 +82,7 @@ class SkillStore(ABC):
 
     #: methods written once here for every backend (the rest each backend implements)
     CONCRETE: ClassVar[frozenset[str]] = frozenset(
-        {"before_close", "_run_before_close", "close_time_left", "closed", "unreadable_skills"}
+        {"before_close", "_run_before_close", "close_time_left", "closed", "_in_transaction", "unreadable_skills"}
     )
 
     def before_close(self, callback: Callable[[], object]) -> None:
@@ -131,6 +131,11 @@ class SkillStore(ABC):
         over all hooks (the whole of it outside a close)."""
         deadline = self.__dict__.get("_close_deadline")
         return CLOSE_HOOKS_S if deadline is None else max(0.0, deadline - time.monotonic())
+
+    def _in_transaction(self) -> bool:
+        """Whether this thread has a transaction open on the library (a write now would be part of
+        it, and go with its rollback). False for a backend that keeps no per-thread transaction."""
+        return False
 
     # ------------------------------------------------------------------ lifecycle
 

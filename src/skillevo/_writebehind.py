@@ -520,10 +520,9 @@ def _store_abandoned(wait_s: float) -> None:
     record is refused."""
     from . import _abandoned  # (it imports this module)
 
-    if _abandoned.pending():
-        worker = threading.Thread(target=_abandoned.store_abandoned, name="skillevo-abandoned", daemon=True)
-        worker.start()
-        worker.join(wait_s)
+    worker = threading.Thread(target=_abandoned.collect_and_store, name="skillevo-abandoned", daemon=True)
+    worker.start()
+    worker.join(wait_s)
 
 
 def _shown(exc: BaseException) -> str:
