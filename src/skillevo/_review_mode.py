@@ -120,14 +120,32 @@ def stricter_mark(store: SkillStore, mode: ReviewMode) -> ReviewMode:
 def raise_review(store: SkillStore, mode: ReviewMode, canary_share: float | None = None) -> None:
     """Record that a process runs this library under `mode` (and, under ``canary``, `canary_share`),
     when that is stricter than its mark."""
-    with _guarded(store):
-        stored = store.get_meta(REVIEW_MODE_KEY)  # (None or "auto": this process gates the library now)
-        if _strength(mode) > _strength(library_review(store)) or (mode != "auto" and stored is None):
+    if not _raises(store, mode, canary_share):
+        return  # (the usual start: nothing to change, so no write and no wait for another writer's lock)
+    with _guarded(store):  # read again under the guard: another process may have changed it since
+        stored = store.get_meta(REVIEW_MODE_KEY)
+        if _raises_mode(store, mode, stored):
             store.set_meta(REVIEW_MODE_KEY, mode)
-        if mode == "canary" and canary_share is not None and (
-            stored in (None, "auto") or canary_share < library_share(store)  # gating it, or a smaller share
-        ):
+        if canary_share is not None and _raises_share(store, mode, canary_share, stored):
             store.set_meta(CANARY_SHARE_KEY, repr(float(canary_share)))
+
+
+def _raises(store: SkillStore, mode: ReviewMode, canary_share: float | None) -> bool:
+    stored = store.get_meta(REVIEW_MODE_KEY)
+    return _raises_mode(store, mode, stored) or _raises_share(store, mode, canary_share, stored)
+
+
+def _raises_mode(store: SkillStore, mode: ReviewMode, stored: str | None) -> bool:
+    # (a stored None or "auto": this process gates the library now)
+    return _strength(mode) > _strength(library_review(store)) or (mode != "auto" and stored is None)
+
+
+def _raises_share(store: SkillStore, mode: ReviewMode, canary_share: float | None, stored: str | None) -> bool:
+    return (
+        mode == "canary"
+        and canary_share is not None
+        and (stored in (None, "auto") or canary_share < library_share(store))  # gating it, or a smaller share
+    )
 
 
 @contextmanager
