@@ -162,14 +162,16 @@ async def _retried_later(call: Call, pending: Awaitable[Any]) -> Any:
 
 
 def _uncached_when_repaired(cache: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """The tool's ``cache_function``, refusing a repaired call's result: CrewAI's native tool calls
-    key the cache by the arguments the model wrote, which never gave that result (a later call of
-    them would be served it without running, repairing or recording anything)."""
+    """The tool's ``cache_function``, refusing a repaired call's result and a failure: CrewAI's
+    native tool calls key the cache by the arguments the model wrote, which never gave the repaired
+    result (a later call of them would be served it without running, repairing or recording
+    anything); a cached failure would be served where a repair learned since could fix the call
+    (before 2026-12-07 it was, and with the ReAct protocol it stayed a ``result_as_answer`` answer)."""
 
     @functools.wraps(cache)
     def should_cache(*args: Any, **kwargs: Any) -> Any:
         call = current.get()
-        if call is not None and call.repaired and call.name == name:
+        if call is not None and (call.repaired or call.settled) and call.name == name:
             return False
         return cache(*args, **kwargs)
 
