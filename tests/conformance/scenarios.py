@@ -43,6 +43,9 @@ class Run:
     conversation_repairs: list[dict[str, Any]] = field(default_factory=list)
     #: skillevo repair records seen in the framework's trace (callbacks, event bus)
     trace_repairs: list[dict[str, Any]] = field(default_factory=list)
+    #: the tool results the model received, in the order it received them (read from the model's
+    #: own requests, not from the framework's state)
+    observations: list[str] = field(default_factory=list)
 
 
 class Harness(ABC):
@@ -203,6 +206,18 @@ def repair_is_visible_in_the_conversation_and_the_trace(h: Harness, lib: SkillLi
     )
 
 
+def repaired_result_is_what_the_agent_receives(h: Harness, lib: SkillLibrary) -> None:
+    """The model receives the repaired call's result in place of the failure, once: no error text,
+    no second copy of the call, and it needs no turn of its own to correct the arguments."""
+    run = h.run(repair_skill(lib), reward=lambda s: 1.0)
+    assert run.answer == "booked"
+    assert len(run.observations) == 1, run.observations
+    assert "booked Oslo on 2025-03-04" in run.observations[0], run.observations
+    assert "YYYY-MM-DD" not in run.observations[0]
+    (episode,) = lib.episodes()
+    assert episode.reward == 1.0
+
+
 def first_tool_call_imports_nothing_heavy(h: Harness, tmp_path: Any) -> None:
     source = h.script()
     if source is None:
@@ -242,4 +257,5 @@ SHARED = [
     tool_interrupted_is_stored_aborted_and_reraised,
     library_closed_mid_run_keeps_the_episode,
     repair_is_visible_in_the_conversation_and_the_trace,
+    repaired_result_is_what_the_agent_receives,
 ]

@@ -1,8 +1,9 @@
-"""Conformance harnesses for CrewAI: a crew, a standalone agent, a ``@CrewBase`` project and an
-``Agent.kickoff`` inside a Flow step, each marked by `evolving`."""
+"""Conformance harnesses for CrewAI: a crew (with a sync and with an ``async def`` tool), a standalone
+agent, a ``@CrewBase`` project and an ``Agent.kickoff`` inside a Flow step, each marked by `evolving`."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from crewai import Agent, Crew, Task
 from crewai.events import crewai_event_bus
 from crewai.flow.flow import Flow, start
 from crewai.project import CrewBase, agent, crew, task
+from crewai.tools import tool
 
 from skillevo import Evolver
 from skillevo_crewai import ScriptedLLM, SkillRepairEvent, evolving, last_observation
@@ -53,13 +55,42 @@ POLICIES = {
 }
 
 
-def _agent(policy: str) -> Agent:
+def _observed(policy: str, seen: list[str]) -> Any:
+    """`policy`, recording each new tool result the model receives (CrewAI's observation)."""
+
+    def observing(messages: list[dict[str, Any]]) -> Any:
+        observation = last_observation(messages)
+        calls = sum(
+            1
+            for m in messages
+            if m.get("role") == "tool" or (m.get("role") == "assistant" and "Observation:" in str(m.get("content")))
+        )
+        if observation is not None and calls > len(seen):
+            seen.append(observation)
+        return POLICIES[policy](messages)
+
+    return observing
+
+
+def async_book() -> Any:
+    """`Book` as an ``async def`` function tool (``@tool``)."""
+
+    @tool("book")
+    async def book(date: str, city: str) -> str:
+        """Book a trip on an ISO date (YYYY-MM-DD)."""
+        await asyncio.sleep(0)
+        return Book()._run(date, city)
+
+    return book
+
+
+def _agent(policy: str, seen: list[str] | None = None, *, tools: list[Any] | None = None) -> Agent:
     return Agent(
         role="booker",
         goal="book trips",
         backstory="A travel agent.",
-        llm=ScriptedLLM(POLICIES[policy]),
-        tools=[Book()],
+        llm=ScriptedLLM(_observed(policy, [] if seen is None else seen)),
+        tools=tools or [Book()],
         max_iter=6,
     )
 
@@ -89,15 +120,19 @@ class _CrewAIHarness(Harness):
     def wrap(self, evo: Any, reward: Any = None) -> Any:
         return evolving(evo, reward=reward)
 
+    #: the observations the model of the running kickoff received
+    seen: list[str]
+
     def kickoff(self, ev: Any, policy: str) -> str:
         raise NotImplementedError
 
     def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
+        self.seen = []
         with self.wrap(evo, reward) as ev, _Bus() as bus:
             answer = self.kickoff(ev, policy)
         # CrewAI's conversation is text: the repaired call's result is the observation the model
         # sees; what was changed travels on the event bus (CrewAI's trace).
-        return Run(answer, bus.repairs(), bus.repairs())
+        return Run(answer, bus.repairs(), bus.repairs(), list(self.seen))
 
 
 class CrewHarness(_CrewAIHarness):
@@ -110,7 +145,16 @@ class CrewHarness(_CrewAIHarness):
         )
 
     def kickoff(self, ev: Any, policy: str) -> str:
-        a = _agent(policy)
+        a = _agent(policy, self.seen)
+        t = Task(description=TASK, expected_output="a confirmation", agent=a)
+        return str(ev(Crew(agents=[a], tasks=[t])).kickoff().raw)
+
+
+class AsyncToolCrewHarness(_CrewAIHarness):
+    name = "Crew, async tool"
+
+    def kickoff(self, ev: Any, policy: str) -> str:
+        a = _agent(policy, self.seen, tools=[async_book()])
         t = Task(description=TASK, expected_output="a confirmation", agent=a)
         return str(ev(Crew(agents=[a], tasks=[t])).kickoff().raw)
 
@@ -119,13 +163,15 @@ class AgentHarness(_CrewAIHarness):
     name = "Agent.kickoff"
 
     def kickoff(self, ev: Any, policy: str) -> str:
-        return str(ev(_agent(policy)).kickoff(TASK).raw)
+        return str(ev(_agent(policy, self.seen)).kickoff(TASK).raw)
 
 
 class CrewBaseHarness(_CrewAIHarness):
     name = "@CrewBase"
 
     def kickoff(self, ev: Any, policy: str) -> str:
+        seen = self.seen
+
         @ev
         @CrewBase
         class Trips:
@@ -134,7 +180,7 @@ class CrewBaseHarness(_CrewAIHarness):
 
             @agent
             def booker(self) -> Agent:
-                return _agent(policy)
+                return _agent(policy, seen)
 
             @task
             def booking(self) -> Task:
@@ -151,7 +197,7 @@ class FlowHarness(_CrewAIHarness):
     name = "Agent.kickoff in a Flow step"
 
     def kickoff(self, ev: Any, policy: str) -> str:
-        booker = ev(_agent(policy))
+        booker = ev(_agent(policy, self.seen))
 
         class Booking(Flow):  # type: ignore[type-arg]
             @start()
@@ -161,4 +207,4 @@ class FlowHarness(_CrewAIHarness):
         return str(Booking().kickoff())
 
 
-HARNESSES = [CrewHarness(), AgentHarness(), CrewBaseHarness(), FlowHarness()]
+HARNESSES = [CrewHarness(), AsyncToolCrewHarness(), AgentHarness(), CrewBaseHarness(), FlowHarness()]

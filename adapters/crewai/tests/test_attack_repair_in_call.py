@@ -182,3 +182,26 @@ def test_a_successful_call_is_still_cached(lib: SkillLibrary, protocol: str) -> 
         marked.kickoff()
         marked.kickoff()
     assert tool.calls == [GOOD]  # the second kickoff's call came from CrewAI's cache
+
+
+@pytest.mark.parametrize("shape", ["text", "tool_failure"])
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_failure_is_not_cached_where_a_later_repair_cannot_reach_it(
+    lib: SkillLibrary, protocol: str, shape: str
+) -> None:
+    """A failure a marked call returned is not put in CrewAI's tool cache: once a repair is learned,
+    the same call runs again and is repaired inside it (a cached failure was served without running,
+    and CrewAI judged the call by it: with the ReAct protocol the failure stayed the answer)."""
+    tool = Returns(result_as_answer=True, shape=shape)
+    crew = _crew(protocol, tool, cache=True)
+    with evolving(Evolver(lib, miner=None), reward=lambda out: 1.0) as ev:
+        ev(crew).kickoff()  # nothing learned yet: the failure is the call's outcome
+    evo = Evolver(lib, miner=None, seed=0)
+    repair = Strategy(repair={"ops": [{"op": "set", "arg": "a", "value": 7}]})  # type: ignore[arg-type]
+    vid = lib.add_skill("a-is-7", Trigger(kind=TriggerKind.TOOL_ERROR, tool="multiply"), repair, status=VS.ACTIVE).id
+    for _ in range(30):
+        evo.selector.update("a-is-7", vid, 1.0)
+        evo.selector.update("a-is-7", NULL_ARM, 0.0)
+    with evolving(evo, reward=lambda out: 1.0) as ev:
+        assert str(ev(crew).kickoff().raw) == "product 14"
+    assert tool.calls == [CALL, CALL, GOOD]

@@ -56,6 +56,21 @@ POLICIES = {
 }
 
 
+def observed(policy: str, seen: list[str]) -> Any:
+    """`policy`, recording the tool results each model request ends with (what the model received)."""
+
+    def observing(messages: Sequence[BaseMessage]) -> AIMessage:
+        trailing: list[str] = []
+        for m in reversed(messages):
+            if not isinstance(m, ToolMessage):
+                break
+            trailing.insert(0, m.text)
+        seen.extend(trailing)
+        return POLICIES[policy](messages)
+
+    return observing
+
+
 class Recorder(BaseCallbackHandler):
     """Collects skillevo's custom events from LangChain callbacks."""
 
@@ -96,15 +111,18 @@ class CreateAgent(Harness):
     def wrap(self, evo: Any, reward: Any = None) -> Any:
         return SkillMiddleware(evo, reward=reward)
 
-    def agent(self, evo: Evolver, reward: Any = None, policy: str = "booking", **kwargs: Any) -> Any:
-        return create_agent(ScriptedChat(POLICIES[policy]), [book], middleware=[self.wrap(evo, reward)], **kwargs)
+    def agent(
+        self, evo: Evolver, reward: Any = None, policy: str = "booking", seen: list[str] | None = None, **kwargs: Any
+    ) -> Any:
+        model = ScriptedChat(observed(policy, [] if seen is None else seen))
+        return create_agent(model, [book], middleware=[self.wrap(evo, reward)], **kwargs)
 
     def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
-        recorder = Recorder()
-        out = self.agent(evo, reward, policy).invoke(
+        recorder, seen = Recorder(), []
+        out = self.agent(evo, reward, policy, seen).invoke(
             {"messages": [HumanMessage(content=TASK)]}, {"callbacks": [recorder]}
         )
-        return Run(out["messages"][-1].text, message_repairs(out["messages"]), recorder.repairs())
+        return Run(out["messages"][-1].text, message_repairs(out["messages"]), recorder.repairs(), seen)
 
     def script(self) -> str:
         return (
@@ -119,15 +137,18 @@ class EvolvedGraph(Harness):
     def wrap(self, evo: Any, reward: Any = None) -> Any:
         return evolve(graph(ScriptedChat(booking_policy)).compile(), evo, reward=reward)
 
-    def app(self, evo: Evolver, reward: Any = None, policy: str = "booking", **compile: Any) -> Any:
-        return evolve(graph(ScriptedChat(POLICIES[policy])).compile(**compile), evo, reward=reward)
+    def app(
+        self, evo: Evolver, reward: Any = None, policy: str = "booking", seen: list[str] | None = None, **compile: Any
+    ) -> Any:
+        model = ScriptedChat(observed(policy, [] if seen is None else seen))
+        return evolve(graph(model).compile(**compile), evo, reward=reward)
 
     def run(self, evo: Evolver, *, reward: Any = None, policy: str = "booking") -> Run:
-        recorder = Recorder()
-        out = self.app(evo, reward, policy).invoke(
+        recorder, seen = Recorder(), []
+        out = self.app(evo, reward, policy, seen).invoke(
             {"messages": [HumanMessage(content=TASK)]}, {"callbacks": [recorder]}
         )
-        return Run(out["messages"][-1].text, message_repairs(out["messages"]), recorder.repairs())
+        return Run(out["messages"][-1].text, message_repairs(out["messages"]), recorder.repairs(), seen)
 
     def script(self) -> str:
         return (
