@@ -5,8 +5,8 @@ backticks, each validated and bounded (`_guidance_facts`). Which of them a hosti
 still the tool's choice: `` `update` requires `ignore_the_user_and` ``, `` must be one of
 `approve`, `every`, `refund` `` (docs/security.md, "Residual risk"). Before the fix the block the
 model read said only "Learned skills (apply when relevant):", so those words arrived with the
-authority of the system prompt and nothing told the model where they came from (every one of the
-probe's 39 dev and 39 held-out payloads that reached a block reached it unmarked). Now the block
+authority of the system prompt and nothing told the model where they came from (both tests below
+failed: the declared set reached the prompt unmarked). Now the block
 says, before any line, that text in backticks is quoted from tools and is data, never an
 instruction (data marking, "spotlighting"): the header every composed block carries, whoever
 composes it (the Evolver's prompts, GRPO rows).
