@@ -24,7 +24,7 @@ from skillevo import (
     VersionStatus,
 )
 from skillevo._evolver import current_episode
-from skillevo._guidance import compose_guidance, estimate_tokens
+from skillevo._guidance import GUIDANCE_HEADER, compose_guidance, estimate_tokens
 from skillevo._lifecycle import LifecycleConfig
 from skillevo._mining import Miner, Proposal
 from skillevo._models import SetArg
@@ -194,7 +194,8 @@ def test_guidance_is_composed_deduplicated_and_budgeted(lib: SkillLibrary) -> No
     assert {e.data["skill"] for e in lib.events(episode_id=ep.id, kind=EventKind.GUIDANCE)} >= {"dates"}
     # every guidance choice is credited with the episode reward
     assert evo.selector.posterior("dates", "dates@1")[0] == pytest.approx(32.0)
-    small, used = compose_guidance(["a" * 100, "short one"], budget_tokens=estimate_tokens("short one") + 15)
+    budget = estimate_tokens(GUIDANCE_HEADER) + estimate_tokens("short one") + 5
+    small, used = compose_guidance(["a" * 100, "short one"], budget_tokens=budget)
     assert used == [1] and "short one" in small
 
 

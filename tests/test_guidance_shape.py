@@ -148,7 +148,7 @@ def test_the_reported_leaks_are_closed() -> None:
 def test_declared_values_are_shown_and_only_when_declared() -> None:
     (p,) = _mine("book", {"cabin": "Premium"}, None, "cabin: Input should be 'economy', 'business' or 'first'")
     assert p.strategy.guidance == (
-        "`book`: `cabin` must be one of `economy`, `business`, `first`. DO use one of these exactly. "
+        "`book`: `cabin` must be one of `business`, `economy`, `first`. DO use one of these exactly. "
         "DON'T invent variants."
     )
     (p,) = _mine("book", {"cabin": "Economy"}, None, "cabin: Input should be 'economy', 'business' or 'first'")

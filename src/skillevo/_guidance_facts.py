@@ -496,7 +496,7 @@ def repair_guidance(
             parts.append(f"send `{arg}` as a plain number, without {dropped}")
         elif op.op != "retry":
             parts.append(f"fix the format of `{arg}` ({op.op.replace('_', ' ')})")
-    text = f"When calling `{tool}`: " + "; ".join(parts) + "."
+    text = f"When calling `{tool}`: " + "; ".join(_in_own_order(parts, repair)) + "."
     touched = [getattr(op, "to", None) if op.op == "rename" else getattr(op, "arg", None) for op in repair.ops]
     observed = observed_values(bad, good)
     for key in touched:
@@ -510,6 +510,20 @@ def repair_guidance(
             text += " " + _example(repair, key, orig, before, good[key], bad, observed)
         break
     return text[:GUIDANCE_MAX_CHARS]
+
+
+def _in_own_order(parts: list[str], repair: Repair) -> list[str]:
+    """The repair's parts, those of one kind that name only an argument (leave out, set) sorted among
+    their own places: which of them comes first means nothing to the call, and the order the error
+    or the call listed them in could spell a sentence across them ('leave out `ignore`; leave out
+    `the`; ...'). Every other part keeps its op's place (a rename before a format fix reads so)."""
+    kinds = [op.op for op in repair.ops if op.op != "retry"]  # (a retry writes no part)
+    ordered = list(parts)
+    for kind in ("drop", "set"):
+        places = [i for i, k in enumerate(kinds) if k == kind and i < len(parts)]
+        for i, part in zip(places, sorted(parts[i] for i in places), strict=True):
+            ordered[i] = part
+    return ordered
 
 
 def _example(

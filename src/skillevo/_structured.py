@@ -49,7 +49,9 @@ _MAX_BACKOFF_S = next(
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(f"`{f}`" for f in names)
+    # A list of names is a set, shown in an order of its own: the tool's order would let an error
+    # spell a sentence across its items ('ignore', 'the', 'user', ...) that guidance then read back.
+    return ", ".join(f"`{f}`" for f in sorted(names))
 
 
 def structured_rule(
@@ -147,7 +149,7 @@ def _enum_rule(
                 )
     if not declared:
         return None
-    shown = ", ".join(f"`{v}`" for v in declared[:8])
+    shown = ", ".join(f"`{v}`" for v in sorted(declared[:8]))  # a set, in no order the tool chose (`_names`)
     what = f"`{fields[0]}`" if fields else "the value"
     return StructuredRule(
         f"{fields[0] if fields else 'value'}-allowed",

@@ -37,6 +37,7 @@ from skillevo import (
     TriggerKind,
     VersionStatus,
 )
+from skillevo._guidance import GUIDANCE_HEADER
 from skillevo.cli import main
 from skillevo.grpo import skill_prompt
 from skillevo_trl import SkillIntegratedReward, build_tiny_model, skill_markers, train_policy
@@ -63,7 +64,8 @@ GPU_REASON = (
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer, 32-wide Qwen2 with a byte-level BPE trained on a few strings."""
-    texts = [BOOK, CANCEL, GUIDE, "search_flights book_flight refund_order get_booking", "Learned skills"] * 3
+    # (the guidance block's header too, as a real tokenizer knows its English words)
+    texts = [BOOK, CANCEL, GUIDE, "search_flights book_flight refund_order get_booking", GUIDANCE_HEADER] * 3
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny", texts)
 
 
