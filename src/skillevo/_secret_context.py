@@ -30,8 +30,8 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 
-from ._secret_keys import is_secret_key, key_words
-from ._secret_prose import credential_like, is_status, prose_starts
+from ._secret_keys import is_postal_pin, is_secret_key, key_words
+from ._secret_prose import credential_like, is_status, prose_starts, words_not_secret
 
 __all__ = ["context_hint", "context_spans"]
 
@@ -160,7 +160,7 @@ def _judged(text: str, start: int, key: str, closes: bool, one_word: bool) -> Sp
     value = m.group(0).rstrip(".!?:")
     names = key_words(key)
     code = not _CODE.isdisjoint(names)
-    if not _token_ok(value):
+    if not _token_ok(value) or is_postal_pin(key, value, text[max(0, start - 240) : start]):  # "Pincode: 560001"
         return None
     if credential_like(value, code) and not (value.isdigit() and len(value) == 3 and not code):
         return start, start + len(value), "secret"
@@ -187,6 +187,8 @@ def _windows(text: str, start: int, end: int, key: str) -> Iterator[Span]:
             # with no linking word, a word is the value only where it cannot describe the name ("password
             # letmein)" but not "password format.": `is_secret_key` reads a describing word as the name's tail)
             words = _key_at(f"{key} {after.group('v').rstrip('.!?:')}")
+        # a label whose word before it names something else is no secret's ("first pass: complete")
+        words = words and not words_not_secret(text, key, v0, after.group("v"))
         span = _judged(text, v0, key, closes, words)
         if span is not None:
             yield span
