@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from ._secret_keys import is_postal_pin, is_secret_key, key_words
 from ._secret_prose import credential_like, is_status, prose_starts, words_not_secret
 
-__all__ = ["context_hint", "context_spans"]
+__all__ = ["context_spans"]
 
 Span = tuple[int, int, str]
 
@@ -42,9 +42,9 @@ Span = tuple[int, int, str]
 # Swedish, Finnish, Polish, Turkish, Russian), and pronouns/determiners such a clause opens with.
 _LINK = (
     r"is|was|are|has|have|had|been|being|be|will|now|set|changed|reset|updated|to|reads|read|it['’]?s|its|"
-    r"ist|lautet|war|wurde|auf|est|es|era|fue|é|è|är|er|on|jest|to|wynosi|olarak|это|—|"
-    r"the|a|an|your|my|our|new|current|le|la|el|das|der|die|de|het|je|il|lo|o|a|seu|sua|votre|ton|tu|su|ihr|"
-    r"dein|ваш|твой|ваш|новый|sizin|yeni|set[ \t]+to|changed[ \t]+to"
+    r"ist|lautet|war|wurde|auf|est|es|era|fue|é|è|är|er|on|jest|wynosi|olarak|это|—|"
+    r"the|a|an|your|my|our|new|current|le|la|el|das|der|die|de|het|je|il|lo|o|seu|sua|votre|ton|tu|su|ihr|"
+    r"dein|ваш|твой|новый|sizin|yeni"
 )
 _MARK = r"[:=\-–—→?,]|->|=>|：|/"
 # Between a value written first and its name: a copula (or "as"), then determiners and modifiers.
@@ -126,12 +126,6 @@ _NEXT_WORD = re.compile(r"[ \t]+(?:(?:de|d['’])[ \t]*)?[^\W\d_][\w\-]{0,39}")
 _PREV_WORDS = re.compile(r"(?<![\w\-])[^\W\d_][\w\-]{0,39}[ \t]+(?:(?:de|d['’])[ \t]*)?\Z")
 _SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*(?P<v>[^\s\"'<>,;()\[\]{}/]{3,128})")
 _VALUE = re.compile(r"[^\s\"'‘’“”«»<>,;()\[\]{}]{3,128}")
-
-
-def context_hint(text: str) -> bool:
-    """Whether `text` may hold a secret only these windows find: a login verb or a CJK secret name
-    (the rest open on the key stems the pre-filter already looks for)."""
-    return _LOGIN_IN.search(text) is not None or any(c in text for c in _CJK_HINT)
 
 
 @functools.lru_cache(maxsize=4096)
