@@ -38,6 +38,11 @@ SHAPES: dict[str, str] = {
     "userinfo URL": "http://a:b@",
     "card digits": "4111 ",
     "X-Api-Key": "X-Api-Key: ",
+    # the windows read both ways from a secret's name, and a login verb's object (`_secret_context`)
+    "value first": "hunter2 is the password ",
+    "mot de passe": "mot de passe ",
+    "login verb": "log in with ",
+    "CJK name": "密码是",
 }
 
 

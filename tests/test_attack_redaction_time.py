@@ -37,14 +37,14 @@ def test_a_word_of_repeated_key_stems_is_redacted_in_linear_time(monkeypatch: py
     about 10^9 reads for "token")."""
     text = (stem * (N // len(stem) + 1))[:N]
     _Counting.read = 0
-    real = _secret_prose._prose_starts
+    real = _secret_prose.prose_starts
     walked: list[int] = []
 
     def counted(t: str, stems: Any) -> Any:
         walked.append(len(t))
         return real(_Counting(t), stems)
 
-    monkeypatch.setattr(_secret_prose, "_prose_starts", counted)
+    monkeypatch.setattr(_secret_prose, "prose_starts", counted)
     redact_text(f"{text} ok")
     assert walked  # the prose rule read the word
     assert _Counting.read <= 2 * sum(walked) + 64, _Counting.read

@@ -28,9 +28,64 @@ _AREA = re.compile(r"\(\d{2,5}\)[ .\-]?\d")
 _GROUPS = re.compile(r"[ .\-]+")
 
 
+# An address written out against scrapers: "john dot smith at example dot com", "john [at] example
+# [dot] com", "john(at)example(dot)com", "john.smith @ example . com". The "at" is spelled or spaced,
+# and either the address spells a "dot" or its local part holds a dot, a plus or an underscore (so
+# "timeout at api.example.com" stays: a host, no person). Bounded: each part at most 64 characters.
+_SP_DOT = r"(?:[ \t]*[\[({<][ \t]*dot[ \t]*[\])}>][ \t]*|[ \t]+dot[ \t]+|[ \t]*\.[ \t]*)"
+_SP_AT = r"(?:[ \t]*[\[({<][ \t]*at[ \t]*[\])}>][ \t]*|[ \t]+at[ \t]+|[ \t]+@[ \t]*|[ \t]*@[ \t]+)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.+\-])(?P<l>[A-Za-z0-9_%+\-]{{1,64}}(?:(?:{_SP_DOT}|[._+\-])[A-Za-z0-9_%+\-]{{1,64}}){{0,4}})"
+    rf"{_SP_AT}(?P<d>[A-Za-z0-9\-]{{1,63}}(?:{_SP_DOT}[A-Za-z0-9\-]{{1,63}}){{0,3}}{_SP_DOT}[A-Za-z]{{2,12}})(?![\w\-])",
+    re.IGNORECASE,
+)
+_SPELLED_DOT = re.compile(r"[\[({<][ \t]*dot[ \t]*[\])}>]|[ \t]dot[ \t]", re.IGNORECASE)
+_SPELLED_AT = re.compile(r"[\[({<][ \t]*at[ \t]*[\])}>]|[ \t]@|@[ \t]", re.IGNORECASE)
+# A phone number whose digit groups are set apart by a mark no grammar uses in a number ("415/555/0199",
+# "415_555_0199", "415·555·0199", "415~555~0199"), or written as two groups ("415 5550199"), or digit
+# by digit ("4 1 5 5 5 5 0 1 9 9"), or in words ("four one five five five five zero one nine nine").
+_ODD_PHONE = re.compile(
+    r"(?<![\w/#:.\-])\+?\d{1,4}(?P<s>[ \t]*[/_·~,][ \t]*)\d{2,5}(?:(?P=s)\d{2,5}){1,3}(?![\w/]|[.\-:,]\d)"
+)
+_TWO_GROUPS = re.compile(r"(?<![\w/#:.\-])\(?\d{3,4}\)?[ .\-]\d{6,8}(?![\w/]|[.\-:,]\d)")
+_DIGIT_BY_DIGIT = re.compile(r"(?<![\w.\-])\d(?: \d){9,14}(?![\w.\-])")
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d{1,4})"
+_WORDS_PHONE = re.compile(rf"(?<![\w\-])(?:{_DIGIT_WORD}[ \t,\-]{{1,3}}){{6,14}}{_DIGIT_WORD}(?![\w\-])", re.IGNORECASE)
+
+
 def contact_hint(text: str) -> bool:
-    """Whether `text` may hold a contact detail (cheap: an "@", or a run of digits and separators)."""
-    return "@" in text or _HINT.search(text) is not None
+    """Whether `text` may hold a contact detail (cheap: an "@", a run of digits and separators, an
+    address or a number written out)."""
+    lower = text.lower()
+    return (
+        "@" in text or _HINT.search(text) is not None or " at " in lower or "at]" in lower or "at)" in lower
+        or "at}" in lower or _ODD_PHONE.search(text) is not None or _DIGIT_BY_DIGIT.search(text) is not None
+        or _WORDS_PHONE.search(text) is not None
+    )  # fmt: skip
+
+
+def _written_out(text: str) -> Iterator[tuple[int, int, str]]:
+    pos = 0
+    while (m := _SPELLED_EMAIL.search(text, pos)) is not None:
+        spelled = _SPELLED_AT.search(m.group(0)) or _SPELLED_DOT.search(m.group(0))
+        if spelled is not None or any(c in m.group("l") for c in "._+"):
+            yield m.start(), m.end(), "email"
+            pos = m.end()
+        else:  # "unreachable at john.smith @ ...": the address may start in the part read as a domain
+            pos = m.start("d")
+    for regex in (_ODD_PHONE, _TWO_GROUPS, _DIGIT_BY_DIGIT):
+        for m in regex.finditer(text):
+            number = m.group(0)
+            groups = re.findall(r"\d+", number)
+            digits = sum(map(len, groups))
+            if _DATE.fullmatch(number) or _DATE.match(number):  # "03/14/2025": a date
+                continue
+            if 7 <= digits <= 15 and not (len(groups) > 2 and len(set(map(len, groups))) == 1 and len(groups[0]) > 2):
+                yield m.start(), m.end(), "phone"  # (equal groups of 3+: a list of ids, thousands)
+    for m in _WORDS_PHONE.finditer(text):
+        digits = sum(len(w) if w.isdigit() else 1 for w in re.findall(r"\w+", m.group(0)))
+        if 7 <= digits <= 15 and any(c.isalpha() for c in m.group(0)):
+            yield m.start(), m.end(), "phone"
 
 
 def _is_phone(number: str) -> bool:
@@ -60,3 +115,4 @@ def contact_spans(text: str) -> Iterator[tuple[int, int, str]]:
             continue
         if _is_phone(number):
             yield m.start(), m.end(), "phone"
+    yield from _written_out(text)

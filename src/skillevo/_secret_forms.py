@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from ._secret_context import context_spans
 from ._secret_keys import is_secret_key, key_words
 from ._secret_labels import tail_matches
 from ._secret_prose import prose_spans, seed_phrase_spans
@@ -196,6 +197,7 @@ def form_spans(text: str, stems: Iterable[str] | None = None) -> Iterator[tuple[
             if is_secret_key(m.group("k").strip().strip("\"'")):
                 yield m.start("v"), m.end("v") - m.group("v").endswith("\n"), "secret"
     yield from prose_spans(text, stems)
+    yield from context_spans(text, stems)  # the words around a name, both ways; a login verb's object
     if stems is None or not _SEED_STEMS.isdisjoint(stems):
         yield from seed_phrase_spans(text)
     # A label longer than a rule reads, or led by digits, is read from its last words (`tail_matches`).

@@ -27,6 +27,7 @@ _SECRET_WORDS = frozenset(
         "password", "passwd", "pwd", "passphrase", "passcode", "secret", "secrets", "credential",
         "credentials", "creds", "cookie", "cookies", "authorization", "authentication", "auth", "oauth",
         "bearer", "token", "jwt", "cvv", "cvc", "cvv2", "cvc2", "pin", "otp", "totp", "mfa", "ssn",
+        "şifre", "sifre", "şifreniz", "şifren", "şifresi", "lösenordet",  # Turkish, Swedish inflected forms
         # a card's verification value under its other brands' names (CSC, CVN; not "cvd", also a
         # disease in a patient's record), a second factor written as one word, a network's
         # pre-shared key
@@ -167,7 +168,8 @@ _KEY_STEMS = ("pass", "pwd", "secret", "tok", "auth", "key", "cookie", "cred", "
               "recupe", "récupé", "autent", "desbloque", "déverrouill", "deverrouill", "sblocc", "segret", "uso ",
               "memorab", "maiden", "challeng", "kba",
               "csc", "cvn", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
-              "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet",
+              "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet", "şifre", "sifre",
+              "log in", "log-in", "sign in", "sign-in", "signin", "logon", "log on",
               "\\u", "\\x", "identified")  # fmt: skip
 
 

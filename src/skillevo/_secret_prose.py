@@ -26,6 +26,7 @@ __all__ = [
     "phrase_end",
     "prose_phrase_end",
     "prose_spans",
+    "prose_starts",
     "reads_as_sentence",
     "seed_phrase_spans",
     "words_not_secret",
@@ -257,7 +258,7 @@ def opens_message(text: str, start: int) -> bool:
 _WORD_START = re.compile(r"(?<![\w\-])\d{0,3}[^\W\d]")
 
 
-def _prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
+def prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
     """Where a prose key may start: every word, or (given the key stems `text` holds, lower-case)
     each word holding one, and a Romance head before such a word ("código de" before "verificação")."""
     lower = text.lower()
@@ -289,7 +290,7 @@ def _prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
 def prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
     """Spans of `text` holding a secret named in prose (read from the words holding one of `stems`,
     the key stems `text` holds, when given; from every word when None)."""
-    for start in _prose_starts(text, stems):
+    for start in prose_starts(text, stems):
         m = _PROSE.match(text, start)
         if m is None:
             continue

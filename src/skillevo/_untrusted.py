@@ -271,7 +271,8 @@ def quote_untrusted(text: Any, max_chars: int = 160) -> str:
     result cannot open a tag, a link or a code span wherever it is shown.
     """
     # Redacted before anything is cut or swapped: a secret's shape is read on the text as it came.
-    flat = redact_text(clean_text(text, 20_000, keep_lines=False), emails=True)
+    # Lines are joined after: a line's end closes a clause the prose rules read ("log in with X\nend").
+    flat = clean_text(redact_text(clean_text(text, 20_000, keep_lines=True), emails=True), 20_000, keep_lines=False)
     if looks_like_injection(flat):
         return '"[tool text withheld: it contained instructions]"'
     if is_mixed_script(flat):

@@ -1,0 +1,241 @@
+"""Secrets found by the words around them: a window read both ways from a secret's name, and login frames.
+
+`_secret_prose` reads "name, linking words, value" in one order and with a fixed set of linking
+words. People put a password in prose in many more ways: the value first ("hunter2 is the
+password", "Quokka7731 est le mot de passe"), the name with a mark or a verb phrase between
+("password - ...", "password has been set to ...", "the password? it's ..."), no name at all but
+a login verb ("use hunter2 to log in", "log in with ..."), a particle glued to a CJK name
+("密码是..."). Before 2026-12-07 a generated corpus of 64 such phrasings (by 16 values, 6
+surroundings) leaked 1,332 of 2,568 texts with a credential-like value, and 2,583 of 3,240 with a
+dictionary-word password.
+
+Here each word the key-word rule (`is_secret_key`) accepts opens two bounded windows:
+
+* **after** it: up to five linking words or marks (any language's copulas and auxiliaries the
+  table below holds, ":", "-", "→", "?"), then the value;
+* **before** it: a value at the start of a clause, then up to four linking words ("is the", "was
+  your new", "est le", "ist das") up to the name.
+
+The value is a secret when it reads as a credential (`credential_like`: digits, or a digit or a
+symbol mixed in, or a capital inside), or, for a secret a person chooses (a password, a PIN; not a
+token a system issues), when it is one dictionary word that closes the clause and reads as no
+state ("password is dragon." but not "password is stale.", "password: required"). Tokens that
+are something else whatever the window (a flag, a path, a file name, an identifier in snake case,
+a key name, a URL) never are. Every window is a bounded match at a found word: linear in the text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+
+from ._secret_keys import is_postal_pin, is_secret_key, key_words
+from ._secret_prose import credential_like, is_status, prose_starts, words_not_secret
+
+__all__ = ["context_spans"]
+
+Span = tuple[int, int, str]
+
+# Copulas, auxiliaries and verbs of setting that sit between a secret's name and its value, in the
+# languages the key-word rule reads (English, German, French, Spanish, Portuguese, Italian, Dutch,
+# Swedish, Finnish, Polish, Turkish, Russian), and pronouns/determiners such a clause opens with.
+_LINK = (
+    r"is|was|are|has|have|had|been|being|be|will|now|set|changed|reset|updated|to|reads|read|it['’]?s|its|"
+    r"ist|lautet|war|wurde|auf|est|es|era|fue|é|è|är|er|on|jest|wynosi|olarak|это|—|"
+    r"the|a|an|your|my|our|new|current|le|la|el|das|der|die|de|het|je|il|lo|o|seu|sua|votre|ton|tu|su|ihr|"
+    r"dein|ваш|твой|новый|sizin|yeni"
+)
+_MARK = r"[:=\-–—→?,]|->|=>|：|/"
+# Between a value written first and its name: a copula (or "as"), then determiners and modifiers.
+_COPULA = r"is|was|were|will[ \t]+be|ist|war|est|es|era|fue|é|è|är|er|on|jest|to|as|als|come|como|comme|это"
+_DETERMINER = (
+    r"the|a|an|your|my|our|their|its|new|current|old|default|initial|temporary|admin|le|la|el|das|der|die|de|het|"
+    r"il|lo|o|seu|sua|votre|ton|tu|su|ihr|dein|ваш|твой"
+)
+# After a name: marks and linking words (at most five), then the value.
+_AFTER = re.compile(
+    rf"(?:[ \t]*(?:{_MARK})|[ \t]+(?:{_LINK})(?![\w\-])){{0,5}}[ \t]*[\"'‘“«]?"
+    r"(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{3,128})",
+    re.IGNORECASE,
+)
+# Before a name: a value opening its clause, then linking words (at most four) up to the name.
+_BEFORE = re.compile(
+    r"(?:^|(?<=[\n.!?;:(\[{\"'>])|(?<=\buse[ \t])|(?<=\btry[ \t])|(?<=\benter[ \t])|(?<=\btype[ \t]))[ \t]*[\"'‘“«]?"
+    r"(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{2,127}[^\s\"'‘’“”«»<>,;:()\[\]{}])[\"'’”»]?"
+    rf"[ \t]+(?:{_COPULA})(?:[ \t]+(?:{_DETERMINER})){{0,3}}[ \t]+\Z",
+    re.IGNORECASE,
+)
+_BEFORE_WINDOW = 200
+_LINK_WORDS = frozenset(w for w in (_COPULA + "|" + _DETERMINER).replace("[ \\t]+", " ").split("|") if " " not in w)
+_CLOSING_LINK = re.compile(rf"(?:(?:^|[ \t])(?:{_COPULA}|lautet|reads|it['’]?s|wynosi)|{_MARK})\Z", re.IGNORECASE)
+# A login verb: its object is the secret ("log in with ...", "use ... to sign in").
+_LOGIN = r"(?:log(?:ging)?[ \t\-]?(?:in|on)|sign(?:ing)?[ \t\-]?in|login|logon|authenticate|unlock)"
+_LOGIN_WITH = re.compile(
+    rf"(?<![\w\-]){_LOGIN}[ \t]+(?:with|using|via)[ \t]+(?:the[ \t]+)?[\"'‘“]?"
+    r"(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})",
+    re.IGNORECASE,
+)
+_USE_TO = re.compile(
+    r"(?<![\w\-])(?:use|try|enter|type|paste)[ \t]+[\"'‘“]?(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})[\"'’”]?"
+    r"[ \t]+(?:to|as|for|when|at)[ \t]+(?P<t>[^\n.;!?]{0,60})",
+    re.IGNORECASE,
+)
+_LOGIN_IN = re.compile(rf"(?<![\w\-]){_LOGIN}(?![\w\-])", re.IGNORECASE)
+# A name in a script without spaces, with the particle that links it to its value glued on.
+_CJK = re.compile(
+    r"(?:密码|密碼|口令|パスワード|暗証番号|비밀번호|암호)[ \t]*(?:是|为|為|は|:|：|는|은|=)?[ \t]*"
+    r"(?P<v>[A-Za-z0-9!#$%&*+\-.@^_~]{3,128})"
+)
+_CJK_HINT = ("密码", "密碼", "口令", "パスワード", "暗証番号", "비밀번호", "암호")
+# Never a secret, whatever the window: a flag, a path or URL, a file name, a snake-case identifier, an
+# assignment, a placeholder already hidden.
+_NOT_VALUE = re.compile(
+    r"[-/\\]|.*(?:://|\.(?:py|js|ts|json|ya?ml|txt|md|html?|csv|log|cfg|ini|toml|sh)$)|[a-z]+(?:_[a-z0-9]+)+$|.*="
+    r"|\[REDACTED|<",
+)
+# Words that state something about a password, not the password ("password is stale.", "... temporary").
+_STATE = frozenset(
+    {"short", "long", "weak", "strong", "stale", "old", "new", "same", "different", "correct", "right", "good",
+     "bad", "fine", "default", "common", "secure", "insecure", "sensitive", "mandatory", "temporary",
+     "permanent", "unique", "private", "public", "local", "global", "plaintext", "readonly", "unchanged",
+     "reused", "compromised", "here", "there", "below", "above", "attached", "ready", "due", "unavailable",
+     "available", "unknown", "wrong", "valid", "empty", "mine", "yours", "ours", "theirs",
+     "inside", "outside", "needed", "protected", "ignored", "string", "text", "value", "field", "argument",
+     "parameter", "input", "option", "setting", "none", "null", "false", "true", "nil", "hidden", "masked",
+     "obligatoire", "requis", "erforderlich", "ungültig", "falsch", "requerido", "obligatorio", "inválido",
+     "incorrecto", "obrigatório", "inválida", "incorreta", "richiesto", "errato", "vereist", "onjuist",
+     "incorrecta", "obligatoria", "errónea", "equivocada", "errada", "obrigatória", "sbagliata", "errata",
+     "obbligatoria", "invalide", "vide", "verkeerd", "ongeldig", "felaktigt", "obligatoriskt", "väärä", "pakollinen",
+     "hatalı", "gerekli", "geçersiz", "nieprawidłowe", "wymagane", "неверный", "неправильный", "обязательный",
+     "пустой", "истёк", "истек", "required", "missing"}
+)  # fmt: skip
+_ADJECTIVE_ENDINGS = ("ive", "able", "ible", "ful", "less", "ous", "ent", "ant", "ic", "al", "ary", "ory", "ish", "ed",
+                      "ing", "ly", "ido", "ida", "ado", "ada", "é", "ée", "ig", "lich", "isch")  # fmt: skip
+# Head words naming a secret a system issues: a sentence of words after one is no secret of a person's.
+_ISSUED = frozenset(
+    {"token", "tokens", "session", "sessions", "cookie", "cookies", "auth", "authorization", "authentication",
+     "credential", "credentials", "bearer", "jwt", "key", "keys", "secret", "id"}
+)  # fmt: skip
+_CODE = frozenset({"pin", "pins", "code", "codes", "otp", "totp", "cvv", "cvc", "passcode", "mfa", "2fa"})
+_CLAUSE_END = re.compile(
+    r"[ \t]*(?:$|[.!?,;)\]}\"'’”»]|\n|[ \t]-|[ \t]+(?:for|on|at|in|to|und|et|y|e|and|but|when|we|please)\b)"
+)
+_WORD = re.compile(r"[^\W\d_][\w\-]{0,39}")
+_NEXT_WORD = re.compile(r"[ \t]+(?:(?:de|d['’])[ \t]*)?[^\W\d_][\w\-]{0,39}")
+_PREV_WORDS = re.compile(r"(?<![\w\-])[^\W\d_][\w\-]{0,39}[ \t]+(?:(?:de|d['’])[ \t]*)?\Z")
+_SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*(?P<v>[^\s\"'<>,;()\[\]{}/]{3,128})")
+_VALUE = re.compile(r"[^\s\"'‘’“”«»<>,;()\[\]{}]{3,128}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_at(word: str) -> bool:
+    return is_secret_key(word)
+
+
+def _token_ok(value: str) -> bool:
+    return _NOT_VALUE.match(value) is None and not _key_at(value)
+
+
+def _one_word(value: str) -> bool:
+    """Whether a bare word can be a chosen password: letters only, no state, no sentence's word."""
+    w = value.lower()
+    if not value.isalpha() or len(w) < 4 or is_status(w) or w in _STATE or w.endswith(_ADJECTIVE_ENDINGS):
+        return False
+    return not _key_at(w) and w not in {"please", "again", "anything", "something", "nothing", "this", "that"}
+
+
+def _judged(text: str, start: int, key: str, closes: bool, one_word: bool) -> Span | None:
+    """The span of the value at `start` when it reads as the secret `key` names; `closes`: the value ends
+    its clause (the only place a bare number or, with `one_word`, a dictionary word is taken for a password)."""
+    m = _VALUE.match(text, start)
+    if m is None:
+        return None
+    value = m.group(0).rstrip(".!?:")
+    names = key_words(key)
+    code = not _CODE.isdisjoint(names)
+    if not _token_ok(value) or is_postal_pin(key, value, text[max(0, start - 240) : start]):  # "Pincode: 560001"
+        return None
+    if credential_like(value, code) and not (value.isdigit() and len(value) == 3 and not code):
+        return start, start + len(value), "secret"
+    issued = bool(names) and names[-1].rstrip("0123456789") in _ISSUED
+    if closes and not issued and value.isdigit() and len(value) >= 4:  # a PIN-like password: "password - 4471"
+        return start, start + len(value), "secret"
+    if closes and one_word and not issued and not code and _one_word(value):
+        return start, start + len(value), "secret"
+    return None
+
+
+def _windows(text: str, start: int, end: int, key: str) -> Iterator[Span]:
+    after = _AFTER.match(text, end)
+    if after is not None:
+        v0 = after.start("v")
+        value_end = v0 + len(after.group("v").rstrip(".!?:"))
+        closes = _CLAUSE_END.match(text, value_end) is not None
+        between = text[end:v0].strip(" \t\"'‘“«")
+        # a word is taken for the value only after a copula or a mark ("password is dragon", "password -
+        # dragon"), not after a verb that may still be the name's ("password reset form")
+        if between:
+            words = _CLOSING_LINK.search(between) is not None
+        else:
+            # with no linking word, a word is the value only where it cannot describe the name ("password
+            # letmein)" but not "password format.": `is_secret_key` reads a describing word as the name's tail)
+            words = _key_at(f"{key} {after.group('v').rstrip('.!?:')}")
+        # a label whose word before it names something else is no secret's ("first pass: complete")
+        words = words and not words_not_secret(text, key, v0, after.group("v"))
+        span = _judged(text, v0, key, closes, words)
+        if span is not None:
+            yield span
+        pair = _SLASH_PAIR.match(text, value_end)  # "credentials: admin / <password>": a user, then the secret
+        if pair is not None:
+            closes = _CLAUSE_END.match(text, pair.end("v")) is not None
+            span = _judged(text, pair.start("v"), "password", closes, closes)
+            if span is not None:
+                yield span
+    # the value-first window only where the word before the name links to one (a cheap look first: the
+    # window's search is the costliest step, and most names have no copula or determiner before them)
+    ahead = text[max(0, start - 24) : start].split()
+    before = None
+    if ahead and ahead[-1].lower() in _LINK_WORDS:
+        before = _BEFORE.search(text, max(0, start - _BEFORE_WINDOW), start)
+    if before is not None:
+        span = _judged(text, before.start("v"), key, True, True)
+        if span is not None:
+            yield span
+
+
+def context_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
+    """Spans of `text` holding a secret read from the words around a secret's name (both ways), after a
+    login verb, or after a CJK secret name (`stems`: the key stems `text` holds, as `prose_spans` takes)."""
+    for start in prose_starts(text, stems):
+        w = _WORD.match(text, start)
+        if w is None:
+            continue
+        key, end = w.group(0), w.end()
+        if not _key_at(key):  # a name of several words: "mot de passe", "pass phrase", "door code"
+            two = _NEXT_WORD.match(text, end)
+            ahead = _PREV_WORDS.search(text, max(0, start - 48), start)
+            if two is not None and _key_at(key + two.group(0)):
+                key, end = key + two.group(0), two.end()
+            elif ahead is not None and _key_at(ahead.group(0) + key):
+                key, start = ahead.group(0) + key, ahead.start()
+            else:
+                continue
+        yield from _windows(text, start, end, key)
+    for m in _LOGIN_WITH.finditer(text):
+        # a login verb's object may be a method ("log in with Google"): only a credential-like one is read
+        span = _judged(text, m.start("v"), "password", _CLAUSE_END.match(text, m.end("v")) is not None, False)
+        if span is not None:
+            yield span
+    for m in _USE_TO.finditer(text):
+        tail = m.group("t")
+        named = any(_key_at(t) for t in _WORD.findall(tail)[:8])  # "enter X when prompted for the password"
+        if named or _LOGIN_IN.search(tail):  # a login verb alone may follow a method: "use Chrome to log in"
+            span = _judged(text, m.start("v"), "password", True, named)
+            if span is not None:
+                yield span
+    if any(c in text for c in _CJK_HINT):
+        for m in _CJK.finditer(text):
+            span = _judged(text, m.start("v"), "password", True, True)
+            if span is not None:
+                yield span
