@@ -24,7 +24,7 @@ from ._detect import IsFailure
 from ._episode_rows import known_secrets
 from ._episode_start import new_episode as _new_episode
 from ._errors import ConfigError, LibraryError
-from ._guidance import reached_sites
+from ._guidance import acts_unseen, reached_sites
 from ._ledger import check_reward
 from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
 from ._open_episodes import reward_after_close
@@ -60,6 +60,7 @@ class _Memo(NamedTuple):
     budget: int
     generation: int  # the trigger view's (`TriggerIndex.unchanged`)
     at: float
+    hooked: bool  # whether the episode's tool calls had gone through `before_tool` (`acts_unseen`)
     text: str
 
 
@@ -297,6 +298,7 @@ class EpisodeContext:
                 and self.episode.task is memo.task
                 and evo.guidance_budget_tokens == memo.budget
                 and evo.triggers.unchanged(memo.generation, memo.at)
+                and memo.hooked == (self._tools.calls > 0)
             ):
                 if tools is None:
                     if memo.tools is None:
@@ -322,20 +324,21 @@ class EpisodeContext:
         names = tuple(tool_name(t) for t in tools or ())
         (every, at_start), generation, at = evo.triggers.guidance_lease(names)
         fired, at = self._fired_now(at)
+        hooked = self._tools.calls > 0
         # Made from the tools, the trigger view, the task, the budget and the episode's choices
         # and fired skills (both only grow: their sizes tell a change). A first call's text holds
         # for the later ones: the task-start skills it chose stay chosen. Where review holds
         # versions back, whether one is approved is read again at every call: a text made from
         # candidates is not remembered there.
         if every or fired or (at_start and (first or chosen)):
-            text = self._chosen_guidance(every, at_start, fired, first, task, budget)
+            text = self._chosen_guidance(every, at_start, fired, first, task, budget, hooked)
             keep = self._canary or not evo.gate.gated
         else:
             text, keep = "", True
         self._memo = None
         if keep and _plain_names(tools):
             self._memo = _Memo(None if tools is None else tools[:], len(chosen), count, task, budget,
-                               generation, at, text)
+                               generation, at, hooked, text)
         return text
 
     def _fired_now(self, at: float) -> tuple[dict[str, Skill], float]:
@@ -359,7 +362,14 @@ class EpisodeContext:
         return now, at
 
     def _chosen_guidance(
-        self, every: list[Skill], at_start: list[Skill], fired: dict[str, Skill], first: bool, task: str, budget: int
+        self,
+        every: list[Skill],
+        at_start: list[Skill],
+        fired: dict[str, Skill],
+        first: bool,
+        task: str,
+        budget: int,
+        hooked: bool,
     ) -> str:
         evo = self.evo
         chosen = self._choices.chosen
@@ -392,12 +402,16 @@ class EpisodeContext:
             if not versions:
                 continue
             choice = self._choices.select(skill, versions, "guidance")
+            # Once this episode's calls go through `before_tool`, a text whose own version does what
+            # it says before the model sees the mistake (`acts_unseen`) is left out: it would only
+            # dilute the texts the model has to act on. Its site learns from its repair instead.
+            told = [v for v in versions if not (hooked and acts_unseen(v))]
             if choice.version is None:
-                if skill.name not in self._choices.reached:
-                    nulls[skill.name] = versions
+                if skill.name not in self._choices.reached and told:
+                    nulls[skill.name] = told
                 continue
-            if not choice.version.strategy.guidance or all(v.id != choice.version.id for v in versions):
-                continue  # chosen earlier in the episode, no longer live or allowed (rejected since)
+            if not choice.version.strategy.guidance or all(v.id != choice.version.id for v in told):
+                continue  # chosen earlier in the episode, no longer live or allowed (rejected since), or acts unseen
             versions_chosen.append(choice.version)
         # Only guidance a prompt carried is credited (`CreditLedger.credit_tool_guidance`).
         text, reached = reached_sites(versions_chosen, nulls, budget)

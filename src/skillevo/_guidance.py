@@ -11,7 +11,7 @@ from ._prose import prompt_safe
 if TYPE_CHECKING:
     from ._models import SkillVersion
 
-__all__ = ["GUIDANCE_HEADER", "compose_guidance", "estimate_tokens", "rank_guidance", "reached_sites"]
+__all__ = ["GUIDANCE_HEADER", "acts_unseen", "compose_guidance", "estimate_tokens", "rank_guidance", "reached_sites"]
 
 #: The block's first line. Its second sentence marks provenance (data marking): guidance quotes what
 #: a tool's error or schema named (argument names, declared values) in backticks, and which words
@@ -22,6 +22,20 @@ GUIDANCE_HEADER = (
 )
 
 _SPACE = re.compile(r"\s+")
+
+
+def acts_unseen(version: SkillVersion) -> bool:
+    """Whether `version`'s repair does what its guidance asks without the model: it is applied before
+    the call whose arguments its precondition matches (a pre-emptive repair), or it only retries the
+    same call after an outage, before the model sees the error. Where the episode's tool calls go
+    through skillevo, such a text asks the model for what is done for it anyway, and every text in a
+    prompt makes the others less likely to be followed."""
+    from ._models import Retry
+
+    repair = version.strategy.repair
+    if repair is None:
+        return False
+    return repair.precondition is not None or all(isinstance(op, Retry) for op in repair.ops)
 
 
 def estimate_tokens(text: str) -> int:
