@@ -29,6 +29,7 @@ import gc
 import logging
 import os
 import threading
+import time
 import weakref
 from typing import TYPE_CHECKING
 
@@ -86,8 +87,11 @@ def pending() -> bool:
     return bool(_queue)
 
 
-def store_abandoned() -> int:
+def store_abandoned(deadline: float | None = None) -> int:
     """Store every queued episode as abandoned, in this thread; returns how many. Never raises.
+
+    An episode another thread is inside (holding it) is waited for until `deadline` (a
+    `time.monotonic()` time; default: `LOCK_WAIT_S` from each wait's start), then left.
 
     Call only where this thread holds no lock of skillevo's (the stores' writes take theirs); a
     call from inside the collector (a finalizer that closes a library) stores nothing, and an
@@ -115,7 +119,8 @@ def store_abandoned() -> int:
             continue
         # A thread still in the episode's run (a daemon thread at exit, the thread SIGTERM
         # interrupted) may hold its lock: waited for a bounded time, never for ever.
-        if not ep._lock.acquire(timeout=LOCK_WAIT_S):
+        wait_s = LOCK_WAIT_S if deadline is None else max(0.0, deadline - time.monotonic())
+        if not ep._lock.acquire(timeout=wait_s):
             log.warning("skillevo: episode %s is busy in another thread; not stored as abandoned", ep.id)
             continue
         n += 1
@@ -140,7 +145,7 @@ def _in_transaction(ep: EpisodeContext) -> bool:
         return False
 
 
-def collect_and_store() -> int:
+def collect_and_store(deadline: float | None = None) -> int:
     """`store_abandoned` for a process that is ending: the collector runs first, so that episodes
     dropped in reference cycles it has not reached yet are queued too (before 2026-12-07 they were
     freed after the exit hook, unrecorded), then every episode of this process still open (held
@@ -153,7 +158,7 @@ def collect_and_store() -> int:
         _queue_held()
     except Exception:
         pass
-    return store_abandoned()
+    return store_abandoned(deadline)
 
 
 def _queue_held() -> None:
