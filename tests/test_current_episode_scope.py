@@ -73,7 +73,7 @@ def test_an_async_generator_does_not_leave_its_episode_current_for_its_task() ->
         await agen.__anext__()
         seen = [current_episode()]  # before: the generator's episode
         await agen.aclose()
-        return seen + [current_episode()]
+        return [*seen, current_episode()]
 
     assert asyncio.run(main()) == [None, None]
 

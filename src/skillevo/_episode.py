@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._abandoned import abandoned, in_collector, opened
@@ -229,8 +229,8 @@ class EpisodeContext:
         with self._lock:
             self._entered += 1
             if self._entered == 1:
-                frame = sys._getframe(1)
-                if frame.f_code is _AENTER_CODE:  # (``async with``: the statement is one frame up)
+                frame: FrameType | None = sys._getframe(1)
+                if frame is not None and frame.f_code is _AENTER_CODE:  # (``async with``: the statement is one frame up)
                     frame = frame.f_back
                 self._site = entry_site(frame)
                 self._left = False
