@@ -230,7 +230,7 @@ class EpisodeContext:
             self._entered += 1
             if self._entered == 1:
                 frame: FrameType | None = sys._getframe(1)
-                if frame is not None and frame.f_code is _AENTER_CODE:  # (``async with``: the statement is one frame up)
+                if frame is not None and frame.f_code is _AENTER_CODE:  # (``async with``: one frame up)
                     frame = frame.f_back
                 self._site = entry_site(frame)
                 self._left = False
