@@ -32,7 +32,16 @@ from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
 from ._open_episodes import reward_after_close
 from ._prose import prompt_safe
 from ._recording import EventRecorder, PendingEvents, snapshot
-from ._run_path import no_guidance, no_repair, no_retry, not_judged, record_run_error, run_path, unchanged
+from ._run_path import (
+    no_guidance,
+    no_repair,
+    no_retry,
+    not_judged,
+    record_run_error,
+    run_path,
+    run_path_scope,
+    unchanged,
+)
 from ._shadow import ShadowBook
 from ._store_args import write_key
 from ._store_common import scrub_episode
@@ -492,6 +501,10 @@ class EpisodeContext:
     def finish(self, reward: float | None = None) -> Episode:
         """End the episode: credit guidance with `reward` (if given), save the episode and its events
         in one transaction, mine its failures, and run the lifecycle of the skills it touched."""
+        with run_path_scope():  # (its reads skip a library locked elsewhere, as the hooks' do)
+            return self._finish(reward)
+
+    def _finish(self, reward: float | None) -> Episode:
         evo = self.evo
         r = None if reward is None else check_reward(reward)
         with self._lock:

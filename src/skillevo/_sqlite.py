@@ -180,6 +180,10 @@ class SQLiteDialect(Dialect):
         self._same_file()
         return self.conn.execute(*statement).fetchall()
 
+    def lock_wait(self, exc: BaseException) -> bool:
+        # SQLITE_BUSY / SQLITE_LOCKED (and their extended codes): the busy timeout ran out
+        return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
+
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         what = "write" if writing else "read"  # a read too: a dropped table, a corrupt page, an I/O error
         return LibraryError(f"{self.location}: the {what} failed ({' '.join(str(exc).split())})")
