@@ -116,3 +116,34 @@ def test_tasks_and_threads_started_inside_a_suspended_generators_block_keep_its_
             return outer
 
     assert asyncio.run(main()) is not None
+
+
+def test_a_task_or_thread_outliving_the_block_that_started_it_sees_no_finished_episode() -> None:
+    """A task (or a thread with a copied context) started inside the block and still running after
+    it: before 2026-12-07 it found the finished episode current, and its calls went to a run that
+    was over (2 of 2 here). Now it sees none."""
+    evo = _evo()
+    gate = threading.Event()
+    seen: dict[str, object] = {}
+
+    async def late() -> None:
+        await asyncio.sleep(0)
+        while not gate.is_set():
+            await asyncio.sleep(0.01)
+        seen["task"] = current_episode()
+
+    def later() -> None:
+        gate.wait(30)
+        seen["thread"] = current_episode()
+
+    async def main() -> None:
+        with evo.episode(task="outer"):
+            task = asyncio.create_task(late())
+            thread = threading.Thread(target=contextvars.copy_context().run, args=(later,))
+            thread.start()
+        gate.set()  # the block is left: both go on
+        await task
+        thread.join(30)
+
+    asyncio.run(main())
+    assert seen == {"task": None, "thread": None}
