@@ -17,7 +17,6 @@ from pathlib import Path
 
 from skillevo import SkillLibrary
 
-
 _SPILL = """
 import sqlite3, sys
 sys.path[:0] = {syspath!r}
