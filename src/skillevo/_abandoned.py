@@ -29,6 +29,7 @@ import gc
 import logging
 import os
 import threading
+import time
 import weakref
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,9 @@ log = logging.getLogger("skillevo")
 
 #: ``metadata["aborted"]`` of an episode its caller dropped unfinished
 ABANDONED = "abandoned"
+
+#: How long storing an abandoned episode waits for another thread inside it (its lock).
+LOCK_WAIT_S = 2.0
 
 # (episode, reward) pairs: appended by finalizers, popped by `store_abandoned` (both atomic)
 _queue: collections.deque[tuple[EpisodeContext, float | None]] = collections.deque()
@@ -83,8 +87,11 @@ def pending() -> bool:
     return bool(_queue)
 
 
-def store_abandoned() -> int:
+def store_abandoned(deadline: float | None = None) -> int:
     """Store every queued episode as abandoned, in this thread; returns how many. Never raises.
+
+    An episode another thread is inside (holding it) is waited for until `deadline` (a
+    `time.monotonic()` time; default: `LOCK_WAIT_S` from each wait's start), then left.
 
     Call only where this thread holds no lock of skillevo's (the stores' writes take theirs); a
     call from inside the collector (a finalizer that closes a library) stores nothing, and an
@@ -110,9 +117,16 @@ def store_abandoned() -> int:
             # and go with that caller's rollback (before 2026-12-07: lost). It waits for the next point.
             held.append((ep, reward))
             continue
+        # A thread still in the episode's run (a daemon thread at exit, the thread SIGTERM
+        # interrupted) may hold its lock: waited for a bounded time, never for ever.
+        wait_s = LOCK_WAIT_S if deadline is None else max(0.0, deadline - time.monotonic())
+        if not ep._lock.acquire(timeout=wait_s):
+            log.warning("skillevo: episode %s is busy in another thread; not stored as abandoned", ep.id)
+            continue
         n += 1
         try:
-            ep.episode.metadata["aborted"] = ABANDONED
+            if not ep.finished:
+                ep.episode.metadata["aborted"] = ABANDONED
             ep.finish(reward)
         except Exception as exc:
             # (a library closed meanwhile, a store away: recorded on the episode and logged)
@@ -120,6 +134,8 @@ def store_abandoned() -> int:
                 record_run_error(ep, "finish", exc)
             except Exception:
                 log.exception("skillevo: could not store abandoned episode %s", ep.id)
+        finally:
+            ep._lock.release()
 
 
 def _in_transaction(ep: EpisodeContext) -> bool:
@@ -129,17 +145,29 @@ def _in_transaction(ep: EpisodeContext) -> bool:
         return False
 
 
-def collect_and_store() -> int:
+def collect_and_store(deadline: float | None = None) -> int:
     """`store_abandoned` for a process that is ending: the collector runs first, so that episodes
     dropped in reference cycles it has not reached yet are queued too (before 2026-12-07 they were
-    freed after the exit hook, unrecorded). Never raises."""
+    freed after the exit hook, unrecorded), then every episode of this process still open (held
+    by the user's code, a daemon thread still in its run) is queued as well: nothing else would
+    ever store it (before 2026-12-07: 25 of 25 lost). Never raises."""
     try:
         # (only where an episode is still unfinished: a full collection of a large heap costs)
         if any(not ep.finished for ep in list(_live)):
             gc.collect()
+        _queue_held()
     except Exception:
         pass
-    return store_abandoned()
+    return store_abandoned(deadline)
+
+
+def _queue_held() -> None:
+    """Queue the episodes of this process still unfinished that are not queued already."""
+    queued = {id(ep) for ep, _ in list(_queue)}
+    pid = os.getpid()
+    for ep in list(_live):
+        if not ep.finished and ep._opened_pid == pid and id(ep) not in queued:
+            _queue.append((ep, None))
 
 
 def opened(ep: EpisodeContext) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._abandoned import abandoned, in_collector, opened
@@ -22,6 +23,7 @@ from ._choices import SiteChoices
 from ._contradiction import left_out_constant_called
 from ._detect import IsFailure
 from ._episode_rows import known_secrets
+from ._episode_scope import EntrySite, entry_site, suspended_here
 from ._episode_start import new_episode as _new_episode
 from ._errors import ConfigError, LibraryError
 from ._guidance import acts_unseen, reached_sites
@@ -30,7 +32,16 @@ from ._models import NULL_ARM, Episode, Event, EventKind, Skill, SkillVersion
 from ._open_episodes import reward_after_close
 from ._prose import prompt_safe
 from ._recording import EventRecorder, PendingEvents, snapshot
-from ._run_path import no_guidance, no_repair, no_retry, not_judged, record_run_error, run_path, unchanged
+from ._run_path import (
+    no_guidance,
+    no_repair,
+    no_retry,
+    not_judged,
+    record_run_error,
+    run_path,
+    run_path_scope,
+    unchanged,
+)
 from ._shadow import ShadowBook
 from ._store_args import write_key
 from ._store_common import scrub_episode
@@ -46,8 +57,17 @@ _current: contextvars.ContextVar[EpisodeContext | None] = contextvars.ContextVar
 
 
 def current_episode() -> EpisodeContext | None:
-    """The episode entered (``with evo.episode(...)``) in the current thread / asyncio task, if any."""
-    return _current.get()
+    """The episode entered (``with evo.episode(...)``) in the current thread / asyncio task, if any.
+
+    An episode whose block was left is never current, nor one entered in a generator that is
+    suspended, for its caller's code (`skillevo._episode_scope`)."""
+    ep = _current.get()
+    if ep is None or ep._left:
+        return None
+    site = ep._site
+    if site is not None and suspended_here(site):
+        return None
+    return ep
 
 
 class _Memo(NamedTuple):
@@ -151,6 +171,8 @@ class EpisodeContext:
         self._opened = True
 
     _opened = False  # (an episode whose start raised is never stored)
+    _site: EntrySite | None = None  # the generator frame its block is in (`current_episode`)
+    _left = False  # its ``with`` block was left: no longer current, whatever a context still holds
 
     def __del__(self) -> None:
         # Dropped unfinished by its caller: only queued (`skillevo._abandoned`), stored later as
@@ -217,6 +239,11 @@ class EpisodeContext:
         with self._lock:
             self._entered += 1
             if self._entered == 1:
+                frame: FrameType | None = sys._getframe(1)
+                if frame is not None and frame.f_code is _AENTER_CODE:  # (``async with``: one frame up)
+                    frame = frame.f_back
+                self._site = entry_site(frame)
+                self._left = False
                 self._token = _current.set(self)
         return self
 
@@ -228,7 +255,10 @@ class EpisodeContext:
             if self._entered > 0:
                 return
             token, self._token = self._token, None
-        if token is not None:
+            self._site, self._left = None, True
+        if token is not None and _current.get() is self:
+            # (Another episode entered since, and still current, is left alone: a generator's block
+            # left inside its caller's. Before 2026-12-07 the reset cleared the caller's episode.)
             try:
                 _current.reset(token)
             except ValueError:  # exited in another context (e.g. a different asyncio task)
@@ -485,6 +515,10 @@ class EpisodeContext:
     def finish(self, reward: float | None = None) -> Episode:
         """End the episode: credit guidance with `reward` (if given), save the episode and its events
         in one transaction, mine its failures, and run the lifecycle of the skills it touched."""
+        with run_path_scope():  # (its reads skip a library locked elsewhere, as the hooks' do)
+            return self._finish(reward)
+
+    def _finish(self, reward: float | None) -> Episode:
         evo = self.evo
         r = None if reward is None else check_reward(reward)
         with self._lock:
@@ -567,3 +601,7 @@ class EpisodeContext:
     async def afinish(self, reward: float | None = None) -> Episode:
         """`finish` in a worker thread (it writes to the store and mines)."""
         return await asyncio.to_thread(self.finish, reward)
+
+
+# ``async with evo.episode()``: `__enter__` is called from this frame, one below the statement's.
+_AENTER_CODE = EpisodeContext.__aenter__.__code__

@@ -436,6 +436,10 @@ class PostgresDialect(Dialect):
     def aborted(self, exc: BaseException) -> bool:
         return isinstance(exc, TransactionAborted) or getattr(exc, "sqlstate", None) in _ABORTED
 
+    def lock_wait(self, exc: BaseException) -> bool:
+        # lock_not_available: ``lock_timeout`` ran out (or a NOWAIT lock was refused)
+        return getattr(exc, "sqlstate", None) == "55P03"
+
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         if self.aborted(exc):
             return TransactionAborted(f"PostgreSQL aborted the transaction at {self.location}: {_one_line(exc)}")

@@ -13,8 +13,10 @@ Only `LibraryError`: bad input is still the caller's `ConfigError`.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from ._errors import LibraryError
@@ -22,11 +24,30 @@ from ._errors import LibraryError
 if TYPE_CHECKING:
     from ._episode import EpisodeContext
 
-__all__ = ["record_run_error", "run_path"]
+__all__ = ["on_run_path", "record_run_error", "run_path", "run_path_scope"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 C = TypeVar("C", bound="EpisodeContext")
+
+
+# Set while a hook of a run is running (this thread or task): its reads may skip a locked library.
+_in_hook: contextvars.ContextVar[bool] = contextvars.ContextVar("skillevo_run_path", default=False)
+
+
+def on_run_path() -> bool:
+    """Whether the caller is inside a hook of an agent's run (`skillevo._lock_pause`)."""
+    return _in_hook.get()
+
+
+@contextlib.contextmanager
+def run_path_scope() -> Iterator[None]:
+    """Mark the block as part of an agent's run (a hook `run_path` does not wrap: ``finish``)."""
+    token = _in_hook.set(True)
+    try:
+        yield
+    finally:
+        _in_hook.reset(token)
 
 
 def record_run_error(ep: EpisodeContext, where: str, exc: BaseException) -> None:
@@ -45,11 +66,14 @@ def run_path(
     def wrap(hook: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C, P], R]:
         @functools.wraps(hook)
         def guarded(self: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            token = _in_hook.set(True)
             try:
                 return hook(self, *args, **kwargs)
             except LibraryError as exc:
                 record_run_error(self, hook.__name__, exc)
                 return fallback(*args, **kwargs)
+            finally:
+                _in_hook.reset(token)
 
         return guarded
 

@@ -18,6 +18,8 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 from ._durability import Durability
 from ._errors import LibraryError
 from ._learning_sql import PosteriorIncrement
+from ._lock_pause import LockPause
+from ._run_path import on_run_path
 from ._skill_rows import UnreadableRows
 from ._spill import Journal, journal_folder
 from ._sql_dialect import Dialect, EventRow, Statement
@@ -112,6 +114,7 @@ class SQLConnections(SkillStore):
         self._d = dialect
         self._local = threading.local()
         self._closed = False
+        self._lock_pause = LockPause(self.location)
         self._settled, self._saved, self._pruned = [], collections.deque(), False
         self._unreadable = UnreadableRows()
         self._behind = WriteBehind(
@@ -176,6 +179,8 @@ class SQLConnections(SkillStore):
                 raise LibraryError(f"the library {self.location} is closed")
             if writing:
                 self._writable()
+            if not writing and on_run_path():
+                self._lock_pause.check()  # (a lock held elsewhere met lately: no wait on the agent's path)
             if (
                 queued_first
                 and self._behind
@@ -193,6 +198,8 @@ class SQLConnections(SkillStore):
             try:
                 yield
             except self._d.errors as exc:
+                if not writing and self._d.lock_wait(exc):
+                    self._lock_pause.met_lock()
                 error = self._d.library_error(exc, writing=writing) if translate else None
                 if error is None:
                     raise

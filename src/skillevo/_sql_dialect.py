@@ -68,6 +68,11 @@ class Dialect(ABC):
         transaction before it took effect, for a reason another attempt may not meet."""
         return isinstance(exc, TransactionAborted)
 
+    def lock_wait(self, exc: BaseException) -> bool:
+        """Whether `exc` (a driver error) means a statement gave up waiting for a lock another
+        session holds (`skillevo._lock_pause`)."""
+        return False
+
     def text(self, value: str) -> str:
         """`value` with NUL and lone surrogates replaced by U+FFFD (`clean_text`): PostgreSQL refuses
         both and SQLite cannot bind a lone surrogate, so every backend stores text mended alike

@@ -180,6 +180,10 @@ class SQLiteDialect(Dialect):
         self._same_file()
         return self.conn.execute(*statement).fetchall()
 
+    def lock_wait(self, exc: BaseException) -> bool:
+        # SQLITE_BUSY / SQLITE_LOCKED (and their extended codes): the busy timeout ran out
+        return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
+
     def library_error(self, exc: BaseException, *, writing: bool) -> BaseException | None:
         what = "write" if writing else "read"  # a read too: a dropped table, a corrupt page, an I/O error
         return LibraryError(f"{self.location}: the {what} failed ({' '.join(str(exc).split())})")
@@ -315,7 +319,9 @@ class SQLiteLibrary(SkillLibrary):
     def _migrate(self) -> None:
         if self._schema_done():
             return
-        with self._write() as conn:
+        # The spill journal is replayed once the tables are there (`queued_first=False`): a journal
+        # kept for this path (the file deleted, made anew) made every open fail before 2026-12-07.
+        with self._write(queued_first=False) as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
         current = int(row[0]) if row and row[0] is not None else 0
@@ -325,7 +331,7 @@ class SQLiteLibrary(SkillLibrary):
                 f"({len(MIGRATIONS)}): upgrade skillevo"
             )
         for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
-            with self._write() as conn:
+            with self._write(queued_first=False) as conn:
                 # Another process may have applied it while we waited for the write lock.
                 if conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (number,)).fetchone():
                     continue

@@ -67,6 +67,12 @@ def mine(run: Run) -> StageResult:
 
     def flush(upto_id: int) -> None:
         with store.transaction():
+            if run.lock is not None:
+                # First, in the chunk's transaction: a run that lost its lock (silent past its
+                # staleness, taken over) stops before mining what the new holder mines (before
+                # 2026-12-07 it checked after its commit: the chunk was mined by both). On
+                # PostgreSQL the guard row stays locked to the commit: a taker-over waits for it.
+                run.lock.heartbeat()
             for events in chunk:
                 _mine_episode(run, events, miners)
             store.set_meta(MINED_KEY, str(upto_id))
@@ -75,8 +81,6 @@ def mine(run: Run) -> StageResult:
             store.set_meta(STATE_KEY, run.state_json())
         run.tick("mine", upto_id - start, total)
         chunk.clear()
-        if run.lock is not None:
-            run.lock.heartbeat()
 
     if run.upto > start:
         for event in store.iter_events(after_id=start):

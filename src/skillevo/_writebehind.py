@@ -507,22 +507,38 @@ class WriteBehind(Generic[T]):
 
 
 def flush_all(grace_s: float) -> None:
-    """Write every live queue for a process that is ending (SIGTERM); waits at most `grace_s` in all."""
+    """Write every live queue for a process that is ending (SIGTERM); waits at most `grace_s` in all.
+
+    The episodes left open are stored first (their records join the queues), then the queues are
+    written, both in one thread against one deadline: the collection may use the whole grace
+    period where it needs it (before 2026-12-07 it was cut off at half, its episodes lost with the
+    other half unused). A collection still stuck at the deadline (a lock the interrupted thread
+    keeps) does not keep the queues from being written: each free one is written then."""
     deadline = time.monotonic() + grace_s
-    _store_abandoned(grace_s / 2)
-    for queue in list(_LIVE):
-        queue.write_for_exit(deadline - time.monotonic())
+    done: list[WriteBehind[Any]] = []
+
+    def collect_then_write() -> None:
+        _store_abandoned(deadline)
+        for queue in list(_LIVE):
+            queue.write_for_exit(deadline - time.monotonic())
+            done.append(queue)
+
+    worker = threading.Thread(target=collect_then_write, name="skillevo-sigterm-flush", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        for queue in list(_LIVE):
+            if queue not in done:
+                queue.write_for_exit(0.0)
 
 
-def _store_abandoned(wait_s: float) -> None:
-    """Store the episodes dropped unfinished (`skillevo._abandoned`) before the queues are written
-    for the last time, waiting at most `wait_s` (a lock the interrupted thread holds): after, a
-    record is refused."""
+def _store_abandoned(deadline: float) -> None:
+    """Store the episodes dropped unfinished or still open (`skillevo._abandoned`) before the
+    queues are written for the last time (after, a record is refused), waiting for an episode
+    another thread is inside until `deadline` at most."""
     from . import _abandoned  # (it imports this module)
 
-    worker = threading.Thread(target=_abandoned.collect_and_store, name="skillevo-abandoned", daemon=True)
-    worker.start()
-    worker.join(wait_s)
+    _abandoned.collect_and_store(deadline)
 
 
 def _shown(exc: BaseException) -> str:
