@@ -18,6 +18,7 @@ import itertools
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from ._customer_keys import is_personal_key
@@ -490,6 +491,8 @@ def repair_guidance(
         elif op.op == "coerce" and op.separator is not None:
             parts.append(f"send `{arg}` as " + ("a list of its items, not one text" if op.to == "list"
                                                  else "one text of its items, not a list"))
+        elif op.op == "coerce" and op.scale is not None:
+            parts.append(f"send `{arg}` at its corrected scale (x{Decimal(1).scaleb(op.scale):f}, as corrected before)")
         elif op.op == "coerce" and op.reads_number:
             said = (("its prefix", op.prefix), ("its unit", op.unit), ("digit grouping", op.grouping))
             dropped = " or ".join(w for w, on in said if on)

@@ -52,7 +52,7 @@ from ._models import (
     VersionStatus,
 )
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
-from ._transfer_scale import float_to_integer, plain_cast, same_scale
+from ._transfer_scale import float_to_integer, plain_cast, rescales, same_declared_scale, same_scale
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
 from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
@@ -339,7 +339,9 @@ def _targets(
             have = catalog.arg_type(tool, arg)
             if (have is None or (have == wanted and (source_type is None or source_type == have))) and (
                 unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
-            ) and (not whole or same_scale(catalog, source_tool, tool, arg)):
+            ) and (not whole or same_scale(catalog, source_tool, tool, arg)) and (
+                not rescales(part) or same_declared_scale(catalog, source_tool, tool, arg)
+            ):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
