@@ -18,9 +18,11 @@ import itertools
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from ._customer_keys import is_personal_key
+from ._error_items import error_items
 from ._hygiene import redact
 from ._models import GUIDANCE_MAX_CHARS, Repair
 from ._repair import apply_repair
@@ -168,7 +170,12 @@ def message_name(name: str, args: dict[str, Any]) -> str | None:
 def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
     """The arguments a missing-argument error names that the call lacks (never a name or value it has),
     each in a clause that says it is missing or required (or on the location line before one): a
-    framework's heading ("Arguments validation failed: ...") names no argument."""
+    framework's heading ("Arguments validation failed: ...") names no argument. A structured
+    validation body (`error_items`) is read by its items: those whose type or message says missing."""
+    items = error_items(message)
+    if items is not None:
+        named = [i.path for i in items if i.kind == "missing" or MISSING_WORDS.search(i.msg)]
+        return [f for f in dict.fromkeys(named) if f not in args and message_name(f.rsplit(".", 1)[-1], args)]
     said = _words_in_clauses(message, _MISSING_CLAUSE)
     return [f for f in fields_named(message) if f not in args and f in said and message_name(f, args)]
 
@@ -490,6 +497,8 @@ def repair_guidance(
         elif op.op == "coerce" and op.separator is not None:
             parts.append(f"send `{arg}` as " + ("a list of its items, not one text" if op.to == "list"
                                                  else "one text of its items, not a list"))
+        elif op.op == "coerce" and op.scale is not None:
+            parts.append(f"send `{arg}` at its corrected scale (x{Decimal(1).scaleb(op.scale):f}, as corrected before)")
         elif op.op == "coerce" and op.reads_number:
             said = (("its prefix", op.prefix), ("its unit", op.unit), ("digit grouping", op.grouping))
             dropped = " or ".join(w for w, on in said if on)

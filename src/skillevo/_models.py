@@ -200,6 +200,9 @@ class CoerceArg(_Op):
     ``to="duration"`` rewrites a length in unit words as an ISO 8601 duration with the same numbers
     (``"36 hours"`` -> ``"PT36H"``), and, with `duration`, a plain number as that many units
     (``36`` -> ``"PT36H"``, mined only from a correction of a plain number).
+    With `scale` (and `within`), a number is multiplied by ``10**scale`` (a percent for a fraction,
+    units for cents) when it lies outside the decades `within` and the result inside (`_scale`);
+    mined only when corrections give exactly that number, never offered by a schema or a name alone.
     With `separator`, ``to="list"`` cuts one text of items into the list of them (``"a, b"`` ->
     ``["a", "b"]``) and ``to="str"`` writes a list of texts as one (``_casts``); anything else is left.
     """
@@ -211,6 +214,8 @@ class CoerceArg(_Op):
     prefix: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[^\d\s]+$")
     duration: Literal["s", "min", "h", "d"] | None = None
     separator: Literal[",", ";", "|", "\n", ", ", "; ", " | ", " "] | None = None
+    scale: Literal[-3, -2, 2, 3] | None = None
+    within: tuple[float, float] | None = None
 
     @property
     def reads_number(self) -> bool:
@@ -223,6 +228,10 @@ class CoerceArg(_Op):
             self.separator is not None and (self.to not in ("list", "str") or self.reads_number)
         ):
             raise ValueError("coerce: a separator cuts a text into a list (to list) or joins a list into one (to str)")
+        if (self.scale is None) != (self.within is None) or (self.scale is not None and (
+            self.to not in ("int", "float") or self.reads_number or self.separator is not None
+            or not 0 < self.within[0] < self.within[1])):  # type: ignore[index]
+            raise ValueError("coerce: a scale rescales a plain number (to int or float) into its corrected decades")
         if self.to == "duration":
             if self.unit or self.grouping or self.prefix:
                 raise ValueError("coerce: an ISO 8601 duration is written without a unit, grouping or prefix")

@@ -18,7 +18,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from . import _regex
 from ._affix import completes_a_word
 from ._arg_paths import MAX_ELEMENTS, MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
 from ._casts import CastError, cast, join_items, list_separators, split_text, text_separators
@@ -48,8 +47,9 @@ from ._models import (
     SetArg,
     Strip,
 )
-from ._repair_conds import empty_value, pad_condition
+from ._repair_conds import empty_value, pad_condition, precondition_holds, type_name
 from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, parse_date
+from ._scale import decades, rescale, scales_between
 from ._shape import shape_regex
 from ._units import cuts_fraction, lost_zeros, number_regex, pad_after, padded_prefix, read_number, readings
 
@@ -130,6 +130,10 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
         new = split_text(value, op.separator) if op.to == "list" else join_items(value, op.separator)
         if new is None:
             return  # not one text of items (or not a list of texts): left as it is
+    elif isinstance(op, CoerceArg) and op.scale is not None and op.within is not None:
+        new = rescale(value, op.scale, op.within, op.to)
+        if new is None:
+            return  # already at the corrected scale (or at neither): left as it is
     elif isinstance(op, CoerceArg) and op.reads_number:
         new = read_number(value, op.to, op.unit, op.grouping, op.prefix)
         if new is None:
@@ -219,37 +223,6 @@ def same_args(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    return {int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(type(value), "str")
-
-
-def precondition_holds(repair: Repair, args: dict[str, Any]) -> bool:
-    """Whether the repair should be applied *before* this call (False when it has no precondition)."""
-    if not repair.precondition:
-        return False
-    for cond in repair.precondition:
-        if has_star(cond.arg):  # some element of the list
-            values = [get_path(args, p) for p in expand(args, cond.arg)] or [MISSING]
-            if not any(_holds(cond, value) for value in values):
-                return False
-        elif not _holds(cond, get_path(args, cond.arg)):
-            return False
-    return True
-
-
-def _holds(cond: ArgCondition, value: Any) -> bool:
-    present = value is not MISSING
-    if cond.present is not None and present != cond.present:
-        return False
-    if cond.type is not None and (not present or _type_name(value) != cond.type):
-        return False
-    return cond.regex is None or (present and _regex.fullmatch(cond.regex, str(value)))
-
-
 # --------------------------------------------------------------------------- synthesis
 
 
@@ -312,6 +285,10 @@ def _value_transforms(bad: Any, good: Any) -> list[Any]:
         for reading in readings(bad):
             if same_args(read_number(bad, to, **reading), good):
                 cands.append(("coerce", {"to": to, **reading}))
+        # Another decimal scale (a percent for a fraction, units for cents): the correction proves it
+        # for this argument; the decades it lay in are widened to every pair's by `synthesize`.
+        within = decades([good])
+        cands.extend(("coerce", {"to": to, "scale": k, "within": within}) for k in scales_between(bad, good) if within)
     if (
         isinstance(good, int | str)
         and not isinstance(good, bool)
@@ -434,6 +411,7 @@ def synthesize(
     for options in first:
         kept = None
         for op in options:
+            op = _widened(op, pairs)
             if all(_op_consistent(op, bad, good) for bad, good in pairs) and not _completes_a_word(op, pairs):
                 kept = op
                 break
@@ -459,6 +437,15 @@ def synthesize(
     if not all(same_args(apply_repair(repair, bad), good) for bad, good in pairs):
         return None
     return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
+
+
+def _widened(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> Any:
+    """A scale edit spanning the decades of every pair's corrected value (the first pair's alone would
+    leave the next pair's number, a decade away, unrescaled)."""
+    if not isinstance(op, CoerceArg) or op.scale is None:
+        return op
+    within = decades([g for bad, good in pairs for _, g in _changed_values(bad, good, op.arg)])
+    return op if within is None else op.model_copy(update={"within": within})
 
 
 def _completes_a_word(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
@@ -574,7 +561,7 @@ def _precondition(
         elif isinstance(op, CoerceArg) and op.reads_number:
             conds.append(ArgCondition(arg=op.arg, regex=number_regex(op.unit, op.grouping, op.prefix)))
         elif isinstance(op, CoerceArg):
-            bad_types = {_type_name(v) for b, g in pairs for v, _ in _changed_values(b, g, op.arg)}
+            bad_types = {type_name(v) for b, g in pairs for v, _ in _changed_values(b, g, op.arg)}
             if len(bad_types) == 1:
                 conds.append(ArgCondition(arg=op.arg, type=bad_types.pop()))
         elif isinstance(op, ChangeCase) and op.to in ("lower", "upper"):

@@ -62,7 +62,7 @@ from ._models import (
     VersionStatus,
 )
 from ._redaction import redact
-from ._unit_names import says_a_scale
+from ._schema_scale import rescales, unscaled
 from ._untrusted import identifier, name_words
 
 if TYPE_CHECKING:
@@ -301,26 +301,6 @@ def _shape_findings(tool: str, arg: str, value: Any, sub: Mapping[str, Any], dig
     return out
 
 
-def _rescales(arg: str, value: Any, sub: Mapping[str, Any], declared: Any) -> bool:
-    """Whether casting `value` could change its scale: a float (integral: ``368.0``) where an integer
-    counted in a unit or at a scale is declared (``amount``, "in cents"). The sender wrote a number
-    with a fraction, as one does in the larger unit (368.00 dollars is 36800 cents), so 368 is one
-    of two readings: left to guidance, and to a cast the tool's own corrections prove."""
-    if not isinstance(value, float) or not _declares_integer(sub):
-        return False
-    description = declared.get("description") if isinstance(declared, Mapping) else None
-    return says_a_scale(arg, description)
-
-
-def _declares_integer(sub: Mapping[str, Any]) -> bool:
-    """Whether the schema (or a branch of its union, an optional integer's) declares an integer."""
-    declared = sub.get("type")
-    if declared == "integer" or (isinstance(declared, list) and "integer" in declared):
-        return True
-    return any(isinstance(b, Mapping) and _declares_integer(b)
-               for key in ("anyOf", "oneOf") for b in (sub.get(key) or ()) if isinstance(sub.get(key), list))
-
-
 def _plainly_conforms(
     args: Mapping[str, Any], declared: Mapping[str, tuple[dict[str, Any], str | None]], required: Any, props: Any
 ) -> bool:
@@ -393,8 +373,8 @@ def findings(tool: str, args: Mapping[str, Any], schema: Mapping[str, Any]) -> l
         # (null for an optional argument that declares no null is not dropped here: the caller may
         # mean "clear it", which left out would not do; the model decides, taught by the guidance
         # below, or a drop its own corrections prove, value by value, tool by tool)
-        if value is not None and not _rescales(arg, value, sub, props[arg]) and conform(value, sub) is not NO:
-            repair = Repair(ops=[ConformArg(arg=arg, to=_without_secrets(arg, sub))],
+        if value is not None and not rescales(arg, value, sub, props[arg]) and conform(value, sub) is not NO:
+            repair = Repair(ops=[ConformArg(arg=arg, to=_without_secrets(arg, unscaled(sub, props[arg])))],
                             precondition=[ArgCondition(arg=arg, type=PYTHON_TYPE.get(kind, "str"))])
             wanted = _type_text(sub) or "other values"
             out.append(Finding(_skill_name(tool, arg, kind, digest), arg, Strategy(repair=repair),

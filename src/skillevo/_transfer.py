@@ -52,8 +52,9 @@ from ._models import (
     VersionStatus,
 )
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
-from ._transfer_scale import float_to_integer, plain_cast, same_scale
+from ._transfer_scale import float_to_integer, plain_cast, rescales, same_declared_scale, same_scale
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
+from ._transfer_synonyms import exact_map, synonym_fits, vouched_synonym
 from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
 
@@ -76,7 +77,8 @@ PRIOR_OBSERVATIONS = 3
 #: The credited successes a repair needs at its own tool before it is offered to others.
 MIN_WINS = 2
 #: Value edits that mean the same on any tool's argument of that name (not a rename, a drop, a
-#: set or a value map: those name another argument, or memorise one tool's instances).
+#: set or a value map: those name another argument, or memorise one tool's instances; a synonym of a
+#: declared enum member is the one map that transfers, by `_transfer_synonyms`).
 _VALUE_OPS = (CoerceArg, ReformatDate, ChangeCase, Strip, Pad, Affix)
 _JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "float": "float", "boolean": "bool",
                "array": "list", "object": "dict", "dict": "dict", "null": "null"}
@@ -269,14 +271,16 @@ def _members_of_type(props: Any, wanted: str, prefix: str, out: list[str], depth
 
 def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     """The repair split into per-argument repairs that may transfer: the value edits of one top-level
-    argument with that argument's precondition (an argument without one is not split out)."""
+    argument with that argument's precondition (an argument without one is not split out), or a map
+    of one value onto a declared enum's member, acting on that value only (`_transfer_synonyms`)."""
     if not repair.precondition:
         return []
     out: list[tuple[str, Repair]] = []
     for arg in dict.fromkeys(getattr(op, "arg", "") for op in repair.ops):
         ops = [op for op in repair.ops if getattr(op, "arg", None) == arg]
         conds = [c for c in repair.precondition if c.arg == arg]
-        if not arg or not conds or not all(isinstance(op, _VALUE_OPS) or plain_cast(op) for op in ops):
+        if not arg or not conds or not (all(isinstance(op, _VALUE_OPS) or plain_cast(op) for op in ops)
+                                        or exact_map(ops, conds)):
             continue
         if "." in arg and not by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
             continue
@@ -339,7 +343,9 @@ def _targets(
             have = catalog.arg_type(tool, arg)
             if (have is None or (have == wanted and (source_type is None or source_type == have))) and (
                 unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
-            ) and (not whole or same_scale(catalog, source_tool, tool, arg)):
+            ) and (not whole or same_scale(catalog, source_tool, tool, arg)) and (
+                not rescales(part) or same_declared_scale(catalog, source_tool, tool, arg)
+            ) and synonym_fits(catalog, tool, arg, part):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
@@ -546,7 +552,8 @@ def _offer_one(
     )
     # The tool's stored failures of this error class are about its other arguments when
     # the target is another argument: how often the repair fires on them says nothing.
-    if not check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0).ok:
+    checked = check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0)
+    if not checked.ok and not vouched_synonym(checked.reason, repair, skill.trigger, evo.store):
         return
     origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
                     note=proposal.note)

@@ -13,7 +13,7 @@ from ._unit_names import says_a_scale, units_said
 if TYPE_CHECKING:
     from ._transfer import ToolCatalog
 
-__all__ = ["float_to_integer", "plain_cast", "same_scale"]
+__all__ = ["float_to_integer", "plain_cast", "rescales", "same_declared_scale", "same_scale"]
 
 
 def plain_cast(op: Any) -> bool:
@@ -44,3 +44,17 @@ def same_scale(catalog: ToolCatalog, source_tool: str, tool: str, arg: str) -> b
     if not says_a_scale(arg, target):
         return True
     return says_a_scale(arg, source) and units_said(arg, target) == units_said(arg, source)
+
+
+def rescales(repair: Repair) -> bool:
+    """Whether the repair multiplies a number by a power of ten (`_scale`: a percent for a fraction)."""
+    return any(isinstance(op, CoerceArg) and op.scale is not None for op in repair.ops)
+
+
+def same_declared_scale(catalog: ToolCatalog, source_tool: str, tool: str, arg: str) -> bool:
+    """Whether `tool`'s `arg` declares the very unit or scale the source's does (both say one, the same
+    units): a rescaling proven at one tool is a guess at another unless both declarations say so
+    (a ``discount`` in per cent at one tool may be a fraction at the next)."""
+    target, source = catalog.description(tool, arg), catalog.description(source_tool, arg)
+    return (says_a_scale(arg, target) and says_a_scale(arg, source)
+            and units_said(arg, target) == units_said(arg, source))
