@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._abandoned import abandoned, in_collector, opened
@@ -23,7 +22,7 @@ from ._choices import SiteChoices
 from ._contradiction import left_out_constant_called
 from ._detect import IsFailure
 from ._episode_rows import known_secrets
-from ._episode_scope import EntrySite, entry_site, suspended_here
+from ._episode_scope import EntrySite, entering_site, suspended_here
 from ._episode_start import new_episode as _new_episode
 from ._errors import ConfigError, LibraryError
 from ._guidance import acts_unseen, reached_sites
@@ -239,10 +238,7 @@ class EpisodeContext:
         with self._lock:
             self._entered += 1
             if self._entered == 1:
-                frame: FrameType | None = sys._getframe(1)
-                if frame is not None and frame.f_code is _AENTER_CODE:  # (``async with``: one frame up)
-                    frame = frame.f_back
-                self._site = entry_site(frame)
+                self._site = entering_site(_AENTER_CODE)
                 self._left = False
                 self._token = _current.set(self)
         return self
@@ -392,14 +388,8 @@ class EpisodeContext:
         return now, at
 
     def _chosen_guidance(
-        self,
-        every: list[Skill],
-        at_start: list[Skill],
-        fired: dict[str, Skill],
-        first: bool,
-        task: str,
-        budget: int,
-        hooked: bool,
+        self, every: list[Skill], at_start: list[Skill], fired: dict[str, Skill], first: bool, task: str,
+        budget: int, hooked: bool,
     ) -> str:
         evo = self.evo
         chosen = self._choices.chosen

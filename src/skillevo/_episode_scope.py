@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 import threading
-from types import FrameType
+from types import CodeType, FrameType
 from typing import NamedTuple
 
-__all__ = ["EntrySite", "entry_site", "suspended_here"]
+__all__ = ["EntrySite", "entering_site", "entry_site", "suspended_here"]
 
 _GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 
@@ -44,6 +45,15 @@ def entry_site(frame: FrameType | None) -> EntrySite | None:
     if frame is None or not frame.f_code.co_flags & _GENERATOR_FLAGS:
         return None
     return EntrySite(frame, threading.get_ident(), _task())
+
+
+def entering_site(aenter: CodeType) -> EntrySite | None:
+    """The site of the ``with`` statement entering the episode: the caller of the ``__enter__`` that
+    calls this, or one frame further up for ``async with`` (whose ``__aenter__`` has code `aenter`)."""
+    frame: FrameType | None = sys._getframe(2)
+    if frame is not None and frame.f_code is aenter:
+        frame = frame.f_back
+    return entry_site(frame)
 
 
 def suspended_here(site: EntrySite) -> bool:
