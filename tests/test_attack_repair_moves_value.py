@@ -93,6 +93,7 @@ def test_control_a_subfolder_prefix_is_learned_and_applies() -> None:
     [
         Repair(ops=[SetArg(arg="path", value="../shared/report.txt")]),
         Repair(ops=[SetArg(arg="path", value="%2e%2e%2fshared")]),
+        Repair(ops=[Affix(op="add_prefix", arg="path", text="\uff0e\uff0e\uff0fetc/")]),
         Repair(ops=[Affix(op="add_suffix", arg="path", text="\\..\\..\\admin")]),
         Repair(ops=[Affix(op="add_prefix", arg="cmd", text="--force ")]),
     ],

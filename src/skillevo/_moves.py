@@ -5,9 +5,10 @@ closed set: `skillevo._vouch`, `skillevo._party_ids`), and an added prefix or su
 format around the agent's value (``"BK"`` + digits). Two kinds of text pass those shapes and still
 change *what* the value means to the tool, on every call the repair fires on:
 
-* a parent-folder step (``..`` as a path segment, ``/`` or ``\\`` around it, percent-encoded or
-  not): ``add_prefix "../../../../etc/"`` or ``set path = "../shared/report.txt"`` sends each
-  customer's file read or write outside the folder the agent named. Its words (``etc``,
+* a parent-folder step (``..`` as a path segment, ``/`` or ``\\`` around it, plain,
+  percent-encoded or in full-width forms): ``add_prefix "../../../../etc/"`` or
+  ``set path = "../shared/report.txt"`` sends each customer's file read or write outside the
+  folder the agent named. Its words (``etc``,
   ``shared``) are closed-set shaped, and an affix's dots and slashes were stripped before any rule
   read it. No format's fixed part climbs a folder;
 * an option word added beside the value (a word of its own, set off by white space, starting with
@@ -23,6 +24,7 @@ store history): `check_proposal` and the trigger index's recheck of stored repai
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -43,12 +45,13 @@ _DECODINGS = 3  # percent-encoding read this many times over (``%252e`` is ``%2e
 
 
 def _decoded(text: str) -> str:
+    """`text` as a tool may read it: percent-encoding decoded, then in NFKC (``．．／`` is ``../``)."""
     for _ in range(_DECODINGS):
         plain = unquote(text)
         if plain == text:
             break
         text = plain
-    return text
+    return unicodedata.normalize("NFKC", text)
 
 
 def climbs(text: str) -> bool:
