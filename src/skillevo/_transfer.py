@@ -51,6 +51,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
 from ._transfer_scale import float_to_integer, plain_cast, same_scale
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
@@ -547,6 +548,8 @@ def _offer_one(
     # The tool's stored failures of this error class are about its other arguments when
     # the target is another argument: how often the repair fires on them says nothing.
     if not check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0).ok:
+        return
+    if changes_successes(evo.store, repair, proposal.trigger):  # before a call, breaks one that worked there
         return
     origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
                     note=proposal.note)
