@@ -54,7 +54,7 @@ def _decoded(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def climbs(text: str) -> bool:
+def _climbs(text: str) -> bool:
     """Whether `text`, read as a path (percent-encoding decoded), holds a ``..`` segment."""
     return any(part.strip() == ".." for part in _SEPARATORS.split(_decoded(text)))
 
@@ -87,7 +87,7 @@ def _written(ops: Iterable[Mapping[str, Any]]) -> Iterator[str]:
 def moves_value(ops: Iterable[Mapping[str, Any]]) -> bool:
     """Whether repair operations (as JSON) write a parent-folder step, or add an option word beside a value."""
     ops = list(ops)
-    if any(climbs(text) for text in _written(ops)):
+    if any(_climbs(text) for text in _written(ops)):
         return True
     return any(
         op.get("op") in ("add_prefix", "add_suffix") and isinstance(op.get("text"), str)
