@@ -22,6 +22,7 @@ from ._errors import NotFoundError, SkillevoError
 from ._hygiene import looks_like_injection
 from ._mining import Proposal, check_proposal
 from ._models import Event, EventKind, Origin, Skill, SkillVersion
+from ._preempt import CHANGES_SUCCESSES, changes_successes
 from ._store import SkillStore
 from ._trigger_rate import evidence_policy, trigger_rate
 
@@ -112,6 +113,9 @@ def admit(
             refuse(proposal.name, verdict.reason)
             if verdict.duplicate_of is not None:
                 out.events.extend(_vouch_import(proposal, verdict.duplicate_of, store, miner, episode_id, extra))
+            continue
+        if changes_successes(store, proposal.strategy.repair, proposal.trigger):
+            refuse(proposal.name, CHANGES_SUCCESSES)  # (an import is held for this instead: `_probation`)
             continue
         origin = Origin(
             miner=miner,

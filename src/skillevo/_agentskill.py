@@ -139,7 +139,7 @@ def script_skill_name(skill: str, script: str) -> str:
     """The name of the code skill made from ``scripts/<script>`` of skill `skill` (valid, <= 64 chars)."""
     stem = re.sub(r"[^a-z0-9]+", "-", script.removesuffix(".py").lower()).strip("-") or "script"
     name = f"{skill}-{stem}"
-    if len(name) > 64 or not SKILL_NAME_RE.match(name):
+    if len(name) > 64 or not SKILL_NAME_RE.fullmatch(name):
         digest = hashlib.sha1(name.encode()).hexdigest()[:8]
         name = f"{skill[:55].rstrip('-')}-{digest}"
     return name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "ConfigError",
     "LibraryError",
@@ -27,6 +29,9 @@ class SkillevoError(Exception):
     What the shape rules find is hidden too (a token, a private key, a card number quoted without
     a URL: `redact_shapes`). (Whole-text redaction is left to the CLI: it reads ``api_key: Input
     should be ...``, a message naming a secret *key*, as a pair and would hide the reason.)
+    And it stays one line whatever it quotes: a control character or line separator in the quoted
+    text (an imported folder named with a line break and a forged log line after it; an escape
+    sequence that drives a terminal) is written as its Python escape, as `ascii` writes it.
     """
 
     def __init__(self, *args: object) -> None:
@@ -34,8 +39,18 @@ class SkillevoError(Exception):
             from ._redaction import redact_shapes  # on first use: errors are rare
             from ._url_mask import mask_urls_in
 
-            args = (redact_shapes(mask_urls_in(args[0])), *args[1:])
+            args = (_one_line(redact_shapes(mask_urls_in(args[0]))), *args[1:])
         super().__init__(*args)
+
+
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: each breaks a
+# line or drives a terminal, so a quoted text holding one could forge lines of a log or the screen.
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """`text` with every control character and line separator written as its Python escape."""
+    return _BREAKS.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 class LibraryError(SkillevoError):

@@ -69,6 +69,8 @@ SCHEMA_MINER = "schema"
 
 GUIDANCE_MAX_CHARS = 600
 CODE_MAX_CHARS = 20_000
+#: A skill's name. Match it with ``fullmatch``: ``$`` also matches before a final line break, so
+#: ``match`` took ``"refund-policy\n"`` (an imported folder's name) as a twin of ``refund-policy``.
 SKILL_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -468,7 +470,7 @@ class Skill(Frozen):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not SKILL_NAME_RE.match(value):
+        if not SKILL_NAME_RE.fullmatch(value):
             raise ValueError(
                 f"skill names are 1-64 lowercase letters, digits and inner hyphens, not {value!r}"
             )

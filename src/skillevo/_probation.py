@@ -70,7 +70,8 @@ from ._models import (
     Strategy,
     VersionStatus,
 )
-from ._repair import apply_repair, precondition_holds, same_args
+from ._preempt import changes_successes
+from ._repair import apply_repair, same_args
 from ._store import SkillStore
 from ._untrusted import clean_text
 from ._vouch import suggested_constant
@@ -215,7 +216,7 @@ def awaits_evidence(store: SkillStore, version: SkillVersion, skill: Skill | Non
     won, trials = replay_wins(store, version, skill, limit=_REPLAYED, read=_LOOKBACK)
     if not won or len(won) < trials - len(won):
         return True
-    if _changes_successes(store, version, skill):
+    if changes_successes(store, version.strategy.repair, skill.trigger):
         return True
     if suggested_constant(version.strategy.repair, skill.trigger, store):
         return True  # the corrections that won followed a tool error naming the value: the tool's word
@@ -245,28 +246,6 @@ def _changes(op: RepairOp, args: dict[str, Any]) -> bool:
         return not same_args(apply_repair(Repair(ops=[op]), args), args)
     except Exception:  # an edit that cannot apply there did not act
         return False
-
-
-def _changes_successes(store: SkillStore, version: SkillVersion, skill: Skill) -> bool:
-    """Whether the repair, applied before a call (its precondition holds), would change a call of the
-    tool that succeeded as the agent sent it (the newest `_LOOKBACK`): a loss the failures never show."""
-    from ._mining import _is_success
-
-    repair = version.strategy.repair
-    if repair is None or repair.precondition is None:
-        return False  # applied only after an error: never to a call that succeeds
-    edits = Repair(ops=[op for op in repair.ops if not isinstance(op, Retry)], precondition=repair.precondition)
-    tool = skill.trigger.tool  # (a glob import waits for a person: `awaits_evidence`)
-    for event in store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK):
-        args = event.data.get("args")
-        if not isinstance(args, dict) or not _is_success(event):
-            continue
-        try:
-            if precondition_holds(edits, args) and not same_args(apply_repair(edits, args), args):
-                return True
-        except Exception:  # an edit that cannot apply there changes nothing
-            continue
-    return False
 
 
 def _foreign_ids(store: SkillStore) -> set[str]:

@@ -325,7 +325,7 @@ def _front(text: str, path: str, folder_name: str | None) -> _Front:
     source, body = split_front_matter(text.removeprefix("\ufeff"), path)
     front = load_front_matter(source, path)
     name = front.get("name")
-    if not isinstance(name, str) or not SKILL_NAME_RE.match(name):
+    if not isinstance(name, str) or not SKILL_NAME_RE.fullmatch(name):
         raise SkillFormatError(path, "name", f"must be 1-64 lowercase letters, digits and hyphens (got {name!r})")
     if folder_name is not None and folder_name != name:
         raise SkillFormatError(path, "name", f"{name!r} differs from its folder name {folder_name!r}")

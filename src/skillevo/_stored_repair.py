@@ -6,8 +6,8 @@ process or host sharing a PostgreSQL library. The trigger index (`_triggers`) is
 per-call path reads versions from the store, so it passes every version it reads through
 `StoredRepairs.vet`: a repair that fails the checks a proposal's repair must pass and that need no
 store history (`repair_ops_refusal`: no secret placeholder, no address, no identifier of one party,
-no date format's or pad's own text, no constant in a person's field, no hidden or look-alike
-character) is left out of what the call
+no date format's or pad's own text, no constant in a person's field, no parent-folder step or
+added command option (`skillevo._moves`), no hidden or look-alike character) is left out of what the call
 path sees — the call goes as the model sent it — logged once, and handed to a callback (the
 Evolver's: taken back through the lifecycle, so ``skillevo ls`` and the history show it). The
 vouch rules (`_vouch`) read the store's history and stay at proposal time.
@@ -25,6 +25,7 @@ from typing import Any
 
 from ._customer_keys import writes_person
 from ._models import Repair, Skill, SkillVersion
+from ._moves import MOVES_VALUE, moves_value
 from ._own_text import written_text_refusal
 from ._prose import hidden_in
 from ._shape import strings_in, writes_address
@@ -61,6 +62,8 @@ def repair_ops_refusal(ops: Sequence[Mapping[str, Any]]) -> str | None:
         return refusal
     if writes_person(ops):
         return WRITES_PERSON
+    if moves_value(ops):
+        return MOVES_VALUE
     return None
 
 

@@ -51,6 +51,7 @@ from ._models import (
     TriggerKind,
     VersionStatus,
 )
+from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
 from ._transfer_scale import float_to_integer, plain_cast, rescales, same_declared_scale, same_scale
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
@@ -554,6 +555,8 @@ def _offer_one(
     # the target is another argument: how often the repair fires on them says nothing.
     checked = check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0)
     if not checked.ok and not vouched_synonym(checked.reason, repair, skill.trigger, evo.store):
+        return
+    if changes_successes(evo.store, repair, proposal.trigger):  # before a call, breaks one that worked there
         return
     origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
                     note=proposal.note)

@@ -204,7 +204,8 @@ def identifier(name: object) -> str | None:
     so hidden or look-alike characters fail it), of at most six words, and its words must not read
     as an instruction.
     """
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+    # Whole: ``$`` also matches before a final line break, and ``amount\n`` is no identifier.
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
         return None
     words = name_words(name)
     if len(words) > _MAX_NAME_WORDS or looks_like_injection(" ".join(words)):
