@@ -267,13 +267,21 @@ def _from_group(ctx: typer.Context, name: str, value: Any) -> Any:
     return value if inherited is None else inherited
 
 
-def _lifecycle(ctx: typer.Context, config: Path | None, db: str | None) -> tuple[SkillLibrary, Lifecycle]:
+def _lifecycle(
+    ctx: typer.Context, config: Path | None, db: str | None, *, listing: bool = False
+) -> tuple[SkillLibrary, Lifecycle]:
+    """The library and a lifecycle to decide in. A decision runs the library's own review mark: the
+    test it starts next (`Lifecycle.approve` / `reject`) is the one the library's processes would
+    start (under ``auto`` an import with no evidence here waits; a ``required`` lifecycle started it
+    on an ``auto`` library, where it held the skill's slot uncredited). The list reads as ``required``
+    (every version under test and every unapproved active one, in any mode) and decides nothing."""
     from .._selection import ThompsonSelector
 
     cfg = _config(_from_group(ctx, "config", config), _from_group(ctx, "db", db))
     lib = _open_existing(cfg.db_location())
     # Review decisions read no posterior: a bare selector is enough (and loads nothing).
-    return lib, Lifecycle(lib, ThompsonSelector(seed=cfg.selector.seed), cfg.lifecycle.thresholds(), review="required")
+    review = "required" if listing else None
+    return lib, Lifecycle(lib, ThompsonSelector(seed=cfg.selector.seed), cfg.lifecycle.thresholds(), review=review)
 
 
 def _actor(actor: str | None) -> str:
@@ -340,7 +348,7 @@ def review_list(
     from .._probation import held_imports
     from .._shadow import shadow_evidence
 
-    lib, life = _lifecycle(ctx, config, db)
+    lib, life = _lifecycle(ctx, config, db, listing=True)
     as_json = _from_group(ctx, "as_json", as_json)
     pending: list[dict[str, Any]] = []
     with lib:
