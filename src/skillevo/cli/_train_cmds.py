@@ -223,9 +223,14 @@ def diff(
                 run = str(runs[-1].get("run"))
         name_unreadable(new)
         if old_db is not None:
-            with _open_existing(old_db) as old:
+            from .._diff_history import snapshot_of
+            from .._redaction import mask_url
+            from ._snapshot import open_snapshot
+
+            _require_library(old_db)
+            with open_snapshot(old_db) as old:  # (a snapshot is read, never migrated in place)
                 name_unreadable(old)
-                result = library_diff(old, new)
+                result = library_diff(snapshot_of(old, mask_url(old_db)), new)
         else:
             result = library_diff(None, new, since=when, since_run=run)
     markdown = render_markdown(result)
