@@ -494,4 +494,7 @@ def register(app: typer.Typer) -> None:
     """Add ``train``, ``diff`` and ``review`` to `app`."""
     app.command("train")(train)
     app.command("diff")(diff)
+    from . import _review_mode_cmd
+
+    _review_mode_cmd.register(review_app)
     app.add_typer(review_app, name="review")
