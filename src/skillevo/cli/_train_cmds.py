@@ -38,6 +38,7 @@ from ._common import (
     usage,
 )
 from ._diff_json import diff_summary
+from ._files import write_whole
 from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
 __all__ = ["EXIT_LOCKED", "register"]
@@ -234,15 +235,14 @@ def diff(
         else:
             result = library_diff(None, new, since=when, since_run=run)
     markdown = render_markdown(result)
-    try:
-        if html is not None:
-            html.write_text(render_html(result), encoding="utf-8")
-            err_console.print(f"wrote {html}", highlight=False, markup=False)
-        if out is not None:
-            out.write_text(markdown, encoding="utf-8")
-            err_console.print(f"wrote {out}", highlight=False, markup=False)
-    except OSError as exc:
-        raise fail(f"cannot write the report: {exc}") from None
+    for path, text in ((html, render_html(result) if html is not None else ""), (out, markdown)):
+        if path is None:
+            continue
+        try:
+            write_whole(path, text)  # (whole or not at all: a failure leaves the previous report)
+        except OSError as exc:
+            raise fail(f"cannot write the report {path}: {exc.strerror or exc}") from None
+        err_console.print(f"wrote {path}", highlight=False, markup=False)
     if as_json:
         emit_json(diff_summary(result))
     elif html is None and out is None:
