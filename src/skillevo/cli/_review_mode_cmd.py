@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from .._redaction import mask_url
 from ._common import DbOption, JsonOption, fail
 from ._render import emit_json, stdout_console
 
@@ -57,7 +58,7 @@ def review_mode(
             assert reason is not None
             set_review_mode(lib, mode, reason=reason, actor=_actor(actor), canary_share=canary_share)
         current, share = library_review(lib), library_share(lib)
-        location = lib.location
+        location = mask_url(lib.location)  # (a URL's password never reaches the terminal)
     if as_json:
         emit_json({"library": location, "review": current, "canary_share": share})
         return
