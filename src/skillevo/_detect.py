@@ -26,7 +26,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ._detect_shapes import describe, mapping_failure, markup_failure, status_line, traceback_failure
+from ._detect_shapes import (
+    describe,
+    json_words,
+    mapping_failure,
+    markup_failure,
+    status_code_lead,
+    status_line,
+    traceback_failure,
+)
 from ._redaction import capped_text, redact
 from ._sanitize import safe_str
 
@@ -57,10 +65,10 @@ NOT_ABOUT_ARGUMENTS = frozenset({"rate_limit", "transient", "auth"})
 INVISIBLE_LEAD = "\ufeff\u200b\u200c\u200d\u2060"
 #: What a text result's first character is, after any whitespace, when `detect_failure` may read it
 #: as an error ("Error ..." in any case, a JSON object or list, XML or HTML, a Python traceback or
-#: an exception line, maybe module-qualified, ``sqlite3.OperationalError: ...``), or one of
-#: `INVISIBLE_LEAD` before them: a text
+#: an exception line, maybe module-qualified, ``sqlite3.OperationalError: ...``, an HTTP error
+#: status code, ``422 {...}``), or one of `INVISIBLE_LEAD` before them: a text
 #: starting with any other character is a success unless `is_failure` says otherwise.
-FAILURE_FIRST = "{[<" + string.ascii_letters + INVISIBLE_LEAD
+FAILURE_FIRST = "{[<45" + string.ascii_letters + INVISIBLE_LEAD
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
@@ -268,11 +276,15 @@ def classify_error(message: str, error_type: str = "") -> str:
     """A coarse, general category of an error message (rate_limit, transient, enum, format, ...).
 
     Deterministic in the first `CLASSIFY_CHARS` characters of `message` (whitespace runs count as
-    one space) and `error_type`; quoted values and URLs in it are not read.
+    one space) and `error_type`; quoted values and URLs in it are not read, except the text of a
+    JSON body's message and type members (``"msg": "Field required"``, ``"type": "missing"``),
+    which are its words.
     """
     body = " ".join(str(message)[:CLASSIFY_CHARS].split())
     # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
     body = _URL.sub("<url>", body)
+    if '"' in body:
+        body = json_words(body)
     for quoted in _QUOTED:
         body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
     text = f"{str(error_type)[:200]}: {body}"
@@ -321,7 +333,8 @@ def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failu
     Recognised: an exception object; an object with ``status == "error"`` (LangChain ToolMessage);
     a text whose structure says it is an error (an ``Error`` label: ``Error: ...``, ``Error 404``,
     ``Error invoking ...``; a Python traceback or ``ValueError: ...`` line; an HTTP error status
-    line, ``HTTP 400 Bad Request: ...``; a JSON object or list
+    line, ``HTTP 400 Bad Request: ...``, ``HTTP/1.1 422`` or ``HTTP 422 {...}``; a bare error status
+    code before its reason phrase or the response's JSON body, ``422 {...}``; a JSON object or list
     or an XML/HTML error document, read as below), after any whitespace and invisible characters
     (`INVISIBLE_LEAD`); the same text as bytes, as a list of content blocks (``[{"type": "text",
     "text": "Error: ..."}]``: a LangChain message's or an MCP tool's content) or as an object's
@@ -406,6 +419,8 @@ def _text_failure(text: str) -> tuple[str, str] | None:
         return None if message is None else ("ToolError", message)
     if first in "hH" and status_line(stripped):  # "HTTP 400 Bad Request: {...}": an API's response as text
         return "HTTPError", stripped
+    if first in "45":  # "422 {...}": the same response written as its code and body
+        return ("HTTPError", stripped) if status_code_lead(stripped) else None
     lead = stripped[:90]
     if first.isascii() and first.isalpha() and (first == "T" or "Error" in lead or "Exception" in lead):
         if _EMPTY_EXCEPTION.match(stripped, 0, SCAN_CHARS):  # "Exception: none": a report with no exception in it

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import html
 import http
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["mapping_failure", "markup_failure", "status_line", "traceback_failure"]
+__all__ = ["json_words", "mapping_failure", "markup_failure", "status_code_lead", "status_line", "traceback_failure"]
 
 # Members an error envelope may have besides its error (the conventions' own vocabulary).
 _ENVELOPE = frozenset(
@@ -244,6 +245,33 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------ a JSON body's words
+
+# A JSON body's members that carry its words (an error's message, a validation item's ``type`` such
+# as pydantic's ``missing``): in a message that holds a JSON body (``HTTP 422 {"detail": [{"type":
+# "missing", ...}]}``) every word is quoted, and a classifier that skips quoted values reads none.
+_JSON_WORDS = re.compile(
+    r'"(?:msg|message|detail|error|error_description|title|reason|description|type)"\s*:\s*'
+    r'"((?:[^"\\\n]|\\.){0,400})"'
+)
+
+
+def _unquoted(match: re.Match[str]) -> str:
+    raw = match.group(1)
+    try:
+        text = json.loads(f'"{raw}"')
+    except ValueError:  # (an escape cut where the text read ends)
+        text = raw
+    # (Its own quoted values stay quoted: "device 'D-1' not found" keeps the id a value.)
+    return " " + str(text).replace('"', "'") + " ;"
+
+
+def json_words(text: str) -> str:
+    """`text` with each JSON message or type member (``"msg": "Field required"``) written as its
+    words (`` Field required ;``): read by regular expression, so a body cut short still is."""
+    return _JSON_WORDS.sub(_unquoted, text)
+
+
 # ------------------------------------------------------------------ markup (XML, HTML)
 
 _PROLOGUE = re.compile(r"\s*(?:<\?[^>]{0,300}\?>\s*|<!--.{0,2000}?-->\s*|<!doctype[^>]{0,300}>\s*)*", re.I | re.S)
@@ -279,14 +307,66 @@ def _status_title(title: str) -> bool:
 
 
 _HTTP_LEAD = re.compile(r"http(?:/[\d.]+)?\b", re.I)
+# What follows a status code when the response's body comes next on its line: a JSON object or list
+# (``HTTP 422 {"detail": [...]}``), maybe after its reason phrase and a separator.
+_BODY_AFTER = re.compile(r"[ \t]*(?:[:\-\u2013\u2014|][ \t]*)?[{\[]")
+_CODE_LEAD = re.compile(r"([45]\d\d)\b[ \t]*")
+_HTTP_CODE = re.compile(r"http(?:/[\d.]+)?\b(?:[ \t:#-]*status)?[ \t:#-]*[45]\d\d\b", re.I)
+
+
+def _reason_then(rest: str, code: int) -> int | None:
+    """Where `rest` goes on after `code`'s own reason phrase (``Unprocessable Entity``), or None
+    when it does not start with it."""
+    reason = _REASONS.get(code)
+    if not reason:
+        return None
+    read = ""
+    for i, ch in enumerate(rest[: len(reason) * 2 + 8]):
+        if ch.isalpha():
+            read += ch.lower()
+            if not reason.startswith(read):
+                return None
+            if read == reason:
+                return i + 1
+        elif ch not in " -'":
+            return None
+    return None
 
 
 def status_line(text: str) -> bool:
     """Whether a text opens with the status line of an HTTP error response (``HTTP 400 Bad Request:
-    {...}``, ``HTTP/1.1 422 Unprocessable Entity``), read as a page title is (`_status_title`): a
+    {...}``, ``HTTP/1.1 422 Unprocessable Entity``), read as a page title is (`_status_title`), or
+    whose code is followed by the response's JSON body with no reason phrase (``HTTP 422 {...}``): a
     tool that wraps an API returning the response as text."""
     head = text[:300].split("\n", 1)[0]
-    return _HTTP_LEAD.match(head) is not None and _status_title(head)
+    if _HTTP_LEAD.match(head) is None:
+        return False
+    if _status_title(head):
+        return True
+    code = _HTTP_CODE.match(head)
+    return code is not None and _BODY_AFTER.match(head, code.end()) is not None
+
+
+def status_code_lead(text: str) -> bool:
+    """Whether a text opens with a bare HTTP error status code then its own reason phrase or the
+    response's JSON body (``422 {"detail": [...]}``, ``404 Not Found: {...}``, ``503 Service
+    Unavailable``): what ``f"{r.status_code} {r.text}"`` writes.
+
+    A number alone or before other words is data (``404 items found``, ``500 rows, 3 failed``): the
+    code is read as one only where its reason phrase or a JSON body follows it directly.
+    """
+    m = _CODE_LEAD.match(text, 0, 300)
+    if m is None:
+        return False
+    rest = text[m.end() : 300]
+    if _BODY_AFTER.match(rest) is not None:
+        return True
+    after = _reason_then(rest, int(m.group(1)))
+    if after is None:
+        return False
+    tail = rest[after:].lstrip(" \t")
+    # The phrase ends its clause: the end, a new line, a separator then the message, or a body.
+    return not tail or tail[0] in "\r\n:;,.-\u2013\u2014|({["
 
 
 _SOAP_FAULT = re.compile(r"<(?:[\w.\-]+:)?Body\b[^>]{0,300}>\s*<(?:[\w.\-]+:)?Fault\b", re.I)

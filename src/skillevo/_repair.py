@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ._affix import completes_a_word
+from ._affix import edits_a_word
 from ._arg_paths import MAX_ELEMENTS, MISSING, STAR, expand, flat, get_path, has_star, pop_path, set_path, starred
 from ._casts import CastError, cast, join_items, list_separators, split_text, text_separators
 from ._conform import NO, conform
@@ -412,7 +412,7 @@ def synthesize(
         kept = None
         for op in options:
             op = _widened(op, pairs)
-            if all(_op_consistent(op, bad, good) for bad, good in pairs) and not _completes_a_word(op, pairs):
+            if all(_op_consistent(op, bad, good) for bad, good in pairs) and not _edits_a_word(op, pairs):
                 kept = op
                 break
         if kept is None:
@@ -448,10 +448,10 @@ def _widened(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) ->
     return op if within is None else op.model_copy(update={"within": within})
 
 
-def _completes_a_word(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
-    if not isinstance(op, Affix) or not op.op.startswith("add_"):
+def _edits_a_word(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+    if not isinstance(op, Affix):
         return False
-    return completes_a_word(op.op, op.text, [b for bad, good in pairs for b, _ in _changed_values(bad, good, op.arg)])
+    return edits_a_word(op.op, op.text, [b for bad, good in pairs for b, _ in _changed_values(bad, good, op.arg)])
 
 
 def _changed(bad: dict[str, Any], good: dict[str, Any]) -> frozenset[str]:

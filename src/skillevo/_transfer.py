@@ -53,6 +53,7 @@ from ._models import (
 )
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
+from ._transfer_lists import elements_of, same_elements
 from ._transfer_scale import float_to_integer, plain_cast, rescales, same_declared_scale, same_scale
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
 from ._transfer_synonyms import exact_map, synonym_fits, vouched_synonym
@@ -233,6 +234,13 @@ class ToolCatalog:
         text = schema["properties"].get(arg, {}).get("description") if schema is not None else None
         return text if isinstance(text, str) else None
 
+    def item_type(self, tool: str, arg: str) -> str | None:
+        """The declared type of the elements of `tool`'s list argument `arg` (None: none declared)."""
+        schema = self._schemas.get(tool)
+        items = schema["properties"].get(arg, {}).get("items") if schema is not None else None
+        declared = items.get("type") if isinstance(items, dict) else None
+        return _JSON_TYPES.get(declared) if isinstance(declared, str) else None
+
     def arg_type(self, tool: str, arg: str) -> str | None:
         """The argument's type: declared (JSON schema), else the one type seen in successful calls."""
         schema = self._schemas.get(tool)
@@ -283,8 +291,8 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
         if not arg or not conds or not (all(isinstance(op, _VALUE_OPS) or plain_cast(op) for op in ops)
                                         or exact_map(ops, conds)):
             continue
-        if "." in arg and not by_type(Repair(ops=ops)):  # (a nested member goes by its type only)
-            continue
+        if "." in arg and elements_of(arg) is None and not by_type(Repair(ops=ops)):
+            continue  # (a nested member goes by its type only; a list's elements by the list's name)
         out.append((arg, Repair(ops=ops, precondition=conds)))
     return out
 
@@ -339,6 +347,11 @@ def _targets(
                 others += catalog.args_of_type(tool, wanted)
             out.extend((tool, other, _renamed(part, other)) for other in others if other != arg)
         if tool == source_tool:
+            continue
+        listed = elements_of(arg)
+        if listed is not None:  # the elements of a list of the same name, of no conflicting type
+            if catalog.has_arg(tool, listed) and same_elements(catalog, source_tool, tool, listed, wanted):
+                out.append((tool, arg, part))
             continue
         if catalog.has_arg(tool, arg):
             have = catalog.arg_type(tool, arg)

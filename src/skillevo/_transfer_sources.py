@@ -103,7 +103,8 @@ class SourceIndex:
             if not parts:
                 return
             any_arg = any(by_type(part) or unit_of(part) is not None for _, part in parts)
-            entry = Source(skill, version, frozenset(arg for arg, _ in parts), any_arg)
+            # (By top-level name: a list's elements, ``ids.*``, are reached through the tools taking ``ids``.)
+            entry = Source(skill, version, frozenset(arg.split(".", 1)[0] for arg, _ in parts), any_arg)
             self._sources[version.id] = entry
             for arg in entry.args:
                 self._by_arg.setdefault(arg, set()).add(version.id)
