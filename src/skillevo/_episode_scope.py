@@ -9,11 +9,16 @@ made in, with the thread and asyncio task that ran it; a read from that same thr
 the frame is suspended (it has no caller: ``f_back is None``) is the caller's code, and sees no
 episode. Tasks and threads started inside the block run in a copy of the context, under another
 task or thread, and keep the episode while the generator is suspended, as before.
+
+A generator that ``contextlib.contextmanager`` (or ``asynccontextmanager``) drives is the other
+kind: it yields so that the caller's ``with`` block runs inside its own, and that block is the
+episode's run. Such an entry records no site, and the episode stays current in the block.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import sys
 import threading
@@ -23,6 +28,11 @@ from typing import NamedTuple
 __all__ = ["EntrySite", "entering_site", "entry_site", "suspended_here"]
 
 _GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
+#: the frames that run a context-manager generator up to its ``yield`` (the caller's block follows)
+_CM_ENTRIES = frozenset({
+    contextlib._GeneratorContextManager.__enter__.__code__,
+    contextlib._AsyncGeneratorContextManager.__aenter__.__code__,
+})
 
 
 class EntrySite(NamedTuple):
@@ -44,6 +54,9 @@ def entry_site(frame: FrameType | None) -> EntrySite | None:
     """The site of an entry made by `frame` (the ``with`` statement's), if it is a generator's."""
     if frame is None or not frame.f_code.co_flags & _GENERATOR_FLAGS:
         return None
+    driver = frame.f_back
+    if driver is not None and driver.f_code in _CM_ENTRIES:
+        return None  # a context manager's generator: the caller's block is the episode's
     return EntrySite(frame, threading.get_ident(), _task())
 
 
