@@ -178,3 +178,29 @@ def test_an_episode_entered_in_a_context_manager_generator_is_current_in_the_wit
         return seen and current_episode() is None
 
     assert [sync_seen, asyncio.run(main())] == [True, True]
+
+
+def test_entering_from_a_thread_with_no_python_caller_raises_nothing() -> None:
+    """``__enter__`` run with no Python frame above it (a thread's own target, a native callback).
+    Before this fix reading the entry's frame raised ``ValueError`` out of ``__enter__``, with the
+    entry already counted and the episode never made current."""
+    import _thread
+    import time
+
+    evo = _evo()
+    ep = evo.episode(task="native")
+    ctx = contextvars.copy_context()
+    _thread.start_new_thread(ctx.run, (ep.__enter__,))  # C calls C calls __enter__: no caller frame
+    for _ in range(3000):  # until the thread is inside the entry (the context is not touched before)
+        if ep._entered:
+            break
+        time.sleep(0.01)
+    seen: object = "not read"
+    for _ in range(3000):  # then until it has left the context (it makes that one call)
+        try:
+            seen = ctx.run(current_episode)
+            break
+        except RuntimeError:  # still entered by the thread
+            time.sleep(0.01)
+    assert seen is ep  # before: None (the entry raised before it was made current)
+    ctx.run(ep.__exit__, None, None, None)

@@ -63,7 +63,10 @@ def entry_site(frame: FrameType | None) -> EntrySite | None:
 def entering_site(aenter: CodeType) -> EntrySite | None:
     """The site of the ``with`` statement entering the episode: the caller of the ``__enter__`` that
     calls this, or one frame further up for ``async with`` (whose ``__aenter__`` has code `aenter`)."""
-    frame: FrameType | None = sys._getframe(2)
+    try:
+        frame: FrameType | None = sys._getframe(2)
+    except ValueError:  # no Python caller (a thread's own target, a native callback): no generator
+        return None
     if frame is not None and frame.f_code is aenter:
         frame = frame.f_back
     return entry_site(frame)
