@@ -43,6 +43,11 @@ SHAPES: dict[str, str] = {
     "mot de passe": "mot de passe ",
     "login verb": "log in with ",
     "CJK name": "密码是",
+    # a name's complement or relative clause, a value named after a verb of use, a pair with no link
+    "complement": "the password for the vpn ",
+    "relative": "the password you want ",
+    "as password": "login using x as password ",
+    "user pass": "user a pass ",
 }
 
 

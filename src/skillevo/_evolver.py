@@ -44,7 +44,7 @@ from ._models import NULL_ARM, Episode, Event, EventKind, SkillVersion, TriggerK
 from ._open_episodes import OpenEpisodes
 from ._policy_change import announce_policy, check_policy_version
 from ._redaction import capped_text
-from ._repeats import STORE_ERRORS, log_failure
+from ._repeats import admit, log_failure
 from ._review_gate import ReviewGate, ReviewMode
 from ._review_mode import raise_review, resolve_review, resolve_share
 from ._sandbox import ProcessSandbox, Sandbox
@@ -519,7 +519,7 @@ class Evolver:
             if self.store.closed:
                 return  # the process shuts down: nothing to look at them with
             # A store outage is said once, with the adapters' count (`_repeats`), not once an episode.
-            loud, note = STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
+            loud, note = admit(exc)
             _logger.log(logging.WARNING if loud else logging.DEBUG, "skillevo: waiting candidates not looked "
                         "at: %s%s", type(exc).__name__, note)
 

@@ -27,6 +27,7 @@ from ._instance_data import message_data
 from ._llm_checks import foreign_name, proposal_copies, shown_names
 from ._mining import Miner, Proposal, correction_pairs
 from ._models import Event, EventKind, TriggerKind
+from ._redaction import redact_text
 from ._shape import shape
 from ._store import SkillStore
 from ._store_args import count_arg
@@ -174,6 +175,9 @@ def _error_shown(text: str, err: Event, people: dict[str, str]) -> str:
     """The error's class, not one customer's data: its instance data (a name, a passport number, a
     street: `message_data`, what the diff report masks) as ``<value>``, except the values it declares
     (a closed set a repair may map to) and the call's own values (shown in its arguments anyway)."""
+    # contact details are hidden first: masking a number's digit group alone ("four one five <value> zero
+    # one nine nine") would leave the rest of a phone written in words, no longer readable as one
+    text = redact_text(text, emails=True)
     args = err.data.get("args")
     keep = {v.casefold() for v in declared_values(text, args if isinstance(args, dict) else ())}
     if isinstance(args, dict):

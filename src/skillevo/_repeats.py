@@ -7,9 +7,14 @@ traceback, buried the one line that matters under one traceback per run. The fir
 logged in full; store errors in the `QUIET_S` seconds after it are counted (and logged at DEBUG);
 the first one logged after that says how many were not. Every error is still recorded on its
 episode (``metadata["skillevo_error"]``). Errors of skillevo that are no store's are not counted
-here: each is a fault of its own and logged in full. The count is the process's (`STORE_ERRORS`):
-the Evolver's background work (mining, the transfer of learned repairs) shares it with the
-adapters, so an outage is said once whichever part meets it first (`log_failure`).
+here: each fault of its own is logged in full, once a window too (`FAULTS`): a fault is its exception
+type and the line of skillevo that raised it, so the same bug met on every tool call (a repair that
+cannot apply, a check that raises on one kind of argument) is one traceback and then a count, and
+a different fault is logged in full at once (before 2026-12-07 each of them was logged with its
+traceback at every call: 200 tracebacks for 200 calls meeting one bug). The counts are the process's
+(`STORE_ERRORS`, `FAULTS`): the Evolver's background work (mining, the transfer of learned repairs)
+shares them with the adapters, so an outage or a bug is said once whichever part meets it first
+(`log_failure`, `admit`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import time
 
 from ._errors import LibraryError
 
-__all__ = ["QUIET_S", "STORE_ERRORS", "StoreErrors", "log_failure"]
+__all__ = ["FAULTS", "QUIET_S", "STORE_ERRORS", "Faults", "StoreErrors", "admit", "log_failure"]
 
 #: Seconds after a store error is logged in full during which the next ones are counted instead.
 QUIET_S = 60.0
@@ -57,8 +62,56 @@ class StoreErrors:
 STORE_ERRORS = StoreErrors()
 
 
+class Faults:
+    """`StoreErrors`' window for each fault of skillevo's own: its type and the line that raised it."""
+
+    #: Faults told apart at most: past that many, a new one is logged in full, uncounted (a bound on
+    #: memory, never on what an operator is told).
+    MAX_FAULTS = 256
+
+    def __init__(self, quiet_s: float = QUIET_S) -> None:
+        self._quiet_s = quiet_s
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str, int], StoreErrors] = {}
+
+    def reset(self) -> None:
+        """Forget what was logged (a test's fresh process)."""
+        with self._lock:
+            self._seen.clear()
+
+    def admit(self, exc: BaseException) -> tuple[bool, str]:
+        """(log this one in full, the note to add to it), for `exc`'s fault."""
+        key = _fault(exc)
+        with self._lock:
+            window = self._seen.get(key)
+            if window is None:
+                if len(self._seen) >= self.MAX_FAULTS:
+                    return True, ""
+                window = self._seen[key] = StoreErrors(self._quiet_s, noun="repeats of this error")
+        return window.admit()
+
+
+def _fault(exc: BaseException) -> tuple[str, str, int]:
+    """What makes two errors one fault: the exception's type and where it was raised (the innermost
+    frame of its traceback; none for one never raised)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return (name, tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else (name, "", 0)
+
+
+#: the process's count of its own faults: each logged in full once a window, its repeats counted
+FAULTS = Faults()
+
+
+def admit(exc: BaseException) -> tuple[bool, str]:
+    """(log `exc` in full, the note to add): a store error by the outage's count, any other by its fault's."""
+    return STORE_ERRORS.admit() if isinstance(exc, LibraryError) else FAULTS.admit(exc)
+
+
 def log_failure(logger: logging.Logger, message: str, exc: BaseException) -> None:
-    """Log `exc` (caught doing `message`) with its traceback, or, a store error in the quiet window
-    after another was logged, at DEBUG without it."""
-    loud, note = STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
+    """Log `exc` (caught doing `message`) with its traceback, or, a store error or the same fault in
+    the quiet window after one was logged, at DEBUG without it."""
+    loud, note = admit(exc)
     logger.log(logging.ERROR if loud else logging.DEBUG, "%s%s", message, note, exc_info=exc if loud else None)

@@ -10,7 +10,7 @@ versions act (before 2026-12-07 the nightly job without a config file, and every
 points rejected a version that had won its test and awaited review). A process already running
 follows a mark another host raised: its gate reads the mark again every ``cache_ttl_s``, its
 lifecycle where a decision is due. Lowering the mark is a decision a person takes, with a reason,
-through `set_review_mode`; it is logged.
+through `set_review_mode` (``skillevo review mode``); it is a ``review`` event in the library's log.
 
 The canary share is part of the mark (``review.canary_share``): the share the library was gated
 ``canary`` with, lowered by a process that runs a smaller one, raised only through `set_review_mode`.
@@ -31,6 +31,7 @@ from contextlib import contextmanager
 
 from ._errors import ConfigError
 from ._model_base import new_id
+from ._models import Event, EventKind
 from ._review_gate import GATED_SINCE_KEY, REVIEW_MODES, ReviewMode, check_review, mark_gated
 from ._store import SkillStore
 
@@ -163,21 +164,35 @@ def set_review_mode(
     store: SkillStore, mode: object, *, reason: str, actor: str = "reviewer", canary_share: object = None,
 ) -> ReviewMode:
     """Set this library's review mark to `mode` (and its canary share to `canary_share`, when given),
-    lower than it is included (a person's decision: `reason` is required, and the change is logged).
+    lower than it is included (a person's decision: `reason` is required, and the change is a ``review``
+    event in the library's log, ``data.what == "review_mode"``, with `actor` and `reason`).
     Processes already running keep their mode and share for the gate; their lifecycle decisions read
     the mark again at each decision."""
     new, share = check_review(mode, DEFAULT_CANARY_SHARE if canary_share is None else canary_share)
     if not isinstance(reason, str) or not reason.strip():
         raise ConfigError("set_review_mode: a reason is required")
+    if not isinstance(actor, str) or not actor.strip():
+        raise ConfigError("set_review_mode: an actor (who decides) is required")
+    # Before `mark_gated`: a library never gated reads "required" once it holds the gated mark alone.
+    old, old_share = library_review(store), library_share(store)
     if new != "auto":
         mark_gated(store)  # (once: the versions active now stay live)
     with _guarded(store):
-        old, old_share = library_review(store), library_share(store)
+        if store.get_meta(REVIEW_MODE_KEY) is not None:  # (read again: another process may have changed it)
+            old, old_share = library_review(store), library_share(store)
         store.set_meta(REVIEW_MODE_KEY, new)
         if canary_share is not None:
             store.set_meta(CANARY_SHARE_KEY, repr(share))
+        now_share = library_share(store)
+        # In the library's own log, in the same transaction: the audit trail every host and `skillevo
+        # diff` read says who changed the mark, when and why (a process's log is one host's, and
+        # rotated away). Not about a version: the readers of status changes pass it by.
+        store.log_events([Event(kind=EventKind.REVIEW, data={
+            "what": "review_mode", "previous": old, "mode": new, "previous_canary_share": old_share,
+            "canary_share": now_share, "reason": reason.strip(), "actor": actor.strip(),
+        })])
     _log.warning(
         "review mark of %s changed from %r (canary share %r) to %r (canary share %r) by %s: %s",
-        store.location, old, old_share, new, library_share(store), actor, reason,
+        store.location, old, old_share, new, now_share, actor, reason,
     )
     return new

@@ -49,8 +49,27 @@ _ODD_PHONE = re.compile(
 )
 _TWO_GROUPS = re.compile(r"(?<![\w/#:.\-])\(?\d{3,4}\)?[ .\-]\d{6,8}(?![\w/]|[.\-:,]\d)")
 _DIGIT_BY_DIGIT = re.compile(r"(?<![\w.\-])\d(?: \d){9,14}(?![\w.\-])")
-_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d{1,4})"
-_WORDS_PHONE = re.compile(rf"(?<![\w\-])(?:{_DIGIT_WORD}[ \t,\-]{{1,3}}){{6,14}}{_DIGIT_WORD}(?![\w\-])", re.IGNORECASE)
+# A number written in words, digits or both glued ("four15-555-01ninety-nine", "4one5 555 oh1nine9"): each
+# group is up to four digit words or digit runs (a run read whole, so a group splits one way only).
+_TENS = (
+    r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+)
+_UNITS = r"zero|oh|one|two|three|four|five|six|seven|eight|nine"
+_DIGIT_WORD = rf"(?:{_TENS}|{_UNITS}|\d{{1,8}}(?!\d))"
+_GROUP = rf"{_DIGIT_WORD}{{1,4}}"
+_WORDS_PHONE = re.compile(rf"(?<![\w\-])(?:{_GROUP}[ \t,.()/\-]{{1,3}}){{2,14}}{_GROUP}(?![\w\-])", re.IGNORECASE)
+_DIGITS_IN = re.compile(rf"\d|{_TENS}|{_UNITS}", re.IGNORECASE)
+# A phone number as one run of digits ("4155550199", "14155550199", "02079460958") has an id's shape: it is
+# read as a phone only in a national format (a North American number, with or without its country code
+# 1, or a trunk 0 then an area) after words naming a person or a way to reach one.
+_BARE_PHONE = re.compile(r"(?<![\w+.\-/#:])(?:1?[2-9]\d\d[2-9]\d{6}|0[1-9]\d{8,9})(?![\w/]|[.\-:,]\d)")
+_REACH = re.compile(
+    r"(?<![\w\-])(?:call(?:ed|ing|back)?|phone|tel|telephone|mobile|cell|contact|reach|reachable|unreachable|dial"
+    r"|text|sms|whatsapp|fax|ring|recipient|customer|client|caller|subscriber|me|him|her|them|us|account)(?![\w\-])",
+    re.IGNORECASE,
+)
+_REACH_WINDOW = 48
 
 
 def contact_hint(text: str) -> bool:
@@ -60,7 +79,7 @@ def contact_hint(text: str) -> bool:
     return (
         "@" in text or _HINT.search(text) is not None or " at " in lower or "at]" in lower or "at)" in lower
         or "at}" in lower or _ODD_PHONE.search(text) is not None or _DIGIT_BY_DIGIT.search(text) is not None
-        or _WORDS_PHONE.search(text) is not None
+        or _WORDS_PHONE.search(text) is not None or _BARE_PHONE.search(text) is not None
     )  # fmt: skip
 
 
@@ -83,8 +102,15 @@ def _written_out(text: str) -> Iterator[tuple[int, int, str]]:
             if 7 <= digits <= 15 and not (len(groups) > 2 and len(set(map(len, groups))) == 1 and len(groups[0]) > 2):
                 yield m.start(), m.end(), "phone"  # (equal groups of 3+: a list of ids, thousands)
     for m in _WORDS_PHONE.finditer(text):
-        digits = sum(len(w) if w.isdigit() else 1 for w in re.findall(r"\w+", m.group(0)))
+        # a digit word counts one digit, a teen two ("fifteen"), a run its length
+        digits = sum(2 if w[0].isalpha() and w.lower().endswith("teen") else len(w) if w.isdigit() else 1
+                     for w in _DIGITS_IN.findall(m.group(0)) if w)  # fmt: skip
         if 7 <= digits <= 15 and any(c.isalpha() for c in m.group(0)):
+            yield m.start(), m.end(), "phone"
+    for m in _BARE_PHONE.finditer(text):
+        # the words before it, in its sentence, name a person or a way to reach one
+        lead = re.split(r"[.!?;\n]", text[max(0, m.start() - _REACH_WINDOW) : m.start()])[-1]
+        if _REACH.search(lead) is not None:
             yield m.start(), m.end(), "phone"
 
 

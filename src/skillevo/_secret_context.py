@@ -14,7 +14,15 @@ Here each word the key-word rule (`is_secret_key`) accepts opens two bounded win
 * **after** it: up to five linking words or marks (any language's copulas and auxiliaries the
   table below holds, ":", "-", "→", "?"), then the value;
 * **before** it: a value at the start of a clause, then up to four linking words ("is the", "was
-  your new", "est le", "ist das") up to the name.
+  your new", "est le", "ist das") up to the name; or a value after a verb of use, then "as" or "for"
+  ("login using X as password", "signed in with X for the password");
+* **past a qualifier**: a prepositional complement or a relative clause of at most four words ("the
+  password for the vpn: X", "the door pin for the back gate - 4471", "the password you want is X"),
+  read only where a mark or a copula follows it.
+
+A name written in two words that join to one ("pass phrase", "pass code") is read as that one; a
+user and a password given as a pair with no linking word ("user admin, pass X") is read after the
+user; copular verbs other than "is" link too ("password being X", "the password becomes X").
 
 The value is a secret when it reads as a credential (`credential_like`: digits, or a digit or a
 symbol mixed in, or a capital inside), or, for a secret a person chooses (a password, a PIN; not a
@@ -30,7 +38,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 
-from ._secret_keys import is_postal_pin, is_secret_key, key_words
+from ._secret_keys import CJK_NAMES, is_postal_pin, is_secret_key, key_words
 from ._secret_prose import credential_like, is_status, prose_starts, words_not_secret
 
 __all__ = ["context_spans"]
@@ -42,6 +50,7 @@ Span = tuple[int, int, str]
 # Swedish, Finnish, Polish, Turkish, Russian), and pronouns/determiners such a clause opens with.
 _LINK = (
     r"is|was|are|has|have|had|been|being|be|will|now|set|changed|reset|updated|to|reads|read|it['’]?s|its|"
+    r"becomes?|became|remains?|stays?|"
     r"ist|lautet|war|wurde|auf|est|es|era|fue|é|è|är|er|on|jest|wynosi|olarak|это|—|"
     r"the|a|an|your|my|our|new|current|le|la|el|das|der|die|de|het|je|il|lo|o|seu|sua|votre|ton|tu|su|ihr|"
     r"dein|ваш|твой|новый|sizin|yeni"
@@ -67,8 +76,40 @@ _BEFORE = re.compile(
     re.IGNORECASE,
 )
 _BEFORE_WINDOW = 200
-_LINK_WORDS = frozenset(w for w in (_COPULA + "|" + _DETERMINER).replace("[ \\t]+", " ").split("|") if " " not in w)
-_CLOSING_LINK = re.compile(rf"(?:(?:^|[ \t])(?:{_COPULA}|lautet|reads|it['’]?s|wynosi)|{_MARK})\Z", re.IGNORECASE)
+_LINK_WORDS = frozenset(w for w in (_COPULA + "|for|" + _DETERMINER).replace("[ \\t]+", " ").split("|") if " " not in w)
+# The copular verbs a value may follow ("password being X", "the password becomes X").
+_BEING = r"being|becomes?|became|remains?|stays?"
+_CLOSING_LINK = re.compile(
+    rf"(?:(?:^|[ \t])(?:{_COPULA}|{_BEING}|lautet|reads|it['’]?s|wynosi)|{_MARK})\Z", re.IGNORECASE
+)
+# What may stand between a name and its link: a prepositional complement ("the password for the vpn:",
+# "the door pin for the back gate -") or a relative clause ("the password you want is", "the passcode that
+# works is"): a preposition or a pronoun, then at most three whole words, then a mark or a copula. A value
+# after it is read only past such a link (`_qualified`).
+_QUALIFIER = re.compile(
+    r"[ \t]+(?:for|to|on|of|at|in|from|with|that|which|you|we|i|they|he|she|someone)"
+    r"(?:[ \t]+[^\s:=,;()\[\]{}\"'‘’“”«»<>→?!]{1,40}+){0,3}?"
+    r"(?=[ \t]*(?:[:=→：]|->|=>)|[ \t]+[\-–—][ \t]"
+    rf"|[ \t]+(?:is|was|were|are|will|{_BEING}|ist|war|lautet|est|es|era|fue|é|è|är|on|jest)(?![\w\-]))",
+    re.IGNORECASE,
+)
+# A value before its name after a verb of use, the name after "as" or "for" ("login using X as password",
+# "signed in with X for the password"): the value opens no clause, the verb says it is given.
+_BEFORE_USE = re.compile(
+    r"(?<![\w\-])(?:use|using|used|with|via|try|enter|entered|type|typed|paste|pick|picked|choose|chose|give|gave)"
+    r"[ \t]+[\"'‘“«]?(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{2,127}[^\s\"'‘’“”«»<>,;:()\[\]{}])[\"'’”»]?"
+    rf"[ \t]+(?:as|for)(?:[ \t]+(?:{_DETERMINER})){{0,3}}[ \t]+\Z",
+    re.IGNORECASE,
+)
+# A user and a password given as a pair with no linking word ("user admin, pass X", "username deploy pass
+# X", "u: admin pwd X"): "pass" alone names many things ("first pass", "boarding pass"), after a user's
+# name it names the password.
+_USER_PAIR = re.compile(
+    r"(?<![\w\-])(?:user(?:name)?|login|usr|uid|u(?=[ \t]*[:=]))[ \t]*[:=]?[ \t]*[\"'‘“]?[^\s\"'‘’“”,;/=:]{1,64}+"
+    r"[\"'’”]?[ \t]*[,;/]?[ \t]*(?:and[ \t]+)?(?:pass(?:word|wd)?|pwd?|pass[ \t\-]word)(?![\w\-])[ \t]*[:=]?[ \t]*"
+    r"[\"'‘“]?(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})",
+    re.IGNORECASE,
+)
 # A login verb: its object is the secret ("log in with ...", "use ... to sign in").
 _LOGIN = r"(?:log(?:ging)?[ \t\-]?(?:in|on)|sign(?:ing)?[ \t\-]?in|login|logon|authenticate|unlock)"
 _LOGIN_WITH = re.compile(
@@ -84,10 +125,12 @@ _USE_TO = re.compile(
 _LOGIN_IN = re.compile(rf"(?<![\w\-]){_LOGIN}(?![\w\-])", re.IGNORECASE)
 # A name in a script without spaces, with the particle that links it to its value glued on.
 _CJK = re.compile(
-    r"(?:密码|密碼|口令|パスワード|暗証番号|비밀번호|암호)[ \t]*(?:是|为|為|は|:|：|는|은|=)?[ \t]*"
-    r"(?P<v>[A-Za-z0-9!#$%&*+\-.@^_~]{3,128})"
+    rf"(?:{'|'.join(CJK_NAMES)}|PIN[ \t]?(?:番号|コード|번호))"
+    r"[ \t]*(?:是|为|為|は|が|:|：|는|은|이|가|=|＝){0,2}[ \t]*"
+    r"(?P<v>[A-Za-z0-9!#$%&*+\-.@^_~]{3,128})",
+    re.IGNORECASE,
 )
-_CJK_HINT = ("密码", "密碼", "口令", "パスワード", "暗証番号", "비밀번호", "암호")
+_CJK_HINT = (*CJK_NAMES, "番号", "コード", "번호")
 # Never a secret, whatever the window: a flag, a path or URL, a file name, a snake-case identifier, an
 # assignment, a placeholder already hidden.
 _NOT_VALUE = re.compile(
@@ -195,13 +238,34 @@ def _windows(text: str, start: int, end: int, key: str) -> Iterator[Span]:
     # the value-first window only where the word before the name links to one (a cheap look first: the
     # window's search is the costliest step, and most names have no copula or determiner before them)
     ahead = text[max(0, start - 24) : start].split()
-    before = None
-    if ahead and ahead[-1].lower() in _LINK_WORDS:
-        before = _BEFORE.search(text, max(0, start - _BEFORE_WINDOW), start)
-    if before is not None:
-        span = _judged(text, before.start("v"), key, True, True)
-        if span is not None:
-            yield span
+    if not ahead or ahead[-1].lower() not in _LINK_WORDS:
+        return
+    for regex in (_BEFORE, _BEFORE_USE):
+        if regex is _BEFORE_USE and _CLAUSE_END.match(text, end) is None:  # "X as the password manager"
+            continue
+        before = regex.search(text, max(0, start - _BEFORE_WINDOW), start)
+        if before is not None:
+            span = _judged(text, before.start("v"), key, True, True)
+            if span is not None:
+                yield span
+
+
+def _qualified(text: str, end: int, key: str) -> Span | None:
+    """The value after a name's complement or relative clause (`_QUALIFIER`), read only past a mark or a
+    copula ("the password for the vpn: X", "the password you want is X")."""
+    q = _QUALIFIER.match(text, end)
+    if q is None:
+        return None
+    after = _AFTER.match(text, q.end())
+    if after is None:
+        return None
+    v0 = after.start("v")
+    between = text[q.end() : v0].strip(" \t\"'‘“«")
+    if not between or _CLOSING_LINK.search(between) is None:
+        return None
+    value = after.group("v").rstrip(".!?:")
+    closes = _CLAUSE_END.match(text, v0 + len(value)) is not None
+    return _judged(text, v0, key, closes, not words_not_secret(text, key, v0, after.group("v")))
 
 
 def context_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
@@ -212,8 +276,10 @@ def context_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
         if w is None:
             continue
         key, end = w.group(0), w.end()
-        if not _key_at(key):  # a name of several words: "mot de passe", "pass phrase", "door code"
-            two = _NEXT_WORD.match(text, end)
+        two = _NEXT_WORD.match(text, end)
+        if two is not None and _key_at((key + two.group(0).lstrip(" \t")).lower()):  # "pass phrase": one name
+            key, end = key + two.group(0), two.end()
+        elif not _key_at(key):  # a name of several words: "mot de passe", "pass phrase", "door code"
             ahead = _PREV_WORDS.search(text, max(0, start - 48), start)
             if two is not None and _key_at(key + two.group(0)):
                 key, end = key + two.group(0), two.end()
@@ -222,6 +288,9 @@ def context_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
             else:
                 continue
         yield from _windows(text, start, end, key)
+        span = _qualified(text, end, key)
+        if span is not None:
+            yield span
     for m in _LOGIN_WITH.finditer(text):
         # a login verb's object may be a method ("log in with Google"): only a credential-like one is read
         span = _judged(text, m.start("v"), "password", _CLAUSE_END.match(text, m.end("v")) is not None, False)
@@ -232,6 +301,13 @@ def context_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
         named = any(_key_at(t) for t in _WORD.findall(tail)[:8])  # "enter X when prompted for the password"
         if named or _LOGIN_IN.search(tail):  # a login verb alone may follow a method: "use Chrome to log in"
             span = _judged(text, m.start("v"), "password", True, named)
+            if span is not None:
+                yield span
+    lower = text.lower()
+    if "pass" in lower or "pw" in lower:
+        for m in _USER_PAIR.finditer(text):
+            closes = _CLAUSE_END.match(text, m.start("v") + len(m.group("v").rstrip(".!?:"))) is not None
+            span = _judged(text, m.start("v"), "password", closes, closes)
             if span is not None:
                 yield span
     if any(c in text for c in _CJK_HINT):

@@ -18,9 +18,13 @@ from urllib.parse import unquote
 from ._secret_escapes import decoded_view, drop_invisible
 from ._secret_fold import ascii_reading
 
-__all__ = ["is_postal_pin", "is_secret_key", "key_words"]
+__all__ = ["CJK_NAMES", "is_postal_pin", "is_secret_key", "key_words"]
 
 
+#: Names of a password, a passcode, a PIN or a secret key in Chinese, Japanese and Korean (one word each:
+#: these scripts set no space between a name and its particle, "口令为...", "암호는 ...").
+CJK_NAMES = ("密码", "密碼", "口令", "密钥", "密鑰", "パスワード", "パスコード", "暗証番号", "暗証",
+             "비밀번호", "비번", "암호")  # fmt: skip
 #: Words that make a key secret wherever they appear in it.
 _SECRET_WORDS = frozenset(
     {
@@ -46,7 +50,7 @@ _SECRET_WORDS = frozenset(
         "storepass", "keypass", "passin", "passout",
         # "password" in other languages (key names are read in any script; see `key_words`)
         "passwort", "kennwort", "motdepasse", "senha", "wachtwoord", "hasło", "haslo", "lösenord", "losenord",
-        "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
+        "salasana", "пароль", *CJK_NAMES,
         # knowledge-based authentication: an answer that signs a customer in like a password (a bank's
         # "memorable word", a mother's maiden name, joined to one word by `_JOINS`)
         "memorable", "maidenname",
@@ -161,7 +165,7 @@ _NON_WORD = re.compile(r"[\W_]+")  # letters of any script are words ("паро�
 #: "IDENTIFIED BY '...'", which names a password without the word.
 _KEY_STEMS = ("pass", "pwd", "secret", "tok", "auth", "key", "cookie", "cred", "sess", "bearer", "cvv", "cvc",
               "pin", "otp", "ssn", "jwt", "mfa", "contras", "sig", "hmac", "mnemonic", "kennw", "senha", "wachtw",
-              "hasło", "haslo", "lösen", "losen", "salasana", "пароль", "密码", "密碼", "パスワード", "비밀번호",
+              "hasło", "haslo", "lösen", "losen", "salasana", "пароль", *CJK_NAMES,
               "reset", "verif", "confirm", "one_time", "one-time", "onetime", "2fa", "tfa", "sms", "recover",
               "backup", "activation", "security", "access", "login", "unlock", "magic",
               "sid", "seed", "vérif", "segur", "sicur", "sécur", "accè", "conferm", "ativa", "activa", "attiva",

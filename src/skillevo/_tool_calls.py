@@ -91,7 +91,10 @@ class ToolCalls:
         self._not_run: set[str] = set()  # code versions whose "not run" this episode has logged
         self._tried: dict[CallKey, Tried] = {}
         # Calls whose failure `result` recorded and credited, one entry a call: `after_error` of each
-        # (identical calls too, run concurrently) does not record and resolve it a second time.
+        # (identical calls too, run concurrently) does not record and resolve it a second time. An
+        # entry goes with its own call's error report, a new attempt of that call or its next result;
+        # other calls leave it (parallel tool calls: before 2026-12-07 another call's start or result
+        # between the two reports emptied it, and the failure was recorded and credited twice).
         self._error_logged: tuple[CallKey, ...] = ()
 
     def _repair_versions(self, skill: Skill) -> list[SkillVersion]:
@@ -110,7 +113,8 @@ class ToolCalls:
             self.calls += 1
             counts = self.choices.tool_calls  # `SiteChoices.count_call`, without its frame
             counts[name] = counts.get(name, 0) + 1
-            self._error_logged = ()
+            if self._error_logged:  # a new attempt of a call: its last one's report is over
+                self._error_logged = _without(self._error_logged, CallKey.of(name, args))
             new_tool = not evo.tools.knows(name)
             schema = evo.tools.seen(name, args)
             if new_tool and evo.tools.changed:
@@ -235,7 +239,8 @@ class ToolCalls:
             self._tried.pop(original, None)
             for attempt in [a for a in self._attempts if a.call == original]:
                 del self._attempts[attempt]
-            self._error_logged = ()
+            if self._error_logged:
+                self._error_logged = _without(_without(self._error_logged, original), attempted)
 
     def forget(self) -> None:
         """Drop the arms still waiting: calls that never reported an outcome credit nothing."""
@@ -319,7 +324,8 @@ class ToolCalls:
                 self._resolve(name, args, success=False, error=error, text=None if text is None else text[:SCAN_CHARS])
                 self._error_logged += (CallKey.of(name, args),)
                 return True
-            self._error_logged = ()
+            if self._error_logged:  # this call's next outcome: its earlier failure's report is over
+                self._error_logged = _without(self._error_logged, CallKey.of(name, args))
             kept = text if text is not None and len(text) <= RESULT_MAX_CHARS else snapshot(result)
             self.recorder.log_call(_TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": kept})
             if self.pending:  # (`_resolve` credits nothing else)
@@ -379,7 +385,6 @@ class ToolCalls:
         else:
             self._record_error(name, args, error_type, message)
             self._resolve(name, args, success=False, error=(error_type, message))
-            self._error_logged = ()
         original = self.edits.undo(call_key)
         if original is not None:  # an edit of ours caused this error: the call as the model wrote it
             take(self.parked, call_key)  # the other edits are applied (and wait) anew
@@ -580,3 +585,8 @@ class ToolCalls:
             call=self.calls,
             retry=True,
         )
+
+
+def _without(logged: tuple[CallKey, ...], key: CallKey) -> tuple[CallKey, ...]:
+    """`logged` without the entries of `key` (a call's earlier attempts)."""
+    return tuple(k for k in logged if k != key)

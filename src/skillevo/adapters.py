@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from ._episode_scope import bind, unbind
-from ._errors import ConfigError, LibraryError
+from ._errors import ConfigError
 from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
 from ._framework import require_framework
 from ._idcache import IdCache
@@ -42,7 +42,7 @@ from ._logsafe import KNOWN
 from ._models import Episode
 from ._redaction import capped_text
 from ._repair import same_args
-from ._repeats import STORE_ERRORS
+from ._repeats import admit
 from ._surface import present_as
 from ._tool_schema import declare_tools
 
@@ -109,13 +109,15 @@ def record_error(ep: EpisodeContext | None, where: str, exc: BaseException) -> N
     """Log an error skillevo made while observing a run and record it on the episode.
 
     The first error of an episode is kept in ``metadata["skillevo_error"]`` (``"<where>: <Type>:
-    <message>"``, cut to 300 characters); every one is logged with its traceback and the episode's
-    id (an episode the store could not save is then still traceable), but a store error
-    (`LibraryError`) in the minute after one was logged, which is counted instead (`_repeats`).
+    <message>"``, cut to 300 characters); every one is logged with the episode's id (an episode the
+    store could not save is then still traceable), with its traceback but where the same fault was
+    logged in the last minute: a store error (`LibraryError`) after another, or a fault of skillevo's
+    own raised at the same line, is then counted at DEBUG and the next one logged in full says how
+    many (`_repeats`).
     """
     known = _secrets_of(ep)
     text = capped_text(f"{where}: {_describe(exc)}", _ERROR_CHARS, known=known)  # redacted before the cut
-    loud, note = STORE_ERRORS.admit() if isinstance(exc, LibraryError) else (True, "")
+    loud, note = admit(exc)
     log.log(
         logging.ERROR if loud else logging.DEBUG,
         "skillevo: episode %s: %s (the run goes on%s)",

@@ -38,6 +38,7 @@ from ._common import (
     usage,
 )
 from ._diff_json import diff_summary
+from ._files import write_whole
 from ._render import Column, emit_json, fitted_table, stdout_console, visible, visible_text
 
 __all__ = ["EXIT_LOCKED", "register"]
@@ -223,21 +224,25 @@ def diff(
                 run = str(runs[-1].get("run"))
         name_unreadable(new)
         if old_db is not None:
-            with _open_existing(old_db) as old:
+            from .._diff_history import snapshot_of
+            from .._redaction import mask_url
+            from ._snapshot import open_snapshot
+
+            _require_library(old_db)
+            with open_snapshot(old_db) as old:  # (a snapshot is read, never migrated in place)
                 name_unreadable(old)
-                result = library_diff(old, new)
+                result = library_diff(snapshot_of(old, mask_url(old_db)), new)
         else:
             result = library_diff(None, new, since=when, since_run=run)
     markdown = render_markdown(result)
-    try:
-        if html is not None:
-            html.write_text(render_html(result), encoding="utf-8")
-            err_console.print(f"wrote {html}", highlight=False, markup=False)
-        if out is not None:
-            out.write_text(markdown, encoding="utf-8")
-            err_console.print(f"wrote {out}", highlight=False, markup=False)
-    except OSError as exc:
-        raise fail(f"cannot write the report: {exc}") from None
+    for path, text in ((html, render_html(result) if html is not None else ""), (out, markdown)):
+        if path is None:
+            continue
+        try:
+            write_whole(path, text)  # (whole or not at all: a failure leaves the previous report)
+        except OSError as exc:
+            raise fail(f"cannot write the report {path}: {exc.strerror or exc}") from None
+        err_console.print(f"wrote {path}", highlight=False, markup=False)
     if as_json:
         emit_json(diff_summary(result))
     elif html is None and out is None:
@@ -267,13 +272,21 @@ def _from_group(ctx: typer.Context, name: str, value: Any) -> Any:
     return value if inherited is None else inherited
 
 
-def _lifecycle(ctx: typer.Context, config: Path | None, db: str | None) -> tuple[SkillLibrary, Lifecycle]:
+def _lifecycle(
+    ctx: typer.Context, config: Path | None, db: str | None, *, listing: bool = False
+) -> tuple[SkillLibrary, Lifecycle]:
+    """The library and a lifecycle to decide in. A decision runs the library's own review mark: the
+    test it starts next (`Lifecycle.approve` / `reject`) is the one the library's processes would
+    start (under ``auto`` an import with no evidence here waits; a ``required`` lifecycle started it
+    on an ``auto`` library, where it held the skill's slot uncredited). The list reads as ``required``
+    (every version under test and every unapproved active one, in any mode) and decides nothing."""
     from .._selection import ThompsonSelector
 
     cfg = _config(_from_group(ctx, "config", config), _from_group(ctx, "db", db))
     lib = _open_existing(cfg.db_location())
     # Review decisions read no posterior: a bare selector is enough (and loads nothing).
-    return lib, Lifecycle(lib, ThompsonSelector(seed=cfg.selector.seed), cfg.lifecycle.thresholds(), review="required")
+    review = "required" if listing else None
+    return lib, Lifecycle(lib, ThompsonSelector(seed=cfg.selector.seed), cfg.lifecycle.thresholds(), review=review)
 
 
 def _actor(actor: str | None) -> str:
@@ -340,7 +353,7 @@ def review_list(
     from .._probation import held_imports
     from .._shadow import shadow_evidence
 
-    lib, life = _lifecycle(ctx, config, db)
+    lib, life = _lifecycle(ctx, config, db, listing=True)
     as_json = _from_group(ctx, "as_json", as_json)
     pending: list[dict[str, Any]] = []
     with lib:
@@ -481,4 +494,7 @@ def register(app: typer.Typer) -> None:
     """Add ``train``, ``diff`` and ``review`` to `app`."""
     app.command("train")(train)
     app.command("diff")(diff)
+    from . import _review_mode_cmd
+
+    _review_mode_cmd.register(review_app)
     app.add_typer(review_app, name="review")
