@@ -68,3 +68,40 @@ def test_episodes_held_open_at_sigterm_are_stored_as_abandoned(tmp_path: Path) -
     stored = _stored(path)
     assert [task for task, _, _ in stored] == sorted(f"t{i}" for i in range(25))
     assert {aborted for _, aborted, _ in stored} == {"abandoned"}
+
+
+_BUSY = """
+import os, sys, time
+sys.path[:0] = {syspath!r}
+from skillevo import Evolver, SkillLibrary, _abandoned
+evo = Evolver(SkillLibrary(":memory:"), miner=None, sandbox=None)
+clock = [1000.0]
+time.monotonic = lambda: clock[0]  # (a clock the busy locks below advance: nothing really waits)
+waited = []
+
+class Busy:  # an episode lock another thread keeps: each acquire waits its whole timeout
+    def acquire(self, blocking=True, timeout=-1):
+        waited.append(timeout)
+        clock[0] += max(timeout, 0.0)
+        return False
+    def release(self):
+        raise AssertionError("never acquired")
+
+HELD = [evo.episode(task=f"t{{i}}") for i in range(5)]
+for ep in HELD:
+    ep._lock = Busy()
+_abandoned._at_exit()
+print(sum(waited), _abandoned.LOCK_WAIT_S, flush=True)
+os._exit(0)  # (the real exit hook would read the same episodes again)
+"""
+
+
+def test_the_exit_hook_waits_for_busy_episodes_once_not_once_each() -> None:
+    """Episodes another thread keeps busy at exit (daemon threads inside their hooks): the exit
+    hook's waits add up to one lock wait in all. Before this fix each got its own (5 episodes:
+    5 waits, 10 s added to the process's exit; 50 daemon workers: 100 s)."""
+    script = _BUSY.format(syspath=sys.path)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    waited, limit = map(float, done.stdout.split())
+    assert waited <= limit  # before: 5 x the limit

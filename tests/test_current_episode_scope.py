@@ -147,3 +147,126 @@ def test_a_task_or_thread_outliving_the_block_that_started_it_sees_no_finished_e
 
     asyncio.run(main())
     assert seen == {"task": None, "thread": None}
+
+
+def test_an_episode_entered_in_a_context_manager_generator_is_current_in_the_with_block() -> None:
+    """``@contextlib.contextmanager`` (and its async form) runs the caller's block where the
+    generator yields: the block is the episode's run. After the generator-scope change of
+    2026-12-07 the episode was current neither in the sync nor the async block (2 of 2), so an
+    adapter's hooks recorded nothing there."""
+    import contextlib
+
+    evo = _evo()
+
+    @contextlib.contextmanager
+    def run_scope() -> Iterator[object]:
+        with evo.episode(task="scoped") as ep:
+            yield ep
+
+    @contextlib.asynccontextmanager
+    async def arun_scope() -> AsyncIterator[object]:
+        async with evo.episode(task="scoped async") as ep:
+            yield ep
+
+    with run_scope() as ep:
+        sync_seen = current_episode() is ep
+    assert current_episode() is None
+
+    async def main() -> bool:
+        async with arun_scope() as aep:
+            seen = current_episode() is aep
+        return seen and current_episode() is None
+
+    assert [sync_seen, asyncio.run(main())] == [True, True]
+
+
+def test_entering_from_a_thread_with_no_python_caller_raises_nothing() -> None:
+    """``__enter__`` run with no Python frame above it (a thread's own target, a native callback).
+    Before this fix reading the entry's frame raised ``ValueError`` out of ``__enter__``, with the
+    entry already counted and the episode never made current."""
+    import _thread
+    import time
+
+    evo = _evo()
+    ep = evo.episode(task="native")
+    ctx = contextvars.copy_context()
+    _thread.start_new_thread(ctx.run, (ep.__enter__,))  # C calls C calls __enter__: no caller frame
+    for _ in range(3000):  # until the thread is inside the entry (the context is not touched before)
+        if ep._entered:
+            break
+        time.sleep(0.01)
+    seen: object = "not read"
+    for _ in range(3000):  # then until it has left the context (it makes that one call)
+        try:
+            seen = ctx.run(current_episode)
+            break
+        except RuntimeError:  # still entered by the thread
+            time.sleep(0.01)
+    assert seen is ep  # before: None (the entry raised before it was made current)
+    ctx.run(ep.__exit__, None, None, None)
+
+
+def test_a_context_manager_scope_inside_a_streaming_generator_is_not_current_for_its_caller() -> None:
+    """A ``@contextmanager`` scope entered in a streaming generator: the generator's block, not its
+    caller's code, is the run. The context manager's generator is climbed through to the frame of
+    its ``with`` statement."""
+    import contextlib
+
+    evo = _evo()
+
+    @contextlib.contextmanager
+    def run_scope() -> Iterator[object]:
+        with evo.episode(task="scoped") as ep:
+            yield ep
+
+    inside: list[bool] = []
+
+    def stream() -> Iterator[int]:
+        with run_scope() as ep:
+            inside.append(current_episode() is ep)
+            yield 1
+            inside.append(current_episode() is ep)
+
+    gen = stream()
+    next(gen)
+    outside = current_episode()
+    gen.close()
+    assert (outside, inside) == (None, [True])
+
+
+def test_an_adapters_streaming_generator_does_not_leave_its_episode_current_for_its_caller() -> None:
+    """`skillevo.adapters.use_episode` in a streaming generator (a graph wrapper's ``stream``), and
+    through a ``@contextmanager`` of the adapter's own: before this fix its caller's code found the
+    run's episode current between chunks (its own calls recorded on that run), as ``with
+    evo.episode()`` did before 2026-12-07."""
+    import contextlib
+
+    from skillevo.adapters import use_episode
+
+    evo = _evo()
+    ep = evo.episode(task="graph run")
+
+    @contextlib.contextmanager
+    def running() -> Iterator[None]:
+        with use_episode(ep):
+            yield
+
+    inside: list[bool] = []
+
+    def stream(direct: bool) -> Iterator[int]:
+        with use_episode(ep) if direct else running():
+            inside.append(current_episode() is ep)
+            yield 1
+            inside.append(current_episode() is ep)
+            yield 2
+
+    seen = []
+    for direct in (True, False):
+        for _ in stream(direct):
+            seen.append(current_episode())
+    assert seen == [None] * 4  # before: the run's episode, each time
+    assert inside == [True] * 4
+    with use_episode(ep):  # a plain block: current in it, as always
+        assert current_episode() is ep
+    assert current_episode() is None
+    ep.finish()

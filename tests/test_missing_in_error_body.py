@@ -34,3 +34,12 @@ def test_a_body_names_members_by_their_location_and_nothing_else() -> None:
     # pydantic's own list (no request part), a message saying it in words
     assert missing_fields(json.dumps([{"loc": ["qty"], "msg": "field required"}]), {}) == ["qty"]
     assert missing_fields(_body({"type": "missing", "loc": ["body", "device"], "msg": "Field required"}), sent) == []
+
+
+def test_a_bracket_before_the_body_does_not_hide_it() -> None:
+    """A status or note in brackets ahead of the body (``[422] ...``, ``(see docs [v2])``, a route's
+    ``{crew}``): the body was looked for at the first bracket only, so after one of these it was read
+    as words again and its keys named as missing (3 of 3 here, as before 2026-12-07)."""
+    body = json.dumps({"detail": [{"type": "missing", "loc": ["body", "shift"], "msg": "Field required"}]})
+    for prefix in ("[422] Unprocessable Entity: ", "Error (see docs [v2]): ", "POST /assign {crew} failed: "):
+        assert missing_fields(prefix + body, {"crew": "c1"}) == ["shift"], prefix

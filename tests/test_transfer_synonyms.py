@@ -85,3 +85,35 @@ def test_only_a_map_acting_on_its_one_value_splits_out() -> None:
     wide = Repair(ops=[MapValue(arg="priority", mapping={"urgent": "critical"})],
                   precondition=[ArgCondition(arg="priority", regex="[a-z]+")])
     assert per_argument(wide) == []
+
+
+def _learn_at_open_case(evo: Evolver) -> None:
+    for i in range(20):  # proven (two episodes), then credited at its own tool
+        with evo.episode(task=f"open {i}") as ep:
+            _call(ep, "open_case", "urgent")
+            ep.finish(reward=1.0)
+
+
+def test_a_synonym_rejected_at_the_target_tool_is_not_transferred_back() -> None:
+    """A person rejected "urgent" -> "critical" at one tool (there it means something else). The
+    transfer's vouching of a synonym (the member never sent at the new tool) stood in for every check
+    after it: before this fix the duplicate of the rejected version was stored and tested there
+    again, under the transfer's name, and the trigger-rate minimum was skipped too."""
+    from skillevo._mining import same_behaviour
+
+    with SkillLibrary(":memory:") as lib:  # where the transfer to escalate_case comes from
+        first = Evolver(lib, seed=1, cache_ttl_s=float("inf"))
+        first.register_tools(SCHEMAS)
+        _learn_at_open_case(first)
+        moved = [s for s in lib.skills() if s.trigger.tool == "escalate_case"]
+        assert moved, "the scenario transfers the synonym to escalate_case"
+        trigger, strategy = moved[0].trigger, moved[0].versions[0].strategy
+    with SkillLibrary(":memory:") as lib:
+        evo = Evolver(lib, seed=1, cache_ttl_s=float("inf"))
+        evo.register_tools(SCHEMAS)
+        by_hand = lib.add_skill("escalate-priority-by-hand", trigger, strategy)
+        evo.lifecycle.reject(by_hand.id, "urgent is not critical for escalations")
+        _learn_at_open_case(evo)
+        again = [v.id for s in lib.skills() if s.trigger.tool == "escalate_case" for v in s.versions
+                 if v.id != by_hand.id and same_behaviour(v.strategy, strategy)]
+        assert again == []  # before: the transfer's copy of the rejected version

@@ -46,7 +46,8 @@ log = logging.getLogger("skillevo")
 #: ``metadata["aborted"]`` of an episode its caller dropped unfinished
 ABANDONED = "abandoned"
 
-#: How long storing an abandoned episode waits for another thread inside it (its lock).
+#: How long storing an abandoned episode waits for another thread inside it (its lock); at exit,
+#: how long the exit hook waits for all such episodes together.
 LOCK_WAIT_S = 2.0
 
 # (episode, reward) pairs: appended by finalizers, popped by `store_abandoned` (both atomic)
@@ -177,4 +178,5 @@ def opened(ep: EpisodeContext) -> None:
 
 @atexit.register
 def _at_exit() -> None:
-    collect_and_store()
+    # One lock wait in all, not one per episode a daemon thread keeps busy: the process is ending.
+    collect_and_store(time.monotonic() + LOCK_WAIT_S)

@@ -22,7 +22,7 @@ from ._choices import SiteChoices
 from ._contradiction import left_out_constant_called
 from ._detect import IsFailure
 from ._episode_rows import known_secrets
-from ._episode_scope import EntrySite, entering_site, suspended_here
+from ._episode_scope import EntrySite, entering_site, out_of_scope
 from ._episode_start import new_episode as _new_episode
 from ._errors import ConfigError, LibraryError
 from ._guidance import acts_unseen, reached_sites
@@ -61,12 +61,7 @@ def current_episode() -> EpisodeContext | None:
     An episode whose block was left is never current, nor one entered in a generator that is
     suspended, for its caller's code (`skillevo._episode_scope`)."""
     ep = _current.get()
-    if ep is None or ep._left:
-        return None
-    site = ep._site
-    if site is not None and suspended_here(site):
-        return None
-    return ep
+    return None if ep is None or ep._left or out_of_scope(ep, ep._site) else ep
 
 
 class _Memo(NamedTuple):

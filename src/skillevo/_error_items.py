@@ -21,6 +21,8 @@ _PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 #: Text read for the body (a longer message's tail is not parsed).
 _MAX_CHARS = 20_000
 _MAX_ITEMS = 50
+#: Brackets tried as a body's start (each read is linear in the text: bounded work).
+_MAX_STARTS = 16
 
 
 class ErrorItem(tuple[str, str, str]):
@@ -42,15 +44,20 @@ class ErrorItem(tuple[str, str, str]):
 
 
 def _bodies(text: str) -> Iterator[Any]:
+    """The JSON values the text holds, read from each bracket in turn (a status or a note in brackets
+    may come first: ``[422] ...``); a value read is skipped whole (its inner lists are its own)."""
     decoder = json.JSONDecoder()
-    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
-    if start < 0:
-        return
-    try:
-        value, _ = decoder.raw_decode(text, start)
-    except ValueError:
-        return
-    yield value
+    at = 0
+    for _ in range(_MAX_STARTS):
+        start = min((i for i in (text.find("{", at), text.find("[", at)) if i >= 0), default=-1)
+        if start < 0:
+            return
+        try:
+            value, at = decoder.raw_decode(text, start)
+        except ValueError:
+            at = start + 1
+            continue
+        yield value
 
 
 def _items(body: Any) -> list[Any]:

@@ -527,6 +527,7 @@ def check_proposal(
     min_trigger_rate: float = 0.5,
     max_guidance_chars: int = GUIDANCE_MAX_CHARS,
     lookback: int = 200,
+    vouched: bool = False,
 ) -> CheckResult:
     """The checks a proposal must pass before it is tested.
 
@@ -538,7 +539,8 @@ def check_proposal(
       account id, a token, a bare host, whatever field it goes to), no text a date format or a pad
       writes of its own (`skillevo._own_text`: ``to_format="mallory"``, a fill of nines), and no
       constant written into a field that holds a person (`writes_person`: a payee, a recipient); any
-      other constant a closed-set word or one the agent's own calls sent unprompted (`skillevo._vouch`);
+      other constant a closed-set word or one the agent's own calls sent unprompted (`skillevo._vouch`;
+      `vouched`: the caller vouched for them elsewhere, the checks before and after still apply);
     * not a duplicate of a version the library already has (same trigger and strategy), unless that
       version was retired or rejected long ago — a rejected idea is not re-proposed;
     * trigger rate: among the stored failures it targets (same tool and error class, last
@@ -569,9 +571,9 @@ def check_proposal(
     if hidden_in(proposal.strategy.code, [*strings_in(dumped), *strings_in(trigger)]):
         reason = "its code, repair or trigger holds hidden, control or look-alike characters"
         return CheckResult(ok=False, reason=reason)
-    if unvouched_constant(repair, proposal.trigger, store):
+    if not vouched and unvouched_constant(repair, proposal.trigger, store):
         return CheckResult(ok=False, reason=UNVOUCHED)
-    if suggested_constant(repair, proposal.trigger, store):
+    if not vouched and suggested_constant(repair, proposal.trigger, store):
         return CheckResult(ok=False, reason=SUGGESTED)
     # Read by index (`_duplicates`): a skill of the proposal's name under another trigger is another
     # skill (`_admission._store` stores the proposal under its own): only a version rejected there refuses.

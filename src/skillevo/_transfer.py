@@ -566,8 +566,13 @@ def _offer_one(
     )
     # The tool's stored failures of this error class are about its other arguments when
     # the target is another argument: how often the repair fires on them says nothing.
-    checked = check_proposal(proposal, evo.store, min_trigger_rate=0.5 if target == arg else 0.0)
-    if not checked.ok and not vouched_synonym(checked.reason, repair, skill.trigger, evo.store):
+    rate = 0.5 if target == arg else 0.0
+    checked = check_proposal(proposal, evo.store, min_trigger_rate=rate)
+    if not checked.ok and vouched_synonym(checked.reason, repair, skill.trigger, evo.store):
+        # vouched at its source: only the vouch is waived, not the checks after it (a duplicate of a
+        # version rejected at this tool, the trigger rate)
+        checked = check_proposal(proposal, evo.store, min_trigger_rate=rate, vouched=True)
+    if not checked.ok:
         return
     if changes_successes(evo.store, repair, proposal.trigger):  # before a call, breaks one that worked there
         return

@@ -29,9 +29,11 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from typing import Any
 
+from ._episode_scope import bind, unbind
 from ._errors import ConfigError
 from ._evolver import EpisodeContext, IsFailure, _check_reward, _current, current_episode
 from ._framework import require_framework
@@ -138,9 +140,12 @@ def use_episode(ep: EpisodeContext) -> Iterator[EpisodeContext]:
     graph wrapper around ``stream``); the adapter finishes the episode itself.
     """
     token = _current.set(ep)
+    # (where the block is: a generator's, suspended at a yield, hides it from its caller's code)
+    site = bind(ep, sys._getframe(0))
     try:
         yield ep
     finally:
+        unbind(site)
         try:
             _current.reset(token)
         except ValueError:  # left in another context (an async generator closed elsewhere)

@@ -96,6 +96,26 @@ class Explode(BaseTool):
         raise ZeroDivisionError("the tool divided by zero")
 
 
+class Pair(BaseModel):
+    a: int
+    b: int
+
+
+class Multiply(BaseTool):
+    """Multiplies; rejects any `a` but 7 (each run is recorded on the instance: `calls`)."""
+
+    name: str = "multiply"
+    description: str = "Multiply a by b (a must be 7)."
+    args_schema: type[BaseModel] = Pair
+    calls: list[dict[str, int]] = Field(default_factory=list)
+
+    def _run(self, a: int, b: int) -> str:
+        self.calls.append({"a": a, "b": b})
+        if a != 7:
+            raise ValueError(f"a must be 7, got {a}")
+        return f"product {a * b}"
+
+
 def booker(llm: ScriptedLLM, *tools: BaseTool) -> Agent:
     return Agent(
         role="booker",

@@ -13,38 +13,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from crewai import Agent, Crew, Task
-from crewai.tools import BaseTool
 from crewai.tools.tool_failure import ToolFailure, ToolFailureReason
-from pydantic import BaseModel, Field
 
 from skillevo import NULL_ARM, Evolver, SkillLibrary, Strategy, Trigger, TriggerKind
 from skillevo import VersionStatus as VS
 from skillevo_crewai import ScriptedLLM, evolving, last_observation
 
-
-class Pair(BaseModel):
-    a: int
-    b: int
-
-
-class Multiply(BaseTool):
-    """Multiplies; rejects any `a` but 7 (a side effect each run: `calls`)."""
-
-    name: str = "multiply"
-    description: str = "Multiply a by b (a must be 7)."
-    args_schema: type[BaseModel] = Pair
-    calls: list[dict[str, int]] = Field(default_factory=list)
-
-    def _run(self, a: int, b: int) -> str:
-        self.calls.append({"a": a, "b": b})
-        if a != 7:
-            raise ValueError(f"a must be 7, got {a}")
-        return f"product {a * b}"
+sys.path.insert(0, str(Path(__file__).parent))
+from crewai_fakes import Multiply
 
 
 class Returns(Multiply):

@@ -13,9 +13,11 @@ from typing import Any
 from crewai.hooks.tool_hooks import ToolCallHookContext, run_before_tool_call_hooks
 from crewai.tools.tool_failure import ToolFailure
 
-from skillevo.adapters import EpisodeContext, record_error
+from skillevo.adapters import EpisodeContext, call_left, record_error
 
-__all__ = ["Call", "allowed", "current", "failure", "judging", "next_args"]
+from ._tool_io import replace_args
+
+__all__ = ["Call", "allowed", "current", "failure", "judging", "next_args", "permit"]
 
 
 @dataclass
@@ -72,6 +74,19 @@ def allowed(ep: EpisodeContext, ctx: Any, args: dict[str, Any]) -> dict[str, Any
     finally:
         _judging.reset(token)
     return None if refused or not isinstance(trial.tool_input, dict) else dict(trial.tool_input)
+
+
+def permit(
+    ep: EpisodeContext, ctx: Any, name: str, sent: dict[str, Any], retry: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The repaired retry's arguments the other hooks allow (`allowed`), put in the call's input; None
+    when they refuse it (recorded: the repair's attempt never ran, so it waits on nothing)."""
+    permitted = allowed(ep, ctx, retry)
+    if permitted is None:
+        call_left(ep, name, sent, retry)
+        return None
+    replace_args(ctx.tool_input, permitted)
+    return permitted
 
 
 def failure(ep: EpisodeContext, name: str, args: dict[str, Any], raw: Any) -> Any:

@@ -29,10 +29,9 @@ from typing import Any, TypeGuard
 
 from crewai.utilities.string_utils import sanitize_tool_name
 
-from skillevo.adapters import MAX_REPAIRS, EpisodeContext, call_left
+from skillevo.adapters import MAX_REPAIRS, EpisodeContext
 
-from ._tool_call import Call, allowed, current, failure, next_args
-from ._tool_io import replace_args
+from ._tool_call import Call, current, failure, next_args, permit
 
 __all__ = ["guard"]
 
@@ -234,11 +233,9 @@ def _next_attempt(
     call.settled, call.raised = True, error is not None
     if retry is None or attempt == MAX_REPAIRS or not isinstance(ctx.tool_input, MutableMapping):
         return None
-    permitted = allowed(ep, ctx, retry)
+    permitted = permit(ep, ctx, name, sent, retry)
     if permitted is None:
-        call_left(ep, name, sent, retry)  # the repair's attempt never ran: it waits on nothing
         return None
-    replace_args(ctx.tool_input, permitted)
     call.repaired = True
     try:
         return permitted, _parsed(ctx.tool, permitted)

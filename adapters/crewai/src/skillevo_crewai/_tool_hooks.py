@@ -30,7 +30,7 @@ from crewai.events import crewai_event_bus
 
 from skillevo.adapters import MAX_REPAIRS, EpisodeContext, call_left, declare_tools
 
-from ._tool_call import Call, allowed, current, judging
+from ._tool_call import Call, current, judging, permit
 from ._tool_guard import guard
 from ._tool_io import blocked, format_output, invoke, raised_message, replace_args
 
@@ -132,11 +132,9 @@ def _settle(ep: EpisodeContext, ctx: Any, call: Call, name: str) -> str | None:
     for _ in range(MAX_REPAIRS):
         if retry is None or not isinstance(ctx.tool_input, MutableMapping):
             return shown
-        permitted = allowed(ep, ctx, retry)
+        permitted = permit(ep, ctx, name, args, retry)
         if permitted is None:
-            call_left(ep, name, args, retry)  # the repair's attempt never ran: it waits on nothing
             return shown
-        replace_args(ctx.tool_input, permitted)
         args = permitted
         try:
             raw = invoke(ctx.tool, args)
