@@ -9,7 +9,7 @@ of the next 40 customers' dry runs were sent as real transfers, with or without 
 Now a repair's edit that would remove a value the call holds (a drop), overwrite it (a constant
 set over another value, a rename onto a key the call holds, a boolean turned into another) is
 applied before the call only where the tool's word proves the argument refused whatever its value:
-a declared schema that leaves the argument out, or, without a schema, stored failures of the
+a declared closed schema that leaves the argument out, or, without that, stored failures of the
 trigger refusing two distinct values of it and no stored success sending it
 (`skillevo._discards`). Otherwise it is applied after an error only, and only when that error names
 the argument ("insufficient funds" does not). Judged from the edit's effect on the call, never the
@@ -128,7 +128,8 @@ def _verbose(values: list[bool], schema: bool) -> tuple[int, int]:
     lib = SkillLibrary(":memory:")
     evo = Evolver(lib, seed=3)
     if schema:
-        evo.register_tools({"weather": {"properties": {"city": {"type": "string"}}, "required": ["city"]}})
+        closed = {"properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}
+        evo.register_tools({"weather": closed})
     dropped = failed = 0
     for i in range(2 + LATER):
         args = {"city": f"c{i}", "verbose": values[i % len(values)]}
@@ -154,7 +155,7 @@ def test_control_an_argument_refused_in_every_value_is_dropped_before_the_call()
     assert dropped > LATER // 2
 
 
-def test_control_an_argument_the_schema_leaves_out_is_dropped_before_the_call() -> None:
+def test_control_an_argument_a_closed_schema_leaves_out_is_dropped_before_the_call() -> None:
     dropped, _ = _verbose([True], schema=True)
     assert dropped > LATER // 2
 

@@ -14,11 +14,13 @@ The boundary, judged from what the edit does to this call, never from an argumen
 
 - Where the tool declared a schema, an argument it declares is one it says it accepts: a failure
   naming it is about its value or its context, so an edit throwing its value away is never made
-  before the call. An argument the schema leaves out may be (the tool said it takes no such thing).
-- Without a schema, it is made before the call only when the stored failures of the repair's
-  trigger that name the argument refused two distinct values of it (so the refusal is of the
-  argument, not of one value: both booleans, two texts) and no stored success of the tool holds a
-  value the edit would change (the tool accepted the model's choice once).
+  before the call. One a closed schema (``additionalProperties: false``) leaves out may be: the
+  tool said it takes no such thing. An open schema says nothing of an argument it leaves out.
+- Without that word (no schema, or an open one leaving the argument out), it is made before the
+  call only when the stored failures of the repair's trigger that name the argument refused two
+  distinct values of it (so the refusal is of the argument, not of one value: both booleans, two
+  texts) and no stored success of the tool holds a value the edit would change (the tool accepted
+  the model's choice once).
 - Otherwise the edit is made after an error only, and only when that error names the argument
   (the tool's word at that call): "insufficient funds" is no reason to drop a dry-run switch.
 
@@ -162,8 +164,10 @@ class DiscardGuard:
 
     def _proven(self, tool: str, trigger: Trigger, version_id: str, index: int, op: Any, arg: str) -> bool:
         schema = self.tools.schema(tool)
-        if schema is not None:  # the tool's word: an argument it declares is one it accepts
-            return arg.split(".", 1)[0] not in schema["properties"]
+        if schema is not None and arg.split(".", 1)[0] in schema["properties"]:
+            return False  # the tool's word: an argument it declares is one it accepts
+        if schema is not None and schema.get("additionalProperties") is False:
+            return True  # a closed schema leaving it out: the tool refuses it whatever its value
         key = (version_id, index, tool, arg)
         now = time.monotonic()
         hit = self._verdicts.get(key)
