@@ -32,6 +32,7 @@ from . import _store
 from ._abandoned import store_abandoned
 from ._admission import AdmissionPolicy
 from ._detect import IsFailure
+from ._discards import DiscardGuard
 from ._episode import EpisodeContext, _current, current_episode
 from ._errors import ConfigError, LibraryError, NotFoundError
 from ._group import GroupContext
@@ -217,6 +218,8 @@ class Evolver:
         self.ledger = CreditLedger(self.selector, self.lifecycle, self.invalidate)
         #: the tools this Evolver knows (arguments, declared schemas): where learned repairs transfer
         self.tools = ToolCatalog()
+        #: which repairs may throw a value the model chose away before a call (`_discards`); internal
+        self.discards = DiscardGuard(lib, self.tools, cache_ttl_s)
         #: the repairs that may transfer, by argument (read here, at start-up: never on a call's path)
         self.transfer_sources = SourceIndex()
         try:

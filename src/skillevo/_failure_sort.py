@@ -68,12 +68,15 @@ def sort_failure(
     # that names only other arguments (the tool accepted the constant): the model's repeat of
     # the call gets it again.
     about_args = any(p.writes for p in waiting) and about_arguments(*error)
+    # Withheld from the caller's repeat: an edit the failure can be the doing of (named by the
+    # error, its value quoted, a constant). One that keeps the value (a conversion), charged an error
+    # naming nothing it did, is applied again: withheld, the repeat failed the check it passes.
     backfired = [
         (p.key, p.sent)
         for p in waiting
         if p.sent is not None
         and (
-            id(p) not in set_aside
+            (id(p) not in set_aside and (id(p) in own or p.writes or undo))
             or (about_args and p.writes and not names_elsewhere(p.site, named, tool, args, takes, names))
         )
     ]

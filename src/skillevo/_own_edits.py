@@ -11,9 +11,12 @@ cause. So is a charged call whose error quotes a value a repair wrote and not th
 rename wrote) and the call failed a second time, on the argument now missing; the quoted value went
 back to the model, which re-sent its own call a model turn later.
 
-A pre-emptive repair charged a failure of a call (or one that wrote a constant into a call that
-failed on an error about arguments: `_failure_sort`) is withheld from that call, as the caller
-wrote it, for the rest of the episode: a model re-sending the call gets it through as it meant it.
+A pre-emptive repair charged a failure of a call it can be the doing of (the error names its edit
+or quotes its value, or it wrote a constant; or one that wrote a constant into a call that failed
+on an error about arguments: `_failure_sort`) is withheld from that call, as the caller wrote it,
+for the rest of the episode: a model re-sending the call gets it through as it meant it. A
+conversion charged an error naming nothing it did is not: withheld, the repeat went out unconverted
+and failed the check the conversion passes.
 """
 
 from __future__ import annotations

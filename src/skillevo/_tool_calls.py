@@ -174,6 +174,7 @@ class ToolCalls:
                 and v.strategy.repair.precondition is not None
                 and precondition_holds(v.strategy.repair, args)
                 and not self.edits.withheld(skill.name, sent)
+                and evo.discards.preempts(name, skill.trigger, v, args)  # (a chosen value thrown away: proven)
             ]
             versions, shadow = evo.gate.split(versions, self.canary)
             for held in shadow:
@@ -354,6 +355,7 @@ class ToolCalls:
             lock.release()
 
     def _record_error(self, name: str, args: Any, error_type: str, message: str) -> None:
+        self.evo.discards.noted_error(name)
         self.recorder.log_private(
             EventKind.TOOL_ERROR,
             name,
@@ -480,7 +482,12 @@ class ToolCalls:
         if strategy.repair is not None:
             attempt = Attempt(call_key, skill.name)
             done = self._attempts.get(attempt, 0)
-            plan = plan_stored_repair(strategy.repair, args, message, attempts=done, tried=skill.name in tried.skills)
+            # An edit throwing a chosen value away, unproven, acts only after an error naming its argument.
+            repair = self.evo.discards.after_error(name, skill.trigger, version, args, message)
+            if repair is None:
+                tried.skills.add(skill.name)
+                return None, 0.0, "repair"
+            plan = plan_stored_repair(repair, args, message, attempts=done, tried=skill.name in tried.skills)
             if plan.attempt is not None:
                 self._attempts[attempt] = plan.attempt
             if plan.error is not None:
