@@ -9,6 +9,12 @@ made in, with the thread and asyncio task that ran it; a read from that same thr
 the frame is suspended (it has no caller: ``f_back is None``) is the caller's code, and sees no
 episode. Tasks and threads started inside the block run in a copy of the context, under another
 task or thread, and keep the episode while the generator is suspended, as before.
+
+A generator a context manager drives (``@contextmanager``, ``@asynccontextmanager``, an
+``ExitStack``: the entry resumed by a ``__enter__`` or ``__aenter__``) is suspended for exactly its
+caller's ``with`` body, which is the episode's body: no site is recorded, and the episode is current
+there as for a plain ``with`` (hidden before, 2026-12-07: a run wrapped in such a helper recorded
+nothing).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import NamedTuple
 __all__ = ["EntrySite", "entering_site", "entry_site", "suspended_here"]
 
 _GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
+#: The methods by which a context manager resumes the generator it wraps into its caller's block.
+_CONTEXT_ENTRIES = frozenset({"__enter__", "__aenter__"})
 
 
 class EntrySite(NamedTuple):
@@ -44,6 +52,9 @@ def entry_site(frame: FrameType | None) -> EntrySite | None:
     """The site of an entry made by `frame` (the ``with`` statement's), if it is a generator's."""
     if frame is None or not frame.f_code.co_flags & _GENERATOR_FLAGS:
         return None
+    driver = frame.f_back
+    if driver is not None and driver.f_code.co_name in _CONTEXT_ENTRIES:
+        return None  # a context manager's generator: the caller's with-body is the episode's
     return EntrySite(frame, threading.get_ident(), _task())
 
 
