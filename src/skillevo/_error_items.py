@@ -48,7 +48,7 @@ def _bodies(text: str) -> Iterator[Any]:
         return
     try:
         value, _ = decoder.raw_decode(text, start)
-    except ValueError:
+    except (ValueError, RecursionError):  # (nesting deeper than the parser's stack: no body we read)
         return
     yield value
 
