@@ -61,9 +61,14 @@ _AFTER = re.compile(
     r"(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{3,128})",
     re.IGNORECASE,
 )
+# A clause joined to the one before it (", X is the pin", "and X is the password", " - X is ..."): a value
+# opening it is read too, as a credential only (a word there is the sentence's: ", which is the password").
+_JOINS = r"(?<=,)|(?<=[ \t][-–—])|" + "|".join(rf"(?<=\b{w}[ \t])" for w in ("and", "but", "und", "et", "y", "e", "or"))
+_JOINED = re.compile(r"(?:,|[ \t][-–—]|\b(?:and|but|und|et|y|e|or)[ \t])\Z", re.IGNORECASE)
 # Before a name: a value opening its clause, then linking words (at most four) up to the name.
 _BEFORE = re.compile(
-    r"(?:^|(?<=[\n.!?;:(\[{\"'>])|(?<=\buse[ \t])|(?<=\btry[ \t])|(?<=\benter[ \t])|(?<=\btype[ \t]))[ \t]*+[\"'‘“«]?"
+    r"(?:^|(?<=[\n.!?;:(\[{\"'>])|(?<=\buse[ \t])|(?<=\btry[ \t])|(?<=\benter[ \t])|(?<=\btype[ \t])"
+    rf"|{_JOINS})[ \t]*+[\"'‘“«]?"
     r"(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{2,127}[^\s\"'‘’“”«»<>,;:()\[\]{}])[\"'’”»]?"
     rf"[ \t]++(?:{_COPULA})(?:[ \t]++(?:{_DETERMINER})){{0,3}}[ \t]++\Z",
     re.IGNORECASE,
@@ -201,7 +206,8 @@ def _windows(text: str, start: int, end: int, key: str) -> Iterator[Span]:
     if ahead and ahead[-1].lower() in _LINK_WORDS:
         before = _BEFORE.search(text, max(0, start - _BEFORE_WINDOW), start)
     if before is not None:
-        span = _judged(text, before.start("v"), key, True, True)
+        joined = _JOINED.search(text, max(0, before.start() - 5), before.start()) is not None
+        span = _judged(text, before.start("v"), key, True, not joined)
         if span is not None:
             yield span
 
