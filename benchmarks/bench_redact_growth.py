@@ -49,6 +49,11 @@ SHAPES: dict[str, str] = {
     "as password": "login using x as password ",
     "user pass": "user a pass ",
 }
+# A secret, then one long run of blanks (a clause end read again from each place in it: attack29).
+BLANK_RUNS: dict[str, str] = {
+    "blanks after": "password: Hunter22",
+    "login blanks": "log in with Qx7!pass",
+}
 
 
 def _rep(unit: str, n: int) -> str:
@@ -73,8 +78,10 @@ def main() -> None:
     redact_text("password=warm-up")
     benign = {n: max(_seconds(_rep(BENIGN, n), args.repeat), 1e-5) for n in lengths}
     print(f"{'shape':14}" + "".join(f" {'x prose @' + str(n):>15}" for n in lengths) + "  ms @ longest")
-    for name, unit in SHAPES.items():
-        times = {n: _seconds(_rep(unit, n), args.repeat) for n in lengths}
+    shapes = [(name, unit, lambda u, n: _rep(u, n)) for name, unit in SHAPES.items()]
+    shapes += [(name, head, lambda h, n: (h + " " * n)[:n - 1] + "x") for name, head in BLANK_RUNS.items()]
+    for name, unit, text in shapes:
+        times = {n: _seconds(text(unit, n), args.repeat) for n in lengths}
         ratios = "".join(f" {times[n] / benign[n]:15.1f}" for n in lengths)
         print(f"{name:14}{ratios}  {times[lengths[-1]] * 1000:11.1f}", flush=True)
     print("prose ms: " + ", ".join(f"{n}: {benign[n] * 1000:.1f}" for n in lengths))

@@ -13,7 +13,8 @@ task or thread, and keep the episode while the generator is suspended, as before
 A generator that ``contextlib.contextmanager`` (or ``asynccontextmanager``) drives is the other
 kind: it yields so that the caller's ``with`` block runs inside its own, and that block is the
 episode's run. Such a generator is climbed through: the site is the frame of the ``with``
-statement that entered it (a streaming generator's, or none).
+statement that entered it (a streaming generator's, or none); so is one resumed by any other
+``__enter__``/``__aenter__`` (an ``ExitStack``, a hand-written context manager).
 
 An adapter that makes its run's episode current with `skillevo.adapters.use_episode` (a graph
 wrapper's ``stream`` is a generator) records the site of its block the same way (`bind`), in the
@@ -39,6 +40,8 @@ _CM_ENTRIES = frozenset({
     contextlib._GeneratorContextManager.__enter__.__code__,
     contextlib._AsyncGeneratorContextManager.__aenter__.__code__,
 })
+#: a hand-written context manager resuming its generator from its own ``__enter__``/``__aenter__``
+_ENTRY_NAMES = frozenset({"__enter__", "__aenter__"})
 
 
 class EntrySite(NamedTuple):
@@ -65,7 +68,7 @@ def entry_site(frame: FrameType | None) -> EntrySite | None:
     context manager's generator is climbed through to the frame whose ``with`` entered it."""
     while frame is not None and _generator(frame):
         driver = frame.f_back
-        if driver is None or driver.f_code not in _CM_ENTRIES:
+        if driver is None or (driver.f_code not in _CM_ENTRIES and driver.f_code.co_name not in _ENTRY_NAMES):
             break
         frame = driver.f_back
     if frame is None or not _generator(frame):

@@ -54,6 +54,8 @@ def _bodies(text: str) -> Iterator[Any]:
             return
         try:
             value, at = decoder.raw_decode(text, start)
+        except RecursionError:  # (nesting deeper than the parser's stack: no body we read)
+            return
         except ValueError:
             at = start + 1
             continue

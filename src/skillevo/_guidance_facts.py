@@ -175,7 +175,9 @@ def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
     items = error_items(message)
     if items is not None:
         named = [i.path for i in items if i.kind == "missing" or MISSING_WORDS.search(i.msg)]
-        return [f for f in dict.fromkeys(named) if f not in args and message_name(f.rsplit(".", 1)[-1], args)]
+        # Every step of a location is the tool's text: each must be a name (or an index), not only the last.
+        return [f for f in dict.fromkeys(named) if f not in args and identifier(f) == f
+                and all(p.isdigit() or message_name(p, args) for p in f.split("."))]
     said = _words_in_clauses(message, _MISSING_CLAUSE)
     return [f for f in fields_named(message) if f not in args and f in said and message_name(f, args)]
 

@@ -29,7 +29,9 @@ symbol mixed in, or a capital inside), or, for a secret a person chooses (a pass
 token a system issues), when it is one dictionary word that closes the clause and reads as no
 state ("password is dragon." but not "password is stale.", "password: required"). Tokens that
 are something else whatever the window (a flag, a path, a file name, an identifier in snake case,
-a key name, a URL) never are. Every window is a bounded match at a found word: linear in the text.
+a key name, a URL) never are. Every window is a bounded match at a found word: linear in the text. A run of blanks
+is taken whole (possessive ``*+``/``++``: the next token is never a blank): a value followed by a long
+run of spaces and no clause end was read again from each place in the run (8,000 spaces: 2 s).
 """
 
 from __future__ import annotations
@@ -57,26 +59,33 @@ _LINK = (
 )
 _MARK = r"[:=\-–—→?,]|->|=>|：|/"
 # Between a value written first and its name: a copula (or "as"), then determiners and modifiers.
-_COPULA = r"is|was|were|will[ \t]+be|ist|war|est|es|era|fue|é|è|är|er|on|jest|to|as|als|come|como|comme|это"
+_COPULA = r"is|was|were|will[ \t]++be|ist|war|est|es|era|fue|é|è|är|er|on|jest|to|as|als|come|como|comme|это"
 _DETERMINER = (
     r"the|a|an|your|my|our|their|its|new|current|old|default|initial|temporary|admin|le|la|el|das|der|die|de|het|"
     r"il|lo|o|seu|sua|votre|ton|tu|su|ihr|dein|ваш|твой"
 )
 # After a name: marks and linking words (at most five), then the value.
 _AFTER = re.compile(
-    rf"(?:[ \t]*(?:{_MARK})|[ \t]+(?:{_LINK})(?![\w\-])){{0,5}}[ \t]*[\"'‘“«]?"
+    rf"(?:[ \t]*+(?:{_MARK})|[ \t]++(?:{_LINK})(?![\w\-])){{0,5}}[ \t]*+[\"'‘“«]?"
     r"(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{3,128})",
     re.IGNORECASE,
 )
+# A clause joined to the one before it (", X is the pin", "and X is the password", " - X is ..."): a value
+# opening it is read too, as a credential only (a word there is the sentence's: ", which is the password").
+_JOINS = r"(?<=,)|(?<=[ \t][-–—])|" + "|".join(rf"(?<=\b{w}[ \t])" for w in ("and", "but", "und", "et", "y", "e", "or"))
+_JOINED = re.compile(r"(?:,|[ \t][-–—]|\b(?:and|but|und|et|y|e|or)[ \t])\Z", re.IGNORECASE)
 # Before a name: a value opening its clause, then linking words (at most four) up to the name.
 _BEFORE = re.compile(
-    r"(?:^|(?<=[\n.!?;:(\[{\"'>])|(?<=\buse[ \t])|(?<=\btry[ \t])|(?<=\benter[ \t])|(?<=\btype[ \t]))[ \t]*[\"'‘“«]?"
+    r"(?:^|(?<=[\n.!?;:(\[{\"'>])|(?<=\buse[ \t])|(?<=\btry[ \t])|(?<=\benter[ \t])|(?<=\btype[ \t])"
+    rf"|{_JOINS})[ \t]*+[\"'‘“«]?"
     r"(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{2,127}[^\s\"'‘’“”«»<>,;:()\[\]{}])[\"'’”»]?"
-    rf"[ \t]+(?:{_COPULA})(?:[ \t]+(?:{_DETERMINER})){{0,3}}[ \t]+\Z",
+    rf"[ \t]++(?:{_COPULA})(?:[ \t]++(?:{_DETERMINER})){{0,3}}[ \t]++\Z",
     re.IGNORECASE,
 )
 _BEFORE_WINDOW = 200
-_LINK_WORDS = frozenset(w for w in (_COPULA + "|for|" + _DETERMINER).replace("[ \\t]+", " ").split("|") if " " not in w)
+_LINK_WORDS = frozenset(
+    w for w in (_COPULA + "|for|" + _DETERMINER).replace("[ \\t]++", " ").split("|") if " " not in w
+)
 # The copular verbs a value may follow ("password being X", "the password becomes X").
 _BEING = r"being|becomes?|became|remains?|stays?"
 _CLOSING_LINK = re.compile(
@@ -87,46 +96,46 @@ _CLOSING_LINK = re.compile(
 # works is"): a preposition or a pronoun, then at most three whole words, then a mark or a copula. A value
 # after it is read only past such a link (`_qualified`).
 _QUALIFIER = re.compile(
-    r"[ \t]+(?:for|to|on|of|at|in|from|with|that|which|you|we|i|they|he|she|someone)"
-    r"(?:[ \t]+[^\s:=,;()\[\]{}\"'‘’“”«»<>→?!]{1,40}+){0,3}?"
-    r"(?=[ \t]*(?:[:=→：]|->|=>)|[ \t]+[\-–—][ \t]"
-    rf"|[ \t]+(?:is|was|were|are|will|{_BEING}|ist|war|lautet|est|es|era|fue|é|è|är|on|jest)(?![\w\-]))",
+    r"[ \t]++(?:for|to|on|of|at|in|from|with|that|which|you|we|i|they|he|she|someone)"
+    r"(?:[ \t]++[^\s:=,;()\[\]{}\"'‘’“”«»<>→?!]{1,40}+){0,3}?"
+    r"(?=[ \t]*+(?:[:=→：]|->|=>)|[ \t]++[\-–—][ \t]"
+    rf"|[ \t]++(?:is|was|were|are|will|{_BEING}|ist|war|lautet|est|es|era|fue|é|è|är|on|jest)(?![\w\-]))",
     re.IGNORECASE,
 )
 # A value before its name after a verb of use, the name after "as" or "for" ("login using X as password",
 # "signed in with X for the password"): the value opens no clause, the verb says it is given.
 _BEFORE_USE = re.compile(
     r"(?<![\w\-])(?:use|using|used|with|via|try|enter|entered|type|typed|paste|pick|picked|choose|chose|give|gave)"
-    r"[ \t]+[\"'‘“«]?(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{2,127}[^\s\"'‘’“”«»<>,;:()\[\]{}])[\"'’”»]?"
-    rf"[ \t]+(?:as|for)(?:[ \t]+(?:{_DETERMINER})){{0,3}}[ \t]+\Z",
+    r"[ \t]++[\"'‘“«]?(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{2,127}[^\s\"'‘’“”«»<>,;:()\[\]{}])[\"'’”»]?"
+    rf"[ \t]++(?:as|for)(?:[ \t]++(?:{_DETERMINER})){{0,3}}[ \t]++\Z",
     re.IGNORECASE,
 )
 # A user and a password given as a pair with no linking word ("user admin, pass X", "username deploy pass
 # X", "u: admin pwd X"): "pass" alone names many things ("first pass", "boarding pass"), after a user's
 # name it names the password.
 _USER_PAIR = re.compile(
-    r"(?<![\w\-])(?:user(?:name)?|login|usr|uid|u(?=[ \t]*[:=]))[ \t]*[:=]?[ \t]*[\"'‘“]?[^\s\"'‘’“”,;/=:]{1,64}+"
-    r"[\"'’”]?[ \t]*[,;/]?[ \t]*(?:and[ \t]+)?(?:pass(?:word|wd)?|pwd?|pass[ \t\-]word)(?![\w\-])[ \t]*[:=]?[ \t]*"
+    r"(?<![\w\-])(?:user(?:name)?|login|usr|uid|u(?=[ \t]*+[:=]))[ \t]*+[:=]?[ \t]*+[\"'‘“]?[^\s\"'‘’“”,;/=:]{1,64}+"
+    r"[\"'’”]?[ \t]*+[,;/]?[ \t]*+(?:and[ \t]++)?(?:pass(?:word|wd)?|pwd?|pass[ \t\-]word)(?![\w\-])[ \t]*+[:=]?[ \t]*+"
     r"[\"'‘“]?(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})",
     re.IGNORECASE,
 )
 # A login verb: its object is the secret ("log in with ...", "use ... to sign in").
 _LOGIN = r"(?:log(?:ging)?[ \t\-]?(?:in|on)|sign(?:ing)?[ \t\-]?in|login|logon|authenticate|unlock)"
 _LOGIN_WITH = re.compile(
-    rf"(?<![\w\-]){_LOGIN}[ \t]+(?:with|using|via)[ \t]+(?:the[ \t]+)?[\"'‘“]?"
+    rf"(?<![\w\-]){_LOGIN}[ \t]++(?:with|using|via)[ \t]++(?:the[ \t]++)?[\"'‘“]?"
     r"(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})",
     re.IGNORECASE,
 )
 _USE_TO = re.compile(
-    r"(?<![\w\-])(?:use|try|enter|type|paste)[ \t]+[\"'‘“]?(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})[\"'’”]?"
-    r"[ \t]+(?:to|as|for|when|at)[ \t]+(?P<t>[^\n.;!?]{0,60})",
+    r"(?<![\w\-])(?:use|try|enter|type|paste)[ \t]++[\"'‘“]?(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})[\"'’”]?"
+    r"[ \t]++(?:to|as|for|when|at)[ \t]++(?P<t>[^\n.;!?]{0,60})",
     re.IGNORECASE,
 )
 _LOGIN_IN = re.compile(rf"(?<![\w\-]){_LOGIN}(?![\w\-])", re.IGNORECASE)
 # A name in a script without spaces, with the particle that links it to its value glued on.
 _CJK = re.compile(
     rf"(?:{'|'.join(CJK_NAMES)}|PIN[ \t]?(?:番号|コード|번호))"
-    r"[ \t]*(?:是|为|為|は|が|:|：|는|은|이|가|=|＝){0,2}[ \t]*"
+    r"[ \t]*+(?:是|为|為|は|が|:|：|는|은|이|가|=|＝){0,2}[ \t]*+"
     r"(?P<v>[A-Za-z0-9!#$%&*+\-.@^_~]{3,128})",
     re.IGNORECASE,
 )
@@ -162,12 +171,12 @@ _ISSUED = frozenset(
 )  # fmt: skip
 _CODE = frozenset({"pin", "pins", "code", "codes", "otp", "totp", "cvv", "cvc", "passcode", "mfa", "2fa"})
 _CLAUSE_END = re.compile(
-    r"[ \t]*(?:$|[.!?,;)\]}\"'’”»]|\n|[ \t]-|[ \t]+(?:for|on|at|in|to|und|et|y|e|and|but|when|we|please)\b)"
+    r"[ \t]*+(?:$|[.!?,;)\]}\"'’”»]|\n)|[ \t]++(?:-|(?:for|on|at|in|to|und|et|y|e|and|but|when|we|please)\b)"
 )
 _WORD = re.compile(r"[^\W\d_][\w\-]{0,39}")
-_NEXT_WORD = re.compile(r"[ \t]+(?:(?:de|d['’])[ \t]*)?[^\W\d_][\w\-]{0,39}")
-_PREV_WORDS = re.compile(r"(?<![\w\-])[^\W\d_][\w\-]{0,39}[ \t]+(?:(?:de|d['’])[ \t]*)?\Z")
-_SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*(?P<v>[^\s\"'<>,;()\[\]{}/]{3,128})")
+_NEXT_WORD = re.compile(r"[ \t]++(?:(?:de|d['’])[ \t]*+)?[^\W\d_][\w\-]{0,39}")
+_PREV_WORDS = re.compile(r"(?<![\w\-])[^\W\d_][\w\-]{0,39}[ \t]++(?:(?:de|d['’])[ \t]*+)?\Z")
+_SLASH_PAIR = re.compile(r"[ \t]*+/[ \t]*+(?P<v>[^\s\"'<>,;()\[\]{}/]{3,128})")
 _VALUE = re.compile(r"[^\s\"'‘’“”«»<>,;()\[\]{}]{3,128}")
 
 
@@ -245,7 +254,9 @@ def _windows(text: str, start: int, end: int, key: str) -> Iterator[Span]:
             continue
         before = regex.search(text, max(0, start - _BEFORE_WINDOW), start)
         if before is not None:
-            span = _judged(text, before.start("v"), key, True, True)
+            # (a value opening a joined clause is read as a credential only: ", which is the password")
+            joined = regex is _BEFORE and _JOINED.search(text, max(0, before.start() - 5), before.start()) is not None
+            span = _judged(text, before.start("v"), key, True, not joined)
             if span is not None:
                 yield span
 

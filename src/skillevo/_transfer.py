@@ -359,7 +359,7 @@ def _targets(
                 unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
             ) and (not whole or same_scale(catalog, source_tool, tool, arg)) and (
                 not rescales(part) or same_declared_scale(catalog, source_tool, tool, arg)
-            ) and synonym_fits(catalog, tool, arg, part):
+            ) and synonym_fits(catalog, source_tool, tool, arg, part):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)

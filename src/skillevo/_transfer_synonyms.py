@@ -33,21 +33,34 @@ def exact_map(ops: Sequence[Any], conds: Sequence[ArgCondition]) -> bool:
     return isinstance(target, str) and cond.regex == re.escape(source) and cond.type is None and cond.present is None
 
 
-def synonym_fits(catalog: ToolCatalog, tool: str, arg: str, repair: Repair) -> bool:
-    """Whether every value map of `repair` maps, at `tool`'s `arg`, a value its declared enum does not
-    take (nor any lossless conversion of it) to a member it declares. A tool without a declared
-    enum there gets no map."""
-    maps = [op for op in repair.ops if isinstance(op, MapValue)]
-    if not maps:
-        return True
+def _declared(catalog: ToolCatalog, tool: str, arg: str) -> tuple[dict[str, Any], list[str]] | None:
+    """`tool`'s `arg` schema (compact) and its declared enum of texts, or None."""
     schema = catalog.schema(tool)
     declared = schema["properties"].get(arg) if schema is not None else None
     sub = compact_schema(declared) if isinstance(declared, dict) else {}
     members = sub.get("enum")
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        return None
+    return sub, members
+
+
+def synonym_fits(catalog: ToolCatalog, source_tool: str, tool: str, arg: str, repair: Repair) -> bool:
+    """Whether every value map of `repair` maps, at `tool`'s `arg`, a value its declared enum does not
+    take (nor any lossless conversion of it) to a member it declares, and the tool declares no member
+    the source tool's enum lacks: the agent chose the target among the source's members, and where
+    another is offered (``archived`` beside ``deleted``) it may be the one meant. A tool (or a
+    source) without a declared enum there gets no map."""
+    maps = [op for op in repair.ops if isinstance(op, MapValue)]
+    if not maps:
+        return True
+    here, source = _declared(catalog, tool, arg), _declared(catalog, source_tool, arg)
+    if here is None or source is None:
         return False
-    return all(target in members and source not in members and conform(source, sub) is NO
-               for op in maps for source, target in op.mapping.items())
+    (sub, members), (_, chosen_among) = here, source
+    if not set(members) <= set(chosen_among):
+        return False
+    return all(target in members and value not in members and conform(value, sub) is NO
+               for op in maps for value, target in op.mapping.items())
 
 
 def vouched_synonym(reason: str | None, repair: Repair, source: Trigger, store: SkillStore) -> bool:

@@ -31,7 +31,8 @@ counts only where the agent sent it before any such output named it in that epis
 X", "resend with approver set to X") is no closed set. An output an event keeps only the first part of
 (the model read all of it) counts as naming every value: a send after it is not the agent's own.
 An added prefix or suffix is not read so: it keeps the value the agent chose, and an error naming it
-declares a format ("BK + 6 digits").
+declares a format ("BK + 6 digits"). A rescaling (``amount`` times 100) writes no constant but each
+corrected number: one a tool's output named first proves no scale (`skillevo._scale_vouch`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ._models import Event, EventKind, Repair, Trigger
+from ._scale_vouch import suggested_scale
 from ._shape import leaves
 from ._store import SkillStore
 
@@ -223,6 +225,8 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
     it there (see the module doc)."""
     if repair is None:
         return False
+    if suggested_scale(repair, trigger, store):
+        return True  # a rescaling whose corrected numbers a tool's output named (`_scale_vouch`)
     from ._guidance_facts import declared_values
     from ._mining import _is_success
     from ._secret_escapes import decoded_view

@@ -39,7 +39,7 @@ log = logging.getLogger("skillevo_crewai")
 
 _guard_lock = threading.Lock()
 _GUARDED = "__skillevo_guarded__"
-#: a tool class -> its subclass with a guarded ``_run``
+#: a tool class -> its subclass with a guarded ``_run`` (itself: it refused one)
 _classes: dict[type, type] = {}
 
 
@@ -50,33 +50,47 @@ def guard(tool: Any) -> None:
         return
     try:
         name = sanitize_tool_name(str(tool.name))
-        with _guard_lock:
-            func = getattr(tool, "func", None)
-            if _wrappable(func):
-                tool.func = _wrapped(func, name)
-            original = getattr(tool, "_original_tool", None)
-            if original is not None:
-                own = getattr(original, "func", None)
-                if _wrappable(own):
-                    # a function tool's field: copies share the function, as they do unwrapped
-                    object.__setattr__(original, "func", _wrapped(own, name))
-                _guard_class(original)
-            for holder in (tool, original):
-                cache = getattr(holder, "cache_function", None)
-                if holder is not None and callable(cache) and not getattr(cache, _GUARDED, False):
-                    holder.cache_function = _uncached_when_repaired(cache, name)
     except Exception:
-        log.exception("skillevo: could not wrap tool %r for repairs", getattr(tool, "name", tool))
+        log.exception("skillevo: could not wrap tool %r for repairs", tool)
+        return
+    original = getattr(tool, "_original_tool", None)
+    # Each wrap on its own: one that fails (a class that refuses a subclass) leaves the others in
+    # place (before, the cache guard was skipped and a repaired or failed result was cached).
+    for step in (_guard_funcs, _guard_caches, _guard_class):
+        try:
+            with _guard_lock:
+                step(tool, original, name)
+        except Exception:
+            log.exception("skillevo: could not wrap tool %r for repairs (%s)", name, step.__name__)
+
+
+def _guard_funcs(tool: Any, original: Any, name: str) -> None:
+    func = getattr(tool, "func", None)
+    if _wrappable(func):
+        tool.func = _wrapped(func, name)
+    own = getattr(original, "func", None) if original is not None else None
+    if _wrappable(own):
+        # a function tool's field: copies share the function, as they do unwrapped
+        object.__setattr__(original, "func", _wrapped(own, name))
+
+
+def _guard_caches(tool: Any, original: Any, name: str) -> None:
+    for holder in (tool, original):
+        cache = getattr(holder, "cache_function", None)
+        if holder is not None and callable(cache) and not getattr(cache, _GUARDED, False):
+            holder.cache_function = _uncached_when_repaired(cache, name)
 
 
 def _wrappable(func: Any) -> TypeGuard[Callable[..., Any]]:
     return callable(func) and not getattr(func, _GUARDED, False)
 
 
-def _guard_class(original: Any) -> None:
+def _guard_class(tool: Any, original: Any, name: str) -> None:
+    if original is None:
+        return
     cls = type(original)
     run = getattr(cls, "_run", None)
-    if getattr(cls, _GUARDED, False) or not callable(run):
+    if getattr(cls, _GUARDED, False) or not callable(run) or _classes.get(cls) is cls:
         return
     guarded = _classes.get(cls)
     if guarded is None:
@@ -86,6 +100,7 @@ def _guard_class(original: Any) -> None:
             _GUARDED: True,
             "_run": _guarded_method(run),
         }
+        _classes[cls] = cls  # (a class that refuses a subclass is tried once: its calls are repaired after)
         guarded = type(cls.__name__, (cls,), namespace)
         _classes[cls] = guarded
     object.__setattr__(original, "__class__", guarded)
