@@ -37,9 +37,8 @@ from skillevo import (
     TriggerKind,
     VersionStatus,
 )
-from skillevo._guidance import GUIDANCE_HEADER
 from skillevo.cli import main
-from skillevo.grpo import skill_prompt
+from skillevo.grpo import GUIDANCE_HEADER, skill_prompt
 from skillevo_trl import SkillIntegratedReward, build_tiny_model, skill_markers, train_policy
 from skillevo_trl._train import _fit
 
