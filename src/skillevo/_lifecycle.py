@@ -415,8 +415,8 @@ class Lifecycle:
 
     def _harm(self, skill: Skill, active: SkillVersion) -> float | None:
         """P(active > null) when it is low enough to retire the version, else None."""
-        a, b = self.selector.posterior(skill.name, active.id)
-        if a + b - 2.0 < self.config.retire_min_obs:
+        # Its own updates, not its discounted evidence, which the null arm's updates keep fading.
+        if self.selector.updates(skill.name, active.id) < self.config.retire_min_obs:
             return None
         p = self.selector.prob_better(skill.name, active.id, NULL_ARM)
         return p if p < self.config.retire_p else None
