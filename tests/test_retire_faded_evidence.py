@@ -26,7 +26,7 @@ def test_a_loser_the_bandit_stopped_choosing_is_retired_though_its_evidence_fade
         sel.update("rename", NULL_ARM, 1.0)
     a, b = sel.posterior("rename", version)
     assert a + b - 2.0 < _CFG.retire_min_obs  # the faded evidence alone would never allow the verdict
-    assert sel.updates("rename", version) == 4
+    assert sel.own_updates("rename", version) == 4
     life.evaluate("rename")
     assert lib.version(version).status is VersionStatus.RETIRED
 
@@ -45,9 +45,9 @@ def test_updates_count_only_since_the_arms_last_reset() -> None:
     _lib, sel, _, version = _setup("none")
     for _ in range(6):
         sel.update("rename", version, 1.0)
-    assert sel.updates("rename", version) == 6
+    assert sel.own_updates("rename", version) == 6
     sel.notify_change("rename")
-    assert sel.updates("rename", version) == 0
+    assert sel.own_updates("rename", version) == 0
     sel.update("rename", version, 0.5)
-    assert sel.updates("rename", version) == 1
-    assert sel.updates("rename", "never-seen") == 0
+    assert sel.own_updates("rename", version) == 1
+    assert sel.own_updates("rename", "never-seen") == 0

@@ -94,8 +94,9 @@ class Selector(ABC):
     def attach(self, store: SkillStore) -> None:
         """Persist posteriors in `store` and restore what it holds."""
 
-    def updates(self, key: str, arm: str) -> float:
-        """`arm`'s own updates at `key` since its last reset (default: its posterior's evidence)."""
+    def own_updates(self, key: str, arm: str) -> float:
+        """`arm`'s own updates at `key` since its last reset (default: its posterior's evidence).
+        Not ``updates``: a subclass may hold a list by that name (`skillevo.testing.FixedSelector`)."""
         return sum(self.posterior(key, arm)) - 2.0
 
     def refresh(self, key: str) -> None:  # noqa: B027 - optional: a selector without a cache has nothing to do
@@ -517,7 +518,7 @@ class ThompsonSelector(Selector):
         with self._lock:
             self._refresh(key, self._key(key), force=True)
 
-    def updates(self, key: str, arm: str) -> float:
+    def own_updates(self, key: str, arm: str) -> float:
         """`arm`'s updates at `key` since its last reset, undiscounted (not faded by the other arms')."""
         with self._lock:
             a, b = self.posterior(key, arm)
