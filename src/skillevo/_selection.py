@@ -36,6 +36,7 @@ import numpy as np
 
 from ._beta_compare import prob_greater
 from ._errors import ConfigError, LibraryError
+from ._glr import glr_statistic, glr_threshold
 from ._learning_sql import KeyCounters, PosteriorIncrement
 from ._ledger import check_reward
 from ._models import PosteriorState
@@ -92,6 +93,11 @@ class Selector(ABC):
     @abstractmethod
     def attach(self, store: SkillStore) -> None:
         """Persist posteriors in `store` and restore what it holds."""
+
+    def own_updates(self, key: str, arm: str) -> float:
+        """`arm`'s own updates at `key` since its last reset (default: its posterior's evidence).
+        Not ``updates``: a subclass may hold a list by that name (`skillevo.testing.FixedSelector`)."""
+        return sum(self.posterior(key, arm)) - 2.0
 
     def refresh(self, key: str) -> None:  # noqa: B027 - optional: a selector without a cache has nothing to do
         """Re-read `key` from the attached store now (before a decision that must see every update)."""
@@ -163,37 +169,6 @@ def _parse_discount(discount: DiscountSpec) -> tuple[str, float]:
             f"discount: {discount!r} is invalid; ('fixed', gamma) needs 0 < gamma < 1, ('window', n) a whole n >= 1"
         )
     raise ConfigError(f"discount: {discount!r} is invalid; use a mode name or a (mode, value) pair")
-
-
-def _bernoulli_kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    eps = 1e-12
-    p = np.clip(p, eps, 1 - eps)
-    q = np.clip(q, eps, 1 - eps)
-    out: np.ndarray = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
-    return out
-
-
-def glr_statistic(history: Sequence[float], min_side: int = 5) -> float:
-    """The Bernoulli GLR statistic of one change anywhere in `history` (0 if too short)."""
-    n = len(history)
-    if n < 2 * min_side:
-        return 0.0
-    x = np.fromiter(history, dtype=float, count=n)
-    csum = np.cumsum(x)
-    total = csum[-1]
-    # Candidate split points: every one for short histories, ~256 evenly spaced for long ones
-    # (the statistic is smooth in s, and this keeps one test O(256) instead of O(n)).
-    s = np.unique(np.linspace(min_side, n - min_side, num=min(n - 2 * min_side + 1, 256)).astype(np.int64))
-    left = csum[s - 1] / s
-    right = (total - csum[s - 1]) / (n - s)
-    mu = np.full(s.shape, total / n)
-    stat = s * _bernoulli_kl(left, mu) + (n - s) * _bernoulli_kl(right, mu)
-    return float(stat.max())
-
-
-def glr_threshold(n: int, delta: float) -> float:
-    """Detection threshold for a history of length `n` at confidence `delta` (grows like log n)."""
-    return math.log(n / delta)
 
 
 def fit_memory(history: Sequence[float]) -> float:
@@ -542,6 +517,14 @@ class ThompsonSelector(Selector):
         """Re-read `key` from the attached store now, whatever `staleness_s` allows."""
         with self._lock:
             self._refresh(key, self._key(key), force=True)
+
+    def own_updates(self, key: str, arm: str) -> float:
+        """`arm`'s updates at `key` since its last reset, undiscounted (not faded by the other arms')."""
+        with self._lock:
+            a, b = self.posterior(key, arm)
+            state = self._keys.get(key)
+            own = 0 if state is None or arm not in state.index else state.count[state.index[arm]]
+            return max(a + b - 2.0, float(own))  # another process's updates are in the stored posterior only
 
     def detections(self, key: str) -> int:
         """How many changes the adaptive mode detected at `key` (for stats and tests)."""
