@@ -3,7 +3,8 @@ episodes; a winning one, or one only unlucky in its first calls, never is.
 
 Thompson sampling stops choosing a version as soon as the null arm looks clearly better, so after a
 change the loser stayed short of `retire_min_obs` updates of its own (active, unchosen, for good):
-its site is now owed those updates (`skillevo._retire.owed_evidence`) and the rule decides on them."""
+it is now judged on a few of its own and the null arm's `retire_min_obs` since the change
+(`skillevo._retire.harm`), without being forced onto more calls."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from skillevo import Evolver, SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
 from skillevo._lifecycle import LifecycleConfig
+from skillevo._retire import harm
 
 _TEXT = "Check the dates twice."
 Rate = Callable[[int, bool], float]
@@ -69,16 +71,18 @@ def test_a_winning_version_is_never_retired_even_after_an_unlucky_start(
     assert _run(lib, rate, 300, config) == []
 
 
-def test_a_version_with_its_evidence_or_not_losing_is_owed_nothing(lib: SkillLibrary) -> None:
+def test_a_starved_loser_is_judged_on_few_calls_of_its_own_and_never_forced_onto_more(lib: SkillLibrary) -> None:
     lib.add_skill("tip", Trigger(kind=TriggerKind.ALWAYS), Strategy(guidance=_TEXT), status=VersionStatus.ACTIVE)
-    config = LifecycleConfig(retire_min_obs=4)
+    config = LifecycleConfig(retire_min_obs=20)
     evo = Evolver(lib, miner=None, seed=0, lifecycle=config)
-    skill = lib.skill("tip")
-    assert evo.lifecycle.owed_evidence(skill) is None  # nothing to lose against yet
-    for _ in range(30):
+    skill, version = lib.skill("tip"), lib.version("tip@1")
+    for _ in range(2):
+        evo.selector.update("tip", "tip@1", 0.0)
+    for _ in range(10):
         evo.selector.update("tip", "null", 1.0)
+    assert harm(evo.selector, config, skill, version) is None  # two calls of its own: too few to judge
     evo.selector.update("tip", "tip@1", 0.0)
-    assert evo.lifecycle.owed_evidence(skill) == "tip@1"  # losing, 1 of its 4 updates
-    for _ in range(3):
-        evo.selector.update("tip", "tip@1", 1.0)
-    assert evo.lifecycle.owed_evidence(skill) is None  # it has its 4: the retire rule decides
+    assert harm(evo.selector, config, skill, version) is None  # three, but the null arm short of its 20
+    for _ in range(10):
+        evo.selector.update("tip", "null", 1.0)
+    assert harm(evo.selector, config, skill, version) is not None  # three, and the null arm's 20

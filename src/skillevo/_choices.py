@@ -57,11 +57,8 @@ class SiteChoices:
         applied: list[Applied],
         recorder: EventRecorder,
         assign: Assign | None,
-        owed: Callable[[Skill], str | None] | None = None,
     ) -> None:
         self._selector = selector
-        # The lifecycle's retire rule may be owed a version's evidence (`_retire.owed_evidence`).
-        self._owed = owed
         self._null_arm = null_arm
         self._applied = applied
         self._recorder = recorder
@@ -119,14 +116,7 @@ class SiteChoices:
             choice = Choice(arm, version)
             candidate = version is not None and version.status is VersionStatus.TESTING
         else:
-            owed = self._owed(skill) if self._owed is not None else None
-            version = next((v for v in versions if v.id == owed), None)
-            # Thompson sampling stops choosing a version that lost its first calls after a change:
-            # chosen here until the retire rule has the evidence it needs (at most its minimum).
-            if version is not None:
-                choice, propensity = Choice(version.id, version), 1.0
-            else:
-                choice, propensity = self._draw(skill, versions)
+            choice, propensity = self._draw(skill, versions)
         self.chosen[skill.name] = choice
         trigger = skill.trigger
         if trigger.kind is TriggerKind.TOOL_ERROR and trigger.tool and not trigger.tool_is_glob:

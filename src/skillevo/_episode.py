@@ -146,8 +146,7 @@ class EpisodeContext:
         # A within-group comparison tests a version on live calls: not where review holds it back.
         may_test = self._canary or not evo.gate.gated
         assign = (lambda skill: group.assigned(skill, index)) if group is not None and may_test else None
-        self._choices = SiteChoices(evo.selector, evo.null_arm, self.episode.applied, self._rec, assign,
-                                    evo.lifecycle.owed_evidence)
+        self._choices = SiteChoices(evo.selector, evo.null_arm, self.episode.applied, self._rec, assign)
         self._shadow = _NO_SHADOW if may_test else ShadowBook(self._rec.log_private, snapshot, code=evo.shadow_code)
         self._tools = ToolCalls(self._lock, evo, task, self._canary, self._choices, self._rec, self._shadow)
         self._guided: set[str] = set()

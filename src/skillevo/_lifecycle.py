@@ -12,7 +12,8 @@
   waits for a human; should it still win a live test (a process running another mode shares the
   library) it gets a *pending* lifecycle event instead of a promotion.
 * An active version is retired when P(theta_version > theta_null) < 0.05 after enough of its own
-  observations (its site is owed them, `_retire`): it no longer beats doing nothing.
+  observations, or, starved of them by the bandit, a few and the null arm's (`_retire`): it no
+  longer beats doing nothing.
 * At most `max_active_per_scope` skills are active per scope (trigger kind + tool); the weakest
   goes first. Every transition is a logged status change; nothing is deleted.
 
@@ -41,7 +42,7 @@ from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
-from ._retire import harm, owed_evidence
+from ._retire import harm
 from ._review_gate import ReviewMode, approved_ids, gated_since, is_approved
 from ._review_mode import resolve_review, stricter_mark
 from ._selection import Selector
@@ -416,10 +417,6 @@ class Lifecycle:
 
     def _harm(self, skill: Skill, active: SkillVersion) -> float | None:
         return harm(self.selector, self.config, skill, active)
-
-    def owed_evidence(self, skill: Skill) -> str | None:
-        """The active version its site must choose so the retire rule can decide (`_retire`), or None."""
-        return owed_evidence(self.selector, self.config, skill)
 
     def _retire_harmful(self, skill: Skill) -> list[Transition]:
         active = skill.active()
