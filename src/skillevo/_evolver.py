@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from . import _store
-from ._abandoned import store_abandoned
+from ._abandoned import ending, store_abandoned
 from ._admission import AdmissionPolicy
 from ._detect import IsFailure
 from ._episode import EpisodeContext, _current, current_episode
@@ -453,8 +453,8 @@ class Evolver:
         ids created (none yet when queued). An episode the library's close stops is not mined here
         (the close would wait on the miner once per open episode): `skillevo train` mines it.
         """
-        if self._closing:
-            self._not_mined_at_close += 1
+        if self.defers_mining():
+            self._not_mined_at_close += self._closing
             return []
         repairs = list(repaired)
 
@@ -474,6 +474,11 @@ class Evolver:
             return made + self._transfer(made + repairs + offered)
 
         return self._mining.run(learn, episode, list(events))
+
+    def defers_mining(self) -> bool:
+        """Whether an episode finished now is stored and not mined (`skillevo train` mines it): its
+        library closing (`_stop_open_episodes`), or the process ending (`skillevo._abandoned`)."""
+        return self._closing or ending()
 
     @staticmethod
     def _after_close(episode: Episode) -> list[str]:
