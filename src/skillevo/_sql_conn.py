@@ -182,8 +182,10 @@ class SQLConnections(SkillStore):
                 self._writable()
             if run_read:
                 self._lock_pause.check()  # (a lock held elsewhere met lately: no wait on the agent's path)
+            else:
+                self._d.own_waits()
             # A read on the agent's path waits a short budget of its own for a lock, not the library's.
-            with self._d.waiting_at_most(RUN_PATH_WAIT_S) if run_read else nullcontext():
+            with self._d.run_path_waits(RUN_PATH_WAIT_S) if run_read else nullcontext():
                 if (
                     queued_first
                     and self._behind
