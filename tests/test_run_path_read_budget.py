@@ -13,6 +13,7 @@ off the run path keep the library's wait; nothing the run records is lost.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,41 @@ def test_a_run_path_read_does_not_wait_the_librarys_lock_wait(
     lib.close()
     with SkillLibrary(pg_url) as check:
         assert set(ids) <= {e.id for e in check.episodes()}  # nothing the runs recorded is lost
+
+
+def test_a_finish_that_saves_an_episode_to_mine_does_not_wait_the_librarys_busy_timeout(tmp_path: Path) -> None:
+    """The default Evolver mines (`RuleMiner`): `finish()` of an episode with a failed call saves
+    it at once on the agent's thread (mining cites its events by id). Another process holding the
+    write lock made that save wait the library's whole busy timeout (60 s by default, an hour
+    here), then raise: the run held for as long. Now a write on the run path waits its short
+    budget too; the episode is queued (written when the lock is gone) and mined later."""
+    import sqlite3
+
+    path = tmp_path / "lib.db"
+    lib = SkillLibrary(path, timeout=3600.0)  # the operator's busy timeout: an hour
+    evo = Evolver(lib, sandbox=None)
+    ids: list[str] = []
+    failed: list[BaseException] = []
+
+    def runs() -> None:
+        try:
+            ids.extend(_run(evo, f"held {i}") for i in range(2))
+        except BaseException as exc:  # (reported below)
+            failed.append(exc)
+
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write transaction, never ending here
+    try:
+        thread = threading.Thread(target=runs, daemon=True)
+        thread.start()
+        thread.join(HELD_S)
+        held = thread.is_alive()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    thread.join()
+    assert not held, "the run waited the library's busy timeout to save an episode"  # before: an hour
+    assert not failed, failed
+    lib.close()
+    with SkillLibrary(path) as check:
+        assert set(ids) <= {e.id for e in check.episodes()}

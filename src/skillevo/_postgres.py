@@ -421,6 +421,14 @@ class PostgresDialect(Dialect):
             self._waits.ms = previous
 
     @contextmanager
+    def run_path_waits(self, seconds: float) -> Iterator[None]:
+        if getattr(self._waits, "ms", None) is not None:  # a bound of the caller's (the queue's) stays
+            yield
+            return
+        with self.waiting_at_most(seconds):
+            yield
+
+    @contextmanager
     def savepoint(self, conn: _Conn, depth: int) -> Iterator[None]:
         with conn.transaction():
             yield

@@ -174,18 +174,20 @@ class SQLConnections(SkillStore):
         driver errors that mean "the database refused" raised as `LibraryError`. A read that does
         not read posteriors (`posteriors` False) does not wait for a queue of posterior updates
         alone: it could not see them (a credit's lifecycle check reads the skill next)."""
-        run_read = not writing and on_run_path()
+        run = on_run_path()
         with self._d.guard():
             if self._closed:
                 raise LibraryError(f"the library {self.location} is closed")
             if writing:
                 self._writable()
-            if run_read:
+            if run and not writing:
                 self._lock_pause.check()  # (a lock held elsewhere met lately: no wait on the agent's path)
-            else:
+            if not run:
                 self._d.own_waits()
-            # A read on the agent's path waits a short budget of its own for a lock, not the library's.
-            with self._d.run_path_waits(RUN_PATH_WAIT_S) if run_read else nullcontext():
+            # A statement on the agent's path waits a short budget of its own for a lock, not the
+            # library's (a write refused so: its records queued, its mining left for later);
+            # the queue's own writes keep their bound (`waiting_at_most`).
+            with self._d.run_path_waits(RUN_PATH_WAIT_S) if run else nullcontext():
                 if (
                     queued_first
                     and self._behind
