@@ -17,6 +17,12 @@ abandoned: reward unknown, ``metadata["aborted"] == "abandoned"``, with the even
 ``with evo.episode()`` block the collector leaves (a generator in a reference cycle, closed by it)
 is queued the same way instead of finishing in place.
 
+At the process's end (the exit hook, SIGTERM) one deadline bounds every wait for a busy episode
+together: before 2026-12-07 each busy episode was waited for `LOCK_WAIT_S` in turn (40 busy
+episodes: 80 s before the process could end). And what is stored there is not mined
+(`ending`): a miner that hangs (a model call without a timeout) held the exit for ever; the
+nightly `skillevo train` mines every stored episode with a failure.
+
 Memory: the queue holds only episodes dropped since the last of those points, which the process
 held anyway until it dropped them.
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextvars
 import gc
 import logging
 import os
@@ -39,7 +46,9 @@ from ._run_path import record_run_error
 if TYPE_CHECKING:
     from ._episode import EpisodeContext
 
-__all__ = ["ABANDONED", "abandoned", "collect_and_store", "in_collector", "opened", "pending", "store_abandoned"]
+__all__ = [
+    "ABANDONED", "abandoned", "collect_and_store", "ending", "in_collector", "opened", "pending", "store_abandoned",
+]
 
 log = logging.getLogger("skillevo")
 
@@ -56,6 +65,8 @@ _queue: collections.deque[tuple[EpisodeContext, float | None]] = collections.deq
 # The episodes of this process not freed yet (`collect_and_store`).
 _live: weakref.WeakSet[EpisodeContext] = weakref.WeakSet()
 
+# Set while the episodes of an ending process are stored (`collect_and_store`): nothing is mined.
+_ending: contextvars.ContextVar[bool] = contextvars.ContextVar("skillevo_ending", default=False)
 # The thread the cycle collector is running in, 0 outside a collection (`gc.callbacks`).
 _collecting = [0]
 
@@ -81,6 +92,11 @@ def abandoned(ep: EpisodeContext, reward: float | None = None) -> None:
         _queue.append((ep, reward))
     except Exception:
         pass
+
+
+def ending() -> bool:
+    """Whether the caller stores the episodes of a process that is ending (its finish does not mine)."""
+    return _ending.get()
 
 
 def pending() -> bool:
@@ -151,7 +167,18 @@ def collect_and_store(deadline: float | None = None) -> int:
     dropped in reference cycles it has not reached yet are queued too (before 2026-12-07 they were
     freed after the exit hook, unrecorded), then every episode of this process still open (held
     by the user's code, a daemon thread still in its run) is queued as well: nothing else would
-    ever store it (before 2026-12-07: 25 of 25 lost). Never raises."""
+    ever store it (before 2026-12-07: 25 of 25 lost). `deadline` (default: `LOCK_WAIT_S` from
+    now) bounds the waits for busy episodes in all. Nothing stored here is mined (`ending`). Never
+    raises."""
+    deadline = time.monotonic() + LOCK_WAIT_S if deadline is None else deadline
+    token = _ending.set(True)
+    try:
+        return _collect_and_store(deadline)
+    finally:
+        _ending.reset(token)
+
+
+def _collect_and_store(deadline: float) -> int:
     try:
         # (only where an episode is still unfinished: a full collection of a large heap costs)
         if any(not ep.finished for ep in list(_live)):

@@ -539,7 +539,9 @@ class EpisodeContext:
             # if the store refuses that too), then the caller hears the error. Before, it was lost.
             evo.store.record_episode(ep, events)
             raise
-        if evo.miner is not None and EventKind.TOOL_ERROR in events.kinds():
+        # (A library closing, a process ending: stored, not mined now; `learn` counts it.)
+        minable = evo.miner is not None and EventKind.TOOL_ERROR in events.kinds()
+        if minable and not evo.defers_mining():
             # Mining cites its evidence by event id: written now.
             resolved = events.resolve()
             key = write_key()
@@ -571,7 +573,7 @@ class EpisodeContext:
             # A version chosen for its guidance may carry the repair that acted too (`repairs`): the
             # transfer step checks each one's wins itself.
             repairs = [a.arm for a in ep.applied if (a.kind == "repair" or a.repairs) and a.arm != NULL_ARM]
-        created = evo.learn(ep, stored, repairs) if stored or repairs else []
+        created = evo.learn(ep, stored, repairs) if stored or repairs or minable else []
         if created:
             ep.metadata["mined"] = list(created)
         return ep

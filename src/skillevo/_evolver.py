@@ -11,10 +11,9 @@ credit.
 
 What may block: `finish`, `Evolver.feedback`, the `policy_version` setter and `GroupContext`'s exit
 write to the store (and `finish` mines); `on_tool_error` and `on_tool_result` may write a posterior
-(immediate repair credit) and `on_tool_error` sleeps for a learned retry's back-off. `guidance` and
-`before_tool` only read the in-memory trigger cache (refreshed from the store at most every
-`cache_ttl_s`). Async code should use the ``a``-prefixed variants, which run the blocking parts in a
-worker thread.
+(immediate repair credit), `on_tool_error` sleeps for a learned retry's back-off. `guidance` and
+`before_tool` only read the in-memory trigger cache (refreshed at most every `cache_ttl_s`). Async
+code should use the ``a``-prefixed variants, which run the blocking parts in a worker thread.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from . import _store
-from ._abandoned import store_abandoned
+from ._abandoned import ending, store_abandoned
 from ._admission import AdmissionPolicy
 from ._detect import IsFailure
 from ._discards import DiscardGuard
@@ -456,8 +455,8 @@ class Evolver:
         ids created (none yet when queued). An episode the library's close stops is not mined here
         (the close would wait on the miner once per open episode): `skillevo train` mines it.
         """
-        if self._closing:
-            self._not_mined_at_close += 1
+        if self.defers_mining():
+            self._not_mined_at_close += self._closing
             return []
         repairs = list(repaired)
 
@@ -477,6 +476,11 @@ class Evolver:
             return made + self._transfer(made + repairs + offered)
 
         return self._mining.run(learn, episode, list(events))
+
+    def defers_mining(self) -> bool:
+        """Whether an episode finished now is stored, not mined (`skillevo train` mines it): its library
+        closing (`_stop_open_episodes`) or the process ending (`skillevo._abandoned`)."""
+        return self._closing or ending()
 
     @staticmethod
     def _after_close(episode: Episode) -> list[str]:

@@ -6,7 +6,11 @@ change, ``VACUUM FULL``; SQLite's exclusive lock) made every such read wait the 
 run, 20 s a run, 40 s for two (before 2026-12-07). The agent must never be slowed by skillevo. So
 once a read has met the lock, the reads made on a run path (`skillevo._run_path.on_run_path`) in
 the next `PAUSE_S` do not ask the library: each fails at once with a `LibraryError`, and its hook
-answers as a library with no skills would. What the runs record is not read here: it is queued
+answers as a library with no skills would. And a read on the run path never waits the library's
+own lock wait, which the trainer and the user's scripts keep (an operator's, up to an hour): it
+waits `RUN_PATH_WAIT_S` at most (SQLite's busy timeout, PostgreSQL's ``lock_timeout``, set for
+it alone); before 2026-12-07 the first read of a run, and the first after each pause, waited the
+library's whole wait. What the runs record is not read here: it is queued
 (and journaled to disk while the store refuses it), written when the lock is gone. The first read
 after the pause asks again. Reads off the run path (a user's script, the trainer) wait as before.
 """
@@ -18,10 +22,13 @@ import time
 
 from ._errors import LibraryError
 
-__all__ = ["PAUSE_S", "LockPause"]
+__all__ = ["PAUSE_S", "RUN_PATH_WAIT_S", "LockPause"]
 
 #: How long run-path reads skip a library after one met a lock held elsewhere.
 PAUSE_S = 30.0
+#: The most seconds a read on an agent's run path waits for a lock held elsewhere: a short wait
+#: (another process's commit) is waited out, a lock held for good is met at once.
+RUN_PATH_WAIT_S = 0.25
 
 
 class LockPause:

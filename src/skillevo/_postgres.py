@@ -55,6 +55,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 __all__ = ["MIGRATIONS", "PostgresLibrary", "holds_library"]
 
 _Conn = psycopg.Connection[dict[str, Any]]
+# A connection's attribute: the ``lock_timeout`` its session was set to (ms; None: its own).
+_SESSION_MS = "_skillevo_lock_ms"
 _SCHEMA_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 _ATTEMPTS = 3
 _FIRST_WAIT_S = 0.5  # a wait for a pooled connection past which the server is asked whether it answers
@@ -206,7 +208,7 @@ class PostgresDialect(Dialect):
         self._state = threading.Lock()
         self._state_pid = os.getpid()
         self._asking = False  # a thread of this process is asking the server whether it answers
-        self._waits = threading.local()  # a bound on lock waits this thread's next writes set (`waiting_at_most`)
+        self._waits = threading.local()  # a bound on lock waits this thread's next statements set (`waiting_at_most`)
         self._reopen = reopen
         self._pid = os.getpid()
         self._inherited: list[ConnectionPool[Any]] = []
@@ -345,6 +347,7 @@ class PostgresDialect(Dialect):
     @contextmanager
     def reading(self, *, pipelined: bool = False) -> Iterator[_Conn]:
         with self._connection() as conn:  # autocommit: READ COMMITTED gives each statement its snapshot anyway
+            self._session_waits(conn)
             if not pipelined:
                 yield conn
                 return
@@ -355,6 +358,7 @@ class PostgresDialect(Dialect):
         for attempt in range(_ATTEMPTS):
             with self._connection() as conn:
                 try:
+                    self._session_waits(conn)
                     return conn.execute(statement, params, prepare=True).fetchall()
                 except psycopg.OperationalError:
                     if not conn.closed or attempt == _ATTEMPTS - 1:
@@ -384,17 +388,31 @@ class PostgresDialect(Dialect):
                 yield conn
             return
 
+    def _session_waits(self, conn: _Conn) -> None:
+        """A connection used outside a transaction: its session's ``lock_timeout`` as this thread's bound now says
+        (`waiting_at_most`: a read on the agent's run path waits a short budget of its own), or
+        the connection's own (the library's). Asked only when it changes (a pooled connection
+        serves the run path and the trainer alike): a round trip at a change, none otherwise."""
+        ms = getattr(self._waits, "ms", None)
+        if getattr(conn, _SESSION_MS, None) == ms:
+            return
+        conn.execute("RESET lock_timeout" if ms is None else f"SET lock_timeout = {int(ms)}")
+        setattr(conn, _SESSION_MS, ms)
+
     def _bound_waits(self, conn: _Conn) -> None:
         """In a transaction just begun: `waiting_at_most`'s bound, for this transaction alone."""
         ms = getattr(self._waits, "ms", None)
         if ms is not None:
             conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{ms}ms",))
+        elif getattr(conn, _SESSION_MS, None) is not None:  # (a run-path read's session bound)
+            conn.execute("SET LOCAL lock_timeout TO DEFAULT")
 
     @contextmanager
     def waiting_at_most(self, seconds: float) -> Iterator[None]:
         # A write waits only on the rows it writes, but another session may hold them (or their
         # table: a long transaction, a LOCK TABLE, a schema change) without end: the transaction's
         # lock_timeout fails it instead (LockNotAvailable, a store error: its records stay queued).
+        # A read outside a transaction: its session's (`_session_waits`).
         previous = getattr(self._waits, "ms", None)
         self._waits.ms = max(1, int(seconds * 1000))
         try:
@@ -403,12 +421,21 @@ class PostgresDialect(Dialect):
             self._waits.ms = previous
 
     @contextmanager
+    def run_path_waits(self, seconds: float) -> Iterator[None]:
+        if getattr(self._waits, "ms", None) is not None:  # a bound of the caller's (the queue's) stays
+            yield
+            return
+        with self.waiting_at_most(seconds):
+            yield
+
+    @contextmanager
     def savepoint(self, conn: _Conn, depth: int) -> Iterator[None]:
         with conn.transaction():
             yield
 
     def autocommit(self, statement: Statement) -> list[Any]:
         with self._connection() as conn:
+            self._session_waits(conn)
             cur = conn.execute(statement[0], statement[1], prepare=True)
             return cur.fetchall() if cur.description is not None else []
 

@@ -12,13 +12,13 @@ import functools
 import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ._durability import Durability
 from ._errors import LibraryError
 from ._learning_sql import PosteriorIncrement
-from ._lock_pause import LockPause
+from ._lock_pause import RUN_PATH_WAIT_S, LockPause
 from ._run_path import on_run_path
 from ._skill_rows import UnreadableRows
 from ._spill import Journal, journal_folder
@@ -174,36 +174,43 @@ class SQLConnections(SkillStore):
         driver errors that mean "the database refused" raised as `LibraryError`. A read that does
         not read posteriors (`posteriors` False) does not wait for a queue of posterior updates
         alone: it could not see them (a credit's lifecycle check reads the skill next)."""
+        run = on_run_path()
         with self._d.guard():
             if self._closed:
                 raise LibraryError(f"the library {self.location} is closed")
             if writing:
                 self._writable()
-            if not writing and on_run_path():
+            if run and not writing:
                 self._lock_pause.check()  # (a lock held elsewhere met lately: no wait on the agent's path)
-            if (
-                queued_first
-                and self._behind
-                and (posteriors or not self._behind.holds_only(QueuedIncrement))
-            ):
+            if not run:
+                self._d.own_waits()
+            # A statement on the agent's path waits a short budget of its own for a lock, not the
+            # library's (a write refused so: its records queued, its mining left for later);
+            # the queue's own writes keep their bound (`waiting_at_most`).
+            with self._d.run_path_waits(RUN_PATH_WAIT_S) if run else nullcontext():
+                if (
+                    queued_first
+                    and self._behind
+                    and (posteriors or not self._behind.holds_only(QueuedIncrement))
+                ):
+                    try:
+                        self._behind.drain(briefly=not writing)
+                    except LibraryError:
+                        # A read goes on without the records the store refuses now (a full disk, a
+                        # held lock): they stay queued and their writer was or will be told (`finish`,
+                        # `flush`, `close`); a read on the agent's path must not fail in its place.
+                        # Nothing kept (queued, or moved to the spill journal): the error is the only report.
+                        if writing or not self._behind:
+                            raise
                 try:
-                    self._behind.drain(briefly=not writing)
-                except LibraryError:
-                    # A read goes on without the records the store refuses now (a full disk, a
-                    # held lock): they stay queued and their writer was or will be told (`finish`,
-                    # `flush`, `close`); a read on the agent's path must not fail in its place.
-                    # Nothing kept (queued, or moved to the spill journal): the error is the only report.
-                    if writing or not self._behind:
+                    yield
+                except self._d.errors as exc:
+                    if not writing and self._d.lock_wait(exc):
+                        self._lock_pause.met_lock()
+                    error = self._d.library_error(exc, writing=writing) if translate else None
+                    if error is None:
                         raise
-            try:
-                yield
-            except self._d.errors as exc:
-                if not writing and self._d.lock_wait(exc):
-                    self._lock_pause.met_lock()
-                error = self._d.library_error(exc, writing=writing) if translate else None
-                if error is None:
-                    raise
-                raise error from None
+                    raise error from None
 
     def _current(self) -> Any:
         return getattr(self._local, "conn", None)

@@ -124,6 +124,16 @@ class Dialect(ABC):
         """Inside the block a transaction waits at most `seconds` for a lock another connection
         holds before it fails (the caller holds the guard)."""
 
+    def run_path_waits(self, seconds: float) -> AbstractContextManager[None]:
+        """Inside the block a read on an agent's run path waits at most `seconds` for a lock (the
+        caller holds the guard); the bound may stay set after it, until `own_waits`."""
+        return self.waiting_at_most(seconds)
+
+    def own_waits(self) -> None:
+        """What the caller (holding the guard) runs next waits the library's own lock wait, unless
+        a `waiting_at_most` block it is in bounds it."""
+        return None  # (a bound `run_path_waits` sets ends with its block here)
+
     @abstractmethod
     def savepoint(self, conn: Any, depth: int) -> AbstractContextManager[None]:
         """A savepoint inside the open transaction of `conn` (the `depth`-th nested one)."""

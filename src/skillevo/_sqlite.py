@@ -121,15 +121,45 @@ class SQLiteDialect(Dialect):
     def select(self, statement: str, params: Sequence[Any]) -> list[Any]:
         return self.conn.execute(statement, params).fetchall()
 
+    # The busy timeout is the connection's, which the guard held by the caller keeps to itself: the
+    # library's own (read once), the one set now, and how many `waiting_at_most` blocks are open.
+    _own_ms: int | None = None
+    _now_ms: int | None = None
+    _explicit = 0
+
+    def _busy(self, ms: int) -> None:
+        if ms != self._now_ms:
+            self.conn.execute(f"PRAGMA busy_timeout = {ms}")
+            self._now_ms = ms
+
+    def _own(self) -> int:
+        if self._own_ms is None:
+            (configured,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
+            self._own_ms = self._now_ms = int(configured)
+        return self._own_ms
+
     @contextmanager
     def waiting_at_most(self, seconds: float) -> Iterator[None]:
-        # The busy timeout is the connection's, which the guard held by the caller keeps to itself.
-        (configured,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
-        self.conn.execute(f"PRAGMA busy_timeout = {min(int(seconds * 1000), int(configured))}")
+        before = self._now_ms if self._own_ms is not None else self._own()
+        self._busy(min(int(seconds * 1000), self._own()))
+        self._explicit += 1
         try:
             yield
         finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(configured)}")
+            self._explicit -= 1
+            self._busy(before if before is not None else self._own())
+
+    @contextmanager
+    def run_path_waits(self, seconds: float) -> Iterator[None]:
+        # Left set for the next run-path read (hooks read several times a call): a statement only
+        # when it changes; `own_waits` sets the library's back for anything else.
+        if not self._explicit:
+            self._busy(min(int(seconds * 1000), self._own()))
+        yield
+
+    def own_waits(self) -> None:
+        if not self._explicit and self._now_ms is not None:
+            self._busy(self._own())
 
     def _same_file(self) -> None:
         """A write goes to the file the library opened. One deleted or replaced since (moved
