@@ -68,3 +68,22 @@ def test_the_null_arm_is_judged_once_by_the_call_it_waited_on() -> None:
     credits, sent = _run(apply=False)
     assert sent == [{"when": "2031-07-19"}]
     assert credits == [(_SITE, NULL_ARM, 1.0)], credits
+
+
+def test_a_call_the_repair_did_not_touch_still_judges_the_guidance() -> None:
+    # The tool before its upgrade: it wants ``day``. The first call is the repair's (renamed, accepted:
+    # 1); the second omits the argument, the repair has nothing to rename, the skill's own error fires:
+    # that call is the guidance's (0). Two calls, one update each.
+    selector = FixedSelector()
+    with memory_library({_SITE: _SKILL}) as lib:
+        evo = Evolver(lib, selector=selector, miner=None, seed=0, cache_ttl_s=float("inf"), mining="inline")
+        with evo.episode(task="t") as ep:
+            ep.guidance(tools=["lookup"])
+            sent = ep.before_tool("lookup", {"when": "2031-07-19"})
+            assert sent == {"day": "2031-07-19"}
+            ep.on_tool_result("lookup", sent, "ok")
+            sent = ep.before_tool("lookup", {"city": "Oslo"})
+            assert ep.on_tool_error("lookup", sent, ValueError("lookup: field required: day")) is None
+            ep.finish(reward=1.0)
+    version = next(arm for key, arm, _ in selector.updates if key == _SITE)
+    assert [u for u in selector.updates if u[0] == _SITE] == [(_SITE, version, 1.0), (_SITE, version, 0.0)]
