@@ -31,6 +31,7 @@ class Pending:
     writes: bool = False  # its repair writes a constant into the call (a set or a value map)
     site: frozenset[str] | None = None  # the arguments its site's repairs change (`site_args`)
     batch: int = 0  # the call it waits on, among identical ones (`_call_waits`)
+    call: int = 0  # that call's number among its tool's calls (`SiteChoices.judged`)
 
 
 @dataclass

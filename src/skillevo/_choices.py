@@ -71,6 +71,14 @@ class SiteChoices:
         self.tool_calls: dict[str, int] = {}
         self.chosen_at: dict[str, ToolSite] = {}
         self.failed_after: set[str] = set()
+        # One outcome per call a version touched: the calls (site, tool, the tool's call number) whose
+        # outcome credited the site's arm through its repair (it acted on the call, was undone at it,
+        # or the null arm waited on it), and those on whose failure the site's trigger fired. A tool's
+        # calls judge the site's guidance only where its repair did not already judge them
+        # (`CreditLedger.credit_tool_guidance`): one call, one update, never a 0 for the repair and a
+        # 1 for its own guidance (a repair turned harmful then hid behind its guidance's wins).
+        self.repaired_calls: set[tuple[str, str, int]] = set()
+        self.failed_calls: set[tuple[str, str, int]] = set()
         # Guidance drawn from a tool's declared schema says how to send one argument: it is judged by
         # whether the tool's later calls still break the schema that way (`ToolCalls.before`), not
         # by the tool's failures, most of which concern other arguments and would drown its effect.
@@ -96,6 +104,31 @@ class SiteChoices:
                 self.chosen_at[site] = ToolSite(chosen.tool, self.tool_calls.get(chosen.tool, 0))
                 self.failed_after.discard(site)
         self.reached |= sites
+
+    def failed(self, site: str, tool: str) -> None:
+        """The site's trigger fired on a failure of the latest call of `tool`."""
+        self.failed_after.add(site)
+        self.failed_calls.add((site, tool, self.tool_calls.get(tool, 0)))
+
+    def judged(self, site: str, tool: str, call: int | None = None) -> None:
+        """The site's arm was credited with the outcome of a call of `tool` (its number; the latest)."""
+        self.repaired_calls.add((site, tool, self.tool_calls.get(tool, 0) if call is None else call))
+
+    def guidance_outcome(self, site: str) -> float | None:
+        """What the tool's calls since a prompt reached `site` say of its guidance: 0 when its trigger
+        fired on a failure of one of them, 1 when the tool was called and none did, None when it was
+        not called. Calls whose outcome the site's repair was credited with are its repair's
+        (`repaired_calls`): they are not counted twice."""
+        chosen = self.chosen_at[site]
+        tool, calls = chosen.tool, self.tool_calls.get(chosen.tool, 0)
+        if not any(s == site and t == tool for s, t, _ in self.repaired_calls):
+            if site in self.failed_after:
+                return 0.0
+            return 1.0 if calls > chosen.calls_then else None
+        left = [n for n in range(chosen.calls_then + 1, calls + 1) if (site, tool, n) not in self.repaired_calls]
+        if any((site, tool, n) in self.failed_calls for n in left):
+            return 0.0
+        return 1.0 if left else None
 
     def count_call(self, tool: str) -> None:
         """One more call of `tool` in this episode."""

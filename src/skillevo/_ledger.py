@@ -146,13 +146,8 @@ class CreditLedger:
                 # Its retries are credited by their calls; the outage's recurrence says nothing of it.
                 applied[i] = a.model_copy(update={"credited": True})
                 continue
-            reward: float | None
-            if a.key in sites.failed_after:
-                reward = 0.0
-            elif sites.tool_calls.get(chosen.tool, 0) > chosen.calls_then:
-                reward = 1.0
-            else:
-                reward = None
+            # (The calls its site's repair was credited with are not counted again: one per call.)
+            reward = sites.guidance_outcome(a.key)
             applied[i] = a.model_copy(update={"credited": True})  # a later `feedback` must not credit it
             if reward is None:
                 continue

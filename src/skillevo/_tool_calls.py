@@ -126,7 +126,7 @@ class ToolCalls:
                 if broken:
                     for key in self.choices.conformance:
                         if key in broken and self.choices.chosen_at[key].tool == name:
-                            self.choices.failed_after.add(key)
+                            self.choices.failed(key, name)
             preemptive = evo.triggers.plan(name).preemptive
             new_args = args
             if preemptive:
@@ -224,6 +224,9 @@ class ToolCalls:
 
     def _expect(self, tool: str, args: Any, *arms: Pending) -> None:
         """One call's arms wait on its outcome (apart from an identical call's: `_call_waits`)."""
+        call = self.choices.tool_calls.get(tool, 0)  # (a retry's: the call it repeats, its tool's latest)
+        for p in arms:
+            p.call = p.call or call  # (an arm set aside at a failure keeps its call)
         expect(self.pending, CallKey.of(tool, args), arms)
         self.choices.acted.update(p.key for p in arms)
 
@@ -289,20 +292,15 @@ class ToolCalls:
         for p in waiting:
             self.evo.ledger.credit(p.key, p.arm, reward)
             touched.add(p.key)
-            self._log_credit(tool, p.key, p.arm, reward, p.kind)
+            self._log_credit(tool, p.key, p.arm, reward, p.kind, p.call)
         self.evo.ledger.evaluate(touched)
 
-    def _log_credit(self, tool: str, key: str, arm: str, reward: float, strategy: str) -> None:
-        self.recorder.log(
-            EventKind.CREDIT,
-            tool,
-            None if arm == NULL_ARM else arm,
-            key=key,
-            arm=arm,
-            reward=reward,
-            source="call",
-            strategy=strategy,
-        )
+    def _log_credit(self, tool: str, key: str, arm: str, reward: float, strategy: str, call: int | None = None) -> None:
+        """Log the credit of site `key`'s arm by a call of `tool` (its number; else the latest), which
+        judged the arm: its guidance is not judged by that call again (`SiteChoices.judged`)."""
+        self.choices.judged(key, tool, call)
+        self.recorder.log(EventKind.CREDIT, tool, None if arm == NULL_ARM else arm, key=key, arm=arm, reward=reward,
+                          source="call", strategy=strategy)
 
     def result(self, name: str, args: dict[str, Any], result: Any) -> bool:
         """Record a call's result; True when it was judged a failure."""
@@ -406,7 +404,7 @@ class ToolCalls:
             ):
                 continue
             if skill.name in self.choices.chosen and skill.name not in self.choices.conformance:
-                self.choices.failed_after.add(skill.name)
+                self.choices.failed(skill.name, name)
             self.fired.setdefault(skill.name, skill)
             self.fired_on.setdefault(skill.name, name)
             self.shadow.fired(skill.name)
@@ -528,6 +526,7 @@ class ToolCalls:
         if not changes(repaired, args):
             tried.skills.add(skill.name)
             self.choices.acted.add(skill.name)
+            self.choices.judged(skill.name, name)
             self.evo.ledger.credit(skill.name, version.id, 0.0)
             self.evo.ledger.evaluate({skill.name})
             return None, 0.0, "code"
