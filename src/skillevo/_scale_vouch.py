@@ -21,7 +21,7 @@ from ._models import CoerceArg, Event, EventKind, Repair, Trigger
 from ._scale import scales_between
 from ._store import SkillStore
 
-__all__ = ["suggested_scale"]
+__all__ = ["names_number", "suggested_scale"]
 
 #: The newest events of each kind read (as `skillevo._vouch` reads).
 _LOOKBACK = 500
@@ -37,7 +37,7 @@ def _number_text(value: Any) -> str | None:
 _NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w]|\.\d)")
 
 
-def _names_number(text: str, value: Any) -> bool:
+def names_number(text: str, value: Any) -> bool:
     """Whether `text` names the number `value`, in any of its forms: read as text, the model's 24111.0
     was not the 24111 the error named (nor 24111 an error's "24,111"), and the scale counted as unprompted."""
     for m in _NUMBER.finditer(text):
@@ -96,7 +96,7 @@ def suggested_scale(repair: Repair | None, trigger: Trigger, store: SkillStore) 
         prompted = False
         for episode, listed in calls.items():
             for success, value in _corrections(listed, op.arg, op.scale or 0):
-                named = any(_names_number(_output_text(e), value) for e in outputs.get(episode, [])
+                named = any(names_number(_output_text(e), value) for e in outputs.get(episode, [])
                             if (e.id or 0) < (success.id or 0))
                 if named:
                     prompted = True
