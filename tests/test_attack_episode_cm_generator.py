@@ -54,16 +54,3 @@ def test_an_asynccontextmanager_helpers_episode_is_current_in_the_callers_block(
         return [inside, current_episode() is None]
 
     assert asyncio.run(main()) == [True, True]
-
-
-def test_a_streaming_generator_still_hides_its_episode_from_its_caller() -> None:
-    evo = _evo()
-
-    def stream() -> Iterator[int]:
-        with evo.episode(task="streamed"):
-            yield 1
-
-    gen = stream()
-    next(gen)
-    assert current_episode() is None
-    gen.close()

@@ -25,15 +25,19 @@ ERRORS = {
 }
 
 
-def _run(arg: str, value: int, error: str, unprompted: bool = False) -> tuple[int, SkillLibrary]:
-    """Two sessions follow the tool's suggestion; `LATER` sessions of other customers meet the same
-    error. Returns how many later calls carried `value` that the customer did not send."""
+def _run(
+    arg: str, value: int, error: str, unprompted: bool = False, sent: float | None = None
+) -> tuple[int, SkillLibrary]:
+    """Two sessions follow the tool's suggestion (the model writing it as `sent`, default `value`);
+    `LATER` sessions of other customers meet the same error. Returns how many later calls carried
+    `value` that the customer did not send."""
     lib = SkillLibrary(":memory:")
     evo = Evolver(lib, seed=3)
     for i in range(2 if unprompted else 0):  # the deployment's own constant, sent before any error
         with evo.episode(task="pay") as ep:
             ep.on_tool_result("pay", {"amount": 5 + i, arg: value}, "ok")
             ep.finish(reward=1.0)
+    written = sent
     reached = 0
     for i in range(2 + LATER):
         with evo.episode(task="pay") as ep:
@@ -41,7 +45,7 @@ def _run(arg: str, value: int, error: str, unprompted: bool = False) -> tuple[in
             reached += sent.get(arg) == value
             retry = ep.on_tool_error("pay", sent, ValueError(error.format(value=value)))
             if i < 2:
-                ep.on_tool_result("pay", {**sent, arg: value}, "ok")
+                ep.on_tool_result("pay", {**sent, arg: value if written is None else written}, "ok")
             elif retry is not None and retry.get(arg) == value:
                 reached += 1
             ep.finish(reward=1.0)
@@ -70,3 +74,14 @@ def test_control_a_one_digit_number_the_error_names_is_learned() -> None:
     """ "page must be at least 1": a one-digit number steers nothing a person could be robbed by."""
     reached, _lib = _run("page", 1, "missing required argument 'page': start at page 1")
     assert reached > 0
+
+
+@pytest.mark.parametrize("case", sorted(ERRORS))
+def test_a_suggested_number_the_model_writes_in_another_form_reaches_no_later_call(case: str) -> None:
+    # The model resends the number the error named as a float (884422 -> 884422.0): read as text, the
+    # constant 884422.0 was named by no output, and was learned and tested on later customers' calls.
+    arg, value, error = ERRORS[case]
+    reached, lib = _run(arg, value, error, sent=float(value))
+    assert reached == 0
+    reasons = [e.data.get("reason") for e in lib.events(kind=EventKind.PROPOSAL_REJECTED)]
+    assert SUGGESTED in reasons

@@ -54,3 +54,28 @@ def test_a_scale_only_the_tools_errors_named_is_never_applied_unseen() -> None:
         assert sent == later  # before: each sent at a hundred times its amount
         assert not [op for s in lib.skills() for v in s.versions if v.strategy.repair is not None
                     for op in v.strategy.repair.ops if getattr(op, "scale", None)]
+
+
+def _pay_cents(amount: Any, payee: str) -> Any:
+    if amount != int(amount):
+        return f"Error: amount {amount} rejected; resend with amount {round(amount * 100)}"
+    return {"ok": True, "charged": amount, "payee": payee}
+
+
+def test_a_named_number_the_model_resends_in_another_form_is_still_the_tools() -> None:
+    # The model writes the number the error named as a float ("resend with amount 24111" -> 24111.0):
+    # read as text, 24111.0 was not the 24111 the error named, and the scale was learned unprompted.
+    with SkillLibrary(":memory:") as lib:
+        evo = Evolver(lib, seed=5, sandbox=None, cache_ttl_s=float("inf"))
+        for i, amount in enumerate([241.11, 169.72, 300.25, 512.5, 199.99, 250.75, 410.1, 333.33]):
+            with evo.episode(task=f"pay {i}") as ep:
+                sent = ep.before_tool("pay", {"amount": amount, "payee": "shop"})
+                error = _pay_cents(**sent)
+                ep.on_tool_result("pay", sent, error)
+                ep.on_tool_error("pay", sent, error)
+                fixed = ep.before_tool("pay", {"amount": float(round(amount * 100)), "payee": "shop"})
+                ep.on_tool_result("pay", fixed, _pay_cents(**fixed))
+                ep.finish(reward=1.0)
+            evo.flush(60)
+        assert not [op for s in lib.skills() for v in s.versions if v.strategy.repair is not None
+                    for op in v.strategy.repair.ops if getattr(op, "scale", None)]

@@ -149,37 +149,6 @@ def test_a_task_or_thread_outliving_the_block_that_started_it_sees_no_finished_e
     assert seen == {"task": None, "thread": None}
 
 
-def test_an_episode_entered_in_a_context_manager_generator_is_current_in_the_with_block() -> None:
-    """``@contextlib.contextmanager`` (and its async form) runs the caller's block where the
-    generator yields: the block is the episode's run. After the generator-scope change of
-    2026-12-07 the episode was current neither in the sync nor the async block (2 of 2), so an
-    adapter's hooks recorded nothing there."""
-    import contextlib
-
-    evo = _evo()
-
-    @contextlib.contextmanager
-    def run_scope() -> Iterator[object]:
-        with evo.episode(task="scoped") as ep:
-            yield ep
-
-    @contextlib.asynccontextmanager
-    async def arun_scope() -> AsyncIterator[object]:
-        async with evo.episode(task="scoped async") as ep:
-            yield ep
-
-    with run_scope() as ep:
-        sync_seen = current_episode() is ep
-    assert current_episode() is None
-
-    async def main() -> bool:
-        async with arun_scope() as aep:
-            seen = current_episode() is aep
-        return seen and current_episode() is None
-
-    assert [sync_seen, asyncio.run(main())] == [True, True]
-
-
 def test_entering_from_a_thread_with_no_python_caller_raises_nothing() -> None:
     """``__enter__`` run with no Python frame above it (a thread's own target, a native callback).
     Before this fix reading the entry's frame raised ``ValueError`` out of ``__enter__``, with the

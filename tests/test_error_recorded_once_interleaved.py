@@ -57,3 +57,21 @@ def test_each_attempt_of_a_call_that_fails_again_is_recorded() -> None:
             pay = ep.before_tool("pay", {"amount": -5})
             ep.on_tool_error("pay", pay, ValueError(ERROR))
         assert _errors(lib) == ["pay"] * 4
+
+
+def _held_after(failures: int) -> int:
+    """How many failure reports an episode still waits for after `failures` failed calls, each reported by
+    its result alone (an adapter whose tools return their errors: no error report ever follows)."""
+    with SkillLibrary(":memory:") as lib:
+        evo = Evolver(lib, policy_version="p@1", miner=None)
+        with evo.episode(task="find the items") as ep:
+            for i in range(failures):
+                args = ep.before_tool("search", {"q": f"item {i}"})
+                assert ep.on_tool_result("search", args, "Error: not found")
+            return len(ep._tools._error_logged)
+
+
+def test_what_waits_for_an_error_report_does_not_grow_with_the_episode() -> None:
+    # Every start and result of a call read the whole of it: an episode of many failures reported by their
+    # result alone slowed each call in proportion (4,000 failures: 3x the first thousand's time per call).
+    assert _held_after(2000) == _held_after(1000)

@@ -66,3 +66,29 @@ def test_the_count_is_said_when_the_fault_is_logged_again(
     loud = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(loud) == 2
     assert "4 more repeats of this error since the last one logged" in loud[1].getMessage()
+
+
+def _skillevo_lines(*sources: str) -> list[object]:
+    """Functions compiled as modules of skillevo's (each raising inside the standard library)."""
+    fns = []
+    for i, src in enumerate(sources):
+        g: dict[str, object] = {"__name__": f"skillevo._fault_probe{i}"}
+        exec(compile(src, f"<skillevo._fault_probe{i}>", "exec"), g)  # (a test's own code, as modules of skillevo's)
+        fns.append(g["run"])
+    return fns
+
+
+def test_two_faults_raised_inside_the_standard_library_are_two(caplog: pytest.LogCaptureFixture) -> None:
+    # Two bugs at different lines of skillevo, both raised by the same line of json: the fault was the
+    # innermost frame (json's), so the second was held back at DEBUG, its traceback never shown.
+    first, second = _skillevo_lines(
+        "import json\ndef run():\n    return json.dumps({'at': object()})\n",
+        "import json\n\n\ndef run():\n    return json.dumps([object()])\n",
+    )
+    with caplog.at_level(logging.DEBUG, logger="skillevo"):
+        record_error(None, "before_tool(pay)", _raised(first))
+        record_error(None, "on_tool_result(pay)", _raised(second))
+        record_error(None, "on_tool_result(pay)", _raised(second))  # the same fault again: counted
+    loud = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(loud) == 2, [r.getMessage() for r in loud]
+    assert "before_tool(pay)" in loud[0].getMessage() and "on_tool_result(pay)" in loud[1].getMessage()

@@ -205,5 +205,4 @@ def opened(ep: EpisodeContext) -> None:
 
 @atexit.register
 def _at_exit() -> None:
-    # One lock wait in all, not one per episode a daemon thread keeps busy: the process is ending.
-    collect_and_store(time.monotonic() + LOCK_WAIT_S)
+    collect_and_store()  # (one lock wait in all, not one per busy episode: its default deadline)

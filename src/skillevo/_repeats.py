@@ -92,13 +92,19 @@ class Faults:
 
 
 def _fault(exc: BaseException) -> tuple[str, str, int]:
-    """What makes two errors one fault: the exception's type and where it was raised (the innermost
-    frame of its traceback; none for one never raised)."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    """What makes two errors one fault: the exception's type and the line of skillevo's that raised it
+    (the innermost frame of its traceback in a skillevo package, else the innermost; none for one never
+    raised). Not simply the innermost: two bugs raised by the same line of a library they both call
+    (json's encoder, re's parser) were one fault, the second's traceback held back (before 2026-12-07)."""
+    tb, own, last = exc.__traceback__, None, None
+    while tb is not None:
+        last = tb
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("skillevo"):
+            own = tb
         tb = tb.tb_next
+    at = own or last
     name = f"{type(exc).__module__}.{type(exc).__qualname__}"
-    return (name, tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else (name, "", 0)
+    return (name, at.tb_frame.f_code.co_filename, at.tb_lineno) if at is not None else (name, "", 0)
 
 
 #: the process's count of its own faults: each logged in full once a window, its repeats counted

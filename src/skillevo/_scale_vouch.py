@@ -12,6 +12,8 @@ it; a scale whose corrections were so named needs two episodes of unprompted one
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +21,7 @@ from ._models import CoerceArg, Event, EventKind, Repair, Trigger
 from ._scale import scales_between
 from ._store import SkillStore
 
-__all__ = ["suggested_scale"]
+__all__ = ["names_number", "suggested_scale"]
 
 #: The newest events of each kind read (as `skillevo._vouch` reads).
 _LOOKBACK = 500
@@ -29,6 +31,22 @@ def _number_text(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return repr(value)
+
+
+# A number as an output writes it: digits, maybe grouped by commas, maybe with decimals (not inside a word).
+_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w]|\.\d)")
+
+
+def names_number(text: str, value: Any) -> bool:
+    """Whether `text` names the number `value`, in any of its forms: read as text, the model's 24111.0
+    was not the 24111 the error named (nor 24111 an error's "24,111"), and the scale counted as unprompted."""
+    for m in _NUMBER.finditer(text):
+        try:
+            if math.isclose(float(m.group(0).replace(",", "")), value, rel_tol=1e-12, abs_tol=0.0):
+                return True
+        except (ValueError, OverflowError):  # (a number too long for a float)
+            continue
+    return False
 
 
 def _by_episode(events: Iterable[Event]) -> dict[str, list[Event]]:
@@ -66,7 +84,7 @@ def suggested_scale(repair: Repair | None, trigger: Trigger, store: SkillStore) 
     ops = [op for op in (repair.ops if repair else []) if isinstance(op, CoerceArg) and op.scale is not None]
     if not ops:
         return False
-    from ._vouch import _names, _output_text
+    from ._vouch import _output_text
 
     tool = None if trigger.tool_is_glob else trigger.tool
     calls = _by_episode([*store.newest_events(kind=EventKind.TOOL_RESULT, tool=tool, limit=_LOOKBACK),
@@ -78,8 +96,7 @@ def suggested_scale(repair: Repair | None, trigger: Trigger, store: SkillStore) 
         prompted = False
         for episode, listed in calls.items():
             for success, value in _corrections(listed, op.arg, op.scale or 0):
-                text = _number_text(value) or ""
-                named = any(_names(_output_text(e), text) for e in outputs.get(episode, [])
+                named = any(names_number(_output_text(e), value) for e in outputs.get(episode, [])
                             if (e.id or 0) < (success.id or 0))
                 if named:
                     prompted = True

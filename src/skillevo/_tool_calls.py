@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._attribution import names_elsewhere, site_args
-from ._call_key import CallKey, tool_name
+from ._call_key import CallKey, noted, tool_name, without
 from ._call_sites import Attempt, Pending, Tried
 from ._call_waits import expect, take
 from ._code_fit import run_checked
@@ -114,7 +114,7 @@ class ToolCalls:
             counts = self.choices.tool_calls  # `SiteChoices.count_call`, without its frame
             counts[name] = counts.get(name, 0) + 1
             if self._error_logged:  # a new attempt of a call: its last one's report is over
-                self._error_logged = _without(self._error_logged, CallKey.of(name, args))
+                self._error_logged = without(self._error_logged, CallKey.of(name, args))
             new_tool = not evo.tools.knows(name)
             schema = evo.tools.seen(name, args)
             if new_tool and evo.tools.changed:
@@ -244,7 +244,7 @@ class ToolCalls:
             for attempt in [a for a in self._attempts if a.call == original]:
                 del self._attempts[attempt]
             if self._error_logged:
-                self._error_logged = _without(_without(self._error_logged, original), attempted)
+                self._error_logged = without(without(self._error_logged, original), attempted)
 
     def forget(self) -> None:
         """Drop the arms still waiting: calls that never reported an outcome credit nothing."""
@@ -321,10 +321,10 @@ class ToolCalls:
                 error = (failure.error_type or "error", failure.message)
                 self._record_error(name, args, *error)
                 self._resolve(name, args, success=False, error=error, text=None if text is None else text[:SCAN_CHARS])
-                self._error_logged += (CallKey.of(name, args),)
+                self._error_logged = noted(self._error_logged, CallKey.of(name, args))
                 return True
             if self._error_logged:  # this call's next outcome: its earlier failure's report is over
-                self._error_logged = _without(self._error_logged, CallKey.of(name, args))
+                self._error_logged = without(self._error_logged, CallKey.of(name, args))
             kept = text if text is not None and len(text) <= RESULT_MAX_CHARS else snapshot(result)
             self.recorder.log_call(_TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": kept})
             if self.pending:  # (`_resolve` credits nothing else)
@@ -591,8 +591,3 @@ class ToolCalls:
             call=self.calls,
             retry=True,
         )
-
-
-def _without(logged: tuple[CallKey, ...], key: CallKey) -> tuple[CallKey, ...]:
-    """`logged` without the entries of `key` (a call's earlier attempts)."""
-    return tuple(k for k in logged if k != key)

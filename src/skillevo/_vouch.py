@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ._models import Event, EventKind, Repair, Trigger
-from ._scale_vouch import suggested_scale
+from ._scale_vouch import names_number, suggested_scale
 from ._shape import leaves
 from ._store import SkillStore
 
@@ -158,24 +158,25 @@ def unvouched_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
     return any(len(sent.get(text, ())) < 2 for text in pending)
 
 
-def _no_party(text: str) -> bool:
-    """A number of fewer digits than a record's, or a symbol or separator of a few characters (``"+"``, ``"-"``)."""
+def _number(text: str) -> float | int | None:
+    """The number `text` writes (JSON), or None."""
     try:
         number = json.loads(text)
     except ValueError:
-        number = None
-    if isinstance(number, int | float) and not isinstance(number, bool):
+        return None
+    return number if isinstance(number, int | float) and not isinstance(number, bool) else None
+
+
+def _no_party(text: str) -> bool:
+    """A number of fewer digits than a record's, or a symbol or separator of a few characters (``"+"``, ``"-"``)."""
+    if _number(text) is not None:
         return sum(c.isdigit() for c in text) < _RECORD_DIGITS
     return len(text) <= _SHORT and not any(c.isalnum() for c in text)
 
 
 def _one_digit(text: str) -> bool:
     """A number of one digit at most (``0``, ``1``, ``-1``), or a symbol or separator of a few characters."""
-    try:
-        number = json.loads(text)
-    except ValueError:
-        number = None
-    if isinstance(number, int | float) and not isinstance(number, bool):
+    if _number(text) is not None:
         return sum(c.isdigit() for c in text) <= 1
     return _no_party(text)
 
@@ -238,6 +239,8 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
     written = {text.casefold() for text in _written(repair, affixes=False) if text.strip() and not _one_digit(text)}
     if not written:
         return False
+    # a number is named in any of its forms (the model's 884422.0 is the error's 884422)
+    numbers = {text: n for text in written if (n := _number(text)) is not None}
     # value -> episode -> the id of the first output there that named it (the model read it from then on)
     named_at: dict[str, dict[str, int]] = {}
     # episode -> the id of the first output there that the event keeps only part of: the model read
@@ -251,7 +254,7 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
             # as the model reads it too: escapes decoded, look-alike forms folded ("\\u006dallory", "&#109;...")
             view = decoded_view(text)
             shown = text if view is None else f"{text}\n{view[0]}"
-            named = [w for w in written if _names(shown, w)]
+            named = [w for w in written if _names(shown, w) or (w in numbers and names_number(shown, numbers[w]))]
             if not named or event.episode_id is None:
                 continue
             args = event.data.get("args")
