@@ -28,6 +28,8 @@ reads as ``required`` (fail closed; the team lowers it to ``canary`` if that is 
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -58,19 +60,35 @@ def _strength(mode: str) -> int:
     return REVIEW_MODES.index(mode)
 
 
-#: How many of the newest ``review`` events are read first for the newest change of the mark
-#: (approvals interleave with them; all are read when none of these is one).
-_NEWEST_READ = 64
+# Per store: the last ``review`` event id read, and the newest change of the mark among those read
+# (the log is read once, then only what was added since: the gate reads the mark every few seconds).
+_READ: weakref.WeakKeyDictionary[SkillStore, tuple[int, Event | None]] = weakref.WeakKeyDictionary()
+_READ_LOCK = threading.Lock()
+# Event ids read again below the last one read (commits out of id order).
+_REREAD = 256
+
+
+def _newest_change(store: SkillStore) -> Event | None:
+    with _READ_LOCK:
+        last, change = _READ.get(store, (0, None))
+    # (From a little before the last id read: on PostgreSQL an id taken earlier may commit later.)
+    events = store.events(kind=EventKind.REVIEW, after_id=max(0, last - _REREAD) or None)
+    for event in events:
+        if _is_mark_change(event) and (change is None or (event.id or 0) >= (change.id or 0)):
+            change = event
+    ids = [e.id for e in events if e.id is not None]
+    if ids:
+        with _READ_LOCK:
+            if _READ.get(store, (0, None))[0] <= last:  # (another thread read further: its answer stays)
+                _READ[store] = (max(ids), change)
+    return change
 
 
 def _logged_mark(store: SkillStore) -> tuple[ReviewMode, float | None] | None:
     """The mode and canary share the newest logged change of the mark set (`set_review_mode`, or a
     process raising it: `raise_review`), None when the log holds none (a library marked before
     changes were logged). An unreadable one reads ``required`` (fail closed)."""
-    events = store.newest_events(kind=EventKind.REVIEW, limit=_NEWEST_READ)
-    if len(events) == _NEWEST_READ and not any(_is_mark_change(e) for e in events):
-        events = store.events(kind=EventKind.REVIEW)
-    change = next((e for e in reversed(events) if _is_mark_change(e)), None)
+    change = _newest_change(store)
     if change is None:
         return None
     mode, share = change.data.get("mode"), change.data.get("canary_share")
