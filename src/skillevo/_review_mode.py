@@ -265,8 +265,8 @@ def set_review_mode(
             "what": "review_mode", "previous": old, "mode": new, "previous_canary_share": old_share,
             "canary_share": now_share, "reason": reason.strip(), "actor": actor.strip(),
         })])
-    _log.warning(
-        "review mark of %s changed from %r (canary share %r) to %r (canary share %r) by %s: %s",
-        store.location, old, old_share, new, now_share, actor, reason,
+    _log.warning(  # (who and why quoted: a line break in them starts no line of its own in the log)
+        "review mark of %s changed from %r (canary share %r) to %r (canary share %r) by %r: %r",
+        store.location, old, old_share, new, now_share, actor.strip(), reason.strip(),
     )
     return new
