@@ -7,8 +7,11 @@ continue the word they touch, which holds for that word only (``"stage"`` would 
 word, and ``"overnight"`` -> ``"night"`` cuts ``"over"``: one word replaced by another (a synonym),
 which as a rule would make ``"overcast"`` ``"cast"``. ``"SKU-10042"`` -> ``"10042"`` or
 ``"users_tmp"`` -> ``"users"`` cut at a separator, and ``"0042"`` -> ``"42"`` drops zero-padding
-(no part of a number): formats. A word's edit needs two corrections with different values, like a
-value map.
+(no part of a number): formats. A minus sign added to or cut from a number (``"-500"`` ->
+``"500"``) is no format either: it makes another number (a refund a charge), so one correction is
+no rule (before 2026-12-07 it was: one compliance with "amounts must be positive" taught every later
+negative amount to be sent as its opposite). A word's or a sign's edit needs two corrections with
+different values, like a value map.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["edits_a_word"]
+
+
+# A number's minus sign, as text writes it (ASCII hyphen-minus, the minus sign).
+_MINUS = frozenset({"-", "\u2212"})
 
 
 def _same_class(a: str, b: str) -> bool:
@@ -28,6 +35,9 @@ def _joins_a_word(op: str, text: str, value: str) -> bool:
     a digit): inside one word, not at its edge."""
     if not value or not text:
         return False
+    if text.strip() in _MINUS and op in ("add_prefix", "remove_prefix"):
+        number = value[len(text) :] if op == "remove_prefix" and value.startswith(text) else value
+        return number[:1].isdigit() or number[:2].startswith(".")  # (a sign, not a separator)
     if op == "add_suffix":
         return _same_class(value[-1], text[0])
     if op == "add_prefix":

@@ -353,20 +353,52 @@ def status_code_lead(text: str) -> bool:
     Unavailable``): what ``f"{r.status_code} {r.text}"`` writes.
 
     A number alone or before other words is data (``404 items found``, ``500 rows, 3 failed``): the
-    code is read as one only where its reason phrase or a JSON body follows it directly.
+    code is read as one only where its reason phrase or a JSON body follows it directly, and before
+    a body only when it is a registered status and the body an error's (`_error_body`): a count
+    before its rows (``404 [{"id": 1}]``) is data.
     """
     m = _CODE_LEAD.match(text, 0, 300)
     if m is None:
         return False
     rest = text[m.end() : 300]
-    if _BODY_AFTER.match(rest) is not None:
-        return True
+    body = _BODY_AFTER.match(rest)
+    if body is not None:
+        # A count before a list or record is data too (``f"{len(rows)} {rows}"``: ``404 [{"id": 1}]``,
+        # ``450 {"total": 450}``): a code alone says an error only before an error body.
+        return int(m.group(1)) in _REASONS and _error_body(text[m.end() + body.end() - 1 :])
     after = _reason_then(rest, int(m.group(1)))
     if after is None:
         return False
     tail = rest[after:].lstrip(" \t")
     # The phrase ends its clause: the end, a new line, a separator then the message, or a body.
     return not tail or tail[0] in "\r\n:;,.-\u2013\u2014|({["
+
+
+# The members an error body carries its error in (an error, its message or problem title): a body
+# of other members, however they are named, is a record (``{"total": 450, "items": []}``).
+_ERROR_MEMBERS = frozenset({"error", "errors", "title", "details"} | {k.lower() for k in _MESSAGE_KEYS})
+# The first member of a body that is not JSON (a Python repr, one cut short).
+_FIRST_MEMBER = re.compile(r"[\[\s]*\{\s*[\"']?([A-Za-z_]\w{0,60})[\"']?\s*:")
+
+
+def _error_object(obj: Any) -> bool:
+    return (
+        isinstance(obj, Mapping) and bool(obj) and _is_envelope(obj) and not _says_succeeded(obj)
+        and any(k.lower() in _ERROR_MEMBERS for k in obj)
+    )
+
+
+def _error_body(body: str) -> bool:
+    """Whether the body after a bare status code is an error's (`status_code_lead`): an object of an
+    error envelope's members, one of them an error or its message, or a list of such objects."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        first = _FIRST_MEMBER.match(body, 0, 300)
+        return first is not None and first.group(1).lower() in _ERROR_MEMBERS
+    if isinstance(parsed, list):
+        return bool(parsed) and all(_error_object(item) for item in parsed[:64])
+    return _error_object(parsed)
 
 
 _SOAP_FAULT = re.compile(r"<(?:[\w.\-]+:)?Body\b[^>]{0,300}>\s*<(?:[\w.\-]+:)?Fault\b", re.I)

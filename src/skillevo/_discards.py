@@ -99,11 +99,16 @@ def _flips(op: MapValue, value: Any) -> bool:
 
 
 def names_arg(message: str, arg: str) -> bool:
-    """Whether the error `message` names `arg` (its top-level or last name, as a whole word), outside
-    a mapping of the call's arguments it echoes."""
-    words = {arg.split(".", 1)[0], arg.rsplit(".", 1)[-1]} - {"*"}
+    """Whether the error `message` names `arg` (its own name: the last part of its path that is a
+    name, not a list index or ``*``, as a whole word), outside a mapping of the call's arguments it
+    echoes. An error naming the object that holds it (``payment declined: insufficient funds`` for
+    ``payment.dry_run``) is about that object, not this member: before 2026-12-07 it named it, and
+    the retry of a declined transfer dropped its dry-run switch."""
+    name = next((p for p in reversed(arg.split(".")) if p and p != "*" and not p.isdigit()), None)
+    if name is None:
+        return False
     text = without_echo(message)
-    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(w)}(?![A-Za-z0-9_])", text, re.I) for w in words)
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text, re.I) is not None
 
 
 def _edits(repair: Repair) -> Iterator[tuple[int, Any]]:

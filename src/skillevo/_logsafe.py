@@ -14,6 +14,7 @@ Every logger skillevo and its adapters use is named in `LOGGERS` (a test checks 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 
 from ._redaction import capped_text
@@ -62,8 +63,14 @@ def _message(record: logging.LogRecord) -> str:
             return f"<a {type(record.msg).__name__} message that could not be shown>"
 
 
+# Control characters a terminal or a log viewer acts on (an escape sequence that recolours or clears
+# the screen, a carriage return that writes over the line): written as their escapes. Line breaks
+# and tabs stay (a traceback's lines).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _clean(text: str, known: set[str] | None) -> str:
-    return capped_text(text, _MAX_CHARS, known=known)
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], capped_text(text, _MAX_CHARS, known=known))
 
 
 _FILTER = _Redacting()

@@ -11,6 +11,8 @@ points rejected a version that had won its test and awaited review). A process a
 follows a mark another host raised: its gate reads the mark again every ``cache_ttl_s``, its
 lifecycle where a decision is due. Lowering the mark is a decision a person takes, with a reason,
 through `set_review_mode` (``skillevo review mode``); it is a ``review`` event in the library's log.
+A raise is logged too, and the mark read is the stricter of the meta row and the newest logged
+change (`library_review`): a row lowered by a write that logged no decision lowers nothing.
 
 The canary share is part of the mark (``review.canary_share``): the share the library was gated
 ``canary`` with, lowered by a process that runs a smaller one, raised only through `set_review_mode`.
@@ -26,6 +28,8 @@ reads as ``required`` (fail closed; the team lowers it to ``canary`` if that is 
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -56,15 +60,67 @@ def _strength(mode: str) -> int:
     return REVIEW_MODES.index(mode)
 
 
+# Per store: the last ``review`` event id read, and the newest change of the mark among those read
+# (the log is read once, then only what was added since: the gate reads the mark every few seconds).
+_READ: weakref.WeakKeyDictionary[SkillStore, tuple[int, Event | None]] = weakref.WeakKeyDictionary()
+_READ_LOCK = threading.Lock()
+# Event ids read again below the last one read (commits out of id order).
+_REREAD = 256
+
+
+def _newest_change(store: SkillStore) -> Event | None:
+    with _READ_LOCK:
+        last, change = _READ.get(store, (0, None))
+    # (From a little before the last id read: on PostgreSQL an id taken earlier may commit later.)
+    events = store.events(kind=EventKind.REVIEW, after_id=max(0, last - _REREAD) or None)
+    for event in events:
+        if _is_mark_change(event) and (change is None or (event.id or 0) >= (change.id or 0)):
+            change = event
+    ids = [e.id for e in events if e.id is not None]
+    if ids:
+        with _READ_LOCK:
+            if _READ.get(store, (0, None))[0] <= last:  # (another thread read further: its answer stays)
+                _READ[store] = (max(ids), change)
+    return change
+
+
+def _logged_mark(store: SkillStore) -> tuple[ReviewMode, float | None] | None:
+    """The mode and canary share the newest logged change of the mark set (`set_review_mode`, or a
+    process raising it: `raise_review`), None when the log holds none (a library marked before
+    changes were logged). An unreadable one reads ``required`` (fail closed)."""
+    change = _newest_change(store)
+    if change is None:
+        return None
+    mode, share = change.data.get("mode"), change.data.get("canary_share")
+    logged: ReviewMode = mode if mode in REVIEW_MODES else "required"  # type: ignore[assignment]
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0.0 <= share <= 1.0:
+        return logged, (0.0 if logged == "canary" else None)  # (NaN fails the range: fail closed)
+    return logged, float(share)
+
+
+def _is_mark_change(event: Event) -> bool:
+    return event.version_id is None and event.data.get("what") == "review_mode"
+
+
 def library_review(store: SkillStore) -> ReviewMode:
-    """The mode this library is marked with: ``auto`` when review was never gated on it."""
+    """The mode this library is marked with: ``auto`` when review was never gated on it.
+
+    The stricter of the stored mark and the newest logged change of it: a lowering reaches the mark
+    only as a logged decision (`set_review_mode`). Before 2026-12-07 another process sharing the
+    library could write the meta row (``review.mode = auto``) and every entry point ran ``auto``,
+    with nothing in the audit trail."""
     stored = store.get_meta(REVIEW_MODE_KEY)
+    marked: ReviewMode
     if stored in REVIEW_MODES:
-        mode: ReviewMode = stored  # type: ignore[assignment]
-        return mode
-    if stored is not None or store.get_meta(GATED_SINCE_KEY) is not None:
+        marked = stored  # type: ignore[assignment]
+    elif stored is not None or store.get_meta(GATED_SINCE_KEY) is not None:
         return "required"  # an unreadable mode, or a mark without one: fail closed
-    return "auto"
+    else:
+        marked = "auto"
+    if marked == "required":
+        return marked
+    logged = _logged_mark(store)
+    return logged[0] if logged is not None and _strength(logged[0]) > _strength(marked) else marked
 
 
 def resolve_review(store: SkillStore, requested: object, where: str = "review") -> ReviewMode:
@@ -86,6 +142,13 @@ def resolve_review(store: SkillStore, requested: object, where: str = "review") 
 def library_share(store: SkillStore) -> float:
     """The canary share of this library's mark: the stored one, `DEFAULT_CANARY_SHARE` when none was
     stored, 0.0 (no canary episode: fail closed) when it cannot be read."""
+    share = _stored_share(store)
+    # Never wider than the newest logged change of the mark set it (a share widened behind the log).
+    logged = _logged_mark(store)
+    return share if logged is None or logged[1] is None else min(share, logged[1])
+
+
+def _stored_share(store: SkillStore) -> float:
     stored = store.get_meta(CANARY_SHARE_KEY)
     if stored is None:
         return DEFAULT_CANARY_SHARE
@@ -125,10 +188,20 @@ def raise_review(store: SkillStore, mode: ReviewMode, canary_share: float | None
         return  # (the usual start: nothing to change, so no write and no wait for another writer's lock)
     with _guarded(store):  # read again under the guard: another process may have changed it since
         stored = store.get_meta(REVIEW_MODE_KEY)
+        old, old_share = library_review(store), library_share(store)
+        changed = False
         if _raises_mode(store, mode, stored):
             store.set_meta(REVIEW_MODE_KEY, mode)
+            changed = True
         if canary_share is not None and _raises_share(store, mode, canary_share, stored):
             store.set_meta(CANARY_SHARE_KEY, repr(float(canary_share)))
+            changed = True
+        if changed:  # logged too: the mark read is never looser than its newest logged change
+            store.log_events([Event(kind=EventKind.REVIEW, data={
+                "what": "review_mode", "previous": old, "mode": library_review(store),
+                "previous_canary_share": old_share, "canary_share": library_share(store),
+                "reason": f"a process runs this library under {mode!r}", "actor": "process",
+            })])
 
 
 def _raises(store: SkillStore, mode: ReviewMode, canary_share: float | None) -> bool:
@@ -183,7 +256,8 @@ def set_review_mode(
         store.set_meta(REVIEW_MODE_KEY, new)
         if canary_share is not None:
             store.set_meta(CANARY_SHARE_KEY, repr(share))
-        now_share = library_share(store)
+        # (The share set now, not the smaller one the previous logged change set: this is the change.)
+        now_share = _stored_share(store) if canary_share is not None else library_share(store)
         # In the library's own log, in the same transaction: the audit trail every host and `skillevo
         # diff` read says who changed the mark, when and why (a process's log is one host's, and
         # rotated away). Not about a version: the readers of status changes pass it by.
@@ -191,8 +265,8 @@ def set_review_mode(
             "what": "review_mode", "previous": old, "mode": new, "previous_canary_share": old_share,
             "canary_share": now_share, "reason": reason.strip(), "actor": actor.strip(),
         })])
-    _log.warning(
-        "review mark of %s changed from %r (canary share %r) to %r (canary share %r) by %s: %s",
-        store.location, old, old_share, new, now_share, actor, reason,
+    _log.warning(  # (who and why quoted: a line break in them starts no line of its own in the log)
+        "review mark of %s changed from %r (canary share %r) to %r (canary share %r) by %r: %r",
+        store.location, old, old_share, new, now_share, actor.strip(), reason.strip(),
     )
     return new

@@ -54,9 +54,10 @@ from ._models import (
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
 from ._transfer_lists import elements_of, same_elements
-from ._transfer_scale import float_to_integer, plain_cast, rescales, same_declared_scale, same_scale
+from ._transfer_meaning import same_meaning
+from ._transfer_scale import plain_cast
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
-from ._transfer_synonyms import exact_map, synonym_fits, vouched_synonym
+from ._transfer_synonyms import exact_map, vouched_synonym
 from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
 
@@ -333,7 +334,7 @@ def _targets(
     each argument declared, or seen succeeding as, that type under another name."""
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
-    typed, unit, whole = by_type(part), unit_of(part), float_to_integer(part)
+    typed, unit = by_type(part), unit_of(part)
     renamed = source_type in (None, wanted) and (typed or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools() if only is None else sorted(t for t in only if catalog.knows(t)):
@@ -350,16 +351,16 @@ def _targets(
             continue
         listed = elements_of(arg)
         if listed is not None:  # the elements of a list of the same name, of no conflicting type
-            if catalog.has_arg(tool, listed) and same_elements(catalog, source_tool, tool, listed, wanted):
+            if catalog.has_arg(tool, listed) and same_elements(catalog, source_tool, tool, listed, wanted) and (
+                same_meaning(catalog, source_tool, tool, listed, arg, part, unit)
+            ):
                 out.append((tool, arg, part))
             continue
         if catalog.has_arg(tool, arg):
             have = catalog.arg_type(tool, arg)
             if (have is None or (have == wanted and (source_type is None or source_type == have))) and (
-                unit is None or _unit_proven(catalog, source_tool, arg, tool, unit)
-            ) and (not whole or same_scale(catalog, source_tool, tool, arg)) and (
-                not rescales(part) or same_declared_scale(catalog, source_tool, tool, arg)
-            ) and synonym_fits(catalog, source_tool, tool, arg, part):
+                same_meaning(catalog, source_tool, tool, arg, arg, part, unit)
+            ):
                 out.append((tool, arg, part))
         if renamed:
             out.extend((tool, other, _renamed(part, other)) for other in catalog.args_of_type(tool, wanted)
@@ -385,17 +386,6 @@ def _says_only(catalog: ToolCatalog, tool: str, arg: str, unit: str) -> bool:
     """Whether the argument's declaration (its name's last word, its description) says it counts in
     `unit` and in no other: such an argument takes ``"12.5 kg"`` as 12.5 whatever it is called."""
     return units_said(arg, catalog.description(tool, arg), unit) == {unit}
-
-
-def _unit_proven(catalog: ToolCatalog, source_tool: str, arg: str, tool: str, unit: str) -> bool:
-    """Whether a unit cast learned on (`source_tool`, `arg`) may be offered to `tool`'s argument of the
-    same name: its declaration says that unit and no other, or neither declaration says any unit
-    (then the name is all either says, and it is the same name). A ``weight`` declared in kilograms
-    on one tool and in pounds, or in no stated unit, on another is not one argument."""
-    said = units_said(arg, catalog.description(tool, arg), unit)
-    if said:
-        return said == {unit}
-    return not units_said(arg, catalog.description(source_tool, arg), unit)
 
 
 def _target_type(repair: Repair) -> str:

@@ -34,9 +34,13 @@ def exact_map(ops: Sequence[Any], conds: Sequence[ArgCondition]) -> bool:
 
 
 def _declared(catalog: ToolCatalog, tool: str, arg: str) -> tuple[dict[str, Any], list[str]] | None:
-    """`tool`'s `arg` schema (compact) and its declared enum of texts, or None."""
+    """`tool`'s `arg` schema (compact) and its declared enum of texts, or None (``ids.*``: the
+    declared items of the list ``ids``)."""
     schema = catalog.schema(tool)
-    declared = schema["properties"].get(arg) if schema is not None else None
+    name, sep, rest = arg.partition(".")
+    declared = schema["properties"].get(name) if schema is not None else None
+    if sep:
+        declared = declared.get("items") if rest == "*" and isinstance(declared, dict) else None
     sub = compact_schema(declared) if isinstance(declared, dict) else {}
     members = sub.get("enum")
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
