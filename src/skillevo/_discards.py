@@ -59,7 +59,7 @@ _MAX_CACHED = 4096
 
 def discards(op: Any, args: dict[str, Any], precondition: Sequence[ArgCondition] | None = None) -> list[str]:
     """The arguments (concrete paths) whose value, present in `args`, `op` would remove or overwrite
-    with a value of its own (a value's rewriting in another form is not one: a constant set only
+    with a value of its own (a null is none; a value's rewriting in another form is not one: a constant set only
     over values a `precondition` spells out literally is a value map, `"euro"` -> `"EUR"`, unless it
     turns a boolean into another value)."""
     mapped = isinstance(op, SetArg) and any(
@@ -74,7 +74,7 @@ def discards(op: Any, args: dict[str, Any], precondition: Sequence[ArgCondition]
 
 
 def _thrown_away(op: DropArg | SetArg | MapValue, value: Any, mapped: bool) -> bool:
-    if value is MISSING:
+    if value is MISSING or value is None:  # (a null is no value the model chose: leaving it out loses none)
         return False
     if isinstance(op, DropArg):
         return True
