@@ -85,7 +85,9 @@ def _known_skills(lib: SkillLibrary, evo: Evolver, *, before_the_call: bool = Tr
     With `before_the_call` the repair has a precondition (a US date), so it applies before the call;
     without, only after the call failed.
     """
-    repair: dict[str, Any] = {"ops": [{"op": "set", "arg": "date", "value": "2025-03-04"}]}
+    # (a date rewritten in another form, not a constant over the model's value: that one runs before
+    # the call only with proof that the tool refuses the argument, `skillevo._discards`)
+    repair: dict[str, Any] = {"ops": [{"op": "reformat_date", "arg": "date", "from_format": "%m/%d/%Y"}]}
     if before_the_call:
         repair["precondition"] = [{"arg": "date", "regex": r"\d{2}/\d{2}/\d{4}"}]
     vid = lib.add_skill(
