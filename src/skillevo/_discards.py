@@ -35,7 +35,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._arg_paths import MISSING, expand, get_path, values_at
@@ -57,9 +57,12 @@ PROVEN_VALUES = 2
 _MAX_CACHED = 4096
 
 
-def discards(op: Any, args: dict[str, Any], precondition: Sequence[ArgCondition] | None = None) -> list[str]:
+def discards(
+    op: Any, args: dict[str, Any], precondition: Sequence[ArgCondition] | None = None, declared: Container[str] = ()
+) -> list[str]:
     """The arguments (concrete paths) whose value, present in `args`, `op` would remove or overwrite
-    with a value of its own (a null is none; a value's rewriting in another form is not one: a constant set only
+    with a value of its own (a null is none, unless the tool `declared` the argument: a PATCH reads
+    it as "clear this field"; a value's rewriting in another form is not one: a constant set only
     over values a `precondition` spells out literally is a value map, `"euro"` -> `"EUR"`, unless it
     turns a boolean into another value)."""
     mapped = isinstance(op, SetArg) and any(
@@ -70,11 +73,17 @@ def discards(op: Any, args: dict[str, Any], precondition: Sequence[ArgCondition]
         return [op.to] if moved and get_path(args, op.to) is not MISSING else []
     if not isinstance(op, DropArg | SetArg | MapValue):
         return []
-    return [path for path in expand(args, op.arg) if _thrown_away(op, get_path(args, path), mapped)]
+    return [
+        path
+        for path in expand(args, op.arg)
+        if _thrown_away(op, get_path(args, path), mapped, path.split(".", 1)[0] in declared)
+    ]
 
 
-def _thrown_away(op: DropArg | SetArg | MapValue, value: Any, mapped: bool) -> bool:
-    if value is MISSING or value is None:  # (a null is no value the model chose: leaving it out loses none)
+def _thrown_away(op: DropArg | SetArg | MapValue, value: Any, mapped: bool, declared: bool) -> bool:
+    # A null is no value the model chose (leaving it out loses none), unless the tool declares the
+    # argument: then the null is one of its values ("clear this field"), not an absence.
+    if value is MISSING or (value is None and not declared):
         return False
     if isinstance(op, DropArg):
         return True
@@ -142,7 +151,7 @@ class DiscardGuard:
         return all(
             self._proven(tool, trigger, version.id, i, op, arg)
             for i, op in _edits(repair)
-            for arg in discards(op, args, repair.precondition)
+            for arg in discards(op, args, repair.precondition, self._declared(tool))
         )
 
     def after_error(
@@ -157,7 +166,7 @@ class DiscardGuard:
         out = [
             i
             for i, op in _edits(repair)
-            for arg in discards(op, args, repair.precondition)
+            for arg in discards(op, args, repair.precondition, self._declared(tool))
             if not names_arg(message, arg)
             and not (isinstance(op, RenameArg) and names_arg(message, op.arg))
             and not self._proven(tool, trigger, version.id, i, op, arg)
@@ -166,6 +175,10 @@ class DiscardGuard:
             return repair
         kept = [op for i, op in enumerate(repair.ops) if i not in out]
         return Repair(ops=kept, precondition=repair.precondition) if kept else None
+
+    def _declared(self, tool: str) -> Container[str]:
+        schema = self.tools.schema(tool)
+        return schema["properties"] if schema is not None else ()
 
     def _proven(self, tool: str, trigger: Trigger, version_id: str, index: int, op: Any, arg: str) -> bool:
         schema = self.tools.schema(tool)
