@@ -33,7 +33,7 @@ def test_a_loser_the_bandit_stopped_choosing_is_retired_though_its_evidence_fade
 
 def test_too_few_own_updates_still_keep_a_version() -> None:
     lib, sel, life, version = _setup(("fixed", 0.97))
-    for _ in range(2):  # (below the few a starved version is judged on: `_retire.STARVED_MIN_OWN`)
+    for _ in range(3):
         sel.update("rename", version, 0.0)
     for _ in range(30):
         sel.update("rename", NULL_ARM, 1.0)

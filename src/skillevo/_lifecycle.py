@@ -12,8 +12,7 @@
   waits for a human; should it still win a live test (a process running another mode shares the
   library) it gets a *pending* lifecycle event instead of a promotion.
 * An active version is retired when P(theta_version > theta_null) < 0.05 after enough of its own
-  observations, or, starved of them by the bandit, a few and the null arm's (`_retire`): it no
-  longer beats doing nothing.
+  observations since its last reset (`_retire`): it no longer beats doing nothing.
 * At most `max_active_per_scope` skills are active per scope (trigger kind + tool); the weakest
   goes first. Every transition is a logged status change; nothing is deleted.
 
