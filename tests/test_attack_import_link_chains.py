@@ -82,3 +82,22 @@ def test_a_link_leaving_the_folder_is_still_refused_however_it_gets_there(tmp_pa
     os.symlink("..", other / "up")
     with pytest.raises(SkillFormatError, match="leaving"):
         read_skill_folder(other)
+
+
+def test_loose_entries_in_the_import_folder_count_against_its_bound(tmp_path: Path) -> None:
+    """Before 2026-12-07 only folders were counted: 100,000 empty files beside one skill folder were
+    listed, sorted and each checked twice (13 s), then the skill imported; the entries cost as much."""
+    from skillevo._skillimport import MAX_ENTRIES as ROOT_ENTRIES
+
+    folder = _folder(tmp_path)
+    for i in range(ROOT_ENTRIES + 1):
+        (folder.parent / f"loose{i:05d}.txt").touch()
+    with pytest.raises(SkillFormatError, match="entries"):
+        read_skill_folders(folder.parent)
+
+
+def test_an_import_folder_with_a_few_loose_files_still_imports(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    (folder.parent / "README.md").write_text("skills\n")
+    (folder.parent / "LICENSE").write_text("MIT\n")
+    assert [doc.name for doc in read_skill_folders(folder.parent)] == ["linked-skill"]
