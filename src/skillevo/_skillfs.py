@@ -6,7 +6,9 @@ reading it must not be a way out of it or a way to stall the importer:
 * nothing is read through a link that leaves the folder (a ``SKILL.md`` or ``repair.py`` that is
   a symlink to ``~/.aws/credentials``), nor from a file with other hard links (its content may
   belong to a file outside), nor from anything that is not a regular file (a FIFO would block);
-* every file has a size cap, and a folder a cap on its files and its depth;
+* every file has a size cap, and a folder a cap on its files, on its entries of any kind (links
+  and folders too) and on its depth; a link's target is found by the kernel (at most 40 hops),
+  never by following a chain link by link;
 * text must be UTF-8 without NUL bytes (binary junk gets a one-line error);
 * YAML is loaded by a safe loader that refuses aliases and anchors (a few hundred bytes of
   nested aliases expand to gigabytes), explicit tags (``!!python/object``), duplicate keys and
@@ -43,6 +45,8 @@ SCRIPT_CAP = 64 * 1024  # each scripts/*.py
 FILE_CAP = 8 * 1024 * 1024  # any other file (references/, assets/: listed, never read)
 FOLDER_CAP = 32 * 1024 * 1024  # all files of one skill together
 MAX_FILES = 256
+# Links and folders cost a stat each (a link also a kernel lookup) and were bounded by nothing.
+MAX_ENTRIES = 4 * MAX_FILES
 MAX_DEPTH = 8
 MAX_SCRIPTS = 32
 FRONT_MATTER_CAP = 32 * 1024
@@ -68,10 +72,6 @@ class SkillFolder:
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
-
-
-def _inside(root: str, target: str) -> bool:
-    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _wanted(rel: str) -> int | None:
@@ -106,15 +106,25 @@ def read_skill_folder(folder: Path) -> SkillFolder:
         raise SkillFormatError(where, None, f"cannot read: {exc.strerror or exc}") from None
     listing: list[str] = []
     texts: dict[str, str] = {}
+    inside: set[tuple[int, int]] = {pinned}
+    links: list[tuple[str, str, bool]] = []
     total = 0
+    entries_seen = 0
     scripts = 0
     pending: list[tuple[str, int]] = [("", 0)]
     while pending:
         rel_dir, depth = pending.pop()
+        entries: list[os.DirEntry[str]] = []
         try:
-            entries = sorted(os.scandir(os.path.join(root, rel_dir)), key=lambda e: e.name)
+            with os.scandir(os.path.join(root, rel_dir)) as listed:
+                for entry in listed:
+                    entries_seen += 1
+                    if entries_seen > MAX_ENTRIES:
+                        raise SkillFormatError(where, None, f"more than {MAX_ENTRIES} entries (files, folders, links)")
+                    entries.append(entry)
         except OSError as exc:
             raise SkillFormatError(os.path.join(where, rel_dir), None, f"cannot list: {exc.strerror or exc}") from None
+        entries.sort(key=lambda e: e.name)
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             shown = os.path.join(where, rel)
@@ -122,12 +132,10 @@ def read_skill_folder(folder: Path) -> SkillFolder:
                 raise SkillFormatError(where, None, f"a file name with control characters: {entry.name!r}")
             info = entry.stat(follow_symlinks=False)
             if stat.S_ISLNK(info.st_mode):
-                target = os.path.realpath(entry.path)
-                if not _inside(root, target):
-                    raise SkillFormatError(shown, None, "a symbolic link leaving the skill folder: refused")
-                if _wanted(rel) is not None:
-                    raise SkillFormatError(shown, None, "a symbolic link where skillevo reads a file: refused")
+                # Judged once every entry is known: a link may point at a sibling listed after it.
+                links.append((entry.path, shown, _wanted(rel) is not None))
                 continue  # a link to a sibling is listed by its target, never followed
+            inside.add(_identity(info))
             if stat.S_ISDIR(info.st_mode):
                 if depth + 1 >= MAX_DEPTH:
                     raise SkillFormatError(shown, None, f"folders nested deeper than {MAX_DEPTH} levels")
@@ -149,7 +157,26 @@ def read_skill_folder(folder: Path) -> SkillFolder:
                 if scripts > MAX_SCRIPTS:
                     raise SkillFormatError(shown, None, f"more than {MAX_SCRIPTS} scripts")
             texts[rel] = _read_text(root, rel, shown, cap, pinned)
+    for path, shown, read in links:
+        _check_link(path, shown, inside)
+        if read:
+            raise SkillFormatError(shown, None, "a symbolic link where skillevo reads a file: refused")
     return SkillFolder(Path(folder), texts, tuple(sorted(listing)))
+
+
+def _check_link(path: str, shown: str, inside: set[tuple[int, int]]) -> None:
+    """Refuse a link whose target is not a file or folder of the skill folder itself.
+
+    The kernel resolves the link (at most 40 hops, ELOOP past them) and the target is judged by
+    identity, not by its path: ``os.path.realpath`` followed a chain link by link, recursively, so
+    1,200 chained links raised ``RecursionError`` and a few chains of 900 took seconds each.
+    """
+    try:
+        target = os.stat(path)
+    except OSError:
+        raise SkillFormatError(shown, None, "a symbolic link that leads nowhere or loops: refused") from None
+    if _identity(target) not in inside:
+        raise SkillFormatError(shown, None, "a symbolic link leaving the skill folder: refused")
 
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
