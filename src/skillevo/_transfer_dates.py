@@ -22,7 +22,7 @@ from ._models import ReformatDate, Repair
 if TYPE_CHECKING:
     from ._transfer import ToolCatalog
 
-__all__ = ["date_kin", "reformats_date"]
+__all__ = ["date_kin", "last_word", "reformats_date"]
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
