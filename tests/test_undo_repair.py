@@ -91,3 +91,51 @@ def test_quotes_own_edit_reads_only_values_the_repair_wrote_and_the_model_did_no
     # An argument the repair added is its own value; one it renamed carries the model's value.
     assert quotes_own_edit({"a": "x1"}, {"a": "x1", "region": "eu-west"}, "region eu-west unknown")
     assert not quotes_own_edit({"nm": "abc"}, {"name": "abc"}, "abc unknown")
+
+
+#: A refund tool whose declared schema says what a currency looks like (three capitals).
+REFUND_SCHEMA = {
+    "properties": {
+        "order_id": {"type": "string"},
+        "amount": {"type": "number"},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    },
+    "required": ["order_id", "amount", "currency"],
+}
+
+
+def _refund(order_id: Any, amount: Any, currency: Any) -> Any:
+    if currency != currency.upper():
+        return {"error": f"currency: string should match pattern '^[A-Z]{{3}}$' [input_value='{currency}']"}
+    return {"error": f"refund of {amount} exceeds the refundable balance 12.00 {currency}"}
+
+
+def test_a_value_the_declared_schema_requires_is_not_undone_when_an_error_about_something_else_quotes_it(
+    lib: SkillLibrary,
+) -> None:
+    evo = Evolver(lib, seed=0, null_arm=False, cache_ttl_s=float("inf"), mining="inline", miner=None)
+    # The declared schema is what repairs the model's currency (`_schema_repair`): applied before
+    # every call, so any error about the arguments is its site's.
+    evo.register_tools({"refund": REFUND_SCHEMA})
+    with evo.episode(task="t") as ep:
+        sent = ep.before_tool("refund", {"order_id": "A1", "amount": 99.0, "currency": "gbp"})
+        assert sent["currency"] == "GBP"
+        result = _refund(**sent)  # the balance error quotes "GBP", the tool's own data
+        assert ep.on_tool_result("refund", sent, result)
+        # The model's "gbp" breaks the declared pattern: its own call cannot be what the tool wants,
+        # so re-sending it would only fail the check the repair passes (one more failed call, and
+        # that error back to the model).
+        assert ep.on_tool_error("refund", sent, result) is None
+        # The model's repeat still gets the repair.
+        assert ep.before_tool("refund", {"order_id": "A1", "amount": 12.0, "currency": "gbp"})["currency"] == "GBP"
+        ep.finish(reward=0.0)
+
+
+def test_quotes_own_edit_reads_a_declared_schema_the_model_value_breaks() -> None:
+    prop = {"currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}
+    message = "refund exceeds the balance 12.00 GBP"
+    assert quotes_own_edit({"currency": "gbp"}, {"currency": "GBP"}, message)
+    assert not quotes_own_edit({"currency": "gbp"}, {"currency": "GBP"}, message, prop)
+    # A model value the schema accepts is no such evidence: the repair's value may be the mistake.
+    loose = {"currency": {"type": "string"}}
+    assert quotes_own_edit({"currency": "gbp"}, {"currency": "GBP"}, message, loose)

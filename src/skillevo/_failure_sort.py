@@ -9,7 +9,7 @@ Pure: `ToolCalls._resolve` records what this decides.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +39,13 @@ def sort_failure(
     task: str,
     takes: Callable[[str, str], bool],
     original: dict[str, Any] | None,
+    declared: Mapping[str, Any] | None = None,
 ) -> FailureSort:
     """Sort the arms `waiting` on the call `tool(args)` that failed with `error` (type, message).
 
     `named`: the error as the tool wrote it, where the arguments it names are read; `takes`: whether
     the tool takes an argument; `original`: the model's arguments, where a pre-emptive repair changed
-    the call."""
+    the call; `declared`: the tool's declared properties (JSON schema by argument), where known."""
     names = error_names(named, tool, args) if any(p.site for p in waiting) else None  # once a call
     # A repair that edited this call is charged an error naming what it edited, whatever its
     # class; one of another class than its trigger's is undone at once (`after_error`).
@@ -62,7 +63,7 @@ def sort_failure(
     undo = any(not about[i] for i in own) or (
         original is not None
         and any(p.sent and id(p) not in set_aside for p in waiting)
-        and quotes_own_edit(original, args, named)
+        and quotes_own_edit(original, args, named, declared)
     )
     # A constant the caller never sent can cause any error, not only its site's kind; not one
     # that names only other arguments (the tool accepted the constant): the model's repeat of

@@ -270,8 +270,10 @@ class ToolCalls:
                 return
         if error is not None:
             named = error[1] if text is None else text
+            schema = self.evo.tools.schema(tool)
             sort = sort_failure(
-                waiting, error, named, tool, args, self.task, self.evo.tools.has_arg, self.edits.original(key)
+                waiting, error, named, tool, args, self.task, self.evo.tools.has_arg, self.edits.original(key),
+                schema.get("properties") if schema is not None else None,
             )
             if sort.undo:
                 self.edits.backfired(key)

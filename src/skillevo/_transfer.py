@@ -53,6 +53,7 @@ from ._models import (
 )
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
+from ._transfer_dates import date_kin, reformats_date
 from ._transfer_lists import elements_of, same_elements
 from ._transfer_meaning import same_meaning
 from ._transfer_scale import plain_cast
@@ -334,7 +335,7 @@ def _targets(
     each argument declared, or seen succeeding as, that type under another name."""
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
-    typed, unit = by_type(part), unit_of(part)
+    typed, unit, dated = by_type(part), unit_of(part), reformats_date(part)
     renamed = source_type in (None, wanted) and (typed or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools() if only is None else sorted(t for t in only if catalog.knows(t)):
@@ -347,6 +348,8 @@ def _targets(
             if tool == source_tool:
                 others += catalog.args_of_type(tool, wanted)
             out.extend((tool, other, _renamed(part, other)) for other in others if other != arg)
+        if dated:  # a date habit: the tool's other dates too, the source's tool included (`_transfer_dates`)
+            out.extend((tool, other, _renamed(part, other)) for other in date_kin(catalog, tool, arg))
         if tool == source_tool:
             continue
         listed = elements_of(arg)

@@ -6,7 +6,12 @@ not quote the value the model sent, the model's own call has not been tried: the
 fail (a learned lower-casing applied to a name whose case matters). Handing that error back costs
 a model turn to re-send a call the model had right; `quotes_own_edit` tells such an error, and the
 call is retried at once as the model wrote it (`_own_edits`), the episode's other edits re-applied.
-A value the error lists among those it accepts ("must be one of economy, business") is no such quote.
+A value the error lists among those it accepts ("must be one of economy, business") is no such quote,
+nor is one where the tool's declared schema refuses the model's value and takes the repair's (a
+currency upper-cased to the declared ``^[A-Z]{3}$``): the model's call cannot be what the tool wants,
+and an error about something else may quote the value as the tool's own data ("exceeds the balance
+12.00 GBP"). Re-sent as the model wrote it, that call failed the schema's check, one more failed call
+handed to the model.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ._conform import conforms
 from ._guidance_facts import declared_values
 from ._repair import same_args
 
@@ -32,9 +38,20 @@ def _quoted(value: Any, message: str) -> bool:
     return re.search(rf"(?<![\w]){re.escape(value)}(?![\w])", message) is not None
 
 
-def quotes_own_edit(sent: Mapping[str, Any], repaired: Mapping[str, Any], message: str) -> bool:
+def _schema_requires(arg: str, sent: Any, written: Any, declared: Mapping[str, Any] | None) -> bool:
+    """Whether the declared schema of `arg` refuses the model's value and takes the one written."""
+    prop = declared.get(arg) if declared is not None else None
+    if not isinstance(prop, Mapping):
+        return False
+    return not conforms(sent, prop) and conforms(written, prop)
+
+
+def quotes_own_edit(
+    sent: Mapping[str, Any], repaired: Mapping[str, Any], message: str, declared: Mapping[str, Any] | None = None
+) -> bool:
     """Whether the error `message` quotes a value the repair wrote into `repaired` (an argument it
-    changed or added) and not the one the model `sent`."""
+    changed or added) and not the one the model `sent`. `declared`: the tool's declared properties
+    (JSON schema by argument), where known."""
     allowed: set[str] | None = None
     for arg, value in repaired.items():
         if arg in sent and same_args(sent[arg], value):
@@ -50,5 +67,7 @@ def quotes_own_edit(sent: Mapping[str, Any], repaired: Mapping[str, Any], messag
                 continue  # a rename: the model's value under another name, not one the repair wrote
         elif _quoted(sent[arg], message):
             continue  # the error quotes both: nothing tells which one it is about
+        elif _schema_requires(arg, sent[arg], value, declared):
+            continue  # the model's value breaks the declared schema: its call cannot be the right one
         return True
     return False
