@@ -1,12 +1,12 @@
 """Where a learned date re-format reaches beyond its argument's name: the tool's other dates.
 
 A date written the wrong way (``02/27/2026`` for ``2026-02-27``) is the policy's habit for dates,
-not for one argument's name: an API that renames ``date`` to ``departure_date`` gets the same
+not for one argument's name: an API that renames ``date`` to ``start_date`` gets the same
 US-style date under the new name, and a re-format keyed on ``date`` alone then never fires (the
 mistake reaches the model on every call of the renamed argument, its fix a model turn each, until
 that argument's own corrections are mined). So a re-format is also offered, as a candidate tested
 against doing nothing like every transfer, to the arguments whose name ends in the same word
-(``date``: ``departure_date``, ``returnDate``), on the source's tool as on the others, where no
+(``date``: ``start_date``, ``dueDate``), on the source's tool as on the others, where no
 declaration or success says they hold anything but text. It is offered as every transfer is
 (`_transfer._semantically_safe`): a date whose day and month read both ways is left to the
 target's own corrections to prove.
@@ -33,7 +33,7 @@ def reformats_date(repair: Repair) -> bool:
 
 
 def last_word(name: str) -> str:
-    """The last word of an argument's name, lower-cased (``departureDate``, ``departure_date``: ``date``)."""
+    """The last word of an argument's name, lower-cased (``dueDate``, ``due_date``: ``date``)."""
     words = _WORDS.findall(name.rsplit(".", 1)[-1])
     return words[-1].lower() if words else ""
 

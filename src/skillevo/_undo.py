@@ -8,9 +8,8 @@ a model turn to re-send a call the model had right; `quotes_own_edit` tells such
 call is retried at once as the model wrote it (`_own_edits`), the episode's other edits re-applied.
 A value the error lists among those it accepts ("must be one of economy, business") is no such quote,
 nor is one where the tool's declared schema refuses the model's value and takes the repair's (a
-currency upper-cased to the declared ``^[A-Z]{3}$``): the model's call cannot be what the tool wants,
-and an error about something else may quote the value as the tool's own data ("exceeds the balance
-12.00 GBP"). Re-sent as the model wrote it, that call failed the schema's check, one more failed call
+code upper-cased to a declared ``^[A-Z]{3}$``): the model's call cannot be what the tool wants,
+and an error about something else may quote the value as the tool's own data ("limit 12.00 XYZ"). Re-sent as the model wrote it, that call failed the schema's check, one more failed call
 handed to the model.
 """
 
