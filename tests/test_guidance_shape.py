@@ -130,7 +130,7 @@ def test_the_reported_leaks_are_closed() -> None:
     # DO: order_id="#W6067464"
     (p,) = _mine("get_order_details", {"order_id": "W6067464"}, {"order_id": "#W6067464"}, "Error: not found")
     g = p.strategy.guidance or ""
-    assert "6067464" not in g and re.search(r'DO: order_id="#W\d{7}"', g), g
+    assert "6067464" not in g and re.search(r'DO: `order_id`="#W\d{7}"', g), g  # (the name in backticks: inject4)
     # a passenger's name as a "missing field"
     args = {"passengers": [{"first_name": "Alice", "last_name": "Moreau"}], "flight": "HAT001"}
     proposals = _mine("book_reservation", args, None, "Missing required field 'alice_moreau' for passenger 'Alice'")

@@ -516,7 +516,10 @@ def repair_guidance(
         orig = getattr(repair.ops[touched.index(key)], "arg", key)
         before = bad.get(orig) if not isinstance(bad.get(orig), dict | list) else None
         if isinstance(good[key], str) and good[key] in declared:
-            text += f" DO: {key}={_q(good[key])}" + (f" DON'T: {orig} as {shape(before)}" if before is not None else "")
+            # Names and the declared value in backticks: the tool's words, marked as data by the block's header.
+            text += f" DO: `{key}`=`{_q(good[key])}`" + (
+                f" DON'T: `{orig}` as {shape(before)}" if before is not None else ""
+            )
         else:
             text += " " + _example(repair, key, orig, before, good[key], bad, observed)
         break
@@ -540,7 +543,7 @@ def _in_own_order(parts: list[str], repair: Repair) -> list[str]:
 def _example(
     repair: Repair, key: str, orig: str, before: Any, after: Any, bad: dict[str, Any], observed: Sequence[Any]
 ) -> str:
-    """``DO: key=<made-up value> DON'T: orig=<made-up value>``, or the two shapes when no example is safe."""
+    """``DO: `key`=<made-up value> DON'T: `orig`=<made-up value>``, or the two shapes when no example is safe."""
     for variant in range(4):
         fake_before = synthetic(before, observed, variant) if before is not None else None
         if fake_before is None or not _literal_ops_ok(repair):
@@ -553,7 +556,7 @@ def _example(
         except Exception:  # the repair does not apply to this made-up call: try another
             continue
         if fake_after is not None and shape(fake_after) == shape(after) and str(fake_after) not in map(str, observed):
-            return f"DO: {key}={_q(fake_after)} DON'T: {orig}={_q(fake_before)}"
+            return f"DO: `{key}`={_q(fake_after)} DON'T: `{orig}`={_q(fake_before)}"
     text = f"DO: `{key}` as {shape(after)}"
     if before is not None:
         text += f" DON'T: {shape(before)}"

@@ -243,7 +243,12 @@ def _guidance(tool: str, path: tuple[str, ...], schema: Mapping[str, Any], *, mi
     says that the schema declares the values, without them.
     """
     names = [p for p in path if p != ITEMS]
+    # The path is shown as one name, so it is held to the rule of one (at most six words, no
+    # instruction read across them) as an error's dotted location is: each level passing alone let a
+    # schema spell a sentence a level at a time (inject4).
     if identifier(tool) is None or not names or any(identifier(n) is None for n in names):
+        return None
+    if identifier(".".join(names)) is None:
         return None
     shown = "".join(p if i == 0 else ("[]" if p == ITEMS else "." + p) for i, p in enumerate(path))
     subject = f"each item of `{shown[:-2]}`" if path[-1] == ITEMS else f"`{shown}`"
