@@ -118,3 +118,15 @@ def test_a_secret_read_around_its_name_is_hidden(name: str) -> None:
 @pytest.mark.parametrize("text", CONTEXT_KEPT)
 def test_words_around_a_name_that_hold_no_secret_stay(text: str) -> None:
     assert redact_text(text) == text
+
+
+def test_a_phone_after_a_five_digit_trunk_code_is_hidden_in_prompt_text() -> None:
+    # the UK's mobiles and many landlines: a trunk 0 and four digits, then six ("07700 900462")
+    for text in ("call me at 07700 900462", "Tel: 01632 960983", "mobile=07700-900462"):
+        out = redact_text(text, emails=True)
+        assert "900462" not in out and "960983" not in out, out
+
+
+@pytest.mark.parametrize("text", ["part number 12345 678901", "zip 07700 area", "batch 07700 of 900462 rows"])
+def test_five_digit_groups_without_a_trunk_code_stay(text: str) -> None:
+    assert redact_text(text, emails=True) == text

@@ -47,7 +47,8 @@ _SPELLED_AT = re.compile(r"[\[({<][ \t]*at[ \t]*[\])}>]|[ \t]@|@[ \t]", re.IGNOR
 _ODD_PHONE = re.compile(
     r"(?<![\w/#:.\-])\+?\d{1,4}(?P<s>[ \t]*[/_·~,][ \t]*)\d{2,5}(?:(?P=s)\d{2,5}){1,3}(?![\w/]|[.\-:,]\d)"
 )
-_TWO_GROUPS = re.compile(r"(?<![\w/#:.\-])\(?\d{3,4}\)?[ .\-]\d{6,8}(?![\w/]|[.\-:,]\d)")
+# (an area code of three or four digits, or a trunk 0 and four: the UK's "07700 900462", "01632 960983")
+_TWO_GROUPS = re.compile(r"(?<![\w/#:.\-])\(?(?:\d{3,4}|0\d{4})\)?[ .\-]\d{6,8}(?![\w/]|[.\-:,]\d)")
 _DIGIT_BY_DIGIT = re.compile(r"(?<![\w.\-])\d(?: \d){9,14}(?![\w.\-])")
 # A number written in words, digits or both glued ("four15-555-01ninety-nine", "4one5 555 oh1nine9"): each
 # group is up to four digit words or digit runs (a run read whole, so a group splits one way only).
