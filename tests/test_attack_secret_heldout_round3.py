@@ -130,3 +130,25 @@ def test_a_phone_after_a_five_digit_trunk_code_is_hidden_in_prompt_text() -> Non
 @pytest.mark.parametrize("text", ["part number 12345 678901", "zip 07700 area", "batch 07700 of 900462 rows"])
 def test_five_digit_groups_without_a_trunk_code_stay(text: str) -> None:
     assert redact_text(text, emails=True) == text
+
+
+BIRTH = {
+    "DOB: 1985-03-14": "1985-03-14",
+    "date of birth 14/03/1985": "14/03/1985",
+    '{"birthdate": "03/14/1985"}': "03/14/1985",
+    "born on March 14, 1985 in Lyon": "March 14, 1985",
+    "Geburtsdatum: 14.03.1985": "14.03.1985",
+    "fecha de nacimiento: 14/03/1985": "14/03/1985",
+}
+
+
+@pytest.mark.parametrize("text", list(BIRTH))
+def test_a_labelled_birth_date_is_hidden_in_prompt_text(text: str) -> None:
+    assert BIRTH[text] not in redact_text(text, emails=True)
+
+
+@pytest.mark.parametrize(
+    "text", ["shipped on 2026-03-14", "created_at: 1985-03-14", "born-again release 1.9.85", "the DOB field is a date"]
+)
+def test_a_date_not_named_a_birth_date_stays(text: str) -> None:
+    assert redact_text(text, emails=True) == text
