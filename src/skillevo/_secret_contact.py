@@ -1,4 +1,4 @@
-"""A person's contact details in text: e-mail addresses and phone numbers.
+"""A person's contact details in text: e-mail addresses and phone numbers (and a date named a birth date).
 
 They are customer values, not credentials: the library keeps them in an episode's arguments and
 errors like a name or an address, but text quoted into a prompt or a report hides them
