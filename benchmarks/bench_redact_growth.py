@@ -48,6 +48,18 @@ SHAPES: dict[str, str] = {
     "relative": "the password you want ",
     "as password": "login using x as password ",
     "user pass": "user a pass ",
+    # a bare "pass" repeated (every word a name's candidate: 2.5x prose in round two)
+    "pass ": "pass ",
+    # round three's rules: a possessive name, a value in brackets, a pointing pronoun, a glued code, a
+    # URL password with unencoded characters, a quoted short option, a value held "until"
+    "possessive": "password's ",
+    "bracketed": "pin (",
+    "pointing": "x - that's the password ",
+    "glued pin": "pin1234",
+    "userinfo #": "postgres://u:p#",
+    "userinfo @@": "://a:@b@",
+    "-p quoted": "-p 'ab",
+    "until": "password stays word until ",
 }
 # A secret, then one long run of blanks (a clause end read again from each place in it: attack29).
 BLANK_RUNS: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""A person's contact details in text: e-mail addresses and phone numbers.
+"""A person's contact details in text: e-mail addresses and phone numbers (and a date named a birth date).
 
 They are customer values, not credentials: the library keeps them in an episode's arguments and
 errors like a name or an address, but text quoted into a prompt or a report hides them
@@ -47,7 +47,8 @@ _SPELLED_AT = re.compile(r"[\[({<][ \t]*at[ \t]*[\])}>]|[ \t]@|@[ \t]", re.IGNOR
 _ODD_PHONE = re.compile(
     r"(?<![\w/#:.\-])\+?\d{1,4}(?P<s>[ \t]*[/_·~,][ \t]*)\d{2,5}(?:(?P=s)\d{2,5}){1,3}(?![\w/]|[.\-:,]\d)"
 )
-_TWO_GROUPS = re.compile(r"(?<![\w/#:.\-])\(?\d{3,4}\)?[ .\-]\d{6,8}(?![\w/]|[.\-:,]\d)")
+# (an area code of three or four digits, or a trunk 0 and four: the UK's "07700 900462", "01632 960983")
+_TWO_GROUPS = re.compile(r"(?<![\w/#:.\-])\(?(?:\d{3,4}|0\d{4})\)?[ .\-]\d{6,8}(?![\w/]|[.\-:,]\d)")
 _DIGIT_BY_DIGIT = re.compile(r"(?<![\w.\-])\d(?: \d){9,14}(?![\w.\-])")
 # A number written in words, digits or both glued ("four15-555-01ninety-nine", "4one5 555 oh1nine9"): each
 # group is up to four digit words or digit runs (a run read whole, so a group splits one way only).
@@ -70,6 +71,24 @@ _REACH = re.compile(
     re.IGNORECASE,
 )
 _REACH_WINDOW = 48
+# A date named a person's birth date ("DOB: 1985-03-14", "born on March 14, 1985", "Geburtsdatum:
+# 14.03.1985", '"birthdate": "03/14/1985"'): a date alone is a shipment's or a record's, after such a
+# name it is who someone is. The name, then a quote, a mark or a linking word, then the date (numeric
+# in any order, or a month's name). Bounded.
+_BIRTH_NAMES = (
+    "birth", "dob", "born", "geburt", "geboren", "nacimiento", "nacido", "nacida", "naissance", "né le", "née le",
+    "nascimento", "nascita", "nato il", "nata il", "geboortedatum",
+)  # fmt: skip
+_BIRTH = re.compile(
+    r"(?<![\w\-])(?:date[ \t_\-]?of[ \t_\-]?birth|birth[ \t_\-]?(?:date|day)|birthdate|birthday|d\.?o\.?b\.?|born"
+    r"|geburtsdatum|geboren(?:[ \t]+am)?|fecha[ \t_]de[ \t_]nacimiento|nacid[oa](?:[ \t]+el)?"
+    r"|date[ \t_]de[ \t_]naissance"
+    r"|n[ée]e?[ \t]+le|data[ \t_]de[ \t_]nascimento|data[ \t_]di[ \t_]nascita|nat[oa][ \t]+il|geboortedatum)"
+    r"(?![\w\-])[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:(?:is|was|on|am|el|le|il)[ \t]+)?"
+    r"(?P<v>\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4}"
+    r"|(?:\d{1,2}(?:st|nd|rd|th)?[ \t]+)?[^\W\d_]{3,10}\.?[ \t]+(?:\d{1,2}(?:st|nd|rd|th)?,?[ \t]+)?\d{4})(?![\w\-])",
+    re.IGNORECASE,
+)
 
 
 def contact_hint(text: str) -> bool:
@@ -80,6 +99,7 @@ def contact_hint(text: str) -> bool:
         "@" in text or _HINT.search(text) is not None or " at " in lower or "at]" in lower or "at)" in lower
         or "at}" in lower or _ODD_PHONE.search(text) is not None or _DIGIT_BY_DIGIT.search(text) is not None
         or _WORDS_PHONE.search(text) is not None or _BARE_PHONE.search(text) is not None
+        or any(name in lower for name in _BIRTH_NAMES)
     )  # fmt: skip
 
 
@@ -142,3 +162,7 @@ def contact_spans(text: str) -> Iterator[tuple[int, int, str]]:
         if _is_phone(number):
             yield m.start(), m.end(), "phone"
     yield from _written_out(text)
+    lower = text.lower()
+    if any(name in lower for name in _BIRTH_NAMES):
+        for m in _BIRTH.finditer(text):
+            yield m.start("v"), m.end("v"), "birth_date"

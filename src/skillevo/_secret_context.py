@@ -74,12 +74,15 @@ _AFTER = re.compile(
 # opening it is read too, as a credential only (a word there is the sentence's: ", which is the password").
 _JOINS = r"(?<=,)|(?<=[ \t][-–—])|" + "|".join(rf"(?<=\b{w}[ \t])" for w in ("and", "but", "und", "et", "y", "e", "or"))
 _JOINED = re.compile(r"(?:,|[ \t][-–—]|\b(?:and|but|und|et|y|e|or)[ \t])\Z", re.IGNORECASE)
+# A pronoun pointing back at a value written first, after a mark or not ("X - that's the password", "X,
+# this is the pin", "X which is the passcode").
+_POINTING = r"[ \t]*+(?:[,:\-–—][ \t]*+)?(?:that|this|it|which)(?:['’]s|[ \t]++(?:is|was|will[ \t]++be))"
 # Before a name: a value opening its clause, then linking words (at most four) up to the name.
 _BEFORE = re.compile(
     r"(?:^|(?<=[\n.!?;:(\[{\"'>])|(?<=\buse[ \t])|(?<=\btry[ \t])|(?<=\benter[ \t])|(?<=\btype[ \t])"
     rf"|{_JOINS})[ \t]*+[\"'‘“«]?"
     r"(?P<v>[^\s\"'‘’“”«»<>,;()\[\]{}]{2,127}[^\s\"'‘’“”«»<>,;:()\[\]{}])[\"'’”»]?"
-    rf"[ \t]++(?:{_COPULA})(?:[ \t]++(?:{_DETERMINER})){{0,3}}[ \t]++\Z",
+    rf"(?:[ \t]++(?:{_COPULA})|(?P<p>{_POINTING}))(?:[ \t]++(?:{_DETERMINER})){{0,3}}[ \t]++\Z",
     re.IGNORECASE,
 )
 _BEFORE_WINDOW = 200
@@ -139,6 +142,8 @@ _CJK = re.compile(
     r"(?P<v>[A-Za-z0-9!#$%&*+\-.@^_~]{3,128})",
     re.IGNORECASE,
 )
+# A code's name with its digits glued on ("pin1234", "OTP482913"): a field numbered so ("pin2") has few.
+_GLUED = re.compile(r"(?<![\w\-])(?:pin|otp|totp|passcode|cvv|cvc)(?P<v>\d{4,8}|(?<=v|c)\d{3})(?![\w\-])", re.I)
 _CJK_HINT = (*CJK_NAMES, "番号", "コード", "번호")
 # Never a secret, whatever the window: a flag, a path or URL, a file name, a snake-case identifier, an
 # assignment, a placeholder already hidden.
@@ -171,7 +176,9 @@ _ISSUED = frozenset(
 )  # fmt: skip
 _CODE = frozenset({"pin", "pins", "code", "codes", "otp", "totp", "cvv", "cvc", "passcode", "mfa", "2fa"})
 _CLAUSE_END = re.compile(
-    r"[ \t]*+(?:$|[.!?,;)\]}\"'’”»]|\n)|[ \t]++(?:-|(?:for|on|at|in|to|und|et|y|e|and|but|when|we|please)\b)"
+    r"[ \t]*+(?:$|[.!?,;)\]}\"'’”»]|\n)|[ \t]++(?:-|(?:for|on|at|in|to|und|et|y|e|and|but|when|we|please"
+    # a time the value holds for: "the password stays sunflower until friday"
+    r"|until|till|unless|since|after|before|from|bis|jusqu|hasta|até|fino)\b)"
 )
 _WORD = re.compile(r"[^\W\d_][\w\-]{0,39}")
 _NEXT_WORD = re.compile(r"[ \t]++(?:(?:de|d['’])[ \t]*+)?[^\W\d_][\w\-]{0,39}")
@@ -256,6 +263,10 @@ def _windows(text: str, start: int, end: int, key: str) -> Iterator[Span]:
         if before is not None:
             # (a value opening a joined clause is read as a credential only: ", which is the password")
             joined = regex is _BEFORE and _JOINED.search(text, max(0, before.start() - 5), before.start()) is not None
+            # a word pointed back at is the value only where the name closes the clause ("Done, that is
+            # the password policy": the word is the sentence's)
+            if regex is _BEFORE and before.group("p") and _CLAUSE_END.match(text, end) is None:
+                joined = True
             span = _judged(text, before.start("v"), key, True, not joined)
             if span is not None:
                 yield span
@@ -321,6 +332,9 @@ def context_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
             span = _judged(text, m.start("v"), "password", closes, closes)
             if span is not None:
                 yield span
+    if "pin" in lower or "otp" in lower or "passcode" in lower or "cvv" in lower or "cvc" in lower:
+        for m in _GLUED.finditer(text):
+            yield m.start("v"), m.end("v"), "secret"
     if any(c in text for c in _CJK_HINT):
         for m in _CJK.finditer(text):
             span = _judged(text, m.start("v"), "password", True, True)

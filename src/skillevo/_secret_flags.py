@@ -23,8 +23,11 @@ from ._secret_prose import credential_like
 __all__ = ["flag_hint", "flag_spans"]
 
 # A short option with its value attached: "-pSECRET" (mysql, 7z), "-PSECRET" (zip), or after a space
-# ("sshpass -p ...").
-_SHORT_FLAG = re.compile(r"(?<![\w.\-])-[pP](?P<sp>[ \t]+)?(?P<v>[^\s\"'<>\-][^\s\"'<>]{3,255})")
+# ("sshpass -p ..."), or quoted as a shell quotes it ("sshpass -p 'SECRET'": group "q").
+_SHORT_FLAG = re.compile(
+    r"(?<![\w.\-])-[pP](?P<sp>[ \t]+)?"
+    r"(?:(?P<q>\"[^\s\"]{4,256}\"|'[^\s']{4,256}')|(?P<v>[^\s\"'<>\-][^\s\"'<>]{3,255}))"
+)
 # A user:password option value: "curl -u ana:...", "--user=ana:..." (a uid:gid pair is digits).
 _USER_FLAG = re.compile(
     r"(?<![\w.\-])(?:-u|--user|--proxy-user)(?:=|[ \t]+)[^\s:\"'<>]{1,128}:(?P<v>[^\s\"'<>]{1,256})"
@@ -60,10 +63,14 @@ def flag_hint(text: str) -> bool:
 def flag_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` holding a password given as a short option (see the module doc)."""
     for m in _SHORT_FLAG.finditer(text):
-        value = m.group("v")
+        group = "v" if m.group("v") is not None else "q"
+        start, end = m.span(group)
+        if group == "q":  # the quotes stay: the value is what they hold (one shell word, no space)
+            start, end = start + 1, end - 1
+        value = text[start:end]
         path = value.startswith(("/", "~", ".")) or (m.group("sp") and ("/" in value or "\\" in value))
         if credential_like(value, False) and not path:
-            yield m.start("v"), m.end("v"), "secret"
+            yield start, end, "secret"
     for m in _USER_FLAG.finditer(text):
         if not m.group("v").isdigit() and not m.group("v").startswith("[REDACTED"):
             yield m.start("v"), m.end("v"), "secret"

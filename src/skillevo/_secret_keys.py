@@ -54,6 +54,9 @@ _SECRET_WORDS = frozenset(
         # knowledge-based authentication: an answer that signs a customer in like a password (a bank's
         # "memorable word", a mother's maiden name, joined to one word by `_JOINS`)
         "memorable", "maidenname",
+        # a person's national identifier, which proves who they are like a social security number: the
+        # UK's National Insurance number, India's Aadhaar, Brazil's CPF; a PIN named in German
+        "taxid", "aadhaar", "aadhar", "cpf", "geheimzahl", "geheimnummer",
     }
 )  # fmt: skip
 #: Two-word names of a secret, joined to one word before the descriptor rule reads the last word
@@ -118,7 +121,8 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
          "app", "developer", "dev", "merchant", "partner", "secure"}
     ),
     "keys": frozenset({"api", "access", "secret", "private", "signing", "encryption", "ssh"}),
-    "id": frozenset({"session", "sess"}),
+    # a session's id; a person's national or tax id ("national_id", "tax id", "taxpayer id")
+    "id": frozenset({"session", "sess", "national", "taxpayer", "citizen"}),
     "tokens": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth"}),
     # a token abbreviated ("access_tok", "refresh_tok"); "tok" alone is none ("tok_count")
     "tok": frozenset({"access", "refresh", "api", "session", "bearer", "id", "csrf", "oauth", "auth", "bot"}),
@@ -132,7 +136,8 @@ _SECRET_HEADS: dict[str, frozenset[str]] = {
     # one-time, reset and card codes (``reset_code``, ``verificationCode``, ``2fa_code``, ``security_code``);
     # ``status_code``, ``zip_code``, ``promo_code`` are none
     # a social security number, a PIN number (an account number is a customer's record: kept)
-    "number": frozenset({"security", "pin", "ssn"}),
+    # (a national insurance or identity number, a taxpayer's number are a person's id, like an SSN)
+    "number": frozenset({"security", "pin", "ssn", "insurance", "identity", "taxpayer"}),
     "code": _CODE_MODIFIERS,
     "codes": _CODE_MODIFIERS,
     "answer": _ANSWER_MODIFIERS,
@@ -174,6 +179,8 @@ _KEY_STEMS = ("pass", "pwd", "secret", "tok", "auth", "key", "cookie", "cred", "
               "csc", "cvn", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
               "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet", "şifre", "sifre",
               "log in", "log-in", "sign in", "sign-in", "signin", "logon", "log on",
+              "national", "tax id", "tax_id", "taxid", "tax-id", "taxpayer", "citizen", "insurance", "identity",
+              "aadhaar", "aadhar", "cpf", "geheim",
               "\\u", "\\x", "identified")  # fmt: skip
 
 

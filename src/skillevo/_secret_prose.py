@@ -13,6 +13,7 @@ código é 1234", "your code is 481516"; "the status code is 404" stays). A wall
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -42,13 +43,16 @@ _PROSE = re.compile(
     # a head word that names a secret only after a modifier may follow the word ("verification code")
     r"(?<![\w.\-%:=/@])(?P<k>\d{0,3}[^\W\d][\w\-]{0,39}(?:[ \t]+(?:code|codes|id|key|number)(?![\w\-]))?"
     r"(?:[ \t]+(?:de|di|da|do|du|del|della|dello|des)[ \t]+[^\W\d][\w\-]{0,39}|[ \t]+d['’][^\W\d][\w\-]{0,39})?)"
-    r"(?:[ \t]*[(\[][\w \t.\-]{1,24}[)\]])?"  # a qualifier in brackets: "API key (prod): ..."
+    # a qualifier in brackets ("API key (prod): ..."), never the value alone in them ("pin (4821)")
+    r"(?:[ \t]*[(\[](?=[^)\]]{0,24}?[^\W\d])[\w \t.\-]{1,24}[)\]])?"
+    r"(?:['’]s(?![\w\-]))?"  # the name's "'s" ("my password's ...")
     # whose secret it is, between its name and its value: "the password for ana is ...", "password of the
     # admin account = ..." (up to four words; the value must still read as a credential)
     r"(?:[ \t]+(?:for|of)(?:[ \t]+[^\s:=,;\"'<>()\[\]]{1,40}){1,4}?"
     r"(?=[ \t]*[:=]|[ \t]+(?:is|was|now|changed|reset|set)[ \t])"
     r"(?:[ \t]*[:=])?|:)?[ \t]+"
     r"(?:(?:is|was|ist|lautet|war|est|es|era|é|è|är|er|on|jest|wynosi|now|set|changed|reset|updated|to):?[ \t]+){0,3}"
+    r"(?:[(\[](?!REDACTED))?"  # the value in brackets ("atm pin (4821)"), not a value already hidden
     r"(?=(?P<v>[^\s\"'<>,;()\[\]]{3,128}+)(?!\())",  # a call ("= PASSWORD('...')") is no value: its argument is
     re.IGNORECASE,
 )
@@ -58,11 +62,19 @@ _ROMANCE_HEAD = re.compile(
     r"(?i)(?<![\w\-])(?:c[oó]digos?|codic[ei]|codes?|n[uú]mero|num[eé]ro|clave|chave|cl[eé]|chiave)"
     r"[ \t]+(?:de|di|da|do|du|del|della|dello|des)[ \t]+\Z|(?<![\w\-])codes?[ \t]+d['’]\Z"
 )
-#: Key words whose values are short digit codes (a PIN, a one-time code): 3 digits are one.
+#: Key words whose values are short digit codes (a PIN, a one-time code): 3 digits are one; and the words
+#: of a person's national id, written in digit groups ("tax id 298.549.615-72": no date).
 _CODE_WORDS = frozenset(
     {"pin", "pins", "pincode", "otp", "totp", "code", "codes", "cvv", "cvc", "cvv2", "cvc2", "passcode", "mfa", "ssn",
-     "number", "código", "codigo", "códigos", "codigos", "codice", "codici", "número", "numero", "numéro"}
+     "number", "geheimzahl", "geheimnummer", "código", "codigo", "códigos", "codigos", "codice", "codici",
+     "número", "numero", "numéro",
+     "national", "tax", "taxid", "taxpayer", "citizen", "insurance", "identity", "aadhaar", "aadhar", "cpf"}
 )  # fmt: skip
+
+
+#: A password abbreviated in chat ("user is ana and pw ..."): a name in prose on its own, in one case
+#: ("Pw" is also the end of a base64 text, "...Pw==", which a pair's key may be).
+_ABBREVIATED = frozenset({"pw", "PW"})
 
 
 def credential_like(value: str, code: bool) -> bool:
@@ -75,7 +87,7 @@ def credential_like(value: str, code: bool) -> bool:
         return False
     if value.isdigit():
         return len(value) >= (3 if code else 6)
-    if code and value.replace("-", "").replace(" ", "").isdigit():  # a code in groups: 123-45-6789
+    if code and value.replace("-", "").replace(" ", "").replace(".", "").isdigit():  # in groups: 123-45-6789
         return True
     if len(value) < 6 or not value.strip("0123456789:./-"):  # a time, a date
         return False
@@ -261,9 +273,16 @@ _WORD_START = re.compile(r"(?<![\w\-])\d{0,3}[^\W\d]")
 def prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
     """Where a prose key may start: every word, or (given the key stems `text` holds, lower-case)
     each word holding one, and a Romance head before such a word ("código de" before "verificação")."""
+    # the prose rule and the context windows read the same text's starts: found once (a text repeating
+    # a name, "pass pass ...", spent a fifth of its time finding them twice)
+    return _starts(text, None if stems is None else frozenset(stems))
+
+
+@functools.lru_cache(maxsize=2)
+def _starts(text: str, stems: frozenset[str] | None) -> tuple[int, ...]:
     lower = text.lower()
     if stems is None or len(lower) != len(text):
-        return [m.start() for m in _WORD_START.finditer(text)]
+        return tuple(m.start() for m in _WORD_START.finditer(text))
     starts = set()
     for stem in stems:
         i = lower.find(stem)
@@ -284,7 +303,7 @@ def prose_starts(text: str, stems: Iterable[str] | None) -> Iterable[int]:
             if head is not None:
                 starts.add(head.start())
             i = lower.find(stem, i + len(stem))
-    return sorted(starts)
+    return tuple(sorted(starts))
 
 
 def prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
@@ -295,7 +314,7 @@ def prose_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
         if m is None:
             continue
         key = m.group("k")
-        if not is_secret_key(key):
+        if key not in _ABBREVIATED and not is_secret_key(key):
             words = key_words(key)
             if not words or words[-1] not in _SECRET_HEADS:  # only a head word takes modifiers before it
                 continue

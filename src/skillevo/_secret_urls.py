@@ -28,6 +28,14 @@ __all__ = ["percent_spans", "userinfo_spans"]
 # A URL's user name, then an optional ":password", then "@": the user name is group "s".
 # (From the "://": a pattern starting at the scheme was tried at every letter of a text.)
 _USERINFO = re.compile(r"://(?P<s>[A-Za-z0-9_\-~]{16,256})(?::[^\s/?#@\[\]]*)?@")
+# A URL's password as people write it, not as RFC 3986 allows it: "#", "!", "$", "?" and "@" left
+# unencoded ("postgres://app:Zq8#mLp2vR@db:5432/x"), which detect-secrets' rule stops at. The password
+# runs to the last "@" before a host name that ends the authority (a port, a path, a query, the text's
+# end or a delimiter); no "/" or space (an encoded one is read by `percent_spans`). Bounded.
+_PASSWORD_USERINFO = re.compile(
+    r"://[^\s:/?#@\[\]]{0,256}:(?P<s>[^\s/]{1,256})@"
+    r"(?=[A-Za-z0-9\[][\w.\-\[\]]{0,253}+(?::\d{1,5})?(?:[/?#\s,;'\"<>)]|\Z))"
+)
 _TRAILING_NUMBER = re.compile(r"[\-_~]?\d+\Z")
 
 
@@ -39,10 +47,15 @@ def _token_like(name: str) -> bool:
 
 
 def userinfo_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """Spans of `text` holding a token written as a URL's user name."""
+    """Spans of `text` holding a token written as a URL's user name, or a password written with
+    characters a URL should have encoded (`_PASSWORD_USERINFO`)."""
     for m in _USERINFO.finditer(text):
         if _token_like(m.group("s")):
             yield m.start("s"), m.end("s"), "token"
+    for m in _PASSWORD_USERINFO.finditer(text):
+        value = m.group("s")  # a port's digits alone are none ("://host:8080@...")
+        if not value.isdigit() and not value.startswith("[REDACTED"):
+            yield m.start("s"), m.end("s"), "password"
 
 
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
