@@ -5,12 +5,15 @@ Every case checks both the redacted text and the bytes an episode leaves in the 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from leak_harness import db_bytes, run_two_episodes
 
 from skillevo._redaction import redact_text
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared harness, leak_harness.py
+from leak_harness import db_bytes, run_two_episodes
 
 LEAKS = {
     # the name's "'s" is "is": "my password's X"
