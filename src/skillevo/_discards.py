@@ -23,6 +23,10 @@ The boundary, judged from what the edit does to this call, never from an argumen
   the model's choice once).
 - Otherwise the edit is made after an error only, and only when that error names the argument
   (the tool's word at that call): "insufficient funds" is no reason to drop a dry-run switch.
+- A drop of an argument the schema leaves out is never made while a declared argument sharing a
+  name word with it is missing from the call (``site`` next to an absent ``site_id``): the value is
+  the misnamed argument's, and the call would run on the tool's default or on a constant learned
+  since (world7, 2026-12-07: a hold placed at another depot; `tests/test_drop_misnamed_arg.py`).
 
 Other edits of the same repair are untouched. The verdict is read from the store at most once per
 version, edit and `ttl_s` (the trigger index's), or again after a failure of the tool (which may
@@ -44,6 +48,7 @@ from ._guidance_facts import without_echo
 from ._models import ArgCondition, DropArg, EventKind, MapValue, RenameArg, Repair, SetArg, SkillVersion, Trigger
 from ._repair import apply_repair, same_args
 from ._store import SkillStore
+from ._untrusted import name_words
 
 if TYPE_CHECKING:
     from ._transfer import ToolCatalog
@@ -148,6 +153,8 @@ class DiscardGuard:
         repair = version.strategy.repair
         if repair is None:
             return True
+        if any(self._misnamed(tool, op, args) for _, op in _edits(repair)):
+            return False
         return all(
             self._proven(tool, trigger, version.id, i, op, arg)
             for i, op in _edits(repair)
@@ -167,14 +174,27 @@ class DiscardGuard:
             i
             for i, op in _edits(repair)
             for arg in discards(op, args, repair.precondition, self._declared(tool))
-            if not names_arg(message, arg)
-            and not (isinstance(op, RenameArg) and names_arg(message, op.arg))
-            and not self._proven(tool, trigger, version.id, i, op, arg)
+            if self._misnamed(tool, op, args)
+            or (
+                not names_arg(message, arg)
+                and not (isinstance(op, RenameArg) and names_arg(message, op.arg))
+                and not self._proven(tool, trigger, version.id, i, op, arg)
+            )
         ]
         if not out:
             return repair
         kept = [op for i, op in enumerate(repair.ops) if i not in out]
         return Repair(ops=kept, precondition=repair.precondition) if kept else None
+
+    def _misnamed(self, tool: str, op: Any, args: dict[str, Any]) -> bool:
+        """Whether `op` drops a top-level argument the schema leaves out while a declared one sharing a
+        name word with it is missing from the call (see the module's rule)."""
+        schema = self.tools.schema(tool)
+        if not isinstance(op, DropArg) or schema is None or "." in op.arg or op.arg not in args:
+            return False
+        props = schema["properties"]
+        words = set(name_words(op.arg))
+        return op.arg not in props and any(p not in args and words & set(name_words(p)) for p in props)
 
     def _declared(self, tool: str) -> Container[str]:
         schema = self.tools.schema(tool)

@@ -9,7 +9,12 @@ map or a set) explains it, that rule is learned from the corrections it explains
 precondition, provided every other correction of the signature is one it would leave alone (its
 precondition does not hold there, or it changes nothing). A correction the rule would turn into
 another value, or claims and cannot read (a month-first date for a day-first rule), contradicts it,
-and the map (or nothing) stands.
+and the map (or nothing) stands -- unless the map already holds every correction the rule
+would get wrong and the rule explains at least two: then the map runs first (each value it has seen
+gets the correction seen for it) and the rule after it (a value never seen, written the rule's way).
+An enum written in another case or as a synonym is that mix: a map of synonyms alone repairs no case
+variant it has not seen. The rule's output for a value the map holds must not be another value a
+correction chose (it would be a valid value with another meaning where the map did not reach).
 """
 
 from __future__ import annotations
@@ -58,8 +63,35 @@ def synthesize_own_rule(pairs: Sequence[Pair], *, confirm_additions: bool = Fals
         return found
     group = [p for p in pairs if _explains(own, *p)]
     if not all(_leaves_alone(own, bad) for bad, good in pairs if (bad, good) not in group):
-        return found  # another correction says the rule's value is wrong there
+        # another correction says the rule's value is wrong there: the map may still take that value
+        return _rule_after_map(found, own, group, pairs, confirm_additions=confirm_additions)
     joint = synthesize(group, confirm_additions=confirm_additions)
     if joint is None or _instances_only(joint) or not joint.precondition:
         return own
     return joint if all(_leaves_alone(joint, bad) for bad, good in pairs if (bad, good) not in group) else own
+
+
+def _rule_after_map(
+    found: Repair | None, own: Repair, group: Sequence[Pair], pairs: Sequence[Pair], *, confirm_additions: bool
+) -> Repair | None:
+    """The map of every correction, then the rule (see the module's docstring), or `found`."""
+    joint = synthesize(group, confirm_additions=confirm_additions) if len(group) >= 2 else None
+    if found is None or joint is None or not joint.precondition or len(found.ops) != 1 or len(joint.ops) != 1:
+        return found
+    (mapping,), (rule,) = found.ops, joint.ops
+    if not isinstance(mapping, MapValue) or _instances_only(joint) or getattr(rule, "arg", None) != mapping.arg:
+        return found
+    chosen = {repr(good) for good in mapping.mapping.values()}
+    for bad, good in pairs:
+        if (bad, good) in group:
+            continue
+        try:
+            out = apply_repair(joint, bad)
+        except (RepairError, SkillevoError, ValueError, TypeError):
+            continue  # the rule cannot read it: the map alone takes it
+        if any(repr(v) in chosen for k, v in out.items() if k == mapping.arg and not same_args(v, good.get(k))):
+            return found  # the rule would turn a value into another correction's value: another meaning
+    combined = Repair(ops=[mapping, rule], precondition=joint.precondition)
+    if not all(_explains(combined, bad, good) for bad, good in pairs):
+        return found  # (the rule's precondition gates the map too: a value it does not hold on stays unmapped)
+    return combined

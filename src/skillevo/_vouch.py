@@ -43,7 +43,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
+from ._arg_paths import expand, get_path
 from ._models import Event, EventKind, Repair, Trigger
 from ._scale_vouch import names_number, suggested_scale
 from ._shape import leaves
@@ -263,9 +265,13 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
             view = decoded_view(text)
             shown = text if view is None else f"{text}\n{view[0]}"
             named = [w for w in written if _names(shown, w) or (w in numbers and names_number(shown, numbers[w]))]
+            args = event.data.get("args")
+            if named and isinstance(args, dict):
+                # an echo of what this call sent in the argument the repair writes is the agent's own choice
+                own = _own_values(repair, args)
+                named = [w for w in named if w not in own]
             if not named or event.episode_id is None:
                 continue
-            args = event.data.get("args")
             closed = {m.casefold() for m in declared_values(text, args if isinstance(args, dict) else ())}
             for value in named:
                 if len(closed) < 2 or value not in closed:
@@ -331,6 +337,22 @@ def _named_elsewhere(repair: Repair, trigger: Trigger, store: SkillStore) -> boo
             else:
                 elsewhere |= named
     return bool(elsewhere - own)
+
+
+def _own_values(repair: Repair, args: dict[str, Any]) -> set[str]:
+    """The (case-folded) values a call sent in the arguments the repair writes: an output naming one
+    of them echoes the agent's own choice ("value 'gold' is not valid" after ``tier="gold"``); a value
+    of another argument of the call (a memo) is no choice for this one."""
+    own: set[str] = set()
+    for op in repair.ops:
+        arg = getattr(op, "arg", None)
+        if not isinstance(arg, str):
+            continue
+        for path in expand(args, arg):
+            for item in leaves(get_path(args, path), keys=False):
+                if (text := _text(item)) is not None:
+                    own.add(text.casefold())
+    return own
 
 
 def _was_cut(text: str) -> bool:
