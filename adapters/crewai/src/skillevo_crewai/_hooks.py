@@ -57,6 +57,7 @@ from skillevo.adapters import EpisodeContext, guidance_for, record_error
 from ._boundaries import patch_boundaries, unpatch_boundaries
 from ._events import listen
 from ._guidance_inject import Injected, inject, restore
+from ._manager import built_manager
 from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
 
 if TYPE_CHECKING:
@@ -125,10 +126,10 @@ def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | 
     # The binding even when closed: a kickoff that opened its episode before `close` is recorded to
     # its end (a call seen before the close gets its outcome); a closed binding opens no new episode.
     binding: Evolving | None = getattr(type(agent), BINDING_ATTR, None)
-    if binding is None:
-        return None
     run = _run.get()
-    if run is None:
+    if binding is None and run is not None:
+        binding = built_manager(agent, run.owner, binding_of)
+    if binding is None or run is None:
         return None
     ep = run.episode(binding)
     if ep is None:
