@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import logging
@@ -16,7 +17,8 @@ from skillevo import ConfigError, Episode, Evolver
 from skillevo.adapters import EpisodeContext, IsFailure, abort, finish_with
 
 from ._events import reward_event
-from ._hooks import BINDING_ATTR, attach_executors, install, interrupted, live_runs, uninstall
+from ._hooks import BINDING_ATTR, attach_executors, end_span, install, interrupted, live_runs, uninstall
+from ._span import KICKOFFS, Span, spans
 
 __all__ = ["Evolving", "evolving"]
 
@@ -185,7 +187,7 @@ class Evolving:
                 for name in _ENTRY_POINTS:
                     method = getattr(base, name, None)
                     if callable(method):
-                        namespace[name] = _guarded(method)
+                        namespace[name] = _guarded(method, spanned=name in KICKOFFS)
                 marked = type(base.__name__, (base,), namespace)
                 self._classes[base] = marked
             return marked
@@ -260,40 +262,68 @@ def _live_before() -> list[Any] | None:
         return None
 
 
-def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded(method: Callable[..., Any], spanned: bool = False) -> Callable[..., Any]:
     """`method` recording the kickoff it is part of as aborted when an interruption (Ctrl-C,
     ``SystemExit``, a cancellation) ends it: CrewAI reports only an ``Exception`` to the
-    EXECUTION_END hook, so without this the episode would be lost. The interruption goes on."""
+    EXECUTION_END hook, so without this the episode would be lost. The interruption goes on.
+    `spanned`: a standalone kickoff, one episode over all its executor's runs (see `_span`)."""
     if inspect.iscoroutinefunction(method):
 
         @functools.wraps(method)
         async def aguarded(agent: Any, *args: Any, **kwargs: Any) -> Any:
             before = _live_before()
+            span, token = _open_span(agent, spanned)
             try:
-                return await method(agent, *args, **kwargs)
-            except Exception:
+                result = await method(agent, *args, **kwargs)
+            except Exception as exc:
+                _close_span(span, token, exc)
                 raise
             except BaseException as exc:
                 interrupted(agent, before, exc)
+                _close_span(span, token, exc)
                 raise
+            _close_span(span, token, None)
+            return result
 
         return aguarded
 
     @functools.wraps(method)
     def guarded(agent: Any, *args: Any, **kwargs: Any) -> Any:
         before = _live_before()
+        span, token = _open_span(agent, spanned)
         try:
             result = method(agent, *args, **kwargs)
-        except Exception:
+        except Exception as exc:
+            _close_span(span, token, exc)
             raise
         except BaseException as exc:
             interrupted(agent, before, exc)
+            _close_span(span, token, exc)
             raise
+        _close_span(span, token, None)
         if inspect.iscoroutine(result):  # Agent.kickoff inside a running event loop returns one
             return _guard_coroutine(agent, before, result)
         return result
 
     return guarded
+
+
+def _open_span(agent: Any, spanned: bool) -> tuple[Span | None, contextvars.Token[Span | None] | None]:
+    current = spans.get()
+    if not spanned or (current is not None and current.agent is agent):  # (the outer kickoff's span)
+        return None, None
+    span = Span(agent)
+    return span, spans.set(span)
+
+
+def _close_span(span: Span | None, token: contextvars.Token[Span | None] | None, error: BaseException | None) -> None:
+    if span is None or token is None:
+        return
+    try:
+        spans.reset(token)
+    except ValueError:  # reset in another context than it was set in
+        spans.set(None)
+    end_span(span, error)
 
 
 async def _guard_coroutine(agent: Any, before: list[Any] | None, coroutine: Any) -> Any:

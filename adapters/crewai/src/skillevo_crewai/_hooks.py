@@ -49,20 +49,31 @@ from crewai.hooks import (
     unregister_before_tool_call_hook,
     unregister_hook,
 )
-from crewai.hooks.dispatch import get_global_hook_list
-from crewai.utilities.i18n import I18N_DEFAULT
+from crewai.hooks.dispatch import HookAborted, get_global_hook_list
 
 from skillevo.adapters import EpisodeContext, guidance_for, record_error
 
 from ._boundaries import patch_boundaries, unpatch_boundaries
 from ._events import listen
 from ._guidance_inject import Injected, inject, restore
+from ._manager import built_manager
+from ._requests import request_of, task_text
+from ._span import Span, spans
 from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
 
 if TYPE_CHECKING:
     from ._evolving import Evolving
 
-__all__ = ["BINDING_ATTR", "attach_executors", "binding_of", "install", "interrupted", "live_runs", "uninstall"]
+__all__ = [
+    "BINDING_ATTR",
+    "attach_executors",
+    "binding_of",
+    "end_span",
+    "install",
+    "interrupted",
+    "live_runs",
+    "uninstall",
+]
 
 log = logging.getLogger("skillevo_crewai")
 
@@ -125,10 +136,10 @@ def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | 
     # The binding even when closed: a kickoff that opened its episode before `close` is recorded to
     # its end (a call seen before the close gets its outcome); a closed binding opens no new episode.
     binding: Evolving | None = getattr(type(agent), BINDING_ATTR, None)
-    if binding is None:
-        return None
     run = _run.get()
-    if run is None:
+    if binding is None and run is not None:
+        binding = built_manager(agent, run.owner, binding_of)
+    if binding is None or run is None:
         return None
     ep = run.episode(binding)
     if ep is None:
@@ -157,43 +168,6 @@ def _agents_of(owner: Any) -> list[Any]:
     return agents
 
 
-def _task_text(owner: Any, inputs: dict[str, Any]) -> str:
-    """The episode's task: the crew's task descriptions with the kickoff inputs filled in, or the
-    standalone agent's request."""
-    tasks = getattr(owner, "tasks", None)
-    if tasks:
-        from crewai.utilities.string_utils import interpolate_only
-
-        texts = []
-        for task in tasks:
-            text = str(getattr(task, "description", "") or "")
-            try:
-                text = interpolate_only(text, inputs) if inputs else text
-            except (ValueError, KeyError):  # a placeholder the inputs do not fill: keep the template
-                pass
-            texts.append(text)
-        return "\n".join(texts)
-    for message in reversed(list(getattr(owner, "messages", None) or [])):
-        if isinstance(message, dict) and message.get("role") == "user":
-            return _request_of(str(message.get("content", "")))
-    return str(inputs.get("input", "")) if inputs else ""
-
-
-def _request_of(prompt: str) -> str:
-    """The request inside CrewAI's task prompt templates (``Current Task: {input} ...``)."""
-    text = prompt.strip()
-    for slice_name in ("task", "task_no_tools", "native_task"):
-        try:
-            template = I18N_DEFAULT.slice(slice_name)
-        except Exception:  # a template this CrewAI version does not have
-            continue
-        head, sep, tail = template.partition("{input}")
-        head, tail = head.strip(), tail.strip()
-        if sep and text.startswith(head) and text.endswith(tail):
-            return text[len(head) : len(text) - len(tail)].strip()
-    return text
-
-
 def _is_flow(owner: Any) -> bool:
     """Whether `owner` is a caller's flow (agents join its run when they first act in it)."""
     return not hasattr(owner, "agents") and getattr(owner, "agent", None) is None and hasattr(owner, "state")
@@ -202,7 +176,7 @@ def _is_flow(owner: Any) -> bool:
 def _join(run: _Run, binding: Evolving, messages: Any) -> EpisodeContext | None:
     """Open `binding`'s episode in a flow's run (once; the flow's end finishes it)."""
     user = [m for m in messages or [] if isinstance(m, MutableMapping) and m.get("role") == "user"]
-    task = _request_of(str(user[-1].get("content", ""))) if user else ""
+    task = request_of(str(user[-1].get("content", ""))) if user else ""
     if id(binding) in _scoring.get():  # inside this binding's own reward or on_finish
         return None
     with run.lock:
@@ -237,6 +211,11 @@ def _on_start(ctx: Any) -> None:
 
 def _start(owner: Any, inputs: dict[str, Any], *, flow: bool) -> _Run | None:
     """Open the run of a kickoff of `owner` (None: no marked agent takes part)."""
+    span = spans.get()
+    if span is not None and span.ended is not None and span.ended[0].owner is owner:
+        again: _Run = span.ended[0]  # the standalone kickoff runs its executor again
+        span.ended, again.token = None, _run.set(again)
+        return again
     bindings: dict[int, Evolving] = {}
     scoring = _scoring.get()
     for agent in _agents_of(owner):
@@ -248,7 +227,7 @@ def _start(owner: Any, inputs: dict[str, Any], *, flow: bool) -> _Run | None:
             return _open_run(_Run(owner=owner, episodes={}))
         return None
     try:
-        task = _task_text(owner, inputs)
+        task = task_text(owner, inputs)
         episodes = {key: (b, b._episode(task)) for key, b in bindings.items()}
         for _, ep in episodes.values():
             listen(ep, owner)
@@ -346,7 +325,29 @@ def _on_end(ctx: Any) -> None:
         return
     failed = getattr(ctx, "status", "completed") == "failed"
     error = getattr(ctx, "error", None) if failed else None
-    _end_run(run, None if failed else _answer(owner, ctx.output), failed=failed, error=error)
+    output = None if failed else _answer(owner, ctx.output)
+    span = spans.get()
+    if span is not None and span.agent is getattr(owner, "agent", None) and not hasattr(owner, "agents"):
+        span.ended = (run, output, failed, error)  # ended when the kickoff returns (`end_span`)
+        return
+    _end_run(run, output, failed=failed, error=error)
+
+
+def end_span(span: Span, error: BaseException | None) -> None:
+    """A marked agent's standalone kickoff returned (`error`: or raised): its episode ends with
+    its executor's last run, failed with `error` if the kickoff raised after it (a guardrail that
+    never passed), except for a hook refusing at the run's end: the work was done, rewarded as it
+    ended. Never raises an ``Exception``."""
+    ended, span.ended = span.ended, None
+    if ended is None:
+        return
+    run, output, failed, err = ended
+    if isinstance(error, HookAborted):
+        error = None
+    try:
+        _end_run(run, None if error is not None else output, failed=failed or error is not None, error=error or err)
+    except Exception:
+        log.exception("skillevo: could not finish the kickoff's episode")
 
 
 def _on_flow_paused(source: Any, event: Any) -> None:

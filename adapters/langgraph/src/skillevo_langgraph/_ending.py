@@ -1,5 +1,7 @@
-"""How a `SkillMiddleware` run ends: the state it ends in, at the model's final answer or after a
-batch of ``return_direct`` tools (a mixin of the middleware, which holds the bookkeeping it reads)."""
+"""How a `SkillMiddleware` run ends: the state it ends in, at the model's final answer, or after the
+tool calls create_agent still runs once the run is decided to end (a batch of ``return_direct``
+tools; calls beside a structured response) (a mixin of the middleware, which holds the bookkeeping
+it reads)."""
 
 from __future__ import annotations
 
@@ -36,8 +38,9 @@ class RunEnds:
 
     finish_on: str
     _lock: threading.Lock
-    # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
-    _direct: dict[str, tuple[int, list[Any]]]
+    # Runs that end after a batch of tool calls: episode id -> (calls left, their messages, whether
+    # the run ends after them whatever tools they call: calls beside a structured response).
+    _direct: dict[str, tuple[int, list[Any], bool]]
     _direct_of: dict[str, frozenset[str | None]]
 
     @staticmethod
@@ -74,6 +77,11 @@ class RunEnds:
             if last is None or last.tool_calls:
                 return None
             return self._ended(request.state, ep, messages)
+        pending = _unanswered(messages)
+        if pending:  # create_agent runs the response's other tool calls, then ends the run
+            with self._lock:
+                self._direct[ep.id] = (pending, [], True)
+            return None
         return self._ended(request.state, ep, messages, structured_response=structured)
 
     def _direct_batch(self, request: ToolCallRequest, ep: EpisodeContext) -> int:
@@ -87,17 +95,46 @@ class RunEnds:
         return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
 
     def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
-        """The final state once the last call of an all-return_direct batch has returned, else None."""
-        if self.finish_on != "final_response" or not isinstance(result, ToolMessage) or result.status == "error":
-            return None
-        n = self._direct_batch(request, ep)
-        if not n:
+        """The final state once the last call of a batch the run ends after has returned, else None.
+        create_agent ends the run after an all-return_direct batch whatever its results (an error
+        message included), and after the calls beside a structured response."""
+        if self.finish_on != "final_response":
             return None
         with self._lock:
-            left, done = self._direct.get(ep.id, (n, []))
-            done = [*done, result]
+            ending = self._direct.get(ep.id)
+        n = 0 if ending is not None and ending[2] else self._direct_batch(request, ep)
+        if ending is None and not n:
+            return None
+        with self._lock:
+            left, done, always = self._direct.get(ep.id, (n, [], False))
+            done = [*done, *_tool_messages(result)]
             if left > 1:
-                self._direct[ep.id] = (left - 1, done)
+                self._direct[ep.id] = (left - 1, done, always)
                 return None
             self._direct.pop(ep.id, None)
-        return self._ended(request.state, ep, done)
+        return self._ended(request.state, ep, _in_call_order(self._messages(request.state), done))
+
+
+def _unanswered(messages: Sequence[Any]) -> int:
+    """How many tool calls of the last AI message in `messages` have no tool message there."""
+    last = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+    if last is None or not last.tool_calls:
+        return 0
+    answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    return sum(1 for call in last.tool_calls if call.get("id") not in answered)
+
+
+def _in_call_order(messages: Sequence[Any], done: list[Any]) -> list[Any]:
+    """`done` (in the order the parallel calls returned) in the order of the calls, as the graph writes them."""
+    last = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+    order = {call.get("id"): i for i, call in enumerate(last.tool_calls if last is not None else ())}
+    return sorted(done, key=lambda m: order.get(m.tool_call_id, len(order)))
+
+
+def _tool_messages(result: Any) -> list[Any]:
+    """The tool messages a tool call's result adds to the state (a ``Command`` may carry some)."""
+    if isinstance(result, ToolMessage):
+        return [result]
+    update = getattr(result, "update", None)
+    messages = update.get("messages") if isinstance(update, dict) else None
+    return [m for m in messages if isinstance(m, ToolMessage)] if isinstance(messages, list) else []

@@ -149,8 +149,8 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         self._aliases: dict[str, str] = {}
         self._adopting = threading.Lock()
         self._ended_runs = EndedRuns(_MAX_OPEN)  # runs ended here: a late call of one is no resumed run
-        # Runs that end after a batch of return_direct tools: episode id -> (calls left, their messages).
-        self._direct: dict[str, tuple[int, list[Any]]] = {}
+        # Runs that end after a batch of tool calls (see `RunEnds._after_tool`).
+        self._direct: dict[str, tuple[int, list[Any], bool]] = {}
         # The last tool list seen and its return_direct tools' names (one tuple: read and replaced whole,
         # as agents with other tools may share this middleware), and each open run's own such names.
         self._tools_seen: tuple[Any, frozenset[str | None], list[str]] = (None, frozenset(), [])
@@ -499,7 +499,8 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         """(the call's result, with what a repair changed; the state the run ends in after it, or None)."""
         if trace is not None and trace.repaired:
             result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
-        final = self._after_tool(request, ep, result) if getattr(request.tool, "return_direct", False) else None
+        ends = self._direct and ep.id in self._direct  # (a dict read first: most runs end no batch)
+        final = self._after_tool(request, ep, result) if ends or getattr(request.tool, "return_direct", False) else None
         return result, final
 
     def wrap_tool_call(
