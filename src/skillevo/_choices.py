@@ -15,6 +15,7 @@ from ._detect import NOT_ABOUT_ARGUMENTS
 from ._models import NULL_ARM, SCHEMA_MINER, Applied, EventKind, Skill, SkillVersion, TriggerKind, VersionStatus
 
 if TYPE_CHECKING:
+    from ._ledger import CreditLedger
     from ._recording import EventRecorder
     from ._selection import Selector
 
@@ -94,6 +95,9 @@ class SiteChoices:
         # the call's outcome or was credited by it. A site chosen for its guidance that no prompt
         # reached and whose repair never came into play did nothing: no episode reward is its.
         self.acted: set[str] = set()
+        # How many times a site's trigger fired on a failure (only grows: a guidance text made before
+        # a failure may be stale after it, see `rescue`).
+        self.failures = 0
 
     def reach(self, sites: set[str]) -> None:
         """A prompt reached these guidance sites. A tool's calls judge a site's guidance from the first
@@ -108,6 +112,7 @@ class SiteChoices:
     def failed(self, site: str, tool: str) -> None:
         """The site's trigger fired on a failure of the latest call of `tool`."""
         self.failed_after.add(site)
+        self.failures += 1
         self.failed_calls.add((site, tool, self.tool_calls.get(tool, 0)))
 
     def judged(self, site: str, tool: str, call: int | None = None) -> None:
@@ -175,6 +180,50 @@ class SiteChoices:
             candidate=candidate,
         )
         return choice
+
+    def rescue(self, skill: Skill, versions: Sequence[SkillVersion], ledger: CreditLedger) -> Choice | None:
+        """A version for a guidance site whose null arm already lost in this episode; else None.
+
+        The episode chose nothing at the site, a prompt reached it, and the tool then failed the
+        site's way (`failed_after`): the null arm's outcome here is known, 0. As a repair is tried
+        after a failed call where the episode chose nothing (`ToolCalls._version_after_error`), a
+        version is drawn among `versions` (Thompson, without the null arm) and judged by the tool's
+        calls from now on. The null arm's 0 is credited now (`ledger`), and its selection marked
+        credited: the episode's end does not credit it again. Not where a group comparison assigns
+        arms (its rollouts must keep them), nor at a site that also repairs (its episode reward
+        belongs to the arm chosen for the whole episode).
+        """
+        choice = self.chosen.get(skill.name)
+        site = self.chosen_at.get(skill.name)
+        if (choice is None or choice.version is not None or not versions or site is None
+                or skill.name not in self.failed_after or skill.name not in self.reached
+                or self._assign is not None):
+            return None
+        at = next((i for i, a in enumerate(self._applied) if a.key == skill.name), None)
+        if at is None:
+            return None
+        null = self._applied[at]
+        if null.kind != "guidance" or null.repairs or null.credited or null.arm != NULL_ARM:
+            return None
+        self._applied[at] = null.model_copy(update={"credited": True})
+        ledger.credit(skill.name, NULL_ARM, 0.0)
+        self._recorder.log(EventKind.CREDIT, site.tool, None, key=skill.name, arm=NULL_ARM, reward=0.0,
+                           source="rescue", strategy="guidance")
+        ledger.evaluate({skill.name})
+        arms = [v.id for v in versions]
+        arm = self._selector.choose(skill.name, arms)
+        propensity = self._selector.propensity(skill.name, arms, arm)
+        version = next(v for v in versions if v.id == arm)
+        rescued = Choice(arm, version)
+        self.chosen[skill.name] = rescued
+        self.chosen_at[skill.name] = ToolSite(site.tool, self.tool_calls.get(site.tool, 0))
+        self.failed_after.discard(skill.name)
+        candidate = version.status is VersionStatus.TESTING
+        self._applied.append(Applied(key=skill.name, arm=arm, propensity=propensity, kind="guidance",
+                                     candidate=candidate, repairs=False))
+        self._recorder.log(EventKind.SELECTION, version_id=arm, key=skill.name, arm=arm, propensity=propensity,
+                           strategy="guidance", candidate=candidate, rescue=True)
+        return rescued
 
     def _draw(self, skill: Skill, arms_versions: Sequence[SkillVersion]) -> tuple[Choice, float]:
         arms = [v.id for v in arms_versions]

@@ -70,6 +70,7 @@ class _Memo(NamedTuple):
     tools: Sequence[str] | None  # a list or a tuple (one equals only its kind)
     chosen: int  # how many call sites the episode had chosen at
     fired: int  # how many skills had fired
+    failures: int  # how many times a chosen site's trigger had fired (`SiteChoices.rescue`)
     task: str
     budget: int
     generation: int  # the trigger view's (`TriggerIndex.unchanged`)
@@ -316,6 +317,7 @@ class EpisodeContext:
                 memo is not None
                 and len(self._choices.chosen) == memo.chosen
                 and len(self._tools.fired) == memo.fired
+                and self._choices.failures == memo.failures
                 and self.episode.task is memo.task
                 and evo.guidance_budget_tokens == memo.budget
                 and evo.triggers.unchanged(memo.generation, memo.at)
@@ -358,8 +360,8 @@ class EpisodeContext:
             text, keep = "", True
         self._memo = None
         if keep and _plain_names(tools):
-            self._memo = _Memo(None if tools is None else tools[:], len(chosen), count, task, budget,
-                               generation, at, hooked, text)
+            self._memo = _Memo(None if tools is None else tools[:], len(chosen), count, self._choices.failures,
+                               task, budget, generation, at, hooked, text)
         return text
 
     def _fired_now(self, at: float) -> tuple[dict[str, Skill], float]:
@@ -421,13 +423,17 @@ class EpisodeContext:
             # it says before the model sees the mistake (`acts_unseen`) is left out: it would only
             # dilute the texts the model has to act on. Its site learns from its repair instead.
             told = [v for v in versions if not (hooked and acts_unseen(v))]
-            if choice.version is None:
-                if skill.name not in self._choices.reached and told:
-                    nulls[skill.name] = told
-                continue
-            if not choice.version.strategy.guidance or all(v.id != choice.version.id for v in told):
+            version = choice.version
+            if version is None:
+                rescued = self._choices.rescue(skill, told, evo.ledger)
+                if rescued is None or rescued.version is None:
+                    if skill.name not in self._choices.reached and told:
+                        nulls[skill.name] = told
+                    continue
+                version = rescued.version
+            if not version.strategy.guidance or all(v.id != version.id for v in told):
                 continue  # chosen earlier in the episode, no longer live or allowed (rejected since), or acts unseen
-            versions_chosen.append(choice.version)
+            versions_chosen.append(version)
         # Only guidance a prompt carried is credited (`CreditLedger.credit_tool_guidance`).
         text, reached = reached_sites(versions_chosen, nulls, budget)
         self._choices.reach(reached)

@@ -135,7 +135,9 @@ class CreditLedger:
         """
         events: list[Event] = []
         for i, a in enumerate(applied):
-            if a.kind == "guidance" and a.key not in sites.reached and not a.credited:
+            if a.credited:  # (a null arm a rescue replaced was credited then: `SiteChoices.rescue`)
+                continue
+            if a.kind == "guidance" and a.key not in sites.reached:
                 # Nor the episode's reward when its repair never came into play (`SiteChoices.acted`).
                 applied[i] = a.model_copy(update={"credited": True, "repairs": a.repairs and a.key in sites.acted})
                 continue
