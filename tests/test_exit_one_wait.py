@@ -24,7 +24,7 @@ import pytest
 _SCRIPT = textwrap.dedent(
     """
     import json, os, sqlite3, sys, time
-    from skillevo import Episode, SkillLibrary, _sql_batch, _writebehind
+    from skillevo import Episode, SkillLibrary, _sigterm_flush, _sql_batch, _writebehind
 
     folder, how = sys.argv[1], sys.argv[2]
     libs = [SkillLibrary(os.path.join(folder, f"lib{i}.db")) for i in range(4)]
@@ -47,7 +47,7 @@ _SCRIPT = textwrap.dedent(
     if how == "exit":
         _writebehind._drain_all()
     else:
-        _writebehind.flush_all(10.0)
+        _sigterm_flush.flush_all(10.0)
     kept = [len(lib._behind._journal.held()) for lib in libs]
     queued = [len(lib._behind) for lib in libs]
     print(json.dumps({"waited": waited[0], "journaled": kept, "queued": queued}), flush=True)

@@ -40,7 +40,7 @@ from ._redaction import capped_text
 from ._sanitize import safe_str
 from ._spill import Journal, write_each
 
-__all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all", "retry_aborted"]
+__all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "retry_aborted"]
 
 T = TypeVar("T")
 
@@ -142,6 +142,8 @@ class WriteBehind(Generic[T]):
         self._journal = journal
         _LIVE.add(self)  # type: ignore[arg-type]
         if not sync:
+            from ._sigterm_flush import flush_all  # (it reads this module's queues)
+
             _durability.install_sigterm_flush(flush_all)
 
     def __len__(self) -> int:
@@ -361,14 +363,21 @@ class WriteBehind(Generic[T]):
         (`put`) until the store takes them. Not with ``sync`` (its caller hears the refusal). How many."""
         if self._journal is None or self.sync:
             return 0
-        with self._queue_lock:
-            queued = list(self._queue)
-        # Only the writer (this thread, the lock held) takes from the head: records queued
-        # meanwhile are appended past `queued`, and stay.
-        left = self._journal.extend(queued)
-        with self._queue_lock:
-            self._queue[: len(queued)] = left
-        return len(queued) - len(left)
+        moved = 0
+        # Only the writer (this thread, the lock held) takes from the head. Records queued while a
+        # part is journaled (their `put` saw no journal yet) follow it there, not left in memory
+        # until the next write (retry_s): before 2026-12-07 a SIGKILL lost them (4 of 6 runs).
+        while True:
+            with self._queue_lock:
+                queued = list(self._queue)
+            if not queued:
+                return moved
+            left = self._journal.extend(queued)
+            with self._queue_lock:
+                self._queue[: len(queued)] = left
+            moved += len(queued) - len(left)
+            if left:  # the journal refuses (full, unwritable): the rest stays queued
+                return moved
 
     @property
     def failing(self) -> bool:
@@ -516,42 +525,6 @@ class WriteBehind(Generic[T]):
                 if self._stopped.wait(self.retry_s):
                     return
                 self._wake.set()
-
-
-def flush_all(grace_s: float) -> None:
-    """Write every live queue for a process that is ending (SIGTERM); waits at most `grace_s` in all.
-
-    The episodes left open are stored first (their records join the queues), then the queues are
-    written, both in one thread against one deadline: the collection may use the whole grace
-    period where it needs it (before 2026-12-07 it was cut off at half, its episodes lost with the
-    other half unused). A collection still stuck at the deadline (a lock the interrupted thread
-    keeps) does not keep the queues from being written: each free one is written then."""
-    deadline = time.monotonic() + grace_s
-    done: list[WriteBehind[Any]] = []
-
-    def collect_then_write() -> None:
-        _store_abandoned(deadline)
-        for queue in list(_LIVE):
-            queue.write_for_exit(deadline - time.monotonic())
-            done.append(queue)
-
-    worker = threading.Thread(target=collect_then_write, name="skillevo-sigterm-flush", daemon=True)
-    worker.start()
-    # (+1 s: the last wait for a lock ends at `deadline`, and its queue is journaled after it.)
-    worker.join(max(0.0, deadline + 1.0 - time.monotonic()))
-    if worker.is_alive():
-        for queue in list(_LIVE):
-            if queue not in done:
-                queue.write_for_exit(0.0)
-
-
-def _store_abandoned(deadline: float) -> None:
-    """Store the episodes dropped unfinished or still open (`skillevo._abandoned`) before the
-    queues are written for the last time (after, a record is refused), waiting for an episode
-    another thread is inside until `deadline` at most."""
-    from . import _abandoned  # (it imports this module)
-
-    _abandoned.collect_and_store(deadline)
 
 
 def _shown(exc: BaseException) -> str:
