@@ -37,8 +37,8 @@ from ._sql_dialect import EventRow
 from ._sql_store import EPISODE_UPSERT, EVENT_INSERT, SQLStore
 
 __all__ = [
-    "BACKGROUND_WAIT_S", "KEY_RETENTION_S", "PROBE_WAIT_S", "QUEUE_WAIT_S", "claim_keys", "delete_keys", "take_keys",
-    "write_batch",
+    "BACKGROUND_WAIT_S", "KEY_RETENTION_S", "PROBE_WAIT_S", "QUEUE_WAIT_S", "claim_keys", "delete_keys", "queue_wait",
+    "take_keys", "write_batch",
 ]
 
 #: How long a key a writer never deleted (its process ended first) is kept: a batch written again
@@ -59,6 +59,16 @@ BACKGROUND_WAIT_S = 0.1
 #: What a read waits for another process's lock when it writes a queue the store refused a moment
 #: ago (`WriteBehind.drain(briefly=True)`): next to nothing.
 PROBE_WAIT_S = 0.01
+
+
+def queue_wait(*, briefly: bool = False, background: bool = False, at_most: float | None = None) -> float:
+    """The most seconds a write of the queue waits for another process's lock: QUEUE_WAIT_S
+    ("sync": `finish()` waits for it; `flush`, `close`), BACKGROUND_WAIT_S (the queue's thread:
+    it holds the lock the agent's reads wait for), PROBE_WAIT_S (a read, or a batched `finish()`,
+    writing a queue the store refused a moment ago); never more than `at_most` (what is left of
+    the deadline the process's last writes share)."""
+    wait_s = PROBE_WAIT_S if briefly else BACKGROUND_WAIT_S if background else QUEUE_WAIT_S
+    return wait_s if at_most is None else min(wait_s, at_most)
 
 
 def write_batch(store: SQLStore, batch: list[Queued], *, wait_s: float) -> None:

@@ -122,6 +122,7 @@ class SQLConnections(SkillStore):
             poison=dialect.poison, aborted=dialect.aborted, sync=self.durability == "sync", noun=_noun,
             probe=functools.partial(self._write_recorded, briefly=True),
             background=functools.partial(self._write_recorded, background=True),
+            capped=lambda batch, wait_s: self._write_recorded(batch, at_most=wait_s),
             journal=self._new_journal(dialect),
         )
 
@@ -138,11 +139,14 @@ class SQLConnections(SkillStore):
         """The rows of a `Deferred` record, built and redacted now."""
 
     @abstractmethod
-    def _write_recorded(self, batch: list[Queued], *, briefly: bool = False, background: bool = False) -> None:
+    def _write_recorded(
+        self, batch: list[Queued], *, briefly: bool = False, background: bool = False, at_most: float | None = None
+    ) -> None:
         """Write queued records in one transaction (the queue's writer); `briefly`: waiting for
         no lock another process holds (a read on the agent's path, while the store refuses the
         queue, must not wait for the refusal again); `background`: the queue's thread, waiting
-        only a moment for such a lock (it holds the connection's lock meanwhile)."""
+        only a moment for such a lock (it holds the connection's lock meanwhile); `at_most`: the
+        most seconds to wait for such a lock (the process's last writes share one deadline)."""
 
     def flush(self) -> None:
         """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they

@@ -433,15 +433,12 @@ class SQLStore(SQLConnections):
         row = recorded_row(episode, self._d.json, record.events.known()) if isinstance(episode, dict) else episode
         return row, events
 
-    def _write_recorded(self, batch: list[Queued], *, briefly: bool = False, background: bool = False) -> None:
-        # Another process holding the write lock makes it fail, the records kept queued, within
-        # QUEUE_WAIT_S ("sync": `finish()` waits for it; `flush`, `close`), BACKGROUND_WAIT_S (the
-        # queue's thread: it holds the lock the agent's reads wait for) or PROBE_WAIT_S (a read,
-        # or a batched `finish()`, writing a queue the store refused a moment ago).
-        from ._sql_batch import BACKGROUND_WAIT_S, PROBE_WAIT_S, QUEUE_WAIT_S, write_batch
+    def _write_recorded(
+        self, batch: list[Queued], *, briefly: bool = False, background: bool = False, at_most: float | None = None
+    ) -> None:
+        from ._sql_batch import queue_wait, write_batch
 
-        wait_s = PROBE_WAIT_S if briefly else BACKGROUND_WAIT_S if background else QUEUE_WAIT_S
-        write_batch(self, batch, wait_s=wait_s)
+        write_batch(self, batch, wait_s=queue_wait(briefly=briefly, background=background, at_most=at_most))
 
     @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:

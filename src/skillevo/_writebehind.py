@@ -40,12 +40,14 @@ from ._redaction import capped_text
 from ._sanitize import safe_str
 from ._spill import Journal, write_each
 
-__all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "flush_all", "retry_aborted"]
+__all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "retry_aborted"]
 
 T = TypeVar("T")
 
 _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
 _log = logging.getLogger("skillevo")
+#: What the exit's writes of every queue wait in all for other processes' locks (SIGTERM: its grace).
+EXIT_WAIT_S = 5.0
 #: How a write error ends when the records it refused are kept for a later write.
 _KEPT = "; they stay queued"
 
@@ -71,6 +73,7 @@ class WriteBehind(Generic[T]):
         background: `write` waiting only a moment for another process's lock, for the thread: it
             holds `lock` meanwhile, which the agent's reads and records wait for; a refused write
             is tried again after `retry_s`. None: `write`.
+        capped: `write` waiting at most its second argument for another's lock (`drain(until=...)`).
         noun: what a record is, for error messages (``"recorded episode"``, ``"posterior update"``).
         linger_s: how long the thread waits after the first record of a batch for more.
         retry_s: pause after a failed background write.
@@ -92,6 +95,7 @@ class WriteBehind(Generic[T]):
         sync: bool = False,
         probe: Callable[[list[T]], None] | None = None,
         background: Callable[[list[T]], None] | None = None,
+        capped: Callable[[list[T], float], None] | None = None,
         noun: Callable[[T], str] = lambda record: "recorded episode",
         name: str = "skillevo-writer",
         linger_s: float = 0.2,
@@ -110,6 +114,8 @@ class WriteBehind(Generic[T]):
         self._probe = probe
         self._probing = False  # a reader's drain is writing with `probe` (the lock held)
         self._background = background
+        self._capped = capped
+        self._until: float | None = None  # the deadline of a `drain(until=...)` writing
         self._noun = noun
         self._name = name
         self.linger_s = linger_s
@@ -136,6 +142,8 @@ class WriteBehind(Generic[T]):
         self._journal = journal
         _LIVE.add(self)  # type: ignore[arg-type]
         if not sync:
+            from ._sigterm_flush import flush_all  # (it reads this module's queues)
+
             _durability.install_sigterm_flush(flush_all)
 
     def __len__(self) -> int:
@@ -262,26 +270,27 @@ class WriteBehind(Generic[T]):
         if written:
             _log.warning("skillevo: %s: %d journaled records were written", self._location, written)
 
-    def drain(self, *, briefly: bool = False) -> None:
+    def drain(self, *, briefly: bool = False, until: float | None = None) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
         refuses the write (the records stay queued then), or if records were dropped.
         `briefly`: a reader's drain: while the store refuses the queue (`failing`, also when that is
         learnt while it waited for the lock) it tries with `probe`, which waits for no other
         process's lock (a store that takes writes again is written at once; one that still
-        refuses costs the reader no wait)."""
+        refuses costs the reader no wait). `until`: a `time.monotonic()` deadline the exit's writes
+        share; another process's lock is waited for until then at most (the queue refused: journaled)."""
         # The common case, without taking a lock; a batch the thread is writing is waited for (a
         # caller refused by a full queue drains, then queues again).
         if not self._queue and not self._inflight and not self._dropped and not self._journaling:
             return
         with self._lock:
-            self._probing = briefly and self._probe is not None and self.failing
+            self._probing, self._until = briefly and self._probe is not None and self.failing, until
             try:
                 batch = self._take()
                 if batch:
                     self._write_batch(batch)
                 self._replay()
             finally:
-                self._probing = False
+                self._probing, self._until = False, None
             self._raise_dropped()
 
     def _write_batch(self, batch: list[T], *, background: bool = False) -> None:
@@ -298,6 +307,10 @@ class WriteBehind(Generic[T]):
         write = self._probe if self._probing and self._probe is not None else self._write
         if background and self._background is not None and not self._probing:
             write = self._background
+        until, capped = self._until, self._capped
+        if until is not None and capped is not None and not self._probing:
+            retry_aborted(lambda: capped(records, max(0.0, until - time.monotonic())), self._aborted)
+            return
         retry_aborted(lambda: write(records), self._aborted)
 
     def _write_batch_once(self, batch: list[T], background: bool) -> None:
@@ -350,14 +363,21 @@ class WriteBehind(Generic[T]):
         (`put`) until the store takes them. Not with ``sync`` (its caller hears the refusal). How many."""
         if self._journal is None or self.sync:
             return 0
-        with self._queue_lock:
-            queued = list(self._queue)
-        # Only the writer (this thread, the lock held) takes from the head: records queued
-        # meanwhile are appended past `queued`, and stay.
-        left = self._journal.extend(queued)
-        with self._queue_lock:
-            self._queue[: len(queued)] = left
-        return len(queued) - len(left)
+        moved = 0
+        # Only the writer (this thread, the lock held) takes from the head. Records queued while a
+        # part is journaled (their `put` saw no journal yet) follow it there, not left in memory
+        # until the next write (retry_s): before 2026-12-07 a SIGKILL lost them (4 of 6 runs).
+        while True:
+            with self._queue_lock:
+                queued = list(self._queue)
+            if not queued:
+                return moved
+            left = self._journal.extend(queued)
+            with self._queue_lock:
+                self._queue[: len(queued)] = left
+            moved += len(queued) - len(left)
+            if left:  # the journal refuses (full, unwritable): the rest stays queued
+                return moved
 
     @property
     def failing(self) -> bool:
@@ -462,8 +482,9 @@ class WriteBehind(Generic[T]):
         _LIVE.discard(self)  # type: ignore[arg-type]
 
     def write_for_exit(self, timeout: float) -> None:
-        """SIGTERM: write the queue and keep the owner's lock until the process ends (a record made
-        meanwhile waits and is refused, instead of being queued to be lost)."""
+        """SIGTERM: write the queue within `timeout` (or journal it) and keep the owner's lock until
+        the process ends (a record made meanwhile waits and is refused, not queued to be lost)."""
+        deadline = time.monotonic() + max(timeout, 0.0)
         if not self._lock.acquire(timeout=max(timeout, 0.0)):
             print(f"skillevo: {self._location} is busy; {len(self)} queued records not written", file=sys.stderr)
             _print_refused(self)
@@ -471,7 +492,7 @@ class WriteBehind(Generic[T]):
         with self._queue_lock:
             self._ending = True
         try:
-            self.drain()
+            self.drain(until=deadline)
         except Exception as exc:
             print(f"skillevo: {len(self)} queued records could not be written: {_shown(exc)}", file=sys.stderr)
         _print_refused(self)
@@ -506,41 +527,6 @@ class WriteBehind(Generic[T]):
                 self._wake.set()
 
 
-def flush_all(grace_s: float) -> None:
-    """Write every live queue for a process that is ending (SIGTERM); waits at most `grace_s` in all.
-
-    The episodes left open are stored first (their records join the queues), then the queues are
-    written, both in one thread against one deadline: the collection may use the whole grace
-    period where it needs it (before 2026-12-07 it was cut off at half, its episodes lost with the
-    other half unused). A collection still stuck at the deadline (a lock the interrupted thread
-    keeps) does not keep the queues from being written: each free one is written then."""
-    deadline = time.monotonic() + grace_s
-    done: list[WriteBehind[Any]] = []
-
-    def collect_then_write() -> None:
-        _store_abandoned(deadline)
-        for queue in list(_LIVE):
-            queue.write_for_exit(deadline - time.monotonic())
-            done.append(queue)
-
-    worker = threading.Thread(target=collect_then_write, name="skillevo-sigterm-flush", daemon=True)
-    worker.start()
-    worker.join(max(0.0, deadline - time.monotonic()))
-    if worker.is_alive():
-        for queue in list(_LIVE):
-            if queue not in done:
-                queue.write_for_exit(0.0)
-
-
-def _store_abandoned(deadline: float) -> None:
-    """Store the episodes dropped unfinished or still open (`skillevo._abandoned`) before the
-    queues are written for the last time (after, a record is refused), waiting for an episode
-    another thread is inside until `deadline` at most."""
-    from . import _abandoned  # (it imports this module)
-
-    _abandoned.collect_and_store(deadline)
-
-
 def _shown(exc: BaseException) -> str:
     """An error's text as stderr may show it: redacted (a store error may quote what it could not
     write), one line's worth."""
@@ -559,10 +545,12 @@ def _at_exit() -> None:
 
 
 def _drain_all() -> None:
-    """At interpreter exit, write what is still queued (daemon threads die without finishing)."""
+    """At interpreter exit, write what is still queued (daemon threads die without finishing), all
+    queues against one deadline (before 2026-12-07 each waited 5 s in turn for another's lock)."""
+    deadline = time.monotonic() + EXIT_WAIT_S
     for queue in list(_LIVE):
         try:
-            queue.drain()
+            queue.drain(until=deadline)
         except Exception as exc:
             # The process is ending: what could not be written is lost, whatever the error says of
             # a queue that outlives it.
