@@ -3,8 +3,9 @@
 An episode chooses once per call site between a guidance version and "nothing". When it chose
 nothing and the tool then fails the site's way (a later call leaves the same argument out), the
 null arm's outcome in this episode is known: 0. Like a repair's rescue after a failed call, the
-site's guidance is then drawn among its versions and shown for the episode's remaining calls, and
-judged by them; the null arm keeps its one 0 (credited at once, not again at the end).
+site's guidance is then drawn among its versions and shown for the episode's remaining calls (not
+judged by them: they follow the error); the null arm keeps its one 0 (credited at once, not again at
+the end).
 """
 
 from __future__ import annotations
@@ -79,13 +80,14 @@ def test_guidance_is_shown_once_the_null_arm_lost_in_the_episode(lib: SkillLibra
     assert "`path`" in after and "save" in after
 
 
-def test_the_null_arm_keeps_one_zero_and_the_rescue_is_judged_by_the_later_calls(lib: SkillLibrary) -> None:
+def test_the_null_arm_keeps_one_zero_and_the_rescue_is_shown_not_judged(lib: SkillLibrary) -> None:
     evo = _evo(lib)
     key = _reveal(evo)
     ep, _, _ = _null_episode(evo, key)
     version = evo.store.skill(key).versions[0]
     assert _credits(ep.events, key, NULL_ARM) == [(NULL_ARM, 0.0, "rescue")]
-    assert _credits(ep.events, key, version.id) == [(version.id, 1.0, "tool_calls")]
+    # The calls after the failure follow the error the model read (`tests/test_attack_rescue_credit.py`).
+    assert _credits(ep.events, key, version.id) == []
 
 
 def test_a_failure_on_something_else_rescues_nothing(lib: SkillLibrary) -> None:

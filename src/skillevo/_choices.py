@@ -187,8 +187,10 @@ class SiteChoices:
         The episode chose nothing at the site, a prompt reached it, and the tool then failed the
         site's way (`failed_after`): the null arm's outcome here is known, 0. As a repair is tried
         after a failed call where the episode chose nothing (`ToolCalls._version_after_error`), a
-        version is drawn among `versions` (Thompson, without the null arm) and judged by the tool's
-        calls from now on. The null arm's 0 is credited now (`ledger`), and its selection marked
+        version is drawn among `versions` (Thompson, without the null arm) and shown from now on,
+        but not judged: the calls after the failure follow the error the model just read, and a
+        guidance that changes nothing was credited 1 by each such recovery against the null arm's 0
+        (attack33). The null arm's 0 is credited now (`ledger`), and its selection marked
         credited: the episode's end does not credit it again. Not where a group comparison assigns
         arms (its rollouts must keep them), nor at a site that also repairs (its episode reward
         belongs to the arm chosen for the whole episode).
@@ -220,7 +222,7 @@ class SiteChoices:
         self.failed_after.discard(skill.name)
         candidate = version.status is VersionStatus.TESTING
         self._applied.append(Applied(key=skill.name, arm=arm, propensity=propensity, kind="guidance",
-                                     candidate=candidate, repairs=False))
+                                     candidate=candidate, repairs=False, credited=True))
         self._recorder.log(EventKind.SELECTION, version_id=arm, key=skill.name, arm=arm, propensity=propensity,
                            strategy="guidance", candidate=candidate, rescue=True)
         return rescued

@@ -258,7 +258,8 @@ class MapValue(_Op):
 
 
 class ReformatDate(_Op):
-    """Re-format a date string; `from_format` ``None`` means: try the common formats."""
+    """Re-format a date string; `from_format` ``None`` means: try the common formats (a date two of them
+    read differently, ``03/04/2026``, is not read)."""
 
     op: Literal["reformat_date"] = "reformat_date"
     from_format: str | None = None

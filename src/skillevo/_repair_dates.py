@@ -51,14 +51,28 @@ class DateError(SkillevoError, ValueError):
 
 
 def parse_date(text: str, fmt: str | None = None) -> dt.datetime:
-    """Parse `text` with `fmt`, or with the first common format that fits."""
-    formats = (fmt,) if fmt else DATE_FORMATS
-    for f in formats:
+    """Parse `text` with `fmt`, or with the common formats, which must all read it as one date.
+
+    Without a format, ``03/04/2025`` fits day-first and month-first alike: taking the first format
+    that fits (day-first) silently moved a US customer's March 4 to April 3, a date the tool accepts.
+    Such a text is refused; a re-format that names its format reads it that format's way."""
+    if fmt:
         try:
-            return dt.datetime.strptime(text.strip(), f)
+            return dt.datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            raise DateError(f"cannot read {text!r} as a date") from None
+    read: dt.datetime | None = None
+    for f in DATE_FORMATS:
+        try:
+            parsed = dt.datetime.strptime(text.strip(), f)
         except ValueError:
             continue
-    raise DateError(f"cannot read {text!r} as a date")
+        if read is not None and parsed != read:
+            raise DateError(f"{text!r} reads as more than one date (its day and month either way)")
+        read = read or parsed
+    if read is None:
+        raise DateError(f"cannot read {text!r} as a date")
+    return read
 
 
 def swaps_day_and_month(fmt: str) -> bool:
@@ -90,8 +104,15 @@ def unambiguous_date_regex(fmt: str) -> str | None:
     when `fmt` has no numeric day and month."""
     if not swaps_day_and_month(fmt):
         return None
-    parts = {"%d": r"(?:1[3-9]|2\d|3[01])", "%m": r"(?:0?[1-9]|1[0-2])", "%Y": r"\d{4}", "%y": r"\d{2}",
-             "%H": r"\d{2}", "%M": r"\d{2}", "%S": r"\d{2}"}
+    parts = {
+        "%d": r"(?:1[3-9]|2\d|3[01])",
+        "%m": r"(?:0?[1-9]|1[0-2])",
+        "%Y": r"\d{4}",
+        "%y": r"\d{2}",
+        "%H": r"\d{2}",
+        "%M": r"\d{2}",
+        "%S": r"\d{2}",
+    }
     out = []
     for tok in re.findall(r"%[A-Za-z]|[^%]+", fmt):
         if tok.startswith("%"):
@@ -113,5 +134,8 @@ def adds_time_zone(bad: str, good: str) -> bool:
     """Whether `good` is the date-time `bad` with a time zone added. That zone is the task's data (the
     meeting's place), not a format: learned as a suffix from one correction, it would move every
     later time of every other zone to that one, and the tool would accept it."""
-    return (good.startswith(bad) and _NAIVE_DATETIME.fullmatch(bad) is not None
-            and _ZONE.fullmatch(good[len(bad):]) is not None)
+    return (
+        good.startswith(bad)
+        and _NAIVE_DATETIME.fullmatch(bad) is not None
+        and _ZONE.fullmatch(good[len(bad) :]) is not None
+    )

@@ -53,7 +53,7 @@ from ._models import (
 )
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
-from ._transfer_dates import date_kin, reformats_date
+from ._transfer_dates import date_kin, reformats_date, year_guard
 from ._transfer_lists import elements_of, same_elements
 from ._transfer_meaning import same_meaning
 from ._transfer_scale import plain_cast
@@ -302,10 +302,16 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
 def _semantically_safe(repair: Repair) -> Repair | None:
     """The repair as another tool may apply it before any correction of its own: a date re-format
     whose day and month are both numeric only on dates whose day is above 12 (which read one way
-    only); on ``03/04/2025`` the other tool's own corrections must first prove the mapping."""
+    only); on ``03/04/2025`` the other tool's own corrections must first prove the mapping. One that
+    reads a two-digit year not at all (its century is its argument's, `_transfer_dates.year_guard`)."""
     conds = list(repair.precondition or [])
     for op in repair.ops:
-        if isinstance(op, ReformatDate) and swaps_day_and_month(op.from_format or ""):
+        if not isinstance(op, ReformatDate):
+            continue
+        if (guard := year_guard(op)) is None:
+            return None
+        conds += guard
+        if swaps_day_and_month(op.from_format or ""):
             regex = unambiguous_date_regex(op.from_format or "")
             if regex is None:
                 return None

@@ -9,7 +9,9 @@ against doing nothing like every transfer, to the arguments whose name ends in t
 (``date``: ``start_date``, ``dueDate``), on the source's tool as on the others, where no
 declaration or success says they hold anything but text. It is offered as every transfer is
 (`_transfer._semantically_safe`): a date whose day and month read both ways is left to the
-target's own corrections to prove.
+target's own corrections to prove. So is a two-digit year (`year_guard`): its century is its
+argument's meaning (``03/14/26`` a booking's 2026, ``07/19/45`` a ``birth_date``'s 1945), and a
+re-format learned on one argument wrote ``2045-07-19`` for every later birth date (attack33).
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ._models import ReformatDate, Repair
+from ._models import ArgCondition, ReformatDate, Repair
 
 if TYPE_CHECKING:
     from ._transfer import ToolCatalog
 
-__all__ = ["date_kin", "last_word", "reformats_date"]
+__all__ = ["date_kin", "last_word", "reformats_date", "year_guard"]
+
+#: A value that writes its year in full (every common format without ``%y`` does).
+_FULL_YEAR = r".*\d{4}.*"
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
@@ -51,3 +56,12 @@ def date_kin(catalog: ToolCatalog, tool: str, arg: str) -> list[str]:
         for other in catalog.args_of({tool})
         if other != arg and last_word(other) == word and catalog.arg_type(tool, other) in (None, "str")
     )
+
+
+def year_guard(op: ReformatDate) -> list[ArgCondition] | None:
+    """The conditions under which `op` may re-format another argument's dates, or None where it may
+    not: a format reading a two-digit year takes its century from the source's dates; one naming no
+    format reads two-digit years too, and is kept to dates that write the year in full."""
+    if op.from_format is None:
+        return [ArgCondition(arg=op.arg, regex=_FULL_YEAR)]
+    return None if "%y" in op.from_format else []

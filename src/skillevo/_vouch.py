@@ -301,7 +301,7 @@ def suggested_constant(repair: Repair | None, trigger: Trigger, store: SkillStor
 def _named_elsewhere(repair: Repair, trigger: Trigger, store: SkillStore) -> bool:
     """Whether an added prefix or suffix, or a rename's new name, was named by an output other than
     an error of the trigger's own tool (another tool's error, any tool's result) and by no error of
-    that tool.
+    that tool to a call that did not send it.
 
     A tool declares its own format and its own argument names in its errors ("must start with
     'ORD-'", "unexpected 'date'; expected 'departure_date'"): that is what the affix and rename rules
@@ -333,10 +333,17 @@ def _named_elsewhere(repair: Repair, trigger: Trigger, store: SkillStore) -> boo
             shown = _output_text(event).casefold()
             named = {text for text, pattern in patterns.items() if pattern.search(shown)}
             if kind is EventKind.TOOL_ERROR and event.tool == trigger.tool:
-                own |= named
+                # An error naming what its own call sent (a name, a value) echoes the call, as
+                # `_own_values` reads one: a text another tool told the model to send declares nothing.
+                own |= {text for text in named if not _sent_in(patterns[text], event.data.get("args"))}
             else:
                 elsewhere |= named
     return bool(elsewhere - own)
+
+
+def _sent_in(pattern: re.Pattern[str], args: object) -> bool:
+    """Whether a call's arguments hold `pattern` (a name or a value, any depth, case-folded)."""
+    return any(isinstance(item, str) and pattern.search(item.casefold()) for item in leaves(args))
 
 
 def _own_values(repair: Repair, args: dict[str, Any]) -> set[str]:
