@@ -27,7 +27,8 @@ The boundary, judged from what the edit does to this call, never from an argumen
   same thing is missing from the call (one name holds the other's words, or they share a word
   other than a last word both end in: ``site`` or ``site_code`` next to an absent ``site_id``, not
   ``trace_id`` next to ``order_id``): the value is the misnamed argument's, and the call would
-  run on the tool's default or on a constant learned since (world7, 2026-12-07: a hold placed at another depot; `tests/test_drop_misnamed_arg.py`).
+  run on the tool's default or on a constant learned since (world7, 2026-12-07: a hold placed at
+  another depot; `tests/test_drop_misnamed_arg.py`).
 
 Other edits of the same repair are untouched. The verdict is read from the store at most once per
 version, edit and `ttl_s` (the trigger index's), or again after a failure of the tool (which may
