@@ -218,9 +218,6 @@ class SiteChoices:
         self.chosen[skill.name] = rescued
         self.chosen_at[skill.name] = ToolSite(site.tool, self.tool_calls.get(site.tool, 0))
         self.failed_after.discard(skill.name)
-        # The null arm reached the site, not this version: it is judged once a prompt carries it
-        # (`reach`), as any version; one the budget leaves out is credited nothing.
-        self.reached.discard(skill.name)
         candidate = version.status is VersionStatus.TESTING
         self._applied.append(Applied(key=skill.name, arm=arm, propensity=propensity, kind="guidance",
                                      candidate=candidate, repairs=False))
