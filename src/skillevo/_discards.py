@@ -23,10 +23,12 @@ The boundary, judged from what the edit does to this call, never from an argumen
   the model's choice once).
 - Otherwise the edit is made after an error only, and only when that error names the argument
   (the tool's word at that call): "insufficient funds" is no reason to drop a dry-run switch.
-- A drop of an argument the schema leaves out is never made while a declared argument sharing a
-  name word with it is missing from the call (``site`` next to an absent ``site_id``): the value is
-  the misnamed argument's, and the call would run on the tool's default or on a constant learned
-  since (world7, 2026-12-07: a hold placed at another depot; `tests/test_drop_misnamed_arg.py`).
+- A drop of an argument the schema leaves out is never made while a declared argument naming the
+  same thing is missing from the call (one name holds the other's words, or they share a word
+  other than a last word both end in: ``site`` or ``site_code`` next to an absent ``site_id``, not
+  ``trace_id`` next to ``order_id``): the value is the misnamed argument's, and the call would
+  run on the tool's default or on a constant learned since (world7, 2026-12-07: a hold placed at
+  another depot; `tests/test_drop_misnamed_arg.py`).
 
 Other edits of the same repair are untouched. The verdict is read from the store at most once per
 version, edit and `ttl_s` (the trigger index's), or again after a failure of the tool (which may
@@ -193,8 +195,8 @@ class DiscardGuard:
         if not isinstance(op, DropArg) or schema is None or "." in op.arg or op.arg not in args:
             return False
         props = schema["properties"]
-        words = set(name_words(op.arg))
-        return op.arg not in props and any(p not in args and words & set(name_words(p)) for p in props)
+        words = name_words(op.arg)
+        return bool(words) and op.arg not in props and any(p not in args and _kin(words, name_words(p)) for p in props)
 
     def _declared(self, tool: str) -> Container[str]:
         schema = self.tools.schema(tool)
@@ -253,3 +255,18 @@ class DiscardGuard:
             if len(refused) >= PROVEN_VALUES:
                 return True
         return False
+
+
+def _kin(words: list[str], other: list[str]) -> bool:
+    """Whether two argument names (as words) may name the same thing: one holds all of the other's
+    words, or they share one that is not the last word of both (``id``, ``date``, ``name`` end many
+    names and tell nothing of which argument a value is: ``trace_id`` is no misnamed ``order_id``)."""
+    if not words or not other:
+        return False
+    mine, theirs = set(words), set(other)
+    if mine <= theirs or theirs <= mine:
+        return True
+    shared = mine & theirs
+    if words[-1] == other[-1]:
+        shared.discard(words[-1])
+    return bool(shared)
