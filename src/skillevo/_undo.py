@@ -9,8 +9,9 @@ call is retried at once as the model wrote it (`_own_edits`), the episode's othe
 A value the error lists among those it accepts ("must be one of economy, business") is no such quote,
 nor is one where the tool's declared schema refuses the model's value and takes the repair's (a
 code upper-cased to a declared ``^[A-Z]{3}$``): the model's call cannot be what the tool wants,
-and an error about something else may quote the value as the tool's own data ("limit 12.00 XYZ"). Re-sent as the model wrote it, that call failed the schema's check, one more failed call
-handed to the model.
+and an error about something else may quote the value as the tool's own data ("limit 12.00 XYZ").
+Re-sent as the model wrote it, that call failed the schema's check, one more failed call handed to
+the model.
 """
 
 from __future__ import annotations
