@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._detect_labels import LABEL_INITIALS, localized_error_label
 from ._detect_shapes import (
     describe,
     json_words,
@@ -421,6 +422,8 @@ def _text_failure(text: str) -> tuple[str, str] | None:
         return "HTTPError", stripped
     if first in "45":  # "422 {...}": the same response written as its code and body
         return ("HTTPError", stripped) if status_code_lead(stripped) else None
+    if first in LABEL_INITIALS and localized_error_label(stripped):  # "Fehler: ...": a backend in its own language
+        return "ToolError", stripped
     lead = stripped[:90]
     if first.isascii() and first.isalpha() and (first == "T" or "Error" in lead or "Exception" in lead):
         if _EMPTY_EXCEPTION.match(stripped, 0, SCAN_CHARS):  # "Exception: none": a report with no exception in it
