@@ -62,3 +62,11 @@ def test_an_episode_records_the_rejected_call_as_failed_and_learns_from_its_corr
                 assert ep.on_tool_result("stock", {"qty": i + 3}, {"ok": True}) is False
                 ep.finish(reward=1.0)
         assert any(s.trigger.tool == "stock" for s in lib.skills())
+
+
+@pytest.mark.parametrize("text", FAILURES)
+def test_the_per_call_path_reads_it_too(text: str) -> None:
+    with SkillLibrary(":memory:") as lib:
+        evo = Evolver(lib, seed=1)
+        with evo.episode(task="t") as ep:
+            assert ep.on_tool_result("stock", {"qty": "x"}, text) is True
