@@ -113,3 +113,8 @@ def test_items_without_a_field_or_a_message_add_nothing() -> None:
 )
 def test_a_declared_list_ends_at_its_clause_mark(message: str) -> None:
     assert declared_values(message) == ["S", "M", "L"]
+
+
+def test_an_envelopes_records_are_no_field_items() -> None:
+    found = detect_failure({"ok": False, "message": "import failed", "data": [{"name": "Ada Byron", "message": "hi"}]})
+    assert found is not None and "Ada" not in found.message

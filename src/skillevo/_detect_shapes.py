@@ -179,7 +179,8 @@ def _field_items(value: Mapping[Any, Any]) -> str:
     what is wrong with it ("" when none does): a request id or other data beside them is left out,
     so one error is one class whatever the request."""
     lists = [value.get(k) for k in _ITEM_KEYS]
-    data = value.get("data")
+    # (``data`` is an error's only beside its code, as in JSON-RPC: an envelope's data is its records)
+    data = value.get("data") if value.get("code") is not None else None
     lists.append(data)
     if isinstance(data, Mapping):
         lists.extend(data.get(k) for k in _ITEM_KEYS)
