@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._detect_labels import LABEL_INITIALS, localized_error_label
 from ._detect_shapes import (
     describe,
     json_words,
@@ -66,9 +67,12 @@ INVISIBLE_LEAD = "\ufeff\u200b\u200c\u200d\u2060"
 #: What a text result's first character is, after any whitespace, when `detect_failure` may read it
 #: as an error ("Error ..." in any case, a JSON object or list, XML or HTML, a Python traceback or
 #: an exception line, maybe module-qualified, ``sqlite3.OperationalError: ...``, an HTTP error
-#: status code, ``422 {...}``), or one of `INVISIBLE_LEAD` before them: a text
-#: starting with any other character is a success unless `is_failure` says otherwise.
-FAILURE_FIRST = "{[<45" + string.ascii_letters + INVISIBLE_LEAD
+#: status code, ``422 {...}``, the word "error" of another language as a label, ``Ошибка: ...``), or
+#: one of `INVISIBLE_LEAD` before them: a text starting with any other character is a success unless
+#: `is_failure` says otherwise.
+FAILURE_FIRST = (
+    "{[<45" + string.ascii_letters + INVISIBLE_LEAD + "".join(sorted(LABEL_INITIALS - set(string.ascii_letters)))
+)
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
@@ -421,6 +425,8 @@ def _text_failure(text: str) -> tuple[str, str] | None:
         return "HTTPError", stripped
     if first in "45":  # "422 {...}": the same response written as its code and body
         return ("HTTPError", stripped) if status_code_lead(stripped) else None
+    if first in LABEL_INITIALS and localized_error_label(stripped):  # "Fehler: ...": a backend in its own language
+        return "ToolError", stripped
     lead = stripped[:90]
     if first.isascii() and first.isalpha() and (first == "T" or "Error" in lead or "Exception" in lead):
         if _EMPTY_EXCEPTION.match(stripped, 0, SCAN_CHARS):  # "Exception: none": a report with no exception in it

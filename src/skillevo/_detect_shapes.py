@@ -134,6 +134,8 @@ def describe(value: Any, depth: int = 0) -> str:
     if title and message and title != message:
         message = f"{title}: {message}"
     message = message or title
+    if message is not None and (items := _field_items(value)):  # which argument, and what it allows
+        message = f"{message}: {items}"
     if message is None:  # a nested error object, a list of messages, or JSend's field -> message data
         for key in ("error", "errors", "message", "detail", "details", "data"):
             inner = value.get(key)
@@ -162,6 +164,42 @@ def describe(value: Any, depth: int = 0) -> str:
     if not message:
         return ", ".join(codes)
     return f"{message} ({', '.join(codes)})" if codes else message
+
+
+# Where an error lists what is wrong with each field: RFC 7807's ``invalid-params`` (and its other
+# spellings), Zalando's ``violations``, RFC 9457's ``errors``; a JSON-RPC error's ``data`` (itself a
+# list, or holding one under those keys). An item names its field by one of `_FIELD_KEYS`.
+_ITEM_KEYS = ("invalid-params", "invalid_params", "invalidParams", "violations", "fieldErrors", "field_errors",
+              "errors")
+_FIELD_KEYS = ("name", "field", "pointer", "path", "param", "parameter", "property", "propertyPath")
+
+
+def _field_items(value: Mapping[Any, Any]) -> str:
+    """``'field' message`` for each of an error's first per-field items that names a field and says
+    what is wrong with it ("" when none does): a request id or other data beside them is left out,
+    so one error is one class whatever the request."""
+    lists = [value.get(k) for k in _ITEM_KEYS]
+    # (``data`` is an error's only beside its code, as in JSON-RPC: an envelope's data is its records)
+    data = value.get("data") if value.get("code") is not None else None
+    lists.append(data)
+    if isinstance(data, Mapping):
+        lists.extend(data.get(k) for k in _ITEM_KEYS)
+    for items in lists:
+        if not isinstance(items, list | tuple) or not items:
+            continue
+        parts = []
+        for item in items[:_MAX_ITEMS]:
+            if not isinstance(item, Mapping):
+                continue
+            where = next((w for w in (_scalar(item.get(k)) for k in _FIELD_KEYS) if w), None)
+            said = next((m for m in (_scalar(item.get(k)) for k in _MESSAGE_KEYS) if m), None)
+            if where and said and not where.endswith(("Error", "Exception")):  # (a JS error's class name)
+                # a JSON pointer ("/window/start", "#/qty") names the argument path it points at
+                dotted = ".".join(p for p in where.lstrip("#").split("/") if p) if "/" in where else where
+                parts.append(f"'{dotted or where}' {said}")
+        if parts:
+            return "; ".join(parts)
+    return ""
 
 
 def _problem(obj: Mapping[Any, Any]) -> bool:
@@ -225,6 +263,8 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
     # (With data beside them, in ``data`` or ``result``, errors are a partial success's warnings.)
     if (errors and isinstance(errors, list | tuple | Mapping) and _nullish(get("data")) and _nullish(get("result"))
             and _is_envelope(obj) and _has_messages(errors)):
+        if items := _field_items(obj):  # which arguments: a problem's title and detail with them
+            return describe(obj) if _problem(obj) else items
         return describe(errors, 1) or "errors"
     flag = "ok: false" if get("ok") is False else "success: false" if get("success") is False else None
     status = get("status")

@@ -409,9 +409,10 @@ def _declared_values(message: str) -> list[str]:
     if m is None:
         return []
     raw = re.split(r"\s*(?:,|\bor\b|\|)\s*", m.group(1))
-    if raw and raw[-1].endswith(".") and not raw[-1].strip("'\"`").rstrip(".").count("."):
-        raw[-1] = raw[-1][:-1]  # the sentence's full stop, not part of the last value
-        after = "." + rest[m.end() :]
+    if raw and raw[-1][-1:] in (".", ";") and not raw[-1].strip("'\"`").rstrip(".;").count("."):
+        mark, raw[-1] = raw[-1][-1], raw[-1][:-1]  # the clause's end, not part of the last value
+        # (read from the mark on: the list's match took the space after it)
+        after = mark + (rest[m.end(1) :] if not rest[m.end(1) : m.end()].strip() else rest[m.end() :])
     else:
         after = rest[m.end() :]
     quoted = bool(raw) and len(last := raw[-1].strip()) > 1 and last[0] == last[-1] and last[0] in "'\"`"
