@@ -73,7 +73,7 @@ def ls(
 ) -> None:
     """List skills with their status, trigger, versions and current posterior."""
     if status is not None and status not in {s.value for s in VersionStatus}:
-        raise fail(f"--status must be one of {', '.join(s.value for s in VersionStatus)} (got {status!r})")
+        raise usage(f"--status must be one of {', '.join(s.value for s in VersionStatus)} (got {status!r})", "ls")
     with _open(db) as lib:
         skills = lib.skills(status=status)
         stats = {s.version_id: s for s in lib.stats()}
@@ -291,6 +291,9 @@ def import_(
             f"(skillevo review list; skillevo review approve {held[0]} -r REASON)",
             highlight=False, markup=False,
         )
+    if result.refused and not result:
+        # Nothing got in and something was turned away: a script must not read that as success.
+        raise fail(f"imported nothing: {len(result.refused)} skill(s) refused (listed above)")
 
 
 _STATS_COLUMNS = (
