@@ -27,7 +27,7 @@ def _open(db: str | None, *, must_exist: bool = True) -> SkillLibrary:
     location = resolve_db(db)
     if must_exist and not library_exists(location):
         # Reading commands never create a library as a side effect of a typo.
-        raise fail(f"no skill library at {location} (use --db PATH or set SKILLEVO_DB)")
+        raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
     try:
         return SkillLibrary(location)
     except LibraryError as exc:
