@@ -272,7 +272,7 @@ def import_(
     (injection filter, proposal check, sandbox smoke run) is refused with its reason, and the rest import.
     """
     # Read the folders first: a typo in DIRECTORY must not leave a new, empty library behind.
-    read_skill_folders(directory)
+    docs = read_skill_folders(directory)
     from .._probation import awaits_evidence
 
     with _open(db, must_exist=False) as lib:
@@ -291,9 +291,10 @@ def import_(
             f"(skillevo review list; skillevo review approve {held[0]} -r REASON)",
             highlight=False, markup=False,
         )
-    if result.refused and not result:
-        # Nothing got in and something was turned away: a script must not read that as success.
-        raise fail(f"imported nothing: {len(result.refused)} skill(s) refused (listed above)")
+    if result.refused and len({r.name for r in result.refused}) >= len(docs):
+        # Every skill of the folder turned away: a script must not read that as success. (Not one
+        # left out beside skills imported now or before: a rerun of the same folder answers the same.)
+        raise fail(f"imported nothing: every skill in {directory} was refused ({len(result.refused)}, listed above)")
 
 
 _STATS_COLUMNS = (
