@@ -4,8 +4,9 @@ A scripted model (``skillevo_crewai.ScriptedLLM``, CrewAI's ReAct text protocol)
 a US-style date; the real ``BaseTool`` raises; the model reads the error and corrects itself on an
 extra turn. skillevo mines that self-correction into a repair skill, tests it against doing
 nothing, and once it is active the same mistake is repaired in CrewAI's ``before_tool_call`` hook
-before the tool runs: the kickoff needs one model call fewer, and the lesson shows up as guidance
-in the agent's system message. A second, undecorated crew in the same process is left alone.
+before the tool runs: the kickoff needs one model call fewer. Its guidance text stays out of the
+agent's system message, since the repair fixes the call before the model could make the mistake
+(docs/evolver.md). A second, undecorated crew in the same process is left alone.
 Run: ``python examples/crewai_agent.py``.
 """
 
@@ -83,7 +84,11 @@ def main() -> None:
                 if run in (1, 20):
                     print(f"kickoff {run:2d}: {llm.calls} model calls -> {out.raw!r}")
             learned = [line for line in llm.systems[-1].splitlines() if "`book`" in line]
-            print("system message now ends with:", *learned, sep="\n  ")
+            if learned:
+                print("system message now ends with:", *learned, sep="\n  ")
+            else:
+                print("system message: no `book` guidance (the active repair fixes the call before the model sees "
+                      "the mistake)")
 
             plain = ScriptedLLM(policy)
             trip_crew(plain).kickoff(inputs={"city": "Oslo", "day": "March 4th 2025"})

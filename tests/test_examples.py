@@ -16,7 +16,14 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHOWS = {
     "langgraph_agent.py": ["run  1: 3 model calls", "run 30: 2 model calls", "book-format-date@1 active"],
     "langgraph_graph.py": ["ainvoke: Done: booked Oslo on 2025-03-04", "When calling `book`: fix the format"],
-    "crewai_agent.py": ["book-format-date@1 active", "episodes recorded"],
+    # Not "system message now ends with:" and nothing after it (before 2026-12-07): a repair that
+    # fixes the call before the model sees the mistake keeps its guidance text out of the prompt.
+    "crewai_agent.py": [
+        "kickoff 20: 2 model calls",
+        "system message: no `book` guidance (the active repair fixes the call before the model sees the mistake)",
+        "book-format-date@1 active",
+        "episodes recorded",
+    ],
 }
 
 

@@ -103,7 +103,7 @@ def test_review_errors_are_one_line(pending_db: tuple[Path, str], capsys: pytest
     assert "no skill version 'no-such@1'" in capsys.readouterr().err
     assert cli_main(["review", "approve", vid, "--db", str(path)]) == 2  # --reason is required
     capsys.readouterr()
-    assert cli_main(["review", "approve", vid, "--reason", "  ", "--db", str(path)]) == 1
+    assert cli_main(["review", "approve", vid, "--reason", "  ", "--db", str(path)]) == 2  # as a missing one
     assert "--reason must say why" in capsys.readouterr().err
     assert cli_main(["review", "reject", vid, "--reason", "no", "--db", str(path)]) == 0
     assert cli_main(["review", "approve", vid, "--reason", "changed my mind", "--db", str(path)]) == 1

@@ -31,16 +31,19 @@ from ._diff_history import (
     Snapshot,
     last_event_id_at,
     lifecycle_events,
+    mark_change_events,
+    mark_change_key,
     old_state,
     snapshot_at,
     snapshot_of,
     status_changes,
 )
 from ._diff_markdown import READING_GUIDE, render_markdown
-from ._diff_model import SECTION_KEYS, SECTIONS, DiffEntry, Evidence, LibraryDiff, ReportSection
+from ._diff_model import SECTION_KEYS, SECTIONS, DiffEntry, Evidence, LibraryDiff, ModeChange, ReportSection
 from ._errors import ConfigError
 from ._models import Event, EventKind, VersionStatus
-from ._redaction import mask_url
+from ._redaction import mask_url, redact_text
+from ._review_mode import library_review, library_share
 from ._shadow import held_back, shadow_evidence
 from ._store import SkillStore
 
@@ -185,7 +188,11 @@ def library_diff(
         # The store's own ranking of a skill's versions (`Skill.status`).
         st = current.skills[versions[0].skill].status.value
         totals[st] = totals.get(st, 0) + 1
+    mode, share = library_review(new), library_share(new)
     return LibraryDiff(
+        review_mode=mode,
+        canary_share=share if mode == "canary" else None,
+        review_mode_changes=_mark_changes(new, before, after_id),
         old_label=before.label,
         new_label=current.label,
         generated_at=time.time(),
@@ -194,6 +201,32 @@ def library_diff(
         skills_total=len(current.skills),
         approximate_before=before.approximate and old is None and (since is not None or since_run is not None),
     )
+
+
+def _mark_changes(new: SkillStore, before: Snapshot, after_id: int) -> list[ModeChange]:
+    """The changes of the review mark after the old state, redacted (a reason is typed by a person,
+    who may paste anything into it)."""
+    changes: list[ModeChange] = []
+    for e in mark_change_events(new):
+        if (e.id or 0) <= after_id or mark_change_key(e) in before.mark_changes:
+            continue
+        data = e.data
+        changes.append(
+            ModeChange(
+                when=e.ts,
+                previous=redact_text(str(data.get("previous", "?"))),
+                mode=redact_text(str(data.get("mode", "?"))),
+                previous_canary_share=_share(data.get("previous_canary_share")),
+                canary_share=_share(data.get("canary_share")),
+                actor=redact_text(str(data.get("actor", ""))),
+                reason=redact_text(str(data.get("reason", ""))),
+            )
+        )
+    return changes
+
+
+def _share(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _number(version_id: str) -> int:

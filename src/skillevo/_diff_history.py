@@ -23,6 +23,8 @@ __all__ = [
     "VersionState",
     "last_event_id_at",
     "lifecycle_events",
+    "mark_change_events",
+    "mark_change_key",
     "old_state",
     "snapshot_at",
     "snapshot_of",
@@ -68,6 +70,8 @@ class Snapshot:
         label: how the report names this state.
         approximate: posteriors were replayed from the credit log, not recorded.
         upto_event_id: for a state rebuilt from a library's own log, the last event it includes.
+        mark_changes: for another store's state (an older copy), the changes of the review mark
+            its log already holds (`mark_change_key`), so the report lists only the later ones.
     """
 
     label: str
@@ -75,6 +79,7 @@ class Snapshot:
     versions: dict[str, VersionState] = field(default_factory=dict)
     approximate: bool = False
     upto_event_id: int | None = None
+    mark_changes: frozenset[tuple[object, ...]] = frozenset()
 
     def by_skill(self) -> dict[str, list[VersionState]]:
         """Versions grouped by skill, in number order."""
@@ -89,6 +94,7 @@ class Snapshot:
 def snapshot_of(store: SkillStore, label: str | None = None) -> Snapshot:
     """The current state of `store`."""
     snap = Snapshot(label=mask_url(label or store.location))
+    snap.mark_changes = frozenset(mark_change_key(e) for e in mark_change_events(store))
     for skill in store.skills():
         snap.skills[skill.name] = SkillState(skill.name, skill.description, skill.trigger, skill.status)
         for v in skill.versions:
@@ -97,6 +103,21 @@ def snapshot_of(store: SkillStore, label: str | None = None) -> Snapshot:
                 v.alpha, v.beta, v.observations, v.pending_review,
             )
     return snap
+
+
+def mark_change_events(store: SkillStore) -> list[Event]:
+    """Every logged change of the library's review mark (`skillevo._review_mode`), in id order."""
+    events = [
+        e for e in store.events(kind=EventKind.REVIEW) if e.version_id is None and e.data.get("what") == "review_mode"
+    ]
+    events.sort(key=lambda e: e.id or 0)
+    return events
+
+
+def mark_change_key(event: Event) -> tuple[object, ...]:
+    """What identifies a change of the mark across copies of a library (ids may differ)."""
+    data = event.data
+    return (event.ts, data.get("previous"), data.get("mode"), data.get("actor"), data.get("reason"))
 
 
 def lifecycle_events(store: SkillStore) -> list[Event]:

@@ -7,7 +7,7 @@ import json
 import re
 
 from ._diff_entries import origin_text
-from ._diff_model import SECTIONS, DiffEntry, LibraryDiff, ReportSection
+from ._diff_model import SECTIONS, DiffEntry, LibraryDiff, ReportSection, mode_section
 
 __all__ = ["READING_GUIDE", "render_markdown", "when"]
 
@@ -90,6 +90,7 @@ def render_markdown(diff: LibraryDiff) -> str:
         out.append(f"| {title} | {len(diff.sections[key])} |")
     status_text = ", ".join(f"{n} {s}" for s, n in sorted(diff.totals.items())) or "none"
     out += ["", f"Library now: {diff.skills_total} skills ({status_text}).", ""]
+    out += _md_table(mode_section(diff))
     for extra in diff.extra:
         out += _md_table(extra)
     for key, title, explanation in SECTIONS:

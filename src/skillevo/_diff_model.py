@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from ._models import Strategy
 
-__all__ = ["SECTIONS", "SECTION_KEYS", "DiffEntry", "Evidence", "LibraryDiff", "ReportSection"]
+__all__ = [
+    "SECTIONS",
+    "SECTION_KEYS",
+    "DiffEntry",
+    "Evidence",
+    "LibraryDiff",
+    "ModeChange",
+    "ReportSection",
+    "mode_section",
+]
 
 #: Diff sections in report order, each with the one sentence that explains it to a reviewer.
 SECTIONS: tuple[tuple[str, str, str], ...] = (
@@ -113,6 +123,64 @@ class ReportSection:
     rows: tuple[tuple[str, ...], ...]
 
 
+@dataclass(frozen=True)
+class ModeChange:
+    """One logged change of the library's review mark (`skillevo review mode`, or a process that
+    raised it), redacted: who, when, why, and the mode and canary share before and after."""
+
+    when: float
+    previous: str
+    mode: str
+    previous_canary_share: float | None
+    canary_share: float | None
+    actor: str
+    reason: str
+
+
+#: What the review-mode section tells a reviewer new to skillevo.
+MODE_EXPLANATION = (
+    "The library's review mark decides what may act without a person: under auto a version that wins "
+    "its test acts, under canary unapproved versions act in a small share of episodes, under required "
+    "nothing unapproved changes a call or a prompt. Lowering it is a person's decision; each change in "
+    "this window is listed, oldest first, with who made it and why."
+)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def mode_section(diff: LibraryDiff) -> ReportSection:
+    """The review-mode table of `diff`: the mark now, and each change of it in the window."""
+    rows = tuple(
+        (
+            _when(c.when),
+            f"{c.previous} → {c.mode}",
+            f"{_share(c.previous_canary_share)} → {_share(c.canary_share)}"
+            if "canary" in (c.previous, c.mode)
+            else "-",
+            c.actor,
+            c.reason,
+        )
+        for c in diff.review_mode_changes
+    )
+    now = (
+        f"{diff.review_mode} (canary share {_share(diff.canary_share)})"
+        if diff.review_mode == "canary"
+        else diff.review_mode
+    )
+    return ReportSection(
+        title=f"Review mode: {now}",
+        explanation=MODE_EXPLANATION,
+        headers=("when", "mode", "canary share", "by", "why"),
+        rows=rows,
+    )
+
+
+def _when(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 @dataclass
 class LibraryDiff:
     """Everything a reviewer needs about the changes between two library states."""
@@ -126,6 +194,10 @@ class LibraryDiff:
     approximate_before: bool = False
     extra: list[ReportSection] = field(default_factory=list)
     title: str = "Skill library changes"
+    #: the library's review mark now, its canary share, and the changes of the mark in the window
+    review_mode: str = "auto"
+    canary_share: float | None = None
+    review_mode_changes: list[ModeChange] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Entries per section."""
@@ -133,8 +205,8 @@ class LibraryDiff:
 
     @property
     def empty(self) -> bool:
-        """Whether nothing changed."""
-        return not any(self.sections.values())
+        """Whether nothing changed (no version, and not the review mark)."""
+        return not any(self.sections.values()) and not self.review_mode_changes
 
     def to_markdown(self) -> str:
         """The report as Markdown."""

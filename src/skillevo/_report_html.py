@@ -17,7 +17,7 @@ import numpy as np
 from ._diff_entries import origin_text
 from ._diff_markdown import READING_GUIDE
 from ._diff_markdown import when as _diff_when
-from ._diff_model import SECTIONS, DiffEntry, LibraryDiff, ReportSection
+from ._diff_model import SECTIONS, DiffEntry, LibraryDiff, ReportSection, mode_section
 
 __all__ = ["render_html"]
 
@@ -291,6 +291,7 @@ def render_html(diff: LibraryDiff) -> str:
     out.append("</table>")
     status_text = ", ".join(f"{n} {s}" for s, n in sorted(diff.totals.items())) or "none"
     out.append(f"<p>Library now: <b>{diff.skills_total}</b> skills ({_e(status_text)}).</p>")
+    out.append(_table(mode_section(diff)))
     for extra in diff.extra:
         out.append(_table(extra))
     for key, title, explanation in SECTIONS:

@@ -34,6 +34,7 @@ __all__ = [
     "seconds_arg",
     "seed_arg",
     "stored",
+    "stored_choice",
     "write_key",
 ]
 
@@ -159,6 +160,18 @@ def increment_arg(increment: Any, cls: type[_T]) -> _T:
 
 class BadValue(ValueError):
     """A stored value a check by hand refused; its message names the field, never the value."""
+
+
+def stored_choice(field: str, kind: type[_E], value: object) -> _E:
+    """`value` read as one of `kind`'s members; a `BadValue` naming `field` and the members this
+    release knows otherwise (a newer release's value, or one edited by hand), never the value."""
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(str(m.value) for m in kind)
+        raise BadValue(
+            f"{field}: not one this skillevo knows ({known}): a newer release's, or edited by hand"
+        ) from None
 
 
 def _reasons(exc: Exception) -> str:

@@ -26,7 +26,7 @@ from ._models import (
     VersionStatus,
 )
 from ._redaction import capped_text, is_secret_key, redact, redact_text
-from ._store_args import BadValue, enum_arg, events_arg, instance_arg, stored
+from ._store_args import BadValue, enum_arg, events_arg, instance_arg, stored, stored_choice
 
 __all__ = [
     "STATUS_RANK",
@@ -130,7 +130,7 @@ def _version(row: Mapping[str, Any]) -> SkillVersion:
         strategy=Strategy.model_validate(_json(row["strategy"]), context=_STORED),
         parent=row["parent"],
         origin=Origin.model_validate(_json(row["origin"])),
-        status=VersionStatus(row["status"]),
+        status=stored_choice("status", VersionStatus, row["status"]),
         created_at=row["created_at"],
         alpha=row["p_alpha"] if row["p_alpha"] is not None else 1.0,
         beta=row["p_beta"] if row["p_beta"] is not None else 1.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from .._store import SkillStore
 from ._render import visible_text
 
 __all__ = [
+    "CONFIG_FILE",
     "EXIT_INTERRUPTED",
     "DbOption",
     "JsonOption",
@@ -36,8 +38,15 @@ err_console = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Library file or URL (default: $SKILLEVO_DB or ./skillevo.db).", show_default=False),
+    typer.Option(
+        "--db",
+        help="Library file or URL (default: [library].db of ./skillevo.toml, else $SKILLEVO_DB or ./skillevo.db).",
+        show_default=False,
+    ),
 ]
+
+#: The configuration file every command reads from the working folder when present.
+CONFIG_FILE = "skillevo.toml"
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (stable keys, see docs/library.md) instead of tables."),
@@ -45,7 +54,13 @@ JsonOption = Annotated[
 
 
 def resolve_db(db: str | None) -> str:
-    """The library location a command should open (``~`` expanded in a path)."""
+    """The library location a command should open (``~`` expanded in a path): `db`, else the
+    ``[library].db`` of ``./skillevo.toml`` when present (as ``train``, ``diff`` and ``review`` read
+    it: every command opens the same library), else ``$SKILLEVO_DB`` or ``./skillevo.db``."""
+    if not db and Path(CONFIG_FILE).is_file():
+        from .._config import load_config
+
+        return load_config(CONFIG_FILE).db_location()
     location = db or default_db()
     return location if "://" in location else os.path.expanduser(location)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .._diff import DiffEntry, LibraryDiff
@@ -47,4 +48,7 @@ def diff_summary(diff: LibraryDiff) -> dict[str, Any]:
         "totals": dict(diff.totals),
         "counts": diff.counts(),
         "sections": {name: [_entry(e) for e in entries] for name, entries in diff.sections.items()},
+        "review_mode": diff.review_mode,
+        "canary_share": diff.canary_share,
+        "review_mode_changes": [dataclasses.asdict(c) for c in diff.review_mode_changes],
     }

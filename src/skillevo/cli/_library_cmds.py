@@ -27,7 +27,7 @@ def _open(db: str | None, *, must_exist: bool = True) -> SkillLibrary:
     location = resolve_db(db)
     if must_exist and not library_exists(location):
         # Reading commands never create a library as a side effect of a typo.
-        raise fail(f"no skill library at {location} (use --db PATH or set SKILLEVO_DB)")
+        raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
     try:
         return SkillLibrary(location)
     except LibraryError as exc:
@@ -73,7 +73,7 @@ def ls(
 ) -> None:
     """List skills with their status, trigger, versions and current posterior."""
     if status is not None and status not in {s.value for s in VersionStatus}:
-        raise fail(f"--status must be one of {', '.join(s.value for s in VersionStatus)} (got {status!r})")
+        raise usage(f"--status must be one of {', '.join(s.value for s in VersionStatus)} (got {status!r})", "ls")
     with _open(db) as lib:
         skills = lib.skills(status=status)
         stats = {s.version_id: s for s in lib.stats()}
@@ -272,7 +272,7 @@ def import_(
     (injection filter, proposal check, sandbox smoke run) is refused with its reason, and the rest import.
     """
     # Read the folders first: a typo in DIRECTORY must not leave a new, empty library behind.
-    read_skill_folders(directory)
+    docs = read_skill_folders(directory)
     from .._probation import awaits_evidence
 
     with _open(db, must_exist=False) as lib:
@@ -291,6 +291,10 @@ def import_(
             f"(skillevo review list; skillevo review approve {held[0]} -r REASON)",
             highlight=False, markup=False,
         )
+    if result.refused and len({r.name for r in result.refused}) >= len(docs):
+        # Every skill of the folder turned away: a script must not read that as success. (Not one
+        # left out beside skills imported now or before: a rerun of the same folder answers the same.)
+        raise fail(f"imported nothing: every skill in {directory} was refused ({len(result.refused)}, listed above)")
 
 
 _STATS_COLUMNS = (

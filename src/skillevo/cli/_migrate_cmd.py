@@ -9,7 +9,7 @@ from rich.table import Table
 
 from .._library import SkillLibrary, library_exists
 from .._redaction import mask_url
-from ._common import console, fail
+from ._common import console, fail, usage
 
 __all__ = ["migrate", "register"]
 
@@ -31,7 +31,7 @@ def migrate(
     the record counts of both sides afterwards.
     """
     if src == dst:
-        raise fail("SRC and DST are the same library")
+        raise usage("SRC and DST are the same library", "migrate")
     if not library_exists(src):
         # A typo in SRC would otherwise make an empty library there and copy it, and say "verified".
         raise fail(f"no skill library at {mask_url(src)}: SRC must be an existing library")

@@ -11,11 +11,14 @@ from typing import Annotated
 
 import typer
 
+from .._errors import ConfigError
 from .._redaction import mask_url
-from ._common import DbOption, JsonOption, fail
+from ._common import DbOption, JsonOption, usage
 from ._render import emit_json, stdout_console
 
 __all__ = ["register"]
+
+_COMMAND = "review mode"
 
 
 def review_mode(
@@ -44,15 +47,22 @@ def review_mode(
     as_json: JsonOption = False,
 ) -> None:
     """Print the library's review mark, or set it (lowering included) with --reason: a logged decision."""
-    from .._review_mode import library_review, library_share, set_review_mode
+    from .._review_gate import check_review
+    from .._review_mode import DEFAULT_CANARY_SHARE, library_review, library_share, set_review_mode
     from ._train_cmds import _actor, _config, _from_group, _open_existing
 
     cfg = _config(_from_group(ctx, "config", config), _from_group(ctx, "db", db))
     as_json = _from_group(ctx, "as_json", as_json)
+    # The command line's own mistakes first (exit 2), before the library is opened.
     if mode is None and (reason is not None or canary_share is not None):
-        raise fail("name the mode to set (auto, canary or required) before --reason / --canary-share")
-    if mode is not None and (reason is None or not reason.strip()):
-        raise fail("--reason must say why the review mark changes (it is recorded with the change)")
+        raise usage("name the mode to set (auto, canary or required) before --reason / --canary-share", _COMMAND)
+    if mode is not None:
+        try:
+            check_review(mode, DEFAULT_CANARY_SHARE if canary_share is None else canary_share)
+        except ConfigError as exc:
+            raise usage(str(exc), _COMMAND) from None
+        if reason is None or not reason.strip():
+            raise usage("--reason must say why the review mark changes (it is recorded with the change)", _COMMAND)
     with _open_existing(cfg.db_location()) as lib:
         if mode is not None:
             assert reason is not None

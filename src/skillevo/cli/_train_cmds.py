@@ -213,7 +213,10 @@ def diff(
     chosen = [x for x in (old_db, since, since_run) if x is not None]
     if len(chosen) > 1:
         raise usage("give one of OLD_DB, --since or --since-run", "diff")
-    when = parse_time(since) if since is not None else None
+    try:
+        when = parse_time(since) if since is not None else None
+    except ConfigError as exc:  # (a value --since does not accept: the command line's mistake)
+        raise usage(str(exc), "diff") from None
     with _open_existing(_config(config, db).db_location()) as new:
         run = since_run
         if old_db is None and when is None and run is None:
@@ -438,10 +441,11 @@ def review_approve(
 ) -> None:
     """Approve a version: one under test is promoted (its incumbent retired), an unapproved active one
     is marked approved; recorded as a review event."""
+    why = _why(reason, "approve")  # (before the library opens: a blank reason is the command line's mistake)
     lib, life = _lifecycle(ctx, config, db)
     with lib:
         _version_named(lib, version_id)
-        transitions = life.approve(version_id, _why(reason), actor=_actor(actor))
+        transitions = life.approve(version_id, why, actor=_actor(actor))
     for t in transitions:
         _print_transition(t)
 
@@ -456,10 +460,11 @@ def review_reject(
     db: DbOption = None,
 ) -> None:
     """Reject a version (it is kept for audit, never applied); recorded as a review event."""
+    why = _why(reason, "reject")
     lib, life = _lifecycle(ctx, config, db)
     with lib:
         _version_named(lib, version_id)
-        _print_transition(life.reject(version_id, _why(reason), actor=_actor(actor)))
+        _print_transition(life.reject(version_id, why, actor=_actor(actor)))
 
 
 def _version_named(lib: SkillLibrary, version_id: str) -> None:
@@ -476,9 +481,9 @@ def _version_named(lib: SkillLibrary, version_id: str) -> None:
                "(skillevo review list shows those waiting)")
 
 
-def _why(reason: str) -> str:
+def _why(reason: str, command: str) -> str:
     if not reason.strip():
-        raise fail("--reason must say why")
+        raise usage("--reason must say why", f"review {command}")
     return reason.strip()
 
 
