@@ -35,7 +35,12 @@ Durability = Literal["batched", "sync"]
 DURABILITY_MODES: tuple[Durability, ...] = ("batched", "sync")
 
 #: How long the SIGTERM flush may wait for a store another thread is writing before giving up.
-SIGTERM_GRACE_S = 10.0
+#: Docker's `stop` sends SIGKILL 10 s after SIGTERM by default: the waits end at 7 s, a library still
+#: locked is journaled by 8 s, and the watchdog ends the process by 9 s, all inside that window.
+SIGTERM_GRACE_S = 7.0
+
+#: How long after the signal the watchdog ends the process whatever the write does, beyond the grace.
+_WATCHDOG_AFTER_GRACE_S = 2.0
 
 _installed = False
 _install_lock = threading.Lock()
@@ -83,7 +88,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     flush = _flush_all
     threading.Thread(target=_flush_then_die, args=(flush, signum), name="skillevo-sigterm", daemon=True).start()
     # Whatever the write does (a server that no longer answers), the process ends in bounded time.
-    watchdog = threading.Timer(SIGTERM_GRACE_S + 5.0, os.kill, args=(os.getpid(), signum))
+    watchdog = threading.Timer(SIGTERM_GRACE_S + _WATCHDOG_AFTER_GRACE_S, os.kill, args=(os.getpid(), signum))
     watchdog.daemon = True
     watchdog.start()
 
