@@ -93,7 +93,16 @@ def hand_over(store: SkillStore, skill: Skill, testing: SkillVersion, candidate:
     return True
 
 
-def covered_by_active(store: SkillStore, skill: Skill, candidate: SkillVersion) -> bool:
-    """Whether the active version covers `candidate` (then a test of it would add nothing)."""
+def covered_by_active(skill: Skill, candidate: SkillVersion) -> bool:
+    """Whether the active version keeps every edit of `candidate` (then a test of it would add nothing).
+
+    Read on the shape alone (no stored call): asked each time the skill's lifecycle looks for a test
+    to start, on an agent's path, and a version that handed its test over waits for good while its
+    successor is active. The calls were read when it handed the test over."""
     active = skill.active()
-    return active is not None and covers(store, skill, candidate, active)
+    if active is None:
+        return False
+    mine, theirs = candidate.strategy, active.strategy
+    if mine.code is not None or theirs.code is not None or mine.repair is None or theirs.repair is None:
+        return False
+    return _shape_covers(mine.repair, theirs.repair)

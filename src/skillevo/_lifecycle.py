@@ -257,7 +257,7 @@ class Lifecycle:
     def _start_first(self, skill: Skill) -> Transition | None:
         """Start the oldest waiting candidate that may start (an import awaiting evidence holds back no other)."""
         for waiting in (v for v in skill.versions if v.status is VersionStatus.CANDIDATE):
-            if covered_by_active(self.store, skill, waiting):
+            if covered_by_active(skill, waiting):
                 continue  # a version that handed its test over, its successor active: a test adds nothing
             started = self.start(waiting.id)
             if started is not None:
