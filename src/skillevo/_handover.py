@@ -7,9 +7,10 @@ for a long time; meanwhile the miner learns a larger version of the same skill (
 values met since, or the map and a rule beside it), which waited as a candidate behind it, and the
 mistakes it repairs kept reaching the tool. Such a candidate is the version under test and more:
 every outcome the test could credit to the smaller version, the larger one would have produced
-too. So it takes the test over, and the smaller version goes back to waiting (nothing of it is
-lost: it starts again if the larger one is rejected, and waits, covered, while the larger one is
-active).
+too. So it takes the test over, and the smaller version goes back to waiting, not rejected: it
+starts again if the larger one is rejected, and waits, covered, while the larger one is active. Its
+credits stay in the log; its posterior is not handed over (credited to the larger version, it would
+promote edits no call has tried: the larger one earns its own, as every test does from the prior).
 
 "Covers" is read twice: the candidate keeps the version's precondition and every edit in order
 (a value map may gain entries, never change one), adding edits only after them; and on the tool's
