@@ -53,11 +53,18 @@ def test_a_larger_map_takes_the_test_over_and_the_first_waits() -> None:
     lib, _, life = _setup()
     _calls(lib, "ship", [{"tier": "silver"}, {"tier": "gold"}, {"tier": "top"}])
     first = _first_under_test(lib, life)
+    sel = life.selector
+    for reward in (1.0, 1.0, 0.0):  # what the first map's calls earned: the larger map does the same on them
+        sel.update("tier", first, reward)
     larger = lib.add_version(
         "tier", _repair(MapValue(arg="tier", mapping={"silver": "top", "gold": "premium"})), parent=first
     )
     assert life.start(larger.id) is not None  # on main: None, the larger map waited behind the first
     assert lib.version(larger.id).status is VersionStatus.TESTING
+    assert sel.posterior("tier", larger.id) == (3.0, 2.0)  # the evidence carried over
+    fresh = ThompsonSelector(seed=1)
+    fresh.attach(lib)  # another process reads it from the library
+    assert fresh.posterior("tier", larger.id) == (3.0, 2.0)
     assert lib.version(first).status is VersionStatus.CANDIDATE  # waiting, not rejected
     # The larger one rejected: the first starts its test again.
     life.reject(larger.id, "bad premium")

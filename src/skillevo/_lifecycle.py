@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
-from ._handover import covered_by_active, hand_over
+from ._handover import covered_by_active, fresh_test, hand_over
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
 from ._retire import harm, starved
@@ -141,9 +141,11 @@ class Lifecycle:
             if version.status is not VersionStatus.CANDIDATE:
                 return None
             skill = self.store.skill(version.skill)
-            testing = _testing(skill)
+            testing = handed = _testing(skill)
             if testing is not None:
-                if not (self._pause_held(skill, testing) or hand_over(self.store, skill, testing, version)):
+                if self._pause_held(skill, testing):
+                    handed = None
+                elif not hand_over(self.store, skill, testing, version):
                     return None
                 skill = self.store.skill(version.skill)
                 if any(v.status is VersionStatus.TESTING for v in skill.versions):
@@ -171,10 +173,8 @@ class Lifecycle:
                         raise StatusConflictError(f"{version.skill} already has a version under test")
             except StatusConflictError:
                 return None
-            # A fresh test starts from the prior, whatever an earlier version with this id left.
-            # After the commit: inside the store's transaction this would take the selector's lock
-            # while holding the store's, the reverse of an update's order (a deadlock).
-            self.selector.notify_change(version.skill, version_id)
+            # After the commit: in the store's transaction this takes the locks in reverse (`fresh_test`).
+            fresh_test(self.selector, self.store, version, handed)
             return Transition(
                 version_id=version_id,
                 from_status=VersionStatus.CANDIDATE,
