@@ -1,10 +1,13 @@
 """Constants that the agent's own later corrections contradict.
 
 A `set` of an argument the caller left out is mined only when corrections of two episodes added
-it with one value; two tasks may agree by chance (a free-text reason, a category). Applied, such a
+it with one value; two tasks may agree by chance (a free-text reason, a category). So is a `set`
+replacing a value the caller sent, when no other edit relates the failed values to the corrected one
+(two refused lists both corrected to one word). Applied, such a
 constant makes its calls succeed and its episodes fail. A correction of a later episode that adds
-the argument with another value (or, for a learned prefix or suffix, adds another literal to the
-value: a time zone, a currency, a unit) is a call the constant would have got wrong: it is charged to every
+the argument with another value, or replaces the value sent with another one than the constant's
+(or, for a learned prefix or suffix, adds another literal to the value: a time zone, a currency, a
+unit) is a call the constant would have got wrong: it is charged to every
 live version writing that constant (a call-level 0, logged as a ``contradicted`` credit), and a
 version contradicted in `RETRACT_EPISODES` episodes is retired (rejected while under test): the
 stored corrections show the value varies by task.
@@ -23,7 +26,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._arg_paths import get_path
+from ._arg_paths import MISSING, get_path, has_star
 from ._detect import classify_error
 from ._mining import correction_pairs
 from ._models import Affix, Event, EventKind, SetArg, Skill, SkillVersion, TriggerKind, VersionStatus
@@ -44,11 +47,21 @@ _LIVE = (VersionStatus.CANDIDATE, VersionStatus.TESTING, VersionStatus.ACTIVE)
 
 def _contradicts(version: SkillVersion, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     repair = version.strategy.repair
-    return repair is not None and any(
-        (isinstance(op, SetArg) and op.arg not in bad and op.arg in good and not same_args(good[op.arg], op.value))
-        or _other_literal(op, bad, good)
-        for op in repair.ops
-    )
+    return repair is not None and any(_other_value(op, bad, good) or _other_literal(op, bad, good) for op in repair.ops)
+
+
+def _other_value(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
+    """Whether the correction sent `op`'s argument with another value than the constant `op` writes,
+    where the failed call left it out or sent something else: the constant would have sent the wrong
+    one. (A constant replacing what the caller sent is mined as one where every failed value differs,
+    lists the tool refused, say; the agent's next corrections choosing other values contradict it
+    the same way. A correction that kept the argument as sent was about another one.)"""
+    if not isinstance(op, SetArg) or has_star(op.arg):
+        return False
+    before, after = get_path(bad, op.arg), get_path(good, op.arg)
+    if after is MISSING or same_args(after, op.value):
+        return False
+    return before is MISSING or not same_args(before, after)
 
 
 def _other_literal(op: Any, bad: dict[str, Any], good: dict[str, Any]) -> bool:
@@ -99,9 +112,9 @@ def _contradicted(
         args, fixed = bad.data.get("args"), good.data.get("args")
         if not bad.tool or not isinstance(args, dict) or not isinstance(fixed, dict):
             continue
-        for kind, skill in evo.triggers.preemptive(bad.tool):
-            if kind is not TriggerKind.TOOL_ERROR:
-                continue
+        # Every skill of the tool's errors, not only the pre-emptive ones: a constant applied after
+        # the error (no precondition) writes its value over the failed call just the same.
+        for skill in evo.triggers.match(TriggerKind.TOOL_ERROR, bad.tool):
             for version in skill.versions:
                 if (
                     version.status in _LIVE

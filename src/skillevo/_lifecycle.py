@@ -1,7 +1,7 @@
 """The skill lifecycle: candidate -> testing -> active | rejected; active -> retired.
 
 * A candidate that passed the miner's checks is *tested*: at most one test per skill at a time,
-  the others wait as candidates.
+  the others wait as candidates; one that repairs every call of the test alike, and more, takes it over (`_handover`).
 * Within a group of rollouts of one task, each rollout gets the version under test with
   probability clamp(P(theta_test > theta_incumbent), 0.15, 0.85) (0.5 before any evidence); the
   incumbent is the active version, or "apply nothing" (the null arm) when there is none.
@@ -39,9 +39,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
+from ._handover import covered_by_active, fresh_test, hand_over
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
-from ._retire import harm
+from ._retire import harm, starved
 from ._review_gate import ReviewMode, approved_ids, gated_since, is_approved
 from ._review_mode import resolve_review, stricter_mark
 from ._selection import Selector
@@ -140,9 +141,11 @@ class Lifecycle:
             if version.status is not VersionStatus.CANDIDATE:
                 return None
             skill = self.store.skill(version.skill)
-            testing = _testing(skill)
+            testing = handed = _testing(skill)
             if testing is not None:
-                if not self._pause_held(skill, testing):
+                if self._pause_held(skill, testing):
+                    handed = None
+                elif not hand_over(self.store, skill, testing, version):
                     return None
                 skill = self.store.skill(version.skill)
                 if any(v.status is VersionStatus.TESTING for v in skill.versions):
@@ -170,10 +173,8 @@ class Lifecycle:
                         raise StatusConflictError(f"{version.skill} already has a version under test")
             except StatusConflictError:
                 return None
-            # A fresh test starts from the prior, whatever an earlier version with this id left.
-            # After the commit: inside the store's transaction this would take the selector's lock
-            # while holding the store's, the reverse of an update's order (a deadlock).
-            self.selector.notify_change(version.skill, version_id)
+            # After the commit: in the store's transaction this takes the locks in reverse (`fresh_test`).
+            fresh_test(self.selector, self.store, version, handed)
             return Transition(
                 version_id=version_id,
                 from_status=VersionStatus.CANDIDATE,
@@ -256,6 +257,8 @@ class Lifecycle:
     def _start_first(self, skill: Skill) -> Transition | None:
         """Start the oldest waiting candidate that may start (an import awaiting evidence holds back no other)."""
         for waiting in (v for v in skill.versions if v.status is VersionStatus.CANDIDATE):
+            if covered_by_active(skill, waiting):
+                continue  # a version that handed its test over, its successor active: a test adds nothing
             started = self.start(waiting.id)
             if started is not None:
                 return started
@@ -414,16 +417,17 @@ class Lifecycle:
             return False
         return True
 
-    def _harm(self, skill: Skill, active: SkillVersion) -> float | None:
-        return harm(self.selector, self.config, skill, active)
+    def starved(self) -> list[tuple[SkillVersion, float, float]]:
+        """Active versions behind doing nothing on too few own updates to retire (`_retire.starved`)."""
+        return starved(self.selector, self.config, self.store.skills(status=VersionStatus.ACTIVE))
 
     def _retire_harmful(self, skill: Skill) -> list[Transition]:
         active = skill.active()
-        if active is None or self._harm(skill, active) is None:
+        if active is None or harm(self.selector, self.config, skill, active) is None:
             return []
         # Due on the cached posteriors: decided on the stored ones (see `_decide_test`).
         self.selector.refresh(skill.name)
-        p = self._harm(skill, active)
+        p = harm(self.selector, self.config, skill, active)
         if p is None:
             return []
         reason = f"no longer beats doing nothing: P(better than null) = {p:.3f}"

@@ -16,6 +16,7 @@ on purpose (0.95 against 0.80: 81 of 100 simulated runs, attack31).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ._models import NULL_ARM, Skill, SkillVersion
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ._lifecycle import LifecycleConfig
     from ._selection import Selector
 
-__all__ = ["harm"]
+__all__ = ["harm", "starved"]
 
 
 def harm(selector: Selector, config: LifecycleConfig, skill: Skill, active: SkillVersion) -> float | None:
@@ -33,3 +34,24 @@ def harm(selector: Selector, config: LifecycleConfig, skill: Skill, active: Skil
         return None
     p = selector.prob_better(skill.name, active.id, NULL_ARM)
     return p if p < config.retire_p else None
+
+
+def starved(
+    selector: Selector, config: LifecycleConfig, skills: Sequence[Skill]
+) -> list[tuple[SkillVersion, float, float]]:
+    """The active versions of `skills` that the bandit stopped drawing: P(version > null) below
+    `retire_p` on fewer own updates than retiring takes. Each with that probability and its own
+    updates, for a person to look at (`skillevo._lifecycle.Lifecycle.starved`); nothing is retired
+    on it (see the module doc: a tool failing a good version's first calls would retire it)."""
+    out: list[tuple[SkillVersion, float, float]] = []
+    for skill in skills:
+        active = skill.active()
+        if active is None:
+            continue
+        own = selector.own_updates(skill.name, active.id)
+        if own >= config.retire_min_obs:
+            continue  # the retire rule judges it
+        p = selector.prob_better(skill.name, active.id, NULL_ARM)
+        if p < config.retire_p:
+            out.append((active, p, own))
+    return out

@@ -352,7 +352,7 @@ def review_list(
 ) -> None:
     """Versions that wait for a human decision, with their shadow evidence."""
     from .._diff_entries import describe_trigger
-    from .._models import EventKind
+    from .._models import NULL_ARM, EventKind
     from .._probation import held_imports
     from .._shadow import shadow_evidence
 
@@ -366,12 +366,20 @@ def review_list(
         # imported code and text, and may free a repair before this library's evidence does.
         listed = {v.id for v in waiting}
         waiting += [v for v in held_imports(lib) if v.id not in listed]
+        # Active versions the bandit stopped drawing behind doing nothing (`Lifecycle.starved`): too
+        # few calls of their own to retire (a tool could fail a good one out), so a person decides.
+        life.selector.attach(lib)
+        starved = {v.id: p for v, p, _ in life.starved()}
+        listed = {v.id for v in waiting}
+        waiting += [
+            v for s in lib.skills(status="active") for v in s.versions if v.id in starved and v.id not in listed
+        ]
         for v in waiting:
             note = next(
                 (e for e in reversed(lib.events(version_id=v.id, kind=EventKind.LIFECYCLE)) if e.data.get("pending")),
                 None,
             )
-            p = note.data.get("p") if note else None
+            p = note.data.get("p") if note else starved.get(v.id)
             evidence = shadow_evidence(lib, v)
             trigger = lib.skill(v.skill).trigger
             pending.append(
@@ -383,7 +391,8 @@ def review_list(
                     "p_better": float(p) if isinstance(p, int | float) and not isinstance(p, bool) else None,
                     "against": str(note.data["against"])
                     if note and note.data.get("against") is not None
-                    else (life.incumbent_arm(lib.skill(v.skill)) if v.status.value == "testing" else None),
+                    else (life.incumbent_arm(lib.skill(v.skill)) if v.status.value == "testing"
+                          else NULL_ARM if v.id in starved else None),
                     "waiting_since": note.ts if note else None,
                     "shadow": dataclasses.asdict(evidence),
                     "shadow_summary": evidence.short(),
