@@ -11,7 +11,9 @@ own lock wait, which the trainer and the user's scripts keep (an operator's, up 
 waits `RUN_PATH_WAIT_S` at most (SQLite's busy timeout, PostgreSQL's ``lock_timeout``, set for
 it alone); before 2026-12-07 the first read of a run, and the first after each pause, waited the
 library's whole wait. What the runs record is not read here: it is queued
-(and journaled to disk while the store refuses it), written when the lock is gone. The first read
+(and journaled to disk while the store refuses it), written when the lock is gone; a hook that
+writes the queue itself waits this budget too, and leaves the journal to the writer thread
+(`WriteBehind.drain`'s ``within``; before 2026-12-07 it waited 5 s a run). The first read
 after the pause asks again. Reads off the run path (a user's script, the trainer) wait as before.
 """
 

@@ -198,7 +198,16 @@ class SQLConnections(SkillStore):
                     and (posteriors or not self._behind.holds_only(QueuedIncrement))
                 ):
                     try:
-                        self._behind.drain(briefly=not writing)
+                        # (On the run path: a short wait, the journal left to the writer thread.)
+                        self._behind.drain(briefly=not writing, within=RUN_PATH_WAIT_S if run else None)
+                        if run and writing and self._behind:
+                            # Records the writer thread has yet to write back from the journal: a
+                            # write now would go before them (writes keep their order). Refused at
+                            # once: the run's records follow them there (`finish` queues its episode).
+                            raise LibraryError(
+                                f"{self.location}: {len(self._behind) or 'journaled'} records "
+                                "wait to be written first; the run goes on without the library"
+                            )
                     except LibraryError:
                         # A read goes on without the records the store refuses now (a full disk, a
                         # held lock): they stay queued and their writer was or will be told (`finish`,

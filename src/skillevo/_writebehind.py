@@ -36,7 +36,9 @@ from typing import Any, Generic, TypeVar
 from . import _durability, _writebehind_fork
 from ._aborted import ABORTED_ATTEMPTS, aborted_pause, retry_aborted
 from ._errors import LibraryError
+from ._lock_pause import RUN_PATH_WAIT_S
 from ._redaction import capped_text
+from ._run_path import on_run_path
 from ._sanitize import safe_str
 from ._spill import Journal, write_each
 
@@ -221,7 +223,7 @@ class WriteBehind(Generic[T]):
         # store that refuses it now (another process's lock) costs it a moment, not the queue's wait.
         if refused:
             try:
-                self.drain(briefly=True)
+                self.drain(briefly=True, within=_run_path_wait())
             except LibraryError as exc:
                 if self._spilled(record):
                     return
@@ -233,7 +235,7 @@ class WriteBehind(Generic[T]):
             self._wake.set()
         if full or self._dropped:
             # The writer is behind, or failing, or gone (exit): this caller writes, and hears why.
-            self.drain(briefly=not _exited)
+            self.drain(briefly=not _exited, within=None if _exited else _run_path_wait())
 
     @property
     def _journaling(self) -> bool:
@@ -245,12 +247,16 @@ class WriteBehind(Generic[T]):
         if self._journal is None or not self._journal.append(record, sync=self.sync):
             return False
         if not self.sync:
-            with self._queue_lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                    self._thread.start()
-            self._wake.set()
+            self._wake_writer()
         return True
+
+    def _wake_writer(self) -> None:
+        """Have the writer thread (started if gone) write the queue and the journal."""
+        with self._queue_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+        self._wake.set()
 
     def _replay(self, *, background: bool = False) -> None:
         """Write what the journal holds (the lock held, the queue written first)."""
@@ -270,27 +276,35 @@ class WriteBehind(Generic[T]):
         if written:
             _log.warning("skillevo: %s: %d journaled records were written", self._location, written)
 
-    def drain(self, *, briefly: bool = False, until: float | None = None) -> None:
+    def drain(self, *, briefly: bool = False, until: float | None = None, within: float | None = None) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
         refuses the write (the records stay queued then), or if records were dropped.
         `briefly`: a reader's drain: while the store refuses the queue (`failing`, also when that is
         learnt while it waited for the lock) it tries with `probe`, which waits for no other
         process's lock (a store that takes writes again is written at once; one that still
         refuses costs the reader no wait). `until`: a `time.monotonic()` deadline the exit's writes
-        share; another process's lock is waited for until then at most (the queue refused: journaled)."""
+        share; another process's lock is waited for until then at most (the queue refused: journaled).
+        `within`: an agent's run path (`skillevo._lock_pause`): another process's lock is waited for
+        `within` seconds at most, and the journal is left to the writer thread (woken for it):
+        replayed on the run path, it waited the library's whole lock wait (5 s a run, before 2026-12-07)."""
         # The common case, without taking a lock; a batch the thread is writing is waited for (a
         # caller refused by a full queue drains, then queues again).
         if not self._queue and not self._inflight and not self._dropped and not self._journaling:
             return
+        if within is not None:
+            until = time.monotonic() + within if until is None else min(until, time.monotonic() + within)
         with self._lock:
             self._probing, self._until = briefly and self._probe is not None and self.failing, until
             try:
                 batch = self._take()
                 if batch:
                     self._write_batch(batch)
-                self._replay()
+                if within is None:
+                    self._replay()
             finally:
                 self._probing, self._until = False, None
+                if within is not None and self._journaling and not self.sync:
+                    self._wake_writer()
             self._raise_dropped()
 
     def _write_batch(self, batch: list[T], *, background: bool = False) -> None:
@@ -525,6 +539,12 @@ class WriteBehind(Generic[T]):
                 if self._stopped.wait(self.retry_s):
                     return
                 self._wake.set()
+
+
+def _run_path_wait() -> float | None:
+    """The most seconds a `drain` may wait for another process's lock, None: its own wait. A caller
+    on an agent's run path (``finish()`` recording its episode) waits its short budget."""
+    return RUN_PATH_WAIT_S if on_run_path() else None
 
 
 def _shown(exc: BaseException) -> str:
