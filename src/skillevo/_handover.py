@@ -30,7 +30,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._models import EventKind, MapValue, PosteriorState, Repair, Skill, SkillVersion, VersionStatus
+from ._attribution import reward_holds
+from ._beta_compare import prob_greater
+from ._models import Event, EventKind, MapValue, PosteriorState, Repair, Skill, SkillVersion, VersionStatus
 from ._probation import foreign_text
 from ._repair import apply_repair, same_args
 from ._store import SkillStore
@@ -38,7 +40,14 @@ from ._store import SkillStore
 if TYPE_CHECKING:
     from ._selection import Selector
 
-__all__ = ["covered_by_active", "covers", "fresh_test", "hand_over"]
+__all__ = ["covered_by_active", "covers", "fresh_test", "hand_over", "handed_evidence_holds", "repair_holds"]
+
+#: The key of the lifecycle event recording the (alpha, beta) a version was handed, so its own
+#: outcomes can be told apart (the selector rewrites a posterior's extra state on each update).
+_HANDED = "handed"
+#: Below this P(own outcomes' rate > the handed outcomes' rate), the version's own calls say it does
+#: not behave like the version whose evidence it inherited.
+_CONSISTENT_P = 0.05
 
 #: The tool's newest stored calls (failed and succeeded, each) the two versions are replayed on.
 _CALLS = 200
@@ -140,4 +149,49 @@ def fresh_test(selector: Selector, store: SkillStore, version: SkillVersion, han
         )
 
     store.update_posterior(version.skill, version.id, carry)
+    status = VersionStatus.TESTING.value
+    store.log_events(
+        [
+            Event(
+                kind=EventKind.LIFECYCLE,
+                version_id=version.id,
+                data={
+                    "actor": "lifecycle",
+                    "from": status,
+                    "to": status,
+                    "reason": f"handed the test of {handed.id}",
+                    _HANDED: [theirs.alpha, theirs.beta],
+                },
+            )
+        ]
+    )
     selector.refresh(version.skill)
+
+
+def handed_evidence_holds(store: SkillStore, selector: Selector, key: str, version_id: str) -> bool:
+    """Whether the outcomes `version_id` earned itself since it took a test over agree with the ones
+    it was handed (True when it was handed none).
+
+    The handed outcomes are evidence about the calls both versions change alike; the larger
+    version's added edits change other calls, which only its own outcomes judge. A version whose
+    own outcomes are clearly worse than the handed ones (every own call failing after thirty handed
+    wins) is not the version that earned them: it is not promoted on them (its test goes on)."""
+    handed = None
+    for event in reversed(store.events(kind=EventKind.LIFECYCLE, version_id=version_id)):
+        if _HANDED in event.data:
+            handed = event.data[_HANDED]
+            break
+        if event.data.get("to") == VersionStatus.TESTING.value:
+            return True  # started since from the prior: nothing handed to this test
+    if not isinstance(handed, list) or len(handed) != 2:
+        return True
+    ha, hb = (float(x) if isinstance(x, int | float) else 1.0 for x in handed)
+    a, b = selector.posterior(key, version_id)
+    own = (max(a - ha, 0.0) + 1.0, max(b - hb, 0.0) + 1.0)
+    return prob_greater(own, (ha, hb)) >= _CONSISTENT_P
+
+
+def repair_holds(store: SkillStore, selector: Selector, key: str, version_id: str) -> bool:
+    """What a repair's promotion needs beside its test's P: its episodes' reward does not drop
+    (`skillevo._attribution.reward_holds`) and its own calls do not belie a handed test."""
+    return reward_holds(selector, key, version_id) and handed_evidence_holds(store, selector, key, version_id)
