@@ -65,3 +65,32 @@ def test_own_failures_keep_the_handed_version_from_promotion() -> None:
 def test_own_outcomes_like_the_handed_ones_promote_it() -> None:
     lib, larger = _larger_after_handover(1.0)
     assert lib.version(larger).status is VersionStatus.ACTIVE
+
+
+def test_a_test_taken_over_near_its_end_gets_its_own_length() -> None:
+    """The handed updates are not the larger version's own: they do not spend its test's length
+    (before: rejected as inconclusive after one own outcome, the smaller one restarted from the prior)."""
+    lib = SkillLibrary(":memory:")
+    sel = ThompsonSelector(seed=0)
+    sel.attach(lib)
+    life = Lifecycle(lib, sel, LifecycleConfig(max_test_updates=40), review="auto")
+    first = lib.add_skill(
+        "tier", Trigger(tool="ship"), Strategy(repair=Repair(ops=[MapValue(arg="tier", mapping={"silver": "top"})]))
+    )
+    assert life.start(first.id) is not None
+    for i in range(39):  # undecided, one update short of the test's end
+        sel.update("tier", first.id, float(i % 2))
+        sel.update("tier", NULL_ARM, float(i % 2))
+    larger = lib.add_version(
+        "tier",
+        Strategy(repair=Repair(ops=[MapValue(arg="tier", mapping={"silver": "top", "gold": "premium"})])),
+        parent=first.id,
+    )
+    assert life.start(larger.id) is not None
+    sel.update("tier", larger.id, 1.0)
+    life.evaluate("tier")
+    assert lib.version(larger.id).status is VersionStatus.TESTING  # on main: REJECTED (inconclusive)
+    for _ in range(40):
+        sel.update("tier", larger.id, 0.5)
+    life.evaluate("tier")
+    assert lib.version(larger.id).status is not VersionStatus.TESTING  # its own length still ends it

@@ -38,7 +38,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._errors import ConfigError, StatusConflictError
-from ._handover import covered_by_active, fresh_test, hand_over, repair_holds
+from ._handover import covered_by_active, fresh_test, hand_over, handed_updates, repair_holds
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
 from ._retire import harm, starved
@@ -279,7 +279,8 @@ class Lifecycle:
             return "promote", p, updates
         if enough and p <= cfg.reject_p:
             return "reject", p, updates
-        if updates >= cfg.max_test_updates and not (self.review == "required" and testing.pending_review):
+        if updates >= cfg.max_test_updates and not (self.review == "required" and testing.pending_review) and (
+                updates - handed_updates(self.store, testing.id) >= cfg.max_test_updates):  # its own, not handed
             return "inconclusive", p, updates
         return None, p, updates
 
