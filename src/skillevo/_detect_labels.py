@@ -21,10 +21,22 @@ _WORDS = (
 #: The letters such a label starts with: a text starting with another is not looked at further.
 LABEL_INITIALS = frozenset(c for w in _WORDS.split("|") for c in (w[0].lower(), w[0].upper()))
 _LABEL = re.compile(rf"(?:{_WORDS})[ \t\u00a0]{{0,2}}[:：]", re.I)
-# A value that says there is none, alone on the label (an empty report, not an error).
+# A value that says there is none: alone on the label (an empty report, not an error), or followed by
+# other news, as the English label's is ("Fehler: 0, Warnungen: 2", "Fehler: keine. Auftrag 4
+# gebucht", "Błędy: 0" then "Ostrzeżenia: 4" on the next line): a clause mark (of any script) then
+# more, or another label. Where a value is a word that also starts a message ("keine Berechtigung",
+# "нет доступа: ..."), the next label must start a line of its own; a count, "none", "nil" or "n/a"
+# starts no message, so a label after a space follows it too.
+_NONE_WORDS = (
+    r"0|none|null|nil|n/a|-|keine|kein|aucune?|nessuno|ninguno|nenhum|geen|ingen|ei|brak"
+    r"|žádné|nincs|niciuna|нет|немає|няма|なし|无|無|없음"
+)
+_NEUTRAL = r"0|none|nil|n/a"
+_NEXT_LABEL = r"[^\W\d_][\w \-]{0,30}?[ \t\u00a0]*[:=：]"
 _NONE = re.compile(
-    r"[ \t\u00a0]*(?:0|none|null|nil|n/a|-|keine|kein|aucune?|nessuno|ninguno|nenhum|geen|ingen|ei|brak"
-    r"|žádné|nincs|niciuna|нет|немає|няма|なし|无|無|없음)[ \t]*[.!]?\s*\Z",
+    rf"[ \t\u00a0]*(?:(?:{_NONE_WORDS})[ \t]*[.!]?\s*\Z"
+    rf"|(?:{_NONE_WORDS})[ \t\u00a0]*(?:[.;,|。、，；][ \t\u00a0]*\S|[ \t]*\r?\n\s*{_NEXT_LABEL})"
+    rf"|(?:{_NEUTRAL})\s+{_NEXT_LABEL})",
     re.I,
 )
 
@@ -37,3 +49,11 @@ def localized_error_label(text: str) -> bool:
         return False
     rest = text[found.end() : found.end() + 200]
     return bool(rest.strip()) and _NONE.match(rest) is None
+
+
+def localized_empty_label(text: str) -> bool:
+    """Whether `text` (stripped of leading space) opens with such a label whose value says there is
+    none (``Errores: 0``, ``Errori: nessuno, avvisi: 2``): the words that start like the English
+    ``Error`` are read by its branch, which asks this before calling them a failure."""
+    found = _LABEL.match(text, 0, 80)
+    return found is not None and _NONE.match(text, found.end(), found.end() + 200) is not None

@@ -197,8 +197,8 @@ def _field_items(value: Mapping[Any, Any]) -> str:
                 # a JSON pointer ("/window/start", "#/qty") names the argument path it points at
                 dotted = ".".join(p for p in where.lstrip("#").split("/") if p) if "/" in where else where
                 parts.append(f"'{dotted or where}' {said}")
-        if parts:
-            return "; ".join(parts)
+        if parts:  # in one order: a service listing its fields in any order reports one class of error
+            return "; ".join(sorted(parts))
     return ""
 
 

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._models import EventKind, MapValue, PosteriorState, Repair, Skill, SkillVersion, VersionStatus
+from ._attribution import reward_holds
+from ._beta_compare import prob_greater
+from ._models import Event, EventKind, MapValue, PosteriorState, Repair, Skill, SkillVersion, VersionStatus
 from ._probation import foreign_text
 from ._repair import apply_repair, same_args
 from ._store import SkillStore
@@ -38,7 +40,22 @@ from ._store import SkillStore
 if TYPE_CHECKING:
     from ._selection import Selector
 
-__all__ = ["covered_by_active", "covers", "fresh_test", "hand_over"]
+__all__ = [
+    "covered_by_active",
+    "covers",
+    "fresh_test",
+    "hand_over",
+    "handed_evidence_holds",
+    "handed_updates",
+    "repair_holds",
+]
+
+#: The key of the lifecycle event recording the (alpha, beta) a version was handed, so its own
+#: outcomes can be told apart (the selector rewrites a posterior's extra state on each update).
+_HANDED = "handed"
+#: Below this P(own outcomes' rate > the handed outcomes' rate), the version's own calls say it does
+#: not behave like the version whose evidence it inherited.
+_CONSISTENT_P = 0.05
 
 #: The tool's newest stored calls (failed and succeeded, each) the two versions are replayed on.
 _CALLS = 200
@@ -140,4 +157,63 @@ def fresh_test(selector: Selector, store: SkillStore, version: SkillVersion, han
         )
 
     store.update_posterior(version.skill, version.id, carry)
+    status = VersionStatus.TESTING.value
+    store.log_events(
+        [
+            Event(
+                kind=EventKind.LIFECYCLE,
+                version_id=version.id,
+                data={
+                    "actor": "lifecycle",
+                    "from": status,
+                    "to": status,
+                    "reason": f"handed the test of {handed.id}",
+                    _HANDED: [theirs.alpha, theirs.beta],
+                },
+            )
+        ]
+    )
     selector.refresh(version.skill)
+
+
+def handed_evidence_holds(store: SkillStore, selector: Selector, key: str, version_id: str) -> bool:
+    """Whether the outcomes `version_id` earned itself since it took a test over agree with the ones
+    it was handed (True when it was handed none).
+
+    The handed outcomes are evidence about the calls both versions change alike; the larger
+    version's added edits change other calls, which only its own outcomes judge. A version whose
+    own outcomes are clearly worse than the handed ones (every own call failing after thirty handed
+    wins) is not the version that earned them: it is not promoted on them (its test goes on)."""
+    handed = _handed(store, version_id)
+    if handed is None:
+        return True
+    ha, hb = handed
+    a, b = selector.posterior(key, version_id)
+    own = (max(a - ha, 0.0) + 1.0, max(b - hb, 0.0) + 1.0)
+    return prob_greater(own, (ha, hb)) >= _CONSISTENT_P
+
+
+def repair_holds(store: SkillStore, selector: Selector, key: str, version_id: str) -> bool:
+    """What a repair's promotion needs beside its test's P: its episodes' reward does not drop
+    (`skillevo._attribution.reward_holds`) and its own calls do not belie a handed test."""
+    return reward_holds(selector, key, version_id) and handed_evidence_holds(store, selector, key, version_id)
+
+
+def _handed(store: SkillStore, version_id: str) -> tuple[float, float] | None:
+    """The (alpha, beta) handed to `version_id`'s current test, None when it started from the prior."""
+    for event in reversed(store.events(kind=EventKind.LIFECYCLE, version_id=version_id)):
+        handed = event.data.get(_HANDED)
+        if isinstance(handed, list) and len(handed) == 2:
+            a, b = (float(x) if isinstance(x, int | float) else 1.0 for x in handed)
+            return a, b
+        if event.data.get("to") == VersionStatus.TESTING.value:
+            return None  # started since from the prior: nothing handed to this test
+    return None
+
+
+def handed_updates(store: SkillStore, version_id: str) -> float:
+    """The updates `version_id`'s test was handed: not its own, so not spent from its test's length
+    (`max_test_updates`). Without this, a larger map taking over a test near its end was rejected as
+    inconclusive after one own outcome, and the smaller one restarted from the prior."""
+    handed = _handed(store, version_id)
+    return 0.0 if handed is None else max(sum(handed) - 2.0, 0.0)

@@ -37,9 +37,8 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._attribution import reward_holds
 from ._errors import ConfigError, StatusConflictError
-from ._handover import covered_by_active, fresh_test, hand_over
+from ._handover import covered_by_active, fresh_test, hand_over, handed_updates, repair_holds
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
 from ._retire import harm, starved
@@ -274,13 +273,14 @@ class Lifecycle:
             return None, 0.5, updates
         p = self.selector.prob_better(skill.name, testing.id, self.incumbent_arm(skill))
         enough = testing.selected_episodes >= cfg.min_episodes
-        # A repair must also not lower the reward of the episodes it runs in (`_attribution`).
-        holds = testing.strategy.repair is None or reward_holds(self.selector, skill.name, testing.id)
-        if enough and p >= cfg.promote_p and holds:
+        # A repair must also not lower its episodes' reward, nor its own calls belie a handed test (`_handover`).
+        if enough and p >= cfg.promote_p and (  # (read only when due: no event scan on an agent's call)
+                testing.strategy.repair is None or repair_holds(self.store, self.selector, skill.name, testing.id)):
             return "promote", p, updates
         if enough and p <= cfg.reject_p:
             return "reject", p, updates
-        if updates >= cfg.max_test_updates and not (self.review == "required" and testing.pending_review):
+        if updates >= cfg.max_test_updates and not (self.review == "required" and testing.pending_review) and (
+                updates - handed_updates(self.store, testing.id) >= cfg.max_test_updates):  # its own, not handed
             return "inconclusive", p, updates
         return None, p, updates
 
