@@ -243,6 +243,11 @@ class WriteBehind(Generic[T]):
     def _journaling(self) -> bool:
         return self._journal is not None and self._journal.pending
 
+    @property
+    def journaled(self) -> bool:
+        """Whether records wait in the spill journal to be written back."""
+        return self._journaling
+
     def _spilled(self, record: T) -> bool:
         """Whether `record` went to the journal (the writer thread woken to write it back)."""
         # On disk (fsync) at once with "sync"; else by the thread after its linger, as "batched" commits are.
