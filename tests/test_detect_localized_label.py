@@ -38,11 +38,6 @@ SUCCESSES = [
     "Feldwert gespeichert",
     "Erreur de mesure estimée à 2 %",
     "Ошибка исправлена в версии 2",
-    # Words that start with the English "error" (Italian, Spanish): their none is a none too.
-    "Errori: nessuno",
-    "Errore: nessuno",
-    "Errores: 0",
-    "Errores: ninguno.",
 ]
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ._detect_labels import LABEL_INITIALS, localized_empty_label, localized_error_label
+from ._detect_labels import LABEL_INITIALS, localized_error_label
 from ._detect_shapes import (
     describe,
     json_words,
@@ -403,8 +403,7 @@ def _text_failure(text: str) -> tuple[str, str] | None:
         stripped = _without_invisible_lead(stripped)
         first = stripped[:1]
     if first in "eE" and stripped[:5].lower() == "error":
-        # "Error: none", "Errors: 0, Warnings: 2", "Errori: nessuno": no error reported
-        if _EMPTY_LABEL.match(stripped[:80]) or localized_empty_label(stripped):
+        if _EMPTY_LABEL.match(stripped[:80]):  # "Error: none", "Errors: 0, Warnings: 2": no error reported
             return None
         head = stripped[:200]
         if _MEASUREMENT.match(head) and classify_error(head) == "unknown":  # "Error rate: 0.1%": data

@@ -37,10 +37,3 @@ def localized_error_label(text: str) -> bool:
         return False
     rest = text[found.end() : found.end() + 200]
     return bool(rest.strip()) and _NONE.match(rest) is None
-
-
-def localized_empty_label(text: str) -> bool:
-    """Whether `text` opens with such a label whose value says there is none (``Errori: nessuno``):
-    asked where a word that starts with the English ``Error`` (Italian, Spanish) is read as it."""
-    found = _LABEL.match(text, 0, 80)
-    return found is not None and _NONE.match(text[found.end() : found.end() + 200]) is not None
