@@ -200,13 +200,15 @@ class SQLConnections(SkillStore):
                     try:
                         # (On the run path: a short wait, the journal left to the writer thread.)
                         self._behind.drain(briefly=not writing, within=RUN_PATH_WAIT_S if run else None)
-                        if run and writing and self._behind:
+                        if run and writing and self._behind.journaled:
                             # Records the writer thread has yet to write back from the journal: a
                             # write now would go before them (writes keep their order). Refused at
                             # once: the run's records follow them there (`finish` queues its episode).
+                            # (Not a record another thread queued since this drain: the queue is
+                            # written after this write, as ever; refusing on it broke parallel runs.)
                             raise LibraryError(
-                                f"{self.location}: {len(self._behind) or 'journaled'} records "
-                                "wait to be written first; the run goes on without the library"
+                                f"{self.location}: journaled records wait to be written back first; "
+                                "the run goes on without the library"
                             )
                     except LibraryError:
                         # A read goes on without the records the store refuses now (a full disk, a

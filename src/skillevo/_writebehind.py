@@ -190,7 +190,9 @@ class WriteBehind(Generic[T]):
                 # Journaled or counted once the queue's lock (not re-entrant) is let go.
                 if overflow is not None and not self._spilled(record):
                     raise self._refuse(record, overflow)
-                self.drain()
+                # On an agent's run path its short wait too: a refused write is journaled (fsync)
+                # all the same (before 2026-12-07 ``finish()`` waited the queue's 5 s a run).
+                self.drain(within=_run_path_wait())
             return
         if self._journaling and not self._ending and self._spilled(record):
             return  # records journaled before it are written first: it follows them
@@ -240,6 +242,11 @@ class WriteBehind(Generic[T]):
     @property
     def _journaling(self) -> bool:
         return self._journal is not None and self._journal.pending
+
+    @property
+    def journaled(self) -> bool:
+        """Whether records wait in the spill journal to be written back."""
+        return self._journaling
 
     def _spilled(self, record: T) -> bool:
         """Whether `record` went to the journal (the writer thread woken to write it back)."""
@@ -299,7 +306,7 @@ class WriteBehind(Generic[T]):
                 batch = self._take()
                 if batch:
                     self._write_batch(batch)
-                if within is None:
+                if within is None or self.sync:  # (no writer thread to leave the journal to)
                     self._replay()
             finally:
                 self._probing, self._until = False, None
