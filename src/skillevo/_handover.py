@@ -21,8 +21,10 @@ stored calls, wherever the version under test changes a call, the candidate chan
 exactly the same arguments (an edit added after the map may not rewrite what the map wrote). Its
 guidance is read for nothing here (the miner words each version from its own examples): the
 candidate starts its test from the smaller version's posterior (above), and is promoted only once
-its own selected episodes reach `min_episodes`. Only the library's own versions take a test over: an import, or a model's
-words, never displaces one (their own probation decides when they start, `skillevo._probation`).
+its own selected episodes reach `min_episodes` and its own results are not clearly worse than the
+record it inherited (`repair_holds`). Only the library's own versions take a test over: an import,
+or a model's words, never displaces one (their own probation decides when they start,
+`skillevo._probation`).
 Code is never compared (it is not replayed).
 """
 
