@@ -77,13 +77,21 @@ def _shape_covers(small: Repair, large: Repair) -> bool:
     return all(_op_covered(a, b) for a, b in zip(small.ops, large.ops, strict=False))
 
 
-def covers(store: SkillStore, skill: Skill, small: SkillVersion, large: SkillVersion) -> bool:
-    """Whether `large` repairs every call `small` repairs, the same way, and is larger (module doc)."""
+def _repairs(small: SkillVersion, large: SkillVersion) -> tuple[Repair, Repair] | None:
+    """The two versions' declarative repairs when `large`'s keeps every edit of `small`'s, else None
+    (code is never compared: it is not replayed)."""
     s, g = small.strategy, large.strategy
     if s.code is not None or g.code is not None or s.repair is None or g.repair is None:
+        return None
+    return (s.repair, g.repair) if _shape_covers(s.repair, g.repair) else None
+
+
+def covers(store: SkillStore, skill: Skill, small: SkillVersion, large: SkillVersion) -> bool:
+    """Whether `large` repairs every call `small` repairs, the same way, and is larger (module doc)."""
+    repairs = _repairs(small, large)
+    if repairs is None:
         return False
-    if not _shape_covers(s.repair, g.repair):
-        return False
+    smaller, larger = repairs
     if skill.trigger.tool_is_glob or not skill.trigger.tool:
         return False  # stored calls of the tools a glob reaches are not all read here
     for kind in (EventKind.TOOL_ERROR, EventKind.TOOL_RESULT):
@@ -92,10 +100,10 @@ def covers(store: SkillStore, skill: Skill, small: SkillVersion, large: SkillVer
             if not isinstance(args, dict):
                 continue
             try:
-                theirs = apply_repair(s.repair, args)
-                if same_args(theirs, args):
+                repaired = apply_repair(smaller, args)
+                if same_args(repaired, args):
                     continue
-                if not same_args(apply_repair(g.repair, args), theirs):
+                if not same_args(apply_repair(larger, args), repaired):
                     return False
             except Exception:  # an edit that cannot apply to a stored call: not shown to be the same
                 return False
@@ -128,12 +136,7 @@ def covered_by_active(skill: Skill, candidate: SkillVersion) -> bool:
     to start, on an agent's path, and a version that handed its test over waits for good while its
     successor is active. The calls were read when it handed the test over."""
     active = skill.active()
-    if active is None:
-        return False
-    mine, theirs = candidate.strategy, active.strategy
-    if mine.code is not None or theirs.code is not None or mine.repair is None or theirs.repair is None:
-        return False
-    return _shape_covers(mine.repair, theirs.repair)
+    return active is not None and _repairs(candidate, active) is not None
 
 
 def fresh_test(selector: Selector, store: SkillStore, version: SkillVersion, handed: SkillVersion | None) -> None:

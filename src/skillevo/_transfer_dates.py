@@ -16,10 +16,10 @@ re-format learned on one argument wrote ``2045-07-19`` for every later birth dat
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from ._models import ArgCondition, ReformatDate, Repair
+from ._untrusted import name_words
 
 if TYPE_CHECKING:
     from ._transfer import ToolCatalog
@@ -29,8 +29,6 @@ __all__ = ["date_kin", "last_word", "reformats_date", "year_guard"]
 #: A value that writes its year in full (every common format without ``%y`` does).
 _FULL_YEAR = r".*\d{4}.*"
 
-_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-
 
 def reformats_date(repair: Repair) -> bool:
     """Whether every edit of the one-argument `repair` is a date re-format."""
@@ -39,8 +37,8 @@ def reformats_date(repair: Repair) -> bool:
 
 def last_word(name: str) -> str:
     """The last word of an argument's name, lower-cased (``dueDate``, ``due_date``: ``date``)."""
-    words = _WORDS.findall(name.rsplit(".", 1)[-1])
-    return words[-1].lower() if words else ""
+    words = name_words(name.rsplit(".", 1)[-1])
+    return words[-1] if words else ""
 
 
 def date_kin(catalog: ToolCatalog, tool: str, arg: str) -> list[str]:

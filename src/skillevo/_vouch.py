@@ -332,15 +332,15 @@ def _named_elsewhere(repair: Repair, trigger: Trigger, store: SkillStore) -> boo
     for kind in (EventKind.TOOL_ERROR, EventKind.TOOL_RESULT):
         for event in store.newest_events(kind=kind, tool=None, limit=_LOOKBACK):
             shown = _output_text(event).casefold()
-            named = {text for text, pattern in patterns.items() if pattern.search(shown)}
+            # An output naming only what its own call sent (a name, a value) echoes the call, as
+            # `_own_values` reads one: an error of the tool so declares nothing (a text another tool
+            # told the model to send), nor does another output suggest it ({"invoice": "48213-INV"}).
+            args = event.data.get("args")
+            named = {t for t, pattern in patterns.items() if pattern.search(shown) and not _sent_in(pattern, args)}
             if kind is EventKind.TOOL_ERROR and event.tool == trigger.tool:
-                # An error naming what its own call sent (a name, a value) echoes the call, as
-                # `_own_values` reads one: a text another tool told the model to send declares nothing.
-                own |= {text for text in named if not _sent_in(patterns[text], event.data.get("args"))}
+                own |= named
             else:
-                # an output echoing what its own call sent ({"invoice": "48213-INV"}) repeats the
-                # agent's choice, not a word of the tool's (review19)
-                elsewhere |= {text for text in named if not _sent_in(patterns[text], event.data.get("args"))}
+                elsewhere |= named
     return bool(elsewhere - own)
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .._errors import SkillevoError, SkillFormatError
-from .._library import default_db
+from .._library import default_db, library_exists
 from .._redaction import mask_urls_in, redact_text
 from .._store import SkillStore
 from ._render import visible_text
@@ -26,6 +26,7 @@ __all__ = [
     "fail",
     "name_unreadable",
     "print_error",
+    "require_library",
     "resolve_db",
     "run_app",
     "shown",
@@ -99,6 +100,13 @@ def fail(message: str) -> typer.Exit:
     """Print a one-line user error and return the exit to raise (status 1)."""
     print_error(message)
     return typer.Exit(1)
+
+
+def require_library(location: str) -> None:
+    """Exit (status 1) unless a library is at `location`: reading commands never create one as a
+    side effect of a typo."""
+    if not library_exists(location):
+        raise fail(f"no skill library at {location} (use --db PATH, library.db in {CONFIG_FILE}, or SKILLEVO_DB)")
 
 
 def usage(message: str, command: str) -> typer.Exit:

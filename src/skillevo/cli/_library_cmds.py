@@ -11,12 +11,22 @@ import typer
 from rich.text import Text
 
 from .._errors import LibraryError, NotFoundError
-from .._library import SkillLibrary, library_exists
+from .._library import SkillLibrary
 from .._models import Skill, SkillVersion, VersionStatus
 from .._redaction import mask_url
 from .._skillimport import read_skill_folders
 from .._skillmd import current_version
-from ._common import DbOption, JsonOption, console, fail, name_unreadable, print_error, resolve_db, usage
+from ._common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    name_unreadable,
+    print_error,
+    require_library,
+    resolve_db,
+    usage,
+)
 from ._grpo_cmd import GroupKeyOption, MinGroupOption, ToolSchemasOption, export_grpo_command
 from ._render import Column, emit_json, fitted_table, framed, stdout_console, visible_line, visible_text
 
@@ -25,9 +35,8 @@ __all__ = ["register"]
 
 def _open(db: str | None, *, must_exist: bool = True) -> SkillLibrary:
     location = resolve_db(db)
-    if must_exist and not library_exists(location):
-        # Reading commands never create a library as a side effect of a typo.
-        raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
+    if must_exist:
+        require_library(location)
     try:
         return SkillLibrary(location)
     except LibraryError as exc:

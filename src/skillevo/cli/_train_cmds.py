@@ -23,16 +23,18 @@ from rich.text import Text
 
 from .._config import LibrarySection, SkillevoConfig, load_config
 from .._errors import ConfigError, NotFoundError
-from .._library import SkillLibrary, library_exists
+from .._library import SkillLibrary
 from .._lifecycle import Lifecycle, Transition
 from .._models import Strategy
 from ._common import (
+    CONFIG_FILE,
     DbOption,
     JsonOption,
     err_console,
     fail,
     name_unreadable,
     print_error,
+    require_library,
     shown,
     tell_interrupted,
     usage,
@@ -57,8 +59,8 @@ def _config(path: Path | None, db: str | None) -> SkillevoConfig:
     """The configuration a command runs with; ``--db`` overrides ``[library].db``."""
     if path is not None:
         config = load_config(path)
-    elif Path("skillevo.toml").is_file():
-        config = load_config("skillevo.toml")
+    elif Path(CONFIG_FILE).is_file():
+        config = load_config(CONFIG_FILE)
     else:
         config = SkillevoConfig()
     if db is not None:
@@ -67,14 +69,8 @@ def _config(path: Path | None, db: str | None) -> SkillevoConfig:
     return config
 
 
-def _require_library(location: str) -> None:
-    if not library_exists(location):
-        # Reading commands never create a library as a side effect of a typo.
-        raise fail(f"no skill library at {location} (use --db PATH, library.db in skillevo.toml, or SKILLEVO_DB)")
-
-
 def _open_existing(location: str) -> SkillLibrary:
-    _require_library(location)
+    require_library(location)
     return SkillLibrary(location)
 
 
@@ -109,7 +105,7 @@ def train(
 
     cfg = _config(config, db)
     location = cfg.db_location()
-    _require_library(location)
+    require_library(location)
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description:<10}"),
@@ -231,7 +227,7 @@ def diff(
             from .._redaction import mask_url
             from ._snapshot import open_snapshot
 
-            _require_library(old_db)
+            require_library(old_db)
             with open_snapshot(old_db) as old:  # (a snapshot is read, never migrated in place)
                 name_unreadable(old)
                 result = library_diff(snapshot_of(old, mask_url(old_db)), new)
