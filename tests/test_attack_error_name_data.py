@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_injection_attacks import _loop
 
 from skillevo._guidance_facts import message_name, missing_fields
+from skillevo._untrusted import identifier
 
 CARRIERS = {
     "an account number": ("missing required argument 'acct_88812345678'", "88812345678"),
@@ -61,3 +62,31 @@ def test_message_name_refuses_a_record_shape() -> None:
     args: dict[str, Any] = {}
     assert message_name("acct_88812345678", args) is None
     assert message_name("phone_4155550199", args) is None
+
+
+NAMES_SENT = {
+    "a key the agent sent, reported unexpected": (
+        {"amount": 5, "order_W6067464": True}, "unexpected argument 'order_W6067464'", "6067464",
+    ),
+    "a key the agent sent, in the wrong case": (
+        {"amount": 5, "note_4155550199": "Open"}, "note_4155550199 must be one of: open, closed", "4155550199",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMES_SENT))
+def test_record_data_in_a_name_the_agent_sent_reaches_no_guidance(name: str) -> None:
+    # A name holding one record's number names that record, not an argument of the tool: no later
+    # call has it, and shown, it is one customer's number in every later session's prompt.
+    args, error, data = NAMES_SENT[name]
+    texts = _loop("pay", args, error)
+    assert texts
+    for text in texts:
+        assert data not in text, (name, text)
+
+
+def test_identifier_refuses_a_record_number() -> None:
+    assert identifier("order_W6067464") is None
+    assert identifier("refund_4155550199") is None
+    assert identifier("address_line2") == "address_line2"
+    assert identifier("utf8_text") == "utf8_text"

@@ -158,12 +158,10 @@ def message_name(name: str, args: dict[str, Any]) -> str | None:
     """`name` when an error message alone may introduce it as an argument name, else None.
 
     It must be an identifier that starts in lower case (a capitalised quoted word is more often a
-    value: a name, a city), of at most four words, no value the caller sent, and no record's data
-    (`is_instance_value`: a run of five digits, as a declared value may hold none either): a tool
-    echoing the account it looked up into a field's name (``acct_88812345678``) would otherwise
-    show one customer's number to every later session.
+    value: a name, a city), of at most four words, and no value the caller sent (nor, as no
+    `identifier` is, a record's number: ``acct_88812345678``).
     """
-    if identifier(name) is None or not (name[0].islower() or name[0] == "_") or is_instance_value(name):
+    if identifier(name) is None or not (name[0].islower() or name[0] == "_"):
         return None
     if len(name_words(name)) > _MESSAGE_NAME_MAX_WORDS or len(name) > 40:
         return None
@@ -179,8 +177,8 @@ def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
     if items is not None:
         named = [i.path for i in items if i.kind == "missing" or MISSING_WORDS.search(i.msg)]
         # Every step of a location is the tool's text: each must be a name (or an index), not only the last.
-        # (An index is digits, but a run of five is a record's number, not a place in a list.)
-        return [f for f in dict.fromkeys(named) if f not in args and identifier(f) == f and not is_instance_value(f)
+        # (An index is digits, but the whole path is an `identifier`: a run of five is a record's number.)
+        return [f for f in dict.fromkeys(named) if f not in args and identifier(f) == f
                 and all(p.isdigit() or message_name(p, args) for p in f.split("."))]
     said = _words_in_clauses(message, _MISSING_CLAUSE)
     return [f for f in fields_named(message) if f not in args and f in said and message_name(f, args)]
