@@ -6,8 +6,8 @@ capped) and nearby successes of the same tool; the answer must be one JSON objec
 as a `Proposal`, and its text must pass the checks mined text passes (`_check_text`: plain, no
 markup, no instruction, no concrete value of the failed call, no tool or function named but the
 failing tool and its arguments) and its trigger must be the failing tool's errors. A malformed answer gets one retry
-with the validation error (in the library's words, `_refusal`); a second failure is recorded as a ``proposal_rejected`` event and the
-miner moves on. A call budget caps spending.
+with the validation error (in the library's words, `_refusal`); a second failure is recorded as a
+``proposal_rejected`` event and the miner moves on. A call budget caps spending.
 """
 
 from __future__ import annotations
