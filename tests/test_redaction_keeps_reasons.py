@@ -6,6 +6,11 @@ word as the secret's value and hid it (``session_id: [REDACTED:secret] required`
 missing-argument rule, which reads such clauses, no longer saw that ``session_id`` was missing: the
 learned guidance named the other missing arguments only. And a bare code word after a determiner
 ("the code 94107 is not a valid zip") hid a value an error reports as wrong, not a code it delivers.
+
+The message keeps the reason; what is *learned* from it is another boundary: an error requiring an
+argument named as a secret teaches no guidance asking for it (inject5, 2026-12-07: "missing required
+argument 'cvv'" had every later agent told to collect one; tests/test_attack_error_asks_secret.py), so
+the guidance names the honest missing argument beside it, and the secret's clause is still read.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ def test_a_missing_secret_named_argument_is_still_learned(field: str) -> None:
     assert f"{field}: Field required" in message
     rule = structured_rule("open_case", message, "missing_arg", args, 3)
     assert rule is not None and rule.guidance is not None
-    # (the names are a set, shown sorted: tests/test_attack_split_lists.py)
-    assert f"requires {', '.join(sorted([f'`{field}`', '`amount_cents`']))}:" in rule.guidance
+    assert "requires `amount_cents`: always include it" in rule.guidance
+    assert field not in rule.guidance  # an error is no way to ask for a secret (module docstring)
+    assert rule.suffix == "required-amount_cents"
 
 
 @pytest.mark.parametrize(

@@ -158,7 +158,8 @@ def message_name(name: str, args: dict[str, Any]) -> str | None:
     """`name` when an error message alone may introduce it as an argument name, else None.
 
     It must be an identifier that starts in lower case (a capitalised quoted word is more often a
-    value: a name, a city), of at most four words, and no value the caller sent.
+    value: a name, a city), of at most four words, and no value the caller sent (nor, as no
+    `identifier` is, a record's number: ``acct_88812345678``).
     """
     if identifier(name) is None or not (name[0].islower() or name[0] == "_"):
         return None
@@ -176,6 +177,7 @@ def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
     if items is not None:
         named = [i.path for i in items if i.kind == "missing" or MISSING_WORDS.search(i.msg)]
         # Every step of a location is the tool's text: each must be a name (or an index), not only the last.
+        # (An index is digits, but the whole path is an `identifier`: a run of five is a record's number.)
         return [f for f in dict.fromkeys(named) if f not in args and identifier(f) == f
                 and all(p.isdigit() or message_name(p, args) for p in f.split("."))]
     said = _words_in_clauses(message, _MISSING_CLAUSE)

@@ -6,8 +6,8 @@ capped) and nearby successes of the same tool; the answer must be one JSON objec
 as a `Proposal`, and its text must pass the checks mined text passes (`_check_text`: plain, no
 markup, no instruction, no concrete value of the failed call, no tool or function named but the
 failing tool and its arguments) and its trigger must be the failing tool's errors. A malformed answer gets one retry
-with the validation error; a second failure is recorded as a ``proposal_rejected`` event and the
-miner moves on. A call budget caps spending.
+with the validation error (in the library's words, `_refusal`); a second failure is recorded as a
+``proposal_rejected`` event and the miner moves on. A call budget caps spending.
 """
 
 from __future__ import annotations
@@ -64,6 +64,32 @@ def _described(proposal: Proposal) -> str:
     """A model proposal's description, written by the library from its trigger's tool (see `LLMMiner.mine`;
     the error class is left out: the model chose it, and its words match an exception a tool names)."""
     return f"Lesson for {proposal.trigger.tool} failures, proposed by a model."
+
+
+def _refusal(exc: Exception) -> str:
+    """Why an answer was refused, in the library's words: where it failed and the rule it broke.
+
+    Said back to the model (the retry) and stored (``proposal_rejected``), so it must not be a way
+    for the answer's text to come back: pydantic's message repeats the refused value
+    (``input_value='...'``) and a pattern check repeats the pattern, which held whatever the model
+    copied from the tool's error (shown to it only inside quotes, as data) or wrote itself. Only the
+    model's own fields are named (a key it invented is "an unknown key"), and a validator's message
+    that quotes the value is replaced by the fact of the refusal."""
+    if not isinstance(exc, ValidationError):
+        return " ".join(str(exc).split())[:300]
+    parts: list[str] = []
+    for e in exc.errors(include_url=False, include_input=True):
+        loc = list(e["loc"])
+        if e["type"] == "extra_forbidden" and loc:
+            loc[-1] = "(an unknown key)"
+        where = ".".join(str(p) if isinstance(p, int) or identifier(p) or p.startswith("(") else "(a key)" for p in loc)
+        msg = str(e["msg"])
+        value = e.get("input")
+        # (pydantic's own templates never quote the input; a validator's message may end with it)
+        if e["type"] == "value_error" and isinstance(value, str) and value.strip() and value.strip()[:8] in msg:
+            msg = "Value error, the value is refused"
+        parts.append(f"{where or 'the answer'}: {msg}")
+    return " ".join("; ".join(parts).split())[:300]
 
 
 def _extract_json(text: str) -> Any:
@@ -314,7 +340,7 @@ class LLMMiner(Miner):
                     if removes_value(proposal.strategy.repair):
                         raise ValueError(REMOVES_VALUE)
                 except (ValueError, ValidationError, TypeError) as exc:
-                    reason = " ".join(str(exc).split())[:300]
+                    reason = _refusal(exc)
                     prompt = (
                         prompt + f"\n\nYour previous answer was rejected: {reason}\nAnswer with the JSON object only."
                     )

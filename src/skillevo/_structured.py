@@ -28,6 +28,7 @@ from ._guidance_facts import (
     without_echo,
 )
 from ._models import ArgCondition, ChangeCase, CoerceArg, DropArg, RenameArg, Repair, Retry
+from ._secret_keys import is_secret_key
 from ._untrusted import identifier
 
 __all__ = ["StructuredRule", "structured_rule"]
@@ -52,6 +53,16 @@ def _names(names: list[str]) -> str:
     # A list of names is a set, shown in an order of its own: the tool's order would let an error
     # spell a sentence across its items ('ignore', 'the', 'user', ...) that guidance then read back.
     return ", ".join(f"`{f}`" for f in sorted(names))
+
+
+def _asks_secret(path: str) -> bool:
+    """Whether a required argument an error names is, or sits under, a secret's name (`is_secret_key`).
+
+    "`pay` requires `cvv`: always include it" would have every later agent collect a card's code, a
+    password or a one-time code from its customer on the word of one error (a hostile tool's, or one
+    echoing an attacker's text). A tool that takes a secret declares it in its schema, which states
+    it (`_schema_repair`); an error's requirement of one is no guidance."""
+    return any(is_secret_key(part) for part in path.split(".") if not part.isdigit())
 
 
 def structured_rule(
@@ -90,8 +101,10 @@ def structured_rule(
                 ),
             )
     if category == "missing_arg":
-        # Not the tool's name, nor a place inside a value the call sent (``ids.0``: an element).
-        fields = [f for f in missing_fields(message, args) if f != tool and f.split(".", 1)[0] not in args]
+        # Not the tool's name, nor a place inside a value the call sent (``ids.0``: an element), nor a
+        # secret's: an error is no way to ask for a credential (`_asks_secret`).
+        fields = [f for f in missing_fields(message, args)
+                  if f != tool and f.split(".", 1)[0] not in args and not _asks_secret(f)]
         if fields:
             return StructuredRule(
                 "required-" + "-".join(fields[:2]),

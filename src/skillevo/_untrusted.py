@@ -193,6 +193,8 @@ def name_words(name: str) -> list[str]:
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+#: A run of digits this long is a record's number (an order, an account, a phone), as `_shape` reads one.
+_RECORD_NUMBER = re.compile(r"\d{5,}")
 #: An identifier of more words than this is a sentence written with underscores, not a name.
 _MAX_NAME_WORDS = 6
 
@@ -201,11 +203,15 @@ def identifier(name: object) -> str | None:
     """`name` when it may appear in guidance as a tool or argument name, else None.
 
     It must be an ASCII identifier (``^[A-Za-z_][A-Za-z0-9_.-]{0,63}$``, checked on the raw text,
-    so hidden or look-alike characters fail it), of at most six words, and its words must not read
-    as an instruction.
+    so hidden or look-alike characters fail it), of at most six words, its words must not read
+    as an instruction, and it holds no record's data (a run of five digits: the rule a declared
+    value crosses, `_shape.is_instance_value`). A name holding one order's, account's or phone's
+    number (``acct_88812345678``, a key the agent built from a record, a field an error echoed a
+    lookup into) names that record, not an argument: no later call has it, and shown, it would put
+    one customer's number in every later session's prompt.
     """
     # Whole: ``$`` also matches before a final line break, and ``amount\n`` is no identifier.
-    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name) or _RECORD_NUMBER.search(name):
         return None
     words = name_words(name)
     if len(words) > _MAX_NAME_WORDS or looks_like_injection(" ".join(words)):
