@@ -1,7 +1,8 @@
-"""How a `SkillMiddleware` run ends: the state it ends in, at the model's final answer, or after the
+"""How a `SkillMiddleware` run ends: the state it ends in, at the model's final answer, after the
 tool calls create_agent still runs once the run is decided to end (a batch of ``return_direct``
-tools; calls beside a structured response) (a mixin of the middleware, which holds the bookkeeping
-it reads)."""
+tools; calls beside a structured response), or at a handoff (a tool's
+``Command(graph=Command.PARENT)``: a sub-agent handing the conversation to another node of its
+parent graph) (a mixin of the middleware, which holds the bookkeeping it reads)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from typing import Any
 from langchain.agents.middleware import ModelRequest, ModelResponse
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.types import Command
 
 from skillevo.adapters import EpisodeContext
+
+from ._trace import Trace, mark_repairs
 
 __all__ = ["KEY", "RunEnds", "without_key"]
 
@@ -42,6 +46,10 @@ class RunEnds:
     # the run ends after them whatever tools they call: calls beside a structured response).
     _direct: dict[str, tuple[int, list[Any], bool]]
     _direct_of: dict[str, frozenset[str | None]]
+    # Runs whose tool handed off to the parent graph: episode id -> the state handed over. The run ends
+    # when its loop exits on LangGraph's ``ParentCommand`` (after every call of the batch has returned),
+    # and the middleware finishes the episode there with this state (`SkillMiddleware._stopped`).
+    _handoffs: dict[str, dict[str, Any]]
 
     @staticmethod
     def _messages(state: Any) -> Sequence[Any]:
@@ -94,6 +102,31 @@ class RunEnds:
         direct = self._direct_of.get(ep.id, frozenset()) | {request.tool_call.get("name")}
         return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
 
+    def _tool_returned(
+        self, request: ToolCallRequest, ep: EpisodeContext, result: Any, trace: Trace | None
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """(the call's result, with what a repair changed; the state the run ends in after it, or None)."""
+        if trace is not None and trace.repaired:
+            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
+        if isinstance(result, Command) and result.graph == Command.PARENT:
+            self._handed_off(request, ep, result)
+        ends = self._direct and ep.id in self._direct  # (a dict read first: most runs end no batch)
+        final = self._after_tool(request, ep, result) if ends or getattr(request.tool, "return_direct", False) else None
+        return result, final
+
+    def _handed_off(self, request: ToolCallRequest, ep: EpisodeContext, command: Command[Any]) -> None:
+        """Keep the state a handoff hands over: the run's state with the messages of the command's
+        update merged in as LangGraph's message reducer does (by id: an update carrying the whole
+        history, as handoff helpers often send, adds only what is new). Several handoffs of one
+        batch merge in the order they return."""
+        new: list[Any] = []
+        for key, value in command._update_as_tuples():
+            if key == "messages":
+                new.extend(value if isinstance(value, list | tuple) else [value])
+        with self._lock:
+            state = self._handoffs.get(ep.id) or self._ended(request.state, ep, [])
+            self._handoffs[ep.id] = {**state, "messages": _merged(state["messages"], new)}
+
     def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
         """The final state once the last call of a batch the run ends after has returned, else None.
         create_agent ends the run after an all-return_direct batch whatever its results (an error
@@ -113,6 +146,19 @@ class RunEnds:
                 return None
             self._direct.pop(ep.id, None)
         return self._ended(request.state, ep, _in_call_order(self._messages(request.state), done))
+
+
+def _merged(messages: Sequence[Any], new: Sequence[Any]) -> list[Any]:
+    """`messages` with `new` merged in by message id (a new one with a known id replaces it in place)."""
+    out = list(messages)
+    at = {i: n for n, m in enumerate(out) if (i := getattr(m, "id", None)) is not None}
+    for message in new:
+        known = at.get(getattr(message, "id", None))
+        if known is not None:
+            out[known] = message
+        else:
+            out.append(message)
+    return out
 
 
 def _unanswered(messages: Sequence[Any]) -> int:
