@@ -133,3 +133,39 @@ def test_a_call_beside_the_handoff_is_recorded_in_the_handing_agents_episode(lib
     first = _settled(lib)[0]
     tools = sorted(e.tool for e in lib.events(episode_id=first.id, kind="tool_call"))
     assert tools == ["lookup", "transfer_to_bob"]
+
+
+def _evolved_alice(lib: SkillLibrary, seen: list[dict[str, Any]]) -> Any:
+    """A hand-built sub-agent graph under `evolve`, handing off with ``transfer_to_bob``."""
+    from langgraph.prebuilt import ToolNode, tools_condition
+
+    from skillevo_langgraph import evolve, with_guidance, wrap_tools
+
+    model = with_guidance(ScriptedChat(_alice("transfer_to_bob")))
+    graph = StateGraph(MessagesState)
+    graph.add_node("agent", lambda state: {"messages": [model.invoke(state["messages"])]})
+    graph.add_node("tools", ToolNode(wrap_tools([transfer_to_bob])))
+    graph.add_edge(START, "agent")
+    graph.add_conditional_edges("agent", tools_condition)
+    graph.add_edge("tools", "agent")
+
+    def reward(state: dict[str, Any]) -> float:
+        seen.append(state)
+        return 1.0
+
+    return evolve(graph.compile(), Evolver(lib, miner=None), reward=reward)
+
+
+@pytest.mark.parametrize("run", ["invoke", "ainvoke"])
+def test_an_evolved_sub_agent_handing_off_is_finished_not_failed(lib: SkillLibrary, run: str) -> None:
+    seen: list[dict[str, Any]] = []
+    parent = StateGraph(MessagesState)
+    parent.add_node("alice", _evolved_alice(lib, seen), destinations=("bob",))
+    parent.add_node("bob", lambda state: {"messages": [AIMessage(content="bob answered")]})
+    parent.add_edge(START, "alice")
+    app = parent.compile()
+    out = app.invoke(INPUT) if run == "invoke" else asyncio.run(app.ainvoke(INPUT))
+    assert out["messages"][-1].text == "bob answered"
+    (episode,) = _settled(lib)
+    assert (episode.reward, episode.metadata.get("aborted")) == (1.0, None)
+    assert [m.text for m in seen[0]["messages"]].count("Transferred to bob") == 1

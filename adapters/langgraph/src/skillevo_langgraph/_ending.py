@@ -17,6 +17,7 @@ from langgraph.types import Command
 
 from skillevo.adapters import EpisodeContext
 
+from ._handoff import handed_over, hands_off
 from ._trace import Trace, mark_repairs
 
 __all__ = ["KEY", "RunEnds", "without_key"]
@@ -108,24 +109,18 @@ class RunEnds:
         """(the call's result, with what a repair changed; the state the run ends in after it, or None)."""
         if trace is not None and trace.repaired:
             result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
-        if isinstance(result, Command) and result.graph == Command.PARENT:
+        if hands_off(result):
             self._handed_off(request, ep, result)
         ends = self._direct and ep.id in self._direct  # (a dict read first: most runs end no batch)
         final = self._after_tool(request, ep, result) if ends or getattr(request.tool, "return_direct", False) else None
         return result, final
 
     def _handed_off(self, request: ToolCallRequest, ep: EpisodeContext, command: Command[Any]) -> None:
-        """Keep the state a handoff hands over: the run's state with the messages of the command's
-        update merged in as LangGraph's message reducer does (by id: an update carrying the whole
-        history, as handoff helpers often send, adds only what is new). Several handoffs of one
-        batch merge in the order they return."""
-        new: list[Any] = []
-        for key, value in command._update_as_tuples():
-            if key == "messages":
-                new.extend(value if isinstance(value, list | tuple) else [value])
+        """Keep the state a handoff hands over (`handed_over`); several handoffs of one batch merge in
+        the order they return."""
         with self._lock:
             state = self._handoffs.get(ep.id) or self._ended(request.state, ep, [])
-            self._handoffs[ep.id] = {**state, "messages": _merged(state["messages"], new)}
+            self._handoffs[ep.id] = handed_over(state, command)
 
     def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
         """The final state once the last call of a batch the run ends after has returned, else None.
@@ -146,19 +141,6 @@ class RunEnds:
                 return None
             self._direct.pop(ep.id, None)
         return self._ended(request.state, ep, _in_call_order(self._messages(request.state), done))
-
-
-def _merged(messages: Sequence[Any], new: Sequence[Any]) -> list[Any]:
-    """`messages` with `new` merged in by message id (a new one with a known id replaces it in place)."""
-    out = list(messages)
-    at = {i: n for n, m in enumerate(out) if (i := getattr(m, "id", None)) is not None}
-    for message in new:
-        known = at.get(getattr(message, "id", None))
-        if known is not None:
-            out[known] = message
-        else:
-            out.append(message)
-    return out
 
 
 def _unanswered(messages: Sequence[Any]) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_async_callback_manager_for_config, get_callback_manager_for_config
+from langgraph.errors import ParentCommand
 from langgraph.pregel import Pregel
 from langgraph.types import Command
 
@@ -33,6 +34,7 @@ from skillevo.adapters import EpisodeContext, abort, record_error, use_episode
 
 from ._common import task_text
 from ._graph import with_observer
+from ._handoff import handed_over
 from ._trace import Record, Trace, policy_args, score, trace_of
 
 __all__ = ["EvolvingGraph", "evolve"]
@@ -123,13 +125,26 @@ class _Modes:
 def _running(ep: EpisodeContext) -> Iterator[None]:
     """`ep` is the current episode for the run (not finished on the way out, so an interrupted run
     can resume it); a run that raises is recorded as aborted (`skillevo.adapters.abort`: reward 0,
-    or unknown when the caller stopped reading) and the exception propagates."""
+    or unknown when the caller stopped reading) and the exception propagates; a handoff to the
+    parent graph (``ParentCommand``) propagates as it came."""
     try:
         with use_episode(ep):
             yield
+    except ParentCommand:  # a handoff to the parent graph: the run's end, finished by the caller
+        raise
     except BaseException as exc:
         abort(ep, exc)
         raise
+
+
+def _handed_over(ep: EpisodeContext, state: Any, handoff: ParentCommand) -> Any:
+    """The state a run that handed off to the parent graph ends in: its last state with the
+    messages the handoff's command carries (its last state alone where that cannot be read)."""
+    try:
+        return handed_over(None if state is _NOTHING else state, handoff.args[0] if handoff.args else None)
+    except Exception as exc:
+        record_error(ep, "handoff", exc)
+        return state
 
 
 def _close(ep: EpisodeContext, reward: float | None) -> None:
@@ -334,13 +349,20 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             return
         ep, cfg, thread = begun
         state: Any = _NOTHING
-        with _running(ep):
-            for chunk in super().stream(input, cfg, **modes.kwargs):
-                out, values = self._split(ep, modes, chunk)
-                if values is not _NOTHING:
-                    state = values
-                if out is not _NOTHING:
-                    yield out
+        try:
+            with _running(ep):
+                for chunk in super().stream(input, cfg, **modes.kwargs):
+                    out, values = self._split(ep, modes, chunk)
+                    if values is not _NOTHING:
+                        state = values
+                    if out is not _NOTHING:
+                        yield out
+        except ParentCommand as handoff:  # (before 2026-12-07 recorded as failed, reward 0)
+            value, records = self._scored(ep, _handed_over(ep, state, handoff))
+            _close(ep, value)
+            self._finished(ep)
+            self._tell(records, cfg)
+            raise
         if self._paused(ep, modes, thread):  # one episode for the run and its resumes
             return
         value, records = self._scored(ep, state)
@@ -358,13 +380,20 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             return
         ep, cfg, thread = begun
         state: Any = _NOTHING
-        with _running(ep):
-            async for chunk in super().astream(input, cfg, **modes.kwargs):
-                out, values = self._split(ep, modes, chunk)
-                if values is not _NOTHING:
-                    state = values
-                if out is not _NOTHING:
-                    yield out
+        try:
+            with _running(ep):
+                async for chunk in super().astream(input, cfg, **modes.kwargs):
+                    out, values = self._split(ep, modes, chunk)
+                    if values is not _NOTHING:
+                        state = values
+                    if out is not _NOTHING:
+                        yield out
+        except ParentCommand as handoff:
+            value, records = self._scored(ep, _handed_over(ep, state, handoff))
+            await asyncio.to_thread(_close, ep, value)
+            self._finished(ep)
+            await self._atell(records, cfg)
+            raise
         if self._paused(ep, modes, thread):
             return
         value, records = self._scored(ep, state)
