@@ -25,7 +25,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_async_callback_manager_for_config, get_callback_manager_for_config
-from langgraph.errors import ParentCommand
+from langgraph.errors import GraphInterrupt, ParentCommand
 from langgraph.pregel import Pregel
 from langgraph.types import Command
 
@@ -43,6 +43,8 @@ log = logging.getLogger("skillevo_langgraph")
 
 _NOTHING = object()
 _INTERRUPT = "__interrupt__"
+_CHECKPOINTER = "__pregel_checkpointer"  # LangGraph's CONFIG_KEY_CHECKPOINTER
+_RESUMING = "__pregel_resuming"  # LangGraph's CONFIG_KEY_RESUMING: a subgraph called again to resume
 #: at most this many interrupted runs wait for their resume (oldest dropped first)
 _MAX_PAUSED = 10_000
 
@@ -122,15 +124,21 @@ class _Modes:
 
 
 @contextlib.contextmanager
-def _running(ep: EpisodeContext) -> Iterator[None]:
+def _running(ep: EpisodeContext, thread: tuple[str, str] | None) -> Iterator[None]:
     """`ep` is the current episode for the run (not finished on the way out, so an interrupted run
     can resume it); a run that raises is recorded as aborted (`skillevo.adapters.abort`: reward 0,
     or unknown when the caller stopped reading) and the exception propagates; a handoff to the
-    parent graph (``ParentCommand``) propagates as it came."""
+    parent graph (``ParentCommand``), or an interrupt on a checkpointed thread, propagates as it came."""
     try:
         with use_episode(ep):
             yield
     except ParentCommand:  # a handoff to the parent graph: the run's end, finished by the caller
+        raise
+    except GraphInterrupt:
+        # Run as a node of a parent graph, the run's interrupt reaches it as this exception: on a
+        # checkpointed thread the caller pauses the episode for the resume, as at the root.
+        if thread is None:
+            abort(ep, GraphInterrupt)
         raise
     except BaseException as exc:
         abort(ep, exc)
@@ -203,18 +211,21 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
         """The checkpointed thread a run belongs to, or None."""
         conf = config.get("configurable") or {}
         thread = conf.get("thread_id")
-        if self.checkpointer is None or thread is None:
+        # A graph compiled without one and run as a subgraph uses its parent's (in the run's config).
+        checkpointer = conf.get(_CHECKPOINTER) if self.checkpointer is None else self.checkpointer
+        if checkpointer is None or checkpointer is False or thread is None:
             return None
         return str(thread), str(conf.get("checkpoint_ns") or "")
 
-    def _resumed(self, input: Any, thread: tuple[str, str] | None) -> EpisodeContext | None:
-        """The episode of the thread's interrupted run when this run resumes it; a new input on that
-        thread ends the interrupted run's episode without a reward."""
+    def _resumed(self, input: Any, thread: tuple[str, str] | None, resuming: bool = False) -> EpisodeContext | None:
+        """The episode of the thread's interrupted run when this run resumes it (`resuming`: LangGraph
+        says so, calling a subgraph again with its parent's state); a new input on that thread ends
+        the interrupted run's episode without a reward."""
         if thread is None:
             return None
         with self._skillevo.lock:
             paused = self._skillevo.paused.pop(thread, None)
-        if paused is None or input is None or isinstance(input, Command):
+        if paused is None or input is None or isinstance(input, Command) or resuming:
             return paused
         abort(paused)  # interrupted, never resumed: its reward unknown
         return None
@@ -240,7 +251,7 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             run_id = cfg.get("run_id") or uuid.uuid4()
             cfg["run_id"] = run_id
             thread = self._thread(cfg)
-            ep = self._resumed(input, thread)
+            ep = self._resumed(input, thread, bool((cfg.get("configurable") or {}).get(_RESUMING)))
             if ep is None:
                 ep = b.evo.episode(task=self._task(input, cfg))
                 # Arguments in repair events follow LangChain's process-wide trace policy, if one is set.
@@ -320,12 +331,16 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
         """True when the run stopped at an interrupt of its thread: its episode waits for the resume."""
         if not modes.interrupted or thread is None:
             return False
+        self._hold(ep, thread)
+        return True
+
+    def _hold(self, ep: EpisodeContext, thread: tuple[str, str]) -> None:
+        """`_pause`, never raising (an episode that cannot wait is recorded as stopped)."""
         try:
             self._pause(ep, thread)
         except Exception as exc:
             record_error(ep, "run paused", exc)
             abort(ep)
-        return True
 
     def _scored(self, ep: EpisodeContext, state: Any) -> tuple[float | None, list[Record]]:
         try:
@@ -350,7 +365,7 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
         ep, cfg, thread = begun
         state: Any = _NOTHING
         try:
-            with _running(ep):
+            with _running(ep, thread):
                 for chunk in super().stream(input, cfg, **modes.kwargs):
                     out, values = self._split(ep, modes, chunk)
                     if values is not _NOTHING:
@@ -362,6 +377,10 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             _close(ep, value)
             self._finished(ep)
             self._tell(records, cfg)
+            raise
+        except GraphInterrupt:
+            if thread is not None:
+                self._hold(ep, thread)
             raise
         if self._paused(ep, modes, thread):  # one episode for the run and its resumes
             return
@@ -381,7 +400,7 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
         ep, cfg, thread = begun
         state: Any = _NOTHING
         try:
-            with _running(ep):
+            with _running(ep, thread):
                 async for chunk in super().astream(input, cfg, **modes.kwargs):
                     out, values = self._split(ep, modes, chunk)
                     if values is not _NOTHING:
@@ -393,6 +412,10 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             await asyncio.to_thread(_close, ep, value)
             self._finished(ep)
             await self._atell(records, cfg)
+            raise
+        except GraphInterrupt:
+            if thread is not None:
+                self._hold(ep, thread)
             raise
         if self._paused(ep, modes, thread):
             return
