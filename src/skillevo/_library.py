@@ -19,13 +19,30 @@ from ._usage import count_usage
 if TYPE_CHECKING:
     from ._skillimport import ImportResult
 
-__all__ = ["SkillLibrary", "VersionStats", "default_db", "library_exists"]
+__all__ = ["CONFIG_FILE", "SkillLibrary", "VersionStats", "configured_db", "default_db", "library_exists"]
+
+
+#: The configuration file read from the working folder, when present, for the library to open.
+CONFIG_FILE = "skillevo.toml"
 
 
 def default_db() -> str:
-    """The library location used when none is given: ``$SKILLEVO_DB`` or ``./skillevo.db``."""
+    """The library location when neither a location nor a ``skillevo.toml`` names one:
+    ``$SKILLEVO_DB`` or ``./skillevo.db``."""
     location = os.environ.get("SKILLEVO_DB") or "skillevo.db"
     return location if "://" in location else os.path.expanduser(location)
+
+
+def configured_db() -> str:
+    """The library location used when none is given, by `SkillLibrary()` and by every command line
+    without ``--db`` alike (an agent and the CLI in one folder open the same library): the
+    ``[library].db`` of ``./skillevo.toml`` when that file is present (a path resolved against its
+    folder), else `default_db`. An invalid ``skillevo.toml`` raises `ConfigError` naming it."""
+    if Path(CONFIG_FILE).is_file():
+        from ._config import load_config
+
+        return load_config(CONFIG_FILE).db_location()
+    return default_db()
 
 
 def library_exists(location: str) -> bool:
@@ -102,7 +119,7 @@ class SkillLibrary(SQLStore):
 
     def __new__(cls, location: str | os.PathLike[str] | None = None, *args: Any, **kwargs: Any) -> SkillLibrary:
         if cls is SkillLibrary:
-            cls = _backend(default_db() if location is None else location_arg(location))
+            cls = _backend(configured_db() if location is None else location_arg(location))
         elif location is not None:
             location_arg(location)
         _check_options(cls, kwargs)

@@ -35,7 +35,7 @@ from typing import Any
 from . import _sql_batch
 from ._durability import Durability, check_durability
 from ._errors import ConfigError, LibraryError
-from ._library import SkillLibrary
+from ._library import SkillLibrary, configured_db
 from ._pg_probe import ServerRefuses, probe
 from ._redaction import capped_text, mask_url, mask_urls_in
 from ._sanitize import json_text, numeric_floats
@@ -523,7 +523,7 @@ class PostgresLibrary(SkillLibrary):
 
     def __init__(
         self,
-        location: str,
+        location: str | None = None,
         *,
         schema: str | None = None,
         min_size: int = 1,
@@ -536,7 +536,8 @@ class PostgresLibrary(SkillLibrary):
         min_size, max_size = count_arg("min_size", min_size, 0), count_arg("max_size", max_size)
         if max_size < min_size:
             raise ConfigError(f"max_size: must be at least min_size ({max_size} < {min_size})")
-        conninfo, url_schema = _split_url(location_arg(location))
+        location = location_arg(configured_db() if location is None else location)
+        conninfo, url_schema = _split_url(location)
         self.schema = (schema or url_schema).lower()
         if not self.schema or not set(self.schema) <= _SCHEMA_NAME_CHARS or self.schema[0].isdigit():
             raise LibraryError(f"invalid PostgreSQL schema name {self.schema!r}: use lowercase letters, digits, _")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ._durability import Durability, check_durability
 from ._errors import LibraryError, SchemaVersionError
 from ._integrity import check_existing_file, connect_read_only, content_hash, create_private, writable
-from ._library import SkillLibrary
+from ._library import SkillLibrary, configured_db
 from ._sanitize import clean_value
 from ._sql_dialect import Dialect, EventRow, Statement
 from ._sql_schema import migrations
@@ -270,13 +270,13 @@ class SQLiteLibrary(SkillLibrary):
 
     def __init__(
         self,
-        location: str | os.PathLike[str] = "skillevo.db",
+        location: str | os.PathLike[str] | None = None,
         *,
         timeout: float = 60.0,
         durability: Durability = "batched",
         read_only: bool = False,
     ) -> None:
-        text = location_arg(location)
+        text = location_arg(configured_db() if location is None else location)
         timeout = seconds_arg("timeout", timeout)
         if text.startswith("sqlite:///"):
             text = text[len("sqlite:///") :]

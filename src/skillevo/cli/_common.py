@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .._errors import SkillevoError, SkillFormatError
-from .._library import default_db, library_exists
+from .._library import CONFIG_FILE, configured_db, library_exists
 from .._redaction import mask_urls_in, redact_text
 from .._store import SkillStore
 from ._render import visible_text
@@ -46,9 +45,6 @@ DbOption = Annotated[
     ),
 ]
 
-#: The configuration file every command reads from the working folder when present.
-CONFIG_FILE = "skillevo.toml"
-
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (stable keys, see docs/library.md) instead of tables."),
 ]
@@ -57,12 +53,9 @@ JsonOption = Annotated[
 def resolve_db(db: str | None) -> str:
     """The library location a command should open (``~`` expanded in a path): `db`, else the
     ``[library].db`` of ``./skillevo.toml`` when present (as ``train``, ``diff`` and ``review`` read
-    it: every command opens the same library), else ``$SKILLEVO_DB`` or ``./skillevo.db``."""
-    if not db and Path(CONFIG_FILE).is_file():
-        from .._config import load_config
-
-        return load_config(CONFIG_FILE).db_location()
-    location = db or default_db()
+    it: every command opens the same library, and so does `SkillLibrary()`), else ``$SKILLEVO_DB``
+    or ``./skillevo.db``."""
+    location = db or configured_db()  # (`SkillLibrary()` opens the same one)
     return location if "://" in location else os.path.expanduser(location)
 
 

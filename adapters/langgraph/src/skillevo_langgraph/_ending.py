@@ -1,7 +1,8 @@
-"""How a `SkillMiddleware` run ends: the state it ends in, at the model's final answer, or after the
+"""How a `SkillMiddleware` run ends: the state it ends in, at the model's final answer, after the
 tool calls create_agent still runs once the run is decided to end (a batch of ``return_direct``
-tools; calls beside a structured response) (a mixin of the middleware, which holds the bookkeeping
-it reads)."""
+tools; calls beside a structured response), or at a handoff (a tool's
+``Command(graph=Command.PARENT)``: a sub-agent handing the conversation to another node of its
+parent graph) (a mixin of the middleware, which holds the bookkeeping it reads)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from typing import Any
 from langchain.agents.middleware import ModelRequest, ModelResponse
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.types import Command
 
 from skillevo.adapters import EpisodeContext
+
+from ._handoff import handed_over, hands_off
+from ._trace import Trace, mark_repairs
 
 __all__ = ["KEY", "RunEnds", "without_key"]
 
@@ -42,6 +47,10 @@ class RunEnds:
     # the run ends after them whatever tools they call: calls beside a structured response).
     _direct: dict[str, tuple[int, list[Any], bool]]
     _direct_of: dict[str, frozenset[str | None]]
+    # Runs whose tool handed off to the parent graph: episode id -> the state handed over. The run ends
+    # when its loop exits on LangGraph's ``ParentCommand`` (after every call of the batch has returned),
+    # and the middleware finishes the episode there with this state (`SkillMiddleware._stopped`).
+    _handoffs: dict[str, dict[str, Any]]
 
     @staticmethod
     def _messages(state: Any) -> Sequence[Any]:
@@ -93,6 +102,25 @@ class RunEnds:
         calls = last.tool_calls if last is not None else []
         direct = self._direct_of.get(ep.id, frozenset()) | {request.tool_call.get("name")}
         return len(calls) if calls and all(c.get("name") in direct for c in calls) else 0
+
+    def _tool_returned(
+        self, request: ToolCallRequest, ep: EpisodeContext, result: Any, trace: Trace | None
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """(the call's result, with what a repair changed; the state the run ends in after it, or None)."""
+        if trace is not None and trace.repaired:
+            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
+        if hands_off(result):
+            self._handed_off(request, ep, result)
+        ends = self._direct and ep.id in self._direct  # (a dict read first: most runs end no batch)
+        final = self._after_tool(request, ep, result) if ends or getattr(request.tool, "return_direct", False) else None
+        return result, final
+
+    def _handed_off(self, request: ToolCallRequest, ep: EpisodeContext, command: Command[Any]) -> None:
+        """Keep the state a handoff hands over (`handed_over`); several handoffs of one batch merge in
+        the order they return."""
+        with self._lock:
+            state = self._handoffs.get(ep.id) or self._ended(request.state, ep, [])
+            self._handoffs[ep.id] = handed_over(state, command)
 
     def _after_tool(self, request: ToolCallRequest, ep: EpisodeContext, result: Any) -> dict[str, Any] | None:
         """The final state once the last call of a batch the run ends after has returned, else None.

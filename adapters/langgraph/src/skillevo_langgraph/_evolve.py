@@ -25,6 +25,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_async_callback_manager_for_config, get_callback_manager_for_config
+from langgraph.errors import GraphInterrupt, ParentCommand
 from langgraph.pregel import Pregel
 from langgraph.types import Command
 
@@ -33,6 +34,7 @@ from skillevo.adapters import EpisodeContext, abort, record_error, use_episode
 
 from ._common import task_text
 from ._graph import with_observer
+from ._handoff import handed_over
 from ._trace import Record, Trace, policy_args, score, trace_of
 
 __all__ = ["EvolvingGraph", "evolve"]
@@ -41,6 +43,8 @@ log = logging.getLogger("skillevo_langgraph")
 
 _NOTHING = object()
 _INTERRUPT = "__interrupt__"
+_CHECKPOINTER = "__pregel_checkpointer"  # LangGraph's CONFIG_KEY_CHECKPOINTER
+_RESUMING = "__pregel_resuming"  # LangGraph's CONFIG_KEY_RESUMING: a subgraph called again to resume
 #: at most this many interrupted runs wait for their resume (oldest dropped first)
 _MAX_PAUSED = 10_000
 
@@ -120,16 +124,35 @@ class _Modes:
 
 
 @contextlib.contextmanager
-def _running(ep: EpisodeContext) -> Iterator[None]:
+def _running(ep: EpisodeContext, thread: tuple[str, str] | None) -> Iterator[None]:
     """`ep` is the current episode for the run (not finished on the way out, so an interrupted run
     can resume it); a run that raises is recorded as aborted (`skillevo.adapters.abort`: reward 0,
-    or unknown when the caller stopped reading) and the exception propagates."""
+    or unknown when the caller stopped reading) and the exception propagates; a handoff to the
+    parent graph (``ParentCommand``), or an interrupt on a checkpointed thread, propagates as it came."""
     try:
         with use_episode(ep):
             yield
+    except ParentCommand:  # a handoff to the parent graph: the run's end, finished by the caller
+        raise
+    except GraphInterrupt:
+        # Run as a node of a parent graph, the run's interrupt reaches it as this exception: on a
+        # checkpointed thread the caller pauses the episode for the resume, as at the root.
+        if thread is None:
+            abort(ep, GraphInterrupt)
+        raise
     except BaseException as exc:
         abort(ep, exc)
         raise
+
+
+def _handed_over(ep: EpisodeContext, state: Any, handoff: ParentCommand) -> Any:
+    """The state a run that handed off to the parent graph ends in: its last state with the
+    messages the handoff's command carries (its last state alone where that cannot be read)."""
+    try:
+        return handed_over(None if state is _NOTHING else state, handoff.args[0] if handoff.args else None)
+    except Exception as exc:
+        record_error(ep, "handoff", exc)
+        return state
 
 
 def _close(ep: EpisodeContext, reward: float | None) -> None:
@@ -188,18 +211,21 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
         """The checkpointed thread a run belongs to, or None."""
         conf = config.get("configurable") or {}
         thread = conf.get("thread_id")
-        if self.checkpointer is None or thread is None:
+        # A graph compiled without one and run as a subgraph uses its parent's (in the run's config).
+        checkpointer = conf.get(_CHECKPOINTER) if self.checkpointer is None else self.checkpointer
+        if checkpointer is None or checkpointer is False or thread is None:
             return None
         return str(thread), str(conf.get("checkpoint_ns") or "")
 
-    def _resumed(self, input: Any, thread: tuple[str, str] | None) -> EpisodeContext | None:
-        """The episode of the thread's interrupted run when this run resumes it; a new input on that
-        thread ends the interrupted run's episode without a reward."""
+    def _resumed(self, input: Any, thread: tuple[str, str] | None, resuming: bool = False) -> EpisodeContext | None:
+        """The episode of the thread's interrupted run when this run resumes it (`resuming`: LangGraph
+        says so, calling a subgraph again with its parent's state); a new input on that thread ends
+        the interrupted run's episode without a reward."""
         if thread is None:
             return None
         with self._skillevo.lock:
             paused = self._skillevo.paused.pop(thread, None)
-        if paused is None or input is None or isinstance(input, Command):
+        if paused is None or input is None or isinstance(input, Command) or resuming:
             return paused
         abort(paused)  # interrupted, never resumed: its reward unknown
         return None
@@ -225,7 +251,7 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             run_id = cfg.get("run_id") or uuid.uuid4()
             cfg["run_id"] = run_id
             thread = self._thread(cfg)
-            ep = self._resumed(input, thread)
+            ep = self._resumed(input, thread, bool((cfg.get("configurable") or {}).get(_RESUMING)))
             if ep is None:
                 ep = b.evo.episode(task=self._task(input, cfg))
                 # Arguments in repair events follow LangChain's process-wide trace policy, if one is set.
@@ -305,12 +331,16 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
         """True when the run stopped at an interrupt of its thread: its episode waits for the resume."""
         if not modes.interrupted or thread is None:
             return False
+        self._hold(ep, thread)
+        return True
+
+    def _hold(self, ep: EpisodeContext, thread: tuple[str, str]) -> None:
+        """`_pause`, never raising (an episode that cannot wait is recorded as stopped)."""
         try:
             self._pause(ep, thread)
         except Exception as exc:
             record_error(ep, "run paused", exc)
             abort(ep)
-        return True
 
     def _scored(self, ep: EpisodeContext, state: Any) -> tuple[float | None, list[Record]]:
         try:
@@ -334,13 +364,24 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             return
         ep, cfg, thread = begun
         state: Any = _NOTHING
-        with _running(ep):
-            for chunk in super().stream(input, cfg, **modes.kwargs):
-                out, values = self._split(ep, modes, chunk)
-                if values is not _NOTHING:
-                    state = values
-                if out is not _NOTHING:
-                    yield out
+        try:
+            with _running(ep, thread):
+                for chunk in super().stream(input, cfg, **modes.kwargs):
+                    out, values = self._split(ep, modes, chunk)
+                    if values is not _NOTHING:
+                        state = values
+                    if out is not _NOTHING:
+                        yield out
+        except ParentCommand as handoff:  # (before 2026-12-07 recorded as failed, reward 0)
+            value, records = self._scored(ep, _handed_over(ep, state, handoff))
+            _close(ep, value)
+            self._finished(ep)
+            self._tell(records, cfg)
+            raise
+        except GraphInterrupt:
+            if thread is not None:
+                self._hold(ep, thread)
+            raise
         if self._paused(ep, modes, thread):  # one episode for the run and its resumes
             return
         value, records = self._scored(ep, state)
@@ -358,13 +399,24 @@ class EvolvingGraph(Pregel):  # type: ignore[type-arg]
             return
         ep, cfg, thread = begun
         state: Any = _NOTHING
-        with _running(ep):
-            async for chunk in super().astream(input, cfg, **modes.kwargs):
-                out, values = self._split(ep, modes, chunk)
-                if values is not _NOTHING:
-                    state = values
-                if out is not _NOTHING:
-                    yield out
+        try:
+            with _running(ep, thread):
+                async for chunk in super().astream(input, cfg, **modes.kwargs):
+                    out, values = self._split(ep, modes, chunk)
+                    if values is not _NOTHING:
+                        state = values
+                    if out is not _NOTHING:
+                        yield out
+        except ParentCommand as handoff:
+            value, records = self._scored(ep, _handed_over(ep, state, handoff))
+            await asyncio.to_thread(_close, ep, value)
+            self._finished(ep)
+            await self._atell(records, cfg)
+            raise
+        except GraphInterrupt:
+            if thread is not None:
+                self._hold(ep, thread)
+            raise
         if self._paused(ep, modes, thread):
             return
         value, records = self._scored(ep, state)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse, PrivateStateAttr
 from langchain_core.messages import AIMessage, ToolMessage
-from langgraph.errors import GraphBubbleUp
+from langgraph.errors import GraphBubbleUp, ParentCommand
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command, TracePolicy
 
@@ -41,7 +41,7 @@ from ._common import (
 )
 from ._ending import KEY, RunEnds, without_key
 from ._stopped import RunWatch
-from ._trace import Trace, aemit_pending, emit_pending, mark_repairs, policy_args, silent
+from ._trace import Trace, aemit_pending, emit_pending, policy_args, silent
 
 __all__ = ["SkillMiddleware"]
 
@@ -155,6 +155,7 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         # as agents with other tools may share this middleware), and each open run's own such names.
         self._tools_seen: tuple[Any, frozenset[str | None], list[str]] = (None, frozenset(), [])
         self._direct_of: dict[str, frozenset[str | None]] = {}
+        self._handoffs: dict[str, dict[str, Any]] = {}  # runs handing off to the parent graph: their state
         self.last_episode_id: str | None = None
         # Runs the caller stopped between two hooks (a closed stream, a cancelled task).
         # (its episodes open at exit: an adopted run's once, by its own id; `list` copies in one step)
@@ -321,6 +322,7 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         self._traces.pop(episode_id, None)
         self._direct.pop(episode_id, None)
         self._direct_of.pop(episode_id, None)
+        self._handoffs.pop(episode_id, None)
         self._failing.pop(episode_id, None)
         ep = self._open.pop(episode_id, None)
         if ep is not None:
@@ -349,8 +351,14 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         """Record the runs that ended without a hook hearing of it (see `RunWatch`) as aborted: by
         `why` (the recursion limit), else by a model call's exception it ended on (whoever hands it
         over first: a stream the garbage collector closed drops its writer before its loop exits),
-        else by a tool's exception, else stopped."""
+        else by a tool's exception, else stopped. A run that handed off to the parent graph (`why`:
+        ``ParentCommand``) is finished with the state it handed over (stopped, where no tool did)."""
+        handoff = why is not None and issubclass(why, ParentCommand)
+        why = None if handoff else why
         for episode_id in ids:
+            if handoff and (handed := self._handoffs.get(episode_id)) is not None:
+                self._finish_state(handed)
+                continue
             with self._lock:
                 failing = self._failing.get(episode_id)
                 ep, raised = self._take(episode_id)
@@ -492,16 +500,6 @@ class SkillMiddleware(RunEnds, AgentMiddleware[SkillState, Any, Any]):
         state = request.state
         key: Any = state.get(_KEY) if isinstance(state, dict) else getattr(state, _KEY, None)
         return (self._open.get(key) or self._adopt(key, request)) if key else None
-
-    def _tool_returned(
-        self, request: ToolCallRequest, ep: EpisodeContext, result: Any, trace: Trace | None
-    ) -> tuple[Any, dict[str, Any] | None]:
-        """(the call's result, with what a repair changed; the state the run ends in after it, or None)."""
-        if trace is not None and trace.repaired:
-            result = mark_repairs(result, trace, str(request.tool_call.get("name") or ""))
-        ends = self._direct and ep.id in self._direct  # (a dict read first: most runs end no batch)
-        final = self._after_tool(request, ep, result) if ends or getattr(request.tool, "return_direct", False) else None
-        return result, final
 
     def wrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]

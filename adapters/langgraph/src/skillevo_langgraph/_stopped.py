@@ -51,7 +51,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from langchain_core.runnables.config import var_child_runnable_config
-from langgraph.errors import GraphBubbleUp, GraphRecursionError, NodeCancelledError
+from langgraph.errors import GraphBubbleUp, GraphRecursionError, NodeCancelledError, ParentCommand
 
 __all__ = ["RunWatch", "run_loop", "settle"]
 
@@ -116,6 +116,10 @@ class _LoopExit(weakref.ref):  # type: ignore[type-arg]
         episode_id = self.episode_id
         if live is None or episode_id not in live._refs:
             return None
+        if exc_type is not None and issubclass(exc_type, ParentCommand):
+            # A handoff to the parent graph ends the run (threaded or not): recorded in place, finished
+            # with the state a tool handed over (before 2026-12-07 taken for a run the caller stopped).
+            return live, exc_type
         if getattr(self(), "status", None) == _OUT_OF_STEPS:
             if exc_type is not None and issubclass(exc_type, GeneratorExit):  # (see below: only queued)
                 _ENDED.put((self.watch, episode_id, GraphRecursionError))

@@ -1,0 +1,48 @@
+"""Multi-agent handoffs: a tool's ``Command(goto=..., graph=Command.PARENT)`` ends the run of the
+(sub)graph it ran in, handing the conversation to another node of the parent graph. That is the
+run's end, not its failure: its episode is finished with the reward of the state it hands over,
+read here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langgraph.types import Command
+
+__all__ = ["handed_over", "hands_off"]
+
+
+def hands_off(result: Any) -> bool:
+    """Whether a tool call's (or a node's) result is a handoff to the parent graph."""
+    return isinstance(result, Command) and result.graph == Command.PARENT
+
+
+def handed_over(state: Any, command: Any) -> dict[str, Any]:
+    """`state` (a dict; anything else reads as empty) with the messages of `command`'s update merged
+    in as LangGraph's message reducer does: by id, so that an update carrying the whole history, as
+    handoff helpers often send, adds only what is new."""
+    out: dict[str, Any] = dict(state) if isinstance(state, dict) else {}
+    new: list[Any] = []
+    if isinstance(command, Command):
+        for key, value in command._update_as_tuples():
+            if key == "messages":
+                new.extend(value if isinstance(value, list | tuple) else [value])
+    out["messages"] = _merged(out.get("messages") or (), new)
+    return out
+
+
+def _merged(messages: Sequence[Any], new: Sequence[Any]) -> list[Any]:
+    """`messages` with `new` merged in by message id (a new one with a known id replaces it in place)."""
+    out = list(messages)
+    at = {i: n for n, m in enumerate(out) if (i := getattr(m, "id", None)) is not None}
+    for message in new:
+        key = getattr(message, "id", None)
+        known = at.get(key) if key is not None else None
+        if known is not None:
+            out[known] = message
+        else:
+            if key is not None:
+                at[key] = len(out)
+            out.append(message)
+    return out
