@@ -38,12 +38,14 @@ test is promoted only when its episodes do not score worse than the null arm's (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._conform import name_key
 from ._detect import NOT_ABOUT_ARGUMENTS, classify_error
-from ._guidance_facts import fields_named
-from ._models import NULL_ARM, RenameArg, Repair, Trigger
+from ._guidance_facts import fields_named, without_echo
+from ._models import NULL_ARM, RenameArg, Repair, Skill, Trigger
 
 if TYPE_CHECKING:
     from ._selection import Selector
@@ -54,6 +56,7 @@ __all__ = [
     "attributable",
     "episode_key",
     "error_names",
+    "fired_elsewhere",
     "names_elsewhere",
     "names_own_edit",
     "reward_holds",
@@ -61,6 +64,11 @@ __all__ = [
 ]
 
 EPISODE_SUFFIX = "#episode"
+#: A compound identifier: camelCase or PascalCase (``binCode``, ``BinCode``) or words joined by ``_``/``-``.
+_COMPOUND = re.compile(r"\b[A-Za-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b|\b[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+\b")
+_CAMEL = re.compile(r"[a-z0-9][A-Z]")
+#: The characters of an error read for other spellings of argument names (an error states them early).
+_READ = 4096
 #: Promotion is refused when P(the version's episodes score better than the null arm's) is below this.
 REWARD_DROP_P = 0.1
 #: Episodes on each side before the episode-reward check can refuse a promotion.
@@ -103,7 +111,16 @@ def error_names(message: str, tool: str, args: Any) -> frozenset[str]:
     tool's own name and the words the call sent as values (`names_elsewhere` reads them per site)."""
     sent: dict[Any, Any] = args if isinstance(args, dict) else {}
     values = {v for v in sent.values() if isinstance(v, str)}
-    return frozenset({f.split(".", 1)[0] for f in fields_named(message)} - values - {tool})
+    named = {f.split(".", 1)[0] for f in fields_named(message)}
+    # A backend of another language's naming writes the caller's `bin_code` as `binCode` (and the
+    # other way round): a spelling of a sent argument's name that differs only by case and word
+    # separators names that argument. Only compound spellings count: a plain word is prose.
+    keys = {name_key(k): k for k in sent if isinstance(k, str) and name_key(k)}
+    for token in _COMPOUND.findall(without_echo(message)[:_READ]) if keys else ():
+        compound = "_" in token or "-" in token or _CAMEL.search(token) is not None  # ("ABC" is a word)
+        if compound and token not in values and token not in sent and name_key(token) in keys:
+            named.add(keys[name_key(token)])
+    return frozenset(named - values - {tool})
 
 
 def names_elsewhere(
@@ -124,6 +141,15 @@ def names_elsewhere(
     named = error_names(message, tool, args) if names is None else names
     named = frozenset(f for f in named if f in site or f in sent or takes(tool, f))
     return bool(named) and named.isdisjoint(site)
+
+
+def fired_elsewhere(skill: Skill, message: str, tool: str, args: Any, takes: Callable[[str, str], bool]) -> bool:
+    """Whether a failure the tool-error `skill`'s trigger fired on is another site's: its versions all
+    repair, and the error names arguments of the call, none of them the ones those repairs edit
+    (`names_elsewhere`). Such a failure says nothing of the site's guidance either, whose outcome
+    (`SiteChoices.guidance_outcome`) it must not make 0; a site with a guidance-only version (no
+    arguments known) is charged as before."""
+    return names_elsewhere(site_args(v.strategy.repair for v in skill.versions), message, tool, args, takes)
 
 
 def names_own_edit(

@@ -21,7 +21,9 @@ conversion loses nothing and only one conforming value can be meant:
   (``{"postalCode": ...}`` -> ``{"postal_code": ...}``);
 * a string differing from exactly one ``enum`` member only by case, white space and which word
   separator it writes (space, ``-`` or ``_``: ``"Follow-Up"`` for ``follow_up``);
-* a string that matches the ``pattern`` only once stripped or in one case (lower or upper);
+* a string that matches the ``pattern`` only once stripped or in one case (lower or upper), or
+  with the literal head an anchored pattern starts every match with put before it (``"40321"`` ->
+  ``"PKG_40321"`` for ``^PKG_[0-9]{5}$``: the tool's declared prefix, not a value of the caller's);
 * a date read one way only into ``format: date`` (``YYYY-MM-DD``): ``2025/03/14``, ``11/27/2025``;
   ``03/04/2025`` reads both ways and is left alone;
 * a 12-hour clock time into ``format: time`` (``HH:MM[:SS]``): ``"3pm"``, ``"3:30 p.m."`` ->
@@ -80,6 +82,8 @@ _SEPARATORS = re.compile(r"[\s_-]+")
 #: What a name may differ by and still be the same name: case and these separators (``postalCode``,
 #: ``postal-code``, ``postal.code``); any other character (``$`` / ``€``, ``%``, a letter) is the name's.
 _NAME_SEPARATORS = re.compile(r"[\s_.-]+")
+#: Characters that begin a construct in a pattern (not a literal character of its head).
+_REGEX_SYNTAX = frozenset(".^$*+?()[]{}|\\")
 _KEYS = ("type", "items", "enum", "pattern", "format", "anyOf", "oneOf", "default", "properties", "required")
 _MAX_DEPTH = 4
 _MAX_ENUM = 256
@@ -421,8 +425,36 @@ def _string_forms(text: str, schema: Mapping[str, Any]) -> Any:
     if isinstance(pattern, str) and not _pattern_ok(pattern, text):
         stripped = text.strip()
         forms = [stripped, stripped.lower(), stripped.upper()]
+        head = _literal_head(pattern)
+        if head and stripped and not stripped.casefold().startswith(head.casefold()):
+            forms.append(head + stripped)
         return _unique([f for f in forms if _pattern_ok(pattern, f)])
     return text
+
+
+def _literal_head(pattern: str) -> str:
+    """The text every match of an anchored `pattern` starts with (``^PKG_[0-9]{5}$``: ``PKG_``), or "".
+
+    Read only where it is certain: the pattern starts with ``^``, has no alternative (``|``), and the
+    head is its plain characters (and escaped punctuation) up to the first construct; a quantified
+    last character (``^P?KG``) is not part of it."""
+    if not pattern.startswith("^") or "|" in pattern:
+        return ""
+    head: list[str] = []
+    i = 1
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            head.append(pattern[i + 1])
+            i += 2
+        elif c in _REGEX_SYNTAX:
+            break
+        else:
+            head.append(c)
+            i += 1
+    if i < len(pattern) and pattern[i] in "*+?{" and head:
+        head.pop()
+    return "".join(head)
 
 
 def _member_key(text: str) -> str:
