@@ -182,7 +182,7 @@ _KEY_STEMS = ("pass", "pwd", "secret", "tok", "auth", "key", "cookie", "cred", "
               "memorab", "maiden", "challeng", "kba",
               "csc", "cvn", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
               "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet", "şifre", "sifre",
-              "log in", "log-in", "sign in", "sign-in", "signin", "logon", "log on",
+              "log in", "log-in", "sign in", "sign-in", "signin", "logon", "log on", "get in",
               "national", "tax id", "tax_id", "taxid", "tax-id", "taxpayer", "citizen", "insurance", "identity",
               "aadhaar", "aadhar", "cpf", "geheim", "steuer", "bsn", "burgerservice", "sofinummer", "pesel",
               "personn", "henkilötunnus", "curp", "dni", "nino",
