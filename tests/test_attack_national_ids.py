@@ -27,6 +27,7 @@ IDS = {
     "a US SSN spaced": ("social 412 67 3098", "412 67 3098"),
     "a UK NI number spaced": ("NI: WL 48 20 19 A", "WL 48 20 19 A"),
     "a UK NI number compact": ("NI no. TE731942C for payroll", "TE731942C"),
+    "a UK NI number in lower case": ("ni: wl 48 20 19 a", "wl 48 20 19 a"),
     "a Spanish DNI": ("DNI 48213576X del titular", "48213576X"),
     "a Spanish NIE": ("NIE X-7351924-C", "X-7351924-C"),
     "an Italian codice fiscale": ("codice fiscale BNCGNN72C45H501O", "BNCGNN72C45H501O"),
@@ -71,6 +72,7 @@ BENIGN = [
     "3 200 450 units over 12 months",
     "release ABCDE1234 and code ABCDE12345",
     "12345678A is not a valid DNI",
+    "gb 12 34 56 a and Bg123456C are no NI numbers",
 ]
 
 

@@ -10,7 +10,7 @@ and ``in_.pan``):
 
 * a UK National Insurance number: two prefix letters from the allowed sets (never ``BG``, ``GB``,
   ``NK``, ``KN``, ``TN``, ``NT``, ``ZZ``), six digits, a suffix ``A``-``D``; compact or in the
-  spaced pairs HMRC prints (``AB 12 34 56 C``), one spacing throughout;
+  spaced pairs HMRC prints (``AB 12 34 56 C``), one spacing and one case throughout;
 * a US social security number written in its 3-2-4 groups (dashes or spaces, the same both
   times), area not ``000``, ``666`` or ``9xx``, group not ``00``, serial not ``0000``;
 * a Spanish DNI or NIE: its control letter is the number modulo 23;
@@ -31,7 +31,8 @@ __all__ = ["national_hint", "national_id_spans"]
 
 _NINO = re.compile(
     r"(?<![A-Za-z0-9])(?P<p>[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])"
-    r"(?P<s> ?)\d\d(?P=s)\d\d(?P=s)\d\d(?P=s)[A-D](?![A-Za-z0-9])"
+    r"(?P<s> ?)\d\d(?P=s)\d\d(?P=s)\d\d(?P=s)[A-D](?![A-Za-z0-9])",
+    re.IGNORECASE,  # typed in lower case too ("ni: ab 12 34 56 c"), one case throughout
 )
 _NINO_BANNED = frozenset({"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"})
 _SSN = re.compile(r"(?<![\d\-/.])(?P<a>\d{3})(?P<s>[- ])(?P<g>\d\d)(?P=s)(?P<n>\d{4})(?![\d\-/.]|\s\d)")
@@ -47,7 +48,7 @@ _SIN = re.compile(r"(?<![\d\-/.])(?P<a>[1-79]\d\d)(?P<s>[- ])\d{3}(?P=s)\d{3}(?!
 _PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![A-Za-z0-9])")
 # One search that any of the shapes above needs to pass (the redaction pre-filter).
 _HINT = re.compile(
-    r"[A-Z]{2} ?\d\d ?\d\d ?\d\d ?[A-D]\b|\d{3}[- ]\d\d[- ]\d{4}|\d{7}-?[A-Z]\b|[A-Z]\d\d[A-Z]\d{3}[A-Z]"
+    r"(?i:[A-Z]{2} ?\d\d ?\d\d ?\d\d ?[A-D])\b|\d{3}[- ]\d\d[- ]\d{4}|\d{7}-?[A-Z]\b|[A-Z]\d\d[A-Z]\d{3}[A-Z]"
     r"|\d{3}[- ]\d{3}[- ]\d{3}|[A-Z]{5}\d{4}[A-Z]"
 )
 
@@ -90,7 +91,8 @@ def _cf_valid(code: str) -> bool:
 def national_id_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """Spans of `text` holding a national id that passes its issuer's validation (module docstring)."""
     for m in _NINO.finditer(text):
-        if m.group("p") not in _NINO_BANNED:
+        letters = m.group("p") + m.group(0)[-1]
+        if (letters.isupper() or letters.islower()) and letters[:2].upper() not in _NINO_BANNED:
             yield m.start(), m.end(), "national_id"
     for m in _SSN.finditer(text):
         if _ssn_valid(m):
