@@ -47,7 +47,10 @@ def test_an_imported_record_number_the_agent_never_sent_is_refused(tmp_path: Pat
     _folder(tmp_path, "honest", honest)
     result = SkillLibrary(":memory:").import_skills(tmp_path, sandbox=None)
     assert list(result) == ["honest@1"]
-    assert [r.name for r in result.refused] == ["hostile"] and "never sent" in result.refused[0].reason
+    # a valid IBAN and an SSN in its groups are secrets wherever they stand (secrets7's pass): refused
+    # before the record-number check reads them, as a constant stored redacted
+    reason = "sends a secret" if name in ("an IBAN in groups", "a social security number") else "never sent"
+    assert [r.name for r in result.refused] == ["hostile"] and reason in result.refused[0].reason
 
 
 def test_a_record_number_the_agents_own_calls_sent_imports(tmp_path: Path) -> None:

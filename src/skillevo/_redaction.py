@@ -31,8 +31,6 @@ Redaction must run before any truncation (a cut can split a secret so that no ru
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import re
 from collections.abc import Iterator
@@ -57,6 +55,7 @@ __all__ = [
 
 from ._secret_accepted import accepted_value_spans, opens_connector
 from ._secret_auth import auth_params_end, is_digest, signature_spans
+from ._secret_auth import is_basic_credential as _is_basic_credential
 from ._secret_contact import contact_hint, contact_spans
 from ._secret_der import der_key_spans
 from ._secret_echo import credential_values, echoed_values
@@ -84,6 +83,7 @@ from ._secret_keys import _KEY_STEMS, _SECRET_HEADS, _SECRET_WORDS, is_postal_pi
 from ._secret_known import hide_known
 from ._secret_labels import names_secret_spaced, tail_matches
 from ._secret_lists import list_secret_items, parallel_secret_cells
+from ._secret_national import national_hint, national_id_spans
 from ._secret_oracle import CUES as ORACLE_CUES
 from ._secret_oracle import oracle_spans
 from ._secret_prefixed import prefixed_key_spans
@@ -163,7 +163,7 @@ _LONG_RUN = re.compile(f"[{TOKEN_CHARS}]{{16}}")
 _PREFILTER_WORDS = (*_KEY_STEMS, "basic", "://", "eyj", "begin", "xox", "akc", "putty", *ORACLE_CUES)
 _AP = re.compile(r"AP[\dA-F]")
 _CARD_HINT = re.compile(r"\d[\d .-]{11,}\d")
-_IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d ?[A-Z0-9]{4}", re.IGNORECASE)
+_IBAN_HINT = re.compile(r"\b[A-Z]{2}\d\d[ .\-]?[A-Z0-9]{4}", re.IGNORECASE)
 _PERCENT = re.compile(r"%[0-9a-f]{2}")
 
 
@@ -175,7 +175,7 @@ def _may_hold_secret(text: str) -> bool:
         return True
     if _AP.search(text) is not None or flag_hint(text) or determiner_code_hint(text) or cut_hint(text):
         return True
-    return _CARD_HINT.search(text) is not None or _IBAN_HINT.search(text) is not None
+    return _CARD_HINT.search(text) is not None or _IBAN_HINT.search(text) is not None or national_hint(text)
 
 
 def _folded(text: str) -> str:
@@ -194,14 +194,6 @@ def _folded(text: str) -> str:
         lower += "\n" + ascii_reading(text).casefold()
     spelled = spelled_view(text)  # a name spelled letter by letter ("p a s s w o r d =")
     return lower if spelled is None else lower + "\n" + spelled[0].casefold()
-
-
-def _is_basic_credential(value: str) -> bool:
-    try:
-        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return b":" in decoded
 
 
 @functools.lru_cache(maxsize=256)
@@ -353,6 +345,8 @@ def _spans(text: str, emails: bool, groups: list[RuleGroup], gated: bool = True,
             yield m.start(), m.start() + len(m.group(0).rstrip(" -.")), "card"
     if not gated or _IBAN_HINT.search(text) is not None:
         yield from iban_spans(text)
+    if not gated or national_hint(text):
+        yield from national_id_spans(text)
     if emails:  # a customer's e-mail address or phone number, where asked (text quoted into prompts)
         yield from contact_spans(text)
 

@@ -12,10 +12,12 @@ values (an error's signature, a function's, a signature's method or version) kee
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
 
-__all__ = ["auth_params_end", "is_digest", "signature_spans"]
+__all__ = ["auth_params_end", "is_basic_credential", "is_digest", "signature_spans"]
 
 # A scheme word, then one or more "name=value" parameters (values quoted, escaped quotes too, or bare).
 _AUTH_PARAMS = re.compile(
@@ -65,3 +67,12 @@ def signature_spans(text: str) -> Iterator[tuple[int, int, str]]:
     for m in _SIGNATURE.finditer(text):
         if is_digest(m.group("s")):
             yield m.start("s"), m.end("s"), "signature"
+
+
+def is_basic_credential(value: str) -> bool:
+    """Whether `value` (after ``Basic``) is base64 of ``user:password``."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return b":" in decoded

@@ -22,7 +22,9 @@ Here each word the key-word rule (`is_secret_key`) accepts opens two bounded win
 
 A name written in two words that join to one ("pass phrase", "pass code") is read as that one; a
 user and a password given as a pair with no linking word ("user admin, pass X") is read after the
-user; copular verbs other than "is" link too ("password being X", "the password becomes X").
+user; copular verbs other than "is" link too ("password being X", "the password becomes X"). A user and a
+password set apart by a slash are read after a login's name or before a login verb ("my login: ana / X",
+"use ana / X to get in").
 
 The value is a secret when it reads as a credential (`credential_like`: digits, or a digit or a
 symbol mixed in, or a capital inside), or, for a secret a person chooses (a password, a PIN; not a
@@ -135,6 +137,20 @@ _USE_TO = re.compile(
     re.IGNORECASE,
 )
 _LOGIN_IN = re.compile(rf"(?<![\w\-]){_LOGIN}(?![\w\-])", re.IGNORECASE)
+# A user and a password set apart by a slash, after a login's name ("my login: ana / X", "the sign-in is
+# ana / X", "creds = ana/X") or handed over before a login verb ("use ana / X to get in"): a slash alone
+# joins many pairs ("read / write"), the login's name or verb says this one is a user and a password.
+_SLASH_USER = r"[\"'‘“]?[^\s\"'‘’“”,;/=:]{1,64}+[\"'’”]?[ \t]*+/[ \t]*+[\"'‘“]?"
+_LOGIN_SLASH = re.compile(
+    rf"(?<![\w\-])(?:{_LOGIN}|credentials?|creds)(?:[ \t]++(?:is|are|details))?[ \t]*+[:=]?[ \t]*+{_SLASH_USER}"
+    r"(?P<v>[^\s\"'‘’“”<>,;()\[\]{}]{3,128})",
+    re.IGNORECASE,
+)
+_USE_SLASH = re.compile(
+    rf"(?<![\w\-])(?:use|try|enter|type|paste)[ \t]++{_SLASH_USER}(?P<v>[^\s\"'‘’“”<>,;()\[\]{{}}]{{3,128}})[\"'’”]?"
+    rf"[ \t]++(?:to|and)[ \t]++(?:{_LOGIN}|get[ \t]++in(?:to)?|access)(?![\w\-])",
+    re.IGNORECASE,
+)
 # A name in a script without spaces, with the particle that links it to its value glued on.
 _CJK = re.compile(
     rf"(?:{'|'.join(CJK_NAMES)}|PIN[ \t]?(?:番号|コード|번호))"
@@ -223,6 +239,14 @@ def _judged(text: str, start: int, key: str, closes: bool, one_word: bool) -> Sp
     if closes and one_word and not issued and not code and _one_word(value):
         return start, start + len(value), "secret"
     return None
+
+
+def _credential_at(text: str, start: int) -> Iterator[Span]:
+    """The password of a ``user / password`` pair at `start`, when it reads as a credential (a word may
+    be a role or a state: "login: ana / required")."""
+    span = _judged(text, start, "password", False, False)
+    if span is not None:
+        yield span
 
 
 def _windows(text: str, start: int, end: int, key: str) -> Iterator[Span]:
@@ -325,6 +349,9 @@ def context_spans(text: str, stems: Iterable[str] | None) -> Iterator[Span]:
             span = _judged(text, m.start("v"), "password", True, named)
             if span is not None:
                 yield span
+    if "/" in text:
+        for m in (*_LOGIN_SLASH.finditer(text), *_USE_SLASH.finditer(text)):
+            yield from _credential_at(text, m.start("v"))
     lower = text.lower()
     if "pass" in lower or "pw" in lower:
         for m in _USER_PAIR.finditer(text):

@@ -269,8 +269,9 @@ _IBAN_LENGTHS = {
     "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27,
     "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }  # fmt: skip
-# A candidate: country, check digits, then the account, in groups of four or not.
-_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?: ?[A-Z0-9]){11,30}", re.IGNORECASE)  # written in lower case too
+# A candidate: country, check digits, then the account, in groups of four or not (set apart by spaces,
+# or by dashes or dots as forms and spreadsheets print them: "ES91-2100-...", "PL61.1090....").
+_IBAN = re.compile(r"\b[A-Z]{2}\d\d(?:[ .\-]?[A-Z0-9]){11,30}", re.IGNORECASE)  # written in lower case too
 
 
 def _iban_valid(iban: str) -> bool:
@@ -291,7 +292,7 @@ def iban_spans(text: str) -> Iterator[tuple[int, int, str]]:
         chars: list[str] = []
         end = m.start()
         for i, c in enumerate(m.group(0)):
-            if c != " ":
+            if c not in " .-":
                 chars.append(c)
                 end = m.start() + i + 1
                 if len(chars) == length:

@@ -57,6 +57,10 @@ _SECRET_WORDS = frozenset(
         # a person's national identifier, which proves who they are like a social security number: the
         # UK's National Insurance number, India's Aadhaar, Brazil's CPF; a PIN named in German
         "taxid", "aadhaar", "aadhar", "cpf", "geheimzahl", "geheimnummer",
+        # ... and by their own names: Germany's tax id, the Netherlands' citizen service number, Poland's
+        # PESEL, the Nordic personal identity number, Mexico's CURP, Spain's DNI, the UK's NINO
+        "steuerid", "steueridentifikationsnummer", "bsn", "burgerservicenummer", "sofinummer", "pesel",
+        "personnummer", "personnr", "henkilötunnus", "curp", "dni", "nino",
     }
 )  # fmt: skip
 #: Two-word names of a secret, joined to one word before the descriptor rule reads the last word
@@ -67,7 +71,7 @@ _JOINS = {
     ("memorable", "name"): "memorable", ("memorable", "time"): "memorable",
     # a second factor ("two_factor_code", "two_fa") and a pre-shared key: "factor" and "shared" alone are none
     ("two", "factor"): "twofactor", ("second", "factor"): "twofactor", ("two", "fa"): "twofa",
-    ("pre", "shared"): "preshared",
+    ("pre", "shared"): "preshared", ("steuer", "id"): "steuerid",
 }  # fmt: skip
 _JOIN_FIRSTS = frozenset(first for first, _ in _JOINS)
 #: Modifiers that make an answer a secret: a security question's answer signs its holder in
@@ -178,9 +182,10 @@ _KEY_STEMS = ("pass", "pwd", "secret", "tok", "auth", "key", "cookie", "cred", "
               "memorab", "maiden", "challeng", "kba",
               "csc", "cvn", "pw", "psk", "twofa", "two_fa", "two-fa", "factor", "shared", "wpa", "wep", "wifi",
               "card", "door", "gate", "alarm", "garage", "lockbox", "keypad", "wallet", "şifre", "sifre",
-              "log in", "log-in", "sign in", "sign-in", "signin", "logon", "log on",
+              "log in", "log-in", "sign in", "sign-in", "signin", "logon", "log on", "get in",
               "national", "tax id", "tax_id", "taxid", "tax-id", "taxpayer", "citizen", "insurance", "identity",
-              "aadhaar", "aadhar", "cpf", "geheim",
+              "aadhaar", "aadhar", "cpf", "geheim", "steuer", "bsn", "burgerservice", "sofinummer", "pesel",
+              "personn", "henkilötunnus", "curp", "dni", "nino",
               "\\u", "\\x", "identified")  # fmt: skip
 
 

@@ -68,7 +68,9 @@ _CODE_WORDS = frozenset(
     {"pin", "pins", "pincode", "otp", "totp", "code", "codes", "cvv", "cvc", "cvv2", "cvc2", "passcode", "mfa", "ssn",
      "number", "geheimzahl", "geheimnummer", "código", "codigo", "códigos", "codigos", "codice", "codici",
      "número", "numero", "numéro",
-     "national", "tax", "taxid", "taxpayer", "citizen", "insurance", "identity", "aadhaar", "aadhar", "cpf"}
+     "national", "tax", "taxid", "taxpayer", "citizen", "insurance", "identity", "aadhaar", "aadhar", "cpf",
+     "steuerid", "steueridentifikationsnummer", "bsn", "burgerservicenummer", "sofinummer", "pesel", "personnummer",
+     "personnr", "henkilötunnus", "curp", "dni", "nino"}
 )  # fmt: skip
 
 

@@ -44,6 +44,14 @@ EXTRA_RULES: list[tuple[str, re.Pattern[str], Gate]] = [
     ("bearer", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*"), ("bearer",)),
     # An age identity (the file-encryption tool's private key: Bech32 after its fixed prefix)
     ("private_key", re.compile(r"AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{20,}"), ("age-secret-key-",)),
+    # A password hash (an htpasswd or shadow line, a dumped user row): offline guessing turns it back into
+    # the password. The modular crypt format's "$id$" (bcrypt, MD5/APR1/SHA-crypt, yescrypt, argon2,
+    # scrypt, passlib's PBKDF2) and Django's "<algorithm>$" notation, then a salt-and-hash run
+    ("password_hash", re.compile(
+        r"(?:\$(?:2[abxy]?|apr1|1|5|6|7|y|gy|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha(?:1|256|512))?)"
+        r"|\b(?:pbkdf2_sha(?:1|256)|bcrypt_sha256|bcrypt|argon2|scrypt))\$[A-Za-z0-9./$=,+\-]{16,}"
+    ), ("$2", "$apr1$", "$1$", "$5$", "$6$", "$7$", "$y$", "$gy$", "$argon2", "$scrypt", "$pbkdf2", "pbkdf2_",
+        "bcrypt", "argon2$", "scrypt$")),
 ]
 # Private keys under a label detect-secrets' PrivateKeyDetector does not list (it names eight:
 # PKCS#8's "ENCRYPTED PRIVATE KEY", GnuPG's "SECRET KEY BLOCK" and PuTTY's version-3 files were read
