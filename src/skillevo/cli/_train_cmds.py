@@ -113,7 +113,8 @@ def train(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+    # Transient on a terminal only: on a log or a pipe (cron, systemd) it left a blank line on stderr.
+    with Progress(*columns, console=err_console, transient=True, disable=quiet or not err_console.is_terminal) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int | None) -> None:
