@@ -117,7 +117,9 @@ class Case:
 
 # Keys: "<file>#<n>", the n-th python block (from 1) of that file.
 CASES: dict[str, Case] = {
-    "README.md#1": Case(LANGCHAIN, check="assert lib.count_episodes() == 1"),
+    # ... and `skillevo ls` in that folder finds it, as the README says (the CLI's default file).
+    "README.md#1": Case(LANGCHAIN, check="assert lib.count_episodes() == 1\n"
+                        "from skillevo.cli import main as _cli\nassert _cli(['ls']) == 0"),
     "README.md#2": Case(
         CREWAI,
         {"def trip_crew() -> Crew: ...": "def trip_crew() -> Crew: return make_crew()"},

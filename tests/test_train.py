@@ -34,7 +34,9 @@ from skillevo import (
     run_train,
 )
 from skillevo._config import config_from_dict
+from skillevo._lifecycle import Lifecycle
 from skillevo._ope import _ips
+from skillevo._selection import ThompsonSelector
 from skillevo._train import LOCK_KEY, lock_holder, off_policy_estimates
 from skillevo.cli import main as cli_main
 
@@ -141,7 +143,12 @@ def test_review_required_leaves_winners_pending_for_a_human(db: Path) -> None:
     report = run_train(cfg)
     assert statuses(db)["iso-dates-hint@1"] == "testing"
     assert any(t.version_id == "iso-dates-hint@1" and t.to_status is None for t in report.transitions)
-    assert "Awaiting your review (1)" in report.report_markdown
+    # Every version `skillevo review list` shows waits in the report too: the winner and the
+    # versions under test that review holds back (before 2026-12-07 only the winner was listed).
+    with SkillLibrary(db) as lib:
+        waiting = [v.id for v in Lifecycle(lib, ThompsonSelector(), review="required").pending()]
+    assert "iso-dates-hint@1" in waiting
+    assert f"Awaiting your review ({len(waiting)})" in report.report_markdown
     assert not run_train(cfg).changed  # still pending, nothing new
 
 

@@ -120,6 +120,7 @@ def library_diff(
         new,
         [vid for vid, v in current.versions.items() if v.status is VersionStatus.TESTING and vid not in pending],
         [vid for vid, v in current.versions.items() if v.status is VersionStatus.ACTIVE],
+        library_review(new),
     )
     sections: dict[str, list[DiffEntry]] = {k: [] for k in SECTION_KEYS}
     by_skill = current.by_skill()

@@ -128,7 +128,9 @@ def _md_table(section: ReportSection) -> list[str]:
 
 
 def _md_entry(e: DiffEntry) -> list[str]:
-    status = e.status_after if e.status_before is None else f"{e.status_before} → {e.status_after}"
+    # (a version still in its status, one awaiting review under test, read "testing → testing")
+    moved = e.status_before is not None and e.status_before != e.status_after
+    status = f"{e.status_before} → {e.status_after}" if moved else e.status_after
     out = [f"### {_md_code(e.version_id)} ({_md_cell(e.kind)}, {_md_cell(status)})", ""]
     if e.description:
         out.append(f"- **what it is for:** {_md_cell(e.description)}")
@@ -136,8 +138,8 @@ def _md_entry(e: DiffEntry) -> list[str]:
     out.append(f"- **posterior mean [95% interval]:** before {_fmt_ci(e.before_ci)}, after {_fmt_ci(e.after_ci)}"
                f" ({int(e.observations)} outcomes)")
     if e.reason:
-        by = f" by {_md_cell(e.actor)}" if e.actor else ""
-        out.append(f"- **why:** {_md_cell(e.reason)} ({when(e.when)}{by})")
+        said = " ".join(p for p in (when(e.when, ""), f"by {_md_cell(e.actor)}" if e.actor else "") if p)
+        out.append(f"- **why:** {_md_cell(e.reason)}" + (f" ({said})" if said else ""))
     if e.shadow:
         out.append(f"- **shadow evidence:** {_md_cell(e.shadow)}")
     if e.miner and e.section in ("added", "revised"):

@@ -150,8 +150,15 @@ def _diff_block(text: str) -> str:
     return "<pre>" + "\n".join(lines) + "</pre>"
 
 
+def _status(e: DiffEntry) -> str:
+    """The entry's status, or its change (a version still in its status is not shown as a change)."""
+    if e.status_before is None or e.status_before == e.status_after:
+        return _e(e.status_after)
+    return f"{_e(e.status_before)} &rarr; {_e(e.status_after)}"
+
+
 def _entry(e: DiffEntry, before_path: str | None, after_path: str) -> str:
-    status = _e(e.status_after) if e.status_before is None else f"{_e(e.status_before)} &rarr; {_e(e.status_after)}"
+    status = _status(e)
     rows = []
     if e.description:
         rows.append(("what it is for", _e(e.description)))
@@ -159,8 +166,9 @@ def _entry(e: DiffEntry, before_path: str | None, after_path: str) -> str:
     rows.append(("posterior before", _ci(e.before_ci)))
     rows.append(("posterior after", f"{_ci(e.after_ci)} <span class='sub'>({int(e.observations)} outcomes)</span>"))
     if e.reason:
-        by = f" by {_e(e.actor)}" if e.actor else ""
-        rows.append(("why", f"{_e(e.reason)} <span class='sub'>({_when(e.when)}{by})</span>"))
+        said = " ".join(p for p in (_when(e.when) if e.when is not None else "", f"by {_e(e.actor)}" if e.actor else "")
+                        if p)
+        rows.append(("why", _e(e.reason) + (f" <span class='sub'>({said})</span>" if said else "")))
     if e.shadow:
         rows.append(("shadow evidence", _e(e.shadow)))
     if e.miner and e.section in ("added", "revised"):
@@ -224,7 +232,7 @@ def _bar(ci: tuple[float, float, float] | None) -> str:
 def _compact(items: Sequence[DiffEntry]) -> str:
     rows = []
     for e in items:
-        status = _e(e.status_after) if e.status_before is None else f"{_e(e.status_before)} &rarr; {_e(e.status_after)}"
+        status = _status(e)
         rows.append(
             f"<tr><td><code>{_e(e.version_id)}</code></td><td>{_e(e.kind)}</td><td>{status}</td>"
             f"<td>{_ci(e.before_ci)}</td><td>{_ci(e.after_ci)} {_bar(e.after_ci)}</td><td>{_e(e.reason)}</td></tr>"

@@ -134,7 +134,7 @@ def resolve_review(store: SkillStore, requested: object, where: str = "review") 
         raise ConfigError(
             f"{where}: {mode!r} is weaker than this library's review mark {marked!r}: a process may run it "
             f"stricter, not weaker (leave the mode out to run {marked!r}, or lower the mark on purpose: "
-            "skillevo._review_mode.set_review_mode(lib, mode, reason=...))"
+            f"skillevo review mode {mode} --reason ..., in code skillevo._review_mode.set_review_mode)"
         )
     return mode
 
@@ -169,7 +169,8 @@ def resolve_share(store: SkillStore, mode: str, requested: object, where: str = 
         raise ConfigError(
             f"{where}: {share!r} is larger than this library's canary share {marked!r}: a process may run it "
             f"smaller, not larger (leave canary_share out to run {marked!r}, or raise it on purpose: "
-            "skillevo._review_mode.set_review_mode(lib, 'canary', canary_share=..., reason=...))"
+            f"skillevo review mode canary --canary-share {share:g} --reason ..., "
+            "in code skillevo._review_mode.set_review_mode)"
         )
     return share
 

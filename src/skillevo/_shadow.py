@@ -392,17 +392,24 @@ def replay_wins(
     return won, trials
 
 
-def held_back(store: SkillStore, testing: Sequence[str], active: Sequence[str]) -> dict[str, str]:
+def held_back(
+    store: SkillStore, testing: Sequence[str], active: Sequence[str], mode: str = "auto"
+) -> dict[str, str]:
     """Versions a reviewer should see because review holds them back, each with why.
 
-    `testing`: ids of versions under test; those that ran in shadow are listed. `active`: ids of
-    active versions; once review has been gated on the library, those nobody approved are listed.
+    `testing`: ids of versions under test; under `mode` ``"required"`` or ``"canary"`` (the library's
+    mark) every one is listed, as `skillevo review list` lists them, otherwise those that ran in
+    shadow. `active`: ids of active versions; once review has been gated on the library, those
+    nobody approved are listed.
     """
     from ._review_gate import gated_since, is_approved
 
     out: dict[str, str] = {}
     for vid in testing:
-        if store.events(kind=EventKind.SHADOW, version_id=vid, limit=1):
+        if mode == "canary":
+            # (before 2026-12-07 one that had not run in shadow yet was left out of the report)
+            out[vid] = "under test in canary episodes only, shadow elsewhere: waits for a person or its test"
+        elif mode == "required" or store.events(kind=EventKind.SHADOW, version_id=vid, limit=1):
             out[vid] = "runs in shadow: nothing it does reaches a call or a prompt until a person approves it"
     since = gated_since(store)
     if since is not None:

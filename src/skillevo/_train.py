@@ -235,6 +235,23 @@ def _memory_copy(store: SkillStore) -> SkillStore:
     return copy
 
 
+def _record_review(store: SkillStore, config: SkillevoConfig) -> None:
+    """A run told ``[lifecycle] review = "canary"`` or ``"required"`` records that on the library, as
+    an `Evolver` running it does (a stricter mark only; a weaker mode is refused, one `ConfigError`):
+    the report, `skillevo diff` and processes started later without a mode then gate as the job does.
+    Before 2026-12-07 the job decided under ``required`` and left the library marked ``auto``."""
+    from ._review_gate import mark_gated
+    from ._review_mode import raise_review, resolve_review, resolve_share
+
+    section = config.lifecycle
+    if section.review is None:
+        return  # no review line: the run follows the library's mark and changes nothing of it
+    mode = resolve_review(store, section.review, "[lifecycle] review")
+    if mode != "auto":
+        mark_gated(store)  # (once: the versions active now stay live, as when an Evolver gates it)
+        raise_review(store, mode, resolve_share(store, mode, section.canary_share, "[lifecycle] canary_share"))
+
+
 def run_train(
     config: SkillevoConfig,
     *,
@@ -274,6 +291,7 @@ def run_train(
             holder = lock_holder(lib)
             work = _memory_copy(lib)
             try:
+                _record_review(work, config)
                 run = Run(work, config, dry_run=True, progress=progress, policy=policy, lock=None, db_label=label)
                 if holder is not None:
                     run.report.stages.append(
@@ -287,6 +305,7 @@ def run_train(
         run_id = state.get("run") if isinstance(state, dict) and isinstance(state.get("run"), str) else "new"
         lock.acquire(str(run_id))
         try:
+            _record_review(lib, config)
             run = Run(lib, config, dry_run=False, progress=progress, policy=policy, lock=lock, db_label=label)
             lock.run = run.report.run_id
             return run.execute()

@@ -99,7 +99,7 @@ def require_library(location: str) -> None:
     """Exit (status 1) unless a library is at `location`: reading commands never create one as a
     side effect of a typo."""
     if not library_exists(location):
-        raise fail(f"no skill library at {location} (use --db PATH, library.db in {CONFIG_FILE}, or SKILLEVO_DB)")
+        raise fail(f"no skill library at {location} (use --db PATH, [library] db in {CONFIG_FILE}, or SKILLEVO_DB)")
 
 
 def usage(message: str, command: str) -> typer.Exit:

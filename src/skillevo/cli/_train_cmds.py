@@ -113,7 +113,8 @@ def train(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+    # Transient on a terminal only: on a log or a pipe (cron, systemd) it left a blank line on stderr.
+    with Progress(*columns, console=err_console, transient=True, disable=quiet or not err_console.is_terminal) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int | None) -> None:
@@ -472,17 +473,42 @@ def review_reject(
         _print_transition(life.reject(version_id, why, actor=_actor(actor)))
 
 
-def _version_named(lib: SkillLibrary, version_id: str) -> None:
+@review_app.command("reinstate")
+def review_reinstate(
+    ctx: typer.Context,
+    version_id: Annotated[str, typer.Argument(help="Retired or rejected version id, e.g. book-flight-format-date@1.")],
+    reason: ReasonOption,
+    actor: ActorOption = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Bring back a retired or rejected version (a rollback): active again, approved; the skill's active
+    version is retired. Recorded as a review event."""
+    from .._reinstate import reinstate
+
+    why = _why(reason, "reinstate")
+    lib, life = _lifecycle(ctx, config, db)
+    with lib:
+        _version_named(lib, version_id, ("retired", "rejected"), "none was retired or rejected")
+        transitions = reinstate(life, version_id, why, actor=_actor(actor))
+    for t in transitions:
+        _print_transition(t)
+
+
+def _version_named(
+    lib: SkillLibrary, version_id: str, statuses: tuple[str, ...] = ("candidate", "testing", "active"),
+    none: str = "none is open",
+) -> None:
     """A skill's name where a version id goes (what `skillevo ls` lists): one line naming its
-    versions that can be decided, instead of "no skill version"."""
+    versions that can be decided (those in `statuses`), instead of "no skill version"."""
     if "@" in version_id:
         return
     try:
         skill = lib.skill(version_id)
     except NotFoundError:
         return  # the decision says "no skill version ..." itself
-    open_ = [v.id for v in skill.versions if v.status.value in ("candidate", "testing", "active")]
-    raise fail(f"{version_id!r} is a skill; name one of its versions: {', '.join(open_) or 'none is open'} "
+    open_ = [v.id for v in skill.versions if v.status.value in statuses]
+    raise fail(f"{version_id!r} is a skill; name one of its versions: {', '.join(open_) or none} "
                "(skillevo review list shows those waiting)")
 
 
