@@ -95,3 +95,53 @@ def test_an_agent_read_goes_between_the_chunks_of_a_journal_written_back(
         assert conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0] == 6
     assert not lib._behind.journaled
     lib.close()
+
+
+def test_a_flush_takes_the_replay_over_between_chunks_and_writes_each_record_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "lib.db"
+    _journal_left_by_an_ended_process(db, 6)
+    monkeypatch.setattr(_spill, "CHUNK", 2)
+    lib = SkillLibrary(db)
+    flushed: list[str] = []
+    flusher: list[threading.Thread] = []
+    readers: set[str] = set()
+    part = _spill_read.LazyFile.part
+
+    def flush() -> None:
+        try:
+            lib.flush()  # off the run path: returns once the journal is written
+            flushed.append("ok")
+        except LibraryError as exc:
+            flushed.append(str(exc))
+
+    def part_then_flush(self: _spill_read.LazyFile[object], start: int, chunk: int) -> list[object]:
+        # Between two chunks of the writer thread's replay, a flush that must see the journal written.
+        readers.add(threading.current_thread().name)
+        if threading.current_thread().name == "skillevo-writer" and start > 0 and not flusher:
+            flusher.append(threading.Thread(target=flush, name="flusher"))
+            flusher[0].start()
+            for _ in range(600):  # until it waits for the thread's turn (bounded, not timed)
+                if lib._behind._turn._wanted:
+                    break
+                time.sleep(0.01)
+        return part(self, start, chunk)
+
+    monkeypatch.setattr(_spill_read.LazyFile, "part", part_then_flush)
+    with run_path_scope():
+        lib.skills()  # the journal is left to the writer thread
+    lib._behind._wake_writer()
+    for _ in range(600):
+        if flushed:
+            break
+        time.sleep(0.05)
+    flusher[0].join(30.0)
+    assert flushed == ["ok"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0] == 6
+        twice = conn.execute("SELECT COUNT(*) FROM events GROUP BY episode_id, kind, ts HAVING COUNT(*) > 1")
+        assert twice.fetchall() == []
+    assert "flusher" in readers  # the thread gave the rest of its replay to the flush
+    assert not lib._behind.journaled
+    lib.close()
