@@ -291,7 +291,7 @@ class WriteBehind(Generic[T]):
                 raise
             held = " and ".join(f"{n} {k}s" for k, n in journal.held_counts().items()) or "journaled records"
             raise LibraryError(f"{self._location}: {held} could not be written ({_one_line(exc)}); "
-                               f"they are kept in the journal {journal.folder}") from None
+                               f"they stay queued, in the journal {journal.folder}") from None
         hold(self._written)
         if written:
             _log.warning("skillevo: %s: %d journaled records were written", self._location, written)
