@@ -145,3 +145,36 @@ def test_a_flush_takes_the_replay_over_between_chunks_and_writes_each_record_onc
     assert "flusher" in readers  # the thread gave the rest of its replay to the flush
     assert not lib._behind.journaled
     lib.close()
+
+
+def test_starting_an_episode_leaves_the_journal_to_the_writer_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before 2026-12-07 `evo.episode()` read the library's review mark off the run path: with a
+    # journal waiting it wrote the journal back in the agent's thread (a chunk decoded and a write
+    # tried, or the library's whole lock wait, at every run's start: 0.3 s a run at 1,200 journaled).
+    db = tmp_path / "lib.db"
+    _journal_left_by_an_ended_process(db, 3)
+    lib = SkillLibrary(db, timeout=0.5)
+    lib._behind.retry_s = 3600.0
+    evo = Evolver(lib, miner=None, sandbox=None, cache_ttl_s=0.0)
+    replayed_in: list[str] = []
+    replay = _spill.Journal.replay
+
+    def noted(self: _spill.Journal[object], *args: object, **kwargs: object) -> int:
+        replayed_in.append(threading.current_thread().name)
+        return replay(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_spill.Journal, "replay", noted)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, while the runs start
+    try:
+        for i in range(3):
+            evo.episode(task=f"run {i}")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert threading.current_thread().name not in replayed_in
+    lib.close()
+    with sqlite3.connect(db) as conn:  # (the runs started are stored too, as abandoned)
+        assert conn.execute("SELECT COUNT(*) FROM episodes WHERE task LIKE 'task %'").fetchone()[0] == 3
