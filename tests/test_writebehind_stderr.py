@@ -16,7 +16,7 @@ def _failing(lib: SkillLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
     lib._behind.linger_s = 3600.0
     lib.record_episode(Episode(id="queued", task="t"))
 
-    def drain() -> None:
+    def drain(**_: object) -> None:  # (as called: with the exit's deadline)
         raise LibraryError(f"could not write: connect password={SECRET} refused")
 
     monkeypatch.setattr(lib._behind, "drain", drain)
@@ -29,7 +29,7 @@ def test_records_lost_at_exit_are_reported_without_the_secret(
     _failing(lib, monkeypatch)
     _writebehind._drain_all()
     err = capsys.readouterr().err
-    assert "queued records were lost at exit" in err and SECRET not in err
+    assert "queued records were lost at exit" in err and "connect password" in err and SECRET not in err
 
 
 def test_records_not_written_at_sigterm_are_reported_without_the_secret(
@@ -39,4 +39,4 @@ def test_records_not_written_at_sigterm_are_reported_without_the_secret(
     _failing(lib, monkeypatch)
     lib._behind.write_for_exit(1.0)
     err = capsys.readouterr().err
-    assert "could not be written" in err and SECRET not in err
+    assert "1 queued records were lost on SIGTERM" in err and "connect password" in err and SECRET not in err

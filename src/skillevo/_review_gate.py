@@ -50,6 +50,7 @@ import numpy as np
 from ._errors import ConfigError
 from ._models import Event, EventKind, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
+from ._run_path import run_path_scope
 from ._store import SkillStore
 
 __all__ = [
@@ -384,7 +385,11 @@ class ReviewGate:
     def draw_canary(self) -> bool:
         """Whether a new episode is a canary one (unapproved versions apply in it)."""
         if self.mode != "required" and time.monotonic() >= self._mark_due:
-            self._follow_mark()  # (before the episode decides whether it may test versions live)
+            # (Before the episode decides whether it may test versions live.) A run starts here: its
+            # reads wait a run's budget for a lock and leave a spill journal to the writer thread;
+            # before 2026-12-07 each run's start wrote the journal back itself (0.3 s a run at 1,200).
+            with run_path_scope():
+                self._follow_mark()
         if self.mode != "canary":
             return False
         with self._lock:

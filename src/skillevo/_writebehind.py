@@ -33,13 +33,12 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from . import _durability, _writebehind_fork
+from . import _durability, _writebehind_exit, _writebehind_fork
 from ._aborted import ABORTED_ATTEMPTS, aborted_pause, retry_aborted
 from ._errors import LibraryError
 from ._lock_pause import RUN_PATH_WAIT_S
-from ._redaction import capped_text
+from ._replay_turn import HandedOver, ReplayTurn
 from ._run_path import on_run_path
-from ._sanitize import safe_str
 from ._spill import Journal, write_each
 
 __all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "retry_aborted"]
@@ -50,8 +49,6 @@ _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
 _log = logging.getLogger("skillevo")
 #: What the exit's writes of every queue wait in all for other processes' locks (SIGTERM: its grace).
 EXIT_WAIT_S = 5.0
-#: How a write error ends when the records it refused are kept for a later write.
-_KEPT = "; they stay queued"
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
@@ -142,6 +139,7 @@ class WriteBehind(Generic[T]):
         self._unqueued: dict[str, int] = {}
         self._thread: threading.Thread | None = None
         self._journal = journal
+        self._turn = ReplayTurn(lock)  # the writer thread's replay lets the lock go between chunks
         _LIVE.add(self)  # type: ignore[arg-type]
         if not sync:
             from ._sigterm_flush import flush_all  # (it reads this module's queues)
@@ -266,22 +264,40 @@ class WriteBehind(Generic[T]):
         self._wake.set()
 
     def _replay(self, *, background: bool = False) -> None:
-        """Write what the journal holds (the lock held, the queue written first)."""
-        if self._journal is None or not self._journal.pending:
+        """Write what the journal holds (the queue written first): a caller with the lock held; the
+        writer thread (`background`) without, each chunk with it (`skillevo._replay_turn`)."""
+        journal = self._journal
+        if journal is None or not journal.pending:
             return
+        if background:
+            self._turn.in_background(lambda hold: self._replay_held(journal, hold, background=True))
+            return
+        probing, until = self._probing, self._until  # (others' drains run while it waits: kept)
+        if not self._turn.take(self._until):
+            raise LibraryError(f"{self._location}: the journal is being written back; it keeps its records")
+        self._probing, self._until = probing, until
+        self._replay_held(journal, lambda step: step(), background=False)
+
+    def _replay_held(self, journal: Journal[T], hold: Callable[[Callable[[], Any]], Any], *, background: bool) -> None:
+        """`_replay`'s write of `journal`, each chunk and the outcome through `hold` (it holds the lock)."""
         try:
-            written = self._journal.replay(lambda part: write_each(
-                part, lambda rs: self._write_tried(rs, background), self._refused, self._drop))
+            written = journal.replay(lambda part: hold(lambda: write_each(
+                part, lambda rs: self._write_tried(rs, background), self._refused, self._drop)))
+        except HandedOver:
+            raise
         except BaseException as exc:
-            self._stalled = True
+            hold(lambda: setattr(self, "_stalled", True))
             if not isinstance(exc, Exception):
                 raise
-            held = " and ".join(f"{n} {k}s" for k, n in self._journal.held_counts().items()) or "journaled records"
+            held = " and ".join(f"{n} {k}s" for k, n in journal.held_counts().items()) or "journaled records"
             raise LibraryError(f"{self._location}: {held} could not be written ({_one_line(exc)}); "
-                               f"they stay queued, in the journal {self._journal.folder}") from None
-        self._failed = self._stalled = False
+                               f"they stay queued, in the journal {journal.folder}") from None
+        hold(self._written)
         if written:
             _log.warning("skillevo: %s: %d journaled records were written", self._location, written)
+
+    def _written(self) -> None:
+        self._failed = self._stalled = False
 
     def drain(self, *, briefly: bool = False, until: float | None = None, within: float | None = None) -> None:
         """Write every queued record now, in the caller's thread. Raises `LibraryError` if the store
@@ -425,8 +441,8 @@ class WriteBehind(Generic[T]):
             first = not self._unqueued
             self._unqueued[noun] = self._unqueued.get(noun, 0) + 1
         if first:
-            _log.error("skillevo: %s; records are not recorded while the queue is full and the store refuses "
-                       "writes: how many is logged when it takes writes again, or at exit", _shown(error))
+            _log.error("skillevo: %s; records are not recorded while the queue is full and the store refuses writes: "
+                       "how many is logged when it takes writes again, or at exit", _writebehind_exit.shown(error))
         return error
 
     def _report_refused(self) -> None:
@@ -469,7 +485,8 @@ class WriteBehind(Generic[T]):
         reason = _one_line(exc)
         if not kept:
             return LibraryError(f"{self._location}: the {self._noun(records[0])} could not be written ({reason})")
-        return LibraryError(f"{self._location}: {self._count(records)} could not be written ({reason}){_KEPT}")
+        counted = f"{self._location}: {self._count(records)} could not be written ({reason})"
+        return LibraryError(counted + _writebehind_exit.KEPT)
 
     def close(self, then: Callable[[], None]) -> None:
         """Refuse further records, write what is queued, call `then()` (the owner's close, with the
@@ -507,16 +524,16 @@ class WriteBehind(Generic[T]):
         the process ends (a record made meanwhile waits and is refused, not queued to be lost)."""
         deadline = time.monotonic() + max(timeout, 0.0)
         if not self._lock.acquire(timeout=max(timeout, 0.0)):
-            print(f"skillevo: {self._location} is busy; {len(self)} queued records not written", file=sys.stderr)
-            _print_refused(self)
+            _writebehind_exit.print_busy(self, "on SIGTERM")
+            _writebehind_exit.print_refused(self)
             return
         with self._queue_lock:
             self._ending = True
         try:
             self.drain(until=deadline)
         except Exception as exc:
-            print(f"skillevo: {len(self)} queued records could not be written: {_shown(exc)}", file=sys.stderr)
-        _print_refused(self)
+            print(_writebehind_exit.refused_report(self, exc, "on SIGTERM"), file=sys.stderr)
+        _writebehind_exit.print_refused(self)
 
     def _run(self) -> None:
         while not self._stopped.is_set():
@@ -540,7 +557,7 @@ class WriteBehind(Generic[T]):
                     batch = self._take()
                     if batch:
                         self._write_batch(batch, background=True)
-                    self._replay(background=True)
+                self._replay(background=True)  # (the lock held chunk by chunk)
             except Exception:  # kept queued; the next caller writes it and hears why
                 self._failed = True
                 if self._stopped.wait(self.retry_s):
@@ -552,12 +569,6 @@ def _run_path_wait() -> float | None:
     """The most seconds a `drain` may wait for another process's lock, None: its own wait. A caller
     on an agent's run path (``finish()`` recording its episode) waits its short budget."""
     return RUN_PATH_WAIT_S if on_run_path() else None
-
-
-def _shown(exc: BaseException) -> str:
-    """An error's text as stderr may show it: redacted (a store error may quote what it could not
-    write), one line's worth."""
-    return capped_text(safe_str(exc), 2000)
 
 
 #: the exit hook has run: a record queued later (an exit handler registered before skillevo was
@@ -580,20 +591,9 @@ def _drain_all() -> None:
             queue.drain(until=deadline)
         except Exception as exc:
             # The process is ending: what could not be written is lost, whatever the error says of
-            # a queue that outlives it.
-            reason = _shown(exc).removesuffix(_KEPT)
-            kept = not len(queue) and queue._journal is not None  # only the journal's: kept, not lost
-            reason = reason.removeprefix(f"{queue._location}: ")
-            print(f"skillevo: {queue._location}: {reason}; the next process to open it writes them" if kept else
-                  f"skillevo: {len(queue)} queued records were lost at exit (not written): {reason}", file=sys.stderr)
-        _print_refused(queue)
-
-
-def _print_refused(queue: WriteBehind[Any]) -> None:
-    """Tell on stderr the records refused unqueued that no log has counted yet (the process ends)."""
-    text = queue.lost_report()
-    if text:
-        print(f"skillevo: {queue._location}: {text}", file=sys.stderr)
+            # a queue that outlives it (unless its journal keeps it).
+            print(_writebehind_exit.refused_report(queue, exc, "at exit"), file=sys.stderr)
+        _writebehind_exit.print_refused(queue)
 
 
 # The fork hooks (`skillevo._writebehind_fork`), once both of what they use are defined above.

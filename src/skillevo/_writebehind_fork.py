@@ -10,6 +10,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from ._replay_turn import ReplayTurn
+
 __all__ = ["install"]
 
 _live: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -59,6 +61,7 @@ def _after_fork_in_child() -> None:
         queue._dropped = []
         queue._unqueued = {}
         queue._thread = None
+        queue._turn = ReplayTurn(queue._lock)  # a replay the parent's thread was making is not the child's
         queue.sync = True
     # What a refused write left queued in the child (another process's lock, a server away) is
     # lost at its ``os._exit`` with no word unless written there. multiprocessing clears the
