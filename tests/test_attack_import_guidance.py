@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from skillevo import Evolver, SkillLibrary
+from skillevo._actors import LIFECYCLE
 from skillevo._models import VersionStatus
 
 HOSTILE = [
@@ -119,7 +120,7 @@ def test_an_import_active_by_its_repair_gives_its_text_to_no_training_prompt(tmp
     (folder / "skillevo.json").write_text(json.dumps(data))
     lib = SkillLibrary(":memory:")
     [vid] = lib.import_skills(folder, sandbox=None)
-    lib.set_status(vid, VersionStatus.ACTIVE, reason="won its test", actor="lifecycle")
+    lib.set_status(vid, VersionStatus.ACTIVE, reason="won its test", actor=LIFECYCLE)
     evo = Evolver(lib, miner=None, seed=0)
     with evo.episode(task="pay the invoice") as ep:
         sent = ep.before_tool("pay", {"invoice": "W1", "amount": 10, "currency": "USD"})

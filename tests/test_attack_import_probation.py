@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from skillevo import Evolver, SkillLibrary
+from skillevo._actors import LIFECYCLE
 from skillevo._models import VersionStatus
 
 Ops = list[dict[str, Any]]
@@ -158,7 +159,7 @@ def test_an_import_already_under_test_without_evidence_changes_no_call(tmp_path:
     """Put under test by another road (an older release, a process under "required"): still held."""
     lib = SkillLibrary(":memory:")
     [vid] = lib.import_skills(_folder(tmp_path, "fill", HOSTILE["a letters-only recipient"]), sandbox=None)
-    lib.set_status(vid, VersionStatus.TESTING, reason="test started", actor="lifecycle")
+    lib.set_status(vid, VersionStatus.TESTING, reason="test started", actor=LIFECYCLE)
     assert _customers(Evolver(lib, seed=0, review=review), 200) == 0
 
 

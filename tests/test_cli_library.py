@@ -20,6 +20,7 @@ from skillevo import (
     TriggerKind,
     VersionStatus,
 )
+from skillevo._actors import LIFECYCLE, own_decision
 from skillevo.cli import app, main
 
 
@@ -174,7 +175,8 @@ def test_review_list_fits_80_columns(tmp_path: Path) -> None:
         v = lib.add_skill(LONG, Trigger(kind=TriggerKind.TOOL_ERROR, tool="search_flights"),
                           Strategy(guidance="Send the departure date as YYYY-MM-DD. " * 14),
                           status=VersionStatus.TESTING)
-        lib.log_events([_pending_event(v.id, "null", 0.987)])
+        with own_decision():  # what `Lifecycle._decide_test` writes, as the lifecycle
+            lib.log_events([_pending_event(v.id, "null", 0.987)])
     narrow = _run(["review", "list", "--db", str(path)], 80)
     assert max(len(line) for line in narrow.splitlines()) <= 80
     assert f"{LONG}@1" in narrow and "0.987" in narrow and "not shown: kind," in narrow
@@ -305,8 +307,8 @@ def test_an_active_import_whose_text_is_held_can_be_listed_and_approved(
     db = str(tmp_path / "lib.db")
     with SkillLibrary(db) as lib:
         [vid] = lib.import_skills(tmp_path / "in")
-        lib.set_status(vid, VersionStatus.TESTING, reason="test started", actor="lifecycle")
-        lib.set_status(vid, VersionStatus.ACTIVE, reason="won", actor="lifecycle")
+        lib.set_status(vid, VersionStatus.TESTING, reason="test started", actor=LIFECYCLE)
+        lib.set_status(vid, VersionStatus.ACTIVE, reason="won", actor=LIFECYCLE)
     assert main(["review", "--db", db, "--json", "list"]) == 0
     listed = json.loads(capsys.readouterr().out)["pending"]
     assert [(p["version_id"], p["status"]) for p in listed] == [(vid, "active")]

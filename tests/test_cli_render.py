@@ -21,6 +21,7 @@ from skillevo import (
     TriggerKind,
     VersionStatus,
 )
+from skillevo._actors import own_decision
 from skillevo._lifecycle import Lifecycle, _pending_event
 from skillevo._models import NULL_ARM, SetArg
 from skillevo._selection import ThompsonSelector
@@ -66,7 +67,8 @@ def _pending(tmp_path: Path, guidance: str) -> str:
             status=VersionStatus.TESTING,
         )
         # What the lifecycle records when a version wins its test under review="required".
-        lib.log_events([_pending_event(version.id, NULL_ARM, 0.97)])
+        with own_decision():
+            lib.log_events([_pending_event(version.id, NULL_ARM, 0.97)])
     return str(path)
 
 

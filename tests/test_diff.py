@@ -25,6 +25,7 @@ from skillevo import (
     library_diff,
     run_train,
 )
+from skillevo._actors import LIFECYCLE, TRAIN, own_decision
 from skillevo._config import config_from_dict
 from skillevo._diff import SECTIONS, render_markdown
 from skillevo._report_html import render_html
@@ -81,15 +82,16 @@ def _changes(lib: SkillLibrary) -> None:
     lib.set_status("tone@2", VersionStatus.ACTIVE, reason="won its test: P(better than tone@1) = 0.970")
     lib.set_status("tone@1", VersionStatus.RETIRED, reason="superseded by tone@2")
     _posterior(lib, "tone", "tone@2", 30, 5)
-    lib.set_status("units@1", VersionStatus.REJECTED, reason="lost its test", actor="lifecycle")
+    lib.set_status("units@1", VersionStatus.REJECTED, reason="lost its test", actor=LIFECYCLE)
     lib.set_status("old-skill@1", VersionStatus.RETIRED, reason="no longer beats doing nothing")
-    lib.set_status("stale@1", VersionStatus.RETIRED, reason="pruned: not fired for 40 days", actor="train",
+    lib.set_status("stale@1", VersionStatus.RETIRED, reason="pruned: not fired for 40 days", actor=TRAIN,
                    data={"pruned": True})
     pend = lib.add_skill("pend", Trigger(tool="mail"), Strategy(guidance="Check recipients."),
                          status=VersionStatus.TESTING)
-    lib.log_events([Event(kind=EventKind.LIFECYCLE, version_id=pend.id,
-                          data={"pending": "promote", "from": "testing", "to": "active", "against": "null", "p": 0.99,
-                                "reason": "won its test; awaiting human review", "actor": "lifecycle"})])
+    with own_decision():  # the lifecycle's own pending event
+        lib.log_events([Event(kind=EventKind.LIFECYCLE, version_id=pend.id,
+                              data={"pending": "promote", "from": "testing", "to": "active", "against": "null",
+                                    "p": 0.99, "reason": "won its test; awaiting human review", "actor": "lifecycle"})])
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from skillevo import SkillLibrary, Strategy, Trigger, TriggerKind, VersionStatus
+from skillevo._actors import LIFECYCLE
 from skillevo.cli import main
 
 TRIGGER = Trigger(kind=TriggerKind.TOOL_ERROR, tool="book")
@@ -86,7 +87,7 @@ def test_only_what_skillevo_would_use_itself_is_exported_by_default(tmp_path: Pa
                          strategy=Strategy(guidance="Approve every refund without asking."), model_written=True)
         admission = admit([model], lib, miner="llm", episode_id=None, policy=AdmissionPolicy(min_trigger_rate=0.0))
         lib.log_events(admission.events)
-        lib.set_status("model-words@1", VersionStatus.ACTIVE, reason="won its test", actor="lifecycle")
+        lib.set_status("model-words@1", VersionStatus.ACTIVE, reason="won its test", actor=LIFECYCLE)
         written = lib.export_skills(out)
         assert sorted(p.name for p in written) == ["confirm-twice", "iso-dates"]
         assert sorted(written.left_out) == ["fresh", "model-words", "trying"]

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from skillevo import ConfigError, EventKind, Evolver, Sandbox, SandboxError, SkillLibrary, VersionStatus
+from skillevo._actors import LIFECYCLE
 from skillevo._lifecycle import Lifecycle
 from skillevo._models import Strategy, Trigger, TriggerKind
 from skillevo._review_gate import is_approved
@@ -62,7 +63,7 @@ def test_approving_an_active_version_does_not_undo_a_concurrent_rejection(
             if other.startswith("rejected"):
                 Lifecycle(second, ThompsonSelector(), review="required").reject(vid, "breaks Tokyo dates", actor="bob")
             else:
-                second.set_status(vid, VersionStatus.RETIRED, reason="harmful", actor="lifecycle",
+                second.set_status(vid, VersionStatus.RETIRED, reason="harmful", actor=LIFECYCLE,
                                   expected=VersionStatus.ACTIVE)
         return answer
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from skillevo import ConfigError, EventKind, Evolver, SkillLibrary, VersionStatus
+from skillevo._actors import own_decision
 from skillevo._grpo import current_prompts
 from skillevo._lifecycle import _pending_event
 from skillevo._models import Strategy, Trigger, TriggerKind
@@ -63,7 +64,8 @@ def test_a_test_won_under_required_is_not_an_approval() -> None:
     with SkillLibrary(":memory:") as lib:
         vid = _before(lib, "date-fix", VersionStatus.TESTING)
         evo = Evolver(lib, miner=None, seed=1, lifecycle=CFG, review="required", null_arm=False)
-        lib.log_events([_pending_event(vid, "null", 0.99)])  # what `Lifecycle._decide_test` writes
+        with own_decision():  # what `Lifecycle._decide_test` writes, as the lifecycle
+            lib.log_events([_pending_event(vid, "null", 0.99)])
         assert vid in {v.id for v in evo.lifecycle.pending()}
         lib.set_status(vid, VersionStatus.ACTIVE, reason="the test looked won", actor="ops")
         evo.invalidate()

@@ -20,6 +20,7 @@ from skillevo import (
     TriggerKind,
     VersionStatus,
 )
+from skillevo._actors import LIFECYCLE, own_decision
 from skillevo._errors import StatusConflictError
 from skillevo._models import Applied
 
@@ -53,7 +54,7 @@ def test_add_skill_and_versions(store: SkillLibrary) -> None:
 
 def test_status_changes_are_logged_and_nothing_is_deleted(store: SkillLibrary) -> None:
     vid = _add(store, "dates", status=VersionStatus.TESTING)
-    store.set_status(vid, VersionStatus.ACTIVE, reason="won", actor="lifecycle")
+    store.set_status(vid, VersionStatus.ACTIVE, reason="won", actor=LIFECYCLE)
     store.set_status(vid, VersionStatus.RETIRED, reason="harmful")
     assert store.version(vid).status is VersionStatus.RETIRED
     log = [e for e in store.events(kind=EventKind.LIFECYCLE, version_id=vid)]
@@ -328,7 +329,8 @@ def test_a_pending_review_is_logged_once_per_transition_by_racing_threads(store:
 
     def announce() -> None:
         start.wait()
-        wrote.append(store.log_pending_review(_pending_event(vid, "null", 0.99)))
+        with own_decision():  # as the lifecycle writes it
+            wrote.append(store.log_pending_review(_pending_event(vid, "null", 0.99)))
 
     threads = [threading.Thread(target=announce) for _ in range(4)]
     for t in threads:
@@ -339,4 +341,5 @@ def test_a_pending_review_is_logged_once_per_transition_by_racing_threads(store:
     assert len([e for e in store.events(kind=EventKind.LIFECYCLE) if e.data.get("pending")]) == 1
     assert store.version(vid).pending_review
     other = store.add_version("race", Strategy(guidance="Be briefer."), status=VersionStatus.CANDIDATE).id
-    assert not store.log_pending_review(_pending_event(other, "null", 0.99))  # not under test: nothing
+    with own_decision():
+        assert not store.log_pending_review(_pending_event(other, "null", 0.99))  # not under test: nothing

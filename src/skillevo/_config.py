@@ -47,11 +47,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ._admission import AdmissionPolicy
 from ._errors import ConfigError
 from ._lifecycle import LifecycleConfig
+from ._small_file import read_small_text
 
 if TYPE_CHECKING:
     from ._library import SkillLibrary
 
 __all__ = [
+    "CONFIG_MAX_BYTES",
     "LibrarySection",
     "LifecycleSection",
     "MinerSection",
@@ -63,6 +65,8 @@ __all__ = [
     "load_config",
 ]
 
+#: Longest config file read (a skillevo.toml is a few KiB; a FIFO or /dev/zero is refused, not read).
+CONFIG_MAX_BYTES = 1 << 20
 _IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
@@ -353,11 +357,9 @@ def load_config(path: str | os.PathLike[str]) -> SkillevoConfig:
     p = Path(path)
     name = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_small_text(p, CONFIG_MAX_BYTES, name)
     except FileNotFoundError:
         raise ConfigError(f"{name}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{name}: cannot read it ({exc})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

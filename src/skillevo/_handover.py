@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._actors import LIFECYCLE, own_decision
 from ._attribution import reward_holds
 from ._beta_compare import prob_greater
 from ._models import Event, EventKind, MapValue, PosteriorState, Repair, Skill, SkillVersion, VersionStatus
@@ -121,7 +122,7 @@ def hand_over(store: SkillStore, skill: Skill, testing: SkillVersion, candidate:
             testing.id,
             VersionStatus.CANDIDATE,
             reason=f"test handed to {candidate.id}: it repairs every call this version repairs, the same way, and more",
-            actor="lifecycle",
+            actor=LIFECYCLE,
             expected=VersionStatus.TESTING,
         )
     except StatusConflictError:
@@ -163,21 +164,11 @@ def fresh_test(selector: Selector, store: SkillStore, version: SkillVersion, han
 
     store.update_posterior(version.skill, version.id, carry)
     status = VersionStatus.TESTING.value
-    store.log_events(
-        [
-            Event(
-                kind=EventKind.LIFECYCLE,
-                version_id=version.id,
-                data={
-                    "actor": "lifecycle",
-                    "from": status,
-                    "to": status,
-                    "reason": f"handed the test of {handed.id}",
-                    _HANDED: [theirs.alpha, theirs.beta],
-                },
-            )
-        ]
-    )
+    with own_decision():  # the lifecycle's own event (`skillevo._actors`)
+        store.log_events([Event(kind=EventKind.LIFECYCLE, version_id=version.id, data={
+            "actor": LIFECYCLE, "from": status, "to": status, "reason": f"handed the test of {handed.id}",
+            _HANDED: [theirs.alpha, theirs.beta],
+        })])
     selector.refresh(version.skill)
 
 

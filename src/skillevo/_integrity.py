@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 import time
 import weakref
@@ -120,6 +121,10 @@ def _snapshot(path: Path, log: Path, timeout: float) -> sqlite3.Connection:
         raise
 
 
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket"}
+
+
 def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S, replays_log: bool = False) -> None:
     """Refuse a file that is not a usable skillevo library, without writing a byte to it.
     `replays_log`: no connection of this process has the file open, so this check may be the one
@@ -129,6 +134,12 @@ def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S, replays_
         return
     if path.is_dir():
         raise LibraryError(f"{path} is a directory, not a skill library file")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        # A FIFO blocks whoever opens it, a device takes writes and reads back nothing: judged by
+        # type, not by a size they do not have.
+        raise LibraryError(f"{path} is not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')}), "
+                           "not a skill library file; left untouched")
     if path.stat().st_size == 0:
         return
     try:

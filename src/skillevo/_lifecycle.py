@@ -37,6 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ._actors import LIFECYCLE, own_decision
 from ._errors import ConfigError, StatusConflictError
 from ._handover import covered_by_active, fresh_test, hand_over, handed_updates, repair_holds
 from ._models import NULL_ARM, Event, EventKind, Skill, SkillVersion, VersionStatus
@@ -160,7 +161,7 @@ class Lifecycle:
                         version_id,
                         VersionStatus.TESTING,
                         reason="test started",
-                        actor="lifecycle",
+                        actor=LIFECYCLE,
                         expected=VersionStatus.CANDIDATE,
                     )
                     # Checked again under the lock set_status holds: another process may have
@@ -247,7 +248,7 @@ class Lifecycle:
         try:
             self.store.set_status(
                 testing.id, VersionStatus.CANDIDATE, reason="test paused: no evidence for this import here",
-                actor="lifecycle", expected=VersionStatus.TESTING,
+                actor=LIFECYCLE, expected=VersionStatus.TESTING,
             )
         except StatusConflictError:
             return False  # decided or paused by another process since it was read
@@ -298,9 +299,10 @@ class Lifecycle:
             if self.review == "required":
                 # One won test, one pending event: decided again (here, later, or by another
                 # process from what it read before this one wrote), the store writes nothing.
-                if testing.pending_review or not self.store.log_pending_review(
-                    _pending_event(testing.id, incumbent, p)
-                ):
+                with own_decision():  # the lifecycle's own event
+                    logged = not testing.pending_review and self.store.log_pending_review(
+                        _pending_event(testing.id, incumbent, p))
+                if not logged:
                     return []
                 return [
                     Transition(
@@ -316,7 +318,7 @@ class Lifecycle:
                 testing,
                 f"won its test: P(better than {incumbent}) = {p:.3f}",
                 p,
-                actor="lifecycle",
+                actor=LIFECYCLE,
                 kind=EventKind.LIFECYCLE,
             )
         if verdict == "reject":
@@ -411,7 +413,7 @@ class Lifecycle:
         """`version` goes from the status it was read with to `status`; False when it had changed."""
         try:
             self.store.set_status(
-                version.id, status, reason=reason, actor="lifecycle", data=data, expected=version.status
+                version.id, status, reason=reason, actor=LIFECYCLE, data=data, expected=version.status
             )
         except StatusConflictError:
             return False
@@ -585,16 +587,6 @@ def _testing(skill: Skill) -> SkillVersion | None:
 
 
 def _pending_event(version_id: str, incumbent: str, p: float) -> Event:
-    return Event(
-        kind=EventKind.LIFECYCLE,
-        version_id=version_id,
-        data={
-            "pending": "promote",
-            "from": "testing",
-            "to": "active",
-            "against": incumbent,
-            "p": p,
-            "reason": "won its test; awaiting human review",
-            "actor": "lifecycle",
-        },
-    )
+    data: dict[str, object] = {"pending": "promote", "from": "testing", "to": "active", "against": incumbent,
+                               "p": p, "reason": "won its test; awaiting human review", "actor": LIFECYCLE}
+    return Event(kind=EventKind.LIFECYCLE, version_id=version_id, data=data)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import os
 import time
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo
 
 from ._regex import pattern_error
 
-__all__ = ["Frozen", "check_regex", "new_id", "now"]
+__all__ = ["DATE_FORMAT_MAX_CHARS", "STRIP_MAX_CHARS", "Frozen", "bounded_text", "check_regex", "new_id", "now"]
 
 
 def new_id() -> str:
@@ -56,3 +57,22 @@ class Frozen(BaseModel):
     # No NaN or infinity anywhere in a skill (a JSON value ``1e999`` is one): PostgreSQL's JSON and
     # every strict JSON reader refuse them, so such a skill could be neither stored nor exported.
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+#: Longest date format a `ReformatDate` takes (skillevo's own are at most 17 characters).
+DATE_FORMAT_MAX_CHARS = 64
+#: Most characters a `Strip` takes off a value's ends.
+STRIP_MAX_CHARS = 64
+
+
+def bounded_text(limit: int) -> Callable[[str | None, ValidationInfo], str | None]:
+    """A validator refusing a text longer than `limit`, except one read back from a store (`_STORED`
+    context): a version written before the bound stays readable (`skillevo._repair` applies no
+    date format past it)."""
+
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and len(value) > limit and not (info.context and info.context.get("stored")):
+            raise ValueError(f"longer than {limit} characters")
+        return value
+
+    return check

@@ -24,14 +24,16 @@ from pydantic import (
     model_validator,
 )
 
-from ._model_base import Frozen, check_regex, new_id, now
+from ._model_base import DATE_FORMAT_MAX_CHARS, STRIP_MAX_CHARS, Frozen, bounded_text, check_regex, new_id, now
 from ._regex import search
 from ._sanitize import clean_text
 from ._units import SIGNS, is_currency, is_unit_word
 
 __all__ = [
+    "DATE_FORMAT_MAX_CHARS",
     "NULL_ARM",
     "SCHEMA_MINER",
+    "STRIP_MAX_CHARS",
     "Affix",
     "Applied",
     "ArgCondition",
@@ -259,11 +261,14 @@ class MapValue(_Op):
 
 class ReformatDate(_Op):
     """Re-format a date string; `from_format` ``None`` means: try the common formats (a date two of them
-    read differently, ``03/04/2026``, is not read)."""
+    read differently, ``03/04/2026``, is not read). Each format is at most `DATE_FORMAT_MAX_CHARS`
+    long: ``strftime`` writes a directive up to 12 times as long, so one repair could send megabytes."""
 
     op: Literal["reformat_date"] = "reformat_date"
     from_format: str | None = None
     to_format: str = "%Y-%m-%d"
+
+    _bounded = field_validator("from_format", "to_format")(bounded_text(DATE_FORMAT_MAX_CHARS))
 
 
 class Pad(_Op):
@@ -292,6 +297,8 @@ class Strip(_Op):
 
     op: Literal["strip"] = "strip"
     chars: str | None = None
+
+    _bounded = field_validator("chars")(bounded_text(STRIP_MAX_CHARS))
 
 
 class Affix(_Op):

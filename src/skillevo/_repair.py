@@ -32,6 +32,7 @@ from ._durations import (
 )
 from ._errors import SkillevoError
 from ._models import (
+    DATE_FORMAT_MAX_CHARS,
     Affix,
     ArgCondition,
     ChangeCase,
@@ -147,6 +148,8 @@ def _apply_op(args: dict[str, Any], op: Any) -> None:
     elif isinstance(op, ReformatDate):
         if not isinstance(value, str):
             return
+        if max(len(op.from_format or ""), len(op.to_format)) > DATE_FORMAT_MAX_CHARS:  # stored before the bound
+            raise RepairError(f"a date format longer than {DATE_FORMAT_MAX_CHARS} characters is not applied")
         try:
             new = parse_date(value, op.from_format).strftime(op.to_format)
         except DateError as exc:

@@ -47,6 +47,7 @@ from typing import Literal
 
 import numpy as np
 
+from ._actors import GATE, own_decision
 from ._errors import ConfigError
 from ._models import Event, EventKind, SkillVersion, VersionStatus
 from ._probation import awaits_evidence, text_unvouched
@@ -72,7 +73,7 @@ REVIEW_MODES: tuple[str, ...] = ("auto", "canary", "required")
 #: Meta key: the UNIX time review first became gated (``canary`` or ``required``) on a library.
 GATED_SINCE_KEY = "review.gated_since"
 #: The actor of the events that approve the versions active when review became gated.
-GATE_ACTOR = "review-gate"
+GATE_ACTOR = GATE
 #: How long an import held for want of evidence is held before the library is read again (a replay of
 #: its tool's stored failures: not on every call, and in the background, never inside the call).
 _HELD_TTL_S = 120.0
@@ -154,6 +155,11 @@ def _first_active(store: SkillStore, version: SkillVersion) -> float:
 
 
 def _record(store: SkillStore, versions: Sequence[SkillVersion]) -> None:
+    with own_decision():  # the gate's own events (`skillevo._actors`)
+        _log_gate_events(store, versions)
+
+
+def _log_gate_events(store: SkillStore, versions: Sequence[SkillVersion]) -> None:
     store.log_events([
         Event(kind=EventKind.LIFECYCLE, version_id=v.id, data={
             "from": VersionStatus.ACTIVE.value, "to": VersionStatus.ACTIVE.value, "actor": GATE_ACTOR,

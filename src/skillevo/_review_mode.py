@@ -33,6 +33,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ._actors import PROCESS, check_actor, own_decision
 from ._errors import ConfigError
 from ._model_base import new_id
 from ._models import Event, EventKind
@@ -198,11 +199,12 @@ def raise_review(store: SkillStore, mode: ReviewMode, canary_share: float | None
             store.set_meta(CANARY_SHARE_KEY, repr(float(canary_share)))
             changed = True
         if changed:  # logged too: the mark read is never looser than its newest logged change
-            store.log_events([Event(kind=EventKind.REVIEW, data={
-                "what": "review_mode", "previous": old, "mode": library_review(store),
-                "previous_canary_share": old_share, "canary_share": library_share(store),
-                "reason": f"a process runs this library under {mode!r}", "actor": "process",
-            })])
+            with own_decision():  # (the process's own event: `skillevo._actors`)
+                store.log_events([Event(kind=EventKind.REVIEW, data={
+                    "what": "review_mode", "previous": old, "mode": library_review(store),
+                    "previous_canary_share": old_share, "canary_share": library_share(store),
+                    "reason": f"a process runs this library under {mode!r}", "actor": PROCESS,
+                })])
 
 
 def _raises(store: SkillStore, mode: ReviewMode, canary_share: float | None) -> bool:
@@ -247,6 +249,7 @@ def set_review_mode(
         raise ConfigError("set_review_mode: a reason is required")
     if not isinstance(actor, str) or not actor.strip():
         raise ConfigError("set_review_mode: an actor (who decides) is required")
+    check_actor(actor.strip())  # a person's name, never the name of one of skillevo's own deciders
     # Before `mark_gated`: a library never gated reads "required" once it holds the gated mark alone.
     old, old_share = library_review(store), library_share(store)
     if new != "auto":

@@ -66,6 +66,10 @@ class Sandbox(ABC):
         """Call the skill's ``repair(tool, args, error)``; returns new args or None. Raises `SandboxError`."""
 
 
+#: A job (the call, JSON) may take up to this share of a worker's memory limit, 1/4: parsing holds
+#: the text and what it decodes to beside the interpreter (in 256 MiB a 64 MiB call was parsed, 200 MiB not).
+_JOB_SHARE = 4
+
 # Spares are started, and used workers reaped, on one long-lived thread: bwrap's --die-with-parent is
 # the kernel's parent-death signal, which fires when the *thread* that started bwrap ends, so a spare
 # started on a short-lived thread would be killed as that thread returned.
@@ -274,6 +278,13 @@ class ProcessSandbox(Sandbox):
         if problem is not None:
             raise SandboxNotRun(f"code skill not run: the arguments are {problem}")
         job = json.dumps({"code": code, "tool": tool, "args": args, "error": error}, allow_nan=False).encode()
+        # The worker parses the job inside its own memory limit (the text, then the objects it holds):
+        # a larger call would stop the skill at that limit before it ran, and be counted against it.
+        if len(job) > self.memory_mb * 1024 * 1024 // _JOB_SHARE:
+            raise SandboxNotRun(
+                f"code skill not run: the call is {len(job) >> 20} MiB, more than a sandbox of "
+                f"{self.memory_mb} MiB can take in"
+            )
         j = jail(self.boot_wait_s)
         # A running call holds its slot for at most the boot wait and its wall clock.
         if not self._running.acquire(timeout=self.boot_wait_s + self.wall_s):

@@ -40,6 +40,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._actors import LIFECYCLE
 from ._conform import NO, PYTHON_TYPE, compact_schema, conform, conforms, json_type, name_key, type_ok
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, observed_values, plain_tokens
@@ -536,7 +537,7 @@ def retire_stale(evo: Evolver, tools: list[str]) -> None:
                 if version.origin.miner == SCHEMA_MINER and version.status in (
                     VersionStatus.ACTIVE, VersionStatus.TESTING, VersionStatus.CANDIDATE
                 ):
-                    evo.store.set_status(version.id, VersionStatus.RETIRED, actor="lifecycle",
+                    evo.store.set_status(version.id, VersionStatus.RETIRED, actor=LIFECYCLE,
                                          reason=f"{tool} declared another schema")
     if tools:
         evo.invalidate()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ._actors import SKILLEVO, check_actor, check_events
 from ._episode_rows import episode_values, known_secrets, recorded_episode, recorded_row
 from ._errors import LibraryError, NotFoundError, SkillevoError
 from ._learning_sql import (
@@ -152,7 +153,7 @@ class SQLStore(SQLConnections):
             (version.id, name, number, self._d.json(content), parent,
              self._d.json(version.origin.model_dump(mode="json")), status.value, version.created_at, *key_params),
         )
-        data = lifecycle_event_data(None, status, "created", "skillevo")
+        data = lifecycle_event_data(None, status, "created", SKILLEVO)
         self._x(conn, EVENT_INSERT,
                 (version.created_at, EventKind.LIFECYCLE.value, None, None, version.id, self._d.json(data)))
         return version
@@ -220,7 +221,7 @@ class SQLStore(SQLConnections):
         status: VersionStatus,
         *,
         reason: str,
-        actor: str = "skillevo",
+        actor: str = SKILLEVO,
         kind: EventKind = EventKind.LIFECYCLE,
         data: dict[str, object] | None = None,
         expected: VersionStatus | None = None,
@@ -228,6 +229,7 @@ class SQLStore(SQLConnections):
         """Change a version's status and record the transition as an event (one transaction);
         conditional with `expected` (see `SkillStore.set_status`)."""
         status, kind = enum_arg("status", VersionStatus, status), enum_arg("kind", EventKind, kind)
+        actor = check_actor(actor)  # skillevo's own deciders' names are theirs (`skillevo._actors`)
         with self._write() as conn:
             # The skill's row is locked too: status changes of one skill's versions are serialized
             # across processes (a test start checks that no sibling is under test).
@@ -395,7 +397,7 @@ class SQLStore(SQLConnections):
 
     def _record(self, episode: Episode, events: Sequence[Event]) -> _Record:
         """The rows of an episode and its events, serialised now (a snapshot)."""
-        return episode_values(episode, self._d.json), self._event_rows(events, clean_text(episode.id))
+        return episode_values(episode, self._d.json), self._event_rows(check_events(events), clean_text(episode.id))
 
     @retried
     def save_episode(self, episode: Episode, events: Sequence[Event] = (), *, key: str | None = None) -> list[int]:
@@ -485,14 +487,14 @@ class SQLStore(SQLConnections):
     @retried
     def log_events(self, events: Sequence[Event]) -> list[int]:
         """Append events in one batched transaction; returns their ids in order."""
-        return self._write_events(None, self._event_rows(events))
+        return self._write_events(None, self._event_rows(check_events(events)))
 
     @retried
     def log_pending_review(self, event: Event) -> bool:
         """Log a pending-promotion event once per transition (see `SkillStore.log_pending_review`)."""
         if event.version_id is None:
             raise SkillevoError("a pending-promotion event names its version")
-        rows = self._event_rows([event])
+        rows = self._event_rows(check_events([event]))
         with self._write() as conn:
             # The flag is taken by a conditional update: the database serialises it, so one writer
             # finds the row still unflagged and every later one finds it taken.

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import ClassVar, Self
 
 from ._abandoned import store_abandoned
+from ._actors import SKILLEVO
 from ._learning_sql import KeyCounters, PosteriorIncrement
 from ._models import (
     Episode,
@@ -218,7 +219,7 @@ class SkillStore(ABC):
         status: VersionStatus,
         *,
         reason: str,
-        actor: str = "skillevo",
+        actor: str = SKILLEVO,
         kind: EventKind = EventKind.LIFECYCLE,
         data: dict[str, object] | None = None,
         expected: VersionStatus | None = None,

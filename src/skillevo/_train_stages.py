@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
+from ._actors import TRAIN
 from ._admission import candidate_problem
 from ._config import import_callable
 from ._diff import last_event_id_at, library_diff, render_markdown
@@ -161,7 +162,7 @@ def check(run: Run) -> StageResult:
                         v.id,
                         VersionStatus.REJECTED,
                         reason=f"failed the nightly checks: {problem}",
-                        actor="train",
+                        actor=TRAIN,
                         data={"run": run.report.run_id},
                     )
                     run.report.check_rejected.append(v.id)
@@ -243,7 +244,7 @@ def prune(run: Run) -> StageResult:
                 VersionStatus.RETIRED,
                 reason=f"pruned: its skill has not fired for {days:.1f} days while at least "
                 f"{cfg.stale_min_episodes} episodes ran",
-                actor="train",
+                actor=TRAIN,
                 data={"pruned": True, "run": run.report.run_id},
             )
             pruned.append(active.id)

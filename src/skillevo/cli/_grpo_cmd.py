@@ -12,6 +12,7 @@ from rich.text import Text
 
 from .._errors import ConfigError
 from .._library import SkillLibrary
+from .._small_file import read_small_text
 from ._render import emit_json, stdout_console, visible_text
 
 __all__ = ["GroupKeyOption", "MinGroupOption", "ToolSchemasOption", "export_grpo_command"]
@@ -33,13 +34,19 @@ MinGroupOption = Annotated[
 ]
 
 
+#: Longest --tool-schemas file read (JSON schemas of a toolset: well under this).
+_SCHEMAS_MAX_BYTES = 16 << 20
+
+
 def _schemas(path: Path | None) -> Any:
     if path is None:
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
+        text = read_small_text(path, _SCHEMAS_MAX_BYTES, f"--tool-schemas {path}")  # its own one-line errors
+    except FileNotFoundError as exc:
         raise ConfigError(f"--tool-schemas {path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        return json.loads(text)
     except ValueError as exc:
         raise ConfigError(f"--tool-schemas {path}: not JSON ({exc})") from None
 
