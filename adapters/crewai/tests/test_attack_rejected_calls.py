@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from crewai import Agent, Crew, Task
 from crewai.flow.flow import Flow, start
+from crewai.tools.tool_failure import ToolFailurePolicy
 
 from skillevo import EventKind, Evolver, SkillLibrary
 from skillevo._mining import RuleMiner, _signature_of
@@ -216,3 +217,23 @@ def test_it_does_not_wait_on_the_event_bus(path: str, lib: SkillLibrary, monkeyp
         for run, event in held:
             handle(run, event)
     assert tool_events(lib, episode.id) == expected(path)  # not recorded twice
+
+
+@pytest.mark.parametrize("path", ["react-unknown-name", "native-broken-json"])
+def test_a_rejected_call_that_aborts_the_kickoff_is_in_its_episode(
+    path: str, lib: SkillLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With ``tool_failure_policy=RAISE`` the rejected call ends the kickoff: no model call or tool
+    # call comes after it, only the kickoff's (failed) end, which records it (the event, here, never
+    # comes: CrewAI's handler pool may deliver it after the episode ended).
+    import skillevo_crewai._hooks as hooks
+
+    monkeypatch.setattr(hooks, "on_failure_event", lambda run, event: None)
+    crew = _crew(_agent(path))
+    crew.tool_failure_policy = ToolFailurePolicy.RAISE
+    with evolving(Evolver(lib, miner=None), reward=lambda out: 1.0) as ev:
+        with pytest.raises(Exception, match="failed"):
+            ev(crew).kickoff()
+    (episode,) = lib.episodes()
+    assert episode.reward == 0.0 and episode.metadata.get("aborted")
+    assert tool_events(lib, episode.id) == expected(path)[:2]
