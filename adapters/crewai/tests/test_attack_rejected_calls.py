@@ -47,7 +47,10 @@ MISTAKES: dict[str, tuple[bool, tuple[str, str], tuple[str, dict[str, Any]], str
     "react-unknown-name": (False, ("reserve_flight", json.dumps(GOOD)), ("reserve_flight", GOOD), "UnknownToolError"),
     "react-arguments-not-an-object": (False, ("book", '["2025-03-04", "Oslo"]'), ("book", {}), "ToolArgumentsError"),
     "native-unknown-name": (True, ("reserve_flight", json.dumps(GOOD)), ("reserve_flight", GOOD), "UnknownToolError"),
-    "native-broken-json": (True, ("book", '{"date": "2025-03-04", "city": '), ("book", {}), "ToolArgumentsError"),
+    # a reply cut off: the arguments as far as they parse
+    "native-broken-json": (
+        True, ("book", '{"date": "2025-03-04", "city": '), ("book", {"date": "2025-03-04"}), "ToolArgumentsError"
+    ),
 }
 
 
@@ -237,3 +240,20 @@ def test_a_rejected_call_that_aborts_the_kickoff_is_in_its_episode(
     (episode,) = lib.episodes()
     assert episode.reward == 0.0 and episode.metadata.get("aborted")
     assert tool_events(lib, episode.id) == expected(path)[:2]
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ('{"date": "2025-03-04", "city": "Os', {"date": "2025-03-04"}),  # a string cut off: not the value
+        ('{"n": 12', {}),  # a number cut off may be a longer one
+        ('{"a": {"x": 1}, "b": tru', {"a": {"x": 1}}),
+        ("{'a': 1}", {"a": 1}),  # a Python literal, as CrewAI's text protocol reads it
+        ('["2025-03-04", "Oslo"]', {}),
+        ("book it for Oslo", {}),
+    ],
+)
+def test_the_arguments_are_kept_as_far_as_they_parse(text: str, args: dict[str, Any]) -> None:
+    from skillevo_crewai._rejected import _parsed
+
+    assert _parsed(text) == args

@@ -141,19 +141,57 @@ def _agent_of(role: Any, agent: Any, owner: Any) -> Any:
 
 
 def _parsed(args: Any) -> dict[str, Any]:
-    """The arguments as far as they parse: a mapping, or text that is a JSON object (or a Python
-    literal one, as CrewAI's text protocol accepts); anything else is no arguments."""
+    """The arguments as far as they parse: a mapping; text that is a JSON object (or a Python
+    literal one, as CrewAI's text protocol accepts); else the members a JSON object's text holds,
+    complete, before the point where it breaks (a reply cut off, a quote left open): anything else
+    is no arguments."""
     if isinstance(args, dict):
         return dict(args)
-    if isinstance(args, str):
-        for parse in (json.loads, ast.literal_eval):
-            try:
-                value = parse(args)
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-                continue
-            if isinstance(value, dict):
-                return {str(k): v for k, v in value.items()}
-    return {}
+    if not isinstance(args, str):
+        return {}
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(args)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return {str(k): v for k, v in value.items()}
+    return _leading_members(args)
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _leading_members(text: str) -> dict[str, Any]:
+    """The complete ``"key": value`` members at the start of a JSON object's broken text."""
+    members: dict[str, Any] = {}
+    at = len(text) - len(text.lstrip())
+    if not text.startswith("{", at):
+        return members
+    at += 1
+    try:
+        while True:
+            at = _skip(text, at)
+            key, at = _DECODER.raw_decode(text, at)
+            at = _skip(text, at)
+            if not isinstance(key, str) or not text.startswith(":", at):
+                return members
+            value, at = _DECODER.raw_decode(text, _skip(text, at + 1))
+            at = _skip(text, at)
+            if not text.startswith((",", "}"), at):
+                return members  # the value is cut off where it ends: not the one the model wrote
+            members[key] = value
+            if text.startswith("}", at):
+                return members
+            at += 1
+    except (ValueError, RecursionError):
+        return members
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
 
 
 def _record(run: _Run, agent: Any, name: Any, args: Any, failure: Any) -> None:
