@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +31,10 @@ def install(live: weakref.WeakSet[Any], drain: Callable[[], None]) -> None:
 # would stay held in the child forever, and a queue the child fills is lost when it ends with
 # ``os._exit`` (every multiprocessing child does: no atexit, no daemon thread finishing), as a
 # SIGKILL loses it. So the forking thread takes every owner's lock across the fork (no write is in
-# flight in the copy), and in the child the queues write through: what a forked child recorded is
+# flight in the copy; a journal's replay by the writer thread, which lets that lock go between
+# chunks, is handed over first, as to a flush: the child would inherit its open file of another
+# process's journal, and its ``flock``, hiding that file from the parent until the child ends),
+# and in the child the queues write through: what a forked child recorded is
 # written before its `finish()` returns, whatever its `durability` ("sync" already did).
 _FORK_LOCK_S = 10.0
 _held: list[threading.RLock] = []
@@ -41,6 +45,7 @@ def _before_fork() -> None:
     for queue in list(_live):
         if queue._lock.acquire(timeout=_FORK_LOCK_S):
             _held.append(queue._lock)
+            queue._turn.take(time.monotonic() + _FORK_LOCK_S)  # (the lock let go while it waits)
 
 
 def _after_fork_in_parent() -> None:
