@@ -74,3 +74,44 @@ def test_a_fork_between_two_chunks_leaves_no_replay_in_the_child(
         os.close(release_w)
         os.waitpid(pid, 0)
     lib.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_writer_thread_goes_on_with_the_journal_after_the_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fork took the replay over only to keep it out of the child: the parent's thread writes the
+    # rest back by itself, with no later record or read to wake it.
+    db = tmp_path / "lib.db"
+    _journal_left_by_an_ended_process(db, 6)
+    monkeypatch.setattr(_spill, "CHUNK", 2)
+    lib = SkillLibrary(db)
+    between = threading.Event()
+    part = _spill_read.LazyFile.part
+
+    def part_then_wait(self: _spill_read.LazyFile[object], start: int, chunk: int) -> list[object]:
+        if threading.current_thread().name == "skillevo-writer" and start > 0 and not between.is_set():
+            between.set()
+            for _ in range(3000):  # until the fork waits for its turn (bounded, not timed)
+                if lib._behind._turn._wanted:
+                    break
+                time.sleep(0.01)
+        return part(self, start, chunk)
+
+    monkeypatch.setattr(_spill_read.LazyFile, "part", part_then_wait)
+    with run_path_scope():
+        lib.skills()
+    lib._behind._wake_writer()
+    assert between.wait(30.0)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    for _ in range(600):  # the writer thread writes the rest back (bounded, not timed)
+        if not lib._behind.journaled:
+            break
+        time.sleep(0.05)
+    assert not lib._behind.journaled
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0] == 6
+    lib.close()

@@ -38,23 +38,36 @@ def install(live: weakref.WeakSet[Any], drain: Callable[[], None]) -> None:
 # written before its `finish()` returns, whatever its `durability` ("sync" already did).
 _FORK_LOCK_S = 10.0
 _held: list[threading.RLock] = []
+_resumed: list[Any] = []  # queues whose writer thread handed its replay over to the fork
 
 
 def _before_fork() -> None:
     _held.clear()
+    _resumed.clear()
     for queue in list(_live):
         if queue._lock.acquire(timeout=_FORK_LOCK_S):
             _held.append(queue._lock)
+            if queue._turn.replaying:
+                _resumed.append(queue)
             queue._turn.take(time.monotonic() + _FORK_LOCK_S)  # (the lock let go while it waits)
 
 
-def _after_fork_in_parent() -> None:
+def _release() -> None:
     while _held:
         _held.pop().release()
 
 
+def _after_fork_in_parent() -> None:
+    _release()
+    # The thread gave its replay up for the fork alone: woken, it goes on with it (else the rest
+    # waited for the next record or read to wake it).
+    while _resumed:
+        _resumed.pop()._wake.set()
+
+
 def _after_fork_in_child() -> None:
-    _after_fork_in_parent()
+    _release()
+    _resumed.clear()
     for queue in list(_live):
         queue._queue = []  # what was queued belongs to the parent, which writes it
         queue._inflight = 0
