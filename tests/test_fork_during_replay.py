@@ -30,11 +30,10 @@ from skillevo import SkillLibrary, _spill, _spill_read
 from skillevo._run_path import run_path_scope
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_fork_between_two_chunks_leaves_no_replay_in_the_child(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = tmp_path / "lib.db"
+def _writer_thread_between_two_chunks(db: Path, monkeypatch: pytest.MonkeyPatch) -> SkillLibrary:
+    """A library whose writer thread writes an ended process's 6 journaled episodes back, 2 a chunk,
+    and stands between two chunks (the library's lock let go) until someone waits for its turn: the
+    fork's hook, or the parent's flush after the fork."""
     _journal_left_by_an_ended_process(db, 6)
     monkeypatch.setattr(_spill, "CHUNK", 2)
     lib = SkillLibrary(db)
@@ -42,8 +41,6 @@ def test_a_fork_between_two_chunks_leaves_no_replay_in_the_child(
     part = _spill_read.LazyFile.part
 
     def part_then_wait(self: _spill_read.LazyFile[object], start: int, chunk: int) -> list[object]:
-        # Between two chunks of the writer thread's replay (the library's lock let go), it goes on
-        # once someone waits for its turn: the fork's hook, or the parent's flush after the fork.
         if threading.current_thread().name == "skillevo-writer" and start > 0 and not between.is_set():
             between.set()
             for _ in range(3000):  # bounded, not timed
@@ -57,6 +54,14 @@ def test_a_fork_between_two_chunks_leaves_no_replay_in_the_child(
         lib.skills()  # the journal is left to the writer thread
     lib._behind._wake_writer()
     assert between.wait(30.0)
+    return lib
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_fork_between_two_chunks_leaves_no_replay_in_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "lib.db"
+    lib = _writer_thread_between_two_chunks(db, monkeypatch)
     release_r, release_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the worker: lives on until the parent has flushed
@@ -83,26 +88,7 @@ def test_the_writer_thread_goes_on_with_the_journal_after_the_fork(
     # The fork took the replay over only to keep it out of the child: the parent's thread writes the
     # rest back by itself, with no later record or read to wake it.
     db = tmp_path / "lib.db"
-    _journal_left_by_an_ended_process(db, 6)
-    monkeypatch.setattr(_spill, "CHUNK", 2)
-    lib = SkillLibrary(db)
-    between = threading.Event()
-    part = _spill_read.LazyFile.part
-
-    def part_then_wait(self: _spill_read.LazyFile[object], start: int, chunk: int) -> list[object]:
-        if threading.current_thread().name == "skillevo-writer" and start > 0 and not between.is_set():
-            between.set()
-            for _ in range(3000):  # until the fork waits for its turn (bounded, not timed)
-                if lib._behind._turn._wanted:
-                    break
-                time.sleep(0.01)
-        return part(self, start, chunk)
-
-    monkeypatch.setattr(_spill_read.LazyFile, "part", part_then_wait)
-    with run_path_scope():
-        lib.skills()
-    lib._behind._wake_writer()
-    assert between.wait(30.0)
+    lib = _writer_thread_between_two_chunks(db, monkeypatch)
     pid = os.fork()
     if pid == 0:
         os._exit(0)
