@@ -14,6 +14,7 @@ for the worker to end.
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import sys
 import threading
@@ -100,4 +101,40 @@ def test_the_writer_thread_goes_on_with_the_journal_after_the_fork(
     assert not lib._behind.journaled
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0] == 6
+    lib.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_while_another_thread_appends_to_the_journal_records(tmp_path: Path) -> None:
+    # Another thread of the parent was appending to the journal (its lock held around the fsync)
+    # as the process forked: the child's first record that reads the journal waited for that lock
+    # forever, held by a thread the child does not have.
+    db = tmp_path / "lib.db"
+    _journal_left_by_an_ended_process(db, 2)
+    lib = SkillLibrary(db)
+    journal = lib._behind._journal
+    assert journal is not None
+    held, release = threading.Event(), threading.Event()
+
+    def appending() -> None:
+        with journal._lock:
+            held.set()
+            release.wait(60.0)
+
+    appender = threading.Thread(target=appending)
+    appender.start()
+    try:
+        assert held.wait(30.0)
+        pid = os.fork()
+        if pid == 0:  # the worker: writes what waits (the journal too) before it goes on
+            signal.alarm(20)  # (the failure's bound: a hang ends the child with SIGALRM)
+            try:
+                lib.flush()
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        appender.join(30.0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
     lib.close()

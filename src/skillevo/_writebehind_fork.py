@@ -80,6 +80,10 @@ def _after_fork_in_child() -> None:
         queue._unqueued = {}
         queue._thread = None
         queue._turn = ReplayTurn(queue._lock)  # a replay the parent's thread was making is not the child's
+        if queue._journal is not None:
+            # Appends take the journal's own lock without the owner's (another thread's record, the
+            # writer's fsync): one held at the fork would never be let go in the child.
+            queue._journal._lock = threading.Lock()
         queue.sync = True
     # What a refused write left queued in the child (another process's lock, a server away) is
     # lost at its ``os._exit`` with no word unless written there. multiprocessing clears the
