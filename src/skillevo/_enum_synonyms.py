@@ -23,7 +23,7 @@ from ._errors import NotFoundError
 from ._mining import Proposal, correction_pairs
 from ._models import ArgCondition, Event, EventKind, MapValue, Repair, Strategy, Trigger, TriggerKind
 from ._redaction import redact
-from ._untrusted import identifier
+from ._untrusted import declared_name, identifier
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
@@ -105,7 +105,7 @@ def synonym_proposals(evo: Evolver, events: Sequence[Event]) -> list[Proposal]:
     out: list[Proposal] = []
     named: set[str] = set()
     for bad, good in correction_pairs(events):
-        tool = identifier(bad.tool) if bad.tool else None
+        tool = declared_name(bad.tool) if bad.tool else None
         schema = evo.tools.schema(tool) if tool else None
         if tool is None or schema is None:
             continue

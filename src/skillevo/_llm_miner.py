@@ -31,7 +31,7 @@ from ._redaction import redact_text
 from ._shape import shape
 from ._store import SkillStore
 from ._store_args import count_arg
-from ._untrusted import has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
+from ._untrusted import declared_name, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
 from ._vouch import REMOVES_VALUE, UNDECLARED, removes_value, undeclared_constant
 
 __all__ = ["LLMMiner"]
@@ -118,7 +118,7 @@ def _check_text(proposal: Proposal, err: Event, fix: Event | None, successes: Se
     numbers and names read in the error message).
     """
     tool = proposal.trigger.tool
-    if tool not in (None, "*") and identifier(tool) is None:
+    if tool not in (None, "*") and declared_name(tool) is None:
         raise ValueError("the trigger tool is no identifier")
     raw_args, raw_later = err.data.get("args"), fix.data.get("args") if fix is not None else None
     args: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
@@ -265,7 +265,7 @@ class LLMMiner(Miner):
         return _PROMPT.format(
             # The tool's name is the tool's text (an MCP server's choice): written raw, a line break in
             # it wrote a line of its own into the prompt, a quote closed the JSON shown around it.
-            tool=identifier(err.tool) or _UNNAMED,
+            tool=declared_name(err.tool) or _UNNAMED,
             args=quote_untrusted(json.dumps(shown_args[0], default=str), 300),
             error=quote_untrusted(_error_shown(_named(error, people), err, people), 300),
             successes=ok,
@@ -287,7 +287,7 @@ class LLMMiner(Miner):
         proposals: list[Proposal] = []
         rejected: list[Event] = []
         for err in failures:
-            if identifier(err.tool) is None:
+            if declared_name(err.tool) is None:
                 # No answer could pass (`_check_text`: the trigger must name the tool as an identifier),
                 # so asking would only spend the budget on a prompt the tool's name wrote into.
                 rejected.append(

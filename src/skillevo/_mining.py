@@ -72,7 +72,14 @@ from ._stored_repair import repair_ops_refusal
 from ._structured import structured_rule
 from ._task_data import adds_left_out, sent_otherwise
 from ._trigger_rate import error_category, evidence_policy, trigger_rate
-from ._untrusted import clean_text, has_hidden, identifier, is_mixed_script, looks_like_injection, quote_untrusted
+from ._untrusted import (
+    clean_text,
+    declared_name,
+    has_hidden,
+    is_mixed_script,
+    looks_like_injection,
+    quote_untrusted,
+)
 from ._vouch import SUGGESTED, UNVOUCHED, suggested_constant, unvouched_constant
 
 __all__ = ["CheckResult", "Miner", "Proposal", "RuleMiner", "check_proposal", "observed_win"]
@@ -310,7 +317,7 @@ class RuleMiner(Miner):
         return pairs
 
     def _from_correction(self, err: Event, fix: Event, store: SkillStore) -> Proposal | None:
-        tool = identifier(err.tool)
+        tool = declared_name(err.tool)
         if tool is None:
             return None  # a tool whose name is no identifier gets no skill: its name would reach a prompt
         category = error_category(err)
@@ -376,7 +383,7 @@ class RuleMiner(Miner):
     # ------------------------------------------------------------------ structured errors
 
     def _from_structured(self, err: Event) -> Proposal | None:
-        tool = identifier(err.tool)
+        tool = declared_name(err.tool)
         if tool is None:
             return None
         raw = str(err.data.get("error", ""))

@@ -64,7 +64,7 @@ from ._models import (
 )
 from ._redaction import redact
 from ._schema_scale import rescales, unscaled
-from ._untrusted import identifier, name_words
+from ._untrusted import declared_name, identifier, name_words
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
@@ -247,9 +247,9 @@ def _guidance(tool: str, path: tuple[str, ...], schema: Mapping[str, Any], *, mi
     # The path is shown as one name, so it is held to the rule of one (at most six words, no
     # instruction read across them) as an error's dotted location is: each level passing alone let a
     # schema spell a sentence a level at a time (inject4).
-    if identifier(tool) is None or not names or any(identifier(n) is None for n in names):
+    if declared_name(tool) is None or not names or any(declared_name(n) is None for n in names):
         return None
-    if identifier(".".join(names)) is None:
+    if declared_name(".".join(names)) is None:
         return None
     shown = "".join(p if i == 0 else ("[]" if p == ITEMS else "." + p) for i, p in enumerate(path))
     subject = f"each item of `{shown[:-2]}`" if path[-1] == ITEMS else f"`{shown}`"

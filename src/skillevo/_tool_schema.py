@@ -19,7 +19,7 @@ from typing import Any
 from ._conform import standard_types
 from ._evolver import Evolver
 from ._idcache import IdCache
-from ._untrusted import identifier
+from ._untrusted import declared_name
 
 __all__ = ["declare_tools", "tool_schema"]
 
@@ -89,7 +89,7 @@ def _read(tool: Any) -> tuple[str, dict[str, Any]] | None:
     schema = _as_json_schema(source)
     if not isinstance(name, str) or schema is None:
         return None
-    if identifier(name) is None:
+    if declared_name(name) is None:
         # A tool list is read as a whole: one name that is a sentence (an MCP server's), refused by
         # `register_tools`, would leave every other tool of the list undeclared with it.
         _logger.warning("skillevo: tool name %r is not an identifier; its schema is not declared", name[:80])

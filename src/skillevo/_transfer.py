@@ -60,7 +60,7 @@ from ._transfer_scale import plain_cast
 from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
 from ._transfer_synonyms import exact_map, vouched_synonym
 from ._unit_names import canonical_unit, units_said
-from ._untrusted import identifier
+from ._untrusted import declared_name
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
@@ -119,7 +119,7 @@ class ToolCatalog:
             )
         checked: dict[str, dict[str, Any]] = {}
         for name, schema in tools.items():
-            if not isinstance(name, str) or identifier(name) is None:
+            if not isinstance(name, str) or declared_name(name) is None:
                 raise ConfigError(f"register_tools: {str(name)[:80]!r} is not a tool name")
             props = schema.get("properties") if isinstance(schema, Mapping) else None
             if not isinstance(props, Mapping) or not all(
@@ -345,7 +345,7 @@ def _targets(
     renamed = source_type in (None, wanted) and (typed or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools() if only is None else sorted(t for t in only if catalog.knows(t)):
-        if identifier(tool) is None:
+        if declared_name(tool) is None:
             continue
         if typed and source_type in (None, wanted):
             # A cast by type reaches the members of the same type in the tool's declared objects and

@@ -24,6 +24,7 @@ from ._redaction import redact_text
 __all__ = [
     "clean_text",
     "confusable_table",
+    "declared_name",
     "has_hidden",
     "identifier",
     "infix_code",
@@ -210,8 +211,18 @@ def identifier(name: object) -> str | None:
     lookup into) names that record, not an argument: no later call has it, and shown, it would put
     one customer's number in every later session's prompt.
     """
+    if not isinstance(name, str) or _RECORD_NUMBER.search(name):
+        return None
+    return declared_name(name)
+
+
+def declared_name(name: object) -> str | None:
+    """`name` when a tool's declaration gives it (a tool's name, an argument its schema declares) and
+    it may appear in guidance: `identifier` without the record rule. A declaration is written before
+    any call, so a number in it (``orders_api_v20240101``, ``iso20022_pay``) names no customer's record;
+    held to that rule, such a tool lost its schema and never got a skill (before 2026-12-07)."""
     # Whole: ``$`` also matches before a final line break, and ``amount\n`` is no identifier.
-    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name) or _RECORD_NUMBER.search(name):
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
         return None
     words = name_words(name)
     if len(words) > _MAX_NAME_WORDS or looks_like_injection(" ".join(words)):
