@@ -45,3 +45,33 @@ def test_sync_updates_made_during_an_outage_are_applied_once(tmp_path: Path, mon
     assert arm.alpha == 1.0 + 1.0 + 2.0  # prior + 1 + the two rewards of 1 (i = 1, 3)
     assert sorted(e.id for e in lib.episodes()) == sorted(episodes)
     lib.close()
+
+
+@pytest.mark.postgres
+def test_postgres_sync_updates_made_while_episodes_wait_are_applied_once(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from .conftest import PG_URL
+
+    monkeypatch.setattr(_sql_batch, "QUEUE_WAIT_S", 0.2)
+    schema = pg_url.rsplit("schema=", 1)[1]
+    lib = SkillLibrary(pg_url, durability="sync")
+    lib.increment_posterior(PosteriorIncrement(key="k", arm="a", reward=1.0))
+    episodes = []
+    with psycopg.connect(PG_URL) as other:  # another session's table lock: episodes are refused
+        other.execute(f'LOCK TABLE "{schema}".episodes IN ACCESS EXCLUSIVE MODE')
+        for i in range(3):
+            ep = Episode(task=f"run {i}")
+            with pytest.raises(LibraryError):
+                lib.record_episode(ep)
+            episodes.append(ep.id)
+            with pytest.raises(LibraryError):
+                lib.increment_posterior(PosteriorIncrement(key="k", arm="a", reward=1.0))
+        other.rollback()
+    lib.flush()
+    (arm,) = lib.posteriors("k")
+    assert arm.observations == 4 and arm.alpha == 5.0  # each once, none lost
+    assert sorted(e.id for e in lib.episodes()) == sorted(episodes)
+    lib.close()
