@@ -137,16 +137,31 @@ def _status_events(store: SkillStore) -> list[Event]:
 
 
 def last_event_id_at(store: SkillStore, ts: float) -> int:
-    """The id of the last event written at or before `ts` (0 if none), by binary search on ids.
+    """The id of the last event written at or before `ts` (0 if none), reading ~3 log2(n) single
+    events instead of the whole log.
 
-    Event ids grow with their timestamps (writes commit one at a time), so this reads ~2 log2(n)
-    single events instead of the whole log.
+    Event ids grow with their timestamps only while the wall clock does: a clock stepped ahead
+    for a while, then corrected (a VM resumed, NTP catching up), leaves a run of events stamped
+    later than the ones written after it. So the search gallops back from the newest event to the
+    first one at or before `ts`, and only then bisects, between it and the last one found past
+    `ts`: before 2026-12-07 it bisected from the oldest, and such a run ended it there, so `train`
+    read nothing written after it until the clock reached its stamps (40 events stamped a year
+    ahead: 100 settled events after them unread for that year; `tests/test_fault_clock_step.py`).
     """
     hi = 1
     while store.events(after_id=hi, limit=1):
         hi *= 2
-    lo = 0
-    while lo < hi:
+    lo, step = 0, 1
+    while hi > 0:
+        probe = max(0, hi - step)
+        found = store.events(after_id=probe, limit=1)
+        if found and found[0].ts <= ts and (found[0].id or 0) <= hi:
+            lo = found[0].id or probe + 1
+            break
+        if probe == 0:
+            break
+        hi, step = probe, step * 2
+    while lo < hi:  # bisect (lo: at or before `ts`; past hi: none found)
         mid = (lo + hi + 1) // 2
         found = store.events(after_id=mid - 1, limit=1)
         if found and found[0].ts <= ts and (found[0].id or 0) <= hi:

@@ -529,7 +529,7 @@ class EpisodeContext:
             ep.reward = r
             self._shadow.finish()
             # Built (redacted, validated) where they are first read: by a queued write, off this thread.
-            events = self._handed = self._rec.hand_off()
+            events = self._handed = self._rec.hand_off(ep)
         try:
             if ep.applied:  # else nothing to credit, now or by a later feedback
                 events.add(evo.ledger.credit_tool_guidance(ep.applied, self._choices))

@@ -13,20 +13,30 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._detect import hide_in_signature
-from ._models import Event, EventKind
+from ._models import Episode, Event, EventKind
 from ._redaction import REDACT_PAST_CUT, capped_text, redact, remember_secrets
 from ._sanitize import MAX_DEPTH, json_text, safe_str
 from ._store_common import DeferredEvents, mark_scrubbed
 
-__all__ = ["ERROR_MAX_CHARS", "RESULT_MAX_CHARS", "EventRecorder", "PendingEvents", "jsonable", "snapshot"]
+__all__ = [
+    "ERROR_MAX_CHARS", "MAX_TOOL_EVENTS", "RESULT_MAX_CHARS", "EventRecorder", "PendingEvents", "jsonable", "snapshot",
+]
 
 RESULT_MAX_CHARS = 2000
 ERROR_MAX_CHARS = 2000  # with the ellipsis a cut adds
+#: The most tool call, result and error events one episode keeps (the first ones); the rest are
+#: counted (episode metadata ``events_dropped``). Each holds up to ~4 KB of snapshots: unbounded, a
+#: long-lived episode held 3.7 KB a call until it finished (20,000 calls: 74 MB), and its one queued
+#: write built (redacted) them all for 100 s.
+MAX_TOOL_EVENTS = 2000
+_SNAPSHOT_KINDS = frozenset({EventKind.TOOL_CALL, EventKind.TOOL_RESULT, EventKind.TOOL_ERROR})
+_said_dropped = threading.Event()  # the first over-cap episode of the process is logged, once
 
 #: the events an episode's `listener` is told about as they happen
 _TRACED = frozenset({EventKind.SELECTION, EventKind.REPAIR, EventKind.GUIDANCE})
@@ -223,6 +233,8 @@ class EventRecorder:
         self.secrets: set[str] = set()
         #: called with each selection, repair and guidance event as it happens (redacted)
         self.listener: Listener | None = None
+        self._room = MAX_TOOL_EVENTS  # tool events this episode may still keep
+        self.dropped = 0  # tool events past `MAX_TOOL_EVENTS`, not kept
 
     def log(self, kind: EventKind, tool: str | None = None, version_id: str | None = None, **data: Any) -> None:
         """Log an event whose data holds no snapshot of the caller's values."""
@@ -234,6 +246,10 @@ class EventRecorder:
         """`log_private` of a tool call or result (kinds the listener is not told about), on every
         call's path: appended, nothing else. `data` holds the private snapshots too, after the
         other fields (where `log_private`'s build puts them)."""
+        if self._room <= 0:
+            self.dropped += 1
+            return
+        self._room -= 1
         self._unbuilt.append((kind, tool, None, time.time(), data, None))
 
     def log_private(
@@ -241,6 +257,11 @@ class EventRecorder:
     ) -> None:
         """Log an event whose `private` fields (snapshots of arguments, results, error texts, taken
         now with `jsonable`) are added to its data when the event is built (and redacted with it)."""
+        if kind in _SNAPSHOT_KINDS:
+            if self._room <= 0:
+                self.dropped += 1
+                return
+            self._room -= 1
         if self.listener is not None and kind in _TRACED:
             # Redacted now, once: the listener and the stored event see the same values.
             data.update(private)
@@ -274,9 +295,20 @@ class EventRecorder:
             self.events = events
         return self.events
 
-    def hand_off(self) -> PendingEvents:
+    def hand_off(self, episode: Episode) -> PendingEvents:
         """The events logged so far, unbuilt (see `PendingEvents`), with this episode's secrets; the
-        recorder keeps them as its events and forgets the secrets."""
+        recorder keeps them as its events and forgets the secrets. The tool events past the cap
+        are counted in `episode`'s metadata (``events_dropped``)."""
+        if self.dropped:
+            episode.metadata["events_dropped"] = self.dropped
+            if not _said_dropped.is_set():
+                _said_dropped.set()
+                _logger.warning(
+                    "skillevo: episode %s logged more than %d tool calls, results and errors: the first %d are "
+                    "recorded, %d more were not (the count is in the episode's metadata 'events_dropped'; "
+                    "later episodes past the cap are noted there only)",
+                    episode.id, MAX_TOOL_EVENTS, MAX_TOOL_EVENTS, self.dropped,
+                )
         events = self.events if isinstance(self.events, list) else list(self.events)
         pending = PendingEvents(events, self._unbuilt, self.secrets)
         self.events, self._unbuilt, self.secrets = pending, [], set()

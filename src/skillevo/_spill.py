@@ -217,9 +217,9 @@ class Journal(Generic[T]):
             try:
                 fd = self._own()
                 n = self._fitting(encoded_lines)
-                data = b"".join(encoded_lines[:n])
                 if n:
-                    self._write_all(fd, data, sync=sync)
+                    n = self._write_all(fd, encoded_lines[:n], sync=sync)
+                data = b"".join(encoded_lines[:n])
             except OSError as exc:
                 _log.error("skillevo: the journal %s cannot be written (%s)", self.folder, exc.strerror or exc)
                 return list(records)
@@ -291,12 +291,24 @@ class Journal(Generic[T]):
                 pass  # written back and deleted meanwhile by another process
         return total
 
-    def _write_all(self, fd: int, data: bytes, *, sync: bool = True) -> bool:
+    def _write_all(self, fd: int, lines: list[bytes], *, sync: bool = True) -> int:
+        """Append `lines`; how many of them were kept (at least one, else `OSError`): a disk that
+        takes part of the data (filling up, a file-size limit) keeps the whole lines it took."""
         start = os.lseek(fd, 0, os.SEEK_END)
+        data = b"".join(lines)
+        kept = len(lines)
         try:
             written = os.write(fd, data)
             if written != len(data):
-                raise OSError(28, "short write")
+                kept, size = 0, 0
+                while size + len(lines[kept]) <= written:  # (written < len(data): stops in range)
+                    size += len(lines[kept])
+                    kept += 1
+                if not kept:
+                    raise OSError(28, "short write")
+                os.ftruncate(fd, start + size)
+                _log.error("skillevo: the journal %s took %d of %d records (the disk is full)", self.folder,
+                           kept, len(lines))
             if sync:  # acknowledged records survive a power cut, not only a killed process
                 os.fsync(fd)
             self._dirty = self._dirty or not sync
@@ -307,7 +319,7 @@ class Journal(Generic[T]):
             except OSError:
                 self._close_own()  # a fresh file next time; the torn line is skipped on reading
             raise
-        return True
+        return kept
 
     def _untrusted(self, path: Path, why: str | None) -> bool:
         """Whether `why` names a reason not to trust `path` (reported once per path)."""
@@ -368,7 +380,7 @@ class Journal(Generic[T]):
         try:
             fd = self._own()
             if data:
-                self._write_all(fd, data)
+                self._write_all(fd, [data])  # all or nothing: one part
         except OSError:
             if self._fd is not None:  # the new file, if made, is given up; the old one is kept
                 os.close(self._fd)
@@ -507,7 +519,7 @@ class Journal(Generic[T]):
             try:
                 fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
-                    self._write_all(fd, b"".join(unread))
+                    self._write_all(fd, [b"".join(unread)])
                 finally:
                     os.close(fd)
                 os.replace(making, kept)

@@ -321,13 +321,13 @@ class SQLStore(SQLConnections):
     def increment_posterior(self, increment: PosteriorIncrement) -> None:
         """One selector update as atomic increments. ``durability="batched"``: queued, written by
         the background writer in its next batch and before this library's next read or write
-        returns (as `record_episode`), dropped there if its epochs have passed. ``"sync"`` (or
-        inside `transaction()`): written now, where the database can in one statement that commits
-        alone (one round trip, no BEGIN/COMMIT), otherwise in one transaction. A malformed update is
-        a `ConfigError`, never queued."""
+        returns (as `record_episode`), dropped there if its epochs have passed. ``"sync"``: through
+        the same queue, written before this returns (a refusal keeps it queued behind what waits,
+        applied once under its write key, as an episode). Inside `transaction()`: part of it, in
+        one statement where the database can. A malformed update is a `ConfigError`, never queued."""
         increment = increment_arg(increment, PosteriorIncrement)
         now = time.time()
-        if self.durability == "sync" or self._current() is not None:
+        if self._current() is not None:
             self._run(increment_statements(increment, now, self._d.json, one_statement=self._d.writable_cte,
                                            lock=self._d.for_share))
             return
