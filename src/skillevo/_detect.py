@@ -36,6 +36,7 @@ from ._detect_shapes import (
     status_line,
     traceback_failure,
 )
+from ._named_words import argument_names_hidden
 from ._redaction import capped_text, redact
 from ._sanitize import safe_str
 
@@ -291,6 +292,7 @@ def classify_error(message: str, error_type: str = "") -> str:
         body = json_words(body)
     for quoted in _QUOTED:
         body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
+    body = argument_names_hidden(body)  # ("timeout_seconds must be an integer" is no timeout)
     text = f"{str(error_type)[:200]}: {body}"
     for category, pattern in _CATEGORIES:
         if pattern.search(text):

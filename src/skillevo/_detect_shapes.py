@@ -10,7 +10,9 @@ result, never on words it happens to contain:
   an *error envelope*: no data (``data``, ``result``) beside it (GraphQL with ``"data": null``,
   JSON:API, Rails-style validation);
 * an explicit flag in an envelope: ``"ok": false``, ``"success": false``, ``"isError": true``
-  (MCP), a ``status`` of ``"error"``/``"fail"`` (JSend), or an HTTP error status (400-599) as
+  (MCP), a ``status`` of ``"error"``/``"fail"`` (JSend) or ``"Failure"`` (a Kubernetes API
+  ``Status`` object, whose ``kind``/``apiVersion``/``metadata`` are envelope members only in an
+  object of ``"kind": "Status"``), or an HTTP error status (400-599) as
   ``status``/``statusCode``/``status_code``/``code``;
 * an RFC 7807 problem (``title`` with an error ``status``, or with a ``type`` URI and ``instance``);
 * FastAPI / pydantic validation errors (only ``detail``: a list of ``{"loc", "msg"}``).
@@ -50,6 +52,9 @@ _ENVELOPE = frozenset(
     }
 )
 # Where an error object keeps its message, most specific first (RFC 7807's title + detail is joined).
+# The members a Kubernetes API ``Status`` object (``"kind": "Status"``) has besides an envelope's: its
+# type's bookkeeping. Only that kind's: a record of another kind (a build, a pod) is data.
+_STATUS_MEMBERS = frozenset({"kind", "apiversion", "metadata"})
 _MESSAGE_KEYS = ("message", "msg", "error_message", "errorMessage", "error_description", "detail",
                  "description", "reason", "faultstring")
 # Where it keeps its code: a class, not an instance (`error_signature` abstracts the numbers).
@@ -99,7 +104,8 @@ def _http_error(value: Any) -> bool:
 
 
 def _is_envelope(obj: Mapping[Any, Any]) -> bool:
-    return all(isinstance(k, str) and k.lower() in _ENVELOPE for k in obj)
+    own = _STATUS_MEMBERS if obj.get("kind") == "Status" else frozenset()
+    return all(isinstance(k, str) and (k.lower() in _ENVELOPE or k.lower() in own) for k in obj)
 
 
 def _scalar(value: Any) -> str | None:
@@ -268,7 +274,7 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
         return describe(errors, 1) or "errors"
     flag = "ok: false" if get("ok") is False else "success: false" if get("success") is False else None
     status = get("status")
-    if flag is None and isinstance(status, str) and status.strip().lower() in ("error", "fail"):
+    if flag is None and isinstance(status, str) and status.strip().lower() in ("error", "fail", "failure"):
         flag = f"status: {status.strip().lower()}"
     if flag is None and (_http_error(status) or _http_error(get("code")) or _http_error(get("statusCode"))
                          or _http_error(get("status_code"))):
