@@ -157,9 +157,9 @@ def _filesystem(runner: str, restricted_python: str) -> tuple[list[str], str]:
 
 
 def _neutral_places(python: str, stdlib: str, platstdlib: str, libs: set[str]) -> dict[str, str]:
-    """Where the jail shows the interpreter, its standard library and the shared libraries kept outside
-    the system's own folders: under `_PYTHON_DEST`, the same on every host. At their host paths a skill
-    read where the host keeps its Python (``/root/.pyenv/versions/3.11.7``: the account running the
+    """Where the jail shows the interpreter, its standard library and the shared libraries of its own
+    installation (outside the system's folders): under `_PYTHON_DEST`, the same on every host. At their
+    host paths a skill read where the host keeps its Python (``/root/.pyenv/versions/3.11.7``: the account running the
     agent, how it was set up) off ``sys.executable``, ``sys.path`` or ``LD_LIBRARY_PATH``. The
     interpreter finds its library from where it runs (``<prefix>/<platlibdir>/pythonX.Y``); a layout
     that splits it over two folders is shown where it is."""
@@ -167,10 +167,14 @@ def _neutral_places(python: str, stdlib: str, platstdlib: str, libs: set[str]) -
         return {}
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     placed = {python: f"{_PYTHON_DEST}/bin/{version}", stdlib: f"{_PYTHON_DEST}/{sys.platlibdir}/{version}"}
+    # Only the installation's own libraries (libpython) move: a system library, and above all the
+    # dynamic loader the interpreter's ELF header names by path, must stay where it is found.
+    own = os.path.realpath(sys.base_prefix).rstrip("/") + "/"
     taken: set[str] = set()
     for lib in sorted(libs):
         name = os.path.basename(lib)
-        if not lib.startswith(_SYSTEM_LIBS) and name not in taken:
+        inside = lib.startswith(own) or os.path.realpath(lib).startswith(own)
+        if inside and not lib.startswith(_SYSTEM_LIBS) and name not in taken:
             taken.add(name)
             placed[lib] = f"{_PYTHON_DEST}/shared/{name}"
     return placed
