@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from ._conform import name_key
 from ._detect import NOT_ABOUT_ARGUMENTS, classify_error
 from ._guidance_facts import fields_named, without_echo
-from ._models import NULL_ARM, RenameArg, Repair, Skill, Trigger
+from ._models import NULL_ARM, RenameArg, Repair, Trigger
 
 if TYPE_CHECKING:
     from ._selection import Selector
@@ -56,7 +56,6 @@ __all__ = [
     "attributable",
     "episode_key",
     "error_names",
-    "fired_elsewhere",
     "names_elsewhere",
     "names_own_edit",
     "reward_holds",
@@ -151,15 +150,6 @@ def names_elsewhere(
     named = error_names(message, tool, args) if names is None else names
     named = frozenset(f for f in named if f in site or f in sent or takes(tool, f))
     return bool(named) and named.isdisjoint(site)
-
-
-def fired_elsewhere(skill: Skill, message: str, tool: str, args: Any, takes: Callable[[str, str], bool]) -> bool:
-    """Whether a failure the tool-error `skill`'s trigger fired on is another site's: its versions all
-    repair, and the error names arguments of the call, none of them the ones those repairs edit
-    (`names_elsewhere`). Such a failure says nothing of the site's guidance either, whose outcome
-    (`SiteChoices.guidance_outcome`) it must not make 0; a site with a guidance-only version (no
-    arguments known) is charged as before."""
-    return names_elsewhere(site_args(v.strategy.repair for v in skill.versions), message, tool, args, takes)
 
 
 def names_own_edit(

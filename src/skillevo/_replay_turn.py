@@ -65,6 +65,11 @@ class ReplayTurn:
                 raise HandedOver
             return step()
 
+    @property
+    def replaying(self) -> bool:
+        """Whether a thread replays now, the lock let go between its chunks."""
+        return self._replayer is not None
+
     def take(self, until: float | None) -> bool:
         """The caller (holding the lock) is to replay: wait until no thread replays between chunks
         (the lock let go meanwhile, however often the caller holds it), or until the

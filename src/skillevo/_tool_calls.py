@@ -14,7 +14,7 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._attribution import fired_elsewhere, names_elsewhere, site_args
+from ._attribution import names_elsewhere, site_args
 from ._call_key import CallKey, noted, tool_name, without
 from ._call_sites import Attempt, Pending, Tried
 from ._call_waits import expect, take
@@ -405,8 +405,7 @@ class ToolCalls:
                 for t in (error_type, category)
             ):
                 continue
-            if (skill.name in self.choices.chosen and skill.name not in self.choices.conformance
-                    and not fired_elsewhere(skill, message, name, args, evo.tools.has_arg)):
+            if skill.name in self.choices.chosen and skill.name not in self.choices.conformance:
                 self.choices.failed(skill.name, name)
             self.fired.setdefault(skill.name, skill)
             self.fired_on.setdefault(skill.name, name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -30,26 +31,43 @@ def install(live: weakref.WeakSet[Any], drain: Callable[[], None]) -> None:
 # would stay held in the child forever, and a queue the child fills is lost when it ends with
 # ``os._exit`` (every multiprocessing child does: no atexit, no daemon thread finishing), as a
 # SIGKILL loses it. So the forking thread takes every owner's lock across the fork (no write is in
-# flight in the copy), and in the child the queues write through: what a forked child recorded is
+# flight in the copy; a journal's replay by the writer thread, which lets that lock go between
+# chunks, is handed over first, as to a flush: the child would inherit its open file of another
+# process's journal, and its ``flock``, hiding that file from the parent until the child ends),
+# and in the child the queues write through: what a forked child recorded is
 # written before its `finish()` returns, whatever its `durability` ("sync" already did).
 _FORK_LOCK_S = 10.0
 _held: list[threading.RLock] = []
+_resumed: list[Any] = []  # queues whose writer thread handed its replay over to the fork
 
 
 def _before_fork() -> None:
     _held.clear()
+    _resumed.clear()
     for queue in list(_live):
         if queue._lock.acquire(timeout=_FORK_LOCK_S):
             _held.append(queue._lock)
+            if queue._turn.replaying:
+                _resumed.append(queue)
+            queue._turn.take(time.monotonic() + _FORK_LOCK_S)  # (the lock let go while it waits)
 
 
-def _after_fork_in_parent() -> None:
+def _release() -> None:
     while _held:
         _held.pop().release()
 
 
+def _after_fork_in_parent() -> None:
+    _release()
+    # The thread gave its replay up for the fork alone: woken, it goes on with it (else the rest
+    # waited for the next record or read to wake it).
+    while _resumed:
+        _resumed.pop()._wake.set()
+
+
 def _after_fork_in_child() -> None:
-    _after_fork_in_parent()
+    _release()
+    _resumed.clear()
     for queue in list(_live):
         queue._queue = []  # what was queued belongs to the parent, which writes it
         queue._inflight = 0
@@ -62,6 +80,10 @@ def _after_fork_in_child() -> None:
         queue._unqueued = {}
         queue._thread = None
         queue._turn = ReplayTurn(queue._lock)  # a replay the parent's thread was making is not the child's
+        if queue._journal is not None:
+            # Appends take the journal's own lock without the owner's (another thread's record, the
+            # writer's fsync): one held at the fork would never be let go in the child.
+            queue._journal._lock = threading.Lock()
         queue.sync = True
     # What a refused write left queued in the child (another process's lock, a server away) is
     # lost at its ``os._exit`` with no word unless written there. multiprocessing clears the

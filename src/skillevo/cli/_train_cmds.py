@@ -21,6 +21,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from .._actors import check_actor
 from .._config import LibrarySection, SkillevoConfig, load_config
 from .._errors import ConfigError, NotFoundError
 from .._library import SkillLibrary
@@ -293,9 +294,15 @@ def _actor(actor: str | None) -> str:
     if actor:
         return actor
     try:
-        return getpass.getuser()
+        login = getpass.getuser()
     except (KeyError, OSError):
         return "reviewer"
+    try:
+        return check_actor(login)
+    except ConfigError:
+        # A login named like one of skillevo's own deciders ("train") is a person's own name: it is
+        # recorded marked as a login, never refused, never read as skillevo's decision.
+        return f"{login} (login)"
 
 
 @review_app.callback()

@@ -34,13 +34,13 @@ import contextvars
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crewai.events import crewai_event_bus
 from crewai.events.types.flow_events import FlowPausedEvent
-from crewai.events.types.tool_usage_events import ToolUsageErrorEvent
+from crewai.events.types.tool_usage_events import ToolFailureDetectedEvent, ToolUsageErrorEvent
 from crewai.hooks import (
     InterceptionPoint,
     unregister_after_llm_call_hook,
@@ -57,6 +57,10 @@ from ._boundaries import patch_boundaries, unpatch_boundaries
 from ._events import listen
 from ._guidance_inject import Injected, inject, restore
 from ._manager import built_manager
+from ._owners import agents_of as _agents_of
+from ._owners import is_flow as _is_flow
+from ._owners import kickoff_id
+from ._rejected import Rejections, drain, on_failure_event
 from ._requests import request_of, task_text
 from ._span import Span, spans
 from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
@@ -104,6 +108,8 @@ class _Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: whether the kickoff id (set by CrewAI around the opening of the episodes) is on them yet
     linked: bool = False
+    #: the calls CrewAI turned down before its tool hooks (see `_rejected`)
+    rejections: Rejections = field(default_factory=Rejections)
 
     def link(self) -> None:
         """Record the kickoff id on the episodes once CrewAI has assigned it."""
@@ -118,6 +124,13 @@ class _Run:
     def episode(self, binding: Evolving) -> EpisodeContext | None:
         entry = self.episodes.get(id(binding))
         return entry[1] if entry is not None and entry[0] is binding else None
+
+    def of(self, agent: Any) -> EpisodeContext | None:
+        """The episode of a marked `agent` in this kickoff (None: not marked, or none open)."""
+        binding: Evolving | None = getattr(type(agent), BINDING_ATTR, None)
+        if binding is None:
+            binding = built_manager(agent, self.owner, binding_of)
+        return None if binding is None else self.episode(binding)
 
 
 _run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("skillevo_crewai_run", default=None)
@@ -153,24 +166,6 @@ def _current(agent: Any, messages: Any = None) -> tuple[_Run, EpisodeContext] | 
     if not run.linked:
         run.link()
     return run, ep
-
-
-def _agents_of(owner: Any) -> list[Any]:
-    """The agents that take part in a kickoff of `owner` (a crew, or a standalone agent's executor)."""
-    agent = getattr(owner, "agent", None)
-    if agent is not None and not hasattr(owner, "agents"):
-        return [agent]
-    agents = list(getattr(owner, "agents", None) or [])
-    manager = getattr(owner, "manager_agent", None)
-    if manager is not None:
-        agents.append(manager)
-    agents.extend(t.agent for t in getattr(owner, "tasks", None) or [] if getattr(t, "agent", None) is not None)
-    return agents
-
-
-def _is_flow(owner: Any) -> bool:
-    """Whether `owner` is a caller's flow (agents join its run when they first act in it)."""
-    return not hasattr(owner, "agents") and getattr(owner, "agent", None) is None and hasattr(owner, "state")
 
 
 def _join(run: _Run, binding: Evolving, messages: Any) -> EpisodeContext | None:
@@ -304,20 +299,6 @@ def _abort_live_at_exit() -> None:
             log.exception("skillevo: could not record a kickoff open at exit")
 
 
-def kickoff_id(owner: Any) -> str | None:
-    """The id CrewAI gives this kickoff: the ``event_id`` of its ``CrewKickoffStartedEvent`` (of
-    ``LiteAgentExecutionStartedEvent`` for a standalone agent), which its completion event and
-    CrewAI's traces refer to; a flow's state id for a flow."""
-    for holder in (owner, getattr(owner, "agent", None)):
-        rid = getattr(holder, "_kickoff_event_id", None)
-        if isinstance(rid, str) and rid:
-            return rid
-    state = getattr(owner, "state", None)
-    # A flow's state is a model, or a dict for an unstructured flow (``Flow[dict]``, the default).
-    state_id = state.get("id") if isinstance(state, Mapping) else getattr(state, "id", None)
-    return str(state_id) if state_id else None
-
-
 def _on_end(ctx: Any) -> None:
     owner = ctx.crew if ctx.crew is not None else ctx.flow
     run = _run.get()
@@ -372,6 +353,7 @@ def _end_run(run: _Run, output: Any, *, failed: bool, error: BaseException | Non
     run's other episodes too, then goes on to the caller."""
     if not _close_run(run):
         return
+    drain(run, None, end=True)  # the calls CrewAI turned down, before the episodes end
     if not run.linked:
         run.link()
     stop: BaseException | None = None
@@ -408,6 +390,7 @@ def _before_llm(ctx: Any) -> None:
     if found is None or not isinstance(ctx.messages, list):
         return None
     run, ep = found
+    drain(run, ctx.agent)  # a call CrewAI turned down since the last hook, before this model call
     if ctx.executor is not None:
         try:
             _executors[id(ctx.executor)] = ctx.executor  # so that the last `uninstall` can take the hook out
@@ -447,8 +430,16 @@ def _before_tool(ctx: Any) -> None:
         return None
     found = _current(ctx.agent)
     if found is not None:
+        drain(found[0], ctx.agent)  # (in the order the model made them)
         before_tool(found[0], found[1], ctx)
     return None
+
+
+def _on_tool_failure(source: Any, event: Any) -> None:
+    # On CrewAI's handler pool, in a copy of the emitting context: the run is the call's kickoff.
+    run = _run.get()
+    if run is not None:
+        on_failure_event(run, event)
 
 
 def _after_tool(ctx: Any) -> str | None:
@@ -495,6 +486,7 @@ def _register(handlers: bool) -> None:
     if handlers:
         crewai_event_bus.register_handler(ToolUsageErrorEvent, on_tool_error_event)
         crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
+        crewai_event_bus.register_handler(ToolFailureDetectedEvent, _on_tool_failure)
         patch_boundaries(_start, _end_run)
 
 
@@ -507,6 +499,7 @@ def _unregister() -> None:
     unregister_after_tool_call_hook(_after_tool)
     crewai_event_bus.off(ToolUsageErrorEvent, on_tool_error_event)
     crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
+    crewai_event_bus.off(ToolFailureDetectedEvent, _on_tool_failure)
     unpatch_boundaries()
     for executor in list(_executors.values()):
         _detach(executor)

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from crewai.events import crewai_event_bus
 
-from skillevo.adapters import MAX_REPAIRS, EpisodeContext, call_left, declare_tools
+from skillevo.adapters import MAX_REPAIRS, EpisodeContext, call_left, declare_tools, record_tool_error
 
+from ._rejected import UnknownToolError, unknown_tool
 from ._tool_call import Call, current, judging, permit
 from ._tool_guard import guard
 from ._tool_io import blocked, format_output, invoke, raised_message, replace_args
@@ -93,6 +94,9 @@ def after_tool(run: _Run, ep: EpisodeContext, ctx: Any) -> str | None:
         if call is None:  # the before-hook did not see this call
             call = Call(name, errors_before=None)
             ep.before_tool(name, dict(ctx.tool_input or {}))
+        if unknown_tool(run, ctx):  # a name none of the agent's tools has: CrewAI ran nothing
+            record_tool_error(ep, name, dict(ctx.tool_input or {}), UnknownToolError(str(ctx.tool_result)))
+            return None
         if call.done or call.settled:  # the tool's own call recorded its outcome (and repaired it)
             if call.done or call.raised:
                 return None
