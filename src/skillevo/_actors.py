@@ -5,7 +5,7 @@ lifecycle won is an event by ``lifecycle``, a version active when review became 
 ``review-gate``. Those names are therefore reserved: only skillevo's own deciders write them, as an
 `OwnActor` (``set_status``) or inside `own_decision` (events they log). Any other caller, a script
 calling ``set_status``, a person's ``--actor``, events handed to ``log_events``, that names one (in
-any case, spacing or compatibility form) gets a one-line `ConfigError` and nothing is written.
+any case, spacing, compatibility form or look-alike letters) gets a one-line `ConfigError` and nothing is written.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from ._errors import ConfigError
 from ._models import Event, EventKind
+from ._secret_fold import ascii_reading
 
 __all__ = [
     "GATE",
@@ -46,7 +47,9 @@ PROCESS = OwnActor("process")
 
 
 def _folded(name: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())
+    # As a person reads the name: compatibility forms, then look-alike letters (a Cyrillic "е" in
+    # "lifеcycle", small capitals), so that no decision shows under what reads as an own name.
+    return "".join(c for c in ascii_reading(unicodedata.normalize("NFKC", name)).casefold() if c.isalnum())
 
 
 _RESERVED = frozenset(_folded(a) for a in (SKILLEVO, LIFECYCLE, GATE, TRAIN, PROCESS))

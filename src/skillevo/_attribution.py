@@ -115,11 +115,21 @@ def error_names(message: str, tool: str, args: Any) -> frozenset[str]:
     # other way round): a spelling of a sent argument's name that differs only by case and word
     # separators names that argument. Only compound spellings count: a plain word is prose.
     keys = {name_key(k): k for k in sent if isinstance(k, str) and name_key(k)}
-    for token in _COMPOUND.findall(without_echo(message)[:_READ]) if keys else ():
+    for token in _COMPOUND.findall(_without_values(without_echo(message)[:_READ], values)) if keys else ():
         compound = "_" in token or "-" in token or _CAMEL.search(token) is not None  # ("ABC" is a word)
         if compound and token not in values and token not in sent and name_key(token) in keys:
             named.add(keys[name_key(token)])
     return frozenset(named - values - {tool})
+
+
+def _without_values(message: str, values: set[str]) -> str:
+    """`message` with each sent value it repeats as a whole cut out: the words of an echoed value are
+    the caller's ("please check binCode" in a note), never the backend naming an argument. A value met
+    inside a longer word (``bin`` in ``binCode``) is part of that word and stays."""
+    for value in sorted((v for v in values if v.strip()), key=len, reverse=True):
+        if value in message:
+            message = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", " ", message)
+    return message
 
 
 def names_elsewhere(

@@ -24,7 +24,7 @@ conversion loses nothing and only one conforming value can be meant:
 * a string that matches the ``pattern`` only once stripped or in one case (lower or upper), or
   with the literal head an anchored pattern starts every match with put before it (``"40321"`` ->
   ``"PKG_40321"`` for ``^PKG_[0-9]{5}$``: the tool's declared prefix, not a value of the caller's;
-  never a head ending in a digit before a leading digit, which makes the number another);
+  only where the head stands apart from the value, never a digit before a digit or a letter before a letter);
 * a date read one way only into ``format: date`` (``YYYY-MM-DD``): ``2025/03/14``, ``11/27/2025``;
   ``03/04/2025`` reads both ways and is left alone;
 * a 12-hour clock time into ``format: time`` (``HH:MM[:SS]``): ``"3pm"``, ``"3:30 p.m."`` ->
@@ -427,13 +427,20 @@ def _string_forms(text: str, schema: Mapping[str, Any]) -> Any:
         stripped = text.strip()
         forms = [stripped, stripped.lower(), stripped.upper()]
         head = _literal_head(pattern)
-        # Never a digit joined to the value's leading digit: "1234" for ^9[0-9]{4}$ is no "91234",
-        # the caller's number made another (another record's id, another year).
-        joined = head[-1:].isdigit() and stripped[:1].isdigit()
-        if head and stripped and not joined and not stripped.casefold().startswith(head.casefold()):
+        if head and stripped and not stripped.casefold().startswith(head.casefold()) and _set_apart(head, stripped):
             forms.append(head + stripped)
         return _unique([f for f in forms if _pattern_ok(pattern, f)])
     return text
+
+
+def _set_apart(head: str, text: str) -> bool:
+    """Whether `head` before `text` is a prefix set apart from it: it ends in a separator, or a letter
+    meets a digit. A digit before a digit (``^1[0-9]{9}$`` and a number one digit short) or a letter
+    before a letter continues the value itself, and would make another valid-looking id of it."""
+    last, first = head[-1], text[0]
+    if not (last.isalnum() and first.isalnum()):
+        return True
+    return last.isdigit() != first.isdigit()
 
 
 def _literal_head(pattern: str) -> str:

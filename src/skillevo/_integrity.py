@@ -125,11 +125,31 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFB
           stat.S_IFSOCK: "a socket"}
 
 
+#: The files SQLite opens beside a library: its write-ahead log, the log's index, the rollback journal.
+_BESIDE = ("-wal", "-shm", "-journal")
+
+
+def _check_beside(path: Path) -> None:
+    """Refuse a library whose write-ahead log, index or journal is there but no regular file: SQLite
+    opens and reads them itself, and a FIFO there blocked the open forever (SIGTERM did not end it)."""
+    for suffix in _BESIDE:
+        beside = Path(f"{path}{suffix}")
+        try:
+            mode = beside.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else _KINDS.get(stat.S_IFMT(mode), "a special file")
+            raise LibraryError(f"{beside} is not a regular file ({kind}): SQLite would open it as the "
+                               f"library's {suffix[1:]} file; left untouched")
+
+
 def check_existing_file(path: Path, *, budget_s: float = QUICK_CHECK_S, replays_log: bool = False) -> None:
     """Refuse a file that is not a usable skillevo library, without writing a byte to it.
     `replays_log`: no connection of this process has the file open, so this check may be the one
     that replays its write-ahead log after a crash; committed transactions the replay leaves out
     (a damaged or truncated log) are then said in a warning, the log kept aside (`skillevo._wal`)."""
+    _check_beside(path)
     if not path.exists():
         return
     if path.is_dir():

@@ -49,6 +49,9 @@ RETRY_FIRST_S = 1.0  # a failed engine is tried again after this long, doubled a
 RETRY_S = 300.0  # ... up to this long (a host fixed without restarting the agent)
 _RUNNER_DEST = "/sandbox/runner.py"
 _LIB_DEST = "/sandbox/lib"
+_PYTHON_DEST = "/sandbox/python"  # where the jail shows the interpreter (`_neutral_places`)
+#: The system's own library folders: a shared library there is shown where it is (nothing of the host's).
+_SYSTEM_LIBS = ("/lib/", "/lib64/", "/lib32/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/")
 
 # Refused with EPERM: nothing a repair needs, each a known way to attack the kernel or leave the jail.
 _DENIED_SYSCALLS = (
@@ -129,26 +132,52 @@ def _filesystem(runner: str, restricted_python: str) -> tuple[list[str], str]:
     modules = [str(p) for p in Path(dynload).glob("*.so")] if os.path.isdir(dynload) else []
     libs = _ldd_paths([python, *modules])
     args: list[str] = []
+    placed = _neutral_places(python, stdlib, platstdlib, libs)
     if libs:
         for lib in sorted(libs):
-            args += ["--ro-bind", os.path.realpath(lib), lib]
+            args += ["--ro-bind", os.path.realpath(lib), placed.get(lib, lib)]
     else:  # no ldd (e.g. a static or musl build): the system library folders, read-only
         for folder in ("/lib", "/lib64", "/usr/lib", "/usr/lib64"):
             if os.path.isdir(folder):
                 args += ["--ro-bind", folder, folder]
-    args += ["--ro-bind", python, python]
+    args += ["--ro-bind", python, placed.get(python, python)]
     for folder in sorted({stdlib, platstdlib}):
-        args += ["--ro-bind", folder, folder]
+        dest = placed.get(folder, folder)
+        args += ["--ro-bind", folder, dest]
         # An interpreter's own site-packages may sit inside its standard library folder: hide it.
         for sub in ("site-packages", "dist-packages"):
-            inner = os.path.join(folder, sub)
-            if os.path.isdir(inner):
+            if os.path.isdir(os.path.join(folder, sub)):
+                inner = os.path.join(dest, sub)
                 args += ["--perms", "0555", "--tmpfs", inner, "--remount-ro", inner]
     args += ["--ro-bind", restricted_python, f"{_LIB_DEST}/RestrictedPython", "--ro-bind", runner, _RUNNER_DEST]
-    lib_dirs = sorted({os.path.dirname(lib) for lib in libs})
+    lib_dirs = sorted({os.path.dirname(placed.get(lib, lib)) for lib in libs})
     if lib_dirs:
         args += ["--setenv", "LD_LIBRARY_PATH", ":".join(lib_dirs)]
-    return args, python
+    return args, placed.get(python, python)
+
+
+def _neutral_places(python: str, stdlib: str, platstdlib: str, libs: set[str]) -> dict[str, str]:
+    """Where the jail shows the interpreter, its standard library and the shared libraries of its own
+    installation (outside the system's folders): under `_PYTHON_DEST`, the same on every host. At their
+    host paths a skill read where the host keeps its Python (``/root/.pyenv/versions/3.11.7``: the account running the
+    agent, how it was set up) off ``sys.executable``, ``sys.path`` or ``LD_LIBRARY_PATH``. The
+    interpreter finds its library from where it runs (``<prefix>/<platlibdir>/pythonX.Y``); a layout
+    that splits it over two folders is shown where it is."""
+    if stdlib != platstdlib:
+        return {}
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    placed = {python: f"{_PYTHON_DEST}/bin/{version}", stdlib: f"{_PYTHON_DEST}/{sys.platlibdir}/{version}"}
+    # Only the installation's own libraries (libpython) move: a system library, and above all the
+    # dynamic loader the interpreter's ELF header names by path, must stay where it is found.
+    own = os.path.realpath(sys.base_prefix).rstrip("/") + "/"
+    taken: set[str] = set()
+    for lib in sorted(libs):
+        name = os.path.basename(lib)
+        inside = lib.startswith(own) or os.path.realpath(lib).startswith(own)
+        if inside and not lib.startswith(_SYSTEM_LIBS) and name not in taken:
+            taken.add(name)
+            placed[lib] = f"{_PYTHON_DEST}/shared/{name}"
+    return placed
 
 
 def _seccomp_filter(allow_processes: bool) -> bytes:

@@ -16,7 +16,8 @@ and ``in_.pan``):
 * a Spanish DNI or NIE: its control letter is the number modulo 23;
 * an Italian codice fiscale: its sixteenth character checks the first fifteen;
 * a Canadian SIN in its 3-3-3 groups: Luhn-valid, first digit not 0 or 8;
-* an Indian PAN: five letters (the fourth the holder's type), four digits, a letter.
+* an Indian PAN of a person: five letters (the fourth ``P``, the holder's type), four digits, a letter
+  (with no check character, other holder types read like ordinary codes: "BATCH2024A").
 
 Ids with no check character and no distinctive shape (a passport number, an EIN, a bare nine-digit
 BSN) are hidden only after their name (`_secret_keys`).
@@ -45,7 +46,14 @@ _CF_ODD = dict(zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
     1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10,
     22, 25, 24, 23), strict=True))  # fmt: skip
 _SIN = re.compile(r"(?<![\d\-/.])(?P<a>[1-79]\d\d)(?P<s>[- ])\d{3}(?P=s)\d{3}(?![\d\-/.]|\s\d)")
-_PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![A-Za-z0-9])")
+# A PAN has no check character: only a person's (holder type P) is read by shape. A company's, a
+# trust's or a firm's is no person's secret, and the shape is that of ordinary codes ("BATCH2024A").
+_PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{3}P[A-Z]\d{4}[A-Z](?![A-Za-z0-9])")
+# Any holder type after the number's own name ("PAN: AAACB1234F", "pan no. AAACB1234F").
+_PAN_NAMED = re.compile(
+    r"(?<![A-Za-z0-9])(?i:pan)(?:[ \t]*(?i:no\.?|number|#))?[ \t]*[:=#-]?[ \t]*"
+    r"(?P<v>[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z])(?![A-Za-z0-9])"
+)
 # One search that any of the shapes above needs to pass (the redaction pre-filter).
 _HINT = re.compile(
     r"(?i:[A-Z]{2} ?\d\d ?\d\d ?\d\d ?[A-D])\b|\d{3}[- ]\d\d[- ]\d{4}|\d{7}-?[A-Z]\b|[A-Z]\d\d[A-Z]\d{3}[A-Z]"
@@ -108,3 +116,5 @@ def national_id_spans(text: str) -> Iterator[tuple[int, int, str]]:
             yield m.start(), m.end(), "national_id"
     for m in _PAN.finditer(text):
         yield m.start(), m.end(), "national_id"
+    for m in _PAN_NAMED.finditer(text):
+        yield m.start("v"), m.end("v"), "national_id"

@@ -31,13 +31,19 @@ def read_small_text(path: Path, cap: int, what: str) -> str:
         raise
     except OSError as exc:
         raise ConfigError(f"{what}: cannot read it ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as fh:
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise ConfigError(f"{what}: not a regular file (a FIFO, device, socket or folder)")
+    except ValueError:  # a NUL in the path: no file is named so
+        raise ConfigError(f"{what}: a path cannot hold a NUL character") from None
+    try:
+        # Judged on the descriptor before io wraps it: io refuses a folder's descriptor with its
+        # own IsADirectoryError (and leaves the descriptor open).
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"{what}: not a regular file (a FIFO, device, socket or folder)")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(cap + 1)
-        except OSError as exc:
-            raise ConfigError(f"{what}: cannot read it ({exc.strerror or exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot read it ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
     if len(data) > cap:
         raise ConfigError(f"{what}: longer than {cap} bytes")
     try:

@@ -288,10 +288,13 @@ class SQLiteLibrary(SkillLibrary):
         self.read_only = bool(read_only) and not memory
         if not memory:
             path = Path(text)
-            check_existing_file(path, replays_log=not _open_here(path))
-            if not path.parent.exists():
-                raise LibraryError(f"cannot create {path}: folder {path.parent} does not exist")
-            self.read_only = self.read_only or (path.exists() and not writable(path))
+            try:
+                check_existing_file(path, replays_log=not _open_here(path))
+                if not path.parent.exists():
+                    raise LibraryError(f"cannot create {path}: folder {path.parent} does not exist")
+                self.read_only = self.read_only or (path.exists() and not writable(path))
+            except OSError as exc:  # a link loop, a file where a folder goes, no right to look
+                raise LibraryError(f"cannot open {path}: {exc.strerror or exc}") from None
             if self.read_only and not path.exists():
                 raise LibraryError(f"no skill library at {path} to open read-only")
         existed = not memory and Path(text).exists()

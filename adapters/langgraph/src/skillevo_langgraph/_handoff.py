@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from langgraph.graph.message import add_messages
 from langgraph.types import Command
 
 __all__ = ["handed_over", "hands_off"]
@@ -20,16 +21,27 @@ def hands_off(result: Any) -> bool:
 
 def handed_over(state: Any, command: Any) -> dict[str, Any]:
     """`state` (a dict; anything else reads as empty) with the messages of `command`'s update merged
-    in as LangGraph's message reducer does: by id, so that an update carrying the whole history, as
-    handoff helpers often send, adds only what is new."""
+    in by LangGraph's message reducer: by id, so that an update carrying the whole history, as
+    handoff helpers often send, adds only what is new, and a ``RemoveMessage`` removes."""
     out: dict[str, Any] = dict(state) if isinstance(state, dict) else {}
     new: list[Any] = []
     if isinstance(command, Command):
         for key, value in command._update_as_tuples():
             if key == "messages":
                 new.extend(value if isinstance(value, list | tuple) else [value])
-    out["messages"] = _merged(out.get("messages") or (), new)
+    out["messages"] = _reduced(list(out.get("messages") or ()), new)
     return out
+
+
+def _reduced(messages: list[Any], new: list[Any]) -> list[Any]:
+    """`new` merged into `messages` by LangGraph's own message reducer, as the parent applies it: a
+    ``RemoveMessage`` removes (one id, or all), a message written as a dict is converted. A state whose
+    list the reducer cannot read (not messages) is merged by id alone."""
+    try:
+        merged = add_messages(messages, new)
+    except Exception:
+        return _merged(messages, new)
+    return list(merged) if isinstance(merged, list | tuple) else _merged(messages, new)
 
 
 def _merged(messages: Sequence[Any], new: Sequence[Any]) -> list[Any]:
