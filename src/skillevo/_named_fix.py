@@ -19,7 +19,8 @@ from typing import Any
 from ._discards import names_arg
 from ._models import Event, Repair
 from ._repair import same_args
-from ._repair_split import synthesize_own_rule
+from ._repair_forms import synthesize_forms
+from ._repair_split import _explains, synthesize_own_rule
 
 __all__ = ["synthesize_named"]
 
@@ -50,11 +51,21 @@ def synthesize_named(
     pairs the rule was learned from."""
     repair = synthesize_own_rule(arg_pairs, confirm_additions=confirm_additions)
     if repair is not None:
-        return repair, arg_pairs
+        return _or_forms(repair, arg_pairs, confirm_additions), arg_pairs
     cut: list[Pair] = []
     for (err, _), (bad, good) in zip(pairs, arg_pairs, strict=True):
         fixed = _named_only(str(err.data.get("error", "")), bad, good)
         cut.append((bad, good) if fixed is None else (bad, fixed))
     if all(a is b for (_, a), (_, b) in zip(cut, arg_pairs, strict=True)):
         return None, arg_pairs
-    return synthesize_own_rule(cut, confirm_additions=confirm_additions), cut
+    repair = synthesize_own_rule(cut, confirm_additions=confirm_additions)
+    return (None if repair is None else _or_forms(repair, cut, confirm_additions)), cut
+
+
+def _or_forms(repair: Repair, pairs: list[Pair], confirm_additions: bool) -> Repair:
+    """`repair`, or the rule joining every way the corrections write the argument (`_repair_forms`)
+    when `repair` explains only some of them."""
+    if all(_explains(repair, *p) for p in pairs):
+        return repair
+    joined = synthesize_forms(pairs, confirm_additions=confirm_additions)
+    return repair if joined is None else joined
