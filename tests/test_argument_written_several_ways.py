@@ -81,5 +81,10 @@ def test_only_the_ways_corrected_are_read() -> None:
         assert not precondition_holds(joined, {"total": untouched}) or apply_repair(joined, {"total": untouched}) == {
             "total": untouched
         }, untouched
+    # one mark read with two decimal marks ("1.234,50 EUR" and "1,234.50 EUR"): "1.234 EUR" would
+    # be read by whichever cast runs first, a meaning no correction proved
+    two = [({"total": "1.234,50 EUR"}, {"total": 1234.5}), ({"total": "2.500,25 EUR"}, {"total": 2500.25})]
+    two += [({"total": "1,234.50 EUR"}, {"total": 1234.5}), ({"total": "3,100.75 EUR"}, {"total": 3100.75})]
+    assert synthesize_forms(two) is None
     # one way alone is the ordinary rule's business
     assert synthesize_forms(pairs[::3][:1] + pairs[3:4]) is None

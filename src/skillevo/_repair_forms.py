@@ -37,7 +37,24 @@ def _one_form(repair: Repair | None) -> tuple[str, str] | None:
     (op,), (cond,) = repair.ops, repair.precondition or []
     if not isinstance(op, CoerceArg) or cond.arg != op.arg or not cond.regex or cond.type or cond.present:
         return None
+    if op.duration or op.scale or op.separator or op.within:
+        return None  # a length of time, a rescaling or a list: each reads every form of its kind
     return op.arg, cond.regex
+
+
+def _one_reading(rules: Sequence[Repair]) -> bool:
+    """Whether every mark (symbol or prefix) is read with one decimal mark: ``"1.234 CHF"`` is one
+    point two under one cast and twelve hundred under another, and the cast that runs first would
+    decide a meaning no correction proved."""
+    decimal: dict[tuple[str | None, str | None], str] = {}
+    for rule in rules:
+        op = rule.ops[0]
+        if not isinstance(op, CoerceArg):
+            return False
+        mark = "," if op.grouping == "." else "."
+        if decimal.setdefault((op.unit, op.prefix), mark) != mark:
+            return False
+    return True
 
 
 def _merged(groups: list[list[Pair]], rules: list[Repair], group: list[Pair], confirm: bool) -> bool:
@@ -72,7 +89,7 @@ def synthesize_forms(pairs: Sequence[Pair], *, confirm_additions: bool = False) 
         if len(rules) > MAX_FORMS:
             return None
     forms = [f for f in (_one_form(r) for r in rules) if f is not None]
-    if len(rules) < 2 or len({arg for arg, _ in forms}) != 1:
+    if len(rules) < 2 or len({arg for arg, _ in forms}) != 1 or not _one_reading(rules):
         return None
     regex = "|".join(f"(?:{rx})" for _, rx in forms)
     try:
