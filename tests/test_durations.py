@@ -84,3 +84,17 @@ def test_a_single_letter_alone_proves_no_length_of_time() -> None:
     minutes = synthesize([({"t": "90min"}, {"t": 1.5}), ({"t": "30min"}, {"t": 0.5})])
     assert minutes is not None and [(o.op, getattr(o, "duration", None)) for o in minutes.ops] == [("coerce", "h")]
     assert apply_repair(minutes, {"t": "PT45M"}) == {"t": 0.75}
+
+
+def test_weeks_are_a_fixed_length_of_time() -> None:
+    # A tool counting days, corrected from weeks: the rule reads any fixed length in days, weeks
+    # included (seven days each), where before the weeks were unread and only a map of them was learned.
+    repair = synthesize([({"nights": "2 weeks"}, {"nights": 14}), ({"nights": "3 weeks"}, {"nights": 21})])
+    assert repair is not None
+    (op,) = repair.ops
+    assert isinstance(op, CoerceArg) and op.duration == "d", op
+    for text, days in (("1 week", 7), ("5 weeks", 35), ("P2W", 14), ("10 days", 10), ("1 week 3 days", 10)):
+        assert precondition_holds(repair, {"nights": text}), text
+        assert apply_repair(repair, {"nights": text}) == {"nights": days}, text
+    for untouched in ("2 months", "1.5 weeks", "soon"):  # no fixed length, or not whole days
+        assert apply_repair(repair, {"nights": untouched}) == {"nights": untouched}, untouched

@@ -5,8 +5,9 @@ A `CoerceArg` with a `duration` unit reads such a text as its length in that uni
 mined only when a correction maps the text to exactly that length (`_repair._value_transforms`):
 the correction proves the unit the tool counts in, so ``"2 hours"`` is repaired to ``120`` where
 ``"90 minutes"`` was corrected to ``90``. Only fixed lengths are read: ISO 8601 days, hours, minutes
-and seconds, and those unit words; months and years (no fixed length) and a bare ``m`` (minutes,
-months or metres) are not durations here.
+and seconds, and those unit words, and weeks (seven days: ``"2 weeks"``, ISO 8601 ``"P2W"``; before
+2026-12-07 unread, so a tool counting days learned a value map of the weeks seen); months and years
+(no fixed length) and a bare ``m`` (minutes, months or metres) are not durations here.
 """
 
 from __future__ import annotations
@@ -33,14 +34,16 @@ _WORDS: dict[str, int] = {
     **dict.fromkeys(("min", "mins", "minute", "minutes"), 60),
     **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
     **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 604800),
 }
 _NUM = r"\d{1,9}(?:\.\d{1,9})?"
 _WORD_ALT = "|".join(sorted(_WORDS, key=len, reverse=True))
 _ISO = re.compile(
-    rf"[Pp](?:(?P<d>{_NUM})[Dd])?(?:[Tt](?:(?P<h>{_NUM})[Hh])?(?:(?P<m>{_NUM})[Mm])?(?:(?P<s>{_NUM})[Ss])?)?"
+    rf"[Pp](?:(?P<w>{_NUM})[Ww])?(?:(?P<d>{_NUM})[Dd])?"
+    rf"(?:[Tt](?:(?P<h>{_NUM})[Hh])?(?:(?P<m>{_NUM})[Mm])?(?:(?P<s>{_NUM})[Ss])?)?"
 )
 _PART = re.compile(rf"\s*({_NUM})\s*({_WORD_ALT})(?![a-zA-Z])\s*,?\s*(?:and\s+)?", re.IGNORECASE)
-_ISO_REGEX = rf"\s*[Pp](?:{_NUM}[Dd])?(?:[Tt](?:{_NUM}[Hh])?(?:{_NUM}[Mm])?(?:{_NUM}[Ss])?)?\s*"
+_ISO_REGEX = rf"\s*[Pp](?:{_NUM}[Ww])?(?:{_NUM}[Dd])?(?:[Tt](?:{_NUM}[Hh])?(?:{_NUM}[Mm])?(?:{_NUM}[Ss])?)?\s*"
 _WORDS_REGEX = rf"(?i:(?:\s*{_NUM}\s*(?:{_WORD_ALT})\s*,?\s*(?:and\s+)?)+)"
 
 
@@ -53,7 +56,7 @@ def _read(value: Any) -> tuple[Fraction, bool] | None:
     text = value.strip()
     iso = _ISO.fullmatch(text)
     if iso is not None:
-        parts = [(iso.group(k), n) for k, n in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))]
+        parts = [(iso.group(k), n) for k, n in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))]
         if not any(p for p, _ in parts):
             return None  # "P" or "PT" alone
         return sum((Fraction(p) * n for p, n in parts if p), Fraction(0)), True
@@ -145,7 +148,10 @@ def as_iso_duration(value: Any, unit: str | None) -> str | None:
     for m in _PART.finditer(value):
         if m.start() != pos:
             return None
-        parts.append((m.group(1), _UNIT_OF[_WORDS[m.group(2).lower()]]))
+        unit = _UNIT_OF.get(_WORDS[m.group(2).lower()])
+        if unit is None:
+            return None  # weeks: ISO 8601 writes no week next to other units, and days would be arithmetic
+        parts.append((m.group(1), unit))
         pos = m.end()
     if not parts or pos != len(value):
         return None

@@ -62,9 +62,9 @@ from ._models import (
     Trigger,
     TriggerKind,
 )
+from ._named_fix import synthesize_named
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args
-from ._repair_split import synthesize_own_rule
 from ._shape import is_instance_value, leaves, strings_in
 from ._store import SkillStore
 from ._store_common import scrub_strategy
@@ -347,7 +347,7 @@ class RuleMiner(Miner):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
         else:
             # A required argument's value is the caller's data: one correction's value is no rule.
-            repair = synthesize_own_rule(arg_pairs, confirm_additions=category == "missing_arg")
+            repair, arg_pairs = synthesize_named(pairs, arg_pairs, confirm_additions=category == "missing_arg")
         if repair is None:
             # No single rule explains every correction of this (tool, error signature): no proposal.
             return None
