@@ -21,7 +21,6 @@ from the JSON schemas an adapter declares (`Evolver.register_tools`).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -53,13 +52,13 @@ from ._models import (
 )
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
-from ._transfer_dates import SeenDates, date_kin, reformats_date, written_shape, year_guard
+from ._transfer_dates import SeenDates, date_kin, other_orders, reformats_date, written_shape, year_guard
 from ._transfer_lists import elements_of, same_elements
 from ._transfer_meaning import same_meaning
 from ._transfer_nested import JSON_TYPES as _JSON_TYPES
 from ._transfer_nested import MAX_NODES, members_of_type
 from ._transfer_scale import plain_cast
-from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
+from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer, transferred_name
 from ._transfer_synonyms import exact_map, vouched_synonym
 from ._unit_names import canonical_unit, units_said
 from ._untrusted import identifier
@@ -290,6 +289,17 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     return out
 
 
+def _parts(repair: Repair) -> list[tuple[str, Repair, bool]]:
+    """`per_argument`'s parts (not widened), each followed by its date re-format widened to the other
+    date orders (`_transfer_dates.other_orders`), offered to its own argument too."""
+    out: list[tuple[str, Repair, bool]] = []
+    for arg, part in per_argument(repair):
+        out.append((arg, part, False))
+        if (wider := other_orders(part)) is not None:
+            out.append((arg, wider, True))
+    return out
+
+
 def _semantically_safe(repair: Repair) -> Repair | None:
     """The repair as another tool may apply it before any correction of its own: a date re-format
     whose day and month are both numeric only on dates whose day is above 12 (which read one way
@@ -399,17 +409,6 @@ def _target_type(repair: Repair) -> str:
     return casts[-1] if casts else "str"
 
 
-def transferred_name(source: str, tool: str, arg: str) -> str | None:
-    """The transferred skill's name (a valid skill name), or None when none fits."""
-    import hashlib
-
-    base = re.sub(r"[^a-z0-9]+", "-", f"{tool}-{arg}-from-{source}".lower()).strip("-")
-    if len(base) > 64:
-        digest = hashlib.sha1(base.encode()).hexdigest()[:6]
-        base = base[:57].rstrip("-") + "-" + digest
-    return base or None
-
-
 def _shrunk(posterior: tuple[float, float]) -> tuple[int, int]:
     """(successes, failures): at most `PRIOR_OBSERVATIONS` pseudo-observations at the posterior's mean."""
     a, b = posterior
@@ -505,14 +504,15 @@ def _offer(
         skill, version = source.skill, source.version
         assert version.strategy.repair is not None
         usable: bool | None = None  # looked up at its first target not offered yet
-        for arg, whole in per_argument(version.strategy.repair):
+        for arg, whole, wider in _parts(version.strategy.repair):
             part = _semantically_safe(whole)
             if part is None:
                 continue
-            for tool, target, repair in _targets(catalog, skill.trigger.tool, arg, part, only):
+            here = [(skill.trigger.tool, arg, part)] if wider and (only is None or skill.trigger.tool in only) else []
+            for tool, target, repair in here + _targets(catalog, skill.trigger.tool, arg, part, only):
                 if version.origin.miner == SCHEMA_MINER and catalog.schema(tool) is not None:
                     continue  # (a tool with a schema has its own schema repairs)
-                name = transferred_name(skill.name, tool, target)
+                name = transferred_name(skill.name + ("-other-order" if wider else ""), tool, target)
                 if name is None or name in catalog.offered:
                     continue
                 # Its record is read only now, for an offer to be made: a look that offers nothing
@@ -521,7 +521,7 @@ def _offer(
                     usable = _won(evo, skill, version) and (read or _still_live(evo, source))
                 if not usable:
                     break
-                _offer_one(evo, skill, version, (arg, tool, target, repair, name), made, log)
+                _offer_one(evo, skill, version, (arg, tool, target, repair, name), made, log, wider=wider)
             if usable is False:
                 break
 
@@ -533,9 +533,13 @@ def _offer_one(
     what: tuple[str, str, str, Repair, str],
     made: list[str],
     log: list[Event],
+    *,
+    wider: bool = False,
 ) -> None:
     """Store the transferred candidate `what` (argument, tool, target argument, repair, name) and seed
-    its arms with a small share of the original's evidence, unless it was offered before."""
+    its arms with a small share of the original's evidence, unless it was offered before. `wider`: a
+    re-format widened to other date orders (`other_orders`), which fires on none of the failures the
+    source was learned from."""
     arg, tool, target, repair, name = what
     source_tool = skill.trigger.tool
     try:
@@ -556,7 +560,7 @@ def _offer_one(
     )
     # The tool's stored failures of this error class are about its other arguments when
     # the target is another argument: how often the repair fires on them says nothing.
-    rate = 0.5 if target == arg else 0.0
+    rate = 0.5 if target == arg and not wider else 0.0
     checked = check_proposal(proposal, evo.store, min_trigger_rate=rate)
     if not checked.ok and vouched_synonym(checked.reason, repair, skill.trigger, evo.store):
         # vouched at its source: only the vouch is waived, not the checks after it (a duplicate of a

@@ -20,13 +20,14 @@ import re
 from typing import TYPE_CHECKING
 
 from ._models import ArgCondition, ReformatDate, Repair
+from ._repair_dates import unambiguous_date_regex
 from ._untrusted import name_words
 
 if TYPE_CHECKING:
     from ._transfer import ToolCatalog
 
-__all__ = ["DATE_SHAPES", "SEEN_DATES", "SeenDates", "date_kin", "last_word", "reformats_date", "shape_of",
-           "written_shape", "year_guard"]
+__all__ = ["DATE_SHAPES", "SEEN_DATES", "SeenDates", "date_kin", "last_word", "other_orders", "reformats_date",
+           "shape_of", "written_shape", "year_guard"]
 
 #: A value that writes its year in full (every common format without ``%y`` does).
 _FULL_YEAR = r".*\d{4}.*"
@@ -36,6 +37,9 @@ _FULL_YEAR = r".*\d{4}.*"
 DATE_SHAPES = {"date": re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII),
                "date-time": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?", re.ASCII)}
 _WRITES = {"%Y-%m-%d": "date", "%Y-%m-%dT%H:%M:%S": "date-time", "%Y-%m-%dT%H:%M": "date-time"}
+#: The numeric dates with the year in full, in either order: a re-format learned from one also reads
+#: the others' dates that read one way only (`other_orders`).
+_ORDERS = ("%m/%d/%Y", "%d/%m/%Y", "%m-%d-%Y", "%d-%m-%Y", "%d.%m.%Y")
 #: The successful calls, all sending one ISO shape, that make an undeclared argument a date.
 SEEN_DATES = 2
 
@@ -108,6 +112,22 @@ def date_kin(catalog: ToolCatalog, tool: str, arg: str, written: str | None = No
         and ((word and last_word(other) == word)
              or (written is not None and catalog.date_shape(tool, other) == written))
     )
+
+
+def other_orders(repair: Repair) -> Repair | None:
+    """The one-argument date re-format `repair` widened to the numeric dates of the other orders and
+    separators (`_ORDERS`) whose day is above 12, or None where it reads no such date. Such a date reads
+    one way only, so writing it in the source's format is lossless (``27.02.2026`` -> ``2026-02-27``
+    beside a re-format of ``02/27/2026``); one whose day and month read both ways (``03.04.2026``), or a
+    two-digit year, is not read: its order or century is the argument's, for its own corrections to
+    prove. The widened re-format names no format: the common formats must all read the date alike."""
+    ops = repair.ops
+    if len(ops) != 1 or not isinstance(op := ops[0], ReformatDate) or op.from_format not in _ORDERS:
+        return None
+    shapes = [unambiguous_date_regex(f) for f in _ORDERS if f != op.from_format]
+    regex = "|".join(f"(?:{r})" for r in shapes if r is not None)
+    return Repair(ops=[op.model_copy(update={"from_format": None})],
+                  precondition=[ArgCondition(arg=op.arg, regex=regex)])
 
 
 def year_guard(op: ReformatDate) -> list[ArgCondition] | None:
