@@ -291,7 +291,7 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
 
 def _parts(repair: Repair) -> list[tuple[str, Repair, bool]]:
     """`per_argument`'s parts (not widened), each followed by its date re-format widened to the other
-    date orders (`_transfer_dates.other_orders`), offered to its own argument too."""
+    date orders (`_transfer_dates.other_orders`), offered to its own argument only."""
     out: list[tuple[str, Repair, bool]] = []
     for arg, part in per_argument(repair):
         out.append((arg, part, False))
@@ -508,8 +508,10 @@ def _offer(
             part = _semantically_safe(whole)
             if part is None:
                 continue
-            here = [(skill.trigger.tool, arg, part)] if wider and (only is None or skill.trigger.tool in only) else []
-            for tool, target, repair in here + _targets(catalog, skill.trigger.tool, arg, part, only):
+            # A widened re-format stays on its own argument: the corrections proved that one's habit.
+            targets = (([(skill.trigger.tool, arg, part)] if only is None or skill.trigger.tool in only else [])
+                       if wider else _targets(catalog, skill.trigger.tool, arg, part, only))
+            for tool, target, repair in targets:
                 if version.origin.miner == SCHEMA_MINER and catalog.schema(tool) is not None:
                     continue  # (a tool with a schema has its own schema repairs)
                 name = transferred_name(skill.name + ("-other-order" if wider else ""), tool, target)
