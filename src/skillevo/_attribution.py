@@ -57,7 +57,6 @@ __all__ = [
     "episode_key",
     "error_names",
     "fired_elsewhere",
-    "guidance_args",
     "names_elsewhere",
     "names_own_edit",
     "reward_holds",
@@ -145,32 +144,12 @@ def names_elsewhere(
 
 
 def fired_elsewhere(skill: Skill, message: str, tool: str, args: Any, takes: Callable[[str, str], bool]) -> bool:
-    """Whether a failure the tool-error `skill`'s trigger fired on is another site's: the error names
-    arguments of the call, none of them the site's (`names_elsewhere`): those its versions' repairs
-    edit, and those a guidance-only version's text names (`guidance_args`). Such a failure says
-    nothing of the site's guidance either, whose outcome (`SiteChoices.guidance_outcome`) it must
-    not make 0. A guidance-only version that names none of the tool's arguments, or a version that
-    may change more than named arguments, leaves the site charged every failure as before."""
-    site: set[str] = set()
-    for version in skill.versions:
-        strategy = version.strategy
-        if strategy.repair is None and strategy.code is None and strategy.guidance is not None:
-            own = guidance_args(strategy.guidance, tool, takes)
-        else:
-            own = site_args([strategy.repair])
-        if not own:
-            return False
-        site |= own
-    return names_elsewhere(frozenset(site) or None, message, tool, args, takes)
-
-
-def guidance_args(text: str, tool: str, takes: Callable[[str, str], bool]) -> frozenset[str] | None:
-    """The top-level arguments of `tool` a guidance text names (quoted, after "parameter", ...: the
-    way `fields_named` reads an error), or None where it names none: the advice is about them, so a
-    failure that names only others is not its doing (before 2026-12-07 a guidance-only version was
-    charged every failure of its tool, blamed for another argument's mistake)."""
-    named = {f.split(".", 1)[0] for f in fields_named(text)}
-    return frozenset(n for n in named if n != tool and takes(tool, n)) or None
+    """Whether a failure the tool-error `skill`'s trigger fired on is another site's: its versions all
+    repair, and the error names arguments of the call, none of them the ones those repairs edit
+    (`names_elsewhere`). Such a failure says nothing of the site's guidance either, whose outcome
+    (`SiteChoices.guidance_outcome`) it must not make 0; a site with a guidance-only version (no
+    arguments known) is charged as before."""
+    return names_elsewhere(site_args(v.strategy.repair for v in skill.versions), message, tool, args, takes)
 
 
 def names_own_edit(
