@@ -114,7 +114,8 @@ def test_a_mistake_learned_on_one_tool_is_repaired_on_the_others_before_it_fails
                 assert _call(ep, name, _mistaken(7, dt.date(2025, 1, 20), bad_id=False, bad_date=False))[0]
     _learn_on_first_tool(evo)
     transferred = [s for s in lib.skills() if s.versions[0].origin.miner == "transfer"]
-    assert {s.trigger.tool for s in transferred} == set(TOOLS[1:])
+    # (the source's own tool gets its re-format widened to the other date orders: `other_orders`)
+    assert {s.trigger.tool for s in transferred} - {TOOLS[0]} == set(TOOLS[1:])
     clean_first_calls = 0
     for j, name in enumerate(TOOLS[1:]):
         with evo.episode(task=f"use {name}") as ep:

@@ -49,7 +49,7 @@ from ._review_gate import ReviewGate, ReviewMode
 from ._review_mode import raise_review, resolve_review, resolve_share
 from ._sandbox import ProcessSandbox, Sandbox
 from ._sanitize import safe_str
-from ._schema_covers import covered_by_schema
+from ._schema_covers import as_declared
 from ._schema_repair import retire_stale
 from ._selection import Selector, ThompsonSelector
 from ._shadow import SHADOW_BUDGET_S, ShadowCode
@@ -559,7 +559,7 @@ class Evolver:
                                                                                       "reason": reason})]
             )
             return []
-        proposals = [p for p in proposals if not covered_by_schema(self, p, events)]
+        proposals = as_declared(self, proposals, events)  # (what the declared schemas leave, as they bound it)
         admission = admit(
             proposals, self.store, miner=self.miner.name, episode_id=episode.id, policy=self.admission
         )

@@ -17,15 +17,23 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ._models import Event, EventKind, TriggerKind
+from ._scale_bounds import within_declared
 from ._schema_repair import findings
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
     from ._mining import Proposal
 
-__all__ = ["covered_by_schema"]
+__all__ = ["as_declared", "covered_by_schema"]
 
 _NAMED = re.compile(r"`([^`\n]{1,200})`")
+
+
+def as_declared(evo: Evolver, proposals: Sequence[Proposal], events: Sequence[Event]) -> list[Proposal]:
+    """The `proposals` the tools' declared schemas leave to store: those not `covered_by_schema`, each
+    proven scale edit widened to its argument's declared range (`_scale_bounds.within_declared`)."""
+    return [within_declared(p, evo.tools.schema(p.trigger.tool or ""))
+            for p in proposals if not covered_by_schema(evo, p, events)]
 
 
 def covered_by_schema(evo: Evolver, proposal: Proposal, events: Sequence[Event]) -> bool:

@@ -21,7 +21,6 @@ from the JSON schemas an adapter declares (`Evolver.register_tools`).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -53,11 +52,13 @@ from ._models import (
 )
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
-from ._transfer_dates import date_kin, reformats_date, year_guard
+from ._transfer_dates import SeenDates, date_kin, other_orders, reformats_date, written_shape, year_guard
 from ._transfer_lists import elements_of, same_elements
 from ._transfer_meaning import same_meaning
+from ._transfer_nested import JSON_TYPES as _JSON_TYPES
+from ._transfer_nested import MAX_NODES, members_of_type
 from ._transfer_scale import plain_cast
-from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer
+from ._transfer_sources import TRANSFER_MINER, Source, SourceIndex, may_transfer, transferred_name
 from ._transfer_synonyms import exact_map, vouched_synonym
 from ._unit_names import canonical_unit, units_said
 from ._untrusted import declared_name
@@ -84,8 +85,6 @@ MIN_WINS = 2
 #: set or a value map: those name another argument, or memorise one tool's instances; a synonym of a
 #: declared enum member is the one map that transfers, by `_transfer_synonyms`).
 _VALUE_OPS = (CoerceArg, ReformatDate, ChangeCase, Strip, Pad, Affix)
-_JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "float": "float", "boolean": "bool",
-               "array": "list", "object": "dict", "dict": "dict", "null": "null"}
 _MAX_TOOLS = 2000
 _MAX_ARGS = 200
 
@@ -107,6 +106,7 @@ class ToolCatalog:
         self._args: dict[str, set[str]] = {}
         self._schemas: dict[str, dict[str, Any]] = {}
         self._ok_types: dict[str, dict[str, set[str]]] = {}
+        self._dates = SeenDates()
         self._changed: set[str] = set()  # tools given an argument since `sync_transfers` last looked
         self.offered: set[str] = set()  #: transferred skills known to exist (the store is the truth)
 
@@ -142,20 +142,22 @@ class ToolCatalog:
                     self._changed.add(name)
         return replaced
 
-    def observe(self, tool: str, args: Any, success: bool | None = None) -> None:
-        """Record a call's argument names (and, for a successful call, its value types)."""
+    def observe(self, tool: str, args: Any, success: bool | None = None) -> bool:
+        """Record a call's argument names (and, for a successful call, its value types); returns whether
+        an argument became a date by its successes (`date_shape`: its tool is to be looked at again)."""
         if not isinstance(args, dict):
-            return
+            return False
         known = self._args.get(tool)
         if known is None or not known.issuperset(args):  # (no view of the keys to build)
             with self._lock:
                 if tool not in self._args and len(self._args) >= _MAX_TOOLS:
-                    return
+                    return False
                 known = self._args.setdefault(tool, set())
                 for k in args:
                     if isinstance(k, str) and len(known) < _MAX_ARGS:
                         known.add(k)
                 self._changed.add(tool)
+        dated = False
         if success:
             types = self._ok_types.get(tool)
             if types is None:
@@ -167,6 +169,11 @@ class ToolCatalog:
                         seen = types.setdefault(k, set())
                     if len(seen) < 4:
                         seen.add(_TYPE_NAMES.get(type(v)) or _value_type(v))
+                    if isinstance(v, str) and self._dates.seen(tool, k, v):
+                        with self._lock:
+                            self._changed.add(tool)
+                        dated = True
+        return dated
 
     def seen(self, tool: str, args: Any) -> dict[str, Any] | None:
         """`observe` a call's argument names; `schema` of its tool (one call of the two, on every call's path)."""
@@ -219,7 +226,7 @@ class ToolCatalog:
         if schema is None:
             return []
         out: list[str] = []
-        _members_of_type(schema["properties"], wanted, "", out, 0, [_MAX_NODES])
+        members_of_type(schema["properties"], wanted, "", out, 0, [MAX_NODES])
         return [p for p in out if "." in p]
 
     def has_arg(self, tool: str, arg: str) -> bool:
@@ -235,6 +242,15 @@ class ToolCatalog:
         schema = self._schemas.get(tool)
         text = schema["properties"].get(arg, {}).get("description") if schema is not None else None
         return text if isinstance(text, str) else None
+
+    def date_shape(self, tool: str, arg: str) -> str | None:
+        """``"date"`` or ``"date-time"``: what `tool`'s `arg` holds by its declared ``format``, else by
+        the one ISO shape its successful calls sent (`SEEN_DATES` of them at least); else None."""
+        schema = self._schemas.get(tool)
+        declared = schema["properties"].get(arg, {}).get("format") if schema is not None else None
+        if declared is not None:
+            return declared if declared in ("date", "date-time") else None
+        return self._dates.shape(tool, arg)
 
     def item_type(self, tool: str, arg: str) -> str | None:
         """The declared type of the elements of `tool`'s list argument `arg` (None: none declared)."""
@@ -254,32 +270,6 @@ class ToolCatalog:
         return next(iter(seen)) if seen is not None and len(seen) == 1 else None
 
 
-#: How deep `nested_of_type` reads declared objects, how many members it returns and reads at most.
-_MAX_NESTING = 3
-_MAX_NESTED = 64
-_MAX_NODES = 2000
-
-
-def _members_of_type(props: Any, wanted: str, prefix: str, out: list[str], depth: int, budget: list[int]) -> None:
-    if not isinstance(props, Mapping) or depth > _MAX_NESTING:
-        return
-    for name, sub in list(props.items())[:_MAX_ARGS]:
-        budget[0] -= 1
-        if budget[0] < 0 or len(out) >= _MAX_NESTED:
-            return
-        if not isinstance(name, str) or not isinstance(sub, Mapping) or "." in name or name == "*":
-            continue
-        declared = sub.get("type")
-        path = prefix + name
-        if isinstance(declared, str) and _JSON_TYPES.get(declared) == wanted and len(out) < _MAX_NESTED:
-            out.append(path)
-        items = sub.get("items")
-        if declared == "object":
-            _members_of_type(sub.get("properties"), wanted, path + ".", out, depth + 1, budget)
-        elif declared == "array" and isinstance(items, Mapping) and items.get("type") == "object":
-            _members_of_type(items.get("properties"), wanted, path + ".*.", out, depth + 1, budget)
-
-
 def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
     """The repair split into per-argument repairs that may transfer: the value edits of one top-level
     argument with that argument's precondition (an argument without one is not split out), or a map
@@ -296,6 +286,17 @@ def per_argument(repair: Repair) -> list[tuple[str, Repair]]:
         if "." in arg and elements_of(arg) is None and not by_type(Repair(ops=ops)):
             continue  # (a nested member goes by its type only; a list's elements by the list's name)
         out.append((arg, Repair(ops=ops, precondition=conds)))
+    return out
+
+
+def _parts(repair: Repair) -> list[tuple[str, Repair, bool]]:
+    """`per_argument`'s parts (not widened), each followed by its date re-format widened to the other
+    date orders (`_transfer_dates.other_orders`), offered to its own argument only."""
+    out: list[tuple[str, Repair, bool]] = []
+    for arg, part in per_argument(repair):
+        out.append((arg, part, False))
+        if (wider := other_orders(part)) is not None:
+            out.append((arg, wider, True))
     return out
 
 
@@ -341,7 +342,7 @@ def _targets(
     each argument declared, or seen succeeding as, that type under another name."""
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
-    typed, unit, dated = by_type(part), unit_of(part), reformats_date(part)
+    typed, unit, dated, written = by_type(part), unit_of(part), reformats_date(part), written_shape(part)
     renamed = source_type in (None, wanted) and (typed or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools() if only is None else sorted(t for t in only if catalog.knows(t)):
@@ -355,7 +356,7 @@ def _targets(
                 others += catalog.args_of_type(tool, wanted)
             out.extend((tool, other, _renamed(part, other)) for other in others if other != arg)
         if dated:  # a date habit: the tool's other dates too, the source's tool included (`_transfer_dates`)
-            out.extend((tool, other, _renamed(part, other)) for other in date_kin(catalog, tool, arg))
+            out.extend((tool, other, _renamed(part, other)) for other in date_kin(catalog, tool, arg, written))
         if tool == source_tool:
             continue
         listed = elements_of(arg)
@@ -406,17 +407,6 @@ def _target_type(repair: Repair) -> str:
         elif isinstance(op, ConformArg) and plain_cast(op):
             casts.append(PYTHON_TYPE[str(op.to["type"])])
     return casts[-1] if casts else "str"
-
-
-def transferred_name(source: str, tool: str, arg: str) -> str | None:
-    """The transferred skill's name (a valid skill name), or None when none fits."""
-    import hashlib
-
-    base = re.sub(r"[^a-z0-9]+", "-", f"{tool}-{arg}-from-{source}".lower()).strip("-")
-    if len(base) > 64:
-        digest = hashlib.sha1(base.encode()).hexdigest()[:6]
-        base = base[:57].rstrip("-") + "-" + digest
-    return base or None
 
 
 def _shrunk(posterior: tuple[float, float]) -> tuple[int, int]:
@@ -514,14 +504,17 @@ def _offer(
         skill, version = source.skill, source.version
         assert version.strategy.repair is not None
         usable: bool | None = None  # looked up at its first target not offered yet
-        for arg, whole in per_argument(version.strategy.repair):
+        for arg, whole, wider in _parts(version.strategy.repair):
             part = _semantically_safe(whole)
             if part is None:
                 continue
-            for tool, target, repair in _targets(catalog, skill.trigger.tool, arg, part, only):
+            # A widened re-format stays on its own argument: the corrections proved that one's habit.
+            targets = (([(skill.trigger.tool, arg, part)] if only is None or skill.trigger.tool in only else [])
+                       if wider else _targets(catalog, skill.trigger.tool, arg, part, only))
+            for tool, target, repair in targets:
                 if version.origin.miner == SCHEMA_MINER and catalog.schema(tool) is not None:
                     continue  # (a tool with a schema has its own schema repairs)
-                name = transferred_name(skill.name, tool, target)
+                name = transferred_name(skill.name + ("-other-order" if wider else ""), tool, target)
                 if name is None or name in catalog.offered:
                     continue
                 # Its record is read only now, for an offer to be made: a look that offers nothing
@@ -530,7 +523,7 @@ def _offer(
                     usable = _won(evo, skill, version) and (read or _still_live(evo, source))
                 if not usable:
                     break
-                _offer_one(evo, skill, version, (arg, tool, target, repair, name), made, log)
+                _offer_one(evo, skill, version, (arg, tool, target, repair, name), made, log, wider=wider)
             if usable is False:
                 break
 
@@ -542,9 +535,13 @@ def _offer_one(
     what: tuple[str, str, str, Repair, str],
     made: list[str],
     log: list[Event],
+    *,
+    wider: bool = False,
 ) -> None:
     """Store the transferred candidate `what` (argument, tool, target argument, repair, name) and seed
-    its arms with a small share of the original's evidence, unless it was offered before."""
+    its arms with a small share of the original's evidence, unless it was offered before. `wider`: a
+    re-format widened to other date orders (`other_orders`), which fires on none of the failures the
+    source was learned from."""
     arg, tool, target, repair, name = what
     source_tool = skill.trigger.tool
     try:
@@ -565,7 +562,7 @@ def _offer_one(
     )
     # The tool's stored failures of this error class are about its other arguments when
     # the target is another argument: how often the repair fires on them says nothing.
-    rate = 0.5 if target == arg else 0.0
+    rate = 0.5 if target == arg and not wider else 0.0
     checked = check_proposal(proposal, evo.store, min_trigger_rate=rate)
     if not checked.ok and vouched_synonym(checked.reason, repair, skill.trigger, evo.store):
         # vouched at its source: only the vouch is waived, not the checks after it (a duplicate of a

@@ -16,6 +16,8 @@ read again before an offer is made from it: the index only narrows what is looke
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -23,7 +25,7 @@ from typing import NamedTuple
 
 from ._models import SCHEMA_MINER, Skill, SkillVersion, TriggerKind, VersionStatus
 
-__all__ = ["REFRESH_S", "TRANSFER_MINER", "Source", "SourceIndex", "may_transfer"]
+__all__ = ["REFRESH_S", "TRANSFER_MINER", "Source", "SourceIndex", "may_transfer", "transferred_name"]
 
 #: The shortest time between two reloads of the index from the whole library (off the call path).
 REFRESH_S = 30.0
@@ -54,6 +56,15 @@ def may_transfer(skill: Skill, version: SkillVersion) -> bool:
         and skill.trigger.kind is _SOURCE_KIND.get(version.origin.miner, TriggerKind.TOOL_ERROR)
         and not skill.trigger.tool_is_glob
     )
+
+
+def transferred_name(source: str, tool: str, arg: str) -> str | None:
+    """The transferred skill's name (a valid skill name), or None when none fits."""
+    base = re.sub(r"[^a-z0-9]+", "-", f"{tool}-{arg}-from-{source}".lower()).strip("-")
+    if len(base) > 64:
+        digest = hashlib.sha1(base.encode()).hexdigest()[:6]
+        base = base[:57].rstrip("-") + "-" + digest
+    return base or None
 
 
 class SourceIndex:
