@@ -23,8 +23,7 @@ from crewai import Agent, Crew, Task
 from crewai.flow.flow import Flow, start
 from crewai.tools.tool_failure import ToolFailurePolicy
 
-from skillevo import EventKind, Evolver, SkillLibrary
-from skillevo._mining import RuleMiner, _signature_of
+from skillevo import EventKind, Evolver, RuleMiner, SkillLibrary
 from skillevo_crewai import ScriptedLLM, evolving, last_observation
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -196,7 +195,7 @@ def test_a_repeated_mistake_has_one_error_signature_the_miner_reads(path: str, l
         for _ in range(3):
             assert kickoff(ev, path, "kickoff") == "booked"
     errors = lib.events(kind=EventKind.TOOL_ERROR)
-    assert len(errors) == 3 and len({_signature_of(e) for e in errors}) == 1
+    assert len(errors) == 3 and len({e.data["signature"] for e in errors}) == 1
     assert {e.data["error_type"] for e in errors} == {MISTAKES[path][3]}
     # Whatever the rules make of it names no tool the agent does not have as the one to call.
     proposals = RuleMiner().mine(lib.events(episode_id=errors[-1].episode_id), lib)
