@@ -57,7 +57,6 @@ from ._models import (
     EventKind,
     RenameArg,
     Repair,
-    SetArg,
     Strategy,
     Trigger,
     TriggerKind,
@@ -65,7 +64,8 @@ from ._models import (
 from ._named_fix import synthesize_named
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args
-from ._shape import is_instance_value, leaves, strings_in
+from ._repair_proof import added_in_two_episodes, adds_instance_value, still_holds
+from ._shape import strings_in
 from ._store import SkillStore
 from ._store_common import scrub_strategy
 from ._stored_repair import repair_ops_refusal
@@ -343,7 +343,7 @@ class RuleMiner(Miner):
                 known.append((err, fix))
         arg_pairs = [(_args(a) or {}, _args(b) or {}) for a, b in pairs]
         previous = self._repairs.get(key)
-        if previous is not None and _still_holds(previous, *arg_pairs[0]):
+        if previous is not None and still_holds(previous, *arg_pairs[0]):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
         else:
             # A required argument's value is the caller's data: one correction's value is no rule.
@@ -354,7 +354,7 @@ class RuleMiner(Miner):
         # A value added for an argument the agent left out is judged as one, whatever the error's
         # wording (a JSON body saying "missing" is no class the classifier reads).
         adds = category == "missing_arg" or adds_left_out(repair, arg_pairs)
-        if (adds or _adds_instance_value(repair)) and not _added_in_two_episodes(repair, pairs + alike):
+        if (adds or adds_instance_value(repair)) and not added_in_two_episodes(repair, pairs + alike):
             # Within one task a value used twice is still that task's data; a value shaped like one
             # record's (free text, an id, a phone) is, whatever the error's wording.
             return None
@@ -408,41 +408,6 @@ class RuleMiner(Miner):
             episodes=[err.episode_id] if err.episode_id else [],
             note=f"structured {category} error; error signature: {_signature_note(err)}",
         )
-
-
-def _adds_instance_value(repair: Repair) -> bool:
-    """Whether the repair sets a value shaped like one record's data (`is_instance_value`: free
-    text, an id's run of digits, a phone, an address), at any depth of the value it sets."""
-    return any(
-        isinstance(value, str | int | float) and not isinstance(value, bool) and is_instance_value(str(value))
-        for op in repair.ops if isinstance(op, SetArg)
-        for value in leaves(op.value, keys=False)
-    )
-
-
-def _added_in_two_episodes(repair: Repair, pairs: Sequence[tuple[Event, Event]]) -> bool:
-    """Whether every constant the repair adds to a call was added, with that value, in corrections of
-    two episodes (two corrections of one episode agree because they are one task's data)."""
-    for op in repair.ops:
-        if isinstance(op, SetArg):
-            episodes = {
-                a.episode_id
-                for a, b in pairs
-                if op.arg not in (_args(a) or {}) and same_args((_args(b) or {}).get(op.arg), op.value)
-            }
-            if len(episodes) < 2:
-                return False
-    return True
-
-
-def _still_holds(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
-    try:
-        fixed = same_args(apply_repair(repair, bad), good)
-    except Exception:  # an op that cannot apply to these arguments: the rule does not hold here
-        return False
-    if not fixed:
-        return False
-    return repair.precondition is None or (precondition_holds(repair, bad) and not precondition_holds(repair, good))
 
 
 _NOW_MAX_CHARS = 8000
