@@ -42,7 +42,7 @@ def _writer_thread_between_two_chunks(db: Path, monkeypatch: pytest.MonkeyPatch)
     part = _spill_read.LazyFile.part
 
     def part_then_wait(self: _spill_read.LazyFile[object], start: int, chunk: int) -> list[object]:
-        if threading.current_thread().name == "skillevo-writer" and start > 0 and not between.is_set():
+        if threading.current_thread() is lib._behind._thread and start > 0 and not between.is_set():
             between.set()
             for _ in range(3000):  # bounded, not timed
                 if lib._behind._turn._wanted:

@@ -74,7 +74,7 @@ def test_an_agent_read_goes_between_the_chunks_of_a_journal_written_back(
 
     def part_then_read(self: _spill_read.LazyFile[object], start: int, chunk: int) -> list[object]:
         # Between two chunks of the writer thread's replay, an agent's hook reads (in its own thread).
-        if threading.current_thread().name == "skillevo-writer" and start > 0 and not read_between:
+        if threading.current_thread() is lib._behind._thread and start > 0 and not read_between:
             parts[0] += 1
             reader = threading.Thread(target=agent_reads)
             reader.start()
@@ -119,7 +119,7 @@ def test_a_flush_takes_the_replay_over_between_chunks_and_writes_each_record_onc
     def part_then_flush(self: _spill_read.LazyFile[object], start: int, chunk: int) -> list[object]:
         # Between two chunks of the writer thread's replay, a flush that must see the journal written.
         readers.add(threading.current_thread().name)
-        if threading.current_thread().name == "skillevo-writer" and start > 0 and not flusher:
+        if threading.current_thread() is lib._behind._thread and start > 0 and not flusher:
             flusher.append(threading.Thread(target=flush, name="flusher"))
             flusher[0].start()
             for _ in range(600):  # until it waits for the thread's turn (bounded, not timed)
