@@ -46,6 +46,17 @@ def test_a_success_status_and_records_of_other_kinds_are_not_failures() -> None:
         assert detect_failure(record) is None, record
 
 
+def test_failure_is_a_flag_only_in_a_status_object() -> None:
+    # JSend's flags are "error" and "fail"; "Failure" is the Kubernetes Status object's word, and
+    # read as a flag only there: a record with no kind that says a thing's status (a CI build's
+    # ``{"status": "failure", "message": ...}``) is the answer of a call that worked, as before
+    # 2026-12-07, never a failure to mine and repair.
+    build = {"status": "failure", "message": "step 3 exited 1"}
+    for record in (build, {**build, "code": "E1"}, {"status": "Failure"}, json.dumps(build)):
+        assert detect_failure(record) is None, record
+    assert detect_failure({"status": "fail", "message": "step 3 exited 1"}) is not None  # JSend's own
+
+
 def test_a_tool_answering_with_a_failure_status_is_recorded_as_failed() -> None:
     with SkillLibrary(":memory:") as lib:
         evo = Evolver(lib, seed=0)

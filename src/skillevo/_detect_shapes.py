@@ -274,7 +274,10 @@ def mapping_failure(obj: Mapping[Any, Any]) -> str | None:
         return describe(errors, 1) or "errors"
     flag = "ok: false" if get("ok") is False else "success: false" if get("success") is False else None
     status = get("status")
-    if flag is None and isinstance(status, str) and status.strip().lower() in ("error", "fail", "failure"):
+    # "Failure" only as a Status object's flag: in a record of no kind it is a thing's status (a CI
+    # build's), the answer of a call that worked.
+    words = ("error", "fail", "failure") if get("kind") == "Status" else ("error", "fail")
+    if flag is None and isinstance(status, str) and status.strip().lower() in words:
         flag = f"status: {status.strip().lower()}"
     if flag is None and (_http_error(status) or _http_error(get("code")) or _http_error(get("statusCode"))
                          or _http_error(get("status_code"))):

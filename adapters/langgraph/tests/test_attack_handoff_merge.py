@@ -45,3 +45,14 @@ def test_the_whole_history_resent_adds_only_what_is_new() -> None:
     update = {"messages": [*state["messages"], AIMessage("done", id="a2")]}
     out = handed_over(state, Command(graph=Command.PARENT, goto="billing", update=update))
     assert [m.id for m in out["messages"]] == ["h1", "a1", "a2"]
+
+
+def test_the_merge_leaves_the_run_s_own_messages_as_they_are() -> None:
+    # The reducer gives an id to each message without one, in place: run on the agent's own state
+    # and on the command the parent is still to apply, skillevo's observation changed them.
+    mine, sent = HumanMessage("refund order 7"), AIMessage("billing has it")
+    state = {"messages": [mine]}
+    out = handed_over(state, Command(graph=Command.PARENT, goto="billing", update={"messages": [sent]}))
+    assert [m.content for m in out["messages"]] == ["refund order 7", "billing has it"]
+    assert mine.id is None and sent.id is None
+    assert state["messages"] == [mine]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.messages import BaseMessage
 from langgraph.graph.message import add_messages
 from langgraph.types import Command
 
@@ -38,10 +39,17 @@ def _reduced(messages: list[Any], new: list[Any]) -> list[Any]:
     ``RemoveMessage`` removes (one id, or all), a message written as a dict is converted. A state whose
     list the reducer cannot read (not messages) is merged by id alone."""
     try:
-        merged = add_messages(messages, new)
+        # The reducer gives an id to each message without one, in place: copies, so that the run's
+        # own messages and the command the parent is still to apply are left as they are.
+        merged = add_messages(_id_less_copied(messages), _id_less_copied(new))
     except Exception:
         return _merged(messages, new)
     return list(merged) if isinstance(merged, list | tuple) else _merged(messages, new)
+
+
+def _id_less_copied(messages: list[Any]) -> list[Any]:
+    """`messages` with a (shallow) copy of each message object that has no id yet."""
+    return [m.model_copy() if isinstance(m, BaseMessage) and m.id is None else m for m in messages]
 
 
 def _merged(messages: Sequence[Any], new: Sequence[Any]) -> list[Any]:
