@@ -51,7 +51,7 @@ def synthesize_named(
     pairs the rule was learned from."""
     repair = synthesize_own_rule(arg_pairs, confirm_additions=confirm_additions)
     if repair is not None:
-        return _or_forms(repair, arg_pairs, confirm_additions), arg_pairs
+        return _or_forms(repair, arg_pairs, confirm_additions, pairs), arg_pairs
     cut: list[Pair] = []
     for (err, _), (bad, good) in zip(pairs, arg_pairs, strict=True):
         fixed = _named_only(str(err.data.get("error", "")), bad, good)
@@ -59,13 +59,16 @@ def synthesize_named(
     if all(a is b for (_, a), (_, b) in zip(cut, arg_pairs, strict=True)):
         return None, arg_pairs
     repair = synthesize_own_rule(cut, confirm_additions=confirm_additions)
-    return (None if repair is None else _or_forms(repair, cut, confirm_additions)), cut
+    return (None if repair is None else _or_forms(repair, cut, confirm_additions, pairs)), cut
 
 
-def _or_forms(repair: Repair, pairs: list[Pair], confirm_additions: bool) -> Repair:
+def _or_forms(
+    repair: Repair, pairs: list[Pair], confirm_additions: bool, events: Sequence[tuple[Event, Event]]
+) -> Repair:
     """`repair`, or the rule joining every way the corrections write the argument (`_repair_forms`)
-    when `repair` explains only some of them."""
+    when `repair` explains only some of them (`events`: the corrections' events, for their episodes)."""
     if all(_explains(repair, *p) for p in pairs):
         return repair
-    joined = synthesize_forms(pairs, confirm_additions=confirm_additions)
+    episodes = [bad.episode_id for bad, _ in events]
+    joined = synthesize_forms(pairs, confirm_additions=confirm_additions, episodes=episodes)
     return repair if joined is None else joined
