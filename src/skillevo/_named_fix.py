@@ -13,6 +13,7 @@ not learned here: the error proves nothing about them (they are left to their ow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ def _named_only(message: str, bad: dict[str, Any], good: dict[str, Any]) -> dict
     of the changed arguments or all of them (the whole correction is then its own)."""
     changed = [k for k in dict.fromkeys([*bad, *good]) if not (k in bad and k in good and same_args(bad[k], good[k]))]
     named = [k for k in changed if names_arg(message, k)]
+    named += [k for k in changed if k not in named and _moved_from(good.get(k), [bad.get(n) for n in named])]
     if not named or len(named) == len(changed):
         return None
     fixed = dict(bad)
@@ -41,6 +43,17 @@ def _named_only(message: str, bad: dict[str, Any], good: dict[str, Any]) -> dict
         else:
             fixed.pop(k, None)
     return fixed
+
+
+def _moved_from(value: Any, sources: list[Any]) -> bool:
+    """Whether `value` (an unnamed argument's corrected text) is a word the named arguments' sent values
+    held: the mark moved out of the named value (``"70.00 EUR"`` -> ``amount: 70.0, currency: "EUR"``),
+    part of the named fix. Cut away, the rule dropped the currency and sent the amount in the tool's
+    default one (before 2026-12-07: `tests/test_attack_named_fix_moved_mark.py`)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    word = re.compile(rf"(?<!\w){re.escape(value.strip())}(?!\w)", re.I)
+    return any(isinstance(src, str) and word.search(src) is not None for src in sources)
 
 
 def synthesize_named(
