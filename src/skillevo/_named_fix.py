@@ -13,6 +13,7 @@ not learned here: the error proves nothing about them (they are left to their ow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ def _named_only(message: str, bad: dict[str, Any], good: dict[str, Any]) -> dict
     of the changed arguments or all of them (the whole correction is then its own)."""
     changed = [k for k in dict.fromkeys([*bad, *good]) if not (k in bad and k in good and same_args(bad[k], good[k]))]
     named = [k for k in changed if names_arg(message, k)]
+    named += [k for k in changed if k not in named and _moved_from(good.get(k), [bad.get(n) for n in named])]
     if not named or len(named) == len(changed):
         return None
     fixed = dict(bad)
@@ -43,6 +45,17 @@ def _named_only(message: str, bad: dict[str, Any], good: dict[str, Any]) -> dict
     return fixed
 
 
+def _moved_from(value: Any, sources: list[Any]) -> bool:
+    """Whether `value` (an unnamed argument's corrected text) is a word the named arguments' sent values
+    held: the mark moved out of the named value (``"70.00 EUR"`` -> ``amount: 70.0, currency: "EUR"``),
+    part of the named fix. Cut away, the rule dropped the currency and sent the amount in the tool's
+    default one (before 2026-12-07: `tests/test_attack_named_fix_moved_mark.py`)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    word = re.compile(rf"(?<!\w){re.escape(value.strip())}(?!\w)", re.I)
+    return any(isinstance(src, str) and word.search(src) is not None for src in sources)
+
+
 def synthesize_named(
     pairs: Sequence[tuple[Event, Event]], arg_pairs: list[Pair], *, confirm_additions: bool = False
 ) -> tuple[Repair | None, list[Pair]]:
@@ -51,7 +64,7 @@ def synthesize_named(
     pairs the rule was learned from."""
     repair = synthesize_own_rule(arg_pairs, confirm_additions=confirm_additions)
     if repair is not None:
-        return _or_forms(repair, arg_pairs, confirm_additions), arg_pairs
+        return _or_forms(repair, arg_pairs, confirm_additions, pairs), arg_pairs
     cut: list[Pair] = []
     for (err, _), (bad, good) in zip(pairs, arg_pairs, strict=True):
         fixed = _named_only(str(err.data.get("error", "")), bad, good)
@@ -59,13 +72,16 @@ def synthesize_named(
     if all(a is b for (_, a), (_, b) in zip(cut, arg_pairs, strict=True)):
         return None, arg_pairs
     repair = synthesize_own_rule(cut, confirm_additions=confirm_additions)
-    return (None if repair is None else _or_forms(repair, cut, confirm_additions)), cut
+    return (None if repair is None else _or_forms(repair, cut, confirm_additions, pairs)), cut
 
 
-def _or_forms(repair: Repair, pairs: list[Pair], confirm_additions: bool) -> Repair:
+def _or_forms(
+    repair: Repair, pairs: list[Pair], confirm_additions: bool, events: Sequence[tuple[Event, Event]]
+) -> Repair:
     """`repair`, or the rule joining every way the corrections write the argument (`_repair_forms`)
-    when `repair` explains only some of them."""
+    when `repair` explains only some of them (`events`: the corrections' events, for their episodes)."""
     if all(_explains(repair, *p) for p in pairs):
         return repair
-    joined = synthesize_forms(pairs, confirm_additions=confirm_additions)
+    episodes = [bad.episode_id for bad, _ in events]
+    joined = synthesize_forms(pairs, confirm_additions=confirm_additions, episodes=episodes)
     return repair if joined is None else joined

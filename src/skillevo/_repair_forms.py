@@ -10,7 +10,10 @@ a shape precondition, they are joined: their transforms in turn (each leaves a v
 another way as it is), under the union of their preconditions. The joined rule must still reproduce
 every correction exactly, so a form it would read differently from its correction vetoes it. No
 form is invented: only the ways the corrections proved are read (a mark never corrected, or another
-grouping, is left to the tool).
+grouping, is left to the tool). Nor is a way one episode alone shows: a way's mark is a word of the
+value (``"1,480.00 Kowalczyk"`` is read as a number with the unit ``Kowalczyk``), and one record's
+name is no habit of the agent's; stored in a rule it would carry that customer into every review
+and prompt (`tests/test_attack_forms_one_record_mark.py`).
 """
 
 from __future__ import annotations
@@ -69,10 +72,14 @@ def _merged(groups: list[list[Pair]], rules: list[Repair], group: list[Pair], co
     return False
 
 
-def synthesize_forms(pairs: Sequence[Pair], *, confirm_additions: bool = False) -> Repair | None:
+def synthesize_forms(
+    pairs: Sequence[Pair], *, confirm_additions: bool = False, episodes: Sequence[object] | None = None
+) -> Repair | None:
     """The joined rule of the ways one argument is written in `pairs` (newest first), or None when
-    the corrections show fewer than two such ways. A correction no way explains must be one the
-    joined rule leaves alone (its precondition does not hold there)."""
+    the corrections show fewer than two such ways. A way counts only where corrections of two
+    episodes show it (`episodes`: each pair's episode; None: each pair its own). A correction no
+    counted way explains must be one the joined rule leaves alone (its precondition does not hold)."""
+    episode_of = {id(p): (i if episodes is None else episodes[i]) for i, p in enumerate(pairs)}
     rules: list[Repair] = []
     groups: list[list[Pair]] = []
     remaining, unexplained = list(pairs), []
@@ -88,6 +95,9 @@ def synthesize_forms(pairs: Sequence[Pair], *, confirm_additions: bool = False) 
             groups.append(group)
         if len(rules) > MAX_FORMS:
             return None
+    kept = [i for i, g in enumerate(groups) if len({episode_of.get(id(p)) for p in g}) >= 2]
+    unexplained += [p for i, g in enumerate(groups) if i not in kept for p in g]
+    rules, groups = [rules[i] for i in kept], [groups[i] for i in kept]
     forms = [f for f in (_one_form(r) for r in rules) if f is not None]
     if len(rules) < 2 or len({arg for arg, _ in forms}) != 1 or not _one_reading(rules):
         return None

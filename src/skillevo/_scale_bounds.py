@@ -10,10 +10,13 @@ to every result between the declared maximum over that power of ten and the maxi
 ``maximum: 1`` and per cent: 0.01 to 1). A value the schema takes stays as sent, as before. A scale
 that multiplies (units for cents) is not widened: the values it rescales lie below the learned
 decades, and a declared minimum says nothing of a number sent in the larger unit (12.5 dollars is a
-valid-looking 12.5 cents)."""
+valid-looking 12.5 cents). Nor is one whose declared maximum lies above the learned top decade: the
+values over it were never a corrected source, so the tool's refusal stands
+(`tests/test_attack_scale_far_maximum.py`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +47,9 @@ def _widened(op: Any, declared: Any) -> Any:
     if isinstance(top, bool) or not isinstance(top, int | float) or not 0 < top < 1e15:
         return op
     lo, hi = op.within
-    if top < hi:
-        return op  # the declaration and the corrections disagree: the learned decades stand
+    if not math.isclose(top, hi):
+        # below: the declaration and the corrections disagree. Above: the values the widening would
+        # rescale (over the maximum) lie decades past every corrected source, a reading no correction
+        # showed (a 2,500,000 payment over a 1,000,000 limit is not 25,000 meant in cents).
+        return op
     return op.model_copy(update={"within": (min(lo, top * 10.0**op.scale), float(top))})

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ._models import Event, EventKind, TriggerKind
 from ._scale_bounds import within_declared
 from ._schema_repair import findings
+from ._untrusted import holds_record_number
 
 if TYPE_CHECKING:
     from ._evolver import Evolver
@@ -30,10 +31,19 @@ _NAMED = re.compile(r"`([^`\n]{1,200})`")
 
 
 def as_declared(evo: Evolver, proposals: Sequence[Proposal], events: Sequence[Event]) -> list[Proposal]:
-    """The `proposals` the tools' declared schemas leave to store: those not `covered_by_schema`, each
-    proven scale edit widened to its argument's declared range (`_scale_bounds.within_declared`)."""
+    """The `proposals` the tools' declared schemas leave to store: those not `covered_by_schema` nor
+    about an undeclared tool whose name holds a record's number, each proven scale edit widened to its
+    argument's declared range (`_scale_bounds.within_declared`). A declared name's number names the tool
+    (`_untrusted.declared_name`); a name no adapter declared is the model's (a tool made up for one
+    customer, ``lookup_customer_48213``), and stored in a trigger it would show that customer in every
+    review and prompt (before 2026-12-07: `tests/test_attack_undeclared_tool_record_name.py`)."""
     return [within_declared(p, evo.tools.schema(p.trigger.tool or ""))
-            for p in proposals if not covered_by_schema(evo, p, events)]
+            for p in proposals if not covered_by_schema(evo, p, events) and not _undeclared_record(evo, p)]
+
+
+def _undeclared_record(evo: Evolver, proposal: Proposal) -> bool:
+    tool = proposal.trigger.tool
+    return bool(tool) and evo.tools.schema(tool or "") is None and holds_record_number(tool or "")
 
 
 def covered_by_schema(evo: Evolver, proposal: Proposal, events: Sequence[Event]) -> bool:

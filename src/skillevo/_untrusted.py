@@ -26,6 +26,7 @@ __all__ = [
     "confusable_table",
     "declared_name",
     "has_hidden",
+    "holds_record_number",
     "identifier",
     "infix_code",
     "injection_score",
@@ -214,6 +215,12 @@ def identifier(name: object) -> str | None:
     if not isinstance(name, str) or _RECORD_NUMBER.search(name):
         return None
     return declared_name(name)
+
+
+def holds_record_number(name: str) -> bool:
+    """Whether `name` holds a run of digits long enough to name one record (the rule `identifier` keeps
+    and `declared_name` waives): a name no declaration wrote is then a customer's, not a tool's."""
+    return _RECORD_NUMBER.search(name) is not None
 
 
 def declared_name(name: object) -> str | None:
