@@ -64,7 +64,7 @@ from ._models import (
 from ._named_fix import synthesize_named
 from ._prose import hidden_in, mentions_address
 from ._repair import apply_repair, precondition_holds, same_args
-from ._repair_proof import added_in_two_episodes, adds_instance_value, still_holds
+from ._repair_proof import added_in_two_episodes, adds_instance_value, event_args, still_holds
 from ._shape import strings_in
 from ._store import SkillStore
 from ._store_common import scrub_strategy
@@ -146,11 +146,6 @@ def _slug(*parts: str) -> str:
     return slug or "skill"
 
 
-def _args(event: Event) -> dict[str, Any] | None:
-    args = event.data.get("args")
-    return dict(args) if isinstance(args, dict) else None
-
-
 def _is_success(event: Event) -> bool:
     if event.kind != EventKind.TOOL_RESULT:
         return False
@@ -173,21 +168,21 @@ def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
         by_episode.setdefault(e.episode_id, []).append(e)
     for evs in by_episode.values():
         for i, err in enumerate(evs):
-            if err.kind != EventKind.TOOL_ERROR or _args(err) is None:
+            if err.kind != EventKind.TOOL_ERROR or event_args(err) is None:
                 continue
             following: Event | None = None
             for later in evs[i + 1 :]:
                 if later.tool != err.tool:
                     continue
                 if later.kind == EventKind.TOOL_ERROR:
-                    if not same_args(_args(later), _args(err)):
+                    if not same_args(event_args(later), event_args(err)):
                         if following is None:
                             following = later
                         continue  # another failed attempt: the correction, if any, is judged from that one
                     continue
                 if _is_success(later):
                     if following is None:
-                        if not same_args(_args(later), _args(err)):
+                        if not same_args(event_args(later), event_args(err)):
                             pairs.append((err, later))
                     else:
                         partial = _partial_fix(err, following, later)
@@ -200,7 +195,7 @@ def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
 def _partial_fix(err: Event, nxt: Event, success: Event) -> Event | None:
     """The correction of `err` alone, when the next failed attempt `nxt` failed for another reason
     and the final `success` kept what `nxt` changed (None otherwise)."""
-    bad, mid, good = _args(err) or {}, _args(nxt) or {}, _args(success) or {}
+    bad, mid, good = event_args(err) or {}, event_args(nxt) or {}, event_args(success) or {}
     if _signature_of(nxt) == _signature_of(err):
         return None
     changed = [k for k in dict.fromkeys([*bad, *mid]) if not (k in bad and k in mid and same_args(bad[k], mid[k]))]
@@ -330,10 +325,10 @@ class RuleMiner(Miner):
                 known = deque(self._stored_pairs(tool, signature, store, policy), maxlen=self.max_pairs)
                 self._pairs[key] = known
             pairs = [(err, fix)]
-            seen = {(repr(_args(err)), repr(_args(fix)))}
+            seen = {(repr(event_args(err)), repr(event_args(fix)))}
             alike: list[tuple[Event, Event]] = []  # another episode's same correction: evidence, no new pair
             for a, b in reversed(known):
-                marker = (repr(_args(a)), repr(_args(b)))
+                marker = (repr(event_args(a)), repr(event_args(b)))
                 if (a.id is None or a.id != err.id) and marker not in seen:
                     pairs.append((a, b))
                     seen.add(marker)
@@ -341,7 +336,7 @@ class RuleMiner(Miner):
                     alike.append((a, b))
             if not any(a is err or (a.id is not None and a.id == err.id) for a, _ in known):
                 known.append((err, fix))
-        arg_pairs = [(_args(a) or {}, _args(b) or {}) for a, b in pairs]
+        arg_pairs = [(event_args(a) or {}, event_args(b) or {}) for a, b in pairs]
         previous = self._repairs.get(key)
         if previous is not None and still_holds(previous, *arg_pairs[0]):
             repair: Repair | None = previous  # the known rule explains the new pair too: no new search
@@ -391,7 +386,7 @@ class RuleMiner(Miner):
         category = error_category(err)
         if has_hidden(raw[:_NOW_MAX_CHARS]) and category not in ("rate_limit", "transient"):
             return None  # a message hiding characters (zero-width, bidi, tag characters) gives no facts
-        args = _args(err) or {}
+        args = event_args(err) or {}
         rule = structured_rule(tool, message, category, args, self.retry_attempts)
         if rule is None:
             return None
@@ -483,9 +478,9 @@ def observed_win(proposal: Proposal, events: Sequence[Event]) -> bool:
     for bad, good in correction_pairs(events):
         if bad.id is None or bad.id not in ids or bad.tool != proposal.trigger.tool or good.data.get("partial"):
             continue  # a partial fix was itself a failed call: no observed win
-        args = _args(bad) or {}
+        args = event_args(bad) or {}
         try:
-            if precondition_holds(repair, args) and same_args(apply_repair(repair, args), _args(good) or {}):
+            if precondition_holds(repair, args) and same_args(apply_repair(repair, args), event_args(good) or {}):
                 return True
         except Exception:  # a repair that cannot apply to these arguments proves nothing
             continue

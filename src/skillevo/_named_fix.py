@@ -21,7 +21,7 @@ from ._discards import names_arg
 from ._models import Event, Repair
 from ._repair import same_args
 from ._repair_forms import synthesize_forms
-from ._repair_split import _explains, synthesize_own_rule
+from ._repair_split import explains, synthesize_own_rule
 
 __all__ = ["synthesize_named"]
 
@@ -80,7 +80,7 @@ def _or_forms(
 ) -> Repair:
     """`repair`, or the rule joining every way the corrections write the argument (`_repair_forms`)
     when `repair` explains only some of them (`events`: the corrections' events, for their episodes)."""
-    if all(_explains(repair, *p) for p in pairs):
+    if all(explains(repair, *p) for p in pairs):
         return repair
     episodes = [bad.episode_id for bad, _ in events]
     joined = synthesize_forms(pairs, confirm_additions=confirm_additions, episodes=episodes)

@@ -23,7 +23,7 @@ from typing import Any
 
 from ._models import ArgCondition, CoerceArg, Repair
 from ._repair import precondition_holds, synthesize
-from ._repair_split import _explains
+from ._repair_split import explains
 
 __all__ = ["synthesize_forms"]
 
@@ -66,7 +66,7 @@ def _merged(groups: list[list[Pair]], rules: list[Repair], group: list[Pair], co
     for i, earlier in enumerate(groups):
         both = earlier + group
         joint = synthesize(both, confirm_additions=confirm)
-        if _one_form(joint) is not None and joint is not None and all(_explains(joint, *p) for p in both):
+        if _one_form(joint) is not None and joint is not None and all(explains(joint, *p) for p in both):
             groups[i], rules[i] = both, joint
             return True
     return False
@@ -88,7 +88,7 @@ def synthesize_forms(
         if own is None or _one_form(own) is None:
             unexplained.append(remaining.pop(0))
             continue
-        group = [p for p in remaining if _explains(own, *p)]
+        group = [p for p in remaining if explains(own, *p)]
         remaining = [p for p in remaining if p not in group]
         if not _merged(groups, rules, group, confirm_additions):
             rules.append(own)
@@ -106,6 +106,6 @@ def synthesize_forms(
         joined = Repair(ops=[r.ops[0] for r in rules], precondition=[ArgCondition(arg=forms[0][0], regex=regex)])
     except ValueError:
         return None  # a union the model refuses (too long a pattern)
-    if not all(_explains(joined, *p) for g in groups for p in g):
+    if not all(explains(joined, *p) for g in groups for p in g):
         return None  # one way's cast reads another way's value differently from its correction
     return joined if all(not precondition_holds(joined, bad) for bad, _ in unexplained) else None

@@ -11,10 +11,11 @@ from ._models import Event, Repair, SetArg
 from ._repair import apply_repair, precondition_holds, same_args
 from ._shape import is_instance_value, leaves
 
-__all__ = ["added_in_two_episodes", "adds_instance_value", "still_holds"]
+__all__ = ["added_in_two_episodes", "adds_instance_value", "event_args", "still_holds"]
 
 
-def _args(event: Event) -> dict[str, Any] | None:
+def event_args(event: Event) -> dict[str, Any] | None:
+    """A copy of the arguments an event recorded, or None if it recorded none."""
     args = event.data.get("args")
     return dict(args) if isinstance(args, dict) else None
 
@@ -37,7 +38,7 @@ def added_in_two_episodes(repair: Repair, pairs: Sequence[tuple[Event, Event]]) 
             episodes = {
                 a.episode_id
                 for a, b in pairs
-                if op.arg not in (_args(a) or {}) and same_args((_args(b) or {}).get(op.arg), op.value)
+                if op.arg not in (event_args(a) or {}) and same_args((event_args(b) or {}).get(op.arg), op.value)
             }
             if len(episodes) < 2:
                 return False

@@ -26,7 +26,7 @@ from ._errors import SkillevoError
 from ._models import MapValue, Repair, SetArg
 from ._repair import RepairError, apply_repair, precondition_holds, same_args, synthesize, synthesize_apart
 
-__all__ = ["synthesize_own_rule"]
+__all__ = ["explains", "synthesize_own_rule"]
 
 Pair = tuple[dict[str, Any], dict[str, Any]]
 
@@ -35,7 +35,7 @@ def _instances_only(repair: Repair | None) -> bool:
     return repair is None or all(isinstance(op, MapValue | SetArg) for op in repair.ops)
 
 
-def _explains(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
+def explains(repair: Repair, bad: dict[str, Any], good: dict[str, Any]) -> bool:
     try:
         return precondition_holds(repair, bad) and same_args(apply_repair(repair, bad), good)
     except (RepairError, SkillevoError, ValueError, TypeError):
@@ -61,7 +61,7 @@ def synthesize_own_rule(pairs: Sequence[Pair], *, confirm_additions: bool = Fals
     own = synthesize(pairs[:1], confirm_additions=confirm_additions)
     if own is None or _instances_only(own) or not own.precondition:
         return found
-    group = [p for p in pairs if _explains(own, *p)]
+    group = [p for p in pairs if explains(own, *p)]
     if not all(_leaves_alone(own, bad) for bad, good in pairs if (bad, good) not in group):
         # another correction says the rule's value is wrong there: the map may still take that value
         return _rule_after_map(found, own, group, pairs, confirm_additions=confirm_additions)
@@ -92,6 +92,6 @@ def _rule_after_map(
         if any(repr(v) in chosen for k, v in out.items() if k == mapping.arg and not same_args(v, good.get(k))):
             return found  # the rule would turn a value into another correction's value: another meaning
     combined = Repair(ops=[mapping, rule], precondition=joint.precondition)
-    if not all(_explains(combined, bad, good) for bad, good in pairs):
+    if not all(explains(combined, bad, good) for bad, good in pairs):
         return found  # (the rule's precondition gates the map too: a value it does not hold on stays unmapped)
     return combined
