@@ -203,6 +203,19 @@ def test_since_a_train_run_uses_the_posteriors_it_recorded(tmp_path: Path) -> No
     assert f"after train run {run.run_id}" in text and "alpha@2" in text
 
 
+def test_an_unknown_train_run_names_the_known_ones_latest_first(tmp_path: Path) -> None:
+    with SkillLibrary(tmp_path / "lib.db") as lib:
+        lib.add_skill("alpha", Trigger(tool="t"), Strategy(guidance="A."), status=VersionStatus.ACTIVE)
+        cfg = config_from_dict({"train": {"settle_s": 0, "formats": []}})
+        first = run_train(cfg, store=lib).run_id
+        second = run_train(cfg, store=lib).run_id
+        assert first != second
+        with pytest.raises(KeyError) as err:
+            library_diff(None, lib, since_run="nope")
+        message = str(err.value)
+        assert "latest first" in message and message.index(second) < message.index(first)
+
+
 def test_cli_diff(snapshots: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old, new = snapshots
     md, page = tmp_path / "r.md", tmp_path / "r.html"

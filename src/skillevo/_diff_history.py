@@ -280,8 +280,8 @@ def old_state(
     if since_run is not None:
         run = next((r for r in runs if r.get("run") == since_run), None)
         if run is None or not isinstance(run.get("end_event"), int):
-            known = ", ".join(str(r.get("run")) for r in runs[-5:]) or "none yet"
-            raise NotFoundError(f"no finished train run {since_run!r} in this library (latest: {known})")
+            known = ", ".join(str(r.get("run")) for r in reversed(runs[-5:])) or "none yet"
+            raise NotFoundError(f"no finished train run {since_run!r} in this library (latest first: {known})")
         when = float(run.get("finished_at") or 0.0)
         return snapshot_at(
             store,
