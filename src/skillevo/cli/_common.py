@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated
 
 import typer
@@ -109,10 +110,25 @@ def usage(message: str, command: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+# A line break inside a paragraph of a docstring is the source's wrapping, not the reader's: typer keeps
+# it, so help printed at any width broke mid-sentence. Blank lines (paragraphs) and list items stay.
+_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=[^\s\-*\b])")
+
+
+def _unwrap_help(command: object) -> None:
+    # Duck-typed: typer ships its own copy of click, so click's classes are not its classes.
+    help_text = getattr(command, "help", None)
+    if isinstance(help_text, str):
+        setattr(command, "help", _SOFT_BREAK.sub(" ", help_text))  # noqa: B010
+    for sub in dict(getattr(command, "commands", None) or {}).values():
+        _unwrap_help(sub)
+
+
 def run_app(app: typer.Typer, argv: list[str]) -> int:
     """Run `app` without letting a traceback or SystemExit escape: 0 ok, 1 user error, 2 usage
     (every error one line on stderr)."""
     command = typer.main.get_command(app)
+    _unwrap_help(command)
     _told.clear()
     try:
         # Not standalone: usage errors come back here, to be told in one line like every other
