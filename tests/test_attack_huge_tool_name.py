@@ -11,6 +11,8 @@ names that differ only past the head stay two tools.
 
 from __future__ import annotations
 
+import json
+
 from skillevo import Evolver, SkillLibrary
 
 LONG = 1 << 20  # characters
@@ -43,4 +45,19 @@ def test_an_ordinary_tool_name_is_stored_as_it_is() -> None:
     name = "calendar__book_meeting_room_" + "x" * 100
     _failed_call(evo, name)
     assert {e.tool for e in lib.events() if e.tool} == {name}
+    lib.close()
+
+
+def test_a_huge_exception_class_name_is_stored_bounded() -> None:
+    # The error's type is the exception's class name: text of the tool's library (a class made at run
+    # time from a service's error code), stored in every event of the failure, like a tool's name.
+    huge = type("Fault" + "x" * LONG, (Exception,), {})
+    lib = SkillLibrary(":memory:")
+    evo = Evolver(lib, seed=0, mining="inline")
+    with evo.episode(task="book a room") as ep:
+        sent = ep.before_tool("book", {"room": "A1"})
+        ep.on_tool_error("book", sent, huge("date is required"))
+        ep.finish(reward=0.0)
+    sizes = [len(json.dumps(e.data)) for e in lib.events()]
+    assert sizes and max(sizes) <= 16 * BOUND, max(sizes)
     lib.close()

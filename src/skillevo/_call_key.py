@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from ._sanitize import clean_text, json_text, safe_str
 
-__all__ = ["MAX_TOOL_NAME", "PENDING_REPORTS", "CallKey", "noted", "tool_name", "without"]
+__all__ = ["MAX_TOOL_NAME", "PENDING_REPORTS", "CallKey", "bounded_name", "noted", "tool_name", "without"]
 
 #: The newest failed calls whose error report may still follow their result's (`noted`): an adapter sends
 #: it right after the result, with at most the other parallel calls of a turn between.
@@ -50,7 +50,13 @@ def tool_name(name: object) -> str:
     that differ only past the head stay two tools."""
     if type(name) is str and len(name) <= MAX_TOOL_NAME and name.isascii() and "\x00" not in name:
         return name  # its own clean text (most names)
-    text = clean_text(name if isinstance(name, str) else safe_str(name))
+    return bounded_name(clean_text(name if isinstance(name, str) else safe_str(name)))
+
+
+def bounded_name(text: str) -> str:
+    """`text` (a name: a tool's, an exception class's) when it has at most `MAX_TOOL_NAME`
+    characters; else its head and a digest of the whole, so names that differ only past the head
+    stay apart."""
     if len(text) <= MAX_TOOL_NAME:
         return text
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
