@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._call_key import bounded_name
 from ._detect_labels import LABEL_INITIALS, localized_empty_label, localized_error_label
 from ._detect_shapes import (
     describe,
@@ -329,8 +330,8 @@ def _failure(error_type: str, message: str) -> Failure:
 
 def failure_from_exception(exc: BaseException) -> Failure:
     """Describe a raised exception (its class name is the error type)."""
-    message = safe_str(exc, default="")[:SCAN_CHARS] or type(exc).__name__
-    return _failure(type(exc).__name__, message)
+    name = bounded_name(type(exc).__name__)  # a class made at run time may be named with any text
+    return _failure(name, safe_str(exc, default="")[:SCAN_CHARS] or name)
 
 
 def detect_failure(result: Any, *, is_failure: IsFailure | None = None) -> Failure | None:

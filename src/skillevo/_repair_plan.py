@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ._call_key import bounded_name
 from ._detect import SCAN_CHARS, detect_failure, retry_after
 from ._models import ArgCondition, Repair, Retry, SkillVersion
 from ._redaction import capped_text
@@ -52,7 +53,8 @@ def error_parts(error: BaseException | str | Any) -> tuple[str, str]:
     message bounded to its first `SCAN_CHARS` characters (a 10 MB error costs what 8 KB does)."""
     if isinstance(error, BaseException):
         text = safe_str(error, default="")  # an exception whose __str__ fails is still a failure of its type
-        return type(error).__name__, text[:SCAN_CHARS] or type(error).__name__
+        name = bounded_name(type(error).__name__)  # (a class made at run time may be named with any text)
+        return name, text[:SCAN_CHARS] or name
     if isinstance(error, str):
         head = error[:64].lstrip()[:1]
         if head in ("{", "[", "<") or error[:64].lstrip().startswith("Traceback"):

@@ -92,6 +92,12 @@ class ShadowCode:
     took longer than that (a skill that behaved on its import's smoke run and burns its CPU limit
     on real arguments) is not run in shadow again by this process: it lost, and waits for a person.
 
+    The budget is shared fairly: a version the budget left out in this episode or the last one is
+    *owed* a turn, and a version that has had more shadow time in this process than an owed one
+    yields to it. Spent first come, first served (skills fire in name order), two imported code
+    skills named to come first, each just under the budget, took all of it on every failed call,
+    and the code skill beside them never ran in shadow (0 runs in 10 episodes, attack38).
+
     Raises:
         ConfigError: `budget_s` is not a finite number >= 0.
     """
@@ -101,14 +107,33 @@ class ShadowCode:
             raise ConfigError(f"shadow_budget_s: must be a number of seconds >= 0 (got {budget_s!r})")
         self.budget_s = float(budget_s)
         self.slow: set[str] = set()  # version ids; a set's add is atomic, episodes share it
+        self.used: dict[str, float] = {}  # version id -> its shadow seconds in this process
+        self.owed: dict[str, int] = {}  # version id -> the episode (`episodes`) the budget left it out in
+        self.episodes = 0  # episodes begun (`ShadowBook`): an owed turn lapses after the next one
 
-    def why_not(self, version_id: str, spent_s: float) -> str | None:
-        """Why `version_id` is not run in shadow now (`spent_s`: the episode's shadow time), or None."""
+    def begin(self) -> int:
+        """A new episode's number (owed turns older than the one before it lapse)."""
+        self.episodes += 1
+        return self.episodes
+
+    def why_not(self, version_id: str, spent_s: float, episode: int = 0) -> str | None:
+        """Why `version_id` is not run in shadow now (`spent_s`: episode number `episode`'s shadow time), or None."""
         if version_id in self.slow:
             return "one shadow run of it took longer than the shadow budget: not run again by this process"
+        owed = [self.used.get(v, 0.0) for v, at in tuple(self.owed.items()) if v != version_id and at >= episode - 1]
+        if owed and self.used.get(version_id, 0.0) > min(owed):
+            return "it yields this episode's shadow time to a version that has had less of it"
         if spent_s >= self.budget_s:
+            self.owed[version_id] = episode
             return "this episode's shadow time budget is spent"
         return None
+
+    def ran(self, version_id: str, took_s: float) -> None:
+        """`version_id` ran in shadow for `took_s` seconds: its turn is no longer owed."""
+        self.used[version_id] = self.used.get(version_id, 0.0) + took_s
+        self.owed.pop(version_id, None)
+        if took_s > self.budget_s:
+            self.slow.add(version_id)
 
 
 @dataclass
@@ -134,6 +159,10 @@ class ShadowBook:
     code: ShadowCode = field(default_factory=ShadowCode)
     code_spent_s: float = 0.0
     skipped: set[str] = field(default_factory=set)
+    episode: int = 0  # this episode's number for `code` (`ShadowCode.begin`)
+
+    def __post_init__(self) -> None:
+        self.episode = self.code.begin()
 
     # ------------------------------------------------------------------ guidance
 
@@ -177,7 +206,7 @@ class ShadowBook:
             return
         self.seen.add(mark)
         runs_code = version.strategy.repair is None and bool(version.strategy.code) and run_code is not None
-        if runs_code and (why := self.code.why_not(version.id, self.code_spent_s)) is not None:
+        if runs_code and (why := self.code.why_not(version.id, self.code_spent_s, self.episode)) is not None:
             if version.id not in self.skipped:  # once an episode: the reviewer sees why evidence stops
                 self.skipped.add(version.id)
                 self.log(EventKind.SHADOW, tool, version.id, {}, what="repair", skill=skill.name, when=when,
@@ -203,8 +232,7 @@ class ShadowBook:
             if runs_code and not host_failed:  # the engine's time (a failed build) is not the skill's
                 took = time.monotonic() - started
                 self.code_spent_s += took
-                if took > self.code.budget_s:
-                    self.code.slow.add(version.id)
+                self.code.ran(version.id, took)
         if not isinstance(after, dict):
             return
         retry = version.strategy.repair is not None and any(isinstance(op, Retry) for op in version.strategy.repair.ops)

@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._attribution import names_elsewhere, site_args
-from ._call_key import CallKey, noted, tool_name, without
+from ._call_key import MAX_TOOL_NAME, CallKey, noted, tool_name, without
 from ._call_sites import Attempt, Pending, Tried
 from ._call_waits import expect, take
 from ._code_fit import run_checked
@@ -104,7 +104,7 @@ class ToolCalls:
         """Record a call; its arguments after the pre-emptive repairs whose preconditions hold."""
         # Every call's path: a call of a tool with nothing to do counts it, reads the catalog and the
         # tool's plan, and records one event (no more frames than that).
-        if type(name) is not str or not name.isascii() or "\x00" in name:
+        if type(name) is not str or len(name) > MAX_TOOL_NAME or not name.isascii() or "\x00" in name:
             name = tool_name(name)  # (a plain ASCII name without NUL is its own `tool_name`)
         lock = self._lock
         lock.acquire()  # (not `with`: it builds two bound methods per call)
@@ -306,7 +306,7 @@ class ToolCalls:
 
     def result(self, name: str, args: dict[str, Any], result: Any) -> bool:
         """Record a call's result; True when it was judged a failure."""
-        if type(name) is not str or not name.isascii() or "\x00" in name:
+        if type(name) is not str or len(name) > MAX_TOOL_NAME or not name.isascii() or "\x00" in name:
             name = tool_name(name)
         evo = self.evo
         is_failure = self.is_failure or evo.is_failure
