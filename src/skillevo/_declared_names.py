@@ -42,4 +42,20 @@ def names_undeclared(schema: Mapping[str, Any] | None, proposal: Proposal, event
     evidence = set(proposal.evidence)
     sent = {k for e in events if e.id is not None and e.id in evidence and e.kind == EventKind.TOOL_ERROR
             and isinstance(args := e.data.get("args"), dict) for k in args}
-    return any(n.split(".", 1)[0] not in props and n.split(".", 1)[0] not in sent for n in names)
+    return any(n.split(".", 1)[0] not in sent and not _declares(props, n.split(".")) for n in names)
+
+
+def _declares(props: Mapping[str, Any], path: list[str]) -> bool:
+    """Whether the `properties` declare the member at `path` (an index steps into a list's items; a
+    level that declares no member of its own takes any: a free-form object says nothing of names)."""
+    sub = props.get(path[0])
+    if not isinstance(sub, Mapping):
+        return False
+    rest = path[1:]
+    while isinstance(sub.get("items"), Mapping) and not sub.get("properties"):
+        sub = sub["items"]
+        rest = rest[1:] if rest and rest[0].isdigit() else rest
+    inner = sub.get("properties")
+    if not rest or not isinstance(inner, Mapping) or not inner:
+        return True
+    return _declares(inner, rest)
