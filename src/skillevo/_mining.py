@@ -46,16 +46,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ._detect import detect_failure, error_signature, same_signature
 from ._duplicates import duplicate_of
 from ._errors import NotFoundError, SkillevoError
-from ._guidance_facts import (
-    clean_guidance,
-    declared_values,
-    introduced_names,
-    message_name,
-    message_names_fit,
-    observed_values,
-    repair_guidance,
-)
+from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._instance_data import mask_data
+from ._message_names import introduced_names, message_name, message_names_fit
 from ._models import (
     GUIDANCE_MAX_CHARS,
     SKILL_NAME_RE,
