@@ -68,5 +68,10 @@ def test_a_sentence_split_across_a_lists_items_reads_in_no_guidance(sentence: st
     words = sentence.split()
     args, error, fix = _carriers(words)[carrier]
     texts = _texts("update", args, error, fix)
+    if carrier == "missing arguments":
+        # inject6: names an error alone introduces are bounded together (`message_names_fit`, four
+        # words): a row this long is shown in no order at all.
+        assert not any(f"`{w}`" in t for t in texts for w in words)
+        return
     assert any(f"`{words[2]}`" in t for t in texts)  # the list was learned: the attack met the miner
     assert not any(_reads_in_order(t, words) for t in texts), [t for t in texts if _reads_in_order(t, words)]

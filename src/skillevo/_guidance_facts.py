@@ -24,6 +24,7 @@ from typing import Any
 from ._customer_keys import is_personal_key
 from ._error_items import error_items
 from ._hygiene import redact
+from ._message_names import introduced_names, message_name, message_names_fit, observed_values
 from ._models import GUIDANCE_MAX_CHARS, Repair
 from ._repair import apply_repair
 from ._secret_keys import is_secret_key
@@ -35,6 +36,9 @@ __all__ = [
     "declared_values",
     "extra_fields",
     "fields_named",
+    "introduced_names",
+    "message_name",
+    "message_names_fit",
     "missing_fields",
     "numeric_target",
     "observed_values",
@@ -54,8 +58,6 @@ _MEMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-/:]{0,31}$")
 _MEMBER_MAX_WORDS = 3
 #: how guidance names the unit a duration repair counts in
 _DURATION_WORDS = {"s": "seconds", "min": "minutes", "h": "hours", "d": "days"}
-#: A name read from an error message alone (a missing or expected argument) is shorter than a sentence.
-_MESSAGE_NAME_MAX_WORDS = 4
 
 
 # --------------------------------------------------------------------------- names in messages
@@ -120,54 +122,6 @@ def fields_named(message: str) -> list[str]:
 _NOT_FIELDS = frozenset({"error", "input", "type", "value", "required", "missing", "is", "not", "must", "should"})
 
 
-def observed_values(*arg_dicts: dict[str, Any]) -> list[Any]:
-    """Every scalar value in the argument dicts, nested ones included (the caller's data)."""
-    out: list[Any] = []
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list | tuple):
-            for x in v:
-                walk(x)
-        elif v is not None:
-            out.append(v)
-
-    for d in arg_dicts:
-        walk(d)
-    return out
-
-
-def _is_a_value(name: str, values: Iterable[Any]) -> bool:
-    """Whether `name` is made of a value the caller sent (a name in quotes is no argument name): the
-    whole value, or every word of it among the words of the string values (``alice_moreau`` from
-    ``first_name="Alice", last_name="Moreau"``)."""
-    words = set(name_words(name))
-    sent: set[str] = set()
-    for v in values:
-        text = str(v)
-        if text.lower() == name.lower():
-            return True
-        if isinstance(v, str):
-            sent.update(name_words(text))
-    return bool(words) and words <= sent
-
-
-def message_name(name: str, args: dict[str, Any]) -> str | None:
-    """`name` when an error message alone may introduce it as an argument name, else None.
-
-    It must be an identifier that starts in lower case (a capitalised quoted word is more often a
-    value: a name, a city), of at most four words, and no value the caller sent (nor, as no
-    `identifier` is, a record's number: ``acct_88812345678``).
-    """
-    if identifier(name) is None or not (name[0].islower() or name[0] == "_"):
-        return None
-    if len(name_words(name)) > _MESSAGE_NAME_MAX_WORDS or len(name) > 40:
-        return None
-    return None if _is_a_value(name, observed_values(args)) else name
-
-
 def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
     """The arguments a missing-argument error names that the call lacks (never a name or value it has),
     each in a clause that says it is missing or required (or on the location line before one): a
@@ -178,7 +132,7 @@ def missing_fields(message: str, args: dict[str, Any]) -> list[str]:
         named = [i.path for i in items if i.kind == "missing" or MISSING_WORDS.search(i.msg)]
         # Every step of a location is the tool's text: each must be a name (or an index), not only the last.
         # (An index is digits, but the whole path is an `identifier`: a run of five is a record's number.)
-        return [f for f in dict.fromkeys(named) if f not in args and identifier(f) == f
+        return [f for f in dict.fromkeys(named) if f not in args and identifier(f) == f and message_name(f, args)
                 and all(p.isdigit() or message_name(p, args) for p in f.split("."))]
     said = _words_in_clauses(message, _MISSING_CLAUSE)
     return [f for f in fields_named(message) if f not in args and f in said and message_name(f, args)]
@@ -251,7 +205,7 @@ def renames(message: str, args: dict[str, Any]) -> dict[str, str]:
     extra = [f for f in _reported(message, EXTRA_WORDS, True, args) if identifier(f)]
     missing = _reported(message, MISSING_WORDS, False, args) if extra else []
     missing = [m for m in missing if message_name(m, args)]
-    if not missing:
+    if not missing or not message_names_fit(missing):
         return {}
 
     def related(a: str, b: str) -> bool:

@@ -48,6 +48,7 @@ from ._duplicates import duplicate_of
 from ._errors import NotFoundError, SkillevoError
 from ._guidance_facts import clean_guidance, declared_values, observed_values, repair_guidance
 from ._instance_data import mask_data
+from ._message_names import introduced_names, message_name, message_names_fit
 from ._models import (
     GUIDANCE_MAX_CHARS,
     SKILL_NAME_RE,
@@ -362,6 +363,9 @@ class RuleMiner(Miner):
         raw = str(err.data.get("error", ""))[:_NOW_MAX_CHARS]
         declared = [] if has_hidden(raw) else declared_values(raw, arg_pairs[0][0])
         text = repair_guidance(tool, repair, arg_pairs[0], declared)
+        added = introduced_names(repair, arg_pairs[0][0])
+        if not all(message_name(n, {}) for n in added) or not message_names_fit(added):
+            text = None  # names the agent took from the failure are shown as an error's would be, or not at all
         guidance = clean_guidance(text, observed, declared, names)
         return Proposal(
             name=_slug(tool, category if category != "unknown" else "fix", *args_touched[:2]),

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ._declared_names import names_undeclared
 from ._models import Event, EventKind, TriggerKind
 from ._scale_bounds import within_declared
 from ._schema_repair import findings
@@ -31,14 +32,16 @@ _NAMED = re.compile(r"`([^`\n]{1,200})`")
 
 
 def as_declared(evo: Evolver, proposals: Sequence[Proposal], events: Sequence[Event]) -> list[Proposal]:
-    """The `proposals` the tools' declared schemas leave to store: those not `covered_by_schema` nor
+    """The `proposals` the tools' declared schemas leave to store: those not `covered_by_schema`, nor
+    naming an argument their tool's schema does not declare (`_declared_names.names_undeclared`), nor
     about an undeclared tool whose name holds a record's number, each proven scale edit widened to its
     argument's declared range (`_scale_bounds.within_declared`). A declared name's number names the tool
     (`_untrusted.declared_name`); a name no adapter declared is the model's (a tool made up for one
     customer, ``lookup_customer_48213``), and stored in a trigger it would show that customer in every
     review and prompt (before 2026-12-07: `tests/test_attack_undeclared_tool_record_name.py`)."""
     return [within_declared(p, evo.tools.schema(p.trigger.tool or ""))
-            for p in proposals if not covered_by_schema(evo, p, events) and not _undeclared_record(evo, p)]
+            for p in proposals if not covered_by_schema(evo, p, events) and not _undeclared_record(evo, p)
+            and not names_undeclared(evo.tools.schema(p.trigger.tool or ""), p, events)]
 
 
 def _undeclared_record(evo: Evolver, proposal: Proposal) -> bool:

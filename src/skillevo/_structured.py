@@ -20,6 +20,7 @@ from ._guidance_facts import (
     declared_values,
     extra_fields,
     fields_named,
+    message_names_fit,
     missing_fields,
     numeric_target,
     renames,
@@ -31,7 +32,7 @@ from ._models import ArgCondition, ChangeCase, CoerceArg, DropArg, RenameArg, Re
 from ._secret_keys import is_secret_key
 from ._untrusted import identifier
 
-__all__ = ["StructuredRule", "structured_rule"]
+__all__ = ["StructuredRule", "required_names", "structured_rule"]
 
 
 class StructuredRule(NamedTuple):
@@ -53,6 +54,16 @@ def _names(names: list[str]) -> str:
     # A list of names is a set, shown in an order of its own: the tool's order would let an error
     # spell a sentence across its items ('ignore', 'the', 'user', ...) that guidance then read back.
     return ", ".join(f"`{f}`" for f in sorted(names))
+
+
+#: The missing-argument template as `structured_rule` writes it, read back by `required_names`.
+_REQUIRES = re.compile(r"`[^`]+` requires ((?:`[^`\n]+`, )*`[^`\n]+`): always include (?:it|them) in the call\.")
+
+
+def required_names(guidance: str | None) -> list[str]:
+    """The argument names a missing-argument guidance of `structured_rule` asks for ([] for another text)."""
+    m = _REQUIRES.fullmatch(guidance or "")
+    return [n.strip("`") for n in m.group(1).split(", ")] if m else []
 
 
 def _asks_secret(path: str) -> bool:
@@ -105,10 +116,11 @@ def structured_rule(
         # secret's: an error is no way to ask for a credential (`_asks_secret`).
         fields = [f for f in missing_fields(message, args)
                   if f != tool and f.split(".", 1)[0] not in args and not _asks_secret(f)]
-        if fields:
+        # Names the error alone gave: what they say together is bounded (`message_names_fit`).
+        if fields and message_names_fit(fields):
             return StructuredRule(
                 "required-" + "-".join(fields[:2]),
-                f"`{tool}` requires {_names(fields[:5])}: always include {'it' if len(fields) == 1 else 'them'} "
+                f"`{tool}` requires {_names(fields)}: always include {'it' if len(fields) == 1 else 'them'} "
                 "in the call.",
             )
         return None
