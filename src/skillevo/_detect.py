@@ -26,17 +26,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._classify import CLASSIFY_CHARS, classify_error
 from ._detect_labels import LABEL_INITIALS, localized_empty_label, localized_error_label
 from ._detect_shapes import (
     describe,
-    json_words,
     mapping_failure,
     markup_failure,
     status_code_lead,
     status_line,
     traceback_failure,
 )
-from ._named_words import argument_names_hidden
 from ._redaction import capped_text, redact
 from ._sanitize import safe_str
 
@@ -76,8 +75,6 @@ FAILURE_FIRST = (
 )
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
-#: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
-CLASSIFY_CHARS = 2000
 
 IsFailure = Callable[[Any], bool]
 
@@ -213,91 +210,6 @@ def same_signature(stored: object, message: str, current: str | None = None) -> 
     return stored == error_signature_v1(message)
 
 
-_CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
-    ("rate_limit", re.compile(r"rate.?limit|too many requests|\b429\b|quota|throttl|retry.?after", re.I)),
-    (
-        "transient",
-        re.compile(
-            r"timed? ?out|timeout|temporar|unavailable|\b50[234]\b|try again (later|in|shortly|soon)|connection (reset|"
-            r"refused|aborted)|overloaded|busy",
-            re.I,
-        ),
-    ),
-    (
-        "auth",
-        re.compile(
-            r"unauthori[sz]ed|\bforbidden\b|\b40[13]\b|permission denied|invalid (api )?key|"
-            r"authenticat",
-            re.I,
-        ),
-    ),
-    (
-        "missing_arg",
-        re.compile(
-            r"missing|required (argument|field|parameter|property)|field required|"
-            r"is a required property",
-            re.I,
-        ),
-    ),
-    (
-        "extra_arg",
-        re.compile(
-            r"unexpected (keyword )?argument|extra (fields|inputs?) (not permitted|are not)|"
-            r"additional properties|unknown (field|argument|parameter)|not permitted",
-            re.I,
-        ),
-    ),
-    (
-        "enum",
-        re.compile(
-            r"one of|must be (in|either)|allowed values|permitted values|not a valid (choice|enum)|"
-            r"did you mean|valid options|should be '[^']*'(, '[^']*')* or '",
-            re.I,
-        ),
-    ),
-    ("format", re.compile(r"\bformat|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|parse", re.I)),
-    ("pattern", re.compile(r"pattern|regex|does not match|should match", re.I)),
-    (
-        "type",
-        re.compile(
-            r"type|should be a valid (integer|number|string|boolean)|not an? (int|integer|number|"
-            r"string)|expected (int|str|float|number)|invalid literal",
-            re.I,
-        ),
-    ),
-    ("not_found", re.compile(r"not found|no such|does not exist|unknown|\b404\b|no (matching|results)", re.I)),
-    ("validation", re.compile(r"invalid|validation|not valid|must be|should be", re.I)),
-]
-
-
-_URL = re.compile(r"https?://\S+")
-# Values a message quotes are the instance, not the class: "status 'busy' is not one of ..." is no
-# transient error, and two calls that failed alike but quoted different values must agree.
-# (A quote opens after a non-word character: the apostrophes of "can't ... don't" quote nothing.)
-_QUOTED = [re.compile(rf"(?<!\w){q}[^{q}\n]{{0,200}}{q}(?!\w)") for q in ("'", '"', "`")]
-
-
-def classify_error(message: str, error_type: str = "") -> str:
-    """A coarse, general category of an error message (rate_limit, transient, enum, format, ...).
-
-    Deterministic in the first `CLASSIFY_CHARS` characters of `message` (whitespace runs count as
-    one space) and `error_type`; quoted values and URLs in it are not read, except the text of a
-    JSON body's message and type members (``"msg": "Field required"``, ``"type": "missing"``),
-    which are its words.
-    """
-    body = " ".join(str(message)[:CLASSIFY_CHARS].split())
-    # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
-    body = _URL.sub("<url>", body)
-    if '"' in body:
-        body = json_words(body)
-    for quoted in _QUOTED:
-        body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
-    body = argument_names_hidden(body)  # ("timeout_seconds must be an integer" is no timeout)
-    text = f"{str(error_type)[:200]}: {body}"
-    for category, pattern in _CATEGORIES:
-        if pattern.search(text):
-            return category
-    return "unknown"
 
 
 # One parser for the engine's learned back-off and structured output's retries; up to 20 characters
