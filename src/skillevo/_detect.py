@@ -38,6 +38,7 @@ from ._detect_shapes import (
 )
 from ._redaction import capped_text, redact
 from ._sanitize import safe_str
+from ._signature_shapes import LEAD_SUBS, UNIT_SUB, keep_statuses, restore_statuses
 
 __all__ = [
     "CLASSIFY_CHARS",
@@ -51,6 +52,7 @@ __all__ = [
     "detect_failure",
     "error_signature",
     "error_signature_v1",
+    "error_signature_v2",
     "failure_from_exception",
     "retry_after",
     "same_signature",
@@ -107,7 +109,7 @@ _SUBS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 #: The current signature scheme's prefix (`error_signature`); a signature without one is version 1.
-SIGNATURE_VERSION = "v2"
+SIGNATURE_VERSION = "v3"
 
 # Version 2: every value is replaced by its *shape*, in an order where no rule cuts another's value
 # apart (a date before a path, so ``03/14/2025`` is one date; a list literal whole, so ``[123]`` and
@@ -138,6 +140,13 @@ _SUBS_V2: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# Version 3: version 2's rules after `_signature_shapes.LEAD_SUBS`, with a number's unit kept apart
+# from ids (``30.5s`` and ``120s`` agree).
+_SUBS_V3: list[tuple[re.Pattern[str], str]] = [
+    *_SUBS_V2[:1], *LEAD_SUBS, *_SUBS_V2[1:-2], UNIT_SUB, *_SUBS_V2[-2:]
+]
+
+
 def _normalised(message: str) -> str:
     return capped_text(" ".join(str(message)[:SCAN_CHARS].split()), 500).removesuffix("…")
 
@@ -150,18 +159,27 @@ def error_signature_v1(message: str) -> str:
     return text.lower()[:200]
 
 
-def error_signature(message: str) -> str:
-    """The message with secrets redacted and every value replaced by its shape, lower-cased, one line,
-    capped, prefixed with the scheme's version (``v2:``).
-
-    Numbers, ids (any token mixing letters and digits), quoted values, list and object literals,
-    paths, URLs, e-mail addresses, UUIDs, dates and times become placeholders, so ``Error: 123 not
-    found`` and ``Error: 456 not found`` (or ``[12, 34]`` and ``[5]``) are one class of failure.
-    """
+def error_signature_v2(message: str) -> str:
+    """The version-2 signature (``v2:``): kept so events stored under it still match (`signatures`)."""
     text = _normalised(message)
     for pattern, repl in _SUBS_V2:
         text = pattern.sub(repl, text)
-    return f"{SIGNATURE_VERSION}:" + text.lower()[:196]
+    return "v2:" + text.lower()[:196]
+
+
+def error_signature(message: str) -> str:
+    """The message with secrets redacted and every value replaced by its shape, lower-cased, one line,
+    capped, prefixed with the scheme's version (``v3:``, `_signature_shapes`).
+
+    Numbers, ids (any token mixing letters and digits), quoted values, list and object literals,
+    paths, URLs, e-mail addresses, UUIDs, dates and times become placeholders, so ``Error: 123 not
+    found`` and ``Error: 456 not found`` (or ``[12, 34]`` and ``[5]``) are one class of failure. An
+    HTTP status written after a word naming it (``HTTP 404``) is kept: it is the failure's class.
+    """
+    text = keep_statuses(_normalised(message))
+    for pattern, repl in _SUBS_V3:
+        text = pattern.sub(repl, text)
+    return f"{SIGNATURE_VERSION}:" + restore_statuses(text).lower()[:196]
 
 
 # A run of letters a shape keeps (not a placeholder's name): what makes a secret's shape its own.
@@ -192,10 +210,10 @@ def hide_in_signature(signature: str, secrets: Iterable[str]) -> str:
     return prefix + body
 
 
-def signatures(message: str) -> tuple[str, str]:
-    """The message's signature under every scheme (current first): a stored signature of any
-    version matches a message when it is one of these."""
-    return error_signature(message), error_signature_v1(message)
+def signatures(message: str) -> tuple[str, ...]:
+    """The message's signature under every scheme (current first, then version 2, then version 1): a
+    stored signature of any version matches a message when it is one of these."""
+    return error_signature(message), error_signature_v2(message), error_signature_v1(message)
 
 
 def same_signature(stored: object, message: str, current: str | None = None) -> bool:
@@ -207,6 +225,8 @@ def same_signature(stored: object, message: str, current: str | None = None) -> 
         return False
     if stored.startswith(f"{SIGNATURE_VERSION}:"):
         return stored == (current if current is not None else error_signature(message))
+    if stored.startswith("v2:"):
+        return stored == error_signature_v2(message)
     return stored == error_signature_v1(message)
 
 
