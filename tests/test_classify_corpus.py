@@ -98,3 +98,23 @@ def test_a_code_wins_over_the_words_around_it() -> None:
     assert classify_error('{"ok": false, "error": "invalid_auth"}') == "auth"
     assert classify_error("status = StatusCode.DEADLINE_EXCEEDED details = \"Deadline Exceeded\"") == "transient"
     assert classify_error("search() got an unexpected keyword argument 'x'", "TypeError") == "extra_arg"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Error: query exceeded statement_timeout; the value must be retried later",
+        "Error: request_timeout (must be retried)",
+        "read_timeout: upstream did not answer, the call is invalid now",
+    ],
+)
+def test_a_timeout_named_by_no_argument_of_the_call_stays_a_timeout(message: str) -> None:
+    # Before 2026-12-08 every snake_case name holding "timeout" in a message with a rejecting word
+    # was taken for an argument's name: these timeouts were validation errors.
+    assert classify_error(message, "", {"sql": "select 1", "limit": 10}) == "transient"
+
+
+def test_a_nested_argument_named_for_a_timeout_is_still_an_argument() -> None:
+    message = 'Widget "w" is invalid: spec.timeoutSeconds: Invalid value: "5m": must be of type integer'
+    arguments = {"name": "w", "spec": {"timeoutSeconds": "5m"}}
+    assert classify_error(message, "", arguments) not in ("transient", "rate_limit")

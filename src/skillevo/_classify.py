@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 from ._classify_cues import CODE_CUES, GENERIC_CODE, TEXT_CUES, WEAK_TYPES, status_class
 from ._detect_shapes import json_words
@@ -73,6 +73,7 @@ _INTRODUCED: Final = re.compile(
     r"\b(?:parameters?|arguments?|fields?|options?|propert(?:y|ies)|keys?|params?|value (?:for|of))\s*[:=]?\s*"
     r"([A-Za-z_][\w.]{0,80})"
 )
+_MAX_NAMES: Final = 200
 _CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -113,25 +114,42 @@ def _text_class(text: str) -> str:
     return "unknown"
 
 
-def _names_hidden(body: str, arguments: Iterable[str]) -> str:
+def _argument_names(arguments: Iterable[Any], depth: int = 0) -> set[str]:
+    """The names in `arguments` (a call's arguments or their names), nested keys included (bounded)."""
+    names: set[str] = set()
+    for name in list(arguments)[:_MAX_NAMES]:
+        if isinstance(name, str) and 1 < len(name) <= 80:
+            names.add(name)
+        if isinstance(arguments, Mapping) and isinstance(arguments[name], Mapping) and depth < 3:
+            names |= _argument_names(arguments[name], depth + 1)
+    return names
+
+
+def _names_hidden(body: str, arguments: Iterable[Any]) -> str:
     """`body` without the argument names it rejects a value of whose words alone would read as a class."""
-    body = argument_names_hidden(body)  # ("timeout_seconds must be an integer" is no timeout)
+    names = _argument_names(arguments)
+    if not names:
+        # No call to say which names are arguments: a snake_case or camelCase name holding a
+        # timeout's or a rate's words is taken for one ("timeout_seconds must be an integer").
+        # With the call's names, "statement_timeout ... must be retried" keeps its timeout.
+        body = argument_names_hidden(body)
     if not rejects_a_value(body):
         return body
-    names = {m.group(1).rstrip(".") for m in _INTRODUCED.finditer(body)}
-    names.update(a for a in arguments if isinstance(a, str) and 1 < len(a) <= 80)
+    names.update(m.group(1).rstrip(".") for m in _INTRODUCED.finditer(body))
     for name in sorted(names, key=len, reverse=True):
         if _text_class(name.replace("_", " ")) != "unknown" or _text_class(name) != "unknown":
             body = re.sub(rf"(?<![\w-]){re.escape(name)}(?!\w)", "<name>", body, flags=re.I)
     return body
 
 
-def classify_error(message: str, error_type: str = "", arguments: Iterable[str] = ()) -> str:
+def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] = ()) -> str:
     """A coarse, general category of an error message (rate_limit, transient, enum, format, ...).
 
     Deterministic in the first `CLASSIFY_CHARS` characters of `message` (whitespace runs count as
-    one space), `error_type` and the names in `arguments` (the failed call's argument names, where
-    the caller has them: a name the message rejects a value of is not read as the message's words).
+    one space), `error_type` and the names in `arguments` (the failed call's arguments or their
+    names, nested keys included, where the caller has them: a name of the call's that the message
+    rejects a value of is not read as the message's words, and a name that is none of the call's
+    is, so ``statement_timeout ... must be retried`` is a timeout when no argument is called so).
     Read in this order: a library's structure, the error's codes (its type, ``StatusCode.X``,
     ``"error": "code"``, ``[type=code]`` ...), an HTTP status, then the words (quoted values and URLs
     not read, except a JSON or Python-repr body's message and type members).
