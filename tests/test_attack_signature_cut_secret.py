@@ -29,4 +29,4 @@ def test_a_signature_ending_in_an_ordinary_word_stays() -> None:
     signature = error_signature("login refused: unknown plum")
     assert hide_in_signature(signature, {SECRET}) == signature
     whole = error_signature(f"bad value: {SECRET}; try again")
-    assert hide_in_signature(whole, {SECRET}) == "v2:bad value: [REDACTED:secret]; try again"
+    assert hide_in_signature(whole, {SECRET}) == "v3:bad value: [REDACTED:secret]; try again"

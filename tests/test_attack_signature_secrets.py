@@ -48,7 +48,7 @@ def test_a_secret_echoed_in_an_error_reaches_no_signature(tmp_path: Path, secret
         data = db_bytes(db).lower()
         if any(w.encode() in data for w in _words(secret)):
             leaked.append(wording)
-        assert b"sign_in" in data and b"v2:" in data  # the failure is still recorded with its signature
+        assert b"sign_in" in data and b"v3:" in data  # the failure is still recorded with its signature
     assert not leaked, f"{len(leaked)} of {len(WORDINGS)} wordings kept {secret!r}"
 
 
@@ -58,4 +58,4 @@ def test_a_signature_without_the_secret_is_unchanged() -> None:
     signature = error_signature("order 4411 not found in region eu-west-1")
     assert hide_in_signature(signature, {"plum orbit 7731 zebra", "Zq81mx0Qa7rT"}) == signature
     shaped = error_signature("rejected: no match for plum orbit 7731 zebra")
-    assert hide_in_signature(shaped, {"plum orbit 7731 zebra"}) == "v2:rejected: no match for [REDACTED:secret]"
+    assert hide_in_signature(shaped, {"plum orbit 7731 zebra"}) == "v3:rejected: no match for [REDACTED:secret]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from skillevo import Episode, Event, EventKind, RuleMiner, SkillLibrary
-from skillevo._detect import error_signature, error_signature_v1, same_signature, signatures
+from skillevo._detect import error_signature, error_signature_v1, error_signature_v2, same_signature, signatures
 from skillevo._models import MapValue
 
 
@@ -25,7 +25,7 @@ def test_values_of_every_shape_share_one_signature() -> None:
     ]
     for a, b in pairs:
         assert error_signature(a) == error_signature(b), (a, b)
-        assert error_signature(a).startswith("v2:")
+        assert error_signature_v2(a) == error_signature_v2(b) and error_signature_v2(a).startswith("v2:")
     # Different wording stays apart: values are abstracted, the class is kept.
     assert error_signature("Error: 123 not found") != error_signature("Error: 123 is locked")
     # Version 1 cut a date apart as a path and kept list lengths: the reason for version 2.
@@ -34,8 +34,8 @@ def test_values_of_every_shape_share_one_signature() -> None:
 
 def test_a_stored_signature_of_either_scheme_matches_its_message() -> None:
     message = "Error: order 4821 not found"
-    v2, v1 = signatures(message)
-    assert same_signature(v2, message) and same_signature(v1, message)
+    v3, v2, v1 = signatures(message)
+    assert same_signature(v3, message) and same_signature(v2, message) and same_signature(v1, message)
     assert not same_signature(v1, "Error: order 4821 is locked")
     assert not same_signature(None, message) and not same_signature("", message)
 

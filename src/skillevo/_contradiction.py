@@ -90,7 +90,7 @@ def _would_act(skill: Skill, version: SkillVersion, bad: Event, args: dict[str, 
     error_type = error_type if isinstance(error_type, str) else ""
     return any(
         skill.trigger.matches(tool=bad.tool, error_type=t, text=text, task=task)
-        for t in (error_type, classify_error(text, error_type))
+        for t in (error_type, classify_error(text, error_type, args))
     )
 
 

@@ -27,19 +27,19 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ._call_key import bounded_name
+from ._classify import CLASSIFY_CHARS, classify_error
 from ._detect_labels import LABEL_INITIALS, localized_empty_label, localized_error_label
 from ._detect_shapes import (
     describe,
-    json_words,
     mapping_failure,
     markup_failure,
     status_code_lead,
     status_line,
     traceback_failure,
 )
-from ._named_words import argument_names_hidden
 from ._redaction import capped_text, redact
 from ._sanitize import safe_str
+from ._signature_shapes import LEAD_SUBS, UNIT_SUB, keep_statuses, restore_statuses
 
 __all__ = [
     "CLASSIFY_CHARS",
@@ -53,6 +53,7 @@ __all__ = [
     "detect_failure",
     "error_signature",
     "error_signature_v1",
+    "error_signature_v2",
     "failure_from_exception",
     "retry_after",
     "same_signature",
@@ -77,8 +78,6 @@ FAILURE_FIRST = (
 )
 #: The most of a message any function here reads.
 SCAN_CHARS = 8192
-#: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
-CLASSIFY_CHARS = 2000
 
 IsFailure = Callable[[Any], bool]
 
@@ -111,7 +110,7 @@ _SUBS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 #: The current signature scheme's prefix (`error_signature`); a signature without one is version 1.
-SIGNATURE_VERSION = "v2"
+SIGNATURE_VERSION = "v3"
 
 # Version 2: every value is replaced by its *shape*, in an order where no rule cuts another's value
 # apart (a date before a path, so ``03/14/2025`` is one date; a list literal whole, so ``[123]`` and
@@ -142,6 +141,13 @@ _SUBS_V2: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# Version 3: version 2's rules after `_signature_shapes.LEAD_SUBS`, with a number's unit kept apart
+# from ids (``30.5s`` and ``120s`` agree).
+_SUBS_V3: list[tuple[re.Pattern[str], str]] = [
+    *_SUBS_V2[:1], *LEAD_SUBS, *_SUBS_V2[1:-2], UNIT_SUB, *_SUBS_V2[-2:]
+]
+
+
 def _normalised(message: str) -> str:
     return capped_text(" ".join(str(message)[:SCAN_CHARS].split()), 500).removesuffix("…")
 
@@ -154,18 +160,27 @@ def error_signature_v1(message: str) -> str:
     return text.lower()[:200]
 
 
-def error_signature(message: str) -> str:
-    """The message with secrets redacted and every value replaced by its shape, lower-cased, one line,
-    capped, prefixed with the scheme's version (``v2:``).
-
-    Numbers, ids (any token mixing letters and digits), quoted values, list and object literals,
-    paths, URLs, e-mail addresses, UUIDs, dates and times become placeholders, so ``Error: 123 not
-    found`` and ``Error: 456 not found`` (or ``[12, 34]`` and ``[5]``) are one class of failure.
-    """
+def error_signature_v2(message: str) -> str:
+    """The version-2 signature (``v2:``): kept so events stored under it still match (`signatures`)."""
     text = _normalised(message)
     for pattern, repl in _SUBS_V2:
         text = pattern.sub(repl, text)
-    return f"{SIGNATURE_VERSION}:" + text.lower()[:196]
+    return "v2:" + text.lower()[:196]
+
+
+def error_signature(message: str) -> str:
+    """The message with secrets redacted and every value replaced by its shape, lower-cased, one line,
+    capped, prefixed with the scheme's version (``v3:``, `_signature_shapes`).
+
+    Numbers, ids (any token mixing letters and digits), quoted values, list and object literals,
+    paths, URLs, e-mail addresses, UUIDs, dates and times become placeholders, so ``Error: 123 not
+    found`` and ``Error: 456 not found`` (or ``[12, 34]`` and ``[5]``) are one class of failure. An
+    HTTP status written after a word naming it (``HTTP 404``) is kept: it is the failure's class.
+    """
+    text = keep_statuses(_normalised(message))
+    for pattern, repl in _SUBS_V3:
+        text = pattern.sub(repl, text)
+    return f"{SIGNATURE_VERSION}:" + restore_statuses(text).lower()[:196]
 
 
 # A run of letters a shape keeps (not a placeholder's name): what makes a secret's shape its own.
@@ -196,10 +211,10 @@ def hide_in_signature(signature: str, secrets: Iterable[str]) -> str:
     return prefix + body
 
 
-def signatures(message: str) -> tuple[str, str]:
-    """The message's signature under every scheme (current first): a stored signature of any
-    version matches a message when it is one of these."""
-    return error_signature(message), error_signature_v1(message)
+def signatures(message: str) -> tuple[str, ...]:
+    """The message's signature under every scheme (current first, then version 2, then version 1): a
+    stored signature of any version matches a message when it is one of these."""
+    return error_signature(message), error_signature_v2(message), error_signature_v1(message)
 
 
 def same_signature(stored: object, message: str, current: str | None = None) -> bool:
@@ -211,94 +226,11 @@ def same_signature(stored: object, message: str, current: str | None = None) -> 
         return False
     if stored.startswith(f"{SIGNATURE_VERSION}:"):
         return stored == (current if current is not None else error_signature(message))
+    if stored.startswith("v2:"):
+        return stored == error_signature_v2(message)
     return stored == error_signature_v1(message)
 
 
-_CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
-    ("rate_limit", re.compile(r"rate.?limit|too many requests|\b429\b|quota|throttl|retry.?after", re.I)),
-    (
-        "transient",
-        re.compile(
-            r"timed? ?out|timeout|temporar|unavailable|\b50[234]\b|try again (later|in|shortly|soon)|connection (reset|"
-            r"refused|aborted)|overloaded|busy",
-            re.I,
-        ),
-    ),
-    (
-        "auth",
-        re.compile(
-            r"unauthori[sz]ed|\bforbidden\b|\b40[13]\b|permission denied|invalid (api )?key|"
-            r"authenticat",
-            re.I,
-        ),
-    ),
-    (
-        "missing_arg",
-        re.compile(
-            r"missing|required (argument|field|parameter|property)|field required|"
-            r"is a required property",
-            re.I,
-        ),
-    ),
-    (
-        "extra_arg",
-        re.compile(
-            r"unexpected (keyword )?argument|extra (fields|inputs?) (not permitted|are not)|"
-            r"additional properties|unknown (field|argument|parameter)|not permitted",
-            re.I,
-        ),
-    ),
-    (
-        "enum",
-        re.compile(
-            r"one of|must be (in|either)|allowed values|permitted values|not a valid (choice|enum)|"
-            r"did you mean|valid options|should be '[^']*'(, '[^']*')* or '",
-            re.I,
-        ),
-    ),
-    ("format", re.compile(r"\bformat|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|parse", re.I)),
-    ("pattern", re.compile(r"pattern|regex|does not match|should match", re.I)),
-    (
-        "type",
-        re.compile(
-            r"type|should be a valid (integer|number|string|boolean)|not an? (int|integer|number|"
-            r"string)|expected (int|str|float|number)|invalid literal",
-            re.I,
-        ),
-    ),
-    ("not_found", re.compile(r"not found|no such|does not exist|unknown|\b404\b|no (matching|results)", re.I)),
-    ("validation", re.compile(r"invalid|validation|not valid|must be|should be", re.I)),
-]
-
-
-_URL = re.compile(r"https?://\S+")
-# Values a message quotes are the instance, not the class: "status 'busy' is not one of ..." is no
-# transient error, and two calls that failed alike but quoted different values must agree.
-# (A quote opens after a non-word character: the apostrophes of "can't ... don't" quote nothing.)
-_QUOTED = [re.compile(rf"(?<!\w){q}[^{q}\n]{{0,200}}{q}(?!\w)") for q in ("'", '"', "`")]
-
-
-def classify_error(message: str, error_type: str = "") -> str:
-    """A coarse, general category of an error message (rate_limit, transient, enum, format, ...).
-
-    Deterministic in the first `CLASSIFY_CHARS` characters of `message` (whitespace runs count as
-    one space) and `error_type`; quoted values and URLs in it are not read, except the text of a
-    JSON body's message and type members (``"msg": "Field required"``, ``"type": "missing"``),
-    which are its words.
-    """
-    body = " ".join(str(message)[:CLASSIFY_CHARS].split())
-    # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
-    body = _URL.sub("<url>", body)
-    if '"' in body:
-        body = json_words(body)
-    for quoted in _QUOTED:
-        body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
-    body = argument_names_hidden(body)  # ("timeout_seconds must be an integer" is no timeout)
-    text = f"{str(error_type)[:200]}: {body}"
-    for category, pattern in _CATEGORIES:
-        if pattern.search(text):
-            return category
-    return "unknown"
 
 
 # One parser for the engine's learned back-off and structured output's retries; up to 20 characters

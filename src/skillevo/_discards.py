@@ -248,7 +248,8 @@ class DiscardGuard:
             kind = error_type if isinstance(error_type, str) else "error"
             # A trigger names an exception class or an error category: either (as at the call).
             if not any(
-                trigger.matches(tool=tool, error_type=t, text=message) for t in (kind, classify_error(message, kind))
+                trigger.matches(tool=tool, error_type=t, text=message)
+                for t in (kind, classify_error(message, kind, sent))
             ):
                 continue
             refused.update(json.dumps(v, sort_keys=True, default=str) for v in values_at(sent, path))

@@ -38,7 +38,7 @@ from ._group import GroupContext
 from ._ledger import CreditLedger
 from ._ledger import check_reward as _check_reward
 from ._lifecycle import Lifecycle, LifecycleConfig
-from ._miners import as_miner
+from ._miners import as_miner, bind_catalog
 from ._mining_mode import MiningMode, MiningOptions
 from ._models import NULL_ARM, Episode, Event, EventKind, SkillVersion, TriggerKind, VersionStatus
 from ._open_episodes import OpenEpisodes
@@ -216,7 +216,7 @@ class Evolver:
         #: credits arms and runs the lifecycle decisions due; internal
         self.ledger = CreditLedger(self.selector, self.lifecycle, self.invalidate)
         #: the tools this Evolver knows (arguments, declared schemas): where learned repairs transfer
-        self.tools = ToolCatalog()
+        self.tools = bind_catalog(self.miner, ToolCatalog())
         #: which repairs may throw a value the model chose away before a call (`_discards`); internal
         self.discards = DiscardGuard(lib, self.tools, cache_ttl_s)
         #: the repairs that may transfer, by argument (read here, at start-up: never on a call's path)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ._errors import ConfigError
 from ._mining import Miner, Proposal
 from ._models import Event, Repair
 from ._store import SkillStore
+
+
+class _Catalog(Protocol):
+    def schema(self, tool: str) -> dict[str, Any] | None: ...
+
+
+_C = TypeVar("_C", bound=_Catalog)
 
 __all__ = ["MinerChain", "as_miner"]
 
@@ -62,6 +69,13 @@ class MinerChain(Miner):
             if repair is not None:
                 return repair
         return None
+
+
+def bind_catalog(miner: Miner | None, catalog: _C) -> _C:
+    """Tell `miner` (and each miner of a chain) which tools `catalog` declares; returns `catalog`."""
+    for m in miner.miners if isinstance(miner, MinerChain) else [miner] if miner is not None else []:
+        m.declares_tool = lambda name: catalog.schema(name) is not None
+    return catalog
 
 
 def as_miner(miner: Any) -> Miner | None:

@@ -38,7 +38,7 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -121,6 +121,9 @@ class Miner(ABC):
     """Turns logged failures into skill proposals."""
 
     name: str = "miner"
+    #: Whether the running Evolver's catalog declares a tool (set by the Evolver; None: no catalog is
+    #: known, so no tool counts as declared). A miner sees only the run's events otherwise.
+    declares_tool: Callable[[str], bool] | None = None
 
     @abstractmethod
     def mine(self, events: Sequence[Event], store: SkillStore) -> list[Proposal]:

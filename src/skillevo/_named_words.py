@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["argument_names_hidden"]
+__all__ = ["argument_names_hidden", "rejects_a_value"]
 
 # A name as code writes it: parts joined by "_" or ".", or lowerCamelCase. (An upper-case code and a
 # class name, whose last part starts in upper case, name what happened: not matched.)
@@ -27,7 +27,9 @@ _REJECTS: Final = re.compile(
     r"must (?:be|not|match|have)|invalid (?:value|syntax|type|literal)|is invalid|not a valid|"
     r"expected (?:an? )?(?:int|integer|number|float|string|str|bool|boolean|list|array|object)\b|"
     r"failed to satisfy|is required|required value|of type\b|cannot unmarshal|does not match|"
-    r"unsupported value",
+    r"unsupported value|should be|not valid|one of|valid values|supported values|unknown (?:parameter|field|"
+    r"argument|option|key|property)|unexpected (?:keyword|argument|field)|not permitted|not allowed|unrecognized|"
+    r"out of range|greater than|less than|at (?:least|most)",
     re.I,
 )
 # The words of the call-may-succeed-unchanged categories, as a name holds them.
@@ -42,6 +44,11 @@ def _hidden(match: re.Match[str]) -> str:
     if not joined or not _SERVICE_WORDS.search(name) or _OUTCOME.search(name):
         return name
     return "<name>"
+
+
+def rejects_a_value(body: str) -> bool:
+    """Whether `body` reads as a rejected argument value (``must be``, ``invalid value``, ``one of`` ...)."""
+    return _REJECTS.search(body) is not None
 
 
 def argument_names_hidden(body: str) -> str:

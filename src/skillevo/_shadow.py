@@ -397,7 +397,7 @@ def replay_wins(
         error_type = str(e.data.get("error_type", ""))
         return any(
             trigger.matches(tool=e.tool, error_type=t, text=message)
-            for t in (error_type, classify_error(message, error_type))
+            for t in (error_type, classify_error(message, error_type, args))
         )
 
     failures = [e for e in failures if targeted(e)][-limit:]

@@ -372,7 +372,7 @@ class ToolCalls:
         name = tool_name(name)
         error_type, message = error_parts(error)
         # Triggers name an exception class or an error category (e.g. "rate_limit"): accept either.
-        category = classify_error(message, error_type)
+        category = classify_error(message, error_type, args)
         call_key = CallKey.of(name, args)
         with self._lock:
             return self._after_error(name, args, error_type, category, message, call_key)

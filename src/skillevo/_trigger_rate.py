@@ -25,8 +25,9 @@ def _args(event: Event) -> dict[str, Any]:
 
 
 def error_category(event: Event) -> str:
-    """The error class of a stored tool-error event (`classify_error` on its text and type)."""
-    return classify_error(str(event.data.get("error", "")), str(event.data.get("error_type", "")))
+    """The error class of a stored tool-error event (`classify_error` on its text, type and argument names,
+    as at the call)."""
+    return classify_error(str(event.data.get("error", "")), str(event.data.get("error_type", "")), _args(event))
 
 
 class _AnyPolicy:

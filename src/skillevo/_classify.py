@@ -1,0 +1,184 @@
+"""`classify_error`: a coarse, general class of an error (rate_limit, transient, auth, not_found,
+missing_arg, extra_arg, enum, pattern, format, type, validation, unknown).
+
+The class is read from the most reliable evidence first: a structure a library writes (zod's
+``"received": "undefined"``, jsonschema's ``is not a 'date'``), then the service's own error *code*
+(`_classify_cues.CODE_CUES`: ``StatusCode.UNAVAILABLE``, ``(AccessDenied)``, ``[type=int_parsing``,
+``"error": "channel_not_found"``, the exception's class), then an HTTP status, then the message's
+words (`_classify_cues.TEXT_CUES`). Before 2026-12-08 only the words were read, in that fixed
+order, so ``{"ok": false, "error": "invalid_auth"}`` was a validation error, a gRPC
+``DEADLINE_EXCEEDED`` a not_found one (``UNKNOWN:``), a pydantic ``less_than_equal`` a type one
+(``[type=``), an httpx ``Server error '500 ...'`` unknown, and every error worded in another
+language unknown.
+
+An argument's name is not what happened: ``timeout must be a positive number`` rejects the
+argument ``timeout``; ``Request timed out`` is a timeout. In a message that rejects a value, the
+call's own argument names (when the caller passes them), names a message introduces as a parameter
+(``Unknown parameter: timeout``, ``value for timeout``), CLI flags (``--format``) and snake_case or
+camelCase names holding a timeout's or a rate's words are not read for the class.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from ._classify_cues import CODE_CUES, GENERIC_CODE, TEXT_CUES, WEAK_TYPES, status_class
+from ._detect_shapes import json_words
+from ._named_words import argument_names_hidden, rejects_a_value
+
+__all__ = ["CLASSIFY_CHARS", "classify_error"]
+
+#: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
+CLASSIFY_CHARS = 2000
+
+_URL: Final = re.compile(r"https?://\S+")
+# Values a message quotes are the instance, not the class: "status 'busy' is not one of ..." is no
+# transient error, and two calls that failed alike but quoted different values must agree.
+# (A quote opens after a non-word character: the apostrophes of "can't ... don't" quote nothing.)
+_QUOTED: Final = [re.compile(rf"(?<!\w){q}[^{q}\n]{{0,200}}{q}(?!\w)") for q in ("'", '"', "`")]
+
+# Where a library writes its code for the failure (read before quoted values are hidden).
+_CODE_AT: Final = [
+    re.compile(r"An error occurred \(([\w.]{1,100})\)"),  # botocore
+    re.compile(r"StatusCode\.([A-Z_]{2,40})|\bstatus = ([A-Z_]{2,40})\b"),  # grpc
+    re.compile(r"Error from server \((\w{1,60})\)"),  # kubectl
+    re.compile(r"\[type=([\w.]{1,80})"),  # pydantic
+    # A JSON or Python-repr member holding a code (an identifier, no spaces): "error": "invalid_auth".
+    re.compile(r"[\"'](?:type|code|error|reason|status|error_?code|errorCode|errorType|__type)[\"']\s*:\s*"
+               r"[\"']([A-Za-z][\w.:-]{0,80})[\"']"),
+    re.compile(r"\b([A-Z][A-Za-z0-9]*(?:Error|Exception))\b"),  # a class named in the text
+]
+# A library's structure that says the class outright.
+_STRUCTURED: Final = [
+    ("missing_arg", re.compile(r"[\"']received[\"']\s*:\s*[\"']undefined[\"']")),  # zod: nothing was sent
+    ("pattern", re.compile(r"[\"']validation[\"']\s*:\s*[\"']regex[\"']")),  # zod: a regex refused it
+    ("format", re.compile(r"is not a [\"'](?:date|date-time|time|email|idn-email|hostname|idn-hostname|ipv4|ipv6|uri|"
+                          r"uri-reference|iri|iri-reference|uuid|duration|json-pointer|regex)[\"']")),  # jsonschema
+]
+# A Python repr's message members ({'error': {'message': '...'}}): words, like a JSON body's.
+_REPR_WORDS: Final = re.compile(
+    r"'(?:msg|message|detail|error|title|reason|description)'\s*:\s*(?:'((?:[^'\\\n]|\\.){0,400})'|"
+    r"\"((?:[^\"\\\n]|\\.){0,400})\")"
+)
+_MORE_JSON_WORDS: Final = re.compile(
+    r'"(?:errorMessage|error_message|errorMsg|messages)"\s*:\s*\[?\s*"((?:[^"\\\n]|\\.){0,400})"'
+)
+_PYDANTIC_TAIL: Final = re.compile(r"\[type=[^\]]{0,400}\]|For further information visit \S+")
+_FLAG: Final = re.compile(r"(?<![\w-])--[A-Za-z][\w-]*")
+# A name a message introduces as an argument's ("Unknown parameter: timeout", "value for timeout").
+_INTRODUCED: Final = re.compile(
+    r"\b(?:parameters?|arguments?|fields?|options?|propert(?:y|ies)|keys?|params?|value (?:for|of))\s*[:=]?\s*"
+    r"([A-Za-z_][\w.]{0,80})"
+)
+_MAX_NAMES: Final = 200
+_CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def _words(code: str) -> str:
+    """An error code's words, lower case: ``ConnectionResetError`` -> ``connection reset error``."""
+    return " ".join(_CAMEL.sub(" ", code.rsplit(".", 1)[-1] if "." in code and " " not in code else code)
+                    .replace("_", " ").replace("-", " ").replace(".", " ").replace(":", " ").lower().split())
+
+
+def _code_class(codes: Iterable[str]) -> tuple[str | None, bool]:
+    """The most telling class the codes name (CODE_CUES' order), and whether one only says "rejected"."""
+    best: int | None = None
+    generic = False
+    for code in codes:
+        words = _words(code)
+        for i, (_, cue) in enumerate(CODE_CUES):
+            if cue.search(words):
+                best = i if best is None else min(best, i)
+                break
+        else:
+            generic = generic or GENERIC_CODE.search(words) is not None
+    return (CODE_CUES[best][0] if best is not None else None), generic
+
+
+def _unquoted(match: re.Match[str]) -> str:
+    raw = match.group(1) if match.group(1) is not None else (match.group(2) or "")
+    try:
+        text = json.loads('"' + raw.replace('"', '\\"').replace("\\'", "'") + '"')
+    except ValueError:
+        text = raw
+    return " " + str(text).replace('"', "'") + " ;"
+
+
+def _text_class(text: str) -> str:
+    for category, pattern in TEXT_CUES:
+        if pattern.search(text):
+            return category
+    return "unknown"
+
+
+def _argument_names(arguments: Iterable[Any], depth: int = 0) -> set[str]:
+    """The names in `arguments` (a call's arguments or their names), nested keys included (bounded)."""
+    names: set[str] = set()
+    for name in list(arguments)[:_MAX_NAMES]:
+        if isinstance(name, str) and 1 < len(name) <= 80:
+            names.add(name)
+        if isinstance(arguments, Mapping) and isinstance(arguments[name], Mapping) and depth < 3:
+            names |= _argument_names(arguments[name], depth + 1)
+    return names
+
+
+def _names_hidden(body: str, arguments: Iterable[Any]) -> str:
+    """`body` without the argument names it rejects a value of whose words alone would read as a class."""
+    names = _argument_names(arguments)
+    if not names:
+        # No call to say which names are arguments: a snake_case or camelCase name holding a
+        # timeout's or a rate's words is taken for one ("timeout_seconds must be an integer").
+        # With the call's names, "statement_timeout ... must be retried" keeps its timeout.
+        body = argument_names_hidden(body)
+    if not rejects_a_value(body):
+        return body
+    names.update(m.group(1).rstrip(".") for m in _INTRODUCED.finditer(body))
+    for name in sorted(names, key=len, reverse=True):
+        if _text_class(name.replace("_", " ")) != "unknown" or _text_class(name) != "unknown":
+            body = re.sub(rf"(?<![\w-]){re.escape(name)}(?!\w)", "<name>", body, flags=re.I)
+    return body
+
+
+def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] = ()) -> str:
+    """A coarse, general category of an error message (rate_limit, transient, enum, format, ...).
+
+    Deterministic in the first `CLASSIFY_CHARS` characters of `message` (whitespace runs count as
+    one space), `error_type` and the names in `arguments` (the failed call's arguments or their
+    names, nested keys included, where the caller has them: a name of the call's that the message
+    rejects a value of is not read as the message's words, and a name that is none of the call's
+    is, so ``statement_timeout ... must be retried`` is a timeout when no argument is called so).
+    Read in this order: a library's structure, the error's codes (its type, ``StatusCode.X``,
+    ``"error": "code"``, ``[type=code]`` ...), an HTTP status, then the words (quoted values and URLs
+    not read, except a JSON or Python-repr body's message and type members).
+    """
+    raw = " ".join(str(message)[:CLASSIFY_CHARS].split())
+    kind = str(error_type)[:200]
+    for category, structure in _STRUCTURED:
+        if structure.search(raw):
+            return category
+    codes = [kind] if kind else []
+    for regex in _CODE_AT:
+        codes.extend(g for m in regex.finditer(raw) for g in m.groups() if g)
+    by_code, generic = _code_class(codes)
+    if by_code is not None:
+        return by_code
+    by_status = status_class(raw)
+    # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
+    body = _PYDANTIC_TAIL.sub(" ", raw)
+    body = _URL.sub("<url>", body)
+    if '"' in body or "'" in body:
+        body = _MORE_JSON_WORDS.sub(_unquoted, _REPR_WORDS.sub(_unquoted, json_words(body)))
+    for quoted in _QUOTED:
+        body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
+    body = _names_hidden(_FLAG.sub("<flag>", body), arguments)
+    by_text = _text_class(f"{kind}: {body}")
+    if by_status is not None:
+        return "rate_limit" if by_text == "rate_limit" else by_status
+    if by_text != "unknown":
+        return by_text
+    if kind in WEAK_TYPES:
+        return WEAK_TYPES[kind]
+    return "validation" if generic else "unknown"
