@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._secret_keys import key_words
+from ._shape import literal_is_code
 
 __all__ = ["is_personal_key", "writes_person"]
 
@@ -79,10 +80,14 @@ def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
         if op.get("op") == "set" and _holds_person(op.get("value"), is_personal_key(arg)):
             return True
         # Text glued onto a person's value ("Mallory " before a payee) writes a name all the same; a
-        # sign or digits (a phone's "+") name no one.
+        # sign or digits (a phone's "+") name no one, nor does an identifier's format code (`CUS-`).
         text = op.get("text")
-        if op.get("op") in ("add_prefix", "add_suffix") and isinstance(text, str) and is_personal_key(arg) and any(
-            c.isalpha() for c in text
+        if (
+            op.get("op") in ("add_prefix", "add_suffix")
+            and isinstance(text, str)
+            and is_personal_key(arg)
+            and any(c.isalpha() for c in text)
+            and not _id_code(arg, text)
         ):
             return True
         if op.get("op") == "map":
@@ -92,6 +97,15 @@ def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
             if is_personal_key(arg) or any(_holds_person(v, False) for v in mapping.values()):
                 return True
     return False
+
+
+def _id_code(key: str, text: str) -> bool:
+    """Whether `text` is an identifier's format code glued onto an id under `key`: the key's last word
+    is ``id`` / ``number`` / ``no`` / ``num`` (an identity, never a name or a contact) and its letters
+    are codes of at most three capitals (`_shape.literal_is_code`: ``CUS-``, ``-GB``), the same for
+    every customer; a word (``Mallory-``, ``ACCOUNT-``) could be someone's data and stays refused."""
+    words = key_words(key)
+    return bool(words) and words[-1] in ("id", "number", "no", "num") and literal_is_code(text)
 
 
 def _holds_person(value: Any, personal: bool) -> bool:

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from ._call_key import bounded_name
 from ._detect import SCAN_CHARS, detect_failure, retry_after
-from ._models import ArgCondition, Repair, Retry, SkillVersion
+from ._models import Affix, ArgCondition, Repair, Retry, SkillVersion
 from ._redaction import capped_text
 from ._repair import apply_repair, precondition_holds, same_args
 from ._sanitize import safe_str
@@ -87,9 +87,15 @@ def _edited(repair: Repair, args: dict[str, Any]) -> dict[str, Any]:
     return apply_repair(repair, args)
 
 
-def _shape_conditions(repair: Repair, arg: str) -> list[ArgCondition]:
-    """The precondition's conditions on `arg`'s shape (present or absent, JSON type), without the
-    text it matched: after an error the error is the evidence for the value, not the regex."""
+def _shape_conditions(repair: Repair, op: Any) -> list[ArgCondition]:
+    """The precondition's conditions on `op`'s argument's shape (present or absent, JSON type), without
+    the text it matched: after an error the error is the evidence for the value, not the regex. An
+    added prefix or suffix keeps the regex: it reads nothing of the value it glues onto, so a value
+    written another way (``cus-00412345`` beside a code learned on bare digits) would get the code on
+    top of its own (``CUS-cus-00412345``, a failed call of skillevo's making)."""
+    arg = op.arg
+    if isinstance(op, Affix) and op.op in ("add_prefix", "add_suffix"):
+        return [c for c in repair.precondition or [] if c.arg == arg]
     return [
         ArgCondition(arg=c.arg, present=c.present, type=c.type)
         for c in repair.precondition or []
@@ -111,7 +117,7 @@ def fitting(repair: Repair, args: dict[str, Any]) -> Repair | None:
     kept = []
     for op in repair.ops:
         arg = getattr(op, "arg", None)
-        conds = _shape_conditions(repair, arg) if isinstance(arg, str) else []
+        conds = _shape_conditions(repair, op) if isinstance(arg, str) else []
         if conds and not precondition_holds(Repair(ops=[op], precondition=conds), args):
             continue
         kept.append(op)

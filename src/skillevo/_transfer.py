@@ -53,6 +53,7 @@ from ._models import (
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
 from ._transfer_dates import SeenDates, date_kin, other_orders, reformats_date, written_shape, year_guard
+from ._transfer_ids import adds_code, id_kin
 from ._transfer_lists import elements_of, same_elements
 from ._transfer_meaning import same_meaning
 from ._transfer_nested import JSON_TYPES as _JSON_TYPES
@@ -343,6 +344,7 @@ def _targets(
     wanted = _target_type(part)
     source_type = catalog.arg_type(source_tool, arg)
     typed, unit, dated, written = by_type(part), unit_of(part), reformats_date(part), written_shape(part)
+    coded = adds_code(part)
     renamed = source_type in (None, wanted) and (typed or unit is not None)
     out: list[tuple[str, str, Repair]] = []
     for tool in catalog.tools() if only is None else sorted(t for t in only if catalog.knows(t)):
@@ -357,6 +359,8 @@ def _targets(
             out.extend((tool, other, _renamed(part, other)) for other in others if other != arg)
         if dated:  # a date habit: the tool's other dates too, the source's tool included (`_transfer_dates`)
             out.extend((tool, other, _renamed(part, other)) for other in date_kin(catalog, tool, arg, written))
+        if coded:  # an id's code: the arguments named as kinds of that id, the source's tool included
+            out.extend((tool, other, _renamed(part, other)) for other in id_kin(catalog, tool, arg))
         if tool == source_tool:
             continue
         listed = elements_of(arg)

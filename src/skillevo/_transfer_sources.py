@@ -103,6 +103,7 @@ class SourceIndex:
         """Index `version` as read now (a version that may no longer transfer leaves the index)."""
         from ._transfer import by_type, per_argument, unit_of  # (the transfer rules import this index)
         from ._transfer_dates import reformats_date
+        from ._transfer_ids import adds_code
 
         repair = version.strategy.repair
         parts = per_argument(repair) if repair is not None and may_transfer(skill, version) else []
@@ -114,7 +115,8 @@ class SourceIndex:
                 self._any_arg.discard(version.id)
             if not parts:
                 return
-            any_arg = any(by_type(part) or unit_of(part) is not None or reformats_date(part) for _, part in parts)
+            any_arg = any(by_type(part) or unit_of(part) is not None or reformats_date(part) or adds_code(part)
+                          for _, part in parts)
             # (By top-level name: a list's elements, ``ids.*``, are reached through the tools taking ``ids``.)
             entry = Source(skill, version, frozenset(arg.split(".", 1)[0] for arg, _ in parts), any_arg)
             self._sources[version.id] = entry
