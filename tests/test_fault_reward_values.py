@@ -10,6 +10,7 @@ adapter's ``reward_error`` said "Exceeds the limit (4300 digits)".
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class _UnprintableObject:
         raise RuntimeError("no text")
 
     __repr__ = __str__
+
+
+def _constant(value: object, state: object) -> object:
+    return value
 
 
 _HUGE = [10**5000, Fraction(10**5000, 3), Fraction(1, 10**5000) + 2, _Unprintable(7.0), _UnprintableObject()]
@@ -59,3 +64,19 @@ def test_an_unprintable_reward_is_a_one_line_config_error_and_the_episode_is_kep
         assert finish_with(run, lambda state: reward, None) is not None
         stored = lib.episode(run.id)
         assert stored.reward is None and str(stored.metadata["reward_error"]).startswith("reward must be")
+
+
+def test_a_reward_function_returning_the_state_keeps_its_values_out_of_the_library(tmp_path: Path) -> None:
+    """A reward function that returns the run's state (or any text) by mistake: the error says what
+    type it returned, not what the state holds; the customer's words never reach the library. Before
+    2026-12-08 its first 40 characters were quoted into the stored ``reward_error``."""
+    state = {"messages": ["my address is 12 Elm Street, Springfield"]}
+    with SkillLibrary(tmp_path / "lib.db", durability="sync") as lib:
+        evo = Evolver(lib, miner=None, sandbox=None)
+        returns: list[object] = [state, "12 Elm Street", ["12 Elm Street"]]
+        for returned in returns:
+            run = evo.episode(task="t")
+            assert finish_with(run, functools.partial(_constant, returned), state) is not None
+            error = str(lib.episode(run.id).metadata["reward_error"])
+            assert error.startswith("reward must be a number in [0, 1] (got ")
+            assert f"a {type(returned).__name__} of " in error and "Elm" not in error, error

@@ -42,7 +42,9 @@ def check_reward(reward: float) -> float:
             raise ConfigError(f"reward must be in [0, 1] (got {reward!r})")
         return reward
     if isinstance(reward, bool) or not isinstance(reward, numbers.Real | decimal.Decimal):
-        raise ConfigError(f"reward must be a number in [0, 1] (got {type(reward).__name__} {_shown(reward)})")
+        # Its type alone: a reward function that returns the run's state (or any text) by mistake
+        # must not quote it into the error stored with the episode (``reward_error``) and logged.
+        raise ConfigError(f"reward must be a number in [0, 1] (got {_kind(reward)})")
     try:
         r = float(reward)
     except (TypeError, ValueError, OverflowError):
@@ -50,6 +52,16 @@ def check_reward(reward: float) -> float:
     if math.isnan(r) or not 0.0 <= r <= 1.0:
         raise ConfigError(f"reward must be in [0, 1] (got {_shown(reward)})")
     return r
+
+
+def _kind(value: object) -> str:
+    """`value`'s type, with its length where it has one ("dict of 3 items"), never its content."""
+    kind = type(value).__name__
+    try:
+        n = len(value)  # type: ignore[arg-type]
+    except Exception:
+        return f"a {kind}"
+    return f"a {kind} of {n} items" if not isinstance(value, str | bytes) else f"a {kind} of {n} characters"
 
 
 def _shown(reward: object) -> str:
