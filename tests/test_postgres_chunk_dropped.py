@@ -15,14 +15,12 @@ import pytest
 
 from skillevo import Evolver, LibraryError, SkillLibrary, _sql_batch
 
-from .conftest import PG_URL
-
 RECORDS = 8
 
 
-def _terminate_others(application_name: str) -> int:
+def _terminate_others(url: str, application_name: str) -> int:
     """End the server's connections of the library named `application_name`: how many."""
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
+    with psycopg.connect(url.split("?")[0], autocommit=True) as conn:
         rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
                             (application_name,)).fetchall()
     return sum(1 for (ended,) in rows if ended)
@@ -42,7 +40,7 @@ def test_a_connection_dropped_between_chunks_loses_and_repeats_nothing(
         def dropping(record: Any) -> Any:
             builds.append(record.episode_id)
             if len(builds) == 3:  # two chunks committed, the third's connection ended under it
-                ended.append(_terminate_others(name))
+                ended.append(_terminate_others(pg_url, name))
             return build(record)
 
         lib._deferred_rows = dropping  # type: ignore[method-assign]
