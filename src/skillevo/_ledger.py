@@ -14,6 +14,7 @@ import math
 import numbers
 import threading
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ._attribution import episode_key
@@ -41,14 +42,42 @@ def check_reward(reward: float) -> float:
             raise ConfigError(f"reward must be in [0, 1] (got {reward!r})")
         return reward
     if isinstance(reward, bool) or not isinstance(reward, numbers.Real | decimal.Decimal):
-        raise ConfigError(f"reward must be a number in [0, 1] (got {type(reward).__name__} {str(reward)[:40]!r})")
+        # Its type alone: a reward function that returns the run's state (or any text) by mistake
+        # must not quote it into the error stored with the episode (``reward_error``) and logged.
+        raise ConfigError(f"reward must be a number in [0, 1] (got {_kind(reward)})")
     try:
         r = float(reward)
     except (TypeError, ValueError, OverflowError):
-        raise ConfigError(f"reward must be a number in [0, 1] (got {reward!r})") from None
+        raise ConfigError(f"reward must be a number in [0, 1] (got {_shown(reward)})") from None
     if math.isnan(r) or not 0.0 <= r <= 1.0:
-        raise ConfigError(f"reward must be in [0, 1] (got {reward!r})")
+        raise ConfigError(f"reward must be in [0, 1] (got {_shown(reward)})")
     return r
+
+
+def _kind(value: object) -> str:
+    """`value`'s type, with its length where it has one ("dict of 3 items"), never its content."""
+    kind = type(value).__name__
+    try:
+        n = len(value)  # type: ignore[arg-type]
+    except Exception:
+        return f"a {kind}"
+    return f"a {kind} of {n} items" if not isinstance(value, str | bytes) else f"a {kind} of {n} characters"
+
+
+def _shown(reward: object) -> str:
+    """The refused reward for its error, in a few words whatever it is: an int past Python's 4,300
+    digits (or a Fraction of one) has no ``repr`` (ValueError), a user's object may fail its own
+    ``__str__``; either raised out of the check in place of its `ConfigError` (before 2026-12-08)."""
+    if isinstance(reward, int | Fraction) and not isinstance(reward, bool):
+        bits = reward.bit_length() if isinstance(reward, int) else max(reward.numerator.bit_length(),
+                                                                       reward.denominator.bit_length())
+        if bits > 1000:  # (its digits alone are past any message's length)
+            return f"of about {int(bits * math.log10(2))} digits"
+    try:
+        text = repr(reward)
+    except Exception:
+        return "(unprintable)"
+    return text if len(text) <= 60 else f"{text[:40]!r}..."
 
 
 class CreditLedger:

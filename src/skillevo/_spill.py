@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from ._spill_named import contents, still_named
+from ._spill_named import contents, made_in, still_named
 from ._spill_named import foreign as _foreign
 from ._spill_named import sync_folder as _sync_folder
 from ._spill_read import LazyFile
@@ -349,23 +349,14 @@ class Journal(Generic[T]):
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self._folder_trusted():
                 raise OSError(1, "not this user's private folder")
-            os.chmod(self.folder, 0o700)
             if made:
                 _sync_folder(self.folder.parent)
             name = f"{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}"
             # Made under a name no reader lists, locked, then named: a file found under a journal
-            # name without its lock is one an ended process left, never one being made.
-            making = self.folder / f".{name}.new"
-            fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)  # read back by `_keep_named`
-            try:
-                if fcntl is not None:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                os.rename(making, self.folder / name)
-            except OSError:
-                os.close(fd)
-                raise
-            _sync_folder(self.folder)
-            self._fd, self._path = fd, self.folder / name
+            # name without its lock is one an ended process left, never one being made. The folder
+            # judged again where it is used, through one descriptor (a link swapped in is refused).
+            lock = None if fcntl is None else lambda fd: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._fd, self._path = made_in(self.folder, name, lock), self.folder / name
         return self._fd
 
     def _keep_named(self) -> None:

@@ -10,11 +10,17 @@ and, when the name is gone, makes a new file from what the open one holds.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["contents", "foreign", "still_named", "sync_folder"]
+__all__ = ["contents", "foreign", "made_in", "still_named", "sync_folder"]
+
+#: Folders opened as descriptors, files made relative to them (not on Windows).
+_DIR_FDS = hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
 
 _BLOCK = 1 << 20
 
@@ -53,6 +59,39 @@ def foreign(st: os.stat_result, *, folder: bool) -> str | None:
     if not folder and st.st_nlink > 1:
         return "linked elsewhere too"
     return None
+
+
+def made_in(folder: Path, name: str, lock: Callable[[int], None] | None) -> int:
+    """A new private file `name` in `folder`, open for appends: made under a hidden name, `lock`ed,
+    then named. The folder is opened once without following a link, judged (`foreign`), made 0700
+    and written through that descriptor: before 2026-12-08 each step went by the folder's name, and
+    a folder swapped for a link after its check had the link's target made 0700 and the file put
+    there (see tests/test_spill_folder_swapped.py)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_EXCL
+    making = f".{name}.new"
+    if not _DIR_FDS:  # (Windows: by name, as it can)
+        fd = os.open(folder / making, flags, 0o600)
+        os.rename(folder / making, folder / name)
+        return fd
+    dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        why = foreign(os.fstat(dfd), folder=True)
+        if why is not None:
+            raise OSError(errno.EPERM, f"the journal folder {folder} is {why}")
+        os.fchmod(dfd, 0o700)
+        fd = os.open(making, flags, 0o600, dir_fd=dfd)
+        try:
+            if lock is not None:
+                lock(fd)
+            os.rename(making, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        except OSError:
+            os.close(fd)
+            raise
+        with contextlib.suppress(OSError):
+            os.fsync(dfd)  # (its new name survives a power cut)
+        return fd
+    finally:
+        os.close(dfd)
 
 
 def sync_folder(folder: Path) -> None:

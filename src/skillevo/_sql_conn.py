@@ -141,12 +141,13 @@ class SQLConnections(SkillStore):
     @abstractmethod
     def _write_recorded(
         self, batch: list[Queued], *, briefly: bool = False, background: bool = False, at_most: float | None = None
-    ) -> None:
+    ) -> list[Queued]:
         """Write queued records in one transaction (the queue's writer); `briefly`: waiting for
         no lock another process holds (a read on the agent's path, while the store refuses the
         queue, must not wait for the refusal again); `background`: the queue's thread, waiting
         only a moment for such a lock (it holds the connection's lock meanwhile); `at_most`: the
-        most seconds to wait for such a lock (the process's last writes share one deadline)."""
+        most seconds to wait for such a lock (the process's last writes share one deadline).
+        Returns the records left for the next write (`skillevo._sql_batch.BUILD_CHUNK_S`)."""
 
     def flush(self) -> None:
         """Write the episodes `record_episode` has queued. Raises `LibraryError` if that fails (they

@@ -437,10 +437,10 @@ class SQLStore(SQLConnections):
 
     def _write_recorded(
         self, batch: list[Queued], *, briefly: bool = False, background: bool = False, at_most: float | None = None
-    ) -> None:
+    ) -> list[Queued]:
         from ._sql_batch import queue_wait, write_batch
 
-        write_batch(self, batch, wait_s=queue_wait(briefly=briefly, background=background, at_most=at_most))
+        return write_batch(self, batch, wait_s=queue_wait(briefly=briefly, background=background, at_most=at_most))
 
     @retried
     def set_reward(self, episode_id: str, reward: float) -> Episode:

@@ -36,10 +36,9 @@ from typing import Any, Generic, TypeVar
 from . import _durability, _writebehind_exit, _writebehind_fork
 from ._aborted import ABORTED_ATTEMPTS, aborted_pause, retry_aborted
 from ._errors import LibraryError
-from ._lock_pause import RUN_PATH_WAIT_S
 from ._replay_turn import HandedOver, ReplayTurn
-from ._run_path import on_run_path
 from ._spill import Journal, write_each
+from ._writebehind_exit import counted, one_line, run_path_wait
 
 __all__ = ["ABORTED_ATTEMPTS", "WriteBehind", "aborted_pause", "retry_aborted"]
 
@@ -49,16 +48,15 @@ _LIVE: weakref.WeakSet[WriteBehind[object]] = weakref.WeakSet()
 _log = logging.getLogger("skillevo")
 #: What the exit's writes of every queue wait in all for other processes' locks (SIGTERM: its grace).
 EXIT_WAIT_S = 5.0
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
-
+#: The writer thread's pause between two chunks of a slow batch (`skillevo._sql_batch.BUILD_CHUNK_S`).
+_BETWEEN_CHUNKS_S = 0.005
 
 class WriteBehind(Generic[T]):
     """Queue records for ``write(batch)``, called with ``lock`` held, in the background or on `drain`.
 
     Args:
-        write: writes a batch of records in one transaction, or raises and writes none.
+        write: writes a batch of records in one transaction, or raises and writes none; it may
+            write a head of the batch only (its build took long) and return the rest, written next.
         lock: the owner's lock: held around taking a batch and writing it, so that once a caller's
             `drain` returns, every record queued before it is written (no batch is in flight).
         location: the owner's location, for error messages.
@@ -84,7 +82,7 @@ class WriteBehind(Generic[T]):
 
     def __init__(
         self,
-        write: Callable[[list[T]], None],
+        write: Callable[[list[T]], list[T] | None],
         lock: threading.RLock,
         location: str,
         errors: tuple[type[BaseException], ...],
@@ -92,9 +90,9 @@ class WriteBehind(Generic[T]):
         poison: tuple[type[BaseException], ...] = (),
         aborted: Callable[[BaseException], bool] | None = None,
         sync: bool = False,
-        probe: Callable[[list[T]], None] | None = None,
-        background: Callable[[list[T]], None] | None = None,
-        capped: Callable[[list[T], float], None] | None = None,
+        probe: Callable[[list[T]], list[T] | None] | None = None,
+        background: Callable[[list[T]], list[T] | None] | None = None,
+        capped: Callable[[list[T], float], list[T] | None] | None = None,
         noun: Callable[[T], str] = lambda record: "recorded episode",
         name: str = "skillevo-writer",
         linger_s: float = 0.2,
@@ -134,6 +132,7 @@ class WriteBehind(Generic[T]):
         # meanwhile needs no wake-up (one per batch, not one per record: a wake-up costs the
         # caller a hand-over of the GIL and the thread's cold code in the middle of its run).
         self._armed = False
+        self._more = False  # a batch was partly written: the thread writes the rest without lingering
         self._dropped: list[str] = []  # records refused in the background, not yet told to a caller
         # Records refused because the queue was full, by kind, not reported yet (`_refuse`).
         self._unqueued: dict[str, int] = {}
@@ -181,7 +180,7 @@ class WriteBehind(Generic[T]):
                 overflow: LibraryError | None = None
                 with self._queue_lock:
                     if len(self._queue) >= self.max_pending:
-                        waiting = f"{self._location}: {self._count(self._queue)} wait to be written"
+                        waiting = f"{self._location}: {counted(self._noun, self._queue)} wait to be written"
                         overflow = LibraryError(f"{waiting}; {self._not_recorded(record)} (the queue is full)")
                     else:
                         self._queue.append(record)
@@ -190,7 +189,7 @@ class WriteBehind(Generic[T]):
                     raise self._refuse(record, overflow)
                 # On an agent's run path its short wait too: a refused write is journaled (fsync)
                 # all the same (before 2026-12-07 ``finish()`` waited the queue's 5 s a run).
-                self.drain(within=_run_path_wait())
+                self.drain(within=run_path_wait())
             return
         if self._journaling and not self._ending and self._spilled(record):
             return  # records journaled before it are written first: it follows them
@@ -223,7 +222,7 @@ class WriteBehind(Generic[T]):
         # store that refuses it now (another process's lock) costs it a moment, not the queue's wait.
         if refused:
             try:
-                self.drain(briefly=True, within=_run_path_wait())
+                self.drain(briefly=True, within=run_path_wait())
             except LibraryError as exc:
                 if self._spilled(record):
                     return
@@ -235,7 +234,7 @@ class WriteBehind(Generic[T]):
             self._wake.set()
         if full or self._dropped:
             # The writer is behind, or failing, or gone (exit): this caller writes, and hears why.
-            self.drain(briefly=not _exited, within=None if _exited else _run_path_wait())
+            self.drain(briefly=not _exited, within=None if _exited else run_path_wait())
 
     @property
     def _journaling(self) -> bool:
@@ -282,7 +281,7 @@ class WriteBehind(Generic[T]):
         """`_replay`'s write of `journal`, each chunk and the outcome through `hold` (it holds the lock)."""
         try:
             written = journal.replay(lambda part: hold(lambda: write_each(
-                part, lambda rs: self._write_tried(rs, background), self._refused, self._drop)))
+                part, lambda rs: self._write_whole(rs, background), self._refused, self._drop)))
         except HandedOver:
             raise
         except BaseException as exc:
@@ -290,7 +289,7 @@ class WriteBehind(Generic[T]):
             if not isinstance(exc, Exception):
                 raise
             held = " and ".join(f"{n} {k}s" for k, n in journal.held_counts().items()) or "journaled records"
-            raise LibraryError(f"{self._location}: {held} could not be written ({_one_line(exc)}); "
+            raise LibraryError(f"{self._location}: {held} could not be written ({one_line(exc)}); "
                                f"they stay queued, in the journal {journal.folder}") from None
         hold(self._written)
         if written:
@@ -320,8 +319,8 @@ class WriteBehind(Generic[T]):
             self._probing, self._until = briefly and self._probe is not None and self.failing, until
             try:
                 batch = self._take()
-                if batch:
-                    self._write_batch(batch)
+                while batch and self._write_batch(batch):  # (a head written: the rest, at the queue's head)
+                    batch = self._take()
                 if within is None or self.sync:  # (no writer thread to leave the journal to)
                     self._replay()
             finally:
@@ -330,32 +329,40 @@ class WriteBehind(Generic[T]):
                     self._wake_writer()
             self._raise_dropped()
 
-    def _write_batch(self, batch: list[T], *, background: bool = False) -> None:
+    def _write_batch(self, batch: list[T], *, background: bool = False) -> bool:
         """Write `batch` (the lock held); on failure put it back at the head of the queue.
-        `background`: the thread's write (see `background` in the class's arguments)."""
+        `background`: the thread's write (see `background` in the class's arguments). True: only
+        a head of it was written (its build took long), the rest is back at the queue's head."""
+        rest: list[T] = []
         try:
-            self._write_batch_once(batch, background)
+            rest = self._write_batch_once(batch, background)
         finally:
             with self._queue_lock:
+                self._queue[:0] = rest
                 self._inflight = 0
+        return bool(rest)
 
-    def _write_tried(self, records: list[T], background: bool = False) -> None:
+    def _write_whole(self, records: list[T], background: bool = False) -> None:
+        """`write` of all `records`, however many writes their build takes (a journal's part)."""
+        while records:
+            records = self._write_tried(records, background) or []
+
+    def _write_tried(self, records: list[T], background: bool = False) -> list[T] | None:
         """`write`, tried again while the database aborts it before it took effect (bounded)."""
         write = self._probe if self._probing and self._probe is not None else self._write
         if background and self._background is not None and not self._probing:
             write = self._background
         until, capped = self._until, self._capped
         if until is not None and capped is not None and not self._probing:
-            retry_aborted(lambda: capped(records, max(0.0, until - time.monotonic())), self._aborted)
-            return
-        retry_aborted(lambda: write(records), self._aborted)
+            return retry_aborted(lambda: capped(records, max(0.0, until - time.monotonic())), self._aborted)
+        return retry_aborted(lambda: write(records), self._aborted)
 
-    def _write_batch_once(self, batch: list[T], background: bool) -> None:
+    def _write_batch_once(self, batch: list[T], background: bool) -> list[T]:
         try:
-            self._write_tried(batch, background)
+            rest = self._write_tried(batch, background) or []
             self._failed = self._stalled = False
             self._report_refused()
-            return
+            return rest
         except BaseException as exc:
             if self.sync and len(batch) == 1 and self._refused(exc):
                 raise self._error(exc, batch) from None  # its content refused: told to its caller, not kept
@@ -364,7 +371,7 @@ class WriteBehind(Generic[T]):
         # Some record's content was refused: write them one by one, drop only those refused.
         for i, record in enumerate(batch):
             try:
-                self._write_tried([record], background)
+                self._write_whole([record], background)
             except BaseException as exc:
                 if self._refused(exc):
                     self._drop(exc, record)
@@ -372,6 +379,7 @@ class WriteBehind(Generic[T]):
                 raise self._requeued(exc, batch[i:]) from None
         self._failed = self._stalled = False
         self._report_refused()
+        return []
 
     def _refused(self, exc: BaseException) -> bool:
         """Whether `exc` refuses a record's content (it is dropped alone), not the write: one of
@@ -426,7 +434,7 @@ class WriteBehind(Generic[T]):
         return (self._failed or self._stalled) and (bool(self._queue) or self._journaling)
 
     def _drop(self, exc: BaseException, record: T) -> None:
-        message = f"{self._location}: a {self._noun(record)} was refused by the store and dropped ({_one_line(exc)})"
+        message = f"{self._location}: a {self._noun(record)} was refused by the store and dropped ({one_line(exc)})"
         _log.error("skillevo: %s", message)
         with self._queue_lock:
             self._dropped.append(message)
@@ -468,25 +476,17 @@ class WriteBehind(Generic[T]):
             more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
             raise LibraryError(dropped[0] + more + "; the other records were written")
 
-    def _count(self, records: list[T]) -> str:
-        """How many records of each kind: "2 posterior updates and 1 recorded episodes"."""
-        counts: dict[str, int] = {}
-        for record in records:
-            noun = self._noun(record)
-            counts[noun] = counts.get(noun, 0) + 1
-        return " and ".join(f"{n} {noun}s" for noun, n in counts.items()) or "0 records"
-
     def _not_recorded(self, record: T) -> str:
         return f"this {self._noun(record).removeprefix('recorded ')} was not recorded"
 
     def _error(self, exc: BaseException, records: list[T], *, kept: bool = False) -> BaseException:
         if not isinstance(exc, Exception):
             return exc
-        reason = _one_line(exc)
+        reason = one_line(exc)
         if not kept:
             return LibraryError(f"{self._location}: the {self._noun(records[0])} could not be written ({reason})")
-        counted = f"{self._location}: {self._count(records)} could not be written ({reason})"
-        return LibraryError(counted + _writebehind_exit.KEPT)
+        text = f"{self._location}: {counted(self._noun, records)} could not be written ({reason})"
+        return LibraryError(text + _writebehind_exit.KEPT)
 
     def close(self, then: Callable[[], None]) -> None:
         """Refuse further records, write what is queued, call `then()` (the owner's close, with the
@@ -546,8 +546,11 @@ class WriteBehind(Generic[T]):
             with self._queue_lock:
                 self._wake.clear()
                 self._armed = True
-            if self._stopped.wait(self.linger_s):
+            # A batch only partly written (its build took long) goes on after a moment, not a linger:
+            # the moment lets a thread woken for the lock (a read, the SIGTERM flush) take it.
+            if self._stopped.wait(_BETWEEN_CHUNKS_S if self._more else self.linger_s):
                 return
+            self._more = False
             if self._journal is not None:
                 self._journal.sync()
             try:
@@ -555,20 +558,17 @@ class WriteBehind(Generic[T]):
                     with self._queue_lock:
                         self._armed = False  # what is queued from now on wakes it again
                     batch = self._take()
-                    if batch:
-                        self._write_batch(batch, background=True)
+                    if batch and self._write_batch(batch, background=True):
+                        # The rest after the lock is let go: the agent's reads and a SIGTERM
+                        # flush waiting for it get it between two chunks of a slow batch.
+                        self._more = True
+                        self._wake.set()
                 self._replay(background=True)  # (the lock held chunk by chunk)
             except Exception:  # kept queued; the next caller writes it and hears why
                 self._failed = True
                 if self._stopped.wait(self.retry_s):
                     return
                 self._wake.set()
-
-
-def _run_path_wait() -> float | None:
-    """The most seconds a `drain` may wait for another process's lock, None: its own wait. A caller
-    on an agent's run path (``finish()`` recording its episode) waits its short budget."""
-    return RUN_PATH_WAIT_S if on_run_path() else None
 
 
 #: the exit hook has run: a record queued later (an exit handler registered before skillevo was

@@ -2,17 +2,21 @@
 ends (interpreter exit, SIGTERM), was refused: the records its spill journal keeps for the next
 process, or those lost. Before 2026-12-07 the SIGTERM flush said "0 queued records could not be
 written ... they stay queued" of records kept safe in the journal, by a process that was ending.
+And the small helpers of its messages and of its waits on an agent's run path.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
+from ._lock_pause import RUN_PATH_WAIT_S
 from ._redaction import capped_text
+from ._run_path import on_run_path
 from ._sanitize import safe_str
 
-__all__ = ["KEPT", "print_busy", "print_refused", "refused_report", "shown"]
+__all__ = ["KEPT", "counted", "one_line", "print_busy", "print_refused", "refused_report", "run_path_wait", "shown"]
 
 #: How a write error ends when the records it refused are kept for a later write.
 KEPT = "; they stay queued"
@@ -49,3 +53,23 @@ def print_refused(queue: Any) -> None:
     text = queue.lost_report()
     if text:
         print(f"skillevo: {queue._location}: {text}", file=sys.stderr)
+
+
+def one_line(exc: BaseException) -> str:
+    """An error's text on one line, cut to 300 characters (its type if it has none)."""
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+def counted(noun: Callable[[Any], str], records: list[Any]) -> str:
+    """How many records of each kind: "2 posterior updates and 1 recorded episodes"."""
+    counts: dict[str, int] = {}
+    for record in records:
+        kind = noun(record)
+        counts[kind] = counts.get(kind, 0) + 1
+    return " and ".join(f"{n} {kind}s" for kind, n in counts.items()) or "0 records"
+
+
+def run_path_wait() -> float | None:
+    """The most seconds a queue's `drain` may wait for another process's lock, None: its own wait. A
+    caller on an agent's run path (``finish()`` recording its episode) waits its short budget."""
+    return RUN_PATH_WAIT_S if on_run_path() else None
