@@ -72,3 +72,12 @@ def test_an_ambiguous_correction_proves_the_order_for_ambiguous_dates() -> None:
     wrong, repaired = _run(day_first)
     assert wrong == 0
     assert repaired >= 20
+
+
+def test_a_dotted_day_first_date_is_no_guess() -> None:
+    # no common format writes a dotted date month first: 05.03.2026 reads one way, as parse_date reads it
+    day_first = [(dt.date(2026, 1 + i % 12, 13 + i % 15), "%d.%m.%Y") for i in range(40)]
+    ambiguous = [(dt.date(2026, 1 + i % 12, 1 + (i + 3) % 12), "%d.%m.%Y") for i in range(30)]
+    wrong, repaired = _run(day_first + ambiguous)
+    assert wrong == 0
+    assert repaired >= 20

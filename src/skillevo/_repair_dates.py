@@ -109,10 +109,13 @@ def order_guard(
     (``06/11/2026`` -> ``2026-11-06``: the agent's order, shown); else dates whose day is above 12
     only. A correction of ``19/07/2026`` shows nothing about the order: that text reads one way, and
     a rule learned from it alone turned the same agent's ``06/11/2026`` (June 11) into November 6.
+    A format whose other order no common format writes (``%d.%m.%Y``) reads one way, as `parse_date`
+    reads it.
     None when no regex can say "day above 12" for the format (the repair is not learned)."""
     fmt = op.from_format or ""
-    if not swaps_day_and_month(fmt):
-        return []
+    swapped = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    if not swaps_day_and_month(fmt) or swapped not in DATE_FORMATS:
+        return []  # (no common format writes the other order: ``25.03.2026`` is day-first by convention)
     for bad, _ in pairs:
         for value in values_at(bad, op.arg):
             try:
