@@ -85,10 +85,21 @@ def test_mined_repair_has_a_precondition_that_recognises_the_failing_shape() -> 
 
     repair = p.strategy.repair
     assert repair is not None and p.trigger.tool == "book_flight"
-    assert precondition_holds(repair, {"depart": "11/02/2026"})
-    assert not precondition_holds(repair, {"depart": "2026-11-02"})
-    assert apply_repair(repair, {"depart": "11/02/2026"}) == {"depart": "2026-11-02"}
+    assert precondition_holds(repair, {"depart": "11/25/2026"})
+    assert not precondition_holds(repair, {"depart": "2026-11-25"})
+    assert apply_repair(repair, {"depart": "11/25/2026"}) == {"depart": "2026-11-25"}
+    # 03/14 reads one way only: it shows nothing about the order of 11/02 (tests/test_date_order_proof.py)
+    assert not precondition_holds(repair, {"depart": "11/02/2026"})
     assert p.strategy.guidance and "depart" in p.strategy.guidance
+    (q,) = _mine_one(
+        "book_flight",
+        {"depart": "03/04/2025"},
+        {"depart": "2025-03-04"},
+        "invalid date '03/04/2025': expected format YYYY-MM-DD",
+    )
+    shown = q.strategy.repair
+    assert shown is not None and precondition_holds(shown, {"depart": "11/02/2026"})
+    assert apply_repair(shown, {"depart": "11/02/2026"}) == {"depart": "2026-11-02"}
 
 
 @pytest.mark.parametrize(

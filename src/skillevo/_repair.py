@@ -49,7 +49,7 @@ from ._models import (
     Strip,
 )
 from ._repair_conds import empty_value, pad_condition, precondition_holds, type_name
-from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, parse_date
+from ._repair_dates import DATE_FORMATS, DateError, adds_time_zone, date_mapping_proven, order_guard, parse_date
 from ._scale import decades, rescale, scales_between
 from ._shape import shape_regex
 from ._units import cuts_fraction, lost_zeros, number_regex, pad_after, padded_prefix, read_number, readings
@@ -439,7 +439,11 @@ def synthesize(
     repair = Repair(ops=chosen)
     if not all(same_args(apply_repair(repair, bad), good) for bad, good in pairs):
         return None
-    return Repair(ops=chosen, precondition=_precondition(chosen, pairs))
+    guards = [order_guard(op, pairs) if isinstance(op, ReformatDate) else [] for op in chosen]
+    if any(g is None for g in guards):
+        return None
+    extra = [c for g in guards for c in g or []]  # (an order no correction showed stays unread)
+    return Repair(ops=chosen, precondition=(_precondition(chosen, pairs) or []) + extra or None)
 
 
 def _widened(op: Any, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> Any:

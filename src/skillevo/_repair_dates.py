@@ -10,13 +10,15 @@ from typing import Any
 
 from ._arg_paths import values_at
 from ._errors import SkillevoError
-from ._models import ReformatDate
+from ._models import ArgCondition, ReformatDate
 
 __all__ = [
     "DATE_FORMATS",
     "DateError",
     "adds_time_zone",
     "date_mapping_proven",
+    "order_conditions",
+    "order_guard",
     "parse_date",
     "swaps_day_and_month",
     "unambiguous_date_regex",
@@ -97,6 +99,42 @@ def date_mapping_proven(op: ReformatDate, pairs: Sequence[tuple[dict[str, Any], 
             if parsed.day != parsed.month:
                 return True
     return False
+
+
+def order_guard(
+    op: ReformatDate, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+) -> list[ArgCondition] | None:
+    """The conditions a mined re-format needs so that it decides no order its corrections left open:
+    none when its format has no numeric day and month, or when a corrected date read two ways
+    (``06/11/2026`` -> ``2026-11-06``: the agent's order, shown); else dates whose day is above 12
+    only. A correction of ``19/07/2026`` shows nothing about the order: that text reads one way, and
+    a rule learned from it alone turned the same agent's ``06/11/2026`` (June 11) into November 6.
+    A format whose other order no common format writes (``%d.%m.%Y``) reads one way, as `parse_date`
+    reads it.
+    None when no regex can say "day above 12" for the format (the repair is not learned)."""
+    fmt = op.from_format or ""
+    swapped = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    if not swaps_day_and_month(fmt) or swapped not in DATE_FORMATS:
+        return []  # (no common format writes the other order: ``25.03.2026`` is day-first by convention)
+    for bad, _ in pairs:
+        for value in values_at(bad, op.arg):
+            try:
+                parsed = parse_date(str(value), fmt)
+            except DateError:
+                continue
+            if parsed.day <= 12 and parsed.day != parsed.month:
+                return []
+    regex = unambiguous_date_regex(fmt)
+    return None if regex is None else [ArgCondition(arg=op.arg, regex=regex)]
+
+
+def order_conditions(conds: Sequence[ArgCondition], op: object) -> list[ArgCondition]:
+    """The conditions among `conds` that keep a numeric day-and-month re-format `op` to dates whose
+    day is above 12 (`order_guard`, or a transfer's guard). Such a condition holds after an error as
+    before the call: "expected YYYY-MM-DD" says the date is not ISO, not which field is its day."""
+    if not isinstance(op, ReformatDate) or (regex := unambiguous_date_regex(op.from_format or "")) is None:
+        return []
+    return [c for c in conds if c.arg == op.arg and c.regex == regex]
 
 
 def unambiguous_date_regex(fmt: str) -> str | None:

@@ -14,6 +14,7 @@ from ._detect import SCAN_CHARS, detect_failure, retry_after
 from ._models import Affix, ArgCondition, Repair, Retry, SkillVersion
 from ._redaction import capped_text
 from ._repair import apply_repair, precondition_holds, same_args
+from ._repair_dates import order_conditions
 from ._sanitize import safe_str
 
 __all__ = [
@@ -117,7 +118,11 @@ def fitting(repair: Repair, args: dict[str, Any]) -> Repair | None:
     kept = []
     for op in repair.ops:
         arg = getattr(op, "arg", None)
-        conds = _shape_conditions(repair, op) if isinstance(arg, str) else []
+        conds = (
+            _shape_conditions(repair, op) + order_conditions(repair.precondition or [], op)
+            if isinstance(arg, str)
+            else []
+        )
         if conds and not precondition_holds(Repair(ops=[op], precondition=conds), args):
             continue
         kept.append(op)
