@@ -317,7 +317,8 @@ def test_look_alike_keys_keep_their_values(tmp_path: Path) -> None:
     with SkillLibrary(tmp_path / "lib.db") as lib:
         _call(Evolver(lib, sandbox=None), args, result={"ok": True})
         stored = next(e for e in lib.events() if e.kind == "tool_call")
-    assert stored.data["args"] == args
+    # No secret: each is kept, but a shipping address is a customer's, kept as its pseudonym (privacy8).
+    assert stored.data["args"] == {**args, "shipping_address": "99 Xxx xx xx Xxxx"}
 
 
 def test_a_secret_looking_result_does_not_poison_later_episodes(tmp_path: Path) -> None:

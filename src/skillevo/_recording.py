@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._customer_mask import Known, mask_customers, remember_people
 from ._detect import hide_in_signature
 from ._models import Episode, Event, EventKind
 from ._redaction import REDACT_PAST_CUT, capped_text, redact, remember_secrets
@@ -152,28 +153,31 @@ def snapshot(value: Any) -> Any:
 _Logged = tuple[EventKind, str | None, str | None, float, dict[str, Any], dict[str, Any] | None]
 
 
-def _redacted(data: dict[str, Any], secrets: set[str]) -> dict[str, Any]:
+def _redacted(data: dict[str, Any], secrets: set[str], people: set[str]) -> dict[str, Any]:
     """`data` redacted with the episode's `secrets`, its error signature too: the signature reshapes
-    a secret the error echoed (``plum orbit <n> zebra``), so its spellings no longer match there."""
+    a secret the error echoed (``plum orbit <n> zebra``), so its spellings no longer match there;
+    then a customer's values masked (`skillevo._customer_mask`, with the episode's `people`)."""
     out: dict[str, Any] = redact(data, known=secrets)
     if secrets and isinstance(signature := out.get("signature"), str):
         out["signature"] = hide_in_signature(signature, secrets)
-    return out
+    masked: dict[str, Any] = mask_customers(out, people)
+    return masked
 
 
-def _build(logged: list[_Logged], secrets: set[str]) -> list[Event]:
-    """`logged` as `Event`s, redacted (`secrets` grows on the way)."""
+def _build(logged: list[_Logged], secrets: set[str], people: set[str]) -> list[Event]:
+    """`logged` as `Event`s, redacted (`secrets` and `people` grow on the way)."""
     for _kind, _tool, _version_id, _ts, logged_data, private in logged:
         if private:
             logged_data.update(private)
         # First every value the episode sent under a secret name, wherever it was logged: a
         # one-time code a tool printed before the agent sent it as `password` is hidden too.
         remember_secrets(logged_data, secrets)
+        remember_people((logged_data,), people)  # likewise a customer's name its error quotes
     out = []
     for kind, tool, version_id, ts, data, _private in logged:
         # All of it, not only the private snapshots: an error text may echo a secret
         # argument without its name (known from this episode's earlier events).
-        data = _redacted(data, secrets)
+        data = _redacted(data, secrets, people)
         out.append(
             mark_scrubbed(
                 Event.model_validate({"kind": kind, "tool": tool, "version_id": version_id, "ts": ts, "data": data})
@@ -187,9 +191,9 @@ class PendingEvents(DeferredEvents):
     the recorder hands them over unbuilt, and a queued store write builds them off the run's thread.
     `add` more (already built) before handing them on."""
 
-    def __init__(self, built: list[Event], logged: list[_Logged], secrets: set[str]) -> None:
+    def __init__(self, built: list[Event], logged: list[_Logged], secrets: set[str], people: set[str]) -> None:
         super().__init__()
-        self._built, self._logged, self._secrets = built, logged, secrets
+        self._built, self._logged, self._secrets, self._people = built, logged, secrets, people
         self._added: list[Event] = []
 
     def add(self, events: list[Event]) -> None:
@@ -208,13 +212,14 @@ class PendingEvents(DeferredEvents):
         return {e.tool for e in (*self._built, *self._added) if e.tool} | {r[1] for r in self._logged if r[1]}
 
     def _build(self) -> list[Event]:
-        return [*self._built, *_build(self._logged, self._secrets), *self._added]
+        return [*self._built, *_build(self._logged, self._secrets, self._people), *self._added]
 
     def known(self) -> frozenset[str]:
         """The values the episode sent under secret names, once its events are built (this builds
-        them): everything its events hide (`_build` collects them)."""
+        them): everything its events hide (`_build` collects them), with the values they held under
+        a person's key (`Known.people`: masked in the episode's row too)."""
         self.resolve()
-        return frozenset(self._secrets)
+        return Known(self._secrets, self._people)
 
 
 class EventRecorder:
@@ -231,6 +236,8 @@ class EventRecorder:
         # Values this episode passed under secret keys, hidden where they are echoed later (a
         # result, an error); this episode's only, dropped at finish.
         self.secrets: set[str] = set()
+        # Values this episode passed under a person's key, masked where its texts echo them.
+        self.people: set[str] = set()
         #: called with each selection, repair and guidance event as it happens (redacted)
         self.listener: Listener | None = None
         self._room = MAX_TOOL_EVENTS  # tool events this episode may still keep
@@ -240,7 +247,7 @@ class EventRecorder:
         """Log an event whose data holds no snapshot of the caller's values."""
         self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
         if self.listener is not None and kind in _TRACED:
-            self.tell(kind, tool, version_id, redact(data, known=self.secrets))
+            self.tell(kind, tool, version_id, mask_customers(redact(data, known=self.secrets), self.people))
 
     def log_call(self, kind: EventKind, tool: str, data: dict[str, Any]) -> None:
         """`log_private` of a tool call or result (kinds the listener is not told about), on every
@@ -265,7 +272,8 @@ class EventRecorder:
         if self.listener is not None and kind in _TRACED:
             # Redacted now, once: the listener and the stored event see the same values.
             data.update(private)
-            data = _redacted(data, self.secrets)
+            remember_people((data,), self.people)
+            data = _redacted(data, self.secrets, self.people)
             self._unbuilt.append((kind, tool, version_id, time.time(), data, None))
             self.tell(kind, tool, version_id, data)
             return
@@ -290,7 +298,7 @@ class EventRecorder:
         """The events logged so far, as `Event`s (the recorder's own list: copy it to hand it out)."""
         if self._unbuilt:
             events = self.events if isinstance(self.events, list) else list(self.events)
-            events.extend(_build(self._unbuilt, self.secrets))
+            events.extend(_build(self._unbuilt, self.secrets, self.people))
             self._unbuilt.clear()
             self.events = events
         return self.events
@@ -310,6 +318,6 @@ class EventRecorder:
                     episode.id, MAX_TOOL_EVENTS, MAX_TOOL_EVENTS, self.dropped,
                 )
         events = self.events if isinstance(self.events, list) else list(self.events)
-        pending = PendingEvents(events, self._unbuilt, self.secrets)
-        self.events, self._unbuilt, self.secrets = pending, [], set()
+        pending = PendingEvents(events, self._unbuilt, self.secrets, self.people)
+        self.events, self._unbuilt, self.secrets, self.people = pending, [], set(), set()
         return pending

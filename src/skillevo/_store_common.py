@@ -12,6 +12,7 @@ from typing import Any, TypeVar, overload
 
 from pydantic import JsonValue, ValidationError
 
+from ._customer_mask import Known, mask_customers, mask_text, remember_people
 from ._errors import ConfigError
 from ._models import (
     Episode,
@@ -279,11 +280,13 @@ def redacted_texts(fields: Mapping[str, Any], known: Collection[str] = ()) -> di
     """The caller-written texts of an episode's row, redacted, from its field values `fields`: the
     task (also cut to `TASK_MAX_CHARS`), the metadata, and the group and policy version when set.
     `known`: the values the episode sent under secret names (`DeferredEvents.known`), hidden there
-    too, as in its events."""
+    too, as in its events, and a customer's values masked (`skillevo._customer_mask`; `known.people`:
+    the values its events held under a person's key)."""
     hide = set(known) or None
+    people = getattr(known, "people", ())
     texts: dict[str, Any] = {
-        "task": capped_text(fields["task"], TASK_MAX_CHARS, known=hide),
-        "metadata": redact(fields["metadata"], known=hide),
+        "task": mask_text(capped_text(fields["task"], TASK_MAX_CHARS, known=hide), people),
+        "metadata": mask_customers(redact(fields["metadata"], known=hide), people),
     }
     for field in ("group_id", "policy_version"):
         value = fields[field]
@@ -363,10 +366,12 @@ class DeferredEvents(Sequence[Event]):
 
 
 def scrub_events(events: Sequence[Event]) -> Sequence[Event]:
-    """`events` with every value in their data redacted (unchanged events are kept as they are)."""
+    """`events` with every value in their data redacted and a customer's values masked
+    (`skillevo._customer_mask`; unchanged events are kept as they are)."""
     if isinstance(events, DeferredEvents):  # redacted when built
         return events
     out: list[Event] | None = None
+    people: set[str] | None = None
     for i, event in enumerate(events):
         mark = event._scrubbed
         if mark is not None and mark[0] is event.data and mark[1] == event.tool:
@@ -374,7 +379,9 @@ def scrub_events(events: Sequence[Event]) -> Sequence[Event]:
             if out is not None:
                 out.append(event)
             continue
-        data = redact(event.data)
+        if people is None:  # (the batch's: an error echoes the name its call sent)
+            remember_people((e.data for e in events), people := set())
+        data = mask_customers(redact(event.data), people)
         tool = redact_text(event.tool) if event.tool else event.tool  # a tool's name is the caller's text
         if data != event.data or tool != event.tool:
             if out is None:
@@ -411,7 +418,7 @@ def _without_constants(schema: dict[str, Any]) -> dict[str, Any]:
 def scrub_strategy(strategy: Strategy) -> Strategy:
     """`strategy` with secrets removed from its guidance, repair values and code."""
     dumped = strategy.model_dump(mode="json", exclude_none=True)
-    clean = redact(dumped)
+    clean = mask_customers(redact(dumped))
     if isinstance(clean.get("repair"), dict):
         _scrub_ops(clean["repair"])
     return strategy if clean == dumped else Strategy.model_validate(clean)
@@ -421,7 +428,7 @@ def scrub_origin(origin: Origin | None) -> Origin | None:
     """`origin` with its note redacted."""
     if origin is None or not origin.note:
         return origin
-    note = redact_text(origin.note)
+    note = mask_text(redact_text(origin.note))
     return origin if note == origin.note else origin.model_copy(update={"note": note})
 
 
@@ -445,7 +452,9 @@ def _episode_write(fn: _F) -> _F:
         instance_arg("episode", episode, Episode)
         if isinstance(events, DeferredEvents):  # redacted when built (the episode with them: `known`)
             return fn(self, episode if later else scrub_episode(episode, events.known()), events, *args, **kwargs)
-        return fn(self, scrub_episode(episode), scrub_events(events_arg(events, Event)), *args, **kwargs)
+        plain, people = events_arg(events, Event), set[str]()
+        remember_people((e.data for e in plain), people)
+        return fn(self, scrub_episode(episode, Known((), people)), scrub_events(plain), *args, **kwargs)
 
     return write  # type: ignore[return-value]
 
@@ -505,7 +514,7 @@ def _version_write(strategy_at: int) -> Callable[[_F], _F]:
             if kwargs.get("origin") is not None:
                 kwargs["origin"] = scrub_origin(kwargs["origin"])
             if kwargs.get("description"):
-                kwargs["description"] = redact_text(kwargs["description"])
+                kwargs["description"] = mask_text(redact_text(kwargs["description"]))
             return fn(self, *args, **kwargs)
 
         return write  # type: ignore[return-value]
@@ -517,9 +526,9 @@ def _status_write(fn: _F) -> _F:
     @functools.wraps(fn)
     def write(self: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(kwargs.get("reason"), str):
-            kwargs["reason"] = redact_text(kwargs["reason"])
+            kwargs["reason"] = mask_text(redact_text(kwargs["reason"]))
         if kwargs.get("data"):
-            kwargs["data"] = redact(kwargs["data"])
+            kwargs["data"] = mask_customers(redact(kwargs["data"]))
         return fn(self, *args, **kwargs)
 
     return write  # type: ignore[return-value]
@@ -530,21 +539,21 @@ def scrub_record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     older version may have written unredacted)."""
     fields = dict(fields)
     if kind == "skill" and isinstance(fields.get("description"), str):
-        fields["description"] = redact_text(fields["description"])
+        fields["description"] = mask_text(redact_text(fields["description"]))
     if kind == "skill" and isinstance(fields.get("trigger"), dict):
         fields["trigger"] = scrub_trigger(Trigger.model_validate(fields["trigger"])).model_dump(mode="json")
     elif kind == "version":
         if isinstance(fields.get("strategy"), dict):
-            fields["strategy"] = redact(fields["strategy"])
+            fields["strategy"] = mask_customers(redact(fields["strategy"]))
             if isinstance(fields["strategy"].get("repair"), dict):
                 _scrub_ops(fields["strategy"]["repair"])
         if isinstance(fields.get("origin"), dict) and isinstance(fields["origin"].get("note"), str):
-            fields["origin"] = {**fields["origin"], "note": redact_text(fields["origin"]["note"])}
+            fields["origin"] = {**fields["origin"], "note": mask_text(redact_text(fields["origin"]["note"]))}
     elif kind == "episode":
-        fields["task"] = redact_text(str(fields.get("task") or ""))
-        fields["metadata"] = redact(fields.get("metadata") or {})
-    elif kind == "event":
-        fields["data"] = redact(fields.get("data") or {})
+        fields["task"] = mask_text(redact_text(str(fields.get("task") or "")))
+        fields["metadata"] = mask_customers(redact(fields.get("metadata") or {}))
+    elif kind == "event":  # (a record alone: the names its episode's calls sent are masked where they sit)
+        fields["data"] = mask_customers(redact(fields.get("data") or {}))
     return fields
 
 

@@ -1,0 +1,189 @@
+"""A customer's values as skillevo writes them out: pseudonyms with the value's shape.
+
+A person's name, contact and identity (a value under a key `is_personal_key` names: ``email``,
+``customer_name``, ``date_of_birth``, ``billing_address``), and a contact detail anywhere in text (an
+e-mail address, a phone number, a date named a birth date: `contact_spans`), never reach disk: what
+the library, its journal and its exports keep is a pseudonym of the same shape (`pseudonym`): each
+letter an ``x`` or ``X`` by its case, each digit a ``9``, every other character (``@``, ``.``,
+``-``, ``+``, spaces) kept. So what learning reads of such a value is still there (its case, its
+separators, a prefix the tool wanted, the order of a date's parts), and the same value is the same
+pseudonym in an argument and in the error quoting it, so a repair proved on the real values proves
+on the pseudonyms (lower-casing ``Xxxx@Xxx.xx`` gives the pseudonym of the lower-cased address).
+Kept as they are, since alone they name no one: a leading country code (``+1``, ``+44``) and, in a
+numeric date, a day or month of 12 or less (a larger one becomes ``28``, a year ``1970``), so
+a date's order stays readable. A value a person's key held is also hidden where the episode's other
+texts echo it (a tool error quoting the customer's name), word by word for a name's capitalised words.
+
+Values that name no one (an order id, an amount, an enum, a shipment's date) are kept as recorded.
+The live call is not touched: a repair applied to the agent's call reads and writes the real values;
+only what is written out is masked (`skillevo._recording`, the store boundary `_store_common`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from ._customer_keys import is_personal_key
+from ._secret_contact import contact_hint, contact_spans
+
+__all__ = ["Known", "mask_customers", "mask_text", "people_in", "pseudonym", "remember_people"]
+
+_MARK = re.compile(r"\[REDACTED:[^\]\s]{1,40}\]")
+_NUMERIC_DATE = re.compile(r"(\d{1,4})([ ./\-])(\d{1,2})\2(\d{1,4})")
+_COUNTRY_CODE = re.compile(r"\+\d{1,3}(?=[ .\-(])")
+_NAME_WORD = re.compile(r"[^\W\d_][\w'\-]{2,}")
+#: The most values one episode remembers to hide in its texts (a dump of a customer table is not
+#: echoed word for word; its rows are masked where they sit, under their keys).
+_MAX_PEOPLE = 256
+#: A value shorter than this is not looked for in text (``"Al"`` would hide every "al").
+_MIN_ECHO = 3
+
+
+def _mask_chars(text: str) -> str:
+    return "".join(
+        ("X" if c.isupper() else "x") if c.isalpha() else "9" if c.isdigit() else c for c in text
+    )
+
+
+def _date_part(part: str) -> str:
+    if len(part) >= 3:
+        return "1970"[-len(part) :] if len(part) <= 4 else _mask_chars(part)
+    return part if int(part) <= 12 else "28"
+
+
+def pseudonym(value: str) -> str:
+    """`value` with its shape kept and its content hidden (see the module doc); redaction marks
+    (``[REDACTED:email]``) are kept as they are. Masking a pseudonym again changes nothing."""
+    out: list[str] = []
+    pos = 0
+    for m in _MARK.finditer(value):
+        out.append(_pseudonym_part(value[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_pseudonym_part(value[pos:]))
+    return "".join(out)
+
+
+def _pseudonym_part(text: str) -> str:
+    if not text:
+        return text
+    if (m := _NUMERIC_DATE.fullmatch(text.strip())) is not None:
+        lead = text[: len(text) - len(text.lstrip())]
+        tail = text[len(text.rstrip()) :]
+        sep = m.group(2)
+        return lead + sep.join(_date_part(m.group(i)) for i in (1, 3, 4)) + tail
+    code = _COUNTRY_CODE.match(text)
+    kept = code.group(0) if code is not None else ""
+    return kept + _mask_chars(text[len(kept) :])
+
+
+def people_in(value: Any, into: set[str], personal: bool = False) -> None:
+    """Add to `into` the strings `value` holds under a person's key (and a name's capitalised
+    words), to be hidden where a text echoes them (`mask_text`). Walked without recursion."""
+    stack: list[tuple[Any, bool]] = [(value, personal)]
+    while stack and len(into) < _MAX_PEOPLE:
+        item, under = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend((v, isinstance(k, str) and is_personal_key(k)) for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, under) for v in item)
+        elif under and isinstance(item, str) and _echoed(item):
+            into.add(item)
+            if " " in item:
+                into.update(w for w in _NAME_WORD.findall(item) if w[0].isupper())
+
+
+def _echoed(value: str) -> bool:
+    """Whether a person's `value` is looked for in text: a lower-case single word ("email" under
+    ``contact``) is a kind, not someone's value."""
+    return (
+        len(value) >= _MIN_ECHO and "[REDACTED:" not in value
+        and any(c.isupper() or c.isdigit() or c in " @" for c in value)
+    )  # fmt: skip
+
+
+def _echo_regex(people: Collection[str]) -> re.Pattern[str] | None:
+    forms = sorted({p for p in people if len(p) >= _MIN_ECHO}, key=len, reverse=True)
+    if not forms:
+        return None
+    # Bounded by what is not a letter or a digit: an identifier spelling the name (``alice_moreau``) holds it.
+    return re.compile(
+        r"(?<![^\W_]|[@.])(?:" + "|".join(map(re.escape, forms)) + r")(?![^\W_]|@|\.[^\W_])", re.IGNORECASE
+    )
+
+
+def mask_text(text: str, people: Collection[str] = (), *, _echo: re.Pattern[str] | None = None) -> str:
+    """`text` with every contact detail (`contact_spans`) and every echo of `people` (values held
+    under a person's key) replaced by its `pseudonym`."""
+    spans: list[tuple[int, int]] = []
+    echo = _echo if _echo is not None else (_echo_regex(people) if people else None)
+    if echo is not None:
+        spans.extend(m.span() for m in echo.finditer(text))
+    if contact_hint(text):
+        # (numbers a comma and a space set apart are a list, "one of 10, 50, 100": read as a phone where
+        # prompts hide contact details, they are kept where learning reads them)
+        spans.extend((s, e) for s, e, _kind in contact_spans(text) if ", " not in text[s:e])
+    if not spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        out.append(text[pos:start])
+        out.append(pseudonym(text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def mask_customers(value: Any, people: Collection[str] = ()) -> Any:
+    """A copy of `value` (dicts, lists, strings, scalars) with a person's values replaced by their
+    `pseudonym`: every string under a person's key whole (an integer there by the digits' shape),
+    every other string where it holds a contact detail or echoes one of `people`."""
+    echo = _echo_regex(people) if people else None
+    return _masked(value, False, echo, 0)
+
+
+def _masked(value: Any, personal: bool, echo: re.Pattern[str] | None, depth: int) -> Any:
+    if isinstance(value, str):
+        return pseudonym(value) if personal else mask_text(value, _echo=echo)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int("9" * len(str(abs(value)))) * (1 if value >= 0 else -1) if personal else value
+    if depth > 64:  # deeper than any event keeps (`_sanitize.MAX_DEPTH`)
+        return value
+    if isinstance(value, Mapping):
+        # A key is judged on its own words at every level: `customer` holding `{"tier": "gold"}`
+        # masks the person's fields, not the record's kind.
+        return {
+            (mask_text(k, _echo=echo) if isinstance(k, str) else k): _masked(
+                v, isinstance(k, str) and is_personal_key(k), echo, depth + 1
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_masked(v, personal, echo, depth + 1) for v in value]
+    return value
+
+
+def remember_people(values: Iterable[Any], into: set[str]) -> None:
+    """`people_in` over several values (an episode's events' data)."""
+    for value in values:
+        people_in(value, into)
+
+
+class Known(frozenset[str]):
+    """An episode's own secrets (the set: `DeferredEvents.known`) and the values its events held under a
+    person's key (`people`): its row hides the first and masks the second (`_store_common.redacted_texts`)."""
+
+    people: frozenset[str]
+
+    def __new__(cls, secrets: Iterable[str] = (), people: Iterable[str] = ()) -> Known:
+        known = super().__new__(cls, secrets)
+        known.people = frozenset(people)
+        return known
