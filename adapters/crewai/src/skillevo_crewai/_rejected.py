@@ -35,12 +35,22 @@ from crewai.utilities.string_utils import sanitize_tool_name
 
 from skillevo.adapters import record_error, record_tool_error
 
+from ._intended import intended, unknown_message
 from ._owners import agents_of
 
 if TYPE_CHECKING:
     from ._hooks import _Run
 
-__all__ = ["Rejections", "ToolArgumentsError", "UnknownToolError", "drain", "on_failure_event", "unknown_tool"]
+__all__ = [
+    "Rejections",
+    "ToolArgumentsError",
+    "UnknownToolError",
+    "as_recorded",
+    "drain",
+    "on_failure_event",
+    "unknown_error",
+    "unknown_tool",
+]
 
 log = logging.getLogger("skillevo_crewai")
 
@@ -83,6 +93,23 @@ def tool_names(agent: Any) -> set[str]:
             if isinstance(name, str) and name:
                 names.add(sanitize_tool_name(name))
     return names
+
+
+def as_recorded(ctx: Any) -> str:
+    """The tool name the hooks' call `ctx` is recorded under: the called name, or, for a name none
+    of its agent's tools has, the one tool it meant when that is unambiguous (see `_intended`)."""
+    name = str(ctx.tool_name)
+    if getattr(ctx, "tool", None) is not None:
+        return name
+    names = tool_names(ctx.agent)
+    if sanitize_tool_name(name) in names:
+        return name
+    return intended(name, names) or name
+
+
+def unknown_error(called: str, agent: Any) -> UnknownToolError:
+    """The error a call of `called`, a name none of `agent`'s tools has, is recorded with."""
+    return UnknownToolError(unknown_message(called, tool_names(agent)))
 
 
 def unknown_tool(run: _Run, ctx: Any) -> bool:
@@ -209,9 +236,12 @@ def _record(run: _Run, agent: Any, name: Any, args: Any, failure: Any) -> None:
         ep = next(iter(run.episodes.values()))[1]  # a flow's run: its one episode
     if ep is None:
         return  # an agent nobody marked
-    kind = ToolArgumentsError if tool in tool_names(agent) else UnknownToolError
+    names = tool_names(agent)
+    error: Exception = ToolArgumentsError(failure.as_agent_message())
+    if tool not in names:  # recorded as a failed call of the tool it meant, where that is clear
+        error, tool = UnknownToolError(unknown_message(tool, names)), intended(tool, names) or tool
     try:
         ep.before_tool(tool, parsed)
-        record_tool_error(ep, tool, parsed, kind(failure.as_agent_message()))
+        record_tool_error(ep, tool, parsed, error)
     except Exception as exc:
         record_error(ep, f"rejected call of {tool!r}", exc)
