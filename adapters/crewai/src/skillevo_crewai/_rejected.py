@@ -167,23 +167,23 @@ def _agent_of(role: Any, agent: Any, owner: Any) -> Any:
     return next((a for a in agents_of(owner) if getattr(a, "role", None) == role), agent)
 
 
-def _parsed(args: Any) -> dict[str, Any]:
-    """The arguments as far as they parse: a mapping; text that is a JSON object (or a Python
-    literal one, as CrewAI's text protocol accepts); else the members a JSON object's text holds,
-    complete, before the point where it breaks (a reply cut off, a quote left open): anything else
-    is no arguments."""
+def _parsed(args: Any) -> tuple[dict[str, Any], bool]:
+    """The arguments as far as they parse, and whether they parsed in full: a mapping; text that is
+    a JSON object (or a Python literal one, as CrewAI's text protocol accepts); else (in part) the
+    members a JSON object's text holds, complete, before the point where it breaks (a reply cut off,
+    a quote left open): anything else is no arguments."""
     if isinstance(args, dict):
-        return dict(args)
+        return dict(args), True
     if not isinstance(args, str):
-        return {}
+        return {}, False
     for parse in (json.loads, ast.literal_eval):
         try:
             value = parse(args)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
         if isinstance(value, dict):
-            return {str(k): v for k, v in value.items()}
-    return _leading_members(args)
+            return {str(k): v for k, v in value.items()}, True
+    return _leading_members(args), False
 
 
 _DECODER = json.JSONDecoder()
@@ -227,7 +227,7 @@ def _record(run: _Run, agent: Any, name: Any, args: Any, failure: Any) -> None:
     if not isinstance(failure, ToolFailure) or failure.reason not in _REJECTED or id(failure) in rejections.seen:
         return
     rejections.seen[id(failure)] = failure
-    tool, parsed = sanitize_tool_name(str(name or "")), _parsed(args)
+    tool, (parsed, complete) = sanitize_tool_name(str(name or "")), _parsed(args)
     if failure.reason is ToolFailureReason.UNKNOWN_TOOL and (tool, parsed) in rejections.hooked:
         rejections.hooked.remove((tool, parsed))  # its hooks recorded it
         return
@@ -242,6 +242,7 @@ def _record(run: _Run, agent: Any, name: Any, args: Any, failure: Any) -> None:
         error, tool = UnknownToolError(unknown_message(tool, names)), intended(tool, names) or tool
     try:
         ep.before_tool(tool, parsed)
-        record_tool_error(ep, tool, parsed, error)
+        # arguments that did not parse in full teach no values: their correction is no repair
+        record_tool_error(ep, tool, parsed, error, unparsed=not complete)
     except Exception as exc:
         record_error(ep, f"rejected call of {tool!r}", exc)
