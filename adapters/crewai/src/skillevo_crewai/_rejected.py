@@ -18,7 +18,7 @@ tool call that failed: the call (its arguments as far as they parse) and its err
 CrewAI's message, so the miner sees the mistake like any other failure.
 
 A failure CrewAI's ``tool_failure_policy`` says to ignore (``IGNORE``) is neither collected nor
-emitted: a call rejected under it stays unrecorded.
+emitted: `_ignored` hands such a failure to `on_failure` from CrewAI's function itself.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ __all__ = [
     "UnknownToolError",
     "as_recorded",
     "drain",
+    "on_failure",
     "on_failure_event",
     "unknown_error",
     "unknown_tool",
@@ -149,11 +150,17 @@ def on_failure_event(run: _Run, event: Any) -> None:
     """CrewAI's ``ToolFailureDetectedEvent``, delivered on its handler pool in a copy of the emitting
     context (so `run` is the kickoff that made the call, and the collector there is its own). Never raises."""
     agent = getattr(event, "agent", None)
+    on_failure(run, event.failure, getattr(event, "tool_name", ""), getattr(event, "tool_args", None), agent)
+
+
+def on_failure(run: _Run, failure: Any, name: Any, args: Any, agent: Any) -> None:
+    """One failure CrewAI reported for a call of `run` (from its event, or, under the ``IGNORE``
+    policy, which emits none, from `_ignored`), after those its collectors hold. Never raises."""
     drain(run, agent)
     try:
         with run.rejections.lock:
             if not run.rejections.ended:
-                _record(run, agent, getattr(event, "tool_name", ""), getattr(event, "tool_args", None), event.failure)
+                _record(run, agent, name, args, failure)
     except Exception as exc:
         record_error(None, "recording a rejected tool call", exc)
 
