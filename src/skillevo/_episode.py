@@ -462,9 +462,9 @@ class EpisodeContext:
         return self._tools.result(name, args, result)
 
     @run_path(no_repair)
-    def _repair_after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
-        # Without the back-off: skillevo_langgraph's callbacks record errors they cannot retry with it.
-        return self._tools.after_error(name, args, error)
+    def _repair_after_error(self, name: str, args: dict[str, Any], error: Any,
+                            unparsed: bool = False) -> tuple[dict[str, Any] | None, float]:  # no back-off
+        return self._tools.after_error(name, args, error, unparsed=unparsed)
 
     @run_path(no_retry)
     def on_tool_error(self, name: str, args: dict[str, Any], error: BaseException | str | Any) -> dict[str, Any] | None:

@@ -156,6 +156,12 @@ def _is_success(event: Event) -> bool:
     return detect_failure(event.data.get("result")) is None
 
 
+def _unparsed(event: Event) -> bool:
+    """A failed call whose arguments did not parse in full: its recorded ones are only what did, so
+    a later call's values correct nothing the model wrote (every value would read as a constant)."""
+    return event.kind == EventKind.TOOL_ERROR and event.data.get("unparsed") is True
+
+
 def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
     """(failed call, later successful call of the same tool with other arguments), per episode.
 
@@ -164,7 +170,7 @@ def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
     by a success that kept the arguments changed in between, gets a partial pair: its arguments,
     with only what changed before the next error, against them (a success event marked
     ``partial``, no id). Each error so explains its own argument; a multi-argument correction is
-    learned as per-argument rules.
+    learned as per-argument rules. A call whose arguments did not parse (``unparsed``) is no attempt.
     """
     pairs: list[tuple[Event, Event]] = []
     by_episode: dict[str | None, list[Event]] = {}
@@ -172,11 +178,11 @@ def correction_pairs(events: Sequence[Event]) -> list[tuple[Event, Event]]:
         by_episode.setdefault(e.episode_id, []).append(e)
     for evs in by_episode.values():
         for i, err in enumerate(evs):
-            if err.kind != EventKind.TOOL_ERROR or event_args(err) is None:
+            if err.kind != EventKind.TOOL_ERROR or event_args(err) is None or _unparsed(err):
                 continue
             following: Event | None = None
             for later in evs[i + 1 :]:
-                if later.tool != err.tool:
+                if later.tool != err.tool or _unparsed(later):
                     continue
                 if later.kind == EventKind.TOOL_ERROR:
                     if not same_args(event_args(later), event_args(err)):

@@ -100,6 +100,6 @@ def no_retry(name: Any, args: Any, error: Any) -> dict[str, Any] | None:
     return None
 
 
-def no_repair(name: Any, args: Any, error: Any) -> tuple[dict[str, Any] | None, float]:
+def no_repair(name: Any, args: Any, error: Any, unparsed: bool = False) -> tuple[dict[str, Any] | None, float]:
     """`_repair_after_error` with no skill: no retry, no wait."""
     return None, 0.0

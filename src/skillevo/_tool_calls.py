@@ -355,38 +355,42 @@ class ToolCalls:
         finally:
             lock.release()
 
-    def _record_error(self, name: str, args: Any, error_type: str, message: str) -> None:
+    def _record_error(self, name: str, args: Any, error_type: str, message: str, unparsed: bool = False) -> None:
         self.evo.discards.noted_error(name)
+        data = {"args": snapshot(args), "error": capped_text(message, ERROR_MAX_CHARS - 1)}
+        if unparsed:  # the arguments are what parsed of the model's: no values to correct (`correction_pairs`)
+            data["unparsed"] = True
         self.recorder.log_private(
             EventKind.TOOL_ERROR,
             name,
             None,
-            {"args": snapshot(args), "error": capped_text(message, ERROR_MAX_CHARS - 1)},
+            data,
             call=self.calls,
             error_type=error_type,
             signature=error_signature(message),
         )
 
-    def after_error(self, name: str, args: dict[str, Any], error: Any) -> tuple[dict[str, Any] | None, float]:
-        """Record a failed call; the arguments to retry it with (or None) and the wait before."""
+    def after_error(self, name: str, args: dict[str, Any], error: Any, *,
+                    unparsed: bool = False) -> tuple[dict[str, Any] | None, float]:
+        """Record a failed call (`unparsed`: `args` is what parsed of the model's); the arguments to
+        retry it with (or None) and the wait before."""
         name = tool_name(name)
         error_type, message = error_parts(error)
         # Triggers name an exception class or an error category (e.g. "rate_limit"): accept either.
         category = classify_error(message, error_type, args)
         call_key = CallKey.of(name, args)
         with self._lock:
-            return self._after_error(name, args, error_type, category, message, call_key)
+            return self._after_error(name, args, error_type, category, message, call_key, unparsed)
 
-    def _after_error(
-        self, name: str, args: dict[str, Any], error_type: str, category: str, message: str, call_key: CallKey
-    ) -> tuple[dict[str, Any] | None, float]:
+    def _after_error(self, name: str, args: dict[str, Any], error_type: str, category: str, message: str,
+                     call_key: CallKey, unparsed: bool = False) -> tuple[dict[str, Any] | None, float]:
         evo = self.evo
         logged = self._error_logged
         if call_key in logged:
             at = logged.index(call_key)
             self._error_logged = logged[:at] + logged[at + 1 :]
         else:
-            self._record_error(name, args, error_type, message)
+            self._record_error(name, args, error_type, message, unparsed)
             self._resolve(name, args, success=False, error=(error_type, message))
         original = self.edits.undo(call_key)
         if original is not None:  # an edit of ours caused this error: the call as the model wrote it

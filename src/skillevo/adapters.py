@@ -286,10 +286,17 @@ async def _afailed(ep: EpisodeContext, name: str, args: dict[str, Any], error: A
         return None
 
 
-def record_tool_error(ep: EpisodeContext, name: str, args: dict[str, Any], error: Any) -> None:
+def record_tool_error(
+    ep: EpisodeContext, name: str, args: dict[str, Any], error: Any, *, unparsed: bool = False
+) -> None:
     """Record a failed call that cannot be retried (a framework callback only observes it): what
-    `EpisodeContext.on_tool_error` records and credits, without its back-off wait or a retry."""
-    ep._repair_after_error(name, args, error)
+    `EpisodeContext.on_tool_error` records and credits, without its back-off wait or a retry.
+
+    ``unparsed=True``: the model's arguments did not parse in full (broken JSON, no object), and
+    `args` holds only what did. The call's later correction is then no evidence of what to change:
+    its values were never compared with the model's, so no repair is learned from it.
+    """
+    ep._repair_after_error(name, args, error, unparsed)
 
 
 def call_left(ep: EpisodeContext, name: str, args: dict[str, Any], sent: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""CrewAI test setup: no telemetry, and a private HOME for CrewAI (it writes under ``$HOME``).
+"""CrewAI test setup: no telemetry, no first-run tracing prompt, and a private HOME for CrewAI (it
+writes under ``$HOME``).
 
 The variables are set before crewai is first imported (here, at collection). HOME and
 XDG_DATA_HOME are put back afterwards so the rest of the session keeps the real ones, and are
@@ -25,6 +26,10 @@ os.environ.update(
     OTEL_SDK_DISABLED="true",
     CREWAI_DISABLE_VERSION_CHECK="true",
     CREWAI_TRACING_ENABLED="false",
+    # CrewAI's own switch for a suite under test: a fresh HOME is a first-time user to CrewAI, whose
+    # first-run trace question (put to nobody) printed a "Tracing Preference Saved" panel after each
+    # kickoff its trace listener saw outside an execution (a replay) and wrote the answer under HOME.
+    CREWAI_TESTING="true",
     **_PRIVATE,
 )
 try:

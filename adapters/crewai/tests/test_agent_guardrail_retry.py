@@ -2,7 +2,7 @@
 again (a second execution boundary) inside the same kickoff. It is one kickoff, so one episode,
 rewarded with the answer the kickoff returns; a kickoff the guardrail fails for good is one
 episode failed with the kickoff's error. (``kickoff_async`` with a guardrail retry fails inside
-CrewAI 1.15.30 itself, with or without skillevo: its retry calls the sync executor path.)"""
+CrewAI 1.15 itself (seen with 1.15.30), with or without skillevo: its retry calls the sync executor path.)"""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from skillevo.adapters import require_framework
 require_framework(
     "skillevo_crewai",
     ("crewai.hooks", "crewai.llms.base_llm"),
-    needs="crewai>=1.15",
+    needs="crewai>=1.15.44",
     fix="`pip install skillevo-crewai` (or `pip install crewai`)",
 )
 

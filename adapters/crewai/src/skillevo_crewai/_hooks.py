@@ -56,11 +56,12 @@ from skillevo.adapters import EpisodeContext, guidance_for, record_error
 from ._boundaries import patch_boundaries, unpatch_boundaries
 from ._events import listen
 from ._guidance_inject import Injected, inject, restore
+from ._ignored import patch_ignored, unpatch_ignored
 from ._manager import built_manager
 from ._owners import agents_of as _agents_of
 from ._owners import is_flow as _is_flow
 from ._owners import kickoff_id
-from ._rejected import Rejections, drain, on_failure_event
+from ._rejected import Rejections, drain, on_failure, on_failure_event
 from ._requests import request_of, task_text
 from ._span import Span, spans
 from ._tool_hooks import Call, after_tool, before_tool, judging, on_tool_error_event
@@ -442,6 +443,12 @@ def _on_tool_failure(source: Any, event: Any) -> None:
         on_failure_event(run, event)
 
 
+def _on_ignored(failure: Any, name: str, args: Any, agent: Any) -> None:
+    run = _run.get()  # (in the calling thread: the call's kickoff)
+    if run is not None:
+        on_failure(run, failure, name, args, agent)
+
+
 def _after_tool(ctx: Any) -> str | None:
     found = _current(ctx.agent)
     return None if found is None else after_tool(found[0], found[1], ctx)
@@ -488,6 +495,7 @@ def _register(handlers: bool) -> None:
         crewai_event_bus.register_handler(FlowPausedEvent, _on_flow_paused)
         crewai_event_bus.register_handler(ToolFailureDetectedEvent, _on_tool_failure)
         patch_boundaries(_start, _end_run)
+        patch_ignored(_on_ignored)
 
 
 def _unregister() -> None:
@@ -501,6 +509,7 @@ def _unregister() -> None:
     crewai_event_bus.off(FlowPausedEvent, _on_flow_paused)
     crewai_event_bus.off(ToolFailureDetectedEvent, _on_tool_failure)
     unpatch_boundaries()
+    unpatch_ignored()
     for executor in list(_executors.values()):
         _detach(executor)
     _executors.clear()

@@ -18,7 +18,7 @@ tool call that failed: the call (its arguments as far as they parse) and its err
 CrewAI's message, so the miner sees the mistake like any other failure.
 
 A failure CrewAI's ``tool_failure_policy`` says to ignore (``IGNORE``) is neither collected nor
-emitted: a call rejected under it stays unrecorded.
+emitted: `_ignored` hands such a failure to `on_failure` from CrewAI's function itself.
 """
 
 from __future__ import annotations
@@ -35,12 +35,23 @@ from crewai.utilities.string_utils import sanitize_tool_name
 
 from skillevo.adapters import record_error, record_tool_error
 
+from ._intended import intended, unknown_message
 from ._owners import agents_of
 
 if TYPE_CHECKING:
     from ._hooks import _Run
 
-__all__ = ["Rejections", "ToolArgumentsError", "UnknownToolError", "drain", "on_failure_event", "unknown_tool"]
+__all__ = [
+    "Rejections",
+    "ToolArgumentsError",
+    "UnknownToolError",
+    "as_recorded",
+    "drain",
+    "on_failure",
+    "on_failure_event",
+    "unknown_error",
+    "unknown_tool",
+]
 
 log = logging.getLogger("skillevo_crewai")
 
@@ -85,6 +96,23 @@ def tool_names(agent: Any) -> set[str]:
     return names
 
 
+def as_recorded(ctx: Any) -> str:
+    """The tool name the hooks' call `ctx` is recorded under: the called name, or, for a name none
+    of its agent's tools has, the one tool it meant when that is unambiguous (see `_intended`)."""
+    name = str(ctx.tool_name)
+    if getattr(ctx, "tool", None) is not None:
+        return name
+    names = tool_names(ctx.agent)
+    if sanitize_tool_name(name) in names:
+        return name
+    return intended(name, names) or name
+
+
+def unknown_error(called: str, agent: Any) -> UnknownToolError:
+    """The error a call of `called`, a name none of `agent`'s tools has, is recorded with."""
+    return UnknownToolError(unknown_message(called, tool_names(agent)))
+
+
 def unknown_tool(run: _Run, ctx: Any) -> bool:
     """Whether the hooks' call `ctx` names no tool of its agent (CrewAI found none: ``ctx.tool`` is
     None). It is then recorded as failed, and the failure CrewAI reports for it after is not again."""
@@ -122,11 +150,17 @@ def on_failure_event(run: _Run, event: Any) -> None:
     """CrewAI's ``ToolFailureDetectedEvent``, delivered on its handler pool in a copy of the emitting
     context (so `run` is the kickoff that made the call, and the collector there is its own). Never raises."""
     agent = getattr(event, "agent", None)
+    on_failure(run, event.failure, getattr(event, "tool_name", ""), getattr(event, "tool_args", None), agent)
+
+
+def on_failure(run: _Run, failure: Any, name: Any, args: Any, agent: Any) -> None:
+    """One failure CrewAI reported for a call of `run` (from its event, or, under the ``IGNORE``
+    policy, which emits none, from `_ignored`), after those its collectors hold. Never raises."""
     drain(run, agent)
     try:
         with run.rejections.lock:
             if not run.rejections.ended:
-                _record(run, agent, getattr(event, "tool_name", ""), getattr(event, "tool_args", None), event.failure)
+                _record(run, agent, name, args, failure)
     except Exception as exc:
         record_error(None, "recording a rejected tool call", exc)
 
@@ -140,23 +174,23 @@ def _agent_of(role: Any, agent: Any, owner: Any) -> Any:
     return next((a for a in agents_of(owner) if getattr(a, "role", None) == role), agent)
 
 
-def _parsed(args: Any) -> dict[str, Any]:
-    """The arguments as far as they parse: a mapping; text that is a JSON object (or a Python
-    literal one, as CrewAI's text protocol accepts); else the members a JSON object's text holds,
-    complete, before the point where it breaks (a reply cut off, a quote left open): anything else
-    is no arguments."""
+def _parsed(args: Any) -> tuple[dict[str, Any], bool]:
+    """The arguments as far as they parse, and whether they parsed in full: a mapping; text that is
+    a JSON object (or a Python literal one, as CrewAI's text protocol accepts); else (in part) the
+    members a JSON object's text holds, complete, before the point where it breaks (a reply cut off,
+    a quote left open): anything else is no arguments."""
     if isinstance(args, dict):
-        return dict(args)
+        return dict(args), True
     if not isinstance(args, str):
-        return {}
+        return {}, False
     for parse in (json.loads, ast.literal_eval):
         try:
             value = parse(args)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
         if isinstance(value, dict):
-            return {str(k): v for k, v in value.items()}
-    return _leading_members(args)
+            return {str(k): v for k, v in value.items()}, True
+    return _leading_members(args), False
 
 
 _DECODER = json.JSONDecoder()
@@ -200,7 +234,7 @@ def _record(run: _Run, agent: Any, name: Any, args: Any, failure: Any) -> None:
     if not isinstance(failure, ToolFailure) or failure.reason not in _REJECTED or id(failure) in rejections.seen:
         return
     rejections.seen[id(failure)] = failure
-    tool, parsed = sanitize_tool_name(str(name or "")), _parsed(args)
+    tool, (parsed, complete) = sanitize_tool_name(str(name or "")), _parsed(args)
     if failure.reason is ToolFailureReason.UNKNOWN_TOOL and (tool, parsed) in rejections.hooked:
         rejections.hooked.remove((tool, parsed))  # its hooks recorded it
         return
@@ -209,9 +243,13 @@ def _record(run: _Run, agent: Any, name: Any, args: Any, failure: Any) -> None:
         ep = next(iter(run.episodes.values()))[1]  # a flow's run: its one episode
     if ep is None:
         return  # an agent nobody marked
-    kind = ToolArgumentsError if tool in tool_names(agent) else UnknownToolError
+    names = tool_names(agent)
+    error: Exception = ToolArgumentsError(failure.as_agent_message())
+    if tool not in names:  # recorded as a failed call of the tool it meant, where that is clear
+        error, tool = UnknownToolError(unknown_message(tool, names)), intended(tool, names) or tool
     try:
         ep.before_tool(tool, parsed)
-        record_tool_error(ep, tool, parsed, kind(failure.as_agent_message()))
+        # arguments that did not parse in full teach no values: their correction is no repair
+        record_tool_error(ep, tool, parsed, error, unparsed=not complete)
     except Exception as exc:
         record_error(ep, f"rejected call of {tool!r}", exc)

@@ -30,7 +30,7 @@ from crewai.events import crewai_event_bus
 
 from skillevo.adapters import MAX_REPAIRS, EpisodeContext, call_left, declare_tools, record_tool_error
 
-from ._rejected import UnknownToolError, unknown_tool
+from ._rejected import as_recorded, unknown_error, unknown_tool
 from ._tool_call import Call, current, judging, permit
 from ._tool_guard import guard
 from ._tool_io import blocked, format_output, invoke, raised_message, replace_args
@@ -49,6 +49,7 @@ FLUSH_TIMEOUT_S = 5.0
 def before_tool(run: _Run, ep: EpisodeContext, ctx: Any) -> None:
     name = str(ctx.tool_name)
     try:
+        name = as_recorded(ctx)
         tool = getattr(ctx, "tool", None)
         if tool is not None:
             declare_tools(ep.evo, [tool])  # schema-aware repairs need the tool's JSON schema
@@ -86,6 +87,7 @@ def after_tool(run: _Run, ep: EpisodeContext, ctx: Any) -> str | None:
             current.set(None)
     name = str(ctx.tool_name)
     try:
+        name = as_recorded(ctx)
         if blocked(ctx.raw_tool_result):  # refused by another hook: the tool did not run
             if call is not None:
                 args = dict(ctx.tool_input or {})
@@ -95,7 +97,7 @@ def after_tool(run: _Run, ep: EpisodeContext, ctx: Any) -> str | None:
             call = Call(name, errors_before=None)
             ep.before_tool(name, dict(ctx.tool_input or {}))
         if unknown_tool(run, ctx):  # a name none of the agent's tools has: CrewAI ran nothing
-            record_tool_error(ep, name, dict(ctx.tool_input or {}), UnknownToolError(str(ctx.tool_result)))
+            record_tool_error(ep, name, dict(ctx.tool_input or {}), unknown_error(str(ctx.tool_name), ctx.agent))
             return None
         if call.done or call.settled:  # the tool's own call recorded its outcome (and repaired it)
             if call.done or call.raised:
