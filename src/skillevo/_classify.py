@@ -163,7 +163,7 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
     for regex in _CODE_AT:
         codes.extend(g for m in regex.finditer(raw) for g in m.groups() if g)
     by_code, generic = _code_class(codes)
-    if by_code is not None:
+    if by_code is not None and by_code != "not_found":
         return by_code
     by_status = status_class(raw)
     # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
@@ -175,6 +175,10 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
         body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
     body = _names_hidden(_FLAG.sub("<flag>", body), arguments)
     by_text = _text_class(f"{kind}: {body}")
+    if by_code is not None:
+        # "Unknown tool x, try one of [a, b]": a name not found among choices the error lists is a
+        # choice to make (the list is what a model needs), not a record that does not exist.
+        return "enum" if by_text == "enum" else by_code
     if by_status is not None:
         return "rate_limit" if by_text == "rate_limit" else by_status
     if by_text != "unknown":
