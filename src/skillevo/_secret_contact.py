@@ -4,11 +4,12 @@ They are customer values, not credentials: text quoted into a prompt or a report
 (`redact_text(..., emails=True)`, which `quote_untrusted` asks for), so no model and no reader
 of a report is shown how to reach a customer; what is written out (the library, its journal, the
 exports) keeps them, like a name or an address under a person's key, only as a pseudonym of their
-shape (`skillevo._customer_mask`), so learning still reads their case and separators. A phone number is read in the forms people write
-it: international (``+1 415 555 0199``, ``+49 30 901820``), with an area code in parentheses
-(``(415) 555-0187``), or grouped by spaces, dots or dashes (``020 7946 0958``, ``06 12 34 56 78``,
-``415.555.0142``). Dates, times, versions, IP addresses, amounts with thousands separators
-(``1 000 000``) and ids without separators (``#W6067464``) are none.
+shape (`skillevo._customer_mask`), so learning still reads their case and separators. A phone
+number is read in the forms people write it: international (``+1 415 555 0199``, ``+49 30
+901820``), with an area code in parentheses (``(415) 555-0187``), or grouped by spaces, dots or
+dashes (``020 7946 0958``, ``06 12 34 56 78``, ``415.555.0142``). Dates, times, versions, IP
+addresses, amounts with thousands separators (``1 000 000``) and ids without separators
+(``#W6067464``) are none.
 """
 
 from __future__ import annotations
