@@ -10,7 +10,12 @@ classified as labelled: a Slack ``invalid_auth`` was a validation error, a gRPC
 called ``timeout`` whose value was rejected made the failure transient.
 
 `tests/data/failure_corpus_heldout.json` was written after the fix and never used to tune it: its
-accuracy is the honest one (`benchmarks/classify_corpus.py` prints both, with the confusions).
+accuracy is the honest one (`benchmarks/classify_corpus.py` prints all, with the confusions).
+`failure_corpus_heldout2.json` (117 texts: GraphQL, problem details, Rails, Laravel, Go, Rust,
+Java, .NET, Elasticsearch, MongoDB, Redis, Kafka, cloud SDKs, CLI stderr, nine languages) was written
+before the rules were read a second time, then used to make them read conventions (errno names,
+validator tags, field-error maps, weak exception classes); `failure_corpus_heldout3.json` (41) was
+written after that and never used to tune them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from skillevo._trigger_rate import error_category
 DATA = Path(__file__).parent / "data"
 CASES: list[dict[str, Any]] = json.loads((DATA / "failure_corpus.json").read_text("utf-8"))["cases"]
 HELDOUT: list[dict[str, Any]] = json.loads((DATA / "failure_corpus_heldout.json").read_text("utf-8"))["cases"]
+HELDOUT2: list[dict[str, Any]] = json.loads((DATA / "failure_corpus_heldout2.json").read_text("utf-8"))["cases"]
+HELDOUT3: list[dict[str, Any]] = json.loads((DATA / "failure_corpus_heldout3.json").read_text("utf-8"))["cases"]
+_RETRY = {"transient", "rate_limit"}
+_ARGUMENT = {"missing_arg", "extra_arg", "enum", "pattern", "format", "type", "validation"}
 # Known misses, kept visible (strict: a fix that makes one pass must move it out of here).
 KNOWN_MISSES = {
     # Stripe's api_error: a 500 by its type only
@@ -52,9 +61,29 @@ def test_a_real_failure_gets_the_class_a_careful_engineer_assigns(case: dict[str
 
 
 def test_the_corpus_written_after_the_fix_is_classified_better_than_before() -> None:
-    # 34 of 71 (48%) before 2026-12-08, 41 (58%) after: a floor, so a change that loses ground fails.
+    # 34 of 71 (48%) before 2026-12-08, 41 (58%) after the first fix, 60 (85%) after the conventions:
+    # a floor, so a change that loses ground fails.
     right = sum(_classified(c) == c["label"] for c in HELDOUT)
-    assert right >= 41, f"{right}/{len(HELDOUT)}"
+    assert right >= 60, f"{right}/{len(HELDOUT)}"
+
+
+@pytest.mark.parametrize(("cases", "floor"), [(HELDOUT2, 114), (HELDOUT3, 29)], ids=["heldout2", "heldout3"])
+def test_the_later_corpora_are_classified_no_worse(cases: list[dict[str, Any]], floor: int) -> None:
+    # heldout2: 80 of 117 (68%) on main, 114 (97%) after the conventions (it was used to develop them);
+    # heldout3, written after and never tuned on: 28 of 41 (68%) -> 29 (71%).
+    right = sum(_classified(c) == c["label"] for c in cases)
+    assert right >= floor, f"{right}/{len(cases)}"
+
+
+def test_no_argument_error_is_read_as_retryable_nor_the_reverse() -> None:
+    # The costly confusion: an argument error classed transient mines "wait and retry the same call";
+    # a transient one classed as an argument's mines "change the arguments". On main two of
+    # heldout2's MongoDB rejections were transient (its class "MongoServerError" read as a 5xx).
+    crossed = [
+        c["text"] for c in CASES + HELDOUT + HELDOUT2 + HELDOUT3
+        if {c["label"], _classified(c)} & _ARGUMENT and {c["label"], _classified(c)} & _RETRY
+    ]
+    assert not crossed, crossed
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from ._classify_cues import CODE_CUES, GENERIC_CODE, TEXT_CUES, WEAK_TYPES, status_class
+from ._classify_conventions import convention_class, structured_words
+from ._classify_cues import CODE_CUES, FAULT, GENERIC_CODE, TEXT_CUES, WEAK_CODES, WEAK_TYPES, status_class
 from ._detect_shapes import json_words
 from ._named_words import argument_names_hidden, rejects_a_value
 
@@ -34,7 +35,8 @@ __all__ = ["CLASSIFY_CHARS", "classify_error"]
 #: The prefix of a message its class is computed from (what a stored ``tool_error`` event keeps).
 CLASSIFY_CHARS = 2000
 
-_URL: Final = re.compile(r"https?://\S+")
+# (A URL ends at a quote: a problem-details body's ``"type":"https://..."`` is followed by its title.)
+_URL: Final = re.compile(r"https?://[^\s\"'<>]+")
 # Values a message quotes are the instance, not the class: "status 'busy' is not one of ..." is no
 # transient error, and two calls that failed alike but quoted different values must agree.
 # (A quote opens after a non-word character: the apostrophes of "can't ... don't" quote nothing.)
@@ -45,6 +47,8 @@ _CODE_AT: Final = [
     re.compile(r"An error occurred \(([\w.]{1,100})\)"),  # botocore
     re.compile(r"StatusCode\.([A-Z_]{2,40})|\bstatus = ([A-Z_]{2,40})\b"),  # grpc
     re.compile(r"Error from server \((\w{1,60})\)"),  # kubectl
+    re.compile(r"\bcode = ([A-Za-z_]{2,40}) desc = "),  # grpc-go's status error
+    re.compile(r"\bcode=([A-Z_][A-Z0-9_]{1,40})\b"),  # librdkafka's KafkaError{code=...}
     re.compile(r"\[type=([\w.]{1,80})"),  # pydantic
     # A JSON or Python-repr member holding a code (an identifier, no spaces): "error": "invalid_auth".
     re.compile(r"[\"'](?:type|code|error|reason|status|error_?code|errorCode|errorType|__type)[\"']\s*:\s*"
@@ -71,7 +75,7 @@ _FLAG: Final = re.compile(r"(?<![\w-])--[A-Za-z][\w-]*")
 # A name a message introduces as an argument's ("Unknown parameter: timeout", "value for timeout").
 _INTRODUCED: Final = re.compile(
     r"\b(?:parameters?|arguments?|fields?|options?|propert(?:y|ies)|keys?|params?|value (?:for|of))\s*[:=]?\s*"
-    r"([A-Za-z_][\w.]{0,80})"
+    r"(?!types?\b)([A-Za-z_][\w.]{0,80})"
 )
 _MAX_NAMES: Final = 200
 _CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -83,19 +87,25 @@ def _words(code: str) -> str:
                     .replace("_", " ").replace("-", " ").replace(".", " ").replace(":", " ").lower().split())
 
 
-def _code_class(codes: Iterable[str]) -> tuple[str | None, bool]:
-    """The most telling class the codes name (CODE_CUES' order), and whether one only says "rejected"."""
+def _code_class(codes: Iterable[str]) -> tuple[str | None, bool, str | None]:
+    """The most telling class the codes name (CODE_CUES' order), whether one only says "rejected",
+    and the class a code too broad to decide names (`WEAK_CODES`), if any."""
     best: int | None = None
     generic = False
+    weak: str | None = None
     for code in codes:
         words = _words(code)
+        broad = next((category for category, cue in WEAK_CODES if cue.search(words)), None)
+        if broad is not None:
+            weak = weak or broad
+            continue
         for i, (_, cue) in enumerate(CODE_CUES):
             if cue.search(words):
                 best = i if best is None else min(best, i)
                 break
         else:
             generic = generic or GENERIC_CODE.search(words) is not None
-    return (CODE_CUES[best][0] if best is not None else None), generic
+    return (CODE_CUES[best][0] if best is not None else None), generic, weak
 
 
 def _unquoted(match: re.Match[str]) -> str:
@@ -112,6 +122,11 @@ def _text_class(text: str) -> str:
         if pattern.search(text):
             return category
     return "unknown"
+
+
+def _is_fault(text: str) -> bool:
+    """Whether the words name a fault in the tool's own code (`_classify_cues.FAULT`)."""
+    return FAULT.search(text) is not None
 
 
 def _argument_names(arguments: Iterable[Any], depth: int = 0) -> set[str]:
@@ -159,15 +174,18 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
     for category, structure in _STRUCTURED:
         if structure.search(raw):
             return category
+    by_convention = convention_class(raw)
+    if by_convention is not None:
+        return by_convention
     codes = [kind] if kind else []
     for regex in _CODE_AT:
         codes.extend(g for m in regex.finditer(raw) for g in m.groups() if g)
-    by_code, generic = _code_class(codes)
+    by_code, generic, weak = _code_class(codes)
     if by_code is not None and by_code != "not_found":
         return by_code
     by_status = status_class(raw)
     # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
-    body = _PYDANTIC_TAIL.sub(" ", raw)
+    body = _PYDANTIC_TAIL.sub(" ", structured_words(raw))
     body = _URL.sub("<url>", body)
     if '"' in body or "'" in body:
         body = _MORE_JSON_WORDS.sub(_unquoted, _REPR_WORDS.sub(_unquoted, json_words(body)))
@@ -181,8 +199,12 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
         return "enum" if by_text == "enum" else by_code
     if by_status is not None:
         return "rate_limit" if by_text == "rate_limit" else by_status
+    if _is_fault(f"{kind}: {body}"):
+        return "unknown"  # "list index out of range" is the tool's bug, not a bad value or a lookup's miss
     if by_text != "unknown":
         return by_text
     if kind in WEAK_TYPES:
         return WEAK_TYPES[kind]
+    if weak is not None:
+        return weak
     return "validation" if generic else "unknown"

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["CODE_CUES", "GENERIC_CODE", "STATUS_CLASSES", "TEXT_CUES", "WEAK_TYPES", "status_class"]
+__all__ = ["CODE_CUES", "FAULT", "GENERIC_CODE", "STATUS_CLASSES", "TEXT_CUES", "WEAK_CODES", "WEAK_TYPES",
+           "status_class"]
 
 
 def _c(pattern: str) -> re.Pattern[str]:
@@ -26,10 +27,11 @@ CODE_CUES: Final[list[tuple[str, re.Pattern[str]]]] = [
     ("rate_limit", _c(r"rate ?limit|throttl|too many (?:requests|calls)|resource exhausted|quota|slow down|"
                       r"throughput exceeded|limit exceeded")),
     ("transient", _c(r"time ?out|timed out|deadline exceeded|unavailable|temporar|overloaded|^internal$|"
-                     r"internal (?:server )?error|server error|bad gateway|connect(?:ion|or)? (?:error|reset|refused|"
+                     r"internal (?:server )?error|^server error|bad gateway|connect(?:ion|or)? (?:error|reset|refused|"
                      r"aborted|closed|lost)|disconnected|broken pipe|protocol error|deadlock|serialization failure|"
-                     r"try again|\bbusy\b")),
-    ("auth", _c(r"unauthori[sz]ed|unauthenticated|authenticat|(?<!extra )forbidden|access denied|permission|not authed|"
+                     r"try again|\bbusy\b|\btransport\b")),
+    ("auth", _c(r"unauthori[sz]ed|unauthenticated|authori[sz]ation failed|"
+                r"authenticat|(?<!extra )forbidden|access denied|permission|not authed|"
                 r"invalid auth|credential|(?:expired|invalid|revoked|bad) (?:security |access )?token|"
                 r"token (?:expired|revoked|invalid)|scope|privilege|api key|unrecognized client|invalid client|"
                 r"not in channel|account inactive")),
@@ -37,12 +39,13 @@ CODE_CUES: Final[list[tuple[str, re.Pattern[str]]]] = [
                      r"function|object)|unknown (?:tool|method|model|user|channel|resource)|\bgone\b")),
     ("missing_arg", _c(r"\bmissing\b|required|not null violation")),
     ("extra_arg", _c(r"extra (?:forbidden|fields?|inputs?)|unknown (?:parameter|field|argument|key|property)|"
-                     r"parameter unknown|unrecognized (?:keys?|fields?|arguments?|parameters?)|additional "
+                     r"parameter unknown|unknown attribute|"
+                     r"unrecognized (?:keys?|fields?|arguments?|parameters?)|additional "
                      r"properties|unexpected (?:keyword|argument|field)")),
     ("enum", _c(r"\benum\b|literal error|invalid choice|not one of")),
     ("pattern", _c(r"pattern|regex")),
     ("format", _c(r"\b(?:date|time|datetime|timestamp|url|uri|uuid|email|json|iso|phone|ip|hostname|base64)\b.*"
-                  r"\b(?:parsing|invalid|format|decode)\b|\binvalid\b.*\b(?:date|time|datetime|url|uuid|email|"
+                  r"\b(?:pars(?:e|ing)|invalid|format|decode)\b|\binvalid\b.*\b(?:date|time|datetime|url|uuid|email|"
                   r"json|phone)\b|format|decode")),
     ("type", _c(r"\b(?:int|integer|float|number|numeric|bool|boolean|string|str|bytes|list|dict|tuple|set|array|"
                 r"object|decimal|model)\b (?:parsing|type)|invalid type|wrong type|type mismatch")),
@@ -52,6 +55,13 @@ CODE_CUES: Final[list[tuple[str, re.Pattern[str]]]] = [
 #: The words of a code that only says the request was rejected (``ValidationError``,
 #: ``invalid_request_error``, ``INVALID_ARGUMENT``): a validation failure, unless the message says more.
 GENERIC_CODE: Final = _c(r"validation|invalid|bad request|unprocessable|argument error|bad parameter|integrity error")
+#: Codes too broad to decide (Jackson's InvalidFormatException is thrown for a wrong type, an enum
+#: value or a date alike; Java's NumberFormatException for any text that is no number): read the
+#: message's words, and take this class only when they say nothing. Before 2026-12-08 their
+#: "format" made every one a format error.
+WEAK_CODES: Final[list[tuple[str, re.Pattern[str]]]] = [
+    ("type", _c(r"^(?:invalid format|mismatched input|number format|invalid cast|json mapping) exception$")),
+]
 #: Exception classes that say little about the cause: their class when nothing else does.
 WEAK_TYPES: Final = {"TypeError": "type", "KeyError": "not_found", "LookupError": "not_found",
                      "IndexError": "not_found"}
@@ -101,6 +111,7 @@ _TRANSIENT_WORDS = "|".join((
     'no disponible', 'temporalmente', 'tempo limite',
     'indispon[ií]vel', 'タイムアウト', '一時的', '超时', '暂时', '服务不可用',
     'время ожидания', 'недоступ', 'тайм-?аут', '시간 초과',
+    'connexion a expir', '接続でき', '连接失败', 'nie mo[zż]na po[lł][aą]czy',
 ))
 _AUTH_WORDS = "|".join((
     'zugriff verweigert', 'berechtigung', 'nicht autorisiert',
@@ -108,14 +119,15 @@ _AUTH_WORDS = "|".join((
     'no autorizado', 'acceso denegado', 'acesso negado',
     'n[aã]o autorizado', 'credenciais', '認証', '権限', '权限',
     '拒绝访问', '未授权', '认证失败', 'доступ запрещ', 'не авторизован',
-    'нет прав', '권한',
+    'нет прав', '권한', 'credenciales', 'inicie sesi', 'iniciar sesi',
+    'ログイン', '请先登录', 'brak uprawnie',
 ))
 _NOT_FOUND_WORDS = "|".join((
     'nicht gefunden', 'introuvable', "n'existe pas",
     'no se encontr', 'no encontrad', 'no existe',
     'n[aã]o encontrad', 'n[aã]o existe', '見つかりません', '存在しません',
     '未找到', '找不到', '不存在', 'не найден', 'не существует',
-    '찾을 수 없',
+    '찾을 수 없', 'nie znaleziono', 'non trovat', 'non esiste',
 ))
 _MISSING_WORDS = "|".join((
     'pflichtfeld', r"\bfehlt\b", 'obligatoire',
@@ -142,8 +154,16 @@ _VALIDATION_WORDS = "|".join((
     'ung[uü]ltig', r"\bmuss\b", 'doit [eê]tre', 'invalide',
     'debe ser', 'inv[aá]lid', 'no v[aá]lid', 'deve ser', '無効',
     '正しくありません', '指定してください', '以上', '以下', '无效', '不正确', '必须',
-    'недопустим', 'неверн', 'должн',
+    'недопустим', 'неверн', 'должн', 'deve essere', 'compres[oa] tra',
+    '이상', '이하', 'nieprawid',
 ))
+
+#: A fault in the tool's own code (an index past a list's end, a null dereference, a value its encoder
+#: cannot write) is no argument's: "list index out of range" is no validation error, and an
+#: IndexError or TypeError that says so is unknown, not its exception class's weak reading.
+FAULT: Final = _c(r"\b(?:list|string|tuple|array|slice|str) index out of range|index out of (?:range|bounds) for "
+                  r"length|is not (?:json )?serializable|null ?pointer|nil pointer dereference|object reference not "
+                  r"set|panicked at|unwrap\(\)|segmentation fault")
 
 #: The message's words -> its class, first match wins (the order puts the classes no argument causes
 #: first, then the specific argument errors, then not_found, then any rejection).
@@ -154,24 +174,32 @@ TEXT_CUES: Final[list[tuple[str, re.Pattern[str]]]] = [
                      r"connection ?(?:reset|refused|aborted|closed|error|lost)|closed the connection|disconnected|"
                      r"broken pipe|overloaded|busy|deadline exceeded|internal (?:server )?error|bad gateway|deadlock|"
                      r"could not serialize|(?:database|table|file|resource|row) is locked|lock wait|name resolution|"
-                     r"network (?:is )?unreachable|" + _TRANSIENT_WORDS)),
+                     r"network (?:is )?unreachable|no such host|"
+                     r"could not resolve (?:host|hostname|address)|failed to connect|"
+                     r"(?:^|\W)EOF\s*$|lost connection|" + _TRANSIENT_WORDS)),
     ("auth", _c(r"unauthori[sz]ed|\bforbidden\b|\b40[13]\b|permission denied|invalid (?:api )?key|authenticat|"
                 r"access denied|\bcredentials?\b|not authori[sz]ed|(?:invalid|incorrect|wrong|bad|expired|revoked|"
                 r"missing) api.?key|(?:security|access|auth|bearer|session|refresh|api) token\b(?:\W+\w+){0,6}?\W+"
                 r"(?:is )?(?:invalid|expired|revoked)|(?:invalid|expired|revoked) (?:security |access |auth |bearer "
                 r"|session )?token|logged in|privilege|does not have (?:access|permission)|" + _AUTH_WORDS)),
+    # "A valid integer is required": a value of the wrong type was sent, not none.
+    ("type", _c(r"\ba valid (?:integer|number|float|decimal|boolean|string|list|array|object|dict) is required")),
     ("missing_arg", _c(r"missing|required (?:argument|field|parameter|property|param|option|value)|field required|"
                        r"is a required property|(?:is|are) required|\brequired\s*(?:;|$)|not[- ]?null|"
-                       r"cannot be (?:null|empty|blank)|must be (?:provided|specified|supplied|present)|"
+                       r"(?:cannot|can'?t|can not) be (?:null|empty|blank)|"
+                       r"must be (?:provided|specified|supplied|present)|"
+                       r"(?:was|were|is|are) not (?:provided|given|supplied|specified|present)|"
                        + _MISSING_WORDS)),
     ("extra_arg", _c(r"unexpected (?:keyword )?argument|extra (?:fields|inputs?) (?:not permitted|are not)|"
                      r"additional properties|unknown (?:field|argument|parameter|key|property|option)|not permitted|"
+                     r"unknown attribute|"
                      r"unrecognized (?:request )?(?:keys?|fields?|arguments?|parameters?|propert(?:y|ies)|options?)\b|"
                      r"not an? (?:permitted|allowed|recognized|known) (?:key|field|argument|parameter|property)|"
                      + _EXTRA_WORDS)),
     ("enum", _c(r"one of|must be (?:in|either)|allowed values|permitted values|not a valid (?:choice|enum)|"
                 r"did you mean|valid options|should be '[^']*'(?:, '[^']*')* or '|\benum\b|valid values|supported "
-                r"values|unsupported value|invalid choice|choose from|valid choices|'' \| ''|" + _ENUM_WORDS)),
+                r"values|unsupported value|invalid choice|choose from|valid choices|"
+                r"not (?:included )?in the list|'' \| ''|" + _ENUM_WORDS)),
     # Python's Enum("x"): "'x' is not a valid Color"
     ("enum", re.compile(r"is not a valid [A-Z][a-z]+[A-Za-z]*\s*\.?\s*$")),
     ("format", _c(r"\w*format\b|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|"
@@ -179,17 +207,20 @@ TEXT_CUES: Final[list[tuple[str, re.Pattern[str]]]] = [
                   r"(?:invalid|not an? valid|valid)\W+(?:\w+\W+)?(?:e-?mail|url|uri|uuid|date|datetime|"
                   r"time(?:stamp)?|phone|ip(?:v[46])?|json|hostname)\b|for type (?:timestamp|date|time|uuid|json|"
                   r"jsonb|inet|cidr|interval)\b|" + _FORMAT_WORDS)),
-    ("pattern", _c(r"pattern|regex|does not match|should match")),
+    ("pattern", _c(r"pattern|regex|does not match|(?:should|must) match|(?:must )?consist(?:s|ing)? (?:only )?of "
+                   r"(?:\w+ )?(?:letters|characters|alphanumeric|digits|lower|upper)")),
     ("type", _c(r"\btypes?\b|should be a valid (?:integer|number|string|boolean|list|dict|array|object)|not an? (?:int|"
                 r"integer|number|string|float|boolean|list|array|object)\b|expected (?:an? )?(?:int|integer|str|"
                 r"string|float|number|boolean|bool|list|array|object)\b|invalid literal|invalid (?:integer|number|"
                 r"float|boolean)\b|must be an? (?:integer|int|number|float|string|boolean|bool|list|array|object|"
-                r"dict)\b|cannot unmarshal|can only concatenate|unsupported operand|" + _TYPE_WORDS)),
+                r"dict)\b|cannot unmarshal|can only concatenate|"
+                r"non-(?:integer|numeric|number|string|boolean)|unsupported operand|" + _TYPE_WORDS)),
     ("not_found", _c(r"not found|no such|does not exist|(?<!\w)unknown (?!error|exception|status|reason|cause|failure)"
                      r"\w+|\b404\b|no (?:matching|results)|(?:could|can)(?:no|')?t find|cannot find|nonexistent|"
-                     r"no longer exists|" + _NOT_FOUND_WORDS)),
+                     r"no longer exists|did not match any|" + _NOT_FOUND_WORDS)),
     ("validation", _c(r"invalid|validation|not valid|must be|should be|constraint|out of range|too (?:long|short|"
                       r"large|small|big|many|few)\b|exceeds? (?:the )?(?:maximum|max|limit|\d)|length exceeded|"
                       r"maximum (?:\w+ ){0,2}(?:length|size)|at (?:least|most)|greater than|less than|"
+                      r"duplicate (?:key|entry|value)|already (?:exists|been taken|in use)|"
                       + _VALIDATION_WORDS)),
 ]
