@@ -53,7 +53,7 @@ from ._models import (
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
 from ._transfer_dates import SeenDates, date_kin, other_orders, reformats_date, written_shape, year_guard
-from ._transfer_ids import adds_code, id_kin
+from ._transfer_ids import adds_code, id_kin, other_code
 from ._transfer_lists import elements_of, same_elements
 from ._transfer_meaning import same_meaning
 from ._transfer_nested import JSON_TYPES as _JSON_TYPES
@@ -576,6 +576,8 @@ def _offer_one(
         return
     if changes_successes(evo.store, repair, proposal.trigger):  # before a call, breaks one that worked there
         return
+    if adds_code(repair) and other_code(evo.tools, evo.store, tool, target, repair):
+        return  # the target's ids carry another code: this one would name another record
     origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
                     note=proposal.note)
     try:
