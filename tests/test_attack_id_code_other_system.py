@@ -4,6 +4,9 @@ A learned ``add_prefix "ACC-"`` (ids sent as bare digits) transferred by name (`
 another tool) or as a kin (``to_account_id``) to an argument whose declaration or successful calls
 show ids of another code (``ADM-00412345``, ``^EXT-\\d{8}$``) rewrote the model's bare number into
 ``ACC-00412345``: another system's record, a wrong value skillevo wrote (before the fix, every call).
+And a kin offered at its tool's first sight kept rewriting a payee's bare bank number after the tool
+had accepted it as sent (2 of 4 later calls went to ``ACC-...``): the offer's check on successes
+now holds after the offer too (`skillevo._sent_successes`).
 """
 
 from __future__ import annotations
@@ -102,3 +105,15 @@ def test_codes_read_from_declarations() -> None:
         "ADM", "EXT", "ZZ"}
     assert _codes_in(["[A-Z]{3}-\\d{8}", "HTTP 404", "ISO 8601", "an id (8 digits)"], "prefix") == set()
     assert _codes_in(["00412345-GB", "ACC-1"], "suffix") == {"GB"}
+
+
+def test_a_kin_that_succeeded_bare_is_not_rewritten_again() -> None:
+    # pay_out's payee is an external bank's number: bare digits are its right form, ACC- another record
+    # (the tool accepts any to_account_id: ACC-00998877 would be paid too, to the wrong account).
+    evo = _trained({"pay_out": {"properties": {"from_account_id": {"type": "string"},
+                                               "to_account_id": {"type": "string"}}}})
+    tried = [_episode(evo, "pay_out", {"from_account_id": "ACC-00000007", "to_account_id": "00998877"},
+                      {"from_account_id": "ACC-00000007", "to_account_id": "00998877"}, "ACC-",
+                      {"to_account_id": "0"}) for _ in range(5)]
+    rewritten = sum(call["to_account_id"].startswith("ACC-") for calls in tried[1:] for call in calls)
+    assert rewritten == 0, tried
