@@ -6,7 +6,9 @@ show ids of another code (``ADM-00412345``, ``^EXT-\\d{8}$``) rewrote the model'
 ``ACC-00412345``: another system's record, a wrong value skillevo wrote (before the fix, every call).
 And a kin offered at its tool's first sight kept rewriting a payee's bare bank number after the tool
 had accepted it as sent (2 of 4 later calls went to ``ACC-...``): the offer's check on successes
-now holds after the offer too (`skillevo._sent_successes`).
+now holds after the offer too (`skillevo._sent_successes`). After an error naming the payer's
+account, the kin's code was retried onto the payee's bare number at every call (4 of 4): a transferred
+affix now waits for an error about its own argument (`skillevo._discards.about_another`).
 """
 
 from __future__ import annotations
@@ -117,3 +119,13 @@ def test_a_kin_that_succeeded_bare_is_not_rewritten_again() -> None:
                       {"to_account_id": "0"}) for _ in range(5)]
     rewritten = sum(call["to_account_id"].startswith("ACC-") for calls in tried[1:] for call in calls)
     assert rewritten == 0, tried
+
+
+def test_a_kin_code_is_not_retried_onto_an_argument_the_error_is_not_about() -> None:
+    # The payer's account is unknown: the error names it. The payee's bare bank number is right.
+    evo = _trained({"pay_out": {"properties": {"from_account_id": {"type": "string"},
+                                               "to_account_id": {"type": "string"}}}})
+    tried = [_episode(evo, "pay_out", {"from_account_id": "ACC-00000001", "to_account_id": "00998877"},
+                      {"from_account_id": "ACC-00000002", "to_account_id": "00998877"}, "ACC-",
+                      {"from_account_id": "ACC-00000002", "to_account_id": "0"}) for _ in range(4)]
+    assert all(call["to_account_id"] == "00998877" for calls in tried[1:] for call in calls), tried
