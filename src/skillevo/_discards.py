@@ -49,7 +49,6 @@ from ._detect import classify_error
 from ._guidance_facts import without_echo
 from ._models import Affix, ArgCondition, DropArg, EventKind, MapValue, RenameArg, Repair, SetArg, SkillVersion, Trigger
 from ._repair import apply_repair, same_args
-from ._sent_successes import SentSuccesses
 from ._store import SkillStore
 from ._transfer_sources import TRANSFER_MINER
 from ._untrusted import name_words
@@ -159,7 +158,6 @@ class DiscardGuard:
         self._lock = threading.Lock()
         self._verdicts: dict[tuple[str, int, str, str], tuple[float, int, bool]] = {}
         self._errors: dict[str, int] = {}  # errors seen per tool: a new one may be the proof
-        self.sent_ok = SentSuccesses()  # calls accepted as sent: a transfer changing one acts no more
 
     def noted_error(self, tool: str) -> None:
         """A call of `tool` failed: its verdicts are read again (the failure may name a second value)."""
@@ -175,7 +173,7 @@ class DiscardGuard:
             return True
         if any(self._misnamed(tool, op, args) for _, op in _edits(repair)):
             return False
-        if version.origin.miner == TRANSFER_MINER and self.sent_ok.changed_by(tool, repair):
+        if version.origin.miner == TRANSFER_MINER and self.tools.sent_ok.changed_by(tool, repair):
             return False  # the tool accepted such a call as sent since the transfer (`_sent_successes`)
         return all(
             self._proven(tool, trigger, version.id, i, op, arg)

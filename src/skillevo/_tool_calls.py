@@ -331,7 +331,6 @@ class ToolCalls:
             self.recorder.log_call(_TOOL_RESULT, name, {"call": self.calls, "args": snapshot(args), "result": kept})
             if self.pending:  # (`_resolve` credits nothing else)
                 self._resolve(name, args, success=True)
-            evo.discards.sent_ok.record(name, args)
             if evo.tools.observe(name, args, success=True):  # an argument now known to hold dates
                 evo._transfer([], call_path=True)
             if self.shadow.waiting:  # (`ShadowBook.success` scores nothing else)

@@ -105,7 +105,7 @@ def other_code(catalog: ToolCatalog, store: SkillStore, tool: str, arg: str, rep
     """Whether `tool`'s argument `arg` is shown to hold ids of another code than the one `repair` adds:
     its declaration, else its calls that succeeded, write ids with codes in that place and none of
     them is this one (``ADM-00412345`` beside a learned ``ACC-``)."""
-    code = _code_of(repair)
+    code = _code_of(repair) if adds_code(repair) else None
     if code is None:
         return False
     where, letters = code
