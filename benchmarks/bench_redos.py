@@ -56,6 +56,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "quotes": lambda n: _rep('"', n),
     "confusables": lambda n: _rep("раsswоrd=ſecret ", n),
     "one token": lambda n: "x" * n,
+    "is not a valid Aaaa…! (classify cue)": lambda n: "is not a valid A" + "a" * (n - 17) + "!",
     # The structural reading (`_secret_embedded`): its tests count the work, these time it.
     "[1] tags, then a key": lambda n: _keyed("[1]", n),
     "[a] tags, then a key": lambda n: _keyed("[a] ", n),

@@ -201,8 +201,8 @@ TEXT_CUES: Final[list[tuple[str, re.Pattern[str]]]] = [
                 r"values|unsupported value|invalid choice|choose from|valid choices|"
                 r"not (?:included )?in the list|'' \| ''|" + _ENUM_WORDS)),
     # Python's Enum("x"): "'x' is not a valid Color"
-    ("enum", re.compile(r"is not a valid [A-Z][a-z]+[A-Za-z]*\s*\.?\s*$")),
-    ("format", _c(r"\w*format\b|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|"
+    ("enum", re.compile(r"is not a valid [A-Z][a-z][A-Za-z]*\s*(?:\.\s*)?$")),  # (one way to split a word)
+    ("format", _c(r"format\b|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|"
                   r"\bparse(?!.{0,30}\bas an? (?:integer|int|number|float|boolean|bool)\b)|"
                   r"(?:invalid|not an? valid|valid)\W+(?:\w+\W+)?(?:e-?mail|url|uri|uuid|date|datetime|"
                   r"time(?:stamp)?|phone|ip(?:v[46])?|json|hostname)\b|for type (?:timestamp|date|time|uuid|json|"

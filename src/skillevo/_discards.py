@@ -47,9 +47,10 @@ from typing import TYPE_CHECKING, Any
 from ._arg_paths import MISSING, expand, get_path, values_at
 from ._detect import classify_error
 from ._guidance_facts import without_echo
-from ._models import ArgCondition, DropArg, EventKind, MapValue, RenameArg, Repair, SetArg, SkillVersion, Trigger
+from ._models import Affix, ArgCondition, DropArg, EventKind, MapValue, RenameArg, Repair, SetArg, SkillVersion, Trigger
 from ._repair import apply_repair, same_args
 from ._store import SkillStore
+from ._transfer_sources import TRANSFER_MINER
 from ._untrusted import name_words
 
 if TYPE_CHECKING:
@@ -127,6 +128,21 @@ def names_arg(message: str, arg: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text, re.I) is not None
 
 
+def about_another(message: str, arg: str, args: dict[str, Any]) -> bool:
+    """Whether the error `message` is about another top-level argument of the call than `arg`: it names
+    one of the others, or writes its text value, and neither names `arg` nor writes its value. A
+    transferred affix (an id's code offered to ``to_account_id`` because ``account_id`` needed it) was
+    retried onto the payee's number when the error named the payer's (``account ACC-00000001 not
+    found``): the payee's account was then another record's (attack39)."""
+    text = without_echo(message)
+
+    def said(name: str) -> bool:
+        value = args.get(name)
+        return names_arg(message, name) or (isinstance(value, str) and len(value) >= 3 and value in text)
+
+    return not said(arg) and any(said(other) for other in args if isinstance(other, str) and other != arg)
+
+
 def _edits(repair: Repair) -> Iterator[tuple[int, Any]]:
     return ((i, op) for i, op in enumerate(repair.ops) if isinstance(op, DropArg | SetArg | MapValue | RenameArg))
 
@@ -157,6 +173,8 @@ class DiscardGuard:
             return True
         if any(self._misnamed(tool, op, args) for _, op in _edits(repair)):
             return False
+        if version.origin.miner == TRANSFER_MINER and self.tools.sent_ok.changed_by(tool, repair):
+            return False  # the tool accepted such a call as sent since the transfer (`_sent_successes`)
         return all(
             self._proven(tool, trigger, version.id, i, op, arg)
             for i, op in _edits(repair)
@@ -183,6 +201,9 @@ class DiscardGuard:
                 and not self._proven(tool, trigger, version.id, i, op, arg)
             )
         ]
+        if version.origin.miner == TRANSFER_MINER:  # a guess by kinship: only on an error about its argument
+            out += [i for i, op in enumerate(repair.ops)
+                    if isinstance(op, Affix) and about_another(message, op.arg, args)]
         if not out:
             return repair
         kept = [op for i, op in enumerate(repair.ops) if i not in out]

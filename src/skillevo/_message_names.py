@@ -10,6 +10,7 @@ phrases; a name the call sent or the tool's schema declares is not (`_declared_n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,6 +27,21 @@ _MESSAGE_NAME_MAX_CHARS = 32
 #: The words of all the names one guidance shows from an error alone, together: a list of short names
 #: is read in a row ("`always`, `approve`, `every`, `refund`"), so the bound is on the row, not each name.
 MESSAGE_NAMES_MAX_WORDS = 4
+#: A reader reads words at a digit (``approve4all4refunds``) and reads a run of letters longer than a
+#: long word as the words it holds (``approveallrefundsnow``): such a run counts one word for each
+#: `_AVERAGE_WORD` letters, so packing does not say more than separated words may (attack39).
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LONG_WORD, _AVERAGE_WORD = 14, 6
+
+
+def _read_words(name: str) -> int:
+    """How many words a reader takes `name` for: its words (`name_words`) split again at digits, a run
+    of letters over `_LONG_WORD` counted as the words of `_AVERAGE_WORD` letters it could hold."""
+    count = 0
+    for word in name_words(name):
+        for run in _LETTERS.findall(word):
+            count += 1 if len(run) <= _LONG_WORD else -(-len(run) // _AVERAGE_WORD)
+    return count
 
 
 def observed_values(*arg_dicts: dict[str, Any]) -> list[Any]:
@@ -66,7 +82,8 @@ def message_name(name: str, args: dict[str, Any]) -> str | None:
     """`name` when an error message alone may introduce it as an argument name, else None.
 
     It must be an identifier that starts in lower case (a capitalised quoted word is more often a
-    value: a name, a city), of at most three words and 32 characters, a dotted path's words counted
+    value: a name, a city), of at most three words as read (`_read_words`: a digit separates words, a
+    long run of letters holds several) and 32 characters, a dotted path's words counted
     together (``approve.every.refund.now`` is one sentence written a level at a time), and no value
     the caller sent (nor, as no `identifier` is, a record's number: ``acct_88812345678``). Such a name
     is the error's word alone: the names one guidance shows so are bounded together too
@@ -74,7 +91,7 @@ def message_name(name: str, args: dict[str, Any]) -> str | None:
     """
     if identifier(name) is None or not (name[0].islower() or name[0] == "_"):
         return None
-    if len(name_words(name)) > _MESSAGE_NAME_MAX_WORDS or len(name) > _MESSAGE_NAME_MAX_CHARS:
+    if _read_words(name) > _MESSAGE_NAME_MAX_WORDS or len(name) > _MESSAGE_NAME_MAX_CHARS:
         return None
     return None if _is_a_value(name, observed_values(args)) else name
 
@@ -97,4 +114,4 @@ def message_names_fit(names: Iterable[str]) -> bool:
     from the error, not the words: one-word names that sort into a sentence still read as one, so
     what bounds them is how much they can say. Over the bound, none is shown (a part of the list
     would still be the error's choice of words)."""
-    return sum(len(name_words(n)) for n in names) <= MESSAGE_NAMES_MAX_WORDS
+    return sum(_read_words(n) for n in names) <= MESSAGE_NAMES_MAX_WORDS

@@ -29,7 +29,7 @@ from ._models import EventKind, Repair, Retry, Trigger
 from ._repair import apply_repair, precondition_holds, same_args
 from ._store import SkillStore
 
-__all__ = ["CHANGES_SUCCESSES", "LOOKBACK", "changes_successes"]
+__all__ = ["CHANGES_SUCCESSES", "LOOKBACK", "changes_call", "changes_successes"]
 
 CHANGES_SUCCESSES = (
     "its repair, applied before a call, would change calls the tool accepted as the agent sent them"
@@ -56,13 +56,19 @@ def changes_successes(store: SkillStore, repair: Repair | None, trigger: Trigger
         args = event.data.get("args")
         if not isinstance(args, dict) or not _is_success(event):
             continue
-        try:
-            # A case change loses nothing and fails loudly where case matters (the module's docstring).
-            if precondition_holds(edits, args) and not same_args(_folded(apply_repair(edits, args)), _folded(args)):
-                return True
-        except Exception:  # an edit that cannot apply there changes nothing
-            continue
+        if changes_call(edits, args):
+            return True
     return False
+
+
+def changes_call(edits: Repair, args: dict[str, Any]) -> bool:
+    """Whether `edits` (with a precondition), applied before a call with `args`, change it other than in
+    the case of its texts."""
+    try:
+        # A case change loses nothing and fails loudly where case matters (the module's docstring).
+        return precondition_holds(edits, args) and not same_args(_folded(apply_repair(edits, args)), _folded(args))
+    except Exception:  # an edit that cannot apply there changes nothing
+        return False
 
 
 def _folded(value: Any) -> Any:

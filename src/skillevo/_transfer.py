@@ -52,8 +52,9 @@ from ._models import (
 )
 from ._preempt import changes_successes
 from ._repair_dates import swaps_day_and_month, unambiguous_date_regex
+from ._sent_successes import SentSuccesses
 from ._transfer_dates import SeenDates, date_kin, other_orders, reformats_date, written_shape, year_guard
-from ._transfer_ids import adds_code, id_kin
+from ._transfer_ids import adds_code, id_kin, other_code
 from ._transfer_lists import elements_of, same_elements
 from ._transfer_meaning import same_meaning
 from ._transfer_nested import JSON_TYPES as _JSON_TYPES
@@ -89,7 +90,6 @@ _VALUE_OPS = (CoerceArg, ReformatDate, ChangeCase, Strip, Pad, Affix)
 _MAX_TOOLS = 2000
 _MAX_ARGS = 200
 
-
 #: `_value_type` of the exact built-in types, looked up without a call (observed on every tool call)
 _TYPE_NAMES: dict[type, str] = {type(None): "null", bool: "bool", int: "int", float: "float", list: "list",
                                 tuple: "list", dict: "dict", str: "str"}
@@ -109,6 +109,7 @@ class ToolCatalog:
         self._ok_types: dict[str, dict[str, set[str]]] = {}
         self._dates = SeenDates()
         self._changed: set[str] = set()  # tools given an argument since `sync_transfers` last looked
+        self.sent_ok = SentSuccesses()  #: calls accepted as sent: a transfer changing one acts no more
         self.offered: set[str] = set()  #: transferred skills known to exist (the store is the truth)
 
     def register(self, tools: Mapping[str, Any]) -> list[str]:
@@ -160,6 +161,7 @@ class ToolCatalog:
                 self._changed.add(tool)
         dated = False
         if success:
+            self.sent_ok.record(tool, args)
             types = self._ok_types.get(tool)
             if types is None:
                 types = self._ok_types.setdefault(tool, {})
@@ -574,8 +576,8 @@ def _offer_one(
         checked = check_proposal(proposal, evo.store, min_trigger_rate=rate, vouched=True)
     if not checked.ok:
         return
-    if changes_successes(evo.store, repair, proposal.trigger):  # before a call, breaks one that worked there
-        return
+    if changes_successes(evo.store, repair, proposal.trigger) or other_code(evo.tools, evo.store, tool, target, repair):
+        return  # before a call, it breaks one that worked there; or the target's ids carry another code
     origin = Origin(miner=TRANSFER_MINER, evidence=proposal.evidence, episodes=proposal.episodes,
                     note=proposal.note)
     try:
