@@ -117,3 +117,22 @@ def test_a_skill_quoting_a_customer_keeps_only_pseudonyms(tmp_path: Path, capsys
     leaks = [needle for needle in NEEDLES if needle.encode() in written]
     assert not leaks, leaks
     assert "xxxx.xxx@xxxxxxx.xxx" in (stored.versions[0].strategy.guidance or "")  # the text's shape is kept
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("ACC-00412341", "ACC-99999999"),  # an identifier's format code is the same for every customer
+        ("00412341-GB", "99999999-GB"),
+        ("PKG_40321", "PKG_99999"),
+        ("Jane Roe", "Xxxx Xxx"),  # a name: no code
+        ("jdoe_1984", "xxxx_9999"),
+        ("+1 415 555 0199", "+1 999 999 9999"),
+    ],
+)
+def test_a_pseudonym_keeps_an_identifiers_format_code(value: str, written: str) -> None:
+    # A repair learned from stored events glues the code it saw onto live calls: a pseudonym `XXX-`
+    # would have been written into the next customer's account id.
+    from skillevo._customer_mask import pseudonym
+
+    assert pseudonym(value) == written
