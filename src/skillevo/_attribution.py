@@ -74,18 +74,22 @@ REWARD_DROP_P = 0.1
 MIN_EPISODES = 5
 
 
-def attributable(trigger: Trigger | None, tool: str, error_type: str, message: str, task: str) -> bool:
-    """Whether a failure of `tool` is one the skill with `trigger` is about (its error class and pattern)."""
+def attributable(
+    trigger: Trigger | None, tool: str, error_type: str, message: str, task: str, args: Any = ()
+) -> bool:
+    """Whether a failure of `tool` is one the skill with `trigger` is about (its error class and pattern).
+    `args`: the failed call's arguments, read for the class as at the call (`ToolCalls.after_error`)."""
     if trigger is None or (trigger.error_type is None and trigger.pattern is None):
-        return about_arguments(error_type, message)
-    category = classify_error(message, error_type)
+        return about_arguments(error_type, message, args)
+    category = classify_error(message, error_type, args)
     return any(trigger.matches(tool=tool, error_type=t, text=message, task=task) for t in (error_type, category))
 
 
-def about_arguments(error_type: str, message: str) -> bool:
+def about_arguments(error_type: str, message: str, args: Any = ()) -> bool:
     """Whether a failure can be caused by a call's arguments (not a rate limit, an outage or an
-    authorisation error)."""
-    return classify_error(message, error_type) not in NOT_ABOUT_ARGUMENTS
+    authorisation error); `args`: the failed call's arguments (``timeout must be a positive number``
+    rejects an argument ``timeout``)."""
+    return classify_error(message, error_type, args) not in NOT_ABOUT_ARGUMENTS
 
 
 def site_args(repairs: Iterable[Repair | None]) -> frozenset[str] | None:
@@ -164,7 +168,7 @@ def names_own_edit(
     there edited: the edit caused it whatever class the error is (a stale rename's new name
     reported "unknown parameter" is charged to the rename, not set aside as another class's error).
     `names`: `error_names` of the same error, read once for every site of a call."""
-    if not site or not about_arguments(error_type, message):
+    if not site or not about_arguments(error_type, message, args):
         return False
     named = error_names(message, tool, args) if names is None else names
     return not named.isdisjoint(site)

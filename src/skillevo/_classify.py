@@ -13,13 +13,16 @@ language unknown.
 
 An argument's name is not what happened: ``timeout must be a positive number`` rejects the
 argument ``timeout``; ``Request timed out`` is a timeout. In a message that rejects a value, the
-call's own argument names (when the caller passes them), names a message introduces as a parameter
-(``Unknown parameter: timeout``, ``value for timeout``), CLI flags (``--format``) and snake_case or
-camelCase names holding a timeout's or a rate's words are not read for the class.
+call's own argument names (when the caller passes them) where the rejection is about them
+(`_subject`), names a message introduces as a parameter (``Unknown parameter: timeout``, ``value for
+timeout``), CLI flags (``--format``) and snake_case or camelCase names holding a timeout's or a rate's
+words are not read for the class.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -28,7 +31,7 @@ from typing import Any, Final
 from ._classify_conventions import convention_class, structured_words
 from ._classify_cues import CODE_CUES, FAULT, GENERIC_CODE, TEXT_CUES, WEAK_CODES, WEAK_TYPES, status_class
 from ._detect_shapes import json_words
-from ._named_words import argument_names_hidden, rejects_a_value
+from ._named_words import argument_names_hidden, rejection_spans, rejects_a_value
 
 __all__ = ["CLASSIFY_CHARS", "classify_error"]
 
@@ -129,14 +132,25 @@ def _is_fault(text: str) -> bool:
     return FAULT.search(text) is not None
 
 
-def _argument_names(arguments: Iterable[Any], depth: int = 0) -> set[str]:
-    """The names in `arguments` (a call's arguments or their names), nested keys included (bounded)."""
+def _argument_names(arguments: Iterable[Any]) -> set[str]:
+    """The names in `arguments` (a call's arguments or their names), nested keys included: at most
+    `_MAX_NAMES` read in all, the call's own first (a bound per level let a document of nested
+    objects, 200 x 200 keys, have 40,200 names read on the agent's failed call)."""
     names: set[str] = set()
-    for name in list(arguments)[:_MAX_NAMES]:
-        if isinstance(name, str) and 1 < len(name) <= 80:
-            names.add(name)
-        if isinstance(arguments, Mapping) and isinstance(arguments[name], Mapping) and depth < 3:
-            names |= _argument_names(arguments[name], depth + 1)
+    level: list[Iterable[Any]] = [arguments]
+    budget = _MAX_NAMES
+    for _ in range(4):  # the call's names and three levels of nested keys
+        nested: list[Mapping[Any, Any]] = []
+        for container in level:
+            for name in itertools.islice(container, budget):
+                budget -= 1
+                if isinstance(name, str) and 1 < len(name) <= 80:
+                    names.add(name)
+                if isinstance(container, Mapping) and isinstance(value := container[name], Mapping):
+                    nested.append(value)
+            if budget <= 0:
+                return names
+        level = list(nested)
     return names
 
 
@@ -150,11 +164,37 @@ def _names_hidden(body: str, arguments: Iterable[Any]) -> str:
         body = argument_names_hidden(body)
     if not rejects_a_value(body):
         return body
-    names.update(m.group(1).rstrip(".") for m in _INTRODUCED.finditer(body))
-    for name in sorted(names, key=len, reverse=True):
+    introduced = {m.group(1).rstrip(".") for m in _INTRODUCED.finditer(body)}
+    for name in sorted(names | introduced, key=len, reverse=True):
         if _text_class(name.replace("_", " ")) != "unknown" or _text_class(name) != "unknown":
-            body = re.sub(rf"(?<![\w-]){re.escape(name)}(?!\w)", "<name>", body, flags=re.I)
+            at = re.compile(rf"(?<![\w-]){re.escape(name)}(?!\w)", re.I)
+            if name in introduced:
+                body = at.sub("<name>", body)
+            else:  # a call's name, where the rejection that follows is about it
+                body = at.sub(functools.partial(_hidden_if_subject, body, rejection_spans(body)), body)
     return body
+
+
+def _hidden_if_subject(body: str, spans: list[tuple[int, int]], m: re.Match[str]) -> str:
+    return "<name>" if _subject(body, m.span(), spans) else m.group(0)
+
+
+def _subject(body: str, at: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Whether the name at `at` is what a rejection in `body` is about: the next one follows it, or the
+    one before ends before it, within three words in the same clause (``timeout must be positive``,
+    ``timeout: must be >= 0``, ``is not valid for throttle``). A call's ``timeout`` elsewhere in a
+    message that says ``should be retried`` is the failure's word: before, every timeout error of a
+    call taking a ``timeout`` argument that also said ``should be retried``, ``at most`` or ``one of``
+    was a validation (or enum) error."""
+    after = next((s for s, _ in spans if s >= at[1]), None)
+    before = max((e for _, e in spans if e <= at[0]), default=None)
+    return (after is not None and _near(body[at[1]:after], ".;!?")) or (
+        before is not None and _near(body[before:at[0]], ".;!?():,")
+    )
+
+
+def _near(between: str, boundaries: str) -> bool:
+    return len(between) <= 40 and not any(c in boundaries for c in between) and len(between.split()) <= 3
 
 
 def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] = ()) -> str:

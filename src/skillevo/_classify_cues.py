@@ -202,6 +202,8 @@ TEXT_CUES: Final[list[tuple[str, re.Pattern[str]]]] = [
                 r"not (?:included )?in the list|'' \| ''|" + _ENUM_WORDS)),
     # Python's Enum("x"): "'x' is not a valid Color"
     ("enum", re.compile(r"is not a valid [A-Z][a-z][A-Za-z]*\s*(?:\.\s*)?$")),  # (one way to split a word)
+    # ("format\b", not "\w*format\b": the same matches, without reading a word run to its end at each of its
+    # characters, quadratic on a message of one long token; tests/test_classify_cues_linear.py)
     ("format", _c(r"format\b|iso.?8601|yyyy|mm/dd|dd/mm|malformed|invalid date|"
                   r"\bparse(?!.{0,30}\bas an? (?:integer|int|number|float|boolean|bool)\b)|"
                   r"(?:invalid|not an? valid|valid)\W+(?:\w+\W+)?(?:e-?mail|url|uri|uuid|date|datetime|"

@@ -198,7 +198,12 @@ def hide_in_signature(signature: str, secrets: Iterable[str]) -> str:
     if not signature.startswith(prefix):
         return signature
     body = signature[len(prefix) :]
-    shapes = {error_signature(s)[len(prefix) :] for s in secrets if isinstance(s, str) and len(s) <= 500}
+    shapes: set[str] = set()
+    for s in secrets:
+        if isinstance(s, str) and len(s) <= 500:
+            shapes.add(error_signature(s)[len(prefix) :])
+            # After a word naming a status, a secret's leading three digits are kept (`keep_statuses`).
+            shapes.add(error_signature("status " + s)[len(prefix) :].removeprefix("status "))
     for shape in sorted(shapes, key=len, reverse=True):
         if shape in body and _SHAPE_WORD.search(shape):
             body = body.replace(shape, "[REDACTED:secret]")

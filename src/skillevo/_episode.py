@@ -258,7 +258,7 @@ class EpisodeContext:
         if not self._finished:
             failed = exc is not None and not isinstance(exc, GeneratorExit)
             if failed:
-                self.episode.metadata["exception"] = type(exc).__name__
+                self.episode.metadata["exception"] = tool_name(type(exc).__name__)  # bounded, like a tool's
             if in_collector():
                 # The cycle collector closed the generator this block is in: it may be running inside
                 # a section holding a store lock. Only queued, stored as abandoned (`_abandoned`).
@@ -291,7 +291,7 @@ class EpisodeContext:
             # Finish (store writes, mining) off the event loop, then leave the context here.
             reward = 0.0 if exc is not None else None
             if exc is not None:
-                self.episode.metadata["exception"] = type(exc).__name__
+                self.episode.metadata["exception"] = tool_name(type(exc).__name__)  # bounded, like a tool's
             await asyncio.to_thread(self._finish_leaving, reward, raised=exc is not None)
         self.__exit__(exc_type, exc, tb)
 

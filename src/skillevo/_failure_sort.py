@@ -51,7 +51,7 @@ def sort_failure(
     # class; one of another class than its trigger's is undone at once (`after_error`).
     own = {id(p) for p in waiting if p.sent and names_own_edit(p.site, error[0], named, tool, args, names)}
     # Whether the error is one each arm's trigger is about (read once an arm).
-    about = {id(p): attributable(p.trigger, tool, *error, task) for p in waiting}
+    about = {id(p): attributable(p.trigger, tool, *error, task, args) for p in waiting}
     parked = [
         p
         for p in waiting
@@ -68,7 +68,7 @@ def sort_failure(
     # A constant the caller never sent can cause any error, not only its site's kind; not one
     # that names only other arguments (the tool accepted the constant): the model's repeat of
     # the call gets it again.
-    about_args = any(p.writes for p in waiting) and about_arguments(*error)
+    about_args = any(p.writes for p in waiting) and about_arguments(*error, args)
     # Withheld from the caller's repeat: an edit the failure can be the doing of (named by the
     # error, its value quoted, a constant). One that keeps the value (a conversion), charged an error
     # naming nothing it did, is applied again: withheld, the repeat failed the check it passes.

@@ -72,9 +72,14 @@ class MinerChain(Miner):
 
 
 def bind_catalog(miner: Miner | None, catalog: _C) -> _C:
-    """Tell `miner` (and each miner of a chain) which tools `catalog` declares; returns `catalog`."""
+    """Tell `miner` (and each miner of a chain) which tools `catalog` declares; returns `catalog`. A
+    miner whose attributes cannot be set (``__slots__``, a frozen dataclass: any object with ``mine``
+    is one) is told nothing and sees no tool as declared, as before it could be told."""
     for m in miner.miners if isinstance(miner, MinerChain) else [miner] if miner is not None else []:
-        m.declares_tool = lambda name: catalog.schema(name) is not None
+        try:
+            m.declares_tool = lambda name: catalog.schema(name) is not None
+        except (AttributeError, TypeError):
+            log.debug("skillevo: miner %s takes no catalog", type(m).__name__)
     return catalog
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["argument_names_hidden", "rejects_a_value"]
+__all__ = ["argument_names_hidden", "rejection_spans", "rejects_a_value"]
 
 # A name as code writes it: parts joined by "_" or ".", or lowerCamelCase. (An upper-case code and a
 # class name, whose last part starts in upper case, name what happened: not matched.)
@@ -49,6 +49,11 @@ def _hidden(match: re.Match[str]) -> str:
 def rejects_a_value(body: str) -> bool:
     """Whether `body` reads as a rejected argument value (``must be``, ``invalid value``, ``one of`` ...)."""
     return _REJECTS.search(body) is not None
+
+
+def rejection_spans(body: str) -> list[tuple[int, int]]:
+    """Where in `body` each phrase rejecting a value (`rejects_a_value`) begins and ends."""
+    return [m.span() for m in _REJECTS.finditer(body)]
 
 
 def argument_names_hidden(body: str) -> str:

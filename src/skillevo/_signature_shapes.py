@@ -33,7 +33,8 @@ UNIT_SUB: Final = (
 )
 _STATUS_AT: Final = re.compile(
     r"(?i)(\b(?:https?(?:/[\d.]+)?|status(?:[ _-]?code)?|error[ _-]?code|(?:client|server) error)\W{0,3})"
-    r"([1-5]\d\d)(?![\d.,])"
+    # (Not the head of a longer value: a phone's area code, ``412/77``, a number after it.)
+    r"([1-5]\d\d)(?![\d.,/-]|\s\d)"
 )
 _DIGITS: Final = str.maketrans("0123456789", "abcdefghij")
 _LETTERS: Final = str.maketrans("abcdefghij", "0123456789")
