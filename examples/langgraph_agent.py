@@ -60,9 +60,10 @@ def main() -> None:
             if run in (1, 30):
                 print(f"run {run:2d}: {model.calls} model calls")
         for skill in lib.skills():
-            print(f"skill {skill.name}: {skill.status.value}; trigger={skill.trigger.model_dump(exclude_none=True)}")
+            trigger = skill.trigger.model_dump(mode="json", exclude_none=True)
+            print(f"skill {skill.name}: {skill.status.value}; trigger={trigger}")
             for v in skill.versions:
-                strategy = v.strategy.model_dump(exclude_none=True)
+                strategy = v.strategy.model_dump(mode="json", exclude_none=True)
                 print(f"  {v.id} {v.status.value} posterior=({v.alpha:.0f}, {v.beta:.0f}) strategy={strategy}")
 
 

@@ -14,7 +14,14 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 # What each example's output must show (its docstring's claim).
 SHOWS = {
-    "langgraph_agent.py": ["run  1: 3 model calls", "run 30: 2 model calls", "book-format-date@1 active"],
+    # The trigger as the CLI and the CrewAI example print it, not a Python enum's repr
+    # (`<TriggerKind.TOOL_ERROR: 'tool_error'>` before 2026-12-08).
+    "langgraph_agent.py": [
+        "run  1: 3 model calls",
+        "run 30: 2 model calls",
+        "book-format-date@1 active",
+        "trigger={'kind': 'tool_error', 'tool': 'book', 'error_type': 'format'}",
+    ],
     "langgraph_graph.py": ["ainvoke: Done: booked Oslo on 2025-03-04", "When calling `book`: fix the format"],
     # Not "system message now ends with:" and nothing after it (before 2026-12-07): a repair that
     # fixes the call before the model sees the mistake keeps its guidance text out of the prompt.

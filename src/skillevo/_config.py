@@ -50,7 +50,9 @@ from ._lifecycle import LifecycleConfig
 from ._small_file import read_small_text
 
 if TYPE_CHECKING:
+    from ._evolver import Evolver
     from ._library import SkillLibrary
+    from ._store import SkillStore
 
 __all__ = [
     "CONFIG_MAX_BYTES",
@@ -290,6 +292,14 @@ class SkillevoConfig(_Section):
         from ._library import SkillLibrary
 
         return SkillLibrary(self.db_location(), durability=self.library.durability)
+
+    def evolver(self, lib: SkillStore | None = None, **overrides: Any) -> Evolver:
+        """An `Evolver` on `lib` (default: `open_library()`) running this file's ``[selector]``,
+        ``[lifecycle]`` and ``[miner]`` settings, as ``skillevo train`` does; `overrides` are `Evolver`
+        keyword arguments and win (`skillevo._config_evolver`)."""
+        from ._config_evolver import evolver_from_config
+
+        return evolver_from_config(self, lib, **overrides)
 
     def db_location(self) -> str:
         """The library to open: ``[library].db`` (resolved), else ``$SKILLEVO_DB`` or ``./skillevo.db``."""

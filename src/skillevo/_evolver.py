@@ -399,14 +399,9 @@ class Evolver:
         (crediting it too counted the episode's choices twice).
         """
         r = _check_reward(reward)
-        if not isinstance(episode_id, str) or not episode_id:
-            raise ConfigError(f"feedback: expected an episode id or a run id (got {episode_id!r})")
-        episode_id = self.ledger.episode_of_run(episode_id) or episode_id
-        try:
-            stored = self.store.episode(episode_id)
-        except NotFoundError:  # a run id linked in another process
-            episode_id = self.episode_for(episode_id)
-            stored = self.store.episode(episode_id)
+        # A run id linked here or in another process, or the id: one NotFoundError when neither.
+        episode_id = self.episode_for(episode_id)
+        stored = self.store.episode(episode_id)
         episode = self.store.set_reward(episode_id, r)
         if stored.reward is not None:
             self.store.log_events([Event(kind=EventKind.FEEDBACK, episode_id=episode_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
@@ -47,7 +48,9 @@ def _miners(run: Run) -> list[Any]:
     if cfg.llm:
         from ._llm_miner import LLMMiner
 
-        complete = import_callable(cfg.llm, what="miner.llm")
+        # Named with its file, as every other mistake in it: the job runs from cron, far from the file.
+        where = f"{PurePath(run.config.path).name}: " if run.config.path else ""
+        complete = import_callable(cfg.llm, what=f"{where}miner.llm")
         miners.append(
             LLMMiner(complete, max_calls=cfg.llm_budget, max_failures_per_episode=cfg.llm_failures_per_episode)
         )
