@@ -9,7 +9,8 @@ letter an ``x`` or ``X`` by its case, each digit a ``9``, every other character 
 separators, a prefix the tool wanted, the order of a date's parts), and the same value is the same
 pseudonym in an argument and in the error quoting it, so a repair proved on the real values proves
 on the pseudonyms (lower-casing ``Xxxx@Xxx.xx`` gives the pseudonym of the lower-cased address).
-Kept as they are, since alone they name no one: a leading country code (``+1``, ``+44``) and, in a
+Kept as they are, since alone they name no one: a leading country code (``+1``, ``+44``), an
+identifier's format code of at most three capitals beside its digits (``CUS-``, ``-GB``) and, in a
 numeric date, a day or month of 12 or less (a larger one becomes ``28``, a year ``1970``), so
 a date's order stays readable. A value a person's key held is also hidden where the episode's other
 texts echo it (a tool error quoting the customer's name), word by word for a name's capitalised words.
@@ -33,6 +34,9 @@ __all__ = ["Known", "mask_customers", "mask_text", "people_in", "pseudonym", "re
 _MARK = re.compile(r"\[REDACTED:[^\]\s]{1,40}\]")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})([ ./\-])(\d{1,2})\2(\d{1,4})")
 _COUNTRY_CODE = re.compile(r"\+\d{1,3}(?=[ .\-(])")
+#: An identifier of digits with a format code of at most three capitals before or after them
+#: (``CUS-00412345``, ``4471-GB``): the code is the id's kind, the same for every customer.
+_ID_CODE = re.compile(r"([A-Z]{1,3}[-_/#:.]?)?(\d[\d\-_/.: ]*?)([-_/.:]?[A-Z]{1,3})?")
 _NAME_WORD = re.compile(r"[^\W\d_][\w'\-]{2,}")
 #: The most values one episode remembers to hide in its texts (a dump of a customer table is not
 #: echoed word for word; its rows are masked where they sit, under their keys).
@@ -74,6 +78,11 @@ def _pseudonym_part(text: str) -> str:
         tail = text[len(text.rstrip()) :]
         sep = m.group(2)
         return lead + sep.join(_date_part(m.group(i)) for i in (1, 3, 4)) + tail
+    if (m := _ID_CODE.fullmatch(text)) is not None and (m.group(1) or m.group(3)):
+        # Kept, like a country code: a repair adds the id's code the agent left out (``CUS-``, allowed by
+        # `writes_person`), learned from these pseudonyms; hidden, it was learned as ``XXX-`` and sent so
+        # (before 2026-12-08, tests/test_customer_mask_id_code.py).
+        return (m.group(1) or "") + _mask_chars(m.group(2)) + (m.group(3) or "")
     code = _COUNTRY_CODE.match(text)
     kept = code.group(0) if code is not None else ""
     return kept + _mask_chars(text[len(kept) :])
