@@ -9,8 +9,9 @@ letter an ``x`` or ``X`` by its case, each digit a ``9``, every other character 
 separators, a prefix the tool wanted, the order of a date's parts), and the same value is the same
 pseudonym in an argument and in the error quoting it, so a repair proved on the real values proves
 on the pseudonyms (lower-casing ``Xxxx@Xxx.xx`` gives the pseudonym of the lower-cased address).
-Kept as they are, since alone they name no one: a leading country code (``+1``, ``+44``) and, in a
-numeric date, a day or month of 12 or less (a larger one becomes ``28``, a year ``1970``), so
+Kept as they are, since alone they name no one: a leading country code (``+1``, ``+44``), an
+identifier's format code of at most three capitals beside its digits (``CUS-``, ``-GB``) and, in a
+numeric date, a day or month of 12 or less (a larger one becomes ``28``, a year ``1970`` or ``70``), so
 a date's order stays readable. A value a person's key held is also hidden where the episode's other
 texts echo it (a tool error quoting the customer's name), word by word for a name's capitalised words.
 
@@ -27,19 +28,25 @@ from typing import Any
 
 from ._customer_keys import is_personal_key
 from ._secret_contact import contact_hint, contact_spans
-from ._shape import literal_is_code
 
 __all__ = ["Known", "mask_customers", "mask_text", "people_in", "pseudonym", "remember_people"]
 
 _MARK = re.compile(r"\[REDACTED:[^\]\s]{1,40}\]")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})([ ./\-])(\d{1,2})\2(\d{1,4})")
 _COUNTRY_CODE = re.compile(r"\+\d{1,3}(?=[ .\-(])")
+#: An identifier of digits with a format code of at most three capitals before or after them
+#: (``CUS-00412345``, ``4471-GB``): the code is the id's kind, the same for every customer.
+_ID_CODE = re.compile(r"([A-Z]{1,3}[-_/#:.]?)?(\d[\d\-_/.: ]*?)([-_/.:]?[A-Z]{1,3})?")
 _NAME_WORD = re.compile(r"[^\W\d_][\w'\-]{2,}")
 #: The most values one episode remembers to hide in its texts (a dump of a customer table is not
 #: echoed word for word; its rows are masked where they sit, under their keys).
 _MAX_PEOPLE = 256
 #: A value shorter than this is not looked for in text (``"Al"`` would hide every "al").
 _MIN_ECHO = 3
+#: A number of fewer digits names no one alone and is not looked for in text: hidden wherever it
+#: appeared, an amount or a limit the tool stated changed with it (before 2026-12-08,
+#: tests/test_customer_mask_short_numbers.py); it is masked where it sits, under its key.
+_MIN_ECHO_DIGITS = 6
 
 
 def _mask_chars(text: str) -> str:
@@ -74,12 +81,18 @@ def _pseudonym_part(text: str) -> str:
         lead = text[: len(text) - len(text.lstrip())]
         tail = text[len(text.rstrip()) :]
         sep = m.group(2)
-        return lead + sep.join(_date_part(m.group(i)) for i in (1, 3, 4)) + tail
-    if any(c.isupper() for c in text) and sum(c.isdigit() for c in text) >= 3 and literal_is_code(text):
-        # An identifier's format code (``ACC-00412345``, ``PKG_40321``) is the same for every customer
-        # and is what a repair learns (world12's prefixes on id fields): kept, its digits hidden. A
-        # pseudonym ``XXX-`` would have been learned as the code and written into live calls.
-        return re.sub(r"\d", "9", text)
+        parts = [_date_part(m.group(i)) for i in (1, 3, 4)]
+        if len(m.group(1)) <= 2 and len(m.group(4)) == 2:
+            # A two-digit year after the day and month is 1970's too (read as a day before 2026-12-08,
+            # ``19/07/84`` -> ``28/07/28``: no longer the date its ISO form masks to,
+            # tests/test_customer_mask_short_year.py).
+            parts[2] = "70"
+        return lead + sep.join(parts) + tail
+    if (m := _ID_CODE.fullmatch(text)) is not None and (m.group(1) or m.group(3)):
+        # Kept, like a country code: a repair adds the id's code the agent left out (``CUS-``, allowed by
+        # `writes_person`), learned from these pseudonyms; hidden, it was learned as ``XXX-`` and sent so
+        # (before 2026-12-08, tests/test_customer_mask_id_code.py).
+        return (m.group(1) or "") + _mask_chars(m.group(2)) + (m.group(3) or "")
     code = _COUNTRY_CODE.match(text)
     kept = code.group(0) if code is not None else ""
     return kept + _mask_chars(text[len(kept) :])
@@ -104,6 +117,8 @@ def people_in(value: Any, into: set[str], personal: bool = False) -> None:
 def _echoed(value: str) -> bool:
     """Whether a person's `value` is looked for in text: a lower-case single word ("email" under
     ``contact``) is a kind, not someone's value."""
+    if not any(c.isalpha() for c in value) and sum(c.isdigit() for c in value) < _MIN_ECHO_DIGITS:
+        return False  # ("100" under account_number hid the episode's amounts and limits of 100)
     return (
         len(value) >= _MIN_ECHO and "[REDACTED:" not in value
         and any(c.isupper() or c.isdigit() or c in " @" for c in value)
@@ -160,7 +175,7 @@ def _masked(value: Any, personal: bool, echo: re.Pattern[str] | None, depth: int
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
-        return int("9" * len(str(abs(value)))) * (1 if value >= 0 else -1) if personal else value
+        return _masked_int(value) if personal else value
     if depth > 64:  # deeper than any event keeps (`_sanitize.MAX_DEPTH`)
         return value
     if isinstance(value, Mapping):
@@ -175,6 +190,17 @@ def _masked(value: Any, personal: bool, echo: re.Pattern[str] | None, depth: int
     if isinstance(value, list | tuple):
         return [_masked(v, personal, echo, depth + 1) for v in value]
     return value
+
+
+def _masked_int(value: int) -> int | str:
+    """An integer under a person's key as the pseudonym of its digits; one past Python's 4,300-digit
+    ``str`` limit by its size alone, as events show it (``str()`` raised ValueError there, and the
+    episode's events could not be built: it was dropped before 2026-12-08,
+    tests/test_customer_mask_huge_int.py)."""
+    bits = abs(value).bit_length()
+    if bits > 10_000:  # (about 3,000 digits)
+        return f"<int of {bits} bits>"
+    return int("9" * len(str(abs(value)))) * (1 if value >= 0 else -1)
 
 
 def remember_people(values: Iterable[Any], into: set[str]) -> None:
