@@ -20,7 +20,7 @@ from typing import Any
 from ._secret_keys import key_words
 from ._shape import literal_is_code
 
-__all__ = ["is_personal_key", "writes_person"]
+__all__ = ["holds_one_value", "is_personal_key", "names_a_name", "names_an_id", "writes_person"]
 
 #: Words naming a person (their values are people's names) or a person's contact or identity field.
 _PERSON_WORDS = frozenset(
@@ -30,6 +30,20 @@ _PERSON_WORDS = frozenset(
      "surname", "surnames", "firstname", "lastname", "fullname", "givenname", "familyname", "middlename",
      "email", "emails", "mail", "phone", "phones", "mobile", "telephone", "tel", "msisdn", "address", "addresses",
      "street", "dob", "birthdate", "birthday", "birth", "passport", "iban", "nationality"}
+)  # fmt: skip
+#: Words naming one contact or identity value: every field of a record under such a key is part of
+#: it (``shipping_address = {"line1": ..., "postcode": ...}``), unlike a person's record
+#: (``customer = {"tier": ...}``), whose fields are judged on their own keys.
+_VALUE_WORDS = frozenset(
+    {"email", "emails", "mail", "phone", "phones", "mobile", "telephone", "tel", "msisdn", "address",
+     "addresses", "street", "dob", "birthdate", "birthday", "birth", "passport", "iban"}
+)  # fmt: skip
+#: Words whose values are a person's name: written in lower case (``jane roe``) it is still a name.
+_NAME_WORDS = frozenset(
+    {"name", "names", "surname", "surnames", "firstname", "lastname", "fullname", "givenname", "familyname",
+     "middlename", "holder", "holders", "cardholder", "accountholder", "owner", "passenger", "passengers",
+     "recipient", "recipients", "beneficiary", "beneficiaries", "payee", "payer", "guest", "guests", "patient",
+     "traveler", "traveller", "travelers", "travellers", "addressee", "sender"}
 )  # fmt: skip
 #: A "name" is a person's after these words (``first_name``, ``passenger_name``); ``file_name`` is none.
 _NAME_MODIFIERS = frozenset(
@@ -61,6 +75,26 @@ def is_personal_key(key: str) -> bool:
     # The field holds the person or their contact (``recipient``, ``billing_address``); a person's
     # attribute names its kind last (``customer_tier``, ``contact_method``: a closed set of the tool's).
     return last in _PERSON_WORDS
+
+
+def holds_one_value(key: str) -> bool:
+    """Whether `key` is a person's key naming one contact or identity value (``billing_address``,
+    ``email``): a record under it is that value's parts, all of them the person's."""
+    words = key_words(key)
+    return bool(words) and is_personal_key(key) and (words[-1].rstrip("0123456789") or words[-1]) in _VALUE_WORDS
+
+
+def names_a_name(key: str) -> bool:
+    """Whether `key` is a person's key whose value is a person's name (``last_name``, ``payee``)."""
+    words = key_words(key)
+    return bool(words) and is_personal_key(key) and (words[-1].rstrip("0123456789") or words[-1]) in _NAME_WORDS
+
+
+def names_an_id(key: str) -> bool:
+    """Whether `key` is a person's identifier (``customer_id``, ``account_number``): its format code
+    (``CUS-``) is the same for every customer (`_id_code`)."""
+    words = key_words(key)
+    return bool(words) and words[-1] in ("id", "number", "no", "num") and is_personal_key(key)
 
 
 def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
