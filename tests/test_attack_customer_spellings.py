@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from skillevo import Evolver, SkillLibrary
 
@@ -82,3 +83,31 @@ def test_values_that_name_no_one_are_kept_as_recorded(tmp_path: Path) -> None:
         lib.flush()
         call = next(e for e in lib.events() if e.kind == "tool_call")
     assert call.data["args"] == args
+
+
+class _Address(BaseModel):
+    street: str
+    postcode: str
+
+
+class _Customer(BaseModel):
+    customer_name: str
+    address: _Address
+
+
+def test_a_pydantic_argument_or_result_keeps_no_customer_field(tmp_path: Path) -> None:
+    # A tool taking and returning models: they were recorded as their repr, text whose fields no
+    # key judged (the street and postcode were kept; the name only as an echo of another call).
+    record = _Customer(customer_name="Olu Adeyemi", address=_Address(street="12 Awolowo Road", postcode="106104"))
+    with SkillLibrary(str(tmp_path / "lib.db")) as lib:
+        evo = Evolver(lib, sandbox=None, seed=0, mining="inline")
+        with evo.episode(task="register the customer") as ep:
+            args = ep.before_tool("register", {"record": record})
+            ep.on_tool_result("register", args, record)
+            ep.finish(reward=1.0)
+        lib.flush()
+        written = _bytes_under(tmp_path).lower()
+        call = next(e for e in lib.events() if e.kind == "tool_call")
+    leaks = [n for n in ("adeyemi", "awolowo", "106104") if n.encode() in written]
+    assert not leaks, leaks
+    assert isinstance(call.data["args"]["record"], str)  # still the argument's text, as before
