@@ -14,9 +14,11 @@ write that person into every later customer's call.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._secret_contact import contact_spans
 from ._secret_keys import key_words
 from ._shape import literal_is_code
 
@@ -105,12 +107,15 @@ def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
     letter added before or after a person's value, and any value map on a person's field (what it
     reads and what it writes are both people's values) count; a cleared field (``None``) and a flag
     do not, nor do the ops that reshape the agent's own value (case, strip, a cast, a sign added).
+    On any key, a constant holding a contact detail or a mailbox's domain counts (`_holds_contact`).
     Learned from one customer's correction, such a constant is that customer's record, never a rule.
     """
     for op in ops:
         arg = op.get("arg")
         if not isinstance(arg, str):
             continue
+        if any(_holds_contact(c) for c in _constants(op)):
+            return True
         if op.get("op") == "set" and _holds_person(op.get("value"), is_personal_key(arg)):
             return True
         # Text glued onto a person's value ("Mallory " before a payee) writes a name all the same; a
@@ -131,6 +136,34 @@ def writes_person(ops: Iterable[Mapping[str, Any]]) -> bool:
             if is_personal_key(arg) or any(_holds_person(v, False) for v in mapping.values()):
                 return True
     return False
+
+
+#: A mailbox's domain glued on alone (``@mail.ng``): the rest of an address a repair would complete.
+_MAIL_DOMAIN = re.compile(r"@[^\s@]+\.[^\W\d_]{2,}")
+
+
+def _constants(op: Mapping[str, Any]) -> list[str]:
+    """The texts an operation writes: a set value (and the strings it holds), an affix, a map's values."""
+    found: list[str] = []
+    stack: list[Any] = [op.get("value"), op.get("text")]
+    mapping = op.get("mapping")
+    if isinstance(mapping, Mapping):
+        stack.extend(mapping.values())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _holds_contact(text: str) -> bool:
+    """Whether a constant holds a contact detail or a mailbox's domain: one customer's, and, mined
+    from the library, a pseudonym of it (``xxx@xxxx.xx``), never a value to write into a real call."""
+    return _MAIL_DOMAIN.search(text) is not None or any(True for _ in contact_spans(text))
 
 
 def _id_code(key: str, text: str) -> bool:
