@@ -8,7 +8,8 @@ looked for where an error quoted it (``Roe, Jane``); a tool's argument holding a
 string (``payload='{"customer_name": ...}'``) kept the person's fields; an address given as a record
 (``shipping_address={"line1": ..., "zip": ...}``) kept its lines; a birth date was hidden only in the
 spelling it was sent in (``1984-02-29``, not an error's ``29.02.1984``); and an e-mail address with
-letters beyond ASCII (``jürgen@bücher.de``) was not read as one.
+letters beyond ASCII (``jürgen@bücher.de``) was not read as one; a user's id or username spelling the
+name (``user_id="jdoe_1984"``) was no person's (``user_name`` was).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ CASES: dict[str, tuple[dict[str, Any], str, tuple[str, ...]]] = {
         {"date_of_birth": "1984-02-29"},
         "date 29.02.1984 does not match 02/29/1984",
         ("29.02.1984", "02/29/1984", "1984-02-29"),
+    ),
+    "user id spelling the name": (
+        {"user_id": "jdoe_1984", "username": "jane.roe"},
+        "user JDOE_1984 (jane.roe) is suspended",
+        ("jdoe_1984", "jane.roe"),
     ),
     "non-ascii e-mail": (
         {"note": "write to jürgen@bücher.de"}, "unknown mailbox jürgen@bücher.de", ("jürgen@", "bücher.de")

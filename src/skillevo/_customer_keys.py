@@ -31,7 +31,8 @@ _PERSON_WORDS = frozenset(
      "patient", "traveler", "traveller", "travelers", "travellers", "addressee", "sender", "contact", "contacts",
      "surname", "surnames", "firstname", "lastname", "fullname", "givenname", "familyname", "middlename",
      "email", "emails", "mail", "phone", "phones", "mobile", "telephone", "tel", "msisdn", "address", "addresses",
-     "street", "dob", "birthdate", "birthday", "birth", "passport", "iban", "nationality"}
+     "street", "dob", "birthdate", "birthday", "birth", "passport", "iban", "nationality", "username", "usernames",
+     "userid"}
 )  # fmt: skip
 #: Words naming one contact or identity value: every field of a record under such a key is part of
 #: it (``shipping_address = {"line1": ..., "postcode": ...}``), unlike a person's record
@@ -45,7 +46,7 @@ _NAME_WORDS = frozenset(
     {"name", "names", "surname", "surnames", "firstname", "lastname", "fullname", "givenname", "familyname",
      "middlename", "holder", "holders", "cardholder", "accountholder", "owner", "passenger", "passengers",
      "recipient", "recipients", "beneficiary", "beneficiaries", "payee", "payer", "guest", "guests", "patient",
-     "traveler", "traveller", "travelers", "travellers", "addressee", "sender"}
+     "traveler", "traveller", "travelers", "travellers", "addressee", "sender", "username", "usernames", "userid"}
 )  # fmt: skip
 #: A "name" is a person's after these words (``first_name``, ``passenger_name``); ``file_name`` is none.
 _NAME_MODIFIERS = frozenset(
@@ -53,7 +54,10 @@ _NAME_MODIFIERS = frozenset(
      "user", "contact", "account"}
 ) | _PERSON_WORDS  # fmt: skip
 #: A "number" or "id" is a person's after these (``account_number``, ``national_id``, ``tax_id``).
-_ID_MODIFIERS = frozenset({"account", "national", "tax", "passport", "license", "licence", "identity", "social"})
+#: (``user_id``: a person's account, often spelling their name, ``jdoe_1984``; a ``client_id`` is an app's.)
+_ID_MODIFIERS = frozenset(
+    {"account", "national", "tax", "passport", "license", "licence", "identity", "social", "user"}
+)
 #: A last word that describes the field rather than holding it (``holder_type``, ``email_format``).
 _DESCRIPTOR_TAILS = frozenset(
     {"type", "types", "kind", "count", "format", "formats", "status", "id_type", "required", "enabled", "mode",
