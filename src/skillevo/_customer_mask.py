@@ -22,14 +22,18 @@ only what is written out is masked (`skillevo._recording`, the store boundary `_
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from ._customer_keys import is_personal_key
+from ._customer_keys import holds_one_value, is_personal_key, names_a_name, names_an_id
 from ._secret_contact import contact_hint, contact_spans
 
-__all__ = ["Known", "mask_customers", "mask_text", "people_in", "pseudonym", "remember_people"]
+__all__ = [
+    "Known", "id_pseudonym", "json_doc", "mask_customers", "mask_text", "people_in", "pseudonym", "remember_people"
+]
 
 _MARK = re.compile(r"\[REDACTED:[^\]\s]{1,40}\]")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})([ ./\-])(\d{1,2})\2(\d{1,4})")
@@ -37,6 +41,11 @@ _COUNTRY_CODE = re.compile(r"\+\d{1,3}(?=[ .\-(])")
 #: An identifier of digits with a format code of at most three capitals before or after them
 #: (``CUS-00412345``, ``4471-GB``): the code is the id's kind, the same for every customer.
 _ID_CODE = re.compile(r"([A-Z]{1,3}[-_/#:.]?)?(\d[\d\-_/.: ]*?)([-_/.:]?[A-Z]{1,3})?")
+#: An identifier's format code (``CUS-`` of ``CUS-00412345``, ``-GB``): at most three capitals and a
+#: separator at the id's start or end, the same for every customer (`_customer_keys._id_code`), kept
+#: so the repair adding a missing code is learned from pseudonyms as it was from the real ids (a
+#: pseudonym's ``XXX-`` learned instead was written into the next customer's real call).
+_ID_AFFIX = re.compile(r"([A-Z]{1,3}[-_/.])?(.+?)([-_/.][A-Z]{1,3})?", re.DOTALL)
 _NAME_WORD = re.compile(r"[^\W\d_][\w'\-]{2,}")
 #: The most values one episode remembers to hide in its texts (a dump of a customer table is not
 #: echoed word for word; its rows are masked where they sit, under their keys).
@@ -74,6 +83,14 @@ def pseudonym(value: str) -> str:
     return "".join(out)
 
 
+def id_pseudonym(value: str) -> str:
+    """The `pseudonym` of a person's identifier, its format code kept (``CUS-99999999``)."""
+    m = _ID_AFFIX.fullmatch(value)
+    if m is None or not any(c.isdigit() for c in m.group(2)):
+        return pseudonym(value)
+    return (m.group(1) or "") + pseudonym(m.group(2)) + (m.group(3) or "")
+
+
 def _pseudonym_part(text: str) -> str:
     if not text:
         return text
@@ -98,30 +115,79 @@ def _pseudonym_part(text: str) -> str:
     return kept + _mask_chars(text[len(kept) :])
 
 
+#: How `people_in` judged the key a value sits under: no person's, a person's (a record's fields are
+#: judged on their own keys), a person's name (echoed in any case), one contact value (all its parts).
+_NOBODY, _PERSON, _NAME, _WHOLE = 0, 1, 2, 3
+#: The longest string read as a JSON document a tool's argument carries (longer: masked as text).
+_MAX_DOC = 100_000
+
+
+def _judged(key: Any, under: int) -> int:
+    if under == _WHOLE:
+        return _WHOLE
+    if not isinstance(key, str) or not is_personal_key(key):
+        return _NOBODY
+    return _NAME if names_a_name(key) else _WHOLE if holds_one_value(key) else _PERSON
+
+
+def json_doc(text: str) -> dict[str, Any] | list[Any] | None:
+    """`text` read as a JSON object or array (an argument carrying a document as a string), else None."""
+    stripped = text.strip()
+    if len(stripped) > _MAX_DOC or not stripped.startswith(("{", "[")):
+        return None
+    try:
+        doc = json.loads(stripped)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict | list) else None
+
+
 def people_in(value: Any, into: set[str], personal: bool = False) -> None:
-    """Add to `into` the strings `value` holds under a person's key (and a name's capitalised
-    words), to be hidden where a text echoes them (`mask_text`). Walked without recursion."""
-    stack: list[tuple[Any, bool]] = [(value, personal)]
+    """Add to `into` the strings `value` holds under a person's key (and a name's words, and a
+    numeric date's other spellings), to be hidden where a text echoes them (`mask_text`); a JSON
+    document a string carries is read as its fields. Walked without recursion."""
+    stack: list[tuple[Any, int]] = [(value, _PERSON if personal else _NOBODY)]
     while stack and len(into) < _MAX_PEOPLE:
         item, under = stack.pop()
         if isinstance(item, Mapping):
-            stack.extend((v, isinstance(k, str) and is_personal_key(k)) for k, v in item.items())
+            stack.extend((v, _judged(k, under)) for k, v in item.items())
         elif isinstance(item, list | tuple):
             stack.extend((v, under) for v in item)
-        elif under and isinstance(item, str) and _echoed(item):
+        elif not isinstance(item, str):
+            continue
+        elif under == _NOBODY:
+            if (doc := json_doc(item)) is not None:
+                stack.append((doc, _NOBODY))
+        elif _echoed(item, under == _NAME):
             into.add(item)
+            into.update(_date_spellings(item))
+            # A name's words alone ("Roe, Jane"); typed in lower case, or in a script without case,
+            # a name's words are its words all the same.
             if " " in item:
-                into.update(w for w in _NAME_WORD.findall(item) if w[0].isupper())
+                into.update(w for w in _NAME_WORD.findall(item) if w[0].isupper() or under == _NAME)
 
 
-def _echoed(value: str) -> bool:
+def _date_spellings(value: str) -> set[str]:
+    """A numeric date's other spellings (``1984-02-29`` as ``29.02.1984``, ``2/29/1984``): an error
+    quoting a birth date writes it its own way."""
+    m = _NUMERIC_DATE.fullmatch(value.strip())
+    if m is None:
+        return set()
+    parts = [m.group(i) for i in (1, 3, 4)]
+    forms = {tuple(parts), tuple(p.lstrip("0") or p for p in parts)}
+    return {
+        sep.join(order) for form in forms for order in itertools.permutations(form) for sep in "-./"
+    } - {value}
+
+
+def _echoed(value: str, name: bool = False) -> bool:
     """Whether a person's `value` is looked for in text: a lower-case single word ("email" under
-    ``contact``) is a kind, not someone's value."""
+    ``contact``) is a kind, not someone's value, unless it is under a name's key (``last_name``)."""
     if not any(c.isalpha() for c in value) and sum(c.isdigit() for c in value) < _MIN_ECHO_DIGITS:
         return False  # ("100" under account_number hid the episode's amounts and limits of 100)
     return (
         len(value) >= _MIN_ECHO and "[REDACTED:" not in value
-        and any(c.isupper() or c.isdigit() or c in " @" for c in value)
+        and (name or any(c.isupper() or c.isdigit() or c in " @" for c in value))
     )  # fmt: skip
 
 
@@ -138,24 +204,24 @@ def _echo_regex(people: Collection[str]) -> re.Pattern[str] | None:
 def mask_text(text: str, people: Collection[str] = (), *, _echo: re.Pattern[str] | None = None) -> str:
     """`text` with every contact detail (`contact_spans`) and every echo of `people` (values held
     under a person's key) replaced by its `pseudonym`."""
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, bool]] = []  # (start, end, an echo: may be an id with its code)
     echo = _echo if _echo is not None else (_echo_regex(people) if people else None)
     if echo is not None:
-        spans.extend(m.span() for m in echo.finditer(text))
+        spans.extend((*m.span(), True) for m in echo.finditer(text))
     if contact_hint(text):
         # (numbers a comma and a space set apart are a list, "one of 10, 50, 100": read as a phone where
         # prompts hide contact details, they are kept where learning reads them)
-        spans.extend((s, e) for s, e, _kind in contact_spans(text) if ", " not in text[s:e])
+        spans.extend((s, e, False) for s, e, _kind in contact_spans(text) if ", " not in text[s:e])
     if not spans:
         return text
     out: list[str] = []
     pos = 0
-    for start, end in sorted(spans):
+    for start, end, echoed in sorted(spans):
         if end <= pos:
             continue
         start = max(start, pos)
         out.append(text[pos:start])
-        out.append(pseudonym(text[start:end]))
+        out.append((id_pseudonym if echoed else pseudonym)(text[start:end]))
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -169,9 +235,16 @@ def mask_customers(value: Any, people: Collection[str] = ()) -> Any:
     return _masked(value, False, echo, 0)
 
 
-def _masked(value: Any, personal: bool, echo: re.Pattern[str] | None, depth: int) -> Any:
+def _masked(value: Any, personal: bool, echo: re.Pattern[str] | None, depth: int, whole: bool = False) -> Any:
     if isinstance(value, str):
-        return pseudonym(value) if personal else mask_text(value, _echo=echo)
+        if personal:
+            return pseudonym(value)
+        if depth <= 64 and (doc := json_doc(value)) is not None:
+            # A document carried as a string is masked by its keys, as if it had been sent as one;
+            # one that names no one is kept byte for byte.
+            masked = _masked(doc, False, echo, depth + 1)
+            return value if masked == doc else json.dumps(masked, ensure_ascii=False)
+        return mask_text(value, _echo=echo)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
@@ -180,15 +253,21 @@ def _masked(value: Any, personal: bool, echo: re.Pattern[str] | None, depth: int
         return value
     if isinstance(value, Mapping):
         # A key is judged on its own words at every level: `customer` holding `{"tier": "gold"}`
-        # masks the person's fields, not the record's kind.
+        # masks the person's fields, not the record's kind; an address's record is all address.
         return {
-            (mask_text(k, _echo=echo) if isinstance(k, str) else k): _masked(
-                v, isinstance(k, str) and is_personal_key(k), echo, depth + 1
+            (mask_text(k, _echo=echo) if isinstance(k, str) else k): id_pseudonym(v)
+            if isinstance(v, str) and not whole and isinstance(k, str) and names_an_id(k)
+            else _masked(
+                v,
+                whole or (isinstance(k, str) and is_personal_key(k)),
+                echo,
+                depth + 1,
+                whole or (isinstance(k, str) and holds_one_value(k)),
             )
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):
-        return [_masked(v, personal, echo, depth + 1) for v in value]
+        return [_masked(v, personal, echo, depth + 1, whole) for v in value]
     return value
 
 

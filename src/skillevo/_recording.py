@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from ._customer_mask import Known, mask_customers, remember_people
 from ._detect import hide_in_signature
 from ._models import Episode, Event, EventKind
@@ -99,7 +101,7 @@ def _cut(value: Any, items: int, chars: int, depth: int, budget: list[int]) -> A
     if value is None or isinstance(value, _SCALARS):
         return value
     if not isinstance(value, dict | list | tuple):  # a tool's own object: its text may be megabytes
-        return _cut_text(safe_str(value), chars, budget) if budget[0] > 0 else CUT_MARK
+        return _cut_text(_object_text(value), chars, budget) if budget[0] > 0 else CUT_MARK
     if depth >= MAX_DEPTH:
         return value
     if isinstance(value, dict):
@@ -119,6 +121,18 @@ def _cut(value: Any, items: int, chars: int, depth: int, budget: list[int]) -> A
     if isinstance(value, list | tuple):
         return [_cut(v, items, chars, depth + 1, budget) for v in value[:items]]
     return value
+
+
+def _object_text(value: Any) -> str:
+    """A tool's own object as text: a pydantic model as its JSON (its fields by name, so a
+    customer's are masked by their keys, `_customer_mask.json_doc`; its repr named them to no rule),
+    anything else, or a model whose serialiser fails, as its ``str``."""
+    if isinstance(value, BaseModel):
+        try:
+            return value.model_dump_json()
+        except Exception:  # a caller's model must never fail the caller's tool call
+            pass
+    return safe_str(value)
 
 
 def _cut_text(text: str, chars: int, budget: list[int]) -> str:
