@@ -19,7 +19,7 @@ __all__ = ["LEAD_SUBS", "UNIT_SUB", "keep_statuses", "restore_statuses"]
 
 # What version 3 replaces before version 2's rules (in this order).
 LEAD_SUBS: Final[list[tuple[re.Pattern[str], str]]] = [
-    (re.compile(r"\[REDACTED:[\w-]{1,40}\][\w.-]*", re.I), "<secret>"),  # (and what a cut left of the value)
+    (re.compile(r"\[REDACTED:[\w-]{1,40}\][\w.-]*", re.I), "<redacted>"),  # (and what a cut left of the value)
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"), "<ip>"),
     (re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,5}(?!\w)"), "<phone>"),
     (re.compile(r"(?<![\w.-])\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.-])"), "<phone>"),
