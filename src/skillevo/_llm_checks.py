@@ -19,6 +19,7 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from ._customer_mask import pseudonym
 from ._guidance_facts import declared_values, observed_values
 from ._instance_data import message_data
 from ._mining import Proposal
@@ -124,6 +125,7 @@ def proposal_copies(
     proper = [w for w in dict.fromkeys(data) if not any(c.isdigit() for c in w) and w not in names]
     # alone, or in an e-mail address or a URL; a dotted path from an argument ("order.items") is a name
     hosts = [h for h in _HOST.findall(message) if h.split(".", 1)[0] not in names]
+    masked_hosts = {h for h in hosts if pseudonym(h) == h and any(c.isalpha() for c in h)}
     values = [str(v) for v in observed_values(*shown_args)] + [w for w in data if any(c.isdigit() for c in w)] + hosts
     values = [v for v in dict.fromkeys(values) if v not in names]
     trigger = proposal.trigger
@@ -167,6 +169,10 @@ def proposal_copies(
         if carries_address(text):
             # a skill says how to call the tools; an address in it is where data would go
             return f"the {label} carries an e-mail address or a URL"
+        if any(pseudonym(h) in masked_hosts for h in _HOST.findall(text)):
+            # The stored message keeps a customer's e-mail address only as its shape (`_customer_mask`):
+            # a host of that shape in the answer is the one the message showed.
+            return f"the {label} copies a value it was shown"
         if label not in ("code", "guidance", "description") and looks_like_injection(text):
             return f"the {label} reads like an instruction injection"
     return None

@@ -36,6 +36,7 @@ from ._errors import SandboxError, SandboxNotRun, SandboxUnavailable, SkillForma
 from ._hygiene import looks_like_injection, redact
 from ._models import Event, EventKind, Origin, Skill, Strategy, VersionStatus
 from ._probation import IMPORT_MINER
+from ._prose import mentions_address
 from ._shape import strings_in
 from ._skillmd import SkillDocument, current_version, parse_skill_dir
 from ._store import SkillStore
@@ -118,6 +119,10 @@ def _injected(doc: SkillDocument) -> str | None:
             text = _MARKUP_SYNTAX.sub(lambda m: f" {m.group(1) or ''} ", text)
         if text and (looks_like_injection(text) or looks_like_injection(clean_text(text))):
             return f"its {field} reads like an instruction injection"
+        if field in ("description", "guidance") and text and mentions_address(visible(text)):
+            # Read as written: the stored form hides a spelled-out e-mail address as a customer's
+            # value (`_customer_mask`), which no longer reads as where data would go.
+            return f"its {field} names an address (URL, e-mail, host): where data would go"
     return None
 
 
