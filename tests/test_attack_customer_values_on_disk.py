@@ -122,12 +122,12 @@ def test_a_skill_quoting_a_customer_keeps_only_pseudonyms(tmp_path: Path, capsys
 @pytest.mark.parametrize(
     ("value", "written"),
     [
-        ("ACC-00412341", "ACC-99999999"),  # an identifier's format code is the same for every customer
-        ("00412341-GB", "99999999-GB"),
-        ("PKG_40321", "PKG_99999"),
+        ("ACC-00412341", "ACC-00999999"),  # an identifier's format code is the same for every customer
+        ("00412341-GB", "00999999-GB"),
+        ("PKG_40321", "PKG_90999"),
         ("Jane Roe", "Xxxx Xxx"),  # a name: no code
         ("jdoe_1984", "xxxx_9999"),
-        ("+1 415 555 0199", "+1 999 999 9999"),
+        ("+1 415 555 0199", "+1 999 999 0999"),
     ],
 )
 def test_a_pseudonym_keeps_an_identifiers_format_code(value: str, written: str) -> None:
