@@ -221,9 +221,11 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
     for regex in _CODE_AT:
         codes.extend(g for m in regex.finditer(raw) for g in m.groups() if g)
     by_code, generic, weak = _code_class(codes)
-    if by_code is not None and by_code != "not_found":
-        return by_code
     by_status = status_class(raw)
+    if by_code == "transient" and by_status == "rate_limit":
+        return "rate_limit"  # a throttle is the transient failure it names (429 under a TimeoutError)
+    if by_code is not None and by_code not in ("not_found", "transient"):
+        return by_code
     # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
     body = _PYDANTIC_TAIL.sub(" ", structured_words(raw))
     body = _URL.sub("<url>", body)
@@ -233,6 +235,8 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
         body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
     body = _names_hidden(_FLAG.sub("<flag>", body), arguments)
     by_text = _text_class(f"{kind}: {body}")
+    if by_code == "transient":
+        return "rate_limit" if by_text == "rate_limit" else by_code
     if by_code is not None:
         # "Unknown tool x, try one of [a, b]": a name not found among choices the error lists is a
         # choice to make (the list is what a model needs), not a record that does not exist.
