@@ -3,7 +3,7 @@
 An imported guidance waits for a person until this library's miner proposes the same words for the
 skill (`skillevo._probation.text_unvouched`). "The same words" was read as `_mining._wording`: words
 only, every mark left out. So an import named and triggered as the miner names its lesson
-(``pay-fix-currency``, a predictable name) could write the miner's words with marks that turn them
+(``pay-missing-arg-currency``, a predictable name) could write the miner's words with marks that turn them
 around, struck through in Markdown or crossed out, and the miner's own proposal then vouched for
 it. With the miner's version rejected by a reviewer (for its repair), the import's guidance went
 under test and reached the prompt: before the fix 26 of 40, 26 of 40 and 26 of 40 prompts for the
@@ -37,13 +37,13 @@ VARIANTS = {
 
 
 def _import(root: Path, guidance: str) -> tuple[SkillLibrary, str]:
-    folder = root / "pay-fix-currency"
+    folder = root / "pay-missing-arg-currency"
     folder.mkdir(parents=True)
     (folder / "SKILL.md").write_text(
-        f"---\nname: pay-fix-currency\ndescription: d\n---\n# pay-fix-currency\n\n## Strategy\n\n{guidance}\n"
+        f"---\nname: pay-missing-arg-currency\ndescription: d\n---\n# pay-missing-arg-currency\n\n## Strategy\n\n{guidance}\n"
     )
-    data = {"format": "skillevo.skill/1", "name": "pay-fix-currency",
-            "trigger": {"kind": "tool_error", "tool": "pay"}, "strategy": {}}
+    data = {"format": "skillevo.skill/1", "name": "pay-missing-arg-currency",
+            "trigger": {"kind": "tool_error", "tool": "pay", "error_type": "missing_arg"}, "strategy": {}}
     (folder / "skillevo.json").write_text(json.dumps(data))
     lib = SkillLibrary(":memory:")
     [vid] = lib.import_skills(folder, sandbox=None, start_tests=True)
@@ -66,7 +66,7 @@ def _prompts_with(lib: SkillLibrary, text: str, n: int = 40) -> int:
 def test_the_miners_words_in_other_marks_vouch_for_no_import(tmp_path: Path, variant: str) -> None:
     lib, vid = _import(tmp_path, VARIANTS[variant])
     _corrected(Evolver(lib, seed=0, mining="inline"), 2)
-    mined = [v for v in lib.skill("pay-fix-currency").versions if v.id != vid]
+    mined = [v for v in lib.skill("pay-missing-arg-currency").versions if v.id != vid]
     assert [v.strategy.guidance for v in mined] == [MINED]
     assert text_unvouched(lib, lib.version(vid))
     Lifecycle(lib, ThompsonSelector()).reject(mined[0].id, "we bill in USD")
