@@ -40,7 +40,8 @@ def _import(root: Path, guidance: str) -> tuple[SkillLibrary, str]:
     folder = root / "pay-missing-arg-currency"
     folder.mkdir(parents=True)
     (folder / "SKILL.md").write_text(
-        f"---\nname: pay-missing-arg-currency\ndescription: d\n---\n# pay-missing-arg-currency\n\n## Strategy\n\n{guidance}\n"
+        "---\nname: pay-missing-arg-currency\ndescription: d\n---\n# pay-missing-arg-currency\n\n"
+        f"## Strategy\n\n{guidance}\n"
     )
     data = {"format": "skillevo.skill/1", "name": "pay-missing-arg-currency",
             "trigger": {"kind": "tool_error", "tool": "pay", "error_type": "missing_arg"}, "strategy": {}}
