@@ -197,6 +197,12 @@ def _near(between: str, boundaries: str) -> bool:
     return len(between) <= 40 and not any(c in boundaries for c in between) and len(between.split()) <= 3
 
 
+#: A code's class the status or the words may narrow: a throttle is the transient failure it names
+#: ("429 too many requests" under a TimeoutError), and a name not found among choices the error lists
+#: ("unknown tool x, try one of [a, b]") is a choice to make, not a record that does not exist.
+_REFINED: dict[str, str] = {"transient": "rate_limit", "not_found": "enum"}
+
+
 def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] = ()) -> str:
     """A coarse, general category of an error message (rate_limit, transient, enum, format, ...).
 
@@ -222,10 +228,11 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
         codes.extend(g for m in regex.finditer(raw) for g in m.groups() if g)
     by_code, generic, weak = _code_class(codes)
     by_status = status_class(raw)
-    if by_code == "transient" and by_status == "rate_limit":
-        return "rate_limit"  # a throttle is the transient failure it names (429 under a TimeoutError)
-    if by_code is not None and by_code not in ("not_found", "transient"):
+    narrower = _REFINED.get(by_code or "")
+    if by_code is not None and narrower is None:
         return by_code
+    if narrower is not None and by_status == narrower:
+        return narrower
     # A URL's words are no part of the message ("errors.pydantic.dev/.../extra_forbidden" is no auth error).
     body = _PYDANTIC_TAIL.sub(" ", structured_words(raw))
     body = _URL.sub("<url>", body)
@@ -235,12 +242,8 @@ def classify_error(message: str, error_type: str = "", arguments: Iterable[Any] 
         body = quoted.sub(lambda m: m.group(0)[0] * 2, body)
     body = _names_hidden(_FLAG.sub("<flag>", body), arguments)
     by_text = _text_class(f"{kind}: {body}")
-    if by_code == "transient":
-        return "rate_limit" if by_text == "rate_limit" else by_code
     if by_code is not None:
-        # "Unknown tool x, try one of [a, b]": a name not found among choices the error lists is a
-        # choice to make (the list is what a model needs), not a record that does not exist.
-        return "enum" if by_text == "enum" else by_code
+        return narrower if by_text == narrower else by_code
     if by_status is not None:
         return "rate_limit" if by_text == "rate_limit" else by_status
     if _is_fault(f"{kind}: {body}"):
